@@ -1,0 +1,13 @@
+//! SQL data types and values of HeliosDB Nano, and their byte encodings.
+//!
+//! - [`DataType`]: the PostgreSQL types the engine knows, with their type OIDs.
+//! - [`Value`]: one SQL value, `NULL` included.
+//!
+//! This crate knows nothing of storage or SQL statements: it only says what a value is,
+//! how it compares, and how it is written as bytes (key encoding, row format) and text.
+
+pub mod datatype;
+pub mod value;
+
+pub use datatype::DataType;
+pub use value::{Interval, Numeric, Value};

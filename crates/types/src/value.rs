@@ -1,0 +1,133 @@
+//! One SQL value.
+//!
+//! Dates and times use PostgreSQL's internal representations, so conversions to and from
+//! the wire's binary format are plain arithmetic:
+//!
+//! | type          | representation                                         |
+//! |---------------|--------------------------------------------------------|
+//! | `date`        | days since 2000-01-01                                  |
+//! | `time`        | microseconds since midnight                            |
+//! | `timestamp`   | microseconds since 2000-01-01 00:00:00                 |
+//! | `timestamptz` | microseconds since 2000-01-01 00:00:00 UTC             |
+//! | `interval`    | months, days and microseconds, kept apart as in PG     |
+
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+
+use crate::DataType;
+
+/// An arbitrary-precision `numeric`, including PostgreSQL's special values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Numeric {
+    /// A finite decimal number.
+    Finite(BigDecimal),
+    /// `NaN`, which PostgreSQL sorts above every other value.
+    NaN,
+    /// `Infinity`
+    PosInf,
+    /// `-Infinity`
+    NegInf,
+}
+
+/// A PostgreSQL `interval`: months, days and microseconds are separate fields because a
+/// month has no fixed number of days and a day no fixed number of microseconds (DST).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Interval {
+    /// Whole months.
+    pub months: i32,
+    /// Whole days.
+    pub days: i32,
+    /// Microseconds.
+    pub micros: i64,
+}
+
+/// One SQL value, `NULL` included.
+///
+/// `varchar(n)` and `char(n)` values are held as [`Value::Text`]; the column's
+/// [`DataType`] carries the length limit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// `boolean`
+    Bool(bool),
+    /// `smallint`
+    Int2(i16),
+    /// `integer`
+    Int4(i32),
+    /// `bigint`
+    Int8(i64),
+    /// `real`
+    Float4(f32),
+    /// `double precision`
+    Float8(f64),
+    /// `numeric`
+    Numeric(Numeric),
+    /// `text`, `varchar`, `char`
+    Text(String),
+    /// `bytea`
+    Bytea(Vec<u8>),
+    /// `date`: days since 2000-01-01.
+    Date(i32),
+    /// `time`: microseconds since midnight.
+    Time(i64),
+    /// `timestamp`: microseconds since 2000-01-01 00:00:00.
+    Timestamp(i64),
+    /// `timestamptz`: microseconds since 2000-01-01 00:00:00 UTC.
+    TimestampTz(i64),
+    /// `interval`
+    Interval(Interval),
+    /// `uuid`
+    Uuid([u8; 16]),
+    /// `json`: the text as the user wrote it.
+    Json(String),
+    /// `jsonb`: the parsed document.
+    Jsonb(Arc<serde_json::Value>),
+    /// A one-dimensional array; elements may be `NULL`.
+    Array(Arc<Array>),
+    /// pgvector `vector`
+    Vector(Arc<[f32]>),
+}
+
+/// A one-dimensional array value with its element type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    /// The type of every element.
+    pub element_type: DataType,
+    /// The elements; `Value::Null` for NULL elements.
+    pub elements: Vec<Value>,
+}
+
+impl Value {
+    /// Whether this is SQL `NULL`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The natural data type of the value (`Unknown` for `NULL`).
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Null => DataType::Unknown,
+            Value::Bool(_) => DataType::Bool,
+            Value::Int2(_) => DataType::Int2,
+            Value::Int4(_) => DataType::Int4,
+            Value::Int8(_) => DataType::Int8,
+            Value::Float4(_) => DataType::Float4,
+            Value::Float8(_) => DataType::Float8,
+            Value::Numeric(_) => DataType::Numeric(None),
+            Value::Text(_) => DataType::Text,
+            Value::Bytea(_) => DataType::Bytea,
+            Value::Date(_) => DataType::Date,
+            Value::Time(_) => DataType::Time,
+            Value::Timestamp(_) => DataType::Timestamp,
+            Value::TimestampTz(_) => DataType::TimestampTz,
+            Value::Interval(_) => DataType::Interval,
+            Value::Uuid(_) => DataType::Uuid,
+            Value::Json(_) => DataType::Json,
+            Value::Jsonb(_) => DataType::Jsonb,
+            Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
+            Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
+        }
+    }
+}
