@@ -5,4 +5,5 @@
 //!   helios-sql ──▶ Transaction (mvcc) ──▶ kv::Engine ──▶ MemoryEngine | DiskEngine (redb)
 //! ```
 
+pub mod crypto;
 pub mod kv;

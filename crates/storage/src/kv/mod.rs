@@ -2,6 +2,13 @@
 //! and consistent read snapshots. The MVCC layer is its only user; engines know nothing of
 //! versions, branches or transactions.
 
+mod disk;
 mod engine;
+pub mod faulty;
 
+pub use disk::{
+    open_disk, DiskEngine, DiskOptions, EncryptedBackend, FileBackend, PageCorrupted, DATA_FILE,
+    KEY_HEADER_FILE,
+};
 pub use engine::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+pub use faulty::{FaultHandle, FaultyBackend};
