@@ -8,6 +8,7 @@
 //!   consistent with it ([`HashableValue`]).
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
+//! - [`keycode`]: order-preserving encoding of composite index keys.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
@@ -17,6 +18,7 @@ pub mod compare;
 pub mod datatype;
 pub mod error;
 pub mod hash;
+pub mod keycode;
 pub mod text;
 pub mod value;
 
