@@ -50,20 +50,22 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 type Map = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+/// A transaction's writes: key -> (value, snapshot number of the first write).
+type Writes = BTreeMap<Vec<u8>, (Option<Vec<u8>>, u64)>;
+/// Committed versions: key -> [(commit number, value)], oldest first.
+type Versions = BTreeMap<Vec<u8>, Vec<(u64, Option<Vec<u8>>)>>;
 
 /// One transaction of the model.
 struct ModelTxn {
     rr: bool,
     snapshot: u64,
-    /// key -> (value, snapshot number of the first write)
-    writes: BTreeMap<Vec<u8>, (Option<Vec<u8>>, u64)>,
-    savepoint: Option<BTreeMap<Vec<u8>, (Option<Vec<u8>>, u64)>>,
+    writes: Writes,
+    savepoint: Option<Writes>,
 }
 
 #[derive(Default)]
 struct Model {
-    /// key -> [(commit number, value)], oldest first
-    versions: BTreeMap<Vec<u8>, Vec<(u64, Option<Vec<u8>>)>>,
+    versions: Versions,
     last_commit: u64,
 }
 
@@ -98,7 +100,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let mut model = Model::default();
         let mut real: Vec<Option<Transaction>> = (0..SLOTS).map(|_| None).collect();
         let mut mtx: Vec<Option<ModelTxn>> = (0..SLOTS).map(|_| None).collect();
-        let mut sps = vec![None; SLOTS];
+        let mut sps = [None; SLOTS];
         for op in &ops {
             match *op {
                 Op::Begin(s, rr) => {
