@@ -125,3 +125,23 @@ fn retention_is_persisted_and_time_travel_is_checked() {
         assert_eq!(s.retention(), 5 * MIN, "persisted value wins over the default option");
     }
 }
+
+#[test]
+fn background_collector_removes_garbage() {
+    for (_, engine) in common::engines() {
+        let (s, clock) = common::storage_with_clock(engine.clone());
+        s.set_retention(MIN).expect("retention");
+        put(&s, BranchId::MAIN, "k", Some("1"));
+        put(&s, BranchId::MAIN, "k", Some("2"));
+        clock.advance(2 * MIN);
+        let worker = s.spawn_gc(Duration::from_millis(1)).expect("spawn");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while common::count_keys(&engine, DATA) > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert_eq!(common::count_keys(&engine, DATA), 1);
+        assert!(worker.last_result().expect("ran").is_ok());
+        drop(worker);
+        assert_eq!(get_at(&s, BranchId::MAIN, "k", None).as_deref(), Some("2"));
+    }
+}

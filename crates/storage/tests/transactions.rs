@@ -177,3 +177,47 @@ fn concurrent_committers_share_syncs() {
         assert_eq!(t.scan(all(), false, usize::MAX).expect("scan").len(), 80);
     }
 }
+
+/// An engine whose writes fail on command, like a failing fsync.
+struct FailingEngine {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl helios_storage::kv::Engine for FailingEngine {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(helios_common::Error::new(SqlState::IO_ERROR, "injected write failure"));
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn failed_engine_write_fails_the_commit_and_shows_nothing() {
+    for (_, engine) in common::engines() {
+        let failing = Arc::new(FailingEngine { inner: engine, fail: Default::default() });
+        let s = Storage::with_engine(failing.clone(), Default::default()).expect("open");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"1").expect("put");
+        t.commit().expect("commit");
+        failing.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"2").expect("put");
+        assert_eq!(t.commit().expect_err("injected").sqlstate(), SqlState::IO_ERROR);
+        let r = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(r.get(b"a").expect("get"), Some(b"1".to_vec()));
+        failing.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"3").expect("put");
+        t.commit().expect("commit after recovery");
+    }
+}
