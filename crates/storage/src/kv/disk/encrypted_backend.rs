@@ -158,8 +158,11 @@ impl EncryptedBackend {
         let cipher = PageCipher::new(key).map_err(|e| io::Error::other(e.to_string()))?;
         // Whatever a previous process wrote without syncing becomes durable now, so the copy
         // picked below is a synced one.
-        inner.sync_data()?;
-        let pages = pages_in(inner.len()?);
+        let physical = inner.len()?;
+        if physical > 0 {
+            inner.sync_data()?;
+        }
+        let pages = pages_in(physical);
         let mut header = HeaderPage {
             plain: Zeroizing::new(vec![0u8; LOGICAL_PAGE]),
             synced_copy: 1,
