@@ -16,7 +16,10 @@
 //! Logical page `n >= 1` lives at physical offset `(n + 1) * 4132`. Reads and writes that
 //! cover part of a page decrypt the page, patch it and seal it again with a fresh nonce.
 //! Growing the file seals zero pages, so every page inside the file authenticates and a
-//! page of zeros written by an attacker is an error, not a blank page.
+//! page of zeros written by an attacker is an error, not a blank page. The zero pages are
+//! sealed lazily: grown pages are remembered as *unwritten* (they read as zeros from
+//! memory) and only those still unwritten at the next sync are sealed then, so the pages
+//! redb fills right after growing the file are encrypted once, not twice.
 //!
 //! # Why logical page 0 has two copies
 //!
@@ -40,6 +43,7 @@
 //! single page by someone who can write the file) authenticates; detecting that would need
 //! a tree of page hashes.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
 
@@ -141,6 +145,9 @@ pub struct EncryptedBackend {
     header: Mutex<HeaderPage>,
     /// Set by any failed call to `inner`; a failed backend never mirrors its header.
     failed: std::sync::atomic::AtomicBool,
+    /// Pages (`>= 1`) inside the file that were grown but not yet sealed: they read as
+    /// zeros and are sealed by the next sync.
+    unwritten: Mutex<BTreeSet<u64>>,
 }
 
 impl fmt::Debug for EncryptedBackend {
@@ -181,6 +188,7 @@ impl EncryptedBackend {
                 next_seq: 1,
             }),
             failed: std::sync::atomic::AtomicBool::new(false),
+            unwritten: Mutex::new(BTreeSet::new()),
         };
         if pages > 0 {
             let mut best: Option<(u64, usize)> = None;
@@ -260,7 +268,18 @@ impl EncryptedBackend {
                 continue;
             }
             let last = (end - 1) / L;
-            let count = (last - page + 1).min(RUN);
+            let mut count = (last - page + 1).min(RUN);
+            if let Some(first) = self.first_unwritten(page, page + count) {
+                if first == page {
+                    // Grown but not sealed yet: zeros.
+                    let to = end.min((page + 1) * L);
+                    let at = (pos - offset) as usize;
+                    out[at..at + (to - pos) as usize].fill(0);
+                    pos = to;
+                    continue;
+                }
+                count = first - page;
+            }
             let mut sealed = vec![0u8; (count * P) as usize];
             self.track(self.inner.read(data_offset(page), &mut sealed))?;
             for (i, chunk) in sealed.chunks_exact(PHYSICAL_PAGE).enumerate() {
@@ -310,9 +329,13 @@ impl EncryptedBackend {
                 if from == page_start && to == page_start + L {
                     self.seal_page(p, 0, &data[at..at + LOGICAL_PAGE], chunk);
                 } else {
-                    let mut old = vec![0u8; PHYSICAL_PAGE];
-                    self.track(self.inner.read(data_offset(p), &mut old))?;
-                    self.open_page(p, &old, &mut plain)?;
+                    if self.first_unwritten(p, p + 1).is_some() {
+                        plain.fill(0);
+                    } else {
+                        let mut old = vec![0u8; PHYSICAL_PAGE];
+                        self.track(self.inner.read(data_offset(p), &mut old))?;
+                        self.open_page(p, &old, &mut plain)?;
+                    }
                     let s = (from - page_start) as usize;
                     plain[s..s + (to - from) as usize]
                         .copy_from_slice(&data[at..at + (to - from) as usize]);
@@ -321,7 +344,44 @@ impl EncryptedBackend {
                 pos = to;
             }
             self.track(self.inner.write(data_offset(page), &sealed))?;
+            self.mark_written(page, page + count);
         }
+        Ok(())
+    }
+
+    /// The first page in `from..to` that is grown but not sealed yet.
+    fn first_unwritten(&self, from: u64, to: u64) -> Option<u64> {
+        let set = self.unwritten.lock();
+        if set.is_empty() {
+            return None;
+        }
+        set.range(from..to).next().copied()
+    }
+
+    fn mark_written(&self, from: u64, to: u64) {
+        let mut set = self.unwritten.lock();
+        if set.is_empty() {
+            return;
+        }
+        let done: Vec<u64> = set.range(from..to).copied().collect();
+        for p in done {
+            set.remove(&p);
+        }
+    }
+
+    /// Seals every page still unwritten, so all pages in the file authenticate.
+    fn seal_unwritten(&self) -> io::Result<()> {
+        let pages: Vec<u64> = self.unwritten.lock().iter().copied().collect();
+        let mut i = 0;
+        while i < pages.len() {
+            let mut j = i + 1;
+            while j < pages.len() && pages[j] == pages[j - 1] + 1 {
+                j += 1;
+            }
+            self.zero_fill(pages[i], pages[j - 1] + 1)?;
+            i = j;
+        }
+        self.mark_written(0, u64::MAX);
         Ok(())
     }
 
@@ -364,7 +424,7 @@ impl StorageBackend for EncryptedBackend {
                 h.plain.fill(0);
                 self.write_header_copy(&mut h)?;
             }
-            self.zero_fill(old_pages.max(1), new_pages)?;
+            self.unwritten.lock().extend(old_pages.max(1)..new_pages);
         } else {
             if new_len < *len && !new_len.is_multiple_of(L) {
                 // Bytes past the end must read as zeros if the file grows again.
@@ -374,6 +434,7 @@ impl StorageBackend for EncryptedBackend {
             }
             if new_pages < old_pages {
                 self.track(self.inner.set_len(physical_len(new_pages)))?;
+                self.unwritten.lock().retain(|&p| p < new_pages);
             }
             if new_pages == 0 {
                 let mut h = self.header.lock();
@@ -387,6 +448,8 @@ impl StorageBackend for EncryptedBackend {
     }
 
     fn sync_data(&self) -> io::Result<()> {
+        let _len = self.len.read();
+        self.seal_unwritten()?;
         let mut h = self.header.lock();
         self.track(self.inner.sync_data())?;
         if let Some(copy) = h.pending_copy.take() {
@@ -408,7 +471,8 @@ impl StorageBackend for EncryptedBackend {
                 && h.pending_copy.is_none()
                 && *self.len.read() > 0;
             if clean {
-                self.write_header_copy(&mut h)
+                self.seal_unwritten()
+                    .and_then(|()| self.write_header_copy(&mut h))
                     .and_then(|()| self.track(self.inner.sync_data()))
                     .map(|()| {
                         if let Some(copy) = h.pending_copy.take() {
@@ -631,6 +695,31 @@ mod tests {
         drop(b);
         let other = DataKey::from_bytes(Zeroizing::new([4u8; 32]));
         assert!(EncryptedBackend::new(Box::new(mem.clone()), &other).is_err());
+    }
+
+    #[test]
+    fn grown_pages_read_as_zeros_and_are_sealed_by_the_next_sync() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(L).unwrap();
+        b.sync_data().unwrap();
+        b.set_len(4 * L).unwrap();
+        b.write(2 * L + 100, b"abc").unwrap();
+        let mut out = vec![1u8; 3 * L as usize];
+        b.read(L, &mut out).unwrap();
+        let mut expected = vec![0u8; 3 * L as usize];
+        expected[L as usize + 100..L as usize + 103].copy_from_slice(b"abc");
+        assert_eq!(out, expected);
+        // Page 3 was never written: still zeros on disk until the sync seals it.
+        let p3 = data_offset(3) as usize;
+        assert!(mem.0.lock()[p3..p3 + PHYSICAL_PAGE].iter().all(|&x| x == 0));
+        b.sync_data().unwrap();
+        assert!(mem.0.lock()[p3..p3 + PHYSICAL_PAGE].iter().any(|&x| x != 0));
+        drop(b);
+        let b = open(&mem);
+        let mut again = vec![1u8; 3 * L as usize];
+        b.read(L, &mut again).unwrap();
+        assert_eq!(again, expected);
     }
 
     #[derive(Debug, Clone)]
