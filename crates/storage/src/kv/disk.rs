@@ -32,7 +32,7 @@ use helios_common::{Error, Result, SqlState};
 use parking_lot::Mutex;
 use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
-pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted};
+pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::errors::{from_io, from_redb};
 pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;

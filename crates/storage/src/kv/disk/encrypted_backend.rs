@@ -122,6 +122,10 @@ fn pages_in(physical: u64) -> u64 {
     }
 }
 
+fn new_page_buffer() -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(vec![0u8; LOGICAL_PAGE])
+}
+
 fn pages_for(len: u64) -> u64 {
     len.div_ceil(L)
 }
@@ -256,7 +260,7 @@ impl EncryptedBackend {
     fn read_at(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
         let end = offset + out.len() as u64;
         let mut pos = offset;
-        let mut plain = Zeroizing::new(vec![0u8; LOGICAL_PAGE]);
+        let mut scratch: Option<Zeroizing<Vec<u8>>> = None;
         while pos < end {
             let page = pos / L;
             if page == 0 {
@@ -291,7 +295,8 @@ impl EncryptedBackend {
                 if from == page_start && to == page_start + L {
                     self.open_page(p, chunk, &mut out[at..at + LOGICAL_PAGE])?;
                 } else {
-                    self.open_page(p, chunk, &mut plain)?;
+                    let plain = scratch.get_or_insert_with(new_page_buffer);
+                    self.open_page(p, chunk, plain)?;
                     let s = (from - page_start) as usize;
                     out[at..at + (to - from) as usize]
                         .copy_from_slice(&plain[s..s + (to - from) as usize]);
@@ -305,7 +310,7 @@ impl EncryptedBackend {
     fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
         let end = offset + data.len() as u64;
         let mut pos = offset;
-        let mut plain = Zeroizing::new(vec![0u8; LOGICAL_PAGE]);
+        let mut scratch: Option<Zeroizing<Vec<u8>>> = None;
         while pos < end {
             let page = pos / L;
             if page == 0 {
@@ -329,17 +334,18 @@ impl EncryptedBackend {
                 if from == page_start && to == page_start + L {
                     self.seal_page(p, 0, &data[at..at + LOGICAL_PAGE], chunk);
                 } else {
+                    let plain = scratch.get_or_insert_with(new_page_buffer);
                     if self.first_unwritten(p, p + 1).is_some() {
                         plain.fill(0);
                     } else {
                         let mut old = vec![0u8; PHYSICAL_PAGE];
                         self.track(self.inner.read(data_offset(p), &mut old))?;
-                        self.open_page(p, &old, &mut plain)?;
+                        self.open_page(p, &old, plain)?;
                     }
                     let s = (from - page_start) as usize;
                     plain[s..s + (to - from) as usize]
                         .copy_from_slice(&data[at..at + (to - from) as usize]);
-                    self.seal_page(p, 0, &plain, chunk);
+                    self.seal_page(p, 0, plain, chunk);
                 }
                 pos = to;
             }
