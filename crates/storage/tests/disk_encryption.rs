@@ -272,3 +272,18 @@ fn a_damaged_key_header_does_not_open() {
     let err = open_err(dir.path(), &DiskOptions::encrypted(test_key()));
     assert_eq!(err.sqlstate(), SqlState::DATA_CORRUPTED, "{err:?}");
 }
+
+#[test]
+fn options_never_print_key_material() {
+    let key = DiskOptions::encrypted(KeySource::Key(Zeroizing::new([0xC3; 32])));
+    let text = format!("{key:?}");
+    assert!(text.contains("redacted"), "{text}");
+    assert!(!text.contains("195") && !text.to_lowercase().contains("c3c3"), "{text}");
+    let pass = DiskOptions::encrypted(KeySource::passphrase("tr0ub4dor&3"));
+    assert!(!format!("{pass:?}").contains("tr0ub4dor"));
+    let storage = helios_storage::StorageOptions {
+        encryption: Some(KeySource::passphrase("tr0ub4dor&3")),
+        ..Default::default()
+    };
+    assert!(!format!("{storage:?}").contains("tr0ub4dor"));
+}

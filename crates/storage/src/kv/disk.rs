@@ -216,12 +216,13 @@ impl Engine for DiskEngine {
             return Err(Error::new(
                 SqlState::IO_ERROR,
                 format!(
-                    "could not write to database \"{}\": an earlier write failed",
+                    "could not write to database \"{}\": an earlier write or sync failed, \
+                     so the database must be reopened",
                     self.dir.display()
                 ),
             )
             .with_detail(reason.clone())
-            .with_hint("the database must be reopened"));
+            .with_hint("close and reopen the database; it recovers to the last durable commit"));
         }
         let result = self.commit(batch, durable);
         if let Err(e) = &result {
