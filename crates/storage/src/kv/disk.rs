@@ -33,7 +33,7 @@ use parking_lot::Mutex;
 use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
 pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted, LOGICAL_PAGE, PHYSICAL_PAGE};
-use self::errors::{from_io, from_redb};
+use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;
 use self::snapshot::DiskSnapshot;
@@ -142,10 +142,12 @@ impl DiskEngine {
                 .map_err(|e| from_io("could not open encrypted data file", &e))?;
             backend = Box::new(encrypted);
         }
-        let db = redb::Builder::new()
-            .set_cache_size(options.cache_size)
-            .create_with_backend(BoxedBackend(backend))
-            .map_err(|e| from_redb("could not open database", e))?;
+        let db = guard("could not open database", || {
+            redb::Builder::new()
+                .set_cache_size(options.cache_size)
+                .create_with_backend(BoxedBackend(backend))
+                .map_err(|e| from_redb("could not open database", e))
+        })?;
         let engine = DiskEngine {
             db,
             dir: dir.to_path_buf(),
@@ -167,13 +169,17 @@ impl DiskEngine {
     }
 
     fn ensure_table(&self) -> Result<()> {
-        let read = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
-        match read.open_table(TABLE) {
-            Ok(_) => return Ok(()),
-            Err(redb::TableError::TableDoesNotExist(_)) => {}
-            Err(e) => return Err(from_redb("could not open key-value table", e)),
+        let exists = guard("could not open key-value table", || {
+            let read = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
+            match read.open_table(TABLE) {
+                Ok(_) => Ok(true),
+                Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+                Err(e) => Err(from_redb("could not open key-value table", e)),
+            }
+        })?;
+        if exists {
+            return Ok(());
         }
-        drop(read);
         // Not synced: if it is lost in a crash, the next open creates the table again.
         self.write(WriteBatch::default(), false)
     }
@@ -205,9 +211,12 @@ impl DiskEngine {
 
 impl Engine for DiskEngine {
     fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
-        let txn = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
-        let table = txn.open_table(TABLE).map_err(|e| from_redb("could not read database", e))?;
-        Ok(Box::new(DiskSnapshot { table }))
+        let ctx = "could not read database";
+        guard(ctx, || {
+            let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+            let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            Ok(Box::new(DiskSnapshot { table }) as Box<dyn Snapshot>)
+        })
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
@@ -224,7 +233,7 @@ impl Engine for DiskEngine {
             .with_detail(reason.clone())
             .with_hint("close and reopen the database; it recovers to the last durable commit"));
         }
-        let result = self.commit(batch, durable);
+        let result = guard("could not write to database", || self.commit(batch, durable));
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
