@@ -12,6 +12,7 @@
 //! - [`Storage`]: the handle that ties them together.
 
 pub mod branch;
+pub mod crypto;
 mod error;
 pub mod kv;
 pub mod mvcc;

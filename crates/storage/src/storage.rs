@@ -58,7 +58,8 @@ impl Storage {
 
     /// Opens (or creates) the database in directory `dir`.
     pub fn open(dir: &Path, options: StorageOptions) -> Result<Storage> {
-        let engine = kv::open_disk(dir, &options)?;
+        let disk = kv::DiskOptions { encryption: options.encryption.clone(), ..Default::default() };
+        let engine = kv::open_disk(dir, &disk)?;
         Storage::with_engine(engine, options)
     }
 
