@@ -126,13 +126,16 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                             let got: BTreeMap<u8, u8> =
                                 rows.into_iter().map(|(k, v)| (k[0], v[0])).collect();
                             let at = if at == Timestamp::MAX { s.now() } else { at };
-                            prop_assert_eq!(
-                                got,
-                                model_state(&branches, b, at),
-                                "branch {} at {:?}",
-                                b,
-                                at
-                            );
+                            let expected = model_state(&branches, b, at);
+                            let rev = t
+                                .scan((Bound::Unbounded, Bound::Unbounded), true, 2)
+                                .expect("scan");
+                            let rev: Vec<(u8, u8)> =
+                                rev.into_iter().map(|(k, v)| (k[0], v[0])).collect();
+                            let last2: Vec<(u8, u8)> =
+                                expected.iter().rev().take(2).map(|(k, v)| (*k, *v)).collect();
+                            prop_assert_eq!(rev, last2, "reverse scan of branch {} at {:?}", b, at);
+                            prop_assert_eq!(got, expected, "branch {} at {:?}", b, at);
                         }
                         Err(e) => {
                             prop_assert_eq!(

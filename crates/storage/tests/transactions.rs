@@ -221,3 +221,34 @@ fn failed_engine_write_fails_the_commit_and_shows_nothing() {
         t.commit().expect("commit after recovery");
     }
 }
+
+#[test]
+fn clock_never_goes_back_across_reopen() {
+    for (_, engine) in common::engines() {
+        let (s, _clock) = common::storage_with_clock(engine.clone());
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"1").expect("put");
+        let first = t.commit().expect("commit");
+        drop(s);
+        // The wall clock now reads far earlier than the last commit.
+        let early = helios_storage::ManualClock::new(10);
+        let s = Storage::with_engine_and_clock(engine, Default::default(), Arc::new(early))
+            .expect("reopen");
+        assert!(s.now() >= first.commit_ts);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        assert!(t.read_ts() >= first.commit_ts, "the reopened database reads its own past");
+        assert_eq!(t.get(b"a").expect("get"), Some(b"1".to_vec()));
+        t.put(b"a", b"2").expect("put");
+        let second = t.commit().expect("commit");
+        assert!(second.commit_ts > first.commit_ts);
+        assert!(second.txn_id.0 > first.txn_id.0, "transaction ids continue after reopen");
+    }
+}
+
+#[test]
+fn handles_are_thread_safe() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send::<helios_storage::Transaction>();
+    send_sync::<Storage>();
+}
