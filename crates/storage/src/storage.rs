@@ -237,8 +237,12 @@ impl Storage {
             batch.delete(row?.0);
         }
         // Its GC-queue entries are dropped by the collector (branch ids are never reused).
+        let mut after = reg.clone();
+        for k in after.remove(info.id) {
+            batch.delete(k);
+        }
         inner.engine.write(batch, inner.durable)?;
-        reg.remove(info.id);
+        *reg = after;
         Ok(())
     }
 
