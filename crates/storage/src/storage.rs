@@ -13,6 +13,7 @@ use crate::branch::{
 };
 use crate::kv::{self, Engine, MemoryEngine, Snapshot, WriteBatch};
 use crate::mvcc::active::ActiveSnapshots;
+use crate::mvcc::change_feed::{ChangeFeed, ChangeSet};
 use crate::mvcc::commit::{stage, Claimed, CommitRequest, GroupCommit, GroupResults, Sequencer};
 use crate::mvcc::keys::{
     self, read_u64, Space, META_CLOCK, META_GC_HORIZON, META_NEXT_BRANCH, META_RETENTION,
@@ -39,6 +40,7 @@ pub(crate) struct Inner {
     /// Held while assigning commit timestamps and writing to the engine.
     pub sequencer: Mutex<Sequencer>,
     pub group: GroupCommit,
+    pub feed: ChangeFeed,
     pub retention_micros: AtomicU64,
     /// Every version a read at or after this timestamp needs was kept by GC.
     pub gc_horizon: AtomicU64,
@@ -119,6 +121,7 @@ impl Storage {
                 active: ActiveSnapshots::default(),
                 sequencer: Mutex::new(Sequencer { next_txn }),
                 group: GroupCommit::default(),
+                feed: ChangeFeed::default(),
                 retention_micros: AtomicU64::new(retention),
                 gc_horizon: AtomicU64::new(gc_horizon),
             }),
@@ -297,6 +300,12 @@ impl Storage {
         self.inner.read_horizon()
     }
 
+    /// Subscribes to the change feed: every later commit's [`ChangeSet`], in commit order.
+    /// Drain the receiver; dropping it unsubscribes.
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Arc<ChangeSet>> {
+        self.inner.feed.subscribe()
+    }
+
     /// Removes superseded versions that no reader can need any more.
     pub fn gc(&self) -> Result<GcStats> {
         crate::mvcc::gc::collect(&self.inner)
@@ -363,6 +372,7 @@ impl Inner {
         let mut batch = WriteBatch::default();
         let mut results = Vec::with_capacity(group.len());
         let mut last = None;
+        let mut sets = Vec::new();
         for (ticket, req) in &group {
             let r = stage(
                 &*snap,
@@ -379,13 +389,26 @@ impl Inner {
             );
             if let Ok(info) = &r {
                 last = Some(info.commit_ts);
+                if self.feed.active() {
+                    match ChangeFeed::change_set(&*snap, &reg, req, *info) {
+                        Ok(set) => sets.push(set),
+                        Err(e) => {
+                            // Nothing is written: the whole group fails rather than
+                            // committing changes subscribers never hear of.
+                            return group.iter().map(|(t, _)| (*t, Err(e.clone()))).collect();
+                        }
+                    }
+                }
             }
             results.push((*ticket, r));
         }
         let Some(last) = last else { return results };
         batch.put(META_CLOCK, self.clock.last().0.to_be_bytes().to_vec());
         match self.engine.write(batch, self.durable) {
-            Ok(()) => self.visible.store(last.0, Ordering::SeqCst),
+            Ok(()) => {
+                self.visible.store(last.0, Ordering::SeqCst);
+                self.feed.publish(sets);
+            }
             Err(e) => {
                 for (_, r) in &mut results {
                     if r.is_ok() {

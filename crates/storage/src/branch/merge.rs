@@ -15,6 +15,7 @@ use crate::branch::zip::{State, Zip};
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
 use crate::kv::WriteBatch;
+use crate::mvcc::change_feed::ChangeFeed;
 use crate::mvcc::commit::{stage, Claimed, CommitInfo, CommitRequest};
 use crate::mvcc::keys::META_CLOCK;
 use crate::mvcc::visibility::{scan_chain, ChainLink};
@@ -157,10 +158,16 @@ pub(crate) fn merge(
         },
         &mut batch,
     )?;
+    let set = if inner.feed.active() {
+        Some(ChangeFeed::change_set(&*snap, &reg, &req, info)?)
+    } else {
+        None
+    };
     batch.put(META_CLOCK, inner.clock.last().0.to_be_bytes().to_vec());
     inner.engine.write(batch, inner.durable)?;
     inner.visible.store(info.commit_ts.0, Ordering::SeqCst);
     reg.record_merge(src, dst, now);
+    inner.feed.publish(set.into_iter().collect());
     report.commit = Some(info);
     Ok(report)
 }

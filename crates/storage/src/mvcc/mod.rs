@@ -67,6 +67,7 @@
 //! [`kv::Engine`]: crate::kv::Engine
 
 pub(crate) mod active;
+pub mod change_feed;
 mod clock;
 pub mod commit;
 pub mod gc;
@@ -75,6 +76,7 @@ mod transaction;
 pub mod visibility;
 pub(crate) mod write_set;
 
+pub use change_feed::{Change, ChangeSet};
 pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};
