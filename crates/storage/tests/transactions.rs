@@ -252,3 +252,41 @@ fn handles_are_thread_safe() {
     send::<helios_storage::Transaction>();
     send_sync::<Storage>();
 }
+
+#[test]
+fn concurrent_writers_of_one_key_exactly_one_wins() {
+    for (_, engine) in common::engines() {
+        let slow = Arc::new(SlowSyncEngine { inner: engine, syncs: Default::default() });
+        let s = Storage::with_engine(slow, Default::default()).expect("open");
+        for round in 0..5u8 {
+            let barrier = Arc::new(std::sync::Barrier::new(6));
+            let threads: Vec<_> = (0..6u8)
+                .map(|i| {
+                    let (s, barrier) = (s.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let mut t = s.begin(rr()).expect("begin");
+                        t.put(b"hot", &[round, i]).expect("put");
+                        t.put(&[b'k', i], &[round]).expect("put");
+                        // Everyone has its snapshot before anyone commits.
+                        barrier.wait();
+                        t.commit().map_err(|e| e.sqlstate())
+                    })
+                })
+                .collect();
+            let results: Vec<_> = threads.into_iter().map(|h| h.join().expect("thread")).collect();
+            let winners = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(winners, 1, "round {round}: {results:?}");
+            assert!(results
+                .iter()
+                .all(|r| r.is_ok() || *r == Err(SqlState::SERIALIZATION_FAILURE)));
+            let winner = results.iter().position(|r| r.is_ok()).expect("winner") as u8;
+            let t = s.begin(TxnOptions::default()).expect("begin");
+            assert_eq!(t.get(b"hot").expect("get"), Some(vec![round, winner]));
+            assert_eq!(
+                t.get(&[b'k', winner]).expect("get"),
+                Some(vec![round]),
+                "winner's other writes landed"
+            );
+        }
+    }
+}
