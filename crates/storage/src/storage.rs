@@ -420,3 +420,34 @@ impl Inner {
         results
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::mvcc::write_set::Pending;
+
+    fn req(key: &[u8], since: Timestamp) -> CommitRequest {
+        let mut writes = BTreeMap::new();
+        writes.insert(key.to_vec(), Pending { value: Some(b"v".to_vec()), since });
+        CommitRequest { branch: BranchId::MAIN, writes }
+    }
+
+    #[test]
+    fn one_group_with_two_writers_of_a_key_commits_the_first_only() {
+        let s = Storage::open_memory().expect("open");
+        let since = s.inner.visible_ts();
+        let results = s.inner.write_group(vec![
+            (7, req(b"k", since)),
+            (8, req(b"k", since)),
+            (9, req(b"j", since)),
+        ]);
+        assert!(results[0].1.is_ok());
+        let err = results[1].1.as_ref().expect_err("second writer of k in the same group");
+        assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
+        let (a, c) = (results[0].1.as_ref().expect("ok"), results[2].1.as_ref().expect("ok"));
+        assert!(c.commit_ts > a.commit_ts && c.txn_id.0 == a.txn_id.0 + 1);
+        assert_eq!(s.inner.visible_ts(), c.commit_ts);
+    }
+}
