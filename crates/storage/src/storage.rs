@@ -209,6 +209,11 @@ impl Storage {
         Ok(self.inner.registry.read().by_name(name).cloned())
     }
 
+    /// The branch with id `id`.
+    pub fn branch_by_id(&self, id: BranchId) -> Result<Option<BranchInfo>> {
+        Ok(self.inner.registry.read().get(id).cloned())
+    }
+
     /// Every branch, by id.
     pub fn branches(&self) -> Result<Vec<BranchInfo>> {
         Ok(self.inner.registry.read().all().cloned().collect())

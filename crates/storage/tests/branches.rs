@@ -52,6 +52,8 @@ fn writes_on_two_branches_are_isolated() {
         write(&s, x, &[("c", Some("later"))]);
         assert_eq!(state(&s, z), kv(&[("a", "x"), ("b", "1"), ("c", "x")]));
         assert_eq!(s.branches().expect("list").len(), 4);
+        let zi = s.branch_by_id(z).expect("lookup").expect("exists");
+        assert_eq!((zi.name.as_str(), zi.parent), ("z", Some(x)));
         let dup = s.create_branch("x", BranchId::MAIN, None).expect_err("duplicate");
         assert_eq!(dup.sqlstate(), SqlState::DUPLICATE_OBJECT);
     }
