@@ -167,6 +167,14 @@ fn parse_time_token(s: &str) -> Option<i128> {
     let int = |p: &str| -> Option<i128> {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
+    if parts.len() == 2 && parts[1].contains('.') {
+        // `mm:ss.f`: with a fraction, two fields are minutes and seconds.
+        let (w, f) = parts[1].split_once('.')?;
+        let frac = super::datetime_fields::parse_fraction(f)?;
+        let secs = int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac);
+        let t = int(parts[0])? * i128::from(USECS_PER_MINUTE) + secs;
+        return Some(if neg { -t } else { t });
+    }
     let h = int(parts[0])?;
     let m = int(parts[1])?;
     let secs = match parts.get(2) {
@@ -379,6 +387,8 @@ mod tests {
             ("1 millisecond", iv(0, 0, 1000)),
             ("1 century", iv(1200, 0, 0)),
             ("1 day 2", iv(0, 1, 2_000_000)),
+            ("1:30.5", iv(0, 0, 90_500_000)),
+            ("4:05", iv(0, 0, 4 * h + 5 * m)),
         ];
         for (s, want) in cases {
             assert_eq!(parse_interval(s).as_ref(), Ok(want), "{s}");
