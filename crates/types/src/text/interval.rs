@@ -105,7 +105,10 @@ impl Acc {
             micros = -micros;
         }
         let overflow = || {
-            TypeError::DatetimeOverflow(format!("interval field value out of range: \"{input}\""))
+            TypeError::other(
+                helios_common::SqlState::from_code("22015"),
+                format!("interval field value out of range: \"{input}\""),
+            )
         };
         Ok(Interval {
             months: i32::try_from(months).map_err(|_| overflow())?,
@@ -398,7 +401,7 @@ mod tests {
             assert_eq!(e.to_string(), format!("invalid input syntax for type interval: \"{s}\""));
             assert_eq!(e.sqlstate().code(), "22007");
         }
-        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22008");
+        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22015");
     }
 
     proptest! {

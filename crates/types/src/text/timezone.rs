@@ -49,7 +49,7 @@ impl TimeZone {
         ) {
             return Ok(TimeZone::UTC);
         }
-        match super::datetime_fields::parse_offset(s) {
+        match super::datetime_fields::parse_offset(s, s) {
             Some(Ok(off)) => TimeZone::fixed(off),
             _ => Err(TypeError::other(
                 helios_common::SqlState::INVALID_PARAMETER_VALUE,
