@@ -99,6 +99,9 @@ struct Reader {
 /// Splits and decodes `input`; `ty` names the target type in syntax errors.
 pub fn parse_fields(input: &str, ty: &str) -> TypeResult<Fields> {
     let bad = || TypeError::datetime(ty, input);
+    if !input.is_ascii() {
+        return Err(bad());
+    }
     let lower = input.trim().to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let mut text = String::with_capacity(lower.len());
