@@ -2,12 +2,18 @@
 //!
 //! - [`DataType`]: the PostgreSQL types the engine knows, with their type OIDs.
 //! - [`Value`]: one SQL value, `NULL` included.
+//! - [`text`]: PostgreSQL text input/output of every type (`Value::to_pg_text`,
+//!   `Value::parse_pg_text`).
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
 
 pub mod datatype;
+pub mod error;
+pub mod text;
 pub mod value;
 
 pub use datatype::DataType;
-pub use value::{Interval, Numeric, Value};
+pub use error::TypeError;
+pub use text::TimeZone;
+pub use value::{Array, Interval, Numeric, Value};
