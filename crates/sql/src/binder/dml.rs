@@ -159,7 +159,7 @@ impl Binder<'_> {
                         }
                     }
                     let e = Expr::Column(p, src_schema[p].data_type.clone());
-                    exprs.push(assignment_cast(e, &col.data_type, &col.name)?);
+                    exprs.push(assignment_cast(self, e, &col.data_type, &col.name)?);
                 }
                 None => {
                     if let Some(seq) = col.sequence {
@@ -224,7 +224,7 @@ impl Binder<'_> {
                     }
                 } else {
                     let b = self.bind_scalar(e, &[], Some("VALUES"))?;
-                    assignment_cast(b, &col.data_type, &col.name)?
+                    assignment_cast(self, b, &col.data_type, &col.name)?
                 };
                 out.push(bound);
             }
@@ -247,7 +247,7 @@ impl Binder<'_> {
             Some(text) => {
                 let ast_e = crate::parser::parse_expr(text)?;
                 let b = self.bind_scalar(&ast_e, &[], Some("DEFAULT expressions"))?;
-                assignment_cast(b, &col.data_type, &col.name)
+                assignment_cast(self, b, &col.data_type, &col.name)
             }
         }
     }
@@ -356,7 +356,7 @@ impl Binder<'_> {
                     self.column_default(table, ci)?
                 } else {
                     let b = self.bind_scalar(v, fields, Some("UPDATE"))?;
-                    assignment_cast(b, &col.data_type, &col.name)?
+                    assignment_cast(self, b, &col.data_type, &col.name)?
                 };
                 out.push((ci, e));
             }

@@ -145,19 +145,28 @@ pub fn cast_to(e: Expr, ty: &DataType) -> Expr {
     }
 }
 
+impl Binder<'_> {
+    /// Converts `e` to `to` by the rules of `kind` (unknown literals are parsed as `to`;
+    /// unknown parameters take `to` as their type).
+    pub fn coerce(&mut self, e: Expr, to: &DataType, kind: expr::CoercionKind) -> Result<Expr> {
+        let mut scope = BindScope { binder: self, fields: &[], no_aggregates: None };
+        expr::coerce_expr(e, to, kind, &mut scope)
+    }
+}
+
 /// Coerces a value stored into a column by PostgreSQL's assignment rules, or reports
 /// 42804 `column "x" is of type integer but expression is of type text`.
-pub fn assignment_cast(e: Expr, ty: &DataType, column: &str) -> Result<Expr> {
+pub fn assignment_cast(binder: &mut Binder<'_>, e: Expr, ty: &DataType, column: &str) -> Result<Expr> {
     let from = e.data_type();
-    if &from == ty {
-        return Ok(e);
-    }
-    if from == DataType::Unknown || expr::types::can_assignment_cast(&from, ty) {
-        return Ok(Expr::Cast { expr: Box::new(e), to: ty.clone(), explicit: false });
-    }
-    Err(Error::new(
-        SqlState::DATATYPE_MISMATCH,
-        format!("column \"{column}\" is of type {ty} but expression is of type {from}"),
-    )
-    .with_hint("You will need to rewrite or cast the expression."))
+    binder.coerce(e, ty, expr::CoercionKind::Assignment).map_err(|err| {
+        if err.sqlstate() == SqlState::DATATYPE_MISMATCH || err.sqlstate() == SqlState::CANNOT_COERCE {
+            Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("column \"{column}\" is of type {ty} but expression is of type {from}"),
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+        } else {
+            err
+        }
+    })
 }

@@ -6,8 +6,10 @@
 //! fold to lower case).
 
 mod names;
+mod placeholders;
 
 pub use names::{ident_name, object_name, QualifiedName};
+pub use placeholders::rewrite_question_marks;
 
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
@@ -95,5 +97,18 @@ mod tests {
         assert!(e.message().contains("selec"), "{}", e.message());
         assert!(parse_data_type("character varying(20)").is_ok());
         assert!(parse_expr("a + 1").is_ok());
+    }
+}
+
+/// A `CREATE TABLE name ()` statement to fill in (used to build columns added by ALTER
+/// TABLE through the CREATE TABLE path).
+pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match parse(&format!("CREATE TABLE {quoted} ()"))?.pop() {
+        Some(Statement::Sql(s)) => match *s {
+            ast::Statement::CreateTable(ct) => Ok(ct),
+            _ => Err(Error::internal("stub is not CREATE TABLE")),
+        },
+        None => Err(Error::internal("empty stub")),
     }
 }
