@@ -297,6 +297,12 @@ impl Storage {
     pub fn gc(&self) -> Result<GcStats> {
         crate::mvcc::gc::collect(&self.inner)
     }
+
+    /// Runs [`Storage::gc`] in a background thread every `interval` until the returned
+    /// worker is dropped.
+    pub fn spawn_gc(&self, interval: Duration) -> Result<crate::mvcc::gc::GcWorker> {
+        crate::mvcc::gc::GcWorker::spawn(self.clone(), interval)
+    }
 }
 
 /// The id of the last commit-log entry.

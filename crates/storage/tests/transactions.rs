@@ -123,3 +123,101 @@ fn group_commit_under_concurrency_loses_nothing() {
         let _ = Arc::clone(s.engine());
     }
 }
+
+/// An engine that counts durable writes and makes each one slow, like an fsync.
+struct SlowSyncEngine {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    syncs: std::sync::atomic::AtomicUsize,
+}
+
+impl helios_storage::kv::Engine for SlowSyncEngine {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if durable {
+            self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn concurrent_committers_share_syncs() {
+    for (_, engine) in common::engines() {
+        let slow = Arc::new(SlowSyncEngine { inner: engine, syncs: Default::default() });
+        let s = Storage::with_engine(slow.clone(), Default::default()).expect("open");
+        let before = slow.syncs.load(std::sync::atomic::Ordering::SeqCst);
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| {
+                let (s, barrier) = (s.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for j in 0..10u8 {
+                        let mut t = s.begin(TxnOptions::default()).expect("begin");
+                        t.put(&[i, j], b"v").expect("put");
+                        t.commit().expect("commit");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let syncs = slow.syncs.load(std::sync::atomic::Ordering::SeqCst) - before;
+        assert!(syncs < 80, "80 commits should share syncs, took {syncs}");
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(t.scan(all(), false, usize::MAX).expect("scan").len(), 80);
+    }
+}
+
+/// An engine whose writes fail on command, like a failing fsync.
+struct FailingEngine {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl helios_storage::kv::Engine for FailingEngine {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(helios_common::Error::new(SqlState::IO_ERROR, "injected write failure"));
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn failed_engine_write_fails_the_commit_and_shows_nothing() {
+    for (_, engine) in common::engines() {
+        let failing = Arc::new(FailingEngine { inner: engine, fail: Default::default() });
+        let s = Storage::with_engine(failing.clone(), Default::default()).expect("open");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"1").expect("put");
+        t.commit().expect("commit");
+        failing.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"2").expect("put");
+        assert_eq!(t.commit().expect_err("injected").sqlstate(), SqlState::IO_ERROR);
+        let r = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(r.get(b"a").expect("get"), Some(b"1".to_vec()));
+        failing.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"3").expect("put");
+        t.commit().expect("commit after recovery");
+    }
+}

@@ -146,7 +146,15 @@ impl GroupCommit {
             if !state.leader {
                 state.leader = true;
                 let group = std::mem::take(&mut state.pending);
-                let results = parking_lot::MutexGuard::unlocked(&mut state, || write_group(group));
+                let tickets: Vec<u64> = group.iter().map(|(t, _)| *t).collect();
+                let results = parking_lot::MutexGuard::unlocked(&mut state, || {
+                    // A panic in the leader must not leave its followers waiting forever.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write_group(group)))
+                        .unwrap_or_else(|_| {
+                            let e = helios_common::Error::internal("commit leader panicked");
+                            tickets.into_iter().map(|t| (t, Err(e.clone()))).collect()
+                        })
+                });
                 state.done.extend(results);
                 state.leader = false;
                 self.cond.notify_all();

@@ -106,3 +106,52 @@ pub(crate) fn collect(inner: &Inner) -> Result<GcStats> {
     inner.gc_horizon.store(new_horizon, Ordering::SeqCst);
     Ok(stats)
 }
+
+/// A background thread that runs [`Storage::gc`](crate::Storage::gc) every interval.
+/// Dropping it stops the thread (and waits for a collection in progress).
+#[derive(Debug)]
+pub struct GcWorker {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    last: std::sync::Arc<parking_lot::Mutex<Option<Result<GcStats>>>>,
+}
+
+impl GcWorker {
+    /// Starts collecting on `storage` every `interval`.
+    pub(crate) fn spawn(
+        storage: crate::Storage,
+        interval: std::time::Duration,
+    ) -> Result<GcWorker> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let last = std::sync::Arc::new(parking_lot::Mutex::new(None));
+        let seen = last.clone();
+        let thread = std::thread::Builder::new()
+            .name("helios-gc".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(interval)
+                {
+                    *seen.lock() = Some(storage.gc());
+                }
+            })
+            .map_err(|e| {
+                helios_common::Error::io("could not start the garbage collector thread", &e)
+            })?;
+        Ok(GcWorker { stop: Some(stop), thread: Some(thread), last })
+    }
+
+    /// The outcome of the most recent collection, if one ran.
+    pub fn last_result(&self) -> Option<Result<GcStats>> {
+        self.last.lock().clone()
+    }
+}
+
+impl Drop for GcWorker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            // A panicked collector has nothing left to clean up.
+            let _ = t.join();
+        }
+    }
+}

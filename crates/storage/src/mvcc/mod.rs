@@ -77,6 +77,6 @@ pub(crate) mod write_set;
 
 pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
-pub use gc::GcStats;
+pub use gc::{GcStats, GcWorker};
 pub use transaction::{Savepoint, Transaction};
 pub use visibility::ChainLink;

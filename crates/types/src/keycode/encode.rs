@@ -221,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn documented_example() {
+        let cols = [
+            KeyColumn::asc(DataType::Int4),
+            KeyColumn::desc(DataType::Text),
+            KeyColumn::asc(DataType::Int4),
+        ];
+        let key =
+            encode_key(&[Value::Int4(42), Value::Text("ab".into()), Value::Null], &cols).unwrap();
+        assert_eq!(key, [0x01, 0x80, 0, 0, 0x2a, 0x01, 0x9e, 0x9d, 0xff, 0xfe, 0x02]);
+    }
+
+    #[test]
     fn strings_escape_zero_bytes() {
         let col = [KeyColumn::asc(DataType::Text)];
         let e = |s: &str| encode_key(&[Value::Text(s.into())], &col).unwrap();

@@ -151,7 +151,7 @@ impl Reader {
                     || self.fields.date.is_some()
                     || self.ymd.is_some()) =>
             {
-                let off = parse_offset(c).ok_or_else(bad)??;
+                let off = parse_offset(c, input).ok_or_else(bad)??;
                 self.set_tz(off, input, ty)?;
             }
             _ if c.contains(':') => self.time_chunk(c, input, ty)?,
@@ -207,7 +207,7 @@ impl Reader {
             body = b;
             self.set_tz(0, input, ty)?;
         } else if let Some(pos) = body.rfind(['+', '-']) {
-            let off = parse_offset(&body[pos..]).ok_or_else(bad)??;
+            let off = parse_offset(&body[pos..], input).ok_or_else(bad)??;
             self.set_tz(off, input, ty)?;
             body = &body[..pos];
         }
@@ -360,7 +360,7 @@ pub fn parse_fraction(frac: &str) -> Option<i64> {
 
 /// Parses a numeric UTC offset such as `+05`, `-0530`, `+05:30`, `+5:30:15`. `None` is a
 /// syntax error; `Some(Err)` reports an out-of-range displacement.
-pub fn parse_offset(s: &str) -> Option<TypeResult<i32>> {
+pub fn parse_offset(s: &str, input: &str) -> Option<TypeResult<i32>> {
     let (neg, body) = match s.as_bytes().first()? {
         b'+' => (false, &s[1..]),
         b'-' => (true, &s[1..]),
@@ -388,12 +388,12 @@ pub fn parse_offset(s: &str) -> Option<TypeResult<i32>> {
         }
     };
     if m > 59 || sec > 59 {
-        return Some(Err(TypeError::field_range(s)));
+        return Some(Err(TypeError::field_range(input)));
     }
     if h > 15 {
         return Some(Err(TypeError::other(
             helios_common::SqlState::INVALID_TIME_ZONE_DISPLACEMENT_VALUE,
-            "time zone displacement out of range",
+            format!("time zone displacement out of range: \"{input}\""),
         )));
     }
     let total = (h * 3600 + m * 60 + sec) as i32;

@@ -105,7 +105,10 @@ impl Acc {
             micros = -micros;
         }
         let overflow = || {
-            TypeError::DatetimeOverflow(format!("interval field value out of range: \"{input}\""))
+            TypeError::other(
+                helios_common::SqlState::from_code("22015"),
+                format!("interval field value out of range: \"{input}\""),
+            )
         };
         Ok(Interval {
             months: i32::try_from(months).map_err(|_| overflow())?,
@@ -167,6 +170,14 @@ fn parse_time_token(s: &str) -> Option<i128> {
     let int = |p: &str| -> Option<i128> {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
+    if parts.len() == 2 && parts[1].contains('.') {
+        // `mm:ss.f`: with a fraction, two fields are minutes and seconds.
+        let (w, f) = parts[1].split_once('.')?;
+        let frac = super::datetime_fields::parse_fraction(f)?;
+        let secs = int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac);
+        let t = int(parts[0])? * i128::from(USECS_PER_MINUTE) + secs;
+        return Some(if neg { -t } else { t });
+    }
     let h = int(parts[0])?;
     let m = int(parts[1])?;
     let secs = match parts.get(2) {
@@ -379,6 +390,8 @@ mod tests {
             ("1 millisecond", iv(0, 0, 1000)),
             ("1 century", iv(1200, 0, 0)),
             ("1 day 2", iv(0, 1, 2_000_000)),
+            ("1:30.5", iv(0, 0, 90_500_000)),
+            ("4:05", iv(0, 0, 4 * h + 5 * m)),
         ];
         for (s, want) in cases {
             assert_eq!(parse_interval(s).as_ref(), Ok(want), "{s}");
@@ -388,7 +401,7 @@ mod tests {
             assert_eq!(e.to_string(), format!("invalid input syntax for type interval: \"{s}\""));
             assert_eq!(e.sqlstate().code(), "22007");
         }
-        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22008");
+        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22015");
     }
 
     proptest! {

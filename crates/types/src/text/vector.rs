@@ -50,6 +50,11 @@ pub fn parse_vector(input: &str, dims: Option<u32>) -> TypeResult<Vec<f32>> {
         if x.is_nan() {
             return Err(TypeError::other(SqlState::DATA_EXCEPTION, "NaN not allowed in vector"));
         }
+        if x.is_infinite() && p.bytes().any(|b| b.is_ascii_digit()) {
+            return Err(TypeError::out_of_range(format!(
+                "\"{p}\" is out of range for type vector"
+            )));
+        }
         if x.is_infinite() {
             return Err(TypeError::other(
                 SqlState::DATA_EXCEPTION,
@@ -98,7 +103,7 @@ mod tests {
         );
         assert_eq!(
             parse_vector("[1,1e39]", None).unwrap_err().to_string(),
-            "infinite value not allowed in vector"
+            "\"1e39\" is out of range for type vector"
         );
         for s in ["1,2", "[1,,2]", "[a]", "[1 2]"] {
             assert_eq!(
