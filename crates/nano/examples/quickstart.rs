@@ -11,8 +11,14 @@ fn main() -> heliosdb_nano::Result<()> {
         "CREATE TABLE books (id serial PRIMARY KEY, title text NOT NULL, year int);
          INSERT INTO books (title, year) VALUES ('Dune', 1965), ('Neuromancer', 1984);",
     );
-    conn.execute("INSERT INTO books (title, year) VALUES ($1, $2)", &[Value::Text("Hyperion".into()), Value::Int4(1989)])?;
-    let result = conn.query("SELECT title, year FROM books WHERE year > ? ORDER BY year", &[Value::Int4(1970)])?;
+    conn.execute(
+        "INSERT INTO books (title, year) VALUES ($1, $2)",
+        &[Value::Text("Hyperion".into()), Value::Int4(1989)],
+    )?;
+    let result = conn.query(
+        "SELECT title, year FROM books WHERE year > ? ORDER BY year",
+        &[Value::Int4(1970)],
+    )?;
     for row in result.iter_rows() {
         let title: String = row.get("title")?;
         let year: i32 = row.get("year")?;

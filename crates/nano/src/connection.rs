@@ -83,7 +83,9 @@ impl Connection {
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {
         match self.session.execute(sql, params)? {
             StatementResult::Rows(r) => Ok(r),
-            StatementResult::Command { tag, .. } => Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag }),
+            StatementResult::Command { tag, .. } => {
+                Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag })
+            }
         }
     }
 
@@ -104,7 +106,11 @@ impl Connection {
     }
 
     /// Runs a prepared statement.
-    pub fn execute_prepared(&mut self, stmt: &Statement, params: &[Value]) -> Result<StatementResult> {
+    pub fn execute_prepared(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+    ) -> Result<StatementResult> {
         self.session.execute_prepared(&stmt.prepared, params)
     }
 

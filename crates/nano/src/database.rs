@@ -39,7 +39,11 @@ impl Database {
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Database> {
         let storage = Storage::open(
             path.as_ref(),
-            StorageOptions { durability: options.durability, encryption: options.encryption, retention: options.retention },
+            StorageOptions {
+                durability: options.durability,
+                encryption: options.encryption,
+                retention: options.retention,
+            },
         )?;
         Ok(Database { engine: Engine::new(storage)? })
     }

@@ -22,17 +22,22 @@ impl ColumnIndex for usize {
         if *self < columns.len() {
             Ok(*self)
         } else {
-            Err(Error::new(SqlState::UNDEFINED_COLUMN, format!("column index {self} out of range (row has {})", columns.len())))
+            Err(Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column index {self} out of range (row has {})", columns.len()),
+            ))
         }
     }
 }
 
 impl ColumnIndex for &str {
     fn index(&self, columns: &[Column]) -> Result<usize> {
-        columns
-            .iter()
-            .position(|c| c.name == *self)
-            .ok_or_else(|| Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{self}\" does not exist in the result")))
+        columns.iter().position(|c| c.name == *self).ok_or_else(|| {
+            Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{self}\" does not exist in the result"),
+            )
+        })
     }
 }
 
@@ -65,7 +70,10 @@ macro_rules! int_from_value {
                     other => return Err(mismatch(other, stringify!($t))),
                 };
                 <$t>::try_from(wide).map_err(|_| {
-                    Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("value {wide} out of range for {}", stringify!($t)))
+                    Error::new(
+                        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                        format!("value {wide} out of range for {}", stringify!($t)),
+                    )
                 })
             }
         }

@@ -34,7 +34,10 @@ impl Engine {
         let catalog = CatalogStore::load(&txn)?;
         if !catalog.schemas.contains_key(DEFAULT_SCHEMA) {
             let id = CatalogStore::next_id(&mut txn)?;
-            CatalogStore::put_schema(&mut txn, &SchemaDef { id, name: DEFAULT_SCHEMA.to_string() })?;
+            CatalogStore::put_schema(
+                &mut txn,
+                &SchemaDef { id, name: DEFAULT_SCHEMA.to_string() },
+            )?;
             CatalogStore::set_version(&mut txn, engine.next_catalog_version())?;
             txn.commit()?;
         } else {
@@ -60,7 +63,8 @@ impl Engine {
         let mut cur = self.rowid.load(Ordering::Relaxed);
         loop {
             let next = cur.max(now) + 1;
-            match self.rowid.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.rowid.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
                 Ok(_) => return next,
                 Err(actual) => cur = actual,
             }
@@ -73,7 +77,12 @@ impl Engine {
         let mut cur = self.version.load(Ordering::Relaxed);
         loop {
             let next = cur.max(now) + 1;
-            match self.version.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.version.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return next,
                 Err(actual) => cur = actual,
             }
@@ -109,7 +118,10 @@ impl Engine {
                             let limit = if seq.increment > 0 { seq.max } else { seq.min };
                             return Err(Error::new(
                                 SqlState::from_code("2200H"),
-                                format!("nextval: reached {which} value of sequence \"{}\" ({limit})", seq.name),
+                                format!(
+                                    "nextval: reached {which} value of sequence \"{}\" ({limit})",
+                                    seq.name
+                                ),
                             ));
                         }
                     }
@@ -122,6 +134,9 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
-        Err(Error::new(SqlState::SERIALIZATION_FAILURE, format!("could not advance sequence \"{}\"", seq.name)))
+        Err(Error::new(
+            SqlState::SERIALIZATION_FAILURE,
+            format!("could not advance sequence \"{}\"", seq.name),
+        ))
     }
 }

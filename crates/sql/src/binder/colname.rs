@@ -80,7 +80,9 @@ pub fn type_colname(ty: &ast::DataType) -> String {
         A::Bytea => "bytea".into(),
         A::Date => "date".into(),
         A::Time(..) => "time".into(),
-        A::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => "timestamptz".into(),
+        A::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
+            "timestamptz".into()
+        }
         A::Timestamp(..) => "timestamp".into(),
         A::Interval { .. } => "interval".into(),
         A::Uuid => "uuid".into(),

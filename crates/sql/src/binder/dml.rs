@@ -85,7 +85,9 @@ impl Binder<'_> {
             .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
             .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
         match rel {
-            Relation::Table(id) => self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished")),
+            Relation::Table(id) => {
+                self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))
+            }
             other => Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE,
                 format!("cannot change {} \"{}\"", other.kind_name(), qn.name),
@@ -99,7 +101,11 @@ impl Binder<'_> {
             return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
         };
         let table = self.target_table(name)?;
-        let qualifier = ins.table_alias.as_ref().map(|a| ident_name(&a.alias)).unwrap_or_else(|| table.name.clone());
+        let qualifier = ins
+            .table_alias
+            .as_ref()
+            .map(|a| ident_name(&a.alias))
+            .unwrap_or_else(|| table.name.clone());
         let targets: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
         } else {
@@ -113,7 +119,10 @@ impl Binder<'_> {
                     )
                 })?;
                 if t.contains(&i) {
-                    return Err(Error::new(SqlState::DUPLICATE_COLUMN, format!("column \"{n}\" specified more than once")));
+                    return Err(Error::new(
+                        SqlState::DUPLICATE_COLUMN,
+                        format!("column \"{n}\" specified more than once"),
+                    ));
                 }
                 t.push(i);
             }
@@ -124,7 +133,10 @@ impl Binder<'_> {
         let mut default_cols = vec![false; targets.len()];
         let source_plan = match &ins.source {
             None => Plan::Values { rows: vec![Vec::new()], schema: Vec::new() },
-            Some(q) => match (q.body.as_ref(), q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none()) {
+            Some(q) => match (
+                q.body.as_ref(),
+                q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none(),
+            ) {
                 (ast::SetExpr::Values(values), true) => {
                     self.bind_insert_values(values, &table, &targets, &mut default_cols)?
                 }
@@ -133,10 +145,16 @@ impl Binder<'_> {
         };
         let provided = if ins.source.is_none() { 0 } else { source_plan.width() };
         if provided > targets.len() {
-            return Err(Error::new(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns"));
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "INSERT has more expressions than target columns",
+            ));
         }
         if provided < targets.len() && !ins.columns.is_empty() {
-            return Err(Error::new(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions"));
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "INSERT has more target columns than expressions",
+            ));
         }
         let src_schema = source_plan.schema();
         let mut exprs = Vec::with_capacity(table.columns.len());
@@ -148,9 +166,15 @@ impl Binder<'_> {
                     if col.identity == Some(Identity::Always) && !overriding && !default_cols[p] {
                         return Err(Error::new(
                             SqlState::from_code("428C9"),
-                            format!("cannot insert a non-DEFAULT value into column \"{}\"", col.name),
+                            format!(
+                                "cannot insert a non-DEFAULT value into column \"{}\"",
+                                col.name
+                            ),
                         )
-                        .with_detail(format!("Column \"{}\" is an identity column defined as GENERATED ALWAYS.", col.name))
+                        .with_detail(format!(
+                            "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+                            col.name
+                        ))
                         .with_hint("Use OVERRIDING SYSTEM VALUE to override."));
                     }
                     if default_cols[p] {
@@ -171,7 +195,8 @@ impl Binder<'_> {
                 }
             }
         }
-        let schema: Schema = table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
+        let schema: Schema =
+            table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
         let source = Plan::Project { input: Box::new(source_plan), exprs, schema: schema.clone() };
         let source = self.finish(source);
 
@@ -181,8 +206,12 @@ impl Binder<'_> {
         }
         let on_conflict = match &ins.on {
             None => None,
-            Some(ast::OnInsert::OnConflict(oc)) => Some(self.bind_on_conflict(oc, &table, &row_fields)?),
-            Some(ast::OnInsert::DuplicateKeyUpdate(_)) => return Err(Error::unsupported("ON DUPLICATE KEY UPDATE")),
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                Some(self.bind_on_conflict(oc, &table, &row_fields)?)
+            }
+            Some(ast::OnInsert::DuplicateKeyUpdate(_)) => {
+                return Err(Error::unsupported("ON DUPLICATE KEY UPDATE"))
+            }
             Some(_) => return Err(Error::unsupported("this ON clause")),
         };
         let returning = match &ins.returning {
@@ -206,10 +235,16 @@ impl Binder<'_> {
         let mut rows = Vec::with_capacity(values.rows.len());
         for row in &values.rows {
             if row.content.len() != width {
-                return Err(Error::new(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "VALUES lists must all be the same length",
+                ));
             }
             if width > targets.len() {
-                return Err(Error::new(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns"));
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "INSERT has more expressions than target columns",
+                ));
             }
             let mut out = Vec::with_capacity(width);
             for (j, e) in row.content.iter().enumerate() {
@@ -252,7 +287,12 @@ impl Binder<'_> {
         }
     }
 
-    fn bind_on_conflict(&mut self, oc: &ast::OnConflict, table: &TableDef, row_fields: &[Field]) -> Result<OnConflict> {
+    fn bind_on_conflict(
+        &mut self,
+        oc: &ast::OnConflict,
+        table: &TableDef,
+        row_fields: &[Field],
+    ) -> Result<OnConflict> {
         let index = match &oc.conflict_target {
             None => None,
             Some(ast::ConflictTarget::Columns { columns, predicate }) => {
@@ -263,7 +303,10 @@ impl Binder<'_> {
                 for c in columns {
                     let n = ident_name(c);
                     cols.push(table.column_index(&n).ok_or_else(|| {
-                        Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" does not exist"))
+                        Error::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{n}\" does not exist"),
+                        )
                     })?);
                 }
                 let mut sorted = cols.clone();
@@ -282,12 +325,16 @@ impl Binder<'_> {
             }
             Some(ast::ConflictTarget::OnConstraint(name)) => {
                 let n = object_name(name)?.name;
-                let idx = table.indexes.iter().find(|i| i.unique && i.name == n).ok_or_else(|| {
-                    Error::new(
-                        SqlState::UNDEFINED_OBJECT,
-                        format!("constraint \"{n}\" for table \"{}\" does not exist", table.name),
-                    )
-                })?;
+                let idx =
+                    table.indexes.iter().find(|i| i.unique && i.name == n).ok_or_else(|| {
+                        Error::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!(
+                                "constraint \"{n}\" for table \"{}\" does not exist",
+                                table.name
+                            ),
+                        )
+                    })?;
                 Some(idx.id)
             }
         };
@@ -319,19 +366,31 @@ impl Binder<'_> {
         }
     }
 
-    fn bind_assignments(&mut self, assignments: &[ast::Assignment], table: &TableDef, fields: &[Field]) -> Result<Vec<(usize, Expr)>> {
+    fn bind_assignments(
+        &mut self,
+        assignments: &[ast::Assignment],
+        table: &TableDef,
+        fields: &[Field],
+    ) -> Result<Vec<(usize, Expr)>> {
         let mut out: Vec<(usize, Expr)> = Vec::new();
         for a in assignments {
             let names: Vec<String> = match &a.target {
                 ast::AssignmentTarget::ColumnName(n) => vec![object_name(n)?.name],
-                ast::AssignmentTarget::Tuple(ns) => ns.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?,
+                ast::AssignmentTarget::Tuple(ns) => {
+                    ns.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?
+                }
             };
             let values: Vec<&ast::Expr> = if names.len() == 1 {
                 vec![&a.value]
             } else {
                 match &a.value {
                     ast::Expr::Tuple(vs) if vs.len() == names.len() => vs.iter().collect(),
-                    _ => return Err(Error::new(SqlState::SYNTAX_ERROR, "number of columns does not match number of values")),
+                    _ => {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            "number of columns does not match number of values",
+                        ))
+                    }
                 }
             };
             for (n, v) in names.iter().zip(values) {
@@ -342,7 +401,10 @@ impl Binder<'_> {
                     )
                 })?;
                 if out.iter().any(|(c, _)| *c == ci) {
-                    return Err(Error::new(SqlState::SYNTAX_ERROR, format!("multiple assignments to same column \"{n}\"")));
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("multiple assignments to same column \"{n}\""),
+                    ));
                 }
                 let col = &table.columns[ci];
                 if col.identity == Some(Identity::Always) && !is_default_keyword(v) {
@@ -350,7 +412,9 @@ impl Binder<'_> {
                         SqlState::from_code("428C9"),
                         format!("column \"{n}\" can only be updated to DEFAULT"),
                     )
-                    .with_detail(format!("Column \"{n}\" is an identity column defined as GENERATED ALWAYS.")));
+                    .with_detail(format!(
+                        "Column \"{n}\" is an identity column defined as GENERATED ALWAYS."
+                    )));
                 }
                 let e = if is_default_keyword(v) {
                     self.column_default(table, ci)?
@@ -365,7 +429,11 @@ impl Binder<'_> {
     }
 
     /// Binds a RETURNING list over `fields`.
-    pub(super) fn bind_returning(&mut self, items: &[ast::SelectItem], fields: &[Field]) -> Result<(Vec<Expr>, Schema)> {
+    pub(super) fn bind_returning(
+        &mut self,
+        items: &[ast::SelectItem],
+        fields: &[Field],
+    ) -> Result<(Vec<Expr>, Schema)> {
         let mut exprs = Vec::new();
         let mut schema = Vec::new();
         for item in items {
@@ -399,14 +467,28 @@ impl Binder<'_> {
         let mut schema: Schema = table
             .columns
             .iter()
-            .map(|c| Field { qualifier: Some(qualifier.to_string()), ..Field::new(c.name.clone(), c.data_type.clone()) })
+            .map(|c| Field {
+                qualifier: Some(qualifier.to_string()),
+                ..Field::new(c.name.clone(), c.data_type.clone())
+            })
             .collect();
         schema.push(Field { hidden: true, ..Field::new("?key?", helios_types::DataType::Bytea) });
-        Plan::Scan { table: table.clone(), access: Access::Full, filter: None, with_key: true, schema }
+        Plan::Scan {
+            table: table.clone(),
+            access: Access::Full,
+            filter: None,
+            with_key: true,
+            schema,
+        }
     }
 
     /// Joins extra FROM / USING items to a DML scan.
-    fn dml_source(&mut self, scan: Plan, extra: &[ast::TableWithJoins], selection: Option<&ast::Expr>) -> Result<Plan> {
+    fn dml_source(
+        &mut self,
+        scan: Plan,
+        extra: &[ast::TableWithJoins],
+        selection: Option<&ast::Expr>,
+    ) -> Result<Plan> {
         let mut plan = scan;
         if !extra.is_empty() {
             let right = self.bind_from(extra)?;
@@ -433,15 +515,19 @@ impl Binder<'_> {
     /// Binds UPDATE [FROM].
     pub fn bind_update(&mut self, upd: &ast::Update) -> Result<BoundUpdate> {
         let (name, alias) = match &upd.table.relation {
-            ast::TableFactor::Table { name, alias, .. } if upd.table.joins.is_empty() => (name, alias),
+            ast::TableFactor::Table { name, alias, .. } if upd.table.joins.is_empty() => {
+                (name, alias)
+            }
             _ => return Err(Error::unsupported("UPDATE of a join")),
         };
         let table = self.target_table(name)?;
-        let qualifier = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        let qualifier =
+            alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
         let scan = self.dml_scan(&table, &qualifier);
         let from: &[ast::TableWithJoins] = match &upd.from {
             None => &[],
-            Some(ast::UpdateTableFromKind::AfterSet(f)) | Some(ast::UpdateTableFromKind::BeforeSet(f)) => f,
+            Some(ast::UpdateTableFromKind::AfterSet(f))
+            | Some(ast::UpdateTableFromKind::BeforeSet(f)) => f,
         };
         let plan = self.dml_source(scan, from, upd.selection.as_ref())?;
         let fields = plan.schema();
@@ -467,7 +553,8 @@ impl Binder<'_> {
             _ => return Err(Error::unsupported("DELETE from several tables")),
         };
         let table = self.target_table(name)?;
-        let qualifier = alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        let qualifier =
+            alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
         let scan = self.dml_scan(&table, &qualifier);
         let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
         let plan = self.dml_source(scan, using, del.selection.as_ref())?;

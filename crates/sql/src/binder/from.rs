@@ -24,7 +24,11 @@ impl Binder<'_> {
         Ok(plan.unwrap_or(Plan::Empty { rows: 1 }))
     }
 
-    fn bind_table_with_joins(&mut self, twj: &ast::TableWithJoins, left_of: Option<Schema>) -> Result<(Plan, bool)> {
+    fn bind_table_with_joins(
+        &mut self,
+        twj: &ast::TableWithJoins,
+        left_of: Option<Schema>,
+    ) -> Result<(Plan, bool)> {
         let (mut plan, lateral) = self.bind_factor(&twj.relation, left_of.as_deref())?;
         for join in &twj.joins {
             plan = self.bind_join(plan, join)?;
@@ -33,7 +37,11 @@ impl Binder<'_> {
     }
 
     /// Binds a table factor; `left` is the schema LATERAL items may refer to.
-    fn bind_factor(&mut self, factor: &ast::TableFactor, left: Option<&[Field]>) -> Result<(Plan, bool)> {
+    fn bind_factor(
+        &mut self,
+        factor: &ast::TableFactor,
+        left: Option<&[Field]>,
+    ) -> Result<(Plan, bool)> {
         match factor {
             ast::TableFactor::Table { name, alias, args, version, .. } => {
                 if args.is_some() {
@@ -85,7 +93,11 @@ impl Binder<'_> {
     }
 
     /// A table, view or WITH query by name.
-    pub(super) fn bind_table_name(&mut self, name: &ast::ObjectName, alias: Option<&ast::TableAlias>) -> Result<Plan> {
+    pub(super) fn bind_table_name(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<Plan> {
         let qn = object_name(name)?;
         let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| qn.name.clone());
         if qn.schema.is_none() {
@@ -103,7 +115,11 @@ impl Binder<'_> {
             .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
         let plan = match rel {
             Relation::Table(id) => {
-                let table = self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished from catalog"))?;
+                let table = self
+                    .catalog
+                    .table(id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("table vanished from catalog"))?;
                 let schema = table
                     .columns
                     .iter()
@@ -112,7 +128,12 @@ impl Binder<'_> {
                 Plan::Scan { table, access: Access::Full, filter: None, with_key: false, schema }
             }
             Relation::View(id) => {
-                let view = self.catalog.views.get(&id).cloned().ok_or_else(|| Error::internal("view vanished"))?;
+                let view = self
+                    .catalog
+                    .views
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("view vanished"))?;
                 let q = crate::parser::parse_query(&view.query)?;
                 // A view body sees no enclosing query and no WITH of the user's query.
                 let saved_outer = std::mem::take(&mut self.outer);
@@ -126,7 +147,10 @@ impl Binder<'_> {
                 let cols: Vec<ast::TableAliasColumnDef> = view
                     .columns
                     .iter()
-                    .map(|c| ast::TableAliasColumnDef { name: ast::Ident::with_quote('"', c.clone()), data_type: None })
+                    .map(|c| ast::TableAliasColumnDef {
+                        name: ast::Ident::with_quote('"', c.clone()),
+                        data_type: None,
+                    })
                     .collect();
                 rename_columns(plan, &cols, &view.name)?
             }
@@ -161,7 +185,9 @@ impl Binder<'_> {
                 SqlState::INVALID_COLUMN_REFERENCE,
                 "invalid reference to FROM-clause entry for table",
             )
-            .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."));
+            .with_detail(
+                "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
+            ));
         }
         let right_schema = right.schema();
         match constraint {
@@ -173,7 +199,10 @@ impl Binder<'_> {
             }
             ast::JoinConstraint::None => {
                 if !matches!(join.join_operator, J::CrossJoin(_)) && kind != JoinKind::Inner {
-                    return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \"JOIN\""));
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "syntax error at or near \"JOIN\"",
+                    ));
                 }
                 Ok(join_plans(left, right, kind, None, lateral))
             }
@@ -199,17 +228,34 @@ impl Binder<'_> {
 
     /// JOIN ... USING (cols): the join on equal columns, then a projection that puts
     /// each merged column first and hides the original pair (still reachable qualified).
-    fn join_using(&mut self, left: Plan, right: Plan, kind: JoinKind, names: Vec<String>, lateral: bool) -> Result<Plan> {
+    fn join_using(
+        &mut self,
+        left: Plan,
+        right: Plan,
+        kind: JoinKind,
+        names: Vec<String>,
+        lateral: bool,
+    ) -> Result<Plan> {
         let ls = left.schema();
         let rs = right.schema();
         let lw = ls.len();
         let mut pairs = Vec::new();
         for n in &names {
             let li = super::scope::find_field(&ls, None, n)?.ok_or_else(|| {
-                Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" specified in USING clause does not exist in left table"))
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{n}\" specified in USING clause does not exist in left table"
+                    ),
+                )
             })?;
             let ri = super::scope::find_field(&rs, None, n)?.ok_or_else(|| {
-                Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" specified in USING clause does not exist in right table"))
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{n}\" specified in USING clause does not exist in right table"
+                    ),
+                )
             })?;
             pairs.push((li, ri));
         }
@@ -275,7 +321,12 @@ impl Binder<'_> {
 
 /// `a AND b` as a bound expression.
 pub fn and(a: Expr, b: Expr) -> Expr {
-    Expr::Binary { op: expr::BinaryOp::And, left: Box::new(a), right: Box::new(b), ty: helios_types::DataType::Bool }
+    Expr::Binary {
+        op: expr::BinaryOp::And,
+        left: Box::new(a),
+        right: Box::new(b),
+        ty: helios_types::DataType::Bool,
+    }
 }
 
 fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral: bool) -> Plan {
@@ -285,7 +336,15 @@ fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral
         rs.clear();
     }
     schema.extend(rs);
-    Plan::Join { left: Box::new(left), right: Box::new(right), kind, on, equi: Vec::new(), lateral, schema }
+    Plan::Join {
+        left: Box::new(left),
+        right: Box::new(right),
+        kind,
+        on,
+        equi: Vec::new(),
+        lateral,
+        schema,
+    }
 }
 
 /// Sets the qualifier of every column of a FROM item to its name or alias.
@@ -295,10 +354,16 @@ fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
         f.qualifier = qualifier.clone();
     }
     match plan {
-        Plan::Scan { table, access, filter, with_key, .. } => Plan::Scan { table, access, filter, with_key, schema },
+        Plan::Scan { table, access, filter, with_key, .. } => {
+            Plan::Scan { table, access, filter, with_key, schema }
+        }
         Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
         other => {
-            let exprs = schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
+            let exprs = schema
+                .iter()
+                .enumerate()
+                .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
+                .collect();
             Plan::Project { input: Box::new(other), exprs, schema }
         }
     }

@@ -62,7 +62,11 @@ pub struct Binder<'a> {
 
 impl<'a> Binder<'a> {
     /// A binder; `params` are the declared parameter types (may be empty).
-    pub fn new(catalog: &'a Catalog, session: &'a SessionInfo, params: Vec<DataType>) -> Binder<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        session: &'a SessionInfo,
+        params: Vec<DataType>,
+    ) -> Binder<'a> {
         Binder {
             catalog,
             session,
@@ -92,13 +96,24 @@ impl<'a> Binder<'a> {
 
     /// Binds a scalar expression over `fields`. `clause` names the clause when
     /// aggregates are not allowed there (e.g. `"WHERE"`).
-    pub fn bind_scalar(&mut self, e: &ast::Expr, fields: &[Field], clause: Option<&'static str>) -> Result<Expr> {
+    pub fn bind_scalar(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        clause: Option<&'static str>,
+    ) -> Result<Expr> {
         let mut scope = BindScope { binder: self, fields, no_aggregates: clause };
         expr::bind_expr(e, &mut scope)
     }
 
     /// Binds a condition (WHERE, ON, HAVING, CHECK): it must be boolean.
-    pub fn bind_condition(&mut self, e: &ast::Expr, fields: &[Field], clause: &'static str, allow_aggs: bool) -> Result<Expr> {
+    pub fn bind_condition(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        clause: &'static str,
+        allow_aggs: bool,
+    ) -> Result<Expr> {
         let bound = self.bind_scalar(e, fields, if allow_aggs { None } else { Some(clause) })?;
         coerce_condition(bound, clause)
     }
@@ -106,7 +121,10 @@ impl<'a> Binder<'a> {
     /// The type of parameter `i`, recording the hint when it was unknown.
     fn param_type(&mut self, index: usize, hint: Option<&DataType>) -> Result<DataType> {
         if index >= 65_535 {
-            return Err(Error::new(SqlState::UNDEFINED_PARAMETER, format!("there is no parameter ${}", index + 1)));
+            return Err(Error::new(
+                SqlState::UNDEFINED_PARAMETER,
+                format!("there is no parameter ${}", index + 1),
+            ));
         }
         if self.params.len() <= index {
             self.params.resize(index + 1, DataType::Unknown);
@@ -128,7 +146,9 @@ impl<'a> Binder<'a> {
 pub fn coerce_condition(e: Expr, clause: &str) -> Result<Expr> {
     match e.data_type() {
         DataType::Bool => Ok(e),
-        DataType::Unknown => Ok(Expr::Cast { expr: Box::new(e), to: DataType::Bool, explicit: false }),
+        DataType::Unknown => {
+            Ok(Expr::Cast { expr: Box::new(e), to: DataType::Bool, explicit: false })
+        }
         other => Err(Error::new(
             SqlState::DATATYPE_MISMATCH,
             format!("argument of {clause} must be type boolean, not type {other}"),
@@ -156,10 +176,17 @@ impl Binder<'_> {
 
 /// Coerces a value stored into a column by PostgreSQL's assignment rules, or reports
 /// 42804 `column "x" is of type integer but expression is of type text`.
-pub fn assignment_cast(binder: &mut Binder<'_>, e: Expr, ty: &DataType, column: &str) -> Result<Expr> {
+pub fn assignment_cast(
+    binder: &mut Binder<'_>,
+    e: Expr,
+    ty: &DataType,
+    column: &str,
+) -> Result<Expr> {
     let from = e.data_type();
-    binder.coerce(e, ty, expr::CoercionKind::Assignment).map_err(|err| {
-        if err.sqlstate() == SqlState::DATATYPE_MISMATCH || err.sqlstate() == SqlState::CANNOT_COERCE {
+    let coerced = binder.coerce(e, ty, expr::CoercionKind::Assignment).map_err(|err| {
+        if err.sqlstate() == SqlState::DATATYPE_MISMATCH
+            || err.sqlstate() == SqlState::CANNOT_COERCE
+        {
             Error::new(
                 SqlState::DATATYPE_MISMATCH,
                 format!("column \"{column}\" is of type {ty} but expression is of type {from}"),
@@ -168,5 +195,7 @@ pub fn assignment_cast(binder: &mut Binder<'_>, e: Expr, ty: &DataType, column: 
         } else {
             err
         }
-    })
+    })?;
+    // A length or precision modifier still has to be applied (numeric(10,2), varchar(3)).
+    Ok(cast_to(coerced, ty))
 }

@@ -1,7 +1,6 @@
 //! ORDER BY helpers: ordinals, output-name references and sort options.
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::Value;
 use sqlparser::ast;
 
 use crate::expr::Expr;
@@ -23,7 +22,8 @@ pub fn output_ordinal(e: &ast::Expr, output: &[Field]) -> Result<Option<usize>> 
     }
     if let ast::Expr::Identifier(id) = e {
         let name = ident_name(id);
-        let hits: Vec<usize> = (0..output.len()).filter(|i| !output[*i].hidden && output[*i].name == name).collect();
+        let hits: Vec<usize> =
+            (0..output.len()).filter(|i| !output[*i].hidden && output[*i].name == name).collect();
         if hits.len() > 1 {
             return Err(Error::new(
                 SqlState::AMBIGUOUS_COLUMN,
@@ -51,10 +51,4 @@ pub fn sort_key(expr: Expr, options: &ast::OrderByOptions) -> SortKey {
     let asc = !matches!(options.sort, Some(ast::OrderBySort::Desc));
     let nulls_first = options.nulls_first.unwrap_or(!asc);
     SortKey { expr, asc, nulls_first }
-}
-
-/// A constant that PostgreSQL rejects as a sort key would be an integer; other
-/// constants sort nothing.
-pub fn is_constant_key(e: &Expr) -> bool {
-    matches!(e, Expr::Literal(v, _) if !matches!(v, Value::Null))
 }

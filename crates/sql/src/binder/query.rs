@@ -109,9 +109,12 @@ impl Binder<'_> {
 
     fn bind_recursive_cte(&mut self, id: usize, name: &str, cte: &ast::Cte) -> Result<Plan> {
         let (left, right, all) = match cte.query.body.as_ref() {
-            ast::SetExpr::SetOperation { left, op: ast::SetOperator::Union, set_quantifier, right }
-                if cte.query.order_by.is_none() && cte.query.limit_clause.is_none() =>
-            {
+            ast::SetExpr::SetOperation {
+                left,
+                op: ast::SetOperator::Union,
+                set_quantifier,
+                right,
+            } if cte.query.order_by.is_none() && cte.query.limit_clause.is_none() => {
                 (left, right, matches!(set_quantifier, ast::SetQuantifier::All))
             }
             _ => return self.bind_query(&cte.query),
@@ -135,7 +138,13 @@ impl Binder<'_> {
         }
         let types: Vec<DataType> = schema.iter().map(|f| f.data_type.clone()).collect();
         let recursive = coerce_columns(recursive, &types)?;
-        Ok(Plan::RecursiveUnion { id, base: Box::new(base), recursive: Box::new(recursive), all, schema })
+        Ok(Plan::RecursiveUnion {
+            id,
+            base: Box::new(base),
+            recursive: Box::new(recursive),
+            all,
+            schema,
+        })
     }
 
     /// Looks a name up among the visible WITH queries.
@@ -154,7 +163,11 @@ impl Binder<'_> {
 
     /// Binds a query body; `order_by` is bound inside a plain SELECT (where it may refer
     /// to input columns) or over the output columns otherwise.
-    pub(super) fn bind_set_expr(&mut self, body: &ast::SetExpr, order_by: Option<&[ast::OrderByExpr]>) -> Result<Plan> {
+    pub(super) fn bind_set_expr(
+        &mut self,
+        body: &ast::SetExpr,
+        order_by: Option<&[ast::OrderByExpr]>,
+    ) -> Result<Plan> {
         match body {
             ast::SetExpr::Select(select) => self.bind_select(select, order_by),
             ast::SetExpr::Query(q) => {
@@ -170,7 +183,9 @@ impl Binder<'_> {
                 self.order_output(plan, order_by)
             }
             ast::SetExpr::Table(t) => {
-                let name = t.table_name.clone().unwrap_or_default();
+                let name = t.table_name.clone().ok_or_else(|| {
+                    Error::new(SqlState::SYNTAX_ERROR, "TABLE needs a table name")
+                })?;
                 let q = crate::parser::parse_query(&format!("SELECT * FROM {name}"))?;
                 let plan = self.bind_query(&q)?;
                 self.order_output(plan, order_by)
@@ -208,27 +223,32 @@ impl Binder<'_> {
         }
         let mut types = Vec::with_capacity(ls.len());
         for (a, b) in ls.iter().zip(&rs) {
-            types.push(expr::types::common_type(&[a.data_type.clone(), b.data_type.clone()], word)?);
+            types
+                .push(expr::types::common_type(&[a.data_type.clone(), b.data_type.clone()], word)?);
         }
         let types: Vec<DataType> = types.into_iter().map(resolve_unknown).collect();
         let l = coerce_columns(l, &types)?;
         let r = coerce_columns(r, &types)?;
-        let schema = ls
-            .iter()
-            .zip(&types)
-            .map(|(f, t)| Field::new(f.name.clone(), t.clone()))
-            .collect();
+        let schema =
+            ls.iter().zip(&types).map(|(f, t)| Field::new(f.name.clone(), t.clone())).collect();
         Ok(Plan::SetOp { left: Box::new(l), right: Box::new(r), op: kind, all, schema })
     }
 
     /// Binds `VALUES (...), (...)`; with `target` types (INSERT), each value is coerced
     /// by the caller, otherwise columns get their common type.
-    pub(super) fn bind_values(&mut self, values: &ast::Values, width_hint: Option<usize>) -> Result<Plan> {
+    pub(super) fn bind_values(
+        &mut self,
+        values: &ast::Values,
+        width_hint: Option<usize>,
+    ) -> Result<Plan> {
         let mut rows: Vec<Vec<Expr>> = Vec::with_capacity(values.rows.len());
         let width = values.rows.first().map(|r| r.content.len()).unwrap_or(0);
         for row in &values.rows {
             if row.content.len() != width {
-                return Err(Error::new(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "VALUES lists must all be the same length",
+                ));
             }
             let mut out = Vec::with_capacity(width);
             for e in &row.content {
@@ -303,11 +323,8 @@ pub fn coerce_columns(plan: Plan, types: &[DataType]) -> Result<Plan> {
         .zip(types)
         .map(|((i, f), t)| cast_to(Expr::Column(i, f.data_type.clone()), t))
         .collect();
-    let new_schema: Schema = schema
-        .into_iter()
-        .zip(types)
-        .map(|(f, t)| Field { data_type: t.clone(), ..f })
-        .collect();
+    let new_schema: Schema =
+        schema.into_iter().zip(types).map(|(f, t)| Field { data_type: t.clone(), ..f }).collect();
     Ok(Plan::Project { input: Box::new(plan), exprs, schema: new_schema })
 }
 
@@ -321,7 +338,10 @@ pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &st
     if names.len() > visible {
         return Err(Error::new(
             SqlState::INVALID_COLUMN_REFERENCE,
-            format!("table \"{table}\" has {visible} columns available but {} columns specified", names.len()),
+            format!(
+                "table \"{table}\" has {visible} columns available but {} columns specified",
+                names.len()
+            ),
         ));
     }
     let mut it = names.iter();
@@ -331,10 +351,7 @@ pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &st
             None => break,
         }
     }
-    let exprs = schema
-        .iter()
-        .enumerate()
-        .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
-        .collect();
+    let exprs =
+        schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
     Ok(Plan::Project { input: Box::new(plan), exprs, schema })
 }

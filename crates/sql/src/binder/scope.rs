@@ -47,7 +47,12 @@ pub fn find_field(fields: &[Field], qualifier: Option<&str>, name: &str) -> Resu
 
 impl Binder<'_> {
     /// Resolves a column against the local fields, then the enclosing queries' fields.
-    pub(super) fn resolve(&self, local: &[Field], qualifier: Option<&str>, name: &str) -> Result<(usize, DataType)> {
+    pub(super) fn resolve(
+        &self,
+        local: &[Field],
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(usize, DataType)> {
         let qualifier = qualifier.map(|q| q.rsplit('.').next().unwrap_or(q));
         if let Some(i) = find_field(local, qualifier, name)? {
             return Ok((i, local[i].data_type.clone()));
@@ -64,9 +69,15 @@ impl Binder<'_> {
         }
         match qualifier {
             Some(q) => {
-                let known = local.iter().chain(self.outer.iter().flatten()).any(|f| f.qualifier.as_deref() == Some(q));
+                let known = local
+                    .iter()
+                    .chain(self.outer.iter().flatten())
+                    .any(|f| f.qualifier.as_deref() == Some(q));
                 if known {
-                    Err(Error::new(SqlState::UNDEFINED_COLUMN, format!("column {q}.{name} does not exist")))
+                    Err(Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column {q}.{name} does not exist"),
+                    ))
                 } else {
                     Err(Error::new(
                         SqlState::UNDEFINED_TABLE,
@@ -74,19 +85,27 @@ impl Binder<'_> {
                     ))
                 }
             }
-            None => Err(Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist"))),
+            None => Err(Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{name}\" does not exist"),
+            )),
         }
     }
 
     /// Binds a subquery evaluated for rows of `local`.
-    pub(super) fn bind_subquery_in(&mut self, local: &[Field], query: &ast::Query) -> Result<(SubqueryId, Vec<DataType>)> {
+    pub(super) fn bind_subquery_in(
+        &mut self,
+        local: &[Field],
+        query: &ast::Query,
+    ) -> Result<(SubqueryId, Vec<DataType>)> {
         self.outer.push(local.to_vec());
         self.correlated.push(std::cell::Cell::new(false));
         let bound = self.bind_query(query);
         self.outer.pop();
         let correlated = self.correlated.pop().is_some_and(|c| c.get());
         let plan = bound?;
-        let types = plan.schema().iter().filter(|f| !f.hidden).map(|f| f.data_type.clone()).collect();
+        let types =
+            plan.schema().iter().filter(|f| !f.hidden).map(|f| f.data_type.clone()).collect();
         let id = self.subqueries.len();
         self.subqueries.push(SubqueryPlan { plan, correlated });
         Ok((SubqueryId(id as u32), types))
@@ -98,7 +117,11 @@ impl ExprScope for BindScope<'_, '_> {
         self.binder.resolve(self.fields, qualifier, name)
     }
 
-    fn bind_subquery(&mut self, query: &ast::Query, _kind: SubqueryKind) -> Result<(SubqueryId, Vec<DataType>)> {
+    fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        _kind: SubqueryKind,
+    ) -> Result<(SubqueryId, Vec<DataType>)> {
         self.binder.bind_subquery_in(self.fields, query)
     }
 

@@ -5,7 +5,8 @@ use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 
 use super::aggregate::{
-    collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate, rewrite_after_window,
+    collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate,
+    rewrite_after_window,
 };
 use super::colname::figure_colname;
 use super::order::{output_ordinal, sort_key};
@@ -15,7 +16,11 @@ use crate::parser::{ident_name, object_name};
 use crate::planner::{Field, Plan, Schema, SortKey};
 
 impl Binder<'_> {
-    pub(super) fn bind_select(&mut self, select: &ast::Select, order_by: Option<&[ast::OrderByExpr]>) -> Result<Plan> {
+    pub(super) fn bind_select(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&[ast::OrderByExpr]>,
+    ) -> Result<Plan> {
         if select.into.is_some() {
             return Err(Error::unsupported("SELECT INTO"));
         }
@@ -114,16 +119,20 @@ impl Binder<'_> {
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
         if is_agg {
-            let mut schema: Schema = group_exprs
-                .iter()
-                .map(|g| Field::new("?group?", g.data_type()))
-                .collect();
+            let mut schema: Schema =
+                group_exprs.iter().map(|g| Field::new("?group?", g.data_type())).collect();
             schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
             let out_width = schema.len();
             for e in &mut exprs {
                 rewrite_after_aggregate(e, &group_exprs, &aggs, &fields, out_width)?;
             }
-            plan = Plan::Aggregate { input: Box::new(plan), group_by: group_exprs, sets, aggs, schema };
+            plan = Plan::Aggregate {
+                input: Box::new(plan),
+                group_by: group_exprs,
+                sets,
+                aggs,
+                schema,
+            };
             if let Some(slot) = having_slot {
                 let predicate = exprs[slot].clone();
                 plan = Plan::Filter { input: Box::new(plan), predicate };
@@ -214,7 +223,13 @@ impl Binder<'_> {
         Ok(plan)
     }
 
-    fn bind_select_item(&mut self, item: &ast::SelectItem, fields: &[Field], items: &mut Vec<Expr>, out: &mut Schema) -> Result<()> {
+    fn bind_select_item(
+        &mut self,
+        item: &ast::SelectItem,
+        fields: &[Field],
+        items: &mut Vec<Expr>,
+        out: &mut Schema,
+    ) -> Result<()> {
         match item {
             ast::SelectItem::Wildcard(_) => {
                 let before = items.len();
@@ -225,7 +240,10 @@ impl Binder<'_> {
                     }
                 }
                 if items.len() == before && fields.is_empty() {
-                    return Err(Error::new(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "SELECT * with no tables specified is not valid",
+                    ));
                 }
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {
@@ -260,7 +278,9 @@ impl Binder<'_> {
                 out.push(Field::new(ident_name(alias), output_type(&b)));
                 items.push(b);
             }
-            ast::SelectItem::ExprWithAliases { .. } => return Err(Error::unsupported("multiple aliases")),
+            ast::SelectItem::ExprWithAliases { .. } => {
+                return Err(Error::unsupported("multiple aliases"))
+            }
         }
         Ok(())
     }
@@ -327,7 +347,13 @@ impl Binder<'_> {
         Ok((keys, sets))
     }
 
-    fn bind_group_key(&mut self, e: &ast::Expr, fields: &[Field], items: &[Expr], out: &[Field]) -> Result<Expr> {
+    fn bind_group_key(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        items: &[Expr],
+        out: &[Field],
+    ) -> Result<Expr> {
         if let Some(n) = super::order::ordinal(e) {
             return match items.get(n.wrapping_sub(1)) {
                 Some(it) if n >= 1 => {

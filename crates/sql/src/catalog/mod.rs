@@ -113,9 +113,7 @@ impl Catalog {
     ) -> Option<(String, Relation)> {
         match schema {
             Some(s) => self.relation(s, name).map(|r| (s.to_string(), r)),
-            None => search_path
-                .iter()
-                .find_map(|s| self.relation(s, name).map(|r| (s.clone(), r))),
+            None => search_path.iter().find_map(|s| self.relation(s, name).map(|r| (s.clone(), r))),
         }
     }
 

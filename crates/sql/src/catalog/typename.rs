@@ -19,7 +19,10 @@ pub struct ColumnType {
 pub fn resolve_type(ty: &ast::DataType) -> Result<DataType> {
     let ct = resolve_column_type(ty)?;
     if ct.serial {
-        return Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{ty}\" does not exist")));
+        return Err(Error::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{ty}\" does not exist"),
+        ));
     }
     Ok(ct.data_type)
 }
@@ -46,7 +49,9 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
                 "precision for type float must be between 1 and 53 bits",
             )),
         },
-        A::Numeric(info) | A::Decimal(info) | A::Dec(info) => plain(DataType::Numeric(numeric_info(info)?)),
+        A::Numeric(info) | A::Decimal(info) | A::Dec(info) => {
+            plain(DataType::Numeric(numeric_info(info)?))
+        }
         A::Text | A::String(None) => plain(DataType::Text),
         A::Varchar(len) | A::CharacterVarying(len) | A::CharVarying(len) => {
             plain(DataType::Varchar(char_len(len.as_ref())?))
@@ -77,7 +82,10 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
                 | ast::ArrayElemTypeDef::ParenthesisNotNull(t)
                 | ast::ArrayElemTypeDef::Qualified(t, _) => t,
                 ast::ArrayElemTypeDef::None => {
-                    return Err(Error::new(SqlState::SYNTAX_ERROR, "array type needs an element type"))
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "array type needs an element type",
+                    ))
                 }
             };
             let elem = resolve_type(inner)?;
@@ -89,11 +97,17 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
             plain(DataType::Array(Box::new(elem)))
         }
         A::Custom(name, mods) => custom(name, mods, ty),
-        other => Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{other}\" does not exist"))),
+        other => {
+            Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{other}\" does not exist")))
+        }
     }
 }
 
-fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier], whole: &ast::DataType) -> Result<ColumnType> {
+fn custom(
+    name: &ast::ObjectName,
+    mods: &[ast::TypeModifier],
+    whole: &ast::DataType,
+) -> Result<ColumnType> {
     let last = name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
     let last = last.trim_matches('"');
     let nums: Vec<u32> = mods
@@ -120,7 +134,9 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier], whole: &ast::DataT
         "bigserial" | "serial8" => serial(DataType::Int8),
         "vector" => plain(DataType::Vector(nums.first().copied())),
         "name" => plain(DataType::Text),
-        _ => Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist"))),
+        _ => {
+            Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
+        }
     }
 }
 
@@ -161,7 +177,9 @@ fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
             if *length < 1 || *length > 10_485_760 {
                 return Err(Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
-                    format!("length for type varchar must be between 1 and 10485760 (got {length})"),
+                    format!(
+                        "length for type varchar must be between 1 and 10485760 (got {length})"
+                    ),
                 ));
             }
             Ok(Some(*length as u32))

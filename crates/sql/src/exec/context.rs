@@ -75,7 +75,10 @@ impl<'t> ExecCtx<'t> {
     /// Fails with 57014 when the statement was cancelled.
     pub fn check_cancel(&self) -> Result<()> {
         if self.cancel.load(Ordering::Relaxed) {
-            return Err(Error::new(SqlState::QUERY_CANCELED, "canceling statement due to user request"));
+            return Err(Error::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            ));
         }
         Ok(())
     }

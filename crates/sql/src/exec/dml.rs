@@ -57,10 +57,8 @@ impl WriteEnv<'_> {
 }
 
 fn row_text(row: &[Value]) -> String {
-    let parts: Vec<String> = row
-        .iter()
-        .map(|v| if v.is_null() { "null".to_string() } else { v.to_pg_text() })
-        .collect();
+    let parts: Vec<String> =
+        row.iter().map(|v| if v.is_null() { "null".to_string() } else { v.to_pg_text() }).collect();
     parts.join(", ")
 }
 
@@ -74,12 +72,20 @@ fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, Strin
 }
 
 /// NOT NULL and CHECK constraints of a new row version.
-fn check_row(ctx: &ExecCtx<'_>, table: &TableDef, checks: &[(String, Expr)], row: &[Value]) -> Result<()> {
+fn check_row(
+    ctx: &ExecCtx<'_>,
+    table: &TableDef,
+    checks: &[(String, Expr)],
+    row: &[Value],
+) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && row[i].is_null() {
             return Err(Error::new(
                 SqlState::NOT_NULL_VIOLATION,
-                format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name),
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
             )
             .with_detail(format!("Failing row contains ({}).", row_text(row))));
         }
@@ -88,7 +94,10 @@ fn check_row(ctx: &ExecCtx<'_>, table: &TableDef, checks: &[(String, Expr)], row
         if matches!(ctx.eval(e, row, &[])?, Value::Bool(false)) {
             return Err(Error::new(
                 SqlState::CHECK_VIOLATION,
-                format!("new row for relation \"{}\" violates check constraint \"{name}\"", table.name),
+                format!(
+                    "new row for relation \"{}\" violates check constraint \"{name}\"",
+                    table.name
+                ),
             )
             .with_detail(format!("Failing row contains ({}).", row_text(row))));
         }
@@ -107,7 +116,12 @@ fn unique_violation(table: &TableDef, index: &crate::catalog::IndexDef, row: &[V
 
 /// The first unique index (primary key included) that `row` conflicts with, with the
 /// conflicting row's key.
-fn find_conflict(txn: &Transaction, table: &TableDef, row: &[Value], exclude: Option<&[u8]>) -> Result<Option<(u32, Vec<u8>)>> {
+fn find_conflict(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[Value],
+    exclude: Option<&[u8]>,
+) -> Result<Option<(u32, Vec<u8>)>> {
     for index in table.indexes.iter().filter(|i| i.unique) {
         if let Some(pk) = unique_conflict(txn, table, index, row, exclude)? {
             return Ok(Some((index.id, pk)));
@@ -117,7 +131,13 @@ fn find_conflict(txn: &Transaction, table: &TableDef, row: &[Value], exclude: Op
 }
 
 /// Foreign keys of `table` that `row` must satisfy (referenced row exists).
-fn check_references(txn: &Transaction, env: &WriteEnv<'_>, table: &TableDef, row: &[Value], old: Option<&[Value]>) -> Result<()> {
+fn check_references(
+    txn: &Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    row: &[Value],
+    old: Option<&[Value]>,
+) -> Result<()> {
     for fk in &table.foreign_keys {
         let vals: Vec<Value> = fk.columns.iter().map(|c| row[*c].clone()).collect();
         if vals.iter().any(Value::is_null) {
@@ -137,15 +157,26 @@ fn check_references(txn: &Transaction, env: &WriteEnv<'_>, table: &TableDef, row
             let (cols, v) = key_detail(table, &fk.columns, row);
             return Err(Error::new(
                 SqlState::FOREIGN_KEY_VIOLATION,
-                format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", table.name, fk.name),
+                format!(
+                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                    table.name, fk.name
+                ),
             )
-            .with_detail(format!("Key ({cols})=({v}) is not present in table \"{}\".", parent.name)));
+            .with_detail(format!(
+                "Key ({cols})=({v}) is not present in table \"{}\".",
+                parent.name
+            )));
         }
     }
     Ok(())
 }
 
-fn referenced_exists(txn: &Transaction, parent: &TableDef, cols: &[usize], vals: &[Value]) -> Result<bool> {
+fn referenced_exists(
+    txn: &Transaction,
+    parent: &TableDef,
+    cols: &[usize],
+    vals: &[Value],
+) -> Result<bool> {
     let index = parent.indexes.iter().find(|i| i.unique && i.columns == cols);
     match index {
         Some(idx) => {
@@ -157,10 +188,15 @@ fn referenced_exists(txn: &Transaction, parent: &TableDef, cols: &[usize], vals:
         }
         None => {
             let mut found = false;
-            table_io::scan_rows(txn, parent, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), |_, r| {
-                found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
-                Ok(!found)
-            })?;
+            table_io::scan_rows(
+                txn,
+                parent,
+                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                |_, r| {
+                    found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
+                    Ok(!found)
+                },
+            )?;
             Ok(found)
         }
     }
@@ -168,7 +204,14 @@ fn referenced_exists(txn: &Transaction, parent: &TableDef, cols: &[usize], vals:
 
 /// Applies the referencing tables' ON DELETE / ON UPDATE actions for a parent row that
 /// is deleted (`new = None`) or whose key changes.
-fn referenced_actions(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDef, old: &[Value], new: Option<&[Value]>, depth: usize) -> Result<()> {
+fn referenced_actions(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    old: &[Value],
+    new: Option<&[Value]>,
+    depth: usize,
+) -> Result<()> {
     if depth > 64 {
         return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "foreign key cascade too deep"));
     }
@@ -184,12 +227,17 @@ fn referenced_actions(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDe
                 }
             }
             let mut hits: Vec<(Vec<u8>, Row)> = Vec::new();
-            table_io::scan_rows(txn, &child, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), |pk, r| {
-                if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
-                    hits.push((pk, r));
-                }
-                Ok(true)
-            })?;
+            table_io::scan_rows(
+                txn,
+                &child,
+                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                |pk, r| {
+                    if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
+                        hits.push((pk, r));
+                    }
+                    Ok(true)
+                },
+            )?;
             if hits.is_empty() {
                 continue;
             }
@@ -224,8 +272,12 @@ fn referenced_actions(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDe
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    if action == FkAction::SetDefault && fk.columns.iter().any(|c| child.columns[*c].default.is_some()) {
-                        return Err(Error::unsupported("ON DELETE/UPDATE SET DEFAULT with a column default"));
+                    if action == FkAction::SetDefault
+                        && fk.columns.iter().any(|c| child.columns[*c].default.is_some())
+                    {
+                        return Err(Error::unsupported(
+                            "ON DELETE/UPDATE SET DEFAULT with a column default",
+                        ));
                     }
                     for (pk, r) in hits {
                         let mut nr = r.clone();
@@ -242,19 +294,35 @@ fn referenced_actions(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDe
 }
 
 /// Replaces a row of a referencing table during a cascade.
-fn rewrite_row(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDef, pk: &[u8], old: &[Value], new: Row, depth: usize) -> Result<()> {
+fn rewrite_row(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: Row,
+    depth: usize,
+) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && new[i].is_null() {
             return Err(Error::new(
                 SqlState::NOT_NULL_VIOLATION,
-                format!("null value in column \"{}\" of relation \"{}\" violates not-null constraint", c.name, table.name),
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
             ));
         }
     }
-    let new_pk = if table.primary_key().is_some() { primary_key(table, &new, None)? } else { pk.to_vec() };
+    let new_pk =
+        if table.primary_key().is_some() { primary_key(table, &new, None)? } else { pk.to_vec() };
     delete_row(txn, table, pk, old)?;
     if let Some((index, _)) = find_conflict(txn, table, &new, None)? {
-        let idx = table.indexes.iter().find(|i| i.id == index).ok_or_else(|| Error::internal("index vanished"))?;
+        let idx = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index)
+            .ok_or_else(|| Error::internal("index vanished"))?;
         return Err(unique_violation(table, idx, &new));
     }
     put_row(txn, table, &new_pk, &new)?;
@@ -262,7 +330,11 @@ fn rewrite_row(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDef, pk: 
 }
 
 /// Runs an INSERT.
-pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInsert) -> Result<DmlOutcome> {
+pub fn execute_insert(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    ins: &BoundInsert,
+) -> Result<DmlOutcome> {
     let table = ins.table.as_ref();
     let rows = {
         let ctx = env.ctx(txn, &ins.source);
@@ -273,7 +345,11 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
     for mut row in rows {
         for (ci, seq) in &ins.sequence_fill {
             if row[*ci].is_null() {
-                let def = env.catalog.sequences.get(seq).ok_or_else(|| Error::internal("sequence vanished"))?;
+                let def = env
+                    .catalog
+                    .sequences
+                    .get(seq)
+                    .ok_or_else(|| Error::internal("sequence vanished"))?;
                 let v = (env.nextval)(def)?;
                 row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
             }
@@ -291,8 +367,15 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
                 touched.insert(pk);
                 Some(row)
             }
-            (Some((index, _)), Some(OnConflict::Nothing { index: arbiter })) if arbiter.is_none_or(|a| a == index) => None,
-            (Some((index, pk)), Some(OnConflict::Update { index: arbiter, assignments, predicate })) if *arbiter == index => {
+            (Some((index, _)), Some(OnConflict::Nothing { index: arbiter }))
+                if arbiter.is_none_or(|a| a == index) =>
+            {
+                None
+            }
+            (
+                Some((index, pk)),
+                Some(OnConflict::Update { index: arbiter, assignments, predicate }),
+            ) if *arbiter == index => {
                 if !touched.insert(pk.clone()) {
                     return Err(Error::new(
                         SqlState::CARDINALITY_VIOLATION,
@@ -300,7 +383,8 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
                     )
                     .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
                 }
-                let existing = get_row(txn, table, &pk)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
+                let existing = get_row(txn, table, &pk)?
+                    .ok_or_else(|| Error::internal("conflicting row vanished"))?;
                 let mut both = existing.clone();
                 both.extend(row.iter().cloned());
                 let new_row = {
@@ -329,7 +413,11 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
                 }
             }
             (Some((index, _)), _) => {
-                let idx = table.indexes.iter().find(|i| i.id == index).ok_or_else(|| Error::internal("index vanished"))?;
+                let idx = table
+                    .indexes
+                    .iter()
+                    .find(|i| i.id == index)
+                    .ok_or_else(|| Error::internal("index vanished"))?;
                 return Err(unique_violation(table, idx, &row));
             }
         };
@@ -337,7 +425,8 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
             out.count += 1;
             if let Some((exprs, _)) = &ins.returning {
                 let ctx = env.ctx(txn, &ins.extra);
-                out.returned.push(exprs.iter().map(|e| ctx.eval(e, &r, &[])).collect::<Result<Row>>()?);
+                out.returned
+                    .push(exprs.iter().map(|e| ctx.eval(e, &r, &[])).collect::<Result<Row>>()?);
             }
         }
     }
@@ -347,7 +436,8 @@ pub fn execute_insert(txn: &mut Transaction, env: &WriteEnv<'_>, ins: &BoundInse
 /// Converts a sequence value to the column's integer type (22003 when it does not fit).
 fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
     use helios_types::DataType as T;
-    let out_of_range = || Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("{ty} out of range"));
+    let out_of_range =
+        || Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("{ty} out of range"));
     Ok(match ty {
         T::Int2 => Value::Int2(i16::try_from(v).map_err(|_| out_of_range())?),
         T::Int4 => Value::Int4(i32::try_from(v).map_err(|_| out_of_range())?),
@@ -357,11 +447,23 @@ fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
 
 /// Replaces one row (new key when the primary key changed), checking uniqueness and
 /// foreign keys.
-fn update_one(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDef, pk: &[u8], old: &[Value], new: &[Value]) -> Result<Vec<u8>> {
-    let new_pk = if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.to_vec() };
+fn update_one(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: &[Value],
+) -> Result<Vec<u8>> {
+    let new_pk =
+        if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.to_vec() };
     delete_row(txn, table, pk, old)?;
     if let Some((index, _)) = find_conflict(txn, table, new, None)? {
-        let idx = table.indexes.iter().find(|i| i.id == index).ok_or_else(|| Error::internal("index vanished"))?;
+        let idx = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index)
+            .ok_or_else(|| Error::internal("index vanished"))?;
         return Err(unique_violation(table, idx, new));
     }
     check_references(txn, env, table, new, Some(old))?;
@@ -371,7 +473,11 @@ fn update_one(txn: &mut Transaction, env: &WriteEnv<'_>, table: &TableDef, pk: &
 }
 
 /// Runs an UPDATE.
-pub fn execute_update(txn: &mut Transaction, env: &WriteEnv<'_>, upd: &BoundUpdate) -> Result<DmlOutcome> {
+pub fn execute_update(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    upd: &BoundUpdate,
+) -> Result<DmlOutcome> {
     let table = upd.table.as_ref();
     let ncols = table.columns.len();
     let rows = {
@@ -406,9 +512,14 @@ pub fn execute_update(txn: &mut Transaction, env: &WriteEnv<'_>, upd: &BoundUpda
         delete_row(txn, table, pk, old)?;
     }
     for (pk, old, new, src) in &work {
-        let new_pk = if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.clone() };
+        let new_pk =
+            if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.clone() };
         if let Some((index, _)) = find_conflict(txn, table, new, None)? {
-            let idx = table.indexes.iter().find(|i| i.id == index).ok_or_else(|| Error::internal("index vanished"))?;
+            let idx = table
+                .indexes
+                .iter()
+                .find(|i| i.id == index)
+                .ok_or_else(|| Error::internal("index vanished"))?;
             return Err(unique_violation(table, idx, new));
         }
         check_references(txn, env, table, new, Some(old))?;
@@ -428,7 +539,11 @@ pub fn execute_update(txn: &mut Transaction, env: &WriteEnv<'_>, upd: &BoundUpda
 }
 
 /// Runs a DELETE.
-pub fn execute_delete(txn: &mut Transaction, env: &WriteEnv<'_>, del: &BoundDelete) -> Result<DmlOutcome> {
+pub fn execute_delete(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    del: &BoundDelete,
+) -> Result<DmlOutcome> {
     let table = del.table.as_ref();
     let ncols = table.columns.len();
     let rows = {
@@ -450,7 +565,8 @@ pub fn execute_delete(txn: &mut Transaction, env: &WriteEnv<'_>, del: &BoundDele
         out.count += 1;
         if let Some((exprs, _)) = &del.returning {
             let ctx = env.ctx(txn, &del.source);
-            out.returned.push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
+            out.returned
+                .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
         }
     }
     Ok(out)

@@ -18,6 +18,6 @@ pub mod table_io;
 mod window;
 
 pub use context::{ExecCtx, Row};
-pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome};
+pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
 pub use operators::execute;
 pub use sort::compare_rows;

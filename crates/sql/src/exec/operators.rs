@@ -94,17 +94,15 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             if let Some(rows) = ctx.ctes.borrow().get(id) {
                 return Ok(rows.as_ref().clone());
             }
-            let plan = ctx.query.ctes.get(*id).ok_or_else(|| Error::internal("unknown WITH query"))?;
+            let plan =
+                ctx.query.ctes.get(*id).ok_or_else(|| Error::internal("unknown WITH query"))?;
             let rows = Rc::new(execute(plan, ctx, &[])?);
             ctx.ctes.borrow_mut().insert(*id, rows.clone());
             Ok(rows.as_ref().clone())
         }
-        Plan::WorkTable { id, .. } => Ok(ctx
-            .work
-            .borrow()
-            .get(id)
-            .map(|r| r.as_ref().clone())
-            .unwrap_or_default()),
+        Plan::WorkTable { id, .. } => {
+            Ok(ctx.work.borrow().get(id).map(|r| r.as_ref().clone()).unwrap_or_default())
+        }
         Plan::RecursiveUnion { id, base, recursive, all, .. } => {
             setop::recursive_union(ctx, *id, base, recursive, *all, outer)
         }

@@ -7,11 +7,14 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::table_io::{self, encode_key};
-use helios_types::keycode::KeyColumn;
 use crate::catalog::TableDef;
 use crate::encoding::scan::prefix_end;
 use crate::expr::Expr;
 use crate::planner::{Access, KeyRange};
+use helios_types::keycode::KeyColumn;
+
+/// A range of key bytes.
+type ByteRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// Scans a table; `filter` is applied to every row read (the access path only narrows
 /// what is read). With `with_key` each row ends with its primary key bytes.
@@ -39,13 +42,18 @@ pub fn scan_table(
     match access {
         Access::Full => {
             let mut n = 0usize;
-            table_io::scan_rows(ctx.txn, table, (Bound::Unbounded, Bound::Unbounded), |pk, row| {
-                n += 1;
-                if n % 1024 == 0 {
-                    ctx.check_cancel()?;
-                }
-                keep(pk, row)
-            })?;
+            table_io::scan_rows(
+                ctx.txn,
+                table,
+                (Bound::Unbounded, Bound::Unbounded),
+                |pk, row| {
+                    n += 1;
+                    if n % 1024 == 0 {
+                        ctx.check_cancel()?;
+                    }
+                    keep(pk, row)
+                },
+            )?;
         }
         Access::Primary(range) => {
             let cols = match table.primary_key() {
@@ -81,7 +89,7 @@ fn key_bytes_range(
     range: &KeyRange,
     cols: &[KeyColumn],
     outer: &[Value],
-) -> Result<Option<(Bound<Vec<u8>>, Bound<Vec<u8>>)>> {
+) -> Result<Option<ByteRange>> {
     let value = |e: &Expr, i: usize| -> Result<Value> {
         let v = ctx.eval(e, &[], outer)?;
         match cols.get(i) {

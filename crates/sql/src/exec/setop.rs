@@ -16,7 +16,12 @@ pub fn row_key(row: &[Value]) -> Vec<HashableValue> {
 }
 
 /// DISTINCT (whole rows) or DISTINCT ON (first row per key, in input order).
-pub fn distinct(ctx: &ExecCtx<'_>, rows: Vec<Row>, on: Option<&[Expr]>, outer: &[Value]) -> Result<Vec<Row>> {
+pub fn distinct(
+    ctx: &ExecCtx<'_>,
+    rows: Vec<Row>,
+    on: Option<&[Expr]>,
+    outer: &[Value],
+) -> Result<Vec<Row>> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for r in rows {
@@ -93,7 +98,14 @@ const MAX_RECURSION: usize = 1_000_000;
 
 /// `WITH RECURSIVE`: base rows, then the recursive term over the previous iteration's
 /// new rows until none are produced (UNION drops rows already seen).
-pub fn recursive_union(ctx: &ExecCtx<'_>, id: usize, base: &Plan, recursive: &Plan, all: bool, outer: &[Value]) -> Result<Vec<Row>> {
+pub fn recursive_union(
+    ctx: &ExecCtx<'_>,
+    id: usize,
+    base: &Plan,
+    recursive: &Plan,
+    all: bool,
+    outer: &[Value],
+) -> Result<Vec<Row>> {
     let mut seen: HashSet<Vec<HashableValue>> = HashSet::new();
     let mut result = Vec::new();
     let mut frontier = Vec::new();

@@ -44,7 +44,13 @@ pub fn compare_rows(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
 }
 
 /// Sorts rows by `keys`; with `limit`, only the first `limit` rows are kept.
-pub fn sort(ctx: &ExecCtx<'_>, rows: Vec<Row>, keys: &[SortKey], limit: Option<usize>, outer: &[Value]) -> Result<Vec<Row>> {
+pub fn sort(
+    ctx: &ExecCtx<'_>,
+    rows: Vec<Row>,
+    keys: &[SortKey],
+    limit: Option<usize>,
+    outer: &[Value],
+) -> Result<Vec<Row>> {
     let mut keyed: Vec<(Vec<Value>, Row)> = Vec::with_capacity(rows.len());
     for r in rows {
         let mut k = Vec::with_capacity(keys.len());

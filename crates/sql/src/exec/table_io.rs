@@ -36,7 +36,7 @@ pub fn rowid_key_columns() -> Vec<KeyColumn> {
 /// The row bytes of a row.
 pub fn encode_row(table: &TableDef, row: &[Value]) -> Result<Vec<u8>> {
     let types: Vec<DataType> = table.columns.iter().map(|c| c.data_type.clone()).collect();
-    helios_types::row::encode_row(row, &types).map_err(Into::into)
+    helios_types::row::encode_row(row, &types)
 }
 
 /// Decodes row bytes; rows written before a column was added are padded with NULL.
@@ -64,7 +64,12 @@ pub fn index_values(index: &IndexDef, row: &[Value]) -> Vec<Value> {
 }
 
 /// The key of a secondary index entry: index values, then the primary key bytes.
-pub fn index_entry_key(table: &TableDef, index: &IndexDef, row: &[Value], pk: &[u8]) -> Result<Vec<u8>> {
+pub fn index_entry_key(
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+    pk: &[u8],
+) -> Result<Vec<u8>> {
     let mut k = keys::index_prefix(table.id, index.id);
     k.extend_from_slice(&encode_key(&index_values(index, row), &index_key_columns(table, index))?);
     k.extend_from_slice(pk);
@@ -118,7 +123,10 @@ pub fn scan_index(
 }
 
 /// Turns a range relative to `prefix` into an absolute key range.
-pub fn absolute_range(prefix: &[u8], range: (Bound<Vec<u8>>, Bound<Vec<u8>>)) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+pub fn absolute_range(
+    prefix: &[u8],
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     let whole = prefix_range(prefix);
     let join = |b: Vec<u8>| {
         let mut k = prefix.to_vec();
@@ -184,7 +192,8 @@ pub fn unique_conflict(
 
 /// Removes every row and index entry of a table.
 pub fn clear_table(txn: &mut Transaction, table_id: u32) -> Result<u64> {
-    let pairs = ScanPages::new(prefix_range(&keys::table_prefix(table_id)), false, SCAN_PAGE).collect_all(txn)?;
+    let pairs = ScanPages::new(prefix_range(&keys::table_prefix(table_id)), false, SCAN_PAGE)
+        .collect_all(txn)?;
     let rows_prefix = keys::index_prefix(table_id, 0);
     let mut rows = 0;
     for (k, _) in pairs {
@@ -198,7 +207,9 @@ pub fn clear_table(txn: &mut Transaction, table_id: u32) -> Result<u64> {
 
 /// Removes every entry of one index.
 pub fn clear_index(txn: &mut Transaction, table_id: u32, index_id: u32) -> Result<()> {
-    let pairs = ScanPages::new(prefix_range(&keys::index_prefix(table_id, index_id)), false, SCAN_PAGE).collect_all(txn)?;
+    let pairs =
+        ScanPages::new(prefix_range(&keys::index_prefix(table_id, index_id)), false, SCAN_PAGE)
+            .collect_all(txn)?;
     for (k, _) in pairs {
         txn.delete(&k)?;
     }

@@ -18,7 +18,12 @@ pub fn split(e: Expr, out: &mut Vec<Expr>) {
 
 /// The AND of conditions (`None` for none).
 pub fn join(parts: Vec<Expr>) -> Option<Expr> {
-    parts.into_iter().reduce(|a, b| Expr::Binary { op: BinaryOp::And, left: Box::new(a), right: Box::new(b), ty: DataType::Bool })
+    parts.into_iter().reduce(|a, b| Expr::Binary {
+        op: BinaryOp::And,
+        left: Box::new(a),
+        right: Box::new(b),
+        ty: DataType::Bool,
+    })
 }
 
 /// The smallest and largest column index read (`None` when no column is read).
@@ -45,13 +50,17 @@ pub fn has_subquery(e: &Expr) -> bool {
 
 /// Whether the expression can be evaluated without a row: constants and parameters.
 pub fn is_row_free(e: &Expr) -> bool {
-    column_span(e).is_none() && !has_subquery(e) && !e.contains_aggregate() && !e.contains_window() && {
-        let mut volatile = false;
-        e.walk(&mut |n| {
-            if let Expr::Function { func, .. } = n {
-                volatile |= func.volatile;
-            }
-        });
-        !volatile
-    }
+    column_span(e).is_none()
+        && !has_subquery(e)
+        && !e.contains_aggregate()
+        && !e.contains_window()
+        && {
+            let mut volatile = false;
+            e.walk(&mut |n| {
+                if let Expr::Function { func, .. } = n {
+                    volatile |= func.volatile;
+                }
+            });
+            !volatile
+        }
 }

@@ -29,8 +29,12 @@ fn comparison(e: &Expr) -> Option<(usize, BinaryOp, Expr)> {
         return None;
     }
     match (left.as_ref(), right.as_ref()) {
-        (Expr::Column(i, t), v) if is_row_free(v) && v.data_type() == *t => Some((*i, *op, v.clone())),
-        (v, Expr::Column(i, t)) if is_row_free(v) && v.data_type() == *t => Some((*i, op.commuted(), v.clone())),
+        (Expr::Column(i, t), v) if is_row_free(v) && v.data_type() == *t => {
+            Some((*i, *op, v.clone()))
+        }
+        (v, Expr::Column(i, t)) if is_row_free(v) && v.data_type() == *t => {
+            Some((*i, op.commuted(), v.clone()))
+        }
         _ => None,
     }
 }
@@ -89,7 +93,11 @@ fn choose(table: &TableDef, filter: &Expr) -> Option<Access> {
             // Prefer the primary key on ties: it reads rows directly.
             let score = score * 2 + usize::from(index.primary);
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                let access = if index.primary { Access::Primary(range) } else { Access::Index { index: index.id, range } };
+                let access = if index.primary {
+                    Access::Primary(range)
+                } else {
+                    Access::Index { index: index.id, range }
+                };
                 best = Some((score, access));
             }
         }

@@ -23,7 +23,8 @@ use crate::planner::{Plan, PlannedQuery};
 /// One rewrite rule over a plan tree.
 type Rule = fn(Plan) -> Plan;
 
-const RULES: &[Rule] = &[predicate_pushdown::apply, index_selection::apply, hash_join::apply, top_k::apply];
+const RULES: &[Rule] =
+    &[predicate_pushdown::apply, index_selection::apply, hash_join::apply, top_k::apply];
 
 /// Optimizes a query and its subqueries and WITH queries.
 pub fn optimize(mut query: PlannedQuery, _catalog: &Catalog) -> PlannedQuery {
@@ -49,7 +50,9 @@ pub(crate) fn map_inputs(plan: Plan, f: &mut dyn FnMut(Plan) -> Plan) -> Plan {
     let b = |p: Box<Plan>, f: &mut dyn FnMut(Plan) -> Plan| Box::new(f(*p));
     match plan {
         Plan::Filter { input, predicate } => Plan::Filter { input: b(input, f), predicate },
-        Plan::Project { input, exprs, schema } => Plan::Project { input: b(input, f), exprs, schema },
+        Plan::Project { input, exprs, schema } => {
+            Plan::Project { input: b(input, f), exprs, schema }
+        }
         Plan::Aggregate { input, group_by, sets, aggs, schema } => {
             Plan::Aggregate { input: b(input, f), group_by, sets, aggs, schema }
         }

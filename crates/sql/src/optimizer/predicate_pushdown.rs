@@ -19,7 +19,9 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
     match input {
         Plan::Scan { table, access, filter, with_key, schema } => {
             let width = schema.len();
-            if column_span(&predicate).is_some_and(|(_, hi)| hi >= width) || has_subquery(&predicate) {
+            if column_span(&predicate).is_some_and(|(_, hi)| hi >= width)
+                || has_subquery(&predicate)
+            {
                 let scan = Plan::Scan { table, access, filter, with_key, schema };
                 return Plan::Filter { input: Box::new(scan), predicate };
             }
@@ -30,12 +32,15 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
             split(predicate, &mut parts);
             Plan::Scan { table, access, filter: join(parts), with_key, schema }
         }
-        Plan::Join { left, right, kind, on, equi, lateral, schema } if matches!(kind, JoinKind::Inner | JoinKind::Left) && !lateral => {
+        Plan::Join { left, right, kind, on, equi, lateral, schema }
+            if matches!(kind, JoinKind::Inner | JoinKind::Left) && !lateral =>
+        {
             let lw = left.width();
             let total = schema.len();
             let mut parts = Vec::new();
             split(predicate, &mut parts);
-            let (mut to_left, mut to_right, mut to_on, mut keep) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut to_left, mut to_right, mut to_on, mut keep) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for p in parts {
                 let span = column_span(&p);
                 if has_subquery(&p) || span.is_some_and(|(_, hi)| hi >= total) {
@@ -66,7 +71,8 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
                 split(o, &mut on_parts);
             }
             on_parts.extend(to_on);
-            let joined = Plan::Join { left, right, kind, on: join(on_parts), equi, lateral, schema };
+            let joined =
+                Plan::Join { left, right, kind, on: join(on_parts), equi, lateral, schema };
             match join(keep) {
                 Some(p) => Plan::Filter { input: Box::new(joined), predicate: p },
                 None => joined,

@@ -27,7 +27,9 @@ pub fn apply(plan: Plan) -> Plan {
                 _ => None,
             };
             let input = match (*input, k) {
-                (Plan::Sort { input: inner, keys, limit: None }, Some(k)) => Plan::Sort { input: inner, keys, limit: Some(k) },
+                (Plan::Sort { input: inner, keys, limit: None }, Some(k)) => {
+                    Plan::Sort { input: inner, keys, limit: Some(k) }
+                }
                 (other, _) => other,
             };
             Plan::Limit { input: Box::new(input), limit, offset }

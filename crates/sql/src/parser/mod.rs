@@ -32,7 +32,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// Parses a type name such as `character varying(20)` or `integer[]`.
 pub fn parse_data_type(text: &str) -> Result<ast::DataType> {
     let dialect = PostgreSqlDialect {};
-    Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_data_type()).map_err(syntax_error)
+    Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(syntax_error)
 }
 
 /// Parses one expression, e.g. a stored column default or CHECK condition.
@@ -69,9 +72,14 @@ fn syntax_error(e: ParserError) -> Error {
                 Some(t) if t == "EOF" => {
                     Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input")
                 }
-                Some(t) => Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{t}\""))
-                    .with_detail(msg),
-                None => Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", lower_first(&msg))),
+                Some(t) => {
+                    Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{t}\""))
+                        .with_detail(msg)
+                }
+                None => Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!("syntax error: {}", lower_first(&msg)),
+                ),
             }
         }
     }
@@ -82,6 +90,19 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// A `CREATE TABLE name ()` statement to fill in (used to build columns added by ALTER
+/// TABLE through the CREATE TABLE path).
+pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match parse(&format!("CREATE TABLE {quoted} ()"))?.pop() {
+        Some(Statement::Sql(s)) => match *s {
+            ast::Statement::CreateTable(ct) => Ok(ct),
+            _ => Err(Error::internal("stub is not CREATE TABLE")),
+        },
+        None => Err(Error::internal("empty stub")),
     }
 }
 
@@ -97,18 +118,5 @@ mod tests {
         assert!(e.message().contains("selec"), "{}", e.message());
         assert!(parse_data_type("character varying(20)").is_ok());
         assert!(parse_expr("a + 1").is_ok());
-    }
-}
-
-/// A `CREATE TABLE name ()` statement to fill in (used to build columns added by ALTER
-/// TABLE through the CREATE TABLE path).
-pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
-    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-    match parse(&format!("CREATE TABLE {quoted} ()"))?.pop() {
-        Some(Statement::Sql(s)) => match *s {
-            ast::Statement::CreateTable(ct) => Ok(ct),
-            _ => Err(Error::internal("stub is not CREATE TABLE")),
-        },
-        None => Err(Error::internal("empty stub")),
     }
 }

@@ -6,6 +6,5 @@ mod plan;
 pub mod rewrite;
 
 pub use plan::{
-    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SetOpKind, SortKey,
-    SubqueryPlan,
+    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SetOpKind, SortKey, SubqueryPlan,
 };

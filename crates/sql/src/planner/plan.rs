@@ -325,7 +325,12 @@ impl Plan {
                 let mut s = match access {
                     Access::Full => format!("Seq Scan on {}", table.name),
                     Access::Primary(r) => {
-                        format!("Index Scan using {}_pkey on {}{}", table.name, table.name, range_text(r))
+                        format!(
+                            "Index Scan using {}_pkey on {}{}",
+                            table.name,
+                            table.name,
+                            range_text(r)
+                        )
                     }
                     Access::Index { index, range } => {
                         let name = table
@@ -410,7 +415,11 @@ pub struct PlannedQuery {
 impl fmt::Display for PlannedQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn walk(p: &Plan, depth: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            let indent = if depth == 0 { String::new() } else { format!("{}->  ", "  ".repeat(depth * 2 - 1)) };
+            let indent = if depth == 0 {
+                String::new()
+            } else {
+                format!("{}->  ", "  ".repeat(depth * 2 - 1))
+            };
             writeln!(f, "{indent}{}", p.explain_line())?;
             for i in p.inputs() {
                 walk(i, depth + 1, f)?;

@@ -44,7 +44,8 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             out.push(expr);
             out.extend(list.iter_mut());
         }
-        Expr::Like { expr, pattern, escape, .. } | Expr::SimilarTo { expr, pattern, escape, .. } => {
+        Expr::Like { expr, pattern, escape, .. }
+        | Expr::SimilarTo { expr, pattern, escape, .. } => {
             out.push(expr);
             out.push(pattern);
             if let Some(x) = escape.as_deref_mut() {

@@ -23,15 +23,25 @@ impl Session {
     fn read_all(&self, table: &TableDef) -> Result<Rows> {
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         let mut rows = Vec::new();
-        table_io::scan_rows(txn, table, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), |pk, r| {
-            rows.push((pk, r));
-            Ok(true)
-        })?;
+        table_io::scan_rows(
+            txn,
+            table,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            |pk, r| {
+                rows.push((pk, r));
+                Ok(true)
+            },
+        )?;
         Ok(rows)
     }
 
     /// Rewrites every row of `old` as `new` (new column layout), rebuilding indexes.
-    fn rewrite_table(&mut self, old: &TableDef, new: &TableDef, rows: Vec<(Vec<u8>, Vec<Value>)>) -> Result<()> {
+    fn rewrite_table(
+        &mut self,
+        old: &TableDef,
+        new: &TableDef,
+        rows: Vec<(Vec<u8>, Vec<Value>)>,
+    ) -> Result<()> {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         table_io::clear_table(txn, old.id)?;
         for (pk, row) in rows {
@@ -42,7 +52,10 @@ impl Session {
             };
             if let Some(pkdef) = new.primary_key() {
                 if table_io::unique_conflict(txn, new, pkdef, &row, None)?.is_some() {
-                    return Err(Error::new(SqlState::UNIQUE_VIOLATION, format!("could not create unique index \"{}\"", pkdef.name)));
+                    return Err(Error::new(
+                        SqlState::UNIQUE_VIOLATION,
+                        format!("could not create unique index \"{}\"", pkdef.name),
+                    ));
                 }
             }
             let mut plain = new.clone();
@@ -62,16 +75,31 @@ impl Session {
             let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
             let catalog = self.engine.catalogs.get(txn)?;
             let table = match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
-                Some((_, Relation::Table(id))) => catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?,
-                Some(_) => return Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", qn.name))),
+                Some((_, Relation::Table(id))) => {
+                    catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?
+                }
+                Some(_) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a table", qn.name),
+                    ))
+                }
                 None if at.if_exists => return Ok(StatementResult::command("ALTER TABLE")),
-                None => return Err(Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{}\" does not exist", qn.name))),
+                None => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", qn.name),
+                    ))
+                }
             };
             let mut t = table.as_ref().clone();
             let col_index = |t: &TableDef, id: &ast::Ident| -> Result<usize> {
                 let n = ident_name(id);
                 t.column_index(&n).ok_or_else(|| {
-                    Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" of relation \"{}\" does not exist", t.name))
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
+                    )
                 })
             };
             match op {
@@ -110,7 +138,8 @@ impl Session {
                     }
                     for s in &mut one.sequences {
                         s.owned_by = Some((t.id, t.columns[pos].name.clone()));
-                        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                        let txn =
+                            self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                         CatalogStore::put_sequence(txn, s)?;
                     }
                     // Fill existing rows with the default (or the sequence).
@@ -122,20 +151,36 @@ impl Session {
                     for (pk, mut row) in rows {
                         let v = match t.columns[pos].sequence {
                             Some(seq) => {
-                                let def = one.sequences.iter().find(|s| s.id == seq).ok_or_else(|| Error::internal("sequence vanished"))?;
-                                Value::Int8(self.engine.nextval(self.branch, def)?).cast(&t.columns[pos].data_type)?
+                                let def = one
+                                    .sequences
+                                    .iter()
+                                    .find(|s| s.id == seq)
+                                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                                Value::Int8(self.engine.nextval(self.branch, def)?)
+                                    .cast(&t.columns[pos].data_type)?
                             }
                             None => {
-                                let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                                let q = PlannedQuery { plan: Plan::Empty { rows: 0 }, subqueries: Vec::new(), ctes: Vec::new() };
-                                let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                                let txn = self
+                                    .txn
+                                    .as_ref()
+                                    .ok_or_else(|| Error::internal("no transaction"))?;
+                                let q = PlannedQuery {
+                                    plan: Plan::Empty { rows: 0 },
+                                    subqueries: Vec::new(),
+                                    ctes: Vec::new(),
+                                };
+                                let ctx =
+                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
                                 ctx.eval(&default, &[], &[])?
                             }
                         };
                         if v.is_null() && t.columns[pos].not_null {
                             return Err(Error::new(
                                 SqlState::NOT_NULL_VIOLATION,
-                                format!("column \"{}\" of relation \"{}\" contains null values", t.columns[pos].name, t.name),
+                                format!(
+                                    "column \"{}\" of relation \"{}\" contains null values",
+                                    t.columns[pos].name, t.name
+                                ),
                             ));
                         }
                         row.push(v);
@@ -143,17 +188,28 @@ impl Session {
                     }
                     self.rewrite_table(&table, &t, new_rows)?;
                 }
-                ast::AlterTableOperation::DropColumn { column_names, if_exists, drop_behavior, .. } => {
+                ast::AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    drop_behavior,
+                    ..
+                } => {
                     for id in column_names {
                         let n = ident_name(id);
                         let Some(pos) = t.column_index(&n) else {
                             if *if_exists {
                                 continue;
                             }
-                            return Err(col_index(&t, id).unwrap_err());
+                            return Err(Error::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
+                            ));
                         };
                         let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
-                        if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) && !cascade && t.primary_key().is_some_and(|p| p.columns.len() > 1) {
+                        if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
+                            && !cascade
+                            && t.primary_key().is_some_and(|p| p.columns.len() > 1)
+                        {
                             return Err(Error::new(
                                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                                 format!("cannot drop column {n} of table {} because other objects depend on it", t.name),
@@ -201,7 +257,8 @@ impl Session {
                     t.columns[pos].name = new;
                 }
                 ast::AlterTableOperation::RenameTable { table_name } => {
-                    let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) = table_name;
+                    let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) =
+                        table_name;
                     let new = object_name(n)?.name;
                     if catalog.relation(&t.schema, &new).is_some() {
                         return Err(already_exists(&new));
@@ -216,7 +273,10 @@ impl Session {
                             if rows.iter().any(|(_, r)| r[pos].is_null()) {
                                 return Err(Error::new(
                                     SqlState::NOT_NULL_VIOLATION,
-                                    format!("column \"{}\" of relation \"{}\" contains null values", t.columns[pos].name, t.name),
+                                    format!(
+                                        "column \"{}\" of relation \"{}\" contains null values",
+                                        t.columns[pos].name, t.name
+                                    ),
                                 ));
                             }
                             t.columns[pos].not_null = true;
@@ -225,7 +285,10 @@ impl Session {
                             if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) {
                                 return Err(Error::new(
                                     SqlState::INVALID_TABLE_DEFINITION,
-                                    format!("column \"{}\" is in a primary key", t.columns[pos].name),
+                                    format!(
+                                        "column \"{}\" is in a primary key",
+                                        t.columns[pos].name
+                                    ),
                                 ));
                             }
                             t.columns[pos].not_null = false;
@@ -263,8 +326,13 @@ impl Session {
                     if t.checks.len() > before_checks {
                         let info = self.info();
                         let checks = bind_checks(&catalog, &info, &t)?;
-                        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                        let q = PlannedQuery { plan: Plan::Empty { rows: 0 }, subqueries: Vec::new(), ctes: Vec::new() };
+                        let txn =
+                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+                        let q = PlannedQuery {
+                            plan: Plan::Empty { rows: 0 },
+                            subqueries: Vec::new(),
+                            ctes: Vec::new(),
+                        };
                         let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
                         for (name, e) in checks.iter().skip(before_checks) {
                             for (_, r) in &rows {
@@ -279,14 +347,23 @@ impl Session {
                     }
                     if t.foreign_keys.len() > before_fks {
                         for fk in t.foreign_keys.iter().skip(before_fks) {
-                            let parent = catalog.table(fk.ref_table).map(|p| p.as_ref().clone()).unwrap_or_else(|| t.clone());
-                            let parent_rows = if parent.id == t.id { rows.clone() } else { self.read_all(&parent)? };
+                            let parent = catalog
+                                .table(fk.ref_table)
+                                .map(|p| p.as_ref().clone())
+                                .unwrap_or_else(|| t.clone());
+                            let parent_rows = if parent.id == t.id {
+                                rows.clone()
+                            } else {
+                                self.read_all(&parent)?
+                            };
                             for (_, r) in &rows {
                                 let vals: Vec<&Value> = fk.columns.iter().map(|c| &r[*c]).collect();
                                 if vals.iter().any(|v| v.is_null()) {
                                     continue;
                                 }
-                                let found = parent_rows.iter().any(|(_, p)| fk.ref_columns.iter().zip(&vals).all(|(c, v)| p[*c].pg_eq(v)));
+                                let found = parent_rows.iter().any(|(_, p)| {
+                                    fk.ref_columns.iter().zip(&vals).all(|(c, v)| p[*c].pg_eq(v))
+                                });
                                 if !found {
                                     return Err(Error::new(
                                         SqlState::FOREIGN_KEY_VIOLATION,
@@ -301,7 +378,10 @@ impl Session {
                         if new_primary {
                             self.rewrite_table(&table, &t, rows)?;
                         } else {
-                            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                            let txn = self
+                                .txn
+                                .as_mut()
+                                .ok_or_else(|| Error::internal("no transaction"))?;
                             for index in &t.indexes[before_idx..] {
                                 build_index(txn, &t, index)?;
                             }
@@ -311,14 +391,23 @@ impl Session {
                 ast::AlterTableOperation::DropConstraint { if_exists, name, .. } => {
                     let n = ident_name(name);
                     let before = t.indexes.len() + t.checks.len() + t.foreign_keys.len();
-                    let dropped_idx: Vec<u32> = t.indexes.iter().filter(|i| i.constraint && i.name == n).map(|i| i.id).collect();
-                    if dropped_idx.iter().any(|id| t.indexes.iter().any(|i| i.id == *id && i.primary)) {
+                    let dropped_idx: Vec<u32> = t
+                        .indexes
+                        .iter()
+                        .filter(|i| i.constraint && i.name == n)
+                        .map(|i| i.id)
+                        .collect();
+                    if dropped_idx
+                        .iter()
+                        .any(|id| t.indexes.iter().any(|i| i.id == *id && i.primary))
+                    {
                         let rows = self.read_all(&table)?;
                         let old = t.clone();
                         t.indexes.retain(|i| !dropped_idx.contains(&i.id));
                         self.rewrite_table(&old, &t, rows)?;
                     } else {
-                        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                        let txn =
+                            self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                         for id in &dropped_idx {
                             table_io::clear_index(txn, t.id, *id)?;
                         }

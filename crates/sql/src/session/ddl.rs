@@ -8,11 +8,13 @@ use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
 use sqlparser::ast;
 
-use super::ddl_table::{build_table, unique_name, taken_names};
+use super::ddl_table::{build_table, taken_names, unique_name};
 use super::statement::bind_checks;
 use super::{Session, StatementResult};
 use crate::binder::Binder;
-use crate::catalog::{Catalog, CatalogStore, IndexDef, Relation, SchemaDef, SequenceDef, TableDef, ViewDef};
+use crate::catalog::{
+    Catalog, CatalogStore, IndexDef, Relation, SchemaDef, SequenceDef, TableDef, ViewDef,
+};
 use crate::encoding::keys::CatalogKind;
 use crate::exec::table_io;
 use crate::parser::{ident_name, object_name, QualifiedName};
@@ -40,7 +42,10 @@ impl Session {
         match &qn.schema {
             Some(s) => {
                 if !catalog.schemas.contains_key(s) {
-                    return Err(Error::new(SqlState::INVALID_SCHEMA_NAME, format!("schema \"{s}\" does not exist")));
+                    return Err(Error::new(
+                        SqlState::INVALID_SCHEMA_NAME,
+                        format!("schema \"{s}\" does not exist"),
+                    ));
                 }
                 Ok(s.clone())
             }
@@ -49,7 +54,12 @@ impl Session {
                 .search_path()
                 .into_iter()
                 .find(|s| catalog.schemas.contains_key(s))
-                .ok_or_else(|| Error::new(SqlState::INVALID_SCHEMA_NAME, "no schema has been selected to create in")),
+                .ok_or_else(|| {
+                    Error::new(
+                        SqlState::INVALID_SCHEMA_NAME,
+                        "no schema has been selected to create in",
+                    )
+                }),
         }
     }
 
@@ -67,7 +77,9 @@ impl Session {
                 self.drop_objects(*object_type, *if_exists, names, *cascade)?
             }
             ast::Statement::CreateIndex(ci) => self.create_index(ci)?,
-            ast::Statement::CreateSchema { schema_name, if_not_exists, .. } => self.create_schema(schema_name, *if_not_exists)?,
+            ast::Statement::CreateSchema { schema_name, if_not_exists, .. } => {
+                self.create_schema(schema_name, *if_not_exists)?
+            }
             ast::Statement::CreateView(cv) => self.create_view(cv)?,
             ast::Statement::CreateSequence { if_not_exists, name, sequence_options, .. } => {
                 self.create_sequence(name, *if_not_exists, sequence_options)?
@@ -122,7 +134,13 @@ impl Session {
         Ok(StatementResult::command("CREATE TABLE"))
     }
 
-    fn drop_objects(&mut self, kind: ast::ObjectType, if_exists: bool, names: &[ast::ObjectName], cascade: bool) -> Result<StatementResult> {
+    fn drop_objects(
+        &mut self,
+        kind: ast::ObjectType,
+        if_exists: bool,
+        names: &[ast::ObjectName],
+        cascade: bool,
+    ) -> Result<StatementResult> {
         let tag = match kind {
             ast::ObjectType::Table => "DROP TABLE",
             ast::ObjectType::Index => "DROP INDEX",
@@ -151,18 +169,26 @@ impl Session {
                     if if_exists {
                         continue;
                     }
-                    let state = if kind == ast::ObjectType::Index || kind == ast::ObjectType::Sequence {
-                        SqlState::UNDEFINED_OBJECT
-                    } else {
-                        SqlState::UNDEFINED_TABLE
-                    };
-                    return Err(Error::new(state, format!("{what} \"{}\" does not exist", qn.name)));
+                    let state =
+                        if kind == ast::ObjectType::Index || kind == ast::ObjectType::Sequence {
+                            SqlState::UNDEFINED_OBJECT
+                        } else {
+                            SqlState::UNDEFINED_TABLE
+                        };
+                    return Err(Error::new(
+                        state,
+                        format!("{what} \"{}\" does not exist", qn.name),
+                    ));
                 }
                 Some((_, rel)) => rel,
             };
             match (kind, rel) {
-                (ast::ObjectType::Table, Relation::Table(id)) => self.drop_table(&catalog, id, cascade)?,
-                (ast::ObjectType::Index, Relation::Index(t, i)) => self.drop_index(&catalog, t, i)?,
+                (ast::ObjectType::Table, Relation::Table(id)) => {
+                    self.drop_table(&catalog, id, cascade)?
+                }
+                (ast::ObjectType::Index, Relation::Index(t, i)) => {
+                    self.drop_index(&catalog, t, i)?
+                }
                 (ast::ObjectType::View, Relation::View(id)) => {
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                     CatalogStore::delete(txn, CatalogKind::View, id)?;
@@ -173,9 +199,15 @@ impl Session {
                         if catalog.table(t).is_some() && !cascade {
                             return Err(Error::new(
                                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                                format!("cannot drop sequence {} because other objects depend on it", qn.name),
+                                format!(
+                                    "cannot drop sequence {} because other objects depend on it",
+                                    qn.name
+                                ),
                             )
-                            .with_detail(format!("default value for column {col} depends on sequence {}", qn.name)));
+                            .with_detail(format!(
+                                "default value for column {col} depends on sequence {}",
+                                qn.name
+                            )));
                         }
                     }
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
@@ -186,7 +218,11 @@ impl Session {
                         SqlState::WRONG_OBJECT_TYPE,
                         format!("\"{}\" is not a {what}", qn.name),
                     )
-                    .with_hint(format!("Use DROP {} to remove a {}.", other.kind_name().to_uppercase(), other.kind_name())))
+                    .with_hint(format!(
+                        "Use DROP {} to remove a {}.",
+                        other.kind_name().to_uppercase(),
+                        other.kind_name()
+                    )))
                 }
             }
             self.bump_version()?;
@@ -201,8 +237,12 @@ impl Session {
             if child.id == id {
                 continue;
             }
-            let fk_names: Vec<String> =
-                child.foreign_keys.iter().filter(|f| f.ref_table == id).map(|f| f.name.clone()).collect();
+            let fk_names: Vec<String> = child
+                .foreign_keys
+                .iter()
+                .filter(|f| f.ref_table == id)
+                .map(|f| f.name.clone())
+                .collect();
             if !cascade {
                 return Err(Error::new(
                     SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -230,8 +270,13 @@ impl Session {
     }
 
     fn drop_index(&mut self, catalog: &Catalog, table_id: u32, index_id: u32) -> Result<()> {
-        let table = catalog.table(table_id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
-        let index = table.indexes.iter().find(|i| i.id == index_id).ok_or_else(|| Error::internal("index vanished"))?;
+        let table =
+            catalog.table(table_id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        let index = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index_id)
+            .ok_or_else(|| Error::internal("index vanished"))?;
         if index.constraint {
             return Err(Error::new(
                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -240,7 +285,10 @@ impl Session {
                     index.name, index.name, table.name
                 ),
             )
-            .with_hint(format!("You can drop constraint {} on table {} instead.", index.name, table.name)));
+            .with_hint(format!(
+                "You can drop constraint {} on table {} instead.",
+                index.name, table.name
+            )));
         }
         let mut t = table.as_ref().clone();
         t.indexes.retain(|i| i.id != index_id);
@@ -249,17 +297,29 @@ impl Session {
         CatalogStore::put_table(txn, &t)
     }
 
-    fn drop_schema(&mut self, catalog: &Catalog, name: &str, if_exists: bool, cascade: bool) -> Result<()> {
+    fn drop_schema(
+        &mut self,
+        catalog: &Catalog,
+        name: &str,
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<()> {
         let Some(schema) = catalog.schemas.get(name).cloned() else {
             if if_exists {
                 return Ok(());
             }
-            return Err(Error::new(SqlState::INVALID_SCHEMA_NAME, format!("schema \"{name}\" does not exist")));
+            return Err(Error::new(
+                SqlState::INVALID_SCHEMA_NAME,
+                format!("schema \"{name}\" does not exist"),
+            ));
         };
-        let tables: Vec<u32> = catalog.tables.values().filter(|t| t.schema == name).map(|t| t.id).collect();
-        let views: Vec<u32> = catalog.views.values().filter(|v| v.schema == name).map(|v| v.id).collect();
-        let seqs: Vec<u32> = catalog.sequences.values().filter(|s| s.schema == name).map(|s| s.id).collect();
-        if !cascade && !(tables.is_empty() && views.is_empty() && seqs.is_empty()) {
+        let tables: Vec<u32> =
+            catalog.tables.values().filter(|t| t.schema == name).map(|t| t.id).collect();
+        let views: Vec<u32> =
+            catalog.views.values().filter(|v| v.schema == name).map(|v| v.id).collect();
+        let seqs: Vec<u32> =
+            catalog.sequences.values().filter(|s| s.schema == name).map(|s| s.id).collect();
+        if !cascade && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty()) {
             return Err(Error::new(
                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                 format!("cannot drop schema {name} because other objects depend on it"),
@@ -294,16 +354,30 @@ impl Session {
         let (catalog, _) = self.ddl_parts()?;
         let tq = object_name(&ci.table_name)?;
         let table = match catalog.resolve(tq.schema.as_deref(), &tq.name, &search_path) {
-            Some((_, Relation::Table(id))) => catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?,
-            Some(_) => return Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", tq.name))),
-            None => return Err(Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{}\" does not exist", tq.name))),
+            Some((_, Relation::Table(id))) => {
+                catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?
+            }
+            Some(_) => {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is not a table", tq.name),
+                ))
+            }
+            None => {
+                return Err(Error::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("relation \"{}\" does not exist", tq.name),
+                ))
+            }
         };
         let mut cols = Vec::new();
         let mut names = Vec::new();
         for c in &ci.columns {
             let n = match &c.column.expr {
                 ast::Expr::Identifier(id) => ident_name(id),
-                other => return Err(Error::unsupported(format!("index on expression \"{other}\""))),
+                other => {
+                    return Err(Error::unsupported(format!("index on expression \"{other}\"")))
+                }
             };
             let pos = table.column_index(&n).ok_or_else(|| {
                 Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" does not exist"))
@@ -311,7 +385,10 @@ impl Session {
             if !table.columns[pos].data_type.is_indexable() {
                 return Err(Error::new(
                     SqlState::UNDEFINED_OBJECT,
-                    format!("data type {} has no default operator class for access method \"btree\"", table.columns[pos].data_type),
+                    format!(
+                        "data type {} has no default operator class for access method \"btree\"",
+                        table.columns[pos].data_type
+                    ),
                 ));
             }
             cols.push(pos);
@@ -322,7 +399,9 @@ impl Session {
             None => {
                 let base = format!("{}_{}_idx", table.name, names.join("_"));
                 let mut taken = taken_names(&table);
-                taken.extend(catalog.tables.values().flat_map(|t| t.indexes.iter().map(|i| i.name.clone())));
+                taken.extend(
+                    catalog.tables.values().flat_map(|t| t.indexes.iter().map(|i| i.name.clone())),
+                );
                 unique_name(&base, &taken)
             }
         };
@@ -333,7 +412,14 @@ impl Session {
             return Err(already_exists(&name));
         }
         let mut t = table.as_ref().clone();
-        let index = IndexDef { id: t.next_index_id, name: name.clone(), columns: cols, unique: ci.unique, primary: false, constraint: false };
+        let index = IndexDef {
+            id: t.next_index_id,
+            name: name.clone(),
+            columns: cols,
+            unique: ci.unique,
+            primary: false,
+            constraint: false,
+        };
         t.next_index_id += 1;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         build_index(txn, &t, &index)?;
@@ -343,9 +429,15 @@ impl Session {
         Ok(StatementResult::command("CREATE INDEX"))
     }
 
-    fn create_schema(&mut self, name: &ast::SchemaName, if_not_exists: bool) -> Result<StatementResult> {
+    fn create_schema(
+        &mut self,
+        name: &ast::SchemaName,
+        if_not_exists: bool,
+    ) -> Result<StatementResult> {
         let n = match name {
-            ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => object_name(n)?.name,
+            ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => {
+                object_name(n)?.name
+            }
             ast::SchemaName::UnnamedAuthorization(id) => ident_name(id),
         };
         let (catalog, txn) = self.ddl_parts()?;
@@ -353,7 +445,10 @@ impl Session {
             if if_not_exists {
                 return Ok(StatementResult::command("CREATE SCHEMA"));
             }
-            return Err(Error::new(SqlState::DUPLICATE_SCHEMA, format!("schema \"{n}\" already exists")));
+            return Err(Error::new(
+                SqlState::DUPLICATE_SCHEMA,
+                format!("schema \"{n}\" already exists"),
+            ));
         }
         let id = CatalogStore::next_id(txn)?;
         CatalogStore::put_schema(txn, &SchemaDef { id, name: n })?;
@@ -378,10 +473,14 @@ impl Session {
         let info = self.info();
         let mut binder = Binder::new(&catalog, &info, Vec::new());
         let plan = binder.bind_query(&cv.query)?;
-        let mut columns: Vec<String> = plan.schema().iter().filter(|f| !f.hidden).map(|f| f.name.clone()).collect();
+        let mut columns: Vec<String> =
+            plan.schema().iter().filter(|f| !f.hidden).map(|f| f.name.clone()).collect();
         if !cv.columns.is_empty() {
             if cv.columns.len() > columns.len() {
-                return Err(Error::new(SqlState::SYNTAX_ERROR, "CREATE VIEW specifies more column names than columns"));
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "CREATE VIEW specifies more column names than columns",
+                ));
             }
             for (i, c) in cv.columns.iter().enumerate() {
                 columns[i] = ident_name(&c.name);
@@ -392,12 +491,20 @@ impl Session {
             Some(id) => id,
             None => CatalogStore::next_id(txn)?,
         };
-        CatalogStore::put_view(txn, &ViewDef { id, schema, name: qn.name, query: cv.query.to_string(), columns })?;
+        CatalogStore::put_view(
+            txn,
+            &ViewDef { id, schema, name: qn.name, query: cv.query.to_string(), columns },
+        )?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE VIEW"))
     }
 
-    fn create_sequence(&mut self, name: &ast::ObjectName, if_not_exists: bool, opts: &[ast::SequenceOptions]) -> Result<StatementResult> {
+    fn create_sequence(
+        &mut self,
+        name: &ast::ObjectName,
+        if_not_exists: bool,
+        opts: &[ast::SequenceOptions],
+    ) -> Result<StatementResult> {
         let qn = object_name(name)?;
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn)?;
@@ -409,9 +516,24 @@ impl Session {
         }
         let int = |e: &ast::Expr| -> Result<i64> {
             let text = e.to_string().replace(' ', "");
-            text.parse::<i64>().map_err(|_| Error::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid sequence option value {text}")))
+            text.parse::<i64>().map_err(|_| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid sequence option value {text}"),
+                )
+            })
         };
-        let mut seq = SequenceDef { id: 0, schema, name: qn.name, start: 1, increment: 1, min: 1, max: i64::MAX, cycle: false, owned_by: None };
+        let mut seq = SequenceDef {
+            id: 0,
+            schema,
+            name: qn.name,
+            start: 1,
+            increment: 1,
+            min: 1,
+            max: i64::MAX,
+            cycle: false,
+            owned_by: None,
+        };
         let mut start = None;
         let mut min = None;
         let mut max = None;
@@ -426,7 +548,10 @@ impl Session {
             }
         }
         if seq.increment == 0 {
-            return Err(Error::new(SqlState::INVALID_PARAMETER_VALUE, "INCREMENT must not be zero"));
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "INCREMENT must not be zero",
+            ));
         }
         if seq.increment < 0 {
             seq.min = min.unwrap_or(i64::MIN);
@@ -451,8 +576,18 @@ impl Session {
             let qn = object_name(&target.name)?;
             match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
                 Some((_, Relation::Table(id))) => ids.push(id),
-                Some(_) => return Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", qn.name))),
-                None => return Err(Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{}\" does not exist", qn.name))),
+                Some(_) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a table", qn.name),
+                    ))
+                }
+                None => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", qn.name),
+                    ))
+                }
             }
         }
         let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
@@ -461,10 +596,17 @@ impl Session {
             for child in catalog.referencing(ids[i]) {
                 if !ids.contains(&child.id) {
                     if !cascade {
-                        let parent = catalog.table(ids[i]).map(|p| p.name.clone()).unwrap_or_default();
-                        return Err(Error::new(SqlState::FEATURE_NOT_SUPPORTED, "cannot truncate a table referenced in a foreign key constraint")
-                            .with_detail(format!("Table \"{}\" references \"{parent}\".", child.name))
-                            .with_hint(format!("Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.", child.name)));
+                        let parent =
+                            catalog.table(ids[i]).map(|p| p.name.clone()).unwrap_or_default();
+                        return Err(Error::new(
+                            SqlState::FEATURE_NOT_SUPPORTED,
+                            "cannot truncate a table referenced in a foreign key constraint",
+                        )
+                        .with_detail(format!("Table \"{}\" references \"{parent}\".", child.name))
+                        .with_hint(format!(
+                            "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
+                            child.name
+                        )));
                     }
                     ids.push(child.id);
                 }
@@ -483,19 +625,35 @@ impl Session {
 /// 23505 on duplicates.
 pub(super) fn build_index(txn: &mut Transaction, table: &TableDef, index: &IndexDef) -> Result<()> {
     let mut rows = Vec::new();
-    table_io::scan_rows(txn, table, (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded), |pk, row| {
-        rows.push((pk, row));
-        Ok(true)
-    })?;
+    table_io::scan_rows(
+        txn,
+        table,
+        (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+        |pk, row| {
+            rows.push((pk, row));
+            Ok(true)
+        },
+    )?;
     let mut with_index = table.clone();
     with_index.indexes = vec![index.clone()];
     for (pk, row) in rows {
         if index.unique {
-            if let Some(_other) = table_io::unique_conflict(txn, &with_index, index, &row, Some(&pk))? {
-                let names: Vec<&str> = index.columns.iter().map(|c| table.columns[*c].name.as_str()).collect();
-                let vals: Vec<String> = index.columns.iter().map(|c| row[*c].to_pg_text()).collect();
-                return Err(Error::new(SqlState::UNIQUE_VIOLATION, format!("could not create unique index \"{}\"", index.name))
-                    .with_detail(format!("Key ({})=({}) is duplicated.", names.join(", "), vals.join(", "))));
+            if let Some(_other) =
+                table_io::unique_conflict(txn, &with_index, index, &row, Some(&pk))?
+            {
+                let names: Vec<&str> =
+                    index.columns.iter().map(|c| table.columns[*c].name.as_str()).collect();
+                let vals: Vec<String> =
+                    index.columns.iter().map(|c| row[*c].to_pg_text()).collect();
+                return Err(Error::new(
+                    SqlState::UNIQUE_VIOLATION,
+                    format!("could not create unique index \"{}\"", index.name),
+                )
+                .with_detail(format!(
+                    "Key ({})=({}) is duplicated.",
+                    names.join(", "),
+                    vals.join(", ")
+                )));
             }
         }
         let key = table_io::index_entry_key(table, index, &row, &pk)?;

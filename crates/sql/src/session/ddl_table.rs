@@ -7,7 +7,8 @@ use sqlparser::ast;
 
 use crate::catalog::typename::resolve_column_type;
 use crate::catalog::{
-    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, Relation, SequenceDef, TableDef,
+    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, Relation,
+    SequenceDef, TableDef,
 };
 use crate::parser::{ident_name, object_name};
 
@@ -37,7 +38,10 @@ pub fn unique_name(base: &str, taken: &[String]) -> String {
     if !taken.iter().any(|t| t == base) {
         return base.to_string();
     }
-    (1..).map(|i| format!("{base}{i}")).find(|n| !taken.iter().any(|t| t == n)).unwrap_or_else(|| base.to_string())
+    (1..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| !taken.iter().any(|t| t == n))
+        .unwrap_or_else(|| base.to_string())
 }
 
 /// Names of every constraint and index of a table.
@@ -53,7 +57,10 @@ fn column_positions(t: &TableDef, names: &[String]) -> Result<Vec<usize>> {
         .iter()
         .map(|n| {
             t.column_index(n).ok_or_else(|| {
-                Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" named in key does not exist"))
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{n}\" named in key does not exist"),
+                )
             })
         })
         .collect()
@@ -69,7 +76,12 @@ fn index_column_names(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
 }
 
 /// Adds a PRIMARY KEY or UNIQUE index over `names`.
-pub fn add_key(t: &mut TableDef, names: &[String], primary: bool, name: Option<String>) -> Result<()> {
+pub fn add_key(
+    t: &mut TableDef,
+    names: &[String],
+    primary: bool,
+    name: Option<String>,
+) -> Result<()> {
     let cols = column_positions(t, names)?;
     if primary {
         if t.primary_key().is_some() {
@@ -82,7 +94,11 @@ pub fn add_key(t: &mut TableDef, names: &[String], primary: bool, name: Option<S
             t.columns[*c].not_null = true;
         }
     }
-    let base = if primary { format!("{}_pkey", t.name) } else { format!("{}_{}_key", t.name, names.join("_")) };
+    let base = if primary {
+        format!("{}_pkey", t.name)
+    } else {
+        format!("{}_{}_key", t.name, names.join("_"))
+    };
     let name = match name {
         Some(n) => n,
         None => unique_name(&base, &taken_names(t)),
@@ -103,36 +119,42 @@ pub fn add_foreign_key(
     let cols: Vec<String> = fk.columns.iter().map(ident_name).collect();
     let positions = column_positions(t, &cols)?;
     let target = object_name(&fk.foreign_table)?;
-    let parent: TableDef = if target.name == t.name && target.schema.as_deref().is_none_or(|s| s == t.schema) {
-        t.clone()
-    } else {
-        match catalog.resolve(target.schema.as_deref(), &target.name, search_path) {
-            Some((_, Relation::Table(id))) => catalog.table(id).map(|a| a.as_ref().clone()).ok_or_else(|| Error::internal("table vanished"))?,
-            _ => {
-                return Err(Error::new(
-                    SqlState::UNDEFINED_TABLE,
-                    format!("relation \"{}\" does not exist", target.name),
-                ))
+    let parent: TableDef =
+        if target.name == t.name && target.schema.as_deref().is_none_or(|s| s == t.schema) {
+            t.clone()
+        } else {
+            match catalog.resolve(target.schema.as_deref(), &target.name, search_path) {
+                Some((_, Relation::Table(id))) => catalog
+                    .table(id)
+                    .map(|a| a.as_ref().clone())
+                    .ok_or_else(|| Error::internal("table vanished"))?,
+                _ => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", target.name),
+                    ))
+                }
             }
-        }
-    };
+        };
     let ref_cols: Vec<usize> = if fk.referred_columns.is_empty() {
-        parent
-            .primary_key()
-            .map(|pk| pk.columns.clone())
-            .ok_or_else(|| {
-                Error::new(
-                    SqlState::INVALID_FOREIGN_KEY,
-                    format!("there is no primary key for referenced table \"{}\"", parent.name),
-                )
-            })?
+        parent.primary_key().map(|pk| pk.columns.clone()).ok_or_else(|| {
+            Error::new(
+                SqlState::INVALID_FOREIGN_KEY,
+                format!("there is no primary key for referenced table \"{}\"", parent.name),
+            )
+        })?
     } else {
         let names: Vec<String> = fk.referred_columns.iter().map(ident_name).collect();
         names
             .iter()
             .map(|n| {
                 parent.column_index(n).ok_or_else(|| {
-                    Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" referenced in foreign key constraint does not exist"))
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{n}\" referenced in foreign key constraint does not exist"
+                        ),
+                    )
                 })
             })
             .collect::<Result<_>>()?
@@ -146,7 +168,10 @@ pub fn add_foreign_key(
     if !parent.indexes.iter().any(|i| i.unique && i.columns == ref_cols) {
         return Err(Error::new(
             SqlState::INVALID_FOREIGN_KEY,
-            format!("there is no unique constraint matching given keys for referenced table \"{}\"", parent.name),
+            format!(
+                "there is no unique constraint matching given keys for referenced table \"{}\"",
+                parent.name
+            ),
         ));
     }
     let name = match &fk.name {
@@ -189,7 +214,10 @@ pub fn build_table(
     for col in &ct.columns {
         let cname = ident_name(&col.name);
         if t.column_index(&cname).is_some() {
-            return Err(Error::new(SqlState::DUPLICATE_COLUMN, format!("column \"{cname}\" specified more than once")));
+            return Err(Error::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("column \"{cname}\" specified more than once"),
+            ));
         }
         let ty = resolve_column_type(&col.data_type)?;
         let mut def = ColumnDef {
@@ -217,11 +245,18 @@ pub fn build_table(
                     def.not_null = true;
                     wants_sequence = true;
                 }
-                other => pending.push((cname.clone(), opt.name.as_ref().map(ident_name), other.clone())),
+                other => {
+                    pending.push((cname.clone(), opt.name.as_ref().map(ident_name), other.clone()))
+                }
             }
         }
         if wants_sequence {
-            if !matches!(def.data_type, helios_types::DataType::Int2 | helios_types::DataType::Int4 | helios_types::DataType::Int8) {
+            if !matches!(
+                def.data_type,
+                helios_types::DataType::Int2
+                    | helios_types::DataType::Int4
+                    | helios_types::DataType::Int8
+            ) {
                 return Err(Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
                     "identity column type must be smallint, integer, or bigint",
@@ -251,10 +286,16 @@ pub fn build_table(
     }
     for (cname, cons_name, opt) in pending {
         match opt {
-            ast::ColumnOption::PrimaryKey(_) => add_key(&mut t, std::slice::from_ref(&cname), true, cons_name)?,
-            ast::ColumnOption::Unique(_) => add_key(&mut t, std::slice::from_ref(&cname), false, cons_name)?,
+            ast::ColumnOption::PrimaryKey(_) => {
+                add_key(&mut t, std::slice::from_ref(&cname), true, cons_name)?
+            }
+            ast::ColumnOption::Unique(_) => {
+                add_key(&mut t, std::slice::from_ref(&cname), false, cons_name)?
+            }
             ast::ColumnOption::Check(c) => {
-                let n = cons_name.unwrap_or_else(|| unique_name(&format!("{name}_{cname}_check"), &taken_names(&t)));
+                let n = cons_name.unwrap_or_else(|| {
+                    unique_name(&format!("{name}_{cname}_check"), &taken_names(&t))
+                });
                 t.checks.push(CheckDef { name: n, expr: c.expr.to_string() });
             }
             ast::ColumnOption::ForeignKey(fk) => {
@@ -275,7 +316,12 @@ pub fn build_table(
 }
 
 /// Adds a table constraint (CREATE TABLE or ALTER TABLE ADD CONSTRAINT).
-pub fn add_table_constraint(catalog: &Catalog, search_path: &[String], t: &mut TableDef, c: &ast::TableConstraint) -> Result<()> {
+pub fn add_table_constraint(
+    catalog: &Catalog,
+    search_path: &[String],
+    t: &mut TableDef,
+    c: &ast::TableConstraint,
+) -> Result<()> {
     match c {
         ast::TableConstraint::PrimaryKey(pk) => {
             let names = index_column_names(&pk.columns)?;

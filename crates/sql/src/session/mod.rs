@@ -127,11 +127,12 @@ impl Session {
 
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
-        let mut info = SessionInfo::default();
-        info.search_path = self.settings.search_path();
-        info.timezone = self.settings.get("timezone").unwrap_or_else(|| "UTC".into());
-        info.settings = self.settings.all().clone();
-        info
+        SessionInfo {
+            search_path: self.settings.search_path(),
+            timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
+            settings: self.settings.all().clone(),
+            ..SessionInfo::default()
+        }
     }
 
     /// Runs `;`-separated statements with simple-query semantics; returns the results of
@@ -202,7 +203,11 @@ impl Session {
     }
 
     /// Runs a prepared statement.
-    pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<StatementResult> {
+    pub fn execute_prepared(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
         let Some(stmt) = prepared.statement().cloned() else {
             return Ok(StatementResult::command("EMPTY"));
@@ -239,7 +244,12 @@ impl Session {
     }
 
     /// Runs one statement in the transaction state machine.
-    fn run(&mut self, stmt: &Statement, params: &[Value], prepared: Option<&Prepared>) -> Result<StatementResult> {
+    fn run(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+    ) -> Result<StatementResult> {
         let Statement::Sql(ast) = stmt;
         if let Some(r) = self.transaction_control(ast)? {
             return Ok(r);
@@ -278,9 +288,17 @@ impl Session {
             None => {
                 let (isolation, read_only) = match self.pending {
                     Some(p) => p,
-                    None => (self.default_isolation()?, self.settings.get("default_transaction_read_only").as_deref() == Some("on")),
+                    None => (
+                        self.default_isolation()?,
+                        self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
+                    ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions { branch: self.branch, isolation, read_only, as_of: None })?;
+                let txn = self.engine.storage.begin(TxnOptions {
+                    branch: self.branch,
+                    isolation,
+                    read_only,
+                    as_of: None,
+                })?;
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 Ok(())
@@ -300,7 +318,11 @@ impl Session {
         if let Some(txn) = &self.txn {
             return f(self, txn);
         }
-        let txn = self.engine.storage.begin(TxnOptions { branch: self.branch, read_only: true, ..TxnOptions::default() })?;
+        let txn = self.engine.storage.begin(TxnOptions {
+            branch: self.branch,
+            read_only: true,
+            ..TxnOptions::default()
+        })?;
         let r = f(self, &txn);
         txn.rollback();
         r

@@ -34,7 +34,12 @@ pub struct Prepared {
 impl Prepared {
     pub(super) fn new(stmt: Option<Statement>, declared: Vec<DataType>) -> Prepared {
         Prepared {
-            inner: Arc::new(Inner { stmt, declared, described: OnceLock::new(), cache: Mutex::new(None) }),
+            inner: Arc::new(Inner {
+                stmt,
+                declared,
+                described: OnceLock::new(),
+                cache: Mutex::new(None),
+            }),
         }
     }
 

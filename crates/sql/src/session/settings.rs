@@ -119,7 +119,10 @@ impl Settings {
 }
 
 fn unrecognized(name: &str) -> Error {
-    Error::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))
+    Error::new(
+        SqlState::UNDEFINED_OBJECT,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
 }
 
 fn normalize(key: &str, value: &str) -> Result<String> {

@@ -10,9 +10,9 @@ use sqlparser::ast;
 
 use super::prepared::{Described, Prepared};
 use super::{Column, QueryResult, Session, StatementResult};
-use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, Binder};
+use crate::binder::{Binder, BoundDelete, BoundInsert, BoundUpdate};
 use crate::catalog::{Catalog, TableDef};
-use crate::exec::{self, dml::WriteEnv, ExecCtx};
+use crate::exec::{self, ExecCtx, WriteEnv};
 use crate::expr::{Expr, SessionInfo};
 use crate::parser::{ident_name, Statement};
 use crate::planner::{Field, PlannedQuery};
@@ -23,7 +23,7 @@ pub enum Bound {
     /// A query returning rows.
     Query {
         /// The plan.
-        query: PlannedQuery,
+        query: Box<PlannedQuery>,
         /// Result columns.
         columns: Vec<Column>,
     },
@@ -57,21 +57,34 @@ impl Bound {
     pub fn columns(&self) -> Vec<Column> {
         match self {
             Bound::Query { columns, .. } => columns.clone(),
-            Bound::Insert(i, _) => i.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default(),
-            Bound::Update(u, _) => u.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default(),
+            Bound::Insert(i, _) => {
+                i.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default()
+            }
+            Bound::Update(u, _) => {
+                u.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default()
+            }
             Bound::Delete(d) => d.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default(),
-            Bound::Explain { .. } => vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }],
+            Bound::Explain { .. } => {
+                vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }]
+            }
             Bound::Utility(_) => Vec::new(),
         }
     }
 }
 
 /// Binds the CHECK constraints of a table over its columns.
-pub fn bind_checks(catalog: &Catalog, info: &SessionInfo, table: &TableDef) -> Result<Vec<(String, Expr)>> {
+pub fn bind_checks(
+    catalog: &Catalog,
+    info: &SessionInfo,
+    table: &TableDef,
+) -> Result<Vec<(String, Expr)>> {
     let fields: Vec<Field> = table
         .columns
         .iter()
-        .map(|c| Field { qualifier: Some(table.name.clone()), ..Field::new(c.name.clone(), c.data_type.clone()) })
+        .map(|c| Field {
+            qualifier: Some(table.name.clone()),
+            ..Field::new(c.name.clone(), c.data_type.clone())
+        })
         .collect();
     let mut out = Vec::new();
     for c in &table.checks {
@@ -83,14 +96,19 @@ pub fn bind_checks(catalog: &Catalog, info: &SessionInfo, table: &TableDef) -> R
 }
 
 /// Binds a statement; returns the bound form and the parameter types.
-pub fn bind_statement(catalog: &Catalog, info: &SessionInfo, stmt: &ast::Statement, declared: &[DataType]) -> Result<(Bound, Vec<DataType>)> {
+pub fn bind_statement(
+    catalog: &Catalog,
+    info: &SessionInfo,
+    stmt: &ast::Statement,
+    declared: &[DataType],
+) -> Result<(Bound, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, info, declared.to_vec());
     let bound = match stmt {
         ast::Statement::Query(q) => {
             let query = binder.bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
-            Bound::Query { query, columns }
+            Bound::Query { query: Box::new(query), columns }
         }
         ast::Statement::Insert(ins) => {
             let mut b = binder.bind_insert(ins)?;
@@ -131,7 +149,9 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
         .enumerate()
         .map(|(i, v)| match types.get(i) {
             None => Ok(v.clone()),
-            Some(t) if v.is_null() || v.data_type() == *t || *t == DataType::Unknown => Ok(v.clone()),
+            Some(t) if v.is_null() || v.data_type() == *t || *t == DataType::Unknown => {
+                Ok(v.clone())
+            }
             Some(t) => match v {
                 Value::Text(s) => Value::parse_pg_text(s, t),
                 other => other.cast(t),
@@ -156,9 +176,15 @@ impl Session {
     }
 
     /// Runs a statement inside the current storage transaction.
-    pub(super) fn run_in_txn(&mut self, stmt: &Statement, params: &[Value], prepared: Option<&Prepared>) -> Result<StatementResult> {
+    pub(super) fn run_in_txn(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+    ) -> Result<StatementResult> {
         let Statement::Sql(ast_stmt) = stmt;
-        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
+        let txn =
+            self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = self.engine.catalogs.get(txn)?;
         let info = self.info();
         let bound = match prepared.and_then(|p| p.cached(catalog.version)) {
@@ -181,7 +207,13 @@ impl Session {
         self.execute_bound(&bound, &params, &catalog, &info)
     }
 
-    fn execute_bound(&mut self, bound: &Bound, params: &[Value], catalog: &Catalog, info: &SessionInfo) -> Result<StatementResult> {
+    fn execute_bound(
+        &mut self,
+        bound: &Bound,
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+    ) -> Result<StatementResult> {
         match bound {
             Bound::Query { query, columns } => {
                 let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
@@ -191,21 +223,29 @@ impl Session {
                 Ok(StatementResult::Rows(QueryResult { columns: columns.clone(), rows, tag }))
             }
             Bound::Insert(ins, checks) => {
-                let out = self.write(catalog, info, params, checks, |txn, env| exec::execute_insert(txn, env, ins))?;
+                let out = self.write(catalog, info, params, checks, |txn, env| {
+                    exec::execute_insert(txn, env, ins)
+                })?;
                 let tag = format!("INSERT 0 {}", out.count);
                 Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Update(upd, checks) => {
-                let out = self.write(catalog, info, params, checks, |txn, env| exec::execute_update(txn, env, upd))?;
+                let out = self.write(catalog, info, params, checks, |txn, env| {
+                    exec::execute_update(txn, env, upd)
+                })?;
                 let tag = format!("UPDATE {}", out.count);
                 Ok(dml_result(tag, out, upd.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Delete(del) => {
-                let out = self.write(catalog, info, params, &[], |txn, env| exec::execute_delete(txn, env, del))?;
+                let out = self.write(catalog, info, params, &[], |txn, env| {
+                    exec::execute_delete(txn, env, del)
+                })?;
                 let tag = format!("DELETE {}", out.count);
                 Ok(dml_result(tag, out, del.returning.as_ref().map(|r| &r.1)))
             }
-            Bound::Explain { inner, analyze } => self.explain(inner, *analyze, params, catalog, info),
+            Bound::Explain { inner, analyze } => {
+                self.explain(inner, *analyze, params, catalog, info)
+            }
             Bound::Utility(stmt) => self.run_utility(stmt, params),
         }
     }
@@ -243,14 +283,24 @@ impl Session {
         f(txn, &env)
     }
 
-    fn explain(&mut self, inner: &Bound, analyze: bool, params: &[Value], catalog: &Catalog, info: &SessionInfo) -> Result<StatementResult> {
+    fn explain(
+        &mut self,
+        inner: &Bound,
+        analyze: bool,
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+    ) -> Result<StatementResult> {
         let mut lines: Vec<String> = match inner {
             Bound::Query { query, .. } => query.to_string().lines().map(str::to_string).collect(),
             Bound::Insert(i, _) => prefixed(&format!("Insert on {}", i.table.name), &i.source),
             Bound::Update(u, _) => prefixed(&format!("Update on {}", u.table.name), &u.source),
             Bound::Delete(d) => prefixed(&format!("Delete on {}", d.table.name), &d.source),
             Bound::Explain { .. } | Bound::Utility(_) => {
-                return Err(Error::new(SqlState::SYNTAX_ERROR, "EXPLAIN only supports queries and DML"))
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "EXPLAIN only supports queries and DML",
+                ))
             }
         };
         if analyze {
@@ -272,9 +322,17 @@ impl Session {
 
     fn run_utility(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
         if let ast::Statement::Execute { name: Some(name), parameters, .. } = stmt {
-            let n = ident_name(name.0.last().and_then(|p| p.as_ident()).ok_or_else(|| Error::new(SqlState::SYNTAX_ERROR, "EXECUTE needs a name"))?);
+            let n = ident_name(
+                name.0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .ok_or_else(|| Error::new(SqlState::SYNTAX_ERROR, "EXECUTE needs a name"))?,
+            );
             let prepared = self.prepared.get(&n).cloned().ok_or_else(|| {
-                Error::new(SqlState::INVALID_SQL_STATEMENT_NAME, format!("prepared statement \"{n}\" does not exist"))
+                Error::new(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!("prepared statement \"{n}\" does not exist"),
+                )
             })?;
             let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
             let catalog = self.engine.catalogs.get(txn)?;
@@ -283,11 +341,18 @@ impl Session {
             for p in parameters {
                 let mut binder = Binder::new(&catalog, &info, Vec::new());
                 let e = binder.bind_scalar(p, &[], Some("EXECUTE parameter"))?;
-                let ctx_query = PlannedQuery { plan: crate::planner::Plan::Empty { rows: 0 }, subqueries: Vec::new(), ctes: Vec::new() };
+                let ctx_query = PlannedQuery {
+                    plan: crate::planner::Plan::Empty { rows: 0 },
+                    subqueries: Vec::new(),
+                    ctes: Vec::new(),
+                };
                 let ctx = ExecCtx::new(txn, params, &info, self.txn_now, &ctx_query, &self.cancel);
                 values.push(e.eval(&[], &ctx)?);
             }
-            let stmt = prepared.statement().cloned().ok_or_else(|| Error::internal("empty prepared statement"))?;
+            let stmt = prepared
+                .statement()
+                .cloned()
+                .ok_or_else(|| Error::internal("empty prepared statement"))?;
             if self.txn.is_some() && prepared.cached(catalog.version).is_none() {
                 let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
                 self.describe(&prepared, txn)?;
@@ -298,7 +363,11 @@ impl Session {
                     SqlState::SYNTAX_ERROR,
                     format!("wrong number of parameters for prepared statement \"{n}\""),
                 )
-                .with_detail(format!("Expected {} parameters but got {}.", types.len(), values.len())));
+                .with_detail(format!(
+                    "Expected {} parameters but got {}.",
+                    types.len(),
+                    values.len()
+                )));
             }
             return self.run_in_txn(&stmt, &values, Some(&prepared));
         }
@@ -321,9 +390,17 @@ fn first_words(stmt: &ast::Statement) -> String {
     stmt.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-fn dml_result(tag: String, out: exec::DmlOutcome, returning: Option<&Vec<Field>>) -> StatementResult {
+fn dml_result(
+    tag: String,
+    out: exec::DmlOutcome,
+    returning: Option<&Vec<Field>>,
+) -> StatementResult {
     match returning {
-        Some(fields) => StatementResult::Rows(QueryResult { columns: columns_of(fields), rows: out.returned, tag }),
+        Some(fields) => StatementResult::Rows(QueryResult {
+            columns: columns_of(fields),
+            rows: out.returned,
+            tag,
+        }),
         None => StatementResult::Command { tag, rows_affected: out.count },
     }
 }

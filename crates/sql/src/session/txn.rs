@@ -23,16 +23,18 @@ fn parse_modes(modes: &[ast::TransactionMode]) -> Result<(Option<Isolation>, Opt
         match m {
             ast::TransactionMode::IsolationLevel(l) => {
                 iso = Some(match l {
-                    ast::TransactionIsolationLevel::ReadUncommitted | ast::TransactionIsolationLevel::ReadCommitted => {
-                        Isolation::ReadCommitted
+                    ast::TransactionIsolationLevel::ReadUncommitted
+                    | ast::TransactionIsolationLevel::ReadCommitted => Isolation::ReadCommitted,
+                    ast::TransactionIsolationLevel::RepeatableRead
+                    | ast::TransactionIsolationLevel::Snapshot => Isolation::RepeatableRead,
+                    ast::TransactionIsolationLevel::Serializable => {
+                        return Err(serializable_error())
                     }
-                    ast::TransactionIsolationLevel::RepeatableRead | ast::TransactionIsolationLevel::Snapshot => {
-                        Isolation::RepeatableRead
-                    }
-                    ast::TransactionIsolationLevel::Serializable => return Err(serializable_error()),
                 })
             }
-            ast::TransactionMode::AccessMode(a) => ro = Some(matches!(a, ast::TransactionAccessMode::ReadOnly)),
+            ast::TransactionMode::AccessMode(a) => {
+                ro = Some(matches!(a, ast::TransactionAccessMode::ReadOnly))
+            }
         }
     }
     Ok((iso, ro))
@@ -47,7 +49,10 @@ fn isolation_name(i: Isolation) -> &'static str {
 
 impl Session {
     /// Handles transaction-control statements; `None` for anything else.
-    pub(super) fn transaction_control(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
+    pub(super) fn transaction_control(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
         match stmt {
             ast::Statement::StartTransaction { modes, .. } => {
                 if self.mode == Mode::Failed {
@@ -103,7 +108,11 @@ impl Session {
                     Some(name) => {
                         let name = ident_name(name);
                         self.require_block("ROLLBACK TO SAVEPOINT")?;
-                        let pos = self.savepoints.iter().rposition(|(n, _)| *n == name).ok_or_else(|| no_savepoint(&name))?;
+                        let pos = self
+                            .savepoints
+                            .iter()
+                            .rposition(|(n, _)| *n == name)
+                            .ok_or_else(|| no_savepoint(&name))?;
                         let sp = self.savepoints[pos].1;
                         self.savepoints.truncate(pos + 1);
                         if let Some(t) = &mut self.txn {
@@ -133,7 +142,11 @@ impl Session {
                 }
                 self.require_block("RELEASE SAVEPOINT")?;
                 let name = ident_name(name);
-                let pos = self.savepoints.iter().rposition(|(n, _)| *n == name).ok_or_else(|| no_savepoint(&name))?;
+                let pos = self
+                    .savepoints
+                    .iter()
+                    .rposition(|(n, _)| *n == name)
+                    .ok_or_else(|| no_savepoint(&name))?;
                 self.savepoints.truncate(pos);
                 Ok(Some(StatementResult::command("RELEASE")))
             }
@@ -147,7 +160,8 @@ impl Session {
                         self.settings.set("default_transaction_isolation", isolation_name(i))?;
                     }
                     if let Some(r) = ro {
-                        self.settings.set("default_transaction_read_only", if r { "on" } else { "off" })?;
+                        self.settings
+                            .set("default_transaction_read_only", if r { "on" } else { "off" })?;
                     }
                     return Ok(Some(StatementResult::command("SET")));
                 }
@@ -199,7 +213,10 @@ impl Session {
         self.savepoints.clear();
         self.pending = None;
         self.statement_ran = false;
-        let default_iso = self.settings.get("default_transaction_isolation").unwrap_or_else(|| "read committed".into());
+        let default_iso = self
+            .settings
+            .get("default_transaction_isolation")
+            .unwrap_or_else(|| "read committed".into());
         let _ = self.settings.set("transaction_isolation", &default_iso);
         let _ = self.settings.set("transaction_read_only", "off");
     }

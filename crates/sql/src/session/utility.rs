@@ -24,18 +24,29 @@ fn set_value_text(e: &ast::Expr) -> Result<String> {
         ast::Expr::Value(v) => Ok(match &v.value {
             ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
             ast::Value::Number(n, _) => n.clone(),
-            ast::Value::Boolean(b) => if *b { "on".into() } else { "off".into() },
+            ast::Value::Boolean(b) => {
+                if *b {
+                    "on".into()
+                } else {
+                    "off".into()
+                }
+            }
             other => other.to_string(),
         }),
         ast::Expr::Identifier(id) => Ok(id.value.clone()),
-        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => Ok(format!("-{}", set_value_text(expr)?)),
+        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => {
+            Ok(format!("-{}", set_value_text(expr)?))
+        }
         other => Ok(other.to_string()),
     }
 }
 
 impl Session {
     /// Handles session statements; `None` for anything else.
-    pub(super) fn session_statement(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
+    pub(super) fn session_statement(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
         match stmt {
             ast::Statement::Set(set) => self.run_set(set).map(Some),
             ast::Statement::ShowVariable { variable } => {
@@ -50,7 +61,13 @@ impl Session {
                         .settings
                         .all()
                         .iter()
-                        .map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone()), Value::Text(String::new())])
+                        .map(|(k, v)| {
+                            vec![
+                                Value::Text(k.clone()),
+                                Value::Text(v.clone()),
+                                Value::Text(String::new()),
+                            ]
+                        })
                         .collect::<Vec<_>>();
                     let n = rows.len();
                     return Ok(Some(StatementResult::Rows(QueryResult {
@@ -63,10 +80,16 @@ impl Session {
                     })));
                 }
                 let value = self.settings.get(&name).ok_or_else(|| {
-                    Error::new(SqlState::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))
+                    Error::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("unrecognized configuration parameter \"{name}\""),
+                    )
                 })?;
                 Ok(Some(StatementResult::Rows(QueryResult {
-                    columns: vec![Column { name: canonical_name(&name), data_type: DataType::Text }],
+                    columns: vec![Column {
+                        name: canonical_name(&name),
+                        data_type: DataType::Text,
+                    }],
                     rows: vec![vec![Value::Text(value)]],
                     tag: "SHOW".into(),
                 })))
@@ -74,7 +97,9 @@ impl Session {
             ast::Statement::Reset(r) => {
                 match &r.reset {
                     ast::Reset::ALL => self.settings.reset_all(),
-                    ast::Reset::ConfigurationParameter(name) => self.settings.reset(&name.to_string().to_lowercase())?,
+                    ast::Reset::ConfigurationParameter(name) => {
+                        self.settings.reset(&name.to_string().to_lowercase())?
+                    }
                     ast::Reset::SessionAuthorization => {}
                 }
                 Ok(Some(StatementResult::command("RESET")))
@@ -115,10 +140,13 @@ impl Session {
         match set {
             ast::Set::SingleAssignment { variable, values, .. } => {
                 let name = variable.to_string().to_lowercase();
-                if values.len() == 1 && matches!(&values[0], ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default")) {
+                if values.len() == 1
+                    && matches!(&values[0], ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+                {
                     self.settings.reset(&name)?;
                 } else {
-                    let parts: Vec<String> = values.iter().map(set_value_text).collect::<Result<_>>()?;
+                    let parts: Vec<String> =
+                        values.iter().map(set_value_text).collect::<Result<_>>()?;
                     let value = if name == "search_path" {
                         parts.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
                     } else {
@@ -145,7 +173,9 @@ impl Session {
                 }
                 Ok(StatementResult::command("SET"))
             }
-            ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => Ok(StatementResult::command("SET")),
+            ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => {
+                Ok(StatementResult::command("SET"))
+            }
             other => Err(Error::unsupported(format!("{other}"))),
         }
     }
