@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use helios_common::{Error, Result};
-use helios_types::{DataType, Value};
+use helios_types::{DataType, TimeZone, Value};
 use sqlparser::ast;
 
 use crate::expr::node::{SubqueryId, SubqueryKind};
@@ -108,6 +108,12 @@ pub trait EvalContext {
 
     /// Session facts.
     fn session(&self) -> &SessionInfo;
+
+    /// The session time zone, for `timestamptz` conversions and date/time functions.
+    /// The default parses [`SessionInfo::timezone`] (UTC when it does not parse).
+    fn time_zone(&self) -> TimeZone {
+        TimeZone::parse(&self.session().timezone).unwrap_or(TimeZone::UTC)
+    }
 
     /// The current value of a setting (`current_setting`). The default reads
     /// [`SessionInfo::settings`].

@@ -14,7 +14,7 @@ use helios_types::value::Array;
 use helios_types::Value;
 
 use crate::expr::arith;
-use crate::expr::cast::cast_value;
+use crate::expr::cast::{cast_value, cast_value_tz};
 use crate::expr::compare::{compare, compare_op, not_distinct, satisfies};
 use crate::expr::context::EvalContext;
 use crate::expr::node::{BinaryOp, Expr, SubqueryTest, UnaryOp};
@@ -58,7 +58,9 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             }
         }
         Expr::CaseOperand(_) => Ok(env.case_operand.cloned().unwrap_or(Value::Null)),
-        Expr::Cast { expr, to, explicit } => cast_value(eval(expr, env)?, to, *explicit),
+        Expr::Cast { expr, to, explicit } => {
+            cast_value_tz(eval(expr, env)?, to, *explicit, &env.ctx.time_zone())
+        }
         Expr::Unary { op, expr, .. } => eval_unary(*op, eval(expr, env)?),
         Expr::Binary { op, left, right, .. } => eval_binary(*op, left, right, env),
         Expr::IsNull { expr, negated } => {
