@@ -3,7 +3,7 @@
 //! window functions and the scalar function library.
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::DataType;
+use helios_types::{DataType, Value};
 use sqlparser::ast;
 
 use crate::expr::bind::{ident_name, Binder, CoercionKind};
@@ -248,6 +248,10 @@ impl Binder<'_> {
                 return Ok(Expr::NullIf { left: Box::new(left), eq: Box::new(eq), ty });
             }
             "row" => return Ok(Expr::Row(args)),
+            "pg_typeof" if args.len() == 1 => {
+                let ty = args[0].data_type().to_string();
+                return Ok(Expr::Literal(Value::Text(ty), DataType::Text));
+            }
             _ => {}
         }
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
