@@ -1,6 +1,6 @@
 //! End-to-end: CREATE TABLE, INSERT, SELECT through the public API.
 
-use heliosdb_nano::{Database, RowsExt, SqlState, StatementResult, TxnStatus, Value};
+use heliosdb_nano::{Database, RowsExt, Value};
 
 fn conn() -> heliosdb_nano::Connection {
     Database::open_in_memory().expect("open").connect()

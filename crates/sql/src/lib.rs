@@ -17,6 +17,9 @@
 //! 5. [`session`] holds one connection's state: transaction, settings, prepared
 //!    statements; it is what the embedded API (`heliosdb-nano`) drives.
 //!
+//! Expressions ([`expr`]) and the function library ([`functions`]) are shared with the
+//! binder and executor through the `ExprScope` / `EvalContext` seam.
+//!
 //! The catalog is made of ordinary versioned rows in the storage keyspace, so DDL is
 //! transactional and branches and time travel see schemas as they were.
 

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use helios_common::Result;
 use helios_types::{HashableValue, Value};
 
+use super::accumulator::Accumulator;
 use super::context::{ExecCtx, Row};
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, Expr};
@@ -106,7 +107,7 @@ pub fn run_aggregate(
             .collect();
         inputs.sort_by(|a, b| compare_rows(&a.1, &b.1, &keys));
     }
-    let mut acc = call.func.accumulator(&call.ty)?;
+    let mut acc = Accumulator::new(call.func, &call.ty);
     for (args, _) in &inputs {
         acc.update(args)?;
     }

@@ -150,7 +150,7 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             buf.extend_from_slice(&((span as u128) ^ (1 << 127)).to_be_bytes());
         }
         (DataType::Uuid, Value::Uuid(u)) => buf.extend_from_slice(u),
-        (DataType::Jsonb, Value::Jsonb(doc)) => jsonb::encode(buf, doc)?,
+        (DataType::Jsonb, Value::Jsonb(doc)) => jsonb::encode_top(buf, doc)?,
         (DataType::Array(elem), Value::Array(a)) => {
             for e in &a.elements {
                 if e.is_null() {
