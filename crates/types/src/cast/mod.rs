@@ -54,6 +54,24 @@ impl Value {
         Ok(cast_value(self, to, CastMode::Assignment, &TimeZone::UTC)?)
     }
 
+    /// A cast from a value known to be of type `from`: like [`Value::cast_with`], and a
+    /// `character(n)` source loses its trailing spaces on the way to `text` or
+    /// `varchar`, as in PostgreSQL.
+    pub fn cast_from(
+        &self,
+        from: &DataType,
+        to: &DataType,
+        mode: CastMode,
+        tz: &TimeZone,
+    ) -> Result<Value> {
+        match (from, to, self) {
+            (DataType::Char(_), DataType::Text | DataType::Varchar(_), Value::Text(s)) => {
+                Ok(cast_value(&Value::Text(s.trim_end_matches(' ').to_string()), to, mode, tz)?)
+            }
+            _ => self.cast_with(to, mode, tz),
+        }
+    }
+
     /// A cast in the given mode and session time zone (used for `timestamptz`).
     pub fn cast_with(&self, to: &DataType, mode: CastMode, tz: &TimeZone) -> Result<Value> {
         Ok(cast_value(self, to, mode, tz)?)
@@ -270,6 +288,18 @@ mod tests {
             Value::Int4(12345).cast_explicit(&DataType::Varchar(Some(2))),
             Ok(Value::Text("12".into()))
         );
+    }
+
+    #[test]
+    fn char_loses_padding_on_the_way_to_text() {
+        let v = Value::Text("ab  ".into());
+        let c4 = DataType::Char(Some(4));
+        let to_text = v.cast_from(&c4, &DataType::Text, CastMode::Explicit, &TimeZone::UTC);
+        assert_eq!(to_text, Ok(Value::Text("ab".into())));
+        let to_char =
+            v.cast_from(&c4, &DataType::Char(Some(5)), CastMode::Explicit, &TimeZone::UTC);
+        assert_eq!(to_char, Ok(Value::Text("ab   ".into())));
+        assert_eq!(v.cast(&DataType::Text), Ok(Value::Text("ab  ".into())));
     }
 
     #[test]

@@ -93,6 +93,46 @@ fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> 
     }
 }
 
+/// Reads columns of one stored row, parsing its header once (for scans that project a
+/// few columns of many rows).
+#[derive(Debug)]
+pub struct RowReader<'a> {
+    layout: Layout<'a>,
+    types: &'a [DataType],
+}
+
+impl<'a> RowReader<'a> {
+    /// Parses and bounds-checks the row's header against the table's column types.
+    pub fn new(bytes: &'a [u8], types: &'a [DataType]) -> Result<RowReader<'a>> {
+        Ok(RowReader { layout: Layout::parse(bytes, types)?, types })
+    }
+
+    /// Number of columns the stored row holds (fewer than the table has when columns
+    /// were added after it was written).
+    pub fn stored_columns(&self) -> usize {
+        self.layout.count
+    }
+
+    /// Column `i`; NULL for a column the stored row does not have.
+    pub fn column(&self, i: usize) -> Result<Value> {
+        if i >= self.types.len() {
+            return Err(Error::internal(format!(
+                "column {i} out of range for {} columns",
+                self.types.len()
+            )));
+        }
+        if i >= self.layout.count {
+            return Ok(Value::Null);
+        }
+        Ok(read(&self.layout, self.types, i)?)
+    }
+
+    /// Whether column `i` is NULL (or missing from the stored row), without decoding it.
+    pub fn is_null(&self, i: usize) -> bool {
+        i >= self.layout.count || self.layout.is_null(i)
+    }
+}
+
 /// Decodes column `i` of a stored row without decoding the others. A column the stored
 /// row does not have (added later) reads as NULL.
 pub fn decode_column(bytes: &[u8], types: &[DataType], i: usize) -> Result<Value> {

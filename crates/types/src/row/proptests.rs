@@ -6,7 +6,9 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 
-use super::{decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count};
+use super::{
+    decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count, RowReader,
+};
 use crate::value::Array;
 use crate::{DataType, Interval, Numeric, Value};
 
@@ -127,6 +129,11 @@ proptest! {
             prop_assert!(same(&one, v));
         }
         prop_assert_eq!(stored_column_count(&bytes).unwrap(), values.len());
+        let reader = RowReader::new(&bytes, &types).unwrap();
+        for (i, v) in values.iter().enumerate().rev() {
+            prop_assert_eq!(reader.is_null(i), v.is_null());
+            prop_assert!(same(&reader.column(i).unwrap(), v));
+        }
     }
 
     #[test]
