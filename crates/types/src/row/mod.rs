@@ -11,7 +11,8 @@
 //! has a slot in the fixed area, zeroed when NULL, so its offset follows from the types
 //! alone. Variable-size columns have an entry in the offset table holding the *end* of
 //! their bytes relative to the var area (the start is the previous entry's end), so
-//! [`decode_column`] reads one column without decoding the others.
+//! [`decode_column`] reads one column without decoding the others; [`RowReader`] parses
+//! the header once to read several.
 //!
 //! A row stored before `ALTER TABLE ... ADD COLUMN` has a smaller count: the missing
 //! trailing columns read as NULL ([`decode_row`]) or as the given defaults
