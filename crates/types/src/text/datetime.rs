@@ -202,10 +202,12 @@ pub fn parse_timestamptz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
     if local == TIMESTAMP_INFINITY || local == TIMESTAMP_NEG_INFINITY {
         return Ok(local);
     }
+    let zone = f.zone.as_ref().unwrap_or(tz);
     let utc = match (f.special, f.tz) {
         (Some(Special::Now), _) => now_micros(),
+        (Some(Special::Epoch), _) => EPOCH_DAYS * USECS_PER_DAY,
         (_, Some(off)) => local - i64::from(off) * USECS_PER_SEC,
-        (_, None) => local - i64::from(tz.offset_for_local(local)) * USECS_PER_SEC,
+        (_, None) => local - i64::from(zone.offset_for_local(local)) * USECS_PER_SEC,
     };
     check_timestamp(utc, input)
 }

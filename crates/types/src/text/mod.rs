@@ -19,6 +19,7 @@ pub mod json_syntax;
 pub mod numeric;
 pub mod strings;
 pub mod timezone;
+pub mod tzfile;
 pub mod uuid;
 pub mod vector;
 
