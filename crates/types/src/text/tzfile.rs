@@ -280,7 +280,8 @@ impl RuleParser<'_> {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.i += 1;
         }
-        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok()
+        // Hours and days in TZ rules are small; bounding them keeps the arithmetic safe.
+        std::str::from_utf8(&self.s[start..self.i]).ok()?.parse().ok().filter(|n| *n <= 1000)
     }
 
     /// `[+-]hh[:mm[:ss]]` in seconds (POSIX sign: positive is west of UTC).
@@ -356,7 +357,38 @@ mod tests {
         let fixed = PosixRule::parse("<+0530>-5:30").unwrap();
         assert_eq!(fixed.offset_at(0), 19_800);
         assert!(PosixRule::parse("X1").is_none());
+        let extreme = PosixRule::parse("CET-999CEST-1000,M3.5.0/999,J365/-999").unwrap();
+        let _ = extreme.offset_at(at(2100, 7, 1, 0));
+        assert!(PosixRule::parse("CET-99999").is_none());
         assert!(PosixRule::parse("CET-1CEST,M13.5.0,M10.5.0").is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn damaged_files_never_panic(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            at in proptest::prelude::any::<usize>(),
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let mut data = b"TZif2".to_vec();
+            data.extend_from_slice(&tail);
+            let _ = Zone::from_tzif("x", &data);
+            let rule_text: String = tail.iter().map(|b| b"CESTM0123456789.,/+-:<>J"[usize::from(*b) % 24] as char).collect();
+            if let Some(rule) = PosixRule::parse(&rule_text) {
+                let _ = rule.offset_at(at as i64 / 2);
+            }
+            // A real file with one byte changed, when the system has one.
+            if let Ok(mut real) = std::fs::read("/usr/share/zoneinfo/Europe/Berlin") {
+                let i = at % real.len();
+                real[i] = byte;
+                if let Some(z) = Zone::from_tzif("x", &real) {
+                    let _ = z.offset_at(0);
+                    let _ = z.offset_at(i64::MAX);
+                    let _ = z.offset_at(i64::MIN);
+                }
+            }
+        }
     }
 
     #[test]
