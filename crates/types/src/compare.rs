@@ -198,6 +198,10 @@ impl Value {
         use Value as V;
         Some(match (self, other) {
             (V::Null, _) | (_, V::Null) => return None,
+            (V::Int4(a), V::Int4(b)) => a.cmp(b),
+            (V::Int8(a), V::Int8(b)) => a.cmp(b),
+            (V::Float8(a), V::Float8(b)) => cmp_f64(*a, *b),
+            (V::Numeric(a), V::Numeric(b)) => cmp_numeric(a, b),
             (V::Bool(a), V::Bool(b)) => a.cmp(b),
             (V::Text(a), V::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
