@@ -6,7 +6,8 @@
 //!                  Storage: branches, merge, retention, GC
 //! ```
 //!
-//! - [`kv`]: the engine trait and the in-memory engine.
+//! - [`kv`]: the engine trait, the in-memory engine and the redb disk engine.
+//! - [`crypto`]: encryption at rest (keys, key header, page sealing).
 //! - [`mvcc`]: versioned keys, the clock, transactions, group commit, GC (module essay).
 //! - [`branch`]: the branch registry, diff and merge.
 //! - [`Storage`]: the handle that ties them together.

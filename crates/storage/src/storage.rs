@@ -60,8 +60,7 @@ impl Storage {
 
     /// Opens (or creates) the database in directory `dir`.
     pub fn open(dir: &Path, options: StorageOptions) -> Result<Storage> {
-        let disk = kv::DiskOptions { encryption: options.encryption.clone(), ..Default::default() };
-        let engine = kv::open_disk(dir, &disk)?;
+        let engine = kv::open_disk(dir, &options)?;
         Storage::with_engine(engine, options)
     }
 

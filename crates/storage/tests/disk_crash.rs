@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use disk_support::{all, test_key};
-use helios_storage::kv::{open_disk, DiskOptions, WriteBatch};
+use helios_storage::kv::{open_disk_with, DiskOptions, WriteBatch};
 
 const CHILD_ENV: &str = "HELIOS_CRASH_CHILD";
 const KEYS_PER_BATCH: usize = 4;
@@ -39,7 +39,7 @@ fn crash_writer_child_process() {
     let dir = parts.next().expect("dir");
     let mode = parts.next().expect("mode");
     let mut n: u64 = parts.next().expect("start").parse().expect("start number");
-    let engine = open_disk(Path::new(dir), &options(mode)).expect("child opens database");
+    let engine = open_disk_with(Path::new(dir), &options(mode)).expect("child opens database");
     let mut out = std::io::stdout().lock();
     loop {
         let mut b = WriteBatch::default();
@@ -56,7 +56,7 @@ fn crash_writer_child_process() {
 
 /// Checks the recovered database; returns the highest batch present.
 fn verify(dir: &Path, mode: &str, acked: u64) -> u64 {
-    let engine = open_disk(dir, &options(mode)).expect("reopen after kill");
+    let engine = open_disk_with(dir, &options(mode)).expect("reopen after kill");
     let s = engine.snapshot().expect("snapshot");
     let pairs = all(s.as_ref());
     let mut batches: std::collections::BTreeMap<u64, usize> = Default::default();

@@ -8,7 +8,7 @@ use std::path::Path;
 use disk_support::{all, files, fill, open_err, passphrase_options, test_key};
 use helios_common::SqlState;
 use helios_storage::crypto::{change_passphrase, KdfParams, KeySource};
-use helios_storage::kv::{open_disk, DiskOptions, Engine, WriteBatch, DATA_FILE};
+use helios_storage::kv::{open_disk_with, DiskOptions, Engine, WriteBatch, DATA_FILE};
 use zeroize::Zeroizing;
 
 const CANARY: &str = "CANARY-q7Zx-3141592653";
@@ -55,20 +55,20 @@ fn canary_never_reaches_disk_in_plain_text() {
     // The detector finds the canary in a plain database ...
     let plain = tempfile::tempdir().unwrap();
     {
-        let engine = open_disk(plain.path(), &DiskOptions::plain()).unwrap();
+        let engine = open_disk_with(plain.path(), &DiskOptions::plain()).unwrap();
         write_canary(engine.as_ref());
     }
     assert!(!leaks(plain.path()).is_empty(), "the canary check itself is broken");
 
     // ... and nowhere in an encrypted one, while open and after closing.
     let dir = tempfile::tempdir().unwrap();
-    let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+    let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
     write_canary(engine.as_ref());
     fill(engine.as_ref(), 500, true);
     assert_eq!(leaks(dir.path()), Vec::<String>::new());
     drop(engine);
     assert_eq!(leaks(dir.path()), Vec::<String>::new());
-    let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+    let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
     let s = engine.snapshot().unwrap();
     assert_eq!(
         s.get(format!("key/{CANARY}").as_bytes()).unwrap(),
@@ -80,7 +80,7 @@ fn canary_never_reaches_disk_in_plain_text() {
 fn wrong_or_missing_keys_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+        let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
         fill(engine.as_ref(), 10, true);
     }
     let wrong = KeySource::Key(Zeroizing::new([0x11; 32]));
@@ -96,12 +96,12 @@ fn wrong_or_missing_keys_are_clear_errors() {
     assert_eq!(err.sqlstate(), SqlState::INVALID_PASSWORD, "{err:?}");
 
     let plain = tempfile::tempdir().unwrap();
-    drop(open_disk(plain.path(), &DiskOptions::plain()).unwrap());
+    drop(open_disk_with(plain.path(), &DiskOptions::plain()).unwrap());
     let err = open_err(plain.path(), &DiskOptions::encrypted(test_key()));
     assert_eq!(err.sqlstate(), SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "{err:?}");
 
     // The right key still works after all that.
-    let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+    let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
     assert_eq!(all(engine.snapshot().unwrap().as_ref()).len(), 10);
 }
 
@@ -113,16 +113,17 @@ fn key_file_and_environment_variable_sources() {
     let db = dir.path().join("db");
     {
         let engine =
-            open_disk(&db, &DiskOptions::encrypted(KeySource::KeyFile(key_file.clone()))).unwrap();
+            open_disk_with(&db, &DiskOptions::encrypted(KeySource::File(key_file.clone())))
+                .unwrap();
         fill(engine.as_ref(), 5, true);
     }
     // The same 32 bytes through an environment variable unlock it too.
     let var = "HELIOS_TEST_KEY_SOURCES_3C";
     std::env::set_var(var, "3C".repeat(32));
-    let engine = open_disk(&db, &DiskOptions::encrypted(KeySource::EnvVar(var.into()))).unwrap();
+    let engine = open_disk_with(&db, &DiskOptions::encrypted(KeySource::Env(var.into()))).unwrap();
     assert_eq!(all(engine.snapshot().unwrap().as_ref()).len(), 5);
     drop(engine);
-    let err = open_err(&db, &DiskOptions::encrypted(KeySource::EnvVar("HELIOS_UNSET_1".into())));
+    let err = open_err(&db, &DiskOptions::encrypted(KeySource::Env("HELIOS_UNSET_1".into())));
     assert_eq!(err.sqlstate(), SqlState::INVALID_AUTHORIZATION_SPECIFICATION, "{err:?}");
 }
 
@@ -130,7 +131,7 @@ fn key_file_and_environment_variable_sources() {
 fn flipped_bytes_give_corruption_errors_never_wrong_data() {
     let dir = tempfile::tempdir().unwrap();
     let expected = {
-        let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+        let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
         for round in 0..4 {
             let mut b = WriteBatch::default();
             for i in 0..150 {
@@ -158,7 +159,7 @@ fn flipped_bytes_give_corruption_errors_never_wrong_data() {
         let mut bytes = original.clone();
         bytes[pos] ^= 0x20;
         std::fs::write(&path, &bytes).unwrap();
-        let outcome = open_disk(dir.path(), &DiskOptions::encrypted(test_key()))
+        let outcome = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key()))
             .and_then(|e| e.snapshot().map(|s| all_checked(s.as_ref())))
             .and_then(|r| r);
         match outcome {
@@ -171,7 +172,7 @@ fn flipped_bytes_give_corruption_errors_never_wrong_data() {
     }
     std::fs::write(&path, &original).unwrap();
     assert!(errors >= 3, "only {errors} flips were detected");
-    let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+    let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
     assert_eq!(all(engine.snapshot().unwrap().as_ref()), expected);
 }
 
@@ -187,7 +188,7 @@ fn all_checked(
 fn swapped_pages_are_detected() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+        let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
         for round in 0..3 {
             let mut b = WriteBatch::default();
             for i in 0..200 {
@@ -207,7 +208,7 @@ fn swapped_pages_are_detected() {
         a[p * page..].swap_with_slice(&mut b[..page]);
     }
     std::fs::write(&path, &bytes).unwrap();
-    let outcome = open_disk(dir.path(), &DiskOptions::encrypted(test_key()))
+    let outcome = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key()))
         .and_then(|e| e.snapshot().map(|s| all_checked(s.as_ref())))
         .and_then(|r| r);
     let err = outcome.expect_err("swapped pages went unnoticed");
@@ -218,7 +219,7 @@ fn swapped_pages_are_detected() {
 fn changing_the_passphrase_keeps_data_and_does_not_rewrite_it() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = open_disk(dir.path(), &passphrase_options("old secret")).unwrap();
+        let engine = open_disk_with(dir.path(), &passphrase_options("old secret")).unwrap();
         fill(engine.as_ref(), 100, true);
     }
     let data_before = std::fs::read(dir.path().join(DATA_FILE)).unwrap();
@@ -244,21 +245,21 @@ fn changing_the_passphrase_keeps_data_and_does_not_rewrite_it() {
     let err = open_err(dir.path(), &passphrase_options("old secret"));
     assert_eq!(err.sqlstate(), SqlState::INVALID_PASSWORD);
     {
-        let engine = open_disk(dir.path(), &passphrase_options("new secret")).unwrap();
+        let engine = open_disk_with(dir.path(), &passphrase_options("new secret")).unwrap();
         let s = engine.snapshot().unwrap();
         assert_eq!(all(s.as_ref()).len(), 100);
         assert_eq!(s.get(b"key00042").unwrap(), Some(b"value42".to_vec()));
     }
     // From a passphrase to a raw key works as well.
     change_passphrase(dir.path(), &KeySource::passphrase("new secret"), &test_key(), fast).unwrap();
-    let engine = open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
+    let engine = open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap();
     assert_eq!(all(engine.snapshot().unwrap().as_ref()).len(), 100);
 }
 
 #[test]
 fn a_damaged_key_header_does_not_open() {
     let dir = tempfile::tempdir().unwrap();
-    drop(open_disk(dir.path(), &DiskOptions::encrypted(test_key())).unwrap());
+    drop(open_disk_with(dir.path(), &DiskOptions::encrypted(test_key())).unwrap());
     let path = dir.path().join(helios_storage::kv::KEY_HEADER_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[60] ^= 1;

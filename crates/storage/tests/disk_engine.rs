@@ -6,7 +6,7 @@ use std::ops::Bound;
 
 use disk_support::{all, fill, flavours};
 use helios_common::SqlState;
-use helios_storage::kv::{open_disk, DiskEngine, WriteBatch};
+use helios_storage::kv::{open_disk_with, DiskEngine, WriteBatch};
 
 fn kv(k: &str, v: &str) -> (Vec<u8>, Vec<u8>) {
     (k.as_bytes().to_vec(), v.as_bytes().to_vec())
@@ -16,7 +16,7 @@ fn kv(k: &str, v: &str) -> (Vec<u8>, Vec<u8>) {
 fn put_get_delete_and_scans() {
     for (name, options) in flavours() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = open_disk(dir.path(), &options()).unwrap();
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
         let mut b = WriteBatch::default();
         for k in ["b", "d", "a", "c", "e"] {
             b.put(k, format!("v{k}"));
@@ -61,7 +61,7 @@ fn put_get_delete_and_scans() {
 fn snapshots_do_not_see_later_writes() {
     for (name, options) in flavours() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = open_disk(dir.path(), &options()).unwrap();
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
         fill(engine.as_ref(), 10, true);
         let before = engine.snapshot().unwrap();
         let mut b = WriteBatch::default();
@@ -83,7 +83,7 @@ fn snapshots_do_not_see_later_writes() {
 fn batches_apply_in_order_and_whole() {
     for (name, options) in flavours() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = open_disk(dir.path(), &options()).unwrap();
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
         let mut b = WriteBatch::default();
         b.put("k", "1");
         b.delete("k");
@@ -101,13 +101,13 @@ fn reopening_keeps_durable_and_cleanly_closed_writes() {
     for (name, options) in flavours() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let engine = open_disk(dir.path(), &options()).unwrap();
+            let engine = open_disk_with(dir.path(), &options()).unwrap();
             fill(engine.as_ref(), 3000, true);
             let mut b = WriteBatch::default();
             b.put(vec![0u8; 0], vec![1u8; 100_000]);
             engine.write(b, true).unwrap();
         }
-        let engine = open_disk(dir.path(), &options()).unwrap();
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
         let s = engine.snapshot().unwrap();
         let pairs = all(s.as_ref());
         assert_eq!(pairs.len(), 3001, "{name}");

@@ -5,7 +5,7 @@ mod disk_support;
 
 use disk_support::{all, flavours};
 use helios_common::SqlState;
-use helios_storage::kv::{open_disk, DiskOptions, Engine, FaultHandle, WriteBatch};
+use helios_storage::kv::{open_disk_with, DiskOptions, Engine, FaultHandle, WriteBatch};
 
 fn batch(tag: &str, n: usize) -> WriteBatch {
     let mut b = WriteBatch::default();
@@ -30,7 +30,7 @@ fn a_failed_sync_poisons_and_reopening_recovers_the_last_durable_commit() {
     for (name, make) in flavours() {
         let dir = tempfile::tempdir().unwrap();
         let faults = FaultHandle::new();
-        let engine = open_disk(dir.path(), &with_faults(make, &faults)).unwrap();
+        let engine = open_disk_with(dir.path(), &with_faults(make, &faults)).unwrap();
         engine.write(batch("a", 50), true).unwrap();
         engine.write(batch("n", 5), false).unwrap();
 
@@ -49,7 +49,7 @@ fn a_failed_sync_poisons_and_reopening_recovers_the_last_durable_commit() {
         assert_eq!(count(engine.as_ref(), "a"), 50, "{name}");
         drop(engine);
 
-        let engine = open_disk(dir.path(), &make()).unwrap();
+        let engine = open_disk_with(dir.path(), &make()).unwrap();
         assert_eq!(count(engine.as_ref(), "a"), 50, "{name}: last durable commit lost");
         assert_eq!(count(engine.as_ref(), "b"), 0, "{name}: failed commit visible");
         assert_eq!(count(engine.as_ref(), "c"), 0, "{name}");
@@ -68,7 +68,7 @@ fn a_failed_write_poisons_and_reopening_recovers() {
         for allowed in [0, 1, 2, 3, 5, 8, 13, 21] {
             let dir = tempfile::tempdir().unwrap();
             let faults = FaultHandle::new();
-            let engine = open_disk(dir.path(), &with_faults(make, &faults)).unwrap();
+            let engine = open_disk_with(dir.path(), &with_faults(make, &faults)).unwrap();
             engine.write(batch("a", 30), true).unwrap();
 
             faults.fail_writes_after(allowed);
@@ -84,7 +84,7 @@ fn a_failed_write_poisons_and_reopening_recovers() {
             }
             drop(engine);
 
-            let engine = open_disk(dir.path(), &make()).unwrap();
+            let engine = open_disk_with(dir.path(), &make()).unwrap();
             assert_eq!(count(engine.as_ref(), "a"), 30, "{name}/{allowed}");
             let b = count(engine.as_ref(), "b");
             assert!(b == 0 || b == 400, "{name}/{allowed}: partial batch ({b} of 400)");

@@ -13,13 +13,13 @@ use super::page_cipher::DataKey;
 /// The source of the key-encryption key that unlocks a database's data key.
 ///
 /// `Debug` shows the kind and the file or variable name, never key material.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum KeySource {
     /// A file holding the key: exactly 32 raw bytes, or 64 hexadecimal characters
     /// (surrounding whitespace ignored).
-    KeyFile(PathBuf),
+    File(PathBuf),
     /// The name of an environment variable holding the key as 64 hexadecimal characters.
-    EnvVar(String),
+    Env(String),
     /// A passphrase, stretched with Argon2id using the salt and costs in the key header.
     Passphrase(Zeroizing<String>),
     /// The key itself, for embedders that manage keys (e.g. from a KMS).
@@ -44,7 +44,7 @@ impl KeySource {
         kdf: &KdfParams,
     ) -> Result<KeyEncryptionKey> {
         let bytes = match self {
-            KeySource::KeyFile(path) => {
+            KeySource::File(path) => {
                 let raw = Zeroizing::new(std::fs::read(path).map_err(|e| {
                     Error::io(format!("could not read key file \"{}\"", path.display()), &e)
                 })?);
@@ -57,7 +57,7 @@ impl KeySource {
                     parse_hex_key(text.trim()).ok_or_else(|| bad_key_text("key file"))?
                 }
             }
-            KeySource::EnvVar(name) => {
+            KeySource::Env(name) => {
                 let value = Zeroizing::new(std::env::var(name).map_err(|_| {
                     Error::new(
                         SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
@@ -79,8 +79,8 @@ impl KeySource {
 impl fmt::Debug for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeySource::KeyFile(p) => write!(f, "KeyFile({:?})", p),
-            KeySource::EnvVar(v) => write!(f, "EnvVar({v:?})"),
+            KeySource::File(p) => write!(f, "File({:?})", p),
+            KeySource::Env(v) => write!(f, "Env({v:?})"),
             KeySource::Passphrase(_) => f.write_str("Passphrase(<redacted>)"),
             KeySource::Key(_) => f.write_str("Key(<redacted>)"),
         }
@@ -137,10 +137,10 @@ mod tests {
         let bad = dir.path().join("bad");
         std::fs::write(&bad, "short").unwrap();
         let p = KdfParams::insecure_fast();
-        let a = KeySource::KeyFile(raw).key_encryption_key(&[0; 16], &p).unwrap();
-        let b = KeySource::KeyFile(hex).key_encryption_key(&[0; 16], &p).unwrap();
+        let a = KeySource::File(raw).key_encryption_key(&[0; 16], &p).unwrap();
+        let b = KeySource::File(hex).key_encryption_key(&[0; 16], &p).unwrap();
         assert_eq!(a.0.expose(), b.0.expose());
-        let err = KeySource::KeyFile(bad).key_encryption_key(&[0; 16], &p).unwrap_err();
+        let err = KeySource::File(bad).key_encryption_key(&[0; 16], &p).unwrap_err();
         assert_eq!(err.sqlstate(), SqlState::INVALID_PARAMETER_VALUE);
     }
 

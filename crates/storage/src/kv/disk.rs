@@ -40,6 +40,7 @@ use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
 use super::{Engine, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
+use crate::StorageOptions;
 
 /// Name of the data file inside a database directory.
 pub const DATA_FILE: &str = "data.redb";
@@ -48,8 +49,16 @@ pub const KEY_HEADER_FILE: &str = crate::crypto::KEY_HEADER_FILE;
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 
-/// Opens (creating if needed) the disk database in `dir` as a shared [`Engine`].
-pub fn open_disk(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engine>> {
+/// Opens (creating if needed) the disk database in `dir` for [`Storage::open`]: the
+/// encryption key comes from `options`, everything else is defaulted.
+///
+/// [`Storage::open`]: crate::Storage::open
+pub fn open_disk(dir: &Path, options: &StorageOptions) -> Result<Arc<dyn Engine>> {
+    open_disk_with(dir, &DiskOptions::from(options))
+}
+
+/// Opens (creating if needed) the disk database in `dir` with every disk option.
+pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engine>> {
     Ok(Arc::new(DiskEngine::open(dir, options)?))
 }
 
@@ -165,7 +174,8 @@ impl DiskEngine {
             Err(e) => return Err(from_redb("could not open key-value table", e)),
         }
         drop(read);
-        self.write(WriteBatch::default(), true)
+        // Not synced: if it is lost in a crash, the next open creates the table again.
+        self.write(WriteBatch::default(), false)
     }
 
     fn commit(&self, batch: WriteBatch, durable: bool) -> Result<()> {

@@ -8,8 +8,8 @@ pub mod faulty;
 mod memory;
 
 pub use disk::{
-    open_disk, DiskEngine, DiskOptions, EncryptedBackend, FileBackend, PageCorrupted, DATA_FILE,
-    KEY_HEADER_FILE,
+    open_disk, open_disk_with, DiskEngine, DiskOptions, EncryptedBackend, FileBackend,
+    PageCorrupted, DATA_FILE, KEY_HEADER_FILE,
 };
 pub use engine::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
 pub use faulty::{FaultHandle, FaultyBackend};

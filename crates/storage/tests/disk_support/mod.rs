@@ -59,7 +59,7 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The error opening `dir` gives; panics when the open succeeds.
 pub fn open_err(dir: &Path, options: &DiskOptions) -> helios_common::Error {
-    match helios_storage::kv::open_disk(dir, options) {
+    match helios_storage::kv::open_disk_with(dir, options) {
         Ok(_) => panic!("opening {} unexpectedly succeeded", dir.display()),
         Err(e) => e,
     }

@@ -158,8 +158,11 @@ impl EncryptedBackend {
         let cipher = PageCipher::new(key).map_err(|e| io::Error::other(e.to_string()))?;
         // Whatever a previous process wrote without syncing becomes durable now, so the copy
         // picked below is a synced one.
-        inner.sync_data()?;
-        let pages = pages_in(inner.len()?);
+        let physical = inner.len()?;
+        if physical > 0 {
+            inner.sync_data()?;
+        }
+        let pages = pages_in(physical);
         let mut header = HeaderPage {
             plain: Zeroizing::new(vec![0u8; LOGICAL_PAGE]),
             synced_copy: 1,
@@ -442,5 +445,253 @@ impl StorageBackend for EncryptedBackend {
         end: std::ops::Bound<u64>,
     ) -> Result<(), redb::BackendError> {
         self.inner.unlock_range(start, end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// An in-memory backend whose bytes tests can inspect and damage.
+    #[derive(Debug, Clone, Default)]
+    struct MemBackend(Arc<Mutex<Vec<u8>>>);
+
+    impl StorageBackend for MemBackend {
+        fn len(&self) -> io::Result<u64> {
+            Ok(self.0.lock().len() as u64)
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+            let b = self.0.lock();
+            let s = offset as usize;
+            let src = b.get(s..s + out.len()).ok_or(io::ErrorKind::UnexpectedEof)?;
+            out.copy_from_slice(src);
+            Ok(())
+        }
+        fn set_len(&self, len: u64) -> io::Result<()> {
+            self.0.lock().resize(len as usize, 0);
+            Ok(())
+        }
+        fn sync_data(&self) -> io::Result<()> {
+            Ok(())
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+            let mut b = self.0.lock();
+            let s = offset as usize;
+            if b.len() < s + data.len() {
+                b.resize(s + data.len(), 0);
+            }
+            b[s..s + data.len()].copy_from_slice(data);
+            Ok(())
+        }
+    }
+
+    fn key() -> DataKey {
+        DataKey::from_bytes(Zeroizing::new([3u8; 32]))
+    }
+
+    fn open(mem: &MemBackend) -> EncryptedBackend {
+        EncryptedBackend::new(Box::new(mem.clone()), &key()).unwrap()
+    }
+
+    #[test]
+    fn partial_and_spanning_reads_and_writes() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(5 * L).unwrap();
+        assert_eq!(mem.len().unwrap(), physical_len(5));
+        let data: Vec<u8> = (0..9000u32).map(|i| (i % 251) as u8).collect();
+        b.write(100, &data).unwrap();
+        b.write(L - 3, b"xyzzy").unwrap();
+        let mut model = vec![0u8; 5 * L as usize];
+        model[100..9100].copy_from_slice(&data);
+        model[L as usize - 3..L as usize + 2].copy_from_slice(b"xyzzy");
+        let mut out = vec![0u8; model.len()];
+        b.read(0, &mut out).unwrap();
+        assert_eq!(out, model);
+        let mut part = vec![0u8; 10];
+        b.read(2 * L - 5, &mut part).unwrap();
+        assert_eq!(part, model[2 * L as usize - 5..2 * L as usize + 5]);
+        assert!(b.read(5 * L - 1, &mut part).is_err());
+        assert!(b.write(5 * L, b"x").is_err());
+        // Reopening reads the same bytes back.
+        b.sync_data().unwrap();
+        drop(b);
+        let b = open(&mem);
+        let mut again = vec![0u8; model.len()];
+        b.read(0, &mut again).unwrap();
+        assert_eq!(again, model);
+    }
+
+    #[test]
+    fn shrinking_zeroes_the_cut_off_tail() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(3 * L).unwrap();
+        b.write(0, &vec![0xAA; 3 * L as usize]).unwrap();
+        b.set_len(L + 10).unwrap();
+        assert_eq!(b.len().unwrap(), L + 10);
+        b.set_len(3 * L).unwrap();
+        let mut out = vec![0u8; 3 * L as usize];
+        b.read(0, &mut out).unwrap();
+        assert!(out[..L as usize + 10].iter().all(|&x| x == 0xAA));
+        assert!(out[L as usize + 10..].iter().all(|&x| x == 0));
+        b.set_len(0).unwrap();
+        assert_eq!(mem.len().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_torn_header_copy_falls_back_to_the_synced_one() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(2 * L).unwrap();
+        b.write(0, b"synced header").unwrap();
+        b.sync_data().unwrap();
+        b.write(0, b"unsynced write").unwrap();
+        let pending = b.header.lock().pending_copy.unwrap();
+        drop(b);
+        // Tear the copy written after the sync.
+        mem.0.lock()[copy_offset(pending) as usize + 2000] ^= 0xFF;
+        let b = open(&mem);
+        let mut out = [0u8; 13];
+        b.read(0, &mut out).unwrap();
+        assert_eq!(&out, b"synced header");
+        // Untorn, the newer copy wins.
+        drop(b);
+        let mem2 = MemBackend::default();
+        let b = open(&mem2);
+        b.set_len(L).unwrap();
+        b.write(0, b"first").unwrap();
+        b.sync_data().unwrap();
+        b.write(0, b"second").unwrap();
+        drop(b);
+        let b = open(&mem2);
+        let mut out = [0u8; 6];
+        b.read(0, &mut out).unwrap();
+        assert_eq!(&out, b"second");
+    }
+
+    #[test]
+    fn writes_between_syncs_never_touch_the_synced_copy() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(L).unwrap();
+        b.write(0, b"v1").unwrap();
+        b.sync_data().unwrap();
+        let synced = b.header.lock().synced_copy;
+        let before = mem.0.lock()[copy_offset(synced) as usize..][..PHYSICAL_PAGE].to_vec();
+        for i in 0..5u8 {
+            b.write(0, &[b'w', i]).unwrap();
+        }
+        let after = mem.0.lock()[copy_offset(synced) as usize..][..PHYSICAL_PAGE].to_vec();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn clean_close_mirrors_the_header_into_both_copies() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(2 * L).unwrap();
+        b.write(0, b"final").unwrap();
+        b.sync_data().unwrap();
+        b.close().unwrap();
+        drop(b);
+        for copy in 0..2 {
+            // Destroy one copy; the other still has the final header.
+            let m = MemBackend(Arc::new(Mutex::new(mem.0.lock().clone())));
+            m.0.lock()[copy_offset(copy) as usize + 100] ^= 1;
+            let b = open(&m);
+            let mut out = [0u8; 5];
+            b.read(0, &mut out).unwrap();
+            assert_eq!(&out, b"final", "copy {copy} damaged");
+        }
+    }
+
+    #[test]
+    fn zero_filled_and_damaged_pages() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(4 * L).unwrap();
+        b.sync_data().unwrap();
+        drop(b);
+        // A page overwritten with zeros does not pass as an empty page.
+        let start = data_offset(2) as usize;
+        mem.0.lock()[start..start + PHYSICAL_PAGE].fill(0);
+        let b = open(&mem);
+        let mut out = vec![0u8; 10];
+        let err = b.read(2 * L, &mut out).unwrap_err();
+        let inner = err.get_ref().and_then(|e| e.downcast_ref::<PageCorrupted>());
+        assert_eq!(inner, Some(&PageCorrupted { page: 2 }));
+        b.read(3 * L, &mut out).unwrap();
+        assert_eq!(out, vec![0u8; 10]);
+        // A wrong key fails on page 0.
+        drop(b);
+        let other = DataKey::from_bytes(Zeroizing::new([4u8; 32]));
+        assert!(EncryptedBackend::new(Box::new(mem.clone()), &other).is_err());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write(u64, Vec<u8>),
+        Read(u64, usize),
+        SetLen(u64),
+        Sync,
+        Reopen,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..6 * L, prop::collection::vec(any::<u8>(), 1..9000)).prop_map(|(o, d)| Op::Write(o, d)),
+            3 => (0..6 * L, 1usize..9000).prop_map(|(o, n)| Op::Read(o, n)),
+            1 => (0..6 * L).prop_map(Op::SetLen),
+            1 => Just(Op::Sync),
+            1 => Just(Op::Reopen),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn behaves_like_a_byte_vector(ops in prop::collection::vec(op(), 1..30)) {
+            let mem = MemBackend::default();
+            let mut b = open(&mem);
+            let mut model: Vec<u8> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Write(o, d) => {
+                        let fits = o as usize + d.len() <= model.len();
+                        prop_assert_eq!(b.write(o, &d).is_ok(), fits);
+                        if fits {
+                            model[o as usize..o as usize + d.len()].copy_from_slice(&d);
+                        }
+                    }
+                    Op::Read(o, n) => {
+                        let mut out = vec![0u8; n];
+                        let fits = o as usize + n <= model.len();
+                        prop_assert_eq!(b.read(o, &mut out).is_ok(), fits);
+                        if fits {
+                            prop_assert_eq!(&out[..], &model[o as usize..o as usize + n]);
+                        }
+                    }
+                    Op::SetLen(n) => {
+                        b.set_len(n).unwrap();
+                        model.resize(n as usize, 0);
+                    }
+                    Op::Sync => b.sync_data().unwrap(),
+                    Op::Reopen => {
+                        b.sync_data().unwrap();
+                        b.close().unwrap();
+                        drop(b);
+                        b = open(&mem);
+                        // Lengths come back rounded to whole pages, and the tail reads as zeros.
+                        model.resize(b.len().unwrap() as usize, 0);
+                    }
+                }
+                prop_assert_eq!(b.len().unwrap(), model.len() as u64);
+            }
+        }
     }
 }

@@ -2,8 +2,9 @@
 
 use crate::crypto::{KdfParams, KeySource};
 use crate::kv::faulty::FaultHandle;
+use crate::StorageOptions;
 
-/// Options for [`open_disk`](crate::kv::open_disk).
+/// Options for [`open_disk_with`](crate::kv::open_disk_with).
 #[derive(Debug)]
 pub struct DiskOptions {
     /// Encryption at rest: `Some` creates an encrypted database (or is required to open
@@ -37,5 +38,11 @@ impl DiskOptions {
     /// Encrypted options with defaults.
     pub fn encrypted(key: KeySource) -> DiskOptions {
         DiskOptions { encryption: Some(key), ..DiskOptions::default() }
+    }
+}
+
+impl From<&StorageOptions> for DiskOptions {
+    fn from(options: &StorageOptions) -> DiskOptions {
+        DiskOptions { encryption: options.encryption.clone(), ..DiskOptions::default() }
     }
 }

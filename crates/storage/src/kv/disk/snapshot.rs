@@ -1,27 +1,14 @@
 //! A read view of the disk engine: one redb read transaction.
 
-use std::ops::Bound;
-
 use helios_common::Result;
 use redb::ReadOnlyTable;
 
 use super::errors::from_redb;
-use crate::kv::{KvRange, KvScan, Snapshot};
+use crate::kv::{range_is_empty, KvRange, KvScan, Snapshot};
 
 /// A [`Snapshot`] over a redb read transaction's view of the key-value table.
 pub(crate) struct DiskSnapshot {
     pub(crate) table: ReadOnlyTable<&'static [u8], &'static [u8]>,
-}
-
-/// Whether `range` cannot hold any key (redb, like `BTreeMap`, rejects such ranges).
-fn is_empty_range(range: &KvRange<'_>) -> bool {
-    match *range {
-        (Bound::Included(a), Bound::Included(b)) => a > b,
-        (Bound::Included(a), Bound::Excluded(b))
-        | (Bound::Excluded(a), Bound::Included(b))
-        | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
-        _ => false,
-    }
 }
 
 impl Snapshot for DiskSnapshot {
@@ -31,7 +18,7 @@ impl Snapshot for DiskSnapshot {
     }
 
     fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>> {
-        if is_empty_range(&range) {
+        if range_is_empty(&range) {
             return Ok(Box::new(std::iter::empty()));
         }
         let iter = self
