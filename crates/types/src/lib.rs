@@ -9,6 +9,8 @@
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
 //! - [`keycode`]: order-preserving encoding of composite index keys.
+//! - [`datetime`] and [`numeric_ops`]: date/time and `numeric` arithmetic with
+//!   PostgreSQL's rules (for the SQL engine's operators and functions).
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -17,9 +19,11 @@
 pub mod cast;
 pub mod compare;
 pub mod datatype;
+pub mod datetime;
 pub mod error;
 pub mod hash;
 pub mod keycode;
+pub mod numeric_ops;
 pub mod row;
 pub mod text;
 pub mod value;
