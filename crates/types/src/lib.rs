@@ -9,8 +9,9 @@
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
 //! - [`keycode`]: order-preserving encoding of composite index keys.
-//! - [`datetime`] and [`numeric_ops`]: date/time and `numeric` arithmetic with
-//!   PostgreSQL's rules (for the SQL engine's operators and functions).
+//! - [`datetime`], [`numeric_ops`] and [`float_ops`]: date/time, `numeric`, float and
+//!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
+//!   operators and functions).
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod datatype;
 pub mod datetime;
 pub mod error;
+pub mod float_ops;
 pub mod hash;
 pub mod keycode;
 pub mod numeric_ops;

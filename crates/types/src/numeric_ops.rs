@@ -174,6 +174,101 @@ pub fn rem(a: &Numeric, b: &Numeric) -> TypeResult<Numeric> {
     }
 }
 
+/// Keeps the result of a scale change at scale `max(s, 0)`: a negative `s` rounds to
+/// tens, hundreds, ... and prints without a fraction.
+fn at_scale(int: BigInt, s: i64) -> BigDecimal {
+    if s < 0 {
+        BigDecimal::new(int * pow10(s.unsigned_abs()), 0)
+    } else {
+        BigDecimal::new(int, s)
+    }
+}
+
+/// `round(n, s)`: half away from zero at `s` fractional digits (negative `s` rounds to
+/// the left of the point).
+pub fn round(n: &Numeric, s: i32) -> TypeResult<Numeric> {
+    let Numeric::Finite(d) = n else { return Ok(n.clone()) };
+    let s = i64::from(s).clamp(-MAX_INTEGER_DIGITS, 1000);
+    let (int, _) = crate::text::numeric::round_decimal(d, s).as_bigint_and_exponent();
+    check(at_scale(int, s))
+}
+
+/// `trunc(n, s)`: toward zero at `s` fractional digits.
+pub fn trunc(n: &Numeric, s: i32) -> TypeResult<Numeric> {
+    let Numeric::Finite(d) = n else { return Ok(n.clone()) };
+    let s = i64::from(s).clamp(-MAX_INTEGER_DIGITS, 1000);
+    let (int, cur) = d.as_bigint_and_exponent();
+    let q = if s >= cur { int * pow10((s - cur) as u64) } else { int / pow10((cur - s) as u64) };
+    check(at_scale(q, s))
+}
+
+/// `floor(n)`.
+pub fn floor(n: &Numeric) -> TypeResult<Numeric> {
+    let Numeric::Finite(d) = n else { return Ok(n.clone()) };
+    let Numeric::Finite(t) = trunc(n, 0)? else { return Ok(n.clone()) };
+    Ok(Numeric::Finite(if d < &t { t - BigDecimal::from(1) } else { t }))
+}
+
+/// `ceil(n)`.
+pub fn ceil(n: &Numeric) -> TypeResult<Numeric> {
+    let Numeric::Finite(d) = n else { return Ok(n.clone()) };
+    let Numeric::Finite(t) = trunc(n, 0)? else { return Ok(n.clone()) };
+    Ok(Numeric::Finite(if d > &t { t + BigDecimal::from(1) } else { t }))
+}
+
+/// `abs(n)`, keeping the scale.
+pub fn abs(n: &Numeric) -> Numeric {
+    match n {
+        Numeric::NegInf => Numeric::PosInf,
+        Numeric::Finite(d) => Numeric::Finite(d.abs()),
+        other => other.clone(),
+    }
+}
+
+/// `sign(n)`: -1, 0 or 1 (NaN stays NaN).
+pub fn sign(n: &Numeric) -> Numeric {
+    let v = match n {
+        Numeric::NaN => return Numeric::NaN,
+        Numeric::NegInf => -1,
+        Numeric::PosInf => 1,
+        Numeric::Finite(d) => match d.sign() {
+            Sign::Minus => -1,
+            Sign::NoSign => 0,
+            Sign::Plus => 1,
+        },
+    };
+    Numeric::Finite(BigDecimal::from(v))
+}
+
+/// `sqrt(n)` with PostgreSQL's result scale (about 16 significant digits, at least the
+/// input's scale); a negative input is `2201F`.
+pub fn sqrt(n: &Numeric) -> TypeResult<Numeric> {
+    let d = match n {
+        Numeric::NaN | Numeric::PosInf => return Ok(n.clone()),
+        Numeric::NegInf => return Err(negative_sqrt()),
+        Numeric::Finite(d) => d,
+    };
+    if d.sign() == Sign::Minus {
+        return Err(negative_sqrt());
+    }
+    let weight = if d.is_zero() { 0 } else { weight_and_first_digit(d).0 };
+    let sweight = (weight + 1) * 4 / 2 - 1;
+    let rscale = (16 - sweight).max(dscale(d)).clamp(0, 1000);
+    // sqrt(d) * 10^(rscale+1) = sqrt(d * 10^(2*rscale+2)), then round the extra digit.
+    let (int, scale) = d.as_bigint_and_exponent();
+    let shift = 2 * (rscale + 1) - scale;
+    let radicand =
+        if shift >= 0 { int * pow10(shift as u64) } else { int / pow10((-shift) as u64) };
+    let root = radicand.sqrt();
+    let ten = BigInt::from(10u8);
+    let rounded = (&root + 5u8) / &ten;
+    check(BigDecimal::new(rounded, rscale))
+}
+
+fn negative_sqrt() -> TypeError {
+    TypeError::other(SqlState::from_code("2201F"), "cannot take square root of a negative number")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +311,27 @@ mod tests {
         assert_eq!(f(div(&n("1e20"), &n("3"))), "33333333333333333333");
         assert_eq!(f(div(&n("1"), &n("1e20"))), "0.0000000000000000000100000000000000000000");
         assert_eq!(f(div(&n("0.001"), &n("123456789"))), "0.0000000000081000000737100007");
+        assert_eq!(f(round(&n("2.5"), 0)), "3");
+        assert_eq!(f(round(&n("-2.5"), 0)), "-3");
+        assert_eq!(f(round(&n("1.2345"), 2)), "1.23");
+        assert_eq!(f(round(&n("1234.5"), -2)), "1200");
+        assert_eq!(f(round(&n("1.5"), 5)), "1.50000");
+        assert_eq!(f(trunc(&n("-1.99"), 1)), "-1.9");
+        assert_eq!(f(trunc(&n("1234.5"), -2)), "1200");
+        assert_eq!(f(ceil(&n("-1.5"))), "-1");
+        assert_eq!(f(floor(&n("-1.5"))), "-2");
+        assert_eq!(f(ceil(&n("1.000"))), "1");
+        assert_eq!(format_numeric(&abs(&n("-1.50"))), "1.50");
+        assert_eq!(format_numeric(&sign(&n("-1.50"))), "-1");
+        assert_eq!(format_numeric(&sign(&n("0.0"))), "0");
+        assert_eq!(f(sqrt(&n("2"))), "1.414213562373095");
+        assert_eq!(f(sqrt(&n("100"))), "10.000000000000000");
+        assert_eq!(f(sqrt(&n("0.0001"))), "0.01000000000000000");
+        assert_eq!(f(sqrt(&n("1e20"))), "10000000000.00000");
+        assert_eq!(f(sqrt(&n("2.00000000000000000000000000"))), "1.41421356237309504880168872");
+        assert_eq!(f(sqrt(&n("-1"))), "cannot take square root of a negative number");
+        assert_eq!(f(round(&n("NaN"), 2)), "NaN");
+        assert_eq!(f(floor(&n("-Infinity"))), "-Infinity");
     }
 }
 

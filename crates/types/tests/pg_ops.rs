@@ -10,6 +10,7 @@ mod common;
 use common::{parse_type, unescape};
 use helios_common::Result;
 use helios_types::datetime as dt;
+use helios_types::float_ops::{self, ArithOp};
 use helios_types::{numeric_ops, DataType, TimeZone, Value};
 
 fn parse(s: &str, ty: DataType) -> Result<Value> {
@@ -51,6 +52,16 @@ fn num(s: &str) -> Result<helios_types::Numeric> {
     }
 }
 
+fn arith(name: &str) -> ArithOp {
+    match name {
+        "add" => ArithOp::Add,
+        "sub" => ArithOp::Sub,
+        "mul" => ArithOp::Mul,
+        "div" => ArithOp::Div,
+        _ => ArithOp::Rem,
+    }
+}
+
 fn run(op: &str, tz: &TimeZone, a: &str, b: &str) -> Result<Value> {
     Ok(match op {
         "ts_add" => Value::Timestamp(dt::timestamp_add(ts(a)?, &iv(b)?)?),
@@ -80,6 +91,27 @@ fn run(op: &str, tz: &TimeZone, a: &str, b: &str) -> Result<Value> {
         "num_mul" => Value::Numeric(numeric_ops::mul(&num(a)?, &num(b)?)?),
         "num_div" => Value::Numeric(numeric_ops::div(&num(a)?, &num(b)?)?),
         "num_mod" => Value::Numeric(numeric_ops::rem(&num(a)?, &num(b)?)?),
+        "num_round" => Value::Numeric(numeric_ops::round(&num(a)?, b.parse().expect("int"))?),
+        "num_trunc" => Value::Numeric(numeric_ops::trunc(&num(a)?, b.parse().expect("int"))?),
+        "num_ceil" => Value::Numeric(numeric_ops::ceil(&num(a)?)?),
+        "num_floor" => Value::Numeric(numeric_ops::floor(&num(a)?)?),
+        "num_abs" => Value::Numeric(numeric_ops::abs(&num(a)?)),
+        "num_sign" => Value::Numeric(numeric_ops::sign(&num(a)?)),
+        "num_sqrt" => Value::Numeric(numeric_ops::sqrt(&num(a)?)?),
+        f8 if f8.starts_with("f8_") => {
+            let x = |s: &str| match parse(s, DataType::Float8) {
+                Ok(Value::Float8(v)) => Ok(v),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e),
+            };
+            Value::Float8(float_ops::f64_op(arith(&f8[3..]), x(a)?, x(b)?)?)
+        }
+        int if int.starts_with("i4_") || int.starts_with("i2_") => {
+            let ty = if int.starts_with("i4_") { DataType::Int4 } else { DataType::Int2 };
+            let x = |s: &str| -> i64 { s.parse().expect("int") };
+            let r = float_ops::int_op(arith(&int[3..]), x(a), x(b), &ty)?;
+            Value::Int8(r)
+        }
         other => panic!("unknown op {other}"),
     })
 }
