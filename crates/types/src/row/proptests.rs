@@ -76,6 +76,44 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .boxed(),
         ),
         (
+            DataType::Array(Box::new(DataType::Numeric(None))),
+            proptest::collection::vec(proptest::option::of((any::<i64>(), 0i64..10)), 0..6)
+                .prop_map(|v| {
+                    let elements = v
+                        .into_iter()
+                        .map(|x| {
+                            x.map_or(Value::Null, |(i, s)| {
+                                Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))
+                            })
+                        })
+                        .collect();
+                    Value::Array(Arc::new(Array {
+                        element_type: DataType::Numeric(None),
+                        elements,
+                    }))
+                })
+                .boxed(),
+        ),
+        (
+            DataType::Array(Box::new(DataType::Interval)),
+            proptest::collection::vec(
+                proptest::option::of((any::<i32>(), any::<i32>(), any::<i64>())),
+                0..4,
+            )
+            .prop_map(|v| {
+                let elements = v
+                    .into_iter()
+                    .map(|x| {
+                        x.map_or(Value::Null, |(months, days, micros)| {
+                            Value::Interval(Interval { months, days, micros })
+                        })
+                    })
+                    .collect();
+                Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+            })
+            .boxed(),
+        ),
+        (
             DataType::Array(Box::new(DataType::Text)),
             proptest::collection::vec(proptest::option::of("[a-z ]{0,3}"), 0..10)
                 .prop_map(|v| {
