@@ -11,7 +11,7 @@
 //! - [`keycode`]: order-preserving encoding of composite index keys.
 //! - [`datetime`], [`numeric_ops`] and [`float_ops`]: date/time, `numeric`, float and
 //!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
-//!   operators and functions).
+//!   operators and functions); [`jsonb_ops`]: the `jsonb` operators.
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -24,6 +24,7 @@ pub mod datetime;
 pub mod error;
 pub mod float_ops;
 pub mod hash;
+pub mod jsonb_ops;
 pub mod keycode;
 pub mod numeric_ops;
 pub mod row;

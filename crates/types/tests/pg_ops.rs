@@ -10,7 +10,10 @@ mod common;
 use common::{parse_type, unescape};
 use helios_common::Result;
 use helios_types::datetime as dt;
+use std::sync::Arc;
+
 use helios_types::float_ops::{self, ArithOp};
+use helios_types::jsonb_ops as jo;
 use helios_types::{numeric_ops, DataType, TimeZone, Value};
 
 fn parse(s: &str, ty: DataType) -> Result<Value> {
@@ -112,7 +115,58 @@ fn run(op: &str, tz: &TimeZone, a: &str, b: &str) -> Result<Value> {
             let r = float_ops::int_op(arith(&int[3..]), x(a), x(b), &ty)?;
             Value::Int8(r)
         }
+        jb if jb.starts_with("jb_") => return run_jsonb(&jb[3..], a, b),
         other => panic!("unknown op {other}"),
+    })
+}
+
+fn jsonb(s: &str) -> Result<Value> {
+    parse(s, DataType::Jsonb)
+}
+
+fn text_array(s: &str) -> Result<Vec<Option<String>>> {
+    match parse(s, DataType::Array(Box::new(DataType::Text)))? {
+        Value::Array(a) => Ok(a
+            .elements
+            .iter()
+            .map(|e| match e {
+                Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn run_jsonb(op: &str, a: &str, b: &str) -> Result<Value> {
+    let Value::Jsonb(doc) = jsonb(a)? else { panic!("not jsonb") };
+    let wrap = |j: Option<&serde_json::Value>| {
+        j.map_or(Value::Null, |j| Value::Jsonb(Arc::new(j.clone())))
+    };
+    let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+    let idx = || -> i64 { b.parse().expect("int") };
+    Ok(match op {
+        "field" => wrap(jo::get_field(&doc, b)),
+        "field_text" => text(jo::get_field(&doc, b).and_then(jo::as_text)),
+        "exists" => Value::Bool(jo::exists(&doc, b)),
+        "del_key" => Value::Jsonb(Arc::new(jo::delete_key(&doc, b)?)),
+        "index" => wrap(jo::get_index(&doc, idx())),
+        "index_text" => text(jo::get_index(&doc, idx()).and_then(jo::as_text)),
+        "del_index" => Value::Jsonb(Arc::new(jo::delete_index(&doc, idx())?)),
+        "path" => wrap(jo::get_path(&doc, &text_array(b)?)),
+        "path_text" => text(jo::get_path(&doc, &text_array(b)?).and_then(jo::as_text)),
+        "del_path" => Value::Jsonb(Arc::new(jo::delete_path(&doc, &text_array(b)?)?)),
+        "typeof" => Value::Text(jo::type_of(&doc).into()),
+        "array_length" => Value::Int4(jo::array_length(&doc)?),
+        "contains" => {
+            let Value::Jsonb(other) = jsonb(b)? else { panic!("not jsonb") };
+            Value::Bool(jo::contains(&doc, &other))
+        }
+        "concat" => {
+            let Value::Jsonb(other) = jsonb(b)? else { panic!("not jsonb") };
+            Value::Jsonb(Arc::new(jo::concat(&doc, &other)))
+        }
+        other => panic!("unknown jsonb op {other}"),
     })
 }
 

@@ -50,6 +50,20 @@ SQL = {
     'i2_add': "{a}::int2 + {b}::int2",
     'i2_mul': "{a}::int2 * {b}::int2",
     'i2_div': "{a}::int2 / {b}::int2",
+    'jb_field': "{a}::jsonb -> {b}::text",
+    'jb_field_text': "{a}::jsonb ->> {b}::text",
+    'jb_exists': "{a}::jsonb ? {b}::text",
+    'jb_del_key': "{a}::jsonb - {b}::text",
+    'jb_index': "{a}::jsonb -> {b}::int",
+    'jb_index_text': "{a}::jsonb ->> {b}::int",
+    'jb_del_index': "{a}::jsonb - {b}::int",
+    'jb_path': "{a}::jsonb #> {b}::text[]",
+    'jb_path_text': "{a}::jsonb #>> {b}::text[]",
+    'jb_del_path': "{a}::jsonb #- {b}::text[]",
+    'jb_typeof': "jsonb_typeof({a}::jsonb)",
+    'jb_array_length': "jsonb_array_length({a}::jsonb)",
+    'jb_contains': "{a}::jsonb @> {b}::jsonb",
+    'jb_concat': "{a}::jsonb || {b}::jsonb",
 }
 
 def lit(s): return "'" + s.replace("'", "''") + "'"

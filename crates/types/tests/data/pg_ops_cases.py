@@ -64,3 +64,23 @@ for a, b in [('2147483647', '1'), ('-2147483648', '-1'), ('-7', '2'), ('7', '0')
 for a, b in [('32767', '1'), ('200', '200'), ('-32768', '-1')]:
     for op in ['i2_add', 'i2_mul', 'i2_div']:
         add(op, U, (a, b))
+docs = ['{"a": {"b": [1, "x", null]}, "c": 1.50, "d": "s", "e": null}', '[1, "a", [2, 3], {"k": "v"}, null, "a"]', '"a"', '1', 'null', '[]', '{}']
+for d in docs:
+    for k in ['a', 'c', 'd', 'e', 'k', 'zz']:
+        add('jb_field', U, (d, k))
+        add('jb_field_text', U, (d, k))
+        add('jb_exists', U, (d, k))
+        add('jb_del_key', U, (d, k))
+    for i in ['0', '1', '-1', '-7', '9']:
+        add('jb_index', U, (d, i))
+        add('jb_index_text', U, (d, i))
+        add('jb_del_index', U, (d, i))
+    for p in ['{}', '{a}', '{a,b}', '{a,b,1}', '{a,b,-1}', '{a,b,x}', '{2,0}', '{3,k}', '{0}', '{a,NULL}']:
+        add('jb_path', U, (d, p))
+        add('jb_path_text', U, (d, p))
+        add('jb_del_path', U, (d, p))
+    add('jb_typeof', U, (d, ''))
+    add('jb_array_length', U, (d, ''))
+    for other in docs + ['{"a": {}}', '{"a": {"b": [1]}}', '[[2]]', '[2]', '["a", "a"]', '{"c": 1.5}', '{"a": {"b": 1}}', '1.0', '[1]']:
+        add('jb_contains', U, (d, other))
+        add('jb_concat', U, (d, other))
