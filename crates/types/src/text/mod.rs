@@ -19,6 +19,7 @@ pub mod json_syntax;
 pub mod numeric;
 pub mod strings;
 pub mod timezone;
+pub mod tzfile;
 pub mod uuid;
 pub mod vector;
 
@@ -237,6 +238,8 @@ mod fuzz {
             any::<String>(),
             "[0-9 :.,+\\-/TtZzjJpPxXeE{}\\[\\]\"\\\\é€ab]{0,24}",
             "(é|€|[0-9]){0,4}[-/.:](é|[0-9a-z]){0,4}[-/.:][0-9é]{0,4}",
+            "[0-9]{1,8}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?( ?[+-][0-9]{1,2}(:[0-9]{2})?)?)?( BC)?",
+            "-?[0-9]{1,12}(\\.[0-9]{0,3})? (years|mons|days|hours|ago|[0-9]{1,3}:[0-9]{2}:[0-9]{2})",
         ]
     }
 
