@@ -23,7 +23,8 @@ mod storage;
 pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrategy};
 pub use error::{StorageError, MERGE_CONFLICT};
 pub use mvcc::{
-    CommitInfo, GcStats, GcWorker, ManualClock, Savepoint, SystemClock, Transaction, WallClock,
+    Change, ChangeSet, CommitInfo, GcStats, GcWorker, ManualClock, Savepoint, SystemClock,
+    Transaction, WallClock,
 };
 pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use helios_common::{BranchId, Timestamp};
 
+pub use crate::crypto::KeySource;
+
 /// Default retention of old versions: 24 hours.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -16,8 +18,6 @@ pub enum Durability {
     /// The commit may be lost on a crash (never partly).
     Relaxed,
 }
-
-pub use crate::crypto::KeySource;
 
 /// How a database is opened.
 #[derive(Clone, Debug)]

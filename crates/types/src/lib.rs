@@ -9,6 +9,10 @@
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
 //! - [`keycode`]: order-preserving encoding of composite index keys.
+//! - [`datetime`], [`numeric_ops`] and [`float_ops`]: date/time, `numeric`, float and
+//!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
+//!   operators and functions); [`jsonb_ops`]: the `jsonb` operators.
+//! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
@@ -16,9 +20,14 @@
 pub mod cast;
 pub mod compare;
 pub mod datatype;
+pub mod datetime;
 pub mod error;
+pub mod float_ops;
 pub mod hash;
+pub mod jsonb_ops;
 pub mod keycode;
+pub mod numeric_ops;
+pub mod row;
 pub mod text;
 pub mod value;
 
