@@ -513,10 +513,12 @@ impl StorageBackend for EncryptedBackend {
 
     fn close(&self) -> io::Result<()> {
         let mirror = {
+            // Same lock order as writes: length, then page 0.
+            let len = self.len.read();
             let mut h = self.header.lock();
             let clean = !self.failed.load(std::sync::atomic::Ordering::SeqCst)
                 && h.pending_copy.is_none()
-                && *self.len.read() > 0;
+                && *len > 0;
             if clean {
                 self.seal_gaps()
                     .and_then(|end| {
