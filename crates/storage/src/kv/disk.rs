@@ -137,14 +137,26 @@ impl DiskEngine {
         if let Some(faults) = &options.faults {
             backend = Box::new(FaultyBackend::new(backend, faults.clone()));
         }
-        if let Some(key) = &key {
+        DiskEngine::with_backend(dir, backend, key.as_ref(), options.cache_size)
+    }
+
+    /// Opens a disk engine over any redb storage backend (a custom store, a simulated
+    /// disk in tests), encrypting it with `key` when given. `dir` only names the database
+    /// in messages.
+    pub fn with_backend(
+        dir: &Path,
+        mut backend: Box<dyn StorageBackend>,
+        key: Option<&DataKey>,
+        cache_size: usize,
+    ) -> Result<DiskEngine> {
+        if let Some(key) = key {
             let encrypted = EncryptedBackend::new(backend, key)
                 .map_err(|e| from_io("could not open encrypted data file", &e))?;
             backend = Box::new(encrypted);
         }
         let db = guard("could not open database", || {
             redb::Builder::new()
-                .set_cache_size(options.cache_size)
+                .set_cache_size(cache_size)
                 .create_with_backend(BoxedBackend(backend))
                 .map_err(|e| from_redb("could not open database", e))
         })?;
