@@ -27,7 +27,7 @@
 //! authenticate — a page of zeros written there by an attacker is an error, not a blank
 //! page — and pages from the mark on are unwritten again: no durable commit can refer to
 //! them, because every page a durable commit refers to was written before its sync.
-
+//!
 //! # Why logical page 0 has two copies
 //!
 //! redb keeps its god byte and its two commit slots in the first 320 bytes of the file and
@@ -45,6 +45,10 @@
 //! Data pages need no such care: with the encrypting backend the disk engine commits in
 //! redb's two-phase mode, so the commit slot that becomes primary only ever names pages that
 //! were synced before, and a torn page can only be one no durable commit refers to.
+//!
+//! `tests/disk_power_loss.rs` cuts the power at random moments, tearing unsynced writes
+//! sector by sector; switching off any one of the double-buffered page 0, the two-phase
+//! commit or the sealed mark makes it fail.
 //!
 //! Limitations: replaying an older sealed copy of the *same* page number (a rollback of a
 //! single page by someone who can write the file) authenticates; detecting that would need
