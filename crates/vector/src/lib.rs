@@ -25,7 +25,15 @@
 
 pub mod distance;
 pub mod error;
+pub mod flat;
+pub mod hnsw;
+pub mod metric;
+pub mod pq;
+pub mod rng;
 pub mod store;
 
 pub use error::{check_vector, Result, VectorError};
-pub use store::RowId;
+pub use flat::FlatIndex;
+pub use hnsw::{Hit, HnswIndex, HnswParams, MemoryStats, Quantization, SearchOptions};
+pub use metric::Metric;
+pub use store::{MemoryNodeStore, NodeId, NodeStore, RowId};

@@ -1,0 +1,133 @@
+//! Lloyd's k-means with k-means++ seeding, a fixed number of iterations and a seedable RNG.
+
+use crate::distance::l2_squared;
+use crate::error::{Result, VectorError};
+use crate::rng::SplitMix64;
+
+/// Clusters the `n = data.len() / dim` points of `data` into `k` centroids, returned as one
+/// `k × dim` array.
+///
+/// Seeding is k-means++ (Arthur & Vassilvitskii): each next seed is drawn with probability
+/// proportional to its squared distance to the nearest seed so far. Then `iterations` rounds
+/// of assign-to-nearest and move-to-mean; a centroid left without points is moved onto the
+/// point currently farthest from its own centroid, so no centroid is wasted.
+pub fn kmeans(
+    data: &[f32],
+    dim: usize,
+    k: usize,
+    iterations: usize,
+    rng: &mut SplitMix64,
+) -> Result<Vec<f32>> {
+    if dim == 0 || k == 0 {
+        return Err(VectorError::InvalidArgument("k-means needs dim > 0 and k > 0".into()));
+    }
+    let n = data.len() / dim;
+    if n < k {
+        return Err(VectorError::NotEnoughTrainingData { needed: k, got: n });
+    }
+    let point = |i: usize| &data[i * dim..(i + 1) * dim];
+
+    let mut centroids = Vec::with_capacity(k * dim);
+    centroids.extend_from_slice(point(rng.below(n)));
+    let mut nearest: Vec<f32> = (0..n).map(|i| l2_squared(point(i), &centroids[..dim])).collect();
+    for c in 1..k {
+        let total: f64 = nearest.iter().map(|d| f64::from(*d)).sum();
+        let chosen = if total > 0.0 {
+            let mut target = rng.next_f64() * total;
+            let mut chosen = n - 1;
+            for (i, d) in nearest.iter().enumerate() {
+                target -= f64::from(*d);
+                if target < 0.0 {
+                    chosen = i;
+                    break;
+                }
+            }
+            chosen
+        } else {
+            // Every point coincides with a seed: duplicates are the best we can do.
+            rng.below(n)
+        };
+        centroids.extend_from_slice(point(chosen));
+        let new = &centroids[c * dim..(c + 1) * dim];
+        for (i, d) in nearest.iter_mut().enumerate() {
+            *d = d.min(l2_squared(point(i), new));
+        }
+    }
+
+    let mut assignment = vec![0usize; n];
+    let mut sums = vec![0f64; k * dim];
+    let mut counts = vec![0usize; k];
+    for _ in 0..iterations {
+        for (i, a) in assignment.iter_mut().enumerate() {
+            let (best, dist) = nearest_centroid(&centroids, dim, point(i));
+            *a = best;
+            nearest[i] = dist;
+        }
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        counts.iter_mut().for_each(|c| *c = 0);
+        for (i, &a) in assignment.iter().enumerate() {
+            counts[a] += 1;
+            for (s, x) in sums[a * dim..(a + 1) * dim].iter_mut().zip(point(i)) {
+                *s += f64::from(*x);
+            }
+        }
+        for c in 0..k {
+            let centroid = &mut centroids[c * dim..(c + 1) * dim];
+            if counts[c] == 0 {
+                let far = (0..n)
+                    .max_by(|&a, &b| nearest[a].total_cmp(&nearest[b]))
+                    .expect("n >= k >= 1 points");
+                centroid.copy_from_slice(point(far));
+                nearest[far] = 0.0;
+                continue;
+            }
+            let inv = 1.0 / counts[c] as f64;
+            for (x, s) in centroid.iter_mut().zip(&sums[c * dim..(c + 1) * dim]) {
+                *x = (*s * inv) as f32;
+            }
+        }
+    }
+    Ok(centroids)
+}
+
+/// Index and squared distance of the centroid nearest to `v`.
+pub fn nearest_centroid(centroids: &[f32], dim: usize, v: &[f32]) -> (usize, f32) {
+    let mut best = (0, f32::INFINITY);
+    for (c, centroid) in centroids.chunks_exact(dim).enumerate() {
+        let d = l2_squared(v, centroid);
+        if d < best.1 {
+            best = (c, d);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_well_separated_clusters() {
+        let mut rng = SplitMix64::new(3);
+        let centers = [[0.0f32, 0.0], [10.0, 10.0], [-10.0, 10.0]];
+        let mut data = Vec::new();
+        for i in 0..300 {
+            let c = centers[i % 3];
+            data.push(c[0] + (rng.next_f64() as f32 - 0.5));
+            data.push(c[1] + (rng.next_f64() as f32 - 0.5));
+        }
+        let centroids = kmeans(&data, 2, 3, 10, &mut SplitMix64::new(9)).expect("enough data");
+        for c in centers {
+            let (_, d) = nearest_centroid(&centroids, 2, &c);
+            assert!(d < 0.1, "no centroid near {c:?}: {centroids:?}");
+        }
+        let again = kmeans(&data, 2, 3, 10, &mut SplitMix64::new(9)).expect("enough data");
+        assert_eq!(centroids, again, "same seed, same result");
+    }
+
+    #[test]
+    fn rejects_too_few_points() {
+        let err = kmeans(&[1.0, 2.0], 1, 3, 5, &mut SplitMix64::new(1));
+        assert!(matches!(err, Err(VectorError::NotEnoughTrainingData { needed: 3, got: 2 })));
+    }
+}
