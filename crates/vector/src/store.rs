@@ -29,11 +29,13 @@ pub struct NodeId(pub u32);
 /// so the index is persisted and encrypted like every other row; [`MemoryNodeStore`] is
 /// the in-memory implementation.
 ///
-/// The index reads records only in [`crate::HnswIndex::load`] and writes only in
+/// The index reads records only in [`crate::HnswIndex::load`] (one scan) and writes only in
 /// [`crate::HnswIndex::flush`]; it never holds a reference into the store.
 pub trait NodeStore {
     /// The record of node `id`, if stored.
     fn get_node(&self, id: NodeId) -> helios_common::Result<Option<Vec<u8>>>;
+    /// Every node record, in ascending id order (a prefix scan in a key-value store).
+    fn scan_nodes(&self) -> helios_common::Result<Vec<(NodeId, Vec<u8>)>>;
     /// Stores (or replaces) the record of node `id`.
     fn put_node(&mut self, id: NodeId, record: Vec<u8>) -> helios_common::Result<()>;
     /// Removes the record of node `id` (no error when absent).
@@ -71,6 +73,10 @@ impl MemoryNodeStore {
 impl NodeStore for MemoryNodeStore {
     fn get_node(&self, id: NodeId) -> helios_common::Result<Option<Vec<u8>>> {
         Ok(self.nodes.get(&id).cloned())
+    }
+
+    fn scan_nodes(&self) -> helios_common::Result<Vec<(NodeId, Vec<u8>)>> {
+        Ok(self.nodes.iter().map(|(id, r)| (*id, r.clone())).collect())
     }
 
     fn put_node(&mut self, id: NodeId, record: Vec<u8>) -> helios_common::Result<()> {

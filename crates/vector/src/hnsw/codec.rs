@@ -19,7 +19,7 @@
 //! | 26 | 8 | RNG state (so level draws continue after reload) |
 //! | 34 | 4 | entry node id, `u32::MAX` when empty |
 //! | 38 | 1 | top layer |
-//! | 39 | 4 | slot count (node ids are `0..slots`) |
+//! | 39 | 4 | slot count (node ids are below it) |
 //! | 43 | 20 | PQ training config: `pq_m` u32, iterations u32, max training u32, seed u64 (zeros otherwise) |
 //! | 63 | rest | quantizer bytes ([`PqCodebook::to_bytes`] / [`Sq8Quantizer::to_bytes`]), empty without quantization |
 //!
@@ -192,7 +192,7 @@ impl HnswIndex {
         let rng_state = r.u64()?;
         let entry = r.u32()?;
         let max_level = usize::from(r.u8()?);
-        let slots = r.u32()? as usize;
+        let meta_slots = r.u32()? as usize;
         let pq_config = PqConfig {
             pq_m: r.u32()? as usize,
             iterations: r.u32()? as usize,
@@ -232,11 +232,22 @@ impl HnswIndex {
         let mut index = HnswIndex::with_quantizer(params, quantizer);
         index.rng = SplitMix64::new(rng_state);
 
+        let records = store.scan_nodes()?;
+        // Slots after the last stored record are vacant and need not be recreated; the
+        // count is taken from the records, so a corrupt header cannot make us allocate.
+        let slots = records.last().map_or(0, |(id, _)| id.0 as usize + 1);
+        if slots > meta_slots {
+            return Err(corrupt("node id beyond the slot count"));
+        }
+        let mut records = records.into_iter().peekable();
         let mut vacant = Vec::new();
         let mut links: Vec<Vec<Vec<u32>>> = Vec::with_capacity(slots);
         let mut row_map = HashMap::new();
         for id in 0..slots as u32 {
-            let Some(bytes) = store.get_node(NodeId(id))? else {
+            let Some((_, bytes)) = records.next_if(|(n, _)| n.0 == id) else {
+                if records.peek().is_some_and(|(n, _)| n.0 < id) {
+                    return Err(corrupt("node records out of order"));
+                }
                 index.graph.push_slot(Default::default(), 0, NodeState::Vacant);
                 vacant.push(id);
                 links.push(Vec::new());
