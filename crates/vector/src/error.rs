@@ -56,6 +56,9 @@ pub enum VectorError {
     /// Persisted index bytes do not decode.
     #[error("vector index is corrupted: {0}")]
     Corrupted(String),
+    /// Reading a file failed.
+    #[error("could not read file {0}")]
+    Io(String),
     /// An error from the [`crate::NodeStore`] (the storage layer).
     #[error(transparent)]
     Store(#[from] Error),
@@ -73,6 +76,7 @@ impl From<VectorError> for Error {
             VectorError::DuplicateRow(_) => SqlState::INTERNAL_ERROR,
             VectorError::NotEnoughTrainingData { .. } => SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
             VectorError::Corrupted(_) => SqlState::INDEX_CORRUPTED,
+            VectorError::Io(_) => SqlState::IO_ERROR,
             VectorError::Store(inner) => return inner.clone(),
         };
         let detail = match &err {

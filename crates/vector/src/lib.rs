@@ -19,6 +19,7 @@
 //! - [`store`]: the byte records an index is persisted as, and the [`NodeStore`] trait the
 //!   storage layer implements to hold them.
 //! - [`flat`]: exact brute-force search.
+//! - [`fvecs`]: readers for the `.fvecs` / `.ivecs` files of ANN benchmarks.
 //!
 //! Errors are [`VectorError`], which converts into [`helios_common::Error`] with
 //! pgvector's messages and SQLSTATEs.
@@ -26,6 +27,7 @@
 pub mod distance;
 pub mod error;
 pub mod flat;
+pub mod fvecs;
 pub mod hnsw;
 pub mod metric;
 pub mod pq;
