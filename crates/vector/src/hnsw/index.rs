@@ -109,12 +109,15 @@ impl HnswIndex {
     /// quantization the sample is ignored.
     pub fn train(params: HnswParams, sample: &[f32]) -> Result<HnswIndex> {
         params.validate()?;
+        if params.quantization == Quantization::None {
+            return Ok(HnswIndex::with_quantizer(params, Quantizer::None));
+        }
         let dim = params.dim;
         if sample.len() % dim != 0 {
-            return Err(VectorError::DimensionMismatch {
-                expected: dim,
-                actual: sample.len() % dim,
-            });
+            return Err(VectorError::InvalidArgument(format!(
+                "training sample of {} floats is not a whole number of {dim}-dimensional vectors",
+                sample.len()
+            )));
         }
         let mut prepared = sample.to_vec();
         for v in prepared.chunks_exact_mut(dim) {
@@ -263,5 +266,45 @@ impl HnswIndex {
             code_bytes,
             codebook_bytes: self.data.quantizer.memory_bytes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metric::Metric;
+
+    #[test]
+    fn index_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<HnswIndex>();
+    }
+
+    #[test]
+    fn widening_stops_when_the_graph_is_exhausted() {
+        let mut index = HnswIndex::new(HnswParams::new(2, Metric::L2)).expect("valid");
+        for i in 0..50u64 {
+            index.insert(RowId(i), &[i as f32, 0.0]).expect("insert");
+        }
+        let asked = std::cell::Cell::new(0);
+        let none = |_: RowId| {
+            asked.set(asked.get() + 1);
+            false
+        };
+        let opts =
+            SearchOptions { ef_search: Some(1), filter: Some(&none), ..SearchOptions::new(3) };
+        assert!(index.search_with(&[0.0, 0.0], &opts).expect("search").is_empty());
+        // Every node was considered once (the answer is memoised across widening rounds).
+        assert_eq!(asked.get(), 50);
+        let even = |r: RowId| r.0 % 2 == 0;
+        let opts =
+            SearchOptions { ef_search: Some(1), filter: Some(&even), ..SearchOptions::new(3) };
+        let rows: Vec<u64> = index
+            .search_with(&[0.0, 0.0], &opts)
+            .expect("search")
+            .iter()
+            .map(|h| h.row.0)
+            .collect();
+        assert_eq!(rows, vec![0, 2, 4]);
     }
 }

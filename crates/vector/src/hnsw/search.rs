@@ -76,8 +76,8 @@ pub(crate) fn greedy_closest(
 pub(crate) struct LayerResult {
     /// The `ef` nearest nodes found, nearest first.
     pub nearest: Vec<Cand>,
-    /// True when the search ran out of candidates instead of stopping at the `ef` bound:
-    /// every node reachable from the entry points was evaluated.
+    /// True when no node was dropped for the `ef` bound: every node reachable from the
+    /// entry points was evaluated.
     pub exhausted: bool,
 }
 
@@ -125,6 +125,9 @@ pub(crate) fn search_layer(
                 if nearest.len() > ef {
                     nearest.pop();
                 }
+            } else {
+                // Not expanded: its neighbours may hold nodes never evaluated.
+                exhausted = false;
             }
         }
     }
