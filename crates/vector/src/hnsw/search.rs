@@ -106,16 +106,23 @@ pub(crate) fn search_layer(
         }
     }
     let mut exhausted = true;
+    let mut fresh: Vec<u32> = Vec::with_capacity(graph.cap(0));
     while let Some(Reverse(c)) = candidates.pop() {
         let worst = nearest.peek().map_or(f32::INFINITY, |w| w.dist);
         if c.dist > worst && nearest.len() >= ef {
             exhausted = false;
             break;
         }
+        // Collect the unvisited neighbours first and prefetch their vectors, so the memory
+        // loads overlap instead of each distance waiting for its own.
+        fresh.clear();
         for &n in graph.neighbors(c.id, level) {
-            if !visited.insert(n) {
-                continue;
+            if visited.insert(n) {
+                scorer.prefetch(n);
+                fresh.push(n);
             }
+        }
+        for &n in &fresh {
             let cand = Cand { dist: scorer.dist(n), id: n };
             on_eval(cand);
             let worst = nearest.peek().map_or(f32::INFINITY, |w| w.dist);

@@ -65,6 +65,19 @@ impl Scorer<'_> {
         }
     }
 
+    /// Starts loading node `id`'s vector or code into the cache.
+    #[inline]
+    pub fn prefetch(&self, id: u32) {
+        match self {
+            Scorer::Exact { data, vectors, .. } => {
+                crate::distance::prefetch(&vectors[id as usize * data.dim..]);
+            }
+            Scorer::Pq { data, .. } | Scorer::Sq8 { data, .. } => {
+                crate::distance::prefetch(data.code(id));
+            }
+        }
+    }
+
     /// Whether distances are exact (no re-ranking needed).
     pub fn is_exact(&self) -> bool {
         matches!(self, Scorer::Exact { .. })

@@ -9,10 +9,9 @@
 //! | 4 | 4 | `pq_m`, sub-vectors per vector (u32), divides `dim` |
 //! | 8 | `pq_m × 256 × dim/pq_m × 4` | centroids (f32), subspace-major |
 
-use crate::distance::{dot, l2_squared};
 use crate::error::{Result, VectorError};
 use crate::metric::Metric;
-use crate::pq::kmeans::{kmeans, nearest_centroid};
+use crate::pq::kmeans::{argmin, dot_to_all, kmeans, l2_to_all, transpose};
 use crate::pq::table::DistanceTable;
 use crate::rng::SplitMix64;
 
@@ -48,6 +47,8 @@ pub struct PqCodebook {
     dsub: usize,
     /// `m × KSUB × dsub` floats.
     centroids: Vec<f32>,
+    /// The same, transposed per subspace (`dsub × KSUB`), for fast encoding and tables.
+    transposed: Vec<f32>,
 }
 
 impl PqCodebook {
@@ -83,7 +84,14 @@ impl PqCodebook {
             }
             centroids.extend(kmeans(&sub, dsub, KSUB, config.iterations, &mut rng)?);
         }
-        Ok(PqCodebook { dim, m, dsub, centroids })
+        Ok(PqCodebook::from_centroids(dim, m, centroids))
+    }
+
+    fn from_centroids(dim: usize, m: usize, centroids: Vec<f32>) -> PqCodebook {
+        let dsub = dim / m;
+        let transposed =
+            centroids.chunks_exact(KSUB * dsub).flat_map(|block| transpose(block, dsub)).collect();
+        PqCodebook { dim, m, dsub, centroids, transposed }
     }
 
     /// Dimensions of the vectors.
@@ -96,9 +104,14 @@ impl PqCodebook {
         self.m
     }
 
-    /// Bytes the centroids take in memory.
+    /// Bytes the centroids take in memory (two layouts).
     pub fn memory_bytes(&self) -> usize {
-        self.centroids.len() * 4
+        (self.centroids.len() + self.transposed.len()) * 4
+    }
+
+    fn transposed(&self, sub: usize) -> &[f32] {
+        let block = KSUB * self.dsub;
+        &self.transposed[sub * block..(sub + 1) * block]
     }
 
     fn centroid(&self, sub: usize, c: usize) -> &[f32] {
@@ -108,12 +121,10 @@ impl PqCodebook {
 
     /// Writes the code of `v` (`dim` floats) into `code` (`pq_m` bytes).
     pub fn encode(&self, v: &[f32], code: &mut [u8]) {
-        let block = KSUB * self.dsub;
+        let mut dists = [0f32; KSUB];
         for (s, c) in code.iter_mut().enumerate().take(self.m) {
-            let centroids = &self.centroids[s * block..(s + 1) * block];
-            let (best, _) =
-                nearest_centroid(centroids, self.dsub, &v[s * self.dsub..(s + 1) * self.dsub]);
-            *c = best as u8;
+            l2_to_all(&v[s * self.dsub..(s + 1) * self.dsub], self.transposed(s), &mut dists);
+            *c = argmin(&dists).0 as u8;
         }
     }
 
@@ -128,15 +139,15 @@ impl PqCodebook {
     /// The asymmetric distance table of `query` (prepared: normalised for cosine), giving
     /// index distances (see [`crate::Metric`]) to codes.
     pub fn distance_table(&self, query: &[f32], metric: Metric) -> DistanceTable {
-        let mut table = Vec::with_capacity(self.m * KSUB);
-        for s in 0..self.m {
+        let mut table = vec![0f32; self.m * KSUB];
+        for (s, row) in table.chunks_exact_mut(KSUB).enumerate() {
             let q = &query[s * self.dsub..(s + 1) * self.dsub];
-            for c in 0..KSUB {
-                let centroid = self.centroid(s, c);
-                table.push(match metric {
-                    Metric::L2 => l2_squared(q, centroid),
-                    Metric::Cosine | Metric::InnerProduct => -dot(q, centroid),
-                });
+            match metric {
+                Metric::L2 => l2_to_all(q, self.transposed(s), row),
+                Metric::Cosine | Metric::InnerProduct => {
+                    dot_to_all(q, self.transposed(s), row);
+                    row.iter_mut().for_each(|x| *x = -*x);
+                }
             }
         }
         let bias = if metric == Metric::Cosine { 1.0 } else { 0.0 };
@@ -174,13 +185,14 @@ impl PqCodebook {
         if centroids.iter().any(|x| !x.is_finite()) {
             return Err(corrupt("non-finite centroid"));
         }
-        Ok(PqCodebook { dim, m, dsub: dim / m, centroids })
+        Ok(PqCodebook::from_centroids(dim, m, centroids))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distance::l2_squared;
 
     fn random_data(n: usize, dim: usize, seed: u64) -> Vec<f32> {
         let mut rng = SplitMix64::new(seed);

@@ -57,9 +57,12 @@ pub fn kmeans(
     let mut assignment = vec![0usize; n];
     let mut sums = vec![0f64; k * dim];
     let mut counts = vec![0usize; k];
+    let mut dists = vec![0f32; k];
     for _ in 0..iterations {
+        let t = transpose(&centroids, dim);
         for (i, a) in assignment.iter_mut().enumerate() {
-            let (best, dist) = nearest_centroid(&centroids, dim, point(i));
+            l2_to_all(point(i), &t, &mut dists);
+            let (best, dist) = argmin(&dists);
             *a = best;
             nearest[i] = dist;
         }
@@ -88,6 +91,54 @@ pub fn kmeans(
         }
     }
     Ok(centroids)
+}
+
+/// The `k × dim` centroids laid out dimension-major (`t[d·k + j]` is coordinate `d` of
+/// centroid `j`), so distances from one vector to all centroids vectorise over centroids.
+pub fn transpose(centroids: &[f32], dim: usize) -> Vec<f32> {
+    let k = centroids.len() / dim;
+    let mut t = vec![0f32; centroids.len()];
+    for (j, c) in centroids.chunks_exact(dim).enumerate() {
+        for (d, &x) in c.iter().enumerate() {
+            t[d * k + j] = x;
+        }
+    }
+    t
+}
+
+/// Squared L2 distances from `v` to every centroid of the transposed array `t`, into
+/// `out` (one per centroid).
+pub fn l2_to_all(v: &[f32], t: &[f32], out: &mut [f32]) {
+    let k = out.len();
+    out.fill(0.0);
+    for (row, &x) in t.chunks_exact(k).zip(v) {
+        for (o, &c) in out.iter_mut().zip(row) {
+            let d = x - c;
+            *o += d * d;
+        }
+    }
+}
+
+/// Dot products of `v` with every centroid of the transposed array `t`, into `out`.
+pub fn dot_to_all(v: &[f32], t: &[f32], out: &mut [f32]) {
+    let k = out.len();
+    out.fill(0.0);
+    for (row, &x) in t.chunks_exact(k).zip(v) {
+        for (o, &c) in out.iter_mut().zip(row) {
+            *o += x * c;
+        }
+    }
+}
+
+/// Position and value of the smallest element (the first on ties).
+pub fn argmin(values: &[f32]) -> (usize, f32) {
+    let mut best = (0, f32::INFINITY);
+    for (i, &v) in values.iter().enumerate() {
+        if v < best.1 {
+            best = (i, v);
+        }
+    }
+    best
 }
 
 /// Index and squared distance of the centroid nearest to `v`.
@@ -123,6 +174,22 @@ mod tests {
         }
         let again = kmeans(&data, 2, 3, 10, &mut SplitMix64::new(9)).expect("enough data");
         assert_eq!(centroids, again, "same seed, same result");
+    }
+
+    #[test]
+    fn transposed_distances_match_direct_ones() {
+        let mut rng = SplitMix64::new(4);
+        let centroids: Vec<f32> = (0..7 * 3).map(|_| rng.next_f64() as f32).collect();
+        let v = [0.3f32, -0.2, 0.9];
+        let t = transpose(&centroids, 3);
+        let (mut l2, mut dot) = (vec![0f32; 7], vec![0f32; 7]);
+        l2_to_all(&v, &t, &mut l2);
+        dot_to_all(&v, &t, &mut dot);
+        for (j, c) in centroids.chunks_exact(3).enumerate() {
+            assert!((l2[j] - l2_squared(&v, c)).abs() < 1e-6);
+            assert!((dot[j] - crate::distance::dot(&v, c)).abs() < 1e-6);
+        }
+        assert_eq!(argmin(&l2).0, nearest_centroid(&centroids, 3, &v).0);
     }
 
     #[test]
