@@ -62,6 +62,9 @@ fn sweep(index: &HnswIndex, queries: &VecFile<f32>, truth: &VecFile<i32>) -> Vec
 fn build(params: HnswParams, base: &VecFile<f32>) -> (HnswIndex, f64) {
     let start = Instant::now();
     let mut index = HnswIndex::train(params, &base.data).expect("train");
+    if params.quantization != Quantization::None {
+        println!("training took {:.2} s", start.elapsed().as_secs_f64());
+    }
     for i in 0..base.len() {
         index.insert(RowId(i as u64), base.row(i)).expect("insert");
     }

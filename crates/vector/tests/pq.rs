@@ -56,8 +56,7 @@ fn pq_hnsw_recall_with_reranking_and_memory() {
     assert_eq!(stats.code_bytes, 3000 * DIM / 2);
     assert!(stats.code_bytes * 8 <= float_bytes, "codes {} bytes", stats.code_bytes);
     assert_eq!(stats.vector_bytes, float_bytes);
-    // 256 centroids per subspace, kept in two layouts.
-    assert_eq!(stats.codebook_bytes, 2 * DIM * 256 * 4);
+    assert_eq!(stats.codebook_bytes, DIM * 256 * 4);
     assert_eq!(
         stats.total_bytes(),
         stats.graph_bytes + float_bytes + stats.code_bytes + stats.codebook_bytes

@@ -2,8 +2,10 @@
 //!
 //! Layer 0 holds every node and is where searches spend their time, so its lists live in
 //! one flat array with a fixed stride (`count, id, id, ...`), one cache-friendly block per
-//! node. Upper layers hold few nodes (a fraction `1/m` per layer up) and use a small
-//! per-node vector with the same stride.
+//! node. Upper layers hold few nodes (about `1/m` of them), so their lists live in a map
+//! from node id to one vector with the same stride, costing nothing for layer-0-only nodes.
+
+use std::collections::HashMap;
 
 use crate::store::RowId;
 
@@ -28,7 +30,7 @@ pub(crate) struct Graph {
     pub levels: Vec<u8>,
     pub states: Vec<NodeState>,
     links0: Vec<u32>,
-    upper: Vec<Vec<u32>>,
+    upper: HashMap<u32, Vec<u32>>,
     /// Entry point of every search: a node on the top layer.
     pub entry: Option<u32>,
     /// Top layer number (meaningful when `entry` is set).
@@ -47,7 +49,7 @@ impl Graph {
             levels: Vec::new(),
             states: Vec::new(),
             links0: Vec::new(),
-            upper: Vec::new(),
+            upper: HashMap::new(),
             entry: None,
             max_level: 0,
             free: Vec::new(),
@@ -88,7 +90,10 @@ impl Graph {
         let block = if level == 0 {
             &self.links0[start..end]
         } else {
-            &self.upper[id as usize][start..end]
+            match self.upper.get(&id) {
+                Some(lists) => &lists[start..end],
+                None => return &[],
+            }
         };
         &block[1..1 + block[0] as usize]
     }
@@ -100,7 +105,8 @@ impl Graph {
         let block = if level == 0 {
             &mut self.links0[start..]
         } else {
-            &mut self.upper[id as usize][start..]
+            let size = usize::from(self.levels[id as usize]) * (self.m + 1);
+            &mut self.upper.entry(id).or_insert_with(|| vec![0; size])[start..]
         };
         block[0] = n as u32;
         block[1..1 + n].copy_from_slice(&ids[..n]);
@@ -108,24 +114,27 @@ impl Graph {
 
     /// Adds a live node of `level`, reusing a vacant slot if there is one.
     pub fn add_node(&mut self, row: RowId, level: usize) -> u32 {
-        let upper = vec![0u32; level * (self.m + 1)];
         if let Some(id) = self.free.pop() {
             let i = id as usize;
             self.rows[i] = row;
             self.levels[i] = level as u8;
             self.states[i] = NodeState::Live;
-            self.upper[i] = upper;
+            self.set_upper(id, level);
             let (start, end) = self.range(id, 0);
             self.links0[start..end].fill(0);
             return id;
         }
         let id = self.rows.len() as u32;
-        self.rows.push(row);
-        self.levels.push(level as u8);
-        self.states.push(NodeState::Live);
-        self.upper.push(upper);
-        self.links0.resize(self.links0.len() + self.m0 + 1, 0);
+        self.push_slot(row, level, NodeState::Live);
         id
+    }
+
+    fn set_upper(&mut self, id: u32, level: usize) {
+        if level == 0 {
+            self.upper.remove(&id);
+        } else {
+            self.upper.insert(id, vec![0; level * (self.m + 1)]);
+        }
     }
 
     /// Appends a slot without links or free-list reuse (used when loading).
@@ -133,7 +142,7 @@ impl Graph {
         self.rows.push(row);
         self.levels.push(level as u8);
         self.states.push(state);
-        self.upper.push(vec![0u32; level * (self.m + 1)]);
+        self.set_upper((self.rows.len() - 1) as u32, level);
         self.links0.resize(self.links0.len() + self.m0 + 1, 0);
     }
 
@@ -142,7 +151,7 @@ impl Graph {
         let i = id as usize;
         self.states[i] = NodeState::Vacant;
         self.levels[i] = 0;
-        self.upper[i] = Vec::new();
+        self.upper.remove(&id);
         let (start, end) = self.range(id, 0);
         self.links0[start..end].fill(0);
         self.free.push(id);
@@ -150,9 +159,11 @@ impl Graph {
 
     /// Bytes of the adjacency and per-node bookkeeping.
     pub fn memory_bytes(&self) -> usize {
-        let per_node = std::mem::size_of::<RowId>() + 1 + 1 + std::mem::size_of::<Vec<u32>>();
+        let per_node = std::mem::size_of::<RowId>() + 1 + 1;
+        let per_upper = std::mem::size_of::<(u32, Vec<u32>)>() + 1;
         self.links0.len() * 4
-            + self.upper.iter().map(|u| u.len() * 4).sum::<usize>()
+            + self.upper.values().map(|u| u.len() * 4).sum::<usize>()
+            + self.upper.capacity() * per_upper
             + self.rows.len() * per_node
             + self.free.len() * 4
     }

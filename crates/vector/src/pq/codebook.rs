@@ -45,9 +45,8 @@ pub struct PqCodebook {
     dim: usize,
     m: usize,
     dsub: usize,
-    /// `m × KSUB × dsub` floats.
-    centroids: Vec<f32>,
-    /// The same, transposed per subspace (`dsub × KSUB`), for fast encoding and tables.
+    /// `m` blocks of `dsub × KSUB` floats: per subspace, coordinate `d` of centroid `c`
+    /// is at `d·KSUB + c`, so distances to all centroids vectorise over centroids.
     transposed: Vec<f32>,
 }
 
@@ -91,7 +90,7 @@ impl PqCodebook {
         let dsub = dim / m;
         let transposed =
             centroids.chunks_exact(KSUB * dsub).flat_map(|block| transpose(block, dsub)).collect();
-        PqCodebook { dim, m, dsub, centroids, transposed }
+        PqCodebook { dim, m, dsub, transposed }
     }
 
     /// Dimensions of the vectors.
@@ -104,9 +103,9 @@ impl PqCodebook {
         self.m
     }
 
-    /// Bytes the centroids take in memory (two layouts).
+    /// Bytes the centroids take in memory.
     pub fn memory_bytes(&self) -> usize {
-        (self.centroids.len() + self.transposed.len()) * 4
+        self.transposed.len() * 4
     }
 
     fn transposed(&self, sub: usize) -> &[f32] {
@@ -114,9 +113,9 @@ impl PqCodebook {
         &self.transposed[sub * block..(sub + 1) * block]
     }
 
-    fn centroid(&self, sub: usize, c: usize) -> &[f32] {
-        let start = (sub * KSUB + c) * self.dsub;
-        &self.centroids[start..start + self.dsub]
+    /// Coordinate `d` of centroid `c` of subspace `sub`.
+    fn coord(&self, sub: usize, c: usize, d: usize) -> f32 {
+        self.transposed[(sub * self.dsub + d) * KSUB + c]
     }
 
     /// Writes the code of `v` (`dim` floats) into `code` (`pq_m` bytes).
@@ -131,8 +130,9 @@ impl PqCodebook {
     /// Writes the approximation of `code` into `out` (`dim` floats).
     pub fn decode(&self, code: &[u8], out: &mut [f32]) {
         for (s, &c) in code.iter().enumerate().take(self.m) {
-            out[s * self.dsub..(s + 1) * self.dsub]
-                .copy_from_slice(self.centroid(s, usize::from(c)));
+            for (d, o) in out[s * self.dsub..(s + 1) * self.dsub].iter_mut().enumerate() {
+                *o = self.coord(s, usize::from(c), d);
+            }
         }
     }
 
@@ -156,11 +156,15 @@ impl PqCodebook {
 
     /// The byte form (see the module docs).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(8 + self.centroids.len() * 4);
+        let mut out = Vec::with_capacity(8 + self.transposed.len() * 4);
         out.extend_from_slice(&(self.dim as u32).to_le_bytes());
         out.extend_from_slice(&(self.m as u32).to_le_bytes());
-        for x in &self.centroids {
-            out.extend_from_slice(&x.to_le_bytes());
+        for s in 0..self.m {
+            for c in 0..KSUB {
+                for d in 0..self.dsub {
+                    out.extend_from_slice(&self.coord(s, c, d).to_le_bytes());
+                }
+            }
         }
         out
     }
