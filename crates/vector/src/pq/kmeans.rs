@@ -27,9 +27,13 @@ pub fn kmeans(
     }
     let point = |i: usize| &data[i * dim..(i + 1) * dim];
 
+    // Distances from one new seed to every point, vectorised over points.
+    let points_t = transpose(data, dim);
+    let mut to_seed = vec![0f32; n];
     let mut centroids = Vec::with_capacity(k * dim);
     centroids.extend_from_slice(point(rng.below(n)));
-    let mut nearest: Vec<f32> = (0..n).map(|i| l2_squared(point(i), &centroids[..dim])).collect();
+    l2_to_all(&centroids[..dim], &points_t, &mut to_seed);
+    let mut nearest = to_seed.clone();
     for c in 1..k {
         let total: f64 = nearest.iter().map(|d| f64::from(*d)).sum();
         let chosen = if total > 0.0 {
@@ -48,9 +52,9 @@ pub fn kmeans(
             rng.below(n)
         };
         centroids.extend_from_slice(point(chosen));
-        let new = &centroids[c * dim..(c + 1) * dim];
-        for (i, d) in nearest.iter_mut().enumerate() {
-            *d = d.min(l2_squared(point(i), new));
+        l2_to_all(&centroids[c * dim..(c + 1) * dim], &points_t, &mut to_seed);
+        for (d, s) in nearest.iter_mut().zip(&to_seed) {
+            *d = d.min(*s);
         }
     }
 
@@ -106,8 +110,12 @@ pub fn transpose(centroids: &[f32], dim: usize) -> Vec<f32> {
     t
 }
 
+/// Lanes of the branch-free minimum search in [`argmin`].
+const LANES: usize = 8;
+
 /// Squared L2 distances from `v` to every centroid of the transposed array `t`, into
-/// `out` (one per centroid).
+/// `out` (one per centroid). The inner loop runs over centroids, contiguous in `t`, so
+/// it compiles to SIMD without intrinsics.
 pub fn l2_to_all(v: &[f32], t: &[f32], out: &mut [f32]) {
     let k = out.len();
     out.fill(0.0);
@@ -130,15 +138,34 @@ pub fn dot_to_all(v: &[f32], t: &[f32], out: &mut [f32]) {
     }
 }
 
-/// Position and value of the smallest element (the first on ties).
+/// Position and value of the smallest element (the first on ties; NaN never wins).
 pub fn argmin(values: &[f32]) -> (usize, f32) {
-    let mut best = (0, f32::INFINITY);
-    for (i, &v) in values.iter().enumerate() {
-        if v < best.1 {
-            best = (i, v);
+    // Per-lane minimums first (branch-free selects the compiler vectorises), then the
+    // lanes; a lane only ever holds indices congruent to it, so ties keep the first.
+    let mut best = [f32::INFINITY; LANES];
+    let mut at = [0usize; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for (i, chunk) in chunks.enumerate() {
+        for l in 0..LANES {
+            let better = chunk[l] < best[l];
+            best[l] = if better { chunk[l] } else { best[l] };
+            at[l] = if better { i * LANES + l } else { at[l] };
         }
     }
-    best
+    let mut result = (0, f32::INFINITY);
+    for l in 0..LANES {
+        if best[l] < result.1 || (best[l] == result.1 && at[l] < result.0) {
+            result = (at[l], best[l]);
+        }
+    }
+    let base = values.len() - tail.len();
+    for (i, &v) in tail.iter().enumerate() {
+        if v < result.1 {
+            result = (base + i, v);
+        }
+    }
+    result
 }
 
 /// Index and squared distance of the centroid nearest to `v`.
@@ -190,6 +217,21 @@ mod tests {
             assert!((dot[j] - crate::distance::dot(&v, c)).abs() < 1e-6);
         }
         assert_eq!(argmin(&l2).0, nearest_centroid(&centroids, 3, &v).0);
+    }
+
+    #[test]
+    fn argmin_takes_the_first_minimum_and_ignores_nan() {
+        let mut rng = SplitMix64::new(8);
+        for len in [1usize, 7, 8, 9, 31, 256, 300] {
+            let mut v: Vec<f32> = (0..len).map(|_| (rng.below(20) as f32) - 5.0).collect();
+            v[len / 2] = f32::NAN;
+            let expected = v
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| !x.is_nan())
+                .fold((0, f32::INFINITY), |b, (i, &x)| if x < b.1 { (i, x) } else { b });
+            assert_eq!(argmin(&v), expected, "len {len}: {v:?}");
+        }
     }
 
     #[test]
