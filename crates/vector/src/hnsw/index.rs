@@ -206,14 +206,18 @@ impl HnswIndex {
                 max: 1000,
             });
         }
-        let k = options.k;
-        if k == 0 || self.row_map.is_empty() {
+        // `LIMIT ALL` or a huge `ef_search` must not size buffers beyond the index.
+        let live = self.row_map.len();
+        let reachable = self.graph.slots() - self.graph.free.len();
+        let k = options.k.min(live);
+        if k == 0 {
             return Ok(Vec::new());
         }
+        let ef = ef.min(reachable);
         let q = self.prepare(query);
         let scorer = self.data.search_scorer(&q);
         let exact = scorer.is_exact();
-        let want = if exact { k } else { options.rerank.unwrap_or(ef.max(k)).max(k) };
+        let want = if exact { k } else { options.rerank.unwrap_or(ef.max(k)).max(k).min(live) };
         let mut memo: HashMap<u32, bool> = HashMap::new();
         let mut accept = |id: u32| {
             if self.graph.states[id as usize] != NodeState::Live {
@@ -224,7 +228,6 @@ impl HnswIndex {
                 Some(f) => *memo.entry(id).or_insert_with(|| f(self.graph.rows[id as usize])),
             }
         };
-        let reachable = self.graph.slots() - self.graph.free.len();
         let found = knn(&self.graph, &scorer, k, ef, want, reachable, &mut accept);
 
         let metric = self.params.metric;
@@ -278,6 +281,35 @@ mod tests {
     fn index_can_be_shared_between_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<HnswIndex>();
+    }
+
+    #[test]
+    fn huge_k_and_ef_are_capped() {
+        let mut index = HnswIndex::new(HnswParams::new(2, Metric::L2)).expect("valid");
+        for i in 0..20u64 {
+            index.insert(RowId(i), &[i as f32, 1.0]).expect("insert");
+        }
+        let opts = SearchOptions { ef_search: Some(usize::MAX), ..SearchOptions::new(usize::MAX) };
+        let hits = index.search_with(&[0.0, 0.0], &opts).expect("search");
+        assert_eq!(hits.len(), 20, "LIMIT ALL returns every row");
+        assert!(hits.windows(2).all(|w| w[0].distance <= w[1].distance));
+    }
+
+    #[test]
+    fn insert_after_deleting_everything_is_still_found() {
+        let mut index = HnswIndex::new(HnswParams::new(2, Metric::L2)).expect("valid");
+        for i in 0..30u64 {
+            index.insert(RowId(i), &[i as f32, 0.0]).expect("insert");
+        }
+        for i in 0..30u64 {
+            index.delete(RowId(i));
+        }
+        index.insert(RowId(100), &[5.0, 5.0]).expect("insert");
+        let hits = index.search(&[0.0, 0.0], 3, &|_| true).expect("search");
+        assert_eq!(hits.iter().map(|h| h.row).collect::<Vec<_>>(), vec![RowId(100)]);
+        assert_eq!(index.vacuum(), 30);
+        let hits = index.search(&[0.0, 0.0], 3, &|_| true).expect("search");
+        assert_eq!(hits.iter().map(|h| h.row).collect::<Vec<_>>(), vec![RowId(100)]);
     }
 
     #[test]

@@ -43,12 +43,17 @@ impl HnswIndex {
         for l in (0..=level.min(graph.max_level)).rev() {
             let mut visited = Visited::new(graph.slots());
             let found = search_layer(graph, &scorer, &entries, ef, l, &mut visited, &mut |_| {});
-            let candidates: Vec<Cand> = found
+            // Link to live nodes only (deleted ones will be vacuumed), unless only deleted
+            // ones were found: then link through them, or the new node would be unreachable.
+            let mut candidates: Vec<Cand> = found
                 .nearest
                 .iter()
                 .filter(|c| c.id != id && graph.states[c.id as usize] == NodeState::Live)
                 .copied()
                 .collect();
+            if candidates.is_empty() {
+                candidates = found.nearest.iter().filter(|c| c.id != id).copied().collect();
+            }
             let chosen = select_neighbors(data, &candidates, m, false);
             let ids: Vec<u32> = chosen.iter().map(|c| c.id).collect();
             graph.set_neighbors(id, l, &ids);
