@@ -1,8 +1,9 @@
 //! Distance kernels on `&[f32]`: squared L2, L2, inner product and cosine distance.
 //!
 //! Each kernel exists as portable scalar code ([`scalar`]) and, on x86_64, as AVX2+FMA and
-//! SSE code ([`x86`]). The best level the CPU supports is detected once, at first use, with
-//! `is_x86_feature_detected!`, and the public functions here call through that table.
+//! SSE code (the private `x86` module). The best level the CPU supports is detected once,
+//! at first use, with `is_x86_feature_detected!`, and the public functions here call
+//! through that table.
 //! Other architectures use the scalar code, which the compiler auto-vectorises to some
 //! degree (a NEON port is a small addition to [`kernels`]'s table when ARM matters).
 //!
