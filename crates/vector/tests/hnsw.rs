@@ -74,7 +74,7 @@ fn deleted_rows_are_never_returned_and_vacuum_repairs() {
     let queries = uniform(40, dim, 6);
     let mut index = build(&data, HnswParams::new(dim, Metric::L2));
     // Delete every third row, including whatever the entry point is.
-    for i in (0..2000u64).filter(|i| i % 3 == 0) {
+    for i in (0..2000u64).filter(|i| i.is_multiple_of(3)) {
         assert!(index.delete(RowId(i)));
     }
     assert!(!index.delete(RowId(0)), "already deleted");
@@ -82,7 +82,7 @@ fn deleted_rows_are_never_returned_and_vacuum_repairs() {
     assert!(index.needs_vacuum());
     let mut survivors = flat(&[], dim, Metric::L2);
     for (i, v) in data.chunks_exact(dim).enumerate() {
-        if i % 3 != 0 {
+        if !i.is_multiple_of(3) {
             survivors.insert(RowId(i as u64), v).expect("valid");
         }
     }
@@ -90,7 +90,7 @@ fn deleted_rows_are_never_returned_and_vacuum_repairs() {
         let mut total = 0.0;
         for q in queries.chunks_exact(dim) {
             let found = index.search(q, 10, &|_| true).expect("search");
-            assert!(found.iter().all(|h| h.row.0 % 3 != 0), "deleted row returned");
+            assert!(found.iter().all(|h| !h.row.0.is_multiple_of(3)), "deleted row returned");
             total += recall(&found, &survivors.search(q, 10, &|_| true).expect("flat"));
         }
         total / 40.0
@@ -103,7 +103,7 @@ fn deleted_rows_are_never_returned_and_vacuum_repairs() {
     assert!(after >= 0.9, "recall after vacuum {after}");
     // Freed slots are reused and the re-inserted rows are found again.
     let slots_before = index.stats().slots;
-    for i in (0..2000u64).filter(|i| i % 3 == 0).take(100) {
+    for i in (0..2000u64).filter(|i| i.is_multiple_of(3)).take(100) {
         let v = &data[i as usize * dim..(i as usize + 1) * dim];
         index.insert(RowId(i), v).expect("reinsert");
     }
@@ -120,7 +120,7 @@ fn filter_is_respected_and_search_widens() {
     let exact = flat(&data, dim, Metric::L2);
     let queries = uniform(30, dim, 8);
     // 10% of rows pass: the default ef of 40 would find only ~4 of them per search.
-    let filter = |r: RowId| r.0 % 10 == 0;
+    let filter = |r: RowId| r.0.is_multiple_of(10);
     let mut total = 0.0;
     for q in queries.chunks_exact(dim) {
         let found = index.search(q, 10, &filter).expect("search");

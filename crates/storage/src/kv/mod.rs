@@ -2,6 +2,17 @@
 //! and consistent read snapshots. The MVCC layer is its only user; engines know nothing of
 //! versions, branches or transactions.
 
+mod disk;
 mod engine;
+pub mod faulty;
+mod memory;
 
+pub use disk::{
+    open_disk, open_disk_with, DiskEngine, DiskOptions, EncryptedBackend, FileBackend,
+    PageCorrupted, DATA_FILE, KEY_HEADER_FILE,
+};
 pub use engine::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+pub use faulty::{FaultHandle, FaultyBackend};
+pub use memory::MemoryEngine;
+
+pub(crate) use memory::range_is_empty;

@@ -113,7 +113,7 @@ impl HnswIndex {
             return Ok(HnswIndex::with_quantizer(params, Quantizer::None));
         }
         let dim = params.dim;
-        if sample.len() % dim != 0 {
+        if !sample.len().is_multiple_of(dim) {
             return Err(VectorError::InvalidArgument(format!(
                 "training sample of {} floats is not a whole number of {dim}-dimensional vectors",
                 sample.len()
@@ -328,7 +328,7 @@ mod tests {
         assert!(index.search_with(&[0.0, 0.0], &opts).expect("search").is_empty());
         // Every node was considered once (the answer is memoised across widening rounds).
         assert_eq!(asked.get(), 50);
-        let even = |r: RowId| r.0 % 2 == 0;
+        let even = |r: RowId| r.0.is_multiple_of(2);
         let opts =
             SearchOptions { ef_search: Some(1), filter: Some(&even), ..SearchOptions::new(3) };
         let rows: Vec<u64> = index

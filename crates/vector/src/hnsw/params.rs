@@ -69,7 +69,7 @@ impl HnswParams {
         }
         if let Quantization::Pq(pq) = self.quantization {
             bounds("pq_m", pq.pq_m, 1, self.dim as i64)?;
-            if self.dim % pq.pq_m != 0 {
+            if !self.dim.is_multiple_of(pq.pq_m) {
                 return Err(VectorError::InvalidArgument(format!(
                     "pq_m must divide the number of dimensions ({}), got {}",
                     self.dim, pq.pq_m

@@ -55,7 +55,7 @@ impl PqCodebook {
     /// when the metric is cosine). Needs at least 256 vectors.
     pub fn train(data: &[f32], dim: usize, config: &PqConfig) -> Result<PqCodebook> {
         let m = config.pq_m;
-        if m == 0 || dim == 0 || m > dim || dim % m != 0 {
+        if m == 0 || dim == 0 || m > dim || !dim.is_multiple_of(m) {
             return Err(VectorError::InvalidArgument(format!(
                 "pq_m must divide the number of dimensions ({dim}), got {m}"
             )));
@@ -177,7 +177,7 @@ impl PqCodebook {
         }
         let dim = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
         let m = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-        if m == 0 || dim == 0 || m > dim || dim % m != 0 {
+        if m == 0 || dim == 0 || m > dim || !dim.is_multiple_of(m) {
             return Err(corrupt("bad dimensions"));
         }
         let body = &bytes[8..];
