@@ -23,7 +23,8 @@
 //! | 43 | 20 | PQ training config: `pq_m` u32, iterations u32, max training u32, seed u64 (zeros otherwise) |
 //! | 63 | rest | quantizer bytes ([`PqCodebook::to_bytes`] / [`Sq8Quantizer::to_bytes`]), empty without quantization |
 //!
-//! **Node record** (one per non-vacant slot; a vacant slot has no record):
+//! **Node record** (one per non-vacant slot; a vacant slot has no record). The same tables,
+//! with the quantizer layouts, are in `docs/storage-format.md`.
 //!
 //! | offset | size | meaning |
 //! |---|---|---|
