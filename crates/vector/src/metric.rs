@@ -12,7 +12,10 @@ use crate::distance;
 pub enum Metric {
     /// Euclidean distance, `<->`, operator class `vector_l2_ops`.
     L2,
-    /// Cosine distance, `<=>`, operator class `vector_cosine_ops`.
+    /// Cosine distance, `<=>`, operator class `vector_cosine_ops`. The index stores unit
+    /// vectors; a zero vector (whose cosine distance pgvector reports as NaN) is stored as
+    /// zero and sits at distance 1 from everything, so the SQL layer should skip zero
+    /// vectors when indexing, as pgvector does.
     Cosine,
     /// Negative inner product, `<#>`, operator class `vector_ip_ops`.
     InnerProduct,
