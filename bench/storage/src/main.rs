@@ -6,7 +6,8 @@
 //! `synchronous=FULL`; "relaxed" is `Durability::Relaxed` vs `synchronous=NORMAL`.
 //!
 //! `BENCH_ROWS` (default 1,000,000) sets the bulk-load size; `BENCH_SECONDS` (default 2)
-//! the duration of each commit-throughput run.
+//! the duration of each commit-throughput run; `BENCH_ONLY` (comma-separated section names)
+//! runs a subset.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -259,12 +260,20 @@ fn branch_creation(report: &mut Report) {
         let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
         helios_load(&storage, rows);
         let n = 50;
-        let t = Instant::now();
+        let mut times = Vec::with_capacity(n);
         for b in 0..n {
+            let t = Instant::now();
             storage.create_branch(&format!("b{b}"), BranchId::MAIN, None).expect("branch");
+            times.push(t.elapsed());
         }
-        let each = t.elapsed() / n;
-        report.solo(&format!("create branch at {rows} rows"), format!("{each:.2?} each"));
+        let mean = times.iter().sum::<Duration>() / n as u32;
+        let first = times[0];
+        times.sort();
+        let (median, max) = (times[n / 2], times[n - 1]);
+        report.solo(
+            &format!("create branch at {rows} rows (durable)"),
+            format!("mean {mean:.2?}, median {median:.2?}, first {first:.2?}, max {max:.2?}"),
+        );
     }
 }
 
@@ -274,10 +283,21 @@ fn main() {
     // A fixed benchmark key, read by `KeySource::EnvVar` (never a real secret).
     std::env::set_var(BENCH_KEY_VAR, "42".repeat(32));
     let mut report = Report;
+    // `BENCH_ONLY=bulk,commit,encryption,branch,merge` runs a subset (profiling one part).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
     println!("| workload | HeliosDB | SQLite (WAL) | ratio |");
     println!("|---|---|---|---|");
-    bulk_and_reads(&mut report, rows);
-    commit_throughput(&mut report, seconds);
-    encryption_overhead(&mut report, rows / 5);
-    branch_creation(&mut report);
+    if run("bulk") {
+        bulk_and_reads(&mut report, rows);
+    }
+    if run("commit") {
+        commit_throughput(&mut report, seconds);
+    }
+    if run("encryption") {
+        encryption_overhead(&mut report, rows / 5);
+    }
+    if run("branch") {
+        branch_creation(&mut report);
+    }
 }

@@ -11,7 +11,7 @@ use parking_lot::{Mutex, RwLock};
 use crate::branch::{
     BranchInfo, BranchRegistry, DiffEntry, MergeReport, MergeStrategy, MAX_BRANCH_NAME,
 };
-use crate::kv::{self, Engine, MemoryEngine, Snapshot, WriteBatch};
+use crate::kv::{self, Engine, MemoryEngine, PackedBatch, Snapshot, WriteBatch};
 use crate::mvcc::active::ActiveSnapshots;
 use crate::mvcc::change_feed::{ChangeFeed, ChangeSet};
 use crate::mvcc::commit::{stage, Claimed, CommitRequest, GroupCommit, GroupResults, Sequencer};
@@ -375,15 +375,17 @@ impl Inner {
         };
         let reg = self.registry.read();
         let mut claimed = Claimed::new();
-        let mut batch = WriteBatch::default();
+        let mut batch = PackedBatch::default();
         let mut results = Vec::with_capacity(group.len());
         let mut last = None;
         let mut sets = Vec::new();
-        for (ticket, req) in &group {
+        let n = group.len();
+        for (i, (ticket, req)) in group.iter().enumerate() {
             let r = stage(
                 &*snap,
                 &reg,
                 &mut claimed,
+                i + 1 < n,
                 req,
                 || {
                     let ts = self.clock.tick();
@@ -409,8 +411,8 @@ impl Inner {
             results.push((*ticket, r));
         }
         let Some(last) = last else { return results };
-        batch.put(META_CLOCK, self.clock.last().0.to_be_bytes().to_vec());
-        match self.engine.write(batch, self.durable) {
+        batch.put(META_CLOCK, &self.clock.last().0.to_be_bytes());
+        match self.engine.write_packed(batch, self.durable) {
             Ok(()) => {
                 self.visible.store(last.0, Ordering::SeqCst);
                 self.feed.publish(sets);
@@ -429,14 +431,12 @@ impl Inner {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::mvcc::write_set::Pending;
+    use crate::mvcc::write_set::WriteSet;
 
     fn req(key: &[u8], since: Timestamp) -> CommitRequest {
-        let mut writes = BTreeMap::new();
-        writes.insert(key.to_vec(), Pending { value: Some(b"v".to_vec()), since });
+        let mut writes = WriteSet::default();
+        writes.write(key, Some(b"v"), since);
         CommitRequest { branch: BranchId::MAIN, writes }
     }
 

@@ -38,7 +38,7 @@ pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
-use super::{Engine, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
 
 /// Name of the data file inside a database directory.
@@ -168,7 +168,11 @@ impl DiskEngine {
         self.write(WriteBatch::default(), true)
     }
 
-    fn commit(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+    fn commit<'b>(
+        &self,
+        ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+        durable: bool,
+    ) -> Result<()> {
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
@@ -178,29 +182,22 @@ impl DiskEngine {
         }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            for op in &batch.ops {
-                match op {
-                    WriteOp::Put(k, v) => {
-                        table.insert(k.as_slice(), v.as_slice()).map_err(|e| from_redb(ctx, e))?;
+            for (k, v) in ops {
+                match v {
+                    Some(v) => {
+                        table.insert(k, v).map_err(|e| from_redb(ctx, e))?;
                     }
-                    WriteOp::Delete(k) => {
-                        table.remove(k.as_slice()).map_err(|e| from_redb(ctx, e))?;
+                    None => {
+                        table.remove(k).map_err(|e| from_redb(ctx, e))?;
                     }
                 }
             }
         }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
-}
 
-impl Engine for DiskEngine {
-    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
-        let txn = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
-        let table = txn.open_table(TABLE).map_err(|e| from_redb("could not read database", e))?;
-        Ok(Box::new(DiskSnapshot { table }))
-    }
-
-    fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+    /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
+    fn guarded(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
         let mut poisoned = self.poisoned.lock();
         if let Some(reason) = poisoned.as_ref() {
             return Err(Error::new(
@@ -213,7 +210,7 @@ impl Engine for DiskEngine {
             .with_detail(reason.clone())
             .with_hint("the database must be reopened"));
         }
-        let result = self.commit(batch, durable);
+        let result = commit();
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
@@ -221,6 +218,28 @@ impl Engine for DiskEngine {
             }
         }
         result
+    }
+}
+
+impl Engine for DiskEngine {
+    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        let txn = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
+        let table = txn.open_table(TABLE).map_err(|e| from_redb("could not read database", e))?;
+        Ok(Box::new(DiskSnapshot { table }))
+    }
+
+    fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+        self.guarded(|| {
+            let ops = batch.ops.iter().map(|op| match op {
+                WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
+                WriteOp::Delete(k) => (k.as_slice(), None),
+            });
+            self.commit(ops, durable)
+        })
+    }
+
+    fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
+        self.guarded(|| self.commit(batch.iter(), durable))
     }
 }
 

@@ -11,7 +11,7 @@ use helios_common::Result;
 use imbl::OrdMap;
 use parking_lot::{Mutex, RwLock};
 
-use super::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, KvRange, KvScan, PackedBatch, Snapshot, WriteBatch, WriteOp};
 
 type Map = OrdMap<Vec<u8>, Vec<u8>>;
 
@@ -56,6 +56,23 @@ impl Engine for MemoryEngine {
                 }
                 WriteOp::Delete(k) => {
                     map.remove(&k);
+                }
+            }
+        }
+        *self.current.write() = map;
+        Ok(())
+    }
+
+    fn write_packed(&self, batch: PackedBatch, _durable: bool) -> Result<()> {
+        let _writer = self.writer.lock();
+        let mut map = self.current.read().clone();
+        for (k, v) in batch.iter() {
+            match v {
+                Some(v) => {
+                    map.insert(k.to_vec(), v.to_vec());
+                }
+                None => {
+                    map.remove(k);
                 }
             }
         }

@@ -75,9 +75,9 @@ impl ChangeFeed {
     ) -> Result<ChangeSet> {
         let chain = reg.chain(req.branch, Timestamp::MAX)?;
         let mut changes = Vec::with_capacity(req.writes.len());
-        for (key, pending) in &req.writes {
+        for (key, value, _) in req.writes.iter() {
             let old = get_visible(snap, &chain, key)?;
-            changes.push(Change { key: key.clone(), old, new: pending.value.clone() });
+            changes.push(Change { key: key.to_vec(), old, new: value.map(<[u8]>::to_vec) });
         }
         Ok(ChangeSet {
             txn_id: info.txn_id,

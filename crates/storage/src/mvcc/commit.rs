@@ -14,17 +14,17 @@
 //! to the group's last commit timestamp; new readers read at it, so a reader never sees a
 //! timestamp whose batch has not landed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::ops::Bound;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 use parking_lot::{Condvar, Mutex};
 
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
-use crate::kv::{Snapshot, WriteBatch};
+use crate::kv::{PackedBatch, Snapshot};
 use crate::mvcc::keys::{self, GcEntry};
-use crate::mvcc::visibility::newest_version;
-use crate::mvcc::write_set::Pending;
+use crate::mvcc::write_set::WriteSet;
 use crate::StorageError;
 
 /// What a successful commit returns.
@@ -43,7 +43,7 @@ pub(crate) struct CommitRequest {
     /// The branch written.
     pub branch: BranchId,
     /// The writes, by key.
-    pub writes: BTreeMap<Vec<u8>, Pending>,
+    pub writes: WriteSet,
 }
 
 /// State guarded by the sequencer: whoever holds it may assign commit timestamps and
@@ -57,55 +57,105 @@ pub(crate) struct Sequencer {
 /// Keys already committed by earlier requests of the group being built.
 pub(crate) type Claimed = HashSet<(BranchId, Vec<u8>)>;
 
+/// The commit timestamp of the newest version of `key` in `branch`'s own keyspace.
+/// `scratch` is a reusable buffer.
+fn newest_ts(
+    snap: &dyn Snapshot,
+    branch: BranchId,
+    key: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Result<Option<Timestamp>> {
+    scratch.clear();
+    scratch.push(keys::Space::Data as u8);
+    scratch.extend_from_slice(&branch.0.to_be_bytes());
+    keys::escape_into(scratch, key);
+    let prefix_len = scratch.len();
+    scratch.extend_from_slice(&[0; 8]);
+    let mut end = scratch.clone();
+    end[prefix_len..].copy_from_slice(&[0xFF; 8]);
+    let lo: &[u8] = scratch;
+    let mut iter = snap.scan((Bound::Included(lo), Bound::Included(&end)), false)?;
+    match iter.next() {
+        Some(row) => {
+            let (k, _) = row?;
+            match k.get(prefix_len..) {
+                Some(ts) if ts.len() == 8 && k[..prefix_len] == scratch[..prefix_len] => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(ts);
+                    Ok(Some(Timestamp(!u64::from_be_bytes(b))))
+                }
+                _ => Err(StorageError::Corrupted("malformed versioned key".into()).into()),
+            }
+        }
+        None => Ok(None),
+    }
+}
+
 /// Validates `req` against `snap` (the latest state) and `claimed`, and on success stages
-/// it into `batch` with timestamp `ts` and id `txn`. Nothing is staged on failure.
+/// it into `batch` with timestamp `ts` and id `txn`. Nothing is staged on failure. With
+/// `record`, the written keys are added to `claimed` (needed only when later requests of
+/// the same group follow).
 pub(crate) fn stage(
     snap: &dyn Snapshot,
     reg: &BranchRegistry,
     claimed: &mut Claimed,
+    record: bool,
     req: &CommitRequest,
     ts: impl FnOnce() -> (Timestamp, TxnId),
-    batch: &mut WriteBatch,
+    batch: &mut PackedBatch,
 ) -> Result<CommitInfo> {
     reg.require(req.branch)?;
     let mut previous = Vec::with_capacity(req.writes.len());
-    for (key, pending) in &req.writes {
-        let conflict = StorageError::SerializationFailure { key: show_key(key) };
-        if claimed.contains(&(req.branch, key.clone())) {
-            return Err(conflict.into());
+    let mut scratch = Vec::new();
+    for (key, _, since) in req.writes.iter() {
+        // Only requests earlier in the same group claim keys: usually there are none.
+        if !claimed.is_empty() && claimed.contains(&(req.branch, key.to_vec())) {
+            return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
         }
-        let prev = newest_version(snap, req.branch, key, Timestamp::MAX)?;
-        if let Some((prev_ts, _)) = prev {
-            if prev_ts > pending.since {
-                return Err(conflict.into());
+        let prev = newest_ts(snap, req.branch, key, &mut scratch)?;
+        if let Some(prev_ts) = prev {
+            if prev_ts > since {
+                return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
             }
         }
-        previous.push(prev.map(|(t, _)| t));
+        previous.push(prev);
     }
     let (commit_ts, txn_id) = ts();
-    for ((key, pending), prev) in req.writes.iter().zip(previous) {
-        batch.put(
-            keys::version_key(req.branch, key, commit_ts),
-            keys::encode_value(pending.value.as_deref()),
-        );
-        if let Some(version) = prev {
-            let e =
-                GcEntry { superseded_at: commit_ts, branch: req.branch, version, key: key.clone() };
-            batch.put(e.encode(), Vec::new());
+    let inverted = (!commit_ts.0).to_be_bytes();
+    for ((key, value, _), prev) in req.writes.iter().zip(previous) {
+        scratch.clear();
+        scratch.push(keys::Space::Data as u8);
+        scratch.extend_from_slice(&req.branch.0.to_be_bytes());
+        keys::escape_into(&mut scratch, key);
+        scratch.extend_from_slice(&inverted);
+        match value {
+            Some(v) => batch.put_parts(&[&scratch], &[&[1], v]),
+            None => batch.put(&scratch, &[0]),
         }
-        if pending.value.is_none() {
+        if let Some(version) = prev {
+            let e = GcEntry {
+                superseded_at: commit_ts,
+                branch: req.branch,
+                version,
+                key: key.to_vec(),
+            };
+            batch.put(&e.encode(), &[]);
+        }
+        if value.is_none() {
             // A tombstone is itself garbage once nothing older remains below it.
             let e = GcEntry {
                 superseded_at: commit_ts,
                 branch: req.branch,
                 version: commit_ts,
-                key: key.clone(),
+                key: key.to_vec(),
             };
-            batch.put(e.encode(), Vec::new());
+            batch.put(&e.encode(), &[]);
         }
-        claimed.insert((req.branch, key.clone()));
+        if record {
+            claimed.insert((req.branch, key.to_vec()));
+        }
     }
-    batch.put(keys::commit_log_key(txn_id), keys::commit_log_value(commit_ts, req.branch));
+    batch.put(&keys::commit_log_key(txn_id), &keys::commit_log_value(commit_ts, req.branch));
     Ok(CommitInfo { txn_id, commit_ts })
 }
 

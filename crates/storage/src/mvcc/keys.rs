@@ -188,6 +188,18 @@ pub fn decode_value(raw: &[u8]) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// [`decode_value`], reusing the buffer of `raw`.
+pub fn decode_value_owned(mut raw: Vec<u8>) -> Result<Option<Vec<u8>>> {
+    match raw.first() {
+        Some(1) => {
+            raw.remove(0);
+            Ok(Some(raw))
+        }
+        Some(0) if raw.len() == 1 => Ok(None),
+        _ => Err(corrupted("malformed version value")),
+    }
+}
+
 /// The commit-log key of `txn`.
 pub(crate) fn commit_log_key(txn: TxnId) -> Vec<u8> {
     let mut k = vec![Space::CommitLog as u8];

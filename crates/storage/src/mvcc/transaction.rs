@@ -127,9 +127,19 @@ impl Transaction {
         if limit == 0 || crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(&range)) {
             return Ok(Vec::new());
         }
-        let own = self.writes.range(&range).map(|(k, p)| Ok((k.clone(), p.value.clone())));
-        let own: EntryIter<'_> = if reverse { Box::new(own.rev()) } else { Box::new(own) };
-        scan_chain(&*self.snapshot, &self.chain, &range, reverse, Some(own))?.take(limit).collect()
+        let own = self.writes.range(&range).map(|(k, v)| Ok((k.to_vec(), v.map(<[u8]>::to_vec))));
+        let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
+            None
+        } else if reverse {
+            Some(Box::new(own.rev()))
+        } else {
+            Some(Box::new(own))
+        };
+        let mut out = Vec::new();
+        for row in scan_chain(&*self.snapshot, &self.chain, &range, reverse, own)?.take(limit) {
+            out.push(row?);
+        }
+        Ok(out)
     }
 
     fn check_writable(&self, what: &'static str) -> Result<()> {
@@ -142,7 +152,7 @@ impl Transaction {
     /// Sets `key` to `value` (buffered until commit).
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.check_writable("put")?;
-        self.writes.write(key, Some(value.to_vec()), self.read_ts);
+        self.writes.write(key, Some(value), self.read_ts);
         Ok(())
     }
 
@@ -206,7 +216,7 @@ impl Transaction {
         if self.writes.is_empty() {
             return Ok(CommitInfo { txn_id: TxnId(0), commit_ts: self.read_ts });
         }
-        let writes = std::mem::take(&mut self.writes).into_entries();
+        let writes = std::mem::take(&mut self.writes);
         let req = CommitRequest { branch: self.branch, writes };
         let inner = self.inner.clone();
         inner.group.submit(req, |group| inner.write_group(group))

@@ -60,6 +60,14 @@ impl Engine for InTempDir {
     ) -> helios_common::Result<()> {
         self.engine.write(batch, durable)
     }
+
+    fn write_packed(
+        &self,
+        batch: helios_storage::kv::PackedBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        self.engine.write_packed(batch, durable)
+    }
 }
 
 /// A fresh storage on `engine` with a manual clock starting at 1,000,000 µs.
