@@ -154,4 +154,22 @@ pub trait Snapshot: Send + Sync {
 
     /// The pairs inside `range`, ascending, or descending when `reverse`.
     fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>>;
+
+    /// Calls `f` with each pair inside `range` (ascending, or descending when `reverse`)
+    /// until it returns `false` or an error. Engines override it to hand out borrowed
+    /// bytes, so pairs the caller skips are never copied.
+    fn visit(
+        &self,
+        range: KvRange<'_>,
+        reverse: bool,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        for row in self.scan(range, reverse)? {
+            let (k, v) = row?;
+            if !f(&k, &v)? {
+                break;
+            }
+        }
+        Ok(())
+    }
 }

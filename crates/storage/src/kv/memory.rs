@@ -114,6 +114,32 @@ impl Snapshot for MemorySnapshot {
             Ok(Box::new(iter))
         }
     }
+
+    fn visit(
+        &self,
+        range: KvRange<'_>,
+        reverse: bool,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        if range_is_empty(&range) {
+            return Ok(());
+        }
+        let iter = self.map.range::<_, [u8]>(range);
+        if reverse {
+            for (k, v) in iter.rev() {
+                if !f(k, v)? {
+                    break;
+                }
+            }
+        } else {
+            for (k, v) in iter {
+                if !f(k, v)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

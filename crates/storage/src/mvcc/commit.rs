@@ -91,6 +91,93 @@ fn newest_ts(
     }
 }
 
+/// Write sets at least this large find their keys' previous versions with one ordered
+/// pass over the branch's keyspace instead of one lookup per key.
+const MERGE_JOIN_MIN: usize = 64;
+
+/// The newest version's timestamp of every key of `writes` on `branch`, in key order.
+///
+/// Large write sets walk the branch's versions between their first and last key once,
+/// side by side with the sorted keys (a bulk load into an empty range reads nothing at
+/// all). When the walk passes over many more versions than there are keys (sparse writes
+/// into a large table), the remaining keys fall back to point lookups.
+fn previous_versions(
+    snap: &dyn Snapshot,
+    branch: BranchId,
+    writes: &WriteSet,
+) -> Result<Vec<Option<Timestamp>>> {
+    let mut scratch = Vec::new();
+    let mut out = Vec::with_capacity(writes.len());
+    let n = writes.len();
+    let (Some((first, _, _)), Some((last, _, _))) = (writes.iter().next(), writes.iter().last())
+    else {
+        return Ok(out);
+    };
+    if n < MERGE_JOIN_MIN {
+        for (key, _, _) in writes.iter() {
+            out.push(newest_ts(snap, branch, key, &mut scratch)?);
+        }
+        return Ok(out);
+    }
+    let range = keys::data_range(
+        branch,
+        &(Bound::Included(first.to_vec()), Bound::Included(last.to_vec())),
+    );
+    let mut keys_iter = writes.iter().map(|(k, _, _)| k).peekable();
+    let mut prefix = Vec::new();
+    let set_prefix = |prefix: &mut Vec<u8>, key: &[u8]| {
+        prefix.clear();
+        prefix.push(keys::Space::Data as u8);
+        prefix.extend_from_slice(&branch.0.to_be_bytes());
+        keys::escape_into(prefix, key);
+    };
+    if let Some(k) = keys_iter.peek() {
+        set_prefix(&mut prefix, k);
+    }
+    let budget = 4 * n + 1024;
+    let mut steps = 0usize;
+    let mut corrupt = false;
+    snap.visit(keys::as_kv_range(&range), false, &mut |k, _| {
+        steps += 1;
+        if k.len() < 8 {
+            corrupt = true;
+            return Ok(false);
+        }
+        let (body, ts) = k.split_at(k.len() - 8);
+        // Advance the write keys that sort before this version: they have none.
+        while keys_iter.peek().is_some() && prefix.as_slice() < body {
+            keys_iter.next();
+            out.push(None);
+            if let Some(next) = keys_iter.peek() {
+                set_prefix(&mut prefix, next);
+            }
+        }
+        if keys_iter.peek().is_none() {
+            return Ok(false);
+        }
+        if prefix.as_slice() == body {
+            // The first version of a key is its newest.
+            let mut b = [0u8; 8];
+            b.copy_from_slice(ts);
+            out.push(Some(Timestamp(!u64::from_be_bytes(b))));
+            keys_iter.next();
+            if let Some(next) = keys_iter.peek() {
+                set_prefix(&mut prefix, next);
+            }
+        }
+        Ok(steps < budget)
+    })?;
+    if corrupt {
+        return Err(StorageError::Corrupted("malformed versioned key".into()).into());
+    }
+    // Keys the walk did not reach: none left in the range, or the budget ran out.
+    let walked_all = steps < budget;
+    for key in keys_iter {
+        out.push(if walked_all { None } else { newest_ts(snap, branch, key, &mut scratch)? });
+    }
+    Ok(out)
+}
+
 /// Validates `req` against `snap` (the latest state) and `claimed`, and on success stages
 /// it into `batch` with timestamp `ts` and id `txn`. Nothing is staged on failure. With
 /// `record`, the written keys are added to `claimed` (needed only when later requests of
@@ -105,20 +192,18 @@ pub(crate) fn stage(
     batch: &mut PackedBatch,
 ) -> Result<CommitInfo> {
     reg.require(req.branch)?;
-    let mut previous = Vec::with_capacity(req.writes.len());
+    let previous = previous_versions(snap, req.branch, &req.writes)?;
     let mut scratch = Vec::new();
-    for (key, _, since) in req.writes.iter() {
+    for ((key, _, since), prev) in req.writes.iter().zip(&previous) {
         // Only requests earlier in the same group claim keys: usually there are none.
         if !claimed.is_empty() && claimed.contains(&(req.branch, key.to_vec())) {
             return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
         }
-        let prev = newest_ts(snap, req.branch, key, &mut scratch)?;
         if let Some(prev_ts) = prev {
-            if prev_ts > since {
+            if *prev_ts > since {
                 return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
             }
         }
-        previous.push(prev);
     }
     let (commit_ts, txn_id) = ts();
     let inverted = (!commit_ts.0).to_be_bytes();
@@ -212,5 +297,54 @@ impl GroupCommit {
             }
             self.cond.wait(&mut state);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::{Engine, MemoryEngine};
+
+    /// Versions of key `i` (4-byte big-endian, with zero bytes to exercise escaping):
+    /// key `i` has `i % 3` versions at timestamps `10 * i + v`.
+    fn engine_with(keys: impl Iterator<Item = u32>) -> MemoryEngine {
+        let e = MemoryEngine::new();
+        let mut b = PackedBatch::default();
+        for i in keys {
+            for v in 0..(i % 3) {
+                let ts = Timestamp(10 * u64::from(i) + u64::from(v));
+                b.put(&keys::version_key(BranchId::MAIN, &i.to_be_bytes(), ts), &[1]);
+                // Another branch's versions must not be found.
+                b.put(&keys::version_key(BranchId(2), &i.to_be_bytes(), ts), &[1]);
+            }
+        }
+        e.write_packed(b, false).expect("write");
+        e
+    }
+
+    fn check(e: &MemoryEngine, writes: impl Iterator<Item = u32>) {
+        let mut ws = WriteSet::default();
+        for i in writes {
+            ws.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1));
+        }
+        let snap = e.snapshot().expect("snapshot");
+        let got = previous_versions(&*snap, BranchId::MAIN, &ws).expect("walk");
+        let mut scratch = Vec::new();
+        let want: Vec<_> = ws
+            .iter()
+            .map(|(k, _, _)| newest_ts(&*snap, BranchId::MAIN, k, &mut scratch).expect("lookup"))
+            .collect();
+        assert_eq!(got, want);
+        assert!(want.iter().any(Option::is_some) && want.iter().any(Option::is_none));
+    }
+
+    #[test]
+    fn ordered_walk_finds_the_same_versions_as_lookups() {
+        // Dense: the walk covers everything.
+        check(&engine_with(0..500), (0..1000).step_by(2));
+        // Sparse writes into a large table: the walk's budget runs out, lookups finish.
+        check(&engine_with(0..20_000), (0..20_000).step_by(97));
+        // Small write sets use lookups only.
+        check(&engine_with(0..50), 0..40);
     }
 }

@@ -7,7 +7,7 @@ use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
 
 use crate::kv::Snapshot;
 use crate::mvcc::commit::{CommitInfo, CommitRequest};
-use crate::mvcc::visibility::{get_visible, scan_chain, ChainLink, EntryIter};
+use crate::mvcc::visibility::{get_visible, scan_chain, scan_link, ChainLink, EntryIter};
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::{Isolation, StorageError, TxnOptions};
@@ -126,6 +126,9 @@ impl Transaction {
         self.check_deferred()?;
         if limit == 0 || crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(&range)) {
             return Ok(Vec::new());
+        }
+        if !reverse && self.chain.len() == 1 && self.writes.range(&range).next().is_none() {
+            return scan_link(&*self.snapshot, self.chain[0], &range, limit);
         }
         let own = self.writes.range(&range).map(|(k, v)| Ok((k.to_vec(), v.map(<[u8]>::to_vec))));
         let own: Option<EntryIter<'_>> = if self.writes.is_empty() {

@@ -251,3 +251,39 @@ pub(crate) fn scan_chain<'a>(
         Err(e) => Some(Err(e)),
     }))
 }
+
+/// Up to `limit` visible pairs of one chain link inside `range`, ascending: the fast path
+/// of a scan on a branch without ancestors or own writes in the range. Pairs are read
+/// borrowed from the engine, older versions are skipped by their escaped prefix, and only
+/// the returned keys and values are copied.
+pub(crate) fn scan_link(
+    snap: &dyn Snapshot,
+    link: ChainLink,
+    range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let r = keys::data_range(link.branch, range);
+    let mut done: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    snap.visit(as_kv_range(&r), false, &mut |k, v| {
+        let prefix = k.len().saturating_sub(8);
+        if !done.is_empty() && k[..prefix] == done[..] {
+            return Ok(true);
+        }
+        let vk = decode_version_key(k)?;
+        if vk.ts > link.cap {
+            return Ok(true);
+        }
+        done.clear();
+        done.extend_from_slice(&k[..prefix]);
+        match v.split_first() {
+            Some((1, value)) => out.push((vk.key, value.to_vec())),
+            Some((0, [])) => {}
+            _ => {
+                return Err(crate::StorageError::Corrupted("malformed version value".into()).into())
+            }
+        }
+        Ok(out.len() < limit)
+    })?;
+    Ok(out)
+}

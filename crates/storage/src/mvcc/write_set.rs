@@ -146,23 +146,23 @@ pub(crate) struct WriteSet {
 impl WriteSet {
     /// Buffers a write of `key` made by a statement reading at `read_ts`.
     pub(crate) fn write(&mut self, key: &[u8], value: Option<&[u8]>, read_ts: Timestamp) {
+        use std::collections::btree_map::Entry;
         let value = value.map(|v| self.arena.push(v));
-        let slot = self.entries.get_mut(key);
-        match slot {
-            Some(p) => {
-                let old = *p;
-                p.value = value;
-                if self.recording {
-                    self.undo.push((SetKey::new(key), Some(old)));
-                }
+        let key = SetKey::new(key);
+        let undo = self.recording.then(|| key.clone());
+        let old = match self.entries.entry(key) {
+            Entry::Occupied(mut e) => {
+                let old = *e.get();
+                e.get_mut().value = value;
+                Some(old)
             }
-            None => {
-                let key = SetKey::new(key);
-                if self.recording {
-                    self.undo.push((key.clone(), None));
-                }
-                self.entries.insert(key, Pending { value, since: read_ts });
+            Entry::Vacant(e) => {
+                e.insert(Pending { value, since: read_ts });
+                None
             }
+        };
+        if let Some(key) = undo {
+            self.undo.push((key, old));
         }
     }
 

@@ -49,4 +49,38 @@ impl Snapshot for DiskSnapshot {
             Ok(Box::new(iter.map(pairs)))
         }
     }
+
+    fn visit(
+        &self,
+        range: KvRange<'_>,
+        reverse: bool,
+        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        if is_empty_range(&range) {
+            return Ok(());
+        }
+        let iter = self
+            .table
+            .range::<&[u8]>(range)
+            .map_err(|e| from_redb("could not scan key range", e))?;
+        let mut step = |item: std::result::Result<_, redb::StorageError>| -> Result<bool> {
+            let (k, v): (redb::AccessGuard<'_, &[u8]>, redb::AccessGuard<'_, &[u8]>) =
+                item.map_err(|e| from_redb("could not scan key range", e))?;
+            f(k.value(), v.value())
+        };
+        if reverse {
+            for item in iter.rev() {
+                if !step(item)? {
+                    break;
+                }
+            }
+        } else {
+            for item in iter {
+                if !step(item)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
 }
