@@ -38,7 +38,7 @@ pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
-use super::{Engine, PackedBatch, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
 
 /// Name of the data file inside a database directory.
@@ -240,6 +240,29 @@ impl Engine for DiskEngine {
 
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
         self.guarded(|| self.commit(batch.iter(), durable))
+    }
+
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        self.guarded(|| {
+            let ctx = "could not write to database";
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+            if self.encrypted && durable {
+                txn.set_two_phase_commit(true);
+            }
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                fill(&mut |k, v| {
+                    match v {
+                        Some(v) => table.insert(k, v).map(drop),
+                        None => table.remove(k).map(drop),
+                    }
+                    .map_err(|e| from_redb(ctx, e))
+                })?;
+            }
+            txn.commit().map_err(|e| from_redb("could not commit to database", e))
+        })
     }
 }
 

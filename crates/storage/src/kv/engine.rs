@@ -145,7 +145,32 @@ pub trait Engine: Send + Sync + 'static {
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
         self.write(batch.to_write_batch(), durable)
     }
+
+    /// [`Engine::write`] for changes produced one at a time: `fill` calls the sink it is
+    /// given with each `(key, value)` (`None` deletes), in order. All or nothing, as a
+    /// batch; an error from `fill` writes nothing. Engines override it to stream the
+    /// changes instead of holding them all (the commit of a huge transaction).
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        let mut batch = PackedBatch::default();
+        fill(&mut |k, v| {
+            match v {
+                Some(v) => batch.put(k, v),
+                None => batch.delete(k),
+            }
+            Ok(())
+        })?;
+        self.write_packed(batch, durable)
+    }
 }
+
+/// What [`Snapshot::visit`] calls with each pair; `false` stops the visit.
+pub type VisitFn<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
+
+/// A sink of changes: `(key, value)`, `None` deletes.
+pub type SinkFn<'a> = dyn FnMut(&[u8], Option<&[u8]>) -> Result<()> + 'a;
+
+/// Produces the changes of [`Engine::write_with`] into the sink it is given.
+pub type FillFn<'a> = dyn FnMut(&mut SinkFn<'_>) -> Result<()> + 'a;
 
 /// A consistent read view of an [`Engine`].
 pub trait Snapshot: Send + Sync {
@@ -158,12 +183,7 @@ pub trait Snapshot: Send + Sync {
     /// Calls `f` with each pair inside `range` (ascending, or descending when `reverse`)
     /// until it returns `false` or an error. Engines override it to hand out borrowed
     /// bytes, so pairs the caller skips are never copied.
-    fn visit(
-        &self,
-        range: KvRange<'_>,
-        reverse: bool,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
         for row in self.scan(range, reverse)? {
             let (k, v) = row?;
             if !f(&k, &v)? {

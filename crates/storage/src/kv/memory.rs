@@ -11,7 +11,7 @@ use helios_common::Result;
 use imbl::OrdMap;
 use parking_lot::{Mutex, RwLock};
 
-use super::{Engine, KvRange, KvScan, PackedBatch, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, KvRange, KvScan, PackedBatch, Snapshot, VisitFn, WriteBatch, WriteOp};
 
 type Map = OrdMap<Vec<u8>, Vec<u8>>;
 
@@ -115,12 +115,7 @@ impl Snapshot for MemorySnapshot {
         }
     }
 
-    fn visit(
-        &self,
-        range: KvRange<'_>,
-        reverse: bool,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
         if range_is_empty(&range) {
             return Ok(());
         }

@@ -11,7 +11,9 @@ pub use disk::{
     open_disk, DiskEngine, DiskOptions, EncryptedBackend, FileBackend, PageCorrupted, DATA_FILE,
     KEY_HEADER_FILE,
 };
-pub use engine::{Engine, KvRange, KvScan, PackedBatch, Snapshot, WriteBatch, WriteOp};
+pub use engine::{
+    Engine, FillFn, KvRange, KvScan, PackedBatch, SinkFn, Snapshot, VisitFn, WriteBatch, WriteOp,
+};
 pub use faulty::{FaultHandle, FaultyBackend};
 pub use memory::MemoryEngine;
 

@@ -24,7 +24,7 @@ use crate::branch::BranchRegistry;
 use crate::error::show_key;
 use crate::kv::{PackedBatch, Snapshot};
 use crate::mvcc::keys::{self, GcEntry};
-use crate::mvcc::write_set::WriteSet;
+use crate::mvcc::write_set::{WriteIter, WriteSet};
 use crate::StorageError;
 
 /// What a successful commit returns.
@@ -101,29 +101,23 @@ const MERGE_JOIN_MIN: usize = 64;
 /// side by side with the sorted keys (a bulk load into an empty range reads nothing at
 /// all). When the walk passes over many more versions than there are keys (sparse writes
 /// into a large table), the remaining keys fall back to point lookups.
-fn previous_versions(
+pub(crate) fn previous_versions(
     snap: &dyn Snapshot,
     branch: BranchId,
     writes: &WriteSet,
 ) -> Result<Vec<Option<Timestamp>>> {
     let mut scratch = Vec::new();
-    let mut out = Vec::with_capacity(writes.len());
+    let mut out = Vec::new();
     let n = writes.len();
-    let (Some((first, _, _)), Some((last, _, _))) = (writes.iter().next(), writes.iter().last())
-    else {
-        return Ok(out);
-    };
+    let Some((first, last)) = writes.key_bounds() else { return Ok(out) };
+    let mut keys_iter = writes.iter()?.peekable();
     if n < MERGE_JOIN_MIN {
-        for (key, _, _) in writes.iter() {
-            out.push(newest_ts(snap, branch, key, &mut scratch)?);
+        for w in keys_iter {
+            out.push(newest_ts(snap, branch, &w?.key, &mut scratch)?);
         }
         return Ok(out);
     }
-    let range = keys::data_range(
-        branch,
-        &(Bound::Included(first.to_vec()), Bound::Included(last.to_vec())),
-    );
-    let mut keys_iter = writes.iter().map(|(k, _, _)| k).peekable();
+    let range = keys::data_range(branch, &(Bound::Included(first), Bound::Included(last)));
     let mut prefix = Vec::new();
     let set_prefix = |prefix: &mut Vec<u8>, key: &[u8]| {
         prefix.clear();
@@ -131,28 +125,37 @@ fn previous_versions(
         prefix.extend_from_slice(&branch.0.to_be_bytes());
         keys::escape_into(prefix, key);
     };
-    if let Some(k) = keys_iter.peek() {
-        set_prefix(&mut prefix, k);
-    }
+    // Moves to the next write key, setting `prefix` to it; `false` at the end.
+    let advance =
+        |prefix: &mut Vec<u8>, it: &mut std::iter::Peekable<WriteIter<'_>>| -> Result<bool> {
+            match it.peek() {
+                None => Ok(false),
+                Some(Err(_)) => match it.next() {
+                    Some(Err(e)) => Err(e),
+                    _ => Ok(false),
+                },
+                Some(Ok(w)) => {
+                    set_prefix(prefix, &w.key);
+                    Ok(true)
+                }
+            }
+        };
+    let mut more = advance(&mut prefix, &mut keys_iter)?;
     let budget = 4 * n + 1024;
     let mut steps = 0usize;
-    let mut corrupt = false;
     snap.visit(keys::as_kv_range(&range), false, &mut |k, _| {
         steps += 1;
         if k.len() < 8 {
-            corrupt = true;
-            return Ok(false);
+            return Err(StorageError::Corrupted("malformed versioned key".into()).into());
         }
         let (body, ts) = k.split_at(k.len() - 8);
         // Advance the write keys that sort before this version: they have none.
-        while keys_iter.peek().is_some() && prefix.as_slice() < body {
+        while more && prefix.as_slice() < body {
             keys_iter.next();
             out.push(None);
-            if let Some(next) = keys_iter.peek() {
-                set_prefix(&mut prefix, next);
-            }
+            more = advance(&mut prefix, &mut keys_iter)?;
         }
-        if keys_iter.peek().is_none() {
+        if !more {
             return Ok(false);
         }
         if prefix.as_slice() == body {
@@ -161,21 +164,92 @@ fn previous_versions(
             b.copy_from_slice(ts);
             out.push(Some(Timestamp(!u64::from_be_bytes(b))));
             keys_iter.next();
-            if let Some(next) = keys_iter.peek() {
-                set_prefix(&mut prefix, next);
-            }
+            more = advance(&mut prefix, &mut keys_iter)?;
         }
         Ok(steps < budget)
     })?;
-    if corrupt {
-        return Err(StorageError::Corrupted("malformed versioned key".into()).into());
-    }
     // Keys the walk did not reach: none left in the range, or the budget ran out.
     let walked_all = steps < budget;
-    for key in keys_iter {
-        out.push(if walked_all { None } else { newest_ts(snap, branch, key, &mut scratch)? });
+    for w in keys_iter {
+        let w = w?;
+        out.push(if walked_all { None } else { newest_ts(snap, branch, &w.key, &mut scratch)? });
     }
     Ok(out)
+}
+
+/// Fails with `40001` when a write of `req` conflicts: a version committed after the
+/// write's snapshot, or a key claimed by an earlier request of the same group. Returns the
+/// previous versions' timestamps, in key order.
+pub(crate) fn validate(
+    snap: &dyn Snapshot,
+    reg: &BranchRegistry,
+    claimed: &Claimed,
+    req: &CommitRequest,
+) -> Result<Vec<Option<Timestamp>>> {
+    reg.require(req.branch)?;
+    let previous = previous_versions(snap, req.branch, &req.writes)?;
+    for (w, prev) in req.writes.iter()?.zip(&previous) {
+        let w = w?;
+        // Only requests earlier in the same group claim keys: usually there are none.
+        if !claimed.is_empty() && claimed.contains(&(req.branch, w.key.to_vec())) {
+            return Err(StorageError::SerializationFailure { key: show_key(&w.key) }.into());
+        }
+        if prev.is_some_and(|p| p > w.since) {
+            return Err(StorageError::SerializationFailure { key: show_key(&w.key) }.into());
+        }
+    }
+    Ok(previous)
+}
+
+/// Receives `(key, value, value prefix)`: the engine value is the prefix then the value.
+pub(crate) type EmitFn<'a> = dyn FnMut(&[u8], Option<&[u8]>, &[u8]) + 'a;
+
+/// Calls `emit` with every engine write of `req` committed at `commit_ts` as `txn_id`:
+/// versions, GC-queue entries and the commit-log row.
+pub(crate) fn emit_versions(
+    req: &CommitRequest,
+    previous: &[Option<Timestamp>],
+    commit_ts: Timestamp,
+    txn_id: TxnId,
+    emit: &mut EmitFn<'_>,
+) -> Result<()> {
+    let inverted = (!commit_ts.0).to_be_bytes();
+    let mut scratch = Vec::new();
+    for (w, prev) in req.writes.iter()?.zip(previous) {
+        let w = w?;
+        scratch.clear();
+        scratch.push(keys::Space::Data as u8);
+        scratch.extend_from_slice(&req.branch.0.to_be_bytes());
+        keys::escape_into(&mut scratch, &w.key);
+        scratch.extend_from_slice(&inverted);
+        // `(key, value-prefix, value)`: the value is written as `[1] value` or `[0]`.
+        match &w.value {
+            Some(v) => emit(&scratch, Some(v), &[1]),
+            None => emit(&scratch, None, &[0]),
+        }
+        if let Some(version) = *prev {
+            let e = GcEntry {
+                superseded_at: commit_ts,
+                branch: req.branch,
+                version,
+                key: w.key.to_vec(),
+            };
+            emit(&e.encode(), None, &[]);
+        }
+        if w.value.is_none() {
+            // A tombstone is itself garbage once nothing older remains below it.
+            let e = GcEntry {
+                superseded_at: commit_ts,
+                branch: req.branch,
+                version: commit_ts,
+                key: w.key.to_vec(),
+            };
+            emit(&e.encode(), None, &[]);
+        }
+    }
+    let log = keys::commit_log_value(commit_ts, req.branch);
+    emit(&keys::commit_log_key(txn_id), None, &log);
+    Ok(())
 }
 
 /// Validates `req` against `snap` (the latest state) and `claimed`, and on success stages
@@ -191,56 +265,17 @@ pub(crate) fn stage(
     ts: impl FnOnce() -> (Timestamp, TxnId),
     batch: &mut PackedBatch,
 ) -> Result<CommitInfo> {
-    reg.require(req.branch)?;
-    let previous = previous_versions(snap, req.branch, &req.writes)?;
-    let mut scratch = Vec::new();
-    for ((key, _, since), prev) in req.writes.iter().zip(&previous) {
-        // Only requests earlier in the same group claim keys: usually there are none.
-        if !claimed.is_empty() && claimed.contains(&(req.branch, key.to_vec())) {
-            return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
-        }
-        if let Some(prev_ts) = prev {
-            if *prev_ts > since {
-                return Err(StorageError::SerializationFailure { key: show_key(key) }.into());
-            }
-        }
-    }
+    let previous = validate(snap, reg, claimed, req)?;
     let (commit_ts, txn_id) = ts();
-    let inverted = (!commit_ts.0).to_be_bytes();
-    for ((key, value, _), prev) in req.writes.iter().zip(previous) {
-        scratch.clear();
-        scratch.push(keys::Space::Data as u8);
-        scratch.extend_from_slice(&req.branch.0.to_be_bytes());
-        keys::escape_into(&mut scratch, key);
-        scratch.extend_from_slice(&inverted);
-        match value {
-            Some(v) => batch.put_parts(&[&scratch], &[&[1], v]),
-            None => batch.put(&scratch, &[0]),
-        }
-        if let Some(version) = prev {
-            let e = GcEntry {
-                superseded_at: commit_ts,
-                branch: req.branch,
-                version,
-                key: key.to_vec(),
-            };
-            batch.put(&e.encode(), &[]);
-        }
-        if value.is_none() {
-            // A tombstone is itself garbage once nothing older remains below it.
-            let e = GcEntry {
-                superseded_at: commit_ts,
-                branch: req.branch,
-                version: commit_ts,
-                key: key.to_vec(),
-            };
-            batch.put(&e.encode(), &[]);
-        }
-        if record {
-            claimed.insert((req.branch, key.to_vec()));
+    emit_versions(req, &previous, commit_ts, txn_id, &mut |k, v, head| match v {
+        Some(v) => batch.put_parts(&[k], &[head, v]),
+        None => batch.put(k, head),
+    })?;
+    if record {
+        for w in req.writes.iter()? {
+            claimed.insert((req.branch, w?.key.into_owned()));
         }
     }
-    batch.put(&keys::commit_log_key(txn_id), &keys::commit_log_value(commit_ts, req.branch));
     Ok(CommitInfo { txn_id, commit_ts })
 }
 
@@ -325,14 +360,18 @@ mod tests {
     fn check(e: &MemoryEngine, writes: impl Iterator<Item = u32>) {
         let mut ws = WriteSet::default();
         for i in writes {
-            ws.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1));
+            ws.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1)).expect("write");
         }
         let snap = e.snapshot().expect("snapshot");
         let got = previous_versions(&*snap, BranchId::MAIN, &ws).expect("walk");
         let mut scratch = Vec::new();
         let want: Vec<_> = ws
             .iter()
-            .map(|(k, _, _)| newest_ts(&*snap, BranchId::MAIN, k, &mut scratch).expect("lookup"))
+            .expect("iter")
+            .map(|w| {
+                let w = w.expect("entry");
+                newest_ts(&*snap, BranchId::MAIN, &w.key, &mut scratch).expect("lookup")
+            })
             .collect();
         assert_eq!(got, want);
         assert!(want.iter().any(Option::is_some) && want.iter().any(Option::is_none));

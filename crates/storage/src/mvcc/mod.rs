@@ -80,6 +80,7 @@ mod clock;
 pub mod commit;
 pub mod gc;
 pub mod keys;
+pub(crate) mod spill;
 mod transaction;
 pub mod visibility;
 pub(crate) mod write_set;

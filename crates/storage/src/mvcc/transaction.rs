@@ -65,6 +65,7 @@ impl Transaction {
                 return Err(e);
             }
         };
+        let writes = WriteSet::with_spill(inner.spill.read().clone());
         Ok(Transaction {
             inner,
             branch: options.branch,
@@ -74,7 +75,7 @@ impl Transaction {
             read_ts,
             chain,
             snapshot,
-            writes: WriteSet::default(),
+            writes,
             deferred: None,
         })
     }
@@ -108,8 +109,8 @@ impl Transaction {
     /// The value of `key`, own writes included.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_deferred()?;
-        if let Some(own) = self.writes.get(key) {
-            return Ok(own.map(<[u8]>::to_vec));
+        if let Some(own) = self.writes.get(key)? {
+            return Ok(own);
         }
         get_visible(&*self.snapshot, &self.chain, key)
     }
@@ -127,16 +128,16 @@ impl Transaction {
         if limit == 0 || crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(&range)) {
             return Ok(Vec::new());
         }
-        if !reverse && self.chain.len() == 1 && self.writes.range(&range).next().is_none() {
+        if !reverse && self.chain.len() == 1 && !self.writes.may_have(&range) {
             return scan_link(&*self.snapshot, self.chain[0], &range, limit);
         }
-        let own = self.writes.range(&range).map(|(k, v)| Ok((k.to_vec(), v.map(<[u8]>::to_vec))));
         let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
             None
-        } else if reverse {
-            Some(Box::new(own.rev()))
         } else {
-            Some(Box::new(own))
+            let own = self.writes.scan(&range, reverse)?;
+            Some(Box::new(own.map(|r| {
+                r.map(|e| (e.key.into_owned(), e.value.map(std::borrow::Cow::into_owned)))
+            })))
         };
         let mut out = Vec::new();
         for row in scan_chain(&*self.snapshot, &self.chain, &range, reverse, own)?.take(limit) {
@@ -155,15 +156,13 @@ impl Transaction {
     /// Sets `key` to `value` (buffered until commit).
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.check_writable("put")?;
-        self.writes.write(key, Some(value), self.read_ts);
-        Ok(())
+        self.writes.write(key, Some(value), self.read_ts)
     }
 
     /// Deletes `key` (buffered until commit; a tombstone version at commit).
     pub fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.check_writable("delete")?;
-        self.writes.write(key, None, self.read_ts);
-        Ok(())
+        self.writes.write(key, None, self.read_ts)
     }
 
     /// Marks the current write set.
@@ -222,6 +221,10 @@ impl Transaction {
         let writes = std::mem::take(&mut self.writes);
         let req = CommitRequest { branch: self.branch, writes };
         let inner = self.inner.clone();
+        if req.writes.spilled() {
+            // Too large to share a batch: committed on its own, streamed to the engine.
+            return inner.commit_large(req);
+        }
         inner.group.submit(req, |group| inner.write_group(group))
     }
 

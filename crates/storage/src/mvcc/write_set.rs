@@ -11,16 +11,24 @@
 //! large allocation anywhere in the process pay for consolidating it). Overwritten values
 //! stay in the arena until the transaction ends.
 //!
-//! TODO(spill): the buffer lives in memory. Large transactions will spill it into a
-//! per-transaction temporary area once the arena passes a size threshold (sorted runs,
-//! encrypted when the database is); the write set's interface (ordered get/range/insert)
-//! is what that spill area will implement.
+//! Large transactions spill: once the in-memory part passes its threshold, it is frozen
+//! into a sorted run in a temporary file ([`crate::mvcc::spill`], encrypted when the
+//! database is) and memory starts over. Reads merge memory and runs, newest first.
+//!
+//! Savepoints work across spills through sequence numbers: every write gets the next
+//! number, a savepoint is the number at the time, and rolling back to it drops newer
+//! versions from memory and marks the interval dead for the runs, whose records are
+//! skipped at read time. Memory therefore keeps, per key, the versions a live savepoint
+//! may return to (usually one).
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
-use helios_common::Timestamp;
+use helios_common::{Result, Timestamp};
+
+use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
 
 /// Keys up to this many bytes live inside the index entry (no allocation of their own).
 pub(crate) const INLINE_KEY: usize = 30;
@@ -96,21 +104,49 @@ struct Slot {
     len: u32,
 }
 
-/// One buffered write.
+/// One buffered version of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Pending {
-    /// The new value; `None` deletes.
-    value: Option<Slot>,
+struct Ver {
+    /// The write's sequence number.
+    seq: u64,
     /// The read timestamp of the statement that first wrote the key in this transaction:
     /// a version committed after it is a write-write conflict.
-    pub since: Timestamp,
+    since: Timestamp,
+    /// The new value; `None` deletes.
+    value: Option<Slot>,
+}
+
+/// The in-memory versions of one key, oldest first (one, unless savepoints need more).
+#[derive(Clone, Debug)]
+enum Vers {
+    One(Ver),
+    Many(Vec<Ver>),
+}
+
+impl Vers {
+    fn as_slice(&self) -> &[Ver] {
+        match self {
+            Vers::One(v) => std::slice::from_ref(v),
+            Vers::Many(v) => v,
+        }
+    }
+
+    fn newest(&self) -> Ver {
+        match self {
+            Vers::One(v) => *v,
+            Vers::Many(v) => v[v.len() - 1],
+        }
+    }
+
+    fn oldest(&self) -> Ver {
+        self.as_slice()[0]
+    }
 }
 
 /// Append-only value storage in large chunks.
 #[derive(Debug, Default)]
 struct Arena {
     chunks: Vec<Vec<u8>>,
-    bytes: usize,
 }
 
 impl Arena {
@@ -123,7 +159,6 @@ impl Arena {
         let c = &mut self.chunks[chunk];
         let offset = c.len();
         c.extend_from_slice(value);
-        self.bytes += value.len();
         Slot { chunk: chunk as u32, offset: offset as u32, len: value.len() as u32 }
     }
 
@@ -133,101 +168,344 @@ impl Arena {
     }
 }
 
+/// Estimated memory of one buffered version besides its key and value bytes.
+const VERSION_OVERHEAD: usize = 64;
+
+/// A resolved buffered write: the newest live value, and the oldest live `since`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WriteEntry<'a> {
+    /// The key.
+    pub key: Cow<'a, [u8]>,
+    /// The value; `None` deletes.
+    pub value: Option<Cow<'a, [u8]>>,
+    /// Conflicts are versions committed after this.
+    pub since: Timestamp,
+}
+
+/// An iterator of resolved writes.
+pub(crate) type WriteIter<'a> = Box<dyn Iterator<Item = Result<WriteEntry<'a>>> + 'a>;
+
 /// The write buffer of one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct WriteSet {
-    entries: BTreeMap<SetKey, Pending>,
+    entries: BTreeMap<SetKey, Vers>,
     arena: Arena,
-    /// `(key, entry it replaced)`, recorded once a savepoint exists.
-    undo: Vec<(SetKey, Option<Pending>)>,
-    recording: bool,
+    /// Estimated bytes held by `entries` and `arena`.
+    mem_bytes: usize,
+    /// Spilled runs, oldest first.
+    runs: Vec<Run>,
+    /// The next write's sequence number.
+    seq: u64,
+    /// Live savepoints (sequence numbers), ascending.
+    marks: Vec<u64>,
+    /// Rolled-back sequence intervals `[from, to)`: run records inside are dead.
+    dead: Vec<(u64, u64)>,
+    spill: Option<Arc<SpillSettings>>,
 }
 
 impl WriteSet {
-    /// Buffers a write of `key` made by a statement reading at `read_ts`.
-    pub(crate) fn write(&mut self, key: &[u8], value: Option<&[u8]>, read_ts: Timestamp) {
+    /// An empty write set that spills as `settings` say.
+    pub(crate) fn with_spill(settings: Arc<SpillSettings>) -> WriteSet {
+        WriteSet { spill: Some(settings), ..WriteSet::default() }
+    }
+
+    /// Buffers a write of `key` made by a statement reading at `read_ts`. Fails only when
+    /// spilling fails.
+    pub(crate) fn write(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        read_ts: Timestamp,
+    ) -> Result<()> {
+        self.write_version(key, value, read_ts, false);
+        self.maybe_spill()
+    }
+
+    fn write_version(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        read_ts: Timestamp,
+        force_since: bool,
+    ) {
         use std::collections::btree_map::Entry;
-        let value = value.map(|v| self.arena.push(v));
-        let key = SetKey::new(key);
-        let undo = self.recording.then(|| key.clone());
-        let old = match self.entries.entry(key) {
-            Entry::Occupied(mut e) => {
-                let old = *e.get();
-                e.get_mut().value = value;
-                Some(old)
-            }
+        let slot = value.map(|v| self.arena.push(v));
+        let seq = self.seq;
+        self.seq += 1;
+        self.mem_bytes += value.map_or(0, <[u8]>::len) + VERSION_OVERHEAD;
+        let last_mark = self.marks.last().copied();
+        // The key's first write may be in a run: its `since` is resolved when reading.
+        let new = Ver { seq, since: read_ts, value: slot };
+        match self.entries.entry(SetKey::new(key)) {
             Entry::Vacant(e) => {
-                e.insert(Pending { value, since: read_ts });
-                None
+                self.mem_bytes += key.len();
+                e.insert(Vers::One(new));
             }
-        };
-        if let Some(key) = undo {
-            self.undo.push((key, old));
+            Entry::Occupied(mut e) => {
+                let vers = e.get_mut();
+                // Only the oldest version's `since` counts; every version carries it.
+                let since = if force_since { read_ts } else { vers.oldest().since };
+                let new = Ver { since, ..new };
+                // A version written after the last savepoint is never returned to.
+                let replace = last_mark.is_none_or(|m| vers.newest().seq >= m);
+                match vers {
+                    Vers::One(v) if replace => *v = new,
+                    Vers::One(v) => {
+                        let old = *v;
+                        *vers = Vers::Many(vec![old, new]);
+                    }
+                    Vers::Many(list) => {
+                        if replace {
+                            list.pop();
+                        }
+                        list.push(new);
+                    }
+                }
+            }
         }
     }
 
     /// Buffers a write of `key` checked for conflicts against versions after `since`.
     pub(crate) fn write_since(&mut self, key: &[u8], value: Option<&[u8]>, since: Timestamp) {
-        self.write(key, value, since);
-        if let Some(p) = self.entries.get_mut(key) {
-            p.since = since;
-        }
+        self.write_version(key, value, since, true);
     }
 
-    fn value(&self, p: &Pending) -> Option<&[u8]> {
-        p.value.map(|s| self.arena.get(s))
+    /// Freezes memory into a run once it passes the threshold.
+    fn maybe_spill(&mut self) -> Result<()> {
+        let Some(settings) = self.spill.clone() else { return Ok(()) };
+        if self.mem_bytes < settings.threshold || self.entries.is_empty() {
+            return Ok(());
+        }
+        let mut w = RunWriter::new(&settings)?;
+        for (k, vers) in &self.entries {
+            for v in vers.as_slice().iter().rev() {
+                w.push(k.as_slice(), v.seq, v.since, v.value.map(|s| self.arena.get(s)))?;
+            }
+        }
+        self.runs.push(w.finish()?);
+        self.entries = BTreeMap::new();
+        self.arena = Arena::default();
+        self.mem_bytes = 0;
+        Ok(())
+    }
+
+    /// Whether a run record with sequence number `seq` was rolled back.
+    fn is_dead(&self, seq: u64) -> bool {
+        self.dead.iter().any(|&(a, b)| a <= seq && seq < b)
+    }
+
+    fn value(&self, v: &Ver) -> Option<&[u8]> {
+        v.value.map(|s| self.arena.get(s))
+    }
+
+    /// Whether anything spilled.
+    pub(crate) fn spilled(&self) -> bool {
+        !self.runs.is_empty()
     }
 
     /// The buffered write of `key`: `Some(None)` is a buffered delete.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
-        self.entries.get(key).map(|p| self.value(p))
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>> {
+        if let Some(vers) = self.entries.get(key) {
+            return Ok(Some(self.value(&vers.newest()).map(<[u8]>::to_vec)));
+        }
+        for run in self.runs.iter().rev() {
+            for rec in run.iter_from(Bound::Included(key)) {
+                let rec = rec?;
+                if rec.key.as_slice() != key {
+                    break;
+                }
+                if !self.is_dead(rec.seq) {
+                    return Ok(Some(rec.value));
+                }
+            }
+        }
+        Ok(None)
     }
 
-    /// The buffered writes inside `range`, ascending: `(key, value)`, `None` deletes.
-    pub(crate) fn range<'a>(
+    /// Whether any write may fall inside `range`.
+    pub(crate) fn may_have(&self, range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> bool {
+        self.spilled() || self.mem_range(range).next().is_some()
+    }
+
+    fn mem_range<'a>(
         &'a self,
         range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
-    ) -> impl DoubleEndedIterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
+    ) -> impl DoubleEndedIterator<Item = (&'a SetKey, &'a Vers)> + 'a {
         let r = crate::mvcc::keys::as_kv_range(range);
         let empty = crate::kv::range_is_empty(&r) || self.entries.is_empty();
         let iter = if empty { None } else { Some(self.entries.range::<[u8], _>(r)) };
-        iter.into_iter().flatten().map(|(k, p)| (k.as_slice(), self.value(p)))
+        iter.into_iter().flatten()
     }
 
-    /// Every buffered write, ascending: `(key, value, since)`.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>, Timestamp)> + '_ {
-        self.entries.iter().map(|(k, p)| (k.as_slice(), self.value(p), p.since))
+    /// The buffered writes inside `range`, ascending (descending when `reverse`).
+    pub(crate) fn scan<'a>(
+        &'a self,
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        reverse: bool,
+    ) -> Result<WriteIter<'a>> {
+        if !self.spilled() {
+            let it = self.mem_range(range).map(|(k, vers)| Ok(self.mem_entry(k, vers)));
+            return Ok(if reverse { Box::new(it.rev()) } else { Box::new(it) });
+        }
+        let merged = self.merged(range)?;
+        if reverse {
+            // Runs are read forwards only: a reverse scan of a spilled write set collects
+            // the range first.
+            let all: Vec<_> = merged.collect::<Result<_>>()?;
+            Ok(Box::new(all.into_iter().rev().map(Ok)))
+        } else {
+            Ok(merged)
+        }
     }
 
-    /// The number of keys written.
+    fn mem_entry<'a>(&'a self, k: &'a SetKey, vers: &Vers) -> WriteEntry<'a> {
+        WriteEntry {
+            key: Cow::Borrowed(k.as_slice()),
+            value: self.value(&vers.newest()).map(Cow::Borrowed),
+            since: vers.oldest().since,
+        }
+    }
+
+    /// Memory and runs merged and resolved, ascending, inside `range`.
+    fn merged<'a>(&'a self, range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> Result<WriteIter<'a>> {
+        let lo = range.0.as_ref().map(Vec::as_slice);
+        let hi = range.1.clone();
+        let mut runs: Vec<std::iter::Peekable<RunIter<'a>>> =
+            self.runs.iter().map(|r| r.iter_from(lo).peekable()).collect();
+        let mut mem = self.mem_range(range).peekable();
+        let within = move |k: &[u8]| match &hi {
+            Bound::Included(h) => k <= h.as_slice(),
+            Bound::Excluded(h) => k < h.as_slice(),
+            Bound::Unbounded => true,
+        };
+        let iter = std::iter::from_fn(move || -> Option<Result<WriteEntry<'a>>> {
+            loop {
+                // The smallest key at the head of any source.
+                let mut min: Option<Vec<u8>> = None;
+                for r in runs.iter_mut() {
+                    if let Some(Err(_)) = r.peek() {
+                        if let Some(Err(e)) = r.next() {
+                            return Some(Err(e));
+                        }
+                    }
+                    if let Some(Ok(rec)) = r.peek() {
+                        if min.as_ref().is_none_or(|m| rec.key < *m) {
+                            min = Some(rec.key.clone());
+                        }
+                    }
+                }
+                if let Some((k, _)) = mem.peek() {
+                    if min.as_ref().is_none_or(|m| k.as_slice() < m.as_slice()) {
+                        min = Some(k.as_slice().to_vec());
+                    }
+                }
+                let key = min?;
+                if !within(&key) {
+                    return None;
+                }
+                // Oldest live `since` and newest live value: runs oldest to newest, then
+                // memory.
+                let mut since = None;
+                let mut value: Option<Option<Cow<'a, [u8]>>> = None;
+                for r in runs.iter_mut() {
+                    let mut run_newest: Option<Option<Vec<u8>>> = None;
+                    let mut run_oldest_since = None;
+                    while let Some(Ok(rec)) = r.peek() {
+                        if rec.key != key {
+                            break;
+                        }
+                        let Some(Ok(rec)) = r.next() else { break };
+                        if self.is_dead(rec.seq) {
+                            continue;
+                        }
+                        if run_newest.is_none() {
+                            run_newest = Some(rec.value);
+                        }
+                        run_oldest_since = Some(rec.since);
+                    }
+                    if since.is_none() {
+                        since = run_oldest_since;
+                    }
+                    if let Some(v) = run_newest {
+                        value = Some(v.map(Cow::Owned));
+                    }
+                }
+                if matches!(mem.peek(), Some((k, _)) if k.as_slice() == key.as_slice()) {
+                    if let Some((_, vers)) = mem.next() {
+                        since = since.or(Some(vers.oldest().since));
+                        value = Some(self.value(&vers.newest()).map(Cow::Borrowed));
+                    }
+                }
+                if let (Some(value), Some(since)) = (value, since) {
+                    return Some(Ok(WriteEntry { key: Cow::Owned(key), value, since }));
+                }
+                // Every version of the key was rolled back: next key.
+            }
+        });
+        Ok(Box::new(iter))
+    }
+
+    /// The smallest and largest key written (bounds only, once spilled: some may have
+    /// been rolled back).
+    pub(crate) fn key_bounds(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let mem = self.entries.first_key_value().zip(self.entries.last_key_value());
+        let mut lo = mem.map(|((a, _), _)| a.as_slice().to_vec());
+        let mut hi = mem.map(|(_, (b, _))| b.as_slice().to_vec());
+        for run in &self.runs {
+            if let Some((a, b)) = run.key_bounds() {
+                if lo.as_ref().is_none_or(|l| a < l.as_slice()) {
+                    lo = Some(a.to_vec());
+                }
+                if hi.as_ref().is_none_or(|h| b > h.as_slice()) {
+                    hi = Some(b.to_vec());
+                }
+            }
+        }
+        lo.zip(hi)
+    }
+
+    /// Every buffered write, ascending.
+    pub(crate) fn iter(&self) -> Result<WriteIter<'_>> {
+        self.scan(&(Bound::Unbounded, Bound::Unbounded), false)
+    }
+
+    /// The number of keys written (an upper bound once spilled).
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + if self.spilled() { 1 << 20 } else { 0 }
     }
 
     /// A mark to roll back to.
     pub(crate) fn mark(&mut self) -> usize {
-        self.recording = true;
-        self.undo.len()
+        self.marks.push(self.seq);
+        self.seq as usize
     }
 
     /// Undoes every write made after `mark`; `false` when the mark is gone.
     pub(crate) fn rollback_to(&mut self, mark: usize) -> bool {
-        if mark > self.undo.len() {
+        let m = mark as u64;
+        if !self.marks.contains(&m) {
             return false;
         }
-        while self.undo.len() > mark {
-            let Some((key, old)) = self.undo.pop() else { break };
-            match old {
-                Some(p) => self.entries.insert(key, p),
-                None => self.entries.remove(&key),
-            };
+        self.marks.retain(|&x| x <= m);
+        if self.seq > m {
+            if self.spilled() {
+                self.dead.retain(|&(a, _)| a < m);
+                self.dead.push((m, self.seq));
+            }
+            self.entries.retain(|_, vers| match vers {
+                Vers::One(v) => v.seq < m,
+                Vers::Many(list) => {
+                    list.retain(|v| v.seq < m);
+                    !list.is_empty()
+                }
+            });
         }
         true
     }
 
     /// Whether nothing was written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && !self.spilled()
     }
 }
 
@@ -235,28 +513,51 @@ impl WriteSet {
 mod tests {
     use super::*;
 
-    #[test]
-    fn savepoints_nest_and_stay_usable() {
-        let mut w = WriteSet::default();
-        w.write(b"a", Some(b"1"), Timestamp(5));
+    fn get(w: &WriteSet, k: &[u8]) -> Option<Option<Vec<u8>>> {
+        w.get(k).expect("get")
+    }
+
+    fn entries(w: &WriteSet) -> Vec<(Vec<u8>, Option<Vec<u8>>, Timestamp)> {
+        w.iter()
+            .expect("iter")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.key.into_owned(), e.value.map(Cow::into_owned), e.since)
+            })
+            .collect()
+    }
+
+    fn savepoints_nest_and_stay_usable(mut w: WriteSet) {
+        w.write(b"a", Some(b"1"), Timestamp(5)).expect("write");
         let sp1 = w.mark();
-        w.write(b"a", Some(b"2"), Timestamp(6));
-        w.write(b"b", None, Timestamp(6));
+        w.write(b"a", Some(b"2"), Timestamp(6)).expect("write");
+        w.write(b"b", None, Timestamp(6)).expect("write");
         let sp2 = w.mark();
-        w.write(b"c", Some(b"3"), Timestamp(7));
+        w.write(b"c", Some(b"3"), Timestamp(7)).expect("write");
         assert!(w.rollback_to(sp2));
-        assert_eq!(w.get(b"c"), None);
-        assert_eq!(w.get(b"b"), Some(None));
+        assert_eq!(get(&w, b"c"), None);
+        assert_eq!(get(&w, b"b"), Some(None));
+        assert_eq!(get(&w, b"a"), Some(Some(b"2".to_vec())));
         assert!(w.rollback_to(sp1));
-        assert_eq!(w.get(b"a"), Some(Some(b"1".as_slice())));
-        assert_eq!(w.get(b"b"), None);
+        assert_eq!(get(&w, b"a"), Some(Some(b"1".to_vec())));
+        assert_eq!(get(&w, b"b"), None);
         assert!(!w.rollback_to(sp2), "sp2 was released by rolling back past it");
-        w.write(b"d", Some(&[]), Timestamp(8));
+        w.write(b"d", Some(&[]), Timestamp(8)).expect("write");
         assert!(w.rollback_to(sp1), "sp1 stays usable");
-        assert_eq!(w.get(b"d"), None);
+        assert_eq!(get(&w, b"d"), None);
         // The first write's read timestamp is the one conflicts are checked against.
-        let a: Vec<_> = w.iter().filter(|(k, _, _)| *k == b"a").collect();
-        assert_eq!(a, vec![(b"a".as_slice(), Some(b"1".as_slice()), Timestamp(5))]);
+        assert_eq!(entries(&w), vec![(b"a".to_vec(), Some(b"1".to_vec()), Timestamp(5))]);
+    }
+
+    #[test]
+    fn savepoints_nest_and_stay_usable_in_memory() {
+        savepoints_nest_and_stay_usable(WriteSet::default());
+    }
+
+    #[test]
+    fn savepoints_nest_and_stay_usable_when_every_write_spills() {
+        let settings = SpillSettings { threshold: 1, ..SpillSettings::default() };
+        savepoints_nest_and_stay_usable(WriteSet::with_spill(Arc::new(settings)));
     }
 
     #[test]
@@ -264,15 +565,21 @@ mod tests {
         let mut w = WriteSet::default();
         let long = vec![7u8; INLINE_KEY + 5];
         let big = vec![9u8; CHUNK + 10];
-        w.write(&long, Some(&big), Timestamp(1));
-        w.write(b"\x07", Some(b"short"), Timestamp(1));
-        w.write(&[7u8; INLINE_KEY], Some(b"edge"), Timestamp(1));
-        assert_eq!(w.get(&long), Some(Some(big.as_slice())));
-        let keys: Vec<Vec<u8>> = w.iter().map(|(k, _, _)| k.to_vec()).collect();
+        w.write(&long, Some(&big), Timestamp(1)).expect("write");
+        w.write(b"\x07", Some(b"short"), Timestamp(1)).expect("write");
+        w.write(&[7u8; INLINE_KEY], Some(b"edge"), Timestamp(1)).expect("write");
+        assert_eq!(get(&w, &long), Some(Some(big.clone())));
+        let keys: Vec<Vec<u8>> = entries(&w).into_iter().map(|e| e.0).collect();
         assert_eq!(keys, vec![vec![7u8], vec![7u8; INLINE_KEY], long.clone()]);
         let r = (Bound::Excluded(vec![7u8]), Bound::Unbounded);
-        let back: Vec<_> =
-            w.range(&r).rev().map(|(k, v)| (k.to_vec(), v.map(<[u8]>::len))).collect();
+        let back: Vec<_> = w
+            .scan(&r, true)
+            .expect("scan")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.key.into_owned(), e.value.map(|v| v.len()))
+            })
+            .collect();
         assert_eq!(back, vec![(long, Some(big.len())), (vec![7u8; INLINE_KEY], Some(4))]);
         assert_eq!(w.len(), 3);
     }

@@ -68,6 +68,14 @@ impl Engine for InTempDir {
     ) -> helios_common::Result<()> {
         self.engine.write_packed(batch, durable)
     }
+
+    fn write_with(
+        &self,
+        fill: &mut helios_storage::kv::FillFn<'_>,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        self.engine.write_with(fill, durable)
+    }
 }
 
 /// A fresh storage on `engine` with a manual clock starting at 1,000,000 µs.

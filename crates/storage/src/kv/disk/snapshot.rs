@@ -6,7 +6,7 @@ use helios_common::Result;
 use redb::ReadOnlyTable;
 
 use super::errors::from_redb;
-use crate::kv::{KvRange, KvScan, Snapshot};
+use crate::kv::{KvRange, KvScan, Snapshot, VisitFn};
 
 /// A [`Snapshot`] over a redb read transaction's view of the key-value table.
 pub(crate) struct DiskSnapshot {
@@ -50,12 +50,7 @@ impl Snapshot for DiskSnapshot {
         }
     }
 
-    fn visit(
-        &self,
-        range: KvRange<'_>,
-        reverse: bool,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> Result<bool>,
-    ) -> Result<()> {
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
         if is_empty_range(&range) {
             return Ok(());
         }
