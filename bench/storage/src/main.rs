@@ -321,13 +321,72 @@ fn branch_creation(report: &mut Report) {
     }
 }
 
+/// Peak resident set size of this process so far (`VmHWM` in `/proc/self/status`).
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+/// One transaction inserting `HELIOS_BIG_TXN_ROWS` (default 10 million) rows: its write set
+/// spills, and the process's peak memory stays bounded. Opt-in (`HELIOS_BIG_TXN=1`).
+fn big_transaction(report: &mut Report) {
+    let rows = env_u64("HELIOS_BIG_TXN_ROWS", 10_000_000);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
+    let before = peak_rss().unwrap_or_default();
+    let t = Instant::now();
+    let mut txn = storage.begin(TxnOptions::default()).expect("begin");
+    for i in 0..rows {
+        txn.put(&key(i), &value(i)).expect("put");
+    }
+    let buffered = t.elapsed();
+    txn.commit().expect("commit");
+    let total = t.elapsed();
+    let check = storage.begin(TxnOptions::default()).expect("begin");
+    assert_eq!(check.get(&key(rows - 1)).expect("get"), Some(value(rows - 1)));
+    report.solo(
+        &format!("one transaction of {rows} rows (spills)"),
+        format!(
+            "{total:.2?} ({buffered:.2?} buffering), {:.0} rows/s, peak RSS {} (before: {before})",
+            per_sec(rows, total),
+            peak_rss().unwrap_or_default()
+        ),
+    );
+}
+
+/// Merge of a branch with `rows` changed keys into `main`, which holds `rows` more.
+fn merge_changed(report: &mut Report, rows: u64) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
+    helios_load(&storage, rows);
+    let dev = storage.create_branch("dev", BranchId::MAIN, None).expect("branch");
+    let mut txn = storage
+        .begin(TxnOptions { branch: dev.id, ..TxnOptions::default() })
+        .expect("begin");
+    for i in 0..rows {
+        txn.put(&key(i), b"changed on dev").expect("put");
+    }
+    txn.commit().expect("commit");
+    let t = Instant::now();
+    let merged = storage
+        .merge(dev.id, BranchId::MAIN, helios_storage::MergeStrategy::Fail)
+        .expect("merge");
+    assert_eq!(merged.applied.len() as u64, rows);
+    report.solo(
+        &format!("merge {rows} changed rows into main ({rows} rows)"),
+        format!("{:.2?}", t.elapsed()),
+    );
+}
+
 fn main() {
     let rows = env_u64("BENCH_ROWS", 1_000_000);
     let seconds = env_u64("BENCH_SECONDS", 2);
     // A fixed benchmark key, read by `KeySource::EnvVar` (never a real secret).
     std::env::set_var(BENCH_KEY_VAR, "42".repeat(32));
     let mut report = Report;
-    // `BENCH_ONLY=bulk,commit,encryption,branch,merge` runs a subset (profiling one part).
+    // `BENCH_ONLY=bulk,commit,encryption,branch,merge`; `HELIOS_BIG_TXN=1` adds the
+    // 10-million-row transaction runs a subset (profiling one part).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
     println!("| workload | HeliosDB | SQLite (WAL) | ratio (wall) | ratio (CPU time) |");
@@ -343,5 +402,11 @@ fn main() {
     }
     if run("branch") {
         branch_creation(&mut report);
+    }
+    if run("merge") {
+        merge_changed(&mut report, 100_000);
+    }
+    if std::env::var("HELIOS_BIG_TXN").is_ok_and(|v| v == "1") {
+        big_transaction(&mut report);
     }
 }

@@ -255,6 +255,10 @@ impl Storage {
         for row in snap.scan((Included(&lo), Excluded(&hi)), false)? {
             batch.delete(row?.0);
         }
+        let (lo, hi) = (keys::changes_prefix(info.id), keys::changes_end(info.id));
+        for row in snap.scan((Included(&lo), Excluded(&hi)), false)? {
+            batch.delete(row?.0);
+        }
         // Its GC-queue entries are dropped by the collector (branch ids are never reused).
         let mut after = reg.clone();
         for k in after.remove(info.id) {

@@ -4,20 +4,19 @@
 //! merge between the same two branches (either direction) uses that state as its base, so
 //! changes merged once are not reported again.
 
-use std::ops::Bound;
 use std::sync::atomic::Ordering;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 
+use crate::branch::changed::changed_keys;
 use crate::branch::registry::merge_row_key;
-use crate::branch::zip::{State, Zip};
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
 use crate::kv::{PackedBatch, WriteBatch};
 use crate::mvcc::change_feed::ChangeFeed;
 use crate::mvcc::commit::{stage, Claimed, CommitInfo, CommitRequest};
 use crate::mvcc::keys::META_CLOCK;
-use crate::mvcc::visibility::{scan_chain, ChainLink};
+use crate::mvcc::visibility::{get_visible, ChainLink};
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::StorageError;
@@ -100,17 +99,12 @@ pub(crate) fn merge(
     let now = inner.visible_ts();
     let snap = inner.engine.snapshot()?;
     let chains = [reg.chain(src, now)?, reg.chain(dst, now)?, merge_base(&reg, src, dst, now)?];
-    let all = (Bound::Unbounded, Bound::Unbounded);
-    let mut streams: Vec<State<'_>> = Vec::new();
-    for c in &chains {
-        streams.push(Box::new(scan_chain(&*snap, c, &all, false, None)?));
-    }
+    let candidates = changed_keys(&*snap, &[&chains[0], &chains[1], &chains[2]])?;
     let mut report = MergeReport::default();
-    for row in Zip::new(streams) {
-        let (key, mut v) = row?;
-        let base = v.pop().flatten();
-        let target = v.pop().flatten();
-        let source = v.pop().flatten();
+    for key in candidates {
+        let source = get_visible(&*snap, &chains[0], &key)?;
+        let target = get_visible(&*snap, &chains[1], &key)?;
+        let base = get_visible(&*snap, &chains[2], &key)?;
         let src_changed = source != base;
         let dst_changed = target != base;
         if !src_changed || source == target {

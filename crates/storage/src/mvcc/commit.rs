@@ -205,7 +205,7 @@ pub(crate) fn validate(
 pub(crate) type EmitFn<'a> = dyn FnMut(&[u8], Option<&[u8]>, &[u8]) + 'a;
 
 /// Calls `emit` with every engine write of `req` committed at `commit_ts` as `txn_id`:
-/// versions, GC-queue entries and the commit-log row.
+/// versions, change-index entries, GC-queue entries and the commit-log row.
 pub(crate) fn emit_versions(
     req: &CommitRequest,
     previous: &[Option<Timestamp>],
@@ -227,6 +227,7 @@ pub(crate) fn emit_versions(
             Some(v) => emit(&scratch, Some(v), &[1]),
             None => emit(&scratch, None, &[0]),
         }
+        emit(&keys::change_key(req.branch, commit_ts, &w.key), None, &[]);
         if let Some(version) = *prev {
             let e = GcEntry {
                 superseded_at: commit_ts,
