@@ -355,11 +355,11 @@ fn big_transaction(report: &mut Report) {
     );
 }
 
-/// Merge of a branch with `rows` changed keys into `main`, which holds `rows` more.
-fn merge_changed(report: &mut Report, rows: u64) {
+/// Merge of a branch with `rows` changed keys into `main`, which holds `total` rows.
+fn merge_changed(report: &mut Report, rows: u64, total: u64) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
-    helios_load(&storage, rows);
+    helios_load(&storage, total.max(rows));
     let dev = storage.create_branch("dev", BranchId::MAIN, None).expect("branch");
     let mut txn = storage
         .begin(TxnOptions { branch: dev.id, ..TxnOptions::default() })
@@ -374,7 +374,7 @@ fn merge_changed(report: &mut Report, rows: u64) {
         .expect("merge");
     assert_eq!(merged.applied.len() as u64, rows);
     report.solo(
-        &format!("merge {rows} changed rows into main ({rows} rows)"),
+        &format!("merge {rows} changed rows into main ({} rows)", total.max(rows)),
         format!("{:.2?}", t.elapsed()),
     );
 }
@@ -404,7 +404,7 @@ fn main() {
         branch_creation(&mut report);
     }
     if run("merge") {
-        merge_changed(&mut report, 100_000);
+        merge_changed(&mut report, 100_000, rows);
     }
     if std::env::var("HELIOS_BIG_TXN").is_ok_and(|v| v == "1") {
         big_transaction(&mut report);

@@ -45,7 +45,10 @@ fn churn(s: &Storage, branch: BranchId, rng: &mut Lcg, tag: &str) {
     }
 }
 
-fn brute_diff(a: &State, b: &State) -> Vec<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)> {
+/// `(key, value on a, value on b)`.
+type Diff = Vec<(Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>;
+
+fn brute_diff(a: &State, b: &State) -> Diff {
     let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).cloned().collect();
     keys.into_iter()
         .filter_map(|k| {
