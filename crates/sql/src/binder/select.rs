@@ -25,16 +25,22 @@ impl Binder<'_> {
             return Err(Error::unsupported("SELECT INTO"));
         }
         let mut plan = self.bind_from(&select.from)?;
-        let fields = plan.schema();
         if let Some(w) = &select.selection {
+            let fields = plan.schema();
             let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
+            if predicate.contains_window() {
+                return Err(Error::new(SqlState::WINDOWING_ERROR, "window functions are not allowed in WHERE"));
+            }
             plan = Plan::Filter { input: Box::new(plan), predicate };
         }
+        let (srf_plan, projection) = self.plan_select_srfs(plan, &select.projection)?;
+        plan = srf_plan;
+        let fields = plan.schema();
 
         // The select list, bound over the FROM row.
         let mut items: Vec<Expr> = Vec::new();
         let mut out: Schema = Vec::new();
-        for item in &select.projection {
+        for item in &projection {
             self.bind_select_item(item, &fields, &mut items, &mut out)?;
         }
 
@@ -116,6 +122,12 @@ impl Binder<'_> {
         let mut aggs: Vec<AggregateCall> = Vec::new();
         for e in &exprs {
             collect_aggregates(e, &mut aggs);
+        }
+        if aggs.iter().any(|a| a.args.iter().any(Expr::contains_window)) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot contain window function calls",
+            ));
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
         if is_agg {
