@@ -119,6 +119,9 @@ impl Binder<'_> {
             exprs.len() - 1
         });
 
+        if !select.named_window.is_empty() {
+            self.resolve_named_windows(&mut exprs, &select.named_window, &fields)?;
+        }
         let mut aggs: Vec<AggregateCall> = Vec::new();
         for e in &exprs {
             collect_aggregates(e, &mut aggs);
@@ -233,6 +236,63 @@ impl Binder<'_> {
             plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
         }
         Ok(plan)
+    }
+
+    /// Fills in `OVER name` calls from the WINDOW clause.
+    fn resolve_named_windows(&mut self, exprs: &mut [Expr], defs: &[ast::NamedWindowDefinition], fields: &[Field]) -> Result<()> {
+        let mut specs: Vec<(String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>)> = Vec::new();
+        for ast::NamedWindowDefinition(name, def) in defs {
+            let spec = match def {
+                ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
+                ast::NamedWindowExpr::NamedWindow(other) => {
+                    let o = ident_name(other);
+                    match defs.iter().find(|d| ident_name(&d.0) == o) {
+                        Some(ast::NamedWindowDefinition(_, ast::NamedWindowExpr::WindowSpec(s))) => s.clone(),
+                        _ => return Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("window \"{o}\" does not exist"))),
+                    }
+                }
+            };
+            let mut partition = Vec::new();
+            for p in &spec.partition_by {
+                partition.push(self.bind_scalar(p, fields, None)?);
+            }
+            let mut order = Vec::new();
+            for o in &spec.order_by {
+                let e = self.bind_scalar(&o.expr, fields, None)?;
+                let k = sort_key(e, &o.options);
+                order.push(crate::expr::SortExpr { expr: k.expr, asc: k.asc, nulls_first: k.nulls_first });
+            }
+            specs.push((ident_name(name), partition, order, spec.window_frame.clone()));
+        }
+        let mut missing: Option<String> = None;
+        for e in exprs.iter_mut() {
+            crate::planner::rewrite::transform(e, &mut |node| match node {
+                Expr::Window(call) if call.window_name.is_some() => {
+                    let name = call.window_name.clone().unwrap_or_default();
+                    match specs.iter().find(|s| s.0 == name) {
+                        Some((_, p, o, f)) => {
+                            let mut c = (**call).clone();
+                            c.window_name = None;
+                            c.partition_by = p.clone();
+                            c.order_by = o.clone();
+                            if c.frame.is_none() {
+                                c.frame = f.clone();
+                            }
+                            Some(Expr::Window(Box::new(c)))
+                        }
+                        None => {
+                            missing = Some(name);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            });
+        }
+        match missing {
+            Some(n) => Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("window \"{n}\" does not exist"))),
+            None => Ok(()),
+        }
     }
 
     fn bind_select_item(
