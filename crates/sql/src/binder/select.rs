@@ -248,12 +248,7 @@ impl Binder<'_> {
         defs: &[ast::NamedWindowDefinition],
         fields: &[Field],
     ) -> Result<()> {
-        let mut specs: Vec<(
-            String,
-            Vec<Expr>,
-            Vec<crate::expr::SortExpr>,
-            Option<ast::WindowFrame>,
-        )> = Vec::new();
+        let mut specs: Vec<WindowSpecBound> = Vec::new();
         for ast::NamedWindowDefinition(name, def) in defs {
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
