@@ -137,8 +137,11 @@ impl Binder<'_> {
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
         if is_agg {
-            let mut schema: Schema =
-                group_exprs.iter().map(|g| Field::new("?group?", g.data_type())).collect();
+            let mut schema: Schema = fields
+                .iter()
+                .map(|f| Field { hidden: true, qualifier: None, ..f.clone() })
+                .collect();
+            schema.extend(group_exprs.iter().map(|g| Field::new("?group?", g.data_type())));
             schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
             let out_width = schema.len();
             for e in &mut exprs {
