@@ -223,6 +223,9 @@ impl Binder<'_> {
     /// with already bound arguments.
     pub(crate) fn call_function(&mut self, name: &str, args: Vec<Expr>) -> Result<Expr> {
         match name {
+            "coalesce" | "greatest" | "least" if args.is_empty() => {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""));
+            }
             "coalesce" => {
                 let (args, ty) = self.coerce_common(args, "COALESCE")?;
                 return Ok(Expr::Coalesce(args, ty));
