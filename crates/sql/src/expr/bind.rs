@@ -280,10 +280,10 @@ impl Binder<'_> {
             _ => {}
         }
         if from == DataType::Unknown {
-            // An unknown-typed expression that is not a literal (e.g. CASE of NULLs):
-            // PostgreSQL resolves it as text first.
-            let as_text = self.coerce(e, &DataType::Text, CoercionKind::Implicit)?;
-            return self.coerce(as_text, to, kind);
+            // An unknown-typed expression that is not a literal (a CASE of NULLs, the
+            // operand of CASE NULL WHEN ...): its values are NULL or text, which the
+            // cast converts like input text.
+            return Ok(Expr::Cast { expr: Box::new(e), to: to.clone(), explicit: true });
         }
         let allowed = match kind {
             CoercionKind::Implicit => can_implicit_cast(&from, to),

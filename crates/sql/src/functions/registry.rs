@@ -250,7 +250,8 @@ fn instantiate(f: &ScalarFunction, args: &[DataType]) -> Option<(Vec<DataType>, 
     let mut params: Vec<ParamType> = f.params.clone();
     if f.variadic {
         let last = params.pop()?;
-        if args.len() < params.len() {
+        // VARIADIC needs at least one argument in the variadic position.
+        if args.len() <= params.len() {
             return None;
         }
         while params.len() < args.len() {
