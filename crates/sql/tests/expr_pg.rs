@@ -66,7 +66,7 @@ fn expressions_match_postgres() {
                     if expected == "\\N" { expected.to_string() } else { unescape(expected) };
                 // pg_typeof never shows type modifiers; pg_typeof itself returns regtype,
                 // which we return as text.
-                let got_ty = helios_sql::expr::types::strip_modifiers(&t).to_string();
+                let got_ty = helios_sql::expr::types::pg_type_name(&t);
                 let want_ty = if ty == "regtype" { "text" } else { ty };
                 if text != want || got_ty != want_ty {
                     failures.push(format!("{expr}: expected {want:?} ({ty}), got {text:?} ({t})"));

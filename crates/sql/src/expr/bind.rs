@@ -305,6 +305,15 @@ impl Binder<'_> {
         if same_base(&from, to) && !has_typmod(to) {
             return Ok(e);
         }
+        if matches!(from, DataType::Char(_)) && matches!(to, DataType::Text | DataType::Varchar(_))
+        {
+            let text = Expr::Function {
+                func: crate::functions::string::bpchar_to_text_function(),
+                args: vec![e],
+                ty: DataType::Text,
+            };
+            return if *to == DataType::Text { Ok(text) } else { self.coerce(text, to, kind) };
+        }
         // Casting a constant folds right away, so bad constants fail at bind time.
         if let Expr::Literal(value, _) = e {
             let v = cast_value(value, to, kind == CoercionKind::Explicit)?;

@@ -266,7 +266,7 @@ impl Binder<'_> {
             }
             "row" => return Ok(Expr::Row(args)),
             "pg_typeof" if args.len() == 1 => {
-                let ty = args[0].data_type().to_string();
+                let ty = crate::expr::types::pg_type_name(&args[0].data_type());
                 let mut args = args;
                 let arg = resolve_unknown_arg(self, args.remove(0))?;
                 return Ok(Expr::Function {
