@@ -201,6 +201,8 @@ fn f1c(a: &[Value], op: fn(f64) -> f64) -> Result<Value> {
 }
 
 fn n_round(a: &[Value], mode: RoundingMode, scale: i64) -> Result<Value> {
+    // PostgreSQL clamps the requested scale to NUMERIC_MAX_RESULT_SCALE.
+    let scale = scale.clamp(-2000, 2000);
     Ok(match &a[0] {
         Value::Numeric(Numeric::Finite(d)) => {
             let r = d.with_scale_round(scale, mode);
