@@ -1,0 +1,1 @@
+//! A small random SQL generator over a fixed schema (see `generate`).
