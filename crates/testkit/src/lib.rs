@@ -37,6 +37,7 @@ pub mod corpus;
 pub mod engine;
 pub mod format;
 pub mod guard;
+pub mod harness;
 pub mod nano;
 pub mod preprocess;
 pub mod random_query;

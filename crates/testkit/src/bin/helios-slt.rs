@@ -4,7 +4,11 @@
 //! helios-slt [--engine memory|disk|postgres] [--against-postgres URL]
 //!            [--style pg|sqlite] [--label L]... [--timeout SECS] [--max-records N]
 //!            [--verbose] PATH...
+//! helios-slt [--engine ...] --random N [--seed S]
 //! ```
+//!
+//! `--random N` runs N random queries (see `random_query`) on a fresh database and
+//! reports how many succeeded, the SQLSTATEs of the errors, and any panic or hang.
 //!
 //! PATH is a file or a directory (searched for `*.slt` and `*.test`). Every file runs on
 //! a fresh database. Prints one line per file and the totals; exits with 1 when any
@@ -23,6 +27,8 @@ struct Args {
     pg_url: Option<String>,
     opts: RunOptions,
     verbose: bool,
+    random: Option<usize>,
+    seed: u64,
     paths: Vec<PathBuf>,
 }
 
@@ -32,6 +38,8 @@ fn parse_args() -> Result<Args, String> {
         pg_url: None,
         opts: RunOptions::pg_text(),
         verbose: false,
+        random: None,
+        seed: 1,
         paths: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -63,12 +71,16 @@ fn parse_args() -> Result<Args, String> {
                     Some(value("--max-records")?.parse().map_err(|e| format!("{e}"))?);
             }
             "-v" | "--verbose" => args.verbose = true,
+            "--random" => {
+                args.random = Some(value("--random")?.parse().map_err(|e| format!("{e}"))?)
+            }
+            "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("{e}"))?,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             path => args.paths.push(PathBuf::from(path)),
         }
     }
-    if args.paths.is_empty() {
+    if args.paths.is_empty() && args.random.is_none() {
         return Err("no test files given".to_string());
     }
     Ok(args)
@@ -88,8 +100,7 @@ fn fresh_database(args: &Args) -> Result<(ConnectionFactory, Box<dyn std::any::A
         }
         #[cfg(not(feature = "postgres"))]
         "postgres" => Err("built without the `postgres` feature".to_string()),
-        other => helios_testkit::nano::fresh_database(other)
-            .map(|(f, keep)| (f, Box::new(keep) as Box<dyn std::any::Any>)),
+        other => helios_testkit::nano::fresh_database(other),
     }
 }
 
@@ -107,6 +118,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(n) = args.random {
+        return run_random_mode(&args, n);
+    }
     let mut files = Vec::new();
     for p in &args.paths {
         files.extend(files_with_extension(p, "slt"));
@@ -148,5 +162,34 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn run_random_mode(args: &Args, n: usize) -> ExitCode {
+    let (factory, keep) = match fresh_database(args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("helios-slt: cannot create a database: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = helios_testkit::random_query::run_random(factory, n, args.seed, args.opts.timeout);
+    drop(keep);
+    match report {
+        Ok(r) => {
+            println!("random queries (seed {}): {}", args.seed, r.summary());
+            for (i, sql, what) in &r.failures {
+                println!("    #{i}: {what}\n        {sql}");
+            }
+            if r.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("helios-slt: {e}");
+            ExitCode::from(2)
+        }
     }
 }
