@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use crate::baseline::{update_requested, Baseline};
 use crate::guard::panic_text;
 use crate::nano;
-use crate::runner::{run_file, FileReport, RunOptions};
+use crate::runner::{count_records, run_file, FileReport, RunOptions};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -82,7 +82,8 @@ pub fn run_suite(suite: &Suite) -> Result<SuiteResult, String> {
 
     println!("== {} ==", suite.title);
     for (key, r) in &result.reports {
-        let mut line = format!("{key} {}/{}", r.passed, r.total());
+        let mut line =
+            format!("{key} {}/{} [{:.1}s]", r.passed, r.total(), r.elapsed.as_secs_f64());
         if !r.panics.is_empty() {
             line.push_str(&format!("  ENGINE PANICS/HANGS: {}", r.panics.len()));
         }
@@ -155,7 +156,7 @@ fn run_one(engine: &str, path: &std::path::Path, options: &RunOptions) -> FileRe
         Ok(Ok(report)) => report,
         Ok(Err(e)) => FileReport {
             name,
-            failed: 1,
+            failed: count_records(path, options),
             stopped: Some(format!("cannot open a database: {e}")),
             ..FileReport::default()
         },

@@ -34,8 +34,12 @@ pub struct RunOptions {
     pub labels: Vec<String>,
     /// Per-statement timeout.
     pub timeout: Duration,
-    /// Stop after this many counted records (a sample); `None` runs the whole file.
+    /// Stop after this many counted records (a prefix sample); `None` runs the whole
+    /// file.
     pub max_records: Option<usize>,
+    /// Run only every n-th `query` record (all statements still run, so the data is
+    /// the same); `None` or `Some(1)` runs every query.
+    pub query_stride: Option<usize>,
     /// How many failure messages to keep in the report.
     pub keep_failures: usize,
     /// Results with more values than this are compared by MD5 (`N values hashing to
@@ -51,6 +55,7 @@ impl RunOptions {
             labels: Vec::new(),
             timeout: default_timeout(),
             max_records: None,
+            query_stride: None,
             keep_failures: 20,
             hash_threshold: 0,
         }
@@ -89,6 +94,8 @@ pub struct FileReport {
     pub failures: Vec<String>,
     /// Why the file stopped early, if it did (parse error, dead engine, sample limit).
     pub stopped: Option<String>,
+    /// Wall-clock time the file took.
+    pub elapsed: Duration,
 }
 
 impl FileReport {
@@ -134,6 +141,18 @@ pub fn run_script(
     factory: ConnectionFactory,
     opts: &RunOptions,
 ) -> FileReport {
+    let started = std::time::Instant::now();
+    let mut report = run_records(name, script, factory, opts);
+    report.elapsed = started.elapsed();
+    report
+}
+
+fn run_records(
+    name: &str,
+    script: &str,
+    factory: ConnectionFactory,
+    opts: &RunOptions,
+) -> FileReport {
     let mut report = FileReport { name: name.to_string(), ..FileReport::default() };
     let mut labels: Vec<&str> = vec!["postgresql"];
     labels.extend(opts.labels.iter().map(String::as_str));
@@ -159,10 +178,19 @@ pub fn run_script(
     }
 
     let mut dead: Option<String> = None;
+    let mut query_ordinal = 0usize;
     for record in records {
         let counted = matches!(record, Record::Statement { .. } | Record::Query { .. });
         if matches!(record, Record::Halt { .. }) {
             break;
+        }
+        if matches!(record, Record::Query { .. }) {
+            query_ordinal += 1;
+            if let Some(stride) = opts.query_stride.filter(|&n| n > 1) {
+                if query_ordinal % stride != 1 {
+                    continue;
+                }
+            }
         }
         if counted {
             if let Some(max) = opts.max_records {
@@ -229,6 +257,27 @@ pub fn run_script(
         report.stopped.get_or_insert(why);
     }
     report
+}
+
+/// The number of statement and query records a file holds (after preprocessing for the
+/// run's labels), or 1 when it cannot be read or parsed. Used to count a whole file as
+/// failed when its database cannot even be opened.
+pub fn count_records(path: &Path, opts: &RunOptions) -> usize {
+    let Ok(script) = std::fs::read_to_string(path) else { return 1 };
+    let mut labels: Vec<&str> = vec!["postgresql"];
+    labels.extend(opts.labels.iter().map(String::as_str));
+    let text = preprocess(&script, &labels);
+    match sqllogictest::parse_with_name::<DefaultColumnType>(&text, "count") {
+        Ok(records) => {
+            let stride = opts.query_stride.unwrap_or(1).max(1);
+            let statements =
+                records.iter().filter(|r| matches!(r, Record::Statement { .. })).count();
+            let queries = records.iter().filter(|r| matches!(r, Record::Query { .. })).count();
+            let n = statements + queries.div_ceil(stride);
+            opts.max_records.map_or(n, |max| n.min(max)).max(1)
+        }
+        Err(_) => 1,
+    }
 }
 
 fn keep(report: &mut FileReport, opts: &RunOptions, line: u32, msg: String) {
@@ -418,6 +467,17 @@ SELECT 5
 5
 ";
         let r = run_script("s.test", script, toy(), &RunOptions::sqlite_corpus());
+        assert_eq!((r.passed, r.failed), (4, 0), "{r:?}");
+    }
+
+    #[test]
+    fn query_stride_runs_every_nth_query_and_all_statements() {
+        let script =
+            "statement ok\nA\n\nquery I\nSELECT 1\n----\n1\n\nquery I\nSELECT 2\n----\n9\n\n\
+                      query I\nSELECT 3\n----\n3\n\nstatement ok\nB\n";
+        let opts = RunOptions { query_stride: Some(2), ..RunOptions::pg_text() };
+        let r = run_script("q.slt", script, toy(), &opts);
+        // Queries 1 and 3 run (the wrong answer of query 2 is never seen), both statements run.
         assert_eq!((r.passed, r.failed), (4, 0), "{r:?}");
     }
 
