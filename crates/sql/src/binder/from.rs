@@ -43,10 +43,25 @@ impl Binder<'_> {
         left: Option<&[Field]>,
     ) -> Result<(Plan, bool)> {
         match factor {
-            ast::TableFactor::Table { name, alias, args, version, .. } => {
-                if args.is_some() {
-                    return Err(Error::unsupported("set-returning functions in FROM"));
-                }
+            ast::TableFactor::Table { name, alias, args: Some(args), .. } => {
+                let exprs = super::table_function::plain_args(&args.args)?;
+                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::Function { name, args, alias, .. } => {
+                let exprs = super::table_function::plain_args(args)?;
+                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => {
+                let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
+                self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::Table { name, alias, version, .. } => {
                 if version.is_some() {
                     return Err(Error::unsupported("table versions"));
                 }
