@@ -2,12 +2,29 @@
 //!
 //! - [`DataType`]: the PostgreSQL types the engine knows, with their type OIDs.
 //! - [`Value`]: one SQL value, `NULL` included.
+//! - [`text`]: PostgreSQL text input/output of every type (`Value::to_pg_text`,
+//!   `Value::parse_pg_text`).
+//! - [`compare`] and [`hash`]: PostgreSQL ordering (`Value::pg_cmp`) and hashing
+//!   consistent with it ([`HashableValue`]).
+//! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
+//!   `Value::cast_assignment`).
+//! - [`keycode`]: order-preserving encoding of composite index keys.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
 
+pub mod cast;
+pub mod compare;
 pub mod datatype;
+pub mod error;
+pub mod hash;
+pub mod keycode;
+pub mod text;
 pub mod value;
 
+pub use cast::CastMode;
 pub use datatype::DataType;
-pub use value::{Interval, Numeric, Value};
+pub use error::TypeError;
+pub use hash::HashableValue;
+pub use text::TimeZone;
+pub use value::{Array, Interval, Numeric, Value};

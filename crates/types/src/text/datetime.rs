@@ -1,0 +1,296 @@
+//! `date`, `time`, `timestamp` and `timestamptz` text I/O in PostgreSQL's ISO DateStyle.
+//!
+//! Output: `2024-01-02`, `0044-03-15 BC`, `03:04:05.123456` (trailing fraction zeros
+//! dropped), `2024-01-02 03:04:05`, `2024-01-02 03:04:05+05:30`, `infinity`.
+//! Input: see [`super::datetime_fields`] for the accepted forms.
+
+use super::calendar::{
+    civil_from_days, days_from_civil, now_micros, END_TIMESTAMP, MAX_DATE_DAYS, MIN_DATE_DAYS,
+    MIN_TIMESTAMP, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
+};
+use super::datetime_fields::{parse_fields, Fields, Special};
+use super::timezone::{format_offset, TimeZone};
+use crate::error::{TypeError, TypeResult};
+
+/// Days since 2000-01-01 of 1970-01-01.
+const EPOCH_DAYS: i64 = -10_957;
+
+/// `date 'infinity'` is stored as `i32::MAX`, `-infinity` as `i32::MIN`.
+pub const DATE_INFINITY: i32 = i32::MAX;
+/// `date '-infinity'`.
+pub const DATE_NEG_INFINITY: i32 = i32::MIN;
+/// `timestamp 'infinity'` is stored as `i64::MAX`.
+pub const TIMESTAMP_INFINITY: i64 = i64::MAX;
+/// `timestamp '-infinity'`.
+pub const TIMESTAMP_NEG_INFINITY: i64 = i64::MIN;
+
+fn push_date(out: &mut String, days: i64) -> bool {
+    let (y, m, d) = civil_from_days(days);
+    let (year, bc) = if y <= 0 { (1 - y, true) } else { (y, false) };
+    out.push_str(&format!("{year:04}-{m:02}-{d:02}"));
+    bc
+}
+
+/// Appends `HH:MM:SS[.ffffff]` with trailing fraction zeros dropped.
+pub fn push_clock(out: &mut String, micros: i64) {
+    let h = micros / USECS_PER_HOUR;
+    let m = micros / USECS_PER_MINUTE % 60;
+    let s = micros / USECS_PER_SEC % 60;
+    let frac = micros % USECS_PER_SEC;
+    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+    push_fraction(out, frac);
+}
+
+/// Appends `.ffffff` without trailing zeros, nothing when `frac` is zero.
+pub fn push_fraction(out: &mut String, frac: i64) {
+    if frac != 0 {
+        let f = format!("{:06}", frac.abs());
+        out.push('.');
+        out.push_str(f.trim_end_matches('0'));
+    }
+}
+
+/// Formats a `date` (days since 2000-01-01).
+pub fn format_date(days: i32) -> String {
+    match days {
+        DATE_INFINITY => "infinity".into(),
+        DATE_NEG_INFINITY => "-infinity".into(),
+        _ => {
+            let mut out = String::with_capacity(13);
+            if push_date(&mut out, i64::from(days)) {
+                out.push_str(" BC");
+            }
+            out
+        }
+    }
+}
+
+/// Formats a `time` (microseconds since midnight).
+pub fn format_time(micros: i64) -> String {
+    let mut out = String::with_capacity(15);
+    push_clock(&mut out, micros);
+    out
+}
+
+/// Formats a `timestamp` (microseconds since 2000-01-01).
+pub fn format_timestamp(micros: i64) -> String {
+    format_ts(micros, None)
+}
+
+/// Formats a `timestamptz` (microseconds since 2000-01-01 UTC) in the given zone.
+pub fn format_timestamptz(micros: i64, tz: &TimeZone) -> String {
+    format_ts(micros, Some(tz))
+}
+
+fn format_ts(micros: i64, tz: Option<&TimeZone>) -> String {
+    match micros {
+        TIMESTAMP_INFINITY => return "infinity".into(),
+        TIMESTAMP_NEG_INFINITY => return "-infinity".into(),
+        _ => {}
+    }
+    let offset = tz.map(|z| z.offset_at(micros));
+    let local = micros.saturating_add(i64::from(offset.unwrap_or(0)) * USECS_PER_SEC);
+    let days = local.div_euclid(USECS_PER_DAY);
+    let clock = local.rem_euclid(USECS_PER_DAY);
+    let mut out = String::with_capacity(32);
+    let bc = push_date(&mut out, days);
+    out.push(' ');
+    push_clock(&mut out, clock);
+    if let Some(off) = offset {
+        out.push_str(&format_offset(off));
+    }
+    if bc {
+        out.push_str(" BC");
+    }
+    out
+}
+
+fn today_days(tz: &TimeZone) -> i64 {
+    let now = now_micros();
+    (now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).div_euclid(USECS_PER_DAY)
+}
+
+/// Parses `date` input.
+pub fn parse_date(input: &str) -> TypeResult<i32> {
+    let f = parse_fields(input, "date")?;
+    let days = match f.special {
+        Some(Special::Infinity) => return Ok(DATE_INFINITY),
+        Some(Special::NegInfinity) => return Ok(DATE_NEG_INFINITY),
+        Some(Special::Epoch) => EPOCH_DAYS,
+        Some(Special::Now | Special::Today) => today_days(&TimeZone::UTC),
+        Some(Special::Tomorrow) => today_days(&TimeZone::UTC) + 1,
+        Some(Special::Yesterday) => today_days(&TimeZone::UTC) - 1,
+        Some(Special::AllBalls) => return Err(TypeError::datetime("date", input)),
+        None => {
+            let (y, m, d) = f.date.ok_or_else(|| TypeError::datetime("date", input))?;
+            days_from_civil(y, m, d)
+        }
+    };
+    if !(MIN_DATE_DAYS..=MAX_DATE_DAYS).contains(&days) {
+        return Err(TypeError::DatetimeOverflow(format!("date out of range: \"{input}\"")));
+    }
+    Ok(days as i32)
+}
+
+/// Parses `time` input (a date part, if present, is ignored as in PostgreSQL).
+pub fn parse_time(input: &str) -> TypeResult<i64> {
+    let f = parse_fields(input, "time")?;
+    match f.special {
+        Some(Special::AllBalls) => Ok(0),
+        Some(Special::Now) => Ok(now_micros().rem_euclid(USECS_PER_DAY)),
+        Some(_) => Err(TypeError::datetime("time", input)),
+        None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
+    }
+}
+
+/// Local (wall-clock) microseconds since 2000-01-01 and the explicit offset, if any.
+fn local_timestamp(f: &Fields, input: &str, ty: &str, tz: &TimeZone) -> TypeResult<i64> {
+    let bad = || TypeError::datetime(ty, input);
+    let local = match f.special {
+        Some(Special::Infinity) => return Ok(TIMESTAMP_INFINITY),
+        Some(Special::NegInfinity) => return Ok(TIMESTAMP_NEG_INFINITY),
+        Some(Special::Epoch) => EPOCH_DAYS * USECS_PER_DAY,
+        Some(Special::Now) => {
+            let now = now_micros();
+            now + i64::from(tz.offset_at(now)) * USECS_PER_SEC
+        }
+        Some(Special::Today) => today_days(tz) * USECS_PER_DAY,
+        Some(Special::Tomorrow) => (today_days(tz) + 1) * USECS_PER_DAY,
+        Some(Special::Yesterday) => (today_days(tz) - 1) * USECS_PER_DAY,
+        Some(Special::AllBalls) => return Err(bad()),
+        None => {
+            let (y, m, d) = f.date.ok_or_else(bad)?;
+            let days = days_from_civil(y, m, d);
+            if !(MIN_DATE_DAYS..=MAX_DATE_DAYS).contains(&days) {
+                return Err(TypeError::DatetimeOverflow(format!(
+                    "timestamp out of range: \"{input}\""
+                )));
+            }
+            days * USECS_PER_DAY + f.time.unwrap_or(0)
+        }
+    };
+    Ok(local)
+}
+
+fn check_timestamp(micros: i64, input: &str) -> TypeResult<i64> {
+    if micros == TIMESTAMP_INFINITY
+        || micros == TIMESTAMP_NEG_INFINITY
+        || (MIN_TIMESTAMP..END_TIMESTAMP).contains(&micros)
+    {
+        Ok(micros)
+    } else {
+        Err(TypeError::DatetimeOverflow(format!("timestamp out of range: \"{input}\"")))
+    }
+}
+
+/// Parses `timestamp` input; a time zone in the input is ignored, as in PostgreSQL.
+pub fn parse_timestamp(input: &str) -> TypeResult<i64> {
+    let f = parse_fields(input, "timestamp")?;
+    let local = local_timestamp(&f, input, "timestamp", &TimeZone::UTC)?;
+    check_timestamp(local, input)
+}
+
+/// Parses `timestamptz` input; without an explicit offset the value is read in `tz`.
+pub fn parse_timestamptz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
+    let ty = "timestamp with time zone";
+    let f = parse_fields(input, ty)?;
+    let local = local_timestamp(&f, input, ty, tz)?;
+    if local == TIMESTAMP_INFINITY || local == TIMESTAMP_NEG_INFINITY {
+        return Ok(local);
+    }
+    let utc = match (f.special, f.tz) {
+        (Some(Special::Now), _) => now_micros(),
+        (_, Some(off)) => local - i64::from(off) * USECS_PER_SEC,
+        (_, None) => local - i64::from(tz.offset_for_local(local)) * USECS_PER_SEC,
+    };
+    check_timestamp(utc, input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_like_postgres() {
+        assert_eq!(format_date(0), "2000-01-01");
+        assert_eq!(format_date(days_from_civil(2024, 1, 2) as i32), "2024-01-02");
+        assert_eq!(format_date(days_from_civil(-43, 3, 15) as i32), "0044-03-15 BC");
+        assert_eq!(format_date(DATE_INFINITY), "infinity");
+        assert_eq!(
+            format_time(3 * USECS_PER_HOUR + 4 * USECS_PER_MINUTE + 5_123_456),
+            "03:04:05.123456"
+        );
+        assert_eq!(format_time(5_120_000), "00:00:05.12");
+        assert_eq!(format_time(24 * USECS_PER_HOUR), "24:00:00");
+        let ts = days_from_civil(2024, 1, 2) * USECS_PER_DAY
+            + 3 * USECS_PER_HOUR
+            + 4 * USECS_PER_MINUTE
+            + 5 * USECS_PER_SEC;
+        assert_eq!(format_timestamp(ts), "2024-01-02 03:04:05");
+        assert_eq!(format_timestamptz(ts, &TimeZone::UTC), "2024-01-02 03:04:05+00");
+        let ist = TimeZone::fixed(19_800).unwrap();
+        assert_eq!(format_timestamptz(ts, &ist), "2024-01-02 08:34:05+05:30");
+        assert_eq!(format_timestamp(-USECS_PER_SEC), "1999-12-31 23:59:59");
+        let bc = days_from_civil(-43, 3, 15) * USECS_PER_DAY;
+        assert_eq!(format_timestamptz(bc, &TimeZone::UTC), "0044-03-15 00:00:00+00 BC");
+        assert_eq!(format_timestamp(TIMESTAMP_NEG_INFINITY), "-infinity");
+    }
+
+    #[test]
+    fn parses_like_postgres() {
+        assert_eq!(parse_date("2024-01-02"), Ok(days_from_civil(2024, 1, 2) as i32));
+        assert_eq!(parse_date("epoch"), Ok(-10_957));
+        assert_eq!(parse_date("2024-01-02 03:04:05"), Ok(days_from_civil(2024, 1, 2) as i32));
+        assert_eq!(parse_date("4714-11-24 BC"), Ok(MIN_DATE_DAYS as i32));
+        assert_eq!(parse_date("4714-11-23 BC").unwrap_err().sqlstate().code(), "22008");
+        assert_eq!(
+            parse_date("abc").unwrap_err().to_string(),
+            "invalid input syntax for type date: \"abc\""
+        );
+        assert_eq!(
+            parse_time("03:04:05.5"),
+            Ok(3 * USECS_PER_HOUR + 4 * USECS_PER_MINUTE + 5_500_000)
+        );
+        assert_eq!(parse_time("allballs"), Ok(0));
+        assert_eq!(parse_time("04:05 PM"), Ok(16 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE));
+        assert!(parse_time("2024-01-02").is_err());
+        let base = days_from_civil(2024, 1, 2) * USECS_PER_DAY + 3 * USECS_PER_HOUR;
+        assert_eq!(parse_timestamp("2024-01-02 03:00:00+05"), Ok(base));
+        assert_eq!(parse_timestamp("2024-01-02T03:00"), Ok(base));
+        assert_eq!(
+            parse_timestamptz("2024-01-02 03:00:00+05", &TimeZone::UTC),
+            Ok(base - 5 * USECS_PER_HOUR)
+        );
+        assert_eq!(parse_timestamptz("2024-01-02 08:30:00+05:30", &TimeZone::UTC), Ok(base));
+        assert_eq!(parse_timestamptz("2024-01-02 03:00 UTC", &TimeZone::UTC), Ok(base));
+        let ist = TimeZone::fixed(19_800).unwrap();
+        assert_eq!(parse_timestamptz("2024-01-02 08:30", &ist), Ok(base));
+        assert_eq!(parse_timestamp("infinity"), Ok(TIMESTAMP_INFINITY));
+        assert_eq!(parse_timestamp("294277-01-01").unwrap_err().sqlstate().code(), "22008");
+        assert_eq!(
+            parse_timestamptz("x", &TimeZone::UTC).unwrap_err().to_string(),
+            "invalid input syntax for type timestamp with time zone: \"x\""
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn date_round_trips(days in MIN_DATE_DAYS..=MAX_DATE_DAYS) {
+            let d = days as i32;
+            prop_assert_eq!(parse_date(&format_date(d)), Ok(d));
+        }
+
+        #[test]
+        fn timestamp_round_trips(ts in MIN_TIMESTAMP + USECS_PER_DAY..END_TIMESTAMP - USECS_PER_DAY, off in -15i32*3600..15*3600) {
+            prop_assert_eq!(parse_timestamp(&format_timestamp(ts)), Ok(ts));
+            let tz = TimeZone::fixed(off).unwrap();
+            prop_assert_eq!(parse_timestamptz(&format_timestamptz(ts, &tz), &TimeZone::UTC), Ok(ts));
+        }
+
+        #[test]
+        fn time_round_trips(t in 0i64..=USECS_PER_DAY) {
+            prop_assert_eq!(parse_time(&format_time(t)), Ok(t));
+        }
+    }
+}

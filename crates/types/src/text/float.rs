@@ -1,0 +1,242 @@
+//! `real` and `double precision` text I/O.
+//!
+//! Output follows PostgreSQL 12+ (`extra_float_digits = 1`): the shortest decimal that
+//! reads back to the same value, in fixed notation when the decimal exponent is in
+//! `-4 ..= 14` (`real`: `-4 ..= 5`) and in `1e+20` style otherwise, plus `NaN`,
+//! `Infinity` and `-Infinity`.
+
+use crate::error::{TypeError, TypeResult};
+
+/// Formats a `double precision` value as PostgreSQL prints it.
+pub fn format_f64(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    layout(&format!("{v:e}"), 15)
+}
+
+/// Formats a `real` value as PostgreSQL prints it.
+pub fn format_f32(v: f32) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    layout(&format!("{v:e}"), 6)
+}
+
+/// Lays out Rust's shortest `{:e}` rendering (`-1.25e-7`) PostgreSQL's way.
+fn layout(sci: &str, fixed_limit: i32) -> String {
+    let (neg, rest) = match sci.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, sci),
+    };
+    let (mantissa, exp) = rest.split_once('e').unwrap_or((rest, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if neg {
+        out.push('-');
+    }
+    if (-4..fixed_limit).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                for _ in digits.len()..int_len {
+                    out.push('0');
+                }
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.unsigned_abs()));
+    }
+    out
+}
+
+/// Whether `s` has the number syntax PostgreSQL's `strtod` accepts.
+fn check_syntax(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let mut digits = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+        digits += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Recognises `NaN`, `Infinity`, `inf` with an optional sign, case-insensitively.
+fn special(s: &str) -> Option<f64> {
+    let lower = s.to_ascii_lowercase();
+    let (sign, body) = match lower.as_bytes().first() {
+        Some(b'-') => (-1.0, &lower[1..]),
+        Some(b'+') => (1.0, &lower[1..]),
+        _ => (1.0, lower.as_str()),
+    };
+    match body {
+        "nan" => Some(f64::NAN),
+        "infinity" | "inf" => Some(sign * f64::INFINITY),
+        _ => None,
+    }
+}
+
+/// Whether the mantissa of a checked number has a non-zero digit.
+fn has_nonzero_mantissa(s: &str) -> bool {
+    s.chars().take_while(|c| *c != 'e' && *c != 'E').any(|c| matches!(c, '1'..='9'))
+}
+
+/// Parses `double precision` input as PostgreSQL does.
+pub fn parse_f64(input: &str) -> TypeResult<f64> {
+    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    if let Some(v) = special(s) {
+        return Ok(v);
+    }
+    if !check_syntax(s) {
+        return Err(TypeError::syntax("double precision", input));
+    }
+    let v: f64 = s.parse().map_err(|_| TypeError::syntax("double precision", input))?;
+    if v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s)) {
+        return Err(TypeError::out_of_range(format!(
+            "\"{s}\" is out of range for type double precision"
+        )));
+    }
+    Ok(v)
+}
+
+/// Parses `real` input as PostgreSQL does.
+pub fn parse_f32(input: &str) -> TypeResult<f32> {
+    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    if let Some(v) = special(s) {
+        return Ok(v as f32);
+    }
+    if !check_syntax(s) {
+        return Err(TypeError::syntax("real", input));
+    }
+    let v: f32 = s.parse().map_err(|_| TypeError::syntax("real", input))?;
+    if v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s)) {
+        return Err(TypeError::out_of_range(format!("\"{s}\" is out of range for type real")));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_like_postgres() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.5, "1.5"),
+            (0.1, "0.1"),
+            (1e20, "1e+20"),
+            (1e15, "1e+15"),
+            (123_456_789_012_345.0, "123456789012345"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.2345678901234568e17, "1.2345678901234568e+17"),
+            (-2.5e-300, "-2.5e-300"),
+            (100.0, "100"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+        ];
+        for (v, s) in cases {
+            assert_eq!(format_f64(*v), *s);
+        }
+        assert_eq!(format_f32(1_000_000.0), "1e+06");
+        assert_eq!(format_f32(100_000.0), "100000");
+        assert_eq!(format_f32(0.1), "0.1");
+        assert_eq!(format_f32(1.1), "1.1");
+    }
+
+    #[test]
+    fn parses_like_postgres() {
+        assert_eq!(parse_f64(" 1.5 "), Ok(1.5));
+        assert_eq!(parse_f64("1e3"), Ok(1000.0));
+        assert_eq!(parse_f64(".5"), Ok(0.5));
+        assert_eq!(parse_f64("5."), Ok(5.0));
+        assert_eq!(parse_f64("-Infinity"), Ok(f64::NEG_INFINITY));
+        assert_eq!(parse_f64("inf"), Ok(f64::INFINITY));
+        assert!(parse_f64("NaN").is_ok_and(f64::is_nan));
+        assert_eq!(parse_f64("0e5"), Ok(0.0));
+        let e = parse_f64("1e400").unwrap_err();
+        assert_eq!(e.to_string(), "\"1e400\" is out of range for type double precision");
+        assert_eq!(e.sqlstate().code(), "22003");
+        assert!(parse_f64("1e-400").is_err());
+        let e = parse_f64("abc").unwrap_err();
+        assert_eq!(e.to_string(), "invalid input syntax for type double precision: \"abc\"");
+        for s in ["", ".", "1e", "e5", "1.2.3", "--1", "1 2", "infinityx"] {
+            assert!(parse_f64(s).is_err(), "{s}");
+        }
+        assert!(parse_f32("1e39").is_err());
+        assert_eq!(parse_f32("3.25"), Ok(3.25));
+    }
+
+    proptest! {
+        #[test]
+        fn f64_round_trips(v in any::<f64>()) {
+            let back = parse_f64(&format_f64(v)).unwrap();
+            prop_assert!(back == v || (v.is_nan() && back.is_nan()));
+            if !v.is_nan() {
+                prop_assert_eq!(back.is_sign_negative(), v.is_sign_negative());
+            }
+        }
+
+        #[test]
+        fn f32_round_trips(v in any::<f32>()) {
+            let back = parse_f32(&format_f32(v)).unwrap();
+            prop_assert!(back == v || (v.is_nan() && back.is_nan()));
+        }
+    }
+}

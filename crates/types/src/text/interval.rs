@@ -1,0 +1,401 @@
+//! `interval` text I/O.
+//!
+//! Output is PostgreSQL's default `IntervalStyle = postgres`:
+//! `1 year 2 mons 3 days 04:05:06`, `-1 years -2 mons +3 days -04:05:06`, `00:00:00`.
+//!
+//! Input accepts the postgres style (`1 day 2 hours`, `@ 1 day ago`, `1.5 months`),
+//! the SQL standard forms (`1-2` years-months, `3 4:05:06` days and time) and ISO 8601
+//! durations (`P1Y2M3DT4H5M6.5S`, `P1W`).
+
+use super::calendar::{USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
+use super::datetime::push_fraction;
+use crate::error::{TypeError, TypeResult};
+use crate::Interval;
+
+/// Formats an interval in the `postgres` IntervalStyle.
+pub fn format_interval(iv: &Interval) -> String {
+    let mut out = String::new();
+    let mut is_zero = true;
+    let mut is_before = false;
+    let years = iv.months / 12;
+    let months = iv.months % 12;
+    for (value, unit) in
+        [(i64::from(years), "year"), (i64::from(months), "mon"), (i64::from(iv.days), "day")]
+    {
+        if value == 0 {
+            continue;
+        }
+        if !is_zero {
+            out.push(' ');
+        }
+        if is_before && value > 0 {
+            out.push('+');
+        }
+        out.push_str(&format!("{value} {unit}"));
+        if value != 1 {
+            out.push('s');
+        }
+        is_before = value < 0;
+        is_zero = false;
+    }
+    let t = iv.micros;
+    if is_zero || t != 0 {
+        if !is_zero {
+            out.push(' ');
+        }
+        if t < 0 {
+            out.push('-');
+        } else if is_before {
+            out.push('+');
+        }
+        let a = t.unsigned_abs();
+        let h = a / USECS_PER_HOUR as u64;
+        let m = a / USECS_PER_MINUTE as u64 % 60;
+        let s = a / USECS_PER_SEC as u64 % 60;
+        out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+        push_fraction(&mut out, (a % USECS_PER_SEC as u64) as i64);
+    }
+    out
+}
+
+/// Accumulates interval fields with overflow checks.
+#[derive(Default)]
+struct Acc {
+    months: i64,
+    days: i64,
+    micros: i128,
+    frac_days: f64,
+}
+
+impl Acc {
+    /// Adds `value` (possibly fractional) of a unit, spilling fractions downward the way
+    /// PostgreSQL does (fractional months to 30-day days, fractional days to 24 hours).
+    fn add(&mut self, value: f64, unit: Unit) {
+        match unit {
+            Unit::Months(m) => {
+                let total = value * f64::from(m);
+                let whole = total.trunc();
+                self.months += whole as i64;
+                if m == 1 {
+                    self.add_days(total - whole, 30.0);
+                } else {
+                    // Fractional years become whole months, rounded.
+                    self.months += (total - whole).round_ties_even() as i64;
+                }
+            }
+            Unit::Days(d) => self.add_days(value, f64::from(d)),
+            Unit::Micros(us) => self.micros += (value * us as f64).round_ties_even() as i128,
+        }
+    }
+
+    fn add_days(&mut self, value: f64, per: f64) {
+        let total = value * per;
+        let whole = total.trunc();
+        self.days += whole as i64;
+        self.frac_days += total - whole;
+    }
+
+    fn finish(self, negate: bool, input: &str) -> TypeResult<Interval> {
+        let mut micros =
+            self.micros + (self.frac_days * USECS_PER_DAY as f64).round_ties_even() as i128;
+        let (mut months, mut days) = (i128::from(self.months), i128::from(self.days));
+        if negate {
+            months = -months;
+            days = -days;
+            micros = -micros;
+        }
+        let overflow = || {
+            TypeError::DatetimeOverflow(format!("interval field value out of range: \"{input}\""))
+        };
+        Ok(Interval {
+            months: i32::try_from(months).map_err(|_| overflow())?,
+            days: i32::try_from(days).map_err(|_| overflow())?,
+            micros: i64::try_from(micros).map_err(|_| overflow())?,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Unit {
+    Months(u32),
+    Days(u32),
+    Micros(i64),
+}
+
+fn unit_from_word(w: &str) -> Option<Unit> {
+    Some(match w {
+        "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "microsecon" => Unit::Micros(1),
+        "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "millisecon" => {
+            Unit::Micros(1000)
+        }
+        "second" | "seconds" | "s" | "sec" | "secs" => Unit::Micros(USECS_PER_SEC),
+        "minute" | "minutes" | "m" | "min" | "mins" => Unit::Micros(USECS_PER_MINUTE),
+        "hour" | "hours" | "h" | "hr" | "hrs" => Unit::Micros(USECS_PER_HOUR),
+        "day" | "days" | "d" => Unit::Days(1),
+        "week" | "weeks" | "w" => Unit::Days(7),
+        "month" | "months" | "mon" | "mons" => Unit::Months(1),
+        "year" | "years" | "y" | "yr" | "yrs" => Unit::Months(12),
+        "decade" | "decades" | "dec" | "decs" => Unit::Months(120),
+        "century" | "centuries" | "c" | "cent" => Unit::Months(1200),
+        "millennium" | "millennia" | "mil" | "mils" => Unit::Months(12_000),
+        _ => return None,
+    })
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if body.is_empty() || body == "." || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    if body.bytes().filter(|b| *b == b'.').count() > 1 {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Parses `[-]h:m[:s[.f]]` into signed microseconds.
+fn parse_time_token(s: &str) -> Option<i128> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    if parts.len() < 2 || parts.len() > 3 {
+        return None;
+    }
+    let int = |p: &str| -> Option<i128> {
+        (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+    };
+    let h = int(parts[0])?;
+    let m = int(parts[1])?;
+    let secs = match parts.get(2) {
+        Some(p) => {
+            let (w, f) = p.split_once('.').unwrap_or((p, ""));
+            let frac = super::datetime_fields::parse_fraction(f)?;
+            int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac)
+        }
+        None => 0,
+    };
+    if m > 59 || secs >= 60 * i128::from(USECS_PER_SEC) {
+        return None;
+    }
+    let t = h * i128::from(USECS_PER_HOUR) + m * i128::from(USECS_PER_MINUTE) + secs;
+    Some(if neg { -t } else { t })
+}
+
+/// Parses `interval` input (postgres, SQL standard and ISO 8601 forms).
+pub fn parse_interval(input: &str) -> TypeResult<Interval> {
+    let bad = || TypeError::datetime("interval", input);
+    let lower = input.trim().to_ascii_lowercase();
+    if let Some(iso) = lower.strip_prefix('p') {
+        return parse_iso(iso, input);
+    }
+    let mut tokens: Vec<String> = Vec::new();
+    for word in lower.split_ascii_whitespace() {
+        // Split `1day` / `2h` into number and unit.
+        let split = word.find(|c: char| c.is_ascii_alphabetic()).filter(|&i| {
+            i > 0 && word[..i].bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b))
+        });
+        match split {
+            Some(i) => {
+                tokens.push(word[..i].to_string());
+                tokens.push(word[i..].to_string());
+            }
+            None => tokens.push(word.to_string()),
+        }
+    }
+    let mut tokens: &[String] = &tokens;
+    if tokens.first().is_some_and(|t| t == "@") {
+        tokens = &tokens[1..];
+    }
+    let mut negate = false;
+    if tokens.last().is_some_and(|t| t == "ago") {
+        negate = true;
+        tokens = &tokens[..tokens.len() - 1];
+    }
+    if tokens.is_empty() {
+        return Err(bad());
+    }
+    let mut acc = Acc::default();
+    let mut seen_time = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = tokens[i].as_str();
+        if tok.contains(':') {
+            if seen_time {
+                return Err(bad());
+            }
+            seen_time = true;
+            acc.micros += parse_time_token(tok).ok_or_else(bad)?;
+            i += 1;
+            continue;
+        }
+        if let Some((y, m)) = year_month(tok) {
+            acc.months += y * 12 + m;
+            i += 1;
+            continue;
+        }
+        let value = parse_number(tok).ok_or_else(bad)?;
+        match tokens.get(i + 1).map(String::as_str) {
+            Some(next) if unit_from_word(next).is_some() => {
+                let unit = unit_from_word(next).ok_or_else(bad)?;
+                acc.add(value, unit);
+                i += 2;
+            }
+            Some(next)
+                if next.contains(':')
+                    && tok.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
+            {
+                // SQL standard `D H:M:S`; a leading minus applies to the time too.
+                acc.add(value, Unit::Days(1));
+                let mut t = parse_time_token(next).ok_or_else(bad)?;
+                if tok.starts_with('-') && !next.starts_with(['-', '+']) {
+                    t = -t;
+                }
+                if seen_time {
+                    return Err(bad());
+                }
+                seen_time = true;
+                acc.micros += t;
+                i += 2;
+            }
+            None => {
+                acc.add(value, Unit::Micros(USECS_PER_SEC));
+                i += 1;
+            }
+            Some(_) => return Err(bad()),
+        }
+    }
+    acc.finish(negate, input)
+}
+
+/// `Y-M` (SQL standard year-month), with an optional leading sign applying to both.
+fn year_month(tok: &str) -> Option<(i64, i64)> {
+    let (neg, body) = match tok.as_bytes().first()? {
+        b'-' => (true, &tok[1..]),
+        b'+' => (false, &tok[1..]),
+        _ => (false, tok),
+    };
+    let (y, m) = body.split_once('-')?;
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.len() < 12 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (y, m) = (num(y)?, num(m)?);
+    if m > 11 {
+        return None;
+    }
+    Some(if neg { (-y, -m) } else { (y, m) })
+}
+
+/// ISO 8601 duration after the leading `P`.
+fn parse_iso(s: &str, input: &str) -> TypeResult<Interval> {
+    let bad = || TypeError::datetime("interval", input);
+    let mut acc = Acc::default();
+    let mut in_time = false;
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('t') {
+            if in_time || r.is_empty() {
+                return Err(bad());
+            }
+            in_time = true;
+            rest = r;
+            continue;
+        }
+        let end = rest.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?;
+        let value = parse_number(&rest[..end]).ok_or_else(bad)?;
+        let unit = match (in_time, &rest[end..=end]) {
+            (false, "y") => Unit::Months(12),
+            (false, "m") => Unit::Months(1),
+            (false, "w") => Unit::Days(7),
+            (false, "d") => Unit::Days(1),
+            (true, "h") => Unit::Micros(USECS_PER_HOUR),
+            (true, "m") => Unit::Micros(USECS_PER_MINUTE),
+            (true, "s") => Unit::Micros(USECS_PER_SEC),
+            _ => return Err(bad()),
+        };
+        acc.add(value, unit);
+        rest = &rest[end + 1..];
+    }
+    acc.finish(false, input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn iv(months: i32, days: i32, micros: i64) -> Interval {
+        Interval { months, days, micros }
+    }
+
+    #[test]
+    fn formats_postgres_style() {
+        let h = USECS_PER_HOUR;
+        assert_eq!(
+            format_interval(&iv(14, 3, 4 * h + 5 * 60_000_000 + 6_000_000)),
+            "1 year 2 mons 3 days 04:05:06"
+        );
+        assert_eq!(format_interval(&iv(0, 0, -1_000_000)), "-00:00:01");
+        assert_eq!(format_interval(&iv(0, 0, 0)), "00:00:00");
+        assert_eq!(format_interval(&iv(-14, 3, -4 * h)), "-1 years -2 mons +3 days -04:00:00");
+        assert_eq!(format_interval(&iv(1, 1, 0)), "1 mon 1 day");
+        assert_eq!(format_interval(&iv(0, -1, 1_500_000)), "-1 days +00:00:01.5");
+        assert_eq!(format_interval(&iv(0, 0, 30 * h)), "30:00:00");
+        assert_eq!(format_interval(&iv(24, 0, 0)), "2 years");
+    }
+
+    #[test]
+    fn parses_all_styles() {
+        let h = USECS_PER_HOUR;
+        let m = USECS_PER_MINUTE;
+        let cases: &[(&str, Interval)] = &[
+            ("1 day", iv(0, 1, 0)),
+            ("2 hours 3 minutes", iv(0, 0, 2 * h + 3 * m)),
+            ("1-2", iv(14, 0, 0)),
+            ("-1-2", iv(-14, 0, 0)),
+            ("3 4:05:06", iv(0, 3, 4 * h + 5 * m + 6_000_000)),
+            ("1 year 2 mons 3 days 04:05:06", iv(14, 3, 4 * h + 5 * m + 6_000_000)),
+            ("-1 years -2 mons +3 days -04:05:06", iv(-14, 3, -(4 * h + 5 * m + 6_000_000))),
+            ("@ 1 day ago", iv(0, -1, 0)),
+            ("1.5 months", iv(1, 15, 0)),
+            ("1.5 days", iv(0, 1, 12 * h)),
+            ("1.5 years", iv(18, 0, 0)),
+            ("2 weeks", iv(0, 14, 0)),
+            ("10", iv(0, 0, 10_000_000)),
+            ("1day 2h", iv(0, 1, 2 * h)),
+            ("-00:00:01", iv(0, 0, -1_000_000)),
+            ("00:00:00.5", iv(0, 0, 500_000)),
+            ("P1Y2M", iv(14, 0, 0)),
+            ("P1Y2M3DT4H5M6.5S", iv(14, 3, 4 * h + 5 * m + 6_500_000)),
+            ("PT1.5H", iv(0, 0, h + 30 * m)),
+            ("P1W", iv(0, 7, 0)),
+            ("1 millisecond", iv(0, 0, 1000)),
+            ("1 century", iv(1200, 0, 0)),
+            ("1 day 2", iv(0, 1, 2_000_000)),
+        ];
+        for (s, want) in cases {
+            assert_eq!(parse_interval(s).as_ref(), Ok(want), "{s}");
+        }
+        for s in ["", "abc", "1 fortnight", "P", "PT", "1 day x", "1:2:3:4", "P1H", "1 2 3"] {
+            let e = parse_interval(s).unwrap_err();
+            assert_eq!(e.to_string(), format!("invalid input syntax for type interval: \"{s}\""));
+            assert_eq!(e.sqlstate().code(), "22007");
+        }
+        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22008");
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips(months in any::<i32>(), days in any::<i32>(), micros in any::<i64>()) {
+            let v = iv(months, days, micros);
+            prop_assert_eq!(parse_interval(&format_interval(&v)), Ok(v));
+        }
+    }
+}
