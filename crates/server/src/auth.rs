@@ -38,13 +38,21 @@ impl AuthSource for PasswordSource {
         Ok(match self.method {
             AuthMethod::Md5 => {
                 let salt: [u8; 4] = rand::random();
-                Password::new(Some(salt.to_vec()), hash_md5_password(user, &self.password, &salt).into_bytes())
+                Password::new(
+                    Some(salt.to_vec()),
+                    hash_md5_password(user, &self.password, &salt).into_bytes(),
+                )
             }
             AuthMethod::ScramSha256 => {
                 let salt: [u8; 16] = rand::random();
-                Password::new(Some(salt.to_vec()), gen_salted_password(&self.password, &salt, SCRAM_ITERATIONS))
+                Password::new(
+                    Some(salt.to_vec()),
+                    gen_salted_password(&self.password, &salt, SCRAM_ITERATIONS),
+                )
             }
-            AuthMethod::Password | AuthMethod::Trust => Password::new(None, self.password.as_bytes().to_vec()),
+            AuthMethod::Password | AuthMethod::Trust => {
+                Password::new(None, self.password.as_bytes().to_vec())
+            }
         })
     }
 }
@@ -76,7 +84,8 @@ impl AuthMechanismFactory for Trust {
 
 /// The mechanism factory for a method and password.
 pub fn mechanism(method: AuthMethod, password: Option<&str>) -> Arc<dyn AuthMechanismFactory> {
-    let source = Arc::new(PasswordSource { password: password.unwrap_or_default().to_owned(), method });
+    let source =
+        Arc::new(PasswordSource { password: password.unwrap_or_default().to_owned(), method });
     match method {
         AuthMethod::Trust => Arc::new(Trust),
         AuthMethod::Password => Arc::new(CleartextPasswordAuth::new(source)),

@@ -32,7 +32,12 @@ impl std::fmt::Debug for CancelRegistry {
 
 impl CancelRegistry {
     /// Registers a connection; it stays cancellable until the guard is dropped.
-    pub fn register(self: &Arc<Self>, pid: i32, secret: Bytes, token: Arc<dyn CancelToken>) -> CancelGuard {
+    pub fn register(
+        self: &Arc<Self>,
+        pid: i32,
+        secret: Bytes,
+        token: Arc<dyn CancelToken>,
+    ) -> CancelGuard {
         let key = (pid, secret);
         self.tokens.lock().insert(key.clone(), token);
         CancelGuard { registry: Arc::clone(self), key }

@@ -27,7 +27,9 @@ impl std::str::FromStr for AuthMethod {
             "password" | "cleartext" => Ok(AuthMethod::Password),
             "md5" => Ok(AuthMethod::Md5),
             "scram-sha-256" | "scram" => Ok(AuthMethod::ScramSha256),
-            other => Err(format!("unknown authentication method \"{other}\" (trust, password, md5, scram-sha-256)")),
+            other => Err(format!(
+                "unknown authentication method \"{other}\" (trust, password, md5, scram-sha-256)"
+            )),
         }
     }
 }
@@ -78,7 +80,9 @@ impl ServerConfig {
             )));
         }
         if self.auth != AuthMethod::Trust && self.password.as_deref().is_none_or(str::is_empty) {
-            return Err(ServerError::Config("a password is required with password authentication".into()));
+            return Err(ServerError::Config(
+                "a password is required with password authentication".into(),
+            ));
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err(ServerError::Config("--tls-cert and --tls-key go together".into()));

@@ -70,8 +70,5 @@ impl ConnState {
 
 /// The connection state of an authenticated client.
 pub fn conn_state<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<ConnState>> {
-    client
-        .session_extensions()
-        .get::<ConnState>()
-        .ok_or(PgWireError::NotReadyForQuery)
+    client.session_extensions().get::<ConnState>().ok_or(PgWireError::NotReadyForQuery)
 }

@@ -60,7 +60,10 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
         return Err(Error::new(SqlState::SYNTAX_ERROR, "COPY FROM needs a table"));
     };
     let data = std::str::from_utf8(data).map_err(|e| {
-        Error::new(SqlState::from_code("22021"), format!("invalid byte sequence for encoding \"UTF8\": {e}"))
+        Error::new(
+            SqlState::from_code("22021"),
+            format!("invalid byte sequence for encoding \"UTF8\": {e}"),
+        )
     })?;
     let target = session.prepare(&stmt.select_sql(), &[])?;
     session.close_prepared(target.id);
@@ -70,7 +73,8 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
         columns.clone()
     };
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    let insert_sql = format!("INSERT INTO {name} ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
+    let insert_sql =
+        format!("INSERT INTO {name} ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
     let types: Vec<DataType> = target.columns.iter().map(|c| c.data_type.clone()).collect();
 
     // Parse everything before inserting anything.
@@ -89,7 +93,10 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
             )));
         }
         if fields.len() > types.len() {
-            return Err(context(Error::new(SqlState::from_code("22P04"), "extra data after last expected column")));
+            return Err(context(Error::new(
+                SqlState::from_code("22P04"),
+                "extra data after last expected column",
+            )));
         }
         let mut row = Vec::with_capacity(fields.len());
         for (f, ty) in fields.iter().zip(&types) {
@@ -135,7 +142,8 @@ pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<C
     let result = session.query(&stmt.select_sql(), &[])?;
     let header = stmt.options.header.then(|| {
         let mut line = String::new();
-        let names: Vec<Option<String>> = result.columns.iter().map(|c| Some(c.name.clone())).collect();
+        let names: Vec<Option<String>> =
+            result.columns.iter().map(|c| Some(c.name.clone())).collect();
         encode_row(&names, &stmt.options, &mut line);
         line
     });
@@ -171,7 +179,10 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         };
         if copy.data.len() + copy_data.data.len() > MAX_COPY_BYTES {
             *guard = None;
-            return Err(to_pgwire(&Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "COPY data exceeds 1 GB")));
+            return Err(to_pgwire(&Error::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "COPY data exceeds 1 GB",
+            )));
         }
         copy.data.extend_from_slice(&copy_data.data);
         Ok(())
@@ -190,7 +201,9 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         let outcome = conn.run(move |s| run_copy_in(s, &copy.stmt, &copy.data)).await?;
         client.set_transaction_status(conn.wire_status());
         let n = outcome.map_err(|e| to_pgwire(&e))?;
-        client.send(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {n}")))).await?;
+        client
+            .send(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {n}"))))
+            .await?;
         Ok(())
     }
 
@@ -203,6 +216,9 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         if let Ok(conn) = conn_state(client) {
             conn.copy_in.lock().take();
         }
-        to_pgwire(&Error::new(SqlState::QUERY_CANCELED, format!("COPY from stdin failed: {}", fail.message)))
+        to_pgwire(&Error::new(
+            SqlState::QUERY_CANCELED,
+            format!("COPY from stdin failed: {}", fail.message),
+        ))
     }
 }

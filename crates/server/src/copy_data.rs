@@ -125,7 +125,10 @@ fn decode_csv(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
     let mut i = 0;
     while i < chars.len() {
         // `\.` alone on a line ends the data.
-        if chars[i] == '\\' && chars.get(i + 1) == Some(&'.') && matches!(chars.get(i + 2), None | Some('\n' | '\r')) {
+        if chars[i] == '\\'
+            && chars.get(i + 1) == Some(&'.')
+            && matches!(chars.get(i + 2), None | Some('\n' | '\r'))
+        {
             break;
         }
         let mut fields = Vec::new();
@@ -245,7 +248,10 @@ mod tests {
         encode_row(&rows[0], &o, &mut s);
         assert_eq!(s, "a\\tb\\\\c\\nd\t\\N\t\n");
         assert_eq!(decode_rows(&s, &o).unwrap(), rows);
-        assert_eq!(decode_rows("1\tx\n\\.\nignored\n", &o).unwrap(), vec![vec![Some("1".into()), Some("x".into())]]);
+        assert_eq!(
+            decode_rows("1\tx\n\\.\nignored\n", &o).unwrap(),
+            vec![vec![Some("1".into()), Some("x".into())]]
+        );
         assert_eq!(decode_rows("\\101\\x42\n", &o).unwrap(), vec![vec![Some("AB".into())]]);
     }
 
@@ -274,6 +280,9 @@ mod tests {
     #[test]
     fn custom_delimiter_and_null() {
         let o = opts("COPY t FROM STDIN (DELIMITER '|', NULL 'NULL')");
-        assert_eq!(decode_rows("a|NULL|b\\|c\n", &o).unwrap(), vec![vec![Some("a".into()), None, Some("b|c".into())]]);
+        assert_eq!(
+            decode_rows("a|NULL|b\\|c\n", &o).unwrap(),
+            vec![vec![Some("a".into()), None, Some("b|c".into())]]
+        );
     }
 }

@@ -83,8 +83,12 @@ impl CopyStatement {
     pub fn select_sql(&self) -> String {
         match &self.source {
             CopySource::Query(q) => q.clone(),
-            CopySource::Table { name, columns } if columns.is_empty() => format!("SELECT * FROM {name}"),
-            CopySource::Table { name, columns } => format!("SELECT {} FROM {name}", columns.join(", ")),
+            CopySource::Table { name, columns } if columns.is_empty() => {
+                format!("SELECT * FROM {name}")
+            }
+            CopySource::Table { name, columns } => {
+                format!("SELECT {} FROM {name}", columns.join(", "))
+            }
         }
     }
 }
@@ -113,7 +117,10 @@ fn tokenize(sql: &str) -> Result<Vec<(Tok, usize, usize)>> {
             while i < chars.len() && chars[i].1 != '\n' {
                 i += 1;
             }
-        } else if c == '\'' || c == '"' || ((c == 'E' || c == 'e') && chars.get(i + 1).map(|x| x.1) == Some('\'')) {
+        } else if c == '\''
+            || c == '"'
+            || ((c == 'E' || c == 'e') && chars.get(i + 1).map(|x| x.1) == Some('\''))
+        {
             let escapes = c != '\'' && c != '"';
             let quote = if escapes { '\'' } else { c };
             if escapes {
@@ -122,7 +129,9 @@ fn tokenize(sql: &str) -> Result<Vec<(Tok, usize, usize)>> {
             i += 1;
             let mut s = String::new();
             loop {
-                let Some(&(_, ch)) = chars.get(i) else { return Err(syntax("unterminated quoted string in COPY")) };
+                let Some(&(_, ch)) = chars.get(i) else {
+                    return Err(syntax("unterminated quoted string in COPY"));
+                };
                 if escapes && ch == '\\' {
                     let next = chars.get(i + 1).map_or('\\', |x| x.1);
                     s.push(match next {
@@ -149,7 +158,9 @@ fn tokenize(sql: &str) -> Result<Vec<(Tok, usize, usize)>> {
             out.push((if quote == '"' { Tok::Quoted(s) } else { Tok::Str(s) }, pos, end));
         } else if c.is_alphanumeric() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].1.is_alphanumeric() || chars[i].1 == '_' || chars[i].1 == '$') {
+            while i < chars.len()
+                && (chars[i].1.is_alphanumeric() || chars[i].1 == '_' || chars[i].1 == '$')
+            {
                 i += 1;
             }
             let end = chars.get(i).map_or(sql.len(), |x| x.0);
@@ -165,7 +176,9 @@ fn tokenize(sql: &str) -> Result<Vec<(Tok, usize, usize)>> {
 /// Whether the statement starts with the keyword `COPY`.
 pub fn is_copy(sql: &str) -> bool {
     let t = sql.trim_start();
-    t.len() >= 4 && t[..4].eq_ignore_ascii_case("copy") && t[4..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '_')
+    t.len() >= 4
+        && t[..4].eq_ignore_ascii_case("copy")
+        && t[4..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '_')
 }
 
 /// Parses a COPY statement.
@@ -271,7 +284,9 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
                     if p.peek_word("AS") {
                         p.i += 1;
                     }
-                    let Tok::Str(v) = p.any()? else { return Err(syntax(format!("{name} needs a string"))) };
+                    let Tok::Str(v) = p.any()? else {
+                        return Err(syntax(format!("{name} needs a string")));
+                    };
                     raw.push((name, Some(v)));
                 }
                 other => return Err(syntax(format!("option \"{other}\" not recognized"))),
@@ -283,7 +298,12 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
             Some("text") => CopyFormat::Text,
             Some("csv") => CopyFormat::Csv,
             Some("binary") => return Err(Error::unsupported("COPY in binary format")),
-            other => return Err(syntax(format!("COPY format \"{}\" not recognized", other.unwrap_or("")))),
+            other => {
+                return Err(syntax(format!(
+                    "COPY format \"{}\" not recognized",
+                    other.unwrap_or("")
+                )))
+            }
         };
     }
     let mut options = CopyOptions::defaults(format);
@@ -306,7 +326,11 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
                     None | Some("true" | "on" | "1") => true,
                     Some("false" | "off" | "0") => false,
                     Some("match") => true,
-                    Some(other) => return Err(syntax(format!("header requires a Boolean value, got \"{other}\""))),
+                    Some(other) => {
+                        return Err(syntax(format!(
+                            "header requires a Boolean value, got \"{other}\""
+                        )))
+                    }
                 }
             }
             "delimiter" => options.delimiter = single(&value, "delimiter")?,
@@ -314,7 +338,9 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
             "quote" => options.quote = single(&value, "quote")?,
             "escape" => options.escape = single(&value, "escape")?,
             "encoding" => {
-                if !value.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8")) {
+                if !value.as_deref().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8")
+                }) {
                     return Err(Error::unsupported("COPY encodings other than UTF8"));
                 }
             }
@@ -328,7 +354,10 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
         p.i += 1;
     }
     if p.i < p.toks.len() {
-        return Err(syntax(format!("syntax error at or near \"{}\"", &p.sql[p.toks[p.i].1..p.toks[p.i].2])));
+        return Err(syntax(format!(
+            "syntax error at or near \"{}\"",
+            &p.sql[p.toks[p.i].1..p.toks[p.i].2]
+        )));
     }
     Ok(CopyStatement { source, from_stdin, options })
 }
@@ -341,7 +370,8 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn any(&mut self) -> Result<Tok> {
-        let t = self.toks.get(self.i).ok_or_else(|| syntax("syntax error at end of input"))?.0.clone();
+        let t =
+            self.toks.get(self.i).ok_or_else(|| syntax("syntax error at end of input"))?.0.clone();
         self.i += 1;
         Ok(t)
     }
@@ -396,7 +426,13 @@ mod tests {
     fn modern_and_legacy_options() {
         let c = parse_copy("COPY public.t (a, \"B\") FROM STDIN WITH (FORMAT csv, HEADER, DELIMITER ';', NULL 'x')").unwrap();
         assert!(c.from_stdin);
-        assert_eq!(c.source, CopySource::Table { name: "public.t".into(), columns: vec!["a".into(), "\"B\"".into()] });
+        assert_eq!(
+            c.source,
+            CopySource::Table {
+                name: "public.t".into(),
+                columns: vec!["a".into(), "\"B\"".into()]
+            }
+        );
         assert_eq!(c.options.format, CopyFormat::Csv);
         assert!(c.options.header);
         assert_eq!(c.options.delimiter, ';');
@@ -404,7 +440,10 @@ mod tests {
 
         let c = parse_copy("copy t to stdout with csv header delimiter as '|'").unwrap();
         assert!(!c.from_stdin);
-        assert_eq!((c.options.format, c.options.header, c.options.delimiter), (CopyFormat::Csv, true, '|'));
+        assert_eq!(
+            (c.options.format, c.options.header, c.options.delimiter),
+            (CopyFormat::Csv, true, '|')
+        );
 
         let c = parse_copy("COPY (SELECT a, ')' FROM t) TO STDOUT;").unwrap();
         assert_eq!(c.source, CopySource::Query("SELECT a, ')' FROM t".into()));
@@ -414,9 +453,18 @@ mod tests {
 
     #[test]
     fn rejections() {
-        assert_eq!(parse_copy("COPY t FROM '/etc/passwd'").unwrap_err().sqlstate(), SqlState::FEATURE_NOT_SUPPORTED);
-        assert_eq!(parse_copy("COPY t TO STDOUT (FORMAT binary)").unwrap_err().sqlstate(), SqlState::FEATURE_NOT_SUPPORTED);
-        assert_eq!(parse_copy("COPY t FROM STDIN (bogus)").unwrap_err().sqlstate(), SqlState::SYNTAX_ERROR);
+        assert_eq!(
+            parse_copy("COPY t FROM '/etc/passwd'").unwrap_err().sqlstate(),
+            SqlState::FEATURE_NOT_SUPPORTED
+        );
+        assert_eq!(
+            parse_copy("COPY t TO STDOUT (FORMAT binary)").unwrap_err().sqlstate(),
+            SqlState::FEATURE_NOT_SUPPORTED
+        );
+        assert_eq!(
+            parse_copy("COPY t FROM STDIN (bogus)").unwrap_err().sqlstate(),
+            SqlState::SYNTAX_ERROR
+        );
         assert!(parse_copy("COPY t FROM STDIN (DELIMITER 'ab')").is_err());
         assert!(parse_copy("COPY (select 1) FROM STDIN").is_err());
         assert!(is_copy("  copy t from stdin"));

@@ -38,7 +38,8 @@ impl From<ServerError> for Error {
 
 /// The `ErrorResponse` fields of a database error (severity `ERROR`).
 pub fn error_info(e: &Error) -> ErrorInfo {
-    let mut info = ErrorInfo::new("ERROR".to_owned(), e.sqlstate().code().to_owned(), e.message().to_owned());
+    let mut info =
+        ErrorInfo::new("ERROR".to_owned(), e.sqlstate().code().to_owned(), e.message().to_owned());
     info.detail = e.detail().map(str::to_owned);
     info.hint = e.hint().map(str::to_owned);
     info.position = e.position().map(|p| p.to_string());

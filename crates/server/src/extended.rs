@@ -23,11 +23,13 @@ use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::ExtendedQueryHandler;
 use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
-use pgwire::api::store::PortalStore;
+use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::CopyData;
-use pgwire::messages::extendedquery::{Execute, Parse, ParseComplete, Sync as PgSync};
+use pgwire::messages::extendedquery::{
+    Bind, BindComplete, Execute, Parse, ParseComplete, Sync as PgSync,
+};
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
 use pgwire::messages::PgWireBackendMessage;
 
@@ -68,7 +70,12 @@ pub struct Parser;
 impl QueryParser for Parser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -79,21 +86,32 @@ impl QueryParser for Parser {
         let conn = conn_state(client)?;
         let types: Vec<DataType> = types
             .iter()
-            .map(|t| t.as_ref().and_then(|t| DataType::from_oid(t.oid())).unwrap_or(DataType::Unknown))
+            .map(|t| {
+                t.as_ref().and_then(|t| DataType::from_oid(t.oid())).unwrap_or(DataType::Unknown)
+            })
             .collect();
         let sql = sql.to_owned();
         let info = conn.run(move |s| s.prepare(&sql, &types)).await?.map_err(|e| to_pgwire(&e))?;
-        Ok(Some(Prepared(Arc::new(PreparedInner::Engine { info, closed: Arc::clone(&conn.closed_statements) }))))
+        Ok(Some(Prepared(Arc::new(PreparedInner::Engine {
+            info,
+            closed: Arc::clone(&conn.closed_statements),
+        }))))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(match &*stmt.0 {
-            PreparedInner::Engine { info, .. } => info.param_types.iter().map(wire::pg_type).collect(),
+            PreparedInner::Engine { info, .. } => {
+                info.param_types.iter().map(wire::pg_type).collect()
+            }
             PreparedInner::Copy(_) => Vec::new(),
         })
     }
 
-    fn get_result_schema(&self, stmt: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         Ok(match &*stmt.0 {
             PreparedInner::Engine { info, .. } => {
                 let formats = result_formats(format, info.columns.len())?;
@@ -196,8 +214,13 @@ impl ExtendedQueryHandler for ExtendedQueries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if let Some(bad) = message.type_oids.iter().find(|o| **o != 0 && DataType::from_oid(**o).is_none()) {
-            return Err(sql_error(SqlState::UNDEFINED_OBJECT, format!("type with OID {bad} does not exist")));
+        if let Some(bad) =
+            message.type_oids.iter().find(|o| **o != 0 && DataType::from_oid(**o).is_none())
+        {
+            return Err(sql_error(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type with OID {bad} does not exist"),
+            ));
         }
         let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
         match StoredStatement::parse(client, &message, self.query_parser()).await? {
@@ -205,6 +228,51 @@ impl ExtendedQueryHandler for ExtendedQueries {
             None => client.portal_store().put_empty_statement(&name),
         }
         client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        Ok(())
+    }
+
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement_name = message.statement_name.as_deref().unwrap_or(DEFAULT_NAME);
+        match client.portal_store().get_statement(statement_name) {
+            Some(Entry::Value(statement)) => {
+                let portal = Portal::try_new(&message, statement)?;
+                // Parameters are checked and decoded at Bind, as PostgreSQL does.
+                match &*portal.statement.statement.0 {
+                    PreparedInner::Engine { info, .. } => {
+                        decode_params(&portal, info)?;
+                        result_formats(Some(&portal.result_column_format), info.columns.len())?;
+                    }
+                    PreparedInner::Copy(_) if !message.parameters.is_empty() => {
+                        return Err(protocol_violation("COPY takes no parameters"));
+                    }
+                    PreparedInner::Copy(_) => {}
+                }
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(protocol_violation(
+                        "bind message supplies parameters to an empty query",
+                    ));
+                }
+                client
+                    .portal_store()
+                    .put_empty_portal(message.portal_name.as_deref().unwrap_or(DEFAULT_NAME));
+            }
+            None => {
+                return Err(sql_error(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!("prepared statement \"{statement_name}\" does not exist"),
+                ))
+            }
+        }
+        client.send(PgWireBackendMessage::BindComplete(BindComplete::new())).await?;
         Ok(())
     }
 
@@ -236,7 +304,12 @@ impl ExtendedQueryHandler for ExtendedQueries {
         Ok(())
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -247,9 +320,13 @@ impl ExtendedQueryHandler for ExtendedQueries {
         match &*portal.statement.statement.0 {
             PreparedInner::Engine { info, .. } => {
                 let params = decode_params(portal, info)?;
-                let formats = result_formats(Some(&portal.result_column_format), info.columns.len())?;
+                let formats =
+                    result_formats(Some(&portal.result_column_format), info.columns.len())?;
                 let id = info.id;
-                let result = conn.run(move |s| s.execute_prepared(id, &params)).await?.map_err(|e| to_pgwire(&e))?;
+                let result = conn
+                    .run(move |s| s.execute_prepared(id, &params))
+                    .await?
+                    .map_err(|e| to_pgwire(&e))?;
                 match result {
                     crate::session::StatementResult::Rows(q) => {
                         let formats = if formats.len() == q.columns.len() {
@@ -261,13 +338,17 @@ impl ExtendedQueryHandler for ExtendedQueries {
                         let rows: Vec<PgWireResult<_>> = q
                             .rows
                             .iter()
-                            .map(|r| wire::data_row(r, &q.columns, &formats).map_err(|e| to_pgwire(&e)))
+                            .map(|r| {
+                                wire::data_row(r, &q.columns, &formats).map_err(|e| to_pgwire(&e))
+                            })
                             .collect();
                         let mut response = QueryResponse::new(fields, stream::iter(rows));
                         response.set_command_tag(tag_command(&q.tag));
                         Ok(Response::Query(response))
                     }
-                    crate::session::StatementResult::Command { tag, .. } => Ok(Response::Execution(Tag::new(&tag))),
+                    crate::session::StatementResult::Command { tag, .. } => {
+                        Ok(Response::Execution(Tag::new(&tag)))
+                    }
                 }
             }
             PreparedInner::Copy(copy) if copy.from_stdin => {
@@ -286,7 +367,8 @@ impl ExtendedQueryHandler for ExtendedQueries {
             }
             PreparedInner::Copy(copy) => {
                 let copy = copy.clone();
-                let out = conn.run(move |s| run_copy_out(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
+                let out =
+                    conn.run(move |s| run_copy_out(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
                 let mut chunks: Vec<PgWireResult<CopyData>> = Vec::with_capacity(out.rows.len());
                 let mut header = out.header;
                 for line in out.rows {
@@ -319,7 +401,10 @@ mod tests {
     #[test]
     fn result_formats_are_checked() {
         assert!(result_formats(Some(&Format::Individual(vec![0, 1])), 3).is_err());
-        assert_eq!(result_formats(Some(&Format::UnifiedBinary), 2).unwrap(), vec![FieldFormat::Binary; 2]);
+        assert_eq!(
+            result_formats(Some(&Format::UnifiedBinary), 2).unwrap(),
+            vec![FieldFormat::Binary; 2]
+        );
         assert_eq!(result_formats(None, 1).unwrap(), vec![FieldFormat::Text]);
     }
 }

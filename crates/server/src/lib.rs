@@ -41,6 +41,6 @@ pub use config::{AuthMethod, ServerConfig};
 pub use error::ServerError;
 pub use server::Server;
 pub use session::{
-    BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory, StatementResult,
-    TxnStatus,
+    BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory,
+    StatementResult, TxnStatus,
 };

@@ -74,14 +74,21 @@ pub struct Server {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("addr", &self.listener.local_addr().ok()).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("addr", &self.listener.local_addr().ok())
+            .finish_non_exhaustive()
     }
 }
 
 /// `FATAL 53300` as raw bytes, sent to connections over the limit.
 fn too_many_clients() -> Vec<u8> {
     let mut body = Vec::new();
-    for (code, text) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "53300"), (b'M', "sorry, too many clients already")] {
+    for (code, text) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "53300"),
+        (b'M', "sorry, too many clients already"),
+    ] {
         body.push(code);
         body.extend_from_slice(text.as_bytes());
         body.push(0);
@@ -96,27 +103,35 @@ fn too_many_clients() -> Vec<u8> {
 
 impl Server {
     /// Validates the configuration and binds the listeners.
-    pub async fn bind(config: ServerConfig, factory: Arc<dyn SessionFactory>) -> Result<Server, ServerError> {
+    pub async fn bind(
+        config: ServerConfig,
+        factory: Arc<dyn SessionFactory>,
+    ) -> Result<Server, ServerError> {
         config.validate()?;
         let tls = match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
             _ => None,
         };
         let addr = SocketAddr::new(config.listen, config.port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ServerError::Io { context: format!("could not listen on {addr}"), source })?;
-        let port = listener.local_addr().map_err(|source| ServerError::Io { context: "local address".into(), source })?.port();
+        let listener = TcpListener::bind(addr).await.map_err(|source| ServerError::Io {
+            context: format!("could not listen on {addr}"),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| ServerError::Io { context: "local address".into(), source })?
+            .port();
         #[cfg(unix)]
         let unix = match &config.socket_dir {
             Some(dir) => {
                 let path = dir.join(format!(".s.PGSQL.{port}"));
                 // A socket file left by a previous run would make bind fail.
                 let _ = std::fs::remove_file(&path);
-                let l = tokio::net::UnixListener::bind(&path).map_err(|source| ServerError::Io {
-                    context: format!("could not create Unix socket \"{}\"", path.display()),
-                    source,
-                })?;
+                let l =
+                    tokio::net::UnixListener::bind(&path).map_err(|source| ServerError::Io {
+                        context: format!("could not create Unix socket \"{}\"", path.display()),
+                        source,
+                    })?;
                 Some((l, path))
             }
             None => None,

@@ -52,15 +52,24 @@ where
     match result {
         StatementResult::Rows(q) => {
             let formats = vec![FieldFormat::Text; q.columns.len()];
-            client.feed(PgWireBackendMessage::RowDescription(wire::row_description(&q.columns, &formats))).await?;
+            client
+                .feed(PgWireBackendMessage::RowDescription(wire::row_description(
+                    &q.columns, &formats,
+                )))
+                .await?;
             for row in &q.rows {
-                let row = wire::data_row(row, &q.columns, &formats).map_err(|e| crate::error::to_pgwire(&e))?;
+                let row = wire::data_row(row, &q.columns, &formats)
+                    .map_err(|e| crate::error::to_pgwire(&e))?;
                 client.feed(PgWireBackendMessage::DataRow(row)).await?;
             }
-            client.feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(q.tag.clone()))).await?;
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(q.tag.clone())))
+                .await?;
         }
         StatementResult::Command { tag, .. } => {
-            client.feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.clone()))).await?;
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.clone())))
+                .await?;
         }
     }
     Ok(())
@@ -129,17 +138,20 @@ where
         };
         if copy.from_stdin {
             if i + 1 != count {
-                let e = Error::unsupported("statements after COPY FROM STDIN in the same query string");
+                let e =
+                    Error::unsupported("statements after COPY FROM STDIN in the same query string");
                 send_error(client, &e).await?;
                 return Ok(Ended::Ready);
             }
             // Check the target exists before asking for data.
             let probe = copy.select_sql();
             let check = conn
-                .run(move |s| s.prepare(&probe, &[]).map(|p| {
-                    s.close_prepared(p.id);
-                    p.columns.len()
-                }))
+                .run(move |s| {
+                    s.prepare(&probe, &[]).map(|p| {
+                        s.close_prepared(p.id);
+                        p.columns.len()
+                    })
+                })
                 .await?;
             let columns = match check {
                 Ok(n) => n,
@@ -152,7 +164,11 @@ where
             *conn.copy_in.lock() = Some(CopyIn { stmt: copy, data: Vec::new() });
             let n = i16::try_from(columns).unwrap_or(i16::MAX);
             client
-                .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(format, n, vec![0; columns])))
+                .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                    format,
+                    n,
+                    vec![0; columns],
+                )))
                 .await?;
             return Ok(Ended::CopyIn);
         }
@@ -165,18 +181,28 @@ where
             Ok(out) => {
                 let n = i16::try_from(out.columns).unwrap_or(i16::MAX);
                 client
-                    .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(0, n, vec![0; out.columns])))
+                    .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                        0,
+                        n,
+                        vec![0; out.columns],
+                    )))
                     .await?;
                 if let Some(h) = out.header {
-                    client.feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(h)))).await?;
+                    client
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(h))))
+                        .await?;
                 }
                 let rows = out.rows.len();
                 for line in out.rows {
-                    client.feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(line)))).await?;
+                    client
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(line))))
+                        .await?;
                 }
                 client.feed(PgWireBackendMessage::CopyDone(CopyDone::new())).await?;
                 client
-                    .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {rows}"))))
+                    .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!(
+                        "COPY {rows}"
+                    ))))
                     .await?;
             }
         }
@@ -208,7 +234,9 @@ impl SimpleQueryHandler for SimpleQueries {
             }
             Ok(Ended::Ready) => {
                 client.set_state(PgWireConnectionState::ReadyForQuery);
-                client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+                client
+                    .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)))
+                    .await?;
                 Ok(())
             }
             Err(e) => {

@@ -61,7 +61,8 @@ fn scan(sql: &str, mut on_semicolon: impl FnMut(usize)) {
                 i += 1;
             }
             b'\'' => {
-                let escapes = i > 0 && matches!(b[i - 1], b'E' | b'e') && (i < 2 || !is_ident(b[i - 2]));
+                let escapes =
+                    i > 0 && matches!(b[i - 1], b'E' | b'e') && (i < 2 || !is_ident(b[i - 2]));
                 i = skip_quoted(b, i + 1, b'\'', escapes);
             }
             b'"' => i = skip_quoted(b, i + 1, b'"', false),
@@ -89,7 +90,9 @@ fn scan(sql: &str, mut on_semicolon: impl FnMut(usize)) {
                 // A dollar quote: $tag$ ... $tag$ (tag may be empty, never starts with a digit).
                 let tag_end = b[i + 1..].iter().position(|c| !is_ident(*c)).map(|p| i + 1 + p);
                 match tag_end {
-                    Some(end) if b[end] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                    Some(end)
+                        if b[end] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) =>
+                    {
                         let tag = &sql[i..=end];
                         i = match sql[end + 1..].find(tag) {
                             Some(p) => end + 1 + p + tag.len(),
@@ -132,11 +135,20 @@ mod tests {
     #[test]
     fn splits_outside_quotes_and_comments() {
         assert_eq!(split_statements("select 1; select 2"), vec!["select 1", "select 2"]);
-        assert_eq!(split_statements("select ';'; select \"a;b\""), vec!["select ';'", "select \"a;b\""]);
+        assert_eq!(
+            split_statements("select ';'; select \"a;b\""),
+            vec!["select ';'", "select \"a;b\""]
+        );
         assert_eq!(split_statements("select 1 -- c;\n; ;"), vec!["select 1 -- c;"]);
         assert_eq!(split_statements("select /* ; /* ; */ */ 1;"), vec!["select /* ; /* ; */ */ 1"]);
-        assert_eq!(split_statements("select $$a;b$$; select $x$;$x$"), vec!["select $$a;b$$", "select $x$;$x$"]);
-        assert_eq!(split_statements("select E'\\';'; select 'it''s;'"), vec!["select E'\\';'", "select 'it''s;'"]);
+        assert_eq!(
+            split_statements("select $$a;b$$; select $x$;$x$"),
+            vec!["select $$a;b$$", "select $x$;$x$"]
+        );
+        assert_eq!(
+            split_statements("select E'\\';'; select 'it''s;'"),
+            vec!["select E'\\';'", "select 'it''s;'"]
+        );
         assert!(split_statements(" ;; -- only a comment").is_empty());
     }
 

@@ -98,11 +98,17 @@ impl Startup {
     {
         match outcome {
             AuthOutcome::InProgress => Ok(()),
-            AuthOutcome::Authenticated { final_message, .. } => self.open(client, final_message).await,
+            AuthOutcome::Authenticated { final_message, .. } => {
+                self.open(client, final_message).await
+            }
         }
     }
 
-    async fn open<C>(&self, client: &mut C, final_message: Option<Authentication>) -> PgWireResult<()>
+    async fn open<C>(
+        &self,
+        client: &mut C,
+        final_message: Option<Authentication>,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -148,7 +154,11 @@ impl Startup {
 
 #[async_trait]
 impl StartupHandler for Startup {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -164,7 +174,8 @@ impl StartupHandler for Startup {
                         "no PostgreSQL user name specified in startup packet",
                     ));
                 }
-                let outcome = self.driver.begin_authentication(client, self.mechanism.create()).await?;
+                let outcome =
+                    self.driver.begin_authentication(client, self.mechanism.create()).await?;
                 self.after_step(client, outcome).await
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {
@@ -206,9 +217,8 @@ pub fn parse_options(options: &str) -> Result<Vec<(String, String)>, String> {
         } else {
             return Err(format!("invalid command-line argument for server process: {w}"));
         };
-        let (name, value) = setting
-            .split_once('=')
-            .ok_or_else(|| format!("-c {setting} requires a value"))?;
+        let (name, value) =
+            setting.split_once('=').ok_or_else(|| format!("-c {setting} requires a value"))?;
         out.push((name.replace('-', "_"), value.to_owned()));
     }
     Ok(out)
@@ -228,7 +238,10 @@ mod tests {
                 ("TimeZone".into(), "UTC".into())
             ]
         );
-        assert_eq!(parse_options("-c application_name=a\\ b").unwrap(), vec![("application_name".into(), "a b".into())]);
+        assert_eq!(
+            parse_options("-c application_name=a\\ b").unwrap(),
+            vec![("application_name".into(), "a b".into())]
+        );
         assert!(parse_options("-c").is_err());
         assert!(parse_options("bogus").is_err());
         assert!(parse_options("-c novalue").is_err());

@@ -22,7 +22,8 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> ServerError {
 /// Builds the TLS acceptor from PEM files.
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut BufReader::new(
-        File::open(cert).map_err(io_err(format!("could not open certificate file \"{}\"", cert.display())))?,
+        File::open(cert)
+            .map_err(io_err(format!("could not open certificate file \"{}\"", cert.display())))?,
     ))
     .collect::<Result<_, _>>()
     .map_err(io_err(format!("could not read certificate file \"{}\"", cert.display())))?;
@@ -30,7 +31,8 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
         return Err(ServerError::Config(format!("no certificate found in \"{}\"", cert.display())));
     }
     let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut BufReader::new(
-        File::open(key).map_err(io_err(format!("could not open private key file \"{}\"", key.display())))?,
+        File::open(key)
+            .map_err(io_err(format!("could not open private key file \"{}\"", key.display())))?,
     ))
     .map_err(io_err(format!("could not read private key file \"{}\"", key.display())))?
     .ok_or_else(|| ServerError::Config(format!("no private key found in \"{}\"", key.display())))?;

@@ -19,7 +19,11 @@ pub fn type_size(ty: &DataType) -> i16 {
         DataType::Bool => 1,
         DataType::Int2 => 2,
         DataType::Int4 | DataType::Float4 | DataType::Date => 4,
-        DataType::Int8 | DataType::Float8 | DataType::Time | DataType::Timestamp | DataType::TimestampTz => 8,
+        DataType::Int8
+        | DataType::Float8
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::TimestampTz => 8,
         DataType::Interval | DataType::Uuid => 16,
         _ => -1,
     }
@@ -28,7 +32,9 @@ pub fn type_size(ty: &DataType) -> i16 {
 /// `atttypmod` of a type: declared lengths and numeric precision/scale, else −1.
 pub fn type_modifier(ty: &DataType) -> i32 {
     match ty {
-        DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => i32::try_from(*n).map_or(-1, |n| n + 4),
+        DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => {
+            i32::try_from(*n).map_or(-1, |n| n + 4)
+        }
         DataType::Numeric(Some((p, s))) => i32::try_from((p << 16) | s).map_or(-1, |m| m + 4),
         _ => -1,
     }
@@ -98,8 +104,12 @@ pub fn data_row(row: &[Value], columns: &[Column], formats: &[FieldFormat]) -> R
             },
         }
     }
-    let count = i16::try_from(row.len())
-        .map_err(|_| helios_common::Error::new(helios_common::SqlState::PROGRAM_LIMIT_EXCEEDED, "too many columns"))?;
+    let count = i16::try_from(row.len()).map_err(|_| {
+        helios_common::Error::new(
+            helios_common::SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "too many columns",
+        )
+    })?;
     Ok(DataRow::new(buf, count))
 }
 
@@ -114,7 +124,11 @@ pub fn expand_formats(codes: &[i16], n: usize) -> std::result::Result<Arc<[Field
     match codes.len() {
         0 => Ok(vec![FieldFormat::Text; n].into()),
         1 => Ok(vec![fmt(codes[0])?; n].into()),
-        len if len == n => codes.iter().map(|c| fmt(*c)).collect::<std::result::Result<Vec<_>, _>>().map(Into::into),
+        len if len == n => codes
+            .iter()
+            .map(|c| fmt(*c))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(Into::into),
         len => Err(format!("bind message has {len} result formats but query has {n} columns")),
     }
 }
@@ -145,7 +159,12 @@ mod tests {
             Column { name: "a".into(), data_type: DataType::Int4 },
             Column { name: "b".into(), data_type: DataType::Text },
         ];
-        let row = data_row(&[Value::Int4(7), Value::Null], &cols, &[FieldFormat::Binary, FieldFormat::Text]).unwrap();
+        let row = data_row(
+            &[Value::Int4(7), Value::Null],
+            &cols,
+            &[FieldFormat::Binary, FieldFormat::Text],
+        )
+        .unwrap();
         assert_eq!(row.field_count, 2);
         assert_eq!(row.data.to_vec(), [0, 0, 0, 4, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]);
     }

@@ -60,7 +60,8 @@ pub fn decode(bytes: &[u8], elem: &DataType) -> Result<Value> {
                 if n == -1 {
                     elements.push(Value::Null);
                 } else {
-                    let n = usize::try_from(n).map_err(|_| bad_binary("negative element length"))?;
+                    let n =
+                        usize::try_from(n).map_err(|_| bad_binary("negative element length"))?;
                     elements.push(super::decode(r.take(n)?, elem)?);
                 }
             }
@@ -89,14 +90,20 @@ mod tests {
         crate::binary::encode(&v, &ty, &mut b).unwrap();
         assert_eq!(
             b.to_vec(),
-            [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff]
+            [
+                0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0,
+                1, 0xff, 0xff, 0xff, 0xff
+            ]
         );
         assert_eq!(crate::binary::decode(&b, &ty).unwrap(), v);
     }
 
     #[test]
     fn empty_and_text_arrays_round_trip() {
-        for v in [arr(DataType::Text, vec![]), arr(DataType::Text, vec![Value::Text("a".into()), Value::Text("".into())])] {
+        for v in [
+            arr(DataType::Text, vec![]),
+            arr(DataType::Text, vec![Value::Text("a".into()), Value::Text("".into())]),
+        ] {
             let ty = DataType::Array(Box::new(DataType::Text));
             let mut b = BytesMut::new();
             crate::binary::encode(&v, &ty, &mut b).unwrap();

@@ -16,7 +16,10 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
     match (value, ty) {
         (Value::Date(d), DataType::Date) => out.put_i32(*d),
         (Value::Time(t), DataType::Time) => out.put_i64(*t),
-        (Value::Timestamp(t) | Value::TimestampTz(t), DataType::Timestamp | DataType::TimestampTz) => {
+        (
+            Value::Timestamp(t) | Value::TimestampTz(t),
+            DataType::Timestamp | DataType::TimestampTz,
+        ) => {
             out.put_i64(*t);
         }
         (Value::Interval(iv), DataType::Interval) => {
@@ -41,7 +44,9 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
             Value::Time(t)
         }
         DataType::Timestamp => Value::Timestamp(i64::from_be_bytes(fixed(bytes, "timestamp")?)),
-        DataType::TimestampTz => Value::TimestampTz(i64::from_be_bytes(fixed(bytes, "timestamptz")?)),
+        DataType::TimestampTz => {
+            Value::TimestampTz(i64::from_be_bytes(fixed(bytes, "timestamptz")?))
+        }
         DataType::Interval => {
             let mut r = Reader::new(bytes);
             let micros = r.i64()?;
@@ -71,7 +76,10 @@ mod tests {
     fn layouts() {
         assert_eq!(round_trip(Value::Date(-1), DataType::Date), [0xff; 4]);
         assert_eq!(round_trip(Value::Time(1), DataType::Time), [0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(round_trip(Value::Timestamp(256), DataType::Timestamp), [0, 0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(
+            round_trip(Value::Timestamp(256), DataType::Timestamp),
+            [0, 0, 0, 0, 0, 0, 1, 0]
+        );
         round_trip(Value::TimestampTz(-5), DataType::TimestampTz);
         let iv = Value::Interval(Interval { months: 2, days: 3, micros: 4 });
         assert_eq!(

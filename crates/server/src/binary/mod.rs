@@ -35,9 +35,14 @@ use helios_types::{DataType, Value};
 pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
     match (ty, value) {
         (DataType::Numeric(_), _) => numeric::encode(value, out),
-        (DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz | DataType::Interval, _) => {
-            datetime::encode(value, ty, out)
-        }
+        (
+            DataType::Date
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::TimestampTz
+            | DataType::Interval,
+            _,
+        ) => datetime::encode(value, ty, out),
         (DataType::Array(elem), Value::Array(a)) => array::encode(a, elem, out),
         _ => scalar::encode(value, ty, out),
     }
@@ -47,9 +52,11 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
 pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
     match ty {
         DataType::Numeric(_) => numeric::decode(bytes),
-        DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz | DataType::Interval => {
-            datetime::decode(bytes, ty)
-        }
+        DataType::Date
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::TimestampTz
+        | DataType::Interval => datetime::decode(bytes, ty),
         DataType::Array(elem) => array::decode(bytes, elem),
         _ => scalar::decode(bytes, ty),
     }
@@ -82,9 +89,7 @@ pub(crate) fn mismatch(value: &Value, ty: &DataType) -> Error {
 
 /// Reads exactly `N` bytes or fails with `22P03`.
 pub(crate) fn fixed<const N: usize>(bytes: &[u8], ty: &str) -> Result<[u8; N]> {
-    bytes
-        .try_into()
-        .map_err(|_| bad_binary(format!("{ty} needs {N} bytes, got {}", bytes.len())))
+    bytes.try_into().map_err(|_| bad_binary(format!("{ty} needs {N} bytes, got {}", bytes.len())))
 }
 
 /// A cursor over input bytes that fails with `22P03` when it runs out.

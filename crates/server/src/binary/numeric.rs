@@ -43,7 +43,8 @@ pub fn encode(value: &Value, out: &mut BytesMut) -> Result<()> {
     let (int, scale) = d.as_bigint_and_exponent();
     // A negative scale means trailing zeros of the integer part.
     let (int, scale) = if scale < 0 {
-        let factor = BigInt::from(10u8).pow(u32::try_from(-scale).map_err(|_| bad_binary("numeric scale"))?);
+        let factor =
+            BigInt::from(10u8).pow(u32::try_from(-scale).map_err(|_| bad_binary("numeric scale"))?);
         (int * factor, 0i64)
     } else {
         (int, scale)
@@ -67,7 +68,8 @@ pub fn encode(value: &Value, out: &mut BytesMut) -> Result<()> {
         let text = std::str::from_utf8(chunk).map_err(|_| bad_binary("numeric digits"))?;
         groups.push(text.parse().map_err(|_| bad_binary("numeric digits"))?);
     }
-    let mut weight = i32::try_from(int_str.len() / 4).map_err(|_| bad_binary("numeric too large"))? - 1;
+    let mut weight =
+        i32::try_from(int_str.len() / 4).map_err(|_| bad_binary("numeric too large"))? - 1;
     let mut start = 0;
     while start < groups.len() && groups[start] == 0 {
         start += 1;
@@ -173,7 +175,16 @@ mod tests {
 
     #[test]
     fn round_trips_keep_scale() {
-        for s in ["0", "1", "-1", "1.50", "123456789012345678901234567890.0001", "-0.000001", "10000", "9999.9999"] {
+        for s in [
+            "0",
+            "1",
+            "-1",
+            "1.50",
+            "123456789012345678901234567890.0001",
+            "-0.000001",
+            "10000",
+            "9999.9999",
+        ] {
             let v = num(s);
             let back = decode(&enc(&v)).unwrap();
             let Value::Numeric(Numeric::Finite(d)) = &back else { panic!("{back:?}") };

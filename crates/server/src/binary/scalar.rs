@@ -87,7 +87,8 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
         DataType::Uuid => Value::Uuid(fixed(bytes, "uuid")?),
         DataType::Json => {
             let s = utf8(bytes)?;
-            serde_json::from_str::<serde_json::Value>(&s).map_err(|e| bad_binary(format!("json: {e}")))?;
+            serde_json::from_str::<serde_json::Value>(&s)
+                .map_err(|e| bad_binary(format!("json: {e}")))?;
             Value::Json(s)
         }
         DataType::Jsonb => {
