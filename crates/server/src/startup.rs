@@ -179,7 +179,19 @@ impl StartupHandler for Startup {
                 self.after_step(client, outcome).await
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {
-                let outcome = self.driver.advance_authentication(client, message).await?;
+                let outcome = match self.driver.advance_authentication(client, message).await {
+                    Ok(o) => o,
+                    Err(PgWireError::InvalidPassword(_)) => {
+                        // PostgreSQL's wording, with the user name from the startup packet.
+                        let user =
+                            client.metadata().get(METADATA_USER).cloned().unwrap_or_default();
+                        return Err(fatal(
+                            SqlState::INVALID_PASSWORD,
+                            format!("password authentication failed for user \"{user}\""),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                };
                 self.after_step(client, outcome).await
             }
             _ => Err(fatal(SqlState::PROTOCOL_VIOLATION, "expected a startup or password message")),

@@ -491,6 +491,9 @@ async fn password_authentication_methods() {
         let err =
             connect_with(&server, "alice", Some("wrong")).await.expect_err("wrong password fails");
         assert_eq!(err.code(), Some(&PgState::INVALID_PASSWORD), "{method:?}");
+        let db = err.as_db_error().expect("server error");
+        assert_eq!(db.message(), "password authentication failed for user \"alice\"");
+        assert_eq!(db.severity(), "FATAL");
         assert!(connect_with(&server, "alice", None).await.is_err());
     }
 }
