@@ -3,6 +3,27 @@
 //!
 //! ```text
 //!   helios-sql ──▶ Transaction (mvcc) ──▶ kv::Engine ──▶ MemoryEngine | DiskEngine (redb)
+//!                  Storage: branches, merge, retention, GC
 //! ```
+//!
+//! - [`kv`]: the engine trait and the in-memory engine.
+//! - [`mvcc`]: versioned keys, the clock, transactions, group commit, GC (module essay).
+//! - [`branch`]: the branch registry, diff and merge.
+//! - [`Storage`]: the handle that ties them together.
 
+pub mod branch;
+mod error;
 pub mod kv;
+pub mod mvcc;
+mod options;
+mod storage;
+
+pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrategy};
+pub use error::{StorageError, MERGE_CONFLICT};
+pub use mvcc::{
+    CommitInfo, GcStats, GcWorker, ManualClock, Savepoint, SystemClock, Transaction, WallClock,
+};
+pub use options::{
+    Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,
+};
+pub use storage::Storage;

@@ -9,7 +9,8 @@
 //! - `date` compares with `timestamp` (midnight); intervals compare by their span with
 //!   30-day months and 24-hour days, as PostgreSQL does.
 //! - `jsonb` follows PostgreSQL's documented order: Object > Array > Boolean > Number >
-//!   String > Null, bigger containers after smaller ones, then element by element.
+//!   String > Null, bigger containers after smaller ones, then element by element; as in
+//!   PostgreSQL, a top-level empty array sorts below every scalar.
 //! - Arrays compare element by element (a NULL element after any value), then by length.
 //! - Values of unrelated types and `json` do not compare (`None`).
 
@@ -127,7 +128,22 @@ fn json_number(n: &serde_json::Number) -> Numeric {
     parse_numeric(&n.to_string()).unwrap_or(Numeric::NaN)
 }
 
-/// Compares two `jsonb` documents in PostgreSQL's documented order.
+/// Compares two top-level `jsonb` documents as PostgreSQL does: its documented order,
+/// plus PostgreSQL's anomaly that a top-level empty array sorts below every scalar.
+pub fn cmp_jsonb_top(a: &Json, b: &Json) -> Ordering {
+    let empty = |j: &Json| matches!(j, Json::Array(items) if items.is_empty());
+    let scalar = |j: &Json| !matches!(j, Json::Array(_) | Json::Object(_));
+    if empty(a) && scalar(b) {
+        Ordering::Less
+    } else if scalar(a) && empty(b) {
+        Ordering::Greater
+    } else {
+        cmp_jsonb(a, b)
+    }
+}
+
+/// Compares two `jsonb` values in PostgreSQL's documented order (nested values; use
+/// [`cmp_jsonb_top`] for whole documents).
 pub fn cmp_jsonb(a: &Json, b: &Json) -> Ordering {
     match (a, b) {
         (Json::String(x), Json::String(y)) => x.as_bytes().cmp(y.as_bytes()),
@@ -191,7 +207,7 @@ impl Value {
             (V::Timestamp(a), V::Timestamp(b)) | (V::TimestampTz(a), V::TimestampTz(b)) => a.cmp(b),
             (V::Interval(a), V::Interval(b)) => interval_span(a).cmp(&interval_span(b)),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
-            (V::Jsonb(a), V::Jsonb(b)) => cmp_jsonb(a, b),
+            (V::Jsonb(a), V::Jsonb(b)) => cmp_jsonb_top(a, b),
             (V::Array(a), V::Array(b)) => cmp_elements(&a.elements, &b.elements)?,
             (V::Vector(a), V::Vector(b)) => a
                 .iter()
@@ -261,6 +277,8 @@ mod tests {
         assert_eq!(j("[1,2]").pg_cmp(&j("[3]")), Some(Ordering::Greater));
         assert_eq!(j("true").pg_cmp(&j("1000")), Some(Ordering::Greater));
         assert_eq!(j("null").pg_cmp(&j("\"a\"")), Some(Ordering::Less));
+        assert_eq!(j("[]").pg_cmp(&j("null")), Some(Ordering::Less));
+        assert_eq!(j("[[]]").pg_cmp(&j("[null]")), Some(Ordering::Greater));
         let a = |s| p(s, DataType::Array(Box::new(DataType::Int4)));
         assert_eq!(a("{1,2}").pg_cmp(&a("{1,2,0}")), Some(Ordering::Less));
         assert_eq!(a("{1,NULL}").pg_cmp(&a("{1,5}")), Some(Ordering::Greater));

@@ -9,6 +9,7 @@
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
 //! - [`keycode`]: order-preserving encoding of composite index keys.
+//! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
@@ -19,6 +20,7 @@ pub mod datatype;
 pub mod error;
 pub mod hash;
 pub mod keycode;
+pub mod row;
 pub mod text;
 pub mod value;
 

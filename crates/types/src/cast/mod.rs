@@ -178,6 +178,7 @@ fn jsonb_scalar(doc: &Json, to: &DataType, mode: CastMode, tz: &TimeZone) -> Typ
         )
     };
     match (doc, to) {
+        (Json::Null, _) => Ok(Value::Null),
         (Json::Bool(b), DataType::Bool) => Ok(Value::Bool(*b)),
         (
             Json::Number(n),

@@ -7,7 +7,7 @@ use helios_common::SqlState;
 
 use crate::compare::numeric_to_f64;
 use crate::error::{TypeError, TypeResult};
-use crate::text::numeric::{apply_typmod, parse_numeric, round_decimal};
+use crate::text::numeric::{apply_typmod, format_decimal, parse_numeric, round_decimal};
 use crate::{DataType, Numeric, Value};
 
 /// PostgreSQL's `smallint out of range` style error for an integer type.
@@ -85,6 +85,18 @@ pub fn f64_to_f32(x: f64) -> TypeResult<f32> {
     Ok(y)
 }
 
+/// A finite numeric as `f64`, failing like PostgreSQL's `float8in` on its text when it
+/// is out of range (`ty` names the target in the message).
+fn numeric_to_float(d: &BigDecimal, ty: &str) -> TypeResult<f64> {
+    let text = format_decimal(d);
+    let x: f64 = text.parse().unwrap_or(f64::NAN);
+    let nonzero = text.bytes().any(|b| matches!(b, b'1'..=b'9'));
+    if x.is_infinite() || (x == 0.0 && nonzero) {
+        return Err(TypeError::out_of_range(format!("\"{text}\" is out of range for type {ty}")));
+    }
+    Ok(x)
+}
+
 /// Casts a numeric-family value to a numeric-family type (or bool for `integer`).
 pub fn cast_number(v: &Value, to: &DataType) -> TypeResult<Option<Value>> {
     let as_f64 = |v: &Value| -> f64 {
@@ -98,6 +110,17 @@ pub fn cast_number(v: &Value, to: &DataType) -> TypeResult<Option<Value>> {
             _ => f64::NAN,
         }
     };
+    if !matches!(
+        v,
+        Value::Int2(_)
+            | Value::Int4(_)
+            | Value::Int8(_)
+            | Value::Float4(_)
+            | Value::Float8(_)
+            | Value::Numeric(_)
+    ) {
+        return Ok(None);
+    }
     let int = match v {
         Value::Int2(x) => Some(i128::from(*x)),
         Value::Int4(x) => Some(i128::from(*x)),
@@ -111,13 +134,29 @@ pub fn cast_number(v: &Value, to: &DataType) -> TypeResult<Option<Value>> {
             (Value::Float4(_) | Value::Float8(_), _) => float_to_int(as_f64(v), to)?,
             _ => return Ok(None),
         },
-        DataType::Float8 => Value::Float8(as_f64(v)),
+        DataType::Float8 => match v {
+            Value::Numeric(Numeric::Finite(d)) => {
+                Value::Float8(numeric_to_float(d, "double precision")?)
+            }
+            _ => Value::Float8(as_f64(v)),
+        },
         DataType::Float4 => match v {
             Value::Int2(x) => Value::Float4(f32::from(*x)),
             Value::Int4(x) => Value::Float4(*x as f32),
             Value::Int8(x) => Value::Float4(*x as f32),
             Value::Float4(x) => Value::Float4(*x),
             Value::Float8(x) if !x.is_finite() => Value::Float4(*x as f32),
+            Value::Numeric(Numeric::Finite(d)) => {
+                let x = numeric_to_float(d, "real")?;
+                let y = x as f32;
+                if y.is_infinite() || (y == 0.0 && x != 0.0) {
+                    return Err(TypeError::out_of_range(format!(
+                        "\"{}\" is out of range for type real",
+                        format_decimal(d)
+                    )));
+                }
+                Value::Float4(y)
+            }
             _ => Value::Float4(f64_to_f32(as_f64(v))?),
         },
         DataType::Numeric(typmod) => {

@@ -136,7 +136,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
         }
         DataType::Uuid => (Value::Uuid(fixed(bytes)?), 16),
         DataType::Jsonb => {
-            let (doc, used) = jsonb::decode(bytes, 0)?;
+            let (doc, used) = jsonb::decode_top(bytes)?;
             (Value::Jsonb(Arc::new(doc)), used)
         }
         DataType::Array(elem) => {

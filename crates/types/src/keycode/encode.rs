@@ -150,7 +150,7 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             buf.extend_from_slice(&((span as u128) ^ (1 << 127)).to_be_bytes());
         }
         (DataType::Uuid, Value::Uuid(u)) => buf.extend_from_slice(u),
-        (DataType::Jsonb, Value::Jsonb(doc)) => jsonb::encode(buf, doc)?,
+        (DataType::Jsonb, Value::Jsonb(doc)) => jsonb::encode_top(buf, doc)?,
         (DataType::Array(elem), Value::Array(a)) => {
             for e in &a.elements {
                 if e.is_null() {
@@ -218,6 +218,18 @@ mod tests {
         assert_eq!(err.sqlstate(), SqlState::UNDEFINED_OBJECT);
         assert!(encode_key(&[], &[KeyColumn::asc(DataType::Int4)]).is_err());
         assert!(encode_key(&[Value::Int8(70_000)], &[KeyColumn::asc(DataType::Int2)]).is_err());
+    }
+
+    #[test]
+    fn documented_example() {
+        let cols = [
+            KeyColumn::asc(DataType::Int4),
+            KeyColumn::desc(DataType::Text),
+            KeyColumn::asc(DataType::Int4),
+        ];
+        let key =
+            encode_key(&[Value::Int4(42), Value::Text("ab".into()), Value::Null], &cols).unwrap();
+        assert_eq!(key, [0x01, 0x80, 0, 0, 0x2a, 0x01, 0x9e, 0x9d, 0xff, 0xfe, 0x02]);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! [`crate::compare::cmp_jsonb`]:
 //!
 //! ```text
+//! 0x00                                  empty array at the top level only (PostgreSQL
+//!                                       sorts it below every scalar)
 //! 0x01                                  null
 //! 0x02 escaped-bytes 0x00 0x01          string
 //! 0x03 numeric                          number (numeric key encoding)
@@ -24,7 +26,26 @@ fn count(n: usize) -> TypeResult<[u8; 4]> {
         .map_err(|_| TypeError::out_of_range("jsonb value too large for a key"))
 }
 
-/// Appends the encoding of a document.
+/// Appends the encoding of a whole (top-level) document.
+pub fn encode_top(buf: &mut Vec<u8>, doc: &Json) -> TypeResult<()> {
+    match doc {
+        Json::Array(items) if items.is_empty() => {
+            buf.push(0x00);
+            Ok(())
+        }
+        _ => encode(buf, doc),
+    }
+}
+
+/// Decodes a whole (top-level) document from the front of `bytes`.
+pub fn decode_top(bytes: &[u8]) -> TypeResult<(Json, usize)> {
+    match bytes.first() {
+        Some(0x00) => Ok((Json::Array(Vec::new()), 1)),
+        _ => decode(bytes, 0),
+    }
+}
+
+/// Appends the encoding of a nested value.
 pub fn encode(buf: &mut Vec<u8>, doc: &Json) -> TypeResult<()> {
     match doc {
         Json::Null => buf.push(0x01),
@@ -130,13 +151,14 @@ mod tests {
 
     fn enc(s: &str) -> Vec<u8> {
         let mut b = Vec::new();
-        encode(&mut b, &parse_jsonb(s).unwrap()).unwrap();
+        encode_top(&mut b, &parse_jsonb(s).unwrap()).unwrap();
         b
     }
 
     #[test]
     fn orders_like_cmp_jsonb_and_round_trips() {
         let order = [
+            "[]",
             "null",
             "\"\"",
             "\"a\"",
@@ -146,7 +168,6 @@ mod tests {
             "1.5",
             "false",
             "true",
-            "[]",
             "[9]",
             "[1,2]",
             "{}",
@@ -158,8 +179,11 @@ mod tests {
             assert!(enc(w[0]) < enc(w[1]), "{w:?}");
         }
         assert_eq!(enc("1.0"), enc("1"));
+        let mut nested = Vec::new();
+        encode(&mut nested, &parse_jsonb("[]").unwrap()).unwrap();
+        assert!(nested > enc("true"), "a nested empty array sorts as an array");
         for s in order {
-            let (doc, used) = decode(&enc(s), 0).unwrap();
+            let (doc, used) = decode_top(&enc(s)).unwrap();
             assert_eq!(used, enc(s).len());
             assert_eq!(doc, parse_jsonb(s).unwrap(), "{s}");
         }

@@ -26,9 +26,11 @@ mod jsonb;
 mod numeric;
 #[cfg(test)]
 mod proptests;
+mod range;
 
 pub use decode::{decode_key, decode_key_prefix};
 pub use encode::{encode_key, encode_key_into, encode_value};
+pub use range::prefix_end;
 
 use crate::DataType;
 

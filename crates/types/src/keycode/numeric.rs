@@ -21,6 +21,10 @@ use crate::error::{TypeError, TypeResult};
 use crate::text::numeric::pow10;
 use crate::Numeric;
 
+/// Largest decimal exponent a key may carry (far beyond PostgreSQL's numeric range; it
+/// stops damaged bytes from describing absurd numbers).
+const MAX_EXPONENT: u32 = 1 << 20;
+
 const NEG_INF: u8 = 0x01;
 const NEGATIVE: u8 = 0x02;
 const ZERO: u8 = 0x03;
@@ -47,7 +51,9 @@ pub fn encode(buf: &mut Vec<u8>, n: &Numeric) -> TypeResult<()> {
         digits.pop();
     }
     let exp = i32::try_from(len - scale)
-        .map_err(|_| TypeError::out_of_range("value overflows numeric format"))?;
+        .ok()
+        .filter(|e| e.unsigned_abs() <= MAX_EXPONENT)
+        .ok_or_else(|| TypeError::out_of_range("value overflows numeric format"))?;
     let start = buf.len();
     buf.push(if neg { NEGATIVE } else { POSITIVE });
     buf.extend_from_slice(&((exp as u32) ^ 0x8000_0000).to_be_bytes());
@@ -88,7 +94,11 @@ pub fn decode(bytes: &[u8]) -> TypeResult<(Numeric, usize)> {
     for (k, slot) in e.iter_mut().enumerate() {
         *slot = get(1 + k)?;
     }
-    let exp = i64::from((u32::from_be_bytes(e) ^ 0x8000_0000) as i32);
+    let exp = (u32::from_be_bytes(e) ^ 0x8000_0000) as i32;
+    if exp.unsigned_abs() > MAX_EXPONENT {
+        return Err(bad());
+    }
+    let exp = i64::from(exp);
     let mut digits = String::new();
     let mut i = 5;
     loop {
@@ -168,5 +178,6 @@ mod tests {
         assert_eq!(format_numeric(&decode(&enc("1000")).unwrap().0), "1000");
         assert!(decode(&[POSITIVE, 0x80]).is_err());
         assert!(decode(&[0x09]).is_err());
+        assert!(decode(&[POSITIVE, 0xFF, 0xFF, 0xFF, 0xFF, 2, 0]).is_err());
     }
 }

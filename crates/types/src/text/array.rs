@@ -57,11 +57,35 @@ fn malformed(input: &str, detail: &str) -> TypeError {
 /// Splits array input into its elements' texts (`None` for an unquoted `NULL`).
 pub fn split_array(input: &str) -> TypeResult<Vec<Option<String>>> {
     let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
-    if s.starts_with('[') {
-        return Err(TypeError::other(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            "array bounds in array literals are not supported",
-        ));
+    if let Some(rest) = s.strip_prefix('[') {
+        let (dims, body) = rest
+            .split_once(']')
+            .ok_or_else(|| malformed(input, "Missing \"]\" after array dimensions."))?;
+        let body = body.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let body = body
+            .strip_prefix('=')
+            .ok_or_else(|| malformed(input, "Missing \"=\" after array dimensions."))?;
+        let bound = |t: &str| {
+            t.trim().parse::<i64>().map_err(|_| malformed(input, "Array bound is not an integer."))
+        };
+        let (lower, upper) = match dims.split_once(':') {
+            Some((l, u)) => (bound(l)?, bound(u)?),
+            None => (1, bound(dims)?),
+        };
+        if lower != 1 {
+            return Err(TypeError::other(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "arrays with a lower bound other than 1 are not supported",
+            ));
+        }
+        let elements = split_array(body)?;
+        if elements.len() as i64 != upper - lower + 1 {
+            return Err(malformed(
+                input,
+                "Specified array dimensions do not match array contents.",
+            ));
+        }
+        return Ok(elements);
     }
     let Some(body) = s.strip_prefix('{') else {
         return Err(malformed(
@@ -103,12 +127,17 @@ pub fn split_array(input: &str) -> TypeResult<Vec<Option<String>>> {
         }
         let mut text = String::new();
         let mut quoted_any = false;
+        let mut closed_quote = false;
         let mut last_significant = 0usize;
         loop {
             match chars.get(i) {
                 None => return Err(malformed(input, "Unexpected end of input.")),
                 Some('"') => {
+                    if !text.is_empty() || quoted_any {
+                        return Err(malformed(input, "Incorrectly quoted array element."));
+                    }
                     quoted_any = true;
+                    closed_quote = true;
                     i += 1;
                     loop {
                         match chars.get(i) {
@@ -130,6 +159,9 @@ pub fn split_array(input: &str) -> TypeResult<Vec<Option<String>>> {
                     last_significant = text.len();
                 }
                 Some('\\') => {
+                    if closed_quote {
+                        return Err(malformed(input, "Incorrectly quoted array element."));
+                    }
                     quoted_any = true;
                     i += 1;
                     text.push(
@@ -143,6 +175,9 @@ pub fn split_array(input: &str) -> TypeResult<Vec<Option<String>>> {
                 Some(',') | Some('}') => break,
                 Some('{') => return Err(malformed(input, "Unexpected \"{\" character.")),
                 Some(c) => {
+                    if closed_quote && !c.is_ascii_whitespace() {
+                        return Err(malformed(input, "Incorrectly quoted array element."));
+                    }
                     text.push(*c);
                     if !c.is_ascii_whitespace() {
                         last_significant = text.len();
@@ -204,6 +239,12 @@ mod tests {
             assert_eq!(e.sqlstate().code(), "22P02");
         }
         assert_eq!(split_array("{{1},{2}}").unwrap_err().sqlstate().code(), "0A000");
+        assert_eq!(split_array("[1:2]={1,2}"), Ok(vec![Some(s("1")), Some(s("2"))]));
+        assert_eq!(split_array("[2]={1,2}"), Ok(vec![Some(s("1")), Some(s("2"))]));
+        assert_eq!(split_array("[0:1]={1,2}").unwrap_err().sqlstate().code(), "0A000");
+        for bad in ["[1:3]={1,2}", "{\"a\" b}", "{a\"b\"}", "{\"a\"\"b\"}", "[1:2]{1,2}"] {
+            assert_eq!(split_array(bad).unwrap_err().sqlstate().code(), "22P02", "{bad}");
+        }
     }
 
     proptest! {

@@ -38,7 +38,10 @@ pub fn parse_bytea(input: &str) -> TypeResult<Vec<u8>> {
             out.push(((b[i + 1] - b'0') << 6) | ((b[i + 2] - b'0') << 3) | (b[i + 3] - b'0'));
             i += 4;
         } else {
-            return Err(TypeError::syntax("bytea", input));
+            return Err(TypeError::other(
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                "invalid input syntax for type bytea",
+            ));
         }
     }
     Ok(out)
@@ -52,7 +55,7 @@ fn hex_value(c: u8) -> TypeResult<u8> {
         _ => {
             let shown = String::from_utf8_lossy(&[c]).into_owned();
             Err(TypeError::other(
-                SqlState::INVALID_TEXT_REPRESENTATION,
+                SqlState::INVALID_PARAMETER_VALUE,
                 format!("invalid hexadecimal digit: \"{shown}\""),
             ))
         }
@@ -71,13 +74,13 @@ fn parse_hex(hex: &str) -> TypeResult<Vec<u8>> {
         let hi = hex_value(b[i])?;
         let Some(&lo) = b.get(i + 1) else {
             return Err(TypeError::other(
-                SqlState::INVALID_TEXT_REPRESENTATION,
+                SqlState::INVALID_PARAMETER_VALUE,
                 "invalid hexadecimal data: odd number of digits",
             ));
         };
         if lo.is_ascii_whitespace() {
             return Err(TypeError::other(
-                SqlState::INVALID_TEXT_REPRESENTATION,
+                SqlState::INVALID_PARAMETER_VALUE,
                 "invalid hexadecimal data: odd number of digits",
             ));
         }
@@ -108,7 +111,7 @@ mod tests {
             "invalid hexadecimal data: odd number of digits"
         );
         let e = parse_bytea("a\\9").unwrap_err();
-        assert_eq!(e.to_string(), "invalid input syntax for type bytea: \"a\\9\"");
+        assert_eq!(e.to_string(), "invalid input syntax for type bytea");
         assert_eq!(e.sqlstate().code(), "22P02");
     }
 

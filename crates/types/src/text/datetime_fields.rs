@@ -92,6 +92,8 @@ struct Reader {
     numbers: Vec<String>,
     bc: bool,
     pm: Option<bool>,
+    /// The year in `ymd` is astronomical already (from a Julian day number).
+    ymd_astronomical: bool,
 }
 
 /// Splits and decodes `input`; `ty` names the target type in syntax errors.
@@ -151,10 +153,35 @@ impl Reader {
                     || self.fields.date.is_some()
                     || self.ymd.is_some()) =>
             {
-                let off = parse_offset(c).ok_or_else(bad)??;
+                let off = parse_offset(c, input).ok_or_else(bad)??;
                 self.set_tz(off, input, ty)?;
             }
+            _ if c.contains(':') && c.starts_with('t') => self.time_chunk(&c[1..], input, ty)?,
             _ if c.contains(':') => self.time_chunk(c, input, ty)?,
+            _ if c.len() > 1
+                && c.starts_with('j')
+                && c[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                if self.ymd.is_some() || self.fields.date.is_some() {
+                    return Err(bad());
+                }
+                let jd: i64 = c[1..].parse().map_err(|_| bad())?;
+                let (y, m, d) = super::calendar::civil_from_days(jd - 2_451_545);
+                self.ymd = Some((y.to_string(), m, d.to_string()));
+                self.ymd_astronomical = true;
+            }
+            _ if c.len() == 6
+                && c.bytes().all(|b| b.is_ascii_digit())
+                && self.fields.time.is_none()
+                && (self.ymd.is_some() || ty == "time") =>
+            {
+                let clock = format!("{}:{}:{}", &c[..2], &c[2..4], &c[4..]);
+                self.fields.time = Some(
+                    parse_clock(&clock)
+                        .ok_or_else(bad)?
+                        .map_err(|_| TypeError::field_range(input))?,
+                );
+            }
             _ if c.len() > 1 && c[1..].contains(['-', '/', '.']) => {
                 self.date_chunk(c, input, ty)?
             }
@@ -207,7 +234,7 @@ impl Reader {
             body = b;
             self.set_tz(0, input, ty)?;
         } else if let Some(pos) = body.rfind(['+', '-']) {
-            let off = parse_offset(&body[pos..]).ok_or_else(bad)??;
+            let off = parse_offset(&body[pos..], input).ok_or_else(bad)??;
             self.set_tz(off, input, ty)?;
             body = &body[..pos];
         }
@@ -223,6 +250,20 @@ impl Reader {
         }
         let sep = c[1..].chars().find(|ch| matches!(ch, '-' | '/' | '.')).ok_or_else(bad)?;
         let parts: Vec<&str> = c.split(sep).collect();
+        if let [y, doy] = parts[..] {
+            // ISO 8601 ordinal date `YYYY-DDD`.
+            let year: i64 = y.parse().map_err(|_| bad())?;
+            let doy: u32 =
+                parse_u32(doy).filter(|_| doy.len() == 3 && y.len() == 4).ok_or_else(bad)?;
+            let max = if super::calendar::is_leap(year) { 366 } else { 365 };
+            if doy == 0 || doy > max {
+                return Err(TypeError::field_range(input));
+            }
+            let days = super::calendar::days_from_civil(year, 1, 1) + i64::from(doy) - 1;
+            let (_, m, d) = super::calendar::civil_from_days(days);
+            self.ymd = Some((y.to_string(), m, d.to_string()));
+            return Ok(());
+        }
         let [a, b, d] = parts[..] else { return Err(bad()) };
         let num = |s: &str| s.bytes().all(|x| x.is_ascii_digit()) && !s.is_empty();
         let ymd = match (month_from_name(a), month_from_name(b)) {
@@ -264,6 +305,16 @@ impl Reader {
             let y_raw: i64 = year.parse().map_err(|_| bad())?;
             let day: u32 = parse_u32(&day).ok_or_else(bad)?;
             let mut y = y_raw;
+            if self.ymd_astronomical {
+                if self.bc {
+                    return Err(bad());
+                }
+                if !(1..=12).contains(&month) || day < 1 || day > days_in_month(y, month) {
+                    return Err(TypeError::field_range(input));
+                }
+                self.fields.date = Some((y, month, day));
+                return self.finish_time(input, ty);
+            }
             if year.len() <= 2 && !self.bc {
                 y += if y < 70 { 2000 } else { 1900 };
             }
@@ -283,6 +334,11 @@ impl Reader {
         } else if self.bc {
             return Err(bad());
         }
+        self.finish_time(input, ty)
+    }
+
+    fn finish_time(&mut self, input: &str, ty: &str) -> TypeResult<()> {
+        let bad = || TypeError::datetime(ty, input);
         if let Some(pm) = self.pm {
             let t = self.fields.time.ok_or_else(bad)?;
             let hour = t / USECS_PER_HOUR;
@@ -360,7 +416,7 @@ pub fn parse_fraction(frac: &str) -> Option<i64> {
 
 /// Parses a numeric UTC offset such as `+05`, `-0530`, `+05:30`, `+5:30:15`. `None` is a
 /// syntax error; `Some(Err)` reports an out-of-range displacement.
-pub fn parse_offset(s: &str) -> Option<TypeResult<i32>> {
+pub fn parse_offset(s: &str, input: &str) -> Option<TypeResult<i32>> {
     let (neg, body) = match s.as_bytes().first()? {
         b'+' => (false, &s[1..]),
         b'-' => (true, &s[1..]),
@@ -388,12 +444,12 @@ pub fn parse_offset(s: &str) -> Option<TypeResult<i32>> {
         }
     };
     if m > 59 || sec > 59 {
-        return Some(Err(TypeError::field_range(s)));
+        return Some(Err(TypeError::field_range(input)));
     }
     if h > 15 {
         return Some(Err(TypeError::other(
             helios_common::SqlState::INVALID_TIME_ZONE_DISPLACEMENT_VALUE,
-            "time zone displacement out of range",
+            format!("time zone displacement out of range: \"{input}\""),
         )));
     }
     let total = (h * 3600 + m * 60 + sec) as i32;
@@ -423,6 +479,20 @@ mod tests {
         assert_eq!(f("1/2/24").date, Some((2024, 1, 2)));
         assert_eq!(f("1/2/99").date, Some((1999, 1, 2)));
         assert_eq!(f("0044-03-15 BC").date, Some((-43, 3, 15)));
+        assert_eq!(f("2024-060").date, Some((2024, 2, 29)));
+        assert_eq!(f("J2451545").date, Some((2000, 1, 1)));
+        assert_eq!(
+            f("20240102 040506").time,
+            Some(4 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE + 6_000_000)
+        );
+        assert_eq!(
+            parse_fields("T04:05:06", "time").unwrap().time,
+            Some(4 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE + 6_000_000)
+        );
+        assert_eq!(
+            parse_fields("040506", "time").unwrap().time,
+            Some(4 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE + 6_000_000)
+        );
         let t = f("2024-01-02T03:04:05.5Z");
         assert_eq!(t.time, Some(3 * USECS_PER_HOUR + 4 * USECS_PER_MINUTE + 5_500_000));
         assert_eq!(t.tz, Some(0));

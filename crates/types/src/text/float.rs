@@ -133,17 +133,71 @@ fn has_nonzero_mantissa(s: &str) -> bool {
     s.chars().take_while(|c| *c != 'e' && *c != 'E').any(|c| matches!(c, '1'..='9'))
 }
 
-/// Parses `double precision` input as PostgreSQL does.
-pub fn parse_f64(input: &str) -> TypeResult<f64> {
-    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+/// Parses a C99 hexadecimal float (`0x1.8p3`, `-0x10`), as `strtod` accepts; `None` when
+/// `s` is not one.
+fn parse_hex(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let body = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X"))?;
+    let (mantissa, exp) = match body.find(['p', 'P']) {
+        Some(i) => {
+            let e = &body[i + 1..];
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (
+                &body[..i],
+                e.parse::<i32>().unwrap_or(if e.starts_with('-') { -100_000 } else { 100_000 }),
+            )
+        }
+        None => (body, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for c in int.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let v = value * 2f64.powi(exp.clamp(-2000, 2000));
+    Some(if neg { -v } else { v })
+}
+
+/// What `strtod` makes of a trimmed number: `Ok(value)`, or `Err(())` for bad syntax.
+/// The value may be infinite or zero on overflow/underflow; callers check.
+fn strtod(s: &str) -> Result<f64, ()> {
     if let Some(v) = special(s) {
         return Ok(v);
     }
-    if !check_syntax(s) {
-        return Err(TypeError::syntax("double precision", input));
+    if let Some(v) = parse_hex(s) {
+        return Ok(v);
     }
-    let v: f64 = s.parse().map_err(|_| TypeError::syntax("double precision", input))?;
-    if v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s)) {
+    if !check_syntax(s) {
+        return Err(());
+    }
+    s.parse().map_err(|_| ())
+}
+
+/// Whether a finite-looking literal overflowed or underflowed to `v`.
+fn out_of_range(s: &str, v: f64) -> bool {
+    special(s).is_none() && (v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s)))
+}
+
+/// Parses `double precision` input as PostgreSQL does.
+pub fn parse_f64(input: &str) -> TypeResult<f64> {
+    let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
+    let v = strtod(s).map_err(|_| TypeError::syntax("double precision", input))?;
+    if out_of_range(s, v) {
         return Err(TypeError::out_of_range(format!(
             "\"{s}\" is out of range for type double precision"
         )));
@@ -151,20 +205,26 @@ pub fn parse_f64(input: &str) -> TypeResult<f64> {
     Ok(v)
 }
 
-/// Parses `real` input as PostgreSQL does.
+/// Parses `real` input as PostgreSQL does (`strtof` semantics).
 pub fn parse_f32(input: &str) -> TypeResult<f32> {
     let s = input.trim_matches(|c: char| c.is_ascii_whitespace());
-    if let Some(v) = special(s) {
-        return Ok(v as f32);
+    parse_f32_trimmed(s)
+        .map_err(|_| TypeError::syntax("real", input))?
+        .ok_or_else(|| TypeError::out_of_range(format!("\"{s}\" is out of range for type real")))
+}
+
+/// `strtof` on a trimmed literal: `Err(())` for bad syntax, `Ok(None)` when out of range.
+pub(crate) fn parse_f32_trimmed(s: &str) -> Result<Option<f32>, ()> {
+    let wide = strtod(s)?;
+    let v: f32 = if special(s).is_some() || parse_hex(s).is_some() {
+        wide as f32
+    } else {
+        s.parse().map_err(|_| ())?
+    };
+    if special(s).is_none() && (v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s))) {
+        return Ok(None);
     }
-    if !check_syntax(s) {
-        return Err(TypeError::syntax("real", input));
-    }
-    let v: f32 = s.parse().map_err(|_| TypeError::syntax("real", input))?;
-    if v.is_infinite() || (v == 0.0 && has_nonzero_mantissa(s)) {
-        return Err(TypeError::out_of_range(format!("\"{s}\" is out of range for type real")));
-    }
-    Ok(v)
+    Ok(Some(v))
 }
 
 #[cfg(test)]
@@ -221,6 +281,12 @@ mod tests {
         }
         assert!(parse_f32("1e39").is_err());
         assert_eq!(parse_f32("3.25"), Ok(3.25));
+        assert_eq!(parse_f64("0x10"), Ok(16.0));
+        assert_eq!(parse_f64("-0x1.8p1"), Ok(-3.0));
+        assert_eq!(parse_f32("0x1p-2"), Ok(0.25));
+        assert!(
+            parse_f64("0x").is_err() && parse_f64("0x1p").is_err() && parse_f64("0xg").is_err()
+        );
     }
 
     proptest! {

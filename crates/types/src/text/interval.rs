@@ -105,7 +105,10 @@ impl Acc {
             micros = -micros;
         }
         let overflow = || {
-            TypeError::DatetimeOverflow(format!("interval field value out of range: \"{input}\""))
+            TypeError::other(
+                helios_common::SqlState::from_code("22015"),
+                format!("interval field value out of range: \"{input}\""),
+            )
         };
         Ok(Interval {
             months: i32::try_from(months).map_err(|_| overflow())?,
@@ -142,6 +145,28 @@ fn unit_from_word(w: &str) -> Option<Unit> {
     })
 }
 
+/// The field a unit word sets (PostgreSQL rejects a field given twice).
+fn unit_mask(w: &str) -> u32 {
+    match unit_from_word(w) {
+        Some(Unit::Micros(1)) => 1 << 0,
+        Some(Unit::Micros(1000)) => 1 << 1,
+        Some(Unit::Micros(USECS_PER_SEC)) => 1 << 2,
+        Some(Unit::Micros(USECS_PER_MINUTE)) => 1 << 3,
+        Some(Unit::Micros(_)) => 1 << 4,
+        Some(Unit::Days(1)) => 1 << 5,
+        Some(Unit::Days(_)) => 1 << 6,
+        Some(Unit::Months(1)) => 1 << 7,
+        Some(Unit::Months(12)) => 1 << 8,
+        Some(Unit::Months(120)) => 1 << 9,
+        Some(Unit::Months(1200)) => 1 << 10,
+        Some(Unit::Months(_)) => 1 << 11,
+        None => 0,
+    }
+}
+
+/// The fields an `h:m:s` token sets: hour, minute and second.
+const TIME_MASK: u32 = (1 << 2) | (1 << 3) | (1 << 4);
+
 fn parse_number(s: &str) -> Option<f64> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body.is_empty() || body == "." || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -167,6 +192,14 @@ fn parse_time_token(s: &str) -> Option<i128> {
     let int = |p: &str| -> Option<i128> {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
+    if parts.len() == 2 && parts[1].contains('.') {
+        // `mm:ss.f`: with a fraction, two fields are minutes and seconds.
+        let (w, f) = parts[1].split_once('.')?;
+        let frac = super::datetime_fields::parse_fraction(f)?;
+        let secs = int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac);
+        let t = int(parts[0])? * i128::from(USECS_PER_MINUTE) + secs;
+        return Some(if neg { -t } else { t });
+    }
     let h = int(parts[0])?;
     let m = int(parts[1])?;
     let secs = match parts.get(2) {
@@ -205,7 +238,23 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
             None => tokens.push(word.to_string()),
         }
     }
-    let mut tokens: &[String] = &tokens;
+    // A sign written apart from its number (`- 1 day`) belongs to the number.
+    let mut merged: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut pending_sign: Option<String> = None;
+    for t in tokens {
+        if (t == "-" || t == "+") && pending_sign.is_none() {
+            pending_sign = Some(t);
+            continue;
+        }
+        merged.push(match pending_sign.take() {
+            Some(sign) => format!("{sign}{t}"),
+            None => t,
+        });
+    }
+    if pending_sign.is_some() {
+        return Err(bad());
+    }
+    let mut tokens: &[String] = &merged;
     if tokens.first().is_some_and(|t| t == "@") {
         tokens = &tokens[1..];
     }
@@ -218,20 +267,26 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
         return Err(bad());
     }
     let mut acc = Acc::default();
-    let mut seen_time = false;
+    // Each field may be given once, as in PostgreSQL (`1 day 1 day` is an error).
+    let mut seen = 0u32;
+    let mut mark = |mask: u32| -> TypeResult<()> {
+        if seen & mask != 0 {
+            return Err(bad());
+        }
+        seen |= mask;
+        Ok(())
+    };
     let mut i = 0;
     while i < tokens.len() {
         let tok = tokens[i].as_str();
         if tok.contains(':') {
-            if seen_time {
-                return Err(bad());
-            }
-            seen_time = true;
+            mark(TIME_MASK)?;
             acc.micros += parse_time_token(tok).ok_or_else(bad)?;
             i += 1;
             continue;
         }
         if let Some((y, m)) = year_month(tok) {
+            mark(unit_mask("year") | unit_mask("month"))?;
             acc.months += y * 12 + m;
             i += 1;
             continue;
@@ -240,6 +295,7 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
         match tokens.get(i + 1).map(String::as_str) {
             Some(next) if unit_from_word(next).is_some() => {
                 let unit = unit_from_word(next).ok_or_else(bad)?;
+                mark(unit_mask(next))?;
                 acc.add(value, unit);
                 i += 2;
             }
@@ -247,20 +303,15 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
                 if next.contains(':')
                     && tok.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
             {
-                // SQL standard `D H:M:S`; a leading minus applies to the time too.
+                // SQL standard `D H:M:S`; each part keeps its own sign in the postgres
+                // IntervalStyle (`-1 2:03:04` is `-1 days +02:03:04`).
+                mark(unit_mask("day") | TIME_MASK)?;
                 acc.add(value, Unit::Days(1));
-                let mut t = parse_time_token(next).ok_or_else(bad)?;
-                if tok.starts_with('-') && !next.starts_with(['-', '+']) {
-                    t = -t;
-                }
-                if seen_time {
-                    return Err(bad());
-                }
-                seen_time = true;
-                acc.micros += t;
+                acc.micros += parse_time_token(next).ok_or_else(bad)?;
                 i += 2;
             }
             None => {
+                mark(unit_mask("second"))?;
                 acc.add(value, Unit::Micros(USECS_PER_SEC));
                 i += 1;
             }
@@ -361,6 +412,8 @@ mod tests {
             ("1-2", iv(14, 0, 0)),
             ("-1-2", iv(-14, 0, 0)),
             ("3 4:05:06", iv(0, 3, 4 * h + 5 * m + 6_000_000)),
+            ("-1 2:03:04", iv(0, -1, 2 * h + 3 * m + 4_000_000)),
+            ("- 1 day", iv(0, -1, 0)),
             ("1 year 2 mons 3 days 04:05:06", iv(14, 3, 4 * h + 5 * m + 6_000_000)),
             ("-1 years -2 mons +3 days -04:05:06", iv(-14, 3, -(4 * h + 5 * m + 6_000_000))),
             ("@ 1 day ago", iv(0, -1, 0)),
@@ -379,16 +432,31 @@ mod tests {
             ("1 millisecond", iv(0, 0, 1000)),
             ("1 century", iv(1200, 0, 0)),
             ("1 day 2", iv(0, 1, 2_000_000)),
+            ("1:30.5", iv(0, 0, 90_500_000)),
+            ("4:05", iv(0, 0, 4 * h + 5 * m)),
         ];
         for (s, want) in cases {
             assert_eq!(parse_interval(s).as_ref(), Ok(want), "{s}");
         }
-        for s in ["", "abc", "1 fortnight", "P", "PT", "1 day x", "1:2:3:4", "P1H", "1 2 3"] {
+        for s in [
+            "",
+            "abc",
+            "1 fortnight",
+            "P",
+            "PT",
+            "1 day x",
+            "1:2:3:4",
+            "P1H",
+            "1 day 1 day",
+            "1 hour 01:00",
+            "-",
+            "1 2 3",
+        ] {
             let e = parse_interval(s).unwrap_err();
             assert_eq!(e.to_string(), format!("invalid input syntax for type interval: \"{s}\""));
             assert_eq!(e.sqlstate().code(), "22007");
         }
-        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22008");
+        assert_eq!(parse_interval("3000000000 days").unwrap_err().sqlstate().code(), "22015");
     }
 
     proptest! {

@@ -23,7 +23,13 @@ fn json_error(ty: &str, err: &serde_json::Error) -> TypeError {
 
 /// Validates `json` input and returns it unchanged.
 pub fn parse_json(input: &str) -> TypeResult<String> {
-    serde_json::from_str::<Json>(input).map_err(|e| json_error("json", &e))?;
+    super::json_syntax::validate(input).map_err(|detail| {
+        TypeError::other(
+            SqlState::INVALID_TEXT_REPRESENTATION,
+            "invalid input syntax for type json",
+        )
+        .with_detail(detail)
+    })?;
     Ok(input.to_string())
 }
 

@@ -15,6 +15,7 @@ pub mod float;
 pub mod integer;
 pub mod interval;
 pub mod json;
+pub mod json_syntax;
 pub mod numeric;
 pub mod strings;
 pub mod timezone;

@@ -74,6 +74,10 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
         }
         _ => false,
     };
+    if let Some(n) = parse_prefixed_integer(&s[i..]) {
+        let n = n.ok_or_else(bad)?;
+        return Ok(Numeric::Finite(BigDecimal::new(if neg { -n } else { n }, 0)));
+    }
     let mut digits = String::new();
     let mut frac_len: i64 = 0;
     let mut seen_point = false;
@@ -133,6 +137,24 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
         scale = 0;
     }
     Ok(Numeric::Finite(BigDecimal::new(int, scale)))
+}
+
+/// A `0x`/`0o`/`0b` integer (PostgreSQL 16+ numeric input): `None` when `s` has no such
+/// prefix, `Some(None)` when the digits are bad.
+fn parse_prefixed_integer(s: &str) -> Option<Option<BigInt>> {
+    let lower = s.to_ascii_lowercase();
+    let (radix, digits) = [("0x", 16u32), ("0o", 8), ("0b", 2)]
+        .iter()
+        .find_map(|(p, r)| lower.strip_prefix(p).map(|d| (*r, d.to_string())))?;
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return Some(None);
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    Some(BigInt::parse_bytes(clean.as_bytes(), radix))
 }
 
 /// `10^n` as a big integer.
@@ -234,10 +256,14 @@ mod tests {
             ("nan", "NaN"),
             ("-Infinity", "-Infinity"),
             ("inf", "Infinity"),
+            ("0x10", "16"),
+            ("-0b101", "-5"),
+            ("0o1_7", "15"),
+            ("0xFFFFFFFFFFFFFFFFFFFF", "1208925819614629174706175"),
         ] {
             assert_eq!(format_numeric(&num(i)), o, "{i}");
         }
-        for s in ["", "abc", "1e", "1.2.3", "--1", "1_", "e5", "."] {
+        for s in ["", "abc", "1e", "1.2.3", "--1", "1_", "e5", ".", "0x", "0x1.5", "0b2"] {
             let e = parse_numeric(s).unwrap_err();
             assert_eq!(e.to_string(), format!("invalid input syntax for type numeric: \"{s}\""));
         }

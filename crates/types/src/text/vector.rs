@@ -35,17 +35,22 @@ pub fn parse_vector(input: &str, dims: Option<u32>) -> TypeResult<Vec<f32>> {
     let mut out = Vec::new();
     for part in body.split(',') {
         let p = part.trim_matches(|c: char| c.is_ascii_whitespace());
-        let x: f32 = if p.is_empty()
-            || p.bytes().any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
-        {
-            match p.to_ascii_lowercase().as_str() {
-                "nan" | "+nan" | "-nan" => f32::NAN,
-                "inf" | "+inf" | "infinity" | "+infinity" => f32::INFINITY,
-                "-inf" | "-infinity" => f32::NEG_INFINITY,
-                _ => return Err(bad()),
+        let x: f32 = match super::float::parse_f32_trimmed(p) {
+            Ok(Some(x)) => x,
+            // pgvector keeps values that underflow `real` (as zero) and rejects overflow.
+            Ok(None) if p.parse::<f64>().is_ok_and(|w| w.abs() < 1.0) => {
+                if p.starts_with('-') {
+                    -0.0
+                } else {
+                    0.0
+                }
             }
-        } else {
-            p.parse().map_err(|_| bad())?
+            Ok(None) => {
+                return Err(TypeError::out_of_range(format!(
+                    "\"{p}\" is out of range for type vector"
+                )))
+            }
+            Err(()) => return Err(bad()),
         };
         if x.is_nan() {
             return Err(TypeError::other(SqlState::DATA_EXCEPTION, "NaN not allowed in vector"));
@@ -98,7 +103,7 @@ mod tests {
         );
         assert_eq!(
             parse_vector("[1,1e39]", None).unwrap_err().to_string(),
-            "infinite value not allowed in vector"
+            "\"1e39\" is out of range for type vector"
         );
         for s in ["1,2", "[1,,2]", "[a]", "[1 2]"] {
             assert_eq!(

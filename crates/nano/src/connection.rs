@@ -1,0 +1,143 @@
+//! Connections: one session each.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use helios_common::{Error, Result};
+use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
+use helios_types::{DataType, Value};
+
+use crate::Transaction;
+
+/// The outcome of [`Connection::execute_batch`]: the results of the statements that
+/// ran, and the error that stopped the batch, if any.
+#[derive(Debug, Clone)]
+pub struct BatchOutcome {
+    /// One result per statement that succeeded, in order.
+    pub results: Vec<StatementResult>,
+    /// The error of the statement that failed (later statements did not run).
+    pub error: Option<Error>,
+}
+
+/// Cancels the statement running on a connection from another thread; that statement
+/// fails with SQLSTATE 57014.
+#[derive(Debug, Clone)]
+pub struct CancelHandle {
+    flag: Arc<AtomicBool>,
+}
+
+impl CancelHandle {
+    /// Requests cancellation of the running statement.
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A prepared statement: parsed and planned once, run many times with different
+/// parameters. The plan is kept until the schema changes.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    prepared: Prepared,
+    param_types: Vec<DataType>,
+    columns: Vec<Column>,
+}
+
+impl Statement {
+    /// The parameter types (declared, or inferred from their use).
+    pub fn param_types(&self) -> &[DataType] {
+        &self.param_types
+    }
+
+    /// The result columns; empty for statements that return no rows.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+}
+
+/// One session with the database: its own transaction, settings and prepared
+/// statements. `Send`, so it can move between threads; use one per thread.
+#[derive(Debug)]
+pub struct Connection {
+    session: Session,
+}
+
+impl Connection {
+    pub(crate) fn new(session: Session) -> Connection {
+        Connection { session }
+    }
+
+    /// Runs one or more `;`-separated statements with the simple query protocol's
+    /// semantics (one implicit transaction around the batch unless it has BEGIN/COMMIT).
+    pub fn execute_batch(&mut self, sql: &str) -> BatchOutcome {
+        let (results, error) = self.session.execute_batch(sql);
+        BatchOutcome { results, error }
+    }
+
+    /// Runs one statement with parameters (`$1`... or `?`); returns the rows affected
+    /// (inserted, updated, deleted, or returned).
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        Ok(self.session.execute(sql, params)?.rows_affected())
+    }
+
+    /// Runs one statement and returns its rows (an empty result for commands).
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        match self.session.execute(sql, params)? {
+            StatementResult::Rows(r) => Ok(r),
+            StatementResult::Command { tag, .. } => {
+                Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag })
+            }
+        }
+    }
+
+    /// Runs one statement and returns its full result.
+    pub fn run(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
+        self.session.execute(sql, params)
+    }
+
+    /// Parses and plans a statement once. `param_types` may hold `DataType::Unknown`
+    /// (or be shorter than the number of parameters) to have types inferred.
+    pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Statement> {
+        let prepared = self.session.prepare(sql, param_types)?;
+        Ok(Statement {
+            param_types: prepared.param_types().to_vec(),
+            columns: prepared.columns().to_vec(),
+            prepared,
+        })
+    }
+
+    /// Runs a prepared statement.
+    pub fn execute_prepared(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        self.session.execute_prepared(&stmt.prepared, params)
+    }
+
+    /// Idle, in a transaction block, or in a failed block.
+    pub fn transaction_status(&self) -> TxnStatus {
+        self.session.transaction_status()
+    }
+
+    /// The current value of a setting, as `SHOW` prints it.
+    pub fn setting(&self, name: &str) -> Option<String> {
+        self.session.setting(name)
+    }
+
+    /// Changes a setting, as `SET name = value`.
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        self.session.set_setting(name, value)
+    }
+
+    /// A handle that cancels the running statement from another thread.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle { flag: self.session.cancel_flag() }
+    }
+
+    /// Begins a transaction block; the guard rolls it back when dropped without
+    /// [`Transaction::commit`].
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.session.execute("BEGIN", &[])?;
+        Ok(Transaction::new(self))
+    }
+}

@@ -1,0 +1,574 @@
+//! Binding INSERT (with ON CONFLICT and RETURNING), UPDATE ... FROM and
+//! DELETE ... USING.
+
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::Value;
+use sqlparser::ast;
+
+use super::colname::figure_colname;
+use super::from::undefined_table;
+use super::{assignment_cast, Binder};
+use crate::catalog::{Identity, Relation, TableDef};
+use crate::expr::Expr;
+use crate::parser::{ident_name, object_name};
+use crate::planner::{Access, Field, JoinKind, Plan, PlannedQuery, Schema};
+
+/// What INSERT does when a row conflicts with a unique index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnConflict {
+    /// `DO NOTHING`; `index` is the arbiter (any unique index when `None`).
+    Nothing {
+        /// The arbiter index.
+        index: Option<u32>,
+    },
+    /// `DO UPDATE SET ... [WHERE ...]`; expressions read the existing row followed by the
+    /// proposed (`excluded`) row.
+    Update {
+        /// The arbiter index.
+        index: u32,
+        /// (column position, new value).
+        assignments: Vec<(usize, Expr)>,
+        /// Only update when true.
+        predicate: Option<Expr>,
+    },
+}
+
+/// A bound INSERT.
+#[derive(Debug, Clone)]
+pub struct BoundInsert {
+    /// Target table.
+    pub table: Arc<TableDef>,
+    /// Rows to insert, one column per table column, coerced to the column types.
+    pub source: PlannedQuery,
+    /// Columns whose value comes from their sequence when the source gives NULL.
+    pub sequence_fill: Vec<(usize, u32)>,
+    /// ON CONFLICT behaviour.
+    pub on_conflict: Option<OnConflict>,
+    /// RETURNING expressions over the inserted row, with their output columns.
+    pub returning: Option<(Vec<Expr>, Schema)>,
+    /// Subqueries of ON CONFLICT / RETURNING expressions.
+    pub extra: PlannedQuery,
+}
+
+/// A bound UPDATE.
+#[derive(Debug, Clone)]
+pub struct BoundUpdate {
+    /// Target table.
+    pub table: Arc<TableDef>,
+    /// Rows to update: table columns, the key column, then FROM columns.
+    pub source: PlannedQuery,
+    /// (column position, new value over the source row).
+    pub assignments: Vec<(usize, Expr)>,
+    /// RETURNING over the source row layout (new values in the table columns).
+    pub returning: Option<(Vec<Expr>, Schema)>,
+}
+
+/// A bound DELETE.
+#[derive(Debug, Clone)]
+pub struct BoundDelete {
+    /// Target table.
+    pub table: Arc<TableDef>,
+    /// Rows to delete: table columns, the key column, then USING columns.
+    pub source: PlannedQuery,
+    /// RETURNING over the source row layout.
+    pub returning: Option<(Vec<Expr>, Schema)>,
+}
+
+impl Binder<'_> {
+    /// The table a DML statement writes to.
+    pub fn target_table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
+        let qn = object_name(name)?;
+        let (_, rel) = self
+            .catalog
+            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
+            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+        match rel {
+            Relation::Table(id) => {
+                self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))
+            }
+            other => Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("cannot change {} \"{}\"", other.kind_name(), qn.name),
+            )),
+        }
+    }
+
+    /// Binds INSERT.
+    pub fn bind_insert(&mut self, ins: &ast::Insert) -> Result<BoundInsert> {
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
+        };
+        let table = self.target_table(name)?;
+        let qualifier = ins
+            .table_alias
+            .as_ref()
+            .map(|a| ident_name(&a.alias))
+            .unwrap_or_else(|| table.name.clone());
+        let targets: Vec<usize> = if ins.columns.is_empty() {
+            (0..table.columns.len()).collect()
+        } else {
+            let mut t = Vec::new();
+            for c in &ins.columns {
+                let n = object_name(c)?.name;
+                let i = table.column_index(&n).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column \"{n}\" of relation \"{}\" does not exist", table.name),
+                    )
+                })?;
+                if t.contains(&i) {
+                    return Err(Error::new(
+                        SqlState::DUPLICATE_COLUMN,
+                        format!("column \"{n}\" specified more than once"),
+                    ));
+                }
+                t.push(i);
+            }
+            t
+        };
+        let overriding = ins.overriding.is_some();
+        // Which target columns get DEFAULT somewhere in a VALUES list.
+        let mut default_cols = vec![false; targets.len()];
+        let source_plan = match &ins.source {
+            None => Plan::Values { rows: vec![Vec::new()], schema: Vec::new() },
+            Some(q) => match (
+                q.body.as_ref(),
+                q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none(),
+            ) {
+                (ast::SetExpr::Values(values), true) => {
+                    self.bind_insert_values(values, &table, &targets, &mut default_cols)?
+                }
+                _ => self.bind_query(q)?,
+            },
+        };
+        let provided = if ins.source.is_none() { 0 } else { source_plan.width() };
+        if provided > targets.len() {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "INSERT has more expressions than target columns",
+            ));
+        }
+        if provided < targets.len() && !ins.columns.is_empty() {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "INSERT has more target columns than expressions",
+            ));
+        }
+        let src_schema = source_plan.schema();
+        let mut exprs = Vec::with_capacity(table.columns.len());
+        let mut sequence_fill = Vec::new();
+        for (ci, col) in table.columns.iter().enumerate() {
+            let pos = targets.iter().position(|t| *t == ci).filter(|p| *p < provided);
+            match pos {
+                Some(p) => {
+                    if col.identity == Some(Identity::Always) && !overriding && !default_cols[p] {
+                        return Err(Error::new(
+                            SqlState::from_code("428C9"),
+                            format!(
+                                "cannot insert a non-DEFAULT value into column \"{}\"",
+                                col.name
+                            ),
+                        )
+                        .with_detail(format!(
+                            "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+                            col.name
+                        ))
+                        .with_hint("Use OVERRIDING SYSTEM VALUE to override."));
+                    }
+                    if default_cols[p] {
+                        if let Some(seq) = col.sequence {
+                            sequence_fill.push((ci, seq));
+                        }
+                    }
+                    let e = Expr::Column(p, src_schema[p].data_type.clone());
+                    exprs.push(assignment_cast(self, e, &col.data_type, &col.name)?);
+                }
+                None => {
+                    if let Some(seq) = col.sequence {
+                        sequence_fill.push((ci, seq));
+                        exprs.push(Expr::Literal(Value::Null, col.data_type.clone()));
+                    } else {
+                        exprs.push(self.column_default(&table, ci)?);
+                    }
+                }
+            }
+        }
+        let schema: Schema =
+            table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
+        let source = Plan::Project { input: Box::new(source_plan), exprs, schema: schema.clone() };
+        let source = self.finish(source);
+
+        let mut row_fields = schema.clone();
+        for f in &mut row_fields {
+            f.qualifier = Some(qualifier.clone());
+        }
+        let on_conflict = match &ins.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                Some(self.bind_on_conflict(oc, &table, &row_fields)?)
+            }
+            Some(ast::OnInsert::DuplicateKeyUpdate(_)) => {
+                return Err(Error::unsupported("ON DUPLICATE KEY UPDATE"))
+            }
+            Some(_) => return Err(Error::unsupported("this ON clause")),
+        };
+        let returning = match &ins.returning {
+            Some(items) => Some(self.bind_returning(items, &row_fields)?),
+            None => None,
+        };
+        let extra = self.finish(Plan::Empty { rows: 0 });
+        Ok(BoundInsert { table, source, sequence_fill, on_conflict, returning, extra })
+    }
+
+    /// VALUES of an INSERT: each value is coerced to its target column, `DEFAULT`
+    /// becomes the column default.
+    fn bind_insert_values(
+        &mut self,
+        values: &ast::Values,
+        table: &TableDef,
+        targets: &[usize],
+        default_cols: &mut [bool],
+    ) -> Result<Plan> {
+        let width = values.rows.first().map(|r| r.content.len()).unwrap_or(0);
+        let mut rows = Vec::with_capacity(values.rows.len());
+        for row in &values.rows {
+            if row.content.len() != width {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            if width > targets.len() {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "INSERT has more expressions than target columns",
+                ));
+            }
+            let mut out = Vec::with_capacity(width);
+            for (j, e) in row.content.iter().enumerate() {
+                let ci = targets[j];
+                let col = &table.columns[ci];
+                let bound = if is_default_keyword(e) {
+                    default_cols[j] = true;
+                    if col.sequence.is_some() {
+                        Expr::Literal(Value::Null, col.data_type.clone())
+                    } else {
+                        self.column_default(table, ci)?
+                    }
+                } else {
+                    let b = self.bind_scalar(e, &[], Some("VALUES"))?;
+                    assignment_cast(self, b, &col.data_type, &col.name)?
+                };
+                out.push(bound);
+            }
+            rows.push(out);
+        }
+        let schema = (0..width)
+            .map(|j| {
+                let c = &table.columns[targets[j]];
+                Field::new(c.name.clone(), c.data_type.clone())
+            })
+            .collect();
+        Ok(Plan::Values { rows, schema })
+    }
+
+    /// The bound DEFAULT of a column (NULL of its type when it has none).
+    pub fn column_default(&mut self, table: &TableDef, ci: usize) -> Result<Expr> {
+        let col = &table.columns[ci];
+        match &col.default {
+            None => Ok(Expr::Literal(Value::Null, col.data_type.clone())),
+            Some(text) => {
+                let ast_e = crate::parser::parse_expr(text)?;
+                let b = self.bind_scalar(&ast_e, &[], Some("DEFAULT expressions"))?;
+                assignment_cast(self, b, &col.data_type, &col.name)
+            }
+        }
+    }
+
+    fn bind_on_conflict(
+        &mut self,
+        oc: &ast::OnConflict,
+        table: &TableDef,
+        row_fields: &[Field],
+    ) -> Result<OnConflict> {
+        let index = match &oc.conflict_target {
+            None => None,
+            Some(ast::ConflictTarget::Columns { columns, predicate }) => {
+                if predicate.is_some() {
+                    return Err(Error::unsupported("ON CONFLICT with a partial index predicate"));
+                }
+                let mut cols = Vec::new();
+                for c in columns {
+                    let n = ident_name(c);
+                    cols.push(table.column_index(&n).ok_or_else(|| {
+                        Error::new(
+                            SqlState::UNDEFINED_COLUMN,
+                            format!("column \"{n}\" does not exist"),
+                        )
+                    })?);
+                }
+                let mut sorted = cols.clone();
+                sorted.sort_unstable();
+                let idx = table.indexes.iter().find(|i| {
+                    let mut ic = i.columns.clone();
+                    ic.sort_unstable();
+                    i.unique && ic == sorted
+                });
+                Some(idx.map(|i| i.id).ok_or_else(|| {
+                    Error::new(
+                        SqlState::INVALID_COLUMN_REFERENCE,
+                        "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                    )
+                })?)
+            }
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                let n = object_name(name)?.name;
+                let idx =
+                    table.indexes.iter().find(|i| i.unique && i.name == n).ok_or_else(|| {
+                        Error::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!(
+                                "constraint \"{n}\" for table \"{}\" does not exist",
+                                table.name
+                            ),
+                        )
+                    })?;
+                Some(idx.id)
+            }
+        };
+        match &oc.action {
+            ast::OnConflictAction::DoNothing => Ok(OnConflict::Nothing { index }),
+            ast::OnConflictAction::DoUpdate(du) => {
+                let index = index.ok_or_else(|| {
+                    Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                    )
+                    .with_hint("For example, ON CONFLICT (column_name).")
+                })?;
+                let mut fields = row_fields.to_vec();
+                for f in row_fields {
+                    fields.push(Field { qualifier: Some("excluded".into()), ..f.clone() });
+                }
+                // Unqualified names refer to the existing row only.
+                for f in fields.iter_mut().skip(row_fields.len()) {
+                    f.hidden = true;
+                }
+                let assignments = self.bind_assignments(&du.assignments, table, &fields)?;
+                let predicate = match &du.selection {
+                    Some(w) => Some(self.bind_condition(w, &fields, "WHERE", false)?),
+                    None => None,
+                };
+                Ok(OnConflict::Update { index, assignments, predicate })
+            }
+        }
+    }
+
+    fn bind_assignments(
+        &mut self,
+        assignments: &[ast::Assignment],
+        table: &TableDef,
+        fields: &[Field],
+    ) -> Result<Vec<(usize, Expr)>> {
+        let mut out: Vec<(usize, Expr)> = Vec::new();
+        for a in assignments {
+            let names: Vec<String> = match &a.target {
+                ast::AssignmentTarget::ColumnName(n) => vec![object_name(n)?.name],
+                ast::AssignmentTarget::Tuple(ns) => {
+                    ns.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?
+                }
+            };
+            let values: Vec<&ast::Expr> = if names.len() == 1 {
+                vec![&a.value]
+            } else {
+                match &a.value {
+                    ast::Expr::Tuple(vs) if vs.len() == names.len() => vs.iter().collect(),
+                    _ => {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            "number of columns does not match number of values",
+                        ))
+                    }
+                }
+            };
+            for (n, v) in names.iter().zip(values) {
+                let ci = table.column_index(n).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column \"{n}\" of relation \"{}\" does not exist", table.name),
+                    )
+                })?;
+                if out.iter().any(|(c, _)| *c == ci) {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("multiple assignments to same column \"{n}\""),
+                    ));
+                }
+                let col = &table.columns[ci];
+                if col.identity == Some(Identity::Always) && !is_default_keyword(v) {
+                    return Err(Error::new(
+                        SqlState::from_code("428C9"),
+                        format!("column \"{n}\" can only be updated to DEFAULT"),
+                    )
+                    .with_detail(format!(
+                        "Column \"{n}\" is an identity column defined as GENERATED ALWAYS."
+                    )));
+                }
+                let e = if is_default_keyword(v) {
+                    self.column_default(table, ci)?
+                } else {
+                    let b = self.bind_scalar(v, fields, Some("UPDATE"))?;
+                    assignment_cast(self, b, &col.data_type, &col.name)?
+                };
+                out.push((ci, e));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Binds a RETURNING list over `fields`.
+    pub(super) fn bind_returning(
+        &mut self,
+        items: &[ast::SelectItem],
+        fields: &[Field],
+    ) -> Result<(Vec<Expr>, Schema)> {
+        let mut exprs = Vec::new();
+        let mut schema = Vec::new();
+        for item in items {
+            match item {
+                ast::SelectItem::Wildcard(_) => {
+                    for (i, f) in fields.iter().enumerate() {
+                        if !f.hidden {
+                            exprs.push(Expr::Column(i, f.data_type.clone()));
+                            schema.push(Field::new(f.name.clone(), f.data_type.clone()));
+                        }
+                    }
+                }
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let b = self.bind_scalar(e, fields, Some("RETURNING"))?;
+                    schema.push(Field::new(figure_colname(e), b.data_type()));
+                    exprs.push(b);
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    let b = self.bind_scalar(expr, fields, Some("RETURNING"))?;
+                    schema.push(Field::new(ident_name(alias), b.data_type()));
+                    exprs.push(b);
+                }
+                other => return Err(Error::unsupported(format!("RETURNING {other}"))),
+            }
+        }
+        Ok((exprs, schema))
+    }
+
+    /// The scan of a DML target: table columns then the hidden key column.
+    fn dml_scan(&self, table: &Arc<TableDef>, qualifier: &str) -> Plan {
+        let mut schema: Schema = table
+            .columns
+            .iter()
+            .map(|c| Field {
+                qualifier: Some(qualifier.to_string()),
+                ..Field::new(c.name.clone(), c.data_type.clone())
+            })
+            .collect();
+        schema.push(Field { hidden: true, ..Field::new("?key?", helios_types::DataType::Bytea) });
+        Plan::Scan {
+            table: table.clone(),
+            access: Access::Full,
+            filter: None,
+            with_key: true,
+            schema,
+        }
+    }
+
+    /// Joins extra FROM / USING items to a DML scan.
+    fn dml_source(
+        &mut self,
+        scan: Plan,
+        extra: &[ast::TableWithJoins],
+        selection: Option<&ast::Expr>,
+    ) -> Result<Plan> {
+        let mut plan = scan;
+        if !extra.is_empty() {
+            let right = self.bind_from(extra)?;
+            let mut schema = plan.schema();
+            schema.extend(right.schema());
+            plan = Plan::Join {
+                left: Box::new(plan),
+                right: Box::new(right),
+                kind: JoinKind::Inner,
+                on: None,
+                equi: Vec::new(),
+                lateral: false,
+                schema,
+            };
+        }
+        if let Some(w) = selection {
+            let fields = plan.schema();
+            let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
+            plan = Plan::Filter { input: Box::new(plan), predicate };
+        }
+        Ok(plan)
+    }
+
+    /// Binds UPDATE [FROM].
+    pub fn bind_update(&mut self, upd: &ast::Update) -> Result<BoundUpdate> {
+        let (name, alias) = match &upd.table.relation {
+            ast::TableFactor::Table { name, alias, .. } if upd.table.joins.is_empty() => {
+                (name, alias)
+            }
+            _ => return Err(Error::unsupported("UPDATE of a join")),
+        };
+        let table = self.target_table(name)?;
+        let qualifier =
+            alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        let scan = self.dml_scan(&table, &qualifier);
+        let from: &[ast::TableWithJoins] = match &upd.from {
+            None => &[],
+            Some(ast::UpdateTableFromKind::AfterSet(f))
+            | Some(ast::UpdateTableFromKind::BeforeSet(f)) => f,
+        };
+        let plan = self.dml_source(scan, from, upd.selection.as_ref())?;
+        let fields = plan.schema();
+        let assignments = self.bind_assignments(&upd.assignments, &table, &fields)?;
+        let returning = match &upd.returning {
+            Some(items) => Some(self.bind_returning(items, &fields)?),
+            None => None,
+        };
+        let source = self.finish(plan);
+        Ok(BoundUpdate { table, source, assignments, returning })
+    }
+
+    /// Binds DELETE [USING].
+    pub fn bind_delete(&mut self, del: &ast::Delete) -> Result<BoundDelete> {
+        let tables = match &del.from {
+            ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
+        };
+        let (name, alias) = match tables.as_slice() {
+            [twj] if twj.joins.is_empty() => match &twj.relation {
+                ast::TableFactor::Table { name, alias, .. } => (name, alias),
+                _ => return Err(Error::unsupported("DELETE from this relation")),
+            },
+            _ => return Err(Error::unsupported("DELETE from several tables")),
+        };
+        let table = self.target_table(name)?;
+        let qualifier =
+            alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        let scan = self.dml_scan(&table, &qualifier);
+        let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
+        let plan = self.dml_source(scan, using, del.selection.as_ref())?;
+        let fields = plan.schema();
+        let returning = match &del.returning {
+            Some(items) => Some(self.bind_returning(items, &fields)?),
+            None => None,
+        };
+        let source = self.finish(plan);
+        Ok(BoundDelete { table, source, returning })
+    }
+}
+
+/// Whether `e` is the bare keyword DEFAULT (sqlparser reads it as an identifier).
+pub fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}

@@ -1,0 +1,379 @@
+//! FROM: tables, views, WITH queries, derived tables, joins (USING, NATURAL, LATERAL).
+
+use helios_common::{Error, Result, SqlState};
+use sqlparser::ast;
+
+use super::query::rename_columns;
+use super::Binder;
+use crate::catalog::Relation;
+use crate::expr::{self, Expr};
+use crate::parser::{ident_name, object_name};
+use crate::planner::{Access, Field, JoinKind, Plan, Schema};
+
+impl Binder<'_> {
+    /// Binds a FROM list (items are cross-joined; later items may be LATERAL).
+    pub(super) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<Plan> {
+        let mut plan: Option<Plan> = None;
+        for twj in from {
+            let item = self.bind_table_with_joins(twj, plan.as_ref().map(|p| p.schema()))?;
+            plan = Some(match plan {
+                None => item.0,
+                Some(left) => join_plans(left, item.0, JoinKind::Inner, None, item.1),
+            });
+        }
+        Ok(plan.unwrap_or(Plan::Empty { rows: 1 }))
+    }
+
+    fn bind_table_with_joins(
+        &mut self,
+        twj: &ast::TableWithJoins,
+        left_of: Option<Schema>,
+    ) -> Result<(Plan, bool)> {
+        let (mut plan, lateral) = self.bind_factor(&twj.relation, left_of.as_deref())?;
+        for join in &twj.joins {
+            plan = self.bind_join(plan, join)?;
+        }
+        Ok((plan, lateral))
+    }
+
+    /// Binds a table factor; `left` is the schema LATERAL items may refer to.
+    fn bind_factor(
+        &mut self,
+        factor: &ast::TableFactor,
+        left: Option<&[Field]>,
+    ) -> Result<(Plan, bool)> {
+        match factor {
+            ast::TableFactor::Table { name, alias, args, version, .. } => {
+                if args.is_some() {
+                    return Err(Error::unsupported("set-returning functions in FROM"));
+                }
+                if version.is_some() {
+                    return Err(Error::unsupported("table versions"));
+                }
+                let plan = self.bind_table_name(name, alias.as_ref())?;
+                Ok((plan, false))
+            }
+            ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let plan = if *lateral {
+                    let outer: Schema = left.map(|l| l.to_vec()).unwrap_or_default();
+                    self.outer.push(outer);
+                    self.correlated.push(std::cell::Cell::new(false));
+                    let bound = self.bind_query(subquery);
+                    self.outer.pop();
+                    self.correlated.pop();
+                    bound?
+                } else {
+                    self.with_no_outer(|b| b.bind_query(subquery))?
+                };
+                let qualifier = alias.as_ref().map(|a| ident_name(&a.name));
+                let plan = match alias {
+                    Some(a) => rename_columns(plan, &a.columns, &ident_name(&a.name))?,
+                    None => plan,
+                };
+                Ok((requalify(plan, qualifier), *lateral))
+            }
+            ast::TableFactor::NestedJoin { table_with_joins, alias } => {
+                let (plan, _) = self.bind_table_with_joins(table_with_joins, None)?;
+                match alias {
+                    Some(a) => {
+                        let plan = rename_columns(plan, &a.columns, &ident_name(&a.name))?;
+                        Ok((requalify(plan, Some(ident_name(&a.name))), false))
+                    }
+                    None => Ok((plan, false)),
+                }
+            }
+            other => Err(Error::unsupported(format!("FROM item {other}"))),
+        }
+    }
+
+    /// Runs `f` with the enclosing-query columns hidden (non-LATERAL derived tables
+    /// cannot see their siblings but can see enclosing queries).
+    fn with_no_outer<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        f(self)
+    }
+
+    /// A table, view or WITH query by name.
+    pub(super) fn bind_table_name(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<Plan> {
+        let qn = object_name(name)?;
+        let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| qn.name.clone());
+        if qn.schema.is_none() {
+            if let Some(plan) = self.cte_plan(&qn.name) {
+                let plan = match alias {
+                    Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+                    None => plan,
+                };
+                return Ok(requalify(plan, Some(qualifier)));
+            }
+        }
+        let (_, rel) = self
+            .catalog
+            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
+            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+        let plan = match rel {
+            Relation::Table(id) => {
+                let table = self
+                    .catalog
+                    .table(id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("table vanished from catalog"))?;
+                let schema = table
+                    .columns
+                    .iter()
+                    .map(|c| Field::new(c.name.clone(), c.data_type.clone()))
+                    .collect();
+                Plan::Scan { table, access: Access::Full, filter: None, with_key: false, schema }
+            }
+            Relation::View(id) => {
+                let view = self
+                    .catalog
+                    .views
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("view vanished"))?;
+                let q = crate::parser::parse_query(&view.query)?;
+                // A view body sees no enclosing query and no WITH of the user's query.
+                let saved_outer = std::mem::take(&mut self.outer);
+                let saved_corr = std::mem::take(&mut self.correlated);
+                let saved_ctes = std::mem::take(&mut self.cte_scopes);
+                let bound = self.bind_query(&q);
+                self.outer = saved_outer;
+                self.correlated = saved_corr;
+                self.cte_scopes = saved_ctes;
+                let plan = bound?;
+                let cols: Vec<ast::TableAliasColumnDef> = view
+                    .columns
+                    .iter()
+                    .map(|c| ast::TableAliasColumnDef {
+                        name: ast::Ident::with_quote('"', c.clone()),
+                        data_type: None,
+                    })
+                    .collect();
+                rename_columns(plan, &cols, &view.name)?
+            }
+            other => {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is not a table ({} found)", qn.name, other.kind_name()),
+                ))
+            }
+        };
+        let plan = match alias {
+            Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+            None => plan,
+        };
+        Ok(requalify(plan, Some(qualifier)))
+    }
+
+    fn bind_join(&mut self, left: Plan, join: &ast::Join) -> Result<Plan> {
+        use ast::JoinOperator as J;
+        let (kind, constraint) = match &join.join_operator {
+            J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
+            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
+            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+            J::FullOuter(c) => (JoinKind::Full, c),
+            J::CrossJoin(c) => (JoinKind::Inner, c),
+            other => return Err(Error::unsupported(format!("join type {other:?}"))),
+        };
+        let left_schema = left.schema();
+        let (right, lateral) = self.bind_factor(&join.relation, Some(&left_schema))?;
+        if lateral && matches!(kind, JoinKind::Right | JoinKind::Full) {
+            return Err(Error::new(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "invalid reference to FROM-clause entry for table",
+            )
+            .with_detail(
+                "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
+            ));
+        }
+        let right_schema = right.schema();
+        match constraint {
+            ast::JoinConstraint::On(cond) => {
+                let mut fields = left_schema.clone();
+                fields.extend(right_schema.iter().cloned());
+                let on = self.bind_condition(cond, &fields, "JOIN/ON", false)?;
+                Ok(join_plans(left, right, kind, Some(on), lateral))
+            }
+            ast::JoinConstraint::None => {
+                if !matches!(join.join_operator, J::CrossJoin(_)) && kind != JoinKind::Inner {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "syntax error at or near \"JOIN\"",
+                    ));
+                }
+                Ok(join_plans(left, right, kind, None, lateral))
+            }
+            ast::JoinConstraint::Using(cols) => {
+                let mut names = Vec::new();
+                for c in cols {
+                    names.push(object_name(c)?.name);
+                }
+                self.join_using(left, right, kind, names, lateral)
+            }
+            ast::JoinConstraint::UsingAlias(..) => Err(Error::unsupported("JOIN USING ... AS")),
+            ast::JoinConstraint::Natural => {
+                let names: Vec<String> = left_schema
+                    .iter()
+                    .filter(|f| !f.hidden)
+                    .filter(|f| right_schema.iter().any(|r| !r.hidden && r.name == f.name))
+                    .map(|f| f.name.clone())
+                    .collect();
+                self.join_using(left, right, kind, names, lateral)
+            }
+        }
+    }
+
+    /// JOIN ... USING (cols): the join on equal columns, then a projection that puts
+    /// each merged column first and hides the original pair (still reachable qualified).
+    fn join_using(
+        &mut self,
+        left: Plan,
+        right: Plan,
+        kind: JoinKind,
+        names: Vec<String>,
+        lateral: bool,
+    ) -> Result<Plan> {
+        let ls = left.schema();
+        let rs = right.schema();
+        let lw = ls.len();
+        let mut pairs = Vec::new();
+        for n in &names {
+            let li = super::scope::find_field(&ls, None, n)?.ok_or_else(|| {
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{n}\" specified in USING clause does not exist in left table"
+                    ),
+                )
+            })?;
+            let ri = super::scope::find_field(&rs, None, n)?.ok_or_else(|| {
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!(
+                        "column \"{n}\" specified in USING clause does not exist in right table"
+                    ),
+                )
+            })?;
+            pairs.push((li, ri));
+        }
+        let mut on: Option<Expr> = None;
+        let mut all = ls.clone();
+        all.extend(rs.iter().cloned());
+        for (n, (li, ri)) in names.iter().zip(&pairs) {
+            let cond = self.bind_scalar(
+                &ast::Expr::BinaryOp {
+                    left: Box::new(ast::Expr::Identifier(ast::Ident::new("__l"))),
+                    op: ast::BinaryOperator::Eq,
+                    right: Box::new(ast::Expr::Identifier(ast::Ident::new("__r"))),
+                },
+                &[
+                    Field::new("__l", ls[*li].data_type.clone()),
+                    Field::new("__r", rs[*ri].data_type.clone()),
+                ],
+                Some("JOIN/USING"),
+            )?;
+            let mut cond = cond;
+            // Re-point the two placeholder columns at the join row.
+            super::super::planner::rewrite::transform(&mut cond, &mut |e| match e {
+                Expr::Column(0, t) => Some(Expr::Column(*li, t.clone())),
+                Expr::Column(1, t) => Some(Expr::Column(lw + *ri, t.clone())),
+                _ => None,
+            });
+            let _ = n;
+            on = Some(match on {
+                None => cond,
+                Some(prev) => and(prev, cond),
+            });
+        }
+        let join = join_plans(left, right, kind, on, lateral);
+        let mut exprs = Vec::new();
+        let mut schema = Vec::new();
+        for (n, (li, ri)) in names.iter().zip(&pairs) {
+            let lt = ls[*li].data_type.clone();
+            let rt = rs[*ri].data_type.clone();
+            let ty = expr::types::common_type(&[lt.clone(), rt.clone()], "JOIN/USING")?;
+            let l = super::cast_to(Expr::Column(*li, lt), &ty);
+            let r = super::cast_to(Expr::Column(lw + *ri, rt), &ty);
+            let e = match kind {
+                JoinKind::Right => r,
+                JoinKind::Full => Expr::Coalesce(vec![l, r], ty.clone()),
+                _ => l,
+            };
+            exprs.push(e);
+            schema.push(Field::new(n.clone(), ty));
+        }
+        for (i, f) in ls.iter().enumerate() {
+            let used = pairs.iter().any(|(li, _)| *li == i);
+            exprs.push(Expr::Column(i, f.data_type.clone()));
+            schema.push(Field { hidden: f.hidden || used, ..f.clone() });
+        }
+        for (i, f) in rs.iter().enumerate() {
+            let used = pairs.iter().any(|(_, ri)| *ri == i);
+            exprs.push(Expr::Column(lw + i, f.data_type.clone()));
+            schema.push(Field { hidden: f.hidden || used, ..f.clone() });
+        }
+        Ok(Plan::Project { input: Box::new(join), exprs, schema })
+    }
+}
+
+/// `a AND b` as a bound expression.
+pub fn and(a: Expr, b: Expr) -> Expr {
+    Expr::Binary {
+        op: expr::BinaryOp::And,
+        left: Box::new(a),
+        right: Box::new(b),
+        ty: helios_types::DataType::Bool,
+    }
+}
+
+fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral: bool) -> Plan {
+    let mut schema = left.schema();
+    let mut rs = right.schema();
+    if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+        rs.clear();
+    }
+    schema.extend(rs);
+    Plan::Join {
+        left: Box::new(left),
+        right: Box::new(right),
+        kind,
+        on,
+        equi: Vec::new(),
+        lateral,
+        schema,
+    }
+}
+
+/// Sets the qualifier of every column of a FROM item to its name or alias.
+fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
+    let mut schema = plan.schema();
+    for f in &mut schema {
+        f.qualifier = qualifier.clone();
+    }
+    match plan {
+        Plan::Scan { table, access, filter, with_key, .. } => {
+            Plan::Scan { table, access, filter, with_key, schema }
+        }
+        Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
+        other => {
+            let exprs = schema
+                .iter()
+                .enumerate()
+                .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
+                .collect();
+            Plan::Project { input: Box::new(other), exprs, schema }
+        }
+    }
+}
+
+/// 42P01 `relation "x" does not exist`.
+pub fn undefined_table(schema: &Option<String>, name: &str) -> Error {
+    let shown = match schema {
+        Some(s) => format!("{s}.{name}"),
+        None => name.to_string(),
+    };
+    Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{shown}\" does not exist"))
+}

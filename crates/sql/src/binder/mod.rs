@@ -1,0 +1,201 @@
+//! The binder: resolves names against the catalog and turns statements into typed
+//! plans.
+//!
+//! Scalar expressions are bound by `expr::bind_expr`; the binder gives it a
+//! [`BindScope`] that knows the columns of the current row, the enclosing queries'
+//! columns (for correlated subqueries) and the statement's parameters.
+//!
+//! # Row layout of correlated subqueries
+//!
+//! A subquery's expressions are evaluated on its own row followed by the row of the
+//! enclosing query it is evaluated for (which itself may end with *its* enclosing row).
+//! So an outer column resolves to `local width + position in the enclosing row`, and the
+//! executor appends the outer row when it evaluates a subquery's expressions.
+
+mod aggregate;
+mod colname;
+mod dml;
+mod from;
+mod order;
+mod query;
+mod scope;
+mod select;
+
+pub use colname::figure_colname;
+pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
+pub use scope::BindScope;
+
+use std::collections::HashMap;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+use sqlparser::ast;
+
+use crate::catalog::Catalog;
+use crate::expr::{self, Expr, SessionInfo};
+use crate::planner::{Field, Plan, PlannedQuery, Schema, SubqueryPlan};
+
+/// A WITH query visible by name.
+#[derive(Debug, Clone)]
+struct CteEntry {
+    id: usize,
+    schema: Schema,
+    /// While the recursive term of this CTE is bound, references read the work table.
+    working: bool,
+}
+
+/// Binds the statements of one session against one catalog snapshot.
+#[derive(Debug)]
+pub struct Binder<'a> {
+    /// The catalog at the statement's snapshot.
+    pub catalog: &'a Catalog,
+    /// Session facts (search path, user, settings).
+    pub session: &'a SessionInfo,
+    /// Parameter types: declared, or inferred from their use (`Unknown` until then).
+    pub params: Vec<DataType>,
+    subqueries: Vec<SubqueryPlan>,
+    ctes: Vec<Plan>,
+    cte_scopes: Vec<HashMap<String, CteEntry>>,
+    outer: Vec<Schema>,
+    correlated: Vec<std::cell::Cell<bool>>,
+}
+
+impl<'a> Binder<'a> {
+    /// A binder; `params` are the declared parameter types (may be empty).
+    pub fn new(
+        catalog: &'a Catalog,
+        session: &'a SessionInfo,
+        params: Vec<DataType>,
+    ) -> Binder<'a> {
+        Binder {
+            catalog,
+            session,
+            params,
+            subqueries: Vec::new(),
+            ctes: Vec::new(),
+            cte_scopes: Vec::new(),
+            outer: Vec::new(),
+            correlated: Vec::new(),
+        }
+    }
+
+    /// Binds a query into a [`PlannedQuery`] and the names of its output columns.
+    pub fn bind_top_query(&mut self, query: &ast::Query) -> Result<PlannedQuery> {
+        let plan = self.bind_query(query)?;
+        Ok(self.finish(plan))
+    }
+
+    /// Packs a plan with the subqueries and CTEs bound so far.
+    pub fn finish(&mut self, plan: Plan) -> PlannedQuery {
+        PlannedQuery {
+            plan,
+            subqueries: std::mem::take(&mut self.subqueries),
+            ctes: std::mem::take(&mut self.ctes),
+        }
+    }
+
+    /// Binds a scalar expression over `fields`. `clause` names the clause when
+    /// aggregates are not allowed there (e.g. `"WHERE"`).
+    pub fn bind_scalar(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        clause: Option<&'static str>,
+    ) -> Result<Expr> {
+        let mut scope = BindScope { binder: self, fields, no_aggregates: clause };
+        expr::bind_expr(e, &mut scope)
+    }
+
+    /// Binds a condition (WHERE, ON, HAVING, CHECK): it must be boolean.
+    pub fn bind_condition(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        clause: &'static str,
+        allow_aggs: bool,
+    ) -> Result<Expr> {
+        let bound = self.bind_scalar(e, fields, if allow_aggs { None } else { Some(clause) })?;
+        coerce_condition(bound, clause)
+    }
+
+    /// The type of parameter `i`, recording the hint when it was unknown.
+    fn param_type(&mut self, index: usize, hint: Option<&DataType>) -> Result<DataType> {
+        if index >= 65_535 {
+            return Err(Error::new(
+                SqlState::UNDEFINED_PARAMETER,
+                format!("there is no parameter ${}", index + 1),
+            ));
+        }
+        if self.params.len() <= index {
+            self.params.resize(index + 1, DataType::Unknown);
+        }
+        let slot = &mut self.params[index];
+        if *slot == DataType::Unknown {
+            if let Some(h) = hint {
+                if *h != DataType::Unknown {
+                    *slot = h.clone();
+                }
+            }
+        }
+        Ok(slot.clone())
+    }
+}
+
+/// Coerces a bound condition to boolean (an unknown-typed literal or parameter is cast),
+/// or reports 42804 `argument of WHERE must be type boolean, not type integer`.
+pub fn coerce_condition(e: Expr, clause: &str) -> Result<Expr> {
+    match e.data_type() {
+        DataType::Bool => Ok(e),
+        DataType::Unknown => {
+            Ok(Expr::Cast { expr: Box::new(e), to: DataType::Bool, explicit: false })
+        }
+        other => Err(Error::new(
+            SqlState::DATATYPE_MISMATCH,
+            format!("argument of {clause} must be type boolean, not type {other}"),
+        )),
+    }
+}
+
+/// Wraps `e` in an implicit cast to `ty` unless it already has that type.
+pub fn cast_to(e: Expr, ty: &DataType) -> Expr {
+    if &e.data_type() == ty {
+        e
+    } else {
+        Expr::Cast { expr: Box::new(e), to: ty.clone(), explicit: false }
+    }
+}
+
+impl Binder<'_> {
+    /// Converts `e` to `to` by the rules of `kind` (unknown literals are parsed as `to`;
+    /// unknown parameters take `to` as their type).
+    pub fn coerce(&mut self, e: Expr, to: &DataType, kind: expr::CoercionKind) -> Result<Expr> {
+        let mut scope = BindScope { binder: self, fields: &[], no_aggregates: None };
+        expr::coerce_expr(e, to, kind, &mut scope)
+    }
+}
+
+/// Coerces a value stored into a column by PostgreSQL's assignment rules, or reports
+/// 42804 `column "x" is of type integer but expression is of type text`.
+pub fn assignment_cast(
+    binder: &mut Binder<'_>,
+    e: Expr,
+    ty: &DataType,
+    column: &str,
+) -> Result<Expr> {
+    let from = e.data_type();
+    let coerced = binder.coerce(e, ty, expr::CoercionKind::Assignment).map_err(|err| {
+        if err.sqlstate() == SqlState::DATATYPE_MISMATCH
+            || err.sqlstate() == SqlState::CANNOT_COERCE
+        {
+            Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("column \"{column}\" is of type {ty} but expression is of type {from}"),
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+        } else {
+            err
+        }
+    })?;
+    // A length or precision modifier still has to be applied (numeric(10,2), varchar(3)).
+    Ok(cast_to(coerced, ty))
+}

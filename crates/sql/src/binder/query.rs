@@ -1,0 +1,357 @@
+//! Queries: WITH, set operations, VALUES, ORDER BY over set results, LIMIT/OFFSET/FETCH.
+
+use std::collections::HashMap;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+use sqlparser::ast;
+
+use super::{cast_to, Binder, CteEntry};
+use crate::expr::{self, Expr};
+use crate::parser::ident_name;
+use crate::planner::{Field, Plan, Schema, SetOpKind};
+
+impl Binder<'_> {
+    /// Binds a full query (WITH, body, ORDER BY, LIMIT).
+    pub fn bind_query(&mut self, query: &ast::Query) -> Result<Plan> {
+        let pushed = if let Some(with) = &query.with {
+            self.bind_with(with)?;
+            true
+        } else {
+            false
+        };
+        let result = self.bind_query_body(query);
+        if pushed {
+            self.cte_scopes.pop();
+        }
+        result
+    }
+
+    fn bind_query_body(&mut self, query: &ast::Query) -> Result<Plan> {
+        if !query.locks.is_empty() {
+            // Row locks are implied by our write-write conflict detection; accept them.
+        }
+        let order_by = match &query.order_by {
+            None => None,
+            Some(ob) => match &ob.kind {
+                ast::OrderByKind::Expressions(items) => Some(items.as_slice()),
+                ast::OrderByKind::All(_) => return Err(Error::unsupported("ORDER BY ALL")),
+            },
+        };
+        let plan = self.bind_set_expr(&query.body, order_by)?;
+        self.bind_limit(plan, query)
+    }
+
+    fn bind_limit(&mut self, plan: Plan, query: &ast::Query) -> Result<Plan> {
+        let (mut limit, mut offset) = (None, None);
+        match &query.limit_clause {
+            None => {}
+            Some(ast::LimitClause::LimitOffset { limit: l, offset: o, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return Err(Error::unsupported("LIMIT BY"));
+                }
+                limit = l.as_ref().map(|e| self.bind_count(e, "LIMIT")).transpose()?;
+                offset = o.as_ref().map(|o| self.bind_count(&o.value, "OFFSET")).transpose()?;
+            }
+            Some(ast::LimitClause::OffsetCommaLimit { .. }) => {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "LIMIT #,# syntax is not supported")
+                    .with_hint("Use separate LIMIT and OFFSET clauses."))
+            }
+        }
+        if let Some(fetch) = &query.fetch {
+            if fetch.percent || fetch.with_ties {
+                return Err(Error::unsupported("FETCH ... PERCENT / WITH TIES"));
+            }
+            limit = Some(match &fetch.quantity {
+                Some(q) => self.bind_count(q, "FETCH")?,
+                None => Expr::literal(helios_types::Value::Int8(1)),
+            });
+        }
+        if limit.is_none() && offset.is_none() {
+            return Ok(plan);
+        }
+        Ok(Plan::Limit { input: Box::new(plan), limit, offset })
+    }
+
+    /// Binds a LIMIT/OFFSET count: no columns allowed; cast to bigint.
+    fn bind_count(&mut self, e: &ast::Expr, clause: &'static str) -> Result<Expr> {
+        let bound = self.bind_scalar(e, &[], Some(clause))?;
+        Ok(cast_to(bound, &DataType::Int8))
+    }
+
+    fn bind_with(&mut self, with: &ast::With) -> Result<()> {
+        self.cte_scopes.push(HashMap::new());
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if self.cte_scopes.last().is_some_and(|s| s.contains_key(&name)) {
+                return Err(Error::new(
+                    SqlState::DUPLICATE_ALIAS,
+                    format!("WITH query name \"{name}\" specified more than once"),
+                ));
+            }
+            let id = self.ctes.len();
+            // Reserve the slot so ids stay stable while the body binds.
+            self.ctes.push(Plan::Empty { rows: 0 });
+            let plan = if with.recursive {
+                self.bind_recursive_cte(id, &name, cte)?
+            } else {
+                self.bind_query(&cte.query)?
+            };
+            let plan = rename_columns(plan, &cte.alias.columns, &name)?;
+            let schema = plan.schema();
+            self.ctes[id] = plan;
+            if let Some(scope) = self.cte_scopes.last_mut() {
+                scope.insert(name, CteEntry { id, schema, working: false });
+            }
+        }
+        Ok(())
+    }
+
+    fn bind_recursive_cte(&mut self, id: usize, name: &str, cte: &ast::Cte) -> Result<Plan> {
+        let (left, right, all) = match cte.query.body.as_ref() {
+            ast::SetExpr::SetOperation {
+                left,
+                op: ast::SetOperator::Union,
+                set_quantifier,
+                right,
+            } if cte.query.order_by.is_none() && cte.query.limit_clause.is_none() => {
+                (left, right, matches!(set_quantifier, ast::SetQuantifier::All))
+            }
+            _ => return self.bind_query(&cte.query),
+        };
+        let base = self.bind_set_expr(left, None)?;
+        let base = rename_columns(base, &cte.alias.columns, name)?;
+        let schema = base.schema();
+        if let Some(scope) = self.cte_scopes.last_mut() {
+            scope.insert(name.to_string(), CteEntry { id, schema: schema.clone(), working: true });
+        }
+        let recursive = self.bind_set_expr(right, None);
+        if let Some(scope) = self.cte_scopes.last_mut() {
+            scope.remove(name);
+        }
+        let recursive = recursive?;
+        if recursive.width() != schema.len() {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "each UNION query must have the same number of columns",
+            ));
+        }
+        let types: Vec<DataType> = schema.iter().map(|f| f.data_type.clone()).collect();
+        let recursive = coerce_columns(recursive, &types)?;
+        Ok(Plan::RecursiveUnion {
+            id,
+            base: Box::new(base),
+            recursive: Box::new(recursive),
+            all,
+            schema,
+        })
+    }
+
+    /// Looks a name up among the visible WITH queries.
+    pub(super) fn cte_plan(&self, name: &str) -> Option<Plan> {
+        for scope in self.cte_scopes.iter().rev() {
+            if let Some(e) = scope.get(name) {
+                return Some(if e.working {
+                    Plan::WorkTable { id: e.id, schema: e.schema.clone() }
+                } else {
+                    Plan::CteScan { id: e.id, schema: e.schema.clone() }
+                });
+            }
+        }
+        None
+    }
+
+    /// Binds a query body; `order_by` is bound inside a plain SELECT (where it may refer
+    /// to input columns) or over the output columns otherwise.
+    pub(super) fn bind_set_expr(
+        &mut self,
+        body: &ast::SetExpr,
+        order_by: Option<&[ast::OrderByExpr]>,
+    ) -> Result<Plan> {
+        match body {
+            ast::SetExpr::Select(select) => self.bind_select(select, order_by),
+            ast::SetExpr::Query(q) => {
+                let plan = self.bind_query(q)?;
+                self.order_output(plan, order_by)
+            }
+            ast::SetExpr::Values(values) => {
+                let plan = self.bind_values(values, None)?;
+                self.order_output(plan, order_by)
+            }
+            ast::SetExpr::SetOperation { left, op, set_quantifier, right } => {
+                let plan = self.bind_set_operation(left, *op, *set_quantifier, right)?;
+                self.order_output(plan, order_by)
+            }
+            ast::SetExpr::Table(t) => {
+                let name = t.table_name.clone().ok_or_else(|| {
+                    Error::new(SqlState::SYNTAX_ERROR, "TABLE needs a table name")
+                })?;
+                let q = crate::parser::parse_query(&format!("SELECT * FROM {name}"))?;
+                let plan = self.bind_query(&q)?;
+                self.order_output(plan, order_by)
+            }
+            other => Err(Error::unsupported(format!("query body {other}"))),
+        }
+    }
+
+    fn bind_set_operation(
+        &mut self,
+        left: &ast::SetExpr,
+        op: ast::SetOperator,
+        quantifier: ast::SetQuantifier,
+        right: &ast::SetExpr,
+    ) -> Result<Plan> {
+        let l = self.bind_set_expr(left, None)?;
+        let r = self.bind_set_expr(right, None)?;
+        let (kind, word) = match op {
+            ast::SetOperator::Union => (SetOpKind::Union, "UNION"),
+            ast::SetOperator::Intersect => (SetOpKind::Intersect, "INTERSECT"),
+            ast::SetOperator::Except | ast::SetOperator::Minus => (SetOpKind::Except, "EXCEPT"),
+        };
+        let all = match quantifier {
+            ast::SetQuantifier::All => true,
+            ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+            _ => return Err(Error::unsupported(format!("{word} BY NAME"))),
+        };
+        let ls = l.schema();
+        let rs = r.schema();
+        if ls.len() != rs.len() {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                format!("each {word} query must have the same number of columns"),
+            ));
+        }
+        let mut types = Vec::with_capacity(ls.len());
+        for (a, b) in ls.iter().zip(&rs) {
+            types
+                .push(expr::types::common_type(&[a.data_type.clone(), b.data_type.clone()], word)?);
+        }
+        let types: Vec<DataType> = types.into_iter().map(resolve_unknown).collect();
+        let l = coerce_columns(l, &types)?;
+        let r = coerce_columns(r, &types)?;
+        let schema =
+            ls.iter().zip(&types).map(|(f, t)| Field::new(f.name.clone(), t.clone())).collect();
+        Ok(Plan::SetOp { left: Box::new(l), right: Box::new(r), op: kind, all, schema })
+    }
+
+    /// Binds `VALUES (...), (...)`; with `target` types (INSERT), each value is coerced
+    /// by the caller, otherwise columns get their common type.
+    pub(super) fn bind_values(
+        &mut self,
+        values: &ast::Values,
+        width_hint: Option<usize>,
+    ) -> Result<Plan> {
+        let mut rows: Vec<Vec<Expr>> = Vec::with_capacity(values.rows.len());
+        let width = values.rows.first().map(|r| r.content.len()).unwrap_or(0);
+        for row in &values.rows {
+            if row.content.len() != width {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            let mut out = Vec::with_capacity(width);
+            for e in &row.content {
+                out.push(self.bind_scalar(e, &[], Some("VALUES"))?);
+            }
+            rows.push(out);
+        }
+        let _ = width_hint;
+        let mut schema = Vec::with_capacity(width);
+        for c in 0..width {
+            let types: Vec<DataType> = rows.iter().map(|r| r[c].data_type()).collect();
+            let ty = resolve_unknown(expr::types::common_type(&types, "VALUES")?);
+            for r in rows.iter_mut() {
+                let e = std::mem::replace(&mut r[c], Expr::literal(helios_types::Value::Null));
+                r[c] = cast_to(e, &ty);
+            }
+            schema.push(Field::new(format!("column{}", c + 1), ty));
+        }
+        Ok(Plan::Values { rows, schema })
+    }
+
+    /// ORDER BY over a finished result: keys are output column names, ordinals or
+    /// expressions over the output columns.
+    fn order_output(&mut self, plan: Plan, order_by: Option<&[ast::OrderByExpr]>) -> Result<Plan> {
+        let Some(items) = order_by else { return Ok(plan) };
+        if items.is_empty() {
+            return Ok(plan);
+        }
+        let schema = plan.schema();
+        let mut keys = Vec::with_capacity(items.len());
+        for item in items {
+            let expr = match super::order::output_ordinal(&item.expr, &schema)? {
+                Some(i) => Expr::Column(i, schema[i].data_type.clone()),
+                None => self.bind_scalar(&item.expr, &schema, Some("ORDER BY"))?,
+            };
+            keys.push(super::order::sort_key(expr, &item.options));
+        }
+        Ok(Plan::Sort { input: Box::new(plan), keys, limit: None })
+    }
+}
+
+/// PostgreSQL resolves a column that is still `unknown` after unification as `text`.
+pub fn resolve_unknown(t: DataType) -> DataType {
+    if t == DataType::Unknown {
+        DataType::Text
+    } else {
+        t
+    }
+}
+
+/// Casts a plan's columns to `types` with a projection when any differ.
+pub fn coerce_columns(plan: Plan, types: &[DataType]) -> Result<Plan> {
+    let schema = plan.schema();
+    if schema.iter().zip(types).all(|(f, t)| &f.data_type == t) {
+        return Ok(plan);
+    }
+    if let Plan::Values { rows, schema } = plan {
+        let rows = rows
+            .into_iter()
+            .map(|r| r.into_iter().zip(types).map(|(e, t)| cast_to(e, t)).collect())
+            .collect();
+        let schema = schema
+            .into_iter()
+            .zip(types)
+            .map(|(f, t)| Field { data_type: t.clone(), ..f })
+            .collect();
+        return Ok(Plan::Values { rows, schema });
+    }
+    let exprs = schema
+        .iter()
+        .enumerate()
+        .zip(types)
+        .map(|((i, f), t)| cast_to(Expr::Column(i, f.data_type.clone()), t))
+        .collect();
+    let new_schema: Schema =
+        schema.into_iter().zip(types).map(|(f, t)| Field { data_type: t.clone(), ..f }).collect();
+    Ok(Plan::Project { input: Box::new(plan), exprs, schema: new_schema })
+}
+
+/// Applies a column alias list `t(a, b)` to a plan's output.
+pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &str) -> Result<Plan> {
+    if names.is_empty() {
+        return Ok(plan);
+    }
+    let mut schema = plan.schema();
+    let visible = schema.iter().filter(|f| !f.hidden).count();
+    if names.len() > visible {
+        return Err(Error::new(
+            SqlState::INVALID_COLUMN_REFERENCE,
+            format!(
+                "table \"{table}\" has {visible} columns available but {} columns specified",
+                names.len()
+            ),
+        ));
+    }
+    let mut it = names.iter();
+    for f in schema.iter_mut().filter(|f| !f.hidden) {
+        match it.next() {
+            Some(n) => f.name = ident_name(&n.name),
+            None => break,
+        }
+    }
+    let exprs =
+        schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
+    Ok(Plan::Project { input: Box::new(plan), exprs, schema })
+}

@@ -1,0 +1,142 @@
+//! Column resolution: the [`ExprScope`] the binder hands to `bind_expr`.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+use sqlparser::ast;
+
+use super::Binder;
+use crate::expr::{ExprScope, SessionInfo, SubqueryId, SubqueryKind};
+use crate::planner::{Field, SubqueryPlan};
+
+/// The scope of one expression: the fields of the current row, with the binder behind
+/// it for outer columns, subqueries and parameters.
+#[derive(Debug)]
+pub struct BindScope<'b, 'a> {
+    /// The binder.
+    pub binder: &'b mut Binder<'a>,
+    /// Columns of the row the expression is evaluated on.
+    pub fields: &'b [Field],
+    /// When aggregates are not allowed: the clause name for the error message.
+    pub no_aggregates: Option<&'static str>,
+}
+
+/// Finds `[qualifier.]name` among `fields`: `Ok(None)` when absent, 42702 when ambiguous.
+pub fn find_field(fields: &[Field], qualifier: Option<&str>, name: &str) -> Result<Option<usize>> {
+    let mut found = None;
+    for (i, f) in fields.iter().enumerate() {
+        let hit = match qualifier {
+            Some(q) => f.qualifier.as_deref() == Some(q) && f.name == name,
+            None => !f.hidden && f.name == name,
+        };
+        if hit {
+            if found.is_some() {
+                let shown = match qualifier {
+                    Some(q) => format!("{q}.{name}"),
+                    None => name.to_string(),
+                };
+                return Err(Error::new(
+                    SqlState::AMBIGUOUS_COLUMN,
+                    format!("column reference \"{shown}\" is ambiguous"),
+                ));
+            }
+            found = Some(i);
+        }
+    }
+    Ok(found)
+}
+
+impl Binder<'_> {
+    /// Resolves a column against the local fields, then the enclosing queries' fields.
+    pub(super) fn resolve(
+        &self,
+        local: &[Field],
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(usize, DataType)> {
+        let qualifier = qualifier.map(|q| q.rsplit('.').next().unwrap_or(q));
+        if let Some(i) = find_field(local, qualifier, name)? {
+            return Ok((i, local[i].data_type.clone()));
+        }
+        let mut offset = local.len();
+        for j in (0..self.outer.len()).rev() {
+            if let Some(i) = find_field(&self.outer[j], qualifier, name)? {
+                for flag in &self.correlated[j..] {
+                    flag.set(true);
+                }
+                return Ok((offset + i, self.outer[j][i].data_type.clone()));
+            }
+            offset += self.outer[j].len();
+        }
+        match qualifier {
+            Some(q) => {
+                let known = local
+                    .iter()
+                    .chain(self.outer.iter().flatten())
+                    .any(|f| f.qualifier.as_deref() == Some(q));
+                if known {
+                    Err(Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column {q}.{name} does not exist"),
+                    ))
+                } else {
+                    Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("missing FROM-clause entry for table \"{q}\""),
+                    ))
+                }
+            }
+            None => Err(Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{name}\" does not exist"),
+            )),
+        }
+    }
+
+    /// Binds a subquery evaluated for rows of `local`.
+    pub(super) fn bind_subquery_in(
+        &mut self,
+        local: &[Field],
+        query: &ast::Query,
+    ) -> Result<(SubqueryId, Vec<DataType>)> {
+        self.outer.push(local.to_vec());
+        self.correlated.push(std::cell::Cell::new(false));
+        let bound = self.bind_query(query);
+        self.outer.pop();
+        let correlated = self.correlated.pop().is_some_and(|c| c.get());
+        let plan = bound?;
+        let types =
+            plan.schema().iter().filter(|f| !f.hidden).map(|f| f.data_type.clone()).collect();
+        let id = self.subqueries.len();
+        self.subqueries.push(SubqueryPlan { plan, correlated });
+        Ok((SubqueryId(id as u32), types))
+    }
+}
+
+impl ExprScope for BindScope<'_, '_> {
+    fn resolve_column(&self, qualifier: Option<&str>, name: &str) -> Result<(usize, DataType)> {
+        self.binder.resolve(self.fields, qualifier, name)
+    }
+
+    fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        _kind: SubqueryKind,
+    ) -> Result<(SubqueryId, Vec<DataType>)> {
+        self.binder.bind_subquery_in(self.fields, query)
+    }
+
+    fn param_type(&mut self, index: usize, hint: Option<&DataType>) -> Result<DataType> {
+        self.binder.param_type(index, hint)
+    }
+
+    fn session(&self) -> &SessionInfo {
+        self.binder.session
+    }
+
+    fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {
+        match self.no_aggregates {
+            Some(clause) => Err(clause),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Binding one SELECT: FROM, WHERE, GROUP BY/HAVING, windows, the select list,
+//! DISTINCT [ON] and ORDER BY (which may refer to input columns).
+
+use helios_common::{Error, Result, SqlState};
+use sqlparser::ast;
+
+use super::aggregate::{
+    collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate,
+    rewrite_after_window,
+};
+use super::colname::figure_colname;
+use super::order::{output_ordinal, sort_key};
+use super::Binder;
+use crate::expr::{AggregateCall, Expr, WindowCall};
+use crate::parser::{ident_name, object_name};
+use crate::planner::{Field, Plan, Schema, SortKey};
+
+impl Binder<'_> {
+    pub(super) fn bind_select(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&[ast::OrderByExpr]>,
+    ) -> Result<Plan> {
+        if select.into.is_some() {
+            return Err(Error::unsupported("SELECT INTO"));
+        }
+        let mut plan = self.bind_from(&select.from)?;
+        let fields = plan.schema();
+        if let Some(w) = &select.selection {
+            let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
+            plan = Plan::Filter { input: Box::new(plan), predicate };
+        }
+
+        // The select list, bound over the FROM row.
+        let mut items: Vec<Expr> = Vec::new();
+        let mut out: Schema = Vec::new();
+        for item in &select.projection {
+            self.bind_select_item(item, &fields, &mut items, &mut out)?;
+        }
+
+        // GROUP BY: ordinals and output names refer to the select list.
+        let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;
+
+        let having = match &select.having {
+            Some(h) => Some(self.bind_condition(h, &fields, "HAVING", true)?),
+            None => None,
+        };
+
+        // ORDER BY keys: an output column, or an expression over the FROM row.
+        enum Key {
+            Item(usize),
+            Extra(Expr),
+        }
+        let mut order_keys: Vec<(Key, &ast::OrderByOptions)> = Vec::new();
+        for o in order_by.unwrap_or(&[]) {
+            let key = match output_ordinal(&o.expr, &out)? {
+                Some(i) => Key::Item(i),
+                None => {
+                    let e = self.bind_scalar(&o.expr, &fields, None)?;
+                    match items.iter().position(|it| *it == e) {
+                        Some(i) => Key::Item(i),
+                        None => Key::Extra(e),
+                    }
+                }
+            };
+            order_keys.push((key, &o.options));
+        }
+
+        // DISTINCT ON keys, same resolution.
+        let mut distinct_on: Option<Vec<Key>> = None;
+        let mut distinct = false;
+        match &select.distinct {
+            None | Some(ast::Distinct::All) => {}
+            Some(ast::Distinct::Distinct) => distinct = true,
+            Some(ast::Distinct::On(exprs)) => {
+                let mut keys = Vec::new();
+                for e in exprs {
+                    let key = match output_ordinal(e, &out)? {
+                        Some(i) => Key::Item(i),
+                        None => {
+                            let b = self.bind_scalar(e, &fields, None)?;
+                            match items.iter().position(|it| *it == b) {
+                                Some(i) => Key::Item(i),
+                                None => Key::Extra(b),
+                            }
+                        }
+                    };
+                    keys.push(key);
+                }
+                distinct_on = Some(keys);
+            }
+        }
+
+        // Everything evaluated above the FROM row, in one list to rewrite together.
+        let mut exprs: Vec<Expr> = items.clone();
+        let n_items = exprs.len();
+        let mut extra_slots: Vec<usize> = Vec::new();
+        for (k, _) in &mut order_keys {
+            if let Key::Extra(e) = k {
+                extra_slots.push(exprs.len());
+                exprs.push(e.clone());
+            }
+        }
+        if let Some(keys) = &distinct_on {
+            for k in keys {
+                if let Key::Extra(e) = k {
+                    exprs.push(e.clone());
+                }
+            }
+        }
+        let having_slot = having.map(|h| {
+            exprs.push(h);
+            exprs.len() - 1
+        });
+
+        let mut aggs: Vec<AggregateCall> = Vec::new();
+        for e in &exprs {
+            collect_aggregates(e, &mut aggs);
+        }
+        let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
+        if is_agg {
+            let mut schema: Schema =
+                group_exprs.iter().map(|g| Field::new("?group?", g.data_type())).collect();
+            schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
+            let out_width = schema.len();
+            for e in &mut exprs {
+                rewrite_after_aggregate(e, &group_exprs, &aggs, &fields, out_width)?;
+            }
+            plan = Plan::Aggregate {
+                input: Box::new(plan),
+                group_by: group_exprs,
+                sets,
+                aggs,
+                schema,
+            };
+            if let Some(slot) = having_slot {
+                let predicate = exprs[slot].clone();
+                plan = Plan::Filter { input: Box::new(plan), predicate };
+            }
+        }
+
+        let mut calls: Vec<WindowCall> = Vec::new();
+        for e in &exprs {
+            collect_windows(e, &mut calls);
+        }
+        if !calls.is_empty() {
+            if calls.iter().any(|c| c.window_name.is_some()) {
+                return Err(Error::unsupported("named windows (OVER name)"));
+            }
+            let in_width = plan.width();
+            let mut schema = plan.schema();
+            schema.extend(calls.iter().map(|c| Field::new("?window?", c.ty.clone())));
+            for e in &mut exprs {
+                rewrite_after_window(e, &calls, in_width);
+            }
+            plan = Plan::Window { input: Box::new(plan), calls, schema };
+        }
+
+        // Project: select items, then hidden sort / DISTINCT ON keys.
+        let proj_len = if having_slot.is_some() { exprs.len() - 1 } else { exprs.len() };
+        let mut schema = out.clone();
+        for e in &exprs[n_items..proj_len] {
+            schema.push(Field { hidden: true, ..Field::new("?key?", e.data_type()) });
+        }
+        let proj_exprs: Vec<Expr> = exprs[..proj_len].to_vec();
+        plan = Plan::Project { input: Box::new(plan), exprs: proj_exprs, schema: schema.clone() };
+
+        // Sort keys and DISTINCT ON keys now read projected columns.
+        let mut extra_iter = n_items..proj_len;
+        let mut sort: Vec<SortKey> = Vec::new();
+        for (k, opts) in &order_keys {
+            let col = match k {
+                Key::Item(i) => *i,
+                Key::Extra(_) => extra_iter.next().unwrap_or(0),
+            };
+            sort.push(sort_key(Expr::Column(col, schema[col].data_type.clone()), opts));
+        }
+        let on_cols: Option<Vec<Expr>> = distinct_on.as_ref().map(|keys| {
+            keys.iter()
+                .map(|k| {
+                    let col = match k {
+                        Key::Item(i) => *i,
+                        Key::Extra(_) => extra_iter.next().unwrap_or(0),
+                    };
+                    Expr::Column(col, schema[col].data_type.clone())
+                })
+                .collect()
+        });
+        let _ = extra_slots;
+
+        if distinct && proj_len > n_items {
+            return Err(Error::new(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+            ));
+        }
+        if let Some(on) = on_cols {
+            // DISTINCT ON keeps the first row of each key group in ORDER BY order; the
+            // ORDER BY must start with the DISTINCT ON keys.
+            let leading_ok = sort.iter().zip(&on).all(|(s, k)| s.expr == *k);
+            if !sort.is_empty() && !leading_ok && sort.len() < on.len() {
+                return Err(Error::new(
+                    SqlState::INVALID_COLUMN_REFERENCE,
+                    "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+                ));
+            }
+            if !sort.is_empty() {
+                plan = Plan::Sort { input: Box::new(plan), keys: sort, limit: None };
+            }
+            plan = Plan::Distinct { input: Box::new(plan), on: Some(on) };
+        } else {
+            if distinct {
+                plan = Plan::Distinct { input: Box::new(plan), on: None };
+            }
+            if !sort.is_empty() {
+                plan = Plan::Sort { input: Box::new(plan), keys: sort, limit: None };
+            }
+        }
+        if proj_len > n_items {
+            let exprs = (0..n_items).map(|i| Expr::Column(i, out[i].data_type.clone())).collect();
+            plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
+        }
+        Ok(plan)
+    }
+
+    fn bind_select_item(
+        &mut self,
+        item: &ast::SelectItem,
+        fields: &[Field],
+        items: &mut Vec<Expr>,
+        out: &mut Schema,
+    ) -> Result<()> {
+        match item {
+            ast::SelectItem::Wildcard(_) => {
+                let before = items.len();
+                for (i, f) in fields.iter().enumerate() {
+                    if !f.hidden {
+                        items.push(Expr::Column(i, f.data_type.clone()));
+                        out.push(Field::new(f.name.clone(), f.data_type.clone()));
+                    }
+                }
+                if items.len() == before && fields.is_empty() {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "SELECT * with no tables specified is not valid",
+                    ));
+                }
+            }
+            ast::SelectItem::QualifiedWildcard(kind, _) => {
+                let q = match kind {
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?.name,
+                    ast::SelectItemQualifiedWildcardKind::Expr(e) => {
+                        return Err(Error::unsupported(format!("{e}.*")));
+                    }
+                };
+                let mut any = false;
+                for (i, f) in fields.iter().enumerate() {
+                    if f.qualifier.as_deref() == Some(q.as_str()) {
+                        any = true;
+                        items.push(Expr::Column(i, f.data_type.clone()));
+                        out.push(Field::new(f.name.clone(), f.data_type.clone()));
+                    }
+                }
+                if !any {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("missing FROM-clause entry for table \"{q}\""),
+                    ));
+                }
+            }
+            ast::SelectItem::UnnamedExpr(e) => {
+                let b = self.bind_scalar(e, fields, None)?;
+                out.push(Field::new(figure_colname(e), output_type(&b)));
+                items.push(b);
+            }
+            ast::SelectItem::ExprWithAlias { expr, alias } => {
+                let b = self.bind_scalar(expr, fields, None)?;
+                out.push(Field::new(ident_name(alias), output_type(&b)));
+                items.push(b);
+            }
+            ast::SelectItem::ExprWithAliases { .. } => {
+                return Err(Error::unsupported("multiple aliases"))
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds GROUP BY into the distinct key expressions and the grouping sets (as
+    /// positions in the key list).
+    fn bind_group_by(
+        &mut self,
+        group_by: &ast::GroupByExpr,
+        fields: &[Field],
+        items: &[Expr],
+        out: &[Field],
+    ) -> Result<(Vec<Expr>, Vec<Vec<usize>>)> {
+        let exprs = match group_by {
+            ast::GroupByExpr::All(_) => return Err(Error::unsupported("GROUP BY ALL")),
+            ast::GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return Err(Error::unsupported("GROUP BY modifiers"));
+                }
+                exprs
+            }
+        };
+        let mut keys: Vec<Expr> = Vec::new();
+        // Each element contributes a list of alternative sets; the grouping sets are
+        // their cross product.
+        let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
+        for e in exprs {
+            let alternatives: Vec<Vec<ast::Expr>> = match expand_grouping(e) {
+                Some(a) => a,
+                None => vec![vec![e.clone()]],
+            };
+            let mut alt_positions: Vec<Vec<usize>> = Vec::new();
+            for alt in alternatives {
+                let mut positions = Vec::new();
+                for g in alt {
+                    let bound = self.bind_group_key(&g, fields, items, out)?;
+                    let pos = match keys.iter().position(|k| *k == bound) {
+                        Some(p) => p,
+                        None => {
+                            keys.push(bound);
+                            keys.len() - 1
+                        }
+                    };
+                    if !positions.contains(&pos) {
+                        positions.push(pos);
+                    }
+                }
+                alt_positions.push(positions);
+            }
+            let mut next = Vec::new();
+            for s in &sets {
+                for a in &alt_positions {
+                    let mut merged = s.clone();
+                    for p in a {
+                        if !merged.contains(p) {
+                            merged.push(*p);
+                        }
+                    }
+                    next.push(merged);
+                }
+            }
+            sets = next;
+        }
+        Ok((keys, sets))
+    }
+
+    fn bind_group_key(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[Field],
+        items: &[Expr],
+        out: &[Field],
+    ) -> Result<Expr> {
+        if let Some(n) = super::order::ordinal(e) {
+            return match items.get(n.wrapping_sub(1)) {
+                Some(it) if n >= 1 => {
+                    if it.contains_aggregate() {
+                        return Err(Error::new(
+                            SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                            "aggregate functions are not allowed in GROUP BY",
+                        ));
+                    }
+                    Ok(it.clone())
+                }
+                _ => Err(Error::new(
+                    SqlState::INVALID_COLUMN_REFERENCE,
+                    format!("GROUP BY position {n} is not in select list"),
+                )),
+            };
+        }
+        if let ast::Expr::Identifier(id) = e {
+            // An input column wins over an output name, as in PostgreSQL.
+            let name = ident_name(id);
+            if super::scope::find_field(fields, None, &name)?.is_none() {
+                if let Some(i) = out.iter().position(|f| f.name == name) {
+                    return Ok(items[i].clone());
+                }
+            }
+        }
+        self.bind_scalar(e, fields, Some("GROUP BY"))
+    }
+}
+
+/// The type a select-list column reports: an `unknown` literal is `text`.
+fn output_type(e: &Expr) -> helios_types::DataType {
+    super::query::resolve_unknown(e.data_type())
+}

@@ -1,0 +1,108 @@
+//! Reading and writing catalog records inside a storage transaction.
+
+use helios_common::{Error, Result};
+use helios_storage::Transaction;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{Catalog, SchemaDef, SequenceDef, TableDef, ViewDef};
+use crate::encoding::keys::{self, CatalogKind};
+use crate::encoding::{prefix_range, ScanPages};
+
+/// The first object id handed out; smaller ids are reserved for built-in objects.
+const FIRST_OBJECT_ID: u32 = 16_384;
+
+/// Catalog reads and writes. All writes happen in the caller's transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogStore;
+
+impl CatalogStore {
+    /// The version token visible to `txn` (`0` for a database never written).
+    pub fn version(txn: &Transaction) -> Result<u64> {
+        match txn.get(&keys::catalog_version())? {
+            None => Ok(0),
+            Some(bytes) => {
+                let arr: [u8; 8] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupted("catalog version token is not 8 bytes"))?;
+                Ok(u64::from_be_bytes(arr))
+            }
+        }
+    }
+
+    /// Records a new version token: every DDL calls this once.
+    pub fn set_version(txn: &mut Transaction, token: u64) -> Result<()> {
+        txn.put(&keys::catalog_version(), &token.to_be_bytes())
+    }
+
+    /// Reads the whole catalog visible to `txn`.
+    pub fn load(txn: &Transaction) -> Result<Catalog> {
+        let version = Self::version(txn)?;
+        let schemas: Vec<SchemaDef> = Self::load_kind(txn, CatalogKind::Schema)?;
+        let tables: Vec<TableDef> = Self::load_kind(txn, CatalogKind::Table)?;
+        let sequences: Vec<SequenceDef> = Self::load_kind(txn, CatalogKind::Sequence)?;
+        let views: Vec<ViewDef> = Self::load_kind(txn, CatalogKind::View)?;
+        Ok(Catalog::new(version, schemas, tables, sequences, views))
+    }
+
+    fn load_kind<T: DeserializeOwned>(txn: &Transaction, kind: CatalogKind) -> Result<Vec<T>> {
+        let pairs = ScanPages::new(prefix_range(&keys::catalog_kind_prefix(kind)), false, 256)
+            .collect_all(txn)?;
+        pairs
+            .into_iter()
+            .map(|(_, v)| {
+                serde_json::from_slice(&v)
+                    .map_err(|e| Error::corrupted(format!("catalog record does not decode: {e}")))
+            })
+            .collect()
+    }
+
+    /// Hands out a new object id.
+    pub fn next_id(txn: &mut Transaction) -> Result<u32> {
+        let key = keys::next_object_id();
+        let id = match txn.get(&key)? {
+            None => FIRST_OBJECT_ID,
+            Some(bytes) => {
+                let arr: [u8; 4] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::corrupted("object id counter is not 4 bytes"))?;
+                u32::from_be_bytes(arr)
+            }
+        };
+        txn.put(&key, &(id + 1).to_be_bytes())?;
+        Ok(id)
+    }
+
+    fn put<T: Serialize>(txn: &mut Transaction, kind: CatalogKind, id: u32, rec: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(rec)
+            .map_err(|e| Error::internal(format!("catalog record does not encode: {e}")))?;
+        txn.put(&keys::catalog_record(kind, id), &bytes)
+    }
+
+    /// Writes a schema record.
+    pub fn put_schema(txn: &mut Transaction, s: &SchemaDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Schema, s.id, s)
+    }
+
+    /// Writes a table record.
+    pub fn put_table(txn: &mut Transaction, t: &TableDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Table, t.id, t)
+    }
+
+    /// Writes a sequence record.
+    pub fn put_sequence(txn: &mut Transaction, s: &SequenceDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Sequence, s.id, s)
+    }
+
+    /// Writes a view record.
+    pub fn put_view(txn: &mut Transaction, v: &ViewDef) -> Result<()> {
+        Self::put(txn, CatalogKind::View, v.id, v)
+    }
+
+    /// Removes a record.
+    pub fn delete(txn: &mut Transaction, kind: CatalogKind, id: u32) -> Result<()> {
+        txn.delete(&keys::catalog_record(kind, id))
+    }
+}

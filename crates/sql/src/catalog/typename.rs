@@ -1,0 +1,242 @@
+//! Resolving written type names (`varchar(20)`, `int4`, `serial`, `text[]`) into
+//! [`DataType`]s, as PostgreSQL does.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+use sqlparser::ast;
+
+/// A column type as written in DDL: the type, plus whether it was a `serial` spelling
+/// (which adds a sequence default and NOT NULL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnType {
+    /// The resolved type.
+    pub data_type: DataType,
+    /// `smallserial`, `serial` or `bigserial`.
+    pub serial: bool,
+}
+
+/// Resolves a type name used anywhere (casts, DDL); `serial` is rejected here.
+pub fn resolve_type(ty: &ast::DataType) -> Result<DataType> {
+    let ct = resolve_column_type(ty)?;
+    if ct.serial {
+        return Err(Error::new(
+            SqlState::UNDEFINED_OBJECT,
+            format!("type \"{ty}\" does not exist"),
+        ));
+    }
+    Ok(ct.data_type)
+}
+
+/// Resolves a column type in CREATE/ALTER TABLE, where `serial` spellings are allowed.
+pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
+    use ast::DataType as A;
+    let plain = |data_type| Ok(ColumnType { data_type, serial: false });
+    match ty {
+        A::Bool | A::Boolean => plain(DataType::Bool),
+        A::SmallInt(_) | A::Int2(_) => plain(DataType::Int2),
+        A::Int(_) | A::Integer(_) | A::Int4(_) => plain(DataType::Int4),
+        A::BigInt(_) | A::Int8(_) => plain(DataType::Int8),
+        A::Real | A::Float4 => plain(DataType::Float4),
+        A::DoublePrecision | A::Float8 | A::Double(ast::ExactNumberInfo::None) => {
+            plain(DataType::Float8)
+        }
+        A::Float(info) => match info {
+            ast::ExactNumberInfo::Precision(p) if *p >= 1 && *p <= 24 => plain(DataType::Float4),
+            ast::ExactNumberInfo::Precision(p) if *p >= 25 && *p <= 53 => plain(DataType::Float8),
+            ast::ExactNumberInfo::None => plain(DataType::Float8),
+            _ => Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "precision for type float must be between 1 and 53 bits",
+            )),
+        },
+        A::Numeric(info) | A::Decimal(info) | A::Dec(info) => {
+            plain(DataType::Numeric(numeric_info(info)?))
+        }
+        A::Text | A::String(None) => plain(DataType::Text),
+        A::Varchar(len) | A::CharacterVarying(len) | A::CharVarying(len) => {
+            plain(DataType::Varchar(char_len(len.as_ref())?))
+        }
+        A::Char(len) | A::Character(len) => {
+            // `char` without a length means char(1), as in PostgreSQL.
+            plain(DataType::Char(Some(char_len(len.as_ref())?.unwrap_or(1))))
+        }
+        A::Bytea => plain(DataType::Bytea),
+        A::Date => plain(DataType::Date),
+        A::Time(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
+            Err(Error::unsupported("type time with time zone"))
+        }
+        A::Time(_, _) => plain(DataType::Time),
+        A::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
+            plain(DataType::TimestampTz)
+        }
+        A::Timestamp(_, _) => plain(DataType::Timestamp),
+        A::Interval { .. } => plain(DataType::Interval),
+        A::Uuid => plain(DataType::Uuid),
+        A::JSON => plain(DataType::Json),
+        A::JSONB => plain(DataType::Jsonb),
+        A::Array(elem) => {
+            let inner = match elem {
+                ast::ArrayElemTypeDef::SquareBracket(t, _)
+                | ast::ArrayElemTypeDef::AngleBracket(t)
+                | ast::ArrayElemTypeDef::Parenthesis(t)
+                | ast::ArrayElemTypeDef::ParenthesisNotNull(t)
+                | ast::ArrayElemTypeDef::Qualified(t, _) => t,
+                ast::ArrayElemTypeDef::None => {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "array type needs an element type",
+                    ))
+                }
+            };
+            let elem = resolve_type(inner)?;
+            if matches!(elem, DataType::Array(_)) {
+                // PostgreSQL arrays of arrays are one multi-dimensional type; we keep
+                // one dimension only.
+                return Err(Error::unsupported("multi-dimensional arrays"));
+            }
+            plain(DataType::Array(Box::new(elem)))
+        }
+        A::Custom(name, mods) => custom(name, mods, ty),
+        other => {
+            Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{other}\" does not exist")))
+        }
+    }
+}
+
+fn custom(
+    name: &ast::ObjectName,
+    mods: &[ast::TypeModifier],
+    whole: &ast::DataType,
+) -> Result<ColumnType> {
+    let last = name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+    let last = last.trim_matches('"');
+    let nums: Vec<u32> = mods
+        .iter()
+        .filter_map(|m| match m {
+            ast::TypeModifier::Number(n, _) => n.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    let plain = |data_type| Ok(ColumnType { data_type, serial: false });
+    let serial = |data_type| Ok(ColumnType { data_type, serial: true });
+    match last {
+        "int" | "int4" | "integer" => plain(DataType::Int4),
+        "int2" | "smallint" => plain(DataType::Int2),
+        "int8" | "bigint" => plain(DataType::Int8),
+        "float4" => plain(DataType::Float4),
+        "float8" => plain(DataType::Float8),
+        "bool" => plain(DataType::Bool),
+        "bpchar" => plain(DataType::Char(nums.first().copied())),
+        "varchar" => plain(DataType::Varchar(nums.first().copied())),
+        "timestamptz" => plain(DataType::TimestampTz),
+        "serial" | "serial4" => serial(DataType::Int4),
+        "smallserial" | "serial2" => serial(DataType::Int2),
+        "bigserial" | "serial8" => serial(DataType::Int8),
+        "vector" => plain(DataType::Vector(nums.first().copied())),
+        "name" => plain(DataType::Text),
+        _ => {
+            Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
+        }
+    }
+}
+
+fn numeric_info(info: &ast::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
+    let bad_precision = |p: u64| {
+        Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("NUMERIC precision {p} must be between 1 and 1000"),
+        )
+    };
+    match info {
+        ast::ExactNumberInfo::None => Ok(None),
+        ast::ExactNumberInfo::Precision(p) => {
+            if *p < 1 || *p > 1000 {
+                return Err(bad_precision(*p));
+            }
+            Ok(Some((*p as u32, 0)))
+        }
+        ast::ExactNumberInfo::PrecisionAndScale(p, s) => {
+            if *p < 1 || *p > 1000 {
+                return Err(bad_precision(*p));
+            }
+            if *s < 0 || *s as u64 > *p {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("NUMERIC scale {s} must be between 0 and precision {p}"),
+                ));
+            }
+            Ok(Some((*p as u32, *s as u32)))
+        }
+    }
+}
+
+fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
+    match len {
+        None | Some(ast::CharacterLength::Max) => Ok(None),
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => {
+            if *length < 1 || *length > 10_485_760 {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!(
+                        "length for type varchar must be between 1 and 10485760 (got {length})"
+                    ),
+                ));
+            }
+            Ok(Some(*length as u32))
+        }
+    }
+}
+
+/// Parses a type name stored in the catalog (the `Display` spelling of a [`DataType`]).
+pub fn parse_stored_type(text: &str) -> Result<DataType> {
+    let ast_ty = crate::parser::parse_data_type(text)?;
+    resolve_type(&ast_ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_types_round_trip() {
+        for t in [
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Float8,
+            DataType::Numeric(None),
+            DataType::Numeric(Some((10, 2))),
+            DataType::Text,
+            DataType::Varchar(Some(20)),
+            DataType::Varchar(None),
+            DataType::Char(Some(3)),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Uuid,
+            DataType::Json,
+            DataType::Jsonb,
+            DataType::Array(Box::new(DataType::Int4)),
+            DataType::Array(Box::new(DataType::Text)),
+        ] {
+            assert_eq!(parse_stored_type(&t.to_string()).unwrap(), t, "{t}");
+        }
+    }
+
+    #[test]
+    fn serial_only_in_ddl() {
+        let ty = crate::parser::parse_data_type("bigserial").unwrap();
+        assert_eq!(
+            resolve_column_type(&ty).unwrap(),
+            ColumnType { data_type: DataType::Int8, serial: true }
+        );
+        assert!(resolve_type(&ty).is_err());
+        let bad = crate::parser::parse_data_type("frobnitz").unwrap();
+        assert_eq!(resolve_type(&bad).unwrap_err().sqlstate(), SqlState::UNDEFINED_OBJECT);
+    }
+}

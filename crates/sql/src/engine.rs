@@ -1,0 +1,142 @@
+//! The shared state of one open database: storage, catalog cache, id allocators.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use helios_common::{BranchId, Error, Result, SqlState};
+use helios_storage::{Storage, TxnOptions};
+
+use crate::catalog::{CatalogCache, CatalogStore, SchemaDef, SequenceDef, DEFAULT_SCHEMA};
+use crate::encoding::keys;
+use crate::session::Session;
+
+/// One open database, shared by all its sessions.
+#[derive(Debug)]
+pub struct Engine {
+    /// The storage.
+    pub storage: Storage,
+    /// Catalogs by version token.
+    pub catalogs: CatalogCache,
+    rowid: AtomicI64,
+    version: AtomicU64,
+}
+
+impl Engine {
+    /// Wraps a storage and creates the `public` schema when the database is new.
+    pub fn new(storage: Storage) -> Result<Arc<Engine>> {
+        let engine = Arc::new(Engine {
+            storage,
+            catalogs: CatalogCache::default(),
+            rowid: AtomicI64::new(0),
+            version: AtomicU64::new(0),
+        });
+        let mut txn = engine.storage.begin(TxnOptions::default())?;
+        let catalog = CatalogStore::load(&txn)?;
+        if !catalog.schemas.contains_key(DEFAULT_SCHEMA) {
+            let id = CatalogStore::next_id(&mut txn)?;
+            CatalogStore::put_schema(
+                &mut txn,
+                &SchemaDef { id, name: DEFAULT_SCHEMA.to_string() },
+            )?;
+            CatalogStore::set_version(&mut txn, engine.next_catalog_version())?;
+            txn.commit()?;
+        } else {
+            txn.rollback();
+        }
+        Ok(engine)
+    }
+
+    /// An in-memory database.
+    pub fn open_memory() -> Result<Arc<Engine>> {
+        Engine::new(Storage::open_memory()?)
+    }
+
+    /// A new session.
+    pub fn session(self: &Arc<Self>) -> Session {
+        Session::new(self.clone())
+    }
+
+    /// A fresh hidden rowid: unique in this database, increasing, also across restarts
+    /// (it follows the hybrid logical clock).
+    pub fn next_rowid(&self) -> i64 {
+        let now = i64::try_from(self.storage.now().as_micros()).unwrap_or(i64::MAX - 1);
+        let mut cur = self.rowid.load(Ordering::Relaxed);
+        loop {
+            let next = cur.max(now) + 1;
+            match self.rowid.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return next,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// A fresh catalog version token, never handed out before.
+    pub fn next_catalog_version(&self) -> u64 {
+        let now = self.storage.now().as_micros();
+        let mut cur = self.version.load(Ordering::Relaxed);
+        loop {
+            let next = cur.max(now) + 1;
+            match self.version.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return next,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The next value of a sequence. As in PostgreSQL, sequence increments are not
+    /// transactional: they are committed at once in their own small transaction, so
+    /// concurrent inserters do not conflict and a rollback does not return values.
+    pub fn nextval(&self, branch: BranchId, seq: &SequenceDef) -> Result<i64> {
+        for _ in 0..64 {
+            let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
+            let key = keys::sequence_value(seq.id);
+            let next = match txn.get(&key)? {
+                None => seq.start,
+                Some(bytes) => {
+                    let arr: [u8; 8] = bytes
+                        .get(..8)
+                        .and_then(|b| b.try_into().ok())
+                        .ok_or_else(|| Error::corrupted("sequence value is not 8 bytes"))?;
+                    let last = i64::from_be_bytes(arr);
+                    match last.checked_add(seq.increment) {
+                        Some(n) if n <= seq.max && n >= seq.min => n,
+                        _ if seq.cycle => {
+                            if seq.increment > 0 {
+                                seq.min
+                            } else {
+                                seq.max
+                            }
+                        }
+                        _ => {
+                            let which = if seq.increment > 0 { "maximum" } else { "minimum" };
+                            let limit = if seq.increment > 0 { seq.max } else { seq.min };
+                            return Err(Error::new(
+                                SqlState::from_code("2200H"),
+                                format!(
+                                    "nextval: reached {which} value of sequence \"{}\" ({limit})",
+                                    seq.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+            };
+            txn.put(&key, &next.to_be_bytes())?;
+            match txn.commit() {
+                Ok(_) => return Ok(next),
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::new(
+            SqlState::SERIALIZATION_FAILURE,
+            format!("could not advance sequence \"{}\"", seq.name),
+        ))
+    }
+}

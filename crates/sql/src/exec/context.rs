@@ -1,0 +1,138 @@
+//! The execution context of one statement: transaction, parameters, subqueries, WITH
+//! results, cancellation.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Transaction;
+use helios_types::Value;
+
+use crate::expr::{EvalContext, Expr, SessionInfo, SubqueryId, SubqueryResult};
+use crate::planner::PlannedQuery;
+
+/// One row of values.
+pub type Row = Vec<Value>;
+
+/// What operators and expressions need while a statement runs.
+pub struct ExecCtx<'t> {
+    /// The transaction.
+    pub txn: &'t Transaction,
+    /// Parameter values (`$1` is index 0).
+    pub params: &'t [Value],
+    /// Session facts.
+    pub session: &'t SessionInfo,
+    /// The transaction's start time (microseconds since 2000-01-01 UTC).
+    pub now: i64,
+    /// The query whose subqueries and WITH queries expressions refer to.
+    pub query: &'t PlannedQuery,
+    /// Set by another thread to cancel the statement.
+    pub cancel: &'t AtomicBool,
+    pub(super) ctes: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
+    pub(super) work: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
+    subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
+}
+
+impl std::fmt::Debug for ExecCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecCtx").field("params", &self.params).finish_non_exhaustive()
+    }
+}
+
+impl<'t> ExecCtx<'t> {
+    /// A context for running `query`.
+    pub fn new(
+        txn: &'t Transaction,
+        params: &'t [Value],
+        session: &'t SessionInfo,
+        now: i64,
+        query: &'t PlannedQuery,
+        cancel: &'t AtomicBool,
+    ) -> ExecCtx<'t> {
+        ExecCtx {
+            txn,
+            params,
+            session,
+            now,
+            query,
+            cancel,
+            ctes: RefCell::new(HashMap::new()),
+            work: RefCell::new(HashMap::new()),
+            subquery_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// A context for another query of the same statement (e.g. RETURNING).
+    pub fn with_query<'q>(&self, query: &'q PlannedQuery) -> ExecCtx<'q>
+    where
+        't: 'q,
+    {
+        ExecCtx::new(self.txn, self.params, self.session, self.now, query, self.cancel)
+    }
+
+    /// Fails with 57014 when the statement was cancelled.
+    pub fn check_cancel(&self) -> Result<()> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(Error::new(
+                SqlState::QUERY_CANCELED,
+                "canceling statement due to user request",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Evaluates `e` on `row` followed by the enclosing row `outer`.
+    pub fn eval(&self, e: &Expr, row: &[Value], outer: &[Value]) -> Result<Value> {
+        if outer.is_empty() {
+            e.eval(row, self)
+        } else {
+            let mut full = Vec::with_capacity(row.len() + outer.len());
+            full.extend_from_slice(row);
+            full.extend_from_slice(outer);
+            e.eval(&full, self)
+        }
+    }
+
+    /// Evaluates a condition: only TRUE passes (NULL and FALSE do not).
+    pub fn eval_true(&self, e: &Expr, row: &[Value], outer: &[Value]) -> Result<bool> {
+        Ok(matches!(self.eval(e, row, outer)?, Value::Bool(true)))
+    }
+
+    fn run_subquery(&self, id: SubqueryId, outer: &[Value]) -> Result<Rc<Vec<Row>>> {
+        let sub = self
+            .query
+            .subqueries
+            .get(id.0 as usize)
+            .ok_or_else(|| Error::internal(format!("unknown subquery {}", id.0)))?;
+        if !sub.correlated {
+            if let Some(rows) = self.subquery_cache.borrow().get(&id.0) {
+                return Ok(rows.clone());
+            }
+            let rows = Rc::new(super::execute(&sub.plan, self, &[])?);
+            self.subquery_cache.borrow_mut().insert(id.0, rows.clone());
+            return Ok(rows);
+        }
+        Ok(Rc::new(super::execute(&sub.plan, self, outer)?))
+    }
+}
+
+impl EvalContext for ExecCtx<'_> {
+    fn subquery(&self, id: SubqueryId, row: &[Value]) -> Result<SubqueryResult> {
+        let rows = self.run_subquery(id, row)?;
+        Ok(SubqueryResult { rows: rows.as_ref().clone() })
+    }
+
+    fn param(&self, i: usize) -> &Value {
+        self.params.get(i).unwrap_or(&Value::Null)
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn session(&self) -> &SessionInfo {
+        self.session
+    }
+}

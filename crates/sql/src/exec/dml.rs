@@ -1,0 +1,573 @@
+//! INSERT, UPDATE and DELETE: writing rows, keeping indexes, and checking NOT NULL,
+//! CHECK, UNIQUE/PRIMARY KEY and FOREIGN KEY constraints with PostgreSQL's SQLSTATEs.
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Transaction;
+use helios_types::Value;
+
+use super::context::{ExecCtx, Row};
+use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
+use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
+use crate::catalog::{Catalog, FkAction, SequenceDef, TableDef};
+use crate::expr::{Expr, SessionInfo};
+use crate::planner::PlannedQuery;
+
+/// Rows written and rows returned by RETURNING.
+#[derive(Debug, Default)]
+pub struct DmlOutcome {
+    /// Rows inserted, updated or deleted.
+    pub count: u64,
+    /// RETURNING rows.
+    pub returned: Vec<Row>,
+}
+
+/// Where writes get what they need beyond the transaction.
+pub struct WriteEnv<'e> {
+    /// The catalog (for foreign keys).
+    pub catalog: &'e Catalog,
+    /// Sequence values (serial, identity).
+    pub nextval: &'e dyn Fn(&SequenceDef) -> Result<i64>,
+    /// Hidden rowids for tables without a primary key.
+    pub rowid: &'e dyn Fn() -> i64,
+    /// CHECK constraints of the target table, bound over its columns.
+    pub checks: &'e [(String, Expr)],
+    /// Parameter values.
+    pub params: &'e [Value],
+    /// Session facts.
+    pub session: &'e SessionInfo,
+    /// Statement time.
+    pub now: i64,
+    /// Cancellation flag.
+    pub cancel: &'e AtomicBool,
+}
+
+impl std::fmt::Debug for WriteEnv<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteEnv").finish_non_exhaustive()
+    }
+}
+
+impl WriteEnv<'_> {
+    fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
+        ExecCtx::new(txn, self.params, self.session, self.now, query, self.cancel)
+    }
+}
+
+fn row_text(row: &[Value]) -> String {
+    let parts: Vec<String> =
+        row.iter().map(|v| if v.is_null() { "null".to_string() } else { v.to_pg_text() }).collect();
+    parts.join(", ")
+}
+
+fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, String) {
+    let names: Vec<&str> = cols.iter().map(|c| table.columns[*c].name.as_str()).collect();
+    let vals: Vec<String> = cols
+        .iter()
+        .map(|c| if row[*c].is_null() { "null".into() } else { row[*c].to_pg_text() })
+        .collect();
+    (names.join(", "), vals.join(", "))
+}
+
+/// NOT NULL and CHECK constraints of a new row version.
+fn check_row(
+    ctx: &ExecCtx<'_>,
+    table: &TableDef,
+    checks: &[(String, Expr)],
+    row: &[Value],
+) -> Result<()> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.not_null && row[i].is_null() {
+            return Err(Error::new(
+                SqlState::NOT_NULL_VIOLATION,
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
+            )
+            .with_detail(format!("Failing row contains ({}).", row_text(row))));
+        }
+    }
+    for (name, e) in checks {
+        if matches!(ctx.eval(e, row, &[])?, Value::Bool(false)) {
+            return Err(Error::new(
+                SqlState::CHECK_VIOLATION,
+                format!(
+                    "new row for relation \"{}\" violates check constraint \"{name}\"",
+                    table.name
+                ),
+            )
+            .with_detail(format!("Failing row contains ({}).", row_text(row))));
+        }
+    }
+    Ok(())
+}
+
+fn unique_violation(table: &TableDef, index: &crate::catalog::IndexDef, row: &[Value]) -> Error {
+    let (cols, vals) = key_detail(table, &index.columns, row);
+    Error::new(
+        SqlState::UNIQUE_VIOLATION,
+        format!("duplicate key value violates unique constraint \"{}\"", index.name),
+    )
+    .with_detail(format!("Key ({cols})=({vals}) already exists."))
+}
+
+/// The first unique index (primary key included) that `row` conflicts with, with the
+/// conflicting row's key.
+fn find_conflict(
+    txn: &Transaction,
+    table: &TableDef,
+    row: &[Value],
+    exclude: Option<&[u8]>,
+) -> Result<Option<(u32, Vec<u8>)>> {
+    for index in table.indexes.iter().filter(|i| i.unique) {
+        if let Some(pk) = unique_conflict(txn, table, index, row, exclude)? {
+            return Ok(Some((index.id, pk)));
+        }
+    }
+    Ok(None)
+}
+
+/// Foreign keys of `table` that `row` must satisfy (referenced row exists).
+fn check_references(
+    txn: &Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    row: &[Value],
+    old: Option<&[Value]>,
+) -> Result<()> {
+    for fk in &table.foreign_keys {
+        let vals: Vec<Value> = fk.columns.iter().map(|c| row[*c].clone()).collect();
+        if vals.iter().any(Value::is_null) {
+            continue;
+        }
+        if let Some(old) = old {
+            if fk.columns.iter().all(|c| old[*c].pg_eq(&row[*c])) {
+                continue;
+            }
+        }
+        let parent = env
+            .catalog
+            .table(fk.ref_table)
+            .ok_or_else(|| Error::internal("referenced table vanished"))?;
+        let found = referenced_exists(txn, parent, &fk.ref_columns, &vals)?;
+        if !found {
+            let (cols, v) = key_detail(table, &fk.columns, row);
+            return Err(Error::new(
+                SqlState::FOREIGN_KEY_VIOLATION,
+                format!(
+                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                    table.name, fk.name
+                ),
+            )
+            .with_detail(format!(
+                "Key ({cols})=({v}) is not present in table \"{}\".",
+                parent.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn referenced_exists(
+    txn: &Transaction,
+    parent: &TableDef,
+    cols: &[usize],
+    vals: &[Value],
+) -> Result<bool> {
+    let index = parent.indexes.iter().find(|i| i.unique && i.columns == cols);
+    match index {
+        Some(idx) => {
+            let mut probe = vec![Value::Null; parent.columns.len()];
+            for (c, v) in cols.iter().zip(vals) {
+                probe[*c] = v.clone();
+            }
+            Ok(unique_conflict(txn, parent, idx, &probe, None)?.is_some())
+        }
+        None => {
+            let mut found = false;
+            table_io::scan_rows(
+                txn,
+                parent,
+                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                |_, r| {
+                    found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
+                    Ok(!found)
+                },
+            )?;
+            Ok(found)
+        }
+    }
+}
+
+/// Applies the referencing tables' ON DELETE / ON UPDATE actions for a parent row that
+/// is deleted (`new = None`) or whose key changes.
+fn referenced_actions(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    old: &[Value],
+    new: Option<&[Value]>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 64 {
+        return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "foreign key cascade too deep"));
+    }
+    for child in env.catalog.referencing(table.id) {
+        for fk in child.foreign_keys.iter().filter(|f| f.ref_table == table.id) {
+            let old_vals: Vec<Value> = fk.ref_columns.iter().map(|c| old[*c].clone()).collect();
+            if old_vals.iter().any(Value::is_null) {
+                continue;
+            }
+            if let Some(new) = new {
+                if fk.ref_columns.iter().all(|c| old[*c].pg_eq(&new[*c])) {
+                    continue;
+                }
+            }
+            let mut hits: Vec<(Vec<u8>, Row)> = Vec::new();
+            table_io::scan_rows(
+                txn,
+                &child,
+                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+                |pk, r| {
+                    if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
+                        hits.push((pk, r));
+                    }
+                    Ok(true)
+                },
+            )?;
+            if hits.is_empty() {
+                continue;
+            }
+            let action = if new.is_some() { fk.on_update } else { fk.on_delete };
+            match action {
+                FkAction::NoAction => {
+                    let (cols, v) = key_detail(table, &fk.ref_columns, old);
+                    return Err(Error::new(
+                        SqlState::FOREIGN_KEY_VIOLATION,
+                        format!(
+                            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
+                            table.name, fk.name, child.name
+                        ),
+                    )
+                    .with_detail(format!("Key ({cols})=({v}) is still referenced from table \"{}\".", child.name)));
+                }
+                FkAction::Cascade => {
+                    for (pk, r) in hits {
+                        match new {
+                            None => {
+                                delete_row(txn, &child, &pk, &r)?;
+                                referenced_actions(txn, env, &child, &r, None, depth + 1)?;
+                            }
+                            Some(new) => {
+                                let mut nr = r.clone();
+                                for (c, rc) in fk.columns.iter().zip(&fk.ref_columns) {
+                                    nr[*c] = new[*rc].clone();
+                                }
+                                rewrite_row(txn, env, &child, &pk, &r, nr, depth)?;
+                            }
+                        }
+                    }
+                }
+                FkAction::SetNull | FkAction::SetDefault => {
+                    if action == FkAction::SetDefault
+                        && fk.columns.iter().any(|c| child.columns[*c].default.is_some())
+                    {
+                        return Err(Error::unsupported(
+                            "ON DELETE/UPDATE SET DEFAULT with a column default",
+                        ));
+                    }
+                    for (pk, r) in hits {
+                        let mut nr = r.clone();
+                        for c in &fk.columns {
+                            nr[*c] = Value::Null;
+                        }
+                        rewrite_row(txn, env, &child, &pk, &r, nr, depth)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces a row of a referencing table during a cascade.
+fn rewrite_row(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: Row,
+    depth: usize,
+) -> Result<()> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.not_null && new[i].is_null() {
+            return Err(Error::new(
+                SqlState::NOT_NULL_VIOLATION,
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
+                ),
+            ));
+        }
+    }
+    let new_pk =
+        if table.primary_key().is_some() { primary_key(table, &new, None)? } else { pk.to_vec() };
+    delete_row(txn, table, pk, old)?;
+    if let Some((index, _)) = find_conflict(txn, table, &new, None)? {
+        let idx = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index)
+            .ok_or_else(|| Error::internal("index vanished"))?;
+        return Err(unique_violation(table, idx, &new));
+    }
+    put_row(txn, table, &new_pk, &new)?;
+    referenced_actions(txn, env, table, old, Some(&new), depth + 1)
+}
+
+/// Runs an INSERT.
+pub fn execute_insert(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    ins: &BoundInsert,
+) -> Result<DmlOutcome> {
+    let table = ins.table.as_ref();
+    let rows = {
+        let ctx = env.ctx(txn, &ins.source);
+        super::execute(&ins.source.plan, &ctx, &[])?
+    };
+    let mut out = DmlOutcome::default();
+    let mut touched: HashSet<Vec<u8>> = HashSet::new();
+    for mut row in rows {
+        for (ci, seq) in &ins.sequence_fill {
+            if row[*ci].is_null() {
+                let def = env
+                    .catalog
+                    .sequences
+                    .get(seq)
+                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                let v = (env.nextval)(def)?;
+                row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
+            }
+        }
+        {
+            let ctx = env.ctx(txn, &ins.extra);
+            check_row(&ctx, table, env.checks, &row)?;
+        }
+        check_references(txn, env, table, &row, None)?;
+        let conflict = find_conflict(txn, table, &row, None)?;
+        let written: Option<Row> = match (conflict, &ins.on_conflict) {
+            (None, _) => {
+                let pk = primary_key(table, &row, Some((env.rowid)()))?;
+                put_row(txn, table, &pk, &row)?;
+                touched.insert(pk);
+                Some(row)
+            }
+            (Some((index, _)), Some(OnConflict::Nothing { index: arbiter }))
+                if arbiter.is_none_or(|a| a == index) =>
+            {
+                None
+            }
+            (
+                Some((index, pk)),
+                Some(OnConflict::Update { index: arbiter, assignments, predicate }),
+            ) if *arbiter == index => {
+                if !touched.insert(pk.clone()) {
+                    return Err(Error::new(
+                        SqlState::CARDINALITY_VIOLATION,
+                        "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                    )
+                    .with_hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values."));
+                }
+                let existing = get_row(txn, table, &pk)?
+                    .ok_or_else(|| Error::internal("conflicting row vanished"))?;
+                let mut both = existing.clone();
+                both.extend(row.iter().cloned());
+                let new_row = {
+                    let ctx = env.ctx(txn, &ins.extra);
+                    let go = match predicate {
+                        Some(p) => ctx.eval_true(p, &both, &[])?,
+                        None => true,
+                    };
+                    if go {
+                        let mut nr = existing.clone();
+                        for (ci, e) in assignments {
+                            nr[*ci] = ctx.eval(e, &both, &[])?;
+                        }
+                        check_row(&ctx, table, env.checks, &nr)?;
+                        Some(nr)
+                    } else {
+                        None
+                    }
+                };
+                match new_row {
+                    None => None,
+                    Some(nr) => {
+                        update_one(txn, env, table, &pk, &existing, &nr)?;
+                        Some(nr)
+                    }
+                }
+            }
+            (Some((index, _)), _) => {
+                let idx = table
+                    .indexes
+                    .iter()
+                    .find(|i| i.id == index)
+                    .ok_or_else(|| Error::internal("index vanished"))?;
+                return Err(unique_violation(table, idx, &row));
+            }
+        };
+        if let Some(r) = written {
+            out.count += 1;
+            if let Some((exprs, _)) = &ins.returning {
+                let ctx = env.ctx(txn, &ins.extra);
+                out.returned
+                    .push(exprs.iter().map(|e| ctx.eval(e, &r, &[])).collect::<Result<Row>>()?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Converts a sequence value to the column's integer type (22003 when it does not fit).
+fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
+    use helios_types::DataType as T;
+    let out_of_range =
+        || Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("{ty} out of range"));
+    Ok(match ty {
+        T::Int2 => Value::Int2(i16::try_from(v).map_err(|_| out_of_range())?),
+        T::Int4 => Value::Int4(i32::try_from(v).map_err(|_| out_of_range())?),
+        _ => Value::Int8(v),
+    })
+}
+
+/// Replaces one row (new key when the primary key changed), checking uniqueness and
+/// foreign keys.
+fn update_one(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: &[Value],
+) -> Result<Vec<u8>> {
+    let new_pk =
+        if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.to_vec() };
+    delete_row(txn, table, pk, old)?;
+    if let Some((index, _)) = find_conflict(txn, table, new, None)? {
+        let idx = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index)
+            .ok_or_else(|| Error::internal("index vanished"))?;
+        return Err(unique_violation(table, idx, new));
+    }
+    check_references(txn, env, table, new, Some(old))?;
+    put_row(txn, table, &new_pk, new)?;
+    referenced_actions(txn, env, table, old, Some(new), 0)?;
+    Ok(new_pk)
+}
+
+/// Runs an UPDATE.
+pub fn execute_update(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    upd: &BoundUpdate,
+) -> Result<DmlOutcome> {
+    let table = upd.table.as_ref();
+    let ncols = table.columns.len();
+    let rows = {
+        let ctx = env.ctx(txn, &upd.source);
+        super::execute(&upd.source.plan, &ctx, &[])?
+    };
+    let mut out = DmlOutcome::default();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    // Compute every new row first, so that the update reads only old values.
+    let mut work: Vec<(Vec<u8>, Row, Row, Row)> = Vec::new();
+    {
+        let ctx = env.ctx(txn, &upd.source);
+        for src in rows {
+            let Value::Bytea(pk) = &src[ncols] else {
+                return Err(Error::internal("DML scan lost its key column"));
+            };
+            if !seen.insert(pk.clone()) {
+                continue;
+            }
+            let old: Row = src[..ncols].to_vec();
+            let mut new = old.clone();
+            for (ci, e) in &upd.assignments {
+                new[*ci] = ctx.eval(e, &src, &[])?;
+            }
+            check_row(&ctx, table, env.checks, &new)?;
+            work.push((pk.clone(), old, new, src));
+        }
+    }
+    // Remove all old versions first so that swapping unique values inside one
+    // statement does not report a false conflict.
+    for (pk, old, _, _) in &work {
+        delete_row(txn, table, pk, old)?;
+    }
+    for (pk, old, new, src) in &work {
+        let new_pk =
+            if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.clone() };
+        if let Some((index, _)) = find_conflict(txn, table, new, None)? {
+            let idx = table
+                .indexes
+                .iter()
+                .find(|i| i.id == index)
+                .ok_or_else(|| Error::internal("index vanished"))?;
+            return Err(unique_violation(table, idx, new));
+        }
+        check_references(txn, env, table, new, Some(old))?;
+        put_row(txn, table, &new_pk, new)?;
+        out.count += 1;
+        if let Some((exprs, _)) = &upd.returning {
+            let mut r = src.clone();
+            r[..ncols].clone_from_slice(new);
+            let ctx = env.ctx(txn, &upd.source);
+            out.returned.push(exprs.iter().map(|e| ctx.eval(e, &r, &[])).collect::<Result<Row>>()?);
+        }
+    }
+    for (_, old, new, _) in &work {
+        referenced_actions(txn, env, table, old, Some(new), 0)?;
+    }
+    Ok(out)
+}
+
+/// Runs a DELETE.
+pub fn execute_delete(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    del: &BoundDelete,
+) -> Result<DmlOutcome> {
+    let table = del.table.as_ref();
+    let ncols = table.columns.len();
+    let rows = {
+        let ctx = env.ctx(txn, &del.source);
+        super::execute(&del.source.plan, &ctx, &[])?
+    };
+    let mut out = DmlOutcome::default();
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    for src in rows {
+        let Value::Bytea(pk) = &src[ncols] else {
+            return Err(Error::internal("DML scan lost its key column"));
+        };
+        if !seen.insert(pk.clone()) {
+            continue;
+        }
+        let old: Row = src[..ncols].to_vec();
+        delete_row(txn, table, pk, &old)?;
+        referenced_actions(txn, env, table, &old, None, 0)?;
+        out.count += 1;
+        if let Some((exprs, _)) = &del.returning {
+            let ctx = env.ctx(txn, &del.source);
+            out.returned
+                .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,135 @@
+//! The operator dispatcher: runs one plan node over the rows of its inputs.
+
+use std::rc::Rc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::Value;
+
+use super::context::{ExecCtx, Row};
+use super::{aggregate, join, scan, setop, sort, window};
+use crate::planner::Plan;
+
+/// Runs `plan` and returns its rows. `outer` is the enclosing row for a correlated
+/// subquery or a LATERAL item (empty otherwise).
+pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Row>> {
+    ctx.check_cancel()?;
+    match plan {
+        Plan::Empty { rows } => Ok(vec![Vec::new(); *rows]),
+        Plan::Values { rows, .. } => rows
+            .iter()
+            .map(|r| r.iter().map(|e| ctx.eval(e, &[], outer)).collect::<Result<Row>>())
+            .collect(),
+        Plan::Scan { table, access, filter, with_key, .. } => {
+            scan::scan_table(ctx, table, access, filter.as_ref(), *with_key, outer)
+        }
+        Plan::Filter { input, predicate } => {
+            let rows = execute(input, ctx, outer)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                if ctx.eval_true(predicate, &r, outer)? {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        }
+        Plan::Project { input, exprs, .. } => {
+            let rows = execute(input, ctx, outer)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let mut o = Vec::with_capacity(exprs.len());
+                for e in exprs {
+                    o.push(ctx.eval(e, r, outer)?);
+                }
+                out.push(o);
+            }
+            Ok(out)
+        }
+        Plan::Aggregate { input, group_by, sets, aggs, .. } => {
+            let rows = execute(input, ctx, outer)?;
+            aggregate::aggregate(ctx, rows, group_by, sets, aggs, outer)
+        }
+        Plan::Window { input, calls, .. } => {
+            let rows = execute(input, ctx, outer)?;
+            window::window(ctx, rows, calls, outer)
+        }
+        Plan::Join { left, right, kind, on, equi, lateral, .. } => {
+            let l = execute(left, ctx, outer)?;
+            if *lateral {
+                return join::lateral_join(ctx, l, right, *kind, on.as_ref(), outer);
+            }
+            let r = execute(right, ctx, outer)?;
+            let widths = (left.width(), right.width());
+            if equi.is_empty() {
+                join::nested_loop(ctx, l, r, widths, *kind, on.as_ref(), outer)
+            } else {
+                join::hash_join(ctx, l, r, widths, *kind, equi, on.as_ref(), outer)
+            }
+        }
+        Plan::Sort { input, keys, limit } => {
+            let rows = execute(input, ctx, outer)?;
+            sort::sort(ctx, rows, keys, *limit, outer)
+        }
+        Plan::Limit { input, limit, offset } => {
+            let limit = match limit {
+                Some(e) => count_value(ctx.eval(e, &[], outer)?, "LIMIT")?,
+                None => None,
+            };
+            let offset = match offset {
+                Some(e) => count_value(ctx.eval(e, &[], outer)?, "OFFSET")?.unwrap_or(0),
+                None => 0,
+            };
+            let rows = execute(input, ctx, outer)?;
+            Ok(rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect())
+        }
+        Plan::Distinct { input, on } => {
+            let rows = execute(input, ctx, outer)?;
+            setop::distinct(ctx, rows, on.as_deref(), outer)
+        }
+        Plan::SetOp { left, right, op, all, .. } => {
+            let l = execute(left, ctx, outer)?;
+            let r = execute(right, ctx, outer)?;
+            Ok(setop::set_operation(l, r, *op, *all))
+        }
+        Plan::CteScan { id, .. } => {
+            if let Some(rows) = ctx.ctes.borrow().get(id) {
+                return Ok(rows.as_ref().clone());
+            }
+            let plan =
+                ctx.query.ctes.get(*id).ok_or_else(|| Error::internal("unknown WITH query"))?;
+            let rows = Rc::new(execute(plan, ctx, &[])?);
+            ctx.ctes.borrow_mut().insert(*id, rows.clone());
+            Ok(rows.as_ref().clone())
+        }
+        Plan::WorkTable { id, .. } => {
+            Ok(ctx.work.borrow().get(id).map(|r| r.as_ref().clone()).unwrap_or_default())
+        }
+        Plan::RecursiveUnion { id, base, recursive, all, .. } => {
+            setop::recursive_union(ctx, *id, base, recursive, *all, outer)
+        }
+    }
+}
+
+/// A LIMIT/OFFSET value: NULL means no limit; negative is an error.
+fn count_value(v: Value, clause: &str) -> Result<Option<usize>> {
+    let n = match v {
+        Value::Null => return Ok(None),
+        Value::Int8(n) => n,
+        Value::Int4(n) => i64::from(n),
+        Value::Int2(n) => i64::from(n),
+        other => {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("argument of {clause} must be type bigint, not type {}", other.data_type()),
+            ))
+        }
+    };
+    if n < 0 {
+        let state = if clause == "OFFSET" {
+            SqlState::INVALID_ROW_COUNT_IN_RESULT_OFFSET_CLAUSE
+        } else {
+            SqlState::INVALID_ROW_COUNT_IN_LIMIT_CLAUSE
+        };
+        return Err(Error::new(state, format!("{clause} must not be negative")));
+    }
+    Ok(Some(usize::try_from(n).unwrap_or(usize::MAX)))
+}

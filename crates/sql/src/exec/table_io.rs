@@ -1,0 +1,217 @@
+//! Reading and writing table rows and their index entries.
+//!
+//! This is the only place that knows how a row becomes keys and bytes (the layout is in
+//! [`crate::encoding::keys`]): primary keys and index keys use `helios_types`' key
+//! encoding, row values its row format.
+
+use std::ops::Bound;
+
+use helios_common::{Error, Result};
+use helios_storage::Transaction;
+use helios_types::keycode::KeyColumn;
+use helios_types::{DataType, Value};
+
+use crate::catalog::{IndexDef, TableDef};
+use crate::encoding::keys;
+use crate::encoding::{prefix_range, ScanPages};
+
+/// How many rows a scan reads from storage at a time.
+pub const SCAN_PAGE: usize = 512;
+
+/// The key encoding of a list of values of the given key columns.
+pub fn encode_key(values: &[Value], columns: &[KeyColumn]) -> Result<Vec<u8>> {
+    helios_types::keycode::encode_key(values, &columns[..values.len().min(columns.len())])
+}
+
+/// The key columns of an index (ascending, NULLS LAST).
+pub fn index_key_columns(table: &TableDef, index: &IndexDef) -> Vec<KeyColumn> {
+    index.columns.iter().map(|c| KeyColumn::asc(table.columns[*c].data_type.clone())).collect()
+}
+
+/// The key columns of the hidden rowid.
+pub fn rowid_key_columns() -> Vec<KeyColumn> {
+    vec![KeyColumn::asc(DataType::Int8)]
+}
+
+/// The row bytes of a row.
+pub fn encode_row(table: &TableDef, row: &[Value]) -> Result<Vec<u8>> {
+    let types: Vec<DataType> = table.columns.iter().map(|c| c.data_type.clone()).collect();
+    helios_types::row::encode_row(row, &types)
+}
+
+/// Decodes row bytes; rows written before a column was added are padded with NULL.
+pub fn decode_row(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
+    let types: Vec<DataType> = table.columns.iter().map(|c| c.data_type.clone()).collect();
+    let mut row = helios_types::row::decode_row(bytes, &types)?;
+    row.resize(types.len(), Value::Null);
+    Ok(row)
+}
+
+/// The primary key bytes of a row: the key columns, or the given rowid.
+pub fn primary_key(table: &TableDef, row: &[Value], rowid: Option<i64>) -> Result<Vec<u8>> {
+    match table.primary_key() {
+        Some(pk) => encode_key(&index_values(pk, row), &index_key_columns(table, pk)),
+        None => match rowid {
+            Some(id) => encode_key(&[Value::Int8(id)], &rowid_key_columns()),
+            None => Err(Error::internal("a table without primary key needs a rowid")),
+        },
+    }
+}
+
+/// The values of an index's columns in a row.
+pub fn index_values(index: &IndexDef, row: &[Value]) -> Vec<Value> {
+    index.columns.iter().map(|c| row.get(*c).cloned().unwrap_or(Value::Null)).collect()
+}
+
+/// The key of a secondary index entry: index values, then the primary key bytes.
+pub fn index_entry_key(
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+    pk: &[u8],
+) -> Result<Vec<u8>> {
+    let mut k = keys::index_prefix(table.id, index.id);
+    k.extend_from_slice(&encode_key(&index_values(index, row), &index_key_columns(table, index))?);
+    k.extend_from_slice(pk);
+    Ok(k)
+}
+
+/// Reads one row by primary key bytes.
+pub fn get_row(txn: &Transaction, table: &TableDef, pk: &[u8]) -> Result<Option<Vec<Value>>> {
+    match txn.get(&keys::row_key(table.id, pk))? {
+        None => Ok(None),
+        Some(bytes) => Ok(Some(decode_row(table, &bytes)?)),
+    }
+}
+
+/// Reads rows whose primary key bytes lie in `range` (relative to the table's row
+/// prefix), in key order; returns (primary key bytes, row).
+pub fn scan_rows(
+    txn: &Transaction,
+    table: &TableDef,
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    mut each: impl FnMut(Vec<u8>, Vec<Value>) -> Result<bool>,
+) -> Result<()> {
+    let prefix = keys::index_prefix(table.id, 0);
+    let full = absolute_range(&prefix, range);
+    let mut pages = ScanPages::new(full, false, SCAN_PAGE);
+    loop {
+        let page = pages.next_page(txn)?;
+        if page.is_empty() {
+            return Ok(());
+        }
+        for (k, v) in page {
+            let pk = k[prefix.len()..].to_vec();
+            if !each(pk, decode_row(table, &v)?)? {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Primary keys found through a secondary index range (relative to the index prefix).
+pub fn scan_index(
+    txn: &Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+) -> Result<Vec<Vec<u8>>> {
+    let prefix = keys::index_prefix(table.id, index.id);
+    let full = absolute_range(&prefix, range);
+    let pairs = ScanPages::new(full, false, SCAN_PAGE).collect_all(txn)?;
+    Ok(pairs.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Turns a range relative to `prefix` into an absolute key range.
+pub fn absolute_range(
+    prefix: &[u8],
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let whole = prefix_range(prefix);
+    let join = |b: Vec<u8>| {
+        let mut k = prefix.to_vec();
+        k.extend_from_slice(&b);
+        k
+    };
+    let lower = match range.0 {
+        Bound::Unbounded => whole.0,
+        Bound::Included(b) => Bound::Included(join(b)),
+        Bound::Excluded(b) => Bound::Excluded(join(b)),
+    };
+    let upper = match range.1 {
+        Bound::Unbounded => whole.1,
+        Bound::Included(b) => Bound::Included(join(b)),
+        Bound::Excluded(b) => Bound::Excluded(join(b)),
+    };
+    (lower, upper)
+}
+
+/// Writes a row and its secondary index entries.
+pub fn put_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]) -> Result<()> {
+    txn.put(&keys::row_key(table.id, pk), &encode_row(table, row)?)?;
+    for index in table.indexes.iter().filter(|i| !i.primary) {
+        txn.put(&index_entry_key(table, index, row, pk)?, pk)?;
+    }
+    Ok(())
+}
+
+/// Removes a row and its secondary index entries.
+pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]) -> Result<()> {
+    txn.delete(&keys::row_key(table.id, pk))?;
+    for index in table.indexes.iter().filter(|i| !i.primary) {
+        txn.delete(&index_entry_key(table, index, row, pk)?)?;
+    }
+    Ok(())
+}
+
+/// The primary key of a visible row that has the same values as `row` in the unique
+/// index `index` (other than `exclude`); NULLs never conflict.
+pub fn unique_conflict(
+    txn: &Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+    exclude: Option<&[u8]>,
+) -> Result<Option<Vec<u8>>> {
+    let values = index_values(index, row);
+    if values.iter().any(Value::is_null) {
+        return Ok(None);
+    }
+    if index.primary {
+        let pk = encode_key(&values, &index_key_columns(table, index))?;
+        if exclude == Some(pk.as_slice()) {
+            return Ok(None);
+        }
+        return Ok(txn.get(&keys::row_key(table.id, &pk))?.map(|_| pk));
+    }
+    let mut prefix = keys::index_prefix(table.id, index.id);
+    prefix.extend_from_slice(&encode_key(&values, &index_key_columns(table, index))?);
+    let pairs = ScanPages::new(prefix_range(&prefix), false, 4).collect_all(txn)?;
+    Ok(pairs.into_iter().map(|(_, v)| v).find(|pk| Some(pk.as_slice()) != exclude))
+}
+
+/// Removes every row and index entry of a table.
+pub fn clear_table(txn: &mut Transaction, table_id: u32) -> Result<u64> {
+    let pairs = ScanPages::new(prefix_range(&keys::table_prefix(table_id)), false, SCAN_PAGE)
+        .collect_all(txn)?;
+    let rows_prefix = keys::index_prefix(table_id, 0);
+    let mut rows = 0;
+    for (k, _) in pairs {
+        if k.starts_with(&rows_prefix) {
+            rows += 1;
+        }
+        txn.delete(&k)?;
+    }
+    Ok(rows)
+}
+
+/// Removes every entry of one index.
+pub fn clear_index(txn: &mut Transaction, table_id: u32, index_id: u32) -> Result<()> {
+    let pairs =
+        ScanPages::new(prefix_range(&keys::index_prefix(table_id, index_id)), false, SCAN_PAGE)
+            .collect_all(txn)?;
+    for (k, _) in pairs {
+        txn.delete(&k)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Window functions: partitions, ordering, peers and ROWS / RANGE / GROUPS frames.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{HashableValue, Value};
+use sqlparser::ast;
+
+use super::aggregate::run_aggregate;
+use super::context::{ExecCtx, Row};
+use super::sort::compare_rows;
+use crate::expr::{AggregateCall, WindowCall};
+use crate::functions::window::WindowFunc;
+use crate::planner::SortKey;
+
+/// Appends one column per window call to every row (input order is kept).
+pub fn window(
+    ctx: &ExecCtx<'_>,
+    rows: Vec<Row>,
+    calls: &[WindowCall],
+    outer: &[Value],
+) -> Result<Vec<Row>> {
+    let mut extra: Vec<Vec<Value>> = vec![Vec::with_capacity(calls.len()); rows.len()];
+    for call in calls {
+        let values = compute(ctx, &rows, call, outer)?;
+        for (i, v) in values.into_iter().enumerate() {
+            extra[i].push(v);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .zip(extra)
+        .map(|(mut r, e)| {
+            r.extend(e);
+            r
+        })
+        .collect())
+}
+
+/// A frame offset: a non-negative integer literal.
+fn offset(e: &Option<Box<ast::Expr>>) -> Result<Option<usize>> {
+    match e {
+        None => Ok(None),
+        Some(e) => match e.as_ref() {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n.parse::<usize>().map(Some).map_err(|_| {
+                    Error::new(
+                        SqlState::from_code("22013"),
+                        "frame starting offset must not be negative",
+                    )
+                }),
+                _ => Err(Error::unsupported("non-numeric window frame offsets")),
+            },
+            _ => Err(Error::unsupported("window frame offsets other than integer literals")),
+        },
+    }
+}
+
+/// The frame of row `i` of a sorted partition of `n` rows, as a half-open range.
+fn frame(
+    frame: Option<&ast::WindowFrame>,
+    i: usize,
+    n: usize,
+    peers: &[(usize, usize)],
+    has_order: bool,
+) -> Result<(usize, usize)> {
+    let Some(f) = frame else {
+        return Ok(if has_order { (0, peers[i].1) } else { (0, n) });
+    };
+    let (peer_lo, peer_hi) = peers[i];
+    let end = f.end_bound.clone().unwrap_or(ast::WindowFrameBound::CurrentRow);
+    let bound = |b: &ast::WindowFrameBound, is_start: bool| -> Result<usize> {
+        Ok(match (&f.units, b) {
+            (_, ast::WindowFrameBound::Preceding(None)) => 0,
+            (_, ast::WindowFrameBound::Following(None)) => n,
+            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::CurrentRow) => {
+                if is_start {
+                    i
+                } else {
+                    i + 1
+                }
+            }
+            (_, ast::WindowFrameBound::CurrentRow) => {
+                if is_start {
+                    peer_lo
+                } else {
+                    peer_hi
+                }
+            }
+            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::Preceding(o)) => {
+                let k = offset(o)?.unwrap_or(0);
+                if is_start {
+                    i.saturating_sub(k)
+                } else {
+                    (i + 1).saturating_sub(k)
+                }
+            }
+            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::Following(o)) => {
+                let k = offset(o)?.unwrap_or(0);
+                if is_start {
+                    (i + k).min(n)
+                } else {
+                    (i + k + 1).min(n)
+                }
+            }
+            (ast::WindowFrameUnits::Groups, ast::WindowFrameBound::Preceding(o))
+            | (ast::WindowFrameUnits::Groups, ast::WindowFrameBound::Following(o)) => {
+                let k = offset(o)?.unwrap_or(0);
+                let forward = matches!(b, ast::WindowFrameBound::Following(_));
+                // Walk k peer groups from the current one.
+                let mut lo = peer_lo;
+                let mut hi = peer_hi;
+                for _ in 0..k {
+                    if forward {
+                        if hi >= n {
+                            lo = n;
+                            break;
+                        }
+                        lo = hi;
+                        hi = peers[hi].1;
+                    } else {
+                        if lo == 0 {
+                            hi = 0;
+                            break;
+                        }
+                        hi = lo;
+                        lo = peers[lo - 1].0;
+                    }
+                }
+                if is_start {
+                    lo
+                } else {
+                    hi
+                }
+            }
+            (ast::WindowFrameUnits::Range, _) => {
+                return Err(Error::unsupported("RANGE frames with an offset"));
+            }
+        })
+    };
+    let s = bound(&f.start_bound, true)?;
+    let e = bound(&end, false)?;
+    Ok((s, e.max(s)))
+}
+
+fn compute(
+    ctx: &ExecCtx<'_>,
+    rows: &[Row],
+    call: &WindowCall,
+    outer: &[Value],
+) -> Result<Vec<Value>> {
+    // Partition.
+    let mut parts: HashMap<Vec<HashableValue>, Vec<usize>> = HashMap::new();
+    let mut order: Vec<Vec<HashableValue>> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let mut k = Vec::with_capacity(call.partition_by.len());
+        for p in &call.partition_by {
+            k.push(HashableValue(ctx.eval(p, r, outer)?));
+        }
+        let entry = parts.entry(k.clone()).or_insert_with(|| {
+            order.push(k);
+            Vec::new()
+        });
+        entry.push(i);
+    }
+    let keys: Vec<SortKey> = call
+        .order_by
+        .iter()
+        .map(|s| SortKey { expr: s.expr.clone(), asc: s.asc, nulls_first: s.nulls_first })
+        .collect();
+    let mut result = vec![Value::Null; rows.len()];
+    for pk in order {
+        let members = parts.remove(&pk).unwrap_or_default();
+        let mut sorted: Vec<(Vec<Value>, usize)> = Vec::with_capacity(members.len());
+        for i in members {
+            let mut k = Vec::with_capacity(keys.len());
+            for key in &keys {
+                k.push(ctx.eval(&key.expr, &rows[i], outer)?);
+            }
+            sorted.push((k, i));
+        }
+        sorted.sort_by(|a, b| compare_rows(&a.0, &b.0, &keys));
+        let n = sorted.len();
+        // Peer groups: rows equal in the ORDER BY keys.
+        let mut peers = vec![(0, 0); n];
+        let mut start = 0;
+        for j in 1..=n {
+            if j == n || compare_rows(&sorted[j].0, &sorted[start].0, &keys) != Ordering::Equal {
+                for p in peers.iter_mut().take(j).skip(start) {
+                    *p = (start, j);
+                }
+                start = j;
+            }
+        }
+        let part_rows: Vec<&Row> = sorted.iter().map(|(_, i)| &rows[*i]).collect();
+        let mut dense = 0usize;
+        for j in 0..n {
+            if j == 0 || peers[j].0 == j {
+                dense += 1;
+            }
+            let row = part_rows[j];
+            let arg = |k: usize| -> Result<Value> {
+                match call.args.get(k) {
+                    Some(a) => ctx.eval(a, row, outer),
+                    None => Ok(Value::Null),
+                }
+            };
+            let v = match &call.func {
+                WindowFunc::RowNumber => Value::Int8(j as i64 + 1),
+                WindowFunc::Rank => Value::Int8(peers[j].0 as i64 + 1),
+                WindowFunc::DenseRank => Value::Int8(dense as i64),
+                WindowFunc::PercentRank => {
+                    Value::Float8(if n <= 1 { 0.0 } else { peers[j].0 as f64 / (n - 1) as f64 })
+                }
+                WindowFunc::CumeDist => Value::Float8(peers[j].1 as f64 / n as f64),
+                WindowFunc::Ntile => match arg(0)? {
+                    Value::Null => Value::Null,
+                    v => {
+                        let buckets = match v {
+                            Value::Int4(b) => i64::from(b),
+                            Value::Int8(b) => b,
+                            Value::Int2(b) => i64::from(b),
+                            _ => 1,
+                        };
+                        if buckets <= 0 {
+                            return Err(Error::new(
+                                SqlState::from_code("22014"),
+                                "argument of ntile must be greater than zero",
+                            ));
+                        }
+                        let b = buckets as usize;
+                        let (q, r) = (n / b, n % b);
+                        // The first r buckets have q + 1 rows.
+                        let big = r * (q + 1);
+                        let bucket = if j < big { j / (q + 1) } else { r + (j - big) / q.max(1) };
+                        Value::Int4(bucket as i32 + 1)
+                    }
+                },
+                WindowFunc::Lag | WindowFunc::Lead => {
+                    let k = match call.args.get(1) {
+                        Some(a) => match ctx.eval(a, row, outer)? {
+                            Value::Int4(x) => i64::from(x),
+                            Value::Int8(x) => x,
+                            Value::Null => {
+                                result[sorted[j].1] = Value::Null;
+                                continue;
+                            }
+                            _ => 1,
+                        },
+                        None => 1,
+                    };
+                    let target = if matches!(call.func, WindowFunc::Lag) {
+                        j as i64 - k
+                    } else {
+                        j as i64 + k
+                    };
+                    if target >= 0 && (target as usize) < n {
+                        match call.args.first() {
+                            Some(a) => ctx.eval(a, part_rows[target as usize], outer)?,
+                            None => Value::Null,
+                        }
+                    } else {
+                        arg(2)?
+                    }
+                }
+                WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
+                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty())?;
+                    let pick = match call.func {
+                        WindowFunc::FirstValue => (s < e).then_some(s),
+                        WindowFunc::LastValue => (s < e).then(|| e - 1),
+                        _ => {
+                            let nth = match call.args.get(1) {
+                                Some(a) => match ctx.eval(a, row, outer)? {
+                                    Value::Int4(x) => i64::from(x),
+                                    Value::Int8(x) => x,
+                                    _ => 1,
+                                },
+                                None => 1,
+                            };
+                            if nth <= 0 {
+                                return Err(Error::new(
+                                    SqlState::from_code("22016"),
+                                    "argument of nth_value must be greater than zero",
+                                ));
+                            }
+                            let idx = s + nth as usize - 1;
+                            (idx < e).then_some(idx)
+                        }
+                    };
+                    match (pick, call.args.first()) {
+                        (Some(p), Some(a)) => ctx.eval(a, part_rows[p], outer)?,
+                        _ => Value::Null,
+                    }
+                }
+                WindowFunc::Aggregate(func) => {
+                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty())?;
+                    let agg = AggregateCall {
+                        func: *func,
+                        args: call.args.clone(),
+                        distinct: false,
+                        filter: call.filter.clone(),
+                        order_by: Vec::new(),
+                        ty: call.ty.clone(),
+                    };
+                    run_aggregate(ctx, &agg, &part_rows[s..e], outer)?
+                }
+            };
+            result[sorted[j].1] = v;
+        }
+    }
+    Ok(result)
+}

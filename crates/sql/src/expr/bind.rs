@@ -1,0 +1,481 @@
+//! Binding: from the sqlparser AST (`ast::Expr`) to a typed [`Expr`].
+//!
+//! The binder walks the AST once, bottom-up. Each node is bound, then its operands are
+//! coerced to what the operator or function needs, following PostgreSQL's rules
+//! (chapter 10, "Type Conversion"):
+//!
+//! 1. Literals get their natural types: integers `int4`/`int8`/`numeric` by size,
+//!    decimals `numeric`, strings and NULL `unknown`.
+//! 2. An `unknown` operand takes the type the context needs (the other operand of a
+//!    binary operator, a function parameter, a CAST target); string literals are then
+//!    parsed right away, so `'abc'::int` fails at bind time as in PostgreSQL.
+//! 3. Other operands are converted only by implicit casts (see [`super::types`]).
+//!
+//! Operators live in `bind_ops.rs`, function calls in `bind_func.rs`, subqueries and
+//! special forms (CASE, IN, LIKE, ...) in `bind_special.rs`.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+use sqlparser::ast;
+
+use crate::expr::cast::cast_value;
+use crate::expr::context::ExprScope;
+use crate::expr::node::{BinaryOp, Expr, UnaryOp};
+use crate::expr::types::{
+    can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, same_base,
+};
+
+/// Binds an AST expression against `scope`.
+///
+/// Aggregate and window calls come back as [`Expr::Aggregate`] / [`Expr::Window`] nodes
+/// for the planner to extract. Unknown-typed results (a bare `'abc'` or `NULL`) are
+/// left `unknown`; callers that need a concrete type use [`coerce_expr`] or
+/// [`resolve_unknown`].
+pub fn bind_expr(e: &ast::Expr, scope: &mut dyn ExprScope) -> Result<Expr> {
+    Binder { scope }.bind(e)
+}
+
+/// How strict a coercion is: PostgreSQL's cast contexts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoercionKind {
+    /// Implicit casts only (operators, functions).
+    Implicit,
+    /// Assignment casts too (INSERT/UPDATE targets, SET).
+    Assignment,
+    /// Any cast (`CAST`, `::`).
+    Explicit,
+}
+
+/// Converts a bound expression to `to` in the given context. Unknown literals are
+/// parsed as `to`; unknown parameters are reported to the scope with `to` as hint.
+/// Errors: 42804 `column is of type x but expression is of type y` style messages for
+/// assignment, 42846 `cannot cast type x to y` for explicit casts.
+pub fn coerce_expr(
+    e: Expr,
+    to: &DataType,
+    kind: CoercionKind,
+    scope: &mut dyn ExprScope,
+) -> Result<Expr> {
+    Binder { scope }.coerce(e, to, kind)
+}
+
+/// Gives an expression that is still `unknown` (a bare string literal or NULL) the type
+/// `text`, as PostgreSQL does for select-list outputs.
+pub fn resolve_unknown(e: Expr, scope: &mut dyn ExprScope) -> Result<Expr> {
+    if e.data_type() == DataType::Unknown {
+        coerce_expr(e, &DataType::Text, CoercionKind::Implicit, scope)
+    } else {
+        Ok(e)
+    }
+}
+
+/// The binder state: the scope, borrowed for one expression tree.
+pub(crate) struct Binder<'a> {
+    pub(crate) scope: &'a mut dyn ExprScope,
+}
+
+impl Binder<'_> {
+    /// Binds one AST node.
+    pub(crate) fn bind(&mut self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as A;
+        match e {
+            A::Identifier(id) => self.bind_identifier(id),
+            A::CompoundIdentifier(ids) => self.bind_compound(ids),
+            A::Value(v) => bind_literal(&v.value, self.scope),
+            A::Nested(inner) => self.bind(inner),
+            A::BinaryOp { left, op, right } => {
+                let l = self.bind(left)?;
+                let r = self.bind(right)?;
+                self.bind_binary(op, l, r)
+            }
+            A::UnaryOp { op, expr } => self.bind_unary(*op, expr),
+            A::Cast { expr, data_type, format, .. } => {
+                if format.is_some() {
+                    return Err(Error::unsupported("CAST ... FORMAT"));
+                }
+                let to = data_type_from_ast(data_type)?;
+                let inner = self.bind(expr)?;
+                self.coerce(inner, &to, CoercionKind::Explicit)
+            }
+            A::TypedString(ts) => {
+                let to = data_type_from_ast(&ts.data_type)?;
+                let inner = bind_literal(&ts.value.value, self.scope)?;
+                self.coerce(inner, &to, CoercionKind::Explicit)
+            }
+            A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
+            A::IsNotNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: true }),
+            A::IsTrue(x) => self.bind_is_bool(x, Some(true), false),
+            A::IsNotTrue(x) => self.bind_is_bool(x, Some(true), true),
+            A::IsFalse(x) => self.bind_is_bool(x, Some(false), false),
+            A::IsNotFalse(x) => self.bind_is_bool(x, Some(false), true),
+            A::IsUnknown(x) => self.bind_is_bool(x, None, false),
+            A::IsNotUnknown(x) => self.bind_is_bool(x, None, true),
+            A::IsDistinctFrom(a, b) => self.bind_is_distinct(a, b, false),
+            A::IsNotDistinctFrom(a, b) => self.bind_is_distinct(a, b, true),
+            A::Tuple(items) => {
+                let fields = items.iter().map(|x| self.bind(x)).collect::<Result<Vec<_>>>()?;
+                Ok(Expr::Row(fields))
+            }
+            _ => self.bind_special(e),
+        }
+    }
+
+    fn bind_identifier(&mut self, id: &ast::Ident) -> Result<Expr> {
+        let name = ident_name(id);
+        match self.scope.resolve_column(None, &name) {
+            Ok((index, ty)) => Ok(Expr::Column(index, ty)),
+            Err(err)
+                if err.sqlstate() == SqlState::UNDEFINED_COLUMN && id.quote_style.is_none() =>
+            {
+                // Keywords PostgreSQL treats as niladic functions when no column has the name.
+                match self.bind_niladic(&name)? {
+                    Some(e) => Ok(e),
+                    None => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn bind_compound(&mut self, ids: &[ast::Ident]) -> Result<Expr> {
+        let Some((last, quals)) = ids.split_last() else {
+            return Err(Error::internal("empty compound identifier"));
+        };
+        let qualifier = quals.iter().map(ident_name).collect::<Vec<_>>().join(".");
+        let (index, ty) = self.scope.resolve_column(Some(&qualifier), &ident_name(last))?;
+        Ok(Expr::Column(index, ty))
+    }
+
+    fn bind_unary(&mut self, op: ast::UnaryOperator, operand: &ast::Expr) -> Result<Expr> {
+        use ast::UnaryOperator as U;
+        // `-2147483648` must be an int4 literal, not int4 overflow of 2147483648.
+        if let (U::Minus, ast::Expr::Value(v)) = (op, operand) {
+            if let ast::Value::Number(n, _) = &v.value {
+                return bind_number(&format!("-{n}"));
+            }
+        }
+        let inner = self.bind(operand)?;
+        let op = match op {
+            U::Not => UnaryOp::Not,
+            U::Minus => UnaryOp::Neg,
+            U::Plus => return self.check_numeric_unary("+", inner),
+            U::PGAbs => UnaryOp::Abs,
+            U::BitwiseNot => UnaryOp::BitNot,
+            U::PGSquareRoot => UnaryOp::Sqrt,
+            U::PGCubeRoot => UnaryOp::Cbrt,
+            other => return Err(Error::unsupported(format!("operator {other}"))),
+        };
+        self.unary(op, inner)
+    }
+
+    fn check_numeric_unary(&mut self, sym: &str, inner: Expr) -> Result<Expr> {
+        let ty = inner.data_type();
+        match ty {
+            DataType::Unknown => self.coerce(inner, &DataType::Float8, CoercionKind::Implicit),
+            t if crate::expr::types::numeric_rank(&t).is_some() => Ok(inner),
+            DataType::Interval if sym == "-" => Ok(inner),
+            t => Err(no_unary_operator(sym, &t)),
+        }
+    }
+
+    /// Builds a unary operator node with PostgreSQL's operand and result types.
+    pub(crate) fn unary(&mut self, op: UnaryOp, inner: Expr) -> Result<Expr> {
+        match op {
+            UnaryOp::Not => {
+                let inner = self.coerce_bool(inner, "NOT")?;
+                Ok(Expr::Unary { op, expr: Box::new(inner), ty: DataType::Bool })
+            }
+            UnaryOp::Neg | UnaryOp::Abs => {
+                let sym = if op == UnaryOp::Neg { "-" } else { "@" };
+                let inner = if inner.data_type() == DataType::Unknown {
+                    // PostgreSQL resolves `-'1'` to numeric negation of the unknown.
+                    self.coerce(inner, &DataType::Numeric(None), CoercionKind::Implicit)?
+                } else {
+                    self.check_numeric_unary(sym, inner)?
+                };
+                let ty = crate::expr::types::strip_modifiers(&inner.data_type());
+                Ok(Expr::Unary { op, expr: Box::new(inner), ty })
+            }
+            UnaryOp::BitNot => {
+                let ty = inner.data_type();
+                if !matches!(ty, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+                    return Err(no_unary_operator("~", &ty));
+                }
+                Ok(Expr::Unary { op, expr: Box::new(inner), ty })
+            }
+            UnaryOp::Sqrt | UnaryOp::Cbrt => {
+                let sym = if op == UnaryOp::Sqrt { "|/" } else { "||/" };
+                let ty = inner.data_type();
+                let target = if matches!(ty, DataType::Numeric(_)) && op == UnaryOp::Sqrt {
+                    DataType::Numeric(None)
+                } else if can_implicit_cast(&ty, &DataType::Float8) {
+                    DataType::Float8
+                } else {
+                    return Err(no_unary_operator(sym, &ty));
+                };
+                let inner = self.coerce(inner, &target, CoercionKind::Implicit)?;
+                Ok(Expr::Unary { op, expr: Box::new(inner), ty: target })
+            }
+        }
+    }
+
+    fn bind_is_bool(&mut self, x: &ast::Expr, value: Option<bool>, negated: bool) -> Result<Expr> {
+        let inner = self.bind(x)?;
+        let what = match (value, negated) {
+            (Some(true), false) => "IS TRUE",
+            (Some(true), true) => "IS NOT TRUE",
+            (Some(false), false) => "IS FALSE",
+            (Some(false), true) => "IS NOT FALSE",
+            (None, false) => "IS UNKNOWN",
+            (None, true) => "IS NOT UNKNOWN",
+        };
+        let inner = self.coerce_bool(inner, what)?;
+        Ok(Expr::IsBool { expr: Box::new(inner), value, negated })
+    }
+
+    fn bind_is_distinct(&mut self, a: &ast::Expr, b: &ast::Expr, negated: bool) -> Result<Expr> {
+        let l = self.bind(a)?;
+        let r = self.bind(b)?;
+        // IS DISTINCT FROM uses the `=` operator of the pair's types.
+        let (l, r) = self.comparison_operands(BinaryOp::Eq, l, r)?;
+        Ok(Expr::IsDistinct { left: Box::new(l), right: Box::new(r), negated })
+    }
+
+    /// Coerces a condition to boolean: `argument of AND must be type boolean, not type
+    /// integer` (42804) when it is not one.
+    pub(crate) fn coerce_bool(&mut self, e: Expr, construct: &str) -> Result<Expr> {
+        let ty = e.data_type();
+        match ty {
+            DataType::Bool => Ok(e),
+            DataType::Unknown => self.coerce(e, &DataType::Bool, CoercionKind::Implicit),
+            other => Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("argument of {construct} must be type boolean, not type {other}"),
+            )),
+        }
+    }
+
+    /// Converts `e` to type `to` under `kind`'s rules.
+    pub(crate) fn coerce(&mut self, e: Expr, to: &DataType, kind: CoercionKind) -> Result<Expr> {
+        let from = e.data_type();
+        if &from == to {
+            return Ok(e);
+        }
+        match e {
+            Expr::Literal(value, DataType::Unknown) => {
+                // An untyped literal is input text for the target type.
+                let v = cast_value(value, to, true)?;
+                return Ok(Expr::Literal(v, to.clone()));
+            }
+            Expr::Param(i, DataType::Unknown) => {
+                let ty = self.scope.param_type(i, Some(to))?;
+                let p = Expr::Param(i, ty.clone());
+                return if &ty == to { Ok(p) } else { self.coerce(p, to, kind) };
+            }
+            Expr::Row(_) => {
+                return Err(Error::new(
+                    SqlState::CANNOT_COERCE,
+                    format!("cannot cast type record to {to}"),
+                ))
+            }
+            _ => {}
+        }
+        if from == DataType::Unknown {
+            // An unknown-typed expression that is not a literal (e.g. CASE of NULLs):
+            // PostgreSQL resolves it as text first.
+            let as_text = self.coerce(e, &DataType::Text, CoercionKind::Implicit)?;
+            return self.coerce(as_text, to, kind);
+        }
+        let allowed = match kind {
+            CoercionKind::Implicit => can_implicit_cast(&from, to),
+            CoercionKind::Assignment => can_assignment_cast(&from, to),
+            CoercionKind::Explicit => true,
+        };
+        if !allowed {
+            return Err(match kind {
+                CoercionKind::Assignment => Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!("column is of type {to} but expression is of type {from}"),
+                )
+                .with_hint("You will need to rewrite or cast the expression."),
+                _ => {
+                    Error::new(SqlState::CANNOT_COERCE, format!("cannot cast type {from} to {to}"))
+                }
+            });
+        }
+        if same_base(&from, to) && !has_typmod(to) {
+            return Ok(e);
+        }
+        // Casting a constant folds right away, so bad constants fail at bind time.
+        if let Expr::Literal(value, _) = e {
+            let v = cast_value(value, to, kind == CoercionKind::Explicit)?;
+            return Ok(Expr::Literal(v, to.clone()));
+        }
+        Ok(Expr::Cast {
+            expr: Box::new(e),
+            to: to.clone(),
+            explicit: kind == CoercionKind::Explicit,
+        })
+    }
+
+    /// Coerces all expressions to their common type; `context` names the construct in
+    /// the error message. Returns the expressions and the type.
+    pub(crate) fn coerce_common(
+        &mut self,
+        exprs: Vec<Expr>,
+        context: &str,
+    ) -> Result<(Vec<Expr>, DataType)> {
+        let types: Vec<DataType> = exprs.iter().map(Expr::data_type).collect();
+        let ty = common_type(&types, context)?;
+        let out = exprs
+            .into_iter()
+            .map(|e| self.coerce(e, &ty, CoercionKind::Implicit))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((out, ty))
+    }
+}
+
+fn has_typmod(ty: &DataType) -> bool {
+    matches!(ty, DataType::Numeric(Some(_)) | DataType::Varchar(Some(_)) | DataType::Char(Some(_)))
+}
+
+/// `42883 operator does not exist: - text`.
+fn no_unary_operator(sym: &str, ty: &DataType) -> Error {
+    Error::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {sym} {ty}"))
+        .with_hint(
+            "No operator matches the given name and argument type. You might need to add an explicit type cast.",
+        )
+}
+
+/// An identifier's name as PostgreSQL sees it: unquoted names fold to lower case.
+pub fn ident_name(id: &ast::Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
+}
+
+/// Binds a literal with PostgreSQL's literal typing.
+fn bind_literal(v: &ast::Value, scope: &mut dyn ExprScope) -> Result<Expr> {
+    use ast::Value as V;
+    Ok(match v {
+        V::Number(n, _) => return bind_number(n),
+        V::SingleQuotedString(s)
+        | V::EscapedStringLiteral(s)
+        | V::UnicodeStringLiteral(s)
+        | V::NationalStringLiteral(s)
+        | V::TripleSingleQuotedString(s)
+        | V::TripleDoubleQuotedString(s) => {
+            Expr::Literal(Value::Text(s.clone()), DataType::Unknown)
+        }
+        V::DollarQuotedString(d) => Expr::Literal(Value::Text(d.value.clone()), DataType::Unknown),
+        V::HexStringLiteral(h) => bit_string_unsupported(h)?,
+        V::SingleQuotedByteStringLiteral(s) | V::DoubleQuotedByteStringLiteral(s) => {
+            bit_string_unsupported(s)?
+        }
+        V::Boolean(b) => Expr::Literal(Value::Bool(*b), DataType::Bool),
+        V::Null => Expr::Literal(Value::Null, DataType::Unknown),
+        V::Placeholder(p) => {
+            let index = p
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{p}\""))
+                })?;
+            let ty = scope.param_type(index - 1, None)?;
+            Expr::Param(index - 1, ty)
+        }
+        V::DoubleQuotedString(s) => {
+            return Err(Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{s}\" does not exist"),
+            ))
+        }
+        other => return Err(Error::unsupported(format!("literal {other}"))),
+    })
+}
+
+fn bit_string_unsupported(s: &str) -> Result<Expr> {
+    Err(Error::unsupported(format!("bit string literal \"{s}\"")))
+}
+
+/// Types a numeric literal: integers as int4, int8 or numeric by magnitude; anything with
+/// a decimal point or exponent as numeric.
+pub(crate) fn bind_number(text: &str) -> Result<Expr> {
+    let is_integer =
+        text.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
+    if is_integer {
+        if let Ok(i) = text.parse::<i64>() {
+            return Ok(match i32::try_from(i) {
+                Ok(small) => Expr::Literal(Value::Int4(small), DataType::Int4),
+                Err(_) => Expr::Literal(Value::Int8(i), DataType::Int8),
+            });
+        }
+    }
+    let v = cast_value(Value::Text(text.to_string()), &DataType::Numeric(None), true)?;
+    Ok(Expr::Literal(v, DataType::Numeric(None)))
+}
+
+/// The binary operators of the AST, mapped to ours (before type resolution).
+pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => BinaryOp::Add,
+        B::Minus => BinaryOp::Sub,
+        B::Multiply => BinaryOp::Mul,
+        B::Divide => BinaryOp::Div,
+        B::Modulo => BinaryOp::Mod,
+        B::PGExp => BinaryOp::Pow,
+        B::Eq => BinaryOp::Eq,
+        B::NotEq => BinaryOp::NotEq,
+        B::Lt => BinaryOp::Lt,
+        B::LtEq => BinaryOp::LtEq,
+        B::Gt => BinaryOp::Gt,
+        B::GtEq => BinaryOp::GtEq,
+        B::And => BinaryOp::And,
+        B::Or => BinaryOp::Or,
+        B::StringConcat => BinaryOp::Concat,
+        B::BitwiseAnd => BinaryOp::BitAnd,
+        B::BitwiseOr => BinaryOp::BitOr,
+        B::PGBitwiseXor => BinaryOp::BitXor,
+        B::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
+        B::PGBitwiseShiftRight => BinaryOp::ShiftRight,
+        B::PGRegexMatch => BinaryOp::RegexMatch,
+        B::PGRegexIMatch => BinaryOp::RegexIMatch,
+        B::PGRegexNotMatch => BinaryOp::RegexNotMatch,
+        B::PGRegexNotIMatch => BinaryOp::RegexNotIMatch,
+        B::PGStartsWith => BinaryOp::StartsWith,
+        B::Arrow => BinaryOp::JsonGet,
+        B::LongArrow => BinaryOp::JsonGetText,
+        B::HashArrow => BinaryOp::JsonPath,
+        B::HashLongArrow => BinaryOp::JsonPathText,
+        B::AtArrow => BinaryOp::Contains,
+        B::ArrowAt => BinaryOp::ContainedBy,
+        B::Question => BinaryOp::JsonExists,
+        B::QuestionPipe => BinaryOp::JsonExistsAny,
+        B::QuestionAnd => BinaryOp::JsonExistsAll,
+        B::HashMinus => BinaryOp::JsonDeletePath,
+        B::PGOverlap => BinaryOp::Overlap,
+        B::Spaceship => BinaryOp::CosineDistance,
+        B::LtDashGt => BinaryOp::L2Distance,
+        B::PGCustomBinaryOperator(parts) => match parts.join(".").as_str() {
+            "<->" => BinaryOp::L2Distance,
+            "<=>" => BinaryOp::CosineDistance,
+            "<#>" => BinaryOp::NegInnerProduct,
+            other => return Err(unknown_operator(other)),
+        },
+        B::Custom(s) => match s.as_str() {
+            "<->" => BinaryOp::L2Distance,
+            "<=>" => BinaryOp::CosineDistance,
+            "<#>" => BinaryOp::NegInnerProduct,
+            other => return Err(unknown_operator(other)),
+        },
+        other => return Err(unknown_operator(&other.to_string())),
+    })
+}
+
+fn unknown_operator(sym: &str) -> Error {
+    Error::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {sym}"))
+}

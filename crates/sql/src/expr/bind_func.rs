@@ -1,0 +1,288 @@
+//! Binding of function calls: the special forms that look like functions (COALESCE,
+//! NULLIF, GREATEST, LEAST, niladic keywords such as `current_date`), aggregates,
+//! window functions and the scalar function library.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+use sqlparser::ast;
+
+use crate::expr::bind::{ident_name, Binder, CoercionKind};
+use crate::expr::node::{
+    AggregateCall, BinaryOp, Expr, SortExpr, SubqueryKind, SubqueryTest, WindowCall,
+};
+use crate::functions::aggregate::AggregateFunc;
+use crate::functions::registry::{resolve_scalar, ResolvedCall};
+use crate::functions::window::WindowFunc;
+
+impl Binder<'_> {
+    /// Binds `name(args) [FILTER (...)] [OVER (...)]`.
+    pub(crate) fn bind_function(&mut self, f: &ast::Function) -> Result<Expr> {
+        let name = function_name(&f.name)?;
+        let list = match &f.args {
+            ast::FunctionArguments::None => {
+                if let Some(e) = self.bind_niladic(&name)? {
+                    return Ok(e);
+                }
+                None
+            }
+            ast::FunctionArguments::List(list) => Some(list),
+            ast::FunctionArguments::Subquery(q) => {
+                if name == "array" {
+                    let (id, cols) = self.scope.bind_subquery(q, SubqueryKind::Array)?;
+                    let [col] = cols.as_slice() else {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            "subquery must return only one column",
+                        ));
+                    };
+                    let ty = match col {
+                        DataType::Array(_) => col.clone(),
+                        other => DataType::Array(Box::new(other.clone())),
+                    };
+                    return Ok(Expr::Subquery { id, kind: SubqueryTest::Array, ty });
+                }
+                return Err(Error::unsupported(format!("{name}(subquery)")));
+            }
+        };
+        let mut star = false;
+        let mut args = Vec::new();
+        let mut distinct = false;
+        let mut order_by: Vec<SortExpr> = Vec::new();
+        if let Some(list) = list {
+            distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+            for a in &list.args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        args.push(self.bind(e)?)
+                    }
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                    other => return Err(Error::unsupported(format!("function argument {other}"))),
+                }
+            }
+            for clause in &list.clauses {
+                match clause {
+                    ast::FunctionArgumentClause::OrderBy(items) => {
+                        order_by = self.bind_sort_list(items)?;
+                    }
+                    other => return Err(Error::unsupported(format!("{other} in a function call"))),
+                }
+            }
+        }
+        if star && (name != "count" || !args.is_empty()) {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                format!("{name}(*) must be used to call a parameterless aggregate function"),
+            ));
+        }
+        let filter = f.filter.as_deref().map(|e| {
+            let x = self.bind(e)?;
+            self.coerce_bool(x, "FILTER")
+        });
+        let filter = filter.transpose()?;
+
+        if let Some(over) = &f.over {
+            return self.bind_window(&name, args, star, filter, over);
+        }
+        if AggregateFunc::lookup(&name).is_some() {
+            if let Err(clause) = self.scope.aggregates_allowed() {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                    format!("aggregate functions are not allowed in {clause}"),
+                ));
+            }
+            if args.iter().any(Expr::contains_aggregate) {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                    "aggregate function calls cannot be nested",
+                ));
+            }
+            let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
+            return Ok(Expr::Aggregate(Box::new(AggregateCall {
+                func,
+                args,
+                distinct,
+                filter,
+                order_by,
+                ty,
+            })));
+        }
+        if WindowFunc::lookup(&name).is_some() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("window function {name} requires an OVER clause"),
+            ));
+        }
+        if distinct || filter.is_some() || !order_by.is_empty() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("DISTINCT, ORDER BY or FILTER specified, but {name} is not an aggregate function"),
+            ));
+        }
+        self.call_function(&name, args)
+    }
+
+    fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {
+        items
+            .iter()
+            .map(|o| {
+                let expr = self.bind(&o.expr)?;
+                let asc = !matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+                if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
+                    return Err(Error::unsupported("ORDER BY USING"));
+                }
+                let nulls_first = o.options.nulls_first.unwrap_or(!asc);
+                Ok(SortExpr { expr, asc, nulls_first })
+            })
+            .collect()
+    }
+
+    fn resolve_aggregate(
+        &mut self,
+        name: &str,
+        args: Vec<Expr>,
+        star: bool,
+    ) -> Result<(AggregateFunc, Vec<Expr>, DataType)> {
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let (func, params, ty) = AggregateFunc::resolve(name, &types, star)?;
+        let args = args
+            .into_iter()
+            .zip(&params)
+            .map(|(a, p)| self.coerce(a, p, CoercionKind::Implicit))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((func, args, ty))
+    }
+
+    fn bind_window(
+        &mut self,
+        name: &str,
+        args: Vec<Expr>,
+        star: bool,
+        filter: Option<Expr>,
+        over: &ast::WindowType,
+    ) -> Result<Expr> {
+        let (func, args, ty) = if let Some(w) = WindowFunc::lookup(name) {
+            let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+            let (params, ty) = w.resolve(&types)?;
+            let args = args
+                .into_iter()
+                .zip(&params)
+                .map(|(a, p)| self.coerce(a, p, CoercionKind::Implicit))
+                .collect::<Result<Vec<_>>>()?;
+            (w, args, ty)
+        } else if AggregateFunc::lookup(name).is_some() {
+            let (agg, args, ty) = self.resolve_aggregate(name, args, star)?;
+            (WindowFunc::Aggregate(agg), args, ty)
+        } else {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!(
+                    "OVER specified, but {name} is not a window function nor an aggregate function"
+                ),
+            ));
+        };
+        let mut call = WindowCall {
+            func,
+            args,
+            filter,
+            partition_by: Vec::new(),
+            order_by: Vec::new(),
+            frame: None,
+            window_name: None,
+            ty,
+        };
+        match over {
+            ast::WindowType::NamedWindow(n) => call.window_name = Some(ident_name(n)),
+            ast::WindowType::WindowSpec(spec) => {
+                call.window_name = spec.window_name.as_ref().map(ident_name);
+                call.partition_by =
+                    spec.partition_by.iter().map(|e| self.bind(e)).collect::<Result<Vec<_>>>()?;
+                call.order_by = self.bind_sort_list(&spec.order_by)?;
+                call.frame = spec.window_frame.clone();
+            }
+        }
+        Ok(Expr::Window(Box::new(call)))
+    }
+
+    /// SQL keywords that are functions without parentheses. `None` when `name` is not one.
+    pub(crate) fn bind_niladic(&mut self, name: &str) -> Result<Option<Expr>> {
+        let func = match name {
+            "current_date" | "current_time" | "current_timestamp" | "localtime"
+            | "localtimestamp" | "current_user" | "session_user" | "user" | "current_role"
+            | "current_catalog" | "current_schema" => name,
+            _ => return Ok(None),
+        };
+        let func = match func {
+            "user" | "current_role" => "current_user",
+            "current_catalog" => "current_database",
+            other => other,
+        };
+        self.call_function(func, Vec::new()).map(Some)
+    }
+
+    /// Resolves and binds a call of a scalar function (or a function-like special form)
+    /// with already bound arguments.
+    pub(crate) fn call_function(&mut self, name: &str, args: Vec<Expr>) -> Result<Expr> {
+        match name {
+            "coalesce" => {
+                let (args, ty) = self.coerce_common(args, "COALESCE")?;
+                return Ok(Expr::Coalesce(args, ty));
+            }
+            "greatest" | "least" => {
+                let ctx = if name == "greatest" { "GREATEST" } else { "LEAST" };
+                let (args, ty) = self.coerce_common(args, ctx)?;
+                return Ok(Expr::MinMax { args, greatest: name == "greatest", ty });
+            }
+            "nullif" => {
+                let [a, b]: [Expr; 2] = args.try_into().map_err(|_| {
+                    Error::new(
+                        SqlState::UNDEFINED_FUNCTION,
+                        "function nullif requires two arguments",
+                    )
+                })?;
+                let eq = self.binary(BinaryOp::Eq, a, b)?;
+                let Expr::Binary { left, .. } = &eq else {
+                    return Err(Error::internal("nullif comparison did not bind"));
+                };
+                let left = (**left).clone();
+                let ty = left.data_type();
+                return Ok(Expr::NullIf { left: Box::new(left), eq: Box::new(eq), ty });
+            }
+            "row" => return Ok(Expr::Row(args)),
+            "pg_typeof" if args.len() == 1 => {
+                let ty = args[0].data_type().to_string();
+                return Ok(Expr::Literal(Value::Text(ty), DataType::Text));
+            }
+            _ => {}
+        }
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let ResolvedCall { func, params, ret } = resolve_scalar(name, &types)?;
+        let mut bound = Vec::with_capacity(args.len());
+        for (a, p) in args.into_iter().zip(params) {
+            // "any" parameters keep their argument's type; unknown becomes text.
+            bound.push(self.coerce(a, &p, CoercionKind::Implicit)?);
+        }
+        Ok(Expr::Function { func, args: bound, ty: ret })
+    }
+}
+
+/// The lower-cased function name, without a `pg_catalog.` schema.
+fn function_name(name: &ast::ObjectName) -> Result<String> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(id) => Ok(ident_name(id)),
+            ast::ObjectNamePart::Function(_) => {
+                Err(Error::unsupported("function name with arguments"))
+            }
+        })
+        .collect::<Result<_>>()?;
+    match parts.as_slice() {
+        [one] => Ok(one.clone()),
+        [schema, one] if schema == "pg_catalog" || schema == "public" => Ok(one.clone()),
+        _ => Err(Error::new(
+            SqlState::UNDEFINED_FUNCTION,
+            format!("function {} does not exist", parts.join(".")),
+        )),
+    }
+}

@@ -1,0 +1,470 @@
+//! Binding of the special forms: IN, BETWEEN, LIKE/ILIKE/SIMILAR TO, CASE, arrays and
+//! subscripts, subqueries, ANY/ALL, and the SQL-standard function syntaxes
+//! (EXTRACT, SUBSTRING, TRIM, POSITION, OVERLAY, CEIL/FLOOR, AT TIME ZONE, INTERVAL).
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+use sqlparser::ast;
+
+use crate::expr::bind::{map_binary_operator, Binder, CoercionKind};
+use crate::expr::node::{BinaryOp, Expr, SubqueryKind, SubqueryTest};
+
+impl Binder<'_> {
+    /// Binds the AST nodes not handled in `bind.rs`.
+    pub(crate) fn bind_special(&mut self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as A;
+        match e {
+            A::In { expr, target, negated, .. } => match target {
+                ast::InTarget::List(list) => self.bind_in_list(expr, list, *negated),
+                ast::InTarget::Subquery(q) => {
+                    let lhs = self.bind(expr)?;
+                    let op = if *negated { BinaryOp::NotEq } else { BinaryOp::Eq };
+                    self.bind_quantified(lhs, op, q, *negated)
+                }
+                _ => Err(Error::unsupported("this form of IN")),
+            },
+            A::Between { expr, negated, low, high } => self.bind_between(expr, *negated, low, high),
+            A::Like { negated, any, expr, pattern, escape_char } => {
+                self.bind_like(*any, expr, pattern, escape_char.as_deref(), false, *negated)
+            }
+            A::ILike { negated, any, expr, pattern, escape_char } => {
+                self.bind_like(*any, expr, pattern, escape_char.as_deref(), true, *negated)
+            }
+            A::SimilarTo { negated, expr, pattern, escape_char } => {
+                let x = self.bind_text(expr, "SIMILAR TO")?;
+                let p = self.bind_text(pattern, "SIMILAR TO")?;
+                let esc =
+                    escape_char.as_deref().map(|e| self.bind_text(e, "SIMILAR TO")).transpose()?;
+                Ok(Expr::SimilarTo {
+                    expr: Box::new(x),
+                    pattern: Box::new(p),
+                    escape: esc.map(Box::new),
+                    negated: *negated,
+                })
+            }
+            A::Case { operand, conditions, else_result, .. } => {
+                self.bind_case(operand.as_deref(), conditions, else_result.as_deref())
+            }
+            A::Function(f) => self.bind_function(f),
+            A::Array(arr) => {
+                let elems = arr.elem.iter().map(|x| self.bind(x)).collect::<Result<Vec<_>>>()?;
+                self.make_array(elems)
+            }
+            A::CompoundFieldAccess { root, access_chain } => {
+                let mut cur = self.bind(root)?;
+                for access in access_chain {
+                    cur = match access {
+                        ast::AccessExpr::Subscript(s) => self.bind_subscript(cur, s)?,
+                        ast::AccessExpr::Dot(_) => {
+                            return Err(Error::unsupported(
+                                "field selection from a composite value",
+                            ))
+                        }
+                    };
+                }
+                Ok(cur)
+            }
+            A::Subquery(q) => {
+                let (id, cols) = self.scope.bind_subquery(q, SubqueryKind::Scalar)?;
+                let ty = single_column(&cols)?;
+                Ok(Expr::Subquery { id, kind: SubqueryTest::Scalar, ty })
+            }
+            A::Exists { subquery, negated } => {
+                let (id, _) = self.scope.bind_subquery(subquery, SubqueryKind::Exists)?;
+                Ok(Expr::Subquery {
+                    id,
+                    kind: SubqueryTest::Exists { negated: *negated },
+                    ty: DataType::Bool,
+                })
+            }
+            A::AnyOp { left, compare_op, right, .. } => {
+                self.bind_any_all(left, compare_op, right, false)
+            }
+            A::AllOp { left, compare_op, right } => {
+                self.bind_any_all(left, compare_op, right, true)
+            }
+            A::Extract { field, expr, .. } => {
+                let f = datetime_field_name(field);
+                let x = self.bind(expr)?;
+                self.call_function("extract", vec![Expr::literal(Value::Text(f)), x])
+            }
+            A::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![self.bind(expr)?];
+                let from = match substring_from {
+                    Some(f) => self.bind(f)?,
+                    None => Expr::literal(Value::Int4(1)),
+                };
+                args.push(from);
+                if let Some(n) = substring_for {
+                    args.push(self.bind(n)?);
+                }
+                self.call_function("substring", args)
+            }
+            A::Trim { trim_where, trim_what, expr, trim_characters } => {
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![self.bind(expr)?];
+                if let Some(w) = trim_what {
+                    args.push(self.bind(w)?);
+                } else if let Some(chars) = trim_characters {
+                    for c in chars {
+                        args.push(self.bind(c)?);
+                    }
+                }
+                self.call_function(name, args)
+            }
+            A::Position { expr, r#in } => {
+                let needle = self.bind(expr)?;
+                let hay = self.bind(r#in)?;
+                self.call_function("strpos", vec![hay, needle])
+            }
+            A::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
+                let mut args =
+                    vec![self.bind(expr)?, self.bind(overlay_what)?, self.bind(overlay_from)?];
+                if let Some(f) = overlay_for {
+                    args.push(self.bind(f)?);
+                }
+                self.call_function("overlay", args)
+            }
+            A::Ceil { expr, field } | A::Floor { expr, field } => {
+                let name = if matches!(e, A::Ceil { .. }) { "ceil" } else { "floor" };
+                match field {
+                    ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) => {
+                        let x = self.bind(expr)?;
+                        self.call_function(name, vec![x])
+                    }
+                    _ => Err(Error::unsupported(format!(
+                        "{} with a second argument",
+                        name.to_uppercase()
+                    ))),
+                }
+            }
+            A::AtTimeZone { timestamp, time_zone } => {
+                let ts = self.bind(timestamp)?;
+                let tz = self.bind(time_zone)?;
+                self.call_function("timezone", vec![tz, ts])
+            }
+            A::Interval(iv) => self.bind_interval(iv),
+            A::Collate { expr, .. } => self.bind(expr),
+            A::Wildcard(_) | A::QualifiedWildcard(..) => {
+                Err(Error::new(SqlState::SYNTAX_ERROR, "\"*\" is not allowed in this context"))
+            }
+            other => Err(Error::unsupported(format!("expression {other}"))),
+        }
+    }
+
+    fn bind_text(&mut self, e: &ast::Expr, construct: &str) -> Result<Expr> {
+        let x = self.bind(e)?;
+        let ty = x.data_type();
+        if crate::expr::types::category(&ty) == crate::expr::types::TypeCategory::String
+            || ty == DataType::Unknown
+        {
+            self.coerce(x, &DataType::Text, CoercionKind::Implicit)
+        } else {
+            Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("operator does not exist: {ty} {construct} text"),
+            )
+            .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts."))
+        }
+    }
+
+    fn bind_in_list(
+        &mut self,
+        expr: &ast::Expr,
+        list: &[ast::Expr],
+        negated: bool,
+    ) -> Result<Expr> {
+        let lhs = self.bind(expr)?;
+        let items = list.iter().map(|x| self.bind(x)).collect::<Result<Vec<_>>>()?;
+        if matches!(lhs, Expr::Row(_)) {
+            // (a, b) IN ((1, 2), (3, 4)): an OR of row comparisons.
+            let op = if negated { BinaryOp::NotEq } else { BinaryOp::Eq };
+            let join = if negated { BinaryOp::And } else { BinaryOp::Or };
+            let mut acc: Option<Expr> = None;
+            for item in items {
+                let cmp = self.binary(op, lhs.clone(), item)?;
+                acc = Some(match acc {
+                    None => cmp,
+                    Some(prev) => self.binary(join, prev, cmp)?,
+                });
+            }
+            return acc.ok_or_else(|| {
+                Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \")\"")
+            });
+        }
+        // PostgreSQL uses the common type when all fit; otherwise it compares one by one.
+        let mut all = vec![lhs];
+        all.extend(items);
+        let types: Vec<DataType> = all.iter().map(Expr::data_type).collect();
+        if crate::expr::types::common_type(&types, "IN").is_ok() {
+            let (mut coerced, _) = self.coerce_common(all, "IN")?;
+            let lhs = coerced.remove(0);
+            return Ok(Expr::InList { expr: Box::new(lhs), list: coerced, negated });
+        }
+        let lhs = all.remove(0);
+        let mut list = Vec::with_capacity(all.len());
+        for item in all {
+            // Each comparison must resolve; the error names the pair like PostgreSQL.
+            let (_, r) = self.comparison_operands(BinaryOp::Eq, lhs.clone(), item)?;
+            list.push(r);
+        }
+        Ok(Expr::InList { expr: Box::new(lhs), list, negated })
+    }
+
+    fn bind_between(
+        &mut self,
+        expr: &ast::Expr,
+        negated: bool,
+        low: &ast::Expr,
+        high: &ast::Expr,
+    ) -> Result<Expr> {
+        let x = self.bind(expr)?;
+        let lo = self.bind(low)?;
+        let hi = self.bind(high)?;
+        let between = |b: &mut Self, lo: Expr, hi: Expr| -> Result<Expr> {
+            let ge = b.binary(BinaryOp::GtEq, x.clone(), lo)?;
+            let le = b.binary(BinaryOp::LtEq, x.clone(), hi)?;
+            b.binary(BinaryOp::And, ge, le)
+        };
+        let mut out = between(self, lo, hi)?;
+        if negated {
+            out = self.unary(crate::expr::node::UnaryOp::Not, out)?;
+        }
+        Ok(out)
+    }
+
+    fn bind_like(
+        &mut self,
+        any: bool,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        case_insensitive: bool,
+        negated: bool,
+    ) -> Result<Expr> {
+        if any {
+            return Err(Error::unsupported("LIKE ANY"));
+        }
+        let name = if case_insensitive { "~~*" } else { "~~" };
+        let x = self.bind_text(expr, name)?;
+        let p = self.bind_text(pattern, name)?;
+        let esc = escape.map(|e| self.bind_text(e, name)).transpose()?;
+        Ok(Expr::Like {
+            expr: Box::new(x),
+            pattern: Box::new(p),
+            escape: esc.map(Box::new),
+            case_insensitive,
+            negated,
+        })
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        else_result: Option<&ast::Expr>,
+    ) -> Result<Expr> {
+        let operand = operand.map(|o| self.bind(o)).transpose()?;
+        let mut conds = Vec::with_capacity(conditions.len());
+        let mut results = Vec::with_capacity(conditions.len() + 1);
+        for w in conditions {
+            let c = self.bind(&w.condition)?;
+            let c = match &operand {
+                Some(op) => {
+                    let placeholder = Expr::CaseOperand(op.data_type());
+                    self.binary(BinaryOp::Eq, placeholder, c)?
+                }
+                None => self.coerce_bool(c, "CASE/WHEN")?,
+            };
+            conds.push(c);
+            results.push(self.bind(&w.result)?);
+        }
+        let has_else = else_result.is_some();
+        if let Some(e) = else_result {
+            results.push(self.bind(e)?);
+        }
+        let (mut results, ty) = self.coerce_common(results, "CASE")?;
+        let else_result = if has_else { results.pop().map(Box::new) } else { None };
+        Ok(Expr::Case {
+            operand: operand.map(Box::new),
+            whens: conds.into_iter().zip(results).collect(),
+            else_result,
+            ty,
+        })
+    }
+
+    /// `ARRAY[...]` from bound elements.
+    pub(crate) fn make_array(&mut self, elems: Vec<Expr>) -> Result<Expr> {
+        if elems.is_empty() {
+            return Err(Error::new(
+                SqlState::INDETERMINATE_DATATYPE,
+                "cannot determine type of empty array",
+            )
+            .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[]."));
+        }
+        // Nested ARRAY[ARRAY[..]] flattens into our one-dimensional arrays.
+        let (elems, elem_ty) = self.coerce_common(elems, "ARRAY")?;
+        let ty = match elem_ty {
+            DataType::Array(_) => elem_ty,
+            other => DataType::Array(Box::new(other)),
+        };
+        Ok(Expr::Array { elements: elems, ty })
+    }
+
+    fn bind_subscript(&mut self, base: Expr, s: &ast::Subscript) -> Result<Expr> {
+        let base_ty = base.data_type();
+        let DataType::Array(elem) = base_ty.clone() else {
+            if base_ty == DataType::Jsonb {
+                if let ast::Subscript::Index { index } = s {
+                    let idx = self.bind(index)?;
+                    return self.binary(BinaryOp::JsonGet, base, idx);
+                }
+            }
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("cannot subscript type {base_ty} because it does not support subscripting"),
+            ));
+        };
+        let int = |b: &mut Self, e: &ast::Expr| -> Result<Expr> {
+            let x = b.bind(e)?;
+            b.coerce(x, &DataType::Int4, CoercionKind::Implicit).map_err(|_| {
+                Error::new(SqlState::DATATYPE_MISMATCH, "array subscript must have type integer")
+            })
+        };
+        match s {
+            ast::Subscript::Index { index } => {
+                let i = int(self, index)?;
+                Ok(Expr::Subscript { expr: Box::new(base), index: Box::new(i), ty: *elem })
+            }
+            ast::Subscript::Slice { lower_bound, upper_bound, stride } => {
+                if stride.is_some() {
+                    return Err(Error::unsupported("array slice stride"));
+                }
+                let lower = lower_bound.as_ref().map(|e| int(self, e)).transpose()?;
+                let upper = upper_bound.as_ref().map(|e| int(self, e)).transpose()?;
+                Ok(Expr::Slice {
+                    expr: Box::new(base),
+                    lower: lower.map(Box::new),
+                    upper: upper.map(Box::new),
+                    ty: base_ty,
+                })
+            }
+        }
+    }
+
+    /// `lhs op ANY|ALL (subquery)`, also `IN (subquery)` (`= ANY`) and `NOT IN` (`<> ALL`).
+    fn bind_quantified(
+        &mut self,
+        lhs: Expr,
+        op: BinaryOp,
+        q: &ast::Query,
+        all: bool,
+    ) -> Result<Expr> {
+        let lhs_fields = match lhs {
+            Expr::Row(fields) => fields,
+            other => vec![other],
+        };
+        let (id, cols) = self.scope.bind_subquery(q, SubqueryKind::Quantified)?;
+        if cols.len() != lhs_fields.len() {
+            let msg = if cols.len() > lhs_fields.len() {
+                "subquery has too many columns"
+            } else {
+                "subquery has too few columns"
+            };
+            return Err(Error::new(SqlState::SYNTAX_ERROR, msg));
+        }
+        let mut coerced = Vec::with_capacity(lhs_fields.len());
+        for (field, col) in lhs_fields.into_iter().zip(&cols) {
+            // Resolve the operator against a stand-in for the subquery column.
+            let stand_in = Expr::Literal(Value::Null, col.clone());
+            // The evaluator compares the coerced left side with the subquery's values,
+            // widening numeric types as the chosen operator would.
+            let (l, _) = self.comparison_operands(op, field, stand_in)?;
+            coerced.push(l);
+        }
+        Ok(Expr::Subquery {
+            id,
+            kind: SubqueryTest::Quantified { lhs: coerced, op, all },
+            ty: DataType::Bool,
+        })
+    }
+
+    fn bind_any_all(
+        &mut self,
+        left: &ast::Expr,
+        compare_op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        all: bool,
+    ) -> Result<Expr> {
+        let op = map_binary_operator(compare_op)?;
+        if !op.is_comparison() {
+            return Err(Error::unsupported(format!("operator {op} with ANY/ALL")));
+        }
+        let l = self.bind(left)?;
+        // `x = ANY(SELECT ...)` arrives as a Subquery operand.
+        let inner = match right {
+            ast::Expr::Nested(inner) => inner.as_ref(),
+            other => other,
+        };
+        if let ast::Expr::Subquery(q) = inner {
+            return self.bind_quantified(l, op, q, all);
+        }
+        let r = self.bind(right)?;
+        let rt = r.data_type();
+        let elem = match &rt {
+            DataType::Array(e) => (**e).clone(),
+            DataType::Unknown => l.data_type(),
+            other => {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!("op ANY/ALL (array) requires array on right side, not {other}"),
+                ))
+            }
+        };
+        let stand_in = Expr::Literal(Value::Null, elem.clone());
+        let (l, r_elem) = self.comparison_operands(op, l, stand_in)?;
+        let target = DataType::Array(Box::new(r_elem.data_type()));
+        let r = self.coerce(r, &target, CoercionKind::Implicit)?;
+        Ok(Expr::AnyAll { left: Box::new(l), op, right: Box::new(r), all })
+    }
+
+    fn bind_interval(&mut self, iv: &ast::Interval) -> Result<Expr> {
+        let v = self.bind(&iv.value)?;
+        let text = match v {
+            Expr::Literal(Value::Text(s), _) => s,
+            Expr::Literal(Value::Int4(i), _) => i.to_string(),
+            Expr::Literal(Value::Numeric(_), _) | Expr::Literal(Value::Int8(_), _) => {
+                return Err(Error::unsupported("a numeric INTERVAL literal"))
+            }
+            _ => {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in INTERVAL literal"))
+            }
+        };
+        let text = match (&iv.leading_field, &iv.last_field) {
+            (Some(f), None) if !text.chars().any(|c| c.is_ascii_alphabetic()) => {
+                format!("{text} {}", datetime_field_name(f))
+            }
+            _ => text,
+        };
+        let lit = Expr::Literal(Value::Text(text), DataType::Unknown);
+        self.coerce(lit, &DataType::Interval, CoercionKind::Explicit)
+    }
+}
+
+/// The type of a one-column subquery; 42601 "subquery must return only one column".
+fn single_column(cols: &[DataType]) -> Result<DataType> {
+    match cols {
+        [one] => Ok(one.clone()),
+        _ => Err(Error::new(SqlState::SYNTAX_ERROR, "subquery must return only one column")),
+    }
+}
+
+/// A datetime field keyword as the lowercase name `date_part` takes.
+pub(crate) fn datetime_field_name(f: &ast::DateTimeField) -> String {
+    let s = f.to_string().to_lowercase();
+    s.trim_matches('"').trim_matches('\'').to_string()
+}

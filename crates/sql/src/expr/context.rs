@@ -1,0 +1,169 @@
+//! The seam between expressions and the rest of the engine.
+//!
+//! - [`ExprScope`] is what the binder of statements (sql-core) offers while an
+//!   expression is bound: column names, subqueries, parameter types, session facts.
+//! - [`EvalContext`] is what the executor offers while an expression is evaluated:
+//!   parameter values, subquery results, the statement's clock and session settings.
+
+use std::collections::BTreeMap;
+
+use helios_common::{Error, Result};
+use helios_types::{DataType, TimeZone, Value};
+use sqlparser::ast;
+
+use crate::expr::node::{SubqueryId, SubqueryKind};
+
+/// Facts about the session that expressions may read (system functions, time zone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionInfo {
+    /// The role the session runs as (`current_user`).
+    pub current_user: String,
+    /// The role that logged in (`session_user`).
+    pub session_user: String,
+    /// The database name (`current_database()`).
+    pub database: String,
+    /// Schemas searched for unqualified names, in order (`current_schemas`).
+    pub search_path: Vec<String>,
+    /// The session's `TimeZone` setting (IANA name or offset); the first version
+    /// evaluates time zones as UTC unless this is a fixed offset.
+    pub timezone: String,
+    /// Current values of run-time settings, keyed by lowercase name
+    /// (`current_setting`, `SHOW`).
+    pub settings: BTreeMap<String, String>,
+    /// The server version string reported by `version()` after "PostgreSQL 15.0 ".
+    pub server_version_detail: String,
+}
+
+impl Default for SessionInfo {
+    fn default() -> Self {
+        SessionInfo {
+            current_user: "postgres".into(),
+            session_user: "postgres".into(),
+            database: "postgres".into(),
+            search_path: vec!["public".into()],
+            timezone: "UTC".into(),
+            settings: BTreeMap::new(),
+            server_version_detail: format!("(HeliosDB Nano {})", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// What the statement binder offers to [`crate::expr::bind_expr`].
+pub trait ExprScope {
+    /// Resolves `[qualifier.]name` to the index of a column of the input row and its
+    /// type. `qualifier` is the table name or alias (dotted when schema-qualified).
+    /// Errors: 42703 undefined column, 42702 ambiguous column, 42P01 missing FROM entry.
+    fn resolve_column(&self, qualifier: Option<&str>, name: &str) -> Result<(usize, DataType)>;
+
+    /// Binds a subquery used inside an expression and returns its id and the types of
+    /// its output columns. The returned id is later passed to
+    /// [`EvalContext::subquery`]. Correlated references are the scope's business.
+    fn bind_subquery(
+        &mut self,
+        query: &ast::Query,
+        kind: SubqueryKind,
+    ) -> Result<(SubqueryId, Vec<DataType>)>;
+
+    /// The type of parameter `$index+1`. `hint` is the type the context expects when it
+    /// knows one (e.g. the other operand of `=`); a scope inferring parameter types
+    /// records it. Return `DataType::Unknown` when there is neither a declared type nor
+    /// a hint; the binder then treats the parameter like an untyped literal.
+    fn param_type(&mut self, index: usize, hint: Option<&DataType>) -> Result<DataType>;
+
+    /// Session facts (user, search path, time zone, settings).
+    fn session(&self) -> &SessionInfo;
+
+    /// Whether aggregate calls are allowed here (false in WHERE, ON, VALUES, ...):
+    /// the binder then reports 42803 "aggregate functions are not allowed in WHERE".
+    /// `clause` names the clause for the message.
+    fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {
+        Ok(())
+    }
+}
+
+/// The rows a subquery produced for one evaluation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubqueryResult {
+    /// The rows; for `SubqueryKind::Exists` the executor may return just one row.
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// What the executor offers to [`crate::expr::Expr::eval`].
+pub trait EvalContext {
+    /// Runs subquery `id` for the current outer row `row` (for correlated subqueries)
+    /// and returns its rows.
+    fn subquery(&self, id: SubqueryId, row: &[Value]) -> Result<SubqueryResult>;
+
+    /// The value of parameter `$i+1`.
+    fn param(&self, i: usize) -> &Value;
+
+    /// The transaction's start time (`now()`, `current_timestamp`): microseconds since
+    /// 2000-01-01 00:00:00 UTC.
+    fn now(&self) -> i64;
+
+    /// The wall clock for `clock_timestamp()` (same unit as [`EvalContext::now`]).
+    fn clock(&self) -> i64 {
+        wall_clock_micros()
+    }
+
+    /// Session facts.
+    fn session(&self) -> &SessionInfo;
+
+    /// The session time zone, for `timestamptz` conversions and date/time functions.
+    /// The default parses [`SessionInfo::timezone`] (UTC when it does not parse).
+    fn time_zone(&self) -> TimeZone {
+        TimeZone::parse(&self.session().timezone).unwrap_or(TimeZone::UTC)
+    }
+
+    /// The current value of a setting (`current_setting`). The default reads
+    /// [`SessionInfo::settings`].
+    fn setting(&self, name: &str) -> Option<String> {
+        self.session().settings.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.
+    fn set_setting(&self, name: &str, value: &str, is_local: bool) -> Result<()> {
+        let _ = (value, is_local);
+        Err(Error::unsupported(format!("set_config(\"{name}\") in this context")))
+    }
+}
+
+/// Microseconds since 2000-01-01 00:00:00 UTC, read from the system clock.
+pub fn wall_clock_micros() -> i64 {
+    const PG_EPOCH_OFFSET_SECS: i64 = 946_684_800;
+    let since_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    since_unix - PG_EPOCH_OFFSET_SECS * 1_000_000
+}
+
+/// An [`EvalContext`] for expressions that need no row source: constant folding and
+/// tests. Subqueries are an error; parameters are the given values.
+#[derive(Debug, Default)]
+pub struct SimpleContext {
+    /// Parameter values.
+    pub params: Vec<Value>,
+    /// The session.
+    pub session: SessionInfo,
+    /// The statement clock; the wall clock when `None`.
+    pub now: Option<i64>,
+}
+
+impl EvalContext for SimpleContext {
+    fn subquery(&self, _id: SubqueryId, _row: &[Value]) -> Result<SubqueryResult> {
+        Err(Error::internal("subquery evaluated without an executor"))
+    }
+
+    fn param(&self, i: usize) -> &Value {
+        self.params.get(i).unwrap_or(&Value::Null)
+    }
+
+    fn now(&self) -> i64 {
+        self.now.unwrap_or_else(wall_clock_micros)
+    }
+
+    fn session(&self) -> &SessionInfo {
+        &self.session
+    }
+}

@@ -1,0 +1,513 @@
+//! Evaluation of a bound [`Expr`] against one input row.
+//!
+//! Operands already have the types their operator expects (the binder inserted the
+//! casts), so evaluation only dispatches on values. NULL handling follows SQL:
+//! operators and strict functions return NULL for NULL input; AND/OR use three-valued
+//! logic; IN, ANY/ALL and row comparisons return NULL when the answer depends on an
+//! unknown value.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::value::Array;
+use helios_types::Value;
+
+use crate::expr::arith;
+use crate::expr::cast::{cast_value, cast_value_tz};
+use crate::expr::compare::{compare, compare_op, not_distinct, satisfies};
+use crate::expr::context::EvalContext;
+use crate::expr::node::{BinaryOp, Expr, SubqueryTest, UnaryOp};
+use crate::expr::pattern;
+
+/// Everything an evaluation step can see.
+struct Env<'a> {
+    row: &'a [Value],
+    ctx: &'a dyn EvalContext,
+    case_operand: Option<&'a Value>,
+}
+
+impl Expr {
+    /// Evaluates the expression for one input row.
+    pub fn eval(&self, row: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+        eval(self, &Env { row, ctx, case_operand: None })
+    }
+
+    /// Evaluates a condition (WHERE, HAVING, ON, CHECK): NULL counts as false.
+    pub fn eval_predicate(&self, row: &[Value], ctx: &dyn EvalContext) -> Result<bool> {
+        Ok(matches!(self.eval(row, ctx)?, Value::Bool(true)))
+    }
+}
+
+fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
+    match e {
+        Expr::Literal(v, _) => Ok(v.clone()),
+        Expr::Column(i, _) => env
+            .row
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("column {i} outside the input row"))),
+        Expr::Param(i, ty) => {
+            let v = env.ctx.param(*i).clone();
+            if v.is_null() || &v.data_type() == ty || *ty == helios_types::DataType::Unknown {
+                Ok(v)
+            } else {
+                // Parameters arrive as text or as another type when the client sent
+                // them untyped; convert them like an unknown literal.
+                cast_value(v, ty, true)
+            }
+        }
+        Expr::CaseOperand(_) => Ok(env.case_operand.cloned().unwrap_or(Value::Null)),
+        Expr::Cast { expr, to, explicit } => {
+            cast_value_tz(eval(expr, env)?, to, *explicit, &env.ctx.time_zone())
+        }
+        Expr::Unary { op, expr, .. } => eval_unary(*op, eval(expr, env)?),
+        Expr::Binary { op, left, right, .. } => eval_binary(*op, left, right, env),
+        Expr::IsNull { expr, negated } => {
+            let null = match expr.as_ref() {
+                // A row IS NULL when every field is; IS NOT NULL when none is.
+                Expr::Row(fields) => {
+                    let vals = fields.iter().map(|f| eval(f, env)).collect::<Result<Vec<_>>>()?;
+                    if *negated {
+                        return Ok(Value::Bool(vals.iter().all(|v| !v.is_null())));
+                    }
+                    vals.iter().all(Value::is_null)
+                }
+                other => eval(other, env)?.is_null(),
+            };
+            Ok(Value::Bool(null != *negated))
+        }
+        Expr::IsBool { expr, value, negated } => {
+            let v = eval(expr, env)?;
+            let hit = match (value, &v) {
+                (None, Value::Null) => true,
+                (Some(want), Value::Bool(b)) => want == b,
+                _ => false,
+            };
+            Ok(Value::Bool(hit != *negated))
+        }
+        Expr::IsDistinct { left, right, negated } => {
+            let same = not_distinct(&eval(left, env)?, &eval(right, env)?)?;
+            Ok(Value::Bool(same == *negated))
+        }
+        Expr::Function { func, args, .. } => {
+            let vals = args.iter().map(|a| eval(a, env)).collect::<Result<Vec<_>>>()?;
+            func.call(&vals, env.ctx)
+        }
+        Expr::Case { operand, whens, else_result, .. } => {
+            let op_val = operand.as_ref().map(|o| eval(o, env)).transpose()?;
+            let inner = Env { row: env.row, ctx: env.ctx, case_operand: op_val.as_ref() };
+            for (cond, result) in whens {
+                if matches!(eval(cond, &inner)?, Value::Bool(true)) {
+                    return eval(result, env);
+                }
+            }
+            else_result.as_ref().map_or(Ok(Value::Null), |e| eval(e, env))
+        }
+        Expr::Coalesce(args, _) => {
+            for a in args {
+                let v = eval(a, env)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Ok(Value::Null)
+        }
+        Expr::NullIf { left, eq, .. } => {
+            if matches!(eval(eq, env)?, Value::Bool(true)) {
+                Ok(Value::Null)
+            } else {
+                eval(left, env)
+            }
+        }
+        Expr::MinMax { args, greatest, .. } => {
+            let mut best: Option<Value> = None;
+            for a in args {
+                let v = eval(a, env)?;
+                if v.is_null() {
+                    continue;
+                }
+                best = Some(match best {
+                    None => v,
+                    Some(b) => {
+                        let o = compare(&v, &b)?;
+                        let better =
+                            if *greatest { o == Ordering::Greater } else { o == Ordering::Less };
+                        if better {
+                            v
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            Ok(best.unwrap_or(Value::Null))
+        }
+        Expr::InList { expr, list, negated } => {
+            let x = eval(expr, env)?;
+            let vals = list.iter().map(|i| eval(i, env)).collect::<Result<Vec<_>>>()?;
+            let r = quantified(&x, BinaryOp::Eq, vals.iter(), false)?;
+            Ok(negate_bool(r, *negated))
+        }
+        Expr::Like { expr, pattern: pat, escape, case_insensitive, negated } => {
+            let (Some(s), Some(p)) = (text_of(eval(expr, env)?), text_of(eval(pat, env)?)) else {
+                return Ok(Value::Null);
+            };
+            let esc = match escape {
+                Some(e) => match text_of(eval(e, env)?) {
+                    Some(t) => Some(t),
+                    None => return Ok(Value::Null),
+                },
+                None => None,
+            };
+            let hit = pattern::like(&s, &p, esc.as_deref(), *case_insensitive)?;
+            Ok(Value::Bool(hit != *negated))
+        }
+        Expr::SimilarTo { expr, pattern: pat, escape, negated } => {
+            let (Some(s), Some(p)) = (text_of(eval(expr, env)?), text_of(eval(pat, env)?)) else {
+                return Ok(Value::Null);
+            };
+            let esc = match escape {
+                Some(e) => match text_of(eval(e, env)?) {
+                    Some(t) => Some(t),
+                    None => return Ok(Value::Null),
+                },
+                None => None,
+            };
+            let hit = pattern::similar(&s, &p, esc.as_deref())?;
+            Ok(Value::Bool(hit != *negated))
+        }
+        Expr::Array { elements, ty } => {
+            let vals = elements.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+            let helios_types::DataType::Array(elem) = ty else {
+                return Err(Error::internal("array constructor without an array type"));
+            };
+            // ARRAY[ARRAY[..], ..] flattens into one dimension.
+            let mut out = Vec::with_capacity(vals.len());
+            for v in vals {
+                match v {
+                    Value::Array(inner)
+                        if matches!(
+                            elements.first().map(Expr::data_type),
+                            Some(helios_types::DataType::Array(_))
+                        ) =>
+                    {
+                        out.extend(inner.elements.iter().cloned());
+                    }
+                    other => out.push(other),
+                }
+            }
+            Ok(Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements: out })))
+        }
+        Expr::Subscript { expr, index, .. } => {
+            let (a, i) = (eval(expr, env)?, eval(index, env)?);
+            match (a, i) {
+                (Value::Array(arr), Value::Int4(i)) => {
+                    let pos = usize::try_from(i64::from(i) - 1).ok();
+                    Ok(pos.and_then(|p| arr.elements.get(p).cloned()).unwrap_or(Value::Null))
+                }
+                _ => Ok(Value::Null),
+            }
+        }
+        Expr::Slice { expr, lower, upper, ty } => {
+            let a = eval(expr, env)?;
+            let lo = lower.as_ref().map(|l| eval(l, env)).transpose()?;
+            let hi = upper.as_ref().map(|u| eval(u, env)).transpose()?;
+            let Value::Array(arr) = a else { return Ok(Value::Null) };
+            if matches!(lo, Some(Value::Null)) || matches!(hi, Some(Value::Null)) {
+                return Ok(Value::Null);
+            }
+            let n = i64::try_from(arr.elements.len()).unwrap_or(i64::MAX);
+            let lo = match lo {
+                Some(Value::Int4(i)) => i64::from(i),
+                _ => 1,
+            }
+            .max(1);
+            let hi = match hi {
+                Some(Value::Int4(i)) => i64::from(i),
+                _ => n,
+            }
+            .min(n);
+            let elems = if lo > hi {
+                Vec::new()
+            } else {
+                let (s, t) =
+                    (usize::try_from(lo - 1).unwrap_or(0), usize::try_from(hi).unwrap_or(0));
+                arr.elements[s..t].to_vec()
+            };
+            let elem = match ty {
+                helios_types::DataType::Array(e) => (**e).clone(),
+                other => other.clone(),
+            };
+            Ok(Value::Array(Arc::new(Array { element_type: elem, elements: elems })))
+        }
+        Expr::Row(_) => Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "row values are only supported in comparisons, IN and IS NULL",
+        )),
+        Expr::RowCompare { op, left, right } => {
+            let l = left.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+            let r = right.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+            row_compare(*op, &l, &r)
+        }
+        Expr::AnyAll { left, op, right, all } => {
+            let x = eval(left, env)?;
+            let arr = eval(right, env)?;
+            let Value::Array(arr) = arr else { return Ok(Value::Null) };
+            quantified(&x, *op, arr.elements.iter(), *all)
+        }
+        Expr::Subquery { id, kind, .. } => eval_subquery(*id, kind, env),
+        Expr::Aggregate(call) => Err(Error::internal(format!(
+            "aggregate {} evaluated outside an aggregation",
+            call.func.name()
+        ))),
+        Expr::Window(call) => Err(Error::internal(format!(
+            "window function {} evaluated outside a window",
+            call.func.name()
+        ))),
+    }
+}
+
+fn text_of(v: Value) -> Option<String> {
+    match v {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn negate_bool(v: Value, negate: bool) -> Value {
+    match v {
+        Value::Bool(b) => Value::Bool(b != negate),
+        other => other,
+    }
+}
+
+/// `x op ANY (values)` / `x op ALL (values)` with SQL NULL semantics: ANY is true if any
+/// comparison is true, else NULL if any was NULL, else false; ALL is the dual.
+pub(crate) fn quantified<'v>(
+    x: &Value,
+    op: BinaryOp,
+    values: impl Iterator<Item = &'v Value>,
+    all: bool,
+) -> Result<Value> {
+    let mut saw_null = false;
+    let mut any_value = false;
+    for v in values {
+        any_value = true;
+        match compare_op(op, x, v)? {
+            Value::Bool(b) if b != all => return Ok(Value::Bool(!all)),
+            Value::Null => saw_null = true,
+            _ => {}
+        }
+    }
+    if !any_value {
+        return Ok(Value::Bool(all));
+    }
+    Ok(if saw_null { Value::Null } else { Value::Bool(all) })
+}
+
+/// Row comparison by PostgreSQL's rules: `=`/`<>` combine fields with AND/OR and three-
+/// valued logic; ordering operators decide on the first unequal pair of fields (NULL if
+/// that pair involves a NULL).
+pub(crate) fn row_compare(op: BinaryOp, l: &[Value], r: &[Value]) -> Result<Value> {
+    match op {
+        BinaryOp::Eq | BinaryOp::NotEq => {
+            let mut saw_null = false;
+            for (a, b) in l.iter().zip(r) {
+                match compare_op(BinaryOp::Eq, a, b)? {
+                    Value::Bool(false) => return Ok(Value::Bool(op == BinaryOp::NotEq)),
+                    Value::Null => saw_null = true,
+                    _ => {}
+                }
+            }
+            Ok(if saw_null { Value::Null } else { Value::Bool(op == BinaryOp::Eq) })
+        }
+        _ => {
+            for (a, b) in l.iter().zip(r) {
+                if a.is_null() || b.is_null() {
+                    return Ok(Value::Null);
+                }
+                let o = compare(a, b)?;
+                if o != Ordering::Equal {
+                    return Ok(Value::Bool(satisfies(op, o)));
+                }
+            }
+            Ok(Value::Bool(satisfies(op, Ordering::Equal)))
+        }
+    }
+}
+
+fn eval_subquery(
+    id: crate::expr::node::SubqueryId,
+    kind: &SubqueryTest,
+    env: &Env<'_>,
+) -> Result<Value> {
+    let result = env.ctx.subquery(id, env.row)?;
+    match kind {
+        SubqueryTest::Exists { negated } => Ok(Value::Bool(result.rows.is_empty() == *negated)),
+        SubqueryTest::Scalar => match result.rows.as_slice() {
+            [] => Ok(Value::Null),
+            [row] => Ok(row.first().cloned().unwrap_or(Value::Null)),
+            _ => Err(Error::new(
+                SqlState::CARDINALITY_VIOLATION,
+                "more than one row returned by a subquery used as an expression",
+            )),
+        },
+        SubqueryTest::Array => {
+            let elems: Vec<Value> = result
+                .rows
+                .into_iter()
+                .map(|r| r.into_iter().next().unwrap_or(Value::Null))
+                .collect();
+            let element_type = elems
+                .iter()
+                .find(|v| !v.is_null())
+                .map_or(helios_types::DataType::Text, Value::data_type);
+            Ok(Value::Array(Arc::new(Array { element_type, elements: elems })))
+        }
+        SubqueryTest::Quantified { lhs, op, all } => {
+            let left = lhs.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+            let mut saw_null = false;
+            for row in &result.rows {
+                let r = if left.len() == 1 {
+                    compare_op(*op, &left[0], row.first().unwrap_or(&Value::Null))?
+                } else {
+                    row_compare(*op, &left, row)?
+                };
+                match r {
+                    Value::Bool(b) if b != *all => return Ok(Value::Bool(!*all)),
+                    Value::Null => saw_null = true,
+                    _ => {}
+                }
+            }
+            Ok(if saw_null && !result.rows.is_empty() { Value::Null } else { Value::Bool(*all) })
+        }
+    }
+}
+
+fn eval_unary(op: UnaryOp, v: Value) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    match op {
+        UnaryOp::Not => match v {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            other => Err(Error::internal(format!("NOT of {}", other.data_type()))),
+        },
+        UnaryOp::Neg => arith::negate(&v),
+        UnaryOp::Abs => arith::abs(&v),
+        UnaryOp::BitNot => Ok(match v {
+            Value::Int2(i) => Value::Int2(!i),
+            Value::Int4(i) => Value::Int4(!i),
+            Value::Int8(i) => Value::Int8(!i),
+            other => return Err(Error::internal(format!("~ of {}", other.data_type()))),
+        }),
+        UnaryOp::Sqrt => crate::functions::math::sqrt_value(&v),
+        UnaryOp::Cbrt => crate::functions::math::cbrt_value(&v),
+    }
+}
+
+fn eval_binary(op: BinaryOp, left: &Expr, right: &Expr, env: &Env<'_>) -> Result<Value> {
+    match op {
+        BinaryOp::And => {
+            let l = eval(left, env)?;
+            if l == Value::Bool(false) {
+                return Ok(l);
+            }
+            let r = eval(right, env)?;
+            if r == Value::Bool(false) {
+                return Ok(r);
+            }
+            Ok(if l.is_null() || r.is_null() { Value::Null } else { Value::Bool(true) })
+        }
+        BinaryOp::Or => {
+            let l = eval(left, env)?;
+            if l == Value::Bool(true) {
+                return Ok(l);
+            }
+            let r = eval(right, env)?;
+            if r == Value::Bool(true) {
+                return Ok(r);
+            }
+            Ok(if l.is_null() || r.is_null() { Value::Null } else { Value::Bool(false) })
+        }
+        _ => {
+            let l = eval(left, env)?;
+            let r = eval(right, env)?;
+            if l.is_null() || r.is_null() {
+                // Array concatenation with a NULL side returns the other side.
+                if op == BinaryOp::ArrayConcat {
+                    return crate::functions::array::concat_values(l, r);
+                }
+                return Ok(Value::Null);
+            }
+            binary_values(op, &l, &r)
+        }
+    }
+}
+
+/// Applies a (non-logical) binary operator to two non-NULL values.
+pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
+    use BinaryOp as B;
+    match op {
+        op if op.is_comparison() => compare_op(op, l, r),
+        B::Add
+        | B::Sub
+        | B::Mul
+        | B::Div
+        | B::Mod
+        | B::Pow
+        | B::BitAnd
+        | B::BitOr
+        | B::BitXor
+        | B::ShiftLeft
+        | B::ShiftRight => {
+            if crate::expr::num::to_numeric(l).is_some()
+                && crate::expr::num::to_numeric(r).is_some()
+            {
+                arith::numeric_binary(op, l, r)
+            } else {
+                crate::functions::datetime::datetime_binary(op, l, r)
+            }
+        }
+        B::Concat => match (l, r) {
+            (Value::Text(a), Value::Text(b)) => Ok(Value::Text(format!("{a}{b}"))),
+            (Value::Bytea(a), Value::Bytea(b)) => {
+                Ok(Value::Bytea([a.as_slice(), b.as_slice()].concat()))
+            }
+            _ => Err(Error::internal("|| on non-text values")),
+        },
+        B::ArrayConcat => crate::functions::array::concat_values(l.clone(), r.clone()),
+        B::RegexMatch | B::RegexIMatch | B::RegexNotMatch | B::RegexNotIMatch => {
+            let (Value::Text(s), Value::Text(p)) = (l, r) else {
+                return Err(Error::internal("regex match on non-text values"));
+            };
+            let ci = matches!(op, B::RegexIMatch | B::RegexNotIMatch);
+            let neg = matches!(op, B::RegexNotMatch | B::RegexNotIMatch);
+            Ok(Value::Bool(pattern::regex_is_match(s, p, ci)? != neg))
+        }
+        B::StartsWith => match (l, r) {
+            (Value::Text(a), Value::Text(b)) => Ok(Value::Bool(a.starts_with(b.as_str()))),
+            _ => Err(Error::internal("^@ on non-text values")),
+        },
+        B::Contains | B::ContainedBy | B::Overlap if matches!(l, Value::Array(_)) => {
+            crate::functions::array::array_set_op(op, l, r)
+        }
+        B::JsonGet
+        | B::JsonGetText
+        | B::JsonPath
+        | B::JsonPathText
+        | B::Contains
+        | B::ContainedBy
+        | B::JsonExists
+        | B::JsonExistsAny
+        | B::JsonExistsAll
+        | B::JsonConcat
+        | B::JsonDelete
+        | B::JsonDeletePath => crate::functions::json::json_binary(op, l, r),
+        B::L2Distance | B::CosineDistance | B::NegInnerProduct => {
+            crate::functions::vector::distance(op, l, r)
+        }
+        other => Err(Error::internal(format!("operator {other} reached evaluation unresolved"))),
+    }
+}

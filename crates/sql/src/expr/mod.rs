@@ -1,0 +1,53 @@
+//! Scalar expressions: binding from the sqlparser AST to a typed tree, and evaluation.
+//!
+//! ```text
+//!   ast::Expr ──bind_expr(scope)──▶ Expr (typed, casts explicit) ──eval(row, ctx)──▶ Value
+//!                  │                                                  │
+//!            ExprScope (sql-core):                              EvalContext (executor):
+//!            columns, subqueries,                               params, subquery rows,
+//!            parameter types, session                           now(), session, settings
+//! ```
+//!
+//! Type resolution follows PostgreSQL (manual chapter 10): literal typing, `unknown`
+//! coercion, implicit casts along int2 → int4 → int8 → numeric → float4 → float8, and
+//! one overload-resolution algorithm for operators and functions (`resolve.rs`).
+//! Aggregates and window calls are bound here but computed by the executor.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `node.rs` | the [`Expr`] tree, operators, aggregate/window call nodes |
+//! | `context.rs` | [`ExprScope`], [`EvalContext`], [`SessionInfo`] |
+//! | `bind*.rs` | the binder (literals, operators, functions, special forms) |
+//! | `types.rs` | categories, implicit casts, common types, SQL type names |
+//! | `resolve.rs` | overload resolution |
+//! | `eval.rs`, `arith.rs`, `compare.rs`, `pattern.rs` | evaluation |
+//! | `cast.rs`, `num.rs` | value conversions |
+
+pub mod arith;
+mod bind;
+mod bind_func;
+mod bind_ops;
+mod bind_special;
+pub mod cast;
+pub mod compare;
+pub mod context;
+mod eval;
+pub mod node;
+pub mod num;
+pub mod pattern;
+pub mod resolve;
+mod static_scope;
+pub mod types;
+
+pub use arith::{numeric_div, numeric_sqrt};
+pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};
+pub use bind_ops::numeric_op_type;
+pub use context::{
+    wall_clock_micros, EvalContext, ExprScope, SessionInfo, SimpleContext, SubqueryResult,
+};
+pub use node::{
+    AggregateCall, BinaryOp, Expr, SortExpr, SubqueryId, SubqueryKind, SubqueryTest, UnaryOp,
+    WindowCall,
+};
+pub use static_scope::{bind_sql, eval_constant, parse_expr, ScopeColumn, StaticScope};
+pub use types::{common_type, data_type_from_ast};

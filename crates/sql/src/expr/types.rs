@@ -1,0 +1,344 @@
+//! PostgreSQL's type rules the binder needs: SQL type names, type categories,
+//! which casts are implicit, and the common type of a set of expressions
+//! (`select_common_type` for CASE, COALESCE, IN, UNION, VALUES, ARRAY[...]).
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+use sqlparser::ast;
+
+/// PostgreSQL's type categories (`pg_type.typcategory`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypeCategory {
+    /// `A`
+    Array,
+    /// `B`
+    Boolean,
+    /// `D`
+    DateTime,
+    /// `N`
+    Numeric,
+    /// `S`
+    String,
+    /// `T`
+    Timespan,
+    /// `U`
+    User,
+    /// `X` (unknown)
+    Unknown,
+}
+
+/// The category of a type.
+pub fn category(ty: &DataType) -> TypeCategory {
+    match ty {
+        DataType::Bool => TypeCategory::Boolean,
+        DataType::Int2
+        | DataType::Int4
+        | DataType::Int8
+        | DataType::Float4
+        | DataType::Float8
+        | DataType::Numeric(_) => TypeCategory::Numeric,
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => TypeCategory::String,
+        DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => {
+            TypeCategory::DateTime
+        }
+        DataType::Interval => TypeCategory::Timespan,
+        DataType::Array(_) => TypeCategory::Array,
+        DataType::Unknown => TypeCategory::Unknown,
+        DataType::Bytea
+        | DataType::Uuid
+        | DataType::Json
+        | DataType::Jsonb
+        | DataType::Vector(_) => TypeCategory::User,
+    }
+}
+
+/// Whether the type is the preferred type of its category (`typispreferred`).
+pub fn is_preferred(ty: &DataType) -> bool {
+    matches!(
+        ty,
+        DataType::Float8
+            | DataType::Text
+            | DataType::TimestampTz
+            | DataType::Interval
+            | DataType::Bool
+    )
+}
+
+/// Rank of a numeric type in the implicit promotion chain
+/// int2 → int4 → int8 → numeric → float4 → float8.
+pub fn numeric_rank(ty: &DataType) -> Option<u8> {
+    Some(match ty {
+        DataType::Int2 => 0,
+        DataType::Int4 => 1,
+        DataType::Int8 => 2,
+        DataType::Numeric(_) => 3,
+        DataType::Float4 => 4,
+        DataType::Float8 => 5,
+        _ => return None,
+    })
+}
+
+/// Whether the two types are the same type, ignoring length/precision modifiers.
+pub fn same_base(a: &DataType, b: &DataType) -> bool {
+    match (a, b) {
+        (DataType::Numeric(_), DataType::Numeric(_))
+        | (DataType::Varchar(_), DataType::Varchar(_))
+        | (DataType::Char(_), DataType::Char(_))
+        | (DataType::Vector(_), DataType::Vector(_)) => true,
+        (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
+        _ => a == b,
+    }
+}
+
+/// Whether PostgreSQL casts `from` to `to` implicitly (castcontext `i`), or they are the
+/// same type. `unknown` converts implicitly to everything.
+pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
+    if same_base(from, to) || matches!(from, DataType::Unknown) {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (numeric_rank(from), numeric_rank(to)) {
+        return a < b;
+    }
+    match (from, to) {
+        (
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_),
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_),
+        ) => true,
+        (DataType::Date, DataType::Timestamp | DataType::TimestampTz)
+        | (DataType::Timestamp, DataType::TimestampTz)
+        | (DataType::Time, DataType::Interval) => true,
+        (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL allows the cast in assignment context (INSERT/UPDATE targets):
+/// implicit casts, numeric narrowing, anything to a string type, timestamp narrowing.
+pub fn can_assignment_cast(from: &DataType, to: &DataType) -> bool {
+    if can_implicit_cast(from, to) {
+        return true;
+    }
+    if numeric_rank(from).is_some() && numeric_rank(to).is_some() {
+        return true;
+    }
+    match (from, to) {
+        (_, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => true,
+        (DataType::Timestamp | DataType::TimestampTz, DataType::Date | DataType::Time)
+        | (DataType::TimestampTz, DataType::Timestamp)
+        | (DataType::Interval, DataType::Time)
+        | (DataType::Json, DataType::Jsonb)
+        | (DataType::Jsonb, DataType::Json) => true,
+        (DataType::Array(a), DataType::Array(b)) => can_assignment_cast(a, b),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's `select_common_type`: the type that all `types` are coerced to in a
+/// CASE, COALESCE, IN list, UNION, VALUES or ARRAY constructor. `context` names the
+/// construct for the error message (`"CASE"`, `"UNION"`, `"COALESCE"`, ...).
+/// All-unknown input resolves to `text`.
+pub fn common_type(types: &[DataType], context: &str) -> Result<DataType> {
+    let mut known = types.iter().filter(|t| !matches!(t, DataType::Unknown));
+    let Some(first) = known.next() else {
+        return Ok(DataType::Text);
+    };
+    let mut ptype = first.clone();
+    for ntype in known {
+        if same_base(ntype, &ptype) {
+            // numeric(p,s) mixed with plain numeric: keep the unconstrained one.
+            if ntype != &ptype {
+                ptype = strip_modifiers(&ptype);
+            }
+            continue;
+        }
+        if category(ntype) != category(&ptype) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("{context} types {ptype} and {ntype} cannot be matched"),
+            ));
+        }
+        if !is_preferred(&ptype)
+            && can_implicit_cast(&ptype, ntype)
+            && !can_implicit_cast(ntype, &ptype)
+        {
+            ptype = ntype.clone();
+        }
+    }
+    // The string category's members all convert to each other implicitly; PostgreSQL
+    // lands on text unless all inputs share one string type.
+    if category(&ptype) == TypeCategory::String
+        && types.iter().any(|t| !matches!(t, DataType::Unknown) && !same_base(t, &ptype))
+    {
+        ptype = DataType::Text;
+    }
+    Ok(ptype)
+}
+
+/// The type without length/precision modifiers.
+pub fn strip_modifiers(ty: &DataType) -> DataType {
+    match ty {
+        DataType::Numeric(_) => DataType::Numeric(None),
+        DataType::Varchar(_) => DataType::Varchar(None),
+        DataType::Char(_) => DataType::Char(None),
+        DataType::Array(e) => DataType::Array(Box::new(strip_modifiers(e))),
+        other => other.clone(),
+    }
+}
+
+/// Converts a type name from the SQL text (`ast::DataType`) to ours.
+/// Errors: 42704 `type "x" does not exist`, 0A000 for types we do not support.
+pub fn data_type_from_ast(ty: &ast::DataType) -> Result<DataType> {
+    use ast::DataType as A;
+    Ok(match ty {
+        A::Bool | A::Boolean => DataType::Bool,
+        A::SmallInt(_) | A::Int2(_) => DataType::Int2,
+        A::Int(_) | A::Integer(_) | A::Int4(_) => DataType::Int4,
+        A::BigInt(_) | A::Int8(_) => DataType::Int8,
+        A::Real | A::Float4 => DataType::Float4,
+        A::Float8 | A::DoublePrecision | A::Double(ast::ExactNumberInfo::None) => DataType::Float8,
+        A::Float(info) => match info {
+            ast::ExactNumberInfo::Precision(p) if *p <= 24 => DataType::Float4,
+            _ => DataType::Float8,
+        },
+        A::Numeric(info) | A::Decimal(info) | A::Dec(info) => match info {
+            ast::ExactNumberInfo::None => DataType::Numeric(None),
+            ast::ExactNumberInfo::Precision(p) => DataType::Numeric(Some((to_u32(*p)?, 0))),
+            ast::ExactNumberInfo::PrecisionAndScale(p, s) => {
+                let s = u32::try_from(*s).map_err(|_| {
+                    Error::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        format!("NUMERIC scale {s} must be between 0 and precision {p}"),
+                    )
+                })?;
+                DataType::Numeric(Some((to_u32(*p)?, s)))
+            }
+        },
+        A::Text | A::String(None) => DataType::Text,
+        A::Varchar(len) | A::CharacterVarying(len) | A::CharVarying(len) => {
+            DataType::Varchar(char_len(len)?)
+        }
+        A::Char(len) | A::Character(len) => DataType::Char(Some(char_len(len)?.unwrap_or(1))),
+        A::Bytea => DataType::Bytea,
+        A::Date => DataType::Date,
+        A::Time(_, tz) => match tz {
+            ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => {
+                return Err(Error::unsupported("type time with time zone"))
+            }
+            _ => DataType::Time,
+        },
+        A::Timestamp(_, tz) => match tz {
+            ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => DataType::TimestampTz,
+            _ => DataType::Timestamp,
+        },
+        A::Interval { .. } => DataType::Interval,
+        A::Uuid => DataType::Uuid,
+        A::JSON => DataType::Json,
+        A::JSONB => DataType::Jsonb,
+        A::Array(elem) => match elem {
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner)
+            | ast::ArrayElemTypeDef::Parenthesis(inner) => {
+                let inner = data_type_from_ast(inner)?;
+                match inner {
+                    // Multi-dimensional arrays are stored as one-dimensional in this
+                    // version; int[][] is the same type as int[] in PostgreSQL too.
+                    DataType::Array(_) => inner,
+                    other => DataType::Array(Box::new(other)),
+                }
+            }
+            _ => return Err(Error::unsupported("this array type syntax")),
+        },
+        A::Custom(name, modifiers) => return custom_type(name, modifiers),
+        other => {
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type \"{}\" does not exist", other.to_string().to_lowercase()),
+            ))
+        }
+    })
+}
+
+fn to_u32(n: u64) -> Result<u32> {
+    u32::try_from(n).map_err(|_| {
+        Error::new(SqlState::INVALID_PARAMETER_VALUE, format!("type modifier {n} is too large"))
+    })
+}
+
+fn char_len(len: &Option<ast::CharacterLength>) -> Result<Option<u32>> {
+    match len {
+        None | Some(ast::CharacterLength::Max) => Ok(None),
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => {
+            if *length == 0 {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    "length for type varchar must be at least 1",
+                ));
+            }
+            Ok(Some(to_u32(*length)?))
+        }
+    }
+}
+
+/// Type names sqlparser does not know natively (`int4`, `float8`, `timestamptz`,
+/// `vector(3)`, `name`, `regclass`, ...), matched by name like PostgreSQL's catalog.
+fn custom_type(name: &ast::ObjectName, modifiers: &[ast::TypeModifier]) -> Result<DataType> {
+    let full = name.to_string().to_lowercase();
+    let base = full.strip_prefix("pg_catalog.").unwrap_or(&full).trim_matches('"');
+    let first_mod = modifiers.first().and_then(|m| m.to_string().parse::<u32>().ok());
+    Ok(match base {
+        "int2" | "smallint" => DataType::Int2,
+        "int4" | "int" | "integer" => DataType::Int4,
+        "int8" | "bigint" => DataType::Int8,
+        "float4" | "real" => DataType::Float4,
+        "float8" => DataType::Float8,
+        "bool" | "boolean" => DataType::Bool,
+        "timestamptz" => DataType::TimestampTz,
+        "bpchar" => DataType::Char(first_mod),
+        "name" | "citext" => DataType::Text,
+        "vector" => DataType::Vector(first_mod),
+        "serial" | "serial4" => DataType::Int4,
+        "bigserial" | "serial8" => DataType::Int8,
+        "smallserial" | "serial2" => DataType::Int2,
+        _ => {
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type \"{base}\" does not exist"),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_cast_chain() {
+        assert!(can_implicit_cast(&DataType::Int2, &DataType::Float8));
+        assert!(can_implicit_cast(&DataType::Int8, &DataType::Numeric(None)));
+        assert!(!can_implicit_cast(&DataType::Float8, &DataType::Int4));
+        assert!(!can_implicit_cast(&DataType::Int4, &DataType::Text));
+        assert!(can_assignment_cast(&DataType::Float8, &DataType::Int4));
+        assert!(can_assignment_cast(&DataType::Int4, &DataType::Text));
+        assert!(!can_assignment_cast(&DataType::Text, &DataType::Int4));
+    }
+
+    #[test]
+    fn common_types() {
+        let t = |v: &[DataType]| common_type(v, "CASE");
+        assert_eq!(
+            t(&[DataType::Int4, DataType::Numeric(None)]).ok(),
+            Some(DataType::Numeric(None))
+        );
+        assert_eq!(
+            t(&[DataType::Int8, DataType::Float8, DataType::Int2]).ok(),
+            Some(DataType::Float8)
+        );
+        assert_eq!(t(&[DataType::Unknown, DataType::Unknown]).ok(), Some(DataType::Text));
+        assert_eq!(t(&[DataType::Unknown, DataType::Date]).ok(), Some(DataType::Date));
+        assert_eq!(t(&[DataType::Varchar(Some(3)), DataType::Text]).ok(), Some(DataType::Text));
+        let err = t(&[DataType::Int4, DataType::Text]).unwrap_err();
+        assert_eq!(err.sqlstate(), SqlState::DATATYPE_MISMATCH);
+        assert_eq!(err.message(), "CASE types integer and text cannot be matched");
+    }
+}

@@ -1,0 +1,269 @@
+//! Aggregate functions: which exist, their argument and result types by PostgreSQL's
+//! rules (`sum(int4)` → `bigint`, `avg(int)` → `numeric`, `count` → `bigint`, ...).
+//!
+//! The executor owns DISTINCT, FILTER and ORDER BY inside aggregate calls: it drops rows
+//! the filter rejects, removes duplicate argument tuples, sorts, and only then feeds
+//! argument values to the accumulator (see `accumulator.rs`).
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+
+use crate::expr::types::{numeric_rank, strip_modifiers};
+
+/// An aggregate function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AggregateFunc {
+    /// `count(*)`
+    CountStar,
+    /// `count(x)`: non-null values
+    Count,
+    /// `sum(x)`
+    Sum,
+    /// `avg(x)`
+    Avg,
+    /// `min(x)`
+    Min,
+    /// `max(x)`
+    Max,
+    /// `bool_and(x)` / `every(x)`
+    BoolAnd,
+    /// `bool_or(x)`
+    BoolOr,
+    /// `string_agg(x, delimiter)`
+    StringAgg,
+    /// `array_agg(x)`
+    ArrayAgg,
+    /// `json_agg(x)`
+    JsonAgg,
+    /// `jsonb_agg(x)`
+    JsonbAgg,
+    /// `json_object_agg(k, v)`
+    JsonObjectAgg,
+    /// `jsonb_object_agg(k, v)`
+    JsonbObjectAgg,
+    /// `stddev_samp(x)` / `stddev(x)`
+    StddevSamp,
+    /// `stddev_pop(x)`
+    StddevPop,
+    /// `var_samp(x)` / `variance(x)`
+    VarSamp,
+    /// `var_pop(x)`
+    VarPop,
+    /// `bit_and(x)`
+    BitAnd,
+    /// `bit_or(x)`
+    BitOr,
+}
+
+impl AggregateFunc {
+    /// The aggregate of this name (`count` means `count(x)`; `count(*)` is chosen by
+    /// [`AggregateFunc::resolve`]).
+    pub fn lookup(name: &str) -> Option<AggregateFunc> {
+        Some(match name {
+            "count" => AggregateFunc::Count,
+            "sum" => AggregateFunc::Sum,
+            "avg" => AggregateFunc::Avg,
+            "min" => AggregateFunc::Min,
+            "max" => AggregateFunc::Max,
+            "bool_and" | "every" => AggregateFunc::BoolAnd,
+            "bool_or" => AggregateFunc::BoolOr,
+            "string_agg" => AggregateFunc::StringAgg,
+            "array_agg" => AggregateFunc::ArrayAgg,
+            "json_agg" => AggregateFunc::JsonAgg,
+            "jsonb_agg" => AggregateFunc::JsonbAgg,
+            "json_object_agg" => AggregateFunc::JsonObjectAgg,
+            "jsonb_object_agg" => AggregateFunc::JsonbObjectAgg,
+            "stddev" | "stddev_samp" => AggregateFunc::StddevSamp,
+            "stddev_pop" => AggregateFunc::StddevPop,
+            "variance" | "var_samp" => AggregateFunc::VarSamp,
+            "var_pop" => AggregateFunc::VarPop,
+            "bit_and" => AggregateFunc::BitAnd,
+            "bit_or" => AggregateFunc::BitOr,
+            _ => return None,
+        })
+    }
+
+    /// The SQL name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AggregateFunc::CountStar | AggregateFunc::Count => "count",
+            AggregateFunc::Sum => "sum",
+            AggregateFunc::Avg => "avg",
+            AggregateFunc::Min => "min",
+            AggregateFunc::Max => "max",
+            AggregateFunc::BoolAnd => "bool_and",
+            AggregateFunc::BoolOr => "bool_or",
+            AggregateFunc::StringAgg => "string_agg",
+            AggregateFunc::ArrayAgg => "array_agg",
+            AggregateFunc::JsonAgg => "json_agg",
+            AggregateFunc::JsonbAgg => "jsonb_agg",
+            AggregateFunc::JsonObjectAgg => "json_object_agg",
+            AggregateFunc::JsonbObjectAgg => "jsonb_object_agg",
+            AggregateFunc::StddevSamp => "stddev_samp",
+            AggregateFunc::StddevPop => "stddev_pop",
+            AggregateFunc::VarSamp => "var_samp",
+            AggregateFunc::VarPop => "var_pop",
+            AggregateFunc::BitAnd => "bit_and",
+            AggregateFunc::BitOr => "bit_or",
+        }
+    }
+
+    /// Whether rows with a NULL argument are skipped (PostgreSQL's strict transition
+    /// functions). `array_agg`, `json_agg` and friends keep NULLs.
+    pub fn skips_nulls(&self) -> bool {
+        !matches!(
+            self,
+            AggregateFunc::CountStar
+                | AggregateFunc::ArrayAgg
+                | AggregateFunc::JsonAgg
+                | AggregateFunc::JsonbAgg
+                | AggregateFunc::JsonObjectAgg
+                | AggregateFunc::JsonbObjectAgg
+        )
+    }
+
+    /// Resolves `name(args)`: the aggregate, the type each argument is coerced to, and
+    /// the result type. `star` is `count(*)`.
+    pub fn resolve(
+        name: &str,
+        args: &[DataType],
+        star: bool,
+    ) -> Result<(AggregateFunc, Vec<DataType>, DataType)> {
+        let func = AggregateFunc::lookup(name).ok_or_else(|| no_aggregate(name, args))?;
+        if star {
+            return Ok((AggregateFunc::CountStar, vec![], DataType::Int8));
+        }
+        let known = |t: &DataType| {
+            if *t == DataType::Unknown {
+                DataType::Text
+            } else {
+                strip_modifiers(t)
+            }
+        };
+        let numeric = DataType::Numeric(None);
+        let out = match (func, args) {
+            (AggregateFunc::Count, [t]) => (func, vec![known(t)], DataType::Int8),
+            (AggregateFunc::Sum, [t]) => {
+                let (param, ret) = match known(t) {
+                    DataType::Int2 | DataType::Int4 => (known(t), DataType::Int8),
+                    DataType::Int8 | DataType::Numeric(_) => (known(t), numeric),
+                    DataType::Float4 => (DataType::Float4, DataType::Float4),
+                    DataType::Float8 => (DataType::Float8, DataType::Float8),
+                    DataType::Interval => (DataType::Interval, DataType::Interval),
+                    _ => return Err(no_aggregate(name, args)),
+                };
+                (func, vec![param], ret)
+            }
+            (AggregateFunc::Avg, [t]) => {
+                let (param, ret) = match known(t) {
+                    DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric(_) => {
+                        (known(t), numeric)
+                    }
+                    DataType::Float4 | DataType::Float8 => (known(t), DataType::Float8),
+                    DataType::Interval => (DataType::Interval, DataType::Interval),
+                    _ => return Err(no_aggregate(name, args)),
+                };
+                (func, vec![param], ret)
+            }
+            (AggregateFunc::Min | AggregateFunc::Max, [t]) => {
+                let t = known(t);
+                if matches!(t, DataType::Json | DataType::Vector(_)) {
+                    return Err(no_aggregate(name, args));
+                }
+                (func, vec![t.clone()], t)
+            }
+            (AggregateFunc::BoolAnd | AggregateFunc::BoolOr, [t]) => {
+                if !matches!(t, DataType::Bool | DataType::Unknown) {
+                    return Err(no_aggregate(name, args));
+                }
+                (func, vec![DataType::Bool], DataType::Bool)
+            }
+            (AggregateFunc::StringAgg, [a, b]) => {
+                if *a == DataType::Bytea {
+                    (func, vec![DataType::Bytea, DataType::Bytea], DataType::Bytea)
+                } else if crate::expr::types::can_implicit_cast(a, &DataType::Text)
+                    && crate::expr::types::can_implicit_cast(b, &DataType::Text)
+                {
+                    (func, vec![DataType::Text, DataType::Text], DataType::Text)
+                } else {
+                    return Err(no_aggregate(name, args));
+                }
+            }
+            (AggregateFunc::ArrayAgg, [t]) => {
+                let t = known(t);
+                if matches!(t, DataType::Array(_)) {
+                    return Err(Error::unsupported(
+                        "array_agg of arrays (multi-dimensional arrays)",
+                    ));
+                }
+                (func, vec![t.clone()], DataType::Array(Box::new(t)))
+            }
+            (AggregateFunc::JsonAgg, [t]) => (func, vec![known(t)], DataType::Json),
+            (AggregateFunc::JsonbAgg, [t]) => (func, vec![known(t)], DataType::Jsonb),
+            (AggregateFunc::JsonObjectAgg, [k, v]) => {
+                (func, vec![known(k), known(v)], DataType::Json)
+            }
+            (AggregateFunc::JsonbObjectAgg, [k, v]) => {
+                (func, vec![known(k), known(v)], DataType::Jsonb)
+            }
+            (
+                AggregateFunc::StddevSamp
+                | AggregateFunc::StddevPop
+                | AggregateFunc::VarSamp
+                | AggregateFunc::VarPop,
+                [t],
+            ) => {
+                let t = known(t);
+                match numeric_rank(&t) {
+                    Some(r) if r <= 3 => (func, vec![t], numeric),
+                    Some(_) => (func, vec![t], DataType::Float8),
+                    None => return Err(no_aggregate(name, args)),
+                }
+            }
+            (AggregateFunc::BitAnd | AggregateFunc::BitOr, [t]) => {
+                let t = if *t == DataType::Unknown { DataType::Int4 } else { t.clone() };
+                if !matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+                    return Err(no_aggregate(name, args));
+                }
+                (func, vec![t.clone()], t)
+            }
+            _ => return Err(no_aggregate(name, args)),
+        };
+        Ok(out)
+    }
+}
+
+fn no_aggregate(name: &str, args: &[DataType]) -> Error {
+    Error::new(
+        SqlState::UNDEFINED_FUNCTION,
+        format!(
+            "function {name}({}) does not exist",
+            args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    )
+    .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ret(name: &str, t: DataType) -> Option<DataType> {
+        AggregateFunc::resolve(name, &[t], false).ok().map(|r| r.2)
+    }
+
+    #[test]
+    fn result_types_follow_postgres() {
+        assert_eq!(ret("sum", DataType::Int4), Some(DataType::Int8));
+        assert_eq!(ret("sum", DataType::Int8), Some(DataType::Numeric(None)));
+        assert_eq!(ret("sum", DataType::Float4), Some(DataType::Float4));
+        assert_eq!(ret("avg", DataType::Int2), Some(DataType::Numeric(None)));
+        assert_eq!(ret("avg", DataType::Float4), Some(DataType::Float8));
+        assert_eq!(ret("count", DataType::Text), Some(DataType::Int8));
+        assert_eq!(ret("stddev", DataType::Int4), Some(DataType::Numeric(None)));
+        assert_eq!(ret("max", DataType::Date), Some(DataType::Date));
+        assert_eq!(ret("sum", DataType::Text), None);
+        let err = AggregateFunc::resolve("sum", &[DataType::Text], false).unwrap_err();
+        assert_eq!(err.message(), "function sum(text) does not exist");
+    }
+}

@@ -1,0 +1,573 @@
+//! Date and time functions and the date/time arithmetic operators.
+//!
+//! Values use helios-types' representations (days / microseconds since 2000-01-01).
+//! `timestamptz` functions work in the session time zone, which this version knows as
+//! a fixed offset (UTC by default). Field extraction is in `datetime_part.rs`,
+//! formatting (`to_char`, `to_date`, `to_timestamp`) in `to_char.rs`.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::text::calendar::{
+    civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
+};
+use helios_types::{DataType, Interval, Value};
+
+use crate::expr::num::{out_of_range, to_f64};
+use crate::expr::{BinaryOp, EvalContext};
+use crate::functions::registry::{p, Registry, ReturnType};
+
+use DataType::{Date, Float8, Int4, Text, Time, Timestamp, TimestampTz};
+
+const USECS_PER_SEC: i64 = 1_000_000;
+
+fn ret(t: DataType) -> ReturnType {
+    ReturnType::Exact(t)
+}
+
+fn iv() -> DataType {
+    DataType::Interval
+}
+
+/// Registers the date/time functions.
+pub(crate) fn register(r: &mut Registry) {
+    for name in ["now", "current_timestamp", "transaction_timestamp", "statement_timestamp"] {
+        r.add(name, vec![], ret(TimestampTz), |_, ctx| Ok(Value::TimestampTz(ctx.now())));
+    }
+    r.add("clock_timestamp", vec![], ret(TimestampTz), |_, ctx| {
+        Ok(Value::TimestampTz(ctx.clock()))
+    })
+    .volatile();
+    r.add("current_date", vec![], ret(Date), |_, ctx| {
+        let local = to_local(ctx.now(), ctx);
+        Ok(Value::Date(i32::try_from(local.div_euclid(USECS_PER_DAY)).unwrap_or(0)))
+    });
+    for name in ["current_time", "localtime"] {
+        r.add(name, vec![], ret(Time), |_, ctx| {
+            Ok(Value::Time(to_local(ctx.now(), ctx).rem_euclid(USECS_PER_DAY)))
+        });
+    }
+    r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
+        Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
+    });
+    for t in [Timestamp, TimestampTz] {
+        r.add("date_trunc", vec![p(Text), p(t.clone())], ret(t), |a, ctx| {
+            let field = text(&a[0]);
+            match &a[1] {
+                Value::Timestamp(ts) => trunc_timestamp(&field, *ts).map(Value::Timestamp),
+                Value::TimestampTz(ts) => {
+                    let local = to_local(*ts, ctx);
+                    let tr = trunc_timestamp(&field, local)?;
+                    Ok(Value::TimestampTz(from_local(tr, ctx)))
+                }
+                _ => Ok(Value::Null),
+            }
+        });
+    }
+    r.add("date_trunc", vec![p(Text), p(iv())], ret(iv()), |a, _| {
+        let Value::Interval(i) = &a[1] else { return Ok(Value::Null) };
+        trunc_interval(&text(&a[0]), *i).map(Value::Interval)
+    });
+    crate::functions::datetime_part::register(r);
+    r.add("age", vec![p(Timestamp), p(Timestamp)], ret(iv()), |a, _| {
+        Ok(Value::Interval(age(micros(&a[0]), micros(&a[1]))))
+    });
+    r.add("age", vec![p(TimestampTz), p(TimestampTz)], ret(iv()), |a, ctx| {
+        Ok(Value::Interval(age(to_local(micros(&a[0]), ctx), to_local(micros(&a[1]), ctx))))
+    });
+    r.add("age", vec![p(Timestamp)], ret(iv()), |a, ctx| {
+        let today = to_local(ctx.now(), ctx).div_euclid(USECS_PER_DAY) * USECS_PER_DAY;
+        Ok(Value::Interval(age(today, micros(&a[0]))))
+    });
+    r.add("make_date", vec![p(Int4), p(Int4), p(Int4)], ret(Date), |a, _| {
+        make_date(int(&a[0]), int(&a[1]), int(&a[2])).map(Value::Date)
+    });
+    r.add("make_time", vec![p(Int4), p(Int4), p(Float8)], ret(Time), |a, _| {
+        make_time(int(&a[0]), int(&a[1]), float(&a[2])).map(Value::Time)
+    });
+    r.add(
+        "make_timestamp",
+        vec![p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Float8)],
+        ret(Timestamp),
+        |a, _| make_timestamp(a).map(Value::Timestamp),
+    );
+    r.add(
+        "make_timestamptz",
+        vec![p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Float8)],
+        ret(TimestampTz),
+        |a, ctx| make_timestamp(a).map(|local| Value::TimestampTz(from_local(local, ctx))),
+    );
+    r.add(
+        "make_interval",
+        vec![p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Float8)],
+        ret(iv()),
+        |a, _| make_interval(a).map(Value::Interval),
+    );
+    r.add("justify_days", vec![p(iv())], ret(iv()), |a, _| {
+        Ok(Value::Interval(justify_days(interval(&a[0]))))
+    });
+    r.add("justify_hours", vec![p(iv())], ret(iv()), |a, _| {
+        Ok(Value::Interval(justify_hours(interval(&a[0]))))
+    });
+    r.add("justify_interval", vec![p(iv())], ret(iv()), |a, _| {
+        Ok(Value::Interval(justify_interval(interval(&a[0]))))
+    });
+    r.add("timezone", vec![p(Text), p(TimestampTz)], ret(Timestamp), |a, _| {
+        let tz = parse_zone(&text(&a[0]))?;
+        let ts = micros(&a[1]);
+        Ok(Value::Timestamp(ts + i64::from(tz.offset_at(ts)) * USECS_PER_SEC))
+    });
+    r.add("timezone", vec![p(Text), p(Timestamp)], ret(TimestampTz), |a, _| {
+        let tz = parse_zone(&text(&a[0]))?;
+        let ts = micros(&a[1]);
+        Ok(Value::TimestampTz(ts - i64::from(tz.offset_for_local(ts)) * USECS_PER_SEC))
+    });
+    r.add("isfinite", vec![p(Timestamp)], ret(DataType::Bool), |a, _| {
+        Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
+    });
+    crate::functions::to_char::register(r);
+}
+
+fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
+    helios_types::TimeZone::parse(name).map_err(|_| {
+        Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("time zone \"{name}\" not recognized"),
+        )
+    })
+}
+
+pub(crate) fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn micros(v: &Value) -> i64 {
+    match v {
+        Value::Timestamp(t) | Value::TimestampTz(t) | Value::Time(t) => *t,
+        Value::Date(d) => i64::from(*d) * USECS_PER_DAY,
+        _ => 0,
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    crate::expr::num::to_i64(v).unwrap_or(0)
+}
+
+fn float(v: &Value) -> f64 {
+    to_f64(v).unwrap_or(0.0)
+}
+
+fn interval(v: &Value) -> Interval {
+    match v {
+        Value::Interval(i) => *i,
+        _ => Interval::default(),
+    }
+}
+
+/// UTC microseconds to local wall-clock microseconds in the session time zone.
+pub(crate) fn to_local(utc: i64, ctx: &dyn EvalContext) -> i64 {
+    utc + i64::from(ctx.time_zone().offset_at(utc)) * USECS_PER_SEC
+}
+
+/// Local wall-clock microseconds to UTC in the session time zone.
+pub(crate) fn from_local(local: i64, ctx: &dyn EvalContext) -> i64 {
+    local - i64::from(ctx.time_zone().offset_for_local(local)) * USECS_PER_SEC
+}
+
+/// Broken-down timestamp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Parts {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    /// Microseconds since midnight.
+    pub time: i64,
+}
+
+pub(crate) fn split(ts: i64) -> Parts {
+    let days = ts.div_euclid(USECS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    Parts { year, month, day, time: ts.rem_euclid(USECS_PER_DAY) }
+}
+
+pub(crate) fn join(p: Parts) -> i64 {
+    days_from_civil(p.year, p.month, p.day) * USECS_PER_DAY + p.time
+}
+
+fn field_error(field: &str, ty: &str) -> Error {
+    Error::new(
+        SqlState::FEATURE_NOT_SUPPORTED,
+        format!("unit \"{field}\" not supported for type {ty}"),
+    )
+}
+
+fn trunc_timestamp(field: &str, ts: i64) -> Result<i64> {
+    let p = split(ts);
+    let day_start = |y, m, d| days_from_civil(y, m, d) * USECS_PER_DAY;
+    Ok(match field {
+        "microseconds" => ts,
+        "milliseconds" => ts - ts.rem_euclid(1000),
+        "second" => ts - ts.rem_euclid(USECS_PER_SEC),
+        "minute" => ts - ts.rem_euclid(60 * USECS_PER_SEC),
+        "hour" => ts - ts.rem_euclid(3600 * USECS_PER_SEC),
+        "day" => day_start(p.year, p.month, p.day),
+        "week" => {
+            let days = ts.div_euclid(USECS_PER_DAY);
+            // 2000-01-01 was a Saturday; Monday-based weekday index.
+            let dow_mon = (days + 5).rem_euclid(7);
+            (days - dow_mon) * USECS_PER_DAY
+        }
+        "month" => day_start(p.year, p.month, 1),
+        "quarter" => day_start(p.year, (p.month - 1) / 3 * 3 + 1, 1),
+        "year" => day_start(p.year, 1, 1),
+        "decade" => day_start(p.year.div_euclid(10) * 10, 1, 1),
+        "century" => {
+            let c = if p.year > 0 {
+                (p.year - 1) / 100 * 100 + 1
+            } else {
+                -((-p.year) / 100 * 100) - 99
+            };
+            day_start(c, 1, 1)
+        }
+        "millennium" => {
+            let m = if p.year > 0 {
+                (p.year - 1) / 1000 * 1000 + 1
+            } else {
+                -((-p.year) / 1000 * 1000) - 999
+            };
+            day_start(m, 1, 1)
+        }
+        other => return Err(field_error(other, "timestamp without time zone")),
+    })
+}
+
+fn trunc_interval(field: &str, i: Interval) -> Result<Interval> {
+    let t = |unit: i64| i.micros - i.micros % unit;
+    Ok(match field {
+        "microseconds" => i,
+        "milliseconds" => Interval { micros: t(1000), ..i },
+        "second" => Interval { micros: t(USECS_PER_SEC), ..i },
+        "minute" => Interval { micros: t(60 * USECS_PER_SEC), ..i },
+        "hour" => Interval { micros: t(3600 * USECS_PER_SEC), ..i },
+        "day" => Interval { micros: 0, ..i },
+        "month" => Interval { days: 0, micros: 0, ..i },
+        "quarter" => Interval { months: i.months - i.months % 3, days: 0, micros: 0 },
+        "year" => Interval { months: i.months - i.months % 12, days: 0, micros: 0 },
+        "decade" => Interval { months: i.months - i.months % 120, days: 0, micros: 0 },
+        "century" => Interval { months: i.months - i.months % 1200, days: 0, micros: 0 },
+        "millennium" => Interval { months: i.months - i.months % 12000, days: 0, micros: 0 },
+        other => return Err(field_error(other, "interval")),
+    })
+}
+
+fn dt_overflow() -> Error {
+    Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range")
+}
+
+/// Adds months to a timestamp, clamping the day to the target month's length.
+pub(crate) fn add_months(ts: i64, months: i32) -> Result<i64> {
+    if months == 0 {
+        return Ok(ts);
+    }
+    let mut p = split(ts);
+    let total = p.year * 12 + i64::from(p.month - 1) + i64::from(months);
+    p.year = total.div_euclid(12);
+    p.month = u32::try_from(total.rem_euclid(12) + 1).map_err(|_| dt_overflow())?;
+    p.day = p.day.min(days_in_month(p.year, p.month));
+    Ok(join(p))
+}
+
+/// `timestamp + interval` (months, then days, then time, as PostgreSQL does).
+pub(crate) fn add_interval(ts: i64, i: Interval) -> Result<i64> {
+    let t = add_months(ts, i.months)?;
+    t.checked_add(i64::from(i.days) * USECS_PER_DAY)
+        .and_then(|t| t.checked_add(i.micros))
+        .ok_or_else(dt_overflow)
+}
+
+fn neg_interval(i: Interval) -> Result<Interval> {
+    Ok(Interval {
+        months: i.months.checked_neg().ok_or_else(|| out_of_range("interval"))?,
+        days: i.days.checked_neg().ok_or_else(|| out_of_range("interval"))?,
+        micros: i.micros.checked_neg().ok_or_else(|| out_of_range("interval"))?,
+    })
+}
+
+fn date_value(days: i64) -> Result<Value> {
+    i32::try_from(days)
+        .map(Value::Date)
+        .map_err(|_| Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range"))
+}
+
+/// The difference of two timestamps as days and time (PostgreSQL's `timestamp_mi`
+/// followed by `justify_hours`).
+fn ts_diff(a: i64, b: i64) -> Interval {
+    let d = a.saturating_sub(b);
+    justify_hours(Interval { months: 0, days: 0, micros: d })
+}
+
+/// Date/time arithmetic (`date + int`, `timestamp - interval`, `interval * float8`, ...).
+pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
+    use Value as V;
+    let iv_add = |a: Interval, b: Interval| -> Result<Interval> {
+        Ok(Interval {
+            months: a.months.checked_add(b.months).ok_or_else(|| out_of_range("interval"))?,
+            days: a.days.checked_add(b.days).ok_or_else(|| out_of_range("interval"))?,
+            micros: a.micros.checked_add(b.micros).ok_or_else(|| out_of_range("interval"))?,
+        })
+    };
+    Ok(match (op, l, r) {
+        (BinaryOp::Add, V::Date(d), V::Int4(n)) | (BinaryOp::Add, V::Int4(n), V::Date(d)) => {
+            date_value(i64::from(*d) + i64::from(*n))?
+        }
+        (BinaryOp::Sub, V::Date(d), V::Int4(n)) => date_value(i64::from(*d) - i64::from(*n))?,
+        (BinaryOp::Sub, V::Date(a), V::Date(b)) => V::Int4(a - b),
+        (BinaryOp::Add, V::Date(d), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::Date(d)) => {
+            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, *i)?)
+        }
+        (BinaryOp::Sub, V::Date(d), V::Interval(i)) => {
+            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, neg_interval(*i)?)?)
+        }
+        (BinaryOp::Add, V::Date(d), V::Time(t)) | (BinaryOp::Add, V::Time(t), V::Date(d)) => {
+            V::Timestamp(i64::from(*d) * USECS_PER_DAY + t)
+        }
+        (BinaryOp::Add, V::Timestamp(t), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::Timestamp(t)) => V::Timestamp(add_interval(*t, *i)?),
+        (BinaryOp::Sub, V::Timestamp(t), V::Interval(i)) => {
+            V::Timestamp(add_interval(*t, neg_interval(*i)?)?)
+        }
+        (BinaryOp::Add, V::TimestampTz(t), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::TimestampTz(t)) => {
+            V::TimestampTz(add_interval(*t, *i)?)
+        }
+        (BinaryOp::Sub, V::TimestampTz(t), V::Interval(i)) => {
+            V::TimestampTz(add_interval(*t, neg_interval(*i)?)?)
+        }
+        (BinaryOp::Sub, V::Timestamp(a), V::Timestamp(b))
+        | (BinaryOp::Sub, V::TimestampTz(a), V::TimestampTz(b)) => V::Interval(ts_diff(*a, *b)),
+        (BinaryOp::Add, V::Time(t), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::Time(t)) => {
+            V::Time((t + i.micros).rem_euclid(USECS_PER_DAY))
+        }
+        (BinaryOp::Sub, V::Time(t), V::Interval(i)) => {
+            V::Time((t - i.micros).rem_euclid(USECS_PER_DAY))
+        }
+        (BinaryOp::Sub, V::Time(a), V::Time(b)) => {
+            V::Interval(Interval { months: 0, days: 0, micros: a - b })
+        }
+        (BinaryOp::Add, V::Interval(a), V::Interval(b)) => V::Interval(iv_add(*a, *b)?),
+        (BinaryOp::Sub, V::Interval(a), V::Interval(b)) => {
+            V::Interval(iv_add(*a, neg_interval(*b)?)?)
+        }
+        (BinaryOp::Mul, V::Interval(i), V::Float8(f))
+        | (BinaryOp::Mul, V::Float8(f), V::Interval(i)) => V::Interval(interval_mul(*i, *f)?),
+        (BinaryOp::Div, V::Interval(i), V::Float8(f)) => {
+            if *f == 0.0 {
+                return Err(crate::expr::num::division_by_zero());
+            }
+            V::Interval(interval_mul(*i, 1.0 / f)?)
+        }
+        _ => {
+            return Err(Error::internal(format!(
+                "no date/time operator {} {op} {}",
+                l.data_type(),
+                r.data_type()
+            )))
+        }
+    })
+}
+
+/// `interval * factor`: fractional months spill into days (30 per month) and fractional
+/// days into time, as in PostgreSQL's `interval_mul`.
+fn interval_mul(i: Interval, factor: f64) -> Result<Interval> {
+    let months_f = f64::from(i.months) * factor;
+    let days_f = f64::from(i.days) * factor;
+    let check = |x: f64| {
+        if x.is_finite() && x.abs() < 2_147_483_648.0 {
+            Ok(x)
+        } else {
+            Err(out_of_range("interval"))
+        }
+    };
+    let months = check(months_f.trunc())?;
+    let month_rem_days = (months_f - months) * 30.0;
+    let days_total = check(days_f.trunc() + month_rem_days.trunc())?;
+    let day_rem = (days_f - days_f.trunc()) + (month_rem_days - month_rem_days.trunc());
+    #[allow(clippy::cast_precision_loss)]
+    let micros_f = i.micros as f64 * factor + day_rem * 86_400.0 * 1e6;
+    if !micros_f.is_finite() || micros_f.abs() >= 9.2e18 {
+        return Err(out_of_range("interval"));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(Interval {
+        months: months as i32,
+        days: days_total as i32,
+        micros: micros_f.round_ties_even() as i64,
+    })
+}
+
+/// `justify_days`: 30-day groups become months.
+pub fn justify_days(i: Interval) -> Interval {
+    Interval { months: i.months + i.days / 30, days: i.days % 30, micros: i.micros }
+}
+
+/// `justify_hours`: 24-hour groups become days; days and time get the same sign.
+pub fn justify_hours(i: Interval) -> Interval {
+    let mut days = i64::from(i.days) + i.micros / USECS_PER_DAY;
+    let mut micros = i.micros % USECS_PER_DAY;
+    if days > 0 && micros < 0 {
+        micros += USECS_PER_DAY;
+        days -= 1;
+    } else if days < 0 && micros > 0 {
+        micros -= USECS_PER_DAY;
+        days += 1;
+    }
+    Interval { months: i.months, days: i32::try_from(days).unwrap_or(i32::MAX), micros }
+}
+
+/// `justify_interval`: both, with consistent signs across months, days and time.
+pub fn justify_interval(i: Interval) -> Interval {
+    let mut months = i64::from(i.months);
+    let mut days = i64::from(i.days) + i.micros / USECS_PER_DAY;
+    let mut micros = i.micros % USECS_PER_DAY;
+    months += days / 30;
+    days %= 30;
+    if months > 0 && (days < 0 || (days == 0 && micros < 0)) {
+        days += 30;
+        months -= 1;
+    } else if months < 0 && (days > 0 || (days == 0 && micros > 0)) {
+        days -= 30;
+        months += 1;
+    }
+    if days > 0 && micros < 0 {
+        micros += USECS_PER_DAY;
+        days -= 1;
+    } else if days < 0 && micros > 0 {
+        micros -= USECS_PER_DAY;
+        days += 1;
+    }
+    Interval {
+        months: i32::try_from(months).unwrap_or(i32::MAX),
+        days: i32::try_from(days).unwrap_or(i32::MAX),
+        micros,
+    }
+}
+
+/// `age(a, b)`: the symbolic difference in years, months and days.
+fn age(a: i64, b: i64) -> Interval {
+    let (hi, lo, neg) = if a >= b { (a, b, false) } else { (b, a, true) };
+    let (p, q) = (split(hi), split(lo));
+    let mut time = p.time - q.time;
+    let mut day = i64::from(p.day) - i64::from(q.day);
+    let mut month = i64::from(p.month) - i64::from(q.month);
+    let mut year = p.year - q.year;
+    if time < 0 {
+        time += USECS_PER_DAY;
+        day -= 1;
+    }
+    if day < 0 {
+        // PostgreSQL borrows the length of the earlier date's month.
+        day += i64::from(days_in_month(q.year, q.month));
+        month -= 1;
+    }
+    if month < 0 {
+        month += 12;
+        year -= 1;
+    }
+    let months = i32::try_from(year * 12 + month).unwrap_or(i32::MAX);
+    let days = i32::try_from(day).unwrap_or(0);
+    let out = Interval { months, days, micros: time };
+    if neg {
+        Interval { months: -out.months, days: -out.days, micros: -out.micros }
+    } else {
+        out
+    }
+}
+
+fn make_date(y: i64, m: i64, d: i64) -> Result<i32> {
+    let bad = || {
+        Error::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("date field value out of range: {y}-{m:02}-{d:02}"),
+        )
+    };
+    if y == 0 {
+        return Err(bad());
+    }
+    let year = if y < 0 { y + 1 } else { y };
+    let month = u32::try_from(m).ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
+    let day = u32::try_from(d)
+        .ok()
+        .filter(|d| *d >= 1 && *d <= days_in_month(year, month))
+        .ok_or_else(bad)?;
+    i32::try_from(days_from_civil(year, month, day)).map_err(|_| bad())
+}
+
+fn make_time(h: i64, m: i64, s: f64) -> Result<i64> {
+    if !(0..=24).contains(&h) || !(0..=59).contains(&m) || !(0.0..=60.0).contains(&s) {
+        return Err(Error::new(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            format!("time field value out of range: {h}:{m:02}:{s:02}"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let us = (s * 1e6).round() as i64;
+    Ok((h * 3600 + m * 60) * USECS_PER_SEC + us)
+}
+
+fn make_timestamp(a: &[Value]) -> Result<i64> {
+    let d = make_date(int(&a[0]), int(&a[1]), int(&a[2]))?;
+    let t = make_time(int(&a[3]), int(&a[4]), float(&a[5]))?;
+    Ok(i64::from(d) * USECS_PER_DAY + t)
+}
+
+fn make_interval(a: &[Value]) -> Result<Interval> {
+    let (years, months, weeks, days, hours, mins) =
+        (int(&a[0]), int(&a[1]), int(&a[2]), int(&a[3]), int(&a[4]), int(&a[5]));
+    let secs = float(&a[6]);
+    let months = years.checked_mul(12).and_then(|y| y.checked_add(months));
+    let days = weeks.checked_mul(7).and_then(|w| w.checked_add(days));
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (hours * 3600 + mins * 60) * USECS_PER_SEC + (secs * 1e6).round() as i64;
+    match (months.and_then(|m| i32::try_from(m).ok()), days.and_then(|d| i32::try_from(d).ok())) {
+        (Some(months), Some(days)) => Ok(Interval { months, days, micros }),
+        _ => Err(out_of_range("interval")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(y: i64, m: u32, d: u32) -> i64 {
+        days_from_civil(y, m, d) * USECS_PER_DAY
+    }
+
+    #[test]
+    fn month_arithmetic_clamps() {
+        let jan31 = ts(2024, 1, 31);
+        assert_eq!(add_months(jan31, 1).ok(), Some(ts(2024, 2, 29)));
+        assert_eq!(add_months(jan31, -2).ok(), Some(ts(2023, 11, 30)));
+    }
+
+    #[test]
+    fn age_and_justify() {
+        let a = age(ts(2024, 3, 15), ts(2023, 1, 20));
+        assert_eq!((a.months, a.days), (13, 26));
+        let j = justify_hours(Interval { months: 0, days: 0, micros: 27 * 3600 * USECS_PER_SEC });
+        assert_eq!((j.days, j.micros), (1, 3 * 3600 * USECS_PER_SEC));
+        let k = justify_interval(Interval { months: 1, days: -33, micros: 0 });
+        assert_eq!((k.months, k.days), (0, -3));
+    }
+
+    #[test]
+    fn truncation() {
+        let t = ts(2024, 5, 17) + 13 * 3600 * USECS_PER_SEC;
+        assert_eq!(trunc_timestamp("month", t).ok(), Some(ts(2024, 5, 1)));
+        assert_eq!(trunc_timestamp("week", t).ok(), Some(ts(2024, 5, 13)));
+        assert_eq!(trunc_timestamp("quarter", t).ok(), Some(ts(2024, 4, 1)));
+        assert!(trunc_timestamp("fortnight", t).is_err());
+    }
+}

@@ -1,0 +1,599 @@
+//! json/jsonb operators (`-> ->> #> #>> @> <@ ? ?| ?& || - #-`) and functions
+//! (builders, `to_json[b]`, `jsonb_set`, `jsonb_insert`, `jsonb_typeof`,
+//! `jsonb_array_length`, `jsonb_strip_nulls`, `jsonb_pretty`, `jsonb_extract_path`).
+//! The set-returning ones (`jsonb_each`, ...) are in `table.rs`.
+//!
+//! `json` values are parsed on use; `jsonb` values are already documents.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::text::json::{format_jsonb, parse_jsonb};
+use helios_types::{DataType, Value};
+use serde_json::{Map, Number, Value as Json};
+
+use crate::expr::BinaryOp;
+use crate::functions::registry::{p, ParamType, Registry, ReturnType};
+
+use DataType::{Bool, Int4, Jsonb, Text};
+
+fn text_array() -> DataType {
+    DataType::Array(Box::new(Text))
+}
+
+/// Registers the json functions.
+pub(crate) fn register(r: &mut Registry) {
+    let jb = || ReturnType::Exact(Jsonb);
+    let js = || ReturnType::Exact(DataType::Json);
+    r.add("to_jsonb", vec![ParamType::AnyElement], jb(), |a, _| Ok(jsonb(to_json(&a[0])?)));
+    r.add("to_json", vec![ParamType::AnyElement], js(), |a, _| Ok(json_text(&to_json(&a[0])?)));
+    r.add("jsonb_build_object", vec![ParamType::Any], jb(), |a, _| Ok(jsonb(build_object(a)?)))
+        .lenient()
+        .variadic();
+    r.add("jsonb_build_object", vec![], jb(), |_, _| Ok(jsonb(Json::Object(Map::new()))));
+    r.add("json_build_object", vec![ParamType::Any], js(), |a, _| Ok(json_text(&build_object(a)?)))
+        .lenient()
+        .variadic();
+    r.add("json_build_object", vec![], js(), |_, _| Ok(Value::Json("{}".into())));
+    r.add("jsonb_build_array", vec![ParamType::Any], jb(), |a, _| Ok(jsonb(build_array(a)?)))
+        .lenient()
+        .variadic();
+    r.add("jsonb_build_array", vec![], jb(), |_, _| Ok(jsonb(Json::Array(vec![]))));
+    r.add("json_build_array", vec![ParamType::Any], js(), |a, _| Ok(json_text(&build_array(a)?)))
+        .lenient()
+        .variadic();
+    r.add("json_build_array", vec![], js(), |_, _| Ok(Value::Json("[]".into())));
+    for t in [Jsonb, DataType::Json] {
+        r.add("jsonb_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
+            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+        });
+        r.add("json_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
+            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+        });
+    }
+    for name in ["jsonb_array_length", "json_array_length"] {
+        let t = if name.starts_with("jsonb") { Jsonb } else { DataType::Json };
+        r.add(name, vec![p(t)], ReturnType::Exact(Int4), |a, _| match doc(&a[0])? {
+            Json::Array(items) => Ok(Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX))),
+            Json::Object(_) => Err(invalid("cannot get array length of a non-array")),
+            _ => Err(invalid("cannot get array length of a scalar")),
+        });
+    }
+    r.add("jsonb_strip_nulls", vec![p(Jsonb)], jb(), |a, _| Ok(jsonb(strip_nulls(doc(&a[0])?))));
+    r.add("json_strip_nulls", vec![p(DataType::Json)], js(), |a, _| {
+        Ok(json_text(&strip_nulls(doc(&a[0])?)))
+    });
+    r.add("jsonb_pretty", vec![p(Jsonb)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(pretty(&doc(&a[0])?, 0)))
+    });
+    r.add("jsonb_set", vec![p(Jsonb), p(text_array()), p(Jsonb)], jb(), |a, _| {
+        set_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, true).map(jsonb)
+    });
+    r.add("jsonb_set", vec![p(Jsonb), p(text_array()), p(Jsonb), p(Bool)], jb(), |a, _| {
+        set_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, a[3] == Value::Bool(true)).map(jsonb)
+    });
+    r.add("jsonb_insert", vec![p(Jsonb), p(text_array()), p(Jsonb)], jb(), |a, _| {
+        insert_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, false).map(jsonb)
+    });
+    r.add("jsonb_insert", vec![p(Jsonb), p(text_array()), p(Jsonb), p(Bool)], jb(), |a, _| {
+        insert_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, a[3] == Value::Bool(true)).map(jsonb)
+    });
+    r.add("jsonb_extract_path", vec![p(Jsonb), p(Text)], jb(), |a, _| {
+        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..]))
+            .map_or(Value::Null, |d| jsonb(d.clone())))
+    })
+    .variadic();
+    r.add("jsonb_extract_path_text", vec![p(Jsonb), p(Text)], ReturnType::Exact(Text), |a, _| {
+        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, as_text))
+    })
+    .variadic();
+}
+
+fn invalid(msg: &str) -> Error {
+    Error::new(SqlState::INVALID_PARAMETER_VALUE, msg.to_string())
+}
+
+fn jsonb(d: Json) -> Value {
+    Value::Jsonb(Arc::new(d))
+}
+
+fn json_text(d: &Json) -> Value {
+    Value::Json(format_json(d))
+}
+
+/// `json` output of the builders: PostgreSQL prints `{"a" : 1, "b" : 2}`. Keys come out
+/// sorted (serde_json's map), where PostgreSQL keeps the order they were given.
+fn format_json(d: &Json) -> String {
+    let mut out = String::new();
+    write_json(&mut out, d);
+    out
+}
+
+fn write_json(out: &mut String, d: &Json) {
+    match d {
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_json(out, item);
+            }
+            out.push(']');
+        }
+        Json::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                helios_types::text::json::write_string(out, k);
+                out.push_str(" : ");
+                write_json(out, v);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&format_jsonb(other)),
+    }
+}
+
+/// The document of a json or jsonb value.
+pub(crate) fn doc(v: &Value) -> Result<Json> {
+    match v {
+        Value::Jsonb(d) => Ok((**d).clone()),
+        Value::Json(s) | Value::Text(s) => Ok(parse_jsonb(s)?),
+        other => to_json(other),
+    }
+}
+
+/// A SQL value as a JSON document (`to_jsonb`).
+pub fn to_json(v: &Value) -> Result<Json> {
+    Ok(match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int2(_)
+        | Value::Int4(_)
+        | Value::Int8(_)
+        | Value::Numeric(_)
+        | Value::Float4(_)
+        | Value::Float8(_) => {
+            let text = v.to_pg_text();
+            match Number::from_str(&text) {
+                Ok(n) => Json::Number(n),
+                Err(_) => Json::String(text),
+            }
+        }
+        Value::Text(s) => Json::String(s.clone()),
+        Value::Json(s) => parse_jsonb(s)?,
+        Value::Jsonb(d) => (**d).clone(),
+        Value::Array(a) => Json::Array(a.elements.iter().map(to_json).collect::<Result<_>>()?),
+        Value::Timestamp(_) | Value::TimestampTz(_) | Value::Date(_) | Value::Time(_) => {
+            // JSON uses ISO 8601 with a 'T' separator.
+            let text = v.to_pg_text();
+            let text = if matches!(v, Value::Timestamp(_) | Value::TimestampTz(_)) {
+                text.replacen(' ', "T", 1)
+            } else {
+                text
+            };
+            let text = if matches!(v, Value::TimestampTz(_)) && text.ends_with("+00") {
+                format!("{text}:00")
+            } else {
+                text
+            };
+            Json::String(text)
+        }
+        other => Json::String(other.to_pg_text()),
+    })
+}
+
+fn key_text(v: &Value) -> Result<String> {
+    match v {
+        Value::Null => Err(invalid("argument 1: key must not be null")),
+        Value::Text(s) => Ok(s.clone()),
+        other => Ok(other.to_pg_text()),
+    }
+}
+
+fn build_object(a: &[Value]) -> Result<Json> {
+    if a.len() % 2 != 0 {
+        return Err(invalid("argument list must have even number of elements").with_hint(
+            "The arguments of jsonb_build_object() must consist of alternating keys and values.",
+        ));
+    }
+    let mut map = Map::new();
+    for pair in a.chunks(2) {
+        map.insert(key_text(&pair[0])?, to_json(&pair[1])?);
+    }
+    Ok(Json::Object(map))
+}
+
+fn build_array(a: &[Value]) -> Result<Json> {
+    Ok(Json::Array(a.iter().map(to_json).collect::<Result<_>>()?))
+}
+
+fn type_name(d: &Json) -> &'static str {
+    match d {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+fn strip_nulls(d: Json) -> Json {
+    match d {
+        Json::Object(map) => Json::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Json::Array(items) => Json::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
+}
+
+fn pretty(d: &Json, indent: usize) -> String {
+    let pad = "    ".repeat(indent + 1);
+    let end_pad = "    ".repeat(indent);
+    match d {
+        Json::Array(items) if !items.is_empty() => {
+            let inner: Vec<String> =
+                items.iter().map(|x| format!("{pad}{}", pretty(x, indent + 1))).collect();
+            format!("[\n{}\n{end_pad}]", inner.join(",\n"))
+        }
+        Json::Object(map) if !map.is_empty() => {
+            let inner: Vec<String> = helios_types::text::json::sorted_entries(map)
+                .into_iter()
+                .map(|(k, v)| {
+                    let mut key = String::new();
+                    helios_types::text::json::write_string(&mut key, k);
+                    format!("{pad}{key}: {}", pretty(v, indent + 1))
+                })
+                .collect();
+            format!("{{\n{}\n{end_pad}}}", inner.join(",\n"))
+        }
+        other => format_jsonb(other),
+    }
+}
+
+/// A `text[]` path argument.
+fn path(v: &Value) -> Result<Vec<String>> {
+    match v {
+        Value::Array(a) => a
+            .elements
+            .iter()
+            .map(|e| match e {
+                Value::Text(s) => Ok(s.clone()),
+                _ => Err(invalid("path element must not be null")),
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn variadic_path(a: &[Value]) -> Vec<String> {
+    a.iter().map(|v| if let Value::Text(s) = v { s.clone() } else { String::new() }).collect()
+}
+
+fn array_index(len: usize, key: &str) -> Option<usize> {
+    let i: i64 = key.trim().parse().ok()?;
+    let len = i64::try_from(len).ok()?;
+    let i = if i < 0 { len + i } else { i };
+    usize::try_from(i).ok().filter(|i| i64::try_from(*i).is_ok_and(|x| x < len))
+}
+
+fn get_path<'a>(d: &'a Json, path: &[String]) -> Option<&'a Json> {
+    let mut cur = d;
+    for k in path {
+        cur = match cur {
+            Json::Object(map) => map.get(k)?,
+            Json::Array(items) => items.get(array_index(items.len(), k)?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// `->>` text of a document: strings unquoted, null as SQL NULL.
+fn as_text(d: &Json) -> Value {
+    match d {
+        Json::Null => Value::Null,
+        Json::String(s) => Value::Text(s.clone()),
+        other => Value::Text(format_jsonb(other)),
+    }
+}
+
+fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Json> {
+    fn go(cur: &mut Json, path: &[String], new: Json, create: bool) -> Result<()> {
+        let Some((k, rest)) = path.split_first() else {
+            *cur = new;
+            return Ok(());
+        };
+        match cur {
+            Json::Object(map) => {
+                if let Some(child) = map.get_mut(k) {
+                    return go(child, rest, new, create);
+                }
+                if rest.is_empty() && create {
+                    map.insert(k.clone(), new);
+                }
+                Ok(())
+            }
+            Json::Array(items) => {
+                let i: i64 = k.trim().parse().map_err(|_| {
+                    invalid(&format!("path element at position 1 is not an integer: \"{k}\""))
+                })?;
+                let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                let idx = if i < 0 { len + i } else { i };
+                if (0..len).contains(&idx) {
+                    let idx = usize::try_from(idx).unwrap_or(0);
+                    return go(&mut items[idx], rest, new, create);
+                }
+                if rest.is_empty() && create {
+                    if idx < 0 {
+                        items.insert(0, new);
+                    } else {
+                        items.push(new);
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(invalid("cannot set path in scalar")),
+        }
+    }
+    go(&mut d, path, new, create)?;
+    Ok(d)
+}
+
+fn insert_path(mut d: Json, path: &[String], new: Json, after: bool) -> Result<Json> {
+    let Some((last, parent_path)) = path.split_last() else { return Ok(d) };
+    let mut cur = &mut d;
+    for k in parent_path {
+        cur = match cur {
+            Json::Object(map) => match map.get_mut(k) {
+                Some(c) => c,
+                None => return Ok(d),
+            },
+            Json::Array(items) => {
+                let len = items.len();
+                match array_index(len, k) {
+                    Some(i) => &mut items[i],
+                    None => return Ok(d),
+                }
+            }
+            _ => return Ok(d),
+        };
+    }
+    match cur {
+        Json::Object(map) => {
+            if map.contains_key(last) {
+                return Err(invalid("cannot replace existing key")
+                    .with_hint("Try using the function jsonb_set to replace key value."));
+            }
+            map.insert(last.clone(), new);
+        }
+        Json::Array(items) => {
+            let i: i64 =
+                last.trim().parse().map_err(|_| invalid("path element is not an integer"))?;
+            let len = i64::try_from(items.len()).unwrap_or(0);
+            let mut idx = if i < 0 { len + i } else { i };
+            if after {
+                idx += 1;
+            }
+            let idx = usize::try_from(idx.clamp(0, len)).unwrap_or(0);
+            items.insert(idx, new);
+        }
+        _ => return Err(invalid("cannot set path in scalar")),
+    }
+    Ok(d)
+}
+
+/// jsonb containment (`a @> b`).
+fn contains(a: &Json, b: &Json, top: bool) -> bool {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            y.iter().all(|(k, vb)| x.get(k).is_some_and(|va| contains(va, vb, false)))
+        }
+        (Json::Array(x), Json::Array(y)) => y.iter().all(|vb| {
+            x.iter().any(|va| match (va, vb) {
+                (Json::Array(_), Json::Array(_)) | (Json::Object(_), Json::Object(_)) => {
+                    contains(va, vb, false)
+                }
+                _ => json_eq(va, vb),
+            })
+        }),
+        // A top-level array contains a bare scalar it has as an element.
+        (Json::Array(x), scalar) if top && !matches!(scalar, Json::Object(_)) => {
+            x.iter().any(|va| json_eq(va, scalar))
+        }
+        _ => json_eq(a, b),
+    }
+}
+
+fn json_eq(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => {
+            let p = x.to_string().parse::<bigdecimal::BigDecimal>();
+            let q = y.to_string().parse::<bigdecimal::BigDecimal>();
+            matches!((p, q), (Ok(p), Ok(q)) if p == q)
+        }
+        _ => a == b,
+    }
+}
+
+fn exists(d: &Json, key: &str) -> bool {
+    match d {
+        Json::Object(m) => m.contains_key(key),
+        Json::Array(items) => items.iter().any(|v| matches!(v, Json::String(s) if s == key)),
+        Json::String(s) => s == key,
+        _ => false,
+    }
+}
+
+fn concat(a: Json, b: Json) -> Json {
+    match (a, b) {
+        (Json::Object(mut x), Json::Object(y)) => {
+            x.extend(y);
+            Json::Object(x)
+        }
+        (Json::Array(mut x), Json::Array(y)) => {
+            x.extend(y);
+            Json::Array(x)
+        }
+        (Json::Array(mut x), y) => {
+            x.push(y);
+            Json::Array(x)
+        }
+        (x, Json::Array(y)) => {
+            let mut out = vec![x];
+            out.extend(y);
+            Json::Array(out)
+        }
+        (x, y) => Json::Array(vec![x, y]),
+    }
+}
+
+fn delete(d: Json, key: &Value) -> Result<Json> {
+    Ok(match (d, key) {
+        (Json::Object(mut m), Value::Text(k)) => {
+            m.remove(k);
+            Json::Object(m)
+        }
+        (Json::Array(items), Value::Text(k)) => Json::Array(
+            items.into_iter().filter(|v| !matches!(v, Json::String(s) if s == k)).collect(),
+        ),
+        (Json::Object(mut m), Value::Array(keys)) => {
+            for k in &keys.elements {
+                if let Value::Text(k) = k {
+                    m.remove(k);
+                }
+            }
+            Json::Object(m)
+        }
+        (Json::Array(items), Value::Array(keys)) => Json::Array(
+            items
+                .into_iter()
+                .filter(|v| {
+                    !keys
+                        .elements
+                        .iter()
+                        .any(|k| matches!((v, k), (Json::String(s), Value::Text(t)) if s == t))
+                })
+                .collect(),
+        ),
+        (Json::Array(mut items), Value::Int4(i)) => {
+            if let Some(idx) = array_index(items.len(), &i.to_string()) {
+                items.remove(idx);
+            }
+            Json::Array(items)
+        }
+        (Json::Object(_), Value::Int4(_)) => {
+            return Err(invalid("cannot delete from object using integer index"))
+        }
+        _ => return Err(invalid("cannot delete from scalar")),
+    })
+}
+
+fn delete_path(d: Json, path: &[String]) -> Result<Json> {
+    let Some((last, parent)) = path.split_last() else { return Ok(d) };
+    let mut d = d;
+    let mut cur = &mut d;
+    for k in parent {
+        cur = match cur {
+            Json::Object(map) => match map.get_mut(k) {
+                Some(c) => c,
+                None => return Ok(d),
+            },
+            Json::Array(items) => {
+                let len = items.len();
+                match array_index(len, k) {
+                    Some(i) => &mut items[i],
+                    None => return Ok(d),
+                }
+            }
+            _ => return Ok(d),
+        };
+    }
+    match cur {
+        Json::Object(map) => {
+            map.remove(last);
+        }
+        Json::Array(items) => {
+            if let Some(i) = array_index(items.len(), last) {
+                items.remove(i);
+            }
+        }
+        _ => return Err(invalid("cannot delete path in scalar")),
+    }
+    Ok(d)
+}
+
+/// The json operators on non-NULL operands.
+pub fn json_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
+    let is_json = matches!(l, Value::Json(_));
+    let wrap = |d: &Json| if is_json { json_text(d) } else { jsonb(d.clone()) };
+    let d = doc(l)?;
+    Ok(match op {
+        BinaryOp::JsonGet | BinaryOp::JsonGetText => {
+            let hit = match (r, &d) {
+                (Value::Text(k), Json::Object(m)) => m.get(k),
+                (Value::Int4(i), Json::Array(items)) => {
+                    array_index(items.len(), &i.to_string()).and_then(|i| items.get(i))
+                }
+                _ => None,
+            };
+            match (hit, op) {
+                (None, _) => Value::Null,
+                (Some(h), BinaryOp::JsonGet) => wrap(h),
+                (Some(h), _) => as_text(h),
+            }
+        }
+        BinaryOp::JsonPath | BinaryOp::JsonPathText => match (get_path(&d, &path(r)?), op) {
+            (None, _) => Value::Null,
+            (Some(h), BinaryOp::JsonPath) => wrap(h),
+            (Some(h), _) => as_text(h),
+        },
+        BinaryOp::Contains => Value::Bool(contains(&d, &doc(r)?, true)),
+        BinaryOp::ContainedBy => Value::Bool(contains(&doc(r)?, &d, true)),
+        BinaryOp::JsonExists => Value::Bool(matches!(r, Value::Text(k) if exists(&d, k))),
+        BinaryOp::JsonExistsAny => Value::Bool(path(r)?.iter().any(|k| exists(&d, k))),
+        BinaryOp::JsonExistsAll => Value::Bool(path(r)?.iter().all(|k| exists(&d, k))),
+        BinaryOp::JsonConcat => jsonb(concat(d, doc(r)?)),
+        BinaryOp::JsonDelete => jsonb(delete(d, r)?),
+        BinaryOp::JsonDeletePath => jsonb(delete_path(d, &path(r)?)?),
+        other => return Err(Error::internal(format!("json operator {other}"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(s: &str) -> Json {
+        parse_jsonb(s).expect("json")
+    }
+
+    #[test]
+    fn containment_rules() {
+        assert!(contains(&j(r#"{"a":1,"b":[1,2]}"#), &j(r#"{"b":[2]}"#), true));
+        assert!(!contains(&j(r#"{"a":1}"#), &j(r#"{"a":2}"#), true));
+        assert!(contains(&j("[1,2,3]"), &j("3"), true));
+        assert!(!contains(&j("[[1,2]]"), &j("1"), true));
+        assert!(contains(&j("1.0"), &j("1"), true));
+    }
+
+    #[test]
+    fn set_insert_delete() {
+        let d =
+            set_path(j(r#"{"a":{"b":1}}"#), &["a".into(), "c".into()], j("2"), true).expect("set");
+        assert_eq!(format_jsonb(&d), r#"{"a": {"b": 1, "c": 2}}"#);
+        let d = insert_path(j("[1,3]"), &["1".into()], j("2"), false).expect("insert");
+        assert_eq!(format_jsonb(&d), "[1, 2, 3]");
+        let d = delete_path(j(r#"{"a":[1,2,3]}"#), &["a".into(), "-1".into()]).expect("delete");
+        assert_eq!(format_jsonb(&d), r#"{"a": [1, 2]}"#);
+    }
+}

@@ -1,0 +1,34 @@
+//! The function library: scalar functions by family, aggregates, window functions and
+//! set-returning (table) functions.
+//!
+//! Scalar functions are registered in [`registry`] with PostgreSQL signatures and
+//! resolved by the binder. Aggregates ([`aggregate`]) and window functions ([`window`])
+//! are only described here; the executor drives them.
+
+pub mod aggregate;
+pub mod array;
+pub mod datetime;
+pub mod datetime_part;
+pub mod format;
+pub mod json;
+pub mod math;
+pub mod regex_fns;
+pub mod registry;
+pub mod string;
+pub mod system;
+pub mod table;
+pub mod to_char;
+pub mod vector;
+pub mod window;
+
+/// Registers every scalar function family.
+pub(crate) fn register_all(r: &mut registry::Registry) {
+    string::register(r);
+    format::register(r);
+    regex_fns::register(r);
+    math::register(r);
+    datetime::register(r);
+    json::register(r);
+    array::register(r);
+    system::register(r);
+}

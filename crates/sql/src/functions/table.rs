@@ -1,0 +1,416 @@
+//! Set-returning (table) functions: `unnest`, `generate_series`, `jsonb_each[_text]`,
+//! `jsonb_object_keys`, `jsonb_array_elements[_text]` (and their `json_` twins),
+//! `regexp_split_to_table`.
+//!
+//! sql-core calls them from FROM (`SELECT * FROM generate_series(1, 3) AS g(n)`) and
+//! from the select list: [`bind_table_function`] resolves the name against already
+//! bound arguments (coercing them), and [`TableFunction::call`] produces the rows
+//! lazily for one set of argument values.
+
+use std::fmt;
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Interval, Value};
+use serde_json::Value as Json;
+
+use crate::expr::{coerce_expr, CoercionKind, EvalContext, Expr, ExprScope};
+use crate::functions::json::doc;
+
+/// Rows produced by a table function (each row has one value per output column).
+pub type RowIter = Box<dyn Iterator<Item = Result<Vec<Value>>> + Send>;
+
+/// A set-returning function resolved for its argument types.
+pub trait TableFunction: fmt::Debug + Send + Sync {
+    /// The function name.
+    fn name(&self) -> &str;
+    /// Output column names and types (a single column is named after the function).
+    fn columns(&self) -> &[(String, DataType)];
+    /// The rows for one set of argument values. NULL arguments give no rows for the
+    /// strict functions (all of these are strict).
+    fn call(&self, args: &[Value], ctx: &dyn EvalContext) -> Result<RowIter>;
+}
+
+type CallFn = fn(&[Value]) -> Result<RowIter>;
+
+/// A built-in table function instance.
+struct Builtin {
+    name: &'static str,
+    columns: Vec<(String, DataType)>,
+    call: CallFn,
+}
+
+impl fmt::Debug for Builtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(...) -> {:?}", self.name, self.columns)
+    }
+}
+
+impl TableFunction for Builtin {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn columns(&self) -> &[(String, DataType)] {
+        &self.columns
+    }
+
+    fn call(&self, args: &[Value], _ctx: &dyn EvalContext) -> Result<RowIter> {
+        if args.iter().any(Value::is_null) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        (self.call)(args)
+    }
+}
+
+/// Whether `name` is a table function.
+pub fn is_table_function(name: &str) -> bool {
+    matches!(
+        name,
+        "unnest"
+            | "generate_series"
+            | "jsonb_each"
+            | "jsonb_each_text"
+            | "json_each"
+            | "json_each_text"
+            | "jsonb_object_keys"
+            | "json_object_keys"
+            | "jsonb_array_elements"
+            | "jsonb_array_elements_text"
+            | "json_array_elements"
+            | "json_array_elements_text"
+            | "regexp_split_to_table"
+    )
+}
+
+fn no_function(name: &str, args: &[Expr]) -> Error {
+    let types: Vec<String> = args.iter().map(|a| a.data_type().to_string()).collect();
+    Error::new(SqlState::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", types.join(", ")))
+        .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+/// A table function call with its arguments bound and coerced.
+#[derive(Debug, Clone)]
+pub struct BoundTableFunction {
+    /// The function.
+    pub func: Arc<dyn TableFunction>,
+    /// Arguments, evaluated per input row and passed to [`TableFunction::call`].
+    pub args: Vec<Expr>,
+}
+
+/// Resolves a table function call on bound arguments, coercing them to the parameter
+/// types. `Ok(None)` when `name` is not a table function.
+pub fn bind_table_function(
+    name: &str,
+    args: Vec<Expr>,
+    scope: &mut dyn ExprScope,
+) -> Result<Option<BoundTableFunction>> {
+    if !is_table_function(name) {
+        return Ok(None);
+    }
+    let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+    let col = |t: DataType| vec![(name.to_string(), t)];
+    let (params, columns, call): (Vec<DataType>, Vec<(String, DataType)>, CallFn) =
+        match (name, types.as_slice()) {
+            ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
+            ("generate_series", [a, b]) | ("generate_series", [a, b, _]) => {
+                let t = series_type(a, b).ok_or_else(|| no_function(name, &args))?;
+                let mut params = vec![t.clone(), t.clone()];
+                let step = if matches!(t, DataType::Timestamp | DataType::TimestampTz) {
+                    DataType::Interval
+                } else {
+                    t.clone()
+                };
+                if types.len() == 3 {
+                    params.push(step);
+                } else if matches!(t, DataType::Timestamp | DataType::TimestampTz) {
+                    return Err(no_function(name, &args));
+                }
+                let f: CallFn = match t {
+                    DataType::Int4 | DataType::Int8 => series_int,
+                    DataType::Numeric(_) => series_numeric,
+                    _ => series_ts,
+                };
+                (params, col(t), f)
+            }
+            ("jsonb_each" | "json_each", [_]) => {
+                let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
+                (
+                    vec![vt.clone()],
+                    vec![("key".into(), DataType::Text), ("value".into(), vt.clone())],
+                    if vt == DataType::Jsonb { each_jsonb } else { each_json },
+                )
+            }
+            ("jsonb_each_text" | "json_each_text", [_]) => {
+                let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
+                (
+                    vec![vt],
+                    vec![("key".into(), DataType::Text), ("value".into(), DataType::Text)],
+                    each_text,
+                )
+            }
+            ("jsonb_object_keys" | "json_object_keys", [_]) => {
+                let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
+                (vec![vt], col(DataType::Text), object_keys)
+            }
+            ("jsonb_array_elements" | "json_array_elements", [_]) => {
+                let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
+                let f: CallFn = if vt == DataType::Jsonb { elements_jsonb } else { elements_json };
+                (vec![vt.clone()], vec![("value".into(), vt)], f)
+            }
+            ("jsonb_array_elements_text" | "json_array_elements_text", [_]) => {
+                let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
+                (vec![vt], vec![("value".into(), DataType::Text)], elements_text)
+            }
+            ("regexp_split_to_table", [_, _]) => {
+                (vec![DataType::Text, DataType::Text], col(DataType::Text), split_table)
+            }
+            _ => return Err(no_function(name, &args)),
+        };
+    let mut bound = Vec::with_capacity(args.len());
+    for (a, p) in args.into_iter().zip(&params) {
+        bound.push(coerce_expr(a, p, CoercionKind::Implicit, scope)?);
+    }
+    let func: Arc<dyn TableFunction> = Arc::new(Builtin { name: static_name(name), columns, call });
+    Ok(Some(BoundTableFunction { func, args: bound }))
+}
+
+fn static_name(name: &str) -> &'static str {
+    const NAMES: [&str; 13] = [
+        "unnest",
+        "generate_series",
+        "jsonb_each",
+        "jsonb_each_text",
+        "json_each",
+        "json_each_text",
+        "jsonb_object_keys",
+        "json_object_keys",
+        "jsonb_array_elements",
+        "jsonb_array_elements_text",
+        "json_array_elements",
+        "json_array_elements_text",
+        "regexp_split_to_table",
+    ];
+    NAMES.iter().find(|n| **n == name).copied().unwrap_or("table_function")
+}
+
+fn series_type(a: &DataType, b: &DataType) -> Option<DataType> {
+    let t = crate::expr::common_type(&[a.clone(), b.clone()], "generate_series").ok()?;
+    Some(match t {
+        DataType::Int2 | DataType::Int4 => DataType::Int4,
+        DataType::Int8 => DataType::Int8,
+        DataType::Numeric(_) => DataType::Numeric(None),
+        DataType::Timestamp | DataType::Date => DataType::Timestamp,
+        DataType::TimestampTz => DataType::TimestampTz,
+        DataType::Text => DataType::Int4,
+        _ => return None,
+    })
+}
+
+fn unnest(a: &[Value]) -> Result<RowIter> {
+    let Value::Array(arr) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
+    let arr = arr.clone();
+    Ok(Box::new((0..arr.elements.len()).map(move |i| Ok(vec![arr.elements[i].clone()]))))
+}
+
+fn zero_step() -> Error {
+    Error::new(SqlState::INVALID_PARAMETER_VALUE, "step size cannot equal zero")
+}
+
+fn series_int(a: &[Value]) -> Result<RowIter> {
+    let int = |v: &Value| crate::expr::num::to_i64(v).unwrap_or(0);
+    let (start, stop) = (int(&a[0]), int(&a[1]));
+    let step = a.get(2).map_or(1, int);
+    if step == 0 {
+        return Err(zero_step());
+    }
+    let is8 = matches!(a[0], Value::Int8(_));
+    let mut cur = Some(start);
+    Ok(Box::new(std::iter::from_fn(move || {
+        let c = cur?;
+        if (step > 0 && c > stop) || (step < 0 && c < stop) {
+            return None;
+        }
+        cur = c.checked_add(step);
+        Some(Ok(vec![if is8 {
+            Value::Int8(c)
+        } else {
+            Value::Int4(i32::try_from(c).unwrap_or(0))
+        }]))
+    })))
+}
+
+fn series_numeric(a: &[Value]) -> Result<RowIter> {
+    let dec = |v: &Value| match v {
+        Value::Numeric(helios_types::Numeric::Finite(d)) => Ok(d.clone()),
+        _ => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "start value cannot be NaN or infinity",
+        )),
+    };
+    let (start, stop) = (dec(&a[0])?, dec(&a[1])?);
+    let step = match a.get(2) {
+        Some(v) => dec(v)?,
+        None => bigdecimal::BigDecimal::from(1),
+    };
+    let zero = bigdecimal::BigDecimal::from(0);
+    if step == zero {
+        return Err(zero_step());
+    }
+    let up = step > zero;
+    let mut cur = start;
+    Ok(Box::new(std::iter::from_fn(move || {
+        if (up && cur > stop) || (!up && cur < stop) {
+            return None;
+        }
+        let out = cur.clone();
+        cur = &cur + &step;
+        Some(Ok(vec![Value::Numeric(helios_types::Numeric::Finite(out))]))
+    })))
+}
+
+fn series_ts(a: &[Value]) -> Result<RowIter> {
+    let ts = crate::functions::datetime::micros;
+    let (start, stop) = (ts(&a[0]), ts(&a[1]));
+    let Some(Value::Interval(step)) = a.get(2).cloned() else {
+        return Err(Error::internal("timestamp series without an interval step"));
+    };
+    if step == Interval::default() {
+        return Err(zero_step());
+    }
+    let tz = matches!(a[0], Value::TimestampTz(_));
+    let up = helios_types::compare::interval_span(&step) > 0;
+    let mut cur = Some(start);
+    Ok(Box::new(std::iter::from_fn(move || {
+        let c = cur?;
+        if (up && c > stop) || (!up && c < stop) {
+            return None;
+        }
+        cur = crate::functions::datetime::add_interval(c, step).ok();
+        Some(Ok(vec![if tz { Value::TimestampTz(c) } else { Value::Timestamp(c) }]))
+    })))
+}
+
+fn object(a: &Value, what: &str) -> Result<serde_json::Map<String, Json>> {
+    match doc(a)? {
+        Json::Object(m) => Ok(m),
+        Json::Array(_) => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("cannot call {what} on an array"),
+        )),
+        _ => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("cannot call {what} on a scalar"),
+        )),
+    }
+}
+
+fn array(a: &Value, what: &str) -> Result<Vec<Json>> {
+    match doc(a)? {
+        Json::Array(items) => Ok(items),
+        Json::Object(_) => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("cannot extract elements from an object ({what})"),
+        )),
+        _ => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "cannot extract elements from a scalar",
+        )),
+    }
+}
+
+fn jsonb_value(d: Json) -> Value {
+    Value::Jsonb(Arc::new(d))
+}
+
+fn json_value(d: &Json) -> Value {
+    Value::Json(helios_types::text::json::format_jsonb(d))
+}
+
+fn text_value(d: &Json) -> Value {
+    match d {
+        Json::Null => Value::Null,
+        Json::String(s) => Value::Text(s.clone()),
+        other => Value::Text(helios_types::text::json::format_jsonb(other)),
+    }
+}
+
+fn sorted(m: serde_json::Map<String, Json>) -> Vec<(String, Json)> {
+    let mut v: Vec<(String, Json)> = m.into_iter().collect();
+    v.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+fn each_jsonb(a: &[Value]) -> Result<RowIter> {
+    let rows = sorted(object(&a[0], "jsonb_each")?);
+    Ok(Box::new(rows.into_iter().map(|(k, v)| Ok(vec![Value::Text(k), jsonb_value(v)]))))
+}
+
+fn each_json(a: &[Value]) -> Result<RowIter> {
+    let rows = sorted(object(&a[0], "json_each")?);
+    Ok(Box::new(rows.into_iter().map(|(k, v)| Ok(vec![Value::Text(k), json_value(&v)]))))
+}
+
+fn each_text(a: &[Value]) -> Result<RowIter> {
+    let rows = sorted(object(&a[0], "jsonb_each_text")?);
+    Ok(Box::new(rows.into_iter().map(|(k, v)| Ok(vec![Value::Text(k), text_value(&v)]))))
+}
+
+fn object_keys(a: &[Value]) -> Result<RowIter> {
+    let rows = sorted(object(&a[0], "jsonb_object_keys")?);
+    Ok(Box::new(rows.into_iter().map(|(k, _)| Ok(vec![Value::Text(k)]))))
+}
+
+fn elements_jsonb(a: &[Value]) -> Result<RowIter> {
+    let items = array(&a[0], "jsonb_array_elements")?;
+    Ok(Box::new(items.into_iter().map(|v| Ok(vec![jsonb_value(v)]))))
+}
+
+fn elements_json(a: &[Value]) -> Result<RowIter> {
+    let items = array(&a[0], "json_array_elements")?;
+    Ok(Box::new(items.into_iter().map(|v| Ok(vec![json_value(&v)]))))
+}
+
+fn elements_text(a: &[Value]) -> Result<RowIter> {
+    let items = array(&a[0], "jsonb_array_elements_text")?;
+    Ok(Box::new(items.into_iter().map(|v| Ok(vec![text_value(&v)]))))
+}
+
+fn split_table(a: &[Value]) -> Result<RowIter> {
+    let (Value::Text(s), Value::Text(p)) = (&a[0], &a[1]) else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let re = crate::expr::pattern::compile_are(p, false)?;
+    let parts: Vec<String> = re.split(s).map(str::to_string).collect();
+    Ok(Box::new(parts.into_iter().map(|x| Ok(vec![Value::Text(x)]))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{bind_sql, SimpleContext, StaticScope};
+
+    fn rows(name: &str, args: &[&str]) -> Result<Vec<Vec<Value>>> {
+        let mut scope = StaticScope::default();
+        let bound = args.iter().map(|a| bind_sql(a, &mut scope)).collect::<Result<Vec<_>>>()?;
+        let b = bind_table_function(name, bound, &mut scope)?.expect("table function");
+        let (f, bound) = (b.func, b.args);
+        let ctx = SimpleContext::default();
+        let vals = bound.iter().map(|e| e.eval(&[], &ctx)).collect::<Result<Vec<_>>>()?;
+        f.call(&vals, &ctx)?.collect()
+    }
+
+    #[test]
+    fn series_and_unnest() {
+        let r = rows("generate_series", &["1", "10", "4"]).expect("rows");
+        assert_eq!(r, vec![vec![Value::Int4(1)], vec![Value::Int4(5)], vec![Value::Int4(9)]]);
+        let r = rows("generate_series", &["3", "1", "-1"]).expect("rows");
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            rows("generate_series", &["1", "2", "0"]).unwrap_err().message(),
+            "step size cannot equal zero"
+        );
+        let r = rows("unnest", &["ARRAY[1,NULL,3]"]).expect("rows");
+        assert_eq!(r, vec![vec![Value::Int4(1)], vec![Value::Null], vec![Value::Int4(3)]]);
+    }
+}

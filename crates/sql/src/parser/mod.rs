@@ -1,0 +1,122 @@
+//! Parser glue: text in, statements out.
+//!
+//! Our own statements (branches, time travel, ...) are recognised here first; everything
+//! else goes to `sqlparser` with its PostgreSQL dialect. This module also holds the
+//! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
+//! fold to lower case).
+
+mod names;
+mod placeholders;
+
+pub use names::{ident_name, object_name, QualifiedName};
+pub use placeholders::rewrite_question_marks;
+
+use helios_common::{Error, Result, SqlState};
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+
+/// One parsed statement.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    /// A statement sqlparser understands.
+    Sql(Box<ast::Statement>),
+}
+
+/// Parses `sql` into its `;`-separated statements (empty statements are skipped).
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(syntax_error)?;
+    Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
+}
+
+/// Parses a type name such as `character varying(20)` or `integer[]`.
+pub fn parse_data_type(text: &str) -> Result<ast::DataType> {
+    let dialect = PostgreSqlDialect {};
+    Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(syntax_error)
+}
+
+/// Parses one expression, e.g. a stored column default or CHECK condition.
+pub fn parse_expr(text: &str) -> Result<ast::Expr> {
+    let dialect = PostgreSqlDialect {};
+    Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_expr()).map_err(syntax_error)
+}
+
+/// Parses one query, e.g. a stored view definition.
+pub fn parse_query(text: &str) -> Result<ast::Query> {
+    let dialect = PostgreSqlDialect {};
+    Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_query())
+        .map(|q| *q)
+        .map_err(syntax_error)
+}
+
+/// Converts a sqlparser error into PostgreSQL's `syntax error at or near "..."` (42601).
+fn syntax_error(e: ParserError) -> Error {
+    match e {
+        ParserError::RecursionLimitExceeded => {
+            Error::new(SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded")
+        }
+        ParserError::TokenizerError(msg) => {
+            Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", lower_first(&msg)))
+        }
+        ParserError::ParserError(msg) => {
+            let near = msg.split("found: ").nth(1).map(|rest| {
+                let token = rest.split(" at Line:").next().unwrap_or(rest).trim();
+                token.to_string()
+            });
+            match near {
+                Some(t) if t == "EOF" => {
+                    Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input")
+                }
+                Some(t) => {
+                    Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{t}\""))
+                        .with_detail(msg)
+                }
+                None => Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!("syntax error: {}", lower_first(&msg)),
+                ),
+            }
+        }
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A `CREATE TABLE name ()` statement to fill in (used to build columns added by ALTER
+/// TABLE through the CREATE TABLE path).
+pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match parse(&format!("CREATE TABLE {quoted} ()"))?.pop() {
+        Some(Statement::Sql(s)) => match *s {
+            ast::Statement::CreateTable(ct) => Ok(ct),
+            _ => Err(Error::internal("stub is not CREATE TABLE")),
+        },
+        None => Err(Error::internal("empty stub")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_batches_and_reports_syntax_errors() {
+        assert_eq!(parse("select 1; select 2;").unwrap().len(), 2);
+        let e = parse("selec 1").unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::SYNTAX_ERROR);
+        assert!(e.message().contains("selec"), "{}", e.message());
+        assert!(parse_data_type("character varying(20)").is_ok());
+        assert!(parse_expr("a + 1").is_ok());
+    }
+}

@@ -1,0 +1,10 @@
+//! The logical plan: a tree of relational operators with typed expressions, produced by
+//! the [`crate::binder`], rewritten by the [`crate::optimizer`] and run by
+//! [`crate::exec`].
+
+mod plan;
+pub mod rewrite;
+
+pub use plan::{
+    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SetOpKind, SortKey, SubqueryPlan,
+};

@@ -1,0 +1,431 @@
+//! Plan nodes.
+
+use std::fmt;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use helios_types::DataType;
+
+use crate::catalog::TableDef;
+use crate::expr::{AggregateCall, Expr, WindowCall};
+
+/// One output column of a plan node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Column name (`?column?` when PostgreSQL has none).
+    pub name: String,
+    /// Column type.
+    pub data_type: DataType,
+    /// The table name or alias that qualifies it in the enclosing scope.
+    pub qualifier: Option<String>,
+    /// Not visible to `*` and unqualified names (e.g. the key column of a DML scan).
+    pub hidden: bool,
+}
+
+impl Field {
+    /// A visible, unqualified field.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Field {
+        Field { name: name.into(), data_type, qualifier: None, hidden: false }
+    }
+}
+
+/// The output columns of a plan node.
+pub type Schema = Vec<Field>;
+
+/// Join types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// INNER and CROSS.
+    Inner,
+    /// LEFT OUTER.
+    Left,
+    /// RIGHT OUTER.
+    Right,
+    /// FULL OUTER.
+    Full,
+    /// Rows of the left side with a match (EXISTS/IN after decorrelation).
+    Semi,
+    /// Rows of the left side without a match.
+    Anti,
+}
+
+/// Set operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    /// UNION
+    Union,
+    /// INTERSECT
+    Intersect,
+    /// EXCEPT
+    Except,
+}
+
+/// One ORDER BY key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    /// The key.
+    pub expr: Expr,
+    /// Ascending.
+    pub asc: bool,
+    /// NULLs sort first.
+    pub nulls_first: bool,
+}
+
+/// A range over the leading columns of an index: equal values for a prefix of the
+/// columns, then optional bounds on the next column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRange {
+    /// Values (constant expressions) for the first `eq.len()` index columns.
+    pub eq: Vec<Expr>,
+    /// Lower bound on the next column.
+    pub lower: Bound<Expr>,
+    /// Upper bound on the next column.
+    pub upper: Bound<Expr>,
+}
+
+/// How a table scan reads rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Every row, in primary key order.
+    Full,
+    /// Rows whose primary key lies in the range.
+    Primary(KeyRange),
+    /// Rows found through a secondary index.
+    Index {
+        /// The index id.
+        index: u32,
+        /// The range over its columns.
+        range: KeyRange,
+    },
+}
+
+/// A logical plan node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// `rows` rows of no columns (`SELECT 1` reads one such row).
+    Empty {
+        /// How many rows.
+        rows: usize,
+    },
+    /// `VALUES (...), (...)`.
+    Values {
+        /// The rows' expressions (no column references).
+        rows: Vec<Vec<Expr>>,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// A table scan; with `with_key` one more hidden bytea column holds each row's
+    /// primary key bytes (for UPDATE and DELETE).
+    Scan {
+        /// The table.
+        table: Arc<TableDef>,
+        /// How rows are found.
+        access: Access,
+        /// A condition on the table's columns applied while scanning.
+        filter: Option<Expr>,
+        /// Adds the key column.
+        with_key: bool,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// Rows for which the predicate is true.
+    Filter {
+        /// Input.
+        input: Box<Plan>,
+        /// The condition.
+        predicate: Expr,
+    },
+    /// Computes new columns.
+    Project {
+        /// Input.
+        input: Box<Plan>,
+        /// One expression per output column.
+        exprs: Vec<Expr>,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// Grouping and aggregates: output is the group keys, then the aggregates, then
+    /// (with grouping sets) one `grouping` bitmask column.
+    Aggregate {
+        /// Input.
+        input: Box<Plan>,
+        /// Group keys.
+        group_by: Vec<Expr>,
+        /// Grouping sets as lists of positions in `group_by`; one set of all keys for
+        /// plain GROUP BY.
+        sets: Vec<Vec<usize>>,
+        /// The aggregate calls.
+        aggs: Vec<AggregateCall>,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// Window functions: output is the input columns followed by one column per call.
+    Window {
+        /// Input.
+        input: Box<Plan>,
+        /// The calls (named windows already resolved).
+        calls: Vec<WindowCall>,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// A join; output is the left columns then the right columns.
+    Join {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input; with `lateral`, re-run for every left row.
+        right: Box<Plan>,
+        /// Join type.
+        kind: JoinKind,
+        /// The join condition over left ++ right columns.
+        on: Option<Expr>,
+        /// Equi-join key pairs (left expr, right expr) found by the optimizer.
+        equi: Vec<(Expr, Expr)>,
+        /// The right side refers to the left side's columns.
+        lateral: bool,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// Sorts rows.
+    Sort {
+        /// Input.
+        input: Box<Plan>,
+        /// Keys, most significant first.
+        keys: Vec<SortKey>,
+        /// Keep only the first `limit` rows (top-K), when the optimizer knows it.
+        limit: Option<usize>,
+    },
+    /// LIMIT / OFFSET.
+    Limit {
+        /// Input.
+        input: Box<Plan>,
+        /// LIMIT expression (constant or parameter).
+        limit: Option<Expr>,
+        /// OFFSET expression.
+        offset: Option<Expr>,
+    },
+    /// DISTINCT (all columns) or DISTINCT ON (keys: the first row per key wins).
+    Distinct {
+        /// Input.
+        input: Box<Plan>,
+        /// DISTINCT ON keys.
+        on: Option<Vec<Expr>>,
+    },
+    /// UNION / INTERSECT / EXCEPT [ALL].
+    SetOp {
+        /// Left input.
+        left: Box<Plan>,
+        /// Right input.
+        right: Box<Plan>,
+        /// Operation.
+        op: SetOpKind,
+        /// Keep duplicates.
+        all: bool,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// The rows of a WITH query, computed once per statement execution.
+    CteScan {
+        /// The CTE's id in [`PlannedQuery::ctes`].
+        id: usize,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// The working table of a recursive CTE while its recursive term runs.
+    WorkTable {
+        /// The recursive CTE's id.
+        id: usize,
+        /// Output columns.
+        schema: Schema,
+    },
+    /// `WITH RECURSIVE` term: the base rows, then the recursive term repeated over the
+    /// previous iteration's rows until it yields none.
+    RecursiveUnion {
+        /// The CTE id the recursive term reads through [`Plan::WorkTable`].
+        id: usize,
+        /// Non-recursive term.
+        base: Box<Plan>,
+        /// Recursive term.
+        recursive: Box<Plan>,
+        /// UNION ALL (keep duplicates).
+        all: bool,
+        /// Output columns.
+        schema: Schema,
+    },
+}
+
+impl Plan {
+    /// The output columns.
+    pub fn schema(&self) -> Schema {
+        match self {
+            Plan::Empty { .. } => Vec::new(),
+            Plan::Values { schema, .. }
+            | Plan::Scan { schema, .. }
+            | Plan::Project { schema, .. }
+            | Plan::Aggregate { schema, .. }
+            | Plan::Window { schema, .. }
+            | Plan::Join { schema, .. }
+            | Plan::SetOp { schema, .. }
+            | Plan::CteScan { schema, .. }
+            | Plan::WorkTable { schema, .. }
+            | Plan::RecursiveUnion { schema, .. } => schema.clone(),
+            Plan::Filter { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. } => input.schema(),
+        }
+    }
+
+    /// The number of output columns.
+    pub fn width(&self) -> usize {
+        match self {
+            Plan::Empty { .. } => 0,
+            Plan::Values { schema, .. }
+            | Plan::Scan { schema, .. }
+            | Plan::Project { schema, .. }
+            | Plan::Aggregate { schema, .. }
+            | Plan::Window { schema, .. }
+            | Plan::Join { schema, .. }
+            | Plan::SetOp { schema, .. }
+            | Plan::CteScan { schema, .. }
+            | Plan::WorkTable { schema, .. }
+            | Plan::RecursiveUnion { schema, .. } => schema.len(),
+            Plan::Filter { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. } => input.width(),
+        }
+    }
+
+    /// The node's inputs.
+    pub fn inputs(&self) -> Vec<&Plan> {
+        match self {
+            Plan::Empty { .. }
+            | Plan::Values { .. }
+            | Plan::Scan { .. }
+            | Plan::CteScan { .. }
+            | Plan::WorkTable { .. } => vec![],
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Window { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. } => vec![input],
+            Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::RecursiveUnion { base, recursive, .. } => vec![base, recursive],
+        }
+    }
+
+    /// The one-line description EXPLAIN shows for this node.
+    pub fn explain_line(&self) -> String {
+        match self {
+            Plan::Empty { rows } => format!("Result (rows={rows})"),
+            Plan::Values { rows, .. } => format!("Values Scan (rows={})", rows.len()),
+            Plan::Scan { table, access, filter, .. } => {
+                let mut s = match access {
+                    Access::Full => format!("Seq Scan on {}", table.name),
+                    Access::Primary(r) => {
+                        format!(
+                            "Index Scan using {}_pkey on {}{}",
+                            table.name,
+                            table.name,
+                            range_text(r)
+                        )
+                    }
+                    Access::Index { index, range } => {
+                        let name = table
+                            .indexes
+                            .iter()
+                            .find(|i| i.id == *index)
+                            .map(|i| i.name.clone())
+                            .unwrap_or_else(|| format!("index {index}"));
+                        format!("Index Scan using {name} on {}{}", table.name, range_text(range))
+                    }
+                };
+                if filter.is_some() {
+                    s.push_str(" (filtered)");
+                }
+                s
+            }
+            Plan::Filter { .. } => "Filter".into(),
+            Plan::Project { .. } => "Project".into(),
+            Plan::Aggregate { group_by, sets, .. } => {
+                if sets.len() > 1 {
+                    "MixedAggregate".into()
+                } else if group_by.is_empty() {
+                    "Aggregate".into()
+                } else {
+                    "HashAggregate".into()
+                }
+            }
+            Plan::Window { .. } => "WindowAgg".into(),
+            Plan::Join { kind, equi, lateral, .. } => {
+                let algo = if *lateral {
+                    "Nested Loop (lateral)"
+                } else if equi.is_empty() {
+                    "Nested Loop"
+                } else {
+                    "Hash Join"
+                };
+                match kind {
+                    JoinKind::Inner => algo.to_string(),
+                    other => format!("{algo} {other:?}"),
+                }
+            }
+            Plan::Sort { limit: Some(k), .. } => format!("Top-K Sort (k={k})"),
+            Plan::Sort { .. } => "Sort".into(),
+            Plan::Limit { .. } => "Limit".into(),
+            Plan::Distinct { on: Some(_), .. } => "Unique (DISTINCT ON)".into(),
+            Plan::Distinct { .. } => "HashAggregate (DISTINCT)".into(),
+            Plan::SetOp { op, all, .. } => {
+                format!("{op:?}{}", if *all { " All" } else { "" })
+            }
+            Plan::CteScan { id, .. } => format!("CTE Scan (cte {id})"),
+            Plan::WorkTable { id, .. } => format!("WorkTable Scan (cte {id})"),
+            Plan::RecursiveUnion { .. } => "Recursive Union".into(),
+        }
+    }
+}
+
+fn range_text(r: &KeyRange) -> String {
+    let bounded = !matches!(r.lower, Bound::Unbounded) || !matches!(r.upper, Bound::Unbounded);
+    format!(" (eq={}{})", r.eq.len(), if bounded { ", range" } else { "" })
+}
+
+/// A subquery used inside an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubqueryPlan {
+    /// The plan.
+    pub plan: Plan,
+    /// Refers to columns of the enclosing query (must be re-run per outer row).
+    pub correlated: bool,
+}
+
+/// A bound query with the subqueries and WITH queries its expressions refer to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedQuery {
+    /// The root.
+    pub plan: Plan,
+    /// Subqueries by [`crate::expr::SubqueryId`].
+    pub subqueries: Vec<SubqueryPlan>,
+    /// WITH queries by id (non-recursive ones are computed on first use).
+    pub ctes: Vec<Plan>,
+}
+
+impl fmt::Display for PlannedQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn walk(p: &Plan, depth: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let indent = if depth == 0 {
+                String::new()
+            } else {
+                format!("{}->  ", "  ".repeat(depth * 2 - 1))
+            };
+            writeln!(f, "{indent}{}", p.explain_line())?;
+            for i in p.inputs() {
+                walk(i, depth + 1, f)?;
+            }
+            Ok(())
+        }
+        walk(&self.plan, 0, f)
+    }
+}

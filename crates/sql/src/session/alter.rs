@@ -1,0 +1,458 @@
+//! ALTER TABLE: columns (add, drop, rename, type, default, NOT NULL), constraints (add,
+//! drop, rename) and table rename. Changes that affect stored rows rewrite them in the
+//! same transaction.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::Value;
+use sqlparser::ast;
+
+use super::ddl::{already_exists, build_index};
+use super::ddl_table::{add_table_constraint, build_table};
+use super::statement::bind_checks;
+use super::{Session, StatementResult};
+use crate::binder::Binder;
+use crate::catalog::{CatalogStore, Relation, TableDef};
+use crate::exec::table_io;
+use crate::exec::ExecCtx;
+use crate::parser::{ident_name, object_name};
+use crate::planner::{Plan, PlannedQuery};
+
+type Rows = Vec<(Vec<u8>, Vec<Value>)>;
+
+impl Session {
+    fn read_all(&self, table: &TableDef) -> Result<Rows> {
+        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+        let mut rows = Vec::new();
+        table_io::scan_rows(
+            txn,
+            table,
+            (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+            |pk, r| {
+                rows.push((pk, r));
+                Ok(true)
+            },
+        )?;
+        Ok(rows)
+    }
+
+    /// Rewrites every row of `old` as `new` (new column layout), rebuilding indexes.
+    fn rewrite_table(
+        &mut self,
+        old: &TableDef,
+        new: &TableDef,
+        rows: Vec<(Vec<u8>, Vec<Value>)>,
+    ) -> Result<()> {
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        table_io::clear_table(txn, old.id)?;
+        for (pk, row) in rows {
+            let key = match new.primary_key() {
+                Some(_) => table_io::primary_key(new, &row, None)?,
+                None if old.primary_key().is_none() => pk,
+                None => table_io::primary_key(new, &row, Some(self.engine.next_rowid()))?,
+            };
+            if let Some(pkdef) = new.primary_key() {
+                if table_io::unique_conflict(txn, new, pkdef, &row, None)?.is_some() {
+                    return Err(Error::new(
+                        SqlState::UNIQUE_VIOLATION,
+                        format!("could not create unique index \"{}\"", pkdef.name),
+                    ));
+                }
+            }
+            let mut plain = new.clone();
+            plain.indexes.retain(|i| i.primary);
+            table_io::put_row(txn, &plain, &key, &row)?;
+        }
+        for index in new.indexes.iter().filter(|i| !i.primary) {
+            build_index(txn, new, index)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> Result<StatementResult> {
+        let search_path = self.settings.search_path();
+        let qn = object_name(&at.name)?;
+        for op in &at.operations {
+            let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+            let catalog = self.engine.catalogs.get(txn)?;
+            let table = match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
+                Some((_, Relation::Table(id))) => {
+                    catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?
+                }
+                Some(_) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a table", qn.name),
+                    ))
+                }
+                None if at.if_exists => return Ok(StatementResult::command("ALTER TABLE")),
+                None => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", qn.name),
+                    ))
+                }
+            };
+            let mut t = table.as_ref().clone();
+            let col_index = |t: &TableDef, id: &ast::Ident| -> Result<usize> {
+                let n = ident_name(id);
+                t.column_index(&n).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
+                    )
+                })
+            };
+            match op {
+                ast::AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
+                    let name = ident_name(&column_def.name);
+                    if t.column_index(&name).is_some() {
+                        if *if_not_exists {
+                            continue;
+                        }
+                        return Err(Error::new(
+                            SqlState::DUPLICATE_COLUMN,
+                            format!("column \"{name}\" of relation \"{}\" already exists", t.name),
+                        ));
+                    }
+                    // Build the column through the CREATE TABLE path for its options.
+                    let ct = ast::CreateTable {
+                        columns: vec![column_def.clone()],
+                        ..crate::parser::parse_create_table_stub(&t.name)?
+                    };
+                    let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                    let mut next = || CatalogStore::next_id(txn);
+                    let mut one = build_table(&catalog, &search_path, &t.schema, &ct, &mut next)?;
+                    let col = one.table.columns.remove(0);
+                    let pos = t.columns.len();
+                    t.columns.push(col);
+                    for mut idx in one.table.indexes {
+                        idx.columns = vec![pos];
+                        idx.id = t.next_index_id;
+                        t.next_index_id += 1;
+                        t.indexes.push(idx);
+                    }
+                    t.checks.extend(one.table.checks);
+                    for mut fk in one.table.foreign_keys {
+                        fk.columns = vec![pos];
+                        t.foreign_keys.push(fk);
+                    }
+                    for s in &mut one.sequences {
+                        s.owned_by = Some((t.id, t.columns[pos].name.clone()));
+                        let txn =
+                            self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                        CatalogStore::put_sequence(txn, s)?;
+                    }
+                    // Fill existing rows with the default (or the sequence).
+                    let rows = self.read_all(&table)?;
+                    let info = self.info();
+                    let mut binder = Binder::new(&catalog, &info, Vec::new());
+                    let default = binder.column_default(&t, pos)?;
+                    let mut new_rows = Vec::with_capacity(rows.len());
+                    for (pk, mut row) in rows {
+                        let v = match t.columns[pos].sequence {
+                            Some(seq) => {
+                                let def = one
+                                    .sequences
+                                    .iter()
+                                    .find(|s| s.id == seq)
+                                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                                Value::Int8(self.engine.nextval(self.branch, def)?)
+                                    .cast(&t.columns[pos].data_type)?
+                            }
+                            None => {
+                                let txn = self
+                                    .txn
+                                    .as_ref()
+                                    .ok_or_else(|| Error::internal("no transaction"))?;
+                                let q = PlannedQuery {
+                                    plan: Plan::Empty { rows: 0 },
+                                    subqueries: Vec::new(),
+                                    ctes: Vec::new(),
+                                };
+                                let ctx =
+                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                                ctx.eval(&default, &[], &[])?
+                            }
+                        };
+                        if v.is_null() && t.columns[pos].not_null {
+                            return Err(Error::new(
+                                SqlState::NOT_NULL_VIOLATION,
+                                format!(
+                                    "column \"{}\" of relation \"{}\" contains null values",
+                                    t.columns[pos].name, t.name
+                                ),
+                            ));
+                        }
+                        row.push(v);
+                        new_rows.push((pk, row));
+                    }
+                    self.rewrite_table(&table, &t, new_rows)?;
+                }
+                ast::AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    drop_behavior,
+                    ..
+                } => {
+                    for id in column_names {
+                        let n = ident_name(id);
+                        let Some(pos) = t.column_index(&n) else {
+                            if *if_exists {
+                                continue;
+                            }
+                            return Err(Error::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
+                            ));
+                        };
+                        let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                        if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
+                            && !cascade
+                            && t.primary_key().is_some_and(|p| p.columns.len() > 1)
+                        {
+                            return Err(Error::new(
+                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                format!("cannot drop column {n} of table {} because other objects depend on it", t.name),
+                            ));
+                        }
+                        let before = t.clone();
+                        let rows = self.read_all(&before)?;
+                        t.columns.remove(pos);
+                        t.indexes.retain(|i| !i.columns.contains(&pos));
+                        t.foreign_keys.retain(|f| !f.columns.contains(&pos));
+                        for i in &mut t.indexes {
+                            for c in &mut i.columns {
+                                if *c > pos {
+                                    *c -= 1;
+                                }
+                            }
+                        }
+                        for f in &mut t.foreign_keys {
+                            for c in &mut f.columns {
+                                if *c > pos {
+                                    *c -= 1;
+                                }
+                            }
+                        }
+                        t.checks.retain(|c| !c.expr.contains(&n));
+                        let rows: Rows = rows
+                            .into_iter()
+                            .map(|(pk, mut r)| {
+                                r.remove(pos);
+                                (pk, r)
+                            })
+                            .collect();
+                        self.rewrite_table(&before, &t, rows)?;
+                    }
+                }
+                ast::AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                    let pos = col_index(&t, old_column_name)?;
+                    let new = ident_name(new_column_name);
+                    if t.column_index(&new).is_some() {
+                        return Err(Error::new(
+                            SqlState::DUPLICATE_COLUMN,
+                            format!("column \"{new}\" of relation \"{}\" already exists", t.name),
+                        ));
+                    }
+                    t.columns[pos].name = new;
+                }
+                ast::AlterTableOperation::RenameTable { table_name } => {
+                    let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) =
+                        table_name;
+                    let new = object_name(n)?.name;
+                    if catalog.relation(&t.schema, &new).is_some() {
+                        return Err(already_exists(&new));
+                    }
+                    t.name = new;
+                }
+                ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                    let pos = col_index(&t, column_name)?;
+                    match op {
+                        ast::AlterColumnOperation::SetNotNull => {
+                            let rows = self.read_all(&t)?;
+                            if rows.iter().any(|(_, r)| r[pos].is_null()) {
+                                return Err(Error::new(
+                                    SqlState::NOT_NULL_VIOLATION,
+                                    format!(
+                                        "column \"{}\" of relation \"{}\" contains null values",
+                                        t.columns[pos].name, t.name
+                                    ),
+                                ));
+                            }
+                            t.columns[pos].not_null = true;
+                        }
+                        ast::AlterColumnOperation::DropNotNull => {
+                            if t.primary_key().is_some_and(|p| p.columns.contains(&pos)) {
+                                return Err(Error::new(
+                                    SqlState::INVALID_TABLE_DEFINITION,
+                                    format!(
+                                        "column \"{}\" is in a primary key",
+                                        t.columns[pos].name
+                                    ),
+                                ));
+                            }
+                            t.columns[pos].not_null = false;
+                        }
+                        ast::AlterColumnOperation::SetDefault { value } => {
+                            t.columns[pos].default = Some(value.to_string());
+                            let info = self.info();
+                            Binder::new(&catalog, &info, Vec::new()).column_default(&t, pos)?;
+                        }
+                        ast::AlterColumnOperation::DropDefault => t.columns[pos].default = None,
+                        ast::AlterColumnOperation::SetDataType { data_type, using, .. } => {
+                            if using.is_some() {
+                                return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
+                            }
+                            let ty = crate::catalog::typename::resolve_type(data_type)?;
+                            let before = t.clone();
+                            let rows = self.read_all(&before)?;
+                            t.columns[pos].data_type = ty.clone();
+                            let mut out = Vec::with_capacity(rows.len());
+                            for (pk, mut r) in rows {
+                                r[pos] = r[pos].cast_assignment(&ty)?;
+                                out.push((pk, r));
+                            }
+                            self.rewrite_table(&before, &t, out)?;
+                        }
+                        other => return Err(Error::unsupported(format!("ALTER COLUMN {other}"))),
+                    }
+                }
+                ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                    let before_idx = t.indexes.len();
+                    let before_checks = t.checks.len();
+                    let before_fks = t.foreign_keys.len();
+                    add_table_constraint(&catalog, &search_path, &mut t, constraint)?;
+                    let rows = self.read_all(&table)?;
+                    if t.checks.len() > before_checks {
+                        let info = self.info();
+                        let checks = bind_checks(&catalog, &info, &t)?;
+                        let txn =
+                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+                        let q = PlannedQuery {
+                            plan: Plan::Empty { rows: 0 },
+                            subqueries: Vec::new(),
+                            ctes: Vec::new(),
+                        };
+                        let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                        for (name, e) in checks.iter().skip(before_checks) {
+                            for (_, r) in &rows {
+                                if matches!(ctx.eval(e, r, &[])?, Value::Bool(false)) {
+                                    return Err(Error::new(
+                                        SqlState::CHECK_VIOLATION,
+                                        format!("check constraint \"{name}\" of relation \"{}\" is violated by some row", t.name),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    if t.foreign_keys.len() > before_fks {
+                        for fk in t.foreign_keys.iter().skip(before_fks) {
+                            let parent = catalog
+                                .table(fk.ref_table)
+                                .map(|p| p.as_ref().clone())
+                                .unwrap_or_else(|| t.clone());
+                            let parent_rows = if parent.id == t.id {
+                                rows.clone()
+                            } else {
+                                self.read_all(&parent)?
+                            };
+                            for (_, r) in &rows {
+                                let vals: Vec<&Value> = fk.columns.iter().map(|c| &r[*c]).collect();
+                                if vals.iter().any(|v| v.is_null()) {
+                                    continue;
+                                }
+                                let found = parent_rows.iter().any(|(_, p)| {
+                                    fk.ref_columns.iter().zip(&vals).all(|(c, v)| p[*c].pg_eq(v))
+                                });
+                                if !found {
+                                    return Err(Error::new(
+                                        SqlState::FOREIGN_KEY_VIOLATION,
+                                        format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", t.name, fk.name),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    if t.indexes.len() > before_idx {
+                        let new_primary = t.indexes[before_idx..].iter().any(|i| i.primary);
+                        if new_primary {
+                            self.rewrite_table(&table, &t, rows)?;
+                        } else {
+                            let txn = self
+                                .txn
+                                .as_mut()
+                                .ok_or_else(|| Error::internal("no transaction"))?;
+                            for index in &t.indexes[before_idx..] {
+                                build_index(txn, &t, index)?;
+                            }
+                        }
+                    }
+                }
+                ast::AlterTableOperation::DropConstraint { if_exists, name, .. } => {
+                    let n = ident_name(name);
+                    let before = t.indexes.len() + t.checks.len() + t.foreign_keys.len();
+                    let dropped_idx: Vec<u32> = t
+                        .indexes
+                        .iter()
+                        .filter(|i| i.constraint && i.name == n)
+                        .map(|i| i.id)
+                        .collect();
+                    if dropped_idx
+                        .iter()
+                        .any(|id| t.indexes.iter().any(|i| i.id == *id && i.primary))
+                    {
+                        let rows = self.read_all(&table)?;
+                        let old = t.clone();
+                        t.indexes.retain(|i| !dropped_idx.contains(&i.id));
+                        self.rewrite_table(&old, &t, rows)?;
+                    } else {
+                        let txn =
+                            self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                        for id in &dropped_idx {
+                            table_io::clear_index(txn, t.id, *id)?;
+                        }
+                        t.indexes.retain(|i| !dropped_idx.contains(&i.id));
+                    }
+                    t.checks.retain(|c| c.name != n);
+                    t.foreign_keys.retain(|f| f.name != n);
+                    if t.indexes.len() + t.checks.len() + t.foreign_keys.len() == before {
+                        if *if_exists {
+                            continue;
+                        }
+                        return Err(Error::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!("constraint \"{n}\" of relation \"{}\" does not exist", t.name),
+                        ));
+                    }
+                }
+                ast::AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                    let (o, n) = (ident_name(old_name), ident_name(new_name));
+                    let mut hit = false;
+                    for i in t.indexes.iter_mut().filter(|i| i.name == o) {
+                        i.name = n.clone();
+                        hit = true;
+                    }
+                    for c in t.checks.iter_mut().filter(|c| c.name == o) {
+                        c.name = n.clone();
+                        hit = true;
+                    }
+                    for f in t.foreign_keys.iter_mut().filter(|f| f.name == o) {
+                        f.name = n.clone();
+                        hit = true;
+                    }
+                    if !hit {
+                        return Err(Error::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!("constraint \"{o}\" for table \"{}\" does not exist", t.name),
+                        ));
+                    }
+                }
+                other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
+            }
+            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+            CatalogStore::put_table(txn, &t)?;
+            self.bump_version()?;
+        }
+        Ok(StatementResult::command("ALTER TABLE"))
+    }
+}

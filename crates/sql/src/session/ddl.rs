@@ -1,0 +1,663 @@
+//! DDL: CREATE/DROP of tables, indexes, schemas, views and sequences, and TRUNCATE.
+//! Every change writes catalog records in the session's transaction and a new catalog
+//! version token, so it commits or rolls back with the transaction.
+
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Transaction;
+use sqlparser::ast;
+
+use super::ddl_table::{build_table, taken_names, unique_name};
+use super::statement::bind_checks;
+use super::{Session, StatementResult};
+use crate::binder::Binder;
+use crate::catalog::{
+    Catalog, CatalogStore, IndexDef, Relation, SchemaDef, SequenceDef, TableDef, ViewDef,
+};
+use crate::encoding::keys::CatalogKind;
+use crate::exec::table_io;
+use crate::parser::{ident_name, object_name, QualifiedName};
+
+pub(super) fn already_exists(name: &str) -> Error {
+    Error::new(SqlState::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))
+}
+
+impl Session {
+    fn ddl_parts(&mut self) -> Result<(Arc<Catalog>, &mut Transaction)> {
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("DDL without a transaction"))?;
+        if txn.is_read_only() {
+            return Err(Error::new(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                "cannot execute this statement in a read-only transaction",
+            ));
+        }
+        let catalog = self.engine.catalogs.get(txn)?;
+        Ok((catalog, txn))
+    }
+
+    /// The schema a new object goes to: the named one, or the first existing schema of
+    /// the search path.
+    pub(super) fn creation_schema(&self, catalog: &Catalog, qn: &QualifiedName) -> Result<String> {
+        match &qn.schema {
+            Some(s) => {
+                if !catalog.schemas.contains_key(s) {
+                    return Err(Error::new(
+                        SqlState::INVALID_SCHEMA_NAME,
+                        format!("schema \"{s}\" does not exist"),
+                    ));
+                }
+                Ok(s.clone())
+            }
+            None => self
+                .settings
+                .search_path()
+                .into_iter()
+                .find(|s| catalog.schemas.contains_key(s))
+                .ok_or_else(|| {
+                    Error::new(
+                        SqlState::INVALID_SCHEMA_NAME,
+                        "no schema has been selected to create in",
+                    )
+                }),
+        }
+    }
+
+    pub(super) fn bump_version(&mut self) -> Result<()> {
+        let token = self.engine.next_catalog_version();
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("DDL without a transaction"))?;
+        CatalogStore::set_version(txn, token)
+    }
+
+    /// Runs a DDL statement; `None` when `stmt` is not DDL.
+    pub(super) fn run_ddl(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
+        let r = match stmt {
+            ast::Statement::CreateTable(ct) => self.create_table(ct)?,
+            ast::Statement::Drop { object_type, if_exists, names, cascade, .. } => {
+                self.drop_objects(*object_type, *if_exists, names, *cascade)?
+            }
+            ast::Statement::CreateIndex(ci) => self.create_index(ci)?,
+            ast::Statement::CreateSchema { schema_name, if_not_exists, .. } => {
+                self.create_schema(schema_name, *if_not_exists)?
+            }
+            ast::Statement::CreateView(cv) => self.create_view(cv)?,
+            ast::Statement::CreateSequence { if_not_exists, name, sequence_options, .. } => {
+                self.create_sequence(name, *if_not_exists, sequence_options)?
+            }
+            ast::Statement::Truncate(t) => self.truncate(t)?,
+            ast::Statement::AlterTable(at) => self.alter_table(at)?,
+            _ => return Ok(None),
+        };
+        Ok(Some(r))
+    }
+
+    fn create_table(&mut self, ct: &ast::CreateTable) -> Result<StatementResult> {
+        if ct.query.is_some() {
+            return Err(Error::unsupported("CREATE TABLE AS"));
+        }
+        let search_path = self.settings.search_path();
+        let qn = object_name(&ct.name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.creation_schema(&catalog, &qn)?;
+        if catalog.relation(&schema, &qn.name).is_some() {
+            if ct.if_not_exists {
+                return Ok(StatementResult::command("CREATE TABLE"));
+            }
+            return Err(already_exists(&qn.name));
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        let mut next = || CatalogStore::next_id(txn);
+        let new = build_table(&catalog, &search_path, &schema, ct, &mut next)?;
+        for s in &new.sequences {
+            if catalog.relation(&schema, &s.name).is_some() {
+                return Err(already_exists(&s.name));
+            }
+        }
+        for i in &new.table.indexes {
+            if catalog.relation(&schema, &i.name).is_some() {
+                return Err(already_exists(&i.name));
+            }
+        }
+        // Validate DEFAULT and CHECK expressions now, as PostgreSQL does.
+        let info = self.info();
+        bind_checks(&catalog, &info, &new.table)?;
+        for ci in 0..new.table.columns.len() {
+            let mut binder = Binder::new(&catalog, &info, Vec::new());
+            binder.column_default(&new.table, ci)?;
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        for s in &new.sequences {
+            CatalogStore::put_sequence(txn, s)?;
+        }
+        CatalogStore::put_table(txn, &new.table)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("CREATE TABLE"))
+    }
+
+    fn drop_objects(
+        &mut self,
+        kind: ast::ObjectType,
+        if_exists: bool,
+        names: &[ast::ObjectName],
+        cascade: bool,
+    ) -> Result<StatementResult> {
+        let tag = match kind {
+            ast::ObjectType::Table => "DROP TABLE",
+            ast::ObjectType::Index => "DROP INDEX",
+            ast::ObjectType::View => "DROP VIEW",
+            ast::ObjectType::Schema => "DROP SCHEMA",
+            ast::ObjectType::Sequence => "DROP SEQUENCE",
+            other => return Err(Error::unsupported(format!("DROP {other}"))),
+        };
+        let search_path = self.settings.search_path();
+        for name in names {
+            let (catalog, _) = self.ddl_parts()?;
+            let qn = object_name(name)?;
+            if kind == ast::ObjectType::Schema {
+                self.drop_schema(&catalog, &qn.name, if_exists, cascade)?;
+                continue;
+            }
+            let found = catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path);
+            let what = match kind {
+                ast::ObjectType::Table => "table",
+                ast::ObjectType::Index => "index",
+                ast::ObjectType::View => "view",
+                _ => "sequence",
+            };
+            let rel = match found {
+                None => {
+                    if if_exists {
+                        continue;
+                    }
+                    let state =
+                        if kind == ast::ObjectType::Index || kind == ast::ObjectType::Sequence {
+                            SqlState::UNDEFINED_OBJECT
+                        } else {
+                            SqlState::UNDEFINED_TABLE
+                        };
+                    return Err(Error::new(
+                        state,
+                        format!("{what} \"{}\" does not exist", qn.name),
+                    ));
+                }
+                Some((_, rel)) => rel,
+            };
+            match (kind, rel) {
+                (ast::ObjectType::Table, Relation::Table(id)) => {
+                    self.drop_table(&catalog, id, cascade)?
+                }
+                (ast::ObjectType::Index, Relation::Index(t, i)) => {
+                    self.drop_index(&catalog, t, i)?
+                }
+                (ast::ObjectType::View, Relation::View(id)) => {
+                    let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                    CatalogStore::delete(txn, CatalogKind::View, id)?;
+                }
+                (ast::ObjectType::Sequence, Relation::Sequence(id)) => {
+                    let owned = catalog.sequences.get(&id).and_then(|s| s.owned_by.clone());
+                    if let Some((t, col)) = owned {
+                        if catalog.table(t).is_some() && !cascade {
+                            return Err(Error::new(
+                                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                format!(
+                                    "cannot drop sequence {} because other objects depend on it",
+                                    qn.name
+                                ),
+                            )
+                            .with_detail(format!(
+                                "default value for column {col} depends on sequence {}",
+                                qn.name
+                            )));
+                        }
+                    }
+                    let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                    CatalogStore::delete(txn, CatalogKind::Sequence, id)?;
+                }
+                (_, other) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a {what}", qn.name),
+                    )
+                    .with_hint(format!(
+                        "Use DROP {} to remove a {}.",
+                        other.kind_name().to_uppercase(),
+                        other.kind_name()
+                    )))
+                }
+            }
+            self.bump_version()?;
+        }
+        Ok(StatementResult::command(tag))
+    }
+
+    fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
+        let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        for child in catalog.referencing(id) {
+            if child.id == id {
+                continue;
+            }
+            let fk_names: Vec<String> = child
+                .foreign_keys
+                .iter()
+                .filter(|f| f.ref_table == id)
+                .map(|f| f.name.clone())
+                .collect();
+            if !cascade {
+                return Err(Error::new(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    format!("cannot drop table {} because other objects depend on it", table.name),
+                )
+                .with_detail(format!(
+                    "constraint {} on table {} depends on table {}",
+                    fk_names.join(", "),
+                    child.name,
+                    table.name
+                ))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
+            let mut c = child.as_ref().clone();
+            c.foreign_keys.retain(|f| f.ref_table != id);
+            CatalogStore::put_table(txn, &c)?;
+        }
+        table_io::clear_table(txn, id)?;
+        for col in &table.columns {
+            if let Some(seq) = col.sequence {
+                CatalogStore::delete(txn, CatalogKind::Sequence, seq)?;
+            }
+        }
+        CatalogStore::delete(txn, CatalogKind::Table, id)
+    }
+
+    fn drop_index(&mut self, catalog: &Catalog, table_id: u32, index_id: u32) -> Result<()> {
+        let table =
+            catalog.table(table_id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        let index = table
+            .indexes
+            .iter()
+            .find(|i| i.id == index_id)
+            .ok_or_else(|| Error::internal("index vanished"))?;
+        if index.constraint {
+            return Err(Error::new(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!(
+                    "cannot drop index {} because constraint {} on table {} requires it",
+                    index.name, index.name, table.name
+                ),
+            )
+            .with_hint(format!(
+                "You can drop constraint {} on table {} instead.",
+                index.name, table.name
+            )));
+        }
+        let mut t = table.as_ref().clone();
+        t.indexes.retain(|i| i.id != index_id);
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        table_io::clear_index(txn, table_id, index_id)?;
+        CatalogStore::put_table(txn, &t)
+    }
+
+    fn drop_schema(
+        &mut self,
+        catalog: &Catalog,
+        name: &str,
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<()> {
+        let Some(schema) = catalog.schemas.get(name).cloned() else {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(Error::new(
+                SqlState::INVALID_SCHEMA_NAME,
+                format!("schema \"{name}\" does not exist"),
+            ));
+        };
+        let tables: Vec<u32> =
+            catalog.tables.values().filter(|t| t.schema == name).map(|t| t.id).collect();
+        let views: Vec<u32> =
+            catalog.views.values().filter(|v| v.schema == name).map(|v| v.id).collect();
+        let seqs: Vec<u32> =
+            catalog.sequences.values().filter(|s| s.schema == name).map(|s| s.id).collect();
+        if !cascade && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty()) {
+            return Err(Error::new(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!("cannot drop schema {name} because other objects depend on it"),
+            )
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        for id in tables {
+            self.drop_table(catalog, id, true)?;
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        for id in views {
+            CatalogStore::delete(txn, CatalogKind::View, id)?;
+        }
+        for id in seqs {
+            CatalogStore::delete(txn, CatalogKind::Sequence, id)?;
+        }
+        CatalogStore::delete(txn, CatalogKind::Schema, schema.id)?;
+        self.bump_version()
+    }
+
+    fn create_index(&mut self, ci: &ast::CreateIndex) -> Result<StatementResult> {
+        if ci.predicate.is_some() {
+            return Err(Error::unsupported("partial indexes"));
+        }
+        if let Some(using) = &ci.using {
+            let u = using.to_string().to_lowercase();
+            if u != "btree" {
+                return Err(Error::unsupported(format!("index method \"{u}\"")));
+            }
+        }
+        let search_path = self.settings.search_path();
+        let (catalog, _) = self.ddl_parts()?;
+        let tq = object_name(&ci.table_name)?;
+        let table = match catalog.resolve(tq.schema.as_deref(), &tq.name, &search_path) {
+            Some((_, Relation::Table(id))) => {
+                catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?
+            }
+            Some(_) => {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is not a table", tq.name),
+                ))
+            }
+            None => {
+                return Err(Error::new(
+                    SqlState::UNDEFINED_TABLE,
+                    format!("relation \"{}\" does not exist", tq.name),
+                ))
+            }
+        };
+        let mut cols = Vec::new();
+        let mut names = Vec::new();
+        for c in &ci.columns {
+            let n = match &c.column.expr {
+                ast::Expr::Identifier(id) => ident_name(id),
+                other => {
+                    return Err(Error::unsupported(format!("index on expression \"{other}\"")))
+                }
+            };
+            let pos = table.column_index(&n).ok_or_else(|| {
+                Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" does not exist"))
+            })?;
+            if !table.columns[pos].data_type.is_indexable() {
+                return Err(Error::new(
+                    SqlState::UNDEFINED_OBJECT,
+                    format!(
+                        "data type {} has no default operator class for access method \"btree\"",
+                        table.columns[pos].data_type
+                    ),
+                ));
+            }
+            cols.push(pos);
+            names.push(n);
+        }
+        let name = match &ci.name {
+            Some(n) => object_name(n)?.name,
+            None => {
+                let base = format!("{}_{}_idx", table.name, names.join("_"));
+                let mut taken = taken_names(&table);
+                taken.extend(
+                    catalog.tables.values().flat_map(|t| t.indexes.iter().map(|i| i.name.clone())),
+                );
+                unique_name(&base, &taken)
+            }
+        };
+        if catalog.relation(&table.schema, &name).is_some() {
+            if ci.if_not_exists {
+                return Ok(StatementResult::command("CREATE INDEX"));
+            }
+            return Err(already_exists(&name));
+        }
+        let mut t = table.as_ref().clone();
+        let index = IndexDef {
+            id: t.next_index_id,
+            name: name.clone(),
+            columns: cols,
+            unique: ci.unique,
+            primary: false,
+            constraint: false,
+        };
+        t.next_index_id += 1;
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        build_index(txn, &t, &index)?;
+        t.indexes.push(index);
+        CatalogStore::put_table(txn, &t)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("CREATE INDEX"))
+    }
+
+    fn create_schema(
+        &mut self,
+        name: &ast::SchemaName,
+        if_not_exists: bool,
+    ) -> Result<StatementResult> {
+        let n = match name {
+            ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => {
+                object_name(n)?.name
+            }
+            ast::SchemaName::UnnamedAuthorization(id) => ident_name(id),
+        };
+        let (catalog, txn) = self.ddl_parts()?;
+        if catalog.schemas.contains_key(&n) {
+            if if_not_exists {
+                return Ok(StatementResult::command("CREATE SCHEMA"));
+            }
+            return Err(Error::new(
+                SqlState::DUPLICATE_SCHEMA,
+                format!("schema \"{n}\" already exists"),
+            ));
+        }
+        let id = CatalogStore::next_id(txn)?;
+        CatalogStore::put_schema(txn, &SchemaDef { id, name: n })?;
+        self.bump_version()?;
+        Ok(StatementResult::command("CREATE SCHEMA"))
+    }
+
+    fn create_view(&mut self, cv: &ast::CreateView) -> Result<StatementResult> {
+        if cv.materialized {
+            return Err(Error::unsupported("materialized views"));
+        }
+        let qn = object_name(&cv.name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.creation_schema(&catalog, &qn)?;
+        let existing = catalog.relation(&schema, &qn.name);
+        let replace_id = match existing {
+            Some(Relation::View(id)) if cv.or_replace => Some(id),
+            Some(_) if cv.if_not_exists => return Ok(StatementResult::command("CREATE VIEW")),
+            Some(_) => return Err(already_exists(&qn.name)),
+            None => None,
+        };
+        let info = self.info();
+        let mut binder = Binder::new(&catalog, &info, Vec::new());
+        let plan = binder.bind_query(&cv.query)?;
+        let mut columns: Vec<String> =
+            plan.schema().iter().filter(|f| !f.hidden).map(|f| f.name.clone()).collect();
+        if !cv.columns.is_empty() {
+            if cv.columns.len() > columns.len() {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "CREATE VIEW specifies more column names than columns",
+                ));
+            }
+            for (i, c) in cv.columns.iter().enumerate() {
+                columns[i] = ident_name(&c.name);
+            }
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        let id = match replace_id {
+            Some(id) => id,
+            None => CatalogStore::next_id(txn)?,
+        };
+        CatalogStore::put_view(
+            txn,
+            &ViewDef { id, schema, name: qn.name, query: cv.query.to_string(), columns },
+        )?;
+        self.bump_version()?;
+        Ok(StatementResult::command("CREATE VIEW"))
+    }
+
+    fn create_sequence(
+        &mut self,
+        name: &ast::ObjectName,
+        if_not_exists: bool,
+        opts: &[ast::SequenceOptions],
+    ) -> Result<StatementResult> {
+        let qn = object_name(name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.creation_schema(&catalog, &qn)?;
+        if catalog.relation(&schema, &qn.name).is_some() {
+            if if_not_exists {
+                return Ok(StatementResult::command("CREATE SEQUENCE"));
+            }
+            return Err(already_exists(&qn.name));
+        }
+        let int = |e: &ast::Expr| -> Result<i64> {
+            let text = e.to_string().replace(' ', "");
+            text.parse::<i64>().map_err(|_| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid sequence option value {text}"),
+                )
+            })
+        };
+        let mut seq = SequenceDef {
+            id: 0,
+            schema,
+            name: qn.name,
+            start: 1,
+            increment: 1,
+            min: 1,
+            max: i64::MAX,
+            cycle: false,
+            owned_by: None,
+        };
+        let mut start = None;
+        let mut min = None;
+        let mut max = None;
+        for o in opts {
+            match o {
+                ast::SequenceOptions::IncrementBy(e, _) => seq.increment = int(e)?,
+                ast::SequenceOptions::MinValue(Some(e)) => min = Some(int(e)?),
+                ast::SequenceOptions::MaxValue(Some(e)) => max = Some(int(e)?),
+                ast::SequenceOptions::StartWith(e, _) => start = Some(int(e)?),
+                ast::SequenceOptions::Cycle(no) => seq.cycle = !*no,
+                _ => {}
+            }
+        }
+        if seq.increment == 0 {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "INCREMENT must not be zero",
+            ));
+        }
+        if seq.increment < 0 {
+            seq.min = min.unwrap_or(i64::MIN);
+            seq.max = max.unwrap_or(-1);
+        } else {
+            seq.min = min.unwrap_or(1);
+            seq.max = max.unwrap_or(i64::MAX);
+        }
+        seq.start = start.unwrap_or(if seq.increment > 0 { seq.min } else { seq.max });
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        seq.id = CatalogStore::next_id(txn)?;
+        CatalogStore::put_sequence(txn, &seq)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("CREATE SEQUENCE"))
+    }
+
+    fn truncate(&mut self, t: &ast::Truncate) -> Result<StatementResult> {
+        let search_path = self.settings.search_path();
+        let (catalog, _) = self.ddl_parts()?;
+        let mut ids = Vec::new();
+        for target in &t.table_names {
+            let qn = object_name(&target.name)?;
+            match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
+                Some((_, Relation::Table(id))) => ids.push(id),
+                Some(_) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a table", qn.name),
+                    ))
+                }
+                None => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", qn.name),
+                    ))
+                }
+            }
+        }
+        let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
+        let mut i = 0;
+        while i < ids.len() {
+            for child in catalog.referencing(ids[i]) {
+                if !ids.contains(&child.id) {
+                    if !cascade {
+                        let parent =
+                            catalog.table(ids[i]).map(|p| p.name.clone()).unwrap_or_default();
+                        return Err(Error::new(
+                            SqlState::FEATURE_NOT_SUPPORTED,
+                            "cannot truncate a table referenced in a foreign key constraint",
+                        )
+                        .with_detail(format!("Table \"{}\" references \"{parent}\".", child.name))
+                        .with_hint(format!(
+                            "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
+                            child.name
+                        )));
+                    }
+                    ids.push(child.id);
+                }
+            }
+            i += 1;
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        for id in ids {
+            table_io::clear_table(txn, id)?;
+        }
+        Ok(StatementResult::command("TRUNCATE TABLE"))
+    }
+}
+
+/// Writes the entries of a new index for every existing row; a unique index fails with
+/// 23505 on duplicates.
+pub(super) fn build_index(txn: &mut Transaction, table: &TableDef, index: &IndexDef) -> Result<()> {
+    let mut rows = Vec::new();
+    table_io::scan_rows(
+        txn,
+        table,
+        (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
+        |pk, row| {
+            rows.push((pk, row));
+            Ok(true)
+        },
+    )?;
+    let mut with_index = table.clone();
+    with_index.indexes = vec![index.clone()];
+    for (pk, row) in rows {
+        if index.unique {
+            if let Some(_other) =
+                table_io::unique_conflict(txn, &with_index, index, &row, Some(&pk))?
+            {
+                let names: Vec<&str> =
+                    index.columns.iter().map(|c| table.columns[*c].name.as_str()).collect();
+                let vals: Vec<String> =
+                    index.columns.iter().map(|c| row[*c].to_pg_text()).collect();
+                return Err(Error::new(
+                    SqlState::UNIQUE_VIOLATION,
+                    format!("could not create unique index \"{}\"", index.name),
+                )
+                .with_detail(format!(
+                    "Key ({})=({}) is duplicated.",
+                    names.join(", "),
+                    vals.join(", ")
+                )));
+            }
+        }
+        let key = table_io::index_entry_key(table, index, &row, &pk)?;
+        txn.put(&key, &pk)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! Building a [`TableDef`] from CREATE TABLE: columns, serial/identity sequences,
+//! PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and DEFAULT, with PostgreSQL's constraint
+//! names and errors.
+
+use helios_common::{Error, Result, SqlState};
+use sqlparser::ast;
+
+use crate::catalog::typename::resolve_column_type;
+use crate::catalog::{
+    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, Relation,
+    SequenceDef, TableDef,
+};
+use crate::parser::{ident_name, object_name};
+
+/// A table being defined, with the sequences its serial/identity columns need.
+#[derive(Debug)]
+pub struct NewTable {
+    /// The table.
+    pub table: TableDef,
+    /// Sequences to create (ids already assigned).
+    pub sequences: Vec<SequenceDef>,
+}
+
+/// Hands out object ids while a definition is built.
+pub type IdSource<'a> = dyn FnMut() -> Result<u32> + 'a;
+
+fn fk_action(a: Option<&ast::ReferentialAction>) -> FkAction {
+    match a {
+        Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// A constraint name not used yet in `taken` (PostgreSQL appends 1, 2, ...).
+pub fn unique_name(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == base) {
+        return base.to_string();
+    }
+    (1..)
+        .map(|i| format!("{base}{i}"))
+        .find(|n| !taken.iter().any(|t| t == n))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// Names of every constraint and index of a table.
+pub fn taken_names(t: &TableDef) -> Vec<String> {
+    let mut v: Vec<String> = t.indexes.iter().map(|i| i.name.clone()).collect();
+    v.extend(t.checks.iter().map(|c| c.name.clone()));
+    v.extend(t.foreign_keys.iter().map(|f| f.name.clone()));
+    v
+}
+
+fn column_positions(t: &TableDef, names: &[String]) -> Result<Vec<usize>> {
+    names
+        .iter()
+        .map(|n| {
+            t.column_index(n).ok_or_else(|| {
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{n}\" named in key does not exist"),
+                )
+            })
+        })
+        .collect()
+}
+
+fn index_column_names(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(id) => Ok(ident_name(id)),
+            other => Err(Error::unsupported(format!("expression \"{other}\" in a key"))),
+        })
+        .collect()
+}
+
+/// Adds a PRIMARY KEY or UNIQUE index over `names`.
+pub fn add_key(
+    t: &mut TableDef,
+    names: &[String],
+    primary: bool,
+    name: Option<String>,
+) -> Result<()> {
+    let cols = column_positions(t, names)?;
+    if primary {
+        if t.primary_key().is_some() {
+            return Err(Error::new(
+                SqlState::INVALID_TABLE_DEFINITION,
+                format!("multiple primary keys for table \"{}\" are not allowed", t.name),
+            ));
+        }
+        for c in &cols {
+            t.columns[*c].not_null = true;
+        }
+    }
+    let base = if primary {
+        format!("{}_pkey", t.name)
+    } else {
+        format!("{}_{}_key", t.name, names.join("_"))
+    };
+    let name = match name {
+        Some(n) => n,
+        None => unique_name(&base, &taken_names(t)),
+    };
+    let id = t.next_index_id;
+    t.next_index_id += 1;
+    t.indexes.push(IndexDef { id, name, columns: cols, unique: true, primary, constraint: true });
+    Ok(())
+}
+
+/// Adds a FOREIGN KEY; `self_def` is the table itself (for self references).
+pub fn add_foreign_key(
+    catalog: &Catalog,
+    search_path: &[String],
+    t: &mut TableDef,
+    fk: &ast::ForeignKeyConstraint,
+) -> Result<()> {
+    let cols: Vec<String> = fk.columns.iter().map(ident_name).collect();
+    let positions = column_positions(t, &cols)?;
+    let target = object_name(&fk.foreign_table)?;
+    let parent: TableDef =
+        if target.name == t.name && target.schema.as_deref().is_none_or(|s| s == t.schema) {
+            t.clone()
+        } else {
+            match catalog.resolve(target.schema.as_deref(), &target.name, search_path) {
+                Some((_, Relation::Table(id))) => catalog
+                    .table(id)
+                    .map(|a| a.as_ref().clone())
+                    .ok_or_else(|| Error::internal("table vanished"))?,
+                _ => {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", target.name),
+                    ))
+                }
+            }
+        };
+    let ref_cols: Vec<usize> = if fk.referred_columns.is_empty() {
+        parent.primary_key().map(|pk| pk.columns.clone()).ok_or_else(|| {
+            Error::new(
+                SqlState::INVALID_FOREIGN_KEY,
+                format!("there is no primary key for referenced table \"{}\"", parent.name),
+            )
+        })?
+    } else {
+        let names: Vec<String> = fk.referred_columns.iter().map(ident_name).collect();
+        names
+            .iter()
+            .map(|n| {
+                parent.column_index(n).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!(
+                            "column \"{n}\" referenced in foreign key constraint does not exist"
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    if ref_cols.len() != positions.len() {
+        return Err(Error::new(
+            SqlState::INVALID_FOREIGN_KEY,
+            "number of referencing and referenced columns for foreign key disagree",
+        ));
+    }
+    if !parent.indexes.iter().any(|i| i.unique && i.columns == ref_cols) {
+        return Err(Error::new(
+            SqlState::INVALID_FOREIGN_KEY,
+            format!(
+                "there is no unique constraint matching given keys for referenced table \"{}\"",
+                parent.name
+            ),
+        ));
+    }
+    let name = match &fk.name {
+        Some(n) => ident_name(n),
+        None => unique_name(&format!("{}_{}_fkey", t.name, cols.join("_")), &taken_names(t)),
+    };
+    t.foreign_keys.push(ForeignKeyDef {
+        name,
+        columns: positions,
+        ref_table: parent.id,
+        ref_columns: ref_cols,
+        on_delete: fk_action(fk.on_delete.as_ref()),
+        on_update: fk_action(fk.on_update.as_ref()),
+    });
+    Ok(())
+}
+
+/// Builds the definition of a new table.
+pub fn build_table(
+    catalog: &Catalog,
+    search_path: &[String],
+    schema: &str,
+    ct: &ast::CreateTable,
+    next_id: &mut IdSource<'_>,
+) -> Result<NewTable> {
+    let name = object_name(&ct.name)?.name;
+    let mut t = TableDef {
+        id: next_id()?,
+        schema: schema.to_string(),
+        name: name.clone(),
+        columns: Vec::new(),
+        indexes: Vec::new(),
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        next_index_id: 1,
+    };
+    let mut sequences = Vec::new();
+    // Column-level constraints are applied after all columns exist.
+    let mut pending: Vec<(String, Option<String>, ast::ColumnOption)> = Vec::new();
+    for col in &ct.columns {
+        let cname = ident_name(&col.name);
+        if t.column_index(&cname).is_some() {
+            return Err(Error::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("column \"{cname}\" specified more than once"),
+            ));
+        }
+        let ty = resolve_column_type(&col.data_type)?;
+        let mut def = ColumnDef {
+            name: cname.clone(),
+            data_type: ty.data_type.clone(),
+            not_null: false,
+            default: None,
+            identity: None,
+            sequence: None,
+        };
+        let mut wants_sequence = ty.serial;
+        for opt in &col.options {
+            match &opt.option {
+                ast::ColumnOption::Null => {}
+                ast::ColumnOption::NotNull => def.not_null = true,
+                ast::ColumnOption::Default(e) => def.default = Some(e.to_string()),
+                ast::ColumnOption::Generated { generated_as, generation_expr, .. } => {
+                    if generation_expr.is_some() {
+                        return Err(Error::unsupported("generated columns"));
+                    }
+                    def.identity = Some(match generated_as {
+                        ast::GeneratedAs::Always => Identity::Always,
+                        _ => Identity::ByDefault,
+                    });
+                    def.not_null = true;
+                    wants_sequence = true;
+                }
+                other => {
+                    pending.push((cname.clone(), opt.name.as_ref().map(ident_name), other.clone()))
+                }
+            }
+        }
+        if wants_sequence {
+            if !matches!(
+                def.data_type,
+                helios_types::DataType::Int2
+                    | helios_types::DataType::Int4
+                    | helios_types::DataType::Int8
+            ) {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    "identity column type must be smallint, integer, or bigint",
+                ));
+            }
+            let max = match def.data_type {
+                helios_types::DataType::Int2 => i64::from(i16::MAX),
+                helios_types::DataType::Int4 => i64::from(i32::MAX),
+                _ => i64::MAX,
+            };
+            let seq = SequenceDef {
+                id: next_id()?,
+                schema: schema.to_string(),
+                name: format!("{name}_{cname}_seq"),
+                start: 1,
+                increment: 1,
+                min: 1,
+                max,
+                cycle: false,
+                owned_by: Some((t.id, cname.clone())),
+            };
+            def.sequence = Some(seq.id);
+            def.not_null = true;
+            sequences.push(seq);
+        }
+        t.columns.push(def);
+    }
+    for (cname, cons_name, opt) in pending {
+        match opt {
+            ast::ColumnOption::PrimaryKey(_) => {
+                add_key(&mut t, std::slice::from_ref(&cname), true, cons_name)?
+            }
+            ast::ColumnOption::Unique(_) => {
+                add_key(&mut t, std::slice::from_ref(&cname), false, cons_name)?
+            }
+            ast::ColumnOption::Check(c) => {
+                let n = cons_name.unwrap_or_else(|| {
+                    unique_name(&format!("{name}_{cname}_check"), &taken_names(&t))
+                });
+                t.checks.push(CheckDef { name: n, expr: c.expr.to_string() });
+            }
+            ast::ColumnOption::ForeignKey(fk) => {
+                let mut fk = fk.clone();
+                fk.columns = vec![ast::Ident::with_quote('"', cname.clone())];
+                if fk.name.is_none() {
+                    fk.name = cons_name.map(|n| ast::Ident::with_quote('"', n));
+                }
+                add_foreign_key(catalog, search_path, &mut t, &fk)?;
+            }
+            other => return Err(Error::unsupported(format!("column option {other}"))),
+        }
+    }
+    for c in &ct.constraints {
+        add_table_constraint(catalog, search_path, &mut t, c)?;
+    }
+    Ok(NewTable { table: t, sequences })
+}
+
+/// Adds a table constraint (CREATE TABLE or ALTER TABLE ADD CONSTRAINT).
+pub fn add_table_constraint(
+    catalog: &Catalog,
+    search_path: &[String],
+    t: &mut TableDef,
+    c: &ast::TableConstraint,
+) -> Result<()> {
+    match c {
+        ast::TableConstraint::PrimaryKey(pk) => {
+            let names = index_column_names(&pk.columns)?;
+            add_key(t, &names, true, pk.name.as_ref().map(ident_name))
+        }
+        ast::TableConstraint::Unique(u) => {
+            let names = index_column_names(&u.columns)?;
+            add_key(t, &names, false, u.name.as_ref().map(ident_name))
+        }
+        ast::TableConstraint::Check(ch) => {
+            let n = match &ch.name {
+                Some(n) => ident_name(n),
+                None => {
+                    let base = format!("{}_check", t.name);
+                    unique_name(&base, &taken_names(t))
+                }
+            };
+            t.checks.push(CheckDef { name: n, expr: ch.expr.to_string() });
+            Ok(())
+        }
+        ast::TableConstraint::ForeignKey(fk) => add_foreign_key(catalog, search_path, t, fk),
+        other => Err(Error::unsupported(format!("constraint {other}"))),
+    }
+}

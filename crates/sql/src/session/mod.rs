@@ -1,0 +1,345 @@
+//! A session: one connection's transaction, settings and prepared statements.
+//!
+//! # Transactions
+//!
+//! ```text
+//!            BEGIN                      error
+//!  Autocommit ─────▶ Explicit block ─────────▶ Failed (25P02 for everything but
+//!      ▲  ▲              │ COMMIT/ROLLBACK        │      ROLLBACK [TO SAVEPOINT])
+//!      │  └──────────────┘                        │
+//!      └──────────────────────────────────────────┘ ROLLBACK
+//! ```
+//!
+//! Outside a block every statement runs in its own transaction; a multi-statement batch
+//! (simple query protocol) runs in one implicit transaction unless it contains BEGIN.
+//! READ COMMITTED takes a fresh snapshot per statement; REPEATABLE READ keeps the
+//! transaction's first one. SERIALIZABLE is rejected (0A000) until it is real.
+
+mod alter;
+mod ddl;
+mod ddl_table;
+mod prepared;
+mod result;
+mod settings;
+mod statement;
+mod txn;
+mod utility;
+
+pub use prepared::Prepared;
+pub use result::{Column, QueryResult, StatementResult, TxnStatus};
+pub use settings::Settings;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use helios_common::{BranchId, Error, Result, SqlState};
+use helios_storage::{Isolation, Savepoint, Transaction, TxnOptions};
+use helios_types::{DataType, Value};
+
+use crate::engine::Engine;
+use crate::expr::SessionInfo;
+use crate::parser::{self, Statement};
+
+/// Where the session is in the transaction state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Each statement commits on its own.
+    Autocommit,
+    /// Inside a multi-statement batch without BEGIN.
+    Implicit,
+    /// Inside BEGIN ... COMMIT.
+    Explicit,
+    /// An explicit block that hit an error.
+    Failed,
+}
+
+/// One connection's state.
+pub struct Session {
+    engine: Arc<Engine>,
+    txn: Option<Transaction>,
+    mode: Mode,
+    savepoints: Vec<(String, Savepoint)>,
+    settings: Settings,
+    prepared: HashMap<String, Prepared>,
+    cancel: Arc<AtomicBool>,
+    txn_now: i64,
+    branch: BranchId,
+    /// Isolation and access mode requested by BEGIN / SET TRANSACTION for the current
+    /// block (applied when its storage transaction starts).
+    pending: Option<(Isolation, bool)>,
+    /// A statement other than transaction control ran in the current block.
+    statement_ran: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("mode", &self.mode).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A new session on `engine`.
+    pub fn new(engine: Arc<Engine>) -> Session {
+        Session {
+            engine,
+            txn: None,
+            mode: Mode::Autocommit,
+            savepoints: Vec::new(),
+            settings: Settings::default(),
+            prepared: HashMap::new(),
+            cancel: Arc::new(AtomicBool::new(false)),
+            txn_now: 0,
+            branch: BranchId::MAIN,
+            pending: None,
+            statement_ran: false,
+        }
+    }
+
+    /// The engine this session runs on.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The flag another thread sets to cancel the running statement.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    /// The transaction status (for ReadyForQuery).
+    pub fn transaction_status(&self) -> TxnStatus {
+        match self.mode {
+            Mode::Autocommit | Mode::Implicit => TxnStatus::Idle,
+            Mode::Explicit => TxnStatus::InTransaction,
+            Mode::Failed => TxnStatus::Failed,
+        }
+    }
+
+    /// A setting's current value (`SHOW`).
+    pub fn setting(&self, name: &str) -> Option<String> {
+        self.settings.get(name)
+    }
+
+    /// Changes a setting (`SET`).
+    pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        self.settings.set(name, value)
+    }
+
+    /// The facts expressions may read about this session.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            search_path: self.settings.search_path(),
+            timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
+            settings: self.settings.all().clone(),
+            ..SessionInfo::default()
+        }
+    }
+
+    /// Runs `;`-separated statements with simple-query semantics; returns the results of
+    /// the statements that ran and the error that stopped the batch, if any.
+    pub fn execute_batch(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        self.cancel.store(false, Ordering::Relaxed);
+        let stmts = match parser::parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail();
+                return (Vec::new(), Some(e));
+            }
+        };
+        let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
+        if implicit {
+            self.mode = Mode::Implicit;
+        }
+        let mut results = Vec::with_capacity(stmts.len());
+        for stmt in &stmts {
+            match self.run(stmt, &[], None) {
+                Ok(r) => results.push(r),
+                Err(e) => {
+                    self.fail();
+                    return (results, Some(e));
+                }
+            }
+        }
+        if self.mode == Mode::Implicit {
+            self.mode = Mode::Autocommit;
+            if let Some(txn) = self.txn.take() {
+                if let Err(e) = txn.commit() {
+                    return (results, Some(e));
+                }
+            }
+        }
+        (results, None)
+    }
+
+    /// Runs one statement with parameters (`$1`, or `?` placeholders).
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let stmt = match parse_one(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail();
+                return Err(e);
+            }
+        };
+        let Some(stmt) = stmt else {
+            return Ok(StatementResult::command("EMPTY"));
+        };
+        let r = self.run(&stmt, params, None);
+        if r.is_err() {
+            self.fail();
+        }
+        r
+    }
+
+    /// Parses and binds a statement once; the plan is kept and re-bound only when the
+    /// schema changes.
+    pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
+        let stmt = parse_one(sql)?;
+        let prepared = Prepared::new(stmt, param_types.to_vec());
+        if prepared.statement().is_some() {
+            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        }
+        Ok(prepared)
+    }
+
+    /// Runs a prepared statement.
+    pub fn execute_prepared(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let Some(stmt) = prepared.statement().cloned() else {
+            return Ok(StatementResult::command("EMPTY"));
+        };
+        if params.len() != prepared.param_types().len() && !prepared.param_types().is_empty() {
+            return Err(Error::new(
+                SqlState::PROTOCOL_VIOLATION,
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    prepared.param_types().len()
+                ),
+            ));
+        }
+        let r = self.run(&stmt, params, Some(prepared));
+        if r.is_err() {
+            self.fail();
+        }
+        r
+    }
+
+    /// After an error: an explicit block fails, an implicit one rolls back.
+    fn fail(&mut self) {
+        match self.mode {
+            Mode::Explicit | Mode::Failed => self.mode = Mode::Failed,
+            Mode::Implicit | Mode::Autocommit => {
+                self.mode = Mode::Autocommit;
+                self.savepoints.clear();
+                if let Some(t) = self.txn.take() {
+                    t.rollback();
+                }
+            }
+        }
+    }
+
+    /// Runs one statement in the transaction state machine.
+    fn run(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+    ) -> Result<StatementResult> {
+        let Statement::Sql(ast) = stmt;
+        if let Some(r) = self.transaction_control(ast)? {
+            return Ok(r);
+        }
+        if self.mode == Mode::Failed {
+            return Err(Error::new(
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        if let Some(r) = self.session_statement(ast)? {
+            return Ok(r);
+        }
+        self.ensure_txn()?;
+        self.statement_ran = true;
+        let result = self.run_in_txn(stmt, params, prepared);
+        match (result, self.mode) {
+            (Ok(r), Mode::Autocommit) => {
+                if let Some(t) = self.txn.take() {
+                    t.commit()?;
+                }
+                Ok(r)
+            }
+            (r, _) => r,
+        }
+    }
+
+    /// Starts the storage transaction if there is none, or takes a new statement
+    /// snapshot in READ COMMITTED.
+    fn ensure_txn(&mut self) -> Result<()> {
+        match &mut self.txn {
+            Some(t) => {
+                t.new_statement();
+                Ok(())
+            }
+            None => {
+                let (isolation, read_only) = match self.pending {
+                    Some(p) => p,
+                    None => (
+                        self.default_isolation()?,
+                        self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
+                    ),
+                };
+                let txn = self.engine.storage.begin(TxnOptions {
+                    branch: self.branch,
+                    isolation,
+                    read_only,
+                    as_of: None,
+                })?;
+                self.txn_now = crate::expr::wall_clock_micros();
+                self.txn = Some(txn);
+                Ok(())
+            }
+        }
+    }
+
+    fn default_isolation(&self) -> Result<Isolation> {
+        match self.settings.get("default_transaction_isolation").as_deref() {
+            Some("repeatable read") => Ok(Isolation::RepeatableRead),
+            _ => Ok(Isolation::ReadCommitted),
+        }
+    }
+
+    /// Runs `f` in the session's transaction, or in a short read-only one outside a block.
+    fn with_read_txn<T>(&mut self, f: impl FnOnce(&Self, &Transaction) -> Result<T>) -> Result<T> {
+        if let Some(txn) = &self.txn {
+            return f(self, txn);
+        }
+        let txn = self.engine.storage.begin(TxnOptions {
+            branch: self.branch,
+            read_only: true,
+            ..TxnOptions::default()
+        })?;
+        let r = f(self, &txn);
+        txn.rollback();
+        r
+    }
+}
+
+/// Parses exactly one statement (`None` for an empty string); rewrites `?`
+/// placeholders to `$n`.
+fn parse_one(sql: &str) -> Result<Option<Statement>> {
+    let text = parser::rewrite_question_marks(sql);
+    let mut stmts = parser::parse(text.as_deref().unwrap_or(sql))?;
+    match stmts.len() {
+        0 => Ok(None),
+        1 => Ok(stmts.pop()),
+        _ => Err(Error::new(
+            SqlState::SYNTAX_ERROR,
+            "cannot insert multiple commands into a prepared statement",
+        )),
+    }
+}

@@ -1,0 +1,85 @@
+//! Prepared statements: parsed once, bound once per catalog version.
+
+use std::sync::{Arc, OnceLock};
+
+use helios_types::DataType;
+use parking_lot::Mutex;
+
+use super::statement::Bound;
+use super::Column;
+use crate::parser::Statement;
+
+/// What a prepared statement takes and returns, known after its first bind.
+#[derive(Debug, Clone)]
+pub(super) struct Described {
+    pub params: Vec<DataType>,
+    pub columns: Vec<Column>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    stmt: Option<Statement>,
+    declared: Vec<DataType>,
+    described: OnceLock<Described>,
+    /// The bound plan and the catalog version it was bound at.
+    cache: Mutex<Option<(u64, Arc<Bound>)>>,
+}
+
+/// A statement parsed (and bound) once, run many times. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    inner: Arc<Inner>,
+}
+
+impl Prepared {
+    pub(super) fn new(stmt: Option<Statement>, declared: Vec<DataType>) -> Prepared {
+        Prepared {
+            inner: Arc::new(Inner {
+                stmt,
+                declared,
+                described: OnceLock::new(),
+                cache: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The parsed statement (`None` for an empty query string).
+    pub fn statement(&self) -> Option<&Statement> {
+        self.inner.stmt.as_ref()
+    }
+
+    /// Declared parameter types, with the unknown ones inferred from their use.
+    pub fn param_types(&self) -> &[DataType] {
+        match self.inner.described.get() {
+            Some(d) => &d.params,
+            None => &self.inner.declared,
+        }
+    }
+
+    /// The result columns (empty for statements that return no rows).
+    pub fn columns(&self) -> &[Column] {
+        match self.inner.described.get() {
+            Some(d) => &d.columns,
+            None => &[],
+        }
+    }
+
+    pub(super) fn declared(&self) -> &[DataType] {
+        &self.inner.declared
+    }
+
+    pub(super) fn set_described(&self, d: Described) {
+        let _ = self.inner.described.set(d);
+    }
+
+    pub(super) fn cached(&self, version: u64) -> Option<Arc<Bound>> {
+        match &*self.inner.cache.lock() {
+            Some((v, b)) if *v == version => Some(b.clone()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn store(&self, version: u64, bound: Arc<Bound>) {
+        *self.inner.cache.lock() = Some((version, bound));
+    }
+}

@@ -1,0 +1,406 @@
+//! Binding and running one statement inside the session's transaction.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Transaction;
+use helios_types::{DataType, Value};
+use sqlparser::ast;
+
+use super::prepared::{Described, Prepared};
+use super::{Column, QueryResult, Session, StatementResult};
+use crate::binder::{Binder, BoundDelete, BoundInsert, BoundUpdate};
+use crate::catalog::{Catalog, TableDef};
+use crate::exec::{self, ExecCtx, WriteEnv};
+use crate::expr::{Expr, SessionInfo};
+use crate::parser::{ident_name, Statement};
+use crate::planner::{Field, PlannedQuery};
+
+/// A statement bound against one catalog version.
+#[derive(Debug)]
+pub enum Bound {
+    /// A query returning rows.
+    Query {
+        /// The plan.
+        query: Box<PlannedQuery>,
+        /// Result columns.
+        columns: Vec<Column>,
+    },
+    /// INSERT with the target table's CHECK constraints.
+    Insert(Box<BoundInsert>, Vec<(String, Expr)>),
+    /// UPDATE with the target table's CHECK constraints.
+    Update(Box<BoundUpdate>, Vec<(String, Expr)>),
+    /// DELETE.
+    Delete(Box<BoundDelete>),
+    /// EXPLAIN [ANALYZE] of a bound statement.
+    Explain {
+        /// The explained statement.
+        inner: Box<Bound>,
+        /// Also run it.
+        analyze: bool,
+    },
+    /// Anything run straight from its syntax tree (DDL, EXECUTE, ...).
+    Utility(Box<ast::Statement>),
+}
+
+fn columns_of(fields: &[Field]) -> Vec<Column> {
+    fields
+        .iter()
+        .filter(|f| !f.hidden)
+        .map(|f| Column { name: f.name.clone(), data_type: f.data_type.clone() })
+        .collect()
+}
+
+impl Bound {
+    /// The result columns of the statement.
+    pub fn columns(&self) -> Vec<Column> {
+        match self {
+            Bound::Query { columns, .. } => columns.clone(),
+            Bound::Insert(i, _) => {
+                i.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default()
+            }
+            Bound::Update(u, _) => {
+                u.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default()
+            }
+            Bound::Delete(d) => d.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default(),
+            Bound::Explain { .. } => {
+                vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }]
+            }
+            Bound::Utility(_) => Vec::new(),
+        }
+    }
+}
+
+/// Binds the CHECK constraints of a table over its columns.
+pub fn bind_checks(
+    catalog: &Catalog,
+    info: &SessionInfo,
+    table: &TableDef,
+) -> Result<Vec<(String, Expr)>> {
+    let fields: Vec<Field> = table
+        .columns
+        .iter()
+        .map(|c| Field {
+            qualifier: Some(table.name.clone()),
+            ..Field::new(c.name.clone(), c.data_type.clone())
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in &table.checks {
+        let mut binder = Binder::new(catalog, info, Vec::new());
+        let e = crate::parser::parse_expr(&c.expr)?;
+        out.push((c.name.clone(), binder.bind_condition(&e, &fields, "CHECK", false)?));
+    }
+    Ok(out)
+}
+
+/// Binds a statement; returns the bound form and the parameter types.
+pub fn bind_statement(
+    catalog: &Catalog,
+    info: &SessionInfo,
+    stmt: &ast::Statement,
+    declared: &[DataType],
+) -> Result<(Bound, Vec<DataType>)> {
+    let mut binder = Binder::new(catalog, info, declared.to_vec());
+    let bound = match stmt {
+        ast::Statement::Query(q) => {
+            let query = binder.bind_top_query(q)?;
+            let query = crate::optimizer::optimize(query, catalog);
+            let columns = columns_of(&query.plan.schema());
+            Bound::Query { query: Box::new(query), columns }
+        }
+        ast::Statement::Insert(ins) => {
+            let mut b = binder.bind_insert(ins)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            let checks = bind_checks(catalog, info, &b.table)?;
+            Bound::Insert(Box::new(b), checks)
+        }
+        ast::Statement::Update(upd) => {
+            let mut b = binder.bind_update(upd)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            let checks = bind_checks(catalog, info, &b.table)?;
+            Bound::Update(Box::new(b), checks)
+        }
+        ast::Statement::Delete(del) => {
+            let mut b = binder.bind_delete(del)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            Bound::Delete(Box::new(b))
+        }
+        ast::Statement::Explain { statement, analyze, .. } => {
+            let (inner, params) = bind_statement(catalog, info, statement, declared)?;
+            return Ok((Bound::Explain { inner: Box::new(inner), analyze: *analyze }, params));
+        }
+        other => Bound::Utility(Box::new(other.clone())),
+    };
+    // Parameters whose type nothing determined are text, as in PostgreSQL.
+    let params = binder
+        .params
+        .iter()
+        .map(|t| if *t == DataType::Unknown { DataType::Text } else { t.clone() })
+        .collect();
+    Ok((bound, params))
+}
+
+/// Converts parameter values to their parameter types (text input is parsed).
+pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match types.get(i) {
+            None => Ok(v.clone()),
+            Some(t) if v.is_null() || v.data_type() == *t || *t == DataType::Unknown => {
+                Ok(v.clone())
+            }
+            Some(t) => match v {
+                Value::Text(s) => Value::parse_pg_text(s, t),
+                other => other.cast(t),
+            },
+        })
+        .collect()
+}
+
+impl Session {
+    /// Describes a prepared statement (parameter types, result columns).
+    pub(super) fn describe(&self, prepared: &Prepared, txn: &Transaction) -> Result<()> {
+        let Some(Statement::Sql(stmt)) = prepared.statement() else { return Ok(()) };
+        let catalog = self.engine.catalogs.get(txn)?;
+        let info = self.info();
+        let (bound, params) = bind_statement(&catalog, &info, stmt, prepared.declared())?;
+        let columns = bound.columns();
+        if !matches!(bound, Bound::Utility(_)) {
+            prepared.store(catalog.version, Arc::new(bound));
+        }
+        prepared.set_described(Described { params, columns });
+        Ok(())
+    }
+
+    /// Runs a statement inside the current storage transaction.
+    pub(super) fn run_in_txn(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+    ) -> Result<StatementResult> {
+        let Statement::Sql(ast_stmt) = stmt;
+        let txn =
+            self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
+        let catalog = self.engine.catalogs.get(txn)?;
+        let info = self.info();
+        let bound = match prepared.and_then(|p| p.cached(catalog.version)) {
+            Some(b) => b,
+            None => {
+                let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
+                let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
+                let b = Arc::new(b);
+                if let Some(p) = prepared {
+                    if !matches!(*b, Bound::Utility(_)) {
+                        p.store(catalog.version, b.clone());
+                    }
+                    p.set_described(Described { params: types.clone(), columns: b.columns() });
+                }
+                b
+            }
+        };
+        let types = prepared.map(|p| p.param_types().to_vec()).unwrap_or_default();
+        let params = coerce_params(params, &types)?;
+        self.execute_bound(&bound, &params, &catalog, &info)
+    }
+
+    fn execute_bound(
+        &mut self,
+        bound: &Bound,
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+    ) -> Result<StatementResult> {
+        match bound {
+            Bound::Query { query, columns } => {
+                let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+                let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel);
+                let rows = exec::execute(&query.plan, &ctx, &[])?;
+                let tag = format!("SELECT {}", rows.len());
+                Ok(StatementResult::Rows(QueryResult { columns: columns.clone(), rows, tag }))
+            }
+            Bound::Insert(ins, checks) => {
+                let out = self.write(catalog, info, params, checks, |txn, env| {
+                    exec::execute_insert(txn, env, ins)
+                })?;
+                let tag = format!("INSERT 0 {}", out.count);
+                Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
+            }
+            Bound::Update(upd, checks) => {
+                let out = self.write(catalog, info, params, checks, |txn, env| {
+                    exec::execute_update(txn, env, upd)
+                })?;
+                let tag = format!("UPDATE {}", out.count);
+                Ok(dml_result(tag, out, upd.returning.as_ref().map(|r| &r.1)))
+            }
+            Bound::Delete(del) => {
+                let out = self.write(catalog, info, params, &[], |txn, env| {
+                    exec::execute_delete(txn, env, del)
+                })?;
+                let tag = format!("DELETE {}", out.count);
+                Ok(dml_result(tag, out, del.returning.as_ref().map(|r| &r.1)))
+            }
+            Bound::Explain { inner, analyze } => {
+                self.explain(inner, *analyze, params, catalog, info)
+            }
+            Bound::Utility(stmt) => self.run_utility(stmt, params),
+        }
+    }
+
+    fn write(
+        &mut self,
+        catalog: &Catalog,
+        info: &SessionInfo,
+        params: &[Value],
+        checks: &[(String, Expr)],
+        f: impl FnOnce(&mut Transaction, &WriteEnv<'_>) -> Result<exec::DmlOutcome>,
+    ) -> Result<exec::DmlOutcome> {
+        let engine = self.engine.clone();
+        let branch = self.branch;
+        let nextval = move |seq: &crate::catalog::SequenceDef| engine.nextval(branch, seq);
+        let engine2 = self.engine.clone();
+        let rowid = move || engine2.next_rowid();
+        let env = WriteEnv {
+            catalog,
+            nextval: &nextval,
+            rowid: &rowid,
+            checks,
+            params,
+            session: info,
+            now: self.txn_now,
+            cancel: &self.cancel,
+        };
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        if txn.is_read_only() {
+            return Err(Error::new(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                "cannot execute this statement in a read-only transaction",
+            ));
+        }
+        f(txn, &env)
+    }
+
+    fn explain(
+        &mut self,
+        inner: &Bound,
+        analyze: bool,
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+    ) -> Result<StatementResult> {
+        let mut lines: Vec<String> = match inner {
+            Bound::Query { query, .. } => query.to_string().lines().map(str::to_string).collect(),
+            Bound::Insert(i, _) => prefixed(&format!("Insert on {}", i.table.name), &i.source),
+            Bound::Update(u, _) => prefixed(&format!("Update on {}", u.table.name), &u.source),
+            Bound::Delete(d) => prefixed(&format!("Delete on {}", d.table.name), &d.source),
+            Bound::Explain { .. } | Bound::Utility(_) => {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "EXPLAIN only supports queries and DML",
+                ))
+            }
+        };
+        if analyze {
+            let start = Instant::now();
+            let r = self.execute_bound(inner, params, catalog, info)?;
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            if let Some(first) = lines.first_mut() {
+                first.push_str(&format!(" (actual rows={})", r.rows_affected()));
+            }
+            lines.push(format!("Execution Time: {ms:.3} ms"));
+        }
+        let rows = lines.into_iter().map(|l| vec![Value::Text(l)]).collect();
+        Ok(StatementResult::Rows(QueryResult {
+            columns: vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }],
+            rows,
+            tag: "EXPLAIN".into(),
+        }))
+    }
+
+    fn run_utility(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
+        if let ast::Statement::Execute { name: Some(name), parameters, .. } = stmt {
+            let n = ident_name(
+                name.0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .ok_or_else(|| Error::new(SqlState::SYNTAX_ERROR, "EXECUTE needs a name"))?,
+            );
+            let prepared = self.prepared.get(&n).cloned().ok_or_else(|| {
+                Error::new(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!("prepared statement \"{n}\" does not exist"),
+                )
+            })?;
+            let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+            let catalog = self.engine.catalogs.get(txn)?;
+            let info = self.info();
+            let mut values = Vec::with_capacity(parameters.len());
+            for p in parameters {
+                let mut binder = Binder::new(&catalog, &info, Vec::new());
+                let e = binder.bind_scalar(p, &[], Some("EXECUTE parameter"))?;
+                let ctx_query = PlannedQuery {
+                    plan: crate::planner::Plan::Empty { rows: 0 },
+                    subqueries: Vec::new(),
+                    ctes: Vec::new(),
+                };
+                let ctx = ExecCtx::new(txn, params, &info, self.txn_now, &ctx_query, &self.cancel);
+                values.push(e.eval(&[], &ctx)?);
+            }
+            let stmt = prepared
+                .statement()
+                .cloned()
+                .ok_or_else(|| Error::internal("empty prepared statement"))?;
+            if self.txn.is_some() && prepared.cached(catalog.version).is_none() {
+                let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+                self.describe(&prepared, txn)?;
+            }
+            let types = prepared.param_types().to_vec();
+            if values.len() != types.len() {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!("wrong number of parameters for prepared statement \"{n}\""),
+                )
+                .with_detail(format!(
+                    "Expected {} parameters but got {}.",
+                    types.len(),
+                    values.len()
+                )));
+            }
+            return self.run_in_txn(&stmt, &values, Some(&prepared));
+        }
+        match self.run_ddl(stmt)? {
+            Some(r) => Ok(r),
+            None => Err(Error::unsupported(format!("statement \"{}\"", first_words(stmt)))),
+        }
+    }
+}
+
+fn prefixed(head: &str, source: &PlannedQuery) -> Vec<String> {
+    let mut lines = vec![head.to_string()];
+    for l in source.to_string().lines() {
+        lines.push(format!("  ->  {l}"));
+    }
+    lines
+}
+
+fn first_words(stmt: &ast::Statement) -> String {
+    stmt.to_string().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn dml_result(
+    tag: String,
+    out: exec::DmlOutcome,
+    returning: Option<&Vec<Field>>,
+) -> StatementResult {
+    match returning {
+        Some(fields) => StatementResult::Rows(QueryResult {
+            columns: columns_of(fields),
+            rows: out.returned,
+            tag,
+        }),
+        None => StatementResult::Command { tag, rows_affected: out.count },
+    }
+}

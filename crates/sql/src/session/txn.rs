@@ -1,0 +1,234 @@
+//! BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, ROLLBACK TO and SET TRANSACTION.
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Isolation;
+use sqlparser::ast;
+
+use super::{Mode, Session, StatementResult};
+use crate::parser::ident_name;
+
+fn serializable_error() -> Error {
+    Error::new(
+        SqlState::FEATURE_NOT_SUPPORTED,
+        "SERIALIZABLE isolation is not supported yet; use REPEATABLE READ or READ COMMITTED",
+    )
+    .with_hint("HeliosDB Nano rejects SERIALIZABLE rather than silently running a weaker level.")
+}
+
+/// Isolation and read-only flag requested by transaction modes (`None` = unchanged).
+fn parse_modes(modes: &[ast::TransactionMode]) -> Result<(Option<Isolation>, Option<bool>)> {
+    let mut iso = None;
+    let mut ro = None;
+    for m in modes {
+        match m {
+            ast::TransactionMode::IsolationLevel(l) => {
+                iso = Some(match l {
+                    ast::TransactionIsolationLevel::ReadUncommitted
+                    | ast::TransactionIsolationLevel::ReadCommitted => Isolation::ReadCommitted,
+                    ast::TransactionIsolationLevel::RepeatableRead
+                    | ast::TransactionIsolationLevel::Snapshot => Isolation::RepeatableRead,
+                    ast::TransactionIsolationLevel::Serializable => {
+                        return Err(serializable_error())
+                    }
+                })
+            }
+            ast::TransactionMode::AccessMode(a) => {
+                ro = Some(matches!(a, ast::TransactionAccessMode::ReadOnly))
+            }
+        }
+    }
+    Ok((iso, ro))
+}
+
+fn isolation_name(i: Isolation) -> &'static str {
+    match i {
+        Isolation::ReadCommitted => "read committed",
+        Isolation::RepeatableRead => "repeatable read",
+    }
+}
+
+impl Session {
+    /// Handles transaction-control statements; `None` for anything else.
+    pub(super) fn transaction_control(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
+        match stmt {
+            ast::Statement::StartTransaction { modes, .. } => {
+                if self.mode == Mode::Failed {
+                    return Err(in_failed());
+                }
+                let (iso, ro) = parse_modes(modes)?;
+                match self.mode {
+                    Mode::Explicit => {
+                        // PostgreSQL only warns: there is already a transaction in progress.
+                    }
+                    Mode::Implicit => self.mode = Mode::Explicit,
+                    _ => {
+                        self.mode = Mode::Explicit;
+                        let default_iso = self.default_isolation()?;
+                        let iso = iso.unwrap_or(default_iso);
+                        let ro = ro.unwrap_or(false);
+                        self.pending = Some((iso, ro));
+                        self.settings_set_txn(iso, ro);
+                        self.ensure_txn()?;
+                    }
+                }
+                Ok(Some(StatementResult::command("BEGIN")))
+            }
+            ast::Statement::Commit { chain, .. } => {
+                if *chain {
+                    return Err(Error::unsupported("COMMIT AND CHAIN"));
+                }
+                let tag = if self.mode == Mode::Failed { "ROLLBACK" } else { "COMMIT" };
+                let txn = self.txn.take();
+                let failed = self.mode == Mode::Failed;
+                self.end_block();
+                if let Some(t) = txn {
+                    if failed {
+                        t.rollback();
+                    } else {
+                        t.commit()?;
+                    }
+                }
+                Ok(Some(StatementResult::command(tag)))
+            }
+            ast::Statement::Rollback { chain, savepoint } => {
+                if *chain {
+                    return Err(Error::unsupported("ROLLBACK AND CHAIN"));
+                }
+                match savepoint {
+                    None => {
+                        if let Some(t) = self.txn.take() {
+                            t.rollback();
+                        }
+                        self.end_block();
+                        Ok(Some(StatementResult::command("ROLLBACK")))
+                    }
+                    Some(name) => {
+                        let name = ident_name(name);
+                        self.require_block("ROLLBACK TO SAVEPOINT")?;
+                        let pos = self
+                            .savepoints
+                            .iter()
+                            .rposition(|(n, _)| *n == name)
+                            .ok_or_else(|| no_savepoint(&name))?;
+                        let sp = self.savepoints[pos].1;
+                        self.savepoints.truncate(pos + 1);
+                        if let Some(t) = &mut self.txn {
+                            t.rollback_to(sp)?;
+                        }
+                        self.mode = Mode::Explicit;
+                        Ok(Some(StatementResult::command("ROLLBACK")))
+                    }
+                }
+            }
+            ast::Statement::Savepoint { name } => {
+                if self.mode == Mode::Failed {
+                    return Err(in_failed());
+                }
+                self.require_block("SAVEPOINT")?;
+                self.ensure_txn()?;
+                let sp = match &mut self.txn {
+                    Some(t) => t.savepoint(),
+                    None => return Err(Error::internal("no transaction for SAVEPOINT")),
+                };
+                self.savepoints.push((ident_name(name), sp));
+                Ok(Some(StatementResult::command("SAVEPOINT")))
+            }
+            ast::Statement::ReleaseSavepoint { name } => {
+                if self.mode == Mode::Failed {
+                    return Err(in_failed());
+                }
+                self.require_block("RELEASE SAVEPOINT")?;
+                let name = ident_name(name);
+                let pos = self
+                    .savepoints
+                    .iter()
+                    .rposition(|(n, _)| *n == name)
+                    .ok_or_else(|| no_savepoint(&name))?;
+                self.savepoints.truncate(pos);
+                Ok(Some(StatementResult::command("RELEASE")))
+            }
+            ast::Statement::Set(ast::Set::SetTransaction { modes, session, .. }) => {
+                if self.mode == Mode::Failed {
+                    return Err(in_failed());
+                }
+                let (iso, ro) = parse_modes(modes)?;
+                if *session {
+                    if let Some(i) = iso {
+                        self.settings.set("default_transaction_isolation", isolation_name(i))?;
+                    }
+                    if let Some(r) = ro {
+                        self.settings
+                            .set("default_transaction_read_only", if r { "on" } else { "off" })?;
+                    }
+                    return Ok(Some(StatementResult::command("SET")));
+                }
+                if self.mode != Mode::Explicit {
+                    // PostgreSQL warns and ignores SET TRANSACTION outside a block.
+                    return Ok(Some(StatementResult::command("SET")));
+                }
+                if iso.is_some() && self.txn.as_ref().is_some_and(|_| self.statement_ran) {
+                    return Err(Error::new(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                    ));
+                }
+                let (cur_iso, cur_ro) = self.pending.unwrap_or((Isolation::ReadCommitted, false));
+                let new = (iso.unwrap_or(cur_iso), ro.unwrap_or(cur_ro));
+                self.pending = Some(new);
+                self.settings_set_txn(new.0, new.1);
+                // Restart the (still unused) storage transaction with the new options.
+                if let Some(t) = self.txn.take() {
+                    t.rollback();
+                }
+                self.ensure_txn()?;
+                Ok(Some(StatementResult::command("SET")))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn settings_set_txn(&mut self, iso: Isolation, ro: bool) {
+        // These are session-visible mirrors of the block's modes; errors cannot happen
+        // for these known names and values.
+        let _ = self.settings.set("transaction_isolation", isolation_name(iso));
+        let _ = self.settings.set("transaction_read_only", if ro { "on" } else { "off" });
+    }
+
+    fn require_block(&self, what: &str) -> Result<()> {
+        match self.mode {
+            Mode::Explicit | Mode::Failed => Ok(()),
+            _ => Err(Error::new(
+                SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                format!("{what} can only be used in transaction blocks"),
+            )),
+        }
+    }
+
+    /// Leaves the transaction block (after COMMIT or ROLLBACK).
+    fn end_block(&mut self) {
+        self.mode = if self.mode == Mode::Implicit { Mode::Implicit } else { Mode::Autocommit };
+        self.savepoints.clear();
+        self.pending = None;
+        self.statement_ran = false;
+        let default_iso = self
+            .settings
+            .get("default_transaction_isolation")
+            .unwrap_or_else(|| "read committed".into());
+        let _ = self.settings.set("transaction_isolation", &default_iso);
+        let _ = self.settings.set("transaction_read_only", "off");
+    }
+}
+
+fn in_failed() -> Error {
+    Error::new(
+        SqlState::IN_FAILED_SQL_TRANSACTION,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+fn no_savepoint(name: &str) -> Error {
+    Error::new(SqlState::from_code("3B001"), format!("savepoint \"{name}\" does not exist"))
+}

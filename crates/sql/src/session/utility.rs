@@ -1,0 +1,182 @@
+//! Statements that need no transaction: SET, SHOW, RESET, PREPARE, DEALLOCATE.
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+use sqlparser::ast;
+
+use super::prepared::Prepared;
+use super::{Column, QueryResult, Session, StatementResult};
+use crate::parser::{ident_name, Statement};
+
+/// The name PostgreSQL shows as the column of `SHOW name`.
+fn canonical_name(name: &str) -> String {
+    match name {
+        "timezone" => "TimeZone".into(),
+        "datestyle" => "DateStyle".into(),
+        "intervalstyle" => "IntervalStyle".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The text of a SET value: identifiers and strings as written, numbers as text.
+fn set_value_text(e: &ast::Expr) -> Result<String> {
+    match e {
+        ast::Expr::Value(v) => Ok(match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            ast::Value::Number(n, _) => n.clone(),
+            ast::Value::Boolean(b) => {
+                if *b {
+                    "on".into()
+                } else {
+                    "off".into()
+                }
+            }
+            other => other.to_string(),
+        }),
+        ast::Expr::Identifier(id) => Ok(id.value.clone()),
+        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => {
+            Ok(format!("-{}", set_value_text(expr)?))
+        }
+        other => Ok(other.to_string()),
+    }
+}
+
+impl Session {
+    /// Handles session statements; `None` for anything else.
+    pub(super) fn session_statement(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
+        match stmt {
+            ast::Statement::Set(set) => self.run_set(set).map(Some),
+            ast::Statement::ShowVariable { variable } => {
+                let words: Vec<String> = variable.iter().map(ident_name).collect();
+                let name = match words.join(" ").as_str() {
+                    "transaction isolation level" => "transaction_isolation".to_string(),
+                    "time zone" => "timezone".to_string(),
+                    _ => words.join("."),
+                };
+                if name == "all" {
+                    let rows = self
+                        .settings
+                        .all()
+                        .iter()
+                        .map(|(k, v)| {
+                            vec![
+                                Value::Text(k.clone()),
+                                Value::Text(v.clone()),
+                                Value::Text(String::new()),
+                            ]
+                        })
+                        .collect::<Vec<_>>();
+                    let n = rows.len();
+                    return Ok(Some(StatementResult::Rows(QueryResult {
+                        columns: ["name", "setting", "description"]
+                            .iter()
+                            .map(|c| Column { name: c.to_string(), data_type: DataType::Text })
+                            .collect(),
+                        rows,
+                        tag: format!("SHOW {n}"),
+                    })));
+                }
+                let value = self.settings.get(&name).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("unrecognized configuration parameter \"{name}\""),
+                    )
+                })?;
+                Ok(Some(StatementResult::Rows(QueryResult {
+                    columns: vec![Column {
+                        name: canonical_name(&name),
+                        data_type: DataType::Text,
+                    }],
+                    rows: vec![vec![Value::Text(value)]],
+                    tag: "SHOW".into(),
+                })))
+            }
+            ast::Statement::Reset(r) => {
+                match &r.reset {
+                    ast::Reset::ALL => self.settings.reset_all(),
+                    ast::Reset::ConfigurationParameter(name) => {
+                        self.settings.reset(&name.to_string().to_lowercase())?
+                    }
+                    ast::Reset::SessionAuthorization => {}
+                }
+                Ok(Some(StatementResult::command("RESET")))
+            }
+            ast::Statement::Prepare { name, data_types, statement } => {
+                let name = ident_name(name);
+                if self.prepared.contains_key(&name) {
+                    return Err(Error::new(
+                        SqlState::DUPLICATE_PREPARED_STATEMENT,
+                        format!("prepared statement \"{name}\" already exists"),
+                    ));
+                }
+                let mut types = Vec::new();
+                for t in data_types {
+                    types.push(crate::catalog::typename::resolve_type(t)?);
+                }
+                let p = Prepared::new(Some(Statement::Sql(statement.clone())), types);
+                self.prepared.insert(name, p);
+                Ok(Some(StatementResult::command("PREPARE")))
+            }
+            ast::Statement::Deallocate { name, .. } => {
+                let n = ident_name(name);
+                if n == "all" {
+                    self.prepared.clear();
+                } else if self.prepared.remove(&n).is_none() {
+                    return Err(Error::new(
+                        SqlState::INVALID_SQL_STATEMENT_NAME,
+                        format!("prepared statement \"{n}\" does not exist"),
+                    ));
+                }
+                Ok(Some(StatementResult::command("DEALLOCATE")))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn run_set(&mut self, set: &ast::Set) -> Result<StatementResult> {
+        match set {
+            ast::Set::SingleAssignment { variable, values, .. } => {
+                let name = variable.to_string().to_lowercase();
+                if values.len() == 1
+                    && matches!(&values[0], ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+                {
+                    self.settings.reset(&name)?;
+                } else {
+                    let parts: Vec<String> =
+                        values.iter().map(set_value_text).collect::<Result<_>>()?;
+                    let value = if name == "search_path" {
+                        parts.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                    } else {
+                        parts.join(", ")
+                    };
+                    self.settings.set(&name, &value)?;
+                }
+                Ok(StatementResult::command("SET"))
+            }
+            ast::Set::SetTimeZone { value, .. } => {
+                let v = set_value_text(value)?;
+                self.settings.set("timezone", &v)?;
+                Ok(StatementResult::command("SET"))
+            }
+            ast::Set::SetNames { charset_name, .. } => {
+                self.settings.set("client_encoding", &charset_name.value)?;
+                Ok(StatementResult::command("SET"))
+            }
+            ast::Set::MultipleAssignments { assignments } => {
+                for a in assignments {
+                    let name = a.name.to_string().to_lowercase();
+                    let v = set_value_text(&a.value)?;
+                    self.settings.set(&name, &v)?;
+                }
+                Ok(StatementResult::command("SET"))
+            }
+            ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => {
+                Ok(StatementResult::command("SET"))
+            }
+            other => Err(Error::unsupported(format!("{other}"))),
+        }
+    }
+}

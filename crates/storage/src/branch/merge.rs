@@ -1,0 +1,152 @@
+//! Three-way merge of one branch into another (see [`crate::branch`]).
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::Ordering;
+
+use helios_common::{BranchId, Result, Timestamp, TxnId};
+
+use crate::branch::zip::{State, Zip};
+use crate::branch::BranchRegistry;
+use crate::error::show_key;
+use crate::kv::WriteBatch;
+use crate::mvcc::commit::{stage, Claimed, CommitInfo, CommitRequest};
+use crate::mvcc::keys::META_CLOCK;
+use crate::mvcc::visibility::{scan_chain, ChainLink};
+use crate::mvcc::write_set::Pending;
+use crate::storage::Inner;
+use crate::StorageError;
+
+/// How keys changed on both sides are resolved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MergeStrategy {
+    /// Change nothing and fail, listing the conflicting keys.
+    #[default]
+    Fail,
+    /// Keep the destination's value.
+    Ours,
+    /// Take the source's value.
+    Theirs,
+}
+
+/// A key changed differently on both sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeConflict {
+    /// The key.
+    pub key: Vec<u8>,
+    /// Its value at the fork point.
+    pub base: Option<Vec<u8>>,
+    /// Its value on the source branch.
+    pub source: Option<Vec<u8>>,
+    /// Its value on the destination branch.
+    pub target: Option<Vec<u8>>,
+}
+
+/// What a merge did (or, for a preview, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    /// Keys written into the destination, with the value written (`None`: deleted).
+    pub applied: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Keys changed on both sides, however they were resolved.
+    pub conflicts: Vec<MergeConflict>,
+    /// The merge commit on the destination; `None` when nothing was written.
+    pub commit: Option<CommitInfo>,
+}
+
+/// The read chain of the merge base of `src` and `dst`: their nearest common ancestor
+/// as of the earliest fork point on either path to it.
+fn merge_base(
+    reg: &BranchRegistry,
+    src: BranchId,
+    dst: BranchId,
+    now: Timestamp,
+) -> Result<Vec<ChainLink>> {
+    let sc = reg.chain(src, Timestamp::MAX)?;
+    let dc = reg.chain(dst, Timestamp::MAX)?;
+    for s in &sc {
+        if let Some(d) = dc.iter().find(|d| d.branch == s.branch) {
+            return reg.chain(s.branch, s.cap.min(d.cap).min(now));
+        }
+    }
+    Err(StorageError::Corrupted("branches without a common ancestor".into()).into())
+}
+
+/// Merges `src` into `dst`; with `dry_run` nothing is written and conflicts are reported
+/// instead of failing.
+pub(crate) fn merge(
+    inner: &Inner,
+    src: BranchId,
+    dst: BranchId,
+    strategy: MergeStrategy,
+    dry_run: bool,
+) -> Result<MergeReport> {
+    let mut seq = inner.sequencer.lock();
+    let reg = inner.registry.read();
+    let src_name = reg.require(src)?.name.clone();
+    let dst_name = reg.require(dst)?.name.clone();
+    if src == dst {
+        return Err(StorageError::MergeIntoSelf(src_name).into());
+    }
+    let now = inner.visible_ts();
+    let snap = inner.engine.snapshot()?;
+    let chains = [reg.chain(src, now)?, reg.chain(dst, now)?, merge_base(&reg, src, dst, now)?];
+    let all = (Bound::Unbounded, Bound::Unbounded);
+    let mut streams: Vec<State<'_>> = Vec::new();
+    for c in &chains {
+        streams.push(Box::new(scan_chain(&*snap, c, &all, false, None)?));
+    }
+    let mut report = MergeReport::default();
+    for row in Zip::new(streams) {
+        let (key, mut v) = row?;
+        let base = v.pop().flatten();
+        let target = v.pop().flatten();
+        let source = v.pop().flatten();
+        let src_changed = source != base;
+        let dst_changed = target != base;
+        if !src_changed || source == target {
+            continue;
+        }
+        if !dst_changed {
+            report.applied.push((key, source));
+            continue;
+        }
+        if strategy == MergeStrategy::Theirs {
+            report.applied.push((key.clone(), source.clone()));
+        }
+        report.conflicts.push(MergeConflict { key, base, source, target });
+    }
+    if dry_run {
+        return Ok(report);
+    }
+    if strategy == MergeStrategy::Fail && !report.conflicts.is_empty() {
+        let keys = report.conflicts.iter().map(|c| show_key(&c.key)).collect();
+        return Err(StorageError::MergeConflict { src: src_name, dst: dst_name, keys }.into());
+    }
+    if report.applied.is_empty() {
+        return Ok(report);
+    }
+    let writes: BTreeMap<Vec<u8>, Pending> = report
+        .applied
+        .iter()
+        .map(|(k, v)| (k.clone(), Pending { value: v.clone(), since: Timestamp::MAX }))
+        .collect();
+    let req = CommitRequest { branch: dst, writes };
+    let mut batch = WriteBatch::default();
+    let info = stage(
+        &*snap,
+        &reg,
+        &mut Claimed::new(),
+        &req,
+        || {
+            let id = TxnId(seq.next_txn);
+            seq.next_txn += 1;
+            (inner.clock.tick(), id)
+        },
+        &mut batch,
+    )?;
+    batch.put(META_CLOCK, inner.clock.last().0.to_be_bytes().to_vec());
+    inner.engine.write(batch, inner.durable)?;
+    inner.visible.store(info.commit_ts.0, Ordering::SeqCst);
+    report.commit = Some(info);
+    Ok(report)
+}

@@ -1,0 +1,243 @@
+//! [`Transaction`]: snapshot reads, buffered writes, savepoints, commit.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
+
+use crate::kv::Snapshot;
+use crate::mvcc::commit::{CommitInfo, CommitRequest};
+use crate::mvcc::visibility::{get_visible, scan_chain, ChainLink, EntryIter};
+use crate::mvcc::write_set::WriteSet;
+use crate::storage::Inner;
+use crate::{Isolation, StorageError, TxnOptions};
+
+/// A savepoint token: [`Transaction::rollback_to`] undoes every write made after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Savepoint {
+    mark: usize,
+}
+
+/// A transaction on one branch. Dropping it without [`commit`](Transaction::commit)
+/// rolls it back.
+///
+/// Reads see the snapshot at [`read_ts`](Transaction::read_ts) plus the transaction's own
+/// writes. Under READ COMMITTED, [`new_statement`](Transaction::new_statement) moves the
+/// snapshot to the latest commit; under REPEATABLE READ and for time travel it never moves.
+pub struct Transaction {
+    inner: Arc<Inner>,
+    branch: BranchId,
+    isolation: Isolation,
+    read_only: bool,
+    time_travel: bool,
+    read_ts: Timestamp,
+    chain: Vec<ChainLink>,
+    snapshot: Box<dyn Snapshot>,
+    writes: WriteSet,
+    /// An error from `new_statement`, returned by the next read or commit.
+    deferred: Option<Error>,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("branch", &self.branch)
+            .field("isolation", &self.isolation)
+            .field("read_only", &self.read_only)
+            .field("read_ts", &self.read_ts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transaction {
+    /// Starts a transaction (see [`crate::Storage::begin`]).
+    pub(crate) fn begin(inner: Arc<Inner>, options: TxnOptions) -> Result<Transaction> {
+        let as_of = options.as_of.filter(|t| *t != Timestamp::MAX);
+        let read_ts = match as_of {
+            None => inner.active.pin_with(|| Ok::<_, Error>(inner.visible_ts()))?,
+            Some(t) => inner.active.pin_with(|| inner.check_readable(t).map(|()| t))?,
+        };
+        let started = Self::open_snapshot(&inner, options.branch, read_ts, as_of.is_some());
+        let (snapshot, chain) = match started {
+            Ok(s) => s,
+            Err(e) => {
+                inner.active.unpin(read_ts);
+                return Err(e);
+            }
+        };
+        Ok(Transaction {
+            inner,
+            branch: options.branch,
+            isolation: options.isolation,
+            read_only: options.read_only || options.as_of.is_some(),
+            time_travel: options.as_of.is_some(),
+            read_ts,
+            chain,
+            snapshot,
+            writes: WriteSet::default(),
+            deferred: None,
+        })
+    }
+
+    fn open_snapshot(
+        inner: &Inner,
+        branch: BranchId,
+        read_ts: Timestamp,
+        past: bool,
+    ) -> Result<(Box<dyn Snapshot>, Vec<ChainLink>)> {
+        let chain = inner.registry.read().chain(branch, read_ts)?;
+        let snapshot = if past && read_ts > inner.visible_ts() {
+            // Commits may be in flight with timestamps at or below `read_ts`: wait for
+            // them (they hold the sequencer) and make every later one land after it.
+            let _seq = inner.sequencer.lock();
+            inner.clock.observe(read_ts);
+            inner.engine.snapshot()?
+        } else {
+            inner.engine.snapshot()?
+        };
+        Ok((snapshot, chain))
+    }
+
+    fn check_deferred(&self) -> Result<()> {
+        match &self.deferred {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The value of `key`, own writes included.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_deferred()?;
+        if let Some(own) = self.writes.get(key) {
+            return Ok(own.map(<[u8]>::to_vec));
+        }
+        get_visible(&*self.snapshot, &self.chain, key)
+    }
+
+    /// Up to `limit` visible (key, value) pairs inside `range`, ascending (descending when
+    /// `reverse`), own writes included. Callers page by narrowing the range to just after
+    /// (before) the last key returned.
+    pub fn scan(
+        &self,
+        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.check_deferred()?;
+        if limit == 0 || crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(&range)) {
+            return Ok(Vec::new());
+        }
+        let own = self.writes.range(&range).map(|(k, p)| Ok((k.clone(), p.value.clone())));
+        let own: EntryIter<'_> = if reverse { Box::new(own.rev()) } else { Box::new(own) };
+        scan_chain(&*self.snapshot, &self.chain, &range, reverse, Some(own))?.take(limit).collect()
+    }
+
+    fn check_writable(&self, what: &'static str) -> Result<()> {
+        if self.read_only {
+            return Err(StorageError::ReadOnly { what }.into());
+        }
+        Ok(())
+    }
+
+    /// Sets `key` to `value` (buffered until commit).
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.check_writable("put")?;
+        self.writes.write(key, Some(value.to_vec()), self.read_ts);
+        Ok(())
+    }
+
+    /// Deletes `key` (buffered until commit; a tombstone version at commit).
+    pub fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.check_writable("delete")?;
+        self.writes.write(key, None, self.read_ts);
+        Ok(())
+    }
+
+    /// Marks the current write set.
+    pub fn savepoint(&mut self) -> Savepoint {
+        Savepoint { mark: self.writes.mark() }
+    }
+
+    /// Undoes every write made after `sp`; `sp` stays usable. Savepoints taken after `sp`
+    /// are released.
+    pub fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
+        if self.writes.rollback_to(sp.mark) {
+            Ok(())
+        } else {
+            Err(StorageError::InvalidSavepoint.into())
+        }
+    }
+
+    /// Starts a new statement: under READ COMMITTED the snapshot moves to the latest
+    /// commit. An error taking the snapshot is returned by the next read or commit.
+    pub fn new_statement(&mut self) {
+        if let Err(e) = self.try_new_statement() {
+            self.deferred = Some(e);
+        }
+    }
+
+    /// [`new_statement`](Transaction::new_statement), returning its error.
+    pub fn try_new_statement(&mut self) -> Result<()> {
+        if self.isolation != Isolation::ReadCommitted || self.time_travel {
+            return Ok(());
+        }
+        let inner = self.inner.clone();
+        let read_ts = inner.active.pin_with(|| Ok::<_, Error>(inner.visible_ts()))?;
+        match Self::open_snapshot(&inner, self.branch, read_ts, false) {
+            Ok((snapshot, chain)) => {
+                inner.active.unpin(self.read_ts);
+                self.read_ts = read_ts;
+                self.snapshot = snapshot;
+                self.chain = chain;
+                self.deferred = None;
+                Ok(())
+            }
+            Err(e) => {
+                inner.active.unpin(read_ts);
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits: validates write-write conflicts (first committer wins, `40001`), then
+    /// writes every version at one new commit timestamp, durably when so configured.
+    pub fn commit(mut self) -> Result<CommitInfo> {
+        self.check_deferred()?;
+        if self.writes.is_empty() {
+            return Ok(CommitInfo { txn_id: TxnId(0), commit_ts: self.read_ts });
+        }
+        let writes = std::mem::take(&mut self.writes).into_entries();
+        let req = CommitRequest { branch: self.branch, writes };
+        let inner = self.inner.clone();
+        inner.group.submit(req, |group| inner.write_group(group))
+    }
+
+    /// Discards the transaction's writes.
+    pub fn rollback(self) {}
+
+    /// The timestamp the current snapshot reads at.
+    pub fn read_ts(&self) -> Timestamp {
+        self.read_ts
+    }
+
+    /// The branch read and written.
+    pub fn branch(&self) -> BranchId {
+        self.branch
+    }
+
+    /// The isolation level.
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    /// Whether writes are refused (read-only or time travel).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.inner.active.unpin(self.read_ts);
+    }
+}

@@ -1,0 +1,101 @@
+//! Options of a [`Storage`](crate::Storage) and of a [`Transaction`](crate::Transaction).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use helios_common::{BranchId, Timestamp};
+
+/// Default retention of old versions: 24 hours.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// When a commit is acknowledged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// The commit's batch is synced to stable storage before `commit` returns.
+    #[default]
+    Durable,
+    /// The commit may be lost on a crash (never partly).
+    Relaxed,
+}
+
+/// Where the key-encryption key for encryption at rest comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A file holding the key.
+    File(PathBuf),
+    /// An environment variable holding the key.
+    Env(String),
+    /// A passphrase (stretched with Argon2id).
+    Passphrase(String),
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::File(p) => f.debug_tuple("File").field(p).finish(),
+            KeySource::Env(v) => f.debug_tuple("Env").field(v).finish(),
+            // Never print secrets.
+            KeySource::Passphrase(_) => f.write_str("Passphrase(***)"),
+        }
+    }
+}
+
+/// How a database is opened.
+#[derive(Clone, Debug)]
+pub struct StorageOptions {
+    /// Whether commits are synced before they return.
+    pub durability: Durability,
+    /// Encryption at rest, when set.
+    pub encryption: Option<KeySource>,
+    /// How long superseded versions stay readable by time travel. Used when the database
+    /// is created; afterwards the value persisted by [`Storage::set_retention`] wins.
+    ///
+    /// [`Storage::set_retention`]: crate::Storage::set_retention
+    pub retention: Duration,
+}
+
+impl Default for StorageOptions {
+    fn default() -> StorageOptions {
+        StorageOptions {
+            durability: Durability::Durable,
+            encryption: None,
+            retention: DEFAULT_RETENTION,
+        }
+    }
+}
+
+/// Transaction isolation level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// A fresh snapshot per statement ([`Transaction::new_statement`]); PostgreSQL's default.
+    ///
+    /// [`Transaction::new_statement`]: crate::Transaction::new_statement
+    #[default]
+    ReadCommitted,
+    /// One snapshot for the whole transaction (snapshot isolation).
+    RepeatableRead,
+}
+
+/// How a transaction starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnOptions {
+    /// The branch read and written.
+    pub branch: BranchId,
+    /// The isolation level.
+    pub isolation: Isolation,
+    /// Refuse writes.
+    pub read_only: bool,
+    /// Time travel: a read-only snapshot at that time (implies `read_only`).
+    pub as_of: Option<Timestamp>,
+}
+
+impl Default for TxnOptions {
+    fn default() -> TxnOptions {
+        TxnOptions {
+            branch: BranchId::MAIN,
+            isolation: Isolation::ReadCommitted,
+            read_only: false,
+            as_of: None,
+        }
+    }
+}

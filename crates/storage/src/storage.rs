@@ -1,0 +1,395 @@
+//! [`Storage`]: the handle to one database's storage: transactions, branches, retention.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use helios_common::{BranchId, Error, Result, SqlState, Timestamp, TxnId};
+use parking_lot::{Mutex, RwLock};
+
+use crate::branch::{
+    BranchInfo, BranchRegistry, DiffEntry, MergeReport, MergeStrategy, MAX_BRANCH_NAME,
+};
+use crate::kv::{self, Engine, MemoryEngine, Snapshot, WriteBatch};
+use crate::mvcc::active::ActiveSnapshots;
+use crate::mvcc::commit::{stage, Claimed, CommitRequest, GroupCommit, GroupResults, Sequencer};
+use crate::mvcc::keys::{
+    self, read_u64, Space, META_CLOCK, META_GC_HORIZON, META_NEXT_BRANCH, META_RETENTION,
+};
+use crate::mvcc::{GcStats, Hlc, SystemClock, Transaction, WallClock};
+use crate::{StorageError, StorageOptions, TxnOptions};
+
+/// One database's storage. Cheap to clone; clones share everything.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+/// Shared state behind [`Storage`] and every [`Transaction`].
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub engine: Arc<dyn Engine>,
+    pub durable: bool,
+    pub clock: Hlc,
+    /// The last commit timestamp whose batch is in the engine; new readers read here.
+    pub visible: AtomicU64,
+    pub registry: RwLock<BranchRegistry>,
+    pub active: ActiveSnapshots,
+    /// Held while assigning commit timestamps and writing to the engine.
+    pub sequencer: Mutex<Sequencer>,
+    pub group: GroupCommit,
+    pub retention_micros: AtomicU64,
+    /// Every version a read at or after this timestamp needs was kept by GC.
+    pub gc_horizon: AtomicU64,
+}
+
+impl std::fmt::Debug for dyn Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Engine")
+    }
+}
+
+impl Storage {
+    /// A new, empty in-memory database.
+    pub fn open_memory() -> Result<Storage> {
+        Storage::with_engine(Arc::new(MemoryEngine::new()), StorageOptions::default())
+    }
+
+    /// Opens (or creates) the database in directory `dir`.
+    pub fn open(dir: &Path, options: StorageOptions) -> Result<Storage> {
+        let engine = kv::open_disk(dir, &options)?;
+        Storage::with_engine(engine, options)
+    }
+
+    /// Opens storage on any engine (tests run the same suites on every engine).
+    pub fn with_engine(engine: Arc<dyn Engine>, options: StorageOptions) -> Result<Storage> {
+        Storage::with_engine_and_clock(engine, options, Arc::new(SystemClock))
+    }
+
+    /// Like [`Storage::with_engine`], with an injected wall clock (tests of retention).
+    pub fn with_engine_and_clock(
+        engine: Arc<dyn Engine>,
+        options: StorageOptions,
+        wall: Arc<dyn WallClock>,
+    ) -> Result<Storage> {
+        let durable = options.durability == crate::Durability::Durable;
+        let snap = engine.snapshot()?;
+        let read =
+            |k: &[u8]| -> Result<Option<u64>> { snap.get(k)?.map(|v| read_u64(&v)).transpose() };
+        let high_water = read(META_CLOCK)?.unwrap_or(0);
+        let retention = read(META_RETENTION)?;
+        let gc_horizon = read(META_GC_HORIZON)?.unwrap_or(0);
+        let mut registry = BranchRegistry::load(&*snap)?;
+        let next_txn = last_txn(&*snap)?.map_or(1, |t| t.0 + 1);
+        let clock = Hlc::new(wall, Timestamp(high_water));
+        let mut batch = WriteBatch::default();
+        if registry.get(BranchId::MAIN).is_none() {
+            let main = BranchInfo {
+                id: BranchId::MAIN,
+                name: "main".into(),
+                parent: None,
+                fork_ts: Timestamp::ZERO,
+                created_at: clock.now(),
+            };
+            batch.put(BranchInfo::row_key(main.id), main.encode());
+            batch.put(META_NEXT_BRANCH, registry.next_id.to_be_bytes().to_vec());
+            registry.insert(main);
+        }
+        let retention = match retention {
+            Some(r) => r,
+            None => {
+                let r = options.retention.as_micros() as u64;
+                batch.put(META_RETENTION, r.to_be_bytes().to_vec());
+                r
+            }
+        };
+        if !batch.is_empty() {
+            engine.write(batch, durable)?;
+        }
+        drop(snap);
+        let visible = clock.last();
+        Ok(Storage {
+            inner: Arc::new(Inner {
+                engine,
+                durable,
+                clock,
+                visible: AtomicU64::new(visible.0),
+                registry: RwLock::new(registry),
+                active: ActiveSnapshots::default(),
+                sequencer: Mutex::new(Sequencer { next_txn }),
+                group: GroupCommit::default(),
+                retention_micros: AtomicU64::new(retention),
+                gc_horizon: AtomicU64::new(gc_horizon),
+            }),
+        })
+    }
+
+    /// Starts a transaction.
+    pub fn begin(&self, options: TxnOptions) -> Result<Transaction> {
+        Transaction::begin(self.inner.clone(), options)
+    }
+
+    /// The current hybrid-logical-clock reading.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// The engine underneath (tests count its keys).
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.inner.engine
+    }
+
+    /// The commit timestamp and branch of transaction `txn`, from the commit log.
+    pub fn commit_record(&self, txn: TxnId) -> Result<Option<(Timestamp, BranchId)>> {
+        let key = keys::commit_log_key(txn);
+        match self.inner.engine.snapshot()?.get(&key)? {
+            Some(v) => keys::decode_commit_log(&key, &v).map(|(_, ts, b)| Some((ts, b))),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates branch `name` from `parent` as of `at` (default: now). O(1): nothing is
+    /// copied. `at` must be inside the retention window and not in the future.
+    pub fn create_branch(
+        &self,
+        name: &str,
+        parent: BranchId,
+        at: Option<Timestamp>,
+    ) -> Result<BranchInfo> {
+        if name.is_empty() || name.len() > MAX_BRANCH_NAME {
+            return Err(StorageError::InvalidBranchName(name.to_string()).into());
+        }
+        let inner = &*self.inner;
+        let _seq = inner.sequencer.lock();
+        let mut reg = inner.registry.write();
+        if reg.by_name(name).is_some() {
+            return Err(StorageError::BranchExists(name.to_string()).into());
+        }
+        reg.require(parent)?;
+        let visible = inner.visible_ts();
+        let fork_ts = match at {
+            None => visible,
+            Some(t) => {
+                inner.check_readable(t)?;
+                if t > visible {
+                    // No commit is in flight (we hold the sequencer): make every later
+                    // commit land after the fork point.
+                    inner.clock.observe(t);
+                }
+                t
+            }
+        };
+        let info = BranchInfo {
+            id: BranchId(reg.next_id),
+            name: name.to_string(),
+            parent: Some(parent),
+            fork_ts,
+            created_at: inner.clock.now(),
+        };
+        let next = reg
+            .next_id
+            .checked_add(1)
+            .ok_or_else(|| Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "too many branches"))?;
+        let mut batch = WriteBatch::default();
+        batch.put(BranchInfo::row_key(info.id), info.encode());
+        batch.put(META_NEXT_BRANCH, next.to_be_bytes().to_vec());
+        batch.put(META_CLOCK, inner.clock.last().0.to_be_bytes().to_vec());
+        inner.engine.write(batch, inner.durable)?;
+        reg.next_id = next;
+        reg.insert(info.clone());
+        Ok(info)
+    }
+
+    /// The branch named `name`.
+    pub fn branch(&self, name: &str) -> Result<Option<BranchInfo>> {
+        Ok(self.inner.registry.read().by_name(name).cloned())
+    }
+
+    /// Every branch, by id.
+    pub fn branches(&self) -> Result<Vec<BranchInfo>> {
+        Ok(self.inner.registry.read().all().cloned().collect())
+    }
+
+    /// Drops branch `name` and frees its keys. Refused for `main` and for branches that
+    /// other branches fork from. Transactions still open on it fail at commit.
+    pub fn drop_branch(&self, name: &str) -> Result<()> {
+        let inner = &*self.inner;
+        let _seq = inner.sequencer.lock();
+        let mut reg = inner.registry.write();
+        let info = reg
+            .by_name(name)
+            .cloned()
+            .ok_or_else(|| StorageError::BranchNotFound(name.to_string()))?;
+        if info.id == BranchId::MAIN {
+            return Err(StorageError::DropMain.into());
+        }
+        let children: Vec<String> = reg.children(info.id).map(|b| b.name.clone()).collect();
+        if !children.is_empty() {
+            return Err(StorageError::BranchHasChildren { name: name.to_string(), children }.into());
+        }
+        let snap = inner.engine.snapshot()?;
+        let mut batch = WriteBatch::default();
+        batch.delete(BranchInfo::row_key(info.id));
+        let (lo, hi) = (keys::branch_prefix(info.id), keys::branch_end(info.id));
+        use std::ops::Bound::{Excluded, Included};
+        for row in snap.scan((Included(&lo), Excluded(&hi)), false)? {
+            batch.delete(row?.0);
+        }
+        // Its GC-queue entries are dropped by the collector (branch ids are never reused).
+        inner.engine.write(batch, inner.durable)?;
+        reg.remove(info.id);
+        Ok(())
+    }
+
+    /// The keys whose latest values differ between branches `a` and `b`: `old` is the value
+    /// on `a`, `new` the value on `b`.
+    pub fn diff(&self, a: BranchId, b: BranchId) -> Result<Vec<DiffEntry>> {
+        crate::branch::diff(&self.inner, a, b)
+    }
+
+    /// Three-way merge of `src` into `dst` with their fork point as base (see
+    /// [`crate::branch`]). Under [`MergeStrategy::Fail`] a conflict changes nothing and
+    /// returns an error (`HB001`) whose detail lists the conflicting keys.
+    pub fn merge(
+        &self,
+        src: BranchId,
+        dst: BranchId,
+        strategy: MergeStrategy,
+    ) -> Result<MergeReport> {
+        crate::branch::merge(&self.inner, src, dst, strategy, false)
+    }
+
+    /// What [`Storage::merge`] would do, without changing anything; conflicts are reported
+    /// in the result rather than as an error.
+    pub fn merge_preview(
+        &self,
+        src: BranchId,
+        dst: BranchId,
+        strategy: MergeStrategy,
+    ) -> Result<MergeReport> {
+        crate::branch::merge(&self.inner, src, dst, strategy, true)
+    }
+
+    /// The retention period of superseded versions.
+    pub fn retention(&self) -> Duration {
+        Duration::from_micros(self.inner.retention_micros.load(Ordering::SeqCst))
+    }
+
+    /// Changes the retention period; persisted (it outlives the options used to open).
+    pub fn set_retention(&self, retention: Duration) -> Result<()> {
+        let inner = &*self.inner;
+        let _seq = inner.sequencer.lock();
+        let micros = retention.as_micros().min(u64::MAX as u128) as u64;
+        let mut batch = WriteBatch::default();
+        batch.put(META_RETENTION, micros.to_be_bytes().to_vec());
+        inner.engine.write(batch, inner.durable)?;
+        inner.retention_micros.store(micros, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The oldest timestamp that can still be read (time travel, new branches).
+    pub fn horizon(&self) -> Timestamp {
+        self.inner.read_horizon()
+    }
+
+    /// Removes superseded versions that no reader can need any more.
+    pub fn gc(&self) -> Result<GcStats> {
+        crate::mvcc::gc::collect(&self.inner)
+    }
+
+    /// Runs [`Storage::gc`] in a background thread every `interval` until the returned
+    /// worker is dropped.
+    pub fn spawn_gc(&self, interval: Duration) -> Result<crate::mvcc::gc::GcWorker> {
+        crate::mvcc::gc::GcWorker::spawn(self.clone(), interval)
+    }
+}
+
+/// The id of the last commit-log entry.
+fn last_txn(snap: &dyn Snapshot) -> Result<Option<TxnId>> {
+    use std::ops::Bound::{Excluded, Included};
+    let (lo, hi) = ([Space::CommitLog as u8], [Space::CommitLog as u8 + 1]);
+    match snap.scan((Included(&lo), Excluded(&hi)), true)?.next() {
+        Some(row) => {
+            let (k, v) = row?;
+            Ok(Some(keys::decode_commit_log(&k, &v)?.0))
+        }
+        None => Ok(None),
+    }
+}
+
+impl Inner {
+    /// The timestamp new readers read at.
+    pub(crate) fn visible_ts(&self) -> Timestamp {
+        Timestamp(self.visible.load(Ordering::SeqCst))
+    }
+
+    /// The oldest readable timestamp: the retention window's start, or the horizon GC
+    /// has already collected up to, whichever is later.
+    pub(crate) fn read_horizon(&self) -> Timestamp {
+        let retention = self.retention_micros.load(Ordering::SeqCst);
+        let window = self.clock.now().0.saturating_sub(retention);
+        Timestamp(window.max(self.gc_horizon.load(Ordering::SeqCst)))
+    }
+
+    /// Fails with `72000` when `ts` is before the horizon, `22023` when in the future.
+    pub(crate) fn check_readable(&self, ts: Timestamp) -> Result<()> {
+        let horizon = self.read_horizon();
+        if ts < horizon {
+            return Err(StorageError::SnapshotTooOld { requested: ts, horizon }.into());
+        }
+        if ts > self.clock.now() {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("timestamp {ts} is in the future"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Commits one group of requests with one engine write (see [`crate::mvcc::commit`]).
+    pub(crate) fn write_group(&self, group: Vec<(u64, CommitRequest)>) -> GroupResults {
+        let mut seq = self.sequencer.lock();
+        let snap = match self.engine.snapshot() {
+            Ok(s) => s,
+            Err(e) => return group.into_iter().map(|(t, _)| (t, Err(e.clone()))).collect(),
+        };
+        let reg = self.registry.read();
+        let mut claimed = Claimed::new();
+        let mut batch = WriteBatch::default();
+        let mut results = Vec::with_capacity(group.len());
+        let mut last = None;
+        for (ticket, req) in &group {
+            let r = stage(
+                &*snap,
+                &reg,
+                &mut claimed,
+                req,
+                || {
+                    let ts = self.clock.tick();
+                    let id = TxnId(seq.next_txn);
+                    seq.next_txn += 1;
+                    (ts, id)
+                },
+                &mut batch,
+            );
+            if let Ok(info) = &r {
+                last = Some(info.commit_ts);
+            }
+            results.push((*ticket, r));
+        }
+        let Some(last) = last else { return results };
+        batch.put(META_CLOCK, self.clock.last().0.to_be_bytes().to_vec());
+        match self.engine.write(batch, self.durable) {
+            Ok(()) => self.visible.store(last.0, Ordering::SeqCst),
+            Err(e) => {
+                for (_, r) in &mut results {
+                    if r.is_ok() {
+                        *r = Err(e.clone());
+                    }
+                }
+            }
+        }
+        results
+    }
+}

@@ -1,0 +1,223 @@
+//! Transactions: visibility, isolation levels, conflicts, savepoints, group commit.
+
+mod common;
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use helios_common::{BranchId, SqlState};
+use helios_storage::{Isolation, Storage, TxnOptions};
+
+fn rr() -> TxnOptions {
+    TxnOptions { isolation: Isolation::RepeatableRead, ..TxnOptions::default() }
+}
+
+fn all() -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    (Bound::Unbounded, Bound::Unbounded)
+}
+
+#[test]
+fn snapshot_reads_own_writes_and_conflicts() {
+    for (name, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let mut t0 = s.begin(rr()).expect("begin");
+        t0.put(b"a", b"0").expect("put");
+        t0.put(b"b", b"0").expect("put");
+        let c0 = t0.commit().expect("commit");
+        assert!(c0.txn_id.0 > 0, "{name}");
+        assert_eq!(s.commit_record(c0.txn_id).expect("log"), Some((c0.commit_ts, BranchId::MAIN)));
+
+        let mut t1 = s.begin(rr()).expect("begin");
+        let mut t2 = s.begin(rr()).expect("begin");
+        t1.put(b"a", b"1").expect("put");
+        assert_eq!(t1.get(b"a").expect("get"), Some(b"1".to_vec()), "own write");
+        assert_eq!(t2.get(b"a").expect("get"), Some(b"0".to_vec()), "no dirty read");
+        t2.put(b"a", b"2").expect("put");
+        t1.commit().expect("first committer wins");
+        assert_eq!(t2.get(b"a").expect("get"), Some(b"2".to_vec()));
+        let err = t2.commit().expect_err("second committer loses");
+        assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
+        assert_eq!(err.message(), "could not serialize access due to concurrent update");
+
+        let t3 = s.begin(rr()).expect("begin");
+        let rows = t3.scan(all(), false, 10).expect("scan");
+        assert_eq!(rows, vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"0".to_vec())]);
+        let rows = t3.scan(all(), true, 1).expect("scan");
+        assert_eq!(rows, vec![(b"b".to_vec(), b"0".to_vec())]);
+    }
+}
+
+#[test]
+fn read_committed_refreshes_per_statement() {
+    for (_, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let mut t1 = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(t1.get(b"k").expect("get"), None);
+        let mut t2 = s.begin(TxnOptions::default()).expect("begin");
+        t2.put(b"k", b"v").expect("put");
+        t2.commit().expect("commit");
+        assert_eq!(t1.get(b"k").expect("get"), None, "same statement, same snapshot");
+        t1.new_statement();
+        assert_eq!(t1.get(b"k").expect("get"), Some(b"v".to_vec()));
+        // Writing after seeing the other commit is not a lost update.
+        t1.put(b"k", b"w").expect("put");
+        t1.commit().expect("commit");
+    }
+}
+
+#[test]
+fn deletes_savepoints_and_read_only() {
+    for (_, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"x", b"1").expect("put");
+        let sp = t.savepoint();
+        t.put(b"x", b"2").expect("put");
+        t.delete(b"x").expect("delete");
+        assert_eq!(t.get(b"x").expect("get"), None);
+        t.rollback_to(sp).expect("rollback to");
+        assert_eq!(t.get(b"x").expect("get"), Some(b"1".to_vec()));
+        t.commit().expect("commit");
+
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.delete(b"x").expect("delete");
+        t.commit().expect("commit");
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(t.get(b"x").expect("get"), None);
+        assert!(t.scan(all(), false, 10).expect("scan").is_empty());
+
+        let mut ro =
+            s.begin(TxnOptions { read_only: true, ..TxnOptions::default() }).expect("begin");
+        assert_eq!(
+            ro.put(b"y", b"1").expect_err("read only").sqlstate(),
+            SqlState::READ_ONLY_SQL_TRANSACTION
+        );
+    }
+}
+
+#[test]
+fn group_commit_under_concurrency_loses_nothing() {
+    for (_, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let mut ids = Vec::new();
+                    for j in 0..25u8 {
+                        let mut t = s.begin(TxnOptions::default()).expect("begin");
+                        t.put(&[i, j], &[j]).expect("put");
+                        ids.push(t.commit().expect("commit"));
+                    }
+                    ids
+                })
+            })
+            .collect();
+        let mut infos: Vec<_> =
+            threads.into_iter().flat_map(|h| h.join().expect("thread")).collect();
+        infos.sort_by_key(|c| c.commit_ts);
+        infos.dedup_by_key(|c| c.commit_ts);
+        assert_eq!(infos.len(), 200, "distinct commit timestamps");
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(t.scan(all(), false, usize::MAX).expect("scan").len(), 200);
+        let _ = Arc::clone(s.engine());
+    }
+}
+
+/// An engine that counts durable writes and makes each one slow, like an fsync.
+struct SlowSyncEngine {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    syncs: std::sync::atomic::AtomicUsize,
+}
+
+impl helios_storage::kv::Engine for SlowSyncEngine {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if durable {
+            self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn concurrent_committers_share_syncs() {
+    for (_, engine) in common::engines() {
+        let slow = Arc::new(SlowSyncEngine { inner: engine, syncs: Default::default() });
+        let s = Storage::with_engine(slow.clone(), Default::default()).expect("open");
+        let before = slow.syncs.load(std::sync::atomic::Ordering::SeqCst);
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| {
+                let (s, barrier) = (s.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for j in 0..10u8 {
+                        let mut t = s.begin(TxnOptions::default()).expect("begin");
+                        t.put(&[i, j], b"v").expect("put");
+                        t.commit().expect("commit");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let syncs = slow.syncs.load(std::sync::atomic::Ordering::SeqCst) - before;
+        assert!(syncs < 80, "80 commits should share syncs, took {syncs}");
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(t.scan(all(), false, usize::MAX).expect("scan").len(), 80);
+    }
+}
+
+/// An engine whose writes fail on command, like a failing fsync.
+struct FailingEngine {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl helios_storage::kv::Engine for FailingEngine {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(helios_common::Error::new(SqlState::IO_ERROR, "injected write failure"));
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn failed_engine_write_fails_the_commit_and_shows_nothing() {
+    for (_, engine) in common::engines() {
+        let failing = Arc::new(FailingEngine { inner: engine, fail: Default::default() });
+        let s = Storage::with_engine(failing.clone(), Default::default()).expect("open");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"1").expect("put");
+        t.commit().expect("commit");
+        failing.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"2").expect("put");
+        assert_eq!(t.commit().expect_err("injected").sqlstate(), SqlState::IO_ERROR);
+        let r = s.begin(TxnOptions::default()).expect("begin");
+        assert_eq!(r.get(b"a").expect("get"), Some(b"1".to_vec()));
+        failing.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"3").expect("put");
+        t.commit().expect("commit after recovery");
+    }
+}

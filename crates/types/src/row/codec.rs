@@ -1,0 +1,265 @@
+//! Byte encodings of single values inside a row: fixed-width little-endian fields for
+//! fixed-size types, self-delimited-by-slot bytes for variable-size types.
+
+use std::sync::Arc;
+
+use bigdecimal::num_bigint::BigInt;
+use bigdecimal::BigDecimal;
+use helios_common::SqlState;
+
+use crate::error::{TypeError, TypeResult};
+use crate::value::Array;
+use crate::{DataType, Interval, Numeric, Value};
+
+/// Largest absolute numeric scale a row may store (far beyond PostgreSQL's limits; it
+/// only stops damaged bytes from describing absurd numbers).
+const MAX_SCALE: u32 = 1 << 20;
+
+/// The width of a fixed-size type in the fixed area, `None` for variable-size types.
+pub fn fixed_width(ty: &DataType) -> Option<usize> {
+    Some(match ty {
+        DataType::Bool => 1,
+        DataType::Int2 => 2,
+        DataType::Int4 | DataType::Float4 | DataType::Date => 4,
+        DataType::Int8
+        | DataType::Float8
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::TimestampTz => 8,
+        DataType::Interval | DataType::Uuid => 16,
+        _ => return None,
+    })
+}
+
+pub(super) fn corrupt(what: &str) -> TypeError {
+    TypeError::Corrupted(format!("invalid row encoding: {what}"))
+}
+
+fn mismatch(value: &Value, ty: &DataType) -> TypeError {
+    TypeError::other(
+        SqlState::DATATYPE_MISMATCH,
+        format!("column of type {ty} cannot hold a value of type {}", value.data_type()),
+    )
+}
+
+fn int_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int2(v) => Some(i64::from(*v)),
+        Value::Int4(v) => Some(i64::from(*v)),
+        Value::Int8(v) => Some(*v),
+        _ => None,
+    }
+}
+
+/// Appends a non-NULL fixed-width value of type `ty`.
+pub fn encode_fixed(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult<()> {
+    let bad = || mismatch(value, ty);
+    match (ty, value) {
+        (DataType::Bool, Value::Bool(b)) => buf.push(u8::from(*b)),
+        (DataType::Int2, v) => {
+            let x = i16::try_from(int_of(v).ok_or_else(bad)?).map_err(|_| bad())?;
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        (DataType::Int4, v) => {
+            let x = i32::try_from(int_of(v).ok_or_else(bad)?).map_err(|_| bad())?;
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+        (DataType::Int8, v) => buf.extend_from_slice(&int_of(v).ok_or_else(bad)?.to_le_bytes()),
+        (DataType::Float4, Value::Float4(x)) => buf.extend_from_slice(&x.to_le_bytes()),
+        (DataType::Float8, Value::Float8(x)) => buf.extend_from_slice(&x.to_le_bytes()),
+        (DataType::Float8, Value::Float4(x)) => buf.extend_from_slice(&f64::from(*x).to_le_bytes()),
+        (DataType::Date, Value::Date(d)) => buf.extend_from_slice(&d.to_le_bytes()),
+        (DataType::Time, Value::Time(t))
+        | (DataType::Timestamp, Value::Timestamp(t))
+        | (DataType::TimestampTz, Value::TimestampTz(t)) => buf.extend_from_slice(&t.to_le_bytes()),
+        (DataType::Interval, Value::Interval(iv)) => {
+            buf.extend_from_slice(&iv.months.to_le_bytes());
+            buf.extend_from_slice(&iv.days.to_le_bytes());
+            buf.extend_from_slice(&iv.micros.to_le_bytes());
+        }
+        (DataType::Uuid, Value::Uuid(u)) => buf.extend_from_slice(u),
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+fn arr<const N: usize>(b: &[u8]) -> TypeResult<[u8; N]> {
+    b.get(..N).and_then(|s| s.try_into().ok()).ok_or_else(|| corrupt("value truncated"))
+}
+
+/// Decodes a fixed-width value from exactly its slot.
+pub fn decode_fixed(b: &[u8], ty: &DataType) -> TypeResult<Value> {
+    Ok(match ty {
+        DataType::Bool => match b.first() {
+            Some(0) => Value::Bool(false),
+            Some(1) => Value::Bool(true),
+            _ => return Err(corrupt("bad boolean")),
+        },
+        DataType::Int2 => Value::Int2(i16::from_le_bytes(arr(b)?)),
+        DataType::Int4 => Value::Int4(i32::from_le_bytes(arr(b)?)),
+        DataType::Int8 => Value::Int8(i64::from_le_bytes(arr(b)?)),
+        DataType::Float4 => Value::Float4(f32::from_le_bytes(arr(b)?)),
+        DataType::Float8 => Value::Float8(f64::from_le_bytes(arr(b)?)),
+        DataType::Date => Value::Date(i32::from_le_bytes(arr(b)?)),
+        DataType::Time => Value::Time(i64::from_le_bytes(arr(b)?)),
+        DataType::Timestamp => Value::Timestamp(i64::from_le_bytes(arr(b)?)),
+        DataType::TimestampTz => Value::TimestampTz(i64::from_le_bytes(arr(b)?)),
+        DataType::Interval => Value::Interval(Interval {
+            months: i32::from_le_bytes(arr(b)?),
+            days: i32::from_le_bytes(arr(b.get(4..).unwrap_or(&[]))?),
+            micros: i64::from_le_bytes(arr(b.get(8..).unwrap_or(&[]))?),
+        }),
+        DataType::Uuid => Value::Uuid(arr(b)?),
+        _ => return Err(corrupt("not a fixed-width type")),
+    })
+}
+
+/// Appends a non-NULL variable-size value of type `ty` (its length is kept by the
+/// caller: the row's offset table or an array's length prefix).
+pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult<()> {
+    let bad = || mismatch(value, ty);
+    match (ty, value) {
+        (DataType::Numeric(_), Value::Numeric(n)) => match n {
+            Numeric::NaN => buf.push(1),
+            Numeric::PosInf => buf.push(2),
+            Numeric::NegInf => buf.push(3),
+            Numeric::Finite(d) => {
+                let (int, scale) = d.as_bigint_and_exponent();
+                let scale = i32::try_from(scale)
+                    .ok()
+                    .filter(|s| s.unsigned_abs() <= MAX_SCALE)
+                    .ok_or_else(|| TypeError::out_of_range("value overflows numeric format"))?;
+                buf.push(0);
+                buf.extend_from_slice(&scale.to_le_bytes());
+                buf.extend_from_slice(&int.to_signed_bytes_le());
+            }
+        },
+        (
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown,
+            Value::Text(s),
+        )
+        | (DataType::Json, Value::Json(s)) => buf.extend_from_slice(s.as_bytes()),
+        (DataType::Bytea, Value::Bytea(b)) => buf.extend_from_slice(b),
+        (DataType::Jsonb, Value::Jsonb(doc)) => buf.extend_from_slice(doc.to_string().as_bytes()),
+        (DataType::Vector(_), Value::Vector(v)) => {
+            v.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()))
+        }
+        (DataType::Array(elem), Value::Array(a)) => encode_array(buf, &a.elements, elem)?,
+        _ => return Err(bad()),
+    }
+    Ok(())
+}
+
+/// Array body: `count:u32le`, null bitmap of `ceil(count/8)` bytes, then each non-NULL
+/// element: fixed-width bytes, or `len:u32le` + bytes for variable-size elements.
+fn encode_array(buf: &mut Vec<u8>, elements: &[Value], elem: &DataType) -> TypeResult<()> {
+    let n =
+        u32::try_from(elements.len()).map_err(|_| TypeError::out_of_range("array too large"))?;
+    buf.extend_from_slice(&n.to_le_bytes());
+    let bitmap_at = buf.len();
+    buf.resize(bitmap_at + elements.len().div_ceil(8), 0);
+    for (i, e) in elements.iter().enumerate() {
+        if e.is_null() {
+            buf[bitmap_at + i / 8] |= 1 << (i % 8);
+            continue;
+        }
+        if fixed_width(elem).is_some() {
+            encode_fixed(buf, e, elem)?;
+        } else {
+            let len_at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            encode_var(buf, e, elem)?;
+            let len = u32::try_from(buf.len() - len_at - 4)
+                .map_err(|_| TypeError::out_of_range("array element too large"))?;
+            buf[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+fn utf8(b: &[u8]) -> TypeResult<String> {
+    String::from_utf8(b.to_vec()).map_err(|_| corrupt("invalid UTF-8 in text"))
+}
+
+/// Decodes a variable-size value from exactly its bytes.
+pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
+    Ok(match ty {
+        DataType::Numeric(_) => Value::Numeric(match b.first() {
+            Some(0) => {
+                let scale = i32::from_le_bytes(arr(&b[1..])?);
+                if scale.unsigned_abs() > MAX_SCALE {
+                    return Err(corrupt("numeric scale out of range"));
+                }
+                let digits = b
+                    .get(5..)
+                    .filter(|d| !d.is_empty())
+                    .ok_or_else(|| corrupt("numeric truncated"))?;
+                Numeric::Finite(BigDecimal::new(
+                    BigInt::from_signed_bytes_le(digits),
+                    i64::from(scale),
+                ))
+            }
+            Some(1) if b.len() == 1 => Numeric::NaN,
+            Some(2) if b.len() == 1 => Numeric::PosInf,
+            Some(3) if b.len() == 1 => Numeric::NegInf,
+            _ => return Err(corrupt("bad numeric")),
+        }),
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+            Value::Text(utf8(b)?)
+        }
+        DataType::Json => Value::Json(utf8(b)?),
+        DataType::Bytea => Value::Bytea(b.to_vec()),
+        DataType::Jsonb => {
+            let doc = serde_json::from_slice(b).map_err(|_| corrupt("bad jsonb"))?;
+            Value::Jsonb(Arc::new(doc))
+        }
+        DataType::Vector(_) => {
+            if b.len() % 4 != 0 {
+                return Err(corrupt("bad vector length"));
+            }
+            let v: Vec<f32> =
+                b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            Value::Vector(v.into())
+        }
+        DataType::Array(elem) => decode_array(b, elem, depth)?,
+        _ => return Err(corrupt("not a variable-size type")),
+    })
+}
+
+fn decode_array(b: &[u8], elem: &DataType, depth: usize) -> TypeResult<Value> {
+    if depth > 16 {
+        return Err(corrupt("array nesting too deep"));
+    }
+    let n = u32::from_le_bytes(arr(b)?) as usize;
+    let bitmap_len = n.div_ceil(8);
+    let bitmap = b.get(4..4 + bitmap_len).ok_or_else(|| corrupt("array bitmap truncated"))?;
+    let mut at = 4 + bitmap_len;
+    if n > b.len() * 8 {
+        return Err(corrupt("array count too large"));
+    }
+    let mut elements = Vec::with_capacity(n);
+    for i in 0..n {
+        if bitmap[i / 8] & (1 << (i % 8)) != 0 {
+            elements.push(Value::Null);
+            continue;
+        }
+        let (slot, len) = match fixed_width(elem) {
+            Some(w) => (b.get(at..at + w), w),
+            None => {
+                let len = u32::from_le_bytes(arr(b.get(at..).unwrap_or(&[]))?) as usize;
+                at += 4;
+                (at.checked_add(len).and_then(|end| b.get(at..end)), len)
+            }
+        };
+        let slot = slot.ok_or_else(|| corrupt("array element truncated"))?;
+        elements.push(match fixed_width(elem) {
+            Some(_) => decode_fixed(slot, elem)?,
+            None => decode_var(slot, elem, depth + 1)?,
+        });
+        at += len;
+    }
+    if at != b.len() {
+        return Err(corrupt("trailing bytes in array"));
+    }
+    Ok(Value::Array(Arc::new(Array { element_type: elem.clone(), elements })))
+}

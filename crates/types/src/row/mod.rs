@@ -1,0 +1,143 @@
+//! The binary row format: how a table row's values are stored as a key-value value.
+//!
+//! ```text
+//! +--------+-----------+-------------+------------------+-----------------+-----------+
+//! | format | count     | null bitmap | fixed area       | offset table    | var area  |
+//! | u8 = 1 | u16 LE    | ceil(n/8) B | fixed-size cols  | u32 LE per var  | var bytes |
+//! +--------+-----------+-------------+------------------+-----------------+-----------+
+//! ```
+//!
+//! Every fixed-size column (bool, ints, floats, date, time, timestamps, interval, uuid)
+//! has a slot in the fixed area, zeroed when NULL, so its offset follows from the types
+//! alone. Variable-size columns have an entry in the offset table holding the *end* of
+//! their bytes relative to the var area (the start is the previous entry's end), so
+//! [`decode_column`] reads one column without decoding the others.
+//!
+//! A row stored before `ALTER TABLE ... ADD COLUMN` has a smaller count: the missing
+//! trailing columns read as NULL ([`decode_row`]) or as the given defaults
+//! ([`decode_row_with_defaults`]). Malformed bytes give `XX001`, never a panic.
+//! The byte layout is documented in `docs/storage-format.md` ("Row format").
+
+mod codec;
+mod layout;
+#[cfg(test)]
+mod proptests;
+
+pub use codec::fixed_width;
+pub use layout::{HEADER_LEN, ROW_FORMAT_V1};
+
+use helios_common::{Error, Result};
+
+use crate::error::{TypeError, TypeResult};
+use crate::{DataType, Value};
+use codec::{decode_fixed, decode_var, encode_fixed, encode_var};
+use layout::{slots, Layout, Slot};
+
+/// Encodes a row; `values[i]` must be NULL or a value of `types[i]`.
+pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
+    if values.len() != types.len() {
+        return Err(Error::internal(format!(
+            "row has {} values for {} columns",
+            values.len(),
+            types.len()
+        )));
+    }
+    let count = u16::try_from(values.len())
+        .map_err(|_| Error::from(TypeError::out_of_range("too many columns in a row")))?;
+    let (slots, fixed_len, var_count) = slots(types);
+    let bitmap_len = values.len().div_ceil(8);
+    let mut buf =
+        Vec::with_capacity(layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + 16);
+    buf.push(ROW_FORMAT_V1);
+    buf.extend_from_slice(&count.to_le_bytes());
+    buf.resize(layout::HEADER_LEN + bitmap_len, 0);
+    for (i, v) in values.iter().enumerate() {
+        if v.is_null() {
+            buf[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
+        }
+    }
+    for ((v, ty), slot) in values.iter().zip(types).zip(&slots) {
+        if let Slot::Fixed { width, .. } = slot {
+            if v.is_null() {
+                buf.resize(buf.len() + width, 0);
+            } else {
+                encode_fixed(&mut buf, v, ty)?;
+            }
+        }
+    }
+    let offsets_at = buf.len();
+    buf.resize(offsets_at + 4 * var_count, 0);
+    let var_at = buf.len();
+    for ((v, ty), slot) in values.iter().zip(types).zip(&slots) {
+        if let Slot::Var { index } = slot {
+            if !v.is_null() {
+                encode_var(&mut buf, v, ty)?;
+            }
+            let end = u32::try_from(buf.len() - var_at)
+                .map_err(|_| Error::from(TypeError::out_of_range("row too large")))?;
+            buf[offsets_at + 4 * index..offsets_at + 4 * index + 4]
+                .copy_from_slice(&end.to_le_bytes());
+        }
+    }
+    Ok(buf)
+}
+
+fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> {
+    if layout.is_null(i) {
+        return Ok(Value::Null);
+    }
+    let bytes = layout.column_bytes(i)?;
+    match layout.slots[i] {
+        Slot::Fixed { .. } => decode_fixed(bytes, &types[i]),
+        Slot::Var { .. } => decode_var(bytes, &types[i], 0),
+    }
+}
+
+/// Decodes column `i` of a stored row without decoding the others. A column the stored
+/// row does not have (added later) reads as NULL.
+pub fn decode_column(bytes: &[u8], types: &[DataType], i: usize) -> Result<Value> {
+    if i >= types.len() {
+        return Err(Error::internal(format!(
+            "column {i} out of range for {} columns",
+            types.len()
+        )));
+    }
+    let layout = Layout::parse(bytes, types)?;
+    if i >= layout.count {
+        return Ok(Value::Null);
+    }
+    Ok(read(&layout, types, i)?)
+}
+
+/// Decodes a whole row; columns the stored row does not have read as NULL.
+pub fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<Value>> {
+    decode_row_with_defaults(bytes, types, &[])
+}
+
+/// Decodes a whole row; a column the stored row does not have takes `defaults[i]` (NULL
+/// when `defaults` is shorter).
+pub fn decode_row_with_defaults(
+    bytes: &[u8],
+    types: &[DataType],
+    defaults: &[Value],
+) -> Result<Vec<Value>> {
+    let layout = Layout::parse(bytes, types)?;
+    layout.check_complete()?;
+    let mut out = Vec::with_capacity(types.len());
+    for i in 0..types.len() {
+        out.push(if i < layout.count {
+            read(&layout, types, i)?
+        } else {
+            defaults.get(i).cloned().unwrap_or(Value::Null)
+        });
+    }
+    Ok(out)
+}
+
+/// The number of columns a stored row holds.
+pub fn stored_column_count(bytes: &[u8]) -> Result<usize> {
+    match bytes {
+        [ROW_FORMAT_V1, lo, hi, ..] => Ok(u16::from_le_bytes([*lo, *hi]) as usize),
+        _ => Err(codec::corrupt("bad row header").into()),
+    }
+}

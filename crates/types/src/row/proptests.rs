@@ -1,0 +1,211 @@
+//! Row format tests: round trips, single-column decoding, added columns, and random or
+//! damaged bytes that must give errors, never panics.
+
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+use proptest::prelude::*;
+
+use super::{decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count};
+use crate::value::Array;
+use crate::{DataType, Interval, Numeric, Value};
+
+fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
+    vec![
+        (DataType::Bool, any::<bool>().prop_map(Value::Bool).boxed()),
+        (DataType::Int2, any::<i16>().prop_map(Value::Int2).boxed()),
+        (DataType::Int4, any::<i32>().prop_map(Value::Int4).boxed()),
+        (DataType::Int8, any::<i64>().prop_map(Value::Int8).boxed()),
+        (DataType::Float4, any::<f32>().prop_map(Value::Float4).boxed()),
+        (DataType::Float8, any::<f64>().prop_map(Value::Float8).boxed()),
+        (
+            DataType::Numeric(None),
+            prop_oneof![
+                (any::<i64>(), -5i64..20)
+                    .prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
+                Just(Numeric::NaN),
+                Just(Numeric::NegInf),
+            ]
+            .prop_map(Value::Numeric)
+            .boxed(),
+        ),
+        (DataType::Text, any::<String>().prop_map(Value::Text).boxed()),
+        (DataType::Varchar(Some(5)), "[a-z]{0,5}".prop_map(Value::Text).boxed()),
+        (
+            DataType::Bytea,
+            proptest::collection::vec(any::<u8>(), 0..10).prop_map(Value::Bytea).boxed(),
+        ),
+        (DataType::Date, any::<i32>().prop_map(Value::Date).boxed()),
+        (DataType::Time, (0i64..86_400_000_000).prop_map(Value::Time).boxed()),
+        (DataType::Timestamp, any::<i64>().prop_map(Value::Timestamp).boxed()),
+        (DataType::TimestampTz, any::<i64>().prop_map(Value::TimestampTz).boxed()),
+        (
+            DataType::Interval,
+            (any::<i32>(), any::<i32>(), any::<i64>())
+                .prop_map(|(months, days, micros)| {
+                    Value::Interval(Interval { months, days, micros })
+                })
+                .boxed(),
+        ),
+        (DataType::Uuid, any::<[u8; 16]>().prop_map(Value::Uuid).boxed()),
+        (DataType::Json, Just(Value::Json("{\"b\": 1, \"a\":[1.50]}".into())).boxed()),
+        (
+            DataType::Jsonb,
+            Just(
+                Value::parse_pg_text("{\"b\": 1, \"a\":[1.50, null, \"x\"]}", &DataType::Jsonb)
+                    .expect("valid jsonb"),
+            )
+            .boxed(),
+        ),
+        (
+            DataType::Vector(None),
+            proptest::collection::vec(-1e6f32..1e6, 1..5)
+                .prop_map(|v| Value::Vector(v.into()))
+                .boxed(),
+        ),
+        (
+            DataType::Array(Box::new(DataType::Int8)),
+            proptest::collection::vec(proptest::option::of(any::<i64>()), 0..10)
+                .prop_map(|v| {
+                    let elements =
+                        v.into_iter().map(|x| x.map_or(Value::Null, Value::Int8)).collect();
+                    Value::Array(Arc::new(Array { element_type: DataType::Int8, elements }))
+                })
+                .boxed(),
+        ),
+        (
+            DataType::Array(Box::new(DataType::Text)),
+            proptest::collection::vec(proptest::option::of("[a-z ]{0,3}"), 0..10)
+                .prop_map(|v| {
+                    let elements =
+                        v.into_iter().map(|x| x.map_or(Value::Null, Value::Text)).collect();
+                    Value::Array(Arc::new(Array { element_type: DataType::Text, elements }))
+                })
+                .boxed(),
+        ),
+    ]
+}
+
+/// Equality that treats NaN as equal to itself and compares bit patterns of floats.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float4(x), Value::Float4(y)) => x.to_bits() == y.to_bits(),
+        (Value::Float8(x), Value::Float8(y)) => x.to_bits() == y.to_bits(),
+        (Value::Numeric(Numeric::Finite(x)), Value::Numeric(Numeric::Finite(y))) => {
+            x.as_bigint_and_exponent() == y.as_bigint_and_exponent()
+        }
+        _ => a == b,
+    }
+}
+
+fn arb_row() -> impl Strategy<Value = (Vec<DataType>, Vec<Value>)> {
+    proptest::collection::vec((0..typed_values().len(), any::<bool>()), 0..12).prop_flat_map(
+        |picks| {
+            let mut types = Vec::new();
+            let mut strats = Vec::new();
+            for (i, null) in picks {
+                let (ty, s) = typed_values().swap_remove(i);
+                types.push(ty);
+                strats.push(if null { Just(Value::Null).boxed() } else { s });
+            }
+            (Just(types), strats)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn round_trips_and_reads_single_columns((types, values) in arb_row()) {
+        let bytes = encode_row(&values, &types).unwrap();
+        let back = decode_row(&bytes, &types).unwrap();
+        prop_assert_eq!(back.len(), values.len());
+        for (i, (b, v)) in back.iter().zip(&values).enumerate() {
+            prop_assert!(same(b, v), "column {}: {:?} != {:?}", i, b, v);
+            let one = decode_column(&bytes, &types, i).unwrap();
+            prop_assert!(same(&one, v));
+        }
+        prop_assert_eq!(stored_column_count(&bytes).unwrap(), values.len());
+    }
+
+    #[test]
+    fn added_columns_read_as_default((types, values) in arb_row()) {
+        let bytes = encode_row(&values, &types).unwrap();
+        let mut wider = types.clone();
+        wider.push(DataType::Int4);
+        wider.push(DataType::Text);
+        let back = decode_row(&bytes, &wider).unwrap();
+        prop_assert_eq!(&back[values.len()..], &[Value::Null, Value::Null][..]);
+        prop_assert_eq!(decode_column(&bytes, &wider, values.len()).unwrap(), Value::Null);
+        let mut defaults = vec![Value::Null; values.len()];
+        defaults.push(Value::Int4(7));
+        let back = decode_row_with_defaults(&bytes, &wider, &defaults).unwrap();
+        prop_assert_eq!(&back[values.len()..], &[Value::Int4(7), Value::Null][..]);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), (types, _) in arb_row()) {
+        let mut b = bytes;
+        if let Some(first) = b.first_mut() {
+            *first = 1;
+        }
+        if let Ok(rows) = decode_row(&b, &types) {
+            prop_assert_eq!(rows.len(), types.len());
+        }
+        for i in 0..types.len() {
+            let _ = decode_column(&b, &types, i);
+        }
+    }
+
+    #[test]
+    fn damaged_rows_never_panic((types, values) in arb_row(), at in any::<usize>(), byte in any::<u8>(), cut in any::<usize>()) {
+        let mut bytes = encode_row(&values, &types).unwrap();
+        if !bytes.is_empty() {
+            let i = at % bytes.len();
+            bytes[i] = byte;
+            bytes.truncate(bytes.len() - cut % (bytes.len() / 2 + 1));
+        }
+        let _ = decode_row(&bytes, &types);
+        for i in 0..types.len() {
+            let _ = decode_column(&bytes, &types, i);
+        }
+    }
+}
+
+#[test]
+fn layout_is_as_documented() {
+    let types = [DataType::Int4, DataType::Text, DataType::Bool, DataType::Text];
+    let values = [Value::Int4(258), Value::Text("ab".into()), Value::Null, Value::Text("c".into())];
+    let bytes = encode_row(&values, &types).unwrap();
+    #[rustfmt::skip]
+    let want = [
+        1, 4, 0,            // format 1, 4 columns
+        0b0000_0100,        // column 2 is NULL
+        2, 1, 0, 0,         // int4 258 LE
+        0,                  // bool slot (NULL, zeroed)
+        2, 0, 0, 0,         // text #0 ends at 2
+        3, 0, 0, 0,         // text #1 ends at 3
+        b'a', b'b', b'c',
+    ];
+    assert_eq!(bytes, want);
+}
+
+#[test]
+fn errors_are_data_corrupted() {
+    let types = [DataType::Int4];
+    for bad in [
+        &[][..],
+        &[2, 1, 0, 0, 0, 0, 0, 0][..],
+        &[1, 2, 0, 0, 0, 0, 0, 0][..],
+        &[1, 1, 0, 0, 0][..],
+    ] {
+        let e = decode_row(bad, &types).unwrap_err();
+        assert_eq!(e.sqlstate().code(), "XX001", "{bad:?}");
+    }
+    let e = encode_row(&[Value::Text("x".into())], &types).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "42804");
+    let text = [DataType::Text];
+    let e = decode_row(&[1, 1, 0, 0, 2, 0, 0, 0, 0xFF, 0xFE], &text).unwrap_err();
+    assert_eq!(e.message(), "invalid row encoding: invalid UTF-8 in text");
+}
