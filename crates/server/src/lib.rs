@@ -28,6 +28,7 @@ pub mod copy_data;
 pub mod copy_stmt;
 pub mod error;
 pub mod extended;
+pub mod nano;
 pub mod server;
 pub mod session;
 pub mod simple;

@@ -14,50 +14,10 @@ use std::sync::Arc;
 use helios_common::{Error, Result};
 use helios_types::{DataType, Value};
 
-/// The transaction state reported in `ReadyForQuery`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnStatus {
-    /// Not inside a transaction block (`I`).
-    Idle,
-    /// Inside a transaction block (`T`).
-    InTransaction,
-    /// Inside a failed transaction block (`E`): only `ROLLBACK` is accepted.
-    Failed,
-}
-
-/// One result column.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Column {
-    /// The column name shown to clients.
-    pub name: String,
-    /// Its type.
-    pub data_type: DataType,
-}
-
-/// The rows a statement returned.
-#[derive(Clone, Debug, PartialEq)]
-pub struct QueryResult {
-    /// Result columns.
-    pub columns: Vec<Column>,
-    /// Rows, each with one value per column.
-    pub rows: Vec<Vec<Value>>,
-    /// The CommandComplete tag, e.g. `SELECT 3`.
-    pub tag: String,
-}
-
-/// What one statement produced.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StatementResult {
-    /// A row-returning statement.
-    Rows(QueryResult),
-    /// Any other statement: its CommandComplete tag (`INSERT 0 3`, `CREATE TABLE`, ...).
-    Command {
-        /// The CommandComplete tag.
-        tag: String,
-        /// Rows inserted, updated or deleted (0 when not applicable).
-        rows_affected: u64,
-    },
-}
+/// Result types shared with the embedded API: `Column` (name and type), `QueryResult`
+/// (columns, rows, tag), `StatementResult` (rows or a command tag) and `TxnStatus`
+/// (idle, in a transaction block, in a failed block).
+pub use heliosdb_nano::{Column, QueryResult, StatementResult, TxnStatus};
 
 /// The outcome of a simple-protocol query string: results of the statements that ran,
 /// then the error that stopped the batch, if any.
