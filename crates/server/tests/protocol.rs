@@ -581,3 +581,57 @@ async fn copy_in_and_out_through_both_protocols() {
     let (msgs, _) = raw.query("COPY t TO '/tmp/x'").await;
     assert_eq!(msgs[0].field(b'C').as_deref(), Some("0A000"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_is_refused_without_certificates_and_limits_apply() {
+    let config = ServerConfig { max_connections: 2, ..ServerConfig::default() };
+    let server = start(config, Arc::new(EchoFactory::default())).await;
+    // SSLRequest without TLS configured: 'N', then a plain startup works.
+    let mut raw = Raw::connect(server.addr).await;
+    let mut req = 8u32.to_be_bytes().to_vec();
+    req.extend(80_877_103u32.to_be_bytes());
+    raw.send(&req).await;
+    let mut answer = [0u8; 1];
+    tokio::io::AsyncReadExt::read_exact(&mut raw.stream, &mut answer).await.unwrap();
+    assert_eq!(&answer, b"N");
+    raw.send(&startup_packet("x")).await;
+    assert!(raw.until_ready().await.is_some());
+
+    // Second connection fits, the third is refused with 53300.
+    let (_second, _) = Raw::login(server.addr).await;
+    let mut third = Raw::connect(server.addr).await;
+    third.send(&startup_packet("x")).await;
+    let m = third.read().await.expect("an error, not silence");
+    assert_eq!(m.tag, b'E');
+    assert_eq!(m.field(b'C').as_deref(), Some("53300"));
+    drop(raw);
+    // A slot frees up when a connection ends.
+    let mut ok = false;
+    for _ in 0..50 {
+        let mut again = Raw::connect(server.addr).await;
+        again.send(&startup_packet("x")).await;
+        if again.until_ready().await.is_some() {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ok, "slot was not released");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unix_socket_serves_clients() {
+    let dir = std::env::temp_dir().join(format!("helios-sock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = ServerConfig { socket_dir: Some(dir.clone()), ..ServerConfig::default() };
+    let server = start(config, Arc::new(EchoFactory::default())).await;
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host_path(&dir).port(server.addr.port()).user("tester");
+    let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.expect("unix socket connect");
+    tokio::spawn(conn);
+    assert_eq!(rows(&client, "select 6").await, 1);
+    drop(client);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -283,3 +283,25 @@ async fn cancel_a_long_query() {
         .unwrap();
     assert_eq!(result.unwrap_err().code(), Some(&PgState::QUERY_CANCELED));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_options_become_session_settings() {
+    let server = db_server().await;
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host("127.0.0.1")
+        .port(server.addr.port())
+        .user("tester")
+        .application_name("smoke-app")
+        .options("-c search_path=app,public");
+    let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let rows =
+        simple_rows(&client.simple_query("SHOW search_path; SHOW application_name").await.unwrap());
+    let path = rows[0][0].clone().unwrap().replace(' ', "");
+    assert_eq!(path, "app,public");
+    assert_eq!(rows[1], vec![Some("smoke-app".to_owned())]);
+    // Settings are per session.
+    let other = connect(&server).await;
+    let rows = simple_rows(&other.simple_query("SHOW search_path").await.unwrap());
+    assert_eq!(rows, vec![vec![Some("\"$user\", public".into())]]);
+}

@@ -55,6 +55,14 @@ wait_ready "$port"
 PGCONNECT_TIMEOUT=5 psql -X -h 127.0.0.1 -p "$port" -U smoke -d smoke \
     -v ON_ERROR_STOP=0 -f - <"$here/smoke.sql" >"$work/actual.out" 2>&1 || true
 
+# Clean shutdown on SIGTERM: exit status 0.
+kill -TERM "${pids[0]}"
+if wait "${pids[0]}"; then
+    echo "-- server stopped cleanly on SIGTERM" >>"$work/actual.out"
+else
+    echo "-- server exited with status $? on SIGTERM" >>"$work/actual.out"
+fi
+
 # 2. TLS + SCRAM: only the connection is checked (the data is the same as above).
 if command -v openssl >/dev/null 2>&1; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
