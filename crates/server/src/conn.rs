@@ -1,6 +1,7 @@
 //! Per-connection state kept in pgwire's session extensions: the database session, the
 //! COPY FROM STDIN in progress, and prepared statements waiting to be released.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use helios_common::Error;
@@ -20,7 +21,14 @@ pub struct ConnState {
     pub(crate) copy_in: Mutex<Option<CopyIn>>,
     /// Prepared statements dropped by the protocol layer, released before the next call.
     pub(crate) closed_statements: Arc<Mutex<Vec<u64>>>,
+    /// The values of reported settings the client was last told about.
+    reported: Mutex<HashMap<String, String>>,
 }
+
+/// Settings whose changes are reported to the client with `ParameterStatus`, as
+/// PostgreSQL does (drivers read `TimeZone` and `DateStyle` to parse values).
+pub const REPORTED_SETTINGS: [&str; 4] =
+    ["application_name", "TimeZone", "DateStyle", "IntervalStyle"];
 
 impl std::fmt::Debug for ConnState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,7 +43,30 @@ impl ConnState {
             session: Arc::new(Mutex::new(session)),
             copy_in: Mutex::new(None),
             closed_statements: Arc::new(Mutex::new(Vec::new())),
+            reported: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Records a setting value the client has been sent.
+    pub fn remember_reported(&self, name: &str, value: &str) {
+        self.reported.lock().insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Reported settings whose value changed since the client was last told; they are
+    /// remembered as told.
+    pub fn changed_settings(&self) -> Vec<(String, String)> {
+        let session = self.session.lock();
+        let mut reported = self.reported.lock();
+        let mut changed = Vec::new();
+        for name in REPORTED_SETTINGS {
+            if let Some(value) = session.setting(name) {
+                if reported.get(name) != Some(&value) {
+                    reported.insert(name.to_owned(), value.clone());
+                    changed.push((name.to_owned(), value));
+                }
+            }
+        }
+        changed
     }
 
     /// Runs `f` on the session in the blocking thread pool (statements may take long and

@@ -31,6 +31,7 @@ use pgwire::messages::extendedquery::{
     Bind, BindComplete, Execute, Parse, ParseComplete, Sync as PgSync,
 };
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
+use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
@@ -297,6 +298,13 @@ impl ExtendedQueryHandler for ExtendedQueries {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         client.portal_store().rm_portal(DEFAULT_NAME);
+        if let Ok(conn) = conn_state(client) {
+            for (name, value) in conn.changed_settings() {
+                client
+                    .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                    .await?;
+            }
+        }
         let status = conn_state(client).map_or(TransactionStatus::Idle, |c| c.wire_status());
         client.set_transaction_status(status);
         client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;

@@ -26,6 +26,7 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
 use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
 use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use helios_common::Error;
@@ -225,6 +226,11 @@ impl SimpleQueryHandler for SimpleQueries {
         let conn = conn_state(client)?;
         client.set_state(PgWireConnectionState::QueryInProgress);
         let ended = run_query(client, &conn, &query.query).await;
+        for (name, value) in conn.changed_settings() {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                .await?;
+        }
         let status = conn.wire_status();
         client.set_transaction_status(status);
         match ended {

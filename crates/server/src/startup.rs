@@ -141,7 +141,17 @@ impl Startup {
             client.metadata_mut().insert(METADATA_TIMEZONE.to_owned(), tz);
         }
         let token = session.cancel_token();
-        client.session_extensions().insert(ConnState::new(session));
+        let conn = ConnState::new(session);
+        if let Some(p) = Parameters.server_parameters(client) {
+            for name in crate::conn::REPORTED_SETTINGS {
+                if let Some(v) = p.get(name) {
+                    conn.remember_reported(name, v);
+                }
+            }
+        }
+        // Settings the session holds but the startup parameters do not show yet.
+        conn.changed_settings();
+        client.session_extensions().insert(conn);
 
         self.driver.complete_authentication(client, final_message).await?;
 

@@ -305,3 +305,23 @@ async fn startup_options_become_session_settings() {
     let rows = simple_rows(&other.simple_query("SHOW search_path").await.unwrap());
     assert_eq!(rows, vec![vec![Some("\"$user\", public".into())]]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_settings_are_reported() {
+    let server = db_server().await;
+    let (mut raw, msgs) = Raw::login(server.addr).await;
+    let param = |msgs: &[common::raw::Msg], name: &str| {
+        msgs.iter().filter(|m| m.tag == b'S').find_map(|m| {
+            let mut parts = m.body.split(|b| *b == 0);
+            if parts.next()? != name.as_bytes() {
+                return None;
+            }
+            Some(String::from_utf8_lossy(parts.next()?).into_owned())
+        })
+    };
+    assert_eq!(param(&msgs, "TimeZone").as_deref(), Some("UTC"));
+    let (msgs, _) = raw.query("SET application_name = 'reporter'").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
+    let (msgs, _) = raw.query("SELECT 1").await;
+    assert_eq!(param(&msgs, "application_name"), None, "only changes are reported");
+}
