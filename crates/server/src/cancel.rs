@@ -43,6 +43,14 @@ impl CancelRegistry {
         CancelGuard { registry: Arc::clone(self), key }
     }
 
+    /// Cancels the running statement of every connection (server shutdown).
+    pub fn cancel_all(&self) {
+        let tokens: Vec<Arc<dyn CancelToken>> = self.tokens.lock().values().cloned().collect();
+        for t in tokens {
+            t.cancel();
+        }
+    }
+
     /// Cancels the statement of the matching connection; false when none matches.
     pub fn cancel(&self, pid: i32, secret: &Bytes) -> bool {
         let token = self.tokens.lock().get(&(pid, secret.clone())).cloned();

@@ -70,6 +70,7 @@ pub struct Server {
     handlers: Arc<Handlers>,
     tls: Option<TlsAcceptor>,
     slots: Arc<Semaphore>,
+    registry: Arc<CancelRegistry>,
 }
 
 impl std::fmt::Debug for Server {
@@ -143,7 +144,7 @@ impl Server {
             simple: Arc::new(SimpleQueries),
             extended: Arc::new(ExtendedQueries::default()),
             copy: Arc::new(CopyRunner),
-            cancel: Arc::new(Canceller { registry }),
+            cancel: Arc::new(Canceller { registry: Arc::clone(&registry) }),
         });
         Ok(Server {
             listener,
@@ -152,6 +153,7 @@ impl Server {
             handlers,
             tls,
             slots: Arc::new(Semaphore::new(config.max_connections)),
+            registry,
         })
     }
 
@@ -160,8 +162,8 @@ impl Server {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves connections until `shutdown` completes; connections still open are then
-    /// dropped (their open transactions roll back).
+    /// Serves connections until `shutdown` completes; running statements are then
+    /// cancelled and connections dropped (their open transactions roll back).
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         tokio::pin!(shutdown);
         let mut tasks = tokio::task::JoinSet::new();
@@ -220,6 +222,9 @@ impl Server {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
+        // Statements still running would keep their blocking threads (and the process)
+        // alive: cancel them, then drop the connections.
+        self.registry.cancel_all();
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
         #[cfg(unix)]
