@@ -325,3 +325,39 @@ async fn changed_settings_are_reported() {
     let (msgs, _) = raw.query("SELECT 1").await;
     assert_eq!(param(&msgs, "application_name"), None, "only changes are reported");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver_transactions_commit_and_roll_back() {
+    let server = db_server().await;
+    let mut client = connect(&server).await;
+    client.batch_execute("CREATE TABLE acct (id int PRIMARY KEY, balance int8)").await.unwrap();
+    {
+        let tx = client.transaction().await.unwrap();
+        tx.execute("INSERT INTO acct VALUES ($1, $2)", &[&1i32, &100i64]).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    {
+        let tx = client.transaction().await.unwrap();
+        tx.execute("UPDATE acct SET balance = balance - $1 WHERE id = $2", &[&30i64, &1i32])
+            .await
+            .unwrap();
+        let err =
+            tx.execute("INSERT INTO acct VALUES ($1, $2)", &[&1i32, &0i64]).await.unwrap_err();
+        assert_eq!(err.code(), Some(&PgState::UNIQUE_VIOLATION));
+        let err = tx.query("SELECT 1", &[]).await.unwrap_err();
+        assert_eq!(err.code(), Some(&PgState::IN_FAILED_SQL_TRANSACTION));
+        // Dropped without commit: rolled back.
+    }
+    let row = client.query_one("SELECT balance FROM acct WHERE id = $1", &[&1i32]).await.unwrap();
+    assert_eq!(row.get::<_, i64>(0), 100);
+
+    // Many rows through a binary result.
+    let values: Vec<String> = (2..2002).map(|i| format!("({i}, {})", i * 10)).collect();
+    client.batch_execute(&format!("INSERT INTO acct VALUES {}", values.join(", "))).await.unwrap();
+    let rows = client
+        .query("SELECT id, balance FROM acct WHERE id > $1 ORDER BY id", &[&1i32])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2000);
+    assert_eq!(rows[1999].get::<_, i64>(1), 20010);
+}
