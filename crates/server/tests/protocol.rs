@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use common::echo::EchoFactory;
-use common::raw::{cstr, message, startup_packet, text_rows, Raw};
+use common::raw::{
+    bind_msg, cstr, describe_msg, execute_msg, message, parse_msg, startup_packet, sync_msg,
+    text_rows, Raw,
+};
 use common::{connect, connect_with, start};
 use futures::{SinkExt, StreamExt};
 use helios_server::{AuthMethod, ServerConfig};
@@ -203,62 +206,6 @@ async fn bad_binary_parameters_are_22p03() {
     }
     // The connection is still fine.
     assert_eq!(rows(&client, "select 7").await, 1);
-}
-
-fn parse_msg(name: &str, sql: &str, oids: &[u32]) -> Vec<u8> {
-    let mut b = cstr(name);
-    b.extend(cstr(sql));
-    b.extend((oids.len() as u16).to_be_bytes());
-    for o in oids {
-        b.extend(o.to_be_bytes());
-    }
-    message(b'P', &b)
-}
-
-fn bind_msg(
-    portal: &str,
-    stmt: &str,
-    param_formats: &[i16],
-    params: &[Option<&[u8]>],
-    result_formats: &[i16],
-) -> Vec<u8> {
-    let mut b = cstr(portal);
-    b.extend(cstr(stmt));
-    b.extend((param_formats.len() as u16).to_be_bytes());
-    for f in param_formats {
-        b.extend(f.to_be_bytes());
-    }
-    b.extend((params.len() as u16).to_be_bytes());
-    for p in params {
-        match p {
-            None => b.extend((-1i32).to_be_bytes()),
-            Some(v) => {
-                b.extend((v.len() as i32).to_be_bytes());
-                b.extend_from_slice(v);
-            }
-        }
-    }
-    b.extend((result_formats.len() as u16).to_be_bytes());
-    for f in result_formats {
-        b.extend(f.to_be_bytes());
-    }
-    message(b'B', &b)
-}
-
-fn execute_msg(portal: &str, max_rows: i32) -> Vec<u8> {
-    let mut b = cstr(portal);
-    b.extend(max_rows.to_be_bytes());
-    message(b'E', &b)
-}
-
-fn describe_msg(kind: u8, name: &str) -> Vec<u8> {
-    let mut b = vec![kind];
-    b.extend(cstr(name));
-    message(b'D', &b)
-}
-
-fn sync_msg() -> Vec<u8> {
-    message(b'S', &[])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::raw::{text_rows, Raw};
+use common::raw::{bind_msg, execute_msg, parse_msg, sync_msg, text_rows, Raw};
 use common::{connect, start};
 use futures::{SinkExt, StreamExt};
 use helios_server::nano::NanoFactory;
@@ -180,6 +180,63 @@ async fn every_type_round_trips_in_text_and_binary() {
     assert_eq!(row.get::<_, &str>(6), "héllo");
     assert_eq!(row.get::<_, Vec<u8>>(7), vec![0, 255]);
     assert_eq!(row.get::<_, Vec<Option<i32>>>(8), vec![Some(1), None, Some(3)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_type_accepts_text_parameters() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE v (b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric, t text, vc varchar(10), \
+             c char(3), by bytea, d date, tm time, ts timestamp, tz timestamptz, iv interval, u uuid, j json, jb jsonb, \
+             ai int4[], at text[])",
+        )
+        .await
+        .unwrap();
+    let values = [
+        "t",
+        "-2",
+        "40000",
+        "9000000000",
+        "1.5",
+        "-2.25",
+        "12345.678",
+        "héllo",
+        "abc",
+        "ab ",
+        "\\x00ff",
+        "2024-01-02",
+        "03:04:05.5",
+        "2024-01-02 03:04:05",
+        "2024-01-02 03:04:05+00",
+        "1 year 2 mons 3 days 04:05:06",
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "{\"a\": 1}",
+        "{\"b\": [1, 2]}",
+        "{1,NULL,3}",
+        "{x,\"y z\"}",
+    ];
+    let (mut raw, _) = Raw::login(server.addr).await;
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+    let params: Vec<Option<&[u8]>> = values.iter().map(|v| Some(v.as_bytes())).collect();
+    // Parameter types are inferred from the columns; every parameter is sent as text.
+    let mut batch =
+        parse_msg("", &format!("INSERT INTO v VALUES ({})", placeholders.join(", ")), &[]);
+    batch.extend(bind_msg("", "", &[0], &params, &[]));
+    batch.extend(execute_msg("", 0));
+    batch.extend(sync_msg());
+    raw.send(&batch).await;
+    let msgs = raw.until_ready().await.unwrap();
+    assert!(msgs.iter().all(|m| m.tag != b'E'), "{:?}", msgs.iter().find_map(|m| m.field(b'M')));
+    // Read back in text format through the extended protocol too.
+    let mut batch = parse_msg("", "SELECT * FROM v", &[]);
+    batch.extend(bind_msg("", "", &[], &[], &[0]));
+    batch.extend(execute_msg("", 0));
+    batch.extend(sync_msg());
+    raw.send(&batch).await;
+    let rows = text_rows(&raw.until_ready().await.unwrap());
+    assert_eq!(rows[0].iter().map(|c| c.clone().unwrap()).collect::<Vec<_>>(), values);
 }
 
 #[derive(Debug, PartialEq)]
