@@ -2,9 +2,10 @@
 //! `ParameterStatus` messages clients read (`server_version`, encodings, `DateStyle`...).
 //!
 //! ```text
-//! StartupMessage ──▶ negotiate, save user/database/application_name/options
+//! StartupMessage ──▶ negotiate, save user/database/options and other settings
 //!                ──▶ auth mechanism (trust: immediately done; else challenge ⇄ password)
-//!                ──▶ open the database session, apply `-c name=value` options
+//!                ──▶ open the database session, apply startup settings and
+//!                    `-c name=value` options (an unknown `-c` setting is FATAL)
 //!                ──▶ AuthenticationOk, ParameterStatus*, BackendKeyData, ReadyForQuery
 //! ```
 
@@ -119,14 +120,21 @@ impl Startup {
         let database = meta.get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
         let options = parse_options(meta.get("options").map_or("", String::as_str))
             .map_err(|m| fatal(SqlState::PROTOCOL_VIOLATION, m))?;
-        let application_name = meta.get(METADATA_APPLICATION_NAME).cloned();
+        // Startup parameters other than these are settings, as in PostgreSQL (drivers
+        // send application_name, client_encoding, DateStyle, TimeZone, extra_float_digits).
+        let startup_settings: Vec<(String, String)> = meta
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "user" | "database" | "options" | "replication"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
 
         let factory = Arc::clone(&self.factory);
         let opened = tokio::task::spawn_blocking(move || -> helios_common::Result<_> {
             let mut session = factory.open_session(&user, &database)?;
-            if let Some(name) = application_name {
-                // Not every engine knows this setting; it is informational only.
-                let _ = session.set_setting("application_name", &name);
+            for (name, value) in &startup_settings {
+                // Lenient where PostgreSQL is strict: a driver's default parameters must
+                // not stop it from connecting when the engine lacks one of them.
+                let _ = session.set_setting(name, value);
             }
             for (name, value) in &options {
                 session.set_setting(name, value)?;

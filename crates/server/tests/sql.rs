@@ -381,6 +381,18 @@ async fn changed_settings_are_reported() {
     assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
     let (msgs, _) = raw.query("SELECT 1").await;
     assert_eq!(param(&msgs, "application_name"), None, "only changes are reported");
+
+    // Startup parameters are session settings (drivers send TimeZone, DateStyle, ...).
+    let mut raw = Raw::connect(server.addr).await;
+    raw.send(&common::raw::startup_packet_with(
+        "tz",
+        &[("TimeZone", "+02:00"), ("extra_float_digits", "3")],
+    ))
+    .await;
+    let msgs = raw.until_ready().await.unwrap();
+    assert_eq!(param(&msgs, "TimeZone").as_deref(), Some("+02:00"));
+    let (msgs, _) = raw.query("SHOW TimeZone").await;
+    assert_eq!(text_rows(&msgs), vec![vec![Some("+02:00".into())]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,9 +37,14 @@ pub struct Raw {
 }
 
 pub fn startup_packet(user: &str) -> Vec<u8> {
+    startup_packet_with(user, &[])
+}
+
+/// A startup packet with extra parameters.
+pub fn startup_packet_with(user: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend_from_slice(&196_608u32.to_be_bytes());
-    for (k, v) in [("user", user), ("database", "test")] {
+    for (k, v) in [("user", user), ("database", "test")].iter().chain(extra) {
         body.extend_from_slice(k.as_bytes());
         body.push(0);
         body.extend_from_slice(v.as_bytes());
