@@ -274,6 +274,20 @@ impl Shell {
         }
     }
 
+    /// psql's prompt: `=` first line, `-` continuation; `*` in a transaction block, `!`
+    /// in a failed one.
+    fn prompt(&self, first_line: bool) -> &'static str {
+        use helios_server::TxnStatus;
+        match (first_line, self.session.transaction_status()) {
+            (true, TxnStatus::Idle) => "heliosdb=> ",
+            (true, TxnStatus::InTransaction) => "heliosdb=*> ",
+            (true, TxnStatus::Failed) => "heliosdb=!> ",
+            (false, TxnStatus::Idle) => "heliosdb-> ",
+            (false, TxnStatus::InTransaction) => "heliosdb-*> ",
+            (false, TxnStatus::Failed) => "heliosdb-!> ",
+        }
+    }
+
     /// The interactive loop on a terminal.
     pub fn interactive(&mut self) -> i32 {
         let config = rustyline::Config::builder().auto_add_history(true).build();
@@ -291,7 +305,7 @@ impl Shell {
         self.print("heliosdb-nano interactive shell. Type \\? for help, \\q to quit.\n");
         let mut buffer = String::new();
         loop {
-            let prompt = if buffer.trim().is_empty() { "heliosdb=> " } else { "heliosdb-> " };
+            let prompt = self.prompt(buffer.trim().is_empty());
             match editor.readline(prompt) {
                 Ok(line) => {
                     // Errors were printed; an interactive shell goes on.
@@ -480,6 +494,13 @@ mod tests {
         let (mut sh, seen, _) = shell();
         assert_eq!(sh.run_script("select 1;\n\\q\nselect 2;\n").unwrap(), Flow::Quit);
         assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn prompt_shows_continuation() {
+        let (sh, _, _) = shell();
+        assert_eq!(sh.prompt(true), "heliosdb=> ");
+        assert_eq!(sh.prompt(false), "heliosdb-> ");
     }
 
     #[test]
