@@ -54,6 +54,14 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Checks that the target of a COPY FROM STDIN exists (before the client is asked for
+/// data) and returns its number of columns.
+pub fn copy_in_columns(session: &mut dyn Session, stmt: &CopyStatement) -> Result<usize> {
+    let target = session.prepare(&stmt.select_sql(), &[])?;
+    session.close_prepared(target.id);
+    Ok(target.columns.len())
+}
+
 /// Inserts the rows of a COPY FROM STDIN payload; returns the number of rows.
 pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8]) -> Result<u64> {
     let CopySource::Table { name, columns } = &stmt.source else {

@@ -35,7 +35,7 @@ use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
-use crate::copy::{run_copy_out, CopyIn};
+use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
 use crate::session::PreparedInfo;
@@ -360,14 +360,9 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 }
             }
             PreparedInner::Copy(copy) if copy.from_stdin => {
-                let probe = copy.select_sql();
+                let target = copy.clone();
                 let columns = conn
-                    .run(move |s| {
-                        s.prepare(&probe, &[]).map(|p| {
-                            s.close_prepared(p.id);
-                            p.columns.len()
-                        })
-                    })
+                    .run(move |s| copy_in_columns(s, &target))
                     .await?
                     .map_err(|e| to_pgwire(&e))?;
                 *conn.copy_in.lock() = Some(CopyIn { stmt: copy.clone(), data: Vec::new() });

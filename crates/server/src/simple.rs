@@ -32,7 +32,7 @@ use pgwire::messages::PgWireBackendMessage;
 use helios_common::Error;
 
 use crate::conn::{conn_state, ConnState};
-use crate::copy::{run_copy_out, CopyIn};
+use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
 use crate::copy_stmt::{is_copy, parse_copy};
 use crate::error::error_info;
 use crate::session::StatementResult;
@@ -145,15 +145,8 @@ where
                 return Ok(Ended::Ready);
             }
             // Check the target exists before asking for data.
-            let probe = copy.select_sql();
-            let check = conn
-                .run(move |s| {
-                    s.prepare(&probe, &[]).map(|p| {
-                        s.close_prepared(p.id);
-                        p.columns.len()
-                    })
-                })
-                .await?;
+            let target = copy.clone();
+            let check = conn.run(move |s| copy_in_columns(s, &target)).await?;
             let columns = match check {
                 Ok(n) => n,
                 Err(e) => {
