@@ -337,6 +337,8 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
             "null" => options.null = value.unwrap_or_default(),
             "quote" => options.quote = single(&value, "quote")?,
             "escape" => options.escape = single(&value, "escape")?,
+            // FREEZE only lets PostgreSQL skip later vacuum work; rows are visible either way.
+            "freeze" => {}
             "encoding" => {
                 if !value.as_deref().is_some_and(|e| {
                     e.eq_ignore_ascii_case("utf8") || e.eq_ignore_ascii_case("utf-8")
@@ -469,5 +471,6 @@ mod tests {
         assert!(parse_copy("COPY (select 1) FROM STDIN").is_err());
         assert!(is_copy("  copy t from stdin"));
         assert!(!is_copy("copying"));
+        assert!(parse_copy("copy pgbench_accounts from stdin with (freeze on)").is_ok());
     }
 }
