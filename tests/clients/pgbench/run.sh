@@ -36,7 +36,7 @@ pgbench -i -n -s 1 -h 127.0.0.1 -p "$port" -U bench bench
 out="$(pgbench -n -S -M extended -c 2 -T 2 -h 127.0.0.1 -p "$port" -U bench bench 2>&1)"
 echo "$out"
 if echo "$out" | grep -q "number of failed transactions: 0 "; then
-    echo "pgbench smoke: 1 passed, 0 failed"
+    echo "pgbench-smoke: 1 passed, 0 failed"
 else
     echo "pgbench smoke: select-only run had failures" >&2
     cat "$log" >&2

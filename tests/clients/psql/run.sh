@@ -89,7 +89,7 @@ if [ "${UPDATE_EXPECTED:-0}" = 1 ]; then
     exit 0
 fi
 if diff -u "$here/expected.out" "$work/actual.out"; then
-    echo "psql smoke: 1 passed, 0 failed"
+    echo "psql-smoke: 1 passed, 0 failed"
 else
     echo "psql smoke: output differs from expected.out (server log follows)" >&2
     cat "$work/server.log" >&2
