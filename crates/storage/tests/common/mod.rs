@@ -13,7 +13,7 @@ use helios_storage::{ManualClock, Storage, StorageOptions};
 /// The engines every suite runs on, by name.
 ///
 /// To add the disk engine (one line; its directory goes away with the engine):
-/// `("disk", InTempDir::open(|dir| open_disk(dir, &DiskOptions::plain()))),`
+/// `("disk", InTempDir::open(|dir| open_disk_with(dir, &DiskOptions::plain()))),`
 pub fn engines() -> Vec<(&'static str, Arc<dyn Engine>)> {
     vec![("memory", Arc::new(MemoryEngine::new()))]
 }
