@@ -1,6 +1,6 @@
 //! The keys that may differ between branch states, from the change index.
 //!
-//! Every commit records `[0x05][branch][commit ts][key]` for each key it writes. The value
+//! Every commit records the keys it writes under `[0x05][branch][commit ts][chunk]`. The value
 //! of a key through a read chain depends only on the versions of each chain branch at or
 //! below that branch's cap. So when several chains give a branch caps `c1 <= ... <= cn`
 //! (0 for a chain that does not contain it), a key can read differently through them only
@@ -12,9 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use helios_common::{BranchId, Result, Timestamp};
 
 use crate::kv::Snapshot;
-use crate::mvcc::keys::{as_kv_range, change_range, CHANGE_KEY_HEAD};
+use crate::mvcc::keys::{as_kv_range, change_range, for_each_change};
 use crate::mvcc::ChainLink;
-use crate::StorageError;
 
 /// Every key that some branch wrote between the smallest and the largest cap the
 /// `chains` give it (ascending).
@@ -40,15 +39,12 @@ pub(crate) fn changed_keys(
             continue;
         }
         let range = change_range(branch, lo, hi);
-        snap.visit(as_kv_range(&range), false, &mut |k, _| {
-            let key = k.get(CHANGE_KEY_HEAD..).ok_or_else(|| {
-                helios_common::Error::from(StorageError::Corrupted(
-                    "malformed change index key".into(),
-                ))
+        snap.visit(as_kv_range(&range), false, &mut |_, chunk| {
+            for_each_change(chunk, |key| {
+                if !keys.contains(key) {
+                    keys.insert(key.to_vec());
+                }
             })?;
-            if !keys.contains(key) {
-                keys.insert(key.to_vec());
-            }
             Ok(true)
         })?;
     }

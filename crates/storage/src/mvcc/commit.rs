@@ -215,6 +215,8 @@ pub(crate) fn emit_versions(
 ) -> Result<()> {
     let inverted = (!commit_ts.0).to_be_bytes();
     let mut scratch = Vec::new();
+    // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
+    let (mut changes, mut chunk) = (Vec::new(), 0u32);
     for (w, prev) in req.writes.iter()?.zip(previous) {
         let w = w?;
         scratch.clear();
@@ -227,7 +229,12 @@ pub(crate) fn emit_versions(
             Some(v) => emit(&scratch, Some(v), &[1]),
             None => emit(&scratch, None, &[0]),
         }
-        emit(&keys::change_key(req.branch, commit_ts, &w.key), None, &[]);
+        keys::push_change(&mut changes, &w.key);
+        if changes.len() >= keys::CHANGE_CHUNK {
+            emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
+            changes.clear();
+            chunk += 1;
+        }
         if let Some(version) = *prev {
             let e = GcEntry {
                 superseded_at: commit_ts,
@@ -247,6 +254,9 @@ pub(crate) fn emit_versions(
             };
             emit(&e.encode(), None, &[]);
         }
+    }
+    if !changes.is_empty() {
+        emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
     }
     let log = keys::commit_log_value(commit_ts, req.branch);
     emit(&keys::commit_log_key(txn_id), None, &log);

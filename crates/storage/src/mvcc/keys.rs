@@ -279,18 +279,39 @@ impl GcEntry {
     }
 }
 
-/// The change-index key of a write of `key` on `branch` committed at `ts`.
-pub(crate) fn change_key(branch: BranchId, ts: Timestamp, key: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(13 + key.len());
+/// The change-index key of chunk `chunk` of the keys `branch` wrote at commit `ts`.
+pub(crate) fn change_key(branch: BranchId, ts: Timestamp, chunk: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
     k.push(Space::Changes as u8);
     k.extend_from_slice(&branch.0.to_be_bytes());
     k.extend_from_slice(&ts.0.to_be_bytes());
-    k.extend_from_slice(key);
+    k.extend_from_slice(&chunk.to_be_bytes());
     k
 }
 
-/// Length of the change-index key before the user key.
-pub(crate) const CHANGE_KEY_HEAD: usize = 13;
+/// Bytes of keys after which a change-index chunk is closed.
+pub(crate) const CHANGE_CHUNK: usize = 64 * 1024;
+
+/// Appends `key` to a change-index chunk value: `[len u32 BE][key]`.
+pub(crate) fn push_change(chunk: &mut Vec<u8>, key: &[u8]) {
+    chunk.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(key);
+}
+
+/// Calls `f` with every key of a change-index chunk value.
+pub(crate) fn for_each_change(chunk: &[u8], mut f: impl FnMut(&[u8])) -> Result<()> {
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let (len, tail) =
+            rest.split_at_checked(4).ok_or_else(|| corrupted("malformed change index"))?;
+        let len = read_u32(len)? as usize;
+        let (key, tail) =
+            tail.split_at_checked(len).ok_or_else(|| corrupted("malformed change index"))?;
+        f(key);
+        rest = tail;
+    }
+    Ok(())
+}
 
 /// `[0x05][branch]`: the start of a branch's change index.
 pub(crate) fn changes_prefix(branch: BranchId) -> Vec<u8> {

@@ -77,7 +77,7 @@
 //!
 //! # Change index
 //!
-//! Each commit also records `[0x05][B][T][key]` for every key it writes. A key can only
+//! Each commit also records the keys it writes under `[0x05][B][T][chunk]`. A key can only
 //! read differently through several chains if some branch wrote it between the smallest and
 //! the largest cap the chains give that branch, so diff and merge look up just those keys
 //! ([`crate::branch`]): their cost follows the number of changed keys, not the data size.
