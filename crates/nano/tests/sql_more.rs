@@ -277,3 +277,21 @@ fn data_survives_reopen() {
     run(&mut c, "INSERT INTO t (v) VALUES ('z')");
     assert_eq!(rows(&mut c, "SELECT id FROM t WHERE v = 'z'"), vec!["3"]);
 }
+
+#[test]
+fn information_schema_and_pg_catalog() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20) NOT NULL); CREATE VIEW v AS SELECT id FROM t;");
+    assert_eq!(
+        rows(&mut c, "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"),
+        vec!["t|BASE TABLE", "v|VIEW"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT column_name, data_type, is_nullable, character_maximum_length FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position"),
+        vec!["id|integer|NO|NULL", "name|character varying|NO|20"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT indexname FROM pg_indexes WHERE tablename = 't'"),
+        vec!["t_pkey"]
+    );
+}

@@ -124,10 +124,21 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         }
-        let (_, rel) = self
-            .catalog
-            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+        let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path);
+        let rel = match found {
+            Some((_, rel)) => rel,
+            None => {
+                let sys_schema = qn.schema.clone().unwrap_or_else(|| "pg_catalog".to_string());
+                let plan =
+                    super::system_views::system_relation(self.catalog, &sys_schema, &qn.name)
+                        .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                let plan = match alias {
+                    Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+                    None => plan,
+                };
+                return Ok(requalify(plan, Some(qualifier)));
+            }
+        };
         let plan = match rel {
             Relation::Table(id) => {
                 let table = self
