@@ -122,8 +122,7 @@ pub fn expanded(result: &QueryResult) -> String {
         out.push_str(&line);
         out.push('\n');
         for (c, v) in result.columns.iter().zip(row) {
-            let l = format!("{:<name_w$} | {}", c.name, cell(v));
-            out.push_str(l.trim_end());
+            out.push_str(&format!("{:<name_w$} | {}", c.name, cell(v)));
             out.push('\n');
         }
     }
@@ -174,7 +173,7 @@ mod tests {
     fn expanded_like_psql() {
         assert_eq!(
             expanded(&result()),
-            "-[ RECORD 1 ]\nid   | 1\nname | ada\n-[ RECORD 2 ]\nid   | 10\nname |\n\n"
+            "-[ RECORD 1 ]\nid   | 1\nname | ada\n-[ RECORD 2 ]\nid   | 10\nname | \n\n"
         );
     }
 }
