@@ -38,7 +38,7 @@ pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
-use super::{Engine, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
 use crate::StorageOptions;
 
@@ -196,7 +196,11 @@ impl DiskEngine {
         self.write(WriteBatch::default(), false)
     }
 
-    fn commit(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+    fn commit<'b>(
+        &self,
+        ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+        durable: bool,
+    ) -> Result<()> {
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
@@ -206,18 +210,43 @@ impl DiskEngine {
         }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            for op in &batch.ops {
-                match op {
-                    WriteOp::Put(k, v) => {
-                        table.insert(k.as_slice(), v.as_slice()).map_err(|e| from_redb(ctx, e))?;
+            for (k, v) in ops {
+                match v {
+                    Some(v) => {
+                        table.insert(k, v).map_err(|e| from_redb(ctx, e))?;
                     }
-                    WriteOp::Delete(k) => {
-                        table.remove(k.as_slice()).map_err(|e| from_redb(ctx, e))?;
+                    None => {
+                        table.remove(k).map_err(|e| from_redb(ctx, e))?;
                     }
                 }
             }
         }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
+    }
+
+    /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
+    fn guarded(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
+        let mut poisoned = self.poisoned.lock();
+        if let Some(reason) = poisoned.as_ref() {
+            return Err(Error::new(
+                SqlState::IO_ERROR,
+                format!(
+                    "could not write to database \"{}\": an earlier write or sync failed, \
+                     so the database must be reopened",
+                    self.dir.display()
+                ),
+            )
+            .with_detail(reason.clone())
+            .with_hint("close and reopen the database; it recovers to the last durable commit"));
+        }
+        let result = guard("could not write to database", commit);
+        if let Err(e) = &result {
+            // A value over redb's size limit is refused before anything is written.
+            if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
+                *poisoned = Some(e.message().to_string());
+            }
+        }
+        result
     }
 }
 
@@ -232,27 +261,40 @@ impl Engine for DiskEngine {
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
-        let mut poisoned = self.poisoned.lock();
-        if let Some(reason) = poisoned.as_ref() {
-            return Err(Error::new(
-                SqlState::IO_ERROR,
-                format!(
-                    "could not write to database \"{}\": an earlier write or sync failed, \
-                     so the database must be reopened",
-                    self.dir.display()
-                ),
-            )
-            .with_detail(reason.clone())
-            .with_hint("close and reopen the database; it recovers to the last durable commit"));
-        }
-        let result = guard("could not write to database", || self.commit(batch, durable));
-        if let Err(e) = &result {
-            // A value over redb's size limit is refused before anything is written.
-            if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
-                *poisoned = Some(e.message().to_string());
+        self.guarded(|| {
+            let ops = batch.ops.iter().map(|op| match op {
+                WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
+                WriteOp::Delete(k) => (k.as_slice(), None),
+            });
+            self.commit(ops, durable)
+        })
+    }
+
+    fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
+        self.guarded(|| self.commit(batch.iter(), durable))
+    }
+
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        self.guarded(|| {
+            let ctx = "could not write to database";
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+            if self.encrypted && durable {
+                txn.set_two_phase_commit(true);
             }
-        }
-        result
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                fill(&mut |k, v| {
+                    match v {
+                        Some(v) => table.insert(k, v).map(drop),
+                        None => table.remove(k).map(drop),
+                    }
+                    .map_err(|e| from_redb(ctx, e))
+                })?;
+            }
+            txn.commit().map_err(|e| from_redb("could not commit to database", e))
+        })
     }
 }
 

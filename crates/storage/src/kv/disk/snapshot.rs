@@ -4,7 +4,7 @@ use helios_common::Result;
 use redb::ReadOnlyTable;
 
 use super::errors::{from_redb, guard};
-use crate::kv::{range_is_empty, KvRange, KvScan, Snapshot};
+use crate::kv::{range_is_empty, KvRange, KvScan, Snapshot, VisitFn};
 
 /// A [`Snapshot`] over a redb read transaction's view of the key-value table.
 pub(crate) struct DiskSnapshot {
@@ -28,6 +28,47 @@ impl Snapshot for DiskSnapshot {
         let iter: Box<dyn Iterator<Item = _>> =
             if reverse { Box::new(iter.rev()) } else { Box::new(iter) };
         Ok(Box::new(GuardedScan { iter, failed: false }))
+    }
+
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
+        if range_is_empty(&range) {
+            return Ok(());
+        }
+        let ctx = "could not scan key range";
+        guard(ctx, || self.visit_unguarded(range, reverse, f))
+    }
+}
+
+impl DiskSnapshot {
+    fn visit_unguarded(
+        &self,
+        range: KvRange<'_>,
+        reverse: bool,
+        f: &mut VisitFn<'_>,
+    ) -> Result<()> {
+        let iter = self
+            .table
+            .range::<&[u8]>(range)
+            .map_err(|e| from_redb("could not scan key range", e))?;
+        let mut step = |item: std::result::Result<_, redb::StorageError>| -> Result<bool> {
+            let (k, v): (redb::AccessGuard<'_, &[u8]>, redb::AccessGuard<'_, &[u8]>) =
+                item.map_err(|e| from_redb("could not scan key range", e))?;
+            f(k.value(), v.value())
+        };
+        if reverse {
+            for item in iter.rev() {
+                if !step(item)? {
+                    break;
+                }
+            }
+        } else {
+            for item in iter {
+                if !step(item)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
