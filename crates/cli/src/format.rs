@@ -67,23 +67,32 @@ pub fn aligned(result: &QueryResult) -> String {
     out.push('\n');
     let last = cols.len().saturating_sub(1);
     for row in &cells {
-        let padded: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .zip(cols)
-            .enumerate()
-            .map(|(i, ((c, w), col))| {
-                let pad = " ".repeat(w.saturating_sub(width(c)));
-                match (right_aligned(&col.data_type), i == last) {
-                    (true, true) => format!(" {pad}{c}"),
-                    (true, false) => format!(" {pad}{c} "),
-                    (false, true) => format!(" {c}"),
-                    (false, false) => format!(" {c}{pad} "),
-                }
-            })
-            .collect();
-        out.push_str(&padded.join("|"));
-        out.push('\n');
+        // A value with newlines spans several lines; `+` marks a cell that continues.
+        let split: Vec<Vec<&str>> = row.iter().map(|c| c.split('\n').collect()).collect();
+        let height = split.iter().map(Vec::len).max().unwrap_or(1);
+        for line in 0..height {
+            let padded: Vec<String> = split
+                .iter()
+                .zip(&widths)
+                .zip(cols)
+                .enumerate()
+                .map(|(i, ((parts, w), col))| {
+                    let c = parts.get(line).copied().unwrap_or("");
+                    let more = line + 1 < parts.len();
+                    let pad = " ".repeat(w.saturating_sub(width(c)));
+                    let end = if more { "+" } else { " " };
+                    match (right_aligned(&col.data_type), i == last && !more) {
+                        (_, true) if c.is_empty() => " ".to_owned(),
+                        (true, true) => format!(" {pad}{c}"),
+                        (true, false) => format!(" {pad}{c}{end}"),
+                        (false, true) => format!(" {c}"),
+                        (false, false) => format!(" {c}{pad}{end}"),
+                    }
+                })
+                .collect();
+            out.push_str(&padded.join("|"));
+            out.push('\n');
+        }
     }
     out.push_str(&footer(result.rows.len()));
     out.push_str("\n\n");
@@ -113,8 +122,7 @@ pub fn expanded(result: &QueryResult) -> String {
         out.push_str(&line);
         out.push('\n');
         for (c, v) in result.columns.iter().zip(row) {
-            let l = format!("{:<name_w$} | {}", c.name, cell(v));
-            out.push_str(l.trim_end());
+            out.push_str(&format!("{:<name_w$} | {}", c.name, cell(v)));
             out.push('\n');
         }
     }
@@ -149,10 +157,23 @@ mod tests {
     }
 
     #[test]
+    fn multi_line_values_continue_with_a_plus() {
+        let r = QueryResult {
+            columns: vec![
+                Column { name: "x".into(), data_type: DataType::Text },
+                Column { name: "y".into(), data_type: DataType::Int4 },
+            ],
+            rows: vec![vec![Value::Text("a\nbb".into()), Value::Int4(1)]],
+            tag: "SELECT 1".into(),
+        };
+        assert_eq!(aligned(&r), " x  | y \n----+---\n a +| 1\n bb | \n(1 row)\n\n");
+    }
+
+    #[test]
     fn expanded_like_psql() {
         assert_eq!(
             expanded(&result()),
-            "-[ RECORD 1 ]\nid   | 1\nname | ada\n-[ RECORD 2 ]\nid   | 10\nname |\n\n"
+            "-[ RECORD 1 ]\nid   | 1\nname | ada\n-[ RECORD 2 ]\nid   | 10\nname | \n\n"
         );
     }
 }

@@ -68,3 +68,26 @@ fn start_refuses_trust_on_a_public_address() {
     let out = bin().args(["start", "--memory", "--auth", "md5"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "a password is required");
 }
+
+#[test]
+fn describe_meta_commands_use_the_catalog() {
+    let out = bin()
+        .args([
+            "repl",
+            "--memory",
+            "-c",
+            "CREATE TABLE pets (id int PRIMARY KEY, name text NOT NULL)",
+        ])
+        .args(["-c", "\\dt", "-c", "\\d pets", "-c", "\\d nothere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "\\d of a missing table is an error");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(" public | pets | table"), "{stdout}");
+    assert!(stdout.contains("Table \"public.pets\""), "{stdout}");
+    assert!(stdout.contains(" id     | integer | not null |"), "{stdout}");
+    assert!(stdout.contains(" name   | text    | not null |"), "{stdout}");
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("Did not find any relation named \"nothere\"."));
+}

@@ -125,11 +125,18 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
     let result = (|| -> Result<u64> {
         let insert = session.prepare(&insert_sql, &types)?;
         let mut count = 0u64;
-        for row in &rows {
+        for (n, row) in rows.iter().enumerate() {
             let outcome = session.execute_prepared(insert.id, row);
             if let Err(e) = outcome {
                 session.close_prepared(insert.id);
-                return Err(e);
+                // Keep the engine's own detail (e.g. the duplicate key); else say where.
+                return Err(match e.detail() {
+                    Some(_) => e,
+                    None => {
+                        let line = n + 1 + usize::from(stmt.options.header);
+                        e.with_detail(format!("COPY {name}, line {line}"))
+                    }
+                });
             }
             count += 1;
         }

@@ -13,6 +13,7 @@
 //!                           ─▶ CopyData/CopyDone         ── copy.rs
 //!                           ─▶ CancelRequest             ── cancel.rs
 //!  values  ◀─▶ text.rs / binary/      rows ─▶ wire.rs (RowDescription, DataRow)
+//!  sessions ─▶ session.rs (the seam) ─▶ nano.rs (heliosdb_nano::Connection)
 //! ```
 //!
 //! The server uses only the public embedded API (`Session` is implemented for it); it

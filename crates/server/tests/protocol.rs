@@ -505,6 +505,16 @@ async fn copy_in_and_out_through_both_protocols() {
     assert_eq!(msgs[0].field(b'D').as_deref(), Some("COPY t, line 2"));
     assert_eq!(factory.table.lock().len(), 4);
 
+    // A row the engine rejects: the error says where.
+    raw.send(&message(b'Q', &cstr("COPY t FROM STDIN"))).await;
+    assert_eq!(raw.read().await.unwrap().tag, b'G');
+    raw.send(&message(b'd', b"-1\trejected\n")).await;
+    raw.send(&message(b'c', b"")).await;
+    let msgs = raw.until_ready().await.unwrap();
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("23514"));
+    assert_eq!(msgs[0].field(b'D').as_deref(), Some("COPY t, line 1"));
+    assert_eq!(msgs.last().unwrap().body, b"I");
+
     // CopyFail from the client.
     raw.send(&message(b'Q', &cstr("COPY t FROM STDIN"))).await;
     assert_eq!(raw.read().await.unwrap().tag, b'G');

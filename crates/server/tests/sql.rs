@@ -313,6 +313,18 @@ async fn copy_round_trip() {
     assert_eq!(err.code(), Some(&PgState::INVALID_TEXT_REPRESENTATION));
     let n = simple_rows(&client.simple_query("SELECT count(*) FROM c").await.unwrap());
     assert_eq!(n, vec![vec![Some("3".into())]]);
+
+    // A row the engine rejects undoes the whole COPY.
+    client.batch_execute("CREATE TABLE u (id int PRIMARY KEY)").await.unwrap();
+    let err = {
+        let sink = client.copy_in::<_, Bytes>("COPY u FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(Bytes::from_static(b"1\n2\n1\n")).await.unwrap();
+        sink.finish().await.unwrap_err()
+    };
+    assert_eq!(err.code(), Some(&PgState::UNIQUE_VIOLATION));
+    let n = simple_rows(&client.simple_query("SELECT count(*) FROM u").await.unwrap());
+    assert_eq!(n, vec![vec![Some("0".into())]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

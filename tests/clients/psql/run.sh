@@ -55,6 +55,16 @@ wait_ready "$port"
 PGCONNECT_TIMEOUT=5 psql -X -h 127.0.0.1 -p "$port" -U smoke -d smoke \
     -v ON_ERROR_STOP=0 -f - <"$here/smoke.sql" >"$work/actual.out" 2>&1 || true
 
+# The shell prints what psql prints (same statements, fresh databases).
+psql -X -h 127.0.0.1 -p "$port" -U smoke -d fmt -f - <"$here/format.sql" >"$work/psql-format.out" 2>&1 || true
+"$bin" repl --memory -f "$here/format.sql" >"$work/repl-format.out" 2>&1 || true
+if diff -u "$work/psql-format.out" "$work/repl-format.out" >"$work/format.diff"; then
+    echo "-- repl output matches psql" >>"$work/actual.out"
+else
+    echo "-- repl output differs from psql:" >>"$work/actual.out"
+    cat "$work/format.diff" >>"$work/actual.out"
+fi
+
 # Clean shutdown on SIGTERM: exit status 0.
 kill -TERM "${pids[0]}"
 if wait "${pids[0]}"; then
