@@ -295,3 +295,18 @@ fn information_schema_and_pg_catalog() {
         vec!["t_pkey"]
     );
 }
+
+#[test]
+fn sequence_functions() {
+    let mut c = conn();
+    run(&mut c, "CREATE SEQUENCE sq; CREATE TABLE t (id int, v text);");
+    assert_eq!(err(&mut c, "SELECT currval('sq')"), "55000");
+    assert_eq!(rows(&mut c, "SELECT nextval('sq'), nextval('sq'), currval('sq')"), vec!["1|2|2"]);
+    assert_eq!(rows(&mut c, "INSERT INTO t VALUES (nextval('sq'), 'a'), (nextval('sq'), 'b') RETURNING id"), vec!["3", "4"]);
+    assert_eq!(rows(&mut c, "SELECT setval('sq', 100), nextval('sq')"), vec!["100|101"]);
+    assert_eq!(rows(&mut c, "SELECT setval('sq', 5, false), nextval('sq')"), vec!["5|5"]);
+    // Rolled-back transactions do not give values back, as in PostgreSQL.
+    run(&mut c, "BEGIN; SELECT nextval('sq'); ROLLBACK;");
+    assert_eq!(rows(&mut c, "SELECT nextval('sq')"), vec!["7"]);
+    assert_eq!(err(&mut c, "SELECT nextval('nope')"), "42P01");
+}

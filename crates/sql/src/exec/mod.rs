@@ -18,7 +18,7 @@ mod sort;
 pub mod table_io;
 mod window;
 
-pub use context::{ExecCtx, Row};
+pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
 pub use operators::execute;
 pub use sort::compare_rows;

@@ -60,6 +60,17 @@ pub enum SetOpKind {
     Except,
 }
 
+/// What a sequence call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceOp {
+    /// `nextval`
+    Next,
+    /// `currval`
+    Current,
+    /// `setval`
+    Set,
+}
+
 /// One ORDER BY key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
@@ -232,6 +243,19 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
+    /// One row with the result of `nextval` / `currval` / `setval`.
+    Sequence {
+        /// The call.
+        op: SequenceOp,
+        /// The sequence id.
+        sequence: u32,
+        /// `setval`'s value.
+        value: Option<Expr>,
+        /// `setval`'s third argument.
+        is_called: Option<Expr>,
+        /// Output columns.
+        schema: Schema,
+    },
     /// The rows of a WITH query, computed once per statement execution.
     CteScan {
         /// The CTE's id in [`PlannedQuery::ctes`].
@@ -276,6 +300,7 @@ impl Plan {
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
+            | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.clone(),
             Plan::Filter { input, .. }
@@ -298,6 +323,7 @@ impl Plan {
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
+            | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.len(),
             Plan::Filter { input, .. }
@@ -315,6 +341,7 @@ impl Plan {
             | Plan::Scan { .. }
             | Plan::CteScan { .. }
             | Plan::TableFunction { .. }
+            | Plan::Sequence { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
@@ -394,6 +421,7 @@ impl Plan {
             }
             Plan::CteScan { id, .. } => format!("CTE Scan (cte {id})"),
             Plan::TableFunction { func, .. } => format!("Function Scan on {}", func.func.name()),
+            Plan::Sequence { op, .. } => format!("Sequence {op:?}"),
             Plan::WorkTable { id, .. } => format!("WorkTable Scan (cte {id})"),
             Plan::RecursiveUnion { .. } => "Recursive Union".into(),
         }
