@@ -302,11 +302,35 @@ fn sequence_functions() {
     run(&mut c, "CREATE SEQUENCE sq; CREATE TABLE t (id int, v text);");
     assert_eq!(err(&mut c, "SELECT currval('sq')"), "55000");
     assert_eq!(rows(&mut c, "SELECT nextval('sq'), nextval('sq'), currval('sq')"), vec!["1|2|2"]);
-    assert_eq!(rows(&mut c, "INSERT INTO t VALUES (nextval('sq'), 'a'), (nextval('sq'), 'b') RETURNING id"), vec!["3", "4"]);
+    assert_eq!(
+        rows(
+            &mut c,
+            "INSERT INTO t VALUES (nextval('sq'), 'a'), (nextval('sq'), 'b') RETURNING id"
+        ),
+        vec!["3", "4"]
+    );
     assert_eq!(rows(&mut c, "SELECT setval('sq', 100), nextval('sq')"), vec!["100|101"]);
     assert_eq!(rows(&mut c, "SELECT setval('sq', 5, false), nextval('sq')"), vec!["5|5"]);
     // Rolled-back transactions do not give values back, as in PostgreSQL.
     run(&mut c, "BEGIN; SELECT nextval('sq'); ROLLBACK;");
     assert_eq!(rows(&mut c, "SELECT nextval('sq')"), vec!["7"]);
     assert_eq!(err(&mut c, "SELECT nextval('nope')"), "42P01");
+}
+
+#[test]
+fn data_modifying_with() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE src (v int)");
+    assert_eq!(
+        rows(
+            &mut c,
+            "WITH ins AS (INSERT INTO src VALUES (1), (2), (3) RETURNING v) SELECT sum(v) FROM ins"
+        ),
+        vec!["6"]
+    );
+    assert_eq!(
+        rows(&mut c, "WITH d AS (DELETE FROM src WHERE v > 1 RETURNING v) SELECT count(*) FROM d"),
+        vec!["2"]
+    );
+    assert_eq!(rows(&mut c, "SELECT v FROM src"), vec!["1"]);
 }

@@ -25,6 +25,7 @@ mod settings;
 mod statement;
 mod txn;
 mod utility;
+mod writable_cte;
 
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};

@@ -184,6 +184,11 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let Statement::Sql(ast_stmt) = stmt;
+        if let ast::Statement::Query(q) = ast_stmt.as_ref() {
+            if super::writable_cte::has_dml_cte(q) {
+                return self.run_writable_with(q, params);
+            }
+        }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = self.engine.catalogs.get(txn)?;
