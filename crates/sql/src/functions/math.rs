@@ -59,9 +59,9 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("sqrt", vec![p(num())], ret(num()), |a, _| sqrt_value(&a[0]));
     r.add("cbrt", vec![p(Float8)], ret(Float8), |a, _| cbrt_value(&a[0]));
     r.add("exp", vec![p(Float8)], ret(Float8), |a, _| f1c(a, f64::exp));
-    r.add("exp", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], |d| math_numeric::exp(d)));
+    r.add("exp", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], math_numeric::exp));
     r.add("ln", vec![p(Float8)], ret(Float8), |a, _| log_f(&a[0], f64::ln));
-    r.add("ln", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], |d| math_numeric::ln(d)));
+    r.add("ln", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], math_numeric::ln));
     for name in ["log", "log10"] {
         r.add(name, vec![p(Float8)], ret(Float8), |a, _| log_f(&a[0], f64::log10));
         r.add(name, vec![p(num())], ret(num()), |a, _| {
