@@ -6,12 +6,14 @@
 //!                  Storage: branches, merge, retention, GC
 //! ```
 //!
-//! - [`kv`]: the engine trait and the in-memory engine.
+//! - [`kv`]: the engine trait, the in-memory engine and the redb disk engine.
+//! - [`crypto`]: encryption at rest (keys, key header, page sealing).
 //! - [`mvcc`]: versioned keys, the clock, transactions, group commit, GC (module essay).
 //! - [`branch`]: the branch registry, diff and merge.
 //! - [`Storage`]: the handle that ties them together.
 
 pub mod branch;
+pub mod crypto;
 mod error;
 pub mod kv;
 pub mod mvcc;
@@ -21,7 +23,8 @@ mod storage;
 pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrategy};
 pub use error::{StorageError, MERGE_CONFLICT};
 pub use mvcc::{
-    CommitInfo, GcStats, GcWorker, ManualClock, Savepoint, SystemClock, Transaction, WallClock,
+    Change, ChangeSet, CommitInfo, GcStats, GcWorker, ManualClock, Savepoint, SystemClock,
+    Transaction, WallClock,
 };
 pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,

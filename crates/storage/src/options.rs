@@ -1,9 +1,10 @@
 //! Options of a [`Storage`](crate::Storage) and of a [`Transaction`](crate::Transaction).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use helios_common::{BranchId, Timestamp};
+
+pub use crate::crypto::KeySource;
 
 /// Default retention of old versions: 24 hours.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
@@ -16,28 +17,6 @@ pub enum Durability {
     Durable,
     /// The commit may be lost on a crash (never partly).
     Relaxed,
-}
-
-/// Where the key-encryption key for encryption at rest comes from.
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// A file holding the key.
-    File(PathBuf),
-    /// An environment variable holding the key.
-    Env(String),
-    /// A passphrase (stretched with Argon2id).
-    Passphrase(String),
-}
-
-impl std::fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeySource::File(p) => f.debug_tuple("File").field(p).finish(),
-            KeySource::Env(v) => f.debug_tuple("Env").field(v).finish(),
-            // Never print secrets.
-            KeySource::Passphrase(_) => f.write_str("Passphrase(***)"),
-        }
-    }
 }
 
 /// How a database is opened.

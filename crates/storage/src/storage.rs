@@ -13,6 +13,7 @@ use crate::branch::{
 };
 use crate::kv::{self, Engine, MemoryEngine, Snapshot, WriteBatch};
 use crate::mvcc::active::ActiveSnapshots;
+use crate::mvcc::change_feed::{ChangeFeed, ChangeSet};
 use crate::mvcc::commit::{stage, Claimed, CommitRequest, GroupCommit, GroupResults, Sequencer};
 use crate::mvcc::keys::{
     self, read_u64, Space, META_CLOCK, META_GC_HORIZON, META_NEXT_BRANCH, META_RETENTION,
@@ -39,6 +40,7 @@ pub(crate) struct Inner {
     /// Held while assigning commit timestamps and writing to the engine.
     pub sequencer: Mutex<Sequencer>,
     pub group: GroupCommit,
+    pub feed: ChangeFeed,
     pub retention_micros: AtomicU64,
     /// Every version a read at or after this timestamp needs was kept by GC.
     pub gc_horizon: AtomicU64,
@@ -119,6 +121,7 @@ impl Storage {
                 active: ActiveSnapshots::default(),
                 sequencer: Mutex::new(Sequencer { next_txn }),
                 group: GroupCommit::default(),
+                feed: ChangeFeed::default(),
                 retention_micros: AtomicU64::new(retention),
                 gc_horizon: AtomicU64::new(gc_horizon),
             }),
@@ -206,6 +209,11 @@ impl Storage {
         Ok(self.inner.registry.read().by_name(name).cloned())
     }
 
+    /// The branch with id `id`.
+    pub fn branch_by_id(&self, id: BranchId) -> Result<Option<BranchInfo>> {
+        Ok(self.inner.registry.read().get(id).cloned())
+    }
+
     /// Every branch, by id.
     pub fn branches(&self) -> Result<Vec<BranchInfo>> {
         Ok(self.inner.registry.read().all().cloned().collect())
@@ -237,8 +245,12 @@ impl Storage {
             batch.delete(row?.0);
         }
         // Its GC-queue entries are dropped by the collector (branch ids are never reused).
+        let mut after = reg.clone();
+        for k in after.remove(info.id) {
+            batch.delete(k);
+        }
         inner.engine.write(batch, inner.durable)?;
-        reg.remove(info.id);
+        *reg = after;
         Ok(())
     }
 
@@ -291,6 +303,12 @@ impl Storage {
     /// The oldest timestamp that can still be read (time travel, new branches).
     pub fn horizon(&self) -> Timestamp {
         self.inner.read_horizon()
+    }
+
+    /// Subscribes to the change feed: every later commit's [`ChangeSet`], in commit order.
+    /// Drain the receiver; dropping it unsubscribes.
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<Arc<ChangeSet>> {
+        self.inner.feed.subscribe()
     }
 
     /// Removes superseded versions that no reader can need any more.
@@ -359,6 +377,7 @@ impl Inner {
         let mut batch = WriteBatch::default();
         let mut results = Vec::with_capacity(group.len());
         let mut last = None;
+        let mut sets = Vec::new();
         for (ticket, req) in &group {
             let r = stage(
                 &*snap,
@@ -375,13 +394,26 @@ impl Inner {
             );
             if let Ok(info) = &r {
                 last = Some(info.commit_ts);
+                if self.feed.active() {
+                    match ChangeFeed::change_set(&*snap, &reg, req, *info) {
+                        Ok(set) => sets.push(set),
+                        Err(e) => {
+                            // Nothing is written: the whole group fails rather than
+                            // committing changes subscribers never hear of.
+                            return group.iter().map(|(t, _)| (*t, Err(e.clone()))).collect();
+                        }
+                    }
+                }
             }
             results.push((*ticket, r));
         }
         let Some(last) = last else { return results };
         batch.put(META_CLOCK, self.clock.last().0.to_be_bytes().to_vec());
         match self.engine.write(batch, self.durable) {
-            Ok(()) => self.visible.store(last.0, Ordering::SeqCst),
+            Ok(()) => {
+                self.visible.store(last.0, Ordering::SeqCst);
+                self.feed.publish(sets);
+            }
             Err(e) => {
                 for (_, r) in &mut results {
                     if r.is_ok() {
@@ -391,5 +423,36 @@ impl Inner {
             }
         }
         results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::mvcc::write_set::Pending;
+
+    fn req(key: &[u8], since: Timestamp) -> CommitRequest {
+        let mut writes = BTreeMap::new();
+        writes.insert(key.to_vec(), Pending { value: Some(b"v".to_vec()), since });
+        CommitRequest { branch: BranchId::MAIN, writes }
+    }
+
+    #[test]
+    fn one_group_with_two_writers_of_a_key_commits_the_first_only() {
+        let s = Storage::open_memory().expect("open");
+        let since = s.inner.visible_ts();
+        let results = s.inner.write_group(vec![
+            (7, req(b"k", since)),
+            (8, req(b"k", since)),
+            (9, req(b"j", since)),
+        ]);
+        assert!(results[0].1.is_ok());
+        let err = results[1].1.as_ref().expect_err("second writer of k in the same group");
+        assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
+        let (a, c) = (results[0].1.as_ref().expect("ok"), results[2].1.as_ref().expect("ok"));
+        assert!(c.commit_ts > a.commit_ts && c.txn_id.0 == a.txn_id.0 + 1);
+        assert_eq!(s.inner.visible_ts(), c.commit_ts);
     }
 }

@@ -52,6 +52,8 @@ fn writes_on_two_branches_are_isolated() {
         write(&s, x, &[("c", Some("later"))]);
         assert_eq!(state(&s, z), kv(&[("a", "x"), ("b", "1"), ("c", "x")]));
         assert_eq!(s.branches().expect("list").len(), 4);
+        let zi = s.branch_by_id(z).expect("lookup").expect("exists");
+        assert_eq!((zi.name.as_str(), zi.parent), ("z", Some(x)));
         let dup = s.create_branch("x", BranchId::MAIN, None).expect_err("duplicate");
         assert_eq!(dup.sqlstate(), SqlState::DUPLICATE_OBJECT);
     }
@@ -189,5 +191,34 @@ fn registry_and_data_survive_reopen() {
         let mut t = s.begin(TxnOptions::default()).expect("begin");
         t.put(b"z", b"1").expect("put");
         assert!(t.commit().expect("commit").commit_ts > last, "clock never goes back");
+    }
+}
+
+#[test]
+fn repeated_merges_use_the_last_merge_as_base() {
+    for (_, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        write(&s, BranchId::MAIN, &[("a", Some("1")), ("b", Some("1"))]);
+        let dev = s.create_branch("dev", BranchId::MAIN, None).expect("create").id;
+        write(&s, dev, &[("a", Some("dev"))]);
+        s.merge(dev, BranchId::MAIN, MergeStrategy::Fail).expect("first merge");
+        write(&s, BranchId::MAIN, &[("a", Some("main2"))]);
+        write(&s, dev, &[("b", Some("dev"))]);
+        // `a` changed on main since the merge, not on dev: no conflict, main keeps it.
+        let r = s.merge(dev, BranchId::MAIN, MergeStrategy::Fail).expect("second merge");
+        assert_eq!(r.applied, vec![(b"b".to_vec(), Some(b"dev".to_vec()))]);
+        assert_eq!(state(&s, BranchId::MAIN), kv(&[("a", "main2"), ("b", "dev")]));
+        // Both change `a` after the last merge: a real conflict.
+        write(&s, dev, &[("a", Some("dev2"))]);
+        let err = s.merge(dev, BranchId::MAIN, MergeStrategy::Fail).expect_err("conflict");
+        assert_eq!(err.sqlstate(), MERGE_CONFLICT);
+        // Merging back the other way takes main's changes made since the last merge.
+        let mut t = s.begin(on(dev)).expect("begin");
+        t.put(b"a", b"main2").expect("put");
+        t.commit().expect("commit");
+        write(&s, BranchId::MAIN, &[("c", Some("main"))]);
+        let r = s.merge(BranchId::MAIN, dev, MergeStrategy::Fail).expect("merge back");
+        assert_eq!(r.applied, vec![(b"c".to_vec(), Some(b"main".to_vec()))]);
+        assert_eq!(state(&s, dev), kv(&[("a", "main2"), ("b", "dev"), ("c", "main")]));
     }
 }

@@ -145,3 +145,25 @@ fn background_collector_removes_garbage() {
         assert_eq!(get_at(&s, BranchId::MAIN, "k", None).as_deref(), Some("2"));
     }
 }
+
+#[test]
+fn merge_base_versions_survive_gc() {
+    for (_, engine) in common::engines() {
+        let (s, clock) = common::storage_with_clock(engine);
+        s.set_retention(MIN).expect("retention");
+        put(&s, BranchId::MAIN, "k", Some("1"));
+        let dev = s.create_branch("dev", BranchId::MAIN, None).expect("create").id;
+        put(&s, dev, "k", Some("d1"));
+        s.merge(dev, BranchId::MAIN, helios_storage::MergeStrategy::Fail).expect("merge");
+        clock.advance(Duration::from_secs(1));
+        put(&s, dev, "k", Some("d2"));
+        put(&s, dev, "k", Some("d3"));
+        clock.advance(60 * MIN);
+        let stats = s.gc().expect("gc");
+        assert_eq!(stats.removed_versions, 1, "d2 is garbage; d1 is the recorded merge base");
+        let r =
+            s.merge(dev, BranchId::MAIN, helios_storage::MergeStrategy::Fail).expect("no conflict");
+        assert_eq!(r.applied, vec![(b"k".to_vec(), Some(b"d3".to_vec()))]);
+        assert_eq!(get_at(&s, BranchId::MAIN, "k", None).as_deref(), Some("d3"));
+    }
+}

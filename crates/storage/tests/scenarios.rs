@@ -75,8 +75,7 @@ fn duration(s: &str) -> Duration {
 }
 
 impl Runner {
-    fn new() -> Runner {
-        let engine = common::engines().remove(0).1;
+    fn new(engine: std::sync::Arc<dyn helios_storage::kv::Engine>) -> Runner {
         let (storage, clock) = common::storage_with_clock(engine);
         Runner {
             storage,
@@ -242,8 +241,8 @@ impl Runner {
 }
 
 /// Runs one script; returns the file text with actual outputs.
-fn run_script(input: &str) -> String {
-    let mut runner = Runner::new();
+fn run_script(input: &str, engine: std::sync::Arc<dyn helios_storage::kv::Engine>) -> String {
+    let mut runner = Runner::new(engine);
     let mut out = String::new();
     let mut lines = input.lines().peekable();
     while let Some(line) = lines.next() {
@@ -290,12 +289,19 @@ fn scenarios() {
     for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
         count += 1;
         let input = std::fs::read_to_string(path).expect("read scenario");
-        let actual = run_script(&input);
-        if update {
-            std::fs::write(path, &actual).expect("write scenario");
-        } else if actual != input {
-            failures
-                .push(format!("{}:\n--- expected\n{input}\n--- actual\n{actual}", path.display()));
+        let mut expected = input.clone();
+        for (i, (engine_name, engine)) in common::engines().into_iter().enumerate() {
+            let actual = run_script(&input, engine);
+            if update && i == 0 {
+                // The first engine defines the output; every other engine must match it.
+                std::fs::write(path, &actual).expect("write scenario");
+                expected = actual;
+            } else if actual != expected {
+                failures.push(format!(
+                    "{} on {engine_name}:\n--- expected\n{expected}\n--- actual\n{actual}",
+                    path.display()
+                ));
+            }
         }
     }
     assert!(count >= 8, "expected the scenario files, found {count}");

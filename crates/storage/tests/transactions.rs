@@ -221,3 +221,72 @@ fn failed_engine_write_fails_the_commit_and_shows_nothing() {
         t.commit().expect("commit after recovery");
     }
 }
+
+#[test]
+fn clock_never_goes_back_across_reopen() {
+    for (_, engine) in common::engines() {
+        let (s, _clock) = common::storage_with_clock(engine.clone());
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"1").expect("put");
+        let first = t.commit().expect("commit");
+        drop(s);
+        // The wall clock now reads far earlier than the last commit.
+        let early = helios_storage::ManualClock::new(10);
+        let s = Storage::with_engine_and_clock(engine, Default::default(), Arc::new(early))
+            .expect("reopen");
+        assert!(s.now() >= first.commit_ts);
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        assert!(t.read_ts() >= first.commit_ts, "the reopened database reads its own past");
+        assert_eq!(t.get(b"a").expect("get"), Some(b"1".to_vec()));
+        t.put(b"a", b"2").expect("put");
+        let second = t.commit().expect("commit");
+        assert!(second.commit_ts > first.commit_ts);
+        assert!(second.txn_id.0 > first.txn_id.0, "transaction ids continue after reopen");
+    }
+}
+
+#[test]
+fn handles_are_thread_safe() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send::<helios_storage::Transaction>();
+    send_sync::<Storage>();
+}
+
+#[test]
+fn concurrent_writers_of_one_key_exactly_one_wins() {
+    for (_, engine) in common::engines() {
+        let slow = Arc::new(SlowSyncEngine { inner: engine, syncs: Default::default() });
+        let s = Storage::with_engine(slow, Default::default()).expect("open");
+        for round in 0..5u8 {
+            let barrier = Arc::new(std::sync::Barrier::new(6));
+            let threads: Vec<_> = (0..6u8)
+                .map(|i| {
+                    let (s, barrier) = (s.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let mut t = s.begin(rr()).expect("begin");
+                        t.put(b"hot", &[round, i]).expect("put");
+                        t.put(&[b'k', i], &[round]).expect("put");
+                        // Everyone has its snapshot before anyone commits.
+                        barrier.wait();
+                        t.commit().map_err(|e| e.sqlstate())
+                    })
+                })
+                .collect();
+            let results: Vec<_> = threads.into_iter().map(|h| h.join().expect("thread")).collect();
+            let winners = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(winners, 1, "round {round}: {results:?}");
+            assert!(results
+                .iter()
+                .all(|r| r.is_ok() || *r == Err(SqlState::SERIALIZATION_FAILURE)));
+            let winner = results.iter().position(|r| r.is_ok()).expect("winner") as u8;
+            let t = s.begin(TxnOptions::default()).expect("begin");
+            assert_eq!(t.get(b"hot").expect("get"), Some(vec![round, winner]));
+            assert_eq!(
+                t.get(&[b'k', winner]).expect("get"),
+                Some(vec![round]),
+                "winner's other writes landed"
+            );
+        }
+    }
+}

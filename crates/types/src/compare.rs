@@ -62,11 +62,12 @@ pub fn interval_span(iv: &Interval) -> i128 {
         + i128::from(iv.micros)
 }
 
-fn date_as_timestamp(d: i32) -> i64 {
+/// A date as a timestamp at midnight, widened so that no date overflows.
+fn date_as_timestamp(d: i32) -> i128 {
     match d {
-        DATE_INFINITY => TIMESTAMP_INFINITY,
-        DATE_NEG_INFINITY => TIMESTAMP_NEG_INFINITY,
-        _ => i64::from(d) * USECS_PER_DAY,
+        DATE_INFINITY => i128::from(TIMESTAMP_INFINITY),
+        DATE_NEG_INFINITY => i128::from(TIMESTAMP_NEG_INFINITY),
+        _ => i128::from(d) * i128::from(USECS_PER_DAY),
     }
 }
 
@@ -197,12 +198,16 @@ impl Value {
         use Value as V;
         Some(match (self, other) {
             (V::Null, _) | (_, V::Null) => return None,
+            (V::Int4(a), V::Int4(b)) => a.cmp(b),
+            (V::Int8(a), V::Int8(b)) => a.cmp(b),
+            (V::Float8(a), V::Float8(b)) => cmp_f64(*a, *b),
+            (V::Numeric(a), V::Numeric(b)) => cmp_numeric(a, b),
             (V::Bool(a), V::Bool(b)) => a.cmp(b),
             (V::Text(a), V::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),
-            (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(b),
-            (V::Timestamp(a), V::Date(b)) => a.cmp(&date_as_timestamp(*b)),
+            (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
+            (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),
             (V::Time(a), V::Time(b)) => a.cmp(b),
             (V::Timestamp(a), V::Timestamp(b)) | (V::TimestampTz(a), V::TimestampTz(b)) => a.cmp(b),
             (V::Interval(a), V::Interval(b)) => interval_span(a).cmp(&interval_span(b)),

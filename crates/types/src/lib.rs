@@ -9,6 +9,9 @@
 //! - [`cast`]: casts with PostgreSQL semantics (`Value::cast_explicit`,
 //!   `Value::cast_assignment`).
 //! - [`keycode`]: order-preserving encoding of composite index keys.
+//! - [`datetime`], [`numeric_ops`] and [`float_ops`]: date/time, `numeric`, float and
+//!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
+//!   operators and functions); [`jsonb_ops`]: the `jsonb` operators.
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -17,9 +20,13 @@
 pub mod cast;
 pub mod compare;
 pub mod datatype;
+pub mod datetime;
 pub mod error;
+pub mod float_ops;
 pub mod hash;
+pub mod jsonb_ops;
 pub mod keycode;
+pub mod numeric_ops;
 pub mod row;
 pub mod text;
 pub mod value;

@@ -48,7 +48,7 @@ pub fn scan_table(
                 (Bound::Unbounded, Bound::Unbounded),
                 |pk, row| {
                     n += 1;
-                    if n % 1024 == 0 {
+                    if n.is_multiple_of(1024) {
                         ctx.check_cancel()?;
                     }
                     keep(pk, row)

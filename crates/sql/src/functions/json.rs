@@ -194,7 +194,7 @@ fn key_text(v: &Value) -> Result<String> {
 }
 
 fn build_object(a: &[Value]) -> Result<Json> {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(invalid("argument list must have even number of elements").with_hint(
             "The arguments of jsonb_build_object() must consist of alternating keys and values.",
         ));

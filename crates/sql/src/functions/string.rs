@@ -387,7 +387,7 @@ fn decode(x: &str, format: &str) -> Result<Value> {
     match format.to_ascii_lowercase().as_str() {
         "hex" => {
             let clean: Vec<u8> = x.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-            if clean.len() % 2 != 0 {
+            if !clean.len().is_multiple_of(2) {
                 return Err(Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
                     "invalid hexadecimal data: odd number of digits",

@@ -110,7 +110,7 @@ fn current_setting(name: &str, missing_ok: bool, ctx: &dyn EvalContext) -> Resul
 
 fn gen_random_uuid() -> Result<Value> {
     let mut b = [0u8; 16];
-    getrandom::getrandom(&mut b).map_err(|e| {
+    getrandom::fill(&mut b).map_err(|e| {
         Error::new(SqlState::INTERNAL_ERROR, format!("could not generate random values: {e}"))
     })?;
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -1,4 +1,8 @@
 //! Three-way merge of one branch into another (see [`crate::branch`]).
+//!
+//! Each merge records `src` as of the merge's read timestamp in the registry; the next
+//! merge between the same two branches (either direction) uses that state as its base, so
+//! changes merged once are not reported again.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -6,10 +10,12 @@ use std::sync::atomic::Ordering;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 
+use crate::branch::registry::merge_row_key;
 use crate::branch::zip::{State, Zip};
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
 use crate::kv::WriteBatch;
+use crate::mvcc::change_feed::ChangeFeed;
 use crate::mvcc::commit::{stage, Claimed, CommitInfo, CommitRequest};
 use crate::mvcc::keys::META_CLOCK;
 use crate::mvcc::visibility::{scan_chain, ChainLink};
@@ -53,14 +59,19 @@ pub struct MergeReport {
     pub commit: Option<CommitInfo>,
 }
 
-/// The read chain of the merge base of `src` and `dst`: their nearest common ancestor
-/// as of the earliest fork point on either path to it.
+/// The read chain of the merge base of `src` and `dst`: the state of the last merge
+/// between them, or else their nearest common ancestor as of the earliest fork point on
+/// either path to it.
 fn merge_base(
     reg: &BranchRegistry,
     src: BranchId,
     dst: BranchId,
     now: Timestamp,
 ) -> Result<Vec<ChainLink>> {
+    if let Some((from, at)) = reg.last_merge(src, dst) {
+        // `from` as of `at` is contained in both branches since that merge.
+        return reg.chain(from, at);
+    }
     let sc = reg.chain(src, Timestamp::MAX)?;
     let dc = reg.chain(dst, Timestamp::MAX)?;
     for s in &sc {
@@ -81,7 +92,7 @@ pub(crate) fn merge(
     dry_run: bool,
 ) -> Result<MergeReport> {
     let mut seq = inner.sequencer.lock();
-    let reg = inner.registry.read();
+    let mut reg = inner.registry.write();
     let src_name = reg.require(src)?.name.clone();
     let dst_name = reg.require(dst)?.name.clone();
     if src == dst {
@@ -122,7 +133,11 @@ pub(crate) fn merge(
         let keys = report.conflicts.iter().map(|c| show_key(&c.key)).collect();
         return Err(StorageError::MergeConflict { src: src_name, dst: dst_name, keys }.into());
     }
+    let mut batch = WriteBatch::default();
+    batch.put(merge_row_key(src, dst), now.0.to_be_bytes().to_vec());
     if report.applied.is_empty() {
+        inner.engine.write(batch, inner.durable)?;
+        reg.record_merge(src, dst, now);
         return Ok(report);
     }
     let writes: BTreeMap<Vec<u8>, Pending> = report
@@ -131,7 +146,6 @@ pub(crate) fn merge(
         .map(|(k, v)| (k.clone(), Pending { value: v.clone(), since: Timestamp::MAX }))
         .collect();
     let req = CommitRequest { branch: dst, writes };
-    let mut batch = WriteBatch::default();
     let info = stage(
         &*snap,
         &reg,
@@ -144,9 +158,16 @@ pub(crate) fn merge(
         },
         &mut batch,
     )?;
+    let set = if inner.feed.active() {
+        Some(ChangeFeed::change_set(&*snap, &reg, &req, info)?)
+    } else {
+        None
+    };
     batch.put(META_CLOCK, inner.clock.last().0.to_be_bytes().to_vec());
     inner.engine.write(batch, inner.durable)?;
     inner.visible.store(info.commit_ts.0, Ordering::SeqCst);
+    reg.record_merge(src, dst, now);
+    inner.feed.publish(set.into_iter().collect());
     report.commit = Some(info);
     Ok(report)
 }

@@ -17,13 +17,12 @@
 //!                                                Ours (keep dst) | Theirs (take src)
 //! ```
 //!
-//! The merge base is always the fork point: merging the same branch twice compares
-//! against the original fork again (changes already merged compare equal and are no-ops;
-//! recording merge bases is future work).
+//! The base is the fork point for the first merge between two branches; each merge is
+//! recorded, and later merges between the same pair use the recorded state as base.
 
 mod diff;
 mod merge;
-mod registry;
+pub(crate) mod registry;
 mod zip;
 
 pub use diff::DiffEntry;

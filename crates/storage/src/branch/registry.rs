@@ -3,13 +3,19 @@
 //! Each branch is one meta row `[0x02]"branch/"[id u32 BE]` (layout in
 //! `docs/storage-format.md`); the whole registry is small and kept in memory, loaded at
 //! open and changed only under the commit sequencer, in the same engine batch as the rows.
+//!
+//! It also records, per pair of branches, the last merge between them: `from` as of `at`
+//! is contained in the other branch, so later merges of the pair use that state as their
+//! base instead of the fork point (row `[0x02]"merge/"[from u32][to u32]` -> `at u64`).
 
 use std::collections::BTreeMap;
 
 use helios_common::{BranchId, Result, Timestamp};
 
 use crate::kv::Snapshot;
-use crate::mvcc::keys::{read_u32, read_u64, META_BRANCH_PREFIX, META_NEXT_BRANCH};
+use crate::mvcc::keys::{
+    read_u32, read_u64, META_BRANCH_PREFIX, META_MERGE_PREFIX, META_NEXT_BRANCH,
+};
 use crate::mvcc::ChainLink;
 use crate::StorageError;
 
@@ -77,12 +83,26 @@ pub(crate) struct BranchRegistry {
     by_id: BTreeMap<BranchId, BranchInfo>,
     /// The id the next new branch gets; ids are never reused.
     pub next_id: u32,
+    /// `(from, to) -> at`: the last merge of `from` (as of `at`) into `to`.
+    merges: BTreeMap<(BranchId, BranchId), Timestamp>,
+}
+
+/// The registry row key of the merge record of `from` into `to`.
+pub(crate) fn merge_row_key(from: BranchId, to: BranchId) -> Vec<u8> {
+    let mut k = META_MERGE_PREFIX.to_vec();
+    k.extend_from_slice(&from.0.to_be_bytes());
+    k.extend_from_slice(&to.0.to_be_bytes());
+    k
 }
 
 impl BranchRegistry {
     /// Loads the registry; empty when the database is new.
     pub(crate) fn load(snap: &dyn Snapshot) -> Result<BranchRegistry> {
-        let mut reg = BranchRegistry { by_id: BTreeMap::new(), next_id: BranchId::MAIN.0 + 1 };
+        let mut reg = BranchRegistry {
+            by_id: BTreeMap::new(),
+            next_id: BranchId::MAIN.0 + 1,
+            merges: BTreeMap::new(),
+        };
         let mut end = META_BRANCH_PREFIX.to_vec();
         end.push(0xFF);
         use std::ops::Bound::{Excluded, Included};
@@ -90,6 +110,17 @@ impl BranchRegistry {
             let (k, v) = row?;
             let info = BranchInfo::decode(&k, &v)?;
             reg.by_id.insert(info.id, info);
+        }
+        let mut end = META_MERGE_PREFIX.to_vec();
+        end.push(0xFF);
+        for row in snap.scan((Included(META_MERGE_PREFIX), Excluded(&end)), false)? {
+            let (k, v) = row?;
+            let ids = &k[META_MERGE_PREFIX.len()..];
+            if ids.len() != 8 {
+                return Err(bad_row());
+            }
+            let pair = (BranchId(read_u32(&ids[..4])?), BranchId(read_u32(&ids[4..])?));
+            reg.merges.insert(pair, Timestamp(read_u64(&v)?));
         }
         if let Some(v) = snap.get(META_NEXT_BRANCH)? {
             reg.next_id = reg.next_id.max(read_u32(&v)?);
@@ -102,9 +133,32 @@ impl BranchRegistry {
         self.by_id.insert(info.id, info);
     }
 
-    /// Removes a branch.
-    pub(crate) fn remove(&mut self, id: BranchId) {
+    /// Removes a branch and its merge records; returns the row keys of those records.
+    pub(crate) fn remove(&mut self, id: BranchId) -> Vec<Vec<u8>> {
         self.by_id.remove(&id);
+        let gone: Vec<_> =
+            self.merges.keys().filter(|(f, t)| *f == id || *t == id).copied().collect();
+        gone.iter()
+            .map(|pair| {
+                self.merges.remove(pair);
+                merge_row_key(pair.0, pair.1)
+            })
+            .collect()
+    }
+
+    /// Records that `from` as of `at` was merged into `to`.
+    pub(crate) fn record_merge(&mut self, from: BranchId, to: BranchId, at: Timestamp) {
+        self.merges.insert((from, to), at);
+    }
+
+    /// The latest merge record between `a` and `b`, either direction: `(from, at)`.
+    pub(crate) fn last_merge(&self, a: BranchId, b: BranchId) -> Option<(BranchId, Timestamp)> {
+        let ab = self.merges.get(&(a, b)).map(|t| (a, *t));
+        let ba = self.merges.get(&(b, a)).map(|t| (b, *t));
+        match (ab, ba) {
+            (Some(x), Some(y)) => Some(if x.1 >= y.1 { x } else { y }),
+            (x, y) => x.or(y),
+        }
     }
 
     /// The branch with id `id`.
@@ -150,8 +204,20 @@ impl BranchRegistry {
         Ok(chain)
     }
 
+    /// The caps at which `branch`'s versions must stay readable while the registry says
+    /// so: descendants' fork points and merge bases. GC keeps the version visible at each.
+    pub(crate) fn protected_caps(&self, branch: BranchId) -> Vec<Timestamp> {
+        let mut caps = self.descendant_caps(branch);
+        for ((from, _), at) in &self.merges {
+            if let Ok(chain) = self.chain(*from, *at) {
+                caps.extend(chain.iter().filter(|l| l.branch == branch).map(|l| l.cap));
+            }
+        }
+        caps
+    }
+
     /// The caps at which descendants of `branch` read its versions (forever, while they
-    /// exist): GC must keep the version visible at each of them.
+    /// exist).
     pub(crate) fn descendant_caps(&self, branch: BranchId) -> Vec<Timestamp> {
         let mut caps = Vec::new();
         for b in self.by_id.values() {

@@ -2,26 +2,17 @@
 //! and consistent read snapshots. The MVCC layer is its only user; engines know nothing of
 //! versions, branches or transactions.
 
+mod disk;
 mod engine;
+pub mod faulty;
 mod memory;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use helios_common::{Error, Result};
-
+pub use disk::{
+    open_disk, open_disk_with, DiskEngine, DiskOptions, EncryptedBackend, FileBackend,
+    PageCorrupted, DATA_FILE, KEY_HEADER_FILE,
+};
 pub use engine::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+pub use faulty::{FaultHandle, FaultyBackend};
 pub use memory::MemoryEngine;
 
 pub(crate) use memory::range_is_empty;
-
-use crate::StorageOptions;
-
-/// Opens the on-disk engine in `dir`.
-///
-/// The redb-based `DiskEngine` is developed separately; until it is wired in here, opening
-/// a directory fails with `0A000`.
-pub fn open_disk(dir: &Path, options: &StorageOptions) -> Result<Arc<dyn Engine>> {
-    let _ = (dir, options);
-    Err(Error::unsupported("on-disk storage"))
-}

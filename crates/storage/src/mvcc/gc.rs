@@ -9,7 +9,8 @@
 //! at `s` is needed exactly by reads at timestamps in `[v, s)`; with `s <= horizon` no
 //! allowed read falls there, except the reads of descendant branches through their fork
 //! points: a child reading its parent at cap `c` with `v <= c < s` keeps `v` (its queue
-//! entry stays, so it is freed once the child is dropped). The newest version at or below
+//! entry stays, so it is freed once the child is dropped). Merge bases recorded in the
+//! branch registry are kept the same way. The newest version at or below
 //! the horizon is never superseded at or below it, so it is always kept.
 //!
 //! A tombstone on `main` is removed once no older version of its key remains (reads see
@@ -67,7 +68,7 @@ pub(crate) fn collect(inner: &Inner) -> Result<GcStats> {
             tombstones.push((qk, e, info.parent.is_none()));
             continue;
         }
-        let caps = caps.entry(e.branch).or_insert_with(|| reg.descendant_caps(e.branch));
+        let caps = caps.entry(e.branch).or_insert_with(|| reg.protected_caps(e.branch));
         if caps.iter().any(|c| e.version <= *c && *c < e.superseded_at) {
             stats.kept += 1;
             continue;

@@ -44,6 +44,9 @@ pub(crate) const META_NEXT_BRANCH: &[u8] = b"\x02next_branch";
 /// Meta key prefix of branch registry rows, followed by the branch id (`u32 BE`).
 pub(crate) const META_BRANCH_PREFIX: &[u8] = b"\x02branch/";
 
+/// Meta key prefix of merge records, followed by source and destination ids (`u32 BE`).
+pub(crate) const META_MERGE_PREFIX: &[u8] = b"\x02merge/";
+
 /// Length of the inverted timestamp suffix.
 const TS_LEN: usize = 8;
 

@@ -48,7 +48,9 @@
 //!
 //! The nearest branch with a version wins (its tombstone hides the ancestors). Scans
 //! merge one iterator per link ([`visibility`]). Writes only ever touch the branch's own
-//! keyspace, so branches are isolated and creating one copies nothing.
+//! keyspace, so branches are isolated and creating one copies nothing. Merges are
+//! three-way per key against the fork point (or the last merge between the same two
+//! branches), see [`crate::branch`].
 //!
 //! # Time travel
 //!
@@ -61,12 +63,19 @@
 //! A version superseded at `S` is needed only by reads in `[T, S)`. Commit queues every
 //! superseded version under `[0x04][S]...`; the collector ([`gc`]) walks the queue up to
 //! its horizon `min(now - retention, oldest open snapshot)` and removes what no child
-//! branch's fork point still needs. The newest version at or below the horizon always
-//! stays, so reads at the horizon and later are complete.
+//! branch's fork point (or recorded merge base) still needs. The newest version at or
+//! below the horizon always stays, so reads at the horizon and later are complete.
+//!
+//! # Change feed
+//!
+//! Each commit's change set (key, old value, new value, commit timestamp, branch) goes to
+//! in-process subscribers in commit order ([`change_feed`]), for materialized views,
+//! triggers, notifications and replication.
 //!
 //! [`kv::Engine`]: crate::kv::Engine
 
 pub(crate) mod active;
+pub mod change_feed;
 mod clock;
 pub mod commit;
 pub mod gc;
@@ -75,6 +84,7 @@ mod transaction;
 pub mod visibility;
 pub(crate) mod write_set;
 
+pub use change_feed::{Change, ChangeSet};
 pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};

@@ -3,8 +3,8 @@
 //! A reader on branch `B` at timestamp `T` has a *chain*: `B` capped at `T`, then `B`'s
 //! parent capped at `min(T, fork_ts(B))`, and so on to `main`. A point read asks each link
 //! in turn for the newest version at or below its cap; the first link that has one wins
-//! (a tombstone there means "absent"). A scan runs one [`BranchVersions`] iterator per
-//! link and merges them with [`Merged`]: for equal keys the nearest link wins.
+//! (a tombstone there means "absent"). A scan runs one `BranchVersions` iterator per
+//! link and merges them with `Merged`: for equal keys the nearest link wins.
 
 use std::ops::Bound;
 

@@ -11,8 +11,42 @@ use helios_storage::kv::{Engine, MemoryEngine};
 use helios_storage::{ManualClock, Storage, StorageOptions};
 
 /// The engines every suite runs on, by name.
+///
+/// To add the disk engine (one line; its directory goes away with the engine):
+/// `("disk", InTempDir::open(|dir| open_disk(dir, &DiskOptions::plain()))),`
 pub fn engines() -> Vec<(&'static str, Arc<dyn Engine>)> {
     vec![("memory", Arc::new(MemoryEngine::new()))]
+}
+
+/// An engine living in a temporary directory that is removed when the engine is dropped.
+pub struct InTempDir {
+    engine: Arc<dyn Engine>,
+    _dir: tempfile::TempDir,
+}
+
+impl InTempDir {
+    /// Opens an engine with `open` in a fresh temporary directory.
+    pub fn open(
+        open: impl FnOnce(&std::path::Path) -> helios_common::Result<Arc<dyn Engine>>,
+    ) -> Arc<dyn Engine> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let engine = open(dir.path()).expect("open engine");
+        Arc::new(InTempDir { engine, _dir: dir })
+    }
+}
+
+impl Engine for InTempDir {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.engine.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        self.engine.write(batch, durable)
+    }
 }
 
 /// A fresh storage on `engine` with a manual clock starting at 1,000,000 µs.

@@ -1,18 +1,21 @@
 //! Casts among `date`, `time`, `timestamp`, `timestamptz` and `interval`.
 
 use crate::error::{TypeError, TypeResult};
-use crate::text::calendar::{USECS_PER_DAY, USECS_PER_SEC};
+use crate::text::calendar::{END_TIMESTAMP, MIN_TIMESTAMP, USECS_PER_DAY, USECS_PER_SEC};
 use crate::text::datetime::{
     DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY,
 };
 use crate::text::TimeZone;
 use crate::{DataType, Interval, Value};
 
-fn date_to_ts(d: i32) -> i64 {
+fn date_to_ts(d: i32) -> TypeResult<i64> {
     match d {
-        DATE_INFINITY => TIMESTAMP_INFINITY,
-        DATE_NEG_INFINITY => TIMESTAMP_NEG_INFINITY,
-        _ => i64::from(d) * USECS_PER_DAY,
+        DATE_INFINITY => Ok(TIMESTAMP_INFINITY),
+        DATE_NEG_INFINITY => Ok(TIMESTAMP_NEG_INFINITY),
+        _ => i64::from(d)
+            .checked_mul(USECS_PER_DAY)
+            .filter(|t| (MIN_TIMESTAMP..END_TIMESTAMP).contains(t))
+            .ok_or_else(|| TypeError::DatetimeOverflow("date out of range for timestamp".into())),
     }
 }
 
@@ -33,14 +36,14 @@ fn local_to_utc(local: i64, tz: &TimeZone) -> i64 {
     if is_infinite(local) {
         return local;
     }
-    local - i64::from(tz.offset_for_local(local)) * USECS_PER_SEC
+    local.saturating_sub(i64::from(tz.offset_for_local(local)) * USECS_PER_SEC)
 }
 
 fn utc_to_local(utc: i64, tz: &TimeZone) -> i64 {
     if is_infinite(utc) {
         return utc;
     }
-    utc + i64::from(tz.offset_at(utc)) * USECS_PER_SEC
+    utc.saturating_add(i64::from(tz.offset_at(utc)) * USECS_PER_SEC)
 }
 
 /// Casts between date/time types; `None` when no such cast exists.
@@ -53,9 +56,9 @@ pub fn cast_datetime(v: &Value, to: &DataType, tz: &TimeZone) -> TypeResult<Opti
     };
     Ok(Some(match (v, to) {
         (Value::Date(d), DataType::Date) => Value::Date(*d),
-        (Value::Date(d), DataType::Timestamp) => Value::Timestamp(date_to_ts(*d)),
+        (Value::Date(d), DataType::Timestamp) => Value::Timestamp(date_to_ts(*d)?),
         (Value::Date(d), DataType::TimestampTz) => {
-            Value::TimestampTz(local_to_utc(date_to_ts(*d), tz))
+            Value::TimestampTz(local_to_utc(date_to_ts(*d)?, tz))
         }
         (Value::Timestamp(t), DataType::Timestamp) => Value::Timestamp(*t),
         (Value::Timestamp(t), DataType::Date) => Value::Date(ts_to_date(*t)?),
@@ -100,5 +103,8 @@ mod tests {
         let local = cast_datetime(&tstz, &DataType::Date, &plus5).unwrap().unwrap();
         assert_eq!(local.to_pg_text(), "2024-01-03");
         assert!(cast_datetime(&ts, &DataType::Interval, &tz).unwrap().is_none());
+        let far = p("5874897-12-31", DataType::Date);
+        let e = cast_datetime(&far, &DataType::Timestamp, &tz).unwrap_err();
+        assert_eq!(e.to_string(), "date out of range for timestamp");
     }
 }

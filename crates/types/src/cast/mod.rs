@@ -54,6 +54,24 @@ impl Value {
         Ok(cast_value(self, to, CastMode::Assignment, &TimeZone::UTC)?)
     }
 
+    /// A cast from a value known to be of type `from`: like [`Value::cast_with`], and a
+    /// `character(n)` source loses its trailing spaces on the way to `text` or
+    /// `varchar`, as in PostgreSQL.
+    pub fn cast_from(
+        &self,
+        from: &DataType,
+        to: &DataType,
+        mode: CastMode,
+        tz: &TimeZone,
+    ) -> Result<Value> {
+        match (from, to, self) {
+            (DataType::Char(_), DataType::Text | DataType::Varchar(_), Value::Text(s)) => {
+                Ok(cast_value(&Value::Text(s.trim_end_matches(' ').to_string()), to, mode, tz)?)
+            }
+            _ => self.cast_with(to, mode, tz),
+        }
+    }
+
     /// A cast in the given mode and session time zone (used for `timestamptz`).
     pub fn cast_with(&self, to: &DataType, mode: CastMode, tz: &TimeZone) -> Result<Value> {
         Ok(cast_value(self, to, mode, tz)?)
@@ -273,6 +291,18 @@ mod tests {
     }
 
     #[test]
+    fn char_loses_padding_on_the_way_to_text() {
+        let v = Value::Text("ab  ".into());
+        let c4 = DataType::Char(Some(4));
+        let to_text = v.cast_from(&c4, &DataType::Text, CastMode::Explicit, &TimeZone::UTC);
+        assert_eq!(to_text, Ok(Value::Text("ab".into())));
+        let to_char =
+            v.cast_from(&c4, &DataType::Char(Some(5)), CastMode::Explicit, &TimeZone::UTC);
+        assert_eq!(to_char, Ok(Value::Text("ab   ".into())));
+        assert_eq!(v.cast(&DataType::Text), Ok(Value::Text("ab  ".into())));
+    }
+
+    #[test]
     fn text_round_trips_and_others() {
         assert_eq!(Value::Bool(true).cast(&DataType::Text), Ok(Value::Text("true".into())));
         assert_eq!(Value::Text("42".into()).cast(&DataType::Int8), Ok(Value::Int8(42)));
@@ -315,5 +345,80 @@ mod tests {
             p("2024-01-02", DataType::Date).cast(&DataType::Timestamp).unwrap().to_pg_text(),
             "2024-01-02 00:00:00"
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use bigdecimal::BigDecimal;
+    use proptest::prelude::*;
+
+    use crate::{Interval, Numeric};
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<bool>().prop_map(Value::Bool),
+            any::<i16>().prop_map(Value::Int2),
+            any::<i32>().prop_map(Value::Int4),
+            any::<i64>().prop_map(Value::Int8),
+            any::<f32>().prop_map(Value::Float4),
+            any::<f64>().prop_map(Value::Float8),
+            (any::<i64>(), -30i64..30)
+                .prop_map(|(i, s)| Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))),
+            Just(Value::Numeric(Numeric::NaN)),
+            any::<i32>().prop_map(Value::Date),
+            any::<i64>().prop_map(Value::Time),
+            any::<i64>().prop_map(Value::Timestamp),
+            any::<i64>().prop_map(Value::TimestampTz),
+            (any::<i32>(), any::<i32>(), any::<i64>()).prop_map(|(months, days, micros)| {
+                Value::Interval(Interval { months, days, micros })
+            }),
+            "[0-9a-z .:{}-]{0,12}".prop_map(Value::Text),
+            "[0-9\\[\\]{}\":, ]{0,12}".prop_map(Value::Json),
+        ]
+    }
+
+    fn targets() -> Vec<DataType> {
+        vec![
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Float8,
+            DataType::Numeric(None),
+            DataType::Numeric(Some((4, 1))),
+            DataType::Text,
+            DataType::Varchar(Some(2)),
+            DataType::Char(Some(2)),
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Jsonb,
+            DataType::Json,
+            DataType::Uuid,
+            DataType::Array(Box::new(DataType::Int4)),
+            DataType::Vector(None),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn casts_never_panic(v in arb_value(), i in 0..21usize, tz in -15i32 * 3600..15 * 3600) {
+            let to = &targets()[i];
+            let zone = TimeZone::fixed(tz).expect("in range");
+            for mode in [CastMode::Explicit, CastMode::Assignment] {
+                if let Ok(out) = cast_value(&v, to, mode, &zone) {
+                    let _ = out.to_pg_text_tz(&zone);
+                }
+            }
+            let _ = v.pg_cmp(&v);
+            let _ = v.to_pg_text_tz(&zone);
+        }
     }
 }

@@ -96,6 +96,34 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .boxed(),
         ),
         (
+            DataType::Array(Box::new(DataType::Numeric(None))),
+            proptest::collection::vec(proptest::option::of(arb_numeric()), 0..3)
+                .prop_map(|v| {
+                    let elements = v.into_iter().map(|x| x.unwrap_or(Value::Null)).collect();
+                    Value::Array(Arc::new(Array {
+                        element_type: DataType::Numeric(None),
+                        elements,
+                    }))
+                })
+                .boxed(),
+        ),
+        (
+            DataType::Array(Box::new(DataType::Interval)),
+            proptest::collection::vec(proptest::option::of((-2i32..2, -40i32..40, -3i64..3)), 0..3)
+                .prop_map(|v| {
+                    let elements = v
+                        .into_iter()
+                        .map(|x| {
+                            x.map_or(Value::Null, |(months, days, micros)| {
+                                Value::Interval(Interval { months, days, micros })
+                            })
+                        })
+                        .collect();
+                    Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+                })
+                .boxed(),
+        ),
+        (
             DataType::Array(Box::new(DataType::Text)),
             proptest::collection::vec(proptest::option::of("[a\u{0}]{0,2}"), 0..3)
                 .prop_map(|v| {
@@ -184,7 +212,7 @@ proptest! {
     }
 
     #[test]
-    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..40), i in 0..19usize) {
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..40), i in 0..21usize) {
         let (ty, _) = typed_values().swap_remove(i);
         let _ = decode_key(&bytes, &[KeyColumn::asc(ty.clone()), KeyColumn::desc(ty)]);
     }

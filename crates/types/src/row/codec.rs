@@ -214,7 +214,7 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
             Value::Jsonb(Arc::new(doc))
         }
         DataType::Vector(_) => {
-            if b.len() % 4 != 0 {
+            if !b.len().is_multiple_of(4) {
                 return Err(corrupt("bad vector length"));
             }
             let v: Vec<f32> =

@@ -11,7 +11,8 @@
 //! has a slot in the fixed area, zeroed when NULL, so its offset follows from the types
 //! alone. Variable-size columns have an entry in the offset table holding the *end* of
 //! their bytes relative to the var area (the start is the previous entry's end), so
-//! [`decode_column`] reads one column without decoding the others.
+//! [`decode_column`] reads one column without decoding the others; [`RowReader`] parses
+//! the header once to read several.
 //!
 //! A row stored before `ALTER TABLE ... ADD COLUMN` has a smaller count: the missing
 //! trailing columns read as NULL ([`decode_row`]) or as the given defaults
@@ -90,6 +91,46 @@ fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> 
     match layout.slots[i] {
         Slot::Fixed { .. } => decode_fixed(bytes, &types[i]),
         Slot::Var { .. } => decode_var(bytes, &types[i], 0),
+    }
+}
+
+/// Reads columns of one stored row, parsing its header once (for scans that project a
+/// few columns of many rows).
+#[derive(Debug)]
+pub struct RowReader<'a> {
+    layout: Layout<'a>,
+    types: &'a [DataType],
+}
+
+impl<'a> RowReader<'a> {
+    /// Parses and bounds-checks the row's header against the table's column types.
+    pub fn new(bytes: &'a [u8], types: &'a [DataType]) -> Result<RowReader<'a>> {
+        Ok(RowReader { layout: Layout::parse(bytes, types)?, types })
+    }
+
+    /// Number of columns the stored row holds (fewer than the table has when columns
+    /// were added after it was written).
+    pub fn stored_columns(&self) -> usize {
+        self.layout.count
+    }
+
+    /// Column `i`; NULL for a column the stored row does not have.
+    pub fn column(&self, i: usize) -> Result<Value> {
+        if i >= self.types.len() {
+            return Err(Error::internal(format!(
+                "column {i} out of range for {} columns",
+                self.types.len()
+            )));
+        }
+        if i >= self.layout.count {
+            return Ok(Value::Null);
+        }
+        Ok(read(&self.layout, self.types, i)?)
+    }
+
+    /// Whether column `i` is NULL (or missing from the stored row), without decoding it.
+    pub fn is_null(&self, i: usize) -> bool {
+        i >= self.layout.count || self.layout.is_null(i)
     }
 }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 
-use super::{decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count};
+use super::{
+    decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count, RowReader,
+};
 use crate::value::Array;
 use crate::{DataType, Interval, Numeric, Value};
 
@@ -74,6 +76,44 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .boxed(),
         ),
         (
+            DataType::Array(Box::new(DataType::Numeric(None))),
+            proptest::collection::vec(proptest::option::of((any::<i64>(), 0i64..10)), 0..6)
+                .prop_map(|v| {
+                    let elements = v
+                        .into_iter()
+                        .map(|x| {
+                            x.map_or(Value::Null, |(i, s)| {
+                                Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))
+                            })
+                        })
+                        .collect();
+                    Value::Array(Arc::new(Array {
+                        element_type: DataType::Numeric(None),
+                        elements,
+                    }))
+                })
+                .boxed(),
+        ),
+        (
+            DataType::Array(Box::new(DataType::Interval)),
+            proptest::collection::vec(
+                proptest::option::of((any::<i32>(), any::<i32>(), any::<i64>())),
+                0..4,
+            )
+            .prop_map(|v| {
+                let elements = v
+                    .into_iter()
+                    .map(|x| {
+                        x.map_or(Value::Null, |(months, days, micros)| {
+                            Value::Interval(Interval { months, days, micros })
+                        })
+                    })
+                    .collect();
+                Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+            })
+            .boxed(),
+        ),
+        (
             DataType::Array(Box::new(DataType::Text)),
             proptest::collection::vec(proptest::option::of("[a-z ]{0,3}"), 0..10)
                 .prop_map(|v| {
@@ -127,6 +167,11 @@ proptest! {
             prop_assert!(same(&one, v));
         }
         prop_assert_eq!(stored_column_count(&bytes).unwrap(), values.len());
+        let reader = RowReader::new(&bytes, &types).unwrap();
+        for (i, v) in values.iter().enumerate().rev() {
+            prop_assert_eq!(reader.is_null(i), v.is_null());
+            prop_assert!(same(&reader.column(i).unwrap(), v));
+        }
     }
 
     #[test]

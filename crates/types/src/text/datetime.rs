@@ -161,7 +161,11 @@ fn local_timestamp(f: &Fields, input: &str, ty: &str, tz: &TimeZone) -> TypeResu
         None => {
             let (y, m, d) = f.date.ok_or_else(bad)?;
             let days = days_from_civil(y, m, d);
-            if !(MIN_DATE_DAYS..=MAX_DATE_DAYS).contains(&days) {
+            // One day of slack either side so that a time zone offset can still bring
+            // the value into range; `check_timestamp` has the last word.
+            let lo = MIN_TIMESTAMP / USECS_PER_DAY - 1;
+            let hi = END_TIMESTAMP / USECS_PER_DAY + 1;
+            if !(lo..=hi).contains(&days) {
                 return Err(TypeError::DatetimeOverflow(format!(
                     "timestamp out of range: \"{input}\""
                 )));
@@ -198,10 +202,12 @@ pub fn parse_timestamptz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
     if local == TIMESTAMP_INFINITY || local == TIMESTAMP_NEG_INFINITY {
         return Ok(local);
     }
+    let zone = f.zone.as_ref().unwrap_or(tz);
     let utc = match (f.special, f.tz) {
         (Some(Special::Now), _) => now_micros(),
+        (Some(Special::Epoch), _) => EPOCH_DAYS * USECS_PER_DAY,
         (_, Some(off)) => local - i64::from(off) * USECS_PER_SEC,
-        (_, None) => local - i64::from(tz.offset_for_local(local)) * USECS_PER_SEC,
+        (_, None) => local - i64::from(zone.offset_for_local(local)) * USECS_PER_SEC,
     };
     check_timestamp(utc, input)
 }
@@ -268,6 +274,12 @@ mod tests {
         assert_eq!(parse_timestamptz("2024-01-02 08:30", &ist), Ok(base));
         assert_eq!(parse_timestamp("infinity"), Ok(TIMESTAMP_INFINITY));
         assert_eq!(parse_timestamp("294277-01-01").unwrap_err().sqlstate().code(), "22008");
+        for far in ["5874897-12-31", "5874897-12-31 23:59:59+15"] {
+            assert_eq!(
+                parse_timestamptz(far, &TimeZone::UTC).unwrap_err().to_string(),
+                format!("timestamp out of range: \"{far}\"")
+            );
+        }
         assert_eq!(
             parse_timestamptz("x", &TimeZone::UTC).unwrap_err().to_string(),
             "invalid input syntax for type timestamp with time zone: \"x\""

@@ -9,7 +9,7 @@
 //! - special words: `epoch`, `infinity`, `-infinity`, `now`, `today`, `tomorrow`,
 //!   `yesterday`, `allballs`
 //!
-//! Named time zones other than UTC/GMT are rejected for now.
+//! Named zones (`Europe/Berlin`) and common abbreviations (`PST`, `CEST`) are accepted.
 
 use super::calendar::{days_in_month, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
 use crate::error::{TypeError, TypeResult};
@@ -46,6 +46,8 @@ pub struct Fields {
     pub tz: Option<i32>,
     /// A special word, if one was given.
     pub special: Option<Special>,
+    /// A named time zone given in the input (`Europe/Berlin`).
+    pub zone: Option<super::timezone::TimeZone>,
 }
 
 const MONTHS: [&str; 12] =
@@ -99,6 +101,9 @@ struct Reader {
 /// Splits and decodes `input`; `ty` names the target type in syntax errors.
 pub fn parse_fields(input: &str, ty: &str) -> TypeResult<Fields> {
     let bad = || TypeError::datetime(ty, input);
+    if !input.is_ascii() {
+        return Err(bad());
+    }
     let lower = input.trim().to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let mut text = String::with_capacity(lower.len());
@@ -156,6 +161,17 @@ impl Reader {
                 let off = parse_offset(c, input).ok_or_else(bad)??;
                 self.set_tz(off, input, ty)?;
             }
+            _ if c.as_bytes()[0].is_ascii_alphabetic() && c.contains('/') => {
+                let zone = super::timezone::TimeZone::parse(c).map_err(|_| {
+                    TypeError::other(
+                        helios_common::SqlState::INVALID_PARAMETER_VALUE,
+                        format!("time zone \"{c}\" not recognized"),
+                    )
+                })?;
+                if self.fields.zone.replace(zone).is_some() || self.fields.tz.is_some() {
+                    return Err(bad());
+                }
+            }
             _ if c.contains(':') && c.starts_with('t') => self.time_chunk(&c[1..], input, ty)?,
             _ if c.contains(':') => self.time_chunk(c, input, ty)?,
             _ if c.len() > 1
@@ -198,7 +214,9 @@ impl Reader {
             }
             _ if c.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.') => {
                 let word = c.trim_end_matches('.');
-                if let Some(m) = month_from_name(word) {
+                if let Some(off) = super::timezone::abbreviation_offset(word) {
+                    self.set_tz(off, input, ty)?;
+                } else if let Some(m) = month_from_name(word) {
                     if self.month_name.replace(m).is_some() {
                         return Err(bad());
                     }
@@ -212,7 +230,7 @@ impl Reader {
     }
 
     fn set_tz(&mut self, off: i32, input: &str, ty: &str) -> TypeResult<()> {
-        if self.fields.tz.replace(off).is_some() {
+        if self.fields.tz.replace(off).is_some() || self.fields.zone.is_some() {
             return Err(TypeError::datetime(ty, input));
         }
         Ok(())

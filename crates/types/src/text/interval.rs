@@ -220,6 +220,9 @@ fn parse_time_token(s: &str) -> Option<i128> {
 /// Parses `interval` input (postgres, SQL standard and ISO 8601 forms).
 pub fn parse_interval(input: &str) -> TypeResult<Interval> {
     let bad = || TypeError::datetime("interval", input);
+    if !input.is_ascii() {
+        return Err(bad());
+    }
     let lower = input.trim().to_ascii_lowercase();
     if let Some(iso) = lower.strip_prefix('p') {
         return parse_iso(iso, input);

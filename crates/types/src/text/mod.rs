@@ -19,6 +19,7 @@ pub mod json_syntax;
 pub mod numeric;
 pub mod strings;
 pub mod timezone;
+pub mod tzfile;
 pub mod uuid;
 pub mod vector;
 
@@ -194,5 +195,67 @@ mod tests {
             Value::parse_pg_text_tz("2024-01-02 03:04:05", &DataType::TimestampTz, &tz).unwrap();
         assert_eq!(v.to_pg_text(), "2024-01-02 08:04:05+00");
         assert_eq!(v.to_pg_text_tz(&tz), "2024-01-02 03:04:05-05");
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all_types() -> Vec<DataType> {
+        let scalars = vec![
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float4,
+            DataType::Float8,
+            DataType::Numeric(None),
+            DataType::Numeric(Some((5, 2))),
+            DataType::Varchar(Some(3)),
+            DataType::Char(Some(3)),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Time,
+            DataType::Timestamp,
+            DataType::TimestampTz,
+            DataType::Interval,
+            DataType::Uuid,
+            DataType::Json,
+            DataType::Jsonb,
+            DataType::Vector(Some(2)),
+        ];
+        let mut all = scalars.clone();
+        all.extend(scalars.into_iter().map(|t| DataType::Array(Box::new(t))));
+        all
+    }
+
+    /// Text built from the characters date, number and array parsers care about, plus
+    /// multi-byte characters at any position.
+    fn tricky() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9 :.,+\\-/TtZzjJpPxXeE{}\\[\\]\"\\\\é€ab]{0,24}",
+            "(é|€|[0-9]){0,4}[-/.:](é|[0-9a-z]){0,4}[-/.:][0-9é]{0,4}",
+            "[0-9]{1,8}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?( ?[+-][0-9]{1,2}(:[0-9]{2})?)?)?( BC)?",
+            "-?[0-9]{1,12}(\\.[0-9]{0,3})? (years|mons|days|hours|ago|[0-9]{1,3}:[0-9]{2}:[0-9]{2})",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn parsing_never_panics(s in tricky(), i in 0..40usize) {
+            let ty = &all_types()[i];
+            if let Ok(v) = parse_text(&s, ty, &TimeZone::UTC) {
+                // Whatever parses must print and parse back to the same text.
+                let text = v.to_pg_text();
+                let again = parse_text(&text, ty, &TimeZone::UTC);
+                prop_assert!(again.is_ok(), "{:?} as {} printed {:?} which does not parse", s, ty, text);
+                prop_assert_eq!(again.map(|v| v.to_pg_text()).ok(), Some(text));
+            }
+        }
     }
 }

@@ -49,6 +49,11 @@ pub fn format_decimal(d: &BigDecimal) -> String {
     out
 }
 
+/// Most digits before the decimal point a numeric may have (PostgreSQL's limit).
+pub const MAX_INTEGER_DIGITS: i64 = 131_072;
+/// Most digits after the decimal point a numeric may have (PostgreSQL's limit).
+pub const MAX_SCALE: i64 = 16_383;
+
 /// Parses `numeric` input: `[sign]digits[.digits][e[sign]digits]`, `NaN`, `Infinity`,
 /// `inf`, with surrounding whitespace and underscores between digits.
 pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
@@ -116,16 +121,24 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
         if edigits.is_empty() || !edigits.bytes().all(|c| c.is_ascii_digit()) {
             return Err(bad());
         }
-        let e: i64 = edigits
-            .parse::<i64>()
-            .ok()
-            .filter(|e| *e <= 1_000_000)
-            .ok_or_else(|| TypeError::syntax("numeric", input))?;
+        // Saturate: anything this large overflows numeric below.
+        let e: i64 = edigits.parse::<i64>().unwrap_or(i64::MAX / 4).min(i64::MAX / 4);
         exp = if eneg { -e } else { e };
         i = b.len();
     }
     if i != b.len() {
         return Err(bad());
+    }
+    let significant = digits.trim_start_matches('0').len() as i64;
+    let overflow = || TypeError::out_of_range("value overflows numeric format");
+    if significant > 0 && significant - frac_len + exp > MAX_INTEGER_DIGITS {
+        return Err(overflow());
+    }
+    if frac_len - exp > MAX_SCALE || exp.abs() > i64::from(i32::MAX / 2) {
+        return Err(overflow());
+    }
+    if significant == 0 {
+        return Ok(Numeric::Finite(BigDecimal::new(BigInt::from(0u8), (frac_len - exp).max(0))));
     }
     let mut int: BigInt = digits.parse().map_err(|_| bad())?;
     if neg {
@@ -263,6 +276,20 @@ mod tests {
         ] {
             assert_eq!(format_numeric(&num(i)), o, "{i}");
         }
+        for s in ["1e131072", "1e-16384", "1e1000000", "1e2147483648", "-1e99999999999999999999"] {
+            assert_eq!(
+                parse_numeric(s).unwrap_err().to_string(),
+                "value overflows numeric format",
+                "{s}"
+            );
+        }
+        assert_eq!(format_numeric(&num("1e131071")).len(), 131_072);
+        assert!(parse_numeric("1e-16383").is_ok());
+        assert!(parse_numeric("0e-20000").is_err());
+        assert_eq!(format_numeric(&num("0e99999")), "0");
+        assert_eq!(format_numeric(&num("0e1000000")), "0");
+        assert!(parse_numeric("0e2147483647").is_err());
+        assert_eq!(format_numeric(&num("0.00e1")), "0.0");
         for s in ["", "abc", "1e", "1.2.3", "--1", "1_", "e5", ".", "0x", "0x1.5", "0b2"] {
             let e = parse_numeric(s).unwrap_err();
             assert_eq!(e.to_string(), format!("invalid input syntax for type numeric: \"{s}\""));

@@ -1,35 +1,118 @@
 //! The session time zone used to print and read `timestamp with time zone`.
 //!
-//! This first version knows fixed UTC offsets only (`UTC`, `+05:30`); named zones with
-//! daylight-saving rules come later behind the same type.
+//! A [`TimeZone`] is either a fixed offset (`UTC`, `+05:30`, POSIX-style `UTC+3`) or a
+//! named zone of the system tz database (`Europe/Berlin`), loaded once per process and
+//! kept for its lifetime, so the type stays `Copy`.
+//!
+//! Wall-clock times that a daylight-saving change makes ambiguous or skips are resolved
+//! as PostgreSQL does: in a spring-forward gap the offset from before the change applies
+//! (`02:30` becomes `03:30` daylight time); in a fall-back overlap the offset from after
+//! the change applies (standard time).
 
-use crate::error::{TypeError, TypeResult};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-/// A time zone: for now a fixed offset east of UTC, in seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+use helios_common::{Error, Result, SqlState};
+
+use super::tzfile::Zone;
+use crate::error::TypeError;
+
+/// Seconds between 1970-01-01 and 2000-01-01.
+const UNIX_TO_PG_SECS: i64 = 946_684_800;
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Fixed(i32),
+    Named(&'static Zone),
+}
+
+/// A time zone: a fixed offset east of UTC or a named zone with its rules.
+#[derive(Clone, Copy, Debug)]
 pub struct TimeZone {
-    offset_secs: i32,
+    kind: Kind,
+}
+
+impl Default for TimeZone {
+    fn default() -> TimeZone {
+        TimeZone::UTC
+    }
+}
+
+impl PartialEq for TimeZone {
+    fn eq(&self, other: &TimeZone) -> bool {
+        match (self.kind, other.kind) {
+            (Kind::Fixed(a), Kind::Fixed(b)) => a == b,
+            (Kind::Named(a), Kind::Named(b)) => a.name == b.name,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for TimeZone {}
+
+impl std::hash::Hash for TimeZone {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self.kind {
+            Kind::Fixed(o) => (0u8, o).hash(state),
+            Kind::Named(z) => (1u8, &z.name).hash(state),
+        }
+    }
+}
+
+fn invalid(name: &str) -> TypeError {
+    TypeError::other(
+        SqlState::INVALID_PARAMETER_VALUE,
+        format!("invalid value for parameter \"TimeZone\": \"{name}\""),
+    )
+}
+
+/// Offsets of the time zone abbreviations accepted in timestamp input (a subset of
+/// PostgreSQL's `Default` abbreviation set), in seconds east of UTC.
+pub fn abbreviation_offset(word: &str) -> Option<i32> {
+    let h = 3600;
+    Some(match word {
+        "est" => -5 * h,
+        "edt" => -4 * h,
+        "cst" => -6 * h,
+        "cdt" => -5 * h,
+        "mst" => -7 * h,
+        "mdt" => -6 * h,
+        "pst" => -8 * h,
+        "pdt" => -7 * h,
+        "akst" => -9 * h,
+        "akdt" => -8 * h,
+        "hst" => -10 * h,
+        "wet" => 0,
+        "west" | "bst" | "cet" => h,
+        "cest" | "eet" => 2 * h,
+        "eest" | "msk" => 3 * h,
+        "jst" => 9 * h,
+        "aest" => 10 * h,
+        "aedt" => 11 * h,
+        _ => return None,
+    })
 }
 
 impl TimeZone {
     /// Coordinated Universal Time.
-    pub const UTC: TimeZone = TimeZone { offset_secs: 0 };
+    pub const UTC: TimeZone = TimeZone { kind: Kind::Fixed(0) };
 
     /// A fixed offset east of UTC (`+05:30` is `19800`); PostgreSQL allows up to ±15:59:59.
-    pub fn fixed(offset_secs: i32) -> TypeResult<TimeZone> {
+    pub fn fixed(offset_secs: i32) -> Result<TimeZone> {
         if offset_secs.unsigned_abs() >= 16 * 3600 {
-            return Err(TypeError::other(
-                helios_common::SqlState::INVALID_PARAMETER_VALUE,
+            return Err(Error::from(TypeError::other(
+                SqlState::INVALID_PARAMETER_VALUE,
                 format!("time zone displacement out of range: {offset_secs}"),
-            ));
+            )));
         }
-        Ok(TimeZone { offset_secs })
+        Ok(TimeZone { kind: Kind::Fixed(offset_secs) })
     }
 
-    /// Reads a `SET TIME ZONE` value: `UTC` and its aliases (`GMT`, `Z`, `Etc/UTC`, ...)
-    /// or an ISO 8601 offset such as `+05:30` or `-08`. Named zones with daylight-saving
-    /// rules are not supported yet (`22023`).
-    pub fn parse(name: &str) -> TypeResult<TimeZone> {
+    /// Reads a `SET TIME ZONE` value: `UTC` and its aliases, an ISO 8601 offset (`+05:30`,
+    /// `-8`: east of UTC), a number of hours east, a POSIX-style `UTC+3` / `GMT-2` (west
+    /// of UTC, as in POSIX), or a zone name of the system tz database (case-insensitive).
+    pub fn parse(name: &str) -> Result<TimeZone> {
         let s = name.trim();
         let lower = s.to_ascii_lowercase();
         if matches!(
@@ -49,35 +132,114 @@ impl TimeZone {
         ) {
             return Ok(TimeZone::UTC);
         }
-        match super::datetime_fields::parse_offset(s, s) {
-            Some(Ok(off)) => TimeZone::fixed(off),
-            _ => Err(TypeError::other(
-                helios_common::SqlState::INVALID_PARAMETER_VALUE,
-                format!("invalid value for parameter \"TimeZone\": \"{name}\""),
-            )),
+        if let Some(Ok(off)) = super::datetime_fields::parse_offset(s, s) {
+            return TimeZone::fixed(off);
         }
+        if let Ok(hours) = s.parse::<f64>() {
+            if hours.is_finite() && hours.abs() < 16.0 {
+                return TimeZone::fixed((hours * 3600.0).round() as i32);
+            }
+            return Err(invalid(name).into());
+        }
+        for prefix in ["utc", "gmt"] {
+            if let Some(rest) = lower.strip_prefix(prefix) {
+                if let Some(Ok(off)) = super::datetime_fields::parse_offset(rest, s) {
+                    return TimeZone::fixed(-off);
+                }
+            }
+        }
+        load_named(s).map(|z| TimeZone { kind: Kind::Named(z) }).ok_or_else(|| invalid(name).into())
     }
 
     /// Seconds east of UTC at the given instant (microseconds since 2000-01-01 UTC).
-    pub fn offset_at(&self, _utc_micros: i64) -> i32 {
-        self.offset_secs
+    pub fn offset_at(&self, utc_micros: i64) -> i32 {
+        match self.kind {
+            Kind::Fixed(o) => o,
+            Kind::Named(z) => z.offset_at(utc_micros),
+        }
     }
 
-    /// Seconds east of UTC for a local wall-clock time in this zone.
-    pub fn offset_for_local(&self, _local_micros: i64) -> i32 {
-        self.offset_secs
+    /// Seconds east of UTC for a local wall-clock time (microseconds since 2000-01-01,
+    /// local), resolving gaps and overlaps as PostgreSQL does (see the module docs).
+    pub fn offset_for_local(&self, local_micros: i64) -> i32 {
+        let zone = match self.kind {
+            Kind::Fixed(o) => return o,
+            Kind::Named(z) => z,
+        };
+        let local = local_micros.div_euclid(1_000_000) + UNIX_TO_PG_SECS;
+        let before = zone.offset_at_unix(local.saturating_sub(86_400));
+        let after = zone.offset_at_unix(local.saturating_add(86_400));
+        let fits = |o: i32| zone.offset_at_unix(local - i64::from(o)) == o;
+        match (fits(before), fits(after)) {
+            (_, true) => after,
+            (true, false) => before,
+            (false, false) => before,
+        }
     }
 }
 
 impl std::fmt::Display for TimeZone {
-    /// `UTC`, or the ISO offset (`+05:30`) of a fixed zone.
+    /// `UTC`, the ISO offset (`+05:30`) of a fixed zone, or the zone's name.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.offset_secs == 0 {
-            f.write_str("UTC")
-        } else {
-            f.write_str(&format_offset(self.offset_secs))
+        match self.kind {
+            Kind::Fixed(0) => f.write_str("UTC"),
+            Kind::Fixed(o) => f.write_str(&format_offset(o)),
+            Kind::Named(z) => f.write_str(&z.name),
         }
     }
+}
+
+/// The directory holding the tz database.
+fn zoneinfo_dir() -> PathBuf {
+    std::env::var_os("TZDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/zoneinfo"))
+}
+
+/// Finds `name` under `dir`, matching each path component case-insensitively.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let valid = |c: &str| {
+        !c.is_empty()
+            && !c.starts_with('.')
+            && c.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+    };
+    let mut path = dir.to_path_buf();
+    for comp in name.split('/') {
+        if !valid(comp) {
+            return None;
+        }
+        let exact = path.join(comp);
+        if exact.exists() {
+            path = exact;
+            continue;
+        }
+        let entry = std::fs::read_dir(&path)
+            .ok()?
+            .flatten()
+            .find(|e| e.file_name().to_str().is_some_and(|f| f.eq_ignore_ascii_case(comp)))?;
+        path = entry.path();
+    }
+    path.is_file().then_some(path)
+}
+
+/// Loads (once per process) the named zone from the tz database.
+fn load_named(name: &str) -> Option<&'static Zone> {
+    static CACHE: OnceLock<Mutex<HashMap<String, &'static Zone>>> = OnceLock::new();
+    let key = name.to_ascii_lowercase();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(z) = cache.lock().ok()?.get(&key) {
+        return Some(z);
+    }
+    let path = find_file(&zoneinfo_dir(), name)?;
+    let data = std::fs::read(&path).ok()?;
+    let canonical = path
+        .strip_prefix(zoneinfo_dir())
+        .ok()
+        .and_then(|p| p.to_str())
+        .map_or_else(|| name.to_string(), str::to_string);
+    let zone: &'static Zone = Box::leak(Box::new(Zone::from_tzif(&canonical, &data)?));
+    cache.lock().ok()?.insert(key, zone);
+    Some(zone)
 }
 
 /// PostgreSQL's rendering of a UTC offset: `+00`, `+05:30`, `-03:00:15`.
@@ -111,8 +273,11 @@ mod tests {
         assert_eq!(ist.offset_at(0), 19_800);
         assert_eq!(ist.to_string(), "+05:30");
         assert_eq!(TimeZone::UTC.to_string(), "UTC");
+        assert_eq!(TimeZone::parse("UTC+3").map(|z| z.offset_at(0)), Ok(-3 * 3600));
+        assert_eq!(TimeZone::parse("3").map(|z| z.offset_at(0)), Ok(3 * 3600));
         let e = TimeZone::parse("Mars/Olympus").unwrap_err();
         assert_eq!(e.sqlstate().code(), "22023");
         assert_eq!(e.to_string(), "invalid value for parameter \"TimeZone\": \"Mars/Olympus\"");
+        assert!(TimeZone::parse("../../etc/passwd").is_err());
     }
 }

@@ -27,7 +27,7 @@ pub fn parse_uuid(input: &str) -> TypeResult<[u8; 16]> {
     let mut prev_hyphen = false;
     for c in body.chars() {
         if c == '-' {
-            if n == 0 || n % 4 != 0 || n >= 32 || prev_hyphen {
+            if n == 0 || !n.is_multiple_of(4) || n >= 32 || prev_hyphen {
                 return Err(bad());
             }
             prev_hyphen = true;
@@ -38,7 +38,7 @@ pub fn parse_uuid(input: &str) -> TypeResult<[u8; 16]> {
         if n >= 32 {
             return Err(bad());
         }
-        out[n / 2] |= if n % 2 == 0 { d << 4 } else { d };
+        out[n / 2] |= if n.is_multiple_of(2) { d << 4 } else { d };
         n += 1;
     }
     if n != 32 || prev_hyphen {

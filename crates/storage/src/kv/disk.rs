@@ -1,0 +1,281 @@
+//! The disk engine: the [`Engine`] trait on redb, optionally encrypted.
+//!
+//! ```text
+//!   DiskEngine ──▶ redb::Database ──▶ [EncryptedBackend] ──▶ [FaultyBackend] ──▶ FileBackend
+//!                                      (TDE, optional)        (tests only)       data.redb
+//! ```
+//!
+//! A database directory holds `data.redb` and, when encrypted, the key header `data.key`.
+//! All pairs live in one redb table, `kv`, with byte-slice keys and values.
+//!
+//! Durability: a durable write commits with `Durability::Immediate` (two-phase on the
+//! encrypted backend, see [`encrypted_backend`]); a non-durable one with
+//! `Durability::None`, which survives a crash only if a later durable commit does, and is
+//! otherwise lost whole.
+//!
+//! Poisoning: any failed write, commit or sync marks the engine failed. Reads keep working;
+//! writes get `58030` until the database is reopened, which recovers to the last durable
+//! commit. redb itself refuses to continue after an I/O error, and a failed `fsync` may
+//! have dropped written pages, so carrying on could acknowledge data that is not on disk.
+
+pub mod encrypted_backend;
+mod errors;
+pub mod file_backend;
+mod options;
+mod snapshot;
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use parking_lot::Mutex;
+use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
+
+pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted};
+use self::errors::{from_io, from_redb};
+pub use self::file_backend::FileBackend;
+pub use self::options::DiskOptions;
+use self::snapshot::DiskSnapshot;
+use super::faulty::FaultyBackend;
+use super::{Engine, Snapshot, WriteBatch, WriteOp};
+use crate::crypto::{DataKey, KeyHeader};
+use crate::StorageOptions;
+
+/// Name of the data file inside a database directory.
+pub const DATA_FILE: &str = "data.redb";
+/// Name of the key header file inside an encrypted database directory.
+pub const KEY_HEADER_FILE: &str = crate::crypto::KEY_HEADER_FILE;
+
+const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
+
+/// Opens (creating if needed) the disk database in `dir` for [`Storage::open`]: the
+/// encryption key comes from `options`, everything else is defaulted.
+///
+/// [`Storage::open`]: crate::Storage::open
+pub fn open_disk(dir: &Path, options: &StorageOptions) -> Result<Arc<dyn Engine>> {
+    open_disk_with(dir, &DiskOptions::from(options))
+}
+
+/// Opens (creating if needed) the disk database in `dir` with every disk option.
+pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engine>> {
+    Ok(Arc::new(DiskEngine::open(dir, options)?))
+}
+
+/// The redb-backed [`Engine`]. See the module docs for durability and poisoning.
+pub struct DiskEngine {
+    db: redb::Database,
+    dir: PathBuf,
+    encrypted: bool,
+    /// Why writes are refused, once a write or sync has failed.
+    poisoned: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for DiskEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiskEngine")
+            .field("dir", &self.dir)
+            .field("encrypted", &self.encrypted)
+            .field("poisoned", &self.poisoned.lock().is_some())
+            .finish()
+    }
+}
+
+/// Decides whether the database is encrypted and unlocks its data key.
+fn unlock(dir: &Path, data_exists: bool, options: &DiskOptions) -> Result<Option<DataKey>> {
+    let key_path = dir.join(KEY_HEADER_FILE);
+    match (key_path.exists(), &options.encryption) {
+        (true, Some(source)) => KeyHeader::read(&key_path)?.unwrap(source).map(Some),
+        (true, None) => Err(Error::new(
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            format!("database \"{}\" is encrypted, but no encryption key was given", dir.display()),
+        )),
+        (false, Some(source)) if !data_exists => {
+            let (header, key) = KeyHeader::create(source, options.kdf)?;
+            header.write_atomic(&key_path)?;
+            Ok(Some(key))
+        }
+        (false, Some(_)) => Err(Error::new(
+            SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "database \"{}\" is not encrypted, but an encryption key was given",
+                dir.display()
+            ),
+        )),
+        (false, None) => Ok(None),
+    }
+}
+
+impl DiskEngine {
+    /// Opens (creating if needed) the database in `dir`.
+    ///
+    /// Errors: `28000` for an encrypted database opened without a key, `28P01` for a wrong
+    /// key, `55000` for a key given to a plain database, `55006` when it is already open,
+    /// `XX001` when the data file does not authenticate or decode, `58030` for I/O.
+    pub fn open(dir: &Path, options: &DiskOptions) -> Result<DiskEngine> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::io(format!("could not create database directory \"{}\"", dir.display()), &e)
+        })?;
+        let data_path = dir.join(DATA_FILE);
+        let data_exists = std::fs::metadata(&data_path).map(|m| m.len() > 0).unwrap_or(false);
+        let key = unlock(dir, data_exists, options)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&data_path)
+            .map_err(|e| {
+                Error::io(format!("could not open data file \"{}\"", data_path.display()), &e)
+            })?;
+        if !data_exists {
+            crate::crypto::sync_dir(dir).map_err(|e| {
+                Error::io(format!("could not sync directory \"{}\"", dir.display()), &e)
+            })?;
+        }
+        let mut backend: Box<dyn StorageBackend> = Box::new(FileBackend::new(file));
+        if let Some(faults) = &options.faults {
+            backend = Box::new(FaultyBackend::new(backend, faults.clone()));
+        }
+        if let Some(key) = &key {
+            let encrypted = EncryptedBackend::new(backend, key)
+                .map_err(|e| from_io("could not open encrypted data file", &e))?;
+            backend = Box::new(encrypted);
+        }
+        let db = redb::Builder::new()
+            .set_cache_size(options.cache_size)
+            .create_with_backend(BoxedBackend(backend))
+            .map_err(|e| from_redb("could not open database", e))?;
+        let engine = DiskEngine {
+            db,
+            dir: dir.to_path_buf(),
+            encrypted: key.is_some(),
+            poisoned: Mutex::new(None),
+        };
+        engine.ensure_table()?;
+        Ok(engine)
+    }
+
+    /// Whether the data file is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// Why writes are refused, if an earlier write or sync failed.
+    pub fn poisoned(&self) -> Option<String> {
+        self.poisoned.lock().clone()
+    }
+
+    fn ensure_table(&self) -> Result<()> {
+        let read = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
+        match read.open_table(TABLE) {
+            Ok(_) => return Ok(()),
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(from_redb("could not open key-value table", e)),
+        }
+        drop(read);
+        // Not synced: if it is lost in a crash, the next open creates the table again.
+        self.write(WriteBatch::default(), false)
+    }
+
+    fn commit(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+        let ctx = "could not write to database";
+        let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+        let durability = if durable { Durability::Immediate } else { Durability::None };
+        txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+        if self.encrypted && durable {
+            txn.set_two_phase_commit(true);
+        }
+        {
+            let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            for op in &batch.ops {
+                match op {
+                    WriteOp::Put(k, v) => {
+                        table.insert(k.as_slice(), v.as_slice()).map_err(|e| from_redb(ctx, e))?;
+                    }
+                    WriteOp::Delete(k) => {
+                        table.remove(k.as_slice()).map_err(|e| from_redb(ctx, e))?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(|e| from_redb("could not commit to database", e))
+    }
+}
+
+impl Engine for DiskEngine {
+    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        let txn = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
+        let table = txn.open_table(TABLE).map_err(|e| from_redb("could not read database", e))?;
+        Ok(Box::new(DiskSnapshot { table }))
+    }
+
+    fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+        let mut poisoned = self.poisoned.lock();
+        if let Some(reason) = poisoned.as_ref() {
+            return Err(Error::new(
+                SqlState::IO_ERROR,
+                format!(
+                    "could not write to database \"{}\": an earlier write failed",
+                    self.dir.display()
+                ),
+            )
+            .with_detail(reason.clone())
+            .with_hint("the database must be reopened"));
+        }
+        let result = self.commit(batch, durable);
+        if let Err(e) = &result {
+            // A value over redb's size limit is refused before anything is written.
+            if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
+                *poisoned = Some(e.message().to_string());
+            }
+        }
+        result
+    }
+}
+
+/// Lets a boxed backend stack be handed to redb, which wants a sized `StorageBackend`.
+#[derive(Debug)]
+struct BoxedBackend(Box<dyn StorageBackend>);
+
+impl StorageBackend for BoxedBackend {
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
+        self.0.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.0.set_len(len)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.0.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        self.0.write(offset, data)
+    }
+    fn close(&self) -> std::io::Result<()> {
+        self.0.close()
+    }
+    fn try_lock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> std::result::Result<bool, redb::BackendError> {
+        self.0.try_lock_range(start, end)
+    }
+    fn lock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> std::result::Result<(), redb::BackendError> {
+        self.0.lock_range(start, end)
+    }
+    fn unlock_range(
+        &self,
+        start: std::ops::Bound<u64>,
+        end: std::ops::Bound<u64>,
+    ) -> std::result::Result<(), redb::BackendError> {
+        self.0.unlock_range(start, end)
+    }
+}

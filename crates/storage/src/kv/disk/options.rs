@@ -1,0 +1,48 @@
+//! How a disk database is opened.
+
+use crate::crypto::{KdfParams, KeySource};
+use crate::kv::faulty::FaultHandle;
+use crate::StorageOptions;
+
+/// Options for [`open_disk_with`](crate::kv::open_disk_with).
+#[derive(Debug)]
+pub struct DiskOptions {
+    /// Encryption at rest: `Some` creates an encrypted database (or is required to open
+    /// one); `None` opens or creates a plain one.
+    pub encryption: Option<KeySource>,
+    /// Argon2id costs used when a passphrase-protected key header is created.
+    pub kdf: KdfParams,
+    /// Bytes of redb page cache.
+    pub cache_size: usize,
+    /// Fault injection between the engine and the data file, for tests.
+    pub faults: Option<FaultHandle>,
+}
+
+impl Default for DiskOptions {
+    fn default() -> Self {
+        DiskOptions {
+            encryption: None,
+            kdf: KdfParams::default(),
+            cache_size: 64 * 1024 * 1024,
+            faults: None,
+        }
+    }
+}
+
+impl DiskOptions {
+    /// Plain (unencrypted) options with defaults.
+    pub fn plain() -> DiskOptions {
+        DiskOptions::default()
+    }
+
+    /// Encrypted options with defaults.
+    pub fn encrypted(key: KeySource) -> DiskOptions {
+        DiskOptions { encryption: Some(key), ..DiskOptions::default() }
+    }
+}
+
+impl From<&StorageOptions> for DiskOptions {
+    fn from(options: &StorageOptions) -> DiskOptions {
+        DiskOptions { encryption: options.encryption.clone(), ..DiskOptions::default() }
+    }
+}
