@@ -44,14 +44,12 @@ pub(crate) fn register(r: &mut Registry) {
         .lenient()
         .variadic();
     r.add("json_build_array", vec![], js(), |_, _| Ok(Value::Json("[]".into())));
-    for t in [Jsonb, DataType::Json] {
-        r.add("jsonb_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
-            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
-        });
-        r.add("json_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
-            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
-        });
-    }
+    r.add("jsonb_typeof", vec![p(Jsonb)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+    });
+    r.add("json_typeof", vec![p(DataType::Json)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+    });
     for name in ["jsonb_array_length", "json_array_length"] {
         let t = if name.starts_with("jsonb") { Jsonb } else { DataType::Json };
         r.add(name, vec![p(t)], ReturnType::Exact(Int4), |a, _| match doc(&a[0])? {
@@ -308,6 +306,10 @@ fn as_text(d: &Json) -> Value {
 }
 
 fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Json> {
+    if !path.is_empty() && !matches!(d, Json::Object(_) | Json::Array(_)) {
+        return Err(invalid("cannot set path in scalar"));
+    }
+    // Below the top level, a path through a scalar leaves the document unchanged.
     fn go(cur: &mut Json, path: &[String], new: Json, create: bool) -> Result<()> {
         let Some((k, rest)) = path.split_first() else {
             *cur = new;
@@ -342,7 +344,7 @@ fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Jso
                 }
                 Ok(())
             }
-            _ => Err(invalid("cannot set path in scalar")),
+            _ => Ok(()),
         }
     }
     go(&mut d, path, new, create)?;

@@ -5,6 +5,7 @@
 //! resolved by the binder. Aggregates ([`aggregate`]) and window functions ([`window`])
 //! are only described here; the executor drives them.
 
+pub mod accumulator;
 pub mod aggregate;
 pub mod array;
 pub mod datetime;
@@ -12,6 +13,7 @@ pub mod datetime_part;
 pub mod format;
 pub mod json;
 pub mod math;
+pub mod math_numeric;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;
