@@ -6,7 +6,6 @@
 //! memory. Expressions of a correlated subquery are evaluated on the subquery's row
 //! followed by the enclosing row (see [`crate::binder`]), which [`ExecCtx::eval`] appends.
 
-mod accumulator;
 mod aggregate;
 mod context;
 mod dml;
