@@ -334,3 +334,34 @@ fn data_modifying_with() {
     );
     assert_eq!(rows(&mut c, "SELECT v FROM src"), vec!["1"]);
 }
+
+#[test]
+fn concurrent_sessions() {
+    let db = Database::open_in_memory().unwrap();
+    let mut setup = db.connect();
+    run(&mut setup, "CREATE TABLE c (id serial PRIMARY KEY, who int); CREATE TABLE acct (id int PRIMARY KEY, bal int); INSERT INTO acct VALUES (1, 100);");
+    let handles: Vec<_> = (0..4)
+        .map(|w| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let mut c = db.connect();
+                for _ in 0..25 {
+                    c.execute("INSERT INTO c (who) VALUES ($1)", &[Value::Int4(w)]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(rows(&mut setup, "SELECT count(*), count(DISTINCT id) FROM c"), vec!["100|100"]);
+    // Two transactions updating the same row: the second committer fails with 40001.
+    let mut a = db.connect();
+    let mut b = db.connect();
+    run(&mut a, "BEGIN; UPDATE acct SET bal = bal - 10 WHERE id = 1;");
+    run(&mut b, "BEGIN; UPDATE acct SET bal = bal - 20 WHERE id = 1;");
+    run(&mut a, "COMMIT");
+    let out = b.execute_batch("COMMIT");
+    assert_eq!(out.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("40001"));
+    assert_eq!(rows(&mut setup, "SELECT bal FROM acct"), vec!["90"]);
+}
