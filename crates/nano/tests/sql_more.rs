@@ -196,6 +196,10 @@ fn explain_analyze_and_topk() {
     assert!(analyzed.iter().any(|l| l.starts_with("Execution Time")), "{analyzed:?}");
     let join = rows(&mut c, "EXPLAIN SELECT * FROM s a JOIN s b ON a.qty = b.qty");
     assert!(join.iter().any(|l| l.contains("Hash Join")), "{join:?}");
+    assert!(join.iter().any(|l| l.trim() == "Hash Cond: (a.qty = b.qty)"), "{join:?}");
+    let filtered = rows(&mut c, "EXPLAIN SELECT item FROM s WHERE qty > 2 ORDER BY item");
+    assert!(filtered.iter().any(|l| l.trim() == "Filter: (s.qty > 2)"), "{filtered:?}");
+    assert!(filtered.iter().any(|l| l.trim() == "Sort Key: item"), "{filtered:?}");
 }
 
 #[test]
