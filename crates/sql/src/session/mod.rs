@@ -306,6 +306,7 @@ impl Session {
                 })?;
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
+                self.statement_ran = false;
                 Ok(())
             }
         }
