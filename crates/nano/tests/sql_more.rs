@@ -74,6 +74,11 @@ fn grouping_sets_rollup_cube() {
         rows(&mut c, "SELECT item, count(*) FROM s GROUP BY GROUPING SETS ((item), ()) ORDER BY 1"),
         vec!["a|3", "b|1", "NULL|4"]
     );
+    assert_eq!(
+        rows(&mut c, "SELECT region, grouping(region), sum(qty) FROM s GROUP BY ROLLUP (region) HAVING grouping(region) = 1"),
+        vec!["NULL|1|10"]
+    );
+    assert_eq!(err(&mut c, "SELECT grouping(qty) FROM s GROUP BY region"), "42803");
 }
 
 #[test]

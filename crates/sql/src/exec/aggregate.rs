@@ -13,7 +13,8 @@ use crate::planner::SortKey;
 
 /// Groups `rows` (of `width` columns) by each grouping set and computes the aggregates.
 /// Output rows are a representative input row of the group, the group keys (NULL for
-/// keys outside the row's grouping set), then the aggregate values.
+/// keys outside the row's grouping set), the aggregate values, and the grouping set's
+/// index.
 pub fn aggregate(
     ctx: &ExecCtx<'_>,
     rows: Vec<Row>,
@@ -35,7 +36,7 @@ pub fn aggregate(
     let default_sets = [all];
     let sets: &[Vec<usize>] = if sets.is_empty() { &default_sets } else { sets };
     let mut out = Vec::new();
-    for set in sets {
+    for (set_index, set) in sets.iter().enumerate() {
         let mut index: HashMap<Vec<HashableValue>, usize> = HashMap::new();
         let mut groups: Vec<(Vec<Value>, Vec<usize>)> = Vec::new();
         for (i, k) in keys.iter().enumerate() {
@@ -64,6 +65,7 @@ pub fn aggregate(
             for call in aggs {
                 row.push(run_aggregate(ctx, call, &group_rows, outer)?);
             }
+            row.push(Value::Int4(i32::try_from(set_index).unwrap_or(i32::MAX)));
             out.push(row);
         }
     }

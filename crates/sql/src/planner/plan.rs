@@ -157,7 +157,7 @@ pub enum Plan {
     },
     /// Grouping and aggregates: output is one representative input row of the group
     /// (hidden; correlated subqueries evaluated above the aggregate read their outer
-    /// columns from it), then the group keys, then the aggregates.
+    /// columns from it), then the group keys, the aggregates and the grouping set index.
     Aggregate {
         /// Input.
         input: Box<Plan>,
