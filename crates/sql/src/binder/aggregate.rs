@@ -43,10 +43,12 @@ pub fn rewrite_after_aggregate(
     group_by: &[Expr],
     aggs: &[AggregateCall],
     input: &[Field],
+    markers: &[Expr],
     out_width: usize,
 ) -> Result<()> {
     let mut err: Option<Error> = None;
     let in_width = input.len();
+    let local_width = in_width + markers.len();
     transform(e, &mut |node| {
         if let Some(k) = group_by.iter().position(|g| g == node) {
             return Some(Expr::Column(in_width + k, node.data_type()));
@@ -70,7 +72,8 @@ pub fn rewrite_after_aggregate(
                 }
                 Some(Expr::Column(*i, ty.clone()))
             }
-            Expr::Column(i, ty) => Some(Expr::Column(*i - in_width + out_width, ty.clone())),
+            Expr::Column(i, _) if *i < local_width => Some(markers[*i - in_width].clone()),
+            Expr::Column(i, ty) => Some(Expr::Column(*i - local_width + out_width, ty.clone())),
             _ => None,
         }
     });

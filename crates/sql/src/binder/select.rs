@@ -40,18 +40,37 @@ impl Binder<'_> {
         plan = srf_plan;
         let fields = plan.schema();
 
+        // GROUPING(...) calls become marker columns after the FROM row; they are replaced
+        // by each grouping set's bitmask once the aggregate is planned.
+        let mut grouping_args: Vec<Vec<ast::Expr>> = Vec::new();
+        let projection: Vec<ast::SelectItem> =
+            projection.iter().map(|i| rewrite_grouping_item(i, &mut grouping_args)).collect();
+        let having_ast = select.having.as_ref().map(|h| rewrite_grouping(h, &mut grouping_args));
+        let order_asts: Vec<ast::OrderByExpr> = order_by
+            .unwrap_or(&[])
+            .iter()
+            .map(|o| ast::OrderByExpr {
+                expr: rewrite_grouping(&o.expr, &mut grouping_args),
+                ..o.clone()
+            })
+            .collect();
+        let mut bind_fields = fields.clone();
+        for m in 0..grouping_args.len() {
+            bind_fields.push(Field::new(format!("?grouping?{m}"), helios_types::DataType::Int4));
+        }
+
         // The select list, bound over the FROM row.
         let mut items: Vec<Expr> = Vec::new();
         let mut out: Schema = Vec::new();
         for item in &projection {
-            self.bind_select_item(item, &fields, &mut items, &mut out)?;
+            self.bind_select_item(item, &bind_fields, &mut items, &mut out)?;
         }
 
         // GROUP BY: ordinals and output names refer to the select list.
         let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;
 
-        let having = match &select.having {
-            Some(h) => Some(self.bind_condition(h, &fields, "HAVING", true)?),
+        let having = match &having_ast {
+            Some(h) => Some(self.bind_condition(h, &bind_fields, "HAVING", true)?),
             None => None,
         };
 
@@ -61,11 +80,11 @@ impl Binder<'_> {
             Extra(Expr),
         }
         let mut order_keys: Vec<(Key, &ast::OrderByOptions)> = Vec::new();
-        for o in order_by.unwrap_or(&[]) {
+        for o in &order_asts {
             let key = match output_ordinal(&o.expr, &out)? {
                 Some(i) => Key::Item(i),
                 None => {
-                    let e = self.bind_scalar(&o.expr, &fields, None)?;
+                    let e = self.bind_scalar(&o.expr, &bind_fields, None)?;
                     match items.iter().position(|it| *it == e) {
                         Some(i) => Key::Item(i),
                         None => Key::Extra(e),
@@ -87,7 +106,7 @@ impl Binder<'_> {
                     let key = match output_ordinal(e, &out)? {
                         Some(i) => Key::Item(i),
                         None => {
-                            let b = self.bind_scalar(e, &fields, None)?;
+                            let b = self.bind_scalar(e, &bind_fields, None)?;
                             match items.iter().position(|it| *it == b) {
                                 Some(i) => Key::Item(i),
                                 None => Key::Extra(b),
@@ -136,6 +155,12 @@ impl Binder<'_> {
             ));
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
+        if !is_agg && !grouping_args.is_empty() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "arguments to GROUPING must be grouping expressions of the associated query level",
+            ));
+        }
         if is_agg {
             let mut schema: Schema = fields
                 .iter()
@@ -143,9 +168,13 @@ impl Binder<'_> {
                 .collect();
             schema.extend(group_exprs.iter().map(|g| Field::new("?group?", g.data_type())));
             schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
+            schema
+                .push(Field { hidden: true, ..Field::new("?set?", helios_types::DataType::Int4) });
             let out_width = schema.len();
+            let markers =
+                self.grouping_markers(&grouping_args, &fields, &group_exprs, &sets, out_width - 1)?;
             for e in &mut exprs {
-                rewrite_after_aggregate(e, &group_exprs, &aggs, &fields, out_width)?;
+                rewrite_after_aggregate(e, &group_exprs, &aggs, &fields, &markers, out_width)?;
             }
             plan = Plan::Aggregate {
                 input: Box::new(plan),
@@ -242,6 +271,57 @@ impl Binder<'_> {
             plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
         }
         Ok(plan)
+    }
+
+    /// The value of each GROUPING(...) call per grouping set: a CASE over the
+    /// aggregate's set-index column (`set_col`).
+    fn grouping_markers(
+        &mut self,
+        calls: &[Vec<ast::Expr>],
+        fields: &[Field],
+        group_exprs: &[Expr],
+        sets: &[Vec<usize>],
+        set_col: usize,
+    ) -> Result<Vec<Expr>> {
+        use helios_types::{DataType, Value};
+        let mut out = Vec::with_capacity(calls.len());
+        for args in calls {
+            let mut positions = Vec::with_capacity(args.len());
+            for a in args {
+                let b = self.bind_scalar(a, fields, Some("GROUPING"))?;
+                let p = group_exprs.iter().position(|g| *g == b).ok_or_else(|| {
+                    Error::new(
+                        SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                        "arguments to GROUPING must be grouping expressions of the associated query level",
+                    )
+                })?;
+                positions.push(p);
+            }
+            let mask = |set: &Vec<usize>| -> i32 {
+                positions.iter().fold(0i32, |acc, p| (acc << 1) | i32::from(!set.contains(p)))
+            };
+            let all: Vec<usize> = (0..group_exprs.len()).collect();
+            let e = if sets.len() <= 1 {
+                Expr::Literal(Value::Int4(mask(sets.first().unwrap_or(&all))), DataType::Int4)
+            } else {
+                let whens = sets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, set)| {
+                        let cond = Expr::Binary {
+                            op: crate::expr::BinaryOp::Eq,
+                            left: Box::new(Expr::Column(set_col, DataType::Int4)),
+                            right: Box::new(Expr::Literal(Value::Int4(i as i32), DataType::Int4)),
+                            ty: DataType::Bool,
+                        };
+                        (cond, Expr::Literal(Value::Int4(mask(set)), DataType::Int4))
+                    })
+                    .collect();
+                Expr::Case { operand: None, whens, else_result: None, ty: DataType::Int4 }
+            };
+            out.push(e);
+        }
+        Ok(out)
     }
 
     /// Fills in `OVER name` calls from the WINDOW clause.
@@ -479,6 +559,60 @@ impl Binder<'_> {
             }
         }
         self.bind_scalar(e, fields, Some("GROUP BY"))
+    }
+}
+
+/// Replaces `grouping(...)` calls with marker column references, collecting their
+/// arguments.
+fn rewrite_grouping(e: &ast::Expr, calls: &mut Vec<Vec<ast::Expr>>) -> ast::Expr {
+    let mut out = e.clone();
+    if !e.to_string().to_ascii_lowercase().contains("grouping(") {
+        return out;
+    }
+    let _ = ast::visit_expressions_mut(&mut out, |node: &mut ast::Expr| {
+        if let ast::Expr::Function(f) = node {
+            let is_grouping = f.over.is_none()
+                && matches!(f.name.0.last(), Some(ast::ObjectNamePart::Identifier(id)) if ident_name(id) == "grouping");
+            if is_grouping {
+                if let ast::FunctionArguments::List(l) = &f.args {
+                    if let Ok(args) = super::table_function::plain_args(&l.args) {
+                        let n = calls.len();
+                        calls.push(args);
+                        *node = ast::Expr::Identifier(ast::Ident::with_quote(
+                            '"',
+                            format!("?grouping?{n}"),
+                        ));
+                    }
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
+fn rewrite_grouping_item(
+    item: &ast::SelectItem,
+    calls: &mut Vec<Vec<ast::Expr>>,
+) -> ast::SelectItem {
+    match item {
+        // Keep the original expression for the column name.
+        ast::SelectItem::UnnamedExpr(e) => {
+            let r = rewrite_grouping(e, calls);
+            if r == *e {
+                item.clone()
+            } else {
+                ast::SelectItem::ExprWithAlias {
+                    expr: r,
+                    alias: ast::Ident::with_quote('"', figure_colname(e)),
+                }
+            }
+        }
+        ast::SelectItem::ExprWithAlias { expr, alias } => ast::SelectItem::ExprWithAlias {
+            expr: rewrite_grouping(expr, calls),
+            alias: alias.clone(),
+        },
+        other => other.clone(),
     }
 }
 

@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use helios_common::Result;
 use helios_types::{HashableValue, Value};
 
-use super::accumulator::Accumulator;
 use super::context::{ExecCtx, Row};
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, Expr};
@@ -14,7 +13,8 @@ use crate::planner::SortKey;
 
 /// Groups `rows` (of `width` columns) by each grouping set and computes the aggregates.
 /// Output rows are a representative input row of the group, the group keys (NULL for
-/// keys outside the row's grouping set), then the aggregate values.
+/// keys outside the row's grouping set), the aggregate values, and the grouping set's
+/// index.
 pub fn aggregate(
     ctx: &ExecCtx<'_>,
     rows: Vec<Row>,
@@ -36,7 +36,7 @@ pub fn aggregate(
     let default_sets = [all];
     let sets: &[Vec<usize>] = if sets.is_empty() { &default_sets } else { sets };
     let mut out = Vec::new();
-    for set in sets {
+    for (set_index, set) in sets.iter().enumerate() {
         let mut index: HashMap<Vec<HashableValue>, usize> = HashMap::new();
         let mut groups: Vec<(Vec<Value>, Vec<usize>)> = Vec::new();
         for (i, k) in keys.iter().enumerate() {
@@ -65,6 +65,7 @@ pub fn aggregate(
             for call in aggs {
                 row.push(run_aggregate(ctx, call, &group_rows, outer)?);
             }
+            row.push(Value::Int4(i32::try_from(set_index).unwrap_or(i32::MAX)));
             out.push(row);
         }
     }
@@ -112,9 +113,10 @@ pub fn run_aggregate(
             .collect();
         inputs.sort_by(|a, b| compare_rows(&a.1, &b.1, &keys));
     }
-    let mut acc = Accumulator::new(call.func, &call.ty);
+    let arg_types: Vec<helios_types::DataType> = call.args.iter().map(Expr::data_type).collect();
+    let mut acc = call.func.create(&arg_types);
     for (args, _) in &inputs {
-        acc.update(args)?;
+        acc.accumulate(args)?;
     }
-    acc.finish()
+    acc.finalize()
 }
