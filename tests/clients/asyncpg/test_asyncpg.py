@@ -17,6 +17,12 @@ from check import Checks, eq
 PORT = int(sys.argv[1])
 
 
+# Engine gaps (check label -> error the server gives today).
+GAPS = {
+    "copy_records_to_table": "COPY in binary format is not supported",
+}
+
+
 async def connect():
     return await asyncpg.connect(host="127.0.0.1", port=PORT, user="asyncpg", database="asyncpg", timeout=10)
 
@@ -137,18 +143,30 @@ async def test_errors():
         await conn.close()
 
 
-async def test_copy():
+RECORDS = [(i, None if i % 5 == 0 else f"n{i}", i * 0.5) for i in range(1, 301)]
+
+
+async def test_copy_records_to_table():
+    conn = await connect()
+    try:
+        await conn.execute("CREATE TABLE cp_in (id INT PRIMARY KEY, name TEXT, score DOUBLE PRECISION)")
+        # asyncpg sends COPY ... FROM STDIN (FORMAT binary).
+        status = await conn.copy_records_to_table("cp_in", records=RECORDS, columns=["id", "name", "score"])
+        eq(status, "COPY 300", "copy_records_to_table status")
+        eq(
+            tuple(await conn.fetchrow("SELECT count(*), count(name), sum(score) FROM cp_in")),
+            (300, 240, sum(r[2] for r in RECORDS)),
+            "copied data",
+        )
+    finally:
+        await conn.close()
+
+
+async def test_copy_out():
     conn = await connect()
     try:
         await conn.execute("CREATE TABLE cp (id INT PRIMARY KEY, name TEXT, score DOUBLE PRECISION)")
-        records = [(i, None if i % 5 == 0 else f"n{i}", i * 0.5) for i in range(1, 301)]
-        status = await conn.copy_records_to_table("cp", records=records, columns=["id", "name", "score"])
-        eq(status, "COPY 300", "copy_records_to_table status")
-        eq(
-            tuple(await conn.fetchrow("SELECT count(*), count(name), sum(score) FROM cp")),
-            (300, 240, sum(r[2] for r in records)),
-            "copied data",
-        )
+        await conn.executemany("INSERT INTO cp VALUES ($1, $2, $3)", RECORDS)
         buf = io.BytesIO()
         status = await conn.copy_from_query("SELECT id, name FROM cp WHERE id <= 5 ORDER BY id", output=buf)
         eq(status, "COPY 5", "copy_from_query status")
@@ -161,14 +179,15 @@ async def test_copy():
 
 
 async def main():
-    c = Checks("asyncpg")
+    c = Checks("asyncpg", GAPS)
     for label, fn in [
         ("connect", test_connect),
         ("crud", test_crud),
         ("parameters", test_parameters),
         ("transactions", test_transactions),
         ("errors", test_errors),
-        ("copy", test_copy),
+        ("copy_records_to_table", test_copy_records_to_table),
+        ("copy_from_query", test_copy_out),
     ]:
         try:
             await asyncio.wait_for(c.run_async(label, fn), 60)
