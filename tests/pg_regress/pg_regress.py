@@ -20,6 +20,7 @@ restarted (with test_setup re-run) when it stops answering, through --restart-cm
 import argparse
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -265,7 +266,7 @@ class Server:
             subprocess.run(
                 ["psql", "-X", "-q", "-h", self.host, "-p", str(self.port), "-v", f"abs_srcdir={suite}",
                  "-f", os.path.join(suite, "sql", "test_setup.sql")],
-                env=self.env, cwd=suite, capture_output=True, timeout=120,
+                env=self.env, cwd=suite, capture_output=True, timeout=120, stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             pass
@@ -303,6 +304,15 @@ def main():
     env.pop("PGSERVICE", None)
 
     server = Server(args.bin, args.host, args.server_log, env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        return run_all(args, suite, env, server)
+    finally:
+        server.stop()
+
+
+def run_all(args, suite, env, server):
+    """Runs the files, prints per-file lines and totals, checks the baseline."""
     server.start()
     args.port = server.port
     names = args.only or schedule(suite)
@@ -326,12 +336,13 @@ def main():
             "psql", "-X", "-a", "-q", "-h", args.host, "-p", str(args.port),
             "-v", f"abs_srcdir={suite}", "-v", f"abs_builddir={suite}",
             "-v", f"libdir={os.path.join(suite, 'lib')}", "-v", "dlsuffix=.so",
-            "-f", sql_path,
         ]
         note = ""
         try:
-            r = subprocess.run(cmd, env=env, cwd=suite, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=args.timeout)
+            # Script on stdin, as pg_regress does (errors then print without a file:line prefix).
+            with open(sql_path, "rb") as script:
+                r = subprocess.run(cmd, env=env, cwd=suite, stdin=script, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=args.timeout)
             actual = normalize(r.stdout.decode("utf-8", errors="replace"))
         except subprocess.TimeoutExpired as e:
             actual = ""

@@ -46,7 +46,6 @@ args=(--bin "$bin" --suite "$suite" --timeout "${PG_REGRESS_TIMEOUT:-20}"
 [ "$#" -gt 0 ] && args+=(--only "$@")
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-exec 3>&1
 if ! python3 "$here/pg_regress.py" "${args[@]}" --server-log "$log"; then
     echo "--- server log (tail) ---" >&2
     tail -n 30 "$log" >&2
