@@ -283,6 +283,28 @@ impl Storage {
         crate::branch::merge(&self.inner, src, dst, strategy, true)
     }
 
+    /// Every retained version of the keys in `range` visible from `branch` with
+    /// `from <= ts <= to`, by key then timestamp (see [`crate::mvcc::versions`]).
+    pub fn versions(
+        &self,
+        branch: BranchId,
+        range: &(std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>),
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<crate::VersionRecord>> {
+        crate::mvcc::versions::versions(&self.inner, branch, range, from, to)
+    }
+
+    /// Commit-log entries with `from <= ts <= to`, oldest first.
+    pub fn commits(&self, from: Timestamp, to: Timestamp) -> Result<Vec<crate::CommitRecord>> {
+        crate::mvcc::versions::commits(&*self.inner.engine.snapshot()?, from, to)
+    }
+
+    /// The timestamp new transactions read at: the last commit's.
+    pub fn visible_ts(&self) -> Timestamp {
+        self.inner.visible_ts()
+    }
+
     /// The retention period of superseded versions.
     pub fn retention(&self) -> Duration {
         Duration::from_micros(self.inner.retention_micros.load(Ordering::SeqCst))

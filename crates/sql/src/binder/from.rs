@@ -51,7 +51,13 @@ impl Binder<'_> {
                 let exprs = super::table_function::plain_args(args)?;
                 self.bind_function_item(name, &exprs, alias.as_ref(), left)
             }
-            ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
                 self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
             }

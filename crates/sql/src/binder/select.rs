@@ -29,7 +29,10 @@ impl Binder<'_> {
             let fields = plan.schema();
             let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
             if predicate.contains_window() {
-                return Err(Error::new(SqlState::WINDOWING_ERROR, "window functions are not allowed in WHERE"));
+                return Err(Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    "window functions are not allowed in WHERE",
+                ));
             }
             plan = Plan::Filter { input: Box::new(plan), predicate };
         }
@@ -239,16 +242,34 @@ impl Binder<'_> {
     }
 
     /// Fills in `OVER name` calls from the WINDOW clause.
-    fn resolve_named_windows(&mut self, exprs: &mut [Expr], defs: &[ast::NamedWindowDefinition], fields: &[Field]) -> Result<()> {
-        let mut specs: Vec<(String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>)> = Vec::new();
+    fn resolve_named_windows(
+        &mut self,
+        exprs: &mut [Expr],
+        defs: &[ast::NamedWindowDefinition],
+        fields: &[Field],
+    ) -> Result<()> {
+        let mut specs: Vec<(
+            String,
+            Vec<Expr>,
+            Vec<crate::expr::SortExpr>,
+            Option<ast::WindowFrame>,
+        )> = Vec::new();
         for ast::NamedWindowDefinition(name, def) in defs {
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
                 ast::NamedWindowExpr::NamedWindow(other) => {
                     let o = ident_name(other);
                     match defs.iter().find(|d| ident_name(&d.0) == o) {
-                        Some(ast::NamedWindowDefinition(_, ast::NamedWindowExpr::WindowSpec(s))) => s.clone(),
-                        _ => return Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("window \"{o}\" does not exist"))),
+                        Some(ast::NamedWindowDefinition(
+                            _,
+                            ast::NamedWindowExpr::WindowSpec(s),
+                        )) => s.clone(),
+                        _ => {
+                            return Err(Error::new(
+                                SqlState::UNDEFINED_OBJECT,
+                                format!("window \"{o}\" does not exist"),
+                            ))
+                        }
                     }
                 }
             };
@@ -260,7 +281,11 @@ impl Binder<'_> {
             for o in &spec.order_by {
                 let e = self.bind_scalar(&o.expr, fields, None)?;
                 let k = sort_key(e, &o.options);
-                order.push(crate::expr::SortExpr { expr: k.expr, asc: k.asc, nulls_first: k.nulls_first });
+                order.push(crate::expr::SortExpr {
+                    expr: k.expr,
+                    asc: k.asc,
+                    nulls_first: k.nulls_first,
+                });
             }
             specs.push((ident_name(name), partition, order, spec.window_frame.clone()));
         }
@@ -290,7 +315,10 @@ impl Binder<'_> {
             });
         }
         match missing {
-            Some(n) => Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("window \"{n}\" does not exist"))),
+            Some(n) => Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("window \"{n}\" does not exist"),
+            )),
             None => Ok(()),
         }
     }

@@ -61,10 +61,16 @@ impl Binder<'_> {
         for a in args {
             bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
         }
-        let mut scope = BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
+        let mut scope =
+            BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
         match bind_table_function(fname, bound, &mut scope)? {
             Some(func) => {
-                let schema = func.func.columns().iter().map(|(n, t)| Field::new(n.clone(), t.clone())).collect();
+                let schema = func
+                    .func
+                    .columns()
+                    .iter()
+                    .map(|(n, t)| Field::new(n.clone(), t.clone()))
+                    .collect();
                 Ok(Plan::TableFunction { func, schema })
             }
             None => {
@@ -75,7 +81,12 @@ impl Binder<'_> {
                     parameters: ast::FunctionArguments::None,
                     args: ast::FunctionArguments::List(ast::FunctionArgumentList {
                         duplicate_treatment: None,
-                        args: args.iter().map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))).collect(),
+                        args: args
+                            .iter()
+                            .map(|e| {
+                                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))
+                            })
+                            .collect(),
                         clauses: Vec::new(),
                     }),
                     filter: None,
@@ -92,11 +103,19 @@ impl Binder<'_> {
 
     /// Replaces set-returning calls at the top of select items with references to
     /// LATERAL function items joined to `plan`; returns the new plan and items.
-    pub(super) fn plan_select_srfs(&mut self, mut plan: Plan, projection: &[ast::SelectItem]) -> Result<(Plan, Vec<ast::SelectItem>)> {
+    pub(super) fn plan_select_srfs(
+        &mut self,
+        mut plan: Plan,
+        projection: &[ast::SelectItem],
+    ) -> Result<(Plan, Vec<ast::SelectItem>)> {
         let mut items = projection.to_vec();
         let mut n = 0;
         for item in &mut items {
-            let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
+            let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) =
+                item
+            else {
+                continue;
+            };
             let ast::Expr::Function(f) = &*e else { continue };
             let fname = match f.name.0.last() {
                 Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
@@ -115,7 +134,9 @@ impl Binder<'_> {
             if right.width() != 1 {
                 return Err(Error::new(
                     SqlState::FEATURE_NOT_SUPPORTED,
-                    format!("set-returning function {fname} with several columns in the select list"),
+                    format!(
+                        "set-returning function {fname} with several columns in the select list"
+                    ),
                 ));
             }
             let hidden = format!("?srf{n}?");
@@ -162,7 +183,11 @@ pub fn with_schema(plan: Plan, schema: Schema) -> Plan {
         Plan::Values { rows, .. } => Plan::Values { rows, schema },
         Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
         other => {
-            let exprs = schema.iter().enumerate().map(|(i, f)| crate::expr::Expr::Column(i, f.data_type.clone())).collect();
+            let exprs = schema
+                .iter()
+                .enumerate()
+                .map(|(i, f)| crate::expr::Expr::Column(i, f.data_type.clone()))
+                .collect();
             Plan::Project { input: Box::new(other), exprs, schema }
         }
     }

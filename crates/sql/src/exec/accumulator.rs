@@ -14,8 +14,8 @@ use helios_types::{Array, DataType, Interval, Numeric, Value};
 use serde_json::Value as Json;
 
 use crate::expr::{numeric_div, numeric_sqrt};
-use crate::functions::json::to_json;
 use crate::functions::aggregate::AggregateFunc;
+use crate::functions::json::to_json;
 
 /// The running state of one aggregate call for one group.
 #[derive(Debug)]
@@ -324,7 +324,8 @@ impl Accumulator {
                         Some(Value::Null) | None => return Err(null_key()),
                         Some(k) => key_text(k),
                     };
-                    let k = serde_json::to_string(&key).map_err(|e| Error::internal(e.to_string()))?;
+                    let k =
+                        serde_json::to_string(&key).map_err(|e| Error::internal(e.to_string()))?;
                     parts.push(format!("{k} : {}", json_text(r.get(1).unwrap_or(&Value::Null))?));
                 }
                 Value::Json(format!("{{ {} }}", parts.join(", ")))

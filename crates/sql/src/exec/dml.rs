@@ -82,8 +82,10 @@ fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
                 | helios_types::DataType::Numeric(Some(_))
         );
         if typmod && !row[i].is_null() {
-            if let (Value::Text(t), helios_types::DataType::Varchar(Some(n)) | helios_types::DataType::Char(Some(n))) =
-                (&row[i], &c.data_type)
+            if let (
+                Value::Text(t),
+                helios_types::DataType::Varchar(Some(n)) | helios_types::DataType::Char(Some(n)),
+            ) = (&row[i], &c.data_type)
             {
                 // Only trailing spaces may be cut off on assignment.
                 let n = *n as usize;

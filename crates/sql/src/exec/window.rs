@@ -167,10 +167,16 @@ fn frame(
                     hi
                 }
             }
-            (ast::WindowFrameUnits::Range, ast::WindowFrameBound::Preceding(o) | ast::WindowFrameBound::Following(o)) => {
+            (
+                ast::WindowFrameUnits::Range,
+                ast::WindowFrameBound::Preceding(o) | ast::WindowFrameBound::Following(o),
+            ) => {
                 let k = range_offset(o)?;
                 if k < 0.0 {
-                    return Err(Error::new(SqlState::from_code("22013"), "invalid preceding or following size in window function"));
+                    return Err(Error::new(
+                        SqlState::from_code("22013"),
+                        "invalid preceding or following size in window function",
+                    ));
                 }
                 let cur = keys[i].first().and_then(key_f64);
                 let Some(cur) = cur else {
@@ -183,13 +189,25 @@ fn frame(
                     // Whether row j sorts strictly before the bound value.
                     match keys[j].first().and_then(key_f64) {
                         None => false,
-                        Some(x) => if asc { x < target } else { x > target },
+                        Some(x) => {
+                            if asc {
+                                x < target
+                            } else {
+                                x > target
+                            }
+                        }
                     }
                 };
                 let after = |j: usize| -> bool {
                     match keys[j].first().and_then(key_f64) {
                         None => true,
-                        Some(x) => if asc { x > target } else { x < target },
+                        Some(x) => {
+                            if asc {
+                                x > target
+                            } else {
+                                x < target
+                            }
+                        }
                     }
                 };
                 if is_start {
@@ -327,7 +345,15 @@ fn compute(
                     }
                 }
                 WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
-                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty(), &sorted_keys, keys.first().is_none_or(|k| k.asc))?;
+                    let (s, e) = frame(
+                        call.frame.as_ref(),
+                        j,
+                        n,
+                        &peers,
+                        !keys.is_empty(),
+                        &sorted_keys,
+                        keys.first().is_none_or(|k| k.asc),
+                    )?;
                     let pick = match call.func {
                         WindowFunc::FirstValue => (s < e).then_some(s),
                         WindowFunc::LastValue => (s < e).then(|| e - 1),
@@ -356,7 +382,15 @@ fn compute(
                     }
                 }
                 WindowFunc::Aggregate(func) => {
-                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty(), &sorted_keys, keys.first().is_none_or(|k| k.asc))?;
+                    let (s, e) = frame(
+                        call.frame.as_ref(),
+                        j,
+                        n,
+                        &peers,
+                        !keys.is_empty(),
+                        &sorted_keys,
+                        keys.first().is_none_or(|k| k.asc),
+                    )?;
                     let agg = AggregateCall {
                         func: *func,
                         args: call.args.clone(),

@@ -5,6 +5,8 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+mod dialect;
+pub mod helios;
 mod names;
 mod placeholders;
 
@@ -21,10 +23,15 @@ use sqlparser::parser::{Parser, ParserError};
 pub enum Statement {
     /// A statement sqlparser understands.
     Sql(Box<ast::Statement>),
+    /// One of our own statements (branches, ...), see [`helios`].
+    Helios(helios::HeliosStatement),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    if let Some(stmts) = helios::parse(sql)? {
+        return Ok(stmts);
+    }
     let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(syntax_error)?;
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
 }

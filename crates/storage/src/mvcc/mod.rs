@@ -81,6 +81,7 @@ pub mod commit;
 pub mod gc;
 pub mod keys;
 mod transaction;
+pub mod versions;
 pub mod visibility;
 pub(crate) mod write_set;
 
@@ -89,4 +90,5 @@ pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};
 pub use transaction::{Savepoint, Transaction};
+pub use versions::{CommitRecord, VersionRecord};
 pub use visibility::ChainLink;
