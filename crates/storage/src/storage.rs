@@ -300,6 +300,11 @@ impl Storage {
         crate::mvcc::versions::commits(&*self.inner.engine.snapshot()?, from, to)
     }
 
+    /// How many distinct keys accepted by `filter` branch `branch` wrote itself.
+    pub fn count_own_keys(&self, branch: BranchId, filter: &dyn Fn(&[u8]) -> bool) -> Result<u64> {
+        crate::mvcc::versions::count_own_keys(&self.inner, branch, filter)
+    }
+
     /// The timestamp new transactions read at: the last commit's.
     pub fn visible_ts(&self) -> Timestamp {
         self.inner.visible_ts()

@@ -62,8 +62,8 @@ impl Binder<'_> {
                 self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
             }
             ast::TableFactor::Table { name, alias, version, .. } => {
-                if version.is_some() {
-                    return Err(Error::unsupported("table versions"));
+                if let Some(v) = version {
+                    return Ok((self.bind_versioned_table(name, alias.as_ref(), v)?, false));
                 }
                 let plan = self.bind_table_name(name, alias.as_ref())?;
                 Ok((plan, false))
@@ -124,10 +124,14 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         }
-        let (_, rel) = self
-            .catalog
-            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+        let Some((_, rel)) =
+            self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
+        else {
+            return match self.bind_system_view(name, alias)? {
+                Some(plan) => Ok(plan),
+                None => Err(undefined_table(&qn.schema, &qn.name)),
+            };
+        };
         let plan = match rel {
             Relation::Table(id) => {
                 let table = self
@@ -363,7 +367,7 @@ fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral
 }
 
 /// Sets the qualifier of every column of a FROM item to its name or alias.
-fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
+pub(super) fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
     let mut schema = plan.schema();
     for f in &mut schema {
         f.qualifier = qualifier.clone();

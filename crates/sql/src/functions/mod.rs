@@ -10,6 +10,7 @@ pub mod array;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
+pub mod helios;
 pub mod json;
 pub mod math;
 pub mod regex_fns;
@@ -31,4 +32,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    helios::register(r);
 }

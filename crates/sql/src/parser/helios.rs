@@ -62,7 +62,7 @@ pub enum HeliosStatement {
         /// The parent (default: the session's branch).
         parent: Option<String>,
         /// The fork point (default: now).
-        as_of: Option<AsOf>,
+        as_of: Option<Box<AsOf>>,
     },
     /// `USE BRANCH name`.
     UseBranch(String),
@@ -92,9 +92,9 @@ pub enum HeliosStatement {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableVersionSpec {
     /// Read the table as of a time.
-    AsOf(AsOf),
+    AsOf(Box<AsOf>),
     /// Every version between two timestamps.
-    Versions(ast::Expr, ast::Expr),
+    Versions(Box<(ast::Expr, ast::Expr)>),
 }
 
 impl TableVersionSpec {
@@ -108,13 +108,13 @@ impl TableVersionSpec {
                 low,
                 high,
             }) if matches!(expr.as_ref(), ast::Expr::Value(v) if v.value == ast::Value::Null) => {
-                Some(TableVersionSpec::Versions((**low).clone(), (**high).clone()))
+                Some(TableVersionSpec::Versions(Box::new(((**low).clone(), (**high).clone()))))
             }
             ast::TableVersion::ForSystemTimeAsOf(e) => {
-                Some(TableVersionSpec::AsOf(AsOf::Timestamp(e.clone())))
+                Some(TableVersionSpec::AsOf(Box::new(AsOf::Timestamp(e.clone()))))
             }
             ast::TableVersion::TimestampAsOf(e) => {
-                Some(TableVersionSpec::AsOf(AsOf::Transaction(e.clone())))
+                Some(TableVersionSpec::AsOf(Box::new(AsOf::Transaction(e.clone()))))
             }
             _ => None,
         }
@@ -138,7 +138,7 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             continue;
         }
         if let Some(stmt) = parse_ours(&piece)? {
-            out.push(Statement::Helios(stmt));
+            out.push(Statement::Helios(Box::new(stmt)));
             continue;
         }
         let (piece, rewritten) = rewrite_time_travel(piece);
@@ -259,10 +259,10 @@ fn parse_create(p: &mut Parser<'_>) -> std::result::Result<HeliosStatement, Pars
     let as_of = if take_word(p, "as") {
         expect_word(p, "of")?;
         if take_word(p, "timestamp") {
-            Some(AsOf::Timestamp(p.parse_expr()?))
+            Some(Box::new(AsOf::Timestamp(p.parse_expr()?)))
         } else {
             expect_word(p, "transaction")?;
-            Some(AsOf::Transaction(p.parse_expr()?))
+            Some(Box::new(AsOf::Transaction(p.parse_expr()?)))
         }
     } else {
         None
@@ -398,7 +398,7 @@ mod tests {
 
     fn ours(sql: &str) -> HeliosStatement {
         match parse(sql).unwrap().unwrap().pop().unwrap() {
-            Statement::Helios(h) => h,
+            Statement::Helios(h) => *h,
             other => panic!("not ours: {other:?}"),
         }
     }
@@ -415,7 +415,7 @@ mod tests {
         );
         assert!(matches!(
             ours("CREATE BRANCH fix AS OF TRANSACTION 7"),
-            HeliosStatement::CreateBranch { as_of: Some(AsOf::Transaction(_)), .. }
+            HeliosStatement::CreateBranch { as_of: Some(a), .. } if matches!(*a, AsOf::Transaction(_))
         ));
         assert_eq!(ours("use branch \"Dev\""), HeliosStatement::UseBranch("Dev".into()));
         assert_eq!(ours("SHOW BRANCHES"), HeliosStatement::ShowBranches);
@@ -450,24 +450,22 @@ mod tests {
 
     #[test]
     fn rewrites_table_clauses() {
+        let as_of = |sql: &str| match version_of(sql) {
+            TableVersionSpec::AsOf(a) => *a,
+            other => panic!("{other:?}"),
+        };
         assert!(matches!(
-            version_of("select * from t as of timestamp (select x from m) as a where a.x = 1"),
-            TableVersionSpec::AsOf(AsOf::Timestamp(ast::Expr::Subquery(_)))
+            as_of("select * from t as of timestamp (select x from m) as a where a.x = 1"),
+            AsOf::Timestamp(ast::Expr::Subquery(_))
         ));
-        assert!(matches!(
-            version_of("select * from t AS OF TRANSACTION 12"),
-            TableVersionSpec::AsOf(AsOf::Transaction(_))
-        ));
-        assert!(matches!(
-            version_of("select * from t for system_time as of now()"),
-            TableVersionSpec::AsOf(AsOf::Timestamp(_))
-        ));
+        assert!(matches!(as_of("select * from t AS OF TRANSACTION 12"), AsOf::Transaction(_)));
+        assert!(matches!(as_of("select * from t for system_time as of now()"), AsOf::Timestamp(_)));
         assert!(matches!(
             version_of(
                 "select * from t versions between timestamp (select 1) and timestamp now() \
                  where true and false"
             ),
-            TableVersionSpec::Versions(_, ast::Expr::Function(_))
+            TableVersionSpec::Versions(b) if matches!(b.1, ast::Expr::Function(_))
         ));
         assert!(parse("select 1").unwrap().is_none());
     }

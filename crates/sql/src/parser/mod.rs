@@ -24,7 +24,7 @@ pub enum Statement {
     /// A statement sqlparser understands.
     Sql(Box<ast::Statement>),
     /// One of our own statements (branches, ...), see [`helios`].
-    Helios(helios::HeliosStatement),
+    Helios(Box<helios::HeliosStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -109,6 +109,7 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
+        Some(Statement::Helios(_)) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }
 }

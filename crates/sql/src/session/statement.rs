@@ -182,7 +182,9 @@ impl Session {
         params: &[Value],
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
-        let Statement::Sql(ast_stmt) = stmt;
+        let Statement::Sql(ast_stmt) = stmt else {
+            return Err(Error::internal("branch statement inside a transaction"));
+        };
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = self.engine.catalogs.get(txn)?;

@@ -125,3 +125,27 @@ pub(crate) fn versions(
     out.sort_by(|a, b| a.key.cmp(&b.key).then(a.ts.cmp(&b.ts)));
     Ok(out)
 }
+
+/// How many distinct user keys accepted by `filter` branch `branch` wrote in its own
+/// keyspace (inherited keys are not counted). Cost: one scan of that keyspace.
+pub(crate) fn count_own_keys(
+    inner: &Inner,
+    branch: BranchId,
+    filter: &dyn Fn(&[u8]) -> bool,
+) -> Result<u64> {
+    let snap = inner.engine.snapshot()?;
+    let r = keys::data_range(branch, &(Bound::Unbounded, Bound::Unbounded));
+    let mut last: Option<Vec<u8>> = None;
+    let mut n = 0u64;
+    for row in snap.scan(as_kv_range(&r), false)? {
+        let (k, _) = row?;
+        let vk = decode_version_key(&k)?;
+        if last.as_ref() != Some(&vk.key) {
+            if filter(&vk.key) {
+                n += 1;
+            }
+            last = Some(vk.key);
+        }
+    }
+    Ok(n)
+}
