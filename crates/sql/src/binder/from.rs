@@ -124,13 +124,23 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         }
-        let Some((_, rel)) =
-            self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-        else {
-            return match self.bind_system_view(name, alias)? {
-                Some(plan) => Ok(plan),
-                None => Err(undefined_table(&qn.schema, &qn.name)),
-            };
+        let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path);
+        let rel = match found {
+            Some((_, rel)) => rel,
+            None => {
+                if let Some(plan) = self.bind_system_view(name, alias)? {
+                    return Ok(plan);
+                }
+                let sys_schema = qn.schema.clone().unwrap_or_else(|| "pg_catalog".to_string());
+                let plan =
+                    super::system_views::system_relation(self.catalog, &sys_schema, &qn.name)
+                        .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                let plan = match alias {
+                    Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+                    None => plan,
+                };
+                return Ok(requalify(plan, Some(qualifier)));
+            }
         };
         let plan = match rel {
             Relation::Table(id) => {

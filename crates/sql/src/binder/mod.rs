@@ -21,6 +21,7 @@ mod order;
 mod query;
 mod scope;
 mod select;
+mod system_views;
 mod table_function;
 
 pub use colname::figure_colname;

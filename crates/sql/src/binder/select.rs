@@ -137,8 +137,11 @@ impl Binder<'_> {
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
         if is_agg {
-            let mut schema: Schema =
-                group_exprs.iter().map(|g| Field::new("?group?", g.data_type())).collect();
+            let mut schema: Schema = fields
+                .iter()
+                .map(|f| Field { hidden: true, qualifier: None, ..f.clone() })
+                .collect();
+            schema.extend(group_exprs.iter().map(|g| Field::new("?group?", g.data_type())));
             schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
             let out_width = schema.len();
             for e in &mut exprs {
@@ -248,12 +251,7 @@ impl Binder<'_> {
         defs: &[ast::NamedWindowDefinition],
         fields: &[Field],
     ) -> Result<()> {
-        let mut specs: Vec<(
-            String,
-            Vec<Expr>,
-            Vec<crate::expr::SortExpr>,
-            Option<ast::WindowFrame>,
-        )> = Vec::new();
+        let mut specs: Vec<WindowSpecBound> = Vec::new();
         for ast::NamedWindowDefinition(name, def) in defs {
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
@@ -483,6 +481,9 @@ impl Binder<'_> {
         self.bind_scalar(e, fields, Some("GROUP BY"))
     }
 }
+
+/// A named window: name, PARTITION BY, ORDER BY, frame.
+type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>);
 
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {

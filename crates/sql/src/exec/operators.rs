@@ -46,7 +46,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         }
         Plan::Aggregate { input, group_by, sets, aggs, .. } => {
             let rows = execute(input, ctx, outer)?;
-            aggregate::aggregate(ctx, rows, group_by, sets, aggs, outer)
+            aggregate::aggregate(ctx, rows, group_by, sets, aggs, input.width(), outer)
         }
         Plan::Window { input, calls, .. } => {
             let rows = execute(input, ctx, outer)?;

@@ -144,8 +144,9 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
-    /// Grouping and aggregates: output is the group keys, then the aggregates, then
-    /// (with grouping sets) one `grouping` bitmask column.
+    /// Grouping and aggregates: output is one representative input row of the group
+    /// (hidden; correlated subqueries evaluated above the aggregate read their outer
+    /// columns from it), then the group keys, then the aggregates.
     Aggregate {
         /// Input.
         input: Box<Plan>,
