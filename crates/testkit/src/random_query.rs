@@ -578,6 +578,124 @@ pub fn run_random(
     Ok(report)
 }
 
+/// What a differential run (the same random statements on two engines) found.
+#[derive(Debug, Clone, Default)]
+pub struct DiffReport {
+    /// Statements where both engines agreed (same rows, or the same SQLSTATE).
+    pub agreed: usize,
+    /// Both failed but with different SQLSTATEs: `(index, sql, a, b)`.
+    pub different_errors: Vec<(usize, String, String, String)>,
+    /// One succeeded and the other failed, or the rows differ: `(index, sql, a, b)`.
+    pub mismatches: Vec<(usize, String, String, String)>,
+}
+
+/// Runs the same `count` random statements from `seed` on engine `a` and on the
+/// reference engine `b` (e.g. PostgreSQL) and compares the outcomes. Rows are compared
+/// as multisets; for results whose order or choice of rows is not determined
+/// (`LIMIT`/`OFFSET`, window functions, `string_agg`) only the row count is compared.
+pub fn run_differential(
+    mut a: ConnectionFactory,
+    mut b: ConnectionFactory,
+    count: usize,
+    seed: u64,
+    timeout: Duration,
+) -> Result<DiffReport, String> {
+    let spawn = |f: &mut ConnectionFactory| -> Result<GuardedEngine, String> {
+        let engine = f().map_err(|e| format!("cannot connect: {e}"))?;
+        GuardedEngine::spawn(engine, timeout)
+            .map_err(|e| format!("cannot start engine thread: {e}"))
+    };
+    let (mut ea, mut eb) = (spawn(&mut a)?, spawn(&mut b)?);
+    let format = OutputFormat::new(OutputStyle::PgText);
+    for stmt in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        ea.run(stmt, &format).map_err(|e| format!("schema setup failed: {e} [SQL] {stmt}"))?;
+        eb.run(stmt, &format).map_err(|e| format!("reference setup failed: {e} [SQL] {stmt}"))?;
+    }
+    let mut gen = QueryGen::new(seed);
+    let mut report = DiffReport::default();
+    for i in 0..count {
+        let sql = gen.next_sql();
+        let ra = ea.run(&sql, &format);
+        let rb = eb.run(&sql, &format);
+        for (engine, r) in [(&mut ea, &ra), (&mut eb, &rb)] {
+            if r.is_err() && sql.starts_with("BEGIN") {
+                let _ = engine.run("ROLLBACK", &format);
+            }
+        }
+        let loose = ["LIMIT", "OFFSET", " OVER (", "string_agg"].iter().any(|k| sql.contains(k));
+        let reference_unsupported =
+            matches!(&rb, Err(EngineError::Sql { sqlstate: Some(s), .. }) if s == "0A000");
+        match (&ra, &rb) {
+            // The reference cannot run it (PostgreSQL's FULL JOIN only on equality, ...).
+            _ if reference_unsupported => report.agreed += 1,
+            (
+                Err(EngineError::Sql { sqlstate: sa, .. }),
+                Err(EngineError::Sql { sqlstate: sb, .. }),
+            ) => {
+                if sa == sb {
+                    report.agreed += 1;
+                } else {
+                    report.different_errors.push((i, sql.clone(), describe(&ra), describe(&rb)));
+                }
+            }
+            (Ok(oa), Ok(ob)) if same_output(oa, ob, loose) => report.agreed += 1,
+            _ => report.mismatches.push((i, sql.clone(), describe(&ra), describe(&rb))),
+        }
+        if ea.dead().is_some() || eb.dead().is_some() {
+            break;
+        }
+        if sql.starts_with("BEGIN") {
+            // The DML was rolled back: both databases must hold the same rows again.
+            for check in ["SELECT * FROM t1", "SELECT * FROM t2"] {
+                let (ca, cb) = (ea.run(check, &format), eb.run(check, &format));
+                let same = matches!((&ca, &cb), (Ok(a), Ok(b)) if same_output(a, b, false));
+                if !same {
+                    report.mismatches.push((
+                        i,
+                        format!("{sql} -- then {check}: the data diverged"),
+                        describe(&ca),
+                        describe(&cb),
+                    ));
+                    return Ok(report);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn same_output(a: &EngineOutput, b: &EngineOutput, loose: bool) -> bool {
+    match (a, b) {
+        (EngineOutput::Complete(x), EngineOutput::Complete(y)) => x == y,
+        (EngineOutput::Rows { rows: ra, .. }, EngineOutput::Rows { rows: rb, .. }) => {
+            if loose {
+                return ra.len() == rb.len();
+            }
+            let (mut ra, mut rb) = (ra.clone(), rb.clone());
+            ra.sort();
+            rb.sort();
+            ra == rb
+        }
+        _ => false,
+    }
+}
+
+fn describe(r: &Result<EngineOutput, EngineError>) -> String {
+    match r {
+        Ok(EngineOutput::Complete(n)) => format!("complete({n})"),
+        Ok(EngineOutput::Rows { rows, .. }) => {
+            let shown: Vec<String> = rows.iter().take(6).map(|r| r.join(" ")).collect();
+            format!(
+                "{} rows: [{}]{}",
+                rows.len(),
+                shown.join(" | "),
+                if rows.len() > 6 { " ..." } else { "" }
+            )
+        }
+        Err(e) => format!("error {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,7 +73,16 @@ pub(crate) fn register(r: &mut Registry) {
         if b == 1.0 {
             return Err(division_by_zero());
         }
-        n_from_f64(x.ln() / b.ln())
+        // PostgreSQL: scale 16 minus the result's decimal exponent.
+        let r = x.ln() / b.ln();
+        let Some(Numeric::Finite(d)) = float_to_numeric(r) else {
+            return Err(out_of_range("value"));
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        let e = if r == 0.0 { 0 } else { r.abs().log10().floor() as i64 };
+        Ok(Value::Numeric(Numeric::Finite(
+            d.with_scale_round((16 - e).max(0), RoundingMode::HalfUp),
+        )))
     });
     r.add("sign", vec![p(Float8)], ret(Float8), |a, _| {
         let x = f(&a[0]);
@@ -192,6 +201,8 @@ fn f1c(a: &[Value], op: fn(f64) -> f64) -> Result<Value> {
 }
 
 fn n_round(a: &[Value], mode: RoundingMode, scale: i64) -> Result<Value> {
+    // PostgreSQL clamps the requested scale to NUMERIC_MAX_RESULT_SCALE.
+    let scale = scale.clamp(-2000, 2000);
     Ok(match &a[0] {
         Value::Numeric(Numeric::Finite(d)) => {
             let r = d.with_scale_round(scale, mode);

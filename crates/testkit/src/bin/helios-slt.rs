@@ -9,6 +9,8 @@
 //!
 //! `--random N` runs N random queries (see `random_query`) on a fresh database and
 //! reports how many succeeded, the SQLSTATEs of the errors, and any panic or hang.
+//! With `--differential URL` (feature `postgres`) the same queries also run on that
+//! PostgreSQL and every disagreement (rows, success vs error, SQLSTATE) is printed.
 //!
 //! PATH is a file or a directory (searched for `*.slt` and `*.test`). Every file runs on
 //! a fresh database. Prints one line per file and the totals; exits with 1 when any
@@ -29,6 +31,7 @@ struct Args {
     verbose: bool,
     random: Option<usize>,
     seed: u64,
+    differential: Option<String>,
     paths: Vec<PathBuf>,
 }
 
@@ -40,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
         verbose: false,
         random: None,
         seed: 1,
+        differential: None,
         paths: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
                 args.random = Some(value("--random")?.parse().map_err(|e| format!("{e}"))?)
             }
             "--seed" => args.seed = value("--seed")?.parse().map_err(|e| format!("{e}"))?,
+            "--differential" => args.differential = Some(value("--differential")?),
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             path => args.paths.push(PathBuf::from(path)),
@@ -166,6 +171,9 @@ fn main() -> ExitCode {
 }
 
 fn run_random_mode(args: &Args, n: usize) -> ExitCode {
+    if let Some(url) = &args.differential {
+        return run_differential_mode(args, n, url);
+    }
     let (factory, keep) = match fresh_database(args) {
         Ok(x) => x,
         Err(e) => {
@@ -192,4 +200,66 @@ fn run_random_mode(args: &Args, n: usize) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+#[cfg(feature = "postgres")]
+fn run_differential_mode(args: &Args, n: usize, url: &str) -> ExitCode {
+    use helios_testkit::postgres_engine::PgScratchDatabase;
+    let reference = match PgScratchDatabase::create(url) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("helios-slt: cannot create a PostgreSQL database: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (factory, keep) = match fresh_database(args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("helios-slt: cannot create a database: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = helios_testkit::random_query::run_differential(
+        factory,
+        reference.factory(),
+        n,
+        args.seed,
+        args.opts.timeout,
+    );
+    drop(keep);
+    drop(reference);
+    match report {
+        Ok(r) => {
+            for (i, sql, a, b) in &r.mismatches {
+                println!("MISMATCH #{i}: {sql}\n    ours:       {a}\n    postgresql: {b}");
+            }
+            if args.verbose {
+                for (i, sql, a, b) in &r.different_errors {
+                    println!("SQLSTATE #{i}: {sql}\n    ours:       {a}\n    postgresql: {b}");
+                }
+            }
+            println!(
+                "differential (seed {}): {} agree, {} mismatches, {} with a different SQLSTATE",
+                args.seed,
+                r.agreed,
+                r.mismatches.len(),
+                r.different_errors.len()
+            );
+            if r.mismatches.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("helios-slt: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn run_differential_mode(_: &Args, _: usize, _: &str) -> ExitCode {
+    eprintln!("helios-slt: --differential needs the `postgres` feature");
+    ExitCode::from(2)
 }
