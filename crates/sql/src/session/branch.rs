@@ -222,6 +222,12 @@ impl Session {
 
     fn drop_branch(&mut self, name: &str, if_exists: bool, cascade: bool) -> Result<()> {
         let storage = &self.engine.storage;
+        if name == "main" {
+            return Err(Error::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "cannot drop branch \"main\"",
+            ));
+        }
         let Some(info) = storage.branch(name)? else {
             if if_exists {
                 return Ok(());
