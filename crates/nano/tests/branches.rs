@@ -143,6 +143,15 @@ fn connections_on_different_branches_work_concurrently() {
     let a = branches.iter().find(|b| b.name == "a").expect("a");
     assert_eq!(a.parent.as_deref(), Some("main"));
     assert_eq!(a.changed_rows, Some(50));
+    // Prepared (extended protocol): Describe knows SHOW BRANCHES' columns.
+    let st = c.prepare("SHOW BRANCHES", &[]).expect("prepare");
+    assert_eq!(st.columns().len(), 5);
+    assert_eq!(st.columns()[0].name, "name");
+    let r = c.execute_prepared(&st, &[]).expect("run");
+    match r {
+        heliosdb_nano::StatementResult::Rows(q) => assert_eq!(q.rows.len(), 3),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

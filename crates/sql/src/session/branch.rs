@@ -100,6 +100,17 @@ fn show_retention(d: Duration) -> String {
     }
 }
 
+/// The result columns of one of our statements (for Describe).
+pub(super) fn result_columns(stmt: &HeliosStatement) -> Vec<Column> {
+    match stmt {
+        HeliosStatement::ShowBranches => BRANCH_COLUMNS
+            .iter()
+            .map(|(n, t)| Column { name: n.to_string(), data_type: t.clone() })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl Session {
     /// The name of the session's branch.
     pub fn branch_name(&self) -> String {
@@ -166,10 +177,7 @@ impl Session {
             let rows = branch_rows(&self.engine)?;
             let n = rows.len();
             return Ok(StatementResult::Rows(QueryResult {
-                columns: BRANCH_COLUMNS
-                    .iter()
-                    .map(|(n, t)| Column { name: n.to_string(), data_type: t.clone() })
-                    .collect(),
+                columns: result_columns(stmt),
                 rows,
                 tag: format!("SHOW {n}"),
             }));
