@@ -14,6 +14,7 @@ pub mod format;
 pub mod helios;
 pub mod json;
 pub mod math;
+pub mod math_numeric;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;

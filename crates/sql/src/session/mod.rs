@@ -22,11 +22,13 @@ mod ddl;
 mod ddl_table;
 mod prepared;
 mod result;
+mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
 mod txn;
 mod utility;
+mod writable_cte;
 
 pub use branch::BranchUsers;
 pub use branch_rows::{
@@ -79,6 +81,8 @@ pub struct Session {
     pending: Option<(Isolation, bool)>,
     /// A statement other than transaction control ran in the current block.
     statement_ran: bool,
+    /// `currval` values of this session.
+    currvals: parking_lot::Mutex<HashMap<u32, i64>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -102,6 +106,7 @@ impl Session {
             branch: BranchId::MAIN,
             pending: None,
             statement_ran: false,
+            currvals: parking_lot::Mutex::new(HashMap::new()),
         }
     }
 
