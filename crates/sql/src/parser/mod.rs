@@ -146,7 +146,9 @@ mod tests {
         assert!(e.message().contains("selec"), "{}", e.message());
         assert!(parse_data_type("character varying(20)").is_ok());
         assert!(parse_expr("a + 1").is_ok());
-        let Statement::Sql(t) = &parse("TABLE t ORDER BY 1;").unwrap()[0];
+        let Statement::Sql(t) = &parse("TABLE t ORDER BY 1;").unwrap()[0] else {
+            panic!("not sql")
+        };
         assert_eq!(t.to_string(), "SELECT * FROM t ORDER BY 1");
     }
 }
