@@ -17,6 +17,8 @@ pub struct Engine {
     pub storage: Storage,
     /// Catalogs by version token.
     pub catalogs: CatalogCache,
+    /// How many sessions use each branch (`DROP BRANCH` refuses branches in use).
+    pub branch_users: crate::session::BranchUsers,
     rowid: AtomicI64,
     version: AtomicU64,
 }
@@ -27,6 +29,7 @@ impl Engine {
         let engine = Arc::new(Engine {
             storage,
             catalogs: CatalogCache::default(),
+            branch_users: Default::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
         });

@@ -13,6 +13,7 @@
 //! executor appends the outer row when it evaluates a subquery's expressions.
 
 mod aggregate;
+mod as_of;
 mod colname;
 mod dml;
 mod from;

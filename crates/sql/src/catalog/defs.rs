@@ -116,6 +116,9 @@ pub struct TableDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// The next index id to hand out.
     pub next_index_id: u32,
+    /// Set on the copy a time-travel scan reads through; never stored.
+    #[serde(skip)]
+    pub time_travel: Option<super::TimeTravel>,
 }
 
 impl TableDef {

@@ -9,6 +9,7 @@
 mod cache;
 mod defs;
 mod store;
+mod time_travel;
 pub mod typename;
 
 pub use cache::CatalogCache;
@@ -17,6 +18,7 @@ pub use defs::{
     TableDef, ViewDef,
 };
 pub use store::CatalogStore;
+pub use time_travel::TimeTravel;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

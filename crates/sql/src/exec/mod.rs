@@ -15,6 +15,7 @@ mod scan;
 mod setop;
 mod sort;
 pub mod table_io;
+mod time_travel;
 mod window;
 
 pub use context::{ExecCtx, Row, SequenceAccess};

@@ -26,6 +26,9 @@ pub fn scan_table(
     with_key: bool,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
+    if let Some(travel) = table.time_travel {
+        return super::time_travel::scan(ctx, table, travel, access, filter, with_key, outer);
+    }
     let mut out = Vec::new();
     let mut keep = |pk: Vec<u8>, mut row: Row| -> Result<bool> {
         if let Some(f) = filter {

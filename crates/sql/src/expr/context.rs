@@ -32,6 +32,9 @@ pub struct SessionInfo {
     pub settings: BTreeMap<String, String>,
     /// The server version string reported by `version()` after "PostgreSQL 15.0 ".
     pub server_version_detail: String,
+    /// The database and branch, for branch and time-travel functions and clauses
+    /// (`None` outside a session, e.g. when folding constants).
+    pub helios: Option<crate::session::HeliosCtx>,
 }
 
 impl Default for SessionInfo {
@@ -44,6 +47,7 @@ impl Default for SessionInfo {
             timezone: "UTC".into(),
             settings: BTreeMap::new(),
             server_version_detail: format!("(HeliosDB Nano {})", env!("CARGO_PKG_VERSION")),
+            helios: None,
         }
     }
 }

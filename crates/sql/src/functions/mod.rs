@@ -11,6 +11,7 @@ pub mod array;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
+pub mod helios;
 pub mod json;
 pub mod math;
 pub mod math_numeric;
@@ -33,4 +34,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    helios::register(r);
 }

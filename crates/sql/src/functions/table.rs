@@ -65,6 +65,9 @@ impl TableFunction for Builtin {
 
 /// Whether `name` is a table function.
 pub fn is_table_function(name: &str) -> bool {
+    if super::helios::is_table_function(name) {
+        return true;
+    }
     matches!(
         name,
         "unnest"
@@ -105,6 +108,9 @@ pub fn bind_table_function(
     args: Vec<Expr>,
     scope: &mut dyn ExprScope,
 ) -> Result<Option<BoundTableFunction>> {
+    if super::helios::is_table_function(name) {
+        return super::helios::bind_table_function(name, args, scope).map(Some);
+    }
     if !is_table_function(name) {
         return Ok(None);
     }

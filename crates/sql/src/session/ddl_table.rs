@@ -234,6 +234,7 @@ pub fn build_table(
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         next_index_id: 1,
+        time_travel: None,
     };
     let mut sequences = Vec::new();
     // Column-level constraints are applied after all columns exist.
