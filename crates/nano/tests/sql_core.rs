@@ -156,6 +156,11 @@ fn subqueries() {
         vec!["0"]
     );
     assert_eq!(err(&mut c, "SELECT (SELECT id FROM emp)"), "21000");
+    // A correlated subquery above an aggregate reads the grouped column.
+    assert_eq!(
+        rows(&mut c, "SELECT e.dept, (SELECT title FROM dept d WHERE d.id = e.dept), count(*) FROM emp e WHERE e.dept IS NOT NULL GROUP BY e.dept ORDER BY 1"),
+        vec!["1|eng|2", "2|ops|1"]
+    );
 }
 
 #[test]

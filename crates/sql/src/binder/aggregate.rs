@@ -34,9 +34,10 @@ pub fn collect_windows(e: &Expr, out: &mut Vec<WindowCall>) {
     }
 }
 
-/// Rewrites an expression evaluated above an Aggregate: group keys and aggregate calls
-/// become output columns; other input columns are an error (42803); outer references
-/// are shifted to follow the aggregate's output row.
+/// Rewrites an expression evaluated above an Aggregate (whose output is the input row,
+/// the group keys, then the aggregates): group keys and aggregate calls become output
+/// columns; other input columns are an error (42803); outer references are shifted to
+/// follow the aggregate's output row.
 pub fn rewrite_after_aggregate(
     e: &mut Expr,
     group_by: &[Expr],
@@ -48,12 +49,12 @@ pub fn rewrite_after_aggregate(
     let in_width = input.len();
     transform(e, &mut |node| {
         if let Some(k) = group_by.iter().position(|g| g == node) {
-            return Some(Expr::Column(k, node.data_type()));
+            return Some(Expr::Column(in_width + k, node.data_type()));
         }
         match node {
             Expr::Aggregate(call) => {
                 let j = aggs.iter().position(|a| a == call.as_ref()).unwrap_or(0);
-                Some(Expr::Column(group_by.len() + j, call.ty.clone()))
+                Some(Expr::Column(in_width + group_by.len() + j, call.ty.clone()))
             }
             Expr::Column(i, ty) if *i < in_width => {
                 if err.is_none() {

@@ -43,10 +43,25 @@ impl Binder<'_> {
         left: Option<&[Field]>,
     ) -> Result<(Plan, bool)> {
         match factor {
-            ast::TableFactor::Table { name, alias, args, version, .. } => {
-                if args.is_some() {
-                    return Err(Error::unsupported("set-returning functions in FROM"));
-                }
+            ast::TableFactor::Table { name, alias, args: Some(args), .. } => {
+                let exprs = super::table_function::plain_args(&args.args)?;
+                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::Function { name, args, alias, .. } => {
+                let exprs = super::table_function::plain_args(args)?;
+                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => {
+                let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
+                self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
+            }
+            ast::TableFactor::Table { name, alias, version, .. } => {
                 if version.is_some() {
                     return Err(Error::unsupported("table versions"));
                 }
@@ -109,10 +124,21 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         }
-        let (_, rel) = self
-            .catalog
-            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+        let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path);
+        let rel = match found {
+            Some((_, rel)) => rel,
+            None => {
+                let sys_schema = qn.schema.clone().unwrap_or_else(|| "pg_catalog".to_string());
+                let plan =
+                    super::system_views::system_relation(self.catalog, &sys_schema, &qn.name)
+                        .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                let plan = match alias {
+                    Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+                    None => plan,
+                };
+                return Ok(requalify(plan, Some(qualifier)));
+            }
+        };
         let plan = match rel {
             Relation::Table(id) => {
                 let table = self

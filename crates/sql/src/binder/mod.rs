@@ -20,6 +20,8 @@ mod order;
 mod query;
 mod scope;
 mod select;
+mod system_views;
+mod table_function;
 
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
@@ -183,7 +185,10 @@ pub fn assignment_cast(
     column: &str,
 ) -> Result<Expr> {
     let from = e.data_type();
-    let coerced = binder.coerce(e, ty, expr::CoercionKind::Assignment).map_err(|err| {
+    // Coerce to the base type; the length / precision modifier is applied when the row
+    // is written, where a value that does not fit is an error rather than cut short.
+    let base = expr::types::strip_modifiers(ty);
+    let coerced = binder.coerce(e, &base, expr::CoercionKind::Assignment).map_err(|err| {
         if err.sqlstate() == SqlState::DATATYPE_MISMATCH
             || err.sqlstate() == SqlState::CANNOT_COERCE
         {

@@ -117,7 +117,18 @@ impl Binder<'_> {
             } if cte.query.order_by.is_none() && cte.query.limit_clause.is_none() => {
                 (left, right, matches!(set_quantifier, ast::SetQuantifier::All))
             }
-            _ => return self.bind_query(&cte.query),
+            _ => {
+                return self.bind_query(&cte.query).map_err(|e| {
+                    if e.sqlstate() == SqlState::UNDEFINED_TABLE && e.message() == format!("relation \"{name}\" does not exist") {
+                        Error::new(
+                            SqlState::INVALID_RECURSION,
+                            format!("recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"),
+                        )
+                    } else {
+                        e
+                    }
+                })
+            }
         };
         let base = self.bind_set_expr(left, None)?;
         let base = rename_columns(base, &cte.alias.columns, name)?;

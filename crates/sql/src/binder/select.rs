@@ -25,16 +25,25 @@ impl Binder<'_> {
             return Err(Error::unsupported("SELECT INTO"));
         }
         let mut plan = self.bind_from(&select.from)?;
-        let fields = plan.schema();
         if let Some(w) = &select.selection {
+            let fields = plan.schema();
             let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
+            if predicate.contains_window() {
+                return Err(Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    "window functions are not allowed in WHERE",
+                ));
+            }
             plan = Plan::Filter { input: Box::new(plan), predicate };
         }
+        let (srf_plan, projection) = self.plan_select_srfs(plan, &select.projection)?;
+        plan = srf_plan;
+        let fields = plan.schema();
 
         // The select list, bound over the FROM row.
         let mut items: Vec<Expr> = Vec::new();
         let mut out: Schema = Vec::new();
-        for item in &select.projection {
+        for item in &projection {
             self.bind_select_item(item, &fields, &mut items, &mut out)?;
         }
 
@@ -113,14 +122,26 @@ impl Binder<'_> {
             exprs.len() - 1
         });
 
+        if !select.named_window.is_empty() {
+            self.resolve_named_windows(&mut exprs, &select.named_window, &fields)?;
+        }
         let mut aggs: Vec<AggregateCall> = Vec::new();
         for e in &exprs {
             collect_aggregates(e, &mut aggs);
         }
+        if aggs.iter().any(|a| a.args.iter().any(Expr::contains_window)) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot contain window function calls",
+            ));
+        }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
         if is_agg {
-            let mut schema: Schema =
-                group_exprs.iter().map(|g| Field::new("?group?", g.data_type())).collect();
+            let mut schema: Schema = fields
+                .iter()
+                .map(|f| Field { hidden: true, qualifier: None, ..f.clone() })
+                .collect();
+            schema.extend(group_exprs.iter().map(|g| Field::new("?group?", g.data_type())));
             schema.extend(aggs.iter().map(|a| Field::new("?agg?", a.ty.clone())));
             let out_width = schema.len();
             for e in &mut exprs {
@@ -221,6 +242,83 @@ impl Binder<'_> {
             plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
         }
         Ok(plan)
+    }
+
+    /// Fills in `OVER name` calls from the WINDOW clause.
+    fn resolve_named_windows(
+        &mut self,
+        exprs: &mut [Expr],
+        defs: &[ast::NamedWindowDefinition],
+        fields: &[Field],
+    ) -> Result<()> {
+        let mut specs: Vec<WindowSpecBound> = Vec::new();
+        for ast::NamedWindowDefinition(name, def) in defs {
+            let spec = match def {
+                ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
+                ast::NamedWindowExpr::NamedWindow(other) => {
+                    let o = ident_name(other);
+                    match defs.iter().find(|d| ident_name(&d.0) == o) {
+                        Some(ast::NamedWindowDefinition(
+                            _,
+                            ast::NamedWindowExpr::WindowSpec(s),
+                        )) => s.clone(),
+                        _ => {
+                            return Err(Error::new(
+                                SqlState::UNDEFINED_OBJECT,
+                                format!("window \"{o}\" does not exist"),
+                            ))
+                        }
+                    }
+                }
+            };
+            let mut partition = Vec::new();
+            for p in &spec.partition_by {
+                partition.push(self.bind_scalar(p, fields, None)?);
+            }
+            let mut order = Vec::new();
+            for o in &spec.order_by {
+                let e = self.bind_scalar(&o.expr, fields, None)?;
+                let k = sort_key(e, &o.options);
+                order.push(crate::expr::SortExpr {
+                    expr: k.expr,
+                    asc: k.asc,
+                    nulls_first: k.nulls_first,
+                });
+            }
+            specs.push((ident_name(name), partition, order, spec.window_frame.clone()));
+        }
+        let mut missing: Option<String> = None;
+        for e in exprs.iter_mut() {
+            crate::planner::rewrite::transform(e, &mut |node| match node {
+                Expr::Window(call) if call.window_name.is_some() => {
+                    let name = call.window_name.clone().unwrap_or_default();
+                    match specs.iter().find(|s| s.0 == name) {
+                        Some((_, p, o, f)) => {
+                            let mut c = (**call).clone();
+                            c.window_name = None;
+                            c.partition_by = p.clone();
+                            c.order_by = o.clone();
+                            if c.frame.is_none() {
+                                c.frame = f.clone();
+                            }
+                            Some(Expr::Window(Box::new(c)))
+                        }
+                        None => {
+                            missing = Some(name);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            });
+        }
+        match missing {
+            Some(n) => Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("window \"{n}\" does not exist"),
+            )),
+            None => Ok(()),
+        }
     }
 
     fn bind_select_item(
@@ -383,6 +481,9 @@ impl Binder<'_> {
         self.bind_scalar(e, fields, Some("GROUP BY"))
     }
 }
+
+/// A named window: name, PARTITION BY, ORDER BY, frame.
+type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>);
 
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {

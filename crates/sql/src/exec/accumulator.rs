@@ -11,8 +11,11 @@ use bigdecimal::{BigDecimal, Zero};
 use helios_common::{Error, Result, SqlState};
 use helios_types::{Array, DataType, Interval, Numeric, Value};
 
+use serde_json::Value as Json;
+
 use crate::expr::{numeric_div, numeric_sqrt};
 use crate::functions::aggregate::AggregateFunc;
+use crate::functions::json::to_json;
 
 /// The running state of one aggregate call for one group.
 #[derive(Debug)]
@@ -47,6 +50,26 @@ fn as_i128(v: &Value) -> Option<i128> {
         Value::Int8(x) => Some(i128::from(*x)),
         _ => None,
     }
+}
+
+fn null_key() -> Error {
+    Error::new(SqlState::from_code("22023"), "field name must not be null")
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        other => other.to_pg_text(),
+    }
+}
+
+/// A value as `json` text: json keeps its text, everything else is converted.
+fn json_text(v: &Value) -> Result<String> {
+    Ok(match v {
+        Value::Json(s) => s.clone(),
+        Value::Jsonb(j) => helios_types::text::json::format_jsonb(j),
+        other => helios_types::text::json::format_jsonb(&to_json(other)?),
+    })
 }
 
 impl Accumulator {
@@ -269,11 +292,43 @@ impl Accumulator {
                     Value::Float8(if root { var.sqrt() } else { var })
                 }
             }
-            AggregateFunc::JsonAgg
-            | AggregateFunc::JsonbAgg
-            | AggregateFunc::JsonObjectAgg
-            | AggregateFunc::JsonbObjectAgg => {
-                return Err(Error::unsupported(format!("aggregate {}", self.func.name())))
+            AggregateFunc::JsonbAgg => {
+                let mut items = Vec::with_capacity(n);
+                for r in &self.rows {
+                    items.push(to_json(r.first().unwrap_or(&Value::Null))?);
+                }
+                Value::Jsonb(Arc::new(Json::Array(items)))
+            }
+            AggregateFunc::JsonAgg => {
+                let mut parts = Vec::with_capacity(n);
+                for r in &self.rows {
+                    parts.push(json_text(r.first().unwrap_or(&Value::Null))?);
+                }
+                Value::Json(format!("[{}]", parts.join(", ")))
+            }
+            AggregateFunc::JsonbObjectAgg => {
+                let mut map = serde_json::Map::new();
+                for r in &self.rows {
+                    let key = match r.first() {
+                        Some(Value::Null) | None => return Err(null_key()),
+                        Some(k) => key_text(k),
+                    };
+                    map.insert(key, to_json(r.get(1).unwrap_or(&Value::Null))?);
+                }
+                Value::Jsonb(Arc::new(Json::Object(map)))
+            }
+            AggregateFunc::JsonObjectAgg => {
+                let mut parts = Vec::with_capacity(n);
+                for r in &self.rows {
+                    let key = match r.first() {
+                        Some(Value::Null) | None => return Err(null_key()),
+                        Some(k) => key_text(k),
+                    };
+                    let k =
+                        serde_json::to_string(&key).map_err(|e| Error::internal(e.to_string()))?;
+                    parts.push(format!("{k} : {}", json_text(r.get(1).unwrap_or(&Value::Null))?));
+                }
+                Value::Json(format!("{{ {} }}", parts.join(", ")))
             }
         })
     }

@@ -12,15 +12,16 @@ use super::sort::compare_rows;
 use crate::expr::{AggregateCall, Expr};
 use crate::planner::SortKey;
 
-/// Groups `rows` by each grouping set and computes the aggregates. Output rows are the
-/// group keys (NULL for keys outside the row's grouping set) followed by the aggregate
-/// values.
+/// Groups `rows` (of `width` columns) by each grouping set and computes the aggregates.
+/// Output rows are a representative input row of the group, the group keys (NULL for
+/// keys outside the row's grouping set), then the aggregate values.
 pub fn aggregate(
     ctx: &ExecCtx<'_>,
     rows: Vec<Row>,
     group_by: &[Expr],
     sets: &[Vec<usize>],
     aggs: &[AggregateCall],
+    width: usize,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
     let mut keys: Vec<Vec<Value>> = Vec::with_capacity(rows.len());
@@ -55,7 +56,11 @@ pub fn aggregate(
         }
         for (vals, members) in groups {
             ctx.check_cancel()?;
-            let mut row = vals;
+            let mut row = match members.first() {
+                Some(i) => rows[*i].clone(),
+                None => vec![Value::Null; width],
+            };
+            row.extend(vals);
             let group_rows: Vec<&Row> = members.iter().map(|i| &rows[*i]).collect();
             for call in aggs {
                 row.push(run_aggregate(ctx, call, &group_rows, outer)?);

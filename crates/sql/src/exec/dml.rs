@@ -71,6 +71,37 @@ fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, Strin
     (names.join(", "), vals.join(", "))
 }
 
+/// Applies each column's type modifier (varchar/char length, numeric precision and
+/// scale) by PostgreSQL's assignment rules: 22001 / 22003 when a value does not fit.
+fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
+    for (i, c) in table.columns.iter().enumerate() {
+        let typmod = matches!(
+            c.data_type,
+            helios_types::DataType::Varchar(Some(_))
+                | helios_types::DataType::Char(Some(_))
+                | helios_types::DataType::Numeric(Some(_))
+        );
+        if typmod && !row[i].is_null() {
+            if let (
+                Value::Text(t),
+                helios_types::DataType::Varchar(Some(n)) | helios_types::DataType::Char(Some(n)),
+            ) = (&row[i], &c.data_type)
+            {
+                // Only trailing spaces may be cut off on assignment.
+                let n = *n as usize;
+                if t.chars().count() > n && t.chars().skip(n).any(|ch| ch != ' ') {
+                    return Err(Error::new(
+                        SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                        format!("value too long for type {}", c.data_type),
+                    ));
+                }
+            }
+            row[i] = row[i].cast_assignment(&c.data_type)?;
+        }
+    }
+    Ok(())
+}
+
 /// NOT NULL and CHECK constraints of a new row version.
 fn check_row(
     ctx: &ExecCtx<'_>,
@@ -354,6 +385,7 @@ pub fn execute_insert(
                 row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
             }
         }
+        fit_columns(table, &mut row)?;
         {
             let ctx = env.ctx(txn, &ins.extra);
             check_row(&ctx, table, env.checks, &row)?;
@@ -398,6 +430,7 @@ pub fn execute_insert(
                         for (ci, e) in assignments {
                             nr[*ci] = ctx.eval(e, &both, &[])?;
                         }
+                        fit_columns(table, &mut nr)?;
                         check_row(&ctx, table, env.checks, &nr)?;
                         Some(nr)
                     } else {
@@ -502,6 +535,7 @@ pub fn execute_update(
             for (ci, e) in &upd.assignments {
                 new[*ci] = ctx.eval(e, &src, &[])?;
             }
+            fit_columns(table, &mut new)?;
             check_row(&ctx, table, env.checks, &new)?;
             work.push((pk.clone(), old, new, src));
         }

@@ -46,7 +46,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         }
         Plan::Aggregate { input, group_by, sets, aggs, .. } => {
             let rows = execute(input, ctx, outer)?;
-            aggregate::aggregate(ctx, rows, group_by, sets, aggs, outer)
+            aggregate::aggregate(ctx, rows, group_by, sets, aggs, input.width(), outer)
         }
         Plan::Window { input, calls, .. } => {
             let rows = execute(input, ctx, outer)?;
@@ -99,6 +99,20 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             let rows = Rc::new(execute(plan, ctx, &[])?);
             ctx.ctes.borrow_mut().insert(*id, rows.clone());
             Ok(rows.as_ref().clone())
+        }
+        Plan::TableFunction { func, .. } => {
+            let mut args = Vec::with_capacity(func.args.len());
+            for a in &func.args {
+                args.push(ctx.eval(a, &[], outer)?);
+            }
+            let mut out = Vec::new();
+            for (i, row) in func.func.call(&args, ctx)?.enumerate() {
+                if i % 1024 == 1023 {
+                    ctx.check_cancel()?;
+                }
+                out.push(row?);
+            }
+            Ok(out)
         }
         Plan::WorkTable { id, .. } => {
             Ok(ctx.work.borrow().get(id).map(|r| r.as_ref().clone()).unwrap_or_default())

@@ -57,13 +57,46 @@ fn offset(e: &Option<Box<ast::Expr>>) -> Result<Option<usize>> {
     }
 }
 
+/// A RANGE offset as a number.
+fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
+    match e.as_deref() {
+        Some(ast::Expr::Value(v)) => match &v.value {
+            ast::Value::Number(n, _) => {
+                n.parse::<f64>().map_err(|_| Error::unsupported("this RANGE offset"))
+            }
+            _ => Err(Error::unsupported("non-numeric RANGE offsets")),
+        },
+        _ => Err(Error::unsupported("RANGE offsets other than numeric literals")),
+    }
+}
+
+fn key_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int2(x) => Some(f64::from(*x)),
+        Value::Int4(x) => Some(f64::from(*x)),
+        Value::Int8(x) => Some(*x as f64),
+        Value::Float4(x) => Some(f64::from(*x)),
+        Value::Float8(x) => Some(*x),
+        Value::Numeric(_) => match v.cast(&helios_types::DataType::Float8) {
+            Ok(Value::Float8(x)) => Some(x),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The frame of row `i` of a sorted partition of `n` rows, as a half-open range.
+/// `keys` are the rows' ORDER BY values (for RANGE offsets), `asc` the direction of the
+/// first key.
+#[allow(clippy::too_many_arguments)]
 fn frame(
     frame: Option<&ast::WindowFrame>,
     i: usize,
     n: usize,
     peers: &[(usize, usize)],
     has_order: bool,
+    keys: &[Vec<Value>],
+    asc: bool,
 ) -> Result<(usize, usize)> {
     let Some(f) = frame else {
         return Ok(if has_order { (0, peers[i].1) } else { (0, n) });
@@ -134,8 +167,54 @@ fn frame(
                     hi
                 }
             }
-            (ast::WindowFrameUnits::Range, _) => {
-                return Err(Error::unsupported("RANGE frames with an offset"));
+            (
+                ast::WindowFrameUnits::Range,
+                ast::WindowFrameBound::Preceding(o) | ast::WindowFrameBound::Following(o),
+            ) => {
+                let k = range_offset(o)?;
+                if k < 0.0 {
+                    return Err(Error::new(
+                        SqlState::from_code("22013"),
+                        "invalid preceding or following size in window function",
+                    ));
+                }
+                let cur = keys[i].first().and_then(key_f64);
+                let Some(cur) = cur else {
+                    return Ok(if is_start { peer_lo } else { peer_hi });
+                };
+                // The bound value in sort order: PRECEDING moves against the sort.
+                let forward = matches!(b, ast::WindowFrameBound::Following(_));
+                let target = if forward == asc { cur + k } else { cur - k };
+                let before = |j: usize| -> bool {
+                    // Whether row j sorts strictly before the bound value.
+                    match keys[j].first().and_then(key_f64) {
+                        None => false,
+                        Some(x) => {
+                            if asc {
+                                x < target
+                            } else {
+                                x > target
+                            }
+                        }
+                    }
+                };
+                let after = |j: usize| -> bool {
+                    match keys[j].first().and_then(key_f64) {
+                        None => true,
+                        Some(x) => {
+                            if asc {
+                                x > target
+                            } else {
+                                x < target
+                            }
+                        }
+                    }
+                };
+                if is_start {
+                    (0..n).find(|j| !before(*j)).unwrap_or(n)
+                } else {
+                    (0..n).find(|j| after(*j)).unwrap_or(n)
+                }
             }
         })
     };
@@ -194,6 +273,7 @@ fn compute(
             }
         }
         let part_rows: Vec<&Row> = sorted.iter().map(|(_, i)| &rows[*i]).collect();
+        let sorted_keys: Vec<Vec<Value>> = sorted.iter().map(|(k, _)| k.clone()).collect();
         let mut dense = 0usize;
         for j in 0..n {
             if j == 0 || peers[j].0 == j {
@@ -265,7 +345,15 @@ fn compute(
                     }
                 }
                 WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
-                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty())?;
+                    let (s, e) = frame(
+                        call.frame.as_ref(),
+                        j,
+                        n,
+                        &peers,
+                        !keys.is_empty(),
+                        &sorted_keys,
+                        keys.first().is_none_or(|k| k.asc),
+                    )?;
                     let pick = match call.func {
                         WindowFunc::FirstValue => (s < e).then_some(s),
                         WindowFunc::LastValue => (s < e).then(|| e - 1),
@@ -294,7 +382,15 @@ fn compute(
                     }
                 }
                 WindowFunc::Aggregate(func) => {
-                    let (s, e) = frame(call.frame.as_ref(), j, n, &peers, !keys.is_empty())?;
+                    let (s, e) = frame(
+                        call.frame.as_ref(),
+                        j,
+                        n,
+                        &peers,
+                        !keys.is_empty(),
+                        &sorted_keys,
+                        keys.first().is_none_or(|k| k.asc),
+                    )?;
                     let agg = AggregateCall {
                         func: *func,
                         args: call.args.clone(),

@@ -100,7 +100,7 @@ pub enum Access {
 }
 
 /// A logical plan node.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Plan {
     /// `rows` rows of no columns (`SELECT 1` reads one such row).
     Empty {
@@ -144,8 +144,9 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
-    /// Grouping and aggregates: output is the group keys, then the aggregates, then
-    /// (with grouping sets) one `grouping` bitmask column.
+    /// Grouping and aggregates: output is one representative input row of the group
+    /// (hidden; correlated subqueries evaluated above the aggregate read their outer
+    /// columns from it), then the group keys, then the aggregates.
     Aggregate {
         /// Input.
         input: Box<Plan>,
@@ -223,6 +224,14 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
+    /// The rows of a set-returning function (`generate_series`, `unnest`, ...); its
+    /// arguments may read the enclosing row (LATERAL).
+    TableFunction {
+        /// The function and its bound arguments.
+        func: crate::functions::table::BoundTableFunction,
+        /// Output columns.
+        schema: Schema,
+    },
     /// The rows of a WITH query, computed once per statement execution.
     CteScan {
         /// The CTE's id in [`PlannedQuery::ctes`].
@@ -266,6 +275,7 @@ impl Plan {
             | Plan::Join { schema, .. }
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
+            | Plan::TableFunction { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.clone(),
             Plan::Filter { input, .. }
@@ -287,6 +297,7 @@ impl Plan {
             | Plan::Join { schema, .. }
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
+            | Plan::TableFunction { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.len(),
             Plan::Filter { input, .. }
@@ -303,6 +314,7 @@ impl Plan {
             | Plan::Values { .. }
             | Plan::Scan { .. }
             | Plan::CteScan { .. }
+            | Plan::TableFunction { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
@@ -381,6 +393,7 @@ impl Plan {
                 format!("{op:?}{}", if *all { " All" } else { "" })
             }
             Plan::CteScan { id, .. } => format!("CTE Scan (cte {id})"),
+            Plan::TableFunction { func, .. } => format!("Function Scan on {}", func.func.name()),
             Plan::WorkTable { id, .. } => format!("WorkTable Scan (cte {id})"),
             Plan::RecursiveUnion { .. } => "Recursive Union".into(),
         }
@@ -393,7 +406,7 @@ fn range_text(r: &KeyRange) -> String {
 }
 
 /// A subquery used inside an expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SubqueryPlan {
     /// The plan.
     pub plan: Plan,
@@ -402,7 +415,7 @@ pub struct SubqueryPlan {
 }
 
 /// A bound query with the subqueries and WITH queries its expressions refer to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PlannedQuery {
     /// The root.
     pub plan: Plan,

@@ -263,7 +263,13 @@ impl Session {
         table_io::clear_table(txn, id)?;
         for col in &table.columns {
             if let Some(seq) = col.sequence {
-                CatalogStore::delete(txn, CatalogKind::Sequence, seq)?;
+                let owned = catalog
+                    .sequences
+                    .get(&seq)
+                    .is_some_and(|s| s.owned_by.as_ref().is_some_and(|(t, _)| *t == id));
+                if owned {
+                    CatalogStore::delete(txn, CatalogKind::Sequence, seq)?;
+                }
             }
         }
         CatalogStore::delete(txn, CatalogKind::Table, id)

@@ -75,6 +75,33 @@ fn index_column_names(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// The sequence named by `nextval('name')` / `nextval('name'::regclass)`.
+fn nextval_target(e: &ast::Expr) -> Result<Option<crate::parser::QualifiedName>> {
+    let ast::Expr::Function(f) = e else { return Ok(None) };
+    let is_nextval = matches!(f.name.0.last(), Some(ast::ObjectNamePart::Identifier(id)) if ident_name(id) == "nextval");
+    if !is_nextval {
+        return Ok(None);
+    }
+    let ast::FunctionArguments::List(list) = &f.args else { return Ok(None) };
+    let arg = match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))] => a,
+        _ => return Ok(None),
+    };
+    let arg = match arg {
+        ast::Expr::Cast { expr, .. } => expr.as_ref(),
+        other => other,
+    };
+    let ast::Expr::Value(v) = arg else { return Ok(None) };
+    let ast::Value::SingleQuotedString(text) = &v.value else { return Ok(None) };
+    let parsed = crate::parser::parse_expr(text)?;
+    let name = match parsed {
+        ast::Expr::Identifier(id) => ast::ObjectName::from(vec![id]),
+        ast::Expr::CompoundIdentifier(ids) => ast::ObjectName::from(ids),
+        _ => return Ok(None),
+    };
+    object_name(&name).map(Some)
+}
+
 /// Adds a PRIMARY KEY or UNIQUE index over `names`.
 pub fn add_key(
     t: &mut TableDef,
@@ -233,7 +260,27 @@ pub fn build_table(
             match &opt.option {
                 ast::ColumnOption::Null => {}
                 ast::ColumnOption::NotNull => def.not_null = true,
-                ast::ColumnOption::Default(e) => def.default = Some(e.to_string()),
+                ast::ColumnOption::Default(e) => match nextval_target(e)? {
+                    // `DEFAULT nextval('seq')` (pg_dump's spelling of serial) draws from
+                    // the named sequence like a serial column.
+                    Some(seq_name) => {
+                        let seq = match catalog.resolve(
+                            seq_name.schema.as_deref(),
+                            &seq_name.name,
+                            search_path,
+                        ) {
+                            Some((_, Relation::Sequence(id))) => id,
+                            _ => {
+                                return Err(Error::new(
+                                    SqlState::UNDEFINED_TABLE,
+                                    format!("relation \"{}\" does not exist", seq_name.name),
+                                ))
+                            }
+                        };
+                        def.sequence = Some(seq);
+                    }
+                    None => def.default = Some(e.to_string()),
+                },
                 ast::ColumnOption::Generated { generated_as, generation_expr, .. } => {
                     if generation_expr.is_some() {
                         return Err(Error::unsupported("generated columns"));

@@ -187,8 +187,8 @@ impl Session {
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = self.engine.catalogs.get(txn)?;
         let info = self.info();
-        let bound = match prepared.and_then(|p| p.cached(catalog.version)) {
-            Some(b) => b,
+        let (bound, types) = match prepared.and_then(|p| p.cached(catalog.version)) {
+            Some(b) => (b, prepared.map(|p| p.param_types().to_vec()).unwrap_or_default()),
             None => {
                 let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
                 let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
@@ -199,10 +199,22 @@ impl Session {
                     }
                     p.set_described(Described { params: types.clone(), columns: b.columns() });
                 }
-                b
+                (b, types)
             }
         };
-        let types = prepared.map(|p| p.param_types().to_vec()).unwrap_or_default();
+        if params.len() < types.len() {
+            if prepared.is_none() && params.is_empty() {
+                return Err(Error::new(SqlState::UNDEFINED_PARAMETER, "there is no parameter $1"));
+            }
+            return Err(Error::new(
+                SqlState::PROTOCOL_VIOLATION,
+                format!(
+                    "bind message supplies {} parameters, but prepared statement requires {}",
+                    params.len(),
+                    types.len()
+                ),
+            ));
+        }
         let params = coerce_params(params, &types)?;
         self.execute_bound(&bound, &params, &catalog, &info)
     }

@@ -1,0 +1,297 @@
+//! Wider SQL coverage through the public API: grouping sets, DISTINCT ON, LATERAL,
+//! windows, aggregate modifiers, quantified subqueries, sequences and identity, foreign
+//! key actions, persistence, parameters and cancellation.
+
+use heliosdb_nano::{Connection, DataType, Database, Options, StatementResult, Value};
+
+fn conn() -> Connection {
+    Database::open_in_memory().expect("open").connect()
+}
+
+fn run(c: &mut Connection, sql: &str) {
+    if let Some(e) = c.execute_batch(sql).error {
+        panic!("{sql}: {e:?}");
+    }
+}
+
+fn rows(c: &mut Connection, sql: &str) -> Vec<String> {
+    let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    r.rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| if v.is_null() { "NULL".to_string() } else { v.to_pg_text() })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+fn err(c: &mut Connection, sql: &str) -> String {
+    match c.execute(sql, &[]) {
+        Ok(_) => panic!("{sql}: expected an error"),
+        Err(e) => e.sqlstate().code().to_string(),
+    }
+}
+
+fn sales() -> Connection {
+    let mut c = conn();
+    run(
+        &mut c,
+        "CREATE TABLE s (region text, item text, qty int);
+         INSERT INTO s VALUES ('n', 'a', 1), ('n', 'b', 2), ('s', 'a', 3), ('s', 'a', 4);",
+    );
+    c
+}
+
+#[test]
+fn grouping_sets_rollup_cube() {
+    let mut c = sales();
+    assert_eq!(
+        rows(
+            &mut c,
+            "SELECT region, sum(qty) FROM s GROUP BY ROLLUP (region) ORDER BY region NULLS LAST"
+        ),
+        vec!["n|3", "s|7", "NULL|10"]
+    );
+    assert_eq!(
+        rows(
+            &mut c,
+            "SELECT region, item, sum(qty) FROM s GROUP BY CUBE (region, item) ORDER BY 1, 2"
+        ),
+        vec![
+            "n|a|1",
+            "n|b|2",
+            "n|NULL|3",
+            "s|a|7",
+            "s|NULL|7",
+            "NULL|a|8",
+            "NULL|b|2",
+            "NULL|NULL|10"
+        ]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT item, count(*) FROM s GROUP BY GROUPING SETS ((item), ()) ORDER BY 1"),
+        vec!["a|3", "b|1", "NULL|4"]
+    );
+}
+
+#[test]
+fn distinct_on_and_fetch() {
+    let mut c = sales();
+    assert_eq!(
+        rows(&mut c, "SELECT DISTINCT ON (region) region, qty FROM s ORDER BY region, qty DESC"),
+        vec!["n|2", "s|4"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT qty FROM s ORDER BY qty FETCH FIRST 2 ROWS ONLY"),
+        vec!["1", "2"]
+    );
+}
+
+#[test]
+fn lateral_and_functions_in_from() {
+    let mut c = sales();
+    assert_eq!(
+        rows(
+            &mut c,
+            "SELECT r.region, t.qty FROM (SELECT DISTINCT region FROM s) r,
+             LATERAL (SELECT qty FROM s WHERE s.region = r.region ORDER BY qty DESC LIMIT 1) t ORDER BY 1"
+        ),
+        vec!["n|2", "s|4"]
+    );
+    assert_eq!(rows(&mut c, "SELECT g * 2 FROM generate_series(1, 3) AS g"), vec!["2", "4", "6"]);
+    assert_eq!(
+        rows(
+            &mut c,
+            "SELECT x FROM s, unnest(ARRAY[qty, qty * 10]) AS x WHERE item = 'b' ORDER BY 1"
+        ),
+        vec!["2", "20"]
+    );
+}
+
+#[test]
+fn window_functions() {
+    let mut c = sales();
+    assert_eq!(
+        rows(&mut c, "SELECT qty, row_number() OVER (ORDER BY qty), sum(qty) OVER (PARTITION BY region) FROM s ORDER BY qty"),
+        vec!["1|1|3", "2|2|3", "3|3|7", "4|4|7"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT qty, sum(qty) OVER (ORDER BY qty ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s ORDER BY qty"),
+        vec!["1|1", "2|3", "3|5", "4|7"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT qty, rank() OVER w, lag(qty) OVER w FROM s WINDOW w AS (ORDER BY region) ORDER BY qty"),
+        vec!["1|1|NULL", "2|1|1", "3|3|2", "4|3|3"]
+    );
+}
+
+#[test]
+fn aggregate_modifiers() {
+    let mut c = sales();
+    assert_eq!(
+        rows(&mut c, "SELECT count(DISTINCT item), sum(qty) FILTER (WHERE item = 'a'), string_agg(item, ',' ORDER BY qty DESC) FROM s"),
+        vec!["2|8|a,a,b,a"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT avg(qty), max(item), bool_and(qty > 0) FROM s"),
+        vec!["2.5000000000000000|b|t"]
+    );
+}
+
+#[test]
+fn quantified_subqueries_and_null_semantics() {
+    let mut c = sales();
+    assert_eq!(
+        rows(&mut c, "SELECT 5 > ALL (SELECT qty FROM s), 4 = ANY (SELECT qty FROM s)"),
+        vec!["t|t"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT 1 IN (2, NULL), 1 NOT IN (SELECT NULL::int)"),
+        vec!["NULL|NULL"]
+    );
+    assert_eq!(rows(&mut c, "SELECT NULL = NULL, NULL IS NULL"), vec!["NULL|t"]);
+}
+
+#[test]
+fn sequences_identity_truncate() {
+    let mut c = conn();
+    run(
+        &mut c,
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text);
+         INSERT INTO t (v) VALUES ('a'), ('b');",
+    );
+    assert_eq!(rows(&mut c, "SELECT id, v FROM t ORDER BY id"), vec!["1|a", "2|b"]);
+    assert_eq!(err(&mut c, "INSERT INTO t (id, v) VALUES (9, 'x')"), "428C9");
+    run(&mut c, "INSERT INTO t (id, v) OVERRIDING SYSTEM VALUE VALUES (9, 'x')");
+    run(&mut c, "TRUNCATE t");
+    assert_eq!(rows(&mut c, "SELECT count(*) FROM t"), vec!["0"]);
+    run(&mut c, "DROP TABLE IF EXISTS nope; DROP TABLE t; CREATE TABLE IF NOT EXISTS t (x int); CREATE TABLE IF NOT EXISTS t (x int);");
+}
+
+#[test]
+fn foreign_key_actions() {
+    let mut c = conn();
+    run(
+        &mut c,
+        "CREATE TABLE p (id int PRIMARY KEY);
+         CREATE TABLE ch (id int PRIMARY KEY, pid int REFERENCES p ON DELETE CASCADE);
+         CREATE TABLE sn (id int PRIMARY KEY, pid int REFERENCES p ON DELETE SET NULL);
+         INSERT INTO p VALUES (1), (2); INSERT INTO ch VALUES (10, 1), (11, 2); INSERT INTO sn VALUES (20, 1);
+         DELETE FROM p WHERE id = 1;",
+    );
+    assert_eq!(rows(&mut c, "SELECT id FROM ch"), vec!["11"]);
+    assert_eq!(rows(&mut c, "SELECT id, pid FROM sn"), vec!["20|NULL"]);
+    assert_eq!(err(&mut c, "DROP TABLE p"), "2BP01");
+}
+
+#[test]
+fn explain_analyze_and_topk() {
+    let mut c = sales();
+    let plan = rows(&mut c, "EXPLAIN SELECT * FROM s ORDER BY qty LIMIT 2");
+    assert!(plan.iter().any(|l| l.contains("Top-K")), "{plan:?}");
+    let analyzed = rows(&mut c, "EXPLAIN ANALYZE SELECT * FROM s WHERE qty > 1");
+    assert!(analyzed.iter().any(|l| l.contains("actual rows=3")), "{analyzed:?}");
+    assert!(analyzed.iter().any(|l| l.starts_with("Execution Time")), "{analyzed:?}");
+    let join = rows(&mut c, "EXPLAIN SELECT * FROM s a JOIN s b ON a.qty = b.qty");
+    assert!(join.iter().any(|l| l.contains("Hash Join")), "{join:?}");
+}
+
+#[test]
+fn parameters_and_prepared_plans() {
+    let mut c = sales();
+    let n = c
+        .query(
+            "SELECT count(*) FROM s WHERE region = ? AND qty > ?",
+            &[Value::Text("s".into()), Value::Int4(3)],
+        )
+        .unwrap();
+    assert_eq!(n.rows, vec![vec![Value::Int8(1)]]);
+    // Text parameters are parsed as the inferred type (as the wire protocol sends them).
+    let n =
+        c.query("SELECT qty + $1 FROM s WHERE item = 'b'", &[Value::Text("40".into())]).unwrap();
+    assert_eq!(n.rows, vec![vec![Value::Int4(42)]]);
+    let st = c
+        .prepare(
+            "INSERT INTO s VALUES ($1, $2, $3)",
+            &[DataType::Text, DataType::Unknown, DataType::Unknown],
+        )
+        .unwrap();
+    assert_eq!(st.param_types(), &[DataType::Text, DataType::Text, DataType::Int4]);
+    match c
+        .execute_prepared(&st, &[Value::Text("e".into()), Value::Text("z".into()), Value::Int4(5)])
+        .unwrap()
+    {
+        StatementResult::Command { tag, rows_affected } => {
+            assert_eq!((tag.as_str(), rows_affected), ("INSERT 0 1", 1))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The plan survives a schema change by being re-bound.
+    run(&mut c, "ALTER TABLE s ADD COLUMN note text");
+    c.execute_prepared(&st, &[Value::Text("w".into()), Value::Text("y".into()), Value::Int4(6)])
+        .unwrap();
+    assert_eq!(rows(&mut c, "SELECT count(*) FROM s WHERE note IS NULL"), vec!["6"]);
+    assert_eq!(err(&mut c, "SELECT $1::int"), "42P02");
+}
+
+#[test]
+fn batch_results_and_error_position() {
+    let mut c = conn();
+    let out = c.execute_batch("CREATE TABLE t (a int); INSERT INTO t VALUES (1); SELECT a FROM t; SELECT nope FROM t; SELECT 2");
+    assert_eq!(out.results.len(), 3);
+    assert_eq!(out.results[1].tag(), "INSERT 0 1");
+    assert_eq!(out.results[2].tag(), "SELECT 1");
+    assert_eq!(out.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("42703"));
+    // The failed batch was one implicit transaction: the table is gone too.
+    assert_eq!(err(&mut c, "SELECT * FROM t"), "42P01");
+}
+
+#[test]
+fn cancel_stops_a_long_query() {
+    let mut c = conn();
+    let handle = c.cancel_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        handle.cancel();
+    });
+    let e = c
+        .execute("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r", &[])
+        .unwrap_err();
+    t.join().unwrap();
+    assert_eq!(e.sqlstate().code(), "57014");
+}
+
+#[test]
+fn data_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path(), Options::default()).unwrap();
+        let mut c = db.connect();
+        run(&mut c, "CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE INDEX t_v ON t (v); INSERT INTO t (v) VALUES ('x'), ('y');");
+    }
+    let db = Database::open(dir.path(), Options::default()).unwrap();
+    let mut c = db.connect();
+    assert_eq!(rows(&mut c, "SELECT id, v FROM t WHERE v = 'y'"), vec!["2|y"]);
+    run(&mut c, "INSERT INTO t (v) VALUES ('z')");
+    assert_eq!(rows(&mut c, "SELECT id FROM t WHERE v = 'z'"), vec!["3"]);
+}
+
+#[test]
+fn information_schema_and_pg_catalog() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20) NOT NULL); CREATE VIEW v AS SELECT id FROM t;");
+    assert_eq!(
+        rows(&mut c, "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"),
+        vec!["t|BASE TABLE", "v|VIEW"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT column_name, data_type, is_nullable, character_maximum_length FROM information_schema.columns WHERE table_name = 't' ORDER BY ordinal_position"),
+        vec!["id|integer|NO|NULL", "name|character varying|NO|20"]
+    );
+    assert_eq!(
+        rows(&mut c, "SELECT indexname FROM pg_indexes WHERE tablename = 't'"),
+        vec!["t_pkey"]
+    );
+}

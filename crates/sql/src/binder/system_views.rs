@@ -1,0 +1,217 @@
+//! Read-only system relations computed from the catalog: the commonly used parts of
+//! `information_schema` (tables, columns, schemata, views) and `pg_catalog`
+//! (pg_namespace, pg_class, pg_tables, pg_views, pg_indexes), enough for tools that
+//! check for tables and columns.
+
+use helios_types::{DataType, Value};
+
+use crate::catalog::Catalog;
+use crate::expr::Expr;
+use crate::planner::{Field, Plan};
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+fn int(i: usize) -> Value {
+    Value::Int4(i32::try_from(i).unwrap_or(i32::MAX))
+}
+
+fn opt_int(i: Option<u32>) -> Value {
+    match i {
+        Some(n) => Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)),
+        None => Value::Null,
+    }
+}
+
+/// The name information_schema reports for a type (`character varying`, `ARRAY`, ...).
+fn info_type_name(t: &DataType) -> String {
+    match t {
+        DataType::Array(_) => "ARRAY".into(),
+        DataType::Varchar(_) => "character varying".into(),
+        DataType::Char(_) => "character".into(),
+        DataType::Numeric(_) => "numeric".into(),
+        DataType::Vector(_) => "USER-DEFINED".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The OID we report for an object: its catalog id.
+fn oid(id: u32) -> Value {
+    Value::Int8(i64::from(id))
+}
+
+/// The rows and columns of a system relation, or `None` when there is no such relation.
+pub fn system_relation(catalog: &Catalog, schema: &str, name: &str) -> Option<Plan> {
+    let mut tables: Vec<_> = catalog.tables.values().cloned().collect();
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    let mut views: Vec<_> = catalog.views.values().cloned().collect();
+    views.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    let (columns, rows): (Vec<(&str, DataType)>, Vec<Vec<Value>>) = match (schema, name) {
+        ("information_schema", "tables") => (
+            vec![
+                ("table_catalog", DataType::Text),
+                ("table_schema", DataType::Text),
+                ("table_name", DataType::Text),
+                ("table_type", DataType::Text),
+            ],
+            tables
+                .iter()
+                .map(|t| vec![text("postgres"), text(&t.schema), text(&t.name), text("BASE TABLE")])
+                .chain(
+                    views.iter().map(|v| {
+                        vec![text("postgres"), text(&v.schema), text(&v.name), text("VIEW")]
+                    }),
+                )
+                .collect(),
+        ),
+        ("information_schema", "columns") => (
+            vec![
+                ("table_catalog", DataType::Text),
+                ("table_schema", DataType::Text),
+                ("table_name", DataType::Text),
+                ("column_name", DataType::Text),
+                ("ordinal_position", DataType::Int4),
+                ("column_default", DataType::Text),
+                ("is_nullable", DataType::Text),
+                ("data_type", DataType::Text),
+                ("character_maximum_length", DataType::Int4),
+                ("numeric_precision", DataType::Int4),
+                ("numeric_scale", DataType::Int4),
+            ],
+            tables
+                .iter()
+                .flat_map(|t| {
+                    t.columns.iter().enumerate().map(move |(i, c)| {
+                        let len = match c.data_type {
+                            DataType::Varchar(n) | DataType::Char(n) => n,
+                            _ => None,
+                        };
+                        let (prec, scale) = match c.data_type {
+                            DataType::Numeric(Some((p, s))) => (Some(p), Some(s)),
+                            DataType::Int2 => (Some(16), Some(0)),
+                            DataType::Int4 => (Some(32), Some(0)),
+                            DataType::Int8 => (Some(64), Some(0)),
+                            _ => (None, None),
+                        };
+                        let default = match (&c.default, c.sequence) {
+                            (Some(d), _) => text(d.clone()),
+                            (None, Some(_)) if c.identity.is_none() => {
+                                text(format!("nextval('{}_{}_seq'::regclass)", t.name, c.name))
+                            }
+                            _ => Value::Null,
+                        };
+                        vec![
+                            text("postgres"),
+                            text(&t.schema),
+                            text(&t.name),
+                            text(&c.name),
+                            int(i + 1),
+                            default,
+                            text(if c.not_null { "NO" } else { "YES" }),
+                            text(info_type_name(&c.data_type)),
+                            opt_int(len),
+                            opt_int(prec),
+                            opt_int(scale),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+        ("information_schema", "schemata") => (
+            vec![("catalog_name", DataType::Text), ("schema_name", DataType::Text)],
+            catalog.schemas.keys().map(|s| vec![text("postgres"), text(s)]).collect(),
+        ),
+        ("information_schema", "views") => (
+            vec![
+                ("table_catalog", DataType::Text),
+                ("table_schema", DataType::Text),
+                ("table_name", DataType::Text),
+                ("view_definition", DataType::Text),
+            ],
+            views
+                .iter()
+                .map(|v| vec![text("postgres"), text(&v.schema), text(&v.name), text(&v.query)])
+                .collect(),
+        ),
+        ("pg_catalog", "pg_namespace") => (
+            vec![("oid", DataType::Int8), ("nspname", DataType::Text)],
+            catalog.schemas.values().map(|s| vec![oid(s.id), text(&s.name)]).collect(),
+        ),
+        ("pg_catalog", "pg_class") => (
+            vec![
+                ("oid", DataType::Int8),
+                ("relname", DataType::Text),
+                ("relnamespace", DataType::Int8),
+                ("relkind", DataType::Text),
+            ],
+            {
+                let ns = |s: &str| catalog.schemas.get(s).map(|d| oid(d.id)).unwrap_or(Value::Null);
+                let mut rows: Vec<Vec<Value>> = Vec::new();
+                for t in &tables {
+                    rows.push(vec![oid(t.id), text(&t.name), ns(&t.schema), text("r")]);
+                    for i in &t.indexes {
+                        rows.push(vec![Value::Null, text(&i.name), ns(&t.schema), text("i")]);
+                    }
+                }
+                for v in &views {
+                    rows.push(vec![oid(v.id), text(&v.name), ns(&v.schema), text("v")]);
+                }
+                for s in catalog.sequences.values() {
+                    rows.push(vec![oid(s.id), text(&s.name), ns(&s.schema), text("S")]);
+                }
+                rows
+            },
+        ),
+        ("pg_catalog", "pg_tables") => (
+            vec![
+                ("schemaname", DataType::Text),
+                ("tablename", DataType::Text),
+                ("tableowner", DataType::Text),
+            ],
+            tables.iter().map(|t| vec![text(&t.schema), text(&t.name), text("postgres")]).collect(),
+        ),
+        ("pg_catalog", "pg_views") => (
+            vec![
+                ("schemaname", DataType::Text),
+                ("viewname", DataType::Text),
+                ("definition", DataType::Text),
+            ],
+            views.iter().map(|v| vec![text(&v.schema), text(&v.name), text(&v.query)]).collect(),
+        ),
+        ("pg_catalog", "pg_indexes") => (
+            vec![
+                ("schemaname", DataType::Text),
+                ("tablename", DataType::Text),
+                ("indexname", DataType::Text),
+                ("indexdef", DataType::Text),
+            ],
+            tables
+                .iter()
+                .flat_map(|t| {
+                    t.indexes.iter().map(move |i| {
+                        let cols: Vec<&str> =
+                            i.columns.iter().map(|c| t.columns[*c].name.as_str()).collect();
+                        let def = format!(
+                            "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+                            if i.unique { "UNIQUE " } else { "" },
+                            i.name,
+                            t.schema,
+                            t.name,
+                            cols.join(", ")
+                        );
+                        vec![text(&t.schema), text(&t.name), text(&i.name), text(def)]
+                    })
+                })
+                .collect(),
+        ),
+        _ => return None,
+    };
+    let schema = columns.iter().map(|(n, t)| Field::new(*n, t.clone())).collect();
+    let types: Vec<DataType> = columns.into_iter().map(|(_, t)| t).collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| r.into_iter().zip(&types).map(|(v, t)| Expr::Literal(v, t.clone())).collect())
+        .collect();
+    Some(Plan::Values { rows, schema })
+}

@@ -1,0 +1,194 @@
+//! Set-returning functions: in FROM (`generate_series(1, 3) AS g(n)`, `unnest(a)`,
+//! implicitly LATERAL) and in the select list (`SELECT unnest(a) FROM t`, planned as a
+//! LATERAL join whose column replaces the call).
+
+use helios_common::{Error, Result, SqlState};
+use sqlparser::ast;
+
+use super::query::rename_columns;
+use super::{BindScope, Binder};
+use crate::functions::table::bind_table_function;
+use crate::parser::{ident_name, object_name};
+use crate::planner::{Field, JoinKind, Plan, Schema};
+
+/// The plain argument expressions of a call (named arguments are not supported).
+pub fn plain_args(args: &[ast::FunctionArg]) -> Result<Vec<ast::Expr>> {
+    args.iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+            other => Err(Error::unsupported(format!("function argument {other}"))),
+        })
+        .collect()
+}
+
+impl Binder<'_> {
+    /// Binds `name(args)` as a FROM item whose arguments may read `left` (the FROM items
+    /// before it). Returns the plan and whether it reads `left` (LATERAL).
+    pub(super) fn bind_function_item(
+        &mut self,
+        name: &ast::ObjectName,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        left: Option<&[Field]>,
+    ) -> Result<(Plan, bool)> {
+        let fname = object_name(name)?.name;
+        self.outer.push(left.map(|l| l.to_vec()).unwrap_or_default());
+        self.correlated.push(std::cell::Cell::new(false));
+        let bound = self.bind_function_plan(&fname, args);
+        self.outer.pop();
+        let lateral = self.correlated.pop().is_some_and(|c| c.get());
+        let mut plan = bound?;
+        let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| fname.clone());
+        if let Some(a) = alias {
+            // A function returning one column names it after the alias.
+            if a.columns.is_empty() && plan.width() == 1 {
+                let mut schema = plan.schema();
+                schema[0].name = ident_name(&a.name);
+                plan = with_schema(plan, schema);
+            } else {
+                plan = rename_columns(plan, &a.columns, &qualifier)?;
+            }
+        }
+        let mut schema = plan.schema();
+        for f in &mut schema {
+            f.qualifier = Some(qualifier.clone());
+        }
+        Ok((with_schema(plan, schema), lateral))
+    }
+
+    fn bind_function_plan(&mut self, fname: &str, args: &[ast::Expr]) -> Result<Plan> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
+        }
+        let mut scope =
+            BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
+        match bind_table_function(fname, bound, &mut scope)? {
+            Some(func) => {
+                let schema = func
+                    .func
+                    .columns()
+                    .iter()
+                    .map(|(n, t)| Field::new(n.clone(), t.clone()))
+                    .collect();
+                Ok(Plan::TableFunction { func, schema })
+            }
+            None => {
+                // A scalar function in FROM yields one row.
+                let call = ast::Expr::Function(ast::Function {
+                    name: ast::ObjectName::from(vec![ast::Ident::new(fname)]),
+                    uses_odbc_syntax: false,
+                    parameters: ast::FunctionArguments::None,
+                    args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+                        duplicate_treatment: None,
+                        args: args
+                            .iter()
+                            .map(|e| {
+                                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))
+                            })
+                            .collect(),
+                        clauses: Vec::new(),
+                    }),
+                    filter: None,
+                    null_treatment: None,
+                    over: None,
+                    within_group: Vec::new(),
+                });
+                let e = self.bind_scalar(&call, &[], Some("functions in FROM"))?;
+                let schema = vec![Field::new(fname.to_string(), e.data_type())];
+                Ok(Plan::Values { rows: vec![vec![e]], schema })
+            }
+        }
+    }
+
+    /// Replaces set-returning calls at the top of select items with references to
+    /// LATERAL function items joined to `plan`; returns the new plan and items.
+    pub(super) fn plan_select_srfs(
+        &mut self,
+        mut plan: Plan,
+        projection: &[ast::SelectItem],
+    ) -> Result<(Plan, Vec<ast::SelectItem>)> {
+        let mut items = projection.to_vec();
+        let mut n = 0;
+        for item in &mut items {
+            let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) =
+                item
+            else {
+                continue;
+            };
+            let ast::Expr::Function(f) = &*e else { continue };
+            let fname = match f.name.0.last() {
+                Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
+                _ => continue,
+            };
+            if !crate::functions::table::is_table_function(&fname) || f.over.is_some() {
+                continue;
+            }
+            let args = match &f.args {
+                ast::FunctionArguments::List(l) => plain_args(&l.args)?,
+                ast::FunctionArguments::None => Vec::new(),
+                ast::FunctionArguments::Subquery(_) => continue,
+            };
+            let left = plan.schema();
+            let (right, lateral) = self.bind_function_item(&f.name, &args, None, Some(&left))?;
+            if right.width() != 1 {
+                return Err(Error::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    format!(
+                        "set-returning function {fname} with several columns in the select list"
+                    ),
+                ));
+            }
+            let hidden = format!("?srf{n}?");
+            n += 1;
+            let mut rschema = right.schema();
+            rschema[0].name = hidden.clone();
+            rschema[0].qualifier = Some("?srf?".into());
+            rschema[0].hidden = true;
+            let right = with_schema(right, rschema.clone());
+            let original = e.clone();
+            let mut schema = left;
+            schema.extend(rschema);
+            plan = Plan::Join {
+                left: Box::new(plan),
+                right: Box::new(right),
+                kind: JoinKind::Inner,
+                on: None,
+                equi: Vec::new(),
+                lateral,
+                schema,
+            };
+            let reference = ast::Expr::CompoundIdentifier(vec![
+                ast::Ident::with_quote('"', "?srf?"),
+                ast::Ident::with_quote('"', hidden),
+            ]);
+            *item = match item {
+                ast::SelectItem::ExprWithAlias { alias, .. } => {
+                    ast::SelectItem::ExprWithAlias { expr: reference, alias: alias.clone() }
+                }
+                _ => ast::SelectItem::ExprWithAlias {
+                    expr: reference,
+                    alias: ast::Ident::with_quote('"', super::figure_colname(&original)),
+                },
+            };
+        }
+        Ok((plan, items))
+    }
+}
+
+/// The same plan with renamed / requalified output columns.
+pub fn with_schema(plan: Plan, schema: Schema) -> Plan {
+    match plan {
+        Plan::TableFunction { func, .. } => Plan::TableFunction { func, schema },
+        Plan::Values { rows, .. } => Plan::Values { rows, schema },
+        Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
+        other => {
+            let exprs = schema
+                .iter()
+                .enumerate()
+                .map(|(i, f)| crate::expr::Expr::Column(i, f.data_type.clone()))
+                .collect();
+            Plan::Project { input: Box::new(other), exprs, schema }
+        }
+    }
+}
