@@ -296,7 +296,12 @@ fn numeric_pow(a: &BigDecimal, b: &BigDecimal) -> Result<Numeric> {
     let rscale = (MIN_SIG_DIGITS - est_i).max(dscale(a)).max(dscale(b)).clamp(0, MAX_DISPLAY_SCALE);
     let exact_exp =
         if is_int { i64::try_from(b.with_scale(0).as_bigint_and_exponent().0).ok() } else { None };
+    let half = BigDecimal::new(5.into(), 1);
     let result = match exact_exp {
+        _ if *b == half => {
+            let root = a.sqrt().ok_or_else(|| Error::internal("square root failed"))?;
+            root.with_scale_round(rscale, RoundingMode::HalfUp)
+        }
         Some(n) if n.unsigned_abs() <= 10_000 => {
             let mut acc = BigDecimal::from(1);
             for _ in 0..n.unsigned_abs() {

@@ -148,10 +148,11 @@ impl Binder<'_> {
 
     fn bind_unary(&mut self, op: ast::UnaryOperator, operand: &ast::Expr) -> Result<Expr> {
         use ast::UnaryOperator as U;
-        // `-2147483648` must be an int4 literal, not int4 overflow of 2147483648.
-        if let (U::Minus, ast::Expr::Value(v)) = (op, operand) {
-            if let ast::Value::Number(n, _) = &v.value {
-                return bind_number(&format!("-{n}"));
+        // PostgreSQL negates numeric constants in the grammar, so `-2147483648` is an
+        // int4 literal (not int4 overflow of 2147483648) and `-(-2147483648)` is int8.
+        if op == U::Minus {
+            if let Some(n) = numeric_literal_text(operand) {
+                return bind_number(&negate_text(&n));
             }
         }
         let inner = self.bind(operand)?;
@@ -206,9 +207,7 @@ impl Binder<'_> {
             UnaryOp::Sqrt | UnaryOp::Cbrt => {
                 let sym = if op == UnaryOp::Sqrt { "|/" } else { "||/" };
                 let ty = inner.data_type();
-                let target = if matches!(ty, DataType::Numeric(_)) && op == UnaryOp::Sqrt {
-                    DataType::Numeric(None)
-                } else if can_implicit_cast(&ty, &DataType::Float8) {
+                let target = if can_implicit_cast(&ty, &DataType::Float8) {
                     DataType::Float8
                 } else {
                     return Err(no_unary_operator(sym, &ty));
@@ -281,10 +280,10 @@ impl Binder<'_> {
             _ => {}
         }
         if from == DataType::Unknown {
-            // An unknown-typed expression that is not a literal (e.g. CASE of NULLs):
-            // PostgreSQL resolves it as text first.
-            let as_text = self.coerce(e, &DataType::Text, CoercionKind::Implicit)?;
-            return self.coerce(as_text, to, kind);
+            // An unknown-typed expression that is not a literal (a CASE of NULLs, the
+            // operand of CASE NULL WHEN ...): its values are NULL or text, which the
+            // cast converts like input text.
+            return Ok(Expr::Cast { expr: Box::new(e), to: to.clone(), explicit: true });
         }
         let allowed = match kind {
             CoercionKind::Implicit => can_implicit_cast(&from, to),
@@ -305,6 +304,15 @@ impl Binder<'_> {
         }
         if same_base(&from, to) && !has_typmod(to) {
             return Ok(e);
+        }
+        if matches!(from, DataType::Char(_)) && matches!(to, DataType::Text | DataType::Varchar(_))
+        {
+            let text = Expr::Function {
+                func: crate::functions::string::bpchar_to_text_function(),
+                args: vec![e],
+                ty: DataType::Text,
+            };
+            return if *to == DataType::Text { Ok(text) } else { self.coerce(text, to, kind) };
         }
         // Casting a constant folds right away, so bad constants fail at bind time.
         if let Expr::Literal(value, _) = e {
@@ -353,6 +361,28 @@ pub fn ident_name(id: &ast::Ident) -> String {
         id.value.clone()
     } else {
         id.value.to_lowercase()
+    }
+}
+
+/// The text of a numeric constant, looking through parentheses and nested minus signs.
+fn numeric_literal_text(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        ast::Expr::Nested(inner) => numeric_literal_text(inner),
+        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => {
+            numeric_literal_text(expr).map(|n| negate_text(&n))
+        }
+        _ => None,
+    }
+}
+
+fn negate_text(n: &str) -> String {
+    match n.strip_prefix('-') {
+        Some(pos) => pos.to_string(),
+        None => format!("-{n}"),
     }
 }
 

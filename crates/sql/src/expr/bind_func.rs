@@ -48,6 +48,7 @@ impl Binder<'_> {
         let mut args = Vec::new();
         let mut distinct = false;
         let mut order_by: Vec<SortExpr> = Vec::new();
+        let mut named: Vec<(String, Expr)> = Vec::new();
         if let Some(list) = list {
             distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
             for a in &list.args {
@@ -56,6 +57,16 @@ impl Binder<'_> {
                         args.push(self.bind(e)?)
                     }
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                    ast::FunctionArg::Named {
+                        name: n, arg: ast::FunctionArgExpr::Expr(e), ..
+                    } => {
+                        named.push((ident_name(n), self.bind(e)?));
+                    }
+                    ast::FunctionArg::ExprNamed {
+                        name: ast::Expr::Identifier(n),
+                        arg: ast::FunctionArgExpr::Expr(e),
+                        ..
+                    } => named.push((ident_name(n), self.bind(e)?)),
                     other => return Err(Error::unsupported(format!("function argument {other}"))),
                 }
             }
@@ -73,6 +84,9 @@ impl Binder<'_> {
                 SqlState::SYNTAX_ERROR,
                 format!("{name}(*) must be used to call a parameterless aggregate function"),
             ));
+        }
+        if !named.is_empty() {
+            args = place_named_args(&name, args, named)?;
         }
         let filter = f.filter.as_deref().map(|e| {
             let x = self.bind(e)?;
@@ -223,6 +237,9 @@ impl Binder<'_> {
     /// with already bound arguments.
     pub(crate) fn call_function(&mut self, name: &str, args: Vec<Expr>) -> Result<Expr> {
         match name {
+            "coalesce" | "greatest" | "least" if args.is_empty() => {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""));
+            }
             "coalesce" => {
                 let (args, ty) = self.coerce_common(args, "COALESCE")?;
                 return Ok(Expr::Coalesce(args, ty));
@@ -249,8 +266,14 @@ impl Binder<'_> {
             }
             "row" => return Ok(Expr::Row(args)),
             "pg_typeof" if args.len() == 1 => {
-                let ty = args[0].data_type().to_string();
-                return Ok(Expr::Literal(Value::Text(ty), DataType::Text));
+                let ty = crate::expr::types::pg_type_name(&args[0].data_type());
+                let mut args = args;
+                let arg = resolve_unknown_arg(self, args.remove(0))?;
+                return Ok(Expr::Function {
+                    func: crate::functions::system::pg_typeof_function(),
+                    args: vec![arg, Expr::Literal(Value::Text(ty), DataType::Text)],
+                    ty: DataType::Text,
+                });
             }
             _ => {}
         }
@@ -262,6 +285,54 @@ impl Binder<'_> {
             bound.push(self.coerce(a, &p, CoercionKind::Implicit)?);
         }
         Ok(Expr::Function { func, args: bound, ty: ret })
+    }
+}
+
+/// Parameter names of the functions that accept named notation (`name => value`), with
+/// their defaults filled in as zero.
+fn place_named_args(
+    func: &str,
+    positional: Vec<Expr>,
+    named: Vec<(String, Expr)>,
+) -> Result<Vec<Expr>> {
+    let names: &[&str] = match func {
+        "make_interval" => &["years", "months", "weeks", "days", "hours", "mins", "secs"],
+        _ => return Err(Error::unsupported(format!("named arguments for function {func}"))),
+    };
+    let mut slots: Vec<Option<Expr>> = positional.into_iter().map(Some).collect();
+    slots.resize(names.len(), None);
+    for (n, e) in named {
+        let pos = names.iter().position(|x| *x == n).ok_or_else(|| {
+            Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {func} has no parameter named \"{n}\""),
+            )
+        })?;
+        slots[pos] = Some(e);
+    }
+    let last = slots.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    Ok(slots
+        .into_iter()
+        .take(last)
+        .enumerate()
+        .map(|(i, e)| {
+            e.unwrap_or_else(|| {
+                if i == 6 {
+                    Expr::literal(Value::Float8(0.0))
+                } else {
+                    Expr::literal(Value::Int4(0))
+                }
+            })
+        })
+        .collect())
+}
+
+/// An unknown-typed argument of a function that accepts anything becomes text.
+fn resolve_unknown_arg(b: &mut Binder<'_>, e: Expr) -> Result<Expr> {
+    if e.data_type() == DataType::Unknown {
+        b.coerce(e, &DataType::Text, CoercionKind::Implicit)
+    } else {
+        Ok(e)
     }
 }
 

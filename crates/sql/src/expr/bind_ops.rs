@@ -139,8 +139,9 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
             {
                 out.push((t.clone(), t, Bool));
             }
+            // character(n) compares through text with trailing blanks dropped (the
+            // coercion to text strips them), so it has no operators of its own here.
             out.extend([
-                (DataType::Char(None), DataType::Char(None), Bool),
                 (Date, Timestamp, Bool),
                 (Timestamp, Date, Bool),
                 (Date, TimestampTz, Bool),

@@ -159,6 +159,10 @@ impl Binder<'_> {
     fn bind_text(&mut self, e: &ast::Expr, construct: &str) -> Result<Expr> {
         let x = self.bind(e)?;
         let ty = x.data_type();
+        if matches!(ty, DataType::Char(_)) {
+            // Pattern matching on character(n) keeps the trailing blanks (bpcharlike).
+            return Ok(Expr::Cast { expr: Box::new(x), to: DataType::Text, explicit: false });
+        }
         if crate::expr::types::category(&ty) == crate::expr::types::TypeCategory::String
             || ty == DataType::Unknown
         {

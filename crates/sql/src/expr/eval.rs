@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::value::Array;
-use helios_types::Value;
+use helios_types::{DataType, Value};
 
 use crate::expr::arith;
 use crate::expr::cast::{cast_value, cast_value_tz};
@@ -434,15 +434,55 @@ fn eval_binary(op: BinaryOp, left: &Expr, right: &Expr, env: &Env<'_>) -> Result
         _ => {
             let l = eval(left, env)?;
             let r = eval(right, env)?;
+            if op == BinaryOp::ArrayConcat {
+                return array_concat(left.data_type(), right.data_type(), l, r);
+            }
             if l.is_null() || r.is_null() {
-                // Array concatenation with a NULL side returns the other side.
-                if op == BinaryOp::ArrayConcat {
-                    return crate::functions::array::concat_values(l, r);
-                }
                 return Ok(Value::Null);
             }
             binary_values(op, &l, &r)
         }
+    }
+}
+
+/// `||` with an array on at least one side. A NULL array acts as an empty array (NULL
+/// when both are); a NULL on the element side is appended as a NULL element.
+fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value> {
+    let elem = |t: &DataType| match t {
+        DataType::Array(e) => (**e).clone(),
+        other => other.clone(),
+    };
+    let one = |t: &DataType, v: Value| {
+        Value::Array(Arc::new(Array { element_type: elem(t), elements: vec![v] }))
+    };
+    match (matches!(lt, DataType::Array(_)), matches!(rt, DataType::Array(_))) {
+        (true, true) => match (l, r) {
+            (Value::Null, Value::Null) => Ok(Value::Null),
+            (Value::Null, x) | (x, Value::Null) => Ok(x),
+            (a, b) => crate::functions::array::concat_values(a, b),
+        },
+        (true, false) => match l {
+            Value::Null => Ok(one(&lt, r)),
+            a => {
+                let Value::Array(a) = a else {
+                    return Err(Error::internal("array operand is not an array"));
+                };
+                let mut elements = a.elements.clone();
+                elements.push(r);
+                Ok(Value::Array(Arc::new(Array { element_type: a.element_type.clone(), elements })))
+            }
+        },
+        _ => match r {
+            Value::Null => Ok(one(&rt, l)),
+            b => {
+                let Value::Array(b) = b else {
+                    return Err(Error::internal("array operand is not an array"));
+                };
+                let mut elements = vec![l];
+                elements.extend(b.elements.iter().cloned());
+                Ok(Value::Array(Arc::new(Array { element_type: b.element_type.clone(), elements })))
+            }
+        },
     }
 }
 

@@ -174,6 +174,15 @@ pub fn common_type(types: &[DataType], context: &str) -> Result<DataType> {
     Ok(ptype)
 }
 
+/// The type's name as `pg_typeof` prints it: without modifiers, `character` for bpchar.
+pub fn pg_type_name(ty: &DataType) -> String {
+    match strip_modifiers(ty) {
+        DataType::Char(_) => "character".to_string(),
+        DataType::Array(e) if matches!(*e, DataType::Char(_)) => "character[]".to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// The type without length/precision modifiers.
 pub fn strip_modifiers(ty: &DataType) -> DataType {
     match ty {

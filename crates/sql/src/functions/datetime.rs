@@ -95,12 +95,14 @@ pub(crate) fn register(r: &mut Registry) {
         ret(TimestampTz),
         |a, ctx| make_timestamp(a).map(|local| Value::TimestampTz(from_local(local, ctx))),
     );
-    r.add(
-        "make_interval",
-        vec![p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Float8)],
-        ret(iv()),
-        |a, _| make_interval(a).map(Value::Interval),
-    );
+    // make_interval(years, months, weeks, days, hours, mins, secs), every argument
+    // defaulting to 0.
+    let all = [p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Int4), p(Float8)];
+    for n in 0..=all.len() {
+        r.add("make_interval", all[..n].to_vec(), ret(iv()), |a, _| {
+            make_interval(a).map(Value::Interval)
+        });
+    }
     r.add("justify_days", vec![p(iv())], ret(iv()), |a, _| {
         Ok(Value::Interval(justify_days(interval(&a[0]))))
     });
@@ -238,7 +240,12 @@ fn trunc_timestamp(field: &str, ts: i64) -> Result<i64> {
             };
             day_start(m, 1, 1)
         }
-        other => return Err(field_error(other, "timestamp without time zone")),
+        other => {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("unit \"{other}\" not recognized for type timestamp without time zone"),
+            ))
+        }
     })
 }
 
@@ -523,7 +530,11 @@ fn make_timestamp(a: &[Value]) -> Result<i64> {
     Ok(i64::from(d) * USECS_PER_DAY + t)
 }
 
-fn make_interval(a: &[Value]) -> Result<Interval> {
+fn make_interval(given: &[Value]) -> Result<Interval> {
+    let mut a = given.to_vec();
+    while a.len() < 7 {
+        a.push(if a.len() == 6 { Value::Float8(0.0) } else { Value::Int4(0) });
+    }
     let (years, months, weeks, days, hours, mins) =
         (int(&a[0]), int(&a[1]), int(&a[2]), int(&a[3]), int(&a[4]), int(&a[5]));
     let secs = float(&a[6]);

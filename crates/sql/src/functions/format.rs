@@ -307,6 +307,7 @@ fn format(a: &[Value], _ctx: &dyn crate::expr::EvalContext) -> Result<Value> {
             }
         };
         let len = piece.chars().count();
+        crate::functions::string::check_size(width.saturating_mul(4))?;
         if len < width {
             let padding = " ".repeat(width - len);
             if left {

@@ -44,14 +44,12 @@ pub(crate) fn register(r: &mut Registry) {
         .lenient()
         .variadic();
     r.add("json_build_array", vec![], js(), |_, _| Ok(Value::Json("[]".into())));
-    for t in [Jsonb, DataType::Json] {
-        r.add("jsonb_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
-            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
-        });
-        r.add("json_typeof", vec![p(t.clone())], ReturnType::Exact(Text), |a, _| {
-            Ok(Value::Text(type_name(&doc(&a[0])?).into()))
-        });
-    }
+    r.add("jsonb_typeof", vec![p(Jsonb)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+    });
+    r.add("json_typeof", vec![p(DataType::Json)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(type_name(&doc(&a[0])?).into()))
+    });
     for name in ["jsonb_array_length", "json_array_length"] {
         let t = if name.starts_with("jsonb") { Jsonb } else { DataType::Json };
         r.add(name, vec![p(t)], ReturnType::Exact(Int4), |a, _| match doc(&a[0])? {

@@ -73,7 +73,16 @@ pub(crate) fn register(r: &mut Registry) {
         if b == 1.0 {
             return Err(division_by_zero());
         }
-        n_from_f64(x.ln() / b.ln())
+        // PostgreSQL: scale 16 minus the result's decimal exponent.
+        let r = x.ln() / b.ln();
+        let Some(Numeric::Finite(d)) = float_to_numeric(r) else {
+            return Err(out_of_range("value"));
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        let e = if r == 0.0 { 0 } else { r.abs().log10().floor() as i64 };
+        Ok(Value::Numeric(Numeric::Finite(
+            d.with_scale_round((16 - e).max(0), RoundingMode::HalfUp),
+        )))
     });
     r.add("sign", vec![p(Float8)], ret(Float8), |a, _| {
         let x = f(&a[0]);

@@ -5,6 +5,7 @@
 //! resolved by the binder. Aggregates ([`aggregate`]) and window functions ([`window`])
 //! are only described here; the executor drives them.
 
+pub mod accumulator;
 pub mod aggregate;
 pub mod array;
 pub mod datetime;

@@ -196,6 +196,13 @@ pub fn resolve_scalar(name: &str, args: &[DataType]) -> Result<ResolvedCall> {
             concrete.push((i, params, elem));
         }
     }
+    // A polymorphic signature instantiated to the same types as a concrete one loses to
+    // it (PostgreSQL treats polymorphic parameters as their own pseudo-type category).
+    let is_poly = |i: usize| sig_list[i].params.iter().any(|p| !matches!(p, ParamType::Exact(_)));
+    let snapshot = concrete.clone();
+    concrete.retain(|(i, ps, _)| {
+        !is_poly(*i) || !snapshot.iter().any(|(j, qs, _)| j != i && !is_poly(*j) && qs == ps)
+    });
     let lists: Vec<Vec<DataType>> = concrete.iter().map(|(_, ps, _)| ps.clone()).collect();
     let chosen = match resolve(args, &lists, false) {
         Resolution::Found(k) => k,
@@ -243,7 +250,8 @@ fn instantiate(f: &ScalarFunction, args: &[DataType]) -> Option<(Vec<DataType>, 
     let mut params: Vec<ParamType> = f.params.clone();
     if f.variadic {
         let last = params.pop()?;
-        if args.len() < params.len() {
+        // VARIADIC needs at least one argument in the variadic position.
+        if args.len() <= params.len() {
             return None;
         }
         while params.len() < args.len() {

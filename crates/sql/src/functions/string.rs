@@ -59,24 +59,22 @@ pub(crate) fn register(r: &mut Registry) {
         r.add(name, vec![p(Text), p(Text)], ret(Text), trim_fn(name, true));
     }
     r.add("lpad", vec![p(Text), p(Int4)], ret(Text), |a, _| {
-        Ok(t(pad(s(&a[0]), i(&a[1]), " ", true)))
+        pad(s(&a[0]), i(&a[1]), " ", true).map(t)
     });
     r.add("lpad", vec![p(Text), p(Int4), p(Text)], ret(Text), |a, _| {
-        Ok(t(pad(s(&a[0]), i(&a[1]), s(&a[2]), true)))
+        pad(s(&a[0]), i(&a[1]), s(&a[2]), true).map(t)
     });
     r.add("rpad", vec![p(Text), p(Int4)], ret(Text), |a, _| {
-        Ok(t(pad(s(&a[0]), i(&a[1]), " ", false)))
+        pad(s(&a[0]), i(&a[1]), " ", false).map(t)
     });
     r.add("rpad", vec![p(Text), p(Int4), p(Text)], ret(Text), |a, _| {
-        Ok(t(pad(s(&a[0]), i(&a[1]), s(&a[2]), false)))
+        pad(s(&a[0]), i(&a[1]), s(&a[2]), false).map(t)
     });
     r.add("left", vec![p(Text), p(Int4)], ret(Text), |a, _| Ok(t(left(s(&a[0]), i(&a[1])))));
     r.add("right", vec![p(Text), p(Int4)], ret(Text), |a, _| Ok(t(right(s(&a[0]), i(&a[1])))));
     r.add("repeat", vec![p(Text), p(Int4)], ret(Text), |a, _| {
         let n = usize::try_from(i(&a[1])).unwrap_or(0);
-        if s(&a[0]).len().saturating_mul(n) > (1 << 30) {
-            return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
-        }
+        check_size(s(&a[0]).len().saturating_mul(n))?;
         Ok(t(s(&a[0]).repeat(n)))
     });
     r.add("reverse", vec![p(Text)], ret(Text), |a, _| Ok(t(s(&a[0]).chars().rev().collect())));
@@ -126,6 +124,23 @@ pub(crate) fn register(r: &mut Registry) {
     });
     r.add("encode", vec![p(Bytea), p(Text)], ret(Text), |a, _| encode(bytes(&a[0]), s(&a[1])));
     r.add("decode", vec![p(Text), p(Text)], ret(Bytea), |a, _| decode(s(&a[0]), s(&a[1])));
+}
+
+/// The conversion of `char(n)` to text: trailing blanks are not significant in
+/// `character` values and PostgreSQL drops them when converting to text, comparing, or
+/// matching patterns. The binder inserts it; it is not callable by name.
+pub(crate) fn bpchar_to_text_function() -> &'static crate::functions::registry::ScalarFunction {
+    static F: std::sync::LazyLock<crate::functions::registry::ScalarFunction> =
+        std::sync::LazyLock::new(|| crate::functions::registry::ScalarFunction {
+            name: "text",
+            params: vec![p(DataType::Char(None))],
+            variadic: false,
+            ret: ReturnType::Exact(Text),
+            eval: |a, _| Ok(t(s(&a[0]).trim_end_matches(' ').to_string())),
+            strict: true,
+            volatile: false,
+        });
+    &F
 }
 
 /// The string of a text argument (strict functions never see NULL here).
@@ -238,18 +253,23 @@ fn translate(x: &str, from: &str, to: &str) -> String {
         .collect()
 }
 
-fn pad(x: &str, len: i64, fill: &str, left_side: bool) -> String {
+/// Results larger than PostgreSQL's 1 GB value limit fail with 54000.
+pub(crate) fn check_size(bytes: usize) -> Result<()> {
+    if bytes >= (1 << 30) {
+        return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
+    }
+    Ok(())
+}
+
+fn pad(x: &str, len: i64, fill: &str, left_side: bool) -> Result<String> {
     let len = usize::try_from(len).unwrap_or(0);
+    check_size(len.saturating_mul(4))?;
     let chars: Vec<char> = x.chars().collect();
     if chars.len() >= len || fill.is_empty() {
-        return chars.into_iter().take(len).collect();
+        return Ok(chars.into_iter().take(len).collect());
     }
     let padding: String = fill.chars().cycle().take(len - chars.len()).collect();
-    if left_side {
-        format!("{padding}{x}")
-    } else {
-        format!("{x}{padding}")
-    }
+    Ok(if left_side { format!("{padding}{x}") } else { format!("{x}{padding}") })
 }
 
 fn left(x: &str, n: i64) -> String {
@@ -448,8 +468,12 @@ mod tests {
 
     #[test]
     fn padding_and_sides() {
-        assert_eq!(pad("hi", 5, "xy", true), "xyxhi");
-        assert_eq!(pad("hello", 3, " ", false), "hel");
+        assert_eq!(pad("hi", 5, "xy", true).ok(), Some("xyxhi".into()));
+        assert_eq!(pad("hello", 3, " ", false).ok(), Some("hel".into()));
+        assert_eq!(
+            pad("x", i64::from(i32::MAX), " ", true).unwrap_err().sqlstate(),
+            SqlState::PROGRAM_LIMIT_EXCEEDED
+        );
         assert_eq!(left("abcde", -2), "abc");
         assert_eq!(right("abcde", -2), "cde");
         assert_eq!(right("abcde", 2), "de");

@@ -1,15 +1,15 @@
 //! System information functions: `version()`, `current_user`, `session_user`,
 //! `current_schema[s]`, `current_database()`, `current_setting`, `set_config`,
-//! `gen_random_uuid()`, `num_nulls`/`num_nonnulls`. (`pg_typeof` is resolved by the
-//! binder from the argument's type.)
+//! `gen_random_uuid()`, `num_nulls`/`num_nonnulls`, and `pg_typeof` (whose answer the
+//! binder supplies from the argument's type).
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::{Array, DataType, Value};
 
 use crate::expr::EvalContext;
-use crate::functions::registry::{p, ParamType, Registry, ReturnType};
+use crate::functions::registry::{p, ParamType, Registry, ReturnType, ScalarFunction};
 use crate::functions::string::s;
 
 use DataType::{Bool, Int4, Text, Uuid};
@@ -70,6 +70,22 @@ pub(crate) fn register(r: &mut Registry) {
     })
     .lenient()
     .variadic();
+}
+
+/// The implementation behind `pg_typeof(x)`: the binder passes the argument (so an
+/// aggregate inside stays visible to the planner) and the type name as a second,
+/// constant argument, which is the result. Not reachable by name from SQL.
+pub(crate) fn pg_typeof_function() -> &'static ScalarFunction {
+    static F: LazyLock<ScalarFunction> = LazyLock::new(|| ScalarFunction {
+        name: "pg_typeof",
+        params: vec![ParamType::Any, p(Text)],
+        variadic: false,
+        ret: ReturnType::Exact(Text),
+        eval: |a, _| Ok(a.get(1).cloned().unwrap_or(Value::Null)),
+        strict: false,
+        volatile: false,
+    });
+    &F
 }
 
 /// `version()`: starts with `PostgreSQL 15.0` so clients that parse it work.
