@@ -17,6 +17,8 @@ pub struct Engine {
     pub storage: Storage,
     /// Catalogs by version token.
     pub catalogs: CatalogCache,
+    /// In-memory HNSW graphs by (index, branch).
+    pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
     rowid: AtomicI64,
     version: AtomicU64,
 }
@@ -27,6 +29,7 @@ impl Engine {
         let engine = Arc::new(Engine {
             storage,
             catalogs: CatalogCache::default(),
+            vectors: Arc::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
         });

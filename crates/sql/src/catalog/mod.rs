@@ -10,6 +10,7 @@ mod cache;
 mod defs;
 mod store;
 pub mod typename;
+pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{

@@ -109,6 +109,17 @@ impl Accumulator {
             AggregateFunc::CountStar | AggregateFunc::Count => Value::Int8(n as i64),
             _ if empty && !matches!(self.func, AggregateFunc::ArrayAgg) => Value::Null,
             AggregateFunc::ArrayAgg if empty => Value::Null,
+            AggregateFunc::Sum | AggregateFunc::Avg if matches!(self.ty, DataType::Vector(_)) => {
+                let mut acc = crate::functions::vector::VectorSum::default();
+                for v in self.first_args().filter(|v| !v.is_null()) {
+                    acc.add(v)?;
+                }
+                if self.func == AggregateFunc::Avg {
+                    acc.avg()?
+                } else {
+                    acc.sum()?
+                }
+            }
             AggregateFunc::Sum => match &self.ty {
                 DataType::Int8 => {
                     let mut s: i128 = 0;

@@ -16,6 +16,8 @@ mod scan;
 mod setop;
 mod sort;
 pub mod table_io;
+pub mod vector_index;
+mod vector_scan;
 mod window;
 
 pub use context::{ExecCtx, Row};

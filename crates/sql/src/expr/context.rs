@@ -32,6 +32,8 @@ pub struct SessionInfo {
     pub settings: BTreeMap<String, String>,
     /// The server version string reported by `version()` after "PostgreSQL 15.0 ".
     pub server_version_detail: String,
+    /// The database's HNSW graph caches (for vector index scans and DML).
+    pub vectors: crate::exec::vector_index::VectorIndexHandle,
 }
 
 impl Default for SessionInfo {
@@ -44,6 +46,7 @@ impl Default for SessionInfo {
             timezone: "UTC".into(),
             settings: BTreeMap::new(),
             server_version_detail: format!("(HeliosDB Nano {})", env!("CARGO_PKG_VERSION")),
+            vectors: Default::default(),
         }
     }
 }

@@ -32,4 +32,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    vector::register(r);
 }

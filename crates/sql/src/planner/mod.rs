@@ -4,7 +4,9 @@
 
 mod plan;
 pub mod rewrite;
+mod vector_access;
 
 pub use plan::{
     Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SetOpKind, SortKey, SubqueryPlan,
 };
+pub use vector_access::VectorAccess;

@@ -24,6 +24,7 @@ mod settings;
 mod statement;
 mod txn;
 mod utility;
+mod vector_index;
 
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
@@ -131,6 +132,9 @@ impl Session {
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
+            vectors: crate::exec::vector_index::VectorIndexHandle(Some(
+                self.engine.vectors.clone(),
+            )),
             ..SessionInfo::default()
         }
     }
