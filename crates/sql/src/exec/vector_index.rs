@@ -626,3 +626,20 @@ pub struct IndexStats {
     /// Memory of the vectors or codes alone.
     pub vector_bytes: usize,
 }
+
+/// Validates `SET hnsw.ef_search` like pgvector: an integer in 1..=1000.
+pub fn check_ef_search(value: &str) -> Result<String> {
+    let v = value.trim().trim_matches('\'');
+    match v.parse::<i64>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n.to_string()),
+        Ok(n) => Err(Error::new(
+            helios_common::SqlState::INVALID_PARAMETER_VALUE,
+            format!("{n} is outside the valid range for parameter \"hnsw.ef_search\" (1 .. 1000)"),
+        )),
+        Err(_) => Err(Error::new(
+            helios_common::SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"hnsw.ef_search\": \"{value}\""),
+        )
+        .with_hint("Valid values are integers between 1 and 1000.")),
+    }
+}

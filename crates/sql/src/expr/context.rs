@@ -124,6 +124,12 @@ pub trait EvalContext {
         self.session().settings.get(&name.to_ascii_lowercase()).cloned()
     }
 
+    /// The statement's storage transaction, for functions that read the database
+    /// (`helios_vector_index_stats`). The default has none.
+    fn transaction(&self) -> Option<&helios_storage::Transaction> {
+        None
+    }
+
     /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.
     fn set_setting(&self, name: &str, value: &str, is_local: bool) -> Result<()> {
         let _ = (value, is_local);

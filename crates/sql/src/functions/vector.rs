@@ -4,8 +4,8 @@
 //! `l2_normalize`. Errors use pgvector's wording and SQLSTATEs
 //! (`different vector dimensions 3 and 2`, 22000).
 //!
-//! Arithmetic is done in `f64` over the `f32` components, like pgvector's `double`
-//! accumulators, so results match pgvector to the last printed digit.
+//! Distances accumulate in `f32` and finish in `f64`, norms and averages accumulate in
+//! `f64`, as pgvector does, so results match pgvector's printed digits.
 
 use std::sync::Arc;
 
@@ -41,24 +41,30 @@ pub fn dimension_mismatch(a: usize, b: usize) -> Error {
     Error::new(SqlState::DATA_EXCEPTION, format!("different vector dimensions {a} and {b}"))
 }
 
-fn pairs<'a>(a: &'a [f32], b: &'a [f32]) -> impl Iterator<Item = (f64, f64)> + 'a {
-    a.iter().zip(b.iter()).map(|(x, y)| (f64::from(*x), f64::from(*y)))
-}
-
-/// Euclidean distance.
+/// Euclidean distance: squares summed in `f32` like pgvector, root in `f64`.
 pub fn l2(a: &[f32], b: &[f32]) -> f64 {
-    pairs(a, b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+    let mut sum = 0f32;
+    for (x, y) in a.iter().zip(b) {
+        let d = x - y;
+        sum += d * d;
+    }
+    f64::from(sum).sqrt()
 }
 
-/// Inner product.
+/// Inner product, summed in `f32` like pgvector.
 pub fn dot(a: &[f32], b: &[f32]) -> f64 {
-    pairs(a, b).map(|(x, y)| x * y).sum::<f64>()
+    let mut sum = 0f32;
+    for (x, y) in a.iter().zip(b) {
+        sum += x * y;
+    }
+    f64::from(sum)
 }
 
-/// Cosine distance; NaN when either vector is zero (pgvector returns NaN too).
+/// Cosine distance as pgvector computes it (`f32` sums, `f64` quotient); NaN when
+/// either vector is zero.
 pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let (mut d, mut na, mut nb) = (0.0, 0.0, 0.0);
-    for (x, y) in pairs(a, b) {
+    let (mut d, mut na, mut nb) = (0f32, 0f32, 0f32);
+    for (x, y) in a.iter().zip(b) {
         d += x * y;
         na += x * x;
         nb += y * y;
@@ -67,7 +73,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
         return f64::NAN;
     }
     // Rounding can push the cosine just outside [-1, 1].
-    1.0 - (d / (na.sqrt() * nb.sqrt())).clamp(-1.0, 1.0)
+    1.0 - (f64::from(d) / (f64::from(na) * f64::from(nb)).sqrt()).clamp(-1.0, 1.0)
 }
 
 fn vec_arg(v: &Value) -> Result<&[f32]> {
@@ -207,6 +213,121 @@ impl crate::functions::accumulator::Aggregate for VectorAgg {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+/// `helios_vector_index_stats(index_name text)`: one row describing an HNSW index on
+/// the statement's branch: `index_name`, `table_name`, `opclass`, `dimensions`, `m`,
+/// `ef_construction`, `quantization`, `entries` (graph nodes, row versions included),
+/// `deleted`, `layers`, `memory_bytes`, `vector_bytes`.
+#[derive(Debug)]
+struct IndexStatsFn {
+    columns: Vec<(String, DataType)>,
+}
+
+/// Binds `helios_vector_index_stats(name)`.
+pub fn bind_index_stats(
+    args: Vec<crate::expr::Expr>,
+    scope: &mut dyn crate::expr::ExprScope,
+) -> Result<crate::functions::table::BoundTableFunction> {
+    if args.len() != 1 {
+        return Err(Error::new(
+            SqlState::UNDEFINED_FUNCTION,
+            "function helios_vector_index_stats requires one argument (the index name)",
+        ));
+    }
+    let args = args
+        .into_iter()
+        .map(|a| {
+            crate::expr::coerce_expr(a, &DataType::Text, crate::expr::CoercionKind::Implicit, scope)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let t = DataType::Text;
+    let i = DataType::Int8;
+    let columns = [
+        ("index_name", t.clone()),
+        ("table_name", t.clone()),
+        ("opclass", t.clone()),
+        ("dimensions", i.clone()),
+        ("m", i.clone()),
+        ("ef_construction", i.clone()),
+        ("quantization", t),
+        ("entries", i.clone()),
+        ("deleted", i.clone()),
+        ("layers", i.clone()),
+        ("memory_bytes", i.clone()),
+        ("vector_bytes", i),
+    ]
+    .into_iter()
+    .map(|(n, t)| (n.to_string(), t))
+    .collect();
+    Ok(crate::functions::table::BoundTableFunction {
+        func: Arc::new(IndexStatsFn { columns }),
+        args,
+    })
+}
+
+impl crate::functions::table::TableFunction for IndexStatsFn {
+    fn name(&self) -> &str {
+        "helios_vector_index_stats"
+    }
+
+    fn columns(&self) -> &[(String, DataType)] {
+        &self.columns
+    }
+
+    fn call(
+        &self,
+        args: &[Value],
+        ctx: &dyn crate::expr::EvalContext,
+    ) -> Result<crate::functions::table::RowIter> {
+        let Some(Value::Text(name)) = args.first() else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        let txn = ctx
+            .transaction()
+            .ok_or_else(|| Error::unsupported("helios_vector_index_stats outside a query"))?;
+        let vectors =
+            ctx.session().vectors.0.clone().ok_or_else(|| {
+                Error::unsupported("helios_vector_index_stats without a database")
+            })?;
+        let catalog = crate::catalog::CatalogStore::load(txn)?;
+        let (schema, rel) = match name.split_once('.') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, name.as_str()),
+        };
+        let not_found =
+            || Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{name}\" does not exist"));
+        let Some((_, crate::catalog::Relation::Index(t, i))) =
+            catalog.resolve(schema, rel, &ctx.session().search_path)
+        else {
+            return Err(not_found());
+        };
+        let table = catalog.table(t).ok_or_else(not_found)?;
+        let index = table.indexes.iter().find(|x| x.id == i).ok_or_else(not_found)?;
+        let Some(def) = &index.vector else {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{}\" is not an hnsw index", index.name),
+            ));
+        };
+        let s = crate::exec::vector_index::stats(&vectors, txn, table, index)?;
+        let n = |x: usize| Value::Int8(i64::try_from(x).unwrap_or(i64::MAX));
+        let row = vec![
+            Value::Text(index.name.clone()),
+            Value::Text(table.name.clone()),
+            Value::Text(def.opclass.clone()),
+            Value::Int8(i64::from(def.dim)),
+            Value::Int8(i64::from(def.m)),
+            Value::Int8(i64::from(def.ef_construction)),
+            Value::Text(s.quantization),
+            n(s.live),
+            n(s.deleted),
+            n(s.layers),
+            n(s.memory_bytes),
+            n(s.vector_bytes),
+        ];
+        Ok(Box::new(std::iter::once(Ok(row))))
     }
 }
 
