@@ -152,6 +152,10 @@ pub struct CachedIndex {
     loaded_at: Timestamp,
     /// The records on disk are stale: the next flush rewrites them all.
     rebuilt: bool,
+    /// How the graph came to memory: `built` (CREATE INDEX), `records` (loaded from
+    /// the persisted records) or `table` (rebuilt from the rows: records missing or
+    /// damaged).
+    origin: &'static str,
 }
 
 impl CachedIndex {
@@ -333,6 +337,7 @@ fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Re
         unflushed: Vec::new(),
         loaded_at: txn.read_ts(),
         rebuilt: true,
+        origin: "table",
     };
     for (pk, v) in rows {
         c.insert(&pk, &v)?;
@@ -440,6 +445,7 @@ fn load_shared(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Result<
         unflushed: Vec::new(),
         loaded_at: txn.read_ts(),
         rebuilt: false,
+        origin: "records",
     };
     read_entries(txn, &p, &mut c)?;
     for (pk, v) in table_vectors(txn, table, index)? {
@@ -484,6 +490,7 @@ pub fn create(
     index: &IndexDef,
 ) -> Result<()> {
     let mut c = build_from_table(txn, table, index)?;
+    c.origin = "built";
     c.flush(txn, table.id, index.id)?;
     let key = (def(index)?.instance, txn.branch());
     vectors.map.lock().insert(key, Arc::new(RwLock::new(c)));
@@ -607,6 +614,7 @@ pub fn stats(
         },
         memory_bytes: m.total_bytes(),
         vector_bytes: m.vector_bytes + m.code_bytes,
+        origin: c.origin,
     })
 }
 
@@ -625,6 +633,8 @@ pub struct IndexStats {
     pub memory_bytes: usize,
     /// Memory of the vectors or codes alone.
     pub vector_bytes: usize,
+    /// `built`, `records` or `table` (see [`CachedIndex`]).
+    pub origin: &'static str,
 }
 
 /// Validates `SET hnsw.ef_search` like pgvector: an integer in 1..=1000.

@@ -219,7 +219,8 @@ impl crate::functions::accumulator::Aggregate for VectorAgg {
 /// `helios_vector_index_stats(index_name text)`: one row describing an HNSW index on
 /// the statement's branch: `index_name`, `table_name`, `opclass`, `dimensions`, `m`,
 /// `ef_construction`, `quantization`, `entries` (graph nodes, row versions included),
-/// `deleted`, `layers`, `memory_bytes`, `vector_bytes`.
+/// `deleted`, `layers`, `memory_bytes`, `vector_bytes`, `loaded_from` (`built`,
+/// `records` or `table`).
 #[derive(Debug)]
 struct IndexStatsFn {
     columns: Vec<(String, DataType)>,
@@ -257,6 +258,7 @@ pub fn bind_index_stats(
         ("layers", i.clone()),
         ("memory_bytes", i.clone()),
         ("vector_bytes", i),
+        ("loaded_from", DataType::Text),
     ]
     .into_iter()
     .map(|(n, t)| (n.to_string(), t))
@@ -326,6 +328,7 @@ impl crate::functions::table::TableFunction for IndexStatsFn {
             n(s.layers),
             n(s.memory_bytes),
             n(s.vector_bytes),
+            Value::Text(s.origin.to_string()),
         ];
         Ok(Box::new(std::iter::once(Ok(row))))
     }
