@@ -261,6 +261,10 @@ fn transactions() {
     run(&mut c, "ROLLBACK TO SAVEPOINT s; COMMIT;");
     assert_eq!(rows(&mut c, "SELECT a FROM t"), vec!["1"]);
     assert_eq!(err(&mut c, "BEGIN ISOLATION LEVEL SERIALIZABLE"), "0A000");
+    // Access modes apply to a block opened inside a batch too.
+    let out = c.execute_batch("START TRANSACTION READ ONLY; INSERT INTO t VALUES (5)");
+    assert_eq!(out.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("25006"));
+    run(&mut c, "ROLLBACK");
     // DDL is transactional.
     run(&mut c, "BEGIN; CREATE TABLE gone (x int); ROLLBACK;");
     assert_eq!(err(&mut c, "SELECT * FROM gone"), "42P01");

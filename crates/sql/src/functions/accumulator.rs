@@ -226,6 +226,15 @@ struct Avg {
 impl Aggregate for Avg {
     fn accumulate(&mut self, args: &[Value]) -> Result<()> {
         let Some(v) = args.first().filter(|v| !v.is_null()) else { return Ok(()) };
+        // avg(real) accumulates in double precision, as PostgreSQL's float4_accum does.
+        let widened;
+        let v = match v {
+            Value::Float4(f) => {
+                widened = Value::Float8(f64::from(*f));
+                &widened
+            }
+            other => other,
+        };
         self.sum = Some(add_to(self.sum.take(), v)?);
         self.n += 1;
         Ok(())
@@ -669,6 +678,40 @@ mod tests {
         assert_eq!(
             run(AggregateFunc::BitOr, DataType::Int4, &[Value::Int4(1), Value::Int4(4)]),
             Value::Int4(5)
+        );
+    }
+
+    #[test]
+    fn more_results_checked_on_postgres() {
+        // SELECT ... FROM (VALUES (1),(2),(4)) v(x) on PostgreSQL 18.
+        let xs = [1, 2, 4];
+        let over = |func: AggregateFunc, ty: DataType, f: &dyn Fn(i32) -> Value| {
+            let vals: Vec<Value> = xs.iter().map(|x| f(*x)).collect();
+            run(func, ty, &vals).to_pg_text()
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let real = |x: i32| Value::Float4(x as f32);
+        assert_eq!(over(AggregateFunc::Sum, DataType::Float4, &real), "7");
+        assert_eq!(over(AggregateFunc::Avg, DataType::Float4, &real), "2.3333333333333335");
+        let n2 = |x: i32| num(&format!("{x}.00"));
+        assert_eq!(over(AggregateFunc::Sum, DataType::Numeric(None), &n2), "7.00");
+        assert_eq!(
+            over(AggregateFunc::Avg, DataType::Int8, &|x| Value::Int8(i64::from(x))),
+            "2.3333333333333333"
+        );
+        let days = |x: i32| Value::Interval(Interval { months: 0, days: x, micros: 0 });
+        assert_eq!(over(AggregateFunc::Sum, DataType::Interval, &days), "7 days");
+        let hours = |x: i32| {
+            Value::Interval(Interval { months: 0, days: 0, micros: i64::from(x) * 3_600_000_000 })
+        };
+        assert_eq!(over(AggregateFunc::Avg, DataType::Interval, &hours), "02:20:00");
+        assert_eq!(over(AggregateFunc::JsonbAgg, DataType::Int4, &Value::Int4), "[1, 2, 4]");
+        assert_eq!(over(AggregateFunc::BitAnd, DataType::Int4, &Value::Int4), "0");
+        let f8 = |x: i32| Value::Float8(f64::from(x));
+        assert_eq!(over(AggregateFunc::StddevSamp, DataType::Float8, &f8), "1.5275252316519468");
+        assert_eq!(
+            over(AggregateFunc::VarPop, DataType::Numeric(None), &|x| num(&x.to_string())),
+            "1.5555555555555556"
         );
     }
 

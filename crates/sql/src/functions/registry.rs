@@ -170,6 +170,13 @@ fn catalog() -> &'static HashMap<&'static str, Vec<ScalarFunction>> {
     })
 }
 
+/// The names of all scalar functions, sorted (for catalogs such as `pg_proc`).
+pub fn function_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = catalog().keys().copied().collect();
+    names.sort_unstable();
+    names
+}
+
 /// Whether a scalar function of this name exists.
 pub fn function_exists(name: &str) -> bool {
     catalog().contains_key(name)

@@ -20,11 +20,13 @@ mod ddl;
 mod ddl_table;
 mod prepared;
 mod result;
+mod sequences;
 mod settings;
 mod statement;
 mod txn;
 mod utility;
 mod vector_index;
+mod writable_cte;
 
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
@@ -71,6 +73,8 @@ pub struct Session {
     pending: Option<(Isolation, bool)>,
     /// A statement other than transaction control ran in the current block.
     statement_ran: bool,
+    /// `currval` values of this session.
+    currvals: parking_lot::Mutex<HashMap<u32, i64>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -94,6 +98,7 @@ impl Session {
             branch: BranchId::MAIN,
             pending: None,
             statement_ran: false,
+            currvals: parking_lot::Mutex::new(HashMap::new()),
         }
     }
 
@@ -305,6 +310,7 @@ impl Session {
                 })?;
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
+                self.statement_ran = false;
                 Ok(())
             }
         }

@@ -63,7 +63,22 @@ impl Session {
                     Mode::Explicit => {
                         // PostgreSQL only warns: there is already a transaction in progress.
                     }
-                    Mode::Implicit => self.mode = Mode::Explicit,
+                    Mode::Implicit => {
+                        // BEGIN inside a multi-statement batch turns its implicit
+                        // transaction into a block; modes apply if nothing ran yet.
+                        self.mode = Mode::Explicit;
+                        let default_iso = self.default_isolation()?;
+                        let iso = iso.unwrap_or(default_iso);
+                        let ro = ro.unwrap_or(false);
+                        self.pending = Some((iso, ro));
+                        self.settings_set_txn(iso, ro);
+                        if !self.statement_ran {
+                            if let Some(t) = self.txn.take() {
+                                t.rollback();
+                            }
+                        }
+                        self.ensure_txn()?;
+                    }
                     _ => {
                         self.mode = Mode::Explicit;
                         let default_iso = self.default_isolation()?;
