@@ -6,7 +6,8 @@
 //! `synchronous=FULL`; "relaxed" is `Durability::Relaxed` vs `synchronous=NORMAL`.
 //!
 //! `BENCH_ROWS` (default 1,000,000) sets the bulk-load size; `BENCH_SECONDS` (default 2)
-//! the duration of each commit-throughput run.
+//! the duration of each commit-throughput run; `BENCH_ONLY` (comma-separated section names)
+//! runs a subset.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -82,19 +83,66 @@ fn per_sec(ops: u64, elapsed: Duration) -> f64 {
     ops as f64 / elapsed.as_secs_f64()
 }
 
+/// CPU time (user + system) used so far by the calling thread, from
+/// `/proc/thread-self/stat` (Linux; zero elsewhere). On a shared, overloaded machine the
+/// wall-clock ratio mostly measures the neighbours; the CPU-time ratio measures the work.
+fn thread_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line (the first after the name is 3);
+    // clock ticks are 100 per second on Linux.
+    let field = |n: usize| f.get(n - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = field(14) + field(15);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Wall-clock and CPU time of one measured piece of work.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Runs `f` on this thread and returns what it cost.
+fn measure(f: impl FnOnce()) -> Cost {
+    let (t, c) = (Instant::now(), thread_cpu());
+    f();
+    Cost { wall: t.elapsed(), cpu: thread_cpu().saturating_sub(c) }
+}
+
 struct Report;
 
 impl Report {
     fn pair(&mut self, name: &str, unit: &str, helios: f64, sqlite: f64) {
         let line = format!(
-            "| {name} | {helios:.0} {unit} | {sqlite:.0} {unit} | {:.2}x |",
+            "| {name} | {helios:.0} {unit} | {sqlite:.0} {unit} | {:.2}x | |",
             helios / sqlite
         );
         println!("{line}");
     }
 
+    /// A pair measured on this thread: throughput by wall clock, and the CPU-time ratio.
+    fn costs(&mut self, name: &str, unit: &str, ops: u64, helios: Cost, sqlite: Cost) {
+        let (h, s) = (per_sec(ops, helios.wall), per_sec(ops, sqlite.wall));
+        let cpu = if helios.cpu.is_zero() {
+            String::new()
+        } else {
+            format!(
+                "{:.2}x ({:.2?} vs {:.2?})",
+                sqlite.cpu.as_secs_f64() / helios.cpu.as_secs_f64(),
+                helios.cpu,
+                sqlite.cpu
+            )
+        };
+        println!("| {name} | {h:.0} {unit} | {s:.0} {unit} | {:.2}x | {cpu} |", h / s);
+    }
+
     fn solo(&mut self, name: &str, text: String) {
-        let line = format!("| {name} | {text} | | |");
+        let line = format!("| {name} | {text} | | | |");
         println!("{line}");
     }
 }
@@ -104,63 +152,60 @@ fn bulk_and_reads(report: &mut Report, rows: u64) {
     let storage = helios_open(&tmp.path().join("helios"), Durability::Durable, None);
     let mut sqlite = sqlite_open(&tmp.path().join("sqlite.db"), true);
 
-    let t = Instant::now();
-    helios_load(&storage, rows);
-    let h = per_sec(rows, t.elapsed());
-    let t = Instant::now();
-    sqlite_load(&mut sqlite, rows);
-    let s = per_sec(rows, t.elapsed());
-    report.pair(&format!("bulk load {rows} rows, one transaction"), "rows/s", h, s);
+    let h = measure(|| helios_load(&storage, rows));
+    let s = measure(|| sqlite_load(&mut sqlite, rows));
+    report.costs(&format!("bulk load {rows} rows, one transaction"), "rows/s", rows, h, s);
 
     let gets = 200_000;
     let mut rng = Lcg(7);
-    let t = Instant::now();
-    for _ in 0..gets {
-        let txn = storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() });
-        let v = txn.expect("begin").get(&key(rng.next(rows))).expect("get");
-        assert!(v.is_some());
-    }
-    let h = per_sec(gets, t.elapsed());
+    let h = measure(|| {
+        for _ in 0..gets {
+            let txn = storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() });
+            let v = txn.expect("begin").get(&key(rng.next(rows))).expect("get");
+            assert!(v.is_some());
+        }
+    });
     let mut rng = Lcg(7);
     let mut stmt = sqlite.prepare("SELECT v FROM kv WHERE k = ?1").expect("prepare");
-    let t = Instant::now();
-    for _ in 0..gets {
-        let v: Vec<u8> =
-            stmt.query_row(params![key(rng.next(rows))], |r| r.get(0)).expect("select");
-        assert_eq!(v.len(), VALUE_LEN);
-    }
-    let s = per_sec(gets, t.elapsed());
-    report.pair("point get (own read transaction each)", "ops/s", h, s);
+    let s = measure(|| {
+        for _ in 0..gets {
+            let v: Vec<u8> =
+                stmt.query_row(params![key(rng.next(rows))], |r| r.get(0)).expect("select");
+            assert_eq!(v.len(), VALUE_LEN);
+        }
+    });
+    report.costs("point get (own read transaction each)", "ops/s", gets, h, s);
     drop(stmt);
 
     let scans = 100;
     let len = 10_000;
     let mut rng = Lcg(11);
-    let t = Instant::now();
-    for _ in 0..scans {
-        let start = key(rng.next(rows - len));
-        let txn = storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() });
-        let range = (std::ops::Bound::Included(start), std::ops::Bound::Unbounded);
-        let got = txn.expect("begin").scan(range, false, len as usize).expect("scan");
-        assert_eq!(got.len() as u64, len);
-    }
-    let h = per_sec(scans * len, t.elapsed());
+    let h = measure(|| {
+        for _ in 0..scans {
+            let start = key(rng.next(rows - len));
+            let txn = storage.begin(TxnOptions { read_only: true, ..TxnOptions::default() });
+            let range = (std::ops::Bound::Included(start), std::ops::Bound::Unbounded);
+            let got = txn.expect("begin").scan(range, false, len as usize).expect("scan");
+            assert_eq!(got.len() as u64, len);
+        }
+    });
     let mut rng = Lcg(11);
     let mut stmt =
         sqlite.prepare("SELECT k, v FROM kv WHERE k >= ?1 ORDER BY k LIMIT ?2").expect("prep");
-    let t = Instant::now();
-    for _ in 0..scans {
-        let start = key(rng.next(rows - len));
-        let mut n = 0;
-        let mut q = stmt.query(params![start, len as i64]).expect("query");
-        while let Some(row) = q.next().expect("row") {
-            let v: Vec<u8> = row.get(1).expect("v");
-            n += v.len() / VALUE_LEN;
+    let s = measure(|| {
+        for _ in 0..scans {
+            let start = key(rng.next(rows - len));
+            let mut n = 0;
+            let mut q = stmt.query(params![start, len as i64]).expect("query");
+            while let Some(row) = q.next().expect("row") {
+                let k: Vec<u8> = row.get(0).expect("k");
+                let v: Vec<u8> = row.get(1).expect("v");
+                n += (k.len() > 0 && v.len() == VALUE_LEN) as u64;
+            }
+            assert_eq!(n, len);
         }
-        assert_eq!(n as u64, len);
-    }
-    let s = per_sec(scans * len, t.elapsed());
-    report.pair("range scan of 10k rows", "rows/s", h, s);
+    });
+    report.costs("range scan of 10k rows", "rows/s", scans * len, h, s);
 }
 
 fn run_for<F: Fn(u64) + Send + Sync + 'static>(threads: u64, seconds: u64, op: F) -> f64 {
@@ -259,13 +304,79 @@ fn branch_creation(report: &mut Report) {
         let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
         helios_load(&storage, rows);
         let n = 50;
-        let t = Instant::now();
+        let mut times = Vec::with_capacity(n);
         for b in 0..n {
+            let t = Instant::now();
             storage.create_branch(&format!("b{b}"), BranchId::MAIN, None).expect("branch");
+            times.push(t.elapsed());
         }
-        let each = t.elapsed() / n;
-        report.solo(&format!("create branch at {rows} rows"), format!("{each:.2?} each"));
+        let mean = times.iter().sum::<Duration>() / n as u32;
+        let first = times[0];
+        times.sort();
+        let (median, max) = (times[n / 2], times[n - 1]);
+        report.solo(
+            &format!("create branch at {rows} rows (durable)"),
+            format!("mean {mean:.2?}, median {median:.2?}, first {first:.2?}, max {max:.2?}"),
+        );
     }
+}
+
+/// Peak resident set size of this process so far (`VmHWM` in `/proc/self/status`).
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+/// One transaction inserting `HELIOS_BIG_TXN_ROWS` (default 10 million) rows: its write set
+/// spills, and the process's peak memory stays bounded. Opt-in (`HELIOS_BIG_TXN=1`).
+fn big_transaction(report: &mut Report) {
+    let rows = env_u64("HELIOS_BIG_TXN_ROWS", 10_000_000);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
+    let before = peak_rss().unwrap_or_default();
+    let t = Instant::now();
+    let mut txn = storage.begin(TxnOptions::default()).expect("begin");
+    for i in 0..rows {
+        txn.put(&key(i), &value(i)).expect("put");
+    }
+    let buffered = t.elapsed();
+    txn.commit().expect("commit");
+    let total = t.elapsed();
+    let check = storage.begin(TxnOptions::default()).expect("begin");
+    assert_eq!(check.get(&key(rows - 1)).expect("get"), Some(value(rows - 1)));
+    report.solo(
+        &format!("one transaction of {rows} rows (spills)"),
+        format!(
+            "{total:.2?} ({buffered:.2?} buffering), {:.0} rows/s, peak RSS {} (before: {before})",
+            per_sec(rows, total),
+            peak_rss().unwrap_or_default()
+        ),
+    );
+}
+
+/// Merge of a branch with `rows` changed keys into `main`, which holds `total` rows.
+fn merge_changed(report: &mut Report, rows: u64, total: u64) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
+    helios_load(&storage, total.max(rows));
+    let dev = storage.create_branch("dev", BranchId::MAIN, None).expect("branch");
+    let mut txn = storage
+        .begin(TxnOptions { branch: dev.id, ..TxnOptions::default() })
+        .expect("begin");
+    for i in 0..rows {
+        txn.put(&key(i), b"changed on dev").expect("put");
+    }
+    txn.commit().expect("commit");
+    let t = Instant::now();
+    let merged = storage
+        .merge(dev.id, BranchId::MAIN, helios_storage::MergeStrategy::Fail)
+        .expect("merge");
+    assert_eq!(merged.applied.len() as u64, rows);
+    report.solo(
+        &format!("merge {rows} changed rows into main ({} rows)", total.max(rows)),
+        format!("{:.2?}", t.elapsed()),
+    );
 }
 
 fn main() {
@@ -274,10 +385,28 @@ fn main() {
     // A fixed benchmark key, read by `KeySource::EnvVar` (never a real secret).
     std::env::set_var(BENCH_KEY_VAR, "42".repeat(32));
     let mut report = Report;
-    println!("| workload | HeliosDB | SQLite (WAL) | ratio |");
-    println!("|---|---|---|---|");
-    bulk_and_reads(&mut report, rows);
-    commit_throughput(&mut report, seconds);
-    encryption_overhead(&mut report, rows / 5);
-    branch_creation(&mut report);
+    // `BENCH_ONLY=bulk,commit,encryption,branch,merge`; `HELIOS_BIG_TXN=1` adds the
+    // 10-million-row transaction runs a subset (profiling one part).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
+    println!("| workload | HeliosDB | SQLite (WAL) | ratio (wall) | ratio (CPU time) |");
+    println!("|---|---|---|---|---|");
+    if run("bulk") {
+        bulk_and_reads(&mut report, rows);
+    }
+    if run("commit") {
+        commit_throughput(&mut report, seconds);
+    }
+    if run("encryption") {
+        encryption_overhead(&mut report, rows / 5);
+    }
+    if run("branch") {
+        branch_creation(&mut report);
+    }
+    if run("merge") {
+        merge_changed(&mut report, 100_000, rows);
+    }
+    if std::env::var("HELIOS_BIG_TXN").is_ok_and(|v| v == "1") {
+        big_transaction(&mut report);
+    }
 }

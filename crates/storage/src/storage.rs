@@ -11,13 +11,17 @@ use parking_lot::{Mutex, RwLock};
 use crate::branch::{
     BranchInfo, BranchRegistry, DiffEntry, MergeReport, MergeStrategy, MAX_BRANCH_NAME,
 };
-use crate::kv::{self, Engine, MemoryEngine, Snapshot, WriteBatch};
+use crate::kv::{self, Engine, MemoryEngine, PackedBatch, Snapshot, WriteBatch};
 use crate::mvcc::active::ActiveSnapshots;
 use crate::mvcc::change_feed::{ChangeFeed, ChangeSet};
-use crate::mvcc::commit::{stage, Claimed, CommitRequest, GroupCommit, GroupResults, Sequencer};
+use crate::mvcc::commit::{
+    emit_versions, stage, validate, Claimed, CommitInfo, CommitRequest, GroupCommit, GroupResults,
+    Sequencer,
+};
 use crate::mvcc::keys::{
     self, read_u64, Space, META_CLOCK, META_GC_HORIZON, META_NEXT_BRANCH, META_RETENTION,
 };
+use crate::mvcc::spill::SpillSettings;
 use crate::mvcc::{GcStats, Hlc, SystemClock, Transaction, WallClock};
 use crate::{StorageError, StorageOptions, TxnOptions};
 
@@ -44,6 +48,8 @@ pub(crate) struct Inner {
     pub retention_micros: AtomicU64,
     /// Every version a read at or after this timestamp needs was kept by GC.
     pub gc_horizon: AtomicU64,
+    /// How new transactions' write sets spill.
+    pub spill: RwLock<Arc<SpillSettings>>,
 }
 
 impl std::fmt::Debug for dyn Engine {
@@ -124,6 +130,10 @@ impl Storage {
                 feed: ChangeFeed::default(),
                 retention_micros: AtomicU64::new(retention),
                 gc_horizon: AtomicU64::new(gc_horizon),
+                spill: RwLock::new(Arc::new(SpillSettings {
+                    encrypt: options.encryption.is_some(),
+                    ..SpillSettings::default()
+                })),
             }),
         })
     }
@@ -244,6 +254,10 @@ impl Storage {
         for row in snap.scan((Included(&lo), Excluded(&hi)), false)? {
             batch.delete(row?.0);
         }
+        let (lo, hi) = (keys::changes_prefix(info.id), keys::changes_end(info.id));
+        for row in snap.scan((Included(&lo), Excluded(&hi)), false)? {
+            batch.delete(row?.0);
+        }
         // Its GC-queue entries are dropped by the collector (branch ids are never reused).
         let mut after = reg.clone();
         for k in after.remove(info.id) {
@@ -281,6 +295,15 @@ impl Storage {
         strategy: MergeStrategy,
     ) -> Result<MergeReport> {
         crate::branch::merge(&self.inner, src, dst, strategy, true)
+    }
+
+    /// Sets the size (estimated bytes of buffered writes) above which a transaction's
+    /// write set spills to a temporary file; transactions begun later use it. The default
+    /// is 64 MiB. Spill files are anonymous (unlinked at creation) and, when the database
+    /// is encrypted, sealed with a per-file random key.
+    pub fn set_spill_threshold(&self, bytes: usize) {
+        let mut spill = self.inner.spill.write();
+        *spill = Arc::new(SpillSettings { threshold: bytes, ..(**spill).clone() });
     }
 
     /// The retention period of superseded versions.
@@ -365,6 +388,50 @@ impl Inner {
         Ok(())
     }
 
+    /// Commits one request whose write set spilled, alone and streamed to the engine, so
+    /// its versions never all sit in memory.
+    pub(crate) fn commit_large(&self, req: CommitRequest) -> Result<CommitInfo> {
+        let mut seq = self.sequencer.lock();
+        let snap = self.engine.snapshot()?;
+        let reg = self.registry.read();
+        let previous = validate(&*snap, &reg, &Claimed::new(), &req)?;
+        let commit_ts = self.clock.tick();
+        let txn_id = TxnId(seq.next_txn);
+        seq.next_txn += 1;
+        let info = CommitInfo { txn_id, commit_ts };
+        let set = if self.feed.active() {
+            Some(ChangeFeed::change_set(&*snap, &reg, &req, info)?)
+        } else {
+            None
+        };
+        let clock = self.clock.last().0.to_be_bytes();
+        let mut fill = |sink: &mut kv::SinkFn<'_>| -> Result<()> {
+            let mut buf = Vec::new();
+            let mut failed = None;
+            emit_versions(&req, &previous, commit_ts, txn_id, &mut |k, v, head| {
+                if failed.is_some() {
+                    return;
+                }
+                buf.clear();
+                buf.extend_from_slice(head);
+                if let Some(v) = v {
+                    buf.extend_from_slice(v);
+                }
+                if let Err(e) = sink(k, Some(&buf)) {
+                    failed = Some(e);
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            sink(META_CLOCK, Some(&clock))
+        };
+        self.engine.write_with(&mut fill, self.durable)?;
+        self.visible.store(commit_ts.0, Ordering::SeqCst);
+        self.feed.publish(set.into_iter().collect());
+        Ok(info)
+    }
+
     /// Commits one group of requests with one engine write (see [`crate::mvcc::commit`]).
     pub(crate) fn write_group(&self, group: Vec<(u64, CommitRequest)>) -> GroupResults {
         let mut seq = self.sequencer.lock();
@@ -374,15 +441,17 @@ impl Inner {
         };
         let reg = self.registry.read();
         let mut claimed = Claimed::new();
-        let mut batch = WriteBatch::default();
+        let mut batch = PackedBatch::default();
         let mut results = Vec::with_capacity(group.len());
         let mut last = None;
         let mut sets = Vec::new();
-        for (ticket, req) in &group {
+        let n = group.len();
+        for (i, (ticket, req)) in group.iter().enumerate() {
             let r = stage(
                 &*snap,
                 &reg,
                 &mut claimed,
+                i + 1 < n,
                 req,
                 || {
                     let ts = self.clock.tick();
@@ -408,8 +477,8 @@ impl Inner {
             results.push((*ticket, r));
         }
         let Some(last) = last else { return results };
-        batch.put(META_CLOCK, self.clock.last().0.to_be_bytes().to_vec());
-        match self.engine.write(batch, self.durable) {
+        batch.put(META_CLOCK, &self.clock.last().0.to_be_bytes());
+        match self.engine.write_packed(batch, self.durable) {
             Ok(()) => {
                 self.visible.store(last.0, Ordering::SeqCst);
                 self.feed.publish(sets);
@@ -428,14 +497,12 @@ impl Inner {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::mvcc::write_set::Pending;
+    use crate::mvcc::write_set::WriteSet;
 
     fn req(key: &[u8], since: Timestamp) -> CommitRequest {
-        let mut writes = BTreeMap::new();
-        writes.insert(key.to_vec(), Pending { value: Some(b"v".to_vec()), since });
+        let mut writes = WriteSet::default();
+        writes.write(key, Some(b"v"), since).expect("write");
         CommitRequest { branch: BranchId::MAIN, writes }
     }
 

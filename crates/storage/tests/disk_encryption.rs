@@ -8,7 +8,9 @@ use std::path::Path;
 use disk_support::{all, files, fill, open_err, passphrase_options, test_key};
 use helios_common::SqlState;
 use helios_storage::crypto::{change_passphrase, KdfParams, KeySource};
-use helios_storage::kv::{open_disk_with, DiskOptions, Engine, WriteBatch, DATA_FILE};
+use helios_storage::kv::{
+    open_disk_with, DiskOptions, Engine, WriteBatch, DATA_FILE, PHYSICAL_PAGE,
+};
 use zeroize::Zeroizing;
 
 const CANARY: &str = "CANARY-q7Zx-3141592653";
@@ -143,7 +145,7 @@ fn flipped_bytes_give_corruption_errors_never_wrong_data() {
     };
     let path = dir.path().join(DATA_FILE);
     let original = std::fs::read(&path).unwrap();
-    let page = 4132;
+    let page = PHYSICAL_PAGE;
     let pages = original.len() / page;
     assert!(pages > 4, "data file unexpectedly small: {} bytes", original.len());
     // Both copies of page 0 (sequence number, nonce, ciphertext, tag), then a spread of
@@ -199,7 +201,7 @@ fn swapped_pages_are_detected() {
     }
     let path = dir.path().join(DATA_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
-    let page = 4132;
+    let page = PHYSICAL_PAGE;
     let pages = bytes.len() / page;
     // Swap every data page with its neighbour: all still authentic under the key, all in
     // the wrong place.
@@ -269,4 +271,19 @@ fn a_damaged_key_header_does_not_open() {
     std::fs::write(&path, &bytes[..40]).unwrap();
     let err = open_err(dir.path(), &DiskOptions::encrypted(test_key()));
     assert_eq!(err.sqlstate(), SqlState::DATA_CORRUPTED, "{err:?}");
+}
+
+#[test]
+fn options_never_print_key_material() {
+    let key = DiskOptions::encrypted(KeySource::Key(Zeroizing::new([0xC3; 32])));
+    let text = format!("{key:?}");
+    assert!(text.contains("redacted"), "{text}");
+    assert!(!text.contains("195") && !text.to_lowercase().contains("c3c3"), "{text}");
+    let pass = DiskOptions::encrypted(KeySource::passphrase("tr0ub4dor&3"));
+    assert!(!format!("{pass:?}").contains("tr0ub4dor"));
+    let storage = helios_storage::StorageOptions {
+        encryption: Some(KeySource::passphrase("tr0ub4dor&3")),
+        ..Default::default()
+    };
+    assert!(!format!("{storage:?}").contains("tr0ub4dor"));
 }

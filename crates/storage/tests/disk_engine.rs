@@ -134,3 +134,21 @@ fn a_second_open_is_refused_while_the_first_is_alive() {
         DiskEngine::open(dir.path(), &options()).unwrap();
     }
 }
+
+#[test]
+fn non_durable_writes_survive_a_clean_close() {
+    for (name, options) in flavours() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let engine = open_disk_with(dir.path(), &options()).unwrap();
+            fill(engine.as_ref(), 20, true);
+            let mut b = WriteBatch::default();
+            b.put("relaxed", "kept");
+            engine.write(b, false).unwrap();
+        }
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
+        let s = engine.snapshot().unwrap();
+        assert_eq!(s.get(b"relaxed").unwrap(), Some(b"kept".to_vec()), "{name}");
+        assert_eq!(all(s.as_ref()).len(), 21, "{name}");
+    }
+}

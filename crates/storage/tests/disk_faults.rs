@@ -43,7 +43,8 @@ fn a_failed_sync_poisons_and_reopening_recovers_the_last_durable_commit() {
         // Poisoned: writes refused, with a message that says what to do; reads still work.
         let err = engine.write(batch("c", 1), false).unwrap_err();
         assert_eq!(err.sqlstate(), SqlState::IO_ERROR, "{name}");
-        assert!(err.hint().unwrap_or("").contains("must be reopened"), "{name}: {err:?}");
+        assert!(err.message().contains("must be reopened"), "{name}: {err:?}");
+        assert!(err.detail().unwrap_or("").contains("injected fsync failure"), "{name}: {err:?}");
         let err = engine.write(WriteBatch::default(), true).unwrap_err();
         assert_eq!(err.sqlstate(), SqlState::IO_ERROR, "{name}");
         assert_eq!(count(engine.as_ref(), "a"), 50, "{name}");

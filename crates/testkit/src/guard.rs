@@ -155,6 +155,22 @@ pub fn panic_text(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// Keeps the panics that tests provoke on purpose (in fake engines' worker threads,
+/// named `slt-fake` / `slt-toy`) out of the test output; every other panic still prints.
+#[cfg(test)]
+pub(crate) fn quiet_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().map(str::to_string).unwrap_or_default();
+            if name != "slt-fake" && name != "slt-toy" {
+                default(info);
+            }
+        }));
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +201,7 @@ mod tests {
 
     #[test]
     fn panics_are_reported_and_the_engine_keeps_serving() {
+        quiet_expected_panics();
         let mut g = GuardedEngine::spawn(Box::new(Fake), Duration::from_secs(5)).expect("spawn");
         match g.run("panic", &fmt()) {
             Err(EngineError::Panic(msg)) => assert!(msg.contains("boom")),

@@ -423,6 +423,7 @@ FAIL
 
     #[test]
     fn a_panic_fails_even_an_expected_error() {
+        crate::guard::quiet_expected_panics();
         let script = "statement error\nPANIC\n\nquery I\nSELECT 5\n----\n5\n";
         let r = run_script("p.slt", script, toy(), &RunOptions::pg_text());
         assert_eq!((r.passed, r.failed), (1, 1), "{r:?}");

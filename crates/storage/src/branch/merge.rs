@@ -4,22 +4,20 @@
 //! merge between the same two branches (either direction) uses that state as its base, so
 //! changes merged once are not reported again.
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::sync::atomic::Ordering;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 
+use crate::branch::changed::changed_keys;
 use crate::branch::registry::merge_row_key;
-use crate::branch::zip::{State, Zip};
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
-use crate::kv::WriteBatch;
+use crate::kv::{PackedBatch, WriteBatch};
 use crate::mvcc::change_feed::ChangeFeed;
 use crate::mvcc::commit::{stage, Claimed, CommitInfo, CommitRequest};
 use crate::mvcc::keys::META_CLOCK;
-use crate::mvcc::visibility::{scan_chain, ChainLink};
-use crate::mvcc::write_set::Pending;
+use crate::mvcc::visibility::{get_visible, ChainLink};
+use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::StorageError;
 
@@ -101,17 +99,12 @@ pub(crate) fn merge(
     let now = inner.visible_ts();
     let snap = inner.engine.snapshot()?;
     let chains = [reg.chain(src, now)?, reg.chain(dst, now)?, merge_base(&reg, src, dst, now)?];
-    let all = (Bound::Unbounded, Bound::Unbounded);
-    let mut streams: Vec<State<'_>> = Vec::new();
-    for c in &chains {
-        streams.push(Box::new(scan_chain(&*snap, c, &all, false, None)?));
-    }
+    let candidates = changed_keys(&*snap, &[&chains[0], &chains[1], &chains[2]])?;
     let mut report = MergeReport::default();
-    for row in Zip::new(streams) {
-        let (key, mut v) = row?;
-        let base = v.pop().flatten();
-        let target = v.pop().flatten();
-        let source = v.pop().flatten();
+    for key in candidates {
+        let source = get_visible(&*snap, &chains[0], &key)?;
+        let target = get_visible(&*snap, &chains[1], &key)?;
+        let base = get_visible(&*snap, &chains[2], &key)?;
         let src_changed = source != base;
         let dst_changed = target != base;
         if !src_changed || source == target {
@@ -133,23 +126,25 @@ pub(crate) fn merge(
         let keys = report.conflicts.iter().map(|c| show_key(&c.key)).collect();
         return Err(StorageError::MergeConflict { src: src_name, dst: dst_name, keys }.into());
     }
-    let mut batch = WriteBatch::default();
-    batch.put(merge_row_key(src, dst), now.0.to_be_bytes().to_vec());
     if report.applied.is_empty() {
+        let mut batch = WriteBatch::default();
+        batch.put(merge_row_key(src, dst), now.0.to_be_bytes().to_vec());
         inner.engine.write(batch, inner.durable)?;
         reg.record_merge(src, dst, now);
         return Ok(report);
     }
-    let writes: BTreeMap<Vec<u8>, Pending> = report
-        .applied
-        .iter()
-        .map(|(k, v)| (k.clone(), Pending { value: v.clone(), since: Timestamp::MAX }))
-        .collect();
+    let mut writes = WriteSet::default();
+    for (k, v) in &report.applied {
+        writes.write_since(k, v.as_deref(), Timestamp::MAX);
+    }
     let req = CommitRequest { branch: dst, writes };
+    let mut batch = PackedBatch::default();
+    batch.put(&merge_row_key(src, dst), &now.0.to_be_bytes());
     let info = stage(
         &*snap,
         &reg,
         &mut Claimed::new(),
+        false,
         &req,
         || {
             let id = TxnId(seq.next_txn);
@@ -163,8 +158,8 @@ pub(crate) fn merge(
     } else {
         None
     };
-    batch.put(META_CLOCK, inner.clock.last().0.to_be_bytes().to_vec());
-    inner.engine.write(batch, inner.durable)?;
+    batch.put(META_CLOCK, &inner.clock.last().0.to_be_bytes());
+    inner.engine.write_packed(batch, inner.durable)?;
     inner.visible.store(info.commit_ts.0, Ordering::SeqCst);
     reg.record_merge(src, dst, now);
     inner.feed.publish(set.into_iter().collect());

@@ -20,10 +20,10 @@
 //! The base is the fork point for the first merge between two branches; each merge is
 //! recorded, and later merges between the same pair use the recorded state as base.
 
+mod changed;
 mod diff;
 mod merge;
 pub(crate) mod registry;
-mod zip;
 
 pub use diff::DiffEntry;
 pub use merge::{MergeConflict, MergeReport, MergeStrategy};

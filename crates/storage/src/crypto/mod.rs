@@ -29,4 +29,5 @@ pub(crate) use key_header::sync_dir;
 pub use key_header::KEY_HEADER_FILE;
 pub use key_header::{change_passphrase, KeyHeader, KEY_HEADER_LEN};
 pub use key_source::{KeyEncryptionKey, KeySource};
+pub(crate) use page_cipher::fill_random;
 pub use page_cipher::{DataKey, PageCipher, SealError, SEALED_OVERHEAD};

@@ -32,13 +32,13 @@ use helios_common::{Error, Result, SqlState};
 use parking_lot::Mutex;
 use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
-pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted};
-use self::errors::{from_io, from_redb};
+pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted, LOGICAL_PAGE, PHYSICAL_PAGE};
+use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
 pub use self::options::DiskOptions;
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
-use super::{Engine, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
 use crate::StorageOptions;
 
@@ -137,15 +137,29 @@ impl DiskEngine {
         if let Some(faults) = &options.faults {
             backend = Box::new(FaultyBackend::new(backend, faults.clone()));
         }
-        if let Some(key) = &key {
+        DiskEngine::with_backend(dir, backend, key.as_ref(), options.cache_size)
+    }
+
+    /// Opens a disk engine over any redb storage backend (a custom store, a simulated
+    /// disk in tests), encrypting it with `key` when given. `dir` only names the database
+    /// in messages.
+    pub fn with_backend(
+        dir: &Path,
+        mut backend: Box<dyn StorageBackend>,
+        key: Option<&DataKey>,
+        cache_size: usize,
+    ) -> Result<DiskEngine> {
+        if let Some(key) = key {
             let encrypted = EncryptedBackend::new(backend, key)
                 .map_err(|e| from_io("could not open encrypted data file", &e))?;
             backend = Box::new(encrypted);
         }
-        let db = redb::Builder::new()
-            .set_cache_size(options.cache_size)
-            .create_with_backend(BoxedBackend(backend))
-            .map_err(|e| from_redb("could not open database", e))?;
+        let db = guard("could not open database", || {
+            redb::Builder::new()
+                .set_cache_size(cache_size)
+                .create_with_backend(BoxedBackend(backend))
+                .map_err(|e| from_redb("could not open database", e))
+        })?;
         let engine = DiskEngine {
             db,
             dir: dir.to_path_buf(),
@@ -167,18 +181,26 @@ impl DiskEngine {
     }
 
     fn ensure_table(&self) -> Result<()> {
-        let read = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
-        match read.open_table(TABLE) {
-            Ok(_) => return Ok(()),
-            Err(redb::TableError::TableDoesNotExist(_)) => {}
-            Err(e) => return Err(from_redb("could not open key-value table", e)),
+        let exists = guard("could not open key-value table", || {
+            let read = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
+            match read.open_table(TABLE) {
+                Ok(_) => Ok(true),
+                Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+                Err(e) => Err(from_redb("could not open key-value table", e)),
+            }
+        })?;
+        if exists {
+            return Ok(());
         }
-        drop(read);
         // Not synced: if it is lost in a crash, the next open creates the table again.
         self.write(WriteBatch::default(), false)
     }
 
-    fn commit(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+    fn commit<'b>(
+        &self,
+        ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+        durable: bool,
+    ) -> Result<()> {
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
@@ -188,42 +210,36 @@ impl DiskEngine {
         }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            for op in &batch.ops {
-                match op {
-                    WriteOp::Put(k, v) => {
-                        table.insert(k.as_slice(), v.as_slice()).map_err(|e| from_redb(ctx, e))?;
+            for (k, v) in ops {
+                match v {
+                    Some(v) => {
+                        table.insert(k, v).map_err(|e| from_redb(ctx, e))?;
                     }
-                    WriteOp::Delete(k) => {
-                        table.remove(k.as_slice()).map_err(|e| from_redb(ctx, e))?;
+                    None => {
+                        table.remove(k).map_err(|e| from_redb(ctx, e))?;
                     }
                 }
             }
         }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
-}
 
-impl Engine for DiskEngine {
-    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
-        let txn = self.db.begin_read().map_err(|e| from_redb("could not read database", e))?;
-        let table = txn.open_table(TABLE).map_err(|e| from_redb("could not read database", e))?;
-        Ok(Box::new(DiskSnapshot { table }))
-    }
-
-    fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+    /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
+    fn guarded(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
         let mut poisoned = self.poisoned.lock();
         if let Some(reason) = poisoned.as_ref() {
             return Err(Error::new(
                 SqlState::IO_ERROR,
                 format!(
-                    "could not write to database \"{}\": an earlier write failed",
+                    "could not write to database \"{}\": an earlier write or sync failed, \
+                     so the database must be reopened",
                     self.dir.display()
                 ),
             )
             .with_detail(reason.clone())
-            .with_hint("the database must be reopened"));
+            .with_hint("close and reopen the database; it recovers to the last durable commit"));
         }
-        let result = self.commit(batch, durable);
+        let result = guard("could not write to database", commit);
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
@@ -231,6 +247,54 @@ impl Engine for DiskEngine {
             }
         }
         result
+    }
+}
+
+impl Engine for DiskEngine {
+    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        let ctx = "could not read database";
+        guard(ctx, || {
+            let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+            let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            Ok(Box::new(DiskSnapshot { table }) as Box<dyn Snapshot>)
+        })
+    }
+
+    fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
+        self.guarded(|| {
+            let ops = batch.ops.iter().map(|op| match op {
+                WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
+                WriteOp::Delete(k) => (k.as_slice(), None),
+            });
+            self.commit(ops, durable)
+        })
+    }
+
+    fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
+        self.guarded(|| self.commit(batch.iter(), durable))
+    }
+
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        self.guarded(|| {
+            let ctx = "could not write to database";
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+            if self.encrypted && durable {
+                txn.set_two_phase_commit(true);
+            }
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                fill(&mut |k, v| {
+                    match v {
+                        Some(v) => table.insert(k, v).map(drop),
+                        None => table.remove(k).map(drop),
+                    }
+                    .map_err(|e| from_redb(ctx, e))
+                })?;
+            }
+            txn.commit().map_err(|e| from_redb("could not commit to database", e))
+        })
     }
 }
 

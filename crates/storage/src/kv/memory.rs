@@ -11,7 +11,7 @@ use helios_common::Result;
 use imbl::OrdMap;
 use parking_lot::{Mutex, RwLock};
 
-use super::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+use super::{Engine, KvRange, KvScan, PackedBatch, Snapshot, VisitFn, WriteBatch, WriteOp};
 
 type Map = OrdMap<Vec<u8>, Vec<u8>>;
 
@@ -62,6 +62,23 @@ impl Engine for MemoryEngine {
         *self.current.write() = map;
         Ok(())
     }
+
+    fn write_packed(&self, batch: PackedBatch, _durable: bool) -> Result<()> {
+        let _writer = self.writer.lock();
+        let mut map = self.current.read().clone();
+        for (k, v) in batch.iter() {
+            match v {
+                Some(v) => {
+                    map.insert(k.to_vec(), v.to_vec());
+                }
+                None => {
+                    map.remove(k);
+                }
+            }
+        }
+        *self.current.write() = map;
+        Ok(())
+    }
 }
 
 /// An immutable view of a [`MemoryEngine`].
@@ -96,6 +113,27 @@ impl Snapshot for MemorySnapshot {
         } else {
             Ok(Box::new(iter))
         }
+    }
+
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
+        if range_is_empty(&range) {
+            return Ok(());
+        }
+        let iter = self.map.range::<_, [u8]>(range);
+        if reverse {
+            for (k, v) in iter.rev() {
+                if !f(k, v)? {
+                    break;
+                }
+            }
+        } else {
+            for (k, v) in iter {
+                if !f(k, v)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,9 +9,11 @@ mod memory;
 
 pub use disk::{
     open_disk, open_disk_with, DiskEngine, DiskOptions, EncryptedBackend, FileBackend,
-    PageCorrupted, DATA_FILE, KEY_HEADER_FILE,
+    PageCorrupted, DATA_FILE, KEY_HEADER_FILE, LOGICAL_PAGE, PHYSICAL_PAGE,
 };
-pub use engine::{Engine, KvRange, KvScan, Snapshot, WriteBatch, WriteOp};
+pub use engine::{
+    Engine, FillFn, KvRange, KvScan, PackedBatch, SinkFn, Snapshot, VisitFn, WriteBatch, WriteOp,
+};
 pub use faulty::{FaultHandle, FaultyBackend};
 pub use memory::MemoryEngine;
 

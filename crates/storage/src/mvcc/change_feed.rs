@@ -74,10 +74,12 @@ impl ChangeFeed {
         info: CommitInfo,
     ) -> Result<ChangeSet> {
         let chain = reg.chain(req.branch, Timestamp::MAX)?;
-        let mut changes = Vec::with_capacity(req.writes.len());
-        for (key, pending) in &req.writes {
-            let old = get_visible(snap, &chain, key)?;
-            changes.push(Change { key: key.clone(), old, new: pending.value.clone() });
+        let mut changes = Vec::new();
+        for w in req.writes.iter()? {
+            let w = w?;
+            let old = get_visible(snap, &chain, &w.key)?;
+            let new = w.value.map(std::borrow::Cow::into_owned);
+            changes.push(Change { key: w.key.into_owned(), old, new });
         }
         Ok(ChangeSet {
             txn_id: info.txn_id,

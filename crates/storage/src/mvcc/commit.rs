@@ -14,17 +14,17 @@
 //! to the group's last commit timestamp; new readers read at it, so a reader never sees a
 //! timestamp whose batch has not landed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::ops::Bound;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 use parking_lot::{Condvar, Mutex};
 
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
-use crate::kv::{Snapshot, WriteBatch};
+use crate::kv::{PackedBatch, Snapshot};
 use crate::mvcc::keys::{self, GcEntry};
-use crate::mvcc::visibility::newest_version;
-use crate::mvcc::write_set::Pending;
+use crate::mvcc::write_set::{WriteIter, WriteSet};
 use crate::StorageError;
 
 /// What a successful commit returns.
@@ -43,7 +43,7 @@ pub(crate) struct CommitRequest {
     /// The branch written.
     pub branch: BranchId,
     /// The writes, by key.
-    pub writes: BTreeMap<Vec<u8>, Pending>,
+    pub writes: WriteSet,
 }
 
 /// State guarded by the sequencer: whoever holds it may assign commit timestamps and
@@ -57,55 +57,236 @@ pub(crate) struct Sequencer {
 /// Keys already committed by earlier requests of the group being built.
 pub(crate) type Claimed = HashSet<(BranchId, Vec<u8>)>;
 
-/// Validates `req` against `snap` (the latest state) and `claimed`, and on success stages
-/// it into `batch` with timestamp `ts` and id `txn`. Nothing is staged on failure.
-pub(crate) fn stage(
+/// The commit timestamp of the newest version of `key` in `branch`'s own keyspace.
+/// `scratch` is a reusable buffer.
+fn newest_ts(
     snap: &dyn Snapshot,
-    reg: &BranchRegistry,
-    claimed: &mut Claimed,
-    req: &CommitRequest,
-    ts: impl FnOnce() -> (Timestamp, TxnId),
-    batch: &mut WriteBatch,
-) -> Result<CommitInfo> {
-    reg.require(req.branch)?;
-    let mut previous = Vec::with_capacity(req.writes.len());
-    for (key, pending) in &req.writes {
-        let conflict = StorageError::SerializationFailure { key: show_key(key) };
-        if claimed.contains(&(req.branch, key.clone())) {
-            return Err(conflict.into());
-        }
-        let prev = newest_version(snap, req.branch, key, Timestamp::MAX)?;
-        if let Some((prev_ts, _)) = prev {
-            if prev_ts > pending.since {
-                return Err(conflict.into());
+    branch: BranchId,
+    key: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Result<Option<Timestamp>> {
+    scratch.clear();
+    scratch.push(keys::Space::Data as u8);
+    scratch.extend_from_slice(&branch.0.to_be_bytes());
+    keys::escape_into(scratch, key);
+    let prefix_len = scratch.len();
+    scratch.extend_from_slice(&[0; 8]);
+    let mut end = scratch.clone();
+    end[prefix_len..].copy_from_slice(&[0xFF; 8]);
+    let lo: &[u8] = scratch;
+    let mut iter = snap.scan((Bound::Included(lo), Bound::Included(&end)), false)?;
+    match iter.next() {
+        Some(row) => {
+            let (k, _) = row?;
+            match k.get(prefix_len..) {
+                Some(ts) if ts.len() == 8 && k[..prefix_len] == scratch[..prefix_len] => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(ts);
+                    Ok(Some(Timestamp(!u64::from_be_bytes(b))))
+                }
+                _ => Err(StorageError::Corrupted("malformed versioned key".into()).into()),
             }
         }
-        previous.push(prev.map(|(t, _)| t));
+        None => Ok(None),
     }
-    let (commit_ts, txn_id) = ts();
-    for ((key, pending), prev) in req.writes.iter().zip(previous) {
-        batch.put(
-            keys::version_key(req.branch, key, commit_ts),
-            keys::encode_value(pending.value.as_deref()),
-        );
-        if let Some(version) = prev {
-            let e =
-                GcEntry { superseded_at: commit_ts, branch: req.branch, version, key: key.clone() };
-            batch.put(e.encode(), Vec::new());
+}
+
+/// Write sets at least this large find their keys' previous versions with one ordered
+/// pass over the branch's keyspace instead of one lookup per key.
+const MERGE_JOIN_MIN: usize = 64;
+
+/// The newest version's timestamp of every key of `writes` on `branch`, in key order.
+///
+/// Large write sets walk the branch's versions between their first and last key once,
+/// side by side with the sorted keys (a bulk load into an empty range reads nothing at
+/// all). When the walk passes over many more versions than there are keys (sparse writes
+/// into a large table), the remaining keys fall back to point lookups.
+pub(crate) fn previous_versions(
+    snap: &dyn Snapshot,
+    branch: BranchId,
+    writes: &WriteSet,
+) -> Result<Vec<Option<Timestamp>>> {
+    let mut scratch = Vec::new();
+    let mut out = Vec::new();
+    let n = writes.len();
+    let Some((first, last)) = writes.key_bounds() else { return Ok(out) };
+    let mut keys_iter = writes.iter()?.peekable();
+    if n < MERGE_JOIN_MIN {
+        for w in keys_iter {
+            out.push(newest_ts(snap, branch, &w?.key, &mut scratch)?);
         }
-        if pending.value.is_none() {
+        return Ok(out);
+    }
+    let range = keys::data_range(branch, &(Bound::Included(first), Bound::Included(last)));
+    let mut prefix = Vec::new();
+    let set_prefix = |prefix: &mut Vec<u8>, key: &[u8]| {
+        prefix.clear();
+        prefix.push(keys::Space::Data as u8);
+        prefix.extend_from_slice(&branch.0.to_be_bytes());
+        keys::escape_into(prefix, key);
+    };
+    // Moves to the next write key, setting `prefix` to it; `false` at the end.
+    let advance =
+        |prefix: &mut Vec<u8>, it: &mut std::iter::Peekable<WriteIter<'_>>| -> Result<bool> {
+            match it.peek() {
+                None => Ok(false),
+                Some(Err(_)) => match it.next() {
+                    Some(Err(e)) => Err(e),
+                    _ => Ok(false),
+                },
+                Some(Ok(w)) => {
+                    set_prefix(prefix, &w.key);
+                    Ok(true)
+                }
+            }
+        };
+    let mut more = advance(&mut prefix, &mut keys_iter)?;
+    let budget = 4 * n + 1024;
+    let mut steps = 0usize;
+    snap.visit(keys::as_kv_range(&range), false, &mut |k, _| {
+        steps += 1;
+        if k.len() < 8 {
+            return Err(StorageError::Corrupted("malformed versioned key".into()).into());
+        }
+        let (body, ts) = k.split_at(k.len() - 8);
+        // Advance the write keys that sort before this version: they have none.
+        while more && prefix.as_slice() < body {
+            keys_iter.next();
+            out.push(None);
+            more = advance(&mut prefix, &mut keys_iter)?;
+        }
+        if !more {
+            return Ok(false);
+        }
+        if prefix.as_slice() == body {
+            // The first version of a key is its newest.
+            let mut b = [0u8; 8];
+            b.copy_from_slice(ts);
+            out.push(Some(Timestamp(!u64::from_be_bytes(b))));
+            keys_iter.next();
+            more = advance(&mut prefix, &mut keys_iter)?;
+        }
+        Ok(steps < budget)
+    })?;
+    // Keys the walk did not reach: none left in the range, or the budget ran out.
+    let walked_all = steps < budget;
+    for w in keys_iter {
+        let w = w?;
+        out.push(if walked_all { None } else { newest_ts(snap, branch, &w.key, &mut scratch)? });
+    }
+    Ok(out)
+}
+
+/// Fails with `40001` when a write of `req` conflicts: a version committed after the
+/// write's snapshot, or a key claimed by an earlier request of the same group. Returns the
+/// previous versions' timestamps, in key order.
+pub(crate) fn validate(
+    snap: &dyn Snapshot,
+    reg: &BranchRegistry,
+    claimed: &Claimed,
+    req: &CommitRequest,
+) -> Result<Vec<Option<Timestamp>>> {
+    reg.require(req.branch)?;
+    let previous = previous_versions(snap, req.branch, &req.writes)?;
+    for (w, prev) in req.writes.iter()?.zip(&previous) {
+        let w = w?;
+        // Only requests earlier in the same group claim keys: usually there are none.
+        if !claimed.is_empty() && claimed.contains(&(req.branch, w.key.to_vec())) {
+            return Err(StorageError::SerializationFailure { key: show_key(&w.key) }.into());
+        }
+        if prev.is_some_and(|p| p > w.since) {
+            return Err(StorageError::SerializationFailure { key: show_key(&w.key) }.into());
+        }
+    }
+    Ok(previous)
+}
+
+/// Receives `(key, value, value prefix)`: the engine value is the prefix then the value.
+pub(crate) type EmitFn<'a> = dyn FnMut(&[u8], Option<&[u8]>, &[u8]) + 'a;
+
+/// Calls `emit` with every engine write of `req` committed at `commit_ts` as `txn_id`:
+/// versions, change-index entries, GC-queue entries and the commit-log row.
+pub(crate) fn emit_versions(
+    req: &CommitRequest,
+    previous: &[Option<Timestamp>],
+    commit_ts: Timestamp,
+    txn_id: TxnId,
+    emit: &mut EmitFn<'_>,
+) -> Result<()> {
+    let inverted = (!commit_ts.0).to_be_bytes();
+    let mut scratch = Vec::new();
+    // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
+    let (mut changes, mut chunk) = (Vec::new(), 0u32);
+    for (w, prev) in req.writes.iter()?.zip(previous) {
+        let w = w?;
+        scratch.clear();
+        scratch.push(keys::Space::Data as u8);
+        scratch.extend_from_slice(&req.branch.0.to_be_bytes());
+        keys::escape_into(&mut scratch, &w.key);
+        scratch.extend_from_slice(&inverted);
+        // `(key, value-prefix, value)`: the value is written as `[1] value` or `[0]`.
+        match &w.value {
+            Some(v) => emit(&scratch, Some(v), &[1]),
+            None => emit(&scratch, None, &[0]),
+        }
+        keys::push_change(&mut changes, &w.key);
+        if changes.len() >= keys::CHANGE_CHUNK {
+            emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
+            changes.clear();
+            chunk += 1;
+        }
+        if let Some(version) = *prev {
+            let e = GcEntry {
+                superseded_at: commit_ts,
+                branch: req.branch,
+                version,
+                key: w.key.to_vec(),
+            };
+            emit(&e.encode(), None, &[]);
+        }
+        if w.value.is_none() {
             // A tombstone is itself garbage once nothing older remains below it.
             let e = GcEntry {
                 superseded_at: commit_ts,
                 branch: req.branch,
                 version: commit_ts,
-                key: key.clone(),
+                key: w.key.to_vec(),
             };
-            batch.put(e.encode(), Vec::new());
+            emit(&e.encode(), None, &[]);
         }
-        claimed.insert((req.branch, key.clone()));
     }
-    batch.put(keys::commit_log_key(txn_id), keys::commit_log_value(commit_ts, req.branch));
+    if !changes.is_empty() {
+        emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
+    }
+    let log = keys::commit_log_value(commit_ts, req.branch);
+    emit(&keys::commit_log_key(txn_id), None, &log);
+    Ok(())
+}
+
+/// Validates `req` against `snap` (the latest state) and `claimed`, and on success stages
+/// it into `batch` with timestamp `ts` and id `txn`. Nothing is staged on failure. With
+/// `record`, the written keys are added to `claimed` (needed only when later requests of
+/// the same group follow).
+pub(crate) fn stage(
+    snap: &dyn Snapshot,
+    reg: &BranchRegistry,
+    claimed: &mut Claimed,
+    record: bool,
+    req: &CommitRequest,
+    ts: impl FnOnce() -> (Timestamp, TxnId),
+    batch: &mut PackedBatch,
+) -> Result<CommitInfo> {
+    let previous = validate(snap, reg, claimed, req)?;
+    let (commit_ts, txn_id) = ts();
+    emit_versions(req, &previous, commit_ts, txn_id, &mut |k, v, head| match v {
+        Some(v) => batch.put_parts(&[k], &[head, v]),
+        None => batch.put(k, head),
+    })?;
+    if record {
+        for w in req.writes.iter()? {
+            claimed.insert((req.branch, w?.key.into_owned()));
+        }
+    }
     Ok(CommitInfo { txn_id, commit_ts })
 }
 
@@ -162,5 +343,58 @@ impl GroupCommit {
             }
             self.cond.wait(&mut state);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::{Engine, MemoryEngine};
+
+    /// Versions of key `i` (4-byte big-endian, with zero bytes to exercise escaping):
+    /// key `i` has `i % 3` versions at timestamps `10 * i + v`.
+    fn engine_with(keys: impl Iterator<Item = u32>) -> MemoryEngine {
+        let e = MemoryEngine::new();
+        let mut b = PackedBatch::default();
+        for i in keys {
+            for v in 0..(i % 3) {
+                let ts = Timestamp(10 * u64::from(i) + u64::from(v));
+                b.put(&keys::version_key(BranchId::MAIN, &i.to_be_bytes(), ts), &[1]);
+                // Another branch's versions must not be found.
+                b.put(&keys::version_key(BranchId(2), &i.to_be_bytes(), ts), &[1]);
+            }
+        }
+        e.write_packed(b, false).expect("write");
+        e
+    }
+
+    fn check(e: &MemoryEngine, writes: impl Iterator<Item = u32>) {
+        let mut ws = WriteSet::default();
+        for i in writes {
+            ws.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1)).expect("write");
+        }
+        let snap = e.snapshot().expect("snapshot");
+        let got = previous_versions(&*snap, BranchId::MAIN, &ws).expect("walk");
+        let mut scratch = Vec::new();
+        let want: Vec<_> = ws
+            .iter()
+            .expect("iter")
+            .map(|w| {
+                let w = w.expect("entry");
+                newest_ts(&*snap, BranchId::MAIN, &w.key, &mut scratch).expect("lookup")
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(want.iter().any(Option::is_some) && want.iter().any(Option::is_none));
+    }
+
+    #[test]
+    fn ordered_walk_finds_the_same_versions_as_lookups() {
+        // Dense: the walk covers everything.
+        check(&engine_with(0..500), (0..1000).step_by(2));
+        // Sparse writes into a large table: the walk's budget runs out, lookups finish.
+        check(&engine_with(0..20_000), (0..20_000).step_by(97));
+        // Small write sets use lookups only.
+        check(&engine_with(0..50), 0..40);
     }
 }

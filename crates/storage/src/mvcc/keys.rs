@@ -31,6 +31,8 @@ pub enum Space {
     CommitLog = 0x03,
     /// Superseded versions waiting for garbage collection.
     GcQueue = 0x04,
+    /// The change index: which keys each branch wrote at which commit timestamp.
+    Changes = 0x05,
 }
 
 /// Meta key of the clock high-water mark (`u64 BE` microseconds).
@@ -188,6 +190,18 @@ pub fn decode_value(raw: &[u8]) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// [`decode_value`], reusing the buffer of `raw`.
+pub fn decode_value_owned(mut raw: Vec<u8>) -> Result<Option<Vec<u8>>> {
+    match raw.first() {
+        Some(1) => {
+            raw.remove(0);
+            Ok(Some(raw))
+        }
+        Some(0) if raw.len() == 1 => Ok(None),
+        _ => Err(corrupted("malformed version value")),
+    }
+}
+
 /// The commit-log key of `txn`.
 pub(crate) fn commit_log_key(txn: TxnId) -> Vec<u8> {
     let mut k = vec![Space::CommitLog as u8];
@@ -262,6 +276,77 @@ impl GcEntry {
             None => k[0] += 1,
         }
         k
+    }
+}
+
+/// The change-index key of chunk `chunk` of the keys `branch` wrote at commit `ts`.
+pub(crate) fn change_key(branch: BranchId, ts: Timestamp, chunk: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
+    k.push(Space::Changes as u8);
+    k.extend_from_slice(&branch.0.to_be_bytes());
+    k.extend_from_slice(&ts.0.to_be_bytes());
+    k.extend_from_slice(&chunk.to_be_bytes());
+    k
+}
+
+/// Bytes of keys after which a change-index chunk is closed.
+pub(crate) const CHANGE_CHUNK: usize = 64 * 1024;
+
+/// Appends `key` to a change-index chunk value: `[len u32 BE][key]`.
+pub(crate) fn push_change(chunk: &mut Vec<u8>, key: &[u8]) {
+    chunk.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(key);
+}
+
+/// Calls `f` with every key of a change-index chunk value.
+pub(crate) fn for_each_change(chunk: &[u8], mut f: impl FnMut(&[u8])) -> Result<()> {
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let (len, tail) =
+            rest.split_at_checked(4).ok_or_else(|| corrupted("malformed change index"))?;
+        let len = read_u32(len)? as usize;
+        let (key, tail) =
+            tail.split_at_checked(len).ok_or_else(|| corrupted("malformed change index"))?;
+        f(key);
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// `[0x05][branch]`: the start of a branch's change index.
+pub(crate) fn changes_prefix(branch: BranchId) -> Vec<u8> {
+    let mut k = vec![Space::Changes as u8];
+    k.extend_from_slice(&branch.0.to_be_bytes());
+    k
+}
+
+/// The change-index range of `branch`'s writes committed in `(lo, hi]`.
+pub(crate) fn change_range(
+    branch: BranchId,
+    lo: Timestamp,
+    hi: Timestamp,
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let at = |ts: u64| {
+        let mut k = changes_prefix(branch);
+        k.extend_from_slice(&ts.to_be_bytes());
+        k
+    };
+    let start = match lo.0.checked_add(1) {
+        Some(t) => Bound::Included(at(t)),
+        None => return (Bound::Excluded(at(u64::MAX)), Bound::Excluded(at(u64::MAX))),
+    };
+    let end = match hi.0.checked_add(1) {
+        Some(t) => Bound::Excluded(at(t)),
+        None => Bound::Excluded(changes_end(branch)),
+    };
+    (start, end)
+}
+
+/// The first key after `branch`'s change index.
+pub(crate) fn changes_end(branch: BranchId) -> Vec<u8> {
+    match branch.0.checked_add(1) {
+        Some(next) => changes_prefix(BranchId(next)),
+        None => vec![Space::Changes as u8 + 1],
     }
 }
 

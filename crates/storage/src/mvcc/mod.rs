@@ -52,6 +52,15 @@
 //! three-way per key against the fork point (or the last merge between the same two
 //! branches), see [`crate::branch`].
 //!
+//! # Large transactions
+//!
+//! A transaction's writes are buffered in memory (values in an arena, short keys inline)
+//! until they pass the spill threshold; then they are frozen into sorted runs in anonymous
+//! temporary files, sealed with a per-run random key when the database is encrypted
+//! (`mvcc::spill`). Reads merge memory and runs; savepoints are write sequence numbers, so a
+//! rollback across a spill marks an interval dead. A spilled transaction commits alone and
+//! streams its versions into one engine write ([`kv::Engine::write_with`]).
+//!
 //! # Time travel
 //!
 //! `TxnOptions::as_of` reads at any timestamp inside the retention window: it is the same
@@ -66,6 +75,13 @@
 //! branch's fork point (or recorded merge base) still needs. The newest version at or
 //! below the horizon always stays, so reads at the horizon and later are complete.
 //!
+//! # Change index
+//!
+//! Each commit also records the keys it writes under `[0x05][B][T][chunk]`. A key can only
+//! read differently through several chains if some branch wrote it between the smallest and
+//! the largest cap the chains give that branch, so diff and merge look up just those keys
+//! ([`crate::branch`]): their cost follows the number of changed keys, not the data size.
+//!
 //! # Change feed
 //!
 //! Each commit's change set (key, old value, new value, commit timestamp, branch) goes to
@@ -73,6 +89,7 @@
 //! triggers, notifications and replication.
 //!
 //! [`kv::Engine`]: crate::kv::Engine
+//! [`kv::Engine::write_with`]: crate::kv::Engine::write_with
 
 pub(crate) mod active;
 pub mod change_feed;
@@ -80,6 +97,7 @@ mod clock;
 pub mod commit;
 pub mod gc;
 pub mod keys;
+pub(crate) mod spill;
 mod transaction;
 pub mod visibility;
 pub(crate) mod write_set;

@@ -7,7 +7,7 @@ use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
 
 use crate::kv::Snapshot;
 use crate::mvcc::commit::{CommitInfo, CommitRequest};
-use crate::mvcc::visibility::{get_visible, scan_chain, ChainLink, EntryIter};
+use crate::mvcc::visibility::{get_visible, scan_chain, scan_link, ChainLink, EntryIter};
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::{Isolation, StorageError, TxnOptions};
@@ -65,6 +65,7 @@ impl Transaction {
                 return Err(e);
             }
         };
+        let writes = WriteSet::with_spill(inner.spill.read().clone());
         Ok(Transaction {
             inner,
             branch: options.branch,
@@ -74,7 +75,7 @@ impl Transaction {
             read_ts,
             chain,
             snapshot,
-            writes: WriteSet::default(),
+            writes,
             deferred: None,
         })
     }
@@ -108,8 +109,8 @@ impl Transaction {
     /// The value of `key`, own writes included.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_deferred()?;
-        if let Some(own) = self.writes.get(key) {
-            return Ok(own.map(<[u8]>::to_vec));
+        if let Some(own) = self.writes.get(key)? {
+            return Ok(own);
         }
         get_visible(&*self.snapshot, &self.chain, key)
     }
@@ -127,9 +128,22 @@ impl Transaction {
         if limit == 0 || crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(&range)) {
             return Ok(Vec::new());
         }
-        let own = self.writes.range(&range).map(|(k, p)| Ok((k.clone(), p.value.clone())));
-        let own: EntryIter<'_> = if reverse { Box::new(own.rev()) } else { Box::new(own) };
-        scan_chain(&*self.snapshot, &self.chain, &range, reverse, Some(own))?.take(limit).collect()
+        if !reverse && self.chain.len() == 1 && !self.writes.may_have(&range) {
+            return scan_link(&*self.snapshot, self.chain[0], &range, limit);
+        }
+        let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
+            None
+        } else {
+            let own = self.writes.scan(&range, reverse)?;
+            Some(Box::new(own.map(|r| {
+                r.map(|e| (e.key.into_owned(), e.value.map(std::borrow::Cow::into_owned)))
+            })))
+        };
+        let mut out = Vec::new();
+        for row in scan_chain(&*self.snapshot, &self.chain, &range, reverse, own)?.take(limit) {
+            out.push(row?);
+        }
+        Ok(out)
     }
 
     fn check_writable(&self, what: &'static str) -> Result<()> {
@@ -142,15 +156,13 @@ impl Transaction {
     /// Sets `key` to `value` (buffered until commit).
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.check_writable("put")?;
-        self.writes.write(key, Some(value.to_vec()), self.read_ts);
-        Ok(())
+        self.writes.write(key, Some(value), self.read_ts)
     }
 
     /// Deletes `key` (buffered until commit; a tombstone version at commit).
     pub fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.check_writable("delete")?;
-        self.writes.write(key, None, self.read_ts);
-        Ok(())
+        self.writes.write(key, None, self.read_ts)
     }
 
     /// Marks the current write set.
@@ -206,9 +218,13 @@ impl Transaction {
         if self.writes.is_empty() {
             return Ok(CommitInfo { txn_id: TxnId(0), commit_ts: self.read_ts });
         }
-        let writes = std::mem::take(&mut self.writes).into_entries();
+        let writes = std::mem::take(&mut self.writes);
         let req = CommitRequest { branch: self.branch, writes };
         let inner = self.inner.clone();
+        if req.writes.spilled() {
+            // Too large to share a batch: committed on its own, streamed to the engine.
+            return inner.commit_large(req);
+        }
         inner.group.submit(req, |group| inner.write_group(group))
     }
 

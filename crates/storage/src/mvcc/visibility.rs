@@ -11,7 +11,7 @@ use std::ops::Bound;
 use helios_common::{BranchId, Result, Timestamp};
 
 use crate::kv::{KvScan, Snapshot};
-use crate::mvcc::keys::{self, as_kv_range, decode_value, decode_version_key};
+use crate::mvcc::keys::{self, as_kv_range, decode_value, decode_value_owned, decode_version_key};
 
 /// One branch of a reader's chain, with the newest timestamp visible on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,8 +73,10 @@ pub(crate) struct BranchVersions<'a> {
     cap: Timestamp,
     reverse: bool,
     peeked: Option<RawVersion>,
-    /// Forward scans: the key already answered, whose older versions are skipped.
-    done_key: Option<Vec<u8>>,
+    /// Forward scans: the escaped prefix `[0x01][branch][escaped key]` of the key already
+    /// answered (empty before the first), whose older versions are skipped by comparing
+    /// bytes, without decoding them.
+    done_prefix: Vec<u8>,
 }
 
 impl<'a> BranchVersions<'a> {
@@ -87,7 +89,7 @@ impl<'a> BranchVersions<'a> {
     ) -> Result<BranchVersions<'a>> {
         let r = keys::data_range(link.branch, range);
         let raw = snap.scan(as_kv_range(&r), reverse)?;
-        Ok(BranchVersions { raw, cap: link.cap, reverse, peeked: None, done_key: None })
+        Ok(BranchVersions { raw, cap: link.cap, reverse, peeked: None, done_prefix: Vec::new() })
     }
 
     fn next_raw(&mut self) -> Result<Option<RawVersion>> {
@@ -106,12 +108,21 @@ impl<'a> BranchVersions<'a> {
 
     fn next_forward(&mut self) -> Result<Option<Entry>> {
         // Versions of a key come newest first: the first one at or below the cap wins.
-        while let Some((key, ts, value)) = self.next_raw()? {
-            if self.done_key.as_ref() == Some(&key) || ts > self.cap {
+        // Older versions of the key already answered share its escaped prefix: skip them
+        // by comparing bytes, before decoding anything.
+        for row in self.raw.by_ref() {
+            let (k, v) = row?;
+            let prefix_len = k.len().saturating_sub(8);
+            if !self.done_prefix.is_empty() && k[..prefix_len] == self.done_prefix[..] {
                 continue;
             }
-            self.done_key = Some(key.clone());
-            return Ok(Some((key, decode_value(&value)?)));
+            let vk = decode_version_key(&k)?;
+            if vk.ts > self.cap {
+                continue;
+            }
+            self.done_prefix.clear();
+            self.done_prefix.extend_from_slice(&k[..prefix_len]);
+            return Ok(Some((vk.key, decode_value_owned(v)?)));
         }
         Ok(None)
     }
@@ -148,14 +159,66 @@ impl Iterator for BranchVersions<'_> {
 
 /// Merges sorted entry iterators; for equal keys the earliest iterator wins.
 pub(crate) struct Merged<'a> {
-    sources: Vec<std::iter::Peekable<EntryIter<'a>>>,
+    /// Each source with its next entry (`None` once exhausted).
+    sources: Vec<(EntryIter<'a>, Option<Entry>)>,
     reverse: bool,
+    started: bool,
 }
 
 impl<'a> Merged<'a> {
     /// Merges `sources`, ordered nearest first.
     pub(crate) fn new(sources: Vec<EntryIter<'a>>, reverse: bool) -> Merged<'a> {
-        Merged { sources: sources.into_iter().map(Iterator::peekable).collect(), reverse }
+        let sources = sources.into_iter().map(|s| (s, None)).collect();
+        Merged { sources, reverse, started: false }
+    }
+
+    /// Fills the head of source `i`; an error is returned at once.
+    fn fill(&mut self, i: usize) -> Result<()> {
+        let (iter, head) = &mut self.sources[i];
+        *head = iter.next().transpose()?;
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Entry>> {
+        if !self.started {
+            self.started = true;
+            for i in 0..self.sources.len() {
+                self.fill(i)?;
+            }
+        }
+        if self.sources.len() == 1 {
+            let head = self.sources[0].1.take();
+            if head.is_some() {
+                self.fill(0)?;
+            }
+            return Ok(head);
+        }
+        let mut best: Option<usize> = None;
+        for i in 0..self.sources.len() {
+            let Some((k, _)) = &self.sources[i].1 else { continue };
+            let better = match best.and_then(|b| self.sources[b].1.as_ref()) {
+                None => true,
+                Some((b, _)) => {
+                    if self.reverse {
+                        k > b
+                    } else {
+                        k < b
+                    }
+                }
+            };
+            if better {
+                best = Some(i);
+            }
+        }
+        let Some(winner) = best else { return Ok(None) };
+        let Some(out) = self.sources[winner].1.take() else { return Ok(None) };
+        self.fill(winner)?;
+        for i in winner + 1..self.sources.len() {
+            if matches!(&self.sources[i].1, Some((k, _)) if *k == out.0) {
+                self.fill(i)?;
+            }
+        }
+        Ok(Some(out))
     }
 }
 
@@ -163,39 +226,7 @@ impl Iterator for Merged<'_> {
     type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Result<Entry>> {
-        let mut best: Option<(usize, Vec<u8>)> = None;
-        for (i, s) in self.sources.iter_mut().enumerate() {
-            match s.peek() {
-                None => {}
-                Some(Err(_)) => return s.next(),
-                Some(Ok((k, _))) => {
-                    let better = match &best {
-                        None => true,
-                        Some((_, b)) => {
-                            if self.reverse {
-                                k > b
-                            } else {
-                                k < b
-                            }
-                        }
-                    };
-                    if better {
-                        best = Some((i, k.clone()));
-                    }
-                }
-            }
-        }
-        let (winner, key) = best?;
-        let mut out = None;
-        for (i, s) in self.sources.iter_mut().enumerate() {
-            if matches!(s.peek(), Some(Ok((k, _))) if *k == key) {
-                let item = s.next();
-                if i == winner {
-                    out = item;
-                }
-            }
-        }
-        out
+        self.step().transpose()
     }
 }
 
@@ -219,4 +250,40 @@ pub(crate) fn scan_chain<'a>(
         Ok((_, None)) => None,
         Err(e) => Some(Err(e)),
     }))
+}
+
+/// Up to `limit` visible pairs of one chain link inside `range`, ascending: the fast path
+/// of a scan on a branch without ancestors or own writes in the range. Pairs are read
+/// borrowed from the engine, older versions are skipped by their escaped prefix, and only
+/// the returned keys and values are copied.
+pub(crate) fn scan_link(
+    snap: &dyn Snapshot,
+    link: ChainLink,
+    range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let r = keys::data_range(link.branch, range);
+    let mut done: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    snap.visit(as_kv_range(&r), false, &mut |k, v| {
+        let prefix = k.len().saturating_sub(8);
+        if !done.is_empty() && k[..prefix] == done[..] {
+            return Ok(true);
+        }
+        let vk = decode_version_key(k)?;
+        if vk.ts > link.cap {
+            return Ok(true);
+        }
+        done.clear();
+        done.extend_from_slice(&k[..prefix]);
+        match v.split_first() {
+            Some((1, value)) => out.push((vk.key, value.to_vec())),
+            Some((0, [])) => {}
+            _ => {
+                return Err(crate::StorageError::Corrupted("malformed version value".into()).into())
+            }
+        }
+        Ok(out.len() < limit)
+    })?;
+    Ok(out)
 }

@@ -1,93 +1,511 @@
 //! A transaction's buffered writes and its savepoints.
 //!
-//! Writes are kept in an ordered in-memory map until commit, so reads and scans can merge
-//! them over the snapshot. Savepoints are marks in an undo log: each write records the
-//! entry it replaced, and rolling back to a mark replays the log backwards down to it.
+//! Writes are kept in an ordered in-memory index until commit, so reads and scans can
+//! merge them over the snapshot. Savepoints are marks in an undo log: each write records
+//! the entry it replaced, and rolling back to a mark replays the log backwards down to it.
 //!
-//! TODO(spill): the buffer lives in memory. Large transactions will spill it into a
-//! per-transaction temporary keyspace of the engine (`[0x05][txn][escaped key]`, deleted
-//! at commit or rollback) once the buffer passes a size threshold; the write set's
-//! interface (ordered get/range/insert) is what that spill area will implement.
+//! Memory layout: values are appended to an arena of large chunks, and keys up to
+//! [`INLINE_KEY`] bytes are stored inside the index entry. A transaction writing millions
+//! of rows therefore makes a few large allocations instead of two small ones per row
+//! (freeing millions of small allocations at commit fragments the heap and makes the next
+//! large allocation anywhere in the process pay for consolidating it). Overwritten values
+//! stay in the arena until the transaction ends.
+//!
+//! Large transactions spill: once the in-memory part passes its threshold, it is frozen
+//! into a sorted run in a temporary file ([`crate::mvcc::spill`], encrypted when the
+//! database is) and memory starts over. Reads merge memory and runs, newest first.
+//!
+//! Savepoints work across spills through sequence numbers: every write gets the next
+//! number, a savepoint is the number at the time, and rolling back to it drops newer
+//! versions from memory and marks the interval dead for the runs, whose records are
+//! skipped at read time. Memory therefore keeps, per key, the versions a live savepoint
+//! may return to (usually one).
 
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
-use helios_common::Timestamp;
+use helios_common::{Result, Timestamp};
 
-/// One buffered write.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Pending {
-    /// The new value; `None` deletes.
-    pub value: Option<Vec<u8>>,
+use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
+
+/// Keys up to this many bytes live inside the index entry (no allocation of their own).
+pub(crate) const INLINE_KEY: usize = 30;
+
+/// Size of one value arena chunk; larger values get a chunk of their own.
+const CHUNK: usize = 1 << 20;
+
+/// A user key: inline when short, boxed otherwise. Ordered and compared as bytes.
+#[derive(Clone)]
+pub(crate) enum SetKey {
+    /// `(length, bytes)`.
+    Inline(u8, [u8; INLINE_KEY]),
+    /// A longer key.
+    Heap(Box<[u8]>),
+}
+
+impl SetKey {
+    fn new(key: &[u8]) -> SetKey {
+        if key.len() <= INLINE_KEY {
+            let mut buf = [0u8; INLINE_KEY];
+            buf[..key.len()].copy_from_slice(key);
+            SetKey::Inline(key.len() as u8, buf)
+        } else {
+            SetKey::Heap(key.into())
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            SetKey::Inline(n, buf) => &buf[..*n as usize],
+            SetKey::Heap(b) => b,
+        }
+    }
+}
+
+impl Borrow<[u8]> for SetKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for SetKey {
+    fn eq(&self, other: &SetKey) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for SetKey {}
+
+impl PartialOrd for SetKey {
+    fn partial_cmp(&self, other: &SetKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SetKey {
+    fn cmp(&self, other: &SetKey) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl std::fmt::Debug for SetKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", crate::error::show_key(self.as_slice()))
+    }
+}
+
+/// Where a value sits in the arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    chunk: u32,
+    offset: u32,
+    len: u32,
+}
+
+/// One buffered version of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ver {
+    /// The write's sequence number.
+    seq: u64,
     /// The read timestamp of the statement that first wrote the key in this transaction:
     /// a version committed after it is a write-write conflict.
+    since: Timestamp,
+    /// The new value; `None` deletes.
+    value: Option<Slot>,
+}
+
+/// The in-memory versions of one key, oldest first (one, unless savepoints need more).
+#[derive(Clone, Debug)]
+enum Vers {
+    One(Ver),
+    Many(Vec<Ver>),
+}
+
+impl Vers {
+    fn as_slice(&self) -> &[Ver] {
+        match self {
+            Vers::One(v) => std::slice::from_ref(v),
+            Vers::Many(v) => v,
+        }
+    }
+
+    fn newest(&self) -> Ver {
+        match self {
+            Vers::One(v) => *v,
+            Vers::Many(v) => v[v.len() - 1],
+        }
+    }
+
+    fn oldest(&self) -> Ver {
+        self.as_slice()[0]
+    }
+}
+
+/// Append-only value storage in large chunks.
+#[derive(Debug, Default)]
+struct Arena {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Arena {
+    fn push(&mut self, value: &[u8]) -> Slot {
+        let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= value.len());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(value.len())));
+        }
+        let chunk = self.chunks.len() - 1;
+        let c = &mut self.chunks[chunk];
+        let offset = c.len();
+        c.extend_from_slice(value);
+        Slot { chunk: chunk as u32, offset: offset as u32, len: value.len() as u32 }
+    }
+
+    fn get(&self, slot: Slot) -> &[u8] {
+        let start = slot.offset as usize;
+        &self.chunks[slot.chunk as usize][start..start + slot.len as usize]
+    }
+}
+
+/// Estimated memory of one buffered version besides its key and value bytes.
+const VERSION_OVERHEAD: usize = 64;
+
+/// A resolved buffered write: the newest live value, and the oldest live `since`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WriteEntry<'a> {
+    /// The key.
+    pub key: Cow<'a, [u8]>,
+    /// The value; `None` deletes.
+    pub value: Option<Cow<'a, [u8]>>,
+    /// Conflicts are versions committed after this.
     pub since: Timestamp,
 }
+
+/// An iterator of resolved writes.
+pub(crate) type WriteIter<'a> = Box<dyn Iterator<Item = Result<WriteEntry<'a>>> + 'a>;
 
 /// The write buffer of one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct WriteSet {
-    entries: BTreeMap<Vec<u8>, Pending>,
-    /// `(key, entry it replaced)`, recorded once a savepoint exists.
-    undo: Vec<(Vec<u8>, Option<Pending>)>,
-    recording: bool,
+    entries: BTreeMap<SetKey, Vers>,
+    arena: Arena,
+    /// Estimated bytes held by `entries` and `arena`.
+    mem_bytes: usize,
+    /// Spilled runs, oldest first.
+    runs: Vec<Run>,
+    /// The next write's sequence number.
+    seq: u64,
+    /// Live savepoints (sequence numbers), ascending.
+    marks: Vec<u64>,
+    /// Rolled-back sequence intervals `[from, to)`: run records inside are dead.
+    dead: Vec<(u64, u64)>,
+    spill: Option<Arc<SpillSettings>>,
 }
 
 impl WriteSet {
-    /// Buffers a write of `key` made by a statement reading at `read_ts`.
-    pub(crate) fn write(&mut self, key: &[u8], value: Option<Vec<u8>>, read_ts: Timestamp) {
-        let since = self.entries.get(key).map_or(read_ts, |p| p.since);
-        let old = self.entries.insert(key.to_vec(), Pending { value, since });
-        if self.recording {
-            self.undo.push((key.to_vec(), old));
+    /// An empty write set that spills as `settings` say.
+    pub(crate) fn with_spill(settings: Arc<SpillSettings>) -> WriteSet {
+        WriteSet { spill: Some(settings), ..WriteSet::default() }
+    }
+
+    /// Buffers a write of `key` made by a statement reading at `read_ts`. Fails only when
+    /// spilling fails.
+    pub(crate) fn write(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        read_ts: Timestamp,
+    ) -> Result<()> {
+        self.write_version(key, value, read_ts, false);
+        self.maybe_spill()
+    }
+
+    fn write_version(
+        &mut self,
+        key: &[u8],
+        value: Option<&[u8]>,
+        read_ts: Timestamp,
+        force_since: bool,
+    ) {
+        use std::collections::btree_map::Entry;
+        let slot = value.map(|v| self.arena.push(v));
+        let seq = self.seq;
+        self.seq += 1;
+        self.mem_bytes += value.map_or(0, <[u8]>::len) + VERSION_OVERHEAD;
+        let last_mark = self.marks.last().copied();
+        // The key's first write may be in a run: its `since` is resolved when reading.
+        let new = Ver { seq, since: read_ts, value: slot };
+        match self.entries.entry(SetKey::new(key)) {
+            Entry::Vacant(e) => {
+                self.mem_bytes += key.len();
+                e.insert(Vers::One(new));
+            }
+            Entry::Occupied(mut e) => {
+                let vers = e.get_mut();
+                // Only the oldest version's `since` counts; every version carries it.
+                let since = if force_since { read_ts } else { vers.oldest().since };
+                let new = Ver { since, ..new };
+                // A version written after the last savepoint is never returned to.
+                let replace = last_mark.is_none_or(|m| vers.newest().seq >= m);
+                match vers {
+                    Vers::One(v) if replace => *v = new,
+                    Vers::One(v) => {
+                        let old = *v;
+                        *vers = Vers::Many(vec![old, new]);
+                    }
+                    Vers::Many(list) => {
+                        if replace {
+                            list.pop();
+                        }
+                        list.push(new);
+                    }
+                }
+            }
         }
     }
 
-    /// The buffered write of `key`: `Some(None)` is a buffered delete.
-    pub(crate) fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
-        self.entries.get(key).map(|p| p.value.as_deref())
+    /// Buffers a write of `key` checked for conflicts against versions after `since`.
+    pub(crate) fn write_since(&mut self, key: &[u8], value: Option<&[u8]>, since: Timestamp) {
+        self.write_version(key, value, since, true);
     }
 
-    /// The buffered writes inside `range`, ascending.
-    pub(crate) fn range<'a>(
+    /// Freezes memory into a run once it passes the threshold.
+    fn maybe_spill(&mut self) -> Result<()> {
+        let Some(settings) = self.spill.clone() else { return Ok(()) };
+        if self.mem_bytes < settings.threshold || self.entries.is_empty() {
+            return Ok(());
+        }
+        let mut w = RunWriter::new(&settings)?;
+        for (k, vers) in &self.entries {
+            for v in vers.as_slice().iter().rev() {
+                w.push(k.as_slice(), v.seq, v.since, v.value.map(|s| self.arena.get(s)))?;
+            }
+        }
+        self.runs.push(w.finish()?);
+        self.entries = BTreeMap::new();
+        self.arena = Arena::default();
+        self.mem_bytes = 0;
+        Ok(())
+    }
+
+    /// Whether a run record with sequence number `seq` was rolled back.
+    fn is_dead(&self, seq: u64) -> bool {
+        self.dead.iter().any(|&(a, b)| a <= seq && seq < b)
+    }
+
+    fn value(&self, v: &Ver) -> Option<&[u8]> {
+        v.value.map(|s| self.arena.get(s))
+    }
+
+    /// Whether anything spilled.
+    pub(crate) fn spilled(&self) -> bool {
+        !self.runs.is_empty()
+    }
+
+    /// The buffered write of `key`: `Some(None)` is a buffered delete.
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>> {
+        if let Some(vers) = self.entries.get(key) {
+            return Ok(Some(self.value(&vers.newest()).map(<[u8]>::to_vec)));
+        }
+        for run in self.runs.iter().rev() {
+            for rec in run.iter_from(Bound::Included(key)) {
+                let rec = rec?;
+                if rec.key.as_slice() != key {
+                    break;
+                }
+                if !self.is_dead(rec.seq) {
+                    return Ok(Some(rec.value));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether any write may fall inside `range`.
+    pub(crate) fn may_have(&self, range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> bool {
+        self.spilled() || self.mem_range(range).next().is_some()
+    }
+
+    fn mem_range<'a>(
         &'a self,
         range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
-    ) -> impl DoubleEndedIterator<Item = (&'a Vec<u8>, &'a Pending)> + 'a {
+    ) -> impl DoubleEndedIterator<Item = (&'a SetKey, &'a Vers)> + 'a {
         let r = crate::mvcc::keys::as_kv_range(range);
-        let empty = crate::kv::range_is_empty(&r);
+        let empty = crate::kv::range_is_empty(&r) || self.entries.is_empty();
         let iter = if empty { None } else { Some(self.entries.range::<[u8], _>(r)) };
         iter.into_iter().flatten()
     }
 
+    /// The buffered writes inside `range`, ascending (descending when `reverse`).
+    pub(crate) fn scan<'a>(
+        &'a self,
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        reverse: bool,
+    ) -> Result<WriteIter<'a>> {
+        if !self.spilled() {
+            let it = self.mem_range(range).map(|(k, vers)| Ok(self.mem_entry(k, vers)));
+            return Ok(if reverse { Box::new(it.rev()) } else { Box::new(it) });
+        }
+        let merged = self.merged(range)?;
+        if reverse {
+            // Runs are read forwards only: a reverse scan of a spilled write set collects
+            // the range first.
+            let all: Vec<_> = merged.collect::<Result<_>>()?;
+            Ok(Box::new(all.into_iter().rev().map(Ok)))
+        } else {
+            Ok(merged)
+        }
+    }
+
+    fn mem_entry<'a>(&'a self, k: &'a SetKey, vers: &Vers) -> WriteEntry<'a> {
+        WriteEntry {
+            key: Cow::Borrowed(k.as_slice()),
+            value: self.value(&vers.newest()).map(Cow::Borrowed),
+            since: vers.oldest().since,
+        }
+    }
+
+    /// Memory and runs merged and resolved, ascending, inside `range`.
+    fn merged<'a>(&'a self, range: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> Result<WriteIter<'a>> {
+        let lo = range.0.as_ref().map(Vec::as_slice);
+        let hi = range.1.clone();
+        let mut runs: Vec<std::iter::Peekable<RunIter<'a>>> =
+            self.runs.iter().map(|r| r.iter_from(lo).peekable()).collect();
+        let mut mem = self.mem_range(range).peekable();
+        let within = move |k: &[u8]| match &hi {
+            Bound::Included(h) => k <= h.as_slice(),
+            Bound::Excluded(h) => k < h.as_slice(),
+            Bound::Unbounded => true,
+        };
+        let iter = std::iter::from_fn(move || -> Option<Result<WriteEntry<'a>>> {
+            loop {
+                // The smallest key at the head of any source.
+                let mut min: Option<Vec<u8>> = None;
+                for r in runs.iter_mut() {
+                    if let Some(Err(_)) = r.peek() {
+                        if let Some(Err(e)) = r.next() {
+                            return Some(Err(e));
+                        }
+                    }
+                    if let Some(Ok(rec)) = r.peek() {
+                        if min.as_ref().is_none_or(|m| rec.key < *m) {
+                            min = Some(rec.key.clone());
+                        }
+                    }
+                }
+                if let Some((k, _)) = mem.peek() {
+                    if min.as_ref().is_none_or(|m| k.as_slice() < m.as_slice()) {
+                        min = Some(k.as_slice().to_vec());
+                    }
+                }
+                let key = min?;
+                if !within(&key) {
+                    return None;
+                }
+                // Oldest live `since` and newest live value: runs oldest to newest, then
+                // memory.
+                let mut since = None;
+                let mut value: Option<Option<Cow<'a, [u8]>>> = None;
+                for r in runs.iter_mut() {
+                    let mut run_newest: Option<Option<Vec<u8>>> = None;
+                    let mut run_oldest_since = None;
+                    while let Some(Ok(rec)) = r.peek() {
+                        if rec.key != key {
+                            break;
+                        }
+                        let Some(Ok(rec)) = r.next() else { break };
+                        if self.is_dead(rec.seq) {
+                            continue;
+                        }
+                        if run_newest.is_none() {
+                            run_newest = Some(rec.value);
+                        }
+                        run_oldest_since = Some(rec.since);
+                    }
+                    if since.is_none() {
+                        since = run_oldest_since;
+                    }
+                    if let Some(v) = run_newest {
+                        value = Some(v.map(Cow::Owned));
+                    }
+                }
+                if matches!(mem.peek(), Some((k, _)) if k.as_slice() == key.as_slice()) {
+                    if let Some((_, vers)) = mem.next() {
+                        since = since.or(Some(vers.oldest().since));
+                        value = Some(self.value(&vers.newest()).map(Cow::Borrowed));
+                    }
+                }
+                if let (Some(value), Some(since)) = (value, since) {
+                    return Some(Ok(WriteEntry { key: Cow::Owned(key), value, since }));
+                }
+                // Every version of the key was rolled back: next key.
+            }
+        });
+        Ok(Box::new(iter))
+    }
+
+    /// The smallest and largest key written (bounds only, once spilled: some may have
+    /// been rolled back).
+    pub(crate) fn key_bounds(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let mem = self.entries.first_key_value().zip(self.entries.last_key_value());
+        let mut lo = mem.map(|((a, _), _)| a.as_slice().to_vec());
+        let mut hi = mem.map(|(_, (b, _))| b.as_slice().to_vec());
+        for run in &self.runs {
+            if let Some((a, b)) = run.key_bounds() {
+                if lo.as_ref().is_none_or(|l| a < l.as_slice()) {
+                    lo = Some(a.to_vec());
+                }
+                if hi.as_ref().is_none_or(|h| b > h.as_slice()) {
+                    hi = Some(b.to_vec());
+                }
+            }
+        }
+        lo.zip(hi)
+    }
+
+    /// Every buffered write, ascending.
+    pub(crate) fn iter(&self) -> Result<WriteIter<'_>> {
+        self.scan(&(Bound::Unbounded, Bound::Unbounded), false)
+    }
+
+    /// The number of keys written (an upper bound once spilled).
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len() + if self.spilled() { 1 << 20 } else { 0 }
+    }
+
     /// A mark to roll back to.
     pub(crate) fn mark(&mut self) -> usize {
-        self.recording = true;
-        self.undo.len()
+        self.marks.push(self.seq);
+        self.seq as usize
     }
 
     /// Undoes every write made after `mark`; `false` when the mark is gone.
     pub(crate) fn rollback_to(&mut self, mark: usize) -> bool {
-        if mark > self.undo.len() {
+        let m = mark as u64;
+        if !self.marks.contains(&m) {
             return false;
         }
-        while self.undo.len() > mark {
-            let Some((key, old)) = self.undo.pop() else { break };
-            match old {
-                Some(p) => self.entries.insert(key, p),
-                None => self.entries.remove(&key),
-            };
+        self.marks.retain(|&x| x <= m);
+        if self.seq > m {
+            if self.spilled() {
+                self.dead.retain(|&(a, _)| a < m);
+                self.dead.push((m, self.seq));
+            }
+            self.entries.retain(|_, vers| match vers {
+                Vers::One(v) => v.seq < m,
+                Vers::Many(list) => {
+                    list.retain(|v| v.seq < m);
+                    !list.is_empty()
+                }
+            });
         }
         true
     }
 
     /// Whether nothing was written.
     pub(crate) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The writes, ascending by key.
-    pub(crate) fn into_entries(self) -> BTreeMap<Vec<u8>, Pending> {
-        self.entries
+        self.entries.is_empty() && !self.spilled()
     }
 }
 
@@ -95,26 +513,74 @@ impl WriteSet {
 mod tests {
     use super::*;
 
-    #[test]
-    fn savepoints_nest_and_stay_usable() {
-        let mut w = WriteSet::default();
-        w.write(b"a", Some(b"1".to_vec()), Timestamp(5));
+    fn get(w: &WriteSet, k: &[u8]) -> Option<Option<Vec<u8>>> {
+        w.get(k).expect("get")
+    }
+
+    fn entries(w: &WriteSet) -> Vec<(Vec<u8>, Option<Vec<u8>>, Timestamp)> {
+        w.iter()
+            .expect("iter")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.key.into_owned(), e.value.map(Cow::into_owned), e.since)
+            })
+            .collect()
+    }
+
+    fn savepoints_nest_and_stay_usable(mut w: WriteSet) {
+        w.write(b"a", Some(b"1"), Timestamp(5)).expect("write");
         let sp1 = w.mark();
-        w.write(b"a", Some(b"2".to_vec()), Timestamp(6));
-        w.write(b"b", None, Timestamp(6));
+        w.write(b"a", Some(b"2"), Timestamp(6)).expect("write");
+        w.write(b"b", None, Timestamp(6)).expect("write");
         let sp2 = w.mark();
-        w.write(b"c", Some(b"3".to_vec()), Timestamp(7));
+        w.write(b"c", Some(b"3"), Timestamp(7)).expect("write");
         assert!(w.rollback_to(sp2));
-        assert_eq!(w.get(b"c"), None);
-        assert_eq!(w.get(b"b"), Some(None));
+        assert_eq!(get(&w, b"c"), None);
+        assert_eq!(get(&w, b"b"), Some(None));
+        assert_eq!(get(&w, b"a"), Some(Some(b"2".to_vec())));
         assert!(w.rollback_to(sp1));
-        assert_eq!(w.get(b"a"), Some(Some(b"1".as_slice())));
-        assert_eq!(w.get(b"b"), None);
+        assert_eq!(get(&w, b"a"), Some(Some(b"1".to_vec())));
+        assert_eq!(get(&w, b"b"), None);
         assert!(!w.rollback_to(sp2), "sp2 was released by rolling back past it");
-        w.write(b"d", Some(vec![]), Timestamp(8));
+        w.write(b"d", Some(&[]), Timestamp(8)).expect("write");
         assert!(w.rollback_to(sp1), "sp1 stays usable");
-        assert_eq!(w.get(b"d"), None);
+        assert_eq!(get(&w, b"d"), None);
         // The first write's read timestamp is the one conflicts are checked against.
-        assert_eq!(w.into_entries()[b"a".as_slice()].since, Timestamp(5));
+        assert_eq!(entries(&w), vec![(b"a".to_vec(), Some(b"1".to_vec()), Timestamp(5))]);
+    }
+
+    #[test]
+    fn savepoints_nest_and_stay_usable_in_memory() {
+        savepoints_nest_and_stay_usable(WriteSet::default());
+    }
+
+    #[test]
+    fn savepoints_nest_and_stay_usable_when_every_write_spills() {
+        let settings = SpillSettings { threshold: 1, ..SpillSettings::default() };
+        savepoints_nest_and_stay_usable(WriteSet::with_spill(Arc::new(settings)));
+    }
+
+    #[test]
+    fn long_keys_large_values_and_order() {
+        let mut w = WriteSet::default();
+        let long = vec![7u8; INLINE_KEY + 5];
+        let big = vec![9u8; CHUNK + 10];
+        w.write(&long, Some(&big), Timestamp(1)).expect("write");
+        w.write(b"\x07", Some(b"short"), Timestamp(1)).expect("write");
+        w.write(&[7u8; INLINE_KEY], Some(b"edge"), Timestamp(1)).expect("write");
+        assert_eq!(get(&w, &long), Some(Some(big.clone())));
+        let keys: Vec<Vec<u8>> = entries(&w).into_iter().map(|e| e.0).collect();
+        assert_eq!(keys, vec![vec![7u8], vec![7u8; INLINE_KEY], long.clone()]);
+        let r = (Bound::Excluded(vec![7u8]), Bound::Unbounded);
+        let back: Vec<_> = w
+            .scan(&r, true)
+            .expect("scan")
+            .map(|e| {
+                let e = e.expect("entry");
+                (e.key.into_owned(), e.value.map(|v| v.len()))
+            })
+            .collect();
+        assert_eq!(back, vec![(long, Some(big.len())), (vec![7u8; INLINE_KEY], Some(4))]);
+        assert_eq!(w.len(), 3);
     }
 }

@@ -7,15 +7,28 @@
 
 use std::sync::Arc;
 
-use helios_storage::kv::{Engine, MemoryEngine};
+use helios_storage::kv::{open_disk_with, DiskOptions, Engine, MemoryEngine};
 use helios_storage::{ManualClock, Storage, StorageOptions};
 
-/// The engines every suite runs on, by name.
-///
-/// To add the disk engine (one line; its directory goes away with the engine):
-/// `("disk", InTempDir::open(|dir| open_disk(dir, &DiskOptions::plain()))),`
+/// The engines every suite runs on, by name: the memory engine and the redb disk engine
+/// (in a temporary directory that goes away with the engine).
 pub fn engines() -> Vec<(&'static str, Arc<dyn Engine>)> {
-    vec![("memory", Arc::new(MemoryEngine::new()))]
+    vec![
+        ("memory", Arc::new(MemoryEngine::new())),
+        ("disk", InTempDir::open(|dir| open_disk_with(dir, &DiskOptions::plain()))),
+    ]
+}
+
+/// A fresh temporary directory, on `/dev/shm` when the machine has one: durable commits
+/// still take the sync path, but a sync of tmpfs costs nothing, which keeps the suites fast.
+pub fn temp_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = tempfile::Builder::new().prefix("helios-test-").tempdir_in(shm) {
+            return dir;
+        }
+    }
+    tempfile::tempdir().expect("temporary directory")
 }
 
 /// An engine living in a temporary directory that is removed when the engine is dropped.
@@ -29,7 +42,7 @@ impl InTempDir {
     pub fn open(
         open: impl FnOnce(&std::path::Path) -> helios_common::Result<Arc<dyn Engine>>,
     ) -> Arc<dyn Engine> {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = temp_dir();
         let engine = open(dir.path()).expect("open engine");
         Arc::new(InTempDir { engine, _dir: dir })
     }
@@ -46,6 +59,22 @@ impl Engine for InTempDir {
         durable: bool,
     ) -> helios_common::Result<()> {
         self.engine.write(batch, durable)
+    }
+
+    fn write_packed(
+        &self,
+        batch: helios_storage::kv::PackedBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        self.engine.write_packed(batch, durable)
+    }
+
+    fn write_with(
+        &self,
+        fill: &mut helios_storage::kv::FillFn<'_>,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        self.engine.write_with(fill, durable)
     }
 }
 

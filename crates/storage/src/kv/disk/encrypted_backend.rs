@@ -6,17 +6,27 @@
 //! stored as one *physical* page of [`PHYSICAL_PAGE`] bytes:
 //!
 //! ```text
-//!   physical page = seq u64 | nonce 12 | ciphertext 4096 | tag 16        (4132 bytes)
-//!   associated data = "HELIOSPG" | logical page number u64 | seq u64
+//!   physical page   = seq u64 | mark u64 | nonce 12 | ciphertext 4096 | tag 16   (4140 bytes)
+//!   associated data = "HELIOSPG" | logical page number u64 | seq u64 | mark u64
 //!
 //!   data file:  [ page 0, copy A ][ page 0, copy B ][ page 1 ][ page 2 ] ...
-//!   offset:       0                 4132              8264      12396
+//!   offset:       0                 4140              8280      12420
 //! ```
 //!
-//! Logical page `n >= 1` lives at physical offset `(n + 1) * 4132`. Reads and writes that
+//! Logical page `n >= 1` lives at physical offset `(n + 1) * 4140`. Reads and writes that
 //! cover part of a page decrypt the page, patch it and seal it again with a fresh nonce.
-//! Growing the file seals zero pages, so every page inside the file authenticates and a
-//! page of zeros written by an attacker is an error, not a blank page.
+//!
+//! # Growing the file: the sealed mark
+//!
+//! redb grows its file in large steps and fills the new space gradually. Sealing zero pages
+//! into all of it would encrypt and write most pages twice, so grown pages start out
+//! *unwritten*: they read as zeros from memory, and stay holes in the file until written.
+//! Each copy of page 0 records a **sealed mark**: every page below it is sealed. A sync
+//! first seals any unwritten pages below the highest page written so far (gaps), then
+//! records that mark in page 0 before the `fsync`. On open, pages below the mark must
+//! authenticate — a page of zeros written there by an attacker is an error, not a blank
+//! page — and pages from the mark on are unwritten again: no durable commit can refer to
+//! them, because every page a durable commit refers to was written before its sync.
 //!
 //! # Why logical page 0 has two copies
 //!
@@ -36,10 +46,15 @@
 //! redb's two-phase mode, so the commit slot that becomes primary only ever names pages that
 //! were synced before, and a torn page can only be one no durable commit refers to.
 //!
+//! `tests/disk_power_loss.rs` cuts the power at random moments, tearing unsynced writes
+//! sector by sector; switching off any one of the double-buffered page 0, the two-phase
+//! commit or the sealed mark makes it fail.
+//!
 //! Limitations: replaying an older sealed copy of the *same* page number (a rollback of a
 //! single page by someone who can write the file) authenticates; detecting that would need
 //! a tree of page hashes.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
 
@@ -51,9 +66,9 @@ use crate::crypto::{DataKey, PageCipher};
 
 /// Bytes of redb-visible data per page.
 pub const LOGICAL_PAGE: usize = 4096;
-const SEQ_LEN: usize = 8;
-/// Bytes per sealed page on disk: sequence number, nonce, ciphertext, tag.
-pub const PHYSICAL_PAGE: usize = SEQ_LEN + LOGICAL_PAGE + crate::crypto::SEALED_OVERHEAD;
+const META_LEN: usize = 16;
+/// Bytes per sealed page on disk: sequence number, sealed mark, nonce, ciphertext, tag.
+pub const PHYSICAL_PAGE: usize = META_LEN + LOGICAL_PAGE + crate::crypto::SEALED_OVERHEAD;
 const P: u64 = PHYSICAL_PAGE as u64;
 const L: u64 = LOGICAL_PAGE as u64;
 const AAD_MAGIC: &[u8; 8] = b"HELIOSPG";
@@ -86,11 +101,11 @@ fn corrupted(page: u64) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, PageCorrupted { page })
 }
 
-fn aad(page: u64, seq: u64) -> [u8; 24] {
-    let mut a = [0u8; 24];
+fn aad(page: u64, meta: &[u8]) -> [u8; 32] {
+    let mut a = [0u8; 32];
     a[..8].copy_from_slice(AAD_MAGIC);
     a[8..16].copy_from_slice(&page.to_le_bytes());
-    a[16..].copy_from_slice(&seq.to_le_bytes());
+    a[16..].copy_from_slice(&meta[..META_LEN]);
     a
 }
 
@@ -118,6 +133,10 @@ fn pages_in(physical: u64) -> u64 {
     }
 }
 
+fn new_page_buffer() -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(vec![0u8; LOGICAL_PAGE])
+}
+
 fn pages_for(len: u64) -> u64 {
     len.div_ceil(L)
 }
@@ -130,6 +149,16 @@ struct HeaderPage {
     /// The other copy, when it was written after the last sync.
     pending_copy: Option<usize>,
     next_seq: u64,
+    /// The sealed mark to record in the next copy written.
+    sealed_mark: u64,
+}
+
+/// Grown pages not sealed yet, and the sealed mark.
+struct Lazy {
+    /// Pages (`>= 1`) inside the file that read as zeros because they were never sealed.
+    unwritten: BTreeSet<u64>,
+    /// Every page below this one is sealed; every page from it on is unwritten.
+    sealed_end: u64,
 }
 
 /// A [`StorageBackend`] that encrypts every page of `inner` (see the module docs).
@@ -141,6 +170,7 @@ pub struct EncryptedBackend {
     header: Mutex<HeaderPage>,
     /// Set by any failed call to `inner`; a failed backend never mirrors its header.
     failed: std::sync::atomic::AtomicBool,
+    lazy: Mutex<Lazy>,
 }
 
 impl fmt::Debug for EncryptedBackend {
@@ -168,6 +198,7 @@ impl EncryptedBackend {
             synced_copy: 1,
             pending_copy: None,
             next_seq: 1,
+            sealed_mark: 1,
         };
         let backend_len = pages * L;
         let this = EncryptedBackend {
@@ -179,42 +210,55 @@ impl EncryptedBackend {
                 synced_copy: 1,
                 pending_copy: None,
                 next_seq: 1,
+                sealed_mark: 1,
             }),
             failed: std::sync::atomic::AtomicBool::new(false),
+            lazy: Mutex::new(Lazy { unwritten: BTreeSet::new(), sealed_end: 1 }),
         };
         if pages > 0 {
-            let mut best: Option<(u64, usize)> = None;
+            let mut best: Option<(u64, u64, usize)> = None;
             let mut plain = Zeroizing::new(vec![0u8; LOGICAL_PAGE]);
             let mut sealed = vec![0u8; PHYSICAL_PAGE];
             for copy in 0..2 {
                 this.inner.read(copy_offset(copy), &mut sealed)?;
-                if let Ok(seq) = this.open_page(0, &sealed, &mut plain) {
-                    if best.is_none_or(|(s, _)| seq > s) {
-                        best = Some((seq, copy));
+                if let Ok((seq, mark)) = this.open_page(0, &sealed, &mut plain) {
+                    if best.is_none_or(|(s, _, _)| seq > s) {
+                        best = Some((seq, mark, copy));
                         header.plain.copy_from_slice(&plain);
                     }
                 }
             }
-            let (seq, copy) = best.ok_or_else(|| corrupted(0))?;
+            let (seq, mark, copy) = best.ok_or_else(|| corrupted(0))?;
             header.synced_copy = copy;
             header.next_seq = seq + 1;
+            // Pages from the mark on were never sealed before the last sync: no durable
+            // state refers to them, so they start out as zeros.
+            let mark = mark.clamp(1, pages);
+            header.sealed_mark = mark;
+            *this.lazy.lock() = Lazy { unwritten: (mark..pages).collect(), sealed_end: mark };
         }
         *this.header.lock() = header;
         Ok(this)
     }
 
-    fn seal_page(&self, page: u64, seq: u64, plain: &[u8], out: &mut [u8]) {
-        out[..SEQ_LEN].copy_from_slice(&seq.to_le_bytes());
-        self.cipher.seal(&aad(page, seq), plain, &mut out[SEQ_LEN..]);
+    /// Seals `plain` as page `page`; `seq` and `mark` are 0 except for copies of page 0.
+    fn seal_page(&self, page: u64, seq: u64, mark: u64, plain: &[u8], out: &mut [u8]) {
+        out[..8].copy_from_slice(&seq.to_le_bytes());
+        out[8..META_LEN].copy_from_slice(&mark.to_le_bytes());
+        let aad = aad(page, out);
+        self.cipher.seal(&aad, plain, &mut out[META_LEN..]);
     }
 
-    /// Opens a sealed page into `out`, returning its sequence number.
-    fn open_page(&self, page: u64, sealed: &[u8], out: &mut [u8]) -> io::Result<u64> {
-        let mut seq = [0u8; SEQ_LEN];
-        seq.copy_from_slice(&sealed[..SEQ_LEN]);
-        let seq = u64::from_le_bytes(seq);
-        self.cipher.open(&aad(page, seq), &sealed[SEQ_LEN..], out).map_err(|_| corrupted(page))?;
-        Ok(seq)
+    /// Opens a sealed page into `out`, returning its sequence number and sealed mark.
+    fn open_page(&self, page: u64, sealed: &[u8], out: &mut [u8]) -> io::Result<(u64, u64)> {
+        let aad = aad(page, sealed);
+        self.cipher.open(&aad, &sealed[META_LEN..], out).map_err(|_| corrupted(page))?;
+        let word = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&sealed[i..i + 8]);
+            u64::from_le_bytes(b)
+        };
+        Ok((word(0), word(8)))
     }
 
     fn track<T>(&self, r: io::Result<T>) -> io::Result<T> {
@@ -230,7 +274,7 @@ impl EncryptedBackend {
         let seq = h.next_seq;
         h.next_seq += 1;
         let mut sealed = vec![0u8; PHYSICAL_PAGE];
-        self.seal_page(0, seq, &h.plain, &mut sealed);
+        self.seal_page(0, seq, h.sealed_mark, &h.plain, &mut sealed);
         h.pending_copy = Some(target);
         self.track(self.inner.write(copy_offset(target), &sealed))
     }
@@ -248,7 +292,7 @@ impl EncryptedBackend {
     fn read_at(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
         let end = offset + out.len() as u64;
         let mut pos = offset;
-        let mut plain = Zeroizing::new(vec![0u8; LOGICAL_PAGE]);
+        let mut scratch: Option<Zeroizing<Vec<u8>>> = None;
         while pos < end {
             let page = pos / L;
             if page == 0 {
@@ -260,7 +304,18 @@ impl EncryptedBackend {
                 continue;
             }
             let last = (end - 1) / L;
-            let count = (last - page + 1).min(RUN);
+            let mut count = (last - page + 1).min(RUN);
+            if let Some(first) = self.first_unwritten(page, page + count) {
+                if first == page {
+                    // Grown but not sealed yet: zeros.
+                    let to = end.min((page + 1) * L);
+                    let at = (pos - offset) as usize;
+                    out[at..at + (to - pos) as usize].fill(0);
+                    pos = to;
+                    continue;
+                }
+                count = first - page;
+            }
             let mut sealed = vec![0u8; (count * P) as usize];
             self.track(self.inner.read(data_offset(page), &mut sealed))?;
             for (i, chunk) in sealed.chunks_exact(PHYSICAL_PAGE).enumerate() {
@@ -272,7 +327,8 @@ impl EncryptedBackend {
                 if from == page_start && to == page_start + L {
                     self.open_page(p, chunk, &mut out[at..at + LOGICAL_PAGE])?;
                 } else {
-                    self.open_page(p, chunk, &mut plain)?;
+                    let plain = scratch.get_or_insert_with(new_page_buffer);
+                    self.open_page(p, chunk, plain)?;
                     let s = (from - page_start) as usize;
                     out[at..at + (to - from) as usize]
                         .copy_from_slice(&plain[s..s + (to - from) as usize]);
@@ -286,7 +342,7 @@ impl EncryptedBackend {
     fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
         let end = offset + data.len() as u64;
         let mut pos = offset;
-        let mut plain = Zeroizing::new(vec![0u8; LOGICAL_PAGE]);
+        let mut scratch: Option<Zeroizing<Vec<u8>>> = None;
         while pos < end {
             let page = pos / L;
             if page == 0 {
@@ -308,21 +364,69 @@ impl EncryptedBackend {
                 let to = end.min(page_start + L);
                 let at = (from - offset) as usize;
                 if from == page_start && to == page_start + L {
-                    self.seal_page(p, 0, &data[at..at + LOGICAL_PAGE], chunk);
+                    self.seal_page(p, 0, 0, &data[at..at + LOGICAL_PAGE], chunk);
                 } else {
-                    let mut old = vec![0u8; PHYSICAL_PAGE];
-                    self.track(self.inner.read(data_offset(p), &mut old))?;
-                    self.open_page(p, &old, &mut plain)?;
+                    let plain = scratch.get_or_insert_with(new_page_buffer);
+                    if self.first_unwritten(p, p + 1).is_some() {
+                        plain.fill(0);
+                    } else {
+                        let mut old = vec![0u8; PHYSICAL_PAGE];
+                        self.track(self.inner.read(data_offset(p), &mut old))?;
+                        self.open_page(p, &old, plain)?;
+                    }
                     let s = (from - page_start) as usize;
                     plain[s..s + (to - from) as usize]
                         .copy_from_slice(&data[at..at + (to - from) as usize]);
-                    self.seal_page(p, 0, &plain, chunk);
+                    self.seal_page(p, 0, 0, plain, chunk);
                 }
                 pos = to;
             }
             self.track(self.inner.write(data_offset(page), &sealed))?;
+            self.mark_written(page, page + count);
         }
         Ok(())
+    }
+
+    /// The first page in `from..to` that is grown but not sealed yet.
+    fn first_unwritten(&self, from: u64, to: u64) -> Option<u64> {
+        let lazy = self.lazy.lock();
+        if lazy.unwritten.is_empty() {
+            return None;
+        }
+        lazy.unwritten.range(from..to).next().copied()
+    }
+
+    /// Records that pages `from..to` are sealed on disk.
+    fn mark_written(&self, from: u64, to: u64) {
+        let mut lazy = self.lazy.lock();
+        lazy.sealed_end = lazy.sealed_end.max(to);
+        if lazy.unwritten.is_empty() {
+            return;
+        }
+        let done: Vec<u64> = lazy.unwritten.range(from..to).copied().collect();
+        for p in done {
+            lazy.unwritten.remove(&p);
+        }
+    }
+
+    /// Seals the unwritten pages below the sealed end, so every page below it
+    /// authenticates; returns the sealed end.
+    fn seal_gaps(&self) -> io::Result<u64> {
+        let (gaps, end) = {
+            let lazy = self.lazy.lock();
+            let gaps: Vec<u64> = lazy.unwritten.range(..lazy.sealed_end).copied().collect();
+            (gaps, lazy.sealed_end)
+        };
+        let mut i = 0;
+        while i < gaps.len() {
+            let mut j = i + 1;
+            while j < gaps.len() && gaps[j] == gaps[j - 1] + 1 {
+                j += 1;
+            }
+            self.zero_fill(gaps[i], gaps[j - 1] + 1)?;
+            i = j;
+        }
+        Ok(end)
     }
 
     /// Seals zero pages `from..to` (all `>= 1`).
@@ -333,9 +437,10 @@ impl EncryptedBackend {
             let count = (to - page).min(RUN);
             let mut sealed = vec![0u8; (count * P) as usize];
             for (i, chunk) in sealed.chunks_exact_mut(PHYSICAL_PAGE).enumerate() {
-                self.seal_page(page + i as u64, 0, &zeros, chunk);
+                self.seal_page(page + i as u64, 0, 0, &zeros, chunk);
             }
             self.track(self.inner.write(data_offset(page), &sealed))?;
+            self.mark_written(page, page + count);
             page += count;
         }
         Ok(())
@@ -364,7 +469,7 @@ impl StorageBackend for EncryptedBackend {
                 h.plain.fill(0);
                 self.write_header_copy(&mut h)?;
             }
-            self.zero_fill(old_pages.max(1), new_pages)?;
+            self.lazy.lock().unwritten.extend(old_pages.max(1)..new_pages);
         } else {
             if new_len < *len && !new_len.is_multiple_of(L) {
                 // Bytes past the end must read as zeros if the file grows again.
@@ -374,6 +479,9 @@ impl StorageBackend for EncryptedBackend {
             }
             if new_pages < old_pages {
                 self.track(self.inner.set_len(physical_len(new_pages)))?;
+                let mut lazy = self.lazy.lock();
+                lazy.unwritten.retain(|&p| p < new_pages);
+                lazy.sealed_end = lazy.sealed_end.min(new_pages.max(1));
             }
             if new_pages == 0 {
                 let mut h = self.header.lock();
@@ -387,7 +495,13 @@ impl StorageBackend for EncryptedBackend {
     }
 
     fn sync_data(&self) -> io::Result<()> {
+        let len = self.len.read();
+        let end = self.seal_gaps()?;
         let mut h = self.header.lock();
+        if *len > 0 && h.sealed_mark != end {
+            h.sealed_mark = end;
+            self.write_header_copy(&mut h)?;
+        }
         self.track(self.inner.sync_data())?;
         if let Some(copy) = h.pending_copy.take() {
             h.synced_copy = copy;
@@ -403,12 +517,18 @@ impl StorageBackend for EncryptedBackend {
 
     fn close(&self) -> io::Result<()> {
         let mirror = {
+            // Same lock order as writes: length, then page 0.
+            let len = self.len.read();
             let mut h = self.header.lock();
             let clean = !self.failed.load(std::sync::atomic::Ordering::SeqCst)
                 && h.pending_copy.is_none()
-                && *self.len.read() > 0;
+                && *len > 0;
             if clean {
-                self.write_header_copy(&mut h)
+                self.seal_gaps()
+                    .and_then(|end| {
+                        h.sealed_mark = end;
+                        self.write_header_copy(&mut h)
+                    })
                     .and_then(|()| self.track(self.inner.sync_data()))
                     .map(|()| {
                         if let Some(copy) = h.pending_copy.take() {
@@ -614,10 +734,11 @@ mod tests {
     fn zero_filled_and_damaged_pages() {
         let mem = MemBackend::default();
         let b = open(&mem);
-        b.set_len(4 * L).unwrap();
+        b.set_len(5 * L).unwrap();
+        b.write(L, &vec![9u8; 3 * L as usize]).unwrap();
         b.sync_data().unwrap();
         drop(b);
-        // A page overwritten with zeros does not pass as an empty page.
+        // A sealed page overwritten with zeros does not pass as an empty page.
         let start = data_offset(2) as usize;
         mem.0.lock()[start..start + PHYSICAL_PAGE].fill(0);
         let b = open(&mem);
@@ -626,11 +747,48 @@ mod tests {
         let inner = err.get_ref().and_then(|e| e.downcast_ref::<PageCorrupted>());
         assert_eq!(inner, Some(&PageCorrupted { page: 2 }));
         b.read(3 * L, &mut out).unwrap();
+        assert_eq!(out, vec![9u8; 10]);
+        // Page 4 was never written: past the sealed mark, it reads as zeros.
+        b.read(4 * L, &mut out).unwrap();
         assert_eq!(out, vec![0u8; 10]);
         // A wrong key fails on page 0.
         drop(b);
         let other = DataKey::from_bytes(Zeroizing::new([4u8; 32]));
         assert!(EncryptedBackend::new(Box::new(mem.clone()), &other).is_err());
+    }
+
+    #[test]
+    fn grown_pages_read_as_zeros_and_gaps_are_sealed_by_the_next_sync() {
+        let mem = MemBackend::default();
+        let b = open(&mem);
+        b.set_len(L).unwrap();
+        b.sync_data().unwrap();
+        b.set_len(5 * L).unwrap();
+        b.write(2 * L + 100, b"abc").unwrap();
+        let mut out = vec![1u8; 4 * L as usize];
+        b.read(L, &mut out).unwrap();
+        let mut expected = vec![0u8; 4 * L as usize];
+        expected[L as usize + 100..L as usize + 103].copy_from_slice(b"abc");
+        assert_eq!(out, expected);
+        let on_disk_zero = |p: u64| {
+            let at = data_offset(p) as usize;
+            mem.0.lock()[at..at + PHYSICAL_PAGE].iter().all(|&x| x == 0)
+        };
+        assert!(on_disk_zero(1) && !on_disk_zero(2) && on_disk_zero(3));
+        // The sync seals page 1, the gap below the highest written page, not pages 3-4.
+        b.sync_data().unwrap();
+        assert!(!on_disk_zero(1) && on_disk_zero(3) && on_disk_zero(4));
+        drop(b);
+        let b = open(&mem);
+        let mut again = vec![1u8; 4 * L as usize];
+        b.read(L, &mut again).unwrap();
+        assert_eq!(again, expected);
+        // A non-zero page past the mark is never trusted: it reads as zeros until written.
+        let at = data_offset(4) as usize;
+        mem.0.lock()[at + 100] = 0x77;
+        let mut tail = vec![1u8; L as usize];
+        b.read(4 * L, &mut tail).unwrap();
+        assert_eq!(tail, vec![0u8; L as usize]);
     }
 
     #[derive(Debug, Clone)]

@@ -32,6 +32,32 @@ pub(crate) fn from_redb(context: &str, err: impl Into<redb::Error>) -> Error {
     }
 }
 
+/// Runs `f`, turning a panic inside redb into a corruption error.
+///
+/// redb trusts the bytes of a plain (unencrypted) data file: a damaged file can make it
+/// panic instead of returning an error (its documentation says as much). The engine's
+/// promise is an error, never a panic, so every call into redb goes through here. The
+/// encrypted backend never hands redb unauthenticated bytes, so there this is only a
+/// backstop.
+pub(crate) fn guard<T>(
+    context: &str,
+    f: impl FnOnce() -> helios_common::Result<T>,
+) -> helios_common::Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown failure");
+            Err(Error::corrupted(format!(
+                "{context}: data file is corrupted: storage engine check failed ({what})"
+            )))
+        }
+    }
+}
+
 /// Maps an I/O error, recognising pages that failed authentication.
 pub(crate) fn from_io(context: &str, err: &std::io::Error) -> Error {
     if let Some(p) = err.get_ref().and_then(|e| e.downcast_ref::<PageCorrupted>()) {
@@ -43,6 +69,15 @@ pub(crate) fn from_io(context: &str, err: &std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panics_become_corruption_errors() {
+        let e = guard("could not read", || -> helios_common::Result<()> { panic!("bad page") })
+            .unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::DATA_CORRUPTED);
+        assert!(e.message().contains("bad page"), "{e:?}");
+        assert_eq!(guard("x", || Ok(5)).unwrap(), 5);
+    }
 
     #[test]
     fn page_corruption_is_xx001_and_io_is_58030() {

@@ -1,0 +1,32 @@
+//! `heliosdb-nano`: run HeliosDB Nano as a PostgreSQL-compatible server (`start`) or
+//! open an interactive SQL shell on an embedded database (`repl`).
+
+mod args;
+mod format;
+mod open;
+mod repl;
+mod start;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    let code = match cli.command {
+        args::Command::Start(a) => start::run(a),
+        args::Command::Repl(a) => {
+            match open::open(&a.storage, &a.encryption)
+                .and_then(|f| f.open_session("heliosdb", "heliosdb"))
+            {
+                Ok(session) => {
+                    let shell = repl::Shell::new(session, Box::new(std::io::stdout()));
+                    repl::run(shell, &a.command, &a.file)
+                }
+                Err(e) => {
+                    eprintln!("heliosdb-nano: could not open the database: {}", e.message());
+                    1
+                }
+            }
+        }
+    };
+    std::process::exit(code);
+}

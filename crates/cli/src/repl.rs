@@ -1,0 +1,518 @@
+//! The interactive shell: reads SQL (multi-line, ending with `;`) and meta-commands,
+//! runs them on one session and prints results the way psql does.
+//!
+//! Input comes from a terminal (line editing and history via rustyline), from `-c`
+//! arguments, from `-f` files or from standard input when it is not a terminal. In the
+//! non-interactive cases the first error stops the run with exit status 1.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use helios_common::{Error, SqlState};
+use helios_server::split::ends_with_terminator;
+use helios_server::{QueryResult, Session, StatementResult};
+use helios_types::Value;
+
+use crate::format;
+
+/// Shell state: the session and display options.
+pub struct Shell {
+    session: Box<dyn Session>,
+    out: Box<dyn Write>,
+    timing: bool,
+    expanded: bool,
+    /// Nesting depth of `\i` (guards against a file including itself forever).
+    depth: usize,
+}
+
+/// What running one input line or statement asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// `\q`.
+    Quit,
+}
+
+const HELP: &str = "\
+General
+  \\q                 quit
+  \\?                 this help
+  \\timing            toggle timing of commands
+  \\x                 toggle expanded output
+  \\i FILE            execute commands from FILE
+Informational
+  \\dt                list tables
+  \\d TABLE           describe a table
+SQL statements end with a semicolon and may span several lines.
+";
+
+impl Shell {
+    /// A shell over `session` writing to `out`.
+    pub fn new(session: Box<dyn Session>, out: Box<dyn Write>) -> Shell {
+        Shell { session, out, timing: false, expanded: false, depth: 0 }
+    }
+
+    fn print(&mut self, s: &str) {
+        let _ = self.out.write_all(s.as_bytes());
+        let _ = self.out.flush();
+    }
+
+    fn print_error(&mut self, e: &Error) {
+        let mut msg = format!("ERROR:  {}\n", e.message());
+        if let Some(d) = e.detail() {
+            msg.push_str(&format!("DETAIL:  {d}\n"));
+        }
+        if let Some(h) = e.hint() {
+            msg.push_str(&format!("HINT:  {h}\n"));
+        }
+        // Errors go to stderr like psql's, so scripts' stdout stays clean.
+        eprint!("{msg}");
+    }
+
+    fn print_rows(&mut self, q: &QueryResult) {
+        let text = if self.expanded { format::expanded(q) } else { format::aligned(q) };
+        self.print(&text);
+    }
+
+    /// Runs a complete SQL text (one or more statements); Err on the first failure.
+    pub fn run_sql(&mut self, sql: &str) -> Result<(), Error> {
+        let start = Instant::now();
+        let outcome = self.session.execute_batch(sql);
+        for r in &outcome.results {
+            match r {
+                StatementResult::Rows(q) => self.print_rows(q),
+                StatementResult::Command { tag, .. } => self.print(&format!("{tag}\n")),
+            }
+        }
+        if self.timing {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            self.print(&format!("Time: {ms:.3} ms\n"));
+        }
+        match outcome.error {
+            Some(e) => {
+                self.print_error(&e);
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Runs one meta-command line (starting with `\`).
+    pub fn run_meta(&mut self, line: &str) -> Result<Flow, Error> {
+        let line = line.trim();
+        let mut parts = line.splitn(2, char::is_whitespace);
+        let cmd = parts.next().unwrap_or("");
+        let arg = parts.next().map(str::trim).unwrap_or("");
+        match cmd {
+            "\\q" => return Ok(Flow::Quit),
+            "\\?" => self.print(HELP),
+            "\\timing" => {
+                self.timing = match arg {
+                    "on" => true,
+                    "off" => false,
+                    _ => !self.timing,
+                };
+                let state = if self.timing { "on" } else { "off" };
+                self.print(&format!("Timing is {state}.\n"));
+            }
+            "\\x" => {
+                self.expanded = match arg {
+                    "on" => true,
+                    "off" => false,
+                    _ => !self.expanded,
+                };
+                let state = if self.expanded { "on" } else { "off" };
+                self.print(&format!("Expanded display is {state}.\n"));
+            }
+            "\\i" | "\\include" => {
+                if arg.is_empty() {
+                    return self.fail("\\i: missing required argument");
+                }
+                if self.depth > 16 {
+                    return self.fail("\\i: files nested too deeply");
+                }
+                self.depth += 1;
+                let r = self.run_file(Path::new(arg));
+                self.depth -= 1;
+                return r;
+            }
+            "\\dt" => self.list_tables()?,
+            "\\d" if arg.is_empty() => self.list_tables()?,
+            "\\d" => self.describe(arg)?,
+            other => return self.fail(&format!("invalid command {other}\nTry \\? for help.")),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn fail(&mut self, msg: &str) -> Result<Flow, Error> {
+        eprintln!("{msg}");
+        Err(Error::new(SqlState::SYNTAX_ERROR, msg))
+    }
+
+    fn catalog_query(
+        &mut self,
+        what: &str,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Option<QueryResult>, Error> {
+        match self.session.query(sql, params) {
+            Ok(q) => Ok(Some(q)),
+            Err(e)
+                if matches!(
+                    e.sqlstate(),
+                    SqlState::UNDEFINED_TABLE | SqlState::FEATURE_NOT_SUPPORTED
+                ) =>
+            {
+                eprintln!("{what} needs the information_schema catalog views, which this database does not provide yet: {}", e.message());
+                Err(e)
+            }
+            Err(e) => {
+                self.print_error(&e);
+                Err(e)
+            }
+        }
+    }
+
+    fn list_tables(&mut self) -> Result<(), Error> {
+        let sql = "SELECT table_schema AS \"Schema\", table_name AS \"Name\", \
+                   CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS \"Type\" \
+                   FROM information_schema.tables \
+                   WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2";
+        if let Some(q) = self.catalog_query("\\dt", sql, &[])? {
+            if q.rows.is_empty() {
+                self.print("Did not find any relations.\n");
+            } else {
+                self.print("          List of relations\n");
+                self.print_rows(&q);
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&mut self, table: &str) -> Result<(), Error> {
+        let (schema, name) = match table.split_once('.') {
+            Some((s, n)) => (Some(s.to_owned()), n.to_owned()),
+            None => (None, table.to_owned()),
+        };
+        let name = name.trim_matches('"').to_owned();
+        let sql = "SELECT column_name AS \"Column\", data_type AS \"Type\", \
+                   CASE WHEN is_nullable = 'NO' THEN 'not null' ELSE '' END AS \"Nullable\", \
+                   coalesce(column_default, '') AS \"Default\", table_schema \
+                   FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position";
+        let Some(mut q) = self.catalog_query("\\d", sql, &[Value::Text(name.clone())])? else {
+            return Ok(());
+        };
+        if let Some(s) = &schema {
+            q.rows.retain(|r| matches!(r.get(4), Some(Value::Text(t)) if t == s));
+        }
+        if q.rows.is_empty() {
+            eprintln!("Did not find any relation named \"{table}\".");
+            return Err(Error::new(
+                SqlState::UNDEFINED_TABLE,
+                format!("relation \"{table}\" does not exist"),
+            ));
+        }
+        let schema = match q.rows[0].get(4) {
+            Some(Value::Text(s)) => s.clone(),
+            _ => "public".to_owned(),
+        };
+        q.columns.truncate(4);
+        for r in &mut q.rows {
+            r.truncate(4);
+        }
+        self.print(&format!("Table \"{schema}.{name}\"\n"));
+        let text = format::aligned(&q);
+        // psql prints no row-count footer under \d.
+        let text = text
+            .trim_end()
+            .rsplit_once('\n')
+            .map_or(text.clone(), |(body, _)| format!("{body}\n\n"));
+        self.print(&text);
+        Ok(())
+    }
+
+    /// Runs a script; stops at the first error.
+    pub fn run_script(&mut self, script: &str) -> Result<Flow, Error> {
+        let mut buffer = String::new();
+        for line in script.lines() {
+            match self.feed_line(&mut buffer, line)? {
+                Flow::Quit => return Ok(Flow::Quit),
+                Flow::Continue => {}
+            }
+        }
+        if !buffer.trim().is_empty() {
+            self.run_sql(&buffer)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Adds one input line: runs a meta-command, or the buffered SQL once complete.
+    pub fn feed_line(&mut self, buffer: &mut String, line: &str) -> Result<Flow, Error> {
+        if buffer.trim().is_empty() && line.trim_start().starts_with('\\') {
+            buffer.clear();
+            return self.run_meta(line);
+        }
+        buffer.push_str(line);
+        buffer.push('\n');
+        if ends_with_terminator(buffer) {
+            let sql = std::mem::take(buffer);
+            self.run_sql(&sql)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Runs the commands of a file.
+    pub fn run_file(&mut self, path: &Path) -> Result<Flow, Error> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.run_script(&text),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                Err(Error::io(path.display(), &e))
+            }
+        }
+    }
+
+    /// psql's prompt: `=` first line, `-` continuation; `*` in a transaction block, `!`
+    /// in a failed one.
+    fn prompt(&self, first_line: bool) -> &'static str {
+        use helios_server::TxnStatus;
+        match (first_line, self.session.transaction_status()) {
+            (true, TxnStatus::Idle) => "heliosdb=> ",
+            (true, TxnStatus::InTransaction) => "heliosdb=*> ",
+            (true, TxnStatus::Failed) => "heliosdb=!> ",
+            (false, TxnStatus::Idle) => "heliosdb-> ",
+            (false, TxnStatus::InTransaction) => "heliosdb-*> ",
+            (false, TxnStatus::Failed) => "heliosdb-!> ",
+        }
+    }
+
+    /// The interactive loop on a terminal.
+    pub fn interactive(&mut self) -> i32 {
+        let config = rustyline::Config::builder().auto_add_history(true).build();
+        let mut editor: rustyline::DefaultEditor = match rustyline::Editor::with_config(config) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("cannot start line editor: {e}");
+                return 1;
+            }
+        };
+        let history = history_path();
+        if let Some(h) = &history {
+            let _ = editor.load_history(h);
+        }
+        self.print("heliosdb-nano interactive shell. Type \\? for help, \\q to quit.\n");
+        let mut buffer = String::new();
+        loop {
+            let prompt = self.prompt(buffer.trim().is_empty());
+            match editor.readline(prompt) {
+                Ok(line) => {
+                    // Errors were printed; an interactive shell goes on.
+                    if let Ok(Flow::Quit) = self.feed_line(&mut buffer, &line) {
+                        break;
+                    }
+                }
+                Err(rustyline::error::ReadlineError::Interrupted) => buffer.clear(),
+                Err(_) => break,
+            }
+        }
+        if let Some(h) = &history {
+            let _ = editor.save_history(h);
+        }
+        0
+    }
+}
+
+fn history_path() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".heliosdb_nano_history"))
+}
+
+/// Runs the shell as the arguments say; returns the process exit status.
+pub fn run(mut shell: Shell, commands: &[String], files: &[PathBuf]) -> i32 {
+    if !commands.is_empty() || !files.is_empty() {
+        for c in commands {
+            let r = if c.trim_start().starts_with('\\') {
+                shell.run_meta(c)
+            } else {
+                shell.run_sql(c).map(|()| Flow::Continue)
+            };
+            match r {
+                Ok(Flow::Quit) => return 0,
+                Ok(Flow::Continue) => {}
+                Err(_) => return 1,
+            }
+        }
+        for f in files {
+            match shell.run_file(f) {
+                Ok(Flow::Quit) => return 0,
+                Ok(Flow::Continue) => {}
+                Err(_) => return 1,
+            }
+        }
+        return 0;
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return shell.interactive();
+    }
+    let mut script = String::new();
+    for line in stdin.lock().lines() {
+        match line {
+            Ok(l) => {
+                script.push_str(&l);
+                script.push('\n');
+            }
+            Err(e) => {
+                eprintln!("error reading standard input: {e}");
+                return 1;
+            }
+        }
+    }
+    match shell.run_script(&script) {
+        Ok(_) => 0,
+        Err(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use helios_server::{BatchOutcome, CancelToken, Column, PreparedInfo, TxnStatus};
+    use helios_types::DataType;
+
+    use super::*;
+
+    /// Records every batch it is given; `select <n>` returns n, anything with "bad" fails.
+    struct Script {
+        seen: Arc<Mutex<Vec<String>>>,
+    }
+
+    struct NoCancel;
+    impl CancelToken for NoCancel {
+        fn cancel(&self) {}
+    }
+
+    impl Session for Script {
+        fn execute_batch(&mut self, sql: &str) -> BatchOutcome {
+            self.seen.lock().unwrap().push(sql.trim().to_owned());
+            if sql.contains("bad") {
+                return BatchOutcome {
+                    results: vec![],
+                    error: Some(Error::new(SqlState::SYNTAX_ERROR, "bad")),
+                };
+            }
+            let n: i32 = sql
+                .trim()
+                .trim_end_matches(';')
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            BatchOutcome {
+                results: vec![StatementResult::Rows(QueryResult {
+                    columns: vec![Column { name: "n".into(), data_type: DataType::Int4 }],
+                    rows: vec![vec![Value::Int4(n)]],
+                    tag: "SELECT 1".into(),
+                })],
+                error: None,
+            }
+        }
+        fn query(&mut self, _: &str, _: &[Value]) -> helios_common::Result<QueryResult> {
+            Err(Error::new(
+                SqlState::UNDEFINED_TABLE,
+                "relation \"information_schema.tables\" does not exist",
+            ))
+        }
+        fn execute(&mut self, _: &str, _: &[Value]) -> helios_common::Result<u64> {
+            Ok(0)
+        }
+        fn prepare(&mut self, _: &str, _: &[DataType]) -> helios_common::Result<PreparedInfo> {
+            Err(Error::unsupported("prepare"))
+        }
+        fn execute_prepared(
+            &mut self,
+            _: u64,
+            _: &[Value],
+        ) -> helios_common::Result<StatementResult> {
+            Err(Error::unsupported("prepare"))
+        }
+        fn close_prepared(&mut self, _: u64) {}
+        fn transaction_status(&self) -> TxnStatus {
+            TxnStatus::Idle
+        }
+        fn setting(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn set_setting(&mut self, _: &str, _: &str) -> helios_common::Result<()> {
+            Ok(())
+        }
+        fn cancel_token(&self) -> Arc<dyn CancelToken> {
+            Arc::new(NoCancel)
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Out(Arc<Mutex<Vec<u8>>>);
+    impl Write for Out {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn shell() -> (Shell, Arc<Mutex<Vec<String>>>, Out) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let out = Out::default();
+        (Shell::new(Box::new(Script { seen: seen.clone() }), Box::new(out.clone())), seen, out)
+    }
+
+    #[test]
+    fn multi_line_statements_run_when_terminated() {
+        let (mut sh, seen, out) = shell();
+        sh.run_script("select\n 5;\nselect ';' \n ;\n\\x\nselect 7;\n").unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen, ["select\n 5;", "select ';' \n ;", "select 7;"]);
+        let out = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(out.starts_with(" n \n---\n 5\n(1 row)\n\n"), "{out}");
+        assert!(out.contains("Expanded display is on.\n-[ RECORD 1 ]\nn | 7\n"), "{out}");
+    }
+
+    #[test]
+    fn scripts_stop_at_the_first_error() {
+        let (mut sh, seen, _) = shell();
+        assert!(sh.run_script("select 1;\nbad;\nselect 2;\n").is_err());
+        assert_eq!(seen.lock().unwrap().len(), 2);
+        let (mut sh, _, _) = shell();
+        assert!(sh.run_meta("\\nonsense").is_err());
+        assert_eq!(sh.run_meta("\\q").unwrap(), Flow::Quit);
+        assert!(sh.run_meta("\\dt").is_err(), "no catalog views: a clear error");
+        let (mut sh, seen, _) = shell();
+        assert_eq!(sh.run_script("select 1;\n\\q\nselect 2;\n").unwrap(), Flow::Quit);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn prompt_shows_continuation() {
+        let (sh, _, _) = shell();
+        assert_eq!(sh.prompt(true), "heliosdb=> ");
+        assert_eq!(sh.prompt(false), "heliosdb-> ");
+    }
+
+    #[test]
+    fn include_runs_a_file() {
+        let dir = std::env::temp_dir().join(format!("helios-cli-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("inc.sql");
+        std::fs::write(&f, "select 3;\n").unwrap();
+        let (mut sh, seen, _) = shell();
+        sh.run_meta(&format!("\\i {}", f.display())).unwrap();
+        assert_eq!(seen.lock().unwrap().clone(), ["select 3;"]);
+        assert!(sh.run_meta("\\i /nonexistent/file.sql").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

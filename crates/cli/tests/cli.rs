@@ -1,0 +1,93 @@
+//! The `heliosdb-nano` binary end to end: exit statuses and psql-like output.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_heliosdb-nano"))
+}
+
+#[test]
+fn repl_commands_print_like_psql() {
+    let out = bin()
+        .args(["repl", "--memory", "-c", "CREATE TABLE t (id int, name text)", "-c"])
+        .arg("INSERT INTO t VALUES (1, 'ada'), (20, NULL)")
+        .args(["-c", "SELECT id, name FROM t ORDER BY id", "-c", "\\timing"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "CREATE TABLE\nINSERT 0 2\n id | name \n----+------\n  1 | ada\n 20 | \n(2 rows)\n\nTiming is on.\n"
+    );
+}
+
+#[test]
+fn scripts_from_stdin_stop_at_the_first_error() {
+    let mut child = bin()
+        .args(["repl", "--memory"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT 1 AS a,\n  2 AS b;\nSELECT * FROM missing;\nSELECT 3;\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), " a | b \n---+---\n 1 | 2\n(1 row)\n\n");
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("ERROR:  relation \"missing\" does not exist"));
+}
+
+#[test]
+fn unopenable_data_dir_is_a_clear_error() {
+    let file = std::env::temp_dir().join(format!("helios-cli-file-{}", std::process::id()));
+    std::fs::write(&file, b"not a database").unwrap();
+    let out =
+        bin().args(["repl", "--data-dir"]).arg(&file).args(["-c", "SELECT 1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .starts_with("heliosdb-nano: could not open the database: "));
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn start_refuses_trust_on_a_public_address() {
+    let out = bin().args(["start", "--memory", "--listen", "0.0.0.0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("refusing to listen on non-loopback address"));
+    let out = bin().args(["start", "--memory", "--auth", "md5"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a password is required");
+}
+
+#[test]
+fn describe_meta_commands_use_the_catalog() {
+    let out = bin()
+        .args([
+            "repl",
+            "--memory",
+            "-c",
+            "CREATE TABLE pets (id int PRIMARY KEY, name text NOT NULL)",
+        ])
+        .args(["-c", "\\dt", "-c", "\\d pets", "-c", "\\d nothere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "\\d of a missing table is an error");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(" public | pets | table"), "{stdout}");
+    assert!(stdout.contains("Table \"public.pets\""), "{stdout}");
+    assert!(stdout.contains(" id     | integer | not null |"), "{stdout}");
+    assert!(stdout.contains(" name   | text    | not null |"), "{stdout}");
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("Did not find any relation named \"nothere\"."));
+}

@@ -1,0 +1,105 @@
+//! Per-connection state kept in pgwire's session extensions: the database session, the
+//! COPY FROM STDIN in progress, and prepared statements waiting to be released.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use helios_common::Error;
+use parking_lot::Mutex;
+use pgwire::api::ClientInfo;
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::response::TransactionStatus;
+
+use crate::copy::CopyIn;
+use crate::error::to_pgwire;
+use crate::session::{Session, TxnStatus};
+
+/// Everything the handlers need about one client connection.
+pub struct ConnState {
+    session: Arc<Mutex<Box<dyn Session>>>,
+    /// The COPY FROM STDIN being received, if any.
+    pub(crate) copy_in: Mutex<Option<CopyIn>>,
+    /// Prepared statements dropped by the protocol layer, released before the next call.
+    pub(crate) closed_statements: Arc<Mutex<Vec<u64>>>,
+    /// The values of reported settings the client was last told about.
+    reported: Mutex<HashMap<String, String>>,
+}
+
+/// Settings whose changes are reported to the client with `ParameterStatus`, as
+/// PostgreSQL does (drivers read `TimeZone` and `DateStyle` to parse values).
+pub const REPORTED_SETTINGS: [&str; 4] =
+    ["application_name", "TimeZone", "DateStyle", "IntervalStyle"];
+
+impl std::fmt::Debug for ConnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnState").finish_non_exhaustive()
+    }
+}
+
+impl ConnState {
+    /// Wraps a freshly opened session.
+    pub fn new(session: Box<dyn Session>) -> ConnState {
+        ConnState {
+            session: Arc::new(Mutex::new(session)),
+            copy_in: Mutex::new(None),
+            closed_statements: Arc::new(Mutex::new(Vec::new())),
+            reported: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records a setting value the client has been sent.
+    pub fn remember_reported(&self, name: &str, value: &str) {
+        self.reported.lock().insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Reported settings whose value changed since the client was last told; they are
+    /// remembered as told.
+    pub fn changed_settings(&self) -> Vec<(String, String)> {
+        let session = self.session.lock();
+        let mut reported = self.reported.lock();
+        let mut changed = Vec::new();
+        for name in REPORTED_SETTINGS {
+            if let Some(value) = session.setting(name) {
+                if reported.get(name) != Some(&value) {
+                    reported.insert(name.to_owned(), value.clone());
+                    changed.push((name.to_owned(), value));
+                }
+            }
+        }
+        changed
+    }
+
+    /// Runs `f` on the session in the blocking thread pool (statements may take long and
+    /// must not stall the connection-serving threads).
+    pub async fn run<T, F>(&self, f: F) -> PgWireResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Session) -> T + Send + 'static,
+    {
+        let session = Arc::clone(&self.session);
+        let closed = Arc::clone(&self.closed_statements);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = session.lock();
+            for id in std::mem::take(&mut *closed.lock()) {
+                guard.close_prepared(id);
+            }
+            f(&mut **guard)
+        })
+        .await
+        .map_err(|e| to_pgwire(&Error::internal(format!("statement execution failed: {e}"))))
+    }
+
+    /// The session's transaction status in wire form.
+    pub fn wire_status(&self) -> TransactionStatus {
+        match self.session.lock().transaction_status() {
+            TxnStatus::Idle => TransactionStatus::Idle,
+            TxnStatus::InTransaction => TransactionStatus::Transaction,
+            TxnStatus::Failed => TransactionStatus::Error,
+        }
+    }
+}
+
+/// The connection state of an authenticated client.
+pub fn conn_state<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<ConnState>> {
+    client.session_extensions().get::<ConnState>().ok_or(PgWireError::NotReadyForQuery)
+}

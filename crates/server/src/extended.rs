@@ -1,0 +1,413 @@
+//! The extended query protocol: Parse / Bind / Describe / Execute / Sync / Close / Flush.
+//!
+//! pgwire keeps the named and unnamed statements and portals and runs the message flow
+//! (including `PortalSuspended` for row limits and skipping to `Sync` after an error);
+//! this module supplies:
+//!
+//! - Parse: `Connection::prepare` with the client's parameter types (`0` = infer);
+//!   a type OID we do not know is `42704`. `COPY` statements are parsed here instead.
+//! - Bind/Execute: parameters decoded from text or binary per their format codes,
+//!   results encoded per the requested result formats (checked against the column count).
+//! - Sync: `ReadyForQuery` with the session's real transaction status.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::{stream, Sink, SinkExt};
+use helios_common::{Error, SqlState};
+use helios_types::{DataType, Value};
+use parking_lot::Mutex;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::copy::CopyData;
+use pgwire::messages::extendedquery::{
+    Bind, BindComplete, Execute, Parse, ParseComplete, Sync as PgSync,
+};
+use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
+use pgwire::messages::startup::ParameterStatus;
+use pgwire::messages::PgWireBackendMessage;
+
+use crate::conn::conn_state;
+use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
+use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
+use crate::error::{protocol_violation, to_pgwire};
+use crate::session::PreparedInfo;
+use crate::{binary, text, wire};
+
+/// A statement stored by Parse.
+#[derive(Clone, Debug)]
+pub struct Prepared(Arc<PreparedInner>);
+
+#[derive(Debug)]
+enum PreparedInner {
+    Engine { info: PreparedInfo, closed: Arc<Mutex<Vec<u64>>> },
+    Copy(CopyStatement),
+}
+
+impl Drop for PreparedInner {
+    fn drop(&mut self) {
+        if let PreparedInner::Engine { info, closed } = self {
+            closed.lock().push(info.id);
+        }
+    }
+}
+
+fn sql_error(state: SqlState, msg: impl Into<String>) -> PgWireError {
+    to_pgwire(&Error::new(state, msg))
+}
+
+/// Turns Parse messages into prepared statements of the session.
+#[derive(Debug, Default)]
+pub struct Parser;
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        if is_copy(sql) {
+            let copy = parse_copy(sql).map_err(|e| to_pgwire(&e))?;
+            return Ok(Some(Prepared(Arc::new(PreparedInner::Copy(copy)))));
+        }
+        let conn = conn_state(client)?;
+        let types: Vec<DataType> = types
+            .iter()
+            .map(|t| {
+                t.as_ref().and_then(|t| DataType::from_oid(t.oid())).unwrap_or(DataType::Unknown)
+            })
+            .collect();
+        let sql = sql.to_owned();
+        let info = conn.run(move |s| s.prepare(&sql, &types)).await?.map_err(|e| to_pgwire(&e))?;
+        Ok(Some(Prepared(Arc::new(PreparedInner::Engine {
+            info,
+            closed: Arc::clone(&conn.closed_statements),
+        }))))
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        Ok(match &*stmt.0 {
+            PreparedInner::Engine { info, .. } => {
+                info.param_types.iter().map(wire::pg_type).collect()
+            }
+            PreparedInner::Copy(_) => Vec::new(),
+        })
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Ok(match &*stmt.0 {
+            PreparedInner::Engine { info, .. } => {
+                let formats = result_formats(format, info.columns.len())?;
+                wire::field_infos(&info.columns, &formats)
+            }
+            PreparedInner::Copy(_) => Vec::new(),
+        })
+    }
+}
+
+/// One format per result column from a Bind's (already parsed) result formats.
+fn result_formats(format: Option<&Format>, n: usize) -> PgWireResult<Vec<FieldFormat>> {
+    Ok(match format {
+        None | Some(Format::UnifiedText) => vec![FieldFormat::Text; n],
+        Some(Format::UnifiedBinary) => vec![FieldFormat::Binary; n],
+        Some(Format::Individual(codes)) => {
+            if codes.len() != n {
+                return Err(protocol_violation(format!(
+                    "bind message has {} result formats but query has {n} columns",
+                    codes.len()
+                )));
+            }
+            wire::expand_formats(codes, n).map_err(protocol_violation)?.to_vec()
+        }
+    })
+}
+
+fn decode_params(portal: &Portal<Prepared>, info: &PreparedInfo) -> PgWireResult<Vec<Value>> {
+    let params = &portal.parameters;
+    if params.len() != info.param_types.len() {
+        return Err(protocol_violation(format!(
+            "bind message supplies {} parameters, but prepared statement requires {}",
+            params.len(),
+            info.param_types.len()
+        )));
+    }
+    let formats = match &portal.parameter_format {
+        Format::UnifiedText => vec![FieldFormat::Text; params.len()],
+        Format::UnifiedBinary => vec![FieldFormat::Binary; params.len()],
+        Format::Individual(codes) => {
+            if codes.len() != params.len() {
+                return Err(protocol_violation(format!(
+                    "bind message has {} parameter formats but {} parameters",
+                    codes.len(),
+                    params.len()
+                )));
+            }
+            wire::expand_formats(codes, params.len()).map_err(protocol_violation)?.to_vec()
+        }
+    };
+    params
+        .iter()
+        .zip(&info.param_types)
+        .zip(formats)
+        .map(|((p, ty), f)| {
+            let Some(bytes) = p else { return Ok(Value::Null) };
+            let ty = if *ty == DataType::Unknown { &DataType::Text } else { ty };
+            let v = match f {
+                FieldFormat::Binary => binary::decode(bytes, ty),
+                FieldFormat::Text => match std::str::from_utf8(bytes) {
+                    Ok(s) => text::from_text(s, ty),
+                    Err(_) => Err(Error::new(
+                        SqlState::from_code("22021"),
+                        "invalid byte sequence for encoding \"UTF8\"",
+                    )),
+                },
+            };
+            v.map_err(|e| to_pgwire(&e))
+        })
+        .collect()
+}
+
+/// `SELECT 3` → `SELECT`: pgwire appends the number of rows it sent.
+fn tag_command(tag: &str) -> &str {
+    match tag.rsplit_once(' ') {
+        Some((head, n)) if n.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => tag,
+    }
+}
+
+/// Serves the extended query protocol.
+#[derive(Debug, Default)]
+pub struct ExtendedQueries {
+    parser: Arc<Parser>,
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for ExtendedQueries {
+    type Statement = Prepared;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        Arc::clone(&self.parser)
+    }
+
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if let Some(bad) =
+            message.type_oids.iter().find(|o| **o != 0 && DataType::from_oid(**o).is_none())
+        {
+            return Err(sql_error(
+                SqlState::UNDEFINED_OBJECT,
+                format!("type with OID {bad} does not exist"),
+            ));
+        }
+        let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        match StoredStatement::parse(client, &message, self.query_parser()).await? {
+            Some(stmt) => client.portal_store().put_statement(Arc::new(stmt)),
+            None => client.portal_store().put_empty_statement(&name),
+        }
+        client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
+        Ok(())
+    }
+
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement_name = message.statement_name.as_deref().unwrap_or(DEFAULT_NAME);
+        match client.portal_store().get_statement(statement_name) {
+            Some(Entry::Value(statement)) => {
+                let portal = Portal::try_new(&message, statement)?;
+                // Parameters are checked and decoded at Bind, as PostgreSQL does.
+                match &*portal.statement.statement.0 {
+                    PreparedInner::Engine { info, .. } => {
+                        decode_params(&portal, info)?;
+                        result_formats(Some(&portal.result_column_format), info.columns.len())?;
+                    }
+                    PreparedInner::Copy(_) if !message.parameters.is_empty() => {
+                        return Err(protocol_violation("COPY takes no parameters"));
+                    }
+                    PreparedInner::Copy(_) => {}
+                }
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(protocol_violation(
+                        "bind message supplies parameters to an empty query",
+                    ));
+                }
+                client
+                    .portal_store()
+                    .put_empty_portal(message.portal_name.as_deref().unwrap_or(DEFAULT_NAME));
+            }
+            None => {
+                return Err(sql_error(
+                    SqlState::INVALID_SQL_STATEMENT_NAME,
+                    format!("prepared statement \"{statement_name}\" does not exist"),
+                ))
+            }
+        }
+        client.send(PgWireBackendMessage::BindComplete(BindComplete::new())).await?;
+        Ok(())
+    }
+
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let conn = conn_state(client)?;
+        let result = self._on_execute(client, message).await;
+        client.set_transaction_status(conn.wire_status());
+        result
+    }
+
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.portal_store().rm_portal(DEFAULT_NAME);
+        if let Ok(conn) = conn_state(client) {
+            for (name, value) in conn.changed_settings() {
+                client
+                    .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                    .await?;
+            }
+        }
+        let status = conn_state(client).map_or(TransactionStatus::Idle, |c| c.wire_status());
+        client.set_transaction_status(status);
+        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let conn = conn_state(client)?;
+        match &*portal.statement.statement.0 {
+            PreparedInner::Engine { info, .. } => {
+                let params = decode_params(portal, info)?;
+                let formats =
+                    result_formats(Some(&portal.result_column_format), info.columns.len())?;
+                let id = info.id;
+                let result = conn
+                    .run(move |s| s.execute_prepared(id, &params))
+                    .await?
+                    .map_err(|e| to_pgwire(&e))?;
+                match result {
+                    crate::session::StatementResult::Rows(q) => {
+                        let formats = if formats.len() == q.columns.len() {
+                            formats
+                        } else {
+                            result_formats(Some(&portal.result_column_format), q.columns.len())?
+                        };
+                        let fields = Arc::new(wire::field_infos(&q.columns, &formats));
+                        let rows: Vec<PgWireResult<_>> = q
+                            .rows
+                            .iter()
+                            .map(|r| {
+                                wire::data_row(r, &q.columns, &formats).map_err(|e| to_pgwire(&e))
+                            })
+                            .collect();
+                        let mut response = QueryResponse::new(fields, stream::iter(rows));
+                        response.set_command_tag(tag_command(&q.tag));
+                        Ok(Response::Query(response))
+                    }
+                    crate::session::StatementResult::Command { tag, .. } => {
+                        Ok(Response::Execution(Tag::new(&tag)))
+                    }
+                }
+            }
+            PreparedInner::Copy(copy) if copy.from_stdin => {
+                let target = copy.clone();
+                let columns = conn
+                    .run(move |s| copy_in_columns(s, &target))
+                    .await?
+                    .map_err(|e| to_pgwire(&e))?;
+                *conn.copy_in.lock() = Some(CopyIn { stmt: copy.clone(), data: Vec::new() });
+                Ok(Response::CopyIn(CopyResponse::new(0, columns, stream::empty())))
+            }
+            PreparedInner::Copy(copy) => {
+                let copy = copy.clone();
+                let out =
+                    conn.run(move |s| run_copy_out(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
+                let mut chunks: Vec<PgWireResult<CopyData>> = Vec::with_capacity(out.rows.len());
+                let mut header = out.header;
+                for line in out.rows {
+                    let line = match header.take() {
+                        Some(h) => h + &line,
+                        None => line,
+                    };
+                    chunks.push(Ok(CopyData::new(Bytes::from(line))));
+                }
+                if let Some(h) = header {
+                    chunks.push(Ok(CopyData::new(Bytes::from(h))));
+                }
+                Ok(Response::CopyOut(CopyResponse::new(0, out.columns, stream::iter(chunks))))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_lose_their_count() {
+        assert_eq!(tag_command("SELECT 3"), "SELECT");
+        assert_eq!(tag_command("INSERT 0 3"), "INSERT 0");
+        assert_eq!(tag_command("CREATE TABLE"), "CREATE TABLE");
+    }
+
+    #[test]
+    fn result_formats_are_checked() {
+        assert!(result_formats(Some(&Format::Individual(vec![0, 1])), 3).is_err());
+        assert_eq!(
+            result_formats(Some(&Format::UnifiedBinary), 2).unwrap(),
+            vec![FieldFormat::Binary; 2]
+        );
+        assert_eq!(result_formats(None, 1).unwrap(), vec![FieldFormat::Text]);
+    }
+}

@@ -1,0 +1,258 @@
+//! The simple query protocol: one `Query` message, possibly several statements.
+//!
+//! ```text
+//! Query ──▶ for each statement: RowDescription + DataRow* + CommandComplete
+//!                              | CommandComplete | EmptyQueryResponse
+//!       ──▶ on the first error: ErrorResponse (later statements do not run)
+//!       ──▶ ReadyForQuery with the session's transaction status (I / T / E)
+//! ```
+//!
+//! A query string without `COPY` goes to the engine in one piece, so the engine's
+//! implicit-transaction rules for multi-statement strings apply. `COPY` statements are
+//! served here: `TO STDOUT` streams rows, `FROM STDIN` switches the connection to the
+//! COPY sub-protocol and must be the last statement of its query string.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::{Sink, SinkExt};
+use pgwire::api::query::SimpleQueryHandler;
+use pgwire::api::results::{FieldFormat, Response};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
+use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::ParameterStatus;
+use pgwire::messages::PgWireBackendMessage;
+
+use helios_common::Error;
+
+use crate::conn::{conn_state, ConnState};
+use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
+use crate::copy_stmt::{is_copy, parse_copy};
+use crate::error::error_info;
+use crate::session::StatementResult;
+use crate::split::split_statements;
+use crate::wire;
+
+/// Serves `Query` messages.
+#[derive(Debug, Default)]
+pub struct SimpleQueries;
+
+/// Sends one statement's result (simple protocol: always text format).
+pub(crate) async fn send_result<C>(client: &mut C, result: &StatementResult) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    match result {
+        StatementResult::Rows(q) => {
+            let formats = vec![FieldFormat::Text; q.columns.len()];
+            client
+                .feed(PgWireBackendMessage::RowDescription(wire::row_description(
+                    &q.columns, &formats,
+                )))
+                .await?;
+            for row in &q.rows {
+                let row = wire::data_row(row, &q.columns, &formats)
+                    .map_err(|e| crate::error::to_pgwire(&e))?;
+                client.feed(PgWireBackendMessage::DataRow(row)).await?;
+            }
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(q.tag.clone())))
+                .await?;
+        }
+        StatementResult::Command { tag, .. } => {
+            client
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.clone())))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn send_error<C>(client: &mut C, e: &Error) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    client.feed(PgWireBackendMessage::ErrorResponse(error_info(e).into())).await?;
+    Ok(())
+}
+
+/// What running a query string ended with.
+enum Ended {
+    /// All statements ran or one failed: send ReadyForQuery.
+    Ready,
+    /// A COPY FROM STDIN is waiting for data: no ReadyForQuery yet.
+    CopyIn,
+}
+
+async fn run_query<C>(client: &mut C, conn: &Arc<ConnState>, sql: &str) -> PgWireResult<Ended>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let statements = split_statements(sql);
+    if statements.is_empty() {
+        client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
+        return Ok(Ended::Ready);
+    }
+    if !statements.iter().any(|s| is_copy(s)) {
+        let sql = sql.to_owned();
+        let outcome = conn.run(move |s| s.execute_batch(&sql)).await?;
+        for r in &outcome.results {
+            send_result(client, r).await?;
+        }
+        if let Some(e) = &outcome.error {
+            send_error(client, e).await?;
+        }
+        return Ok(Ended::Ready);
+    }
+    let count = statements.len();
+    for (i, stmt) in statements.into_iter().enumerate() {
+        if !is_copy(stmt) {
+            let sql = stmt.to_owned();
+            let outcome = conn.run(move |s| s.execute_batch(&sql)).await?;
+            for r in &outcome.results {
+                send_result(client, r).await?;
+            }
+            if let Some(e) = &outcome.error {
+                send_error(client, e).await?;
+                return Ok(Ended::Ready);
+            }
+            continue;
+        }
+        let copy = match parse_copy(stmt) {
+            Ok(c) => c,
+            Err(e) => {
+                send_error(client, &e).await?;
+                return Ok(Ended::Ready);
+            }
+        };
+        if copy.from_stdin {
+            if i + 1 != count {
+                let e =
+                    Error::unsupported("statements after COPY FROM STDIN in the same query string");
+                send_error(client, &e).await?;
+                return Ok(Ended::Ready);
+            }
+            // Check the target exists before asking for data.
+            let target = copy.clone();
+            let check = conn.run(move |s| copy_in_columns(s, &target)).await?;
+            let columns = match check {
+                Ok(n) => n,
+                Err(e) => {
+                    send_error(client, &e).await?;
+                    return Ok(Ended::Ready);
+                }
+            };
+            let format = 0i8;
+            *conn.copy_in.lock() = Some(CopyIn { stmt: copy, data: Vec::new() });
+            let n = i16::try_from(columns).unwrap_or(i16::MAX);
+            client
+                .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
+                    format,
+                    n,
+                    vec![0; columns],
+                )))
+                .await?;
+            return Ok(Ended::CopyIn);
+        }
+        let out = conn.run(move |s| run_copy_out(s, &copy)).await?;
+        match out {
+            Err(e) => {
+                send_error(client, &e).await?;
+                return Ok(Ended::Ready);
+            }
+            Ok(out) => {
+                let n = i16::try_from(out.columns).unwrap_or(i16::MAX);
+                client
+                    .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                        0,
+                        n,
+                        vec![0; out.columns],
+                    )))
+                    .await?;
+                if let Some(h) = out.header {
+                    client
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(h))))
+                        .await?;
+                }
+                let rows = out.rows.len();
+                for line in out.rows {
+                    client
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(line))))
+                        .await?;
+                }
+                client.feed(PgWireBackendMessage::CopyDone(CopyDone::new())).await?;
+                client
+                    .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!(
+                        "COPY {rows}"
+                    ))))
+                    .await?;
+            }
+        }
+    }
+    Ok(Ended::Ready)
+}
+
+#[async_trait]
+impl SimpleQueryHandler for SimpleQueries {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let conn = conn_state(client)?;
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let ended = run_query(client, &conn, &query.query).await;
+        for (name, value) in conn.changed_settings() {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                .await?;
+        }
+        let status = conn.wire_status();
+        client.set_transaction_status(status);
+        match ended {
+            Ok(Ended::CopyIn) => {
+                client.set_state(PgWireConnectionState::CopyInProgress(false));
+                Ok(())
+            }
+            Ok(Ended::Ready) => {
+                client.set_state(PgWireConnectionState::ReadyForQuery);
+                client
+                    .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)))
+                    .await?;
+                Ok(())
+            }
+            Err(e) => {
+                client.set_state(PgWireConnectionState::ReadyForQuery);
+                Err(e)
+            }
+        }
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // `on_query` above serves every Query message itself.
+        Ok(Vec::new())
+    }
+}
