@@ -218,3 +218,50 @@ fn index_persists_across_reopen() {
         texts(&mut c, "SELECT entries, loaded_from FROM helios_vector_index_stats('items_idx')");
     assert_eq!(stats, vec!["400|records".to_string()]);
 }
+
+#[test]
+fn parameters_and_plans() {
+    let mut c = Database::open_in_memory().expect("open").connect();
+    let mut g = Gen(5);
+    let rows = setup(&mut c, &mut g);
+    let stmt = c
+        .prepare(
+            "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT $2",
+            &[heliosdb_nano::DataType::Vector(None), heliosdb_nano::DataType::Int8],
+        )
+        .expect("prepare");
+    let q = g.vector(DIM);
+    let out = c
+        .execute_prepared(&stmt, &[Value::Vector(q.clone().into()), Value::Int8(10)])
+        .expect("run");
+    let heliosdb_nano::StatementResult::Rows(r) = out else { panic!("no rows") };
+    let got: Vec<i64> = r.rows.iter().map(|row| row[0].to_pg_text().parse().expect("id")).collect();
+    let want = exact(&rows, &q, 10);
+    let hit = got.iter().filter(|id| want.contains(id)).count();
+    assert!(hit >= 9, "prepared k-NN found {hit}/10: {got:?} vs {want:?}");
+    let explain = c
+        .prepare(
+            "EXPLAIN SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 5",
+            &[heliosdb_nano::DataType::Vector(None)],
+        )
+        .expect("prepare explain");
+    let out = c.execute_prepared(&explain, &[Value::Vector(q.clone().into())]).expect("explain");
+    let heliosdb_nano::StatementResult::Rows(r) = out else { panic!("no plan") };
+    let plan: Vec<String> = r.rows.iter().map(|row| row[0].to_pg_text()).collect();
+    assert!(
+        plan.iter().any(|l| l.contains("Index Scan using items_idx") && l.contains("$1")),
+        "{plan:?}"
+    );
+    // Descending distance or no LIMIT cannot use the index.
+    let lit = literal(&q);
+    for sql in [
+        format!("EXPLAIN SELECT id FROM items ORDER BY embedding <-> '{lit}' DESC LIMIT 5"),
+        format!("EXPLAIN SELECT id FROM items ORDER BY embedding <-> '{lit}'"),
+        format!("EXPLAIN SELECT id FROM items ORDER BY embedding <=> '{lit}' LIMIT 5"),
+    ] {
+        let plan = texts(&mut c, &sql);
+        assert!(plan.iter().all(|l| !l.contains("items_idx")), "{sql}: {plan:?}");
+    }
+    assert!(ids(&mut c, &format!("SELECT id FROM items ORDER BY embedding <-> '{lit}' LIMIT 0"))
+        .is_empty());
+}
