@@ -11,6 +11,7 @@ mod defs;
 mod store;
 mod time_travel;
 pub mod typename;
+pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{

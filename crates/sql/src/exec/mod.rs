@@ -16,6 +16,8 @@ mod setop;
 mod sort;
 pub mod table_io;
 mod time_travel;
+pub mod vector_index;
+mod vector_scan;
 mod window;
 
 pub use context::{ExecCtx, Row, SequenceAccess};

@@ -67,6 +67,15 @@ pub fn scan_table(
                 table_io::scan_rows(ctx.txn, table, r, &mut keep)?;
             }
         }
+        Access::Vector(v) => {
+            for (pk, row) in super::vector_scan::scan(ctx, table, v, filter, outer)? {
+                let mut row = row;
+                if with_key {
+                    row.push(Value::Bytea(pk));
+                }
+                out.push(row);
+            }
+        }
         Access::Index { index, range } => {
             let idx = table
                 .indexes

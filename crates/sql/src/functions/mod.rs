@@ -35,4 +35,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     array::register(r);
     system::register(r);
     helios::register(r);
+    vector::register(r);
 }

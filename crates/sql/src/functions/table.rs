@@ -83,6 +83,7 @@ pub fn is_table_function(name: &str) -> bool {
             | "json_array_elements"
             | "json_array_elements_text"
             | "regexp_split_to_table"
+            | "helios_vector_index_stats"
     )
 }
 
@@ -113,6 +114,9 @@ pub fn bind_table_function(
     }
     if !is_table_function(name) {
         return Ok(None);
+    }
+    if name == "helios_vector_index_stats" {
+        return crate::functions::vector::bind_index_stats(args, scope).map(Some);
     }
     let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
     let col = |t: DataType| vec![(name.to_string(), t)];

@@ -132,7 +132,15 @@ pub fn add_key(
     };
     let id = t.next_index_id;
     t.next_index_id += 1;
-    t.indexes.push(IndexDef { id, name, columns: cols, unique: true, primary, constraint: true });
+    t.indexes.push(IndexDef {
+        id,
+        name,
+        columns: cols,
+        unique: true,
+        primary,
+        constraint: true,
+        vector: None,
+    });
     Ok(())
 }
 

@@ -28,6 +28,7 @@ mod statement;
 mod time_travel;
 mod txn;
 mod utility;
+mod vector_index;
 mod writable_cte;
 
 pub use branch::BranchUsers;
@@ -149,6 +150,9 @@ impl Session {
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
             helios: Some(HeliosCtx { engine: self.engine.clone(), branch: self.branch }),
+            vectors: crate::exec::vector_index::VectorIndexHandle(Some(
+                self.engine.vectors.clone(),
+            )),
             ..SessionInfo::default()
         }
     }

@@ -128,6 +128,7 @@ fn unrecognized(name: &str) -> Error {
 
 fn normalize(key: &str, value: &str) -> Result<String> {
     match key {
+        "hnsw.ef_search" => crate::exec::vector_index::check_ef_search(value),
         "transaction_isolation" | "default_transaction_isolation" => {
             let v = value.to_ascii_lowercase();
             match v.as_str() {

@@ -322,7 +322,13 @@ impl Session {
                 "cannot execute this statement in a read-only transaction",
             ));
         }
-        f(txn, &env)
+        crate::exec::vector_index::discard_pending();
+        let out = f(txn, &env);
+        match &out {
+            Ok(_) => crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?,
+            Err(_) => crate::exec::vector_index::discard_pending(),
+        }
+        out
     }
 
     fn explain(
