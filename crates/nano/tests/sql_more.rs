@@ -196,6 +196,10 @@ fn explain_analyze_and_topk() {
     assert!(analyzed.iter().any(|l| l.starts_with("Execution Time")), "{analyzed:?}");
     let join = rows(&mut c, "EXPLAIN SELECT * FROM s a JOIN s b ON a.qty = b.qty");
     assert!(join.iter().any(|l| l.contains("Hash Join")), "{join:?}");
+    assert!(join.iter().any(|l| l.trim() == "Hash Cond: (a.qty = b.qty)"), "{join:?}");
+    let filtered = rows(&mut c, "EXPLAIN SELECT item FROM s WHERE qty > 2 ORDER BY item");
+    assert!(filtered.iter().any(|l| l.trim() == "Filter: (s.qty > 2)"), "{filtered:?}");
+    assert!(filtered.iter().any(|l| l.trim() == "Sort Key: item"), "{filtered:?}");
 }
 
 #[test]
@@ -294,4 +298,74 @@ fn information_schema_and_pg_catalog() {
         rows(&mut c, "SELECT indexname FROM pg_indexes WHERE tablename = 't'"),
         vec!["t_pkey"]
     );
+}
+
+#[test]
+fn sequence_functions() {
+    let mut c = conn();
+    run(&mut c, "CREATE SEQUENCE sq; CREATE TABLE t (id int, v text);");
+    assert_eq!(err(&mut c, "SELECT currval('sq')"), "55000");
+    assert_eq!(rows(&mut c, "SELECT nextval('sq'), nextval('sq'), currval('sq')"), vec!["1|2|2"]);
+    assert_eq!(
+        rows(
+            &mut c,
+            "INSERT INTO t VALUES (nextval('sq'), 'a'), (nextval('sq'), 'b') RETURNING id"
+        ),
+        vec!["3", "4"]
+    );
+    assert_eq!(rows(&mut c, "SELECT setval('sq', 100), nextval('sq')"), vec!["100|101"]);
+    assert_eq!(rows(&mut c, "SELECT setval('sq', 5, false), nextval('sq')"), vec!["5|5"]);
+    // Rolled-back transactions do not give values back, as in PostgreSQL.
+    run(&mut c, "BEGIN; SELECT nextval('sq'); ROLLBACK;");
+    assert_eq!(rows(&mut c, "SELECT nextval('sq')"), vec!["7"]);
+    assert_eq!(err(&mut c, "SELECT nextval('nope')"), "42P01");
+}
+
+#[test]
+fn data_modifying_with() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE src (v int)");
+    assert_eq!(
+        rows(
+            &mut c,
+            "WITH ins AS (INSERT INTO src VALUES (1), (2), (3) RETURNING v) SELECT sum(v) FROM ins"
+        ),
+        vec!["6"]
+    );
+    assert_eq!(
+        rows(&mut c, "WITH d AS (DELETE FROM src WHERE v > 1 RETURNING v) SELECT count(*) FROM d"),
+        vec!["2"]
+    );
+    assert_eq!(rows(&mut c, "SELECT v FROM src"), vec!["1"]);
+}
+
+#[test]
+fn concurrent_sessions() {
+    let db = Database::open_in_memory().unwrap();
+    let mut setup = db.connect();
+    run(&mut setup, "CREATE TABLE c (id serial PRIMARY KEY, who int); CREATE TABLE acct (id int PRIMARY KEY, bal int); INSERT INTO acct VALUES (1, 100);");
+    let handles: Vec<_> = (0..4)
+        .map(|w| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let mut c = db.connect();
+                for _ in 0..25 {
+                    c.execute("INSERT INTO c (who) VALUES ($1)", &[Value::Int4(w)]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(rows(&mut setup, "SELECT count(*), count(DISTINCT id) FROM c"), vec!["100|100"]);
+    // Two transactions updating the same row: the second committer fails with 40001.
+    let mut a = db.connect();
+    let mut b = db.connect();
+    run(&mut a, "BEGIN; UPDATE acct SET bal = bal - 10 WHERE id = 1;");
+    run(&mut b, "BEGIN; UPDATE acct SET bal = bal - 20 WHERE id = 1;");
+    run(&mut a, "COMMIT");
+    let out = b.execute_batch("COMMIT");
+    assert_eq!(out.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("40001"));
+    assert_eq!(rows(&mut setup, "SELECT bal FROM acct"), vec!["90"]);
 }

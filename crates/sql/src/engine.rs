@@ -139,4 +139,38 @@ impl Engine {
             format!("could not advance sequence \"{}\"", seq.name),
         ))
     }
+
+    /// Sets a sequence's value (`setval`), committed at once like `nextval`. With
+    /// `is_called = false` the next `nextval` returns `value` itself.
+    pub fn setval(
+        &self,
+        branch: BranchId,
+        seq: &SequenceDef,
+        value: i64,
+        is_called: bool,
+    ) -> Result<i64> {
+        if value < seq.min || value > seq.max {
+            return Err(Error::new(
+                SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                format!(
+                    "setval: value {value} is out of bounds for sequence \"{}\" ({}..{})",
+                    seq.name, seq.min, seq.max
+                ),
+            ));
+        }
+        let stored = if is_called { value } else { value.saturating_sub(seq.increment) };
+        for _ in 0..64 {
+            let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
+            txn.put(&keys::sequence_value(seq.id), &stored.to_be_bytes())?;
+            match txn.commit() {
+                Ok(_) => return Ok(value),
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::new(
+            SqlState::SERIALIZATION_FAILURE,
+            format!("could not set sequence \"{}\"", seq.name),
+        ))
+    }
 }

@@ -20,6 +20,7 @@ mod order;
 mod query;
 mod scope;
 mod select;
+mod sequence_calls;
 mod system_views;
 mod table_function;
 
@@ -104,6 +105,8 @@ impl<'a> Binder<'a> {
         fields: &[Field],
         clause: Option<&'static str>,
     ) -> Result<Expr> {
+        let rewritten = sequence_calls::rewrite_sequence_calls(e);
+        let e = rewritten.as_ref().unwrap_or(e);
         let mut scope = BindScope { binder: self, fields, no_aggregates: clause };
         expr::bind_expr(e, &mut scope)
     }

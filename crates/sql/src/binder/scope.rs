@@ -100,6 +100,15 @@ impl Binder<'_> {
     ) -> Result<(SubqueryId, Vec<DataType>)> {
         self.outer.push(local.to_vec());
         self.correlated.push(std::cell::Cell::new(false));
+        // Sequence calls are subqueries that run again for every evaluation.
+        if let Some(plan) = self.sequence_marker_plan(query, &[]).transpose() {
+            self.outer.pop();
+            self.correlated.pop();
+            let plan = plan?;
+            let id = self.subqueries.len();
+            self.subqueries.push(SubqueryPlan { plan, correlated: true });
+            return Ok((SubqueryId(id as u32), vec![DataType::Int8]));
+        }
         let bound = self.bind_query(query);
         self.outer.pop();
         let correlated = self.correlated.pop().is_some_and(|c| c.get());

@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use helios_common::Result;
 use helios_types::{HashableValue, Value};
 
-use super::accumulator::Accumulator;
 use super::context::{ExecCtx, Row};
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, Expr};
@@ -112,9 +111,10 @@ pub fn run_aggregate(
             .collect();
         inputs.sort_by(|a, b| compare_rows(&a.1, &b.1, &keys));
     }
-    let mut acc = Accumulator::new(call.func, &call.ty);
+    let arg_types: Vec<helios_types::DataType> = call.args.iter().map(Expr::data_type).collect();
+    let mut acc = call.func.create(&arg_types);
     for (args, _) in &inputs {
-        acc.update(args)?;
+        acc.accumulate(args)?;
     }
-    acc.finish()
+    acc.finalize()
 }

@@ -16,6 +16,17 @@ use crate::planner::PlannedQuery;
 /// One row of values.
 pub type Row = Vec<Value>;
 
+/// Sequence state for `nextval` / `currval` / `setval` (kept by the session: increments
+/// are not transactional, `currval` is per session).
+pub trait SequenceAccess {
+    /// Advances the sequence and returns the new value.
+    fn next(&self, sequence: u32) -> Result<i64>;
+    /// The value `nextval` last returned for it in this session (55000 when none).
+    fn current(&self, sequence: u32) -> Result<i64>;
+    /// Sets the value; with `is_called = false` the next `nextval` returns `value`.
+    fn set(&self, sequence: u32, value: i64, is_called: bool) -> Result<i64>;
+}
+
 /// What operators and expressions need while a statement runs.
 pub struct ExecCtx<'t> {
     /// The transaction.
@@ -30,6 +41,8 @@ pub struct ExecCtx<'t> {
     pub query: &'t PlannedQuery,
     /// Set by another thread to cancel the statement.
     pub cancel: &'t AtomicBool,
+    /// Sequence access, when the statement may call sequence functions.
+    pub sequences: Option<&'t dyn SequenceAccess>,
     pub(super) ctes: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     pub(super) work: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
@@ -58,6 +71,7 @@ impl<'t> ExecCtx<'t> {
             now,
             query,
             cancel,
+            sequences: None,
             ctes: RefCell::new(HashMap::new()),
             work: RefCell::new(HashMap::new()),
             subquery_cache: RefCell::new(HashMap::new()),
@@ -69,7 +83,16 @@ impl<'t> ExecCtx<'t> {
     where
         't: 'q,
     {
-        ExecCtx::new(self.txn, self.params, self.session, self.now, query, self.cancel)
+        let mut ctx =
+            ExecCtx::new(self.txn, self.params, self.session, self.now, query, self.cancel);
+        ctx.sequences = self.sequences;
+        ctx
+    }
+
+    /// The same context with sequence access.
+    pub fn with_sequences(mut self, sequences: Option<&'t dyn SequenceAccess>) -> ExecCtx<'t> {
+        self.sequences = sequences;
+        self
     }
 
     /// Fails with 57014 when the statement was cancelled.

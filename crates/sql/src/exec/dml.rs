@@ -42,6 +42,8 @@ pub struct WriteEnv<'e> {
     pub now: i64,
     /// Cancellation flag.
     pub cancel: &'e AtomicBool,
+    /// Sequence functions.
+    pub sequences: Option<&'e dyn super::SequenceAccess>,
 }
 
 impl std::fmt::Debug for WriteEnv<'_> {
@@ -53,6 +55,7 @@ impl std::fmt::Debug for WriteEnv<'_> {
 impl WriteEnv<'_> {
     fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
         ExecCtx::new(txn, self.params, self.session, self.now, query, self.cancel)
+            .with_sequences(self.sequences)
     }
 }
 

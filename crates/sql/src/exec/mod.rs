@@ -6,7 +6,6 @@
 //! memory. Expressions of a correlated subquery are evaluated on the subquery's row
 //! followed by the enclosing row (see [`crate::binder`]), which [`ExecCtx::eval`] appends.
 
-mod accumulator;
 mod aggregate;
 mod context;
 mod dml;
@@ -18,7 +17,7 @@ mod sort;
 pub mod table_io;
 mod window;
 
-pub use context::{ExecCtx, Row};
+pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
 pub use operators::execute;
 pub use sort::compare_rows;

@@ -7,7 +7,7 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::{aggregate, join, scan, setop, sort, window};
-use crate::planner::Plan;
+use crate::planner::{Plan, SequenceOp};
 
 /// Runs `plan` and returns its rows. `outer` is the enclosing row for a correlated
 /// subquery or a LATERAL item (empty otherwise).
@@ -113,6 +113,31 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
                 out.push(row?);
             }
             Ok(out)
+        }
+        Plan::Sequence { op, sequence, value, is_called, .. } => {
+            let seqs = ctx
+                .sequences
+                .ok_or_else(|| Error::unsupported("sequence functions in this context"))?;
+            let v = match op {
+                SequenceOp::Next => seqs.next(*sequence)?,
+                SequenceOp::Current => seqs.current(*sequence)?,
+                SequenceOp::Set => {
+                    let v = match value {
+                        Some(e) => ctx.eval(e, &[], outer)?,
+                        None => Value::Null,
+                    };
+                    let called = match is_called {
+                        Some(e) => !matches!(ctx.eval(e, &[], outer)?, Value::Bool(false)),
+                        None => true,
+                    };
+                    match v {
+                        Value::Null => return Ok(vec![vec![Value::Null]]),
+                        Value::Int8(n) => seqs.set(*sequence, n, called)?,
+                        other => return Err(Error::internal(format!("setval got {other:?}"))),
+                    }
+                }
+            };
+            Ok(vec![vec![Value::Int8(v)]])
         }
         Plan::WorkTable { id, .. } => {
             Ok(ctx.work.borrow().get(id).map(|r| r.as_ref().clone()).unwrap_or_default())

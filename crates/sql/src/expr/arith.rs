@@ -332,12 +332,13 @@ pub fn numeric_sqrt(a: &BigDecimal) -> Result<BigDecimal> {
             "cannot take square root of a negative number",
         ));
     }
-    if a.is_zero() {
-        return Ok(BigDecimal::zero().with_scale(MIN_SIG_DIGITS.max(dscale(a))));
-    }
-    let (w, _) = weight_and_first_digit(a);
+    // Zero has weight 0 in PostgreSQL's representation.
+    let (w, _) = if a.is_zero() { (0, 0) } else { weight_and_first_digit(a) };
     let sweight = (w + 1) * 4 / 2 - 1;
     let rscale = (MIN_SIG_DIGITS - sweight).max(dscale(a)).clamp(0, MAX_DISPLAY_SCALE);
+    if a.is_zero() {
+        return Ok(BigDecimal::zero().with_scale(rscale));
+    }
     let root = a.sqrt().ok_or_else(|| Error::internal("square root failed"))?;
     Ok(root.with_scale_round(rscale, RoundingMode::HalfUp))
 }

@@ -22,6 +22,8 @@
 //! | `resolve.rs` | overload resolution |
 //! | `eval.rs`, `arith.rs`, `compare.rs`, `pattern.rs` | evaluation |
 //! | `cast.rs`, `num.rs` | value conversions |
+//! | `display.rs` | SQL text of a bound expression (EXPLAIN) |
+//! | `static_scope.rs` | a fixed-column [`ExprScope`] and parse/bind/eval helpers |
 
 pub mod arith;
 mod bind;
@@ -31,6 +33,7 @@ mod bind_special;
 pub mod cast;
 pub mod compare;
 pub mod context;
+mod display;
 mod eval;
 pub mod node;
 pub mod num;

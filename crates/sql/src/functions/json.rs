@@ -306,6 +306,10 @@ fn as_text(d: &Json) -> Value {
 }
 
 fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Json> {
+    if !path.is_empty() && !matches!(d, Json::Object(_) | Json::Array(_)) {
+        return Err(invalid("cannot set path in scalar"));
+    }
+    // Below the top level, a path through a scalar leaves the document unchanged.
     fn go(cur: &mut Json, path: &[String], new: Json, create: bool) -> Result<()> {
         let Some((k, rest)) = path.split_first() else {
             *cur = new;
@@ -340,7 +344,7 @@ fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Jso
                 }
                 Ok(())
             }
-            _ => Err(invalid("cannot set path in scalar")),
+            _ => Ok(()),
         }
     }
     go(&mut d, path, new, create)?;

@@ -6,8 +6,9 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Numeric, Value};
 
 use crate::expr::arith::{self, check_float, float_pow};
-use crate::expr::num::{division_by_zero, float_to_numeric, out_of_range};
+use crate::expr::num::{division_by_zero, out_of_range};
 use crate::expr::BinaryOp;
+use crate::functions::math_numeric;
 use crate::functions::registry::{p, Registry, ReturnType};
 
 use DataType::{Float8, Int2, Int4, Int8};
@@ -58,31 +59,20 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("sqrt", vec![p(num())], ret(num()), |a, _| sqrt_value(&a[0]));
     r.add("cbrt", vec![p(Float8)], ret(Float8), |a, _| cbrt_value(&a[0]));
     r.add("exp", vec![p(Float8)], ret(Float8), |a, _| f1c(a, f64::exp));
-    r.add("exp", vec![p(num())], ret(num()), |a, _| n_via_f64(&a[0], f64::exp, "exp"));
+    r.add("exp", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], math_numeric::exp));
     r.add("ln", vec![p(Float8)], ret(Float8), |a, _| log_f(&a[0], f64::ln));
-    r.add("ln", vec![p(num())], ret(num()), |a, _| n_log(&a[0], f64::ln));
+    r.add("ln", vec![p(num())], ret(num()), |a, _| n_dec(&a[0], math_numeric::ln));
     for name in ["log", "log10"] {
         r.add(name, vec![p(Float8)], ret(Float8), |a, _| log_f(&a[0], f64::log10));
-        r.add(name, vec![p(num())], ret(num()), |a, _| n_log(&a[0], f64::log10));
+        r.add(name, vec![p(num())], ret(num()), |a, _| {
+            n_dec(&a[0], |d| math_numeric::log(&BigDecimal::from(10), d))
+        });
     }
     r.add("log", vec![p(num()), p(num())], ret(num()), |a, _| {
-        let (b, x) = (f(&a[0]), f(&a[1]));
-        if b <= 0.0 || x <= 0.0 {
-            return Err(log_error(if b == 0.0 || x == 0.0 { 0.0 } else { -1.0 }));
-        }
-        if b == 1.0 {
-            return Err(division_by_zero());
-        }
-        // PostgreSQL: scale 16 minus the result's decimal exponent.
-        let r = x.ln() / b.ln();
-        let Some(Numeric::Finite(d)) = float_to_numeric(r) else {
-            return Err(out_of_range("value"));
+        let (Some(b), Some(x)) = (dec(&a[0]), dec(&a[1])) else {
+            return Err(Error::unsupported("log() of NaN or infinity"));
         };
-        #[allow(clippy::cast_possible_truncation)]
-        let e = if r == 0.0 { 0 } else { r.abs().log10().floor() as i64 };
-        Ok(Value::Numeric(Numeric::Finite(
-            d.with_scale_round((16 - e).max(0), RoundingMode::HalfUp),
-        )))
+        math_numeric::log(&b, &x).map(|r| Value::Numeric(Numeric::Finite(r)))
     });
     r.add("sign", vec![p(Float8)], ret(Float8), |a, _| {
         let x = f(&a[0]);
@@ -231,39 +221,12 @@ fn log_f(v: &Value, op: fn(f64) -> f64) -> Result<Value> {
     Ok(Value::Float8(op(x)))
 }
 
-fn n_log(v: &Value, op: fn(f64) -> f64) -> Result<Value> {
-    let x = f(v);
-    if x <= 0.0 {
-        return Err(log_error(x));
-    }
-    n_from_f64(op(x))
-}
-
-fn n_via_f64(v: &Value, op: fn(f64) -> f64, what: &str) -> Result<Value> {
-    let r = op(f(v));
-    if r.is_infinite() {
-        return Err(out_of_range(&format!("value of {what}")));
-    }
-    n_from_f64(r)
-}
-
-/// A float result as numeric with 16 significant digits, like PostgreSQL's numeric
-/// transcendental functions.
-fn n_from_f64(r: f64) -> Result<Value> {
-    match float_to_numeric(r) {
-        Some(Numeric::Finite(d)) => {
-            let digits_before = if r.abs() >= 1.0 {
-                #[allow(clippy::cast_possible_truncation)]
-                let e = r.abs().log10().floor() as i64;
-                e + 1
-            } else {
-                0
-            };
-            let scale = (16 - digits_before).max(0);
-            Ok(Value::Numeric(Numeric::Finite(d.with_scale_round(scale, RoundingMode::HalfUp))))
-        }
-        Some(other) => Ok(Value::Numeric(other)),
-        None => Err(Error::internal("float result did not convert to numeric")),
+/// A numeric function of a finite argument; NaN and infinities go through float8.
+fn n_dec(v: &Value, op: fn(&BigDecimal) -> Result<BigDecimal>) -> Result<Value> {
+    match v {
+        Value::Numeric(Numeric::Finite(d)) => op(d).map(|r| Value::Numeric(Numeric::Finite(r))),
+        Value::Numeric(other) => Ok(Value::Numeric(other.clone())),
+        _ => Err(Error::internal("numeric function on a non-numeric value")),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod datetime_part;
 pub mod format;
 pub mod json;
 pub mod math;
+pub mod math_numeric;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;

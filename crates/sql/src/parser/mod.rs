@@ -25,8 +25,28 @@ pub enum Statement {
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(syntax_error)?;
+    let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+        Ok(s) => s,
+        Err(e) => match table_shorthand(sql) {
+            // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`.
+            Some(rewritten) => {
+                Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
+            }
+            None => return Err(syntax_error(e)),
+        },
+    };
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
+}
+
+/// `TABLE name ...` rewritten as `SELECT * FROM name ...` (one statement only).
+fn table_shorthand(sql: &str) -> Option<String> {
+    let trimmed = sql.trim().trim_end_matches(';');
+    let head = trimmed.get(..6)?;
+    if head.eq_ignore_ascii_case("table ") && !trimmed.contains(';') {
+        Some(format!("SELECT * FROM {}", &trimmed[6..]))
+    } else {
+        None
+    }
 }
 
 /// Parses a type name such as `character varying(20)` or `integer[]`.
@@ -118,5 +138,7 @@ mod tests {
         assert!(e.message().contains("selec"), "{}", e.message());
         assert!(parse_data_type("character varying(20)").is_ok());
         assert!(parse_expr("a + 1").is_ok());
+        let Statement::Sql(t) = &parse("TABLE t ORDER BY 1;").unwrap()[0];
+        assert_eq!(t.to_string(), "SELECT * FROM t ORDER BY 1");
     }
 }

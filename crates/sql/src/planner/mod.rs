@@ -6,5 +6,6 @@ mod plan;
 pub mod rewrite;
 
 pub use plan::{
-    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SetOpKind, SortKey, SubqueryPlan,
+    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SequenceOp, SetOpKind, SortKey,
+    SubqueryPlan,
 };

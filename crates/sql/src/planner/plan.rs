@@ -60,6 +60,17 @@ pub enum SetOpKind {
     Except,
 }
 
+/// What a sequence call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceOp {
+    /// `nextval`
+    Next,
+    /// `currval`
+    Current,
+    /// `setval`
+    Set,
+}
+
 /// One ORDER BY key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
@@ -232,6 +243,19 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
+    /// One row with the result of `nextval` / `currval` / `setval`.
+    Sequence {
+        /// The call.
+        op: SequenceOp,
+        /// The sequence id.
+        sequence: u32,
+        /// `setval`'s value.
+        value: Option<Expr>,
+        /// `setval`'s third argument.
+        is_called: Option<Expr>,
+        /// Output columns.
+        schema: Schema,
+    },
     /// The rows of a WITH query, computed once per statement execution.
     CteScan {
         /// The CTE's id in [`PlannedQuery::ctes`].
@@ -276,6 +300,7 @@ impl Plan {
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
+            | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.clone(),
             Plan::Filter { input, .. }
@@ -298,6 +323,7 @@ impl Plan {
             | Plan::SetOp { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
+            | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.len(),
             Plan::Filter { input, .. }
@@ -315,6 +341,7 @@ impl Plan {
             | Plan::Scan { .. }
             | Plan::CteScan { .. }
             | Plan::TableFunction { .. }
+            | Plan::Sequence { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
@@ -333,8 +360,8 @@ impl Plan {
         match self {
             Plan::Empty { rows } => format!("Result (rows={rows})"),
             Plan::Values { rows, .. } => format!("Values Scan (rows={})", rows.len()),
-            Plan::Scan { table, access, filter, .. } => {
-                let mut s = match access {
+            Plan::Scan { table, access, .. } => {
+                let s = match access {
                     Access::Full => format!("Seq Scan on {}", table.name),
                     Access::Primary(r) => {
                         format!(
@@ -354,9 +381,6 @@ impl Plan {
                         format!("Index Scan using {name} on {}{}", table.name, range_text(range))
                     }
                 };
-                if filter.is_some() {
-                    s.push_str(" (filtered)");
-                }
                 s
             }
             Plan::Filter { .. } => "Filter".into(),
@@ -394,9 +418,72 @@ impl Plan {
             }
             Plan::CteScan { id, .. } => format!("CTE Scan (cte {id})"),
             Plan::TableFunction { func, .. } => format!("Function Scan on {}", func.func.name()),
+            Plan::Sequence { op, .. } => format!("Sequence {op:?}"),
             Plan::WorkTable { id, .. } => format!("WorkTable Scan (cte {id})"),
             Plan::RecursiveUnion { .. } => "Recursive Union".into(),
         }
+    }
+}
+
+impl Plan {
+    /// The detail lines EXPLAIN shows under this node (conditions and keys, with
+    /// column names).
+    pub fn explain_details(&self) -> Vec<String> {
+        let names = |schema: Schema| {
+            move |i: usize| match schema.get(i) {
+                Some(f) => match &f.qualifier {
+                    Some(q) if !f.hidden => format!("{q}.{}", f.name),
+                    _ => f.name.clone(),
+                },
+                None => format!("${}", i + 1),
+            }
+        };
+        let mut out = Vec::new();
+        match self {
+            Plan::Scan { filter: Some(f), schema, .. } => {
+                out.push(format!("Filter: {}", f.to_sql(&names(schema.clone()))));
+            }
+            Plan::Filter { input, predicate } => {
+                out.push(format!("Filter: {}", predicate.to_sql(&names(input.schema()))));
+            }
+            Plan::Sort { input, keys, .. } => {
+                let n = names(input.schema());
+                let ks: Vec<String> = keys
+                    .iter()
+                    .map(|k| {
+                        let mut t = k.expr.to_sql(&n);
+                        if !k.asc {
+                            t.push_str(" DESC");
+                        }
+                        t
+                    })
+                    .collect();
+                out.push(format!("Sort Key: {}", ks.join(", ")));
+            }
+            Plan::Aggregate { input, group_by, .. } if !group_by.is_empty() => {
+                let n = names(input.schema());
+                let ks: Vec<String> = group_by.iter().map(|g| g.to_sql(&n)).collect();
+                out.push(format!("Group Key: {}", ks.join(", ")));
+            }
+            Plan::Join { left, right, on, equi, .. } => {
+                let mut all = left.schema();
+                all.extend(right.schema());
+                let n = names(all);
+                if !equi.is_empty() {
+                    let (l, r) = (names(left.schema()), names(right.schema()));
+                    let conds: Vec<String> = equi
+                        .iter()
+                        .map(|(a, b)| format!("({} = {})", a.to_sql(&l), b.to_sql(&r)))
+                        .collect();
+                    out.push(format!("Hash Cond: {}", conds.join(" AND ")));
+                }
+                if let Some(o) = on {
+                    out.push(format!("Join Filter: {}", o.to_sql(&n)));
+                }
+            }
+            _ => {}
+        }
+        out
     }
 }
 
@@ -434,6 +521,10 @@ impl fmt::Display for PlannedQuery {
                 format!("{}->  ", "  ".repeat(depth * 2 - 1))
             };
             writeln!(f, "{indent}{}", p.explain_line())?;
+            let detail_indent = " ".repeat(if depth == 0 { 2 } else { depth * 4 + 4 });
+            for d in p.explain_details() {
+                writeln!(f, "{detail_indent}{d}")?;
+            }
             for i in p.inputs() {
                 walk(i, depth + 1, f)?;
             }

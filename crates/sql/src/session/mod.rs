@@ -20,10 +20,12 @@ mod ddl;
 mod ddl_table;
 mod prepared;
 mod result;
+mod sequences;
 mod settings;
 mod statement;
 mod txn;
 mod utility;
+mod writable_cte;
 
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
@@ -70,6 +72,8 @@ pub struct Session {
     pending: Option<(Isolation, bool)>,
     /// A statement other than transaction control ran in the current block.
     statement_ran: bool,
+    /// `currval` values of this session.
+    currvals: parking_lot::Mutex<HashMap<u32, i64>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -93,6 +97,7 @@ impl Session {
             branch: BranchId::MAIN,
             pending: None,
             statement_ran: false,
+            currvals: parking_lot::Mutex::new(HashMap::new()),
         }
     }
 

@@ -9,6 +9,7 @@ use helios_types::{DataType, Value};
 use sqlparser::ast;
 
 use super::prepared::{Described, Prepared};
+use super::sequences::SessionSequences;
 use super::{Column, QueryResult, Session, StatementResult};
 use crate::binder::{Binder, BoundDelete, BoundInsert, BoundUpdate};
 use crate::catalog::{Catalog, TableDef};
@@ -183,6 +184,11 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let Statement::Sql(ast_stmt) = stmt;
+        if let ast::Statement::Query(q) = ast_stmt.as_ref() {
+            if super::writable_cte::has_dml_cte(q) {
+                return self.run_writable_with(q, params);
+            }
+        }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = self.engine.catalogs.get(txn)?;
@@ -229,7 +235,14 @@ impl Session {
         match bound {
             Bound::Query { query, columns } => {
                 let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel);
+                let seqs = SessionSequences {
+                    engine: &self.engine,
+                    branch: self.branch,
+                    catalog,
+                    current: &self.currvals,
+                };
+                let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
+                    .with_sequences(Some(&seqs));
                 let rows = exec::execute(&query.plan, &ctx, &[])?;
                 let tag = format!("SELECT {}", rows.len());
                 Ok(StatementResult::Rows(QueryResult { columns: columns.clone(), rows, tag }))
@@ -275,7 +288,14 @@ impl Session {
         let nextval = move |seq: &crate::catalog::SequenceDef| engine.nextval(branch, seq);
         let engine2 = self.engine.clone();
         let rowid = move || engine2.next_rowid();
+        let seqs = SessionSequences {
+            engine: &self.engine,
+            branch: self.branch,
+            catalog,
+            current: &self.currvals,
+        };
         let env = WriteEnv {
+            sequences: Some(&seqs),
             catalog,
             nextval: &nextval,
             rowid: &rowid,
