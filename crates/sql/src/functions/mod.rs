@@ -8,6 +8,7 @@
 pub mod accumulator;
 pub mod aggregate;
 pub mod array;
+mod catalog;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
@@ -33,4 +34,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    catalog::register(r);
 }
