@@ -132,9 +132,13 @@ impl Binder<'_> {
                     return Ok(plan);
                 }
                 let sys_schema = qn.schema.clone().unwrap_or_else(|| "pg_catalog".to_string());
-                let plan =
-                    super::system_views::system_relation(self.catalog, &sys_schema, &qn.name)
-                        .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                let plan = super::system_views::system_relation(
+                    self.catalog,
+                    self.session,
+                    &sys_schema,
+                    &qn.name,
+                )
+                .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,

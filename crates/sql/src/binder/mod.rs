@@ -18,6 +18,7 @@ mod colname;
 mod dml;
 mod from;
 mod order;
+mod pg_catalog;
 mod query;
 mod scope;
 mod select;

@@ -8,6 +8,7 @@
 pub mod accumulator;
 pub mod aggregate;
 pub mod array;
+mod catalog;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
@@ -36,4 +37,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     system::register(r);
     helios::register(r);
     vector::register(r);
+    catalog::register(r);
 }
