@@ -20,12 +20,10 @@ engine = create_engine(
 
 # Engine gaps (check label -> error the server gives today): reflection reads pg_catalog.
 GAPS = {
-    "create_all checkfirst": "function pg_table_is_visible(bigint) does not exist",
-    "inspect get_table_names": "column pg_class.relpersistence does not exist",
-    "inspect get_columns": 'relation "pg_catalog.pg_attribute" does not exist',
-    "inspect get_pk_constraint": "function pg_table_is_visible(bigint) does not exist",
-    "inspect get_foreign_keys": 'relation "pg_catalog.pg_constraint" does not exist',
-    "inspect get_indexes": "function pg_table_is_visible(bigint) does not exist",
+    "inspect get_columns": 'type "regclass" does not exist',
+    "inspect get_pk_constraint": 'type "regclass" does not exist',
+    "inspect get_foreign_keys": 'type "regclass" does not exist',
+    "inspect get_indexes": 'relation "pg_catalog.pg_opclass" does not exist',
 }
 
 
