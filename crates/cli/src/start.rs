@@ -7,6 +7,9 @@ use helios_server::{Server, ServerConfig};
 use crate::args::StartArgs;
 use crate::open;
 
+/// Stack size of the threads that run statements.
+const STATEMENT_STACK_BYTES: usize = 32 * 1024 * 1024;
+
 fn password(args: &StartArgs) -> Result<Option<String>, String> {
     if let Some(p) = &args.password {
         return Ok(Some(p.clone()));
@@ -73,7 +76,14 @@ pub fn run(args: StartArgs) -> i32 {
             return 1;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Statements run on the runtime's blocking threads; deeply nested SQL recurses through
+    // the binder and executor, so give them the headroom the engine's own depth limit
+    // (SQLSTATE 54001) assumes instead of the 2 MiB default.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(STATEMENT_STACK_BYTES)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("heliosdb-nano: could not start the runtime: {e}");
