@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use heliosdb_nano::{Connection, Database, DataType, Durability, Options, StatementResult, Value};
+use heliosdb_nano::{Connection, DataType, Database, Durability, Options, StatementResult, Value};
 use rusqlite::params;
 
 const REGIONS: [&str; 8] = ["north", "south", "east", "west", "centre", "coast", "hills", "isles"];
@@ -99,7 +99,7 @@ fn int(v: &Value) -> i64 {
         Value::Int2(x) => i64::from(*x),
         Value::Int4(x) => i64::from(*x),
         Value::Int8(x) => *x,
-        Value::Numeric(n) => n.to_string().parse().expect("integral numeric"),
+        Value::Numeric(_) => v.to_pg_text().parse().expect("integral numeric"),
         other => panic!("expected an integer, got {other:?}"),
     }
 }
@@ -255,14 +255,24 @@ fn main() {
                 let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
                 let mut got = Vec::new();
                 while let Some(r) = q.next().expect("row") {
-                    let t: (i64, i64, i64, String) =
-                        (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap());
+                    let t: (i64, i64, i64, String) = (
+                        r.get(0).unwrap(),
+                        r.get(1).unwrap(),
+                        r.get(2).unwrap(),
+                        r.get(3).unwrap(),
+                    );
                     got.push(t);
                 }
                 assert_eq!(got.len() as i64, RANGE);
             }
         });
-        row(&format!("range scan {RANGE} rows (BETWEEN, prepared)"), "rows/s", scans * RANGE as u64, hc, sc);
+        row(
+            &format!("range scan {RANGE} rows (BETWEEN, prepared)"),
+            "rows/s",
+            scans * RANGE as u64,
+            hc,
+            sc,
+        );
     }
 
     if run("join") {

@@ -66,6 +66,14 @@ impl Connection {
         Connection { session }
     }
 
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub(crate) fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
     /// Runs one or more `;`-separated statements with the simple query protocol's
     /// semantics (one implicit transaction around the batch unless it has BEGIN/COMMIT).
     pub fn execute_batch(&mut self, sql: &str) -> BatchOutcome {

@@ -53,6 +53,11 @@ impl Database {
         Ok(Database { engine: Engine::open_memory()? })
     }
 
+    /// The engine underneath (branch and time-travel helpers).
+    pub(crate) fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
     /// A new connection (session) to the database.
     pub fn connect(&self) -> Connection {
         Connection::new(self.engine.session())

@@ -28,11 +28,13 @@
 //! Transactions: run `BEGIN`/`COMMIT` as SQL, or take a [`Transaction`] guard from
 //! [`Connection::transaction`] that rolls back when dropped without `commit`.
 
+mod branches;
 mod connection;
 mod database;
 mod row;
 mod transaction;
 
+pub use branches::{BranchChange, BranchInfo, OnConflict, Timestamp, TxnId};
 pub use connection::{BatchOutcome, CancelHandle, Connection, Statement};
 pub use database::{Database, Options};
 pub use helios_common::{Error, Result, SqlState};

@@ -17,6 +17,10 @@ pub struct Engine {
     pub storage: Storage,
     /// Catalogs by version token.
     pub catalogs: CatalogCache,
+    /// How many sessions use each branch (`DROP BRANCH` refuses branches in use).
+    pub branch_users: crate::session::BranchUsers,
+    /// In-memory HNSW graphs by (index, branch).
+    pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
     rowid: AtomicI64,
     version: AtomicU64,
 }
@@ -27,6 +31,8 @@ impl Engine {
         let engine = Arc::new(Engine {
             storage,
             catalogs: CatalogCache::default(),
+            branch_users: Default::default(),
+            vectors: Arc::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
         });

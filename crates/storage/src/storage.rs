@@ -297,6 +297,33 @@ impl Storage {
         crate::branch::merge(&self.inner, src, dst, strategy, true)
     }
 
+    /// Every retained version of the keys in `range` visible from `branch` with
+    /// `from <= ts <= to`, by key then timestamp (see [`crate::mvcc::versions`]).
+    pub fn versions(
+        &self,
+        branch: BranchId,
+        range: &(std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>),
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<crate::VersionRecord>> {
+        crate::mvcc::versions::versions(&self.inner, branch, range, from, to)
+    }
+
+    /// Commit-log entries with `from <= ts <= to`, oldest first.
+    pub fn commits(&self, from: Timestamp, to: Timestamp) -> Result<Vec<crate::CommitRecord>> {
+        crate::mvcc::versions::commits(&*self.inner.engine.snapshot()?, from, to)
+    }
+
+    /// How many distinct keys accepted by `filter` branch `branch` wrote itself.
+    pub fn count_own_keys(&self, branch: BranchId, filter: &dyn Fn(&[u8]) -> bool) -> Result<u64> {
+        crate::mvcc::versions::count_own_keys(&self.inner, branch, filter)
+    }
+
+    /// The timestamp new transactions read at: the last commit's.
+    pub fn visible_ts(&self) -> Timestamp {
+        self.inner.visible_ts()
+    }
+
     /// Sets the size (estimated bytes of buffered writes) above which a transaction's
     /// write set spills to a temporary file; transactions begun later use it. The default
     /// is 64 MiB. Spill files are anonymous (unlinked at creation) and, when the database

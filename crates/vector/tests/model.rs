@@ -85,3 +85,22 @@ proptest! {
         }
     }
 }
+
+/// Found by `index_agrees_with_model`: deleting the entry point and vacuuming left a live
+/// node that no link led to, so a search returned fewer rows than exist.
+#[test]
+fn rows_left_unreachable_by_vacuum_are_still_found() {
+    let params = HnswParams { m: 4, ef_construction: 8, ..HnswParams::new(DIM, Metric::L2) };
+    let mut index = HnswIndex::new(params).expect("valid");
+    for (row, v) in
+        [(29, [0, 0, 0, 0]), (0, [0, 0, 0, -12]), (1, [0, 0, -76, 91]), (2, [0, 10, 3, 0])]
+    {
+        index.insert(RowId(row), &vector(&v)).expect("insert");
+    }
+    assert!(index.delete(RowId(29)));
+    index.vacuum();
+    let hits = index.search(&vector(&[0, 0, 0, 0]), 8, &|_| true).expect("search");
+    let mut rows: Vec<u64> = hits.iter().map(|h| h.row.0).collect();
+    rows.sort_unstable();
+    assert_eq!(rows, vec![0, 1, 2]);
+}

@@ -19,8 +19,12 @@ if ! command -v pgbench >/dev/null 2>&1; then
     exit 0
 fi
 
-cargo build -q -p helios-cli --manifest-path "$root/Cargo.toml"
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/heliosdb-nano"
+if [ -n "${HELIOS_BIN:-}" ]; then
+    bin="$HELIOS_BIN"
+else
+    cargo build -q -p helios-cli --manifest-path "$root/Cargo.toml"
+    bin="${CARGO_TARGET_DIR:-$root/target}/debug/heliosdb-nano"
+fi
 log="$(mktemp)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$bin" start --memory --port "$port" 2>"$log" &

@@ -21,8 +21,12 @@ if ! command -v psql >/dev/null 2>&1; then
     exit 0
 fi
 
-cargo build -q -p helios-cli --manifest-path "$root/Cargo.toml"
-bin="${CARGO_TARGET_DIR:-$root/target}/debug/heliosdb-nano"
+if [ -n "${HELIOS_BIN:-}" ]; then
+    bin="$HELIOS_BIN"
+else
+    cargo build -q -p helios-cli --manifest-path "$root/Cargo.toml"
+    bin="${CARGO_TARGET_DIR:-$root/target}/debug/heliosdb-nano"
+fi
 work="$(mktemp -d)"
 pids=()
 cleanup() {

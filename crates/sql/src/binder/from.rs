@@ -62,8 +62,8 @@ impl Binder<'_> {
                 self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
             }
             ast::TableFactor::Table { name, alias, version, .. } => {
-                if version.is_some() {
-                    return Err(Error::unsupported("table versions"));
+                if let Some(v) = version {
+                    return Ok((self.bind_versioned_table(name, alias.as_ref(), v)?, false));
                 }
                 let plan = self.bind_table_name(name, alias.as_ref())?;
                 Ok((plan, false))
@@ -128,10 +128,17 @@ impl Binder<'_> {
         let rel = match found {
             Some((_, rel)) => rel,
             None => {
+                if let Some(plan) = self.bind_system_view(name, alias)? {
+                    return Ok(plan);
+                }
                 let sys_schema = qn.schema.clone().unwrap_or_else(|| "pg_catalog".to_string());
-                let plan =
-                    super::system_views::system_relation(self.catalog, &sys_schema, &qn.name)
-                        .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                let plan = super::system_views::system_relation(
+                    self.catalog,
+                    self.session,
+                    &sys_schema,
+                    &qn.name,
+                )
+                .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,
@@ -374,7 +381,7 @@ fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral
 }
 
 /// Sets the qualifier of every column of a FROM item to its name or alias.
-fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
+pub(super) fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
     let mut schema = plan.schema();
     for f in &mut schema {
         f.qualifier = qualifier.clone();

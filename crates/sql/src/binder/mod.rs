@@ -13,10 +13,12 @@
 //! executor appends the outer row when it evaluates a subquery's expressions.
 
 mod aggregate;
+mod as_of;
 mod colname;
 mod dml;
 mod from;
 mod order;
+mod pg_catalog;
 mod query;
 mod scope;
 mod select;

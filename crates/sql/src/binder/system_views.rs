@@ -6,7 +6,7 @@
 use helios_types::{DataType, Value};
 
 use crate::catalog::Catalog;
-use crate::expr::Expr;
+use crate::expr::{Expr, SessionInfo};
 use crate::planner::{Field, Plan};
 
 fn text(s: impl Into<String>) -> Value {
@@ -36,13 +36,13 @@ fn info_type_name(t: &DataType) -> String {
     }
 }
 
-/// The OID we report for an object: its catalog id.
-fn oid(id: u32) -> Value {
-    Value::Int8(i64::from(id))
-}
-
 /// The rows and columns of a system relation, or `None` when there is no such relation.
-pub fn system_relation(catalog: &Catalog, schema: &str, name: &str) -> Option<Plan> {
+pub fn system_relation(
+    catalog: &Catalog,
+    session: &SessionInfo,
+    schema: &str,
+    name: &str,
+) -> Option<Plan> {
     let mut tables: Vec<_> = catalog.tables.values().cloned().collect();
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     let mut views: Vec<_> = catalog.views.values().cloned().collect();
@@ -134,35 +134,6 @@ pub fn system_relation(catalog: &Catalog, schema: &str, name: &str) -> Option<Pl
                 .map(|v| vec![text("postgres"), text(&v.schema), text(&v.name), text(&v.query)])
                 .collect(),
         ),
-        ("pg_catalog", "pg_namespace") => (
-            vec![("oid", DataType::Int8), ("nspname", DataType::Text)],
-            catalog.schemas.values().map(|s| vec![oid(s.id), text(&s.name)]).collect(),
-        ),
-        ("pg_catalog", "pg_class") => (
-            vec![
-                ("oid", DataType::Int8),
-                ("relname", DataType::Text),
-                ("relnamespace", DataType::Int8),
-                ("relkind", DataType::Text),
-            ],
-            {
-                let ns = |s: &str| catalog.schemas.get(s).map(|d| oid(d.id)).unwrap_or(Value::Null);
-                let mut rows: Vec<Vec<Value>> = Vec::new();
-                for t in &tables {
-                    rows.push(vec![oid(t.id), text(&t.name), ns(&t.schema), text("r")]);
-                    for i in &t.indexes {
-                        rows.push(vec![Value::Null, text(&i.name), ns(&t.schema), text("i")]);
-                    }
-                }
-                for v in &views {
-                    rows.push(vec![oid(v.id), text(&v.name), ns(&v.schema), text("v")]);
-                }
-                for s in catalog.sequences.values() {
-                    rows.push(vec![oid(s.id), text(&s.name), ns(&s.schema), text("S")]);
-                }
-                rows
-            },
-        ),
         ("pg_catalog", "pg_tables") => (
             vec![
                 ("schemaname", DataType::Text),
@@ -205,6 +176,7 @@ pub fn system_relation(catalog: &Catalog, schema: &str, name: &str) -> Option<Pl
                 })
                 .collect(),
         ),
+        ("pg_catalog", other) => super::pg_catalog::pg_catalog_relation(catalog, session, other)?,
         _ => return None,
     };
     let schema = columns.iter().map(|(n, t)| Field::new(*n, t.clone())).collect();

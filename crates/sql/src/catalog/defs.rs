@@ -56,6 +56,9 @@ pub struct IndexDef {
     pub primary: bool,
     /// This index backs a constraint (PRIMARY KEY / UNIQUE) of that name.
     pub constraint: bool,
+    /// Set for an HNSW vector index (`USING hnsw`); `None` for a B-tree index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<crate::catalog::vector_index::VectorIndexDef>,
 }
 
 /// A `CHECK` constraint.
@@ -116,6 +119,9 @@ pub struct TableDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// The next index id to hand out.
     pub next_index_id: u32,
+    /// Set on the copy a time-travel scan reads through; never stored.
+    #[serde(skip)]
+    pub time_travel: Option<super::TimeTravel>,
 }
 
 impl TableDef {

@@ -9,7 +9,9 @@
 mod cache;
 mod defs;
 mod store;
+mod time_travel;
 pub mod typename;
+pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{
@@ -17,6 +19,7 @@ pub use defs::{
     TableDef, ViewDef,
 };
 pub use store::CatalogStore;
+pub use time_travel::TimeTravel;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

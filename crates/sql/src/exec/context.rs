@@ -158,4 +158,8 @@ impl EvalContext for ExecCtx<'_> {
     fn session(&self) -> &SessionInfo {
         self.session
     }
+
+    fn transaction(&self) -> Option<&Transaction> {
+        Some(self.txn)
+    }
 }

@@ -15,6 +15,9 @@ mod scan;
 mod setop;
 mod sort;
 pub mod table_io;
+mod time_travel;
+pub mod vector_index;
+mod vector_scan;
 mod window;
 
 pub use context::{ExecCtx, Row, SequenceAccess};

@@ -26,6 +26,9 @@ pub fn scan_table(
     with_key: bool,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
+    if let Some(travel) = table.time_travel {
+        return super::time_travel::scan(ctx, table, travel, access, filter, with_key, outer);
+    }
     let mut out = Vec::new();
     let mut keep = |pk: Vec<u8>, mut row: Row| -> Result<bool> {
         if let Some(f) = filter {
@@ -62,6 +65,15 @@ pub fn scan_table(
             };
             if let Some(r) = key_bytes_range(ctx, range, &cols, outer)? {
                 table_io::scan_rows(ctx.txn, table, r, &mut keep)?;
+            }
+        }
+        Access::Vector(v) => {
+            for (pk, row) in super::vector_scan::scan(ctx, table, v, filter, outer)? {
+                let mut row = row;
+                if with_key {
+                    row.push(Value::Bytea(pk));
+                }
+                out.push(row);
             }
         }
         Access::Index { index, range } => {

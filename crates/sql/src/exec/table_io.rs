@@ -150,6 +150,10 @@ pub fn absolute_range(
 pub fn put_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]) -> Result<()> {
     txn.put(&keys::row_key(table.id, pk), &encode_row(table, row)?)?;
     for index in table.indexes.iter().filter(|i| !i.primary) {
+        if index.vector.is_some() {
+            super::vector_index::note_put(txn, table, index, pk, row);
+            continue;
+        }
         txn.put(&index_entry_key(table, index, row, pk)?, pk)?;
     }
     Ok(())
@@ -158,7 +162,8 @@ pub fn put_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]
 /// Removes a row and its secondary index entries.
 pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]) -> Result<()> {
     txn.delete(&keys::row_key(table.id, pk))?;
-    for index in table.indexes.iter().filter(|i| !i.primary) {
+    // HNSW entries stay: older snapshots may still see the version (see vector_index).
+    for index in table.indexes.iter().filter(|i| !i.primary && i.vector.is_none()) {
         txn.delete(&index_entry_key(table, index, row, pk)?)?;
     }
     Ok(())

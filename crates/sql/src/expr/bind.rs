@@ -490,12 +490,14 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
         B::PGOverlap => BinaryOp::Overlap,
         B::Spaceship => BinaryOp::CosineDistance,
         B::LtDashGt => BinaryOp::L2Distance,
-        B::PGCustomBinaryOperator(parts) => match parts.join(".").as_str() {
-            "<->" => BinaryOp::L2Distance,
-            "<=>" => BinaryOp::CosineDistance,
-            "<#>" => BinaryOp::NegInnerProduct,
-            other => return Err(unknown_operator(other)),
-        },
+        B::PGCustomBinaryOperator(parts) => {
+            // `OPERATOR(pg_catalog.~)` names a built-in operator by schema and symbol.
+            let sym = match parts.as_slice() {
+                [schema, sym] if schema.eq_ignore_ascii_case("pg_catalog") => sym.as_str(),
+                _ => &parts.join("."),
+            };
+            operator_by_symbol(sym).ok_or_else(|| unknown_operator(sym))?
+        }
         B::Custom(s) => match s.as_str() {
             "<->" => BinaryOp::L2Distance,
             "<=>" => BinaryOp::CosineDistance,
@@ -503,6 +505,33 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
             other => return Err(unknown_operator(other)),
         },
         other => return Err(unknown_operator(&other.to_string())),
+    })
+}
+
+/// A built-in binary operator by its symbol, as written inside `OPERATOR(...)`.
+fn operator_by_symbol(sym: &str) -> Option<BinaryOp> {
+    Some(match sym {
+        "+" => BinaryOp::Add,
+        "-" => BinaryOp::Sub,
+        "*" => BinaryOp::Mul,
+        "/" => BinaryOp::Div,
+        "%" => BinaryOp::Mod,
+        "=" => BinaryOp::Eq,
+        "<>" | "!=" => BinaryOp::NotEq,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::LtEq,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::GtEq,
+        "||" => BinaryOp::Concat,
+        "~" => BinaryOp::RegexMatch,
+        "~*" => BinaryOp::RegexIMatch,
+        "!~" => BinaryOp::RegexNotMatch,
+        "!~*" => BinaryOp::RegexNotIMatch,
+        "^@" => BinaryOp::StartsWith,
+        "<->" => BinaryOp::L2Distance,
+        "<=>" => BinaryOp::CosineDistance,
+        "<#>" => BinaryOp::NegInnerProduct,
+        _ => return None,
     })
 }
 

@@ -32,6 +32,11 @@ pub struct SessionInfo {
     pub settings: BTreeMap<String, String>,
     /// The server version string reported by `version()` after "PostgreSQL 15.0 ".
     pub server_version_detail: String,
+    /// The database and branch, for branch and time-travel functions and clauses
+    /// (`None` outside a session, e.g. when folding constants).
+    pub helios: Option<crate::session::HeliosCtx>,
+    /// The database's HNSW graph caches (for vector index scans and DML).
+    pub vectors: crate::exec::vector_index::VectorIndexHandle,
 }
 
 impl Default for SessionInfo {
@@ -44,6 +49,8 @@ impl Default for SessionInfo {
             timezone: "UTC".into(),
             settings: BTreeMap::new(),
             server_version_detail: format!("(HeliosDB Nano {})", env!("CARGO_PKG_VERSION")),
+            helios: None,
+            vectors: Default::default(),
         }
     }
 }
@@ -119,6 +126,12 @@ pub trait EvalContext {
     /// [`SessionInfo::settings`].
     fn setting(&self, name: &str) -> Option<String> {
         self.session().settings.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// The statement's storage transaction, for functions that read the database
+    /// (`helios_vector_index_stats`). The default has none.
+    fn transaction(&self) -> Option<&helios_storage::Transaction> {
+        None
     }
 
     /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.

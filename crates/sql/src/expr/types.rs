@@ -308,6 +308,14 @@ fn custom_type(name: &ast::ObjectName, modifiers: &[ast::TypeModifier]) -> Resul
         "serial" | "serial4" => DataType::Int4,
         "bigserial" | "serial8" => DataType::Int8,
         "smallserial" | "serial2" => DataType::Int2,
+        "text" => DataType::Text,
+        "varchar" => DataType::Varchar(first_mod),
+        // `"char"` (one byte in PostgreSQL) and the catalog's vector types print as text.
+        "char" | "int2vector" | "oidvector" => DataType::Text,
+        // OIDs and the reg* aliases are numbers here; the reg* input and output forms
+        // (names) are not built, so `'t'::regclass` fails as a bad integer.
+        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
+        | "regrole" | "regoper" | "xid" | "cid" => DataType::Int8,
         _ => {
             return Err(Error::new(
                 SqlState::UNDEFINED_OBJECT,

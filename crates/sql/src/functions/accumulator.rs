@@ -42,6 +42,9 @@ impl AggregateFunc {
     pub fn create(&self, arg_types: &[DataType]) -> Box<dyn Aggregate> {
         let first = arg_types.first().cloned().unwrap_or(DataType::Unknown);
         match self {
+            AggregateFunc::Sum | AggregateFunc::Avg if matches!(first, DataType::Vector(_)) => {
+                Box::new(crate::functions::vector::VectorAgg::new(*self == AggregateFunc::Avg))
+            }
             AggregateFunc::CountStar => Box::new(Count { n: 0, star: true }),
             AggregateFunc::Count => Box::new(Count { n: 0, star: false }),
             AggregateFunc::Sum => Box::new(Sum { ty: first, state: None }),

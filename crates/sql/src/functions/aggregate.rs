@@ -150,6 +150,7 @@ impl AggregateFunc {
                     DataType::Float4 => (DataType::Float4, DataType::Float4),
                     DataType::Float8 => (DataType::Float8, DataType::Float8),
                     DataType::Interval => (DataType::Interval, DataType::Interval),
+                    DataType::Vector(_) => (DataType::Vector(None), DataType::Vector(None)),
                     _ => return Err(no_aggregate(name, args)),
                 };
                 (func, vec![param], ret)
@@ -161,6 +162,7 @@ impl AggregateFunc {
                     }
                     DataType::Float4 | DataType::Float8 => (known(t), DataType::Float8),
                     DataType::Interval => (DataType::Interval, DataType::Interval),
+                    DataType::Vector(_) => (DataType::Vector(None), DataType::Vector(None)),
                     _ => return Err(no_aggregate(name, args)),
                 };
                 (func, vec![param], ret)

@@ -8,9 +8,11 @@
 pub mod accumulator;
 pub mod aggregate;
 pub mod array;
+mod catalog;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
+pub mod helios;
 pub mod json;
 pub mod math;
 pub mod math_numeric;
@@ -33,4 +35,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    helios::register(r);
+    vector::register(r);
+    catalog::register(r);
 }

@@ -65,6 +65,9 @@ impl TableFunction for Builtin {
 
 /// Whether `name` is a table function.
 pub fn is_table_function(name: &str) -> bool {
+    if super::helios::is_table_function(name) {
+        return true;
+    }
     matches!(
         name,
         "unnest"
@@ -80,6 +83,7 @@ pub fn is_table_function(name: &str) -> bool {
             | "json_array_elements"
             | "json_array_elements_text"
             | "regexp_split_to_table"
+            | "helios_vector_index_stats"
     )
 }
 
@@ -105,8 +109,14 @@ pub fn bind_table_function(
     args: Vec<Expr>,
     scope: &mut dyn ExprScope,
 ) -> Result<Option<BoundTableFunction>> {
+    if super::helios::is_table_function(name) {
+        return super::helios::bind_table_function(name, args, scope).map(Some);
+    }
     if !is_table_function(name) {
         return Ok(None);
+    }
+    if name == "helios_vector_index_stats" {
+        return crate::functions::vector::bind_index_stats(args, scope).map(Some);
     }
     let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
     let col = |t: DataType| vec![(name.to_string(), t)];

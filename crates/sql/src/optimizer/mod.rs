@@ -7,6 +7,8 @@
 //! 3. [`hash_join`]: equality conditions between the two sides of a join become hash
 //!    keys.
 //! 4. [`top_k`]: `ORDER BY ... LIMIT n` keeps only n rows while sorting.
+//! 5. [`vector_index`]: `ORDER BY col <op> q LIMIT k` over a table with a matching HNSW
+//!    index reads the k nearest rows through the index.
 //!
 //! Each rule is semantics-preserving on its own; the order matters only for
 //! effectiveness (pushdown first exposes conditions to the later rules).
@@ -16,6 +18,7 @@ mod hash_join;
 mod index_selection;
 mod predicate_pushdown;
 mod top_k;
+mod vector_index;
 
 use crate::catalog::Catalog;
 use crate::planner::{Plan, PlannedQuery};
@@ -23,8 +26,13 @@ use crate::planner::{Plan, PlannedQuery};
 /// One rewrite rule over a plan tree.
 type Rule = fn(Plan) -> Plan;
 
-const RULES: &[Rule] =
-    &[predicate_pushdown::apply, index_selection::apply, hash_join::apply, top_k::apply];
+const RULES: &[Rule] = &[
+    predicate_pushdown::apply,
+    index_selection::apply,
+    hash_join::apply,
+    top_k::apply,
+    vector_index::apply,
+];
 
 /// Optimizes a query and its subqueries and WITH queries.
 pub fn optimize(mut query: PlannedQuery, _catalog: &Catalog) -> PlannedQuery {

@@ -5,6 +5,8 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+mod dialect;
+pub mod helios;
 mod names;
 mod placeholders;
 
@@ -21,10 +23,15 @@ use sqlparser::parser::{Parser, ParserError};
 pub enum Statement {
     /// A statement sqlparser understands.
     Sql(Box<ast::Statement>),
+    /// One of our own statements (branches, ...), see [`helios`].
+    Helios(Box<helios::HeliosStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    if let Some(stmts) = helios::parse(sql)? {
+        return Ok(stmts);
+    }
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
         Err(e) => match table_shorthand(sql) {
@@ -122,6 +129,7 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
+        Some(Statement::Helios(_)) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }
 }
@@ -138,7 +146,9 @@ mod tests {
         assert!(e.message().contains("selec"), "{}", e.message());
         assert!(parse_data_type("character varying(20)").is_ok());
         assert!(parse_expr("a + 1").is_ok());
-        let Statement::Sql(t) = &parse("TABLE t ORDER BY 1;").unwrap()[0];
+        let Statement::Sql(t) = &parse("TABLE t ORDER BY 1;").unwrap()[0] else {
+            panic!("not sql")
+        };
         assert_eq!(t.to_string(), "SELECT * FROM t ORDER BY 1");
     }
 }

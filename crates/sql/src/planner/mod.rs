@@ -4,8 +4,10 @@
 
 mod plan;
 pub mod rewrite;
+mod vector_access;
 
 pub use plan::{
     Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SequenceOp, SetOpKind, SortKey,
     SubqueryPlan,
 };
+pub use vector_access::VectorAccess;

@@ -108,6 +108,8 @@ pub enum Access {
         /// The range over its columns.
         range: KeyRange,
     },
+    /// The nearest rows found through an HNSW index.
+    Vector(super::VectorAccess),
 }
 
 /// A logical plan node.
@@ -379,6 +381,18 @@ impl Plan {
                             .map(|i| i.name.clone())
                             .unwrap_or_else(|| format!("index {index}"));
                         format!("Index Scan using {name} on {}{}", table.name, range_text(range))
+                    }
+                    Access::Vector(v) => {
+                        let name = table
+                            .indexes
+                            .iter()
+                            .find(|i| i.id == v.index)
+                            .map(|i| i.name.clone())
+                            .unwrap_or_else(|| format!("index {}", v.index));
+                        format!(
+                            "Index Scan using {name} on {} (Order By: ({}))",
+                            table.name, v.order_by
+                        )
                     }
                 };
                 s

@@ -296,6 +296,7 @@ impl Session {
                 index.name, table.name
             )));
         }
+        crate::exec::vector_index::forget(&self.engine.vectors, index);
         let mut t = table.as_ref().clone();
         t.indexes.retain(|i| i.id != index_id);
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
@@ -352,6 +353,9 @@ impl Session {
         }
         if let Some(using) = &ci.using {
             let u = using.to_string().to_lowercase();
+            if u == "hnsw" {
+                return self.create_vector_index(ci);
+            }
             if u != "btree" {
                 return Err(Error::unsupported(format!("index method \"{u}\"")));
             }
@@ -425,6 +429,7 @@ impl Session {
             unique: ci.unique,
             primary: false,
             constraint: false,
+            vector: None,
         };
         t.next_index_id += 1;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;

@@ -132,7 +132,15 @@ pub fn add_key(
     };
     let id = t.next_index_id;
     t.next_index_id += 1;
-    t.indexes.push(IndexDef { id, name, columns: cols, unique: true, primary, constraint: true });
+    t.indexes.push(IndexDef {
+        id,
+        name,
+        columns: cols,
+        unique: true,
+        primary,
+        constraint: true,
+        vector: None,
+    });
     Ok(())
 }
 
@@ -234,6 +242,7 @@ pub fn build_table(
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         next_index_id: 1,
+        time_travel: None,
     };
     let mut sequences = Vec::new();
     // Column-level constraints are applied after all columns exist.

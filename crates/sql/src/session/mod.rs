@@ -16,6 +16,8 @@
 //! transaction's first one. SERIALIZABLE is rejected (0A000) until it is real.
 
 mod alter;
+mod branch;
+mod branch_rows;
 mod ddl;
 mod ddl_table;
 mod prepared;
@@ -23,13 +25,21 @@ mod result;
 mod sequences;
 mod settings;
 mod statement;
+mod time_travel;
 mod txn;
 mod utility;
+mod vector_index;
 mod writable_cte;
 
+pub use branch::BranchUsers;
+pub use branch_rows::{
+    branch_rows, commit_rows, conflict_rows, conflict_rows_by_name, diff_rows, BRANCH_COLUMNS,
+    COMMIT_COLUMNS, CONFLICT_COLUMNS, DIFF_COLUMNS,
+};
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub use settings::Settings;
+pub use time_travel::{from_sql_timestamp, to_sql_timestamp, HeliosCtx};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,6 +137,9 @@ impl Session {
 
     /// Changes a setting (`SET`).
     pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        if self.set_helios_setting(name, value)? {
+            return Ok(());
+        }
         self.settings.set(name, value)
     }
 
@@ -136,6 +149,10 @@ impl Session {
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
+            helios: Some(HeliosCtx { engine: self.engine.clone(), branch: self.branch }),
+            vectors: crate::exec::vector_index::VectorIndexHandle(Some(
+                self.engine.vectors.clone(),
+            )),
             ..SessionInfo::default()
         }
     }
@@ -255,7 +272,10 @@ impl Session {
         params: &[Value],
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
-        let Statement::Sql(ast) = stmt;
+        let ast = match stmt {
+            Statement::Sql(ast) => ast,
+            Statement::Helios(h) => return self.run_helios(h),
+        };
         if let Some(r) = self.transaction_control(ast)? {
             return Ok(r);
         }

@@ -164,7 +164,15 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
 impl Session {
     /// Describes a prepared statement (parameter types, result columns).
     pub(super) fn describe(&self, prepared: &Prepared, txn: &Transaction) -> Result<()> {
-        let Some(Statement::Sql(stmt)) = prepared.statement() else { return Ok(()) };
+        let stmt = match prepared.statement() {
+            Some(Statement::Sql(stmt)) => stmt,
+            Some(Statement::Helios(h)) => {
+                let columns = super::branch::result_columns(h);
+                prepared.set_described(Described { params: Vec::new(), columns });
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
         let catalog = self.engine.catalogs.get(txn)?;
         let info = self.info();
         let (bound, params) = bind_statement(&catalog, &info, stmt, prepared.declared())?;
@@ -183,7 +191,9 @@ impl Session {
         params: &[Value],
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
-        let Statement::Sql(ast_stmt) = stmt;
+        let Statement::Sql(ast_stmt) = stmt else {
+            return Err(Error::internal("branch statement inside a transaction"));
+        };
         if let ast::Statement::Query(q) = ast_stmt.as_ref() {
             if super::writable_cte::has_dml_cte(q) {
                 return self.run_writable_with(q, params);
@@ -312,7 +322,13 @@ impl Session {
                 "cannot execute this statement in a read-only transaction",
             ));
         }
-        f(txn, &env)
+        crate::exec::vector_index::discard_pending();
+        let out = f(txn, &env);
+        match &out {
+            Ok(_) => crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?,
+            Err(_) => crate::exec::vector_index::discard_pending(),
+        }
+        out
     }
 
     fn explain(

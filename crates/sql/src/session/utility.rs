@@ -79,7 +79,8 @@ impl Session {
                         tag: format!("SHOW {n}"),
                     })));
                 }
-                let value = self.settings.get(&name).ok_or_else(|| {
+                let value = self.show_helios_setting(&name).or_else(|| self.settings.get(&name));
+                let value = value.ok_or_else(|| {
                     Error::new(
                         SqlState::UNDEFINED_OBJECT,
                         format!("unrecognized configuration parameter \"{name}\""),
@@ -152,7 +153,9 @@ impl Session {
                     } else {
                         parts.join(", ")
                     };
-                    self.settings.set(&name, &value)?;
+                    if !self.set_helios_setting(&name, &value)? {
+                        self.settings.set(&name, &value)?;
+                    }
                 }
                 Ok(StatementResult::command("SET"))
             }

@@ -99,6 +99,7 @@ pub mod gc;
 pub mod keys;
 pub(crate) mod spill;
 mod transaction;
+pub mod versions;
 pub mod visibility;
 pub(crate) mod write_set;
 
@@ -107,4 +108,5 @@ pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};
 pub use transaction::{Savepoint, Transaction};
+pub use versions::{CommitRecord, VersionRecord};
 pub use visibility::ChainLink;

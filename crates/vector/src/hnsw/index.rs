@@ -170,6 +170,15 @@ impl HnswIndex {
         self.row_map.is_empty()
     }
 
+    /// Number of layers of the graph (0 when empty).
+    pub fn layers(&self) -> usize {
+        if self.graph.entry.is_some() {
+            self.graph.max_level + 1
+        } else {
+            0
+        }
+    }
+
     /// Whether `row` is live in the index.
     pub fn contains(&self, row: RowId) -> bool {
         self.row_map.contains_key(&row)

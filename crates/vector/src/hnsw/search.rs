@@ -5,7 +5,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use super::graph::Graph;
+use super::graph::{Graph, NodeState};
 use super::vectors::Scorer;
 
 /// A node and its index distance to the query; ordered by distance, then id.
@@ -170,7 +170,7 @@ pub(crate) fn knn(
     loop {
         let mut visited = Visited::new(graph.slots());
         let mut accepted: BinaryHeap<Cand> = BinaryHeap::with_capacity(want + 1);
-        let result = search_layer(graph, scorer, &[ep], ef, 0, &mut visited, &mut |c| {
+        let mut offer = |c: Cand| {
             let worth = accepted.len() < want || accepted.peek().is_some_and(|w| c < *w);
             if worth && accept(c.id) {
                 accepted.push(c);
@@ -178,7 +178,18 @@ pub(crate) fn knn(
                     accepted.pop();
                 }
             }
-        });
+        };
+        let result = search_layer(graph, scorer, &[ep], ef, 0, &mut visited, &mut offer);
+        if result.exhausted {
+            // Everything reachable was seen. Deletions and vacuums can leave a node with no
+            // link leading to it; such nodes are still rows, so offer them by exact scan
+            // (rare and small: only nodes the walk could not reach are scored).
+            for id in 0..graph.slots() as u32 {
+                if graph.states[id as usize] != NodeState::Vacant && visited.insert(id) {
+                    offer(Cand { dist: scorer.dist(id), id });
+                }
+            }
+        }
         if accepted.len() >= k || result.exhausted || ef >= ef_cap {
             return accepted.into_sorted_vec();
         }

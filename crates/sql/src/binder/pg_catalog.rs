@@ -1,0 +1,1078 @@
+//! The `pg_catalog` relations that PostgreSQL clients read (psql's `\d` family, JDBC's
+//! `DatabaseMetaData`, SQLAlchemy's reflection), computed from the catalog of the
+//! statement's snapshot, so a branch or an `AS OF` query sees the catalog as it was.
+//!
+//! # OIDs
+//!
+//! PostgreSQL identifies catalog objects by OID; we derive stable ones from catalog ids:
+//!
+//! | object                         | OID                                       |
+//! |--------------------------------|-------------------------------------------|
+//! | schema `pg_catalog`            | 11                                        |
+//! | schema `public`                | 2200                                      |
+//! | schema `information_schema`    | 13000                                     |
+//! | other schema with id `s`       | `100_000 + 100 * s`                       |
+//! | table, view, sequence id `t`   | `100_000 + 100 * t`                       |
+//! | index id `i` of table `t`      | `100_000 + 100 * t + i` (`1 <= i < 100`)  |
+//! | constraint of table `t`        | `50_000_000 + 100 * t + n` (n-th)         |
+//! | types                          | `helios_types::DataType::oid`             |
+//! | the one role (session user)    | 10                                        |
+//! | the one database               | 5                                         |
+//! | access method `btree`/`hnsw`   | 403 / 16_400                              |
+//!
+//! Catalog ids of schemas, tables, views and sequences come from one counter, so
+//! these never collide. Tables without rows in our engine (triggers, policies, rules,
+//! inheritance, extended statistics, descriptions) exist with PostgreSQL's columns and
+//! no rows, so the queries clients send bind and answer "none".
+
+use helios_types::{Array, DataType, Value};
+
+use crate::catalog::{Catalog, TableDef};
+use crate::expr::SessionInfo;
+
+use DataType::{Bool, Float4, Int2, Int4, Int8, Text};
+
+/// The OID of the single role, the session user.
+pub const ROLE_OID: i64 = 10;
+/// The OID of the single database.
+pub const DATABASE_OID: i64 = 5;
+/// The OID of the btree access method.
+pub const BTREE_AM_OID: i64 = 403;
+
+/// The OID of a schema by name and catalog id.
+pub fn schema_oid(name: &str, id: u32) -> i64 {
+    match name {
+        "pg_catalog" => 11,
+        "public" => 2200,
+        "information_schema" => 13_000,
+        _ => 100_000 + 100 * i64::from(id),
+    }
+}
+
+/// The OID of a table, view or sequence with catalog id `id`.
+pub fn relation_oid(id: u32) -> i64 {
+    100_000 + 100 * i64::from(id)
+}
+
+/// The OID of index `index` of table `table`.
+pub fn index_oid(table: u32, index: u32) -> i64 {
+    relation_oid(table) + i64::from(index % 100)
+}
+
+/// The column layout and rows of one system relation.
+pub(super) type Relation = (Vec<(&'static str, DataType)>, Vec<Vec<Value>>);
+
+fn text_array() -> DataType {
+    DataType::Array(Box::new(Text))
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+fn oid(v: i64) -> Value {
+    Value::Int8(v)
+}
+
+fn i16v(v: usize) -> Value {
+    Value::Int2(i16::try_from(v).unwrap_or(i16::MAX))
+}
+
+fn int2_array(v: impl IntoIterator<Item = usize>) -> Value {
+    Value::Array(std::sync::Arc::new(Array {
+        element_type: Int2,
+        elements: v.into_iter().map(i16v).collect(),
+    }))
+}
+
+/// PostgreSQL's text form of an int2vector: numbers separated by single spaces.
+fn int2vector(v: impl IntoIterator<Item = usize>) -> Value {
+    let parts: Vec<String> = v.into_iter().map(|n| n.to_string()).collect();
+    text(parts.join(" "))
+}
+
+fn sorted_tables(catalog: &Catalog) -> Vec<&TableDef> {
+    let mut tables: Vec<&TableDef> = catalog.tables.values().map(|t| t.as_ref()).collect();
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    tables
+}
+
+fn ns_oid(catalog: &Catalog, schema: &str) -> Value {
+    match catalog.schemas.get(schema) {
+        Some(s) => oid(schema_oid(&s.name, s.id)),
+        None => oid(schema_oid(schema, 0)),
+    }
+}
+
+/// Schemas reported by pg_namespace: the catalog's plus the system ones.
+fn namespaces(catalog: &Catalog) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> =
+        vec![(11, "pg_catalog".to_string()), (13_000, "information_schema".to_string())];
+    for s in catalog.schemas.values() {
+        if !out.iter().any(|(_, n)| n == &s.name) {
+            out.push((schema_oid(&s.name, s.id), s.name.clone()));
+        }
+    }
+    out
+}
+
+/// Every type we have, with its PostgreSQL name, length and category.
+fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
+    let base = vec![
+        (Bool, "bool", 1, "B"),
+        (DataType::Bytea, "bytea", -1, "U"),
+        (Int8, "int8", 8, "N"),
+        (Int2, "int2", 2, "N"),
+        (Int4, "int4", 4, "N"),
+        (Text, "text", -1, "S"),
+        (DataType::Json, "json", -1, "U"),
+        (Float4, "float4", 4, "N"),
+        (DataType::Float8, "float8", 8, "N"),
+        (DataType::Char(None), "bpchar", -1, "S"),
+        (DataType::Varchar(None), "varchar", -1, "S"),
+        (DataType::Date, "date", 4, "D"),
+        (DataType::Time, "time", 8, "D"),
+        (DataType::Timestamp, "timestamp", 8, "D"),
+        (DataType::TimestampTz, "timestamptz", 8, "D"),
+        (DataType::Interval, "interval", 16, "T"),
+        (DataType::Numeric(None), "numeric", -1, "N"),
+        (DataType::Uuid, "uuid", 16, "U"),
+        (DataType::Jsonb, "jsonb", -1, "U"),
+        (DataType::Vector(None), "vector", -1, "U"),
+    ];
+    let mut out = base.clone();
+    for (t, name, _, _) in base {
+        if t.array_oid().is_some() {
+            let leaked: &'static str = match name {
+                "bool" => "_bool",
+                "bytea" => "_bytea",
+                "int8" => "_int8",
+                "int2" => "_int2",
+                "int4" => "_int4",
+                "text" => "_text",
+                "json" => "_json",
+                "float4" => "_float4",
+                "float8" => "_float8",
+                "bpchar" => "_bpchar",
+                "varchar" => "_varchar",
+                "date" => "_date",
+                "time" => "_time",
+                "timestamp" => "_timestamp",
+                "timestamptz" => "_timestamptz",
+                "interval" => "_interval",
+                "numeric" => "_numeric",
+                "uuid" => "_uuid",
+                "jsonb" => "_jsonb",
+                _ => continue,
+            };
+            out.push((DataType::Array(Box::new(t)), leaked, -1, "A"));
+        }
+    }
+    out
+}
+
+/// The atttypmod PostgreSQL stores for a column type (-1 when there is none).
+fn typmod(t: &DataType) -> i32 {
+    match t {
+        DataType::Varchar(Some(n)) | DataType::Char(Some(n)) => {
+            i32::try_from(*n).unwrap_or(i32::MAX - 4).saturating_add(4)
+        }
+        DataType::Numeric(Some((p, s))) => {
+            let p = i32::try_from(*p).unwrap_or(0);
+            let s = i32::try_from(*s).unwrap_or(0);
+            ((p << 16) | (s & 0xffff)) + 4
+        }
+        DataType::Vector(Some(n)) => i32::try_from(*n).unwrap_or(-1),
+        _ => -1,
+    }
+}
+
+/// The rows and columns of a `pg_catalog` relation, or `None` when there is none.
+pub(super) fn pg_catalog_relation(
+    catalog: &Catalog,
+    session: &SessionInfo,
+    name: &str,
+) -> Option<Relation> {
+    let tables = sorted_tables(catalog);
+    let rel: Relation = match name {
+        "pg_namespace" => (
+            vec![("oid", Int8), ("nspname", Text), ("nspowner", Int8), ("nspacl", text_array())],
+            namespaces(catalog)
+                .into_iter()
+                .map(|(o, n)| vec![oid(o), text(n), oid(ROLE_OID), Value::Null])
+                .collect(),
+        ),
+        "pg_class" => pg_class(catalog, &tables),
+        "pg_am" => (
+            vec![("oid", Int8), ("amname", Text), ("amhandler", Text), ("amtype", Text)],
+            vec![
+                vec![oid(2), text("heap"), text("heap_tableam_handler"), text("t")],
+                vec![oid(BTREE_AM_OID), text("btree"), text("bthandler"), text("i")],
+                vec![oid(16_400), text("hnsw"), text("hnswhandler"), text("i")],
+            ],
+        ),
+        "pg_index" => pg_index(&tables),
+        "pg_attribute" => pg_attribute(catalog, &tables),
+        "pg_attrdef" => (
+            vec![("oid", Int8), ("adrelid", Int8), ("adnum", Int2), ("adbin", Text)],
+            tables
+                .iter()
+                .flat_map(|t| {
+                    t.columns.iter().enumerate().filter_map(move |(i, c)| {
+                        column_default(t, i)
+                            .map(|d| {
+                                vec![
+                                    oid(60_000_000 + 100 * i64::from(t.id) + i as i64),
+                                    oid(relation_oid(t.id)),
+                                    i16v(i + 1),
+                                    text(d),
+                                ]
+                            })
+                            .filter(|_| !c.name.is_empty())
+                    })
+                })
+                .collect(),
+        ),
+        "pg_type" => (
+            vec![
+                ("oid", Int8),
+                ("typname", Text),
+                ("typnamespace", Int8),
+                ("typowner", Int8),
+                ("typlen", Int2),
+                ("typbyval", Bool),
+                ("typtype", Text),
+                ("typcategory", Text),
+                ("typisdefined", Bool),
+                ("typdelim", Text),
+                ("typrelid", Int8),
+                ("typelem", Int8),
+                ("typarray", Int8),
+                ("typbasetype", Int8),
+                ("typtypmod", Int4),
+                ("typnotnull", Bool),
+                ("typdefault", Text),
+                ("typcollation", Int8),
+            ],
+            types()
+                .into_iter()
+                .map(|(t, n, len, cat)| {
+                    let elem = match &t {
+                        DataType::Array(e) => i64::from(e.oid()),
+                        _ => 0,
+                    };
+                    vec![
+                        oid(i64::from(t.oid())),
+                        text(n),
+                        oid(11),
+                        oid(ROLE_OID),
+                        Value::Int2(len),
+                        Value::Bool(matches!(len, 1 | 2 | 4 | 8)),
+                        text("b"),
+                        text(cat),
+                        Value::Bool(true),
+                        text(","),
+                        oid(0),
+                        oid(elem),
+                        oid(t.array_oid().map_or(0, i64::from)),
+                        oid(0),
+                        Value::Int4(-1),
+                        Value::Bool(false),
+                        Value::Null,
+                        oid(if cat == "S" { 100 } else { 0 }),
+                    ]
+                })
+                .collect(),
+        ),
+        "pg_constraint" => pg_constraint(catalog, &tables),
+        "pg_database" => (
+            vec![
+                ("oid", Int8),
+                ("datname", Text),
+                ("datdba", Int8),
+                ("encoding", Int4),
+                ("datlocprovider", Text),
+                ("datistemplate", Bool),
+                ("datallowconn", Bool),
+                ("datconnlimit", Int4),
+                ("dattablespace", Int8),
+                ("datcollate", Text),
+                ("datctype", Text),
+                ("daticulocale", Text),
+                ("datcollversion", Text),
+                ("datacl", text_array()),
+            ],
+            vec![vec![
+                oid(DATABASE_OID),
+                text(&session.database),
+                oid(ROLE_OID),
+                Value::Int4(6),
+                text("c"),
+                Value::Bool(false),
+                Value::Bool(true),
+                Value::Int4(-1),
+                oid(1663),
+                text("C"),
+                text("C"),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ]],
+        ),
+        "pg_roles" | "pg_authid" | "pg_user" => {
+            let mut cols = vec![
+                ("oid", Int8),
+                ("rolname", Text),
+                ("rolsuper", Bool),
+                ("rolinherit", Bool),
+                ("rolcreaterole", Bool),
+                ("rolcreatedb", Bool),
+                ("rolcanlogin", Bool),
+                ("rolreplication", Bool),
+                ("rolconnlimit", Int4),
+                ("rolpassword", Text),
+                ("rolvaliduntil", DataType::TimestampTz),
+                ("rolbypassrls", Bool),
+                ("rolconfig", text_array()),
+            ];
+            let mut row = vec![
+                oid(ROLE_OID),
+                text(&session.session_user),
+                Value::Bool(true),
+                Value::Bool(true),
+                Value::Bool(true),
+                Value::Bool(true),
+                Value::Bool(true),
+                Value::Bool(true),
+                Value::Int4(-1),
+                if name == "pg_authid" { Value::Null } else { text("********") },
+                Value::Null,
+                Value::Bool(true),
+                Value::Null,
+            ];
+            if name == "pg_user" {
+                cols = vec![
+                    ("usename", Text),
+                    ("usesysid", Int8),
+                    ("usecreatedb", Bool),
+                    ("usesuper", Bool),
+                    ("userepl", Bool),
+                    ("usebypassrls", Bool),
+                    ("passwd", Text),
+                    ("valuntil", DataType::TimestampTz),
+                    ("useconfig", text_array()),
+                ];
+                row = vec![
+                    text(&session.session_user),
+                    oid(ROLE_OID),
+                    Value::Bool(true),
+                    Value::Bool(true),
+                    Value::Bool(true),
+                    Value::Bool(true),
+                    text("********"),
+                    Value::Null,
+                    Value::Null,
+                ];
+            }
+            (cols, vec![row])
+        }
+        "pg_auth_members" => (
+            vec![
+                ("oid", Int8),
+                ("roleid", Int8),
+                ("member", Int8),
+                ("grantor", Int8),
+                ("admin_option", Bool),
+            ],
+            vec![],
+        ),
+        "pg_sequence" => (
+            vec![
+                ("seqrelid", Int8),
+                ("seqtypid", Int8),
+                ("seqstart", Int8),
+                ("seqincrement", Int8),
+                ("seqmax", Int8),
+                ("seqmin", Int8),
+                ("seqcache", Int8),
+                ("seqcycle", Bool),
+            ],
+            {
+                let mut seqs: Vec<_> = catalog.sequences.values().collect();
+                seqs.sort_by_key(|s| s.id);
+                seqs.into_iter()
+                    .map(|s| {
+                        vec![
+                            oid(relation_oid(s.id)),
+                            oid(20),
+                            Value::Int8(s.start),
+                            Value::Int8(s.increment),
+                            Value::Int8(s.max),
+                            Value::Int8(s.min),
+                            Value::Int8(1),
+                            Value::Bool(s.cycle),
+                        ]
+                    })
+                    .collect()
+            },
+        ),
+        "pg_tablespace" => (
+            vec![("oid", Int8), ("spcname", Text), ("spcowner", Int8), ("spcacl", text_array())],
+            vec![
+                vec![oid(1663), text("pg_default"), oid(ROLE_OID), Value::Null],
+                vec![oid(1664), text("pg_global"), oid(ROLE_OID), Value::Null],
+            ],
+        ),
+        "pg_settings" => (
+            vec![
+                ("name", Text),
+                ("setting", Text),
+                ("unit", Text),
+                ("category", Text),
+                ("short_desc", Text),
+                ("context", Text),
+                ("vartype", Text),
+                ("source", Text),
+            ],
+            session
+                .settings
+                .iter()
+                .map(|(k, v)| {
+                    vec![
+                        text(k),
+                        text(v),
+                        Value::Null,
+                        text("Ungrouped"),
+                        Value::Null,
+                        text("user"),
+                        text("string"),
+                        text("session"),
+                    ]
+                })
+                .collect(),
+        ),
+        "pg_extension" => (
+            vec![
+                ("oid", Int8),
+                ("extname", Text),
+                ("extowner", Int8),
+                ("extnamespace", Int8),
+                ("extrelocatable", Bool),
+                ("extversion", Text),
+            ],
+            vec![vec![
+                oid(13_500),
+                text("plpgsql"),
+                oid(ROLE_OID),
+                oid(11),
+                Value::Bool(false),
+                text("1.0"),
+            ]],
+        ),
+        "pg_collation" => (
+            vec![
+                ("oid", Int8),
+                ("collname", Text),
+                ("collnamespace", Int8),
+                ("collowner", Int8),
+                ("collprovider", Text),
+                ("collisdeterministic", Bool),
+                ("collencoding", Int4),
+                ("collcollate", Text),
+                ("collctype", Text),
+            ],
+            vec![
+                vec![
+                    oid(100),
+                    text("default"),
+                    oid(11),
+                    oid(ROLE_OID),
+                    text("d"),
+                    Value::Bool(true),
+                    Value::Int4(-1),
+                    Value::Null,
+                    Value::Null,
+                ],
+                vec![
+                    oid(950),
+                    text("C"),
+                    oid(11),
+                    oid(ROLE_OID),
+                    text("c"),
+                    Value::Bool(true),
+                    Value::Int4(-1),
+                    text("C"),
+                    text("C"),
+                ],
+            ],
+        ),
+        "pg_proc" => (
+            vec![
+                ("oid", Int8),
+                ("proname", Text),
+                ("pronamespace", Int8),
+                ("proowner", Int8),
+                ("prokind", Text),
+                ("prorettype", Int8),
+                ("proargtypes", Text),
+                ("proretset", Bool),
+                ("prosrc", Text),
+            ],
+            vec![],
+        ),
+        "pg_description" => (
+            vec![("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)],
+            vec![],
+        ),
+        "pg_depend" => (
+            vec![
+                ("classid", Int8),
+                ("objid", Int8),
+                ("objsubid", Int4),
+                ("refclassid", Int8),
+                ("refobjid", Int8),
+                ("refobjsubid", Int4),
+                ("deptype", Text),
+            ],
+            vec![],
+        ),
+        "pg_inherits" => (
+            vec![
+                ("inhrelid", Int8),
+                ("inhparent", Int8),
+                ("inhseqno", Int4),
+                ("inhdetachpending", Bool),
+            ],
+            vec![],
+        ),
+        "pg_trigger" => (
+            vec![
+                ("oid", Int8),
+                ("tgrelid", Int8),
+                ("tgparentid", Int8),
+                ("tgname", Text),
+                ("tgfoid", Int8),
+                ("tgtype", Int2),
+                ("tgenabled", Text),
+                ("tgisinternal", Bool),
+                ("tgconstraint", Int8),
+            ],
+            vec![],
+        ),
+        "pg_rewrite" => (
+            vec![
+                ("oid", Int8),
+                ("rulename", Text),
+                ("ev_class", Int8),
+                ("ev_type", Text),
+                ("ev_enabled", Text),
+                ("is_instead", Bool),
+            ],
+            vec![],
+        ),
+        "pg_policy" => (
+            vec![
+                ("oid", Int8),
+                ("polname", Text),
+                ("polrelid", Int8),
+                ("polcmd", Text),
+                ("polpermissive", Bool),
+                ("polroles", Text),
+                ("polqual", Text),
+                ("polwithcheck", Text),
+            ],
+            vec![],
+        ),
+        "pg_statistic_ext" => (
+            vec![
+                ("oid", Int8),
+                ("stxrelid", Int8),
+                ("stxname", Text),
+                ("stxnamespace", Int8),
+                ("stxowner", Int8),
+                ("stxkeys", Text),
+                ("stxkind", Text),
+            ],
+            vec![],
+        ),
+        "pg_publication" => {
+            (vec![("oid", Int8), ("pubname", Text), ("puballtables", Bool)], vec![])
+        }
+        "pg_matviews" => (
+            vec![
+                ("schemaname", Text),
+                ("matviewname", Text),
+                ("matviewowner", Text),
+                ("definition", Text),
+            ],
+            vec![],
+        ),
+        "pg_sequences" => (
+            vec![
+                ("schemaname", Text),
+                ("sequencename", Text),
+                ("sequenceowner", Text),
+                ("start_value", Int8),
+                ("min_value", Int8),
+                ("max_value", Int8),
+                ("increment_by", Int8),
+                ("cycle", Bool),
+            ],
+            {
+                let mut seqs: Vec<_> = catalog.sequences.values().collect();
+                seqs.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+                seqs.into_iter()
+                    .map(|s| {
+                        vec![
+                            text(&s.schema),
+                            text(&s.name),
+                            text(&session.session_user),
+                            Value::Int8(s.start),
+                            Value::Int8(s.min),
+                            Value::Int8(s.max),
+                            Value::Int8(s.increment),
+                            Value::Bool(s.cycle),
+                        ]
+                    })
+                    .collect()
+            },
+        ),
+        _ => return None,
+    };
+    Some(rel)
+}
+
+/// The default expression PostgreSQL would show for column `i` of `t`.
+pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
+    let c = t.columns.get(i)?;
+    match (&c.default, c.sequence) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(_)) if c.identity.is_none() => {
+            Some(format!("nextval('{}_{}_seq'::regclass)", t.name, c.name))
+        }
+        _ => None,
+    }
+}
+
+fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
+    let cols = vec![
+        ("oid", Int8),
+        ("relname", Text),
+        ("relnamespace", Int8),
+        ("reltype", Int8),
+        ("reloftype", Int8),
+        ("relowner", Int8),
+        ("relam", Int8),
+        ("relfilenode", Int8),
+        ("reltablespace", Int8),
+        ("relpages", Int4),
+        ("reltuples", Float4),
+        ("relallvisible", Int4),
+        ("reltoastrelid", Int8),
+        ("relhasindex", Bool),
+        ("relisshared", Bool),
+        ("relpersistence", Text),
+        ("relkind", Text),
+        ("relnatts", Int2),
+        ("relchecks", Int2),
+        ("relhasrules", Bool),
+        ("relhastriggers", Bool),
+        ("relhassubclass", Bool),
+        ("relrowsecurity", Bool),
+        ("relforcerowsecurity", Bool),
+        ("relispopulated", Bool),
+        ("relreplident", Text),
+        ("relispartition", Bool),
+        ("relacl", text_array()),
+        ("reloptions", text_array()),
+        ("relpartbound", Text),
+    ];
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        o: i64,
+        name: &str,
+        ns: Value,
+        am: i64,
+        hasindex: bool,
+        kind: &str,
+        natts: usize,
+        checks: usize,
+    ) -> Vec<Value> {
+        vec![
+            oid(o),
+            text(name),
+            ns,
+            oid(0),
+            oid(0),
+            oid(ROLE_OID),
+            oid(am),
+            oid(o),
+            oid(0),
+            Value::Int4(0),
+            Value::Float4(-1.0),
+            Value::Int4(0),
+            oid(0),
+            Value::Bool(hasindex),
+            Value::Bool(false),
+            text("p"),
+            text(kind),
+            i16v(natts),
+            i16v(checks),
+            Value::Bool(false),
+            Value::Bool(false),
+            Value::Bool(false),
+            Value::Bool(false),
+            Value::Bool(false),
+            Value::Bool(true),
+            text("d"),
+            Value::Bool(false),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+        ]
+    }
+    let mut rows = Vec::new();
+    for t in tables {
+        let ns = ns_oid(catalog, &t.schema);
+        rows.push(row(
+            relation_oid(t.id),
+            &t.name,
+            ns.clone(),
+            2,
+            !t.indexes.is_empty(),
+            "r",
+            t.columns.len(),
+            t.checks.len(),
+        ));
+        for i in &t.indexes {
+            rows.push(row(
+                index_oid(t.id, i.id),
+                &i.name,
+                ns.clone(),
+                BTREE_AM_OID,
+                false,
+                "i",
+                i.columns.len(),
+                0,
+            ));
+        }
+    }
+    let mut views: Vec<_> = catalog.views.values().collect();
+    views.sort_by_key(|v| v.id);
+    for v in views {
+        rows.push(row(
+            relation_oid(v.id),
+            &v.name,
+            ns_oid(catalog, &v.schema),
+            0,
+            false,
+            "v",
+            v.columns.len(),
+            0,
+        ));
+    }
+    let mut seqs: Vec<_> = catalog.sequences.values().collect();
+    seqs.sort_by_key(|s| s.id);
+    for s in seqs {
+        rows.push(row(
+            relation_oid(s.id),
+            &s.name,
+            ns_oid(catalog, &s.schema),
+            0,
+            false,
+            "S",
+            3,
+            0,
+        ));
+    }
+    (cols, rows)
+}
+
+fn pg_index(tables: &[&TableDef]) -> Relation {
+    let cols = vec![
+        ("indexrelid", Int8),
+        ("indrelid", Int8),
+        ("indnatts", Int2),
+        ("indnkeyatts", Int2),
+        ("indisunique", Bool),
+        ("indnullsnotdistinct", Bool),
+        ("indisprimary", Bool),
+        ("indisexclusion", Bool),
+        ("indimmediate", Bool),
+        ("indisclustered", Bool),
+        ("indisvalid", Bool),
+        ("indcheckxmin", Bool),
+        ("indisready", Bool),
+        ("indislive", Bool),
+        ("indisreplident", Bool),
+        ("indkey", Text),
+        ("indcollation", Text),
+        ("indclass", Text),
+        ("indoption", Text),
+        ("indexprs", Text),
+        ("indpred", Text),
+    ];
+    let rows = tables
+        .iter()
+        .flat_map(|t| {
+            t.indexes.iter().map(move |i| {
+                let n = i.columns.len();
+                vec![
+                    oid(index_oid(t.id, i.id)),
+                    oid(relation_oid(t.id)),
+                    i16v(n),
+                    i16v(n),
+                    Value::Bool(i.unique || i.primary),
+                    Value::Bool(false),
+                    Value::Bool(i.primary),
+                    Value::Bool(false),
+                    Value::Bool(true),
+                    Value::Bool(false),
+                    Value::Bool(true),
+                    Value::Bool(false),
+                    Value::Bool(true),
+                    Value::Bool(true),
+                    Value::Bool(false),
+                    int2vector(i.columns.iter().map(|c| c + 1)),
+                    int2vector(std::iter::repeat_n(0, n)),
+                    int2vector(std::iter::repeat_n(0, n)),
+                    int2vector(std::iter::repeat_n(0, n)),
+                    Value::Null,
+                    Value::Null,
+                ]
+            })
+        })
+        .collect();
+    (cols, rows)
+}
+
+fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
+    let cols = vec![
+        ("attrelid", Int8),
+        ("attname", Text),
+        ("atttypid", Int8),
+        ("attlen", Int2),
+        ("attnum", Int2),
+        ("attndims", Int4),
+        ("atttypmod", Int4),
+        ("attnotnull", Bool),
+        ("atthasdef", Bool),
+        ("atthasmissing", Bool),
+        ("attidentity", Text),
+        ("attgenerated", Text),
+        ("attisdropped", Bool),
+        ("attislocal", Bool),
+        ("attinhcount", Int4),
+        ("attstattarget", Int4),
+        ("attcollation", Int8),
+        ("attacl", text_array()),
+        ("attoptions", text_array()),
+    ];
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        rel: i64,
+        name: &str,
+        t: &DataType,
+        num: usize,
+        not_null: bool,
+        has_def: bool,
+        identity: &str,
+    ) -> Vec<Value> {
+        let collation = match t {
+            Text | DataType::Varchar(_) | DataType::Char(_) => 100,
+            _ => 0,
+        };
+        vec![
+            oid(rel),
+            text(name),
+            oid(i64::from(t.oid())),
+            Value::Int2(-1),
+            i16v(num),
+            Value::Int4(i32::from(matches!(t, DataType::Array(_)))),
+            Value::Int4(typmod(t)),
+            Value::Bool(not_null),
+            Value::Bool(has_def),
+            Value::Bool(false),
+            text(identity),
+            text(""),
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int4(0),
+            Value::Int4(-1),
+            oid(collation),
+            Value::Null,
+            Value::Null,
+        ]
+    }
+    let mut rows = Vec::new();
+    for t in tables {
+        for (n, c) in t.columns.iter().enumerate() {
+            let identity = match c.identity {
+                Some(crate::catalog::Identity::Always) => "a",
+                Some(crate::catalog::Identity::ByDefault) => "d",
+                None => "",
+            };
+            rows.push(row(
+                relation_oid(t.id),
+                &c.name,
+                &c.data_type,
+                n + 1,
+                c.not_null,
+                column_default(t, n).is_some(),
+                identity,
+            ));
+        }
+        for i in &t.indexes {
+            for (n, c) in i.columns.iter().enumerate() {
+                if let Some(col) = t.columns.get(*c) {
+                    rows.push(row(
+                        index_oid(t.id, i.id),
+                        &col.name,
+                        &col.data_type,
+                        n + 1,
+                        false,
+                        false,
+                        "",
+                    ));
+                }
+            }
+        }
+    }
+    let mut views: Vec<_> = catalog.views.values().collect();
+    views.sort_by_key(|v| v.id);
+    for v in views {
+        for (n, c) in v.columns.iter().enumerate() {
+            rows.push(row(relation_oid(v.id), c, &Text, n + 1, false, false, ""));
+        }
+    }
+    (cols, rows)
+}
+
+fn fk_action(a: &crate::catalog::FkAction) -> &'static str {
+    use crate::catalog::FkAction::*;
+    match a {
+        NoAction => "a",
+        Cascade => "c",
+        SetNull => "n",
+        SetDefault => "d",
+    }
+}
+
+fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
+    let cols = vec![
+        ("oid", Int8),
+        ("conname", Text),
+        ("connamespace", Int8),
+        ("contype", Text),
+        ("condeferrable", Bool),
+        ("condeferred", Bool),
+        ("convalidated", Bool),
+        ("conrelid", Int8),
+        ("contypid", Int8),
+        ("conindid", Int8),
+        ("conparentid", Int8),
+        ("confrelid", Int8),
+        ("confupdtype", Text),
+        ("confdeltype", Text),
+        ("confmatchtype", Text),
+        ("conislocal", Bool),
+        ("coninhcount", Int4),
+        ("connoinherit", Bool),
+        ("conkey", DataType::Array(Box::new(Int2))),
+        ("confkey", DataType::Array(Box::new(Int2))),
+        ("conbin", Text),
+    ];
+    let mut rows = Vec::new();
+    for t in tables {
+        let ns = ns_oid(catalog, &t.schema);
+        let rel = relation_oid(t.id);
+        let mut n: i64 = 0;
+        let mut next = || {
+            n += 1;
+            oid(50_000_000 + 100 * i64::from(t.id) + n)
+        };
+        for i in t.indexes.iter().filter(|i| i.primary || i.constraint) {
+            rows.push(vec![
+                next(),
+                text(&i.name),
+                ns.clone(),
+                text(if i.primary { "p" } else { "u" }),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(true),
+                oid(rel),
+                oid(0),
+                oid(index_oid(t.id, i.id)),
+                oid(0),
+                oid(0),
+                text(" "),
+                text(" "),
+                text(" "),
+                Value::Bool(true),
+                Value::Int4(0),
+                Value::Bool(true),
+                int2_array(i.columns.iter().map(|c| c + 1)),
+                Value::Null,
+                Value::Null,
+            ]);
+        }
+        for c in &t.checks {
+            rows.push(vec![
+                next(),
+                text(&c.name),
+                ns.clone(),
+                text("c"),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(true),
+                oid(rel),
+                oid(0),
+                oid(0),
+                oid(0),
+                oid(0),
+                text(" "),
+                text(" "),
+                text(" "),
+                Value::Bool(true),
+                Value::Int4(0),
+                Value::Bool(false),
+                Value::Null,
+                Value::Null,
+                text(&c.expr),
+            ]);
+        }
+        for f in &t.foreign_keys {
+            let ref_index = catalog
+                .tables
+                .get(&f.ref_table)
+                .and_then(|r| {
+                    r.indexes.iter().find(|i| (i.unique || i.primary) && i.columns == f.ref_columns)
+                })
+                .map_or(0, |i| index_oid(f.ref_table, i.id));
+            rows.push(vec![
+                next(),
+                text(&f.name),
+                ns.clone(),
+                text("f"),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(true),
+                oid(rel),
+                oid(0),
+                oid(ref_index),
+                oid(0),
+                oid(relation_oid(f.ref_table)),
+                text(fk_action(&f.on_update)),
+                text(fk_action(&f.on_delete)),
+                text("s"),
+                Value::Bool(true),
+                Value::Int4(0),
+                Value::Bool(true),
+                int2_array(f.columns.iter().map(|c| c + 1)),
+                int2_array(f.ref_columns.iter().map(|c| c + 1)),
+                Value::Null,
+            ]);
+        }
+    }
+    (cols, rows)
+}

@@ -1,0 +1,120 @@
+//! Catalog functions PostgreSQL clients call on connect and in `\d`-style queries:
+//! `pg_get_userbyid`, `format_type`, `pg_table_is_visible` and friends,
+//! `pg_encoding_to_char`, `pg_backend_pid`, `obj_description`/`col_description`,
+//! `has_*_privilege`, `pg_get_expr`.
+//!
+//! The engine has one role (OID 10, the session user; see `binder/pg_catalog.rs` for
+//! the OID mapping), no comments on objects and no privilege checks, so the answers
+//! follow from that: every privilege is held, every description is NULL. Every schema
+//! a client can see is on the search path or qualified, so visibility is always true.
+
+use helios_types::{DataType, Value};
+
+use crate::functions::registry::{p, ParamType, Registry, ReturnType};
+
+use DataType::{Bool, Int4, Int8, Text};
+
+/// Registers the catalog functions.
+pub(crate) fn register(r: &mut Registry) {
+    r.add("pg_get_userbyid", vec![p(Int8)], ReturnType::Exact(Text), |a, ctx| {
+        Ok(match a[0] {
+            Value::Int8(10) => Value::Text(ctx.session().session_user.clone()),
+            Value::Int8(n) => Value::Text(format!("unknown (OID={n})")),
+            _ => Value::Null,
+        })
+    });
+    for name in [
+        "pg_table_is_visible",
+        "pg_type_is_visible",
+        "pg_function_is_visible",
+        "pg_opclass_is_visible",
+        "pg_collation_is_visible",
+        "pg_statistics_obj_is_visible",
+    ] {
+        r.add(name, vec![p(Int8)], ReturnType::Exact(Bool), |_, _| Ok(Value::Bool(true)));
+    }
+    r.add("pg_is_other_temp_schema", vec![p(Int8)], ReturnType::Exact(Bool), |_, _| {
+        Ok(Value::Bool(false))
+    });
+    r.add("pg_encoding_to_char", vec![p(Int4)], ReturnType::Exact(Text), |a, _| {
+        Ok(Value::Text(
+            match a[0] {
+                Value::Int4(0) => "SQL_ASCII",
+                Value::Int4(6) => "UTF8",
+                _ => "",
+            }
+            .into(),
+        ))
+    });
+    r.add("pg_backend_pid", vec![], ReturnType::Exact(Int4), |_, _| {
+        Ok(Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)))
+    });
+    r.add("format_type", vec![p(Int8), p(Int4)], ReturnType::Exact(Text), |a, _| {
+        Ok(format_type(&a[0], &a[1]))
+    })
+    .lenient();
+    for (name, arity) in [("obj_description", 2), ("obj_description", 1), ("col_description", 2)] {
+        r.add(name, vec![ParamType::Any; arity], ReturnType::Exact(Text), |_, _| Ok(Value::Null))
+            .lenient();
+    }
+    r.add("shobj_description", vec![ParamType::Any; 2], ReturnType::Exact(Text), |_, _| {
+        Ok(Value::Null)
+    })
+    .lenient();
+    for name in [
+        "has_table_privilege",
+        "has_schema_privilege",
+        "has_database_privilege",
+        "has_column_privilege",
+        "has_sequence_privilege",
+        "has_function_privilege",
+        "has_any_column_privilege",
+        "pg_has_role",
+    ] {
+        r.add(name, vec![ParamType::Any], ReturnType::Exact(Bool), |_, _| Ok(Value::Bool(true)))
+            .lenient()
+            .variadic();
+    }
+    r.add("pg_get_expr", vec![p(Text), p(Int8)], ReturnType::Exact(Text), |a, _| Ok(a[0].clone()));
+    r.add("pg_get_expr", vec![p(Text), p(Int8), p(Bool)], ReturnType::Exact(Text), |a, _| {
+        Ok(a[0].clone())
+    });
+}
+
+/// `format_type(type_oid, typmod)`: the SQL spelling of a type, with its modifier.
+fn format_type(type_oid: &Value, typmod: &Value) -> Value {
+    let Value::Int8(o) = type_oid else { return Value::Null };
+    let Some(t) = u32::try_from(*o).ok().and_then(DataType::from_oid) else {
+        return Value::Text("???".into());
+    };
+    let m = match typmod {
+        Value::Int4(m) if *m >= 0 => Some(*m),
+        _ => None,
+    };
+    let t = match (t, m) {
+        (DataType::Varchar(_), Some(m)) if m >= 4 => DataType::Varchar(u32::try_from(m - 4).ok()),
+        (DataType::Char(_), Some(m)) if m >= 4 => DataType::Char(u32::try_from(m - 4).ok()),
+        (DataType::Numeric(_), Some(m)) if m >= 4 => {
+            let v = m - 4;
+            let prec = u32::try_from((v >> 16) & 0xffff).unwrap_or(0);
+            let scale = u32::try_from(v & 0xffff).unwrap_or(0);
+            DataType::Numeric(Some((prec, scale)))
+        }
+        (t, _) => t,
+    };
+    Value::Text(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_type_applies_modifiers() {
+        let f = |o: i64, m: i32| format_type(&Value::Int8(o), &Value::Int4(m));
+        assert_eq!(f(1043, 24), Value::Text("character varying(20)".into()));
+        assert_eq!(f(23, -1), Value::Text("integer".into()));
+        assert_eq!(f(1700, ((10 << 16) | 2) + 4), Value::Text("numeric(10,2)".into()));
+        assert_eq!(f(424_242, -1), Value::Text("???".into()));
+    }
+}
