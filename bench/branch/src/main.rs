@@ -87,7 +87,10 @@ fn main() {
     let ts = db.last_commit_timestamp();
     let q = c.query("SELECT helios_current_timestamp()", &[]).expect("ts");
     let Value::TimestampTz(_) = q.rows[0][0] else { panic!("not a timestamp") };
-    run(&mut c, "CREATE TABLE marks (ts timestamptz); INSERT INTO marks SELECT helios_current_timestamp()");
+    run(
+        &mut c,
+        "CREATE TABLE marks (ts timestamptz); INSERT INTO marks SELECT helios_current_timestamp()",
+    );
     // Newer versions the AS OF read has to skip.
     run(&mut c, &format!("UPDATE t SET v = v + 1 WHERE id <= {changed}"));
     let current = "SELECT count(*), sum(v) FROM t";

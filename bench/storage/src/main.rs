@@ -361,17 +361,15 @@ fn merge_changed(report: &mut Report, rows: u64, total: u64) {
     let storage = helios_open(&tmp.path().join("db"), Durability::Durable, None);
     helios_load(&storage, total.max(rows));
     let dev = storage.create_branch("dev", BranchId::MAIN, None).expect("branch");
-    let mut txn = storage
-        .begin(TxnOptions { branch: dev.id, ..TxnOptions::default() })
-        .expect("begin");
+    let mut txn =
+        storage.begin(TxnOptions { branch: dev.id, ..TxnOptions::default() }).expect("begin");
     for i in 0..rows {
         txn.put(&key(i), b"changed on dev").expect("put");
     }
     txn.commit().expect("commit");
     let t = Instant::now();
-    let merged = storage
-        .merge(dev.id, BranchId::MAIN, helios_storage::MergeStrategy::Fail)
-        .expect("merge");
+    let merged =
+        storage.merge(dev.id, BranchId::MAIN, helios_storage::MergeStrategy::Fail).expect("merge");
     assert_eq!(merged.applied.len() as u64, rows);
     report.solo(
         &format!("merge {rows} changed rows into main ({} rows)", total.max(rows)),

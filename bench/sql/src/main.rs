@@ -1,0 +1,315 @@
+//! SQL benchmarks: the same SQL work through HeliosDB Nano's embedded API
+//! (`heliosdb_nano`) and through SQLite (rusqlite, bundled, WAL mode), in one run,
+//! printing throughput, the HeliosDB/SQLite wall-clock ratio and the CPU-time ratio.
+//!
+//! Durability is matched: HeliosDB `Durability::Durable` vs SQLite `synchronous=FULL`
+//! (`BENCH_RELAXED=1`: `Relaxed` vs `synchronous=NORMAL`).
+//!
+//! Workloads (one table `orders (id bigint primary key, cust bigint, amount bigint,
+//! note text)` of `BENCH_ROWS` rows, default 1,000,000, and `customers (id bigint primary
+//! key, region text)` of 10,000 rows):
+//! - bulk insert of all orders in one transaction with a prepared, parameterised INSERT;
+//! - `BENCH_POINTS` (default 100,000) prepared primary-key point selects;
+//! - `BENCH_SCANS` (default 20) range scans of 10,000 rows (`WHERE id BETWEEN ? AND ?`);
+//! - a join + GROUP BY over all orders, `BENCH_JOINS` (default 3) times.
+//!
+//! `BENCH_ONLY` (comma-separated: `insert,point,range,join`) runs a subset after the load.
+
+use std::time::{Duration, Instant};
+
+use heliosdb_nano::{Connection, DataType, Database, Durability, Options, StatementResult, Value};
+use rusqlite::params;
+
+const REGIONS: [&str; 8] = ["north", "south", "east", "west", "centre", "coast", "hills", "isles"];
+const CUSTOMERS: i64 = 10_000;
+const RANGE: i64 = 10_000;
+
+/// A tiny deterministic generator so both engines see the same key sequence.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// CPU time (user + system) used so far by the calling thread, from
+/// `/proc/thread-self/stat` (Linux; zero elsewhere). On a shared, overloaded machine the
+/// wall-clock ratio mostly measures the neighbours; the CPU-time ratio measures the work.
+fn thread_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        return Duration::ZERO;
+    };
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 (the first after the name is 3); 100 ticks/s.
+    let field = |n: usize| f.get(n - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((field(14) + field(15)) * 10)
+}
+
+/// Wall-clock and CPU time of one measured piece of work.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Runs `f` on this thread and returns what it cost.
+fn measure(f: impl FnOnce()) -> Cost {
+    let (t, c) = (Instant::now(), thread_cpu());
+    f();
+    Cost { wall: t.elapsed(), cpu: thread_cpu().saturating_sub(c) }
+}
+
+fn per_sec(ops: u64, d: Duration) -> f64 {
+    ops as f64 / d.as_secs_f64()
+}
+
+/// Prints one table row: throughput by wall clock, and the CPU-time ratio (>1 means
+/// HeliosDB used less CPU than SQLite for the same work).
+fn row(name: &str, unit: &str, ops: u64, helios: Cost, sqlite: Cost) {
+    let (h, s) = (per_sec(ops, helios.wall), per_sec(ops, sqlite.wall));
+    let cpu = if helios.cpu.is_zero() {
+        String::new()
+    } else {
+        format!(
+            "{:.2}x ({:.2?} vs {:.2?})",
+            sqlite.cpu.as_secs_f64() / helios.cpu.as_secs_f64(),
+            helios.cpu,
+            sqlite.cpu
+        )
+    };
+    println!("| {name} | {h:.0} {unit} | {s:.0} {unit} | {:.2}x | {cpu} |", h / s);
+}
+
+fn rows_of(r: StatementResult) -> Vec<Vec<Value>> {
+    match r {
+        StatementResult::Rows(q) => q.rows,
+        StatementResult::Command { .. } => panic!("expected rows"),
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int2(x) => i64::from(*x),
+        Value::Int4(x) => i64::from(*x),
+        Value::Int8(x) => *x,
+        Value::Numeric(_) => v.to_pg_text().parse().expect("integral numeric"),
+        other => panic!("expected an integer, got {other:?}"),
+    }
+}
+
+fn note(i: i64) -> String {
+    format!("order note {i}")
+}
+
+fn amount(i: i64) -> i64 {
+    (i * 7919) % 1000
+}
+
+fn helios_open(dir: &std::path::Path, relaxed: bool) -> Connection {
+    let durability = if relaxed { Durability::Relaxed } else { Durability::Durable };
+    let db = Database::open(dir, Options { durability, ..Options::default() }).expect("open");
+    let mut c = db.connect();
+    let out = c.execute_batch(
+        "CREATE TABLE customers (id bigint PRIMARY KEY, region text NOT NULL);
+         CREATE TABLE orders (id bigint PRIMARY KEY, cust bigint NOT NULL,
+                              amount bigint NOT NULL, note text)",
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    c
+}
+
+fn sqlite_open(path: &std::path::Path, relaxed: bool) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).expect("open SQLite");
+    c.pragma_update(None, "journal_mode", "WAL").expect("WAL");
+    c.pragma_update(None, "synchronous", if relaxed { "NORMAL" } else { "FULL" }).expect("sync");
+    c.execute_batch(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, region TEXT NOT NULL);
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, cust INTEGER NOT NULL,
+                              amount INTEGER NOT NULL, note TEXT)",
+    )
+    .expect("schema");
+    c
+}
+
+fn helios_load_customers(c: &mut Connection) {
+    c.execute("BEGIN", &[]).expect("begin");
+    let ins = c.prepare("INSERT INTO customers VALUES ($1, $2)", &[]).expect("prepare");
+    for i in 0..CUSTOMERS {
+        let region = Value::Text(REGIONS[i as usize % REGIONS.len()].to_string());
+        c.execute_prepared(&ins, &[Value::Int8(i), region]).expect("insert");
+    }
+    c.execute("COMMIT", &[]).expect("commit");
+}
+
+fn sqlite_load_customers(c: &mut rusqlite::Connection) {
+    let t = c.transaction().expect("begin");
+    {
+        let mut ins = t.prepare("INSERT INTO customers VALUES (?1, ?2)").expect("prepare");
+        for i in 0..CUSTOMERS {
+            ins.execute(params![i, REGIONS[i as usize % REGIONS.len()]]).expect("insert");
+        }
+    }
+    t.commit().expect("commit");
+}
+
+fn main() {
+    let rows = env_u64("BENCH_ROWS", 1_000_000) as i64;
+    let points = env_u64("BENCH_POINTS", 100_000);
+    let scans = env_u64("BENCH_SCANS", 20);
+    let joins = env_u64("BENCH_JOINS", 3);
+    let relaxed = std::env::var("BENCH_RELAXED").is_ok_and(|v| v == "1");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut h = helios_open(&tmp.path().join("helios"), relaxed);
+    let mut s = sqlite_open(&tmp.path().join("sqlite.db"), relaxed);
+    helios_load_customers(&mut h);
+    sqlite_load_customers(&mut s);
+
+    println!("| workload | HeliosDB | SQLite (WAL) | ratio (wall) | ratio (CPU time) |");
+    println!("|---|---|---|---|---|");
+
+    // Bulk insert: one transaction, prepared INSERT with parameters.
+    let hc = measure(|| {
+        h.execute("BEGIN", &[]).expect("begin");
+        let ins = h
+            .prepare(
+                "INSERT INTO orders VALUES ($1, $2, $3, $4)",
+                &[DataType::Int8, DataType::Int8, DataType::Int8, DataType::Text],
+            )
+            .expect("prepare");
+        for i in 0..rows {
+            let p = [
+                Value::Int8(i),
+                Value::Int8(i % CUSTOMERS),
+                Value::Int8(amount(i)),
+                Value::Text(note(i)),
+            ];
+            h.execute_prepared(&ins, &p).expect("insert");
+        }
+        h.execute("COMMIT", &[]).expect("commit");
+    });
+    let sc = measure(|| {
+        let t = s.transaction().expect("begin");
+        {
+            let mut ins = t.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4)").expect("prep");
+            for i in 0..rows {
+                ins.execute(params![i, i % CUSTOMERS, amount(i), note(i)]).expect("insert");
+            }
+        }
+        t.commit().expect("commit");
+    });
+    row(&format!("bulk insert {rows} rows, one txn (prepared)"), "rows/s", rows as u64, hc, sc);
+
+    if run("point") {
+        let sel = h.prepare("SELECT cust, amount, note FROM orders WHERE id = $1", &[]).expect("p");
+        let mut rng = Lcg(7);
+        let hc = measure(|| {
+            for _ in 0..points {
+                let id = rng.next(rows as u64) as i64;
+                let r = rows_of(h.execute_prepared(&sel, &[Value::Int8(id)]).expect("select"));
+                assert_eq!(int(&r[0][1]), amount(id));
+            }
+        });
+        let mut sel = s.prepare("SELECT cust, amount, note FROM orders WHERE id = ?1").expect("p");
+        let mut rng = Lcg(7);
+        let sc = measure(|| {
+            for _ in 0..points {
+                let id = rng.next(rows as u64) as i64;
+                let (_c, a, _n): (i64, i64, String) = sel
+                    .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .expect("select");
+                assert_eq!(a, amount(id));
+            }
+        });
+        row("point select by primary key (prepared)", "ops/s", points, hc, sc);
+    }
+
+    if run("range") {
+        let sql = "SELECT id, cust, amount, note FROM orders WHERE id BETWEEN $1 AND $2";
+        let sel = h.prepare(sql, &[]).expect("prepare");
+        let mut rng = Lcg(11);
+        let hc = measure(|| {
+            for _ in 0..scans {
+                let lo = rng.next((rows - RANGE) as u64) as i64;
+                let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
+                let r = rows_of(h.execute_prepared(&sel, &p).expect("scan"));
+                assert_eq!(r.len() as i64, RANGE);
+            }
+        });
+        let mut sel = s
+            .prepare("SELECT id, cust, amount, note FROM orders WHERE id BETWEEN ?1 AND ?2")
+            .expect("prepare");
+        let mut rng = Lcg(11);
+        let sc = measure(|| {
+            for _ in 0..scans {
+                let lo = rng.next((rows - RANGE) as u64) as i64;
+                let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
+                let mut got = Vec::new();
+                while let Some(r) = q.next().expect("row") {
+                    let t: (i64, i64, i64, String) = (
+                        r.get(0).unwrap(),
+                        r.get(1).unwrap(),
+                        r.get(2).unwrap(),
+                        r.get(3).unwrap(),
+                    );
+                    got.push(t);
+                }
+                assert_eq!(got.len() as i64, RANGE);
+            }
+        });
+        row(
+            &format!("range scan {RANGE} rows (BETWEEN, prepared)"),
+            "rows/s",
+            scans * RANGE as u64,
+            hc,
+            sc,
+        );
+    }
+
+    if run("join") {
+        let sql = "SELECT c.region, count(*), sum(o.amount) FROM orders o \
+                   JOIN customers c ON o.cust = c.id GROUP BY c.region";
+        let mut htotal = 0;
+        let hc = measure(|| {
+            for _ in 0..joins {
+                let r = h.query(sql, &[]).expect("join").rows;
+                assert_eq!(r.len(), REGIONS.len());
+                htotal = r.iter().map(|x| int(&x[1])).sum::<i64>();
+            }
+        });
+        let mut stotal = 0;
+        let sc = measure(|| {
+            for _ in 0..joins {
+                let mut st = s.prepare_cached(sql).expect("prepare");
+                let mut q = st.query([]).expect("join");
+                let mut n = 0;
+                stotal = 0;
+                while let Some(r) = q.next().expect("row") {
+                    let (_region, count, _sum): (String, i64, i64) =
+                        (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap());
+                    stotal += count;
+                    n += 1;
+                }
+                assert_eq!(n, REGIONS.len());
+            }
+        });
+        assert_eq!(htotal, rows);
+        assert_eq!(stotal, rows);
+        row(
+            &format!("join {rows} x {CUSTOMERS} + GROUP BY region"),
+            "rows/s",
+            joins * rows as u64,
+            hc,
+            sc,
+        );
+    }
+}
