@@ -6,6 +6,7 @@
 //! formatting (`to_char`, `to_date`, `to_timestamp`) in `to_char.rs`.
 
 use helios_common::{Error, Result, SqlState};
+use helios_types::datetime as dt;
 use helios_types::text::calendar::{
     civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
 };
@@ -104,13 +105,13 @@ pub(crate) fn register(r: &mut Registry) {
         });
     }
     r.add("justify_days", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(justify_days(interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_days(&interval(&a[0]))))
     });
     r.add("justify_hours", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(justify_hours(interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_hours(&interval(&a[0]))))
     });
     r.add("justify_interval", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(justify_interval(interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_interval(&interval(&a[0]))))
     });
     r.add("timezone", vec![p(Text), p(TimestampTz)], ret(Timestamp), |a, _| {
         let tz = parse_zone(&text(&a[0]))?;
@@ -311,7 +312,7 @@ fn date_value(days: i64) -> Result<Value> {
 /// followed by `justify_hours`).
 fn ts_diff(a: i64, b: i64) -> Interval {
     let d = a.saturating_sub(b);
-    justify_hours(Interval { months: 0, days: 0, micros: d })
+    dt::justify_hours(&Interval { months: 0, days: 0, micros: d })
 }
 
 /// Date/time arithmetic (`date + int`, `timestamp - interval`, `interval * float8`, ...).
@@ -413,53 +414,6 @@ fn interval_mul(i: Interval, factor: f64) -> Result<Interval> {
         days: days_total as i32,
         micros: micros_f.round_ties_even() as i64,
     })
-}
-
-/// `justify_days`: 30-day groups become months.
-pub fn justify_days(i: Interval) -> Interval {
-    Interval { months: i.months + i.days / 30, days: i.days % 30, micros: i.micros }
-}
-
-/// `justify_hours`: 24-hour groups become days; days and time get the same sign.
-pub fn justify_hours(i: Interval) -> Interval {
-    let mut days = i64::from(i.days) + i.micros / USECS_PER_DAY;
-    let mut micros = i.micros % USECS_PER_DAY;
-    if days > 0 && micros < 0 {
-        micros += USECS_PER_DAY;
-        days -= 1;
-    } else if days < 0 && micros > 0 {
-        micros -= USECS_PER_DAY;
-        days += 1;
-    }
-    Interval { months: i.months, days: i32::try_from(days).unwrap_or(i32::MAX), micros }
-}
-
-/// `justify_interval`: both, with consistent signs across months, days and time.
-pub fn justify_interval(i: Interval) -> Interval {
-    let mut months = i64::from(i.months);
-    let mut days = i64::from(i.days) + i.micros / USECS_PER_DAY;
-    let mut micros = i.micros % USECS_PER_DAY;
-    months += days / 30;
-    days %= 30;
-    if months > 0 && (days < 0 || (days == 0 && micros < 0)) {
-        days += 30;
-        months -= 1;
-    } else if months < 0 && (days > 0 || (days == 0 && micros > 0)) {
-        days -= 30;
-        months += 1;
-    }
-    if days > 0 && micros < 0 {
-        micros += USECS_PER_DAY;
-        days -= 1;
-    } else if days < 0 && micros > 0 {
-        micros -= USECS_PER_DAY;
-        days += 1;
-    }
-    Interval {
-        months: i32::try_from(months).unwrap_or(i32::MAX),
-        days: i32::try_from(days).unwrap_or(i32::MAX),
-        micros,
-    }
 }
 
 /// `age(a, b)`: the symbolic difference in years, months and days.
@@ -567,9 +521,10 @@ mod tests {
     fn age_and_justify() {
         let a = age(ts(2024, 3, 15), ts(2023, 1, 20));
         assert_eq!((a.months, a.days), (13, 26));
-        let j = justify_hours(Interval { months: 0, days: 0, micros: 27 * 3600 * USECS_PER_SEC });
+        let j =
+            dt::justify_hours(&Interval { months: 0, days: 0, micros: 27 * 3600 * USECS_PER_SEC });
         assert_eq!((j.days, j.micros), (1, 3 * 3600 * USECS_PER_SEC));
-        let k = justify_interval(Interval { months: 1, days: -33, micros: 0 });
+        let k = dt::justify_interval(&Interval { months: 1, days: -33, micros: 0 });
         assert_eq!((k.months, k.days), (0, -3));
     }
 
