@@ -17,6 +17,7 @@ use helios_types::Value;
 use sqlparser::ast;
 
 use super::{Column, QueryResult, Session, StatementResult};
+use crate::expr::CursorInfo;
 use crate::parser::cursor::{Count, CursorMove, Direction};
 use crate::parser::{ident_name, Statement};
 
@@ -34,6 +35,10 @@ pub(super) struct Cursor {
     /// The transaction (session-local sequence number) that declared it; `None` once a
     /// holdable cursor's transaction committed.
     block: Option<u64>,
+    /// The DECLARE statement's text.
+    statement: String,
+    /// When it was declared (microseconds since 2000-01-01 UTC).
+    created: i64,
 }
 
 /// The session's cursors by name.
@@ -60,6 +65,24 @@ impl Cursors {
     /// The result columns a `FETCH` on `name` returns (for Describe).
     pub(super) fn columns(&self, name: &str) -> Option<Vec<Column>> {
         self.open.get(name).map(|c| c.columns.clone())
+    }
+
+    /// The cursors still open while transaction `live` runs, for `pg_cursors`.
+    pub(super) fn infos(&self, live: Option<u64>) -> Vec<CursorInfo> {
+        let mut out: Vec<CursorInfo> = self
+            .open
+            .iter()
+            .filter(|(_, c)| c.block.is_none() || c.block == live)
+            .map(|(name, c)| CursorInfo {
+                name: name.clone(),
+                statement: c.statement.clone(),
+                holdable: c.hold,
+                scrollable: !c.no_scroll,
+                created: c.created,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
     }
 }
 
@@ -94,7 +117,10 @@ impl Session {
         match stmt {
             Statement::Cursor(m) => self.fetch(m).map(Some),
             Statement::Sql(s) => match s.as_ref() {
-                ast::Statement::Declare { stmts, .. } => self.declare(stmts, params).map(Some),
+                ast::Statement::Declare { stmts, .. } => {
+                    let text = s.to_string();
+                    self.declare(stmts, text, params).map(Some)
+                }
                 ast::Statement::Close { cursor } => {
                     match cursor {
                         ast::CloseCursor::All => self.cursors.open.clear(),
@@ -113,7 +139,12 @@ impl Session {
         }
     }
 
-    fn declare(&mut self, stmts: &[ast::Declare], params: &[Value]) -> Result<StatementResult> {
+    fn declare(
+        &mut self,
+        stmts: &[ast::Declare],
+        statement: String,
+        params: &[Value],
+    ) -> Result<StatementResult> {
         let [d] = stmts else {
             return Err(Error::unsupported("DECLARE of several names"));
         };
@@ -143,6 +174,8 @@ impl Session {
             no_scroll: d.scroll == Some(false),
             hold: d.hold == Some(true),
             block: self.live_block(),
+            statement,
+            created: self.txn_now,
         };
         self.cursors.open.insert(name, cursor);
         Ok(StatementResult::command("DECLARE CURSOR"))
@@ -177,6 +210,13 @@ impl Session {
             tag: format!("{tag} {}", rows.len()),
             rows,
         }))
+    }
+
+    /// The columns a `FETCH` on cursor `name` returns, if it is open (Describe Portal
+    /// on a cursor's name).
+    pub fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        self.cursors.expire(self.live_block());
+        self.cursors.columns(name)
     }
 
     /// The columns a prepared `FETCH` returns (none for MOVE or an unknown cursor).

@@ -160,6 +160,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
