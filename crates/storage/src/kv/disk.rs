@@ -11,8 +11,10 @@
 //! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
 //! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: a durable write commits with `Durability::Immediate` in redb's two-phase
-//! mode (see [`paged_backend`]); a non-durable one with
+//! Durability: a durable write commits with `Durability::Immediate`: in redb's one-phase
+//! mode (one `fsync`) on plain files, whose crash recovery lets redb's own checksums judge
+//! torn pages ([`PagedBackend::recovery`]), and in its two-phase mode on encrypted files
+//! (see [`paged_backend`]); a non-durable one with
 //! `Durability::None`, which survives a crash only if a later durable commit does, and is
 //! otherwise lost whole.
 //!
@@ -161,12 +163,16 @@ impl DiskEngine {
                     .map_err(|e| from_io("could not open data file", &e))?
             }
         };
+        let recovery = paged.recovery();
         let db = guard("could not open database", || {
             redb::Builder::new()
                 .set_cache_size(cache_size)
                 .create_with_backend(BoxedBackend(Box::new(paged)))
                 .map_err(|e| from_redb("could not open database", e))
-        })?;
+        });
+        // redb's repair (if any) is over: from now on every page must pass its checksum.
+        recovery.store(false, std::sync::atomic::Ordering::SeqCst);
+        let db = db?;
         let engine = DiskEngine {
             db,
             dir: dir.to_path_buf(),
@@ -212,7 +218,7 @@ impl DiskEngine {
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-        if durable {
+        if self.encrypted && durable {
             txn.set_two_phase_commit(true);
         }
         {
@@ -287,7 +293,7 @@ impl Engine for DiskEngine {
             let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-            if durable {
+            if self.encrypted && durable {
                 txn.set_two_phase_commit(true);
             }
             {

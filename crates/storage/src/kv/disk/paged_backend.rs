@@ -66,6 +66,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use redb::StorageBackend;
@@ -83,6 +85,11 @@ const L: u64 = LOGICAL_PAGE as u64;
 const AAD_MAGIC: &[u8; 8] = b"HELIOSPG";
 /// Pages sealed or opened per backend call when a request spans many pages.
 const RUN: u64 = 64;
+
+/// redb's header: the god byte's offset and its flags (redb's file format, version 3).
+const REDB_GOD_BYTE: usize = 9;
+const REDB_RECOVERY_REQUIRED: u8 = 2;
+const REDB_TWO_PHASE: u8 = 4;
 
 /// Associated-data magic of checksummed (plain) pages.
 const CHECKSUM_MAGIC: &[u8; 8] = b"HELIOSCK";
@@ -202,6 +209,9 @@ pub struct PagedBackend {
     header: Mutex<HeaderPage>,
     /// Set by any failed call to `inner`; a failed backend never mirrors its header.
     failed: std::sync::atomic::AtomicBool,
+    /// Crash recovery of a plain file: pages failing their checksum read as their stored
+    /// bytes, for redb's own checksums to judge (see [`PagedBackend::recovery`]).
+    recovery: Arc<AtomicBool>,
     lazy: Mutex<Lazy>,
 }
 
@@ -229,6 +239,21 @@ impl PagedBackend {
     /// Fails with a [`PageCorrupted`] error when no copy of page 0 passes its checksum.
     pub fn checksummed(inner: Box<dyn StorageBackend>) -> io::Result<PagedBackend> {
         PagedBackend::new(inner, Sealing::Checksum)
+    }
+
+    /// The crash-recovery switch of a plain file, on when the file was opened after a crash
+    /// that followed a one-phase commit; whoever opens redb over this backend must turn it
+    /// off once redb's open (and so its repair) is done.
+    ///
+    /// Plain files commit in redb's one-phase mode (one `fsync` per durable commit): a
+    /// crash can leave the newest commit slot naming pages that were torn or never written.
+    /// redb's repair then verifies every page reachable from that slot against the checksums
+    /// in its tree and falls back to the previous slot on a mismatch — so while it runs, a
+    /// page failing *our* checksum is handed to redb as its stored bytes (or zeros), and
+    /// redb's checksums decide. Everything redb keeps after repair passed its checksums.
+    /// Encrypted files commit in two phases instead and never need this.
+    pub fn recovery(&self) -> Arc<AtomicBool> {
+        self.recovery.clone()
     }
 
     /// Whether pages are encrypted (rather than only checksummed).
@@ -269,6 +294,7 @@ impl PagedBackend {
                 sealed_mark: 1,
             }),
             failed: std::sync::atomic::AtomicBool::new(false),
+            recovery: Arc::new(AtomicBool::new(false)),
             lazy: Mutex::new(Lazy { unwritten: BTreeSet::new(), sealed_end: 1 }),
         };
         if pages > 0 {
@@ -292,6 +318,11 @@ impl PagedBackend {
             let mark = mark.clamp(1, pages);
             header.sealed_mark = mark;
             *this.lazy.lock() = Lazy { unwritten: (mark..pages).collect(), sealed_end: mark };
+        }
+        let god = header.plain[REDB_GOD_BYTE];
+        let one_phase_crash = god & REDB_RECOVERY_REQUIRED != 0 && god & REDB_TWO_PHASE == 0;
+        if one_phase_crash && !this.is_encrypted() {
+            this.recovery.store(true, Ordering::SeqCst);
         }
         *this.header.lock() = header;
         Ok(this)
@@ -324,7 +355,9 @@ impl PagedBackend {
             }
             Sealing::Checksum => {
                 let (body, sum) = sealed.split_at(PLAIN_DATA + LOGICAL_PAGE);
-                if checksum(page, sealed) != sum {
+                if checksum(page, sealed) != sum
+                    && (page == 0 || !self.recovery.load(Ordering::SeqCst))
+                {
                     return Err(self.corrupted(page));
                 }
                 out.copy_from_slice(&body[PLAIN_DATA..]);
