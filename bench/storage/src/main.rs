@@ -153,6 +153,9 @@ fn profile_helios(rows: u64) {
     let storage = helios_open(&tmp.path().join("helios"), Durability::Durable, None);
     let show = |what: &str, c: Cost| println!("{what}: {:.2?} wall, {:.2?} CPU", c.wall, c.cpu);
     show("load", measure(|| helios_load(&storage, rows)));
+    let file = tmp.path().join("helios").join("data.redb");
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    println!("data file: {} MiB", size >> 20);
     let mut rng = Lcg(7);
     show(
         "200k gets",

@@ -39,7 +39,7 @@ use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
 use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
-pub use self::options::DiskOptions;
+pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
