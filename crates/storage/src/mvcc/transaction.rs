@@ -224,6 +224,12 @@ impl Transaction {
         Savepoint { mark: self.writes.mark() }
     }
 
+    /// Forgets `sp`, keeping the writes made after it (a statement that succeeded no longer
+    /// needs its mark). Other savepoints stay usable.
+    pub fn release_savepoint(&mut self, sp: Savepoint) {
+        self.writes.release(sp.mark);
+    }
+
     /// Undoes every write made after `sp`; `sp` stays usable. Savepoints taken after `sp`
     /// are released.
     pub fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
@@ -237,6 +243,7 @@ impl Transaction {
     /// Starts a new statement: under READ COMMITTED the snapshot moves to the latest
     /// commit. An error taking the snapshot is returned by the next read or commit.
     pub fn new_statement(&mut self) {
+        self.restart = false;
         if let Err(e) = self.try_new_statement() {
             self.deferred = Some(e);
         }
