@@ -323,9 +323,11 @@ impl Session {
     /// Starts the storage transaction if there is none, or takes a new statement
     /// snapshot in READ COMMITTED.
     fn ensure_txn(&mut self) -> Result<()> {
+        let wait = self.lock_wait()?;
         match &mut self.txn {
             Some(t) => {
                 t.new_statement();
+                t.set_lock_wait(wait);
                 Ok(())
             }
             None => {
@@ -336,19 +338,31 @@ impl Session {
                         self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
                     ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions {
+                let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
                     isolation,
                     read_only,
                     as_of: None,
                 })?;
                 self.block_seq += 1;
+                txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
                 Ok(())
             }
         }
+    }
+
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        Ok(helios_storage::LockWait {
+            timeout: settings::timeout_setting(
+                "lock_timeout",
+                &self.settings.get("lock_timeout").unwrap_or_default(),
+            )?,
+            cancel: Some(self.cancel.clone()),
+        })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
