@@ -27,6 +27,7 @@ mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -53,6 +54,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,12 +303,29 @@ impl Session {
             }
             self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
             Ok(Some(r)) => Ok(r),
             Ok(None) => self.run_in_txn(stmt, params, prepared),
             Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
@@ -355,6 +374,14 @@ impl Session {
     }
 
     /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
         Ok(helios_storage::LockWait {
             timeout: settings::timeout_setting(
