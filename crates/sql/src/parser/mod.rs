@@ -10,6 +10,7 @@ mod dialect;
 pub mod helios;
 mod names;
 mod placeholders;
+mod subscript_assign;
 
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
@@ -37,8 +38,9 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     }
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
-        Err(e) => match table_shorthand(sql) {
-            // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`.
+        // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
+        // `UPDATE ... SET a[i] = v` assigns one array element.
+        Err(e) => match table_shorthand(sql).or_else(|| subscript_assign::rewrite(sql)) {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
             }
