@@ -5,6 +5,7 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod cursor;
 mod dialect;
 pub mod helios;
 mod names;
@@ -25,6 +26,8 @@ pub enum Statement {
     Sql(Box<ast::Statement>),
     /// One of our own statements (branches, ...), see [`helios`].
     Helios(Box<helios::HeliosStatement>),
+    /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
+    Cursor(Box<cursor::CursorMove>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -129,7 +132,9 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_)) => Err(Error::internal("stub is not CREATE TABLE")),
+        Some(Statement::Helios(_) | Statement::Cursor(_)) => {
+            Err(Error::internal("stub is not CREATE TABLE"))
+        }
         None => Err(Error::internal("empty stub")),
     }
 }

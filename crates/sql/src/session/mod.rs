@@ -18,6 +18,7 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod cursor;
 mod ddl;
 mod ddl_table;
 mod prepared;
@@ -84,6 +85,10 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Open cursors.
+    cursors: cursor::Cursors,
+    /// Counts the storage transactions this session started (names the live one).
+    block_seq: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -108,6 +113,8 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            cursors: cursor::Cursors::default(),
+            block_seq: 0,
         }
     }
 
@@ -153,6 +160,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
@@ -188,6 +196,7 @@ impl Session {
                 if let Err(e) = txn.commit() {
                     return (results, Some(e));
                 }
+                self.cursors.committed(self.block_seq);
             }
         }
         (results, None)
@@ -273,10 +282,11 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let ast = match stmt {
-            Statement::Sql(ast) => ast,
+            Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => return self.run_helios(h),
+            Statement::Cursor(_) => None,
         };
-        if let Some(r) = self.transaction_control(ast)? {
+        if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
         if self.mode == Mode::Failed {
@@ -285,16 +295,24 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        if let Some(r) = self.session_statement(ast)? {
-            return Ok(r);
+        if let Some(ast) = ast {
+            if let Some(r) = self.session_statement(ast)? {
+                return Ok(r);
+            }
+            self.check_declare(ast)?;
         }
         self.ensure_txn()?;
         self.statement_ran = true;
-        let result = self.run_in_txn(stmt, params, prepared);
+        let result = match self.cursor_statement(stmt, params) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Err(e) => Err(e),
+        };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
                 if let Some(t) = self.txn.take() {
                     t.commit()?;
+                    self.cursors.committed(self.block_seq);
                 }
                 Ok(r)
             }
@@ -324,6 +342,7 @@ impl Session {
                     read_only,
                     as_of: None,
                 })?;
+                self.block_seq += 1;
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
