@@ -25,6 +25,7 @@
 
 mod errors;
 pub mod file_backend;
+mod leaf_fill;
 mod options;
 pub mod paged_backend;
 mod snapshot;
@@ -39,6 +40,7 @@ use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
 use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
+use self::leaf_fill::LeafFiller;
 pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::snapshot::DiskSnapshot;
@@ -223,16 +225,11 @@ impl DiskEngine {
         }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            let mut filler = LeafFiller::new(&mut table);
             for (k, v) in ops {
-                match v {
-                    Some(v) => {
-                        table.insert(k, v).map_err(|e| from_redb(ctx, e))?;
-                    }
-                    None => {
-                        table.remove(k).map_err(|e| from_redb(ctx, e))?;
-                    }
-                }
+                filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
             }
+            filler.finish().map_err(|e| from_redb(ctx, e))?;
         }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
@@ -298,13 +295,9 @@ impl Engine for DiskEngine {
             }
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                fill(&mut |k, v| {
-                    match v {
-                        Some(v) => table.insert(k, v).map(drop),
-                        None => table.remove(k).map(drop),
-                    }
-                    .map_err(|e| from_redb(ctx, e))
-                })?;
+                let mut filler = LeafFiller::new(&mut table);
+                fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
+                filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
             txn.commit().map_err(|e| from_redb("could not commit to database", e))
         })
