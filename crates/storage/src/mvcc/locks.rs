@@ -139,8 +139,9 @@ pub(crate) fn key_hash(branch: BranchId, key: &[u8]) -> u64 {
 
 impl LockTable {
     fn shard(&self, hash: u64) -> &Mutex<Shard> {
-        // The low bits pick the bucket inside a shard; the high ones pick the shard.
-        &self.shards[(hash >> 58) as usize % SHARDS]
+        // Inside a shard the hash map uses the low bits for the bucket and the top seven
+        // as a tag, so the shard is picked by bits in the middle.
+        &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
     fn owner(&self, held: &mut HeldLocks) -> Arc<LockOwner> {
