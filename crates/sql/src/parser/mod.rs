@@ -5,11 +5,14 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+mod depth;
 mod dialect;
 pub mod helios;
+pub mod maintenance;
 mod names;
 mod placeholders;
 
+pub use depth::{stack_depth_error, MAX_EXPR_DEPTH};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 
@@ -29,6 +32,16 @@ pub enum Statement {
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let mut stmts = parse_unchecked(sql)?;
+    for s in &mut stmts {
+        if let Statement::Sql(s) = s {
+            depth::check_depth(s)?;
+        }
+    }
+    Ok(stmts)
+}
+
+fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }

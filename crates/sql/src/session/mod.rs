@@ -20,6 +20,7 @@ mod branch;
 mod branch_rows;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod prepared;
 mod result;
 mod sequences;
@@ -143,9 +144,17 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
