@@ -48,9 +48,26 @@ fn deep_nesting_is_54001_embedded() {
             assert_eq!(err.sqlstate().code(), "54001", "{}", &sql[..40]);
             assert_eq!(err.message(), "stack depth limit exceeded");
         }
-        let n = 50;
+        let n = 900;
         let r = conn.query(&long_chain(n), &[]).expect("moderate nesting runs");
         assert_eq!(r.rows[0][0], helios_types::Value::Int4(n as i32 + 1));
+        let and =
+            format!("SELECT count(*) FROM (SELECT 1) s WHERE {}", vec!["1 = 1"; n].join(" AND "));
+        let r = conn.query(&and, &[]).expect("long AND chain runs");
+        assert_eq!(r.rows[0][0], helios_types::Value::Int8(1));
+        let casts = format!("SELECT 7{}", "::int8::int4".repeat(n / 2));
+        assert_eq!(
+            conn.query(&casts, &[]).expect("casts").rows[0][0],
+            helios_types::Value::Int4(7)
+        );
+        let stmt = conn.prepare(&long_chain(n), &[]).expect("prepare");
+        match conn.execute_prepared(&stmt, &[]).expect("execute prepared") {
+            heliosdb_nano::StatementResult::Rows(r) => {
+                assert_eq!(r.rows[0][0], helios_types::Value::Int4(n as i32 + 1))
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(stmt);
         assert_eq!(conn.query("SELECT 1", &[]).expect("still usable").rows.len(), 1);
     })
     .join()
@@ -65,8 +82,8 @@ async fn deep_nesting_is_54001_through_the_server() {
         let err = client.simple_query(&sql).await.expect_err("too deep");
         assert_eq!(err.code(), Some(&PgState::STATEMENT_TOO_COMPLEX), "{}", &sql[..40]);
     }
-    let row = client.query_one(&long_chain(50), &[]).await.expect("moderate nesting");
-    assert_eq!(row.get::<_, i32>(0), 51);
+    let row = client.query_one(&long_chain(900), &[]).await.expect("moderate nesting");
+    assert_eq!(row.get::<_, i32>(0), 901);
     // The server is alive for this and other connections.
     let other = connect(&server).await;
     assert_eq!(other.query_one("SELECT 2", &[]).await.unwrap().get::<_, i32>(0), 2);

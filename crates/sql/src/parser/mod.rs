@@ -12,7 +12,7 @@ pub mod maintenance;
 mod names;
 mod placeholders;
 
-pub use depth::{stack_depth_error, MAX_EXPR_DEPTH};
+pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 
@@ -39,6 +39,14 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         }
     }
     Ok(stmts)
+}
+
+/// The deepest expression nesting of a parsed statement (0 for our own statements).
+pub fn nesting_depth(stmt: &Statement) -> usize {
+    match stmt {
+        Statement::Sql(s) => depth::statement_depth(s),
+        Statement::Helios(_) => 0,
+    }
 }
 
 fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
