@@ -21,6 +21,7 @@ mod branch_rows;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod prepared;
 mod result;
 mod sequences;
@@ -152,9 +153,17 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -178,12 +187,17 @@ impl Session {
                 return (Vec::new(), Some(e));
             }
         };
+        let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
+        parser::with_stack_for(depth, || self.run_batch(&stmts))
+    }
+
+    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
         }
         let mut results = Vec::with_capacity(stmts.len());
-        for stmt in &stmts {
+        for stmt in stmts {
             match self.run(stmt, &[], None) {
                 Ok(r) => results.push(r),
                 Err(e) => {
@@ -217,7 +231,8 @@ impl Session {
         let Some(stmt) = stmt else {
             return Ok(StatementResult::command("EMPTY"));
         };
-        let r = self.run(&stmt, params, None);
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
         if r.is_err() {
             self.fail();
         }
@@ -229,8 +244,11 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if prepared.statement().is_some() {
-            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        if let Some(stmt) = prepared.statement() {
+            let depth = parser::nesting_depth(stmt);
+            parser::with_stack_for(depth, || {
+                self.with_read_txn(|s, txn| s.describe(&prepared, txn))
+            })?;
         }
         Ok(prepared)
     }
@@ -255,7 +273,8 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(&stmt, params, Some(prepared));
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
