@@ -45,22 +45,24 @@ fn family(v: &Value) -> u8 {
 
 impl PartialEq for HashableValue {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.0, &other.0);
-        if family(a) != family(b) {
-            return false;
+        hash_eq(&self.0, &other.0)
+    }
+}
+
+/// The equality [`HashableValue`] uses, on borrowed values: same type family and equal
+/// by `pg_cmp`, with NULL equal to NULL.
+pub fn hash_eq(a: &Value, b: &Value) -> bool {
+    if family(a) != family(b) {
+        return false;
+    }
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Json(x), Value::Json(y)) => x == y,
+        (Value::Array(x), Value::Array(y)) => {
+            x.elements.len() == y.elements.len()
+                && x.elements.iter().zip(&y.elements).all(|(p, q)| hash_eq(p, q))
         }
-        match (a, b) {
-            (Value::Null, Value::Null) => true,
-            (Value::Json(x), Value::Json(y)) => x == y,
-            (Value::Array(x), Value::Array(y)) => {
-                x.elements.len() == y.elements.len()
-                    && x.elements
-                        .iter()
-                        .zip(&y.elements)
-                        .all(|(p, q)| HashableValue(p.clone()) == HashableValue(q.clone()))
-            }
-            _ => a.pg_eq(b),
-        }
+        _ => a.pg_eq(b),
     }
 }
 

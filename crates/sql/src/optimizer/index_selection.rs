@@ -14,9 +14,16 @@ use crate::planner::{Access, KeyRange, Plan};
 pub fn apply(plan: Plan) -> Plan {
     let plan = map_inputs(plan, &mut apply);
     match plan {
-        Plan::Scan { table, access: Access::Full, filter: Some(filter), with_key, schema } => {
+        Plan::Scan {
+            table,
+            access: Access::Full,
+            filter: Some(filter),
+            with_key,
+            needed,
+            schema,
+        } => {
             let access = choose(&table, &filter).unwrap_or(Access::Full);
-            Plan::Scan { table, access, filter: Some(filter), with_key, schema }
+            Plan::Scan { table, access, filter: Some(filter), with_key, needed, schema }
         }
         other => other,
     }
