@@ -125,3 +125,36 @@ fn streaming_and_buffered_aggregates_agree() {
     assert_eq!(r[1][3].to_pg_text(), "5");
     assert_eq!(r[1][6], Value::Null);
 }
+
+#[test]
+fn primary_key_ranges_leave_the_filter() {
+    let mut c = conn();
+    c.execute("CREATE TABLE t (id bigint PRIMARY KEY, f float8 UNIQUE, v text)", &[]).unwrap();
+    c.execute("INSERT INTO t VALUES (1, 1, 'a'), (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd')", &[])
+        .unwrap();
+    let plan = |c: &mut heliosdb_nano::Connection, sql: &str| -> Vec<String> {
+        c.query(&format!("EXPLAIN {sql}"), &[])
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r[0].to_pg_text())
+            .collect()
+    };
+    // The key range says everything: no filter is left to evaluate per row.
+    let p = plan(&mut c, "SELECT v FROM t WHERE id BETWEEN 2 AND 3");
+    assert!(p.iter().any(|l| l.contains("Index Scan using t_pkey")), "{p:?}");
+    assert!(!p.iter().any(|l| l.contains("Filter")), "{p:?}");
+    // A condition on another column, or a second bound the range did not use, stays.
+    let p = plan(&mut c, "SELECT v FROM t WHERE id >= 2 AND v <> 'c'");
+    assert!(p.iter().any(|l| l.contains("Filter: (t.v <> 'c'")), "{p:?}");
+    let p = plan(&mut c, "SELECT v FROM t WHERE id > 1 AND id > 2");
+    assert!(p.iter().any(|l| l.contains("Filter")), "{p:?}");
+    let r = c.query("SELECT v FROM t WHERE id > 1 AND id > 2 ORDER BY id", &[]).unwrap().rows;
+    assert_eq!(r, vec![vec![Value::Text("c".into())], vec![Value::Text("d".into())]]);
+    // Secondary index ranges keep their filter (index columns may be NULL).
+    let p = plan(&mut c, "SELECT v FROM t WHERE f > 2");
+    assert!(p.iter().any(|l| l.contains("Filter")), "{p:?}");
+    let r =
+        c.query("SELECT v FROM t WHERE id BETWEEN $1 AND $2", &[Value::Int8(2), Value::Int8(3)]);
+    assert_eq!(r.unwrap().rows.len(), 2);
+}
