@@ -52,6 +52,15 @@ impl PartialEq for HashableValue {
 /// The equality [`HashableValue`] uses, on borrowed values: same type family and equal
 /// by `pg_cmp`, with NULL equal to NULL.
 pub fn hash_eq(a: &Value, b: &Value) -> bool {
+    // The common same-type cases first (text compares bytewise, like `pg_cmp`).
+    match (a, b) {
+        (Value::Int8(x), Value::Int8(y)) => return x == y,
+        (Value::Int4(x), Value::Int4(y)) => return x == y,
+        (Value::Text(x), Value::Text(y)) => return x == y,
+        (Value::Bool(x), Value::Bool(y)) => return x == y,
+        (Value::Date(x), Value::Date(y)) => return x == y,
+        _ => {}
+    }
     if family(a) != family(b) {
         return false;
     }
@@ -186,6 +195,29 @@ mod tests {
 
     fn p(s: &str, ty: DataType) -> Value {
         Value::parse_pg_text(s, &ty).unwrap()
+    }
+
+    #[test]
+    fn hash_eq_fast_paths_agree_with_pg_eq() {
+        let vals = [
+            Value::Null,
+            Value::Int4(1),
+            Value::Int8(1),
+            Value::Int8(2),
+            Value::Text("a".into()),
+            Value::Text("a ".into()),
+            Value::Bool(true),
+            Value::Date(3),
+        ];
+        for a in &vals {
+            for b in &vals {
+                let want = match (a, b) {
+                    (Value::Null, Value::Null) => true,
+                    _ => family(a) == family(b) && a.pg_eq(b),
+                };
+                assert_eq!(hash_eq(a, b), want, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
