@@ -181,11 +181,23 @@ impl Binder<'_> {
                     .cloned()
                     .ok_or_else(|| Error::internal("view vanished"))?;
                 let q = crate::parser::parse_query(&view.query)?;
+                // Views can be made to read each other in a cycle (CREATE OR REPLACE).
+                if self.expanding_views.contains(&id) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P17"),
+                        format!(
+                            "infinite recursion detected in rules for relation \"{}\"",
+                            view.name
+                        ),
+                    ));
+                }
                 // A view body sees no enclosing query and no WITH of the user's query.
                 let saved_outer = std::mem::take(&mut self.outer);
                 let saved_corr = std::mem::take(&mut self.correlated);
                 let saved_ctes = std::mem::take(&mut self.cte_scopes);
+                self.expanding_views.push(id);
                 let bound = self.bind_query(&q);
+                self.expanding_views.pop();
                 self.outer = saved_outer;
                 self.correlated = saved_corr;
                 self.cte_scopes = saved_ctes;

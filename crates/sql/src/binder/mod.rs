@@ -64,6 +64,8 @@ pub struct Binder<'a> {
     cte_scopes: Vec<HashMap<String, CteEntry>>,
     outer: Vec<Schema>,
     correlated: Vec<std::cell::Cell<bool>>,
+    /// Views being expanded (outermost first), to refuse a view that reads itself.
+    expanding_views: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -82,6 +84,7 @@ impl<'a> Binder<'a> {
             cte_scopes: Vec::new(),
             outer: Vec::new(),
             correlated: Vec::new(),
+            expanding_views: Vec::new(),
         }
     }
 

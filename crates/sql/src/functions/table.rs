@@ -160,6 +160,20 @@ pub fn bind_table_function(
     let (params, columns, call): (Vec<DataType>, Vec<(String, DataType)>, CallFn) =
         match (name, types.as_slice()) {
             ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
+            // unnest(a, b, ...) in FROM: the arrays side by side, the shorter ones padded
+            // with NULLs.
+            ("unnest", many)
+                if many.len() > 1 && many.iter().all(|t| matches!(t, DataType::Array(_))) =>
+            {
+                let columns = many
+                    .iter()
+                    .map(|t| match t {
+                        DataType::Array(e) => (name.to_string(), (**e).clone()),
+                        other => (name.to_string(), other.clone()),
+                    })
+                    .collect();
+                (types.clone(), columns, unnest_zipped)
+            }
             ("generate_series", [a, b]) | ("generate_series", [a, b, _]) => {
                 let t = series_type(a, b).ok_or_else(|| no_function(name, &args))?;
                 let mut params = vec![t.clone(), t.clone()];
@@ -295,6 +309,18 @@ fn unnest(a: &[Value]) -> Result<RowIter> {
     let Value::Array(arr) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
     let arr = arr.clone();
     Ok(Box::new((0..arr.elements.len()).map(move |i| Ok(vec![arr.elements[i].clone()]))))
+}
+
+fn unnest_zipped(a: &[Value]) -> Result<RowIter> {
+    let arrays: Vec<Option<std::sync::Arc<helios_types::Array>>> =
+        a.iter().map(|v| if let Value::Array(x) = v { Some(x.clone()) } else { None }).collect();
+    let rows = arrays.iter().flatten().map(|x| x.elements.len()).max().unwrap_or(0);
+    Ok(Box::new((0..rows).map(move |i| {
+        Ok(arrays
+            .iter()
+            .map(|x| x.as_ref().and_then(|x| x.elements.get(i).cloned()).unwrap_or(Value::Null))
+            .collect())
+    })))
 }
 
 fn expand_array(a: &[Value]) -> Result<RowIter> {
