@@ -37,7 +37,7 @@ use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
-use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
+use crate::copy::{copy_in_columns, is_binary, run_copy_file, run_copy_out, CopyIn};
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
 use crate::session::PreparedInfo;
@@ -384,6 +384,14 @@ impl ExtendedQueryHandler for ExtendedQueries {
                     }
                 }
             }
+            PreparedInner::Copy(copy) if copy.file.is_some() => {
+                let copy = copy.clone();
+                let n =
+                    conn.run(move |s| run_copy_file(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
+                Ok(Response::Execution(
+                    Tag::new("COPY").with_rows(usize::try_from(n).unwrap_or(usize::MAX)),
+                ))
+            }
             PreparedInner::Copy(copy) if copy.from_stdin => {
                 let target = copy.clone();
                 let columns = conn
@@ -391,17 +399,22 @@ impl ExtendedQueryHandler for ExtendedQueries {
                     .await?
                     .map_err(|e| to_pgwire(&e))?;
                 *conn.copy_in.lock() = Some(CopyIn { stmt: copy.clone(), data: Vec::new() });
-                Ok(Response::CopyIn(CopyResponse::new(0, columns, stream::empty())))
+                let format = i8::from(is_binary(copy));
+                Ok(Response::CopyIn(CopyResponse::new(format, columns, stream::empty())))
             }
             PreparedInner::Copy(copy) => {
                 let copy = copy.clone();
+                let binary = is_binary(&copy);
                 let out =
                     conn.run(move |s| run_copy_out(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
                 let mut chunks: Vec<PgWireResult<CopyData>> = Vec::with_capacity(out.rows.len());
                 let mut header = out.header;
                 for line in out.rows {
                     let line = match header.take() {
-                        Some(h) => h + &line,
+                        Some(mut h) => {
+                            h.extend_from_slice(&line);
+                            h
+                        }
                         None => line,
                     };
                     chunks.push(Ok(CopyData::new(Bytes::from(line))));
@@ -409,7 +422,9 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 if let Some(h) = header {
                     chunks.push(Ok(CopyData::new(Bytes::from(h))));
                 }
-                Ok(Response::CopyOut(CopyResponse::new(0, out.columns, stream::iter(chunks))))
+                // pgwire appends the binary trailer itself.
+                let format = i8::from(binary);
+                Ok(Response::CopyOut(CopyResponse::new(format, out.columns, stream::iter(chunks))))
             }
         }
     }

@@ -27,12 +27,13 @@ impl NanoFactory {
 }
 
 impl SessionFactory for NanoFactory {
-    fn open_session(&self, _user: &str, _database: &str) -> Result<Box<dyn Session>> {
-        Ok(Box::new(NanoSession {
-            conn: self.db.connect(),
-            statements: HashMap::new(),
-            next_id: 1,
-        }))
+    fn open_session(&self, user: &str, _database: &str) -> Result<Box<dyn Session>> {
+        let mut conn = self.db.connect();
+        // The login role is the session's `session_user` and `current_user`.
+        if !user.is_empty() {
+            conn.set_setting("session_authorization", user)?;
+        }
+        Ok(Box::new(NanoSession { conn, statements: HashMap::new(), next_id: 1 }))
     }
 }
 

@@ -8,6 +8,7 @@
 //! SHOW BRANCHES
 //! MERGE BRANCH src INTO dst [WITH (on_conflict = 'fail' | 'ours' | 'theirs')]
 //! DROP BRANCH [IF EXISTS] name [CASCADE]
+//! VACUUM ... / ANALYZE ...               (PostgreSQL's grammar, see `maintenance.rs`)
 //! ```
 //!
 //! `FETCH` and `MOVE` also pass through here (see [`super::cursor`]).
@@ -79,6 +80,8 @@ pub enum HeliosStatement {
         /// Conflict resolution.
         on_conflict: OnConflict,
     },
+    /// `VACUUM` or `ANALYZE`.
+    Maintenance(super::maintenance::Maintenance),
     /// `DROP BRANCH`.
     DropBranch {
         /// The branch.
@@ -164,7 +167,7 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions", "fetch", "move"]
+    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy"]
         .iter()
         .any(|w| lower.contains(w))
 }
@@ -199,6 +202,15 @@ fn is_word(t: &Token, w: &str) -> bool {
 fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
     let sig = significant(piece);
     let word = |i: usize, w: &str| sig.get(i).is_some_and(|&p| is_word(&piece[p].token, w));
+    let vacuum = word(0, "vacuum");
+    if vacuum || word(0, "analyze") || word(0, "analyse") {
+        let rest: Vec<TokenWithSpan> = piece[sig[0] + 1..].to_vec();
+        let dialect = PostgreSqlDialect {};
+        let mut p = Parser::new(&dialect).with_tokens_with_locations(rest);
+        let m = super::maintenance::parse_maintenance(&mut p, vacuum).map_err(syntax_error)?;
+        expect_end(&mut p)?;
+        return Ok(Some(HeliosStatement::Maintenance(m)));
+    }
     let kind = if word(0, "create") && word(1, "branch") {
         0
     } else if word(0, "use") && word(1, "branch") {
@@ -222,6 +234,11 @@ fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
         _ => parse_drop(&mut p),
     }
     .map_err(syntax_error)?;
+    expect_end(&mut p)?;
+    Ok(Some(stmt))
+}
+
+fn expect_end(p: &mut Parser<'_>) -> Result<()> {
     if p.peek_token_ref().token != Token::EOF {
         let t = p.peek_token();
         return Err(syntax_error(ParserError::ParserError(format!(
@@ -229,7 +246,7 @@ fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
             t.token
         ))));
     }
-    Ok(Some(stmt))
+    Ok(())
 }
 
 fn take_word(p: &mut Parser<'_>, w: &str) -> bool {

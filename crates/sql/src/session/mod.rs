@@ -21,12 +21,14 @@ mod branch_rows;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod prepared;
 mod result;
 mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -53,6 +55,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,9 +153,17 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -176,12 +187,17 @@ impl Session {
                 return (Vec::new(), Some(e));
             }
         };
+        let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
+        parser::with_stack_for(depth, || self.run_batch(&stmts))
+    }
+
+    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
         }
         let mut results = Vec::with_capacity(stmts.len());
-        for stmt in &stmts {
+        for stmt in stmts {
             match self.run(stmt, &[], None) {
                 Ok(r) => results.push(r),
                 Err(e) => {
@@ -215,7 +231,8 @@ impl Session {
         let Some(stmt) = stmt else {
             return Ok(StatementResult::command("EMPTY"));
         };
-        let r = self.run(&stmt, params, None);
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
         if r.is_err() {
             self.fail();
         }
@@ -227,8 +244,11 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if prepared.statement().is_some() {
-            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        if let Some(stmt) = prepared.statement() {
+            let depth = parser::nesting_depth(stmt);
+            parser::with_stack_for(depth, || {
+                self.with_read_txn(|s, txn| s.describe(&prepared, txn))
+            })?;
         }
         Ok(prepared)
     }
@@ -253,7 +273,8 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(&stmt, params, Some(prepared));
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -301,12 +322,29 @@ impl Session {
             }
             self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
             Ok(Some(r)) => Ok(r),
             Ok(None) => self.run_in_txn(stmt, params, prepared),
             Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
@@ -323,9 +361,11 @@ impl Session {
     /// Starts the storage transaction if there is none, or takes a new statement
     /// snapshot in READ COMMITTED.
     fn ensure_txn(&mut self) -> Result<()> {
+        let wait = self.lock_wait()?;
         match &mut self.txn {
             Some(t) => {
                 t.new_statement();
+                t.set_lock_wait(wait);
                 Ok(())
             }
             None => {
@@ -336,19 +376,39 @@ impl Session {
                         self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
                     ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions {
+                let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
                     isolation,
                     read_only,
                     as_of: None,
                 })?;
                 self.block_seq += 1;
+                txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
                 Ok(())
             }
         }
+    }
+
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
+    fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        Ok(helios_storage::LockWait {
+            timeout: settings::timeout_setting(
+                "lock_timeout",
+                &self.settings.get("lock_timeout").unwrap_or_default(),
+            )?,
+            cancel: Some(self.cancel.clone()),
+        })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
