@@ -11,10 +11,9 @@
 //! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
 //! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: a durable write commits with `Durability::Immediate`: in redb's one-phase
-//! mode (one `fsync`) on plain files, whose crash recovery lets redb's own checksums judge
-//! torn pages ([`PagedBackend::recovery`]), and in its two-phase mode on encrypted files
-//! (see [`paged_backend`]); a non-durable one with
+//! Durability: a durable write commits with `Durability::Immediate` in redb's one-phase
+//! mode (one `fsync`), whose crash recovery lets redb's own checksums judge torn pages
+//! ([`PagedBackend::recovery`], [`paged_backend`]); a non-durable one with
 //! `Durability::None`, which survives a crash only if a later durable commit does, and is
 //! otherwise lost whole.
 //!
@@ -220,9 +219,6 @@ impl DiskEngine {
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-        if self.encrypted && durable {
-            txn.set_two_phase_commit(true);
-        }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
             let mut filler = LeafFiller::new(&mut table);
@@ -290,9 +286,6 @@ impl Engine for DiskEngine {
             let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-            if self.encrypted && durable {
-                txn.set_two_phase_commit(true);
-            }
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
                 let mut filler = LeafFiller::new(&mut table);

@@ -163,17 +163,20 @@ impl LockTable {
         hash: u64,
         wait: &LockWait,
     ) -> Result<Acquired> {
+        use std::collections::hash_map::Entry;
         let me = self.owner(held);
         let mut saw_commit = false;
-        let start = Instant::now();
+        // Read only when a wait starts: taking a free lock (every key of a bulk load) stays
+        // one hash-table probe.
+        let mut start = None;
         loop {
             let holder = {
                 let mut shard = self.shard(hash).lock();
-                match shard.get(&hash) {
-                    Some(o) if Arc::ptr_eq(o, &me) => return Ok(Acquired::Held),
-                    Some(o) => o.clone(),
-                    None => {
-                        shard.insert(hash, me.clone());
+                match shard.entry(hash) {
+                    Entry::Occupied(o) if Arc::ptr_eq(o.get(), &me) => return Ok(Acquired::Held),
+                    Entry::Occupied(o) => o.get().clone(),
+                    Entry::Vacant(v) => {
+                        v.insert(me);
                         held.keys.push(hash);
                         return Ok(if saw_commit {
                             Acquired::AfterCommit
@@ -183,6 +186,7 @@ impl LockTable {
                     }
                 }
             };
+            let start = *start.get_or_insert_with(Instant::now);
             if self.wait_for(&me, &holder, wait, start)? == Outcome::Committed {
                 saw_commit = true;
             }
@@ -247,8 +251,10 @@ impl LockTable {
         let Some(me) = held.owner.take() else { return };
         for hash in held.keys.drain(..) {
             let mut shard = self.shard(hash).lock();
-            if shard.get(&hash).is_some_and(|o| Arc::ptr_eq(o, &me)) {
-                shard.remove(&hash);
+            if let std::collections::hash_map::Entry::Occupied(o) = shard.entry(hash) {
+                if Arc::ptr_eq(o.get(), &me) {
+                    o.remove();
+                }
             }
         }
         *me.state.lock() = outcome;

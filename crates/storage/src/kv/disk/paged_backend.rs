@@ -51,13 +51,16 @@
 //! the newest header is mirrored into the other copy too, so a damaged copy at rest falls
 //! back to an identical header rather than an older one.
 //!
-//! Data pages need no such care: with the encrypting backend the disk engine commits in
-//! redb's two-phase mode, so the commit slot that becomes primary only ever names pages that
-//! were synced before, and a torn page can only be one no durable commit refers to.
+//! Data pages are torn-write safe through redb's own repair: the disk engine commits in
+//! redb's one-phase mode (one `fsync` per durable commit), and after a crash redb verifies
+//! every page the newest commit slot reaches against the checksums stored in its tree,
+//! falling back to the previous slot on a mismatch. While that repair runs, a page failing
+//! *our* check is handed to redb as its stored bytes (plain) or as zeros (encrypted), for
+//! redb's checksums to reject ([`PagedBackend::recovery`]).
 //!
 //! `tests/disk_power_loss.rs` cuts the power at random moments, tearing unsynced writes
-//! sector by sector; switching off any one of the double-buffered page 0, the two-phase
-//! commit or the sealed mark makes it fail.
+//! sector by sector; switching off any one of the double-buffered page 0, the recovery
+//! switch or the sealed mark makes it fail.
 //!
 //! Limitations: replaying an older sealed copy of the *same* page number (a rollback of a
 //! single page by someone who can write the file) authenticates; detecting that would need
@@ -241,17 +244,18 @@ impl PagedBackend {
         PagedBackend::new(inner, Sealing::Checksum)
     }
 
-    /// The crash-recovery switch of a plain file, on when the file was opened after a crash
-    /// that followed a one-phase commit; whoever opens redb over this backend must turn it
-    /// off once redb's open (and so its repair) is done.
+    /// The crash-recovery switch, on when the file was opened after a crash that followed
+    /// a one-phase commit; whoever opens redb over this backend must turn it off once
+    /// redb's open (and so its repair) is done.
     ///
-    /// Plain files commit in redb's one-phase mode (one `fsync` per durable commit): a
-    /// crash can leave the newest commit slot naming pages that were torn or never written.
-    /// redb's repair then verifies every page reachable from that slot against the checksums
-    /// in its tree and falls back to the previous slot on a mismatch — so while it runs, a
-    /// page failing *our* checksum is handed to redb as its stored bytes (or zeros), and
-    /// redb's checksums decide. Everything redb keeps after repair passed its checksums.
-    /// Encrypted files commit in two phases instead and never need this.
+    /// Durable commits use redb's one-phase mode (one `fsync`): a crash can leave the
+    /// newest commit slot naming pages that were torn or never written. redb's repair then
+    /// verifies every page reachable from that slot against the checksums in its tree and
+    /// falls back to the previous slot on a mismatch — so while it runs, a data page failing
+    /// *our* check is handed to redb as its stored bytes (plain) or as zeros (encrypted: no
+    /// unauthenticated byte is ever decrypted into view), and redb's checksums decide.
+    /// Everything redb keeps after repair passed its checksums, which sit in pages (and a
+    /// header) that passed ours; zeros can pass only where the genuine page hashed the same.
     pub fn recovery(&self) -> Arc<AtomicBool> {
         self.recovery.clone()
     }
@@ -321,7 +325,7 @@ impl PagedBackend {
         }
         let god = header.plain[REDB_GOD_BYTE];
         let one_phase_crash = god & REDB_RECOVERY_REQUIRED != 0 && god & REDB_TWO_PHASE == 0;
-        if one_phase_crash && !this.is_encrypted() {
+        if one_phase_crash {
             this.recovery.store(true, Ordering::SeqCst);
         }
         *this.header.lock() = header;
@@ -351,7 +355,12 @@ impl PagedBackend {
         match &self.sealing {
             Sealing::Cipher(cipher) => {
                 let aad = aad(AAD_MAGIC, page, sealed);
-                cipher.open(&aad, &sealed[META_LEN..], out).map_err(|_| self.corrupted(page))?;
+                if cipher.open(&aad, &sealed[META_LEN..], out).is_err() {
+                    // `open` zeroed `out`: during crash recovery redb's checksums judge it.
+                    if page == 0 || !self.recovery.load(Ordering::SeqCst) {
+                        return Err(self.corrupted(page));
+                    }
+                }
             }
             Sealing::Checksum => {
                 let (body, sum) = sealed.split_at(PLAIN_DATA + LOGICAL_PAGE);
