@@ -18,14 +18,17 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod cursor;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod prepared;
 mod result;
 mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -52,6 +55,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +88,10 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Open cursors.
+    cursors: cursor::Cursors,
+    /// Counts the storage transactions this session started (names the live one).
+    block_seq: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -108,6 +116,8 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            cursors: cursor::Cursors::default(),
+            block_seq: 0,
         }
     }
 
@@ -143,9 +153,17 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -153,6 +171,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
@@ -168,12 +187,17 @@ impl Session {
                 return (Vec::new(), Some(e));
             }
         };
+        let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
+        parser::with_stack_for(depth, || self.run_batch(&stmts))
+    }
+
+    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
         }
         let mut results = Vec::with_capacity(stmts.len());
-        for stmt in &stmts {
+        for stmt in stmts {
             match self.run(stmt, &[], None) {
                 Ok(r) => results.push(r),
                 Err(e) => {
@@ -188,6 +212,7 @@ impl Session {
                 if let Err(e) = txn.commit() {
                     return (results, Some(e));
                 }
+                self.cursors.committed(self.block_seq);
             }
         }
         (results, None)
@@ -206,7 +231,8 @@ impl Session {
         let Some(stmt) = stmt else {
             return Ok(StatementResult::command("EMPTY"));
         };
-        let r = self.run(&stmt, params, None);
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
         if r.is_err() {
             self.fail();
         }
@@ -218,8 +244,11 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if prepared.statement().is_some() {
-            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        if let Some(stmt) = prepared.statement() {
+            let depth = parser::nesting_depth(stmt);
+            parser::with_stack_for(depth, || {
+                self.with_read_txn(|s, txn| s.describe(&prepared, txn))
+            })?;
         }
         Ok(prepared)
     }
@@ -244,7 +273,8 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(&stmt, params, Some(prepared));
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -273,10 +303,11 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let ast = match stmt {
-            Statement::Sql(ast) => ast,
+            Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => return self.run_helios(h),
+            Statement::Cursor(_) => None,
         };
-        if let Some(r) = self.transaction_control(ast)? {
+        if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
         if self.mode == Mode::Failed {
@@ -285,16 +316,41 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        if let Some(r) = self.session_statement(ast)? {
-            return Ok(r);
+        if let Some(ast) = ast {
+            if let Some(r) = self.session_statement(ast)? {
+                return Ok(r);
+            }
+            self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
-        let result = self.run_in_txn(stmt, params, prepared);
+        let result = match self.cursor_statement(stmt, params) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
+        };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
                 if let Some(t) = self.txn.take() {
                     t.commit()?;
+                    self.cursors.committed(self.block_seq);
                 }
                 Ok(r)
             }
@@ -326,6 +382,7 @@ impl Session {
                     read_only,
                     as_of: None,
                 })?;
+                self.block_seq += 1;
                 txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
@@ -336,6 +393,14 @@ impl Session {
     }
 
     /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
         Ok(helios_storage::LockWait {
             timeout: settings::timeout_setting(

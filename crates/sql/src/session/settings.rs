@@ -25,6 +25,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("max_identifier_length", "63"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
+    ("session_authorization", "postgres"),
     ("server_version", "16.0"),
     ("server_version_num", "160000"),
     ("standard_conforming_strings", "on"),
@@ -98,9 +99,14 @@ impl Settings {
         }
     }
 
-    /// Restores every default (`RESET ALL`).
+    /// Restores every default (`RESET ALL`); like PostgreSQL, the session's role
+    /// (`session_authorization`) stays.
     pub fn reset_all(&mut self) {
+        let role = self.get("session_authorization");
         *self = Settings::default();
+        if let Some(role) = role {
+            self.values.insert("session_authorization".into(), role);
+        }
     }
 
     /// All settings, by name.

@@ -184,10 +184,31 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
+            Some(Statement::Cursor(m)) => {
+                let columns = self.fetch_columns(m);
+                prepared.set_described(Described { params: Vec::new(), columns });
+                return Ok(());
+            }
             None => return Ok(()),
         };
         let catalog = self.engine.catalogs.get(txn)?;
         let info = self.info();
+        if let ast::Statement::Declare { stmts, .. } = stmt.as_ref() {
+            // A cursor's parameters are its query's; DECLARE itself returns no rows.
+            let params = match stmts.first().and_then(|d| d.for_query.clone()) {
+                Some(q) => {
+                    let q = ast::Statement::Query(q);
+                    bind_statement(&catalog, &info, &q, prepared.declared())?.1
+                }
+                None => Vec::new(),
+            };
+            prepared.set_described(Described { params, columns: Vec::new() });
+            return Ok(());
+        }
+        if matches!(stmt.as_ref(), ast::Statement::Close { .. }) {
+            prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
+            return Ok(());
+        }
         let (bound, params) = bind_statement(&catalog, &info, stmt, prepared.declared())?;
         let columns = bound.columns();
         if !matches!(bound, Bound::Utility(_)) {
