@@ -288,3 +288,16 @@ fn select_for_update_in_repeatable_read_fails_on_a_changed_row() {
     run(&mut a, "ROLLBACK");
     assert_eq!(code(&mut a, "SELECT * FROM t FOR UPDATE SKIP LOCKED").as_deref(), Some("0A000"));
 }
+
+#[test]
+fn statement_timeout_ends_a_lock_wait() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let mut b = db.connect();
+    run(&mut b, "SET statement_timeout = '100ms'");
+    let e = b.execute_batch("UPDATE t SET v = 6 WHERE id = 1").error.expect("times out");
+    assert_eq!(e.sqlstate().code(), "57014");
+    assert_eq!(e.message(), "canceling statement due to statement timeout");
+    run(&mut a, "COMMIT");
+}

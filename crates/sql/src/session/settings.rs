@@ -169,6 +169,9 @@ fn normalize(key: &str, value: &str) -> Result<String> {
 /// A timeout setting (`lock_timeout`, `statement_timeout`): a number of milliseconds or a
 /// number with a unit (`us`, `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit).
 pub(crate) fn timeout_setting(key: &str, value: &str) -> Result<Option<std::time::Duration>> {
+    if value == "0" {
+        return Ok(None);
+    }
     let v = value.trim().trim_matches('\'').trim();
     if v.is_empty() {
         return Ok(None);
@@ -207,6 +210,26 @@ pub(crate) fn timeout_setting(key: &str, value: &str) -> Result<Option<std::time
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeout_settings_parse_postgres_units() {
+        use std::time::Duration;
+        let t = |v: &str| timeout_setting("lock_timeout", v);
+        assert_eq!(t("0").unwrap(), None);
+        assert_eq!(t("0ms").unwrap(), None);
+        assert_eq!(t("250").unwrap(), Some(Duration::from_millis(250)));
+        assert_eq!(t("50ms").unwrap(), Some(Duration::from_millis(50)));
+        assert_eq!(t("2s").unwrap(), Some(Duration::from_secs(2)));
+        assert_eq!(t("'1min'").unwrap(), Some(Duration::from_secs(60)));
+        for bad in ["soon", "5 parsecs", "-1", "1e99"] {
+            let e = t(bad).unwrap_err();
+            assert_eq!(e.sqlstate().code(), "22023", "{bad}");
+        }
+        let mut s = Settings::default();
+        assert_eq!(s.set("lock_timeout", "x").unwrap_err().sqlstate().code(), "22023");
+        s.set("lock_timeout", "10ms").unwrap();
+        assert_eq!(s.get("lock_timeout").as_deref(), Some("10ms"));
+    }
 
     #[test]
     fn set_show_reset() {
