@@ -20,15 +20,17 @@ use helios_common::{Error, SqlState};
 use helios_types::{DataType, Value};
 use parking_lot::Mutex;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::ExtendedQueryHandler;
-use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::query::{send_describe_response, ExtendedQueryHandler};
+use pgwire::api::results::{
+    CopyResponse, DescribePortalResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag,
+};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Execute, Parse, ParseComplete, Sync as PgSync,
+    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync,
 };
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
 use pgwire::messages::startup::ParameterStatus;
@@ -275,6 +277,29 @@ impl ExtendedQueryHandler for ExtendedQueries {
         }
         client.send(PgWireBackendMessage::BindComplete(BindComplete::new())).await?;
         Ok(())
+    }
+
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let is_portal = message.target_type == b'P';
+        if !is_portal || client.portal_store().get_portal(&name).is_some() {
+            return self._on_describe(client, message).await;
+        }
+        // A cursor made by DECLARE is a portal too (psycopg's named cursors describe it).
+        let conn = conn_state(client)?;
+        let lookup = name.clone();
+        let columns = conn.run(move |s| s.cursor_columns(&lookup)).await?.ok_or_else(|| {
+            sql_error(SqlState::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist"))
+        })?;
+        let formats = vec![FieldFormat::Text; columns.len()];
+        let response = DescribePortalResponse::new(wire::field_infos(&columns, &formats));
+        send_describe_response(client, &response).await
     }
 
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>

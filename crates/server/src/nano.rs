@@ -9,8 +9,8 @@ use helios_types::{DataType, Value};
 use heliosdb_nano::{CancelHandle, Connection, Database, Statement};
 
 use crate::session::{
-    BatchOutcome, CancelToken, PreparedInfo, QueryResult, Session, SessionFactory, StatementResult,
-    TxnStatus,
+    BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory,
+    StatementResult, TxnStatus,
 };
 
 /// Opens a `Connection` of one database per client.
@@ -106,5 +106,9 @@ impl Session for NanoSession {
 
     fn cancel_token(&self) -> Arc<dyn CancelToken> {
         Arc::new(self.conn.cancel_handle())
+    }
+
+    fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        self.conn.cursor_columns(name)
     }
 }

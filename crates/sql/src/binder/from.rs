@@ -164,7 +164,14 @@ impl Binder<'_> {
                     .iter()
                     .map(|c| Field::new(c.name.clone(), c.data_type.clone()))
                     .collect();
-                Plan::Scan { table, access: Access::Full, filter: None, with_key: false, schema }
+                Plan::Scan {
+                    table,
+                    access: Access::Full,
+                    filter: None,
+                    with_key: false,
+                    needed: None,
+                    schema,
+                }
             }
             Relation::View(id) => {
                 let view = self
@@ -393,8 +400,8 @@ pub(super) fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
         f.qualifier = qualifier.clone();
     }
     match plan {
-        Plan::Scan { table, access, filter, with_key, .. } => {
-            Plan::Scan { table, access, filter, with_key, schema }
+        Plan::Scan { table, access, filter, with_key, needed, .. } => {
+            Plan::Scan { table, access, filter, with_key, needed, schema }
         }
         Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
         other => {

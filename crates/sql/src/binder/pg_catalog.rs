@@ -468,6 +468,30 @@ pub(super) fn pg_catalog_relation(
                 })
                 .collect(),
         ),
+        "pg_cursors" => (
+            vec![
+                ("name", Text),
+                ("statement", Text),
+                ("is_holdable", Bool),
+                ("is_binary", Bool),
+                ("is_scrollable", Bool),
+                ("creation_time", DataType::TimestampTz),
+            ],
+            session
+                .cursors
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(&c.name),
+                        text(&c.statement),
+                        Value::Bool(c.holdable),
+                        Value::Bool(false),
+                        Value::Bool(c.scrollable),
+                        Value::TimestampTz(c.created),
+                    ]
+                })
+                .collect(),
+        ),
         "pg_extension" => (
             vec![
                 ("oid", Int8),

@@ -11,6 +11,8 @@
 //! VACUUM ... / ANALYZE ...               (PostgreSQL's grammar, see `maintenance.rs`)
 //! ```
 //!
+//! `FETCH` and `MOVE` also pass through here (see [`super::cursor`]).
+//!
 //! Table clauses are rewritten token by token into the version clauses sqlparser knows,
 //! and the statement is then parsed with [`HeliosDialect`](super::dialect::HeliosDialect):
 //!
@@ -140,6 +142,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
         if words.is_empty() {
             continue;
         }
+        if let Some(stmt) = super::cursor::parse(&piece)? {
+            out.push(Statement::Cursor(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -161,7 +167,7 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions", "vacuum", "analy"]
+    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy"]
         .iter()
         .any(|w| lower.contains(w))
 }

@@ -5,12 +5,14 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod cursor;
 mod depth;
 mod dialect;
 pub mod helios;
 pub mod maintenance;
 mod names;
 mod placeholders;
+mod subscript_assign;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use names::{ident_name, object_name, QualifiedName};
@@ -28,6 +30,8 @@ pub enum Statement {
     Sql(Box<ast::Statement>),
     /// One of our own statements (branches, ...), see [`helios`].
     Helios(Box<helios::HeliosStatement>),
+    /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
+    Cursor(Box<cursor::CursorMove>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -45,7 +49,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 pub fn nesting_depth(stmt: &Statement) -> usize {
     match stmt {
         Statement::Sql(s) => depth::statement_depth(s),
-        Statement::Helios(_) => 0,
+        Statement::Helios(_) | Statement::Cursor(_) => 0,
     }
 }
 
@@ -55,8 +59,9 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     }
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
-        Err(e) => match table_shorthand(sql) {
-            // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`.
+        // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
+        // `UPDATE ... SET a[i] = v` assigns one array element.
+        Err(e) => match table_shorthand(sql).or_else(|| subscript_assign::rewrite(sql)) {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
             }
@@ -150,7 +155,9 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_)) => Err(Error::internal("stub is not CREATE TABLE")),
+        Some(Statement::Helios(_) | Statement::Cursor(_)) => {
+            Err(Error::internal("stub is not CREATE TABLE"))
+        }
         None => Err(Error::internal("empty stub")),
     }
 }

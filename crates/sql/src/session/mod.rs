@@ -18,6 +18,7 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod cursor;
 mod ddl;
 mod ddl_table;
 mod maintenance;
@@ -27,6 +28,7 @@ mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -53,6 +55,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +88,10 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Open cursors.
+    cursors: cursor::Cursors,
+    /// Counts the storage transactions this session started (names the live one).
+    block_seq: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,6 +116,8 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            cursors: cursor::Cursors::default(),
+            block_seq: 0,
         }
     }
 
@@ -162,6 +171,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
@@ -202,6 +212,7 @@ impl Session {
                 if let Err(e) = txn.commit() {
                     return (results, Some(e));
                 }
+                self.cursors.committed(self.block_seq);
             }
         }
         (results, None)
@@ -292,10 +303,11 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let ast = match stmt {
-            Statement::Sql(ast) => ast,
+            Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => return self.run_helios(h),
+            Statement::Cursor(_) => None,
         };
-        if let Some(r) = self.transaction_control(ast)? {
+        if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
         if self.mode == Mode::Failed {
@@ -304,16 +316,41 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        if let Some(r) = self.session_statement(ast)? {
-            return Ok(r);
+        if let Some(ast) = ast {
+            if let Some(r) = self.session_statement(ast)? {
+                return Ok(r);
+            }
+            self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
-        let result = self.run_in_txn(stmt, params, prepared);
+        let result = match self.cursor_statement(stmt, params) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
+        };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
                 if let Some(t) = self.txn.take() {
                     t.commit()?;
+                    self.cursors.committed(self.block_seq);
                 }
                 Ok(r)
             }
@@ -324,9 +361,11 @@ impl Session {
     /// Starts the storage transaction if there is none, or takes a new statement
     /// snapshot in READ COMMITTED.
     fn ensure_txn(&mut self) -> Result<()> {
+        let wait = self.lock_wait()?;
         match &mut self.txn {
             Some(t) => {
                 t.new_statement();
+                t.set_lock_wait(wait);
                 Ok(())
             }
             None => {
@@ -337,18 +376,39 @@ impl Session {
                         self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
                     ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions {
+                let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
                     isolation,
                     read_only,
                     as_of: None,
                 })?;
+                self.block_seq += 1;
+                txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
                 Ok(())
             }
         }
+    }
+
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
+    fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        Ok(helios_storage::LockWait {
+            timeout: settings::timeout_setting(
+                "lock_timeout",
+                &self.settings.get("lock_timeout").unwrap_or_default(),
+            )?,
+            cancel: Some(self.cancel.clone()),
+        })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
