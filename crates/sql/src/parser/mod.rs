@@ -7,9 +7,11 @@
 
 mod dialect;
 pub mod helios;
+mod literals;
 mod names;
 mod placeholders;
 
+pub use literals::{parameterize, Parameterized};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 

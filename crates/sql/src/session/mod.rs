@@ -20,6 +20,7 @@ mod branch;
 mod branch_rows;
 mod ddl;
 mod ddl_table;
+mod plan_cache;
 mod prepared;
 mod result;
 mod sequences;
@@ -84,6 +85,8 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Plans of simple-protocol queries (see [`plan_cache`]).
+    plan_cache: plan_cache::PlanCache,
 }
 
 impl std::fmt::Debug for Session {
@@ -108,6 +111,7 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            plan_cache: plan_cache::PlanCache::default(),
         }
     }
 
@@ -160,6 +164,9 @@ impl Session {
     /// Runs `;`-separated statements with simple-query semantics; returns the results of
     /// the statements that ran and the error that stopped the batch, if any.
     pub fn execute_batch(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        if let Some(out) = self.run_cached(sql) {
+            return out;
+        }
         self.cancel.store(false, Ordering::Relaxed);
         let stmts = match parser::parse(sql) {
             Ok(s) => s,
