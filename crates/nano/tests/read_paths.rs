@@ -158,3 +158,76 @@ fn primary_key_ranges_leave_the_filter() {
         c.query("SELECT v FROM t WHERE id BETWEEN $1 AND $2", &[Value::Int8(2), Value::Int8(3)]);
     assert_eq!(r.unwrap().rows.len(), 2);
 }
+
+/// The rows of a one-statement simple-protocol batch.
+fn batch(c: &mut heliosdb_nano::Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut out = c.execute_batch(sql);
+    assert!(out.error.is_none(), "{sql}: {:?}", out.error);
+    rows(out.results.pop().expect("a result"))
+}
+
+#[test]
+fn simple_queries_share_plans_across_literals() {
+    let mut c = conn();
+    let out = c.execute_batch(
+        "CREATE TABLE acc (aid int PRIMARY KEY, bal bigint, name text);
+         INSERT INTO acc VALUES (1, 10, 'a'), (2, 20, 'b'), (3000000, 30, 'c')",
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    // Same text but for the literal: one plan, each literal's own answer.
+    for (aid, bal) in [(1, 10), (2, 20), (3_000_000, 30)] {
+        let got = batch(&mut c, &format!("SELECT bal FROM acc WHERE aid = {aid};"));
+        assert_eq!(got, vec![vec![Value::Int8(bal)]]);
+    }
+    assert!(batch(&mut c, "SELECT bal FROM acc WHERE aid = 4").is_empty());
+    // A bigint-sized literal and a comparison other than equality.
+    assert!(batch(&mut c, "SELECT bal FROM acc WHERE aid = 99999999999").is_empty());
+    let got = batch(&mut c, "SELECT aid FROM acc WHERE aid >= 2 AND bal < 30 ORDER BY 1");
+    assert_eq!(got, vec![vec![Value::Int4(2)]]);
+    // Constants that are not comparison operands keep their meaning (ordinal, LIMIT).
+    let got = batch(&mut c, "SELECT name, aid FROM acc WHERE aid > 0 ORDER BY 2 DESC LIMIT 1");
+    assert_eq!(got, vec![vec![Value::Text("c".into()), Value::Int4(3_000_000)]]);
+    let got = batch(&mut c, "SELECT aid = 2 FROM acc WHERE aid < 3 ORDER BY aid");
+    assert_eq!(got, vec![vec![Value::Bool(false)], vec![Value::Bool(true)]]);
+
+    // A schema change re-binds the cached plan.
+    c.execute("ALTER TABLE acc RENAME COLUMN bal TO balance", &[]).unwrap();
+    let out = c.execute_batch("SELECT bal FROM acc WHERE aid = 1");
+    let e = out.error.expect("the column is gone");
+    assert_eq!(e.sqlstate().code(), "42703", "{e}");
+    assert!(e.to_string().contains("bal"), "{e}");
+    assert_eq!(batch(&mut c, "SELECT balance FROM acc WHERE aid = 2"), vec![vec![Value::Int8(20)]]);
+    c.execute("DROP TABLE acc", &[]).unwrap();
+    c.execute("CREATE TABLE acc (aid int PRIMARY KEY, balance text)", &[]).unwrap();
+    c.execute("INSERT INTO acc VALUES (2, 'x')", &[]).unwrap();
+    assert_eq!(
+        batch(&mut c, "SELECT balance FROM acc WHERE aid = 2"),
+        vec![vec![Value::Text("x".into())]]
+    );
+
+    // search_path picks another table with the same name.
+    let out = c.execute_batch(
+        "CREATE SCHEMA other; CREATE TABLE other.acc (aid int, balance text);
+         INSERT INTO other.acc VALUES (2, 'other')",
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    c.execute("SET search_path = other", &[]).unwrap();
+    assert_eq!(
+        batch(&mut c, "SELECT balance FROM acc WHERE aid = 2"),
+        vec![vec![Value::Text("other".into())]]
+    );
+    c.execute("RESET search_path", &[]).unwrap();
+    assert_eq!(
+        batch(&mut c, "SELECT balance FROM acc WHERE aid = 2"),
+        vec![vec![Value::Text("x".into())]]
+    );
+
+    // An error through the cache is the uncached error, and an explicit block fails.
+    c.execute("BEGIN", &[]).unwrap();
+    let e = c.execute_batch("SELECT balance FROM acc WHERE balance = 1").error.expect("text = int");
+    assert_eq!(e.sqlstate().code(), "42883", "{e}");
+    let e = c.execute_batch("SELECT balance FROM acc WHERE aid = 2").error.expect("aborted");
+    assert_eq!(e.sqlstate().code(), "25P02", "{e}");
+    c.execute("ROLLBACK", &[]).unwrap();
+    assert_eq!(batch(&mut c, "SELECT balance FROM acc WHERE aid = 2").len(), 1);
+}

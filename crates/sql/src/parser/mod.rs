@@ -10,11 +10,13 @@ mod depth;
 mod dialect;
 pub mod helios;
 pub mod maintenance;
+mod literals;
 mod names;
 mod placeholders;
 mod subscript_assign;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
+pub use literals::{parameterize, Parameterized};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 

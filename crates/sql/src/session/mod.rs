@@ -22,6 +22,7 @@ mod cursor;
 mod ddl;
 mod ddl_table;
 mod maintenance;
+mod plan_cache;
 mod prepared;
 mod result;
 mod sequences;
@@ -92,6 +93,8 @@ pub struct Session {
     cursors: cursor::Cursors,
     /// Counts the storage transactions this session started (names the live one).
     block_seq: u64,
+    /// Plans of simple-protocol queries (see [`plan_cache`]).
+    plan_cache: plan_cache::PlanCache,
 }
 
 impl std::fmt::Debug for Session {
@@ -118,6 +121,7 @@ impl Session {
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
             block_seq: 0,
+            plan_cache: plan_cache::PlanCache::default(),
         }
     }
 
@@ -179,6 +183,9 @@ impl Session {
     /// Runs `;`-separated statements with simple-query semantics; returns the results of
     /// the statements that ran and the error that stopped the batch, if any.
     pub fn execute_batch(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        if let Some(out) = self.run_cached(sql) {
+            return out;
+        }
         self.cancel.store(false, Ordering::Relaxed);
         let stmts = match parser::parse(sql) {
             Ok(s) => s,
