@@ -11,6 +11,7 @@ mod context;
 mod dml;
 mod join;
 mod operators;
+mod row_writer;
 mod scan;
 mod setop;
 mod sort;

@@ -45,6 +45,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use sqlparser::ast;
+
 use helios_common::{BranchId, Error, Result, SqlState};
 use helios_storage::{Isolation, Savepoint, Transaction, TxnOptions};
 use helios_types::{DataType, Value};
@@ -84,6 +86,11 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// The catalog the last query or DML statement of the current transaction read, with
+    /// the branch and snapshot it was read at: the next statement at the same snapshot
+    /// reuses it instead of reading the catalog version again. Cleared by every other
+    /// statement (DDL, transaction control, ...) and when a transaction starts.
+    catalog_memo: Option<(BranchId, helios_common::Timestamp, Arc<crate::catalog::Catalog>)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -108,6 +115,7 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            catalog_memo: None,
         }
     }
 
@@ -145,6 +153,20 @@ impl Session {
 
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
+        SessionInfo::clone(&self.info_shared())
+    }
+
+    /// [`Session::info`], shared: built once per change of the settings (the branch is
+    /// a setting too, `helios.branch`).
+    pub(crate) fn info_shared(&self) -> Arc<SessionInfo> {
+        let info = self.settings.session_info(|| self.build_info());
+        match &info.helios {
+            Some(h) if h.branch == self.branch => info,
+            _ => Arc::new(self.build_info()),
+        }
+    }
+
+    fn build_info(&self) -> SessionInfo {
         SessionInfo {
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
@@ -231,7 +253,7 @@ impl Session {
         params: &[Value],
     ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
-        let Some(stmt) = prepared.statement().cloned() else {
+        let Some(stmt) = prepared.statement() else {
             return Ok(StatementResult::command("EMPTY"));
         };
         if params.len() != prepared.param_types().len() && !prepared.param_types().is_empty() {
@@ -244,7 +266,7 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(&stmt, params, Some(prepared));
+        let r = self.run(stmt, params, Some(prepared));
         if r.is_err() {
             self.fail();
         }
@@ -253,6 +275,7 @@ impl Session {
 
     /// After an error: an explicit block fails, an implicit one rolls back.
     fn fail(&mut self) {
+        self.catalog_memo = None;
         match self.mode {
             Mode::Explicit | Mode::Failed => self.mode = Mode::Failed,
             Mode::Implicit | Mode::Autocommit => {
@@ -274,8 +297,20 @@ impl Session {
     ) -> Result<StatementResult> {
         let ast = match stmt {
             Statement::Sql(ast) => ast,
-            Statement::Helios(h) => return self.run_helios(h),
+            Statement::Helios(h) => {
+                self.catalog_memo = None;
+                return self.run_helios(h);
+            }
         };
+        if !matches!(
+            ast.as_ref(),
+            ast::Statement::Query(_)
+                | ast::Statement::Insert(_)
+                | ast::Statement::Update(_)
+                | ast::Statement::Delete(_)
+        ) {
+            self.catalog_memo = None;
+        }
         if let Some(r) = self.transaction_control(ast)? {
             return Ok(r);
         }
@@ -327,6 +362,7 @@ impl Session {
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
+                self.catalog_memo = None;
                 Ok(())
             }
         }
