@@ -13,7 +13,8 @@ the alternatives `X_N.out`.
 
 Prints one line per file and the totals; with --baseline, exits 1 when a file's
 matching-block count is below its baseline count (with --update, rewrites it).
-A file that exceeds the timeout has its psql killed and counts 0; the server is
+A file that exceeds the timeout has its psql killed; the output it printed until then
+is graded (the hung statement and everything after it count as mismatches). The server is
 restarted (with test_setup re-run) when it stops answering, through --restart-cmd.
 """
 
@@ -345,16 +346,17 @@ def run_all(args, suite, env, server):
                                    stderr=subprocess.STDOUT, timeout=args.timeout)
             actual = normalize(r.stdout.decode("utf-8", errors="replace"))
         except subprocess.TimeoutExpired as e:
-            actual = ""
+            # Grade what ran before the statement that hung; it and every later block
+            # count as mismatches.
+            actual = normalize((e.stdout or b"").decode("utf-8", errors="replace"))
             note = "timeout"
         if args.results:
             os.makedirs(args.results, exist_ok=True)
             with open(os.path.join(args.results, name + ".out"), "w", encoding="utf-8") as f:
                 f.write(actual)
+        matched, total, full = compare(sql_path, expected, actual)
         if note == "timeout":
-            matched, total, full = 0, compare(sql_path, expected, "")[1], False
-        else:
-            matched, total, full = compare(sql_path, expected, actual)
+            full = False
         if not server_alive(args.host, args.port, env):
             note = (note + " server-restarted").strip()
             matched, full = 0, False

@@ -4,7 +4,8 @@
 //! reopened from that image must hold every acknowledged durable batch and no partial
 //! batch — on the plain and on the encrypted backend. Each of the encrypted backend's
 //! safeguards (double-buffered page 0, two-phase commits, the sealed mark in page 0) makes
-//! this test fail when switched off.
+//! this test fail when switched off, and so does the plain backend's recovery switch
+//! (`PagedBackend::recovery`, letting redb's checksums judge torn pages after a crash).
 
 mod disk_support;
 

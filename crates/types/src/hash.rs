@@ -45,22 +45,33 @@ fn family(v: &Value) -> u8 {
 
 impl PartialEq for HashableValue {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.0, &other.0);
-        if family(a) != family(b) {
-            return false;
+        hash_eq(&self.0, &other.0)
+    }
+}
+
+/// The equality [`HashableValue`] uses, on borrowed values: same type family and equal
+/// by `pg_cmp`, with NULL equal to NULL.
+pub fn hash_eq(a: &Value, b: &Value) -> bool {
+    // The common same-type cases first (text compares bytewise, like `pg_cmp`).
+    match (a, b) {
+        (Value::Int8(x), Value::Int8(y)) => return x == y,
+        (Value::Int4(x), Value::Int4(y)) => return x == y,
+        (Value::Text(x), Value::Text(y)) => return x == y,
+        (Value::Bool(x), Value::Bool(y)) => return x == y,
+        (Value::Date(x), Value::Date(y)) => return x == y,
+        _ => {}
+    }
+    if family(a) != family(b) {
+        return false;
+    }
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Json(x), Value::Json(y)) => x == y,
+        (Value::Array(x), Value::Array(y)) => {
+            x.elements.len() == y.elements.len()
+                && x.elements.iter().zip(&y.elements).all(|(p, q)| hash_eq(p, q))
         }
-        match (a, b) {
-            (Value::Null, Value::Null) => true,
-            (Value::Json(x), Value::Json(y)) => x == y,
-            (Value::Array(x), Value::Array(y)) => {
-                x.elements.len() == y.elements.len()
-                    && x.elements
-                        .iter()
-                        .zip(&y.elements)
-                        .all(|(p, q)| HashableValue(p.clone()) == HashableValue(q.clone()))
-            }
-            _ => a.pg_eq(b),
-        }
+        _ => a.pg_eq(b),
     }
 }
 
@@ -184,6 +195,29 @@ mod tests {
 
     fn p(s: &str, ty: DataType) -> Value {
         Value::parse_pg_text(s, &ty).unwrap()
+    }
+
+    #[test]
+    fn hash_eq_fast_paths_agree_with_pg_eq() {
+        let vals = [
+            Value::Null,
+            Value::Int4(1),
+            Value::Int8(1),
+            Value::Int8(2),
+            Value::Text("a".into()),
+            Value::Text("a ".into()),
+            Value::Bool(true),
+            Value::Date(3),
+        ];
+        for a in &vals {
+            for b in &vals {
+                let want = match (a, b) {
+                    (Value::Null, Value::Null) => true,
+                    _ => family(a) == family(b) && a.pg_eq(b),
+                };
+                assert_eq!(hash_eq(a, b), want, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -80,6 +80,7 @@ impl Binder<'_> {
             access: Access::Full,
             filter: None,
             with_key: false,
+            needed: None,
             schema,
         };
         let plan = match alias {

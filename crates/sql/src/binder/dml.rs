@@ -478,6 +478,7 @@ impl Binder<'_> {
             access: Access::Full,
             filter: None,
             with_key: true,
+            needed: None,
             schema,
         }
     }

@@ -43,23 +43,29 @@ impl Binder<'_> {
         left: Option<&[Field]>,
     ) -> Result<(Plan, bool)> {
         match factor {
-            ast::TableFactor::Table { name, alias, args: Some(args), .. } => {
+            ast::TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(&args.args)?;
-                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
             }
-            ast::TableFactor::Function { name, args, alias, .. } => {
+            ast::TableFactor::Function { name, args, alias, with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(args)?;
-                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
             }
             ast::TableFactor::UNNEST {
                 alias,
                 array_exprs,
                 with_offset: false,
-                with_ordinality: false,
+                with_ordinality,
                 ..
             } => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
-                self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
+                self.bind_function_item_with(
+                    &name,
+                    array_exprs,
+                    alias.as_ref(),
+                    left,
+                    *with_ordinality,
+                )
             }
             ast::TableFactor::Table { name, alias, version, .. } => {
                 if let Some(v) = version {
@@ -158,7 +164,14 @@ impl Binder<'_> {
                     .iter()
                     .map(|c| Field::new(c.name.clone(), c.data_type.clone()))
                     .collect();
-                Plan::Scan { table, access: Access::Full, filter: None, with_key: false, schema }
+                Plan::Scan {
+                    table,
+                    access: Access::Full,
+                    filter: None,
+                    with_key: false,
+                    needed: None,
+                    schema,
+                }
             }
             Relation::View(id) => {
                 let view = self
@@ -387,8 +400,8 @@ pub(super) fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
         f.qualifier = qualifier.clone();
     }
     match plan {
-        Plan::Scan { table, access, filter, with_key, .. } => {
-            Plan::Scan { table, access, filter, with_key, schema }
+        Plan::Scan { table, access, filter, with_key, needed, .. } => {
+            Plan::Scan { table, access, filter, with_key, needed, schema }
         }
         Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
         other => {

@@ -58,6 +58,11 @@ impl ScanPages {
         Ok(pairs)
     }
 
+    /// Changes how many pairs the following pages hold.
+    pub fn set_page(&mut self, page: usize) {
+        self.page = page.max(1);
+    }
+
     /// Reads everything left.
     pub fn collect_all(mut self, txn: &Transaction) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         let mut out = Vec::new();

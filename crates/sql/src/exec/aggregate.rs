@@ -1,105 +1,174 @@
 //! Hash aggregation with grouping sets, and the per-call DISTINCT / FILTER / ORDER BY
 //! handling of aggregate calls (shared with aggregates used as window functions).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use helios_common::Result;
-use helios_types::{HashableValue, Value};
+use helios_common::{Error, Result};
+use helios_types::{DataType, HashableValue, Value};
 
 use super::context::{ExecCtx, Row};
+use super::keyed::{KeyExprs, KeyTable};
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, Expr};
-use crate::planner::SortKey;
+use crate::functions::accumulator::Aggregate;
+use crate::planner::{Plan, SortKey};
 
-/// Groups `rows` (of `width` columns) by each grouping set and computes the aggregates.
-/// Output rows are a representative input row of the group, the group keys (NULL for
-/// keys outside the row's grouping set), the aggregate values, and the grouping set's
-/// index.
+/// What an aggregate node computes.
+#[derive(Debug, Clone, Copy)]
+pub struct AggregateSpec<'p> {
+    /// Group keys.
+    pub group_by: &'p [Expr],
+    /// Grouping sets as positions in `group_by` (empty: one set of every key).
+    pub sets: &'p [Vec<usize>],
+    /// The aggregate calls.
+    pub aggs: &'p [AggregateCall],
+    /// Width of the input rows.
+    pub width: usize,
+}
+
+/// The running state of one aggregate call in one group.
+enum CallState {
+    /// Arguments go straight into the accumulator (no DISTINCT or ORDER BY).
+    Streaming(Box<dyn Aggregate>),
+    /// The (arguments, ORDER BY values) of the rows that passed FILTER and NULL skipping,
+    /// for DISTINCT / ORDER BY at the end.
+    Buffered(Vec<(Vec<Value>, Vec<Value>)>),
+}
+
+/// One group of one grouping set.
+struct Group {
+    /// The first input row of the group.
+    first: Row,
+    /// The group key values (NULL for keys outside the grouping set).
+    keys: Vec<Value>,
+    states: Vec<CallState>,
+}
+
+/// Groups the rows of `input` by each grouping set and computes the aggregates, one
+/// input row at a time. Output rows are a representative input row of the group (its
+/// first), the group keys (NULL for keys outside the row's grouping set), the aggregate
+/// values, and the grouping set's index; groups come in order of first appearance.
 pub fn aggregate(
     ctx: &ExecCtx<'_>,
-    rows: Vec<Row>,
-    group_by: &[Expr],
-    sets: &[Vec<usize>],
-    aggs: &[AggregateCall],
-    width: usize,
+    input: &Plan,
+    spec: &AggregateSpec<'_>,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
-    let mut keys: Vec<Vec<Value>> = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let mut k = Vec::with_capacity(group_by.len());
-        for g in group_by {
-            k.push(ctx.eval(g, r, outer)?);
-        }
-        keys.push(k);
-    }
-    let all: Vec<usize> = (0..group_by.len()).collect();
+    let all: Vec<usize> = (0..spec.group_by.len()).collect();
     let default_sets = [all];
-    let sets: &[Vec<usize>] = if sets.is_empty() { &default_sets } else { sets };
-    let mut out = Vec::new();
-    for (set_index, set) in sets.iter().enumerate() {
-        let mut index: HashMap<Vec<HashableValue>, usize> = HashMap::new();
-        let mut groups: Vec<(Vec<Value>, Vec<usize>)> = Vec::new();
-        for (i, k) in keys.iter().enumerate() {
-            let hk: Vec<HashableValue> = set.iter().map(|p| HashableValue(k[*p].clone())).collect();
-            let g = *index.entry(hk).or_insert_with(|| {
-                let mut vals = vec![Value::Null; group_by.len()];
-                for p in set {
-                    vals[*p] = k[*p].clone();
-                }
-                groups.push((vals, Vec::new()));
-                groups.len() - 1
-            });
-            groups[g].1.push(i);
-        }
-        if set.is_empty() && groups.is_empty() {
-            groups.push((vec![Value::Null; group_by.len()], Vec::new()));
-        }
-        for (vals, members) in groups {
+    let sets: &[Vec<usize>] = if spec.sets.is_empty() { &default_sets } else { spec.sets };
+    let arg_types: Vec<Vec<DataType>> =
+        spec.aggs.iter().map(|c| c.args.iter().map(Expr::data_type).collect()).collect();
+    let new_states = || -> Vec<CallState> {
+        spec.aggs.iter().zip(&arg_types).map(|(call, types)| new_state(call, types)).collect()
+    };
+    let mut index: Vec<KeyTable<usize>> = sets.iter().map(|_| KeyTable::default()).collect();
+    let mut keys: Vec<KeyExprs<'_>> = sets
+        .iter()
+        .map(|set| KeyExprs::new(set.iter().map(|p| &spec.group_by[*p]), spec.width))
+        .collect();
+    let mut groups: Vec<Vec<Group>> = sets.iter().map(|_| Vec::new()).collect();
+    let mut args: Vec<Value> = Vec::new();
+    let mut n = 0usize;
+    let last = sets.len() - 1;
+    super::stream::for_each(input, ctx, outer, &mut |row| {
+        n += 1;
+        if n.is_multiple_of(1024) {
             ctx.check_cancel()?;
-            let mut row = match members.first() {
-                Some(i) => rows[*i].clone(),
-                None => vec![Value::Null; width],
+        }
+        let mut row = Some(row);
+        for (s, set) in sets.iter().enumerate() {
+            let r = row.as_ref().ok_or_else(|| Error::internal("aggregate row moved"))?;
+            let key = &mut keys[s];
+            key.load(ctx, r, outer)?;
+            let h = index[s].hash(key.values(r));
+            let (g, is_new) = match index[s].get(h, key, r) {
+                Some(g) => (*g, false),
+                None => {
+                    let mut vals = vec![Value::Null; spec.group_by.len()];
+                    for (p, v) in set.iter().zip(key.values(r)) {
+                        vals[*p] = v.clone();
+                    }
+                    groups[s].push(Group { first: Vec::new(), keys: vals, states: new_states() });
+                    index[s].insert_new(h, key.to_owned(r), groups[s].len() - 1);
+                    (groups[s].len() - 1, true)
+                }
             };
-            row.extend(vals);
-            let group_rows: Vec<&Row> = members.iter().map(|i| &rows[*i]).collect();
-            for call in aggs {
-                row.push(run_aggregate(ctx, call, &group_rows, outer)?);
+            let group = &mut groups[s][g];
+            for (call, state) in spec.aggs.iter().zip(&mut group.states) {
+                feed(ctx, call, state, r, outer, &mut args)?;
             }
-            row.push(Value::Int4(i32::try_from(set_index).unwrap_or(i32::MAX)));
+            if is_new {
+                // The last grouping set takes the row itself.
+                group.first = if s == last { row.take().unwrap_or_default() } else { r.clone() };
+            }
+        }
+        Ok(true)
+    })?;
+    let mut out = Vec::new();
+    for (s, (set, set_groups)) in sets.iter().zip(groups).enumerate() {
+        let mut set_groups = set_groups;
+        if set.is_empty() && set_groups.is_empty() {
+            set_groups.push(Group {
+                first: vec![Value::Null; spec.width],
+                keys: vec![Value::Null; spec.group_by.len()],
+                states: new_states(),
+            });
+        }
+        for group in set_groups {
+            ctx.check_cancel()?;
+            let mut row = group.first;
+            row.extend(group.keys);
+            for ((call, state), types) in spec.aggs.iter().zip(group.states).zip(&arg_types) {
+                row.push(finish(call, state, types)?);
+            }
+            row.push(Value::Int4(i32::try_from(s).unwrap_or(i32::MAX)));
             out.push(row);
         }
     }
     Ok(out)
 }
 
-/// Computes one aggregate call over `rows`: FILTER, then NULL skipping, DISTINCT and
-/// ORDER BY, then the accumulator.
-pub fn run_aggregate(
+/// Feeds one input row to one call's state: FILTER, arguments, NULL skipping.
+fn feed(
     ctx: &ExecCtx<'_>,
     call: &AggregateCall,
-    rows: &[&Row],
+    state: &mut CallState,
+    row: &[Value],
     outer: &[Value],
-) -> Result<Value> {
-    let mut inputs: Vec<(Vec<Value>, Vec<Value>)> = Vec::with_capacity(rows.len());
-    for r in rows {
-        if let Some(f) = &call.filter {
-            if !ctx.eval_true(f, r, outer)? {
-                continue;
-            }
+    args: &mut Vec<Value>,
+) -> Result<()> {
+    if let Some(f) = &call.filter {
+        if !ctx.eval_true(f, row, outer)? {
+            return Ok(());
         }
-        let mut args = Vec::with_capacity(call.args.len());
-        for a in &call.args {
-            args.push(ctx.eval(a, r, outer)?);
-        }
-        if call.func.skips_nulls() && args.iter().any(Value::is_null) {
-            continue;
-        }
-        let mut order = Vec::with_capacity(call.order_by.len());
-        for s in &call.order_by {
-            order.push(ctx.eval(&s.expr, r, outer)?);
-        }
-        inputs.push((args, order));
     }
+    args.clear();
+    for a in &call.args {
+        args.push(ctx.eval(a, row, outer)?);
+    }
+    if call.func.skips_nulls() && args.iter().any(Value::is_null) {
+        return Ok(());
+    }
+    match state {
+        CallState::Streaming(acc) => acc.accumulate(args),
+        CallState::Buffered(inputs) => {
+            let mut order = Vec::with_capacity(call.order_by.len());
+            for s in &call.order_by {
+                order.push(ctx.eval(&s.expr, row, outer)?);
+            }
+            inputs.push((std::mem::take(args), order));
+            Ok(())
+        }
+    }
+}
+
+/// DISTINCT, ORDER BY and the accumulator over buffered inputs.
+fn finish_buffered(
+    call: &AggregateCall,
+    mut inputs: Vec<(Vec<Value>, Vec<Value>)>,
+    arg_types: &[DataType],
+) -> Result<Value> {
     if call.distinct {
         let mut seen = HashSet::new();
         inputs
@@ -113,10 +182,43 @@ pub fn run_aggregate(
             .collect();
         inputs.sort_by(|a, b| compare_rows(&a.1, &b.1, &keys));
     }
-    let arg_types: Vec<helios_types::DataType> = call.args.iter().map(Expr::data_type).collect();
-    let mut acc = call.func.create(&arg_types);
+    let mut acc = call.func.create(arg_types);
     for (args, _) in &inputs {
         acc.accumulate(args)?;
     }
     acc.finalize()
+}
+
+/// Computes one aggregate call over `rows`: FILTER, then NULL skipping, DISTINCT and
+/// ORDER BY, then the accumulator.
+pub fn run_aggregate(
+    ctx: &ExecCtx<'_>,
+    call: &AggregateCall,
+    rows: &[&Row],
+    outer: &[Value],
+) -> Result<Value> {
+    let arg_types: Vec<DataType> = call.args.iter().map(Expr::data_type).collect();
+    let mut state = new_state(call, &arg_types);
+    let mut args = Vec::with_capacity(call.args.len());
+    for r in rows {
+        feed(ctx, call, &mut state, r, outer, &mut args)?;
+    }
+    finish(call, state, &arg_types)
+}
+
+/// A fresh state for one call.
+fn new_state(call: &AggregateCall, arg_types: &[DataType]) -> CallState {
+    if call.distinct || !call.order_by.is_empty() {
+        CallState::Buffered(Vec::new())
+    } else {
+        CallState::Streaming(call.func.create(arg_types))
+    }
+}
+
+/// The call's result from its state.
+fn finish(call: &AggregateCall, state: CallState, arg_types: &[DataType]) -> Result<Value> {
+    match state {
+        CallState::Streaming(acc) => acc.finalize(),
+        CallState::Buffered(inputs) => finish_buffered(call, inputs, arg_types),
+    }
 }

@@ -54,7 +54,7 @@ impl std::fmt::Debug for WriteEnv<'_> {
 }
 
 impl WriteEnv<'_> {
-    fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
+    pub(super) fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
         ExecCtx::new(txn, self.params, self.session, self.now, query, self.cancel)
             .with_sequences(self.sequences)
     }

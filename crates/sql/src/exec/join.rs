@@ -1,11 +1,11 @@
 //! Joins: nested loop (any condition), hash join (equi-joins), LATERAL.
 
-use std::collections::HashMap;
-
 use helios_common::Result;
-use helios_types::{HashableValue, Value};
+use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::keyed::{KeyExprs, KeyTable};
+use super::stream::{for_each, Sink};
 use crate::expr::Expr;
 use crate::planner::{JoinKind, Plan};
 
@@ -20,133 +20,187 @@ fn nulls(n: usize) -> Row {
     vec![Value::Null; n]
 }
 
-/// Emits the joined rows given, for each left row, the matching right row indexes.
-fn emit(
-    left: &[Row],
-    right: &[Row],
-    (left_width, right_width): (usize, usize),
-    kind: JoinKind,
-    matches: &[Vec<usize>],
-) -> Vec<Row> {
-    let mut out = Vec::new();
-    let mut right_matched = vec![false; right.len()];
-    for (li, l) in left.iter().enumerate() {
-        let m = &matches[li];
-        match kind {
-            JoinKind::Semi => {
-                if !m.is_empty() {
-                    out.push(l.clone());
-                }
-            }
-            JoinKind::Anti => {
-                if m.is_empty() {
-                    out.push(l.clone());
-                }
-            }
-            _ => {
-                for &ri in m {
-                    right_matched[ri] = true;
-                    out.push(joined(l, &right[ri]));
-                }
-                if m.is_empty() && matches!(kind, JoinKind::Left | JoinKind::Full) {
-                    out.push(joined(l, &nulls(right_width)));
-                }
-            }
-        }
-    }
-    if matches!(kind, JoinKind::Right | JoinKind::Full) {
-        for (ri, r) in right.iter().enumerate() {
-            if !right_matched[ri] {
-                out.push(joined(&nulls(left_width), r));
-            }
-        }
-    }
-    out
+/// What a non-LATERAL join does, besides its inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct JoinSpec<'p> {
+    /// Join type.
+    pub kind: JoinKind,
+    /// The (residual) condition over the joined row.
+    pub on: Option<&'p Expr>,
+    /// Widths of the left and right rows.
+    pub widths: (usize, usize),
 }
 
-/// Nested-loop join: every pair is tested against `on`.
-pub fn nested_loop(
-    ctx: &ExecCtx<'_>,
-    left: Vec<Row>,
+/// Passes to `sink` what one left row yields given its matching right row indexes `m`,
+/// marking those right rows matched. The left row is moved into the last joined row, not
+/// cloned. Returns false when the sink stopped.
+fn emit_left(
+    sink: &mut Sink<'_>,
+    mut l: Row,
+    right: &[Row],
+    spec: &JoinSpec<'_>,
+    m: &[usize],
+    right_matched: &mut [bool],
+) -> Result<bool> {
+    let right_width = spec.widths.1;
+    match spec.kind {
+        JoinKind::Semi => {
+            if !m.is_empty() {
+                return sink(l);
+            }
+        }
+        JoinKind::Anti => {
+            if m.is_empty() {
+                return sink(l);
+            }
+        }
+        kind => match m.split_last() {
+            Some((&last, rest)) => {
+                for &ri in rest {
+                    right_matched[ri] = true;
+                    if !sink(joined(&l, &right[ri]))? {
+                        return Ok(false);
+                    }
+                }
+                right_matched[last] = true;
+                l.reserve_exact(right_width);
+                l.extend_from_slice(&right[last]);
+                return sink(l);
+            }
+            None => {
+                if matches!(kind, JoinKind::Left | JoinKind::Full) {
+                    l.resize(l.len() + right_width, Value::Null);
+                    return sink(l);
+                }
+            }
+        },
+    }
+    Ok(true)
+}
+
+/// RIGHT and FULL joins: the right rows no left row matched, with NULLs on the left.
+fn emit_unmatched_right(
+    sink: &mut Sink<'_>,
     right: Vec<Row>,
-    widths: (usize, usize),
-    kind: JoinKind,
+    spec: &JoinSpec<'_>,
+    right_matched: &[bool],
+) -> Result<bool> {
+    if matches!(spec.kind, JoinKind::Right | JoinKind::Full) {
+        for (r, matched) in right.into_iter().zip(right_matched) {
+            if !matched {
+                let mut row = nulls(spec.widths.0);
+                row.extend(r);
+                if !sink(row)? {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Whether the joined row of `l` and `r` passes `on`.
+fn passes(
+    ctx: &ExecCtx<'_>,
     on: Option<&Expr>,
+    l: &[Value],
+    r: &[Value],
     outer: &[Value],
-) -> Result<Vec<Row>> {
-    let mut matches = Vec::with_capacity(left.len());
-    for l in &left {
+) -> Result<bool> {
+    match on {
+        None => Ok(true),
+        Some(c) => ctx.eval_true(c, &joined(l, r), outer),
+    }
+}
+
+/// Nested-loop join: every pair is tested against `on`; the left side streams.
+pub fn nested_loop_each(
+    ctx: &ExecCtx<'_>,
+    left: &Plan,
+    right: Vec<Row>,
+    spec: &JoinSpec<'_>,
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let mut right_matched = vec![false; right.len()];
+    let mut m = Vec::new();
+    let semi_or_anti = matches!(spec.kind, JoinKind::Semi | JoinKind::Anti);
+    let go = for_each(left, ctx, outer, &mut |l| {
         ctx.check_cancel()?;
-        let mut m = Vec::new();
+        m.clear();
         for (ri, r) in right.iter().enumerate() {
-            let ok = match on {
-                None => true,
-                Some(c) => ctx.eval_true(c, &joined(l, r), outer)?,
-            };
-            if ok {
+            if passes(ctx, spec.on, &l, r, outer)? {
                 m.push(ri);
-                if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+                if semi_or_anti {
                     break;
                 }
             }
         }
-        matches.push(m);
+        emit_left(sink, l, &right, spec, &m, &mut right_matched)
+    })?;
+    if !go {
+        return Ok(false);
     }
-    Ok(emit(&left, &right, widths, kind, &matches))
+    emit_unmatched_right(sink, right, spec, &right_matched)
 }
 
 /// Hash join on `equi` pairs (left expression over the left row, right expression over
-/// the right row); `on` is the residual condition over the joined row.
-#[allow(clippy::too_many_arguments)]
-pub fn hash_join(
+/// the right row); `on` is the residual condition over the joined row. The right rows
+/// are the build side; the left side streams through the probe.
+pub fn hash_join_each(
     ctx: &ExecCtx<'_>,
-    left: Vec<Row>,
+    left: &Plan,
     right: Vec<Row>,
-    widths: (usize, usize),
-    kind: JoinKind,
+    spec: &JoinSpec<'_>,
     equi: &[(Expr, Expr)],
-    on: Option<&Expr>,
     outer: &[Value],
-) -> Result<Vec<Row>> {
-    let mut table: HashMap<Vec<HashableValue>, Vec<usize>> = HashMap::new();
-    'rows: for (ri, r) in right.iter().enumerate() {
-        let mut key = Vec::with_capacity(equi.len());
-        for (_, re) in equi {
-            let v = ctx.eval(re, r, outer)?;
-            if v.is_null() {
-                continue 'rows;
-            }
-            key.push(HashableValue(v));
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let mut table: KeyTable<Vec<usize>> = KeyTable::default();
+    let mut build = KeyExprs::new(equi.iter().map(|(_, re)| re), spec.widths.1);
+    for (ri, r) in right.iter().enumerate() {
+        build.load(ctx, r, outer)?;
+        if build.has_null(r) {
+            continue;
         }
-        table.entry(key).or_default().push(ri);
+        let h = table.hash(build.values(r));
+        match table.get_mut(h, &build, r) {
+            Some(rows) => rows.push(ri),
+            None => table.insert_new(h, build.to_owned(r), vec![ri]),
+        }
     }
-    let mut matches = Vec::with_capacity(left.len());
-    for l in &left {
-        ctx.check_cancel()?;
-        let mut key = Vec::with_capacity(equi.len());
-        let mut has_null = false;
-        for (le, _) in equi {
-            let v = ctx.eval(le, l, outer)?;
-            has_null |= v.is_null();
-            key.push(HashableValue(v));
-        }
-        let mut m = Vec::new();
-        if !has_null {
-            if let Some(cands) = table.get(&key) {
+    if table.is_empty() && matches!(spec.kind, JoinKind::Inner | JoinKind::Semi | JoinKind::Right) {
+        // Nothing can match: the left side need not even be read (PostgreSQL skips the
+        // outer side of a hash join whose inner side is empty the same way).
+        let none = vec![false; right.len()];
+        return emit_unmatched_right(sink, right, spec, &none);
+    }
+    let mut right_matched = vec![false; right.len()];
+    let mut probe = KeyExprs::new(equi.iter().map(|(le, _)| le), spec.widths.0);
+    let mut m = Vec::new();
+    let semi_or_anti = matches!(spec.kind, JoinKind::Semi | JoinKind::Anti);
+    let go = for_each(left, ctx, outer, &mut |l| {
+        probe.load(ctx, &l, outer)?;
+        m.clear();
+        if !probe.has_null(&l) {
+            let h = table.hash(probe.values(&l));
+            if let Some(cands) = table.get(h, &probe, &l) {
                 for &ri in cands {
-                    let ok = match on {
-                        None => true,
-                        Some(c) => ctx.eval_true(c, &joined(l, &right[ri]), outer)?,
-                    };
-                    if ok {
+                    if passes(ctx, spec.on, &l, &right[ri], outer)? {
                         m.push(ri);
+                        if semi_or_anti {
+                            break;
+                        }
                     }
                 }
             }
         }
-        matches.push(m);
+        emit_left(sink, l, &right, spec, &m, &mut right_matched)
+    })?;
+    if !go {
+        return Ok(false);
     }
-    Ok(emit(&left, &right, widths, kind, &matches))
+    emit_unmatched_right(sink, right, spec, &right_matched)
 }
 
 /// LATERAL: the right side runs once per left row, seeing it as its enclosing row.

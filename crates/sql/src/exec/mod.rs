@@ -1,20 +1,26 @@
 //! The executor: runs a [`crate::planner::Plan`] inside the session's storage
 //! transaction.
 //!
-//! Each operator pulls the rows of its inputs and produces its own; operators that must
-//! see all their input (sort, aggregate, hash join build side, set operations) hold it in
-//! memory. Expressions of a correlated subquery are evaluated on the subquery's row
+//! Scans, filters, projections, non-LATERAL joins (probe side) and LIMIT stream: they
+//! pass rows one at a time to their consumer ([`stream`]), so a LIMIT stops the scan
+//! below it and an aggregate over a join holds no joined rows. Operators that must see
+//! all their input (sort, aggregate groups, hash join build side, window, set
+//! operations) hold it in memory. Scans decode only the columns the plan reads (see
+//! the optimizer's column pruning). Expressions of a correlated subquery are evaluated on the subquery's row
 //! followed by the enclosing row (see [`crate::binder`]), which [`ExecCtx::eval`] appends.
 
 mod aggregate;
 mod context;
 mod dml;
 mod join;
+mod keyed;
 mod operators;
+mod row_locks;
 mod row_writer;
 mod scan;
 mod setop;
 mod sort;
+mod stream;
 pub mod table_io;
 mod time_travel;
 pub mod vector_index;
@@ -24,4 +30,5 @@ mod window;
 pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
 pub use operators::execute;
+pub use row_locks::lock_rows;
 pub use sort::compare_rows;

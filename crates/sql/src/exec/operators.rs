@@ -6,7 +6,7 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
-use super::{aggregate, join, scan, setop, sort, window};
+use super::{aggregate, join, setop, sort, stream, window};
 use crate::planner::{Plan, SequenceOp};
 
 /// Runs `plan` and returns its rows. `outer` is the enclosing row for a correlated
@@ -19,68 +19,25 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             .iter()
             .map(|r| r.iter().map(|e| ctx.eval(e, &[], outer)).collect::<Result<Row>>())
             .collect(),
-        Plan::Scan { table, access, filter, with_key, .. } => {
-            scan::scan_table(ctx, table, access, filter.as_ref(), *with_key, outer)
-        }
-        Plan::Filter { input, predicate } => {
-            let rows = execute(input, ctx, outer)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                if ctx.eval_true(predicate, &r, outer)? {
-                    out.push(r);
-                }
-            }
-            Ok(out)
-        }
-        Plan::Project { input, exprs, .. } => {
-            let rows = execute(input, ctx, outer)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let mut o = Vec::with_capacity(exprs.len());
-                for e in exprs {
-                    o.push(ctx.eval(e, r, outer)?);
-                }
-                out.push(o);
-            }
-            Ok(out)
-        }
+        Plan::Scan { .. }
+        | Plan::Filter { .. }
+        | Plan::Project { .. }
+        | Plan::Limit { .. }
+        | Plan::Join { lateral: false, .. } => stream::collect(plan, ctx, outer),
         Plan::Aggregate { input, group_by, sets, aggs, .. } => {
-            let rows = execute(input, ctx, outer)?;
-            aggregate::aggregate(ctx, rows, group_by, sets, aggs, input.width(), outer)
+            let spec = aggregate::AggregateSpec { group_by, sets, aggs, width: input.width() };
+            aggregate::aggregate(ctx, input, &spec, outer)
         }
         Plan::Window { input, calls, .. } => {
             let rows = execute(input, ctx, outer)?;
             window::window(ctx, rows, calls, outer)
         }
-        Plan::Join { left, right, kind, on, equi, lateral, .. } => {
+        Plan::Join { left, right, kind, on, .. } => {
+            // Only LATERAL joins get here (the others stream).
             let l = execute(left, ctx, outer)?;
-            if *lateral {
-                return join::lateral_join(ctx, l, right, *kind, on.as_ref(), outer);
-            }
-            let r = execute(right, ctx, outer)?;
-            let widths = (left.width(), right.width());
-            if equi.is_empty() {
-                join::nested_loop(ctx, l, r, widths, *kind, on.as_ref(), outer)
-            } else {
-                join::hash_join(ctx, l, r, widths, *kind, equi, on.as_ref(), outer)
-            }
+            join::lateral_join(ctx, l, right, *kind, on.as_ref(), outer)
         }
-        Plan::Sort { input, keys, limit } => {
-            let rows = execute(input, ctx, outer)?;
-            sort::sort(ctx, rows, keys, *limit, outer)
-        }
-        Plan::Limit { input, limit, offset } => {
-            let limit = match limit {
-                Some(e) => count_value(ctx.eval(e, &[], outer)?, "LIMIT")?,
-                None => None,
-            };
-            let offset = match offset {
-                Some(e) => count_value(ctx.eval(e, &[], outer)?, "OFFSET")?.unwrap_or(0),
-                None => 0,
-            };
-            let rows = execute(input, ctx, outer)?;
-            Ok(rows.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect())
-        }
+        Plan::Sort { input, keys, limit } => sort::sort(ctx, input, keys, *limit, outer),
         Plan::Distinct { input, on } => {
             let rows = execute(input, ctx, outer)?;
             setop::distinct(ctx, rows, on.as_deref(), outer)
@@ -149,7 +106,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
 }
 
 /// A LIMIT/OFFSET value: NULL means no limit; negative is an error.
-fn count_value(v: Value, clause: &str) -> Result<Option<usize>> {
+pub(super) fn count_value(v: Value, clause: &str) -> Result<Option<usize>> {
     let n = match v {
         Value::Null => return Ok(None),
         Value::Int8(n) => n,

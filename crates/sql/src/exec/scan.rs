@@ -16,8 +16,7 @@ use helios_types::keycode::KeyColumn;
 /// A range of key bytes.
 type ByteRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
-/// Scans a table; `filter` is applied to every row read (the access path only narrows
-/// what is read). With `with_key` each row ends with its primary key bytes.
+/// Scans a table into a vector of rows (see [`scan_each`]).
 pub fn scan_table(
     ctx: &ExecCtx<'_>,
     table: &TableDef,
@@ -26,45 +25,84 @@ pub fn scan_table(
     with_key: bool,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
-    if let Some(travel) = table.time_travel {
-        return super::time_travel::scan(ctx, table, travel, access, filter, with_key, outer);
-    }
     let mut out = Vec::new();
-    let mut keep = |pk: Vec<u8>, mut row: Row| -> Result<bool> {
+    let scan = TableScan { table, access, filter, with_key, needed: None };
+    scan_each(ctx, &scan, outer, &mut |row| {
+        out.push(row);
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// What one scan node reads.
+#[derive(Debug, Clone, Copy)]
+pub struct TableScan<'p> {
+    /// The table.
+    pub table: &'p TableDef,
+    /// How rows are found.
+    pub access: &'p Access,
+    /// A condition every row passed on must meet.
+    pub filter: Option<&'p Expr>,
+    /// Each row ends with its primary key bytes.
+    pub with_key: bool,
+    /// The columns to decode (`None`: all); the others are NULL.
+    pub needed: Option<&'p [bool]>,
+}
+
+/// Scans a table, passing each row to `sink` until it returns false; `filter` is
+/// applied to every row read (the access path only narrows what is read). Returns
+/// false when the sink stopped the scan.
+pub fn scan_each(
+    ctx: &ExecCtx<'_>,
+    scan: &TableScan<'_>,
+    outer: &[Value],
+    sink: &mut dyn FnMut(Row) -> Result<bool>,
+) -> Result<bool> {
+    let TableScan { table, access, filter, with_key, needed } = *scan;
+    if let Some(travel) = table.time_travel {
+        let rows = super::time_travel::scan(ctx, table, travel, access, filter, with_key, outer)?;
+        return feed(rows, sink);
+    }
+    let mut n = 0usize;
+    let mut keep = |pk: &[u8], mut row: Row| -> Result<bool> {
+        n += 1;
+        if n.is_multiple_of(1024) {
+            ctx.check_cancel()?;
+        }
         if let Some(f) = filter {
             if !ctx.eval_true(f, &row, outer)? {
                 return Ok(true);
             }
         }
         if with_key {
-            row.push(Value::Bytea(pk));
+            row.push(Value::Bytea(pk.to_vec()));
         }
-        out.push(row);
-        Ok(true)
+        sink(row)
     };
     match access {
-        Access::Full => {
-            let mut n = 0usize;
-            table_io::scan_rows(
-                ctx.txn,
-                table,
-                (Bound::Unbounded, Bound::Unbounded),
-                |pk, row| {
-                    n += 1;
-                    if n.is_multiple_of(1024) {
-                        ctx.check_cancel()?;
-                    }
-                    keep(pk, row)
-                },
-            )?;
-        }
+        Access::Full => table_io::scan_rows_with(
+            ctx.txn,
+            table,
+            (Bound::Unbounded, Bound::Unbounded),
+            needed,
+            keep,
+        ),
         Access::Primary(range) => {
             let cols = match table.primary_key() {
                 Some(pk) => table_io::index_key_columns(table, pk),
                 None => table_io::rowid_key_columns(),
             };
-            if let Some(r) = key_bytes_range(ctx, range, &cols, outer)? {
-                table_io::scan_rows(ctx.txn, table, r, &mut keep)?;
+            match point_key(ctx, range, &cols, outer)? {
+                // Every key column is fixed: one row at most, read directly.
+                Point::Key(pk) => match table_io::get_row(ctx.txn, table, &pk)? {
+                    Some(row) => keep(&pk, row),
+                    None => Ok(true),
+                },
+                Point::Null => Ok(true),
+                Point::No => match key_bytes_range(ctx, range, &cols, outer)? {
+                    Some(r) => table_io::scan_rows_with(ctx.txn, table, r, needed, keep),
+                    None => Ok(true),
+                },
             }
         }
         Access::Vector(v) => {
@@ -73,8 +111,11 @@ pub fn scan_table(
                 if with_key {
                     row.push(Value::Bytea(pk));
                 }
-                out.push(row);
+                if !sink(row)? {
+                    return Ok(false);
+                }
             }
+            Ok(true)
         }
         Access::Index { index, range } => {
             let idx = table
@@ -86,13 +127,59 @@ pub fn scan_table(
             if let Some(r) = key_bytes_range(ctx, range, &cols, outer)? {
                 for pk in table_io::scan_index(ctx.txn, table, idx, r)? {
                     if let Some(row) = table_io::get_row(ctx.txn, table, &pk)? {
-                        keep(pk, row)?;
+                        if !keep(&pk, row)? {
+                            return Ok(false);
+                        }
                     }
                 }
             }
+            Ok(true)
         }
     }
-    Ok(out)
+}
+
+/// Passes materialized rows to a sink; false when it stopped.
+pub fn feed(rows: Vec<Row>, sink: &mut dyn FnMut(Row) -> Result<bool>) -> Result<bool> {
+    for r in rows {
+        if !sink(r)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// What [`point_key`] found.
+enum Point {
+    /// The range does not fix every key column by equality alone.
+    No,
+    /// A key value is NULL: nothing can match.
+    Null,
+    /// The whole key.
+    Key(Vec<u8>),
+}
+
+/// The whole key when `range` fixes every key column by equality and has no other bounds.
+fn point_key(
+    ctx: &ExecCtx<'_>,
+    range: &KeyRange,
+    cols: &[KeyColumn],
+    outer: &[Value],
+) -> Result<Point> {
+    let point = range.eq.len() == cols.len()
+        && matches!(range.lower, Bound::Unbounded)
+        && matches!(range.upper, Bound::Unbounded);
+    if !point {
+        return Ok(Point::No);
+    }
+    let mut eq = Vec::with_capacity(cols.len());
+    for (e, c) in range.eq.iter().zip(cols) {
+        let v = ctx.eval(e, &[], outer)?;
+        if v.is_null() {
+            return Ok(Point::Null);
+        }
+        eq.push(if v.data_type() != c.data_type { v.cast(&c.data_type)? } else { v });
+    }
+    Ok(Point::Key(encode_key(&eq, cols)?))
 }
 
 /// The byte range of a [`KeyRange`], or `None` when it cannot match (a NULL value).

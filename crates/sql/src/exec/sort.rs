@@ -6,7 +6,7 @@ use helios_common::Result;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
-use crate::planner::SortKey;
+use crate::planner::{Plan, SortKey};
 
 /// Compares two lists of key values under the sort keys' directions and NULL placement.
 pub fn compare_rows(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
@@ -43,31 +43,38 @@ pub fn compare_rows(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
     Ordering::Equal
 }
 
-/// Sorts rows by `keys`; with `limit`, only the first `limit` rows are kept.
+/// Sorts the rows of `input` by `keys`; with `limit`, only the first `limit` rows are
+/// kept (the buffer is cut back to them whenever it reaches twice that).
 pub fn sort(
     ctx: &ExecCtx<'_>,
-    rows: Vec<Row>,
+    input: &Plan,
     keys: &[SortKey],
     limit: Option<usize>,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
-    let mut keyed: Vec<(Vec<Value>, Row)> = Vec::with_capacity(rows.len());
-    for r in rows {
+    if limit == Some(0) {
+        return Ok(Vec::new());
+    }
+    let mut keyed: Vec<(Vec<Value>, Row)> = Vec::new();
+    let cmp = |a: &(Vec<Value>, Row), b: &(Vec<Value>, Row)| compare_rows(&a.0, &b.0, keys);
+    super::stream::for_each(input, ctx, outer, &mut |r| {
         let mut k = Vec::with_capacity(keys.len());
         for key in keys {
             k.push(ctx.eval(&key.expr, &r, outer)?);
         }
         keyed.push((k, r));
-    }
-    if let Some(n) = limit {
-        if n < keyed.len() {
-            if n == 0 {
-                return Ok(Vec::new());
+        if let Some(n) = limit {
+            if keyed.len() >= n.saturating_mul(2).max(1024) {
+                // Keep the first n (a stable sort keeps ties in input order).
+                keyed.sort_by(cmp);
+                keyed.truncate(n);
             }
-            keyed.select_nth_unstable_by(n - 1, |a, b| compare_rows(&a.0, &b.0, keys));
-            keyed.truncate(n);
         }
+        Ok(true)
+    })?;
+    keyed.sort_by(cmp);
+    if let Some(n) = limit {
+        keyed.truncate(n);
     }
-    keyed.sort_by(|a, b| compare_rows(&a.0, &b.0, keys));
     Ok(keyed.into_iter().map(|(_, r)| r).collect())
 }

@@ -9,14 +9,18 @@ use std::ops::Bound;
 use helios_common::{Error, Result};
 use helios_storage::Transaction;
 use helios_types::keycode::KeyColumn;
+use helios_types::row::RowDecoder;
 use helios_types::{DataType, Value};
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::encoding::keys;
 use crate::encoding::{prefix_range, ScanPages};
 
-/// How many rows a scan reads from storage at a time.
-pub const SCAN_PAGE: usize = 512;
+/// How many rows a scan reads from storage at a time (at most).
+pub const SCAN_PAGE: usize = 1024;
+
+/// The first page of a row scan; later pages grow to [`SCAN_PAGE`].
+const FIRST_SCAN_PAGE: usize = 64;
 
 /// The key encoding of a list of values of the given key columns.
 pub fn encode_key(values: &[Value], columns: &[KeyColumn]) -> Result<Vec<u8>> {
@@ -41,8 +45,17 @@ pub fn encode_row(table: &TableDef, row: &[Value]) -> Result<Vec<u8>> {
 
 /// Decodes row bytes; rows written before a column was added are padded with NULL.
 pub fn decode_row(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
-    let types: Vec<DataType> = table.columns.iter().map(|c| c.data_type.clone()).collect();
-    let mut row = helios_types::row::decode_row(bytes, &types)?;
+    RowDecoder::new(&column_types(table)).decode(bytes)
+}
+
+/// The column types of `table`, in order (what [`decode_row_as`] takes).
+pub fn column_types(table: &TableDef) -> Vec<DataType> {
+    table.columns.iter().map(|c| c.data_type.clone()).collect()
+}
+
+/// [`decode_row`] with the table's column types computed once by the caller.
+pub fn decode_row_as(types: &[DataType], bytes: &[u8]) -> Result<Vec<Value>> {
+    let mut row = helios_types::row::decode_row(bytes, types)?;
     row.resize(types.len(), Value::Null);
     Ok(row)
 }
@@ -92,19 +105,40 @@ pub fn scan_rows(
     range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
     mut each: impl FnMut(Vec<u8>, Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
+    scan_rows_with(txn, table, range, None, |pk, row| each(pk.to_vec(), row))?;
+    Ok(())
+}
+
+/// [`scan_rows`] decoding only the columns marked in `needed` (the others are NULL) and
+/// lending the primary key bytes. Pages start small (a scan a LIMIT stops early reads
+/// little) and grow to [`SCAN_PAGE`]. Returns false when `each` stopped the scan.
+pub fn scan_rows_with(
+    txn: &Transaction,
+    table: &TableDef,
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    needed: Option<&[bool]>,
+    mut each: impl FnMut(&[u8], Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
     let prefix = keys::index_prefix(table.id, 0);
     let full = absolute_range(&prefix, range);
-    let mut pages = ScanPages::new(full, false, SCAN_PAGE);
+    let mut page = FIRST_SCAN_PAGE;
+    let mut pages = ScanPages::new(full, false, page);
+    let decoder = RowDecoder::new(&column_types(table));
     loop {
-        let page = pages.next_page(txn)?;
-        if page.is_empty() {
-            return Ok(());
+        let rows = pages.next_page(txn)?;
+        if rows.is_empty() {
+            return Ok(true);
         }
-        for (k, v) in page {
-            let pk = k[prefix.len()..].to_vec();
-            if !each(pk, decode_row(table, &v)?)? {
-                return Ok(());
+        for (k, v) in rows {
+            let mut row = Vec::new();
+            decoder.decode_into(&v, needed, &mut row)?;
+            if !each(&k[prefix.len()..], row)? {
+                return Ok(false);
             }
+        }
+        if page < SCAN_PAGE {
+            page = (page * 4).min(SCAN_PAGE);
+            pages.set_page(page);
         }
     }
 }

@@ -56,6 +56,15 @@ pub(crate) fn register(r: &mut Registry) {
         concat_values(a[0].clone(), wrap_elem(&a[0], a[1].clone()))
     })
     .lenient();
+    // `UPDATE t SET a[i] = v` is rewritten to `a = helios_array_assign(a, i, v)` by the
+    // parser (sqlparser has no subscripted assignment targets).
+    r.add(
+        "helios_array_assign",
+        vec![AnyArray, p(Int4), AnyElement],
+        ReturnType::ArrayOfElement,
+        |a, _| assign_element(&a[0], &a[1], a[2].clone()),
+    )
+    .lenient();
     r.add("array_prepend", vec![AnyElement, AnyArray], ReturnType::ArrayOfElement, |a, _| {
         concat_values(wrap_elem(&a[1], a[0].clone()), a[1].clone())
     })
@@ -140,6 +149,40 @@ fn position(a: &Value, x: &Value, start: i64) -> Result<Value> {
 }
 
 /// An element to append as a one-element array (so NULL elements are kept).
+/// `array[index] := elem` with PostgreSQL's rules for one-dimensional arrays: a position
+/// past the end extends the array with NULLs; a NULL array becomes a one-element array.
+/// Positions before 1 (which would move the lower bound) are not supported.
+fn assign_element(array: &Value, index: &Value, elem: Value) -> Result<Value> {
+    let Some(i) = crate::expr::num::to_i64(index) else {
+        return Err(Error::new(
+            SqlState::NULL_VALUE_NOT_ALLOWED,
+            "array subscript in assignment must not be null",
+        ));
+    };
+    let Value::Array(a) = array else {
+        if i == 1 {
+            return Ok(wrap_elem(array, elem));
+        }
+        return Err(Error::unsupported("assigning to an element of a NULL array other than [1]"));
+    };
+    let pos = usize::try_from(i)
+        .ok()
+        .and_then(|p| p.checked_sub(1))
+        .ok_or_else(|| Error::unsupported("array subscripts below 1 in assignment"))?;
+    if pos >= 100_000_000 {
+        return Err(Error::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "array size exceeds the maximum allowed (134217727)",
+        ));
+    }
+    let mut elements = a.elements.clone();
+    if pos >= elements.len() {
+        elements.resize(pos + 1, Value::Null);
+    }
+    elements[pos] = elem;
+    Ok(make(a.element_type.clone(), elements))
+}
+
 fn wrap_elem(array: &Value, elem: Value) -> Value {
     let element_type = match array {
         Value::Array(a) => a.element_type.clone(),

@@ -19,6 +19,7 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_userbyid", vec![p(Int8)], ReturnType::Exact(Text), |a, ctx| {
         Ok(match a[0] {
             Value::Int8(10) => Value::Text(ctx.session().session_user.clone()),
+            Value::Int8(6171) => Value::Text("pg_database_owner".into()),
             Value::Int8(n) => Value::Text(format!("unknown (OID={n})")),
             _ => Value::Null,
         })

@@ -1,11 +1,16 @@
 //! Index selection: a scan's conjuncts `col = const`, `col < const`, ... on the leading
-//! columns of the primary key or a secondary index become a key range. The scan keeps
-//! its whole filter, so the range only narrows what is read.
+//! columns of the primary key or a secondary index become a key range. A secondary
+//! index scan keeps its whole filter, so the range only narrows what is read (index
+//! columns may be NULL, which an open range includes). A primary-key range is exact
+//! (key columns are never NULL and the compared values have the column's type), so the
+//! conjuncts it was built from leave the filter.
 
 use std::ops::Bound;
 
-use super::conjuncts::{is_row_free, split};
+use super::conjuncts::{is_row_free, join, split};
 use super::map_inputs;
+use helios_types::DataType;
+
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::{Access, KeyRange, Plan};
@@ -14,9 +19,30 @@ use crate::planner::{Access, KeyRange, Plan};
 pub fn apply(plan: Plan) -> Plan {
     let plan = map_inputs(plan, &mut apply);
     match plan {
-        Plan::Scan { table, access: Access::Full, filter: Some(filter), with_key, schema } => {
-            let access = choose(&table, &filter).unwrap_or(Access::Full);
-            Plan::Scan { table, access, filter: Some(filter), with_key, schema }
+        Plan::Scan {
+            table,
+            access: Access::Full,
+            filter: Some(filter),
+            with_key,
+            needed,
+            schema,
+        } => {
+            let (access, filter) = match choose(&table, &filter) {
+                Some((access @ Access::Primary(_), used)) => {
+                    let mut parts = Vec::new();
+                    split(filter, &mut parts);
+                    let rest = parts
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(i, _)| !used.contains(i))
+                        .map(|(_, p)| p)
+                        .collect();
+                    (access, join(rest))
+                }
+                Some((access, _)) => (access, Some(filter)),
+                None => (Access::Full, Some(filter)),
+            };
+            Plan::Scan { table, access, filter, with_key, needed, schema }
         }
         other => other,
     }
@@ -39,30 +65,42 @@ fn comparison(e: &Expr) -> Option<(usize, BinaryOp, Expr)> {
     }
 }
 
-fn range_for(index: &IndexDef, comps: &[(usize, BinaryOp, Expr)]) -> Option<(usize, KeyRange)> {
+/// A comparison usable for a key range and the position of its conjunct.
+type Comparison = (usize, (usize, BinaryOp, Expr));
+
+/// The key range `index` gets from the comparisons, its score, and the positions of the
+/// conjuncts it was built from.
+fn range_for(index: &IndexDef, comps: &[Comparison]) -> Option<(usize, KeyRange, Vec<usize>)> {
     let mut eq = Vec::new();
+    let mut used = Vec::new();
     for col in &index.columns {
-        match comps.iter().find(|(c, op, _)| c == col && *op == BinaryOp::Eq) {
-            Some((_, _, v)) => eq.push(v.clone()),
+        match comps.iter().find(|(_, (c, op, _))| c == col && *op == BinaryOp::Eq) {
+            Some((at, (_, _, v))) => {
+                eq.push(v.clone());
+                used.push(*at);
+            }
             None => break,
         }
     }
     let mut lower = Bound::Unbounded;
     let mut upper = Bound::Unbounded;
+    let (mut lower_at, mut upper_at) = (None, None);
     let mut score = eq.len() * 2;
     if let Some(next) = index.columns.get(eq.len()) {
-        for (c, op, v) in comps {
+        for (at, (c, op, v)) in comps {
             if c != next {
                 continue;
             }
             match op {
-                BinaryOp::Gt => lower = Bound::Excluded(v.clone()),
-                BinaryOp::GtEq => lower = Bound::Included(v.clone()),
-                BinaryOp::Lt => upper = Bound::Excluded(v.clone()),
-                BinaryOp::LtEq => upper = Bound::Included(v.clone()),
+                BinaryOp::Gt => (lower, lower_at) = (Bound::Excluded(v.clone()), Some(*at)),
+                BinaryOp::GtEq => (lower, lower_at) = (Bound::Included(v.clone()), Some(*at)),
+                BinaryOp::Lt => (upper, upper_at) = (Bound::Excluded(v.clone()), Some(*at)),
+                BinaryOp::LtEq => (upper, upper_at) = (Bound::Included(v.clone()), Some(*at)),
                 _ => {}
             }
         }
+        used.extend(lower_at);
+        used.extend(upper_at);
         if !matches!(lower, Bound::Unbounded) {
             score += 1;
         }
@@ -77,30 +115,62 @@ fn range_for(index: &IndexDef, comps: &[(usize, BinaryOp, Expr)]) -> Option<(usi
     if eq.len() == index.columns.len() && index.unique {
         score += 100;
     }
-    Some((score, KeyRange { eq, lower, upper }))
+    Some((score, KeyRange { eq, lower, upper }, used))
 }
 
-fn choose(table: &TableDef, filter: &Expr) -> Option<Access> {
+/// The best access path for a filter, with the positions of the conjuncts its key
+/// range was built from.
+fn choose(table: &TableDef, filter: &Expr) -> Option<(Access, Vec<usize>)> {
     let mut parts = Vec::new();
     split(filter.clone(), &mut parts);
-    let comps: Vec<(usize, BinaryOp, Expr)> = parts.iter().filter_map(comparison).collect();
+    let comps: Vec<Comparison> =
+        parts.iter().enumerate().filter_map(|(i, p)| comparison(p).map(|c| (i, c))).collect();
     if comps.is_empty() {
         return None;
     }
-    let mut best: Option<(usize, Access)> = None;
+    let mut best: Option<(usize, Access, Vec<usize>)> = None;
     for index in &table.indexes {
-        if let Some((score, range)) = range_for(index, &comps) {
+        if let Some((score, range, used)) = range_for(index, &comps) {
             // Prefer the primary key on ties: it reads rows directly.
             let score = score * 2 + usize::from(index.primary);
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let access = if index.primary {
                     Access::Primary(range)
                 } else {
                     Access::Index { index: index.id, range }
                 };
-                best = Some((score, access));
+                // Only conjuncts whose key encoding orders exactly like the comparison
+                // may leave the filter.
+                let exact = used
+                    .into_iter()
+                    .filter(|at| {
+                        comps.iter().any(|(i, (_, _, v))| i == at && exact_key_type(&v.data_type()))
+                    })
+                    .collect();
+                best = Some((score, access, exact));
             }
         }
     }
-    best.map(|(_, a)| a)
+    best.map(|(_, a, used)| (a, used))
+}
+
+/// Types whose key encoding is equal exactly for equal values and ordered like `pg_cmp`
+/// (floats have -0 and NaN, numerics scales, intervals and char several spellings of
+/// one value: their conjuncts stay in the filter).
+fn exact_key_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Bool
+            | DataType::Int2
+            | DataType::Int4
+            | DataType::Int8
+            | DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Bytea
+            | DataType::Date
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::TimestampTz
+            | DataType::Uuid
+    )
 }

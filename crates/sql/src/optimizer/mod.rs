@@ -9,10 +9,13 @@
 //! 4. [`top_k`]: `ORDER BY ... LIMIT n` keeps only n rows while sorting.
 //! 5. [`vector_index`]: `ORDER BY col <op> q LIMIT k` over a table with a matching HNSW
 //!    index reads the k nearest rows through the index.
+//! 6. [`column_pruning`]: every table scan learns which columns the plan above reads and
+//!    decodes only those.
 //!
 //! Each rule is semantics-preserving on its own; the order matters only for
 //! effectiveness (pushdown first exposes conditions to the later rules).
 
+mod column_pruning;
 mod conjuncts;
 mod hash_join;
 mod index_selection;
@@ -32,6 +35,7 @@ const RULES: &[Rule] = &[
     hash_join::apply,
     top_k::apply,
     vector_index::apply,
+    column_pruning::apply,
 ];
 
 /// Optimizes a query and its subqueries and WITH queries.

@@ -17,12 +17,12 @@ pub fn apply(plan: Plan) -> Plan {
 
 fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
     match input {
-        Plan::Scan { table, access, filter, with_key, schema } => {
+        Plan::Scan { table, access, filter, with_key, needed, schema } => {
             let width = schema.len();
             if column_span(&predicate).is_some_and(|(_, hi)| hi >= width)
                 || has_subquery(&predicate)
             {
-                let scan = Plan::Scan { table, access, filter, with_key, schema };
+                let scan = Plan::Scan { table, access, filter, with_key, needed, schema };
                 return Plan::Filter { input: Box::new(scan), predicate };
             }
             let mut parts = Vec::new();
@@ -30,7 +30,7 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
                 split(f, &mut parts);
             }
             split(predicate, &mut parts);
-            Plan::Scan { table, access, filter: join(parts), with_key, schema }
+            Plan::Scan { table, access, filter: join(parts), with_key, needed, schema }
         }
         Plan::Join { left, right, kind, on, equi, lateral, schema }
             if matches!(kind, JoinKind::Inner | JoinKind::Left) && !lateral =>

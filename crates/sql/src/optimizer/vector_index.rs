@@ -96,13 +96,20 @@ fn rewrite_scan(
         _ => return scan,
     };
     match scan {
-        Plan::Scan { table, access: Access::Full, filter, with_key, schema } => {
+        Plan::Scan { table, access: Access::Full, filter, with_key, needed, schema } => {
             let index = table.indexes.iter().find(|i| {
                 i.columns.first() == Some(&col)
                     && i.vector.as_ref().is_some_and(|d| d.operator() == symbol)
             });
             let Some(index) = index else {
-                return Plan::Scan { table, access: Access::Full, filter, with_key, schema };
+                return Plan::Scan {
+                    table,
+                    access: Access::Full,
+                    filter,
+                    with_key,
+                    needed,
+                    schema,
+                };
             };
             let column = table.columns.get(col).map(|c| c.name.clone()).unwrap_or_default();
             let access = Access::Vector(VectorAccess {
@@ -112,7 +119,7 @@ fn rewrite_scan(
                 limit: limit.clone(),
                 offset: offset.clone(),
             });
-            Plan::Scan { table, access, filter, with_key, schema }
+            Plan::Scan { table, access, filter, with_key, needed, schema }
         }
         other => other,
     }

@@ -138,6 +138,9 @@ pub enum Plan {
         filter: Option<Expr>,
         /// Adds the key column.
         with_key: bool,
+        /// The table columns the plan above reads (`None`: all of them); the others come
+        /// out NULL without being decoded. Set by the optimizer's column pruning.
+        needed: Option<Vec<bool>>,
         /// Output columns.
         schema: Schema,
     },

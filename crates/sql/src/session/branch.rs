@@ -173,6 +173,9 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
+        if let HeliosStatement::Maintenance(m) = stmt {
+            return self.run_maintenance(m);
+        }
         if let HeliosStatement::ShowBranches = stmt {
             let rows = branch_rows(&self.engine)?;
             let n = rows.len();
@@ -224,7 +227,9 @@ impl Session {
                 self.drop_branch(name, *if_exists, *cascade)?;
                 Ok(StatementResult::command("DROP BRANCH"))
             }
-            HeliosStatement::ShowBranches => Err(Error::internal("handled above")),
+            HeliosStatement::ShowBranches | HeliosStatement::Maintenance(_) => {
+                Err(Error::internal("handled above"))
+            }
         }
     }
 

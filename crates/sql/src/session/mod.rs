@@ -18,14 +18,17 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod cursor;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod prepared;
 mod result;
 mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -54,6 +57,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +90,10 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Open cursors.
+    cursors: cursor::Cursors,
+    /// Counts the storage transactions this session started (names the live one).
+    block_seq: u64,
     /// The catalog the last query or DML statement of the current transaction read, with
     /// the branch and snapshot it was read at: the next statement at the same snapshot
     /// reuses it instead of reading the catalog version again. Cleared by every other
@@ -115,6 +123,8 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            cursors: cursor::Cursors::default(),
+            block_seq: 0,
             catalog_memo: None,
         }
     }
@@ -151,6 +161,12 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
         SessionInfo::clone(&self.info_shared())
@@ -160,14 +176,18 @@ impl Session {
     /// a setting too, `helios.branch`).
     pub(crate) fn info_shared(&self) -> Arc<SessionInfo> {
         let info = self.settings.session_info(|| self.build_info());
+        // Open cursors (`pg_cursors`) are not settings: rebuild while they differ.
+        let cursors = self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq));
         match &info.helios {
-            Some(h) if h.branch == self.branch => info,
+            Some(h) if h.branch == self.branch && info.cursors == cursors => info,
             _ => Arc::new(self.build_info()),
         }
     }
 
     fn build_info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -175,6 +195,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
@@ -190,12 +211,17 @@ impl Session {
                 return (Vec::new(), Some(e));
             }
         };
+        let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
+        parser::with_stack_for(depth, || self.run_batch(&stmts))
+    }
+
+    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
         }
         let mut results = Vec::with_capacity(stmts.len());
-        for stmt in &stmts {
+        for stmt in stmts {
             match self.run(stmt, &[], None) {
                 Ok(r) => results.push(r),
                 Err(e) => {
@@ -210,6 +236,7 @@ impl Session {
                 if let Err(e) = txn.commit() {
                     return (results, Some(e));
                 }
+                self.cursors.committed(self.block_seq);
             }
         }
         (results, None)
@@ -228,7 +255,8 @@ impl Session {
         let Some(stmt) = stmt else {
             return Ok(StatementResult::command("EMPTY"));
         };
-        let r = self.run(&stmt, params, None);
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
         if r.is_err() {
             self.fail();
         }
@@ -240,8 +268,11 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if prepared.statement().is_some() {
-            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        if let Some(stmt) = prepared.statement() {
+            let depth = parser::nesting_depth(stmt);
+            parser::with_stack_for(depth, || {
+                self.with_read_txn(|s, txn| s.describe(&prepared, txn))
+            })?;
         }
         Ok(prepared)
     }
@@ -266,7 +297,8 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(stmt, params, Some(prepared));
+        let depth = parser::nesting_depth(stmt);
+        let r = parser::with_stack_for(depth, || self.run(stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -296,22 +328,25 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let ast = match stmt {
-            Statement::Sql(ast) => ast,
+            Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
+            Statement::Cursor(_) => None,
         };
-        if !matches!(
-            ast.as_ref(),
-            ast::Statement::Query(_)
-                | ast::Statement::Insert(_)
-                | ast::Statement::Update(_)
-                | ast::Statement::Delete(_)
-        ) {
+        if !ast.is_some_and(|a| {
+            matches!(
+                a.as_ref(),
+                ast::Statement::Query(_)
+                    | ast::Statement::Insert(_)
+                    | ast::Statement::Update(_)
+                    | ast::Statement::Delete(_)
+            )
+        }) {
             self.catalog_memo = None;
         }
-        if let Some(r) = self.transaction_control(ast)? {
+        if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
         if self.mode == Mode::Failed {
@@ -320,16 +355,41 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        if let Some(r) = self.session_statement(ast)? {
-            return Ok(r);
+        if let Some(ast) = ast {
+            if let Some(r) = self.session_statement(ast)? {
+                return Ok(r);
+            }
+            self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
-        let result = self.run_in_txn(stmt, params, prepared);
+        let result = match self.cursor_statement(stmt, params) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
+        };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
                 if let Some(t) = self.txn.take() {
                     t.commit()?;
+                    self.cursors.committed(self.block_seq);
                 }
                 Ok(r)
             }
@@ -340,9 +400,11 @@ impl Session {
     /// Starts the storage transaction if there is none, or takes a new statement
     /// snapshot in READ COMMITTED.
     fn ensure_txn(&mut self) -> Result<()> {
+        let wait = self.lock_wait()?;
         match &mut self.txn {
             Some(t) => {
                 t.new_statement();
+                t.set_lock_wait(wait);
                 Ok(())
             }
             None => {
@@ -353,12 +415,14 @@ impl Session {
                         self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
                     ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions {
+                let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
                     isolation,
                     read_only,
                     as_of: None,
                 })?;
+                self.block_seq += 1;
+                txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
@@ -366,6 +430,25 @@ impl Session {
                 Ok(())
             }
         }
+    }
+
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
+    fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        Ok(helios_storage::LockWait {
+            timeout: settings::timeout_setting(
+                "lock_timeout",
+                &self.settings.get("lock_timeout").unwrap_or_default(),
+            )?,
+            cancel: Some(self.cancel.clone()),
+        })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {

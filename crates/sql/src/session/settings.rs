@@ -28,6 +28,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("max_identifier_length", "63"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
+    ("session_authorization", "postgres"),
     ("server_version", "16.0"),
     ("server_version_num", "160000"),
     ("standard_conforming_strings", "on"),
@@ -112,9 +113,14 @@ impl Settings {
         }
     }
 
-    /// Restores every default (`RESET ALL`).
+    /// Restores every default (`RESET ALL`); like PostgreSQL, the session's role
+    /// (`session_authorization`) stays.
     pub fn reset_all(&mut self) {
+        let role = self.get("session_authorization");
         *self = Settings::default();
+        if let Some(role) = role {
+            self.values.insert("session_authorization".into(), role);
+        }
     }
 
     /// All settings, by name.
@@ -164,6 +170,10 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 )),
             }
         }
+        "lock_timeout" | "statement_timeout" => {
+            timeout_setting(key, value)?;
+            Ok(value.trim().to_string())
+        }
         "timezone" => {
             let upper = value.to_ascii_uppercase();
             if upper == "UTC" || upper == "GMT" || upper == "Z" {
@@ -174,6 +184,44 @@ fn normalize(key: &str, value: &str) -> Result<String> {
         }
         _ => Ok(value.to_string()),
     }
+}
+
+/// A timeout setting (`lock_timeout`, `statement_timeout`): a number of milliseconds or a
+/// number with a unit (`us`, `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit).
+pub(crate) fn timeout_setting(key: &str, value: &str) -> Result<Option<std::time::Duration>> {
+    let v = value.trim().trim_matches('\'').trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let invalid = || {
+        Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"{key}\": \"{value}\""),
+        )
+        .with_hint(
+            "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".",
+        )
+    };
+    let n: f64 = num.parse().map_err(|_| invalid())?;
+    let ms_per = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return Err(invalid()),
+    };
+    let ms = n * ms_per;
+    if !ms.is_finite() || ms < 0.0 || ms > f64::from(i32::MAX) {
+        return Err(invalid());
+    }
+    if ms == 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(std::time::Duration::from_secs_f64(ms / 1000.0)))
 }
 
 #[cfg(test)]

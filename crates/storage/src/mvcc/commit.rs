@@ -59,7 +59,7 @@ pub(crate) type Claimed = HashSet<(BranchId, Vec<u8>)>;
 
 /// The commit timestamp of the newest version of `key` in `branch`'s own keyspace.
 /// `scratch` is a reusable buffer.
-fn newest_ts(
+pub(crate) fn newest_ts(
     snap: &dyn Snapshot,
     branch: BranchId,
     key: &[u8],

@@ -485,6 +485,13 @@ impl WriteSet {
         self.seq as usize
     }
 
+    /// Forgets the newest mark equal to `mark` (the writes after it stay).
+    pub(crate) fn release(&mut self, mark: usize) {
+        if let Some(pos) = self.marks.iter().rposition(|&x| x == mark as u64) {
+            self.marks.remove(pos);
+        }
+    }
+
     /// Undoes every write made after `mark`; `false` when the mark is gone.
     pub(crate) fn rollback_to(&mut self, mark: usize) -> bool {
         let m = mark as u64;

@@ -1,5 +1,7 @@
 //! Where each column of a stored row lives, computed from the column types.
 
+use std::borrow::Cow;
+
 use super::codec::{corrupt, fixed_width};
 use crate::error::TypeResult;
 use crate::DataType;
@@ -34,7 +36,7 @@ pub struct Layout<'a> {
     /// Columns stored in the row (may be fewer than the table has now).
     pub count: usize,
     /// Slot of each stored column.
-    pub slots: Vec<Slot>,
+    pub slots: Cow<'a, [Slot]>,
     /// Start of the null bitmap.
     pub bitmap_at: usize,
     /// Start of the fixed area.
@@ -92,7 +94,16 @@ impl<'a> Layout<'a> {
         if var_at > bytes.len() {
             return Err(corrupt("row shorter than its header says"));
         }
-        Ok(Layout { bytes, count, slots, bitmap_at, fixed_at, offsets_at, var_at, var_count })
+        Ok(Layout {
+            bytes,
+            count,
+            slots: Cow::Owned(slots),
+            bitmap_at,
+            fixed_at,
+            offsets_at,
+            var_at,
+            var_count,
+        })
     }
 
     /// Whether stored column `i` is NULL.

@@ -12,7 +12,8 @@
 //! alone. Variable-size columns have an entry in the offset table holding the *end* of
 //! their bytes relative to the var area (the start is the previous entry's end), so
 //! [`decode_column`] reads one column without decoding the others; [`RowReader`] parses
-//! the header once to read several.
+//! the header once to read several; [`RowDecoder`] computes the slots once per table and
+//! decodes many rows, skipping the columns a scan does not need.
 //!
 //! A row stored before `ALTER TABLE ... ADD COLUMN` has a smaller count: the missing
 //! trailing columns read as NULL ([`decode_row`]) or as the given defaults
@@ -20,11 +21,13 @@
 //! The byte layout is documented in `docs/storage-format.md` ("Row format").
 
 mod codec;
+mod decoder;
 mod layout;
 #[cfg(test)]
 mod proptests;
 
 pub use codec::fixed_width;
+pub use decoder::RowDecoder;
 pub use layout::{HEADER_LEN, ROW_FORMAT_V1};
 
 use helios_common::{Error, Result};

@@ -7,7 +7,8 @@ use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 
 use super::{
-    decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count, RowReader,
+    decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count,
+    RowDecoder, RowReader,
 };
 use crate::value::Array;
 use crate::{DataType, Interval, Numeric, Value};
@@ -190,6 +191,34 @@ proptest! {
     }
 
     #[test]
+    fn decoder_matches_decode_row((types, values) in arb_row(), mask in proptest::collection::vec(any::<bool>(), 12)) {
+        let bytes = encode_row(&values, &types).unwrap();
+        let decoder = RowDecoder::new(&types);
+        let all = decoder.decode(&bytes).unwrap();
+        prop_assert_eq!(all.len(), values.len());
+        for (a, v) in all.iter().zip(&values) {
+            prop_assert!(same(a, v));
+        }
+        // Masked: unneeded columns are NULL, needed ones decoded; the buffer is reused.
+        let mut out = vec![Value::Int4(1); 3];
+        decoder.decode_into(&bytes, Some(&mask[..types.len()]), &mut out).unwrap();
+        prop_assert_eq!(out.len(), values.len());
+        for (i, (o, v)) in out.iter().zip(&values).enumerate() {
+            if mask[i] {
+                prop_assert!(same(o, v));
+            } else {
+                prop_assert_eq!(o, &Value::Null);
+            }
+        }
+        // A row stored before two columns were added.
+        let mut wider = types.clone();
+        wider.push(DataType::Int4);
+        wider.push(DataType::Text);
+        let back = RowDecoder::new(&wider).decode(&bytes).unwrap();
+        prop_assert_eq!(&back[values.len()..], &[Value::Null, Value::Null][..]);
+    }
+
+    #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), (types, _) in arb_row()) {
         let mut b = bytes;
         if let Some(first) = b.first_mut() {
@@ -212,6 +241,11 @@ proptest! {
             bytes.truncate(bytes.len() - cut % (bytes.len() / 2 + 1));
         }
         let _ = decode_row(&bytes, &types);
+        let decoder = RowDecoder::new(&types);
+        let _ = decoder.decode(&bytes);
+        let mut out = Vec::new();
+        let mask: Vec<bool> = (0..types.len()).map(|i| i % 2 == 0).collect();
+        let _ = decoder.decode_into(&bytes, Some(&mask), &mut out);
         for i in 0..types.len() {
             let _ = decode_column(&bytes, &types, i);
         }

@@ -1,0 +1,131 @@
+//! Streaming execution: scans, filters, projections, joins (probe side) and LIMIT pass
+//! rows one at a time to a sink instead of building a vector per operator, so a chain
+//! like scan → join → aggregate holds no intermediate result, and a LIMIT stops the
+//! scan below it as soon as it has its rows.
+//!
+//! A sink returns `Ok(false)` to stop; [`for_each`] then returns `Ok(false)` too.
+//! Operators that must see their whole input (sort, aggregate, window, set operations)
+//! run through [`super::execute`] and feed their result to the sink.
+
+use helios_common::Result;
+use helios_types::Value;
+
+use super::context::{ExecCtx, Row};
+use super::scan::{self, TableScan};
+use super::{join, operators};
+use crate::expr::Expr;
+use crate::planner::Plan;
+
+/// Receives rows; returns false to stop the producer.
+pub type Sink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
+
+/// Runs `plan`, passing each of its rows to `sink`; false when the sink stopped it.
+pub fn for_each(
+    plan: &Plan,
+    ctx: &ExecCtx<'_>,
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    match plan {
+        Plan::Scan { table, access, filter, with_key, needed, .. } => {
+            ctx.check_cancel()?;
+            let s = TableScan {
+                table,
+                access,
+                filter: filter.as_ref(),
+                with_key: *with_key,
+                needed: needed.as_deref(),
+            };
+            scan::scan_each(ctx, &s, outer, sink)
+        }
+        Plan::Filter { input, predicate } => for_each(input, ctx, outer, &mut |r| {
+            if ctx.eval_true(predicate, &r, outer)? {
+                sink(r)
+            } else {
+                Ok(true)
+            }
+        }),
+        Plan::Project { input, exprs, .. } => match moved_columns(exprs, input.width()) {
+            // Distinct plain columns: move the values instead of cloning them.
+            Some(cols) if cols.iter().copied().eq(0..input.width()) => {
+                for_each(input, ctx, outer, sink)
+            }
+            Some(cols) => for_each(input, ctx, outer, &mut |mut r| {
+                let o = cols.iter().map(|&i| std::mem::replace(&mut r[i], Value::Null)).collect();
+                sink(o)
+            }),
+            None => for_each(input, ctx, outer, &mut |r| {
+                let mut o = Vec::with_capacity(exprs.len());
+                for e in exprs {
+                    o.push(ctx.eval(e, &r, outer)?);
+                }
+                sink(o)
+            }),
+        },
+        Plan::Limit { input, limit, offset } => {
+            let limit = match limit {
+                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "LIMIT")?,
+                None => None,
+            };
+            let offset = match offset {
+                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "OFFSET")?.unwrap_or(0),
+                None => 0,
+            };
+            if limit == Some(0) {
+                return Ok(true);
+            }
+            let (mut skipped, mut taken, mut stopped) = (0usize, 0usize, false);
+            for_each(input, ctx, outer, &mut |r| {
+                if skipped < offset {
+                    skipped += 1;
+                    return Ok(true);
+                }
+                taken += 1;
+                if !sink(r)? {
+                    stopped = true;
+                    return Ok(false);
+                }
+                Ok(limit.is_none_or(|l| taken < l))
+            })?;
+            Ok(!stopped)
+        }
+        Plan::Join { left, right, kind, on, equi, lateral: false, .. } => {
+            let r = operators::execute(right, ctx, outer)?;
+            let widths = (left.width(), right.width());
+            let join = join::JoinSpec { kind: *kind, on: on.as_ref(), widths };
+            if equi.is_empty() {
+                join::nested_loop_each(ctx, left, r, &join, outer, sink)
+            } else {
+                join::hash_join_each(ctx, left, r, &join, equi, outer, sink)
+            }
+        }
+        other => scan::feed(operators::execute(other, ctx, outer)?, sink),
+    }
+}
+
+/// The input positions of a projection made only of distinct columns of its input
+/// (`None` otherwise).
+fn moved_columns(exprs: &[Expr], width: usize) -> Option<Vec<usize>> {
+    let mut seen = vec![false; width];
+    let mut cols = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        match e {
+            Expr::Column(i, _) if *i < width && !seen[*i] => {
+                seen[*i] = true;
+                cols.push(*i);
+            }
+            _ => return None,
+        }
+    }
+    Some(cols)
+}
+
+/// Runs a streaming node into a vector.
+pub fn collect(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for_each(plan, ctx, outer, &mut |r| {
+        out.push(r);
+        Ok(true)
+    })?;
+    Ok(out)
+}

@@ -1,0 +1,96 @@
+//! [`RowDecoder`]: decodes many rows of one table, with the column slots computed once
+//! and only the columns the caller reads.
+
+use std::borrow::Cow;
+
+use helios_common::Result;
+
+use super::codec::{decode_fixed, decode_var};
+use super::layout::{slots, Layout, Slot, HEADER_LEN};
+use crate::{DataType, Value};
+
+/// Decodes stored rows of a table with the given column types. The slots of a row with
+/// every column are computed once; rows stored before `ADD COLUMN` (fewer columns) take
+/// the general path.
+#[derive(Debug, Clone)]
+pub struct RowDecoder {
+    types: Vec<DataType>,
+    slots: Vec<Slot>,
+    fixed_len: usize,
+    var_count: usize,
+}
+
+impl RowDecoder {
+    /// A decoder for rows of `types`.
+    pub fn new(types: &[DataType]) -> RowDecoder {
+        let (slots, fixed_len, var_count) = slots(types);
+        RowDecoder { types: types.to_vec(), slots, fixed_len, var_count }
+    }
+
+    /// The column types.
+    pub fn types(&self) -> &[DataType] {
+        &self.types
+    }
+
+    /// Decodes a row into `out` (cleared first): one value per column; a column whose
+    /// entry in `needed` is false, or that the stored row lacks, is NULL without being
+    /// decoded (`needed = None` decodes every column).
+    pub fn decode_into(
+        &self,
+        bytes: &[u8],
+        needed: Option<&[bool]>,
+        out: &mut Vec<Value>,
+    ) -> Result<()> {
+        out.clear();
+        let n = self.types.len();
+        let count = super::stored_column_count(bytes)?;
+        let layout =
+            if count == n { self.full_layout(bytes)? } else { Layout::parse(bytes, &self.types)? };
+        if needed.is_none() {
+            layout.check_complete()?;
+        }
+        out.reserve(n);
+        for i in 0..n {
+            let want = needed.is_none_or(|m| m.get(i).copied().unwrap_or(true));
+            if !want || i >= layout.count || layout.is_null(i) {
+                out.push(Value::Null);
+                continue;
+            }
+            let b = layout.column_bytes(i)?;
+            out.push(match layout.slots[i] {
+                Slot::Fixed { .. } => decode_fixed(b, &self.types[i])?,
+                Slot::Var { .. } => decode_var(b, &self.types[i], 0)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Decodes a whole row ([`RowDecoder::decode_into`] with every column).
+    pub fn decode(&self, bytes: &[u8]) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.types.len());
+        self.decode_into(bytes, None, &mut out)?;
+        Ok(out)
+    }
+
+    /// The layout of a row that stores every column, from the precomputed slots.
+    fn full_layout<'a>(&'a self, bytes: &'a [u8]) -> Result<Layout<'a>> {
+        let count = self.types.len();
+        let bitmap_at = HEADER_LEN;
+        let fixed_at = bitmap_at + count.div_ceil(8);
+        let offsets_at = fixed_at + self.fixed_len;
+        let var_at = offsets_at + 4 * self.var_count;
+        if var_at > bytes.len() {
+            return Err(super::codec::corrupt("row shorter than its header says").into());
+        }
+        Ok(Layout {
+            bytes,
+            count,
+            slots: Cow::Borrowed(&self.slots),
+            bitmap_at,
+            fixed_at,
+            offsets_at,
+            var_at,
+            var_count: self.var_count,
+        })
+    }
+}
