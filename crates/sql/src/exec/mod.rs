@@ -16,6 +16,7 @@ mod join;
 mod keyed;
 mod operators;
 mod row_locks;
+mod row_writer;
 mod scan;
 mod setop;
 mod sort;

@@ -49,6 +49,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use sqlparser::ast;
+
 use helios_common::{BranchId, Error, Result, SqlState};
 use helios_storage::{Isolation, Savepoint, Transaction, TxnOptions};
 use helios_types::{DataType, Value};
@@ -95,6 +97,11 @@ pub struct Session {
     block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
     plan_cache: plan_cache::PlanCache,
+    /// The catalog the last query or DML statement of the current transaction read, with
+    /// the branch and snapshot it was read at: the next statement at the same snapshot
+    /// reuses it instead of reading the catalog version again. Cleared by every other
+    /// statement (DDL, transaction control, ...) and when a transaction starts.
+    catalog_memo: Option<(BranchId, helios_common::Timestamp, Arc<crate::catalog::Catalog>)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -122,6 +129,7 @@ impl Session {
             cursors: cursor::Cursors::default(),
             block_seq: 0,
             plan_cache: plan_cache::PlanCache::default(),
+            catalog_memo: None,
         }
     }
 
@@ -165,6 +173,22 @@ impl Session {
 
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
+        SessionInfo::clone(&self.info_shared())
+    }
+
+    /// [`Session::info`], shared: built once per change of the settings (the branch is
+    /// a setting too, `helios.branch`).
+    pub(crate) fn info_shared(&self) -> Arc<SessionInfo> {
+        let info = self.settings.session_info(|| self.build_info());
+        // Open cursors (`pg_cursors`) are not settings: rebuild while they differ.
+        let cursors = self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq));
+        match &info.helios {
+            Some(h) if h.branch == self.branch && info.cursors == cursors => info,
+            _ => Arc::new(self.build_info()),
+        }
+    }
+
+    fn build_info(&self) -> SessionInfo {
         SessionInfo {
             current_user: self.role(),
             session_user: self.role(),
@@ -267,7 +291,7 @@ impl Session {
         params: &[Value],
     ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
-        let Some(stmt) = prepared.statement().cloned() else {
+        let Some(stmt) = prepared.statement() else {
             return Ok(StatementResult::command("EMPTY"));
         };
         if params.len() != prepared.param_types().len() && !prepared.param_types().is_empty() {
@@ -280,8 +304,8 @@ impl Session {
                 ),
             ));
         }
-        let depth = parser::nesting_depth(&stmt);
-        let r = parser::with_stack_for(depth, || self.run(&stmt, params, Some(prepared)));
+        let depth = parser::nesting_depth(stmt);
+        let r = parser::with_stack_for(depth, || self.run(stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -290,6 +314,7 @@ impl Session {
 
     /// After an error: an explicit block fails, an implicit one rolls back.
     fn fail(&mut self) {
+        self.catalog_memo = None;
         match self.mode {
             Mode::Explicit | Mode::Failed => self.mode = Mode::Failed,
             Mode::Implicit | Mode::Autocommit => {
@@ -311,9 +336,23 @@ impl Session {
     ) -> Result<StatementResult> {
         let ast = match stmt {
             Statement::Sql(ast) => Some(ast),
-            Statement::Helios(h) => return self.run_helios(h),
+            Statement::Helios(h) => {
+                self.catalog_memo = None;
+                return self.run_helios(h);
+            }
             Statement::Cursor(_) => None,
         };
+        if !ast.is_some_and(|a| {
+            matches!(
+                a.as_ref(),
+                ast::Statement::Query(_)
+                    | ast::Statement::Insert(_)
+                    | ast::Statement::Update(_)
+                    | ast::Statement::Delete(_)
+            )
+        }) {
+            self.catalog_memo = None;
+        }
         if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
@@ -394,6 +433,7 @@ impl Session {
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
+                self.catalog_memo = None;
                 Ok(())
             }
         }

@@ -1,8 +1,11 @@
 //! Run-time settings (`SET`, `SHOW`, `RESET`) with PostgreSQL's names and defaults.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use helios_common::{Error, Result, SqlState};
+
+use crate::expr::SessionInfo;
 
 /// Settings every session knows, with their defaults (names are lower case).
 const DEFAULTS: &[(&str, &str)] = &[
@@ -51,11 +54,17 @@ const READ_ONLY: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Settings {
     values: BTreeMap<String, String>,
+    /// The [`SessionInfo`] built from `values`, kept until a value changes (building it
+    /// clones every setting, too much to do for each statement).
+    info: OnceLock<Arc<SessionInfo>>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+        Settings {
+            values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            info: OnceLock::new(),
+        }
     }
 }
 
@@ -79,7 +88,10 @@ impl Settings {
             return Err(unrecognized(&key));
         }
         let value = normalize(&key, value)?;
-        self.values.insert(key, value);
+        if self.values.get(&key) != Some(&value) {
+            self.values.insert(key, value);
+            self.info = OnceLock::new();
+        }
         Ok(())
     }
 
@@ -89,10 +101,12 @@ impl Settings {
         match DEFAULTS.iter().find(|(k, _)| *k == key) {
             Some((_, v)) => {
                 self.values.insert(key, v.to_string());
+                self.info = OnceLock::new();
                 Ok(())
             }
             None if key.contains('.') => {
                 self.values.remove(&key);
+                self.info = OnceLock::new();
                 Ok(())
             }
             None => Err(unrecognized(&key)),
@@ -112,6 +126,12 @@ impl Settings {
     /// All settings, by name.
     pub fn all(&self) -> &BTreeMap<String, String> {
         &self.values
+    }
+
+    /// The session facts expressions read, built by `build` once per change of the
+    /// settings and shared afterwards.
+    pub(crate) fn session_info(&self, build: impl FnOnce() -> SessionInfo) -> Arc<SessionInfo> {
+        self.info.get_or_init(|| Arc::new(build())).clone()
     }
 
     /// The schemas of `search_path`, `$user` removed and quotes stripped.

@@ -1,5 +1,6 @@
 //! Binding and running one statement inside the session's transaction.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -163,15 +164,18 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
         .enumerate()
         .map(|(i, v)| match types.get(i) {
             None => Ok(v.clone()),
-            Some(t) if v.is_null() || v.data_type() == *t || *t == DataType::Unknown => {
-                Ok(v.clone())
-            }
+            Some(t) if param_fits(v, t) => Ok(v.clone()),
             Some(t) => match v {
                 Value::Text(s) => Value::parse_pg_text(s, t),
                 other => other.cast(t),
             },
         })
         .collect()
+}
+
+/// Whether a parameter value needs no coercion to its declared type.
+fn param_fits(v: &Value, t: &DataType) -> bool {
+    v.is_null() || *t == DataType::Unknown || v.data_type() == *t
 }
 
 impl Session {
@@ -235,23 +239,31 @@ impl Session {
         }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
-        let catalog = self.engine.catalogs.get(txn)?;
-        let info = self.info();
-        let (bound, types) = match prepared.and_then(|p| p.cached(catalog.version)) {
-            Some(b) => (b, prepared.map(|p| p.param_types().to_vec()).unwrap_or_default()),
-            None => {
-                let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
-                let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
-                let b = Arc::new(b);
-                if let Some(p) = prepared {
-                    if !matches!(*b, Bound::Utility(_)) {
-                        p.store(catalog.version, b.clone());
-                    }
-                    p.set_described(Described { params: types.clone(), columns: b.columns() });
-                }
-                (b, types)
+        let catalog = match &self.catalog_memo {
+            Some((branch, ts, c)) if *branch == txn.branch() && *ts == txn.read_ts() => c.clone(),
+            _ => {
+                let c = self.engine.catalogs.get(txn)?;
+                self.catalog_memo = Some((txn.branch(), txn.read_ts(), c.clone()));
+                c
             }
         };
+        let info = self.info_shared();
+        let (bound, types): (_, Cow<'_, [DataType]>) =
+            match prepared.and_then(|p| p.cached(catalog.version).map(|b| (b, p))) {
+                Some((b, p)) => (b, Cow::Borrowed(p.param_types())),
+                None => {
+                    let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
+                    let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
+                    let b = Arc::new(b);
+                    if let Some(p) = prepared {
+                        if !matches!(*b, Bound::Utility(_)) {
+                            p.store(catalog.version, b.clone());
+                        }
+                        p.set_described(Described { params: types.clone(), columns: b.columns() });
+                    }
+                    (b, Cow::Owned(types))
+                }
+            };
         if params.len() < types.len() {
             if prepared.is_none() && params.is_empty() {
                 return Err(Error::new(SqlState::UNDEFINED_PARAMETER, "there is no parameter $1"));
@@ -265,8 +277,21 @@ impl Session {
                 ),
             ));
         }
-        let params = coerce_params(params, &types)?;
-        self.execute_bound(&bound, &params, &catalog, &info)
+        // Parameters usually arrive with their declared types: no copy then.
+        let coerced;
+        let params = if params.iter().zip(types.iter()).all(|(v, t)| param_fits(v, t)) {
+            params
+        } else {
+            coerced = coerce_params(params, &types)?;
+            &coerced[..]
+        };
+        if matches!(*bound, Bound::Utility(_)) {
+            self.catalog_memo = None;
+            let r = self.execute_bound(&bound, params, &catalog, &info);
+            self.catalog_memo = None;
+            return r;
+        }
+        self.execute_bound(&bound, params, &catalog, &info)
     }
 
     fn execute_bound(

@@ -254,6 +254,11 @@ impl Transaction {
         if self.isolation != Isolation::ReadCommitted || self.time_travel {
             return Ok(());
         }
+        // Nothing committed since the current snapshot: it already is the latest one
+        // (a statement-per-row load would otherwise reopen it for every row).
+        if self.deferred.is_none() && self.inner.visible_ts() == self.read_ts {
+            return Ok(());
+        }
         let inner = self.inner.clone();
         let read_ts = inner.active.pin_with(|| Ok::<_, Error>(inner.visible_ts()))?;
         match Self::open_snapshot(&inner, self.branch, read_ts, false) {
