@@ -6,13 +6,10 @@
 use std::thread;
 use std::time::Duration;
 
-use heliosdb_nano::{Connection, Database};
+mod support;
 
-fn run(c: &mut Connection, sql: &str) {
-    if let Some(e) = c.execute_batch(sql).error {
-        panic!("{sql}: {e:?}");
-    }
-}
+use heliosdb_nano::{Connection, Database};
+use support::run;
 
 fn one(c: &mut Connection, sql: &str) -> String {
     let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
@@ -300,4 +297,38 @@ fn statement_timeout_ends_a_lock_wait() {
     assert_eq!(e.sqlstate().code(), "57014");
     assert_eq!(e.message(), "canceling statement due to statement timeout");
     run(&mut a, "COMMIT");
+}
+
+#[test]
+fn racing_inserts_of_one_unique_value_under_different_keys_conflict() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "CREATE TABLE u (id int PRIMARY KEY, email text UNIQUE, n int)");
+    run(&mut a, "BEGIN; INSERT INTO u VALUES (1, 'x@example.com', 1);");
+    let spawn = |sql: &'static str| {
+        let db = db.clone();
+        thread::spawn(move || code(&mut db.connect(), sql))
+    };
+    let plain = spawn("INSERT INTO u VALUES (2, 'x@example.com', 2)");
+    let nothing = spawn("INSERT INTO u VALUES (3, 'x@example.com', 3) ON CONFLICT DO NOTHING");
+    // A different value and NULLs never wait on the claim.
+    let other = spawn("INSERT INTO u VALUES (4, 'y@example.com', 4)");
+    let nulls = spawn("INSERT INTO u VALUES (5, NULL, 5), (6, NULL, 6)");
+    assert_eq!(other.join().expect("thread"), None);
+    assert_eq!(nulls.join().expect("thread"), None);
+    settle();
+    assert!(!plain.is_finished() && !nothing.is_finished());
+    run(&mut a, "COMMIT");
+    assert_eq!(plain.join().expect("thread").as_deref(), Some("23505"));
+    assert_eq!(nothing.join().expect("thread"), None);
+    assert_eq!(one(&mut a, "SELECT count(*) FROM u WHERE email = 'x@example.com'"), "1");
+    assert_eq!(one(&mut a, "SELECT count(*) FROM u"), "4");
+
+    // When the first inserter rolls back, the waiter's row goes in.
+    run(&mut a, "BEGIN; INSERT INTO u VALUES (7, 'z@example.com', 7);");
+    let b = spawn("INSERT INTO u VALUES (8, 'z@example.com', 8)");
+    settle();
+    run(&mut a, "ROLLBACK");
+    assert_eq!(b.join().expect("thread"), None);
+    assert_eq!(one(&mut a, "SELECT id FROM u WHERE email = 'z@example.com'"), "8");
 }

@@ -1,39 +1,10 @@
 //! SQL behaviour through the public API: queries, joins, aggregates, DML, constraints,
 //! transactions.
 
-use heliosdb_nano::{Connection, Database, StatementResult, TxnStatus, Value};
+mod support;
 
-fn conn() -> Connection {
-    Database::open_in_memory().expect("open").connect()
-}
-
-fn run(c: &mut Connection, sql: &str) {
-    let out = c.execute_batch(sql);
-    if let Some(e) = out.error {
-        panic!("{sql}: {e:?}");
-    }
-}
-
-/// Rows as text, as psql would print them (NULL as "NULL").
-fn rows(c: &mut Connection, sql: &str) -> Vec<String> {
-    let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
-    r.rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|v| if v.is_null() { "NULL".to_string() } else { v.to_pg_text() })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
-
-fn err(c: &mut Connection, sql: &str) -> String {
-    match c.execute(sql, &[]) {
-        Ok(_) => panic!("{sql}: expected an error"),
-        Err(e) => e.sqlstate().code().to_string(),
-    }
-}
+use heliosdb_nano::{Connection, StatementResult, TxnStatus, Value};
+use support::{conn, err, rows, run};
 
 fn setup() -> Connection {
     let mut c = conn();

@@ -2,37 +2,10 @@
 //! windows, aggregate modifiers, quantified subqueries, sequences and identity, foreign
 //! key actions, persistence, parameters and cancellation.
 
+mod support;
+
 use heliosdb_nano::{Connection, DataType, Database, Options, StatementResult, Value};
-
-fn conn() -> Connection {
-    Database::open_in_memory().expect("open").connect()
-}
-
-fn run(c: &mut Connection, sql: &str) {
-    if let Some(e) = c.execute_batch(sql).error {
-        panic!("{sql}: {e:?}");
-    }
-}
-
-fn rows(c: &mut Connection, sql: &str) -> Vec<String> {
-    let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
-    r.rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|v| if v.is_null() { "NULL".to_string() } else { v.to_pg_text() })
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
-
-fn err(c: &mut Connection, sql: &str) -> String {
-    match c.execute(sql, &[]) {
-        Ok(_) => panic!("{sql}: expected an error"),
-        Err(e) => e.sqlstate().code().to_string(),
-    }
-}
+use support::{conn, err, rows, run};
 
 fn sales() -> Connection {
     let mut c = conn();

@@ -188,9 +188,34 @@ pub fn put_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]
             super::vector_index::note_put(txn, table, index, pk, row);
             continue;
         }
+        if index.unique {
+            claim_unique(txn, table, index, row)?;
+        }
         txn.put(&index_entry_key(table, index, row, pk)?, pk)?;
     }
     Ok(())
+}
+
+/// Claims `row`'s values of the unique secondary index `index` for this transaction by
+/// writing a tombstone at the key of the values alone. The index entries also carry the
+/// primary key, so two transactions inserting the same values under different primary
+/// keys would otherwise write different keys and both commit. With the claim, the second
+/// one waits for the first like any writer of the same key; once the first commits, a
+/// READ COMMITTED statement runs again on a new snapshot and its uniqueness check sees
+/// the committed row (23505), and REPEATABLE READ fails with 40001. NULLs claim nothing.
+pub fn claim_unique(
+    txn: &mut Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+) -> Result<()> {
+    let values = index_values(index, row);
+    if values.iter().any(Value::is_null) {
+        return Ok(());
+    }
+    let mut key = keys::index_prefix(table.id, index.id);
+    key.extend_from_slice(&encode_key(&values, &index_key_columns(table, index))?);
+    txn.delete(&key)
 }
 
 /// Removes a row and its secondary index entries.
