@@ -89,6 +89,12 @@ fn int2_array(v: impl IntoIterator<Item = usize>) -> Value {
     }))
 }
 
+/// PostgreSQL's text form of an int2vector: numbers separated by single spaces.
+fn int2vector(v: impl IntoIterator<Item = usize>) -> Value {
+    let parts: Vec<String> = v.into_iter().map(|n| n.to_string()).collect();
+    text(parts.join(" "))
+}
+
 fn oid_array(v: impl IntoIterator<Item = i64>) -> Value {
     Value::Array(std::sync::Arc::new(Array {
         element_type: Int8,
@@ -897,11 +903,10 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
         ("indisready", Bool),
         ("indislive", Bool),
         ("indisreplident", Bool),
-        ("indkey", DataType::Array(Box::new(Int2))),
+        // int2vectors print as "1 3"; `unnest`/`generate_subscripts` read that text.
+        ("indkey", Text),
         ("indcollation", DataType::Array(Box::new(Int8))),
         ("indclass", DataType::Array(Box::new(Int8))),
-        // Clients split this int2vector's text ("0 0"); `indkey` is an array because
-        // they unnest it in SQL.
         ("indoption", Text),
         ("indexprs", Text),
         ("indpred", Text),
@@ -927,7 +932,7 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
                     Value::Bool(true),
                     Value::Bool(true),
                     Value::Bool(false),
-                    int2_array(i.columns.iter().map(|c| c + 1)),
+                    int2vector(i.columns.iter().map(|c| c + 1)),
                     oid_array(i.columns.iter().map(|c| collation_of(t, *c))),
                     oid_array(std::iter::repeat_n(0, n)),
                     text(vec!["0"; n].join(" ")),

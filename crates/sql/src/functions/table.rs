@@ -237,6 +237,12 @@ pub fn bind_table_function(
                 vec![("x".into(), DataType::Int2), ("n".into(), DataType::Int4)],
                 expand_int2vector,
             ),
+            // `pg_index.indkey` is an int2vector, text here ("1 3"): catalog queries
+            // unnest it and take its subscripts, which start at 0 as in PostgreSQL.
+            ("unnest", [DataType::Text]) => (types.clone(), col(DataType::Int2), unnest_int2vector),
+            ("generate_subscripts", [DataType::Text, _]) => {
+                (vec![DataType::Text, DataType::Int4], col(DataType::Int4), int2vector_subscripts)
+            }
             ("generate_subscripts", [DataType::Array(_), _])
             | ("generate_subscripts", [DataType::Array(_), _, _]) => {
                 let mut params = vec![types[0].clone(), DataType::Int4];
@@ -354,6 +360,34 @@ fn subscripts(a: &[Value]) -> Result<RowIter> {
     let reverse = matches!(a.get(2), Some(Value::Bool(true)));
     let items: Vec<i32> = if reverse { (1..=n).rev().collect() } else { (1..=n).collect() };
     Ok(Box::new(items.into_iter().map(|i| Ok(vec![Value::Int4(i)]))))
+}
+
+/// The elements of an int2vector's text form; anything but integers is 22P02.
+fn int2vector_elements(v: &Value) -> Result<Vec<Value>> {
+    let Value::Text(s) = v else { return Ok(Vec::new()) };
+    s.split_whitespace()
+        .map(|x| {
+            x.parse::<i16>().map(Value::Int2).map_err(|_| {
+                Error::new(
+                    SqlState::INVALID_TEXT_REPRESENTATION,
+                    format!("invalid input syntax for type smallint: \"{x}\""),
+                )
+            })
+        })
+        .collect()
+}
+
+fn unnest_int2vector(a: &[Value]) -> Result<RowIter> {
+    let items = int2vector_elements(&a[0])?;
+    Ok(Box::new(items.into_iter().map(|v| Ok(vec![v]))))
+}
+
+fn int2vector_subscripts(a: &[Value]) -> Result<RowIter> {
+    if a[1] != Value::Int4(1) {
+        return Ok(Box::new(std::iter::empty()));
+    }
+    let n = i32::try_from(int2vector_elements(&a[0])?.len()).unwrap_or(i32::MAX);
+    Ok(Box::new((0..n).map(|i| Ok(vec![Value::Int4(i)]))))
 }
 
 fn partition_self(a: &[Value]) -> Result<RowIter> {
