@@ -43,11 +43,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Runs pgbench and prints the TPS (excluding connection time when pgbench reports it).
+# Runs pgbench and prints "TPS FAILED" (TPS excluding connection time when pgbench reports
+# it; FAILED: transactions that ended in an error such as 40001 or 40P01, not retried).
 tps() {
   local out
-  out=$("$PGBENCH" "$@" 2>&1) || { echo "pgbench failed: $out" >&2; echo "error"; return; }
-  echo "$out" | awk '/^tps = / { v = $3 } END { if (v == "") print "error"; else print v }'
+  out=$("$PGBENCH" "$@" 2>&1) || { echo "pgbench failed: $out" >&2; echo "error -"; return; }
+  echo "$out" | awk '/^tps = / { v = $3 } /^number of failed transactions: / { f = $5 }
+    END { if (v == "") v = "error"; if (f == "") f = 0; print v, f }'
 }
 
 declare -A H P
@@ -109,14 +111,14 @@ fi
 echo
 echo "pgbench scale $SCALE, -T $T s per run, HeliosDB storage: $STORAGE; $(nproc) cores"
 echo
-echo "| run | HeliosDB TPS | PostgreSQL TPS | ratio |"
-echo "|---|---|---|---|"
+echo "| run | HeliosDB TPS | failed | PostgreSQL TPS | failed | ratio |"
+echo "|---|---|---|---|---|---|"
 for r in "${runs[@]}"; do
-  h=${H[$r]:-error}; p=${P[$r]:-skipped}
+  read -r h hf <<<"${H[$r]:-error -}"; read -r p pf <<<"${P[$r]:-skipped -}"
   ratio=$(awk -v h="$h" -v p="$p" 'BEGIN { if (h+0 > 0 && p+0 > 0) printf "%.2fx", h/p; else print "-" }')
   case $r in
     tpcb-*) label="TPC-B, ${r#tpcb-} client(s)" ;;
     select-4) label="select-only (-S), 4 clients" ;;
   esac
-  printf '| %s | %s | %s | %s |\n' "$label" "$h" "$p" "$ratio"
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$h" "$hf" "$p" "$pf" "$ratio"
 done

@@ -13,7 +13,8 @@ the alternatives `X_N.out`.
 
 Prints one line per file and the totals; with --baseline, exits 1 when a file's
 matching-block count is below its baseline count (with --update, rewrites it).
-A file that exceeds the timeout has its psql killed and counts 0; the server is
+A file that exceeds the timeout has its running statement cancelled and psql stopped;
+the blocks printed until then count, the file cannot match fully. The server is
 restarted (with test_setup re-run) when it stops answering, through --restart-cmd.
 """
 
@@ -338,23 +339,32 @@ def run_all(args, suite, env, server):
             "-v", f"libdir={os.path.join(suite, 'lib')}", "-v", "dlsuffix=.so",
         ]
         note = ""
-        try:
-            # Script on stdin, as pg_regress does (errors then print without a file:line prefix).
-            with open(sql_path, "rb") as script:
-                r = subprocess.run(cmd, env=env, cwd=suite, stdin=script, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=args.timeout)
-            actual = normalize(r.stdout.decode("utf-8", errors="replace"))
-        except subprocess.TimeoutExpired as e:
-            actual = ""
-            note = "timeout"
+        # Script on stdin, as pg_regress does (errors then print without a file:line prefix).
+        with open(sql_path, "rb") as script:
+            proc = subprocess.Popen(cmd, env=env, cwd=suite, stdin=script,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                out, _ = proc.communicate(timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                # SIGINT makes psql cancel the running statement on the server (a
+                # CancelRequest), so the next file does not queue behind it; then stop.
+                note = "timeout"
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+                proc.kill()
+                out, _ = proc.communicate()
+        actual = normalize(out.decode("utf-8", errors="replace"))
         if args.results:
             os.makedirs(args.results, exist_ok=True)
             with open(os.path.join(args.results, name + ".out"), "w", encoding="utf-8") as f:
                 f.write(actual)
+        matched, total, full = compare(sql_path, expected, actual)
         if note == "timeout":
-            matched, total, full = 0, compare(sql_path, expected, "")[1], False
-        else:
-            matched, total, full = compare(sql_path, expected, actual)
+            # The blocks printed before the time ran out count; the file cannot match fully.
+            full = False
         if not server_alive(args.host, args.port, env):
             note = (note + " server-restarted").strip()
             matched, full = 0, False

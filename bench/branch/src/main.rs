@@ -6,11 +6,13 @@
 //! 3. `MERGE BRANCH` of a branch that changed 100k rows.
 //!
 //! `cargo run --release -p bench-branch [-- SMALL LARGE CHANGED]` (defaults 10000
-//! 1000000 100000). Prints figures; there is no peer with branches to compare against.
+//! 1000000 100000). `BENCH_DISK=DIR` runs on a durable database on disk under `DIR`
+//! instead of in memory. Prints figures; there is no peer with branches to compare
+//! against.
 
 use std::time::{Duration, Instant};
 
-use heliosdb_nano::{Connection, Database, Value};
+use heliosdb_nano::{Connection, Database, Options, Value};
 
 fn run(c: &mut Connection, sql: &str) {
     if let Some(e) = c.execute_batch(sql).error {
@@ -18,8 +20,20 @@ fn run(c: &mut Connection, sql: &str) {
     }
 }
 
+/// A fresh database: in memory, or durable on disk under `BENCH_DISK`.
+fn open(tag: &str) -> Database {
+    match std::env::var("BENCH_DISK") {
+        Ok(dir) => {
+            let path = std::path::Path::new(&dir).join(format!("bench-branch-{tag}"));
+            let _ = std::fs::remove_dir_all(&path);
+            Database::open(&path, Options::default()).expect("open on disk")
+        }
+        Err(_) => Database::open_in_memory().expect("open"),
+    }
+}
+
 fn load(rows: u64) -> (Database, Connection) {
-    let db = Database::open_in_memory().expect("open");
+    let db = open(&rows.to_string());
     let mut c = db.connect();
     run(&mut c, "CREATE TABLE t (id bigint PRIMARY KEY, v bigint, pad text)");
     let chunk = 50_000;
@@ -64,7 +78,11 @@ fn main() {
     let large = args.get(1).copied().unwrap_or(1_000_000);
     let changed = args.get(2).copied().unwrap_or(100_000).min(large);
 
-    println!("# branch benchmarks (in-memory database, median of repetitions)");
+    let place = match std::env::var("BENCH_DISK") {
+        Ok(d) => format!("durable database on disk under {d}"),
+        Err(_) => "in-memory database".into(),
+    };
+    println!("# branch benchmarks ({place}, median of repetitions)");
     let mut create = Vec::new();
     for rows in [small, large] {
         let t = Instant::now();

@@ -15,8 +15,18 @@ use heliosdb_nano::{Connection, DataType, Database, StatementResult, Value};
 
 const EFS: &[usize] = &[10, 20, 40, 80, 160];
 
+fn efs() -> Vec<usize> {
+    std::env::var("EFS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| EFS.to_vec())
+}
+
 struct Run {
     build_s: f64,
+    /// Index memory as `helios_vector_index_stats` reports it (graph, vectors or codes,
+    /// codebooks), or pgvector's `pg_relation_size` of the index.
+    memory_bytes: f64,
     points: Vec<(usize, f64, f64)>,
 }
 
@@ -53,6 +63,16 @@ fn ours(base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32>], with: &str)
     )
     .expect("index");
     let build_s = t.elapsed().as_secs_f64();
+    let memory_bytes = match c
+        .query("SELECT memory_bytes FROM helios_vector_index_stats('items_idx')", &[])
+        .expect("stats")
+        .rows
+        .first()
+        .and_then(|r| r.first())
+    {
+        Some(Value::Int8(n)) => *n as f64,
+        other => panic!("memory_bytes: {other:?}"),
+    };
     let q = c
         .prepare(
             "SELECT id FROM items ORDER BY embedding <-> $1 LIMIT 10",
@@ -60,7 +80,7 @@ fn ours(base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32>], with: &str)
         )
         .expect("prepare");
     let mut points = Vec::new();
-    for &ef in EFS {
+    for ef in efs() {
         c.execute(&format!("SET hnsw.ef_search = {ef}"), &[]).expect("set");
         let t = Instant::now();
         let mut r = 0.0;
@@ -83,7 +103,7 @@ fn ours(base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32>], with: &str)
         let secs = t.elapsed().as_secs_f64();
         points.push((ef, queries.len() as f64 / secs, r / queries.len() as f64));
     }
-    Run { build_s, points }
+    Run { build_s, memory_bytes, points }
 }
 
 fn pgvector(url: &str, base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32>]) -> Option<Run> {
@@ -116,10 +136,14 @@ fn pgvector(url: &str, base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32
     c.batch_execute("CREATE INDEX ON items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)")
         .ok()?;
     let build_s = t.elapsed().as_secs_f64();
+    let memory_bytes = c
+        .query_one("SELECT pg_relation_size('items_embedding_idx')::int8", &[])
+        .ok()?
+        .get::<_, i64>(0) as f64;
     let stmt =
         c.prepare("SELECT id FROM items ORDER BY embedding <-> $1::text::vector LIMIT 10").ok()?;
     let mut points = Vec::new();
-    for &ef in EFS {
+    for ef in efs() {
         c.batch_execute(&format!("SET hnsw.ef_search = {ef}")).ok()?;
         let texts: Vec<String> = queries.iter().map(|q| literal(q)).collect();
         let t = Instant::now();
@@ -132,7 +156,7 @@ fn pgvector(url: &str, base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32
         let secs = t.elapsed().as_secs_f64();
         points.push((ef, queries.len() as f64 / secs, r / queries.len() as f64));
     }
-    Some(Run { build_s, points })
+    Some(Run { build_s, memory_bytes, points })
 }
 
 fn first_at(run: &Run, target: f64) -> Option<(usize, f64, f64)> {
@@ -149,6 +173,15 @@ fn report(title: &str, a: &Run, b: Option<&Run>) {
             a.build_s / b.build_s
         ),
         None => println!("build: {:.2} s\n", a.build_s),
+    }
+    match b {
+        Some(b) => println!(
+            "index memory: {:.1} MB vs {:.1} MB on disk (ours/peer {:.2})\n",
+            a.memory_bytes / 1e6,
+            b.memory_bytes / 1e6,
+            a.memory_bytes / b.memory_bytes
+        ),
+        None => println!("index memory: {:.1} MB\n", a.memory_bytes / 1e6),
     }
     println!(
         "| ef_search | QPS ours | QPS peer | QPS ours/peer | recall@10 ours | recall@10 peer |"
@@ -191,14 +224,33 @@ fn main() {
     let url = std::env::var("PG_URL").unwrap_or_else(|_| {
         "host=127.0.0.1 port=5433 user=bench password=bench dbname=bench".into()
     });
-    let peer = pgvector(&url, &base, &queries, &truth);
-    let f32run = ours(&base, &queries, &truth, "m = 16, ef_construction = 64");
-    report("HNSW float32 vs pgvector", &f32run, peer.as_ref());
-    let pq = ours(
-        &base,
-        &queries,
-        &truth,
-        "m = 16, ef_construction = 64, quantization = 'pq', pq_m = 48",
-    );
-    report("HNSW PQ (pq_m=48) vs pgvector float32", &pq, peer.as_ref());
+    let peer = if std::env::var("PEER").is_ok_and(|v| v == "0") {
+        None
+    } else {
+        pgvector(&url, &base, &queries, &truth)
+    };
+    let variants = std::env::var("VARIANTS").unwrap_or_else(|_| "f32,pq".into());
+    let mut f32_memory = None;
+    if variants.split(',').any(|v| v == "f32") {
+        let f32run = ours(&base, &queries, &truth, "m = 16, ef_construction = 64");
+        report("HNSW float32 vs pgvector", &f32run, peer.as_ref());
+        f32_memory = Some(f32run.memory_bytes);
+    }
+    let pq_m: usize = std::env::var("PQ_M").ok().and_then(|s| s.parse().ok()).unwrap_or(48);
+    if variants.split(',').any(|v| v == "pq") {
+        let pq = ours(
+            &base,
+            &queries,
+            &truth,
+            &format!("m = 16, ef_construction = 64, quantization = 'pq', pq_m = {pq_m}"),
+        );
+        report(&format!("HNSW PQ (pq_m={pq_m}) vs pgvector float32"), &pq, peer.as_ref());
+        if let Some(f) = f32_memory {
+            println!(
+                "\nPQ index memory / float32 index memory: {:.3} (1/{:.1})",
+                pq.memory_bytes / f,
+                f / pq.memory_bytes
+            );
+        }
+    }
 }

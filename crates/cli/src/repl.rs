@@ -45,6 +45,10 @@ General
 Informational
   \\dt                list tables
   \\d TABLE           describe a table
+Branches
+  \\branches          list branches (SHOW BRANCHES)
+  \\branch            show the current branch
+  \\branch NAME       switch this session to branch NAME (USE BRANCH)
 SQL statements end with a semicolon and may span several lines.
 ";
 
@@ -138,12 +142,31 @@ impl Shell {
                 self.depth -= 1;
                 return r;
             }
+            "\\branches" => self.run_sql("SHOW BRANCHES")?,
+            "\\branch" if arg.is_empty() => {
+                let name = self.branch().unwrap_or_else(|| "main".into());
+                self.print(&format!("You are on branch \"{name}\".\n"));
+            }
+            "\\branch" => {
+                let outcome =
+                    self.session.execute_batch(&format!("USE BRANCH {}", quote_literal(arg)));
+                if let Some(e) = outcome.error {
+                    self.print_error(&e);
+                    return Err(e);
+                }
+                self.print(&format!("You are now on branch \"{arg}\".\n"));
+            }
             "\\dt" => self.list_tables()?,
             "\\d" if arg.is_empty() => self.list_tables()?,
             "\\d" => self.describe(arg)?,
             other => return self.fail(&format!("invalid command {other}\nTry \\? for help.")),
         }
         Ok(Flow::Continue)
+    }
+
+    /// The session's current branch (`helios.branch`), when the session has branches.
+    fn branch(&self) -> Option<String> {
+        self.session.setting("helios.branch")
     }
 
     fn fail(&mut self, msg: &str) -> Result<Flow, Error> {
@@ -275,16 +298,18 @@ impl Shell {
     }
 
     /// psql's prompt: `=` first line, `-` continuation; `*` in a transaction block, `!`
-    /// in a failed one.
-    fn prompt(&self, first_line: bool) -> &'static str {
+    /// in a failed one. The current branch follows the name: `heliosdb@dev=> `.
+    fn prompt(&self, first_line: bool) -> String {
         use helios_server::TxnStatus;
-        match (first_line, self.session.transaction_status()) {
-            (true, TxnStatus::Idle) => "heliosdb=> ",
-            (true, TxnStatus::InTransaction) => "heliosdb=*> ",
-            (true, TxnStatus::Failed) => "heliosdb=!> ",
-            (false, TxnStatus::Idle) => "heliosdb-> ",
-            (false, TxnStatus::InTransaction) => "heliosdb-*> ",
-            (false, TxnStatus::Failed) => "heliosdb-!> ",
+        let line = if first_line { '=' } else { '-' };
+        let txn = match self.session.transaction_status() {
+            TxnStatus::Idle => "",
+            TxnStatus::InTransaction => "*",
+            TxnStatus::Failed => "!",
+        };
+        match self.branch() {
+            Some(b) => format!("heliosdb@{b}{line}{txn}> "),
+            None => format!("heliosdb{line}{txn}> "),
         }
     }
 
@@ -306,7 +331,7 @@ impl Shell {
         let mut buffer = String::new();
         loop {
             let prompt = self.prompt(buffer.trim().is_empty());
-            match editor.readline(prompt) {
+            match editor.readline(&prompt) {
                 Ok(line) => {
                     // Errors were printed; an interactive shell goes on.
                     if let Ok(Flow::Quit) = self.feed_line(&mut buffer, &line) {
@@ -322,6 +347,11 @@ impl Shell {
         }
         0
     }
+}
+
+/// `s` as a SQL string literal (meta-command arguments are taken literally, like psql's).
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn history_path() -> Option<PathBuf> {
@@ -501,6 +531,26 @@ mod tests {
         let (sh, _, _) = shell();
         assert_eq!(sh.prompt(true), "heliosdb=> ");
         assert_eq!(sh.prompt(false), "heliosdb-> ");
+    }
+
+    #[test]
+    fn prompt_shows_the_current_branch_and_transaction_state() {
+        use helios_server::SessionFactory;
+        let db = heliosdb_nano::Database::open_in_memory().unwrap();
+        let session = helios_server::nano::NanoFactory::new(db).open_session("me", "app").unwrap();
+        let mut sh = Shell::new(session, Box::new(Out::default()));
+        assert_eq!(sh.prompt(true), "heliosdb@main=> ");
+        sh.run_sql("CREATE BRANCH dev").unwrap();
+        sh.run_meta("\\branch dev").unwrap();
+        assert_eq!(sh.prompt(true), "heliosdb@dev=> ");
+        sh.run_sql("BEGIN").unwrap();
+        assert_eq!(sh.prompt(true), "heliosdb@dev=*> ");
+        assert_eq!(sh.prompt(false), "heliosdb@dev-*> ");
+        assert!(sh.run_sql("SELECT 1/0").is_err());
+        assert_eq!(sh.prompt(true), "heliosdb@dev=!> ");
+        sh.run_sql("ROLLBACK").unwrap();
+        assert!(sh.run_meta("\\branch nope").is_err());
+        assert_eq!(sh.prompt(true), "heliosdb@dev=> ", "a failed switch keeps the branch");
     }
 
     #[test]

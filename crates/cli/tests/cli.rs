@@ -91,3 +91,37 @@ fn describe_meta_commands_use_the_catalog() {
         .unwrap()
         .contains("Did not find any relation named \"nothere\"."));
 }
+
+#[test]
+fn branch_meta_commands_list_and_switch_branches() {
+    let out = bin()
+        .args(["repl", "--memory"])
+        .args(["-c", "CREATE TABLE t (id int)", "-c", "CREATE BRANCH dev"])
+        .args(["-c", "\\branch dev", "-c", "INSERT INTO t VALUES (7)", "-c", "\\branch"])
+        .args(["-c", "\\branch main", "-c", "SELECT count(*) FROM t", "-c", "\\branch dev"])
+        .args(["-c", "SELECT id FROM t", "-c", "\\branches"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with(
+            "CREATE TABLE\nCREATE BRANCH\nYou are now on branch \"dev\".\nINSERT 0 1\n\
+             You are on branch \"dev\".\nYou are now on branch \"main\".\n count \n-------\n     0\n(1 row)\n\n\
+             You are now on branch \"dev\".\n id \n----\n  7\n(1 row)\n\n"
+        ),
+        "{stdout}"
+    );
+    // \branches lists both branches (SHOW BRANCHES), dev with main as its parent.
+    let listing = &stdout[stdout.rfind(" id \n").unwrap()..];
+    assert!(listing.contains(" main "), "{listing}");
+    assert!(listing.lines().any(|l| l.contains(" dev ") && l.contains("main")), "{listing}");
+    assert!(listing.ends_with("(2 rows)\n\n"), "{listing}");
+
+    let out = bin().args(["repl", "--memory", "-c", "\\branch nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr).unwrap().contains("branch \"nope\" does not exist"),
+        "an unknown branch is an error"
+    );
+}

@@ -127,6 +127,12 @@ impl Connection {
         self.session.transaction_status()
     }
 
+    /// The result columns of the open cursor `name` (`DECLARE name CURSOR FOR ...`), or
+    /// `None` when no such cursor is open.
+    pub fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        self.session.cursor_columns(name)
+    }
+
     /// The current value of a setting, as `SHOW` prints it.
     pub fn setting(&self, name: &str) -> Option<String> {
         self.session.setting(name)

@@ -364,13 +364,20 @@ fn concurrent_sessions() {
         h.join().unwrap();
     }
     assert_eq!(rows(&mut setup, "SELECT count(*), count(DISTINCT id) FROM c"), vec!["100|100"]);
-    // Two transactions updating the same row: the second committer fails with 40001.
+    // Two transactions updating the same row: the second waits for the first, then (READ
+    // COMMITTED) updates the committed version, so both decrements land.
     let mut a = db.connect();
-    let mut b = db.connect();
     run(&mut a, "BEGIN; UPDATE acct SET bal = bal - 10 WHERE id = 1;");
-    run(&mut b, "BEGIN; UPDATE acct SET bal = bal - 20 WHERE id = 1;");
+    let b = std::thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "BEGIN; UPDATE acct SET bal = bal - 20 WHERE id = 1; COMMIT");
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(!b.is_finished(), "the second updater waits for the first");
     run(&mut a, "COMMIT");
-    let out = b.execute_batch("COMMIT");
-    assert_eq!(out.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("40001"));
-    assert_eq!(rows(&mut setup, "SELECT bal FROM acct"), vec!["90"]);
+    b.join().unwrap();
+    assert_eq!(rows(&mut setup, "SELECT bal FROM acct"), vec!["70"]);
 }

@@ -1,4 +1,10 @@
-//! `COPY ... FROM STDIN` and `COPY ... TO STDOUT` over the embedded API.
+//! `COPY ... FROM STDIN` and `COPY ... TO STDOUT` over the embedded API, and the same
+//! with a server file (`COPY t FROM '/path'`), in text, csv and binary format.
+//!
+//! Server files are read and written by the server process with its own permissions.
+//! Like PostgreSQL this is a superuser feature; every role here is a superuser
+//! (`is_superuser` is on), so it is always allowed. A missing file is 58P01, a file the
+//! process may not open 42501, other I/O errors 58030.
 //!
 //! COPY FROM: the client's `CopyData` is buffered until `CopyDone`; then every row is
 //! parsed and converted to the target column types first (so bad data inserts nothing)
@@ -22,7 +28,7 @@ use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
 use crate::copy_data::{decode_rows, encode_row};
-use crate::copy_stmt::{CopySource, CopyStatement};
+use crate::copy_stmt::{CopyFormat, CopySource, CopyStatement};
 use crate::error::to_pgwire;
 use crate::session::{Session, TxnStatus};
 use crate::text;
@@ -44,10 +50,60 @@ pub struct CopyIn {
 pub struct CopyOut {
     /// Number of columns (for `CopyOutResponse`).
     pub columns: usize,
-    /// The header line, when `HEADER` was asked for.
-    pub header: Option<String>,
-    /// One encoded line per row.
-    pub rows: Vec<String>,
+    /// The header line (`HEADER`), or the binary format's file header.
+    pub header: Option<Vec<u8>>,
+    /// One encoded line (or binary tuple) per row.
+    pub rows: Vec<Vec<u8>>,
+    /// The binary format's trailer.
+    pub trailer: Option<Vec<u8>>,
+}
+
+impl CopyOut {
+    /// Everything in one buffer, as written to a file.
+    pub fn concat(&self) -> Vec<u8> {
+        let mut out = self.header.clone().unwrap_or_default();
+        for r in &self.rows {
+            out.extend_from_slice(r);
+        }
+        out.extend(self.trailer.iter().flatten());
+        out
+    }
+}
+
+/// Whether the COPY uses the binary format (for the wire's format codes).
+pub fn is_binary(stmt: &CopyStatement) -> bool {
+    stmt.options.format == CopyFormat::Binary
+}
+
+fn file_error(e: &std::io::Error, path: &str, what: &str) -> Error {
+    let state = match e.kind() {
+        std::io::ErrorKind::NotFound => SqlState::from_code("58P01"),
+        std::io::ErrorKind::PermissionDenied => SqlState::INSUFFICIENT_PRIVILEGE,
+        _ => SqlState::IO_ERROR,
+    };
+    let reason = e.to_string();
+    let reason = reason.split(" (os error").next().unwrap_or(&reason).to_owned();
+    Error::new(state, format!("could not open file \"{path}\" for {what}: {reason}"))
+}
+
+/// Runs a COPY from or to a server file; returns the number of rows.
+pub fn run_copy_file(session: &mut dyn Session, stmt: &CopyStatement) -> Result<u64> {
+    let Some(path) = stmt.file.as_deref() else {
+        return Err(Error::internal("COPY without a file"));
+    };
+    if stmt.from_stdin {
+        let data = std::fs::read(path).map_err(|e| file_error(&e, path, "reading"))?;
+        return run_copy_in(session, stmt, &data);
+    }
+    if !std::path::Path::new(path).is_absolute() {
+        return Err(Error::new(
+            SqlState::from_code("42602"),
+            "relative path not allowed for COPY to file",
+        ));
+    }
+    let out = run_copy_out(session, stmt)?;
+    std::fs::write(path, out.concat()).map_err(|e| file_error(&e, path, "writing"))?;
+    Ok(out.rows.len() as u64)
 }
 
 fn quote_ident(name: &str) -> String {
@@ -67,12 +123,6 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
     let CopySource::Table { name, columns } = &stmt.source else {
         return Err(Error::new(SqlState::SYNTAX_ERROR, "COPY FROM needs a table"));
     };
-    let data = std::str::from_utf8(data).map_err(|e| {
-        Error::new(
-            SqlState::from_code("22021"),
-            format!("invalid byte sequence for encoding \"UTF8\": {e}"),
-        )
-    })?;
     let target = session.prepare(&stmt.select_sql(), &[])?;
     session.close_prepared(target.id);
     let names: Vec<String> = if columns.is_empty() {
@@ -86,6 +136,29 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
     let types: Vec<DataType> = target.columns.iter().map(|c| c.data_type.clone()).collect();
 
     // Parse everything before inserting anything.
+    let rows = if is_binary(stmt) {
+        crate::copy_binary::decode(data, &types)
+            .map_err(|e| e.with_detail(format!("COPY {name}, binary data")))?
+    } else {
+        decode_text_rows(stmt, name, &target.columns, &types, data)?
+    };
+    insert_rows(session, stmt, name, &insert_sql, &types, &rows)
+}
+
+/// Parses text or csv COPY data into values of `types`.
+fn decode_text_rows(
+    stmt: &CopyStatement,
+    name: &str,
+    columns: &[crate::session::Column],
+    types: &[DataType],
+    data: &[u8],
+) -> Result<Vec<Vec<Value>>> {
+    let data = std::str::from_utf8(data).map_err(|e| {
+        Error::new(
+            SqlState::from_code("22021"),
+            format!("invalid byte sequence for encoding \"UTF8\": {e}"),
+        )
+    })?;
     let mut rows: Vec<Vec<Value>> = Vec::new();
     for (n, fields) in decode_rows(data, &stmt.options)?.into_iter().enumerate() {
         let line = n + 1 + usize::from(stmt.options.header);
@@ -94,7 +167,7 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
             Error::new(e.sqlstate(), e.message()).with_detail(detail)
         };
         if fields.len() < types.len() {
-            let missing = target.columns.get(fields.len()).map_or("?", |c| c.name.as_str());
+            let missing = columns.get(fields.len()).map_or("?", |c| c.name.as_str());
             return Err(context(Error::new(
                 SqlState::from_code("22P04"),
                 format!("missing data for column \"{missing}\""),
@@ -107,7 +180,7 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
             )));
         }
         let mut row = Vec::with_capacity(fields.len());
-        for (f, ty) in fields.iter().zip(&types) {
+        for (f, ty) in fields.iter().zip(types) {
             row.push(match f {
                 None => Value::Null,
                 Some(s) => text::from_text(s, ty).map_err(context)?,
@@ -115,7 +188,18 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
         }
         rows.push(row);
     }
+    Ok(rows)
+}
 
+/// Inserts parsed COPY rows in one transaction (the session's, else a fresh one).
+fn insert_rows(
+    session: &mut dyn Session,
+    stmt: &CopyStatement,
+    name: &str,
+    insert_sql: &str,
+    types: &[DataType],
+    rows: &[Vec<Value>],
+) -> Result<u64> {
     let own_txn = session.transaction_status() == TxnStatus::Idle;
     if own_txn {
         if let Some(e) = session.execute_batch("BEGIN").error {
@@ -123,7 +207,7 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
         }
     }
     let result = (|| -> Result<u64> {
-        let insert = session.prepare(&insert_sql, &types)?;
+        let insert = session.prepare(insert_sql, types)?;
         let mut count = 0u64;
         for (n, row) in rows.iter().enumerate() {
             let outcome = session.execute_prepared(insert.id, row);
@@ -155,12 +239,26 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
 /// Runs the query of a COPY TO STDOUT and encodes its rows.
 pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyOut> {
     let result = session.query(&stmt.select_sql(), &[])?;
+    if is_binary(stmt) {
+        let types: Vec<DataType> = result.columns.iter().map(|c| c.data_type.clone()).collect();
+        let rows = result
+            .rows
+            .iter()
+            .map(|r| crate::copy_binary::encode_row(r, &types))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(CopyOut {
+            columns: result.columns.len(),
+            header: Some(crate::copy_binary::header()),
+            rows,
+            trailer: Some(crate::copy_binary::trailer()),
+        });
+    }
     let header = stmt.options.header.then(|| {
         let mut line = String::new();
         let names: Vec<Option<String>> =
             result.columns.iter().map(|c| Some(c.name.clone())).collect();
         encode_row(&names, &stmt.options, &mut line);
-        line
+        line.into_bytes()
     });
     let rows = result
         .rows
@@ -169,10 +267,10 @@ pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<C
             let mut line = String::new();
             let fields: Vec<Option<String>> = row.iter().map(text::to_text).collect();
             encode_row(&fields, &stmt.options, &mut line);
-            line
+            line.into_bytes()
         })
         .collect();
-    Ok(CopyOut { columns: result.columns.len(), header, rows })
+    Ok(CopyOut { columns: result.columns.len(), header, rows, trailer: None })
 }
 
 /// pgwire's COPY sub-protocol hooks: buffers CopyData and runs the insert on CopyDone.

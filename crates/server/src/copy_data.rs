@@ -15,7 +15,8 @@ fn bad_copy(msg: impl Into<String>) -> Error {
 /// Decodes all rows of a COPY FROM STDIN payload (header skipped, `\.` honoured).
 pub fn decode_rows(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
     let mut rows = match opts.format {
-        CopyFormat::Text => decode_text(data, opts)?,
+        // Binary data never reaches the text decoder (see `copy_binary.rs`).
+        CopyFormat::Text | CopyFormat::Binary => decode_text(data, opts)?,
         CopyFormat::Csv => decode_csv(data, opts)?,
     };
     if opts.header && !rows.is_empty() {
@@ -192,7 +193,7 @@ pub fn encode_row(fields: &[Option<String>], opts: &CopyOptions, out: &mut Strin
         }
         match (f, opts.format) {
             (None, _) => out.push_str(&opts.null),
-            (Some(v), CopyFormat::Text) => {
+            (Some(v), CopyFormat::Text | CopyFormat::Binary) => {
                 for c in v.chars() {
                     match c {
                         '\\' => out.push_str("\\\\"),

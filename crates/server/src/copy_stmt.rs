@@ -1,16 +1,18 @@
-//! Parsing `COPY` statements (only the forms the wire protocol serves: `FROM STDIN` and
-//! `TO STDOUT`), in both the modern `WITH (option value, ...)` and the legacy
-//! `WITH CSV HEADER DELIMITER ','` spelling.
+//! Parsing `COPY` statements (`FROM STDIN`, `TO STDOUT` and a server file
+//! `FROM '/path'` / `TO '/path'`; `PROGRAM` is not built), in both the modern
+//! `WITH (option value, ...)` and the legacy `WITH CSV HEADER DELIMITER ','` spelling.
 
 use helios_common::{Error, Result, SqlState};
 
-/// `FORMAT text` or `FORMAT csv`.
+/// `FORMAT text`, `csv` or `binary`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CopyFormat {
     /// Tab-separated with backslash escapes, `\N` for NULL.
     Text,
     /// Comma-separated with quotes, empty for NULL.
     Csv,
+    /// PostgreSQL's binary COPY format (signature, then length-prefixed binary values).
+    Binary,
 }
 
 /// Data format options of a COPY.
@@ -33,7 +35,7 @@ pub struct CopyOptions {
 impl CopyOptions {
     fn defaults(format: CopyFormat) -> CopyOptions {
         match format {
-            CopyFormat::Text => CopyOptions {
+            CopyFormat::Text | CopyFormat::Binary => CopyOptions {
                 format,
                 header: false,
                 delimiter: '\t',
@@ -72,8 +74,10 @@ pub enum CopySource {
 pub struct CopyStatement {
     /// Table or query.
     pub source: CopySource,
-    /// True for `FROM STDIN`, false for `TO STDOUT`.
+    /// True for `FROM` (STDIN or a file), false for `TO` (STDOUT or a file).
     pub from_stdin: bool,
+    /// The server file copied from or to; `None` for STDIN / STDOUT.
+    pub file: Option<String>,
     /// Format options.
     pub options: CopyOptions,
 }
@@ -238,16 +242,14 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
     if from_stdin && matches!(source, CopySource::Query(_)) {
         return Err(syntax("COPY FROM does not accept a query"));
     }
-    let target = p.any()?;
-    let endpoint = match &target {
-        Tok::Word(w) => w.to_ascii_uppercase(),
-        _ => String::new(),
+    let file = match p.any()? {
+        Tok::Str(path) => Some(path),
+        Tok::Word(w) if w.eq_ignore_ascii_case(if from_stdin { "STDIN" } else { "STDOUT" }) => None,
+        Tok::Word(w) if w.eq_ignore_ascii_case("PROGRAM") => {
+            return Err(Error::unsupported("COPY to or from a program"))
+        }
+        other => return Err(syntax(format!("syntax error at or near {other:?}"))),
     };
-    if endpoint != if from_stdin { "STDIN" } else { "STDOUT" } {
-        return Err(Error::unsupported("COPY to or from a file or program").with_hint(
-            "Use COPY ... FROM STDIN or COPY ... TO STDOUT (psql's \\copy does this for client files).",
-        ));
-    }
     let mut format = CopyFormat::Text;
     let mut raw: Vec<(String, Option<String>)> = Vec::new();
     if p.peek_word("WITH") {
@@ -297,7 +299,7 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
         format = match v.as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("text") => CopyFormat::Text,
             Some("csv") => CopyFormat::Csv,
-            Some("binary") => return Err(Error::unsupported("COPY in binary format")),
+            Some("binary") => CopyFormat::Binary,
             other => {
                 return Err(syntax(format!(
                     "COPY format \"{}\" not recognized",
@@ -361,7 +363,13 @@ pub fn parse_copy(sql: &str) -> Result<CopyStatement> {
             &p.sql[p.toks[p.i].1..p.toks[p.i].2]
         )));
     }
-    Ok(CopyStatement { source, from_stdin, options })
+    if options.format == CopyFormat::Binary && options.header {
+        return Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "cannot specify HEADER in BINARY mode",
+        ));
+    }
+    Ok(CopyStatement { source, from_stdin, file, options })
 }
 
 struct Parser<'a> {
@@ -456,13 +464,20 @@ mod tests {
     #[test]
     fn rejections() {
         assert_eq!(
-            parse_copy("COPY t FROM '/etc/passwd'").unwrap_err().sqlstate(),
+            parse_copy("COPY t FROM PROGRAM 'ls'").unwrap_err().sqlstate(),
             SqlState::FEATURE_NOT_SUPPORTED
         );
         assert_eq!(
-            parse_copy("COPY t TO STDOUT (FORMAT binary)").unwrap_err().sqlstate(),
+            parse_copy("COPY t TO STDOUT (FORMAT binary, HEADER)").unwrap_err().sqlstate(),
             SqlState::FEATURE_NOT_SUPPORTED
         );
+        let c = parse_copy("COPY t FROM '/data/t.data' (FORMAT binary)").unwrap();
+        assert_eq!(
+            (c.file.as_deref(), c.options.format),
+            (Some("/data/t.data"), CopyFormat::Binary)
+        );
+        assert!(c.from_stdin);
+        assert!(parse_copy("COPY t FROM STDOUT").is_err());
         assert_eq!(
             parse_copy("COPY t FROM STDIN (bogus)").unwrap_err().sqlstate(),
             SqlState::SYNTAX_ERROR

@@ -20,22 +20,24 @@ use helios_common::{Error, SqlState};
 use helios_types::{DataType, Value};
 use parking_lot::Mutex;
 use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::ExtendedQueryHandler;
-use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::query::{send_describe_response, ExtendedQueryHandler};
+use pgwire::api::results::{
+    CopyResponse, DescribePortalResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag,
+};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Execute, Parse, ParseComplete, Sync as PgSync,
+    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync,
 };
 use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
-use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
+use crate::copy::{copy_in_columns, is_binary, run_copy_file, run_copy_out, CopyIn};
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
 use crate::session::PreparedInfo;
@@ -277,6 +279,29 @@ impl ExtendedQueryHandler for ExtendedQueries {
         Ok(())
     }
 
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let name = message.name.clone().unwrap_or_else(|| DEFAULT_NAME.to_owned());
+        let is_portal = message.target_type == b'P';
+        if !is_portal || client.portal_store().get_portal(&name).is_some() {
+            return self._on_describe(client, message).await;
+        }
+        // A cursor made by DECLARE is a portal too (psycopg's named cursors describe it).
+        let conn = conn_state(client)?;
+        let lookup = name.clone();
+        let columns = conn.run(move |s| s.cursor_columns(&lookup)).await?.ok_or_else(|| {
+            sql_error(SqlState::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist"))
+        })?;
+        let formats = vec![FieldFormat::Text; columns.len()];
+        let response = DescribePortalResponse::new(wire::field_infos(&columns, &formats));
+        send_describe_response(client, &response).await
+    }
+
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -359,6 +384,14 @@ impl ExtendedQueryHandler for ExtendedQueries {
                     }
                 }
             }
+            PreparedInner::Copy(copy) if copy.file.is_some() => {
+                let copy = copy.clone();
+                let n =
+                    conn.run(move |s| run_copy_file(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
+                Ok(Response::Execution(
+                    Tag::new("COPY").with_rows(usize::try_from(n).unwrap_or(usize::MAX)),
+                ))
+            }
             PreparedInner::Copy(copy) if copy.from_stdin => {
                 let target = copy.clone();
                 let columns = conn
@@ -366,17 +399,22 @@ impl ExtendedQueryHandler for ExtendedQueries {
                     .await?
                     .map_err(|e| to_pgwire(&e))?;
                 *conn.copy_in.lock() = Some(CopyIn { stmt: copy.clone(), data: Vec::new() });
-                Ok(Response::CopyIn(CopyResponse::new(0, columns, stream::empty())))
+                let format = i8::from(is_binary(copy));
+                Ok(Response::CopyIn(CopyResponse::new(format, columns, stream::empty())))
             }
             PreparedInner::Copy(copy) => {
                 let copy = copy.clone();
+                let binary = is_binary(&copy);
                 let out =
                     conn.run(move |s| run_copy_out(s, &copy)).await?.map_err(|e| to_pgwire(&e))?;
                 let mut chunks: Vec<PgWireResult<CopyData>> = Vec::with_capacity(out.rows.len());
                 let mut header = out.header;
                 for line in out.rows {
                     let line = match header.take() {
-                        Some(h) => h + &line,
+                        Some(mut h) => {
+                            h.extend_from_slice(&line);
+                            h
+                        }
                         None => line,
                     };
                     chunks.push(Ok(CopyData::new(Bytes::from(line))));
@@ -384,7 +422,9 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 if let Some(h) = header {
                     chunks.push(Ok(CopyData::new(Bytes::from(h))));
                 }
-                Ok(Response::CopyOut(CopyResponse::new(0, out.columns, stream::iter(chunks))))
+                // pgwire appends the binary trailer itself.
+                let format = i8::from(binary);
+                Ok(Response::CopyOut(CopyResponse::new(format, out.columns, stream::iter(chunks))))
             }
         }
     }

@@ -25,6 +25,7 @@ pub mod cancel;
 pub mod config;
 pub mod conn;
 pub mod copy;
+pub mod copy_binary;
 pub mod copy_data;
 pub mod copy_stmt;
 pub mod error;

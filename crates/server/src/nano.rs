@@ -9,8 +9,8 @@ use helios_types::{DataType, Value};
 use heliosdb_nano::{CancelHandle, Connection, Database, Statement};
 
 use crate::session::{
-    BatchOutcome, CancelToken, PreparedInfo, QueryResult, Session, SessionFactory, StatementResult,
-    TxnStatus,
+    BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory,
+    StatementResult, TxnStatus,
 };
 
 /// Opens a `Connection` of one database per client.
@@ -27,12 +27,13 @@ impl NanoFactory {
 }
 
 impl SessionFactory for NanoFactory {
-    fn open_session(&self, _user: &str, _database: &str) -> Result<Box<dyn Session>> {
-        Ok(Box::new(NanoSession {
-            conn: self.db.connect(),
-            statements: HashMap::new(),
-            next_id: 1,
-        }))
+    fn open_session(&self, user: &str, _database: &str) -> Result<Box<dyn Session>> {
+        let mut conn = self.db.connect();
+        // The login role is the session's `session_user` and `current_user`.
+        if !user.is_empty() {
+            conn.set_setting("session_authorization", user)?;
+        }
+        Ok(Box::new(NanoSession { conn, statements: HashMap::new(), next_id: 1 }))
     }
 }
 
@@ -105,5 +106,9 @@ impl Session for NanoSession {
 
     fn cancel_token(&self) -> Arc<dyn CancelToken> {
         Arc::new(self.conn.cancel_handle())
+    }
+
+    fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        self.conn.cursor_columns(name)
     }
 }

@@ -68,6 +68,12 @@ pub trait Session: Send {
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
     /// A token that cancels the running statement from another thread.
     fn cancel_token(&self) -> Arc<dyn CancelToken>;
+    /// The result columns of the open cursor `name` (`DECLARE name CURSOR ...`): the
+    /// client may Describe it as a portal. `None` when there is no such cursor.
+    fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        let _ = name;
+        None
+    }
 }
 
 /// Opens sessions for new connections.

@@ -32,7 +32,7 @@ use pgwire::messages::PgWireBackendMessage;
 use helios_common::Error;
 
 use crate::conn::{conn_state, ConnState};
-use crate::copy::{copy_in_columns, run_copy_out, CopyIn};
+use crate::copy::{copy_in_columns, is_binary, run_copy_file, run_copy_out, CopyIn};
 use crate::copy_stmt::{is_copy, parse_copy};
 use crate::error::error_info;
 use crate::session::StatementResult;
@@ -137,6 +137,22 @@ where
                 return Ok(Ended::Ready);
             }
         };
+        if copy.file.is_some() {
+            match conn.run(move |s| run_copy_file(s, &copy)).await? {
+                Ok(n) => {
+                    client
+                        .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!(
+                            "COPY {n}"
+                        ))))
+                        .await?;
+                    continue;
+                }
+                Err(e) => {
+                    send_error(client, &e).await?;
+                    return Ok(Ended::Ready);
+                }
+            }
+        }
         if copy.from_stdin {
             if i + 1 != count {
                 let e =
@@ -154,18 +170,19 @@ where
                     return Ok(Ended::Ready);
                 }
             };
-            let format = 0i8;
+            let format = i8::from(is_binary(&copy));
             *conn.copy_in.lock() = Some(CopyIn { stmt: copy, data: Vec::new() });
             let n = i16::try_from(columns).unwrap_or(i16::MAX);
             client
                 .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(
                     format,
                     n,
-                    vec![0; columns],
+                    vec![i16::from(format); columns],
                 )))
                 .await?;
             return Ok(Ended::CopyIn);
         }
+        let format = i8::from(is_binary(&copy));
         let out = conn.run(move |s| run_copy_out(s, &copy)).await?;
         match out {
             Err(e) => {
@@ -176,9 +193,9 @@ where
                 let n = i16::try_from(out.columns).unwrap_or(i16::MAX);
                 client
                     .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
-                        0,
+                        format,
                         n,
-                        vec![0; out.columns],
+                        vec![i16::from(format); out.columns],
                     )))
                     .await?;
                 if let Some(h) = out.header {
@@ -190,6 +207,11 @@ where
                 for line in out.rows {
                     client
                         .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(line))))
+                        .await?;
+                }
+                if let Some(t) = out.trailer {
+                    client
+                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(t))))
                         .await?;
                 }
                 client.feed(PgWireBackendMessage::CopyDone(CopyDone::new())).await?;

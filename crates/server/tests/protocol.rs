@@ -534,9 +534,12 @@ async fn copy_in_and_out_through_both_protocols() {
     assert!(msgs.iter().any(|m| m.tag == b'C' && m.body == b"COPY 4\0"));
     assert_eq!(status, b'I');
 
-    // COPY to a server file is refused.
-    let (msgs, _) = raw.query("COPY t TO '/tmp/x'").await;
+    // COPY with a program is refused; a relative path for COPY TO too (server files
+    // are tested in catalog.rs).
+    let (msgs, _) = raw.query("COPY t TO PROGRAM 'cat'").await;
     assert_eq!(msgs[0].field(b'C').as_deref(), Some("0A000"));
+    let (msgs, _) = raw.query("COPY t TO 'x.data'").await;
+    assert_eq!(msgs[0].field(b'C').as_deref(), Some("42602"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

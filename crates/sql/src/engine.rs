@@ -133,8 +133,9 @@ impl Engine {
                     }
                 }
             };
-            txn.put(&key, &next.to_be_bytes())?;
-            match txn.commit() {
+            // A concurrent nextval holds the key's lock: the put waits for it, then fails
+            // with 40001 because the value moved on, and the loop reads it again.
+            match txn.put(&key, &next.to_be_bytes()).and_then(|()| txn.commit()) {
                 Ok(_) => return Ok(next),
                 Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(e),
@@ -167,8 +168,10 @@ impl Engine {
         let stored = if is_called { value } else { value.saturating_sub(seq.increment) };
         for _ in 0..64 {
             let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
-            txn.put(&keys::sequence_value(seq.id), &stored.to_be_bytes())?;
-            match txn.commit() {
+            match txn
+                .put(&keys::sequence_value(seq.id), &stored.to_be_bytes())
+                .and_then(|()| txn.commit())
+            {
                 Ok(_) => return Ok(value),
                 Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(e),

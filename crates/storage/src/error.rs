@@ -20,6 +20,15 @@ pub enum StorageError {
         /// The conflicting key, printable.
         key: String,
     },
+    /// Waiting for a row lock closed a cycle of waiting transactions.
+    #[error("deadlock detected")]
+    Deadlock,
+    /// A lock wait outlasted `lock_timeout`.
+    #[error("canceling statement due to lock timeout")]
+    LockTimeout,
+    /// A lock wait was cancelled.
+    #[error("canceling statement due to user request")]
+    LockWaitCanceled,
     /// A read at a time before the retention horizon.
     #[error("snapshot too old: timestamp {requested} is before the retention horizon {horizon}")]
     SnapshotTooOld {
@@ -89,6 +98,12 @@ impl From<StorageError> for Error {
                     ))
                     .with_hint("The transaction might succeed if retried.")
             }
+            StorageError::Deadlock => Error::new(SqlState::DEADLOCK_DETECTED, message).with_detail(
+                "The transaction waited for a row locked by a transaction that was itself \
+                     waiting for it.",
+            ),
+            StorageError::LockTimeout => Error::new(SqlState::LOCK_NOT_AVAILABLE, message),
+            StorageError::LockWaitCanceled => Error::new(SqlState::QUERY_CANCELED, message),
             StorageError::SnapshotTooOld { .. } => Error::new(SqlState::SNAPSHOT_TOO_OLD, message)
                 .with_hint("Read at a later timestamp or raise the retention period."),
             StorageError::ReadOnly { .. } => {

@@ -23,8 +23,8 @@ mod storage;
 pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrategy};
 pub use error::{StorageError, MERGE_CONFLICT};
 pub use mvcc::{
-    Change, ChangeSet, CommitInfo, CommitRecord, GcStats, GcWorker, ManualClock, Savepoint,
-    SystemClock, Transaction, VersionRecord, WallClock,
+    Change, ChangeSet, CommitInfo, CommitRecord, GcStats, GcWorker, LockWait, ManualClock,
+    Savepoint, SystemClock, Transaction, VersionRecord, WallClock,
 };
 pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,

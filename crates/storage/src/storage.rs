@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub gc_horizon: AtomicU64,
     /// How new transactions' write sets spill.
     pub spill: RwLock<Arc<SpillSettings>>,
+    /// Write locks of open transactions.
+    pub locks: crate::mvcc::locks::LockTable,
 }
 
 impl std::fmt::Debug for dyn Engine {
@@ -134,6 +136,7 @@ impl Storage {
                     encrypt: options.encryption.is_some(),
                     ..SpillSettings::default()
                 })),
+                locks: crate::mvcc::locks::LockTable::default(),
             }),
         })
     }

@@ -30,10 +30,16 @@ fn commits_and_merges_publish_change_sets_in_order() {
         let mut t = s.begin(TxnOptions { branch: dev, ..TxnOptions::default() }).expect("begin");
         let mut loser =
             s.begin(TxnOptions { branch: dev, ..TxnOptions::default() }).expect("begin");
+        loser.set_lock_wait(helios_storage::LockWait {
+            timeout: Some(std::time::Duration::from_millis(5)),
+            cancel: None,
+        });
         t.delete(b"a").expect("delete");
-        loser.put(b"a", b"x").expect("put");
+        loser.put(b"a", b"x").expect_err("locked");
+        loser.put(b"b", b"x").expect("put");
         let c2 = t.commit().expect("commit");
-        loser.commit().expect_err("conflict");
+        loser.put(b"a", b"x").expect_err("conflict");
+        drop(loser);
         let merged = s.merge(dev, BranchId::MAIN, MergeStrategy::Fail).expect("merge");
 
         let sets: Vec<_> = feed.try_iter().collect();

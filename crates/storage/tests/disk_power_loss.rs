@@ -2,9 +2,10 @@
 //! loses power. Everything synced survives; each write since the last sync survives
 //! whole, not at all, or *torn* (a random subset of its 512-byte sectors). The database
 //! reopened from that image must hold every acknowledged durable batch and no partial
-//! batch — on the plain and on the encrypted backend. Each of the encrypted backend's
-//! safeguards (double-buffered page 0, two-phase commits, the sealed mark in page 0) makes
-//! this test fail when switched off.
+//! batch — on the plain and on the encrypted backend. Each of the paged backend's
+//! safeguards (double-buffered page 0, the sealed mark in page 0, and the recovery switch
+//! `PagedBackend::recovery` that lets redb's checksums judge torn pages after a crash)
+//! makes this test fail when switched off.
 
 mod disk_support;
 

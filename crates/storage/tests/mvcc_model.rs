@@ -4,15 +4,19 @@
 //! The model keeps every committed version of every key with a logical commit number. A
 //! transaction reads the newest version at or below its snapshot number, overlaid with
 //! its own writes; commit fails when a written key got a version after the snapshot at
-//! which the transaction first wrote it. The real storage must give the same answers and
+//! which the transaction first wrote it. Writers lock keys: a write of a key another open
+//! transaction locked waits (one thread runs everything, so it times out with 55P03), and a
+//! write of a key with a version newer than the snapshot fails with 40001 (READ COMMITTED
+//! also asks for a statement restart). The real storage must give the same answers and
 //! the same conflicts, operation by operation.
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
+use std::time::Duration;
 
-use helios_storage::{Isolation, Storage, Transaction, TxnOptions};
+use helios_storage::{Isolation, LockWait, Storage, Transaction, TxnOptions};
 use proptest::prelude::*;
 
 const SLOTS: usize = 3;
@@ -61,6 +65,8 @@ struct ModelTxn {
     snapshot: u64,
     writes: Writes,
     savepoint: Option<Writes>,
+    /// Keys locked (held until the transaction ends).
+    locks: BTreeSet<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -109,16 +115,20 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     let isolation =
                         if rr { Isolation::RepeatableRead } else { Isolation::ReadCommitted };
-                    real[s] = Some(
-                        storage
-                            .begin(TxnOptions { isolation, ..TxnOptions::default() })
-                            .expect("begin"),
-                    );
+                    let mut t = storage
+                        .begin(TxnOptions { isolation, ..TxnOptions::default() })
+                        .expect("begin");
+                    t.set_lock_wait(LockWait {
+                        timeout: Some(Duration::from_millis(1)),
+                        cancel: None,
+                    });
+                    real[s] = Some(t);
                     mtx[s] = Some(ModelTxn {
                         rr,
                         snapshot: model.last_commit,
                         writes: BTreeMap::new(),
                         savepoint: None,
+                        locks: BTreeSet::new(),
                     });
                     sps[s] = None;
                 }
@@ -155,11 +165,34 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         Op::Put(_, _, v) => Some(vec![v]),
                         _ => None,
                     };
+                    let locked_elsewhere = mtx.iter().enumerate().any(|(o, m)| {
+                        o != s && m.as_ref().is_some_and(|m| m.locks.contains(&k(key)))
+                    });
                     let (Some(t), Some(m)) = (&mut real[s], &mut mtx[s]) else { continue };
-                    match &value {
-                        Some(v) => t.put(&k(key), v).expect("put"),
-                        None => t.delete(&k(key)).expect("delete"),
+                    let result = match &value {
+                        Some(v) => t.put(&k(key), v),
+                        None => t.delete(&k(key)),
+                    };
+                    if locked_elsewhere {
+                        let e = result.expect_err("model says locked");
+                        let state = e.sqlstate();
+                        prop_assert_eq!(state.code(), "55P03", "{:?}", op);
+                        continue;
                     }
+                    if m.locks.insert(k(key)) {
+                        let newer = model
+                            .versions
+                            .get(&k(key))
+                            .is_some_and(|vs| vs.iter().any(|(n, _)| *n > m.snapshot));
+                        if newer {
+                            let e = result.expect_err("model says newer version");
+                            let state = e.sqlstate();
+                            prop_assert_eq!(state.code(), "40001", "{:?}", op);
+                            prop_assert_eq!(t.take_statement_restart(), !m.rr);
+                            continue;
+                        }
+                    }
+                    result.map_err(|e| TestCaseError::fail(format!("{op:?}: unexpected {e:?}")))?;
                     let since = m.writes.get(&k(key)).map_or(m.snapshot, |(_, s)| *s);
                     m.writes.insert(k(key), (value, since));
                 }

@@ -167,3 +167,69 @@ fn merge_base_versions_survive_gc() {
         assert_eq!(get_at(&s, BranchId::MAIN, "k", None).as_deref(), Some("d3"));
     }
 }
+
+/// The change-index entries of `branch` (one per commit and chunk).
+fn change_entries(engine: &std::sync::Arc<dyn helios_storage::kv::Engine>, b: BranchId) -> usize {
+    let mut prefix = vec![0x05];
+    prefix.extend_from_slice(&b.0.to_be_bytes());
+    common::count_keys(engine, &prefix)
+}
+
+#[test]
+fn gc_drops_the_change_index_below_the_horizon_and_every_fork_point() {
+    for (name, engine) in common::engines() {
+        let (s, clock) = common::storage_with_clock(engine.clone());
+        s.set_retention(10 * MIN).expect("retention");
+        for i in 0..20 {
+            put(&s, BranchId::MAIN, &format!("old{i:02}"), Some("x"));
+        }
+        clock.advance(MIN);
+        let dev = s.create_branch("dev", BranchId::MAIN, None).expect("branch").id;
+        clock.advance(MIN);
+        for i in 0..10 {
+            put(&s, BranchId::MAIN, &format!("new{i:02}"), Some("main"));
+        }
+        for i in 0..5 {
+            put(&s, dev, &format!("dev{i:02}"), Some("dev"));
+        }
+        put(&s, dev, "old03", Some("changed on dev"));
+        assert_eq!(change_entries(&engine, BranchId::MAIN), 30, "{name}");
+        assert_eq!(change_entries(&engine, dev), 6, "{name}");
+        let diff_before = s.diff(BranchId::MAIN, dev).expect("diff");
+        assert_eq!(diff_before.len(), 10 + 5 + 1, "{name}");
+
+        // Inside the retention window nothing goes.
+        assert_eq!(s.gc().expect("gc").removed_changes, 0, "{name}");
+        assert_eq!(change_entries(&engine, BranchId::MAIN), 30, "{name}");
+
+        // Past the horizon, main's entries up to dev's fork point go; the later ones (which
+        // diff and merge with dev read) and dev's own stay.
+        clock.advance(60 * MIN);
+        let stats = s.gc().expect("gc");
+        assert_eq!(stats.removed_changes, 20, "{name}");
+        assert_eq!(change_entries(&engine, BranchId::MAIN), 10, "{name}");
+        assert_eq!(change_entries(&engine, dev), 6, "{name}");
+        assert_eq!(s.diff(BranchId::MAIN, dev).expect("diff"), diff_before, "{name}");
+        let merged =
+            s.merge(dev, BranchId::MAIN, helios_storage::MergeStrategy::Fail).expect("merge");
+        assert_eq!(merged.applied.len(), 6, "{name}");
+        assert!(s
+            .diff(BranchId::MAIN, dev)
+            .expect("diff")
+            .iter()
+            .all(|d| d.key.starts_with(b"new")));
+
+        // Once dev is dropped and the horizon passes the merge, main keeps no entries.
+        s.drop_branch("dev").expect("drop");
+        assert_eq!(change_entries(&engine, dev), 0, "{name}");
+        clock.advance(60 * MIN);
+        s.gc().expect("gc");
+        assert_eq!(change_entries(&engine, BranchId::MAIN), 0, "{name}");
+        // A branch created afterwards still diffs and merges correctly.
+        let fix = s.create_branch("fix", BranchId::MAIN, None).expect("branch").id;
+        put(&s, fix, "old05", Some("fixed"));
+        let d = s.diff(BranchId::MAIN, fix).expect("diff");
+        assert_eq!(d.len(), 1, "{name}");
+        assert_eq!(d[0].key, b"old05");
+    }
+}

@@ -15,6 +15,9 @@
 //! tN: get KEY              tN: put KEY=VALUE        tN: delete KEY
 //! tN: scan [FROM..TO] [reverse] [limit=N]          (FROM/TO optional, TO exclusive)
 //! tN: statement            (READ COMMITTED: new snapshot)
+//!
+//! A write of a key locked by another open transaction waits 5 ms, then fails with 55P03
+//! (one thread runs every transaction, so the holder cannot end meanwhile).
 //! tN: savepoint NAME       tN: rollback_to NAME
 //! tN: commit [as LABEL]    tN: rollback
 //! mark LABEL               (remember the current clock reading)
@@ -35,7 +38,7 @@ use std::time::Duration;
 
 use helios_common::{BranchId, Error, Result, Timestamp};
 use helios_storage::{
-    Isolation, ManualClock, MergeStrategy, Savepoint, Storage, Transaction, TxnOptions,
+    Isolation, LockWait, ManualClock, MergeStrategy, Savepoint, Storage, Transaction, TxnOptions,
 };
 
 struct Runner {
@@ -176,7 +179,13 @@ impl Runner {
                         w => panic!("unknown begin option {w}"),
                     }
                 }
-                let txn = self.storage.begin(o)?;
+                let mut txn = self.storage.begin(o)?;
+                // One thread runs every transaction: a write that would wait for another
+                // open transaction's lock shows as a lock timeout instead.
+                txn.set_lock_wait(LockWait {
+                    timeout: Some(Duration::from_millis(5)),
+                    cancel: None,
+                });
                 self.txns.insert(t.to_string(), txn);
                 Ok("ok".into())
             }

@@ -7,7 +7,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use helios_common::SqlState;
 use helios_storage::{KeySource, Storage, StorageOptions, Transaction, TxnOptions};
 use zeroize::Zeroizing;
 
@@ -121,7 +120,7 @@ fn spilled_write_sets_read_scan_roll_back_and_commit_like_memory() {
 }
 
 #[test]
-fn a_spilled_transaction_still_loses_a_write_conflict() {
+fn a_spilled_transaction_holds_its_write_locks() {
     for (_, engine) in common::engines() {
         let s = Storage::with_engine(engine, StorageOptions::default()).expect("open");
         s.set_spill_threshold(2 * 1024);
@@ -129,14 +128,25 @@ fn a_spilled_transaction_still_loses_a_write_conflict() {
         for i in 0..500 {
             big.put(&key(i), &value(i, 1)).expect("put");
         }
-        let mut other = s.begin(TxnOptions::default()).expect("begin");
-        other.put(&key(250), b"first").expect("put");
-        other.commit().expect("first committer wins");
-        let err = big.commit().expect_err("second committer of key 250");
-        assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
+        // The other writer finds key 250 locked by the big transaction and waits for it.
+        let writer = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut other = s.begin(TxnOptions::default()).expect("begin");
+                other.put(&key(250), b"first").and_then(|()| other.commit().map(|_| ()))
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!writer.is_finished(), "the second writer waits for the lock");
+        drop(big);
+        writer.join().expect("thread").expect("the waiter goes on after a rollback");
         let check = s.begin(TxnOptions::default()).expect("begin");
         assert_eq!(check.get(&key(250)).expect("get"), Some(b"first".to_vec()));
-        assert_eq!(check.get(&key(0)).expect("get"), None, "the failed commit wrote nothing");
+        assert_eq!(
+            check.get(&key(0)).expect("get"),
+            None,
+            "the rolled-back transaction wrote nothing"
+        );
     }
 }
 

@@ -6,7 +6,9 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use helios_common::{BranchId, SqlState};
-use helios_storage::{Isolation, Storage, TxnOptions};
+use std::time::Duration;
+
+use helios_storage::{Isolation, LockWait, Storage, TxnOptions};
 
 fn rr() -> TxnOptions {
     TxnOptions { isolation: Isolation::RepeatableRead, ..TxnOptions::default() }
@@ -29,15 +31,18 @@ fn snapshot_reads_own_writes_and_conflicts() {
 
         let mut t1 = s.begin(rr()).expect("begin");
         let mut t2 = s.begin(rr()).expect("begin");
+        t2.set_lock_wait(LockWait { timeout: Some(Duration::from_millis(20)), cancel: None });
         t1.put(b"a", b"1").expect("put");
         assert_eq!(t1.get(b"a").expect("get"), Some(b"1".to_vec()), "own write");
         assert_eq!(t2.get(b"a").expect("get"), Some(b"0".to_vec()), "no dirty read");
-        t2.put(b"a", b"2").expect("put");
+        let err = t2.put(b"a", b"2").expect_err("locked by t1");
+        assert_eq!(err.sqlstate(), SqlState::LOCK_NOT_AVAILABLE);
         t1.commit().expect("first committer wins");
-        assert_eq!(t2.get(b"a").expect("get"), Some(b"2".to_vec()));
-        let err = t2.commit().expect_err("second committer loses");
+        let err = t2.put(b"a", b"2").expect_err("newer version than the snapshot");
         assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
         assert_eq!(err.message(), "could not serialize access due to concurrent update");
+        assert!(!t2.take_statement_restart(), "REPEATABLE READ does not restart");
+        drop(t2);
 
         let t3 = s.begin(rr()).expect("begin");
         let rows = t3.scan(all(), false, 10).expect("scan");
@@ -265,10 +270,11 @@ fn concurrent_writers_of_one_key_exactly_one_wins() {
                     let (s, barrier) = (s.clone(), barrier.clone());
                     std::thread::spawn(move || {
                         let mut t = s.begin(rr()).expect("begin");
-                        t.put(b"hot", &[round, i]).expect("put");
-                        t.put(&[b'k', i], &[round]).expect("put");
-                        // Everyone has its snapshot before anyone commits.
+                        // Everyone has its snapshot before anyone writes: the first to
+                        // lock "hot" commits, the others wait for it and then fail.
                         barrier.wait();
+                        t.put(b"hot", &[round, i]).map_err(|e| e.sqlstate())?;
+                        t.put(&[b'k', i], &[round]).expect("put");
                         t.commit().map_err(|e| e.sqlstate())
                     })
                 })
@@ -289,4 +295,108 @@ fn concurrent_writers_of_one_key_exactly_one_wins() {
             );
         }
     }
+}
+
+/// One READ COMMITTED increment of `counter`, restarting the "statement" (read, write)
+/// on a fresh snapshot whenever the write meets a newer committed version.
+fn increment(t: &mut helios_storage::Transaction) -> helios_common::Result<()> {
+    loop {
+        let n =
+            t.get(b"counter")?.map_or(0, |v| u64::from_be_bytes(v.try_into().expect("8 bytes")));
+        match t.put(b"counter", &(n + 1).to_be_bytes()) {
+            Ok(()) => return Ok(()),
+            Err(_) if t.take_statement_restart() => t.try_new_statement()?,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[test]
+fn read_committed_writers_wait_and_every_increment_lands() {
+    for (name, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        let mut t = s.begin(TxnOptions::default()).expect("begin");
+                        increment(&mut t).expect("increment under READ COMMITTED");
+                        t.commit().expect("commit never conflicts: the key was locked");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        let v = t.get(b"counter").expect("get").expect("counter");
+        assert_eq!(u64::from_be_bytes(v.try_into().expect("8 bytes")), 400, "{name}");
+    }
+}
+
+#[test]
+fn a_waiter_goes_on_when_the_holder_rolls_back() {
+    let s = Storage::open_memory().expect("open");
+    let mut t1 = s.begin(rr()).expect("begin");
+    t1.put(b"k", b"1").expect("put");
+    let waiter = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            let mut t2 = s.begin(rr()).expect("begin");
+            t2.put(b"k", b"2")?;
+            t2.commit().map(|_| ())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "the second writer waits");
+    t1.rollback();
+    waiter.join().expect("thread").expect("no conflict: the holder wrote nothing");
+    let t = s.begin(rr()).expect("begin");
+    assert_eq!(t.get(b"k").expect("get"), Some(b"2".to_vec()));
+}
+
+#[test]
+fn opposite_lock_orders_deadlock_and_one_transaction_fails() {
+    let s = Storage::open_memory().expect("open");
+    let mut t1 = s.begin(TxnOptions::default()).expect("begin");
+    let mut t2 = s.begin(TxnOptions::default()).expect("begin");
+    t1.put(b"a", b"1").expect("put");
+    t2.put(b"b", b"2").expect("put");
+    let first = std::thread::spawn(move || {
+        t1.put(b"b", b"1")?;
+        t1.commit().map(|_| ())
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let err = t2.put(b"a", b"2").expect_err("closes the cycle");
+    assert_eq!(err.sqlstate(), SqlState::DEADLOCK_DETECTED);
+    assert_eq!(err.message(), "deadlock detected");
+    drop(t2);
+    first.join().expect("thread").expect("the survivor commits");
+    let t = s.begin(TxnOptions::default()).expect("begin");
+    assert_eq!(t.get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(t.get(b"b").expect("get"), Some(b"1".to_vec()));
+}
+
+#[test]
+fn a_lock_wait_is_cancelled_by_its_flag() {
+    let s = Storage::open_memory().expect("open");
+    let mut t1 = s.begin(TxnOptions::default()).expect("begin");
+    t1.put(b"k", b"1").expect("put");
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let waiter = {
+        let (s, cancel) = (s.clone(), cancel.clone());
+        std::thread::spawn(move || {
+            let mut t2 = s.begin(TxnOptions::default()).expect("begin");
+            t2.set_lock_wait(LockWait { timeout: None, cancel: Some(cancel) });
+            t2.put(b"k", b"2")
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "waits");
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    let err = waiter.join().expect("thread").expect_err("cancelled");
+    assert_eq!(err.sqlstate(), SqlState::QUERY_CANCELED);
+    t1.commit().expect("the holder is unaffected");
 }

@@ -23,3 +23,28 @@ SELECT count(*) FROM items;
 \x
 SELECT * FROM items WHERE id = 1;
 \x
+-- psql's \d family: the output matches PostgreSQL 15's for the same schema
+CREATE TABLE orders (oid serial PRIMARY KEY, item_id int REFERENCES items(id), qty int CHECK (qty > 0));
+CREATE INDEX orders_item ON orders (item_id);
+\d items
+\d orders
+\dt
+\di
+\dn
+\d orders_item
+-- regclass casts and catalog functions
+SELECT 'orders'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'orders') AS same_oid,
+       (SELECT oid FROM pg_class WHERE relname = 'orders')::regclass AS by_name,
+       pg_get_serial_sequence('orders', 'oid') AS seq;
+SELECT conname, pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = 'orders'::regclass ORDER BY conname;
+SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'orders'::regclass ORDER BY 1;
+SELECT 'no_such'::regclass;
+-- the login role is the session's user
+SELECT current_user, session_user, (SELECT rolname FROM pg_roles WHERE rolname = current_user) AS role;
+-- maintenance
+VACUUM;
+VACUUM (FULL, ANALYZE) items;
+ANALYZE orders;
+BEGIN;
+VACUUM items;
+ROLLBACK;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # psycopg 3 against `heliosdb-nano start --memory`: CRUD, parameters, transactions,
-# errors with SQLSTATE, COPY. Prints `psycopg: N passed, M failed`.
+# errors with SQLSTATE, COPY, server-side cursors. Prints `psycopg: N passed, M failed`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../lib/common.sh"

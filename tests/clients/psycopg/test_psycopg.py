@@ -172,6 +172,37 @@ def test_copy():
         )
 
 
+def test_server_cursors():
+    # Named (server-side) cursors: DECLARE, Describe of the cursor as a portal, FETCH
+    # FORWARD in batches, scrolling, WITH HOLD and pg_cursors.
+    with connect() as conn:
+        conn.execute("CREATE TABLE sc (id int PRIMARY KEY, v text)")
+        conn.execute("INSERT INTO sc SELECT g, 'v' || g FROM generate_series(1, 1000) g")
+        conn.commit()
+        with conn.cursor(name="big") as cur:
+            cur.itersize = 100
+            cur.execute("SELECT id, v FROM sc WHERE id > %s ORDER BY id", (10,))
+            rows = list(cur)
+        eq(len(rows), 990, "named cursor row count")
+        eq(rows[0], (11, "v11"), "named cursor first row")
+        eq(rows[-1], (1000, "v1000"), "named cursor last row")
+        with conn.cursor(name="scroll", scrollable=True) as cur:
+            cur.execute("SELECT id FROM sc ORDER BY id")
+            eq(cur.fetchmany(3), [(1,), (2,), (3,)], "scrollable fetchmany")
+            cur.scroll(10, mode="absolute")
+            eq(cur.fetchone(), (11,), "scroll absolute")
+            eq(
+                conn.execute("SELECT name, is_scrollable FROM pg_cursors").fetchall(),
+                [("scroll", True)],
+                "pg_cursors lists the open cursor",
+            )
+        conn.commit()
+        with conn.cursor(name="held", withhold=True) as cur:
+            cur.execute("SELECT count(*) FROM sc")
+            conn.commit()
+            eq(cur.fetchone(), (1000,), "WITH HOLD cursor after commit")
+
+
 def main():
     c = Checks("psycopg")
     c.run("connect", test_connect)
@@ -180,6 +211,7 @@ def main():
     c.run("transactions", test_transactions)
     c.run("errors", test_errors)
     c.run("copy", test_copy)
+    c.run("server cursors", test_server_cursors)
     sys.exit(c.summary())
 
 

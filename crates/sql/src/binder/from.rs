@@ -43,23 +43,29 @@ impl Binder<'_> {
         left: Option<&[Field]>,
     ) -> Result<(Plan, bool)> {
         match factor {
-            ast::TableFactor::Table { name, alias, args: Some(args), .. } => {
+            ast::TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(&args.args)?;
-                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
             }
-            ast::TableFactor::Function { name, args, alias, .. } => {
+            ast::TableFactor::Function { name, args, alias, with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(args)?;
-                self.bind_function_item(name, &exprs, alias.as_ref(), left)
+                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
             }
             ast::TableFactor::UNNEST {
                 alias,
                 array_exprs,
                 with_offset: false,
-                with_ordinality: false,
+                with_ordinality,
                 ..
             } => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
-                self.bind_function_item(&name, array_exprs, alias.as_ref(), left)
+                self.bind_function_item_with(
+                    &name,
+                    array_exprs,
+                    alias.as_ref(),
+                    left,
+                    *with_ordinality,
+                )
             }
             ast::TableFactor::Table { name, alias, version, .. } => {
                 if let Some(v) = version {
@@ -175,11 +181,23 @@ impl Binder<'_> {
                     .cloned()
                     .ok_or_else(|| Error::internal("view vanished"))?;
                 let q = crate::parser::parse_query(&view.query)?;
+                // Views can be made to read each other in a cycle (CREATE OR REPLACE).
+                if self.expanding_views.contains(&id) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P17"),
+                        format!(
+                            "infinite recursion detected in rules for relation \"{}\"",
+                            view.name
+                        ),
+                    ));
+                }
                 // A view body sees no enclosing query and no WITH of the user's query.
                 let saved_outer = std::mem::take(&mut self.outer);
                 let saved_corr = std::mem::take(&mut self.correlated);
                 let saved_ctes = std::mem::take(&mut self.cte_scopes);
+                self.expanding_views.push(id);
                 let bound = self.bind_query(&q);
+                self.expanding_views.pop();
                 self.outer = saved_outer;
                 self.correlated = saved_corr;
                 self.cte_scopes = saved_ctes;

@@ -18,7 +18,8 @@ mod colname;
 mod dml;
 mod from;
 mod order;
-mod pg_catalog;
+pub(crate) mod pg_catalog;
+pub(crate) mod pg_objects;
 mod query;
 mod scope;
 mod select;
@@ -63,6 +64,8 @@ pub struct Binder<'a> {
     cte_scopes: Vec<HashMap<String, CteEntry>>,
     outer: Vec<Schema>,
     correlated: Vec<std::cell::Cell<bool>>,
+    /// Views being expanded (outermost first), to refuse a view that reads itself.
+    expanding_views: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -81,6 +84,7 @@ impl<'a> Binder<'a> {
             cte_scopes: Vec::new(),
             outer: Vec::new(),
             correlated: Vec::new(),
+            expanding_views: Vec::new(),
         }
     }
 

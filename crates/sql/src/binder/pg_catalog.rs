@@ -34,10 +34,14 @@ use DataType::{Bool, Float4, Int2, Int4, Int8, Text};
 
 /// The OID of the single role, the session user.
 pub const ROLE_OID: i64 = 10;
+/// The OID of the `pg_database_owner` role, owner of schema `public`.
+pub const DATABASE_OWNER_OID: i64 = 6171;
 /// The OID of the single database.
 pub const DATABASE_OID: i64 = 5;
 /// The OID of the btree access method.
 pub const BTREE_AM_OID: i64 = 403;
+/// The OID of the hnsw access method.
+pub const HNSW_AM_OID: i64 = 16_400;
 
 /// The OID of a schema by name and catalog id.
 pub fn schema_oid(name: &str, id: u32) -> i64 {
@@ -85,10 +89,19 @@ fn int2_array(v: impl IntoIterator<Item = usize>) -> Value {
     }))
 }
 
-/// PostgreSQL's text form of an int2vector: numbers separated by single spaces.
-fn int2vector(v: impl IntoIterator<Item = usize>) -> Value {
-    let parts: Vec<String> = v.into_iter().map(|n| n.to_string()).collect();
-    text(parts.join(" "))
+fn oid_array(v: impl IntoIterator<Item = i64>) -> Value {
+    Value::Array(std::sync::Arc::new(Array {
+        element_type: Int8,
+        elements: v.into_iter().map(oid).collect(),
+    }))
+}
+
+/// The collation OID of column `c` of `t` (100, "default", for text types).
+fn collation_of(t: &TableDef, c: usize) -> i64 {
+    match t.columns.get(c).map(|c| &c.data_type) {
+        Some(Text | DataType::Varchar(_) | DataType::Char(_)) => 100,
+        _ => 0,
+    }
 }
 
 fn sorted_tables(catalog: &Catalog) -> Vec<&TableDef> {
@@ -199,7 +212,11 @@ pub(super) fn pg_catalog_relation(
             vec![("oid", Int8), ("nspname", Text), ("nspowner", Int8), ("nspacl", text_array())],
             namespaces(catalog)
                 .into_iter()
-                .map(|(o, n)| vec![oid(o), text(n), oid(ROLE_OID), Value::Null])
+                .map(|(o, n)| {
+                    // PostgreSQL 15 gives `public` to the database owner role.
+                    let owner = if n == "public" { DATABASE_OWNER_OID } else { ROLE_OID };
+                    vec![oid(o), text(n), oid(owner), Value::Null]
+                })
                 .collect(),
         ),
         "pg_class" => pg_class(catalog, &tables),
@@ -208,7 +225,7 @@ pub(super) fn pg_catalog_relation(
             vec![
                 vec![oid(2), text("heap"), text("heap_tableam_handler"), text("t")],
                 vec![oid(BTREE_AM_OID), text("btree"), text("bthandler"), text("i")],
-                vec![oid(16_400), text("hnsw"), text("hnswhandler"), text("i")],
+                vec![oid(HNSW_AM_OID), text("hnsw"), text("hnswhandler"), text("i")],
             ],
         ),
         "pg_index" => pg_index(&tables),
@@ -451,6 +468,30 @@ pub(super) fn pg_catalog_relation(
                 })
                 .collect(),
         ),
+        "pg_cursors" => (
+            vec![
+                ("name", Text),
+                ("statement", Text),
+                ("is_holdable", Bool),
+                ("is_binary", Bool),
+                ("is_scrollable", Bool),
+                ("creation_time", DataType::TimestampTz),
+            ],
+            session
+                .cursors
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(&c.name),
+                        text(&c.statement),
+                        Value::Bool(c.holdable),
+                        Value::Bool(false),
+                        Value::Bool(c.scrollable),
+                        Value::TimestampTz(c.created),
+                    ]
+                })
+                .collect(),
+        ),
         "pg_extension" => (
             vec![
                 ("oid", Int8),
@@ -514,9 +555,40 @@ pub(super) fn pg_catalog_relation(
                 ("proowner", Int8),
                 ("prokind", Text),
                 ("prorettype", Int8),
-                ("proargtypes", Text),
+                ("proargtypes", DataType::Array(Box::new(Int8))),
                 ("proretset", Bool),
                 ("prosrc", Text),
+                ("prolang", Int8),
+                ("procost", Float4),
+                ("prorows", Float4),
+                ("provariadic", Int8),
+                ("prosecdef", Bool),
+                ("proleakproof", Bool),
+                ("proisstrict", Bool),
+                ("provolatile", Text),
+                ("proparallel", Text),
+                ("pronargs", Int2),
+                ("pronargdefaults", Int2),
+                ("proallargtypes", DataType::Array(Box::new(Int8))),
+                ("proargmodes", text_array()),
+                ("proargnames", text_array()),
+                ("proconfig", text_array()),
+                ("proacl", text_array()),
+                ("probin", Text),
+            ],
+            vec![],
+        ),
+        "pg_opclass" => (
+            vec![
+                ("oid", Int8),
+                ("opcmethod", Int8),
+                ("opcname", Text),
+                ("opcnamespace", Int8),
+                ("opcowner", Int8),
+                ("opcfamily", Int8),
+                ("opcintype", Int8),
+                ("opcdefault", Bool),
+                ("opckeytype", Int8),
             ],
             vec![],
         ),
@@ -577,7 +649,7 @@ pub(super) fn pg_catalog_relation(
                 ("polrelid", Int8),
                 ("polcmd", Text),
                 ("polpermissive", Bool),
-                ("polroles", Text),
+                ("polroles", DataType::Array(Box::new(Int8))),
                 ("polqual", Text),
                 ("polwithcheck", Text),
             ],
@@ -591,13 +663,27 @@ pub(super) fn pg_catalog_relation(
                 ("stxnamespace", Int8),
                 ("stxowner", Int8),
                 ("stxkeys", Text),
-                ("stxkind", Text),
+                ("stxkind", text_array()),
+                ("stxstattarget", Int4),
             ],
             vec![],
         ),
         "pg_publication" => {
             (vec![("oid", Int8), ("pubname", Text), ("puballtables", Bool)], vec![])
         }
+        "pg_publication_namespace" => {
+            (vec![("oid", Int8), ("pnpubid", Int8), ("pnnspid", Int8)], vec![])
+        }
+        "pg_publication_rel" => (
+            vec![
+                ("oid", Int8),
+                ("prpubid", Int8),
+                ("prrelid", Int8),
+                ("prqual", Text),
+                ("prattrs", DataType::Array(Box::new(Int2))),
+            ],
+            vec![],
+        ),
         "pg_matviews" => (
             vec![
                 ("schemaname", Text),
@@ -734,7 +820,11 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     let mut rows = Vec::new();
     for t in tables {
         let ns = ns_oid(catalog, &t.schema);
-        rows.push(row(
+        // PostgreSQL implements foreign keys with triggers on both tables; psql shows
+        // the foreign-key sections of `\d` only when `relhastriggers` is set.
+        let has_triggers = !t.foreign_keys.is_empty()
+            || tables.iter().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.id));
+        let mut table_row = row(
             relation_oid(t.id),
             &t.name,
             ns.clone(),
@@ -743,13 +833,15 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             "r",
             t.columns.len(),
             t.checks.len(),
-        ));
+        );
+        table_row[20] = Value::Bool(has_triggers);
+        rows.push(table_row);
         for i in &t.indexes {
             rows.push(row(
                 index_oid(t.id, i.id),
                 &i.name,
                 ns.clone(),
-                BTREE_AM_OID,
+                if i.vector.is_some() { HNSW_AM_OID } else { BTREE_AM_OID },
                 false,
                 "i",
                 i.columns.len(),
@@ -805,9 +897,11 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
         ("indisready", Bool),
         ("indislive", Bool),
         ("indisreplident", Bool),
-        ("indkey", Text),
-        ("indcollation", Text),
-        ("indclass", Text),
+        ("indkey", DataType::Array(Box::new(Int2))),
+        ("indcollation", DataType::Array(Box::new(Int8))),
+        ("indclass", DataType::Array(Box::new(Int8))),
+        // Clients split this int2vector's text ("0 0"); `indkey` is an array because
+        // they unnest it in SQL.
         ("indoption", Text),
         ("indexprs", Text),
         ("indpred", Text),
@@ -833,10 +927,10 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
                     Value::Bool(true),
                     Value::Bool(true),
                     Value::Bool(false),
-                    int2vector(i.columns.iter().map(|c| c + 1)),
-                    int2vector(std::iter::repeat_n(0, n)),
-                    int2vector(std::iter::repeat_n(0, n)),
-                    int2vector(std::iter::repeat_n(0, n)),
+                    int2_array(i.columns.iter().map(|c| c + 1)),
+                    oid_array(i.columns.iter().map(|c| collation_of(t, *c))),
+                    oid_array(std::iter::repeat_n(0, n)),
+                    text(vec!["0"; n].join(" ")),
                     Value::Null,
                     Value::Null,
                 ]

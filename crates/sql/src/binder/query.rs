@@ -232,10 +232,10 @@ impl Binder<'_> {
                 format!("each {word} query must have the same number of columns"),
             ));
         }
+        let (lt, rt) = (set_op_input_types(&l), set_op_input_types(&r));
         let mut types = Vec::with_capacity(ls.len());
-        for (a, b) in ls.iter().zip(&rs) {
-            types
-                .push(expr::types::common_type(&[a.data_type.clone(), b.data_type.clone()], word)?);
+        for (a, b) in lt.into_iter().zip(rt) {
+            types.push(expr::types::common_type(&[a, b], word)?);
         }
         let types: Vec<DataType> = types.into_iter().map(resolve_unknown).collect();
         let l = coerce_columns(l, &types)?;
@@ -298,6 +298,32 @@ impl Binder<'_> {
             keys.push(super::order::sort_key(expr, &item.options));
         }
         Ok(Plan::Sort { input: Box::new(plan), keys, limit: None })
+    }
+}
+
+/// The column types a set operation unifies for one input: a column whose value is an
+/// untyped literal (`NULL`, `'1'`) counts as `unknown`, as in PostgreSQL, so
+/// `SELECT NULL UNION SELECT 1` resolves to integer instead of failing on text.
+fn set_op_input_types(plan: &Plan) -> Vec<DataType> {
+    let schema = plan.schema();
+    let mut node = plan;
+    loop {
+        match node {
+            Plan::Sort { input, .. } | Plan::Limit { input, .. } | Plan::Distinct { input, .. } => {
+                node = input;
+            }
+            Plan::Project { exprs, .. } if exprs.len() == schema.len() => {
+                return exprs
+                    .iter()
+                    .zip(&schema)
+                    .map(|(e, f)| match e {
+                        Expr::Literal(_, DataType::Unknown) => DataType::Unknown,
+                        _ => f.data_type.clone(),
+                    })
+                    .collect();
+            }
+            _ => return schema.into_iter().map(|f| f.data_type).collect(),
+        }
     }
 }
 

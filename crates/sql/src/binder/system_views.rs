@@ -161,16 +161,7 @@ pub fn system_relation(
                 .iter()
                 .flat_map(|t| {
                     t.indexes.iter().map(move |i| {
-                        let cols: Vec<&str> =
-                            i.columns.iter().map(|c| t.columns[*c].name.as_str()).collect();
-                        let def = format!(
-                            "CREATE {}INDEX {} ON {}.{} USING btree ({})",
-                            if i.unique { "UNIQUE " } else { "" },
-                            i.name,
-                            t.schema,
-                            t.name,
-                            cols.join(", ")
-                        );
+                        let def = super::pg_objects::index_def(t, i);
                         vec![text(&t.schema), text(&t.name), text(&i.name), text(def)]
                     })
                 })

@@ -31,10 +31,23 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
         left: Option<&[Field]>,
     ) -> Result<(Plan, bool)> {
+        self.bind_function_item_with(name, args, alias, left, false)
+    }
+
+    /// [`Binder::bind_function_item`], with `WITH ORDINALITY` (a last `bigint` column
+    /// numbering the rows from 1) when `ordinality` is set.
+    pub(super) fn bind_function_item_with(
+        &mut self,
+        name: &ast::ObjectName,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        left: Option<&[Field]>,
+        ordinality: bool,
+    ) -> Result<(Plan, bool)> {
         let fname = object_name(name)?.name;
         self.outer.push(left.map(|l| l.to_vec()).unwrap_or_default());
         self.correlated.push(std::cell::Cell::new(false));
-        let bound = self.bind_function_plan(&fname, args);
+        let bound = self.bind_function_plan(&fname, args, ordinality);
         self.outer.pop();
         let lateral = self.correlated.pop().is_some_and(|c| c.get());
         let mut plan = bound?;
@@ -56,7 +69,12 @@ impl Binder<'_> {
         Ok((with_schema(plan, schema), lateral))
     }
 
-    fn bind_function_plan(&mut self, fname: &str, args: &[ast::Expr]) -> Result<Plan> {
+    fn bind_function_plan(
+        &mut self,
+        fname: &str,
+        args: &[ast::Expr],
+        ordinality: bool,
+    ) -> Result<Plan> {
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
             bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
@@ -64,7 +82,10 @@ impl Binder<'_> {
         let mut scope =
             BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
         match bind_table_function(fname, bound, &mut scope)? {
-            Some(func) => {
+            Some(mut func) => {
+                if ordinality {
+                    func.func = crate::functions::table::with_ordinality(func.func);
+                }
                 let schema = func
                     .func
                     .columns()
@@ -72,6 +93,9 @@ impl Binder<'_> {
                     .map(|(n, t)| Field::new(n.clone(), t.clone()))
                     .collect();
                 Ok(Plan::TableFunction { func, schema })
+            }
+            None if ordinality => {
+                Err(Error::unsupported(format!("WITH ORDINALITY on the scalar function {fname}")))
             }
             None => {
                 // A scalar function in FROM yields one row.

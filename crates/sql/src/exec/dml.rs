@@ -9,6 +9,7 @@ use helios_storage::Transaction;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::row_writer::RowWriter;
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
 use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 use crate::catalog::{Catalog, FkAction, SequenceDef, TableDef};
@@ -53,7 +54,7 @@ impl std::fmt::Debug for WriteEnv<'_> {
 }
 
 impl WriteEnv<'_> {
-    fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
+    pub(super) fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
         ExecCtx::new(txn, self.params, self.session, self.now, query, self.cancel)
             .with_sequences(self.sequences)
     }
@@ -376,6 +377,7 @@ pub fn execute_insert(
     };
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
+    let writer = RowWriter::new(table);
     for mut row in rows {
         for (ci, seq) in &ins.sequence_fill {
             if row[*ci].is_null() {
@@ -389,17 +391,19 @@ pub fn execute_insert(
             }
         }
         fit_columns(table, &mut row)?;
-        {
-            let ctx = env.ctx(txn, &ins.extra);
-            check_row(&ctx, table, env.checks, &row)?;
-        }
+        check_row(&env.ctx(txn, &ins.extra), table, env.checks, &row)?;
         check_references(txn, env, table, &row, None)?;
-        let conflict = find_conflict(txn, table, &row, None)?;
+        // Only a table without a primary key draws a row id (a clock read and a CAS).
+        let rowid = (!writer.has_primary_key()).then(|| (env.rowid)());
+        let key = writer.row_key(&row, rowid)?;
+        let conflict = writer.find_conflict(txn, &row, &key)?;
         let written: Option<Row> = match (conflict, &ins.on_conflict) {
             (None, _) => {
-                let pk = primary_key(table, &row, Some((env.rowid)()))?;
-                put_row(txn, table, &pk, &row)?;
-                touched.insert(pk);
+                writer.put(txn, &key, &row)?;
+                // Only ON CONFLICT DO UPDATE asks which rows this command wrote.
+                if matches!(ins.on_conflict, Some(OnConflict::Update { .. })) {
+                    touched.insert(key.into_pk());
+                }
                 Some(row)
             }
             (Some((index, _)), Some(OnConflict::Nothing { index: arbiter }))

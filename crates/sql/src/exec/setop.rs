@@ -115,8 +115,12 @@ pub fn recursive_union(
             result.push(r);
         }
     }
+    // WITH queries cached while the recursive term runs may read the work table (a
+    // CTE nested in the recursive term); they must be recomputed every iteration.
+    let cached_before: HashSet<usize> = ctx.ctes.borrow().keys().copied().collect();
     let mut iterations = 0;
     while !frontier.is_empty() {
+        ctx.ctes.borrow_mut().retain(|k, _| cached_before.contains(k));
         iterations += 1;
         if iterations > MAX_RECURSION {
             return Err(Error::new(
@@ -135,5 +139,6 @@ pub fn recursive_union(
         }
     }
     ctx.work.borrow_mut().remove(&id);
+    ctx.ctes.borrow_mut().retain(|k, _| cached_before.contains(k));
     Ok(result)
 }

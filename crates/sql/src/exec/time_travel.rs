@@ -2,7 +2,9 @@
 //!
 //! `AS OF`: the ordinary scan, run in a read-only storage transaction at that
 //! timestamp on the session's branch; the scan's filter is evaluated afterwards in the
-//! statement's own context, so subqueries in it read current data.
+//! statement's own context, so subqueries in it read current data. A k-NN scan through
+//! an HNSW index evaluates the filter inside the search instead (in the statement's
+//! context too), so that `LIMIT k` rows passing it are found.
 //!
 //! `VERSIONS BETWEEN`: every retained version of the table's rows from storage's
 //! version history, decoded with the bound schema, followed by commit timestamp,
@@ -47,6 +49,21 @@ pub fn scan(
                 ..TxnOptions::default()
             })?;
             let past = ExecCtx::new(&txn, ctx.params, ctx.session, ctx.now, ctx.query, ctx.cancel);
+            if let Access::Vector(v) = access {
+                // k-NN: the filter goes into the search (see `vector_scan::scan_in`).
+                let found = super::vector_scan::scan_in(&past, ctx, &plain, v, filter, outer)?;
+                drop(past);
+                txn.rollback();
+                return Ok(found
+                    .into_iter()
+                    .map(|(pk, mut row)| {
+                        if with_key {
+                            row.push(Value::Bytea(pk));
+                        }
+                        row
+                    })
+                    .collect());
+            }
             let rows = super::scan::scan_table(&past, &plain, access, None, with_key, outer)?;
             drop(past);
             txn.rollback();

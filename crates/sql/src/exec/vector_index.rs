@@ -48,6 +48,8 @@
 //!   by another open transaction, so two transactions inserting into the same index at
 //!   the same time can conflict on node records (SQLSTATE 40001, retry).
 //! - A PQ index needs at least 256 rows when it is created (codebook training).
+//! - `MERGE BRANCH` rebuilds the target's graphs from the merged rows (graph records
+//!   are not merged key by key; see [`drop_all_records`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -322,12 +324,15 @@ fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Re
     let d = def(index)?;
     let mut params = d.params();
     let rows = table_vectors(txn, table, index)?;
-    let hnsw = if params.quantization == Quantization::None {
-        HnswIndex::new(params)?
-    } else {
-        params.keep_vectors = false;
+    let quantized = params.quantization != Quantization::None;
+    let hnsw = if quantized {
+        // Build with the full vectors (exact distances give a much better graph), then
+        // keep only the codes: searches re-rank with the table's vectors.
+        params.keep_vectors = true;
         let sample: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         HnswIndex::train(params, &sample)?
+    } else {
+        HnswIndex::new(params)?
     };
     let mut c = CachedIndex {
         hnsw,
@@ -341,6 +346,9 @@ fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Re
     };
     for (pk, v) in rows {
         c.insert(&pk, &v)?;
+    }
+    if quantized {
+        c.hnsw.drop_full_vectors();
     }
     Ok(c)
 }
@@ -497,6 +505,54 @@ pub fn create(
     Ok(())
 }
 
+/// Before a branch merge: deletes the records of every HNSW index of `catalog` in `txn`
+/// and forgets their cached graphs; returns whether there was any.
+///
+/// Graph records are internals, not rows: the graphs of both branches number their nodes
+/// and entries on from the fork point, so a key-by-key three-way merge of the records
+/// would report conflicts that are no conflict between rows, or splice two different
+/// graphs together. With the records deleted on both sides the merge sees no change to
+/// them; the target's graphs are then rebuilt from its merged rows
+/// ([`rebuild_all`]), and any graph without records is rebuilt from its table when next
+/// used.
+pub fn drop_all_records(
+    vectors: &VectorIndexes,
+    txn: &mut Transaction,
+    catalog: &Catalog,
+) -> Result<bool> {
+    let mut any = false;
+    for table in catalog.tables.values() {
+        for index in table.indexes.iter().filter(|i| i.vector.is_some()) {
+            table_io::clear_index(txn, table.id, index.id)?;
+            forget(vectors, index);
+            any = true;
+        }
+    }
+    Ok(any)
+}
+
+/// After a branch merge: builds every HNSW index of `catalog` afresh over the rows
+/// visible to `txn` and persists it (see [`drop_all_records`]).
+pub fn rebuild_all(
+    vectors: &VectorIndexes,
+    txn: &mut Transaction,
+    catalog: &Catalog,
+) -> Result<bool> {
+    let mut any = false;
+    for table in catalog.tables.values() {
+        for index in table.indexes.iter().filter(|i| i.vector.is_some()) {
+            forget(vectors, index);
+            // The merge is done; an index that cannot be built now (a PQ index whose
+            // table fell under the 256 training rows) reports that when next used.
+            if create(vectors, txn, table, index).is_err() {
+                forget(vectors, index);
+            }
+            any = true;
+        }
+    }
+    Ok(any)
+}
+
 /// Forgets the cached graphs of a dropped index (its records are deleted by the caller).
 pub fn forget(vectors: &VectorIndexes, index: &IndexDef) {
     if let Some(d) = &index.vector {
@@ -567,9 +623,10 @@ pub fn search(
             }
         }
     };
+    // Re-ranking a quantized index: every candidate was accepted by `check`, which kept
+    // its row, so the exact vector is at hand without reading the row again.
     let fetch = |id: RowId| -> Option<Vec<f32>> {
-        let (_, pk) = c.entries.get(&id.0)?;
-        match table_io::get_row(txn, table, pk).ok()??.get(col)? {
+        match rows.borrow().get(&id.0)?.1.get(col)? {
             Value::Vector(v) => Some(v.to_vec()),
             _ => None,
         }

@@ -28,13 +28,30 @@ pub fn scan(
     filter: Option<&Expr>,
     outer: &[Value],
 ) -> Result<Vec<(Vec<u8>, Vec<Value>)>> {
+    scan_in(ctx, ctx, table, access, filter, outer)
+}
+
+/// [`scan`] reading rows through `read`'s transaction while evaluating the query vector,
+/// `LIMIT`, `OFFSET` and the filter in `eval` (an `AS OF` scan reads the past but
+/// evaluates its expressions, subqueries included, in the statement's own context). The
+/// filter must go into the search: applied after it, a search that stopped at `k`
+/// nearest rows would return fewer than `k` rows passing the filter.
+pub fn scan_in(
+    read: &ExecCtx<'_>,
+    eval: &ExecCtx<'_>,
+    table: &TableDef,
+    access: &VectorAccess,
+    filter: Option<&Expr>,
+    outer: &[Value],
+) -> Result<Vec<(Vec<u8>, Vec<Value>)>> {
+    let ctx = read;
     let index = table
         .indexes
         .iter()
         .find(|i| i.id == access.index)
         .ok_or_else(|| Error::internal("vector index vanished from table"))?;
     let count = |e: &Expr| -> Result<Option<usize>> {
-        match ctx.eval(e, &[], outer)?.cast(&DataType::Int8)? {
+        match eval.eval(e, &[], outer)?.cast(&DataType::Int8)? {
             Value::Null => Ok(None),
             Value::Int8(n) if n >= 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
             _ => Ok(Some(0)),
@@ -47,11 +64,11 @@ pub fn scan(
     };
     let accept = |row: &[Value]| -> Result<bool> {
         match filter {
-            Some(f) => ctx.eval_true(f, row, outer),
+            Some(f) => eval.eval_true(f, row, outer),
             None => Ok(true),
         }
     };
-    let query = ctx.eval(&access.query, &[], outer)?;
+    let query = eval.eval(&access.query, &[], outer)?;
     let query = match query {
         Value::Null => return Ok(Vec::new()),
         Value::Vector(v) => v,

@@ -3,7 +3,7 @@
 
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 use helios_common::{Error, Result, SqlState};
-use helios_types::{Numeric, Value};
+use helios_types::{numeric_ops, Numeric, Value};
 
 use crate::expr::node::BinaryOp;
 use crate::expr::num::{division_by_zero, float_to_numeric, numeric_to_f64, out_of_range};
@@ -163,66 +163,27 @@ pub fn float_pow(x: f64, y: f64) -> Result<f64> {
 }
 
 fn numeric_op(op: BinaryOp, x: &Numeric, y: &Numeric) -> Result<Numeric> {
-    let (Numeric::Finite(a), Numeric::Finite(b)) = (x, y) else {
-        return special_numeric_op(op, x, y);
-    };
-    Ok(Numeric::Finite(match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
-        BinaryOp::Div => numeric_div(a, b)?,
-        BinaryOp::Mod => {
-            if b.is_zero() {
-                return Err(division_by_zero());
-            }
-            a % b
-        }
-        BinaryOp::Pow => return numeric_pow(a, b),
+    Ok(match op {
+        BinaryOp::Add => numeric_ops::add(x, y)?,
+        BinaryOp::Sub => numeric_ops::sub(x, y)?,
+        BinaryOp::Mul => numeric_ops::mul(x, y)?,
+        BinaryOp::Div => numeric_ops::div(x, y)?,
+        BinaryOp::Mod => numeric_ops::rem(x, y)?,
+        BinaryOp::Pow => match (x, y) {
+            (Numeric::Finite(a), Numeric::Finite(b)) => numeric_pow(a, b)?,
+            _ => special_numeric_pow(x, y),
+        },
         _ => return Err(Error::internal(format!("operator {op} on numeric"))),
-    }))
+    })
 }
 
-fn special_numeric_op(op: BinaryOp, x: &Numeric, y: &Numeric) -> Result<Numeric> {
-    let (fx, fy) = (numeric_to_f64(x), numeric_to_f64(y));
-    if matches!(op, BinaryOp::Div | BinaryOp::Mod) && fy == 0.0 && !fx.is_nan() {
-        return Err(division_by_zero());
-    }
-    let r = match op {
-        BinaryOp::Add => fx + fy,
-        BinaryOp::Sub => fx - fy,
-        BinaryOp::Mul => fx * fy,
-        BinaryOp::Div => fx / fy,
-        BinaryOp::Mod => {
-            if fx.is_infinite() {
-                f64::NAN
-            } else if fy.is_infinite() {
-                return Ok(x.clone());
-            } else {
-                f64::NAN
-            }
-        }
-        BinaryOp::Pow => fx.powf(fy),
-        _ => return Err(Error::internal(format!("operator {op} on numeric"))),
-    };
-    // Finite results of special inputs (e.g. 1 / Infinity) are exactly zero.
-    Ok(float_to_numeric(if r.is_finite() { 0.0 } else { r }).unwrap_or(Numeric::NaN))
-}
-
-/// The base-10000 weight and first base-10000 digit of a nonzero decimal, as in
-/// PostgreSQL's `NumericVar`.
-fn weight_and_first_digit(d: &BigDecimal) -> (i64, i64) {
-    let (digits, scale) = d.abs().normalized().as_bigint_and_exponent();
-    let text = digits.to_string();
-    let ndigits = i64::try_from(text.len()).unwrap_or(1);
-    // Decimal exponent of the leading digit.
-    let e = ndigits - 1 - scale;
-    let weight = e.div_euclid(4);
-    let lead = usize::try_from(e.rem_euclid(4) + 1).unwrap_or(1);
-    let mut first = String::with_capacity(lead);
-    for i in 0..lead {
-        first.push(text.as_bytes().get(i).map_or('0', |b| char::from(*b)));
-    }
-    (weight, first.parse().unwrap_or(1))
+/// `^` with NaN or an infinity on either side, through `f64` (which follows the same
+/// IEEE rules PostgreSQL applies to these cases).
+fn special_numeric_pow(x: &Numeric, y: &Numeric) -> Numeric {
+    let r = numeric_to_f64(x).powf(numeric_to_f64(y));
+    // Finite results of special inputs (e.g. Infinity ^ -1) are exactly zero or one.
+    let r = if r.is_finite() { r.round() } else { r };
+    float_to_numeric(r).unwrap_or(Numeric::NaN)
 }
 
 /// The display scale of a decimal (digits after the point, never negative).
@@ -230,24 +191,12 @@ pub fn dscale(d: &BigDecimal) -> i64 {
     d.fractional_digit_count().max(0)
 }
 
-/// Division with PostgreSQL's result scale.
+/// Division of finite values with PostgreSQL's result scale (`select_div_scale`).
 pub fn numeric_div(a: &BigDecimal, b: &BigDecimal) -> Result<BigDecimal> {
-    if b.is_zero() {
-        return Err(division_by_zero());
+    match numeric_ops::div(&Numeric::Finite(a.clone()), &Numeric::Finite(b.clone()))? {
+        Numeric::Finite(d) => Ok(d),
+        _ => Err(Error::internal("finite numeric division gave a special value")),
     }
-    if a.is_zero() {
-        let scale = (MIN_SIG_DIGITS).max(dscale(a)).max(dscale(b));
-        return Ok(BigDecimal::zero().with_scale(scale));
-    }
-    let (w1, f1) = weight_and_first_digit(a);
-    let (w2, f2) = weight_and_first_digit(b);
-    let mut qweight = w1 - w2;
-    if f1 <= f2 {
-        qweight -= 1;
-    }
-    let rscale =
-        (MIN_SIG_DIGITS - qweight * 4).max(dscale(a)).max(dscale(b)).clamp(0, MAX_DISPLAY_SCALE);
-    Ok(div_round(a, b, rscale))
 }
 
 /// `a / b` rounded half away from zero to `scale` digits, computed exactly.
@@ -324,23 +273,12 @@ fn numeric_pow(a: &BigDecimal, b: &BigDecimal) -> Result<Numeric> {
     Ok(Numeric::Finite(result))
 }
 
-/// Square root of a numeric with PostgreSQL's result scale.
+/// Square root of a finite numeric with PostgreSQL's result scale.
 pub fn numeric_sqrt(a: &BigDecimal) -> Result<BigDecimal> {
-    if a < &BigDecimal::zero() {
-        return Err(Error::new(
-            SqlState::from_code("2201F"),
-            "cannot take square root of a negative number",
-        ));
+    match numeric_ops::sqrt(&Numeric::Finite(a.clone()))? {
+        Numeric::Finite(d) => Ok(d),
+        _ => Err(Error::internal("finite numeric square root gave a special value")),
     }
-    // Zero has weight 0 in PostgreSQL's representation.
-    let (w, _) = if a.is_zero() { (0, 0) } else { weight_and_first_digit(a) };
-    let sweight = (w + 1) * 4 / 2 - 1;
-    let rscale = (MIN_SIG_DIGITS - sweight).max(dscale(a)).clamp(0, MAX_DISPLAY_SCALE);
-    if a.is_zero() {
-        return Ok(BigDecimal::zero().with_scale(rscale));
-    }
-    let root = a.sqrt().ok_or_else(|| Error::internal("square root failed"))?;
-    Ok(root.with_scale_round(rscale, RoundingMode::HalfUp))
 }
 
 /// Unary minus with overflow checks.

@@ -22,7 +22,8 @@ use crate::expr::cast::cast_value;
 use crate::expr::context::ExprScope;
 use crate::expr::node::{BinaryOp, Expr, UnaryOp};
 use crate::expr::types::{
-    can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, same_base,
+    can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, reg_type, same_base,
+    RegType,
 };
 
 /// Binds an AST expression against `scope`.
@@ -93,13 +94,35 @@ impl Binder<'_> {
                 if format.is_some() {
                     return Err(Error::unsupported("CAST ... FORMAT"));
                 }
+                if let Some(reg) = reg_type(data_type) {
+                    let inner = self.bind(expr)?;
+                    return self.bind_reg_cast(reg, inner);
+                }
                 let to = data_type_from_ast(data_type)?;
-                let inner = self.bind(expr)?;
+                let inner = match expr.as_ref() {
+                    // `x::regclass::oid` is `x` again, whichever way `x::regclass` went.
+                    A::Cast { expr: reg_inner, data_type: dt, .. }
+                        if reg_type(dt).is_some() && matches!(to, DataType::Int8) =>
+                    {
+                        let e = self.bind(reg_inner)?;
+                        match e.data_type() {
+                            DataType::Int2 | DataType::Int4 | DataType::Int8 => e,
+                            _ => {
+                                let reg = reg_type(dt).expect("matched as a reg* type");
+                                self.bind_reg_cast(reg, e)?
+                            }
+                        }
+                    }
+                    _ => self.bind(expr)?,
+                };
                 self.coerce(inner, &to, CoercionKind::Explicit)
             }
             A::TypedString(ts) => {
-                let to = data_type_from_ast(&ts.data_type)?;
                 let inner = bind_literal(&ts.value.value, self.scope)?;
+                if let Some(reg) = reg_type(&ts.data_type) {
+                    return self.bind_reg_cast(reg, inner);
+                }
+                let to = data_type_from_ast(&ts.data_type)?;
                 self.coerce(inner, &to, CoercionKind::Explicit)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -252,6 +275,25 @@ impl Binder<'_> {
                 format!("argument of {construct} must be type boolean, not type {other}"),
             )),
         }
+    }
+
+    /// A cast to a `reg*` type: text goes through `helios_reg*_in` (the OID of the named
+    /// object), a number through `helios_reg*_out` (the object's name, as text); other
+    /// types cast to `int8` like `oid`.
+    fn bind_reg_cast(&mut self, reg: RegType, inner: Expr) -> Result<Expr> {
+        let from = inner.data_type();
+        let (dir, arg_type) = match from {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 => ("out", DataType::Int8),
+            DataType::Unknown | DataType::Text | DataType::Varchar(_) | DataType::Char(_) => {
+                ("in", DataType::Text)
+            }
+            _ => return self.coerce(inner, &DataType::Int8, CoercionKind::Explicit),
+        };
+        let name = format!("helios_{}_{dir}", reg.name());
+        let call =
+            crate::functions::registry::resolve_scalar(&name, std::slice::from_ref(&arg_type))?;
+        let arg = self.coerce(inner, &arg_type, CoercionKind::Explicit)?;
+        Ok(Expr::Function { func: call.func, args: vec![arg], ty: call.ret })
     }
 
     /// Converts `e` to type `to` under `kind`'s rules.

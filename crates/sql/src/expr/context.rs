@@ -37,6 +37,23 @@ pub struct SessionInfo {
     pub helios: Option<crate::session::HeliosCtx>,
     /// The database's HNSW graph caches (for vector index scans and DML).
     pub vectors: crate::exec::vector_index::VectorIndexHandle,
+    /// The session's open cursors (the `pg_cursors` view).
+    pub cursors: Vec<CursorInfo>,
+}
+
+/// One open cursor as `pg_cursors` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CursorInfo {
+    /// The cursor's name.
+    pub name: String,
+    /// The DECLARE statement's text.
+    pub statement: String,
+    /// Declared `WITH HOLD`.
+    pub holdable: bool,
+    /// Allows backward moves (not declared `NO SCROLL`).
+    pub scrollable: bool,
+    /// When it was declared (microseconds since 2000-01-01 UTC).
+    pub created: i64,
 }
 
 impl Default for SessionInfo {
@@ -51,6 +68,7 @@ impl Default for SessionInfo {
             server_version_detail: format!("(HeliosDB Nano {})", env!("CARGO_PKG_VERSION")),
             helios: None,
             vectors: Default::default(),
+            cursors: Vec::new(),
         }
     }
 }

@@ -46,7 +46,8 @@ pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};
 pub use bind_ops::numeric_op_type;
 pub use context::{
-    wall_clock_micros, EvalContext, ExprScope, SessionInfo, SimpleContext, SubqueryResult,
+    wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SimpleContext,
+    SubqueryResult,
 };
 pub use node::{
     AggregateCall, BinaryOp, Expr, SortExpr, SubqueryId, SubqueryKind, SubqueryTest, UnaryOp,

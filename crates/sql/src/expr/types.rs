@@ -258,6 +258,7 @@ pub fn data_type_from_ast(ty: &ast::DataType) -> Result<DataType> {
             _ => return Err(Error::unsupported("this array type syntax")),
         },
         A::Custom(name, modifiers) => return custom_type(name, modifiers),
+        A::Regclass => DataType::Int8,
         other => {
             return Err(Error::new(
                 SqlState::UNDEFINED_OBJECT,
@@ -288,6 +289,53 @@ fn char_len(len: &Option<ast::CharacterLength>) -> Result<Option<u32>> {
     }
 }
 
+/// The `reg*` OID alias types, whose input and output forms are names (see
+/// `functions/catalog_defs.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegType {
+    /// `regclass`: relations.
+    Class,
+    /// `regtype`: types.
+    Type,
+    /// `regproc` / `regprocedure`: functions.
+    Proc,
+    /// `regnamespace`: schemas.
+    Namespace,
+    /// `regrole`: roles.
+    Role,
+}
+
+impl RegType {
+    /// The name used in the conversion functions (`helios_regclass_in`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            RegType::Class => "regclass",
+            RegType::Type => "regtype",
+            RegType::Proc => "regproc",
+            RegType::Namespace => "regnamespace",
+            RegType::Role => "regrole",
+        }
+    }
+}
+
+/// The `reg*` type a type name stands for, if any.
+pub fn reg_type(ty: &ast::DataType) -> Option<RegType> {
+    let name = match ty {
+        ast::DataType::Regclass => return Some(RegType::Class),
+        ast::DataType::Custom(name, _) => name.to_string().to_lowercase(),
+        _ => return None,
+    };
+    let base = name.strip_prefix("pg_catalog.").unwrap_or(&name).trim_matches('"');
+    Some(match base {
+        "regclass" => RegType::Class,
+        "regtype" => RegType::Type,
+        "regproc" | "regprocedure" => RegType::Proc,
+        "regnamespace" => RegType::Namespace,
+        "regrole" => RegType::Role,
+        _ => return None,
+    })
+}
+
 /// Type names sqlparser does not know natively (`int4`, `float8`, `timestamptz`,
 /// `vector(3)`, `name`, `regclass`, ...), matched by name like PostgreSQL's catalog.
 fn custom_type(name: &ast::ObjectName, modifiers: &[ast::TypeModifier]) -> Result<DataType> {
@@ -312,8 +360,8 @@ fn custom_type(name: &ast::ObjectName, modifiers: &[ast::TypeModifier]) -> Resul
         "varchar" => DataType::Varchar(first_mod),
         // `"char"` (one byte in PostgreSQL) and the catalog's vector types print as text.
         "char" | "int2vector" | "oidvector" => DataType::Text,
-        // OIDs and the reg* aliases are numbers here; the reg* input and output forms
-        // (names) are not built, so `'t'::regclass` fails as a bad integer.
+        // OIDs and the reg* aliases are numbers here; casts to a reg* type convert
+        // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
         "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
         | "regrole" | "regoper" | "xid" | "cid" => DataType::Int8,
         _ => {

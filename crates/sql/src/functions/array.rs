@@ -56,6 +56,24 @@ pub(crate) fn register(r: &mut Registry) {
         concat_values(a[0].clone(), wrap_elem(&a[0], a[1].clone()))
     })
     .lenient();
+    // `UPDATE t SET a[i] = v` is rewritten to `a = helios_array_assign(a, i, v)` by the
+    // parser (sqlparser has no subscripted assignment targets).
+    r.add(
+        "helios_array_assign",
+        vec![AnyArray, p(Int4), AnyElement],
+        ReturnType::ArrayOfElement,
+        |a, _| assign_element(&a[0], &a[1], a[2].clone()),
+    )
+    .lenient();
+    let dims = || p(DataType::Array(Box::new(Int4)));
+    r.add("array_fill", vec![AnyElement, dims()], ReturnType::ArrayOfElement, |a, _| {
+        fill(&a[0], &a[1], None)
+    })
+    .lenient();
+    r.add("array_fill", vec![AnyElement, dims(), dims()], ReturnType::ArrayOfElement, |a, _| {
+        fill(&a[0], &a[1], Some(&a[2]))
+    })
+    .lenient();
     r.add("array_prepend", vec![AnyElement, AnyArray], ReturnType::ArrayOfElement, |a, _| {
         concat_values(wrap_elem(&a[1], a[0].clone()), a[1].clone())
     })
@@ -140,6 +158,83 @@ fn position(a: &Value, x: &Value, start: i64) -> Result<Value> {
 }
 
 /// An element to append as a one-element array (so NULL elements are kept).
+/// `array[index] := elem` with PostgreSQL's rules for one-dimensional arrays: a position
+/// past the end extends the array with NULLs; a NULL array becomes a one-element array.
+/// Positions before 1 (which would move the lower bound) are not supported.
+fn assign_element(array: &Value, index: &Value, elem: Value) -> Result<Value> {
+    let Some(i) = crate::expr::num::to_i64(index) else {
+        return Err(Error::new(
+            SqlState::NULL_VALUE_NOT_ALLOWED,
+            "array subscript in assignment must not be null",
+        ));
+    };
+    let Value::Array(a) = array else {
+        if i == 1 {
+            return Ok(wrap_elem(array, elem));
+        }
+        return Err(Error::unsupported("assigning to an element of a NULL array other than [1]"));
+    };
+    let pos = usize::try_from(i)
+        .ok()
+        .and_then(|p| p.checked_sub(1))
+        .ok_or_else(|| Error::unsupported("array subscripts below 1 in assignment"))?;
+    if pos >= 100_000_000 {
+        return Err(Error::new(
+            SqlState::PROGRAM_LIMIT_EXCEEDED,
+            "array size exceeds the maximum allowed (134217727)",
+        ));
+    }
+    let mut elements = a.elements.clone();
+    if pos >= elements.len() {
+        elements.resize(pos + 1, Value::Null);
+    }
+    elements[pos] = elem;
+    Ok(make(a.element_type.clone(), elements))
+}
+
+/// `array_fill(value, ARRAY[n] [, ARRAY[1]])`: `n` copies of `value` (one dimension with
+/// lower bound 1 only, like every array here).
+fn fill(value: &Value, dims: &Value, lower: Option<&Value>) -> Result<Value> {
+    let null_dims = || {
+        Error::new(
+            SqlState::NULL_VALUE_NOT_ALLOWED,
+            "dimension array or low bound array cannot be null",
+        )
+    };
+    let Value::Array(d) = dims else { return Err(null_dims()) };
+    if let Some(l) = lower {
+        let Value::Array(l) = l else { return Err(null_dims()) };
+        if l.elements.len() != d.elements.len() {
+            return Err(Error::new(
+                SqlState::ARRAY_SUBSCRIPT_ERROR,
+                "wrong number of array subscripts",
+            )
+            .with_detail("Low bound array has different size than dimensions array."));
+        }
+        if l.elements.iter().any(|b| crate::expr::num::to_i64(b) != Some(1)) {
+            return Err(Error::unsupported("array lower bounds other than 1"));
+        }
+    }
+    let element_type = value.data_type();
+    match d.elements.as_slice() {
+        [] => Ok(make(element_type, Vec::new())),
+        [n] => {
+            let n = crate::expr::num::to_i64(n).ok_or_else(|| {
+                Error::new(SqlState::NULL_VALUE_NOT_ALLOWED, "dimension values cannot be null")
+            })?;
+            if n > 100_000_000 {
+                return Err(Error::new(
+                    SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "array size exceeds the maximum allowed (134217727)",
+                ));
+            }
+            let n = usize::try_from(n).unwrap_or(0);
+            Ok(make(element_type, vec![value.clone(); n]))
+        }
+        _ => Err(Error::unsupported("array_fill with more than one dimension")),
+    }
+}
+
 fn wrap_elem(array: &Value, elem: Value) -> Value {
     let element_type = match array {
         Value::Array(a) => a.element_type.clone(),

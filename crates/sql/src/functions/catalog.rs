@@ -19,6 +19,7 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_userbyid", vec![p(Int8)], ReturnType::Exact(Text), |a, ctx| {
         Ok(match a[0] {
             Value::Int8(10) => Value::Text(ctx.session().session_user.clone()),
+            Value::Int8(6171) => Value::Text("pg_database_owner".into()),
             Value::Int8(n) => Value::Text(format!("unknown (OID={n})")),
             _ => Value::Null,
         })
@@ -100,6 +101,7 @@ fn format_type(type_oid: &Value, typmod: &Value) -> Value {
             let scale = u32::try_from(v & 0xffff).unwrap_or(0);
             DataType::Numeric(Some((prec, scale)))
         }
+        (DataType::Vector(_), Some(m)) => DataType::Vector(u32::try_from(m).ok()),
         (t, _) => t,
     };
     Value::Text(t.to_string())
@@ -116,5 +118,7 @@ mod tests {
         assert_eq!(f(23, -1), Value::Text("integer".into()));
         assert_eq!(f(1700, ((10 << 16) | 2) + 4), Value::Text("numeric(10,2)".into()));
         assert_eq!(f(424_242, -1), Value::Text("???".into()));
+        let vector = i64::from(DataType::Vector(None).oid());
+        assert_eq!(f(vector, 3), Value::Text("vector(3)".into()));
     }
 }

@@ -9,6 +9,7 @@ pub mod accumulator;
 pub mod aggregate;
 pub mod array;
 mod catalog;
+mod catalog_defs;
 pub mod datetime;
 pub mod datetime_part;
 pub mod format;
@@ -38,4 +39,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     helios::register(r);
     vector::register(r);
     catalog::register(r);
+    catalog_defs::register(r);
 }

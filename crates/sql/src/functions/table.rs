@@ -63,6 +63,39 @@ impl TableFunction for Builtin {
     }
 }
 
+/// `f WITH ORDINALITY`: `f`'s rows with a last `bigint` column counting from 1.
+pub fn with_ordinality(f: Arc<dyn TableFunction>) -> Arc<dyn TableFunction> {
+    let mut columns = f.columns().to_vec();
+    columns.push(("ordinality".into(), DataType::Int8));
+    Arc::new(Ordinality { inner: f, columns })
+}
+
+#[derive(Debug)]
+struct Ordinality {
+    inner: Arc<dyn TableFunction>,
+    columns: Vec<(String, DataType)>,
+}
+
+impl TableFunction for Ordinality {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn columns(&self) -> &[(String, DataType)] {
+        &self.columns
+    }
+
+    fn call(&self, args: &[Value], ctx: &dyn EvalContext) -> Result<RowIter> {
+        let rows = self.inner.call(args, ctx)?;
+        Ok(Box::new(rows.zip(1i64..).map(|(row, n)| {
+            row.map(|mut r| {
+                r.push(Value::Int8(n));
+                r
+            })
+        })))
+    }
+}
+
 /// Whether `name` is a table function.
 pub fn is_table_function(name: &str) -> bool {
     if super::helios::is_table_function(name) {
@@ -84,6 +117,10 @@ pub fn is_table_function(name: &str) -> bool {
             | "json_array_elements_text"
             | "regexp_split_to_table"
             | "helios_vector_index_stats"
+            | "_pg_expandarray"
+            | "generate_subscripts"
+            | "pg_partition_ancestors"
+            | "pg_partition_tree"
     )
 }
 
@@ -123,6 +160,20 @@ pub fn bind_table_function(
     let (params, columns, call): (Vec<DataType>, Vec<(String, DataType)>, CallFn) =
         match (name, types.as_slice()) {
             ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
+            // unnest(a, b, ...) in FROM: the arrays side by side, the shorter ones padded
+            // with NULLs.
+            ("unnest", many)
+                if many.len() > 1 && many.iter().all(|t| matches!(t, DataType::Array(_))) =>
+            {
+                let columns = many
+                    .iter()
+                    .map(|t| match t {
+                        DataType::Array(e) => (name.to_string(), (**e).clone()),
+                        other => (name.to_string(), other.clone()),
+                    })
+                    .collect();
+                (types.clone(), columns, unnest_zipped)
+            }
             ("generate_series", [a, b]) | ("generate_series", [a, b, _]) => {
                 let t = series_type(a, b).ok_or_else(|| no_function(name, &args))?;
                 let mut params = vec![t.clone(), t.clone()];
@@ -175,6 +226,39 @@ pub fn bind_table_function(
             ("regexp_split_to_table", [_, _]) => {
                 (vec![DataType::Text, DataType::Text], col(DataType::Text), split_table)
             }
+            ("_pg_expandarray", [DataType::Array(elem)]) => (
+                types.clone(),
+                vec![("x".into(), (**elem).clone()), ("n".into(), DataType::Int4)],
+                expand_array,
+            ),
+            // An int2vector (`pg_index.indkey`) is text here: "1 3".
+            ("_pg_expandarray", [DataType::Text | DataType::Unknown]) => (
+                vec![DataType::Text],
+                vec![("x".into(), DataType::Int2), ("n".into(), DataType::Int4)],
+                expand_int2vector,
+            ),
+            ("generate_subscripts", [DataType::Array(_), _])
+            | ("generate_subscripts", [DataType::Array(_), _, _]) => {
+                let mut params = vec![types[0].clone(), DataType::Int4];
+                if types.len() == 3 {
+                    params.push(DataType::Bool);
+                }
+                (params, col(DataType::Int4), subscripts)
+            }
+            // No table is partitioned: a relation is its own only ancestor.
+            ("pg_partition_ancestors", [_]) => {
+                (vec![DataType::Int8], vec![("relid".into(), DataType::Int8)], partition_self)
+            }
+            ("pg_partition_tree", [_]) => (
+                vec![DataType::Int8],
+                vec![
+                    ("relid".into(), DataType::Int8),
+                    ("parentrelid".into(), DataType::Int8),
+                    ("isleaf".into(), DataType::Bool),
+                    ("level".into(), DataType::Int4),
+                ],
+                partition_tree,
+            ),
             _ => return Err(no_function(name, &args)),
         };
     let mut bound = Vec::with_capacity(args.len());
@@ -186,7 +270,7 @@ pub fn bind_table_function(
 }
 
 fn static_name(name: &str) -> &'static str {
-    const NAMES: [&str; 13] = [
+    const NAMES: [&str; 17] = [
         "unnest",
         "generate_series",
         "jsonb_each",
@@ -200,6 +284,10 @@ fn static_name(name: &str) -> &'static str {
         "json_array_elements",
         "json_array_elements_text",
         "regexp_split_to_table",
+        "_pg_expandarray",
+        "generate_subscripts",
+        "pg_partition_ancestors",
+        "pg_partition_tree",
     ];
     NAMES.iter().find(|n| **n == name).copied().unwrap_or("table_function")
 }
@@ -221,6 +309,60 @@ fn unnest(a: &[Value]) -> Result<RowIter> {
     let Value::Array(arr) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
     let arr = arr.clone();
     Ok(Box::new((0..arr.elements.len()).map(move |i| Ok(vec![arr.elements[i].clone()]))))
+}
+
+fn unnest_zipped(a: &[Value]) -> Result<RowIter> {
+    let arrays: Vec<Option<std::sync::Arc<helios_types::Array>>> =
+        a.iter().map(|v| if let Value::Array(x) = v { Some(x.clone()) } else { None }).collect();
+    let rows = arrays.iter().flatten().map(|x| x.elements.len()).max().unwrap_or(0);
+    Ok(Box::new((0..rows).map(move |i| {
+        Ok(arrays
+            .iter()
+            .map(|x| x.as_ref().and_then(|x| x.elements.get(i).cloned()).unwrap_or(Value::Null))
+            .collect())
+    })))
+}
+
+fn expand_array(a: &[Value]) -> Result<RowIter> {
+    let Value::Array(arr) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
+    let arr = arr.clone();
+    Ok(Box::new((0..arr.elements.len()).map(move |i| {
+        Ok(vec![arr.elements[i].clone(), Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX))])
+    })))
+}
+
+fn expand_int2vector(a: &[Value]) -> Result<RowIter> {
+    let Value::Text(s) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
+    let items: Vec<Vec<Value>> = s
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, x)| {
+            let v = x.parse::<i16>().map_or(Value::Null, Value::Int2);
+            vec![v, Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX))]
+        })
+        .collect();
+    Ok(Box::new(items.into_iter().map(Ok)))
+}
+
+/// `generate_subscripts(array, dim [, reverse])`: the subscripts of dimension `dim`
+/// (arrays are one-dimensional with lower bound 1 here).
+fn subscripts(a: &[Value]) -> Result<RowIter> {
+    let (Value::Array(arr), Value::Int4(1)) = (&a[0], &a[1]) else {
+        return Ok(Box::new(std::iter::empty()));
+    };
+    let n = i32::try_from(arr.elements.len()).unwrap_or(i32::MAX);
+    let reverse = matches!(a.get(2), Some(Value::Bool(true)));
+    let items: Vec<i32> = if reverse { (1..=n).rev().collect() } else { (1..=n).collect() };
+    Ok(Box::new(items.into_iter().map(|i| Ok(vec![Value::Int4(i)]))))
+}
+
+fn partition_self(a: &[Value]) -> Result<RowIter> {
+    Ok(Box::new(std::iter::once(Ok(vec![a[0].clone()]))))
+}
+
+fn partition_tree(a: &[Value]) -> Result<RowIter> {
+    let row = vec![a[0].clone(), Value::Null, Value::Bool(true), Value::Int4(0)];
+    Ok(Box::new(std::iter::once(Ok(row))))
 }
 
 fn zero_step() -> Error {

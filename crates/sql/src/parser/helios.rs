@@ -8,7 +8,10 @@
 //! SHOW BRANCHES
 //! MERGE BRANCH src INTO dst [WITH (on_conflict = 'fail' | 'ours' | 'theirs')]
 //! DROP BRANCH [IF EXISTS] name [CASCADE]
+//! VACUUM ... / ANALYZE ...               (PostgreSQL's grammar, see `maintenance.rs`)
 //! ```
+//!
+//! `FETCH` and `MOVE` also pass through here (see [`super::cursor`]).
 //!
 //! Table clauses are rewritten token by token into the version clauses sqlparser knows,
 //! and the statement is then parsed with [`HeliosDialect`](super::dialect::HeliosDialect):
@@ -77,6 +80,8 @@ pub enum HeliosStatement {
         /// Conflict resolution.
         on_conflict: OnConflict,
     },
+    /// `VACUUM` or `ANALYZE`.
+    Maintenance(super::maintenance::Maintenance),
     /// `DROP BRANCH`.
     DropBranch {
         /// The branch.
@@ -137,6 +142,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
         if words.is_empty() {
             continue;
         }
+        if let Some(stmt) = super::cursor::parse(&piece)? {
+            out.push(Statement::Cursor(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -158,7 +167,9 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions"].iter().any(|w| lower.contains(w))
+    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
@@ -191,6 +202,15 @@ fn is_word(t: &Token, w: &str) -> bool {
 fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
     let sig = significant(piece);
     let word = |i: usize, w: &str| sig.get(i).is_some_and(|&p| is_word(&piece[p].token, w));
+    let vacuum = word(0, "vacuum");
+    if vacuum || word(0, "analyze") || word(0, "analyse") {
+        let rest: Vec<TokenWithSpan> = piece[sig[0] + 1..].to_vec();
+        let dialect = PostgreSqlDialect {};
+        let mut p = Parser::new(&dialect).with_tokens_with_locations(rest);
+        let m = super::maintenance::parse_maintenance(&mut p, vacuum).map_err(syntax_error)?;
+        expect_end(&mut p)?;
+        return Ok(Some(HeliosStatement::Maintenance(m)));
+    }
     let kind = if word(0, "create") && word(1, "branch") {
         0
     } else if word(0, "use") && word(1, "branch") {
@@ -214,6 +234,11 @@ fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
         _ => parse_drop(&mut p),
     }
     .map_err(syntax_error)?;
+    expect_end(&mut p)?;
+    Ok(Some(stmt))
+}
+
+fn expect_end(p: &mut Parser<'_>) -> Result<()> {
     if p.peek_token_ref().token != Token::EOF {
         let t = p.peek_token();
         return Err(syntax_error(ParserError::ParserError(format!(
@@ -221,7 +246,7 @@ fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
             t.token
         ))));
     }
-    Ok(Some(stmt))
+    Ok(())
 }
 
 fn take_word(p: &mut Parser<'_>, w: &str) -> bool {

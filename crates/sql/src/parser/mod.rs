@@ -5,12 +5,17 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod cursor;
+mod depth;
 mod dialect;
 pub mod helios;
+pub mod maintenance;
 mod literals;
 mod names;
 mod placeholders;
+mod subscript_assign;
 
+pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
@@ -27,17 +32,38 @@ pub enum Statement {
     Sql(Box<ast::Statement>),
     /// One of our own statements (branches, ...), see [`helios`].
     Helios(Box<helios::HeliosStatement>),
+    /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
+    Cursor(Box<cursor::CursorMove>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let mut stmts = parse_unchecked(sql)?;
+    for s in &mut stmts {
+        if let Statement::Sql(s) = s {
+            depth::check_depth(s)?;
+        }
+    }
+    Ok(stmts)
+}
+
+/// The deepest expression nesting of a parsed statement (0 for our own statements).
+pub fn nesting_depth(stmt: &Statement) -> usize {
+    match stmt {
+        Statement::Sql(s) => depth::statement_depth(s),
+        Statement::Helios(_) | Statement::Cursor(_) => 0,
+    }
+}
+
+fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
-        Err(e) => match table_shorthand(sql) {
-            // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`.
+        // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
+        // `UPDATE ... SET a[i] = v` assigns one array element.
+        Err(e) => match table_shorthand(sql).or_else(|| subscript_assign::rewrite(sql)) {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
             }
@@ -131,7 +157,9 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_)) => Err(Error::internal("stub is not CREATE TABLE")),
+        Some(Statement::Helios(_) | Statement::Cursor(_)) => {
+            Err(Error::internal("stub is not CREATE TABLE"))
+        }
         None => Err(Error::internal("empty stub")),
     }
 }

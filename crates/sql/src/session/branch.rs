@@ -23,6 +23,7 @@ use super::branch_rows::{branch_rows, conflict_rows, BRANCH_COLUMNS};
 use super::{Column, Mode, QueryResult, Session, StatementResult};
 use crate::catalog::CatalogStore;
 use crate::encoding::keys;
+use crate::exec::vector_index;
 use crate::parser::helios::{HeliosStatement, OnConflict};
 
 /// How many sessions use each branch other than `main`.
@@ -173,6 +174,9 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
+        if let HeliosStatement::Maintenance(m) = stmt {
+            return self.run_maintenance(m);
+        }
         if let HeliosStatement::ShowBranches = stmt {
             let rows = branch_rows(&self.engine)?;
             let n = rows.len();
@@ -224,7 +228,9 @@ impl Session {
                 self.drop_branch(name, *if_exists, *cascade)?;
                 Ok(StatementResult::command("DROP BRANCH"))
             }
-            HeliosStatement::ShowBranches => Err(Error::internal("handled above")),
+            HeliosStatement::ShowBranches | HeliosStatement::Maintenance(_) => {
+                Err(Error::internal("handled above"))
+            }
         }
     }
 
@@ -333,6 +339,8 @@ impl Session {
             }
         }
         self.reconcile_counters(src.id, dst.id)?;
+        let indexed =
+            self.set_aside_vector_indexes(src.id)? | self.set_aside_vector_indexes(dst.id)?;
         let report = storage.merge(src.id, dst.id, strategy)?;
         let touched_catalog = report.applied.iter().any(|(k, _)| k.first() == Some(&keys::CATALOG));
         if touched_catalog {
@@ -343,7 +351,36 @@ impl Session {
             .iter()
             .filter(|(k, _)| k.first() == Some(&keys::DATA) && k.get(5..9) == Some(&[0, 0, 0, 0]))
             .count();
+        if indexed {
+            self.rebuild_vector_indexes(dst.id)?;
+        }
         Ok(rows as u64)
+    }
+
+    /// Deletes the HNSW graph records on `branch` before a merge (see
+    /// [`vector_index::drop_all_records`]); whether the branch had any vector index.
+    fn set_aside_vector_indexes(&self, branch: BranchId) -> Result<bool> {
+        let mut txn = self.engine.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
+        let catalog = self.engine.catalogs.get(&txn)?;
+        if vector_index::drop_all_records(&self.engine.vectors, &mut txn, &catalog)? {
+            txn.commit()?;
+            Ok(true)
+        } else {
+            txn.rollback();
+            Ok(false)
+        }
+    }
+
+    /// Rebuilds and persists the HNSW graphs of `branch` over its merged rows.
+    fn rebuild_vector_indexes(&self, branch: BranchId) -> Result<()> {
+        let mut txn = self.engine.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
+        let catalog = self.engine.catalogs.get(&txn)?;
+        if vector_index::rebuild_all(&self.engine.vectors, &mut txn, &catalog)? {
+            txn.commit()?;
+        } else {
+            txn.rollback();
+        }
+        Ok(())
     }
 
     /// Makes the counter keys (catalog version, object ids, sequences) agree on both

@@ -18,8 +18,10 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod cursor;
 mod ddl;
 mod ddl_table;
+mod maintenance;
 mod plan_cache;
 mod prepared;
 mod result;
@@ -27,6 +29,7 @@ mod sequences;
 mod settings;
 mod statement;
 mod time_travel;
+mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
@@ -46,6 +49,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use sqlparser::ast;
+
 use helios_common::{BranchId, Error, Result, SqlState};
 use helios_storage::{Isolation, Savepoint, Transaction, TxnOptions};
 use helios_types::{DataType, Value};
@@ -53,6 +58,7 @@ use helios_types::{DataType, Value};
 use crate::engine::Engine;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
+use timeout::StatementTimer;
 
 /// Where the session is in the transaction state machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +91,17 @@ pub struct Session {
     statement_ran: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
+    /// Open cursors.
+    cursors: cursor::Cursors,
+    /// Counts the storage transactions this session started (names the live one).
+    block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
     plan_cache: plan_cache::PlanCache,
+    /// The catalog the last query or DML statement of the current transaction read, with
+    /// the branch and snapshot it was read at: the next statement at the same snapshot
+    /// reuses it instead of reading the catalog version again. Cleared by every other
+    /// statement (DDL, transaction control, ...) and when a transaction starts.
+    catalog_memo: Option<(BranchId, helios_common::Timestamp, Arc<crate::catalog::Catalog>)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -111,7 +126,10 @@ impl Session {
             pending: None,
             statement_ran: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
+            cursors: cursor::Cursors::default(),
+            block_seq: 0,
             plan_cache: plan_cache::PlanCache::default(),
+            catalog_memo: None,
         }
     }
 
@@ -147,9 +165,33 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// The role the session runs as: `session_authorization`, which the server sets to
+    /// the user of the startup packet.
+    fn role(&self) -> String {
+        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
     /// The facts expressions may read about this session.
     pub fn info(&self) -> SessionInfo {
+        SessionInfo::clone(&self.info_shared())
+    }
+
+    /// [`Session::info`], shared: built once per change of the settings (the branch is
+    /// a setting too, `helios.branch`).
+    pub(crate) fn info_shared(&self) -> Arc<SessionInfo> {
+        let info = self.settings.session_info(|| self.build_info());
+        // Open cursors (`pg_cursors`) are not settings: rebuild while they differ.
+        let cursors = self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq));
+        match &info.helios {
+            Some(h) if h.branch == self.branch && info.cursors == cursors => info,
+            _ => Arc::new(self.build_info()),
+        }
+    }
+
+    fn build_info(&self) -> SessionInfo {
         SessionInfo {
+            current_user: self.role(),
+            session_user: self.role(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -157,6 +199,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
+            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
             ..SessionInfo::default()
         }
     }
@@ -175,12 +218,17 @@ impl Session {
                 return (Vec::new(), Some(e));
             }
         };
+        let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
+        parser::with_stack_for(depth, || self.run_batch(&stmts))
+    }
+
+    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
         }
         let mut results = Vec::with_capacity(stmts.len());
-        for stmt in &stmts {
+        for stmt in stmts {
             match self.run(stmt, &[], None) {
                 Ok(r) => results.push(r),
                 Err(e) => {
@@ -195,6 +243,7 @@ impl Session {
                 if let Err(e) = txn.commit() {
                     return (results, Some(e));
                 }
+                self.cursors.committed(self.block_seq);
             }
         }
         (results, None)
@@ -213,7 +262,8 @@ impl Session {
         let Some(stmt) = stmt else {
             return Ok(StatementResult::command("EMPTY"));
         };
-        let r = self.run(&stmt, params, None);
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
         if r.is_err() {
             self.fail();
         }
@@ -225,8 +275,11 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if prepared.statement().is_some() {
-            self.with_read_txn(|s, txn| s.describe(&prepared, txn))?;
+        if let Some(stmt) = prepared.statement() {
+            let depth = parser::nesting_depth(stmt);
+            parser::with_stack_for(depth, || {
+                self.with_read_txn(|s, txn| s.describe(&prepared, txn))
+            })?;
         }
         Ok(prepared)
     }
@@ -238,7 +291,7 @@ impl Session {
         params: &[Value],
     ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
-        let Some(stmt) = prepared.statement().cloned() else {
+        let Some(stmt) = prepared.statement() else {
             return Ok(StatementResult::command("EMPTY"));
         };
         if params.len() != prepared.param_types().len() && !prepared.param_types().is_empty() {
@@ -251,7 +304,8 @@ impl Session {
                 ),
             ));
         }
-        let r = self.run(&stmt, params, Some(prepared));
+        let depth = parser::nesting_depth(stmt);
+        let r = parser::with_stack_for(depth, || self.run(stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -260,6 +314,7 @@ impl Session {
 
     /// After an error: an explicit block fails, an implicit one rolls back.
     fn fail(&mut self) {
+        self.catalog_memo = None;
         match self.mode {
             Mode::Explicit | Mode::Failed => self.mode = Mode::Failed,
             Mode::Implicit | Mode::Autocommit => {
@@ -280,10 +335,25 @@ impl Session {
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
         let ast = match stmt {
-            Statement::Sql(ast) => ast,
-            Statement::Helios(h) => return self.run_helios(h),
+            Statement::Sql(ast) => Some(ast),
+            Statement::Helios(h) => {
+                self.catalog_memo = None;
+                return self.run_helios(h);
+            }
+            Statement::Cursor(_) => None,
         };
-        if let Some(r) = self.transaction_control(ast)? {
+        if !ast.is_some_and(|a| {
+            matches!(
+                a.as_ref(),
+                ast::Statement::Query(_)
+                    | ast::Statement::Insert(_)
+                    | ast::Statement::Update(_)
+                    | ast::Statement::Delete(_)
+            )
+        }) {
+            self.catalog_memo = None;
+        }
+        if let Some(r) = ast.map(|a| self.transaction_control(a)).transpose()?.flatten() {
             return Ok(r);
         }
         if self.mode == Mode::Failed {
@@ -292,16 +362,41 @@ impl Session {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        if let Some(r) = self.session_statement(ast)? {
-            return Ok(r);
+        if let Some(ast) = ast {
+            if let Some(r) = self.session_statement(ast)? {
+                return Ok(r);
+            }
+            self.check_declare(ast)?;
         }
+        let timer = self.statement_timeout()?.map(|d| StatementTimer::arm(d, self.cancel.clone()));
         self.ensure_txn()?;
         self.statement_ran = true;
-        let result = self.run_in_txn(stmt, params, prepared);
+        let result = match self.cursor_statement(stmt, params) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Err(e) => Err(e),
+        };
+        let result = match (result, timer) {
+            (Err(e), Some(t)) if t.fired() && e.sqlstate() == SqlState::QUERY_CANCELED => {
+                Err(Error::new(
+                    SqlState::QUERY_CANCELED,
+                    "canceling statement due to statement timeout",
+                ))
+            }
+            (r, Some(t)) => {
+                if t.fired() {
+                    // Fired just as the statement finished: the next one must not see it.
+                    self.cancel.store(false, Ordering::Relaxed);
+                }
+                r
+            }
+            (r, None) => r,
+        };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
                 if let Some(t) = self.txn.take() {
                     t.commit()?;
+                    self.cursors.committed(self.block_seq);
                 }
                 Ok(r)
             }
@@ -312,9 +407,11 @@ impl Session {
     /// Starts the storage transaction if there is none, or takes a new statement
     /// snapshot in READ COMMITTED.
     fn ensure_txn(&mut self) -> Result<()> {
+        let wait = self.lock_wait()?;
         match &mut self.txn {
             Some(t) => {
                 t.new_statement();
+                t.set_lock_wait(wait);
                 Ok(())
             }
             None => {
@@ -325,18 +422,40 @@ impl Session {
                         self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
                     ),
                 };
-                let txn = self.engine.storage.begin(TxnOptions {
+                let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
                     isolation,
                     read_only,
                     as_of: None,
                 })?;
+                self.block_seq += 1;
+                txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
                 self.txn = Some(txn);
                 self.statement_ran = false;
+                self.catalog_memo = None;
                 Ok(())
             }
         }
+    }
+
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
+    /// The `statement_timeout` setting; `None` when statements may run without limit.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        match self.settings.get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+            _ => Ok(None),
+        }
+    }
+
+    fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        Ok(helios_storage::LockWait {
+            timeout: settings::timeout_setting(
+                "lock_timeout",
+                &self.settings.get("lock_timeout").unwrap_or_default(),
+            )?,
+            cancel: Some(self.cancel.clone()),
+        })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {

@@ -1,8 +1,11 @@
 //! Run-time settings (`SET`, `SHOW`, `RESET`) with PostgreSQL's names and defaults.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use helios_common::{Error, Result, SqlState};
+
+use crate::expr::SessionInfo;
 
 /// Settings every session knows, with their defaults (names are lower case).
 const DEFAULTS: &[(&str, &str)] = &[
@@ -25,6 +28,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("max_identifier_length", "63"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
+    ("session_authorization", "postgres"),
     ("server_version", "16.0"),
     ("server_version_num", "160000"),
     ("standard_conforming_strings", "on"),
@@ -50,11 +54,17 @@ const READ_ONLY: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Settings {
     values: BTreeMap<String, String>,
+    /// The [`SessionInfo`] built from `values`, kept until a value changes (building it
+    /// clones every setting, too much to do for each statement).
+    info: OnceLock<Arc<SessionInfo>>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
+        Settings {
+            values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            info: OnceLock::new(),
+        }
     }
 }
 
@@ -78,7 +88,10 @@ impl Settings {
             return Err(unrecognized(&key));
         }
         let value = normalize(&key, value)?;
-        self.values.insert(key, value);
+        if self.values.get(&key) != Some(&value) {
+            self.values.insert(key, value);
+            self.info = OnceLock::new();
+        }
         Ok(())
     }
 
@@ -88,24 +101,37 @@ impl Settings {
         match DEFAULTS.iter().find(|(k, _)| *k == key) {
             Some((_, v)) => {
                 self.values.insert(key, v.to_string());
+                self.info = OnceLock::new();
                 Ok(())
             }
             None if key.contains('.') => {
                 self.values.remove(&key);
+                self.info = OnceLock::new();
                 Ok(())
             }
             None => Err(unrecognized(&key)),
         }
     }
 
-    /// Restores every default (`RESET ALL`).
+    /// Restores every default (`RESET ALL`); like PostgreSQL, the session's role
+    /// (`session_authorization`) stays.
     pub fn reset_all(&mut self) {
+        let role = self.get("session_authorization");
         *self = Settings::default();
+        if let Some(role) = role {
+            self.values.insert("session_authorization".into(), role);
+        }
     }
 
     /// All settings, by name.
     pub fn all(&self) -> &BTreeMap<String, String> {
         &self.values
+    }
+
+    /// The session facts expressions read, built by `build` once per change of the
+    /// settings and shared afterwards.
+    pub(crate) fn session_info(&self, build: impl FnOnce() -> SessionInfo) -> Arc<SessionInfo> {
+        self.info.get_or_init(|| Arc::new(build())).clone()
     }
 
     /// The schemas of `search_path`, `$user` removed and quotes stripped.
@@ -144,6 +170,10 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 )),
             }
         }
+        "lock_timeout" | "statement_timeout" => {
+            timeout_setting(key, value)?;
+            Ok(value.trim().to_string())
+        }
         "timezone" => {
             let upper = value.to_ascii_uppercase();
             if upper == "UTC" || upper == "GMT" || upper == "Z" {
@@ -156,9 +186,70 @@ fn normalize(key: &str, value: &str) -> Result<String> {
     }
 }
 
+/// A timeout setting (`lock_timeout`, `statement_timeout`): a number of milliseconds or a
+/// number with a unit (`us`, `ms`, `s`, `min`, `h`, `d`); `None` for 0 (no limit).
+pub(crate) fn timeout_setting(key: &str, value: &str) -> Result<Option<std::time::Duration>> {
+    if value == "0" {
+        return Ok(None);
+    }
+    let v = value.trim().trim_matches('\'').trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let invalid = || {
+        Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"{key}\": \"{value}\""),
+        )
+        .with_hint(
+            "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".",
+        )
+    };
+    let n: f64 = num.parse().map_err(|_| invalid())?;
+    let ms_per = match unit.trim() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return Err(invalid()),
+    };
+    let ms = n * ms_per;
+    if !ms.is_finite() || ms < 0.0 || ms > f64::from(i32::MAX) {
+        return Err(invalid());
+    }
+    if ms == 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(std::time::Duration::from_secs_f64(ms / 1000.0)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeout_settings_parse_postgres_units() {
+        use std::time::Duration;
+        let t = |v: &str| timeout_setting("lock_timeout", v);
+        assert_eq!(t("0").unwrap(), None);
+        assert_eq!(t("0ms").unwrap(), None);
+        assert_eq!(t("250").unwrap(), Some(Duration::from_millis(250)));
+        assert_eq!(t("50ms").unwrap(), Some(Duration::from_millis(50)));
+        assert_eq!(t("2s").unwrap(), Some(Duration::from_secs(2)));
+        assert_eq!(t("'1min'").unwrap(), Some(Duration::from_secs(60)));
+        for bad in ["soon", "5 parsecs", "-1", "1e99"] {
+            let e = t(bad).unwrap_err();
+            assert_eq!(e.sqlstate().code(), "22023", "{bad}");
+        }
+        let mut s = Settings::default();
+        assert_eq!(s.set("lock_timeout", "x").unwrap_err().sqlstate().code(), "22023");
+        s.set("lock_timeout", "10ms").unwrap();
+        assert_eq!(s.get("lock_timeout").as_deref(), Some("10ms"));
+    }
 
     #[test]
     fn set_show_reset() {

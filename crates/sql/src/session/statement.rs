@@ -1,5 +1,6 @@
 //! Binding and running one statement inside the session's transaction.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -27,6 +28,10 @@ pub enum Bound {
         query: Box<PlannedQuery>,
         /// Result columns.
         columns: Vec<Column>,
+        /// FOR UPDATE / FOR SHARE: the rows to lock before reading.
+        lock: Option<Box<BoundDelete>>,
+        /// NOWAIT: a row locked by another transaction fails the statement (55P03).
+        nowait: bool,
     },
     /// INSERT with the target table's CHECK constraints.
     Insert(Box<BoundInsert>, Vec<(String, Expr)>),
@@ -109,7 +114,16 @@ pub fn bind_statement(
             let query = binder.bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
-            Bound::Query { query: Box::new(query), columns }
+            let (lock, nowait) = match lock_target(q)? {
+                Some((del, nowait)) => {
+                    let mut b = Binder::new(catalog, info, binder.params.clone());
+                    let mut d = b.bind_delete(&del)?;
+                    d.source = crate::optimizer::optimize(d.source, catalog);
+                    (Some(Box::new(d)), nowait)
+                }
+                None => (None, false),
+            };
+            Bound::Query { query: Box::new(query), columns, lock, nowait }
         }
         ast::Statement::Insert(ins) => {
             let mut b = binder.bind_insert(ins)?;
@@ -150,15 +164,18 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
         .enumerate()
         .map(|(i, v)| match types.get(i) {
             None => Ok(v.clone()),
-            Some(t) if v.is_null() || v.data_type() == *t || *t == DataType::Unknown => {
-                Ok(v.clone())
-            }
+            Some(t) if param_fits(v, t) => Ok(v.clone()),
             Some(t) => match v {
                 Value::Text(s) => Value::parse_pg_text(s, t),
                 other => other.cast(t),
             },
         })
         .collect()
+}
+
+/// Whether a parameter value needs no coercion to its declared type.
+fn param_fits(v: &Value, t: &DataType) -> bool {
+    v.is_null() || *t == DataType::Unknown || v.data_type() == *t
 }
 
 impl Session {
@@ -171,10 +188,31 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
+            Some(Statement::Cursor(m)) => {
+                let columns = self.fetch_columns(m);
+                prepared.set_described(Described { params: Vec::new(), columns });
+                return Ok(());
+            }
             None => return Ok(()),
         };
         let catalog = self.engine.catalogs.get(txn)?;
         let info = self.info();
+        if let ast::Statement::Declare { stmts, .. } = stmt.as_ref() {
+            // A cursor's parameters are its query's; DECLARE itself returns no rows.
+            let params = match stmts.first().and_then(|d| d.for_query.clone()) {
+                Some(q) => {
+                    let q = ast::Statement::Query(q);
+                    bind_statement(&catalog, &info, &q, prepared.declared())?.1
+                }
+                None => Vec::new(),
+            };
+            prepared.set_described(Described { params, columns: Vec::new() });
+            return Ok(());
+        }
+        if matches!(stmt.as_ref(), ast::Statement::Close { .. }) {
+            prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
+            return Ok(());
+        }
         let (bound, params) = bind_statement(&catalog, &info, stmt, prepared.declared())?;
         let columns = bound.columns();
         if !matches!(bound, Bound::Utility(_)) {
@@ -201,23 +239,31 @@ impl Session {
         }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
-        let catalog = self.engine.catalogs.get(txn)?;
-        let info = self.info();
-        let (bound, types) = match prepared.and_then(|p| p.cached(catalog.version)) {
-            Some(b) => (b, prepared.map(|p| p.param_types().to_vec()).unwrap_or_default()),
-            None => {
-                let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
-                let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
-                let b = Arc::new(b);
-                if let Some(p) = prepared {
-                    if !matches!(*b, Bound::Utility(_)) {
-                        p.store(catalog.version, b.clone());
-                    }
-                    p.set_described(Described { params: types.clone(), columns: b.columns() });
-                }
-                (b, types)
+        let catalog = match &self.catalog_memo {
+            Some((branch, ts, c)) if *branch == txn.branch() && *ts == txn.read_ts() => c.clone(),
+            _ => {
+                let c = self.engine.catalogs.get(txn)?;
+                self.catalog_memo = Some((txn.branch(), txn.read_ts(), c.clone()));
+                c
             }
         };
+        let info = self.info_shared();
+        let (bound, types): (_, Cow<'_, [DataType]>) =
+            match prepared.and_then(|p| p.cached(catalog.version).map(|b| (b, p))) {
+                Some((b, p)) => (b, Cow::Borrowed(p.param_types())),
+                None => {
+                    let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
+                    let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
+                    let b = Arc::new(b);
+                    if let Some(p) = prepared {
+                        if !matches!(*b, Bound::Utility(_)) {
+                            p.store(catalog.version, b.clone());
+                        }
+                        p.set_described(Described { params: types.clone(), columns: b.columns() });
+                    }
+                    (b, Cow::Owned(types))
+                }
+            };
         if params.len() < types.len() {
             if prepared.is_none() && params.is_empty() {
                 return Err(Error::new(SqlState::UNDEFINED_PARAMETER, "there is no parameter $1"));
@@ -231,8 +277,21 @@ impl Session {
                 ),
             ));
         }
-        let params = coerce_params(params, &types)?;
-        self.execute_bound(&bound, &params, &catalog, &info)
+        // Parameters usually arrive with their declared types: no copy then.
+        let coerced;
+        let params = if params.iter().zip(types.iter()).all(|(v, t)| param_fits(v, t)) {
+            params
+        } else {
+            coerced = coerce_params(params, &types)?;
+            &coerced[..]
+        };
+        if matches!(*bound, Bound::Utility(_)) {
+            self.catalog_memo = None;
+            let r = self.execute_bound(&bound, params, &catalog, &info);
+            self.catalog_memo = None;
+            return r;
+        }
+        self.execute_bound(&bound, params, &catalog, &info)
     }
 
     fn execute_bound(
@@ -243,7 +302,31 @@ impl Session {
         info: &SessionInfo,
     ) -> Result<StatementResult> {
         match bound {
-            Bound::Query { query, columns } => {
+            Bound::Query { query, columns, lock: Some(lock), nowait } => {
+                let wait = self.lock_wait()?;
+                let out = self.write(catalog, info, params, &[], |txn, env| {
+                    if *nowait {
+                        txn.set_lock_wait(helios_storage::LockWait {
+                            timeout: Some(std::time::Duration::ZERO),
+                            ..wait.clone()
+                        });
+                    }
+                    let locked = exec::lock_rows(txn, env, lock);
+                    txn.set_lock_wait(wait.clone());
+                    locked?;
+                    let ctx = ExecCtx::new(txn, params, info, env.now, query, env.cancel)
+                        .with_sequences(env.sequences);
+                    let rows = exec::execute(&query.plan, &ctx, &[])?;
+                    Ok(exec::DmlOutcome { count: rows.len() as u64, returned: rows })
+                })?;
+                let tag = format!("SELECT {}", out.count);
+                Ok(StatementResult::Rows(QueryResult {
+                    columns: columns.clone(),
+                    rows: out.returned,
+                    tag,
+                }))
+            }
+            Bound::Query { query, columns, lock: None, .. } => {
                 let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
                 let seqs = SessionSequences {
                     engine: &self.engine,
@@ -291,7 +374,7 @@ impl Session {
         info: &SessionInfo,
         params: &[Value],
         checks: &[(String, Expr)],
-        f: impl FnOnce(&mut Transaction, &WriteEnv<'_>) -> Result<exec::DmlOutcome>,
+        f: impl Fn(&mut Transaction, &WriteEnv<'_>) -> Result<exec::DmlOutcome>,
     ) -> Result<exec::DmlOutcome> {
         let engine = self.engine.clone();
         let branch = self.branch;
@@ -322,13 +405,33 @@ impl Session {
                 "cannot execute this statement in a read-only transaction",
             ));
         }
-        crate::exec::vector_index::discard_pending();
-        let out = f(txn, &env);
-        match &out {
-            Ok(_) => crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?,
-            Err(_) => crate::exec::vector_index::discard_pending(),
+        txn.take_statement_restart();
+        loop {
+            crate::exec::vector_index::discard_pending();
+            let sp = txn.savepoint();
+            match f(txn, &env) {
+                Ok(out) => {
+                    txn.release_savepoint(sp);
+                    crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?;
+                    return Ok(out);
+                }
+                Err(e) => {
+                    crate::exec::vector_index::discard_pending();
+                    if !txn.take_statement_restart() {
+                        txn.release_savepoint(sp);
+                        return Err(e);
+                    }
+                    // READ COMMITTED met a row another transaction changed and committed
+                    // while this statement waited for it: undo the statement and run it
+                    // again on a snapshot that sees the new version (PostgreSQL re-checks
+                    // the row; re-running the statement gives the same result for the
+                    // common single-row cases, and the locks taken so far stay held).
+                    txn.rollback_to(sp)?;
+                    txn.release_savepoint(sp);
+                    txn.try_new_statement()?;
+                }
+            }
         }
-        out
     }
 
     fn explain(
@@ -423,6 +526,39 @@ impl Session {
             Some(r) => Ok(r),
             None => Err(Error::unsupported(format!("statement \"{}\"", first_words(stmt)))),
         }
+    }
+}
+
+/// The rows `SELECT ... FOR UPDATE/SHARE` locks, as a DELETE of the same table and WHERE
+/// clause (never run as a DELETE: only its row source is used). `None` without a locking
+/// clause, and for queries that are not over exactly one table (those read without locks,
+/// as before row locks existed).
+fn lock_target(q: &ast::Query) -> Result<Option<(ast::Delete, bool)>> {
+    let Some(clause) = q.locks.first() else { return Ok(None) };
+    if matches!(clause.nonblock, Some(ast::NonBlock::SkipLocked)) {
+        return Err(Error::unsupported("SKIP LOCKED"));
+    }
+    let nowait = matches!(clause.nonblock, Some(ast::NonBlock::Nowait));
+    let ast::SetExpr::Select(s) = q.body.as_ref() else { return Ok(None) };
+    let simple = s.from.len() == 1
+        && s.from[0].joins.is_empty()
+        && matches!(s.from[0].relation, ast::TableFactor::Table { .. })
+        && matches!(&s.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+        && s.having.is_none()
+        && s.distinct.is_none();
+    if !simple || q.with.is_some() {
+        return Ok(None);
+    }
+    let text = match &s.selection {
+        Some(w) => format!("DELETE FROM {} WHERE {w}", s.from[0].relation),
+        None => format!("DELETE FROM {}", s.from[0].relation),
+    };
+    match crate::parser::parse(&text)?.pop() {
+        Some(Statement::Sql(stmt)) => match *stmt {
+            ast::Statement::Delete(d) => Ok(Some((d, nowait))),
+            _ => Ok(None),
+        },
+        _ => Ok(None),
     }
 }
 

@@ -171,6 +171,7 @@ impl super::Session {
         if let Some(t) = self.txn.take() {
             t.rollback();
         }
+        self.catalog_memo = None;
         r
     }
 }

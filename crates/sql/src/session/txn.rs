@@ -104,6 +104,7 @@ impl Session {
                         t.rollback();
                     } else {
                         t.commit()?;
+                        self.cursors.committed(self.block_seq);
                     }
                 }
                 Ok(Some(StatementResult::command(tag)))

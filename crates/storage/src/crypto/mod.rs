@@ -30,4 +30,4 @@ pub use key_header::KEY_HEADER_FILE;
 pub use key_header::{change_passphrase, KeyHeader, KEY_HEADER_LEN};
 pub use key_source::{KeyEncryptionKey, KeySource};
 pub(crate) use page_cipher::fill_random;
-pub use page_cipher::{DataKey, PageCipher, SealError, SEALED_OVERHEAD};
+pub use page_cipher::{DataKey, PageCipher, SealError, NONCE_LEN, SEALED_OVERHEAD, TAG_LEN};

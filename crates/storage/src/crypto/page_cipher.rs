@@ -2,11 +2,11 @@
 //! pages and the wrapped data key.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
 use helios_common::{Error, Result};
+use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_256_GCM};
 use zeroize::Zeroizing;
 
 /// Bytes of nonce in front of a sealed block.
@@ -60,12 +60,18 @@ impl std::error::Error for SealError {}
 
 /// Seals and opens blocks with AES-256-GCM under one key.
 ///
+/// The AEAD is `ring`'s, which uses AES-NI and carry-less multiplication (with AVX/VAES
+/// where the CPU has them) chosen at run time: about 5x the throughput of the portable
+/// RustCrypto `aes-gcm` on the same machine (`benches/README.md`). Its expanded key
+/// schedule is zeroized when the cipher is dropped.
+///
 /// Nonces: a random 96-bit base drawn when the cipher is created, plus a counter advanced
 /// on every seal. Two ciphers over the same key repeat a nonce only if their random bases
 /// land within (number of seals) of each other in a 2^64 space, which is negligible; the
 /// counter never repeats within one cipher.
 pub struct PageCipher {
-    aead: Aes256Gcm,
+    /// Always initialized; `MaybeUninit` only so that `Drop` may overwrite it with zeros.
+    aead: Box<MaybeUninit<LessSafeKey>>,
     nonce_prefix: [u8; 4],
     nonce_base: u64,
     counter: AtomicU64,
@@ -80,7 +86,10 @@ impl fmt::Debug for PageCipher {
 impl PageCipher {
     /// A cipher for `key`.
     pub fn new(key: &DataKey) -> Result<PageCipher> {
-        let aead = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.expose()));
+        let unbound = UnboundKey::new(&AES_256_GCM, key.expose())
+            .map_err(|_| Error::internal("AES-256-GCM refused a 32-byte key"))?;
+        let mut aead = Box::new_uninit();
+        aead.write(LessSafeKey::new(unbound));
         let mut seed = [0u8; 12];
         fill_random(&mut seed)?;
         let mut prefix = [0u8; 4];
@@ -93,6 +102,11 @@ impl PageCipher {
             nonce_base: u64::from_le_bytes(base),
             counter: AtomicU64::new(0),
         })
+    }
+
+    fn key(&self) -> &LessSafeKey {
+        // SAFETY: `aead` is written in `new` and only overwritten in `drop`.
+        unsafe { self.aead.assume_init_ref() }
     }
 
     fn next_nonce(&self) -> [u8; NONCE_LEN] {
@@ -116,10 +130,10 @@ impl PageCipher {
         let (body, tag_out) = rest.split_at_mut(plain.len());
         body.copy_from_slice(plain);
         let tag = self
-            .aead
-            .encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, body)
+            .key()
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), body)
             .expect("AES-GCM accepts blocks far below its 64 GiB limit");
-        tag_out.copy_from_slice(&tag);
+        tag_out.copy_from_slice(tag.as_ref());
     }
 
     /// Opens a block sealed by [`PageCipher::seal`] into `out`, checking `aad`.
@@ -131,18 +145,24 @@ impl PageCipher {
         }
         let (nonce, rest) = sealed.split_at(NONCE_LEN);
         let (body, tag) = rest.split_at(out.len());
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError)?;
+        let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| SealError)?;
         out.copy_from_slice(body);
-        let result = self.aead.decrypt_in_place_detached(
-            Nonce::from_slice(nonce),
-            aad,
-            out,
-            Tag::from_slice(tag),
-        );
+        let result =
+            self.key().open_in_place_separate_tag(nonce, Aad::from(aad), Tag::from(tag), out, 0..);
         if result.is_err() {
             out.fill(0);
             return Err(SealError);
         }
         Ok(())
+    }
+}
+
+impl Drop for PageCipher {
+    fn drop(&mut self) {
+        // SAFETY: `aead` is a live, exclusively owned allocation of the right size; a
+        // `MaybeUninit` owns no other data, has no `Drop`, and all zeros is a valid value.
+        unsafe { zeroize::zeroize_flat_type(&mut *self.aead as *mut MaybeUninit<LessSafeKey>) }
     }
 }
 

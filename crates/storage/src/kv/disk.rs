@@ -1,15 +1,19 @@
 //! The disk engine: the [`Engine`] trait on redb, optionally encrypted.
 //!
 //! ```text
-//!   DiskEngine ──▶ redb::Database ──▶ [EncryptedBackend] ──▶ [FaultyBackend] ──▶ FileBackend
-//!                                      (TDE, optional)        (tests only)       data.redb
+//!   DiskEngine ──▶ redb::Database ──▶ PagedBackend ──────▶ [FaultyBackend] ──▶ FileBackend
+//!                                      (encrypted, or        (tests only)       data.redb
+//!                                       checksummed)
 //! ```
 //!
 //! A database directory holds `data.redb` and, when encrypted, the key header `data.key`.
-//! All pairs live in one redb table, `kv`, with byte-slice keys and values.
+//! All pairs live in one redb table, `kv`, with byte-slice keys and values. Every page of
+//! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
+//! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: a durable write commits with `Durability::Immediate` (two-phase on the
-//! encrypted backend, see [`encrypted_backend`]); a non-durable one with
+//! Durability: a durable write commits with `Durability::Immediate` in redb's one-phase
+//! mode (one `fsync`), whose crash recovery lets redb's own checksums judge torn pages
+//! ([`PagedBackend::recovery`], [`paged_backend`]); a non-durable one with
 //! `Durability::None`, which survives a crash only if a later durable commit does, and is
 //! otherwise lost whole.
 //!
@@ -18,10 +22,11 @@
 //! commit. redb itself refuses to continue after an I/O error, and a failed `fsync` may
 //! have dropped written pages, so carrying on could acknowledge data that is not on disk.
 
-pub mod encrypted_backend;
 mod errors;
 pub mod file_backend;
+mod leaf_fill;
 mod options;
+pub mod paged_backend;
 mod snapshot;
 
 use std::fs::OpenOptions;
@@ -32,10 +37,11 @@ use helios_common::{Error, Result, SqlState};
 use parking_lot::Mutex;
 use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
-pub use self::encrypted_backend::{EncryptedBackend, PageCorrupted, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
-pub use self::options::DiskOptions;
+use self::leaf_fill::LeafFiller;
+pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
+pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::snapshot::DiskSnapshot;
 use super::faulty::FaultyBackend;
 use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
@@ -141,25 +147,33 @@ impl DiskEngine {
     }
 
     /// Opens a disk engine over any redb storage backend (a custom store, a simulated
-    /// disk in tests), encrypting it with `key` when given. `dir` only names the database
-    /// in messages.
+    /// disk in tests), encrypting it with `key` when given and checksumming it otherwise.
+    /// `dir` only names the database in messages.
     pub fn with_backend(
         dir: &Path,
-        mut backend: Box<dyn StorageBackend>,
+        backend: Box<dyn StorageBackend>,
         key: Option<&DataKey>,
         cache_size: usize,
     ) -> Result<DiskEngine> {
-        if let Some(key) = key {
-            let encrypted = EncryptedBackend::new(backend, key)
-                .map_err(|e| from_io("could not open encrypted data file", &e))?;
-            backend = Box::new(encrypted);
-        }
+        let paged = match key {
+            Some(key) => PagedBackend::encrypted(backend, key)
+                .map_err(|e| from_io("could not open encrypted data file", &e))?,
+            None => {
+                refuse_unpaged_file(dir, backend.as_ref())?;
+                PagedBackend::checksummed(backend)
+                    .map_err(|e| from_io("could not open data file", &e))?
+            }
+        };
+        let recovery = paged.recovery();
         let db = guard("could not open database", || {
             redb::Builder::new()
                 .set_cache_size(cache_size)
-                .create_with_backend(BoxedBackend(backend))
+                .create_with_backend(BoxedBackend(Box::new(paged)))
                 .map_err(|e| from_redb("could not open database", e))
-        })?;
+        });
+        // redb's repair (if any) is over: from now on every page must pass its checksum.
+        recovery.store(false, std::sync::atomic::Ordering::SeqCst);
+        let db = db?;
         let engine = DiskEngine {
             db,
             dir: dir.to_path_buf(),
@@ -205,21 +219,13 @@ impl DiskEngine {
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         let durability = if durable { Durability::Immediate } else { Durability::None };
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-        if self.encrypted && durable {
-            txn.set_two_phase_commit(true);
-        }
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            let mut filler = LeafFiller::new(&mut table);
             for (k, v) in ops {
-                match v {
-                    Some(v) => {
-                        table.insert(k, v).map_err(|e| from_redb(ctx, e))?;
-                    }
-                    None => {
-                        table.remove(k).map_err(|e| from_redb(ctx, e))?;
-                    }
-                }
+                filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
             }
+            filler.finish().map_err(|e| from_redb(ctx, e))?;
         }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
@@ -280,22 +286,38 @@ impl Engine for DiskEngine {
             let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-            if self.encrypted && durable {
-                txn.set_two_phase_commit(true);
-            }
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                fill(&mut |k, v| {
-                    match v {
-                        Some(v) => table.insert(k, v).map(drop),
-                        None => table.remove(k).map(drop),
-                    }
-                    .map_err(|e| from_redb(ctx, e))
-                })?;
+                let mut filler = LeafFiller::new(&mut table);
+                fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
+                filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
             txn.commit().map_err(|e| from_redb("could not commit to database", e))
         })
     }
+}
+
+/// The first bytes of a file redb wrote directly (format 1 of our data file, before pages
+/// were checksummed).
+const REDB_MAGIC: &[u8] = b"redb\x1A\x0A\xA9\x0D\x0A";
+
+/// Fails with `XX001` and a clear message on a data file of the old, unpaged format.
+fn refuse_unpaged_file(dir: &Path, backend: &dyn StorageBackend) -> Result<()> {
+    let ctx = "could not open data file";
+    if backend.len().map_err(|e| from_io(ctx, &e))? < REDB_MAGIC.len() as u64 {
+        return Ok(());
+    }
+    let mut head = [0u8; REDB_MAGIC.len()];
+    backend.read(0, &mut head).map_err(|e| from_io(ctx, &e))?;
+    if head == REDB_MAGIC {
+        return Err(Error::corrupted(format!(
+            "{ctx} of database \"{}\": it has an older format without page checksums, \
+             which this version does not read",
+            dir.display()
+        ))
+        .with_hint("export the data with the version that wrote it, and import it here"));
+    }
+    Ok(())
 }
 
 /// Lets a boxed backend stack be handed to redb, which wants a sized `StorageBackend`.

@@ -8,8 +8,8 @@ pub mod faulty;
 mod memory;
 
 pub use disk::{
-    open_disk, open_disk_with, DiskEngine, DiskOptions, EncryptedBackend, FileBackend,
-    PageCorrupted, DATA_FILE, KEY_HEADER_FILE, LOGICAL_PAGE, PHYSICAL_PAGE,
+    open_disk, open_disk_with, DiskEngine, DiskOptions, FileBackend, PageCorrupted, PagedBackend,
+    DATA_FILE, DEFAULT_CACHE_SIZE, KEY_HEADER_FILE, LOGICAL_PAGE, PHYSICAL_PAGE,
 };
 pub use engine::{
     Engine, FillFn, KvRange, KvScan, PackedBatch, SinkFn, Snapshot, VisitFn, WriteBatch, WriteOp,

@@ -59,7 +59,7 @@ pub(crate) type Claimed = HashSet<(BranchId, Vec<u8>)>;
 
 /// The commit timestamp of the newest version of `key` in `branch`'s own keyspace.
 /// `scratch` is a reusable buffer.
-fn newest_ts(
+pub(crate) fn newest_ts(
     snap: &dyn Snapshot,
     branch: BranchId,
     key: &[u8],
@@ -95,7 +95,8 @@ fn newest_ts(
 /// pass over the branch's keyspace instead of one lookup per key.
 const MERGE_JOIN_MIN: usize = 64;
 
-/// The newest version's timestamp of every key of `writes` on `branch`, in key order.
+/// The newest version's timestamp of every key of `writes` on `branch`, in key order; an
+/// empty result means that no key has one (the write set is then not iterated again).
 ///
 /// Large write sets walk the branch's versions between their first and last key once,
 /// side by side with the sorted keys (a bulk load into an empty range reads nothing at
@@ -170,6 +171,10 @@ pub(crate) fn previous_versions(
     })?;
     // Keys the walk did not reach: none left in the range, or the budget ran out.
     let walked_all = steps < budget;
+    if walked_all && out.iter().all(Option::is_none) {
+        // A load into a new key range: nothing to look up, so no pass over the rest.
+        return Ok(Vec::new());
+    }
     for w in keys_iter {
         let w = w?;
         out.push(if walked_all { None } else { newest_ts(snap, branch, &w.key, &mut scratch)? });
@@ -179,7 +184,7 @@ pub(crate) fn previous_versions(
 
 /// Fails with `40001` when a write of `req` conflicts: a version committed after the
 /// write's snapshot, or a key claimed by an earlier request of the same group. Returns the
-/// previous versions' timestamps, in key order.
+/// previous versions' timestamps, in key order, as [`previous_versions`] does (empty: none).
 pub(crate) fn validate(
     snap: &dyn Snapshot,
     reg: &BranchRegistry,
@@ -188,8 +193,13 @@ pub(crate) fn validate(
 ) -> Result<Vec<Option<Timestamp>>> {
     reg.require(req.branch)?;
     let previous = previous_versions(snap, req.branch, &req.writes)?;
-    for (w, prev) in req.writes.iter()?.zip(&previous) {
+    if previous.is_empty() && claimed.is_empty() {
+        // No earlier version and no claimed key: nothing can conflict.
+        return Ok(previous);
+    }
+    for (i, w) in req.writes.iter()?.enumerate() {
         let w = w?;
+        let prev = previous.get(i).copied().flatten();
         // Only requests earlier in the same group claim keys: usually there are none.
         if !claimed.is_empty() && claimed.contains(&(req.branch, w.key.to_vec())) {
             return Err(StorageError::SerializationFailure { key: show_key(&w.key) }.into());
@@ -205,7 +215,8 @@ pub(crate) fn validate(
 pub(crate) type EmitFn<'a> = dyn FnMut(&[u8], Option<&[u8]>, &[u8]) + 'a;
 
 /// Calls `emit` with every engine write of `req` committed at `commit_ts` as `txn_id`:
-/// versions, change-index entries, GC-queue entries and the commit-log row.
+/// versions, change-index entries, GC-queue entries and the commit-log row. `previous`
+/// is [`validate`]'s result (empty: no key had a version).
 pub(crate) fn emit_versions(
     req: &CommitRequest,
     previous: &[Option<Timestamp>],
@@ -217,8 +228,9 @@ pub(crate) fn emit_versions(
     let mut scratch = Vec::new();
     // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
     let (mut changes, mut chunk) = (Vec::new(), 0u32);
-    for (w, prev) in req.writes.iter()?.zip(previous) {
+    for (i, w) in req.writes.iter()?.enumerate() {
         let w = w?;
+        let prev = previous.get(i).copied().flatten();
         scratch.clear();
         scratch.push(keys::Space::Data as u8);
         scratch.extend_from_slice(&req.branch.0.to_be_bytes());
@@ -235,7 +247,7 @@ pub(crate) fn emit_versions(
             changes.clear();
             chunk += 1;
         }
-        if let Some(version) = *prev {
+        if let Some(version) = prev {
             let e = GcEntry {
                 superseded_at: commit_ts,
                 branch: req.branch,
@@ -396,5 +408,13 @@ mod tests {
         check(&engine_with(0..20_000), (0..20_000).step_by(97));
         // Small write sets use lookups only.
         check(&engine_with(0..50), 0..40);
+        // A load into a range with no versions: an empty answer, the keys not iterated.
+        let e = engine_with(10_000..10_100);
+        let mut ws = WriteSet::default();
+        for i in 0..5_000u32 {
+            ws.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1)).expect("write");
+        }
+        let snap = e.snapshot().expect("snapshot");
+        assert_eq!(previous_versions(&*snap, BranchId::MAIN, &ws).expect("walk"), vec![]);
     }
 }

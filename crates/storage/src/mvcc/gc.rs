@@ -15,6 +15,18 @@
 //!
 //! A tombstone on `main` is removed once no older version of its key remains (reads see
 //! "absent" either way). A tombstone on a child branch shadows its parent and is kept.
+//!
+//! # The change index
+//!
+//! Diff and merge read a branch's change index over `(lo, hi]`, where `lo` is the smallest
+//! cap their read chains give the branch, or 0 when one of the chains does not contain it
+//! (`crate::branch::changed`). Every chain contains the root (`main`), and its caps there
+//! are the current timestamp, fork points of existing branches, recorded merge bases, or
+//! fork points of branches created later — at or after the read horizon, which only moves
+//! forward. So the root's entries committed at or below `min(horizon, protected caps)`
+//! are never read again, and the collector drops them: a range scan of exactly those
+//! entries. A child branch's entries stay while it exists (diffing it against a branch
+//! outside its subtree reads all of them) and go when it is dropped.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound::{Excluded, Included};
@@ -38,6 +50,8 @@ pub struct GcStats {
     /// Versions kept because a child branch's fork point (or an older version below a
     /// tombstone) still needs them.
     pub kept: u64,
+    /// Change-index entries (one per commit and chunk of 64 KiB of keys) removed.
+    pub removed_changes: u64,
 }
 
 /// Runs one collection (see the module docs).
@@ -100,6 +114,15 @@ pub(crate) fn collect(inner: &Inner) -> Result<GcStats> {
         batch.delete(own);
         batch.delete(qk);
         stats.removed_versions += 1;
+    }
+    for root in reg.all().filter(|b| b.parent.is_none()) {
+        let floor = reg.protected_caps(root.id).into_iter().fold(horizon, Timestamp::min);
+        let range = keys::change_range(root.id, Timestamp::ZERO, floor);
+        snap.visit(keys::as_kv_range(&range), false, &mut |k, _| {
+            batch.delete(k.to_vec());
+            stats.removed_changes += 1;
+            Ok(true)
+        })?;
     }
     let new_horizon = horizon.0.max(inner.gc_horizon.load(Ordering::SeqCst));
     batch.put(META_GC_HORIZON, new_horizon.to_be_bytes().to_vec());

@@ -34,6 +34,15 @@
 //! and go to the engine in one atomic batch, shared with concurrent committers (group
 //! commit, [`commit`]). REPEATABLE READ is snapshot isolation, so write skew is possible.
 //!
+//! # Write locks
+//!
+//! A writer also locks each key when it writes it ([`locks`]); a second writer of a locked
+//! key waits for the holder to end (deadlocks fail with `40P01`, `lock_timeout` with
+//! `55P03`). If the holder committed, or the key has a version newer than the writer's
+//! snapshot, READ COMMITTED asks its statement to restart on a fresh snapshot
+//! ([`Transaction::take_statement_restart`]) and REPEATABLE READ fails with `40001`.
+//! First-committer-wins validation at commit stays as the last line of defence.
+//!
 //! # Branches
 //!
 //! A branch has its own keyspace (the `B` in the key) and a parent as of a fork
@@ -97,6 +106,7 @@ mod clock;
 pub mod commit;
 pub mod gc;
 pub mod keys;
+pub mod locks;
 pub(crate) mod spill;
 mod transaction;
 pub mod versions;
@@ -107,6 +117,7 @@ pub use change_feed::{Change, ChangeSet};
 pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};
+pub use locks::LockWait;
 pub use transaction::{Savepoint, Transaction};
 pub use versions::{CommitRecord, VersionRecord};
 pub use visibility::ChainLink;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
 
 use crate::kv::Snapshot;
-use crate::mvcc::commit::{CommitInfo, CommitRequest};
+use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
+use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome};
 use crate::mvcc::visibility::{get_visible, scan_chain, scan_link, ChainLink, EntryIter};
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
@@ -36,6 +37,13 @@ pub struct Transaction {
     writes: WriteSet,
     /// An error from `new_statement`, returned by the next read or commit.
     deferred: Option<Error>,
+    /// Write locks held until the transaction ends.
+    held: HeldLocks,
+    /// How lock waits end early.
+    lock_wait: LockWait,
+    /// A write met a newer committed version under READ COMMITTED: the statement should
+    /// restart on a fresh snapshot.
+    restart: bool,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -77,6 +85,9 @@ impl Transaction {
             snapshot,
             writes,
             deferred: None,
+            held: HeldLocks::default(),
+            lock_wait: LockWait::default(),
+            restart: false,
         })
     }
 
@@ -153,21 +164,70 @@ impl Transaction {
         Ok(())
     }
 
-    /// Sets `key` to `value` (buffered until commit).
+    /// Sets `key` to `value` (buffered until commit). Locks `key` first, see
+    /// [`lock`](Transaction::lock).
     pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
         self.check_writable("put")?;
+        self.lock(key)?;
         self.writes.write(key, Some(value), self.read_ts)
     }
 
-    /// Deletes `key` (buffered until commit; a tombstone version at commit).
+    /// Deletes `key` (buffered until commit; a tombstone version at commit). Locks `key`
+    /// first, see [`lock`](Transaction::lock).
     pub fn delete(&mut self, key: &[u8]) -> Result<()> {
         self.check_writable("delete")?;
+        self.lock(key)?;
         self.writes.write(key, None, self.read_ts)
+    }
+
+    /// Locks `key` until the transaction ends, waiting while another open transaction
+    /// holds it (`40P01` on deadlock, `55P03` after the [`LockWait`] timeout, `57014` when
+    /// cancelled). Fails with `40001` when the key has a version committed after this
+    /// transaction's snapshot; under READ COMMITTED that failure also marks the statement
+    /// for a restart ([`take_statement_restart`](Transaction::take_statement_restart)).
+    pub fn lock(&mut self, key: &[u8]) -> Result<()> {
+        self.check_writable("lock")?;
+        let inner = self.inner.clone();
+        let got =
+            inner.locks.acquire(&mut self.held, key_hash(self.branch, key), &self.lock_wait)?;
+        if got == Acquired::Held || inner.visible_ts() <= self.read_ts {
+            // Nothing committed since the snapshot, or the key was ours before: no
+            // version can be newer than the snapshot.
+            return Ok(());
+        }
+        let snap = inner.engine.snapshot()?;
+        let newest = newest_ts(&*snap, self.branch, key, &mut Vec::new())?;
+        if newest.is_some_and(|t| t > self.read_ts) {
+            self.restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
+            return Err(
+                StorageError::SerializationFailure { key: crate::error::show_key(key) }.into()
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the last failed write asked for its statement to be restarted (READ
+    /// COMMITTED met a newer committed version); clears the request. The caller rolls the
+    /// statement back, calls [`try_new_statement`](Transaction::try_new_statement) and runs
+    /// it again; the locks it took stay held.
+    pub fn take_statement_restart(&mut self) -> bool {
+        std::mem::take(&mut self.restart)
+    }
+
+    /// Sets how later lock waits end early (timeout, cancellation flag).
+    pub fn set_lock_wait(&mut self, wait: LockWait) {
+        self.lock_wait = wait;
     }
 
     /// Marks the current write set.
     pub fn savepoint(&mut self) -> Savepoint {
         Savepoint { mark: self.writes.mark() }
+    }
+
+    /// Forgets `sp`, keeping the writes made after it (a statement that succeeded no longer
+    /// needs its mark). Other savepoints stay usable.
+    pub fn release_savepoint(&mut self, sp: Savepoint) {
+        self.writes.release(sp.mark);
     }
 
     /// Undoes every write made after `sp`; `sp` stays usable. Savepoints taken after `sp`
@@ -183,6 +243,7 @@ impl Transaction {
     /// Starts a new statement: under READ COMMITTED the snapshot moves to the latest
     /// commit. An error taking the snapshot is returned by the next read or commit.
     pub fn new_statement(&mut self) {
+        self.restart = false;
         if let Err(e) = self.try_new_statement() {
             self.deferred = Some(e);
         }
@@ -191,6 +252,11 @@ impl Transaction {
     /// [`new_statement`](Transaction::new_statement), returning its error.
     pub fn try_new_statement(&mut self) -> Result<()> {
         if self.isolation != Isolation::ReadCommitted || self.time_travel {
+            return Ok(());
+        }
+        // Nothing committed since the current snapshot: it already is the latest one
+        // (a statement-per-row load would otherwise reopen it for every row).
+        if self.deferred.is_none() && self.inner.visible_ts() == self.read_ts {
             return Ok(());
         }
         let inner = self.inner.clone();
@@ -221,11 +287,16 @@ impl Transaction {
         let writes = std::mem::take(&mut self.writes);
         let req = CommitRequest { branch: self.branch, writes };
         let inner = self.inner.clone();
-        if req.writes.spilled() {
+        let result = if req.writes.spilled() {
             // Too large to share a batch: committed on its own, streamed to the engine.
-            return inner.commit_large(req);
-        }
-        inner.group.submit(req, |group| inner.write_group(group))
+            inner.commit_large(req)
+        } else {
+            inner.group.submit(req, |group| inner.write_group(group))
+        };
+        // The commit is visible now: waiters that wake see its versions.
+        let outcome = if result.is_ok() { Outcome::Committed } else { Outcome::Aborted };
+        inner.locks.release(&mut self.held, outcome);
+        result
     }
 
     /// Discards the transaction's writes.
@@ -254,6 +325,7 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
+        self.inner.locks.release(&mut self.held, Outcome::Aborted);
         self.inner.active.unpin(self.read_ts);
     }
 }

@@ -264,10 +264,15 @@ pub(crate) fn scan_link(
 ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let r = keys::data_range(link.branch, range);
     let mut done: Vec<u8> = Vec::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(limit.min(4096));
     snap.visit(as_kv_range(&r), false, &mut |k, v| {
         let prefix = k.len().saturating_sub(8);
         if !done.is_empty() && k[..prefix] == done[..] {
+            return Ok(true);
+        }
+        // Versions newer than the cap are skipped before the key is decoded.
+        let ts = k.get(prefix..).and_then(|t| <[u8; 8]>::try_from(t).ok());
+        if ts.is_some_and(|t| !u64::from_be_bytes(t) > link.cap.0) {
             return Ok(true);
         }
         let vk = decode_version_key(k)?;

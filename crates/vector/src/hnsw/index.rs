@@ -160,6 +160,24 @@ impl HnswIndex {
         Ok(())
     }
 
+    /// Forgets the full vectors of a quantized index that kept them, leaving only the
+    /// codes: build with exact distances (the better graph), then serve from the codes
+    /// (re-ranking through [`SearchOptions::fetch`]). Every node record must be rewritten
+    /// by the next flush, without its vector. No effect on an unquantized index.
+    pub fn drop_full_vectors(&mut self) {
+        if self.params.quantization == Quantization::None || self.data.full.is_none() {
+            return;
+        }
+        self.data.full = None;
+        self.params.keep_vectors = false;
+        self.meta_dirty = true;
+        for id in 0..self.graph.slots() as u32 {
+            if self.graph.states[id as usize] != NodeState::Vacant {
+                self.dirty.insert(id);
+            }
+        }
+    }
+
     /// Number of live (not deleted) rows.
     pub fn len(&self) -> usize {
         self.row_map.len()

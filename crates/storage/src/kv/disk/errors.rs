@@ -2,7 +2,7 @@
 
 use helios_common::{Error, SqlState};
 
-use super::encrypted_backend::PageCorrupted;
+use super::paged_backend::PageCorrupted;
 
 /// Maps any redb error to a [`helios_common::Error`]; `context` says what was being done.
 pub(crate) fn from_redb(context: &str, err: impl Into<redb::Error>) -> Error {
@@ -34,11 +34,10 @@ pub(crate) fn from_redb(context: &str, err: impl Into<redb::Error>) -> Error {
 
 /// Runs `f`, turning a panic inside redb into a corruption error.
 ///
-/// redb trusts the bytes of a plain (unencrypted) data file: a damaged file can make it
-/// panic instead of returning an error (its documentation says as much). The engine's
-/// promise is an error, never a panic, so every call into redb goes through here. The
-/// encrypted backend never hands redb unauthenticated bytes, so there this is only a
-/// backstop.
+/// redb trusts the bytes its backend returns: damaged bytes can make it panic instead of
+/// returning an error (its documentation says as much). The paged backend hands redb only
+/// pages that passed their checksum or authentication, so this is a backstop: the engine's
+/// promise is an error, never a panic, so every call into redb goes through here.
 pub(crate) fn guard<T>(
     context: &str,
     f: impl FnOnce() -> helios_common::Result<T>,
@@ -81,7 +80,10 @@ mod tests {
 
     #[test]
     fn page_corruption_is_xx001_and_io_is_58030() {
-        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, PageCorrupted { page: 3 });
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            PageCorrupted { page: 3, encrypted: true },
+        );
         let e = from_redb("could not read", redb::StorageError::Io(io));
         assert_eq!(e.sqlstate(), SqlState::DATA_CORRUPTED);
         assert!(e.message().contains("page 3"), "{e:?}");

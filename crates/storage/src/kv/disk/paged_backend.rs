@@ -1,20 +1,29 @@
-//! The encrypting backend: redb's byte-addressed file mapped onto AES-256-GCM sealed pages.
+//! The paged backend: redb's byte-addressed file mapped onto sealed pages — encrypted with
+//! AES-256-GCM, or in plain files checksummed with XXH3-128 — so that every page read back
+//! is verified: a damaged byte is an error (`XX001`), never a wrong value.
 //!
 //! # Page mapping
 //!
 //! redb sees a file of *logical* bytes cut into 4 KiB logical pages. Each logical page is
-//! stored as one *physical* page of [`PHYSICAL_PAGE`] bytes:
+//! stored as one *physical* page of [`PHYSICAL_PAGE`] bytes, in one of two sealings:
 //!
 //! ```text
-//!   physical page   = seq u64 | mark u64 | nonce 12 | ciphertext 4096 | tag 16   (4140 bytes)
+//!   encrypted page  = seq u64 | mark u64 | nonce 12 | ciphertext 4096 | GCM tag 16   (4140 bytes)
 //!   associated data = "HELIOSPG" | logical page number u64 | seq u64 | mark u64
+//!
+//!   plain page      = seq u64 | mark u64 | zero 12  | data 4096       | checksum 16  (4140 bytes)
+//!   checksum        = XXH3-128("HELIOSCK" | logical page number u64 | seq u64 | mark u64
+//!                              | zero 12 | data 4096)
 //!
 //!   data file:  [ page 0, copy A ][ page 0, copy B ][ page 1 ][ page 2 ] ...
 //!   offset:       0                 4140              8280      12420
 //! ```
 //!
 //! Logical page `n >= 1` lives at physical offset `(n + 1) * 4140`. Reads and writes that
-//! cover part of a page decrypt the page, patch it and seal it again with a fresh nonce.
+//! cover part of a page open the page, patch it and seal it again (with a fresh nonce when
+//! encrypted). Both sealings share the layout and every rule below; the checksum detects
+//! damage (and pages moved to another position) but, unlike the GCM tag, not deliberate
+//! tampering by someone who can write the file.
 //!
 //! # Growing the file: the sealed mark
 //!
@@ -42,13 +51,16 @@
 //! the newest header is mirrored into the other copy too, so a damaged copy at rest falls
 //! back to an identical header rather than an older one.
 //!
-//! Data pages need no such care: with the encrypting backend the disk engine commits in
-//! redb's two-phase mode, so the commit slot that becomes primary only ever names pages that
-//! were synced before, and a torn page can only be one no durable commit refers to.
+//! Data pages are torn-write safe through redb's own repair: the disk engine commits in
+//! redb's one-phase mode (one `fsync` per durable commit), and after a crash redb verifies
+//! every page the newest commit slot reaches against the checksums stored in its tree,
+//! falling back to the previous slot on a mismatch. While that repair runs, a page failing
+//! *our* check is handed to redb as its stored bytes (plain) or as zeros (encrypted), for
+//! redb's checksums to reject ([`PagedBackend::recovery`]).
 //!
 //! `tests/disk_power_loss.rs` cuts the power at random moments, tearing unsynced writes
-//! sector by sector; switching off any one of the double-buffered page 0, the two-phase
-//! commit or the sealed mark makes it fail.
+//! sector by sector; switching off any one of the double-buffered page 0, the recovery
+//! switch or the sealed mark makes it fail.
 //!
 //! Limitations: replaying an older sealed copy of the *same* page number (a rollback of a
 //! single page by someone who can write the file) authenticates; detecting that would need
@@ -57,6 +69,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 use redb::StorageBackend;
@@ -75,7 +89,20 @@ const AAD_MAGIC: &[u8; 8] = b"HELIOSPG";
 /// Pages sealed or opened per backend call when a request spans many pages.
 const RUN: u64 = 64;
 
-/// A page of the data file failed authentication: wrong key, damage or tampering.
+/// redb's header: the god byte's offset and its flags (redb's file format, version 3).
+const REDB_GOD_BYTE: usize = 9;
+const REDB_RECOVERY_REQUIRED: u8 = 2;
+const REDB_TWO_PHASE: u8 = 4;
+
+/// Associated-data magic of checksummed (plain) pages.
+const CHECKSUM_MAGIC: &[u8; 8] = b"HELIOSCK";
+/// Bytes of checksum behind the data of a plain page (where an encrypted page has its tag).
+const CHECKSUM_LEN: usize = crate::crypto::TAG_LEN;
+/// Where the data of a plain page starts: behind the zeroed nonce slot.
+const PLAIN_DATA: usize = META_LEN + crate::crypto::NONCE_LEN;
+
+/// A page of the data file failed authentication (encrypted) or its checksum (plain):
+/// wrong key, damage or tampering.
 ///
 /// Carried inside an [`io::Error`] of kind `InvalidData` through redb, so the disk engine
 /// can report it as `XX001`.
@@ -83,27 +110,41 @@ const RUN: u64 = 64;
 pub struct PageCorrupted {
     /// The logical page number.
     pub page: u64,
+    /// Whether the file is encrypted (the page failed authentication, not a checksum).
+    pub encrypted: bool,
 }
 
 impl fmt::Display for PageCorrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "page {} of the encrypted data file failed authentication (wrong key, damaged or tampered data)",
-            self.page
-        )
+        if self.encrypted {
+            write!(
+                f,
+                "page {} of the encrypted data file failed authentication (wrong key, damaged or tampered data)",
+                self.page
+            )
+        } else {
+            write!(
+                f,
+                "page {} of the data file failed its checksum (damaged data, or not a data file of this format)",
+                self.page
+            )
+        }
     }
 }
 
 impl std::error::Error for PageCorrupted {}
 
-fn corrupted(page: u64) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, PageCorrupted { page })
+/// How pages are sealed.
+enum Sealing {
+    /// AES-256-GCM under the data key.
+    Cipher(PageCipher),
+    /// XXH3-128 checksums, data in the clear.
+    Checksum,
 }
 
-fn aad(page: u64, meta: &[u8]) -> [u8; 32] {
+fn aad(magic: &[u8; 8], page: u64, meta: &[u8]) -> [u8; 32] {
     let mut a = [0u8; 32];
-    a[..8].copy_from_slice(AAD_MAGIC);
+    a[..8].copy_from_slice(magic);
     a[8..16].copy_from_slice(&page.to_le_bytes());
     a[16..].copy_from_slice(&meta[..META_LEN]);
     a
@@ -161,31 +202,75 @@ struct Lazy {
     sealed_end: u64,
 }
 
-/// A [`StorageBackend`] that encrypts every page of `inner` (see the module docs).
-pub struct EncryptedBackend {
+/// A [`StorageBackend`] that seals every page of `inner`, encrypted or checksummed (see
+/// the module docs).
+pub struct PagedBackend {
     inner: Box<dyn StorageBackend>,
-    cipher: PageCipher,
+    sealing: Sealing,
     /// Logical length; writers of data pages hold it shared, `set_len` exclusively.
     len: RwLock<u64>,
     header: Mutex<HeaderPage>,
     /// Set by any failed call to `inner`; a failed backend never mirrors its header.
     failed: std::sync::atomic::AtomicBool,
+    /// Crash recovery of a plain file: pages failing their checksum read as their stored
+    /// bytes, for redb's own checksums to judge (see [`PagedBackend::recovery`]).
+    recovery: Arc<AtomicBool>,
     lazy: Mutex<Lazy>,
 }
 
-impl fmt::Debug for EncryptedBackend {
+impl fmt::Debug for PagedBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptedBackend").field("len", &*self.len.read()).finish()
+        f.debug_struct("PagedBackend")
+            .field("encrypted", &self.is_encrypted())
+            .field("len", &*self.len.read())
+            .finish()
     }
 }
 
-impl EncryptedBackend {
-    /// Opens the sealed file in `inner` with the data key.
+impl PagedBackend {
+    /// Opens the encrypted file in `inner` with the data key.
     ///
     /// Fails with a [`PageCorrupted`] error when no copy of page 0 authenticates (wrong key
     /// or damaged file).
-    pub fn new(inner: Box<dyn StorageBackend>, key: &DataKey) -> io::Result<EncryptedBackend> {
+    pub fn encrypted(inner: Box<dyn StorageBackend>, key: &DataKey) -> io::Result<PagedBackend> {
         let cipher = PageCipher::new(key).map_err(|e| io::Error::other(e.to_string()))?;
+        PagedBackend::new(inner, Sealing::Cipher(cipher))
+    }
+
+    /// Opens the plain, checksummed file in `inner`.
+    ///
+    /// Fails with a [`PageCorrupted`] error when no copy of page 0 passes its checksum.
+    pub fn checksummed(inner: Box<dyn StorageBackend>) -> io::Result<PagedBackend> {
+        PagedBackend::new(inner, Sealing::Checksum)
+    }
+
+    /// The crash-recovery switch, on when the file was opened after a crash that followed
+    /// a one-phase commit; whoever opens redb over this backend must turn it off once
+    /// redb's open (and so its repair) is done.
+    ///
+    /// Durable commits use redb's one-phase mode (one `fsync`): a crash can leave the
+    /// newest commit slot naming pages that were torn or never written. redb's repair then
+    /// verifies every page reachable from that slot against the checksums in its tree and
+    /// falls back to the previous slot on a mismatch — so while it runs, a data page failing
+    /// *our* check is handed to redb as its stored bytes (plain) or as zeros (encrypted: no
+    /// unauthenticated byte is ever decrypted into view), and redb's checksums decide.
+    /// Everything redb keeps after repair passed its checksums, which sit in pages (and a
+    /// header) that passed ours; zeros can pass only where the genuine page hashed the same.
+    pub fn recovery(&self) -> Arc<AtomicBool> {
+        self.recovery.clone()
+    }
+
+    /// Whether pages are encrypted (rather than only checksummed).
+    pub fn is_encrypted(&self) -> bool {
+        matches!(self.sealing, Sealing::Cipher(_))
+    }
+
+    fn corrupted(&self, page: u64) -> io::Error {
+        let encrypted = self.is_encrypted();
+        io::Error::new(io::ErrorKind::InvalidData, PageCorrupted { page, encrypted })
+    }
+
+    fn new(inner: Box<dyn StorageBackend>, sealing: Sealing) -> io::Result<PagedBackend> {
         // Whatever a previous process wrote without syncing becomes durable now, so the copy
         // picked below is a synced one.
         let physical = inner.len()?;
@@ -201,9 +286,9 @@ impl EncryptedBackend {
             sealed_mark: 1,
         };
         let backend_len = pages * L;
-        let this = EncryptedBackend {
+        let this = PagedBackend {
             inner,
-            cipher,
+            sealing,
             len: RwLock::new(backend_len),
             header: Mutex::new(HeaderPage {
                 plain: Zeroizing::new(Vec::new()),
@@ -213,6 +298,7 @@ impl EncryptedBackend {
                 sealed_mark: 1,
             }),
             failed: std::sync::atomic::AtomicBool::new(false),
+            recovery: Arc::new(AtomicBool::new(false)),
             lazy: Mutex::new(Lazy { unwritten: BTreeSet::new(), sealed_end: 1 }),
         };
         if pages > 0 {
@@ -228,7 +314,7 @@ impl EncryptedBackend {
                     }
                 }
             }
-            let (seq, mark, copy) = best.ok_or_else(|| corrupted(0))?;
+            let (seq, mark, copy) = best.ok_or_else(|| this.corrupted(0))?;
             header.synced_copy = copy;
             header.next_seq = seq + 1;
             // Pages from the mark on were never sealed before the last sync: no durable
@@ -236,6 +322,11 @@ impl EncryptedBackend {
             let mark = mark.clamp(1, pages);
             header.sealed_mark = mark;
             *this.lazy.lock() = Lazy { unwritten: (mark..pages).collect(), sealed_end: mark };
+        }
+        let god = header.plain[REDB_GOD_BYTE];
+        let one_phase_crash = god & REDB_RECOVERY_REQUIRED != 0 && god & REDB_TWO_PHASE == 0;
+        if one_phase_crash {
+            this.recovery.store(true, Ordering::SeqCst);
         }
         *this.header.lock() = header;
         Ok(this)
@@ -245,14 +336,42 @@ impl EncryptedBackend {
     fn seal_page(&self, page: u64, seq: u64, mark: u64, plain: &[u8], out: &mut [u8]) {
         out[..8].copy_from_slice(&seq.to_le_bytes());
         out[8..META_LEN].copy_from_slice(&mark.to_le_bytes());
-        let aad = aad(page, out);
-        self.cipher.seal(&aad, plain, &mut out[META_LEN..]);
+        match &self.sealing {
+            Sealing::Cipher(cipher) => {
+                let aad = aad(AAD_MAGIC, page, out);
+                cipher.seal(&aad, plain, &mut out[META_LEN..]);
+            }
+            Sealing::Checksum => {
+                out[META_LEN..PLAIN_DATA].fill(0);
+                out[PLAIN_DATA..PLAIN_DATA + LOGICAL_PAGE].copy_from_slice(plain);
+                let sum = checksum(page, out);
+                out[PLAIN_DATA + LOGICAL_PAGE..].copy_from_slice(&sum);
+            }
+        }
     }
 
     /// Opens a sealed page into `out`, returning its sequence number and sealed mark.
     fn open_page(&self, page: u64, sealed: &[u8], out: &mut [u8]) -> io::Result<(u64, u64)> {
-        let aad = aad(page, sealed);
-        self.cipher.open(&aad, &sealed[META_LEN..], out).map_err(|_| corrupted(page))?;
+        match &self.sealing {
+            Sealing::Cipher(cipher) => {
+                let aad = aad(AAD_MAGIC, page, sealed);
+                if cipher.open(&aad, &sealed[META_LEN..], out).is_err() {
+                    // `open` zeroed `out`: during crash recovery redb's checksums judge it.
+                    if page == 0 || !self.recovery.load(Ordering::SeqCst) {
+                        return Err(self.corrupted(page));
+                    }
+                }
+            }
+            Sealing::Checksum => {
+                let (body, sum) = sealed.split_at(PLAIN_DATA + LOGICAL_PAGE);
+                if checksum(page, sealed) != sum
+                    && (page == 0 || !self.recovery.load(Ordering::SeqCst))
+                {
+                    return Err(self.corrupted(page));
+                }
+                out.copy_from_slice(&body[PLAIN_DATA..]);
+            }
+        }
         let word = |i: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&sealed[i..i + 8]);
@@ -447,7 +566,15 @@ impl EncryptedBackend {
     }
 }
 
-impl StorageBackend for EncryptedBackend {
+/// The checksum of a plain physical page (`sealed` up to its checksum field).
+fn checksum(page: u64, sealed: &[u8]) -> [u8; CHECKSUM_LEN] {
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    h.update(&aad(CHECKSUM_MAGIC, page, sealed));
+    h.update(&sealed[META_LEN..PLAIN_DATA + LOGICAL_PAGE]);
+    h.digest128().to_le_bytes()
+}
+
+impl StorageBackend for PagedBackend {
     fn len(&self) -> io::Result<u64> {
         Ok(*self.len.read())
     }
@@ -613,8 +740,12 @@ mod tests {
         DataKey::from_bytes(Zeroizing::new([3u8; 32]))
     }
 
-    fn open(mem: &MemBackend) -> EncryptedBackend {
-        EncryptedBackend::new(Box::new(mem.clone()), &key()).unwrap()
+    fn open(mem: &MemBackend) -> PagedBackend {
+        PagedBackend::encrypted(Box::new(mem.clone()), &key()).unwrap()
+    }
+
+    fn open_plain(mem: &MemBackend) -> PagedBackend {
+        PagedBackend::checksummed(Box::new(mem.clone())).unwrap()
     }
 
     #[test]
@@ -745,7 +876,7 @@ mod tests {
         let mut out = vec![0u8; 10];
         let err = b.read(2 * L, &mut out).unwrap_err();
         let inner = err.get_ref().and_then(|e| e.downcast_ref::<PageCorrupted>());
-        assert_eq!(inner, Some(&PageCorrupted { page: 2 }));
+        assert_eq!(inner, Some(&PageCorrupted { page: 2, encrypted: true }));
         b.read(3 * L, &mut out).unwrap();
         assert_eq!(out, vec![9u8; 10]);
         // Page 4 was never written: past the sealed mark, it reads as zeros.
@@ -754,7 +885,7 @@ mod tests {
         // A wrong key fails on page 0.
         drop(b);
         let other = DataKey::from_bytes(Zeroizing::new([4u8; 32]));
-        assert!(EncryptedBackend::new(Box::new(mem.clone()), &other).is_err());
+        assert!(PagedBackend::encrypted(Box::new(mem.clone()), &other).is_err());
     }
 
     #[test]
@@ -791,6 +922,54 @@ mod tests {
         assert_eq!(tail, vec![0u8; L as usize]);
     }
 
+    #[test]
+    fn plain_pages_are_checksummed_and_stored_in_the_clear() {
+        let mem = MemBackend::default();
+        let b = open_plain(&mem);
+        assert!(!b.is_encrypted());
+        b.set_len(4 * L).unwrap();
+        b.write(L, &vec![0x5Au8; 2 * L as usize]).unwrap();
+        b.write(0, b"header bytes").unwrap();
+        b.sync_data().unwrap();
+        drop(b);
+        let at = data_offset(1) as usize + PLAIN_DATA;
+        assert_eq!(mem.0.lock()[at..at + LOGICAL_PAGE], vec![0x5Au8; LOGICAL_PAGE][..]);
+        // Every single flipped byte of a data page is an error, never other data.
+        for pos in [0, 8, 16, 27, PLAIN_DATA, PLAIN_DATA + 2000, PHYSICAL_PAGE - 1] {
+            let m = MemBackend(Arc::new(Mutex::new(mem.0.lock().clone())));
+            m.0.lock()[data_offset(2) as usize + pos] ^= 0x04;
+            let b = open_plain(&m);
+            let mut out = vec![0u8; 16];
+            let err = b.read(2 * L + 8, &mut out).unwrap_err();
+            let inner = err.get_ref().and_then(|e| e.downcast_ref::<PageCorrupted>());
+            assert_eq!(inner, Some(&PageCorrupted { page: 2, encrypted: false }), "byte {pos}");
+            assert!(err.to_string().contains("checksum"), "{err}");
+            b.read(L, &mut out).unwrap();
+            assert_eq!(out, vec![0x5Au8; 16]);
+        }
+        // A page moved to another position fails too (the page number is checksummed).
+        let m = MemBackend(Arc::new(Mutex::new(mem.0.lock().clone())));
+        {
+            let mut bytes = m.0.lock();
+            let (p1, p2) = (data_offset(1) as usize, data_offset(2) as usize);
+            let copy = bytes[p1..p1 + PHYSICAL_PAGE].to_vec();
+            bytes[p2..p2 + PHYSICAL_PAGE].copy_from_slice(&copy);
+        }
+        let b = open_plain(&m);
+        assert!(b.read(2 * L, &mut [0u8; 4]).is_err());
+        // Both header copies damaged: the file does not open.
+        let m = MemBackend(Arc::new(Mutex::new(mem.0.lock().clone())));
+        m.0.lock()[100] ^= 1;
+        m.0.lock()[PHYSICAL_PAGE + 100] ^= 1;
+        assert!(PagedBackend::checksummed(Box::new(m)).is_err());
+        // An encrypted file is not a plain one, nor the other way round.
+        assert!(PagedBackend::encrypted(Box::new(mem.clone()), &key()).is_err());
+        let b = open_plain(&mem);
+        let mut head = [0u8; 12];
+        b.read(0, &mut head).unwrap();
+        assert_eq!(&head, b"header bytes");
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Write(u64, Vec<u8>),
@@ -813,8 +992,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
         #[test]
-        fn behaves_like_a_byte_vector(ops in prop::collection::vec(op(), 1..30)) {
+        fn behaves_like_a_byte_vector(ops in prop::collection::vec(op(), 1..30), plain: bool) {
             let mem = MemBackend::default();
+            let open = if plain { open_plain } else { open };
             let mut b = open(&mem);
             let mut model: Vec<u8> = Vec::new();
             for op in ops {

@@ -1,0 +1,303 @@
+//! Concurrent writers of the same rows, as PostgreSQL behaves: under READ COMMITTED an
+//! UPDATE/DELETE/INSERT that meets a row another open transaction changed waits for it and
+//! then works on the committed version; REPEATABLE READ fails with 40001; opposite lock
+//! orders fail one transaction with 40P01; `lock_timeout` gives 55P03 and a cancel 57014.
+
+use std::thread;
+use std::time::Duration;
+
+use heliosdb_nano::{Connection, Database};
+
+fn run(c: &mut Connection, sql: &str) {
+    if let Some(e) = c.execute_batch(sql).error {
+        panic!("{sql}: {e:?}");
+    }
+}
+
+fn one(c: &mut Connection, sql: &str) -> String {
+    let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    r.rows[0].iter().map(|v| v.to_pg_text()).collect::<Vec<_>>().join("|")
+}
+
+fn code(c: &mut Connection, sql: &str) -> Option<String> {
+    c.execute_batch(sql).error.map(|e| e.sqlstate().code().to_string())
+}
+
+/// Lets a spawned session reach its lock wait.
+fn settle() {
+    thread::sleep(Duration::from_millis(100));
+}
+
+fn db_with_counter() -> Database {
+    let db = Database::open_in_memory().expect("open");
+    run(
+        &mut db.connect(),
+        "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0), (2, 0);",
+    );
+    db
+}
+
+#[test]
+fn read_committed_increments_from_eight_sessions_all_land() {
+    let db = db_with_counter();
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut c = db.connect();
+                for _ in 0..100 {
+                    c.execute("UPDATE t SET v = v + 1 WHERE id = 1", &[])
+                        .expect("no error under READ COMMITTED");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    assert_eq!(one(&mut db.connect(), "SELECT v FROM t WHERE id = 1"), "800");
+}
+
+#[test]
+fn explicit_blocks_touching_two_rows_keep_the_sum() {
+    // pgbench-like: each transaction moves 1 from row 2 to row 1 in one block.
+    let db = db_with_counter();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut c = db.connect();
+                for _ in 0..50 {
+                    run(
+                        &mut c,
+                        "BEGIN; UPDATE t SET v = v + 1 WHERE id = 1; \
+                         UPDATE t SET v = v - 1 WHERE id = 2; COMMIT",
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let mut c = db.connect();
+    assert_eq!(one(&mut c, "SELECT v FROM t WHERE id = 1"), "200");
+    assert_eq!(one(&mut c, "SELECT v FROM t WHERE id = 2"), "-200");
+}
+
+#[test]
+fn the_waiter_rechecks_its_where_clause_on_the_new_version() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            let n = b.execute("UPDATE t SET v = v + 100 WHERE id = 1 AND v = 0", &[]);
+            let d = b.execute("DELETE FROM t WHERE id = 1 AND v = 0", &[]);
+            (n.expect("update"), d.expect("delete"))
+        }
+    });
+    settle();
+    assert!(!b.is_finished(), "waits for the open update");
+    run(&mut a, "COMMIT");
+    // The row no longer matches `v = 0` once the first transaction committed: PostgreSQL
+    // skips it, so neither statement changes anything.
+    assert_eq!(b.join().expect("thread"), (0, 0));
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1"), "5");
+}
+
+#[test]
+fn a_waiter_proceeds_on_the_old_version_when_the_holder_rolls_back() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || db.connect().execute("UPDATE t SET v = v + 1 WHERE id = 1", &[])
+    });
+    settle();
+    run(&mut a, "ROLLBACK");
+    assert_eq!(b.join().expect("thread").expect("update"), 1);
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1"), "1");
+}
+
+#[test]
+fn repeatable_read_still_fails_with_40001() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT v FROM t;");
+            let e = code(&mut b, "UPDATE t SET v = v + 1 WHERE id = 1");
+            run(&mut b, "ROLLBACK");
+            e
+        }
+    });
+    settle();
+    assert!(!b.is_finished(), "waits first");
+    run(&mut a, "COMMIT");
+    assert_eq!(b.join().expect("thread").as_deref(), Some("40001"));
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1"), "5");
+}
+
+#[test]
+fn opposite_lock_orders_deadlock_with_40p01_and_the_other_commits() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    let mut b = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 1 WHERE id = 1;");
+    run(&mut b, "BEGIN; UPDATE t SET v = 2 WHERE id = 2;");
+    let first = thread::spawn(move || {
+        let e = code(&mut a, "UPDATE t SET v = 1 WHERE id = 2");
+        (e, code(&mut a, "COMMIT"))
+    });
+    settle();
+    assert_eq!(code(&mut b, "UPDATE t SET v = 2 WHERE id = 1").as_deref(), Some("40P01"));
+    // The failed block rolls back; the other transaction's wait ends and it commits.
+    assert_eq!(code(&mut b, "SELECT 1").as_deref(), Some("25P02"));
+    run(&mut b, "ROLLBACK");
+    assert_eq!(first.join().expect("thread"), (None, None));
+    assert_eq!(one(&mut b, "SELECT string_agg(v::text, ',' ORDER BY id) FROM t"), "1,1");
+}
+
+#[test]
+fn lock_timeout_ends_a_wait_with_55p03() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let mut b = db.connect();
+    run(&mut b, "SET lock_timeout = '50ms'");
+    let start = std::time::Instant::now();
+    let e = b.execute_batch("UPDATE t SET v = 6 WHERE id = 1").error.expect("times out");
+    assert_eq!(e.sqlstate().code(), "55P03");
+    assert_eq!(e.message(), "canceling statement due to lock timeout");
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert_eq!(code(&mut b, "SET lock_timeout = 'soon'").as_deref(), Some("22023"));
+    run(&mut a, "COMMIT");
+    run(&mut b, "UPDATE t SET v = 6 WHERE id = 1");
+    assert_eq!(one(&mut b, "SELECT v FROM t WHERE id = 1"), "6");
+}
+
+#[test]
+fn cancel_ends_a_lock_wait_with_57014() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let b = db.connect();
+    let cancel = b.cancel_handle();
+    let waiter = thread::spawn(move || {
+        let mut b = b;
+        code(&mut b, "UPDATE t SET v = 6 WHERE id = 1")
+    });
+    settle();
+    assert!(!waiter.is_finished());
+    cancel.cancel();
+    assert_eq!(waiter.join().expect("thread").as_deref(), Some("57014"));
+    run(&mut a, "COMMIT");
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1"), "5");
+}
+
+#[test]
+fn racing_inserts_of_one_key_wait_then_conflict_or_skip() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; INSERT INTO t VALUES (3, 30);");
+    let spawn = |sql: &'static str| {
+        let db = db.clone();
+        thread::spawn(move || {
+            let mut c = db.connect();
+            (code(&mut c, sql), one(&mut c, "SELECT count(*) FROM t WHERE id = 3"))
+        })
+    };
+    let plain = spawn("INSERT INTO t VALUES (3, 31)");
+    let nothing = spawn("INSERT INTO t VALUES (3, 32) ON CONFLICT DO NOTHING");
+    let upsert = spawn("INSERT INTO t VALUES (3, 33) ON CONFLICT (id) DO UPDATE SET v = t.v + 1");
+    settle();
+    assert!(!plain.is_finished() && !nothing.is_finished() && !upsert.is_finished());
+    run(&mut a, "COMMIT");
+    assert_eq!(plain.join().expect("thread"), (Some("23505".into()), "1".into()));
+    assert_eq!(nothing.join().expect("thread"), (None, "1".into()));
+    assert_eq!(upsert.join().expect("thread"), (None, "1".into()));
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 3"), "31");
+}
+
+#[test]
+fn racing_inserts_proceed_when_the_first_rolls_back() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; INSERT INTO t VALUES (3, 30);");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || code(&mut db.connect(), "INSERT INTO t VALUES (3, 31)")
+    });
+    settle();
+    run(&mut a, "ROLLBACK");
+    assert_eq!(b.join().expect("thread"), None);
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 3"), "31");
+}
+
+#[test]
+fn select_for_update_locks_rows_against_writers_and_other_lockers() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN");
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1 FOR UPDATE"), "0");
+    let writer = thread::spawn({
+        let db = db.clone();
+        move || db.connect().execute("UPDATE t SET v = v + 1 WHERE id = 1", &[])
+    });
+    let locker = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut c = db.connect();
+            run(&mut c, "BEGIN");
+            let v = one(&mut c, "SELECT v FROM t WHERE id = 1 FOR UPDATE");
+            run(&mut c, "COMMIT");
+            v
+        }
+    });
+    settle();
+    assert!(!writer.is_finished() && !locker.is_finished(), "both wait for the row lock");
+    // A row the lock does not cover is free.
+    let mut other = db.connect();
+    run(&mut other, "SET lock_timeout = '50ms'; UPDATE t SET v = 7 WHERE id = 2");
+    // NOWAIT fails at once on the locked row.
+    let e = other.execute_batch("BEGIN; SELECT * FROM t WHERE id = 1 FOR UPDATE NOWAIT");
+    assert_eq!(e.error.map(|e| e.sqlstate().code().to_string()).as_deref(), Some("55P03"));
+    run(&mut other, "ROLLBACK");
+    run(&mut a, "UPDATE t SET v = 10 WHERE id = 1; COMMIT");
+    assert_eq!(writer.join().expect("thread").expect("update"), 1);
+    let seen = locker.join().expect("thread");
+    // The locker read the row after whichever of the two went first committed.
+    assert!(seen == "10" || seen == "11", "{seen}");
+    assert_eq!(one(&mut a, "SELECT v FROM t WHERE id = 1"), "11");
+}
+
+#[test]
+fn select_for_update_in_repeatable_read_fails_on_a_changed_row() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM t");
+    run(&mut db.connect(), "UPDATE t SET v = 3 WHERE id = 1");
+    assert_eq!(code(&mut a, "SELECT * FROM t WHERE id = 1 FOR UPDATE").as_deref(), Some("40001"));
+    run(&mut a, "ROLLBACK");
+    assert_eq!(code(&mut a, "SELECT * FROM t FOR UPDATE SKIP LOCKED").as_deref(), Some("0A000"));
+}
+
+#[test]
+fn statement_timeout_ends_a_lock_wait() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; UPDATE t SET v = 5 WHERE id = 1;");
+    let mut b = db.connect();
+    run(&mut b, "SET statement_timeout = '100ms'");
+    let e = b.execute_batch("UPDATE t SET v = 6 WHERE id = 1").error.expect("times out");
+    assert_eq!(e.sqlstate().code(), "57014");
+    assert_eq!(e.message(), "canceling statement due to statement timeout");
+    run(&mut a, "COMMIT");
+}

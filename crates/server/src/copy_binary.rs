@@ -1,0 +1,159 @@
+//! PostgreSQL's binary COPY format, both directions.
+//!
+//! | part      | bytes                                                     |
+//! |-----------|-----------------------------------------------------------|
+//! | signature | `PGCOPY\n\xff\r\n\0` (11 bytes)                           |
+//! | flags     | int32; bit 16 set means OIDs are included (refused)       |
+//! | extension | int32 length, then that many bytes (skipped)              |
+//! | tuple     | int16 field count, then per field int32 length (-1: NULL) |
+//! |           | and the value in the type's binary send format            |
+//! | trailer   | int16 -1                                                  |
+//!
+//! All integers are big-endian. Values use the same binary formats as the extended
+//! protocol ([`crate::binary`]).
+
+use bytes::{BufMut, BytesMut};
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+
+/// The 11-byte signature every binary COPY stream starts with.
+pub const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+
+fn bad(msg: impl Into<String>) -> Error {
+    Error::new(SqlState::from_code("22P04"), msg)
+}
+
+/// The file header: signature, flags, empty extension area.
+pub fn header() -> Vec<u8> {
+    let mut out = SIGNATURE.to_vec();
+    out.extend_from_slice(&0i32.to_be_bytes());
+    out.extend_from_slice(&0i32.to_be_bytes());
+    out
+}
+
+/// The file trailer.
+pub fn trailer() -> Vec<u8> {
+    (-1i16).to_be_bytes().to_vec()
+}
+
+/// One tuple.
+pub fn encode_row(row: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
+    let mut out = BytesMut::new();
+    out.put_i16(i16::try_from(row.len()).map_err(|_| bad("too many columns"))?);
+    for (v, t) in row.iter().zip(types) {
+        crate::binary::encode_with_length(v, t, &mut out)?;
+    }
+    Ok(out.to_vec())
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|e| *e <= self.data.len());
+        let end = end.ok_or_else(|| bad("unexpected EOF in COPY data"))?;
+        let s = &self.data[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn i16(&mut self) -> Result<i16> {
+        let b = self.take(2)?;
+        Ok(i16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn i32(&mut self) -> Result<i32> {
+        let b = self.take(4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// Decodes a whole binary COPY stream into rows of `types`.
+pub fn decode(data: &[u8], types: &[DataType]) -> Result<Vec<Vec<Value>>> {
+    let mut r = Reader { data, pos: 0 };
+    if r.take(SIGNATURE.len()).ok() != Some(&SIGNATURE[..]) {
+        return Err(bad("COPY file signature not recognized"));
+    }
+    let flags = r.i32()?;
+    if flags & (1 << 16) != 0 {
+        return Err(bad("OIDs in binary COPY data are not supported"));
+    }
+    if flags & !0xffff & !(1 << 16) != 0 {
+        return Err(bad("unrecognized critical flags in COPY file header"));
+    }
+    let ext =
+        usize::try_from(r.i32()?).map_err(|_| bad("invalid COPY file header (missing length)"))?;
+    r.take(ext)?;
+    let mut rows = Vec::new();
+    loop {
+        let n = r.i16()?;
+        if n == -1 {
+            if r.pos != data.len() {
+                return Err(bad("received copy data after EOF marker"));
+            }
+            return Ok(rows);
+        }
+        if usize::try_from(n).ok() != Some(types.len()) {
+            return Err(bad(format!("row field count is {n}, expected {}", types.len())));
+        }
+        let mut row = Vec::with_capacity(types.len());
+        for t in types {
+            let len = r.i32()?;
+            if len == -1 {
+                row.push(Value::Null);
+                continue;
+            }
+            let len = usize::try_from(len).map_err(|_| bad("invalid field size"))?;
+            row.push(crate::binary::decode(r.take(len)?, t)?);
+        }
+        rows.push(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let types = [DataType::Int4, DataType::Text, DataType::Float8];
+        let rows = vec![
+            vec![Value::Int4(1), Value::Text("a\tb".into()), Value::Float8(1.5)],
+            vec![Value::Int4(-7), Value::Null, Value::Null],
+        ];
+        let mut data = header();
+        for r in &rows {
+            data.extend(encode_row(r, &types).unwrap());
+        }
+        data.extend(trailer());
+        assert_eq!(decode(&data, &types).unwrap(), rows);
+    }
+
+    #[test]
+    fn malformed_streams_are_errors() {
+        let types = [DataType::Int4];
+        assert!(decode(b"PGCOPY", &types).is_err());
+        let mut data = header();
+        data.extend(encode_row(&[Value::Int4(1)], &types).unwrap());
+        assert!(decode(&data, &types).is_err(), "missing trailer");
+        let mut two = header();
+        two.extend(
+            encode_row(&[Value::Int4(1), Value::Int4(2)], &[DataType::Int4, DataType::Int4])
+                .unwrap(),
+        );
+        two.extend(trailer());
+        assert!(decode(&two, &types).is_err(), "field count");
+        let mut short = header();
+        short.extend_from_slice(&1i16.to_be_bytes());
+        short.extend_from_slice(&4i32.to_be_bytes());
+        short.extend_from_slice(&[0, 0]);
+        assert!(decode(&short, &types).is_err(), "truncated value");
+        let mut huge = header();
+        huge.extend_from_slice(&1i16.to_be_bytes());
+        huge.extend_from_slice(&i32::MAX.to_be_bytes());
+        assert!(decode(&huge, &types).is_err(), "oversized length");
+    }
+}

@@ -1,0 +1,284 @@
+//! Catalog functions that read the catalog while the statement runs: the `pg_get_*def`
+//! family (`pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`,
+//! `pg_get_serial_sequence`), `to_regclass` and friends, and the conversions behind the
+//! `reg*` casts (`'t'::regclass` is the OID of `t`, `oid::regclass` prints its name).
+//!
+//! The `reg*` types are not types of their own here: the binder turns a cast of text to
+//! `regclass` into `helios_regclass_in(text)` (an `int8` OID, 42P01 when the relation is
+//! missing) and a cast of a number into `helios_regclass_out(int8)` (the name as text,
+//! the number when no relation has that OID), see `expr/bind.rs`. All of them are
+//! volatile so they are never folded at plan time, where there is no transaction.
+
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::{DataType, Value};
+
+use crate::binder::pg_objects::{
+    constraint_by_oid, constraint_def, index_column, index_def, relation_by_oid,
+    relation_display_name, relation_oid_by_name, schema_name_by_oid, split_qualified, view_def,
+    RelationRef,
+};
+use crate::catalog::{Catalog, CatalogStore};
+use crate::expr::EvalContext;
+use crate::functions::format::quote_ident;
+use crate::functions::registry::{p, Registry, ReturnType};
+
+use DataType::{Bool, Int4, Int8, Text};
+
+/// The catalog of the statement's snapshot.
+fn catalog(ctx: &dyn EvalContext) -> Result<Arc<Catalog>> {
+    let txn = ctx
+        .transaction()
+        .ok_or_else(|| Error::unsupported("catalog functions outside a statement"))?;
+    match &ctx.session().helios {
+        Some(h) => h.engine.catalogs.get(txn),
+        None => CatalogStore::load(txn).map(Arc::new),
+    }
+}
+
+fn oid_arg(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int8(n) => Some(*n),
+        Value::Int4(n) => Some(i64::from(*n)),
+        Value::Int2(n) => Some(i64::from(*n)),
+        _ => None,
+    }
+}
+
+fn text_arg(v: &Value) -> &str {
+    match v {
+        Value::Text(s) => s,
+        _ => "",
+    }
+}
+
+fn pretty_arg(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(true)))
+}
+
+fn indexdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let Some(RelationRef::Index(t, i)) = oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) else {
+        return Ok(Value::Null);
+    };
+    let column = match a.get(1) {
+        Some(Value::Int4(n)) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    Ok(if column == 0 {
+        Value::Text(index_def(t, i))
+    } else {
+        index_column(t, i, column).map_or(Value::Null, Value::Text)
+    })
+}
+
+fn constraintdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let Some((t, con)) = oid_arg(&a[0]).and_then(|o| constraint_by_oid(&c, o)) else {
+        return Ok(Value::Null);
+    };
+    Ok(Value::Text(constraint_def(&c, t, con, pretty_arg(a.get(1)))))
+}
+
+fn viewdef_by_oid(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    Ok(match oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) {
+        Some(RelationRef::View(v)) => Value::Text(view_def(v)),
+        _ => Value::Null,
+    })
+}
+
+fn viewdef_by_name(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let name = text_arg(&a[0]);
+    let oid = relation_oid_by_name(&c, &ctx.session().search_path, name)
+        .ok_or_else(|| undefined_relation(name))?;
+    Ok(match relation_by_oid(&c, oid) {
+        Some(RelationRef::View(v)) => Value::Text(view_def(v)),
+        _ => Value::Null,
+    })
+}
+
+fn undefined_relation(name: &str) -> Error {
+    Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{name}\" does not exist"))
+}
+
+/// `pg_get_serial_sequence(table, column)`: the qualified name of the sequence owned by
+/// the column (serial or identity), NULL when it has none.
+fn serial_sequence(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let table = text_arg(&a[0]);
+    let column = text_arg(&a[1]);
+    let oid = relation_oid_by_name(&c, &ctx.session().search_path, table)
+        .ok_or_else(|| undefined_relation(table))?;
+    let Some(RelationRef::Table(t)) = relation_by_oid(&c, oid) else {
+        return Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{table}\" is not a table")));
+    };
+    let col = t.columns.iter().find(|x| x.name == column).ok_or_else(|| {
+        Error::new(
+            SqlState::UNDEFINED_COLUMN,
+            format!("column \"{column}\" of relation \"{}\" does not exist", t.name),
+        )
+    })?;
+    Ok(match col.sequence.and_then(|id| c.sequences.get(&id)) {
+        Some(s) => Value::Text(format!("{}.{}", quote_ident(&s.schema), quote_ident(&s.name))),
+        None => Value::Null,
+    })
+}
+
+fn regclass_lookup(a: &[Value], ctx: &dyn EvalContext) -> Result<Option<i64>> {
+    let c = catalog(ctx)?;
+    Ok(relation_oid_by_name(&c, &ctx.session().search_path, text_arg(&a[0])))
+}
+
+fn regclass_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    match regclass_lookup(a, ctx)? {
+        Some(o) => Ok(Value::Int8(o)),
+        None => Err(undefined_relation(text_arg(&a[0]))),
+    }
+}
+
+fn regclass_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    let c = catalog(ctx)?;
+    Ok(Value::Text(
+        relation_display_name(&c, &ctx.session().search_path, o).unwrap_or_else(|| o.to_string()),
+    ))
+}
+
+/// The OID of a type name (`integer`, `int4`, `pg_catalog.text`, `varchar(10)`).
+fn type_oid_by_name(name: &str) -> Option<i64> {
+    let name = name.trim();
+    if let Ok(n) = name.parse::<i64>() {
+        return Some(n);
+    }
+    let ty = crate::parser::parse_data_type(name).ok()?;
+    crate::expr::types::data_type_from_ast(&ty).ok().map(|t| i64::from(t.oid()))
+}
+
+fn regtype_in(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let name = text_arg(&a[0]);
+    type_oid_by_name(name).map(Value::Int8).ok_or_else(|| {
+        Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist"))
+    })
+}
+
+fn regtype_out(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    Ok(match u32::try_from(o).ok().and_then(DataType::from_oid) {
+        Some(t) => Value::Text(t.to_string()),
+        None if o == 0 => Value::Text("-".into()),
+        None => Value::Text(o.to_string()),
+    })
+}
+
+fn schema_oid_by_name(c: &Catalog, name: &str) -> Option<i64> {
+    let parts = split_qualified(name)?;
+    let [name] = parts.as_slice() else { return None };
+    match name.as_str() {
+        "pg_catalog" => Some(11),
+        "information_schema" => Some(13_000),
+        _ => c.schemas.get(name).map(|s| crate::binder::pg_catalog::schema_oid(&s.name, s.id)),
+    }
+}
+
+fn regnamespace_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let name = text_arg(&a[0]);
+    if let Ok(n) = name.trim().parse::<i64>() {
+        return Ok(Value::Int8(n));
+    }
+    schema_oid_by_name(&c, name).map(Value::Int8).ok_or_else(|| {
+        Error::new(SqlState::INVALID_SCHEMA_NAME, format!("schema \"{name}\" does not exist"))
+    })
+}
+
+fn regnamespace_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    let c = catalog(ctx)?;
+    Ok(Value::Text(schema_name_by_oid(&c, o).map_or_else(|| o.to_string(), |s| quote_ident(&s))))
+}
+
+fn regrole_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let name = text_arg(&a[0]);
+    if let Ok(n) = name.trim().parse::<i64>() {
+        return Ok(Value::Int8(n));
+    }
+    let user = &ctx.session().session_user;
+    if split_qualified(name).as_deref() == Some(std::slice::from_ref(user)) || name == user {
+        return Ok(Value::Int8(crate::binder::pg_catalog::ROLE_OID));
+    }
+    Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("role \"{name}\" does not exist")))
+}
+
+fn regrole_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    Ok(Value::Text(if o == crate::binder::pg_catalog::ROLE_OID {
+        quote_ident(&ctx.session().session_user)
+    } else if o == 0 {
+        "-".into()
+    } else {
+        o.to_string()
+    }))
+}
+
+/// Functions have no OIDs of their own here: `regproc` input accepts numbers only.
+fn regproc_in(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let name = text_arg(&a[0]);
+    name.trim().parse::<i64>().map(Value::Int8).map_err(|_| {
+        Error::new(SqlState::UNDEFINED_FUNCTION, format!("function \"{name}\" does not exist"))
+    })
+}
+
+fn regproc_out(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    Ok(Value::Text(if o == 0 { "-".into() } else { o.to_string() }))
+}
+
+/// Registers the functions.
+pub(crate) fn register(r: &mut Registry) {
+    let ret = ReturnType::Exact;
+    r.add("pg_get_indexdef", vec![p(Int8)], ret(Text), indexdef).volatile();
+    r.add("pg_get_indexdef", vec![p(Int8), p(Int4), p(Bool)], ret(Text), indexdef).volatile();
+    r.add("pg_get_constraintdef", vec![p(Int8)], ret(Text), constraintdef).volatile();
+    r.add("pg_get_constraintdef", vec![p(Int8), p(Bool)], ret(Text), constraintdef).volatile();
+    r.add("pg_get_viewdef", vec![p(Int8)], ret(Text), viewdef_by_oid).volatile();
+    r.add("pg_get_viewdef", vec![p(Int8), p(Bool)], ret(Text), viewdef_by_oid).volatile();
+    r.add("pg_get_viewdef", vec![p(Int8), p(Int4)], ret(Text), viewdef_by_oid).volatile();
+    r.add("pg_get_viewdef", vec![p(Text)], ret(Text), viewdef_by_name).volatile();
+    r.add("pg_get_viewdef", vec![p(Text), p(Bool)], ret(Text), viewdef_by_name).volatile();
+    r.add("pg_get_serial_sequence", vec![p(Text), p(Text)], ret(Text), serial_sequence).volatile();
+    r.add("to_regclass", vec![p(Text)], ret(Int8), |a, ctx| {
+        Ok(regclass_lookup(a, ctx)?.map_or(Value::Null, Value::Int8))
+    })
+    .volatile();
+    r.add("to_regtype", vec![p(Text)], ret(Int8), |a, _| {
+        Ok(type_oid_by_name(text_arg(&a[0])).map_or(Value::Null, Value::Int8))
+    });
+    r.add("to_regnamespace", vec![p(Text)], ret(Int8), |a, ctx| {
+        Ok(schema_oid_by_name(&*catalog(ctx)?, text_arg(&a[0])).map_or(Value::Null, Value::Int8))
+    })
+    .volatile();
+    r.add("helios_regclass_in", vec![p(Text)], ret(Int8), regclass_in).volatile();
+    r.add("helios_regclass_out", vec![p(Int8)], ret(Text), regclass_out).volatile();
+    r.add("helios_regtype_in", vec![p(Text)], ret(Int8), regtype_in).volatile();
+    r.add("helios_regtype_out", vec![p(Int8)], ret(Text), regtype_out).volatile();
+    r.add("helios_regnamespace_in", vec![p(Text)], ret(Int8), regnamespace_in).volatile();
+    r.add("helios_regnamespace_out", vec![p(Int8)], ret(Text), regnamespace_out).volatile();
+    r.add("helios_regrole_in", vec![p(Text)], ret(Int8), regrole_in).volatile();
+    r.add("helios_regrole_out", vec![p(Int8)], ret(Text), regrole_out).volatile();
+    r.add("helios_regproc_in", vec![p(Text)], ret(Int8), regproc_in).volatile();
+    r.add("helios_regproc_out", vec![p(Int8)], ret(Text), regproc_out).volatile();
+    for name in [
+        "pg_get_function_result",
+        "pg_get_function_arguments",
+        "pg_get_function_identity_arguments",
+    ] {
+        r.add(name, vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
+    }
+    r.add("pg_relation_is_publishable", vec![p(Int8)], ret(Bool), |_, _| Ok(Value::Bool(false)));
+    r.add("pg_get_triggerdef", vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
+    r.add("pg_get_triggerdef", vec![p(Int8), p(Bool)], ret(Text), |_, _| Ok(Value::Null));
+    r.add("pg_get_statisticsobjdef_columns", vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
+}

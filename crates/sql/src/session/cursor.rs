@@ -1,0 +1,301 @@
+//! Cursors: `DECLARE ... CURSOR`, `FETCH`, `MOVE`, `CLOSE`.
+//!
+//! A cursor's query runs when it is declared and its rows are kept in the session. That
+//! is what PostgreSQL's cursors show anyway (the snapshot of the DECLARE), so results
+//! match; the cost is memory for the whole result instead of a suspended executor.
+//!
+//! Positions follow PostgreSQL: 0 is before the first row, `1..=n` are the rows and
+//! `n + 1` is after the last one. A cursor lives until `CLOSE` or the end of the
+//! transaction that declared it; `WITH HOLD` cursors survive that transaction's commit
+//! (and die with its rollback). Backward moves are refused only for `NO SCROLL` cursors,
+//! since the kept rows make every cursor scrollable.
+
+use std::collections::HashMap;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::Value;
+use sqlparser::ast;
+
+use super::{Column, QueryResult, Session, StatementResult};
+use crate::expr::CursorInfo;
+use crate::parser::cursor::{Count, CursorMove, Direction};
+use crate::parser::{ident_name, Statement};
+
+/// One open cursor.
+#[derive(Debug)]
+pub(super) struct Cursor {
+    columns: Vec<Column>,
+    rows: Vec<Vec<Value>>,
+    /// 0 = before the first row, `rows.len() + 1` = after the last.
+    pos: usize,
+    /// Declared `NO SCROLL`.
+    no_scroll: bool,
+    /// Declared `WITH HOLD`.
+    hold: bool,
+    /// The transaction (session-local sequence number) that declared it; `None` once a
+    /// holdable cursor's transaction committed.
+    block: Option<u64>,
+    /// The DECLARE statement's text.
+    statement: String,
+    /// When it was declared (microseconds since 2000-01-01 UTC).
+    created: i64,
+}
+
+/// The session's cursors by name.
+#[derive(Debug, Default)]
+pub(super) struct Cursors {
+    open: HashMap<String, Cursor>,
+}
+
+impl Cursors {
+    /// The declaring transaction `block` committed: its holdable cursors stay open.
+    pub(super) fn committed(&mut self, block: u64) {
+        for c in self.open.values_mut() {
+            if c.hold && c.block == Some(block) {
+                c.block = None;
+            }
+        }
+    }
+
+    /// Drops cursors whose transaction is over (`live` is the running transaction).
+    fn expire(&mut self, live: Option<u64>) {
+        self.open.retain(|_, c| c.block.is_none() || c.block == live);
+    }
+
+    /// The result columns a `FETCH` on `name` returns (for Describe).
+    pub(super) fn columns(&self, name: &str) -> Option<Vec<Column>> {
+        self.open.get(name).map(|c| c.columns.clone())
+    }
+
+    /// The cursors still open while transaction `live` runs, for `pg_cursors`.
+    pub(super) fn infos(&self, live: Option<u64>) -> Vec<CursorInfo> {
+        let mut out: Vec<CursorInfo> = self
+            .open
+            .iter()
+            .filter(|(_, c)| c.block.is_none() || c.block == live)
+            .map(|(name, c)| CursorInfo {
+                name: name.clone(),
+                statement: c.statement.clone(),
+                holdable: c.hold,
+                scrollable: !c.no_scroll,
+                created: c.created,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+impl Session {
+    /// The number of the running storage transaction, if any.
+    fn live_block(&self) -> Option<u64> {
+        self.txn.as_ref().map(|_| self.block_seq)
+    }
+
+    /// `DECLARE name [NO] SCROLL CURSOR [WITH[OUT] HOLD] FOR query` (before a transaction
+    /// exists: checks that one may be started for it).
+    pub(super) fn check_declare(&self, stmt: &ast::Statement) -> Result<()> {
+        let ast::Statement::Declare { stmts, .. } = stmt else { return Ok(()) };
+        let hold = stmts.first().and_then(|d| d.hold).unwrap_or(false);
+        if !hold && !matches!(self.mode, super::Mode::Explicit | super::Mode::Failed) {
+            return Err(Error::new(
+                SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                "DECLARE CURSOR can only be used in transaction blocks",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs DECLARE / CLOSE / FETCH / MOVE inside the current transaction; `None` for
+    /// other statements.
+    pub(super) fn cursor_statement(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+    ) -> Result<Option<StatementResult>> {
+        self.cursors.expire(self.live_block());
+        match stmt {
+            Statement::Cursor(m) => self.fetch(m).map(Some),
+            Statement::Sql(s) => match s.as_ref() {
+                ast::Statement::Declare { stmts, .. } => {
+                    let text = s.to_string();
+                    self.declare(stmts, text, params).map(Some)
+                }
+                ast::Statement::Close { cursor } => {
+                    match cursor {
+                        ast::CloseCursor::All => self.cursors.open.clear(),
+                        ast::CloseCursor::Specific { name } => {
+                            let name = ident_name(name);
+                            if self.cursors.open.remove(&name).is_none() {
+                                return Err(no_cursor(&name));
+                            }
+                        }
+                    }
+                    Ok(Some(StatementResult::command("CLOSE CURSOR")))
+                }
+                _ => Ok(None),
+            },
+            Statement::Helios(_) => Ok(None),
+        }
+    }
+
+    fn declare(
+        &mut self,
+        stmts: &[ast::Declare],
+        statement: String,
+        params: &[Value],
+    ) -> Result<StatementResult> {
+        let [d] = stmts else {
+            return Err(Error::unsupported("DECLARE of several names"));
+        };
+        let (Some(ast::DeclareType::Cursor), Some(query), [name]) =
+            (&d.declare_type, &d.for_query, d.names.as_slice())
+        else {
+            return Err(Error::unsupported("DECLARE other than DECLARE ... CURSOR FOR query"));
+        };
+        if d.binary == Some(true) {
+            return Err(Error::unsupported("BINARY cursors"));
+        }
+        let name = ident_name(name);
+        if self.cursors.open.contains_key(&name) {
+            return Err(Error::new(
+                SqlState::from_code("42P03"),
+                format!("cursor \"{name}\" already exists"),
+            ));
+        }
+        let query = Statement::Sql(Box::new(ast::Statement::Query(query.clone())));
+        let StatementResult::Rows(result) = self.run_in_txn(&query, params, None)? else {
+            return Err(Error::internal("cursor query returned no rows"));
+        };
+        let cursor = Cursor {
+            columns: result.columns,
+            rows: result.rows,
+            pos: 0,
+            no_scroll: d.scroll == Some(false),
+            hold: d.hold == Some(true),
+            block: self.live_block(),
+            statement,
+            created: self.txn_now,
+        };
+        self.cursors.open.insert(name, cursor);
+        Ok(StatementResult::command("DECLARE CURSOR"))
+    }
+
+    fn fetch(&mut self, m: &CursorMove) -> Result<StatementResult> {
+        let cursor = self.cursors.open.get_mut(&m.name).ok_or_else(|| no_cursor(&m.name))?;
+        let backward = match m.direction {
+            Direction::Backward(_) => true,
+            Direction::Absolute(n) => usize::try_from(n).map_or(true, |n| n < cursor.pos),
+            Direction::Relative(n) => n < 0,
+            Direction::Forward(_) => false,
+        };
+        if backward && cursor.no_scroll {
+            return Err(Error::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "cursor can only scan forward",
+            )
+            .with_hint("Declare it with SCROLL option to enable backward scan."));
+        }
+        let picked = cursor.step(m.direction);
+        let tag = if m.is_move { "MOVE" } else { "FETCH" };
+        if m.is_move {
+            return Ok(StatementResult::Command {
+                tag: format!("{tag} {}", picked.len()),
+                rows_affected: picked.len() as u64,
+            });
+        }
+        let rows: Vec<Vec<Value>> = picked.into_iter().map(|i| cursor.rows[i].clone()).collect();
+        Ok(StatementResult::Rows(QueryResult {
+            columns: cursor.columns.clone(),
+            tag: format!("{tag} {}", rows.len()),
+            rows,
+        }))
+    }
+
+    /// The columns a `FETCH` on cursor `name` returns, if it is open (Describe Portal
+    /// on a cursor's name).
+    pub fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
+        self.cursors.expire(self.live_block());
+        self.cursors.columns(name)
+    }
+
+    /// The columns a prepared `FETCH` returns (none for MOVE or an unknown cursor).
+    pub(super) fn fetch_columns(&self, m: &CursorMove) -> Vec<Column> {
+        if m.is_move {
+            return Vec::new();
+        }
+        self.cursors.columns(&m.name).unwrap_or_default()
+    }
+}
+
+impl Cursor {
+    /// Moves as `direction` says; returns the indexes (into `rows`) of the rows passed
+    /// over, in the order a FETCH returns them.
+    fn step(&mut self, direction: Direction) -> Vec<usize> {
+        let n = self.rows.len();
+        let mut out = Vec::new();
+        match direction {
+            Direction::Forward(count) => {
+                if count == Count::Rows(0) {
+                    return self.step(Direction::Relative(0));
+                }
+                let mut left = limit(count);
+                while left > 0 && self.pos <= n {
+                    self.pos += 1;
+                    if self.pos <= n {
+                        out.push(self.pos - 1);
+                        left -= 1;
+                    }
+                }
+            }
+            Direction::Backward(count) => {
+                if count == Count::Rows(0) {
+                    return self.step(Direction::Relative(0));
+                }
+                let mut left = limit(count);
+                while left > 0 && self.pos > 0 {
+                    self.pos -= 1;
+                    if self.pos >= 1 {
+                        out.push(self.pos - 1);
+                        left -= 1;
+                    }
+                }
+            }
+            Direction::Absolute(k) => {
+                let target = if k >= 0 {
+                    usize::try_from(k).unwrap_or(usize::MAX).min(n + 1)
+                } else {
+                    // -1 is the last row; before the first one clamps to 0.
+                    n.saturating_add(1).saturating_sub(usize::try_from(-k).unwrap_or(usize::MAX))
+                };
+                self.pos = target;
+                if (1..=n).contains(&self.pos) {
+                    out.push(self.pos - 1);
+                }
+            }
+            Direction::Relative(k) => {
+                let target = if k >= 0 {
+                    self.pos.saturating_add(usize::try_from(k).unwrap_or(usize::MAX)).min(n + 1)
+                } else {
+                    self.pos.saturating_sub(usize::try_from(-k).unwrap_or(usize::MAX))
+                };
+                self.pos = target;
+                if (1..=n).contains(&self.pos) {
+                    out.push(self.pos - 1);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn limit(count: Count) -> usize {
+    match count {
+        Count::All => usize::MAX,
+        Count::Rows(k) => usize::try_from(k).unwrap_or(0),
+    }
+}
+
+fn no_cursor(name: &str) -> Error {
+    Error::new(SqlState::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist"))
+}
