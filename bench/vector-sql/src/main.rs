@@ -79,6 +79,8 @@ fn ours(base: &[Vec<f32>], queries: &[Vec<f32>], truth: &[Vec<i32>], with: &str)
             &[DataType::Vector(None)],
         )
         .expect("prepare");
+    let rerank: usize = std::env::var("RERANK").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    c.execute(&format!("SET helios.hnsw_rerank = {rerank}"), &[]).expect("set rerank");
     let mut points = Vec::new();
     for ef in efs() {
         c.execute(&format!("SET hnsw.ef_search = {ef}"), &[]).expect("set");

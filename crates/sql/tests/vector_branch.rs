@@ -37,7 +37,7 @@ fn search(engine: &Engine, txn: &Transaction, q: &[f32], k: usize) -> Vec<Value>
         txn,
         &table,
         index,
-        &Knn { query: q, k, ef_search: None },
+        &Knn { query: q, k, ef_search: None, rerank: None },
         &|_| Ok(true),
     )
     .expect("search")

@@ -569,6 +569,9 @@ pub struct Knn<'a> {
     pub k: usize,
     /// `hnsw.ef_search`, when set.
     pub ef_search: Option<usize>,
+    /// `helios.hnsw_rerank`, when set: how many of the best approximate candidates of a
+    /// quantized index are checked and re-ranked exactly (default: `ef_search`).
+    pub rerank: Option<usize>,
 }
 
 /// One accepted search hit: the row's primary key bytes and its values.
@@ -636,7 +639,7 @@ pub fn search(
         ef_search: ef_search.map(|e| e.max(k).min(1000)),
         filter: Some(&filter),
         fetch: Some(&fetch),
-        rerank: None,
+        rerank: knn.rerank.map(|r| r.max(k)),
     };
     let hits = c.hnsw.search_with(query, &options)?;
     if let Some(e) = error.into_inner() {
@@ -692,6 +695,19 @@ pub struct IndexStats {
     pub vector_bytes: usize,
     /// `built`, `records` or `table` (see [`CachedIndex`]).
     pub origin: &'static str,
+}
+
+/// Validates `SET helios.hnsw_rerank`: an integer in 0..=1000 (0: `ef_search`).
+pub fn check_rerank(value: &str) -> Result<String> {
+    let v = value.trim().trim_matches('\'');
+    match v.parse::<i64>() {
+        Ok(n) if (0..=1000).contains(&n) => Ok(n.to_string()),
+        _ => Err(Error::new(
+            helios_common::SqlState::INVALID_PARAMETER_VALUE,
+            format!("invalid value for parameter \"helios.hnsw_rerank\": \"{value}\""),
+        )
+        .with_hint("Valid values are integers between 0 (use hnsw.ef_search) and 1000.")),
+    }
 }
 
 /// Validates `SET hnsw.ef_search` like pgvector: an integer in 1..=1000.

@@ -83,7 +83,13 @@ pub fn scan_in(
             return Ok(Vec::new());
         }
         let ef = ef_search(ctx)?;
-        let knn = super::vector_index::Knn { query: &query, k, ef_search: ef };
+        let rerank = ctx
+            .session
+            .settings
+            .get("helios.hnsw_rerank")
+            .and_then(|t| t.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0);
+        let knn = super::vector_index::Knn { query: &query, k, ef_search: ef, rerank };
         if let Some(hits) =
             super::vector_index::search(vectors, ctx.txn, table, index, &knn, &accept)?
         {

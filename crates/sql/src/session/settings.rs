@@ -17,6 +17,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("default_transaction_read_only", "off"),
     ("extra_float_digits", "1"),
     ("helios.branch", "main"),
+    ("helios.hnsw_rerank", "0"),
     ("hnsw.ef_search", "40"),
     ("idle_in_transaction_session_timeout", "0"),
     ("integer_datetimes", "on"),
@@ -155,6 +156,7 @@ fn unrecognized(name: &str) -> Error {
 fn normalize(key: &str, value: &str) -> Result<String> {
     match key {
         "hnsw.ef_search" => crate::exec::vector_index::check_ef_search(value),
+        "helios.hnsw_rerank" => crate::exec::vector_index::check_rerank(value),
         "transaction_isolation" | "default_transaction_isolation" => {
             let v = value.to_ascii_lowercase();
             match v.as_str() {
