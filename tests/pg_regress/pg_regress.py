@@ -12,7 +12,8 @@ the alternatives `X_N.out`.
     pg_regress.py --port P --suite DIR [--baseline FILE] [--update] [--timeout S]
 
 Prints one line per file and the totals; with --baseline, exits 1 when a file's
-matching-block count is below its baseline count (with --update, rewrites it).
+matching-block count is more than NOISE_BLOCKS below its baseline count, or the total
+is below the baseline total (with --update, rewrites it).
 A file that exceeds the timeout has its running statement cancelled and psql stopped;
 the blocks printed until then count, the file cannot match fully. The server is
 restarted (with test_setup re-run) when it stops answering, through --restart-cmd.
@@ -26,6 +27,11 @@ import socket
 import subprocess
 import sys
 import time
+
+# A file's count may sit this many blocks under its floor without failing the run: a few
+# files (foreign_key, updatable_views) move by a block between identical runs, with
+# what earlier files left behind. The TOTAL floor has no allowance.
+NOISE_BLOCKS = 1
 
 
 def schedule(suite):
@@ -413,8 +419,11 @@ def run_all(args, suite, env, server):
                 cur = per_file.get(name)
                 if cur is None:
                     continue
-                if cur[0] < bm:
+                if cur[0] < bm - NOISE_BLOCKS:
                     drops.append(f"{name}: {cur[0]} < {bm} matching blocks {cur[3]}".rstrip())
+                elif cur[0] < bm:
+                    print(f"pg_regress: {name}: {cur[0]} < {bm} (within the {NOISE_BLOCKS}-block "
+                          "noise allowance)", file=sys.stderr)
                 if bf and not cur[2]:
                     drops.append(f"{name}: no longer matches fully")
             if drops:
