@@ -6,10 +6,13 @@
 use std::thread;
 use std::time::Duration;
 
-mod support;
-
 use heliosdb_nano::{Connection, Database};
-use support::run;
+
+fn run(c: &mut Connection, sql: &str) {
+    if let Some(e) = c.execute_batch(sql).error {
+        panic!("{sql}: {e:?}");
+    }
+}
 
 fn one(c: &mut Connection, sql: &str) -> String {
     let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));

@@ -1,10 +1,13 @@
 //! `statement_timeout` cancels a statement that runs too long with 57014 and PostgreSQL's
 //! message; other statements and the session carry on.
 
-mod support;
+use heliosdb_nano::{Connection, Database};
 
-use heliosdb_nano::Database;
-use support::run;
+fn run(c: &mut Connection, sql: &str) {
+    if let Some(e) = c.execute_batch(sql).error {
+        panic!("{sql}: {e:?}");
+    }
+}
 
 /// A query that never ends on its own (each iteration is one more row).
 const ENDLESS: &str =

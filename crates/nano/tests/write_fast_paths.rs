@@ -4,10 +4,30 @@
 //! (NOT NULL, CHECK, UNIQUE / PRIMARY KEY, FOREIGN KEY), defaults and identity columns
 //! are filled, and RETURNING / ON CONFLICT see the rows.
 
-mod support;
+use heliosdb_nano::{Connection, Database, StatementResult, Value};
 
-use heliosdb_nano::{Database, StatementResult, Value};
-use support::{conn, run};
+fn conn() -> Connection {
+    Database::open_in_memory().expect("open").connect()
+}
+
+fn run(c: &mut Connection, sql: &str) {
+    let out = c.execute_batch(sql);
+    assert!(out.error.is_none(), "{sql}: {:?}", out.error);
+}
+
+/// Rows as text, columns joined with `|`, NULL as "NULL".
+fn text(c: &mut Connection, sql: &str) -> Vec<String> {
+    let r = c.query(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    r.rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|v| if v.is_null() { "NULL".to_string() } else { v.to_pg_text() })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
 
 fn rows(r: StatementResult) -> Vec<Vec<Value>> {
     match r {
@@ -72,16 +92,16 @@ fn prepared_insert_in_one_transaction_enforces_constraints() {
     c.execute_prepared(&ins, &[i8(601), Value::Null, Value::Int4(0), Value::Null]).unwrap();
     c.execute("COMMIT", &[]).unwrap();
     assert_eq!(
-        support::rows(&mut c, "SELECT count(*), count(DISTINCT code), min(d), max(d) FROM t"),
+        text(&mut c, "SELECT count(*), count(DISTINCT code), min(d), max(d) FROM t"),
         ["102|100|dflt|dflt"]
     );
-    assert_eq!(support::rows(&mut c, "SELECT id, code, n, pid FROM t WHERE id = 7"), ["7|c7|7|2"]);
+    assert_eq!(text(&mut c, "SELECT id, code, n, pid FROM t WHERE id = 7"), ["7|c7|7|2"]);
     // Committed rows conflict too, by primary key and by unique column.
     let p = [i8(7), t("fresh"), Value::Int4(1), Value::Null];
     assert_eq!(state(c.execute_prepared(&ins, &p)), "23505");
     let p = [i8(700), t("c8"), Value::Int4(1), Value::Null];
     assert_eq!(state(c.execute_prepared(&ins, &p)), "23505");
-    assert_eq!(support::rows(&mut c, "SELECT count(*) FROM t"), ["102"]);
+    assert_eq!(text(&mut c, "SELECT count(*) FROM t"), ["102"]);
 }
 
 #[test]
@@ -105,15 +125,12 @@ fn identity_serial_and_tables_without_primary_key() {
         c.execute_prepared(&h, &[Value::Int4(i % 2)]).unwrap();
     }
     c.execute("COMMIT", &[]).unwrap();
-    assert_eq!(support::rows(&mut c, "SELECT id, v FROM s ORDER BY id")[4], "5|v4");
+    assert_eq!(text(&mut c, "SELECT id, v FROM s ORDER BY id")[4], "5|v4");
     assert_eq!(
-        support::rows(&mut c, "SELECT id, v FROM g ORDER BY id"),
+        text(&mut c, "SELECT id, v FROM g ORDER BY id"),
         ["1|w0", "2|w1", "3|w2", "4|w3", "5|w4"]
     );
-    assert_eq!(
-        support::rows(&mut c, "SELECT v, count(*) FROM h GROUP BY v ORDER BY v"),
-        ["0|3", "1|2"]
-    );
+    assert_eq!(text(&mut c, "SELECT v, count(*) FROM h GROUP BY v ORDER BY v"), ["0|3", "1|2"]);
 }
 
 #[test]
@@ -131,12 +148,12 @@ fn multi_row_values_and_insert_select_share_the_checks() {
     assert_eq!(state(c.execute("INSERT INTO t VALUES (5, 50, 5), (6, 20, 6)", &[])), "23505");
     assert_eq!(state(c.execute("INSERT INTO t VALUES (7, 70, 7), (8, 80, 13)", &[])), "23514");
     assert_eq!(state(c.execute("INSERT INTO t SELECT id + 10, v, w FROM t", &[])), "23505");
-    assert_eq!(support::rows(&mut c, "SELECT count(*) FROM t"), ["3"]);
+    assert_eq!(text(&mut c, "SELECT count(*) FROM t"), ["3"]);
     let r = c.query("INSERT INTO t SELECT id + 10, v + 1, w + 100 FROM t RETURNING id, w", &[]);
     assert_eq!(r.unwrap().rows.len(), 3);
     // The secondary index finds the new rows.
-    assert_eq!(support::rows(&mut c, "SELECT id FROM t WHERE w = 102"), ["12"]);
-    assert_eq!(support::rows(&mut c, "SELECT count(*) FROM t"), ["6"]);
+    assert_eq!(text(&mut c, "SELECT id FROM t WHERE w = 102"), ["12"]);
+    assert_eq!(text(&mut c, "SELECT count(*) FROM t"), ["6"]);
 }
 
 #[test]
@@ -161,7 +178,7 @@ fn on_conflict_in_prepared_inserts() {
     c.execute_prepared(&nothing, &[Value::Int4(9), Value::Int4(-9)]).unwrap();
     c.execute("COMMIT", &[]).unwrap();
     assert_eq!(
-        support::rows(&mut c, "SELECT k, v, n FROM kv ORDER BY k"),
+        text(&mut c, "SELECT k, v, n FROM kv ORDER BY k"),
         ["0|103|2", "1|5|1", "2|7|1", "9|-9|0"]
     );
     // One statement may not update the same row twice (21000).
@@ -191,7 +208,7 @@ fn schema_changes_between_prepared_inserts_are_seen() {
     c.execute_prepared(&ins, &[Value::Int4(3), Value::Int4(-3)]).unwrap();
     c.execute("COMMIT", &[]).unwrap();
     assert_eq!(
-        support::rows(&mut c, "SELECT id, v, d FROM t WHERE id > 1 ORDER BY id"),
+        text(&mut c, "SELECT id, v, d FROM t WHERE id > 1 ORDER BY id"),
         ["2|2|x", "3|-3|x"]
     );
 

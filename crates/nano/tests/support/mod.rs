@@ -1,8 +1,5 @@
-//! Helpers shared by the integration tests of this crate (`mod support;` in each).
-//!
-//! Every test binary compiles this module but uses only some of it, hence the
-//! `dead_code` allowance.
-#![allow(dead_code)]
+//! Helpers shared by the SQL integration tests (`sql_core.rs`, `sql_more.rs`), which use
+//! all of them.
 
 use heliosdb_nano::{Connection, Database};
 

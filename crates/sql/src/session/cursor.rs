@@ -88,7 +88,7 @@ impl Cursors {
 
 impl Session {
     /// The number of the running storage transaction, if any.
-    fn live_block(&self) -> Option<u64> {
+    pub(super) fn live_block(&self) -> Option<u64> {
         self.txn.as_ref().map(|_| self.block_seq)
     }
 

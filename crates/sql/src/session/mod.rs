@@ -181,7 +181,7 @@ impl Session {
     pub(crate) fn info_shared(&self) -> Arc<SessionInfo> {
         let info = self.settings.session_info(|| self.build_info());
         // Open cursors (`pg_cursors`) are not settings: rebuild while they differ.
-        let cursors = self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq));
+        let cursors = self.cursors.infos(self.live_block());
         match &info.helios {
             Some(h) if h.branch == self.branch && info.cursors == cursors => info,
             _ => Arc::new(self.build_info()),
@@ -199,7 +199,7 @@ impl Session {
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
-            cursors: self.cursors.infos(self.txn.as_ref().map(|_| self.block_seq)),
+            cursors: self.cursors.infos(self.live_block()),
             ..SessionInfo::default()
         }
     }
@@ -442,8 +442,9 @@ impl Session {
     /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
     /// The `statement_timeout` setting; `None` when statements may run without limit.
     fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
-        match self.settings.get("statement_timeout") {
-            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", &v),
+        // Read in place: this runs for every statement.
+        match self.settings.all().get("statement_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", v),
             _ => Ok(None),
         }
     }
