@@ -238,7 +238,7 @@ fn main() {
         report("HNSW float32 vs pgvector", &f32run, peer.as_ref());
         f32_memory = Some(f32run.memory_bytes);
     }
-    let pq_m: usize = std::env::var("PQ_M").ok().and_then(|s| s.parse().ok()).unwrap_or(48);
+    let pq_m: usize = std::env::var("PQ_M").ok().and_then(|s| s.parse().ok()).unwrap_or(32);
     if variants.split(',').any(|v| v == "pq") {
         let pq = ours(
             &base,

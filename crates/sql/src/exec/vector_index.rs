@@ -23,7 +23,9 @@
 //!   query's other predicates hold; the library's filtered search widens until `k`
 //!   entries are accepted (pgvector 0.8's iterative scan). So uncommitted, rolled-back,
 //!   deleted and superseded versions are never returned, and a transaction finds its own
-//!   inserts.
+//!   inserts. A quantized index re-ranks with the vector of the row just read, so there
+//!   the hash is not compared: any entry of a visible row leads to it at its true
+//!   distance, and each row is accepted once.
 //! - **Persistence.** The graph is written with [`helios_vector::HnswIndex::flush`] through
 //!   [`TxnNodeStore`], a [`NodeStore`] over the writing SQL transaction, at the end of
 //!   each DML statement and at `CREATE INDEX`. Records live under the index's key prefix

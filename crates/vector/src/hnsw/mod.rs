@@ -36,9 +36,11 @@
 //! The SQL layer passes a filter: rows invisible to the transaction's snapshot or branch,
 //! or failing the query's other predicates, must not be returned. Filtered-out nodes are
 //! still walked through (they hold the graph together) but not collected; every node whose
-//! distance is computed may be collected, not only the final `ef`. When fewer than `k`
-//! rows pass, the search restarts with twice the candidate list (like pgvector 0.8's
-//! iterative scans) until `k` rows pass or the reachable graph is exhausted.
+//! distance is computed may be collected, not only the final `ef`. The filter is asked
+//! after the walk, nearest node first, until enough rows pass: a filter that reads a row
+//! runs only for the nodes that make the result. When fewer than `k` rows pass, the
+//! search restarts with twice the candidate list (like pgvector 0.8's iterative scans)
+//! until `k` rows pass or the reachable graph is exhausted.
 //!
 //! # Deletion
 //!
