@@ -89,7 +89,12 @@ pub fn type_colname(ty: &ast::DataType) -> String {
         A::JSON => "json".into(),
         A::JSONB => "jsonb".into(),
         A::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => type_colname(inner),
-        A::Custom(name, _) => name.to_string().to_lowercase(),
+        // The type's own name, unqualified and unquoted: `x::pg_catalog.int4` is
+        // `int4`, `x::"char"` is `char`.
+        A::Custom(name, _) => match name.0.last().and_then(|p| p.as_ident()) {
+            Some(id) => crate::parser::ident_name(id),
+            None => name.to_string().to_lowercase(),
+        },
         other => other.to_string().to_lowercase(),
     }
 }
@@ -107,6 +112,8 @@ mod tests {
         assert_eq!(name("a"), "a");
         assert_eq!(name("t.B"), "b");
         assert_eq!(name("count(*)"), "count");
+        assert_eq!(name("'x'::\"char\""), "char");
+        assert_eq!(name("1::pg_catalog.int4"), "int4");
         assert_eq!(name("1 + 2"), "?column?");
         assert_eq!(name("1::int"), "int4");
         assert_eq!(name("x::text"), "x");
