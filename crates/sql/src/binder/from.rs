@@ -122,7 +122,7 @@ impl Binder<'_> {
         let qn = object_name(name)?;
         let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| qn.name.clone());
         if qn.schema.is_none() {
-            if let Some(plan) = self.cte_plan(&qn.name) {
+            if let Some(plan) = self.cte_plan(&qn.name)? {
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,

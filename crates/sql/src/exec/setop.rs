@@ -149,20 +149,20 @@ fn recurse(
     sink: &mut dyn FnMut(Row) -> Result<bool>,
 ) -> Result<bool> {
     let mut seen: HashSet<Vec<HashableValue>> = HashSet::new();
-    // Passes each new row to the sink and keeps it for the next iteration.
-    let mut emit = |rows: Vec<Row>, frontier: &mut Vec<Row>| -> Result<bool> {
-        for r in rows {
-            if all || seen.insert(row_key(&r)) {
-                frontier.push(r.clone());
-                if !sink(r)? {
-                    return Ok(false);
-                }
-            }
-        }
-        Ok(true)
-    };
+    // Each term streams: a new row goes to the sink at once and is kept for the next
+    // iteration, so a consumer that stops also stops a recursive term that would
+    // never end by itself (a nested recursive WITH).
     let mut frontier = Vec::new();
-    if !emit(super::execute(base, ctx, outer)?, &mut frontier)? {
+    let mut term = |plan: &Plan, frontier: &mut Vec<Row>| {
+        super::stream::for_each(plan, ctx, outer, &mut |r| {
+            if !all && !seen.insert(row_key(&r)) {
+                return Ok(true);
+            }
+            frontier.push(r.clone());
+            sink(r)
+        })
+    };
+    if !term(base, &mut frontier)? {
         return Ok(false);
     }
     let mut iterations = 0;
@@ -177,8 +177,7 @@ fn recurse(
         }
         ctx.check_cancel()?;
         ctx.work.borrow_mut().insert(id, Rc::new(std::mem::take(&mut frontier)));
-        let produced = super::execute(recursive, ctx, outer)?;
-        if !emit(produced, &mut frontier)? {
+        if !term(recursive, &mut frontier)? {
             return Ok(false);
         }
     }
