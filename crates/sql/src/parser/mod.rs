@@ -5,6 +5,7 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod ctas_columns;
 pub mod cursor;
 mod depth;
 mod dialect;
@@ -62,8 +63,12 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
-        // `UPDATE ... SET a[i] = v` assigns one array element.
-        Err(e) => match table_shorthand(sql).or_else(|| subscript_assign::rewrite(sql)) {
+        // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
+        // AS ...` names the query's columns.
+        Err(e) => match table_shorthand(sql)
+            .or_else(|| subscript_assign::rewrite(sql))
+            .or_else(|| ctas_columns::rewrite(sql))
+        {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
             }

@@ -91,9 +91,9 @@ impl Session {
         Ok(Some(r))
     }
 
-    fn create_table(&mut self, ct: &ast::CreateTable) -> Result<StatementResult> {
-        if ct.query.is_some() {
-            return Err(Error::unsupported("CREATE TABLE AS"));
+    pub(super) fn create_table(&mut self, ct: &ast::CreateTable) -> Result<StatementResult> {
+        if let Some(query) = &ct.query {
+            return self.create_table_as(ct, query);
         }
         let search_path = self.settings.search_path();
         let qn = object_name(&ct.name)?;

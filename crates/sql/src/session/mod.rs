@@ -18,6 +18,7 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
@@ -89,6 +90,9 @@ pub struct Session {
     pending: Option<(Isolation, bool)>,
     /// A statement other than transaction control ran in the current block.
     statement_ran: bool,
+    /// A bound statement started executing (so it may have had effects); the
+    /// simple-protocol plan cache retries a failed statement only when this stayed false.
+    executing: bool,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
     /// Open cursors.
@@ -125,6 +129,7 @@ impl Session {
             branch: BranchId::MAIN,
             pending: None,
             statement_ran: false,
+            executing: false,
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
             block_seq: 0,

@@ -236,6 +236,9 @@ impl Session {
             if super::writable_cte::has_dml_cte(q) {
                 return self.run_writable_with(q, params);
             }
+            if super::create_table_as::is_select_into(q) {
+                return self.select_into(q);
+            }
         }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
@@ -285,6 +288,7 @@ impl Session {
             coerced = coerce_params(params, &types)?;
             &coerced[..]
         };
+        self.executing = true;
         if matches!(*bound, Bound::Utility(_)) {
             self.catalog_memo = None;
             let r = self.execute_bound(&bound, params, &catalog, &info);
