@@ -58,6 +58,11 @@ fn subquery_colname(q: &ast::Query) -> Option<String> {
             _ => None,
         },
         ast::SetExpr::Query(inner) => subquery_colname(inner),
+        ast::SetExpr::Values(_) => Some("column1".into()),
+        // A set operation is named by its first branch.
+        ast::SetExpr::SetOperation { left, .. } => {
+            subquery_colname(&ast::Query { body: left.clone(), ..q.clone() })
+        }
         _ => None,
     }
 }
@@ -113,6 +118,7 @@ mod tests {
         assert_eq!(name("t.B"), "b");
         assert_eq!(name("count(*)"), "count");
         assert_eq!(name("'x'::\"char\""), "char");
+        assert_eq!(name("(SELECT 1 AS a UNION SELECT 2)"), "a");
         assert_eq!(name("1::pg_catalog.int4"), "int4");
         assert_eq!(name("1 + 2"), "?column?");
         assert_eq!(name("1::int"), "int4");

@@ -48,6 +48,10 @@ struct CteEntry {
     schema: Schema,
     /// Where a reference to a recursive CTE stands while its own query binds.
     recursion: Recursion,
+    /// How many enclosing queries were in scope where it was defined.
+    outer_depth: usize,
+    /// It reads columns of an enclosing query.
+    correlated: bool,
 }
 
 /// The binding state of a WITH query, for PostgreSQL's rules on recursive references.

@@ -92,16 +92,26 @@ impl Binder<'_> {
             let id = self.ctes.len();
             // Reserve the slot so ids stay stable while the body binds.
             self.ctes.push(Plan::Empty { rows: 0 });
+            // Whether the query reads an enclosing query's columns: the innermost
+            // correlation flag, cleared for its binding and merged back after.
+            let flag = self.correlated.last().map(|c| c.replace(false));
             let plan = if with.recursive {
-                self.bind_recursive_cte(id, &name, cte)?
+                self.bind_recursive_cte(id, &name, cte)
             } else {
-                self.bind_query(&cte.query)?
+                self.bind_query(&cte.query)
             };
+            let correlated = self.correlated.last().is_some_and(|c| c.get());
+            if let (Some(c), Some(before)) = (self.correlated.last(), flag) {
+                c.set(before || correlated);
+            }
+            let plan = plan?;
             let plan = rename_columns(plan, &cte.alias.columns, &name)?;
             let schema = plan.schema();
             self.ctes[id] = plan;
             if let Some(scope) = self.cte_scopes.last_mut() {
-                scope.insert(name, CteEntry { id, schema, recursion: Recursion::Done });
+                let outer_depth = self.outer.len();
+                let recursion = Recursion::Done;
+                scope.insert(name, CteEntry { id, schema, recursion, outer_depth, correlated });
             }
         }
         Ok(())
@@ -147,8 +157,10 @@ impl Binder<'_> {
             return refuse("FOR UPDATE/SHARE");
         }
         let schema_of_name = |binder: &mut Self, recursion: Recursion, schema: Schema| {
+            let outer_depth = binder.outer.len();
             if let Some(scope) = binder.cte_scopes.last_mut() {
-                scope.insert(name.to_string(), CteEntry { id, schema, recursion });
+                let entry = CteEntry { id, schema, recursion, outer_depth, correlated: false };
+                scope.insert(name.to_string(), entry);
             }
         };
         schema_of_name(self, Recursion::Base, Schema::default());
@@ -275,7 +287,19 @@ impl Binder<'_> {
                 ))
             };
             return match &e.recursion {
-                Recursion::Done => Ok(Some(Plan::CteScan { id: e.id, schema: e.schema.clone() })),
+                Recursion::Done => {
+                    // The enclosing rows between its definition and this reference
+                    // come first in the row a correlated WITH query gets.
+                    let outer_skip = e.correlated.then(|| {
+                        // Subqueries between the definition and here depend on the
+                        // enclosing row through it.
+                        for flag in self.correlated.iter().skip(e.outer_depth) {
+                            flag.set(true);
+                        }
+                        self.outer[e.outer_depth..].iter().map(|fields| fields.len()).sum()
+                    });
+                    Ok(Some(Plan::CteScan { id: e.id, outer_skip, schema: e.schema.clone() }))
+                }
                 Recursion::Base => invalid("within its non-recursive term"),
                 Recursion::Term { depth, .. } if self.outer.len() > *depth => {
                     invalid("within a subquery")
