@@ -354,3 +354,20 @@ fn concurrent_sessions() {
     b.join().unwrap();
     assert_eq!(rows(&mut setup, "SELECT bal FROM acct"), vec!["70"]);
 }
+
+#[test]
+fn create_table_clauses_we_lack_are_refused() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE parent (a int)");
+    for sql in [
+        "CREATE TABLE child () INHERITS (parent)",
+        "CREATE TABLE parted (a int) PARTITION BY RANGE (a)",
+        "CREATE TABLE part1 PARTITION OF parent FOR VALUES FROM (1) TO (10)",
+        "CREATE TEMP TABLE gone (a int) ON COMMIT DROP",
+        "CREATE TEMP TABLE emptied (a int) ON COMMIT DELETE ROWS",
+    ] {
+        assert_eq!(err(&mut c, sql), "0A000", "{sql}");
+    }
+    assert!(rows(&mut c, "SELECT relname FROM pg_class WHERE relname IN ('child', 'parted')")
+        .is_empty());
+}

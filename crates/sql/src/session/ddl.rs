@@ -98,6 +98,7 @@ impl Session {
         let search_path = self.settings.search_path();
         let qn = object_name(&ct.name)?;
         let (catalog, _) = self.ddl_parts()?;
+        let ct = &*super::table_options::expand(&catalog, &search_path, ct)?;
         let schema = self.creation_schema(&catalog, &qn)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if ct.if_not_exists {

@@ -29,6 +29,7 @@ mod result;
 mod sequences;
 mod settings;
 mod statement;
+mod table_options;
 mod time_travel;
 mod timeout;
 mod txn;
