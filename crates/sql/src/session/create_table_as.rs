@@ -24,7 +24,7 @@ impl Session {
             self.engine.catalogs.get(txn)?
         };
         let qn = object_name(&ct.name)?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, ct.temporary)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if ct.if_not_exists {
                 return Ok(StatementResult::command("CREATE TABLE AS"));

@@ -36,9 +36,24 @@ impl Session {
         Ok((catalog, txn))
     }
 
-    /// The schema a new object goes to: the named one, or the first existing schema of
-    /// the search path.
-    pub(super) fn creation_schema(&self, catalog: &Catalog, qn: &QualifiedName) -> Result<String> {
+    /// The schema a new object goes to: the session's temporary schema for a temporary
+    /// object (or one named `pg_temp.x`), else the named one, or the first existing
+    /// schema of the search path that is not the temporary one.
+    pub(super) fn creation_schema(
+        &mut self,
+        catalog: &Catalog,
+        qn: &QualifiedName,
+        temporary: bool,
+    ) -> Result<String> {
+        if temporary || qn.schema.as_deref() == Some("pg_temp") {
+            if qn.schema.as_deref().is_some_and(|s| s != "pg_temp") {
+                return Err(Error::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    "cannot create temporary relation in non-temporary schema",
+                ));
+            }
+            return self.temp_schema_for_create(catalog);
+        }
         match &qn.schema {
             Some(s) => {
                 if !catalog.schemas.contains_key(s) {
@@ -53,7 +68,7 @@ impl Session {
                 .settings
                 .search_path()
                 .into_iter()
-                .find(|s| catalog.schemas.contains_key(s))
+                .find(|s| !super::is_temp_schema(s) && catalog.schemas.contains_key(s))
                 .ok_or_else(|| {
                     Error::new(
                         SqlState::INVALID_SCHEMA_NAME,
@@ -81,9 +96,13 @@ impl Session {
                 self.create_schema(schema_name, *if_not_exists)?
             }
             ast::Statement::CreateView(cv) => self.create_view(cv)?,
-            ast::Statement::CreateSequence { if_not_exists, name, sequence_options, .. } => {
-                self.create_sequence(name, *if_not_exists, sequence_options)?
-            }
+            ast::Statement::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                sequence_options,
+                ..
+            } => self.create_sequence(*temporary, name, *if_not_exists, sequence_options)?,
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             _ => return Ok(None),
@@ -99,7 +118,7 @@ impl Session {
         let qn = object_name(&ct.name)?;
         let (catalog, _) = self.ddl_parts()?;
         let ct = &*super::table_options::expand(&catalog, &search_path, ct)?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, ct.temporary)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if ct.if_not_exists {
                 return Ok(StatementResult::command("CREATE TABLE"));
@@ -305,7 +324,7 @@ impl Session {
         CatalogStore::put_table(txn, &t)
     }
 
-    fn drop_schema(
+    pub(super) fn drop_schema(
         &mut self,
         catalog: &Catalog,
         name: &str,
@@ -452,6 +471,13 @@ impl Session {
             }
             ast::SchemaName::UnnamedAuthorization(id) => ident_name(id),
         };
+        if n.starts_with("pg_") {
+            return Err(Error::new(
+                SqlState::RESERVED_NAME,
+                format!("unacceptable schema name \"{n}\""),
+            )
+            .with_detail("The prefix \"pg_\" is reserved for system schemas."));
+        }
         let (catalog, txn) = self.ddl_parts()?;
         if catalog.schemas.contains_key(&n) {
             if if_not_exists {
@@ -474,7 +500,7 @@ impl Session {
         }
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
         let existing = catalog.relation(&schema, &qn.name);
         let replace_id = match existing {
             Some(Relation::View(id)) if cv.or_replace => Some(id),
@@ -513,13 +539,14 @@ impl Session {
 
     fn create_sequence(
         &mut self,
+        temporary: bool,
         name: &ast::ObjectName,
         if_not_exists: bool,
         opts: &[ast::SequenceOptions],
     ) -> Result<StatementResult> {
         let qn = object_name(name)?;
         let (catalog, _) = self.ddl_parts()?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, temporary)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if if_not_exists {
                 return Ok(StatementResult::command("CREATE SEQUENCE"));

@@ -30,6 +30,7 @@ mod sequences;
 mod settings;
 mod statement;
 mod table_options;
+mod temp_schema;
 mod time_travel;
 mod timeout;
 mod txn;
@@ -45,6 +46,8 @@ pub use branch_rows::{
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub use settings::Settings;
+pub(crate) use temp_schema::drop_stale_temp_schemas;
+pub use temp_schema::is_temp_schema;
 pub use time_travel::{from_sql_timestamp, to_sql_timestamp, HeliosCtx};
 
 use std::collections::HashMap;
@@ -94,6 +97,8 @@ pub struct Session {
     /// A bound statement started executing (so it may have had effects); the
     /// simple-protocol plan cache retries a failed statement only when this stayed false.
     executing: bool,
+    /// Branches in which this session created its temporary schema.
+    temp_branches: Vec<BranchId>,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
     /// Open cursors.
@@ -131,6 +136,7 @@ impl Session {
             pending: None,
             statement_ran: false,
             executing: false,
+            temp_branches: Vec::new(),
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
             block_seq: 0,
