@@ -159,6 +159,13 @@ impl Binder<'_> {
                     .table(id)
                     .cloned()
                     .ok_or_else(|| Error::internal("table vanished from catalog"))?;
+                if table.matview.as_ref().is_some_and(|m| !m.populated) {
+                    return Err(Error::new(
+                        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("materialized view \"{}\" has not been populated", table.name),
+                    )
+                    .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
+                }
                 let schema = table
                     .columns
                     .iter()

@@ -695,9 +695,26 @@ pub(super) fn pg_catalog_relation(
                 ("schemaname", Text),
                 ("matviewname", Text),
                 ("matviewowner", Text),
+                ("tablespace", Text),
+                ("hasindexes", Bool),
+                ("ispopulated", Bool),
                 ("definition", Text),
             ],
-            vec![],
+            tables
+                .iter()
+                .filter_map(|t| {
+                    let m = t.matview.as_ref()?;
+                    Some(vec![
+                        text(&t.schema),
+                        text(&t.name),
+                        text(&session.current_user),
+                        Value::Null,
+                        Value::Bool(!t.indexes.is_empty()),
+                        Value::Bool(m.populated),
+                        text(format!(" {};", m.query)),
+                    ])
+                })
+                .collect(),
         ),
         "pg_sequences" => (
             vec![
@@ -836,11 +853,15 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             ns.clone(),
             2,
             !t.indexes.is_empty(),
-            "r",
+            if t.matview.is_some() { "m" } else { "r" },
             t.columns.len(),
             t.checks.len(),
         );
+        if crate::session::is_temp_schema(&t.schema) {
+            table_row[15] = text("t");
+        }
         table_row[20] = Value::Bool(has_triggers);
+        table_row[24] = Value::Bool(t.matview.as_ref().is_none_or(|m| m.populated));
         rows.push(table_row);
         for i in &t.indexes {
             rows.push(row(

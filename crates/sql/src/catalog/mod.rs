@@ -15,8 +15,8 @@ pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, SchemaDef, SequenceDef,
-    TableDef, ViewDef,
+    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef, SchemaDef,
+    SequenceDef, TableDef, ViewDef,
 };
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;

@@ -209,6 +209,7 @@ mod tests {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             next_index_id: 1,
+            matview: None,
             time_travel: None,
         })
     }

@@ -75,7 +75,7 @@ impl Session {
         if ct.with_data.is_some_and(|w| !w.data) {
             return Ok(StatementResult::command("CREATE TABLE AS"));
         }
-        let mut insert = insert_stub()?;
+        let mut insert = parser::parse_insert_stub()?;
         insert.table = ast::TableObject::TableName(ct.name.clone());
         insert.source = Some(Box::new(query.clone()));
         // The catalog now has the table; the statement cache of this transaction's
@@ -124,15 +124,4 @@ fn split_select_into(query: &ast::Query) -> Result<((ast::ObjectName, bool), ast
         ));
     }
     Ok(((name, into.temporary), stripped))
-}
-
-/// An `INSERT INTO t SELECT 1` to fill in with the real target and query.
-fn insert_stub() -> Result<ast::Insert> {
-    match parser::parse("INSERT INTO t SELECT 1")?.pop() {
-        Some(Statement::Sql(s)) => match *s {
-            ast::Statement::Insert(i) => Ok(i),
-            _ => Err(Error::internal("stub is not INSERT")),
-        },
-        _ => Err(Error::internal("stub is not INSERT")),
-    }
 }

@@ -24,7 +24,7 @@ pub(super) fn already_exists(name: &str) -> Error {
 }
 
 impl Session {
-    fn ddl_parts(&mut self) -> Result<(Arc<Catalog>, &mut Transaction)> {
+    pub(super) fn ddl_parts(&mut self) -> Result<(Arc<Catalog>, &mut Transaction)> {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("DDL without a transaction"))?;
         if txn.is_read_only() {
             return Err(Error::new(
@@ -105,6 +105,7 @@ impl Session {
             } => self.create_sequence(*temporary, name, *if_not_exists, sequence_options)?,
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
+            ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
             _ => return Ok(None),
         };
         Ok(Some(r))
@@ -167,6 +168,7 @@ impl Session {
             ast::ObjectType::View => "DROP VIEW",
             ast::ObjectType::Schema => "DROP SCHEMA",
             ast::ObjectType::Sequence => "DROP SEQUENCE",
+            ast::ObjectType::MaterializedView => "DROP MATERIALIZED VIEW",
             other => return Err(Error::unsupported(format!("DROP {other}"))),
         };
         let search_path = self.settings.search_path();
@@ -182,6 +184,7 @@ impl Session {
                 ast::ObjectType::Table => "table",
                 ast::ObjectType::Index => "index",
                 ast::ObjectType::View => "view",
+                ast::ObjectType::MaterializedView => "materialized view",
                 _ => "sequence",
             };
             let rel = match found {
@@ -202,9 +205,23 @@ impl Session {
                 }
                 Some((_, rel)) => rel,
             };
+            let is_matview = |id| catalog.table(id).is_some_and(|t| t.matview.is_some());
             match (kind, rel) {
-                (ast::ObjectType::Table, Relation::Table(id)) => {
+                (ast::ObjectType::Table, Relation::Table(id))
+                | (ast::ObjectType::MaterializedView, Relation::Table(id))
+                    if is_matview(id) == (kind == ast::ObjectType::MaterializedView) =>
+                {
                     self.drop_table(&catalog, id, cascade)?
+                }
+                (
+                    ast::ObjectType::Table | ast::ObjectType::MaterializedView,
+                    Relation::Table(id),
+                ) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a {what}", qn.name),
+                    )
+                    .with_hint(super::matview::drop_kind_hint(is_matview(id))))
                 }
                 (ast::ObjectType::Index, Relation::Index(t, i)) => {
                     self.drop_index(&catalog, t, i)?
@@ -496,7 +513,7 @@ impl Session {
 
     fn create_view(&mut self, cv: &ast::CreateView) -> Result<StatementResult> {
         if cv.materialized {
-            return Err(Error::unsupported("materialized views"));
+            return self.create_matview(cv);
         }
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
@@ -614,7 +631,11 @@ impl Session {
         for target in &t.table_names {
             let qn = object_name(&target.name)?;
             match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
-                Some((_, Relation::Table(id))) => ids.push(id),
+                Some((_, Relation::Table(id)))
+                    if catalog.table(id).is_some_and(|t| t.matview.is_none()) =>
+                {
+                    ids.push(id)
+                }
                 Some(_) => {
                     return Err(Error::new(
                         SqlState::WRONG_OBJECT_TYPE,

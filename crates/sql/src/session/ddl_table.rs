@@ -242,6 +242,7 @@ pub fn build_table(
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         next_index_id: 1,
+        matview: None,
         time_travel: None,
     };
     let mut sequences = Vec::new();

@@ -23,6 +23,7 @@ mod cursor;
 mod ddl;
 mod ddl_table;
 mod maintenance;
+mod matview;
 mod plan_cache;
 mod prepared;
 mod result;
