@@ -32,3 +32,4 @@ pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteE
 pub use operators::execute;
 pub use row_locks::lock_rows;
 pub use sort::compare_rows;
+pub use stream::for_each as execute_each;

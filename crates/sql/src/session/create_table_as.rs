@@ -82,7 +82,7 @@ impl Session {
         // catalog must not hide it.
         self.catalog_memo = None;
         let stmt = Statement::Sql(Box::new(ast::Statement::Insert(insert)));
-        let inserted = self.run_in_txn(&stmt, &[], None)?.rows_affected();
+        let inserted = self.run_in_txn(&stmt, &[], None, None)?.rows_affected();
         Ok(StatementResult::Command { tag: format!("SELECT {inserted}"), rows_affected: inserted })
     }
 

@@ -142,7 +142,12 @@ impl Session {
             insert.table = ast::TableObject::TableName(ast::ObjectName::from(target));
             insert.source = Some(Box::new(query));
             self.catalog_memo = None;
-            self.run_in_txn(&Statement::Sql(Box::new(ast::Statement::Insert(insert))), &[], None)?;
+            self.run_in_txn(
+                &Statement::Sql(Box::new(ast::Statement::Insert(insert))),
+                &[],
+                None,
+                None,
+            )?;
         }
         let table = self.table_named(&table.schema, &table.name)?;
         self.put_matview(&table, Some(MatViewDef { populated: populate, ..def }))?;

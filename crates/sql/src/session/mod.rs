@@ -47,6 +47,7 @@ pub use branch_rows::{
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub use settings::Settings;
+pub use statement::RowSink;
 pub(crate) use temp_schema::drop_stale_temp_schemas;
 pub use temp_schema::is_temp_schema;
 pub use time_travel::{from_sql_timestamp, to_sql_timestamp, HeliosCtx};
@@ -283,6 +284,35 @@ impl Session {
         r
     }
 
+    /// Runs one statement and passes its result rows to `sink` one at a time instead of
+    /// collecting them: a plain query streams from the executor (a LIMIT, or a sink that
+    /// returns false, stops the scans below), other statements hand over the rows they
+    /// return. The result carries the columns and the tag, without rows.
+    pub fn execute_streaming(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let stmt = match parse_one(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail();
+                return Err(e);
+            }
+        };
+        let Some(stmt) = stmt else {
+            return Ok(StatementResult::command("EMPTY"));
+        };
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run_to(&stmt, params, None, Some(sink)));
+        if r.is_err() {
+            self.fail();
+        }
+        r
+    }
+
     /// Parses and binds a statement once; the plan is kept and re-bound only when the
     /// schema changes.
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
@@ -347,6 +377,17 @@ impl Session {
         params: &[Value],
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
+        self.run_to(stmt, params, prepared, None)
+    }
+
+    /// [`Session::run`], passing result rows to `sink` when there is one.
+    fn run_to(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+        sink: Option<&mut statement::RowSink<'_>>,
+    ) -> Result<StatementResult> {
         let ast = match stmt {
             Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => {
@@ -385,8 +426,8 @@ impl Session {
         self.ensure_txn()?;
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
-            Ok(Some(r)) => Ok(r),
-            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Ok(Some(r)) => statement::feed(r, sink),
+            Ok(None) => self.run_in_txn(stmt, params, prepared, sink),
             Err(e) => Err(e),
         };
         let result = match (result, timer) {
