@@ -600,7 +600,7 @@ pub(super) fn pg_catalog_relation(
         ),
         "pg_description" => (
             vec![("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)],
-            vec![],
+            descriptions(&tables, catalog),
         ),
         "pg_depend" => (
             vec![
@@ -1195,4 +1195,37 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         }
     }
     (cols, rows)
+}
+
+/// `pg_description`: the `COMMENT ON` texts of relations (subid 0) and table columns
+/// (subid = column number), under pg_class's OID.
+fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
+    const PG_CLASS: i64 = 1259;
+    let row = |o: i64, sub: usize, text: &str| {
+        vec![
+            oid(o),
+            oid(PG_CLASS),
+            Value::Int4(i32::try_from(sub).unwrap_or(0)),
+            Value::Text(text.into()),
+        ]
+    };
+    let mut rows = Vec::new();
+    for t in tables {
+        if let Some(c) = &t.comment {
+            rows.push(row(relation_oid(t.id), 0, c));
+        }
+        for (i, col) in t.columns.iter().enumerate() {
+            if let Some(c) = t.column_comments.get(&col.name) {
+                rows.push(row(relation_oid(t.id), i + 1, c));
+            }
+        }
+    }
+    let mut views: Vec<_> = catalog.views.values().collect();
+    views.sort_by_key(|v| v.id);
+    for v in views {
+        if let Some(c) = &v.comment {
+            rows.push(row(relation_oid(v.id), 0, c));
+        }
+    }
+    rows
 }

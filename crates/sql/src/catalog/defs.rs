@@ -132,6 +132,12 @@ pub struct TableDef {
     /// Set when the table holds the rows of a materialized view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matview: Option<MatViewDef>,
+    /// `COMMENT ON TABLE` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `COMMENT ON COLUMN` texts by column name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub column_comments: std::collections::BTreeMap<String, String>,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
@@ -185,6 +191,9 @@ pub struct ViewDef {
     pub query: String,
     /// Output column names (explicit list or the query's names).
     pub columns: Vec<String>,
+    /// `COMMENT ON VIEW` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 mod type_text {

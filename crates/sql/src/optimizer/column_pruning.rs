@@ -210,6 +210,8 @@ mod tests {
             foreign_keys: Vec::new(),
             next_index_id: 1,
             matview: None,
+            comment: None,
+            column_comments: Default::default(),
             time_travel: None,
         })
     }

@@ -106,6 +106,9 @@ impl Session {
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
+            ast::Statement::Comment { object_type, object_name, comment, .. } => {
+                self.comment_on(*object_type, object_name, comment.as_deref())?
+            }
             _ => return Ok(None),
         };
         Ok(Some(r))
@@ -519,6 +522,11 @@ impl Session {
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
         let existing = catalog.relation(&schema, &qn.name);
+        // CREATE OR REPLACE keeps the view's comment, as in PostgreSQL.
+        let existing_comment = match existing {
+            Some(Relation::View(id)) => catalog.views.get(&id).and_then(|v| v.comment.clone()),
+            _ => None,
+        };
         let replace_id = match existing {
             Some(Relation::View(id)) if cv.or_replace => Some(id),
             Some(_) if cv.if_not_exists => return Ok(StatementResult::command("CREATE VIEW")),
@@ -548,7 +556,14 @@ impl Session {
         };
         CatalogStore::put_view(
             txn,
-            &ViewDef { id, schema, name: qn.name, query: cv.query.to_string(), columns },
+            &ViewDef {
+                id,
+                schema,
+                name: qn.name,
+                query: cv.query.to_string(),
+                columns,
+                comment: existing_comment,
+            },
         )?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE VIEW"))

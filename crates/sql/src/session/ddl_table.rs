@@ -243,6 +243,8 @@ pub fn build_table(
         foreign_keys: Vec::new(),
         next_index_id: 1,
         matview: None,
+        comment: None,
+        column_comments: Default::default(),
         time_travel: None,
     };
     let mut sequences = Vec::new();

@@ -18,6 +18,7 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod comment;
 mod create_table_as;
 mod cursor;
 mod ddl;
