@@ -110,11 +110,25 @@ pub struct Session {
     block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
     plan_cache: plan_cache::PlanCache,
-    /// The catalog the last query or DML statement of the current transaction read, with
-    /// the branch and snapshot it was read at: the next statement at the same snapshot
-    /// reuses it instead of reading the catalog version again. Cleared by every other
-    /// statement (DDL, transaction control, ...) and when a transaction starts.
-    catalog_memo: Option<(BranchId, helios_common::Timestamp, Arc<crate::catalog::Catalog>)>,
+    /// The catalog the last query or DML statement read, with the branch and snapshot it
+    /// was read at: the next statement at the same snapshot reuses it instead of reading
+    /// the catalog version again. Cleared by every other statement (DDL, transaction
+    /// control, ...), and when a transaction starts unless it was read without any own
+    /// writes (see [`CatalogMemo::committed`]).
+    catalog_memo: Option<CatalogMemo>,
+}
+
+/// A catalog read at one snapshot of one branch (see `Session::catalog_memo`).
+#[derive(Debug, Clone)]
+pub(crate) struct CatalogMemo {
+    pub branch: BranchId,
+    pub read_ts: helios_common::Timestamp,
+    pub catalog: Arc<crate::catalog::Catalog>,
+    /// Read by a transaction without own writes: it is the committed catalog at
+    /// `read_ts`, which every later transaction reading at the same snapshot and branch
+    /// sees too (nothing commits at or below a snapshot once it is visible). Autocommit
+    /// statements then skip the catalog lookup while nothing commits in between.
+    pub committed: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -319,9 +333,8 @@ impl Session {
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if let Some(stmt) = prepared.statement() {
-            let depth = parser::nesting_depth(stmt);
-            parser::with_stack_for(depth, || {
+        if prepared.statement().is_some() {
+            parser::with_stack_for(prepared.depth(), || {
                 self.with_read_txn(|s, txn| s.describe(&prepared, txn))
             })?;
         }
@@ -348,8 +361,7 @@ impl Session {
                 ),
             ));
         }
-        let depth = parser::nesting_depth(stmt);
-        let r = parser::with_stack_for(depth, || self.run(stmt, params, Some(prepared)));
+        let r = parser::with_stack_for(prepared.depth(), || self.run(stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -474,7 +486,10 @@ impl Session {
                     Some(p) => p,
                     None => (
                         self.default_isolation()?,
-                        self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
+                        self.settings
+                            .all()
+                            .get("default_transaction_read_only")
+                            .is_some_and(|v| v == "on"),
                     ),
                 };
                 let mut txn = self.engine.storage.begin(TxnOptions {
@@ -486,9 +501,14 @@ impl Session {
                 self.block_seq += 1;
                 txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
+                let memo_holds = self.catalog_memo.as_ref().is_some_and(|m| {
+                    m.committed && m.branch == txn.branch() && m.read_ts == txn.read_ts()
+                });
+                if !memo_holds {
+                    self.catalog_memo = None;
+                }
                 self.txn = Some(txn);
                 self.statement_ran = false;
-                self.catalog_memo = None;
                 Ok(())
             }
         }
@@ -505,17 +525,16 @@ impl Session {
     }
 
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
+        // Read in place: this runs for every statement.
+        let value = self.settings.all().get("lock_timeout").map_or("", String::as_str);
         Ok(helios_storage::LockWait {
-            timeout: settings::timeout_setting(
-                "lock_timeout",
-                &self.settings.get("lock_timeout").unwrap_or_default(),
-            )?,
+            timeout: settings::timeout_setting("lock_timeout", value)?,
             cancel: Some(self.cancel.clone()),
         })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
-        match self.settings.get("default_transaction_isolation").as_deref() {
+        match self.settings.all().get("default_transaction_isolation").map(String::as_str) {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
             _ => Ok(Isolation::ReadCommitted),
         }

@@ -245,10 +245,15 @@ impl Session {
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = match &self.catalog_memo {
-            Some((branch, ts, c)) if *branch == txn.branch() && *ts == txn.read_ts() => c.clone(),
+            Some(m) if m.branch == txn.branch() && m.read_ts == txn.read_ts() => m.catalog.clone(),
             _ => {
                 let c = self.engine.catalogs.get(txn)?;
-                self.catalog_memo = Some((txn.branch(), txn.read_ts(), c.clone()));
+                self.catalog_memo = Some(super::CatalogMemo {
+                    branch: txn.branch(),
+                    read_ts: txn.read_ts(),
+                    catalog: c.clone(),
+                    committed: !txn.has_writes(),
+                });
                 c
             }
         };
