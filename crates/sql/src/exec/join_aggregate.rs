@@ -17,6 +17,7 @@ use helios_types::Value;
 
 use super::aggregate::{feed, AggregateSpec, Group};
 use super::context::{ExecCtx, Row};
+use super::join_index::JoinIndex;
 use super::keyed::{KeyExprs, KeyTable};
 use super::stream::for_each;
 use crate::expr::Expr;
@@ -98,9 +99,7 @@ pub fn aggregate_join(
     // Per build row: its slot.
     let mut slot_of: Vec<usize> = Vec::with_capacity(right_rows.len());
 
-    let mut table: KeyTable<Vec<usize>> = KeyTable::default();
-    let mut build = KeyExprs::new(equi.iter().map(|(_, re)| re), rw);
-    for (ri, r) in right_rows.iter().enumerate() {
+    for r in &right_rows {
         group_key.load(ctx, r, &[])?;
         let h = slots.hash(group_key.values(r));
         let slot = match slots.get(h, &group_key, r) {
@@ -117,23 +116,15 @@ pub fn aggregate_join(
             }
         };
         slot_of.push(slot);
-        build.load(ctx, r, &[])?;
-        if build.has_null(r) {
-            continue;
-        }
-        let h = table.hash(build.values(r));
-        match table.get_mut(h, &build, r) {
-            Some(rows) => rows.push(ri),
-            None => table.insert_new(h, build.to_owned(r), vec![ri]),
-        }
     }
+    let mut index = JoinIndex::build(ctx, &right_rows, equi, (lw, rw), &[])?;
 
     let mut groups: Vec<Group> = Vec::new();
-    if table.is_empty() {
+    if index.is_empty() {
         // Nothing can match: the left side need not be read.
         return Ok(groups);
     }
-    let mut probe = KeyExprs::new(equi.iter().map(|(le, _)| le), lw);
+    let mut matches = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let mut n = 0usize;
     for_each(left, ctx, &[], &mut |l| {
@@ -141,13 +132,8 @@ pub fn aggregate_join(
         if n.is_multiple_of(1024) {
             ctx.check_cancel()?;
         }
-        probe.load(ctx, &l, &[])?;
-        if probe.has_null(&l) {
-            return Ok(true);
-        }
-        let h = table.hash(probe.values(&l));
-        let Some(matches) = table.get(h, &probe, &l) else { return Ok(true) };
-        for &ri in matches {
+        index.probe(ctx, &l, &[], &mut matches)?;
+        for &ri in &matches {
             let slot = slot_of[ri];
             let g = match slot_group[slot] {
                 Some(g) => g,

@@ -18,6 +18,7 @@ mod context;
 mod dml;
 mod join;
 mod join_aggregate;
+mod join_index;
 mod keyed;
 mod operators;
 mod row_locks;
