@@ -165,6 +165,15 @@ pub(super) fn feed(
             return Ok(());
         }
     }
+    if let ([Expr::Column(i, _)], CallState::Streaming(acc)) = (call.args.as_slice(), &mut *state) {
+        // A plain column argument of the row is passed in place: no evaluation, no clone.
+        if let Some(v) = row.get(*i) {
+            if call.func.skips_nulls() && v.is_null() {
+                return Ok(());
+            }
+            return acc.accumulate(std::slice::from_ref(v));
+        }
+    }
     args.clear();
     for a in &call.args {
         args.push(ctx.eval(a, row, outer)?);
