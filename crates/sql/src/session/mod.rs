@@ -304,8 +304,7 @@ impl Session {
                 ),
             ));
         }
-        let depth = parser::nesting_depth(stmt);
-        let r = parser::with_stack_for(depth, || self.run(stmt, params, Some(prepared)));
+        let r = parser::with_stack_for(prepared.depth(), || self.run(stmt, params, Some(prepared)));
         if r.is_err() {
             self.fail();
         }
@@ -450,13 +449,12 @@ impl Session {
     }
 
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
-        Ok(helios_storage::LockWait {
-            timeout: settings::timeout_setting(
-                "lock_timeout",
-                &self.settings.get("lock_timeout").unwrap_or_default(),
-            )?,
-            cancel: Some(self.cancel.clone()),
-        })
+        // Read in place, as `statement_timeout`: this runs for every statement.
+        let timeout = match self.settings.all().get("lock_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("lock_timeout", v)?,
+            _ => None,
+        };
+        Ok(helios_storage::LockWait { timeout, cancel: Some(self.cancel.clone()) })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {

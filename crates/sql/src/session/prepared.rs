@@ -19,6 +19,9 @@ pub(super) struct Described {
 #[derive(Debug)]
 struct Inner {
     stmt: Option<Statement>,
+    /// [`crate::parser::nesting_depth`] of `stmt`, computed once (walking the syntax tree
+    /// on every execution showed up in statement-per-row loads).
+    depth: usize,
     declared: Vec<DataType>,
     described: OnceLock<Described>,
     /// The bound plan and the catalog version it was bound at.
@@ -35,6 +38,7 @@ impl Prepared {
     pub(super) fn new(stmt: Option<Statement>, declared: Vec<DataType>) -> Prepared {
         Prepared {
             inner: Arc::new(Inner {
+                depth: stmt.as_ref().map_or(0, crate::parser::nesting_depth),
                 stmt,
                 declared,
                 described: OnceLock::new(),
@@ -46,6 +50,11 @@ impl Prepared {
     /// The parsed statement (`None` for an empty query string).
     pub fn statement(&self) -> Option<&Statement> {
         self.inner.stmt.as_ref()
+    }
+
+    /// How deeply the statement nests expressions (sizes the stack it runs on).
+    pub(super) fn depth(&self) -> usize {
+        self.inner.depth
     }
 
     /// Declared parameter types, with the unknown ones inferred from their use.
