@@ -525,12 +525,12 @@ impl Session {
     }
 
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
-        // Read in place: this runs for every statement.
-        let value = self.settings.all().get("lock_timeout").map_or("", String::as_str);
-        Ok(helios_storage::LockWait {
-            timeout: settings::timeout_setting("lock_timeout", value)?,
-            cancel: Some(self.cancel.clone()),
-        })
+        // Read in place, as `statement_timeout`: this runs for every statement.
+        let timeout = match self.settings.all().get("lock_timeout") {
+            Some(v) if v != "0" => settings::timeout_setting("lock_timeout", v)?,
+            _ => None,
+        };
+        Ok(helios_storage::LockWait { timeout, cancel: Some(self.cancel.clone()) })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {

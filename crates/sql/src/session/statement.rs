@@ -389,7 +389,12 @@ impl Session {
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_insert(txn, env, ins)
                 })?;
-                let tag = format!("INSERT 0 {}", out.count);
+                // The one-row INSERT of a statement-per-row load: no formatting.
+                let tag = if out.count == 1 {
+                    "INSERT 0 1".into()
+                } else {
+                    format!("INSERT 0 {}", out.count)
+                };
                 Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Update(upd, checks) => {

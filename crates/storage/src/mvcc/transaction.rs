@@ -6,10 +6,11 @@ use std::sync::Arc;
 use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
 
 use crate::kv::Snapshot;
+use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
 use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome};
 use crate::mvcc::visibility::{
-    get_visible, scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
+    scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
 };
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
@@ -36,6 +37,8 @@ pub struct Transaction {
     read_ts: Timestamp,
     chain: Vec<ChainLink>,
     snapshot: Box<dyn Snapshot>,
+    /// Key ranges `snapshot` holds no version in, learned by point reads.
+    absent: parking_lot::Mutex<KnownAbsent>,
     writes: WriteSet,
     /// An error from `new_statement`, returned by the next read or commit.
     deferred: Option<Error>,
@@ -85,6 +88,7 @@ impl Transaction {
             read_ts,
             chain,
             snapshot,
+            absent: parking_lot::Mutex::default(),
             writes,
             deferred: None,
             held: HeldLocks::default(),
@@ -125,7 +129,7 @@ impl Transaction {
         if let Some(own) = self.writes.get(key)? {
             return Ok(own);
         }
-        get_visible(&*self.snapshot, &self.chain, key)
+        self.absent.lock().get_visible(&*self.snapshot, &self.chain, key)
     }
 
     /// Calls `f` with the value of `key` (own writes included), borrowed where it can be:
@@ -313,6 +317,7 @@ impl Transaction {
                 self.read_ts = read_ts;
                 self.snapshot = snapshot;
                 self.chain = chain;
+                self.absent.get_mut().clear();
                 self.deferred = None;
                 Ok(())
             }
