@@ -4,8 +4,14 @@
 //! shares all nodes with the live map, and a write copies only the nodes on the paths it
 //! changes. Writers are serialized by a mutex; a batch is applied to a private clone and
 //! published with one pointer swap, so a snapshot sees all of a batch or none of it.
+//!
+//! Keys and values are reference-counted byte strings: a node shared with a live snapshot
+//! is copied on its first write, and copying a node of `Arc<[u8]>` entries only bumps
+//! counters, where owned `Vec<u8>` entries would each be allocated and copied again (with
+//! snapshots open all the time under load, every commit copies the nodes on its paths).
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use helios_common::Result;
 use imbl::OrdMap;
@@ -13,7 +19,8 @@ use parking_lot::{Mutex, RwLock};
 
 use super::{Engine, KvRange, KvScan, PackedBatch, Snapshot, VisitFn, WriteBatch, WriteOp};
 
-type Map = OrdMap<Vec<u8>, Vec<u8>>;
+type Bytes = Arc<[u8]>;
+type Map = OrdMap<Bytes, Bytes>;
 
 /// An [`Engine`] that keeps everything in memory. Nothing survives the process.
 #[derive(Debug, Default)]
@@ -52,10 +59,10 @@ impl Engine for MemoryEngine {
         for op in batch.ops {
             match op {
                 WriteOp::Put(k, v) => {
-                    map.insert(k, v);
+                    map.insert(Bytes::from(k), Bytes::from(v));
                 }
                 WriteOp::Delete(k) => {
-                    map.remove(&k);
+                    map.remove(k.as_slice());
                 }
             }
         }
@@ -69,7 +76,7 @@ impl Engine for MemoryEngine {
         for (k, v) in batch.iter() {
             match v {
                 Some(v) => {
-                    map.insert(k.to_vec(), v.to_vec());
+                    map.insert(Bytes::from(k), Bytes::from(v));
                 }
                 None => {
                     map.remove(k);
@@ -100,14 +107,14 @@ pub(crate) fn range_is_empty(range: &KvRange<'_>) -> bool {
 
 impl Snapshot for MemorySnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.map.get(key).cloned())
+        Ok(self.map.get(key).map(|v| v.to_vec()))
     }
 
     fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>> {
         if range_is_empty(&range) {
             return Ok(Box::new(std::iter::empty()));
         }
-        let iter = self.map.range::<_, [u8]>(range).map(|(k, v)| Ok((k.clone(), v.clone())));
+        let iter = self.map.range::<_, [u8]>(range).map(|(k, v)| Ok((k.to_vec(), v.to_vec())));
         if reverse {
             Ok(Box::new(iter.rev()))
         } else {
