@@ -89,6 +89,32 @@ impl RowDecoder {
         Ok(out)
     }
 
+    /// The stored bytes of column `i` of a row, without decoding any value (a vector
+    /// column's bytes are its little-endian `f32`s): `None` when the value is NULL or the
+    /// stored row predates the column.
+    pub fn column_bytes<'b>(&self, bytes: &'b [u8], i: usize) -> Result<Option<&'b [u8]>> {
+        if i >= self.types.len() {
+            return Err(helios_common::Error::internal(format!(
+                "column {i} out of range for {} columns",
+                self.types.len()
+            )));
+        }
+        let count = super::stored_column_count(bytes)?;
+        let layout = if count == self.types.len() {
+            self.full_layout(bytes)?
+        } else {
+            Layout::parse(bytes, &self.types)?
+        };
+        if i >= layout.count || layout.is_null(i) {
+            return Ok(None);
+        }
+        // The layout borrows the decoder's slots too; give back the same bytes borrowed
+        // from `bytes` alone.
+        let col = layout.column_bytes(i)?;
+        let start = col.as_ptr() as usize - bytes.as_ptr() as usize;
+        Ok(bytes.get(start..start + col.len()))
+    }
+
     /// The layout of a row that stores every column, from the precomputed slots.
     fn full_layout<'a>(&'a self, bytes: &'a [u8]) -> Result<Layout<'a>> {
         let count = self.types.len();
