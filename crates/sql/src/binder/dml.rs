@@ -50,6 +50,8 @@ pub struct BoundInsert {
     pub returning: Option<(Vec<Expr>, Schema)>,
     /// Subqueries of ON CONFLICT / RETURNING expressions.
     pub extra: PlannedQuery,
+    /// The target table's row layout, computed once per bind.
+    pub layout: crate::exec::RowLayout,
 }
 
 /// A bound UPDATE.
@@ -86,7 +88,18 @@ impl Binder<'_> {
             .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
         match rel {
             Relation::Table(id) => {
-                self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))
+                let table = self
+                    .catalog
+                    .table(id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("table vanished"))?;
+                if table.matview.is_some() {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("cannot change materialized view \"{}\"", qn.name),
+                    ));
+                }
+                Ok(table)
             }
             other => Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE,
@@ -219,7 +232,8 @@ impl Binder<'_> {
             None => None,
         };
         let extra = self.finish(Plan::Empty { rows: 0 });
-        Ok(BoundInsert { table, source, sequence_fill, on_conflict, returning, extra })
+        let layout = crate::exec::RowLayout::new(&table);
+        Ok(BoundInsert { table, source, sequence_fill, on_conflict, returning, extra, layout })
     }
 
     /// VALUES of an INSERT: each value is coerced to its target column, `DEFAULT`

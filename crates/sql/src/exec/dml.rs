@@ -364,6 +364,36 @@ fn rewrite_row(
     referenced_actions(txn, env, table, old, Some(&new), depth + 1)
 }
 
+/// The rows an INSERT writes. `VALUES` rows under the binder's coercing projection (every
+/// `INSERT ... VALUES`, the prepared single-row INSERT of a load among them) are
+/// evaluated here directly, as the streaming executor would, without its per-statement
+/// setup; any other source runs through the executor.
+fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<Vec<Row>> {
+    use crate::planner::Plan;
+    if let Plan::Project { input, exprs, .. } = plan {
+        if let Plan::Values { rows, .. } = input.as_ref() {
+            ctx.check_cancel()?;
+            let identity = exprs.len() == input.width()
+                && exprs
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| matches!(e, Expr::Column(c, _) if *c == i));
+            return rows
+                .iter()
+                .map(|r| {
+                    let values =
+                        r.iter().map(|e| ctx.eval(e, &[], &[])).collect::<Result<Row>>()?;
+                    if identity {
+                        return Ok(values);
+                    }
+                    exprs.iter().map(|e| ctx.eval(e, &values, &[])).collect()
+                })
+                .collect();
+        }
+    }
+    super::execute(plan, ctx, &[])
+}
+
 /// Runs an INSERT.
 pub fn execute_insert(
     txn: &mut Transaction,
@@ -373,11 +403,11 @@ pub fn execute_insert(
     let table = ins.table.as_ref();
     let rows = {
         let ctx = env.ctx(txn, &ins.source);
-        super::execute(&ins.source.plan, &ctx, &[])?
+        source_rows(&ins.source.plan, &ctx)?
     };
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
-    let writer = RowWriter::new(table);
+    let writer = RowWriter::new(table, &ins.layout)?;
     for mut row in rows {
         for (ci, seq) in &ins.sequence_fill {
             if row[*ci].is_null() {

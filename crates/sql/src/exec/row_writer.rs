@@ -45,24 +45,58 @@ impl RowKey {
     }
 }
 
+/// What [`RowWriter`] precomputes for a table: column types, the primary key's position
+/// and key columns, the row key prefix. A bound INSERT keeps one, so a prepared INSERT
+/// run once per row computes it once, not per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowLayout {
+    /// The table it was computed for.
+    table_id: u32,
+    types: Vec<DataType>,
+    /// Position of the primary key in the table's indexes, and its key columns.
+    primary: Option<(usize, Vec<KeyColumn>)>,
+    prefix: Vec<u8>,
+}
+
+impl RowLayout {
+    /// The layout of `table`.
+    pub fn new(table: &TableDef) -> RowLayout {
+        RowLayout {
+            table_id: table.id,
+            types: table.columns.iter().map(|c| c.data_type.clone()).collect(),
+            primary: table
+                .indexes
+                .iter()
+                .position(|i| i.primary)
+                .map(|at| (at, index_key_columns(table, &table.indexes[at]))),
+            prefix: keys::index_prefix(table.id, 0),
+        }
+    }
+}
+
 /// Per-statement write state of one table (see the module docs).
 #[derive(Debug)]
 pub struct RowWriter<'t> {
     table: &'t TableDef,
-    types: Vec<DataType>,
-    primary: Option<(&'t IndexDef, Vec<KeyColumn>)>,
-    prefix: Vec<u8>,
+    types: &'t [DataType],
+    primary: Option<(&'t IndexDef, &'t [KeyColumn])>,
+    prefix: &'t [u8],
 }
 
 impl<'t> RowWriter<'t> {
-    /// A writer for `table`.
-    pub fn new(table: &'t TableDef) -> RowWriter<'t> {
-        RowWriter {
-            table,
-            types: table.columns.iter().map(|c| c.data_type.clone()).collect(),
-            primary: table.primary_key().map(|pk| (pk, index_key_columns(table, pk))),
-            prefix: keys::index_prefix(table.id, 0),
+    /// A writer for `table` with its precomputed `layout`.
+    pub fn new(table: &'t TableDef, layout: &'t RowLayout) -> Result<RowWriter<'t>> {
+        let primary = match &layout.primary {
+            Some((at, cols)) => match table.indexes.get(*at) {
+                Some(pk) if pk.primary => Some((pk, cols.as_slice())),
+                _ => return Err(Error::internal("row layout of another table")),
+            },
+            None => None,
+        };
+        if layout.table_id != table.id || layout.types.len() != table.columns.len() {
+            return Err(Error::internal("row layout of another table"));
         }
+        Ok(RowWriter { table, types: &layout.types, primary, prefix: &layout.prefix })
     }
 
     /// Whether the table has a primary key (otherwise rows need a rowid).
@@ -74,7 +108,7 @@ impl<'t> RowWriter<'t> {
     /// a primary key.
     pub fn row_key(&self, row: &[Value], rowid: Option<i64>) -> Result<RowKey> {
         let mut key = Vec::with_capacity(self.prefix.len() + 16);
-        key.extend_from_slice(&self.prefix);
+        key.extend_from_slice(self.prefix);
         match (&self.primary, rowid) {
             (Some((pk, cols)), _) => {
                 if let [c] = pk.columns.as_slice() {
@@ -120,7 +154,7 @@ impl<'t> RowWriter<'t> {
 
     /// Writes a new row and its secondary index entries.
     pub fn put(&self, txn: &mut Transaction, key: &RowKey, row: &[Value]) -> Result<()> {
-        txn.put(key.storage_key(), &helios_types::row::encode_row(row, &self.types)?)?;
+        txn.put(key.storage_key(), &helios_types::row::encode_row(row, self.types)?)?;
         for index in self.table.indexes.iter().filter(|i| !i.primary) {
             if index.vector.is_some() {
                 super::vector_index::note_put(txn, self.table, index, key.pk(), row);

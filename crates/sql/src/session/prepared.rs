@@ -19,6 +19,8 @@ pub(super) struct Described {
 #[derive(Debug)]
 struct Inner {
     stmt: Option<Statement>,
+    /// How deeply the statement nests ([`crate::parser::nesting_depth`]), measured once.
+    depth: usize,
     declared: Vec<DataType>,
     described: OnceLock<Described>,
     /// The bound plan and the catalog version it was bound at.
@@ -35,6 +37,7 @@ impl Prepared {
     pub(super) fn new(stmt: Option<Statement>, declared: Vec<DataType>) -> Prepared {
         Prepared {
             inner: Arc::new(Inner {
+                depth: stmt.as_ref().map_or(0, crate::parser::nesting_depth),
                 stmt,
                 declared,
                 described: OnceLock::new(),
@@ -46,6 +49,11 @@ impl Prepared {
     /// The parsed statement (`None` for an empty query string).
     pub fn statement(&self) -> Option<&Statement> {
         self.inner.stmt.as_ref()
+    }
+
+    /// How deeply the statement nests (what [`crate::parser::with_stack_for`] needs).
+    pub(super) fn depth(&self) -> usize {
+        self.inner.depth
     }
 
     /// Declared parameter types, with the unknown ones inferred from their use.

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use helios_common::{BranchId, Result};
+use helios_common::{BranchId, Error, Result};
 use parking_lot::{Condvar, Mutex};
 
 use crate::StorageError;
@@ -119,22 +119,32 @@ impl Default for LockTable {
     }
 }
 
-/// The lock hash of `key` on `branch`: 8 bytes at a time, multiplied and rotated.
+/// The lock hash of `key` on `branch`: every byte but the last eight mixed 8 bytes at a
+/// time (multiplied and rotated), plus the last eight read as a big-endian number.
+///
+/// The added tail keeps keys that differ only in their last bytes (the ascending primary
+/// keys of a bulk load) next to each other in the lock table: each new lock lands in the
+/// cache line of the previous one instead of a random place in a table of millions, which
+/// made locking the largest single cost of a bulk load. Distinct keys with the same head
+/// still get distinct hashes; keys with different heads collide only by chance.
 pub(crate) fn key_hash(branch: BranchId, key: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let (head, tail) = key.split_at(key.len().saturating_sub(8));
     let mut h = u64::from(branch.0).wrapping_mul(K) ^ (key.len() as u64);
-    let mut chunks = key.chunks_exact(8);
+    let mut chunks = head.chunks_exact(8);
     for c in &mut chunks {
         let mut b = [0u8; 8];
         b.copy_from_slice(c);
         h = (h ^ u64::from_le_bytes(b)).wrapping_mul(K).rotate_left(29);
     }
-    let mut tail = 0u64;
+    let mut rest = 0u64;
     for (i, b) in chunks.remainder().iter().enumerate() {
-        tail |= u64::from(*b) << (8 * i);
+        rest |= u64::from(*b) << (8 * i);
     }
-    h = (h ^ tail).wrapping_mul(K);
-    h ^ (h >> 32)
+    h = (h ^ rest).wrapping_mul(K);
+    h ^= h >> 32;
+    let tail = tail.iter().fold(0u64, |t, b| (t << 8) | u64::from(*b));
+    h.wrapping_add(tail)
 }
 
 impl LockTable {
@@ -144,16 +154,14 @@ impl LockTable {
         &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
-    fn owner(&self, held: &mut HeldLocks) -> Arc<LockOwner> {
-        held.owner
-            .get_or_insert_with(|| {
-                Arc::new(LockOwner {
-                    id: self.next_id.fetch_add(1, Ordering::Relaxed),
-                    state: Mutex::new(Outcome::Running),
-                    done: Condvar::new(),
-                })
+    fn owner<'h>(&self, held: &'h mut HeldLocks) -> &'h Arc<LockOwner> {
+        held.owner.get_or_insert_with(|| {
+            Arc::new(LockOwner {
+                id: self.next_id.fetch_add(1, Ordering::Relaxed),
+                state: Mutex::new(Outcome::Running),
+                done: Condvar::new(),
             })
-            .clone()
+        })
     }
 
     /// Takes the lock `hash` for `held`, waiting for its holder to end when needed.
@@ -164,19 +172,21 @@ impl LockTable {
         wait: &LockWait,
     ) -> Result<Acquired> {
         use std::collections::hash_map::Entry;
-        let me = self.owner(held);
+        self.owner(held);
         let mut saw_commit = false;
         // Read only when a wait starts: taking a free lock (every key of a bulk load) stays
-        // one hash-table probe.
+        // one hash-table probe, without touching the owner's reference count twice.
         let mut start = None;
         loop {
             let holder = {
+                let me = held.owner.as_ref().ok_or_else(|| Error::internal("lock owner"))?;
                 let mut shard = self.shard(hash).lock();
                 match shard.entry(hash) {
-                    Entry::Occupied(o) if Arc::ptr_eq(o.get(), &me) => return Ok(Acquired::Held),
+                    Entry::Occupied(o) if Arc::ptr_eq(o.get(), me) => return Ok(Acquired::Held),
                     Entry::Occupied(o) => o.get().clone(),
                     Entry::Vacant(v) => {
-                        v.insert(me);
+                        v.insert(me.clone());
+                        drop(shard);
                         held.keys.push(hash);
                         return Ok(if saw_commit {
                             Acquired::AfterCommit
@@ -187,6 +197,7 @@ impl LockTable {
                 }
             };
             let start = *start.get_or_insert_with(Instant::now);
+            let me = self.owner(held).clone();
             if self.wait_for(&me, &holder, wait, start)? == Outcome::Committed {
                 saw_commit = true;
             }
@@ -275,6 +286,15 @@ mod tests {
         assert_ne!(hash(b"a"), hash(b"b"));
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
         assert_ne!(key_hash(BranchId(2), b"a"), hash(b"a"));
+        assert_ne!(hash(b"head1\0\0\0\0\0\0\0\x05"), hash(b"head2\0\0\0\0\0\0\0\x05"));
+        // Keys differing only in their last eight bytes get neighbouring hashes (a bulk
+        // load's locks stay together in the table) and never share one.
+        let seq: Vec<u64> = (0..1000u64)
+            .map(|i| hash(&[b"table-prefix".as_slice(), &i.to_be_bytes()].concat()))
+            .collect();
+        for (i, h) in seq.iter().enumerate() {
+            assert_eq!(*h, seq[0].wrapping_add(i as u64));
+        }
     }
 
     #[test]

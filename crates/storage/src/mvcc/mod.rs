@@ -100,6 +100,7 @@
 //! [`kv::Engine`]: crate::kv::Engine
 //! [`kv::Engine::write_with`]: crate::kv::Engine::write_with
 
+mod absent;
 pub(crate) mod active;
 pub mod change_feed;
 mod clock;

@@ -305,8 +305,14 @@ impl WriteSet {
 
     /// The buffered write of `key`: `Some(None)` is a buffered delete.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>> {
-        if let Some(vers) = self.entries.get(key) {
-            return Ok(Some(self.value(&vers.newest()).map(<[u8]>::to_vec)));
+        // A key past the largest one in memory (a load probing each new, ascending key)
+        // is found absent by walking the right edge of the map, without comparing keys
+        // on the way down.
+        let past_memory = self.entries.last_key_value().is_none_or(|(k, _)| key > k.as_slice());
+        if !past_memory {
+            if let Some(vers) = self.entries.get(key) {
+                return Ok(Some(self.value(&vers.newest()).map(<[u8]>::to_vec)));
+            }
         }
         for run in self.runs.iter().rev() {
             // A run holds no key outside its bounds: do not read a block of it (a bulk
