@@ -64,6 +64,7 @@ pub fn run(args: StartArgs) -> i32 {
         tls_cert: args.tls_cert.clone(),
         tls_key: args.tls_key.clone(),
         socket_dir: args.pg_socket_dir.clone(),
+        connection_stack_bytes: STATEMENT_STACK_BYTES,
     };
     if let Err(e) = config.validate() {
         eprintln!("heliosdb-nano: {e}");
@@ -76,9 +77,8 @@ pub fn run(args: StartArgs) -> i32 {
             return 1;
         }
     };
-    // Statements run on the runtime's blocking threads; deeply nested SQL recurses through
-    // the binder and executor, so give them the headroom the engine's own depth limit
-    // (SQLSTATE 54001) assumes instead of the 2 MiB default.
+    // Statements run on their connection's thread (`connection_stack_bytes`); the
+    // runtime's own threads get the same headroom for the work they may still run.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(STATEMENT_STACK_BYTES)
         .enable_all()

@@ -7,7 +7,7 @@ use helios_common::{Error, Result};
 use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
 use helios_types::{DataType, Value};
 
-use crate::Transaction;
+use crate::{Row, Transaction};
 
 /// The outcome of [`Connection::execute_batch`]: the results of the statements that
 /// ran, and the error that stopped the batch, if any.
@@ -95,6 +95,38 @@ impl Connection {
                 Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag })
             }
         }
+    }
+
+    /// Runs a query and passes its rows to `f` one at a time, as the executor produces
+    /// them, instead of collecting the result: a query over millions of rows needs
+    /// memory for one row (plus what a sort or aggregate in it holds). `f` returns
+    /// `Ok(false)` to stop early, which stops the scans below; an error from `f` ends the
+    /// statement with that error. Returns the number of rows passed to `f`.
+    ///
+    /// ```
+    /// # use heliosdb_nano::{Database, Value};
+    /// # fn main() -> heliosdb_nano::Result<()> {
+    /// let db = Database::open_in_memory()?;
+    /// let mut conn = db.connect();
+    /// let mut sum = 0i64;
+    /// let seen = conn.query_each("SELECT g FROM generate_series(1, $1) g", &[Value::Int8(1000)], |row| {
+    ///     sum += row.get::<i64>(0)?;
+    ///     Ok(true)
+    /// })?;
+    /// assert_eq!((seen, sum), (1000, 500500));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_each<F>(&mut self, sql: &str, params: &[Value], mut f: F) -> Result<u64>
+    where
+        F: FnMut(Row<'_>) -> Result<bool>,
+    {
+        let mut passed = 0u64;
+        self.session.execute_streaming(sql, params, &mut |columns, values| {
+            passed += 1;
+            f(Row::new(columns, &values))
+        })?;
+        Ok(passed)
     }
 
     /// Runs one statement and returns its full result.

@@ -231,3 +231,42 @@ fn simple_queries_share_plans_across_literals() {
     c.execute("ROLLBACK", &[]).unwrap();
     assert_eq!(batch(&mut c, "SELECT balance FROM acc WHERE aid = 2").len(), 1);
 }
+
+#[test]
+fn autocommit_reads_follow_other_sessions_and_rolled_back_ddl() {
+    // Autocommit statements reuse the catalog they read and the storage read view while
+    // nothing commits; every commit and every rolled-back DDL must end that reuse.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path(), heliosdb_nano::Options::default()).expect("open");
+    let (mut a, mut b) = (db.connect(), db.connect());
+    a.execute("CREATE TABLE t (id bigint PRIMARY KEY, v text)", &[]).unwrap();
+    a.execute("INSERT INTO t VALUES (1, 'one')", &[]).unwrap();
+    let sel = a.prepare("SELECT * FROM t WHERE id = $1", &[]).unwrap();
+    let get = |c: &mut heliosdb_nano::Connection, id: i64| {
+        rows(c.execute_prepared(&sel, &[Value::Int8(id)]).unwrap())
+    };
+    assert_eq!(get(&mut a, 1), vec![vec![Value::Int8(1), Value::Text("one".into())]]);
+    assert_eq!(get(&mut a, 1).len(), 1, "the same statement again, nothing committed between");
+
+    // DDL inside a block, read, then rolled back: the table must be gone again.
+    a.execute("BEGIN", &[]).unwrap();
+    a.execute("CREATE TABLE u (id int)", &[]).unwrap();
+    assert!(a.query("SELECT * FROM u", &[]).unwrap().rows.is_empty());
+    a.execute("ROLLBACK", &[]).unwrap();
+    let e = a.query("SELECT * FROM u", &[]).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "42P01");
+    assert_eq!(get(&mut a, 1).len(), 1);
+
+    // Another session's commits: new rows, then a new column.
+    b.execute("INSERT INTO t VALUES (2, 'two')", &[]).unwrap();
+    assert_eq!(get(&mut a, 2), vec![vec![Value::Int8(2), Value::Text("two".into())]]);
+    b.execute("ALTER TABLE t ADD COLUMN w int DEFAULT 7", &[]).unwrap();
+    assert_eq!(
+        get(&mut a, 2),
+        vec![vec![Value::Int8(2), Value::Text("two".into()), Value::Int4(7)]]
+    );
+    b.execute("DELETE FROM t WHERE id = 1", &[]).unwrap();
+    assert!(get(&mut a, 1).is_empty());
+    let r = a.query("SELECT id FROM t WHERE id BETWEEN 0 AND 9", &[]).unwrap();
+    assert_eq!(r.rows, vec![vec![Value::Int8(2)]]);
+}

@@ -53,7 +53,15 @@ pub struct ServerConfig {
     pub tls_key: Option<PathBuf>,
     /// Directory for the Unix socket `.s.PGSQL.<port>`.
     pub socket_dir: Option<PathBuf>,
+    /// Stack size of each connection's thread, where its statements run: deeply nested
+    /// SQL recurses through the binder and executor, and the engine's own depth limit
+    /// (SQLSTATE 54001) assumes this much headroom rather than the 2 MiB default.
+    pub connection_stack_bytes: usize,
 }
+
+/// The default [`ServerConfig::connection_stack_bytes`]: 32 MiB (address space; pages
+/// are touched only as deep statements need them).
+pub const CONNECTION_STACK_BYTES: usize = 32 * 1024 * 1024;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -66,6 +74,7 @@ impl Default for ServerConfig {
             tls_cert: None,
             tls_key: None,
             socket_dir: None,
+            connection_stack_bytes: CONNECTION_STACK_BYTES,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Per-connection state kept in pgwire's session extensions: the database session, the
 //! COPY FROM STDIN in progress, and prepared statements waiting to be released.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -69,8 +70,9 @@ impl ConnState {
         changed
     }
 
-    /// Runs `f` on the session in the blocking thread pool (statements may take long and
-    /// must not stall the connection-serving threads).
+    /// Runs `f` on the session: in place on a connection's own thread (see
+    /// [`crate::server`]), elsewhere in the blocking thread pool (statements may take long
+    /// and must not stall threads that serve other connections).
     pub async fn run<T, F>(&self, f: F) -> PgWireResult<T>
     where
         T: Send + 'static,
@@ -78,7 +80,7 @@ impl ConnState {
     {
         let session = Arc::clone(&self.session);
         let closed = Arc::clone(&self.closed_statements);
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let mut guard = session.lock();
             for id in std::mem::take(&mut *closed.lock()) {
                 guard.close_prepared(id);
@@ -86,7 +88,6 @@ impl ConnState {
             f(&mut **guard)
         })
         .await
-        .map_err(|e| to_pgwire(&Error::internal(format!("statement execution failed: {e}"))))
     }
 
     /// The session's transaction status in wire form.
@@ -97,6 +98,32 @@ impl ConnState {
             TxnStatus::Failed => TransactionStatus::Error,
         }
     }
+}
+
+thread_local! {
+    /// Set on the threads that serve one connection each.
+    static CONNECTION_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as serving a single connection: work that may block runs
+/// in place on it.
+pub(crate) fn mark_connection_thread() {
+    CONNECTION_THREAD.with(|c| c.set(true));
+}
+
+/// Runs blocking work for a connection: in place on a connection's own thread, which
+/// nothing else needs while it runs; elsewhere in the runtime's blocking pool.
+pub(crate) async fn blocking<T, F>(f: F) -> PgWireResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    if CONNECTION_THREAD.with(Cell::get) {
+        return Ok(f());
+    }
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| to_pgwire(&Error::internal(format!("statement execution failed: {e}"))))
 }
 
 /// The connection state of an authenticated client.

@@ -14,7 +14,7 @@ use pgwire::api::{NoopHandler, PgWireServerHandlers};
 use pgwire::tokio::TlsAcceptor;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::auth;
 use crate::cancel::{CancelRegistry, Canceller};
@@ -71,6 +71,7 @@ pub struct Server {
     tls: Option<TlsAcceptor>,
     slots: Arc<Semaphore>,
     registry: Arc<CancelRegistry>,
+    stack_bytes: usize,
 }
 
 impl std::fmt::Debug for Server {
@@ -154,6 +155,7 @@ impl Server {
             tls,
             slots: Arc::new(Semaphore::new(config.max_connections)),
             registry,
+            stack_bytes: config.connection_stack_bytes,
         })
     }
 
@@ -164,9 +166,14 @@ impl Server {
 
     /// Serves connections until `shutdown` completes; running statements are then
     /// cancelled and connections dropped (their open transactions roll back).
+    ///
+    /// Each connection is served on a thread of its own ([`serve_on_thread`]), where its
+    /// statements run in place: no hand-off to a thread pool and back per statement.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
         tokio::pin!(shutdown);
         let mut tasks = tokio::task::JoinSet::new();
+        let (stop, stopped) = watch::channel(false);
+        let stack = self.stack_bytes;
         #[cfg(unix)]
         let (unix, unix_path) = match self.unix {
             Some((l, p)) => (Some(l), Some(p)),
@@ -193,12 +200,18 @@ impl Server {
                         });
                         continue;
                     };
-                    let handlers = Arc::clone(&self.handlers);
-                    let tls = self.tls.clone();
-                    tasks.spawn(async move {
-                        let _permit = permit;
-                        let _ = pgwire::tokio::process_socket(socket, tls, handlers).await;
-                    });
+                    let Ok(socket) = socket.into_std() else { continue };
+                    let conn = Connection {
+                        socket: Socket::Tcp(socket, self.tls.clone()),
+                        handlers: Arc::clone(&self.handlers),
+                        stopped: stopped.clone(),
+                        _permit: permit,
+                    };
+                    if let Ok(done) = serve_on_thread(conn, stack) {
+                        tasks.spawn(async move {
+                            let _ = done.await;
+                        });
+                    }
                 }
                 accepted = unix_accept => {
                     #[cfg(unix)]
@@ -210,11 +223,18 @@ impl Server {
                             });
                             continue;
                         };
-                        let handlers = Arc::clone(&self.handlers);
-                        tasks.spawn(async move {
-                            let _permit = permit;
-                            let _ = pgwire::tokio::process_socket_unix(socket, handlers).await;
-                        });
+                        let Ok(socket) = socket.into_std() else { continue };
+                        let conn = Connection {
+                            socket: Socket::Unix(socket),
+                            handlers: Arc::clone(&self.handlers),
+                            stopped: stopped.clone(),
+                            _permit: permit,
+                        };
+                        if let Ok(done) = serve_on_thread(conn, stack) {
+                            tasks.spawn(async move {
+                                let _ = done.await;
+                            });
+                        }
                     }
                     #[cfg(not(unix))]
                     let _ = accepted;
@@ -222,10 +242,10 @@ impl Server {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
-        // Statements still running would keep their blocking threads (and the process)
-        // alive: cancel them, then drop the connections.
+        // Cancel running statements and tell every connection thread to drop its socket,
+        // then wait for them to end.
+        let _ = stop.send(true);
         self.registry.cancel_all();
-        tasks.abort_all();
         while tasks.join_next().await.is_some() {}
         #[cfg(unix)]
         if let Some(p) = unix_path {
@@ -233,6 +253,68 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// An accepted client socket, taken off the accepting runtime.
+enum Socket {
+    Tcp(std::net::TcpStream, Option<TlsAcceptor>),
+    #[cfg(unix)]
+    Unix(std::os::unix::net::UnixStream),
+}
+
+/// What a connection thread needs.
+struct Connection {
+    socket: Socket,
+    handlers: Arc<Handlers>,
+    /// Becomes `true` when the server shuts down.
+    stopped: watch::Receiver<bool>,
+    /// The connection's slot under `max_connections`, freed when the thread ends.
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Serves `conn` on a new thread with a single-threaded runtime of its own, as
+/// PostgreSQL serves each connection in a process of its own. The connection's
+/// statements run right there ([`crate::conn::ConnState::run`]), so a statement costs
+/// no thread switch beyond the socket's own wake-ups; a statement that blocks (a row
+/// lock wait, a long scan) blocks only its own connection. The receiver completes
+/// when the thread ends.
+fn serve_on_thread(conn: Connection, stack_bytes: usize) -> std::io::Result<oneshot::Receiver<()>> {
+    let (done, ended) = oneshot::channel();
+    std::thread::Builder::new().name("helios-conn".into()).stack_size(stack_bytes).spawn(
+        move || {
+            // Without a runtime (no file descriptors left) the socket is dropped: the
+            // client sees the connection closed, as when a backend cannot start.
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            else {
+                return;
+            };
+            crate::conn::mark_connection_thread();
+            let Connection { socket, handlers, mut stopped, _permit } = conn;
+            runtime.block_on(async move {
+                let served = async move {
+                    match socket {
+                        Socket::Tcp(s, tls) => {
+                            if let Ok(s) = tokio::net::TcpStream::from_std(s) {
+                                let _ = pgwire::tokio::process_socket(s, tls, handlers).await;
+                            }
+                        }
+                        #[cfg(unix)]
+                        Socket::Unix(s) => {
+                            if let Ok(s) = tokio::net::UnixStream::from_std(s) {
+                                let _ = pgwire::tokio::process_socket_unix(s, handlers).await;
+                            }
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = served => {}
+                    _ = stopped.wait_for(|s| *s) => {}
+                }
+            });
+            let _ = done.send(());
+        },
+    )?;
+    Ok(ended)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! that behaves like a SQL session.
 //!
 //! Every method is synchronous and may block (the engine is synchronous); the server
-//! calls them from a blocking thread pool, so a long statement never stalls other
-//! connections.
+//! calls them on the connection's own thread (see [`crate::server`]), so a long
+//! statement never stalls other connections.
 
 use std::sync::Arc;
 

@@ -129,7 +129,7 @@ impl Startup {
             .collect();
 
         let factory = Arc::clone(&self.factory);
-        let opened = tokio::task::spawn_blocking(move || -> helios_common::Result<_> {
+        let opened = crate::conn::blocking(move || -> helios_common::Result<_> {
             let mut session = factory.open_session(&user, &database)?;
             for (name, value) in &startup_settings {
                 // Lenient where PostgreSQL is strict: a driver's default parameters must

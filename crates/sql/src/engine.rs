@@ -1,6 +1,6 @@
 //! The shared state of one open database: storage, catalog cache, id allocators.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use helios_common::{BranchId, Error, Result, SqlState};
@@ -23,6 +23,8 @@ pub struct Engine {
     pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
     rowid: AtomicI64,
     version: AtomicU64,
+    /// The number of the next session temporary schema (`pg_temp_N`).
+    temp_ids: AtomicU32,
 }
 
 impl Engine {
@@ -35,6 +37,7 @@ impl Engine {
             vectors: Arc::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
+            temp_ids: AtomicU32::new(1),
         });
         let mut txn = engine.storage.begin(TxnOptions::default())?;
         let catalog = CatalogStore::load(&txn)?;
@@ -49,7 +52,13 @@ impl Engine {
         } else {
             txn.rollback();
         }
+        crate::session::drop_stale_temp_schemas(&engine)?;
         Ok(engine)
+    }
+
+    /// A number for a new session temporary schema, unique in this process.
+    pub fn next_temp_id(&self) -> u32 {
+        self.temp_ids.fetch_add(1, Ordering::Relaxed)
     }
 
     /// An in-memory database.

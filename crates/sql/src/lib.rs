@@ -36,4 +36,4 @@ pub mod planner;
 pub mod session;
 
 pub use engine::Engine;
-pub use session::{Column, QueryResult, Session, StatementResult, TxnStatus};
+pub use session::{Column, QueryResult, RowSink, Session, StatementResult, TxnStatus};

@@ -38,7 +38,7 @@ fn search(engine: &Engine, txn: &Transaction, q: &[f32], k: usize) -> Vec<Value>
         &table,
         index,
         &Knn { query: q, k, ef_search: None, rerank: None },
-        &|_| Ok(true),
+        None,
     )
     .expect("search")
     .expect("the graph serves this snapshot");

@@ -80,6 +80,48 @@ fn snapshots_do_not_see_later_writes() {
 }
 
 #[test]
+fn snapshots_taken_between_writes_see_every_earlier_write() {
+    // Snapshots taken while nothing is written share one read view; each write must end
+    // that sharing, whichever write path it takes and whatever snapshots are still held.
+    for (name, options) in flavours() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = open_disk_with(dir.path(), &options()).unwrap();
+        let mut held = Vec::new();
+        for i in 0..6u32 {
+            let key = format!("k{i}");
+            let a = engine.snapshot().unwrap();
+            let b = engine.snapshot().unwrap();
+            assert_eq!(a.get(key.as_bytes()).unwrap(), None, "{name} {i}");
+            assert_eq!(b.get(key.as_bytes()).unwrap(), None, "{name} {i}");
+            let mut batch = WriteBatch::default();
+            batch.put(key.as_bytes(), i.to_be_bytes().to_vec());
+            match i % 3 {
+                0 => engine.write(batch, true).unwrap(),
+                1 => engine.write(batch, false).unwrap(),
+                _ => {
+                    let mut packed = helios_storage::kv::PackedBatch::default();
+                    packed.put(key.as_bytes(), &i.to_be_bytes());
+                    engine.write_packed(packed, i % 2 == 0).unwrap();
+                }
+            }
+            let after = engine.snapshot().unwrap();
+            assert_eq!(
+                after.get(key.as_bytes()).unwrap(),
+                Some(i.to_be_bytes().to_vec()),
+                "{name}"
+            );
+            assert_eq!(a.get(key.as_bytes()).unwrap(), None, "{name}: held views do not move");
+            assert_eq!(all(after.as_ref()).len(), i as usize + 1, "{name}");
+            held.push(a);
+            held.push(b);
+        }
+        for (n, snap) in held.iter().enumerate() {
+            assert_eq!(all(snap.as_ref()).len(), n / 2, "{name}: view {n}");
+        }
+    }
+}
+
+#[test]
 fn batches_apply_in_order_and_whole() {
     for (name, options) in flavours() {
         let dir = tempfile::tempdir().unwrap();

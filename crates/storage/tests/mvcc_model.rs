@@ -138,7 +138,10 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         Some((v, _)) => v.clone(),
                         None => model.read(m.snapshot, &k(key)),
                     };
-                    prop_assert_eq!(t.get(&k(key)).expect("get"), expected, "{:?}", op);
+                    prop_assert_eq!(t.get(&k(key)).expect("get"), expected.clone(), "{:?}", op);
+                    let lent =
+                        t.get_with(&k(key), |v| Ok(v.map(<[u8]>::to_vec))).expect("get_with");
+                    prop_assert_eq!(lent, expected, "get_with {:?}", op);
                 }
                 Op::Scan(s, a, b, reverse, limit) => {
                     let (Some(t), Some(m)) = (&real[s], &mtx[s]) else { continue };
@@ -153,6 +156,15 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         expected.reverse();
                     }
                     expected.truncate(limit);
+                    let mut visited = Vec::new();
+                    t.visit(&range, reverse, &mut |key, v| {
+                        if visited.len() < limit {
+                            visited.push((key.to_vec(), v.to_vec()));
+                        }
+                        Ok(visited.len() < limit)
+                    })
+                    .expect("visit");
+                    prop_assert_eq!(&visited, &expected, "visit {:?}", op);
                     prop_assert_eq!(
                         t.scan(range, reverse, limit).expect("scan"),
                         expected,

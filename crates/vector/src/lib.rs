@@ -36,6 +36,6 @@ pub mod store;
 
 pub use error::{check_vector, Result, VectorError};
 pub use flat::FlatIndex;
-pub use hnsw::{Hit, HnswIndex, HnswParams, MemoryStats, Quantization, SearchOptions};
+pub use hnsw::{FetchFn, Hit, HnswIndex, HnswParams, MemoryStats, Quantization, SearchOptions};
 pub use metric::Metric;
 pub use store::{MemoryNodeStore, NodeId, NodeStore, RowId};

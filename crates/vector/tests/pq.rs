@@ -38,7 +38,8 @@ fn mean_recall(index: &HnswIndex, data: &[f32], opts: &SearchOptions<'_>) -> f64
 #[test]
 fn pq_hnsw_recall_with_reranking_and_memory() {
     let data = uniform(3000, DIM, 21);
-    let index = build(&data, pq_params(true));
+    let mut index = build(&data, pq_params(true));
+    index.shrink_to_fit();
     let opts = SearchOptions { ef_search: Some(64), ..SearchOptions::new(10) };
     let r = mean_recall(&index, &data, &opts);
     println!("PQ recall@10 re-ranked {r}");
@@ -68,9 +69,10 @@ fn pq_without_stored_vectors_reranks_through_fetch() {
     let data = uniform(3000, DIM, 22);
     let index = build(&data, pq_params(false));
     assert_eq!(index.stats().vector_bytes, 0, "full vectors not kept");
-    let fetch = |row: RowId| {
+    let fetch = |row: RowId, out: &mut Vec<f32>| {
         let i = row.0 as usize;
-        Some(data[i * DIM..(i + 1) * DIM].to_vec())
+        out.extend_from_slice(&data[i * DIM..(i + 1) * DIM]);
+        true
     };
     let opts = SearchOptions { ef_search: Some(64), fetch: Some(&fetch), ..SearchOptions::new(10) };
     let r = mean_recall(&index, &data, &opts);
@@ -81,7 +83,10 @@ fn pq_without_stored_vectors_reranks_through_fetch() {
     assert_eq!(hit.row, RowId(5));
     assert!(hit.distance.abs() < 1e-6);
     // A fetch returning a vector of the wrong size is an error, not a panic.
-    let bad = |_: RowId| Some(vec![0.0; 3]);
+    let bad = |_: RowId, out: &mut Vec<f32>| {
+        out.extend_from_slice(&[0.0; 3]);
+        true
+    };
     let opts = SearchOptions { fetch: Some(&bad), ..SearchOptions::new(10) };
     assert!(index.search_with(q, &opts).is_err());
 }
@@ -94,7 +99,8 @@ fn sq8_hnsw_recall_and_memory() {
         keep_vectors: false,
         ..HnswParams::new(DIM, Metric::L2)
     };
-    let index = build(&data, params);
+    let mut index = build(&data, params);
+    index.shrink_to_fit();
     let opts = SearchOptions { ef_search: Some(64), ..SearchOptions::new(10) };
     // Scalar quantization is accurate enough to reach the bar without re-ranking.
     let r = mean_recall(&index, &data, &opts);

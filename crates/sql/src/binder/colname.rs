@@ -58,6 +58,11 @@ fn subquery_colname(q: &ast::Query) -> Option<String> {
             _ => None,
         },
         ast::SetExpr::Query(inner) => subquery_colname(inner),
+        ast::SetExpr::Values(_) => Some("column1".into()),
+        // A set operation is named by its first branch.
+        ast::SetExpr::SetOperation { left, .. } => {
+            subquery_colname(&ast::Query { body: left.clone(), ..q.clone() })
+        }
         _ => None,
     }
 }
@@ -89,7 +94,12 @@ pub fn type_colname(ty: &ast::DataType) -> String {
         A::JSON => "json".into(),
         A::JSONB => "jsonb".into(),
         A::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => type_colname(inner),
-        A::Custom(name, _) => name.to_string().to_lowercase(),
+        // The type's own name, unqualified and unquoted: `x::pg_catalog.int4` is
+        // `int4`, `x::"char"` is `char`.
+        A::Custom(name, _) => match name.0.last().and_then(|p| p.as_ident()) {
+            Some(id) => crate::parser::ident_name(id),
+            None => name.to_string().to_lowercase(),
+        },
         other => other.to_string().to_lowercase(),
     }
 }
@@ -107,6 +117,9 @@ mod tests {
         assert_eq!(name("a"), "a");
         assert_eq!(name("t.B"), "b");
         assert_eq!(name("count(*)"), "count");
+        assert_eq!(name("'x'::\"char\""), "char");
+        assert_eq!(name("(SELECT 1 AS a UNION SELECT 2)"), "a");
+        assert_eq!(name("1::pg_catalog.int4"), "int4");
         assert_eq!(name("1 + 2"), "?column?");
         assert_eq!(name("1::int"), "int4");
         assert_eq!(name("x::text"), "x");

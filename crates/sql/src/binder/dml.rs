@@ -88,7 +88,18 @@ impl Binder<'_> {
             .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
         match rel {
             Relation::Table(id) => {
-                self.catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))
+                let table = self
+                    .catalog
+                    .table(id)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("table vanished"))?;
+                if table.matview.is_some() {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("cannot change materialized view \"{}\"", qn.name),
+                    ));
+                }
+                Ok(table)
             }
             other => Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE,

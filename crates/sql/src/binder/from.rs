@@ -122,7 +122,7 @@ impl Binder<'_> {
         let qn = object_name(name)?;
         let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| qn.name.clone());
         if qn.schema.is_none() {
-            if let Some(plan) = self.cte_plan(&qn.name) {
+            if let Some(plan) = self.cte_plan(&qn.name)? {
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,
@@ -159,6 +159,13 @@ impl Binder<'_> {
                     .table(id)
                     .cloned()
                     .ok_or_else(|| Error::internal("table vanished from catalog"))?;
+                if table.matview.as_ref().is_some_and(|m| !m.populated) {
+                    return Err(Error::new(
+                        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("materialized view \"{}\" has not been populated", table.name),
+                    )
+                    .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
+                }
                 let schema = table
                     .columns
                     .iter()

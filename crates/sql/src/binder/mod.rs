@@ -46,8 +46,24 @@ use crate::planner::{Field, Plan, PlannedQuery, Schema, SubqueryPlan};
 struct CteEntry {
     id: usize,
     schema: Schema,
-    /// While the recursive term of this CTE is bound, references read the work table.
-    working: bool,
+    /// Where a reference to a recursive CTE stands while its own query binds.
+    recursion: Recursion,
+    /// How many enclosing queries were in scope where it was defined.
+    outer_depth: usize,
+    /// It reads columns of an enclosing query.
+    correlated: bool,
+}
+
+/// The binding state of a WITH query, for PostgreSQL's rules on recursive references.
+#[derive(Debug, Clone)]
+enum Recursion {
+    /// Bound: references read its rows.
+    Done,
+    /// Its non-recursive term is being bound: a reference is an error.
+    Base,
+    /// Its recursive term is being bound: a reference reads the work table. Holds the
+    /// subquery depth of the term and how often it was referenced so far.
+    Term { depth: usize, refs: std::cell::Cell<usize> },
 }
 
 /// Binds the statements of one session against one catalog snapshot.

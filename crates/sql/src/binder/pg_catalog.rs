@@ -600,7 +600,7 @@ pub(super) fn pg_catalog_relation(
         ),
         "pg_description" => (
             vec![("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)],
-            vec![],
+            descriptions(&tables, catalog),
         ),
         "pg_depend" => (
             vec![
@@ -695,9 +695,26 @@ pub(super) fn pg_catalog_relation(
                 ("schemaname", Text),
                 ("matviewname", Text),
                 ("matviewowner", Text),
+                ("tablespace", Text),
+                ("hasindexes", Bool),
+                ("ispopulated", Bool),
                 ("definition", Text),
             ],
-            vec![],
+            tables
+                .iter()
+                .filter_map(|t| {
+                    let m = t.matview.as_ref()?;
+                    Some(vec![
+                        text(&t.schema),
+                        text(&t.name),
+                        text(&session.current_user),
+                        Value::Null,
+                        Value::Bool(!t.indexes.is_empty()),
+                        Value::Bool(m.populated),
+                        text(format!(" {};", m.query)),
+                    ])
+                })
+                .collect(),
         ),
         "pg_sequences" => (
             vec![
@@ -836,11 +853,15 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             ns.clone(),
             2,
             !t.indexes.is_empty(),
-            "r",
+            if t.matview.is_some() { "m" } else { "r" },
             t.columns.len(),
             t.checks.len(),
         );
+        if crate::session::is_temp_schema(&t.schema) {
+            table_row[15] = text("t");
+        }
         table_row[20] = Value::Bool(has_triggers);
+        table_row[24] = Value::Bool(t.matview.as_ref().is_none_or(|m| m.populated));
         rows.push(table_row);
         for i in &t.indexes {
             rows.push(row(
@@ -1174,4 +1195,37 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         }
     }
     (cols, rows)
+}
+
+/// `pg_description`: the `COMMENT ON` texts of relations (subid 0) and table columns
+/// (subid = column number), under pg_class's OID.
+fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
+    const PG_CLASS: i64 = 1259;
+    let row = |o: i64, sub: usize, text: &str| {
+        vec![
+            oid(o),
+            oid(PG_CLASS),
+            Value::Int4(i32::try_from(sub).unwrap_or(0)),
+            Value::Text(text.into()),
+        ]
+    };
+    let mut rows = Vec::new();
+    for t in tables {
+        if let Some(c) = &t.comment {
+            rows.push(row(relation_oid(t.id), 0, c));
+        }
+        for (i, col) in t.columns.iter().enumerate() {
+            if let Some(c) = t.column_comments.get(&col.name) {
+                rows.push(row(relation_oid(t.id), i + 1, c));
+            }
+        }
+    }
+    let mut views: Vec<_> = catalog.views.values().collect();
+    views.sort_by_key(|v| v.id);
+    for v in views {
+        if let Some(c) = &v.comment {
+            rows.push(row(relation_oid(v.id), 0, c));
+        }
+    }
+    rows
 }

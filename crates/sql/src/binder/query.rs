@@ -6,10 +6,10 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::DataType;
 use sqlparser::ast;
 
-use super::{cast_to, Binder, CteEntry};
+use super::{cast_to, Binder, CteEntry, Recursion};
 use crate::expr::{self, Expr};
 use crate::parser::ident_name;
-use crate::planner::{Field, Plan, Schema, SetOpKind};
+use crate::planner::{Field, JoinKind, Plan, Schema, SetOpKind};
 
 impl Binder<'_> {
     /// Binds a full query (WITH, body, ORDER BY, LIMIT).
@@ -92,16 +92,26 @@ impl Binder<'_> {
             let id = self.ctes.len();
             // Reserve the slot so ids stay stable while the body binds.
             self.ctes.push(Plan::Empty { rows: 0 });
+            // Whether the query reads an enclosing query's columns: the innermost
+            // correlation flag, cleared for its binding and merged back after.
+            let flag = self.correlated.last().map(|c| c.replace(false));
             let plan = if with.recursive {
-                self.bind_recursive_cte(id, &name, cte)?
+                self.bind_recursive_cte(id, &name, cte)
             } else {
-                self.bind_query(&cte.query)?
+                self.bind_query(&cte.query)
             };
+            let correlated = self.correlated.last().is_some_and(|c| c.get());
+            if let (Some(c), Some(before)) = (self.correlated.last(), flag) {
+                c.set(before || correlated);
+            }
+            let plan = plan?;
             let plan = rename_columns(plan, &cte.alias.columns, &name)?;
             let schema = plan.schema();
             self.ctes[id] = plan;
             if let Some(scope) = self.cte_scopes.last_mut() {
-                scope.insert(name, CteEntry { id, schema, working: false });
+                let outer_depth = self.outer.len();
+                let recursion = Recursion::Done;
+                scope.insert(name, CteEntry { id, schema, recursion, outer_depth, correlated });
             }
         }
         Ok(())
@@ -114,9 +124,7 @@ impl Binder<'_> {
                 op: ast::SetOperator::Union,
                 set_quantifier,
                 right,
-            } if cte.query.order_by.is_none() && cte.query.limit_clause.is_none() => {
-                (left, right, matches!(set_quantifier, ast::SetQuantifier::All))
-            }
+            } => (left, right, matches!(set_quantifier, ast::SetQuantifier::All)),
             _ => {
                 return self.bind_query(&cte.query).map_err(|e| {
                     if e.sqlstate() == SqlState::UNDEFINED_TABLE && e.message() == format!("relation \"{name}\" does not exist") {
@@ -130,12 +138,46 @@ impl Binder<'_> {
                 })
             }
         };
-        let base = self.bind_set_expr(left, None)?;
-        let base = rename_columns(base, &cte.alias.columns, name)?;
-        let schema = base.schema();
-        if let Some(scope) = self.cte_scopes.last_mut() {
-            scope.insert(name.to_string(), CteEntry { id, schema: schema.clone(), working: true });
+        let refuse = |what: &str| {
+            Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("{what} in a recursive query is not implemented"),
+            ))
+        };
+        if cte.query.order_by.is_some() {
+            return refuse("ORDER BY");
         }
+        match &cte.query.limit_clause {
+            Some(ast::LimitClause::LimitOffset { offset: Some(_), .. })
+            | Some(ast::LimitClause::OffsetCommaLimit { .. }) => return refuse("OFFSET"),
+            Some(_) => return refuse("LIMIT"),
+            None => {}
+        }
+        if !cte.query.locks.is_empty() {
+            return refuse("FOR UPDATE/SHARE");
+        }
+        let schema_of_name = |binder: &mut Self, recursion: Recursion, schema: Schema| {
+            let outer_depth = binder.outer.len();
+            if let Some(scope) = binder.cte_scopes.last_mut() {
+                let entry = CteEntry { id, schema, recursion, outer_depth, correlated: false };
+                scope.insert(name.to_string(), entry);
+            }
+        };
+        schema_of_name(self, Recursion::Base, Schema::default());
+        let base = self.bind_set_expr(left, None);
+        let base = base.and_then(|b| rename_columns(b, &cte.alias.columns, name));
+        let base = match base {
+            Ok(b) => b,
+            Err(e) => {
+                if let Some(scope) = self.cte_scopes.last_mut() {
+                    scope.remove(name);
+                }
+                return Err(e);
+            }
+        };
+        let schema = base.schema();
+        let term = Recursion::Term { depth: self.outer.len(), refs: std::cell::Cell::new(0) };
+        schema_of_name(self, term, schema.clone());
         let recursive = self.bind_set_expr(right, None);
         if let Some(scope) = self.cte_scopes.last_mut() {
             scope.remove(name);
@@ -149,6 +191,18 @@ impl Binder<'_> {
         }
         let types: Vec<DataType> = schema.iter().map(|f| f.data_type.clone()).collect();
         let recursive = coerce_columns(recursive, &types)?;
+        if !self.reads_work_table(&recursive, id) {
+            // `WITH RECURSIVE` over a query that never names itself is an ordinary
+            // UNION, as in PostgreSQL (iterating it would never end under UNION ALL).
+            return Ok(Plan::SetOp {
+                left: Box::new(base),
+                right: Box::new(recursive),
+                op: SetOpKind::Union,
+                all,
+                schema,
+            });
+        }
+        self.check_recursive_term(&recursive, id, name)?;
         Ok(Plan::RecursiveUnion {
             id,
             base: Box::new(base),
@@ -158,18 +212,108 @@ impl Binder<'_> {
         })
     }
 
-    /// Looks a name up among the visible WITH queries.
-    pub(super) fn cte_plan(&self, name: &str) -> Option<Plan> {
-        for scope in self.cte_scopes.iter().rev() {
-            if let Some(e) = scope.get(name) {
-                return Some(if e.working {
-                    Plan::WorkTable { id: e.id, schema: e.schema.clone() }
-                } else {
-                    Plan::CteScan { id: e.id, schema: e.schema.clone() }
-                });
+    /// PostgreSQL's rules for the recursive term that the plan shows (42P19): no
+    /// aggregates over the work table, no reference on the nullable side of an outer
+    /// join, none under INTERSECT or EXCEPT (except EXCEPT's left side).
+    fn check_recursive_term(&self, plan: &Plan, id: usize, name: &str) -> Result<()> {
+        let invalid = |msg: String| Err(Error::new(SqlState::INVALID_RECURSION, msg));
+        let within = |what: &str| {
+            invalid(format!(
+                "recursive reference to query \"{name}\" must not appear within {what}"
+            ))
+        };
+        match plan {
+            Plan::Aggregate { input, aggs, .. }
+                if !aggs.is_empty() && self.reads_work_table(input, id) =>
+            {
+                return invalid(
+                    "aggregate functions are not allowed in a recursive query's recursive term"
+                        .into(),
+                );
             }
+            Plan::Join { left, right, kind, .. } => {
+                let nullable_left = matches!(kind, JoinKind::Right | JoinKind::Full);
+                let nullable_right = matches!(kind, JoinKind::Left | JoinKind::Full);
+                if (nullable_left && self.reads_work_table(left, id))
+                    || (nullable_right && self.reads_work_table(right, id))
+                {
+                    return within("an outer join");
+                }
+            }
+            Plan::SetOp { left, right, op, all, .. } => {
+                let banned = match op {
+                    SetOpKind::Intersect if *all => Some(("INTERSECT", true)),
+                    SetOpKind::Except => Some(("EXCEPT", *all)),
+                    _ => None,
+                };
+                if let Some((what, left_too)) = banned {
+                    if self.reads_work_table(right, id)
+                        || (left_too && self.reads_work_table(left, id))
+                    {
+                        return within(what);
+                    }
+                }
+            }
+            _ => {}
         }
-        None
+        for input in plan.inputs() {
+            self.check_recursive_term(input, id, name)?;
+        }
+        Ok(())
+    }
+
+    /// Whether `plan` reads the working table of recursive WITH query `id`, directly
+    /// or through a WITH query nested in it.
+    fn reads_work_table(&self, plan: &Plan, id: usize) -> bool {
+        match plan {
+            Plan::WorkTable { id: w, .. } => *w == id,
+            Plan::CteScan { id: c, .. } => {
+                self.ctes.get(*c).is_some_and(|p| self.reads_work_table(p, id))
+            }
+            _ => plan.inputs().into_iter().any(|p| self.reads_work_table(p, id)),
+        }
+    }
+
+    /// Looks a name up among the visible WITH queries. A reference to a recursive
+    /// WITH query from its own recursive term reads the work table; PostgreSQL's rules
+    /// on where such a reference may stand give 42P19.
+    pub(super) fn cte_plan(&self, name: &str) -> Result<Option<Plan>> {
+        for scope in self.cte_scopes.iter().rev() {
+            let Some(e) = scope.get(name) else { continue };
+            let invalid = |what: &str| {
+                Err(Error::new(
+                    SqlState::INVALID_RECURSION,
+                    format!("recursive reference to query \"{name}\" must not appear {what}"),
+                ))
+            };
+            return match &e.recursion {
+                Recursion::Done => {
+                    // The enclosing rows between its definition and this reference
+                    // come first in the row a correlated WITH query gets.
+                    let outer_skip = e.correlated.then(|| {
+                        // Subqueries between the definition and here depend on the
+                        // enclosing row through it.
+                        for flag in self.correlated.iter().skip(e.outer_depth) {
+                            flag.set(true);
+                        }
+                        self.outer[e.outer_depth..].iter().map(|fields| fields.len()).sum()
+                    });
+                    Ok(Some(Plan::CteScan { id: e.id, outer_skip, schema: e.schema.clone() }))
+                }
+                Recursion::Base => invalid("within its non-recursive term"),
+                Recursion::Term { depth, .. } if self.outer.len() > *depth => {
+                    invalid("within a subquery")
+                }
+                Recursion::Term { refs, .. } => {
+                    refs.set(refs.get() + 1);
+                    if refs.get() > 1 {
+                        return invalid("more than once");
+                    }
+                    Ok(Some(Plan::WorkTable { id: e.id, schema: e.schema.clone() }))
+                }
+            };
+        }
+        Ok(None)
     }
 
     /// Binds a query body; `order_by` is bound inside a plain SELECT (where it may refer

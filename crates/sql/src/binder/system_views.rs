@@ -48,23 +48,32 @@ pub fn system_relation(
     let mut views: Vec<_> = catalog.views.values().cloned().collect();
     views.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     let (columns, rows): (Vec<(&str, DataType)>, Vec<Vec<Value>>) = match (schema, name) {
-        ("information_schema", "tables") => (
-            vec![
-                ("table_catalog", DataType::Text),
-                ("table_schema", DataType::Text),
-                ("table_name", DataType::Text),
-                ("table_type", DataType::Text),
-            ],
-            tables
-                .iter()
-                .map(|t| vec![text("postgres"), text(&t.schema), text(&t.name), text("BASE TABLE")])
-                .chain(
-                    views.iter().map(|v| {
+        ("information_schema", "tables") => {
+            (
+                vec![
+                    ("table_catalog", DataType::Text),
+                    ("table_schema", DataType::Text),
+                    ("table_name", DataType::Text),
+                    ("table_type", DataType::Text),
+                ],
+                tables
+                    .iter()
+                    .filter(|t| t.matview.is_none())
+                    .map(|t| {
+                        // PostgreSQL reports temporary tables as LOCAL TEMPORARY.
+                        let kind = if crate::session::is_temp_schema(&t.schema) {
+                            "LOCAL TEMPORARY"
+                        } else {
+                            "BASE TABLE"
+                        };
+                        vec![text("postgres"), text(&t.schema), text(&t.name), text(kind)]
+                    })
+                    .chain(views.iter().map(|v| {
                         vec![text("postgres"), text(&v.schema), text(&v.name), text("VIEW")]
-                    }),
-                )
-                .collect(),
-        ),
+                    }))
+                    .collect(),
+            )
+        }
         ("information_schema", "columns") => (
             vec![
                 ("table_catalog", DataType::Text),
@@ -140,7 +149,11 @@ pub fn system_relation(
                 ("tablename", DataType::Text),
                 ("tableowner", DataType::Text),
             ],
-            tables.iter().map(|t| vec![text(&t.schema), text(&t.name), text("postgres")]).collect(),
+            tables
+                .iter()
+                .filter(|t| t.matview.is_none())
+                .map(|t| vec![text(&t.schema), text(&t.name), text("postgres")])
+                .collect(),
         ),
         ("pg_catalog", "pg_views") => (
             vec![

@@ -41,6 +41,16 @@ pub struct ColumnDef {
     pub sequence: Option<u32>,
 }
 
+/// What makes a table a materialized view: its defining query, and whether its rows were
+/// computed (`WITH NO DATA` leaves it unreadable until `REFRESH`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatViewDef {
+    /// The defining query as SQL text.
+    pub query: String,
+    /// Its rows were computed.
+    pub populated: bool,
+}
+
 /// An index over some columns of a table (the primary key is one too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexDef {
@@ -119,6 +129,15 @@ pub struct TableDef {
     pub foreign_keys: Vec<ForeignKeyDef>,
     /// The next index id to hand out.
     pub next_index_id: u32,
+    /// Set when the table holds the rows of a materialized view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matview: Option<MatViewDef>,
+    /// `COMMENT ON TABLE` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `COMMENT ON COLUMN` texts by column name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub column_comments: std::collections::BTreeMap<String, String>,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
@@ -172,6 +191,9 @@ pub struct ViewDef {
     pub query: String,
     /// Output column names (explicit list or the query's names).
     pub columns: Vec<String>,
+    /// `COMMENT ON VIEW` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 mod type_text {

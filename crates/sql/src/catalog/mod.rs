@@ -15,8 +15,8 @@ pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, SchemaDef, SequenceDef,
-    TableDef, ViewDef,
+    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef, SchemaDef,
+    SequenceDef, TableDef, ViewDef,
 };
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
@@ -115,6 +115,11 @@ impl Catalog {
         search_path: &[String],
     ) -> Option<(String, Relation)> {
         match schema {
+            // `pg_temp` is the session's temporary schema, which its search path holds.
+            Some("pg_temp") => search_path
+                .iter()
+                .filter(|s| crate::session::is_temp_schema(s))
+                .find_map(|s| self.relation(s, name).map(|r| (s.clone(), r))),
             Some(s) => self.relation(s, name).map(|r| (s.to_string(), r)),
             None => search_path.iter().find_map(|s| self.relation(s, name).map(|r| (s.clone(), r))),
         }

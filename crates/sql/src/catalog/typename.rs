@@ -88,15 +88,15 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
                     ))
                 }
             };
-            let elem = resolve_type(inner)?;
-            if matches!(elem, DataType::Array(_)) {
-                // PostgreSQL arrays of arrays are one multi-dimensional type; we keep
-                // one dimension only.
-                return Err(Error::unsupported("multi-dimensional arrays"));
+            match resolve_type(inner)? {
+                // `int[][]` is the same type as `int[]` in PostgreSQL; we store one
+                // dimension.
+                DataType::Array(elem) => plain(DataType::Array(elem)),
+                elem => plain(DataType::Array(Box::new(elem))),
             }
-            plain(DataType::Array(Box::new(elem)))
         }
         A::Custom(name, mods) => custom(name, mods, ty),
+        A::Regclass => plain(DataType::Int8),
         other => {
             Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{other}\" does not exist")))
         }
@@ -123,9 +123,10 @@ fn custom(
         "int" | "int4" | "integer" => plain(DataType::Int4),
         "int2" | "smallint" => plain(DataType::Int2),
         "int8" | "bigint" => plain(DataType::Int8),
-        "float4" => plain(DataType::Float4),
+        "float4" | "real" => plain(DataType::Float4),
         "float8" => plain(DataType::Float8),
-        "bool" => plain(DataType::Bool),
+        "bool" | "boolean" => plain(DataType::Bool),
+        "text" => plain(DataType::Text),
         "bpchar" => plain(DataType::Char(nums.first().copied())),
         "varchar" => plain(DataType::Varchar(nums.first().copied())),
         "timestamptz" => plain(DataType::TimestampTz),
@@ -133,7 +134,16 @@ fn custom(
         "smallserial" | "serial2" => serial(DataType::Int2),
         "bigserial" | "serial8" => serial(DataType::Int8),
         "vector" => plain(DataType::Vector(nums.first().copied())),
-        "name" => plain(DataType::Text),
+        "name" | "citext" => plain(DataType::Text),
+        // PostgreSQL's one-byte `"char"` (only reachable quoted: bare `char` is
+        // `character(1)`). We store it as `character(1)`; see docs/sql-engine.md.
+        "char" => plain(DataType::Char(Some(1))),
+        // The catalog's vector types print as text.
+        "int2vector" | "oidvector" => plain(DataType::Text),
+        // OIDs and the reg* aliases are numbers here; casts to a reg* type convert
+        // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
+        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
+        | "regrole" | "regoper" | "xid" | "cid" => plain(DataType::Int8),
         _ => {
             Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
         }

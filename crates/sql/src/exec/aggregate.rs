@@ -27,7 +27,7 @@ pub struct AggregateSpec<'p> {
 }
 
 /// The running state of one aggregate call in one group.
-enum CallState {
+pub(super) enum CallState {
     /// Arguments go straight into the accumulator (no DISTINCT or ORDER BY).
     Streaming(Box<dyn Aggregate>),
     /// The (arguments, ORDER BY values) of the rows that passed FILTER and NULL skipping,
@@ -36,12 +36,13 @@ enum CallState {
 }
 
 /// One group of one grouping set.
-struct Group {
+pub(super) struct Group {
     /// The first input row of the group.
-    first: Row,
+    pub(super) first: Row,
     /// The group key values (NULL for keys outside the grouping set).
-    keys: Vec<Value>,
-    states: Vec<CallState>,
+    pub(super) keys: Vec<Value>,
+    /// One state per aggregate call.
+    pub(super) states: Vec<CallState>,
 }
 
 /// Groups the rows of `input` by each grouping set and computes the aggregates, one
@@ -62,6 +63,48 @@ pub fn aggregate(
     let new_states = || -> Vec<CallState> {
         spec.aggs.iter().zip(&arg_types).map(|(call, types)| new_state(call, types)).collect()
     };
+    let groups = match (super::join_aggregate::fusable(input, spec, outer), sets) {
+        (Some(join), [set]) => {
+            let new_group =
+                |first: Row, keys: Vec<Value>| Group { first, keys, states: new_states() };
+            vec![super::join_aggregate::aggregate_join(ctx, join, spec, set, &new_group)?]
+        }
+        _ => group_rows(ctx, input, spec, sets, &new_states, outer)?,
+    };
+    let mut out = Vec::new();
+    for (s, (set, set_groups)) in sets.iter().zip(groups).enumerate() {
+        let mut set_groups = set_groups;
+        if set.is_empty() && set_groups.is_empty() {
+            set_groups.push(Group {
+                first: vec![Value::Null; spec.width],
+                keys: vec![Value::Null; spec.group_by.len()],
+                states: new_states(),
+            });
+        }
+        for group in set_groups {
+            ctx.check_cancel()?;
+            let mut row = group.first;
+            row.extend(group.keys);
+            for ((call, state), types) in spec.aggs.iter().zip(group.states).zip(&arg_types) {
+                row.push(finish(call, state, types)?);
+            }
+            row.push(Value::Int4(i32::try_from(s).unwrap_or(i32::MAX)));
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// Groups the rows of `input` by each grouping set and feeds the aggregates; returns
+/// the groups of each set in order of first appearance.
+fn group_rows(
+    ctx: &ExecCtx<'_>,
+    input: &Plan,
+    spec: &AggregateSpec<'_>,
+    sets: &[Vec<usize>],
+    new_states: &dyn Fn() -> Vec<CallState>,
+    outer: &[Value],
+) -> Result<Vec<Vec<Group>>> {
     let mut index: Vec<KeyTable<usize>> = sets.iter().map(|_| KeyTable::default()).collect();
     let mut keys: Vec<KeyExprs<'_>> = sets
         .iter()
@@ -105,32 +148,11 @@ pub fn aggregate(
         }
         Ok(true)
     })?;
-    let mut out = Vec::new();
-    for (s, (set, set_groups)) in sets.iter().zip(groups).enumerate() {
-        let mut set_groups = set_groups;
-        if set.is_empty() && set_groups.is_empty() {
-            set_groups.push(Group {
-                first: vec![Value::Null; spec.width],
-                keys: vec![Value::Null; spec.group_by.len()],
-                states: new_states(),
-            });
-        }
-        for group in set_groups {
-            ctx.check_cancel()?;
-            let mut row = group.first;
-            row.extend(group.keys);
-            for ((call, state), types) in spec.aggs.iter().zip(group.states).zip(&arg_types) {
-                row.push(finish(call, state, types)?);
-            }
-            row.push(Value::Int4(i32::try_from(s).unwrap_or(i32::MAX)));
-            out.push(row);
-        }
-    }
-    Ok(out)
+    Ok(groups)
 }
 
 /// Feeds one input row to one call's state: FILTER, arguments, NULL skipping.
-fn feed(
+pub(super) fn feed(
     ctx: &ExecCtx<'_>,
     call: &AggregateCall,
     state: &mut CallState,
@@ -141,6 +163,15 @@ fn feed(
     if let Some(f) = &call.filter {
         if !ctx.eval_true(f, row, outer)? {
             return Ok(());
+        }
+    }
+    if let ([Expr::Column(i, _)], CallState::Streaming(acc)) = (call.args.as_slice(), &mut *state) {
+        // A plain column argument of the row is passed in place: no evaluation, no clone.
+        if let Some(v) = row.get(*i) {
+            if call.func.skips_nulls() && v.is_null() {
+                return Ok(());
+            }
+            return acc.accumulate(std::slice::from_ref(v));
         }
     }
     args.clear();

@@ -4,7 +4,7 @@ use helios_common::Result;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
-use super::keyed::{KeyExprs, KeyTable};
+use super::join_index::JoinIndex;
 use super::stream::{for_each, Sink};
 use crate::expr::Expr;
 use crate::planner::{JoinKind, Plan};
@@ -156,42 +156,24 @@ pub fn hash_join_each(
     outer: &[Value],
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
-    let mut table: KeyTable<Vec<usize>> = KeyTable::default();
-    let mut build = KeyExprs::new(equi.iter().map(|(_, re)| re), spec.widths.1);
-    for (ri, r) in right.iter().enumerate() {
-        build.load(ctx, r, outer)?;
-        if build.has_null(r) {
-            continue;
-        }
-        let h = table.hash(build.values(r));
-        match table.get_mut(h, &build, r) {
-            Some(rows) => rows.push(ri),
-            None => table.insert_new(h, build.to_owned(r), vec![ri]),
-        }
-    }
-    if table.is_empty() && matches!(spec.kind, JoinKind::Inner | JoinKind::Semi | JoinKind::Right) {
+    let mut index = JoinIndex::build(ctx, &right, equi, spec.widths, outer)?;
+    if index.is_empty() && matches!(spec.kind, JoinKind::Inner | JoinKind::Semi | JoinKind::Right) {
         // Nothing can match: the left side need not even be read (PostgreSQL skips the
         // outer side of a hash join whose inner side is empty the same way).
         let none = vec![false; right.len()];
         return emit_unmatched_right(sink, right, spec, &none);
     }
     let mut right_matched = vec![false; right.len()];
-    let mut probe = KeyExprs::new(equi.iter().map(|(le, _)| le), spec.widths.0);
-    let mut m = Vec::new();
+    let (mut cands, mut m) = (Vec::new(), Vec::new());
     let semi_or_anti = matches!(spec.kind, JoinKind::Semi | JoinKind::Anti);
     let go = for_each(left, ctx, outer, &mut |l| {
-        probe.load(ctx, &l, outer)?;
+        index.probe(ctx, &l, outer, &mut cands)?;
         m.clear();
-        if !probe.has_null(&l) {
-            let h = table.hash(probe.values(&l));
-            if let Some(cands) = table.get(h, &probe, &l) {
-                for &ri in cands {
-                    if passes(ctx, spec.on, &l, &right[ri], outer)? {
-                        m.push(ri);
-                        if semi_or_anti {
-                            break;
-                        }
-                    }
+        for &ri in &cands {
+            if passes(ctx, spec.on, &l, &right[ri], outer)? {
+                m.push(ri);
+                if semi_or_anti {
+                    break;
                 }
             }
         }

@@ -6,13 +6,19 @@
 //! below it and an aggregate over a join holds no joined rows. Operators that must see
 //! all their input (sort, aggregate groups, hash join build side, window, set
 //! operations) hold it in memory. Scans decode only the columns the plan reads (see
-//! the optimizer's column pruning). Expressions of a correlated subquery are evaluated on the subquery's row
-//! followed by the enclosing row (see [`crate::binder`]), which [`ExecCtx::eval`] appends.
+//! the optimizer's column pruning). An aggregate whose group keys read only the build
+//! side of the inner hash join below it and whose arguments read only the probe side
+//! runs fused with the join ([`join_aggregate`]), building one joined row per group
+//! instead of one per match. Expressions of a correlated subquery are evaluated on the
+//! subquery's row followed by the enclosing row (see [`crate::binder`]), which
+//! [`ExecCtx::eval`] appends.
 
 mod aggregate;
 mod context;
 mod dml;
 mod join;
+mod join_aggregate;
+mod join_index;
 mod keyed;
 mod operators;
 mod row_locks;
@@ -33,3 +39,4 @@ pub use operators::execute;
 pub use row_locks::lock_rows;
 pub use row_writer::RowLayout;
 pub use sort::compare_rows;
+pub use stream::for_each as execute_each;

@@ -1,7 +1,5 @@
 //! The operator dispatcher: runs one plan node over the rows of its inputs.
 
-use std::rc::Rc;
-
 use helios_common::{Error, Result, SqlState};
 use helios_types::Value;
 
@@ -47,15 +45,8 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             let r = execute(right, ctx, outer)?;
             Ok(setop::set_operation(l, r, *op, *all))
         }
-        Plan::CteScan { id, .. } => {
-            if let Some(rows) = ctx.ctes.borrow().get(id) {
-                return Ok(rows.as_ref().clone());
-            }
-            let plan =
-                ctx.query.ctes.get(*id).ok_or_else(|| Error::internal("unknown WITH query"))?;
-            let rows = Rc::new(execute(plan, ctx, &[])?);
-            ctx.ctes.borrow_mut().insert(*id, rows.clone());
-            Ok(rows.as_ref().clone())
+        Plan::CteScan { id, outer_skip, .. } => {
+            super::stream::collect_cte(ctx, *id, *outer_skip, outer)
         }
         Plan::TableFunction { func, .. } => {
             let mut args = Vec::with_capacity(func.args.len());

@@ -106,18 +106,65 @@ pub fn recursive_union(
     all: bool,
     outer: &[Value],
 ) -> Result<Vec<Row>> {
-    let mut seen: HashSet<Vec<HashableValue>> = HashSet::new();
     let mut result = Vec::new();
-    let mut frontier = Vec::new();
-    for r in super::execute(base, ctx, outer)? {
-        if all || seen.insert(row_key(&r)) {
-            frontier.push(r.clone());
-            result.push(r);
-        }
-    }
+    recursive_union_each(ctx, id, base, recursive, all, outer, &mut |r| {
+        result.push(r);
+        Ok(true)
+    })?;
+    Ok(result)
+}
+
+/// [`recursive_union`] passing rows to `sink` as each iteration produces them, so a
+/// consumer that stops (a LIMIT) ends the recursion, as PostgreSQL's lazy evaluation
+/// does: `WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT *
+/// FROM t LIMIT 10` terminates. Returns false when the sink stopped it.
+pub fn recursive_union_each(
+    ctx: &ExecCtx<'_>,
+    id: usize,
+    base: &Plan,
+    recursive: &Plan,
+    all: bool,
+    outer: &[Value],
+    sink: &mut dyn FnMut(Row) -> Result<bool>,
+) -> Result<bool> {
     // WITH queries cached while the recursive term runs may read the work table (a
-    // CTE nested in the recursive term); they must be recomputed every iteration.
+    // CTE nested in the recursive term); they must be recomputed every iteration, and
+    // are dropped when the recursion ends however it ends.
     let cached_before: HashSet<usize> = ctx.ctes.borrow().keys().copied().collect();
+    let finished = recurse(ctx, id, base, recursive, all, outer, &cached_before, sink);
+    ctx.work.borrow_mut().remove(&id);
+    ctx.ctes.borrow_mut().retain(|k, _| cached_before.contains(k));
+    finished
+}
+
+#[allow(clippy::too_many_arguments)]
+fn recurse(
+    ctx: &ExecCtx<'_>,
+    id: usize,
+    base: &Plan,
+    recursive: &Plan,
+    all: bool,
+    outer: &[Value],
+    cached_before: &HashSet<usize>,
+    sink: &mut dyn FnMut(Row) -> Result<bool>,
+) -> Result<bool> {
+    let mut seen: HashSet<Vec<HashableValue>> = HashSet::new();
+    // Each term streams: a new row goes to the sink at once and is kept for the next
+    // iteration, so a consumer that stops also stops a recursive term that would
+    // never end by itself (a nested recursive WITH).
+    let mut frontier = Vec::new();
+    let mut term = |plan: &Plan, frontier: &mut Vec<Row>| {
+        super::stream::for_each(plan, ctx, outer, &mut |r| {
+            if !all && !seen.insert(row_key(&r)) {
+                return Ok(true);
+            }
+            frontier.push(r.clone());
+            sink(r)
+        })
+    };
+    if !term(base, &mut frontier)? {
+        return Ok(false);
+    }
     let mut iterations = 0;
     while !frontier.is_empty() {
         ctx.ctes.borrow_mut().retain(|k, _| cached_before.contains(k));
@@ -130,15 +177,9 @@ pub fn recursive_union(
         }
         ctx.check_cancel()?;
         ctx.work.borrow_mut().insert(id, Rc::new(std::mem::take(&mut frontier)));
-        let produced = super::execute(recursive, ctx, outer)?;
-        for r in produced {
-            if all || seen.insert(row_key(&r)) {
-                frontier.push(r.clone());
-                result.push(r);
-            }
+        if !term(recursive, &mut frontier)? {
+            return Ok(false);
         }
     }
-    ctx.work.borrow_mut().remove(&id);
-    ctx.ctes.borrow_mut().retain(|k, _| cached_before.contains(k));
-    Ok(result)
+    Ok(true)
 }

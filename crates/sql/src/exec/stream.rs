@@ -7,12 +7,12 @@
 //! Operators that must see their whole input (sort, aggregate, window, set operations)
 //! run through [`super::execute`] and feed their result to the sink.
 
-use helios_common::Result;
+use helios_common::{Error, Result};
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::scan::{self, TableScan};
-use super::{join, operators};
+use super::{join, operators, setop};
 use crate::expr::Expr;
 use crate::planner::Plan;
 
@@ -99,8 +99,59 @@ pub fn for_each(
                 join::hash_join_each(ctx, left, r, &join, equi, outer, sink)
             }
         }
+        Plan::RecursiveUnion { id, base, recursive, all, .. } => {
+            setop::recursive_union_each(ctx, *id, base, recursive, *all, outer, sink)
+        }
+        Plan::CteScan { id, outer_skip, .. } => cte_scan(ctx, *id, *outer_skip, outer, sink),
         other => scan::feed(operators::execute(other, ctx, outer)?, sink),
     }
+}
+
+/// The rows of WITH query `id`: from the statement's cache, or computed while they
+/// stream to `sink` and cached when the sink took them all. A consumer that stops early
+/// (a LIMIT over an unbounded recursive WITH) leaves nothing cached; another reference
+/// to the same query computes it again. A correlated WITH query (`outer_skip`) runs on
+/// the enclosing row every time and is never cached.
+fn cte_scan(
+    ctx: &ExecCtx<'_>,
+    id: usize,
+    outer_skip: Option<usize>,
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let plan = ctx.query.ctes.get(id).ok_or_else(|| Error::internal("unknown WITH query"))?;
+    if let Some(skip) = outer_skip {
+        let enclosing = outer.get(skip..).ok_or_else(|| Error::internal("WITH query row"))?;
+        return for_each(plan, ctx, enclosing, sink);
+    }
+    let cached = ctx.ctes.borrow().get(&id).cloned();
+    if let Some(rows) = cached {
+        return scan::feed(rows.as_ref().clone(), sink);
+    }
+    let mut kept = Vec::new();
+    let finished = for_each(plan, ctx, &[], &mut |r| {
+        kept.push(r.clone());
+        sink(r)
+    })?;
+    if finished {
+        ctx.ctes.borrow_mut().insert(id, std::rc::Rc::new(kept));
+    }
+    Ok(finished)
+}
+
+/// [`cte_scan`] into a vector.
+pub fn collect_cte(
+    ctx: &ExecCtx<'_>,
+    id: usize,
+    outer_skip: Option<usize>,
+    outer: &[Value],
+) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    cte_scan(ctx, id, outer_skip, outer, &mut |r| {
+        out.push(r);
+        Ok(true)
+    })?;
+    Ok(out)
 }
 
 /// The input positions of a projection made only of distinct columns of its input

@@ -19,9 +19,6 @@ use crate::encoding::{prefix_range, ScanPages};
 /// How many rows a scan reads from storage at a time (at most).
 pub const SCAN_PAGE: usize = 1024;
 
-/// The first page of a row scan; later pages grow to [`SCAN_PAGE`].
-const FIRST_SCAN_PAGE: usize = 64;
-
 /// The key encoding of a list of values of the given key columns.
 pub fn encode_key(values: &[Value], columns: &[KeyColumn]) -> Result<Vec<u8>> {
     helios_types::keycode::encode_key(values, &columns[..values.len().min(columns.len())])
@@ -89,12 +86,12 @@ pub fn index_entry_key(
     Ok(k)
 }
 
-/// Reads one row by primary key bytes.
+/// Reads one row by primary key bytes, decoding it straight from the stored bytes.
 pub fn get_row(txn: &Transaction, table: &TableDef, pk: &[u8]) -> Result<Option<Vec<Value>>> {
-    match txn.get(&keys::row_key(table.id, pk))? {
+    txn.get_with(&keys::row_key(table.id, pk), |bytes| match bytes {
         None => Ok(None),
-        Some(bytes) => Ok(Some(decode_row(table, &bytes)?)),
-    }
+        Some(bytes) => Ok(Some(decode_row(table, bytes)?)),
+    })
 }
 
 /// Reads rows whose primary key bytes lie in `range` (relative to the table's row
@@ -110,8 +107,9 @@ pub fn scan_rows(
 }
 
 /// [`scan_rows`] decoding only the columns marked in `needed` (the others are NULL) and
-/// lending the primary key bytes. Pages start small (a scan a LIMIT stops early reads
-/// little) and grow to [`SCAN_PAGE`]. Returns false when `each` stopped the scan.
+/// lending the primary key bytes. Rows are decoded straight from the bytes storage lends
+/// ([`Transaction::visit`]), so a scan a LIMIT stops early reads no further. Returns false
+/// when `each` stopped the scan.
 pub fn scan_rows_with(
     txn: &Transaction,
     table: &TableDef,
@@ -121,26 +119,19 @@ pub fn scan_rows_with(
 ) -> Result<bool> {
     let prefix = keys::index_prefix(table.id, 0);
     let full = absolute_range(&prefix, range);
-    let mut page = FIRST_SCAN_PAGE;
-    let mut pages = ScanPages::new(full, false, page);
     let decoder = RowDecoder::new(&column_types(table));
-    loop {
-        let rows = pages.next_page(txn)?;
-        if rows.is_empty() {
-            return Ok(true);
-        }
-        for (k, v) in rows {
-            let mut row = Vec::new();
-            decoder.decode_into(&v, needed, &mut row)?;
-            if !each(&k[prefix.len()..], row)? {
-                return Ok(false);
-            }
-        }
-        if page < SCAN_PAGE {
-            page = (page * 4).min(SCAN_PAGE);
-            pages.set_page(page);
-        }
-    }
+    let width = table.columns.len();
+    let mut more = true;
+    txn.visit(&full, false, &mut |k, v| {
+        let mut row = Vec::with_capacity(width);
+        decoder.decode_into(v, needed, &mut row)?;
+        let pk = k
+            .get(prefix.len()..)
+            .ok_or_else(|| Error::corrupted("row key shorter than its table prefix"))?;
+        more = each(pk, row)?;
+        Ok(more)
+    })?;
+    Ok(more)
 }
 
 /// Primary keys found through a secondary index range (relative to the index prefix).

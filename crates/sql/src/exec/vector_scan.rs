@@ -68,6 +68,7 @@ pub fn scan_in(
             None => Ok(true),
         }
     };
+    let search_filter = filter.is_some().then_some(&accept as &super::vector_index::RowFilter<'_>);
     let query = eval.eval(&access.query, &[], outer)?;
     let query = match query {
         Value::Null => return Ok(Vec::new()),
@@ -91,7 +92,7 @@ pub fn scan_in(
             .filter(|&n| n > 0);
         let knn = super::vector_index::Knn { query: &query, k, ef_search: ef, rerank };
         if let Some(hits) =
-            super::vector_index::search(vectors, ctx.txn, table, index, &knn, &accept)?
+            super::vector_index::search(vectors, ctx.txn, table, index, &knn, search_filter)?
         {
             return Ok(hits);
         }

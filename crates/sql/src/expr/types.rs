@@ -194,99 +194,11 @@ pub fn strip_modifiers(ty: &DataType) -> DataType {
     }
 }
 
-/// Converts a type name from the SQL text (`ast::DataType`) to ours.
+/// Converts a type name from the SQL text (`ast::DataType`) to ours: the one
+/// resolver of `catalog/typename.rs`, as casts accept the same names as DDL.
 /// Errors: 42704 `type "x" does not exist`, 0A000 for types we do not support.
 pub fn data_type_from_ast(ty: &ast::DataType) -> Result<DataType> {
-    use ast::DataType as A;
-    Ok(match ty {
-        A::Bool | A::Boolean => DataType::Bool,
-        A::SmallInt(_) | A::Int2(_) => DataType::Int2,
-        A::Int(_) | A::Integer(_) | A::Int4(_) => DataType::Int4,
-        A::BigInt(_) | A::Int8(_) => DataType::Int8,
-        A::Real | A::Float4 => DataType::Float4,
-        A::Float8 | A::DoublePrecision | A::Double(ast::ExactNumberInfo::None) => DataType::Float8,
-        A::Float(info) => match info {
-            ast::ExactNumberInfo::Precision(p) if *p <= 24 => DataType::Float4,
-            _ => DataType::Float8,
-        },
-        A::Numeric(info) | A::Decimal(info) | A::Dec(info) => match info {
-            ast::ExactNumberInfo::None => DataType::Numeric(None),
-            ast::ExactNumberInfo::Precision(p) => DataType::Numeric(Some((to_u32(*p)?, 0))),
-            ast::ExactNumberInfo::PrecisionAndScale(p, s) => {
-                let s = u32::try_from(*s).map_err(|_| {
-                    Error::new(
-                        SqlState::INVALID_PARAMETER_VALUE,
-                        format!("NUMERIC scale {s} must be between 0 and precision {p}"),
-                    )
-                })?;
-                DataType::Numeric(Some((to_u32(*p)?, s)))
-            }
-        },
-        A::Text | A::String(None) => DataType::Text,
-        A::Varchar(len) | A::CharacterVarying(len) | A::CharVarying(len) => {
-            DataType::Varchar(char_len(len)?)
-        }
-        A::Char(len) | A::Character(len) => DataType::Char(Some(char_len(len)?.unwrap_or(1))),
-        A::Bytea => DataType::Bytea,
-        A::Date => DataType::Date,
-        A::Time(_, tz) => match tz {
-            ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => {
-                return Err(Error::unsupported("type time with time zone"))
-            }
-            _ => DataType::Time,
-        },
-        A::Timestamp(_, tz) => match tz {
-            ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => DataType::TimestampTz,
-            _ => DataType::Timestamp,
-        },
-        A::Interval { .. } => DataType::Interval,
-        A::Uuid => DataType::Uuid,
-        A::JSON => DataType::Json,
-        A::JSONB => DataType::Jsonb,
-        A::Array(elem) => match elem {
-            ast::ArrayElemTypeDef::SquareBracket(inner, _)
-            | ast::ArrayElemTypeDef::AngleBracket(inner)
-            | ast::ArrayElemTypeDef::Parenthesis(inner) => {
-                let inner = data_type_from_ast(inner)?;
-                match inner {
-                    // Multi-dimensional arrays are stored as one-dimensional in this
-                    // version; int[][] is the same type as int[] in PostgreSQL too.
-                    DataType::Array(_) => inner,
-                    other => DataType::Array(Box::new(other)),
-                }
-            }
-            _ => return Err(Error::unsupported("this array type syntax")),
-        },
-        A::Custom(name, modifiers) => return custom_type(name, modifiers),
-        A::Regclass => DataType::Int8,
-        other => {
-            return Err(Error::new(
-                SqlState::UNDEFINED_OBJECT,
-                format!("type \"{}\" does not exist", other.to_string().to_lowercase()),
-            ))
-        }
-    })
-}
-
-fn to_u32(n: u64) -> Result<u32> {
-    u32::try_from(n).map_err(|_| {
-        Error::new(SqlState::INVALID_PARAMETER_VALUE, format!("type modifier {n} is too large"))
-    })
-}
-
-fn char_len(len: &Option<ast::CharacterLength>) -> Result<Option<u32>> {
-    match len {
-        None | Some(ast::CharacterLength::Max) => Ok(None),
-        Some(ast::CharacterLength::IntegerLength { length, .. }) => {
-            if *length == 0 {
-                return Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    "length for type varchar must be at least 1",
-                ));
-            }
-            Ok(Some(to_u32(*length)?))
-        }
-    }
+    crate::catalog::typename::resolve_type(ty)
 }
 
 /// The `reg*` OID alias types, whose input and output forms are names (see
@@ -333,43 +245,6 @@ pub fn reg_type(ty: &ast::DataType) -> Option<RegType> {
         "regnamespace" => RegType::Namespace,
         "regrole" => RegType::Role,
         _ => return None,
-    })
-}
-
-/// Type names sqlparser does not know natively (`int4`, `float8`, `timestamptz`,
-/// `vector(3)`, `name`, `regclass`, ...), matched by name like PostgreSQL's catalog.
-fn custom_type(name: &ast::ObjectName, modifiers: &[ast::TypeModifier]) -> Result<DataType> {
-    let full = name.to_string().to_lowercase();
-    let base = full.strip_prefix("pg_catalog.").unwrap_or(&full).trim_matches('"');
-    let first_mod = modifiers.first().and_then(|m| m.to_string().parse::<u32>().ok());
-    Ok(match base {
-        "int2" | "smallint" => DataType::Int2,
-        "int4" | "int" | "integer" => DataType::Int4,
-        "int8" | "bigint" => DataType::Int8,
-        "float4" | "real" => DataType::Float4,
-        "float8" => DataType::Float8,
-        "bool" | "boolean" => DataType::Bool,
-        "timestamptz" => DataType::TimestampTz,
-        "bpchar" => DataType::Char(first_mod),
-        "name" | "citext" => DataType::Text,
-        "vector" => DataType::Vector(first_mod),
-        "serial" | "serial4" => DataType::Int4,
-        "bigserial" | "serial8" => DataType::Int8,
-        "smallserial" | "serial2" => DataType::Int2,
-        "text" => DataType::Text,
-        "varchar" => DataType::Varchar(first_mod),
-        // `"char"` (one byte in PostgreSQL) and the catalog's vector types print as text.
-        "char" | "int2vector" | "oidvector" => DataType::Text,
-        // OIDs and the reg* aliases are numbers here; casts to a reg* type convert
-        // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
-        "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
-        | "regrole" | "regoper" | "xid" | "cid" => DataType::Int8,
-        _ => {
-            return Err(Error::new(
-                SqlState::UNDEFINED_OBJECT,
-                format!("type \"{base}\" does not exist"),
-            ))
-        }
     })
 }
 

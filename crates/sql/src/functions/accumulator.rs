@@ -193,6 +193,11 @@ fn sum_value(state: &SumState, ty: &DataType) -> Result<Value> {
 impl Aggregate for Sum {
     fn accumulate(&mut self, args: &[Value]) -> Result<()> {
         let Some(v) = args.first().filter(|v| !v.is_null()) else { return Ok(()) };
+        if let (Some(SumState::Int(s)), Value::Int8(x)) = (&mut self.state, v) {
+            // The common case in place (an i128 cannot overflow from i64 additions).
+            *s += i128::from(*x);
+            return Ok(());
+        }
         self.state = Some(add_to(self.state.take(), v)?);
         Ok(())
     }

@@ -54,10 +54,6 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(format_type(&a[0], &a[1]))
     })
     .lenient();
-    for (name, arity) in [("obj_description", 2), ("obj_description", 1), ("col_description", 2)] {
-        r.add(name, vec![ParamType::Any; arity], ReturnType::Exact(Text), |_, _| Ok(Value::Null))
-            .lenient();
-    }
     r.add("shobj_description", vec![ParamType::Any; 2], ReturnType::Exact(Text), |_, _| {
         Ok(Value::Null)
     })

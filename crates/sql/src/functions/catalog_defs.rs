@@ -100,6 +100,36 @@ fn viewdef_by_name(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     })
 }
 
+/// `obj_description(oid [, catalog])`: the comment of a relation (`COMMENT ON`); NULL for
+/// other catalogs and objects without one.
+fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    if a.get(1).is_some_and(|c| !matches!(text_arg(c), "pg_class")) {
+        return Ok(Value::Null);
+    }
+    let c = catalog(ctx)?;
+    let comment = match oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) {
+        Some(RelationRef::Table(t)) => t.comment.clone(),
+        Some(RelationRef::View(v)) => v.comment.clone(),
+        _ => None,
+    };
+    Ok(comment.map_or(Value::Null, Value::Text))
+}
+
+/// `col_description(table oid, column number)`: the comment of a table column.
+fn col_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let c = catalog(ctx)?;
+    let Some(RelationRef::Table(t)) = oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) else {
+        return Ok(Value::Null);
+    };
+    let column = oid_arg(&a[1])
+        .and_then(|n| usize::try_from(n).ok())
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| t.columns.get(i));
+    Ok(column
+        .and_then(|col| t.column_comments.get(&col.name))
+        .map_or(Value::Null, |s| Value::Text(s.clone())))
+}
+
 fn undefined_relation(name: &str) -> Error {
     Error::new(SqlState::UNDEFINED_TABLE, format!("relation \"{name}\" does not exist"))
 }
@@ -249,6 +279,9 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_viewdef", vec![p(Text)], ret(Text), viewdef_by_name).volatile();
     r.add("pg_get_viewdef", vec![p(Text), p(Bool)], ret(Text), viewdef_by_name).volatile();
     r.add("pg_get_serial_sequence", vec![p(Text), p(Text)], ret(Text), serial_sequence).volatile();
+    r.add("obj_description", vec![p(Int8)], ret(Text), obj_description).volatile();
+    r.add("obj_description", vec![p(Int8), p(Text)], ret(Text), obj_description).volatile();
+    r.add("col_description", vec![p(Int8), p(Int4)], ret(Text), col_description).volatile();
     r.add("to_regclass", vec![p(Text)], ret(Int8), |a, ctx| {
         Ok(regclass_lookup(a, ctx)?.map_or(Value::Null, Value::Int8))
     })

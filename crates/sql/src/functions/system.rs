@@ -31,7 +31,9 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(Value::Text(ctx.session().database.clone()))
     });
     r.add("current_schema", vec![], text(), |_, ctx| {
-        Ok(ctx.session().search_path.first().map_or(Value::Null, |s| Value::Text(s.clone())))
+        let path = &ctx.session().search_path;
+        let first = path.iter().find(|s| !crate::session::is_temp_schema(s));
+        Ok(first.map_or(Value::Null, |s| Value::Text(s.clone())))
     });
     r.add(
         "current_schemas",
@@ -42,7 +44,15 @@ pub(crate) fn register(r: &mut Registry) {
             if a[0] == Value::Bool(true) {
                 names.push(Value::Text("pg_catalog".into()));
             }
-            names.extend(ctx.session().search_path.iter().map(|s| Value::Text(s.clone())));
+            // The temporary schema is implicit, like pg_catalog.
+            let implicit = a[0] == Value::Bool(true);
+            names.extend(
+                ctx.session()
+                    .search_path
+                    .iter()
+                    .filter(|s| implicit || !crate::session::is_temp_schema(s))
+                    .map(|s| Value::Text(s.clone())),
+            );
             Ok(Value::Array(Arc::new(Array { element_type: Text, elements: names })))
         },
     );

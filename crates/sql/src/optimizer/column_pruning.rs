@@ -209,6 +209,9 @@ mod tests {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             next_index_id: 1,
+            matview: None,
+            comment: None,
+            column_comments: Default::default(),
             time_travel: None,
         })
     }

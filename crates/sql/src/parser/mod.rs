@@ -5,12 +5,14 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod ctas_columns;
 pub mod cursor;
 mod depth;
 mod dialect;
 pub mod helios;
 mod literals;
 pub mod maintenance;
+pub mod matview_data;
 mod names;
 mod placeholders;
 mod subscript_assign;
@@ -62,8 +64,14 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
-        // `UPDATE ... SET a[i] = v` assigns one array element.
-        Err(e) => match table_shorthand(sql).or_else(|| subscript_assign::rewrite(sql)) {
+        // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
+        // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
+        // DATA`.
+        Err(e) => match table_shorthand(sql)
+            .or_else(|| subscript_assign::rewrite(sql))
+            .or_else(|| ctas_columns::rewrite(sql))
+            .or_else(|| matview_data::rewrite(sql))
+        {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
             }
@@ -161,6 +169,18 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             Err(Error::internal("stub is not CREATE TABLE"))
         }
         None => Err(Error::internal("empty stub")),
+    }
+}
+
+/// An `INSERT INTO t SELECT 1` whose target and source the caller replaces (CREATE TABLE
+/// AS and REFRESH MATERIALIZED VIEW fill tables through the INSERT path).
+pub fn parse_insert_stub() -> Result<ast::Insert> {
+    match parse("INSERT INTO t SELECT 1")?.pop() {
+        Some(Statement::Sql(s)) => match *s {
+            ast::Statement::Insert(i) => Ok(i),
+            _ => Err(Error::internal("stub is not INSERT")),
+        },
+        _ => Err(Error::internal("stub is not INSERT")),
     }
 }
 

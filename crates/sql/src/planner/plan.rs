@@ -265,6 +265,11 @@ pub enum Plan {
     CteScan {
         /// The CTE's id in [`PlannedQuery::ctes`].
         id: usize,
+        /// For a WITH query that reads columns of an enclosing query (inside a correlated
+        /// subquery): how many leading values of the enclosing row to drop to reach the
+        /// row it was bound against. Such a query runs afresh for every use and is never
+        /// cached; `None` for the usual, uncorrelated kind.
+        outer_skip: Option<usize>,
         /// Output columns.
         schema: Schema,
     },

@@ -218,6 +218,7 @@ impl Session {
                         let before = t.clone();
                         let rows = self.read_all(&before)?;
                         t.columns.remove(pos);
+                        t.column_comments.remove(&n);
                         t.indexes.retain(|i| !i.columns.contains(&pos));
                         t.foreign_keys.retain(|f| !f.columns.contains(&pos));
                         for i in &mut t.indexes {
@@ -254,7 +255,10 @@ impl Session {
                             format!("column \"{new}\" of relation \"{}\" already exists", t.name),
                         ));
                     }
-                    t.columns[pos].name = new;
+                    let old = std::mem::replace(&mut t.columns[pos].name, new.clone());
+                    if let Some(c) = t.column_comments.remove(&old) {
+                        t.column_comments.insert(new, c);
+                    }
                 }
                 ast::AlterTableOperation::RenameTable { table_name } => {
                     let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) =

@@ -53,6 +53,7 @@ impl BranchUsers {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        self.drop_temp_objects();
         self.engine.branch_users.leave(self.branch);
     }
 }

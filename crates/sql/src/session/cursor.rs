@@ -164,7 +164,7 @@ impl Session {
             ));
         }
         let query = Statement::Sql(Box::new(ast::Statement::Query(query.clone())));
-        let StatementResult::Rows(result) = self.run_in_txn(&query, params, None)? else {
+        let StatementResult::Rows(result) = self.run_in_txn(&query, params, None, None)? else {
             return Err(Error::internal("cursor query returned no rows"));
         };
         let cursor = Cursor {

@@ -24,7 +24,7 @@ pub(super) fn already_exists(name: &str) -> Error {
 }
 
 impl Session {
-    fn ddl_parts(&mut self) -> Result<(Arc<Catalog>, &mut Transaction)> {
+    pub(super) fn ddl_parts(&mut self) -> Result<(Arc<Catalog>, &mut Transaction)> {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("DDL without a transaction"))?;
         if txn.is_read_only() {
             return Err(Error::new(
@@ -36,9 +36,24 @@ impl Session {
         Ok((catalog, txn))
     }
 
-    /// The schema a new object goes to: the named one, or the first existing schema of
-    /// the search path.
-    pub(super) fn creation_schema(&self, catalog: &Catalog, qn: &QualifiedName) -> Result<String> {
+    /// The schema a new object goes to: the session's temporary schema for a temporary
+    /// object (or one named `pg_temp.x`), else the named one, or the first existing
+    /// schema of the search path that is not the temporary one.
+    pub(super) fn creation_schema(
+        &mut self,
+        catalog: &Catalog,
+        qn: &QualifiedName,
+        temporary: bool,
+    ) -> Result<String> {
+        if temporary || qn.schema.as_deref() == Some("pg_temp") {
+            if qn.schema.as_deref().is_some_and(|s| s != "pg_temp") {
+                return Err(Error::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    "cannot create temporary relation in non-temporary schema",
+                ));
+            }
+            return self.temp_schema_for_create(catalog);
+        }
         match &qn.schema {
             Some(s) => {
                 if !catalog.schemas.contains_key(s) {
@@ -53,7 +68,7 @@ impl Session {
                 .settings
                 .search_path()
                 .into_iter()
-                .find(|s| catalog.schemas.contains_key(s))
+                .find(|s| !super::is_temp_schema(s) && catalog.schemas.contains_key(s))
                 .ok_or_else(|| {
                     Error::new(
                         SqlState::INVALID_SCHEMA_NAME,
@@ -81,24 +96,33 @@ impl Session {
                 self.create_schema(schema_name, *if_not_exists)?
             }
             ast::Statement::CreateView(cv) => self.create_view(cv)?,
-            ast::Statement::CreateSequence { if_not_exists, name, sequence_options, .. } => {
-                self.create_sequence(name, *if_not_exists, sequence_options)?
-            }
+            ast::Statement::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                sequence_options,
+                ..
+            } => self.create_sequence(*temporary, name, *if_not_exists, sequence_options)?,
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
+            ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
+            ast::Statement::Comment { object_type, object_name, comment, .. } => {
+                self.comment_on(*object_type, object_name, comment.as_deref())?
+            }
             _ => return Ok(None),
         };
         Ok(Some(r))
     }
 
-    fn create_table(&mut self, ct: &ast::CreateTable) -> Result<StatementResult> {
-        if ct.query.is_some() {
-            return Err(Error::unsupported("CREATE TABLE AS"));
+    pub(super) fn create_table(&mut self, ct: &ast::CreateTable) -> Result<StatementResult> {
+        if let Some(query) = &ct.query {
+            return self.create_table_as(ct, query);
         }
         let search_path = self.settings.search_path();
         let qn = object_name(&ct.name)?;
         let (catalog, _) = self.ddl_parts()?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let ct = &*super::table_options::expand(&catalog, &search_path, ct)?;
+        let schema = self.creation_schema(&catalog, &qn, ct.temporary)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if ct.if_not_exists {
                 return Ok(StatementResult::command("CREATE TABLE"));
@@ -147,6 +171,7 @@ impl Session {
             ast::ObjectType::View => "DROP VIEW",
             ast::ObjectType::Schema => "DROP SCHEMA",
             ast::ObjectType::Sequence => "DROP SEQUENCE",
+            ast::ObjectType::MaterializedView => "DROP MATERIALIZED VIEW",
             other => return Err(Error::unsupported(format!("DROP {other}"))),
         };
         let search_path = self.settings.search_path();
@@ -162,6 +187,7 @@ impl Session {
                 ast::ObjectType::Table => "table",
                 ast::ObjectType::Index => "index",
                 ast::ObjectType::View => "view",
+                ast::ObjectType::MaterializedView => "materialized view",
                 _ => "sequence",
             };
             let rel = match found {
@@ -182,9 +208,23 @@ impl Session {
                 }
                 Some((_, rel)) => rel,
             };
+            let is_matview = |id| catalog.table(id).is_some_and(|t| t.matview.is_some());
             match (kind, rel) {
-                (ast::ObjectType::Table, Relation::Table(id)) => {
+                (ast::ObjectType::Table, Relation::Table(id))
+                | (ast::ObjectType::MaterializedView, Relation::Table(id))
+                    if is_matview(id) == (kind == ast::ObjectType::MaterializedView) =>
+                {
                     self.drop_table(&catalog, id, cascade)?
+                }
+                (
+                    ast::ObjectType::Table | ast::ObjectType::MaterializedView,
+                    Relation::Table(id),
+                ) => {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        format!("\"{}\" is not a {what}", qn.name),
+                    )
+                    .with_hint(super::matview::drop_kind_hint(is_matview(id))))
                 }
                 (ast::ObjectType::Index, Relation::Index(t, i)) => {
                     self.drop_index(&catalog, t, i)?
@@ -304,7 +344,7 @@ impl Session {
         CatalogStore::put_table(txn, &t)
     }
 
-    fn drop_schema(
+    pub(super) fn drop_schema(
         &mut self,
         catalog: &Catalog,
         name: &str,
@@ -451,6 +491,13 @@ impl Session {
             }
             ast::SchemaName::UnnamedAuthorization(id) => ident_name(id),
         };
+        if n.starts_with("pg_") {
+            return Err(Error::new(
+                SqlState::RESERVED_NAME,
+                format!("unacceptable schema name \"{n}\""),
+            )
+            .with_detail("The prefix \"pg_\" is reserved for system schemas."));
+        }
         let (catalog, txn) = self.ddl_parts()?;
         if catalog.schemas.contains_key(&n) {
             if if_not_exists {
@@ -469,12 +516,17 @@ impl Session {
 
     fn create_view(&mut self, cv: &ast::CreateView) -> Result<StatementResult> {
         if cv.materialized {
-            return Err(Error::unsupported("materialized views"));
+            return self.create_matview(cv);
         }
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
         let existing = catalog.relation(&schema, &qn.name);
+        // CREATE OR REPLACE keeps the view's comment, as in PostgreSQL.
+        let existing_comment = match existing {
+            Some(Relation::View(id)) => catalog.views.get(&id).and_then(|v| v.comment.clone()),
+            _ => None,
+        };
         let replace_id = match existing {
             Some(Relation::View(id)) if cv.or_replace => Some(id),
             Some(_) if cv.if_not_exists => return Ok(StatementResult::command("CREATE VIEW")),
@@ -504,7 +556,14 @@ impl Session {
         };
         CatalogStore::put_view(
             txn,
-            &ViewDef { id, schema, name: qn.name, query: cv.query.to_string(), columns },
+            &ViewDef {
+                id,
+                schema,
+                name: qn.name,
+                query: cv.query.to_string(),
+                columns,
+                comment: existing_comment,
+            },
         )?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE VIEW"))
@@ -512,13 +571,14 @@ impl Session {
 
     fn create_sequence(
         &mut self,
+        temporary: bool,
         name: &ast::ObjectName,
         if_not_exists: bool,
         opts: &[ast::SequenceOptions],
     ) -> Result<StatementResult> {
         let qn = object_name(name)?;
         let (catalog, _) = self.ddl_parts()?;
-        let schema = self.creation_schema(&catalog, &qn)?;
+        let schema = self.creation_schema(&catalog, &qn, temporary)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if if_not_exists {
                 return Ok(StatementResult::command("CREATE SEQUENCE"));
@@ -586,7 +646,11 @@ impl Session {
         for target in &t.table_names {
             let qn = object_name(&target.name)?;
             match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
-                Some((_, Relation::Table(id))) => ids.push(id),
+                Some((_, Relation::Table(id)))
+                    if catalog.table(id).is_some_and(|t| t.matview.is_none()) =>
+                {
+                    ids.push(id)
+                }
                 Some(_) => {
                     return Err(Error::new(
                         SqlState::WRONG_OBJECT_TYPE,

@@ -242,6 +242,9 @@ pub fn build_table(
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         next_index_id: 1,
+        matview: None,
+        comment: None,
+        column_comments: Default::default(),
         time_travel: None,
     };
     let mut sequences = Vec::new();

@@ -18,16 +18,21 @@
 mod alter;
 mod branch;
 mod branch_rows;
+mod comment;
+mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
 mod maintenance;
+mod matview;
 mod plan_cache;
 mod prepared;
 mod result;
 mod sequences;
 mod settings;
 mod statement;
+mod table_options;
+mod temp_schema;
 mod time_travel;
 mod timeout;
 mod txn;
@@ -43,6 +48,9 @@ pub use branch_rows::{
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub use settings::Settings;
+pub use statement::RowSink;
+pub(crate) use temp_schema::drop_stale_temp_schemas;
+pub use temp_schema::is_temp_schema;
 pub use time_travel::{from_sql_timestamp, to_sql_timestamp, HeliosCtx};
 
 use std::collections::HashMap;
@@ -89,6 +97,11 @@ pub struct Session {
     pending: Option<(Isolation, bool)>,
     /// A statement other than transaction control ran in the current block.
     statement_ran: bool,
+    /// A bound statement started executing (so it may have had effects); the
+    /// simple-protocol plan cache retries a failed statement only when this stayed false.
+    executing: bool,
+    /// Branches in which this session created its temporary schema.
+    temp_branches: Vec<BranchId>,
     /// `currval` values of this session.
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
     /// Open cursors.
@@ -97,11 +110,25 @@ pub struct Session {
     block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
     plan_cache: plan_cache::PlanCache,
-    /// The catalog the last query or DML statement of the current transaction read, with
-    /// the branch and snapshot it was read at: the next statement at the same snapshot
-    /// reuses it instead of reading the catalog version again. Cleared by every other
-    /// statement (DDL, transaction control, ...) and when a transaction starts.
-    catalog_memo: Option<(BranchId, helios_common::Timestamp, Arc<crate::catalog::Catalog>)>,
+    /// The catalog the last query or DML statement read, with the branch and snapshot it
+    /// was read at: the next statement at the same snapshot reuses it instead of reading
+    /// the catalog version again. Cleared by every other statement (DDL, transaction
+    /// control, ...), and when a transaction starts unless it was read without any own
+    /// writes (see [`CatalogMemo::committed`]).
+    catalog_memo: Option<CatalogMemo>,
+}
+
+/// A catalog read at one snapshot of one branch (see `Session::catalog_memo`).
+#[derive(Debug, Clone)]
+pub(crate) struct CatalogMemo {
+    pub branch: BranchId,
+    pub read_ts: helios_common::Timestamp,
+    pub catalog: Arc<crate::catalog::Catalog>,
+    /// Read by a transaction without own writes: it is the committed catalog at
+    /// `read_ts`, which every later transaction reading at the same snapshot and branch
+    /// sees too (nothing commits at or below a snapshot once it is visible). Autocommit
+    /// statements then skip the catalog lookup while nothing commits in between.
+    pub committed: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -125,6 +152,8 @@ impl Session {
             branch: BranchId::MAIN,
             pending: None,
             statement_ran: false,
+            executing: false,
+            temp_branches: Vec::new(),
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
             block_seq: 0,
@@ -270,14 +299,42 @@ impl Session {
         r
     }
 
+    /// Runs one statement and passes its result rows to `sink` one at a time instead of
+    /// collecting them: a plain query streams from the executor (a LIMIT, or a sink that
+    /// returns false, stops the scans below), other statements hand over the rows they
+    /// return. The result carries the columns and the tag, without rows.
+    pub fn execute_streaming(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        self.cancel.store(false, Ordering::Relaxed);
+        let stmt = match parse_one(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail();
+                return Err(e);
+            }
+        };
+        let Some(stmt) = stmt else {
+            return Ok(StatementResult::command("EMPTY"));
+        };
+        let depth = parser::nesting_depth(&stmt);
+        let r = parser::with_stack_for(depth, || self.run_to(&stmt, params, None, Some(sink)));
+        if r.is_err() {
+            self.fail();
+        }
+        r
+    }
+
     /// Parses and binds a statement once; the plan is kept and re-bound only when the
     /// schema changes.
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
         let stmt = parse_one(sql)?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
-        if let Some(stmt) = prepared.statement() {
-            let depth = parser::nesting_depth(stmt);
-            parser::with_stack_for(depth, || {
+        if prepared.statement().is_some() {
+            parser::with_stack_for(prepared.depth(), || {
                 self.with_read_txn(|s, txn| s.describe(&prepared, txn))
             })?;
         }
@@ -333,6 +390,17 @@ impl Session {
         params: &[Value],
         prepared: Option<&Prepared>,
     ) -> Result<StatementResult> {
+        self.run_to(stmt, params, prepared, None)
+    }
+
+    /// [`Session::run`], passing result rows to `sink` when there is one.
+    fn run_to(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        prepared: Option<&Prepared>,
+        sink: Option<&mut statement::RowSink<'_>>,
+    ) -> Result<StatementResult> {
         let ast = match stmt {
             Statement::Sql(ast) => Some(ast),
             Statement::Helios(h) => {
@@ -371,8 +439,8 @@ impl Session {
         self.ensure_txn()?;
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
-            Ok(Some(r)) => Ok(r),
-            Ok(None) => self.run_in_txn(stmt, params, prepared),
+            Ok(Some(r)) => statement::feed(r, sink),
+            Ok(None) => self.run_in_txn(stmt, params, prepared, sink),
             Err(e) => Err(e),
         };
         let result = match (result, timer) {
@@ -418,7 +486,10 @@ impl Session {
                     Some(p) => p,
                     None => (
                         self.default_isolation()?,
-                        self.settings.get("default_transaction_read_only").as_deref() == Some("on"),
+                        self.settings
+                            .all()
+                            .get("default_transaction_read_only")
+                            .is_some_and(|v| v == "on"),
                     ),
                 };
                 let mut txn = self.engine.storage.begin(TxnOptions {
@@ -430,9 +501,14 @@ impl Session {
                 self.block_seq += 1;
                 txn.set_lock_wait(wait);
                 self.txn_now = crate::expr::wall_clock_micros();
+                let memo_holds = self.catalog_memo.as_ref().is_some_and(|m| {
+                    m.committed && m.branch == txn.branch() && m.read_ts == txn.read_ts()
+                });
+                if !memo_holds {
+                    self.catalog_memo = None;
+                }
                 self.txn = Some(txn);
                 self.statement_ran = false;
-                self.catalog_memo = None;
                 Ok(())
             }
         }
@@ -458,7 +534,7 @@ impl Session {
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
-        match self.settings.get("default_transaction_isolation").as_deref() {
+        match self.settings.all().get("default_transaction_isolation").map(String::as_str) {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
             _ => Ok(Isolation::ReadCommitted),
         }

@@ -6,9 +6,11 @@
 //! Entries are [`Prepared`] statements, so a schema change (a new catalog version)
 //! re-binds them; the key holds the branch and `search_path`, the settings name
 //! resolution depends on (the cached texts have no quotes or function calls, so no
-//! other setting changes how they bind). A statement that fails through the cache is
-//! dropped from it and run again the ordinary way, which gives the error exactly as the
-//! uncached path would (the cached statements only read); a cancelled one is not re-run.
+//! other setting changes how they bind). A statement that fails to bind through the
+//! cache is dropped from it and run again the ordinary way, which gives the error exactly
+//! as the uncached path would; one that failed while executing is not re-run (its
+//! effects, such as a lock or a cancellation, must not happen twice). `SELECT ... INTO`
+//! and queries with data-modifying WITH are never cached.
 
 use std::collections::HashMap;
 
@@ -42,8 +44,12 @@ impl Session {
             None => {
                 let stmt = parse_one(&p.text).ok()??;
                 let Statement::Sql(ast) = &stmt else { return None };
-                if !matches!(ast.as_ref(), ast::Statement::Query(_)) {
-                    return None;
+                match ast.as_ref() {
+                    // Queries with effects outside the plan run their own way.
+                    ast::Statement::Query(q)
+                        if !super::writable_cte::has_dml_cte(q)
+                            && !super::create_table_as::is_select_into(q) => {}
+                    _ => return None,
                 }
                 if self.plan_cache.entries.len() >= CAPACITY {
                     self.plan_cache.entries.clear();
@@ -55,15 +61,19 @@ impl Session {
         };
         let stmt = prepared.statement()?;
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.executing = false;
         match self.run(stmt, &p.values, Some(&prepared)) {
             Ok(r) => Some((vec![r], None)),
             Err(e) => {
                 self.plan_cache.entries.remove(&key);
-                if e.sqlstate() == SqlState::QUERY_CANCELED {
-                    // Running it again would lose the cancellation.
+                if e.sqlstate() == SqlState::QUERY_CANCELED || self.executing {
+                    // The statement ran (it may have advanced a sequence, say): running it
+                    // again from the text would repeat that, and lose a cancellation.
                     self.fail();
                     return Some((Vec::new(), Some(e)));
                 }
+                // Binding the parameterized form failed where the literal form may not
+                // (a literal's type decided by its text): run the text as written.
                 None
             }
         }

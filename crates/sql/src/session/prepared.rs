@@ -19,8 +19,7 @@ pub(super) struct Described {
 #[derive(Debug)]
 struct Inner {
     stmt: Option<Statement>,
-    /// [`crate::parser::nesting_depth`] of `stmt`, computed once (walking the syntax tree
-    /// on every execution showed up in statement-per-row loads).
+    /// How deeply the statement nests ([`crate::parser::nesting_depth`]), measured once.
     depth: usize,
     declared: Vec<DataType>,
     described: OnceLock<Described>,
@@ -52,7 +51,7 @@ impl Prepared {
         self.inner.stmt.as_ref()
     }
 
-    /// How deeply the statement nests expressions (sizes the stack it runs on).
+    /// How deeply the statement nests (what [`crate::parser::with_stack_for`] needs).
     pub(super) fn depth(&self) -> usize {
         self.inner.depth
     }

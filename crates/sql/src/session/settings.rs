@@ -58,6 +58,8 @@ pub struct Settings {
     /// The [`SessionInfo`] built from `values`, kept until a value changes (building it
     /// clones every setting, too much to do for each statement).
     info: OnceLock<Arc<SessionInfo>>,
+    /// The session's temporary schema (`pg_temp_N`), once it has one.
+    temp_schema: Option<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +67,7 @@ impl Default for Settings {
         Settings {
             values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             info: OnceLock::new(),
+            temp_schema: None,
         }
     }
 }
@@ -118,7 +121,8 @@ impl Settings {
     /// (`session_authorization`) stays.
     pub fn reset_all(&mut self) {
         let role = self.get("session_authorization");
-        *self = Settings::default();
+        let temp_schema = self.temp_schema.take();
+        *self = Settings { temp_schema, ..Settings::default() };
         if let Some(role) = role {
             self.values.insert("session_authorization".into(), role);
         }
@@ -135,14 +139,41 @@ impl Settings {
         self.info.get_or_init(|| Arc::new(build())).clone()
     }
 
-    /// The schemas of `search_path`, `$user` removed and quotes stripped.
+    /// The schemas searched for relation names: those of `search_path` (`$user` removed,
+    /// quotes stripped), with the session's temporary schema where `pg_temp` is listed,
+    /// or first when it is not (as in PostgreSQL).
     pub fn search_path(&self) -> Vec<String> {
-        self.get("search_path")
+        let listed = self
+            .get("search_path")
             .unwrap_or_default()
             .split(',')
             .map(|s| s.trim().trim_matches('"').to_string())
             .filter(|s| !s.is_empty() && s != "$user")
-            .collect()
+            .collect::<Vec<_>>();
+        let temp = self.temp_schema.as_deref();
+        let mut path = Vec::with_capacity(listed.len() + 1);
+        if let Some(t) = temp.filter(|_| !listed.iter().any(|s| s == "pg_temp")) {
+            path.push(t.to_string());
+        }
+        for s in listed {
+            match (s.as_str(), temp) {
+                ("pg_temp", Some(t)) => path.push(t.to_string()),
+                ("pg_temp", None) => {}
+                _ => path.push(s),
+            }
+        }
+        path
+    }
+
+    /// The session's temporary schema, once it has one.
+    pub fn temp_schema(&self) -> Option<&str> {
+        self.temp_schema.as_deref()
+    }
+
+    /// Names the session's temporary schema (searched first from now on).
+    pub fn set_temp_schema(&mut self, name: String) {
+        self.temp_schema = Some(name);
+        self.info = OnceLock::new();
     }
 }
 

@@ -228,22 +228,32 @@ impl Session {
         stmt: &Statement,
         params: &[Value],
         prepared: Option<&Prepared>,
+        sink: Option<&mut RowSink<'_>>,
     ) -> Result<StatementResult> {
         let Statement::Sql(ast_stmt) = stmt else {
             return Err(Error::internal("branch statement inside a transaction"));
         };
         if let ast::Statement::Query(q) = ast_stmt.as_ref() {
             if super::writable_cte::has_dml_cte(q) {
-                return self.run_writable_with(q, params);
+                let r = self.run_writable_with(q, params)?;
+                return feed(r, sink);
+            }
+            if super::create_table_as::is_select_into(q) {
+                return self.select_into(q);
             }
         }
         let txn =
             self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
         let catalog = match &self.catalog_memo {
-            Some((branch, ts, c)) if *branch == txn.branch() && *ts == txn.read_ts() => c.clone(),
+            Some(m) if m.branch == txn.branch() && m.read_ts == txn.read_ts() => m.catalog.clone(),
             _ => {
                 let c = self.engine.catalogs.get(txn)?;
-                self.catalog_memo = Some((txn.branch(), txn.read_ts(), c.clone()));
+                self.catalog_memo = Some(super::CatalogMemo {
+                    branch: txn.branch(),
+                    read_ts: txn.read_ts(),
+                    catalog: c.clone(),
+                    committed: !txn.has_writes(),
+                });
                 c
             }
         };
@@ -285,13 +295,48 @@ impl Session {
             coerced = coerce_params(params, &types)?;
             &coerced[..]
         };
+        self.executing = true;
         if matches!(*bound, Bound::Utility(_)) {
             self.catalog_memo = None;
             let r = self.execute_bound(&bound, params, &catalog, &info);
             self.catalog_memo = None;
-            return r;
+            return feed(r?, sink);
         }
-        self.execute_bound(&bound, params, &catalog, &info)
+        match (bound.as_ref(), sink) {
+            (Bound::Query { query, columns, lock: None, .. }, Some(sink)) => {
+                self.stream_query(query, columns, params, &catalog, &info, sink)
+            }
+            (_, sink) => feed(self.execute_bound(&bound, params, &catalog, &info)?, sink),
+        }
+    }
+
+    /// Runs a query without locking clauses, passing each result row to `sink` as the
+    /// executor produces it (the result holds no rows, only the tag).
+    fn stream_query(
+        &mut self,
+        query: &PlannedQuery,
+        columns: &[Column],
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+        let seqs = SessionSequences {
+            engine: &self.engine,
+            branch: self.branch,
+            catalog,
+            current: &self.currvals,
+        };
+        let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
+            .with_sequences(Some(&seqs));
+        let mut count = 0u64;
+        exec::execute_each(&query.plan, &ctx, &[], &mut |row| {
+            count += 1;
+            sink(columns, row)
+        })?;
+        let tag = format!("SELECT {count}");
+        Ok(StatementResult::Rows(QueryResult { columns: columns.to_vec(), rows: Vec::new(), tag }))
     }
 
     fn execute_bound(
@@ -525,7 +570,7 @@ impl Session {
                     values.len()
                 )));
             }
-            return self.run_in_txn(&stmt, &values, Some(&prepared));
+            return self.run_in_txn(&stmt, &values, Some(&prepared), None);
         }
         match self.run_ddl(stmt)? {
             Some(r) => Ok(r),
@@ -591,5 +636,28 @@ fn dml_result(
             tag,
         }),
         None => StatementResult::Command { tag, rows_affected: out.count },
+    }
+}
+
+/// Receives the rows of a streamed query: the result columns and one row; returns false
+/// to stop the query.
+pub type RowSink<'s> = dyn FnMut(&[Column], Vec<Value>) -> Result<bool> + 's;
+
+/// Passes the rows of a finished statement to `sink` (when there is one), leaving the
+/// result without them.
+pub(super) fn feed(
+    result: StatementResult,
+    sink: Option<&mut RowSink<'_>>,
+) -> Result<StatementResult> {
+    match (result, sink) {
+        (StatementResult::Rows(mut q), Some(sink)) => {
+            for row in std::mem::take(&mut q.rows) {
+                if !sink(&q.columns, row)? {
+                    break;
+                }
+            }
+            Ok(StatementResult::Rows(q))
+        }
+        (r, _) => Ok(r),
     }
 }

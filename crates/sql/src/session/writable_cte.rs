@@ -48,7 +48,7 @@ impl Session {
                 }
                 _ => continue,
             };
-            let result = self.run_in_txn(&Statement::Sql(Box::new(stmt)), params, None)?;
+            let result = self.run_in_txn(&Statement::Sql(Box::new(stmt)), params, None, None)?;
             let StatementResult::Rows(r) = result else {
                 return Err(Error::new(
                     helios_common::SqlState::FEATURE_NOT_SUPPORTED,
@@ -85,6 +85,7 @@ impl Session {
         self.run_in_txn(
             &Statement::Sql(Box::new(ast::Statement::Query(Box::new(query)))),
             params,
+            None,
             None,
         )
     }

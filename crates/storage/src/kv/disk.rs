@@ -42,7 +42,7 @@ pub use self::file_backend::FileBackend;
 use self::leaf_fill::LeafFiller;
 pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
-use self::snapshot::DiskSnapshot;
+use self::snapshot::{DiskSnapshot, SharedSnapshot};
 use super::faulty::FaultyBackend;
 use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
@@ -70,6 +70,11 @@ pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engin
 
 /// The redb-backed [`Engine`]. See the module docs for durability and poisoning.
 pub struct DiskEngine {
+    /// The read view handed out since the last write, shared by every snapshot taken
+    /// while nothing was written: beginning a redb read transaction and opening the table
+    /// costs more than many point reads. Dropped by every write (before `db`, by field
+    /// order, when the engine goes away).
+    shared: Mutex<Option<Arc<DiskSnapshot>>>,
     db: redb::Database,
     dir: PathBuf,
     encrypted: bool,
@@ -175,6 +180,7 @@ impl DiskEngine {
         recovery.store(false, std::sync::atomic::Ordering::SeqCst);
         let db = db?;
         let engine = DiskEngine {
+            shared: Mutex::new(None),
             db,
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
@@ -246,6 +252,9 @@ impl DiskEngine {
             .with_hint("close and reopen the database; it recovers to the last durable commit"));
         }
         let result = guard("could not write to database", commit);
+        // Whatever the outcome, snapshots taken from now on must see the store as it is.
+        let stale = self.shared.lock().take();
+        drop(stale);
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
@@ -258,12 +267,20 @@ impl DiskEngine {
 
 impl Engine for DiskEngine {
     fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        // Every write drops the shared view after its commit, so a view found here was
+        // taken after the last write that returned: it is as current as a new one.
+        let mut shared = self.shared.lock();
+        if let Some(view) = &*shared {
+            return Ok(Box::new(SharedSnapshot(view.clone())));
+        }
         let ctx = "could not read database";
-        guard(ctx, || {
+        let view = guard(ctx, || {
             let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
             let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            Ok(Box::new(DiskSnapshot { table }) as Box<dyn Snapshot>)
-        })
+            Ok(Arc::new(DiskSnapshot { table }))
+        })?;
+        *shared = Some(view.clone());
+        Ok(Box::new(SharedSnapshot(view)))
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {

@@ -145,6 +145,48 @@ pub fn decode_version_key(raw: &[u8]) -> Result<VersionKey> {
     Ok(VersionKey { branch, key, ts: Timestamp(!u64::from_be_bytes(ts)) })
 }
 
+/// The user key of a data key, borrowed from `raw` when its escaped form holds no `0x00`
+/// but the terminator, else unescaped into `buf`; the branch and timestamp are not
+/// decoded. Bytes that are not a data key give a corruption error.
+pub fn user_key_of<'k>(raw: &'k [u8], buf: &'k mut Vec<u8>) -> Result<&'k [u8]> {
+    if raw.len() < 1 + 4 + 2 + TS_LEN || raw[0] != Space::Data as u8 {
+        return Err(corrupted("malformed versioned key"));
+    }
+    let body = &raw[5..raw.len() - TS_LEN];
+    let (key, term) = body.split_at(body.len() - 2);
+    if term == [0, 0] && !key.contains(&0) {
+        return Ok(key);
+    }
+    buf.clear();
+    let mut i = 0;
+    loop {
+        match body.get(i) {
+            None => return Err(corrupted("unterminated key in versioned key")),
+            Some(0) => match body.get(i + 1) {
+                Some(0xFF) => {
+                    buf.push(0);
+                    i += 2;
+                }
+                Some(0) if i + 2 == body.len() => break,
+                _ => return Err(corrupted("bad escape in versioned key")),
+            },
+            Some(&b) => {
+                buf.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(buf)
+}
+
+/// The commit timestamp of a data key (its last eight bytes, inverted), without
+/// checking the rest.
+pub(crate) fn version_ts(raw: &[u8]) -> Option<Timestamp> {
+    let t = raw.get(raw.len().checked_sub(TS_LEN)?..)?;
+    let t: [u8; TS_LEN] = t.try_into().ok()?;
+    Some(Timestamp(!u64::from_be_bytes(t)))
+}
+
 /// The engine range holding all versions of the user keys inside `range` on `branch`.
 pub fn data_range(
     branch: BranchId,
@@ -380,6 +422,9 @@ mod tests {
             let da = decode_version_key(&ka).expect("decode");
             prop_assert_eq!(&da.key, &a);
             prop_assert_eq!(da.ts, Timestamp(ta));
+            let mut buf = vec![9; 3];
+            prop_assert_eq!(user_key_of(&ka, &mut buf).expect("user key"), a.as_slice());
+            prop_assert_eq!(version_ts(&ka), Some(Timestamp(ta)));
             // Ordered by user key, then newest first.
             let expected = a.cmp(&b).then(tb.cmp(&ta));
             prop_assert_eq!(ka.cmp(&kb), expected);
@@ -391,6 +436,12 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
+        let mut buf = Vec::new();
+        assert!(user_key_of(b"\x01\0\0\0\x01ab", &mut buf).is_err());
+        assert!(user_key_of(b"\x01\0\0\0\x01a\0\x01\0\0\0\0\0\0\0\0\0\0", &mut buf).is_err());
+        assert!(user_key_of(b"\x02\0\0\0\x01a\0\0\0\0\0\0\0\0\0\0", &mut buf).is_err());
+        assert!(user_key_of(b"\x01\0\0\0\x01a\x01\x02\0\0\0\0\0\0\0\0", &mut buf).is_err());
+        assert_eq!(version_ts(b"short"), None);
         assert!(decode_version_key(b"\x01\0\0\0\x01ab").is_err());
         assert!(decode_version_key(b"\x01\0\0\0\x01a\0\x01\0\0\0\0\0\0\0\0\0\0").is_err());
         assert!(decode_value(&[2]).is_err());

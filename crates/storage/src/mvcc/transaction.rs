@@ -9,7 +9,9 @@ use crate::kv::Snapshot;
 use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
 use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome};
-use crate::mvcc::visibility::{scan_chain, scan_link, ChainLink, EntryIter};
+use crate::mvcc::visibility::{
+    scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
+};
 use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::{Isolation, StorageError, TxnOptions};
@@ -128,6 +130,50 @@ impl Transaction {
             return Ok(own);
         }
         self.absent.lock().get_visible(&*self.snapshot, &self.chain, key)
+    }
+
+    /// Calls `f` with the value of `key` (own writes included), borrowed where it can be:
+    /// [`get`](Transaction::get) without copying the value out of the engine.
+    pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> Result<R>) -> Result<R> {
+        self.check_deferred()?;
+        if let Some(own) = self.writes.get(key)? {
+            return f(own.as_deref());
+        }
+        with_visible(&*self.snapshot, &self.chain, key, f)
+    }
+
+    /// Calls `f` with each visible (key, value) pair inside `range`, ascending (descending
+    /// when `reverse`), own writes included, until it returns false. On a branch without
+    /// ancestors and without own writes in the range, pairs are lent straight from the
+    /// engine: a scan allocates nothing per pair. `f` may read through this transaction.
+    pub fn visit(
+        &self,
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        reverse: bool,
+        f: &mut crate::kv::VisitFn<'_>,
+    ) -> Result<()> {
+        self.check_deferred()?;
+        if crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(range)) {
+            return Ok(());
+        }
+        if !reverse && self.chain.len() == 1 && !self.writes.may_have(range) {
+            return visit_link(&*self.snapshot, self.chain[0], range, f);
+        }
+        let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
+            None
+        } else {
+            let own = self.writes.scan(range, reverse)?;
+            Some(Box::new(own.map(|r| {
+                r.map(|e| (e.key.into_owned(), e.value.map(std::borrow::Cow::into_owned)))
+            })))
+        };
+        for row in scan_chain(&*self.snapshot, &self.chain, range, reverse, own)? {
+            let (k, v) = row?;
+            if !f(&k, &v)? {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Up to `limit` visible (key, value) pairs inside `range`, ascending (descending when
@@ -306,6 +352,13 @@ impl Transaction {
 
     /// Discards the transaction's writes.
     pub fn rollback(self) {}
+
+    /// Whether the transaction has buffered writes (savepoint rollbacks may leave it
+    /// saying so after undoing them all): without any, every read sees exactly the
+    /// committed state at [`read_ts`](Transaction::read_ts).
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
 
     /// The timestamp the current snapshot reads at.
     pub fn read_ts(&self) -> Timestamp {

@@ -31,24 +31,47 @@ type RawVersion = (Vec<u8>, Timestamp, Vec<u8>);
 /// An iterator of visible entries in key order (or reverse key order).
 pub(crate) type EntryIter<'a> = Box<dyn Iterator<Item = Result<Entry>> + 'a>;
 
-/// The newest version of `key` at or below `cap` in `branch`'s own keyspace, with its
-/// timestamp: `Some((ts, None))` is a tombstone.
-pub(crate) fn newest_version(
+/// The engine range holding the versions of `key` on `branch` at or below `cap`: the
+/// start and end keys, one after the other in one buffer (`key_len` bytes each).
+fn version_bounds(branch: BranchId, key: &[u8], cap: Timestamp) -> (Vec<u8>, usize) {
+    let mut b = keys::key_prefix(branch, key);
+    let prefix = b.len();
+    b.reserve(prefix + 16);
+    b.extend_from_slice(&(!cap.0).to_be_bytes());
+    b.extend_from_within(..prefix);
+    b.extend_from_slice(&[0xFF; 8]);
+    (b, prefix + 8)
+}
+
+/// Calls `f` with the engine key and value of the newest version of `key` at or below
+/// `cap` in `branch`'s own keyspace, both borrowed from the engine; `None` when there is
+/// no such version.
+fn with_newest<R>(
     snap: &dyn Snapshot,
     branch: BranchId,
     key: &[u8],
     cap: Timestamp,
-) -> Result<Option<(Timestamp, Option<Vec<u8>>)>> {
-    let start = keys::version_key(branch, key, cap);
-    let end = keys::key_last(branch, key);
-    let mut iter = snap.scan((Bound::Included(&start), Bound::Included(&end)), false)?;
-    match iter.next() {
-        Some(row) => {
-            let (k, v) = row?;
-            let vk = decode_version_key(&k)?;
-            Ok(Some((vk.ts, decode_value(&v)?)))
+    f: impl FnOnce(&[u8], &[u8]) -> Result<R>,
+) -> Result<Option<R>> {
+    let (bounds, len) = version_bounds(branch, key, cap);
+    let (start, end) = bounds.split_at(len);
+    let mut f = Some(f);
+    let mut out = None;
+    snap.visit((Bound::Included(start), Bound::Included(end)), false, &mut |k, v| {
+        if let Some(f) = f.take() {
+            out = Some(f(k, v)?);
         }
-        None => Ok(None),
+        Ok(false)
+    })?;
+    Ok(out)
+}
+
+/// A version's value, borrowed: `None` for a tombstone.
+fn value_of(raw: &[u8]) -> Result<Option<&[u8]>> {
+    match raw.split_first() {
+        Some((1, v)) => Ok(Some(v)),
+        Some((0, [])) => Ok(None),
+        _ => Err(crate::StorageError::Corrupted("malformed version value".into()).into()),
     }
 }
 
@@ -58,12 +81,31 @@ pub(crate) fn get_visible(
     chain: &[ChainLink],
     key: &[u8],
 ) -> Result<Option<Vec<u8>>> {
+    with_visible(snap, chain, key, |v| Ok(v.map(<[u8]>::to_vec)))
+}
+
+/// Calls `f` with the value of `key` visible through `chain`, borrowed from the engine
+/// (`None` when absent or deleted): a point read that copies nothing.
+pub(crate) fn with_visible<R>(
+    snap: &dyn Snapshot,
+    chain: &[ChainLink],
+    key: &[u8],
+    f: impl FnOnce(Option<&[u8]>) -> Result<R>,
+) -> Result<R> {
+    let mut f = Some(f);
     for link in chain {
-        if let Some((_, value)) = newest_version(snap, link.branch, key, link.cap)? {
-            return Ok(value);
+        let found = with_newest(snap, link.branch, key, link.cap, |_, v| {
+            let f = f.take().ok_or_else(|| helios_common::Error::internal("visible twice"))?;
+            f(value_of(v)?)
+        })?;
+        if let Some(r) = found {
+            return Ok(r);
         }
     }
-    Ok(None)
+    match f.take() {
+        Some(f) => f(None),
+        None => Err(helios_common::Error::internal("visible value already taken")),
+    }
 }
 
 /// Visible entries of one branch's own keyspace: the newest version at or below the cap
@@ -253,42 +295,55 @@ pub(crate) fn scan_chain<'a>(
 }
 
 /// Up to `limit` visible pairs of one chain link inside `range`, ascending: the fast path
-/// of a scan on a branch without ancestors or own writes in the range. Pairs are read
-/// borrowed from the engine, older versions are skipped by their escaped prefix, and only
-/// the returned keys and values are copied.
+/// of a scan on a branch without ancestors or own writes in the range (see
+/// [`visit_link`]); only the returned keys and values are copied.
 pub(crate) fn scan_link(
     snap: &dyn Snapshot,
     link: ChainLink,
     range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
     limit: usize,
 ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut out = Vec::with_capacity(limit.min(4096));
+    visit_link(snap, link, range, &mut |k, v| {
+        out.push((k.to_vec(), v.to_vec()));
+        Ok(out.len() < limit)
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each visible (user key, value) pair of one chain link inside `range`,
+/// ascending, until it returns false: the fast path of a scan on a branch without
+/// ancestors or own writes in the range. Pairs are read borrowed from the engine, older
+/// versions are skipped by their escaped prefix, and keys are unescaped into one reused
+/// buffer (or not at all when they hold no `0x00`), so nothing is allocated per pair.
+pub(crate) fn visit_link(
+    snap: &dyn Snapshot,
+    link: ChainLink,
+    range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+    f: &mut crate::kv::VisitFn<'_>,
+) -> Result<()> {
     let r = keys::data_range(link.branch, range);
     let mut done: Vec<u8> = Vec::new();
-    let mut out = Vec::with_capacity(limit.min(4096));
+    let mut buf: Vec<u8> = Vec::new();
     snap.visit(as_kv_range(&r), false, &mut |k, v| {
         let prefix = k.len().saturating_sub(8);
         if !done.is_empty() && k[..prefix] == done[..] {
             return Ok(true);
         }
         // Versions newer than the cap are skipped before the key is decoded.
-        let ts = k.get(prefix..).and_then(|t| <[u8; 8]>::try_from(t).ok());
-        if ts.is_some_and(|t| !u64::from_be_bytes(t) > link.cap.0) {
-            return Ok(true);
-        }
-        let vk = decode_version_key(k)?;
-        if vk.ts > link.cap {
-            return Ok(true);
-        }
-        done.clear();
-        done.extend_from_slice(&k[..prefix]);
-        match v.split_first() {
-            Some((1, value)) => out.push((vk.key, value.to_vec())),
-            Some((0, [])) => {}
-            _ => {
-                return Err(crate::StorageError::Corrupted("malformed version value".into()).into())
+        match keys::version_ts(k) {
+            Some(ts) if ts > link.cap => return Ok(true),
+            Some(_) => {}
+            None => {
+                return Err(crate::StorageError::Corrupted("malformed versioned key".into()).into())
             }
         }
-        Ok(out.len() < limit)
-    })?;
-    Ok(out)
+        let key = keys::user_key_of(k, &mut buf)?;
+        done.clear();
+        done.extend_from_slice(&k[..prefix]);
+        match value_of(v)? {
+            Some(value) => f(key, value),
+            None => Ok(true),
+        }
+    })
 }

@@ -210,12 +210,23 @@ proptest! {
                 prop_assert_eq!(o, &Value::Null);
             }
         }
+        // Raw column bytes: absent exactly for NULLs; a vector's are its LE floats.
+        for (i, v) in values.iter().enumerate() {
+            let raw = decoder.column_bytes(&bytes, i).unwrap();
+            prop_assert_eq!(raw.is_none(), v.is_null());
+            if let (Some(raw), Value::Vector(x)) = (raw, v) {
+                let le: Vec<u8> = x.iter().flat_map(|f| f.to_le_bytes()).collect();
+                prop_assert_eq!(raw, &le[..]);
+            }
+        }
+        prop_assert!(decoder.column_bytes(&bytes, values.len()).is_err());
         // A row stored before two columns were added.
         let mut wider = types.clone();
         wider.push(DataType::Int4);
         wider.push(DataType::Text);
         let back = RowDecoder::new(&wider).decode(&bytes).unwrap();
         prop_assert_eq!(&back[values.len()..], &[Value::Null, Value::Null][..]);
+        prop_assert_eq!(RowDecoder::new(&wider).column_bytes(&bytes, values.len()).unwrap(), None);
     }
 
     #[test]
@@ -248,6 +259,7 @@ proptest! {
         let _ = decoder.decode_into(&bytes, Some(&mask), &mut out);
         for i in 0..types.len() {
             let _ = decode_column(&bytes, &types, i);
+            let _ = decoder.column_bytes(&bytes, i);
         }
     }
 }

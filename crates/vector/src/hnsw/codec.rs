@@ -36,8 +36,6 @@
 //! | … | `code_len` | quantized code, if quantized |
 //! | … | per layer 0..=L | neighbour count (u8) then that many node ids (u32) |
 
-use std::collections::HashMap;
-
 use super::graph::NodeState;
 use super::index::HnswIndex;
 use super::params::{HnswParams, Quantization};
@@ -243,7 +241,7 @@ impl HnswIndex {
         let mut records = records.into_iter().peekable();
         let mut vacant = Vec::new();
         let mut links: Vec<Vec<Vec<u32>>> = Vec::with_capacity(slots);
-        let mut row_map = HashMap::new();
+        let mut row_map = super::row_map::RowMap::default();
         for id in 0..slots as u32 {
             let Some((_, bytes)) = records.next_if(|(n, _)| n.0 == id) else {
                 if records.peek().is_some_and(|(n, _)| n.0 < id) {
@@ -336,6 +334,7 @@ impl HnswIndex {
         index.graph.free = vacant;
         index.row_map = row_map;
         index.meta_dirty = false;
+        index.shrink_to_fit();
         Ok(index)
     }
 }

@@ -20,7 +20,7 @@ impl HnswIndex {
     /// Marks `row` deleted: it is never returned again, its node is still traversed until
     /// [`HnswIndex::vacuum`]. Returns false when the row is not in the index.
     pub fn delete(&mut self, row: RowId) -> bool {
-        let Some(id) = self.row_map.remove(&row) else {
+        let Some(id) = self.row_map.remove(row) else {
             return false;
         };
         self.graph.states[id as usize] = NodeState::Deleted;

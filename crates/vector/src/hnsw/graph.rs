@@ -157,15 +157,27 @@ impl Graph {
         self.free.push(id);
     }
 
-    /// Bytes of the adjacency and per-node bookkeeping.
+    /// Bytes allocated for the adjacency and per-node bookkeeping (capacities, not
+    /// lengths: spare room left by growth counts until [`Graph::shrink_to_fit`]).
     pub fn memory_bytes(&self) -> usize {
-        let per_node = std::mem::size_of::<RowId>() + 1 + 1;
         let per_upper = std::mem::size_of::<(u32, Vec<u32>)>() + 1;
-        self.links0.len() * 4
-            + self.upper.values().map(|u| u.len() * 4).sum::<usize>()
+        self.links0.capacity() * 4
+            + self.upper.values().map(|u| u.capacity() * 4).sum::<usize>()
             + self.upper.capacity() * per_upper
-            + self.rows.len() * per_node
-            + self.free.len() * 4
+            + self.rows.capacity() * std::mem::size_of::<RowId>()
+            + self.levels.capacity()
+            + self.states.capacity() * std::mem::size_of::<NodeState>()
+            + self.free.capacity() * 4
+    }
+
+    /// Releases spare capacity (after a bulk build or load).
+    pub fn shrink_to_fit(&mut self) {
+        self.links0.shrink_to_fit();
+        self.rows.shrink_to_fit();
+        self.levels.shrink_to_fit();
+        self.states.shrink_to_fit();
+        self.free.shrink_to_fit();
+        self.upper.shrink_to_fit();
     }
 }
 

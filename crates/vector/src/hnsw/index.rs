@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::graph::{Graph, NodeState};
 use super::params::{HnswParams, Quantization};
+use super::row_map::RowMap;
 use super::search::knn;
 use super::stats::MemoryStats;
 use super::vectors::{Quantizer, VectorData};
@@ -24,6 +25,10 @@ pub struct Hit {
     pub distance: f32,
 }
 
+/// Writes a row's full vector into the buffer; false when it is not available (see
+/// [`SearchOptions::fetch`]).
+pub type FetchFn<'a> = dyn Fn(RowId, &mut Vec<f32>) -> bool + 'a;
+
 /// Options of one search beyond the query.
 #[derive(Clone, Copy)]
 pub struct SearchOptions<'a> {
@@ -35,9 +40,10 @@ pub struct SearchOptions<'a> {
     /// branch, or failing the query's other predicates); the search widens to find `k`
     /// accepted rows.
     pub filter: Option<&'a dyn Fn(RowId) -> bool>,
-    /// For a quantized index without stored vectors: fetches a row's full vector for
-    /// exact re-ranking (`None` from the callback keeps the approximate distance).
-    pub fetch: Option<&'a dyn Fn(RowId) -> Option<Vec<f32>>>,
+    /// For a quantized index without stored vectors: writes a row's full vector into the
+    /// buffer (cleared first, reused across calls) for exact re-ranking; returning false
+    /// keeps the approximate distance. Asked only about rows the filter accepted.
+    pub fetch: Option<&'a FetchFn<'a>>,
     /// For a quantized index: how many of the best approximate candidates are re-ranked
     /// exactly; `None` means `max(k, ef_search)`.
     pub rerank: Option<usize>,
@@ -73,7 +79,7 @@ pub struct HnswIndex {
     pub(crate) params: HnswParams,
     pub(crate) graph: Graph,
     pub(crate) data: VectorData,
-    pub(crate) row_map: HashMap<RowId, u32>,
+    pub(crate) row_map: RowMap,
     pub(crate) rng: SplitMix64,
     pub(crate) deleted: usize,
     /// Slots whose record must be rewritten by the next flush.
@@ -138,7 +144,7 @@ impl HnswIndex {
         HnswIndex {
             graph: Graph::new(params.m, params.max_links(0)),
             data: VectorData::new(params.dim, params.metric, quantizer, params.stores_vectors()),
-            row_map: HashMap::new(),
+            row_map: RowMap::default(),
             rng: SplitMix64::new(params.seed),
             deleted: 0,
             dirty: BTreeSet::new(),
@@ -170,12 +176,21 @@ impl HnswIndex {
         }
         self.data.full = None;
         self.params.keep_vectors = false;
+        self.shrink_to_fit();
         self.meta_dirty = true;
         for id in 0..self.graph.slots() as u32 {
             if self.graph.states[id as usize] != NodeState::Vacant {
                 self.dirty.insert(id);
             }
         }
+    }
+
+    /// Releases the spare capacity growth left in the index's arrays (call after a bulk
+    /// build or load; [`HnswIndex::stats`] counts allocated bytes).
+    pub fn shrink_to_fit(&mut self) {
+        self.graph.shrink_to_fit();
+        self.data.shrink_to_fit();
+        self.row_map.shrink_to_fit();
     }
 
     /// Number of live (not deleted) rows.
@@ -199,7 +214,7 @@ impl HnswIndex {
 
     /// Whether `row` is live in the index.
     pub fn contains(&self, row: RowId) -> bool {
-        self.row_map.contains_key(&row)
+        self.row_map.contains(row)
     }
 
     /// The vector as stored for comparison: normalised for cosine.
@@ -259,15 +274,22 @@ impl HnswIndex {
 
         let metric = self.params.metric;
         let mut hits: Vec<(f32, RowId)> = Vec::with_capacity(found.len());
+        let mut buf: Vec<f32> = Vec::with_capacity(self.params.dim);
         for c in found {
             let row = self.graph.rows[c.id as usize];
             let dist = if exact {
                 c.dist
             } else if let Some(v) = self.data.full(c.id) {
                 metric.index_distance(&q, v)
-            } else if let Some(v) = options.fetch.and_then(|fetch| fetch(row)) {
-                check_vector(&v, self.params.dim)?;
-                metric.index_distance(&q, &self.prepare(&v))
+            } else if options.fetch.is_some_and(|fetch| {
+                buf.clear();
+                fetch(row, &mut buf)
+            }) {
+                check_vector(&buf, self.params.dim)?;
+                if metric.normalizes() {
+                    normalize(&mut buf);
+                }
+                metric.index_distance(&q, &buf)
             } else {
                 c.dist
             };
@@ -290,8 +312,7 @@ impl HnswIndex {
             live: self.row_map.len(),
             deleted: self.deleted,
             slots: self.graph.slots(),
-            graph_bytes: self.graph.memory_bytes()
-                + self.row_map.capacity() * (std::mem::size_of::<(RowId, u32)>() + 1),
+            graph_bytes: self.graph.memory_bytes() + self.row_map.memory_bytes(),
             vector_bytes,
             code_bytes,
             codebook_bytes: self.data.quantizer.memory_bytes(),

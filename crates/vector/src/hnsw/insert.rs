@@ -15,7 +15,7 @@ impl HnswIndex {
     /// [`HnswIndex::delete`] it may be inserted again.
     pub fn insert(&mut self, row: RowId, vector: &[f32]) -> Result<NodeId> {
         check_vector(vector, self.params.dim)?;
-        if self.row_map.contains_key(&row) {
+        if self.row_map.contains(row) {
             return Err(VectorError::DuplicateRow(row));
         }
         let v = self.prepare(vector);

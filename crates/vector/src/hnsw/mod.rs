@@ -64,10 +64,11 @@ mod graph;
 mod index;
 mod insert;
 mod params;
+mod row_map;
 mod search;
 mod stats;
 mod vectors;
 
-pub use index::{Hit, HnswIndex, SearchOptions};
+pub use index::{FetchFn, Hit, HnswIndex, SearchOptions};
 pub use params::{HnswParams, Quantization};
 pub use stats::MemoryStats;

@@ -147,8 +147,11 @@ pub(crate) fn search_layer(
 /// The candidate list starts at `ef` and doubles (pgvector 0.8's iterative scan) while
 /// fewer than `k` accepted nodes were seen, until the layer search is exhausted or `ef`
 /// reaches `ef_cap` (the number of live nodes). Rejected nodes are still traversed: a
-/// filter must not cut the graph. `accept` is only asked about nodes that would make the
-/// result, so an expensive visibility check runs as rarely as possible.
+/// filter must not cut the graph. The walk itself asks nothing: every node whose distance
+/// was computed is kept, and only afterwards is `accept` asked about them nearest first,
+/// until `want` are accepted. So an expensive visibility check (a row read) runs exactly
+/// for the nodes that make the result and the rejected ones nearer than them, never for
+/// a node that merely passed through the candidate list early in the walk.
 pub(crate) fn knn(
     graph: &Graph,
     scorer: &Scorer<'_>,
@@ -169,29 +172,34 @@ pub(crate) fn knn(
     let mut ef = ef.max(k).max(1);
     loop {
         let mut visited = Visited::new(graph.slots());
-        let mut accepted: BinaryHeap<Cand> = BinaryHeap::with_capacity(want + 1);
-        let mut offer = |c: Cand| {
-            let worth = accepted.len() < want || accepted.peek().is_some_and(|w| c < *w);
-            if worth && accept(c.id) {
-                accepted.push(c);
-                if accepted.len() > want {
-                    accepted.pop();
-                }
-            }
-        };
-        let result = search_layer(graph, scorer, &[ep], ef, 0, &mut visited, &mut offer);
+        let mut evaluated: Vec<Reverse<Cand>> =
+            Vec::with_capacity((ef * graph.cap(0) / 2).min(graph.slots()));
+        let result = search_layer(graph, scorer, &[ep], ef, 0, &mut visited, &mut |c| {
+            evaluated.push(Reverse(c));
+        });
         if result.exhausted {
             // Everything reachable was seen. Deletions and vacuums can leave a node with no
             // link leading to it; such nodes are still rows, so offer them by exact scan
             // (rare and small: only nodes the walk could not reach are scored).
             for id in 0..graph.slots() as u32 {
                 if graph.states[id as usize] != NodeState::Vacant && visited.insert(id) {
-                    offer(Cand { dist: scorer.dist(id), id });
+                    evaluated.push(Reverse(Cand { dist: scorer.dist(id), id }));
+                }
+            }
+        }
+        // Nearest first: heapify once (linear), then pop only as many as it takes.
+        let mut order = BinaryHeap::from(evaluated);
+        let mut accepted: Vec<Cand> = Vec::with_capacity(want);
+        while let Some(Reverse(c)) = order.pop() {
+            if accept(c.id) {
+                accepted.push(c);
+                if accepted.len() >= want {
+                    break;
                 }
             }
         }
         if accepted.len() >= k || result.exhausted || ef >= ef_cap {
-            return accepted.into_sorted_vec();
+            return accepted;
         }
         ef = (ef * 2).min(ef_cap.max(1));
     }

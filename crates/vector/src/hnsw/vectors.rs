@@ -186,8 +186,16 @@ impl VectorData {
         self.exact_scorer(query).unwrap_or_else(|| self.search_scorer(query))
     }
 
-    /// Bytes of full vectors and of codes.
+    /// Bytes allocated for full vectors and for codes.
     pub fn memory_bytes(&self) -> (usize, usize) {
-        (self.full.as_ref().map_or(0, |f| f.len() * 4), self.codes.len())
+        (self.full.as_ref().map_or(0, |f| f.capacity() * 4), self.codes.capacity())
+    }
+
+    /// Releases spare capacity.
+    pub fn shrink_to_fit(&mut self) {
+        if let Some(f) = &mut self.full {
+            f.shrink_to_fit();
+        }
+        self.codes.shrink_to_fit();
     }
 }

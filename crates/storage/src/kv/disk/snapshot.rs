@@ -1,4 +1,7 @@
-//! A read view of the disk engine: one redb read transaction.
+//! A read view of the disk engine: one redb read transaction, shared by the snapshots
+//! taken while nothing is written.
+
+use std::sync::Arc;
 
 use helios_common::Result;
 use redb::ReadOnlyTable;
@@ -36,6 +39,24 @@ impl Snapshot for DiskSnapshot {
         }
         let ctx = "could not scan key range";
         guard(ctx, || self.visit_unguarded(range, reverse, f))
+    }
+}
+
+/// A [`Snapshot`] sharing one [`DiskSnapshot`] with the other snapshots taken between
+/// the same two writes.
+pub(crate) struct SharedSnapshot(pub(crate) Arc<DiskSnapshot>);
+
+impl Snapshot for SharedSnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.0.get(key)
+    }
+
+    fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>> {
+        self.0.scan(range, reverse)
+    }
+
+    fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
+        self.0.visit(range, reverse, f)
     }
 }
 

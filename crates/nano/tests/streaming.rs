@@ -1,0 +1,78 @@
+//! `Connection::query_each` passes rows to its callback as the executor produces them.
+
+mod support;
+
+use heliosdb_nano::{Error, SqlState, Value};
+use support::{conn, err, rows, run};
+
+#[test]
+fn rows_reach_the_callback_before_the_scan_ends() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE big (id int PRIMARY KEY); CREATE SEQUENCE calls");
+    run(&mut c, "INSERT INTO big SELECT g FROM generate_series(1, 50000) g");
+    // nextval runs once per row produced: stopping after three rows means the scan
+    // produced no more than that, which a collected result would not allow.
+    let mut got = Vec::new();
+    let passed = c
+        .query_each("SELECT id, nextval('calls') FROM big", &[], |row| {
+            got.push(row.get::<i32>(0)?);
+            Ok(got.len() < 3)
+        })
+        .expect("query_each");
+    assert_eq!(passed, 3);
+    assert_eq!(got.len(), 3);
+    assert_eq!(rows(&mut c, "SELECT currval('calls')"), vec!["3"]);
+}
+
+#[test]
+fn every_row_of_a_large_result_arrives_in_order() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id int PRIMARY KEY, v text)");
+    run(&mut c, "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 20000) g");
+    let mut next = 1;
+    let passed = c
+        .query_each("SELECT id, v FROM t WHERE id > $1 ORDER BY id", &[Value::Int4(0)], |row| {
+            assert_eq!(row.get::<i32>("id")?, next);
+            assert_eq!(row.get::<String>("v")?, format!("v{next}"));
+            next += 1;
+            Ok(true)
+        })
+        .expect("query_each");
+    assert_eq!(passed, 20000);
+}
+
+#[test]
+fn statements_that_return_rows_otherwise_hand_them_over() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id serial PRIMARY KEY, v int)");
+    let mut ids = Vec::new();
+    let passed = c
+        .query_each("INSERT INTO t (v) VALUES (10), (20) RETURNING id", &[], |row| {
+            ids.push(row.get::<i32>(0)?);
+            Ok(true)
+        })
+        .expect("insert returning");
+    assert_eq!((passed, ids), (2, vec![1, 2]));
+    // Autocommit committed the insert.
+    assert_eq!(rows(&mut c, "SELECT count(*) FROM t"), vec!["2"]);
+    let passed = c.query_each("UPDATE t SET v = v + 1", &[], |_| Ok(true)).expect("update");
+    assert_eq!(passed, 0);
+}
+
+#[test]
+fn an_error_from_the_callback_ends_the_statement() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)");
+    run(&mut c, "BEGIN");
+    let gave_up = c
+        .query_each("SELECT id FROM t", &[], |_| {
+            Err(Error::new(SqlState::DATA_EXCEPTION, "caller gave up"))
+        })
+        .unwrap_err();
+    assert_eq!(gave_up.sqlstate(), SqlState::DATA_EXCEPTION);
+    // As for any failed statement in a transaction block.
+    assert_eq!(err(&mut c, "SELECT 1"), "25P02");
+    run(&mut c, "ROLLBACK");
+    let e = c.query_each("SELECT nope FROM t", &[], |_| Ok(true)).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "42703");
+}
