@@ -119,7 +119,16 @@ where
     F: FnOnce() -> T + Send + 'static,
 {
     if CONNECTION_THREAD.with(Cell::get) {
-        return Ok(f());
+        // A panic is a bug, but it must end only its statement (XX000), not the
+        // connection, as when the work ran in the blocking pool.
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            to_pgwire(&Error::internal(format!("statement execution failed: {message}")))
+        });
     }
     tokio::task::spawn_blocking(f)
         .await
@@ -129,4 +138,21 @@ where
 /// The connection state of an authenticated client.
 pub fn conn_state<C: ClientInfo + ?Sized>(client: &C) -> PgWireResult<Arc<ConnState>> {
     client.session_extensions().get::<ConnState>().ok_or(PgWireError::NotReadyForQuery)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_on_a_connection_thread_is_an_error_not_an_unwind() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        mark_connection_thread();
+        let r: PgWireResult<()> = runtime.block_on(blocking(|| panic!("boom in a statement")));
+        let e = r.expect_err("the panic becomes an error");
+        let text = format!("{e:?}");
+        assert!(text.contains("boom in a statement") && text.contains("XX000"), "{text}");
+        // The thread goes on serving.
+        assert_eq!(runtime.block_on(blocking(|| 7)).ok(), Some(7));
+    }
 }

@@ -289,9 +289,10 @@ pub(crate) fn add_months(ts: i64, months: i32) -> Result<i64> {
 /// `timestamp + interval` (months, then days, then time, as PostgreSQL does).
 pub(crate) fn add_interval(ts: i64, i: Interval) -> Result<i64> {
     let t = add_months(ts, i.months)?;
-    t.checked_add(i64::from(i.days) * USECS_PER_DAY)
-        .and_then(|t| t.checked_add(i.micros))
-        .ok_or_else(dt_overflow)
+    // In 128 bits: the days alone may not fit in 64 bits of microseconds while the sum
+    // does (4713 BC plus 109203489 days).
+    let sum = i128::from(t) + i128::from(i.days) * i128::from(USECS_PER_DAY) + i128::from(i.micros);
+    i64::try_from(sum).map_err(|_| dt_overflow())
 }
 
 fn neg_interval(i: Interval) -> Result<Interval> {
@@ -508,6 +509,17 @@ mod tests {
 
     fn ts(y: i64, m: u32, d: u32) -> i64 {
         days_from_civil(y, m, d) * USECS_PER_DAY
+    }
+
+    #[test]
+    fn interval_days_beyond_64_bit_microseconds() {
+        // 4713 BC plus 109203489 days is 294276-12-31: the days alone overflow i64
+        // microseconds, the sum does not.
+        let bc = ts(-4712, 1, 1);
+        let iv = |days| Interval { months: 0, days, micros: 0 };
+        assert_eq!(add_interval(bc, iv(109_203_489)).ok(), Some(ts(294_276, 12, 31)));
+        let e = add_interval(ts(2000, 1, 1), iv(i32::MAX)).unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::DATETIME_FIELD_OVERFLOW);
     }
 
     #[test]
