@@ -4,27 +4,20 @@
 //! name given the placeholder type [`CTAS_COLUMN`]; `session/create_table_as.rs` takes
 //! only the names and rejects any other type in that list.
 
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 /// The placeholder type name given to the bare column names of CREATE TABLE AS.
 pub const CTAS_COLUMN: &str = "helios_ctas_column";
 
 /// The rewritten text, or `None` when `sql` has no CREATE TABLE AS with bare names.
 pub(super) fn rewrite(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let mut out = String::with_capacity(sql.len() + 64);
-    let mut changed = false;
-    let mut start = 0;
-    while start < tokens.len() {
-        let end = tokens[start..]
-            .iter()
-            .position(|t| *t == Token::SemiColon)
-            .map_or(tokens.len(), |p| start + p);
-        let stmt = &tokens[start..end];
+    super::token_rewrite::rewrite_statements(sql, |stmt| {
         let names = bare_column_names(stmt);
-        changed |= !names.is_empty();
+        if names.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
         for (i, t) in stmt.iter().enumerate() {
             out.push_str(&t.to_string());
             if names.contains(&i) {
@@ -32,12 +25,8 @@ pub(super) fn rewrite(sql: &str) -> Option<String> {
                 out.push_str(CTAS_COLUMN);
             }
         }
-        if end < tokens.len() {
-            out.push(';');
-        }
-        start = end + 1;
-    }
-    changed.then_some(out)
+        Some(out)
+    })
 }
 
 /// Positions of the bare column names of a `CREATE ... TABLE name (a, b) AS` statement.

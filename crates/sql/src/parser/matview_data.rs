@@ -3,9 +3,8 @@
 //! becomes the option [`NO_DATA_OPTION`] in the view's `WITH (...)` list, which
 //! `session/matview.rs` reads (and no other statement accepts).
 
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 /// The view option that stands for a trailing `WITH NO DATA`.
 pub const NO_DATA_OPTION: &str = "helios_with_no_data";
@@ -13,29 +12,7 @@ pub const NO_DATA_OPTION: &str = "helios_with_no_data";
 /// The rewritten text, or `None` when no statement of `sql` is a CREATE MATERIALIZED
 /// VIEW ending in `WITH [NO] DATA` (without a `WITH (...)` option list of its own).
 pub(super) fn rewrite(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
-    let mut out = String::with_capacity(sql.len() + 32);
-    let mut changed = false;
-    let mut start = 0;
-    while start < tokens.len() {
-        let end = tokens[start..]
-            .iter()
-            .position(|t| *t == Token::SemiColon)
-            .map_or(tokens.len(), |p| start + p);
-        let stmt = &tokens[start..end];
-        match rewrite_statement(stmt) {
-            Some(text) => {
-                changed = true;
-                out.push_str(&text);
-            }
-            None => stmt.iter().for_each(|t| out.push_str(&t.to_string())),
-        }
-        if end < tokens.len() {
-            out.push(';');
-        }
-        start = end + 1;
-    }
-    changed.then_some(out)
+    super::token_rewrite::rewrite_statements(sql, rewrite_statement)
 }
 
 fn rewrite_statement(tokens: &[Token]) -> Option<String> {

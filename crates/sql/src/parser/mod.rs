@@ -16,6 +16,7 @@ pub mod matview_data;
 mod names;
 mod placeholders;
 mod subscript_assign;
+mod token_rewrite;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};

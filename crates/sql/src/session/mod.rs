@@ -280,23 +280,7 @@ impl Session {
 
     /// Runs one statement with parameters (`$1`, or `?` placeholders).
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
-        self.cancel.store(false, Ordering::Relaxed);
-        let stmt = match parse_one(sql) {
-            Ok(s) => s,
-            Err(e) => {
-                self.fail();
-                return Err(e);
-            }
-        };
-        let Some(stmt) = stmt else {
-            return Ok(StatementResult::command("EMPTY"));
-        };
-        let depth = parser::nesting_depth(&stmt);
-        let r = parser::with_stack_for(depth, || self.run(&stmt, params, None));
-        if r.is_err() {
-            self.fail();
-        }
-        r
+        self.execute_to(sql, params, None)
     }
 
     /// Runs one statement and passes its result rows to `sink` one at a time instead of
@@ -308,6 +292,15 @@ impl Session {
         sql: &str,
         params: &[Value],
         sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        self.execute_to(sql, params, Some(sink))
+    }
+
+    fn execute_to(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: Option<&mut RowSink<'_>>,
     ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
         let stmt = match parse_one(sql) {
@@ -321,7 +314,7 @@ impl Session {
             return Ok(StatementResult::command("EMPTY"));
         };
         let depth = parser::nesting_depth(&stmt);
-        let r = parser::with_stack_for(depth, || self.run_to(&stmt, params, None, Some(sink)));
+        let r = parser::with_stack_for(depth, || self.run_to(&stmt, params, None, sink));
         if r.is_err() {
             self.fail();
         }

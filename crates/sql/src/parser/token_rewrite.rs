@@ -1,0 +1,37 @@
+//! Retrying a batch that sqlparser refused with some statements rewritten at the token
+//! level (`ctas_columns`, `matview_data`): the batch is split at `;` and each statement
+//! is either rewritten or copied as written.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// The batch with every statement that `rewrite` changes replaced by its new text;
+/// `None` when it changes none (or the text does not tokenize).
+pub(super) fn rewrite_statements(
+    sql: &str,
+    rewrite: impl Fn(&[Token]) -> Option<String>,
+) -> Option<String> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut changed = false;
+    let mut start = 0;
+    while start < tokens.len() {
+        let end = tokens[start..]
+            .iter()
+            .position(|t| *t == Token::SemiColon)
+            .map_or(tokens.len(), |p| start + p);
+        let stmt = &tokens[start..end];
+        match rewrite(stmt) {
+            Some(text) => {
+                changed = true;
+                out.push_str(&text);
+            }
+            None => stmt.iter().for_each(|t| out.push_str(&t.to_string())),
+        }
+        if end < tokens.len() {
+            out.push(';');
+        }
+        start = end + 1;
+    }
+    changed.then_some(out)
+}
