@@ -129,6 +129,12 @@ impl Connection {
         Ok(passed)
     }
 
+    /// Names the database this connection reports in `current_database()` and
+    /// `pg_database` (the server passes the name a client connected with).
+    pub fn set_database_name(&mut self, name: &str) {
+        self.session.set_database_name(name);
+    }
+
     /// Runs one statement and returns its full result.
     pub fn run(&mut self, sql: &str, params: &[Value]) -> Result<StatementResult> {
         self.session.execute(sql, params)

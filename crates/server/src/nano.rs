@@ -27,8 +27,11 @@ impl NanoFactory {
 }
 
 impl SessionFactory for NanoFactory {
-    fn open_session(&self, user: &str, _database: &str) -> Result<Box<dyn Session>> {
+    fn open_session(&self, user: &str, database: &str) -> Result<Box<dyn Session>> {
         let mut conn = self.db.connect();
+        if !database.is_empty() {
+            conn.set_database_name(database);
+        }
         // The login role is the session's `session_user` and `current_user`.
         if !user.is_empty() {
             conn.set_setting("session_authorization", user)?;

@@ -112,6 +112,26 @@ async fn the_login_role_is_current_user() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn current_database_is_the_one_connected_to() {
+    let server = db_server().await;
+    // The test clients connect to database "test".
+    let client = connect_with(&server, "alice", None).await.expect("connect");
+    let row = client
+        .query_one(
+            "SELECT current_database(), current_catalog,              (SELECT count(*) FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "test");
+    assert_eq!(row.get::<_, String>(1), "test");
+    assert_eq!(row.get::<_, i64>(2), 1);
+    client.batch_execute("RESET ALL").await.unwrap();
+    let row = client.query_one("SELECT current_database()", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_functions_and_regclass() {
     let server = db_server().await;
     let client = connect(&server).await;

@@ -194,6 +194,12 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// Names the database the client connected to: what `current_database()` and
+    /// `pg_database` report (a server has one database under any name).
+    pub fn set_database_name(&mut self, name: &str) {
+        self.settings.set_database(name);
+    }
+
     /// The role the session runs as: `session_authorization`, which the server sets to
     /// the user of the startup packet.
     fn role(&self) -> String {
@@ -229,6 +235,7 @@ impl Session {
                 self.engine.vectors.clone(),
             )),
             cursors: self.cursors.infos(self.live_block()),
+            database: self.settings.database().unwrap_or("postgres").to_string(),
             ..SessionInfo::default()
         }
     }

@@ -60,6 +60,8 @@ pub struct Settings {
     info: OnceLock<Arc<SessionInfo>>,
     /// The session's temporary schema (`pg_temp_N`), once it has one.
     temp_schema: Option<String>,
+    /// The database name the client connected to (`current_database()`).
+    database: Option<String>,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             info: OnceLock::new(),
             temp_schema: None,
+            database: None,
         }
     }
 }
@@ -122,7 +125,8 @@ impl Settings {
     pub fn reset_all(&mut self) {
         let role = self.get("session_authorization");
         let temp_schema = self.temp_schema.take();
-        *self = Settings { temp_schema, ..Settings::default() };
+        let database = self.database.take();
+        *self = Settings { temp_schema, database, ..Settings::default() };
         if let Some(role) = role {
             self.values.insert("session_authorization".into(), role);
         }
@@ -163,6 +167,17 @@ impl Settings {
             }
         }
         path
+    }
+
+    /// The database name the client connected to, when one was given.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// Records the database name the client connected to.
+    pub fn set_database(&mut self, name: &str) {
+        self.database = Some(name.to_string());
+        self.info = OnceLock::new();
     }
 
     /// The session's temporary schema, once it has one.
