@@ -21,7 +21,9 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         | Plan::Filter { .. }
         | Plan::Project { .. }
         | Plan::Limit { .. }
-        | Plan::Join { lateral: false, .. } => stream::collect(plan, ctx, outer),
+        | Plan::Join { lateral: false, .. }
+        | Plan::CteScan { .. }
+        | Plan::RecursiveUnion { .. } => stream::collect(plan, ctx, outer),
         Plan::Aggregate { input, group_by, sets, aggs, .. } => {
             let spec = aggregate::AggregateSpec { group_by, sets, aggs, width: input.width() };
             aggregate::aggregate(ctx, input, &spec, outer)
@@ -44,9 +46,6 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             let l = execute(left, ctx, outer)?;
             let r = execute(right, ctx, outer)?;
             Ok(setop::set_operation(l, r, *op, *all))
-        }
-        Plan::CteScan { id, outer_skip, .. } => {
-            super::stream::collect_cte(ctx, *id, *outer_skip, outer)
         }
         Plan::TableFunction { func, .. } => {
             let mut args = Vec::with_capacity(func.args.len());
@@ -89,9 +88,6 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         }
         Plan::WorkTable { id, .. } => {
             Ok(ctx.work.borrow().get(id).map(|r| r.as_ref().clone()).unwrap_or_default())
-        }
-        Plan::RecursiveUnion { id, base, recursive, all, .. } => {
-            setop::recursive_union(ctx, *id, base, recursive, *all, outer)
         }
     }
 }

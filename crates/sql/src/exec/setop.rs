@@ -97,26 +97,9 @@ pub fn set_operation(left: Vec<Row>, right: Vec<Row>, op: SetOpKind, all: bool) 
 const MAX_RECURSION: usize = 1_000_000;
 
 /// `WITH RECURSIVE`: base rows, then the recursive term over the previous iteration's
-/// new rows until none are produced (UNION drops rows already seen).
-pub fn recursive_union(
-    ctx: &ExecCtx<'_>,
-    id: usize,
-    base: &Plan,
-    recursive: &Plan,
-    all: bool,
-    outer: &[Value],
-) -> Result<Vec<Row>> {
-    let mut result = Vec::new();
-    recursive_union_each(ctx, id, base, recursive, all, outer, &mut |r| {
-        result.push(r);
-        Ok(true)
-    })?;
-    Ok(result)
-}
-
-/// [`recursive_union`] passing rows to `sink` as each iteration produces them, so a
-/// consumer that stops (a LIMIT) ends the recursion, as PostgreSQL's lazy evaluation
-/// does: `WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT *
+/// new rows until none are produced (UNION drops rows already seen). Rows go to `sink`
+/// as each iteration produces them, so a consumer that stops (a LIMIT) ends the
+/// recursion, as PostgreSQL's lazy evaluation does: `WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SELECT *
 /// FROM t LIMIT 10` terminates. Returns false when the sink stopped it.
 pub fn recursive_union_each(
     ctx: &ExecCtx<'_>,

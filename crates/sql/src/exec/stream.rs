@@ -139,21 +139,6 @@ fn cte_scan(
     Ok(finished)
 }
 
-/// [`cte_scan`] into a vector.
-pub fn collect_cte(
-    ctx: &ExecCtx<'_>,
-    id: usize,
-    outer_skip: Option<usize>,
-    outer: &[Value],
-) -> Result<Vec<Row>> {
-    let mut out = Vec::new();
-    cte_scan(ctx, id, outer_skip, outer, &mut |r| {
-        out.push(r);
-        Ok(true)
-    })?;
-    Ok(out)
-}
-
 /// The input positions of a projection made only of distinct columns of its input
 /// (`None` otherwise).
 fn moved_columns(exprs: &[Expr], width: usize) -> Option<Vec<usize>> {

@@ -321,6 +321,27 @@ impl Session {
         info: &SessionInfo,
         sink: &mut RowSink<'_>,
     ) -> Result<StatementResult> {
+        let mut count = 0u64;
+        self.with_query_ctx(query, params, catalog, info, |ctx| {
+            exec::execute_each(&query.plan, ctx, &[], &mut |row| {
+                count += 1;
+                sink(columns, row)
+            })
+        })?;
+        let tag = format!("SELECT {count}");
+        Ok(StatementResult::Rows(QueryResult { columns: columns.to_vec(), rows: Vec::new(), tag }))
+    }
+
+    /// Calls `f` with the execution context of a read-only query in the current
+    /// transaction (sequence calls go through the session).
+    fn with_query_ctx<T>(
+        &self,
+        query: &PlannedQuery,
+        params: &[Value],
+        catalog: &Catalog,
+        info: &SessionInfo,
+        f: impl FnOnce(&ExecCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         let seqs = SessionSequences {
             engine: &self.engine,
@@ -330,13 +351,7 @@ impl Session {
         };
         let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
             .with_sequences(Some(&seqs));
-        let mut count = 0u64;
-        exec::execute_each(&query.plan, &ctx, &[], &mut |row| {
-            count += 1;
-            sink(columns, row)
-        })?;
-        let tag = format!("SELECT {count}");
-        Ok(StatementResult::Rows(QueryResult { columns: columns.to_vec(), rows: Vec::new(), tag }))
+        f(&ctx)
     }
 
     fn execute_bound(
@@ -372,16 +387,9 @@ impl Session {
                 }))
             }
             Bound::Query { query, columns, lock: None, .. } => {
-                let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                let seqs = SessionSequences {
-                    engine: &self.engine,
-                    branch: self.branch,
-                    catalog,
-                    current: &self.currvals,
-                };
-                let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
-                    .with_sequences(Some(&seqs));
-                let rows = exec::execute(&query.plan, &ctx, &[])?;
+                let rows = self.with_query_ctx(query, params, catalog, info, |ctx| {
+                    exec::execute(&query.plan, ctx, &[])
+                })?;
                 let tag = format!("SELECT {}", rows.len());
                 Ok(StatementResult::Rows(QueryResult { columns: columns.clone(), rows, tag }))
             }
