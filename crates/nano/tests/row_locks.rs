@@ -286,7 +286,69 @@ fn select_for_update_in_repeatable_read_fails_on_a_changed_row() {
     run(&mut db.connect(), "UPDATE t SET v = 3 WHERE id = 1");
     assert_eq!(code(&mut a, "SELECT * FROM t WHERE id = 1 FOR UPDATE").as_deref(), Some("40001"));
     run(&mut a, "ROLLBACK");
-    assert_eq!(code(&mut a, "SELECT * FROM t FOR UPDATE SKIP LOCKED").as_deref(), Some("0A000"));
+}
+
+#[test]
+fn queue_workers_with_skip_locked_take_every_job_exactly_once() {
+    let db = Database::open_in_memory().expect("open");
+    let mut c = db.connect();
+    run(&mut c, "CREATE TABLE jobs (id int PRIMARY KEY, worker int)");
+    run(&mut c, "INSERT INTO jobs SELECT g, NULL FROM generate_series(1, 200) g");
+    let workers: Vec<_> = (1..=4)
+        .map(|w| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut c = db.connect();
+                let mut taken = Vec::new();
+                loop {
+                    run(&mut c, "BEGIN");
+                    let r = c
+                        .query(
+                            "SELECT id FROM jobs WHERE worker IS NULL ORDER BY id LIMIT 1 \
+                             FOR UPDATE SKIP LOCKED",
+                            &[],
+                        )
+                        .expect("dequeue never fails");
+                    let Some(row) = r.rows.first() else {
+                        run(&mut c, "COMMIT");
+                        return taken;
+                    };
+                    let id = row[0].to_pg_text();
+                    run(&mut c, &format!("UPDATE jobs SET worker = {w} WHERE id = {id}; COMMIT"));
+                    taken.push(id.parse::<i32>().expect("id"));
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<i32> = workers.into_iter().flat_map(|w| w.join().expect("worker")).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=200).collect::<Vec<_>>(), "every job once, none twice");
+    assert_eq!(one(&mut c, "SELECT count(*) FROM jobs WHERE worker IS NULL"), "0");
+}
+
+#[test]
+fn a_waiting_for_update_with_limit_returns_the_row_as_committed() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; SELECT * FROM t WHERE id = 1 FOR UPDATE; UPDATE t SET v = 9 WHERE id = 1");
+    // Only the row the LIMIT returns is locked: row 2 stays free.
+    let mut other = db.connect();
+    run(&mut other, "SET lock_timeout = '50ms'; UPDATE t SET v = 1 WHERE id = 2");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "BEGIN");
+            let v = one(&mut b, "SELECT id, v FROM t ORDER BY id LIMIT 1 FOR UPDATE");
+            run(&mut b, "COMMIT");
+            v
+        }
+    });
+    settle();
+    assert!(!b.is_finished(), "waits for the row the first transaction holds");
+    run(&mut a, "COMMIT");
+    // READ COMMITTED: the waiter sees the committed version, as PostgreSQL.
+    assert_eq!(b.join().expect("thread"), "1|9");
 }
 
 #[test]
