@@ -397,3 +397,42 @@ fn racing_inserts_of_one_unique_value_under_different_keys_conflict() {
     assert_eq!(b.join().expect("thread"), None);
     assert_eq!(one(&mut a, "SELECT id FROM u WHERE email = 'z@example.com'"), "8");
 }
+
+#[test]
+fn advisory_lock_waits_for_the_holder_and_ends_with_its_session() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "SELECT pg_advisory_lock(42)");
+    let waiter = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "SELECT pg_advisory_lock(42)");
+            // Held until this session ends (the connection is dropped on return).
+            one(&mut b, "SELECT pg_try_advisory_lock(43)")
+        }
+    });
+    settle();
+    assert!(!waiter.is_finished(), "waits for the session-level lock");
+    let mut c = db.connect();
+    run(&mut c, "SET lock_timeout = '30ms'");
+    assert_eq!(code(&mut c, "SELECT pg_advisory_lock(42)").as_deref(), Some("55P03"));
+    assert_eq!(one(&mut a, "SELECT pg_advisory_unlock(42)"), "t");
+    assert_eq!(waiter.join().expect("thread"), "t");
+    // The waiter's session ended: both of its locks are free.
+    assert_eq!(one(&mut c, "SELECT pg_try_advisory_lock(42), pg_try_advisory_lock(43)"), "t|t");
+}
+
+#[test]
+fn a_cancel_ends_an_advisory_lock_wait() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; SELECT pg_advisory_xact_lock(1)");
+    let mut b = db.connect();
+    let cancel = b.cancel_handle();
+    let waiter = thread::spawn(move || code(&mut b, "SELECT pg_advisory_lock(1)"));
+    settle();
+    cancel.cancel();
+    assert_eq!(waiter.join().expect("thread").as_deref(), Some("57014"));
+    run(&mut a, "ROLLBACK");
+}
