@@ -24,6 +24,7 @@ mod operators;
 mod row_locks;
 mod row_writer;
 mod scan;
+pub mod sequence_relation;
 mod setop;
 mod sort;
 mod stream;
