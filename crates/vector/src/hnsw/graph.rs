@@ -105,9 +105,7 @@ impl Graph {
     #[inline]
     pub fn neighbors(&self, id: u32, level: usize) -> &[u32] {
         if level == 0 {
-            let start = self.start0[id as usize] as usize;
-            let len = (self.links0[start] & 0xffff) as usize;
-            return &self.links0[start + 1..start + 1 + len];
+            return self.neighbors0(id);
         }
         if level > usize::from(self.levels[id as usize]) {
             return &[];
@@ -116,6 +114,14 @@ impl Graph {
         let start = (level - 1) * (self.m + 1);
         let block = &lists[start..start + self.m + 1];
         &block[1..1 + block[0] as usize]
+    }
+
+    /// The neighbours of `id` on layer 0: the search's inner loop.
+    #[inline(always)]
+    pub fn neighbors0(&self, id: u32) -> &[u32] {
+        let start = self.start0[id as usize] as usize;
+        let len = (self.links0[start] & 0xffff) as usize;
+        self.links0.get(start + 1..start + 1 + len).unwrap_or(&[])
     }
 
     /// Replaces the neighbours of `id` on `level` (at most [`Graph::cap`] are kept).
