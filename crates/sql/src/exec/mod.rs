@@ -30,6 +30,7 @@ mod sort;
 mod stream;
 pub mod table_io;
 mod time_travel;
+pub mod vector_entries;
 pub mod vector_index;
 mod vector_scan;
 mod window;
