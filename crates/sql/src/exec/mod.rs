@@ -21,6 +21,7 @@ mod join_aggregate;
 mod join_index;
 mod keyed;
 mod operators;
+pub mod progress_relation;
 mod row_locks;
 mod row_writer;
 mod scan;

@@ -232,6 +232,81 @@ type KeyedVectors = Vec<(Vec<u8>, Arc<[f32]>)>;
 #[derive(Debug, Default)]
 pub struct VectorIndexes {
     map: Mutex<HashMap<(u64, BranchId), SharedIndex>>,
+    /// `CREATE INDEX ... USING hnsw` builds running now (`pg_stat_progress_create_index`).
+    builds: Mutex<Vec<Arc<BuildProgress>>>,
+}
+
+/// How far one running HNSW index build is.
+#[derive(Debug)]
+pub struct BuildProgress {
+    /// The table's id.
+    pub table: u32,
+    /// The index's id in the table.
+    pub index: u32,
+    /// 0 = scanning the table, 1 = training the quantizer, 2 = inserting into the graph,
+    /// 3 = writing the graph's records.
+    phase: std::sync::atomic::AtomicU8,
+    /// Rows to insert (known once the table was scanned).
+    total: std::sync::atomic::AtomicU64,
+    /// Rows inserted so far.
+    done: std::sync::atomic::AtomicU64,
+}
+
+/// A snapshot of a [`BuildProgress`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildStatus {
+    /// The table's id.
+    pub table: u32,
+    /// The index's id in the table.
+    pub index: u32,
+    /// PostgreSQL-style phase text.
+    pub phase: &'static str,
+    /// Rows to insert.
+    pub total: u64,
+    /// Rows inserted.
+    pub done: u64,
+}
+
+impl BuildProgress {
+    fn set_phase(&self, phase: u8) {
+        self.phase.store(phase, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn status(&self) -> BuildStatus {
+        use std::sync::atomic::Ordering::Relaxed;
+        let phase = match self.phase.load(Relaxed) {
+            0 => "scanning table",
+            1 => "training quantizer",
+            2 => "building index",
+            _ => "writing index",
+        };
+        BuildStatus {
+            table: self.table,
+            index: self.index,
+            phase,
+            total: self.total.load(Relaxed),
+            done: self.done.load(Relaxed),
+        }
+    }
+}
+
+/// Removes a build from [`VectorIndexes::builds`] when it ends (or fails).
+struct BuildGuard<'a> {
+    indexes: &'a VectorIndexes,
+    progress: Arc<BuildProgress>,
+}
+
+impl Drop for BuildGuard<'_> {
+    fn drop(&mut self) {
+        self.indexes.builds.lock().retain(|b| !Arc::ptr_eq(b, &self.progress));
+    }
+}
+
+impl VectorIndexes {
+    /// The HNSW index builds running now.
+    pub fn builds(&self) -> Vec<BuildStatus> {
+        self.builds.lock().iter().map(|b| b.status()).collect()
+    }
 }
 
 /// A handle to the database's [`VectorIndexes`] carried in the session facts, so scans
@@ -346,11 +421,20 @@ fn table_vectors(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Resul
 }
 
 /// A fresh graph over the rows visible to `txn` (trained first when quantized).
-fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Result<CachedIndex> {
+fn build_from_table(
+    txn: &Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    progress: Option<&BuildProgress>,
+) -> Result<CachedIndex> {
     let d = def(index)?;
     let mut params = d.params();
     let rows = table_vectors(txn, table, index)?;
     let quantized = params.quantization != Quantization::None;
+    if let Some(p) = progress {
+        p.total.store(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        p.set_phase(if quantized { 1 } else { 2 });
+    }
     let hnsw = if quantized {
         // Build with the full vectors (exact distances give a much better graph), then
         // keep only the codes: searches re-rank with the table's vectors.
@@ -368,8 +452,14 @@ fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Re
         rebuilt: true,
         origin: "table",
     };
+    if let Some(p) = progress {
+        p.set_phase(2);
+    }
     for (pk, v) in rows {
         c.insert(&pk, &v)?;
+        if let Some(p) = progress {
+            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     if quantized {
         c.hnsw.drop_full_vectors();
@@ -393,7 +483,7 @@ pub fn get_or_load(
     }
     let c = match load_shared(txn, table, index) {
         Ok(c) => c,
-        Err(_) => build_from_table(txn, table, index)?,
+        Err(_) => build_from_table(txn, table, index, None)?,
     };
     let c = Arc::new(RwLock::new(c));
     map.insert(key, c.clone());
@@ -414,7 +504,7 @@ fn get_or_load_read(
     }
     let c = match load_shared(txn, table, index) {
         Ok(c) => c,
-        Err(_) => build_from_table(txn, table, index)?,
+        Err(_) => build_from_table(txn, table, index, None)?,
     };
     let c = Arc::new(RwLock::new(c));
     map.insert(key, c.clone());
@@ -531,8 +621,18 @@ pub fn create(
     table: &TableDef,
     index: &IndexDef,
 ) -> Result<()> {
-    let mut c = build_from_table(txn, table, index)?;
+    let progress = Arc::new(BuildProgress {
+        table: table.id,
+        index: index.id,
+        phase: Default::default(),
+        total: Default::default(),
+        done: Default::default(),
+    });
+    vectors.builds.lock().push(progress.clone());
+    let guard = BuildGuard { indexes: vectors, progress };
+    let mut c = build_from_table(txn, table, index, Some(&guard.progress))?;
     c.origin = "built";
+    guard.progress.set_phase(3);
     c.flush(txn, table.id, index.id)?;
     let key = (def(index)?.instance, txn.branch());
     vectors.map.lock().insert(key, Arc::new(RwLock::new(c)));
