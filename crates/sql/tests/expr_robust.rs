@@ -31,7 +31,8 @@ const VALUES: &[&str] = &[
 #[test]
 fn functions_never_panic() {
     let mut answered = 0;
-    for name in function_names() {
+    // pg_sleep waits for as long as it is asked (up to 2^31 seconds here), by design.
+    for name in function_names().into_iter().filter(|n| *n != "pg_sleep") {
         for a in VALUES {
             for call in [format!("{name}()"), format!("{name}({a})"), format!("{name}({a}, {a})")] {
                 if eval_constant(&call).is_ok() {
