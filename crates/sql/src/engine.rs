@@ -21,6 +21,8 @@ pub struct Engine {
     pub branch_users: crate::session::BranchUsers,
     /// In-memory HNSW graphs by (index, branch).
     pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
+    /// The advisory lock table (`pg_advisory_lock`).
+    pub advisory: crate::session::advisory::AdvisoryLocks,
     rowid: AtomicI64,
     version: AtomicU64,
     /// The number of the next session temporary schema (`pg_temp_N`).
@@ -35,6 +37,7 @@ impl Engine {
             catalogs: CatalogCache::default(),
             branch_users: Default::default(),
             vectors: Arc::default(),
+            advisory: Default::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
             temp_ids: AtomicU32::new(1),

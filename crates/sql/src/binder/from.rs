@@ -8,7 +8,7 @@ use super::Binder;
 use crate::catalog::Relation;
 use crate::expr::{self, Expr};
 use crate::parser::{ident_name, object_name};
-use crate::planner::{Access, Field, JoinKind, Plan, Schema};
+use crate::planner::{Field, JoinKind, Plan, Schema};
 
 impl Binder<'_> {
     /// Binds a FROM list (items are cross-joined; later items may be LATERAL).
@@ -166,19 +166,7 @@ impl Binder<'_> {
                     )
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
-                let schema = table
-                    .columns
-                    .iter()
-                    .map(|c| Field::new(c.name.clone(), c.data_type.clone()))
-                    .collect();
-                Plan::Scan {
-                    table,
-                    access: Access::Full,
-                    filter: None,
-                    with_key: false,
-                    needed: None,
-                    schema,
-                }
+                self.table_scan(table, &qualifier)
             }
             Relation::View(id) => {
                 let view = self

@@ -178,6 +178,19 @@ pub struct SequenceDef {
     pub owned_by: Option<(u32, String)>,
 }
 
+/// An installed extension (`CREATE EXTENSION`); its objects are built in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionDef {
+    /// Object id.
+    pub id: u32,
+    /// Extension name.
+    pub name: String,
+    /// The schema named at creation (where PostgreSQL would put its objects).
+    pub schema: String,
+    /// The version shown in `pg_extension`.
+    pub version: String,
+}
+
 /// A view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ViewDef {

@@ -36,7 +36,6 @@ mod window;
 pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
 pub use operators::execute;
-pub use row_locks::lock_rows;
 pub use row_writer::RowLayout;
 pub use sort::compare_rows;
 pub use stream::for_each as execute_each;

@@ -106,6 +106,8 @@ impl Session {
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
+            ast::Statement::CreateExtension(ce) => self.create_extension(ce)?,
+            ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
                 self.comment_on(*object_type, object_name, comment.as_deref())?
             }

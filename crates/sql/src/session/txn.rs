@@ -103,10 +103,14 @@ impl Session {
                     if failed {
                         t.rollback();
                     } else {
-                        t.commit()?;
+                        let committed = t.commit();
+                        self.engine.advisory.release(self.id, false, true);
+                        committed?;
                         self.cursors.committed(self.block_seq);
                     }
                 }
+                // Transaction-level advisory locks end with the transaction.
+                self.engine.advisory.release(self.id, false, true);
                 Ok(Some(StatementResult::command(tag)))
             }
             ast::Statement::Rollback { chain, savepoint } => {
@@ -118,6 +122,7 @@ impl Session {
                         if let Some(t) = self.txn.take() {
                             t.rollback();
                         }
+                        self.engine.advisory.release(self.id, false, true);
                         self.end_block();
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }
