@@ -207,6 +207,24 @@ impl Binder<'_> {
                     .collect();
                 rename_columns(plan, &cols, &view.name)?
             }
+            Relation::Sequence(id) => {
+                let seq = self
+                    .catalog
+                    .sequences
+                    .get(&id)
+                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                let func =
+                    crate::exec::sequence_relation::SequenceRelation::new(seq.as_ref().clone());
+                let schema = crate::functions::table::TableFunction::columns(&func)
+                    .iter()
+                    .map(|(n, t)| Field::new(n.clone(), t.clone()))
+                    .collect();
+                let func = crate::functions::table::BoundTableFunction {
+                    func: std::sync::Arc::new(func),
+                    args: Vec::new(),
+                };
+                Plan::TableFunction { func, schema }
+            }
             other => {
                 return Err(Error::new(
                     SqlState::WRONG_OBJECT_TYPE,

@@ -138,6 +138,9 @@ pub struct TableDef {
     /// `COMMENT ON COLUMN` texts by column name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub column_comments: std::collections::BTreeMap<String, String>,
+    /// `ON COMMIT DROP | DELETE ROWS` of a temporary table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_commit: Option<OnCommit>,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
@@ -176,6 +179,15 @@ pub struct SequenceDef {
     pub cycle: bool,
     /// The owning column (table id, column name), for serial and identity.
     pub owned_by: Option<(u32, String)>,
+}
+
+/// What happens to a temporary table when a transaction commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnCommit {
+    /// `ON COMMIT DROP`: the table is dropped.
+    Drop,
+    /// `ON COMMIT DELETE ROWS`: the table is emptied.
+    DeleteRows,
 }
 
 /// An installed extension (`CREATE EXTENSION`); its objects are built in.

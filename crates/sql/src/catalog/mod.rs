@@ -16,7 +16,7 @@ pub mod vector_index;
 pub use cache::CatalogCache;
 pub use defs::{
     CheckDef, ColumnDef, ExtensionDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef,
-    SchemaDef, SequenceDef, TableDef, ViewDef,
+    OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;

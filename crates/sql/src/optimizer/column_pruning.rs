@@ -218,6 +218,7 @@ mod tests {
             matview: None,
             comment: None,
             column_comments: Default::default(),
+            on_commit: None,
             time_travel: None,
         })
     }

@@ -111,6 +111,9 @@ pub struct Session {
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
     /// Open cursors.
     cursors: cursor::Cursors,
+    /// The session created a temporary table with an ON COMMIT action (commits look for
+    /// such tables only then).
+    on_commit_tables: bool,
     /// Counts the storage transactions this session started (names the live one).
     block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
@@ -162,6 +165,7 @@ impl Session {
             temp_branches: Vec::new(),
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
+            on_commit_tables: false,
             block_seq: 0,
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
@@ -285,6 +289,10 @@ impl Session {
         }
         if self.mode == Mode::Implicit {
             self.mode = Mode::Autocommit;
+            if let Err(e) = self.run_on_commit() {
+                self.fail();
+                return (results, Some(e));
+            }
             if let Some(txn) = self.txn.take() {
                 let committed = txn.commit();
                 self.engine.advisory.release(self.id, false, true);
@@ -474,6 +482,8 @@ impl Session {
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
+                // On error the caller rolls the transaction back (`fail`).
+                self.run_on_commit()?;
                 if let Some(t) = self.txn.take() {
                     let committed = t.commit();
                     self.engine.advisory.release(self.id, false, true);

@@ -95,6 +95,10 @@ impl Session {
                 if *chain {
                     return Err(Error::unsupported("COMMIT AND CHAIN"));
                 }
+                if self.mode != Mode::Failed {
+                    // Leaves the block open on error: the COMMIT fails like a statement.
+                    self.run_on_commit()?;
+                }
                 let tag = if self.mode == Mode::Failed { "ROLLBACK" } else { "COMMIT" };
                 let txn = self.txn.take();
                 let failed = self.mode == Mode::Failed;
