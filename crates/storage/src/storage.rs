@@ -19,7 +19,8 @@ use crate::mvcc::commit::{
     Sequencer,
 };
 use crate::mvcc::keys::{
-    self, read_u64, Space, META_CLOCK, META_GC_HORIZON, META_NEXT_BRANCH, META_RETENTION,
+    self, read_u64, Space, META_CLOCK, META_FORMAT, META_GC_HORIZON, META_NEXT_BRANCH,
+    META_RETENTION,
 };
 use crate::mvcc::spill::SpillSettings;
 use crate::mvcc::{GcStats, Hlc, SystemClock, Transaction, WallClock};
@@ -87,6 +88,7 @@ impl Storage {
         let snap = engine.snapshot()?;
         let read =
             |k: &[u8]| -> Result<Option<u64>> { snap.get(k)?.map(|v| read_u64(&v)).transpose() };
+        check_format(&*snap)?;
         let high_water = read(META_CLOCK)?.unwrap_or(0);
         let retention = read(META_RETENTION)?;
         let gc_horizon = read(META_GC_HORIZON)?.unwrap_or(0);
@@ -95,6 +97,7 @@ impl Storage {
         let clock = Hlc::new(wall, Timestamp(high_water));
         let mut batch = WriteBatch::default();
         if registry.get(BranchId::MAIN).is_none() {
+            batch.put(META_FORMAT, keys::FORMAT.to_be_bytes().to_vec());
             let main = BranchInfo {
                 id: BranchId::MAIN,
                 name: "main".into(),
@@ -373,6 +376,29 @@ impl Storage {
     /// worker is dropped.
     pub fn spawn_gc(&self, interval: Duration) -> Result<crate::mvcc::gc::GcWorker> {
         crate::mvcc::gc::GcWorker::spawn(self.clone(), interval)
+    }
+}
+
+/// Refuses (`XX001`) a database written in another storage format: a newer one, or one
+/// from before format 3, which has a branch registry but no format key.
+fn check_format(snap: &dyn Snapshot) -> Result<()> {
+    let hint = "export the data with the version that wrote it, and import it here";
+    match snap.get(META_FORMAT)? {
+        Some(v) if keys::read_u32(&v)? == keys::FORMAT => Ok(()),
+        Some(v) => Err(Error::corrupted(format!(
+            "could not open database: it has storage format {}, but this version reads only \
+             format {}",
+            keys::read_u32(&v)?,
+            keys::FORMAT
+        ))
+        .with_hint(hint)),
+        None if snap.get(META_NEXT_BRANCH)?.is_some() => Err(Error::corrupted(format!(
+            "could not open database: it has an older storage format (2, with the longer \
+             keys used until 2026-11-26), but this version reads only format {}",
+            keys::FORMAT
+        ))
+        .with_hint(hint)),
+        None => Ok(()),
     }
 }
 

@@ -151,8 +151,7 @@ fn drop_frees_the_branch_keys_and_refuses_parents() {
         for i in 0..20u8 {
             write(&s, dev, &[("a", Some("x")), (&format!("k{i}"), Some("v"))]);
         }
-        let mut prefix = data.to_vec();
-        prefix.extend_from_slice(&dev.0.to_be_bytes());
+        let prefix = helios_storage::mvcc::keys::branch_prefix(dev);
         assert_eq!(common::count_keys(&engine, &prefix), 40);
         let child = s.create_branch("child", dev, None).expect("create child");
         let err = s.drop_branch("dev").expect_err("has children");

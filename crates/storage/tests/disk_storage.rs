@@ -48,3 +48,36 @@ fn storage_open_of_an_encrypted_directory_needs_its_key() {
     let err = Storage::open(dir.path(), wrong).unwrap_err();
     assert_eq!(err.sqlstate(), SqlState::INVALID_PASSWORD, "{err:?}");
 }
+
+#[test]
+fn a_database_of_another_storage_format_is_refused_clearly() {
+    use helios_storage::kv::{open_disk_with, DiskOptions, WriteBatch};
+    // Format 2 had no format key; its registry already held `next_branch`.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let engine = open_disk_with(dir.path(), &DiskOptions::plain()).unwrap();
+        let mut b = WriteBatch::default();
+        b.put(b"\x02next_branch".to_vec(), 2u32.to_be_bytes().to_vec());
+        b.put(b"\x01\0\0\0\x01k\0\0\0\0\0\0\0\0\0\0".to_vec(), b"\x01v".to_vec());
+        engine.write(b, true).unwrap();
+    }
+    let err = Storage::open(dir.path(), options(false)).unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::DATA_CORRUPTED, "{err:?}");
+    assert!(err.message().contains("older storage format"), "{err:?}");
+    // A format this version does not know (a later one).
+    let dir = tempfile::tempdir().unwrap();
+    drop(Storage::open(dir.path(), options(false)).unwrap());
+    {
+        let engine = open_disk_with(dir.path(), &DiskOptions::plain()).unwrap();
+        let mut b = WriteBatch::default();
+        b.put(b"\x02format".to_vec(), 9u32.to_be_bytes().to_vec());
+        engine.write(b, true).unwrap();
+    }
+    let err = Storage::open(dir.path(), options(false)).unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::DATA_CORRUPTED, "{err:?}");
+    assert!(err.message().contains("storage format 9"), "{err:?}");
+    // A database this version created opens again.
+    let dir = tempfile::tempdir().unwrap();
+    drop(Storage::open(dir.path(), options(false)).unwrap());
+    Storage::open(dir.path(), options(false)).unwrap();
+}

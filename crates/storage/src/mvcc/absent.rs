@@ -63,9 +63,7 @@ impl KnownAbsent {
         for (i, link) in chain.iter().enumerate() {
             let p = &mut self.scratch;
             p.clear();
-            p.push(keys::Space::Data as u8);
-            p.extend_from_slice(&link.branch.0.to_be_bytes());
-            keys::escape_into(p, key);
+            keys::push_key_prefix(p, link.branch, key);
             let body = p.len();
             // Every version of `key` lies in `[body 00*8, body FF*8]`.
             p.extend_from_slice(&[0xFF; 8]);

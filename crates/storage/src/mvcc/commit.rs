@@ -66,9 +66,7 @@ pub(crate) fn newest_ts(
     scratch: &mut Vec<u8>,
 ) -> Result<Option<Timestamp>> {
     scratch.clear();
-    scratch.push(keys::Space::Data as u8);
-    scratch.extend_from_slice(&branch.0.to_be_bytes());
-    keys::escape_into(scratch, key);
+    keys::push_key_prefix(scratch, branch, key);
     let prefix_len = scratch.len();
     scratch.extend_from_slice(&[0; 8]);
     let mut end = scratch.clone();
@@ -122,9 +120,7 @@ pub(crate) fn previous_versions(
     let mut prefix = Vec::new();
     let set_prefix = |prefix: &mut Vec<u8>, key: &[u8]| {
         prefix.clear();
-        prefix.push(keys::Space::Data as u8);
-        prefix.extend_from_slice(&branch.0.to_be_bytes());
-        keys::escape_into(prefix, key);
+        keys::push_key_prefix(prefix, branch, key);
     };
     // Moves to the next write key, setting `prefix` to it; `false` at the end.
     let advance =
@@ -227,25 +223,28 @@ pub(crate) fn emit_versions(
     let inverted = (!commit_ts.0).to_be_bytes();
     let mut scratch = Vec::new();
     // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
-    let (mut changes, mut chunk) = (Vec::new(), 0u32);
+    // Each chunk's keys are prefix-compressed against the previous key of the chunk.
+    let (mut changes, mut chunk, mut prev_key) = (Vec::new(), 0u32, Vec::new());
     for (i, w) in req.writes.iter()?.enumerate() {
         let w = w?;
         let prev = previous.get(i).copied().flatten();
         scratch.clear();
-        scratch.push(keys::Space::Data as u8);
-        scratch.extend_from_slice(&req.branch.0.to_be_bytes());
-        keys::escape_into(&mut scratch, &w.key);
+        keys::push_key_prefix(&mut scratch, req.branch, &w.key);
         scratch.extend_from_slice(&inverted);
         // `(key, value-prefix, value)`: the value is written as `[1] value` or `[0]`.
         match &w.value {
             Some(v) => emit(&scratch, Some(v), &[1]),
             None => emit(&scratch, None, &[0]),
         }
-        keys::push_change(&mut changes, &w.key);
+        keys::push_change(&mut changes, &prev_key, &w.key);
         if changes.len() >= keys::CHANGE_CHUNK {
             emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
             changes.clear();
             chunk += 1;
+            prev_key.clear();
+        } else {
+            prev_key.clear();
+            prev_key.extend_from_slice(&w.key);
         }
         if let Some(version) = prev {
             let e = GcEntry {

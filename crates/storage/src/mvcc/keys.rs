@@ -3,15 +3,18 @@
 //! See `docs/storage-format.md`, section "MVCC keys", for the tables.
 //!
 //! ```text
-//! data     [0x01][branch u32 BE][escaped user key][!commit_ts u64 BE] -> [0x01][value] | [0x00]
+//! data     [0x01][branch varint][escaped user key][!commit_ts u64 BE] -> [0x01][value] | [0x00]
 //! meta     [0x02][name bytes]                                         -> per-name value
 //! log      [0x03][txn_id u64 BE]                                      -> [commit_ts u64 BE][branch u32 BE]
 //! gc queue [0x04][superseded_at u64 BE][branch u32 BE][version ts u64 BE][raw user key] -> []
+//! changes  [0x05][branch u32 BE][commit_ts u64 BE][chunk u32 BE]      -> prefix-compressed keys
 //! ```
 //!
-//! The user key is escaped so it is prefix-free while keeping byte order: every `0x00` is
-//! written as `0x00 0xFF` and the key ends with `0x00 0x00`. The commit timestamp is stored
-//! bit-inverted, so the newest version of a key sorts first.
+//! The branch id of a data key is an order-preserving variable-length integer (one byte
+//! below 240). The user key is escaped so it is prefix-free while keeping byte order: zero
+//! bytes, common in big-endian ids and integers, are written as runs (`0x00` and one byte
+//! telling the run's length and what follows it), see [`escape_into`]. The commit
+//! timestamp is stored bit-inverted, so the newest version of a key sorts first.
 
 use std::ops::Bound;
 
@@ -35,6 +38,11 @@ pub enum Space {
     Changes = 0x05,
 }
 
+/// Meta key of the storage format version (`u32 BE`, [`FORMAT`]).
+pub(crate) const META_FORMAT: &[u8] = b"\x02format";
+/// The storage format this version writes and reads: 3 = compact data keys (branch varint,
+/// zero-run escaping) and prefix-compressed change-index chunks.
+pub(crate) const FORMAT: u32 = 3;
 /// Meta key of the clock high-water mark (`u64 BE` microseconds).
 pub(crate) const META_CLOCK: &[u8] = b"\x02clock";
 /// Meta key of the retention period (`u64 BE` microseconds).
@@ -56,22 +64,134 @@ fn corrupted(what: &str) -> helios_common::Error {
     StorageError::Corrupted(what.to_string()).into()
 }
 
-/// Appends the escaped form of `key`.
+/// Longest zero run one escape token holds.
+const MAX_RUN: usize = 127;
+/// Escape token byte: 127 zeros, and the run goes on.
+const RUN_GOES_ON: u8 = 0x80;
+
+/// Appends the escaped form of `key`: order-preserving and prefix-free.
+///
+/// Bytes other than `0x00` are copied. A run of `k` zero bytes (`1 <= k <= 127`) becomes
+/// `0x00` and one token byte: `k` when the key ends after the run, `256 - k` when a
+/// non-zero byte follows; longer runs first emit `0x00 0x80` per 127 zeros. A key that
+/// does not end in zeros ends with `0x00 0x00`. Token bytes sort as the keys do: a key
+/// ending after `k` zeros sorts below every key with more zeros there, and a key going on
+/// after `k` zeros with a non-zero byte sorts above them.
 pub fn escape_into(out: &mut Vec<u8>, key: &[u8]) {
-    for &b in key {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
+    let mut i = 0;
+    let n = key.len();
+    while i < n {
+        let b = key[i];
+        if b != 0 {
+            out.push(b);
+            i += 1;
+            continue;
         }
+        let start = i;
+        while i < n && key[i] == 0 {
+            i += 1;
+        }
+        let mut run = i - start;
+        while run > MAX_RUN {
+            out.extend_from_slice(&[0, RUN_GOES_ON]);
+            run -= MAX_RUN;
+        }
+        // `run` is 1..=127 here.
+        if i == n {
+            out.extend_from_slice(&[0, run as u8]);
+            return;
+        }
+        out.extend_from_slice(&[0, (256 - run) as u8]);
     }
     out.extend_from_slice(&[0, 0]);
 }
 
+/// Unescapes `body`, which must be exactly one escaped key, into `out` (cleared first).
+fn unescape_into(body: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    out.clear();
+    let bad = || corrupted("bad escape in versioned key");
+    let mut i = 0;
+    loop {
+        match body.get(i) {
+            None => return Err(corrupted("unterminated key in versioned key")),
+            Some(0) => {
+                let token = *body.get(i + 1).ok_or_else(bad)?;
+                i += 2;
+                match token {
+                    0..=0x7F => {
+                        out.resize(out.len() + usize::from(token), 0);
+                        return if i == body.len() { Ok(()) } else { Err(bad()) };
+                    }
+                    RUN_GOES_ON => {
+                        // Another zero run must follow, and not the empty end token.
+                        if body.get(i) != Some(&0) || body.get(i + 1).is_none_or(|&t| t == 0) {
+                            return Err(bad());
+                        }
+                        out.resize(out.len() + MAX_RUN, 0);
+                    }
+                    _ => {
+                        // A non-zero byte must follow.
+                        if body.get(i).is_none_or(|&b| b == 0) {
+                            return Err(bad());
+                        }
+                        out.resize(out.len() + 256 - usize::from(token), 0);
+                    }
+                }
+            }
+            Some(&b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Appends `branch` as an order-preserving variable-length integer: one byte for ids
+/// below 240, else `0xF0 + n` and the id's `n` significant big-endian bytes.
+pub fn push_branch(out: &mut Vec<u8>, branch: BranchId) {
+    let v = branch.0;
+    if v < 0xF0 {
+        out.push(v as u8);
+        return;
+    }
+    let bytes = v.to_be_bytes();
+    let skip = (v.leading_zeros() / 8) as usize;
+    out.push(0xF0 + (4 - skip) as u8);
+    out.extend_from_slice(&bytes[skip..]);
+}
+
+/// Reads a branch id written by [`push_branch`] at the start of `raw`; returns it and its
+/// length. Non-canonical forms are corruption.
+fn read_branch(raw: &[u8]) -> Result<(BranchId, usize)> {
+    let bad = || corrupted("malformed branch id in versioned key");
+    let first = *raw.first().ok_or_else(bad)?;
+    if first < 0xF0 {
+        return Ok((BranchId(u32::from(first)), 1));
+    }
+    let n = usize::from(first - 0xF0);
+    let bytes = raw.get(1..1 + n).ok_or_else(bad)?;
+    if !(1..=4).contains(&n) || bytes[0] == 0 {
+        return Err(bad());
+    }
+    let v = bytes.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+    if v < 0xF0 {
+        return Err(bad());
+    }
+    Ok((BranchId(v), 1 + n))
+}
+
+/// Appends `[0x01][branch][escaped key]`, the common prefix of all versions of `key`.
+pub fn push_key_prefix(out: &mut Vec<u8>, branch: BranchId, key: &[u8]) {
+    out.push(Space::Data as u8);
+    push_branch(out, branch);
+    escape_into(out, key);
+}
+
 /// `[0x01][branch]`: the start of a branch's data keyspace.
 pub fn branch_prefix(branch: BranchId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(5);
+    let mut k = Vec::with_capacity(6);
     k.push(Space::Data as u8);
-    k.extend_from_slice(&branch.0.to_be_bytes());
+    push_branch(&mut k, branch);
     k
 }
 
@@ -85,9 +205,8 @@ pub fn branch_end(branch: BranchId) -> Vec<u8> {
 
 /// `[0x01][branch][escaped key]`: the common prefix of all versions of `key`.
 pub fn key_prefix(branch: BranchId, key: &[u8]) -> Vec<u8> {
-    let mut k = branch_prefix(branch);
-    k.reserve(key.len() + 2 + TS_LEN);
-    escape_into(&mut k, key);
+    let mut k = Vec::with_capacity(key.len() + 8 + TS_LEN);
+    push_key_prefix(&mut k, branch, key);
     k
 }
 
@@ -114,68 +233,38 @@ pub struct VersionKey {
     pub ts: Timestamp,
 }
 
-/// Decodes a data key; bytes that are not one give a corruption error.
-pub fn decode_version_key(raw: &[u8]) -> Result<VersionKey> {
-    if raw.len() < 1 + 4 + 2 + TS_LEN || raw[0] != Space::Data as u8 {
+/// Splits a data key into its branch and escaped body (without the timestamp).
+fn split_data_key(raw: &[u8]) -> Result<(BranchId, &[u8])> {
+    if raw.len() < 1 + 1 + 2 + TS_LEN || raw[0] != Space::Data as u8 {
         return Err(corrupted("malformed versioned key"));
     }
-    let branch = BranchId(u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]));
-    let body = &raw[5..raw.len() - TS_LEN];
+    let (branch, len) = read_branch(&raw[1..raw.len() - TS_LEN])?;
+    Ok((branch, &raw[1 + len..raw.len() - TS_LEN]))
+}
+
+/// Decodes a data key; bytes that are not one give a corruption error.
+pub fn decode_version_key(raw: &[u8]) -> Result<VersionKey> {
+    let (branch, body) = split_data_key(raw)?;
     let mut key = Vec::with_capacity(body.len());
-    let mut i = 0;
-    loop {
-        match body.get(i) {
-            None => return Err(corrupted("unterminated key in versioned key")),
-            Some(0) => match body.get(i + 1) {
-                Some(0xFF) => {
-                    key.push(0);
-                    i += 2;
-                }
-                Some(0) if i + 2 == body.len() => break,
-                _ => return Err(corrupted("bad escape in versioned key")),
-            },
-            Some(&b) => {
-                key.push(b);
-                i += 1;
-            }
-        }
-    }
+    unescape_into(body, &mut key)?;
     let mut ts = [0u8; TS_LEN];
     ts.copy_from_slice(&raw[raw.len() - TS_LEN..]);
     Ok(VersionKey { branch, key, ts: Timestamp(!u64::from_be_bytes(ts)) })
 }
 
 /// The user key of a data key, borrowed from `raw` when its escaped form holds no `0x00`
-/// but the terminator, else unescaped into `buf`; the branch and timestamp are not
-/// decoded. Bytes that are not a data key give a corruption error.
+/// but the terminator, else unescaped into `buf`; the timestamp is not decoded. Bytes
+/// that are not a data key give a corruption error.
 pub fn user_key_of<'k>(raw: &'k [u8], buf: &'k mut Vec<u8>) -> Result<&'k [u8]> {
-    if raw.len() < 1 + 4 + 2 + TS_LEN || raw[0] != Space::Data as u8 {
-        return Err(corrupted("malformed versioned key"));
+    let (_, body) = split_data_key(raw)?;
+    if body.len() < 2 {
+        return Err(corrupted("unterminated key in versioned key"));
     }
-    let body = &raw[5..raw.len() - TS_LEN];
     let (key, term) = body.split_at(body.len() - 2);
     if term == [0, 0] && !key.contains(&0) {
         return Ok(key);
     }
-    buf.clear();
-    let mut i = 0;
-    loop {
-        match body.get(i) {
-            None => return Err(corrupted("unterminated key in versioned key")),
-            Some(0) => match body.get(i + 1) {
-                Some(0xFF) => {
-                    buf.push(0);
-                    i += 2;
-                }
-                Some(0) if i + 2 == body.len() => break,
-                _ => return Err(corrupted("bad escape in versioned key")),
-            },
-            Some(&b) => {
-                buf.push(b);
-                i += 1;
-            }
-        }
-    }
+    unescape_into(body, buf)?;
     Ok(buf)
 }
 
@@ -334,22 +423,54 @@ pub(crate) fn change_key(branch: BranchId, ts: Timestamp, chunk: u32) -> Vec<u8>
 /// Bytes of keys after which a change-index chunk is closed.
 pub(crate) const CHANGE_CHUNK: usize = 64 * 1024;
 
-/// Appends `key` to a change-index chunk value: `[len u32 BE][key]`.
-pub(crate) fn push_change(chunk: &mut Vec<u8>, key: &[u8]) {
-    chunk.extend_from_slice(&(key.len() as u32).to_be_bytes());
-    chunk.extend_from_slice(key);
+/// Appends an unsigned LEB128 integer.
+fn push_varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7F) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads an unsigned LEB128 integer from the front of `rest`, advancing it.
+fn read_varint(rest: &mut &[u8]) -> Result<usize> {
+    let mut v = 0usize;
+    for shift in (0..35).step_by(7) {
+        let (&b, tail) = rest.split_first().ok_or_else(|| corrupted("malformed change index"))?;
+        *rest = tail;
+        v |= usize::from(b & 0x7F) << shift;
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(corrupted("malformed change index"))
+}
+
+/// Appends `key` to a change-index chunk value: `[shared varint][suffix length varint]
+/// [suffix]`, where `shared` is the length of the prefix `key` has in common with `prev`,
+/// the chunk's previous key (empty for its first).
+pub(crate) fn push_change(chunk: &mut Vec<u8>, prev: &[u8], key: &[u8]) {
+    let shared = prev.iter().zip(key).take_while(|(a, b)| a == b).count();
+    push_varint(chunk, shared);
+    push_varint(chunk, key.len() - shared);
+    chunk.extend_from_slice(&key[shared..]);
 }
 
 /// Calls `f` with every key of a change-index chunk value.
 pub(crate) fn for_each_change(chunk: &[u8], mut f: impl FnMut(&[u8])) -> Result<()> {
     let mut rest = chunk;
+    let mut key = Vec::new();
     while !rest.is_empty() {
-        let (len, tail) =
-            rest.split_at_checked(4).ok_or_else(|| corrupted("malformed change index"))?;
-        let len = read_u32(len)? as usize;
-        let (key, tail) =
-            tail.split_at_checked(len).ok_or_else(|| corrupted("malformed change index"))?;
-        f(key);
+        let shared = read_varint(&mut rest)?;
+        let len = read_varint(&mut rest)?;
+        if shared > key.len() {
+            return Err(corrupted("malformed change index"));
+        }
+        let (suffix, tail) =
+            rest.split_at_checked(len).ok_or_else(|| corrupted("malformed change index"))?;
+        key.truncate(shared);
+        key.extend_from_slice(suffix);
+        f(&key);
         rest = tail;
     }
     Ok(())
@@ -410,41 +531,103 @@ mod tests {
 
     use super::*;
 
+    /// Keys rich in zero runs: short and long (past the 127-zero token) runs of zeros
+    /// between bytes at the edges of the token ranges.
+    fn user_key() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            prop::collection::vec(prop::sample::select(vec![0u8, 1, 0x7F, 0x80, 0x81, 0xFF]), 0..4),
+            (0usize..300).prop_map(|n| vec![0; n]),
+        ];
+        prop::collection::vec(piece, 0..4).prop_map(|p| p.concat())
+    }
+
     proptest! {
         #[test]
         fn version_keys_round_trip_and_keep_order(
-            a in proptest::collection::vec(0u8..4, 0..6),
-            b in proptest::collection::vec(0u8..4, 0..6),
+            a in user_key(),
+            b in user_key(),
             ta in any::<u64>(), tb in any::<u64>(),
+            branch in prop::sample::select(vec![1u32, 2, 0xEF, 0xF0, 0xFF, 0x100, 0xFFFF, 0x1_0000, u32::MAX - 1]),
         ) {
-            let ka = version_key(BranchId(3), &a, Timestamp(ta));
-            let kb = version_key(BranchId(3), &b, Timestamp(tb));
+            let ka = version_key(BranchId(branch), &a, Timestamp(ta));
+            let kb = version_key(BranchId(branch), &b, Timestamp(tb));
             let da = decode_version_key(&ka).expect("decode");
             prop_assert_eq!(&da.key, &a);
             prop_assert_eq!(da.ts, Timestamp(ta));
+            prop_assert_eq!(da.branch, BranchId(branch));
             let mut buf = vec![9; 3];
             prop_assert_eq!(user_key_of(&ka, &mut buf).expect("user key"), a.as_slice());
             prop_assert_eq!(version_ts(&ka), Some(Timestamp(ta)));
             // Ordered by user key, then newest first.
             let expected = a.cmp(&b).then(tb.cmp(&ta));
             prop_assert_eq!(ka.cmp(&kb), expected);
-            // Every version of `a` lies inside the single-key range of `a`.
-            let r = data_range(BranchId(3), &(Bound::Included(a.clone()), Bound::Included(a.clone())));
+            // Every version of `a` lies inside the single-key range of `a` and inside its
+            // branch's keyspace.
+            let r = data_range(BranchId(branch), &(Bound::Included(a.clone()), Bound::Included(a.clone())));
             prop_assert!(std::ops::RangeBounds::<[u8]>::contains(&as_kv_range(&r), ka.as_slice()));
+            prop_assert!(ka >= branch_prefix(BranchId(branch)) && ka < branch_end(BranchId(branch)));
         }
+
+        #[test]
+        fn branch_ids_keep_their_order(a in any::<u32>(), b in any::<u32>()) {
+            let (mut ea, mut eb) = (Vec::new(), Vec::new());
+            push_branch(&mut ea, BranchId(a));
+            push_branch(&mut eb, BranchId(b));
+            prop_assert_eq!(ea.cmp(&eb), a.cmp(&b));
+            prop_assert_eq!(read_branch(&ea).expect("branch"), (BranchId(a), ea.len()));
+        }
+
+        #[test]
+        fn change_chunks_round_trip(keys in prop::collection::vec(user_key(), 0..20)) {
+            let mut keys = keys;
+            keys.sort();
+            let mut chunk = Vec::new();
+            let mut prev: &[u8] = &[];
+            for k in &keys {
+                push_change(&mut chunk, prev, k);
+                prev = k;
+            }
+            let mut got = Vec::new();
+            for_each_change(&chunk, |k| got.push(k.to_vec())).expect("decode");
+            prop_assert_eq!(got, keys);
+        }
+    }
+
+    #[test]
+    fn small_integer_keys_stay_short() {
+        // A SQL row key: `02`, table 16384, index 0, bigint 1 (marker + sign-flipped).
+        let key = [2, 0, 0, 0x40, 0, 0, 0, 0, 0, 1, 0x80, 0, 0, 0, 0, 0, 0, 1];
+        let k = version_key(BranchId::MAIN, &key, Timestamp(5));
+        assert_eq!(k.len(), 1 + 1 + 13 + 8, "{k:02x?}");
     }
 
     #[test]
     fn rejects_garbage() {
         let mut buf = Vec::new();
-        assert!(user_key_of(b"\x01\0\0\0\x01ab", &mut buf).is_err());
-        assert!(user_key_of(b"\x01\0\0\0\x01a\0\x01\0\0\0\0\0\0\0\0\0\0", &mut buf).is_err());
-        assert!(user_key_of(b"\x02\0\0\0\x01a\0\0\0\0\0\0\0\0\0\0", &mut buf).is_err());
-        assert!(user_key_of(b"\x01\0\0\0\x01a\x01\x02\0\0\0\0\0\0\0\0", &mut buf).is_err());
+        let ts = [0u8; 8];
+        let key = |body: &[u8]| [&[1u8, 1][..], body, &ts].concat();
+        // No terminator; bytes after the end token; an end token inside the key.
+        assert!(user_key_of(&key(b"ab"), &mut buf).is_err());
+        assert!(user_key_of(&key(b"a\0\x01b\0\0"), &mut buf).is_err());
+        assert!(decode_version_key(&key(b"a\0\0\0\0")).is_err());
+        // A run followed by another run, or by the end, where a non-zero byte must follow.
+        assert!(decode_version_key(&key(b"a\0\xFF\0\0")).is_err());
+        assert!(decode_version_key(&key(b"a\0\xFF\0\x01")).is_err());
+        // A continued run followed by a non-zero byte or the bare end token.
+        assert!(decode_version_key(&key(b"a\0\x80b\0\0")).is_err());
+        assert!(decode_version_key(&key(b"a\0\x80\0\0")).is_err());
+        // Wrong space, non-canonical or truncated branch ids.
+        assert!(user_key_of(&[&[2u8, 1, b'a', 0, 0][..], &ts].concat(), &mut buf).is_err());
+        assert!(decode_version_key(&[&[1u8, 0xF1, 5, b'a', 0, 0][..], &ts].concat()).is_err());
+        assert!(decode_version_key(&[&[1u8, 0xF2, 0, 0xF5, 0, 0][..], &ts].concat()).is_err());
+        assert!(decode_version_key(&[&[1u8, 0xF4, 1][..], &ts].concat()).is_err());
         assert_eq!(version_ts(b"short"), None);
-        assert!(decode_version_key(b"\x01\0\0\0\x01ab").is_err());
-        assert!(decode_version_key(b"\x01\0\0\0\x01a\0\x01\0\0\0\0\0\0\0\0\0\0").is_err());
         assert!(decode_value(&[2]).is_err());
         assert!(GcEntry::decode(&[4, 1]).is_err());
+        // Change-index chunks: a shared prefix longer than the previous key, a suffix past
+        // the end, an unterminated varint.
+        assert!(for_each_change(&[1, 1, b'a'], |_| {}).is_err());
+        assert!(for_each_change(&[0, 5, b'a'], |_| {}).is_err());
+        assert!(for_each_change(&[0x80], |_| {}).is_err());
     }
 }

@@ -131,13 +131,17 @@ impl Default for LockTable {
 }
 
 /// The lock hash of `key` on `branch`: every byte but the last eight mixed 8 bytes at a
-/// time (multiplied and rotated), plus the last eight read as a big-endian number.
+/// time (multiplied and rotated); the last eight, read as a big-endian number `t`, give
+/// the low four bits (`t % 16`) and, mixed with the head, the 60 bits above them.
 ///
-/// The added tail keeps keys that differ only in their last bytes (the ascending primary
-/// keys of a bulk load) next to each other in the lock table: each new lock lands in the
-/// cache line of the previous one instead of a random place in a table of millions, which
-/// made locking the largest single cost of a bulk load. Distinct keys with the same head
-/// still get distinct hashes; keys with different heads collide only by chance.
+/// Keys that differ only in the last four bits of their tail (16 consecutive ascending
+/// primary keys of a bulk load) get neighbouring hashes, so their locks share cache lines
+/// of the lock table instead of landing at random places in a table of millions, which
+/// made locking the largest single cost of a bulk load. The rest of the tail is mixed
+/// (each step a bijection on 60 bits), so tails that use few byte values (ASCII digits of
+/// `key000123`) still spread over the whole table: adding the raw tail instead put a
+/// million such keys into a thousand buckets. Distinct keys with the same head still get
+/// distinct hashes; keys with different heads collide only by chance.
 pub(crate) fn key_hash(branch: BranchId, key: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let (head, tail) = key.split_at(key.len().saturating_sub(8));
@@ -155,7 +159,12 @@ pub(crate) fn key_hash(branch: BranchId, key: &[u8]) -> u64 {
     h = (h ^ rest).wrapping_mul(K);
     h ^= h >> 32;
     let tail = tail.iter().fold(0u64, |t, b| (t << 8) | u64::from(*b));
-    h.wrapping_add(tail)
+    const M60: u64 = (1 << 60) - 1;
+    let mut m = (h ^ (tail >> 4)) & M60;
+    m = ((m ^ (m >> 31)).wrapping_mul(K)) & M60;
+    m = ((m ^ (m >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9)) & M60;
+    m ^= m >> 32;
+    (m << 4) | (tail & 15)
 }
 
 impl LockTable {
@@ -298,14 +307,33 @@ mod tests {
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
         assert_ne!(key_hash(BranchId(2), b"a"), hash(b"a"));
         assert_ne!(hash(b"head1\0\0\0\0\0\0\0\x05"), hash(b"head2\0\0\0\0\0\0\0\x05"));
-        // Keys differing only in their last eight bytes get neighbouring hashes (a bulk
-        // load's locks stay together in the table) and never share one.
-        let seq: Vec<u64> = (0..1000u64)
+        // Keys differing only in the last four bits get neighbouring hashes (a bulk
+        // load's locks stay together in the table); keys differing in their last eight
+        // bytes never share one.
+        let seq: Vec<u64> = (0..4096u64)
             .map(|i| hash(&[b"table-prefix".as_slice(), &i.to_be_bytes()].concat()))
             .collect();
         for (i, h) in seq.iter().enumerate() {
-            assert_eq!(*h, seq[0].wrapping_add(i as u64));
+            assert_eq!(*h, seq[i & !15] + (i as u64 & 15));
         }
+        let distinct: std::collections::HashSet<u64> = seq.iter().copied().collect();
+        assert_eq!(distinct.len(), seq.len());
+    }
+
+    #[test]
+    fn text_keys_with_digit_tails_spread_over_the_table() {
+        // 100k keys like `key0000000012345`: their last bytes take only the ten digit
+        // values, yet the low bits (the hash table's bucket) must spread widely.
+        let n = 100_000u64;
+        let buckets: std::collections::HashSet<u64> =
+            (0..n).map(|i| hash(format!("key{i:013}").as_bytes()) & ((1 << 17) - 1)).collect();
+        // Groups of ten keys (the digits of the last byte) land on random groups of 16
+        // buckets: about 57,700 buckets are expected; adding the raw tail used 1,000.
+        assert!(buckets.len() > 45_000, "only {} of 131072 buckets used", buckets.len());
+        // The hash table's tag (top seven bits) must vary too.
+        let tags: std::collections::HashSet<u64> =
+            (0..n).map(|i| hash(format!("key{i:013}").as_bytes()) >> 57).collect();
+        assert!(tags.len() > 100, "only {} tags", tags.len());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A transaction's buffered writes and its savepoints.
 //!
 //! Writes are kept in an ordered in-memory index until commit, so reads and scans can
-//! merge them over the snapshot. Savepoints are marks in an undo log: each write records
+//! merge them over the snapshot (a `BTreeMap` with an ascending tail that takes a load's
+//! ascending keys without a search, [`entries`]). Savepoints are marks in an undo log: each write records
 //! the entry it replaced, and rolling back to a mark replays the log backwards down to it.
 //!
 //! Memory layout: values are appended to an arena of large chunks, and keys up to
@@ -21,13 +22,15 @@
 //! skipped at read time. Memory therefore keeps, per key, the versions a live savepoint
 //! may return to (usually one).
 
+mod entries;
+
 use std::borrow::{Borrow, Cow};
-use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use helios_common::{Result, Timestamp};
 
+use self::entries::Entries;
 use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
 
 /// Keys up to this many bytes live inside the index entry (no allocation of their own).
@@ -188,7 +191,7 @@ pub(crate) type WriteIter<'a> = Box<dyn Iterator<Item = Result<WriteEntry<'a>>> 
 /// The write buffer of one transaction.
 #[derive(Debug, Default)]
 pub(crate) struct WriteSet {
-    entries: BTreeMap<SetKey, Vers>,
+    entries: Entries,
     arena: Arena,
     /// Estimated bytes held by `entries` and `arena`.
     mem_bytes: usize,
@@ -228,7 +231,6 @@ impl WriteSet {
         read_ts: Timestamp,
         force_since: bool,
     ) {
-        use std::collections::btree_map::Entry;
         let slot = value.map(|v| self.arena.push(v));
         let seq = self.seq;
         self.seq += 1;
@@ -236,31 +238,26 @@ impl WriteSet {
         let last_mark = self.marks.last().copied();
         // The key's first write may be in a run: its `since` is resolved when reading.
         let new = Ver { seq, since: read_ts, value: slot };
-        match self.entries.entry(SetKey::new(key)) {
-            Entry::Vacant(e) => {
-                self.mem_bytes += key.len();
-                e.insert(Vers::One(new));
+        let Some(vers) = self.entries.get_or_insert(key, Vers::One(new)) else {
+            self.mem_bytes += key.len();
+            return;
+        };
+        // Only the oldest version's `since` counts; every version carries it.
+        let since = if force_since { read_ts } else { vers.oldest().since };
+        let new = Ver { since, ..new };
+        // A version written after the last savepoint is never returned to.
+        let replace = last_mark.is_none_or(|m| vers.newest().seq >= m);
+        match vers {
+            Vers::One(v) if replace => *v = new,
+            Vers::One(v) => {
+                let old = *v;
+                *vers = Vers::Many(vec![old, new]);
             }
-            Entry::Occupied(mut e) => {
-                let vers = e.get_mut();
-                // Only the oldest version's `since` counts; every version carries it.
-                let since = if force_since { read_ts } else { vers.oldest().since };
-                let new = Ver { since, ..new };
-                // A version written after the last savepoint is never returned to.
-                let replace = last_mark.is_none_or(|m| vers.newest().seq >= m);
-                match vers {
-                    Vers::One(v) if replace => *v = new,
-                    Vers::One(v) => {
-                        let old = *v;
-                        *vers = Vers::Many(vec![old, new]);
-                    }
-                    Vers::Many(list) => {
-                        if replace {
-                            list.pop();
-                        }
-                        list.push(new);
-                    }
+            Vers::Many(list) => {
+                if replace {
+                    list.pop();
                 }
+                list.push(new);
             }
         }
     }
@@ -277,13 +274,13 @@ impl WriteSet {
             return Ok(());
         }
         let mut w = RunWriter::new(&settings)?;
-        for (k, vers) in &self.entries {
+        for (k, vers) in self.entries.iter() {
             for v in vers.as_slice().iter().rev() {
                 w.push(k.as_slice(), v.seq, v.since, v.value.map(|s| self.arena.get(s)))?;
             }
         }
         self.runs.push(w.finish()?);
-        self.entries = BTreeMap::new();
+        self.entries = Entries::default();
         self.arena = Arena::default();
         self.mem_bytes = 0;
         Ok(())
@@ -308,7 +305,7 @@ impl WriteSet {
         // A key past the largest one in memory (a load probing each new, ascending key)
         // is found absent by walking the right edge of the map, without comparing keys
         // on the way down.
-        let past_memory = self.entries.last_key_value().is_none_or(|(k, _)| key > k.as_slice());
+        let past_memory = self.entries.last_key().is_none_or(|k| key > k.as_slice());
         if !past_memory {
             if let Some(vers) = self.entries.get(key) {
                 return Ok(Some(self.value(&vers.newest()).map(<[u8]>::to_vec)));
@@ -344,7 +341,7 @@ impl WriteSet {
     ) -> impl DoubleEndedIterator<Item = (&'a SetKey, &'a Vers)> + 'a {
         let r = crate::mvcc::keys::as_kv_range(range);
         let empty = crate::kv::range_is_empty(&r) || self.entries.is_empty();
-        let iter = if empty { None } else { Some(self.entries.range::<[u8], _>(r)) };
+        let iter = if empty { None } else { Some(self.entries.range(r)) };
         iter.into_iter().flatten()
     }
 
@@ -459,9 +456,9 @@ impl WriteSet {
     /// The smallest and largest key written (bounds only, once spilled: some may have
     /// been rolled back).
     pub(crate) fn key_bounds(&self) -> Option<(Vec<u8>, Vec<u8>)> {
-        let mem = self.entries.first_key_value().zip(self.entries.last_key_value());
-        let mut lo = mem.map(|((a, _), _)| a.as_slice().to_vec());
-        let mut hi = mem.map(|(_, (b, _))| b.as_slice().to_vec());
+        let mem = self.entries.first_key().zip(self.entries.last_key());
+        let mut lo = mem.map(|(a, _)| a.as_slice().to_vec());
+        let mut hi = mem.map(|(_, b)| b.as_slice().to_vec());
         for run in &self.runs {
             if let Some((a, b)) = run.key_bounds() {
                 if lo.as_ref().is_none_or(|l| a < l.as_slice()) {
@@ -510,7 +507,7 @@ impl WriteSet {
                 self.dead.retain(|&(a, _)| a < m);
                 self.dead.push((m, self.seq));
             }
-            self.entries.retain(|_, vers| match vers {
+            self.entries.retain(|vers| match vers {
                 Vers::One(v) => v.seq < m,
                 Vers::Many(list) => {
                     list.retain(|v| v.seq < m);

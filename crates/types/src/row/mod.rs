@@ -50,8 +50,18 @@ pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
         .map_err(|_| Error::from(TypeError::out_of_range("too many columns in a row")))?;
     let (slots, fixed_len, var_count) = slots(types);
     let bitmap_len = values.len().div_ceil(8);
-    let mut buf =
-        Vec::with_capacity(layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + 16);
+    // Room for the variable-size values too, so the buffer is allocated once.
+    let var_len: usize = values
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) | Value::Json(s) => s.len(),
+            Value::Bytea(b) => b.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut buf = Vec::with_capacity(
+        layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + var_len + 16,
+    );
     buf.push(ROW_FORMAT_V1);
     buf.extend_from_slice(&count.to_le_bytes());
     buf.resize(layout::HEADER_LEN + bitmap_len, 0);
