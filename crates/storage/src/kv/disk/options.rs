@@ -8,6 +8,9 @@ use crate::StorageOptions;
 /// (64 MiB made a 1M-row table's point gets and scans miss in `bench/storage`).
 pub const DEFAULT_CACHE_SIZE: usize = 256 * 1024 * 1024;
 
+/// Default bytes of journal records between checkpoints: 32 MiB.
+pub const DEFAULT_JOURNAL_BYTES: u64 = 32 << 20;
+
 /// Options for [`open_disk_with`](crate::kv::open_disk_with).
 #[derive(Debug)]
 pub struct DiskOptions {
@@ -20,7 +23,11 @@ pub struct DiskOptions {
     /// are read or written; pages served from it skip the `pread`, the checksum or
     /// decryption, and the copy.
     pub cache_size: usize,
-    /// Fault injection between the engine and the data file, for tests.
+    /// Bytes of commit-journal records between checkpoints (default
+    /// [`DEFAULT_JOURNAL_BYTES`]); `0` turns the journal off, so that every durable write
+    /// syncs the data file itself.
+    pub journal_bytes: u64,
+    /// Fault injection between the engine and its files (data file and journal), for tests.
     pub faults: Option<FaultHandle>,
 }
 
@@ -30,6 +37,7 @@ impl Default for DiskOptions {
             encryption: None,
             kdf: KdfParams::default(),
             cache_size: DEFAULT_CACHE_SIZE,
+            journal_bytes: DEFAULT_JOURNAL_BYTES,
             faults: None,
         }
     }
