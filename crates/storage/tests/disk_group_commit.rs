@@ -57,7 +57,7 @@ fn commit_one(s: &Storage, round: u64, t: u64, n: u64) -> bool {
     let opts = TxnOptions { isolation: Isolation::RepeatableRead, ..TxnOptions::default() };
     let mut txn = s.begin(opts).expect("begin");
     txn.put(&key(round, t, n), &value(round, t, n)).expect("put own key");
-    let result = if n % 3 == 0 {
+    let result = if n.is_multiple_of(3) {
         txn.put(b"hot", format!("{round} {t} {n}").as_bytes()).and_then(|()| txn.commit())
     } else {
         txn.commit()
