@@ -346,7 +346,6 @@ impl DiskEngine {
         if j.journal.written() >= j.checkpoint_bytes {
             self.checkpoint(&mut j)?;
         }
-        let lsn = j.journal.next_lsn();
         let payload = j.journal.payload();
         for (k, v) in ops() {
             push_op(payload, k, v);
@@ -362,7 +361,9 @@ impl DiskEngine {
             return Ok(());
         }
         // redb first: a change redb refuses (a value too large) leaves no record behind.
-        self.apply(ops(), Some(lsn), Durability::None)?;
+        // No LSN with it: a crash takes redb back to its last durable commit, and only
+        // durable commits (checkpoints) record the LSN they hold.
+        self.apply(ops(), None, Durability::None)?;
         let ctx = "could not write to the journal";
         j.journal.append().map_err(|e| from_io(ctx, &e))?;
         if durable {

@@ -26,9 +26,12 @@
 //!
 //! # Recovery
 //!
-//! Each redb commit made through the journal also stores its record's LSN in redb's
-//! `journal` table, in the same redb transaction. After a crash redb comes back at its last
-//! durable commit (a checkpoint), whose stored LSN says which records it already holds.
+//! Every durable redb commit (a checkpoint, the replay at open, a commit too large for a
+//! record) stores the LSN of the last record it holds in redb's `journal` table, in the
+//! same redb transaction. After a crash redb comes back at its last durable commit (its
+//! non-durable commits are lost), whose stored LSN says which records it already holds.
+//! Replaying a record redb already holds would do no harm either: records hold whole
+//! values, so applying a suffix of them again in order ends in the same state.
 //! Opening reads records from offset 0 while they check out and their LSNs run on
 //! consecutively, applies those above the stored LSN in one durable redb commit, and
 //! starts a fresh journal. The scan stops at the first record that is torn, zeros
@@ -284,6 +287,7 @@ impl Journal {
     }
 
     /// The LSN the next record gets.
+    #[cfg(test)]
     pub(crate) fn next_lsn(&self) -> u64 {
         self.last_lsn + 1
     }
@@ -298,7 +302,7 @@ impl Journal {
         self.offset
     }
 
-    /// Writes the payload built in [`Journal::payload`] as record [`Journal::next_lsn`]
+    /// Writes the payload built in [`Journal::payload`] as the record after the last one
     /// (not synced).
     pub(crate) fn append(&mut self) -> io::Result<()> {
         let lsn = self.last_lsn + 1;
