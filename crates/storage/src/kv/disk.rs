@@ -18,8 +18,9 @@
 //! its one-phase mode (one `fsync` of the data file, whose crash recovery lets redb's own
 //! checksums judge torn pages: [`PagedBackend::recovery`], [`paged_backend`]), and the
 //! journal starts over. Opening replays the records redb's last checkpoint does not hold.
-//! A non-durable write is in the journal but not synced: it survives a crash only if a
-//! later sync does, and is otherwise lost whole, with everything after it.
+//! A non-durable write's record is buffered in memory (written with the next sync, or
+//! once 256 KiB are buffered) and not synced: it survives a crash only if a later sync
+//! does, and is otherwise lost whole, with everything after it.
 //!
 //! Without the journal (`journal_bytes = 0`, or an engine over a custom backend), a
 //! durable write is a redb commit with `Durability::Immediate`, and a non-durable one a
@@ -69,6 +70,9 @@ const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 /// record whose changes redb holds.
 const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
 const APPLIED: &str = "applied";
+/// Records of non-durable writes are buffered in memory up to this many bytes before they
+/// are written to the journal (the next sync writes them in any case).
+const RELAXED_BUFFER: usize = 256 << 10;
 
 /// Opens (creating if needed) the disk database in `dir` for [`Storage::open`]: the
 /// encryption key comes from `options`, everything else is defaulted.
@@ -364,10 +368,11 @@ impl DiskEngine {
         // No LSN with it: a crash takes redb back to its last durable commit, and only
         // durable commits (checkpoints) record the LSN they hold.
         self.apply(ops(), None, Durability::None)?;
-        let ctx = "could not write to the journal";
-        j.journal.append().map_err(|e| from_io(ctx, &e))?;
+        j.journal.append();
         if durable {
             j.journal.sync().map_err(|e| from_io("could not sync the journal", &e))?;
+        } else if j.journal.unwritten() >= RELAXED_BUFFER {
+            j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
         }
         Ok(())
     }

@@ -84,7 +84,7 @@ pub(crate) struct Journal {
     last_lsn: u64,
     /// The payload of the record being built.
     payload: Vec<u8>,
-    /// The sealed record being written.
+    /// Records appended but not written yet (they end at `offset`).
     record: Vec<u8>,
 }
 
@@ -297,21 +297,22 @@ impl Journal {
         self.last_lsn
     }
 
-    /// Bytes of records written since the last checkpoint.
+    /// Bytes of records appended since the last checkpoint.
     pub(crate) fn written(&self) -> u64 {
         self.offset
     }
 
-    /// Writes the payload built in [`Journal::payload`] as the record after the last one
-    /// (not synced).
-    pub(crate) fn append(&mut self) -> io::Result<()> {
+    /// Seals the payload built in [`Journal::payload`] as the record after the last one,
+    /// into the buffer of records not written yet; [`Journal::flush`] or
+    /// [`Journal::sync`] writes it. A relaxed commit costs no system call.
+    pub(crate) fn append(&mut self) {
         let lsn = self.last_lsn + 1;
         let (code, body_len) = match &self.seal {
             Seal::Plain => (SEAL_PLAIN, self.payload.len() + 16),
             Seal::Cipher(_) => (SEAL_CIPHER, self.payload.len() + NONCE_LEN + TAG_LEN),
         };
         let h = head(code, len32(body_len), lsn);
-        self.record.clear();
+        let start = self.record.len();
         self.record.extend_from_slice(&h);
         match &self.seal {
             Seal::Plain => {
@@ -319,34 +320,49 @@ impl Journal {
                 self.record.extend_from_slice(&checksum(&h, &self.payload));
             }
             Seal::Cipher(c) => {
-                self.record.resize(HEAD_LEN + body_len, 0);
-                c.seal(&h, &self.payload, &mut self.record[HEAD_LEN..]);
+                self.record.resize(start + HEAD_LEN + body_len, 0);
+                c.seal(&h, &self.payload, &mut self.record[start + HEAD_LEN..]);
             }
         }
-        let end = self.offset + self.record.len() as u64;
-        if end > self.allocated {
+        self.offset += (HEAD_LEN + body_len) as u64;
+        self.last_lsn = lsn;
+    }
+
+    /// Bytes of records appended but not written to the file yet.
+    pub(crate) fn unwritten(&self) -> usize {
+        self.record.len()
+    }
+
+    /// Writes the records appended so far to the file (not synced).
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        if self.record.is_empty() {
+            return Ok(());
+        }
+        if self.offset > self.allocated {
             // Zeros ahead, so that syncing the records written there later changes no
-            // file-system metadata. Written before the record, which lands on top.
-            let grow = (end - self.allocated).div_ceil(GROW) * GROW;
+            // file-system metadata. Written before the records, which land on top.
+            let grow = (self.offset - self.allocated).div_ceil(GROW) * GROW;
             let zeros = vec![0u8; grow as usize];
             self.file.write(self.allocated, &zeros)?;
             self.allocated += grow;
         }
-        self.file.write(self.offset, &self.record)?;
-        self.offset = end;
-        self.last_lsn = lsn;
+        let at = self.offset - self.record.len() as u64;
+        self.file.write(at, &self.record)?;
+        self.record.clear();
         Ok(())
     }
 
-    /// Makes every record written so far durable.
-    pub(crate) fn sync(&self) -> io::Result<()> {
+    /// Makes every record appended so far durable.
+    pub(crate) fn sync(&mut self) -> io::Result<()> {
+        self.flush()?;
         self.file.sync_data()
     }
 
     /// Starts a new round at offset 0; call only once a durable redb commit holds every
-    /// record written so far.
+    /// record appended so far (those not written yet are dropped).
     pub(crate) fn restart(&mut self) {
         self.offset = 0;
+        self.record.clear();
     }
 
     /// Releases the file (its lock, if any).
@@ -404,8 +420,9 @@ mod tests {
             let p = j.payload();
             push_op(p, format!("k{lsn}").as_bytes(), Some(format!("v{i}").as_bytes()));
             push_op(p, b"gone", None);
-            j.append().expect("append");
+            j.append();
         }
+        j.sync().expect("sync");
     }
 
     type Op = (Vec<u8>, Option<Vec<u8>>);
