@@ -8,8 +8,11 @@ use crate::StorageOptions;
 /// (64 MiB made a 1M-row table's point gets and scans miss in `bench/storage`).
 pub const DEFAULT_CACHE_SIZE: usize = 256 * 1024 * 1024;
 
-/// Default bytes of journal records between checkpoints: 32 MiB.
-pub const DEFAULT_JOURNAL_BYTES: u64 = 32 << 20;
+/// Default bytes of journal records between checkpoints: 4 MiB (about 6,000 TPC-B
+/// commits). Between checkpoints redb cannot reuse the pages its non-durable commits
+/// replaced, so a long interval grows the data file and slowed TPC-B down by half after a
+/// 32 MiB one (`bench/pgbench/RESULTS.md`).
+pub const DEFAULT_JOURNAL_BYTES: u64 = 4 << 20;
 
 /// Options for [`open_disk_with`](crate::kv::open_disk_with).
 #[derive(Debug)]
