@@ -287,8 +287,10 @@ fn is_word(body: &str, t: &Token, word: &str) -> bool {
 
 /// Whether a word is an SQL keyword (so not a column name).
 fn is_keyword(body: &str, t: &Token) -> bool {
-    let upper = body[t.start..t.end].to_ascii_uppercase();
-    sqlparser::keywords::ALL_KEYWORDS.binary_search(&upper.as_str()).is_ok()
+    let word = &body.as_bytes()[t.start..t.end];
+    sqlparser::keywords::ALL_KEYWORDS
+        .binary_search_by(|k| k.bytes().cmp(word.iter().map(u8::to_ascii_uppercase)))
+        .is_ok()
 }
 
 /// Whether token `i` ends an operand (so an operator after it is binary).

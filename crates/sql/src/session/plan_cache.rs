@@ -35,6 +35,27 @@ pub(super) struct PlanCache {
 }
 
 impl Session {
+    /// The cache key of a parameterized text: branch, `search_path`, parameter types
+    /// (all `integer` or `bigint`) and the text.
+    fn cache_key(&self, p: &crate::parser::Parameterized) -> String {
+        let search_path = self.settings.all().get("search_path").map_or("", String::as_str);
+        let mut key = String::with_capacity(p.text.len() + search_path.len() + p.types.len() + 16);
+        key.push_str(&self.branch.0.to_string());
+        key.push('\u{0}');
+        key.push_str(search_path);
+        key.push('\u{0}');
+        for t in &p.types {
+            key.push(match t {
+                helios_types::DataType::Int4 => 'i',
+                helios_types::DataType::Int8 => 'l',
+                _ => '?',
+            });
+        }
+        key.push('\u{0}');
+        key.push_str(&p.text);
+        key
+    }
+
     /// Runs `sql` through the plan cache when it qualifies; `None` means the caller runs
     /// it the ordinary way.
     pub(super) fn run_cached(
@@ -42,8 +63,7 @@ impl Session {
         sql: &str,
     ) -> Option<(Vec<StatementResult>, Option<Error>)> {
         let p = parameterize(sql)?;
-        let search_path = self.settings.get("search_path").unwrap_or_default();
-        let key = format!("{}\u{0}{search_path}\u{0}{:?}\u{0}{}", self.branch.0, p.types, p.text);
+        let key = self.cache_key(&p);
         let prepared = match self.plan_cache.entries.get(&key) {
             Some(prepared) => prepared.clone(),
             None => {
