@@ -55,8 +55,26 @@ impl Binder<'_> {
                 if let Some(e) = self.bind_record_field(root, access_chain)? {
                     return Ok(e);
                 }
-                let mut cur = self.bind(root)?;
-                for access in access_chain {
+                // `t.col[i]` arrives as `t` with the access chain `.col`, `[i]`: the
+                // leading names are one column reference.
+                let mut names = match root.as_ref() {
+                    A::Identifier(id) => vec![id.clone()],
+                    A::CompoundIdentifier(ids) => ids.clone(),
+                    _ => Vec::new(),
+                };
+                let mut rest = access_chain.as_slice();
+                while let (false, [ast::AccessExpr::Dot(A::Identifier(id)), tail @ ..]) =
+                    (names.is_empty(), rest)
+                {
+                    names.push(id.clone());
+                    rest = tail;
+                }
+                let mut cur = if rest.len() < access_chain.len() {
+                    self.bind(&A::CompoundIdentifier(names))?
+                } else {
+                    self.bind(root)?
+                };
+                for access in rest {
                     cur = match access {
                         ast::AccessExpr::Subscript(s) => self.bind_subscript(cur, s)?,
                         ast::AccessExpr::Dot(_) => {
@@ -330,6 +348,14 @@ impl Binder<'_> {
                 if let ast::Subscript::Index { index } = s {
                     let idx = self.bind(index)?;
                     return self.binary(BinaryOp::JsonGet, base, idx);
+                }
+            }
+            // The int2vector columns of the catalog (`pg_index.indkey`, `indoption`) are
+            // text here; drivers subscript them (0-based).
+            if base_ty == DataType::Text {
+                if let ast::Subscript::Index { index } = s {
+                    let idx = self.bind(index)?;
+                    return self.call_function("helios_int2vector_get", vec![base, idx]);
                 }
             }
             return Err(Error::new(
