@@ -972,6 +972,10 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         ("attcollation", Int8),
         ("attacl", text_array()),
         ("attoptions", text_array()),
+        ("attstorage", Text),
+        ("attcompression", Text),
+        ("attbyval", Bool),
+        ("attalign", Text),
     ];
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -986,6 +990,37 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         let collation = match t {
             Text | DataType::Varchar(_) | DataType::Char(_) => 100,
             _ => 0,
+        };
+        // Storage, pass-by-value and alignment as PostgreSQL stores each type (what
+        // psql's \d+ shows as Storage).
+        let (storage, byval, align) = match t {
+            DataType::Bool => ("p", true, "c"),
+            DataType::Int2 => ("p", true, "s"),
+            DataType::Int4 | DataType::Float4 | DataType::Date => ("p", true, "i"),
+            DataType::Int8
+            | DataType::Float8
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::TimestampTz => ("p", true, "d"),
+            DataType::Interval => ("p", false, "d"),
+            DataType::Uuid => ("p", false, "c"),
+            DataType::Numeric(_) => ("m", false, "i"),
+            DataType::Vector(_) => ("e", false, "i"),
+            // An array aligns as strictly as its elements.
+            DataType::Array(e)
+                if matches!(
+                    **e,
+                    DataType::Int8
+                        | DataType::Float8
+                        | DataType::Time
+                        | DataType::Timestamp
+                        | DataType::TimestampTz
+                        | DataType::Interval
+                ) =>
+            {
+                ("x", false, "d")
+            }
+            _ => ("x", false, "i"),
         };
         vec![
             oid(rel),
@@ -1007,6 +1042,10 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             oid(collation),
             Value::Null,
             Value::Null,
+            text(storage),
+            text(""),
+            Value::Bool(byval),
+            text(align),
         ]
     }
     let mut rows = Vec::new();
