@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # JDBC (Debian's PostgreSQL driver) against `heliosdb-nano start --memory`: CRUD,
 # prepared statements, transactions, DatabaseMetaData (getTables, getColumns,
-# getPrimaryKeys). Prints `jdbc: N passed, M failed`.
+# getPrimaryKeys, getImportedKeys, getExportedKeys, getIndexInfo). Prints `jdbc: N passed, M failed`.
 # Needs: apt-get install -y default-jdk-headless libpostgresql-jdbc-java
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

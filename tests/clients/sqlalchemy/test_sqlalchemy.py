@@ -127,6 +127,22 @@ def test_indexes():
     eq([u["column_names"] for u in uniques], [["name"]], "unique constraint on authors.name")
 
 
+def test_views():
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE VIEW book_prices AS SELECT b.id, b.title, b.price * 2 AS doubled, a.name AS author "
+            "FROM books b JOIN authors a ON a.id = b.author_id"
+        )
+    insp = inspect(engine)
+    eq(insp.get_view_names(), ["book_prices"], "get_view_names")
+    eq(sorted(insp.get_table_names()), ["authors", "books"], "views are not tables")
+    cols = {c["name"]: str(c["type"]) for c in insp.get_columns("book_prices")}
+    eq(cols, {"id": "INTEGER", "title": "VARCHAR(200)", "doubled": "NUMERIC", "author": "VARCHAR(80)"},
+       "view column types")
+    definition = insp.get_view_definition("book_prices")
+    assert "books" in definition and "authors" in definition, f"view definition: {definition}"
+
+
 def main():
     c = Checks("sqlalchemy", GAPS)
     c.run("create_all", test_create_all)
@@ -137,6 +153,7 @@ def main():
     c.run("inspect get_pk_constraint", test_pk)
     c.run("inspect get_foreign_keys", test_foreign_keys)
     c.run("inspect get_indexes", test_indexes)
+    c.run("inspect views", test_views)
     engine.dispose()
     sys.exit(c.summary())
 

@@ -21,6 +21,7 @@ mod order;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 mod query;
+mod reg_output;
 mod row_locks;
 mod scope;
 mod select;
@@ -31,6 +32,7 @@ mod table_function;
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 pub use scope::BindScope;
+pub(crate) use table_function::companion_name;
 
 use std::collections::HashMap;
 
@@ -120,7 +122,7 @@ impl<'a> Binder<'a> {
     /// Binds a query into a [`PlannedQuery`] and the names of its output columns.
     pub fn bind_top_query(&mut self, query: &ast::Query) -> Result<PlannedQuery> {
         let plan = self.bind_query(query)?;
-        Ok(self.finish(plan))
+        Ok(self.finish(reg_output::name_reg_outputs(plan)))
     }
 
     /// Packs a plan with the subqueries and CTEs bound so far.

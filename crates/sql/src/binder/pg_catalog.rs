@@ -457,22 +457,7 @@ pub(super) fn pg_catalog_relation(
                 ("vartype", Text),
                 ("source", Text),
             ],
-            session
-                .settings
-                .iter()
-                .map(|(k, v)| {
-                    vec![
-                        text(k),
-                        text(v),
-                        Value::Null,
-                        text("Ungrouped"),
-                        Value::Null,
-                        text("user"),
-                        text("string"),
-                        text("session"),
-                    ]
-                })
-                .collect(),
+            pg_settings(session),
         ),
         "pg_cursors" => (
             vec![
@@ -998,6 +983,10 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         ("attcollation", Int8),
         ("attacl", text_array()),
         ("attoptions", text_array()),
+        ("attstorage", Text),
+        ("attcompression", Text),
+        ("attbyval", Bool),
+        ("attalign", Text),
     ];
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -1012,6 +1001,37 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         let collation = match t {
             Text | DataType::Varchar(_) | DataType::Char(_) => 100,
             _ => 0,
+        };
+        // Storage, pass-by-value and alignment as PostgreSQL stores each type (what
+        // psql's \d+ shows as Storage).
+        let (storage, byval, align) = match t {
+            DataType::Bool => ("p", true, "c"),
+            DataType::Int2 => ("p", true, "s"),
+            DataType::Int4 | DataType::Float4 | DataType::Date => ("p", true, "i"),
+            DataType::Int8
+            | DataType::Float8
+            | DataType::Time
+            | DataType::Timestamp
+            | DataType::TimestampTz => ("p", true, "d"),
+            DataType::Interval => ("p", false, "d"),
+            DataType::Uuid => ("p", false, "c"),
+            DataType::Numeric(_) => ("m", false, "i"),
+            DataType::Vector(_) => ("e", false, "i"),
+            // An array aligns as strictly as its elements.
+            DataType::Array(e)
+                if matches!(
+                    **e,
+                    DataType::Int8
+                        | DataType::Float8
+                        | DataType::Time
+                        | DataType::Timestamp
+                        | DataType::TimestampTz
+                        | DataType::Interval
+                ) =>
+            {
+                ("x", false, "d")
+            }
+            _ => ("x", false, "i"),
         };
         vec![
             oid(rel),
@@ -1033,6 +1053,10 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             oid(collation),
             Value::Null,
             Value::Null,
+            text(storage),
+            text(""),
+            Value::Bool(byval),
+            text(align),
         ]
     }
     let mut rows = Vec::new();
@@ -1073,7 +1097,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     views.sort_by_key(|v| v.id);
     for v in views {
         for (n, c) in v.columns.iter().enumerate() {
-            rows.push(row(relation_oid(v.id), c, &Text, n + 1, false, false, ""));
+            rows.push(row(relation_oid(v.id), c, &v.column_type(n), n + 1, false, false, ""));
         }
     }
     (cols, rows)
@@ -1239,4 +1263,50 @@ fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
         }
     }
     rows
+}
+
+/// The rows of `pg_settings`: the session's settings, and the compile-time limits
+/// PostgreSQL reports (drivers read `max_index_keys` and `max_identifier_length`), by
+/// name.
+fn pg_settings(session: &SessionInfo) -> Vec<Vec<Value>> {
+    const LIMITS: [(&str, &str); 4] = [
+        ("block_size", "8192"),
+        ("max_function_args", "100"),
+        ("max_identifier_length", "63"),
+        ("max_index_keys", "32"),
+    ];
+    let mut rows: Vec<(String, Vec<Value>)> = session
+        .settings
+        .iter()
+        .map(|(k, v)| {
+            let row = vec![
+                text(k),
+                text(v),
+                Value::Null,
+                text("Ungrouped"),
+                Value::Null,
+                text("user"),
+                text("string"),
+                text("session"),
+            ];
+            (k.clone(), row)
+        })
+        .collect();
+    for (name, value) in LIMITS {
+        if !session.settings.contains_key(name) {
+            let row = vec![
+                text(name),
+                text(value),
+                Value::Null,
+                text("Preset Options"),
+                Value::Null,
+                text("internal"),
+                text("integer"),
+                text("default"),
+            ];
+            rows.push((name.to_string(), row));
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|(_, r)| r).collect()
 }

@@ -86,6 +86,9 @@ impl Binder<'_> {
         for item in &projection {
             self.bind_select_item(item, &bind_fields, &mut items, &mut out)?;
         }
+        for f in &mut out {
+            f.hidden |= super::table_function::is_companion(&f.name);
+        }
 
         // GROUP BY: ordinals and output names refer to the select list.
         let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;

@@ -104,17 +104,6 @@ pub fn system_relation(
                 .iter()
                 .flat_map(|t| {
                     t.columns.iter().enumerate().map(move |(i, c)| {
-                        let len = match c.data_type {
-                            DataType::Varchar(n) | DataType::Char(n) => n,
-                            _ => None,
-                        };
-                        let (prec, scale) = match c.data_type {
-                            DataType::Numeric(Some((p, s))) => (Some(p), Some(s)),
-                            DataType::Int2 => (Some(16), Some(0)),
-                            DataType::Int4 => (Some(32), Some(0)),
-                            DataType::Int8 => (Some(64), Some(0)),
-                            _ => (None, None),
-                        };
                         let default = match (&c.default, c.sequence) {
                             (Some(d), _) => text(d.clone()),
                             (None, Some(_)) if c.identity.is_none() => {
@@ -122,21 +111,23 @@ pub fn system_relation(
                             }
                             _ => Value::Null,
                         };
-                        vec![
-                            text("postgres"),
-                            text(&t.schema),
-                            text(&t.name),
-                            text(&c.name),
-                            int(i + 1),
+                        column_row(
+                            &t.schema,
+                            &t.name,
+                            &c.name,
+                            i,
                             default,
-                            text(if c.not_null { "NO" } else { "YES" }),
-                            text(info_type_name(&c.data_type)),
-                            opt_int(len),
-                            opt_int(prec),
-                            opt_int(scale),
-                        ]
+                            c.not_null,
+                            &c.data_type,
+                        )
                     })
                 })
+                .chain(views.iter().flat_map(|v| {
+                    v.columns.iter().enumerate().map(move |(i, c)| {
+                        let ty = v.column_type(i);
+                        column_row(&v.schema, &v.name, c, i, Value::Null, false, &ty)
+                    })
+                }))
                 .collect(),
         ),
         ("information_schema", "schemata") => (
@@ -202,4 +193,40 @@ pub fn system_relation(
         .map(|r| r.into_iter().zip(&types).map(|(v, t)| Expr::Literal(v, t.clone())).collect())
         .collect();
     Some(Plan::Values { rows, schema })
+}
+
+/// One row of `information_schema.columns`.
+fn column_row(
+    schema: &str,
+    table: &str,
+    name: &str,
+    index: usize,
+    default: Value,
+    not_null: bool,
+    ty: &DataType,
+) -> Vec<Value> {
+    let len = match ty {
+        DataType::Varchar(n) | DataType::Char(n) => *n,
+        _ => None,
+    };
+    let (prec, scale) = match ty {
+        DataType::Numeric(Some((p, s))) => (Some(*p), Some(*s)),
+        DataType::Int2 => (Some(16), Some(0)),
+        DataType::Int4 => (Some(32), Some(0)),
+        DataType::Int8 => (Some(64), Some(0)),
+        _ => (None, None),
+    };
+    vec![
+        text("postgres"),
+        text(schema),
+        text(table),
+        text(name),
+        int(index + 1),
+        default,
+        text(if not_null { "NO" } else { "YES" }),
+        text(info_type_name(ty)),
+        opt_int(len),
+        opt_int(prec),
+        opt_int(scale),
+    ]
 }

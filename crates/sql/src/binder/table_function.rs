@@ -127,20 +127,30 @@ impl Binder<'_> {
 
     /// Replaces set-returning calls at the top of select items with references to
     /// LATERAL function items joined to `plan`; returns the new plan and items.
+    ///
+    /// Calls written the same way share one function item, so `f(x), (f(x)).n` run in
+    /// lockstep as in PostgreSQL. A call returning several columns is a record:
+    /// `(f(x)).n` selects one of its columns, and a bare `f(x) AS k` gives a record
+    /// column `k` (shown as `(1,2)`) plus hidden companion columns, one per field,
+    /// which `(t.k).n` reads from outside a derived table (see [`companion_name`]).
     pub(super) fn plan_select_srfs(
         &mut self,
         mut plan: Plan,
         projection: &[ast::SelectItem],
     ) -> Result<(Plan, Vec<ast::SelectItem>)> {
         let mut items = projection.to_vec();
+        let mut companions = Vec::new();
+        // Function items joined so far: the call's text, then its columns' names and
+        // the hidden names they were given.
+        let mut joined: Vec<(String, Vec<(String, String)>)> = Vec::new();
         let mut n = 0;
         for item in &mut items {
-            let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) =
-                item
-            else {
-                continue;
+            let (e, alias) = match &*item {
+                ast::SelectItem::UnnamedExpr(e) => (e, None),
+                ast::SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias)),
+                _ => continue,
             };
-            let ast::Expr::Function(f) = &*e else { continue };
+            let Some((f, field)) = srf_call(e) else { continue };
             let fname = match f.name.0.last() {
                 Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
                 _ => continue,
@@ -148,56 +158,115 @@ impl Binder<'_> {
             if !crate::functions::table::is_table_function(&fname) || f.over.is_some() {
                 continue;
             }
-            let args = match &f.args {
-                ast::FunctionArguments::List(l) => plain_args(&l.args)?,
-                ast::FunctionArguments::None => Vec::new(),
-                ast::FunctionArguments::Subquery(_) => continue,
-            };
-            let left = plan.schema();
-            let (right, lateral) = self.bind_function_item(&f.name, &args, None, Some(&left))?;
-            if right.width() != 1 {
-                return Err(Error::new(
-                    SqlState::FEATURE_NOT_SUPPORTED,
-                    format!(
-                        "set-returning function {fname} with several columns in the select list"
-                    ),
-                ));
-            }
-            let hidden = format!("?srf{n}?");
-            n += 1;
-            let mut rschema = right.schema();
-            rschema[0].name = hidden.clone();
-            rschema[0].qualifier = Some("?srf?".into());
-            rschema[0].hidden = true;
-            let right = with_schema(right, rschema.clone());
-            let original = e.clone();
-            let mut schema = left;
-            schema.extend(rschema);
-            plan = Plan::Join {
-                left: Box::new(plan),
-                right: Box::new(right),
-                kind: JoinKind::Inner,
-                on: None,
-                equi: Vec::new(),
-                lateral,
-                schema,
-            };
-            let reference = ast::Expr::CompoundIdentifier(vec![
-                ast::Ident::with_quote('"', "?srf?"),
-                ast::Ident::with_quote('"', hidden),
-            ]);
-            *item = match item {
-                ast::SelectItem::ExprWithAlias { alias, .. } => {
-                    ast::SelectItem::ExprWithAlias { expr: reference, alias: alias.clone() }
+            let key = f.to_string();
+            let columns = match joined.iter().find(|(k, _)| *k == key) {
+                Some((_, columns)) => columns.clone(),
+                None => {
+                    let args = match &f.args {
+                        ast::FunctionArguments::List(l) => plain_args(&l.args)?,
+                        ast::FunctionArguments::None => Vec::new(),
+                        ast::FunctionArguments::Subquery(_) => continue,
+                    };
+                    let left = plan.schema();
+                    let (right, lateral) =
+                        self.bind_function_item(&f.name, &args, None, Some(&left))?;
+                    let mut rschema = right.schema();
+                    let mut columns = Vec::with_capacity(rschema.len());
+                    for col in &mut rschema {
+                        let hidden = format!("?srf{n}?");
+                        n += 1;
+                        columns.push((col.name.clone(), hidden.clone()));
+                        col.name = hidden;
+                        col.qualifier = Some("?srf?".into());
+                        col.hidden = true;
+                    }
+                    let right = with_schema(right, rschema.clone());
+                    let mut schema = left;
+                    schema.extend(rschema);
+                    plan = Plan::Join {
+                        left: Box::new(plan),
+                        right: Box::new(right),
+                        kind: JoinKind::Inner,
+                        on: None,
+                        equi: Vec::new(),
+                        lateral,
+                        schema,
+                    };
+                    joined.push((key, columns.clone()));
+                    columns
                 }
-                _ => ast::SelectItem::ExprWithAlias {
-                    expr: reference,
-                    alias: ast::Ident::with_quote('"', super::figure_colname(&original)),
-                },
             };
+            let reference = |hidden: &str| {
+                ast::Expr::CompoundIdentifier(vec![
+                    ast::Ident::with_quote('"', "?srf?"),
+                    ast::Ident::with_quote('"', hidden),
+                ])
+            };
+            let name = match alias {
+                Some(alias) => ident_name(alias),
+                None => super::figure_colname(e),
+            };
+            let expr = match (&field, columns.as_slice()) {
+                (Some(field), _) => {
+                    let (_, hidden) =
+                        columns.iter().find(|(c, _)| c == field).ok_or_else(|| {
+                            Error::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!(
+                                    "could not identify column \"{field}\" in record data type"
+                                ),
+                            )
+                        })?;
+                    reference(hidden)
+                }
+                (None, [(_, hidden)]) => reference(hidden),
+                (None, many) => {
+                    for (c, hidden) in many {
+                        companions.push(ast::SelectItem::ExprWithAlias {
+                            expr: reference(hidden),
+                            alias: ast::Ident::with_quote('"', companion_name(&name, c)),
+                        });
+                    }
+                    ast::Expr::Tuple(many.iter().map(|(_, h)| reference(h)).collect())
+                }
+            };
+            *item =
+                ast::SelectItem::ExprWithAlias { expr, alias: ast::Ident::with_quote('"', name) };
         }
+        items.extend(companions);
         Ok((plan, items))
     }
+}
+
+/// The set-returning call of a select item: `f(x)`, or `(f(x)).field` with the field.
+fn srf_call(e: &ast::Expr) -> Option<(&ast::Function, Option<String>)> {
+    match e {
+        ast::Expr::Function(f) => Some((f, None)),
+        ast::Expr::CompoundFieldAccess { root, access_chain } => {
+            let mut root = root.as_ref();
+            while let ast::Expr::Nested(inner) = root {
+                root = inner;
+            }
+            match (root, access_chain.as_slice()) {
+                (ast::Expr::Function(f), [ast::AccessExpr::Dot(ast::Expr::Identifier(id))]) => {
+                    Some((f, Some(ident_name(id))))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The name of the hidden column that carries field `field` of record column `column`
+/// (a name no identifier spells): what `(t.column).field` reads.
+pub(crate) fn companion_name(column: &str, field: &str) -> String {
+    format!("{column}\u{1}{field}")
+}
+
+/// Whether a select-list column is the hidden companion of a record column.
+pub(crate) fn is_companion(name: &str) -> bool {
+    name.contains('\u{1}')
 }
 
 /// The same plan with renamed / requalified output columns.

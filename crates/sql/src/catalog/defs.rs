@@ -216,9 +216,39 @@ pub struct ViewDef {
     pub query: String,
     /// Output column names (explicit list or the query's names).
     pub columns: Vec<String>,
+    /// Output column types, in column order, as the query had them at `CREATE VIEW`
+    /// (what `pg_attribute` and `information_schema.columns` report). Empty in views
+    /// created before types were recorded: they report `text`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "types_text")]
+    pub column_types: Vec<DataType>,
     /// `COMMENT ON VIEW` text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+}
+
+impl ViewDef {
+    /// The type of output column `i` (`text` when it was not recorded).
+    pub fn column_type(&self, i: usize) -> DataType {
+        self.column_types.get(i).cloned().unwrap_or(DataType::Text)
+    }
+}
+
+mod types_text {
+    use helios_types::DataType;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(types: &[DataType], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(types.iter().map(ToString::to_string))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DataType>, D::Error> {
+        let texts = Vec::<String>::deserialize(d)?;
+        texts
+            .iter()
+            .map(|t| crate::catalog::typename::parse_stored_type(t))
+            .collect::<Result<_, _>>()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 mod type_text {

@@ -109,7 +109,14 @@ impl Binder<'_> {
                             DataType::Int2 | DataType::Int4 | DataType::Int8 => e,
                             _ => {
                                 let reg = reg_type(dt).expect("matched as a reg* type");
-                                self.bind_reg_cast(reg, e)?
+                                // Marked as a cast: the OID is wanted, not the name a
+                                // bare `::regclass` output column prints.
+                                let oid = self.bind_reg_cast(reg, e)?;
+                                return Ok(Expr::Cast {
+                                    expr: Box::new(oid),
+                                    to: DataType::Int8,
+                                    explicit: true,
+                                });
                             }
                         }
                     }

@@ -8,6 +8,7 @@ use sqlparser::ast;
 
 use crate::expr::bind::{map_binary_operator, Binder, CoercionKind};
 use crate::expr::node::{BinaryOp, Expr, SubqueryKind, SubqueryTest};
+use crate::parser::ident_name;
 
 impl Binder<'_> {
     /// Binds the AST nodes not handled in `bind.rs`.
@@ -51,8 +52,29 @@ impl Binder<'_> {
                 self.make_array(elems)
             }
             A::CompoundFieldAccess { root, access_chain } => {
-                let mut cur = self.bind(root)?;
-                for access in access_chain {
+                if let Some(e) = self.bind_record_field(root, access_chain)? {
+                    return Ok(e);
+                }
+                // `t.col[i]` arrives as `t` with the access chain `.col`, `[i]`: the
+                // leading names are one column reference.
+                let mut names = match root.as_ref() {
+                    A::Identifier(id) => vec![id.clone()],
+                    A::CompoundIdentifier(ids) => ids.clone(),
+                    _ => Vec::new(),
+                };
+                let mut rest = access_chain.as_slice();
+                while let (false, [ast::AccessExpr::Dot(A::Identifier(id)), tail @ ..]) =
+                    (names.is_empty(), rest)
+                {
+                    names.push(id.clone());
+                    rest = tail;
+                }
+                let mut cur = if rest.len() < access_chain.len() {
+                    self.bind(&A::CompoundIdentifier(names))?
+                } else {
+                    self.bind(root)?
+                };
+                for access in rest {
                     cur = match access {
                         ast::AccessExpr::Subscript(s) => self.bind_subscript(cur, s)?,
                         ast::AccessExpr::Dot(_) => {
@@ -328,6 +350,14 @@ impl Binder<'_> {
                     return self.binary(BinaryOp::JsonGet, base, idx);
                 }
             }
+            // The int2vector columns of the catalog (`pg_index.indkey`, `indoption`) are
+            // text here; drivers subscript them (0-based).
+            if base_ty == DataType::Text {
+                if let ast::Subscript::Index { index } = s {
+                    let idx = self.bind(index)?;
+                    return self.call_function("helios_int2vector_get", vec![base, idx]);
+                }
+            }
             return Err(Error::new(
                 SqlState::DATATYPE_MISMATCH,
                 format!("cannot subscript type {base_ty} because it does not support subscripting"),
@@ -471,4 +501,40 @@ fn single_column(cols: &[DataType]) -> Result<DataType> {
 pub(crate) fn datetime_field_name(f: &ast::DateTimeField) -> String {
     let s = f.to_string().to_lowercase();
     s.trim_matches('"').trim_matches('\'').to_string()
+}
+
+impl Binder<'_> {
+    /// `(t.k).field` where `k` is the record column of a set-returning call in a derived
+    /// table's select list: the hidden column carrying that field. `None` when the
+    /// expression is not of that form.
+    fn bind_record_field(
+        &mut self,
+        root: &ast::Expr,
+        chain: &[ast::AccessExpr],
+    ) -> Result<Option<Expr>> {
+        let [ast::AccessExpr::Dot(ast::Expr::Identifier(field))] = chain else {
+            return Ok(None);
+        };
+        let mut root = root;
+        while let ast::Expr::Nested(inner) = root {
+            root = inner;
+        }
+        let (qualifier, column) = match root {
+            ast::Expr::Identifier(id) => (None, ident_name(id)),
+            ast::Expr::CompoundIdentifier(ids) => match ids.split_last() {
+                Some((last, quals)) => (
+                    Some(quals.iter().map(ident_name).collect::<Vec<_>>().join(".")),
+                    ident_name(last),
+                ),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let name = crate::binder::companion_name(&column, &ident_name(field));
+        match self.scope.resolve_column(qualifier.as_deref(), &name) {
+            Ok((index, ty)) => Ok(Some(Expr::Column(index, ty))),
+            Err(e) if e.sqlstate() == SqlState::UNDEFINED_COLUMN => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }

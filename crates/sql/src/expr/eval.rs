@@ -241,10 +241,11 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             };
             Ok(Value::Array(Arc::new(Array { element_type: elem, elements: elems })))
         }
-        Expr::Row(_) => Err(Error::new(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            "row values are only supported in comparisons, IN and IS NULL",
-        )),
+        // A row value outside a comparison is shown as PostgreSQL's record text.
+        Expr::Row(fields) => {
+            let vals = fields.iter().map(|f| eval(f, env)).collect::<Result<Vec<_>>>()?;
+            Ok(Value::Text(record_text(&vals)))
+        }
         Expr::RowCompare { op, left, right } => {
             let l = left.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
             let r = right.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
@@ -550,4 +551,36 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Result<Value>
         }
         other => Err(Error::internal(format!("operator {other} reached evaluation unresolved"))),
     }
+}
+
+/// A record as PostgreSQL prints it: `(1,abc,)`, with a field quoted (doubling `"` and
+/// `\`) when it is empty or holds a delimiter, a quote, a backslash or a space, and an
+/// empty field for NULL.
+pub(crate) fn record_text(values: &[Value]) -> String {
+    let mut out = String::from("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if v.is_null() {
+            continue;
+        }
+        let t = v.to_pg_text();
+        let quote = t.is_empty()
+            || t.chars().any(|c| matches!(c, ',' | '(' | ')' | '"' | '\\') || c.is_whitespace());
+        if quote {
+            out.push('"');
+            for c in t.chars() {
+                if matches!(c, '"' | '\\') {
+                    out.push(c);
+                }
+                out.push(c);
+            }
+            out.push('"');
+        } else {
+            out.push_str(&t);
+        }
+    }
+    out.push(')');
+    out
 }

@@ -24,7 +24,7 @@ use crate::expr::EvalContext;
 use crate::functions::format::quote_ident;
 use crate::functions::registry::{p, Registry, ReturnType};
 
-use DataType::{Bool, Int4, Int8, Text};
+use DataType::{Bool, Int2, Int4, Int8, Text};
 
 /// The catalog of the statement's snapshot.
 fn catalog(ctx: &dyn EvalContext) -> Result<Arc<Catalog>> {
@@ -266,9 +266,18 @@ fn regproc_out(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
     Ok(Value::Text(if o == 0 { "-".into() } else { o.to_string() }))
 }
 
+/// `v[i]` of an int2vector (text here: `"1 3"`), what subscripting `pg_index.indkey`
+/// or `indoption` gives: 0-based as in PostgreSQL, NULL outside the vector.
+fn int2vector_get(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+    let Value::Int4(i) = a[1] else { return Ok(Value::Null) };
+    let items = crate::functions::table::int2vector_elements(&a[0])?;
+    Ok(usize::try_from(i).ok().and_then(|i| items.get(i).cloned()).unwrap_or(Value::Null))
+}
+
 /// Registers the functions.
 pub(crate) fn register(r: &mut Registry) {
     let ret = ReturnType::Exact;
+    r.add("helios_int2vector_get", vec![p(Text), p(Int4)], ret(Int2), int2vector_get);
     r.add("pg_get_indexdef", vec![p(Int8)], ret(Text), indexdef).volatile();
     r.add("pg_get_indexdef", vec![p(Int8), p(Int4), p(Bool)], ret(Text), indexdef).volatile();
     r.add("pg_get_constraintdef", vec![p(Int8)], ret(Text), constraintdef).volatile();

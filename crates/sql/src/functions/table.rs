@@ -363,7 +363,8 @@ fn subscripts(a: &[Value]) -> Result<RowIter> {
 }
 
 /// The elements of an int2vector's text form; anything but integers is 22P02.
-fn int2vector_elements(v: &Value) -> Result<Vec<Value>> {
+/// The elements of an int2vector (`pg_index.indkey`, text here: `"1 3"`).
+pub(crate) fn int2vector_elements(v: &Value) -> Result<Vec<Value>> {
     let Value::Text(s) = v else { return Ok(Vec::new()) };
     s.split_whitespace()
         .map(|x| {

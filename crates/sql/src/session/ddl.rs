@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
+use helios_types::DataType;
 use sqlparser::ast;
 
 use super::ddl_table::{build_table, taken_names, unique_name};
@@ -544,8 +545,16 @@ impl Session {
         let info = self.info();
         let mut binder = Binder::new(&catalog, &info, Vec::new());
         let plan = binder.bind_query(&cv.query)?;
-        let mut columns: Vec<String> =
-            plan.schema().iter().filter(|f| !f.hidden).map(|f| f.name.clone()).collect();
+        let visible: Vec<_> = plan.schema().into_iter().filter(|f| !f.hidden).collect();
+        let mut columns: Vec<String> = visible.iter().map(|f| f.name.clone()).collect();
+        // An untyped output (`SELECT 'a'`) is text, as PostgreSQL resolves it.
+        let column_types = visible
+            .iter()
+            .map(|f| match f.data_type {
+                DataType::Unknown => DataType::Text,
+                ref t => t.clone(),
+            })
+            .collect();
         if !cv.columns.is_empty() {
             if cv.columns.len() > columns.len() {
                 return Err(Error::new(
@@ -570,6 +579,7 @@ impl Session {
                 name: qn.name,
                 query: cv.query.to_string(),
                 columns,
+                column_types,
                 comment: existing_comment,
             },
         )?;
