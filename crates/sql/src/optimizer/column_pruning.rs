@@ -213,6 +213,7 @@ mod tests {
             comment: None,
             column_comments: Default::default(),
             time_travel: None,
+            decoder: Default::default(),
         })
     }
 

@@ -246,6 +246,7 @@ pub fn build_table(
         comment: None,
         column_comments: Default::default(),
         time_travel: None,
+        decoder: Default::default(),
     };
     let mut sequences = Vec::new();
     // Column-level constraints are applied after all columns exist.
