@@ -224,8 +224,7 @@ fn main() {
                 assert_eq!(int(&r[0][1]), amount(id));
             }
         });
-        let mut ssel =
-            s.prepare("SELECT cust, amount, note FROM orders WHERE id = ?1").expect("p");
+        let mut ssel = s.prepare("SELECT cust, amount, note FROM orders WHERE id = ?1").expect("p");
         let mut rng = Lcg(7);
         let sc = measure(|| {
             for _ in 0..points {
