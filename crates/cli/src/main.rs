@@ -14,11 +14,16 @@ fn main() {
     let code = match cli.command {
         args::Command::Start(a) => start::run(a),
         args::Command::Repl(a) => {
-            match open::open(&a.storage, &a.encryption)
-                .and_then(|f| f.open_session("heliosdb", "heliosdb"))
-            {
-                Ok(session) => {
-                    let shell = repl::Shell::new(session, Box::new(std::io::stdout()));
+            let sessions = open::open(&a.storage, &a.encryption).and_then(|f| {
+                Ok((
+                    f.open_session("heliosdb", "heliosdb")?,
+                    f.open_session("heliosdb", "heliosdb")?,
+                ))
+            });
+            match sessions {
+                Ok((session, watcher)) => {
+                    let shell = repl::Shell::new(session, Box::new(std::io::stdout()))
+                        .with_progress(watcher);
                     repl::run(shell, &a.command, &a.file)
                 }
                 Err(e) => {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use helios_common::{Error, SqlState};
 use helios_server::split::ends_with_terminator;
-use helios_server::{QueryResult, Session, StatementResult};
+use helios_server::{BatchOutcome, QueryResult, Session, StatementResult};
 use helios_types::Value;
 
 use crate::format;
@@ -19,11 +19,67 @@ use crate::format;
 /// Shell state: the session and display options.
 pub struct Shell {
     session: Box<dyn Session>,
+    /// A second session on the same database that reads `pg_stat_progress_create_index`
+    /// while a statement runs, to show index builds' progress on a terminal.
+    watcher: Option<Box<dyn Session>>,
     out: Box<dyn Write>,
     timing: bool,
     expanded: bool,
     /// Nesting depth of `\i` (guards against a file including itself forever).
     depth: usize,
+}
+
+/// Runs `sql` on `session` while `watcher` polls the index builds running in the
+/// database and shows them on standard error, on one line rewritten in place.
+fn with_progress(session: &mut dyn Session, watcher: &mut dyn Session, sql: &str) -> BatchOutcome {
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let poller = s.spawn(|| {
+            let mut shown = false;
+            let mut waited = std::time::Duration::ZERO;
+            let slice = std::time::Duration::from_millis(250);
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(slice);
+                waited += slice;
+                if waited < std::time::Duration::from_millis(500) {
+                    continue;
+                }
+                let Ok(q) = watcher.query(PROGRESS_QUERY, &[]) else { return };
+                if let Some(line) = progress_line(&q.rows) {
+                    eprint!("\r\x1b[K{line}");
+                    shown = true;
+                }
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        let outcome = session.execute_batch(sql);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = poller.join();
+        outcome
+    })
+}
+
+const PROGRESS_QUERY: &str = "SELECT c.relname, p.phase, p.tuples_done, p.tuples_total \
+     FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.relid";
+
+/// The progress line for rows of [`PROGRESS_QUERY`] (`None` when nothing is building).
+fn progress_line(rows: &[Vec<Value>]) -> Option<String> {
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let text = |i: usize| r.get(i).map(Value::to_pg_text).unwrap_or_default();
+            let num = |i: usize| match r.get(i) {
+                Some(Value::Int8(n)) => *n,
+                _ => 0,
+            };
+            let (done, total) = (num(2), num(3));
+            let pct = if total > 0 { done * 100 / total } else { 0 };
+            format!("CREATE INDEX on {}: {} {done}/{total} rows ({pct}%)", text(0), text(1))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// What running one input line or statement asked for.
@@ -55,7 +111,16 @@ SQL statements end with a semicolon and may span several lines.
 impl Shell {
     /// A shell over `session` writing to `out`.
     pub fn new(session: Box<dyn Session>, out: Box<dyn Write>) -> Shell {
-        Shell { session, out, timing: false, expanded: false, depth: 0 }
+        Shell { session, watcher: None, out, timing: false, expanded: false, depth: 0 }
+    }
+
+    /// Shows the progress of long index builds on standard error (when it is a
+    /// terminal), read through `watcher`, a second session on the same database.
+    pub fn with_progress(mut self, watcher: Box<dyn Session>) -> Shell {
+        if std::io::stderr().is_terminal() {
+            self.watcher = Some(watcher);
+        }
+        self
     }
 
     fn print(&mut self, s: &str) {
@@ -83,7 +148,10 @@ impl Shell {
     /// Runs a complete SQL text (one or more statements); Err on the first failure.
     pub fn run_sql(&mut self, sql: &str) -> Result<(), Error> {
         let start = Instant::now();
-        let outcome = self.session.execute_batch(sql);
+        let outcome = match self.watcher.as_mut() {
+            Some(watcher) => with_progress(self.session.as_mut(), watcher.as_mut(), sql),
+            None => self.session.execute_batch(sql),
+        };
         for r in &outcome.results {
             match r {
                 StatementResult::Rows(q) => self.print_rows(q),
@@ -564,5 +632,22 @@ mod tests {
         assert_eq!(seen.lock().unwrap().clone(), ["select 3;"]);
         assert!(sh.run_meta("\\i /nonexistent/file.sql").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_progress_line_shows_each_running_build() {
+        let row = |name: &str, done: i64, total: i64| {
+            vec![
+                Value::Text(name.into()),
+                Value::Text("building index".into()),
+                Value::Int8(done),
+                Value::Int8(total),
+            ]
+        };
+        assert_eq!(
+            progress_line(&[row("a", 250, 1000), row("b", 0, 0)]).as_deref(),
+            Some("CREATE INDEX on a: building index 250/1000 rows (25%); CREATE INDEX on b: building index 0/0 rows (0%)")
+        );
+        assert_eq!(progress_line(&[]), None);
     }
 }

@@ -286,7 +286,69 @@ fn select_for_update_in_repeatable_read_fails_on_a_changed_row() {
     run(&mut db.connect(), "UPDATE t SET v = 3 WHERE id = 1");
     assert_eq!(code(&mut a, "SELECT * FROM t WHERE id = 1 FOR UPDATE").as_deref(), Some("40001"));
     run(&mut a, "ROLLBACK");
-    assert_eq!(code(&mut a, "SELECT * FROM t FOR UPDATE SKIP LOCKED").as_deref(), Some("0A000"));
+}
+
+#[test]
+fn queue_workers_with_skip_locked_take_every_job_exactly_once() {
+    let db = Database::open_in_memory().expect("open");
+    let mut c = db.connect();
+    run(&mut c, "CREATE TABLE jobs (id int PRIMARY KEY, worker int)");
+    run(&mut c, "INSERT INTO jobs SELECT g, NULL FROM generate_series(1, 200) g");
+    let workers: Vec<_> = (1..=4)
+        .map(|w| {
+            let db = db.clone();
+            thread::spawn(move || {
+                let mut c = db.connect();
+                let mut taken = Vec::new();
+                loop {
+                    run(&mut c, "BEGIN");
+                    let r = c
+                        .query(
+                            "SELECT id FROM jobs WHERE worker IS NULL ORDER BY id LIMIT 1 \
+                             FOR UPDATE SKIP LOCKED",
+                            &[],
+                        )
+                        .expect("dequeue never fails");
+                    let Some(row) = r.rows.first() else {
+                        run(&mut c, "COMMIT");
+                        return taken;
+                    };
+                    let id = row[0].to_pg_text();
+                    run(&mut c, &format!("UPDATE jobs SET worker = {w} WHERE id = {id}; COMMIT"));
+                    taken.push(id.parse::<i32>().expect("id"));
+                }
+            })
+        })
+        .collect();
+    let mut all: Vec<i32> = workers.into_iter().flat_map(|w| w.join().expect("worker")).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=200).collect::<Vec<_>>(), "every job once, none twice");
+    assert_eq!(one(&mut c, "SELECT count(*) FROM jobs WHERE worker IS NULL"), "0");
+}
+
+#[test]
+fn a_waiting_for_update_with_limit_returns_the_row_as_committed() {
+    let db = db_with_counter();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; SELECT * FROM t WHERE id = 1 FOR UPDATE; UPDATE t SET v = 9 WHERE id = 1");
+    // Only the row the LIMIT returns is locked: row 2 stays free.
+    let mut other = db.connect();
+    run(&mut other, "SET lock_timeout = '50ms'; UPDATE t SET v = 1 WHERE id = 2");
+    let b = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "BEGIN");
+            let v = one(&mut b, "SELECT id, v FROM t ORDER BY id LIMIT 1 FOR UPDATE");
+            run(&mut b, "COMMIT");
+            v
+        }
+    });
+    settle();
+    assert!(!b.is_finished(), "waits for the row the first transaction holds");
+    run(&mut a, "COMMIT");
+    // READ COMMITTED: the waiter sees the committed version, as PostgreSQL.
+    assert_eq!(b.join().expect("thread"), "1|9");
 }
 
 #[test]
@@ -334,4 +396,43 @@ fn racing_inserts_of_one_unique_value_under_different_keys_conflict() {
     run(&mut a, "ROLLBACK");
     assert_eq!(b.join().expect("thread"), None);
     assert_eq!(one(&mut a, "SELECT id FROM u WHERE email = 'z@example.com'"), "8");
+}
+
+#[test]
+fn advisory_lock_waits_for_the_holder_and_ends_with_its_session() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "SELECT pg_advisory_lock(42)");
+    let waiter = thread::spawn({
+        let db = db.clone();
+        move || {
+            let mut b = db.connect();
+            run(&mut b, "SELECT pg_advisory_lock(42)");
+            // Held until this session ends (the connection is dropped on return).
+            one(&mut b, "SELECT pg_try_advisory_lock(43)")
+        }
+    });
+    settle();
+    assert!(!waiter.is_finished(), "waits for the session-level lock");
+    let mut c = db.connect();
+    run(&mut c, "SET lock_timeout = '30ms'");
+    assert_eq!(code(&mut c, "SELECT pg_advisory_lock(42)").as_deref(), Some("55P03"));
+    assert_eq!(one(&mut a, "SELECT pg_advisory_unlock(42)"), "t");
+    assert_eq!(waiter.join().expect("thread"), "t");
+    // The waiter's session ended: both of its locks are free.
+    assert_eq!(one(&mut c, "SELECT pg_try_advisory_lock(42), pg_try_advisory_lock(43)"), "t|t");
+}
+
+#[test]
+fn a_cancel_ends_an_advisory_lock_wait() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; SELECT pg_advisory_xact_lock(1)");
+    let mut b = db.connect();
+    let cancel = b.cancel_handle();
+    let waiter = thread::spawn(move || code(&mut b, "SELECT pg_advisory_lock(1)"));
+    settle();
+    cancel.cancel();
+    assert_eq!(waiter.join().expect("thread").as_deref(), Some("57014"));
+    run(&mut a, "ROLLBACK");
 }

@@ -372,8 +372,6 @@ fn create_table_clauses_we_lack_are_refused() {
         "CREATE TABLE child () INHERITS (parent)",
         "CREATE TABLE parted (a int) PARTITION BY RANGE (a)",
         "CREATE TABLE part1 PARTITION OF parent FOR VALUES FROM (1) TO (10)",
-        "CREATE TEMP TABLE gone (a int) ON COMMIT DROP",
-        "CREATE TEMP TABLE emptied (a int) ON COMMIT DELETE ROWS",
     ] {
         assert_eq!(err(&mut c, sql), "0A000", "{sql}");
     }

@@ -265,3 +265,33 @@ fn parameters_and_plans() {
     assert!(ids(&mut c, &format!("SELECT id FROM items ORDER BY embedding <-> '{lit}' LIMIT 0"))
         .is_empty());
 }
+
+#[test]
+fn a_running_index_build_shows_in_pg_stat_progress_create_index() {
+    let db = Database::open_in_memory().expect("open");
+    let mut c = db.connect();
+    let mut g = Gen(0x5eed);
+    let rows: Vec<(i64, Vec<f32>)> = (1..=4000).map(|id| (id, g.vector(32))).collect();
+    run(&mut c, "CREATE TABLE items (id int8 PRIMARY KEY, embedding vector(32), cat int)");
+    insert_rows(&mut c, &rows);
+    let build = std::thread::spawn(move || {
+        run(&mut c, "CREATE INDEX items_idx ON items USING hnsw (embedding vector_l2_ops)");
+    });
+    let mut watcher = db.connect();
+    let query = "SELECT c.relname, p.command, p.phase, p.tuples_done, p.tuples_total \
+                 FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.relid";
+    let mut seen = Vec::new();
+    while !build.is_finished() {
+        seen.extend(texts(&mut watcher, query));
+    }
+    build.join().expect("build");
+    assert!(!seen.is_empty(), "the build was never seen");
+    for row in &seen {
+        let f: Vec<&str> = row.split('|').collect();
+        assert_eq!(&f[..2], ["items", "CREATE INDEX"], "{row}");
+        assert!(["scanning table", "building index", "writing index"].contains(&f[2]), "{row}");
+        let (done, total): (u64, u64) = (f[3].parse().unwrap(), f[4].parse().unwrap());
+        assert!(done <= total && (total == 4000 || f[2] == "scanning table"), "{row}");
+    }
+    assert!(texts(&mut watcher, query).is_empty(), "a finished build is gone from the view");
+}

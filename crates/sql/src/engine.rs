@@ -21,6 +21,8 @@ pub struct Engine {
     pub branch_users: crate::session::BranchUsers,
     /// In-memory HNSW graphs by (index, branch).
     pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
+    /// The advisory lock table (`pg_advisory_lock`).
+    pub advisory: crate::session::advisory::AdvisoryLocks,
     rowid: AtomicI64,
     version: AtomicU64,
     /// The number of the next session temporary schema (`pg_temp_N`).
@@ -35,6 +37,7 @@ impl Engine {
             catalogs: CatalogCache::default(),
             branch_users: Default::default(),
             vectors: Arc::default(),
+            advisory: Default::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
             temp_ids: AtomicU32::new(1),
@@ -111,36 +114,31 @@ impl Engine {
         for _ in 0..64 {
             let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
             let key = keys::sequence_value(seq.id);
-            let next = match txn.get(&key)? {
+            let state = txn.get(&key)?;
+            let next = match crate::exec::sequence_relation::decode_state(state.as_deref())? {
                 None => seq.start,
-                Some(bytes) => {
-                    let arr: [u8; 8] = bytes
-                        .get(..8)
-                        .and_then(|b| b.try_into().ok())
-                        .ok_or_else(|| Error::corrupted("sequence value is not 8 bytes"))?;
-                    let last = i64::from_be_bytes(arr);
-                    match last.checked_add(seq.increment) {
-                        Some(n) if n <= seq.max && n >= seq.min => n,
-                        _ if seq.cycle => {
-                            if seq.increment > 0 {
-                                seq.min
-                            } else {
-                                seq.max
-                            }
-                        }
-                        _ => {
-                            let which = if seq.increment > 0 { "maximum" } else { "minimum" };
-                            let limit = if seq.increment > 0 { seq.max } else { seq.min };
-                            return Err(Error::new(
-                                SqlState::from_code("2200H"),
-                                format!(
-                                    "nextval: reached {which} value of sequence \"{}\" ({limit})",
-                                    seq.name
-                                ),
-                            ));
+                Some((last, false)) => last,
+                Some((last, true)) => match last.checked_add(seq.increment) {
+                    Some(n) if n <= seq.max && n >= seq.min => n,
+                    _ if seq.cycle => {
+                        if seq.increment > 0 {
+                            seq.min
+                        } else {
+                            seq.max
                         }
                     }
-                }
+                    _ => {
+                        let which = if seq.increment > 0 { "maximum" } else { "minimum" };
+                        let limit = if seq.increment > 0 { seq.max } else { seq.min };
+                        return Err(Error::new(
+                            SqlState::from_code("2200H"),
+                            format!(
+                                "nextval: reached {which} value of sequence \"{}\" ({limit})",
+                                seq.name
+                            ),
+                        ));
+                    }
+                },
             };
             // A concurrent nextval holds the key's lock: the put waits for it, then fails
             // with 40001 because the value moved on, and the loop reads it again.
@@ -174,13 +172,14 @@ impl Engine {
                 ),
             ));
         }
-        let stored = if is_called { value } else { value.saturating_sub(seq.increment) };
+        // `setval(v, false)`: a ninth byte 0 makes the next nextval return `v` itself.
+        let mut stored = value.to_be_bytes().to_vec();
+        if !is_called {
+            stored.push(0);
+        }
         for _ in 0..64 {
             let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
-            match txn
-                .put(&keys::sequence_value(seq.id), &stored.to_be_bytes())
-                .and_then(|()| txn.commit())
-            {
+            match txn.put(&keys::sequence_value(seq.id), &stored).and_then(|()| txn.commit()) {
                 Ok(_) => return Ok(value),
                 Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(e),

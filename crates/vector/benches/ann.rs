@@ -68,6 +68,9 @@ fn build(params: HnswParams, base: &VecFile<f32>) -> (HnswIndex, f64) {
     for i in 0..base.len() {
         index.insert(RowId(i as u64), base.row(i)).expect("insert");
     }
+    // As the SQL layer does after CREATE INDEX: memory is counted by capacity, and the
+    // layer-0 lists are rewritten at their exact length.
+    index.shrink_to_fit();
     (index, start.elapsed().as_secs_f64())
 }
 

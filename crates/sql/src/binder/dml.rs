@@ -153,7 +153,10 @@ impl Binder<'_> {
                 (ast::SetExpr::Values(values), true) => {
                     self.bind_insert_values(values, &table, &targets, &mut default_cols)?
                 }
-                _ => self.bind_query(q)?,
+                _ => {
+                    let plan = self.bind_query(q)?;
+                    self.type_unknown_outputs(plan, &table, &targets)?
+                }
             },
         };
         let provided = if ins.source.is_none() { 0 } else { source_plan.width() };
@@ -234,6 +237,31 @@ impl Binder<'_> {
         let extra = self.finish(Plan::Empty { rows: 0 });
         let layout = crate::exec::RowLayout::new(&table);
         Ok(BoundInsert { table, source, sequence_fill, on_conflict, returning, extra, layout })
+    }
+
+    /// `INSERT ... SELECT 'x', NULL`: string literals and NULLs of the select list have
+    /// no type of their own, so (as in PostgreSQL) they take their target column's type
+    /// rather than text.
+    fn type_unknown_outputs(
+        &mut self,
+        plan: Plan,
+        table: &TableDef,
+        targets: &[usize],
+    ) -> Result<Plan> {
+        let Plan::Project { input, mut exprs, mut schema } = plan else { return Ok(plan) };
+        for (p, e) in exprs.iter_mut().enumerate() {
+            let (Expr::Literal(_, helios_types::DataType::Unknown), Some(&ci)) =
+                (&*e, targets.get(p))
+            else {
+                continue;
+            };
+            let col = &table.columns[ci];
+            let base = crate::expr::types::strip_modifiers(&col.data_type);
+            let typed = assignment_cast(self, e.clone(), &base, &col.name)?;
+            schema[p].data_type = typed.data_type();
+            *e = typed;
+        }
+        Ok(Plan::Project { input, exprs, schema })
     }
 
     /// VALUES of an INSERT: each value is coerced to its target column, `DEFAULT`

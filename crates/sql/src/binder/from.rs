@@ -8,7 +8,7 @@ use super::Binder;
 use crate::catalog::Relation;
 use crate::expr::{self, Expr};
 use crate::parser::{ident_name, object_name};
-use crate::planner::{Access, Field, JoinKind, Plan, Schema};
+use crate::planner::{Field, JoinKind, Plan, Schema};
 
 impl Binder<'_> {
     /// Binds a FROM list (items are cross-joined; later items may be LATERAL).
@@ -166,19 +166,7 @@ impl Binder<'_> {
                     )
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
-                let schema = table
-                    .columns
-                    .iter()
-                    .map(|c| Field::new(c.name.clone(), c.data_type.clone()))
-                    .collect();
-                Plan::Scan {
-                    table,
-                    access: Access::Full,
-                    filter: None,
-                    with_key: false,
-                    needed: None,
-                    schema,
-                }
+                self.table_scan(table, &qualifier)
             }
             Relation::View(id) => {
                 let view = self
@@ -218,6 +206,24 @@ impl Binder<'_> {
                     })
                     .collect();
                 rename_columns(plan, &cols, &view.name)?
+            }
+            Relation::Sequence(id) => {
+                let seq = self
+                    .catalog
+                    .sequences
+                    .get(&id)
+                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                let func =
+                    crate::exec::sequence_relation::SequenceRelation::new(seq.as_ref().clone());
+                let schema = crate::functions::table::TableFunction::columns(&func)
+                    .iter()
+                    .map(|(n, t)| Field::new(n.clone(), t.clone()))
+                    .collect();
+                let func = crate::functions::table::BoundTableFunction {
+                    func: std::sync::Arc::new(func),
+                    args: Vec::new(),
+                };
+                Plan::TableFunction { func, schema }
             }
             other => {
                 return Err(Error::new(

@@ -21,6 +21,7 @@ mod order;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 mod query;
+mod row_locks;
 mod scope;
 mod select;
 mod sequence_calls;
@@ -82,6 +83,14 @@ pub struct Binder<'a> {
     correlated: Vec<std::cell::Cell<bool>>,
     /// Views being expanded (outermost first), to refuse a view that reads itself.
     expanding_views: Vec<u32>,
+    /// The locking clause of the query whose SELECT is about to be bound.
+    lock_pending: Option<row_locks::LockRequest>,
+    /// The locking clause of the query level whose FROM list is being bound.
+    row_lock: Option<row_locks::LockRequest>,
+    /// The tables whose row keys the SELECT just bound carries at its end.
+    lock_bound: Option<Vec<crate::planner::LockTarget>>,
+    /// Some query of the statement locks rows.
+    locks_rows: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -101,6 +110,10 @@ impl<'a> Binder<'a> {
             outer: Vec::new(),
             correlated: Vec::new(),
             expanding_views: Vec::new(),
+            lock_pending: None,
+            row_lock: None,
+            lock_bound: None,
+            locks_rows: false,
         }
     }
 

@@ -507,14 +507,25 @@ pub(super) fn pg_catalog_relation(
                 ("extrelocatable", Bool),
                 ("extversion", Text),
             ],
-            vec![vec![
+            std::iter::once(vec![
                 oid(13_500),
                 text("plpgsql"),
                 oid(ROLE_OID),
                 oid(11),
                 Value::Bool(false),
                 text("1.0"),
-            ]],
+            ])
+            .chain(catalog.extensions.values().map(|e| {
+                vec![
+                    oid(i64::from(e.id)),
+                    text(e.name.clone()),
+                    oid(ROLE_OID),
+                    ns_oid(catalog, &e.schema),
+                    Value::Bool(false),
+                    text(e.version.clone()),
+                ]
+            }))
+            .collect(),
         ),
         "pg_collation" => (
             vec![

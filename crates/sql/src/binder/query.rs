@@ -28,9 +28,6 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, query: &ast::Query) -> Result<Plan> {
-        if !query.locks.is_empty() {
-            // Row locks are implied by our write-write conflict detection; accept them.
-        }
         let order_by = match &query.order_by {
             None => None,
             Some(ob) => match &ob.kind {
@@ -38,7 +35,14 @@ impl Binder<'_> {
                 ast::OrderByKind::All(_) => return Err(Error::unsupported("ORDER BY ALL")),
             },
         };
-        let plan = self.bind_set_expr(&query.body, order_by)?;
+        let request = super::row_locks::LockRequest::of_query(query)?;
+        let saved = std::mem::replace(&mut self.lock_pending, request);
+        let bound = self.bind_set_expr(&query.body, order_by);
+        self.lock_pending = saved;
+        let mut plan = bound?;
+        if let Some(targets) = self.lock_bound.take() {
+            plan = self.lock_rows(plan, targets);
+        }
         self.bind_limit(plan, query)
     }
 

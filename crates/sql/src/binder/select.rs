@@ -24,7 +24,28 @@ impl Binder<'_> {
         if select.into.is_some() {
             return Err(Error::unsupported("SELECT INTO"));
         }
-        let mut plan = self.bind_from(&select.from)?;
+        // A locking clause of this level covers the tables of this FROM list only.
+        let request = self.lock_pending.take();
+        let saved = std::mem::replace(&mut self.row_lock, request);
+        let from = self.bind_from(&select.from);
+        let request = std::mem::replace(&mut self.row_lock, saved);
+        let mut plan = from?;
+        let lock_targets = match request {
+            Some(r) => {
+                if !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+                {
+                    return Err(r.refuse("GROUP BY clause"));
+                }
+                if select.having.is_some() {
+                    return Err(r.refuse("HAVING clause"));
+                }
+                if matches!(select.distinct, Some(ast::Distinct::Distinct | ast::Distinct::On(_))) {
+                    return Err(r.refuse("DISTINCT clause"));
+                }
+                Some(r.finish(&plan.schema())?)
+            }
+            None => None,
+        };
         if let Some(w) = &select.selection {
             let fields = plan.schema();
             let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
@@ -155,6 +176,9 @@ impl Binder<'_> {
             ));
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
+        if let (Some((strength, _)), true) = (&lock_targets, is_agg) {
+            return Err(super::row_locks::refuse(strength, "aggregate functions"));
+        }
         if !is_agg && !grouping_args.is_empty() {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
@@ -193,6 +217,9 @@ impl Binder<'_> {
         for e in &exprs {
             collect_windows(e, &mut calls);
         }
+        if let (Some((strength, _)), false) = (&lock_targets, calls.is_empty()) {
+            return Err(super::row_locks::refuse(strength, "window functions"));
+        }
         if !calls.is_empty() {
             if calls.iter().any(|c| c.window_name.is_some()) {
                 return Err(Error::unsupported("named windows (OVER name)"));
@@ -212,7 +239,17 @@ impl Binder<'_> {
         for e in &exprs[n_items..proj_len] {
             schema.push(Field { hidden: true, ..Field::new("?key?", e.data_type()) });
         }
-        let proj_exprs: Vec<Expr> = exprs[..proj_len].to_vec();
+        let mut proj_exprs: Vec<Expr> = exprs[..proj_len].to_vec();
+        // Row keys of locked tables travel after everything else.
+        let key_cols = match &lock_targets {
+            Some(_) => super::row_locks::key_columns(&plan.schema()),
+            None => Vec::new(),
+        };
+        let input_schema = plan.schema();
+        for &k in &key_cols {
+            proj_exprs.push(Expr::Column(k, helios_types::DataType::Bytea));
+            schema.push(input_schema[k].clone());
+        }
         plan = Plan::Project { input: Box::new(plan), exprs: proj_exprs, schema: schema.clone() };
 
         // Sort keys and DISTINCT ON keys now read projected columns.
@@ -267,8 +304,19 @@ impl Binder<'_> {
             }
         }
         if proj_len > n_items {
-            let exprs = (0..n_items).map(|i| Expr::Column(i, out[i].data_type.clone())).collect();
+            let keys = proj_len..proj_len + key_cols.len();
+            let exprs = (0..n_items)
+                .map(|i| Expr::Column(i, out[i].data_type.clone()))
+                .chain(keys.clone().map(|k| Expr::Column(k, helios_types::DataType::Bytea)))
+                .collect();
+            let mut out = out;
+            out.extend(keys.map(|k| schema[k].clone()));
             plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
+        }
+        if let Some((_, targets)) = lock_targets {
+            if !targets.is_empty() {
+                self.lock_bound = Some(targets);
+            }
         }
         Ok(plan)
     }

@@ -141,6 +141,9 @@ pub struct TableDef {
     /// `COMMENT ON COLUMN` texts by column name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub column_comments: std::collections::BTreeMap<String, String>,
+    /// `ON COMMIT DROP | DELETE ROWS` of a temporary table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_commit: Option<OnCommit>,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
@@ -217,6 +220,28 @@ pub struct SequenceDef {
     pub cycle: bool,
     /// The owning column (table id, column name), for serial and identity.
     pub owned_by: Option<(u32, String)>,
+}
+
+/// What happens to a temporary table when a transaction commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnCommit {
+    /// `ON COMMIT DROP`: the table is dropped.
+    Drop,
+    /// `ON COMMIT DELETE ROWS`: the table is emptied.
+    DeleteRows,
+}
+
+/// An installed extension (`CREATE EXTENSION`); its objects are built in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionDef {
+    /// Object id.
+    pub id: u32,
+    /// Extension name.
+    pub name: String,
+    /// The schema named at creation (where PostgreSQL would put its objects).
+    pub schema: String,
+    /// The version shown in `pg_extension`.
+    pub version: String,
 }
 
 /// A view.

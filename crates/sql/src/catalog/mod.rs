@@ -15,8 +15,8 @@ pub mod vector_index;
 
 pub use cache::CatalogCache;
 pub use defs::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef, SchemaDef,
-    SequenceDef, TableDef, ViewDef,
+    CheckDef, ColumnDef, ExtensionDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef,
+    OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
@@ -66,6 +66,8 @@ pub struct Catalog {
     pub sequences: HashMap<u32, Arc<SequenceDef>>,
     /// Views by id.
     pub views: HashMap<u32, Arc<ViewDef>>,
+    /// Installed extensions by name.
+    pub extensions: BTreeMap<String, ExtensionDef>,
     names: HashMap<(String, String), Relation>,
 }
 
@@ -97,6 +99,7 @@ impl Catalog {
             tables: tables.into_iter().map(|t| (t.id, Arc::new(t))).collect(),
             sequences: sequences.into_iter().map(|s| (s.id, Arc::new(s))).collect(),
             views: views.into_iter().map(|v| (v.id, Arc::new(v))).collect(),
+            extensions: BTreeMap::new(),
             names,
         }
     }

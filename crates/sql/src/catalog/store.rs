@@ -5,7 +5,7 @@ use helios_storage::Transaction;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{Catalog, SchemaDef, SequenceDef, TableDef, ViewDef};
+use super::{Catalog, ExtensionDef, SchemaDef, SequenceDef, TableDef, ViewDef};
 use crate::encoding::keys::{self, CatalogKind};
 use crate::encoding::{prefix_range, ScanPages};
 
@@ -43,7 +43,10 @@ impl CatalogStore {
         let tables: Vec<TableDef> = Self::load_kind(txn, CatalogKind::Table)?;
         let sequences: Vec<SequenceDef> = Self::load_kind(txn, CatalogKind::Sequence)?;
         let views: Vec<ViewDef> = Self::load_kind(txn, CatalogKind::View)?;
-        Ok(Catalog::new(version, schemas, tables, sequences, views))
+        let extensions: Vec<ExtensionDef> = Self::load_kind(txn, CatalogKind::Extension)?;
+        let mut catalog = Catalog::new(version, schemas, tables, sequences, views);
+        catalog.extensions = extensions.into_iter().map(|e| (e.name.clone(), e)).collect();
+        Ok(catalog)
     }
 
     fn load_kind<T: DeserializeOwned>(txn: &Transaction, kind: CatalogKind) -> Result<Vec<T>> {
@@ -99,6 +102,11 @@ impl CatalogStore {
     /// Writes a view record.
     pub fn put_view(txn: &mut Transaction, v: &ViewDef) -> Result<()> {
         Self::put(txn, CatalogKind::View, v.id, v)
+    }
+
+    /// Writes an extension record.
+    pub fn put_extension(txn: &mut Transaction, e: &ExtensionDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Extension, e.id, e)
     }
 
     /// Removes a record.

@@ -40,6 +40,8 @@ pub enum CatalogKind {
     Sequence = 4,
     /// A view.
     View = 5,
+    /// An installed extension.
+    Extension = 6,
 }
 
 /// The key of the catalog version token.

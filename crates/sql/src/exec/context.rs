@@ -162,4 +162,8 @@ impl EvalContext for ExecCtx<'_> {
     fn transaction(&self) -> Option<&Transaction> {
         Some(self.txn)
     }
+
+    fn cancel_flag(&self) -> Option<&AtomicBool> {
+        Some(self.cancel)
+    }
 }

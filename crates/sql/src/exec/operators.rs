@@ -21,6 +21,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         | Plan::Filter { .. }
         | Plan::Project { .. }
         | Plan::Limit { .. }
+        | Plan::LockRows { .. }
         | Plan::Join { lateral: false, .. }
         | Plan::CteScan { .. }
         | Plan::RecursiveUnion { .. } => stream::collect(plan, ctx, outer),

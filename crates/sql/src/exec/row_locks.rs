@@ -1,34 +1,61 @@
-//! SELECT ... FOR UPDATE / FOR SHARE: locking the rows a query's WHERE clause selects.
+//! SELECT ... FOR UPDATE / FOR SHARE: locking rows as the query returns them.
 //!
-//! The rows are found by the DELETE-shaped plan of the same table and WHERE clause (table
-//! columns, then the key column) and each row key is locked in the storage lock table, the
-//! same lock an UPDATE or DELETE of the row takes. A lock held by another open transaction
-//! makes the statement wait; under READ COMMITTED a row that was changed meanwhile makes
-//! the statement restart on a fresh snapshot (see `Session::write`).
+//! The binder gives every locked table's scan a hidden row-key column and carries those
+//! columns to the end of the query's output; [`Plan::LockRows`] sits after ORDER BY and
+//! before LIMIT (PostgreSQL's LockRows), so a `LIMIT 1` locks one row. Each key is locked
+//! in the storage lock table, the same lock an UPDATE or DELETE of the row takes:
+//!
+//! - a row another open transaction holds is waited for, fails the statement with `55P03`
+//!   (NOWAIT), or is left out of the result (SKIP LOCKED);
+//! - a row changed and committed after the statement's snapshot fails with `40001`, and
+//!   under READ COMMITTED restarts the statement on a fresh snapshot (`Session::write`),
+//!   where PostgreSQL re-checks the newest version of the row.
+//!
+//! A NULL key (the null-extended side of an outer join) locks nothing.
+//!
+//! [`Plan::LockRows`]: crate::planner::Plan::LockRows
 
-use helios_common::{Error, Result};
-use helios_storage::Transaction;
+use helios_common::{Error, Result, SqlState};
+use helios_storage::RowLockWait;
 use helios_types::Value;
 
-use super::dml::WriteEnv;
-use crate::binder::BoundDelete;
+use super::context::ExecCtx;
+use super::stream::{self, Sink};
 use crate::encoding::keys;
+use crate::planner::{LockTarget, Plan};
 
-/// Locks every row `rows` selects; returns how many.
-pub fn lock_rows(txn: &mut Transaction, env: &WriteEnv<'_>, rows: &BoundDelete) -> Result<u64> {
-    let table = rows.table.as_ref();
-    let ncols = table.columns.len();
-    let found = {
-        let ctx = env.ctx(txn, &rows.source);
-        super::execute(&rows.source.plan, &ctx, &[])?
-    };
-    let mut n = 0;
-    for src in found {
-        let Some(Value::Bytea(pk)) = src.get(ncols) else {
-            return Err(Error::internal("row-lock scan lost its key column"));
-        };
-        txn.lock(&keys::row_key(table.id, pk))?;
-        n += 1;
-    }
-    Ok(n)
+/// Streams `input`, locking the rows behind its trailing key columns (one per table of
+/// `tables`) and passing on the first `width` columns of each row it keeps.
+pub fn lock_each(
+    ctx: &ExecCtx<'_>,
+    input: &Plan,
+    tables: &[LockTarget],
+    width: usize,
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    stream::for_each(input, ctx, outer, &mut |mut row| {
+        for (i, t) in tables.iter().enumerate() {
+            let pk = match row.get(width + i) {
+                Some(Value::Bytea(pk)) => pk,
+                Some(Value::Null) => continue,
+                _ => return Err(Error::internal("row-lock key column missing")),
+            };
+            let locked = ctx.txn.lock_row(&keys::row_key(t.table, pk), t.wait).map_err(|e| {
+                if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE {
+                    Error::new(
+                        SqlState::LOCK_NOT_AVAILABLE,
+                        format!("could not obtain lock on row in relation \"{}\"", t.name),
+                    )
+                } else {
+                    e
+                }
+            })?;
+            if !locked {
+                return Ok(true);
+            }
+        }
+        row.truncate(width);
+        sink(row)
+    })
 }

@@ -89,6 +89,9 @@ pub fn for_each(
             })?;
             Ok(!stopped)
         }
+        Plan::LockRows { input, tables, schema } => {
+            super::row_locks::lock_each(ctx, input, tables, schema.len(), outer, sink)
+        }
         Plan::Join { left, right, kind, on, equi, lateral: false, .. } => {
             let r = operators::execute(right, ctx, outer)?;
             let widths = (left.width(), right.width());

@@ -65,6 +65,7 @@ use helios_vector::{HnswIndex, NodeId, NodeStore, Quantization, RowId, SearchOpt
 use parking_lot::{Mutex, RwLock};
 
 use super::table_io;
+use super::vector_entries::EntryMap;
 use crate::catalog::vector_index::VectorIndexDef;
 use crate::catalog::{Catalog, IndexDef, TableDef};
 use crate::encoding::{keys, prefix_range, ScanPages};
@@ -161,9 +162,8 @@ fn fnv_step(h: u64, b: u8) -> u64 {
 pub struct CachedIndex {
     /// The graph.
     pub hnsw: HnswIndex,
-    entries: HashMap<u64, (u64, Vec<u8>)>,
-    by_key: HashMap<(Vec<u8>, u64), u64>,
-    next_entry: u64,
+    /// Entry number → (vector hash, primary key), and back.
+    entries: EntryMap,
     unflushed: Vec<u64>,
     /// Snapshots older than this may see versions the cache never saw.
     loaded_at: Timestamp,
@@ -178,16 +178,27 @@ pub struct CachedIndex {
 impl CachedIndex {
     fn insert(&mut self, pk: &[u8], v: &[f32]) -> Result<()> {
         let h = vector_hash(v);
-        if self.by_key.contains_key(&(pk.to_vec(), h)) {
+        if self.entries.find(pk, h).is_some() {
             return Ok(());
         }
-        let id = self.next_entry;
-        self.next_entry += 1;
+        let id = self.entries.next_id();
         self.hnsw.insert(RowId(id), v)?;
-        self.entries.insert(id, (h, pk.to_vec()));
-        self.by_key.insert((pk.to_vec(), h), id);
+        self.entries.push(id, h, pk)?;
         self.unflushed.push(id);
         Ok(())
+    }
+
+    /// Bytes held in memory: the graph with its vectors or codes, and the entry map.
+    pub fn memory_bytes(&self) -> usize {
+        self.hnsw.stats().total_bytes()
+            + self.entries.memory_bytes()
+            + self.unflushed.capacity() * std::mem::size_of::<u64>()
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.hnsw.shrink_to_fit();
+        self.entries.shrink_to_fit();
+        self.unflushed.shrink_to_fit();
     }
 
     fn flush(&mut self, txn: &mut Transaction, table: u32, index: u32) -> Result<()> {
@@ -198,7 +209,7 @@ impl CachedIndex {
         self.hnsw.flush(&mut TxnNodeStore::new(txn, table, index))?;
         let prefix = keys::index_prefix(table, index);
         for id in std::mem::take(&mut self.unflushed) {
-            if let Some((h, pk)) = self.entries.get(&id) {
+            if let Some((h, pk)) = self.entries.get(id) {
                 let mut k = prefix.clone();
                 k.push(ENTRY);
                 k.extend_from_slice(&id.to_be_bytes());
@@ -221,6 +232,81 @@ type KeyedVectors = Vec<(Vec<u8>, Arc<[f32]>)>;
 #[derive(Debug, Default)]
 pub struct VectorIndexes {
     map: Mutex<HashMap<(u64, BranchId), SharedIndex>>,
+    /// `CREATE INDEX ... USING hnsw` builds running now (`pg_stat_progress_create_index`).
+    builds: Mutex<Vec<Arc<BuildProgress>>>,
+}
+
+/// How far one running HNSW index build is.
+#[derive(Debug)]
+pub struct BuildProgress {
+    /// The table's id.
+    pub table: u32,
+    /// The index's id in the table.
+    pub index: u32,
+    /// 0 = scanning the table, 1 = training the quantizer, 2 = inserting into the graph,
+    /// 3 = writing the graph's records.
+    phase: std::sync::atomic::AtomicU8,
+    /// Rows to insert (known once the table was scanned).
+    total: std::sync::atomic::AtomicU64,
+    /// Rows inserted so far.
+    done: std::sync::atomic::AtomicU64,
+}
+
+/// A snapshot of a [`BuildProgress`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildStatus {
+    /// The table's id.
+    pub table: u32,
+    /// The index's id in the table.
+    pub index: u32,
+    /// PostgreSQL-style phase text.
+    pub phase: &'static str,
+    /// Rows to insert.
+    pub total: u64,
+    /// Rows inserted.
+    pub done: u64,
+}
+
+impl BuildProgress {
+    fn set_phase(&self, phase: u8) {
+        self.phase.store(phase, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn status(&self) -> BuildStatus {
+        use std::sync::atomic::Ordering::Relaxed;
+        let phase = match self.phase.load(Relaxed) {
+            0 => "scanning table",
+            1 => "training quantizer",
+            2 => "building index",
+            _ => "writing index",
+        };
+        BuildStatus {
+            table: self.table,
+            index: self.index,
+            phase,
+            total: self.total.load(Relaxed),
+            done: self.done.load(Relaxed),
+        }
+    }
+}
+
+/// Removes a build from [`VectorIndexes::builds`] when it ends (or fails).
+struct BuildGuard<'a> {
+    indexes: &'a VectorIndexes,
+    progress: Arc<BuildProgress>,
+}
+
+impl Drop for BuildGuard<'_> {
+    fn drop(&mut self) {
+        self.indexes.builds.lock().retain(|b| !Arc::ptr_eq(b, &self.progress));
+    }
+}
+
+impl VectorIndexes {
+    /// The HNSW index builds running now.
+    pub fn builds(&self) -> Vec<BuildStatus> {
+        self.builds.lock().iter().map(|b| b.status()).collect()
+    }
 }
 
 /// A handle to the database's [`VectorIndexes`] carried in the session facts, so scans
@@ -335,11 +421,20 @@ fn table_vectors(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Resul
 }
 
 /// A fresh graph over the rows visible to `txn` (trained first when quantized).
-fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Result<CachedIndex> {
+fn build_from_table(
+    txn: &Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    progress: Option<&BuildProgress>,
+) -> Result<CachedIndex> {
     let d = def(index)?;
     let mut params = d.params();
     let rows = table_vectors(txn, table, index)?;
     let quantized = params.quantization != Quantization::None;
+    if let Some(p) = progress {
+        p.total.store(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        p.set_phase(if quantized { 1 } else { 2 });
+    }
     let hnsw = if quantized {
         // Build with the full vectors (exact distances give a much better graph), then
         // keep only the codes: searches re-rank with the table's vectors.
@@ -351,21 +446,25 @@ fn build_from_table(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Re
     };
     let mut c = CachedIndex {
         hnsw,
-        entries: HashMap::new(),
-        by_key: HashMap::new(),
-        next_entry: 1,
+        entries: EntryMap::default(),
         unflushed: Vec::new(),
         loaded_at: txn.read_ts(),
         rebuilt: true,
         origin: "table",
     };
+    if let Some(p) = progress {
+        p.set_phase(2);
+    }
     for (pk, v) in rows {
         c.insert(&pk, &v)?;
+        if let Some(p) = progress {
+            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     if quantized {
         c.hnsw.drop_full_vectors();
     }
-    c.hnsw.shrink_to_fit();
+    c.shrink_to_fit();
     Ok(c)
 }
 
@@ -384,7 +483,7 @@ pub fn get_or_load(
     }
     let c = match load_shared(txn, table, index) {
         Ok(c) => c,
-        Err(_) => build_from_table(txn, table, index)?,
+        Err(_) => build_from_table(txn, table, index, None)?,
     };
     let c = Arc::new(RwLock::new(c));
     map.insert(key, c.clone());
@@ -405,7 +504,7 @@ fn get_or_load_read(
     }
     let c = match load_shared(txn, table, index) {
         Ok(c) => c,
-        Err(_) => build_from_table(txn, table, index)?,
+        Err(_) => build_from_table(txn, table, index, None)?,
     };
     let c = Arc::new(RwLock::new(c));
     map.insert(key, c.clone());
@@ -463,9 +562,7 @@ fn load_shared(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Result<
     p.push(ENTRY);
     let mut c = CachedIndex {
         hnsw,
-        entries: HashMap::new(),
-        by_key: HashMap::new(),
-        next_entry: 1,
+        entries: EntryMap::default(),
         unflushed: Vec::new(),
         loaded_at: txn.read_ts(),
         rebuilt: false,
@@ -475,29 +572,39 @@ fn load_shared(txn: &Transaction, table: &TableDef, index: &IndexDef) -> Result<
     for (pk, v) in table_vectors(txn, table, index)? {
         c.insert(&pk, &v)?;
     }
-    c.hnsw.shrink_to_fit();
+    c.shrink_to_fit();
     Ok(c)
 }
 
 fn read_entries(txn: &Transaction, p: &[u8], c: &mut CachedIndex) -> Result<()> {
-    for (k, v) in ScanPages::new(prefix_range(p), false, 1024).collect_all(txn)? {
-        let id = k
-            .get(p.len()..)
+    let records = ScanPages::new(prefix_range(p), false, 1024).collect_all(txn)?;
+    let id_of = |k: &[u8]| {
+        k.get(p.len()..)
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_be_bytes)
-            .ok_or_else(|| Error::corrupted("vector index entry key is not 8 bytes"))?;
+            .ok_or_else(|| Error::corrupted("vector index entry key is not 8 bytes"))
+    };
+    // Numbers missing from the records (lost with a rolled-back statement) leave gaps in
+    // the dense entry map; past a point a rebuild from the table is cheaper.
+    if let Some((k, _)) = records.last() {
+        if id_of(k)? > 2 * records.len() as u64 + 1024 {
+            return Err(Error::corrupted("vector index entry numbers are too sparse"));
+        }
+    }
+    for (k, v) in &records {
+        let id = id_of(k)?;
         let h = v
             .get(..8)
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_le_bytes)
             .ok_or_else(|| Error::corrupted("vector index entry record is too short"))?;
-        let pk = v[8..].to_vec();
-        c.next_entry = c.next_entry.max(id + 1);
-        c.by_key.insert((pk.clone(), h), id);
-        c.entries.insert(id, (h, pk));
+        if id < c.entries.next_id() {
+            return Err(Error::corrupted("vector index entry records out of order"));
+        }
+        c.entries.push(id, h, &v[8..])?;
     }
-    for id in 1..c.next_entry {
-        if !c.entries.contains_key(&id) && c.hnsw.contains(RowId(id)) {
+    for id in 1..c.entries.next_id() {
+        if !c.entries.contains(id) && c.hnsw.contains(RowId(id)) {
             c.hnsw.delete(RowId(id));
         }
     }
@@ -514,8 +621,18 @@ pub fn create(
     table: &TableDef,
     index: &IndexDef,
 ) -> Result<()> {
-    let mut c = build_from_table(txn, table, index)?;
+    let progress = Arc::new(BuildProgress {
+        table: table.id,
+        index: index.id,
+        phase: Default::default(),
+        total: Default::default(),
+        done: Default::default(),
+    });
+    vectors.builds.lock().push(progress.clone());
+    let guard = BuildGuard { indexes: vectors, progress };
+    let mut c = build_from_table(txn, table, index, Some(&guard.progress))?;
     c.origin = "built";
+    guard.progress.set_phase(3);
     c.flush(txn, table.id, index.id)?;
     let key = (def(index)?.instance, txn.branch());
     vectors.map.lock().insert(key, Arc::new(RwLock::new(c)));
@@ -638,7 +755,7 @@ pub fn search(
     let rows: RefCell<HashMap<u64, ReadRow>> = RefCell::new(HashMap::new());
     let taken: RefCell<HashSet<&[u8]>> = RefCell::new(HashSet::new());
     let check = |id: RowId| -> Result<bool> {
-        let Some((h, pk)) = c.entries.get(&id.0) else { return Ok(false) };
+        let Some((h, pk)) = c.entries.get(id.0) else { return Ok(false) };
         let Some(bytes) = txn.get(&keys::row_key(table.id, pk))? else { return Ok(false) };
         match decoder.column_bytes(&bytes, col)? {
             None => return Ok(false),
@@ -647,11 +764,11 @@ pub fn search(
             // only a second entry of the same row must not return it twice. Hashing
             // 1.5 kB per candidate was a quarter of such a search.
             Some(_) if quantized => {
-                if taken.borrow().contains(pk.as_slice()) {
+                if taken.borrow().contains(pk) {
                     return Ok(false);
                 }
             }
-            Some(v) if vector_hash_bytes(v) != *h => return Ok(false),
+            Some(v) if vector_hash_bytes(v) != h => return Ok(false),
             Some(_) => {}
         }
         let values = match accept {
@@ -665,9 +782,9 @@ pub fn search(
             None => None,
         };
         if quantized {
-            taken.borrow_mut().insert(pk.as_slice());
+            taken.borrow_mut().insert(pk);
         }
-        rows.borrow_mut().insert(id.0, ReadRow { pk: pk.clone(), bytes, values });
+        rows.borrow_mut().insert(id.0, ReadRow { pk: pk.to_vec(), bytes, values });
         Ok(true)
     };
     let filter = |id: RowId| -> bool {
@@ -743,7 +860,7 @@ pub fn stats(
             }
             crate::catalog::vector_index::VectorQuantization::Sq8 => "sq8".into(),
         },
-        memory_bytes: m.total_bytes(),
+        memory_bytes: c.memory_bytes(),
         vector_bytes: m.vector_bytes + m.code_bytes,
         origin: c.origin,
     })
@@ -760,7 +877,8 @@ pub struct IndexStats {
     pub layers: usize,
     /// Quantization description.
     pub quantization: String,
-    /// Memory held by the graph, vectors and codes.
+    /// Memory held by the index: graph, vectors or codes, codebook, and the entry map
+    /// (entry → primary key and vector hash).
     pub memory_bytes: usize,
     /// Memory of the vectors or codes alone.
     pub vector_bytes: usize,

@@ -152,6 +152,12 @@ pub trait EvalContext {
         None
     }
 
+    /// The running statement's cancel flag (set by a cancel request or
+    /// `statement_timeout`), for functions that wait. The default has none.
+    fn cancel_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
+        None
+    }
+
     /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.
     fn set_setting(&self, name: &str, value: &str, is_local: bool) -> Result<()> {
         let _ = (value, is_local);

@@ -6,6 +6,7 @@
 //! are only described here; the executor drives them.
 
 pub mod accumulator;
+mod advisory;
 pub mod aggregate;
 pub mod array;
 mod catalog;
@@ -36,6 +37,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     json::register(r);
     array::register(r);
     system::register(r);
+    advisory::register(r);
     helios::register(r);
     vector::register(r);
     catalog::register(r);

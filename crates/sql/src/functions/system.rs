@@ -1,6 +1,6 @@
 //! System information functions: `version()`, `current_user`, `session_user`,
 //! `current_schema[s]`, `current_database()`, `current_setting`, `set_config`,
-//! `gen_random_uuid()`, `num_nulls`/`num_nonnulls`, and `pg_typeof` (whose answer the
+//! `gen_random_uuid()` (and uuid-ossp's `uuid_generate_v4()`), `num_nulls`/`num_nonnulls`, and `pg_typeof` (whose answer the
 //! binder supplies from the argument's type).
 
 use std::sync::{Arc, LazyLock};
@@ -68,6 +68,8 @@ pub(crate) fn register(r: &mut Registry) {
     })
     .volatile();
     r.add("gen_random_uuid", vec![], ReturnType::Exact(Uuid), |_, _| gen_random_uuid()).volatile();
+    // uuid-ossp's random UUID (the extension's other generators do not exist).
+    r.add("uuid_generate_v4", vec![], ReturnType::Exact(Uuid), |_, _| gen_random_uuid()).volatile();
     r.add("num_nulls", vec![ParamType::Any], ReturnType::Exact(Int4), |a, _| {
         Ok(Value::Int4(i32::try_from(a.iter().filter(|v| v.is_null()).count()).unwrap_or(i32::MAX)))
     })

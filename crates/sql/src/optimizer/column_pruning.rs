@@ -136,6 +136,12 @@ fn prune(plan: Plan, needed: &[bool]) -> Plan {
             let n = prefix(needed, input.width());
             Plan::Limit { input: Box::new(prune(*input, &n)), limit, offset }
         }
+        Plan::LockRows { input, tables, schema } => {
+            // The trailing key columns are always read.
+            let mut n = prefix(needed, schema.len());
+            n.resize(input.width(), true);
+            Plan::LockRows { input: Box::new(prune(*input, &n)), tables, schema }
+        }
         Plan::Distinct { input, on } => {
             let n = match &on {
                 Some(keys) => {
@@ -212,6 +218,7 @@ mod tests {
             matview: None,
             comment: None,
             column_comments: Default::default(),
+            on_commit: None,
             time_travel: None,
             decoder: Default::default(),
         })

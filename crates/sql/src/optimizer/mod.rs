@@ -75,6 +75,9 @@ pub(crate) fn map_inputs(plan: Plan, f: &mut dyn FnMut(Plan) -> Plan) -> Plan {
         Plan::Sort { input, keys, limit } => Plan::Sort { input: b(input, f), keys, limit },
         Plan::Limit { input, limit, offset } => Plan::Limit { input: b(input, f), limit, offset },
         Plan::Distinct { input, on } => Plan::Distinct { input: b(input, f), on },
+        Plan::LockRows { input, tables, schema } => {
+            Plan::LockRows { input: b(input, f), tables, schema }
+        }
         Plan::SetOp { left, right, op, all, schema } => {
             Plan::SetOp { left: b(left, f), right: b(right, f), op, all, schema }
         }

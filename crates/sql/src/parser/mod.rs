@@ -11,6 +11,7 @@ mod depth;
 mod dialect;
 pub mod helios;
 mod literals;
+mod lock_clauses;
 pub mod maintenance;
 pub mod matview_data;
 mod names;
@@ -67,11 +68,12 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
         // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
-        // DATA`.
+        // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
             .or_else(|| matview_data::rewrite(sql))
+            .or_else(|| lock_clauses::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

@@ -7,7 +7,7 @@ pub mod rewrite;
 mod vector_access;
 
 pub use plan::{
-    Access, Field, JoinKind, KeyRange, Plan, PlannedQuery, Schema, SequenceOp, SetOpKind, SortKey,
-    SubqueryPlan,
+    Access, Field, JoinKind, KeyRange, LockTarget, Plan, PlannedQuery, Schema, SequenceOp,
+    SetOpKind, SortKey, SubqueryPlan,
 };
 pub use vector_access::VectorAccess;

@@ -112,6 +112,18 @@ pub enum Access {
     Vector(super::VectorAccess),
 }
 
+/// A table whose rows [`Plan::LockRows`] locks.
+#[derive(Debug, Clone)]
+pub struct LockTarget {
+    /// The table id.
+    pub table: u32,
+    /// The table name (for messages).
+    pub name: String,
+    /// What happens when another transaction holds a row: wait, fail (NOWAIT) or leave
+    /// the row out (SKIP LOCKED).
+    pub wait: helios_storage::RowLockWait,
+}
+
 /// A logical plan node.
 #[derive(Debug, Clone)]
 pub enum Plan {
@@ -280,6 +292,18 @@ pub enum Plan {
         /// Output columns.
         schema: Schema,
     },
+    /// `FOR UPDATE` / `FOR SHARE`: locks the rows behind the trailing row-key columns of
+    /// its input as they pass (after ORDER BY, before LIMIT, as PostgreSQL's LockRows), and
+    /// drops those columns. A row another transaction holds is waited for, fails the
+    /// statement (NOWAIT) or is left out (SKIP LOCKED).
+    LockRows {
+        /// Input: the query's columns, then one row-key column per locked table.
+        input: Box<Plan>,
+        /// The table of each trailing key column, in order.
+        tables: Vec<LockTarget>,
+        /// Output columns (the input's without the key columns).
+        schema: Schema,
+    },
     /// `WITH RECURSIVE` term: the base rows, then the recursive term repeated over the
     /// previous iteration's rows until it yields none.
     RecursiveUnion {
@@ -312,6 +336,7 @@ impl Plan {
             | Plan::TableFunction { schema, .. }
             | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
+            | Plan::LockRows { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.clone(),
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
@@ -335,6 +360,7 @@ impl Plan {
             | Plan::TableFunction { schema, .. }
             | Plan::Sequence { schema, .. }
             | Plan::WorkTable { schema, .. }
+            | Plan::LockRows { schema, .. }
             | Plan::RecursiveUnion { schema, .. } => schema.len(),
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
@@ -359,6 +385,7 @@ impl Plan {
             | Plan::Window { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
+            | Plan::LockRows { input, .. }
             | Plan::Distinct { input, .. } => vec![input],
             Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => vec![left, right],
             Plan::RecursiveUnion { base, recursive, .. } => vec![base, recursive],
@@ -433,6 +460,7 @@ impl Plan {
             Plan::Sort { limit: Some(k), .. } => format!("Top-K Sort (k={k})"),
             Plan::Sort { .. } => "Sort".into(),
             Plan::Limit { .. } => "Limit".into(),
+            Plan::LockRows { .. } => "LockRows".into(),
             Plan::Distinct { on: Some(_), .. } => "Unique (DISTINCT ON)".into(),
             Plan::Distinct { .. } => "HashAggregate (DISTINCT)".into(),
             Plan::SetOp { op, all, .. } => {

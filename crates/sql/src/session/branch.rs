@@ -54,6 +54,7 @@ impl BranchUsers {
 impl Drop for Session {
     fn drop(&mut self) {
         self.drop_temp_objects();
+        self.engine.advisory.release(self.id, true, true);
         self.engine.branch_users.leave(self.branch);
     }
 }

@@ -106,6 +106,8 @@ impl Session {
             ast::Statement::Truncate(t) => self.truncate(t)?,
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
+            ast::Statement::CreateExtension(ce) => self.create_extension(ce)?,
+            ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
                 self.comment_on(*object_type, object_name, comment.as_deref())?
             }
@@ -131,7 +133,13 @@ impl Session {
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut next = || CatalogStore::next_id(txn);
-        let new = build_table(&catalog, &search_path, &schema, ct, &mut next)?;
+        let mut new = build_table(&catalog, &search_path, &schema, ct, &mut next)?;
+        new.table.on_commit = match ct.on_commit {
+            Some(ast::OnCommit::Drop) => Some(crate::catalog::OnCommit::Drop),
+            Some(ast::OnCommit::DeleteRows) => Some(crate::catalog::OnCommit::DeleteRows),
+            Some(ast::OnCommit::PreserveRows) | None => None,
+        };
+        self.on_commit_tables |= new.table.on_commit.is_some();
         for s in &new.sequences {
             if catalog.relation(&schema, &s.name).is_some() {
                 return Err(already_exists(&s.name));
@@ -270,7 +278,7 @@ impl Session {
         Ok(StatementResult::command(tag))
     }
 
-    fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
+    pub(super) fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
         let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for child in catalog.referencing(id) {

@@ -245,6 +245,7 @@ pub fn build_table(
         matview: None,
         comment: None,
         column_comments: Default::default(),
+        on_commit: None,
         time_travel: None,
         decoder: Default::default(),
     };

@@ -15,6 +15,7 @@
 //! READ COMMITTED takes a fresh snapshot per statement; REPEATABLE READ keeps the
 //! transaction's first one. SERIALIZABLE is rejected (0A000) until it is real.
 
+pub mod advisory;
 mod alter;
 mod branch;
 mod branch_rows;
@@ -23,6 +24,7 @@ mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod extension;
 mod maintenance;
 mod matview;
 mod plan_cache;
@@ -47,6 +49,7 @@ pub use branch_rows::{
 };
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
+pub(crate) use settings::timeout_setting;
 pub use settings::Settings;
 pub use statement::RowSink;
 pub(crate) use temp_schema::drop_stale_temp_schemas;
@@ -84,6 +87,8 @@ enum Mode {
 /// One connection's state.
 pub struct Session {
     engine: Arc<Engine>,
+    /// The session's number in the advisory lock table.
+    id: u64,
     txn: Option<Transaction>,
     mode: Mode,
     savepoints: Vec<(String, Savepoint)>,
@@ -106,6 +111,9 @@ pub struct Session {
     currvals: parking_lot::Mutex<HashMap<u32, i64>>,
     /// Open cursors.
     cursors: cursor::Cursors,
+    /// The session created a temporary table with an ON COMMIT action (commits look for
+    /// such tables only then).
+    on_commit_tables: bool,
     /// Counts the storage transactions this session started (names the live one).
     block_seq: u64,
     /// Plans of simple-protocol queries (see [`plan_cache`]).
@@ -141,6 +149,7 @@ impl Session {
     /// A new session on `engine`.
     pub fn new(engine: Arc<Engine>) -> Session {
         Session {
+            id: engine.advisory.new_session(),
             engine,
             txn: None,
             mode: Mode::Autocommit,
@@ -156,6 +165,7 @@ impl Session {
             temp_branches: Vec::new(),
             currvals: parking_lot::Mutex::new(HashMap::new()),
             cursors: cursor::Cursors::default(),
+            on_commit_tables: false,
             block_seq: 0,
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
@@ -230,7 +240,11 @@ impl Session {
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
-            helios: Some(HeliosCtx { engine: self.engine.clone(), branch: self.branch }),
+            helios: Some(HeliosCtx {
+                engine: self.engine.clone(),
+                branch: self.branch,
+                session: self.id,
+            }),
             vectors: crate::exec::vector_index::VectorIndexHandle(Some(
                 self.engine.vectors.clone(),
             )),
@@ -275,8 +289,14 @@ impl Session {
         }
         if self.mode == Mode::Implicit {
             self.mode = Mode::Autocommit;
+            if let Err(e) = self.run_on_commit() {
+                self.fail();
+                return (results, Some(e));
+            }
             if let Some(txn) = self.txn.take() {
-                if let Err(e) = txn.commit() {
+                let committed = txn.commit();
+                self.engine.advisory.release(self.id, false, true);
+                if let Err(e) = committed {
                     return (results, Some(e));
                 }
                 self.cursors.committed(self.block_seq);
@@ -401,6 +421,7 @@ impl Session {
                 if let Some(t) = self.txn.take() {
                     t.rollback();
                 }
+                self.engine.advisory.release(self.id, false, true);
             }
         }
     }
@@ -483,8 +504,12 @@ impl Session {
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
+                // On error the caller rolls the transaction back (`fail`).
+                self.run_on_commit()?;
                 if let Some(t) = self.txn.take() {
-                    t.commit()?;
+                    let committed = t.commit();
+                    self.engine.advisory.release(self.id, false, true);
+                    committed?;
                     self.cursors.committed(self.block_seq);
                 }
                 Ok(r)

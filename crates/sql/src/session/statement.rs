@@ -28,10 +28,9 @@ pub enum Bound {
         query: Box<PlannedQuery>,
         /// Result columns.
         columns: Vec<Column>,
-        /// FOR UPDATE / FOR SHARE: the rows to lock before reading.
-        lock: Option<Box<BoundDelete>>,
-        /// NOWAIT: a row locked by another transaction fails the statement (55P03).
-        nowait: bool,
+        /// The plan locks rows (FOR UPDATE / FOR SHARE somewhere in it): it runs as a
+        /// writing statement (read-only check, statement restart under READ COMMITTED).
+        locks: bool,
     },
     /// INSERT with the target table's CHECK constraints.
     Insert(Box<BoundInsert>, Vec<(String, Expr)>),
@@ -114,16 +113,7 @@ pub fn bind_statement(
             let query = binder.bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
-            let (lock, nowait) = match lock_target(q)? {
-                Some((del, nowait)) => {
-                    let mut b = Binder::new(catalog, info, binder.params.clone());
-                    let mut d = b.bind_delete(&del)?;
-                    d.source = crate::optimizer::optimize(d.source, catalog);
-                    (Some(Box::new(d)), nowait)
-                }
-                None => (None, false),
-            };
-            Bound::Query { query: Box::new(query), columns, lock, nowait }
+            Bound::Query { query: Box::new(query), columns, locks: binder.locks_rows() }
         }
         ast::Statement::Insert(ins) => {
             let mut b = binder.bind_insert(ins)?;
@@ -303,7 +293,7 @@ impl Session {
             return feed(r?, sink);
         }
         match (bound.as_ref(), sink) {
-            (Bound::Query { query, columns, lock: None, .. }, Some(sink)) => {
+            (Bound::Query { query, columns, locks: false }, Some(sink)) => {
                 self.stream_query(query, columns, params, &catalog, &info, sink)
             }
             (_, sink) => feed(self.execute_bound(&bound, params, &catalog, &info)?, sink),
@@ -362,18 +352,8 @@ impl Session {
         info: &SessionInfo,
     ) -> Result<StatementResult> {
         match bound {
-            Bound::Query { query, columns, lock: Some(lock), nowait } => {
-                let wait = self.lock_wait()?;
+            Bound::Query { query, columns, locks: true } => {
                 let out = self.write(catalog, info, params, &[], |txn, env| {
-                    if *nowait {
-                        txn.set_lock_wait(helios_storage::LockWait {
-                            timeout: Some(std::time::Duration::ZERO),
-                            ..wait.clone()
-                        });
-                    }
-                    let locked = exec::lock_rows(txn, env, lock);
-                    txn.set_lock_wait(wait.clone());
-                    locked?;
                     let ctx = ExecCtx::new(txn, params, info, env.now, query, env.cancel)
                         .with_sequences(env.sequences);
                     let rows = exec::execute(&query.plan, &ctx, &[])?;
@@ -386,7 +366,7 @@ impl Session {
                     tag,
                 }))
             }
-            Bound::Query { query, columns, lock: None, .. } => {
+            Bound::Query { query, columns, locks: false } => {
                 let rows = self.with_query_ctx(query, params, catalog, info, |ctx| {
                     exec::execute(&query.plan, ctx, &[])
                 })?;
@@ -584,39 +564,6 @@ impl Session {
             Some(r) => Ok(r),
             None => Err(Error::unsupported(format!("statement \"{}\"", first_words(stmt)))),
         }
-    }
-}
-
-/// The rows `SELECT ... FOR UPDATE/SHARE` locks, as a DELETE of the same table and WHERE
-/// clause (never run as a DELETE: only its row source is used). `None` without a locking
-/// clause, and for queries that are not over exactly one table (those read without locks,
-/// as before row locks existed).
-fn lock_target(q: &ast::Query) -> Result<Option<(ast::Delete, bool)>> {
-    let Some(clause) = q.locks.first() else { return Ok(None) };
-    if matches!(clause.nonblock, Some(ast::NonBlock::SkipLocked)) {
-        return Err(Error::unsupported("SKIP LOCKED"));
-    }
-    let nowait = matches!(clause.nonblock, Some(ast::NonBlock::Nowait));
-    let ast::SetExpr::Select(s) = q.body.as_ref() else { return Ok(None) };
-    let simple = s.from.len() == 1
-        && s.from[0].joins.is_empty()
-        && matches!(s.from[0].relation, ast::TableFactor::Table { .. })
-        && matches!(&s.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty())
-        && s.having.is_none()
-        && s.distinct.is_none();
-    if !simple || q.with.is_some() {
-        return Ok(None);
-    }
-    let text = match &s.selection {
-        Some(w) => format!("DELETE FROM {} WHERE {w}", s.from[0].relation),
-        None => format!("DELETE FROM {}", s.from[0].relation),
-    };
-    match crate::parser::parse(&text)?.pop() {
-        Some(Statement::Sql(stmt)) => match *stmt {
-            ast::Statement::Delete(d) => Ok(Some((d, nowait))),
-            _ => Ok(None),
-        },
-        _ => Ok(None),
     }
 }
 

@@ -1,7 +1,7 @@
 //! CREATE TABLE clauses beyond the column list: `LIKE source [INCLUDING | EXCLUDING
 //! DEFAULTS]` copies another table's columns, and the PostgreSQL clauses we do not build
-//! (inheritance, partitioning, ON COMMIT actions) are refused with 0A000 rather than
-//! silently ignored.
+//! (inheritance, partitioning) are refused with 0A000 rather than silently ignored. ON
+//! COMMIT actions are carried out by `temp_schema.rs`.
 
 use std::borrow::Cow;
 
@@ -24,10 +24,11 @@ pub(super) fn expand<'c>(
     if ct.partition_by.is_some() || ct.partition_of.is_some() {
         return Err(Error::unsupported("table partitioning"));
     }
-    match ct.on_commit {
-        None | Some(ast::OnCommit::PreserveRows) => {}
-        Some(ast::OnCommit::DeleteRows) => return Err(Error::unsupported("ON COMMIT DELETE ROWS")),
-        Some(ast::OnCommit::Drop) => return Err(Error::unsupported("ON COMMIT DROP")),
+    if ct.on_commit.is_some() && !ct.temporary {
+        return Err(Error::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            "ON COMMIT can only be used on temporary tables",
+        ));
     }
     let like = match &ct.like {
         None => return Ok(Cow::Borrowed(ct)),

@@ -8,13 +8,16 @@
 //! A `pg_temp_N` schema this session did not create in the current branch is stale — a
 //! leftover, or a copy that came with `CREATE BRANCH` — and is emptied before reuse: temp
 //! objects do not travel between branches.
+//!
+//! `ON COMMIT DROP` and `ON COMMIT DELETE ROWS` are kept in the table's catalog record
+//! and carried out in each transaction of the session just before it commits.
 
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 
 use super::Session;
-use crate::catalog::{Catalog, CatalogStore, SchemaDef};
+use crate::catalog::{Catalog, CatalogStore, OnCommit, SchemaDef};
 use crate::engine::Engine;
 
 /// The prefix of session temporary schemas (reserved: `CREATE SCHEMA` refuses `pg_*`).
@@ -52,6 +55,43 @@ impl Session {
             self.temp_branches.push(self.branch);
         }
         Ok(name)
+    }
+
+    /// Carries out the ON COMMIT actions of the session's temporary tables in the
+    /// transaction about to commit: `DROP` drops the table, `DELETE ROWS` empties it.
+    pub(super) fn run_on_commit(&mut self) -> Result<()> {
+        if !self.on_commit_tables {
+            return Ok(());
+        }
+        let Some(schema) = self.settings.temp_schema().map(str::to_string) else { return Ok(()) };
+        let Some(txn) = self.txn.as_ref() else { return Ok(()) };
+        if txn.is_read_only() {
+            return Ok(());
+        }
+        let catalog = self.engine.catalogs.get(txn)?;
+        let actions: Vec<(u32, OnCommit)> = catalog
+            .tables
+            .values()
+            .filter(|t| t.schema == schema)
+            .filter_map(|t| t.on_commit.map(|a| (t.id, a)))
+            .collect();
+        let mut dropped = false;
+        for (id, action) in actions {
+            match action {
+                OnCommit::Drop => {
+                    self.drop_table(&catalog, id, true)?;
+                    dropped = true;
+                }
+                OnCommit::DeleteRows => {
+                    let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                    crate::exec::table_io::clear_table(txn, id)?;
+                }
+            }
+        }
+        if dropped {
+            self.bump_version()?;
+        }
+        Ok(())
     }
 
     /// Drops the session's temporary schema in every branch it was created in (when the

@@ -61,6 +61,8 @@ pub struct HeliosCtx {
     pub engine: Arc<Engine>,
     /// The session's branch.
     pub branch: BranchId,
+    /// The session's number in the database's advisory lock table.
+    pub session: u64,
 }
 
 impl std::fmt::Debug for HeliosCtx {
@@ -171,6 +173,7 @@ impl super::Session {
         if let Some(t) = self.txn.take() {
             t.rollback();
         }
+        self.engine.advisory.release(self.id, false, true);
         self.catalog_memo = None;
         r
     }

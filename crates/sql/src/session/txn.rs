@@ -95,6 +95,10 @@ impl Session {
                 if *chain {
                     return Err(Error::unsupported("COMMIT AND CHAIN"));
                 }
+                if self.mode != Mode::Failed {
+                    // Leaves the block open on error: the COMMIT fails like a statement.
+                    self.run_on_commit()?;
+                }
                 let tag = if self.mode == Mode::Failed { "ROLLBACK" } else { "COMMIT" };
                 let txn = self.txn.take();
                 let failed = self.mode == Mode::Failed;
@@ -103,10 +107,14 @@ impl Session {
                     if failed {
                         t.rollback();
                     } else {
-                        t.commit()?;
+                        let committed = t.commit();
+                        self.engine.advisory.release(self.id, false, true);
+                        committed?;
                         self.cursors.committed(self.block_seq);
                     }
                 }
+                // Transaction-level advisory locks end with the transaction.
+                self.engine.advisory.release(self.id, false, true);
                 Ok(Some(StatementResult::command(tag)))
             }
             ast::Statement::Rollback { chain, savepoint } => {
@@ -118,6 +126,7 @@ impl Session {
                         if let Some(t) = self.txn.take() {
                             t.rollback();
                         }
+                        self.engine.advisory.release(self.id, false, true);
                         self.end_block();
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }

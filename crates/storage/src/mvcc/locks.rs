@@ -40,6 +40,17 @@ pub struct LockWait {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+/// What [`crate::Transaction::lock_row`] does when another transaction holds the row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLockWait {
+    /// Wait for it (within the transaction's [`LockWait`]).
+    Wait,
+    /// Fail at once with `55P03` (`NOWAIT`).
+    NoWait,
+    /// Report the row as not locked (`SKIP LOCKED`).
+    Skip,
+}
+
 /// How often a waiter checks for cancellation.
 const WAIT_SLICE: Duration = Duration::from_millis(20);
 

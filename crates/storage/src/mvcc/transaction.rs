@@ -1,14 +1,15 @@
 //! [`Transaction`]: snapshot reads, buffered writes, savepoints, commit.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use helios_common::{BranchId, Error, Result, Timestamp, TxnId};
+use helios_common::{BranchId, Error, Result, SqlState, Timestamp, TxnId};
 
 use crate::kv::Snapshot;
 use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
-use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome};
+use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome, RowLockWait};
 use crate::mvcc::visibility::{
     scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
 };
@@ -42,13 +43,14 @@ pub struct Transaction {
     writes: WriteSet,
     /// An error from `new_statement`, returned by the next read or commit.
     deferred: Option<Error>,
-    /// Write locks held until the transaction ends.
-    held: HeldLocks,
+    /// Write locks held until the transaction ends (behind a mutex so that row locks can
+    /// be taken while a query reads through a shared borrow: `SELECT ... FOR UPDATE`).
+    held: parking_lot::Mutex<HeldLocks>,
     /// How lock waits end early.
     lock_wait: LockWait,
     /// A write met a newer committed version under READ COMMITTED: the statement should
     /// restart on a fresh snapshot.
-    restart: bool,
+    restart: AtomicBool,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -91,9 +93,9 @@ impl Transaction {
             absent: parking_lot::Mutex::default(),
             writes,
             deferred: None,
-            held: HeldLocks::default(),
+            held: parking_lot::Mutex::new(HeldLocks::default()),
             lock_wait: LockWait::default(),
-            restart: false,
+            restart: AtomicBool::new(false),
         })
     }
 
@@ -236,24 +238,52 @@ impl Transaction {
     /// transaction's snapshot; under READ COMMITTED that failure also marks the statement
     /// for a restart ([`take_statement_restart`](Transaction::take_statement_restart)).
     pub fn lock(&mut self, key: &[u8]) -> Result<()> {
+        self.lock_row(key, RowLockWait::Wait).map(|_| ())
+    }
+
+    /// Locks the row stored under `key` from a shared borrow, as `SELECT ... FOR UPDATE`
+    /// does while its query streams: like [`lock`](Transaction::lock), except that with
+    /// [`RowLockWait::NoWait`] a key held by another transaction fails at once with
+    /// `55P03`, and with [`RowLockWait::Skip`] it returns `Ok(false)` (SKIP LOCKED).
+    pub fn lock_row(&self, key: &[u8], wait: RowLockWait) -> Result<bool> {
         self.check_writable("lock")?;
-        let inner = self.inner.clone();
-        let got =
-            inner.locks.acquire(&mut self.held, key_hash(self.branch, key), &self.lock_wait)?;
-        if got == Acquired::Held || inner.visible_ts() <= self.read_ts {
+        let hash = key_hash(self.branch, key);
+        let got = {
+            let mut held = self.held.lock();
+            match wait {
+                RowLockWait::Wait => self.inner.locks.acquire(&mut held, hash, &self.lock_wait),
+                RowLockWait::NoWait | RowLockWait::Skip => {
+                    let now = LockWait {
+                        timeout: Some(std::time::Duration::ZERO),
+                        ..self.lock_wait.clone()
+                    };
+                    match self.inner.locks.acquire(&mut held, hash, &now) {
+                        Err(e)
+                            if wait == RowLockWait::Skip
+                                && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE =>
+                        {
+                            return Ok(false)
+                        }
+                        other => other,
+                    }
+                }
+            }?
+        };
+        if got == Acquired::Held || self.inner.visible_ts() <= self.read_ts {
             // Nothing committed since the snapshot, or the key was ours before: no
             // version can be newer than the snapshot.
-            return Ok(());
+            return Ok(true);
         }
-        let snap = inner.engine.snapshot()?;
+        let snap = self.inner.engine.snapshot()?;
         let newest = newest_ts(&*snap, self.branch, key, &mut Vec::new())?;
         if newest.is_some_and(|t| t > self.read_ts) {
-            self.restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
+            let restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
+            self.restart.store(restart, Ordering::Relaxed);
             return Err(
                 StorageError::SerializationFailure { key: crate::error::show_key(key) }.into()
             );
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Whether the last failed write asked for its statement to be restarted (READ
@@ -261,7 +291,7 @@ impl Transaction {
     /// statement back, calls [`try_new_statement`](Transaction::try_new_statement) and runs
     /// it again; the locks it took stay held.
     pub fn take_statement_restart(&mut self) -> bool {
-        std::mem::take(&mut self.restart)
+        std::mem::take(self.restart.get_mut())
     }
 
     /// Sets how later lock waits end early (timeout, cancellation flag).
@@ -293,7 +323,7 @@ impl Transaction {
     /// Starts a new statement: under READ COMMITTED the snapshot moves to the latest
     /// commit. An error taking the snapshot is returned by the next read or commit.
     pub fn new_statement(&mut self) {
-        self.restart = false;
+        *self.restart.get_mut() = false;
         if let Err(e) = self.try_new_statement() {
             self.deferred = Some(e);
         }
@@ -346,7 +376,7 @@ impl Transaction {
         };
         // The commit is visible now: waiters that wake see its versions.
         let outcome = if result.is_ok() { Outcome::Committed } else { Outcome::Aborted };
-        inner.locks.release(&mut self.held, outcome);
+        inner.locks.release(self.held.get_mut(), outcome);
         result
     }
 
@@ -383,7 +413,7 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        self.inner.locks.release(&mut self.held, Outcome::Aborted);
+        self.inner.locks.release(self.held.get_mut(), Outcome::Aborted);
         self.inner.active.unpin(self.read_ts);
     }
 }

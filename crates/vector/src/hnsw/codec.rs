@@ -238,6 +238,9 @@ impl HnswIndex {
         if slots > meta_slots {
             return Err(corrupt("node id beyond the slot count"));
         }
+        if slots * (params.max_links(0) + 1) > (u32::MAX / 2) as usize {
+            return Err(corrupt("more nodes than an index can hold"));
+        }
         let mut records = records.into_iter().peekable();
         let mut vacant = Vec::new();
         let mut links: Vec<Vec<Vec<u32>>> = Vec::with_capacity(slots);

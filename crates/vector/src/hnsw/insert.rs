@@ -18,6 +18,13 @@ impl HnswIndex {
         if self.row_map.contains(row) {
             return Err(VectorError::DuplicateRow(row));
         }
+        if !self.graph.has_room() {
+            return Err(VectorError::InvalidArgument(format!(
+                "vector index is full: {} nodes at m = {}",
+                self.graph.slots(),
+                self.params.m
+            )));
+        }
         let v = self.prepare(vector);
         let level = self.random_level();
         let id = self.graph.add_node(row, level);

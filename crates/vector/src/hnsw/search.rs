@@ -116,7 +116,9 @@ pub(crate) fn search_layer(
         // Collect the unvisited neighbours first and prefetch their vectors, so the memory
         // loads overlap instead of each distance waiting for its own.
         fresh.clear();
-        for &n in graph.neighbors(c.id, level) {
+        let neighbors =
+            if level == 0 { graph.neighbors0(c.id) } else { graph.neighbors(c.id, level) };
+        for &n in neighbors {
             if visited.insert(n) {
                 scorer.prefetch(n);
                 fresh.push(n);
