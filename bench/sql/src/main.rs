@@ -13,6 +13,11 @@
 //! - `BENCH_SCANS` (default 20) range scans of 10,000 rows (`WHERE id BETWEEN ? AND ?`);
 //! - a join + GROUP BY over all orders, `BENCH_JOINS` (default 3) times.
 //!
+//! Point selects and range scans run twice on the HeliosDB side: collecting each result
+//! (`execute_prepared`, rows as `Vec<Vec<Value>>`), and streaming the rows into the same
+//! Rust tuples the SQLite side reads them into (`query_prepared_each`); both lines are
+//! compared with the one SQLite run.
+//!
 //! `BENCH_ONLY` (comma-separated: `insert,point,range,join`) runs a subset after the load.
 
 use std::time::{Duration, Instant};
@@ -219,18 +224,33 @@ fn main() {
                 assert_eq!(int(&r[0][1]), amount(id));
             }
         });
-        let mut sel = s.prepare("SELECT cust, amount, note FROM orders WHERE id = ?1").expect("p");
+        let mut ssel = s.prepare("SELECT cust, amount, note FROM orders WHERE id = ?1").expect("p");
         let mut rng = Lcg(7);
         let sc = measure(|| {
             for _ in 0..points {
                 let id = rng.next(rows as u64) as i64;
-                let (_c, a, _n): (i64, i64, String) = sel
+                let (_c, a, _n): (i64, i64, String) = ssel
                     .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .expect("select");
                 assert_eq!(a, amount(id));
             }
         });
         row("point select by primary key (prepared)", "ops/s", points, hc, sc);
+        // The same reads through the streaming API, into the tuple the SQLite side builds.
+        let mut rng = Lcg(7);
+        let hs = measure(|| {
+            for _ in 0..points {
+                let id = rng.next(rows as u64) as i64;
+                let mut got: Option<(i64, i64, String)> = None;
+                h.query_prepared_each(&sel, &[Value::Int8(id)], |r| {
+                    got = Some((r.get(0)?, r.get(1)?, r.get(2)?));
+                    Ok(true)
+                })
+                .expect("select");
+                assert_eq!(got.map(|g| g.1), Some(amount(id)));
+            }
+        });
+        row("point select, rows streamed into tuples", "ops/s", points, hs, sc);
     }
 
     if run("range") {
@@ -271,6 +291,30 @@ fn main() {
             "rows/s",
             scans * RANGE as u64,
             hc,
+            sc,
+        );
+        // The same scans through the streaming API, into the tuples the SQLite side builds
+        // (the line above collects `Vec<Vec<Value>>` results instead).
+        let hsel = h.prepare(sql, &[]).expect("prepare");
+        let mut rng = Lcg(11);
+        let hs = measure(|| {
+            for _ in 0..scans {
+                let lo = rng.next((rows - RANGE) as u64) as i64;
+                let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
+                let mut got: Vec<(i64, i64, i64, String)> = Vec::new();
+                h.query_prepared_each(&hsel, &p, |r| {
+                    got.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+                    Ok(true)
+                })
+                .expect("scan");
+                assert_eq!(got.len() as i64, RANGE);
+            }
+        });
+        row(
+            &format!("range scan {RANGE} rows, streamed into tuples"),
+            "rows/s",
+            scans * RANGE as u64,
+            hs,
             sc,
         );
     }

@@ -160,6 +160,46 @@ impl Connection {
         self.session.execute_prepared(&stmt.prepared, params)
     }
 
+    /// Runs a prepared query and passes its rows to `f` one at a time, as
+    /// [`Connection::query_each`] does for SQL text: nothing is collected, `f` returns
+    /// `Ok(false)` to stop early. Returns the number of rows passed to `f`.
+    ///
+    /// ```
+    /// # use heliosdb_nano::{Database, Value};
+    /// # fn main() -> heliosdb_nano::Result<()> {
+    /// let db = Database::open_in_memory()?;
+    /// let mut conn = db.connect();
+    /// let stmt = conn.prepare("SELECT g, g * g FROM generate_series(1, $1) g", &[])?;
+    /// let mut squares = Vec::new();
+    /// conn.query_prepared_each(&stmt, &[Value::Int8(4)], |row| {
+    ///     squares.push(row.get::<i64>(1)?);
+    ///     Ok(true)
+    /// })?;
+    /// assert_eq!(squares, [1, 4, 9, 16]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_prepared_each<F>(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        mut f: F,
+    ) -> Result<u64>
+    where
+        F: FnMut(Row<'_>) -> Result<bool>,
+    {
+        let mut passed = 0u64;
+        self.session.execute_prepared_streaming(
+            &stmt.prepared,
+            params,
+            &mut |columns, values| {
+                passed += 1;
+                f(Row::new(columns, &values))
+            },
+        )?;
+        Ok(passed)
+    }
+
     /// Idle, in a transaction block, or in a failed block.
     pub fn transaction_status(&self) -> TxnStatus {
         self.session.transaction_status()

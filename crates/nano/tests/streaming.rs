@@ -76,3 +76,37 @@ fn an_error_from_the_callback_ends_the_statement() {
     let e = c.query_each("SELECT nope FROM t", &[], |_| Ok(true)).unwrap_err();
     assert_eq!(e.sqlstate().code(), "42703");
 }
+
+#[test]
+fn prepared_queries_stream_their_rows_and_stop_early() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id bigint PRIMARY KEY, v text); CREATE SEQUENCE calls");
+    run(&mut c, "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5000) g");
+    let stmt = c
+        .prepare("SELECT id, v, nextval('calls') FROM t WHERE id BETWEEN $1 AND $2", &[])
+        .expect("prepare");
+    let mut got = Vec::new();
+    let passed = c
+        .query_prepared_each(&stmt, &[Value::Int8(10), Value::Int8(4000)], |row| {
+            got.push((row.get::<i64>(0)?, row.get::<String>(1)?));
+            Ok(got.len() < 4)
+        })
+        .expect("streamed");
+    assert_eq!(passed, 4);
+    assert_eq!(got, (10..14).map(|i| (i, format!("v{i}"))).collect::<Vec<_>>());
+    // The scan stopped with the callback: nextval ran once per row handed over.
+    assert_eq!(rows(&mut c, "SELECT currval('calls')"), vec!["4"]);
+    // Run again with other parameters: the whole range arrives.
+    let passed =
+        c.query_prepared_each(&stmt, &[Value::Int8(4991), Value::Int8(9000)], |_| Ok(true));
+    assert_eq!(passed.expect("second run"), 10);
+    // An error from the callback ends the statement with that error.
+    let e = c
+        .query_prepared_each(&stmt, &[Value::Int8(1), Value::Int8(2)], |row| {
+            row.get::<i32>(1).map(|_| true)
+        })
+        .expect_err("text read as int");
+    assert_eq!(e.sqlstate(), SqlState::DATATYPE_MISMATCH);
+    // The connection is usable afterwards (autocommit rolled the statement back).
+    assert_eq!(rows(&mut c, "SELECT count(*) FROM t"), vec!["5000"]);
+}

@@ -2,6 +2,9 @@
 //! is. Each record is stored as one JSON value under its catalog key (see
 //! [`crate::encoding::keys`]); column types are stored as their PostgreSQL spelling.
 
+use std::sync::{Arc, OnceLock};
+
+use helios_types::row::RowDecoder;
 use helios_types::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +147,9 @@ pub struct TableDef {
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
+    /// The row decoder of the table's columns, built on first use; never stored.
+    #[serde(skip)]
+    pub decoder: DecoderCache,
 }
 
 impl TableDef {
@@ -155,6 +161,41 @@ impl TableDef {
     /// The position of a column by name.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// A decoder for this table's rows: built once and kept for the next reads while the
+    /// column types stay the same (a point read would otherwise build one per row).
+    pub fn row_decoder(&self) -> Arc<RowDecoder> {
+        let same = |d: &RowDecoder| {
+            d.types().len() == self.columns.len()
+                && d.types().iter().zip(&self.columns).all(|(t, c)| *t == c.data_type)
+        };
+        if let Some(d) = self.decoder.0.get().filter(|d| same(d)) {
+            return d.clone();
+        }
+        let types: Vec<DataType> = self.columns.iter().map(|c| c.data_type.clone()).collect();
+        let built = Arc::new(RowDecoder::new(&types));
+        // A definition whose columns changed after its decoder was built keeps the old
+        // one cached: it is checked (and rebuilt, as here) on every use.
+        let _ = self.decoder.0.set(built.clone());
+        built
+    }
+}
+
+/// The cached [`RowDecoder`] of a [`TableDef`]. Not part of the definition: it compares
+/// equal to any other, and a clone starts empty (the clone's columns may change).
+#[derive(Debug, Default)]
+pub struct DecoderCache(OnceLock<Arc<RowDecoder>>);
+
+impl Clone for DecoderCache {
+    fn clone(&self) -> DecoderCache {
+        DecoderCache::default()
+    }
+}
+
+impl PartialEq for DecoderCache {
+    fn eq(&self, _: &DecoderCache) -> bool {
+        true
     }
 }
 
@@ -262,5 +303,46 @@ mod type_text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DataType, D::Error> {
         let text = String::deserialize(d)?;
         crate::catalog::typename::parse_stored_type(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use helios_types::Value;
+
+    fn column(name: &str, data_type: DataType) -> ColumnDef {
+        ColumnDef {
+            name: name.into(),
+            data_type,
+            not_null: false,
+            default: None,
+            identity: None,
+            sequence: None,
+        }
+    }
+
+    #[test]
+    fn row_decoder_is_kept_and_follows_column_changes() {
+        let mut t: TableDef = serde_json::from_value(serde_json::json!({
+            "id": 7, "schema": "public", "name": "t", "columns": [], "indexes": [],
+            "checks": [], "foreign_keys": [], "next_index_id": 1
+        }))
+        .expect("table");
+        t.columns = vec![column("a", DataType::Int8)];
+        let first = t.row_decoder();
+        assert!(Arc::ptr_eq(&first, &t.row_decoder()), "kept between reads");
+        assert_eq!(first.types(), &[DataType::Int8]);
+        // A column added to this very definition: the cached decoder no longer fits.
+        t.columns.push(column("b", DataType::Text));
+        let types = [DataType::Int8, DataType::Text];
+        assert_eq!(t.row_decoder().types(), &types);
+        let row = [Value::Int8(1), Value::Text("x".into())];
+        let bytes = helios_types::row::encode_row(&row, &types).expect("encode");
+        assert_eq!(t.row_decoder().decode(&bytes).expect("decode"), row.to_vec());
+        // A clone starts without a decoder and compares equal all the same.
+        let copy = t.clone();
+        assert!(copy.decoder.0.get().is_none());
+        assert_eq!(copy, t);
     }
 }

@@ -145,18 +145,22 @@ fn cte_scan(
 /// The input positions of a projection made only of distinct columns of its input
 /// (`None` otherwise).
 fn moved_columns(exprs: &[Expr], width: usize) -> Option<Vec<usize>> {
-    let mut seen = vec![false; width];
     let mut cols = Vec::with_capacity(exprs.len());
     for e in exprs {
         match e {
-            Expr::Column(i, _) if *i < width && !seen[*i] => {
-                seen[*i] = true;
-                cols.push(*i);
-            }
+            Expr::Column(i, _) if *i < width => cols.push(*i),
             _ => return None,
         }
     }
-    Some(cols)
+    // Checked per statement: a short list is compared pairwise rather than through a
+    // second allocation.
+    let distinct = if cols.len() <= 16 {
+        cols.iter().enumerate().all(|(k, c)| !cols[..k].contains(c))
+    } else {
+        let mut seen = vec![false; width];
+        cols.iter().all(|&c| !std::mem::replace(&mut seen[c], true))
+    };
+    distinct.then_some(cols)
 }
 
 /// Runs a streaming node into a vector.

@@ -9,7 +9,6 @@ use std::ops::Bound;
 use helios_common::{Error, Result};
 use helios_storage::Transaction;
 use helios_types::keycode::KeyColumn;
-use helios_types::row::RowDecoder;
 use helios_types::{DataType, Value};
 
 use crate::catalog::{IndexDef, TableDef};
@@ -42,7 +41,7 @@ pub fn encode_row(table: &TableDef, row: &[Value]) -> Result<Vec<u8>> {
 
 /// Decodes row bytes; rows written before a column was added are padded with NULL.
 pub fn decode_row(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
-    RowDecoder::new(&column_types(table)).decode(bytes)
+    table.row_decoder().decode(bytes)
 }
 
 /// The column types of `table`, in order (what [`decode_row_as`] takes).
@@ -119,7 +118,7 @@ pub fn scan_rows_with(
 ) -> Result<bool> {
     let prefix = keys::index_prefix(table.id, 0);
     let full = absolute_range(&prefix, range);
-    let decoder = RowDecoder::new(&column_types(table));
+    let decoder = table.row_decoder();
     let width = table.columns.len();
     let mut more = true;
     txn.visit(&full, false, &mut |k, v| {

@@ -220,6 +220,7 @@ mod tests {
             column_comments: Default::default(),
             on_commit: None,
             time_travel: None,
+            decoder: Default::default(),
         })
     }
 

@@ -247,6 +247,7 @@ pub fn build_table(
         column_comments: Default::default(),
         on_commit: None,
         time_travel: None,
+        decoder: Default::default(),
     };
     let mut sequences = Vec::new();
     // Column-level constraints are applied after all columns exist.

@@ -367,6 +367,26 @@ impl Session {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<StatementResult> {
+        self.execute_prepared_to(prepared, params, None)
+    }
+
+    /// Runs a prepared statement, passing a query's rows to `sink` one at a time as the
+    /// executor produces them ([`Session::execute_streaming`] for prepared statements).
+    pub fn execute_prepared_streaming(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        self.execute_prepared_to(prepared, params, Some(sink))
+    }
+
+    fn execute_prepared_to(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+        sink: Option<&mut RowSink<'_>>,
+    ) -> Result<StatementResult> {
         self.cancel.store(false, Ordering::Relaxed);
         let Some(stmt) = prepared.statement() else {
             return Ok(StatementResult::command("EMPTY"));
@@ -381,7 +401,9 @@ impl Session {
                 ),
             ));
         }
-        let r = parser::with_stack_for(prepared.depth(), || self.run(stmt, params, Some(prepared)));
+        let r = parser::with_stack_for(prepared.depth(), || {
+            self.run_to(stmt, params, Some(prepared), sink)
+        });
         if r.is_err() {
             self.fail();
         }
@@ -509,13 +531,7 @@ impl Session {
             None => {
                 let (isolation, read_only) = match self.pending {
                     Some(p) => p,
-                    None => (
-                        self.default_isolation()?,
-                        self.settings
-                            .all()
-                            .get("default_transaction_read_only")
-                            .is_some_and(|v| v == "on"),
-                    ),
+                    None => (self.default_isolation()?, self.settings.statement().read_only),
                 };
                 let mut txn = self.engine.storage.begin(TxnOptions {
                     branch: self.branch,
@@ -539,29 +555,22 @@ impl Session {
         }
     }
 
-    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
     /// The `statement_timeout` setting; `None` when statements may run without limit.
     fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
-        // Read in place: this runs for every statement.
-        match self.settings.all().get("statement_timeout") {
-            Some(v) if v != "0" => settings::timeout_setting("statement_timeout", v),
-            _ => Ok(None),
-        }
+        self.settings.statement().statement_timeout.clone()
     }
 
+    /// How this session's lock waits end early: `lock_timeout` and its cancel flag.
     fn lock_wait(&self) -> Result<helios_storage::LockWait> {
-        // Read in place, as `statement_timeout`: this runs for every statement.
-        let timeout = match self.settings.all().get("lock_timeout") {
-            Some(v) if v != "0" => settings::timeout_setting("lock_timeout", v)?,
-            _ => None,
-        };
+        let timeout = self.settings.statement().lock_timeout.clone()?;
         Ok(helios_storage::LockWait { timeout, cancel: Some(self.cancel.clone()) })
     }
 
     fn default_isolation(&self) -> Result<Isolation> {
-        match self.settings.all().get("default_transaction_isolation").map(String::as_str) {
-            Some("repeatable read") => Ok(Isolation::RepeatableRead),
-            _ => Ok(Isolation::ReadCommitted),
+        if self.settings.statement().repeatable_read {
+            Ok(Isolation::RepeatableRead)
+        } else {
+            Ok(Isolation::ReadCommitted)
         }
     }
 

@@ -58,6 +58,8 @@ pub struct Settings {
     /// The [`SessionInfo`] built from `values`, kept until a value changes (building it
     /// clones every setting, too much to do for each statement).
     info: OnceLock<Arc<SessionInfo>>,
+    /// The settings every statement reads, parsed once per change of the settings.
+    statement: OnceLock<StatementSettings>,
     /// The session's temporary schema (`pg_temp_N`), once it has one.
     temp_schema: Option<String>,
     /// The database name the client connected to (`current_database()`).
@@ -69,6 +71,7 @@ impl Default for Settings {
         Settings {
             values: DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             info: OnceLock::new(),
+            statement: OnceLock::new(),
             temp_schema: None,
             database: None,
         }
@@ -97,7 +100,7 @@ impl Settings {
         let value = normalize(&key, value)?;
         if self.values.get(&key) != Some(&value) {
             self.values.insert(key, value);
-            self.info = OnceLock::new();
+            self.changed();
         }
         Ok(())
     }
@@ -108,12 +111,12 @@ impl Settings {
         match DEFAULTS.iter().find(|(k, _)| *k == key) {
             Some((_, v)) => {
                 self.values.insert(key, v.to_string());
-                self.info = OnceLock::new();
+                self.changed();
                 Ok(())
             }
             None if key.contains('.') => {
                 self.values.remove(&key);
-                self.info = OnceLock::new();
+                self.changed();
                 Ok(())
             }
             None => Err(unrecognized(&key)),
@@ -130,6 +133,36 @@ impl Settings {
         if let Some(role) = role {
             self.values.insert("session_authorization".into(), role);
         }
+        self.changed();
+    }
+
+    /// Forgets what was derived from the values (they changed).
+    fn changed(&mut self) {
+        self.info = OnceLock::new();
+        self.statement = OnceLock::new();
+    }
+
+    /// The settings every statement reads (timeouts, transaction defaults), parsed once
+    /// per change of the settings instead of looked up by name for each statement.
+    pub(crate) fn statement(&self) -> &StatementSettings {
+        self.statement.get_or_init(|| {
+            let timeout = |key: &str| match self.values.get(key) {
+                Some(v) if v != "0" => timeout_setting(key, v),
+                _ => Ok(None),
+            };
+            StatementSettings {
+                statement_timeout: timeout("statement_timeout"),
+                lock_timeout: timeout("lock_timeout"),
+                repeatable_read: self
+                    .values
+                    .get("default_transaction_isolation")
+                    .is_some_and(|v| v == "repeatable read"),
+                read_only: self
+                    .values
+                    .get("default_transaction_read_only")
+                    .is_some_and(|v| v == "on"),
+            }
+        })
     }
 
     /// All settings, by name.
@@ -177,7 +210,7 @@ impl Settings {
     /// Records the database name the client connected to.
     pub fn set_database(&mut self, name: &str) {
         self.database = Some(name.to_string());
-        self.info = OnceLock::new();
+        self.changed();
     }
 
     /// The session's temporary schema, once it has one.
@@ -188,8 +221,21 @@ impl Settings {
     /// Names the session's temporary schema (searched first from now on).
     pub fn set_temp_schema(&mut self, name: String) {
         self.temp_schema = Some(name);
-        self.info = OnceLock::new();
+        self.changed();
     }
+}
+
+/// The settings read by every statement, parsed (see [`Settings::statement`]).
+#[derive(Debug, Clone)]
+pub(crate) struct StatementSettings {
+    /// `statement_timeout`; `None` when statements may run without limit.
+    pub statement_timeout: Result<Option<std::time::Duration>>,
+    /// `lock_timeout`; `None` when lock waits have no limit.
+    pub lock_timeout: Result<Option<std::time::Duration>>,
+    /// `default_transaction_isolation` is `repeatable read` (else READ COMMITTED).
+    pub repeatable_read: bool,
+    /// `default_transaction_read_only` is on.
+    pub read_only: bool,
 }
 
 fn unrecognized(name: &str) -> Error {
@@ -315,5 +361,30 @@ mod tests {
             SqlState::FEATURE_NOT_SUPPORTED
         );
         assert_eq!(s.search_path(), vec!["public".to_string()]);
+    }
+
+    #[test]
+    fn statement_settings_follow_every_change() {
+        use std::time::Duration;
+        let mut s = Settings::default();
+        let st = s.statement().clone();
+        assert_eq!(st.statement_timeout.unwrap(), None);
+        assert_eq!(st.lock_timeout.unwrap(), None);
+        assert!(!st.repeatable_read && !st.read_only);
+        s.set("statement_timeout", "2s").unwrap();
+        s.set("lock_timeout", "15").unwrap();
+        s.set("default_transaction_isolation", "repeatable read").unwrap();
+        s.set("default_transaction_read_only", "on").unwrap();
+        let st = s.statement().clone();
+        assert_eq!(st.statement_timeout.unwrap(), Some(Duration::from_secs(2)));
+        assert_eq!(st.lock_timeout.unwrap(), Some(Duration::from_millis(15)));
+        assert!(st.repeatable_read && st.read_only);
+        s.reset("statement_timeout").unwrap();
+        assert_eq!(s.statement().statement_timeout.clone().unwrap(), None);
+        assert_eq!(s.statement().lock_timeout.clone().unwrap(), Some(Duration::from_millis(15)));
+        s.reset_all();
+        let st = s.statement().clone();
+        assert_eq!(st.lock_timeout.unwrap(), None);
+        assert!(!st.repeatable_read && !st.read_only);
     }
 }

@@ -318,7 +318,7 @@ impl Session {
                 sink(columns, row)
             })
         })?;
-        let tag = format!("SELECT {count}");
+        let tag = select_tag(count);
         Ok(StatementResult::Rows(QueryResult { columns: columns.to_vec(), rows: Vec::new(), tag }))
     }
 
@@ -359,7 +359,7 @@ impl Session {
                     let rows = exec::execute(&query.plan, &ctx, &[])?;
                     Ok(exec::DmlOutcome { count: rows.len() as u64, returned: rows })
                 })?;
-                let tag = format!("SELECT {}", out.count);
+                let tag = select_tag(out.count);
                 Ok(StatementResult::Rows(QueryResult {
                     columns: columns.clone(),
                     rows: out.returned,
@@ -370,7 +370,7 @@ impl Session {
                 let rows = self.with_query_ctx(query, params, catalog, info, |ctx| {
                     exec::execute(&query.plan, ctx, &[])
                 })?;
-                let tag = format!("SELECT {}", rows.len());
+                let tag = select_tag(rows.len() as u64);
                 Ok(StatementResult::Rows(QueryResult { columns: columns.clone(), rows, tag }))
             }
             Bound::Insert(ins, checks) => {
@@ -567,6 +567,26 @@ impl Session {
     }
 }
 
+/// The command tag `SELECT n`, written without the formatting machinery (it is built
+/// for every query).
+fn select_tag(n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut tag = String::with_capacity(7 + digits.len() - at);
+    tag.push_str("SELECT ");
+    tag.extend(digits[at..].iter().map(|&d| char::from(d)));
+    tag
+}
+
 fn prefixed(head: &str, source: &PlannedQuery) -> Vec<String> {
     let mut lines = vec![head.to_string()];
     for l in source.to_string().lines() {
@@ -614,5 +634,18 @@ pub(super) fn feed(
             Ok(StatementResult::Rows(q))
         }
         (r, _) => Ok(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::select_tag;
+
+    #[test]
+    fn select_tags_count_rows() {
+        assert_eq!(select_tag(0), "SELECT 0");
+        assert_eq!(select_tag(1), "SELECT 1");
+        assert_eq!(select_tag(10_000), "SELECT 10000");
+        assert_eq!(select_tag(u64::MAX), format!("SELECT {}", u64::MAX));
     }
 }
