@@ -215,15 +215,9 @@ impl Binder<'_> {
                     .ok_or_else(|| Error::internal("sequence vanished"))?;
                 let func =
                     crate::exec::sequence_relation::SequenceRelation::new(seq.as_ref().clone());
-                let schema = crate::functions::table::TableFunction::columns(&func)
-                    .iter()
-                    .map(|(n, t)| Field::new(n.clone(), t.clone()))
-                    .collect();
-                let func = crate::functions::table::BoundTableFunction {
-                    func: std::sync::Arc::new(func),
-                    args: Vec::new(),
-                };
-                Plan::TableFunction { func, schema }
+                crate::functions::table::BoundTableFunction::relation_plan(std::sync::Arc::new(
+                    func,
+                ))
             }
             other => {
                 return Err(Error::new(

@@ -45,15 +45,9 @@ pub fn system_relation(
 ) -> Option<Plan> {
     if (schema, name) == ("pg_catalog", "pg_stat_progress_create_index") {
         let func = crate::exec::progress_relation::ProgressRelation::default();
-        let schema = crate::functions::table::TableFunction::columns(&func)
-            .iter()
-            .map(|(n, t)| crate::planner::Field::new(n.clone(), t.clone()))
-            .collect();
-        let func = crate::functions::table::BoundTableFunction {
-            func: std::sync::Arc::new(func),
-            args: Vec::new(),
-        };
-        return Some(Plan::TableFunction { func, schema });
+        return Some(crate::functions::table::BoundTableFunction::relation_plan(
+            std::sync::Arc::new(func),
+        ));
     }
     let mut tables: Vec<_> = catalog.tables.values().cloned().collect();
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));

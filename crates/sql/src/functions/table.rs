@@ -139,6 +139,22 @@ pub struct BoundTableFunction {
     pub args: Vec<Expr>,
 }
 
+impl BoundTableFunction {
+    /// The plan scanning a function without arguments that stands for a relation (a
+    /// sequence, `pg_stat_progress_create_index`): its columns are the relation's.
+    pub fn relation_plan(func: Arc<dyn TableFunction>) -> crate::planner::Plan {
+        let schema = func
+            .columns()
+            .iter()
+            .map(|(n, t)| crate::planner::Field::new(n.clone(), t.clone()))
+            .collect();
+        crate::planner::Plan::TableFunction {
+            func: BoundTableFunction { func, args: Vec::new() },
+            schema,
+        }
+    }
+}
+
 /// Resolves a table function call on bound arguments, coercing them to the parameter
 /// types. `Ok(None)` when `name` is not a table function.
 pub fn bind_table_function(
