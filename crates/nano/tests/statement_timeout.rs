@@ -53,3 +53,16 @@ fn zero_means_no_timeout() {
         c.query("SELECT count(*) FROM generate_series(1, 200000) g WHERE g % 7 = 0", &[]).unwrap();
     assert_eq!(r.rows[0][0].to_pg_text(), "28571");
 }
+
+#[test]
+fn pg_sleep_ends_at_the_statement_timeout() {
+    let db = Database::open_in_memory().unwrap();
+    let mut c = db.connect();
+    run(&mut c, "SET statement_timeout = 100");
+    let started = std::time::Instant::now();
+    let e = c.query("SELECT pg_sleep(60)", &[]).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "57014", "{e:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    run(&mut c, "SET statement_timeout = 0");
+    assert_eq!(c.query("SELECT pg_sleep(0.01)::text", &[]).unwrap().rows.len(), 1);
+}
