@@ -108,12 +108,7 @@ fn sleep(args: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     }
     let until = Instant::now() + Duration::from_secs_f64(secs.clamp(0.0, 1e9));
     loop {
-        if ctx.cancel_flag().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
-            return Err(Error::new(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to user request",
-            ));
-        }
+        crate::session::advisory::check_cancel(ctx.cancel_flag())?;
         let now = Instant::now();
         if now >= until {
             return Ok(void());

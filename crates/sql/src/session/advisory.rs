@@ -102,12 +102,7 @@ impl AdvisoryLocks {
                 held.remove(&key);
             }
             let Some(wait) = &wait else { return Ok(false) };
-            if wait.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return Err(Error::new(
-                    SqlState::QUERY_CANCELED,
-                    "canceling statement due to user request",
-                ));
-            }
+            check_cancel(wait.cancel)?;
             let mut slice = WAIT_SLICE;
             if let Some(limit) = wait.timeout {
                 let elapsed = start.elapsed();
@@ -175,6 +170,18 @@ impl AdvisoryLocks {
             self.released.notify_all();
         }
     }
+}
+
+/// Fails with 57014 when `cancel` is set (a cancel request or `statement_timeout`), for
+/// functions that wait.
+pub(crate) fn check_cancel(cancel: Option<&AtomicBool>) -> Result<()> {
+    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(Error::new(
+            SqlState::QUERY_CANCELED,
+            "canceling statement due to user request",
+        ));
+    }
+    Ok(())
 }
 
 /// How a waiting acquisition ends early.

@@ -103,18 +103,20 @@ impl Session {
                 let txn = self.txn.take();
                 let failed = self.mode == Mode::Failed;
                 self.end_block();
-                if let Some(t) = txn {
-                    if failed {
+                let committed = match txn {
+                    Some(t) if !failed => t.commit().map(|_| true),
+                    Some(t) => {
                         t.rollback();
-                    } else {
-                        let committed = t.commit();
-                        self.engine.advisory.release(self.id, false, true);
-                        committed?;
-                        self.cursors.committed(self.block_seq);
+                        Ok(false)
                     }
-                }
-                // Transaction-level advisory locks end with the transaction.
+                    None => Ok(false),
+                };
+                // Transaction-level advisory locks end with the transaction (after the
+                // commit, so a waiter sees its writes).
                 self.engine.advisory.release(self.id, false, true);
+                if committed? {
+                    self.cursors.committed(self.block_seq);
+                }
                 Ok(Some(StatementResult::command(tag)))
             }
             ast::Statement::Rollback { chain, savepoint } => {
