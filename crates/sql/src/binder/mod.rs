@@ -196,6 +196,19 @@ impl<'a> Binder<'a> {
     }
 }
 
+/// The fields of one row of `table`, qualified by the table's name: what CHECK
+/// constraints and row-level security policies are bound over.
+pub fn table_row_fields(table: &crate::catalog::TableDef) -> Vec<Field> {
+    table
+        .columns
+        .iter()
+        .map(|c| Field {
+            qualifier: Some(table.name.clone()),
+            ..Field::new(c.name.clone(), c.data_type.clone())
+        })
+        .collect()
+}
+
 /// Coerces a bound condition to boolean (an unknown-typed literal or parameter is cast),
 /// or reports 42804 `argument of WHERE must be type boolean, not type integer`.
 pub fn coerce_condition(e: Expr, clause: &str) -> Result<Expr> {

@@ -136,14 +136,7 @@ impl Binder<'_> {
         command: PolicyCommand,
         text: impl Fn(&crate::catalog::PolicyDef) -> Option<&str>,
     ) -> Result<Expr> {
-        let fields: Vec<Field> = table
-            .columns
-            .iter()
-            .map(|c| Field {
-                qualifier: Some(table.name.clone()),
-                ..Field::new(c.name.clone(), c.data_type.clone())
-            })
-            .collect();
+        let fields = super::table_row_fields(table);
         // A policy that reads its own table (directly or through a view) would expand
         // forever: PostgreSQL refuses it the same way.
         if self.expanding_policies.contains(&table.id) {

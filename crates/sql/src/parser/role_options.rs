@@ -12,12 +12,8 @@ pub(super) fn rewrite(sql: &str) -> Option<String> {
 }
 
 fn rewrite_statement(tokens: &[Token]) -> Option<String> {
-    let sig: Vec<usize> =
-        (0..tokens.len()).filter(|&i| !matches!(tokens[i], Token::Whitespace(_))).collect();
-    let word = |n: usize| match sig.get(n).map(|&i| &tokens[i]) {
-        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
-        _ => None,
-    };
+    let s = super::token_rewrite::Significant::new(tokens);
+    let (sig, word) = (&s.sig, |n| s.word(n));
     let create_user = word(0) == Some(Keyword::CREATE)
         && word(1) == Some(Keyword::USER)
         && word(2) != Some(Keyword::MAPPING);

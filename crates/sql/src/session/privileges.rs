@@ -540,14 +540,7 @@ impl Session {
         }
         // The expressions must bind over the table's columns now, not at first use.
         let info = self.info();
-        let fields: Vec<crate::planner::Field> = table
-            .columns
-            .iter()
-            .map(|c| crate::planner::Field {
-                qualifier: Some(table.name.clone()),
-                ..crate::planner::Field::new(c.name.clone(), c.data_type.clone())
-            })
-            .collect();
+        let fields = crate::binder::table_row_fields(table);
         for e in [using, check].into_iter().flatten() {
             let mut binder = crate::binder::Binder::new(catalog, &info, Vec::new());
             binder.bind_condition(e, &fields, "POLICY", false)?;

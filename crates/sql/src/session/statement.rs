@@ -83,14 +83,7 @@ pub fn bind_checks(
     info: &SessionInfo,
     table: &TableDef,
 ) -> Result<Vec<(String, Expr)>> {
-    let fields: Vec<Field> = table
-        .columns
-        .iter()
-        .map(|c| Field {
-            qualifier: Some(table.name.clone()),
-            ..Field::new(c.name.clone(), c.data_type.clone())
-        })
-        .collect();
+    let fields = crate::binder::table_row_fields(table);
     let mut out = Vec::new();
     for c in &table.checks {
         let mut binder = Binder::new(catalog, info, Vec::new());
