@@ -253,7 +253,9 @@ impl Session {
         }
         self.login = user.to_string();
         self.settings.set("session_authorization", user)?;
-        self.settings.set("role", "none")
+        self.settings.set("role", "none")?;
+        self.note_superuser(&catalog);
+        Ok(())
     }
 
     /// Names the database the client connected to: what `current_database()` and
