@@ -241,7 +241,10 @@ fn pieces(script: &str) -> Result<Vec<Piece<'_>>, TargetError> {
         let pending = &script[sql_start..start];
         let at_statement_start =
             pending.trim().is_empty() || helios_server::split::ends_with_terminator(pending);
-        if at_statement_start && upper.starts_with("COPY ") && upper.ends_with(" FROM STDIN;") {
+        let copy_line = trimmed.len() >= "COPY ".len() + " FROM stdin;".len()
+            && upper.starts_with("COPY ")
+            && upper.ends_with(" FROM STDIN;");
+        if at_statement_start && copy_line {
             if !pending.trim().is_empty() {
                 out.push(Piece::Sql(pending));
             }
@@ -344,5 +347,8 @@ mod tests {
         assert!(matches!(p[2], Piece::Sql(s) if s.trim() == "SELECT 1;"));
         let broken = "COPY t (a) FROM stdin;\n1\n";
         assert!(pieces(broken).is_err());
+        // A line that only looks like a COPY is SQL (and never a bad slice).
+        let odd = "COPY FROM STDIN;\n";
+        assert!(matches!(pieces(odd).expect("pieces")[..], [Piece::Sql(_)]));
     }
 }
