@@ -24,6 +24,7 @@ mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod discard;
 mod extension;
 mod maintenance;
 mod matview;
