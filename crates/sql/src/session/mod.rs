@@ -17,6 +17,7 @@
 
 pub mod advisory;
 mod alter;
+mod alter_sequence;
 mod branch;
 mod branch_rows;
 mod comment;
@@ -499,7 +500,7 @@ impl Session {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
-            Statement::Cursor(_) => None,
+            Statement::Cursor(_) | Statement::AlterSequence(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(
