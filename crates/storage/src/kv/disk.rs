@@ -11,11 +11,20 @@
 //! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
 //! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: a durable write commits with `Durability::Immediate` in redb's one-phase
-//! mode (one `fsync`), whose crash recovery lets redb's own checksums judge torn pages
-//! ([`PagedBackend::recovery`], [`paged_backend`]); a non-durable one with
-//! `Durability::None`, which survives a crash only if a later durable commit does, and is
-//! otherwise lost whole.
+//! Durability: every write is a redb commit with `Durability::None` plus one record
+//! appended to the commit journal `data.journal` ([`journal`]); a durable write then syncs
+//! the journal (one sequential write and one `fdatasync`) before returning. Every
+//! `journal_bytes` of records a *checkpoint* commits redb with `Durability::Immediate` in
+//! its one-phase mode (one `fsync` of the data file, whose crash recovery lets redb's own
+//! checksums judge torn pages: [`PagedBackend::recovery`], [`paged_backend`]), and the
+//! journal starts over. Opening replays the records redb's last checkpoint does not hold.
+//! A non-durable write's record is buffered in memory (written with the next sync, or
+//! once 256 KiB are buffered) and not synced: it survives a crash only if a later sync
+//! does, and is otherwise lost whole, with everything after it.
+//!
+//! Without the journal (`journal_bytes = 0`, or an engine over a custom backend), a
+//! durable write is a redb commit with `Durability::Immediate`, and a non-durable one a
+//! commit with `Durability::None`.
 //!
 //! Poisoning: any failed write, commit or sync marks the engine failed. Reads keep working;
 //! writes get `58030` until the database is reopened, which recovers to the last durable
@@ -24,6 +33,7 @@
 
 mod errors;
 pub mod file_backend;
+pub mod journal;
 mod leaf_fill;
 mod options;
 pub mod paged_backend;
@@ -39,8 +49,10 @@ use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
 use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
+pub use self::journal::JOURNAL_FILE;
+use self::journal::{push_op, Journal, MAX_PAYLOAD};
 use self::leaf_fill::LeafFiller;
-pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
+pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
 use self::snapshot::{DiskSnapshot, SharedSnapshot};
 use super::faulty::FaultyBackend;
@@ -54,6 +66,13 @@ pub const DATA_FILE: &str = "data.redb";
 pub const KEY_HEADER_FILE: &str = crate::crypto::KEY_HEADER_FILE;
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
+/// Journal bookkeeping, beside the data: [`APPLIED`] is the LSN of the last journal
+/// record whose changes redb holds.
+const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
+const APPLIED: &str = "applied";
+/// Records of non-durable writes are buffered in memory up to this many bytes before they
+/// are written to the journal (the next sync writes them in any case).
+const RELAXED_BUFFER: usize = 256 << 10;
 
 /// Opens (creating if needed) the disk database in `dir` for [`Storage::open`]: the
 /// encryption key comes from `options`, everything else is defaulted.
@@ -80,6 +99,16 @@ pub struct DiskEngine {
     encrypted: bool,
     /// Why writes are refused, once a write or sync has failed.
     poisoned: Mutex<Option<String>>,
+    /// The commit journal, when durable writes go through it.
+    journal: Option<Mutex<JournalState>>,
+}
+
+/// The journal and when to checkpoint it.
+#[derive(Debug)]
+struct JournalState {
+    journal: Journal,
+    /// Checkpoint once this many bytes of records were written since the last one.
+    checkpoint_bytes: u64,
 }
 
 impl std::fmt::Debug for DiskEngine {
@@ -148,7 +177,32 @@ impl DiskEngine {
         if let Some(faults) = &options.faults {
             backend = Box::new(FaultyBackend::new(backend, faults.clone()));
         }
-        DiskEngine::with_backend(dir, backend, key.as_ref(), options.cache_size)
+        let journal = if options.journal_bytes > 0 {
+            let path = dir.join(JOURNAL_FILE);
+            let exists = path.exists();
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| {
+                    Error::io(format!("could not open journal file \"{}\"", path.display()), &e)
+                })?;
+            if !exists {
+                crate::crypto::sync_dir(dir).map_err(|e| {
+                    Error::io(format!("could not sync directory \"{}\"", dir.display()), &e)
+                })?;
+            }
+            let mut journal: Box<dyn StorageBackend> = Box::new(FileBackend::new(file));
+            if let Some(faults) = &options.faults {
+                journal = Box::new(FaultyBackend::new(journal, faults.clone()));
+            }
+            Some((journal, options.journal_bytes))
+        } else {
+            None
+        };
+        DiskEngine::with_backends(dir, backend, journal, key.as_ref(), options.cache_size)
     }
 
     /// Opens a disk engine over any redb storage backend (a custom store, a simulated
@@ -157,6 +211,18 @@ impl DiskEngine {
     pub fn with_backend(
         dir: &Path,
         backend: Box<dyn StorageBackend>,
+        key: Option<&DataKey>,
+        cache_size: usize,
+    ) -> Result<DiskEngine> {
+        DiskEngine::with_backends(dir, backend, None, key, cache_size)
+    }
+
+    /// [`DiskEngine::with_backend`] with a commit journal: `journal` is its storage and the
+    /// number of record bytes between checkpoints. Records are sealed like the pages.
+    pub fn with_backends(
+        dir: &Path,
+        backend: Box<dyn StorageBackend>,
+        journal: Option<(Box<dyn StorageBackend>, u64)>,
         key: Option<&DataKey>,
         cache_size: usize,
     ) -> Result<DiskEngine> {
@@ -179,15 +245,69 @@ impl DiskEngine {
         // redb's repair (if any) is over: from now on every page must pass its checksum.
         recovery.store(false, std::sync::atomic::Ordering::SeqCst);
         let db = db?;
-        let engine = DiskEngine {
+        let mut engine = DiskEngine {
             shared: Mutex::new(None),
             db,
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
             poisoned: Mutex::new(None),
+            journal: None,
         };
         engine.ensure_table()?;
+        if let Some((file, checkpoint_bytes)) = journal {
+            let journal = engine.replay(file, key)?;
+            engine.journal = Some(Mutex::new(JournalState { journal, checkpoint_bytes }));
+        }
         Ok(engine)
+    }
+
+    /// Opens the journal in `file` and applies the records redb does not hold yet, in one
+    /// durable commit.
+    fn replay(&self, file: Box<dyn StorageBackend>, key: Option<&DataKey>) -> Result<Journal> {
+        let ctx = "could not recover from the journal";
+        let applied = guard(ctx, || {
+            let read = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+            let table = match read.open_table(JOURNAL_TABLE) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+                Err(e) => return Err(from_redb(ctx, e)),
+            };
+            let lsn = table.get(APPLIED).map_err(|e| from_redb(ctx, e))?;
+            Ok(lsn.map_or(0, |v| v.value()))
+        })?;
+        let (journal, records) = Journal::open(file, key, applied).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                Error::corrupted(format!("{ctx} of database \"{}\": {e}", self.dir.display()))
+            } else {
+                from_io(ctx, &e)
+            }
+        })?;
+        let Some(&(last, _)) = records.last() else { return Ok(journal) };
+        guard(ctx, || {
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                for (_, payload) in &records {
+                    for op in journal::ops(payload) {
+                        let (k, v) = op.map_err(|e| {
+                            Error::corrupted(format!(
+                                "{ctx} of database \"{}\": {e}",
+                                self.dir.display()
+                            ))
+                        })?;
+                        match v {
+                            Some(v) => table.insert(k, v).map(drop),
+                            None => table.remove(k).map(drop),
+                        }
+                        .map_err(|e| from_redb(ctx, e))?;
+                    }
+                }
+            }
+            set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
+            txn.commit().map_err(|e| from_redb(ctx, e))
+        })?;
+        Ok(journal)
     }
 
     /// Whether the data file is encrypted.
@@ -216,14 +336,56 @@ impl DiskEngine {
         self.write(WriteBatch::default(), false)
     }
 
-    fn commit<'b>(
+    /// Commits the changes `ops` produces (it is called once or twice): through the
+    /// journal when there is one, otherwise straight to redb.
+    fn commit<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<()>
+    where
+        I: Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+    {
+        let Some(journal) = &self.journal else {
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            return self.apply(ops(), None, durability);
+        };
+        let mut j = journal.lock();
+        if j.journal.written() >= j.checkpoint_bytes {
+            self.checkpoint(&mut j)?;
+        }
+        let payload = j.journal.payload();
+        for (k, v) in ops() {
+            push_op(payload, k, v);
+            if payload.len() > MAX_PAYLOAD {
+                break;
+            }
+        }
+        if payload.len() > MAX_PAYLOAD {
+            // Too large for one record: committed durably in redb, a checkpoint.
+            let last = j.journal.last_lsn();
+            self.apply(ops(), Some(last), Durability::Immediate)?;
+            j.journal.restart();
+            return Ok(());
+        }
+        // redb first: a change redb refuses (a value too large) leaves no record behind.
+        // No LSN with it: a crash takes redb back to its last durable commit, and only
+        // durable commits (checkpoints) record the LSN they hold.
+        self.apply(ops(), None, Durability::None)?;
+        j.journal.append();
+        if durable {
+            j.journal.sync().map_err(|e| from_io("could not sync the journal", &e))?;
+        } else if j.journal.unwritten() >= RELAXED_BUFFER {
+            j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
+        }
+        Ok(())
+    }
+
+    /// One redb commit of `ops`, recording `lsn` as the last journal record applied.
+    fn apply<'b>(
         &self,
         ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
-        durable: bool,
+        lsn: Option<u64>,
+        durability: Durability,
     ) -> Result<()> {
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-        let durability = if durable { Durability::Immediate } else { Durability::None };
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
@@ -233,7 +395,18 @@ impl DiskEngine {
             }
             filler.finish().map_err(|e| from_redb(ctx, e))?;
         }
+        if let Some(lsn) = lsn {
+            set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
+        }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
+    }
+
+    /// Commits redb durably, so that it holds every journal record written; the journal
+    /// then starts a new round.
+    fn checkpoint(&self, j: &mut JournalState) -> Result<()> {
+        self.apply(std::iter::empty(), Some(j.journal.last_lsn()), Durability::Immediate)?;
+        j.journal.restart();
+        Ok(())
     }
 
     /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
@@ -285,23 +458,30 @@ impl Engine for DiskEngine {
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
         self.guarded(|| {
-            let ops = batch.ops.iter().map(|op| match op {
-                WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
-                WriteOp::Delete(k) => (k.as_slice(), None),
-            });
+            let ops = || {
+                batch.ops.iter().map(|op| match op {
+                    WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
+                    WriteOp::Delete(k) => (k.as_slice(), None),
+                })
+            };
             self.commit(ops, durable)
         })
     }
 
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
-        self.guarded(|| self.commit(batch.iter(), durable))
+        self.guarded(|| self.commit(|| batch.iter(), durable))
     }
 
     fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
         self.guarded(|| {
+            // Streamed changes are not journaled: with a journal they are committed
+            // durably in redb (a checkpoint), so no journal record can be replayed over a
+            // state that lacks them.
+            let mut j = self.journal.as_ref().map(|j| j.lock());
             let ctx = "could not write to database";
             let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-            let durability = if durable { Durability::Immediate } else { Durability::None };
+            let durability =
+                if durable || j.is_some() { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
@@ -309,9 +489,40 @@ impl Engine for DiskEngine {
                 fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
                 filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
-            txn.commit().map_err(|e| from_redb("could not commit to database", e))
+            if let Some(j) = &j {
+                set_applied(&txn, j.journal.last_lsn()).map_err(|e| from_redb(ctx, e))?;
+            }
+            txn.commit().map_err(|e| from_redb("could not commit to database", e))?;
+            if let Some(j) = &mut j {
+                j.journal.restart();
+            }
+            Ok(())
         })
     }
+}
+
+impl Drop for DiskEngine {
+    fn drop(&mut self) {
+        // A checkpoint on close, so that the next open has nothing to replay. Skipped when
+        // poisoned: the journal then holds what the next open needs.
+        if self.poisoned.get_mut().is_some() {
+            return;
+        }
+        if let Some(j) = self.journal.take() {
+            let mut j = j.into_inner();
+            if j.journal.written() > 0 {
+                let _ = guard("could not checkpoint", || self.checkpoint(&mut j));
+            }
+            let _ = j.journal.close();
+        }
+    }
+}
+
+/// Records `lsn` as the last journal record whose changes `txn` holds.
+fn set_applied(txn: &redb::WriteTransaction, lsn: u64) -> std::result::Result<(), redb::Error> {
+    let mut table = txn.open_table(JOURNAL_TABLE)?;
+    table.insert(APPLIED, lsn)?;
+    Ok(())
 }
 
 /// The first bytes of a file redb wrote directly (format 1 of our data file, before pages

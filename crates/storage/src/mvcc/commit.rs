@@ -10,7 +10,10 @@
 //! ```
 //!
 //! Requests that arrive while a leader is writing form the next group, so under load many
-//! transactions share one sync. After the batch is written the *visible* timestamp moves
+//! transactions share one sync; a lone committer leads at once, with no wait for company.
+//! A request that fails validation (`40001`) stages nothing and fails alone; an engine
+//! error fails every request of the group that had validated. On disk the group's batch is
+//! one journal record and one `fdatasync` of the journal (`kv::disk`, `docs/storage-format.md`). After the batch is written the *visible* timestamp moves
 //! to the group's last commit timestamp; new readers read at it, so a reader never sees a
 //! timestamp whose batch has not landed.
 
