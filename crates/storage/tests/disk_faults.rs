@@ -113,3 +113,50 @@ fn a_failed_write_poisons_and_reopening_recovers() {
         }
     }
 }
+
+/// The journal alone fails, after redb took the commit (non-durably): a durable commit
+/// whose journal sync fails, or a relaxed one whose buffered records fail to be written.
+/// The commit must not be there after reopening. (redb makes its pending non-durable
+/// commits durable when the database is dropped; the poisoned engine must stop it. The
+/// sync test above let the data file fail too, and passed only while the failed batch
+/// happened to grow the data file, whose failed sync then stopped redb itself.)
+#[test]
+fn a_failed_journal_write_or_sync_leaves_no_trace_after_reopening() {
+    for (name, make) in flavours() {
+        for sync in [true, false] {
+            let name = format!("{name}, failing {}", if sync { "sync" } else { "write" });
+            let dir = tempfile::tempdir().unwrap();
+            let faults = FaultHandle::new();
+            let opts = DiskOptions { journal_faults: Some(faults.clone()), ..make() };
+            let engine = open_disk_with(dir.path(), &opts).unwrap();
+            engine.write(batch("a", 50), true).unwrap();
+            engine.write(batch("n", 5), false).unwrap();
+
+            let err = if sync {
+                faults.fail_syncs(true);
+                engine.write(batch("b", 200), true).unwrap_err()
+            } else {
+                // More than the 256 KiB of relaxed records buffered in memory: written now.
+                faults.fail_writes(true);
+                engine.write(batch("b", 3000), false).unwrap_err()
+            };
+            assert_eq!(err.sqlstate(), SqlState::IO_ERROR, "{name}: {err:?}");
+            assert!(faults.injected() > 0, "{name}");
+            faults.disarm();
+            assert!(engine.write(batch("c", 1), true).is_err(), "{name}: not poisoned");
+            drop(engine);
+
+            let engine = open_disk_with(dir.path(), &make()).unwrap();
+            assert_eq!(count(engine.as_ref(), "a"), 50, "{name}: last durable commit lost");
+            assert_eq!(count(engine.as_ref(), "b"), 0, "{name}: failed commit visible");
+            assert_eq!(count(engine.as_ref(), "c"), 0, "{name}");
+            let n = count(engine.as_ref(), "n");
+            assert!(n == 0 || n == 5, "{name}: partial batch ({n} of 5 keys)");
+            engine.write(batch("d", 3), true).unwrap();
+            drop(engine);
+            let engine = open_disk_with(dir.path(), &make()).unwrap();
+            assert_eq!(count(engine.as_ref(), "d"), 3, "{name}");
+            assert_eq!(count(engine.as_ref(), "b"), 0, "{name}");
+        }
+    }
+}

@@ -30,6 +30,8 @@
 //! writes get `58030` until the database is reopened, which recovers to the last durable
 //! commit. redb itself refuses to continue after an I/O error, and a failed `fsync` may
 //! have dropped written pages, so carrying on could acknowledge data that is not on disk.
+//! Poisoning also fences redb's data file (every write and sync fails): redb may hold the
+//! failed commit non-durably, and would otherwise make it durable when it is dropped.
 
 mod errors;
 pub mod file_backend;
@@ -41,6 +43,7 @@ mod snapshot;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
@@ -99,6 +102,9 @@ pub struct DiskEngine {
     encrypted: bool,
     /// Why writes are refused, once a write or sync has failed.
     poisoned: Mutex<Option<String>>,
+    /// Raised with `poisoned`: redb's data file then refuses every write and sync (see
+    /// [`FencedBackend`]).
+    fence: Arc<AtomicBool>,
     /// The commit journal, when durable writes go through it.
     journal: Option<Mutex<JournalState>>,
 }
@@ -195,7 +201,7 @@ impl DiskEngine {
                 })?;
             }
             let mut journal: Box<dyn StorageBackend> = Box::new(FileBackend::new(file));
-            if let Some(faults) = &options.faults {
+            if let Some(faults) = options.faults.as_ref().or(options.journal_faults.as_ref()) {
                 journal = Box::new(FaultyBackend::new(journal, faults.clone()));
             }
             Some((journal, options.journal_bytes))
@@ -236,10 +242,11 @@ impl DiskEngine {
             }
         };
         let recovery = paged.recovery();
+        let fence = Arc::new(AtomicBool::new(false));
         let db = guard("could not open database", || {
             redb::Builder::new()
                 .set_cache_size(cache_size)
-                .create_with_backend(BoxedBackend(Box::new(paged)))
+                .create_with_backend(FencedBackend { inner: Box::new(paged), fence: fence.clone() })
                 .map_err(|e| from_redb("could not open database", e))
         });
         // redb's repair (if any) is over: from now on every page must pass its checksum.
@@ -251,6 +258,7 @@ impl DiskEngine {
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
             poisoned: Mutex::new(None),
+            fence,
             journal: None,
         };
         engine.ensure_table()?;
@@ -432,6 +440,9 @@ impl DiskEngine {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
                 *poisoned = Some(e.message().to_string());
+                // redb may hold non-durable commits whose journal record never became
+                // durable (the failed write or sync); it must not write them out later.
+                self.fence.store(true, Ordering::SeqCst);
             }
         }
         result
@@ -548,48 +559,73 @@ fn refuse_unpaged_file(dir: &Path, backend: &dyn StorageBackend) -> Result<()> {
     Ok(())
 }
 
-/// Lets a boxed backend stack be handed to redb, which wants a sized `StorageBackend`.
+/// The backend stack handed to redb (which wants a sized `StorageBackend`), with a fence
+/// that the engine raises when it is poisoned: from then on every write, resize and sync
+/// of the data file fails.
+///
+/// Without it, a poisoned engine could still make a failed commit durable: redb holds the
+/// commit non-durably (the journal write or sync after it failed), and when the database
+/// is dropped redb makes its pending non-durable commits durable. Reopening would then
+/// show a commit whose caller got an error, although the journal record that was to make
+/// it durable was lost.
 #[derive(Debug)]
-struct BoxedBackend(Box<dyn StorageBackend>);
+struct FencedBackend {
+    inner: Box<dyn StorageBackend>,
+    fence: Arc<AtomicBool>,
+}
 
-impl StorageBackend for BoxedBackend {
+impl FencedBackend {
+    fn check(&self) -> std::io::Result<()> {
+        if self.fence.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other(
+                "the database is poisoned by an earlier failed write or sync",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl StorageBackend for FencedBackend {
     fn len(&self) -> std::io::Result<u64> {
-        self.0.len()
+        self.inner.len()
     }
     fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
-        self.0.read(offset, out)
+        self.inner.read(offset, out)
     }
     fn set_len(&self, len: u64) -> std::io::Result<()> {
-        self.0.set_len(len)
+        self.check()?;
+        self.inner.set_len(len)
     }
     fn sync_data(&self) -> std::io::Result<()> {
-        self.0.sync_data()
+        self.check()?;
+        self.inner.sync_data()
     }
     fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.0.write(offset, data)
+        self.check()?;
+        self.inner.write(offset, data)
     }
     fn close(&self) -> std::io::Result<()> {
-        self.0.close()
+        self.inner.close()
     }
     fn try_lock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<bool, redb::BackendError> {
-        self.0.try_lock_range(start, end)
+        self.inner.try_lock_range(start, end)
     }
     fn lock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<(), redb::BackendError> {
-        self.0.lock_range(start, end)
+        self.inner.lock_range(start, end)
     }
     fn unlock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<(), redb::BackendError> {
-        self.0.unlock_range(start, end)
+        self.inner.unlock_range(start, end)
     }
 }

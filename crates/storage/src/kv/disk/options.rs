@@ -32,6 +32,10 @@ pub struct DiskOptions {
     pub journal_bytes: u64,
     /// Fault injection between the engine and its files (data file and journal), for tests.
     pub faults: Option<FaultHandle>,
+    /// Fault injection on the journal file only (the data file works), for tests of a
+    /// journal write or sync that fails after redb took the commit. Ignored when
+    /// `faults` is set (that handle then controls the journal too).
+    pub journal_faults: Option<FaultHandle>,
 }
 
 impl Default for DiskOptions {
@@ -42,6 +46,7 @@ impl Default for DiskOptions {
             cache_size: DEFAULT_CACHE_SIZE,
             journal_bytes: DEFAULT_JOURNAL_BYTES,
             faults: None,
+            journal_faults: None,
         }
     }
 }
