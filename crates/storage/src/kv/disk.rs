@@ -43,7 +43,7 @@ mod snapshot;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
@@ -102,6 +102,14 @@ pub struct DiskEngine {
     encrypted: bool,
     /// Why writes are refused, once a write or sync has failed.
     poisoned: Mutex<Option<String>>,
+    /// Taken by every write: writers pass one at a time.
+    writer: Mutex<()>,
+    /// Taken by a journal sync and by a durable redb commit (a checkpoint): never both
+    /// at once.
+    sync_lock: Mutex<()>,
+    /// The LSN up to which journal records are durable (synced, or in a durable redb
+    /// commit).
+    synced: AtomicU64,
     /// Raised with `poisoned`: redb's data file then refuses every write and sync (see
     /// [`FencedBackend`]).
     fence: Arc<AtomicBool>,
@@ -258,12 +266,17 @@ impl DiskEngine {
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
             poisoned: Mutex::new(None),
+            writer: Mutex::new(()),
+            sync_lock: Mutex::new(()),
+            synced: AtomicU64::new(0),
             fence,
             journal: None,
         };
         engine.ensure_table()?;
         if let Some((file, checkpoint_bytes)) = journal {
             let journal = engine.replay(file, key)?;
+            // The replay left every record in a durable redb commit.
+            engine.synced.store(journal.last_lsn(), Ordering::SeqCst);
             engine.journal = Some(Mutex::new(JournalState { journal, checkpoint_bytes }));
         }
         Ok(engine)
@@ -345,19 +358,32 @@ impl DiskEngine {
     }
 
     /// Commits the changes `ops` produces (it is called once or twice): through the
-    /// journal when there is one, otherwise straight to redb.
-    fn commit<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<()>
+    /// journal when there is one, otherwise straight to redb. Returns the LSN of the
+    /// journal record (0 without a journal): with `durable`, the caller makes the commit
+    /// durable with [`DiskEngine::sync_to`] once it has left [`DiskEngine::guarded`].
+    /// Without a journal a durable commit is durable on return.
+    fn commit<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<u64>
     where
         I: Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
     {
         let Some(journal) = &self.journal else {
             let durability = if durable { Durability::Immediate } else { Durability::None };
-            return self.apply(ops(), None, durability);
+            return self.apply(ops(), None, durability).map(|()| 0);
         };
-        let mut j = journal.lock();
-        if j.journal.written() >= j.checkpoint_bytes {
-            self.checkpoint(&mut j)?;
+        let due = {
+            let j = journal.lock();
+            j.journal.written() >= j.checkpoint_bytes
+        };
+        if due {
+            self.redb_durably(|j| {
+                if j.journal.written() < j.checkpoint_bytes {
+                    return Ok(None); // another writer checkpointed meanwhile
+                }
+                let last = j.journal.last_lsn();
+                self.apply(std::iter::empty(), Some(last), Durability::Immediate).map(Some)
+            })?;
         }
+        let mut j = journal.lock();
         let payload = j.journal.payload();
         for (k, v) in ops() {
             push_op(payload, k, v);
@@ -367,22 +393,91 @@ impl DiskEngine {
         }
         if payload.len() > MAX_PAYLOAD {
             // Too large for one record: committed durably in redb, a checkpoint.
-            let last = j.journal.last_lsn();
-            self.apply(ops(), Some(last), Durability::Immediate)?;
-            j.journal.restart();
-            return Ok(());
+            drop(j);
+            return self
+                .redb_durably(|j| {
+                    let last = j.journal.last_lsn();
+                    self.apply(ops(), Some(last), Durability::Immediate).map(|()| Some(last))
+                })
+                .map(|last| last.unwrap_or(0));
         }
         // redb first: a change redb refuses (a value too large) leaves no record behind.
         // No LSN with it: a crash takes redb back to its last durable commit, and only
         // durable commits (checkpoints) record the LSN they hold.
         self.apply(ops(), None, Durability::None)?;
         j.journal.append();
-        if durable {
-            j.journal.sync().map_err(|e| from_io("could not sync the journal", &e))?;
-        } else if j.journal.unwritten() >= RELAXED_BUFFER {
+        if !durable && j.journal.unwritten() >= RELAXED_BUFFER {
             j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
         }
-        Ok(())
+        Ok(j.journal.last_lsn())
+    }
+
+    /// Runs `f`, which commits redb durably so that it holds every journal record
+    /// appended so far (`Some`) or does nothing (`None`), with no journal sync in flight:
+    /// a failed sync fences the data file before a durable redb commit could take the
+    /// failed records along. After a commit the journal starts a new round.
+    fn redb_durably<R>(
+        &self,
+        f: impl FnOnce(&mut JournalState) -> Result<Option<R>>,
+    ) -> Result<Option<R>> {
+        let Some(journal) = &self.journal else {
+            return Err(Error::internal("no commit journal"));
+        };
+        let _sync = self.sync_lock.lock();
+        let mut j = journal.lock();
+        let r = f(&mut j)?;
+        if r.is_some() {
+            // Every record so far is in a durable redb commit.
+            self.synced.fetch_max(j.journal.last_lsn(), Ordering::SeqCst);
+            j.journal.restart();
+        }
+        Ok(r)
+    }
+
+    /// Returns once the journal record `lsn` (and every one before it) is durable:
+    /// `u64::MAX` for every record appended so far. Commits that appended their records
+    /// while another thread synced share the next sync. A failed sync poisons the engine.
+    fn sync_to(&self, lsn: u64) -> Result<()> {
+        let Some(journal) = &self.journal else { return Ok(()) };
+        let lsn = if lsn == u64::MAX { journal.lock().journal.last_lsn() } else { lsn };
+        if self.synced.load(Ordering::SeqCst) >= lsn {
+            return Ok(());
+        }
+        let sync = self.sync_lock.lock();
+        if self.synced.load(Ordering::SeqCst) >= lsn {
+            return Ok(());
+        }
+        if self.fence.load(Ordering::SeqCst) {
+            drop(sync);
+            return Err(self.refusal());
+        }
+        let written = {
+            let mut j = journal.lock();
+            let last = j.journal.last_lsn();
+            j.journal
+                .flush()
+                .map(|()| (j.journal.file(), last))
+                .map_err(|e| from_io("could not write to the journal", &e))
+        };
+        let result = written.and_then(|(file, last)| {
+            file.sync_data().map(|()| last).map_err(|e| from_io("could not sync the journal", &e))
+        });
+        match result {
+            Ok(last) => {
+                self.synced.fetch_max(last, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) => {
+                // Fenced before the sync lock goes: no checkpoint can follow.
+                self.fence.store(true, Ordering::SeqCst);
+                drop(sync);
+                let mut poisoned = self.poisoned.lock();
+                if poisoned.is_none() {
+                    *poisoned = Some(e.message().to_string());
+                }
+                Err(e)
+            }
+        }
     }
 
     /// One redb commit of `ops`, recording `lsn` as the last journal record applied.
@@ -409,28 +504,27 @@ impl DiskEngine {
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
 
-    /// Commits redb durably, so that it holds every journal record written; the journal
-    /// then starts a new round.
-    fn checkpoint(&self, j: &mut JournalState) -> Result<()> {
-        self.apply(std::iter::empty(), Some(j.journal.last_lsn()), Durability::Immediate)?;
-        j.journal.restart();
-        Ok(())
+    /// The error writes get once the engine is poisoned.
+    fn refusal(&self) -> Error {
+        let reason = self.poisoned.lock().clone().unwrap_or_else(|| "a sync failed".into());
+        Error::new(
+            SqlState::IO_ERROR,
+            format!(
+                "could not write to database \"{}\": an earlier write or sync failed, so the \
+                 database must be reopened",
+                self.dir.display()
+            ),
+        )
+        .with_detail(reason)
+        .with_hint("close and reopen the database; it recovers to the last durable commit")
     }
 
     /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
-    fn guarded(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
-        let mut poisoned = self.poisoned.lock();
-        if let Some(reason) = poisoned.as_ref() {
-            return Err(Error::new(
-                SqlState::IO_ERROR,
-                format!(
-                    "could not write to database \"{}\": an earlier write or sync failed, \
-                     so the database must be reopened",
-                    self.dir.display()
-                ),
-            )
-            .with_detail(reason.clone())
-            .with_hint("close and reopen the database; it recovers to the last durable commit"));
+    /// Writers pass one at a time.
+    fn guarded<R>(&self, commit: impl FnOnce() -> Result<R>) -> Result<R> {
+        let _writer = self.writer.lock();
+        if self.fence.load(Ordering::SeqCst) {
+            return Err(self.refusal());
         }
         let result = guard("could not write to database", commit);
         // Whatever the outcome, snapshots taken from now on must see the store as it is.
@@ -439,13 +533,28 @@ impl DiskEngine {
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
-                *poisoned = Some(e.message().to_string());
                 // redb may hold non-durable commits whose journal record never became
                 // durable (the failed write or sync); it must not write them out later.
                 self.fence.store(true, Ordering::SeqCst);
+                let mut poisoned = self.poisoned.lock();
+                if poisoned.is_none() {
+                    *poisoned = Some(e.message().to_string());
+                }
             }
         }
         result
+    }
+
+    /// Commits `batch`; with `durable`, returns once it is durable.
+    fn write_ops<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<()>
+    where
+        I: Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+    {
+        let lsn = self.guarded(|| self.commit(ops, durable))?;
+        if durable {
+            self.sync_to(lsn)?;
+        }
+        Ok(())
     }
 }
 
@@ -468,19 +577,28 @@ impl Engine for DiskEngine {
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
-        self.guarded(|| {
-            let ops = || {
-                batch.ops.iter().map(|op| match op {
-                    WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
-                    WriteOp::Delete(k) => (k.as_slice(), None),
-                })
-            };
-            self.commit(ops, durable)
-        })
+        let ops = || {
+            batch.ops.iter().map(|op| match op {
+                WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
+                WriteOp::Delete(k) => (k.as_slice(), None),
+            })
+        };
+        self.write_ops(ops, durable)
     }
 
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
-        self.guarded(|| self.commit(|| batch.iter(), durable))
+        self.write_ops(|| batch.iter(), durable)
+    }
+
+    fn write_packed_deferred(&self, batch: PackedBatch) -> Result<Option<u64>> {
+        if self.journal.is_none() {
+            return self.write_packed(batch, true).map(|()| None);
+        }
+        self.guarded(|| self.commit(|| batch.iter(), true)).map(Some)
+    }
+
+    fn sync_to(&self, token: u64) -> Result<()> {
+        DiskEngine::sync_to(self, token)
     }
 
     fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
@@ -488,26 +606,30 @@ impl Engine for DiskEngine {
             // Streamed changes are not journaled: with a journal they are committed
             // durably in redb (a checkpoint), so no journal record can be replayed over a
             // state that lacks them.
-            let mut j = self.journal.as_ref().map(|j| j.lock());
             let ctx = "could not write to database";
-            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-            let durability =
-                if durable || j.is_some() { Durability::Immediate } else { Durability::None };
-            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-            {
-                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                let mut filler = LeafFiller::new(&mut table);
-                fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
-                filler.finish().map_err(|e| from_redb(ctx, e))?;
+            let mut stream = |lsn: Option<u64>, durability: Durability| -> Result<()> {
+                let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+                txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+                {
+                    let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                    let mut filler = LeafFiller::new(&mut table);
+                    fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
+                    filler.finish().map_err(|e| from_redb(ctx, e))?;
+                }
+                if let Some(lsn) = lsn {
+                    set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
+                }
+                txn.commit().map_err(|e| from_redb("could not commit to database", e))
+            };
+            if self.journal.is_some() {
+                self.redb_durably(|j| {
+                    stream(Some(j.journal.last_lsn()), Durability::Immediate).map(Some)
+                })
+                .map(drop)
+            } else {
+                let durability = if durable { Durability::Immediate } else { Durability::None };
+                stream(None, durability)
             }
-            if let Some(j) = &j {
-                set_applied(&txn, j.journal.last_lsn()).map_err(|e| from_redb(ctx, e))?;
-            }
-            txn.commit().map_err(|e| from_redb("could not commit to database", e))?;
-            if let Some(j) = &mut j {
-                j.journal.restart();
-            }
-            Ok(())
         })
     }
 }
@@ -516,15 +638,20 @@ impl Drop for DiskEngine {
     fn drop(&mut self) {
         // A checkpoint on close, so that the next open has nothing to replay. Skipped when
         // poisoned: the journal then holds what the next open needs.
-        if self.poisoned.get_mut().is_some() {
+        if self.fence.load(Ordering::SeqCst) {
             return;
         }
-        if let Some(j) = self.journal.take() {
-            let mut j = j.into_inner();
-            if j.journal.written() > 0 {
-                let _ = guard("could not checkpoint", || self.checkpoint(&mut j));
-            }
-            let _ = j.journal.close();
+        let written = self.journal.as_ref().is_some_and(|j| j.lock().journal.written() > 0);
+        if written {
+            let _ = guard("could not checkpoint", || {
+                self.redb_durably(|j| {
+                    let last = j.journal.last_lsn();
+                    self.apply(std::iter::empty(), Some(last), Durability::Immediate).map(Some)
+                })
+            });
+        }
+        if let Some(j) = &self.journal {
+            let _ = j.lock().journal.close();
         }
     }
 }

@@ -45,6 +45,7 @@
 //! record writes data blocks only, without file-system metadata.
 
 use std::io;
+use std::sync::Arc;
 
 use redb::StorageBackend;
 
@@ -74,7 +75,7 @@ enum Seal {
 
 /// The journal file and where the next record goes.
 pub(crate) struct Journal {
-    file: Box<dyn StorageBackend>,
+    file: Arc<dyn StorageBackend>,
     seal: Seal,
     /// Where the next record is written.
     offset: u64,
@@ -206,7 +207,7 @@ impl Journal {
         };
         let len = file.len()?;
         let mut journal = Journal {
-            file,
+            file: Arc::from(file),
             seal,
             offset: 0,
             allocated: len,
@@ -353,9 +354,16 @@ impl Journal {
     }
 
     /// Makes every record appended so far durable.
+    #[cfg(test)]
     pub(crate) fn sync(&mut self) -> io::Result<()> {
         self.flush()?;
         self.file.sync_data()
+    }
+
+    /// The file, to sync records written with [`Journal::flush`] without holding the
+    /// journal (appends may go on meanwhile).
+    pub(crate) fn file(&self) -> Arc<dyn StorageBackend> {
+        self.file.clone()
     }
 
     /// Starts a new round at offset 0; call only once a durable redb commit holds every
