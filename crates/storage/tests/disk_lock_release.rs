@@ -15,8 +15,6 @@ mod disk_support;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
-
-use parking_lot::Mutex;
 use std::time::Duration;
 
 use disk_support::sim::SimDisk;
@@ -24,6 +22,7 @@ use helios_common::{Result, SqlState};
 use helios_storage::crypto::DataKey;
 use helios_storage::kv::{open_disk_with, DiskEngine, DiskOptions, FaultHandle};
 use helios_storage::{RowLockWait, Storage, StorageOptions, Transaction, TxnOptions};
+use parking_lot::Mutex;
 use redb::StorageBackend;
 use zeroize::Zeroizing;
 

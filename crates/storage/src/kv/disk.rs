@@ -57,7 +57,7 @@ use self::journal::{push_op, Journal, MAX_PAYLOAD};
 use self::leaf_fill::LeafFiller;
 pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
-use self::snapshot::{DiskSnapshot, SharedSnapshot};
+use self::snapshot::{DiskSnapshot, Overlay, SharedSnapshot};
 use super::faulty::FaultyBackend;
 use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
@@ -92,11 +92,11 @@ pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engin
 
 /// The redb-backed [`Engine`]. See the module docs for durability and poisoning.
 pub struct DiskEngine {
-    /// The read view handed out since the last write, shared by every snapshot taken
-    /// while nothing was written: beginning a redb read transaction and opening the table
-    /// costs more than many point reads. Dropped by every write (before `db`, by field
-    /// order, when the engine goes away).
-    shared: Mutex<Option<Arc<DiskSnapshot>>>,
+    /// What snapshots read: redb's view, shared by every snapshot taken while redb does
+    /// not change (beginning a redb read transaction and opening the table costs more
+    /// than many point reads), and the overlay of the commits redb does not hold yet.
+    /// Dropped before `db`, by field order, when the engine goes away.
+    view: Mutex<View>,
     db: redb::Database,
     dir: PathBuf,
     encrypted: bool,
@@ -115,6 +115,15 @@ pub struct DiskEngine {
     fence: Arc<AtomicBool>,
     /// The commit journal, when durable writes go through it.
     journal: Option<Mutex<JournalState>>,
+}
+
+/// What a new snapshot reads.
+#[derive(Default)]
+struct View {
+    /// redb's view since its last commit; opened by the first snapshot after it.
+    redb: Option<Arc<DiskSnapshot>>,
+    /// With the journal: the changes of every commit since the last checkpoint.
+    overlay: Overlay,
 }
 
 /// The journal and when to checkpoint it.
@@ -261,7 +270,7 @@ impl DiskEngine {
         recovery.store(false, std::sync::atomic::Ordering::SeqCst);
         let db = db?;
         let mut engine = DiskEngine {
-            shared: Mutex::new(None),
+            view: Mutex::new(View::default()),
             db,
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
@@ -277,6 +286,7 @@ impl DiskEngine {
             let journal = engine.replay(file, key)?;
             // The replay left every record in a durable redb commit.
             engine.synced.store(journal.last_lsn(), Ordering::SeqCst);
+            *engine.view.get_mut() = View::default();
             engine.journal = Some(Mutex::new(JournalState { journal, checkpoint_bytes }));
         }
         Ok(engine)
@@ -375,63 +385,85 @@ impl DiskEngine {
             j.journal.written() >= j.checkpoint_bytes
         };
         if due {
-            self.redb_durably(|j| {
-                if j.journal.written() < j.checkpoint_bytes {
-                    return Ok(None); // another writer checkpointed meanwhile
-                }
-                let last = j.journal.last_lsn();
-                self.apply(std::iter::empty(), Some(last), Durability::Immediate).map(Some)
-            })?;
+            self.checkpoint(true, |_| Ok(()))?;
         }
         let mut j = journal.lock();
+        let limit = usize::try_from(j.checkpoint_bytes).unwrap_or(MAX_PAYLOAD).min(MAX_PAYLOAD);
         let payload = j.journal.payload();
         for (k, v) in ops() {
             push_op(payload, k, v);
-            if payload.len() > MAX_PAYLOAD {
+            if payload.len() > limit {
                 break;
             }
         }
-        if payload.len() > MAX_PAYLOAD {
-            // Too large for one record: committed durably in redb, a checkpoint.
+        if payload.len() > limit {
+            // Larger than a round of the journal: committed durably in redb with the
+            // overlay, a checkpoint.
             drop(j);
-            return self
-                .redb_durably(|j| {
-                    let last = j.journal.last_lsn();
-                    self.apply(ops(), Some(last), Durability::Immediate).map(|()| Some(last))
-                })
-                .map(|last| last.unwrap_or(0));
+            let last = self.checkpoint(false, |filler| {
+                for (k, v) in ops() {
+                    filler.write(k, v).map_err(|e| from_redb("could not write to database", e))?;
+                }
+                Ok(())
+            })?;
+            return Ok(last);
         }
-        // redb first: a change redb refuses (a value too large) leaves no record behind.
-        // No LSN with it: a crash takes redb back to its last durable commit, and only
-        // durable commits (checkpoints) record the LSN they hold.
-        self.apply(ops(), None, Durability::None)?;
+        // The overlay, not redb: redb gets the changes at the next checkpoint, in one
+        // commit with those of thousands of other commits. Published under the journal
+        // lock, so that a checkpoint takes every published change along.
+        let mut overlay = self.view.lock().overlay.clone();
+        for (k, v) in ops() {
+            overlay.insert(Arc::from(k), v.map(Arc::from));
+        }
         j.journal.append();
+        self.view.lock().overlay = overlay;
         if !durable && j.journal.unwritten() >= RELAXED_BUFFER {
             j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
         }
         Ok(j.journal.last_lsn())
     }
 
-    /// Runs `f`, which commits redb durably so that it holds every journal record
-    /// appended so far (`Some`) or does nothing (`None`), with no journal sync in flight:
-    /// a failed sync fences the data file before a durable redb commit could take the
-    /// failed records along. After a commit the journal starts a new round.
-    fn redb_durably<R>(
+    /// A checkpoint: one durable redb commit of the overlay and then of what `more`
+    /// writes, recording every journal record so far as applied; the journal then starts
+    /// a new round and new snapshots read redb alone. Runs with no journal sync in
+    /// flight: a failed sync fences the data file before a checkpoint could take the
+    /// failed records along. With `only_if_due`, does nothing unless the journal has
+    /// reached the checkpoint size (another writer may have checkpointed meanwhile).
+    /// Returns the LSN of the last record the checkpoint holds.
+    fn checkpoint(
         &self,
-        f: impl FnOnce(&mut JournalState) -> Result<Option<R>>,
-    ) -> Result<Option<R>> {
+        only_if_due: bool,
+        more: impl FnOnce(&mut LeafFiller<'_, '_>) -> Result<()>,
+    ) -> Result<u64> {
         let Some(journal) = &self.journal else {
             return Err(Error::internal("no commit journal"));
         };
         let _sync = self.sync_lock.lock();
         let mut j = journal.lock();
-        let r = f(&mut j)?;
-        if r.is_some() {
-            // Every record so far is in a durable redb commit.
-            self.synced.fetch_max(j.journal.last_lsn(), Ordering::SeqCst);
-            j.journal.restart();
+        let last = j.journal.last_lsn();
+        if only_if_due && j.journal.written() < j.checkpoint_bytes {
+            return Ok(last);
         }
-        Ok(r)
+        let overlay = self.view.lock().overlay.clone();
+        let ctx = "could not write to database";
+        let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+        txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
+        {
+            let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            let mut filler = LeafFiller::new(&mut table);
+            for (k, v) in overlay.iter() {
+                filler.write(k, v.as_deref()).map_err(|e| from_redb(ctx, e))?;
+            }
+            more(&mut filler)?;
+            filler.finish().map_err(|e| from_redb(ctx, e))?;
+        }
+        set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
+        txn.commit().map_err(|e| from_redb("could not commit to database", e))?;
+        // Every record so far is in a durable redb commit.
+        self.synced.fetch_max(last, Ordering::SeqCst);
+        j.journal.restart();
+        *self.view.lock() = View::default();
+        Ok(last)
     }
 
     /// Returns once the journal record `lsn` (and every one before it) is durable:
@@ -527,9 +559,12 @@ impl DiskEngine {
             return Err(self.refusal());
         }
         let result = guard("could not write to database", commit);
-        // Whatever the outcome, snapshots taken from now on must see the store as it is.
-        let stale = self.shared.lock().take();
-        drop(stale);
+        if self.journal.is_none() {
+            // Whatever the outcome, snapshots taken from now on must see redb as it is.
+            // (With the journal, redb changes only at checkpoints, which reset the view.)
+            let stale = self.view.lock().redb.take();
+            drop(stale);
+        }
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
@@ -560,20 +595,23 @@ impl DiskEngine {
 
 impl Engine for DiskEngine {
     fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
-        // Every write drops the shared view after its commit, so a view found here was
-        // taken after the last write that returned: it is as current as a new one.
-        let mut shared = self.shared.lock();
-        if let Some(view) = &*shared {
-            return Ok(Box::new(SharedSnapshot(view.clone())));
-        }
-        let ctx = "could not read database";
-        let view = guard(ctx, || {
-            let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
-            let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            Ok(Arc::new(DiskSnapshot { table }))
-        })?;
-        *shared = Some(view.clone());
-        Ok(Box::new(SharedSnapshot(view)))
+        // The redb view is reset whenever redb changes, so a view found here is as
+        // current as a new one; the overlay holds every commit since.
+        let mut view = self.view.lock();
+        let redb = match &view.redb {
+            Some(redb) => redb.clone(),
+            None => {
+                let ctx = "could not read database";
+                let redb = guard(ctx, || {
+                    let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+                    let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                    Ok(Arc::new(DiskSnapshot { table }))
+                })?;
+                view.redb = Some(redb.clone());
+                redb
+            }
+        };
+        Ok(Box::new(SharedSnapshot { redb, overlay: view.overlay.clone() }))
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
@@ -602,34 +640,28 @@ impl Engine for DiskEngine {
     }
 
     fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        let ctx = "could not write to database";
         self.guarded(|| {
-            // Streamed changes are not journaled: with a journal they are committed
-            // durably in redb (a checkpoint), so no journal record can be replayed over a
-            // state that lacks them.
-            let ctx = "could not write to database";
-            let mut stream = |lsn: Option<u64>, durability: Durability| -> Result<()> {
-                let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-                txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-                {
-                    let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                    let mut filler = LeafFiller::new(&mut table);
-                    fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
-                    filler.finish().map_err(|e| from_redb(ctx, e))?;
-                }
-                if let Some(lsn) = lsn {
-                    set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
-                }
-                txn.commit().map_err(|e| from_redb("could not commit to database", e))
-            };
             if self.journal.is_some() {
-                self.redb_durably(|j| {
-                    stream(Some(j.journal.last_lsn()), Durability::Immediate).map(Some)
-                })
-                .map(drop)
-            } else {
-                let durability = if durable { Durability::Immediate } else { Durability::None };
-                stream(None, durability)
+                // Streamed changes are not journaled: they are committed durably in redb
+                // with the overlay (a checkpoint), so no journal record can be replayed
+                // over a state that lacks them.
+                return self
+                    .checkpoint(false, |filler| {
+                        fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))
+                    })
+                    .map(drop);
             }
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                let mut filler = LeafFiller::new(&mut table);
+                fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
+                filler.finish().map_err(|e| from_redb(ctx, e))?;
+            }
+            txn.commit().map_err(|e| from_redb("could not commit to database", e))
         })
     }
 }
@@ -642,13 +674,8 @@ impl Drop for DiskEngine {
             return;
         }
         let written = self.journal.as_ref().is_some_and(|j| j.lock().journal.written() > 0);
-        if written {
-            let _ = guard("could not checkpoint", || {
-                self.redb_durably(|j| {
-                    let last = j.journal.last_lsn();
-                    self.apply(std::iter::empty(), Some(last), Durability::Immediate).map(Some)
-                })
-            });
+        if written || !self.view.get_mut().overlay.is_empty() {
+            let _ = guard("could not checkpoint", || self.checkpoint(false, |_| Ok(())));
         }
         if let Some(j) = &self.journal {
             let _ = j.lock().journal.close();
