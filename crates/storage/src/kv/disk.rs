@@ -11,16 +11,21 @@
 //! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
 //! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: every write is a redb commit with `Durability::None` plus one record
-//! appended to the commit journal `data.journal` ([`journal`]); a durable write then syncs
-//! the journal (one sequential write and one `fdatasync`) before returning. Every
-//! `journal_bytes` of records a *checkpoint* commits redb with `Durability::Immediate` in
-//! its one-phase mode (one `fsync` of the data file, whose crash recovery lets redb's own
-//! checksums judge torn pages: [`PagedBackend::recovery`], [`paged_backend`]), and the
-//! journal starts over. Opening replays the records redb's last checkpoint does not hold.
-//! A non-durable write's record is buffered in memory (written with the next sync, or
-//! once 256 KiB are buffered) and not synced: it survives a crash only if a later sync
-//! does, and is otherwise lost whole, with everything after it.
+//! Durability: every write appends one record to the commit journal `data.journal` ([`journal`])
+//! and puts its changes into the *overlay*, an in-memory ordered map of the changes since the last
+//! checkpoint that snapshots merge with redb's pairs (`disk/snapshot.rs`); redb itself is not
+//! touched. A durable write then syncs the journal (one sequential write and one `fdatasync`)
+//! before it is acknowledged; the sync runs outside the journal's lock, so commits appended
+//! meanwhile go on and share the next sync ([`Engine::write_packed_deferred`] and
+//! [`Engine::sync_to`] let the MVCC layer release a commit's locks before its sync). Every
+//! `journal_bytes` of records a *checkpoint* writes the overlay into redb in one commit with
+//! `Durability::Immediate` in its one-phase mode (one `fsync` of the data file, whose crash
+//! recovery lets redb's own checksums judge torn pages: [`PagedBackend::recovery`],
+//! [`paged_backend`]); the journal and the overlay then start over. A batch larger than a round of
+//! the journal goes to redb the same way, with the overlay. Opening replays the records redb's last
+//! checkpoint does not hold. A non-durable write's record is buffered in memory (written with the
+//! next sync, or once 256 KiB are buffered) and not synced: it survives a crash only if a later
+//! sync or checkpoint does, and is otherwise lost whole, with everything after it.
 //!
 //! Without the journal (`journal_bytes = 0`, or an engine over a custom backend), a
 //! durable write is a redb commit with `Durability::Immediate`, and a non-durable one a
@@ -30,8 +35,9 @@
 //! writes get `58030` until the database is reopened, which recovers to the last durable
 //! commit. redb itself refuses to continue after an I/O error, and a failed `fsync` may
 //! have dropped written pages, so carrying on could acknowledge data that is not on disk.
-//! Poisoning also fences redb's data file (every write and sync fails): redb may hold the
-//! failed commit non-durably, and would otherwise make it durable when it is dropped.
+//! Poisoning also fences redb's data file (every write and sync fails), so that no later
+//! checkpoint, and not redb's own close (which makes pending non-durable commits durable),
+//! can make the failed commit durable.
 
 mod errors;
 pub mod file_backend;

@@ -13,9 +13,13 @@
 //! transactions share one sync; a lone committer leads at once, with no wait for company.
 //! A request that fails validation (`40001`) stages nothing and fails alone; an engine
 //! error fails every request of the group that had validated. On disk the group's batch is
-//! one journal record and one `fdatasync` of the journal (`kv::disk`, `docs/storage-format.md`). After the batch is written the *visible* timestamp moves
-//! to the group's last commit timestamp; new readers read at it, so a reader never sees a
-//! timestamp whose batch has not landed.
+//! one journal record and one `fdatasync` of the journal (`kv::disk`,
+//! `docs/storage-format.md`). The leader releases the group's locks once the batch is in
+//! the engine; with a durable disk engine that is before the sync, which each committer
+//! then waits for ([`Staged::token`]). Once a commit is durable the *visible* timestamp
+//! moves to it; new readers read at it, so a reader never sees a timestamp whose batch has
+//! not landed (only a writer that met the commit on a locked row reads at the newer
+//! *applied* timestamp, see `Transaction::commit`).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
