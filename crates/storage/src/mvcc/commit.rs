@@ -16,7 +16,7 @@
 //! one journal record and one `fdatasync` of the journal (`kv::disk`,
 //! `docs/storage-format.md`). The leader releases the group's locks once the batch is in
 //! the engine; with a durable disk engine that is before the sync, which each committer
-//! then waits for ([`Staged::token`]). Once a commit is durable the *visible* timestamp
+//! then waits for (`Staged::token`). Once a commit is durable the *visible* timestamp
 //! moves to it; new readers read at it, so a reader never sees a timestamp whose batch has
 //! not landed (only a writer that met the commit on a locked row reads at the newer
 //! *applied* timestamp, see `Transaction::commit`).
