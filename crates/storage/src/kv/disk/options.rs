@@ -11,8 +11,7 @@ pub const DEFAULT_CACHE_SIZE: usize = 256 * 1024 * 1024;
 /// Default bytes of journal records between checkpoints: 4 MiB (about 6,000 TPC-B
 /// commits). The changes of the commits since the last checkpoint wait in memory (the
 /// overlay), and a checkpoint holds up commits while it writes them into redb and syncs
-/// the data file; batches larger than this go to redb
-/// directly.
+/// the data file; batches larger than this go to redb directly.
 pub const DEFAULT_JOURNAL_BYTES: u64 = 4 << 20;
 
 /// Options for [`open_disk_with`](crate::kv::open_disk_with).
