@@ -142,14 +142,19 @@ fn power_loss_run(encrypted: bool, cycles: u64) {
     assert!(acked.lock().len() as u64 > cycles, "{what}: too few acknowledged");
 }
 
+/// Cycles per backend: `HELIOS_POWER_LOSS_CYCLES`, default 12.
+fn cycles() -> u64 {
+    std::env::var("HELIOS_POWER_LOSS_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+}
+
 #[test]
 fn power_loss_keeps_every_acknowledged_increment_of_a_hot_row_plain() {
-    power_loss_run(false, 12);
+    power_loss_run(false, cycles());
 }
 
 #[test]
 fn power_loss_keeps_every_acknowledged_increment_of_a_hot_row_encrypted() {
-    power_loss_run(true, 12);
+    power_loss_run(true, cycles());
 }
 
 #[test]
