@@ -436,3 +436,28 @@ fn a_cancel_ends_an_advisory_lock_wait() {
     assert_eq!(waiter.join().expect("thread").as_deref(), Some("57014"));
     run(&mut a, "ROLLBACK");
 }
+
+#[test]
+fn concurrent_serial_inserts_on_disk_all_get_values() {
+    // Durable commits release their locks before their sync: a nextval that lost the race
+    // for the sequence must wait for the winner to become visible, not give up (40001).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Database::open(dir.path(), heliosdb_nano::Options::default()).expect("open");
+    run(&mut db.connect(), "CREATE TABLE s (id serial PRIMARY KEY, w int)");
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let mut c = db.connect();
+            thread::spawn(move || {
+                for _ in 0..150 {
+                    c.execute("INSERT INTO s (w) VALUES ($1)", &[heliosdb_nano::Value::Int4(w)])
+                        .expect("insert");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let mut c = db.connect();
+    assert_eq!(one(&mut c, "SELECT count(*), count(DISTINCT id), max(id) FROM s"), "600|600|600");
+}

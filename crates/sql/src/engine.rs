@@ -141,10 +141,11 @@ impl Engine {
                 },
             };
             // A concurrent nextval holds the key's lock: the put waits for it, then fails
-            // with 40001 because the value moved on, and the loop reads it again.
+            // with 40001 because the value moved on, and the loop reads it again once the
+            // winner is visible (it releases its lock before its sync).
             match txn.put(&key, &next.to_be_bytes()).and_then(|()| txn.commit()) {
                 Ok(_) => return Ok(next),
-                Err(e) if e.is_retryable() => continue,
+                Err(e) if e.is_retryable() => self.storage.await_applied()?,
                 Err(e) => return Err(e),
             }
         }
@@ -181,7 +182,7 @@ impl Engine {
             let mut txn = self.storage.begin(TxnOptions { branch, ..TxnOptions::default() })?;
             match txn.put(&keys::sequence_value(seq.id), &stored).and_then(|()| txn.commit()) {
                 Ok(_) => return Ok(value),
-                Err(e) if e.is_retryable() => continue,
+                Err(e) if e.is_retryable() => self.storage.await_applied()?,
                 Err(e) => return Err(e),
             }
         }

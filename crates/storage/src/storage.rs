@@ -157,6 +157,15 @@ impl Storage {
         Transaction::begin(self.inner.clone(), options)
     }
 
+    /// Waits until every commit already applied is durable and visible to transactions
+    /// that begin afterwards. Commits release their locks before their sync, so a writer
+    /// that lost the race for a key to one of them (40001) calls this before it begins
+    /// again: its next snapshot then sees the winner instead of meeting it once more.
+    pub fn await_applied(&self) -> Result<()> {
+        let _seq = self.inner.sequencer.lock();
+        self.inner.settle()
+    }
+
     /// The current hybrid-logical-clock reading.
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
