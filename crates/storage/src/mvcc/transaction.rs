@@ -238,7 +238,11 @@ impl Transaction {
     /// transaction's snapshot; under READ COMMITTED that failure also marks the statement
     /// for a restart ([`take_statement_restart`](Transaction::take_statement_restart)).
     pub fn lock(&mut self, key: &[u8]) -> Result<()> {
-        self.lock_row(key, RowLockWait::Wait).map(|_| ())
+        self.check_writable("lock")?;
+        let hash = key_hash(self.branch, key);
+        // The exclusive borrow reaches the held locks without taking their mutex.
+        let got = self.inner.locks.acquire(self.held.get_mut(), hash, &self.lock_wait)?;
+        self.check_locked(key, got).map(|_| ())
     }
 
     /// Locks the row stored under `key` from a shared borrow, as `SELECT ... FOR UPDATE`
@@ -269,6 +273,12 @@ impl Transaction {
                 }
             }?
         };
+        self.check_locked(key, got)
+    }
+
+    /// After taking the lock of `key`: fails when a version of it was committed after the
+    /// snapshot (see [`lock`](Transaction::lock)).
+    fn check_locked(&self, key: &[u8], got: Acquired) -> Result<bool> {
         if got == Acquired::Held || self.inner.visible_ts() <= self.read_ts {
             // Nothing committed since the snapshot, or the key was ours before: no
             // version can be newer than the snapshot.
