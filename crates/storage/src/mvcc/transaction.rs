@@ -306,7 +306,15 @@ impl Transaction {
 
     /// Sets how later lock waits end early (timeout, cancellation flag).
     pub fn set_lock_wait(&mut self, wait: LockWait) {
-        self.lock_wait = wait;
+        let same_cancel = match (&self.lock_wait.cancel, &wait.cancel) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        // Every statement sets it, nearly always to what it was: keep the old one then.
+        if !same_cancel || self.lock_wait.timeout != wait.timeout {
+            self.lock_wait = wait;
+        }
     }
 
     /// Marks the current write set.
