@@ -301,10 +301,11 @@ impl WriteSet {
 
     /// Freezes memory into a run once it passes the threshold.
     fn maybe_spill(&mut self) -> Result<()> {
-        let Some(settings) = self.spill.clone() else { return Ok(()) };
-        if self.mem_bytes < settings.threshold || self.entries.is_empty() {
+        let Some(threshold) = self.spill.as_ref().map(|s| s.threshold) else { return Ok(()) };
+        if self.mem_bytes < threshold || self.entries.is_empty() {
             return Ok(());
         }
+        let Some(settings) = self.spill.clone() else { return Ok(()) };
         let mut w = RunWriter::new(&settings)?;
         for (k, vers) in self.entries.iter() {
             for v in vers.as_slice().iter().rev() {
