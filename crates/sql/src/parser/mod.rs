@@ -15,7 +15,9 @@ mod lock_clauses;
 pub mod maintenance;
 pub mod matview_data;
 mod names;
+mod owner_to;
 mod placeholders;
+mod role_options;
 mod subscript_assign;
 mod token_rewrite;
 
@@ -63,6 +65,17 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
+    // Role statements sqlparser would read in another dialect's way.
+    let lower_mentions =
+        |w: &str| sql.as_bytes().windows(w.len()).any(|b| b.eq_ignore_ascii_case(w.as_bytes()));
+    let role_text = if lower_mentions("user") || lower_mentions("encrypted") {
+        role_options::rewrite(sql)
+    } else {
+        None
+    };
+    let sql = role_text.as_deref().unwrap_or(sql);
+    let owner_text = if lower_mentions("owner") { owner_to::rewrite(sql) } else { None };
+    let sql = owner_text.as_deref().unwrap_or(sql);
     let stmts = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
         Ok(s) => s,
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;

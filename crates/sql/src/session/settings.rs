@@ -27,6 +27,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lc_ctype", "C"),
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
+    ("role", "none"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("session_authorization", "postgres"),
@@ -123,15 +124,18 @@ impl Settings {
         }
     }
 
-    /// Restores every default (`RESET ALL`); like PostgreSQL, the session's role
-    /// (`session_authorization`) stays.
+    /// Restores every default (`RESET ALL`); like PostgreSQL, the session user
+    /// (`session_authorization`) and the current role (`role`) stay.
     pub fn reset_all(&mut self) {
-        let role = self.get("session_authorization");
+        let kept: Vec<(&str, Option<String>)> =
+            ["session_authorization", "role"].into_iter().map(|k| (k, self.get(k))).collect();
         let temp_schema = self.temp_schema.take();
         let database = self.database.take();
         *self = Settings { temp_schema, database, ..Settings::default() };
-        if let Some(role) = role {
-            self.values.insert("session_authorization".into(), role);
+        for (k, v) in kept {
+            if let Some(v) = v {
+                self.values.insert(k.into(), v);
+            }
         }
         self.changed();
     }
