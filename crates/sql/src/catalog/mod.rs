@@ -10,6 +10,7 @@
 pub mod access;
 mod cache;
 mod defs;
+pub mod script;
 mod store;
 mod time_travel;
 pub mod typename;

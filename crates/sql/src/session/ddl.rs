@@ -411,15 +411,11 @@ impl Session {
             CatalogStore::put_table(txn, &c)?;
         }
         table_io::clear_table(txn, id)?;
-        for col in &table.columns {
-            if let Some(seq) = col.sequence {
-                let owned = catalog
-                    .sequences
-                    .get(&seq)
-                    .is_some_and(|s| s.owned_by.as_ref().is_some_and(|(t, _)| *t == id));
-                if owned {
-                    CatalogStore::delete(txn, CatalogKind::Sequence, seq)?;
-                }
+        // Sequences owned by the table's columns (serial, identity, ALTER SEQUENCE ...
+        // OWNED BY) go with it.
+        for s in catalog.sequences.values() {
+            if s.owned_by.as_ref().is_some_and(|(t, _)| *t == table.id) {
+                CatalogStore::delete(txn, CatalogKind::Sequence, s.id)?;
             }
         }
         CatalogStore::delete(txn, CatalogKind::Table, id)

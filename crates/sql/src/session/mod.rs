@@ -17,6 +17,7 @@
 
 pub mod advisory;
 mod alter;
+mod alter_sequence;
 mod branch;
 mod branch_rows;
 mod comment;
@@ -24,6 +25,7 @@ mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod discard;
 mod extension;
 mod maintenance;
 mod matview;
@@ -253,7 +255,9 @@ impl Session {
         }
         self.login = user.to_string();
         self.settings.set("session_authorization", user)?;
-        self.settings.set("role", "none")
+        self.settings.set("role", "none")?;
+        self.note_superuser(&catalog);
+        Ok(())
     }
 
     /// Names the database the client connected to: what `current_database()` and
@@ -496,7 +500,7 @@ impl Session {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
-            Statement::Cursor(_) => None,
+            Statement::Cursor(_) | Statement::AlterSequence(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(

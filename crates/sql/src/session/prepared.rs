@@ -88,6 +88,11 @@ impl Prepared {
         }
     }
 
+    /// Drops the bound plan (`DISCARD PLANS`): the next run binds again.
+    pub(super) fn forget_plan(&self) {
+        *self.inner.cache.lock() = None;
+    }
+
     pub(super) fn store(&self, version: u64, role: &str, bound: Arc<Bound>) {
         *self.inner.cache.lock() = Some((version, role.to_string(), bound));
     }

@@ -75,6 +75,12 @@ impl Session {
         self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
     }
 
+    /// Keeps `is_superuser` (what SHOW and clients read) in step with the current role.
+    pub(super) fn note_superuser(&mut self, catalog: &Catalog) {
+        let on = self.auth(catalog).superuser;
+        self.settings.set_internal("is_superuser", if on { "on" } else { "off" });
+    }
+
     /// The current role resolved against `catalog`, for privilege checks.
     pub(super) fn auth(&self, catalog: &Catalog) -> AuthId {
         catalog.auth(&self.current_role())
@@ -388,16 +394,18 @@ impl Session {
     /// `SET ROLE name | NONE`: the current role must be a member of `name` (superusers
     /// may become anyone).
     pub(super) fn set_role(&mut self, name: Option<&ast::Ident>) -> Result<StatementResult> {
+        let catalog = self.statement_catalog()?;
         let Some(name) = name else {
             self.settings.set("role", "none")?;
+            self.note_superuser(&catalog);
             return Ok(StatementResult::command("SET"));
         };
         let name = ident_name(name);
         if name.eq_ignore_ascii_case("none") {
             self.settings.set("role", "none")?;
+            self.note_superuser(&catalog);
             return Ok(StatementResult::command("SET"));
         }
-        let catalog = self.statement_catalog()?;
         let login = self.session_user();
         let target = catalog.role_id(&name, &login).map_err(|_| {
             Error::new(SqlState::INVALID_PARAMETER_VALUE, format!("role \"{name}\" does not exist"))
@@ -411,6 +419,7 @@ impl Session {
             ));
         }
         self.settings.set("role", &name)?;
+        self.note_superuser(&catalog);
         Ok(StatementResult::command("SET"))
     }
 
@@ -439,6 +448,7 @@ impl Session {
         }
         self.settings.set("session_authorization", &target)?;
         self.settings.set("role", "none")?;
+        self.note_superuser(&catalog);
         Ok(StatementResult::command("SET"))
     }
 }

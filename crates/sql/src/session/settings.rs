@@ -106,6 +106,14 @@ impl Settings {
         Ok(())
     }
 
+    /// Sets a read-only setting the session itself maintains (`is_superuser`).
+    pub(super) fn set_internal(&mut self, name: &str, value: &str) {
+        if self.values.get(name).map(String::as_str) != Some(value) {
+            self.values.insert(name.to_string(), value.to_string());
+            self.changed();
+        }
+    }
+
     /// Restores the default (`RESET name`).
     pub fn reset(&mut self, name: &str) -> Result<()> {
         let key = name.to_ascii_lowercase();

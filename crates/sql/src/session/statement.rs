@@ -176,6 +176,10 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
+            Some(Statement::AlterSequence(_)) => {
+                prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
+                return Ok(());
+            }
             None => return Ok(()),
         };
         let catalog = self.engine.catalogs.get(txn)?;

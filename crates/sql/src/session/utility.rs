@@ -67,6 +67,7 @@ impl Session {
                 reset: ast::Reset::ConfigurationParameter(name),
             }) if is_identity_setting(&name.to_string()) => Ok(None),
             ast::Statement::Set(set) => self.run_set(set).map(Some),
+            ast::Statement::Discard { object_type } => self.discard(*object_type).map(Some),
             ast::Statement::ShowVariable { variable } => {
                 let words: Vec<String> = variable.iter().map(ident_name).collect();
                 let name = match words.join(" ").as_str() {
