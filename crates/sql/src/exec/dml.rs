@@ -393,17 +393,23 @@ fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<Vec<Row
                     .iter()
                     .enumerate()
                     .all(|(i, e)| matches!(e, Expr::Column(c, _) if *c == i));
-            return rows
-                .iter()
-                .map(|r| {
-                    let values =
-                        r.iter().map(|e| ctx.eval(e, &[], &[])).collect::<Result<Row>>()?;
-                    if identity {
-                        return Ok(values);
-                    }
-                    exprs.iter().map(|e| ctx.eval(e, &values, &[])).collect()
-                })
-                .collect();
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let mut values = Vec::with_capacity(r.len());
+                for e in r {
+                    values.push(ctx.eval(e, &[], &[])?);
+                }
+                if identity {
+                    out.push(values);
+                    continue;
+                }
+                let mut projected = Vec::with_capacity(exprs.len());
+                for e in exprs {
+                    projected.push(ctx.eval(e, &values, &[])?);
+                }
+                out.push(projected);
+            }
+            return Ok(out);
         }
     }
     super::execute(plan, ctx, &[])

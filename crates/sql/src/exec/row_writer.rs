@@ -154,7 +154,20 @@ impl<'t> RowWriter<'t> {
 
     /// Writes a new row and its secondary index entries.
     pub fn put(&self, txn: &mut Transaction, key: &RowKey, row: &[Value]) -> Result<()> {
-        txn.put(key.storage_key(), &helios_types::row::encode_row(row, self.types)?)?;
+        // One encoding buffer per thread, reused by every row (the write set copies it).
+        thread_local! {
+            static ROW_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        ROW_BUF.with(|buf| {
+            let mut buf = buf.try_borrow_mut().map_err(|_| Error::internal("row buffer in use"))?;
+            helios_types::row::encode_row_into(&mut buf, row, self.types)?;
+            let put = txn.put(key.storage_key(), &buf);
+            if buf.capacity() > 64 * 1024 {
+                // A huge row does not pin its buffer for the life of the thread.
+                *buf = Vec::new();
+            }
+            put
+        })?;
         for index in self.table.indexes.iter().filter(|i| !i.primary) {
             if index.vector.is_some() {
                 super::vector_index::note_put(txn, self.table, index, key.pk(), row);

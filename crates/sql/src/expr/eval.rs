@@ -49,7 +49,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             .ok_or_else(|| Error::internal(format!("column {i} outside the input row"))),
         Expr::Param(i, ty) => {
             let v = env.ctx.param(*i).clone();
-            if v.is_null() || &v.data_type() == ty || *ty == helios_types::DataType::Unknown {
+            if v.is_null() || has_type(&v, ty) || *ty == helios_types::DataType::Unknown {
                 Ok(v)
             } else {
                 // Parameters arrive as text or as another type when the client sent
@@ -266,6 +266,21 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             "window function {} evaluated outside a window",
             call.func.name()
         ))),
+    }
+}
+
+/// Whether `v` is a value of type `t` (`v.data_type() == *t` without building the type
+/// of the common scalar values).
+pub(crate) fn has_type(v: &Value, t: &DataType) -> bool {
+    match (v, t) {
+        (Value::Int8(_), DataType::Int8)
+        | (Value::Int4(_), DataType::Int4)
+        | (Value::Int2(_), DataType::Int2)
+        | (Value::Text(_), DataType::Text)
+        | (Value::Bool(_), DataType::Bool)
+        | (Value::Float8(_), DataType::Float8) => true,
+        (Value::Int8(_) | Value::Int4(_) | Value::Int2(_) | Value::Text(_), _) => false,
+        _ => v.data_type() == *t,
     }
 }
 
@@ -583,4 +598,42 @@ pub(crate) fn record_text(values: &[Value]) -> String {
     }
     out.push(')');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_type_agrees_with_data_type() {
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int2(1),
+            Value::Int4(1),
+            Value::Int8(1),
+            Value::Float8(1.5),
+            Value::Text("x".into()),
+            Value::Bytea(vec![1]),
+            Value::Date(3),
+        ];
+        let types = [
+            DataType::Unknown,
+            DataType::Bool,
+            DataType::Int2,
+            DataType::Int4,
+            DataType::Int8,
+            DataType::Float8,
+            DataType::Text,
+            DataType::Varchar(Some(3)),
+            DataType::Bytea,
+            DataType::Date,
+            DataType::Timestamp,
+        ];
+        for v in &values {
+            for t in &types {
+                assert_eq!(has_type(v, t), v.data_type() == *t, "{v:?} {t:?}");
+            }
+        }
+    }
 }

@@ -49,6 +49,7 @@ pub use context::{
     wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SimpleContext,
     SubqueryResult,
 };
+pub(crate) use eval::has_type;
 pub use node::{
     AggregateCall, BinaryOp, Expr, SortExpr, SubqueryId, SubqueryKind, SubqueryTest, UnaryOp,
     WindowCall,

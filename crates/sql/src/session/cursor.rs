@@ -69,6 +69,10 @@ impl Cursors {
 
     /// The cursors still open while transaction `live` runs, for `pg_cursors`.
     pub(super) fn infos(&self, live: Option<u64>) -> Vec<CursorInfo> {
+        if self.open.is_empty() {
+            // The usual case, once per statement: no iteration, no sort.
+            return Vec::new();
+        }
         let mut out: Vec<CursorInfo> = self
             .open
             .iter()

@@ -158,7 +158,7 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
 
 /// Whether a parameter value needs no coercion to its declared type.
 fn param_fits(v: &Value, t: &DataType) -> bool {
-    v.is_null() || *t == DataType::Unknown || v.data_type() == *t
+    v.is_null() || *t == DataType::Unknown || crate::expr::has_type(v, t)
 }
 
 impl Session {

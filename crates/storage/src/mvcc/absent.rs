@@ -28,10 +28,25 @@ use crate::mvcc::keys::{self, decode_value};
 use crate::mvcc::visibility::ChainLink;
 
 /// Engine keys `[lo, hi)` of one branch's keyspace holding no version in the snapshot.
+///
+/// `user` is the same gap in user keys, `[lo, hi)` (`hi` `None`: to the end of the
+/// branch), so a key is checked without building its engine form. Escaping keeps the
+/// order of user keys and is prefix-free, so every version of a user key `k` lies in
+/// `[lo, hi)` exactly when `lo <= k < u`, where `u` is the user key of the engine key
+/// `hi`.
 #[derive(Clone, Debug, Default)]
 struct Gap {
     lo: Vec<u8>,
     hi: Vec<u8>,
+    user: Option<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Gap {
+    fn holds_user_key(&self, key: &[u8]) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|(lo, hi)| key >= lo.as_slice() && hi.as_ref().is_none_or(|h| key < h))
+    }
 }
 
 /// The last gap learned on each link of a read chain (see the module docs).
@@ -61,6 +76,9 @@ impl KnownAbsent {
             self.gaps.resize(chain.len(), None);
         }
         for (i, link) in chain.iter().enumerate() {
+            if self.gaps[i].as_ref().is_some_and(|g| g.holds_user_key(key)) {
+                continue;
+            }
             let p = &mut self.scratch;
             p.clear();
             keys::push_key_prefix(p, link.branch, key);
@@ -101,9 +119,71 @@ impl KnownAbsent {
             }
             if !any_version {
                 let lo = p[..body].to_vec();
-                self.gaps[i] = Some(Gap { lo, hi: next_key.unwrap_or(end) });
+                // The scan stops at the branch's end, so the next key is a data key of
+                // the branch; if it does not decode, only the engine-key gap is kept.
+                let user = match &next_key {
+                    None => Some((key.to_vec(), None)),
+                    Some(k) => keys::decode_version_key(k)
+                        .ok()
+                        .filter(|v| v.branch == link.branch)
+                        .map(|v| (key.to_vec(), Some(v.key))),
+                };
+                self.gaps[i] = Some(Gap { lo, hi: next_key.unwrap_or(end), user });
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use helios_common::BranchId;
+
+    use super::*;
+    use crate::kv::{Engine, MemoryEngine, PackedBatch};
+    use crate::mvcc::visibility::get_visible;
+
+    #[test]
+    fn gaps_answer_like_the_engine() {
+        // Versions of a few keys (some with zero bytes, so escaping matters), on two
+        // branches; a tombstone; a version newer than the link's cap.
+        let e = MemoryEngine::new();
+        let mut b = PackedBatch::default();
+        let key = |i: u32| [&b"t\0"[..], &i.to_be_bytes()].concat();
+        for (branch, i, ts, v) in [
+            (1, 10, 5, Some(&b"a"[..])),
+            (1, 20, 5, Some(b"b")),
+            (1, 20, 9, None),
+            (1, 300, 50, Some(b"late")),
+            (1, 256, 5, Some(b"c")),
+            (2, 15, 5, Some(b"other")),
+        ] {
+            let k = keys::version_key(BranchId(branch), &key(i), Timestamp(ts));
+            match v {
+                Some(v) => b.put_parts(&[&k], &[&[1], v]),
+                None => b.put(&k, &[0]),
+            }
+        }
+        e.write_packed(b, false).expect("write");
+        let snap = e.snapshot().expect("snapshot");
+        let chain = [ChainLink { branch: BranchId(1), cap: Timestamp(10) }];
+        let mut absent = KnownAbsent::default();
+        // Ascending, descending and repeated probes, inside and outside the gaps.
+        let probes: Vec<u32> =
+            (0..400).chain((0..400).rev()).chain([10, 11, 10, 257, 256]).collect();
+        for i in probes {
+            let got = absent.get_visible(&*snap, &chain, &key(i)).expect("get");
+            let want = get_visible(&*snap, &chain, &key(i)).expect("reference");
+            assert_eq!(got, want, "key {i}");
+        }
+        assert_eq!(absent.get_visible(&*snap, &chain, &key(10)).expect("get"), Some(b"a".to_vec()));
+        assert_eq!(absent.get_visible(&*snap, &chain, &key(20)).expect("get"), None);
+        assert_eq!(absent.get_visible(&*snap, &chain, &key(300)).expect("get"), None);
+        assert_eq!(absent.get_visible(&*snap, &chain, &key(15)).expect("get"), None);
+        // Short keys and the empty key.
+        for k in [&b""[..], b"t", b"t\0", b"u"] {
+            let got = absent.get_visible(&*snap, &chain, k).expect("get");
+            assert_eq!(got, get_visible(&*snap, &chain, k).expect("reference"));
+        }
     }
 }

@@ -247,18 +247,19 @@ pub(crate) fn emit_versions(
     // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
     // Each chunk's keys are prefix-compressed against the previous key of the chunk.
     let (mut changes, mut chunk, mut prev_key) = (Vec::new(), 0u32, Vec::new());
-    for (i, w) in req.writes.iter()?.enumerate() {
-        let w = w?;
+    let mut i = 0;
+    req.writes.visit(&mut |key, value, _since| {
         let prev = previous.get(i).copied().flatten();
+        i += 1;
         scratch.clear();
-        keys::push_key_prefix(&mut scratch, req.branch, &w.key);
+        keys::push_key_prefix(&mut scratch, req.branch, key);
         scratch.extend_from_slice(&inverted);
         // `(key, value-prefix, value)`: the value is written as `[1] value` or `[0]`.
-        match &w.value {
+        match value {
             Some(v) => emit(&scratch, Some(v), &[1]),
             None => emit(&scratch, None, &[0]),
         }
-        keys::push_change(&mut changes, &prev_key, &w.key);
+        keys::push_change(&mut changes, &prev_key, key);
         if changes.len() >= keys::CHANGE_CHUNK {
             emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
             changes.clear();
@@ -266,28 +267,29 @@ pub(crate) fn emit_versions(
             prev_key.clear();
         } else {
             prev_key.clear();
-            prev_key.extend_from_slice(&w.key);
+            prev_key.extend_from_slice(key);
         }
         if let Some(version) = prev {
             let e = GcEntry {
                 superseded_at: commit_ts,
                 branch: req.branch,
                 version,
-                key: w.key.to_vec(),
+                key: key.to_vec(),
             };
             emit(&e.encode(), None, &[]);
         }
-        if w.value.is_none() {
+        if value.is_none() {
             // A tombstone is itself garbage once nothing older remains below it.
             let e = GcEntry {
                 superseded_at: commit_ts,
                 branch: req.branch,
                 version: commit_ts,
-                key: w.key.to_vec(),
+                key: key.to_vec(),
             };
             emit(&e.encode(), None, &[]);
         }
-    }
+        Ok(())
+    })?;
     if !changes.is_empty() {
         emit(&keys::change_key(req.branch, commit_ts, chunk), Some(&changes), &[]);
     }

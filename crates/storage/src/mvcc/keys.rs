@@ -78,14 +78,18 @@ const RUN_GOES_ON: u8 = 0x80;
 /// ending after `k` zeros sorts below every key with more zeros there, and a key going on
 /// after `k` zeros with a non-zero byte sorts above them.
 pub fn escape_into(out: &mut Vec<u8>, key: &[u8]) {
+    out.reserve(key.len() + 2);
     let mut i = 0;
     let n = key.len();
     while i < n {
-        let b = key[i];
-        if b != 0 {
-            out.push(b);
+        // Non-zero bytes are copied a run at a time.
+        let start = i;
+        while i < n && key[i] != 0 {
             i += 1;
-            continue;
+        }
+        out.extend_from_slice(&key[start..i]);
+        if i == n {
+            break;
         }
         let start = i;
         while i < n && key[i] == 0 {
@@ -591,6 +595,27 @@ mod tests {
             for_each_change(&chunk, |k| got.push(k.to_vec())).expect("decode");
             prop_assert_eq!(got, keys);
         }
+    }
+
+    #[test]
+    fn escaped_bytes_are_as_documented() {
+        let esc = |k: &[u8]| {
+            let mut out = vec![0xAA];
+            escape_into(&mut out, k);
+            out[1..].to_vec()
+        };
+        assert_eq!(esc(b""), [0, 0]);
+        assert_eq!(esc(b"ab"), [b'a', b'b', 0, 0]);
+        assert_eq!(esc(&[0]), [0, 1]);
+        assert_eq!(esc(&[7, 0, 0]), [7, 0, 2]);
+        assert_eq!(esc(&[0, 0, 0, 5, 6]), [0, 253, 5, 6, 0, 0]);
+        assert_eq!(esc(&[1, 0, 2, 0, 0]), [1, 0, 255, 2, 0, 2]);
+        let mut long = vec![0u8; 130];
+        assert_eq!(esc(&long), [0, 0x80, 0, 3]);
+        long.push(9);
+        assert_eq!(esc(&long), [0, 0x80, 0, 253, 9, 0, 0]);
+        assert_eq!(esc(&[0u8; 127]), [0, 127]);
+        assert_eq!(esc(&[0u8; 254]), [0, 0x80, 0, 127]);
     }
 
     #[test]

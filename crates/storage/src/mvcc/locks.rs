@@ -58,6 +58,9 @@ const WAIT_SLICE: Duration = Duration::from_millis(20);
 /// Number of independently locked parts of the table.
 const SHARDS: usize = 64;
 
+/// A transaction holding at least this many locks releases them shard by shard.
+const BATCHED_RELEASE: usize = 1024;
+
 /// The outcome of a transaction, as its waiters see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -170,9 +173,13 @@ pub(crate) fn key_hash(branch: BranchId, key: &[u8]) -> u64 {
 
 impl LockTable {
     fn shard(&self, hash: u64) -> &Mutex<Shard> {
-        // Inside a shard the hash map uses the low bits for the bucket and the top seven
-        // as a tag, so the shard is picked by bits in the middle.
-        &self.shards[(hash >> 32) as usize % SHARDS]
+        &self.shards[Self::shard_of(hash)]
+    }
+
+    /// Inside a shard the hash map uses the low bits for the bucket and the top seven as a
+    /// tag, so the shard is picked by bits in the middle.
+    fn shard_of(hash: u64) -> usize {
+        (hash >> 32) as usize % SHARDS
     }
 
     fn owner<'h>(&self, held: &'h mut HeldLocks) -> &'h Arc<LockOwner> {
@@ -281,14 +288,31 @@ impl LockTable {
     /// Releases every lock of `held` and wakes its waiters with `outcome`.
     pub(crate) fn release(&self, held: &mut HeldLocks, outcome: Outcome) {
         let Some(me) = held.owner.take() else { return };
-        for hash in held.keys.drain(..) {
-            let mut shard = self.shard(hash).lock();
+        let remove = |shard: &mut Shard, hash: u64| {
             if let std::collections::hash_map::Entry::Occupied(o) = shard.entry(hash) {
                 if Arc::ptr_eq(o.get(), &me) {
                     o.remove();
                 }
             }
+        };
+        if held.keys.len() < BATCHED_RELEASE {
+            for hash in held.keys.drain(..) {
+                remove(&mut self.shard(hash).lock(), hash);
+            }
+        } else {
+            // Many locks (a load): sorted by shard, each shard's mutex is taken once.
+            let mut by_shard = vec![Vec::new(); SHARDS];
+            for hash in held.keys.drain(..) {
+                by_shard[Self::shard_of(hash)].push(hash);
+            }
+            for (i, hashes) in by_shard.into_iter().enumerate() {
+                let mut shard = self.shards[i].lock();
+                for hash in hashes {
+                    remove(&mut shard, hash);
+                }
+            }
         }
+        held.keys = Vec::new();
         *me.state.lock() = outcome;
         me.done.notify_all();
     }
@@ -352,6 +376,29 @@ mod tests {
         assert!(!waiter.is_finished());
         table.release(&mut a, Outcome::Committed);
         assert_eq!(waiter.join().unwrap(), Acquired::AfterCommit);
+    }
+
+    #[test]
+    fn many_locks_are_released_shard_by_shard() {
+        let table = LockTable::default();
+        let mut a = HeldLocks::default();
+        let n = 3 * BATCHED_RELEASE as u64;
+        for i in 0..n {
+            let h = key_hash(BranchId::MAIN, &i.to_be_bytes());
+            assert_eq!(table.acquire(&mut a, h, &LockWait::default()).unwrap(), Acquired::Taken);
+        }
+        let now = LockWait { timeout: Some(Duration::ZERO), cancel: None };
+        let mut b = HeldLocks::default();
+        let h0 = key_hash(BranchId::MAIN, &0u64.to_be_bytes());
+        assert_eq!(table.acquire(&mut b, h0, &now).unwrap_err().sqlstate().code(), "55P03");
+        table.release(&mut a, Outcome::Committed);
+        assert!(a.keys.is_empty());
+        for i in 0..n {
+            let h = key_hash(BranchId::MAIN, &i.to_be_bytes());
+            assert_eq!(table.acquire(&mut b, h, &now).unwrap(), Acquired::Taken, "key {i}");
+        }
+        let left: usize = table.shards.iter().map(|s| s.lock().len()).sum();
+        assert_eq!(left as u64, n, "only b's locks remain");
     }
 
     #[test]

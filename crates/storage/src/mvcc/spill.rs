@@ -104,6 +104,8 @@ pub(crate) struct RunWriter {
     run: Run,
     block: Vec<u8>,
     first_key: Option<Box<[u8]>>,
+    /// The last key pushed (boxed into the run at the end, not once per key).
+    last_key: Vec<u8>,
     offset: u64,
 }
 
@@ -132,6 +134,7 @@ impl RunWriter {
             run: Run { file, cipher, blocks: Vec::new(), last_key: None },
             block: Vec::with_capacity(BLOCK + 1024),
             first_key: None,
+            last_key: Vec::new(),
             offset: 0,
         })
     }
@@ -147,9 +150,8 @@ impl RunWriter {
         if self.first_key.is_none() {
             self.first_key = Some(key.into());
         }
-        if self.run.last_key.as_deref() != Some(key) {
-            self.run.last_key = Some(key.into());
-        }
+        self.last_key.clear();
+        self.last_key.extend_from_slice(key);
         let b = &mut self.block;
         b.extend_from_slice(&(key.len() as u32).to_le_bytes());
         b.extend_from_slice(&seq.to_le_bytes());
@@ -191,6 +193,9 @@ impl RunWriter {
     /// Finishes the run.
     pub(crate) fn finish(mut self) -> Result<Run> {
         self.flush()?;
+        if !self.run.blocks.is_empty() {
+            self.run.last_key = Some(self.last_key.as_slice().into());
+        }
         Ok(self.run)
     }
 }
@@ -216,6 +221,21 @@ impl Run {
         }
     }
 
+    /// Calls `f` with every version of the run, in (key ascending, seq descending) order,
+    /// lending the key and value from the decoded block: nothing is allocated per record.
+    pub(crate) fn visit(&self, f: &mut RecordFn<'_>) -> Result<()> {
+        for i in 0..self.blocks.len() {
+            let data = self.block(i)?;
+            let mut d = data.as_slice();
+            while !d.is_empty() {
+                let (rec, end) = decode_record(d)?;
+                f(rec.key, rec.seq, rec.since, rec.value)?;
+                d = &d[end..];
+            }
+        }
+        Ok(())
+    }
+
     /// The versions of the keys at or after `lo`, in order (the caller stops at its upper
     /// bound).
     pub(crate) fn iter_from(&self, lo: Bound<&[u8]>) -> RunIter<'_> {
@@ -234,6 +254,42 @@ impl Run {
         };
         RunIter { run: self, next_block: start, data: Vec::new(), pos: 0, lo }
     }
+}
+
+/// Receives `(key, seq, since, value)` of one run record; `None` deletes.
+pub(crate) type RecordFn<'a> = dyn FnMut(&[u8], u64, Timestamp, Option<&[u8]>) -> Result<()> + 'a;
+
+/// One record lent from a decoded block.
+struct RecordRef<'d> {
+    key: &'d [u8],
+    seq: u64,
+    since: Timestamp,
+    value: Option<&'d [u8]>,
+}
+
+/// Decodes the record at the start of `d`; returns it and its length.
+fn decode_record(d: &[u8]) -> Result<(RecordRef<'_>, usize)> {
+    if d.len() < RECORD_HEAD {
+        return Err(corrupt());
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
+    let u64_at = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&d[i..i + 8]);
+        u64::from_le_bytes(b)
+    };
+    let klen = u32_at(0) as usize;
+    let seq = u64_at(4);
+    let since = Timestamp(u64_at(12));
+    let vlen = u32_at(20);
+    let vbytes = if vlen == DELETE { 0 } else { vlen as usize };
+    let end = RECORD_HEAD + klen + vbytes;
+    if d.len() < end {
+        return Err(corrupt());
+    }
+    let key = &d[RECORD_HEAD..RECORD_HEAD + klen];
+    let value = (vlen != DELETE).then(|| &d[RECORD_HEAD + klen..end]);
+    Ok((RecordRef { key, seq, since, value }, end))
 }
 
 /// Versions of a run in (key ascending, seq descending) order, from a lower bound.
@@ -257,36 +313,17 @@ impl RunIter<'_> {
                 self.pos = 0;
                 continue;
             }
-            let d = &self.data[self.pos..];
-            if d.len() < RECORD_HEAD {
-                return Err(corrupt());
-            }
-            let u32_at = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
-            let u64_at = |i: usize| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&d[i..i + 8]);
-                u64::from_le_bytes(b)
-            };
-            let klen = u32_at(0) as usize;
-            let seq = u64_at(4);
-            let since = Timestamp(u64_at(12));
-            let vlen = u32_at(20);
-            let vbytes = if vlen == DELETE { 0 } else { vlen as usize };
-            let end = RECORD_HEAD + klen + vbytes;
-            if d.len() < end {
-                return Err(corrupt());
-            }
-            let key = &d[RECORD_HEAD..RECORD_HEAD + klen];
+            let (r, end) = decode_record(&self.data[self.pos..])?;
             let below = match &self.lo {
-                Bound::Included(lo) => key < lo.as_slice(),
-                Bound::Excluded(lo) => key <= lo.as_slice(),
+                Bound::Included(lo) => r.key < lo.as_slice(),
+                Bound::Excluded(lo) => r.key <= lo.as_slice(),
                 Bound::Unbounded => false,
             };
             let rec = (!below).then(|| Record {
-                key: key.to_vec(),
-                seq,
-                since,
-                value: (vlen != DELETE).then(|| d[RECORD_HEAD + klen..end].to_vec()),
+                key: r.key.to_vec(),
+                seq: r.seq,
+                since: r.since,
+                value: r.value.map(<[u8]>::to_vec),
             });
             self.pos += end;
             if let Some(r) = rec {

@@ -244,7 +244,10 @@ impl Transaction {
     /// transaction's snapshot; under READ COMMITTED that failure also marks the statement
     /// for a restart ([`take_statement_restart`](Transaction::take_statement_restart)).
     pub fn lock(&mut self, key: &[u8]) -> Result<()> {
-        self.lock_row(key, RowLockWait::Wait).map(|_| ())
+        self.check_writable("lock")?;
+        let hash = key_hash(self.branch, key);
+        let got = self.inner.locks.acquire(&mut self.held.lock(), hash, &self.lock_wait)?;
+        self.check_locked(key, got).map(|_| ())
     }
 
     /// Locks the row stored under `key` from a shared borrow, as `SELECT ... FOR UPDATE`
@@ -275,6 +278,12 @@ impl Transaction {
                 }
             }?
         };
+        self.check_locked(key, got)
+    }
+
+    /// After taking the lock of `key`: fails when a version of it was committed after the
+    /// snapshot (see [`lock`](Transaction::lock)).
+    fn check_locked(&self, key: &[u8], got: Acquired) -> Result<bool> {
         if got == Acquired::Held || self.inner.applied_ts() <= self.read_ts {
             // Nothing committed since the snapshot, or the key was ours before: no
             // version can be newer than the snapshot.
@@ -303,7 +312,15 @@ impl Transaction {
 
     /// Sets how later lock waits end early (timeout, cancellation flag).
     pub fn set_lock_wait(&mut self, wait: LockWait) {
-        self.lock_wait = wait;
+        let same_cancel = match (&self.lock_wait.cancel, &wait.cancel) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        // Every statement sets it, nearly always to what it was: keep the old one then.
+        if !same_cancel || self.lock_wait.timeout != wait.timeout {
+            self.lock_wait = wait;
+        }
     }
 
     /// Marks the current write set.

@@ -147,18 +147,31 @@ impl Vers {
 }
 
 /// Append-only value storage in large chunks.
+///
+/// After a spill the arena is [`reset`](Arena::reset) rather than dropped: its chunks are
+/// filled again from the first, so a large transaction does not hand its memory back and
+/// fault fresh pages in for every run.
 #[derive(Debug, Default)]
 struct Arena {
     chunks: Vec<Vec<u8>>,
+    /// The chunk being filled; the ones after it are empty, kept for reuse.
+    cur: usize,
 }
 
 impl Arena {
     fn push(&mut self, value: &[u8]) -> Slot {
-        let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= value.len());
+        let fits = self.chunks.get(self.cur).is_some_and(|c| c.capacity() - c.len() >= value.len());
         if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK.max(value.len())));
+            if !self.chunks.is_empty() {
+                self.cur += 1;
+            }
+            match self.chunks.get_mut(self.cur) {
+                Some(c) if c.capacity() >= value.len() => c.clear(),
+                Some(c) => *c = Vec::with_capacity(CHUNK.max(value.len())),
+                None => self.chunks.push(Vec::with_capacity(CHUNK.max(value.len()))),
+            }
         }
-        let chunk = self.chunks.len() - 1;
+        let chunk = self.cur;
         let c = &mut self.chunks[chunk];
         let offset = c.len();
         c.extend_from_slice(value);
@@ -168,6 +181,15 @@ impl Arena {
     fn get(&self, slot: Slot) -> &[u8] {
         let start = slot.offset as usize;
         &self.chunks[slot.chunk as usize][start..start + slot.len as usize]
+    }
+
+    /// Forgets every value, keeping the chunks of the usual size for reuse.
+    fn reset(&mut self) {
+        self.chunks.retain(|c| c.capacity() == CHUNK);
+        for c in &mut self.chunks {
+            c.clear();
+        }
+        self.cur = 0;
     }
 }
 
@@ -187,6 +209,16 @@ pub(crate) struct WriteEntry<'a> {
 
 /// An iterator of resolved writes.
 pub(crate) type WriteIter<'a> = Box<dyn Iterator<Item = Result<WriteEntry<'a>>> + 'a>;
+
+/// Receives one resolved write, lent: `(key, value, since)`; a `None` value deletes.
+pub(crate) type EntryFn<'a> = dyn FnMut(&[u8], Option<&[u8]>, Timestamp) -> Result<()> + 'a;
+
+/// One sorted source of buffered writes: the in-memory part or a run.
+#[derive(Clone, Copy)]
+enum Source {
+    Memory,
+    Run(usize),
+}
 
 /// The write buffer of one transaction.
 #[derive(Debug, Default)]
@@ -269,10 +301,11 @@ impl WriteSet {
 
     /// Freezes memory into a run once it passes the threshold.
     fn maybe_spill(&mut self) -> Result<()> {
-        let Some(settings) = self.spill.clone() else { return Ok(()) };
-        if self.mem_bytes < settings.threshold || self.entries.is_empty() {
+        let Some(threshold) = self.spill.as_ref().map(|s| s.threshold) else { return Ok(()) };
+        if self.mem_bytes < threshold || self.entries.is_empty() {
             return Ok(());
         }
+        let Some(settings) = self.spill.clone() else { return Ok(()) };
         let mut w = RunWriter::new(&settings)?;
         for (k, vers) in self.entries.iter() {
             for v in vers.as_slice().iter().rev() {
@@ -280,8 +313,8 @@ impl WriteSet {
             }
         }
         self.runs.push(w.finish()?);
-        self.entries = Entries::default();
-        self.arena = Arena::default();
+        self.entries.clear();
+        self.arena.reset();
         self.mem_bytes = 0;
         Ok(())
     }
@@ -472,6 +505,81 @@ impl WriteSet {
         lo.zip(hi)
     }
 
+    /// Calls `f` with every resolved write, ascending, lending keys and values.
+    ///
+    /// When memory and the runs hold disjoint key ranges (a load of ascending keys spills
+    /// runs that follow each other), the sources are read one after the other, a run
+    /// straight from its decoded blocks, without allocating per key; otherwise this is
+    /// [`iter`](WriteSet::iter) with its merge.
+    pub(crate) fn visit(&self, f: &mut EntryFn<'_>) -> Result<()> {
+        let Some(order) = self.disjoint_sources() else {
+            for e in self.iter()? {
+                let e = e?;
+                f(&e.key, e.value.as_deref(), e.since)?;
+            }
+            return Ok(());
+        };
+        for source in order {
+            match source {
+                Source::Memory => {
+                    for (k, vers) in self.entries.iter() {
+                        f(k.as_slice(), self.value(&vers.newest()), vers.oldest().since)?;
+                    }
+                }
+                Source::Run(i) => self.visit_run(i, f)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The sources in key order when no two of them overlap; `None` when some do.
+    fn disjoint_sources(&self) -> Option<Vec<Source>> {
+        let mut bounds: Vec<(&[u8], &[u8], Source)> = Vec::with_capacity(self.runs.len() + 1);
+        if let Some((lo, hi)) = self.entries.first_key().zip(self.entries.last_key()) {
+            bounds.push((lo.as_slice(), hi.as_slice(), Source::Memory));
+        }
+        for (i, run) in self.runs.iter().enumerate() {
+            if let Some((lo, hi)) = run.key_bounds() {
+                bounds.push((lo, hi, Source::Run(i)));
+            }
+        }
+        bounds.sort_by(|a, b| a.0.cmp(b.0));
+        if bounds.windows(2).any(|w| w[0].1 >= w[1].0) {
+            return None;
+        }
+        Some(bounds.into_iter().map(|(_, _, s)| s).collect())
+    }
+
+    /// Resolves the records of run `i` (newest live value, oldest live `since` per key)
+    /// and passes them to `f`; the pending key and value are copied into reused buffers.
+    fn visit_run(&self, i: usize, f: &mut EntryFn<'_>) -> Result<()> {
+        let (mut key, mut value) = (Vec::new(), Vec::new());
+        let mut pending: Option<(bool, Timestamp)> = None;
+        self.runs[i].visit(&mut |k, seq, since, v| {
+            if self.is_dead(seq) {
+                return Ok(());
+            }
+            if let Some((_, s)) = pending.as_mut().filter(|_| key.as_slice() == k) {
+                // An older version of the same key: only its `since` counts.
+                *s = since;
+                return Ok(());
+            }
+            if let Some((live, s)) = pending {
+                f(&key, live.then_some(value.as_slice()), s)?;
+            }
+            key.clear();
+            key.extend_from_slice(k);
+            value.clear();
+            value.extend_from_slice(v.unwrap_or_default());
+            pending = Some((v.is_some(), since));
+            Ok(())
+        })?;
+        if let Some((live, s)) = pending {
+            f(&key, live.then_some(value.as_slice()), s)?;
+        }
+        Ok(())
+    }
+
     /// Every buffered write, ascending.
     pub(crate) fn iter(&self) -> Result<WriteIter<'_>> {
         self.scan(&(Bound::Unbounded, Bound::Unbounded), false)
@@ -598,6 +706,94 @@ mod tests {
             assert_eq!(get(&w, &absent.to_be_bytes()), None, "key {absent}");
         }
         assert_eq!(get(&w, b""), None);
+    }
+
+    fn visited(w: &WriteSet) -> Vec<(Vec<u8>, Option<Vec<u8>>, Timestamp)> {
+        let mut out = Vec::new();
+        w.visit(&mut |k, v, since| {
+            out.push((k.to_vec(), v.map(<[u8]>::to_vec), since));
+            Ok(())
+        })
+        .expect("visit");
+        out
+    }
+
+    #[test]
+    fn visit_resolves_like_iter_with_disjoint_and_overlapping_runs() {
+        let spilling = || {
+            // Spills between keys, never between two writes of one key (checked below).
+            let settings = SpillSettings { threshold: 700, ..SpillSettings::default() };
+            WriteSet::with_spill(Arc::new(settings))
+        };
+        // Ascending keys: runs that follow each other, then memory after them. Several
+        // versions of one key inside a run, a delete, and rolled-back writes.
+        let mut w = spilling();
+        for i in 0u32..40 {
+            w.write(&i.to_be_bytes(), Some(&[i as u8; 3]), Timestamp(u64::from(i))).expect("w");
+            if i % 7 == 0 {
+                let sp = w.mark();
+                w.write(&i.to_be_bytes(), Some(b"again"), Timestamp(99)).expect("w");
+                if i % 14 == 0 {
+                    assert!(w.rollback_to(sp));
+                } else {
+                    w.release(sp);
+                }
+            }
+            if i == 20 {
+                w.write(&i.to_be_bytes(), None, Timestamp(98)).expect("w");
+            }
+        }
+        assert!(w.runs.len() > 2, "the test needs several runs");
+        assert!(w.disjoint_sources().is_some());
+        let want = entries(&w);
+        assert_eq!(want.len(), 40);
+        assert_eq!(want[20], (20u32.to_be_bytes().to_vec(), None, Timestamp(20)));
+        assert_eq!(want[7].1.as_deref(), Some(&b"again"[..]));
+        assert_eq!(want[14].1.as_deref(), Some(&[14u8; 3][..]));
+        assert_eq!(visited(&w), want);
+        // Keys written after a savepoint and spilled, then rolled back: dead run records.
+        let runs = w.runs.len();
+        let sp = w.mark();
+        for i in 50u32..80 {
+            w.write(&i.to_be_bytes(), Some(b"gone"), Timestamp(5)).expect("w");
+        }
+        assert!(w.runs.len() > runs);
+        assert!(w.rollback_to(sp));
+        assert!(w.disjoint_sources().is_some());
+        assert_eq!(entries(&w), want);
+        assert_eq!(visited(&w), want);
+        // An overwrite of an early key makes memory overlap the runs: the merge path.
+        w.write(&3u32.to_be_bytes(), Some(b"late"), Timestamp(7)).expect("w");
+        assert!(w.disjoint_sources().is_none());
+        let want = entries(&w);
+        assert_eq!(want[3], (3u32.to_be_bytes().to_vec(), Some(b"late".to_vec()), Timestamp(3)));
+        assert_eq!(visited(&w), want);
+        // Only memory.
+        let mut m = WriteSet::default();
+        for i in [5u32, 1, 9, 3] {
+            m.write(&i.to_be_bytes(), Some(b"v"), Timestamp(1)).expect("w");
+        }
+        assert_eq!(visited(&m), entries(&m));
+        assert_eq!(visited(&WriteSet::default()), vec![]);
+    }
+
+    #[test]
+    fn arena_reuses_its_chunks_after_a_reset() {
+        let mut a = Arena::default();
+        let big = vec![1u8; CHUNK + 1];
+        let s1 = a.push(b"abc");
+        let s2 = a.push(&big);
+        let s3 = a.push(b"def");
+        assert_eq!((a.get(s1), a.get(s2), a.get(s3)), (&b"abc"[..], &big[..], &b"def"[..]));
+        a.reset();
+        assert_eq!(a.chunks.len(), 2, "the oversized chunk is dropped");
+        let s = a.push(b"xyz");
+        assert_eq!((s.chunk, s.offset), (0, 0));
+        let filler = vec![2u8; CHUNK - 3];
+        let f = a.push(&filler);
+        let n = a.push(b"next");
+        assert_eq!((f.chunk, n.chunk, n.offset), (0, 1, 0));
+        assert_eq!((a.get(s), a.get(f), a.get(n)), (&b"xyz"[..], &filler[..], &b"next"[..]));
     }
 
     #[test]

@@ -35,10 +35,18 @@ use helios_common::{Error, Result};
 use crate::error::{TypeError, TypeResult};
 use crate::{DataType, Value};
 use codec::{decode_fixed, decode_var, encode_fixed, encode_var};
-use layout::{slots, Layout, Slot};
+use layout::{Layout, Slot};
 
 /// Encodes a row; `values[i]` must be NULL or a value of `types[i]`.
 pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    encode_row_into(&mut buf, values, types)?;
+    Ok(buf)
+}
+
+/// [`encode_row`] into `buf` (cleared first), so a caller writing many rows can reuse one
+/// buffer.
+pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) -> Result<()> {
     if values.len() != types.len() {
         return Err(Error::internal(format!(
             "row has {} values for {} columns",
@@ -48,20 +56,23 @@ pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
     }
     let count = u16::try_from(values.len())
         .map_err(|_| Error::from(TypeError::out_of_range("too many columns in a row")))?;
-    let (slots, fixed_len, var_count) = slots(types);
-    let bitmap_len = values.len().div_ceil(8);
-    // Room for the variable-size values too, so the buffer is allocated once.
-    let var_len: usize = values
-        .iter()
-        .map(|v| match v {
+    // The slots of `layout::slots`, computed on the way (no vector per row).
+    let (mut fixed_len, mut var_count, mut var_len) = (0usize, 0usize, 0usize);
+    for (v, ty) in values.iter().zip(types) {
+        match fixed_width(ty) {
+            Some(w) => fixed_len += w,
+            None => var_count += 1,
+        }
+        var_len += match v {
             Value::Text(s) | Value::Json(s) => s.len(),
             Value::Bytea(b) => b.len(),
             _ => 0,
-        })
-        .sum();
-    let mut buf = Vec::with_capacity(
-        layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + var_len + 16,
-    );
+        };
+    }
+    let bitmap_len = values.len().div_ceil(8);
+    buf.clear();
+    // Room for the variable-size values too, so the buffer is allocated at most once.
+    buf.reserve(layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + var_len + 16);
     buf.push(ROW_FORMAT_V1);
     buf.extend_from_slice(&count.to_le_bytes());
     buf.resize(layout::HEADER_LEN + bitmap_len, 0);
@@ -70,30 +81,32 @@ pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
             buf[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
         }
     }
-    for ((v, ty), slot) in values.iter().zip(types).zip(&slots) {
-        if let Slot::Fixed { width, .. } = slot {
+    for (v, ty) in values.iter().zip(types) {
+        if let Some(width) = fixed_width(ty) {
             if v.is_null() {
                 buf.resize(buf.len() + width, 0);
             } else {
-                encode_fixed(&mut buf, v, ty)?;
+                encode_fixed(buf, v, ty)?;
             }
         }
     }
     let offsets_at = buf.len();
     buf.resize(offsets_at + 4 * var_count, 0);
     let var_at = buf.len();
-    for ((v, ty), slot) in values.iter().zip(types).zip(&slots) {
-        if let Slot::Var { index } = slot {
+    let mut index = 0;
+    for (v, ty) in values.iter().zip(types) {
+        if fixed_width(ty).is_none() {
             if !v.is_null() {
-                encode_var(&mut buf, v, ty)?;
+                encode_var(buf, v, ty)?;
             }
             let end = u32::try_from(buf.len() - var_at)
                 .map_err(|_| Error::from(TypeError::out_of_range("row too large")))?;
             buf[offsets_at + 4 * index..offsets_at + 4 * index + 4]
                 .copy_from_slice(&end.to_le_bytes());
+            index += 1;
         }
     }
-    Ok(buf)
+    Ok(())
 }
 
 fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> {

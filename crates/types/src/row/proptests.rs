@@ -7,8 +7,8 @@ use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 
 use super::{
-    decode_column, decode_row, decode_row_with_defaults, encode_row, stored_column_count,
-    RowDecoder, RowReader,
+    decode_column, decode_row, decode_row_with_defaults, encode_row, encode_row_into,
+    stored_column_count, RowDecoder, RowReader,
 };
 use crate::value::Array;
 use crate::{DataType, Interval, Numeric, Value};
@@ -173,6 +173,17 @@ proptest! {
             prop_assert_eq!(reader.is_null(i), v.is_null());
             prop_assert!(same(&reader.column(i).unwrap(), v));
         }
+    }
+
+    #[test]
+    fn encoding_into_a_used_buffer_gives_the_same_bytes(
+        (types, values) in arb_row(),
+        (types2, values2) in arb_row(),
+    ) {
+        let mut buf = Vec::new();
+        encode_row_into(&mut buf, &values2, &types2).unwrap();
+        encode_row_into(&mut buf, &values, &types).unwrap();
+        prop_assert_eq!(buf, encode_row(&values, &types).unwrap());
     }
 
     #[test]

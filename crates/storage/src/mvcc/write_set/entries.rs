@@ -108,6 +108,12 @@ impl Entries {
         self.map.is_empty() && self.tail.is_empty()
     }
 
+    /// Removes every entry, keeping the tail's memory for the next keys.
+    pub(super) fn clear(&mut self) {
+        self.map.clear();
+        self.tail.clear();
+    }
+
     /// Keeps the entries for which `keep` returns `true` (it may change their versions).
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&mut Vers) -> bool) {
         self.map.retain(|_, v| keep(v));
