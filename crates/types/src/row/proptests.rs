@@ -25,7 +25,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
             DataType::Numeric(None),
             prop_oneof![
                 (any::<i64>(), -5i64..20)
-                    .prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
+                    .prop_map(|(i, s)| Numeric::finite(BigDecimal::new(i.into(), s))),
                 Just(Numeric::NaN),
                 Just(Numeric::NegInf),
             ]
@@ -84,7 +84,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                         .into_iter()
                         .map(|x| {
                             x.map_or(Value::Null, |(i, s)| {
-                                Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))
+                                Value::Numeric(Numeric::finite(BigDecimal::new(i.into(), s)))
                             })
                         })
                         .collect();
