@@ -21,13 +21,44 @@ pub struct RowDecoder {
 }
 
 /// The bytes of a fixed-width slot as an array (the slot has exactly `N` bytes).
-fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N]> {
+fn fixed_bytes<const N: usize>(b: &[u8]) -> Result<[u8; N]> {
     b.try_into().map_err(|_| super::codec::corrupt("value truncated").into())
 }
 
-/// A text value's bytes as a `String`; invalid UTF-8 is corruption, as in `decode_var`.
-fn text(b: &[u8]) -> Result<String> {
-    String::from_utf8(b.to_vec()).map_err(|_| super::codec::corrupt("invalid UTF-8 in text").into())
+/// Invalid UTF-8 in a stored text value is corruption, as in `decode_var`.
+fn invalid_utf8() -> helios_common::Error {
+    super::codec::corrupt("invalid UTF-8 in text").into()
+}
+
+/// Whether column `i` is to be decoded (`needed` shorter than the row: yes).
+#[inline]
+fn wanted(needed: Option<&[bool]>, i: usize) -> bool {
+    needed.is_none_or(|m| m.get(i).copied().unwrap_or(true))
+}
+
+/// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot`; a text
+/// value reuses the buffer of the text `slot` holds.
+#[inline]
+fn decode_value(fixed: bool, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
+    match (fixed, ty) {
+        // The commonest types are built in place: a `Result<Value>` returned by the
+        // general decoders costs more than decoding them.
+        (true, DataType::Int8) => *slot = Value::Int8(i64::from_le_bytes(fixed_bytes(b)?)),
+        (true, DataType::Int4) => *slot = Value::Int4(i32::from_le_bytes(fixed_bytes(b)?)),
+        (false, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
+            let t = std::str::from_utf8(b).map_err(|_| invalid_utf8())?;
+            match slot {
+                Value::Text(s) => {
+                    s.clear();
+                    s.push_str(t);
+                }
+                other => *other = Value::Text(t.to_owned()),
+            }
+        }
+        (true, ty) => *slot = decode_fixed(b, ty)?,
+        (false, ty) => *slot = decode_var(b, ty, 0)?,
+    }
+    Ok(())
 }
 
 impl RowDecoder {
@@ -42,42 +73,80 @@ impl RowDecoder {
         &self.types
     }
 
-    /// Decodes a row into `out` (cleared first): one value per column; a column whose
-    /// entry in `needed` is false, or that the stored row lacks, is NULL without being
-    /// decoded (`needed = None` decodes every column).
+    /// Decodes a row into `out`: one value per column; a column whose entry in `needed`
+    /// is false, or that the stored row lacks, is NULL without being decoded
+    /// (`needed = None` decodes every column).
+    ///
+    /// A vector that already holds one value per column is overwritten in place, and a
+    /// text value in it keeps its buffer for the text decoded there, so a scan that
+    /// decodes every row into the same vector allocates nothing per row. Any other
+    /// vector is cleared first. After an error `out` holds some values of the row.
     pub fn decode_into(
         &self,
         bytes: &[u8],
         needed: Option<&[bool]>,
         out: &mut Vec<Value>,
     ) -> Result<()> {
-        out.clear();
         let n = self.types.len();
+        if out.len() != n {
+            out.clear();
+            out.extend(std::iter::repeat_with(|| Value::Null).take(n));
+        }
         let count = super::stored_column_count(bytes)?;
-        let layout =
-            if count == n { self.full_layout(bytes)? } else { Layout::parse(bytes, &self.types)? };
+        if count == n {
+            return self.decode_full(bytes, needed, out);
+        }
+        let layout = Layout::parse(bytes, &self.types)?;
         if needed.is_none() {
             layout.check_complete()?;
         }
-        out.reserve(n);
-        for i in 0..n {
-            let want = needed.is_none_or(|m| m.get(i).copied().unwrap_or(true));
-            if !want || i >= layout.count || layout.is_null(i) {
-                out.push(Value::Null);
+        for (i, (slot, ty)) in out.iter_mut().zip(&self.types).enumerate() {
+            if !wanted(needed, i) || i >= layout.count || layout.is_null(i) {
+                *slot = Value::Null;
                 continue;
             }
-            let b = layout.column_bytes(i)?;
-            out.push(match (layout.slots[i], &self.types[i]) {
-                // The commonest types are built in place: a `Result<Value>` returned by
-                // the general decoders costs more than decoding them.
-                (Slot::Fixed { .. }, DataType::Int8) => Value::Int8(i64::from_le_bytes(fixed(b)?)),
-                (Slot::Fixed { .. }, DataType::Int4) => Value::Int4(i32::from_le_bytes(fixed(b)?)),
-                (Slot::Var { .. }, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
-                    Value::Text(text(b)?)
+            let fixed = matches!(layout.slots[i], Slot::Fixed { .. });
+            decode_value(fixed, ty, layout.column_bytes(i)?, slot)?;
+        }
+        Ok(())
+    }
+
+    /// [`RowDecoder::decode_into`] for a row that stores every column (the common
+    /// case): the areas of the row come from the precomputed slots, and the offsets of
+    /// the variable-size columns are read once each, in order.
+    fn decode_full(&self, bytes: &[u8], needed: Option<&[bool]>, out: &mut [Value]) -> Result<()> {
+        let short = || super::codec::corrupt("row shorter than its header says");
+        let fixed_at = HEADER_LEN + self.types.len().div_ceil(8);
+        let offsets_at = fixed_at + self.fixed_len;
+        let var_at = offsets_at + 4 * self.var_count;
+        let bitmap = bytes.get(HEADER_LEN..fixed_at).ok_or_else(short)?;
+        let fixed_area = bytes.get(fixed_at..offsets_at).ok_or_else(short)?;
+        let offsets = bytes.get(offsets_at..var_at).ok_or_else(short)?;
+        let var = &bytes[var_at..];
+        let mut ends =
+            offsets.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize);
+        if needed.is_none() && ends.clone().next_back().unwrap_or(0) != var.len() {
+            return Err(super::codec::corrupt("row length does not match its offsets").into());
+        }
+        let mut start = 0usize;
+        for (i, ((slot, layout), ty)) in
+            out.iter_mut().zip(&self.slots).zip(&self.types).enumerate()
+        {
+            let want = bitmap[i / 8] & (1 << (i % 8)) == 0 && wanted(needed, i);
+            let (b, fixed) = match *layout {
+                Slot::Fixed { offset, width } => (fixed_area.get(offset..offset + width), true),
+                Slot::Var { .. } => {
+                    let end = ends.next().ok_or_else(short)?;
+                    let begin = std::mem::replace(&mut start, end);
+                    (if want { var.get(begin..end) } else { None }, false)
                 }
-                (Slot::Fixed { .. }, ty) => decode_fixed(b, ty)?,
-                (Slot::Var { .. }, ty) => decode_var(b, ty, 0)?,
-            });
+            };
+            if !want {
+                *slot = Value::Null;
+                continue;
+            }
+            let b = b.ok_or_else(|| super::codec::corrupt("variable-size column out of bounds"))?;
+            decode_value(fixed, ty, b, slot)?;
         }
         Ok(())
     }
@@ -157,6 +226,23 @@ mod tests {
         let mut some = Vec::new();
         decoder.decode_into(&bytes, Some(&[false, true, true, false]), &mut some).expect("some");
         assert_eq!(some, vec![Value::Null, Value::Int4(-7), row[2].clone(), Value::Null]);
+        // A vector of the row's width is overwritten in place; its text keeps its buffer.
+        let mut reused = vec![
+            Value::Null,
+            Value::Text("old".into()),
+            Value::Text(String::with_capacity(64)),
+            Value::Int8(3),
+        ];
+        let buffer = match &reused[2] {
+            Value::Text(t) => t.as_ptr(),
+            _ => unreachable!(),
+        };
+        decoder.decode_into(&bytes, None, &mut reused).expect("in place");
+        assert_eq!(reused, row.to_vec());
+        assert!(matches!(&reused[2], Value::Text(t) if t.as_ptr() == buffer));
+        decoder.decode_into(&bytes, Some(&[true, false, true, true]), &mut reused).expect("mask");
+        assert_eq!(reused[1], Value::Null);
+        assert_eq!(reused[3], row[3]);
         // Break the UTF-8 of "héllo" (its two-byte 'é' loses its continuation byte).
         let at = bytes.windows(2).position(|w| w == "é".as_bytes()).expect("é stored");
         bytes[at + 1] = b'x';

@@ -210,6 +210,12 @@ proptest! {
                 prop_assert_eq!(o, &Value::Null);
             }
         }
+        // Decoded again in place (the vector now has the row's width): every column.
+        decoder.decode_into(&bytes, None, &mut out).unwrap();
+        prop_assert_eq!(out.len(), values.len());
+        for (o, v) in out.iter().zip(&values) {
+            prop_assert!(same(o, v));
+        }
         // Raw column bytes: absent exactly for NULLs; a vector's are its LE floats.
         for (i, v) in values.iter().enumerate() {
             let raw = decoder.column_bytes(&bytes, i).unwrap();
