@@ -16,13 +16,41 @@ use crate::{DataType, Value};
 pub struct RowDecoder {
     types: Vec<DataType>,
     slots: Vec<Slot>,
+    /// How each column of a row storing every column is decoded.
+    kinds: Vec<Kind>,
     fixed_len: usize,
     var_count: usize,
 }
 
-/// The bytes of a fixed-width slot as an array (the slot has exactly `N` bytes).
-fn fixed_bytes<const N: usize>(b: &[u8]) -> Result<[u8; N]> {
-    b.try_into().map_err(|_| super::codec::corrupt("value truncated").into())
+/// Where a column of a row storing every column lives and how it is decoded: the
+/// commonest types are built in place (a `Result<Value>` returned by the general
+/// decoders costs more than decoding them).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// `bigint` at this offset of the fixed area.
+    Int8(usize),
+    /// `integer` at this offset of the fixed area.
+    Int4(usize),
+    /// Another fixed-width type: offset and width in the fixed area.
+    Fixed(usize, usize),
+    /// `text`, `varchar` or `char`: the next variable-size value.
+    Text,
+    /// Another variable-size type.
+    Var,
+}
+
+impl Kind {
+    fn of(slot: Slot, ty: &DataType) -> Kind {
+        match (slot, ty) {
+            (Slot::Fixed { offset, width: 8 }, DataType::Int8) => Kind::Int8(offset),
+            (Slot::Fixed { offset, width: 4 }, DataType::Int4) => Kind::Int4(offset),
+            (Slot::Fixed { offset, width }, _) => Kind::Fixed(offset, width),
+            (Slot::Var { .. }, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
+                Kind::Text
+            }
+            (Slot::Var { .. }, _) => Kind::Var,
+        }
+    }
 }
 
 /// Invalid UTF-8 in a stored text value is corruption, as in `decode_var`.
@@ -36,25 +64,35 @@ fn wanted(needed: Option<&[bool]>, i: usize) -> bool {
     needed.is_none_or(|m| m.get(i).copied().unwrap_or(true))
 }
 
-/// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot`; a text
-/// value reuses the buffer of the text `slot` holds.
+/// The `N` bytes at `at` of a fixed area.
 #[inline]
+fn array<const N: usize>(area: &[u8], at: usize) -> Result<[u8; N]> {
+    area.get(at..at + N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| super::codec::corrupt("value truncated").into())
+}
+
+/// Decodes a stored text value into `slot`, reusing the buffer of the text it holds.
+#[inline]
+fn text_into(b: &[u8], slot: &mut Value) -> Result<()> {
+    let t = std::str::from_utf8(b).map_err(|_| invalid_utf8())?;
+    match slot {
+        Value::Text(s) => {
+            s.clear();
+            s.push_str(t);
+        }
+        other => *other = Value::Text(t.to_owned()),
+    }
+    Ok(())
+}
+
+/// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot` (the
+/// general path, for rows stored before columns were added).
 fn decode_value(fixed: bool, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
     match (fixed, ty) {
-        // The commonest types are built in place: a `Result<Value>` returned by the
-        // general decoders costs more than decoding them.
-        (true, DataType::Int8) => *slot = Value::Int8(i64::from_le_bytes(fixed_bytes(b)?)),
-        (true, DataType::Int4) => *slot = Value::Int4(i32::from_le_bytes(fixed_bytes(b)?)),
-        (false, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
-            let t = std::str::from_utf8(b).map_err(|_| invalid_utf8())?;
-            match slot {
-                Value::Text(s) => {
-                    s.clear();
-                    s.push_str(t);
-                }
-                other => *other = Value::Text(t.to_owned()),
-            }
-        }
+        (true, DataType::Int8) => *slot = Value::Int8(i64::from_le_bytes(array(b, 0)?)),
+        (true, DataType::Int4) => *slot = Value::Int4(i32::from_le_bytes(array(b, 0)?)),
+        (false, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => text_into(b, slot)?,
         (true, ty) => *slot = decode_fixed(b, ty)?,
         (false, ty) => *slot = decode_var(b, ty, 0)?,
     }
@@ -65,7 +103,8 @@ impl RowDecoder {
     /// A decoder for rows of `types`.
     pub fn new(types: &[DataType]) -> RowDecoder {
         let (slots, fixed_len, var_count) = slots(types);
-        RowDecoder { types: types.to_vec(), slots, fixed_len, var_count }
+        let kinds = slots.iter().zip(types).map(|(s, t)| Kind::of(*s, t)).collect();
+        RowDecoder { types: types.to_vec(), slots, kinds, fixed_len, var_count }
     }
 
     /// The column types.
@@ -129,24 +168,32 @@ impl RowDecoder {
             return Err(super::codec::corrupt("row length does not match its offsets").into());
         }
         let mut start = 0usize;
-        for (i, ((slot, layout), ty)) in
-            out.iter_mut().zip(&self.slots).zip(&self.types).enumerate()
-        {
+        let bad_var = || super::codec::corrupt("variable-size column out of bounds");
+        for (i, (slot, kind)) in out.iter_mut().zip(&self.kinds).enumerate() {
             let want = bitmap[i / 8] & (1 << (i % 8)) == 0 && wanted(needed, i);
-            let (b, fixed) = match *layout {
-                Slot::Fixed { offset, width } => (fixed_area.get(offset..offset + width), true),
-                Slot::Var { .. } => {
+            // A variable-size column's bytes end where the next one's start, NULL or not.
+            let var_bytes = match kind {
+                Kind::Text | Kind::Var => {
                     let end = ends.next().ok_or_else(short)?;
                     let begin = std::mem::replace(&mut start, end);
-                    (if want { var.get(begin..end) } else { None }, false)
+                    var.get(begin..end)
                 }
+                _ => None,
             };
             if !want {
                 *slot = Value::Null;
                 continue;
             }
-            let b = b.ok_or_else(|| super::codec::corrupt("variable-size column out of bounds"))?;
-            decode_value(fixed, ty, b, slot)?;
+            match *kind {
+                Kind::Int8(at) => *slot = Value::Int8(i64::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Int4(at) => *slot = Value::Int4(i32::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Fixed(at, width) => {
+                    let b = fixed_area.get(at..at + width).ok_or_else(short)?;
+                    *slot = decode_fixed(b, &self.types[i])?;
+                }
+                Kind::Text => text_into(var_bytes.ok_or_else(bad_var)?, slot)?,
+                Kind::Var => *slot = decode_var(var_bytes.ok_or_else(bad_var)?, &self.types[i], 0)?,
+            }
         }
         Ok(())
     }
