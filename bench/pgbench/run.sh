@@ -72,12 +72,19 @@ fi
 "$BIN" start "${store[@]}" --listen 127.0.0.1 --port "$HPORT" --auth trust \
   >"$WORK/helios.log" 2>&1 &
 HPID=$!
+# Wait for *our* server to listen (a server of someone else's on the port would answer
+# psql too): it says so in its log, or it exits.
 for _ in $(seq 1 100); do
-  if PGPASSWORD=x psql -h 127.0.0.1 -p "$HPORT" -U bench -d bench -Atc 'select 1' >/dev/null 2>&1; then
+  if grep -q "listening on" "$WORK/helios.log" 2>/dev/null || ! kill -0 "$HPID" 2>/dev/null; then
     break
   fi
   sleep 0.1
 done
+if ! kill -0 "$HPID" 2>/dev/null || ! grep -q "listening on" "$WORK/helios.log"; then
+  echo "HeliosDB did not start (port $HPORT in use? set HELIOS_PORT):" >&2
+  cat "$WORK/helios.log" >&2
+  exit 1
+fi
 export PGHOST=127.0.0.1 PGPORT=$HPORT PGUSER=bench PGDATABASE=bench
 echo "HeliosDB: pgbench -i -s $SCALE" >&2
 if ! "$PGBENCH" -i -n -s "$SCALE" >"$WORK/init-h.log" 2>&1; then

@@ -22,6 +22,48 @@ pub enum Command {
     Start(StartArgs),
     /// Interactive SQL shell on an embedded database (psql-like).
     Repl(ReplArgs),
+    /// Write a database as a plain SQL script (schema, data, then indexes, constraints,
+    /// owners, grants and policies) that `restore` and psql load.
+    Dump(DumpArgs),
+    /// Load a script written by `dump` into a database, in one transaction.
+    Restore(RestoreArgs),
+}
+
+/// The database a dump reads or a restore writes.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct DumpSource {
+    /// Directory of a database no server has open.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A running server (`postgresql://user:password@host:port/db`): works while the
+    /// database is in use.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// `heliosdb-nano dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub source: DumpSource,
+    #[command(flatten)]
+    pub encryption: Encryption,
+    /// Write the script here instead of standard output.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `heliosdb-nano restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub source: DumpSource,
+    #[command(flatten)]
+    pub encryption: Encryption,
+    /// Read the script from this file instead of standard input.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// Which database to open.
@@ -36,13 +78,14 @@ pub struct Storage {
     pub data_dir: Option<PathBuf>,
 }
 
-/// Encryption at rest.
+/// Encryption at rest (without a flag, the key in `HELIOSDB_ENCRYPTION_KEY`, 64
+/// hexadecimal characters, if that is set).
 #[derive(Debug, Args)]
 pub struct Encryption {
-    /// File holding the encryption key.
+    /// File holding the encryption key (32 bytes, or 64 hexadecimal characters).
     #[arg(long, value_name = "FILE", conflicts_with = "encryption_passphrase_env")]
     pub encryption_key_file: Option<PathBuf>,
-    /// Environment variable holding an encryption passphrase.
+    /// Environment variable holding an encryption passphrase (stretched with Argon2id).
     #[arg(long, value_name = "VAR")]
     pub encryption_passphrase_env: Option<String>,
 }

@@ -125,3 +125,38 @@ fn branch_meta_commands_list_and_switch_branches() {
         "an unknown branch is an error"
     );
 }
+
+#[test]
+fn encryption_keys_come_from_a_file_a_passphrase_or_the_environment() {
+    let root = std::env::temp_dir().join(format!("helios-cli-keys-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let run = |dir: &str, env: &[(&str, &str)], flags: &[&str], sql: &str| {
+        let mut cmd = bin();
+        cmd.args(["repl", "--data-dir"]).arg(root.join(dir)).args(flags).args(["-c", sql]);
+        cmd.env_remove("HELIOSDB_ENCRYPTION_KEY");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    // A passphrase from the variable the flag names.
+    let phrase = [("MY_PHRASE", "correct horse battery staple")];
+    let flags = ["--encryption-passphrase-env", "MY_PHRASE"];
+    assert!(run("p", &phrase, &flags, "CREATE TABLE t (a int)").status.success());
+    assert!(run("p", &phrase, &flags, "SELECT * FROM t").status.success());
+    let wrong = [("MY_PHRASE", "wrong")];
+    assert_eq!(run("p", &wrong, &flags, "SELECT 1").status.code(), Some(1));
+    assert_eq!(run("p", &[], &[], "SELECT 1").status.code(), Some(1), "opened without a key");
+    let unset = run("p", &[], &flags, "SELECT 1");
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("\"MY_PHRASE\""));
+    // A key in HELIOSDB_ENCRYPTION_KEY, and the same key from a file.
+    let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let env = [("HELIOSDB_ENCRYPTION_KEY", hex)];
+    assert!(run("k", &env, &[], "CREATE TABLE t (a int)").status.success());
+    assert_eq!(run("k", &[], &[], "SELECT 1").status.code(), Some(1), "opened without a key");
+    let key_file = root.join("key.hex");
+    std::fs::write(&key_file, hex).unwrap();
+    let file_flag = ["--encryption-key-file", key_file.to_str().unwrap()];
+    assert!(run("k", &[], &file_flag, "SELECT * FROM t").status.success());
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -221,6 +221,13 @@ impl Connection {
         self.session.set_setting(name, value)
     }
 
+    /// Logs the connection in as `user`: its `session_user` and `current_user`. A name
+    /// that is no role (`CREATE ROLE`) runs as the superuser that owns the database;
+    /// a role runs with that role's privileges.
+    pub fn login_as(&mut self, user: &str) -> Result<()> {
+        self.session.login_as(user)
+    }
+
     /// A handle that cancels the running statement from another thread.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle { flag: self.session.cancel_flag() }

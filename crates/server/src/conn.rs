@@ -28,8 +28,14 @@ pub struct ConnState {
 
 /// Settings whose changes are reported to the client with `ParameterStatus`, as
 /// PostgreSQL does (drivers read `TimeZone` and `DateStyle` to parse values).
-pub const REPORTED_SETTINGS: [&str; 4] =
-    ["application_name", "TimeZone", "DateStyle", "IntervalStyle"];
+pub const REPORTED_SETTINGS: [&str; 6] = [
+    "application_name",
+    "TimeZone",
+    "DateStyle",
+    "IntervalStyle",
+    "is_superuser",
+    "session_authorization",
+];
 
 impl std::fmt::Debug for ConnState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

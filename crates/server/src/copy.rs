@@ -2,9 +2,8 @@
 //! with a server file (`COPY t FROM '/path'`), in text, csv and binary format.
 //!
 //! Server files are read and written by the server process with its own permissions.
-//! Like PostgreSQL this is a superuser feature; every role here is a superuser
-//! (`is_superuser` is on), so it is always allowed. A missing file is 58P01, a file the
-//! process may not open 42501, other I/O errors 58030.
+//! Like PostgreSQL this is a superuser feature (`is_superuser`, 42501 otherwise). A
+//! missing file is 58P01, a file the process may not open 42501, other I/O errors 58030.
 //!
 //! COPY FROM: the client's `CopyData` is buffered until `CopyDone`; then every row is
 //! parsed and converted to the target column types first (so bad data inserts nothing)
@@ -91,6 +90,14 @@ pub fn run_copy_file(session: &mut dyn Session, stmt: &CopyStatement) -> Result<
     let Some(path) = stmt.file.as_deref() else {
         return Err(Error::internal("COPY without a file"));
     };
+    if session.setting("is_superuser").as_deref() != Some("on") {
+        let direction = if stmt.from_stdin { "from" } else { "to" };
+        return Err(Error::new(
+            SqlState::INSUFFICIENT_PRIVILEGE,
+            format!("permission denied to COPY {direction} a file"),
+        )
+        .with_detail("Only superusers may COPY to or from a file."));
+    }
     if stmt.from_stdin {
         let data = std::fs::read(path).map_err(|e| file_error(&e, path, "reading"))?;
         return run_copy_in(session, stmt, &data);
@@ -131,8 +138,13 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
         columns.clone()
     };
     let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    let insert_sql =
-        format!("INSERT INTO {name} ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
+    // COPY writes identity columns as given, GENERATED ALWAYS or not (as PostgreSQL's
+    // COPY does, which is how a dump restores them).
+    let insert_sql = format!(
+        "INSERT INTO {name} ({}) OVERRIDING SYSTEM VALUE VALUES ({})",
+        names.join(", "),
+        placeholders.join(", ")
+    );
     let types: Vec<DataType> = target.columns.iter().map(|c| c.data_type.clone()).collect();
 
     // Parse everything before inserting anything.

@@ -34,7 +34,7 @@ impl SessionFactory for NanoFactory {
         }
         // The login role is the session's `session_user` and `current_user`.
         if !user.is_empty() {
-            conn.set_setting("session_authorization", user)?;
+            conn.login_as(user)?;
         }
         Ok(Box::new(NanoSession { conn, statements: HashMap::new(), next_id: 1 }))
     }

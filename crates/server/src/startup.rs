@@ -38,6 +38,8 @@ pub const SERVER_VERSION: &str = "15.0";
 
 /// Metadata key where the session's time zone is kept for `ParameterStatus`.
 const METADATA_TIMEZONE: &str = "helios.timezone";
+/// Metadata key where the session's `is_superuser` is kept for `ParameterStatus`.
+const METADATA_SUPERUSER: &str = "helios.is_superuser";
 
 /// The `ParameterStatus` values sent after authentication.
 #[derive(Debug, Default)]
@@ -58,7 +60,7 @@ impl ServerParameterProvider for Parameters {
         put("TimeZone", meta.get(METADATA_TIMEZONE).map_or("UTC", String::as_str));
         put("integer_datetimes", "on");
         put("standard_conforming_strings", "on");
-        put("is_superuser", "on");
+        put("is_superuser", meta.get(METADATA_SUPERUSER).map_or("on", String::as_str));
         put("default_transaction_read_only", "off");
         put("in_hot_standby", "off");
         put("application_name", meta.get(METADATA_APPLICATION_NAME).map_or("", String::as_str));
@@ -140,13 +142,17 @@ impl Startup {
                 session.set_setting(name, value)?;
             }
             let tz = session.setting("TimeZone").or_else(|| session.setting("timezone"));
-            Ok((session, tz))
+            let superuser = session.setting("is_superuser");
+            Ok((session, tz, superuser))
         })
         .await
         .map_err(|e| fatal(SqlState::INTERNAL_ERROR, format!("could not open session: {e}")))?;
-        let (session, tz) = opened.map_err(|e| fatal(e.sqlstate(), e.message()))?;
+        let (session, tz, superuser) = opened.map_err(|e| fatal(e.sqlstate(), e.message()))?;
         if let Some(tz) = tz {
             client.metadata_mut().insert(METADATA_TIMEZONE.to_owned(), tz);
+        }
+        if let Some(su) = superuser {
+            client.metadata_mut().insert(METADATA_SUPERUSER.to_owned(), su);
         }
         let token = session.cancel_token();
         let conn = ConnState::new(session);

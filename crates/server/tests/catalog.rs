@@ -326,6 +326,21 @@ async fn copy_with_a_server_file() {
     assert_eq!(err.code(), Some(&PgState::INVALID_NAME));
     let err = client.batch_execute("COPY t FROM PROGRAM 'cat'").await.unwrap_err();
     assert_eq!(err.code(), Some(&PgState::FEATURE_NOT_SUPPORTED));
+
+    // Server files are for superusers: a role that is not one gets 42501, even with
+    // every privilege on the table.
+    client
+        .batch_execute("CREATE ROLE copier; GRANT ALL ON t TO copier; SET ROLE copier")
+        .await
+        .unwrap();
+    let err = client.batch_execute(&format!("COPY t FROM '{}'", src.display())).await.unwrap_err();
+    assert_eq!(err.code(), Some(&PgState::INSUFFICIENT_PRIVILEGE));
+    let err = client.batch_execute(&format!("COPY t TO '{}'", out.display())).await.unwrap_err();
+    assert_eq!(err.code(), Some(&PgState::INSUFFICIENT_PRIVILEGE));
+    let n: i64 = client.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(n, 3, "the role still reads the table");
+    client.batch_execute("RESET ROLE").await.unwrap();
+    client.batch_execute(&format!("COPY t TO '{}'", out.display())).await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -48,7 +48,7 @@ impl Engine {
             let id = CatalogStore::next_id(&mut txn)?;
             CatalogStore::put_schema(
                 &mut txn,
-                &SchemaDef { id, name: DEFAULT_SCHEMA.to_string() },
+                &SchemaDef { id, name: DEFAULT_SCHEMA.to_string(), access: Default::default() },
             )?;
             CatalogStore::set_version(&mut txn, engine.next_catalog_version())?;
             txn.commit()?;

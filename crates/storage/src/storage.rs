@@ -16,12 +16,13 @@ use crate::mvcc::active::ActiveSnapshots;
 use crate::mvcc::change_feed::{ChangeFeed, ChangeSet};
 use crate::mvcc::commit::{
     emit_versions, stage, validate, Claimed, CommitInfo, CommitRequest, GroupCommit, GroupResults,
-    Sequencer,
+    Sequencer, Staged,
 };
 use crate::mvcc::keys::{
     self, read_u64, Space, META_CLOCK, META_FORMAT, META_GC_HORIZON, META_NEXT_BRANCH,
     META_RETENTION,
 };
+use crate::mvcc::locks::Outcome;
 use crate::mvcc::spill::SpillSettings;
 use crate::mvcc::{GcStats, Hlc, SystemClock, Transaction, WallClock};
 use crate::{StorageError, StorageOptions, TxnOptions};
@@ -38,8 +39,14 @@ pub(crate) struct Inner {
     pub engine: Arc<dyn Engine>,
     pub durable: bool,
     pub clock: Hlc,
-    /// The last commit timestamp whose batch is in the engine; new readers read here.
+    /// The last commit timestamp whose batch is durable (when commits are) and every
+    /// commit before it too; new readers read here.
     pub visible: AtomicU64,
+    /// The last commit timestamp whose batch is in the engine, durable or not yet
+    /// ([`Inner::write_group`] releases a group's locks before its sync). Only a writer
+    /// that met such a commit on a row it locks reads here (its own commit comes after
+    /// it, in the same or a later sync).
+    pub applied: AtomicU64,
     pub registry: RwLock<BranchRegistry>,
     pub active: ActiveSnapshots,
     /// Held while assigning commit timestamps and writing to the engine.
@@ -128,6 +135,7 @@ impl Storage {
                 durable,
                 clock,
                 visible: AtomicU64::new(visible.0),
+                applied: AtomicU64::new(visible.0),
                 registry: RwLock::new(registry),
                 active: ActiveSnapshots::default(),
                 sequencer: Mutex::new(Sequencer { next_txn }),
@@ -186,6 +194,9 @@ impl Storage {
             return Err(StorageError::BranchExists(name.to_string()).into());
         }
         reg.require(parent)?;
+        if at.is_some() {
+            inner.settle()?;
+        }
         let visible = inner.visible_ts();
         let fork_ts = match at {
             None => visible,
@@ -402,6 +413,18 @@ fn check_format(snap: &dyn Snapshot) -> Result<()> {
     }
 }
 
+/// Releases the locks of every request of a group as its result says.
+fn release_locks<T>(
+    locks: &crate::mvcc::locks::LockTable,
+    group: &[(u64, CommitRequest)],
+    results: &[(u64, Result<T>)],
+) {
+    for ((_, req), (_, r)) in group.iter().zip(results) {
+        let outcome = if r.is_ok() { Outcome::Committed } else { Outcome::Aborted };
+        locks.release(&mut req.locks.lock(), outcome);
+    }
+}
+
 /// The id of the last commit-log entry.
 fn last_txn(snap: &dyn Snapshot) -> Result<Option<TxnId>> {
     use std::ops::Bound::{Excluded, Included};
@@ -419,6 +442,39 @@ impl Inner {
     /// The timestamp new readers read at.
     pub(crate) fn visible_ts(&self) -> Timestamp {
         Timestamp(self.visible.load(Ordering::SeqCst))
+    }
+
+    /// The last commit timestamp whose batch is in the engine, durable or not.
+    pub(crate) fn applied_ts(&self) -> Timestamp {
+        Timestamp(self.applied.load(Ordering::SeqCst))
+    }
+
+    /// Makes commits up to `ts` visible to new readers: call once their batches are
+    /// durable (or, with relaxed durability, written).
+    pub(crate) fn publish(&self, ts: Timestamp) {
+        self.applied.fetch_max(ts.0, Ordering::SeqCst);
+        self.visible.fetch_max(ts.0, Ordering::SeqCst);
+    }
+
+    /// Makes every commit in the engine durable and visible; call with the sequencer
+    /// held (no group is being applied), before work that must see the latest state.
+    pub(crate) fn settle(&self) -> Result<()> {
+        let applied = self.applied_ts();
+        if applied > self.visible_ts() {
+            self.engine.sync_to(u64::MAX)?;
+            self.publish(applied);
+        }
+        Ok(())
+    }
+
+    /// Finishes a commit [`Inner::write_group`] applied: waits for its sync when it was
+    /// deferred, then makes it visible.
+    pub(crate) fn finish_commit(&self, staged: Staged) -> Result<CommitInfo> {
+        if let Some(token) = staged.token {
+            self.engine.sync_to(token)?;
+            self.publish(staged.info.commit_ts);
+        }
+        Ok(staged.info)
     }
 
     /// The oldest readable timestamp: the retention window's start, or the horizon GC
@@ -483,7 +539,7 @@ impl Inner {
             sink(META_CLOCK, Some(&clock))
         };
         self.engine.write_with(&mut fill, self.durable)?;
-        self.visible.store(commit_ts.0, Ordering::SeqCst);
+        self.publish(commit_ts);
         self.feed.publish(set.into_iter().collect());
         Ok(info)
     }
@@ -532,21 +588,41 @@ impl Inner {
             }
             results.push((*ticket, r));
         }
-        let Some(last) = last else { return results };
+        let Some(last) = last else {
+            release_locks(&self.locks, &group, &results);
+            return results
+                .into_iter()
+                .map(|(t, r)| (t, r.map(|info| Staged { info, token: None })))
+                .collect();
+        };
         batch.put(META_CLOCK, &self.clock.last().0.to_be_bytes());
-        match self.engine.write_packed(batch, self.durable) {
-            Ok(()) => {
-                self.visible.store(last.0, Ordering::SeqCst);
-                self.feed.publish(sets);
-            }
-            Err(e) => {
-                for (_, r) in &mut results {
-                    if r.is_ok() {
-                        *r = Err(e.clone());
-                    }
+        // Durable commits without change-feed subscribers are synced after their locks
+        // are released (each committer waits for the sync in `finish_commit`): the next
+        // writer of a hot row then works while the sync runs, and commits that apply
+        // meanwhile share the next sync. Subscribers hear of a commit only once it is
+        // durable, so with them the group is synced here, before anything is released.
+        let deferred = self.durable && sets.is_empty() && !self.feed.active();
+        let written = if deferred {
+            self.engine.write_packed_deferred(batch)
+        } else {
+            self.engine.write_packed(batch, self.durable).map(|()| None)
+        };
+        let results: GroupResults = match written {
+            Ok(token) => {
+                self.applied.fetch_max(last.0, Ordering::SeqCst);
+                if token.is_none() {
+                    self.publish(last);
+                    self.feed.publish(sets);
                 }
+                results
+                    .into_iter()
+                    .map(|(t, r)| (t, r.map(|info| Staged { info, token })))
+                    .collect()
             }
-        }
+            Err(e) => results.into_iter().map(|(t, r)| (t, r.and(Err(e.clone())))).collect(),
+        };
+        // Waiters that wake see the commits in the engine (at `applied`).
+        release_locks(&self.locks, &group, &results);
         results
     }
 }
@@ -559,7 +635,7 @@ mod tests {
     fn req(key: &[u8], since: Timestamp) -> CommitRequest {
         let mut writes = WriteSet::default();
         writes.write(key, Some(b"v"), since).expect("write");
-        CommitRequest { branch: BranchId::MAIN, writes }
+        CommitRequest { branch: BranchId::MAIN, writes, locks: Default::default() }
     }
 
     #[test]
@@ -574,7 +650,8 @@ mod tests {
         assert!(results[0].1.is_ok());
         let err = results[1].1.as_ref().expect_err("second writer of k in the same group");
         assert_eq!(err.sqlstate(), SqlState::SERIALIZATION_FAILURE);
-        let (a, c) = (results[0].1.as_ref().expect("ok"), results[2].1.as_ref().expect("ok"));
+        let (a, c) =
+            (results[0].1.as_ref().expect("ok").info, results[2].1.as_ref().expect("ok").info);
         assert!(c.commit_ts > a.commit_ts && c.txn_id.0 == a.txn_id.0 + 1);
         assert_eq!(s.inner.visible_ts(), c.commit_ts);
     }

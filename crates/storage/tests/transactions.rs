@@ -470,3 +470,70 @@ fn point_reads_of_absent_keys_stay_exact() {
 fn on_branch(branch: BranchId) -> TxnOptions {
     TxnOptions { branch, ..TxnOptions::default() }
 }
+
+/// An engine whose every third durable write fails (after a pause, so groups form).
+struct EveryThirdFails {
+    inner: Arc<dyn helios_storage::kv::Engine>,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl helios_storage::kv::Engine for EveryThirdFails {
+    fn snapshot(&self) -> helios_common::Result<Box<dyn helios_storage::kv::Snapshot>> {
+        self.inner.snapshot()
+    }
+
+    fn write(
+        &self,
+        batch: helios_storage::kv::WriteBatch,
+        durable: bool,
+    ) -> helios_common::Result<()> {
+        if durable {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            let n = self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n % 3 == 2 {
+                return Err(helios_common::Error::new(SqlState::IO_ERROR, "injected failure"));
+            }
+        }
+        self.inner.write(batch, durable)
+    }
+}
+
+#[test]
+fn a_failed_group_write_fails_exactly_the_commits_it_held() {
+    for (_, engine) in common::engines() {
+        let e = Arc::new(EveryThirdFails { inner: engine, writes: Default::default() });
+        let s = Storage::with_engine(e.clone(), Default::default()).expect("open");
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| {
+                let (s, barrier) = (s.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    (0..12u8)
+                        .map(|j| {
+                            let mut t = s.begin(TxnOptions::default()).expect("begin");
+                            t.put(&[i, j], &[i ^ j]).expect("put");
+                            match t.commit() {
+                                Ok(_) => ([i, j], true),
+                                Err(err) => {
+                                    assert_eq!(err.sqlstate(), SqlState::IO_ERROR, "{err:?}");
+                                    ([i, j], false)
+                                }
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> =
+            threads.into_iter().flat_map(|h| h.join().expect("thread")).collect();
+        let failed = outcomes.iter().filter(|(_, ok)| !ok).count();
+        assert!(failed > 0 && failed < outcomes.len(), "{failed} of {} failed", outcomes.len());
+        let t = s.begin(TxnOptions::default()).expect("begin");
+        for (key, ok) in &outcomes {
+            let got = t.get(key).expect("get");
+            let want = ok.then(|| vec![key[0] ^ key[1]]);
+            assert_eq!(got, want, "key {key:?}: committed {ok}");
+        }
+    }
+}

@@ -10,7 +10,8 @@ use sqlparser::ast;
 use super::colname::figure_colname;
 use super::from::undefined_table;
 use super::{assignment_cast, Binder};
-use crate::catalog::{Identity, Relation, TableDef};
+use crate::catalog::access::PolicyCommand;
+use crate::catalog::{Identity, Privileges, Relation, TableDef};
 use crate::expr::Expr;
 use crate::parser::{ident_name, object_name};
 use crate::planner::{Access, Field, JoinKind, Plan, PlannedQuery, Schema};
@@ -48,7 +49,12 @@ pub struct BoundInsert {
     pub on_conflict: Option<OnConflict>,
     /// RETURNING expressions over the inserted row, with their output columns.
     pub returning: Option<(Vec<Expr>, Schema)>,
-    /// Subqueries of ON CONFLICT / RETURNING expressions.
+    /// Row-level security: the condition every inserted row must meet (over the table
+    /// row), and the one a row ON CONFLICT DO UPDATE writes must meet.
+    pub policy_check: Option<Expr>,
+    /// See `policy_check`: the check of rows changed by ON CONFLICT DO UPDATE.
+    pub conflict_check: Option<Expr>,
+    /// Subqueries of ON CONFLICT / RETURNING / policy expressions.
     pub extra: PlannedQuery,
     /// The target table's row layout, computed once per bind.
     pub layout: crate::exec::RowLayout,
@@ -65,6 +71,9 @@ pub struct BoundUpdate {
     pub assignments: Vec<(usize, Expr)>,
     /// RETURNING over the source row layout (new values in the table columns).
     pub returning: Option<(Vec<Expr>, Schema)>,
+    /// Row-level security: the condition every new row version must meet (over the
+    /// table row).
+    pub policy_check: Option<Expr>,
 }
 
 /// A bound DELETE.
@@ -79,8 +88,8 @@ pub struct BoundDelete {
 }
 
 impl Binder<'_> {
-    /// The table a DML statement writes to.
-    pub fn target_table(&self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
+    /// The table a DML statement writes to, checked for privilege `want`.
+    pub fn target_table(&self, name: &ast::ObjectName, want: Privileges) -> Result<Arc<TableDef>> {
         let qn = object_name(name)?;
         let (_, rel) = self
             .catalog
@@ -99,6 +108,7 @@ impl Binder<'_> {
                         format!("cannot change materialized view \"{}\"", qn.name),
                     ));
                 }
+                self.require_table(&table, want)?;
                 Ok(table)
             }
             other => Err(Error::new(
@@ -113,7 +123,16 @@ impl Binder<'_> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
         };
-        let table = self.target_table(name)?;
+        // RETURNING reads the rows back: SELECT too; ON CONFLICT DO UPDATE: UPDATE too.
+        let mut want = Privileges::INSERT;
+        if ins.returning.is_some() {
+            want = want.with(Privileges::SELECT);
+        }
+        if matches!(&ins.on, Some(ast::OnInsert::OnConflict(oc)) if matches!(oc.action, ast::OnConflictAction::DoUpdate(_)))
+        {
+            want = want.with(Privileges::UPDATE);
+        }
+        let table = self.target_table(name, want)?;
         let qualifier = ins
             .table_alias
             .as_ref()
@@ -211,6 +230,16 @@ impl Binder<'_> {
                 }
             }
         }
+        // A serial column's default is nextval() of its sequence, which needs USAGE on
+        // it as in PostgreSQL; identity columns draw values without that check.
+        for (ci, seq) in &sequence_fill {
+            if table.columns[*ci].identity.is_some() {
+                continue;
+            }
+            if let Some(seq) = self.catalog.sequences.get(seq) {
+                self.require_sequence(seq, Privileges::USAGE.with(Privileges::UPDATE))?;
+            }
+        }
         let schema: Schema =
             table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
         let source = Plan::Project { input: Box::new(source_plan), exprs, schema: schema.clone() };
@@ -234,9 +263,30 @@ impl Binder<'_> {
             Some(items) => Some(self.bind_returning(items, &row_fields)?),
             None => None,
         };
+        let mut policy_check = self.policy_check(&table, PolicyCommand::Insert)?;
+        if ins.returning.is_some() {
+            // Rows handed back must be ones the role could read.
+            if let Some(read) = self.policy_using(&table, PolicyCommand::Select)? {
+                policy_check = policy_check.map(|c| super::from::and(c, read));
+            }
+        }
+        let conflict_check = match &on_conflict {
+            Some(OnConflict::Update { .. }) => self.policy_check(&table, PolicyCommand::Update)?,
+            _ => None,
+        };
         let extra = self.finish(Plan::Empty { rows: 0 });
         let layout = crate::exec::RowLayout::new(&table);
-        Ok(BoundInsert { table, source, sequence_fill, on_conflict, returning, extra, layout })
+        Ok(BoundInsert {
+            table,
+            source,
+            sequence_fill,
+            on_conflict,
+            returning,
+            policy_check,
+            conflict_check,
+            extra,
+            layout,
+        })
     }
 
     /// `INSERT ... SELECT 'x', NULL`: string literals and NULLs of the select list have
@@ -563,10 +613,20 @@ impl Binder<'_> {
             }
             _ => return Err(Error::unsupported("UPDATE of a join")),
         };
-        let table = self.target_table(name)?;
+        // Reading the rows (WHERE, RETURNING) needs SELECT as well, as in PostgreSQL.
+        let reads = upd.selection.is_some() || upd.returning.is_some();
+        let want =
+            if reads { Privileges::UPDATE.with(Privileges::SELECT) } else { Privileges::UPDATE };
+        let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
         let scan = self.dml_scan(&table, &qualifier);
+        let scan = self.with_policy_filter(scan, &table, PolicyCommand::Update)?;
+        let scan = if reads {
+            self.with_policy_filter(scan, &table, PolicyCommand::Select)?
+        } else {
+            scan
+        };
         let from: &[ast::TableWithJoins] = match &upd.from {
             None => &[],
             Some(ast::UpdateTableFromKind::AfterSet(f))
@@ -579,8 +639,14 @@ impl Binder<'_> {
             Some(items) => Some(self.bind_returning(items, &fields)?),
             None => None,
         };
+        let mut policy_check = self.policy_check(&table, PolicyCommand::Update)?;
+        if reads {
+            if let Some(read) = self.policy_using(&table, PolicyCommand::Select)? {
+                policy_check = policy_check.map(|c| super::from::and(c, read));
+            }
+        }
         let source = self.finish(plan);
-        Ok(BoundUpdate { table, source, assignments, returning })
+        Ok(BoundUpdate { table, source, assignments, returning, policy_check })
     }
 
     /// Binds DELETE [USING].
@@ -595,10 +661,19 @@ impl Binder<'_> {
             },
             _ => return Err(Error::unsupported("DELETE from several tables")),
         };
-        let table = self.target_table(name)?;
+        let reads = del.selection.is_some() || del.returning.is_some();
+        let want =
+            if reads { Privileges::DELETE.with(Privileges::SELECT) } else { Privileges::DELETE };
+        let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
         let scan = self.dml_scan(&table, &qualifier);
+        let scan = self.with_policy_filter(scan, &table, PolicyCommand::Delete)?;
+        let scan = if reads {
+            self.with_policy_filter(scan, &table, PolicyCommand::Select)?
+        } else {
+            scan
+        };
         let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
         let plan = self.dml_source(scan, using, del.selection.as_ref())?;
         let fields = plan.schema();

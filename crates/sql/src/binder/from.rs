@@ -5,7 +5,8 @@ use sqlparser::ast;
 
 use super::query::rename_columns;
 use super::Binder;
-use crate::catalog::Relation;
+use crate::catalog::access::PolicyCommand;
+use crate::catalog::{Privileges, Relation};
 use crate::expr::{self, Expr};
 use crate::parser::{ident_name, object_name};
 use crate::planner::{Field, JoinKind, Plan, Schema};
@@ -166,7 +167,9 @@ impl Binder<'_> {
                     )
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
-                self.table_scan(table, &qualifier)
+                self.require_table(&table, Privileges::SELECT)?;
+                let scan = self.table_scan(table.clone(), &qualifier);
+                self.with_policy_filter(scan, &table, PolicyCommand::Select)?
             }
             Relation::View(id) => {
                 let view = self
@@ -186,12 +189,15 @@ impl Binder<'_> {
                         ),
                     ));
                 }
+                self.require_view(&view, Privileges::SELECT)?;
                 // A view body sees no enclosing query and no WITH of the user's query.
                 let saved_outer = std::mem::take(&mut self.outer);
                 let saved_corr = std::mem::take(&mut self.correlated);
                 let saved_ctes = std::mem::take(&mut self.cte_scopes);
                 self.expanding_views.push(id);
+                self.enter_view(view.access.owner);
                 let bound = self.bind_query(&q);
+                self.leave_view();
                 self.expanding_views.pop();
                 self.outer = saved_outer;
                 self.correlated = saved_corr;
@@ -213,6 +219,7 @@ impl Binder<'_> {
                     .sequences
                     .get(&id)
                     .ok_or_else(|| Error::internal("sequence vanished"))?;
+                self.require_sequence(seq, Privileges::SELECT)?;
                 let func =
                     crate::exec::sequence_relation::SequenceRelation::new(seq.as_ref().clone());
                 crate::functions::table::BoundTableFunction::relation_plan(std::sync::Arc::new(

@@ -20,6 +20,8 @@ mod from;
 mod order;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
+mod pg_roles;
+mod privileges;
 mod query;
 mod reg_output;
 mod row_locks;
@@ -31,6 +33,8 @@ mod table_function;
 
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
+pub use from::undefined_table;
+pub use privileges::{policy_violation, schema_usable};
 pub use scope::BindScope;
 pub(crate) use table_function::companion_name;
 
@@ -93,6 +97,12 @@ pub struct Binder<'a> {
     lock_bound: Option<Vec<crate::planner::LockTarget>>,
     /// Some query of the statement locks rows.
     locks_rows: bool,
+    /// The role the statement runs as, resolved when first needed.
+    auth: std::cell::OnceCell<crate::catalog::access::AuthId>,
+    /// Owners of the views being expanded: their tables are checked for them.
+    view_owners: Vec<crate::catalog::access::AuthId>,
+    /// Tables whose row-level security policies are being bound.
+    expanding_policies: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -116,6 +126,9 @@ impl<'a> Binder<'a> {
             row_lock: None,
             lock_bound: None,
             locks_rows: false,
+            auth: std::cell::OnceCell::new(),
+            view_owners: Vec::new(),
+            expanding_policies: Vec::new(),
         }
     }
 
@@ -181,6 +194,19 @@ impl<'a> Binder<'a> {
         }
         Ok(slot.clone())
     }
+}
+
+/// The fields of one row of `table`, qualified by the table's name: what CHECK
+/// constraints and row-level security policies are bound over.
+pub fn table_row_fields(table: &crate::catalog::TableDef) -> Vec<Field> {
+    table
+        .columns
+        .iter()
+        .map(|c| Field {
+            qualifier: Some(table.name.clone()),
+            ..Field::new(c.name.clone(), c.data_type.clone())
+        })
+        .collect()
 }
 
 /// Coerces a bound condition to boolean (an unknown-typed literal or parameter is cast),

@@ -27,7 +27,7 @@
 
 use helios_types::{Array, DataType, Value};
 
-use crate::catalog::{Catalog, TableDef};
+use crate::catalog::{Catalog, ObjectAccess, Privileges, TableDef};
 use crate::expr::SessionInfo;
 
 use DataType::{Bool, Float4, Int2, Int4, Int8, Text};
@@ -219,13 +219,29 @@ pub(super) fn pg_catalog_relation(
             namespaces(catalog)
                 .into_iter()
                 .map(|(o, n)| {
+                    let schema = catalog.schemas.get(&n);
                     // PostgreSQL 15 gives `public` to the database owner role.
-                    let owner = if n == "public" { DATABASE_OWNER_OID } else { ROLE_OID };
-                    vec![oid(o), text(n), oid(owner), Value::Null]
+                    let owner = match schema {
+                        Some(s) if !s.access.is_default() => {
+                            super::pg_roles::owner_oid(s.access.owner)
+                        }
+                        _ if n == "public" => oid(DATABASE_OWNER_OID),
+                        _ => oid(ROLE_OID),
+                    };
+                    let acl = schema
+                        .and_then(|s| {
+                            s.access.acl_text(
+                                catalog,
+                                &session.session_user,
+                                Privileges::SCHEMA_ALL,
+                            )
+                        })
+                        .map_or(Value::Null, acl_array);
+                    vec![oid(o), text(n), owner, acl]
                 })
                 .collect(),
         ),
-        "pg_class" => pg_class(catalog, &tables),
+        "pg_class" => pg_class(catalog, session, &tables),
         "pg_am" => (
             vec![("oid", Int8), ("amname", Text), ("amhandler", Text), ("amtype", Text)],
             vec![
@@ -343,72 +359,9 @@ pub(super) fn pg_catalog_relation(
             ]],
         ),
         "pg_roles" | "pg_authid" | "pg_user" => {
-            let mut cols = vec![
-                ("oid", Int8),
-                ("rolname", Text),
-                ("rolsuper", Bool),
-                ("rolinherit", Bool),
-                ("rolcreaterole", Bool),
-                ("rolcreatedb", Bool),
-                ("rolcanlogin", Bool),
-                ("rolreplication", Bool),
-                ("rolconnlimit", Int4),
-                ("rolpassword", Text),
-                ("rolvaliduntil", DataType::TimestampTz),
-                ("rolbypassrls", Bool),
-                ("rolconfig", text_array()),
-            ];
-            let mut row = vec![
-                oid(ROLE_OID),
-                text(&session.session_user),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Bool(true),
-                Value::Int4(-1),
-                if name == "pg_authid" { Value::Null } else { text("********") },
-                Value::Null,
-                Value::Bool(true),
-                Value::Null,
-            ];
-            if name == "pg_user" {
-                cols = vec![
-                    ("usename", Text),
-                    ("usesysid", Int8),
-                    ("usecreatedb", Bool),
-                    ("usesuper", Bool),
-                    ("userepl", Bool),
-                    ("usebypassrls", Bool),
-                    ("passwd", Text),
-                    ("valuntil", DataType::TimestampTz),
-                    ("useconfig", text_array()),
-                ];
-                row = vec![
-                    text(&session.session_user),
-                    oid(ROLE_OID),
-                    Value::Bool(true),
-                    Value::Bool(true),
-                    Value::Bool(true),
-                    Value::Bool(true),
-                    text("********"),
-                    Value::Null,
-                    Value::Null,
-                ];
-            }
-            (cols, vec![row])
+            super::pg_roles::roles_relation(catalog, session, name)
         }
-        "pg_auth_members" => (
-            vec![
-                ("oid", Int8),
-                ("roleid", Int8),
-                ("member", Int8),
-                ("grantor", Int8),
-                ("admin_option", Bool),
-            ],
-            vec![],
-        ),
+        "pg_auth_members" => super::pg_roles::auth_members(catalog),
         "pg_sequence" => (
             vec![
                 ("seqrelid", Int8),
@@ -644,19 +597,8 @@ pub(super) fn pg_catalog_relation(
             ],
             vec![],
         ),
-        "pg_policy" => (
-            vec![
-                ("oid", Int8),
-                ("polname", Text),
-                ("polrelid", Int8),
-                ("polcmd", Text),
-                ("polpermissive", Bool),
-                ("polroles", DataType::Array(Box::new(Int8))),
-                ("polqual", Text),
-                ("polwithcheck", Text),
-            ],
-            vec![],
-        ),
+        "pg_policy" => super::pg_roles::pg_policy(&tables),
+        "pg_policies" => super::pg_roles::pg_policies(catalog, session, &tables),
         "pg_statistic_ext" => (
             vec![
                 ("oid", Int8),
@@ -759,7 +701,7 @@ pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
     }
 }
 
-fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
+fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> Relation {
     let cols = vec![
         ("oid", Int8),
         ("relname", Text),
@@ -857,6 +799,9 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             table_row[15] = text("t");
         }
         table_row[20] = Value::Bool(has_triggers);
+        set_access(&mut table_row, catalog, session, &t.access);
+        table_row[22] = Value::Bool(t.row_security.enabled);
+        table_row[23] = Value::Bool(t.row_security.forced);
         table_row[24] = Value::Bool(t.matview.as_ref().is_none_or(|m| m.populated));
         rows.push(table_row);
         for i in &t.indexes {
@@ -875,7 +820,7 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     let mut views: Vec<_> = catalog.views.values().collect();
     views.sort_by_key(|v| v.id);
     for v in views {
-        rows.push(row(
+        let mut view_row = row(
             relation_oid(v.id),
             &v.name,
             ns_oid(catalog, &v.schema),
@@ -884,23 +829,39 @@ fn pg_class(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             "v",
             v.columns.len(),
             0,
-        ));
+        );
+        set_access(&mut view_row, catalog, session, &v.access);
+        rows.push(view_row);
     }
     let mut seqs: Vec<_> = catalog.sequences.values().collect();
     seqs.sort_by_key(|s| s.id);
     for s in seqs {
-        rows.push(row(
-            relation_oid(s.id),
-            &s.name,
-            ns_oid(catalog, &s.schema),
-            0,
-            false,
-            "S",
-            3,
-            0,
-        ));
+        let mut seq_row =
+            row(relation_oid(s.id), &s.name, ns_oid(catalog, &s.schema), 0, false, "S", 3, 0);
+        seq_row[5] = super::pg_roles::owner_oid(s.access.owner);
+        seq_row[27] = s
+            .access
+            .acl_text(catalog, &session.session_user, Privileges::SEQUENCE_ALL)
+            .map_or(Value::Null, acl_array);
+        rows.push(seq_row);
     }
     (cols, rows)
+}
+
+/// Fills `relowner` and `relacl` of a table or view row.
+fn set_access(row: &mut [Value], catalog: &Catalog, session: &SessionInfo, access: &ObjectAccess) {
+    row[5] = super::pg_roles::owner_oid(access.owner);
+    row[27] = access
+        .acl_text(catalog, &session.session_user, Privileges::TABLE_ALL)
+        .map_or(Value::Null, acl_array);
+}
+
+/// An `aclitem[]` shown as text items.
+fn acl_array(items: Vec<String>) -> Value {
+    Value::Array(std::sync::Arc::new(Array {
+        element_type: Text,
+        elements: items.into_iter().map(Value::Text).collect(),
+    }))
 }
 
 fn pg_index(tables: &[&TableDef]) -> Relation {

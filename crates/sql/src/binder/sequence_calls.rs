@@ -10,7 +10,7 @@ use helios_types::DataType;
 use sqlparser::ast;
 
 use super::Binder;
-use crate::catalog::Relation;
+use crate::catalog::{Privileges, Relation};
 use crate::parser::{ident_name, object_name};
 use crate::planner::{Field, Plan, SequenceOp};
 
@@ -151,6 +151,14 @@ impl Binder<'_> {
                     ))
                 }
             };
+        if let Some(seq) = self.catalog.sequences.get(&sequence) {
+            let want = match op {
+                SequenceOp::Next => Privileges::USAGE.with(Privileges::UPDATE),
+                SequenceOp::Current => Privileges::USAGE.with(Privileges::SELECT),
+                SequenceOp::Set => Privileges::UPDATE,
+            };
+            self.require_sequence(seq, want)?;
+        }
         let value = match args.get(1) {
             Some(v) => {
                 let e = self.bind_scalar(v, local, Some("setval"))?;

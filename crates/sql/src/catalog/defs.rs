@@ -15,6 +15,9 @@ pub struct SchemaDef {
     pub id: u32,
     /// Schema name.
     pub name: String,
+    /// Owner and grants.
+    #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
+    pub access: super::ObjectAccess,
 }
 
 /// How an identity column gets its values.
@@ -144,6 +147,12 @@ pub struct TableDef {
     /// `ON COMMIT DROP | DELETE ROWS` of a temporary table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_commit: Option<OnCommit>,
+    /// Owner and grants.
+    #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
+    pub access: super::ObjectAccess,
+    /// Row-level security: whether it is on, and the policies.
+    #[serde(default, skip_serializing_if = "super::RowSecurity::is_default")]
+    pub row_security: super::RowSecurity,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,
@@ -220,6 +229,9 @@ pub struct SequenceDef {
     pub cycle: bool,
     /// The owning column (table id, column name), for serial and identity.
     pub owned_by: Option<(u32, String)>,
+    /// Owner and grants.
+    #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
+    pub access: super::ObjectAccess,
 }
 
 /// What happens to a temporary table when a transaction commits.
@@ -265,6 +277,9 @@ pub struct ViewDef {
     /// `COMMENT ON VIEW` text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Owner and grants.
+    #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
+    pub access: super::ObjectAccess,
 }
 
 impl ViewDef {

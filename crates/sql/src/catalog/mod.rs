@@ -1,4 +1,5 @@
-//! The catalog: schemas, tables, columns, indexes, constraints, sequences and views.
+//! The catalog: schemas, tables, columns, indexes, constraints, sequences, views and
+//! roles.
 //!
 //! Records are ordinary versioned rows in the storage keyspace (layout in
 //! [`crate::encoding::keys`]), written inside the user's transaction, so DDL commits and
@@ -6,13 +7,16 @@
 //! writes a fresh *version token*; a [`Catalog`] read at a snapshot is cached by that token
 //! ([`CatalogCache`]), so a statement usually only reads the token.
 
+pub mod access;
 mod cache;
 mod defs;
+pub mod script;
 mod store;
 mod time_travel;
 pub mod typename;
 pub mod vector_index;
 
+pub use access::{DatabaseDef, ObjectAccess, PolicyDef, Privileges, RoleDef, RowSecurity};
 pub use cache::CatalogCache;
 pub use defs::{
     CheckDef, ColumnDef, ExtensionDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef,
@@ -68,6 +72,10 @@ pub struct Catalog {
     pub views: HashMap<u32, Arc<ViewDef>>,
     /// Installed extensions by name.
     pub extensions: BTreeMap<String, ExtensionDef>,
+    /// Roles by id (the bootstrap superuser has no record: see [`access`]).
+    pub roles: BTreeMap<u32, RoleDef>,
+    /// The database's owner and grants.
+    pub database: DatabaseDef,
     names: HashMap<(String, String), Relation>,
 }
 
@@ -100,6 +108,8 @@ impl Catalog {
             sequences: sequences.into_iter().map(|s| (s.id, Arc::new(s))).collect(),
             views: views.into_iter().map(|v| (v.id, Arc::new(v))).collect(),
             extensions: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            database: DatabaseDef::default(),
             names,
         }
     }

@@ -5,7 +5,9 @@ use helios_storage::Transaction;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{Catalog, ExtensionDef, SchemaDef, SequenceDef, TableDef, ViewDef};
+use super::{
+    Catalog, DatabaseDef, ExtensionDef, RoleDef, SchemaDef, SequenceDef, TableDef, ViewDef,
+};
 use crate::encoding::keys::{self, CatalogKind};
 use crate::encoding::{prefix_range, ScanPages};
 
@@ -46,6 +48,10 @@ impl CatalogStore {
         let extensions: Vec<ExtensionDef> = Self::load_kind(txn, CatalogKind::Extension)?;
         let mut catalog = Catalog::new(version, schemas, tables, sequences, views);
         catalog.extensions = extensions.into_iter().map(|e| (e.name.clone(), e)).collect();
+        let roles: Vec<RoleDef> = Self::load_kind(txn, CatalogKind::Role)?;
+        catalog.roles = roles.into_iter().map(|r| (r.id, r)).collect();
+        let database: Vec<DatabaseDef> = Self::load_kind(txn, CatalogKind::Database)?;
+        catalog.database = database.into_iter().next().unwrap_or_default();
         Ok(catalog)
     }
 
@@ -107,6 +113,16 @@ impl CatalogStore {
     /// Writes an extension record.
     pub fn put_extension(txn: &mut Transaction, e: &ExtensionDef) -> Result<()> {
         Self::put(txn, CatalogKind::Extension, e.id, e)
+    }
+
+    /// Writes a role record.
+    pub fn put_role(txn: &mut Transaction, r: &RoleDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Role, r.id, r)
+    }
+
+    /// Writes the database record.
+    pub fn put_database(txn: &mut Transaction, d: &DatabaseDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Database, 0, d)
     }
 
     /// Removes a record.

@@ -8,6 +8,9 @@
 //! | `01 03` table id (u32 BE)                         | table record (JSON)            |
 //! | `01 04` sequence id (u32 BE)                      | sequence record (JSON)         |
 //! | `01 05` view id (u32 BE)                          | view record (JSON)             |
+//! | `01 06` extension id (u32 BE)                     | extension record (JSON)        |
+//! | `01 07` role id (u32 BE)                          | role record (JSON)             |
+//! | `01 08 00000000`                                  | database record (JSON)         |
 //! | `02` table id (u32 BE) `00000000` primary key     | row (types' row format)        |
 //! | `02` table id (u32 BE) index id (u32 BE) entry    | primary key bytes              |
 //! | `03` sequence id (u32 BE)                         | last value (i64 BE), is_called |
@@ -42,6 +45,10 @@ pub enum CatalogKind {
     View = 5,
     /// An installed extension.
     Extension = 6,
+    /// A role.
+    Role = 7,
+    /// The database's own record (id 0).
+    Database = 8,
 }
 
 /// The key of the catalog version token.

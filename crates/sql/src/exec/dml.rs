@@ -140,6 +140,21 @@ fn check_row(
     Ok(())
 }
 
+/// Row-level security's WITH CHECK on a new row version (42501 when it fails).
+fn check_policy(
+    ctx: &ExecCtx<'_>,
+    table: &TableDef,
+    check: Option<&Expr>,
+    row: &[Value],
+) -> Result<()> {
+    match check {
+        Some(c) if !ctx.eval_true(c, row, &[])? => {
+            Err(crate::binder::policy_violation(&table.name))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn unique_violation(table: &TableDef, index: &crate::catalog::IndexDef, row: &[Value]) -> Error {
     let (cols, vals) = key_detail(table, &index.columns, row);
     Error::new(
@@ -421,6 +436,9 @@ pub fn execute_insert(
             }
         }
         fit_columns(table, &mut row)?;
+        if ins.policy_check.is_some() {
+            check_policy(&env.ctx(txn, &ins.extra), table, ins.policy_check.as_ref(), &row)?;
+        }
         check_row(&env.ctx(txn, &ins.extra), table, env.checks, &row)?;
         check_references(txn, env, table, &row, None)?;
         // Only a table without a primary key draws a row id (a clock read and a CAS).
@@ -468,6 +486,7 @@ pub fn execute_insert(
                             nr[*ci] = ctx.eval(e, &both, &[])?;
                         }
                         fit_columns(table, &mut nr)?;
+                        check_policy(&ctx, table, ins.conflict_check.as_ref(), &nr)?;
                         check_row(&ctx, table, env.checks, &nr)?;
                         Some(nr)
                     } else {
@@ -573,6 +592,7 @@ pub fn execute_update(
                 new[*ci] = ctx.eval(e, &src, &[])?;
             }
             fit_columns(table, &mut new)?;
+            check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
             check_row(&ctx, table, env.checks, &new)?;
             work.push((pk.clone(), old, new, src));
         }

@@ -58,20 +58,6 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(Value::Null)
     })
     .lenient();
-    for name in [
-        "has_table_privilege",
-        "has_schema_privilege",
-        "has_database_privilege",
-        "has_column_privilege",
-        "has_sequence_privilege",
-        "has_function_privilege",
-        "has_any_column_privilege",
-        "pg_has_role",
-    ] {
-        r.add(name, vec![ParamType::Any], ReturnType::Exact(Bool), |_, _| Ok(Value::Bool(true)))
-            .lenient()
-            .variadic();
-    }
     r.add("pg_get_expr", vec![p(Text), p(Int8)], ReturnType::Exact(Text), |a, _| Ok(a[0].clone()));
     r.add("pg_get_expr", vec![p(Text), p(Int8), p(Bool)], ReturnType::Exact(Text), |a, _| {
         Ok(a[0].clone())

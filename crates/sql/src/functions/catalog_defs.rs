@@ -28,6 +28,11 @@ use DataType::{Bool, Int2, Int4, Int8, Text};
 
 /// The catalog of the statement's snapshot.
 fn catalog(ctx: &dyn EvalContext) -> Result<Arc<Catalog>> {
+    statement_catalog(ctx)
+}
+
+/// The catalog of the statement's snapshot (for functions that read it).
+pub(crate) fn statement_catalog(ctx: &dyn EvalContext) -> Result<Arc<Catalog>> {
     let txn = ctx
         .transaction()
         .ok_or_else(|| Error::unsupported("catalog functions outside a statement"))?;

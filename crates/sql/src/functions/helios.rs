@@ -7,7 +7,8 @@
 //!
 //! Table: `helios_branch_diff(a, b)`, `helios_merge_conflicts(src, dst)`,
 //! `helios_branches()`, `helios_commits()` (the last two also as views of the same
-//! name). They read the database through the session's [`HeliosCtx`].
+//! name), `helios_dump_schema()` (the branch's objects as SQL, for `heliosdb-nano
+//! dump`). They read the database through the session's [`HeliosCtx`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -68,11 +69,20 @@ pub(crate) fn register(r: &mut Registry) {
     .volatile();
 }
 
+/// `helios_dump_schema()`: the statements that re-create the branch's objects, by
+/// section (see [`crate::catalog::script`]).
+const DUMP_COLUMNS: &[(&str, DataType)] =
+    &[("section", DataType::Text), ("statement", DataType::Text)];
+
 /// Whether `name` is one of our table functions.
 pub fn is_table_function(name: &str) -> bool {
     matches!(
         name,
-        "helios_branch_diff" | "helios_merge_conflicts" | "helios_branches" | "helios_commits"
+        "helios_branch_diff"
+            | "helios_merge_conflicts"
+            | "helios_branches"
+            | "helios_commits"
+            | "helios_dump_schema"
     )
 }
 
@@ -114,6 +124,16 @@ impl TableFunction for HeliosTableFn {
                 session::conflict_rows_by_name(engine, &text(0)?, &text(1)?)?
             }
             "helios_branches" => session::branch_rows(engine)?,
+            "helios_dump_schema" => {
+                let catalog = crate::functions::catalog_defs::statement_catalog(ctx)?;
+                let login = &ctx.session().session_user;
+                crate::catalog::script::schema_script(&catalog, login)
+                    .into_iter()
+                    .map(|(section, sql)| {
+                        vec![Value::Text(section.name().into()), Value::Text(sql)]
+                    })
+                    .collect()
+            }
             _ => session::commit_rows(engine)?,
         };
         Ok(Box::new(rows.into_iter().map(Ok)))
@@ -130,6 +150,7 @@ pub fn bind_table_function(
         "helios_branch_diff" => ("helios_branch_diff", session::DIFF_COLUMNS, 2),
         "helios_merge_conflicts" => ("helios_merge_conflicts", session::CONFLICT_COLUMNS, 2),
         "helios_branches" => ("helios_branches", session::BRANCH_COLUMNS, 0),
+        "helios_dump_schema" => ("helios_dump_schema", DUMP_COLUMNS, 0),
         _ => ("helios_commits", session::COMMIT_COLUMNS, 0),
     };
     if args.len() != arity {

@@ -18,6 +18,7 @@ pub mod helios;
 pub mod json;
 pub mod math;
 pub mod math_numeric;
+mod privilege_fns;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;
@@ -42,4 +43,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     vector::register(r);
     catalog::register(r);
     catalog_defs::register(r);
+    privilege_fns::register(r);
 }

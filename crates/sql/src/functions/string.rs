@@ -313,7 +313,8 @@ fn concat(args: &[Value], sep: &str) -> Result<Value> {
     Ok(t(parts.join(sep)))
 }
 
-fn md5_hex(data: &[u8]) -> String {
+/// The lowercase hex MD5 digest of `data`.
+pub(crate) fn md5_hex(data: &[u8]) -> String {
     let digest = Md5::digest(data);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -219,6 +219,8 @@ mod tests {
             comment: None,
             column_comments: Default::default(),
             on_commit: None,
+            access: Default::default(),
+            row_security: Default::default(),
             time_travel: None,
             decoder: Default::default(),
         })

@@ -146,6 +146,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::Cursor(Box::new(stmt)));
             continue;
         }
+        if let Some(stmt) = super::alter_sequence::parse(&piece)? {
+            out.push(Statement::AlterSequence(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -167,7 +171,7 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy"]
+    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy", "sequence"]
         .iter()
         .any(|w| lower.contains(w))
 }

@@ -5,6 +5,7 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod alter_sequence;
 pub mod ctas_columns;
 pub mod cursor;
 mod depth;
@@ -15,7 +16,9 @@ mod lock_clauses;
 pub mod maintenance;
 pub mod matview_data;
 mod names;
+mod owner_to;
 mod placeholders;
+mod role_options;
 mod subscript_assign;
 mod token_rewrite;
 
@@ -36,6 +39,8 @@ pub enum Statement {
     Sql(Box<ast::Statement>),
     /// One of our own statements (branches, ...), see [`helios`].
     Helios(Box<helios::HeliosStatement>),
+    /// `ALTER SEQUENCE`, see [`alter_sequence`].
+    AlterSequence(Box<alter_sequence::AlterSequence>),
     /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
     Cursor(Box<cursor::CursorMove>),
 }
@@ -55,11 +60,23 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 pub fn nesting_depth(stmt: &Statement) -> usize {
     match stmt {
         Statement::Sql(s) => depth::statement_depth(s),
-        Statement::Helios(_) | Statement::Cursor(_) => 0,
+        Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_) => 0,
     }
 }
 
 fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
+    // Role statements sqlparser would read in another dialect's way, and owner changes
+    // of views and sequences (before our own parser, which reads ALTER SEQUENCE).
+    let lower_mentions =
+        |w: &str| sql.as_bytes().windows(w.len()).any(|b| b.eq_ignore_ascii_case(w.as_bytes()));
+    let role_text = if lower_mentions("user") || lower_mentions("encrypted") {
+        role_options::rewrite(sql)
+    } else {
+        None
+    };
+    let sql = role_text.as_deref().unwrap_or(sql);
+    let owner_text = if lower_mentions("owner") { owner_to::rewrite(sql) } else { None };
+    let sql = owner_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
@@ -168,7 +185,7 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_) | Statement::Cursor(_)) => {
+        Some(Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_)) => {
             Err(Error::internal("stub is not CREATE TABLE"))
         }
         None => Err(Error::internal("empty stub")),

@@ -3,7 +3,31 @@
 //! is either rewritten or copied as written.
 
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
+
+/// One statement's tokens seen without whitespace: `sig[n]` is the index of the n-th
+/// significant token.
+pub(super) struct Significant<'t> {
+    pub tokens: &'t [Token],
+    pub sig: Vec<usize>,
+}
+
+impl<'t> Significant<'t> {
+    pub fn new(tokens: &'t [Token]) -> Significant<'t> {
+        let sig =
+            (0..tokens.len()).filter(|&i| !matches!(tokens[i], Token::Whitespace(_))).collect();
+        Significant { tokens, sig }
+    }
+
+    /// The keyword of the n-th significant token, when it is an unquoted word.
+    pub fn word(&self, n: usize) -> Option<Keyword> {
+        match self.sig.get(n).map(|&i| &self.tokens[i]) {
+            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.keyword),
+            _ => None,
+        }
+    }
+}
 
 /// The batch with every statement that `rewrite` changes replaced by its new text;
 /// `None` when it changes none (or the text does not tokenize).

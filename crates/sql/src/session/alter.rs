@@ -74,7 +74,29 @@ impl Session {
         for op in &at.operations {
             let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
             let catalog = self.engine.catalogs.get(txn)?;
-            let table = match catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path) {
+            let found = catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path);
+            // ALTER TABLE ... OWNER TO also takes views and sequences, as in PostgreSQL.
+            if let (Some((_, rel)), ast::AlterTableOperation::OwnerTo { new_owner }) =
+                (found.clone(), op)
+            {
+                let owned = match rel {
+                    Relation::View(id) => catalog
+                        .views
+                        .get(&id)
+                        .map(|v| super::privileges::Owned::View(v.as_ref().clone())),
+                    Relation::Sequence(id) => catalog
+                        .sequences
+                        .get(&id)
+                        .map(|s| super::privileges::Owned::Sequence(s.as_ref().clone())),
+                    _ => None,
+                };
+                if let Some(owned) = owned {
+                    self.alter_owner(&catalog, owned, new_owner)?;
+                    self.bump_version()?;
+                    continue;
+                }
+            }
+            let table = match found {
                 Some((_, Relation::Table(id))) => {
                     catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?
                 }
@@ -102,6 +124,25 @@ impl Session {
                     )
                 })
             };
+            let rls = match op {
+                ast::AlterTableOperation::EnableRowLevelSecurity => Some((Some(true), None)),
+                ast::AlterTableOperation::DisableRowLevelSecurity => Some((Some(false), None)),
+                ast::AlterTableOperation::ForceRowLevelSecurity => Some((None, Some(true))),
+                ast::AlterTableOperation::NoForceRowLevelSecurity => Some((None, Some(false))),
+                _ => None,
+            };
+            if let Some((enabled, forced)) = rls {
+                self.set_row_security(&catalog, &table, enabled, forced)?;
+                self.bump_version()?;
+                continue;
+            }
+            if let ast::AlterTableOperation::OwnerTo { new_owner } = op {
+                let owned = super::privileges::Owned::Table(table.as_ref().clone());
+                self.alter_owner(&catalog, owned, new_owner)?;
+                self.bump_version()?;
+                continue;
+            }
+            self.require_table_owner(&catalog, &table)?;
             match op {
                 ast::AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
                     let name = ident_name(&column_def.name);
@@ -121,7 +162,14 @@ impl Session {
                     };
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                     let mut next = || CatalogStore::next_id(txn);
-                    let mut one = build_table(&catalog, &search_path, &t.schema, &ct, &mut next)?;
+                    let mut one = build_table(
+                        &catalog,
+                        &search_path,
+                        &t.schema,
+                        &ct,
+                        &mut next,
+                        t.access.owner,
+                    )?;
                     let col = one.table.columns.remove(0);
                     let pos = t.columns.len();
                     t.columns.push(col);

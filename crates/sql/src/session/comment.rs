@@ -51,6 +51,19 @@ impl Session {
                     format!("relation \"{}\" does not exist", qn.name),
                 )
             })?;
+        match rel {
+            Relation::View(id) => {
+                if let Some(v) = catalog.views.get(&id) {
+                    self.require_owner(&catalog, v.access.owner, "view", &v.name)?;
+                }
+            }
+            Relation::Table(id) => {
+                if let Some(t) = catalog.table(id) {
+                    self.require_table_owner(&catalog, t)?;
+                }
+            }
+            _ => {}
+        }
         let wrong = |what: &str| {
             Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is not a {what}", qn.name)))
         };

@@ -116,6 +116,7 @@ impl Session {
         self.cursors.expire(self.live_block());
         match stmt {
             Statement::Cursor(m) => self.fetch(m).map(Some),
+            Statement::AlterSequence(a) => self.alter_sequence(a).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();

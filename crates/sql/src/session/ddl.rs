@@ -13,8 +13,10 @@ use super::ddl_table::{build_table, taken_names, unique_name};
 use super::statement::bind_checks;
 use super::{Session, StatementResult};
 use crate::binder::Binder;
+use crate::catalog::access::permission_denied;
 use crate::catalog::{
-    Catalog, CatalogStore, IndexDef, Relation, SchemaDef, SequenceDef, TableDef, ViewDef,
+    Catalog, CatalogStore, IndexDef, ObjectAccess, Privileges, Relation, SchemaDef, SequenceDef,
+    TableDef, ViewDef,
 };
 use crate::encoding::keys::CatalogKind;
 use crate::exec::table_io;
@@ -51,6 +53,16 @@ impl Session {
                 return Err(Error::new(
                     SqlState::INVALID_TABLE_DEFINITION,
                     "cannot create temporary relation in non-temporary schema",
+                ));
+            }
+            let auth = self.auth(catalog);
+            if !catalog.database.privileges_of(&auth).contains(Privileges::TEMPORARY) {
+                return Err(Error::new(
+                    SqlState::INSUFFICIENT_PRIVILEGE,
+                    format!(
+                        "permission denied to create temporary tables in database \"{}\"",
+                        self.info().database
+                    ),
                 ));
             }
             return self.temp_schema_for_create(catalog);
@@ -112,6 +124,77 @@ impl Session {
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
                 self.comment_on(*object_type, object_name, comment.as_deref())?
             }
+            ast::Statement::CreateRole(cr) => self.create_role(cr, false)?,
+            ast::Statement::AlterRole { name, operation } => self.alter_role(name, operation)?,
+            ast::Statement::GrantRole(g) => self.grant_role(g)?,
+            ast::Statement::RevokeRole(r) => self.revoke_role(r)?,
+            ast::Statement::Grant(g) => self.grant_privileges(
+                &g.privileges,
+                g.objects.as_ref(),
+                &g.grantees,
+                true,
+                g.with_grant_option,
+            )?,
+            ast::Statement::Revoke(r) => {
+                if r.grant_option_for {
+                    return Err(Error::unsupported("REVOKE GRANT OPTION FOR"));
+                }
+                self.grant_privileges(&r.privileges, r.objects.as_ref(), &r.grantees, false, false)?
+            }
+            ast::Statement::AlterSchema(a) => self.alter_schema(a)?,
+            ast::Statement::CreatePolicy(p) => self.create_policy(p)?,
+            ast::Statement::AlterPolicy(p) => self.alter_policy(p)?,
+            ast::Statement::DropPolicy(p) => self.drop_policy(p)?,
+            ast::Statement::Set(ast::Set::SetRole { role_name, .. }) => {
+                self.set_role(role_name.as_ref())?
+            }
+            // RESET of who the session is (session_statement leaves these to us).
+            ast::Statement::Reset(r) => match &r.reset {
+                ast::Reset::ConfigurationParameter(n)
+                    if n.to_string().eq_ignore_ascii_case("role") =>
+                {
+                    self.set_role(None)?;
+                    StatementResult::command("RESET")
+                }
+                ast::Reset::ConfigurationParameter(n)
+                    if n.to_string().eq_ignore_ascii_case("session_authorization") =>
+                {
+                    self.set_session_authorization(None)?;
+                    StatementResult::command("RESET")
+                }
+                ast::Reset::SessionAuthorization => {
+                    self.set_session_authorization(None)?;
+                    StatementResult::command("RESET")
+                }
+                _ => return Ok(None),
+            },
+            ast::Statement::Set(ast::Set::SingleAssignment { variable, values, .. })
+                if super::utility::is_identity_setting(&variable.to_string()) =>
+            {
+                let value = match values.as_slice() {
+                    [ast::Expr::Identifier(id)] => id.clone(),
+                    [ast::Expr::Value(v)] => match &v.value {
+                        ast::Value::SingleQuotedString(s) => ast::Ident::with_quote('"', s),
+                        other => ast::Ident::new(other.to_string()),
+                    },
+                    _ => return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in SET")),
+                };
+                let default =
+                    value.quote_style.is_none() && value.value.eq_ignore_ascii_case("default");
+                if variable.to_string().eq_ignore_ascii_case("role") {
+                    self.set_role((!default).then_some(&value))?
+                } else {
+                    self.set_session_authorization((!default).then_some(&value))?
+                }
+            }
+            ast::Statement::Set(ast::Set::SetSessionAuthorization(p)) => match &p.kind {
+                ast::SetSessionAuthorizationParamKind::Default => {
+                    self.set_session_authorization(None)?
+                }
+                ast::SetSessionAuthorizationParamKind::User(u) => {
+                    self.set_session_authorization(Some(u))?
+                }
+            },
             _ => return Ok(None),
         };
         Ok(Some(r))
@@ -126,6 +209,8 @@ impl Session {
         let (catalog, _) = self.ddl_parts()?;
         let ct = &*super::table_options::expand(&catalog, &search_path, ct)?;
         let schema = self.creation_schema(&catalog, &qn, ct.temporary)?;
+        self.require_create_in(&catalog, &schema)?;
+        let owner = self.auth(&catalog).id;
         if catalog.relation(&schema, &qn.name).is_some() {
             if ct.if_not_exists {
                 return Ok(StatementResult::command("CREATE TABLE"));
@@ -134,7 +219,7 @@ impl Session {
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut next = || CatalogStore::next_id(txn);
-        let mut new = build_table(&catalog, &search_path, &schema, ct, &mut next)?;
+        let mut new = build_table(&catalog, &search_path, &schema, ct, &mut next, owner)?;
         new.table.on_commit = match ct.on_commit {
             Some(ast::OnCommit::Drop) => Some(crate::catalog::OnCommit::Drop),
             Some(ast::OnCommit::DeleteRows) => Some(crate::catalog::OnCommit::DeleteRows),
@@ -174,6 +259,9 @@ impl Session {
         names: &[ast::ObjectName],
         cascade: bool,
     ) -> Result<StatementResult> {
+        if matches!(kind, ast::ObjectType::Role | ast::ObjectType::User) {
+            return self.drop_roles(names, if_exists);
+        }
         let tag = match kind {
             ast::ObjectType::Table => "DROP TABLE",
             ast::ObjectType::Index => "DROP INDEX",
@@ -188,6 +276,9 @@ impl Session {
             let (catalog, _) = self.ddl_parts()?;
             let qn = object_name(name)?;
             if kind == ast::ObjectType::Schema {
+                if let Some(s) = catalog.schemas.get(&qn.name) {
+                    self.require_owner(&catalog, s.access.owner, "schema", &qn.name)?;
+                }
                 self.drop_schema(&catalog, &qn.name, if_exists, cascade)?;
                 continue;
             }
@@ -217,6 +308,16 @@ impl Session {
                 }
                 Some((_, rel)) => rel,
             };
+            let owner = match rel {
+                Relation::Table(id) | Relation::Index(id, _) => {
+                    catalog.table(id).map(|t| t.access.owner)
+                }
+                Relation::View(id) => catalog.views.get(&id).map(|v| v.access.owner),
+                Relation::Sequence(id) => catalog.sequences.get(&id).map(|s| s.access.owner),
+            };
+            if let Some(owner) = owner {
+                self.require_owner(&catalog, owner, what, &qn.name)?;
+            }
             let is_matview = |id| catalog.table(id).is_some_and(|t| t.matview.is_some());
             match (kind, rel) {
                 (ast::ObjectType::Table, Relation::Table(id))
@@ -310,15 +411,11 @@ impl Session {
             CatalogStore::put_table(txn, &c)?;
         }
         table_io::clear_table(txn, id)?;
-        for col in &table.columns {
-            if let Some(seq) = col.sequence {
-                let owned = catalog
-                    .sequences
-                    .get(&seq)
-                    .is_some_and(|s| s.owned_by.as_ref().is_some_and(|(t, _)| *t == id));
-                if owned {
-                    CatalogStore::delete(txn, CatalogKind::Sequence, seq)?;
-                }
+        // Sequences owned by the table's columns (serial, identity, ALTER SEQUENCE ...
+        // OWNED BY) go with it.
+        for s in catalog.sequences.values() {
+            if s.owned_by.as_ref().is_some_and(|(t, _)| *t == table.id) {
+                CatalogStore::delete(txn, CatalogKind::Sequence, s.id)?;
             }
         }
         CatalogStore::delete(txn, CatalogKind::Table, id)
@@ -429,6 +526,7 @@ impl Session {
                 ))
             }
         };
+        self.require_table_owner(&catalog, &table)?;
         let mut cols = Vec::new();
         let mut names = Vec::new();
         for c in &ci.columns {
@@ -507,7 +605,11 @@ impl Session {
             )
             .with_detail("The prefix \"pg_\" is reserved for system schemas."));
         }
-        let (catalog, txn) = self.ddl_parts()?;
+        let (catalog, _) = self.ddl_parts()?;
+        let auth = self.auth(&catalog);
+        if !catalog.database.privileges_of(&auth).contains(Privileges::CREATE) {
+            return Err(permission_denied("database", &self.info().database));
+        }
         if catalog.schemas.contains_key(&n) {
             if if_not_exists {
                 return Ok(StatementResult::command("CREATE SCHEMA"));
@@ -517,8 +619,27 @@ impl Session {
                 format!("schema \"{n}\" already exists"),
             ));
         }
+        // `AUTHORIZATION role`: the schema belongs to that role, which the creator must
+        // be able to become.
+        let owner = match name {
+            ast::SchemaName::NamedAuthorization(_, role)
+            | ast::SchemaName::UnnamedAuthorization(role) => {
+                let login = self.session_user();
+                let id = catalog.role_id(&ident_name(role), &login)?;
+                if !auth.superuser && !auth.member_of.contains(&id) {
+                    return Err(Error::new(
+                        SqlState::INSUFFICIENT_PRIVILEGE,
+                        format!("must be able to SET ROLE \"{}\"", ident_name(role)),
+                    ));
+                }
+                id
+            }
+            ast::SchemaName::Simple(_) => auth.id,
+        };
+        let access = ObjectAccess::owned_by(owner);
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = CatalogStore::next_id(txn)?;
-        CatalogStore::put_schema(txn, &SchemaDef { id, name: n })?;
+        CatalogStore::put_schema(txn, &SchemaDef { id, name: n, access })?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE SCHEMA"))
     }
@@ -530,11 +651,26 @@ impl Session {
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
+        self.require_create_in(&catalog, &schema)?;
         let existing = catalog.relation(&schema, &qn.name);
         // CREATE OR REPLACE keeps the view's comment, as in PostgreSQL.
         let existing_comment = match existing {
             Some(Relation::View(id)) => catalog.views.get(&id).and_then(|v| v.comment.clone()),
             _ => None,
+        };
+        let auth = self.auth(&catalog);
+        // CREATE OR REPLACE keeps the owner and grants; only the owner may replace.
+        let access = match existing.and_then(|r| match r {
+            Relation::View(id) => catalog.views.get(&id),
+            _ => None,
+        }) {
+            Some(v) if cv.or_replace => {
+                if !auth.owns(v.access.owner) {
+                    return Err(crate::catalog::access::must_be_owner("view", &v.name));
+                }
+                v.access.clone()
+            }
+            _ => ObjectAccess::owned_by(auth.id),
         };
         let replace_id = match existing {
             Some(Relation::View(id)) if cv.or_replace => Some(id),
@@ -581,6 +717,7 @@ impl Session {
                 columns,
                 column_types,
                 comment: existing_comment,
+                access,
             },
         )?;
         self.bump_version()?;
@@ -597,6 +734,7 @@ impl Session {
         let qn = object_name(name)?;
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn, temporary)?;
+        self.require_create_in(&catalog, &schema)?;
         if catalog.relation(&schema, &qn.name).is_some() {
             if if_not_exists {
                 return Ok(StatementResult::command("CREATE SEQUENCE"));
@@ -622,6 +760,7 @@ impl Session {
             max: i64::MAX,
             cycle: false,
             owned_by: None,
+            access: ObjectAccess::owned_by(self.auth(&catalog).id),
         };
         let mut start = None;
         let mut min = None;
@@ -667,6 +806,9 @@ impl Session {
                 Some((_, Relation::Table(id)))
                     if catalog.table(id).is_some_and(|t| t.matview.is_none()) =>
                 {
+                    if let Some(table) = catalog.table(id) {
+                        self.require_table_privilege(&catalog, table, Privileges::TRUNCATE)?;
+                    }
                     ids.push(id)
                 }
                 Some(_) => {

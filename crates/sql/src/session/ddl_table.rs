@@ -7,8 +7,8 @@ use sqlparser::ast;
 
 use crate::catalog::typename::resolve_column_type;
 use crate::catalog::{
-    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, Relation,
-    SequenceDef, TableDef,
+    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, ObjectAccess,
+    Relation, SequenceDef, TableDef,
 };
 use crate::parser::{ident_name, object_name};
 
@@ -231,6 +231,7 @@ pub fn build_table(
     schema: &str,
     ct: &ast::CreateTable,
     next_id: &mut IdSource<'_>,
+    owner: u32,
 ) -> Result<NewTable> {
     let name = object_name(&ct.name)?.name;
     let mut t = TableDef {
@@ -246,6 +247,8 @@ pub fn build_table(
         comment: None,
         column_comments: Default::default(),
         on_commit: None,
+        access: ObjectAccess::owned_by(owner),
+        row_security: Default::default(),
         time_travel: None,
         decoder: Default::default(),
     };
@@ -338,6 +341,7 @@ pub fn build_table(
                 max,
                 cycle: false,
                 owned_by: Some((t.id, cname.clone())),
+                access: ObjectAccess::owned_by(owner),
             };
             def.sequence = Some(seq.id);
             def.not_null = true;

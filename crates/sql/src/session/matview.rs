@@ -98,6 +98,7 @@ impl Session {
             },
             None => return Err(not_a_matview(&qn.name)),
         };
+        self.require_table_owner(&catalog, &table)?;
         let populate = r.with_data != Some(false);
         if r.concurrently {
             if !populate {

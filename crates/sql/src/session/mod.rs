@@ -17,6 +17,7 @@
 
 pub mod advisory;
 mod alter;
+mod alter_sequence;
 mod branch;
 mod branch_rows;
 mod comment;
@@ -24,12 +25,15 @@ mod create_table_as;
 mod cursor;
 mod ddl;
 mod ddl_table;
+mod discard;
 mod extension;
 mod maintenance;
 mod matview;
 mod plan_cache;
 mod prepared;
+mod privileges;
 mod result;
+mod roles;
 mod sequences;
 mod settings;
 mod statement;
@@ -124,6 +128,9 @@ pub struct Session {
     /// control, ...), and when a transaction starts unless it was read without any own
     /// writes (see [`CatalogMemo::committed`]).
     catalog_memo: Option<CatalogMemo>,
+    /// The user the session logged in as (what SET SESSION AUTHORIZATION DEFAULT
+    /// returns to).
+    login: String,
 }
 
 /// A catalog read at one snapshot of one branch (see `Session::catalog_memo`).
@@ -169,6 +176,7 @@ impl Session {
             block_seq: 0,
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
+            login: "postgres".into(),
         }
     }
 
@@ -198,22 +206,64 @@ impl Session {
 
     /// Changes a setting (`SET`).
     pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
+        // Who the session is changes only through `login_as`, SET ROLE and SET SESSION
+        // AUTHORIZATION, which check the catalog.
+        if name.eq_ignore_ascii_case("session_authorization") || name.eq_ignore_ascii_case("role") {
+            return Err(Error::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!("permission denied to set parameter \"{}\"", name.to_ascii_lowercase()),
+            ));
+        }
         if self.set_helios_setting(name, value)? {
             return Ok(());
         }
         self.settings.set(name, value)
     }
 
+    /// Names the user the session logs in as (the embedding program's choice, or the
+    /// user the server authenticated): its `session_user` and `current_user`. A user
+    /// that names no role runs as the bootstrap superuser (see `catalog::access`).
+    ///
+    /// A role without LOGIN is refused (28000), and so is one without CONNECT on the
+    /// database (42501), as PostgreSQL refuses the connection.
+    pub fn login_as(&mut self, user: &str) -> Result<()> {
+        let txn = self.engine.storage.begin(TxnOptions {
+            branch: self.branch,
+            isolation: Isolation::ReadCommitted,
+            read_only: true,
+            as_of: None,
+        })?;
+        let catalog = self.engine.catalogs.get(&txn)?;
+        drop(txn);
+        if catalog.role(user).is_some() {
+            let auth = catalog.auth(user);
+            if !auth.login {
+                return Err(Error::new(
+                    SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                    format!("role \"{user}\" is not permitted to log in"),
+                ));
+            }
+            if !catalog.database.privileges_of(&auth).contains(crate::catalog::Privileges::CONNECT)
+            {
+                let db = self.settings.database().unwrap_or("postgres").to_string();
+                return Err(Error::new(
+                    SqlState::INSUFFICIENT_PRIVILEGE,
+                    format!("permission denied for database \"{db}\""),
+                )
+                .with_detail("User does not have CONNECT privilege."));
+            }
+        }
+        self.login = user.to_string();
+        self.settings.set("session_authorization", user)?;
+        self.settings.set("role", "none")?;
+        self.note_superuser(&catalog);
+        Ok(())
+    }
+
     /// Names the database the client connected to: what `current_database()` and
     /// `pg_database` report (a server has one database under any name).
     pub fn set_database_name(&mut self, name: &str) {
         self.settings.set_database(name);
-    }
-
-    /// The role the session runs as: `session_authorization`, which the server sets to
-    /// the user of the startup packet.
-    fn role(&self) -> String {
-        self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
     }
 
     /// The facts expressions may read about this session.
@@ -235,8 +285,8 @@ impl Session {
 
     fn build_info(&self) -> SessionInfo {
         SessionInfo {
-            current_user: self.role(),
-            session_user: self.role(),
+            current_user: self.current_role(),
+            session_user: self.session_user(),
             search_path: self.settings.search_path(),
             timezone: self.settings.get("timezone").unwrap_or_else(|| "UTC".into()),
             settings: self.settings.all().clone(),
@@ -450,7 +500,7 @@ impl Session {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
-            Statement::Cursor(_) => None,
+            Statement::Cursor(_) | Statement::AlterSequence(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(

@@ -1,4 +1,4 @@
-//! Prepared statements: parsed once, bound once per catalog version.
+//! Prepared statements: parsed once, bound once per catalog version and role.
 
 use std::sync::{Arc, OnceLock};
 
@@ -23,8 +23,9 @@ struct Inner {
     depth: usize,
     declared: Vec<DataType>,
     described: OnceLock<Described>,
-    /// The bound plan and the catalog version it was bound at.
-    cache: Mutex<Option<(u64, Arc<Bound>)>>,
+    /// The bound plan, with the catalog version and the role it was bound for (a plan
+    /// holds the privilege checks and row-level security policies of its role).
+    cache: Mutex<Option<(u64, String, Arc<Bound>)>>,
 }
 
 /// A statement parsed (and bound) once, run many times. Cheap to clone.
@@ -80,14 +81,19 @@ impl Prepared {
         let _ = self.inner.described.set(d);
     }
 
-    pub(super) fn cached(&self, version: u64) -> Option<Arc<Bound>> {
+    pub(super) fn cached(&self, version: u64, role: &str) -> Option<Arc<Bound>> {
         match &*self.inner.cache.lock() {
-            Some((v, b)) if *v == version => Some(b.clone()),
+            Some((v, r, b)) if *v == version && r == role => Some(b.clone()),
             _ => None,
         }
     }
 
-    pub(super) fn store(&self, version: u64, bound: Arc<Bound>) {
-        *self.inner.cache.lock() = Some((version, bound));
+    /// Drops the bound plan (`DISCARD PLANS`): the next run binds again.
+    pub(super) fn forget_plan(&self) {
+        *self.inner.cache.lock() = None;
+    }
+
+    pub(super) fn store(&self, version: u64, role: &str, bound: Arc<Bound>) {
+        *self.inner.cache.lock() = Some((version, role.to_string(), bound));
     }
 }

@@ -27,6 +27,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lc_ctype", "C"),
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
+    ("role", "none"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("session_authorization", "postgres"),
@@ -105,6 +106,14 @@ impl Settings {
         Ok(())
     }
 
+    /// Sets a read-only setting the session itself maintains (`is_superuser`).
+    pub(super) fn set_internal(&mut self, name: &str, value: &str) {
+        if self.values.get(name).map(String::as_str) != Some(value) {
+            self.values.insert(name.to_string(), value.to_string());
+            self.changed();
+        }
+    }
+
     /// Restores the default (`RESET name`).
     pub fn reset(&mut self, name: &str) -> Result<()> {
         let key = name.to_ascii_lowercase();
@@ -123,15 +132,18 @@ impl Settings {
         }
     }
 
-    /// Restores every default (`RESET ALL`); like PostgreSQL, the session's role
-    /// (`session_authorization`) stays.
+    /// Restores every default (`RESET ALL`); like PostgreSQL, the session user
+    /// (`session_authorization`) and the current role (`role`) stay.
     pub fn reset_all(&mut self) {
-        let role = self.get("session_authorization");
+        let kept: Vec<(&str, Option<String>)> =
+            ["session_authorization", "role"].into_iter().map(|k| (k, self.get(k))).collect();
         let temp_schema = self.temp_schema.take();
         let database = self.database.take();
         *self = Settings { temp_schema, database, ..Settings::default() };
-        if let Some(role) = role {
-            self.values.insert("session_authorization".into(), role);
+        for (k, v) in kept {
+            if let Some(v) = v {
+                self.values.insert(k.into(), v);
+            }
         }
         self.changed();
     }

@@ -83,14 +83,7 @@ pub fn bind_checks(
     info: &SessionInfo,
     table: &TableDef,
 ) -> Result<Vec<(String, Expr)>> {
-    let fields: Vec<Field> = table
-        .columns
-        .iter()
-        .map(|c| Field {
-            qualifier: Some(table.name.clone()),
-            ..Field::new(c.name.clone(), c.data_type.clone())
-        })
-        .collect();
+    let fields = crate::binder::table_row_fields(table);
     let mut out = Vec::new();
     for c in &table.checks {
         let mut binder = Binder::new(catalog, info, Vec::new());
@@ -183,6 +176,10 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
+            Some(Statement::AlterSequence(_)) => {
+                prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
+                return Ok(());
+            }
             None => return Ok(()),
         };
         let catalog = self.engine.catalogs.get(txn)?;
@@ -206,7 +203,7 @@ impl Session {
         let (bound, params) = bind_statement(&catalog, &info, stmt, prepared.declared())?;
         let columns = bound.columns();
         if !matches!(bound, Bound::Utility(_)) {
-            prepared.store(catalog.version, Arc::new(bound));
+            prepared.store(catalog.version, &info.current_user, Arc::new(bound));
         }
         prepared.set_described(Described { params, columns });
         Ok(())
@@ -248,22 +245,23 @@ impl Session {
             }
         };
         let info = self.info_shared();
-        let (bound, types): (_, Cow<'_, [DataType]>) =
-            match prepared.and_then(|p| p.cached(catalog.version).map(|b| (b, p))) {
-                Some((b, p)) => (b, Cow::Borrowed(p.param_types())),
-                None => {
-                    let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
-                    let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
-                    let b = Arc::new(b);
-                    if let Some(p) = prepared {
-                        if !matches!(*b, Bound::Utility(_)) {
-                            p.store(catalog.version, b.clone());
-                        }
-                        p.set_described(Described { params: types.clone(), columns: b.columns() });
+        let (bound, types): (_, Cow<'_, [DataType]>) = match prepared
+            .and_then(|p| p.cached(catalog.version, &info.current_user).map(|b| (b, p)))
+        {
+            Some((b, p)) => (b, Cow::Borrowed(p.param_types())),
+            None => {
+                let declared = prepared.map(|p| p.declared().to_vec()).unwrap_or_default();
+                let (b, types) = bind_statement(&catalog, &info, ast_stmt, &declared)?;
+                let b = Arc::new(b);
+                if let Some(p) = prepared {
+                    if !matches!(*b, Bound::Utility(_)) {
+                        p.store(catalog.version, &info.current_user, b.clone());
                     }
-                    (b, Cow::Owned(types))
+                    p.set_described(Described { params: types.clone(), columns: b.columns() });
                 }
-            };
+                (b, Cow::Owned(types))
+            }
+        };
         if params.len() < types.len() {
             if prepared.is_none() && params.is_empty() {
                 return Err(Error::new(SqlState::UNDEFINED_PARAMETER, "there is no parameter $1"));
@@ -542,7 +540,8 @@ impl Session {
                 .statement()
                 .cloned()
                 .ok_or_else(|| Error::internal("empty prepared statement"))?;
-            if self.txn.is_some() && prepared.cached(catalog.version).is_none() {
+            if self.txn.is_some() && prepared.cached(catalog.version, &info.current_user).is_none()
+            {
                 let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
                 self.describe(&prepared, txn)?;
             }

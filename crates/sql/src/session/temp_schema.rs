@@ -47,9 +47,14 @@ impl Session {
         if catalog.schemas.contains_key(&name) {
             self.drop_schema(catalog, &name, true, true)?;
         }
+        // Owned by the bootstrap superuser, as PostgreSQL's pg_temp schemas are: a role
+        // that once made a temporary table can still be dropped.
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = CatalogStore::next_id(txn)?;
-        CatalogStore::put_schema(txn, &SchemaDef { id, name: name.clone() })?;
+        CatalogStore::put_schema(
+            txn,
+            &SchemaDef { id, name: name.clone(), access: Default::default() },
+        )?;
         self.bump_version()?;
         if !ours {
             self.temp_branches.push(self.branch);

@@ -41,6 +41,12 @@ fn set_value_text(e: &ast::Expr) -> Result<String> {
     }
 }
 
+/// `role` and `session_authorization`: settings that change who the session is, set
+/// through the checks of SET ROLE / SET SESSION AUTHORIZATION.
+pub(super) fn is_identity_setting(name: &str) -> bool {
+    name.eq_ignore_ascii_case("role") || name.eq_ignore_ascii_case("session_authorization")
+}
+
 impl Session {
     /// Handles session statements; `None` for anything else.
     pub(super) fn session_statement(
@@ -48,7 +54,20 @@ impl Session {
         stmt: &ast::Statement,
     ) -> Result<Option<StatementResult>> {
         match stmt {
+            // Role changes read the catalog: they run inside a transaction (`run_ddl`).
+            ast::Statement::Set(
+                ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_),
+            ) => Ok(None),
+            ast::Statement::Set(ast::Set::SingleAssignment { variable, .. })
+                if is_identity_setting(&variable.to_string()) =>
+            {
+                Ok(None)
+            }
+            ast::Statement::Reset(ast::ResetStatement {
+                reset: ast::Reset::ConfigurationParameter(name),
+            }) if is_identity_setting(&name.to_string()) => Ok(None),
             ast::Statement::Set(set) => self.run_set(set).map(Some),
+            ast::Statement::Discard { object_type } => self.discard(*object_type).map(Some),
             ast::Statement::ShowVariable { variable } => {
                 let words: Vec<String> = variable.iter().map(ident_name).collect();
                 let name = match words.join(" ").as_str() {
@@ -101,7 +120,8 @@ impl Session {
                     ast::Reset::ConfigurationParameter(name) => {
                         self.settings.reset(&name.to_string().to_lowercase())?
                     }
-                    ast::Reset::SessionAuthorization => {}
+                    // Reads the catalog: runs inside a transaction (`run_ddl`).
+                    ast::Reset::SessionAuthorization => return Ok(None),
                 }
                 Ok(Some(StatementResult::command("RESET")))
             }
@@ -174,9 +194,6 @@ impl Session {
                     let v = set_value_text(&a.value)?;
                     self.settings.set(&name, &v)?;
                 }
-                Ok(StatementResult::command("SET"))
-            }
-            ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => {
                 Ok(StatementResult::command("SET"))
             }
             other => Err(Error::unsupported(format!("{other}"))),

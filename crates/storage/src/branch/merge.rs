@@ -4,8 +4,6 @@
 //! merge between the same two branches (either direction) uses that state as its base, so
 //! changes merged once are not reported again.
 
-use std::sync::atomic::Ordering;
-
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 
 use crate::branch::changed::changed_keys;
@@ -96,6 +94,7 @@ pub(crate) fn merge(
     if src == dst {
         return Err(StorageError::MergeIntoSelf(src_name).into());
     }
+    inner.settle()?;
     let now = inner.visible_ts();
     let snap = inner.engine.snapshot()?;
     let chains = [reg.chain(src, now)?, reg.chain(dst, now)?, merge_base(&reg, src, dst, now)?];
@@ -137,7 +136,7 @@ pub(crate) fn merge(
     for (k, v) in &report.applied {
         writes.write_since(k, v.as_deref(), Timestamp::MAX);
     }
-    let req = CommitRequest { branch: dst, writes };
+    let req = CommitRequest { branch: dst, writes, locks: Default::default() };
     let mut batch = PackedBatch::default();
     batch.put(&merge_row_key(src, dst), &now.0.to_be_bytes());
     let info = stage(
@@ -160,7 +159,7 @@ pub(crate) fn merge(
     };
     batch.put(META_CLOCK, &inner.clock.last().0.to_be_bytes());
     inner.engine.write_packed(batch, inner.durable)?;
-    inner.visible.store(info.commit_ts.0, Ordering::SeqCst);
+    inner.publish(info.commit_ts);
     reg.record_merge(src, dst, now);
     inner.feed.publish(set.into_iter().collect());
     report.commit = Some(info);

@@ -11,19 +11,37 @@
 //! the data file is sealed by the [`PagedBackend`]: encrypted, or checksummed in plain
 //! files, so damage is detected on read (`XX001`) in both.
 //!
-//! Durability: a durable write commits with `Durability::Immediate` in redb's one-phase
-//! mode (one `fsync`), whose crash recovery lets redb's own checksums judge torn pages
-//! ([`PagedBackend::recovery`], [`paged_backend`]); a non-durable one with
-//! `Durability::None`, which survives a crash only if a later durable commit does, and is
-//! otherwise lost whole.
+//! Durability: every write appends one record to the commit journal `data.journal` ([`journal`])
+//! and puts its changes into the *overlay*, an in-memory ordered map of the changes since the last
+//! checkpoint that snapshots merge with redb's pairs (`disk/snapshot.rs`); redb itself is not
+//! touched. A durable write then syncs the journal (one sequential write and one `fdatasync`)
+//! before it is acknowledged; the sync runs outside the journal's lock, so commits appended
+//! meanwhile go on and share the next sync ([`Engine::write_packed_deferred`] and
+//! [`Engine::sync_to`] let the MVCC layer release a commit's locks before its sync). Every
+//! `journal_bytes` of records a *checkpoint* writes the overlay into redb in one commit with
+//! `Durability::Immediate` in its one-phase mode (one `fsync` of the data file, whose crash
+//! recovery lets redb's own checksums judge torn pages: [`PagedBackend::recovery`],
+//! [`paged_backend`]); the journal and the overlay then start over. A batch larger than a round of
+//! the journal goes to redb the same way, with the overlay. Opening replays the records redb's last
+//! checkpoint does not hold. A non-durable write's record is buffered in memory (written with the
+//! next sync, or once 256 KiB are buffered) and not synced: it survives a crash only if a later
+//! sync or checkpoint does, and is otherwise lost whole, with everything after it.
+//!
+//! Without the journal (`journal_bytes = 0`, or an engine over a custom backend), a
+//! durable write is a redb commit with `Durability::Immediate`, and a non-durable one a
+//! commit with `Durability::None`.
 //!
 //! Poisoning: any failed write, commit or sync marks the engine failed. Reads keep working;
 //! writes get `58030` until the database is reopened, which recovers to the last durable
 //! commit. redb itself refuses to continue after an I/O error, and a failed `fsync` may
 //! have dropped written pages, so carrying on could acknowledge data that is not on disk.
+//! Poisoning also fences redb's data file (every write and sync fails), so that no later
+//! checkpoint, and not redb's own close (which makes pending non-durable commits durable),
+//! can make the failed commit durable.
 
 mod errors;
 pub mod file_backend;
+pub mod journal;
 mod leaf_fill;
 mod options;
 pub mod paged_backend;
@@ -31,6 +49,7 @@ mod snapshot;
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
@@ -39,10 +58,12 @@ use redb::{Durability, ReadableDatabase, StorageBackend, TableDefinition};
 
 use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
+pub use self::journal::JOURNAL_FILE;
+use self::journal::{push_op, Journal, MAX_PAYLOAD};
 use self::leaf_fill::LeafFiller;
-pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE};
+pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
-use self::snapshot::{DiskSnapshot, SharedSnapshot};
+use self::snapshot::{DiskSnapshot, Overlay, SharedSnapshot};
 use super::faulty::FaultyBackend;
 use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
@@ -54,6 +75,13 @@ pub const DATA_FILE: &str = "data.redb";
 pub const KEY_HEADER_FILE: &str = crate::crypto::KEY_HEADER_FILE;
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
+/// Journal bookkeeping, beside the data: [`APPLIED`] is the LSN of the last journal
+/// record whose changes redb holds.
+const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
+const APPLIED: &str = "applied";
+/// Records of non-durable writes are buffered in memory up to this many bytes before they
+/// are written to the journal (the next sync writes them in any case).
+const RELAXED_BUFFER: usize = 256 << 10;
 
 /// Opens (creating if needed) the disk database in `dir` for [`Storage::open`]: the
 /// encryption key comes from `options`, everything else is defaulted.
@@ -70,16 +98,46 @@ pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engin
 
 /// The redb-backed [`Engine`]. See the module docs for durability and poisoning.
 pub struct DiskEngine {
-    /// The read view handed out since the last write, shared by every snapshot taken
-    /// while nothing was written: beginning a redb read transaction and opening the table
-    /// costs more than many point reads. Dropped by every write (before `db`, by field
-    /// order, when the engine goes away).
-    shared: Mutex<Option<Arc<DiskSnapshot>>>,
+    /// What snapshots read: redb's view, shared by every snapshot taken while redb does
+    /// not change (beginning a redb read transaction and opening the table costs more
+    /// than many point reads), and the overlay of the commits redb does not hold yet.
+    /// Dropped before `db`, by field order, when the engine goes away.
+    view: Mutex<View>,
     db: redb::Database,
     dir: PathBuf,
     encrypted: bool,
     /// Why writes are refused, once a write or sync has failed.
     poisoned: Mutex<Option<String>>,
+    /// Taken by every write: writers pass one at a time.
+    writer: Mutex<()>,
+    /// Taken by a journal sync and by a durable redb commit (a checkpoint): never both
+    /// at once.
+    sync_lock: Mutex<()>,
+    /// The LSN up to which journal records are durable (synced, or in a durable redb
+    /// commit).
+    synced: AtomicU64,
+    /// Raised with `poisoned`: redb's data file then refuses every write and sync (see
+    /// [`FencedBackend`]).
+    fence: Arc<AtomicBool>,
+    /// The commit journal, when durable writes go through it.
+    journal: Option<Mutex<JournalState>>,
+}
+
+/// What a new snapshot reads.
+#[derive(Default)]
+struct View {
+    /// redb's view since its last commit; opened by the first snapshot after it.
+    redb: Option<Arc<DiskSnapshot>>,
+    /// With the journal: the changes of every commit since the last checkpoint.
+    overlay: Overlay,
+}
+
+/// The journal and when to checkpoint it.
+#[derive(Debug)]
+struct JournalState {
+    journal: Journal,
+    /// Checkpoint once this many bytes of records were written since the last one.
+    checkpoint_bytes: u64,
 }
 
 impl std::fmt::Debug for DiskEngine {
@@ -148,7 +206,32 @@ impl DiskEngine {
         if let Some(faults) = &options.faults {
             backend = Box::new(FaultyBackend::new(backend, faults.clone()));
         }
-        DiskEngine::with_backend(dir, backend, key.as_ref(), options.cache_size)
+        let journal = if options.journal_bytes > 0 {
+            let path = dir.join(JOURNAL_FILE);
+            let exists = path.exists();
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| {
+                    Error::io(format!("could not open journal file \"{}\"", path.display()), &e)
+                })?;
+            if !exists {
+                crate::crypto::sync_dir(dir).map_err(|e| {
+                    Error::io(format!("could not sync directory \"{}\"", dir.display()), &e)
+                })?;
+            }
+            let mut journal: Box<dyn StorageBackend> = Box::new(FileBackend::new(file));
+            if let Some(faults) = options.faults.as_ref().or(options.journal_faults.as_ref()) {
+                journal = Box::new(FaultyBackend::new(journal, faults.clone()));
+            }
+            Some((journal, options.journal_bytes))
+        } else {
+            None
+        };
+        DiskEngine::with_backends(dir, backend, journal, key.as_ref(), options.cache_size)
     }
 
     /// Opens a disk engine over any redb storage backend (a custom store, a simulated
@@ -157,6 +240,18 @@ impl DiskEngine {
     pub fn with_backend(
         dir: &Path,
         backend: Box<dyn StorageBackend>,
+        key: Option<&DataKey>,
+        cache_size: usize,
+    ) -> Result<DiskEngine> {
+        DiskEngine::with_backends(dir, backend, None, key, cache_size)
+    }
+
+    /// [`DiskEngine::with_backend`] with a commit journal: `journal` is its storage and the
+    /// number of record bytes between checkpoints. Records are sealed like the pages.
+    pub fn with_backends(
+        dir: &Path,
+        backend: Box<dyn StorageBackend>,
+        journal: Option<(Box<dyn StorageBackend>, u64)>,
         key: Option<&DataKey>,
         cache_size: usize,
     ) -> Result<DiskEngine> {
@@ -170,24 +265,86 @@ impl DiskEngine {
             }
         };
         let recovery = paged.recovery();
+        let fence = Arc::new(AtomicBool::new(false));
         let db = guard("could not open database", || {
             redb::Builder::new()
                 .set_cache_size(cache_size)
-                .create_with_backend(BoxedBackend(Box::new(paged)))
+                .create_with_backend(FencedBackend { inner: Box::new(paged), fence: fence.clone() })
                 .map_err(|e| from_redb("could not open database", e))
         });
         // redb's repair (if any) is over: from now on every page must pass its checksum.
         recovery.store(false, std::sync::atomic::Ordering::SeqCst);
         let db = db?;
-        let engine = DiskEngine {
-            shared: Mutex::new(None),
+        let mut engine = DiskEngine {
+            view: Mutex::new(View::default()),
             db,
             dir: dir.to_path_buf(),
             encrypted: key.is_some(),
             poisoned: Mutex::new(None),
+            writer: Mutex::new(()),
+            sync_lock: Mutex::new(()),
+            synced: AtomicU64::new(0),
+            fence,
+            journal: None,
         };
         engine.ensure_table()?;
+        if let Some((file, checkpoint_bytes)) = journal {
+            let journal = engine.replay(file, key)?;
+            // The replay left every record in a durable redb commit.
+            engine.synced.store(journal.last_lsn(), Ordering::SeqCst);
+            *engine.view.get_mut() = View::default();
+            engine.journal = Some(Mutex::new(JournalState { journal, checkpoint_bytes }));
+        }
         Ok(engine)
+    }
+
+    /// Opens the journal in `file` and applies the records redb does not hold yet, in one
+    /// durable commit.
+    fn replay(&self, file: Box<dyn StorageBackend>, key: Option<&DataKey>) -> Result<Journal> {
+        let ctx = "could not recover from the journal";
+        let applied = guard(ctx, || {
+            let read = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+            let table = match read.open_table(JOURNAL_TABLE) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+                Err(e) => return Err(from_redb(ctx, e)),
+            };
+            let lsn = table.get(APPLIED).map_err(|e| from_redb(ctx, e))?;
+            Ok(lsn.map_or(0, |v| v.value()))
+        })?;
+        let (journal, records) = Journal::open(file, key, applied).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                Error::corrupted(format!("{ctx} of database \"{}\": {e}", self.dir.display()))
+            } else {
+                from_io(ctx, &e)
+            }
+        })?;
+        let Some(&(last, _)) = records.last() else { return Ok(journal) };
+        guard(ctx, || {
+            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
+            {
+                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                for (_, payload) in &records {
+                    for op in journal::ops(payload) {
+                        let (k, v) = op.map_err(|e| {
+                            Error::corrupted(format!(
+                                "{ctx} of database \"{}\": {e}",
+                                self.dir.display()
+                            ))
+                        })?;
+                        match v {
+                            Some(v) => table.insert(k, v).map(drop),
+                            None => table.remove(k).map(drop),
+                        }
+                        .map_err(|e| from_redb(ctx, e))?;
+                    }
+                }
+            }
+            set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
+            txn.commit().map_err(|e| from_redb(ctx, e))
+        })?;
+        Ok(journal)
     }
 
     /// Whether the data file is encrypted.
@@ -216,14 +373,160 @@ impl DiskEngine {
         self.write(WriteBatch::default(), false)
     }
 
-    fn commit<'b>(
+    /// Commits the changes `ops` produces (it is called once or twice): through the
+    /// journal when there is one, otherwise straight to redb. Returns the LSN of the
+    /// journal record (0 without a journal): with `durable`, the caller makes the commit
+    /// durable with [`DiskEngine::sync_to`] once it has left [`DiskEngine::guarded`].
+    /// Without a journal a durable commit is durable on return.
+    fn commit<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<u64>
+    where
+        I: Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+    {
+        let Some(journal) = &self.journal else {
+            let durability = if durable { Durability::Immediate } else { Durability::None };
+            return self.apply(ops(), None, durability).map(|()| 0);
+        };
+        let due = {
+            let j = journal.lock();
+            j.journal.written() >= j.checkpoint_bytes
+        };
+        if due {
+            self.checkpoint(true, |_| Ok(()))?;
+        }
+        let mut j = journal.lock();
+        let limit = usize::try_from(j.checkpoint_bytes).unwrap_or(MAX_PAYLOAD).min(MAX_PAYLOAD);
+        let payload = j.journal.payload();
+        for (k, v) in ops() {
+            push_op(payload, k, v);
+            if payload.len() > limit {
+                break;
+            }
+        }
+        if payload.len() > limit {
+            // Larger than a round of the journal: committed durably in redb with the
+            // overlay, a checkpoint.
+            drop(j);
+            let last = self.checkpoint(false, |filler| {
+                for (k, v) in ops() {
+                    filler.write(k, v).map_err(|e| from_redb("could not write to database", e))?;
+                }
+                Ok(())
+            })?;
+            return Ok(last);
+        }
+        // The overlay, not redb: redb gets the changes at the next checkpoint, in one
+        // commit with those of thousands of other commits. Published under the journal
+        // lock, so that a checkpoint takes every published change along.
+        let mut overlay = self.view.lock().overlay.clone();
+        for (k, v) in ops() {
+            overlay.insert(Arc::from(k), v.map(Arc::from));
+        }
+        j.journal.append();
+        self.view.lock().overlay = overlay;
+        if !durable && j.journal.unwritten() >= RELAXED_BUFFER {
+            j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
+        }
+        Ok(j.journal.last_lsn())
+    }
+
+    /// A checkpoint: one durable redb commit of the overlay and then of what `more`
+    /// writes, recording every journal record so far as applied; the journal then starts
+    /// a new round and new snapshots read redb alone. Runs with no journal sync in
+    /// flight: a failed sync fences the data file before a checkpoint could take the
+    /// failed records along. With `only_if_due`, does nothing unless the journal has
+    /// reached the checkpoint size (another writer may have checkpointed meanwhile).
+    /// Returns the LSN of the last record the checkpoint holds.
+    fn checkpoint(
+        &self,
+        only_if_due: bool,
+        more: impl FnOnce(&mut LeafFiller<'_, '_>) -> Result<()>,
+    ) -> Result<u64> {
+        let Some(journal) = &self.journal else {
+            return Err(Error::internal("no commit journal"));
+        };
+        let _sync = self.sync_lock.lock();
+        let mut j = journal.lock();
+        let last = j.journal.last_lsn();
+        if only_if_due && j.journal.written() < j.checkpoint_bytes {
+            return Ok(last);
+        }
+        let overlay = self.view.lock().overlay.clone();
+        let ctx = "could not write to database";
+        let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+        txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
+        {
+            let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+            let mut filler = LeafFiller::new(&mut table);
+            for (k, v) in overlay.iter() {
+                filler.write(k, v.as_deref()).map_err(|e| from_redb(ctx, e))?;
+            }
+            more(&mut filler)?;
+            filler.finish().map_err(|e| from_redb(ctx, e))?;
+        }
+        set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
+        txn.commit().map_err(|e| from_redb("could not commit to database", e))?;
+        // Every record so far is in a durable redb commit.
+        self.synced.fetch_max(last, Ordering::SeqCst);
+        j.journal.restart();
+        *self.view.lock() = View::default();
+        Ok(last)
+    }
+
+    /// Returns once the journal record `lsn` (and every one before it) is durable:
+    /// `u64::MAX` for every record appended so far. Commits that appended their records
+    /// while another thread synced share the next sync. A failed sync poisons the engine.
+    fn sync_to(&self, lsn: u64) -> Result<()> {
+        let Some(journal) = &self.journal else { return Ok(()) };
+        let lsn = if lsn == u64::MAX { journal.lock().journal.last_lsn() } else { lsn };
+        if self.synced.load(Ordering::SeqCst) >= lsn {
+            return Ok(());
+        }
+        let sync = self.sync_lock.lock();
+        if self.synced.load(Ordering::SeqCst) >= lsn {
+            return Ok(());
+        }
+        if self.fence.load(Ordering::SeqCst) {
+            drop(sync);
+            return Err(self.refusal());
+        }
+        let written = {
+            let mut j = journal.lock();
+            let last = j.journal.last_lsn();
+            j.journal
+                .flush()
+                .map(|()| (j.journal.file(), last))
+                .map_err(|e| from_io("could not write to the journal", &e))
+        };
+        let result = written.and_then(|(file, last)| {
+            file.sync_data().map(|()| last).map_err(|e| from_io("could not sync the journal", &e))
+        });
+        match result {
+            Ok(last) => {
+                self.synced.fetch_max(last, Ordering::SeqCst);
+                Ok(())
+            }
+            Err(e) => {
+                // Fenced before the sync lock goes: no checkpoint can follow.
+                self.fence.store(true, Ordering::SeqCst);
+                drop(sync);
+                let mut poisoned = self.poisoned.lock();
+                if poisoned.is_none() {
+                    *poisoned = Some(e.message().to_string());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One redb commit of `ops`, recording `lsn` as the last journal record applied.
+    fn apply<'b>(
         &self,
         ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
-        durable: bool,
+        lsn: Option<u64>,
+        durability: Durability,
     ) -> Result<()> {
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-        let durability = if durable { Durability::Immediate } else { Durability::None };
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
@@ -233,73 +536,128 @@ impl DiskEngine {
             }
             filler.finish().map_err(|e| from_redb(ctx, e))?;
         }
+        if let Some(lsn) = lsn {
+            set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
+        }
         txn.commit().map_err(|e| from_redb("could not commit to database", e))
     }
 
+    /// The error writes get once the engine is poisoned.
+    fn refusal(&self) -> Error {
+        let reason = self.poisoned.lock().clone().unwrap_or_else(|| "a sync failed".into());
+        Error::new(
+            SqlState::IO_ERROR,
+            format!(
+                "could not write to database \"{}\": an earlier write or sync failed, so the \
+                 database must be reopened",
+                self.dir.display()
+            ),
+        )
+        .with_detail(reason)
+        .with_hint("close and reopen the database; it recovers to the last durable commit")
+    }
+
     /// Runs `commit` unless the engine is poisoned; poisons it when `commit` fails.
-    fn guarded(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
-        let mut poisoned = self.poisoned.lock();
-        if let Some(reason) = poisoned.as_ref() {
-            return Err(Error::new(
-                SqlState::IO_ERROR,
-                format!(
-                    "could not write to database \"{}\": an earlier write or sync failed, \
-                     so the database must be reopened",
-                    self.dir.display()
-                ),
-            )
-            .with_detail(reason.clone())
-            .with_hint("close and reopen the database; it recovers to the last durable commit"));
+    /// Writers pass one at a time.
+    fn guarded<R>(&self, commit: impl FnOnce() -> Result<R>) -> Result<R> {
+        let _writer = self.writer.lock();
+        if self.fence.load(Ordering::SeqCst) {
+            return Err(self.refusal());
         }
         let result = guard("could not write to database", commit);
-        // Whatever the outcome, snapshots taken from now on must see the store as it is.
-        let stale = self.shared.lock().take();
-        drop(stale);
+        if self.journal.is_none() {
+            // Whatever the outcome, snapshots taken from now on must see redb as it is.
+            // (With the journal, redb changes only at checkpoints, which reset the view.)
+            let stale = self.view.lock().redb.take();
+            drop(stale);
+        }
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
-                *poisoned = Some(e.message().to_string());
+                // redb may hold non-durable commits whose journal record never became
+                // durable (the failed write or sync); it must not write them out later.
+                self.fence.store(true, Ordering::SeqCst);
+                let mut poisoned = self.poisoned.lock();
+                if poisoned.is_none() {
+                    *poisoned = Some(e.message().to_string());
+                }
             }
         }
         result
+    }
+
+    /// Commits `batch`; with `durable`, returns once it is durable.
+    fn write_ops<'b, I>(&self, ops: impl Fn() -> I, durable: bool) -> Result<()>
+    where
+        I: Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
+    {
+        let lsn = self.guarded(|| self.commit(ops, durable))?;
+        if durable {
+            self.sync_to(lsn)?;
+        }
+        Ok(())
     }
 }
 
 impl Engine for DiskEngine {
     fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
-        // Every write drops the shared view after its commit, so a view found here was
-        // taken after the last write that returned: it is as current as a new one.
-        let mut shared = self.shared.lock();
-        if let Some(view) = &*shared {
-            return Ok(Box::new(SharedSnapshot(view.clone())));
-        }
-        let ctx = "could not read database";
-        let view = guard(ctx, || {
-            let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
-            let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            Ok(Arc::new(DiskSnapshot { table }))
-        })?;
-        *shared = Some(view.clone());
-        Ok(Box::new(SharedSnapshot(view)))
+        // The redb view is reset whenever redb changes, so a view found here is as
+        // current as a new one; the overlay holds every commit since.
+        let mut view = self.view.lock();
+        let redb = match &view.redb {
+            Some(redb) => redb.clone(),
+            None => {
+                let ctx = "could not read database";
+                let redb = guard(ctx, || {
+                    let txn = self.db.begin_read().map_err(|e| from_redb(ctx, e))?;
+                    let table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                    Ok(Arc::new(DiskSnapshot { table }))
+                })?;
+                view.redb = Some(redb.clone());
+                redb
+            }
+        };
+        Ok(Box::new(SharedSnapshot { redb, overlay: view.overlay.clone() }))
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
-        self.guarded(|| {
-            let ops = batch.ops.iter().map(|op| match op {
+        let ops = || {
+            batch.ops.iter().map(|op| match op {
                 WriteOp::Put(k, v) => (k.as_slice(), Some(v.as_slice())),
                 WriteOp::Delete(k) => (k.as_slice(), None),
-            });
-            self.commit(ops, durable)
-        })
+            })
+        };
+        self.write_ops(ops, durable)
     }
 
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
-        self.guarded(|| self.commit(batch.iter(), durable))
+        self.write_ops(|| batch.iter(), durable)
+    }
+
+    fn write_packed_deferred(&self, batch: PackedBatch) -> Result<Option<u64>> {
+        if self.journal.is_none() {
+            return self.write_packed(batch, true).map(|()| None);
+        }
+        self.guarded(|| self.commit(|| batch.iter(), true)).map(Some)
+    }
+
+    fn sync_to(&self, token: u64) -> Result<()> {
+        DiskEngine::sync_to(self, token)
     }
 
     fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+        let ctx = "could not write to database";
         self.guarded(|| {
-            let ctx = "could not write to database";
+            if self.journal.is_some() {
+                // Streamed changes are not journaled: they are committed durably in redb
+                // with the overlay (a checkpoint), so no journal record can be replayed
+                // over a state that lacks them.
+                return self
+                    .checkpoint(false, |filler| {
+                        fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))
+                    })
+                    .map(drop);
+            }
             let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
@@ -312,6 +670,30 @@ impl Engine for DiskEngine {
             txn.commit().map_err(|e| from_redb("could not commit to database", e))
         })
     }
+}
+
+impl Drop for DiskEngine {
+    fn drop(&mut self) {
+        // A checkpoint on close, so that the next open has nothing to replay. Skipped when
+        // poisoned: the journal then holds what the next open needs.
+        if self.fence.load(Ordering::SeqCst) {
+            return;
+        }
+        let written = self.journal.as_ref().is_some_and(|j| j.lock().journal.written() > 0);
+        if written || !self.view.get_mut().overlay.is_empty() {
+            let _ = guard("could not checkpoint", || self.checkpoint(false, |_| Ok(())));
+        }
+        if let Some(j) = &self.journal {
+            let _ = j.lock().journal.close();
+        }
+    }
+}
+
+/// Records `lsn` as the last journal record whose changes `txn` holds.
+fn set_applied(txn: &redb::WriteTransaction, lsn: u64) -> std::result::Result<(), redb::Error> {
+    let mut table = txn.open_table(JOURNAL_TABLE)?;
+    table.insert(APPLIED, lsn)?;
+    Ok(())
 }
 
 /// The first bytes of a file redb wrote directly (format 1 of our data file, before pages
@@ -337,48 +719,73 @@ fn refuse_unpaged_file(dir: &Path, backend: &dyn StorageBackend) -> Result<()> {
     Ok(())
 }
 
-/// Lets a boxed backend stack be handed to redb, which wants a sized `StorageBackend`.
+/// The backend stack handed to redb (which wants a sized `StorageBackend`), with a fence
+/// that the engine raises when it is poisoned: from then on every write, resize and sync
+/// of the data file fails.
+///
+/// Without it, a poisoned engine could still make a failed commit durable: redb holds the
+/// commit non-durably (the journal write or sync after it failed), and when the database
+/// is dropped redb makes its pending non-durable commits durable. Reopening would then
+/// show a commit whose caller got an error, although the journal record that was to make
+/// it durable was lost.
 #[derive(Debug)]
-struct BoxedBackend(Box<dyn StorageBackend>);
+struct FencedBackend {
+    inner: Box<dyn StorageBackend>,
+    fence: Arc<AtomicBool>,
+}
 
-impl StorageBackend for BoxedBackend {
+impl FencedBackend {
+    fn check(&self) -> std::io::Result<()> {
+        if self.fence.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other(
+                "the database is poisoned by an earlier failed write or sync",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl StorageBackend for FencedBackend {
     fn len(&self) -> std::io::Result<u64> {
-        self.0.len()
+        self.inner.len()
     }
     fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
-        self.0.read(offset, out)
+        self.inner.read(offset, out)
     }
     fn set_len(&self, len: u64) -> std::io::Result<()> {
-        self.0.set_len(len)
+        self.check()?;
+        self.inner.set_len(len)
     }
     fn sync_data(&self) -> std::io::Result<()> {
-        self.0.sync_data()
+        self.check()?;
+        self.inner.sync_data()
     }
     fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.0.write(offset, data)
+        self.check()?;
+        self.inner.write(offset, data)
     }
     fn close(&self) -> std::io::Result<()> {
-        self.0.close()
+        self.inner.close()
     }
     fn try_lock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<bool, redb::BackendError> {
-        self.0.try_lock_range(start, end)
+        self.inner.try_lock_range(start, end)
     }
     fn lock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<(), redb::BackendError> {
-        self.0.lock_range(start, end)
+        self.inner.lock_range(start, end)
     }
     fn unlock_range(
         &self,
         start: std::ops::Bound<u64>,
         end: std::ops::Bound<u64>,
     ) -> std::result::Result<(), redb::BackendError> {
-        self.0.unlock_range(start, end)
+        self.inner.unlock_range(start, end)
     }
 }

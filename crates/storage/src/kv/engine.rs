@@ -146,6 +146,23 @@ pub trait Engine: Send + Sync + 'static {
         self.write(batch.to_write_batch(), durable)
     }
 
+    /// Applies `batch` atomically at once (snapshots see it) and returns a token; the
+    /// batch is durable once [`Engine::sync_to`] of that token returned `Ok`. Lets a
+    /// committer release its locks before it waits for the sync, so that the next
+    /// writer of the same rows works while the sync runs. Engines without such a split
+    /// write durably here and return `None`: durable already.
+    fn write_packed_deferred(&self, batch: PackedBatch) -> Result<Option<u64>> {
+        self.write_packed(batch, true).map(|()| None)
+    }
+
+    /// Returns once every write whose token ([`Engine::write_packed_deferred`]) is at
+    /// most `token` is durable; `u64::MAX` stands for every write so far. A failed sync
+    /// poisons the engine and fails every write not durable yet.
+    fn sync_to(&self, token: u64) -> Result<()> {
+        let _ = token;
+        Ok(())
+    }
+
     /// [`Engine::write`] for changes produced one at a time: `fill` calls the sink it is
     /// given with each `(key, value)` (`None` deletes), in order. All or nothing, as a
     /// batch; an error from `fill` writes nothing. Engines override it to stream the

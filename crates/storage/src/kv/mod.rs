@@ -9,7 +9,8 @@ mod memory;
 
 pub use disk::{
     open_disk, open_disk_with, DiskEngine, DiskOptions, FileBackend, PageCorrupted, PagedBackend,
-    DATA_FILE, DEFAULT_CACHE_SIZE, KEY_HEADER_FILE, LOGICAL_PAGE, PHYSICAL_PAGE,
+    DATA_FILE, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES, JOURNAL_FILE, KEY_HEADER_FILE,
+    LOGICAL_PAGE, PHYSICAL_PAGE,
 };
 pub use engine::{
     Engine, FillFn, KvRange, KvScan, PackedBatch, SinkFn, Snapshot, VisitFn, WriteBatch, WriteOp,

@@ -10,20 +10,29 @@
 //! ```
 //!
 //! Requests that arrive while a leader is writing form the next group, so under load many
-//! transactions share one sync. After the batch is written the *visible* timestamp moves
-//! to the group's last commit timestamp; new readers read at it, so a reader never sees a
-//! timestamp whose batch has not landed.
+//! transactions share one sync; a lone committer leads at once, with no wait for company.
+//! A request that fails validation (`40001`) stages nothing and fails alone; an engine
+//! error fails every request of the group that had validated. On disk the group's batch is
+//! one journal record and one `fdatasync` of the journal (`kv::disk`,
+//! `docs/storage-format.md`). The leader releases the group's locks once the batch is in
+//! the engine; with a durable disk engine that is before the sync, which each committer
+//! then waits for (`Staged::token`). Once a commit is durable the *visible* timestamp
+//! moves to it; new readers read at it, so a reader never sees a timestamp whose batch has
+//! not landed (only a writer that met the commit on a locked row reads at the newer
+//! *applied* timestamp, see `Transaction::commit`).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
 use helios_common::{BranchId, Result, Timestamp, TxnId};
 use parking_lot::{Condvar, Mutex};
+use std::sync::Arc;
 
 use crate::branch::BranchRegistry;
 use crate::error::show_key;
 use crate::kv::{PackedBatch, Snapshot};
 use crate::mvcc::keys::{self, GcEntry};
+use crate::mvcc::locks::HeldLocks;
 use crate::mvcc::write_set::{WriteIter, WriteSet};
 use crate::StorageError;
 
@@ -44,6 +53,19 @@ pub(crate) struct CommitRequest {
     pub branch: BranchId,
     /// The writes, by key.
     pub writes: WriteSet,
+    /// The transaction's write locks: the group's leader releases them once the group is
+    /// in the engine (what is left when the commit returns, the transaction releases).
+    pub locks: Arc<Mutex<HeldLocks>>,
+}
+
+/// A commit its group's leader has put into the engine.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Staged {
+    /// Its id and timestamp.
+    pub info: CommitInfo,
+    /// `Some`: durable only after [`crate::kv::Engine::sync_to`] of this token, and
+    /// visible to new readers only after that ([`crate::storage::Inner::finish_commit`]).
+    pub token: Option<u64>,
 }
 
 /// State guarded by the sequencer: whoever holds it may assign commit timestamps and
@@ -311,13 +333,13 @@ pub(crate) struct GroupCommit {
 #[derive(Debug, Default)]
 struct QueueState {
     pending: Vec<(u64, CommitRequest)>,
-    done: HashMap<u64, Result<CommitInfo>>,
+    done: HashMap<u64, Result<Staged>>,
     leader: bool,
     next_ticket: u64,
 }
 
 /// Results of one group, by ticket.
-pub(crate) type GroupResults = Vec<(u64, Result<CommitInfo>)>;
+pub(crate) type GroupResults = Vec<(u64, Result<Staged>)>;
 
 impl GroupCommit {
     /// Queues `req` and waits for its result; the caller may become the leader and run
@@ -326,7 +348,7 @@ impl GroupCommit {
         &self,
         req: CommitRequest,
         write_group: impl Fn(Vec<(u64, CommitRequest)>) -> GroupResults,
-    ) -> Result<CommitInfo> {
+    ) -> Result<Staged> {
         let mut state = self.state.lock();
         let ticket = state.next_ticket;
         state.next_ticket += 1;

@@ -9,8 +9,9 @@
 //! ```
 //!
 //! Locks are held until the transaction ends (a rollback to a savepoint keeps them) and are
-//! released only after the commit is visible, so a waiter that wakes and takes a new
-//! snapshot sees the holder's versions. What the waiter does then is the caller's choice
+//! released once the commit's batch is in the engine (with a durable disk engine, before
+//! its sync), so a waiter that wakes and takes a new snapshot at the last commit in the
+//! engine sees the holder's versions. What the waiter does then is the caller's choice
 //! ([`crate::Transaction::put`]): READ COMMITTED restarts its statement on the newest
 //! version, REPEATABLE READ fails with `40001`.
 //!

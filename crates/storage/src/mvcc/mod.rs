@@ -18,8 +18,10 @@
 //!
 //! # Visibility
 //!
-//! A transaction reads at a snapshot timestamp `R` (the last commit whose batch is in the
-//! engine when it starts — or, under READ COMMITTED, when its statement starts). It sees,
+//! A transaction reads at a snapshot timestamp `R` (the last commit that is durable, with
+//! every commit before it, when it starts — or, under READ COMMITTED, when its statement
+//! starts; a statement restarted after a write conflict reads at the last commit in the
+//! engine, see [`Transaction::commit`]). It sees,
 //! for each key, the newest version with `T <= R`, plus its own buffered writes:
 //!
 //! ```text
@@ -41,7 +43,9 @@
 //! `55P03`). If the holder committed, or the key has a version newer than the writer's
 //! snapshot, READ COMMITTED asks its statement to restart on a fresh snapshot
 //! ([`Transaction::take_statement_restart`]) and REPEATABLE READ fails with `40001`.
-//! First-committer-wins validation at commit stays as the last line of defence.
+//! First-committer-wins validation at commit stays as the last line of defence. A durable
+//! commit releases its locks once its batch is in the engine, before the sync that makes it
+//! durable; its commit returns after the sync ([`commit`]).
 //!
 //! # Branches
 //!

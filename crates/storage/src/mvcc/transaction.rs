@@ -45,12 +45,16 @@ pub struct Transaction {
     deferred: Option<Error>,
     /// Write locks held until the transaction ends (behind a mutex so that row locks can
     /// be taken while a query reads through a shared borrow: `SELECT ... FOR UPDATE`).
-    held: parking_lot::Mutex<HeldLocks>,
+    held: Arc<parking_lot::Mutex<HeldLocks>>,
     /// How lock waits end early.
     lock_wait: LockWait,
     /// A write met a newer committed version under READ COMMITTED: the statement should
     /// restart on a fresh snapshot.
     restart: AtomicBool,
+    /// A write met a version newer than the snapshot: the next statement's snapshot reads
+    /// at the last commit in the engine, durable or not yet (its locks may have been
+    /// released before its sync); see [`Transaction::commit`] for why that is safe.
+    fresh: AtomicBool,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -93,9 +97,10 @@ impl Transaction {
             absent: parking_lot::Mutex::default(),
             writes,
             deferred: None,
-            held: parking_lot::Mutex::new(HeldLocks::default()),
+            held: Arc::default(),
             lock_wait: LockWait::default(),
             restart: AtomicBool::new(false),
+            fresh: AtomicBool::new(false),
         })
     }
 
@@ -110,6 +115,7 @@ impl Transaction {
             // Commits may be in flight with timestamps at or below `read_ts`: wait for
             // them (they hold the sequencer) and make every later one land after it.
             let _seq = inner.sequencer.lock();
+            inner.settle()?;
             inner.clock.observe(read_ts);
             inner.engine.snapshot()?
         } else {
@@ -287,7 +293,7 @@ impl Transaction {
                 }
             }?
         };
-        if got == Acquired::Held || self.inner.visible_ts() <= self.read_ts {
+        if got == Acquired::Held || self.inner.applied_ts() <= self.read_ts {
             // Nothing committed since the snapshot, or the key was ours before: no
             // version can be newer than the snapshot.
             return Ok(true);
@@ -297,6 +303,7 @@ impl Transaction {
         if newest.is_some_and(|t| t > self.read_ts) {
             let restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
             self.restart.store(restart, Ordering::Relaxed);
+            self.fresh.store(restart, Ordering::Relaxed);
             return Err(
                 StorageError::SerializationFailure { key: crate::error::show_key(key) }.into()
             );
@@ -352,13 +359,24 @@ impl Transaction {
         if self.isolation != Isolation::ReadCommitted || self.time_travel {
             return Ok(());
         }
+        // After a conflict the statement must see the version it met, which may not be
+        // durable yet; otherwise the latest durable commit, but never a snapshot older
+        // than the current one.
+        let fresh = std::mem::take(self.fresh.get_mut());
+        let target = |inner: &Inner| {
+            if fresh {
+                inner.applied_ts()
+            } else {
+                inner.visible_ts().max(self.read_ts)
+            }
+        };
         // Nothing committed since the current snapshot: it already is the latest one
         // (a statement-per-row load would otherwise reopen it for every row).
-        if self.deferred.is_none() && self.inner.visible_ts() == self.read_ts {
+        if self.deferred.is_none() && target(&self.inner) == self.read_ts {
             return Ok(());
         }
         let inner = self.inner.clone();
-        let read_ts = inner.active.pin_with(|| Ok::<_, Error>(inner.visible_ts()))?;
+        let read_ts = inner.active.pin_with(|| Ok::<_, Error>(target(&inner)))?;
         match Self::open_snapshot(&inner, self.branch, read_ts, false) {
             Ok((snapshot, chain)) => {
                 inner.active.unpin(self.read_ts);
@@ -378,23 +396,39 @@ impl Transaction {
 
     /// Commits: validates write-write conflicts (first committer wins, `40001`), then
     /// writes every version at one new commit timestamp, durably when so configured.
+    ///
+    /// A durable commit releases its locks once its versions are in the engine, before
+    /// the sync that makes them durable, and returns only after that sync. A writer that
+    /// waited for one of those locks (or met such a version) reads the not yet durable
+    /// versions ([`Transaction::try_new_statement`] after the conflict); that is safe
+    /// because its own commit comes later, so it is acknowledged only after the same or a
+    /// later sync, and a transaction that read them but writes nothing waits for that sync
+    /// before its commit returns. Other readers see a commit only once it is durable.
     pub fn commit(mut self) -> Result<CommitInfo> {
         self.check_deferred()?;
         if self.writes.is_empty() {
+            if self.read_ts > self.inner.visible_ts() {
+                // It read commits that may not be durable yet.
+                self.inner.engine.sync_to(u64::MAX)?;
+            }
             return Ok(CommitInfo { txn_id: TxnId(0), commit_ts: self.read_ts });
         }
         let writes = std::mem::take(&mut self.writes);
-        let req = CommitRequest { branch: self.branch, writes };
+        let req = CommitRequest { branch: self.branch, writes, locks: self.held.clone() };
         let inner = self.inner.clone();
         let result = if req.writes.spilled() {
             // Too large to share a batch: committed on its own, streamed to the engine.
             inner.commit_large(req)
         } else {
-            inner.group.submit(req, |group| inner.write_group(group))
+            inner
+                .group
+                .submit(req, |group| inner.write_group(group))
+                .and_then(|staged| inner.finish_commit(staged))
         };
-        // The commit is visible now: waiters that wake see its versions.
+        // The commit is in the engine now: waiters that wake see its versions. (The
+        // group's leader has usually released the locks already.)
         let outcome = if result.is_ok() { Outcome::Committed } else { Outcome::Aborted };
-        inner.locks.release(self.held.get_mut(), outcome);
+        inner.locks.release(&mut self.held.lock(), outcome);
         result
     }
 
@@ -431,7 +465,7 @@ impl Transaction {
 
 impl Drop for Transaction {
     fn drop(&mut self) {
-        self.inner.locks.release(self.held.get_mut(), Outcome::Aborted);
+        self.inner.locks.release(&mut self.held.lock(), Outcome::Aborted);
         self.inner.active.unpin(self.read_ts);
     }
 }

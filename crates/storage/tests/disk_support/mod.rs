@@ -1,6 +1,8 @@
 //! Helpers shared by the disk engine tests.
 #![allow(dead_code)]
 
+pub mod sim;
+
 use std::ops::Bound;
 use std::path::Path;
 

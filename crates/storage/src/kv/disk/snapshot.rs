@@ -1,9 +1,19 @@
 //! A read view of the disk engine: one redb read transaction, shared by the snapshots
-//! taken while nothing is written.
+//! taken while redb does not change, plus the *overlay* of the commits since redb's last
+//! checkpoint (the journal holds them durably; redb gets them at the next checkpoint).
+//!
+//! ```text
+//!   snapshot = redb view (as of the last checkpoint) + overlay (an O(1) clone)
+//!   get:  overlay first (a put, or a delete that hides redb's value), then redb
+//!   scan: redb's and the overlay's pairs merged in key order; the overlay wins ties
+//! ```
 
+use std::cmp::Ordering;
+use std::iter::Peekable;
 use std::sync::Arc;
 
 use helios_common::Result;
+use imbl::OrdMap;
 use redb::ReadOnlyTable;
 
 use super::errors::{from_redb, guard};
@@ -42,21 +52,140 @@ impl Snapshot for DiskSnapshot {
     }
 }
 
-/// A [`Snapshot`] sharing one [`DiskSnapshot`] with the other snapshots taken between
-/// the same two writes.
-pub(crate) struct SharedSnapshot(pub(crate) Arc<DiskSnapshot>);
+/// Changes committed since redb's last checkpoint, by key: `Some` value put, `None`
+/// deleted.
+pub(crate) type Overlay = OrdMap<Arc<[u8]>, Option<Arc<[u8]>>>;
+
+/// A [`Snapshot`] of the disk engine: a redb view shared with the other snapshots taken
+/// since the last checkpoint, and the overlay as it was when the snapshot was taken.
+pub(crate) struct SharedSnapshot {
+    pub(crate) redb: Arc<DiskSnapshot>,
+    pub(crate) overlay: Overlay,
+}
+
+type OverlayIter<'a> = Box<dyn Iterator<Item = (&'a Arc<[u8]>, &'a Option<Arc<[u8]>>)> + 'a>;
+
+impl SharedSnapshot {
+    fn overlay_range<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> OverlayIter<'a> {
+        let iter = self.overlay.range::<_, [u8]>(range);
+        if reverse {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        }
+    }
+}
 
 impl Snapshot for SharedSnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.0.get(key)
+        match self.overlay.get(key) {
+            Some(v) => Ok(v.as_ref().map(|v| v.to_vec())),
+            None => self.redb.get(key),
+        }
     }
 
     fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>> {
-        self.0.scan(range, reverse)
+        if self.overlay.is_empty() || range_is_empty(&range) {
+            return self.redb.scan(range, reverse);
+        }
+        let redb = self.redb.scan(range, reverse)?.peekable();
+        let overlay = self.overlay_range(range, reverse).peekable();
+        Ok(Box::new(MergedScan { redb, overlay, reverse }))
     }
 
     fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
-        self.0.visit(range, reverse, f)
+        if self.overlay.is_empty() || range_is_empty(&range) {
+            return self.redb.visit(range, reverse, f);
+        }
+        let mut overlay = self.overlay_range(range, reverse);
+        let mut next = overlay.next();
+        // Whether `a` comes before `b` in the scan's order.
+        let before = |a: &[u8], b: &[u8]| if reverse { a > b } else { a < b };
+        let mut stopped = false;
+        self.redb.visit(range, reverse, &mut |k, v| {
+            // Overlay pairs that come first, then the overlay's pair for `k` if any.
+            while let Some((ok, ov)) = next {
+                if !before(ok, k) {
+                    break;
+                }
+                next = overlay.next();
+                if let Some(ov) = ov {
+                    if !f(ok, ov)? {
+                        stopped = true;
+                        return Ok(false);
+                    }
+                }
+            }
+            let value = match next {
+                Some((ok, ov)) if &**ok == k => {
+                    next = overlay.next();
+                    match ov {
+                        Some(ov) => &**ov,
+                        None => return Ok(true), // deleted since the checkpoint
+                    }
+                }
+                _ => v,
+            };
+            let go_on = f(k, value)?;
+            stopped = !go_on;
+            Ok(go_on)
+        })?;
+        if stopped {
+            return Ok(());
+        }
+        while let Some((ok, ov)) = next {
+            next = overlay.next();
+            if let Some(ov) = ov {
+                if !f(ok, ov)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// redb's pairs and the overlay's, merged in scan order; the overlay's pair wins when
+/// both hold a key, and its deletes hide the key.
+struct MergedScan<'a> {
+    redb: Peekable<KvScan<'a>>,
+    overlay: Peekable<OverlayIter<'a>>,
+    reverse: bool,
+}
+
+impl Iterator for MergedScan<'_> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let from_overlay = match (self.redb.peek(), self.overlay.peek()) {
+                (None, None) => return None,
+                (Some(Err(_)), _) | (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(Ok((rk, _))), Some((ok, _))) => {
+                    let mut ord = (***ok).cmp(rk.as_slice());
+                    if self.reverse {
+                        ord = ord.reverse();
+                    }
+                    match ord {
+                        Ordering::Less => true,
+                        Ordering::Equal => {
+                            self.redb.next();
+                            true
+                        }
+                        Ordering::Greater => false,
+                    }
+                }
+            };
+            if !from_overlay {
+                return self.redb.next();
+            }
+            match self.overlay.next() {
+                Some((k, Some(v))) => return Some(Ok((k.to_vec(), v.to_vec()))),
+                Some((_, None)) => continue,
+                None => return None,
+            }
+        }
     }
 }
 
