@@ -124,7 +124,7 @@ impl Connection {
         let mut passed = 0u64;
         self.session.execute_streaming(sql, params, &mut |columns, values| {
             passed += 1;
-            f(Row::new(columns, &values))
+            f(Row::new(columns, values))
         })?;
         Ok(passed)
     }
@@ -194,7 +194,7 @@ impl Connection {
             params,
             &mut |columns, values| {
                 passed += 1;
-                f(Row::new(columns, &values))
+                f(Row::new(columns, values))
             },
         )?;
         Ok(passed)

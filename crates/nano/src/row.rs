@@ -18,6 +18,7 @@ pub trait ColumnIndex {
 }
 
 impl ColumnIndex for usize {
+    #[inline]
     fn index(&self, columns: &[Column]) -> Result<usize> {
         if *self < columns.len() {
             Ok(*self)
@@ -61,6 +62,7 @@ fn null_error() -> Error {
 macro_rules! int_from_value {
     ($t:ty) => {
         impl FromValue for $t {
+            #[inline]
             fn from_value(v: &Value) -> Result<Self> {
                 let wide: i64 = match v {
                     Value::Null => return Err(null_error()),
@@ -119,6 +121,7 @@ impl FromValue for bool {
 }
 
 impl FromValue for String {
+    #[inline]
     fn from_value(v: &Value) -> Result<Self> {
         match v {
             Value::Null => Err(null_error()),

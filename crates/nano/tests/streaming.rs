@@ -110,3 +110,53 @@ fn prepared_queries_stream_their_rows_and_stop_early() {
     // The connection is usable afterwards (autocommit rolled the statement back).
     assert_eq!(rows(&mut c, "SELECT count(*) FROM t"), vec!["5000"]);
 }
+
+#[test]
+fn rows_decoded_into_one_buffer_keep_their_own_values() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id bigint PRIMARY KEY, v text, n int)");
+    // Texts of changing lengths (and NULLs), so a reused text buffer both grows and
+    // shrinks from row to row.
+    run(
+        &mut c,
+        "INSERT INTO t SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE repeat('x', g % 13) || g END, \
+         g % 5 FROM generate_series(1, 3000) g",
+    );
+    let text = |i: i64| (i % 7 != 0).then(|| format!("{}{i}", "x".repeat((i % 13) as usize)));
+    // Reordered columns (moved out of the scan's buffer and given back), a filter and a
+    // LIMIT over a primary key range.
+    let stmt = c
+        .prepare("SELECT v, id FROM t WHERE id BETWEEN $1 AND $2 AND n <> 2 LIMIT 1500", &[])
+        .expect("prepare");
+    let mut seen = 0;
+    c.query_prepared_each(&stmt, &[Value::Int8(100), Value::Int8(2900)], |row| {
+        let id = row.get::<i64>(1)?;
+        assert_ne!(id % 5, 2, "filtered out");
+        assert_eq!(row.get::<Option<String>>(0)?, text(id), "row {id}");
+        seen += 1;
+        Ok(true)
+    })
+    .expect("streamed");
+    assert_eq!(seen, 1500);
+    // Collected results own their rows: each one holds its own text.
+    let all = c.query("SELECT id, v FROM t WHERE id <= 50", &[]).expect("collected").rows;
+    assert_eq!(all.len(), 50);
+    for r in &all {
+        let Value::Int8(id) = r[0] else { panic!("id {:?}", r[0]) };
+        let v = match &r[1] {
+            Value::Text(s) => Some(s.clone()),
+            Value::Null => None,
+            other => panic!("v {other:?}"),
+        };
+        assert_eq!(v, text(id));
+    }
+    // An aggregate keeps the first row of each group while the scan reuses its buffer.
+    let groups = rows(&mut c, "SELECT n, min(v), count(*) FROM t GROUP BY n ORDER BY n");
+    let expected: Vec<String> = (0..5)
+        .map(|n| {
+            let min = (1..=3000).filter(|g| g % 5 == n).filter_map(text).min().expect("texts");
+            format!("{n}|{min}|600")
+        })
+        .collect();
+    assert_eq!(groups, expected);
+}

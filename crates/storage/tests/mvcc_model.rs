@@ -165,6 +165,18 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     })
                     .expect("visit");
                     prop_assert_eq!(&visited, &expected, "visit {:?}", op);
+                    if !reverse {
+                        let mut values = Vec::new();
+                        t.visit_values(&range, &mut |v| {
+                            if values.len() < limit {
+                                values.push(v.to_vec());
+                            }
+                            Ok(values.len() < limit)
+                        })
+                        .expect("visit_values");
+                        let want: Vec<Vec<u8>> = expected.iter().map(|(_, v)| v.clone()).collect();
+                        prop_assert_eq!(values, want, "visit_values {:?}", op);
+                    }
                     prop_assert_eq!(
                         t.scan(range, reverse, limit).expect("scan"),
                         expected,

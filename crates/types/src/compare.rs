@@ -104,8 +104,8 @@ fn cmp_num(a: Num, b: Num) -> Ordering {
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => x.cmp(&y),
         (Num::Dec(x), Num::Dec(y)) => cmp_numeric(&x, &y),
-        (Num::Dec(x), Num::Int(y)) => cmp_numeric(&x, &Numeric::Finite(BigDecimal::from(y))),
-        (Num::Int(x), Num::Dec(y)) => cmp_numeric(&Numeric::Finite(BigDecimal::from(x)), &y),
+        (Num::Dec(x), Num::Int(y)) => cmp_numeric(&x, &Numeric::finite(BigDecimal::from(y))),
+        (Num::Int(x), Num::Dec(y)) => cmp_numeric(&Numeric::finite(BigDecimal::from(x)), &y),
         (Num::Float(x), Num::Float(y)) => cmp_f64(x, y),
         (Num::Float(x), Num::Int(y)) => cmp_f64(x, y as f64),
         (Num::Int(x), Num::Float(y)) => cmp_f64(x as f64, y),

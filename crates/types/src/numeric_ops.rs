@@ -27,7 +27,7 @@ fn check(d: BigDecimal) -> TypeResult<Numeric> {
     if integer_digits(&d) as i64 > MAX_INTEGER_DIGITS {
         return Err(TypeError::out_of_range("value overflows numeric format"));
     }
-    Ok(Numeric::Finite(d))
+    Ok(Numeric::finite(d))
 }
 
 /// The display scale of a finite value (never negative).
@@ -73,7 +73,7 @@ pub fn neg(a: &Numeric) -> Numeric {
         Numeric::NaN => Numeric::NaN,
         Numeric::PosInf => Numeric::NegInf,
         Numeric::NegInf => Numeric::PosInf,
-        Numeric::Finite(d) => Numeric::Finite(-d.clone()),
+        Numeric::Finite(d) => Numeric::finite(-d.as_ref()),
     }
 }
 
@@ -121,7 +121,7 @@ pub fn div(a: &Numeric, b: &Numeric) -> TypeResult<Numeric> {
         (NaN, _) | (_, NaN) => Ok(NaN),
         (_, Finite(y)) if y.is_zero() => Err(division_by_zero()),
         (PosInf | NegInf, PosInf | NegInf) => Ok(NaN),
-        (Finite(_), PosInf | NegInf) => Ok(Finite(BigDecimal::from(0))),
+        (Finite(_), PosInf | NegInf) => Ok(Numeric::finite(BigDecimal::from(0))),
         (PosInf | NegInf, Finite(_)) => Ok(if sign_of(a) == sign_of(b) { PosInf } else { NegInf }),
         (Finite(x), Finite(y)) => {
             let (w1, f1) = if x.is_zero() { (0, 0) } else { weight_and_first_digit(x) };
@@ -206,21 +206,21 @@ pub fn trunc(n: &Numeric, s: i32) -> TypeResult<Numeric> {
 pub fn floor(n: &Numeric) -> TypeResult<Numeric> {
     let Numeric::Finite(d) = n else { return Ok(n.clone()) };
     let Numeric::Finite(t) = trunc(n, 0)? else { return Ok(n.clone()) };
-    Ok(Numeric::Finite(if d < &t { t - BigDecimal::from(1) } else { t }))
+    Ok(Numeric::finite(if d < &t { *t - BigDecimal::from(1) } else { *t }))
 }
 
 /// `ceil(n)`.
 pub fn ceil(n: &Numeric) -> TypeResult<Numeric> {
     let Numeric::Finite(d) = n else { return Ok(n.clone()) };
     let Numeric::Finite(t) = trunc(n, 0)? else { return Ok(n.clone()) };
-    Ok(Numeric::Finite(if d > &t { t + BigDecimal::from(1) } else { t }))
+    Ok(Numeric::finite(if d > &t { *t + BigDecimal::from(1) } else { *t }))
 }
 
 /// `abs(n)`, keeping the scale.
 pub fn abs(n: &Numeric) -> Numeric {
     match n {
         Numeric::NegInf => Numeric::PosInf,
-        Numeric::Finite(d) => Numeric::Finite(d.abs()),
+        Numeric::Finite(d) => Numeric::finite(d.abs()),
         other => other.clone(),
     }
 }
@@ -237,7 +237,7 @@ pub fn sign(n: &Numeric) -> Numeric {
             Sign::Plus => 1,
         },
     };
-    Numeric::Finite(BigDecimal::from(v))
+    Numeric::finite(BigDecimal::from(v))
 }
 
 /// `sqrt(n)` with PostgreSQL's result scale (about 16 significant digits, at least the
@@ -343,7 +343,7 @@ mod proptests {
 
     fn arb() -> impl Strategy<Value = Numeric> {
         prop_oneof![
-            8 => (any::<i64>(), 0i64..25).prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
+            8 => (any::<i64>(), 0i64..25).prop_map(|(i, s)| Numeric::finite(BigDecimal::new(i.into(), s))),
             1 => Just(Numeric::NaN),
             1 => Just(Numeric::PosInf),
             1 => Just(Numeric::NegInf),

@@ -18,16 +18,32 @@ use bigdecimal::BigDecimal;
 use crate::DataType;
 
 /// An arbitrary-precision `numeric`, including PostgreSQL's special values.
+///
+/// The decimal is boxed: a `BigDecimal` is 40 bytes, and held inline it would make every
+/// [`Value`] (and so every row of every type) that large; boxed, a `Value` is 32 bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Numeric {
     /// A finite decimal number.
-    Finite(BigDecimal),
+    Finite(Box<BigDecimal>),
     /// `NaN`, which PostgreSQL sorts above every other value.
     NaN,
     /// `Infinity`
     PosInf,
     /// `-Infinity`
     NegInf,
+}
+
+impl Numeric {
+    /// A finite `numeric`.
+    pub fn finite(d: BigDecimal) -> Numeric {
+        Numeric::Finite(Box::new(d))
+    }
+}
+
+impl From<BigDecimal> for Numeric {
+    fn from(d: BigDecimal) -> Numeric {
+        Numeric::finite(d)
+    }
 }
 
 /// A PostgreSQL `interval`: months, days and microseconds are separate fields because a
@@ -129,5 +145,26 @@ impl Value {
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_stay_small() {
+        // Rows are vectors of values: every byte here is paid once per column of every
+        // row a query returns. A variant holding a large type inline (a `BigDecimal`, an
+        // array) must box it.
+        assert!(
+            std::mem::size_of::<Value>() <= 32,
+            "Value is {} bytes",
+            std::mem::size_of::<Value>()
+        );
+        assert!(std::mem::size_of::<Numeric>() <= 16);
+        let n = Numeric::finite(BigDecimal::from(12));
+        assert_eq!(Numeric::from(BigDecimal::from(12)), n);
+        assert_eq!(Value::Numeric(n).data_type(), DataType::Numeric(None));
     }
 }

@@ -29,9 +29,9 @@ const NINF: u16 = 0xF000;
 pub fn encode(value: &Value, out: &mut BytesMut) -> Result<()> {
     let n = match value {
         Value::Numeric(n) => n.clone(),
-        Value::Int2(v) => Numeric::Finite(BigDecimal::from(*v)),
-        Value::Int4(v) => Numeric::Finite(BigDecimal::from(*v)),
-        Value::Int8(v) => Numeric::Finite(BigDecimal::from(*v)),
+        Value::Int2(v) => Numeric::finite(BigDecimal::from(*v)),
+        Value::Int4(v) => Numeric::finite(BigDecimal::from(*v)),
+        Value::Int8(v) => Numeric::finite(BigDecimal::from(*v)),
         other => return Err(super::mismatch(other, &helios_types::DataType::Numeric(None))),
     };
     let d = match n {
@@ -141,7 +141,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value> {
     // acc · 10000^(weight − ndigits + 1) = acc · 10^(−scale) with scale as below.
     let scale = -4 * (i64::from(weight) - i64::from(ndigits) + 1);
     let d = BigDecimal::new(acc, scale).with_scale(i64::from(dscale));
-    Ok(Value::Numeric(Numeric::Finite(d)))
+    Ok(Value::Numeric(Numeric::finite(d)))
 }
 
 #[cfg(test)]
@@ -151,7 +151,7 @@ mod tests {
     use super::*;
 
     fn num(s: &str) -> Value {
-        Value::Numeric(Numeric::Finite(BigDecimal::from_str(s).unwrap()))
+        Value::Numeric(Numeric::finite(BigDecimal::from_str(s).unwrap()))
     }
 
     fn enc(v: &Value) -> Vec<u8> {

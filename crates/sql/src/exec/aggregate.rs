@@ -114,14 +114,15 @@ fn group_rows(
     let mut args: Vec<Value> = Vec::new();
     let mut n = 0usize;
     let last = sets.len() - 1;
-    super::stream::for_each(input, ctx, outer, &mut |row| {
+    // Rows are lent: only the first row of each group is kept.
+    super::stream::for_each_lent(input, ctx, outer, &mut |row| {
         n += 1;
         if n.is_multiple_of(1024) {
             ctx.check_cancel()?;
         }
         let mut row = Some(row);
         for (s, set) in sets.iter().enumerate() {
-            let r = row.as_ref().ok_or_else(|| Error::internal("aggregate row moved"))?;
+            let r: &Row = row.as_deref().ok_or_else(|| Error::internal("aggregate row moved"))?;
             let key = &mut keys[s];
             key.load(ctx, r, outer)?;
             let h = index[s].hash(key.values(r));
@@ -143,7 +144,11 @@ fn group_rows(
             }
             if is_new {
                 // The last grouping set takes the row itself.
-                group.first = if s == last { row.take().unwrap_or_default() } else { r.clone() };
+                group.first = if s == last {
+                    row.take().map(std::mem::take).unwrap_or_default()
+                } else {
+                    r.clone()
+                };
             }
         }
         Ok(true)

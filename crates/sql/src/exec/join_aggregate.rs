@@ -19,7 +19,7 @@ use super::aggregate::{feed, AggregateSpec, Group};
 use super::context::{ExecCtx, Row};
 use super::join_index::JoinIndex;
 use super::keyed::{KeyExprs, KeyTable};
-use super::stream::for_each;
+use super::stream::for_each_lent;
 use crate::expr::Expr;
 use crate::planner::rewrite::shift_columns;
 use crate::planner::{JoinKind, Plan};
@@ -127,19 +127,21 @@ pub fn aggregate_join(
     let mut matches = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let mut n = 0usize;
-    for_each(left, ctx, &[], &mut |l| {
+    // The probe rows are only read: lent, they reuse the scan's row buffer.
+    for_each_lent(left, ctx, &[], &mut |l| {
         n += 1;
         if n.is_multiple_of(1024) {
             ctx.check_cancel()?;
         }
-        index.probe(ctx, &l, &[], &mut matches)?;
+        let l: &Row = l;
+        index.probe(ctx, l, &[], &mut matches)?;
         for &ri in &matches {
             let slot = slot_of[ri];
             let g = match slot_group[slot] {
                 Some(g) => g,
                 None => {
                     let mut first = Vec::with_capacity(lw + rw);
-                    first.extend_from_slice(&l);
+                    first.extend_from_slice(l);
                     first.extend_from_slice(&right_rows[ri]);
                     groups.push(new_group(first, slot_keys[slot].clone()));
                     slot_group[slot] = Some(groups.len() - 1);
@@ -148,7 +150,7 @@ pub fn aggregate_join(
             };
             let group = &mut groups[g];
             for (call, state) in spec.aggs.iter().zip(&mut group.states) {
-                feed(ctx, call, state, &l, &[], &mut args)?;
+                feed(ctx, call, state, l, &[], &mut args)?;
             }
         }
         Ok(true)

@@ -41,4 +41,4 @@ pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteE
 pub use operators::execute;
 pub use row_writer::RowLayout;
 pub use sort::compare_rows;
-pub use stream::for_each as execute_each;
+pub use stream::{for_each as execute_each, for_each_lent as execute_each_lent};

@@ -6,6 +6,7 @@ use helios_common::{Error, Result};
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::stream::{LentSink, Sink};
 use super::table_io::{self, encode_key};
 use crate::catalog::TableDef;
 use crate::encoding::scan::prefix_end;
@@ -28,7 +29,7 @@ pub fn scan_table(
     let mut out = Vec::new();
     let scan = TableScan { table, access, filter, with_key, needed: None };
     scan_each(ctx, &scan, outer, &mut |row| {
-        out.push(row);
+        out.push(std::mem::take(row));
         Ok(true)
     })?;
     Ok(out)
@@ -49,44 +50,53 @@ pub struct TableScan<'p> {
     pub needed: Option<&'p [bool]>,
 }
 
-/// Scans a table, passing each row to `sink` until it returns false; `filter` is
-/// applied to every row read (the access path only narrows what is read). Returns
+/// Scans a table, lending each row to `sink` until it returns false; `filter` is
+/// applied to every row read (the access path only narrows what is read). Rows read by
+/// a key range are decoded into one buffer (see [`table_io::scan_rows_with`]). Returns
 /// false when the sink stopped the scan.
 pub fn scan_each(
     ctx: &ExecCtx<'_>,
     scan: &TableScan<'_>,
     outer: &[Value],
-    sink: &mut dyn FnMut(Row) -> Result<bool>,
+    sink: &mut LentSink<'_>,
 ) -> Result<bool> {
     let TableScan { table, access, filter, with_key, needed } = *scan;
     if let Some(travel) = table.time_travel {
         let rows = super::time_travel::scan(ctx, table, travel, access, filter, with_key, outer)?;
-        return feed(rows, sink);
+        return feed_lent(rows, sink);
     }
+    let width = table.columns.len();
     let mut n = 0usize;
-    let mut keep = |pk: &[u8], mut row: Row| -> Result<bool> {
+    let mut keep = |pk: &[u8], row: &mut Row| -> Result<bool> {
         n += 1;
         if n.is_multiple_of(1024) {
             ctx.check_cancel()?;
         }
         if let Some(f) = filter {
-            if !ctx.eval_true(f, &row, outer)? {
+            if !ctx.eval_true(f, row, outer)? {
                 return Ok(true);
             }
         }
-        if with_key {
-            row.push(Value::Bytea(pk.to_vec()));
+        if !with_key {
+            return sink(row);
         }
-        sink(row)
+        row.push(Value::Bytea(pk.to_vec()));
+        let more = sink(row)?;
+        // The key goes with this row only: the buffer keeps the width the next row is
+        // decoded into.
+        row.truncate(width);
+        Ok(more)
+    };
+    // A range of rows; their keys are decoded only when the rows carry them.
+    let mut rows = |range: ByteRange| {
+        if with_key {
+            table_io::scan_rows_with(ctx.txn, table, range, needed, &mut keep)
+        } else {
+            table_io::scan_values_with(ctx.txn, table, range, needed, |row| keep(&[], row))
+        }
     };
     match access {
-        Access::Full => table_io::scan_rows_with(
-            ctx.txn,
-            table,
-            (Bound::Unbounded, Bound::Unbounded),
-            needed,
-            keep,
-        ),
+        Access::Full => rows((Bound::Unbounded, Bound::Unbounded)),
         Access::Primary(range) => {
             let cols = match table.primary_key() {
                 Some(pk) => table_io::index_key_columns(table, pk),
@@ -95,23 +105,22 @@ pub fn scan_each(
             match point_key(ctx, range, &cols, outer)? {
                 // Every key column is fixed: one row at most, read directly.
                 Point::Key(pk) => match table_io::get_row(ctx.txn, table, &pk)? {
-                    Some(row) => keep(&pk, row),
+                    Some(mut row) => keep(&pk, &mut row),
                     None => Ok(true),
                 },
                 Point::Null => Ok(true),
                 Point::No => match key_bytes_range(ctx, range, &cols, outer)? {
-                    Some(r) => table_io::scan_rows_with(ctx.txn, table, r, needed, keep),
+                    Some(r) => rows(r),
                     None => Ok(true),
                 },
             }
         }
         Access::Vector(v) => {
-            for (pk, row) in super::vector_scan::scan(ctx, table, v, filter, outer)? {
-                let mut row = row;
+            for (pk, mut row) in super::vector_scan::scan(ctx, table, v, filter, outer)? {
                 if with_key {
                     row.push(Value::Bytea(pk));
                 }
-                if !sink(row)? {
+                if !sink(&mut row)? {
                     return Ok(false);
                 }
             }
@@ -126,8 +135,8 @@ pub fn scan_each(
             let cols = table_io::index_key_columns(table, idx);
             if let Some(r) = key_bytes_range(ctx, range, &cols, outer)? {
                 for pk in table_io::scan_index(ctx.txn, table, idx, r)? {
-                    if let Some(row) = table_io::get_row(ctx.txn, table, &pk)? {
-                        if !keep(&pk, row)? {
+                    if let Some(mut row) = table_io::get_row(ctx.txn, table, &pk)? {
+                        if !keep(&pk, &mut row)? {
                             return Ok(false);
                         }
                     }
@@ -139,9 +148,19 @@ pub fn scan_each(
 }
 
 /// Passes materialized rows to a sink; false when it stopped.
-pub fn feed(rows: Vec<Row>, sink: &mut dyn FnMut(Row) -> Result<bool>) -> Result<bool> {
+pub fn feed(rows: Vec<Row>, sink: &mut Sink<'_>) -> Result<bool> {
     for r in rows {
         if !sink(r)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Lends materialized rows to a sink; false when it stopped.
+pub fn feed_lent(rows: Vec<Row>, sink: &mut LentSink<'_>) -> Result<bool> {
+    for mut r in rows {
+        if !sink(&mut r)? {
             return Ok(false);
         }
     }

@@ -6,6 +6,12 @@
 //! A sink returns `Ok(false)` to stop; [`for_each`] then returns `Ok(false)` too.
 //! Operators that must see their whole input (sort, aggregate, window, set operations)
 //! run through [`super::execute`] and feed their result to the sink.
+//!
+//! Scans, filters, projections and LIMIT can also lend their rows ([`for_each_lent`]):
+//! the scan decodes every row into the same vector and a projection builds its output
+//! in the same vector every time, so a consumer that only reads each row (a client
+//! receiving a query's result one row at a time, an aggregate) costs no allocation per
+//! row. [`for_each`] takes each lent row out of its buffer.
 
 use helios_common::{Error, Result};
 use helios_types::Value;
@@ -19,6 +25,11 @@ use crate::planner::Plan;
 /// Receives rows; returns false to stop the producer.
 pub type Sink<'s> = dyn FnMut(Row) -> Result<bool> + 's;
 
+/// Receives lent rows; returns false to stop the producer. The sink may read the row,
+/// take it (`std::mem::take`) to keep it, or change its values; the producer overwrites
+/// whatever it left with the next row.
+pub type LentSink<'s> = dyn FnMut(&mut Row) -> Result<bool> + 's;
+
 /// Runs `plan`, passing each of its rows to `sink`; false when the sink stopped it.
 pub fn for_each(
     plan: &Plan,
@@ -27,67 +38,8 @@ pub fn for_each(
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
     match plan {
-        Plan::Scan { table, access, filter, with_key, needed, .. } => {
-            ctx.check_cancel()?;
-            let s = TableScan {
-                table,
-                access,
-                filter: filter.as_ref(),
-                with_key: *with_key,
-                needed: needed.as_deref(),
-            };
-            scan::scan_each(ctx, &s, outer, sink)
-        }
-        Plan::Filter { input, predicate } => for_each(input, ctx, outer, &mut |r| {
-            if ctx.eval_true(predicate, &r, outer)? {
-                sink(r)
-            } else {
-                Ok(true)
-            }
-        }),
-        Plan::Project { input, exprs, .. } => match moved_columns(exprs, input.width()) {
-            // Distinct plain columns: move the values instead of cloning them.
-            Some(cols) if cols.iter().copied().eq(0..input.width()) => {
-                for_each(input, ctx, outer, sink)
-            }
-            Some(cols) => for_each(input, ctx, outer, &mut |mut r| {
-                let o = cols.iter().map(|&i| std::mem::replace(&mut r[i], Value::Null)).collect();
-                sink(o)
-            }),
-            None => for_each(input, ctx, outer, &mut |r| {
-                let mut o = Vec::with_capacity(exprs.len());
-                for e in exprs {
-                    o.push(ctx.eval(e, &r, outer)?);
-                }
-                sink(o)
-            }),
-        },
-        Plan::Limit { input, limit, offset } => {
-            let limit = match limit {
-                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "LIMIT")?,
-                None => None,
-            };
-            let offset = match offset {
-                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "OFFSET")?.unwrap_or(0),
-                None => 0,
-            };
-            if limit == Some(0) {
-                return Ok(true);
-            }
-            let (mut skipped, mut taken, mut stopped) = (0usize, 0usize, false);
-            for_each(input, ctx, outer, &mut |r| {
-                if skipped < offset {
-                    skipped += 1;
-                    return Ok(true);
-                }
-                taken += 1;
-                if !sink(r)? {
-                    stopped = true;
-                    return Ok(false);
-                }
-                Ok(limit.is_none_or(|l| taken < l))
-            })?;
-            Ok(!stopped)
+        Plan::Scan { .. } | Plan::Filter { .. } | Plan::Project { .. } | Plan::Limit { .. } => {
+            for_each_lent(plan, ctx, outer, &mut |r| sink(std::mem::take(r)))
         }
         Plan::LockRows { input, tables, schema } => {
             super::row_locks::lock_each(ctx, input, tables, schema.len(), outer, sink)
@@ -107,6 +59,96 @@ pub fn for_each(
         }
         Plan::CteScan { id, outer_skip, .. } => cte_scan(ctx, *id, *outer_skip, outer, sink),
         other => scan::feed(operators::execute(other, ctx, outer)?, sink),
+    }
+}
+
+/// Runs `plan`, lending each of its rows to `sink` (see [`LentSink`]); false when the
+/// sink stopped it. Scans, filters, projections and LIMIT lend rows from buffers they
+/// reuse; other operators lend the rows they produce one by one.
+pub fn for_each_lent(
+    plan: &Plan,
+    ctx: &ExecCtx<'_>,
+    outer: &[Value],
+    sink: &mut LentSink<'_>,
+) -> Result<bool> {
+    match plan {
+        Plan::Scan { table, access, filter, with_key, needed, .. } => {
+            ctx.check_cancel()?;
+            let s = TableScan {
+                table,
+                access,
+                filter: filter.as_ref(),
+                with_key: *with_key,
+                needed: needed.as_deref(),
+            };
+            scan::scan_each(ctx, &s, outer, sink)
+        }
+        Plan::Filter { input, predicate } => for_each_lent(input, ctx, outer, &mut |r| {
+            if ctx.eval_true(predicate, r, outer)? {
+                sink(r)
+            } else {
+                Ok(true)
+            }
+        }),
+        Plan::Project { input, exprs, .. } => {
+            let mut o: Row = Vec::new();
+            match moved_columns(exprs, input.width()) {
+                // Distinct plain columns: move the values instead of cloning them.
+                Some(cols) if cols.iter().copied().eq(0..input.width()) => {
+                    for_each_lent(input, ctx, outer, sink)
+                }
+                Some(cols) => for_each_lent(input, ctx, outer, &mut |r| {
+                    o.clear();
+                    o.reserve_exact(cols.len());
+                    o.extend(cols.iter().map(|&i| std::mem::replace(&mut r[i], Value::Null)));
+                    let more = sink(&mut o)?;
+                    // Give the values back, so that the input's buffers (text) serve its
+                    // next row; nothing to give when the sink took the row.
+                    if o.len() == cols.len() {
+                        for (v, &i) in o.iter_mut().zip(&cols) {
+                            std::mem::swap(&mut r[i], v);
+                        }
+                    }
+                    Ok(more)
+                }),
+                None => for_each_lent(input, ctx, outer, &mut |r| {
+                    o.clear();
+                    o.reserve_exact(exprs.len());
+                    for e in exprs {
+                        o.push(ctx.eval(e, r, outer)?);
+                    }
+                    sink(&mut o)
+                }),
+            }
+        }
+        Plan::Limit { input, limit, offset } => {
+            let limit = match limit {
+                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "LIMIT")?,
+                None => None,
+            };
+            let offset = match offset {
+                Some(e) => operators::count_value(ctx.eval(e, &[], outer)?, "OFFSET")?.unwrap_or(0),
+                None => 0,
+            };
+            if limit == Some(0) {
+                return Ok(true);
+            }
+            let (mut skipped, mut taken, mut stopped) = (0usize, 0usize, false);
+            for_each_lent(input, ctx, outer, &mut |r| {
+                if skipped < offset {
+                    skipped += 1;
+                    return Ok(true);
+                }
+                taken += 1;
+                if !sink(r)? {
+                    stopped = true;
+                    return Ok(false);
+                }
+                Ok(limit.is_none_or(|l| taken < l))
+            })?;
+            Ok(!stopped)
+        }
+        other => for_each(other, ctx, outer, &mut |mut r| sink(&mut r)),
     }
 }
 

@@ -101,33 +101,56 @@ pub fn scan_rows(
     range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
     mut each: impl FnMut(Vec<u8>, Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
-    scan_rows_with(txn, table, range, None, |pk, row| each(pk.to_vec(), row))?;
+    scan_rows_with(txn, table, range, None, |pk, row| each(pk.to_vec(), std::mem::take(row)))?;
     Ok(())
 }
 
 /// [`scan_rows`] decoding only the columns marked in `needed` (the others are NULL) and
-/// lending the primary key bytes. Rows are decoded straight from the bytes storage lends
-/// ([`Transaction::visit`]), so a scan a LIMIT stops early reads no further. Returns false
-/// when `each` stopped the scan.
+/// lending the primary key bytes and the row. Rows are decoded straight from the bytes
+/// storage lends ([`Transaction::visit`]), so a scan a LIMIT stops early reads no
+/// further. Every row is decoded into the same vector: a consumer that only reads it
+/// (or leaves it as it found it) lets the next row reuse its buffers, text included; one
+/// that keeps the row takes it (`std::mem::take`) and the next row gets a new vector.
+/// Returns false when `each` stopped the scan.
 pub fn scan_rows_with(
     txn: &Transaction,
     table: &TableDef,
     range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
     needed: Option<&[bool]>,
-    mut each: impl FnMut(&[u8], Vec<Value>) -> Result<bool>,
+    mut each: impl FnMut(&[u8], &mut Vec<Value>) -> Result<bool>,
 ) -> Result<bool> {
     let prefix = keys::index_prefix(table.id, 0);
     let full = absolute_range(&prefix, range);
     let decoder = table.row_decoder();
-    let width = table.columns.len();
+    let mut row = Vec::with_capacity(table.columns.len());
     let mut more = true;
     txn.visit(&full, false, &mut |k, v| {
-        let mut row = Vec::with_capacity(width);
         decoder.decode_into(v, needed, &mut row)?;
         let pk = k
             .get(prefix.len()..)
             .ok_or_else(|| Error::corrupted("row key shorter than its table prefix"))?;
-        more = each(pk, row)?;
+        more = each(pk, &mut row)?;
+        Ok(more)
+    })?;
+    Ok(more)
+}
+
+/// [`scan_rows_with`] for a consumer that does not read the primary keys: storage then
+/// does not decode them ([`Transaction::visit_values`]).
+pub fn scan_values_with(
+    txn: &Transaction,
+    table: &TableDef,
+    range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    needed: Option<&[bool]>,
+    mut each: impl FnMut(&mut Vec<Value>) -> Result<bool>,
+) -> Result<bool> {
+    let full = absolute_range(&keys::index_prefix(table.id, 0), range);
+    let decoder = table.row_decoder();
+    let mut row = Vec::with_capacity(table.columns.len());
+    let mut more = true;
+    txn.visit_values(&full, &mut |v| {
+        decoder.decode_into(v, needed, &mut row)?;
+        more = each(&mut row)?;
         Ok(more)
     })?;
     Ok(more)

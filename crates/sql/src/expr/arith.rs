@@ -193,8 +193,8 @@ pub fn dscale(d: &BigDecimal) -> i64 {
 
 /// Division of finite values with PostgreSQL's result scale (`select_div_scale`).
 pub fn numeric_div(a: &BigDecimal, b: &BigDecimal) -> Result<BigDecimal> {
-    match numeric_ops::div(&Numeric::Finite(a.clone()), &Numeric::Finite(b.clone()))? {
-        Numeric::Finite(d) => Ok(d),
+    match numeric_ops::div(&Numeric::finite(a.clone()), &Numeric::finite(b.clone()))? {
+        Numeric::Finite(d) => Ok(*d),
         _ => Err(Error::internal("finite numeric division gave a special value")),
     }
 }
@@ -234,8 +234,8 @@ fn numeric_pow(a: &BigDecimal, b: &BigDecimal) -> Result<Numeric> {
             "a negative number raised to a non-integer power yields a complex result",
         ));
     }
-    let fa = numeric_to_f64(&Numeric::Finite(a.clone()));
-    let fb = numeric_to_f64(&Numeric::Finite(b.clone()));
+    let fa = numeric_to_f64(&Numeric::finite(a.clone()));
+    let fb = numeric_to_f64(&Numeric::finite(b.clone()));
     let est = if a.is_zero() { 0.0 } else { fb * fa.abs().log10() };
     if est.abs() > 1.0e6 {
         return Err(out_of_range("value"));
@@ -270,13 +270,13 @@ fn numeric_pow(a: &BigDecimal, b: &BigDecimal) -> Result<Numeric> {
             d.with_scale_round(rscale, RoundingMode::HalfUp)
         }
     };
-    Ok(Numeric::Finite(result))
+    Ok(Numeric::finite(result))
 }
 
 /// Square root of a finite numeric with PostgreSQL's result scale.
 pub fn numeric_sqrt(a: &BigDecimal) -> Result<BigDecimal> {
-    match numeric_ops::sqrt(&Numeric::Finite(a.clone()))? {
-        Numeric::Finite(d) => Ok(d),
+    match numeric_ops::sqrt(&Numeric::finite(a.clone()))? {
+        Numeric::Finite(d) => Ok(*d),
         _ => Err(Error::internal("finite numeric square root gave a special value")),
     }
 }
@@ -290,7 +290,7 @@ pub fn negate(v: &Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(n) => Value::Numeric(match n {
-            Numeric::Finite(d) => Numeric::Finite(-d),
+            Numeric::Finite(d) => Numeric::finite(-d.as_ref()),
             Numeric::NaN => Numeric::NaN,
             Numeric::PosInf => Numeric::NegInf,
             Numeric::NegInf => Numeric::PosInf,
@@ -313,7 +313,7 @@ pub fn abs(v: &Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(f.abs()),
         Value::Float8(f) => Value::Float8(f.abs()),
         Value::Numeric(n) => Value::Numeric(match n {
-            Numeric::Finite(d) => Numeric::Finite(d.abs()),
+            Numeric::Finite(d) => Numeric::finite(d.abs()),
             Numeric::NegInf => Numeric::PosInf,
             other => other.clone(),
         }),
@@ -378,6 +378,6 @@ mod tests {
             Some("1.414213562373095".into())
         );
         let p = numeric_pow(&d("2.0"), &d("3")).ok();
-        assert_eq!(p, Some(Numeric::Finite(d("8.0000000000000000"))));
+        assert_eq!(p, Some(Numeric::finite(d("8.0000000000000000"))));
     }
 }

@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn cross_numeric_and_specials() {
         use helios_types::Numeric;
-        let n = |s: &str| Value::Numeric(Numeric::Finite(s.parse().expect("decimal")));
+        let n = |s: &str| Value::Numeric(Numeric::finite(s.parse().expect("decimal")));
         assert_eq!(compare(&Value::Int4(2), &n("2.0")).ok(), Some(Ordering::Equal));
         assert_eq!(compare(&Value::Int8(3), &Value::Float8(2.5)).ok(), Some(Ordering::Greater));
         assert_eq!(

@@ -20,9 +20,9 @@ pub fn division_by_zero() -> Error {
 /// infinities map to the special numerics).
 pub fn to_numeric(v: &Value) -> Option<Numeric> {
     Some(match v {
-        Value::Int2(i) => Numeric::Finite(BigDecimal::from(*i)),
-        Value::Int4(i) => Numeric::Finite(BigDecimal::from(*i)),
-        Value::Int8(i) => Numeric::Finite(BigDecimal::from(*i)),
+        Value::Int2(i) => Numeric::finite(BigDecimal::from(*i)),
+        Value::Int4(i) => Numeric::finite(BigDecimal::from(*i)),
+        Value::Int8(i) => Numeric::finite(BigDecimal::from(*i)),
         Value::Float4(f) => float_to_numeric(f64::from(*f))?,
         Value::Float8(f) => float_to_numeric(*f)?,
         Value::Numeric(n) => n.clone(),
@@ -40,7 +40,7 @@ pub fn float_to_numeric(f: f64) -> Option<Numeric> {
         return Some(if f > 0.0 { Numeric::PosInf } else { Numeric::NegInf });
     }
     let text = format!("{f}");
-    text.parse::<BigDecimal>().ok().map(Numeric::Finite)
+    text.parse::<BigDecimal>().ok().map(Numeric::finite)
 }
 
 /// The value as `float8`, when it is a number.
@@ -113,5 +113,5 @@ pub fn float_to_int(f: f64, min: i64, max: i64, type_name: &str) -> Result<i64> 
 
 /// A numeric value (used for results).
 pub fn numeric(d: BigDecimal) -> Value {
-    Value::Numeric(Numeric::Finite(d))
+    Value::Numeric(Numeric::finite(d))
 }

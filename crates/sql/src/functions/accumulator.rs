@@ -146,8 +146,10 @@ fn add_to(state: Option<SumState>, v: &Value) -> Result<SumState> {
         (Some(SumState::Int(s)), Value::Int2(_) | Value::Int4(_) | Value::Int8(_)) => {
             SumState::Int(s + i128::from(crate::expr::num::to_i64(v).unwrap_or(0)))
         }
-        (None, Value::Numeric(Numeric::Finite(d))) => SumState::Dec(d.clone()),
-        (Some(SumState::Dec(s)), Value::Numeric(Numeric::Finite(d))) => SumState::Dec(s + d),
+        (None, Value::Numeric(Numeric::Finite(d))) => SumState::Dec(d.as_ref().clone()),
+        (Some(SumState::Dec(s)), Value::Numeric(Numeric::Finite(d))) => {
+            SumState::Dec(s + d.as_ref())
+        }
         (Some(SumState::Special(n)), Value::Numeric(x)) => SumState::Special(add_special(&n, x)),
         (_, Value::Numeric(x)) => SumState::Special(x.clone()),
         (None, Value::Float4(f)) => SumState::F4(*f),
@@ -180,9 +182,9 @@ fn sum_value(state: &SumState, ty: &DataType) -> Result<Value> {
             DataType::Int2 | DataType::Int4 => {
                 Value::Int8(i64::try_from(*s).map_err(|_| out_of_range("bigint"))?)
             }
-            _ => Value::Numeric(Numeric::Finite(BigDecimal::from(*s))),
+            _ => Value::Numeric(Numeric::finite(BigDecimal::from(*s))),
         },
-        SumState::Dec(d) => Value::Numeric(Numeric::Finite(d.clone())),
+        SumState::Dec(d) => Value::Numeric(Numeric::finite(d.clone())),
         SumState::Special(n) => Value::Numeric(n.clone()),
         SumState::F4(f) => Value::Float4(*f),
         SumState::F8(f) => Value::Float8(*f),
@@ -252,12 +254,12 @@ impl Aggregate for Avg {
         #[allow(clippy::cast_precision_loss)]
         let n = self.n as f64;
         Ok(match sum {
-            SumState::Int(s) => Value::Numeric(Numeric::Finite(numeric_div(
+            SumState::Int(s) => Value::Numeric(Numeric::finite(numeric_div(
                 &BigDecimal::from(*s),
                 &BigDecimal::from(self.n),
             )?)),
             SumState::Dec(d) => {
-                Value::Numeric(Numeric::Finite(numeric_div(d, &BigDecimal::from(self.n))?))
+                Value::Numeric(Numeric::finite(numeric_div(d, &BigDecimal::from(self.n))?))
             }
             SumState::Special(x) => Value::Numeric(x.clone()),
             SumState::F4(f) => Value::Float8(f64::from(*f) / n),
@@ -566,7 +568,7 @@ impl Aggregate for Variance {
             self.fsumsq += f * f;
         } else {
             let d = match crate::expr::num::to_numeric(v) {
-                Some(Numeric::Finite(d)) => d,
+                Some(Numeric::Finite(d)) => *d,
                 _ => return Err(Error::unsupported("variance of NaN or infinity")),
             };
             self.sumsq += &d * &d;
@@ -607,7 +609,7 @@ impl Aggregate for Variance {
         } else {
             var
         };
-        Ok(Value::Numeric(Numeric::Finite(out)))
+        Ok(Value::Numeric(Numeric::finite(out)))
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -627,7 +629,7 @@ mod tests {
     }
 
     fn num(s: &str) -> Value {
-        Value::Numeric(Numeric::Finite(s.parse().expect("decimal")))
+        Value::Numeric(Numeric::finite(s.parse().expect("decimal")))
     }
 
     #[test]

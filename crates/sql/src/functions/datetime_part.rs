@@ -34,7 +34,7 @@ pub(crate) fn register(r: &mut Registry) {
 
 /// A fixed-point result: `n / 10^scale`.
 fn to_numeric(n: i128, scale: i64) -> Numeric {
-    Numeric::Finite(BigDecimal::new(n.into(), scale))
+    Numeric::finite(BigDecimal::new(n.into(), scale))
 }
 
 fn unsupported(field: &str, ty: &str) -> Error {

@@ -72,7 +72,7 @@ pub(crate) fn register(r: &mut Registry) {
         let (Some(b), Some(x)) = (dec(&a[0]), dec(&a[1])) else {
             return Err(Error::unsupported("log() of NaN or infinity"));
         };
-        math_numeric::log(&b, &x).map(|r| Value::Numeric(Numeric::Finite(r)))
+        math_numeric::log(&b, &x).map(|r| Value::Numeric(Numeric::finite(r)))
     });
     r.add("sign", vec![p(Float8)], ret(Float8), |a, _| {
         let x = f(&a[0]);
@@ -89,16 +89,16 @@ pub(crate) fn register(r: &mut Registry) {
             Value::Numeric(Numeric::Finite(d)) => {
                 let s = if d.is_zero() {
                     0
-                } else if d > &BigDecimal::zero() {
+                } else if d.as_ref() > &BigDecimal::zero() {
                     1
                 } else {
                     -1
                 };
-                Value::Numeric(Numeric::Finite(BigDecimal::from(s)))
+                Value::Numeric(Numeric::finite(BigDecimal::from(s)))
             }
-            Value::Numeric(Numeric::PosInf) => Value::Numeric(Numeric::Finite(BigDecimal::from(1))),
+            Value::Numeric(Numeric::PosInf) => Value::Numeric(Numeric::finite(BigDecimal::from(1))),
             Value::Numeric(Numeric::NegInf) => {
-                Value::Numeric(Numeric::Finite(BigDecimal::from(-1)))
+                Value::Numeric(Numeric::finite(BigDecimal::from(-1)))
             }
             other => other.clone(),
         })
@@ -113,7 +113,7 @@ pub(crate) fn register(r: &mut Registry) {
             return Err(division_by_zero());
         }
         let q = arith::div_round(&x, &y, 1).with_scale_round(0, RoundingMode::Down);
-        Ok(Value::Numeric(Numeric::Finite(q)))
+        Ok(Value::Numeric(Numeric::finite(q)))
     });
     r.add("gcd", vec![p(Int4), p(Int4)], ret(Int4), |a, _| {
         let g = gcd(i(&a[0]), i(&a[1]));
@@ -176,7 +176,7 @@ fn int_arg(v: &Value) -> i64 {
 
 fn dec(v: &Value) -> Option<BigDecimal> {
     match v {
-        Value::Numeric(Numeric::Finite(d)) => Some(d.clone()),
+        Value::Numeric(Numeric::Finite(d)) => Some(d.as_ref().clone()),
         _ => None,
     }
 }
@@ -198,7 +198,7 @@ fn n_round(a: &[Value], mode: RoundingMode, scale: i64) -> Result<Value> {
             let r = d.with_scale_round(scale, mode);
             // A negative scale rounds to tens, hundreds...; PostgreSQL shows no decimals.
             let r = if scale < 0 { r.with_scale(0) } else { r };
-            Value::Numeric(Numeric::Finite(r))
+            Value::Numeric(Numeric::finite(r))
         }
         other => other.clone(),
     })
@@ -224,7 +224,7 @@ fn log_f(v: &Value, op: fn(f64) -> f64) -> Result<Value> {
 /// A numeric function of a finite argument; NaN and infinities go through float8.
 fn n_dec(v: &Value, op: fn(&BigDecimal) -> Result<BigDecimal>) -> Result<Value> {
     match v {
-        Value::Numeric(Numeric::Finite(d)) => op(d).map(|r| Value::Numeric(Numeric::Finite(r))),
+        Value::Numeric(Numeric::Finite(d)) => op(d).map(|r| Value::Numeric(Numeric::finite(r))),
         Value::Numeric(other) => Ok(Value::Numeric(other.clone())),
         _ => Err(Error::internal("numeric function on a non-numeric value")),
     }
@@ -234,7 +234,7 @@ fn n_dec(v: &Value, op: fn(&BigDecimal) -> Result<BigDecimal>) -> Result<Value> 
 pub(crate) fn sqrt_value(v: &Value) -> Result<Value> {
     match v {
         Value::Numeric(Numeric::Finite(d)) => {
-            arith::numeric_sqrt(d).map(|r| Value::Numeric(Numeric::Finite(r)))
+            arith::numeric_sqrt(d).map(|r| Value::Numeric(Numeric::finite(r)))
         }
         Value::Numeric(n) => Ok(Value::Numeric(n.clone())),
         other => {

@@ -445,7 +445,7 @@ fn series_int(a: &[Value]) -> Result<RowIter> {
 
 fn series_numeric(a: &[Value]) -> Result<RowIter> {
     let dec = |v: &Value| match v {
-        Value::Numeric(helios_types::Numeric::Finite(d)) => Ok(d.clone()),
+        Value::Numeric(helios_types::Numeric::Finite(d)) => Ok(d.as_ref().clone()),
         _ => Err(Error::new(
             SqlState::INVALID_PARAMETER_VALUE,
             "start value cannot be NaN or infinity",
@@ -468,7 +468,7 @@ fn series_numeric(a: &[Value]) -> Result<RowIter> {
         }
         let out = cur.clone();
         cur = &cur + &step;
-        Some(Ok(vec![Value::Numeric(helios_types::Numeric::Finite(out))]))
+        Some(Ok(vec![Value::Numeric(helios_types::Numeric::finite(out))]))
     })))
 }
 

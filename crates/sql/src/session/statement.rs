@@ -311,7 +311,7 @@ impl Session {
     ) -> Result<StatementResult> {
         let mut count = 0u64;
         self.with_query_ctx(query, params, catalog, info, |ctx| {
-            exec::execute_each(&query.plan, ctx, &[], &mut |row| {
+            exec::execute_each_lent(&query.plan, ctx, &[], &mut |row| {
                 count += 1;
                 sink(columns, row)
             })
@@ -613,9 +613,10 @@ fn dml_result(
     }
 }
 
-/// Receives the rows of a streamed query: the result columns and one row; returns false
-/// to stop the query.
-pub type RowSink<'s> = dyn FnMut(&[Column], Vec<Value>) -> Result<bool> + 's;
+/// Receives the rows of a streamed query: the result columns and one row, lent (the
+/// executor may decode the next row into the same buffers); returns false to stop the
+/// query.
+pub type RowSink<'s> = dyn FnMut(&[Column], &[Value]) -> Result<bool> + 's;
 
 /// Passes the rows of a finished statement to `sink` (when there is one), leaving the
 /// result without them.
@@ -626,7 +627,7 @@ pub(super) fn feed(
     match (result, sink) {
         (StatementResult::Rows(mut q), Some(sink)) => {
             for row in std::mem::take(&mut q.rows) {
-                if !sink(&q.columns, row)? {
+                if !sink(&q.columns, &row)? {
                     break;
                 }
             }

@@ -165,7 +165,7 @@ impl Transaction {
             return Ok(());
         }
         if !reverse && self.chain.len() == 1 && !self.writes.may_have(range) {
-            return visit_link(&*self.snapshot, self.chain[0], range, f);
+            return visit_link(&*self.snapshot, self.chain[0], range, true, f);
         }
         let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
             None
@@ -182,6 +182,24 @@ impl Transaction {
             }
         }
         Ok(())
+    }
+
+    /// Calls `f` with the value of each visible key inside `range`, ascending, own writes
+    /// included, until it returns false: [`Transaction::visit`] for a caller that does
+    /// not read the keys, which are then not decoded on the fast path.
+    pub fn visit_values(
+        &self,
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        f: &mut dyn FnMut(&[u8]) -> Result<bool>,
+    ) -> Result<()> {
+        self.check_deferred()?;
+        if crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(range)) {
+            return Ok(());
+        }
+        if self.chain.len() == 1 && !self.writes.may_have(range) {
+            return visit_link(&*self.snapshot, self.chain[0], range, false, &mut |_, v| f(v));
+        }
+        self.visit(range, false, &mut |_, v| f(v))
     }
 
     /// Up to `limit` visible (key, value) pairs inside `range`, ascending (descending when

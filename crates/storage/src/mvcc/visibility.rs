@@ -304,7 +304,7 @@ pub(crate) fn scan_link(
     limit: usize,
 ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut out = Vec::with_capacity(limit.min(4096));
-    visit_link(snap, link, range, &mut |k, v| {
+    visit_link(snap, link, range, true, &mut |k, v| {
         out.push((k.to_vec(), v.to_vec()));
         Ok(out.len() < limit)
     })?;
@@ -316,10 +316,12 @@ pub(crate) fn scan_link(
 /// ancestors or own writes in the range. Pairs are read borrowed from the engine, older
 /// versions are skipped by their escaped prefix, and keys are unescaped into one reused
 /// buffer (or not at all when they hold no `0x00`), so nothing is allocated per pair.
+/// Without `with_keys` the keys are not decoded at all and `f` receives an empty key.
 pub(crate) fn visit_link(
     snap: &dyn Snapshot,
     link: ChainLink,
     range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+    with_keys: bool,
     f: &mut crate::kv::VisitFn<'_>,
 ) -> Result<()> {
     let r = keys::data_range(link.branch, range);
@@ -338,12 +340,13 @@ pub(crate) fn visit_link(
                 return Err(crate::StorageError::Corrupted("malformed versioned key".into()).into())
             }
         }
-        let key = keys::user_key_of(k, &mut buf)?;
         done.clear();
         done.extend_from_slice(&k[..prefix]);
-        match value_of(v)? {
-            Some(value) => f(key, value),
-            None => Ok(true),
+        let Some(value) = value_of(v)? else { return Ok(true) };
+        if with_keys {
+            f(keys::user_key_of(k, &mut buf)?, value)
+        } else {
+            f(&[], value)
         }
     })
 }

@@ -365,7 +365,7 @@ mod fuzz {
             any::<f32>().prop_map(Value::Float4),
             any::<f64>().prop_map(Value::Float8),
             (any::<i64>(), -30i64..30)
-                .prop_map(|(i, s)| Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))),
+                .prop_map(|(i, s)| Value::Numeric(Numeric::finite(BigDecimal::new(i.into(), s)))),
             Just(Value::Numeric(Numeric::NaN)),
             any::<i32>().prop_map(Value::Date),
             any::<i64>().prop_map(Value::Time),

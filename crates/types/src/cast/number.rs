@@ -161,7 +161,7 @@ pub fn cast_number(v: &Value, to: &DataType) -> TypeResult<Option<Value>> {
         },
         DataType::Numeric(typmod) => {
             let n = match (v, int) {
-                (_, Some(i)) => Numeric::Finite(BigDecimal::from(i)),
+                (_, Some(i)) => Numeric::finite(BigDecimal::from(i)),
                 (Value::Numeric(n), _) => n.clone(),
                 (Value::Float4(x), _) => float_to_numeric(f64::from(*x), 6),
                 (Value::Float8(x), _) => float_to_numeric(*x, 15),

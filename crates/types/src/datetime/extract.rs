@@ -22,7 +22,7 @@ const JULIAN_2000: i64 = 2_451_545;
 const UNIX_TO_PG_SECS: i64 = 946_684_800;
 
 fn num(int: i64, scale: i64) -> Value {
-    Value::Numeric(Numeric::Finite(BigDecimal::new(int.into(), scale)))
+    Value::Numeric(Numeric::finite(BigDecimal::new(int.into(), scale)))
 }
 
 /// Weekday with 0 = Sunday.
@@ -113,10 +113,10 @@ fn timestamp_fields(unit: Unit, local: i64) -> TypeResult<Option<Value>> {
         Unit::Julian => {
             // As PostgreSQL computes it: the day number plus the day's fraction.
             let fraction = numeric_ops::div(
-                &Numeric::Finite(BigDecimal::from(clock)),
-                &Numeric::Finite(BigDecimal::from(USECS_PER_DAY)),
+                &Numeric::finite(BigDecimal::from(clock)),
+                &Numeric::finite(BigDecimal::from(USECS_PER_DAY)),
             )?;
-            let julian = Numeric::Finite(BigDecimal::from(day + JULIAN_2000));
+            let julian = Numeric::finite(BigDecimal::from(day + JULIAN_2000));
             Some(Value::Numeric(numeric_ops::add(&julian, &fraction)?))
         }
         _ => None,
@@ -124,7 +124,7 @@ fn timestamp_fields(unit: Unit, local: i64) -> TypeResult<Option<Value>> {
 }
 
 fn epoch_of(ts: i64) -> Value {
-    Value::Numeric(Numeric::Finite(BigDecimal::new(
+    Value::Numeric(Numeric::finite(BigDecimal::new(
         (i128::from(ts) + i128::from(UNIX_TO_PG_SECS) * i128::from(USECS_PER_SEC)).into(),
         6,
     )))
@@ -219,7 +219,7 @@ pub fn extract_interval(field: &str, iv: &Interval) -> TypeResult<Value> {
             // Years count as 365.25 days, months as 30, as PostgreSQL does.
             let day_secs = (365.25 * years as f64 * 86_400.0) as i64
                 + (30 * months + i64::from(iv.days)) * 86_400;
-            Value::Numeric(Numeric::Finite(BigDecimal::new(
+            Value::Numeric(Numeric::finite(BigDecimal::new(
                 (i128::from(t) + i128::from(day_secs) * i128::from(USECS_PER_SEC)).into(),
                 6,
             )))

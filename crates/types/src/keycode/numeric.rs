@@ -84,7 +84,7 @@ pub fn decode(bytes: &[u8]) -> TypeResult<(Numeric, usize)> {
         NEG_INF => return Ok((Numeric::NegInf, 1)),
         POS_INF => return Ok((Numeric::PosInf, 1)),
         NAN => return Ok((Numeric::NaN, 1)),
-        ZERO => return Ok((Numeric::Finite(BigDecimal::from(0)), 1)),
+        ZERO => return Ok((Numeric::finite(BigDecimal::from(0)), 1)),
         NEGATIVE => true,
         POSITIVE => false,
         _ => return Err(bad()),
@@ -129,7 +129,7 @@ pub fn decode(bytes: &[u8]) -> TypeResult<(Numeric, usize)> {
     if neg {
         int = -int;
     }
-    Ok((Numeric::Finite(BigDecimal::new(int, scale)), i))
+    Ok((Numeric::finite(BigDecimal::new(int, scale)), i))
 }
 
 #[cfg(test)]

@@ -35,9 +35,9 @@ fn arb_json() -> impl Strategy<Value = Json> {
 
 fn arb_numeric() -> impl Strategy<Value = Value> {
     prop_oneof![
-        6 => (any::<i64>(), 0i64..12).prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
-        2 => ("-?[0-9]{1,30}", 0i64..40).prop_map(|(d, s)| Numeric::Finite(BigDecimal::new(d.parse().expect("digits"), s))),
-        1 => (-3i64..3, 0i64..3).prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
+        6 => (any::<i64>(), 0i64..12).prop_map(|(i, s)| Numeric::finite(BigDecimal::new(i.into(), s))),
+        2 => ("-?[0-9]{1,30}", 0i64..40).prop_map(|(d, s)| Numeric::finite(BigDecimal::new(d.parse().expect("digits"), s))),
+        1 => (-3i64..3, 0i64..3).prop_map(|(i, s)| Numeric::finite(BigDecimal::new(i.into(), s))),
         1 => Just(Numeric::NaN),
         1 => Just(Numeric::PosInf),
         1 => Just(Numeric::NegInf),

@@ -194,7 +194,7 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
                     .get(5..)
                     .filter(|d| !d.is_empty())
                     .ok_or_else(|| corrupt("numeric truncated"))?;
-                Numeric::Finite(BigDecimal::new(
+                Numeric::finite(BigDecimal::new(
                     BigInt::from_signed_bytes_le(digits),
                     i64::from(scale),
                 ))

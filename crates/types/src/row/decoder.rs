@@ -16,25 +16,95 @@ use crate::{DataType, Value};
 pub struct RowDecoder {
     types: Vec<DataType>,
     slots: Vec<Slot>,
+    /// How each column of a row storing every column is decoded.
+    kinds: Vec<Kind>,
     fixed_len: usize,
     var_count: usize,
 }
 
-/// The bytes of a fixed-width slot as an array (the slot has exactly `N` bytes).
-fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N]> {
-    b.try_into().map_err(|_| super::codec::corrupt("value truncated").into())
+/// Where a column of a row storing every column lives and how it is decoded: the
+/// commonest types are built in place (a `Result<Value>` returned by the general
+/// decoders costs more than decoding them).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// `bigint` at this offset of the fixed area.
+    Int8(usize),
+    /// `integer` at this offset of the fixed area.
+    Int4(usize),
+    /// Another fixed-width type: offset and width in the fixed area.
+    Fixed(usize, usize),
+    /// `text`, `varchar` or `char`: the next variable-size value.
+    Text,
+    /// Another variable-size type.
+    Var,
 }
 
-/// A text value's bytes as a `String`; invalid UTF-8 is corruption, as in `decode_var`.
-fn text(b: &[u8]) -> Result<String> {
-    String::from_utf8(b.to_vec()).map_err(|_| super::codec::corrupt("invalid UTF-8 in text").into())
+impl Kind {
+    fn of(slot: Slot, ty: &DataType) -> Kind {
+        match (slot, ty) {
+            (Slot::Fixed { offset, width: 8 }, DataType::Int8) => Kind::Int8(offset),
+            (Slot::Fixed { offset, width: 4 }, DataType::Int4) => Kind::Int4(offset),
+            (Slot::Fixed { offset, width }, _) => Kind::Fixed(offset, width),
+            (Slot::Var { .. }, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
+                Kind::Text
+            }
+            (Slot::Var { .. }, _) => Kind::Var,
+        }
+    }
+}
+
+/// Invalid UTF-8 in a stored text value is corruption, as in `decode_var`.
+fn invalid_utf8() -> helios_common::Error {
+    super::codec::corrupt("invalid UTF-8 in text").into()
+}
+
+/// Whether column `i` is to be decoded (`needed` shorter than the row: yes).
+#[inline]
+fn wanted(needed: Option<&[bool]>, i: usize) -> bool {
+    needed.is_none_or(|m| m.get(i).copied().unwrap_or(true))
+}
+
+/// The `N` bytes at `at` of a fixed area.
+#[inline]
+fn array<const N: usize>(area: &[u8], at: usize) -> Result<[u8; N]> {
+    area.get(at..at + N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| super::codec::corrupt("value truncated").into())
+}
+
+/// Decodes a stored text value into `slot`, reusing the buffer of the text it holds.
+#[inline]
+fn text_into(b: &[u8], slot: &mut Value) -> Result<()> {
+    let t = std::str::from_utf8(b).map_err(|_| invalid_utf8())?;
+    match slot {
+        Value::Text(s) => {
+            s.clear();
+            s.push_str(t);
+        }
+        other => *other = Value::Text(t.to_owned()),
+    }
+    Ok(())
+}
+
+/// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot` (the
+/// general path, for rows stored before columns were added).
+fn decode_value(fixed: bool, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
+    match (fixed, ty) {
+        (true, DataType::Int8) => *slot = Value::Int8(i64::from_le_bytes(array(b, 0)?)),
+        (true, DataType::Int4) => *slot = Value::Int4(i32::from_le_bytes(array(b, 0)?)),
+        (false, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => text_into(b, slot)?,
+        (true, ty) => *slot = decode_fixed(b, ty)?,
+        (false, ty) => *slot = decode_var(b, ty, 0)?,
+    }
+    Ok(())
 }
 
 impl RowDecoder {
     /// A decoder for rows of `types`.
     pub fn new(types: &[DataType]) -> RowDecoder {
         let (slots, fixed_len, var_count) = slots(types);
-        RowDecoder { types: types.to_vec(), slots, fixed_len, var_count }
+        let kinds = slots.iter().zip(types).map(|(s, t)| Kind::of(*s, t)).collect();
+        RowDecoder { types: types.to_vec(), slots, kinds, fixed_len, var_count }
     }
 
     /// The column types.
@@ -42,42 +112,88 @@ impl RowDecoder {
         &self.types
     }
 
-    /// Decodes a row into `out` (cleared first): one value per column; a column whose
-    /// entry in `needed` is false, or that the stored row lacks, is NULL without being
-    /// decoded (`needed = None` decodes every column).
+    /// Decodes a row into `out`: one value per column; a column whose entry in `needed`
+    /// is false, or that the stored row lacks, is NULL without being decoded
+    /// (`needed = None` decodes every column).
+    ///
+    /// A vector that already holds one value per column is overwritten in place, and a
+    /// text value in it keeps its buffer for the text decoded there, so a scan that
+    /// decodes every row into the same vector allocates nothing per row. Any other
+    /// vector is cleared first. After an error `out` holds some values of the row.
     pub fn decode_into(
         &self,
         bytes: &[u8],
         needed: Option<&[bool]>,
         out: &mut Vec<Value>,
     ) -> Result<()> {
-        out.clear();
         let n = self.types.len();
+        if out.len() != n {
+            out.clear();
+            out.extend(std::iter::repeat_with(|| Value::Null).take(n));
+        }
         let count = super::stored_column_count(bytes)?;
-        let layout =
-            if count == n { self.full_layout(bytes)? } else { Layout::parse(bytes, &self.types)? };
+        if count == n {
+            return self.decode_full(bytes, needed, out);
+        }
+        let layout = Layout::parse(bytes, &self.types)?;
         if needed.is_none() {
             layout.check_complete()?;
         }
-        out.reserve(n);
-        for i in 0..n {
-            let want = needed.is_none_or(|m| m.get(i).copied().unwrap_or(true));
-            if !want || i >= layout.count || layout.is_null(i) {
-                out.push(Value::Null);
+        for (i, (slot, ty)) in out.iter_mut().zip(&self.types).enumerate() {
+            if !wanted(needed, i) || i >= layout.count || layout.is_null(i) {
+                *slot = Value::Null;
                 continue;
             }
-            let b = layout.column_bytes(i)?;
-            out.push(match (layout.slots[i], &self.types[i]) {
-                // The commonest types are built in place: a `Result<Value>` returned by
-                // the general decoders costs more than decoding them.
-                (Slot::Fixed { .. }, DataType::Int8) => Value::Int8(i64::from_le_bytes(fixed(b)?)),
-                (Slot::Fixed { .. }, DataType::Int4) => Value::Int4(i32::from_le_bytes(fixed(b)?)),
-                (Slot::Var { .. }, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
-                    Value::Text(text(b)?)
+            let fixed = matches!(layout.slots[i], Slot::Fixed { .. });
+            decode_value(fixed, ty, layout.column_bytes(i)?, slot)?;
+        }
+        Ok(())
+    }
+
+    /// [`RowDecoder::decode_into`] for a row that stores every column (the common
+    /// case): the areas of the row come from the precomputed slots, and the offsets of
+    /// the variable-size columns are read once each, in order.
+    fn decode_full(&self, bytes: &[u8], needed: Option<&[bool]>, out: &mut [Value]) -> Result<()> {
+        let short = || super::codec::corrupt("row shorter than its header says");
+        let fixed_at = HEADER_LEN + self.types.len().div_ceil(8);
+        let offsets_at = fixed_at + self.fixed_len;
+        let var_at = offsets_at + 4 * self.var_count;
+        let bitmap = bytes.get(HEADER_LEN..fixed_at).ok_or_else(short)?;
+        let fixed_area = bytes.get(fixed_at..offsets_at).ok_or_else(short)?;
+        let offsets = bytes.get(offsets_at..var_at).ok_or_else(short)?;
+        let var = &bytes[var_at..];
+        let mut ends =
+            offsets.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize);
+        if needed.is_none() && ends.clone().next_back().unwrap_or(0) != var.len() {
+            return Err(super::codec::corrupt("row length does not match its offsets").into());
+        }
+        let mut start = 0usize;
+        let bad_var = || super::codec::corrupt("variable-size column out of bounds");
+        for (i, (slot, kind)) in out.iter_mut().zip(&self.kinds).enumerate() {
+            let want = bitmap[i / 8] & (1 << (i % 8)) == 0 && wanted(needed, i);
+            // A variable-size column's bytes end where the next one's start, NULL or not.
+            let var_bytes = match kind {
+                Kind::Text | Kind::Var => {
+                    let end = ends.next().ok_or_else(short)?;
+                    let begin = std::mem::replace(&mut start, end);
+                    var.get(begin..end)
                 }
-                (Slot::Fixed { .. }, ty) => decode_fixed(b, ty)?,
-                (Slot::Var { .. }, ty) => decode_var(b, ty, 0)?,
-            });
+                _ => None,
+            };
+            if !want {
+                *slot = Value::Null;
+                continue;
+            }
+            match *kind {
+                Kind::Int8(at) => *slot = Value::Int8(i64::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Int4(at) => *slot = Value::Int4(i32::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Fixed(at, width) => {
+                    let b = fixed_area.get(at..at + width).ok_or_else(short)?;
+                    *slot = decode_fixed(b, &self.types[i])?;
+                }
+                Kind::Text => text_into(var_bytes.ok_or_else(bad_var)?, slot)?,
+                Kind::Var => *slot = decode_var(var_bytes.ok_or_else(bad_var)?, &self.types[i], 0)?,
+            }
         }
         Ok(())
     }
@@ -157,6 +273,23 @@ mod tests {
         let mut some = Vec::new();
         decoder.decode_into(&bytes, Some(&[false, true, true, false]), &mut some).expect("some");
         assert_eq!(some, vec![Value::Null, Value::Int4(-7), row[2].clone(), Value::Null]);
+        // A vector of the row's width is overwritten in place; its text keeps its buffer.
+        let mut reused = vec![
+            Value::Null,
+            Value::Text("old".into()),
+            Value::Text(String::with_capacity(64)),
+            Value::Int8(3),
+        ];
+        let buffer = match &reused[2] {
+            Value::Text(t) => t.as_ptr(),
+            _ => unreachable!(),
+        };
+        decoder.decode_into(&bytes, None, &mut reused).expect("in place");
+        assert_eq!(reused, row.to_vec());
+        assert!(matches!(&reused[2], Value::Text(t) if t.as_ptr() == buffer));
+        decoder.decode_into(&bytes, Some(&[true, false, true, true]), &mut reused).expect("mask");
+        assert_eq!(reused[1], Value::Null);
+        assert_eq!(reused[3], row[3]);
         // Break the UTF-8 of "héllo" (its two-byte 'é' loses its continuation byte).
         let at = bytes.windows(2).position(|w| w == "é".as_bytes()).expect("é stored");
         bytes[at + 1] = b'x';

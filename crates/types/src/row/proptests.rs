@@ -25,7 +25,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
             DataType::Numeric(None),
             prop_oneof![
                 (any::<i64>(), -5i64..20)
-                    .prop_map(|(i, s)| Numeric::Finite(BigDecimal::new(i.into(), s))),
+                    .prop_map(|(i, s)| Numeric::finite(BigDecimal::new(i.into(), s))),
                 Just(Numeric::NaN),
                 Just(Numeric::NegInf),
             ]
@@ -84,7 +84,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                         .into_iter()
                         .map(|x| {
                             x.map_or(Value::Null, |(i, s)| {
-                                Value::Numeric(Numeric::Finite(BigDecimal::new(i.into(), s)))
+                                Value::Numeric(Numeric::finite(BigDecimal::new(i.into(), s)))
                             })
                         })
                         .collect();
@@ -220,6 +220,12 @@ proptest! {
             } else {
                 prop_assert_eq!(o, &Value::Null);
             }
+        }
+        // Decoded again in place (the vector now has the row's width): every column.
+        decoder.decode_into(&bytes, None, &mut out).unwrap();
+        prop_assert_eq!(out.len(), values.len());
+        for (o, v) in out.iter().zip(&values) {
+            prop_assert!(same(o, v));
         }
         // Raw column bytes: absent exactly for NULLs; a vector's are its LE floats.
         for (i, v) in values.iter().enumerate() {

@@ -81,7 +81,7 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
     };
     if let Some(n) = parse_prefixed_integer(&s[i..]) {
         let n = n.ok_or_else(bad)?;
-        return Ok(Numeric::Finite(BigDecimal::new(if neg { -n } else { n }, 0)));
+        return Ok(Numeric::finite(BigDecimal::new(if neg { -n } else { n }, 0)));
     }
     let mut digits = String::new();
     let mut frac_len: i64 = 0;
@@ -138,7 +138,7 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
         return Err(overflow());
     }
     if significant == 0 {
-        return Ok(Numeric::Finite(BigDecimal::new(BigInt::from(0u8), (frac_len - exp).max(0))));
+        return Ok(Numeric::finite(BigDecimal::new(BigInt::from(0u8), (frac_len - exp).max(0))));
     }
     let mut int: BigInt = digits.parse().map_err(|_| bad())?;
     if neg {
@@ -149,7 +149,7 @@ pub fn parse_numeric(input: &str) -> TypeResult<Numeric> {
         int *= pow10(scale.unsigned_abs());
         scale = 0;
     }
-    Ok(Numeric::Finite(BigDecimal::new(int, scale)))
+    Ok(Numeric::finite(BigDecimal::new(int, scale)))
 }
 
 /// A `0x`/`0o`/`0b` integer (PostgreSQL 16+ numeric input): `None` when `s` has no such
@@ -238,7 +238,7 @@ pub fn apply_typmod(n: &Numeric, precision: u32, scale: u32) -> TypeResult<Numer
                     ),
                 ));
             }
-            Ok(Numeric::Finite(rounded))
+            Ok(Numeric::finite(rounded))
         }
     }
 }
@@ -322,7 +322,7 @@ mod tests {
     proptest! {
         #[test]
         fn text_round_trips(int in any::<i64>(), scale in 0i64..30) {
-            let n = Numeric::Finite(BigDecimal::new(int.into(), scale));
+            let n = Numeric::finite(BigDecimal::new(int.into(), scale));
             let text = format_numeric(&n);
             prop_assert_eq!(format_numeric(&parse_numeric(&text).unwrap()), text);
             prop_assert_eq!(parse_numeric(&format_numeric(&n)).unwrap(), n);
