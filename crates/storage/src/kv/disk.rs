@@ -43,6 +43,8 @@ mod errors;
 pub mod file_backend;
 pub mod journal;
 mod leaf_fill;
+#[cfg(test)]
+mod mem_backend;
 mod options;
 pub mod paged_backend;
 mod snapshot;

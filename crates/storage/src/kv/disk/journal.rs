@@ -381,42 +381,8 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use parking_lot::Mutex;
-
     use super::*;
-
-    #[derive(Debug, Clone, Default)]
-    struct Mem(Arc<Mutex<Vec<u8>>>);
-
-    impl StorageBackend for Mem {
-        fn len(&self) -> io::Result<u64> {
-            Ok(self.0.lock().len() as u64)
-        }
-        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
-            let b = self.0.lock();
-            let s = offset as usize;
-            out.copy_from_slice(b.get(s..s + out.len()).ok_or(io::ErrorKind::UnexpectedEof)?);
-            Ok(())
-        }
-        fn set_len(&self, len: u64) -> io::Result<()> {
-            self.0.lock().resize(len as usize, 0);
-            Ok(())
-        }
-        fn sync_data(&self) -> io::Result<()> {
-            Ok(())
-        }
-        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-            let mut b = self.0.lock();
-            let end = offset as usize + data.len();
-            if b.len() < end {
-                b.resize(end, 0);
-            }
-            b[offset as usize..end].copy_from_slice(data);
-            Ok(())
-        }
-    }
+    use crate::kv::disk::mem_backend::MemBackend as Mem;
 
     fn key() -> DataKey {
         DataKey::from_bytes(zeroize::Zeroizing::new([7; 32]))

@@ -703,38 +703,7 @@ mod tests {
 
     use super::*;
 
-    /// An in-memory backend whose bytes tests can inspect and damage.
-    #[derive(Debug, Clone, Default)]
-    struct MemBackend(Arc<Mutex<Vec<u8>>>);
-
-    impl StorageBackend for MemBackend {
-        fn len(&self) -> io::Result<u64> {
-            Ok(self.0.lock().len() as u64)
-        }
-        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
-            let b = self.0.lock();
-            let s = offset as usize;
-            let src = b.get(s..s + out.len()).ok_or(io::ErrorKind::UnexpectedEof)?;
-            out.copy_from_slice(src);
-            Ok(())
-        }
-        fn set_len(&self, len: u64) -> io::Result<()> {
-            self.0.lock().resize(len as usize, 0);
-            Ok(())
-        }
-        fn sync_data(&self) -> io::Result<()> {
-            Ok(())
-        }
-        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-            let mut b = self.0.lock();
-            let s = offset as usize;
-            if b.len() < s + data.len() {
-                b.resize(s + data.len(), 0);
-            }
-            b[s..s + data.len()].copy_from_slice(data);
-            Ok(())
-        }
-    }
+    use crate::kv::disk::mem_backend::MemBackend;
 
     fn key() -> DataKey {
         DataKey::from_bytes(Zeroizing::new([3u8; 32]))
