@@ -142,6 +142,8 @@ impl Session {
                 self.grant_privileges(&r.privileges, r.objects.as_ref(), &r.grantees, false, false)?
             }
             ast::Statement::AlterSchema(a) => self.alter_schema(a)?,
+            ast::Statement::AlterView(a) => self.alter_view(a)?,
+            ast::Statement::AlterIndex { name, operation } => self.alter_index(name, operation)?,
             ast::Statement::CreatePolicy(p) => self.create_policy(p)?,
             ast::Statement::AlterPolicy(p) => self.alter_policy(p)?,
             ast::Statement::DropPolicy(p) => self.drop_policy(p)?,

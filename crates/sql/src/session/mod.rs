@@ -32,6 +32,7 @@ mod matview;
 mod plan_cache;
 mod prepared;
 mod privileges;
+mod rename;
 mod result;
 mod roles;
 mod sequences;
