@@ -24,9 +24,9 @@ pub enum Command {
     Repl(ReplArgs),
     /// Write a database as a plain SQL script (schema, data, then indexes, constraints,
     /// owners, grants and policies) that `restore` and psql load.
-    Dump(DumpArgs),
+    Dump(ScriptArgs),
     /// Load a script written by `dump` into a database, in one transaction.
-    Restore(RestoreArgs),
+    Restore(ScriptArgs),
 }
 
 /// The database a dump reads or a restore writes.
@@ -42,26 +42,15 @@ pub struct DumpSource {
     pub url: Option<String>,
 }
 
-/// `heliosdb-nano dump`.
+/// `heliosdb-nano dump` and `restore`.
 #[derive(Debug, Args)]
-pub struct DumpArgs {
+pub struct ScriptArgs {
     #[command(flatten)]
     pub source: DumpSource,
     #[command(flatten)]
     pub encryption: Encryption,
-    /// Write the script here instead of standard output.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
-}
-
-/// `heliosdb-nano restore`.
-#[derive(Debug, Args)]
-pub struct RestoreArgs {
-    #[command(flatten)]
-    pub source: DumpSource,
-    #[command(flatten)]
-    pub encryption: Encryption,
-    /// Read the script from this file instead of standard input.
+    /// The script file (default: standard output for `dump`, standard input for
+    /// `restore`).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 }

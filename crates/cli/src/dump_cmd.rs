@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 
-use crate::args::{DumpArgs, DumpSource, Encryption, RestoreArgs, Storage};
+use crate::args::{DumpSource, Encryption, ScriptArgs, Storage};
 use crate::dump::{self, Embedded, Remote, Target};
 
 /// The database the arguments name, opened for a dump or a restore.
@@ -23,7 +23,7 @@ fn open_target(source: &DumpSource, encryption: &Encryption) -> Result<Box<dyn T
 }
 
 /// `heliosdb-nano dump`: exit status 0 on success.
-pub fn run_dump(a: &DumpArgs) -> i32 {
+pub fn run_dump(a: &ScriptArgs) -> i32 {
     let mut target = match open_target(&a.source, &a.encryption) {
         Ok(t) => t,
         Err(e) => {
@@ -62,7 +62,7 @@ pub fn run_dump(a: &DumpArgs) -> i32 {
 }
 
 /// `heliosdb-nano restore`: exit status 0 on success.
-pub fn run_restore(a: &RestoreArgs) -> i32 {
+pub fn run_restore(a: &ScriptArgs) -> i32 {
     let mut script = String::new();
     let read = match &a.file {
         Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut script)),

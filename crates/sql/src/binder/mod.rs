@@ -34,7 +34,7 @@ mod table_function;
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 pub use from::undefined_table;
-pub use privileges::{policy_violation, schema_usable};
+pub use privileges::policy_violation;
 pub use scope::BindScope;
 pub(crate) use table_function::companion_name;
 

@@ -74,7 +74,9 @@ impl Binder<'_> {
             return Ok(());
         }
         let Some(s) = self.catalog.schemas.get(schema) else { return Ok(()) };
-        if crate::session::is_temp_schema(schema) || schema_usable(&s.name, &s.access, auth) {
+        if crate::session::is_temp_schema(schema)
+            || s.privileges_of(auth).contains(Privileges::USAGE)
+        {
             return Ok(());
         }
         Err(permission_denied("schema", schema))
@@ -214,13 +216,6 @@ fn or(a: Expr, b: Expr) -> Expr {
         right: Box::new(b),
         ty: DataType::Bool,
     }
-}
-
-/// Whether `auth` may use schema `name` with access `access`: `public` with its default
-/// ACL is usable by everyone, as PostgreSQL creates it.
-pub fn schema_usable(name: &str, access: &ObjectAccess, auth: &AuthId) -> bool {
-    (name == crate::catalog::DEFAULT_SCHEMA && access.acl.is_empty())
-        || access.privileges_of(auth, Privileges::SCHEMA_ALL).contains(Privileges::USAGE)
 }
 
 /// `new row violates row-level security policy for table "t"` (42501).

@@ -223,6 +223,22 @@ impl ObjectAccess {
         }
     }
 
+    /// [`privileges_of`](Self::privileges_of), where an empty ACL also gives `PUBLIC` what
+    /// `public_default` names (PostgreSQL's default ACL of the object kind).
+    pub fn privileges_with_default(
+        &self,
+        auth: &AuthId,
+        all: Privileges,
+        public_default: Privileges,
+    ) -> Privileges {
+        let held = self.privileges_of(auth, all);
+        if self.acl.is_empty() {
+            held.with(public_default)
+        } else {
+            held
+        }
+    }
+
     /// Adds `privileges` for `grantee`.
     pub fn grant(&mut self, grantee: u32, grantor: u32, privileges: Privileges) {
         match self.acl.iter_mut().find(|a| a.grantee == grantee && a.grantor == grantor) {
@@ -277,9 +293,23 @@ impl DatabaseDef {
 
     /// The privileges `auth` holds on the database.
     pub fn privileges_of(&self, auth: &AuthId) -> Privileges {
-        let mut access = self.access.clone();
-        access.materialize(Self::PUBLIC_DEFAULT);
-        access.privileges_of(auth, Privileges::DATABASE_ALL)
+        self.access.privileges_with_default(auth, Privileges::DATABASE_ALL, Self::PUBLIC_DEFAULT)
+    }
+}
+
+impl super::SchemaDef {
+    /// What PostgreSQL's default ACL of the schema gives `PUBLIC`: USAGE on `public`.
+    pub fn public_default(&self) -> Privileges {
+        if self.name == super::DEFAULT_SCHEMA {
+            Privileges::USAGE
+        } else {
+            Privileges::default()
+        }
+    }
+
+    /// The privileges `auth` holds on the schema.
+    pub fn privileges_of(&self, auth: &AuthId) -> Privileges {
+        self.access.privileges_with_default(auth, Privileges::SCHEMA_ALL, self.public_default())
     }
 }
 

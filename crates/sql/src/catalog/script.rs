@@ -323,9 +323,13 @@ fn access(
         }
     };
     for s in schemas {
-        let public =
-            if s.name == super::DEFAULT_SCHEMA { Privileges::USAGE } else { Privileges::default() };
-        object("SCHEMA", quote_ident(&s.name), &s.access, Privileges::SCHEMA_ALL, public);
+        object(
+            "SCHEMA",
+            quote_ident(&s.name),
+            &s.access,
+            Privileges::SCHEMA_ALL,
+            s.public_default(),
+        );
     }
     for t in tables {
         let kind = if t.matview.is_some() { "MATERIALIZED VIEW" } else { "TABLE" };

@@ -229,10 +229,7 @@ fn schema_privilege(
             format!("schema \"{name}\" does not exist"),
         ));
     };
-    let mut held = s.access.privileges_of(auth, Privileges::SCHEMA_ALL);
-    if crate::binder::schema_usable(&s.name, &s.access, auth) {
-        held = held.with(Privileges::USAGE);
-    }
+    let held = s.privileges_of(auth);
     Ok(any_held(held, &wanted))
 }
 

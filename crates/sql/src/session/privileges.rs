@@ -11,7 +11,7 @@ use super::{Session, StatementResult};
 use crate::catalog::access::{must_be_owner, permission_denied, PolicyCommand, PUBLIC};
 use crate::catalog::{
     Catalog, CatalogStore, DatabaseDef, ObjectAccess, PolicyDef, Privileges, Relation, SchemaDef,
-    TableDef, DEFAULT_SCHEMA,
+    TableDef,
 };
 use crate::parser::{ident_name, object_name};
 
@@ -67,7 +67,7 @@ impl Session {
             return Ok(());
         }
         let Some(s) = catalog.schemas.get(schema) else { return Ok(()) };
-        if s.access.privileges_of(&auth, Privileges::SCHEMA_ALL).contains(Privileges::CREATE) {
+        if s.privileges_of(&auth).contains(Privileges::CREATE) {
             return Ok(());
         }
         Err(permission_denied("schema", schema))
@@ -253,7 +253,9 @@ impl Session {
             // The default ACL gives PUBLIC some rights: keep them explicit from now on.
             access.materialize(match &target {
                 Target::Database => DatabaseDef::PUBLIC_DEFAULT,
-                Target::Schema(n) if n == DEFAULT_SCHEMA => Privileges::USAGE,
+                Target::Schema(n) => {
+                    catalog.schemas.get(n).map_or(Privileges::default(), |s| s.public_default())
+                }
                 _ => Privileges::default(),
             });
             for r in &roles {

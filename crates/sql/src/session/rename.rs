@@ -56,24 +56,9 @@ impl Session {
             _ => return Err(Error::internal("not a view")),
         };
         self.require_owner(&catalog, owner, kind, &name)?;
-        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         match (&a.operation, owned) {
-            (ast::AlterViewOperation::RenameTo { new_name }, owned) => {
-                let new = object_name(new_name)?.name;
-                if catalog.relation(&schema, &new).is_some() {
-                    return Err(already_exists(&new));
-                }
-                match owned {
-                    Owned::View(mut v) => {
-                        v.name = new;
-                        CatalogStore::put_view(txn, &v)?;
-                    }
-                    Owned::Table(mut t) => {
-                        t.name = new;
-                        CatalogStore::put_table(txn, &t)?;
-                    }
-                    _ => {}
-                }
+            (ast::AlterViewOperation::RenameTo { new_name }, _) => {
+                self.rename_relation(&catalog, &schema, rel, new_name)?;
             }
             (
                 ast::AlterViewOperation::RenameColumn { old_column_name, new_column_name },
@@ -93,6 +78,7 @@ impl Session {
                     ));
                 };
                 v.columns[pos] = new;
+                let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                 CatalogStore::put_view(txn, &v)?;
             }
             (other, _) => return Err(Error::unsupported(format!("{tag} {}", op_words(other)))),
@@ -117,7 +103,9 @@ impl Session {
                 Some((_, Relation::Index(t, i))) => (t, i),
                 // PostgreSQL renames any relation through ALTER INDEX.
                 Some((schema, rel)) => {
-                    return self.rename_relation(&catalog, &schema, rel, index_name)
+                    self.rename_relation(&catalog, &schema, rel, index_name)?;
+                    self.bump_version()?;
+                    return Ok(StatementResult::command("ALTER INDEX"));
                 }
                 None => {
                     return Err(Error::new(
@@ -146,15 +134,16 @@ impl Session {
 }
 
 impl Session {
-    /// Renames a table, view or sequence (ALTER INDEX on one of them, as PostgreSQL
-    /// allows).
+    /// Renames a table (materialized views included), view or sequence, which the
+    /// current role must own (ALTER VIEW, and ALTER INDEX on such relations as
+    /// PostgreSQL allows).
     fn rename_relation(
         &mut self,
         catalog: &crate::catalog::Catalog,
         schema: &str,
         rel: Relation,
         new_name: &ast::ObjectName,
-    ) -> Result<StatementResult> {
+    ) -> Result<()> {
         let new = object_name(new_name)?.name;
         if catalog.relation(schema, &new).is_some() {
             return Err(already_exists(&new));
@@ -194,8 +183,7 @@ impl Session {
             }
             Relation::Index(..) => return Err(Error::internal("index renamed as a relation")),
         }
-        self.bump_version()?;
-        Ok(StatementResult::command("ALTER INDEX"))
+        Ok(())
     }
 }
 

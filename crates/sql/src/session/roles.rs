@@ -456,40 +456,35 @@ impl Session {
 /// What keeps role `id` from being dropped: objects it owns and grants it holds, as
 /// PostgreSQL's DETAIL lines.
 fn dependents(catalog: &Catalog, id: u32) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut tables: Vec<_> = catalog.tables.values().collect();
-    tables.sort_by_key(|t| t.id);
-    for t in tables {
-        if t.access.owner == id {
-            out.push(format!("owner of table {}", t.name));
-        } else if t.access.acl.iter().any(|a| a.grantee == id) {
-            out.push(format!("privileges for table {}", t.name));
-        }
-    }
-    let mut views: Vec<_> = catalog.views.values().collect();
-    views.sort_by_key(|v| v.id);
-    for v in views {
-        if v.access.owner == id {
-            out.push(format!("owner of view {}", v.name));
-        } else if v.access.acl.iter().any(|a| a.grantee == id) {
-            out.push(format!("privileges for view {}", v.name));
-        }
-    }
-    let mut seqs: Vec<_> = catalog.sequences.values().collect();
-    seqs.sort_by_key(|s| s.id);
-    for s in seqs {
-        if s.access.owner == id && s.owned_by.is_none() {
-            out.push(format!("owner of sequence {}", s.name));
-        } else if s.access.acl.iter().any(|a| a.grantee == id) {
-            out.push(format!("privileges for sequence {}", s.name));
-        }
-    }
-    for s in catalog.schemas.values() {
-        if s.access.owner == id {
-            out.push(format!("owner of schema {}", s.name));
-        } else if s.access.acl.iter().any(|a| a.grantee == id) {
-            out.push(format!("privileges for schema {}", s.name));
-        }
-    }
-    out
+    use crate::catalog::ObjectAccess;
+    // (kind, name, access, whether its owner counts: a serial sequence goes with its
+    // table), in a stable order.
+    let mut objects: Vec<(u32, &str, &str, &ObjectAccess, bool)> = Vec::new();
+    objects
+        .extend(catalog.tables.values().map(|t| (t.id, "table", t.name.as_str(), &t.access, true)));
+    objects
+        .extend(catalog.views.values().map(|v| (v.id, "view", v.name.as_str(), &v.access, true)));
+    objects.extend(
+        catalog
+            .sequences
+            .values()
+            .map(|s| (s.id, "sequence", s.name.as_str(), &s.access, s.owned_by.is_none())),
+    );
+    objects.extend(
+        catalog.schemas.values().map(|s| (s.id, "schema", s.name.as_str(), &s.access, true)),
+    );
+    const ORDER: [&str; 4] = ["table", "view", "sequence", "schema"];
+    objects.sort_by_key(|(oid, kind, ..)| (ORDER.iter().position(|k| k == kind), *oid));
+    objects
+        .into_iter()
+        .filter_map(|(_, kind, name, access, owner_counts)| {
+            if owner_counts && access.owner == id {
+                Some(format!("owner of {kind} {name}"))
+            } else if access.acl.iter().any(|a| a.grantee == id) {
+                Some(format!("privileges for {kind} {name}"))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
