@@ -153,6 +153,11 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         };
+        if self.expanding_views.is_empty() && self.expanding_policies.is_empty() {
+            if let Relation::Table(id) | Relation::View(id) | Relation::Sequence(id) = rel {
+                self.relations_named.push(id);
+            }
+        }
         let plan = match rel {
             Relation::Table(id) => {
                 let table = self
@@ -160,7 +165,7 @@ impl Binder<'_> {
                     .table(id)
                     .cloned()
                     .ok_or_else(|| Error::internal("table vanished from catalog"))?;
-                if table.matview.as_ref().is_some_and(|m| !m.populated) {
+                if table.matview.as_ref().is_some_and(|m| !m.populated) && !self.probe {
                     return Err(Error::new(
                         SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                         format!("materialized view \"{}\" has not been populated", table.name),

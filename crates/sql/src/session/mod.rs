@@ -46,6 +46,7 @@ mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
+mod view_deps;
 mod writable_cte;
 
 pub use branch::BranchUsers;
