@@ -173,6 +173,7 @@ impl Binder<'_> {
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
                 self.require_table(&table, Privileges::SELECT)?;
+                self.from_tables.push((self.select_depth, qualifier.clone(), id));
                 let scan = self.table_scan(table.clone(), &qualifier);
                 self.with_policy_filter(scan, &table, PolicyCommand::Select)?
             }

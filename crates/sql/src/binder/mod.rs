@@ -109,6 +109,11 @@ pub struct Binder<'a> {
     /// The tables, views and sequences the query names itself (not those read inside
     /// the views it names, nor by row-level security policies), in the order met.
     pub relations_named: Vec<u32>,
+    /// How many SELECTs deep the FROM list being bound is.
+    select_depth: usize,
+    /// Tables bound in FROM lists: (select depth, qualifier, table id); each SELECT
+    /// takes its own back after its FROM list (for functional dependencies in GROUP BY).
+    from_tables: Vec<(usize, String, u32)>,
 }
 
 impl<'a> Binder<'a> {
@@ -137,6 +142,8 @@ impl<'a> Binder<'a> {
             expanding_policies: Vec::new(),
             probe: false,
             relations_named: Vec::new(),
+            select_depth: 0,
+            from_tables: Vec::new(),
         }
     }
 
