@@ -30,6 +30,7 @@ mod select;
 mod sequence_calls;
 mod system_views;
 mod table_function;
+mod updatable_view;
 
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
@@ -114,6 +115,8 @@ pub struct Binder<'a> {
     /// Tables bound in FROM lists: (select depth, qualifier, table id); each SELECT
     /// takes its own back after its FROM list (for functional dependencies in GROUP BY).
     from_tables: Vec<(usize, String, u32)>,
+    /// Views a DML statement was rewritten through (see `updatable_view`).
+    view_rewrites: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -144,6 +147,7 @@ impl<'a> Binder<'a> {
             relations_named: Vec::new(),
             select_depth: 0,
             from_tables: Vec::new(),
+            view_rewrites: 0,
         }
     }
 
