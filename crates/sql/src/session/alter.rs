@@ -20,7 +20,7 @@ use crate::planner::{Plan, PlannedQuery};
 type Rows = Vec<(Vec<u8>, Vec<Value>)>;
 
 impl Session {
-    fn read_all(&self, table: &TableDef) -> Result<Rows> {
+    pub(super) fn read_all(&self, table: &TableDef) -> Result<Rows> {
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         let mut rows = Vec::new();
         table_io::scan_rows(

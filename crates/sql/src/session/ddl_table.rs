@@ -5,7 +5,7 @@
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 
-use crate::catalog::typename::resolve_column_type;
+use crate::catalog::typename::{resolve_user_column_type, TypeScope};
 use crate::catalog::{
     Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, ObjectAccess,
     Relation, SequenceDef, TableDef,
@@ -263,14 +263,19 @@ pub fn build_table(
                 format!("column \"{cname}\" specified more than once"),
             ));
         }
-        let ty = resolve_column_type(&col.data_type)?;
+        let user =
+            resolve_user_column_type(&col.data_type, Some(TypeScope { catalog, search_path }))?;
+        let ty = user.column;
+        let domain = user.domain.as_ref().and_then(|d| d.domain().map(|dd| (d.id, dd)));
         let mut def = ColumnDef {
             name: cname.clone(),
             data_type: ty.data_type.clone(),
             not_null: false,
-            default: None,
+            // A domain's default applies to its columns that have none of their own.
+            default: domain.and_then(|(_, d)| d.default.clone()),
             identity: None,
             sequence: None,
+            domain: domain.map(|(id, _)| id),
         };
         let mut wants_sequence = ty.serial;
         for opt in &col.options {
