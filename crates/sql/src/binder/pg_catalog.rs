@@ -136,7 +136,7 @@ fn namespaces(catalog: &Catalog) -> Vec<(i64, String)> {
 }
 
 /// Every type we have, with its PostgreSQL name, length and category.
-fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
+pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
     let base = vec![
         (Bool, "bool", 1, "B"),
         (DataType::Bytea, "bytea", -1, "U"),
@@ -321,8 +321,10 @@ pub(super) fn pg_catalog_relation(
                         oid(if cat == "S" { 100 } else { 0 }),
                     ]
                 })
+                .chain(super::pg_types::user_type_rows(catalog))
                 .collect(),
         ),
+        "pg_enum" => super::pg_types::pg_enum(catalog),
         "pg_constraint" => pg_constraint(catalog, &tables),
         "pg_database" => (
             vec![

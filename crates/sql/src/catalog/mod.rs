@@ -178,6 +178,24 @@ impl Catalog {
         }
     }
 
+    /// The name `format_type` and `regtype` print for a user-defined type OID (or its
+    /// array type's): qualified when its schema is not on the search path.
+    pub fn user_type_name(&self, oid: u32, search_path: &[String]) -> Option<String> {
+        let (def, array) = match self.types.get(&oid) {
+            Some(d) => (d, false),
+            None => (self.types.get(&oid.checked_sub(1)?)?, true),
+        };
+        let quote = crate::functions::format::quote_ident;
+        let visible = search_path.iter().any(|s| s == &def.schema)
+            && self.resolve_type(None, &def.name, search_path).is_some_and(|d| d.id == def.id);
+        let name = if visible {
+            quote(&def.name)
+        } else {
+            format!("{}.{}", quote(&def.schema), quote(&def.name))
+        };
+        Some(if array { format!("{name}[]") } else { name })
+    }
+
     /// The type a column declared with user type `t` holds.
     pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
         t.value_type(&self.enums)

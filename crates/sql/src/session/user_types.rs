@@ -95,12 +95,18 @@ impl Session {
     /// Stores a new type under two fresh ids (the type's and its array type's).
     fn put_new_type(&mut self, mut def: TypeDef) -> Result<()> {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
-        def.id = CatalogStore::next_id(txn)?;
-        // The id after the type's is its array type's OID.
-        let array_id = CatalogStore::next_id(txn)?;
-        if array_id != def.id + 1 {
-            return Err(Error::internal("type ids are not consecutive"));
+        // The id after the type's is its array type's OID; neither may be the fixed
+        // OID of a built-in type (pgvector's sit among the first object ids).
+        let builtin = |id: u32| helios_types::DataType::from_oid(id).is_some();
+        let mut id = CatalogStore::next_id(txn)?;
+        loop {
+            let array_id = CatalogStore::next_id(txn)?;
+            if array_id == id + 1 && !builtin(id) && !builtin(array_id) {
+                break;
+            }
+            id = array_id;
         }
+        def.id = id;
         CatalogStore::put_type(txn, &def)?;
         self.bump_version()
     }

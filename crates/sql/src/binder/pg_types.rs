@@ -1,0 +1,120 @@
+//! The rows user-defined types add to `pg_type` (an enum or domain and its array type)
+//! and the `pg_enum` relation.
+
+use helios_types::{DataType, Value};
+
+use super::pg_catalog::{schema_oid, types, Relation};
+use crate::catalog::{Catalog, TypeKind};
+
+fn oid(v: u32) -> Value {
+    Value::Int8(i64::from(v))
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// The `pg_type` rows of the user-defined types, in the column order of `pg_type`.
+pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
+    let builtin = types();
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let ns = catalog
+            .schemas
+            .get(&t.schema)
+            .map_or(Value::Int8(0), |s| Value::Int8(schema_oid(&s.name, s.id)));
+        let owner = super::pg_roles::owner_oid(t.access.owner);
+        let (len, typtype, category, base, not_null, default) = match &t.kind {
+            TypeKind::Enum(_) => (4i16, "e", "E", 0, false, None),
+            TypeKind::Domain(d) => {
+                let b = builtin.iter().find(|(bt, ..)| bt.oid() == d.base.oid());
+                let (len, cat) = match (&d.base, b) {
+                    (DataType::Enum(_), _) => (4, "E"),
+                    (_, Some((_, _, len, cat))) => (*len, *cat),
+                    (_, None) => (-1, "U"),
+                };
+                (len, "d", cat, d.base.oid(), d.not_null, d.default.clone())
+            }
+        };
+        let collation = if category == "S" { 100 } else { 0 };
+        rows.push(vec![
+            oid(t.id),
+            text(&t.name),
+            ns.clone(),
+            owner.clone(),
+            Value::Int2(len),
+            Value::Bool(matches!(len, 1 | 2 | 4 | 8)),
+            text(typtype),
+            text(category),
+            Value::Bool(true),
+            text(","),
+            oid(0),
+            oid(0),
+            oid(t.id + 1),
+            oid(base),
+            Value::Int4(-1),
+            Value::Bool(not_null),
+            default.map_or(Value::Null, Value::Text),
+            oid(collation),
+        ]);
+        rows.push(vec![
+            oid(t.id + 1),
+            text(format!("_{}", t.name)),
+            ns,
+            owner,
+            Value::Int2(-1),
+            Value::Bool(false),
+            text("b"),
+            text("A"),
+            Value::Bool(true),
+            text(","),
+            oid(0),
+            oid(t.id),
+            oid(0),
+            oid(0),
+            Value::Int4(-1),
+            Value::Bool(false),
+            Value::Null,
+            oid(collation),
+        ]);
+    }
+    rows
+}
+
+/// `pg_enum`: one row per label. `enumsortorder` is the label's position (1, 2, ...),
+/// which orders like PostgreSQL's float sort orders; label OIDs are derived from the type
+/// OID and the label's immutable order key, so they stay put when labels are added.
+pub(super) fn pg_enum(catalog: &Catalog) -> Relation {
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let TypeKind::Enum(labels) = &t.kind else { continue };
+        for (i, l) in labels.iter().enumerate() {
+            rows.push(vec![
+                oid(label_oid(t.id, &l.key)),
+                oid(t.id),
+                Value::Float4(i as f32 + 1.0),
+                text(&l.label),
+            ]);
+        }
+    }
+    (
+        vec![
+            ("oid", DataType::Int8),
+            ("enumtypid", DataType::Int8),
+            ("enumsortorder", DataType::Float4),
+            ("enumlabel", DataType::Text),
+        ],
+        rows,
+    )
+}
+
+/// A label's OID: an FNV-1a hash of the type OID and the order key, kept above the
+/// range of object ids handed out so far in practice (top bit set).
+fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in type_oid.to_be_bytes().iter().chain(key) {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h | 0x8000_0000
+}
