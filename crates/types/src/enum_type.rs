@@ -82,7 +82,8 @@ pub struct EnumValue {
 impl EnumValue {
     /// The value of `ty` whose label is at `index`; `None` if out of range.
     pub fn new(ty: Arc<EnumType>, index: usize) -> Option<EnumValue> {
-        (index < ty.labels.len()).then(|| EnumValue { ty, index: index as u32 })
+        let index32 = u32::try_from(index).ok().filter(|_| index < ty.labels.len())?;
+        Some(EnumValue { ty, index: index32 })
     }
 
     /// The label text.
