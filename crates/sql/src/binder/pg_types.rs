@@ -1,5 +1,6 @@
-//! The rows user-defined types add to `pg_type` (an enum or domain and its array type)
-//! and the `pg_enum` relation.
+//! The rows user-defined types add to `pg_type` (an enum or domain and its array type),
+//! the `pg_enum` relation, and an empty `pg_range` (range types are not built; drivers
+//! join it when they look up a type).
 
 use helios_types::{DataType, Value};
 
@@ -117,4 +118,20 @@ fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h | 0x8000_0000
+}
+
+/// `pg_range`: empty, as there are no range types.
+pub(super) fn pg_range() -> Relation {
+    (
+        vec![
+            ("rngtypid", DataType::Int8),
+            ("rngsubtype", DataType::Int8),
+            ("rngmultitypid", DataType::Int8),
+            ("rngcollation", DataType::Int8),
+            ("rngsubopc", DataType::Int8),
+            ("rngcanonical", DataType::Text),
+            ("rngsubdiff", DataType::Text),
+        ],
+        Vec::new(),
+    )
 }
