@@ -292,6 +292,7 @@ pub(super) fn pg_catalog_relation(
                 ("typnotnull", Bool),
                 ("typdefault", Text),
                 ("typcollation", Int8),
+                ("typacl", text_array()),
             ],
             types()
                 .into_iter()
@@ -319,6 +320,7 @@ pub(super) fn pg_catalog_relation(
                         Value::Bool(false),
                         Value::Null,
                         oid(if cat == "S" { 100 } else { 0 }),
+                        Value::Null,
                     ]
                 })
                 .chain(super::pg_types::user_type_rows(catalog))
@@ -1193,6 +1195,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             ]);
         }
     }
+    rows.extend(super::pg_types::domain_constraint_rows(catalog));
     (cols, rows)
 }
 

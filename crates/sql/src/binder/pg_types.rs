@@ -57,6 +57,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
             Value::Bool(not_null),
             default.map_or(Value::Null, Value::Text),
             oid(collation),
+            Value::Null,
         ]);
         rows.push(vec![
             oid(t.id + 1),
@@ -77,6 +78,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
             Value::Bool(false),
             Value::Null,
             oid(collation),
+            Value::Null,
         ]);
     }
     rows
@@ -134,4 +136,56 @@ pub(super) fn pg_range() -> Relation {
         ],
         Vec::new(),
     )
+}
+
+/// The first OID of domain CHECK constraints: `DOMAIN_CONSTRAINT_OID_BASE + 100 × type
+/// id + n` for the domain's n-th check (from 1).
+const DOMAIN_CONSTRAINT_OID_BASE: i64 = 70_000_000;
+
+/// The `pg_constraint` rows of domain CHECK constraints (`contypid` set, `conrelid` 0),
+/// in the column order of `pg_constraint`.
+pub(super) fn domain_constraint_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let TypeKind::Domain(d) = &t.kind else { continue };
+        let ns = catalog
+            .schemas
+            .get(&t.schema)
+            .map_or(Value::Int8(0), |s| Value::Int8(schema_oid(&s.name, s.id)));
+        for (n, c) in d.checks.iter().enumerate() {
+            rows.push(vec![
+                Value::Int8(DOMAIN_CONSTRAINT_OID_BASE + 100 * i64::from(t.id) + n as i64 + 1),
+                text(&c.name),
+                ns.clone(),
+                text("c"),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(true),
+                oid(0),
+                oid(t.id),
+                oid(0),
+                oid(0),
+                oid(0),
+                text(" "),
+                text(" "),
+                text(" "),
+                Value::Bool(true),
+                Value::Int4(0),
+                Value::Bool(false),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ]);
+        }
+    }
+    rows
+}
+
+/// `pg_get_constraintdef` of a domain CHECK constraint by OID: `CHECK ((cond))`.
+pub(crate) fn domain_constraint_def(catalog: &Catalog, oid: i64) -> Option<String> {
+    let rel = oid.checked_sub(DOMAIN_CONSTRAINT_OID_BASE)?;
+    let t = catalog.types.get(&u32::try_from(rel / 100).ok()?)?;
+    let n = usize::try_from(rel % 100).ok()?.checked_sub(1)?;
+    let c = t.domain()?.checks.get(n)?;
+    Some(format!("CHECK (({}))", c.expr))
 }

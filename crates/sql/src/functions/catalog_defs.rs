@@ -81,7 +81,9 @@ fn indexdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
 fn constraintdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let c = catalog(ctx)?;
     let Some((t, con)) = oid_arg(&a[0]).and_then(|o| constraint_by_oid(&c, o)) else {
-        return Ok(Value::Null);
+        return Ok(oid_arg(&a[0])
+            .and_then(|o| crate::binder::pg_types::domain_constraint_def(&c, o))
+            .map_or(Value::Null, Value::Text));
     };
     Ok(Value::Text(constraint_def(&c, t, con, pretty_arg(a.get(1)))))
 }

@@ -355,13 +355,36 @@ impl Session {
                             if using.is_some() {
                                 return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
                             }
-                            let ty = crate::catalog::typename::resolve_type(data_type)?;
+                            let scope = crate::catalog::typename::TypeScope {
+                                catalog: &catalog,
+                                search_path: &search_path,
+                            };
+                            let user = crate::catalog::typename::resolve_user_column_type(
+                                data_type,
+                                Some(scope),
+                            )?;
+                            if user.column.serial {
+                                crate::catalog::typename::resolve_type(data_type)?;
+                            }
+                            let ty = user.column.data_type;
+                            let domain = match &user.domain {
+                                Some(d) => Some(crate::expr::domain::bind_domain(d, &self.info())?),
+                                None => None,
+                            };
                             let before = t.clone();
                             let rows = self.read_all(&before)?;
                             t.columns[pos].data_type = ty.clone();
+                            t.columns[pos].domain = user.domain.as_ref().map(|d| d.id);
+                            let ctx = crate::expr::context::SimpleContext {
+                                session: self.info(),
+                                ..Default::default()
+                            };
                             let mut out = Vec::with_capacity(rows.len());
                             for (pk, mut r) in rows {
                                 r[pos] = r[pos].cast_assignment(&ty)?;
+                                if let Some(d) = &domain {
+                                    d.check(&r[pos], &ctx)?;
+                                }
                                 out.push((pk, r));
                             }
                             self.rewrite_table(&before, &t, out)?;

@@ -236,6 +236,17 @@ impl Session {
             }
             return Err(already_exists(&qn.name));
         }
+        // A table's row type would take the name of an existing type.
+        if catalog.user_type(&schema, &qn.name).is_some() {
+            return Err(Error::new(
+                SqlState::DUPLICATE_OBJECT,
+                format!("type \"{}\" already exists", qn.name),
+            )
+            .with_hint(
+                "A relation has an associated type of the same name, so you must use a name \
+                 that doesn't conflict with any existing type.",
+            ));
+        }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut next = || CatalogStore::next_id(txn);
         let mut new = build_table(&catalog, &search_path, &schema, ct, &mut next, owner)?;
