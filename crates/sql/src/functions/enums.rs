@@ -32,9 +32,25 @@ pub fn bind_enum_function(name: &str, args: &[Expr]) -> Result<Option<Expr>> {
         [DataType::Enum(a), DataType::Enum(b)] if a.oid == b.oid && name == "enum_range" => {
             a.clone()
         }
+        [DataType::Enum(t), DataType::Unknown] | [DataType::Unknown, DataType::Enum(t)]
+            if name == "enum_range" =>
+        {
+            t.clone()
+        }
         _ => return Ok(None),
     };
+    // An untyped literal (`NULL`, `'red'`) beside an enum argument is of its type.
     let enum_type = DataType::Enum(ty.clone());
+    let args: Vec<Expr> = args
+        .iter()
+        .map(|a| match a {
+            Expr::Literal(v, DataType::Unknown) => Ok(Expr::Literal(
+                crate::expr::cast::cast_value(v.clone(), &enum_type, true)?,
+                enum_type.clone(),
+            )),
+            other => Ok(other.clone()),
+        })
+        .collect::<Result<_>>()?;
     let array_type = DataType::Array(Box::new(enum_type.clone()));
     Ok(Some(match (name, args.len()) {
         ("enum_first" | "enum_last", 1) => {

@@ -213,6 +213,22 @@ pub fn add_foreign_key(
         Some(n) => ident_name(n),
         None => unique_name(&format!("{}_{}_fkey", t.name, cols.join("_")), &taken_names(t)),
     };
+    // Values of two different enum types never compare equal: such a key cannot work.
+    for (&c, &r) in positions.iter().zip(&ref_cols) {
+        let (ct, rt) = (&t.columns[c].data_type, &parent.columns[r].data_type);
+        let is_enum = |t: &helios_types::DataType| matches!(t, helios_types::DataType::Enum(_));
+        let enums = is_enum(ct) || is_enum(rt);
+        if enums && !crate::expr::types::same_base(ct, rt) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("foreign key constraint \"{name}\" cannot be implemented"),
+            )
+            .with_detail(format!(
+                "Key columns \"{}\" and \"{}\" are of incompatible types: {ct} and {rt}.",
+                t.columns[c].name, parent.columns[r].name
+            )));
+        }
+    }
     t.foreign_keys.push(ForeignKeyDef {
         name,
         columns: positions,

@@ -357,15 +357,15 @@ impl Session {
                 let TypeKind::Enum(labels) = &mut def.kind else {
                     return Err(not_an_enum(&def.name));
                 };
+                let at = labels
+                    .iter()
+                    .position(|l| l.label == r.from.value)
+                    .ok_or_else(|| not_a_label(&r.from.value))?;
                 if labels.iter().any(|l| l.label == r.to.value) {
                     return Err(label_exists(&r.to.value));
                 }
                 check_label(&r.to.value)?;
-                let l = labels
-                    .iter_mut()
-                    .find(|l| l.label == r.from.value)
-                    .ok_or_else(|| not_a_label(&r.from.value))?;
-                l.label = r.to.value.clone();
+                labels[at].label = r.to.value.clone();
             }
         }
         self.put_altered(&def)?;
