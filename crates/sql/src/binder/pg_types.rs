@@ -34,7 +34,8 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                     (_, Some((_, _, len, cat))) => (*len, *cat),
                     (_, None) => (-1, "U"),
                 };
-                (len, "d", cat, d.base.oid(), d.not_null, d.default.clone())
+                let base = d.parent.unwrap_or_else(|| d.base.oid());
+                (len, "d", cat, base, d.not_null, d.default.clone())
             }
         };
         let collation = if category == "S" { 100 } else { 0 };

@@ -226,7 +226,7 @@ fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
             let mut s = format!(
                 "CREATE DOMAIN {} AS {}",
                 qualified(&t.schema, &t.name),
-                column_type(catalog, None, &d.base)
+                column_type(catalog, d.parent, &d.base)
             );
             if let Some(def) = &d.default {
                 let _ = write!(s, " DEFAULT {def}");

@@ -35,9 +35,12 @@ pub struct EnumLabelDef {
 /// A domain: a base type with constraints.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainDef {
-    /// The underlying type.
+    /// The underlying (non-domain) type.
     #[serde(with = "super::defs::type_text")]
     pub base: DataType,
+    /// The domain this one is declared over, if any: its constraints apply too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u32>,
     /// `DEFAULT` as SQL text.
     pub default: Option<String>,
     /// `NOT NULL`.
@@ -148,4 +151,18 @@ pub fn uses_any_enum(ty: &DataType) -> bool {
         DataType::Array(elem) => uses_any_enum(elem),
         _ => false,
     }
+}
+
+/// The default a column of domain `id` takes: the domain's, else its parent's.
+pub fn domain_default(catalog: &super::Catalog, id: u32) -> Option<String> {
+    let mut at = Some(id);
+    // Bounded walk: a parent chain cannot be longer than the number of types.
+    for _ in 0..=catalog.types.len() {
+        let d = catalog.types.get(&at?)?.domain()?;
+        if d.default.is_some() {
+            return d.default.clone();
+        }
+        at = d.parent;
+    }
+    None
 }

@@ -332,7 +332,11 @@ impl Binder<'_> {
         match domain {
             None => Ok(e),
             Some(def) => {
-                let bound = crate::expr::domain::bind_domain(&def, self.scope.session())?;
+                let catalog = self
+                    .scope
+                    .catalog()
+                    .ok_or_else(|| Error::internal("a domain named without a catalog"))?;
+                let bound = crate::expr::domain::bind_domain(&def, catalog, self.scope.session())?;
                 Ok(crate::expr::domain::domain_check(e, bound))
             }
         }

@@ -6,25 +6,50 @@ use std::sync::Arc;
 use helios_common::{Error, Result};
 use helios_types::DataType;
 
-use crate::catalog::TypeDef;
+use crate::catalog::{Catalog, TypeDef};
 use crate::expr::node::{DomainConstraints, Expr};
 use crate::expr::{bind_expr, coerce_expr, CoercionKind, SessionInfo, StaticScope};
 
-/// Binds the NOT NULL and CHECK constraints of domain `def`; the conditions see the
-/// value as the column `value`.
-pub fn bind_domain(def: &TypeDef, session: &SessionInfo) -> Result<Arc<DomainConstraints>> {
-    let d = def
-        .domain()
-        .ok_or_else(|| Error::internal(format!("type \"{}\" is not a domain", def.name)))?;
-    let mut checks = Vec::with_capacity(d.checks.len());
-    for c in &d.checks {
-        let mut scope = StaticScope::with_columns(&[("value", d.base.clone())]);
-        scope.session = session.clone();
-        let e = bind_expr(&crate::parser::parse_expr(&c.expr)?, &mut scope)?;
-        let e = coerce_expr(e, &DataType::Bool, CoercionKind::Implicit, &mut scope)?;
-        checks.push((c.name.clone(), e));
+/// Binds the NOT NULL and CHECK constraints of domain `def` and of the domains it is
+/// declared over (theirs first, as PostgreSQL checks the base domain first); the
+/// conditions see the value as the column `value`. Errors name `def` (the domain the
+/// value is converted to) and the constraint, wherever in the chain it is declared.
+pub fn bind_domain(
+    def: &TypeDef,
+    catalog: &Catalog,
+    session: &SessionInfo,
+) -> Result<Arc<DomainConstraints>> {
+    let mut chain = vec![def];
+    let mut parent = def.domain().and_then(|d| d.parent);
+    while let Some(p) = parent {
+        let Some(t) = catalog.types.get(&p).filter(|_| chain.len() <= catalog.types.len()) else {
+            break;
+        };
+        chain.push(t.as_ref());
+        parent = t.domain().and_then(|d| d.parent);
     }
-    Ok(Arc::new(DomainConstraints { name: def.name.clone(), not_null: d.not_null, checks }))
+    let mut out: Option<DomainConstraints> = None;
+    for t in chain.into_iter().rev() {
+        let d = t
+            .domain()
+            .ok_or_else(|| Error::internal(format!("type \"{}\" is not a domain", t.name)))?;
+        let mut checks = Vec::with_capacity(d.checks.len());
+        for c in &d.checks {
+            let mut scope = StaticScope::with_columns(&[("value", d.base.clone())]);
+            scope.session = session.clone();
+            let e = bind_expr(&crate::parser::parse_expr(&c.expr)?, &mut scope)?;
+            let e = coerce_expr(e, &DataType::Bool, CoercionKind::Implicit, &mut scope)?;
+            checks.push((c.name.clone(), e));
+        }
+        let own = DomainConstraints {
+            name: def.name.clone(),
+            not_null: d.not_null,
+            checks,
+            parent: out.take().map(Box::new),
+        };
+        out = Some(own);
+    }
+    out.map(Arc::new).ok_or_else(|| Error::internal("empty domain chain"))
 }
 
 /// `expr` checked against the domain: the node a cast to the domain binds to.

@@ -519,12 +519,17 @@ pub struct DomainConstraints {
     /// The CHECK constraints: name and condition, bound against a one-column row holding
     /// the value (`VALUE`).
     pub checks: Vec<(String, Expr)>,
+    /// The constraints of the domain this one is declared over, checked first.
+    pub parent: Option<Box<DomainConstraints>>,
 }
 
 impl DomainConstraints {
     /// Checks one value: 23502 for a NULL in a NOT NULL domain, 23514 for a failed
     /// CHECK (a NULL result passes, as in PostgreSQL).
     pub fn check(&self, value: &Value, ctx: &dyn super::EvalContext) -> helios_common::Result<()> {
+        if let Some(p) = &self.parent {
+            p.check(value, ctx)?;
+        }
         if value.is_null() && self.not_null {
             return Err(helios_common::Error::new(
                 helios_common::SqlState::NOT_NULL_VIOLATION,

@@ -368,7 +368,11 @@ impl Session {
                             }
                             let ty = user.column.data_type;
                             let domain = match &user.domain {
-                                Some(d) => Some(crate::expr::domain::bind_domain(d, &self.info())?),
+                                Some(d) => Some(crate::expr::domain::bind_domain(
+                                    d,
+                                    &catalog,
+                                    &self.info(),
+                                )?),
                                 None => None,
                             };
                             let before = t.clone();

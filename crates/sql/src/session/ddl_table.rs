@@ -282,16 +282,15 @@ pub fn build_table(
         let user =
             resolve_user_column_type(&col.data_type, Some(TypeScope { catalog, search_path }))?;
         let ty = user.column;
-        let domain = user.domain.as_ref().and_then(|d| d.domain().map(|dd| (d.id, dd)));
+        let domain = user.domain.as_ref().filter(|d| d.domain().is_some()).map(|d| d.id);
         let mut def = ColumnDef {
             name: cname.clone(),
             data_type: ty.data_type.clone(),
             not_null: false,
-            // A domain's default applies to its columns that have none of their own.
-            default: domain.and_then(|(_, d)| d.default.clone()),
+            default: None,
             identity: None,
             sequence: None,
-            domain: domain.map(|(id, _)| id),
+            domain,
         };
         let mut wants_sequence = ty.serial;
         for opt in &col.options {

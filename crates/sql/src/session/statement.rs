@@ -94,7 +94,7 @@ pub fn bind_checks(
     // raises the domain's own error.
     for (i, c) in table.columns.iter().enumerate() {
         let Some(def) = c.domain.and_then(|d| catalog.types.get(&d)) else { continue };
-        let bound = crate::expr::domain::bind_domain(def, info)?;
+        let bound = crate::expr::domain::bind_domain(def, catalog, info)?;
         let cond = crate::expr::domain::column_condition(i, c.data_type.clone(), bound);
         out.push((def.name.clone(), cond));
     }

@@ -70,7 +70,9 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
     let domains = catalog
         .types
         .values()
-        .filter(|t| t.domain().is_some_and(|d| uses_enum(&d.base, def.id)))
+        .filter(|t| {
+            t.domain().is_some_and(|d| uses_enum(&d.base, def.id) || d.parent == Some(def.id))
+        })
         .map(|t| t.id)
         .collect();
     Dependents { columns, domains }
@@ -171,11 +173,9 @@ impl Session {
         if base.column.serial {
             return Err(no_such_type(&d.data_type.to_string()));
         }
-        if base.domain.is_some() {
-            return Err(Error::unsupported("a domain over another domain"));
-        }
         let mut def = DomainDef {
             base: base.column.data_type,
+            parent: base.domain.as_ref().map(|d| d.id),
             default: d.default.clone(),
             not_null: d.not_null.is_some(),
             not_null_name: d.not_null.clone().flatten(),
@@ -197,7 +197,7 @@ impl Session {
             access: ObjectAccess::owned_by(owner),
         };
         // The constraints must bind (VALUE, known functions, boolean result).
-        crate::expr::domain::bind_domain(&new, &self.info())?;
+        crate::expr::domain::bind_domain(&new, &catalog, &self.info())?;
         self.put_new_type(new)?;
         Ok(StatementResult::command("CREATE DOMAIN"))
     }
@@ -462,7 +462,7 @@ impl Session {
             }
             DomainChange::OwnerTo(_) | DomainChange::RenameTo(_) => {}
         }
-        let bound = crate::expr::domain::bind_domain(&def, &self.info())?;
+        let bound = crate::expr::domain::bind_domain(&def, &catalog, &self.info())?;
         if validate {
             self.check_domain_columns(&catalog, def.id, &bound)?;
         }
@@ -482,8 +482,9 @@ impl Session {
         tables.sort_by_key(|t| t.id);
         let info = self.info();
         for t in tables {
-            let cols: Vec<usize> =
-                (0..t.columns.len()).filter(|&i| t.columns[i].domain == Some(id)).collect();
+            let cols: Vec<usize> = (0..t.columns.len())
+                .filter(|&i| t.columns[i].domain.is_some_and(|d| descends_from(catalog, d, id)))
+                .collect();
             if cols.is_empty() {
                 continue;
             }
@@ -529,4 +530,17 @@ fn next_check_name(domain: &str, taken: &[CheckDef]) -> String {
         .map(|n| format!("{base}{n}"))
         .find(|n| !taken.iter().any(|c| &c.name == n))
         .unwrap_or(base)
+}
+
+/// Whether domain `d` is `ancestor` or declared (through parents) over it.
+fn descends_from(catalog: &Catalog, d: u32, ancestor: u32) -> bool {
+    let mut at = Some(d);
+    for _ in 0..=catalog.types.len() {
+        match at {
+            Some(x) if x == ancestor => return true,
+            Some(x) => at = catalog.types.get(&x).and_then(|t| t.domain()).and_then(|d| d.parent),
+            None => return false,
+        }
+    }
+    false
 }
