@@ -48,7 +48,7 @@ pub enum DomainChange {
     },
     /// `RENAME CONSTRAINT a TO b`.
     RenameConstraint(String, String),
-    /// `VALIDATE CONSTRAINT name` (constraints are always valid here).
+    /// `VALIDATE CONSTRAINT name`: checks the stored values.
     Validate(String),
     /// `RENAME TO name`.
     RenameTo(String),

@@ -459,6 +459,8 @@ impl Session {
                         format!("constraint \"{cname}\" of domain \"{name}\" does not exist"),
                     ));
                 }
+                // A constraint added NOT VALID is checked against the stored values now.
+                validate = true;
             }
             DomainChange::OwnerTo(_) | DomainChange::RenameTo(_) => {}
         }
