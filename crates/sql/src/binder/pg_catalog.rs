@@ -1033,7 +1033,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 Some(crate::catalog::Identity::ByDefault) => "d",
                 None => "",
             };
-            rows.push(row(
+            let mut r = row(
                 relation_oid(t.id),
                 &c.name,
                 &c.data_type,
@@ -1041,7 +1041,13 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 c.not_null,
                 column_default(t, n).is_some(),
                 identity,
-            ));
+            );
+            // A domain column's type is the domain (psql's \d prints its name).
+            if let Some(d) = c.domain {
+                r[2] = oid(i64::from(d));
+                r[6] = Value::Int4(-1);
+            }
+            rows.push(r);
         }
         for i in &t.indexes {
             for (n, c) in i.columns.iter().enumerate() {
