@@ -1,5 +1,5 @@
 //! `heliosdb-nano dump` and `restore`: a database round-trips through a script (schema,
-//! rows, sequences, indexes, keys, owners, grants, policies); a dump taken through the
+//! rows, sequences, indexes, keys, owners, grants, policies, enum types and domains); a dump taken through the
 //! server while writers run is one consistent snapshot; a broken script restores nothing.
 
 use std::path::{Path, PathBuf};
@@ -62,6 +62,11 @@ const SCHEMA: &[&str] = &[
     "GRANT SELECT ON orders TO dump_reader",
     "ALTER TABLE orders ENABLE ROW LEVEL SECURITY",
     "CREATE POLICY small ON orders TO dump_reader USING (qty < 10)",
+    "CREATE TYPE shop.mood AS ENUM ('sad', 'happy')",
+    "ALTER TYPE shop.mood ADD VALUE 'ok' BEFORE 'happy'",
+    "CREATE DOMAIN shop.qty AS integer NOT NULL DEFAULT 1 CONSTRAINT qty_pos CHECK (VALUE > 0)",
+    "CREATE TABLE feelings (who text PRIMARY KEY, m shop.mood, hist shop.mood[], n shop.qty)",
+    "INSERT INTO feelings VALUES ('a', 'happy', '{sad,ok}', 3), ('b', 'sad', NULL, 2), ('c', 'ok', '{}', DEFAULT)",
 ];
 
 /// What must come back the same: rows, sequence positions, catalog facts.
@@ -77,6 +82,9 @@ const CHECKS: &[&str] = &[
     "SELECT policyname, cmd, roles::text FROM pg_policies",
     "SELECT relname, relacl::text, relrowsecurity FROM pg_class WHERE relname IN ('orders', 'items') ORDER BY 1",
     "SELECT obj_description('orders'::regclass)",
+    "SELECT who, m, hist, n FROM feelings ORDER BY m, who",
+    "SELECT enum_range(NULL::shop.mood)::text",
+    "SELECT typname, typtype, typnotnull, typdefault FROM pg_type WHERE typtype IN ('e', 'd') ORDER BY 1",
     "SET ROLE dump_reader; SELECT count(*) FROM orders",
 ];
 
@@ -90,7 +98,7 @@ fn a_database_round_trips_through_dump_and_restore() {
     let restored = bin().args(["restore", "--data-dir"]).arg(&dst).arg("-f").arg(&script).output();
     let restored = restored.unwrap();
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
-    assert!(String::from_utf8_lossy(&restored.stderr).contains("2003 rows"));
+    assert!(String::from_utf8_lossy(&restored.stderr).contains("2006 rows"));
     assert_eq!(repl(&dst, CHECKS), repl(&src, CHECKS));
     // Dumping the restored database gives the same script again.
     let again = ok(bin().args(["dump", "--data-dir"]).arg(&dst).output().unwrap());

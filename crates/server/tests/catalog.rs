@@ -164,6 +164,37 @@ async fn deep_nesting_is_54001_through_the_server() {
     assert_eq!(other.query_one("SELECT 2", &[]).await.unwrap().get::<_, i32>(0), 2);
 }
 
+/// An enum column goes out under its own type OID (the type's `pg_type` row), and enum
+/// values travel as their labels, in declaration order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enum_columns_carry_their_type_oid() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TYPE mood AS ENUM ('sad', 'ok'); ALTER TYPE mood ADD VALUE 'happy' BEFORE 'ok';
+             CREATE TABLE t (id int, m mood); INSERT INTO t VALUES (1, 'ok'), (2, 'happy')",
+        )
+        .await
+        .expect("setup");
+    let oid: i64 = client
+        .query_one("SELECT oid FROM pg_type WHERE typname = 'mood' AND typtype = 'e'", &[])
+        .await
+        .expect("pg_type row")
+        .get(0);
+    let (mut raw, _) = common::raw::Raw::login(server.addr).await;
+    let (msgs, _) = raw.query("SELECT m FROM t ORDER BY m").await;
+    let desc = msgs.iter().find(|m| m.tag == b'T').expect("RowDescription");
+    // count i16, name "m\0", table oid i32, attnum i16, then the type oid.
+    let at = 2 + 2 + 4 + 2;
+    let type_oid = u32::from_be_bytes(desc.body[at..at + 4].try_into().unwrap());
+    assert_eq!(i64::from(type_oid), oid);
+    assert_eq!(
+        common::raw::text_rows(&msgs),
+        vec![vec![Some("happy".to_string())], vec![Some("ok".to_string())]]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_role_is_current_user() {
     let server = db_server().await;

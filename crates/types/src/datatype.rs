@@ -1,6 +1,9 @@
 //! The SQL data types and their PostgreSQL type OIDs.
 
 use std::fmt;
+use std::sync::Arc;
+
+use crate::enum_type::EnumType;
 
 /// A SQL data type, named and numbered as in PostgreSQL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -47,6 +50,8 @@ pub enum DataType {
     Array(Box<DataType>),
     /// pgvector's `vector(n)` of float32; `None` when the dimension is unconstrained.
     Vector(Option<u32>),
+    /// A user-defined enum type (`CREATE TYPE ... AS ENUM`), see [`crate::enum_type`].
+    Enum(Arc<EnumType>),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
@@ -79,6 +84,7 @@ impl DataType {
             // pgvector's OID is assigned at CREATE EXTENSION time; we fix one outside
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
+            DataType::Enum(t) => t.oid,
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -106,6 +112,8 @@ impl DataType {
             DataType::Json => 199,
             DataType::Jsonb => 3807,
             DataType::Vector(_) => 16_386,
+            // An enum's array type takes the object id after the enum's own.
+            DataType::Enum(t) => t.oid + 1,
             DataType::Array(_) | DataType::Unknown => return None,
         })
     }
@@ -197,6 +205,7 @@ impl fmt::Display for DataType {
             DataType::Array(elem) => write!(f, "{elem}[]"),
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
+            DataType::Enum(t) => f.write_str(&t.name),
             DataType::Unknown => f.write_str("unknown"),
         }
     }

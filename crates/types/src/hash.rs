@@ -40,6 +40,7 @@ fn family(v: &Value) -> u8 {
         Value::Jsonb(_) => 14,
         Value::Array(_) => 15,
         Value::Vector(_) => 16,
+        Value::Enum(_) => 17,
     }
 }
 
@@ -171,6 +172,10 @@ impl Value {
             Value::Array(a) => {
                 a.elements.len().hash(state);
                 a.elements.iter().for_each(|e| e.hash_key(state));
+            }
+            Value::Enum(e) => {
+                e.ty.oid.hash(state);
+                e.key().hash(state);
             }
             Value::Vector(v) => {
                 v.len().hash(state);

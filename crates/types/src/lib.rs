@@ -21,6 +21,7 @@ pub mod cast;
 pub mod compare;
 pub mod datatype;
 pub mod datetime;
+pub mod enum_type;
 pub mod error;
 pub mod float_ops;
 pub mod hash;
@@ -33,6 +34,7 @@ pub mod value;
 
 pub use cast::CastMode;
 pub use datatype::DataType;
+pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::HashableValue;
 pub use text::TimeZone;

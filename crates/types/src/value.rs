@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 
+use crate::enum_type::EnumValue;
 use crate::DataType;
 
 /// An arbitrary-precision `numeric`, including PostgreSQL's special values.
@@ -104,6 +105,8 @@ pub enum Value {
     Array(Arc<Array>),
     /// pgvector `vector`
     Vector(Arc<[f32]>),
+    /// A value of a user-defined enum type.
+    Enum(EnumValue),
 }
 
 /// A one-dimensional array value with its element type.
@@ -144,6 +147,7 @@ impl Value {
             Value::Jsonb(_) => DataType::Jsonb,
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
+            Value::Enum(e) => DataType::Enum(e.ty.clone()),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Binary format of fixed-width numbers, strings, bytea, uuid, json and jsonb.
+//! Binary format of fixed-width numbers, strings, bytea, uuid, json, jsonb and enums.
 
 use std::sync::Arc;
 
@@ -32,6 +32,8 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
             out.put_slice(s.as_bytes());
         }
         Value::Bytea(b) => out.put_slice(b),
+        // An enum's binary form is its label, as PostgreSQL's enum_send.
+        Value::Enum(e) => out.put_slice(e.label().as_bytes()),
         Value::Uuid(u) => out.put_slice(u),
         Value::Jsonb(j) => {
             if !matches!(ty, DataType::Json) {
@@ -84,6 +86,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
             Value::Text(utf8(bytes)?)
         }
         DataType::Bytea => Value::Bytea(bytes.to_vec()),
+        DataType::Enum(_) => Value::parse_pg_text(&utf8(bytes)?, ty)?,
         DataType::Uuid => Value::Uuid(fixed(bytes, "uuid")?),
         DataType::Json => {
             let s = utf8(bytes)?;
@@ -125,6 +128,22 @@ mod tests {
         encode(&v, &ty, &mut buf).unwrap();
         assert_eq!(decode(&buf, &ty).unwrap(), v);
         buf.to_vec()
+    }
+
+    #[test]
+    fn enums_travel_as_their_labels() {
+        let ty = Arc::new(helios_types::EnumType {
+            oid: 16_390,
+            schema: "public".into(),
+            name: "mood".into(),
+            labels: vec![
+                helios_types::EnumLabel { label: "sad".into(), key: vec![1] },
+                helios_types::EnumLabel { label: "ok".into(), key: vec![2] },
+            ],
+        });
+        let v = Value::Enum(helios_types::EnumValue::new(ty.clone(), 1).unwrap());
+        assert_eq!(round_trip(v, DataType::Enum(ty.clone())), b"ok");
+        assert!(decode(b"nope", &DataType::Enum(ty)).is_err());
     }
 
     #[test]

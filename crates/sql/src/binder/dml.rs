@@ -379,7 +379,13 @@ impl Binder<'_> {
     /// The bound DEFAULT of a column (NULL of its type when it has none).
     pub fn column_default(&mut self, table: &TableDef, ci: usize) -> Result<Expr> {
         let col = &table.columns[ci];
-        match &col.default {
+        // A column without a default of its own takes its domain's (read now, so ALTER
+        // DOMAIN ... SET DEFAULT reaches existing columns, as in PostgreSQL).
+        let domain_default = match (&col.default, col.sequence, col.domain) {
+            (None, None, Some(d)) => crate::catalog::user_types::domain_default(self.catalog, d),
+            _ => None,
+        };
+        match col.default.as_ref().or(domain_default.as_ref()) {
             None => Ok(Expr::Literal(Value::Null, col.data_type.clone())),
             Some(text) => {
                 let ast_e = crate::parser::parse_expr(text)?;

@@ -136,7 +136,7 @@ fn namespaces(catalog: &Catalog) -> Vec<(i64, String)> {
 }
 
 /// Every type we have, with its PostgreSQL name, length and category.
-fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
+pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
     let base = vec![
         (Bool, "bool", 1, "B"),
         (DataType::Bytea, "bytea", -1, "U"),
@@ -292,6 +292,7 @@ pub(super) fn pg_catalog_relation(
                 ("typnotnull", Bool),
                 ("typdefault", Text),
                 ("typcollation", Int8),
+                ("typacl", text_array()),
             ],
             types()
                 .into_iter()
@@ -319,10 +320,14 @@ pub(super) fn pg_catalog_relation(
                         Value::Bool(false),
                         Value::Null,
                         oid(if cat == "S" { 100 } else { 0 }),
+                        Value::Null,
                     ]
                 })
+                .chain(super::pg_types::user_type_rows(catalog))
                 .collect(),
         ),
+        "pg_enum" => super::pg_types::pg_enum(catalog),
+        "pg_range" => super::pg_types::pg_range(),
         "pg_constraint" => pg_constraint(catalog, &tables),
         "pg_database" => (
             vec![
@@ -1028,7 +1033,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 Some(crate::catalog::Identity::ByDefault) => "d",
                 None => "",
             };
-            rows.push(row(
+            let mut r = row(
                 relation_oid(t.id),
                 &c.name,
                 &c.data_type,
@@ -1036,7 +1041,13 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 c.not_null,
                 column_default(t, n).is_some(),
                 identity,
-            ));
+            );
+            // A domain column's type is the domain (psql's \d prints its name).
+            if let Some(d) = c.domain {
+                r[2] = oid(i64::from(d));
+                r[6] = Value::Int4(-1);
+            }
+            rows.push(r);
         }
         for i in &t.indexes {
             for (n, c) in i.columns.iter().enumerate() {
@@ -1190,6 +1201,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             ]);
         }
     }
+    rows.extend(super::pg_types::domain_constraint_rows(catalog));
     (cols, rows)
 }
 

@@ -143,6 +143,10 @@ impl ExprScope for BindScope<'_, '_> {
         self.binder.session
     }
 
+    fn catalog(&self) -> Option<&crate::catalog::Catalog> {
+        Some(self.binder.catalog)
+    }
+
     fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {
         match self.no_aggregates {
             Some(clause) => Err(clause),

@@ -31,7 +31,7 @@ fn info_type_name(t: &DataType) -> String {
         DataType::Varchar(_) => "character varying".into(),
         DataType::Char(_) => "character".into(),
         DataType::Numeric(_) => "numeric".into(),
-        DataType::Vector(_) => "USER-DEFINED".into(),
+        DataType::Vector(_) | DataType::Enum(_) => "USER-DEFINED".into(),
         other => other.to_string(),
     }
 }

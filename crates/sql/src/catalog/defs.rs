@@ -45,6 +45,10 @@ pub struct ColumnDef {
     pub identity: Option<Identity>,
     /// The sequence owned by this column (serial or identity).
     pub sequence: Option<u32>,
+    /// The domain (its type id) when the column was declared with one; `data_type` is
+    /// then the domain's base type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<u32>,
 }
 
 /// What makes a table a materialized view: its defining query, and whether its rows were
@@ -297,7 +301,7 @@ mod types_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(types: &[DataType], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(types.iter().map(ToString::to_string))
+        s.collect_seq(types.iter().map(crate::catalog::typename::stored_spelling))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DataType>, D::Error> {
@@ -310,12 +314,12 @@ mod types_text {
     }
 }
 
-mod type_text {
+pub(super) mod type_text {
     use helios_types::DataType;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(ty: &DataType, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&ty.to_string())
+        s.serialize_str(&crate::catalog::typename::stored_spelling(ty))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DataType, D::Error> {
@@ -337,6 +341,7 @@ mod tests {
             default: None,
             identity: None,
             sequence: None,
+            domain: None,
         }
     }
 

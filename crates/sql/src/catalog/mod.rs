@@ -14,6 +14,7 @@ pub mod script;
 mod store;
 mod time_travel;
 pub mod typename;
+pub mod user_types;
 pub mod vector_index;
 
 pub use access::{DatabaseDef, ObjectAccess, PolicyDef, Privileges, RoleDef, RowSecurity};
@@ -24,6 +25,7 @@ pub use defs::{
 };
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
+pub use user_types::{DomainDef, EnumLabelDef, TypeDef, TypeKind};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -76,7 +78,12 @@ pub struct Catalog {
     pub roles: BTreeMap<u32, RoleDef>,
     /// The database's owner and grants.
     pub database: DatabaseDef,
+    /// User-defined types (enums and domains) by id.
+    pub types: BTreeMap<u32, Arc<TypeDef>>,
+    /// The enum types by id, as values carry them.
+    pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
     names: HashMap<(String, String), Relation>,
+    type_names: HashMap<(String, String), u32>,
 }
 
 impl Catalog {
@@ -110,8 +117,88 @@ impl Catalog {
             extensions: BTreeMap::new(),
             roles: BTreeMap::new(),
             database: DatabaseDef::default(),
+            types: BTreeMap::new(),
+            enums: HashMap::new(),
             names,
+            type_names: HashMap::new(),
         }
+    }
+
+    /// Installs the user-defined types and completes the enum placeholders of column
+    /// and view types and domain bases with their definitions.
+    pub fn set_types(&mut self, types: Vec<TypeDef>) {
+        self.enums =
+            types.iter().filter_map(|t| t.enum_type().map(|e| (t.id, Arc::new(e)))).collect();
+        self.type_names =
+            types.iter().map(|t| ((t.schema.clone(), t.name.clone()), t.id)).collect();
+        let enums = &self.enums;
+        if enums.is_empty() {
+            self.types = types.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+            return;
+        }
+        self.types = types
+            .into_iter()
+            .map(|mut t| {
+                if let TypeKind::Domain(d) = &mut t.kind {
+                    user_types::patch_type(&mut d.base, enums);
+                }
+                (t.id, Arc::new(t))
+            })
+            .collect();
+        for t in self.tables.values_mut() {
+            if t.columns.iter().any(|c| user_types::uses_any_enum(&c.data_type)) {
+                let t = Arc::make_mut(t);
+                t.columns.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, enums));
+            }
+        }
+        for v in self.views.values_mut() {
+            if v.column_types.iter().any(user_types::uses_any_enum) {
+                let v = Arc::make_mut(v);
+                v.column_types.iter_mut().for_each(|c| user_types::patch_type(c, enums));
+            }
+        }
+    }
+
+    /// The user-defined type `schema.name`.
+    pub fn user_type(&self, schema: &str, name: &str) -> Option<&Arc<TypeDef>> {
+        let id = self.type_names.get(&(schema.to_string(), name.to_string()))?;
+        self.types.get(id)
+    }
+
+    /// Resolves a possibly qualified type name through the search path.
+    pub fn resolve_type(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Option<&Arc<TypeDef>> {
+        match schema {
+            Some(s) => self.user_type(s, name),
+            None => search_path.iter().find_map(|s| self.user_type(s, name)),
+        }
+    }
+
+    /// The name `format_type` and `regtype` print for a user-defined type OID (or its
+    /// array type's): qualified when its schema is not on the search path.
+    pub fn user_type_name(&self, oid: u32, search_path: &[String]) -> Option<String> {
+        let (def, array) = match self.types.get(&oid) {
+            Some(d) => (d, false),
+            None => (self.types.get(&oid.checked_sub(1)?)?, true),
+        };
+        let quote = crate::functions::format::quote_ident;
+        let visible = search_path.iter().any(|s| s == &def.schema)
+            && self.resolve_type(None, &def.name, search_path).is_some_and(|d| d.id == def.id);
+        let name = if visible {
+            quote(&def.name)
+        } else {
+            format!("{}.{}", quote(&def.schema), quote(&def.name))
+        };
+        Some(if array { format!("{name}[]") } else { name })
+    }
+
+    /// The type a column declared with user type `t` holds.
+    pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
+        t.value_type(&self.enums)
     }
 
     /// What `schema.name` stands for.

@@ -61,6 +61,7 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
             pre(format!("CREATE SCHEMA {};", quote_ident(&s.name)));
         }
     }
+    user_types(catalog, &mut pre);
     let mut sequences: Vec<_> = catalog.sequences.values().filter(|s| keep(&s.schema)).collect();
     sequences.sort_by_key(|s| s.id);
     for s in sequences.iter().filter(|s| s.owned_by.is_none()) {
@@ -190,6 +191,61 @@ fn roles(catalog: &Catalog, login: &str, emit: &mut impl FnMut(String)) {
     }
 }
 
+/// The SQL spelling of a column type: user-defined types schema-qualified, a domain
+/// column by its domain.
+fn column_type(catalog: &Catalog, domain: Option<u32>, ty: &helios_types::DataType) -> String {
+    use helios_types::DataType;
+    if let Some(d) = domain.and_then(|d| catalog.types.get(&d)) {
+        return qualified(&d.schema, &d.name);
+    }
+    match ty {
+        DataType::Enum(e) => qualified(&e.schema, &e.name),
+        DataType::Array(elem) if matches!(**elem, DataType::Enum(_)) => {
+            format!("{}[]", column_type(catalog, None, elem))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `CREATE TYPE ... AS ENUM` for every enum, then `CREATE DOMAIN` for every domain (whose
+/// base may be an enum), before the tables that use them.
+fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
+    let kept = || catalog.types.values().filter(|t| keep(&t.schema));
+    for t in kept() {
+        if let super::TypeKind::Enum(labels) = &t.kind {
+            let labels: Vec<String> = labels.iter().map(|l| quote_literal(&l.label)).collect();
+            emit(format!(
+                "CREATE TYPE {} AS ENUM ({});",
+                qualified(&t.schema, &t.name),
+                labels.join(", ")
+            ));
+        }
+    }
+    for t in kept() {
+        if let super::TypeKind::Domain(d) = &t.kind {
+            let mut s = format!(
+                "CREATE DOMAIN {} AS {}",
+                qualified(&t.schema, &t.name),
+                column_type(catalog, d.parent, &d.base)
+            );
+            if let Some(def) = &d.default {
+                let _ = write!(s, " DEFAULT {def}");
+            }
+            if d.not_null {
+                if let Some(n) = &d.not_null_name {
+                    let _ = write!(s, " CONSTRAINT {}", quote_ident(n));
+                }
+                s.push_str(" NOT NULL");
+            }
+            for c in &d.checks {
+                let _ = write!(s, " CONSTRAINT {} CHECK ({})", quote_ident(&c.name), c.expr);
+            }
+            s.push(';');
+            emit(s);
+        }
+    }
+}
+
 fn create_table(catalog: &Catalog, t: &TableDef) -> String {
     let mut parts = Vec::new();
     for c in &t.columns {
@@ -198,7 +254,7 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
             (helios_types::DataType::Int2, true) => "smallserial".to_string(),
             (helios_types::DataType::Int4, true) => "serial".to_string(),
             (helios_types::DataType::Int8, true) => "bigserial".to_string(),
-            (ty, _) => ty.to_string(),
+            (ty, _) => column_type(catalog, c.domain, ty),
         };
         let mut s = format!("    {} {ty}", quote_ident(&c.name));
         match c.identity {

@@ -52,6 +52,8 @@ impl CatalogStore {
         catalog.roles = roles.into_iter().map(|r| (r.id, r)).collect();
         let database: Vec<DatabaseDef> = Self::load_kind(txn, CatalogKind::Database)?;
         catalog.database = database.into_iter().next().unwrap_or_default();
+        let types: Vec<super::TypeDef> = Self::load_kind(txn, CatalogKind::Type)?;
+        catalog.set_types(types);
         Ok(catalog)
     }
 
@@ -118,6 +120,11 @@ impl CatalogStore {
     /// Writes a role record.
     pub fn put_role(txn: &mut Transaction, r: &RoleDef) -> Result<()> {
         Self::put(txn, CatalogKind::Role, r.id, r)
+    }
+
+    /// Writes a user-defined type record.
+    pub fn put_type(txn: &mut Transaction, t: &super::TypeDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Type, t.id, t)
     }
 
     /// Writes the database record.

@@ -15,6 +15,74 @@ pub struct ColumnType {
     pub serial: bool,
 }
 
+/// Where user-defined type names are looked up: a catalog snapshot and a search path.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeScope<'a> {
+    /// The catalog holding the user-defined types.
+    pub catalog: &'a super::Catalog,
+    /// Schemas searched for an unqualified name.
+    pub search_path: &'a [String],
+}
+
+/// A type name resolved with user-defined types in view: the type values have, and the
+/// domain when the name was one.
+#[derive(Debug, Clone)]
+pub struct UserColumnType {
+    /// The resolved type (a domain's base type for a domain).
+    pub column: ColumnType,
+    /// The domain named, if any.
+    pub domain: Option<std::sync::Arc<super::TypeDef>>,
+}
+
+/// Resolves a type name that may name a user-defined type (enum, domain, or an array of
+/// one) in `scope`; built-in names win, as they are found first in PostgreSQL's default
+/// search path (`pg_catalog`).
+pub fn resolve_user_column_type(
+    ty: &ast::DataType,
+    scope: Option<TypeScope<'_>>,
+) -> Result<UserColumnType> {
+    let builtin = resolve_column_type(ty);
+    let Some(scope) = scope else {
+        return builtin.map(|column| UserColumnType { column, domain: None });
+    };
+    let err = match builtin {
+        Ok(column) => return Ok(UserColumnType { column, domain: None }),
+        Err(e) if e.sqlstate() == SqlState::UNDEFINED_OBJECT => e,
+        Err(e) => return Err(e),
+    };
+    let (name, array) = match ty {
+        ast::DataType::Custom(name, mods) if mods.is_empty() => (name, false),
+        ast::DataType::Array(
+            ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => match inner.as_ref() {
+            ast::DataType::Custom(name, mods) if mods.is_empty() => (name, true),
+            _ => return Err(err),
+        },
+        _ => return Err(err),
+    };
+    let qn = crate::parser::object_name(name)?;
+    let Some(def) = scope.catalog.resolve_type(qn.schema.as_deref(), &qn.name, scope.search_path)
+    else {
+        return Err(err);
+    };
+    let value = scope.catalog.value_type(def);
+    if array {
+        let elem = match value {
+            DataType::Array(e) => e,
+            other => Box::new(other),
+        };
+        return Ok(UserColumnType {
+            column: ColumnType { data_type: DataType::Array(elem), serial: false },
+            domain: None,
+        });
+    }
+    Ok(UserColumnType {
+        column: ColumnType { data_type: value, serial: false },
+        domain: def.domain().is_some().then(|| def.clone()),
+    })
+}
+
 /// Resolves a type name used anywhere (casts, DDL); `serial` is rejected here.
 pub fn resolve_type(ty: &ast::DataType) -> Result<DataType> {
     let ct = resolve_column_type(ty)?;
@@ -197,8 +265,31 @@ fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
     }
 }
 
-/// Parses a type name stored in the catalog (the `Display` spelling of a [`DataType`]).
+/// How a column type is stored in the catalog: the `Display` spelling, except that an
+/// enum is `enum#<oid>` (its name may change; its OID does not).
+pub fn stored_spelling(ty: &DataType) -> String {
+    match ty {
+        DataType::Enum(t) => format!("enum#{}", t.oid),
+        DataType::Array(elem) if matches!(**elem, DataType::Enum(_)) => {
+            format!("{}[]", stored_spelling(elem))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Parses a type name stored in the catalog ([`stored_spelling`]); an enum comes back
+/// as a placeholder that [`super::Catalog::set_types`] completes.
 pub fn parse_stored_type(text: &str) -> Result<DataType> {
+    if let Some(rest) = text.strip_prefix("enum#") {
+        let (oid, array) = match rest.strip_suffix("[]") {
+            Some(o) => (o, true),
+            None => (rest, false),
+        };
+        let oid: u32 =
+            oid.parse().map_err(|_| Error::corrupted(format!("bad stored type \"{text}\"")))?;
+        let ty = DataType::Enum(std::sync::Arc::new(helios_types::EnumType::placeholder(oid)));
+        return Ok(if array { DataType::Array(Box::new(ty)) } else { ty });
+    }
     let ast_ty = crate::parser::parse_data_type(text)?;
     resolve_type(&ast_ty)
 }

@@ -49,6 +49,8 @@ pub enum CatalogKind {
     Role = 7,
     /// The database's own record (id 0).
     Database = 8,
+    /// A user-defined type (enum or domain).
+    Type = 9,
 }
 
 /// The key of the catalog version token.

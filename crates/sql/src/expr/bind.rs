@@ -98,7 +98,7 @@ impl Binder<'_> {
                     let inner = self.bind(expr)?;
                     return self.bind_reg_cast(reg, inner);
                 }
-                let to = data_type_from_ast(data_type)?;
+                let (to, domain) = self.type_name(data_type)?;
                 let inner = match expr.as_ref() {
                     // `x::regclass::oid` is `x` again, whichever way `x::regclass` went.
                     A::Cast { expr: reg_inner, data_type: dt, .. }
@@ -122,15 +122,17 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                self.coerce(inner, &to, CoercionKind::Explicit)
+                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
                 let inner = bind_literal(&ts.value.value, self.scope)?;
                 if let Some(reg) = reg_type(&ts.data_type) {
                     return self.bind_reg_cast(reg, inner);
                 }
-                let to = data_type_from_ast(&ts.data_type)?;
-                self.coerce(inner, &to, CoercionKind::Explicit)
+                let (to, domain) = self.type_name(&ts.data_type)?;
+                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
             A::IsNotNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: true }),
@@ -301,6 +303,43 @@ impl Binder<'_> {
             crate::functions::registry::resolve_scalar(&name, std::slice::from_ref(&arg_type))?;
         let arg = self.coerce(inner, &arg_type, CoercionKind::Explicit)?;
         Ok(Expr::Function { func: call.func, args: vec![arg], ty: call.ret })
+    }
+
+    /// Resolves a type name, user-defined types (enums, domains) included: the type
+    /// values have, and the domain when the name is one.
+    pub(crate) fn type_name(
+        &mut self,
+        ty: &ast::DataType,
+    ) -> Result<(DataType, Option<std::sync::Arc<crate::catalog::TypeDef>>)> {
+        let scope = self.scope.catalog().map(|catalog| crate::catalog::typename::TypeScope {
+            catalog,
+            search_path: &self.scope.session().search_path,
+        });
+        let resolved = crate::catalog::typename::resolve_user_column_type(ty, scope)?;
+        if resolved.column.serial {
+            // `serial` is only a column declaration; as a cast target it is no type.
+            return data_type_from_ast(ty).map(|t| (t, None));
+        }
+        Ok((resolved.column.data_type, resolved.domain))
+    }
+
+    /// `e` checked against `domain`'s constraints, when there is a domain.
+    fn with_domain(
+        &mut self,
+        e: Expr,
+        domain: Option<std::sync::Arc<crate::catalog::TypeDef>>,
+    ) -> Result<Expr> {
+        match domain {
+            None => Ok(e),
+            Some(def) => {
+                let catalog = self
+                    .scope
+                    .catalog()
+                    .ok_or_else(|| Error::internal("a domain named without a catalog"))?;
+                let bound = crate::expr::domain::bind_domain(&def, catalog, self.scope.session())?;
+                Ok(crate::expr::domain::domain_check(e, bound))
+            }
+        }
     }
 
     /// Converts `e` to type `to` under `kind`'s rules.

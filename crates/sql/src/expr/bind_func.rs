@@ -265,8 +265,17 @@ impl Binder<'_> {
                 return Ok(Expr::NullIf { left: Box::new(left), eq: Box::new(eq), ty });
             }
             "row" => return Ok(Expr::Row(args)),
+            "enum_first" | "enum_last" | "enum_range" => {
+                if let Some(e) = crate::functions::enums::bind_enum_function(name, &args)? {
+                    return Ok(e);
+                }
+            }
             "pg_typeof" if args.len() == 1 => {
-                let ty = crate::expr::types::pg_type_name(&args[0].data_type());
+                let ty = match &args[0] {
+                    // A value cast to a domain is of the domain's type.
+                    Expr::DomainCheck { domain, .. } => domain.name.clone(),
+                    other => crate::expr::types::pg_type_name(&other.data_type()),
+                };
                 let mut args = args;
                 let arg = resolve_unknown_arg(self, args.remove(0))?;
                 return Ok(Expr::Function {

@@ -250,6 +250,21 @@ impl Binder<'_> {
             let (l, r) = self.array_operands(op, l, r)?;
             return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });
         }
+        if op.is_comparison() {
+            // PostgreSQL's `anyenum` comparisons: both sides of one enum type (an untyped
+            // literal takes the enum's type).
+            let enum_type = match (&lt, &rt) {
+                (DataType::Enum(a), DataType::Enum(b)) if a.oid == b.oid => Some(lt.clone()),
+                (DataType::Enum(_), DataType::Unknown) => Some(lt.clone()),
+                (DataType::Unknown, DataType::Enum(_)) => Some(rt.clone()),
+                _ => None,
+            };
+            if let Some(t) = enum_type {
+                let l = self.coerce(l, &t, CoercionKind::Implicit)?;
+                let r = self.coerce(r, &t, CoercionKind::Implicit)?;
+                return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });
+            }
+        }
         let cands = catalog(op);
         let params: Vec<Vec<DataType>> =
             cands.iter().map(|(a, b, _)| vec![a.clone(), b.clone()]).collect();

@@ -98,6 +98,12 @@ pub trait ExprScope {
     /// Session facts (user, search path, time zone, settings).
     fn session(&self) -> &SessionInfo;
 
+    /// The catalog snapshot, where user-defined type names (enums, domains) are found;
+    /// `None` where only built-in types can be named.
+    fn catalog(&self) -> Option<&crate::catalog::Catalog> {
+        None
+    }
+
     /// Whether aggregate calls are allowed here (false in WHERE, ON, VALUES, ...):
     /// the binder then reports 42803 "aggregate functions are not allowed in WHERE".
     /// `clause` names the clause for the message.

@@ -91,6 +91,7 @@ impl Expr {
                 out.push_str(" END");
                 out
             }
+            Expr::DomainCheck { expr, domain } => format!("({})::{}", s(expr), domain.name),
             Expr::Coalesce(args, _) => format!("COALESCE({})", list(args, name)),
             Expr::NullIf { eq, .. } => match eq.as_ref() {
                 Expr::Binary { left, right, .. } => format!("NULLIF({}, {})", s(left), s(right)),

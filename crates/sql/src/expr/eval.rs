@@ -113,6 +113,11 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             }
             Ok(Value::Null)
         }
+        Expr::DomainCheck { expr, domain } => {
+            let v = eval(expr, env)?;
+            domain.check(&v, env.ctx)?;
+            Ok(v)
+        }
         Expr::NullIf { left, eq, .. } => {
             if matches!(eval(eq, env)?, Value::Bool(true)) {
                 Ok(Value::Null)

@@ -34,6 +34,7 @@ pub mod cast;
 pub mod compare;
 pub mod context;
 mod display;
+pub mod domain;
 mod eval;
 pub mod node;
 pub mod num;
@@ -51,8 +52,8 @@ pub use context::{
 };
 pub(crate) use eval::has_type;
 pub use node::{
-    AggregateCall, BinaryOp, Expr, SortExpr, SubqueryId, SubqueryKind, SubqueryTest, UnaryOp,
-    WindowCall,
+    AggregateCall, BinaryOp, DomainConstraints, Expr, SortExpr, SubqueryId, SubqueryKind,
+    SubqueryTest, UnaryOp, WindowCall,
 };
 pub use static_scope::{bind_sql, eval_constant, parse_expr, ScopeColumn, StaticScope};
 pub use types::{common_type, data_type_from_ast};

@@ -38,6 +38,14 @@ pub enum Expr {
         /// Explicit (`CAST`, `::`) or implicit/assignment coercion.
         explicit: bool,
     },
+    /// A value converted to a domain: `expr` (already of the base type) checked against
+    /// the domain's constraints.
+    DomainCheck {
+        /// The value, of the domain's base type.
+        expr: Box<Expr>,
+        /// The domain's constraints, bound.
+        domain: std::sync::Arc<DomainConstraints>,
+    },
     /// A unary operator.
     Unary {
         /// The operator.
@@ -501,6 +509,46 @@ impl fmt::Display for BinaryOp {
     }
 }
 
+/// The constraints of a domain, bound for checking values (see [`Expr::DomainCheck`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainConstraints {
+    /// The domain's name, for messages.
+    pub name: String,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// The CHECK constraints: name and condition, bound against a one-column row holding
+    /// the value (`VALUE`).
+    pub checks: Vec<(String, Expr)>,
+    /// The constraints of the domain this one is declared over, checked first.
+    pub parent: Option<Box<DomainConstraints>>,
+}
+
+impl DomainConstraints {
+    /// Checks one value: 23502 for a NULL in a NOT NULL domain, 23514 for a failed
+    /// CHECK (a NULL result passes, as in PostgreSQL).
+    pub fn check(&self, value: &Value, ctx: &dyn super::EvalContext) -> helios_common::Result<()> {
+        if let Some(p) = &self.parent {
+            p.check(value, ctx)?;
+        }
+        if value.is_null() && self.not_null {
+            return Err(helios_common::Error::new(
+                helios_common::SqlState::NOT_NULL_VIOLATION,
+                format!("domain {} does not allow null values", self.name),
+            ));
+        }
+        let row = std::slice::from_ref(value);
+        for (name, cond) in &self.checks {
+            if matches!(cond.eval(row, ctx)?, Value::Bool(false)) {
+                return Err(helios_common::Error::new(
+                    helios_common::SqlState::CHECK_VIOLATION,
+                    format!("value for domain {} violates check constraint \"{name}\"", self.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Expr {
     /// The SQL type of the expression's value.
     pub fn data_type(&self) -> DataType {
@@ -521,6 +569,7 @@ impl Expr {
             | Expr::Slice { ty, .. }
             | Expr::Subquery { ty, .. } => ty.clone(),
             Expr::Cast { to, .. } => to.clone(),
+            Expr::DomainCheck { expr, .. } => expr.data_type(),
             Expr::Aggregate(call) => call.ty.clone(),
             Expr::Window(call) => call.ty.clone(),
             Expr::IsNull { .. }
@@ -589,6 +638,7 @@ impl Expr {
         match self {
             Expr::Literal(..) | Expr::Column(..) | Expr::Param(..) | Expr::CaseOperand(_) => {}
             Expr::Cast { expr, .. }
+            | Expr::DomainCheck { expr, .. }
             | Expr::Unary { expr, .. }
             | Expr::IsNull { expr, .. }
             | Expr::IsBool { expr, .. } => out.push(expr),

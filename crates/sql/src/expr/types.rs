@@ -15,6 +15,8 @@ pub enum TypeCategory {
     Boolean,
     /// `D`
     DateTime,
+    /// `E`
+    Enum,
     /// `N`
     Numeric,
     /// `S`
@@ -44,6 +46,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Interval => TypeCategory::Timespan,
         DataType::Array(_) => TypeCategory::Array,
         DataType::Unknown => TypeCategory::Unknown,
+        DataType::Enum(_) => TypeCategory::Enum,
         DataType::Bytea
         | DataType::Uuid
         | DataType::Json
@@ -86,6 +89,8 @@ pub fn same_base(a: &DataType, b: &DataType) -> bool {
         | (DataType::Char(_), DataType::Char(_))
         | (DataType::Vector(_), DataType::Vector(_)) => true,
         (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
+        // Two versions of one enum type (before and after ADD VALUE) are one type.
+        (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
         _ => a == b,
     }
 }

@@ -50,7 +50,10 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_backend_pid", vec![], ReturnType::Exact(Int4), |_, _| {
         Ok(Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)))
     });
-    r.add("format_type", vec![p(Int8), p(Int4)], ReturnType::Exact(Text), |a, _| {
+    r.add("format_type", vec![p(Int8), p(Int4)], ReturnType::Exact(Text), |a, ctx| {
+        if let Some(name) = user_type_name(&a[0], ctx) {
+            return Ok(Value::Text(name));
+        }
         Ok(format_type(&a[0], &a[1]))
     })
     .lenient();
@@ -62,6 +65,14 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_expr", vec![p(Text), p(Int8), p(Bool)], ReturnType::Exact(Text), |a, _| {
         Ok(a[0].clone())
     });
+}
+
+/// The name of a user-defined type (enum, domain or their arrays) by OID.
+fn user_type_name(oid: &Value, ctx: &dyn crate::expr::EvalContext) -> Option<String> {
+    let Value::Int8(o) = oid else { return None };
+    let o = u32::try_from(*o).ok().filter(|o| DataType::from_oid(*o).is_none())?;
+    let c = crate::functions::catalog_defs::statement_catalog(ctx).ok()?;
+    c.user_type_name(o, &ctx.session().search_path)
 }
 
 /// `format_type(type_oid, typmod)`: the SQL spelling of a type, with its modifier.

@@ -81,7 +81,9 @@ fn indexdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
 fn constraintdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let c = catalog(ctx)?;
     let Some((t, con)) = oid_arg(&a[0]).and_then(|o| constraint_by_oid(&c, o)) else {
-        return Ok(Value::Null);
+        return Ok(oid_arg(&a[0])
+            .and_then(|o| crate::binder::pg_types::domain_constraint_def(&c, o))
+            .map_or(Value::Null, Value::Text));
     };
     Ok(Value::Text(constraint_def(&c, t, con, pretty_arg(a.get(1)))))
 }
@@ -183,28 +185,46 @@ fn regclass_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
 }
 
 /// The OID of a type name (`integer`, `int4`, `pg_catalog.text`, `varchar(10)`).
-fn type_oid_by_name(name: &str) -> Option<i64> {
+fn type_oid_by_name(name: &str, ctx: &dyn EvalContext) -> Option<i64> {
     let name = name.trim();
     if let Ok(n) = name.parse::<i64>() {
         return Some(n);
     }
     let ty = crate::parser::parse_data_type(name).ok()?;
-    crate::expr::types::data_type_from_ast(&ty).ok().map(|t| i64::from(t.oid()))
+    if let Ok(t) = crate::expr::types::data_type_from_ast(&ty) {
+        return Some(i64::from(t.oid()));
+    }
+    // A user-defined type (enum, domain, or an array of one).
+    let c = catalog(ctx).ok()?;
+    let scope = crate::catalog::typename::TypeScope {
+        catalog: &c,
+        search_path: &ctx.session().search_path,
+    };
+    let user = crate::catalog::typename::resolve_user_column_type(&ty, Some(scope)).ok()?;
+    Some(i64::from(match user.domain {
+        Some(d) => d.id,
+        None => user.column.data_type.oid(),
+    }))
 }
 
-fn regtype_in(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+fn regtype_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let name = text_arg(&a[0]);
-    type_oid_by_name(name).map(Value::Int8).ok_or_else(|| {
+    type_oid_by_name(name, ctx).map(Value::Int8).ok_or_else(|| {
         Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist"))
     })
 }
 
-fn regtype_out(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+fn regtype_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
     Ok(match u32::try_from(o).ok().and_then(DataType::from_oid) {
         Some(t) => Value::Text(t.to_string()),
         None if o == 0 => Value::Text("-".into()),
-        None => Value::Text(o.to_string()),
+        None => Value::Text(
+            u32::try_from(o)
+                .ok()
+                .and_then(|o| catalog(ctx).ok()?.user_type_name(o, &ctx.session().search_path))
+                .unwrap_or_else(|| o.to_string()),
+        ),
     })
 }
 
@@ -300,8 +320,8 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(regclass_lookup(a, ctx)?.map_or(Value::Null, Value::Int8))
     })
     .volatile();
-    r.add("to_regtype", vec![p(Text)], ret(Int8), |a, _| {
-        Ok(type_oid_by_name(text_arg(&a[0])).map_or(Value::Null, Value::Int8))
+    r.add("to_regtype", vec![p(Text)], ret(Int8), |a, ctx| {
+        Ok(type_oid_by_name(text_arg(&a[0]), ctx).map_or(Value::Null, Value::Int8))
     });
     r.add("to_regnamespace", vec![p(Text)], ret(Int8), |a, ctx| {
         Ok(schema_oid_by_name(&*catalog(ctx)?, text_arg(&a[0])).map_or(Value::Null, Value::Int8))

@@ -13,6 +13,7 @@ mod catalog;
 mod catalog_defs;
 pub mod datetime;
 pub mod datetime_part;
+pub mod enums;
 pub mod format;
 pub mod helios;
 pub mod json;

@@ -150,6 +150,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::AlterSequence(Box::new(stmt)));
             continue;
         }
+        if let Some(stmt) = super::alter_domain::parse(&piece)? {
+            out.push(Statement::Domain(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -171,9 +175,21 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy", "sequence"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "branch",
+        "as of",
+        "system_time",
+        "versions",
+        "fetch",
+        "move",
+        "vacuum",
+        "analy",
+        "sequence",
+        "domain",
+        "owner",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {

@@ -5,6 +5,7 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod alter_domain;
 pub mod alter_sequence;
 mod check_option;
 pub mod ctas_columns;
@@ -44,6 +45,9 @@ pub enum Statement {
     AlterSequence(Box<alter_sequence::AlterSequence>),
     /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
     Cursor(Box<cursor::CursorMove>),
+    /// `CREATE DOMAIN`, `ALTER DOMAIN` or `ALTER TYPE ... OWNER TO`, see
+    /// [`alter_domain`].
+    Domain(Box<alter_domain::DomainStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -61,7 +65,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 pub fn nesting_depth(stmt: &Statement) -> usize {
     match stmt {
         Statement::Sql(s) => depth::statement_depth(s),
-        Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_) => 0,
+        Statement::Helios(_)
+        | Statement::Cursor(_)
+        | Statement::AlterSequence(_)
+        | Statement::Domain(_) => 0,
     }
 }
 
@@ -187,9 +194,12 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_)) => {
-            Err(Error::internal("stub is not CREATE TABLE"))
-        }
+        Some(
+            Statement::Helios(_)
+            | Statement::Cursor(_)
+            | Statement::AlterSequence(_)
+            | Statement::Domain(_),
+        ) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }
 }

@@ -10,6 +10,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
     match e {
         Expr::Literal(..) | Expr::Column(..) | Expr::Param(..) | Expr::CaseOperand(_) => {}
         Expr::Cast { expr, .. }
+        | Expr::DomainCheck { expr, .. }
         | Expr::Unary { expr, .. }
         | Expr::IsNull { expr, .. }
         | Expr::IsBool { expr, .. } => out.push(expr),

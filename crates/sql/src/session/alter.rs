@@ -20,7 +20,7 @@ use crate::planner::{Plan, PlannedQuery};
 type Rows = Vec<(Vec<u8>, Vec<Value>)>;
 
 impl Session {
-    fn read_all(&self, table: &TableDef) -> Result<Rows> {
+    pub(super) fn read_all(&self, table: &TableDef) -> Result<Rows> {
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         let mut rows = Vec::new();
         table_io::scan_rows(
@@ -358,7 +358,26 @@ impl Session {
                             if using.is_some() {
                                 return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
                             }
-                            let ty = crate::catalog::typename::resolve_type(data_type)?;
+                            let scope = crate::catalog::typename::TypeScope {
+                                catalog: &catalog,
+                                search_path: &search_path,
+                            };
+                            let user = crate::catalog::typename::resolve_user_column_type(
+                                data_type,
+                                Some(scope),
+                            )?;
+                            if user.column.serial {
+                                crate::catalog::typename::resolve_type(data_type)?;
+                            }
+                            let ty = user.column.data_type;
+                            let domain = match &user.domain {
+                                Some(d) => Some(crate::expr::domain::bind_domain(
+                                    d,
+                                    &catalog,
+                                    &self.info(),
+                                )?),
+                                None => None,
+                            };
                             if ty != t.columns[pos].data_type {
                                 let name = t.columns[pos].name.clone();
                                 self.refuse_type_change_read_by_views(&catalog, t.id, &name)?;
@@ -366,9 +385,17 @@ impl Session {
                             let before = t.clone();
                             let rows = self.read_all(&before)?;
                             t.columns[pos].data_type = ty.clone();
+                            t.columns[pos].domain = user.domain.as_ref().map(|d| d.id);
+                            let ctx = crate::expr::context::SimpleContext {
+                                session: self.info(),
+                                ..Default::default()
+                            };
                             let mut out = Vec::with_capacity(rows.len());
                             for (pk, mut r) in rows {
                                 r[pos] = r[pos].cast_assignment(&ty)?;
+                                if let Some(d) = &domain {
+                                    d.check(&r[pos], &ctx)?;
+                                }
                                 out.push((pk, r));
                             }
                             self.rewrite_table(&before, &t, out)?;

@@ -121,6 +121,14 @@ impl Session {
         match stmt {
             Statement::Cursor(m) => self.fetch(m).map(Some),
             Statement::AlterSequence(a) => self.alter_sequence(a).map(Some),
+            Statement::Domain(d) => match d.as_ref() {
+                crate::parser::alter_domain::DomainStatement::Create(c) => {
+                    self.create_domain(c).map(Some)
+                }
+                crate::parser::alter_domain::DomainStatement::Alter(a) => {
+                    self.alter_domain(a).map(Some)
+                }
+            },
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();

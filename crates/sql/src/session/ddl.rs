@@ -101,6 +101,23 @@ impl Session {
     pub(super) fn run_ddl(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
         let r = match stmt {
             ast::Statement::CreateTable(ct) => self.create_table(ct)?,
+            ast::Statement::Drop {
+                object_type: ast::ObjectType::Type,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => self.drop_types(names, *if_exists, *cascade, false)?,
+            ast::Statement::DropDomain(d) => self.drop_types(
+                std::slice::from_ref(&d.name),
+                d.if_exists,
+                matches!(d.drop_behavior, Some(ast::DropBehavior::Cascade)),
+                true,
+            )?,
+            ast::Statement::CreateType { name, representation } => {
+                self.create_type(name, representation.as_ref())?
+            }
+            ast::Statement::AlterType(a) => self.alter_type(a)?,
             ast::Statement::Drop { object_type, if_exists, names, cascade, .. } => {
                 self.drop_objects(*object_type, *if_exists, names, *cascade)?
             }
@@ -218,6 +235,17 @@ impl Session {
                 return Ok(StatementResult::command("CREATE TABLE"));
             }
             return Err(already_exists(&qn.name));
+        }
+        // A table's row type would take the name of an existing type.
+        if catalog.user_type(&schema, &qn.name).is_some() {
+            return Err(Error::new(
+                SqlState::DUPLICATE_OBJECT,
+                format!("type \"{}\" already exists", qn.name),
+            )
+            .with_hint(
+                "A relation has an associated type of the same name, so you must use a name \
+                 that doesn't conflict with any existing type.",
+            ));
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut next = || CatalogStore::next_id(txn);

@@ -5,7 +5,7 @@
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 
-use crate::catalog::typename::resolve_column_type;
+use crate::catalog::typename::{resolve_user_column_type, TypeScope};
 use crate::catalog::{
     Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, ObjectAccess,
     Relation, SequenceDef, TableDef,
@@ -213,6 +213,22 @@ pub fn add_foreign_key(
         Some(n) => ident_name(n),
         None => unique_name(&format!("{}_{}_fkey", t.name, cols.join("_")), &taken_names(t)),
     };
+    // Values of two different enum types never compare equal: such a key cannot work.
+    for (&c, &r) in positions.iter().zip(&ref_cols) {
+        let (ct, rt) = (&t.columns[c].data_type, &parent.columns[r].data_type);
+        let is_enum = |t: &helios_types::DataType| matches!(t, helios_types::DataType::Enum(_));
+        let enums = is_enum(ct) || is_enum(rt);
+        if enums && !crate::expr::types::same_base(ct, rt) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!("foreign key constraint \"{name}\" cannot be implemented"),
+            )
+            .with_detail(format!(
+                "Key columns \"{}\" and \"{}\" are of incompatible types: {ct} and {rt}.",
+                t.columns[c].name, parent.columns[r].name
+            )));
+        }
+    }
     t.foreign_keys.push(ForeignKeyDef {
         name,
         columns: positions,
@@ -263,7 +279,10 @@ pub fn build_table(
                 format!("column \"{cname}\" specified more than once"),
             ));
         }
-        let ty = resolve_column_type(&col.data_type)?;
+        let user =
+            resolve_user_column_type(&col.data_type, Some(TypeScope { catalog, search_path }))?;
+        let ty = user.column;
+        let domain = user.domain.as_ref().filter(|d| d.domain().is_some()).map(|d| d.id);
         let mut def = ColumnDef {
             name: cname.clone(),
             data_type: ty.data_type.clone(),
@@ -271,6 +290,7 @@ pub fn build_table(
             default: None,
             identity: None,
             sequence: None,
+            domain,
         };
         let mut wants_sequence = ty.serial;
         for opt in &col.options {

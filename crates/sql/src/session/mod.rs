@@ -44,6 +44,7 @@ mod temp_schema;
 mod time_travel;
 mod timeout;
 mod txn;
+mod user_types;
 mod utility;
 mod vector_index;
 mod view_deps;
@@ -525,7 +526,7 @@ impl Session {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
-            Statement::Cursor(_) | Statement::AlterSequence(_) => None,
+            Statement::Cursor(_) | Statement::AlterSequence(_) | Statement::Domain(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(

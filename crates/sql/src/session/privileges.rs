@@ -21,6 +21,7 @@ pub(super) enum Owned {
     View(crate::catalog::ViewDef),
     Sequence(crate::catalog::SequenceDef),
     Schema(SchemaDef),
+    Type(crate::catalog::TypeDef),
 }
 
 /// One object a GRANT or REVOKE names.
@@ -337,6 +338,7 @@ impl Session {
             Owned::View(v) => ("view", &v.name, &v.access),
             Owned::Sequence(s) => ("sequence", &s.name, &s.access),
             Owned::Schema(s) => ("schema", &s.name, &s.access),
+            Owned::Type(t) => ("type", &t.name, &t.access),
         };
         self.require_owner(catalog, access.owner, kind, name)?;
         let me = self.auth(catalog);
@@ -384,6 +386,10 @@ impl Session {
             Owned::Schema(mut s) => {
                 s.access = moved(&s.access);
                 CatalogStore::put_schema(txn, &s)?;
+            }
+            Owned::Type(mut t) => {
+                t.access = moved(&t.access);
+                CatalogStore::put_type(txn, &t)?;
             }
         }
         Ok(())

@@ -90,6 +90,14 @@ pub fn bind_checks(
         let e = crate::parser::parse_expr(&c.expr)?;
         out.push((c.name.clone(), binder.bind_condition(&e, &fields, "CHECK", false)?));
     }
+    // Columns of a domain type: the domain's constraints, checked as a condition that
+    // raises the domain's own error.
+    for (i, c) in table.columns.iter().enumerate() {
+        let Some(def) = c.domain.and_then(|d| catalog.types.get(&d)) else { continue };
+        let bound = crate::expr::domain::bind_domain(def, catalog, info)?;
+        let cond = crate::expr::domain::column_condition(i, c.data_type.clone(), bound);
+        out.push((def.name.clone(), cond));
+    }
     Ok(out)
 }
 
@@ -176,7 +184,7 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
-            Some(Statement::AlterSequence(_)) => {
+            Some(Statement::AlterSequence(_) | Statement::Domain(_)) => {
                 prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
                 return Ok(());
             }

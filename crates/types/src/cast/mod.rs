@@ -124,6 +124,13 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
         (Value::Bool(b), DataType::Int4) => Value::Int4(i32::from(*b)),
         (Value::Bytea(b), DataType::Bytea) => Value::Bytea(b.clone()),
         (Value::Uuid(u), DataType::Uuid) => Value::Uuid(*u),
+        (Value::Enum(e), DataType::Enum(t)) if e.ty.oid == t.oid => {
+            // Re-read against the target's definition (it may be a newer version).
+            match t.position_of_key(e.key()).and_then(|i| crate::EnumValue::new(t.clone(), i)) {
+                Some(v) => Value::Enum(v),
+                None => Value::Enum(e.clone()),
+            }
+        }
         (Value::Json(s), DataType::Json) => Value::Json(s.clone()),
         (Value::Json(s), DataType::Jsonb) => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
         (Value::Jsonb(doc), DataType::Jsonb) => Value::Jsonb(doc.clone()),

@@ -115,6 +115,14 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             let (raw, used) = decode_bytes(bytes)?;
             (Value::Bytea(raw), used)
         }
+        DataType::Enum(t) => {
+            let (raw, used) = decode_bytes(bytes)?;
+            let value = t
+                .position_of_key(&raw)
+                .and_then(|i| crate::EnumValue::new(t.clone(), i))
+                .ok_or_else(|| bad("unknown enum order key"))?;
+            (Value::Enum(value), used)
+        }
         DataType::Date => {
             (Value::Date((u32::from_be_bytes(fixed(bytes)?) ^ 0x8000_0000) as i32), 4)
         }

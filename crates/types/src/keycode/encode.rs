@@ -133,6 +133,7 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             encode_bytes(buf, s.trim_end_matches(' ').as_bytes())
         }
         (DataType::Bytea, Value::Bytea(b)) => encode_bytes(buf, b),
+        (DataType::Enum(_), Value::Enum(e)) => encode_bytes(buf, e.key()),
         (DataType::Date, Value::Date(d)) => {
             buf.extend_from_slice(&((*d as u32) ^ 0x8000_0000).to_be_bytes())
         }

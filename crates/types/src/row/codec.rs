@@ -140,6 +140,7 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
         )
         | (DataType::Json, Value::Json(s)) => buf.extend_from_slice(s.as_bytes()),
         (DataType::Bytea, Value::Bytea(b)) => buf.extend_from_slice(b),
+        (DataType::Enum(_), Value::Enum(e)) => buf.extend_from_slice(e.key()),
         (DataType::Jsonb, Value::Jsonb(doc)) => buf.extend_from_slice(doc.to_string().as_bytes()),
         (DataType::Vector(_), Value::Vector(v)) => {
             v.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()))
@@ -209,6 +210,11 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
         }
         DataType::Json => Value::Json(utf8(b)?),
         DataType::Bytea => Value::Bytea(b.to_vec()),
+        DataType::Enum(t) => Value::Enum(
+            t.position_of_key(b)
+                .and_then(|i| crate::EnumValue::new(t.clone(), i))
+                .ok_or_else(|| corrupt("unknown enum order key"))?,
+        ),
         DataType::Jsonb => {
             let doc = serde_json::from_slice(b).map_err(|_| corrupt("bad jsonb"))?;
             Value::Jsonb(Arc::new(doc))

@@ -68,6 +68,7 @@ impl Value {
                 array::format_array(texts.iter().map(Option::as_deref))
             }
             Value::Vector(v) => vector::format_vector(v),
+            Value::Enum(e) => e.label().to_string(),
         }
     }
 
@@ -128,7 +129,21 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
             Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
+        DataType::Enum(t) => parse_enum(s, t)?,
     })
+}
+
+/// Reads an enum label: 22P02 `invalid input value for enum mood: "x"` when the type
+/// has no such label.
+fn parse_enum(s: &str, ty: &Arc<crate::EnumType>) -> TypeResult<Value> {
+    ty.position(s).and_then(|i| crate::EnumValue::new(ty.clone(), i)).map(Value::Enum).ok_or_else(
+        || {
+            crate::TypeError::other(
+                helios_common::SqlState::INVALID_TEXT_REPRESENTATION,
+                format!("invalid input value for enum {}: \"{s}\"", ty.name),
+            )
+        },
+    )
 }
 
 #[cfg(test)]

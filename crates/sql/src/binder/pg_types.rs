@@ -1,0 +1,192 @@
+//! The rows user-defined types add to `pg_type` (an enum or domain and its array type),
+//! the `pg_enum` relation, and an empty `pg_range` (range types are not built; drivers
+//! join it when they look up a type).
+
+use helios_types::{DataType, Value};
+
+use super::pg_catalog::{schema_oid, types, Relation};
+use crate::catalog::{Catalog, TypeKind};
+
+fn oid(v: u32) -> Value {
+    Value::Int8(i64::from(v))
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// The `pg_type` rows of the user-defined types, in the column order of `pg_type`.
+pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
+    let builtin = types();
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let ns = catalog
+            .schemas
+            .get(&t.schema)
+            .map_or(Value::Int8(0), |s| Value::Int8(schema_oid(&s.name, s.id)));
+        let owner = super::pg_roles::owner_oid(t.access.owner);
+        let (len, typtype, category, base, not_null, default) = match &t.kind {
+            TypeKind::Enum(_) => (4i16, "e", "E", 0, false, None),
+            TypeKind::Domain(d) => {
+                let b = builtin.iter().find(|(bt, ..)| bt.oid() == d.base.oid());
+                let (len, cat) = match (&d.base, b) {
+                    (DataType::Enum(_), _) => (4, "E"),
+                    (_, Some((_, _, len, cat))) => (*len, *cat),
+                    (_, None) => (-1, "U"),
+                };
+                let base = d.parent.unwrap_or_else(|| d.base.oid());
+                (len, "d", cat, base, d.not_null, d.default.clone())
+            }
+        };
+        let collation = if category == "S" { 100 } else { 0 };
+        rows.push(vec![
+            oid(t.id),
+            text(&t.name),
+            ns.clone(),
+            owner.clone(),
+            Value::Int2(len),
+            Value::Bool(matches!(len, 1 | 2 | 4 | 8)),
+            text(typtype),
+            text(category),
+            Value::Bool(true),
+            text(","),
+            oid(0),
+            oid(0),
+            oid(t.id + 1),
+            oid(base),
+            Value::Int4(-1),
+            Value::Bool(not_null),
+            default.map_or(Value::Null, Value::Text),
+            oid(collation),
+            Value::Null,
+        ]);
+        rows.push(vec![
+            oid(t.id + 1),
+            text(format!("_{}", t.name)),
+            ns,
+            owner,
+            Value::Int2(-1),
+            Value::Bool(false),
+            text("b"),
+            text("A"),
+            Value::Bool(true),
+            text(","),
+            oid(0),
+            oid(t.id),
+            oid(0),
+            oid(0),
+            Value::Int4(-1),
+            Value::Bool(false),
+            Value::Null,
+            oid(collation),
+            Value::Null,
+        ]);
+    }
+    rows
+}
+
+/// `pg_enum`: one row per label. `enumsortorder` is the label's position (1, 2, ...),
+/// which orders like PostgreSQL's float sort orders; label OIDs are derived from the type
+/// OID and the label's immutable order key, so they stay put when labels are added.
+pub(super) fn pg_enum(catalog: &Catalog) -> Relation {
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let TypeKind::Enum(labels) = &t.kind else { continue };
+        for (i, l) in labels.iter().enumerate() {
+            rows.push(vec![
+                oid(label_oid(t.id, &l.key)),
+                oid(t.id),
+                Value::Float4(i as f32 + 1.0),
+                text(&l.label),
+            ]);
+        }
+    }
+    (
+        vec![
+            ("oid", DataType::Int8),
+            ("enumtypid", DataType::Int8),
+            ("enumsortorder", DataType::Float4),
+            ("enumlabel", DataType::Text),
+        ],
+        rows,
+    )
+}
+
+/// A label's OID: an FNV-1a hash of the type OID and the order key, kept above the
+/// range of object ids handed out so far in practice (top bit set).
+fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in type_oid.to_be_bytes().iter().chain(key) {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h | 0x8000_0000
+}
+
+/// `pg_range`: empty, as there are no range types.
+pub(super) fn pg_range() -> Relation {
+    (
+        vec![
+            ("rngtypid", DataType::Int8),
+            ("rngsubtype", DataType::Int8),
+            ("rngmultitypid", DataType::Int8),
+            ("rngcollation", DataType::Int8),
+            ("rngsubopc", DataType::Int8),
+            ("rngcanonical", DataType::Text),
+            ("rngsubdiff", DataType::Text),
+        ],
+        Vec::new(),
+    )
+}
+
+/// The first OID of domain CHECK constraints: `DOMAIN_CONSTRAINT_OID_BASE + 100 × type
+/// id + n` for the domain's n-th check (from 1).
+const DOMAIN_CONSTRAINT_OID_BASE: i64 = 70_000_000;
+
+/// The `pg_constraint` rows of domain CHECK constraints (`contypid` set, `conrelid` 0),
+/// in the column order of `pg_constraint`.
+pub(super) fn domain_constraint_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    for t in catalog.types.values() {
+        let TypeKind::Domain(d) = &t.kind else { continue };
+        let ns = catalog
+            .schemas
+            .get(&t.schema)
+            .map_or(Value::Int8(0), |s| Value::Int8(schema_oid(&s.name, s.id)));
+        for (n, c) in d.checks.iter().enumerate() {
+            rows.push(vec![
+                Value::Int8(DOMAIN_CONSTRAINT_OID_BASE + 100 * i64::from(t.id) + n as i64 + 1),
+                text(&c.name),
+                ns.clone(),
+                text("c"),
+                Value::Bool(false),
+                Value::Bool(false),
+                Value::Bool(true),
+                oid(0),
+                oid(t.id),
+                oid(0),
+                oid(0),
+                oid(0),
+                text(" "),
+                text(" "),
+                text(" "),
+                Value::Bool(true),
+                Value::Int4(0),
+                Value::Bool(false),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+            ]);
+        }
+    }
+    rows
+}
+
+/// `pg_get_constraintdef` of a domain CHECK constraint by OID: `CHECK ((cond))`.
+pub(crate) fn domain_constraint_def(catalog: &Catalog, oid: i64) -> Option<String> {
+    let rel = oid.checked_sub(DOMAIN_CONSTRAINT_OID_BASE)?;
+    let t = catalog.types.get(&u32::try_from(rel / 100).ok()?)?;
+    let n = usize::try_from(rel % 100).ok()?.checked_sub(1)?;
+    let c = t.domain()?.checks.get(n)?;
+    Some(format!("CHECK (({}))", c.expr))
+}
