@@ -328,6 +328,43 @@ async fn copy_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_leaves_generated_columns_out() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE g (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c text)")
+        .await
+        .unwrap();
+    // Without a column list COPY reads the other columns and computes `b`.
+    let sink = client.copy_in::<_, Bytes>("COPY g FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(Bytes::from_static(
+        b"1	x
+2	y
+",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    let rows = simple_rows(&client.simple_query("SELECT a, b, c FROM g ORDER BY a").await.unwrap());
+    assert_eq!(
+        rows,
+        vec![
+            vec![Some("1".into()), Some("2".into()), Some("x".into())],
+            vec![Some("2".into()), Some("4".into()), Some("y".into())],
+        ]
+    );
+    let out: Vec<Bytes> =
+        client.copy_out("COPY g TO STDOUT").await.unwrap().map(|r| r.unwrap()).collect().await;
+    assert_eq!(String::from_utf8(out.concat()).unwrap(), "1\tx\n2\ty\n");
+    // Naming the generated column is 42P10, as in PostgreSQL.
+    let Err(err) = client.copy_in::<_, Bytes>("COPY g (a, b) FROM STDIN").await else {
+        panic!("COPY naming a generated column was accepted");
+    };
+    assert_eq!(err.code(), Some(&PgState::INVALID_COLUMN_REFERENCE));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_a_long_query() {
     let server = db_server().await;
     let client = connect(&server).await;

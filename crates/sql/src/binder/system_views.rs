@@ -93,6 +93,8 @@ pub fn system_relation(
                 ("character_maximum_length", DataType::Int4),
                 ("numeric_precision", DataType::Int4),
                 ("numeric_scale", DataType::Int4),
+                ("is_generated", DataType::Text),
+                ("generation_expression", DataType::Text),
             ],
             tables
                 .iter()
@@ -105,7 +107,7 @@ pub fn system_relation(
                             }
                             _ => Value::Null,
                         };
-                        column_row(
+                        let mut row = column_row(
                             &t.schema,
                             &t.name,
                             &c.name,
@@ -113,7 +115,13 @@ pub fn system_relation(
                             default,
                             c.not_null,
                             &c.data_type,
-                        )
+                        );
+                        if let Some(g) = &c.generated {
+                            let n = row.len();
+                            row[n - 2] = text("ALWAYS");
+                            row[n - 1] = text(super::generated::display_expression(g));
+                        }
+                        row
                     })
                 })
                 .chain(views.iter().flat_map(|v| {
@@ -222,5 +230,7 @@ fn column_row(
         opt_int(len),
         opt_int(prec),
         opt_int(scale),
+        text("NEVER"),
+        Value::Null,
     ]
 }

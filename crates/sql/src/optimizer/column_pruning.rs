@@ -204,6 +204,7 @@ mod tests {
                 default: None,
                 identity: None,
                 sequence: None,
+                generated: None,
             })
             .collect();
         Arc::new(TableDef {

@@ -10,11 +10,13 @@ pub mod ctas_columns;
 pub mod cursor;
 mod depth;
 mod dialect;
+pub mod drop_expression;
 pub mod helios;
 mod literals;
 mod lock_clauses;
 pub mod maintenance;
 pub mod matview_data;
+mod merge_default;
 mod names;
 mod owner_to;
 mod placeholders;
@@ -91,6 +93,8 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| ctas_columns::rewrite(sql))
             .or_else(|| matview_data::rewrite(sql))
             .or_else(|| lock_clauses::rewrite(sql))
+            .or_else(|| drop_expression::rewrite(sql))
+            .or_else(|| merge_default::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
