@@ -14,6 +14,7 @@ pub mod drop_expression;
 pub mod helios;
 mod literals;
 mod lock_clauses;
+mod lock_without_from;
 pub mod maintenance;
 pub mod matview_data;
 mod merge_default;
@@ -21,6 +22,7 @@ mod names;
 mod owner_to;
 mod placeholders;
 mod role_options;
+pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
 
@@ -79,6 +81,8 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = role_text.as_deref().unwrap_or(sql);
     let owner_text = if lower_mentions("owner") { owner_to::rewrite(sql) } else { None };
     let sql = owner_text.as_deref().unwrap_or(sql);
+    let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
+    let sql = schema_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
@@ -87,7 +91,8 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
         // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
-        // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`.
+        // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
+        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES`; `SELECT 1 FOR UPDATE`.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
@@ -95,6 +100,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| lock_clauses::rewrite(sql))
             .or_else(|| drop_expression::rewrite(sql))
             .or_else(|| merge_default::rewrite(sql))
+            .or_else(|| lock_without_from::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

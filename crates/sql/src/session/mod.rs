@@ -35,6 +35,7 @@ mod privileges;
 mod rename;
 mod result;
 mod roles;
+mod schema_alter;
 mod sequences;
 mod settings;
 mod statement;
