@@ -68,6 +68,10 @@ impl Session for NanoSession {
         self.conn.execute(sql, params)
     }
 
+    fn notifications(&mut self) -> Vec<crate::session::Notification> {
+        self.conn.notifications()
+    }
+
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<PreparedInfo> {
         let stmt = self.conn.prepare(sql, param_types)?;
         let id = self.next_id;

@@ -241,6 +241,11 @@ impl SimpleQueryHandler for SimpleQueries {
         let conn = conn_state(client)?;
         client.set_state(PgWireConnectionState::QueryInProgress);
         let ended = run_query(client, &conn, &query.query).await;
+        // Notifications a commit delivered go out before ReadyForQuery, as PostgreSQL
+        // sends them when a command ends.
+        for m in conn.notification_messages() {
+            client.feed(m).await?;
+        }
         for (name, value) in conn.changed_settings() {
             client
                 .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))

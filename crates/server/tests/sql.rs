@@ -479,3 +479,47 @@ async fn driver_transactions_commit_and_roll_back() {
     assert_eq!(rows.len(), 2000);
     assert_eq!(rows[1999].get::<_, i64>(1), 20010);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_notify_reaches_listeners_as_notification_responses() {
+    use futures::channel::mpsc;
+    use tokio_postgres::AsyncMessage;
+    let server = db_server().await;
+    // The listener's connection hands its asynchronous messages to a channel.
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host("127.0.0.1").port(server.addr.port()).user("tester").dbname("test");
+    let (listener, mut conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+    let (tx, mut rx) = mpsc::unbounded();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let AsyncMessage::Notification(n) = m {
+                let _ = tx.unbounded_send((n.channel().to_string(), n.payload().to_string()));
+            }
+        }
+    });
+    let sender = connect(&server).await;
+    listener.batch_execute("LISTEN jobs").await.unwrap();
+    sender.batch_execute("BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK").await.unwrap();
+    sender
+        .batch_execute(
+            "BEGIN; NOTIFY jobs, 'a'; SELECT pg_notify('jobs', 'b'); NOTIFY jobs, 'a'; COMMIT",
+        )
+        .await
+        .unwrap();
+    // Through the extended protocol too.
+    sender.execute("SELECT pg_notify('jobs', $1)", &[&"c"]).await.unwrap();
+    // The listener receives them with its next command.
+    listener.simple_query("SELECT 1").await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let n = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+        got.push(n);
+    }
+    let want: Vec<(String, String)> =
+        ["a", "b", "c"].iter().map(|p| ("jobs".to_string(), p.to_string())).collect();
+    assert_eq!(got, want);
+    // The payload limit is 22023.
+    let err = sender.batch_execute(&format!("NOTIFY jobs, '{}'", "x".repeat(8000))).await;
+    assert_eq!(err.unwrap_err().code(), Some(&PgState::INVALID_PARAMETER_VALUE));
+}

@@ -121,6 +121,18 @@ impl Binder<'_> {
         let ast::TableFactor::Table { name, alias, .. } = &m.table else {
             return Err(Error::unsupported("MERGE into this relation"));
         };
+        // A clause after an unconditional one of the same kind could never run.
+        let mut unconditional = [false, false];
+        for c in &m.clauses {
+            let k = usize::from(matches!(c.clause_kind, ast::MergeClauseKind::Matched));
+            if unconditional[k] {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "unreachable WHEN clause specified after unconditional WHEN clause",
+                ));
+            }
+            unconditional[k] |= c.predicate.is_none();
+        }
         let mut want = Privileges::SELECT;
         for c in &m.clauses {
             want = want.with(match &c.action {

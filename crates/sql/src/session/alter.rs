@@ -436,6 +436,21 @@ impl Session {
                                 return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
                             }
                             let ty = crate::catalog::typename::resolve_type(data_type)?;
+                            let name = t.columns[pos].name.clone();
+                            if let Some(g) = t.columns.iter().find(|c| {
+                                c.generated
+                                    .as_deref()
+                                    .is_some_and(|g| generated::expression_reads(g, &name))
+                            }) {
+                                return Err(Error::new(
+                                    SqlState::FEATURE_NOT_SUPPORTED,
+                                    "cannot alter type of a column used by a generated column",
+                                )
+                                .with_detail(format!(
+                                    "Column \"{name}\" is used by generated column \"{}\".",
+                                    g.name
+                                )));
+                            }
                             let before = t.clone();
                             let rows = self.read_all(&before)?;
                             t.columns[pos].data_type = ty.clone();
@@ -443,6 +458,28 @@ impl Session {
                             for (pk, mut r) in rows {
                                 r[pos] = r[pos].cast_assignment(&ty)?;
                                 out.push((pk, r));
+                            }
+                            // A generated column of a new type is computed again.
+                            let info = self.info();
+                            let gens = generated::bind_generated(&catalog, &info, &t)?;
+                            if !gens.is_empty() {
+                                let txn = self
+                                    .txn
+                                    .as_ref()
+                                    .ok_or_else(|| Error::internal("no transaction"))?;
+                                let q = PlannedQuery {
+                                    plan: Plan::Empty { rows: 0 },
+                                    subqueries: Vec::new(),
+                                    ctes: Vec::new(),
+                                };
+                                let ctx =
+                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                                for (_, r) in &mut out {
+                                    for (ci, e) in &gens {
+                                        let v = ctx.eval(e, r, &[])?;
+                                        r[*ci] = v;
+                                    }
+                                }
                             }
                             self.rewrite_table(&before, &t, out)?;
                         }

@@ -29,6 +29,7 @@ mod discard;
 mod extension;
 mod maintenance;
 mod matview;
+pub mod notify;
 mod plan_cache;
 mod prepared;
 mod privileges;
@@ -348,6 +349,7 @@ impl Session {
             if let Some(txn) = self.txn.take() {
                 let committed = txn.commit();
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, committed.is_ok());
                 if let Err(e) = committed {
                     return (results, Some(e));
                 }
@@ -474,6 +476,7 @@ impl Session {
                     t.rollback();
                 }
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, false);
             }
         }
     }
@@ -561,6 +564,7 @@ impl Session {
                 if let Some(t) = self.txn.take() {
                     let committed = t.commit();
                     self.engine.advisory.release(self.id, false, true);
+                    self.engine.notify.end_transaction(self.id, committed.is_ok());
                     committed?;
                     self.cursors.committed(self.block_seq);
                 }

@@ -575,6 +575,9 @@ impl Session {
             }
             return self.run_in_txn(&stmt, &values, Some(&prepared), None);
         }
+        if let Some(r) = self.run_notify(stmt)? {
+            return Ok(r);
+        }
         match self.run_ddl(stmt)? {
             Some(r) => Ok(r),
             None => Err(Error::unsupported(format!("statement \"{}\"", first_words(stmt)))),

@@ -112,8 +112,9 @@ impl Session {
                     None => Ok(false),
                 };
                 // Transaction-level advisory locks end with the transaction (after the
-                // commit, so a waiter sees its writes).
+                // commit, so a waiter sees its writes); notifications go out.
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, matches!(committed, Ok(true)));
                 if committed? {
                     self.cursors.committed(self.block_seq);
                 }
@@ -129,6 +130,7 @@ impl Session {
                             t.rollback();
                         }
                         self.engine.advisory.release(self.id, false, true);
+                        self.engine.notify.end_transaction(self.id, false);
                         self.end_block();
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }
