@@ -142,6 +142,7 @@ impl Binder<'_> {
                 ast::MergeAction::DoNothing { .. } => Privileges::SELECT,
             });
         }
+        self.refuse_merge_target(name)?;
         let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
@@ -228,6 +229,28 @@ impl Binder<'_> {
             update_check,
             insert_check,
         })
+    }
+
+    /// 0A000 for a MERGE into a view, materialized view or sequence, in PostgreSQL's
+    /// words.
+    fn refuse_merge_target(&self, name: &ast::ObjectName) -> Result<()> {
+        let qn = object_name(name)?;
+        let what =
+            match self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path) {
+                Some((_, crate::catalog::Relation::View(_))) => "views",
+                Some((_, crate::catalog::Relation::Sequence(_))) => "sequences",
+                Some((_, crate::catalog::Relation::Table(id)))
+                    if self.catalog.table(id).is_some_and(|t| t.matview.is_some()) =>
+                {
+                    "materialized views"
+                }
+                _ => return Ok(()),
+            };
+        Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            format!("cannot execute MERGE on relation \"{}\"", qn.name),
+        )
+        .with_detail(format!("This operation is not supported for {what}.")))
     }
 
     fn bind_merge_insert(

@@ -136,6 +136,37 @@ pub fn system_relation(
             vec![("catalog_name", DataType::Text), ("schema_name", DataType::Text)],
             catalog.schemas.keys().map(|s| vec![text("postgres"), text(s)]).collect(),
         ),
+        // Which columns each generated column reads.
+        ("information_schema", "column_column_usage") => (
+            vec![
+                ("table_catalog", DataType::Text),
+                ("table_schema", DataType::Text),
+                ("table_name", DataType::Text),
+                ("column_name", DataType::Text),
+                ("dependent_column", DataType::Text),
+            ],
+            tables
+                .iter()
+                .flat_map(|t| {
+                    t.columns.iter().filter_map(|g| g.generated.as_ref().map(|e| (g, e))).flat_map(
+                        move |(g, e)| {
+                            t.columns
+                                .iter()
+                                .filter(move |c| super::generated::expression_reads(e, &c.name))
+                                .map(move |c| {
+                                    vec![
+                                        text("postgres"),
+                                        text(&t.schema),
+                                        text(&t.name),
+                                        text(&c.name),
+                                        text(&g.name),
+                                    ]
+                                })
+                        },
+                    )
+                })
+                .collect(),
+        ),
         ("information_schema", "views") => (
             vec![
                 ("table_catalog", DataType::Text),
