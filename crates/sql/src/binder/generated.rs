@@ -12,7 +12,7 @@
 //! - the expression may not read another generated column (nor its own);
 //! - it must be immutable: no volatile function and none of the functions whose result
 //!   depends on the session or the clock (`now()`, `current_user`, ...);
-//! - no subquery (0A000), no aggregate or window function (42803).
+//! - no subquery (0A000), no aggregate (42803) or window function (42P20).
 //!
 //! [`ColumnDef::generated`]: crate::catalog::ColumnDef::generated
 
@@ -118,6 +118,12 @@ pub fn bind_generated_column(
     }
     let fields = table_row_fields(table);
     let bound = binder.bind_scalar(&parsed, &fields, Some("column generation expressions"))?;
+    if bound.contains_window() {
+        return Err(Error::new(
+            SqlState::from_code("42P20"),
+            "window functions are not allowed in column generation expressions",
+        ));
+    }
     let mut problem: Option<Error> = None;
     bound.walk(&mut |e| {
         if problem.is_some() {
