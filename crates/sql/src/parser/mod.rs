@@ -17,7 +17,7 @@ mod lock_clauses;
 mod lock_without_from;
 pub mod maintenance;
 pub mod matview_data;
-mod merge_default;
+mod merge_syntax;
 mod names;
 mod owner_to;
 mod placeholders;
@@ -92,14 +92,14 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
-        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES`; `SELECT 1 FOR UPDATE`.
+        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
             .or_else(|| matview_data::rewrite(sql))
             .or_else(|| lock_clauses::rewrite(sql))
             .or_else(|| drop_expression::rewrite(sql))
-            .or_else(|| merge_default::rewrite(sql))
+            .or_else(|| merge_syntax::rewrite(sql))
             .or_else(|| lock_without_from::rewrite(sql))
         {
             Some(rewritten) => {
