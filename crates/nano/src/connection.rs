@@ -245,6 +245,13 @@ impl Connection {
         self.session.notifications()
     }
 
+    /// Calls `waker` whenever a notification reaches this connection (on the thread of
+    /// the transaction that commits it; keep it short and non-blocking). The server uses
+    /// it to send notifications to idle clients.
+    pub fn set_notification_waker(&mut self, waker: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        self.session.set_notification_waker(waker);
+    }
+
     /// A handle that cancels the running statement from another thread.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle { flag: self.session.cancel_flag() }

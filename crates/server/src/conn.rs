@@ -91,6 +91,11 @@ impl ConnState {
             .collect()
     }
 
+    /// Calls `waker` when a notification reaches the session.
+    pub fn set_notification_waker(&self, waker: Arc<dyn Fn() + Send + Sync>) {
+        self.session.lock().set_notification_waker(waker);
+    }
+
     /// Runs `f` on the session: in place on a connection's own thread (see
     /// [`crate::server`]), elsewhere in the blocking thread pool (statements may take long
     /// and must not stall threads that serve other connections).

@@ -324,8 +324,10 @@ impl ExtendedQueryHandler for ExtendedQueries {
     {
         client.portal_store().rm_portal(DEFAULT_NAME);
         if let Ok(conn) = conn_state(client) {
-            for m in conn.notification_messages() {
-                client.feed(m).await?;
+            if matches!(conn.wire_status(), TransactionStatus::Idle) {
+                for m in conn.notification_messages() {
+                    client.feed(m).await?;
+                }
             }
             for (name, value) in conn.changed_settings() {
                 client

@@ -79,6 +79,11 @@ pub trait Session: Send {
     fn notifications(&mut self) -> Vec<Notification> {
         Vec::new()
     }
+    /// Calls `waker` whenever a notification reaches this session, so that an idle
+    /// connection can send it at once. Sessions without notifications ignore it.
+    fn set_notification_waker(&mut self, waker: Arc<dyn Fn() + Send + Sync>) {
+        let _ = waker;
+    }
 }
 
 /// Opens sessions for new connections.

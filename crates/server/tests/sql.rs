@@ -500,6 +500,20 @@ async fn listen_notify_reaches_listeners_as_notification_responses() {
     });
     let sender = connect(&server).await;
     listener.batch_execute("LISTEN jobs").await.unwrap();
+    // An idle listener is sent the notification at once, as PostgreSQL does.
+    sender.batch_execute("NOTIFY jobs, 'idle'").await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+    assert_eq!(first, ("jobs".to_string(), "idle".to_string()));
+    // A listener inside a transaction block gets it when the block ends.
+    listener.batch_execute("BEGIN").await.unwrap();
+    sender.batch_execute("NOTIFY jobs, 'after the block'").await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.next()).await.is_err(),
+        "nothing is sent inside the listener's transaction block"
+    );
+    listener.batch_execute("COMMIT").await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+    assert_eq!(second, ("jobs".to_string(), "after the block".to_string()));
     sender.batch_execute("BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK").await.unwrap();
     sender
         .batch_execute(

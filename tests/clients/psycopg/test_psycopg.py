@@ -206,8 +206,12 @@ def test_server_cursors():
 def test_listen_notify():
     got = []
     with connect(autocommit=True) as listener, connect(autocommit=True) as sender:
-        listener.add_notify_handler(lambda n: got.append((n.channel, n.payload)))
         listener.execute("LISTEN jobs")
+        # An idle listener is sent notifications at once: notifies() waits for them.
+        sender.execute("NOTIFY jobs, 'idle'")
+        idle = [(n.channel, n.payload) for n in listener.notifies(timeout=5, stop_after=1)]
+        eq(idle, [("jobs", "idle")], "notification to an idle listener")
+        listener.add_notify_handler(lambda n: got.append((n.channel, n.payload)))
         sender.execute("NOTIFY jobs, 'one'")
         with sender.transaction():
             sender.execute("SELECT pg_notify(%s, %s)", ("jobs", "two"))

@@ -12,9 +12,10 @@
 //! transaction and delivered when it commits (a rollback drops them), and LISTEN /
 //! UNLISTEN take effect at commit too. A transaction sends each (channel, payload) pair
 //! once, in the order of first sending. Every session of the database listening on the
-//! channel receives it, the sender included, whatever branch it is on. The server sends
-//! a session's inbox as NotificationResponse messages after each statement; the
-//! embedded API drains it with `Connection::notifications()`.
+//! channel receives it, the sender included, whatever branch it is on. A session's
+//! waker ([`NotifyHub::set_waker`]) is called when something reaches its inbox; the
+//! server then sends the inbox as NotificationResponse messages (at once to an idle
+//! client); the embedded API drains it with `Connection::notifications()`.
 //!
 //! Not built: `ROLLBACK TO SAVEPOINT` keeps the notifications queued after the
 //! savepoint (PostgreSQL drops them), and the inbox has no size limit (PostgreSQL's
@@ -54,12 +55,26 @@ enum ListenChange {
     UnlistenAll,
 }
 
-#[derive(Debug, Default)]
+/// Called when a notification reaches a session's inbox (the server wakes the
+/// connection to send it while the client is idle).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Default)]
 struct SessionState {
     listening: BTreeSet<String>,
     changes: Vec<ListenChange>,
     pending: Vec<(String, String)>,
     inbox: VecDeque<Notification>,
+    waker: Option<Waker>,
+}
+
+impl std::fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionState")
+            .field("listening", &self.listening)
+            .field("inbox", &self.inbox.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The notification hub of one database, shared by its sessions (by session number).
@@ -148,7 +163,9 @@ impl NotifyHub {
             return;
         }
         let pid = session_pid(session);
+        let mut wake = Vec::new();
         for listener in all.values_mut() {
+            let before = listener.inbox.len();
             for (channel, payload) in &pending {
                 if listener.listening.contains(channel) {
                     listener.inbox.push_back(Notification {
@@ -158,7 +175,19 @@ impl NotifyHub {
                     });
                 }
             }
+            if listener.inbox.len() > before {
+                wake.extend(listener.waker.clone());
+            }
         }
+        drop(all);
+        for w in wake {
+            w();
+        }
+    }
+
+    /// Sets the function called when a notification reaches `session`.
+    pub fn set_waker(&self, session: u64, waker: Waker) {
+        self.sessions.lock().entry(session).or_default().waker = Some(waker);
     }
 
     /// Stops every LISTEN of `session` at once (`DISCARD ALL`).
@@ -219,6 +248,12 @@ impl Session {
     /// first (the server sends them as NotificationResponse messages).
     pub fn notifications(&self) -> Vec<Notification> {
         self.engine.notify.drain(self.id)
+    }
+
+    /// Calls `waker` (from the committing session's thread) whenever a notification
+    /// reaches this session.
+    pub fn set_notification_waker(&self, waker: Waker) {
+        self.engine.notify.set_waker(self.id, waker);
     }
 }
 
