@@ -22,6 +22,7 @@
 //! queue holds 8 GB).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use helios_common::{Error, Result, SqlState};
 use parking_lot::Mutex;
@@ -81,6 +82,15 @@ impl std::fmt::Debug for SessionState {
 #[derive(Debug, Default)]
 pub struct NotifyHub {
     sessions: Mutex<HashMap<u64, SessionState>>,
+    /// How many sessions have LISTEN / UNLISTEN / NOTIFY queued in their transaction:
+    /// while none has, ending a transaction does not take the lock.
+    queued: AtomicUsize,
+}
+
+impl SessionState {
+    fn has_queued(&self) -> bool {
+        !self.changes.is_empty() || !self.pending.is_empty()
+    }
 }
 
 /// The process id a session reports (`pg_backend_pid()`), derived from its number so
@@ -112,6 +122,9 @@ impl NotifyHub {
         let mut all = self.sessions.lock();
         let s = all.entry(session).or_default();
         if !s.pending.iter().any(|(c, p)| c == channel && p == payload) {
+            if !s.has_queued() {
+                self.queued.fetch_add(1, Ordering::SeqCst);
+            }
             s.pending.push((channel.to_string(), payload.to_string()));
         }
         Ok(())
@@ -120,12 +133,7 @@ impl NotifyHub {
     /// Queues `LISTEN channel` in `session`'s transaction.
     pub fn listen(&self, session: u64, channel: &str) -> Result<()> {
         check_channel(channel)?;
-        self.sessions
-            .lock()
-            .entry(session)
-            .or_default()
-            .changes
-            .push(ListenChange::Listen(channel.to_string()));
+        self.queue_change(session, ListenChange::Listen(channel.to_string()));
         Ok(())
     }
 
@@ -135,14 +143,32 @@ impl NotifyHub {
             Some(c) => ListenChange::Unlisten(c.to_string()),
             None => ListenChange::UnlistenAll,
         };
-        self.sessions.lock().entry(session).or_default().changes.push(change);
+        self.queue_change(session, change);
+    }
+
+    fn queue_change(&self, session: u64, change: ListenChange) {
+        let mut all = self.sessions.lock();
+        let s = all.entry(session).or_default();
+        if !s.has_queued() {
+            self.queued.fetch_add(1, Ordering::SeqCst);
+        }
+        s.changes.push(change);
     }
 
     /// Ends `session`'s transaction: on commit its LISTEN / UNLISTEN take effect and its
     /// notifications reach every listening session; on rollback both are dropped.
     pub fn end_transaction(&self, session: u64, committed: bool) {
+        // This session's own queue only changes on its own thread: when no session has
+        // anything queued, neither has it.
+        if self.queued.load(Ordering::SeqCst) == 0 {
+            return;
+        }
         let mut all = self.sessions.lock();
         let Some(s) = all.get_mut(&session) else { return };
+        if !s.has_queued() {
+            return;
+        }
+        self.queued.fetch_sub(1, Ordering::SeqCst);
         let changes = std::mem::take(&mut s.changes);
         let pending = std::mem::take(&mut s.pending);
         if !committed {
@@ -193,8 +219,12 @@ impl NotifyHub {
     /// Stops every LISTEN of `session` at once (`DISCARD ALL`).
     pub fn unlisten_now(&self, session: u64) {
         if let Some(s) = self.sessions.lock().get_mut(&session) {
+            if s.has_queued() {
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+            }
             s.listening.clear();
             s.changes.clear();
+            s.pending.clear();
         }
     }
 
@@ -217,7 +247,9 @@ impl NotifyHub {
 
     /// Forgets a session that ended.
     pub fn remove(&self, session: u64) {
-        self.sessions.lock().remove(&session);
+        if self.sessions.lock().remove(&session).is_some_and(|s| s.has_queued()) {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -284,6 +316,7 @@ mod tests {
         hub.end_transaction(1, true);
         assert!(hub.drain(3).is_empty());
         assert_eq!(hub.drain(2).len(), 1);
+        assert_eq!(hub.queued.load(Ordering::SeqCst), 0, "every queue was emptied");
     }
 
     #[test]
