@@ -262,11 +262,9 @@ impl Binder<'_> {
         let row: Vec<ast::Expr> = match &ins.kind {
             ast::MergeInsertKind::Values(v) => match v.rows.as_slice() {
                 [one] => one.content.clone(),
+                // PostgreSQL's grammar takes one row: the comma is the error.
                 _ => {
-                    return Err(Error::new(
-                        SqlState::SYNTAX_ERROR,
-                        "MERGE INSERT takes one VALUES row",
-                    ))
+                    return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \",\""))
                 }
             },
             _ => return Err(Error::unsupported("this MERGE INSERT form")),

@@ -156,6 +156,13 @@ fn syntax_error(e: ParserError) -> Error {
         ParserError::TokenizerError(msg) => {
             Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", lower_first(&msg)))
         }
+        // MERGE's `WHEN MATCHED THEN INSERT`: PostgreSQL's grammar fails at the word.
+        ParserError::ParserError(msg)
+            if msg.contains(" merge clause") && msg.contains(" is not allowed in a ") =>
+        {
+            let word = msg.split_whitespace().next().unwrap_or_default();
+            Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{word}\""))
+        }
         ParserError::ParserError(msg) => {
             let near = msg.split("found: ").nth(1).map(|rest| {
                 let token = rest.split(" at Line:").next().unwrap_or(rest).trim();
