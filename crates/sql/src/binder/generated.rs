@@ -198,7 +198,12 @@ pub fn rename_in_expression(text: &str, old: &str, new: &str) -> Result<String> 
     let _ = ast::visit_expressions_mut(&mut parsed, |node: &mut ast::Expr| {
         if let ast::Expr::Identifier(id) = node {
             if crate::parser::ident_name(id) == old {
-                *id = ast::Ident::with_quote('"', new);
+                // Quoted only when the name needs it, as PostgreSQL prints names.
+                *id = if crate::functions::format::quote_ident(new) == new {
+                    ast::Ident::new(new)
+                } else {
+                    ast::Ident::with_quote('"', new)
+                };
             }
         }
         ControlFlow::<()>::Continue(())
@@ -244,7 +249,9 @@ mod tests {
     #[test]
     fn renames_only_the_named_column() {
         let out = rename_in_expression("a * 2 + ab", "a", "x").expect("renames");
-        assert_eq!(out, "\"x\" * 2 + ab");
+        assert_eq!(out, "x * 2 + ab");
+        let out = rename_in_expression("a * 2", "a", "Big Name").expect("renames");
+        assert_eq!(out, "\"Big Name\" * 2");
         assert!(expression_reads("upper(t.a)", "a"));
         assert!(!expression_reads("upper(ab)", "a"));
     }
