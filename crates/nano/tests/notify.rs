@@ -76,3 +76,29 @@ fn listen_is_transactional_and_limits_are_checked() {
         .unwrap();
     assert_eq!(a.notifications()[0].payload.len(), 7999);
 }
+
+#[test]
+fn rollback_to_savepoint_drops_what_followed_it() {
+    let db = Database::open_in_memory().unwrap();
+    let (mut a, mut b) = (db.connect(), db.connect());
+    a.execute("LISTEN c", &[]).unwrap();
+    for sql in [
+        "BEGIN",
+        "NOTIFY c, 'kept'",
+        "SAVEPOINT s",
+        "NOTIFY c, 'dropped'",
+        "LISTEN other",
+        "ROLLBACK TO SAVEPOINT s",
+        "NOTIFY c, 'after'",
+        "COMMIT",
+    ] {
+        b.execute(sql, &[]).unwrap();
+    }
+    assert_eq!(
+        payloads(&mut a),
+        [("c".to_string(), "kept".to_string()), ("c".to_string(), "after".to_string())]
+    );
+    // The LISTEN after the savepoint was rolled back too.
+    a.execute("NOTIFY other, 'x'", &[]).unwrap();
+    assert!(payloads(&mut b).is_empty());
+}

@@ -98,7 +98,7 @@ pub struct Session {
     id: u64,
     txn: Option<Transaction>,
     mode: Mode,
-    savepoints: Vec<(String, Savepoint)>,
+    savepoints: Vec<(String, Savepoint, notify::NotifyMark)>,
     settings: Settings,
     prepared: HashMap<String, Prepared>,
     cancel: Arc<AtomicBool>,

@@ -17,9 +17,8 @@
 //! server then sends the inbox as NotificationResponse messages (at once to an idle
 //! client); the embedded API drains it with `Connection::notifications()`.
 //!
-//! Not built: `ROLLBACK TO SAVEPOINT` keeps the notifications queued after the
-//! savepoint (PostgreSQL drops them), and the inbox has no size limit (PostgreSQL's
-//! queue holds 8 GB).
+//! `ROLLBACK TO SAVEPOINT` drops what was queued after the savepoint. Not built: a
+//! size limit of the inbox (PostgreSQL's queue holds 8 GB).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -76,6 +75,14 @@ impl std::fmt::Debug for SessionState {
             .field("inbox", &self.inbox.len())
             .finish_non_exhaustive()
     }
+}
+
+/// How much a session had queued when a savepoint was set; `ROLLBACK TO` the
+/// savepoint drops what was queued after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotifyMark {
+    pending: usize,
+    changes: usize,
 }
 
 /// The notification hub of one database, shared by its sessions (by session number).
@@ -208,6 +215,27 @@ impl NotifyHub {
         drop(all);
         for w in wake {
             w();
+        }
+    }
+
+    /// What `session` has queued now (taken at SAVEPOINT).
+    pub fn mark(&self, session: u64) -> NotifyMark {
+        self.sessions
+            .lock()
+            .get(&session)
+            .map(|s| NotifyMark { pending: s.pending.len(), changes: s.changes.len() })
+            .unwrap_or_default()
+    }
+
+    /// Drops what `session` queued after `mark` (ROLLBACK TO SAVEPOINT).
+    pub fn rollback_to(&self, session: u64, mark: NotifyMark) {
+        if let Some(s) = self.sessions.lock().get_mut(&session) {
+            let had = s.has_queued();
+            s.pending.truncate(mark.pending);
+            s.changes.truncate(mark.changes);
+            if had && !s.has_queued() {
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+            }
         }
     }
 
