@@ -300,6 +300,7 @@ impl Session {
                                 format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
                             ));
                         };
+                        self.drop_views_reading_column(&catalog, t.id, &t.name, &n, cascade)?;
                         if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
                             && !cascade
                             && t.primary_key().is_some_and(|p| p.columns.len() > 1)
@@ -349,6 +350,7 @@ impl Session {
                             format!("column \"{new}\" of relation \"{}\" already exists", t.name),
                         ));
                     }
+                    self.rename_column_in_views(&catalog, t.id, &t.columns[pos].name, &new)?;
                     let old = std::mem::replace(&mut t.columns[pos].name, new.clone());
                     for c in &mut t.columns {
                         if let Some(g) = &c.generated {
@@ -366,6 +368,7 @@ impl Session {
                     if catalog.relation(&t.schema, &new).is_some() {
                         return Err(already_exists(&new));
                     }
+                    self.rename_in_views(&catalog, t.id, &new)?;
                     t.name = new;
                 }
                 ast::AlterTableOperation::AlterColumn { column_name, op } => {
@@ -450,6 +453,9 @@ impl Session {
                                     "Column \"{name}\" is used by generated column \"{}\".",
                                     g.name
                                 )));
+                            }
+                            if ty != t.columns[pos].data_type {
+                                self.refuse_type_change_read_by_views(&catalog, t.id, &name)?;
                             }
                             let before = t.clone();
                             let rows = self.read_all(&before)?;
