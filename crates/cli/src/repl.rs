@@ -290,7 +290,10 @@ impl Shell {
         let name = name.trim_matches('"').to_owned();
         let sql = "SELECT column_name AS \"Column\", data_type AS \"Type\", \
                    CASE WHEN is_nullable = 'NO' THEN 'not null' ELSE '' END AS \"Nullable\", \
-                   coalesce(column_default, '') AS \"Default\", table_schema \
+                   CASE WHEN is_generated = 'ALWAYS' THEN 'generated always as ' || \
+                   CASE WHEN generation_expression LIKE '(%)' THEN generation_expression \
+                   ELSE '(' || generation_expression || ')' END || ' stored' \
+                   ELSE coalesce(column_default, '') END AS \"Default\", table_schema \
                    FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position";
         let Some(mut q) = self.catalog_query("\\d", sql, &[Value::Text(name.clone())])? else {
             return Ok(());

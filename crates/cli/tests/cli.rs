@@ -76,7 +76,8 @@ fn describe_meta_commands_use_the_catalog() {
             "repl",
             "--memory",
             "-c",
-            "CREATE TABLE pets (id int PRIMARY KEY, name text NOT NULL)",
+            "CREATE TABLE pets (id int PRIMARY KEY, name text NOT NULL, \
+             twice int GENERATED ALWAYS AS (id * 2) STORED)",
         ])
         .args(["-c", "\\dt", "-c", "\\d pets", "-c", "\\d nothere"])
         .output()
@@ -87,6 +88,10 @@ fn describe_meta_commands_use_the_catalog() {
     assert!(stdout.contains("Table \"public.pets\""), "{stdout}");
     assert!(stdout.contains(" id     | integer | not null |"), "{stdout}");
     assert!(stdout.contains(" name   | text    | not null |"), "{stdout}");
+    assert!(
+        stdout.contains(" twice  | integer |          | generated always as (id * 2) stored"),
+        "{stdout}"
+    );
     assert!(String::from_utf8(out.stderr)
         .unwrap()
         .contains("Did not find any relation named \"nothere\"."));

@@ -54,6 +54,9 @@ const SCHEMA: &[&str] = &[
      (E'tab\\there\\nnewline \\\\ back', 2, NULL, NULL, NULL, NULL, NULL, NULL), \
      ('quote''s', 0, '{}', '[]', '0001-01-01', NULL, '\\x', '[0.5,0,-1]')",
     "INSERT INTO orders (item, qty, note) SELECT 1 + g % 3, g, 'n' || g FROM generate_series(1, 2000) g",
+    "CREATE TABLE shop.lines (qty int, price numeric(10,2), \
+     total numeric GENERATED ALWAYS AS (qty * price) STORED)",
+    "INSERT INTO shop.lines (qty, price) VALUES (2, 1.25), (3, NULL)",
     "CREATE SEQUENCE tickets START 100",
     "SELECT nextval('tickets'), nextval('tickets')",
     "CREATE VIEW shop.cheap AS SELECT name FROM shop.items WHERE price < 2",
@@ -75,6 +78,8 @@ const CHECKS: &[&str] = &[
     "SELECT count(*), sum(qty), min(note), max(id) FROM orders",
     "SELECT * FROM order_totals ORDER BY item",
     "SELECT * FROM shop.cheap ORDER BY name",
+    "SELECT * FROM shop.lines ORDER BY qty",
+    "SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'shop.lines'::regclass ORDER BY attnum",
     "SELECT last_value, is_called FROM tickets",
     "SELECT last_value FROM shop.items_id_seq",
     "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname IN ('public', 'shop') ORDER BY 1",
@@ -98,7 +103,7 @@ fn a_database_round_trips_through_dump_and_restore() {
     let restored = bin().args(["restore", "--data-dir"]).arg(&dst).arg("-f").arg(&script).output();
     let restored = restored.unwrap();
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
-    assert!(String::from_utf8_lossy(&restored.stderr).contains("2006 rows"));
+    assert!(String::from_utf8_lossy(&restored.stderr).contains("2008 rows"));
     assert_eq!(repl(&dst, CHECKS), repl(&src, CHECKS));
     // Dumping the restored database gives the same script again.
     let again = ok(bin().args(["dump", "--data-dir"]).arg(&dst).output().unwrap());
@@ -106,6 +111,10 @@ fn a_database_round_trips_through_dump_and_restore() {
     // The restored database works on: identity and serial values continue.
     let next = repl(&dst, &["INSERT INTO orders (item, qty) VALUES (1, 1) RETURNING id"]);
     assert!(next.contains("2001"), "{next}");
+    // Generated columns are written as such and computed on load and after it.
+    assert!(again.contains("GENERATED ALWAYS AS (qty * price) STORED"), "{again}");
+    let line = repl(&dst, &["INSERT INTO shop.lines (qty, price) VALUES (4, 2) RETURNING total"]);
+    assert!(line.contains('8'), "{line}");
     let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -7,7 +7,7 @@ use helios_common::{Error, Result};
 use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
 use helios_types::{DataType, Value};
 
-use crate::{Row, Transaction};
+use crate::{Notification, Row, Transaction};
 
 /// The outcome of [`Connection::execute_batch`]: the results of the statements that
 /// ran, and the error that stopped the batch, if any.
@@ -226,6 +226,30 @@ impl Connection {
     /// a role runs with that role's privileges.
     pub fn login_as(&mut self, user: &str) -> Result<()> {
         self.session.login_as(user)
+    }
+
+    /// Takes the notifications this connection received since the last call, oldest
+    /// first: those of `NOTIFY` / `pg_notify()` on a channel it LISTENs on, delivered
+    /// when the notifying transaction committed (its own included).
+    ///
+    /// ```
+    /// # let db = heliosdb_nano::Database::open_in_memory().unwrap();
+    /// let mut a = db.connect();
+    /// let mut b = db.connect();
+    /// a.execute("LISTEN jobs", &[]).unwrap();
+    /// b.execute("NOTIFY jobs, 'job 1'", &[]).unwrap();
+    /// let got = a.notifications();
+    /// assert_eq!((got[0].channel.as_str(), got[0].payload.as_str()), ("jobs", "job 1"));
+    /// ```
+    pub fn notifications(&mut self) -> Vec<Notification> {
+        self.session.notifications()
+    }
+
+    /// Calls `waker` whenever a notification reaches this connection (on the thread of
+    /// the transaction that commits it; keep it short and non-blocking). The server uses
+    /// it to send notifications to idle clients.
+    pub fn set_notification_waker(&mut self, waker: std::sync::Arc<dyn Fn() + Send + Sync>) {
+        self.session.set_notification_waker(waker);
     }
 
     /// What `user` must prove to log in: its role's stored password, or that it has none

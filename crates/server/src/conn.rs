@@ -9,7 +9,8 @@ use helios_common::Error;
 use parking_lot::Mutex;
 use pgwire::api::ClientInfo;
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::response::TransactionStatus;
+use pgwire::messages::response::{NotificationResponse, TransactionStatus};
+use pgwire::messages::PgWireBackendMessage;
 
 use crate::copy::CopyIn;
 use crate::error::to_pgwire;
@@ -74,6 +75,25 @@ impl ConnState {
             }
         }
         changed
+    }
+
+    /// The notifications delivered to the session, as NotificationResponse messages.
+    pub fn notification_messages(&self) -> Vec<PgWireBackendMessage> {
+        self.session
+            .lock()
+            .notifications()
+            .into_iter()
+            .map(|n| {
+                PgWireBackendMessage::NotificationResponse(NotificationResponse::new(
+                    n.pid, n.channel, n.payload,
+                ))
+            })
+            .collect()
+    }
+
+    /// Calls `waker` when a notification reaches the session.
+    pub fn set_notification_waker(&self, waker: Arc<dyn Fn() + Send + Sync>) {
+        self.session.lock().set_notification_waker(waker);
     }
 
     /// Runs `f` on the session: in place on a connection's own thread (see

@@ -117,9 +117,65 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The column names of a COPY column list as the catalog spells them.
+fn unquoted(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => name.to_lowercase(),
+    }
+}
+
+/// The statement with generated columns left out of its table's column list, as
+/// PostgreSQL's COPY does (they are computed on the way in and not copied out); naming
+/// one is 42P10.
+fn without_generated(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyStatement> {
+    let CopySource::Table { name, columns } = &stmt.source else { return Ok(stmt.clone()) };
+    let sql = format!(
+        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = '{}'::regclass AND attgenerated = 's'",
+        name.replace('\'', "''")
+    );
+    // A missing table is reported by the statement itself.
+    let Ok(found) = session.query(&sql, &[]) else { return Ok(stmt.clone()) };
+    let generated: Vec<String> = found
+        .rows
+        .iter()
+        .filter_map(|r| match r.first() {
+            Some(Value::Text(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    if generated.is_empty() {
+        return Ok(stmt.clone());
+    }
+    if let Some(c) = columns.iter().find(|c| generated.contains(&unquoted(c))) {
+        return Err(Error::new(
+            SqlState::INVALID_COLUMN_REFERENCE,
+            format!("column \"{}\" is a generated column", unquoted(c)),
+        )
+        .with_detail("Generated columns cannot be used in COPY."));
+    }
+    if !columns.is_empty() {
+        return Ok(stmt.clone());
+    }
+    let all = session.prepare(&stmt.select_sql(), &[])?;
+    session.close_prepared(all.id);
+    let mut out = stmt.clone();
+    out.source = CopySource::Table {
+        name: name.clone(),
+        columns: all
+            .columns
+            .iter()
+            .filter(|c| !generated.contains(&c.name))
+            .map(|c| quote_ident(&c.name))
+            .collect(),
+    };
+    Ok(out)
+}
+
 /// Checks that the target of a COPY FROM STDIN exists (before the client is asked for
 /// data) and returns its number of columns.
 pub fn copy_in_columns(session: &mut dyn Session, stmt: &CopyStatement) -> Result<usize> {
+    let stmt = &without_generated(session, stmt)?;
     let target = session.prepare(&stmt.select_sql(), &[])?;
     session.close_prepared(target.id);
     Ok(target.columns.len())
@@ -127,6 +183,7 @@ pub fn copy_in_columns(session: &mut dyn Session, stmt: &CopyStatement) -> Resul
 
 /// Inserts the rows of a COPY FROM STDIN payload; returns the number of rows.
 pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8]) -> Result<u64> {
+    let stmt = &without_generated(session, stmt)?;
     let CopySource::Table { name, columns } = &stmt.source else {
         return Err(Error::new(SqlState::SYNTAX_ERROR, "COPY FROM needs a table"));
     };
@@ -250,6 +307,7 @@ fn insert_rows(
 
 /// Runs the query of a COPY TO STDOUT and encodes its rows.
 pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyOut> {
+    let stmt = &without_generated(session, stmt)?;
     let result = session.query(&stmt.select_sql(), &[])?;
     if is_binary(stmt) {
         let types: Vec<DataType> = result.columns.iter().map(|c| c.data_type.clone()).collect();

@@ -324,6 +324,11 @@ impl ExtendedQueryHandler for ExtendedQueries {
     {
         client.portal_store().rm_portal(DEFAULT_NAME);
         if let Ok(conn) = conn_state(client) {
+            if matches!(conn.wire_status(), TransactionStatus::Idle) {
+                for m in conn.notification_messages() {
+                    client.feed(m).await?;
+                }
+            }
             for (name, value) in conn.changed_settings() {
                 client
                     .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))

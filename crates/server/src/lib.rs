@@ -34,6 +34,7 @@ pub mod nano;
 pub mod server;
 pub mod session;
 pub mod simple;
+pub mod socket_loop;
 pub mod split;
 pub mod startup;
 pub mod text;

@@ -72,6 +72,14 @@ impl Session for NanoSession {
         self.conn.execute(sql, params)
     }
 
+    fn notifications(&mut self) -> Vec<crate::session::Notification> {
+        self.conn.notifications()
+    }
+
+    fn set_notification_waker(&mut self, waker: Arc<dyn Fn() + Send + Sync>) {
+        self.conn.set_notification_waker(waker);
+    }
+
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<PreparedInfo> {
         let stmt = self.conn.prepare(sql, param_types)?;
         let id = self.next_id;

@@ -299,13 +299,13 @@ fn serve_on_thread(conn: Connection, stack_bytes: usize) -> std::io::Result<ones
                     match socket {
                         Socket::Tcp(s, tls) => {
                             if let Ok(s) = tokio::net::TcpStream::from_std(s) {
-                                let _ = pgwire::tokio::process_socket(s, tls, handlers).await;
+                                let _ = crate::socket_loop::serve_tcp(s, tls, handlers).await;
                             }
                         }
                         #[cfg(unix)]
                         Socket::Unix(s) => {
                             if let Ok(s) = tokio::net::UnixStream::from_std(s) {
-                                let _ = pgwire::tokio::process_socket_unix(s, handlers).await;
+                                let _ = crate::socket_loop::serve_unix(s, handlers).await;
                             }
                         }
                     }

@@ -17,7 +17,7 @@ use helios_types::{DataType, Value};
 /// Result types shared with the embedded API: `Column` (name and type), `QueryResult`
 /// (columns, rows, tag), `StatementResult` (rows or a command tag) and `TxnStatus`
 /// (idle, in a transaction block, in a failed block).
-pub use heliosdb_nano::{Column, QueryResult, StatementResult, TxnStatus};
+pub use heliosdb_nano::{Column, Notification, QueryResult, StatementResult, TxnStatus};
 
 /// The outcome of a simple-protocol query string: results of the statements that ran,
 /// then the error that stopped the batch, if any.
@@ -73,6 +73,16 @@ pub trait Session: Send {
     fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {
         let _ = name;
         None
+    }
+    /// Takes the notifications (LISTEN / NOTIFY) delivered to this session since the
+    /// last call, oldest first; the server sends them after each statement.
+    fn notifications(&mut self) -> Vec<Notification> {
+        Vec::new()
+    }
+    /// Calls `waker` whenever a notification reaches this session, so that an idle
+    /// connection can send it at once. Sessions without notifications ignore it.
+    fn set_notification_waker(&mut self, waker: Arc<dyn Fn() + Send + Sync>) {
+        let _ = waker;
     }
 }
 

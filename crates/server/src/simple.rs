@@ -24,7 +24,9 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
-use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery};
+use pgwire::messages::response::{
+    CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
+};
 use pgwire::messages::simplequery::Query;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
@@ -241,6 +243,13 @@ impl SimpleQueryHandler for SimpleQueries {
         let conn = conn_state(client)?;
         client.set_state(PgWireConnectionState::QueryInProgress);
         let ended = run_query(client, &conn, &query.query).await;
+        // Notifications go out before ReadyForQuery when a command ends outside a
+        // transaction block (PostgreSQL holds them until the listener's block ends).
+        if matches!(conn.wire_status(), TransactionStatus::Idle) {
+            for m in conn.notification_messages() {
+                client.feed(m).await?;
+            }
+        }
         for (name, value) in conn.changed_settings() {
             client
                 .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))

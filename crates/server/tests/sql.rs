@@ -328,6 +328,43 @@ async fn copy_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_leaves_generated_columns_out() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute("CREATE TABLE g (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c text)")
+        .await
+        .unwrap();
+    // Without a column list COPY reads the other columns and computes `b`.
+    let sink = client.copy_in::<_, Bytes>("COPY g FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(Bytes::from_static(
+        b"1	x
+2	y
+",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    let rows = simple_rows(&client.simple_query("SELECT a, b, c FROM g ORDER BY a").await.unwrap());
+    assert_eq!(
+        rows,
+        vec![
+            vec![Some("1".into()), Some("2".into()), Some("x".into())],
+            vec![Some("2".into()), Some("4".into()), Some("y".into())],
+        ]
+    );
+    let out: Vec<Bytes> =
+        client.copy_out("COPY g TO STDOUT").await.unwrap().map(|r| r.unwrap()).collect().await;
+    assert_eq!(String::from_utf8(out.concat()).unwrap(), "1\tx\n2\ty\n");
+    // Naming the generated column is 42P10, as in PostgreSQL.
+    let Err(err) = client.copy_in::<_, Bytes>("COPY g (a, b) FROM STDIN").await else {
+        panic!("COPY naming a generated column was accepted");
+    };
+    assert_eq!(err.code(), Some(&PgState::INVALID_COLUMN_REFERENCE));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_a_long_query() {
     let server = db_server().await;
     let client = connect(&server).await;
@@ -441,4 +478,62 @@ async fn driver_transactions_commit_and_roll_back() {
         .unwrap();
     assert_eq!(rows.len(), 2000);
     assert_eq!(rows[1999].get::<_, i64>(1), 20010);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_notify_reaches_listeners_as_notification_responses() {
+    use futures::channel::mpsc;
+    use tokio_postgres::AsyncMessage;
+    let server = db_server().await;
+    // The listener's connection hands its asynchronous messages to a channel.
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host("127.0.0.1").port(server.addr.port()).user("tester").dbname("test");
+    let (listener, mut conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+    let (tx, mut rx) = mpsc::unbounded();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        while let Some(Ok(m)) = messages.next().await {
+            if let AsyncMessage::Notification(n) = m {
+                let _ = tx.unbounded_send((n.channel().to_string(), n.payload().to_string()));
+            }
+        }
+    });
+    let sender = connect(&server).await;
+    listener.batch_execute("LISTEN jobs").await.unwrap();
+    // An idle listener is sent the notification at once, as PostgreSQL does.
+    sender.batch_execute("NOTIFY jobs, 'idle'").await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+    assert_eq!(first, ("jobs".to_string(), "idle".to_string()));
+    // A listener inside a transaction block gets it when the block ends.
+    listener.batch_execute("BEGIN").await.unwrap();
+    sender.batch_execute("NOTIFY jobs, 'after the block'").await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), rx.next()).await.is_err(),
+        "nothing is sent inside the listener's transaction block"
+    );
+    listener.batch_execute("COMMIT").await.unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+    assert_eq!(second, ("jobs".to_string(), "after the block".to_string()));
+    sender.batch_execute("BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK").await.unwrap();
+    sender
+        .batch_execute(
+            "BEGIN; NOTIFY jobs, 'a'; SELECT pg_notify('jobs', 'b'); NOTIFY jobs, 'a'; COMMIT",
+        )
+        .await
+        .unwrap();
+    // Through the extended protocol too.
+    sender.execute("SELECT pg_notify('jobs', $1)", &[&"c"]).await.unwrap();
+    // The listener receives them with its next command.
+    listener.simple_query("SELECT 1").await.unwrap();
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let n = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.unwrap().unwrap();
+        got.push(n);
+    }
+    let want: Vec<(String, String)> =
+        ["a", "b", "c"].iter().map(|p| ("jobs".to_string(), p.to_string())).collect();
+    assert_eq!(got, want);
+    // The payload limit is 22023.
+    let err = sender.batch_execute(&format!("NOTIFY jobs, '{}'", "x".repeat(8000))).await;
+    assert_eq!(err.unwrap_err().code(), Some(&PgState::INVALID_PARAMETER_VALUE));
 }

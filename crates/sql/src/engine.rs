@@ -23,6 +23,8 @@ pub struct Engine {
     pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
     /// The advisory lock table (`pg_advisory_lock`).
     pub advisory: crate::session::advisory::AdvisoryLocks,
+    /// LISTEN / NOTIFY.
+    pub notify: crate::session::notify::NotifyHub,
     rowid: AtomicI64,
     version: AtomicU64,
     /// The number of the next session temporary schema (`pg_temp_N`).
@@ -38,6 +40,7 @@ impl Engine {
             branch_users: Default::default(),
             vectors: Arc::default(),
             advisory: Default::default(),
+            notify: Default::default(),
             rowid: AtomicI64::new(0),
             version: AtomicU64::new(0),
             temp_ids: AtomicU32::new(1),

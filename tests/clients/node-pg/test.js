@@ -108,6 +108,32 @@ async function main() {
     }
   });
 
+  await check('listen notify', async () => {
+    const listener = new Client(config);
+    const sender = new Client(config);
+    await listener.connect();
+    await sender.connect();
+    try {
+      const got = [];
+      listener.on('notification', (m) => got.push([m.channel, m.payload]));
+      await listener.query('LISTEN jobs');
+      await sender.query("NOTIFY jobs, 'one'");
+      await sender.query('BEGIN');
+      await sender.query('SELECT pg_notify($1, $2)', ['jobs', 'two']);
+      await sender.query('COMMIT');
+      await sender.query('BEGIN');
+      await sender.query("NOTIFY jobs, 'rolled back'");
+      await sender.query('ROLLBACK');
+      // Delivered when the listener's next command ends.
+      await listener.query('SELECT 1');
+      assert.deepEqual(got, [['jobs', 'one'], ['jobs', 'two']]);
+      await assert.rejects(sender.query(`NOTIFY jobs, '${'x'.repeat(8000)}'`), (e) => e.code === '22023');
+    } finally {
+      await listener.end();
+      await sender.end();
+    }
+  });
+
   console.log(`node-pg: ${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }

@@ -203,6 +203,35 @@ def test_server_cursors():
             eq(cur.fetchone(), (1000,), "WITH HOLD cursor after commit")
 
 
+def test_listen_notify():
+    got = []
+    with connect(autocommit=True) as listener, connect(autocommit=True) as sender:
+        listener.execute("LISTEN jobs")
+        # An idle listener is sent notifications at once: notifies() waits for them.
+        sender.execute("NOTIFY jobs, 'idle'")
+        idle = [(n.channel, n.payload) for n in listener.notifies(timeout=5, stop_after=1)]
+        eq(idle, [("jobs", "idle")], "notification to an idle listener")
+        listener.add_notify_handler(lambda n: got.append((n.channel, n.payload)))
+        sender.execute("NOTIFY jobs, 'one'")
+        with sender.transaction():
+            sender.execute("SELECT pg_notify(%s, %s)", ("jobs", "two"))
+            sender.execute("NOTIFY jobs, 'two'")
+        try:
+            with sender.transaction():
+                sender.execute("NOTIFY jobs, 'rolled back'")
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        # The server sends notifications when the listener's next command ends.
+        listener.execute("SELECT 1")
+        eq(got, [("jobs", "one"), ("jobs", "two")], "notifications at commit, folded")
+        try:
+            sender.execute("NOTIFY jobs, '" + "x" * 8000 + "'")
+            raise AssertionError("an 8000-byte payload was accepted")
+        except errors.InvalidParameterValue as e:
+            eq(e.sqlstate, "22023", "payload limit sqlstate")
+
+
 def main():
     c = Checks("psycopg")
     c.run("connect", test_connect)
@@ -212,6 +241,7 @@ def main():
     c.run("errors", test_errors)
     c.run("copy", test_copy)
     c.run("server cursors", test_server_cursors)
+    c.run("listen notify", test_listen_notify)
     sys.exit(c.summary())
 
 

@@ -45,6 +45,8 @@ pub struct BoundInsert {
     pub source: PlannedQuery,
     /// Columns whose value comes from their sequence when the source gives NULL.
     pub sequence_fill: Vec<(usize, u32)>,
+    /// Generated columns with their expressions over the table row.
+    pub generated: Vec<(usize, Expr)>,
     /// ON CONFLICT behaviour.
     pub on_conflict: Option<OnConflict>,
     /// RETURNING expressions over the inserted row, with their output columns.
@@ -72,6 +74,8 @@ pub struct BoundUpdate {
     pub source: PlannedQuery,
     /// (column position, new value over the source row).
     pub assignments: Vec<(usize, Expr)>,
+    /// Generated columns with their expressions over the table row.
+    pub generated: Vec<(usize, Expr)>,
     /// RETURNING over the source row layout (new values in the table columns).
     pub returning: Option<(Vec<Expr>, Schema)>,
     /// Row-level security: the condition every new row version must meet (over the
@@ -171,6 +175,8 @@ impl Binder<'_> {
         let overriding = ins.overriding.is_some();
         // Which target columns get DEFAULT somewhere in a VALUES list.
         let mut default_cols = vec![false; targets.len()];
+        // The VALUES list was checked value by value (generated columns take only DEFAULT).
+        let mut from_values = ins.source.is_none();
         let source_plan = match &ins.source {
             None => Plan::Values { rows: vec![Vec::new()], schema: Vec::new() },
             Some(q) => match (
@@ -178,6 +184,7 @@ impl Binder<'_> {
                 q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none(),
             ) {
                 (ast::SetExpr::Values(values), true) => {
+                    from_values = true;
                     self.bind_insert_values(values, &table, &targets, &mut default_cols)?
                 }
                 _ => {
@@ -205,6 +212,16 @@ impl Binder<'_> {
         for (ci, col) in table.columns.iter().enumerate() {
             let pos = targets.iter().position(|t| *t == ci).filter(|p| *p < provided);
             match pos {
+                Some(_) if col.generated.is_some() => {
+                    // VALUES lists already refused anything but DEFAULT.
+                    if !from_values {
+                        return Err(super::generated::write_to_generated(&col.name, true));
+                    }
+                    exprs.push(Expr::Literal(Value::Null, col.data_type.clone()));
+                }
+                None if col.generated.is_some() => {
+                    exprs.push(Expr::Literal(Value::Null, col.data_type.clone()));
+                }
                 Some(p) => {
                     if col.identity == Some(Identity::Always) && !overriding && !default_cols[p] {
                         return Err(Error::new(
@@ -285,10 +302,12 @@ impl Binder<'_> {
         let view_checks = self.bind_view_checks(&table)?;
         let extra = self.finish(Plan::Empty { rows: 0 });
         let layout = crate::exec::RowLayout::new(&table);
+        let generated = super::generated::bind_generated(self.catalog, self.session, &table)?;
         Ok(BoundInsert {
             table,
             source,
             sequence_fill,
+            generated,
             on_conflict,
             returning,
             policy_check,
@@ -354,11 +373,13 @@ impl Binder<'_> {
                 let col = &table.columns[ci];
                 let bound = if is_default_keyword(e) {
                     default_cols[j] = true;
-                    if col.sequence.is_some() {
+                    if col.sequence.is_some() || col.generated.is_some() {
                         Expr::Literal(Value::Null, col.data_type.clone())
                     } else {
                         self.column_default(table, ci)?
                     }
+                } else if col.generated.is_some() {
+                    return Err(super::generated::write_to_generated(&col.name, true));
                 } else {
                     let b = self.bind_scalar(e, &[], Some("VALUES"))?;
                     assignment_cast(self, b, &col.data_type, &col.name)?
@@ -474,7 +495,7 @@ impl Binder<'_> {
         }
     }
 
-    fn bind_assignments(
+    pub(super) fn bind_assignments(
         &mut self,
         assignments: &[ast::Assignment],
         table: &TableDef,
@@ -515,6 +536,13 @@ impl Binder<'_> {
                     ));
                 }
                 let col = &table.columns[ci];
+                if col.generated.is_some() {
+                    if !is_default_keyword(v) {
+                        return Err(super::generated::write_to_generated(n, false));
+                    }
+                    // Computed again from the new row anyway.
+                    continue;
+                }
                 if col.identity == Some(Identity::Always) && !is_default_keyword(v) {
                     return Err(Error::new(
                         SqlState::from_code("428C9"),
@@ -571,7 +599,7 @@ impl Binder<'_> {
     }
 
     /// The scan of a DML target: table columns then the hidden key column.
-    fn dml_scan(&self, table: &Arc<TableDef>, qualifier: &str) -> Plan {
+    pub(super) fn dml_scan(&self, table: &Arc<TableDef>, qualifier: &str) -> Plan {
         let mut schema: Schema = table
             .columns
             .iter()
@@ -666,7 +694,16 @@ impl Binder<'_> {
         }
         let view_checks = self.bind_view_checks(&table)?;
         let source = self.finish(plan);
-        Ok(BoundUpdate { table, source, assignments, returning, policy_check, view_checks })
+        let generated = super::generated::bind_generated(self.catalog, self.session, &table)?;
+        Ok(BoundUpdate {
+            table,
+            source,
+            assignments,
+            generated,
+            returning,
+            policy_check,
+            view_checks,
+        })
     }
 
     /// Binds DELETE [USING].

@@ -697,6 +697,9 @@ pub(super) fn pg_catalog_relation(
 /// The default expression PostgreSQL would show for column `i` of `t`.
 pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
     let c = t.columns.get(i)?;
+    if let Some(g) = &c.generated {
+        return Some(g.clone());
+    }
     match (&c.default, c.sequence) {
         (Some(d), _) => Some(d.clone()),
         (None, Some(_)) if c.identity.is_none() => {
@@ -963,6 +966,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         not_null: bool,
         has_def: bool,
         identity: &str,
+        generated: bool,
     ) -> Vec<Value> {
         let collation = match t {
             Text | DataType::Varchar(_) | DataType::Char(_) => 100,
@@ -1011,7 +1015,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             Value::Bool(has_def),
             Value::Bool(false),
             text(identity),
-            text(""),
+            text(if generated { "s" } else { "" }),
             Value::Bool(false),
             Value::Bool(true),
             Value::Int4(0),
@@ -1041,6 +1045,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 c.not_null,
                 column_default(t, n).is_some(),
                 identity,
+                c.generated.is_some(),
             );
             // A domain column's type is the domain (psql's \d prints its name).
             if let Some(d) = c.domain {
@@ -1060,6 +1065,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                         false,
                         false,
                         "",
+                        false,
                     ));
                 }
             }
@@ -1069,7 +1075,16 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     views.sort_by_key(|v| v.id);
     for v in views {
         for (n, c) in v.columns.iter().enumerate() {
-            rows.push(row(relation_oid(v.id), c, &v.column_type(n), n + 1, false, false, ""));
+            rows.push(row(
+                relation_oid(v.id),
+                c,
+                &v.column_type(n),
+                n + 1,
+                false,
+                false,
+                "",
+                false,
+            ));
         }
     }
     (cols, rows)

@@ -349,6 +349,10 @@ impl Binder<'_> {
                 let plan = self.bind_query(&q)?;
                 self.order_output(plan, order_by)
             }
+            ast::SetExpr::Merge(_) => Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "MERGE not supported in WITH query",
+            )),
             other => Err(Error::unsupported(format!("query body {other}"))),
         }
     }

@@ -93,6 +93,8 @@ pub fn system_relation(
                 ("character_maximum_length", DataType::Int4),
                 ("numeric_precision", DataType::Int4),
                 ("numeric_scale", DataType::Int4),
+                ("is_generated", DataType::Text),
+                ("generation_expression", DataType::Text),
             ],
             tables
                 .iter()
@@ -105,7 +107,7 @@ pub fn system_relation(
                             }
                             _ => Value::Null,
                         };
-                        column_row(
+                        let mut row = column_row(
                             &t.schema,
                             &t.name,
                             &c.name,
@@ -113,7 +115,13 @@ pub fn system_relation(
                             default,
                             c.not_null,
                             &c.data_type,
-                        )
+                        );
+                        if let Some(g) = &c.generated {
+                            let n = row.len();
+                            row[n - 2] = text("ALWAYS");
+                            row[n - 1] = text(super::generated::display_expression(g));
+                        }
+                        row
                     })
                 })
                 .chain(views.iter().flat_map(|v| {
@@ -127,6 +135,37 @@ pub fn system_relation(
         ("information_schema", "schemata") => (
             vec![("catalog_name", DataType::Text), ("schema_name", DataType::Text)],
             catalog.schemas.keys().map(|s| vec![text("postgres"), text(s)]).collect(),
+        ),
+        // Which columns each generated column reads.
+        ("information_schema", "column_column_usage") => (
+            vec![
+                ("table_catalog", DataType::Text),
+                ("table_schema", DataType::Text),
+                ("table_name", DataType::Text),
+                ("column_name", DataType::Text),
+                ("dependent_column", DataType::Text),
+            ],
+            tables
+                .iter()
+                .flat_map(|t| {
+                    t.columns.iter().filter_map(|g| g.generated.as_ref().map(|e| (g, e))).flat_map(
+                        move |(g, e)| {
+                            t.columns
+                                .iter()
+                                .filter(move |c| super::generated::expression_reads(e, &c.name))
+                                .map(move |c| {
+                                    vec![
+                                        text("postgres"),
+                                        text(&t.schema),
+                                        text(&t.name),
+                                        text(&c.name),
+                                        text(&g.name),
+                                    ]
+                                })
+                        },
+                    )
+                })
+                .collect(),
         ),
         ("information_schema", "views") => (
             vec![
@@ -222,5 +261,7 @@ fn column_row(
         opt_int(len),
         opt_int(prec),
         opt_int(scale),
+        text("NEVER"),
+        Value::Null,
     ]
 }

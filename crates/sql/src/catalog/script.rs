@@ -3,7 +3,8 @@
 //!
 //! The script comes in sections, as pg_dump's: `pre` (roles, extensions, schemas,
 //! sequences, tables with their keys and checks, views) runs before the data; `data`
-//! names each table to copy (`schema.table (columns)`) and each sequence whose value to
+//! names each table to copy (`schema.table (columns)`, generated columns left out: the
+//! load computes them) and each sequence whose value to
 //! carry over; `post` (indexes, foreign keys, materialized views, comments, owners,
 //! grants, row-level security) runs after it, so loading does not check or index row by
 //! row. Temporary objects are left out.
@@ -92,7 +93,13 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
         ));
     }
     for t in tables.iter().filter(|t| t.matview.is_none()) {
-        let cols: Vec<String> = t.columns.iter().map(|c| quote_ident(&c.name)).collect();
+        // Generated columns are computed again when the rows are loaded.
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.generated.is_none())
+            .map(|c| quote_ident(&c.name))
+            .collect();
         out.push((
             Section::Table,
             format!("{} ({})", qualified(&t.schema, &t.name), cols.join(", ")),
@@ -264,6 +271,9 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
         }
         if let Some(d) = &c.default {
             let _ = write!(s, " DEFAULT {d}");
+        }
+        if let Some(g) = &c.generated {
+            let _ = write!(s, " GENERATED ALWAYS AS ({g}) STORED");
         }
         if c.not_null && !serial && c.identity.is_none() {
             s.push_str(" NOT NULL");

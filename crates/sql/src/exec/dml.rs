@@ -77,7 +77,7 @@ fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, Strin
 
 /// Applies each column's type modifier (varchar/char length, numeric precision and
 /// scale) by PostgreSQL's assignment rules: 22001 / 22003 when a value does not fit.
-fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
+pub(super) fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         let typmod = matches!(
             c.data_type,
@@ -106,8 +106,22 @@ fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
     Ok(())
 }
 
+/// Computes the generated columns of a row from its other columns (PostgreSQL does this
+/// after BEFORE triggers and defaults, before constraints are checked).
+pub(super) fn compute_generated(
+    ctx: &ExecCtx<'_>,
+    generated: &[(usize, Expr)],
+    row: &mut [Value],
+) -> Result<()> {
+    for (ci, e) in generated {
+        let v = ctx.eval(e, row, &[])?;
+        row[*ci] = v;
+    }
+    Ok(())
+}
+
 /// NOT NULL and CHECK constraints of a new row version.
-fn check_row(
+pub(super) fn check_row(
     ctx: &ExecCtx<'_>,
     table: &TableDef,
     checks: &[(String, Expr)],
@@ -155,7 +169,7 @@ fn check_views(ctx: &ExecCtx<'_>, checks: &[(String, Expr)], row: &[Value]) -> R
 }
 
 /// Row-level security's WITH CHECK on a new row version (42501 when it fails).
-fn check_policy(
+pub(super) fn check_policy(
     ctx: &ExecCtx<'_>,
     table: &TableDef,
     check: Option<&Expr>,
@@ -169,7 +183,11 @@ fn check_policy(
     }
 }
 
-fn unique_violation(table: &TableDef, index: &crate::catalog::IndexDef, row: &[Value]) -> Error {
+pub(super) fn unique_violation(
+    table: &TableDef,
+    index: &crate::catalog::IndexDef,
+    row: &[Value],
+) -> Error {
     let (cols, vals) = key_detail(table, &index.columns, row);
     Error::new(
         SqlState::UNIQUE_VIOLATION,
@@ -180,7 +198,7 @@ fn unique_violation(table: &TableDef, index: &crate::catalog::IndexDef, row: &[V
 
 /// The first unique index (primary key included) that `row` conflicts with, with the
 /// conflicting row's key.
-fn find_conflict(
+pub(super) fn find_conflict(
     txn: &Transaction,
     table: &TableDef,
     row: &[Value],
@@ -195,7 +213,7 @@ fn find_conflict(
 }
 
 /// Foreign keys of `table` that `row` must satisfy (referenced row exists).
-fn check_references(
+pub(super) fn check_references(
     txn: &Transaction,
     env: &WriteEnv<'_>,
     table: &TableDef,
@@ -268,7 +286,7 @@ fn referenced_exists(
 
 /// Applies the referencing tables' ON DELETE / ON UPDATE actions for a parent row that
 /// is deleted (`new = None`) or whose key changes.
-fn referenced_actions(
+pub(super) fn referenced_actions(
     txn: &mut Transaction,
     env: &WriteEnv<'_>,
     table: &TableDef,
@@ -367,6 +385,17 @@ fn rewrite_row(
     new: Row,
     depth: usize,
 ) -> Result<()> {
+    let mut new = new;
+    if table.columns.iter().any(|c| c.generated.is_some()) {
+        let generated = crate::binder::generated::bind_generated(env.catalog, env.session, table)?;
+        let query = PlannedQuery {
+            plan: crate::planner::Plan::Empty { rows: 0 },
+            subqueries: Vec::new(),
+            ctes: Vec::new(),
+        };
+        compute_generated(&env.ctx(txn, &query), &generated, &mut new)?;
+        fit_columns(table, &mut new)?;
+    }
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && new[i].is_null() {
             return Err(Error::new(
@@ -455,6 +484,9 @@ pub fn execute_insert(
                 row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
             }
         }
+        if !ins.generated.is_empty() {
+            compute_generated(&env.ctx(txn, &ins.extra), &ins.generated, &mut row)?;
+        }
         fit_columns(table, &mut row)?;
         if ins.policy_check.is_some() {
             check_policy(&env.ctx(txn, &ins.extra), table, ins.policy_check.as_ref(), &row)?;
@@ -508,6 +540,7 @@ pub fn execute_insert(
                         for (ci, e) in assignments {
                             nr[*ci] = ctx.eval(e, &both, &[])?;
                         }
+                        compute_generated(&ctx, &ins.generated, &mut nr)?;
                         fit_columns(table, &mut nr)?;
                         check_policy(&ctx, table, ins.conflict_check.as_ref(), &nr)?;
                         check_row(&ctx, table, env.checks, &nr)?;
@@ -546,7 +579,7 @@ pub fn execute_insert(
 }
 
 /// Converts a sequence value to the column's integer type (22003 when it does not fit).
-fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
+pub(super) fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
     use helios_types::DataType as T;
     let out_of_range =
         || Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("{ty} out of range"));
@@ -559,7 +592,7 @@ fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
 
 /// Replaces one row (new key when the primary key changed), checking uniqueness and
 /// foreign keys.
-fn update_one(
+pub(super) fn update_one(
     txn: &mut Transaction,
     env: &WriteEnv<'_>,
     table: &TableDef,
@@ -614,6 +647,7 @@ pub fn execute_update(
             for (ci, e) in &upd.assignments {
                 new[*ci] = ctx.eval(e, &src, &[])?;
             }
+            compute_generated(&ctx, &upd.generated, &mut new)?;
             fit_columns(table, &mut new)?;
             check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
             check_views(&ctx, &upd.view_checks, &new)?;

@@ -20,6 +20,7 @@ mod join;
 mod join_aggregate;
 mod join_index;
 mod keyed;
+mod merge;
 mod operators;
 pub mod progress_relation;
 mod row_locks;
@@ -38,6 +39,7 @@ mod window;
 
 pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
+pub use merge::execute_merge;
 pub use operators::execute;
 pub use row_writer::RowLayout;
 pub use sort::compare_rows;

@@ -332,12 +332,17 @@ impl Binder<'_> {
             )
             .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[]."));
         }
-        // Nested ARRAY[ARRAY[..]] flattens into our one-dimensional arrays.
         let (elems, elem_ty) = self.coerce_common(elems, "ARRAY")?;
-        let ty = match elem_ty {
-            DataType::Array(_) => elem_ty,
-            other => DataType::Array(Box::new(other)),
-        };
+        // ARRAY[ARRAY[..]] (or ARRAY[[..]], or elements that are arrays) builds a
+        // multidimensional array in PostgreSQL; ours have one dimension, and
+        // flattening would be a wrong answer.
+        if matches!(elem_ty, DataType::Array(_)) {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "multidimensional arrays are not supported",
+            ));
+        }
+        let ty = DataType::Array(Box::new(elem_ty));
         Ok(Expr::Array { elements: elems, ty })
     }
 

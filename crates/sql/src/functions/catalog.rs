@@ -1,6 +1,6 @@
 //! Catalog functions PostgreSQL clients call on connect and in `\d`-style queries:
 //! `pg_get_userbyid`, `format_type`, `pg_table_is_visible` and friends,
-//! `pg_encoding_to_char`, `pg_backend_pid`, `obj_description`/`col_description`,
+//! `pg_encoding_to_char`, `obj_description`/`col_description`,
 //! `has_*_privilege`, `pg_get_expr`.
 //!
 //! The engine has one role (OID 10, the session user; see `binder/pg_catalog.rs` for
@@ -46,9 +46,6 @@ pub(crate) fn register(r: &mut Registry) {
             }
             .into(),
         ))
-    });
-    r.add("pg_backend_pid", vec![], ReturnType::Exact(Int4), |_, _| {
-        Ok(Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)))
     });
     r.add("format_type", vec![p(Int8), p(Int4)], ReturnType::Exact(Text), |a, ctx| {
         if let Some(name) = user_type_name(&a[0], ctx) {

@@ -19,6 +19,7 @@ pub mod helios;
 pub mod json;
 pub mod math;
 pub mod math_numeric;
+mod notify_fns;
 mod privilege_fns;
 pub mod regex_fns;
 pub mod registry;
@@ -40,6 +41,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     array::register(r);
     system::register(r);
     advisory::register(r);
+    notify_fns::register(r);
     helios::register(r);
     vector::register(r);
     catalog::register(r);

@@ -205,6 +205,7 @@ mod tests {
                 identity: None,
                 sequence: None,
                 domain: None,
+                generated: None,
             })
             .collect();
         Arc::new(TableDef {

@@ -6,10 +6,11 @@
 //!     [ START [ WITH ] n ] [ RESTART [ [ WITH ] n ] ] [ CACHE n ] [ [ NO ] CYCLE ]
 //!     [ OWNED BY { table.column | NONE } ]
 //! ALTER SEQUENCE [ IF EXISTS ] name RENAME TO new_name
+//! ALTER SEQUENCE [ IF EXISTS ] name SET SCHEMA new_schema
 //! ```
 //!
-//! (`OWNER TO` goes through `ALTER TABLE`, see `owner_to.rs`; `AS type` and `SET
-//! SCHEMA` are refused with 0A000 by the session.)
+//! (`OWNER TO` goes through `ALTER TABLE`, see `owner_to.rs`; `AS type` is refused
+//! with 0A000 by the session.)
 
 use helios_common::{Error, Result, SqlState};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
@@ -37,7 +38,9 @@ pub enum SequenceChange {
     OwnedBy(Option<(QualifiedName, String)>),
     /// `RENAME TO name`.
     RenameTo(String),
-    /// A clause this engine does not carry out (`AS type`, `SET SCHEMA ...`).
+    /// `SET SCHEMA name`.
+    SetSchema(String),
+    /// A clause this engine does not carry out (`AS type`, `SET LOGGED`, ...).
     Unsupported(String),
 }
 
@@ -223,7 +226,11 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<AlterSequence>> {
             let ty = w.ident()?;
             SequenceChange::Unsupported(format!("ALTER SEQUENCE ... AS {ty}"))
         } else if w.eat("SET") {
-            SequenceChange::Unsupported("ALTER SEQUENCE ... SET".into())
+            if w.eat("SCHEMA") {
+                SequenceChange::SetSchema(w.ident()?)
+            } else {
+                SequenceChange::Unsupported("ALTER SEQUENCE ... SET".into())
+            }
         } else {
             return Err(w.error());
         };

@@ -12,15 +12,19 @@ pub mod ctas_columns;
 pub mod cursor;
 mod depth;
 mod dialect;
+pub mod drop_expression;
 pub mod helios;
 mod literals;
 mod lock_clauses;
+mod lock_without_from;
 pub mod maintenance;
 pub mod matview_data;
+mod merge_syntax;
 mod names;
 mod owner_to;
 mod placeholders;
 mod role_options;
+pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
 
@@ -85,6 +89,8 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = role_text.as_deref().unwrap_or(sql);
     let owner_text = if lower_mentions("owner") { owner_to::rewrite(sql) } else { None };
     let sql = owner_text.as_deref().unwrap_or(sql);
+    let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
+    let sql = schema_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
@@ -93,13 +99,17 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // `TABLE name ...` is PostgreSQL's shorthand for `SELECT * FROM name ...`;
         // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
-        // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`.
+        // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
+        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
             .or_else(|| matview_data::rewrite(sql))
             .or_else(|| lock_clauses::rewrite(sql))
             .or_else(|| check_option::rewrite(sql))
+            .or_else(|| drop_expression::rewrite(sql))
+            .or_else(|| merge_syntax::rewrite(sql))
+            .or_else(|| lock_without_from::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
@@ -154,6 +164,13 @@ fn syntax_error(e: ParserError) -> Error {
         }
         ParserError::TokenizerError(msg) => {
             Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", lower_first(&msg)))
+        }
+        // MERGE's `WHEN MATCHED THEN INSERT`: PostgreSQL's grammar fails at the word.
+        ParserError::ParserError(msg)
+            if msg.contains(" merge clause") && msg.contains(" is not allowed in a ") =>
+        {
+            let word = msg.split_whitespace().next().unwrap_or_default();
+            Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{word}\""))
         }
         ParserError::ParserError(msg) => {
             let near = msg.split("found: ").nth(1).map(|rest| {

@@ -10,7 +10,7 @@ use super::ddl::{already_exists, build_index};
 use super::ddl_table::{add_table_constraint, build_table};
 use super::statement::bind_checks;
 use super::{Session, StatementResult};
-use crate::binder::Binder;
+use crate::binder::{generated, Binder};
 use crate::catalog::{CatalogStore, Relation, TableDef};
 use crate::exec::table_io;
 use crate::exec::ExecCtx;
@@ -195,10 +195,28 @@ impl Session {
                     let info = self.info();
                     let mut binder = Binder::new(&catalog, &info, Vec::new());
                     let default = binder.column_default(&t, pos)?;
+                    let generated = generated::bind_generated_column(&mut binder, &t, pos)?;
                     let mut new_rows = Vec::with_capacity(rows.len());
                     for (pk, mut row) in rows {
-                        let v = match t.columns[pos].sequence {
-                            Some(seq) => {
+                        let v = match (t.columns[pos].sequence, &generated) {
+                            (_, Some(expr)) => {
+                                let txn = self
+                                    .txn
+                                    .as_ref()
+                                    .ok_or_else(|| Error::internal("no transaction"))?;
+                                let q = PlannedQuery {
+                                    plan: Plan::Empty { rows: 0 },
+                                    subqueries: Vec::new(),
+                                    ctes: Vec::new(),
+                                };
+                                let ctx =
+                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                                row.push(Value::Null);
+                                let v = ctx.eval(expr, &row, &[])?;
+                                row.pop();
+                                v
+                            }
+                            (Some(seq), None) => {
                                 let def = one
                                     .sequences
                                     .iter()
@@ -207,7 +225,7 @@ impl Session {
                                 Value::Int8(self.engine.nextval(self.branch, def)?)
                                     .cast(&t.columns[pos].data_type)?
                             }
-                            None => {
+                            (None, None) => {
                                 let txn = self
                                     .txn
                                     .as_ref()
@@ -242,8 +260,37 @@ impl Session {
                     drop_behavior,
                     ..
                 } => {
-                    for id in column_names {
-                        let n = ident_name(id);
+                    let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                    let mut names: Vec<String> = column_names.iter().map(ident_name).collect();
+                    // Generated columns reading a dropped column go with it (CASCADE) or
+                    // keep it from being dropped.
+                    let mut i = 0;
+                    while i < names.len() {
+                        let n = names[i].clone();
+                        for c in &t.columns {
+                            let reads = c.name != n
+                                && c.generated
+                                    .as_deref()
+                                    .is_some_and(|g| generated::expression_reads(g, &n));
+                            if !reads || names.contains(&c.name) {
+                                continue;
+                            }
+                            if !cascade {
+                                return Err(Error::new(
+                                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                                    format!("cannot drop column {n} of table {} because other objects depend on it", t.name),
+                                )
+                                .with_detail(format!(
+                                    "column {} of table {} depends on column {n} of table {}",
+                                    c.name, t.name, t.name
+                                ))
+                                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+                            }
+                            names.push(c.name.clone());
+                        }
+                        i += 1;
+                    }
+                    for n in names {
                         let Some(pos) = t.column_index(&n) else {
                             if *if_exists {
                                 continue;
@@ -253,7 +300,6 @@ impl Session {
                                 format!("column \"{n}\" of relation \"{}\" does not exist", t.name),
                             ));
                         };
-                        let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
                         self.drop_views_reading_column(&catalog, t.id, &t.name, &n, cascade)?;
                         if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
                             && !cascade
@@ -306,6 +352,11 @@ impl Session {
                     }
                     self.rename_column_in_views(&catalog, t.id, &t.columns[pos].name, &new)?;
                     let old = std::mem::replace(&mut t.columns[pos].name, new.clone());
+                    for c in &mut t.columns {
+                        if let Some(g) = &c.generated {
+                            c.generated = Some(generated::rename_in_expression(g, &old, &new)?);
+                        }
+                    }
                     if let Some(c) = t.column_comments.remove(&old) {
                         t.column_comments.insert(new, c);
                     }
@@ -322,6 +373,35 @@ impl Session {
                 }
                 ast::AlterTableOperation::AlterColumn { column_name, op } => {
                     let pos = col_index(&t, column_name)?;
+                    if let Some(if_exists) =
+                        crate::parser::drop_expression::drop_expression_marker(op)
+                    {
+                        if t.columns[pos].generated.take().is_none() && !if_exists {
+                            return Err(Error::new(
+                                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                                format!(
+                                    "column \"{}\" of relation \"{}\" is not a stored generated column",
+                                    t.columns[pos].name, t.name
+                                ),
+                            ));
+                        }
+                        let txn =
+                            self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                        CatalogStore::put_table(txn, &t)?;
+                        self.bump_version()?;
+                        continue;
+                    }
+                    if t.columns[pos].generated.is_some()
+                        && matches!(op, ast::AlterColumnOperation::SetDefault { .. })
+                    {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!(
+                                "column \"{}\" of relation \"{}\" is a generated column",
+                                t.columns[pos].name, t.name
+                            ),
+                        ));
+                    }
                     match op {
                         ast::AlterColumnOperation::SetNotNull => {
                             let rows = self.read_all(&t)?;
@@ -378,8 +458,22 @@ impl Session {
                                 )?),
                                 None => None,
                             };
+                            let name = t.columns[pos].name.clone();
+                            if let Some(g) = t.columns.iter().find(|c| {
+                                c.generated
+                                    .as_deref()
+                                    .is_some_and(|g| generated::expression_reads(g, &name))
+                            }) {
+                                return Err(Error::new(
+                                    SqlState::FEATURE_NOT_SUPPORTED,
+                                    "cannot alter type of a column used by a generated column",
+                                )
+                                .with_detail(format!(
+                                    "Column \"{name}\" is used by generated column \"{}\".",
+                                    g.name
+                                )));
+                            }
                             if ty != t.columns[pos].data_type {
-                                let name = t.columns[pos].name.clone();
                                 self.refuse_type_change_read_by_views(&catalog, t.id, &name)?;
                             }
                             let before = t.clone();
@@ -397,6 +491,28 @@ impl Session {
                                     d.check(&r[pos], &ctx)?;
                                 }
                                 out.push((pk, r));
+                            }
+                            // A generated column of a new type is computed again.
+                            let info = self.info();
+                            let gens = generated::bind_generated(&catalog, &info, &t)?;
+                            if !gens.is_empty() {
+                                let txn = self
+                                    .txn
+                                    .as_ref()
+                                    .ok_or_else(|| Error::internal("no transaction"))?;
+                                let q = PlannedQuery {
+                                    plan: Plan::Empty { rows: 0 },
+                                    subqueries: Vec::new(),
+                                    ctes: Vec::new(),
+                                };
+                                let ctx =
+                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+                                for (_, r) in &mut out {
+                                    for (ci, e) in &gens {
+                                        let v = ctx.eval(e, r, &[])?;
+                                        r[*ci] = v;
+                                    }
+                                }
                             }
                             self.rewrite_table(&before, &t, out)?;
                         }

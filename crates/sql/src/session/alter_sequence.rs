@@ -38,6 +38,11 @@ impl Session {
             }
         };
         self.require_owner(&catalog, seq.access.owner, "sequence", &seq.name)?;
+        if let [SequenceChange::SetSchema(to)] = a.changes.as_slice() {
+            self.set_relation_schema(&catalog, &seq.schema, Relation::Sequence(seq.id), to)?;
+            self.bump_version()?;
+            return Ok(StatementResult::command("ALTER SEQUENCE"));
+        }
         let mut new = seq.clone();
         let (mut min, mut max, mut restart) = (Some(seq.min), Some(seq.max), None);
         for change in &a.changes {
@@ -87,6 +92,12 @@ impl Session {
                         return Err(super::ddl::already_exists(name));
                     }
                     new.name = name.clone();
+                }
+                SequenceChange::SetSchema(_) => {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        "SET SCHEMA cannot be combined with other ALTER SEQUENCE clauses",
+                    ))
                 }
                 SequenceChange::Unsupported(what) => return Err(Error::unsupported(what)),
             }

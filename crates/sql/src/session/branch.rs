@@ -55,6 +55,7 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.drop_temp_objects();
         self.engine.advisory.release(self.id, true, true);
+        self.engine.notify.remove(self.id);
         self.engine.branch_users.leave(self.branch);
     }
 }

@@ -269,6 +269,7 @@ impl Session {
         // Validate DEFAULT and CHECK expressions now, as PostgreSQL does.
         let info = self.info();
         bind_checks(&catalog, &info, &new.table)?;
+        crate::binder::generated::bind_generated(&catalog, &info, &new.table)?;
         for ci in 0..new.table.columns.len() {
             let mut binder = Binder::new(&catalog, &info, Vec::new());
             binder.column_default(&new.table, ci)?;

@@ -291,6 +291,7 @@ pub fn build_table(
             identity: None,
             sequence: None,
             domain,
+            generated: None,
         };
         let mut wants_sequence = ty.serial;
         for opt in &col.options {
@@ -318,10 +319,32 @@ pub fn build_table(
                     }
                     None => def.default = Some(e.to_string()),
                 },
-                ast::ColumnOption::Generated { generated_as, generation_expr, .. } => {
-                    if generation_expr.is_some() {
-                        return Err(Error::unsupported("generated columns"));
+                ast::ColumnOption::Generated {
+                    generation_expr: Some(e),
+                    generation_expr_mode,
+                    ..
+                } => {
+                    if !matches!(generation_expr_mode, Some(ast::GeneratedExpressionMode::Stored)) {
+                        // PostgreSQL 15 has only STORED generated columns, and requires
+                        // the word.
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!(
+                                "generated column \"{cname}\" must be STORED (virtual generated columns are not supported)"
+                            ),
+                        ));
                     }
+                    if def.generated.is_some() {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!(
+                                "multiple generation clauses specified for column \"{cname}\" of table \"{name}\""
+                            ),
+                        ));
+                    }
+                    def.generated = Some(e.to_string());
+                }
+                ast::ColumnOption::Generated { generated_as, .. } => {
                     def.identity = Some(match generated_as {
                         ast::GeneratedAs::Always => Identity::Always,
                         _ => Identity::ByDefault,
@@ -332,6 +355,23 @@ pub fn build_table(
                 other => {
                     pending.push((cname.clone(), opt.name.as_ref().map(ident_name), other.clone()))
                 }
+            }
+        }
+        if def.generated.is_some() {
+            let both = if def.identity.is_some() {
+                Some("identity")
+            } else if def.default.is_some() || def.sequence.is_some() || ty.serial {
+                Some("default")
+            } else {
+                None
+            };
+            if let Some(what) = both {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!(
+                        "both {what} and generation expression specified for column \"{cname}\" of table \"{name}\""
+                    ),
+                ));
             }
         }
         if wants_sequence {

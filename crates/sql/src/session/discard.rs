@@ -29,6 +29,7 @@ impl Session {
                 self.settings.reset_all();
                 self.prepared.clear();
                 self.engine.advisory.release(self.id, true, false);
+                self.engine.notify.unlisten_now(self.id);
                 self.discard_plans();
                 self.discard_temp()?;
                 self.currvals.lock().clear();

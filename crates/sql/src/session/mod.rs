@@ -29,6 +29,7 @@ mod discard;
 mod extension;
 mod maintenance;
 mod matview;
+pub mod notify;
 pub mod password;
 mod plan_cache;
 mod prepared;
@@ -36,6 +37,7 @@ mod privileges;
 mod rename;
 mod result;
 mod roles;
+mod schema_alter;
 mod sequences;
 mod settings;
 mod statement;
@@ -99,7 +101,7 @@ pub struct Session {
     id: u64,
     txn: Option<Transaction>,
     mode: Mode,
-    savepoints: Vec<(String, Savepoint)>,
+    savepoints: Vec<(String, Savepoint, notify::NotifyMark)>,
     settings: Settings,
     prepared: HashMap<String, Prepared>,
     cancel: Arc<AtomicBool>,
@@ -372,6 +374,7 @@ impl Session {
             if let Some(txn) = self.txn.take() {
                 let committed = txn.commit();
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, committed.is_ok());
                 if let Err(e) = committed {
                     return (results, Some(e));
                 }
@@ -498,6 +501,7 @@ impl Session {
                     t.rollback();
                 }
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, false);
             }
         }
     }
@@ -585,6 +589,7 @@ impl Session {
                 if let Some(t) = self.txn.take() {
                     let committed = t.commit();
                     self.engine.advisory.release(self.id, false, true);
+                    self.engine.notify.end_transaction(self.id, committed.is_ok());
                     committed?;
                     self.cursors.committed(self.block_seq);
                 }

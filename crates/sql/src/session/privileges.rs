@@ -395,7 +395,7 @@ impl Session {
         Ok(())
     }
 
-    /// `ALTER SCHEMA name OWNER TO role`.
+    /// `ALTER SCHEMA name OWNER TO role | RENAME TO new`.
     pub(super) fn alter_schema(&mut self, a: &ast::AlterSchema) -> Result<StatementResult> {
         let (catalog, _) = self.ddl_parts()?;
         let name = object_name(&a.name)?.name;
@@ -412,6 +412,10 @@ impl Session {
             match op {
                 ast::AlterSchemaOperation::OwnerTo { owner } => {
                     self.alter_owner(&catalog, Owned::Schema(schema.clone()), owner)?
+                }
+                ast::AlterSchemaOperation::Rename { name } => {
+                    let new = object_name(name)?.name;
+                    self.rename_schema(&catalog, &schema, &new)?
                 }
                 other => return Err(Error::unsupported(format!("ALTER SCHEMA {other}"))),
             }

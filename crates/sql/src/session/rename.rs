@@ -17,6 +17,23 @@ impl Session {
         let qn = object_name(&a.name)?;
         let search_path = self.settings.search_path();
         let found = catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path);
+        if let ast::AlterViewOperation::SetSchema { schema_name } = &a.operation {
+            // Written as ALTER TABLE: any relation moves.
+            if let Some(to) = crate::parser::set_schema::table_form(schema_name) {
+                let Some((from, rel)) = found else {
+                    if a.if_exists {
+                        return Ok(StatementResult::command("ALTER TABLE"));
+                    }
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_TABLE,
+                        format!("relation \"{}\" does not exist", qn.name),
+                    ));
+                };
+                self.set_relation_schema(&catalog, &from, rel, &ident_name(to))?;
+                self.bump_version()?;
+                return Ok(StatementResult::command("ALTER TABLE"));
+            }
+        }
         let kind = if a.materialized { "materialized view" } else { "view" };
         let rel = match found {
             Some((_, Relation::View(id))) if !a.materialized => Relation::View(id),
@@ -57,6 +74,10 @@ impl Session {
         };
         self.require_owner(&catalog, owner, kind, &name)?;
         match (&a.operation, owned) {
+            (ast::AlterViewOperation::SetSchema { schema_name }, _) => {
+                let to = object_name(schema_name)?.name;
+                self.set_relation_schema(&catalog, &schema, rel, &to)?;
+            }
             (ast::AlterViewOperation::RenameTo { new_name }, _) => {
                 self.rename_relation(&catalog, &schema, rel, new_name)?;
             }

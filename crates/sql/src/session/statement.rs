@@ -12,7 +12,7 @@ use sqlparser::ast;
 use super::prepared::{Described, Prepared};
 use super::sequences::SessionSequences;
 use super::{Column, QueryResult, Session, StatementResult};
-use crate::binder::{Binder, BoundDelete, BoundInsert, BoundUpdate};
+use crate::binder::{Binder, BoundDelete, BoundInsert, BoundMerge, BoundUpdate};
 use crate::catalog::{Catalog, TableDef};
 use crate::exec::{self, ExecCtx, WriteEnv};
 use crate::expr::{Expr, SessionInfo};
@@ -38,6 +38,8 @@ pub enum Bound {
     Update(Box<BoundUpdate>, Vec<(String, Expr)>),
     /// DELETE.
     Delete(Box<BoundDelete>),
+    /// MERGE with the target table's CHECK constraints.
+    Merge(Box<BoundMerge>, Vec<(String, Expr)>),
     /// EXPLAIN [ANALYZE] of a bound statement.
     Explain {
         /// The explained statement.
@@ -69,6 +71,7 @@ impl Bound {
                 u.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default()
             }
             Bound::Delete(d) => d.returning.as_ref().map(|r| columns_of(&r.1)).unwrap_or_default(),
+            Bound::Merge(..) => Vec::new(),
             Bound::Explain { .. } => {
                 vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }]
             }
@@ -132,6 +135,12 @@ pub fn bind_statement(
             let mut b = binder.bind_delete(del)?;
             b.source = crate::optimizer::optimize(b.source, catalog);
             Bound::Delete(Box::new(b))
+        }
+        ast::Statement::Merge(m) => {
+            let mut b = binder.bind_merge(m)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            let checks = bind_checks(catalog, info, &b.table)?;
+            Bound::Merge(Box::new(b), checks)
         }
         ast::Statement::Explain { statement, analyze, .. } => {
             let (inner, params) = bind_statement(catalog, info, statement, declared)?;
@@ -405,6 +414,12 @@ impl Session {
                 let tag = format!("DELETE {}", out.count);
                 Ok(dml_result(tag, out, del.returning.as_ref().map(|r| &r.1)))
             }
+            Bound::Merge(m, checks) => {
+                let out = self.write(catalog, info, params, checks, |txn, env| {
+                    exec::execute_merge(txn, env, m)
+                })?;
+                Ok(dml_result(format!("MERGE {}", out.count), out, None))
+            }
             Bound::Explain { inner, analyze } => {
                 self.explain(inner, *analyze, params, catalog, info)
             }
@@ -491,6 +506,7 @@ impl Session {
             Bound::Insert(i, _) => prefixed(&format!("Insert on {}", i.table.name), &i.source),
             Bound::Update(u, _) => prefixed(&format!("Update on {}", u.table.name), &u.source),
             Bound::Delete(d) => prefixed(&format!("Delete on {}", d.table.name), &d.source),
+            Bound::Merge(m, _) => prefixed(&format!("Merge on {}", m.table.name), &m.source),
             Bound::Explain { .. } | Bound::Utility(_) => {
                 return Err(Error::new(
                     SqlState::SYNTAX_ERROR,
@@ -566,6 +582,9 @@ impl Session {
                 )));
             }
             return self.run_in_txn(&stmt, &values, Some(&prepared), None);
+        }
+        if let Some(r) = self.run_notify(stmt)? {
+            return Ok(r);
         }
         match self.run_ddl(stmt)? {
             Some(r) => Ok(r),

@@ -174,6 +174,7 @@ impl super::Session {
             t.rollback();
         }
         self.engine.advisory.release(self.id, false, true);
+        self.engine.notify.end_transaction(self.id, false);
         self.catalog_memo = None;
         r
     }

@@ -112,8 +112,9 @@ impl Session {
                     None => Ok(false),
                 };
                 // Transaction-level advisory locks end with the transaction (after the
-                // commit, so a waiter sees its writes).
+                // commit, so a waiter sees its writes); notifications go out.
                 self.engine.advisory.release(self.id, false, true);
+                self.engine.notify.end_transaction(self.id, matches!(committed, Ok(true)));
                 if committed? {
                     self.cursors.committed(self.block_seq);
                 }
@@ -129,6 +130,7 @@ impl Session {
                             t.rollback();
                         }
                         self.engine.advisory.release(self.id, false, true);
+                        self.engine.notify.end_transaction(self.id, false);
                         self.end_block();
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }
@@ -138,13 +140,14 @@ impl Session {
                         let pos = self
                             .savepoints
                             .iter()
-                            .rposition(|(n, _)| *n == name)
+                            .rposition(|(n, _, _)| *n == name)
                             .ok_or_else(|| no_savepoint(&name))?;
-                        let sp = self.savepoints[pos].1;
+                        let (sp, mark) = (self.savepoints[pos].1, self.savepoints[pos].2);
                         self.savepoints.truncate(pos + 1);
                         if let Some(t) = &mut self.txn {
                             t.rollback_to(sp)?;
                         }
+                        self.engine.notify.rollback_to(self.id, mark);
                         self.mode = Mode::Explicit;
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }
@@ -160,7 +163,8 @@ impl Session {
                     Some(t) => t.savepoint(),
                     None => return Err(Error::internal("no transaction for SAVEPOINT")),
                 };
-                self.savepoints.push((ident_name(name), sp));
+                let mark = self.engine.notify.mark(self.id);
+                self.savepoints.push((ident_name(name), sp, mark));
                 Ok(Some(StatementResult::command("SAVEPOINT")))
             }
             ast::Statement::ReleaseSavepoint { name } => {
@@ -172,7 +176,7 @@ impl Session {
                 let pos = self
                     .savepoints
                     .iter()
-                    .rposition(|(n, _)| *n == name)
+                    .rposition(|(n, _, _)| *n == name)
                     .ok_or_else(|| no_savepoint(&name))?;
                 self.savepoints.truncate(pos);
                 Ok(Some(StatementResult::command("RELEASE")))
