@@ -29,11 +29,11 @@ use crate::startup::Startup;
 /// The handlers pgwire calls for every connection.
 #[derive(Debug)]
 pub struct Handlers {
-    startup: Arc<Startup>,
-    simple: Arc<SimpleQueries>,
-    extended: Arc<ExtendedQueries>,
-    copy: Arc<CopyRunner>,
-    cancel: Arc<Canceller>,
+    pub(crate) startup: Arc<Startup>,
+    pub(crate) simple: Arc<SimpleQueries>,
+    pub(crate) extended: Arc<ExtendedQueries>,
+    pub(crate) copy: Arc<CopyRunner>,
+    pub(crate) cancel: Arc<Canceller>,
 }
 
 impl PgWireServerHandlers for Handlers {
