@@ -3,9 +3,10 @@
 //!
 //! Catalog records name their schema as text, so a schema rename rewrites every record
 //! of the schema, and moving a relation rewrites its record (a table takes its indexes
-//! and the sequences its columns own along, as in PostgreSQL). Views and defaults keep
-//! their SQL text: one that names a moved object by its old qualified name stops
-//! binding (PostgreSQL's follow the object by OID).
+//! and the sequences its columns own along, as in PostgreSQL). Views keep their query as
+//! SQL text: the views that name a moved table or view name it in its new schema
+//! (`session/view_deps.rs`). Column defaults keep theirs: one that names a moved
+//! sequence by its old qualified name stops working (PostgreSQL's follow it by OID).
 
 use helios_common::{Error, Result, SqlState};
 
@@ -46,13 +47,31 @@ impl Session {
             ));
         }
         let old = schema.name.clone();
+        // Views that name what the schema holds by its old qualified name name it anew.
+        let moved: Vec<u32> = catalog
+            .tables
+            .values()
+            .filter(|t| t.schema == old)
+            .map(|t| t.id)
+            .chain(catalog.views.values().filter(|v| v.schema == old).map(|v| v.id))
+            .collect();
+        let mut queries = self.view_queries_after_move(catalog, &moved, new)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut s = schema.clone();
         s.name = new.to_string();
         CatalogStore::put_schema(txn, &s)?;
-        for t in catalog.tables.values().filter(|t| t.schema == old) {
+        for t in catalog.tables.values() {
+            let query = queries.remove(&t.id);
+            if t.schema != old && query.is_none() {
+                continue;
+            }
             let mut t = t.as_ref().clone();
-            t.schema = new.to_string();
+            if t.schema == old {
+                t.schema = new.to_string();
+            }
+            if let (Some(m), Some(q)) = (t.matview.as_mut(), query) {
+                m.query = q;
+            }
             CatalogStore::put_table(txn, &t)?;
         }
         for q in catalog.sequences.values().filter(|q| q.schema == old) {
@@ -60,9 +79,18 @@ impl Session {
             q.schema = new.to_string();
             CatalogStore::put_sequence(txn, &q)?;
         }
-        for v in catalog.views.values().filter(|v| v.schema == old) {
+        for v in catalog.views.values() {
+            let query = queries.remove(&v.id);
+            if v.schema != old && query.is_none() {
+                continue;
+            }
             let mut v = v.as_ref().clone();
-            v.schema = new.to_string();
+            if v.schema == old {
+                v.schema = new.to_string();
+            }
+            if let Some(q) = query {
+                v.query = q;
+            }
             CatalogStore::put_view(txn, &v)?;
         }
         for e in catalog.extensions.values().filter(|e| e.schema == old) {
@@ -119,6 +147,9 @@ impl Session {
             Ok(())
         };
         taken(&name)?;
+        if let Relation::Table(id) | Relation::View(id) = rel {
+            self.move_in_views(catalog, id, &name, to)?;
+        }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         match rel {
             Relation::Table(id) => {

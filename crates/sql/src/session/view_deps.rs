@@ -170,15 +170,16 @@ fn dependents_error(what: &str, deps: &[(Dependent, String)]) -> Error {
     .with_hint("Use DROP ... CASCADE to drop the dependent objects too.")
 }
 
-/// Renames, in a stored query, every reference to relation `target` to `new_name`,
-/// keeping the old name as the reference's alias when it had none. `Ok(None)` when the
-/// query does not name it.
+/// Renames, in a stored query, every reference to relation `target` to `new_name` (in
+/// schema `new_schema` when it moved there), keeping the old name as the reference's
+/// alias when it had none. `Ok(None)` when the query does not name it.
 fn rename_relation_in(
     catalog: &Catalog,
     search_path: &[String],
     query: &str,
     target: u32,
     new_name: &str,
+    new_schema: Option<&str>,
 ) -> Result<Option<String>> {
     struct Renamer<'c> {
         catalog: &'c Catalog,
@@ -186,6 +187,7 @@ fn rename_relation_in(
         ctes: BTreeSet<String>,
         target: u32,
         new_name: &'c str,
+        new_schema: Option<&'c str>,
         changed: bool,
     }
     impl VisitorMut for Renamer<'_> {
@@ -219,16 +221,33 @@ fn rename_relation_in(
                     at: None,
                 });
             }
-            if let Some(last) = name.0.last_mut() {
-                *last = ast::ObjectNamePart::Identifier(quoted(self.new_name));
+            match self.new_schema {
+                Some(schema) => {
+                    name.0 = vec![
+                        ast::ObjectNamePart::Identifier(quoted(schema)),
+                        ast::ObjectNamePart::Identifier(quoted(self.new_name)),
+                    ];
+                }
+                None => {
+                    if let Some(last) = name.0.last_mut() {
+                        *last = ast::ObjectNamePart::Identifier(quoted(self.new_name));
+                    }
+                }
             }
             self.changed = true;
             ControlFlow::Continue(())
         }
     }
     let mut parsed = crate::parser::parse_query(query)?;
-    let mut r =
-        Renamer { catalog, search_path, ctes: BTreeSet::new(), target, new_name, changed: false };
+    let mut r = Renamer {
+        catalog,
+        search_path,
+        ctes: BTreeSet::new(),
+        target,
+        new_name,
+        new_schema,
+        changed: false,
+    };
     let _ = parsed.visit(&mut r);
     Ok(r.changed.then(|| parsed.to_string()))
 }
@@ -419,7 +438,7 @@ impl Session {
         }
     }
 
-    /// After relation `target` was renamed to `new_name`: rewrites the queries of the
+    /// Before relation `target` is renamed to `new_name`: rewrites the queries of the
     /// views that name it (see the module docs). `catalog` is from before the rename.
     pub(super) fn rename_in_views(
         &mut self,
@@ -427,10 +446,63 @@ impl Session {
         target: u32,
         new_name: &str,
     ) -> Result<()> {
+        self.rewrite_views_naming(catalog, target, new_name, None)
+    }
+
+    /// Before relation `target` (named `name`) moves to schema `schema`: the views that
+    /// name it name it there (`FROM s.t` becomes `FROM s2.t AS t`).
+    pub(super) fn move_in_views(
+        &mut self,
+        catalog: &Catalog,
+        target: u32,
+        name: &str,
+        schema: &str,
+    ) -> Result<()> {
+        self.rewrite_views_naming(catalog, target, name, Some(schema))
+    }
+
+    /// The queries of the views that read relations `moved` (table and view ids), as
+    /// they must read once those moved to schema `new_schema` (a schema rename moves
+    /// everything in it): view id to new query text.
+    pub(super) fn view_queries_after_move(
+        &self,
+        catalog: &Catalog,
+        moved: &[u32],
+        new_schema: &str,
+    ) -> Result<std::collections::HashMap<u32, String>> {
+        let info = self.info();
+        let mut out: std::collections::HashMap<u32, String> = std::collections::HashMap::new();
+        for &id in moved {
+            let name = match (catalog.table(id), catalog.views.get(&id)) {
+                (Some(t), _) => t.name.clone(),
+                (_, Some(v)) => v.name.clone(),
+                _ => continue,
+            };
+            for d in views_reading(catalog, &info, id) {
+                let current = out.get(&d.id).cloned().unwrap_or(d.query);
+                let path = &info.search_path;
+                if let Some(text) =
+                    rename_relation_in(catalog, path, &current, id, &name, Some(new_schema))?
+                {
+                    out.insert(d.id, text);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn rewrite_views_naming(
+        &mut self,
+        catalog: &Catalog,
+        target: u32,
+        new_name: &str,
+        new_schema: Option<&str>,
+    ) -> Result<()> {
         let info = self.info();
         for d in views_reading(catalog, &info, target) {
+            let path = &info.search_path;
             let Some(text) =
-                rename_relation_in(catalog, &info.search_path, &d.query, target, new_name)?
+                rename_relation_in(catalog, path, &d.query, target, new_name, new_schema)?
             else {
                 continue;
             };
