@@ -461,3 +461,38 @@ fn concurrent_serial_inserts_on_disk_all_get_values() {
     let mut c = db.connect();
     assert_eq!(one(&mut c, "SELECT count(*), count(DISTINCT id), max(id) FROM s"), "600|600|600");
 }
+
+#[test]
+fn concurrent_ddl_waits_and_then_runs_instead_of_failing() {
+    // Every DDL statement writes the catalog's version: a second one waits for the
+    // first transaction and, under READ COMMITTED, runs again on the new catalog (it
+    // failed with 40001 before), as PostgreSQL's concurrent DDL on other objects does.
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; CREATE TABLE ddl_a (x int);");
+    let db2 = db.clone();
+    let b = thread::spawn(move || {
+        let mut b = db2.connect();
+        let created = code(&mut b, "CREATE TABLE ddl_b (y int)");
+        let role = code(&mut b, "CREATE ROLE ddl_role");
+        (created, role, code(&mut b, "INSERT INTO ddl_b VALUES (1)"))
+    });
+    settle();
+    run(&mut a, "COMMIT");
+    let (created, role, insert) = b.join().expect("session b");
+    assert_eq!((created, role, insert), (None, None, None));
+    assert_eq!(
+        one(&mut a, "SELECT count(*) FROM pg_class WHERE relname IN ('ddl_a', 'ddl_b')"),
+        "2"
+    );
+    // REPEATABLE READ keeps its snapshot: the second DDL fails there, as before.
+    run(&mut a, "BEGIN; CREATE TABLE ddl_c (x int);");
+    let db3 = db.clone();
+    let c = thread::spawn(move || {
+        let mut c = db3.connect();
+        code(&mut c, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1; CREATE TABLE ddl_d (y int)")
+    });
+    settle();
+    run(&mut a, "COMMIT");
+    assert_eq!(c.join().expect("session c").as_deref(), Some("40001"));
+}

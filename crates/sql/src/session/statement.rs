@@ -586,9 +586,35 @@ impl Session {
         if let Some(r) = self.run_notify(stmt)? {
             return Ok(r);
         }
-        match self.run_ddl(stmt)? {
+        match self.run_ddl_restarting(stmt)? {
             Some(r) => Ok(r),
             None => Err(Error::unsupported(format!("statement \"{}\"", first_words(stmt)))),
+        }
+    }
+
+    /// Runs a DDL statement; under READ COMMITTED, when it met catalog rows another
+    /// transaction changed and committed while this one waited for them (concurrent DDL
+    /// bumps the same catalog version), it is undone and run again on a snapshot that
+    /// sees them, as a DML statement is, rather than failing with 40001.
+    fn run_ddl_restarting(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
+        let Some(txn) = self.txn.as_mut() else { return self.run_ddl(stmt) };
+        txn.take_statement_restart();
+        loop {
+            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+            let sp = txn.savepoint();
+            let out = self.run_ddl(stmt);
+            let Some(txn) = self.txn.as_mut() else { return out };
+            match out {
+                Err(_) if txn.take_statement_restart() => {
+                    txn.rollback_to(sp)?;
+                    txn.release_savepoint(sp);
+                    txn.try_new_statement()?;
+                }
+                other => {
+                    txn.release_savepoint(sp);
+                    return other;
+                }
+            }
         }
     }
 }
