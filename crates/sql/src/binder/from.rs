@@ -201,7 +201,13 @@ impl Binder<'_> {
                 let saved_corr = std::mem::take(&mut self.correlated);
                 let saved_ctes = std::mem::take(&mut self.cte_scopes);
                 self.expanding_views.push(id);
-                self.enter_view(view.access.owner);
+                if view.security_invoker {
+                    // Checked for whoever reads the view, as its direct reads are.
+                    let me = self.checker().clone();
+                    self.view_owners.push(me);
+                } else {
+                    self.enter_view(view.access.owner);
+                }
                 let bound = self.bind_query(&q);
                 self.leave_view();
                 self.expanding_views.pop();

@@ -839,6 +839,22 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
             0,
         );
         set_access(&mut view_row, catalog, session, &v.access);
+        // reloptions, in the order PostgreSQL keeps them (as written).
+        let mut options = Vec::new();
+        if let Some(c) = &v.check_option {
+            options.push(text(format!("check_option={c}")));
+        }
+        if v.security_barrier {
+            options.push(text("security_barrier=true"));
+        }
+        if v.security_invoker {
+            options.push(text("security_invoker=true"));
+        }
+        if !options.is_empty() {
+            let last = view_row.len() - 2;
+            view_row[last] =
+                Value::Array(std::sync::Arc::new(Array { element_type: Text, elements: options }));
+        }
         rows.push(view_row);
     }
     let mut seqs: Vec<_> = catalog.sequences.values().collect();

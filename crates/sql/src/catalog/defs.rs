@@ -292,6 +292,14 @@ pub struct ViewDef {
     /// `WITH [LOCAL | CASCADED] CHECK OPTION`: `local` or `cascaded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_option: Option<String>,
+    /// `WITH (security_barrier)`: recorded (and shown in `pg_class.reloptions`); the
+    /// planner does not act on it (see docs/sql-engine.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub security_barrier: bool,
+    /// `WITH (security_invoker)`: what the view reads is checked for the role using the
+    /// view rather than for its owner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub security_invoker: bool,
 }
 
 impl ViewDef {

@@ -682,7 +682,7 @@ impl Session {
         if cv.materialized {
             return self.create_matview(cv);
         }
-        let check_option = view_check_option(&cv.options)?;
+        let options = view_options(&cv.options)?;
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
@@ -753,7 +753,9 @@ impl Session {
                 column_types,
                 comment: existing_comment,
                 access,
-                check_option,
+                check_option: options.check_option,
+                security_barrier: options.security_barrier,
+                security_invoker: options.security_invoker,
             },
         )?;
         self.bump_version()?;
@@ -933,40 +935,62 @@ pub(super) fn build_index(txn: &mut Transaction, table: &TableDef, index: &Index
     Ok(())
 }
 
-/// The `check_option` of a CREATE VIEW's `WITH (...)` list (also what a trailing
-/// `WITH [LOCAL | CASCADED] CHECK OPTION` becomes, see `parser/check_option.rs`); other
-/// view options (`security_barrier`, `security_invoker`) are accepted and have no effect
-/// here.
-fn view_check_option(options: &ast::CreateTableOptions) -> Result<Option<String>> {
+/// A CREATE VIEW's `WITH (...)` options.
+#[derive(Debug, Default)]
+struct ViewOptions {
+    check_option: Option<String>,
+    security_barrier: bool,
+    security_invoker: bool,
+}
+
+/// The options of a CREATE VIEW's `WITH (...)` list (a trailing `WITH [LOCAL |
+/// CASCADED] CHECK OPTION` becomes `check_option` there, see `parser/check_option.rs`).
+fn view_options(options: &ast::CreateTableOptions) -> Result<ViewOptions> {
     let list = match options {
-        ast::CreateTableOptions::None => return Ok(None),
+        ast::CreateTableOptions::None => return Ok(ViewOptions::default()),
         ast::CreateTableOptions::With(list) => list,
         _ => return Err(Error::unsupported("view options other than WITH (...)")),
     };
-    let mut check = None;
+    let mut out = ViewOptions::default();
     for o in list {
-        let ast::SqlOption::KeyValue { key, value } = o else {
-            return Err(Error::unsupported(format!("view option {o}")));
+        // `WITH (security_barrier)` names a boolean option without a value: true.
+        let (key, text) = match o {
+            ast::SqlOption::KeyValue { key, value } => {
+                let text = match value {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.to_lowercase(),
+                        other => other.to_string().to_lowercase(),
+                    },
+                    ast::Expr::Identifier(i) => crate::parser::ident_name(i),
+                    other => other.to_string().to_lowercase(),
+                };
+                (key, Some(text))
+            }
+            ast::SqlOption::Ident(key) => (key, None),
+            other => return Err(Error::unsupported(format!("view option {other}"))),
         };
         let name = object_name(key)?.name;
-        let text = match value {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::SingleQuotedString(s) => s.to_lowercase(),
-                other => other.to_string().to_lowercase(),
-            },
-            ast::Expr::Identifier(i) => crate::parser::ident_name(i),
-            other => other.to_string().to_lowercase(),
+        let invalid = |kind: &str, v: &str| {
+            Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("invalid value for {kind} option \"{name}\": {v}"),
+            )
+        };
+        let boolean = |text: Option<&str>| match text {
+            None | Some("true" | "on" | "yes" | "1") => Ok(true),
+            Some("false" | "off" | "no" | "0") => Ok(false),
+            Some(v) => Err(invalid("boolean", v)),
         };
         match name.as_str() {
-            "check_option" if text == "local" || text == "cascaded" => check = Some(text),
-            "check_option" => {
-                return Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for enum option \"check_option\": {text}"),
-                )
-                .with_detail("Valid values are \"local\" and \"cascaded\"."))
-            }
-            "security_barrier" | "security_invoker" => {}
+            "check_option" => match text.as_deref() {
+                Some(v @ ("local" | "cascaded")) => out.check_option = Some(v.to_string()),
+                v => {
+                    return Err(invalid("enum", v.unwrap_or(""))
+                        .with_detail("Valid values are \"local\" and \"cascaded\"."))
+                }
+            },
+            "security_barrier" => out.security_barrier = boolean(text.as_deref())?,
+            "security_invoker" => out.security_invoker = boolean(text.as_deref())?,
             other => {
                 return Err(Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
@@ -975,5 +999,5 @@ fn view_check_option(options: &ast::CreateTableOptions) -> Result<Option<String>
             }
         }
     }
-    Ok(check)
+    Ok(out)
 }
