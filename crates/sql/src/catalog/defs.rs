@@ -307,7 +307,7 @@ mod types_text {
     }
 }
 
-mod type_text {
+pub(crate) mod type_text {
     use helios_types::DataType;
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -49,6 +49,10 @@ pub enum CatalogKind {
     Role = 7,
     /// The database's own record (id 0).
     Database = 8,
+    /// A user-defined function or procedure.
+    Function = 9,
+    /// A trigger.
+    Trigger = 10,
 }
 
 /// The key of the catalog version token.

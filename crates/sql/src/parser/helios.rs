@@ -150,6 +150,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::AlterSequence(Box::new(stmt)));
             continue;
         }
+        if let Some(stmt) = super::routine::parse(&piece)? {
+            out.push(Statement::Routine(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -171,7 +175,28 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    ["branch", "as of", "system_time", "versions", "fetch", "move", "vacuum", "analy", "sequence"]
+    let starts_do = lower
+        .trim_start()
+        .strip_prefix("do")
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_whitespace() || c == '$' || c == '\''));
+    starts_do
+        || lower.contains(";do ")
+        || lower.contains("\ndo ")
+        || lower.contains("\ndo\n")
+        || [
+            "branch",
+            "as of",
+            "system_time",
+            "versions",
+            "fetch",
+            "move",
+            "vacuum",
+            "analy",
+            "sequence",
+            "trigger",
+            "procedure",
+            "function",
+        ]
         .iter()
         .any(|w| lower.contains(w))
 }

@@ -19,6 +19,7 @@ mod names;
 mod owner_to;
 mod placeholders;
 mod role_options;
+pub mod routine;
 mod subscript_assign;
 mod token_rewrite;
 
@@ -43,6 +44,8 @@ pub enum Statement {
     AlterSequence(Box<alter_sequence::AlterSequence>),
     /// `FETCH` or `MOVE` on a cursor, see [`cursor`].
     Cursor(Box<cursor::CursorMove>),
+    /// `DO`, `CREATE TRIGGER`, `CREATE PROCEDURE`, see [`routine`].
+    Routine(Box<routine::RoutineStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -60,7 +63,10 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 pub fn nesting_depth(stmt: &Statement) -> usize {
     match stmt {
         Statement::Sql(s) => depth::statement_depth(s),
-        Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_) => 0,
+        Statement::Helios(_)
+        | Statement::Cursor(_)
+        | Statement::AlterSequence(_)
+        | Statement::Routine(_) => 0,
     }
 }
 
@@ -185,9 +191,12 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             ast::Statement::CreateTable(ct) => Ok(ct),
             _ => Err(Error::internal("stub is not CREATE TABLE")),
         },
-        Some(Statement::Helios(_) | Statement::Cursor(_) | Statement::AlterSequence(_)) => {
-            Err(Error::internal("stub is not CREATE TABLE"))
-        }
+        Some(
+            Statement::Helios(_)
+            | Statement::Cursor(_)
+            | Statement::AlterSequence(_)
+            | Statement::Routine(_),
+        ) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }
 }

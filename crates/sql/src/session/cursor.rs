@@ -121,6 +121,7 @@ impl Session {
         match stmt {
             Statement::Cursor(m) => self.fetch(m).map(Some),
             Statement::AlterSequence(a) => self.alter_sequence(a).map(Some),
+            Statement::Routine(r) => self.routine_statement(r).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();

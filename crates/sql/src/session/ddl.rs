@@ -120,6 +120,22 @@ impl Session {
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
             ast::Statement::CreateExtension(ce) => self.create_extension(ce)?,
+            ast::Statement::CreateFunction(cf) => self.create_function(cf, false)?,
+            ast::Statement::DropFunction(df) => self.drop_functions(
+                &df.func_desc,
+                df.if_exists,
+                matches!(df.drop_behavior, Some(ast::DropBehavior::Cascade)),
+                false,
+            )?,
+            ast::Statement::DropProcedure { if_exists, proc_desc, drop_behavior } => self
+                .drop_functions(
+                    proc_desc,
+                    *if_exists,
+                    matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+                    true,
+                )?,
+            ast::Statement::DropTrigger(d) => self.drop_trigger(d)?,
+            ast::Statement::Call(f) => self.call_procedure(f)?,
             ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
                 self.comment_on(*object_type, object_name, comment.as_deref())?
@@ -384,6 +400,7 @@ impl Session {
 
     pub(super) fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
         let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        self.drop_table_triggers(catalog, id)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for child in catalog.referencing(id) {
             if child.id == id {
