@@ -1,5 +1,5 @@
 //! `heliosdb-nano dump` and `restore`: a database round-trips through a script (schema,
-//! rows, sequences, indexes, keys, owners, grants, policies); a dump taken through the
+//! rows, sequences, indexes, keys, owners, grants, policies, functions, triggers); a dump taken through the
 //! server while writers run is one consistent snapshot; a broken script restores nothing.
 
 use std::path::{Path, PathBuf};
@@ -48,6 +48,13 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
      item int REFERENCES shop.items(id) ON DELETE CASCADE, qty int NOT NULL, note text)",
     "CREATE INDEX orders_note ON orders (note)",
+    "CREATE FUNCTION shop.price_with_tax(p numeric, rate numeric DEFAULT 0.2) RETURNS numeric \
+     LANGUAGE sql IMMUTABLE AS $$ SELECT round(p * (1 + rate), 2) $$",
+    "CREATE TABLE audit (n serial PRIMARY KEY, what text)",
+    "CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN INSERT INTO audit (what) VALUES (TG_OP || ' ' || NEW.qty); RETURN NEW; END $$",
+    "CREATE TRIGGER orders_log AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.qty > 1990) \
+     EXECUTE FUNCTION log_order()",
     "CREATE INDEX items_emb ON shop.items USING hnsw (emb vector_l2_ops) WITH (m = 8)",
     "INSERT INTO shop.items (name, price, tags, doc, made, at, raw, emb) VALUES \
      ('plain', 1.50, '{a,\"b c\"}', '{\"k\": [1, null]}', '2024-02-29', '2024-01-01 10:00:00+00', '\\x00ff', '[1,2,3]'), \
@@ -77,6 +84,10 @@ const CHECKS: &[&str] = &[
     "SELECT policyname, cmd, roles::text FROM pg_policies",
     "SELECT relname, relacl::text, relrowsecurity FROM pg_class WHERE relname IN ('orders', 'items') ORDER BY 1",
     "SELECT obj_description('orders'::regclass)",
+    "SELECT shop.price_with_tax(10), shop.price_with_tax(10, 0.5)",
+    "SELECT n, what FROM audit ORDER BY n",
+    "SELECT proname, prokind, provolatile, pronargs FROM pg_proc ORDER BY 1",
+    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger ORDER BY 1",
     "SET ROLE dump_reader; SELECT count(*) FROM orders",
 ];
 
@@ -90,7 +101,7 @@ fn a_database_round_trips_through_dump_and_restore() {
     let restored = bin().args(["restore", "--data-dir"]).arg(&dst).arg("-f").arg(&script).output();
     let restored = restored.unwrap();
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
-    assert!(String::from_utf8_lossy(&restored.stderr).contains("2003 rows"));
+    assert!(String::from_utf8_lossy(&restored.stderr).contains("2013 rows"));
     assert_eq!(repl(&dst, CHECKS), repl(&src, CHECKS));
     // Dumping the restored database gives the same script again.
     let again = ok(bin().args(["dump", "--data-dir"]).arg(&dst).output().unwrap());
@@ -98,6 +109,15 @@ fn a_database_round_trips_through_dump_and_restore() {
     // The restored database works on: identity and serial values continue.
     let next = repl(&dst, &["INSERT INTO orders (item, qty) VALUES (1, 1) RETURNING id"]);
     assert!(next.contains("2001"), "{next}");
+    // ... and its trigger fires.
+    let fired = repl(
+        &dst,
+        &[
+            "INSERT INTO orders (item, qty) VALUES (1, 5000)",
+            "SELECT what FROM audit ORDER BY n DESC LIMIT 1",
+        ],
+    );
+    assert!(fired.contains("INSERT 5000"), "{fired}");
     let _ = std::fs::remove_dir_all(&work);
 }
 

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use helios_common::{Error, Result};
+use helios_sql::routine::Notice;
 use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
 use helios_types::{DataType, Value};
 
@@ -226,6 +227,12 @@ impl Connection {
     /// a role runs with that role's privileges.
     pub fn login_as(&mut self, user: &str) -> Result<()> {
         self.session.login_as(user)
+    }
+
+    /// The notices routines raised since the last call (`RAISE NOTICE`, `RAISE
+    /// WARNING`), oldest first.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        self.session.take_notices()
     }
 
     /// A handle that cancels the running statement from another thread.

@@ -21,6 +21,7 @@ mod order;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 mod pg_roles;
+pub(crate) mod pg_routines;
 mod privileges;
 mod query;
 mod reg_output;
