@@ -48,6 +48,12 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Returns::Void => 2278,
                 Returns::Trigger => 2279,
             };
+            let given: Vec<&str> = f.params.iter().filter_map(|p| p.default.as_deref()).collect();
+            let defaults = if given.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(format!("({})", given.join(", ")))
+            };
             let names: Vec<Value> =
                 f.params.iter().map(|p| Value::Text(p.name.clone().unwrap_or_default())).collect();
             vec![
@@ -68,7 +74,7 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Value::Bool(false),
                 Value::Bool(f.strict),
                 Value::Text(f.volatility.code().into()),
-                Value::Text("u".into()),
+                Value::Text(f.parallel.clone()),
                 Value::Int2(f.params.len() as i16),
                 Value::Int2(f.params.iter().filter(|p| p.default.is_some()).count() as i16),
                 Value::Null,
@@ -84,6 +90,9 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Value::Null,
                 Value::Null,
                 Value::Null,
+                Value::Null,
+                defaults,
+                Value::Int8(0),
             ]
         })
         .collect()
@@ -140,22 +149,33 @@ pub fn function_result(f: &FunctionDef) -> String {
     }
 }
 
-/// `pg_get_function_arguments` (with defaults) or the identity arguments (without).
+/// `pg_get_function_arguments` (with defaults) or the identity arguments (without):
+/// input parameters (INOUT marked), then OUT parameters.
 pub fn function_arguments(f: &FunctionDef, defaults: bool) -> String {
-    f.params
-        .iter()
-        .map(|p| {
-            let mut s = match &p.name {
-                Some(n) => format!("{} {}", quote_ident(n), pg_type_name(&p.data_type)),
-                None => pg_type_name(&p.data_type),
-            };
-            if let (true, Some(d)) = (defaults, &p.default) {
-                s.push_str(&format!(" DEFAULT {d}"));
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let is_out = |p: &crate::catalog::routine_defs::ParamDef| {
+        p.name.is_some() && f.outs.iter().any(|o| o.name == p.name)
+    };
+    let show = |mode: &str, p: &crate::catalog::routine_defs::ParamDef| {
+        let mut s = match &p.name {
+            Some(n) => format!("{mode}{} {}", quote_ident(n), pg_type_name(&p.data_type)),
+            None => format!("{mode}{}", pg_type_name(&p.data_type)),
+        };
+        if let (true, Some(d)) = (defaults, &p.default) {
+            s.push_str(&format!(" DEFAULT {d}"));
+        }
+        s
+    };
+    let mut out: Vec<String> =
+        f.params.iter().map(|p| show(if is_out(p) { "INOUT " } else { "" }, p)).collect();
+    if defaults {
+        out.extend(
+            f.outs
+                .iter()
+                .filter(|o| o.name.is_none() || !f.params.iter().any(|p| p.name == o.name))
+                .map(|o| show("OUT ", o)),
+        );
+    }
+    out.join(", ")
 }
 
 /// `pg_get_functiondef`: the CREATE OR REPLACE statement that recreates `f`.
@@ -168,7 +188,12 @@ pub fn function_def(f: &FunctionDef) -> String {
         function_arguments(f, true)
     );
     if !f.procedure {
-        out.push_str(&format!(" RETURNS {}\n", function_result(f)));
+        let result = if f.outs.len() > 1 || f.out_set {
+            format!("{}record", if f.out_set { "SETOF " } else { "" })
+        } else {
+            function_result(f)
+        };
+        out.push_str(&format!(" RETURNS {result}\n"));
     }
     out.push_str(&format!(" LANGUAGE {}\n", f.language.name()));
     let mut attrs = Vec::new();
@@ -179,6 +204,11 @@ pub fn function_def(f: &FunctionDef) -> String {
     }
     if f.strict {
         attrs.push("STRICT");
+    }
+    match f.parallel.as_str() {
+        "s" => attrs.push("PARALLEL SAFE"),
+        "r" => attrs.push("PARALLEL RESTRICTED"),
+        _ => {}
     }
     if !attrs.is_empty() {
         out.push_str(&format!(" {}\n", attrs.join(" ")));

@@ -93,8 +93,14 @@ pub struct FunctionDef {
     pub schema: String,
     /// Its name (lowercase unless quoted).
     pub name: String,
-    /// Input parameters, in order.
+    /// Input parameters (IN and INOUT), in order.
     pub params: Vec<ParamDef>,
+    /// Output parameters (OUT and INOUT), in order: they make the result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outs: Vec<ParamDef>,
+    /// With output parameters: `RETURNS SETOF` (else one row).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out_set: bool,
     /// The result.
     pub returns: Returns,
     /// The body's language.
@@ -110,6 +116,14 @@ pub struct FunctionDef {
     /// The role owning it.
     #[serde(default)]
     pub owner: u32,
+    /// `PARALLEL SAFE | RESTRICTED | UNSAFE` as `pg_proc.proparallel` spells it (`s`,
+    /// `r`, `u`); recorded for catalogs and dumps, without effect here.
+    #[serde(default = "parallel_unsafe")]
+    pub parallel: String,
+}
+
+fn parallel_unsafe() -> String {
+    "u".into()
 }
 
 impl FunctionDef {

@@ -354,8 +354,46 @@ fn referenced_actions(
                     for (pk, r) in hits {
                         match new {
                             None => {
+                                // The child's own DELETE triggers fire, as in PostgreSQL.
+                                if let Some(t) = triggers(
+                                    env,
+                                    &child,
+                                    TriggerEvent::Delete,
+                                    TriggerTiming::Before,
+                                    true,
+                                ) {
+                                    let go = t.fire_row(
+                                        txn,
+                                        &child,
+                                        TriggerEvent::Delete,
+                                        TriggerTiming::Before,
+                                        Some(&r),
+                                        None,
+                                        &[],
+                                    )?;
+                                    if go.is_none() {
+                                        continue;
+                                    }
+                                }
                                 delete_row(txn, &child, &pk, &r)?;
                                 referenced_actions(txn, env, &child, &r, None, depth + 1)?;
+                                if let Some(t) = triggers(
+                                    env,
+                                    &child,
+                                    TriggerEvent::Delete,
+                                    TriggerTiming::After,
+                                    true,
+                                ) {
+                                    t.fire_row(
+                                        txn,
+                                        &child,
+                                        TriggerEvent::Delete,
+                                        TriggerTiming::After,
+                                        Some(&r),
+                                        None,
+                                        &[],
+                                    )?;
+                                }
                             }
                             Some(new) => {
                                 let mut nr = r.clone();
@@ -389,8 +427,48 @@ fn referenced_actions(
     Ok(())
 }
 
-/// Replaces a row of a referencing table during a cascade.
+/// Replaces a row of a referencing table during a cascade (firing the table's UPDATE
+/// triggers, as PostgreSQL does).
 fn rewrite_row(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: Row,
+    depth: usize,
+) -> Result<()> {
+    let new = match triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true) {
+        Some(t) => match t.fire_row(
+            txn,
+            table,
+            TriggerEvent::Update,
+            TriggerTiming::Before,
+            Some(old),
+            Some(new),
+            &[],
+        )? {
+            Some(n) => n,
+            None => return Ok(()),
+        },
+        None => new,
+    };
+    rewrite_row_plain(txn, env, table, pk, old, new.clone(), depth)?;
+    if let Some(t) = triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true) {
+        t.fire_row(
+            txn,
+            table,
+            TriggerEvent::Update,
+            TriggerTiming::After,
+            Some(old),
+            Some(new),
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
+fn rewrite_row_plain(
     txn: &mut Transaction,
     env: &WriteEnv<'_>,
     table: &TableDef,

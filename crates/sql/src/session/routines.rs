@@ -54,16 +54,30 @@ impl Session {
             }
         };
         let mut params = Vec::new();
+        let mut outs = Vec::new();
         for a in cf.args.iter().flatten() {
-            match a.mode {
-                None | Some(ast::ArgMode::In) => {}
-                Some(_) => return Err(Error::unsupported("OUT, INOUT and VARIADIC parameters")),
-            }
-            params.push(ParamDef {
+            let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
                 data_type: crate::catalog::typename::resolve_type(&a.data_type)?,
                 default: a.default_expr.as_ref().map(ToString::to_string),
-            });
+            };
+            match a.mode {
+                None | Some(ast::ArgMode::In) => params.push(def),
+                Some(ast::ArgMode::Out) => outs.push(def),
+                Some(ast::ArgMode::InOut) => {
+                    outs.push(ParamDef { default: None, ..def.clone() });
+                    params.push(def);
+                }
+                Some(_) => return Err(Error::unsupported("VARIADIC parameters")),
+            }
+        }
+        let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
+        let out_set =
+            matches!(&cf.return_type, Some(ast::FunctionReturnType::SetOf(t)) if is_record(t));
+        let record_result = out_set
+            || matches!(&cf.return_type, Some(ast::FunctionReturnType::DataType(t)) if is_record(t));
+        if record_result && outs.is_empty() {
+            return Err(Error::unsupported("RETURNS record without OUT parameters"));
         }
         if let Some(i) = params.iter().position(|p| p.default.is_some()) {
             if params[i..].iter().any(|p| p.default.is_none()) {
@@ -75,6 +89,21 @@ impl Session {
         }
         let returns = if procedure {
             Returns::Void
+        } else if !outs.is_empty() && (record_result || cf.return_type.is_none() || outs.len() == 1)
+        {
+            if outs.len() == 1 && !out_set {
+                Returns::Scalar(outs[0].data_type.clone())
+            } else {
+                Returns::Table(
+                    outs.iter()
+                        .enumerate()
+                        .map(|(i, o)| ReturnColumn {
+                            name: o.name.clone().unwrap_or_else(|| format!("column{}", i + 1)),
+                            data_type: o.data_type.clone(),
+                        })
+                        .collect(),
+                )
+            }
         } else {
             match &cf.return_type {
                 None => {
@@ -229,6 +258,8 @@ impl Session {
             schema,
             name: qn.name,
             params,
+            outs,
+            out_set,
             returns,
             language,
             body,
@@ -236,6 +267,12 @@ impl Session {
             strict,
             procedure,
             owner,
+            parallel: match cf.parallel {
+                Some(ast::FunctionParallel::Safe) => "s",
+                Some(ast::FunctionParallel::Restricted) => "r",
+                _ => "u",
+            }
+            .into(),
         };
         CatalogStore::put_function(txn, &def)?;
         self.bump_version()?;

@@ -41,8 +41,10 @@ pub enum DeclType {
     Record,
     /// `table%ROWTYPE`.
     RowType(String),
-    /// `ALIAS FOR $n`.
-    Alias(usize),
+    /// `ALIAS FOR $n` / `ALIAS FOR name`: another name of a variable.
+    Alias(String),
+    /// `var%TYPE` / `table.column%TYPE`.
+    TypeOf(String),
 }
 
 /// One declaration.
@@ -233,8 +235,10 @@ pub enum Stmt {
         /// USING.
         using: Vec<Sql>,
     },
-    /// GET DIAGNOSTICS target = ROW_COUNT, ...
-    GetDiagnostics(Vec<(Target, String)>),
+    /// GET [STACKED] DIAGNOSTICS target = item, ...
+    GetDiagnostics(bool, Vec<(Target, String)>),
+    /// ASSERT condition [, message].
+    Assert(Sql, Option<Sql>),
     /// A nested block.
     Block(Box<Block>),
     /// NULL.

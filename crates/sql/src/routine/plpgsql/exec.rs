@@ -39,6 +39,8 @@ struct Var {
     slot: Slot,
     constant: bool,
     not_null: bool,
+    /// `ALIAS FOR`: the position of the variable this name stands for.
+    alias_of: Option<usize>,
 }
 
 enum Flow {
@@ -83,6 +85,8 @@ struct Interp<'h> {
     caught: Vec<Error>,
     returns: Option<Returns>,
     trigger: bool,
+    /// The function has OUT parameters (a bare RETURN returns them).
+    has_outs: bool,
 }
 
 /// Runs a PL/pgSQL function with its argument values.
@@ -93,6 +97,7 @@ pub fn call_function(
     args: Vec<Value>,
 ) -> Result<Vec<Row>> {
     let mut it = Interp::new(host, Some(func.returns.clone()), false);
+    it.has_outs = !func.outs.is_empty();
     for (i, (p, v)) in func.params.iter().zip(args).enumerate() {
         let slot = Slot::Scalar(p.data_type.clone(), v);
         if let Some(n) = &p.name {
@@ -100,12 +105,30 @@ pub fn call_function(
         }
         it.push(&format!("${}", i + 1), slot);
     }
+    for o in &func.outs {
+        let name = o.name.clone().unwrap_or_default();
+        if name.is_empty() || !func.params.iter().any(|p| p.name.as_deref() == Some(&name)) {
+            it.push(&name, Slot::Scalar(o.data_type.clone(), Value::Null));
+        }
+    }
     it.run_block(&body.block)?;
     match &func.returns {
+        Returns::Table(_) if !func.outs.is_empty() && !func.out_set => {
+            let row = it.out_params_row();
+            shape_result(func, vec![row])
+        }
         Returns::SetOf(_) | Returns::Table(_) => {
             shape_result(func, std::mem::take(&mut it.set_rows))
         }
         Returns::Void | Returns::Trigger => Ok(vec![vec![Value::Null]]),
+        Returns::Scalar(_) if !func.outs.is_empty() => {
+            let name = func.outs[0].name.clone().unwrap_or_default();
+            let v = match it.find(&name).map(|i| &it.vars[i].slot) {
+                Some(Slot::Scalar(_, v)) => v.clone(),
+                _ => Value::Null,
+            };
+            shape_result(func, vec![vec![v]])
+        }
         Returns::Scalar(_) => match it.ret.take() {
             Some(v) => shape_result(func, vec![vec![v]]),
             None => Err(Error::new(
@@ -179,17 +202,31 @@ impl<'h> Interp<'h> {
             caught: Vec::new(),
             returns,
             trigger,
+            has_outs: false,
         };
         it.push("found", Slot::Scalar(DataType::Bool, Value::Bool(false)));
         it
     }
 
     fn push(&mut self, name: &str, slot: Slot) {
-        self.vars.push(Var { name: name.to_string(), slot, constant: false, not_null: false });
+        self.vars.push(Var {
+            name: name.to_string(),
+            slot,
+            constant: false,
+            not_null: false,
+            alias_of: None,
+        });
     }
 
     fn find(&self, name: &str) -> Option<usize> {
-        self.vars.iter().rposition(|v| v.name == name)
+        let i = self.vars.iter().rposition(|v| v.name == name)?;
+        Some(self.vars[i].alias_of.unwrap_or(i))
+    }
+
+    /// The variable a name in SQL stands for.
+    fn lookup(vars: &[Var], name: &str) -> Option<usize> {
+        let i = vars.iter().rposition(|v| v.name == name)?;
+        Some(vars[i].alias_of.unwrap_or(i))
     }
 
     fn set_found(&mut self, found: bool) {
@@ -213,11 +250,11 @@ impl<'h> Interp<'h> {
                 return Ok(Some(*i));
             }
             let found: Option<(Value, DataType)> = match parts {
-                [one] => match vars.iter().rev().find(|v| v.name == *one) {
+                [one] => match Self::lookup(vars, one).map(|i| &vars[i]) {
                     Some(Var { slot: Slot::Scalar(t, v), .. }) => Some((v.clone(), t.clone())),
                     _ => None,
                 },
-                [rec, field] => match vars.iter().rev().find(|v| v.name == *rec) {
+                [rec, field] => match Self::lookup(vars, rec).map(|i| &vars[i]) {
                     Some(Var { slot: Slot::Record(r, _), name, .. }) => {
                         let r = r.as_ref().ok_or_else(|| record_not_assigned(name))?;
                         let pos =
@@ -266,7 +303,10 @@ impl<'h> Interp<'h> {
             Value::Null => Ok(false),
             other => Err(Error::new(
                 SqlState::DATATYPE_MISMATCH,
-                format!("argument of IF must be type boolean, not {}", other.to_pg_text()),
+                format!(
+                    "argument of IF must be type boolean, not type {}",
+                    crate::expr::types::pg_type_name(&other.data_type())
+                ),
             )),
         }
     }
@@ -381,13 +421,51 @@ impl<'h> Interp<'h> {
                 Slot::Record(None, Some(cols))
             }
             DeclType::Alias(n) => {
-                let i = self.find(&format!("${n}")).ok_or_else(|| {
-                    Error::new(SqlState::UNDEFINED_PARAMETER, format!("there is no parameter ${n}"))
+                let i = self.find(n).ok_or_else(|| match n.strip_prefix('$') {
+                    Some(_) => Error::new(
+                        SqlState::UNDEFINED_PARAMETER,
+                        format!("there is no parameter {n}"),
+                    ),
+                    None => Error::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("variable \"{n}\" does not exist"),
+                    ),
                 })?;
-                self.vars[i].slot.clone()
+                self.vars.push(Var {
+                    name: d.name.clone(),
+                    slot: Slot::Scalar(DataType::Unknown, Value::Null),
+                    constant: false,
+                    not_null: false,
+                    alias_of: Some(i),
+                });
+                return Ok(());
+            }
+            DeclType::TypeOf(of) => {
+                let ty = match self.find(of).map(|i| &self.vars[i].slot) {
+                    Some(Slot::Scalar(t, _)) => Some(t.clone()),
+                    _ => of.rsplit_once('.').and_then(|(table, col)| {
+                        self.host
+                            .columns_of_table(table)
+                            .and_then(|cols| cols.into_iter().find(|(n, _)| n == col))
+                            .map(|(_, t)| t)
+                    }),
+                };
+                let ty = ty.ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("variable \"{of}\" does not exist"),
+                    )
+                })?;
+                Slot::Scalar(ty, Value::Null)
             }
         };
-        self.vars.push(Var { name: d.name.clone(), slot, constant: false, not_null: d.not_null });
+        self.vars.push(Var {
+            name: d.name.clone(),
+            slot,
+            constant: false,
+            not_null: d.not_null,
+            alias_of: None,
+        });
         if let Some(e) = &d.default {
             let v = self.eval(e)?;
             self.assign(&Target { name: d.name.clone(), field: None }, v)?;
@@ -672,7 +750,7 @@ impl<'h> Interp<'h> {
                         self.ret = Some(v);
                     }
                     (_, None) => {
-                        if matches!(self.returns, Some(Returns::Scalar(_))) {
+                        if matches!(self.returns, Some(Returns::Scalar(_))) && !self.has_outs {
                             return Err(Error::new(
                                 SqlState::SYNTAX_ERROR,
                                 "missing expression at or near \";\"",
@@ -748,15 +826,54 @@ impl<'h> Interp<'h> {
                     self.into(into, out)?;
                 }
             }
-            Stmt::GetDiagnostics(items) => {
+            Stmt::GetDiagnostics(stacked, items) => {
                 for (t, item) in items {
-                    let v = match item.as_str() {
-                        "row_count" => Value::Int8(self.row_count as i64),
-                        other => {
-                            return Err(Error::unsupported(format!("GET DIAGNOSTICS {other}")))
+                    let v = if *stacked {
+                        let e = self.caught.last().ok_or_else(|| {
+                            Error::new(
+                                SqlState::from_code("0Z002"),
+                                "GET STACKED DIAGNOSTICS cannot be used outside an exception handler",
+                            )
+                        })?;
+                        let text = |s: Option<&str>| Value::Text(s.unwrap_or("").to_string());
+                        match item.as_str() {
+                            "returned_sqlstate" => text(Some(e.sqlstate().code())),
+                            "message_text" => text(Some(e.message())),
+                            "pg_exception_detail" => text(e.detail()),
+                            "pg_exception_hint" => text(e.hint()),
+                            "pg_exception_context"
+                            | "column_name"
+                            | "constraint_name"
+                            | "pg_datatype_name"
+                            | "table_name"
+                            | "schema_name" => text(None),
+                            other => {
+                                return Err(Error::unsupported(format!(
+                                    "GET STACKED DIAGNOSTICS {other}"
+                                )))
+                            }
+                        }
+                    } else {
+                        match item.as_str() {
+                            "row_count" => Value::Int8(self.row_count as i64),
+                            other => {
+                                return Err(Error::unsupported(format!("GET DIAGNOSTICS {other}")))
+                            }
                         }
                     };
                     self.assign(t, v)?;
+                }
+            }
+            Stmt::Assert(cond, message) => {
+                if !matches!(self.eval(cond)?, Value::Bool(true)) {
+                    let msg = match message {
+                        Some(m) => match self.eval(m)? {
+                            Value::Null => "assertion failed".to_string(),
+                            v => v.to_pg_text(),
+                        },
+                        None => "assertion failed".to_string(),
+                    };
+                    return Err(Error::new(SqlState::from_code("P0004"), msg));
                 }
             }
             Stmt::Block(b) => return self.block(b),

@@ -328,7 +328,14 @@ impl P<'_> {
         if self.take_word("alias") {
             self.expect_word("for")?;
             let n = match self.peek().clone() {
-                Token::Placeholder(p) => p[1..].parse::<usize>().map_err(|_| self.error())?,
+                Token::Placeholder(p) => {
+                    p[1..].parse::<usize>().map(|n| format!("${n}")).map_err(|_| self.error())?
+                }
+                Token::Word(_) => {
+                    let name = self.ident()?;
+                    self.pos -= 1;
+                    name
+                }
                 _ => return Err(self.error()),
             };
             self.pos += 1;
@@ -532,6 +539,13 @@ impl P<'_> {
             self.expect(&Token::SemiColon)?;
             return Ok(Stmt::Null);
         }
+        if self.take_word("assert") {
+            let cond = self.expr_until(&|p: &P<'_>| *p.peek() == Token::Comma)?;
+            let message =
+                if self.take(&Token::Comma) { Some(self.expr_until(&|_| false)?) } else { None };
+            self.expect(&Token::SemiColon)?;
+            return Ok(Stmt::Assert(cond, message));
+        }
         if self.take_word("perform") {
             let (a, b) = self.until(&|_| false)?;
             self.expect(&Token::SemiColon)?;
@@ -541,9 +555,7 @@ impl P<'_> {
         if self.is_word("get") {
             self.pos += 1;
             self.take_word("current");
-            if self.is_word("stacked") {
-                return Err(Error::unsupported("GET STACKED DIAGNOSTICS"));
-            }
+            let stacked = self.take_word("stacked");
             self.expect_word("diagnostics")?;
             let mut items = Vec::new();
             loop {
@@ -558,7 +570,7 @@ impl P<'_> {
                 }
             }
             self.expect(&Token::SemiColon)?;
-            return Ok(Stmt::GetDiagnostics(items));
+            return Ok(Stmt::GetDiagnostics(stacked, items));
         }
         if self.take_word("execute") {
             let expr = self.expr_until(&|p: &P<'_>| p.is_word("into") || p.is_word("using"))?;
@@ -675,10 +687,16 @@ impl P<'_> {
         let level = level.unwrap_or(RaiseLevel::Exception);
         let mut r =
             Raise { level, condition: None, format: None, args: Vec::new(), options: Vec::new() };
+        let format = match self.peek().clone() {
+            Token::SingleQuotedString(s) => Some(s),
+            Token::DollarQuotedString(d) => Some(d.value),
+            Token::EscapedStringLiteral(s) => Some(s),
+            _ => None,
+        };
         match self.peek().clone() {
-            Token::SingleQuotedString(s) => {
+            _ if format.is_some() => {
                 self.pos += 1;
-                r.format = Some(s);
+                r.format = format;
                 while self.take(&Token::Comma) {
                     r.args.push(self.expr_until(&|p: &P<'_>| {
                         *p.peek() == Token::Comma || p.is_word("using")
@@ -799,9 +817,41 @@ fn is_sql_start(w: &str) -> bool {
     )
 }
 
+/// `x ISNULL` / `x NOTNULL` (PostgreSQL's postfix forms) written as `IS [NOT] NULL`,
+/// which sqlparser reads; `None` when the text has neither.
+fn null_postfix(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("isnull") && !lower.contains("notnull") {
+        return None;
+    }
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location().ok()?;
+    let lines = line_starts(text);
+    let p = P { toks: Vec::new(), pos: 0, src: text, lines };
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut last = 0;
+    for t in &tokens {
+        let Token::Word(w) = &t.token else { continue };
+        if w.quote_style.is_some() {
+            continue;
+        }
+        let with = match w.value.to_ascii_lowercase().as_str() {
+            "isnull" => " IS NULL",
+            "notnull" => " IS NOT NULL",
+            _ => continue,
+        };
+        let (a, b) = (p.offset(t.span.start), p.offset(t.span.end));
+        out.push_str(&text[last..a]);
+        out.push_str(with);
+        last = b;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
+}
+
 /// Parses `text` as one SQL statement.
 pub fn stmt_sql(text: &str) -> Result<Sql> {
-    let mut stmts = crate::parser::parse(text)?;
+    let rewritten = null_postfix(text);
+    let mut stmts = crate::parser::parse(rewritten.as_deref().unwrap_or(text))?;
     if stmts.len() != 1 {
         return Err(syntax(&format!("syntax error at or near \"{}\"", text.trim())));
     }
@@ -826,8 +876,8 @@ fn decl_type(text: &str) -> Result<DeclType> {
     if let Some(table) = lower.strip_suffix("%rowtype") {
         return Ok(DeclType::RowType(table.trim().to_string()));
     }
-    if lower.ends_with("%type") {
-        return Err(Error::unsupported("%TYPE in PL/pgSQL declarations"));
+    if let Some(of) = lower.strip_suffix("%type") {
+        return Ok(DeclType::TypeOf(of.trim().to_string()));
     }
     let ast = crate::parser::parse_data_type(t)?;
     Ok(DeclType::Type(crate::catalog::typename::resolve_type(&ast)?))
