@@ -214,7 +214,14 @@ impl Binder<'_> {
                 Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
                 _ => continue,
             };
-            if !crate::functions::table::is_table_function(&fname) || f.over.is_some() {
+            let user_srf = !self.catalog.functions.is_empty()
+                && self
+                    .catalog
+                    .functions_named(None, &fname, &self.session.search_path)
+                    .iter()
+                    .any(|u| u.returns_set());
+            if !(crate::functions::table::is_table_function(&fname) || user_srf) || f.over.is_some()
+            {
                 continue;
             }
             let key = f.to_string();

@@ -86,7 +86,7 @@ impl Binder<'_> {
                 "set-returning function {} outside FROM",
                 func.name
             ))
-            .with_hint("Call it in FROM: SELECT * FROM f(...)."));
+            .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
         }
         let mut bound = Vec::with_capacity(slots.len());
         for (slot, p) in slots.into_iter().zip(func.params.clone()) {

@@ -41,6 +41,7 @@ pub struct Runtime<'a> {
     pub notices: &'a parking_lot::Mutex<Vec<Notice>>,
     depth: Cell<usize>,
     compiled: RefCell<HashMap<u32, Rc<plpgsql::ast::Function>>>,
+    sql_bodies: RefCell<HashMap<u32, Rc<Vec<sqlparser::ast::Statement>>>>,
 }
 
 impl std::fmt::Debug for Runtime<'_> {
@@ -73,6 +74,7 @@ impl<'a> Runtime<'a> {
             notices,
             depth: Cell::new(0),
             compiled: RefCell::new(HashMap::new()),
+            sql_bodies: RefCell::new(HashMap::new()),
         }
     }
 
@@ -104,6 +106,19 @@ impl<'a> Runtime<'a> {
         let f = Rc::new(plpgsql::parse::parse_function(&func.body)?);
         self.compiled.borrow_mut().insert(func.id, f.clone());
         Ok(f)
+    }
+
+    /// The parsed statements of a SQL function's body (parsed once per statement).
+    pub(crate) fn sql_body(
+        &self,
+        func: &FunctionDef,
+    ) -> Result<Rc<Vec<sqlparser::ast::Statement>>> {
+        if let Some(b) = self.sql_bodies.borrow().get(&func.id) {
+            return Ok(b.clone());
+        }
+        let b = Rc::new(super::sql_body::parse_body(&func.body)?);
+        self.sql_bodies.borrow_mut().insert(func.id, b.clone());
+        Ok(b)
     }
 
     /// Runs `f` one call level deeper: 54001 past [`MAX_CALL_DEPTH`], on a grown stack.

@@ -35,12 +35,13 @@ pub fn call(
     func: &Arc<FunctionDef>,
     args: Vec<Value>,
 ) -> Result<Vec<Row>> {
-    let stmts = parse_body(&func.body)?;
+    let stmts = rt.sql_body(func)?;
     let types = func.arg_types();
     let names: Vec<Option<String>> = func.params.iter().map(|p| p.name.clone()).collect();
     let mut host = RuntimeHost { rt, txn };
     let mut last = Outcome::default();
-    for mut stmt in stmts {
+    for stmt in stmts.iter() {
+        let mut stmt = stmt.clone();
         substitute(&mut stmt, &mut |parts| {
             Ok(match parts {
                 [one] => match one.strip_prefix('$') {
