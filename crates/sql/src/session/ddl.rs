@@ -491,7 +491,11 @@ impl Session {
             catalog.views.values().filter(|v| v.schema == name).map(|v| v.id).collect();
         let seqs: Vec<u32> =
             catalog.sequences.values().filter(|s| s.schema == name).map(|s| s.id).collect();
-        if !cascade && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty()) {
+        let funcs: Vec<u32> =
+            catalog.functions.values().filter(|f| f.schema == name).map(|f| f.id).collect();
+        if !cascade
+            && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty() || !funcs.is_empty())
+        {
             return Err(Error::new(
                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                 format!("cannot drop schema {name} because other objects depend on it"),
@@ -507,6 +511,14 @@ impl Session {
         }
         for id in seqs {
             CatalogStore::delete(txn, CatalogKind::Sequence, id)?;
+        }
+        // Functions of the schema go, with the triggers (on other schemas' tables) that
+        // call them.
+        for t in catalog.triggers.values().filter(|t| funcs.contains(&t.function)) {
+            CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+        }
+        for id in funcs {
+            CatalogStore::delete(txn, CatalogKind::Function, id)?;
         }
         CatalogStore::delete(txn, CatalogKind::Schema, schema.id)?;
         self.bump_version()
