@@ -2,7 +2,7 @@
 # Installs every tool the client tests (tests/clients/*/run.sh) and the pg_regress runner
 # need, on Debian 12 as root (or with sudo): psql and pgbench, a JDK and Debian's JDBC
 # driver, node + npm when absent, and the Python packages (psycopg 3, asyncpg,
-# SQLAlchemy 2) with `pip install --user`, plus node-postgres from package-lock.json.
+# SQLAlchemy 2, Django 5) with `pip install --user`, plus node-postgres from package-lock.json.
 # Idempotent: what is already there is not reinstalled. Only the Debian, PyPI and npm
 # registries are used.
 set -euo pipefail
@@ -41,8 +41,8 @@ if ! command -v pgbench >/dev/null 2>&1; then
     done
 fi
 
-pip_pkgs=("psycopg[binary]>=3.1" "asyncpg>=0.27" "sqlalchemy>=2,<3")
-if ! python3 -c 'import psycopg, asyncpg, sqlalchemy; assert int(sqlalchemy.__version__.split(".")[0]) >= 2' 2>/dev/null; then
+pip_pkgs=("psycopg[binary]>=3.1" "asyncpg>=0.27" "sqlalchemy>=2,<3" "django>=5,<6")
+if ! python3 -c 'import psycopg, asyncpg, sqlalchemy, django; assert int(sqlalchemy.__version__.split(".")[0]) >= 2; assert int(django.__version__.split(".")[0]) >= 5' 2>/dev/null; then
     echo "install.sh: pip install --user ${pip_pkgs[*]}"
     python3 -m pip install --user -q --disable-pip-version-check "${pip_pkgs[@]}" \
         || python3 -m pip install --user -q --disable-pip-version-check --break-system-packages "${pip_pkgs[@]}"

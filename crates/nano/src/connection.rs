@@ -235,6 +235,12 @@ impl Connection {
         self.session.take_notices()
     }
 
+    /// What `user` must prove to log in: its role's stored password, or that it has none
+    /// or is no role (see [`crate::auth`]).
+    pub fn login_secret(&self, user: &str) -> Result<crate::auth::LoginSecret> {
+        self.session.login_secret(user)
+    }
+
     /// A handle that cancels the running statement from another thread.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle { flag: self.session.cancel_flag() }

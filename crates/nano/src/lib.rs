@@ -34,6 +34,13 @@ mod database;
 mod row;
 mod transaction;
 
+/// Role passwords as stored and checked (for a server's password authentication).
+pub mod auth {
+    pub use helios_sql::session::password::{
+        encrypt, md5_challenge_answer, LoginSecret, ScramVerifier, StoredPassword,
+    };
+}
+
 pub use branches::{BranchChange, BranchInfo, OnConflict, Timestamp, TxnId};
 pub use connection::{BatchOutcome, CancelHandle, Connection, Statement};
 pub use database::{Database, Options};

@@ -38,6 +38,10 @@ impl SessionFactory for NanoFactory {
         }
         Ok(Box::new(NanoSession { conn, statements: HashMap::new(), next_id: 1 }))
     }
+
+    fn login_secret(&self, user: &str) -> Result<heliosdb_nano::auth::LoginSecret> {
+        self.db.connect().login_secret(user)
+    }
 }
 
 /// One client's connection and its prepared statements.

@@ -139,9 +139,13 @@ impl Server {
             None => None,
         };
         let registry = Arc::new(CancelRegistry::default());
-        let mechanism = auth::mechanism(config.auth, config.password.as_deref());
+        let auth = Arc::new(auth::Authenticator::new(
+            config.auth,
+            config.password.as_deref(),
+            Arc::clone(&factory),
+        ));
         let handlers = Arc::new(Handlers {
-            startup: Arc::new(Startup::new(mechanism, factory, Arc::clone(&registry))),
+            startup: Arc::new(Startup::new(auth, factory, Arc::clone(&registry))),
             simple: Arc::new(SimpleQueries),
             extended: Arc::new(ExtendedQueries::default()),
             copy: Arc::new(CopyRunner),

@@ -85,4 +85,11 @@ pub trait Session: Send {
 pub trait SessionFactory: Send + Sync + 'static {
     /// A fresh session for a client that connected as `user` to `database`.
     fn open_session(&self, user: &str, database: &str) -> Result<Box<dyn Session>>;
+
+    /// What `user` must prove to log in with password authentication. The default: no
+    /// role has that name, so the server's own password applies.
+    fn login_secret(&self, user: &str) -> Result<heliosdb_nano::auth::LoginSecret> {
+        let _ = user;
+        Ok(heliosdb_nano::auth::LoginSecret::NoRole)
+    }
 }

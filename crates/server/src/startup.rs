@@ -16,7 +16,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::Sink;
 use pgwire::api::auth::driver::AuthOutcome;
-use pgwire::api::auth::mechanism::AuthMechanismFactory;
 use pgwire::api::auth::{
     protocol_negotiation, save_startup_parameters_to_metadata, AuthDriver, ServerParameterProvider,
     StartupHandler,
@@ -28,6 +27,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use helios_common::SqlState;
 
+use crate::auth::Authenticator;
 use crate::cancel::CancelRegistry;
 use crate::conn::ConnState;
 use crate::error::fatal;
@@ -72,7 +72,7 @@ impl ServerParameterProvider for Parameters {
 /// Runs startup and authentication for every connection.
 pub struct Startup {
     driver: AuthDriver<Parameters>,
-    mechanism: Arc<dyn AuthMechanismFactory>,
+    auth: Arc<Authenticator>,
     factory: Arc<dyn SessionFactory>,
     cancel: Arc<CancelRegistry>,
 }
@@ -84,13 +84,13 @@ impl Debug for Startup {
 }
 
 impl Startup {
-    /// A startup handler with the given auth mechanism, session factory and cancel registry.
+    /// A startup handler with the given authenticator, session factory and cancel registry.
     pub fn new(
-        mechanism: Arc<dyn AuthMechanismFactory>,
+        auth: Arc<Authenticator>,
         factory: Arc<dyn SessionFactory>,
         cancel: Arc<CancelRegistry>,
     ) -> Startup {
-        Startup { driver: AuthDriver::new(Parameters), mechanism, factory, cancel }
+        Startup { driver: AuthDriver::new(Parameters), auth, factory, cancel }
     }
 
     async fn after_step<C>(&self, client: &mut C, outcome: AuthOutcome) -> PgWireResult<()>
@@ -198,8 +198,9 @@ impl StartupHandler for Startup {
                         "no PostgreSQL user name specified in startup packet",
                     ));
                 }
-                let outcome =
-                    self.driver.begin_authentication(client, self.mechanism.create()).await?;
+                let user = client.metadata().get(METADATA_USER).cloned().unwrap_or_default();
+                let mechanism = self.auth.mechanism_for(&user);
+                let outcome = self.driver.begin_authentication(client, mechanism).await?;
                 self.after_step(client, outcome).await
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {

@@ -17,6 +17,81 @@ use tokio_postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutStream};
 use tokio_postgres::error::SqlState as PgState;
 use tokio_postgres::types::Type;
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_log_in_with_their_own_passwords() {
+    use helios_server::AuthMethod;
+    let db = Database::open_in_memory().expect("open in memory");
+    let verifier = heliosdb_nano::auth::encrypt("frank-pw", "frank", "scram-sha-256")
+        .expect("hash")
+        .expect("a password");
+    let out = db.connect().execute_batch(&format!(
+        "CREATE ROLE carol LOGIN PASSWORD 'carol-pw';
+         SET password_encryption = md5;
+         CREATE ROLE dave LOGIN PASSWORD 'dave-pw';
+         CREATE ROLE erin LOGIN;
+         CREATE ROLE frank LOGIN PASSWORD '{verifier}';"
+    ));
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let server_pw = "server-pw";
+    for method in [AuthMethod::Password, AuthMethod::Md5, AuthMethod::ScramSha256] {
+        let config = ServerConfig {
+            auth: method,
+            password: Some(server_pw.into()),
+            ..ServerConfig::default()
+        };
+        let server = start(config, Arc::new(NanoFactory::new(db.clone()))).await;
+        let ok = |user: &'static str, pw: &'static str| {
+            let server = &server;
+            async move {
+                let c = connect_with(server, user, Some(pw))
+                    .await
+                    .unwrap_or_else(|e| panic!("{method:?}: {user} with {pw}: {e}"));
+                let who: String = c.query_one("SELECT current_user", &[]).await.unwrap().get(0);
+                assert_eq!(who, user, "{method:?}");
+            }
+        };
+        let refused = |user: &'static str, pw: &'static str| {
+            let server = &server;
+            async move {
+                let e = connect_with(server, user, Some(pw))
+                    .await
+                    .err()
+                    .unwrap_or_else(|| panic!("{method:?}: {user} logged in with {pw}"));
+                assert_eq!(e.code(), Some(&PgState::INVALID_PASSWORD), "{method:?} {user}: {e}");
+            }
+        };
+        // A SCRAM verifier: the role's own password, whichever method the server asks
+        // for (md5 switches to SCRAM, as PostgreSQL does); the server's password is not it.
+        ok("carol", "carol-pw").await;
+        refused("carol", server_pw).await;
+        refused("carol", "carol-PW").await;
+        // A verifier given already hashed (pg_dumpall, psql's \password) works the same.
+        ok("frank", "frank-pw").await;
+        // An md5 hash answers cleartext and md5, never SCRAM.
+        if method == AuthMethod::ScramSha256 {
+            refused("dave", "dave-pw").await;
+        } else {
+            ok("dave", "dave-pw").await;
+        }
+        refused("dave", server_pw).await;
+        // No password of its own, or no role: the server's password.
+        ok("erin", server_pw).await;
+        refused("erin", "erin").await;
+        ok("postgres", server_pw).await;
+    }
+    // A new password takes effect for the next login.
+    let config = ServerConfig {
+        auth: AuthMethod::ScramSha256,
+        password: Some(server_pw.into()),
+        ..ServerConfig::default()
+    };
+    let server = start(config, Arc::new(NanoFactory::new(db.clone()))).await;
+    let carol = connect_with(&server, "carol", Some("carol-pw")).await.expect("carol");
+    carol.batch_execute("ALTER ROLE carol PASSWORD 'changed'").await.expect("own password");
+    assert!(connect_with(&server, "carol", Some("carol-pw")).await.is_err());
+    connect_with(&server, "carol", Some("changed")).await.expect("new password");
+}
+
 async fn db_server() -> common::TestServer {
     let db = Database::open_in_memory().expect("open in memory");
     start(ServerConfig::default(), Arc::new(NanoFactory::new(db))).await

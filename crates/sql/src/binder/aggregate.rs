@@ -36,13 +36,15 @@ pub fn collect_windows(e: &Expr, out: &mut Vec<WindowCall>) {
 
 /// Rewrites an expression evaluated above an Aggregate (whose output is the input row,
 /// the group keys, then the aggregates): group keys and aggregate calls become output
-/// columns; other input columns are an error (42803); outer references are shifted to
-/// follow the aggregate's output row.
+/// columns; input columns functionally dependent on the group keys (`dependent[i]`) read
+/// the group's representative row; other input columns are an error (42803); outer
+/// references are shifted to follow the aggregate's output row.
 pub fn rewrite_after_aggregate(
     e: &mut Expr,
     group_by: &[Expr],
     aggs: &[AggregateCall],
     input: &[Field],
+    dependent: &[bool],
     markers: &[Expr],
     out_width: usize,
 ) -> Result<()> {
@@ -57,6 +59,9 @@ pub fn rewrite_after_aggregate(
             Expr::Aggregate(call) => {
                 let j = aggs.iter().position(|a| a == call.as_ref()).unwrap_or(0);
                 Some(Expr::Column(in_width + group_by.len() + j, call.ty.clone()))
+            }
+            Expr::Column(i, ty) if *i < in_width && dependent.get(*i) == Some(&true) => {
+                Some(Expr::Column(*i, ty.clone()))
             }
             Expr::Column(i, ty) if *i < in_width => {
                 if err.is_none() {

@@ -120,6 +120,9 @@ impl Binder<'_> {
 
     /// Binds INSERT.
     pub fn bind_insert(&mut self, ins: &ast::Insert) -> Result<BoundInsert> {
+        if let Some(rewritten) = self.insert_into_view(ins)? {
+            return self.bind_insert(&rewritten);
+        }
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
         };
@@ -607,6 +610,9 @@ impl Binder<'_> {
 
     /// Binds UPDATE [FROM].
     pub fn bind_update(&mut self, upd: &ast::Update) -> Result<BoundUpdate> {
+        if let Some(rewritten) = self.update_view(upd)? {
+            return self.bind_update(&rewritten);
+        }
         let (name, alias) = match &upd.table.relation {
             ast::TableFactor::Table { name, alias, .. } if upd.table.joins.is_empty() => {
                 (name, alias)
@@ -651,6 +657,9 @@ impl Binder<'_> {
 
     /// Binds DELETE [USING].
     pub fn bind_delete(&mut self, del: &ast::Delete) -> Result<BoundDelete> {
+        if let Some(rewritten) = self.delete_from_view(del)? {
+            return self.bind_delete(&rewritten);
+        }
         let tables = match &del.from {
             ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
         };

@@ -153,6 +153,11 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         };
+        if self.expanding_views.is_empty() && self.expanding_policies.is_empty() {
+            if let Relation::Table(id) | Relation::View(id) | Relation::Sequence(id) = rel {
+                self.relations_named.push(id);
+            }
+        }
         let plan = match rel {
             Relation::Table(id) => {
                 let table = self
@@ -160,7 +165,7 @@ impl Binder<'_> {
                     .table(id)
                     .cloned()
                     .ok_or_else(|| Error::internal("table vanished from catalog"))?;
-                if table.matview.as_ref().is_some_and(|m| !m.populated) {
+                if table.matview.as_ref().is_some_and(|m| !m.populated) && !self.probe {
                     return Err(Error::new(
                         SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                         format!("materialized view \"{}\" has not been populated", table.name),
@@ -168,6 +173,7 @@ impl Binder<'_> {
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
                 self.require_table(&table, Privileges::SELECT)?;
+                self.from_tables.push((self.select_depth, qualifier.clone(), id));
                 let scan = self.table_scan(table.clone(), &qualifier);
                 self.with_policy_filter(scan, &table, PolicyCommand::Select)?
             }

@@ -31,6 +31,7 @@ mod select;
 mod sequence_calls;
 mod system_views;
 mod table_function;
+mod updatable_view;
 
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
@@ -104,6 +105,19 @@ pub struct Binder<'a> {
     view_owners: Vec<crate::catalog::access::AuthId>,
     /// Tables whose row-level security policies are being bound.
     expanding_policies: Vec<u32>,
+    /// Binding only to learn what a query reads ([`Binder::dependency_probe`]): no
+    /// privilege checks.
+    probe: bool,
+    /// The tables, views and sequences the query names itself (not those read inside
+    /// the views it names, nor by row-level security policies), in the order met.
+    pub relations_named: Vec<u32>,
+    /// How many SELECTs deep the FROM list being bound is.
+    select_depth: usize,
+    /// Tables bound in FROM lists: (select depth, qualifier, table id); each SELECT
+    /// takes its own back after its FROM list (for functional dependencies in GROUP BY).
+    from_tables: Vec<(usize, String, u32)>,
+    /// Views a DML statement was rewritten through (see `updatable_view`).
+    view_rewrites: usize,
 }
 
 impl<'a> Binder<'a> {
@@ -130,7 +144,22 @@ impl<'a> Binder<'a> {
             auth: std::cell::OnceCell::new(),
             view_owners: Vec::new(),
             expanding_policies: Vec::new(),
+            probe: false,
+            relations_named: Vec::new(),
+            select_depth: 0,
+            from_tables: Vec::new(),
+            view_rewrites: 0,
         }
+    }
+
+    /// A binder that binds a stored query (a view's) only to learn which relations it
+    /// names ([`Binder::relations_named`]), whatever the privileges of anyone: it checks
+    /// as a superuser would.
+    pub fn dependency_probe(catalog: &'a Catalog, session: &'a SessionInfo) -> Binder<'a> {
+        let mut b = Binder::new(catalog, session, Vec::new());
+        b.probe = true;
+        let _ = b.auth.set(crate::catalog::access::AuthId::unchecked());
+        b
     }
 
     /// Binds a query into a [`PlannedQuery`] and the names of its output columns.

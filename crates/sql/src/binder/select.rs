@@ -27,7 +27,16 @@ impl Binder<'_> {
         // A locking clause of this level covers the tables of this FROM list only.
         let request = self.lock_pending.take();
         let saved = std::mem::replace(&mut self.row_lock, request);
+        self.select_depth += 1;
+        let (depth, mark) = (self.select_depth, self.from_tables.len());
         let from = self.bind_from(&select.from);
+        self.select_depth -= 1;
+        let from_tables: Vec<(String, u32)> = self
+            .from_tables
+            .drain(mark..)
+            .filter(|(d, _, _)| *d == depth)
+            .map(|(_, q, id)| (q, id))
+            .collect();
         let request = std::mem::replace(&mut self.row_lock, saved);
         let mut plan = from?;
         let lock_targets = match request {
@@ -200,8 +209,20 @@ impl Binder<'_> {
             let out_width = schema.len();
             let markers =
                 self.grouping_markers(&grouping_args, &fields, &group_exprs, &sets, out_width - 1)?;
+            let dependent = match sets.len() {
+                0 | 1 => self.functionally_dependent(&fields, &group_exprs, &from_tables),
+                _ => vec![false; fields.len()],
+            };
             for e in &mut exprs {
-                rewrite_after_aggregate(e, &group_exprs, &aggs, &fields, &markers, out_width)?;
+                rewrite_after_aggregate(
+                    e,
+                    &group_exprs,
+                    &aggs,
+                    &fields,
+                    &dependent,
+                    &markers,
+                    out_width,
+                )?;
             }
             plan = Plan::Aggregate {
                 input: Box::new(plan),
@@ -673,4 +694,39 @@ type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<as
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {
     super::query::resolve_unknown(e.data_type())
+}
+
+impl Binder<'_> {
+    /// Which FROM columns are functionally dependent on the GROUP BY list: every column
+    /// of a table whose primary key columns are all grouped (PostgreSQL's rule; such a
+    /// column has one value per group, so the select list may name it ungrouped).
+    /// `tables` are the tables of this FROM list with their qualifiers.
+    fn functionally_dependent(
+        &self,
+        fields: &[Field],
+        group_by: &[Expr],
+        tables: &[(String, u32)],
+    ) -> Vec<bool> {
+        let mut dependent = vec![false; fields.len()];
+        for (qualifier, id) in tables {
+            let Some(table) = self.catalog.table(*id) else { continue };
+            let Some(pk) = table.primary_key() else { continue };
+            let n = table.columns.len();
+            // The table's columns, in order, under its qualifier (renamed by an alias
+            // column list they are not recognised: no dependency then).
+            let start = (0..=fields.len().saturating_sub(n)).find(|&k| {
+                fields[k..k + n].iter().zip(&table.columns).all(|(f, c)| {
+                    f.qualifier.as_deref() == Some(qualifier.as_str()) && f.name == c.name
+                })
+            });
+            let Some(start) = start.filter(|_| n > 0) else { continue };
+            let grouped = pk.columns.iter().all(|&c| {
+                group_by.iter().any(|g| matches!(g, Expr::Column(i, _) if *i == start + c))
+            });
+            if grouped {
+                dependent[start..start + n].fill(true);
+            }
+        }
+        dependent
+    }
 }

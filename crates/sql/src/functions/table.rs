@@ -177,15 +177,17 @@ pub fn bind_table_function(
         match (name, types.as_slice()) {
             ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
             // unnest(a, b, ...) in FROM: the arrays side by side, the shorter ones padded
-            // with NULLs.
+            // with NULLs. An int2vector (text here, `pg_index.indkey` / `indoption`)
+            // counts as an array of smallint, as Django's introspection unnests them.
             ("unnest", many)
-                if many.len() > 1 && many.iter().all(|t| matches!(t, DataType::Array(_))) =>
+                if many.len() > 1
+                    && many.iter().all(|t| matches!(t, DataType::Array(_) | DataType::Text)) =>
             {
                 let columns = many
                     .iter()
                     .map(|t| match t {
                         DataType::Array(e) => (name.to_string(), (**e).clone()),
-                        other => (name.to_string(), other.clone()),
+                        _ => (name.to_string(), DataType::Int2),
                     })
                     .collect();
                 (types.clone(), columns, unnest_zipped)
@@ -334,14 +336,17 @@ fn unnest(a: &[Value]) -> Result<RowIter> {
 }
 
 fn unnest_zipped(a: &[Value]) -> Result<RowIter> {
-    let arrays: Vec<Option<std::sync::Arc<helios_types::Array>>> =
-        a.iter().map(|v| if let Value::Array(x) = v { Some(x.clone()) } else { None }).collect();
-    let rows = arrays.iter().flatten().map(|x| x.elements.len()).max().unwrap_or(0);
+    let arrays: Vec<Vec<Value>> = a
+        .iter()
+        .map(|v| match v {
+            Value::Array(x) => Ok(x.elements.clone()),
+            Value::Text(_) => int2vector_elements(v),
+            _ => Ok(Vec::new()),
+        })
+        .collect::<Result<_>>()?;
+    let rows = arrays.iter().map(Vec::len).max().unwrap_or(0);
     Ok(Box::new((0..rows).map(move |i| {
-        Ok(arrays
-            .iter()
-            .map(|x| x.as_ref().and_then(|x| x.elements.get(i).cloned()).unwrap_or(Value::Null))
-            .collect())
+        Ok(arrays.iter().map(|x| x.get(i).cloned().unwrap_or(Value::Null)).collect())
     })))
 }
 

@@ -261,6 +261,7 @@ impl Session {
                             ));
                         };
                         let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                        self.drop_views_reading_column(&catalog, t.id, &t.name, &n, cascade)?;
                         if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
                             && !cascade
                             && t.primary_key().is_some_and(|p| p.columns.len() > 1)
@@ -310,6 +311,7 @@ impl Session {
                             format!("column \"{new}\" of relation \"{}\" already exists", t.name),
                         ));
                     }
+                    self.rename_column_in_views(&catalog, t.id, &t.columns[pos].name, &new)?;
                     let old = std::mem::replace(&mut t.columns[pos].name, new.clone());
                     if let Some(c) = t.column_comments.remove(&old) {
                         t.column_comments.insert(new, c);
@@ -322,6 +324,7 @@ impl Session {
                     if catalog.relation(&t.schema, &new).is_some() {
                         return Err(already_exists(&new));
                     }
+                    self.rename_in_views(&catalog, t.id, &new)?;
                     t.name = new;
                 }
                 ast::AlterTableOperation::AlterColumn { column_name, op } => {
@@ -363,6 +366,10 @@ impl Session {
                                 return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
                             }
                             let ty = crate::catalog::typename::resolve_type(data_type)?;
+                            if ty != t.columns[pos].data_type {
+                                let name = t.columns[pos].name.clone();
+                                self.refuse_type_change_read_by_views(&catalog, t.id, &name)?;
+                            }
                             let before = t.clone();
                             let rows = self.read_all(&before)?;
                             t.columns[pos].data_type = ty.clone();

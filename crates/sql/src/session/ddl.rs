@@ -358,6 +358,7 @@ impl Session {
                     self.drop_index(&catalog, t, i)?
                 }
                 (ast::ObjectType::View, Relation::View(id)) => {
+                    self.drop_views_reading(&catalog, id, &format!("view {}", qn.name), cascade)?;
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                     CatalogStore::delete(txn, CatalogKind::View, id)?;
                 }
@@ -400,6 +401,8 @@ impl Session {
 
     pub(super) fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
         let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        let kind = if table.matview.is_some() { "materialized view" } else { "table" };
+        self.drop_views_reading(catalog, id, &format!("{kind} {}", table.name), cascade)?;
         self.drop_table_triggers(catalog, id)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for child in catalog.referencing(id) {

@@ -29,6 +29,7 @@ mod discard;
 mod extension;
 mod maintenance;
 mod matview;
+pub mod password;
 mod plan_cache;
 mod prepared;
 mod privileges;
@@ -46,6 +47,7 @@ mod timeout;
 mod txn;
 mod utility;
 mod vector_index;
+mod view_deps;
 mod writable_cte;
 
 pub use branch::BranchUsers;
@@ -264,6 +266,28 @@ impl Session {
         self.settings.set("role", "none")?;
         self.note_superuser(&catalog);
         Ok(())
+    }
+
+    /// What `user` must prove to log in (for a server's password authentication): a role's
+    /// stored password, or that it has none or is no role (only the forms of
+    /// [`password::encrypt`] are ever stored).
+    pub fn login_secret(&self, user: &str) -> Result<password::LoginSecret> {
+        use password::{LoginSecret, StoredPassword};
+        let txn = self.engine.storage.begin(TxnOptions {
+            branch: self.branch,
+            isolation: Isolation::ReadCommitted,
+            read_only: true,
+            as_of: None,
+        })?;
+        let catalog = self.engine.catalogs.get(&txn)?;
+        drop(txn);
+        Ok(match catalog.role(user) {
+            None => LoginSecret::NoRole,
+            Some(role) => match role.password.as_deref().and_then(StoredPassword::parse) {
+                Some(p) => LoginSecret::Password(p),
+                None => LoginSecret::NoPassword,
+            },
+        })
     }
 
     /// Names the database the client connected to: what `current_database()` and

@@ -155,6 +155,7 @@ impl Session {
                     .map(|t| t.as_ref().clone())
                     .ok_or_else(|| Error::internal("table"))?;
                 self.require_table_owner(catalog, &t)?;
+                self.rename_in_views(catalog, id, &new)?;
                 t.name = new;
                 let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                 CatalogStore::put_table(txn, &t)?;
@@ -166,6 +167,7 @@ impl Session {
                     .map(|v| v.as_ref().clone())
                     .ok_or_else(|| Error::internal("view"))?;
                 self.require_owner(catalog, v.access.owner, "view", &v.name)?;
+                self.rename_in_views(catalog, id, &new)?;
                 v.name = new;
                 let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                 CatalogStore::put_view(txn, &v)?;

@@ -30,19 +30,14 @@ fn no_such_role(name: &str) -> Error {
     Error::new(SqlState::UNDEFINED_OBJECT, format!("role \"{name}\" does not exist"))
 }
 
-/// PostgreSQL's md5 password form: `md5` and the hex digest of password and role name.
-fn md5_password(password: &str, role: &str) -> String {
-    format!("md5{}", crate::functions::string::md5_hex(format!("{password}{role}").as_bytes()))
-}
-
-fn password_text(p: &ast::Password, role: &str) -> Result<Option<String>> {
+/// The stored form of a `PASSWORD` option for `role` ([`super::password::encrypt`] with
+/// `method`, the session's `password_encryption`); `None` for `PASSWORD NULL`.
+fn password_text(p: &ast::Password, role: &str, method: &str) -> Result<Option<String>> {
     match p {
         ast::Password::NullPassword => Ok(None),
         ast::Password::Password(ast::Expr::Value(v)) => match &v.value {
-            ast::Value::SingleQuotedString(s) if s.starts_with("md5") && s.len() == 35 => {
-                Ok(Some(s.clone()))
-            }
-            ast::Value::SingleQuotedString(s) => Ok(Some(md5_password(s, role))),
+            // PostgreSQL refuses an empty password (also hashed) and stores none.
+            ast::Value::SingleQuotedString(s) => super::password::encrypt(s, role, method),
             ast::Value::Null => Ok(None),
             other => Err(Error::new(
                 SqlState::SYNTAX_ERROR,
@@ -73,6 +68,11 @@ impl Session {
     /// The session user (`session_authorization`, set to the user that logged in).
     pub(super) fn session_user(&self) -> String {
         self.settings.get("session_authorization").unwrap_or_else(|| "postgres".into())
+    }
+
+    /// How `PASSWORD` options are stored (`password_encryption`).
+    fn password_encryption(&self) -> String {
+        self.settings.get("password_encryption").unwrap_or_else(|| "scram-sha-256".into())
     }
 
     /// Keeps `is_superuser` (what SHOW and clients read) in step with the current role.
@@ -108,6 +108,7 @@ impl Session {
                 .with_detail("Only roles with the SUPERUSER attribute may create roles with the SUPERUSER, REPLICATION or BYPASSRLS attribute."));
         }
         let login = self.session_user();
+        let encryption = self.password_encryption();
         for name in &cr.names {
             let name = object_name(name)?.name;
             check_reserved(&name)?;
@@ -127,7 +128,7 @@ impl Session {
             let role = RoleDef {
                 id,
                 password: match &cr.password {
-                    Some(p) => password_text(p, &name)?,
+                    Some(p) => password_text(p, &name, &encryption)?,
                     None => None,
                 },
                 name,
@@ -202,8 +203,11 @@ impl Session {
                         format!("role \"{new}\" already exists"),
                     ));
                 }
-                // An md5 password is salted with the name: PostgreSQL clears it too.
-                role.password = None;
+                // An md5 password is salted with the name: PostgreSQL clears it too (a
+                // SCRAM verifier is not, and stays).
+                if role.password.as_deref().is_some_and(|p| p.starts_with("md5")) {
+                    role.password = None;
+                }
                 role.name = new;
             }
             ast::AlterRoleOperation::WithOptions { options } => {
@@ -236,7 +240,9 @@ impl Session {
                         ast::RoleOption::CreateRole(v) => role.create_role = *v,
                         ast::RoleOption::Inherit(v) => role.inherit = *v,
                         ast::RoleOption::Login(v) => role.login = *v,
-                        ast::RoleOption::Password(p) => role.password = password_text(p, &name)?,
+                        ast::RoleOption::Password(p) => {
+                            role.password = password_text(p, &name, &self.password_encryption())?
+                        }
                         ast::RoleOption::Replication(v) => role.replication = *v,
                         ast::RoleOption::SuperUser(v) => role.superuser = *v,
                         ast::RoleOption::ValidUntil(_) => {

@@ -26,6 +26,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lc_collate", "C"),
     ("lc_ctype", "C"),
     ("lock_timeout", "0"),
+    ("password_encryption", "scram-sha-256"),
     ("max_identifier_length", "63"),
     ("role", "none"),
     ("search_path", "\"$user\", public"),
@@ -276,6 +277,14 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 )),
             }
         }
+        "password_encryption" => match value.to_ascii_lowercase().as_str() {
+            v @ ("md5" | "scram-sha-256") => Ok(v.to_string()),
+            _ => Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"{key}\": \"{value}\""),
+            )
+            .with_hint("Available values: md5, scram-sha-256.")),
+        },
         "lock_timeout" | "statement_timeout" => {
             timeout_setting(key, value)?;
             Ok(value.trim().to_string())
