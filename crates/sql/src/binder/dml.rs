@@ -52,6 +52,9 @@ pub struct BoundInsert {
     /// Row-level security: the condition every inserted row must meet (over the table
     /// row), and the one a row ON CONFLICT DO UPDATE writes must meet.
     pub policy_check: Option<Expr>,
+    /// WHERE conditions of the views written through that have a check option
+    /// (view name, condition over the new row).
+    pub view_checks: Vec<(String, Expr)>,
     /// See `policy_check`: the check of rows changed by ON CONFLICT DO UPDATE.
     pub conflict_check: Option<Expr>,
     /// Subqueries of ON CONFLICT / RETURNING / policy expressions.
@@ -74,6 +77,8 @@ pub struct BoundUpdate {
     /// Row-level security: the condition every new row version must meet (over the
     /// table row).
     pub policy_check: Option<Expr>,
+    /// See [`BoundInsert::view_checks`].
+    pub view_checks: Vec<(String, Expr)>,
 }
 
 /// A bound DELETE.
@@ -277,6 +282,7 @@ impl Binder<'_> {
             Some(OnConflict::Update { .. }) => self.policy_check(&table, PolicyCommand::Update)?,
             _ => None,
         };
+        let view_checks = self.bind_view_checks(&table)?;
         let extra = self.finish(Plan::Empty { rows: 0 });
         let layout = crate::exec::RowLayout::new(&table);
         Ok(BoundInsert {
@@ -286,6 +292,7 @@ impl Binder<'_> {
             on_conflict,
             returning,
             policy_check,
+            view_checks,
             conflict_check,
             extra,
             layout,
@@ -651,8 +658,9 @@ impl Binder<'_> {
                 policy_check = policy_check.map(|c| super::from::and(c, read));
             }
         }
+        let view_checks = self.bind_view_checks(&table)?;
         let source = self.finish(plan);
-        Ok(BoundUpdate { table, source, assignments, returning, policy_check })
+        Ok(BoundUpdate { table, source, assignments, returning, policy_check, view_checks })
     }
 
     /// Binds DELETE [USING].

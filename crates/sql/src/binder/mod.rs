@@ -118,6 +118,10 @@ pub struct Binder<'a> {
     from_tables: Vec<(usize, String, u32)>,
     /// Views a DML statement was rewritten through (see `updatable_view`).
     view_rewrites: usize,
+    /// Check options of those views, carried down to the table.
+    pending_view_checks: Vec<updatable_view::PendingCheck>,
+    /// A CASCADED check option above: every view below checks its WHERE too.
+    cascade_view_checks: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -149,6 +153,8 @@ impl<'a> Binder<'a> {
             select_depth: 0,
             from_tables: Vec::new(),
             view_rewrites: 0,
+            pending_view_checks: Vec::new(),
+            cascade_view_checks: false,
         }
     }
 

@@ -16,9 +16,13 @@
 //! A view column is updatable when it is a plain column of the relation under the view;
 //! writing another one fails with 0A000, as in PostgreSQL. Differences: privileges are
 //! checked on the relation under the view for the user (PostgreSQL checks the view for
-//! the user and the relation for the view's owner), `WITH CHECK OPTION` and
-//! `ON CONFLICT` on a view are not supported, and view columns have no defaults of their
-//! own.
+//! the user and the relation for the view's owner), `ON CONFLICT` on a view is not
+//! supported, and view columns have no defaults of their own.
+//!
+//! `WITH CHECK OPTION`: the WHERE of each view with a check option (and, below a
+//! CASCADED one, of every view) is carried down the rewrites, re-expressed at each level
+//! over the relation below, and bound over the table row at the bottom
+//! ([`Binder::bind_view_checks`]); the executor checks every new row against it (44000).
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -46,6 +50,17 @@ struct Simple {
     /// Each view column: its expression over the base, and the base column when it is
     /// a plain column.
     columns: Vec<(String, ast::Expr, Option<String>)>,
+    /// The name the view's expressions qualify base columns with.
+    qual_name: String,
+}
+
+/// A view's WHERE that rows written through it must satisfy (`WITH CHECK OPTION`),
+/// rewritten level by level until it reads the table's columns.
+#[derive(Debug, Clone)]
+pub(super) struct PendingCheck {
+    view: String,
+    expr: ast::Expr,
+    quals: Vec<String>,
 }
 
 fn not_updatable(verb: &str, view: &str, why: &str) -> Error {
@@ -170,6 +185,7 @@ impl Binder<'_> {
             qualifier,
             filter: select.selection.clone(),
             columns,
+            qual_name,
         })
     }
 
@@ -182,6 +198,7 @@ impl Binder<'_> {
         if ins.on.is_some() {
             return Err(Error::unsupported("ON CONFLICT on a view"));
         }
+        self.note_view_checks(&view, &s);
         let targets: Vec<String> = if ins.columns.is_empty() {
             s.columns.iter().map(|(n, _, _)| n.clone()).collect()
         } else {
@@ -215,6 +232,7 @@ impl Binder<'_> {
         let Some(view) = self.target_view(name)? else { return Ok(None) };
         self.guard_depth(&view)?;
         let s = self.simple_view(&view, "update")?;
+        self.note_view_checks(&view, &s);
         let quals = qualifiers(name, alias);
         let mut out = upd.clone();
         s.retarget(&mut out.table.relation);
@@ -262,6 +280,46 @@ impl Binder<'_> {
         out.selection = s.condition(del.selection.as_ref(), &quals);
         out.returning = del.returning.as_ref().map(|r| s.returning(r, &quals));
         Ok(Some(out))
+    }
+
+    /// Carries the checks of the views above `view` down to its base, and adds its own
+    /// WHERE when it has a check option or one above is CASCADED.
+    fn note_view_checks(&mut self, view: &ViewDef, s: &Simple) {
+        for p in &mut self.pending_view_checks {
+            s.substitute(&mut p.expr, &p.quals);
+            p.quals = vec![s.qual_name.clone()];
+        }
+        if let Some(filter) = &s.filter {
+            if view.check_option.is_some() || self.cascade_view_checks {
+                self.pending_view_checks.push(PendingCheck {
+                    view: view.name.clone(),
+                    expr: filter.clone(),
+                    quals: vec![s.qual_name.clone()],
+                });
+            }
+        }
+        if view.check_option.as_deref() == Some("cascaded") {
+            self.cascade_view_checks = true;
+        }
+    }
+
+    /// The view checks collected while rewriting down to `table`, bound over its row.
+    pub(super) fn bind_view_checks(
+        &mut self,
+        table: &crate::catalog::TableDef,
+    ) -> Result<Vec<(String, crate::expr::Expr)>> {
+        let pending = std::mem::take(&mut self.pending_view_checks);
+        self.cascade_view_checks = false;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            let mut fields = super::table_row_fields(table);
+            for f in &mut fields {
+                f.qualifier = p.quals.first().cloned();
+            }
+            let e = self.bind_condition(&p.expr, &fields, "CHECK OPTION", false)?;
+            out.push((p.view, e));
+        }
+        Ok(out)
     }
 
     /// Counts one more view rewritten for this statement; 42P17 past [`MAX_DEPTH`].

@@ -280,6 +280,9 @@ pub struct ViewDef {
     /// Owner and grants.
     #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
     pub access: super::ObjectAccess,
+    /// `WITH [LOCAL | CASCADED] CHECK OPTION`: `local` or `cascaded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_option: Option<String>,
 }
 
 impl ViewDef {

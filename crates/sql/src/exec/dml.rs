@@ -186,6 +186,20 @@ fn check_row(
     Ok(())
 }
 
+/// The check options of the views a row was written through (44000 when one fails).
+fn check_views(ctx: &ExecCtx<'_>, checks: &[(String, Expr)], row: &[Value]) -> Result<()> {
+    for (view, cond) in checks {
+        if !ctx.eval_true(cond, row, &[])? {
+            return Err(Error::new(
+                SqlState::from_code("44000"),
+                format!("new row violates check option for view \"{view}\""),
+            )
+            .with_detail(format!("Failing row contains ({}).", row_text(row))));
+        }
+    }
+    Ok(())
+}
+
 /// Row-level security's WITH CHECK on a new row version (42501 when it fails).
 fn check_policy(
     ctx: &ExecCtx<'_>,
@@ -593,6 +607,9 @@ pub fn execute_insert(
         if ins.policy_check.is_some() {
             check_policy(&env.ctx(txn, &ins.extra), table, ins.policy_check.as_ref(), &row)?;
         }
+        if !ins.view_checks.is_empty() {
+            check_views(&env.ctx(txn, &ins.extra), &ins.view_checks, &row)?;
+        }
         check_row(&env.ctx(txn, &ins.extra), table, env.checks, &row)?;
         check_references(txn, env, table, &row, None)?;
         // Only a table without a primary key draws a row id (a clock read and a CAS).
@@ -776,6 +793,7 @@ pub fn execute_update(
             fit_columns(table, &mut new)?;
             if before.is_none() {
                 check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
+                check_views(&ctx, &upd.view_checks, &new)?;
                 check_row(&ctx, table, env.checks, &new)?;
             }
             work.push((pk.clone(), old, new, src));
@@ -800,6 +818,7 @@ pub fn execute_update(
                 fit_columns(table, &mut new)?;
                 let ctx = env.ctx(txn, &upd.source);
                 check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
+                check_views(&ctx, &upd.view_checks, &new)?;
                 check_row(&ctx, table, env.checks, &new)?;
                 kept.push((pk, old, new, src));
             }

@@ -6,6 +6,7 @@
 //! fold to lower case).
 
 pub mod alter_sequence;
+mod check_option;
 pub mod ctas_columns;
 pub mod cursor;
 mod depth;
@@ -97,6 +98,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| ctas_columns::rewrite(sql))
             .or_else(|| matview_data::rewrite(sql))
             .or_else(|| lock_clauses::rewrite(sql))
+            .or_else(|| check_option::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

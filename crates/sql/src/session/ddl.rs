@@ -682,6 +682,7 @@ impl Session {
         if cv.materialized {
             return self.create_matview(cv);
         }
+        let check_option = view_check_option(&cv.options)?;
         let qn = object_name(&cv.name)?;
         let (catalog, _) = self.ddl_parts()?;
         let schema = self.creation_schema(&catalog, &qn, cv.temporary)?;
@@ -752,6 +753,7 @@ impl Session {
                 column_types,
                 comment: existing_comment,
                 access,
+                check_option,
             },
         )?;
         self.bump_version()?;
@@ -929,4 +931,49 @@ pub(super) fn build_index(txn: &mut Transaction, table: &TableDef, index: &Index
         txn.put(&key, &pk)?;
     }
     Ok(())
+}
+
+/// The `check_option` of a CREATE VIEW's `WITH (...)` list (also what a trailing
+/// `WITH [LOCAL | CASCADED] CHECK OPTION` becomes, see `parser/check_option.rs`); other
+/// view options (`security_barrier`, `security_invoker`) are accepted and have no effect
+/// here.
+fn view_check_option(options: &ast::CreateTableOptions) -> Result<Option<String>> {
+    let list = match options {
+        ast::CreateTableOptions::None => return Ok(None),
+        ast::CreateTableOptions::With(list) => list,
+        _ => return Err(Error::unsupported("view options other than WITH (...)")),
+    };
+    let mut check = None;
+    for o in list {
+        let ast::SqlOption::KeyValue { key, value } = o else {
+            return Err(Error::unsupported(format!("view option {o}")));
+        };
+        let name = object_name(key)?.name;
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.to_lowercase(),
+                other => other.to_string().to_lowercase(),
+            },
+            ast::Expr::Identifier(i) => crate::parser::ident_name(i),
+            other => other.to_string().to_lowercase(),
+        };
+        match name.as_str() {
+            "check_option" if text == "local" || text == "cascaded" => check = Some(text),
+            "check_option" => {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for enum option \"check_option\": {text}"),
+                )
+                .with_detail("Valid values are \"local\" and \"cascaded\"."))
+            }
+            "security_barrier" | "security_invoker" => {}
+            other => {
+                return Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("unrecognized parameter \"{other}\""),
+                ))
+            }
+        }
+    }
+    Ok(check)
 }
