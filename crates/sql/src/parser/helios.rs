@@ -150,10 +150,6 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::AlterSequence(Box::new(stmt)));
             continue;
         }
-        if let Some(stmt) = super::routine::parse(&piece)? {
-            out.push(Statement::Routine(Box::new(stmt)));
-            continue;
-        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;

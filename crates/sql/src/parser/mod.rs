@@ -84,6 +84,9 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = role_text.as_deref().unwrap_or(sql);
     let owner_text = if lower_mentions("owner") { owner_to::rewrite(sql) } else { None };
     let sql = owner_text.as_deref().unwrap_or(sql);
+    if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
+        return Ok(stmts);
+    }
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }

@@ -72,6 +72,75 @@ pub struct TriggerSpec {
     pub args: Vec<String>,
 }
 
+/// A cheap test that keeps the tokenizer off batches without routine statements.
+fn mentions_routine(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    lower.contains("do")
+        || lower.contains("trigger")
+        || lower.contains("procedure")
+        || lower.contains("function")
+}
+
+/// Parses a batch holding routine statements: those pieces here, every other piece
+/// with `rest` (the ordinary parser, its rewrites included). `None` when the batch
+/// holds no routine statement.
+pub(super) fn parse_batch(
+    sql: &str,
+    rest: &dyn Fn(&str) -> Result<Vec<super::Statement>>,
+) -> Result<Option<Vec<super::Statement>>> {
+    if !mentions_routine(sql) {
+        return Ok(None);
+    }
+    let Ok(tokens) =
+        sqlparser::tokenizer::Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location()
+    else {
+        // The ordinary parser reports the error.
+        return Ok(None);
+    };
+    let mut pieces: Vec<Vec<TokenWithSpan>> = vec![Vec::new()];
+    for t in tokens {
+        if t.token == Token::SemiColon {
+            pieces.push(Vec::new());
+        } else if let Some(last) = pieces.last_mut() {
+            last.push(t);
+        }
+    }
+    let mut parsed = Vec::with_capacity(pieces.len());
+    let mut any = false;
+    for piece in &pieces {
+        let r = parse(piece)?;
+        any |= r.is_some();
+        parsed.push(r);
+    }
+    if !any {
+        return Ok(None);
+    }
+    let lines: Vec<usize> = std::iter::once(0)
+        .chain(sql.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |loc: sqlparser::tokenizer::Location| {
+        let start = lines.get(loc.line.saturating_sub(1) as usize).copied().unwrap_or(0);
+        sql[start..]
+            .char_indices()
+            .nth(loc.column.saturating_sub(1) as usize)
+            .map_or(sql.len(), |(i, _)| start + i)
+    };
+    let mut out = Vec::new();
+    for (piece, r) in pieces.iter().zip(parsed) {
+        match r {
+            Some(stmt) => out.push(super::Statement::Routine(Box::new(stmt))),
+            None => {
+                let (Some(first), Some(last)) = (piece.first(), piece.last()) else { continue };
+                let text = &sql[offset(first.span.start)..offset(last.span.end)];
+                if !text.trim().is_empty() {
+                    out.extend(rest(text)?);
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 /// Reads one statement's tokens; `None` when it is not a statement of this module.
 pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>> {
     let sig: Vec<usize> = piece
