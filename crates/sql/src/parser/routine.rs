@@ -428,4 +428,19 @@ mod tests {
         }
         assert!(one("SELECT 1").is_none());
     }
+
+    #[test]
+    fn batches_keep_the_ordinary_parser_for_other_statements() {
+        let stmts = crate::parser::parse(
+            "CREATE TABLE t (a int); DO $$ BEGIN NULL; END $$; TABLE t; SELECT 'do; function'",
+        )
+        .unwrap();
+        assert_eq!(stmts.len(), 4);
+        assert!(matches!(stmts[1], crate::parser::Statement::Routine(_)));
+        // `TABLE t` is the ordinary parser's rewrite.
+        assert!(
+            matches!(&stmts[2], crate::parser::Statement::Sql(s) if s.to_string().starts_with("SELECT * FROM t"))
+        );
+        assert!(crate::parser::parse("SELECT 'a function'").unwrap().len() == 1);
+    }
 }
