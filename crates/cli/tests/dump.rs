@@ -1,5 +1,6 @@
 //! `heliosdb-nano dump` and `restore`: a database round-trips through a script (schema,
-//! rows, sequences, indexes, keys, owners, grants, policies, enum types and domains); a dump taken through the
+//! rows, sequences, indexes, keys, owners, grants, policies, enum types and domains,
+//! functions, triggers); a dump taken through the
 //! server while writers run is one consistent snapshot; a broken script restores nothing.
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,13 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
      item int REFERENCES shop.items(id) ON DELETE CASCADE, qty int NOT NULL, note text)",
     "CREATE INDEX orders_note ON orders (note)",
+    "CREATE FUNCTION shop.price_with_tax(p numeric, rate numeric DEFAULT 0.2) RETURNS numeric \
+     LANGUAGE sql IMMUTABLE AS $$ SELECT round(p * (1 + rate), 2) $$",
+    "CREATE TABLE audit (n serial PRIMARY KEY, what text)",
+    "CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN INSERT INTO audit (what) VALUES (TG_OP || ' ' || NEW.qty); RETURN NEW; END $$",
+    "CREATE TRIGGER orders_log AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.qty > 1990) \
+     EXECUTE FUNCTION log_order()",
     "CREATE INDEX items_emb ON shop.items USING hnsw (emb vector_l2_ops) WITH (m = 8)",
     "INSERT INTO shop.items (name, price, tags, doc, made, at, raw, emb) VALUES \
      ('plain', 1.50, '{a,\"b c\"}', '{\"k\": [1, null]}', '2024-02-29', '2024-01-01 10:00:00+00', '\\x00ff', '[1,2,3]'), \
@@ -90,6 +98,10 @@ const CHECKS: &[&str] = &[
     "SELECT who, m, hist, n FROM feelings ORDER BY m, who",
     "SELECT enum_range(NULL::shop.mood)::text",
     "SELECT typname, typtype, typnotnull, typdefault FROM pg_type WHERE typtype IN ('e', 'd') ORDER BY 1",
+    "SELECT shop.price_with_tax(10), shop.price_with_tax(10, 0.5)",
+    "SELECT n, what FROM audit ORDER BY n",
+    "SELECT proname, prokind, provolatile, pronargs FROM pg_proc ORDER BY 1",
+    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger ORDER BY 1",
     "SET ROLE dump_reader; SELECT count(*) FROM orders",
 ];
 
@@ -103,7 +115,7 @@ fn a_database_round_trips_through_dump_and_restore() {
     let restored = bin().args(["restore", "--data-dir"]).arg(&dst).arg("-f").arg(&script).output();
     let restored = restored.unwrap();
     assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
-    assert!(String::from_utf8_lossy(&restored.stderr).contains("2008 rows"));
+    assert!(String::from_utf8_lossy(&restored.stderr).contains("2018 rows"));
     assert_eq!(repl(&dst, CHECKS), repl(&src, CHECKS));
     // Dumping the restored database gives the same script again.
     let again = ok(bin().args(["dump", "--data-dir"]).arg(&dst).output().unwrap());
@@ -115,6 +127,15 @@ fn a_database_round_trips_through_dump_and_restore() {
     assert!(again.contains("GENERATED ALWAYS AS (qty * price) STORED"), "{again}");
     let line = repl(&dst, &["INSERT INTO shop.lines (qty, price) VALUES (4, 2) RETURNING total"]);
     assert!(line.contains('8'), "{line}");
+    // ... and its trigger fires.
+    let fired = repl(
+        &dst,
+        &[
+            "INSERT INTO orders (item, qty) VALUES (1, 5000)",
+            "SELECT what FROM audit ORDER BY n DESC LIMIT 1",
+        ],
+    );
+    assert!(fired.contains("INSERT 5000"), "{fired}");
     let _ = std::fs::remove_dir_all(&work);
 }
 

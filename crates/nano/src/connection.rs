@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use helios_common::{Error, Result};
+use helios_sql::routine::Notice;
 use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
 use helios_types::{DataType, Value};
 
@@ -250,6 +251,12 @@ impl Connection {
     /// it to send notifications to idle clients.
     pub fn set_notification_waker(&mut self, waker: std::sync::Arc<dyn Fn() + Send + Sync>) {
         self.session.set_notification_waker(waker);
+    }
+
+    /// The notices routines raised since the last call (`RAISE NOTICE`, `RAISE
+    /// WARNING`), oldest first.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        self.session.take_notices()
     }
 
     /// What `user` must prove to log in: its role's stored password, or that it has none

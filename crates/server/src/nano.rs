@@ -68,6 +68,10 @@ impl Session for NanoSession {
         self.conn.query(sql, params)
     }
 
+    fn take_notices(&mut self) -> Vec<crate::session::Notice> {
+        self.conn.take_notices()
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         self.conn.execute(sql, params)
     }

@@ -17,7 +17,7 @@ use helios_types::{DataType, Value};
 /// Result types shared with the embedded API: `Column` (name and type), `QueryResult`
 /// (columns, rows, tag), `StatementResult` (rows or a command tag) and `TxnStatus`
 /// (idle, in a transaction block, in a failed block).
-pub use heliosdb_nano::{Column, Notification, QueryResult, StatementResult, TxnStatus};
+pub use heliosdb_nano::{Column, Notice, Notification, QueryResult, StatementResult, TxnStatus};
 
 /// The outcome of a simple-protocol query string: results of the statements that ran,
 /// then the error that stopped the batch, if any.
@@ -68,6 +68,11 @@ pub trait Session: Send {
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
     /// A token that cancels the running statement from another thread.
     fn cancel_token(&self) -> Arc<dyn CancelToken>;
+    /// Notices raised since the last call (`RAISE NOTICE` in routines), sent to the
+    /// client as NoticeResponse. The default has none.
+    fn take_notices(&mut self) -> Vec<Notice> {
+        Vec::new()
+    }
     /// The result columns of the open cursor `name` (`DECLARE name CURSOR ...`): the
     /// client may Describe it as a portal. `None` when there is no such cursor.
     fn cursor_columns(&mut self, name: &str) -> Option<Vec<Column>> {

@@ -88,6 +88,22 @@ where
     Ok(())
 }
 
+/// Sends routines' notices (`RAISE NOTICE`) as NoticeResponse messages.
+async fn send_notices<C>(client: &mut C, notices: Vec<crate::session::Notice>) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for n in notices {
+        let mut info = pgwire::error::ErrorInfo::new(n.level.name().to_owned(), n.code, n.message);
+        info.detail = n.detail;
+        info.hint = n.hint;
+        client.feed(PgWireBackendMessage::NoticeResponse(info.into())).await?;
+    }
+    Ok(())
+}
+
 /// What running a query string ended with.
 enum Ended {
     /// All statements ran or one failed: send ReadyForQuery.
@@ -109,7 +125,9 @@ where
     }
     if !statements.iter().any(|s| is_copy(s)) {
         let sql = sql.to_owned();
-        let outcome = conn.run(move |s| s.execute_batch(&sql)).await?;
+        let (outcome, notices) =
+            conn.run(move |s| (s.execute_batch(&sql), s.take_notices())).await?;
+        send_notices(client, notices).await?;
         for r in &outcome.results {
             send_result(client, r).await?;
         }
@@ -122,7 +140,9 @@ where
     for (i, stmt) in statements.into_iter().enumerate() {
         if !is_copy(stmt) {
             let sql = stmt.to_owned();
-            let outcome = conn.run(move |s| s.execute_batch(&sql)).await?;
+            let (outcome, notices) =
+                conn.run(move |s| (s.execute_batch(&sql), s.take_notices())).await?;
+            send_notices(client, notices).await?;
             for r in &outcome.results {
                 send_result(client, r).await?;
             }

@@ -33,6 +33,7 @@ pub mod functions;
 pub mod optimizer;
 pub mod parser;
 pub mod planner;
+pub mod routine;
 pub mod session;
 
 pub use engine::Engine;

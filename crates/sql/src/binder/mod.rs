@@ -23,6 +23,7 @@ mod order;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 mod pg_roles;
+pub(crate) mod pg_routines;
 pub(crate) mod pg_types;
 mod privileges;
 mod query;

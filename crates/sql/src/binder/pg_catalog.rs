@@ -535,8 +535,11 @@ pub(super) fn pg_catalog_relation(
                 ("proconfig", text_array()),
                 ("proacl", text_array()),
                 ("probin", Text),
+                ("prosqlbody", Text),
+                ("proargdefaults", Text),
+                ("prosupport", Int8),
             ],
-            vec![],
+            super::pg_routines::pg_proc_rows(catalog),
         ),
         "pg_opclass" => (
             vec![
@@ -588,8 +591,9 @@ pub(super) fn pg_catalog_relation(
                 ("tgenabled", Text),
                 ("tgisinternal", Bool),
                 ("tgconstraint", Int8),
+                ("tgnargs", Int2),
             ],
-            vec![],
+            super::pg_routines::pg_trigger_rows(catalog),
         ),
         "pg_rewrite" => (
             vec![
@@ -792,7 +796,8 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         // PostgreSQL implements foreign keys with triggers on both tables; psql shows
         // the foreign-key sections of `\d` only when `relhastriggers` is set.
         let has_triggers = !t.foreign_keys.is_empty()
-            || tables.iter().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.id));
+            || tables.iter().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.id))
+            || catalog.triggers.values().any(|tr| tr.table == t.id);
         let mut table_row = row(
             relation_oid(t.id),
             &t.name,

@@ -147,6 +147,17 @@ impl ExprScope for BindScope<'_, '_> {
         Some(self.binder.catalog)
     }
 
+    fn user_functions(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Vec<std::sync::Arc<crate::catalog::FunctionDef>> {
+        if self.binder.catalog.functions.is_empty() {
+            return Vec::new();
+        }
+        self.binder.catalog.functions_named(schema, name, &self.binder.session.search_path)
+    }
+
     fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {
         match self.no_aggregates {
             Some(clause) => Err(clause),

@@ -75,6 +75,9 @@ impl Binder<'_> {
         args: &[ast::Expr],
         ordinality: bool,
     ) -> Result<Plan> {
+        if let Some(plan) = self.bind_user_table_function(fname, args, ordinality)? {
+            return Ok(plan);
+        }
         let mut bound = Vec::with_capacity(args.len());
         for a in args {
             bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
@@ -125,6 +128,62 @@ impl Binder<'_> {
         }
     }
 
+    /// A user function returning rows (SETOF, TABLE) called in FROM; `None` when no
+    /// such function has the name.
+    fn bind_user_table_function(
+        &mut self,
+        fname: &str,
+        args: &[ast::Expr],
+        ordinality: bool,
+    ) -> Result<Option<Plan>> {
+        if self.catalog.functions.is_empty()
+            || !self
+                .catalog
+                .functions_named(None, fname, &self.session.search_path)
+                .iter()
+                .any(|f| f.returns_set())
+        {
+            return Ok(None);
+        }
+        let call = ast::Expr::Function(ast::Function {
+            name: ast::ObjectName::from(vec![ast::Ident::new(fname)]),
+            uses_odbc_syntax: false,
+            parameters: ast::FunctionArguments::None,
+            args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: args
+                    .iter()
+                    .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())))
+                    .collect(),
+                clauses: Vec::new(),
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: Vec::new(),
+        });
+        let crate::expr::Expr::UserCall(call) =
+            self.bind_scalar(&call, &[], Some("functions in FROM"))?
+        else {
+            return Ok(None);
+        };
+        let call = *call;
+        let columns = call.func.result_columns();
+        let mut func: std::sync::Arc<dyn crate::functions::table::TableFunction> =
+            std::sync::Arc::new(crate::functions::table::UserTableFunction {
+                func: call.func.clone(),
+                columns,
+            });
+        if ordinality {
+            func = crate::functions::table::with_ordinality(func);
+        }
+        let schema = func.columns().iter().map(|(n, t)| Field::new(n.clone(), t.clone())).collect();
+        Ok(Some(Plan::TableFunction {
+            func: crate::functions::table::BoundTableFunction { func, args: call.args },
+            schema,
+        }))
+    }
+
     /// Replaces set-returning calls at the top of select items with references to
     /// LATERAL function items joined to `plan`; returns the new plan and items.
     ///
@@ -155,7 +214,14 @@ impl Binder<'_> {
                 Some(ast::ObjectNamePart::Identifier(id)) => ident_name(id),
                 _ => continue,
             };
-            if !crate::functions::table::is_table_function(&fname) || f.over.is_some() {
+            let user_srf = !self.catalog.functions.is_empty()
+                && self
+                    .catalog
+                    .functions_named(None, &fname, &self.session.search_path)
+                    .iter()
+                    .any(|u| u.returns_set());
+            if !(crate::functions::table::is_table_function(&fname) || user_srf) || f.over.is_some()
+            {
                 continue;
             }
             let key = f.to_string();

@@ -327,7 +327,7 @@ mod types_text {
     }
 }
 
-pub(super) mod type_text {
+pub(crate) mod type_text {
     use helios_types::DataType;
     use serde::{Deserialize, Deserializer, Serializer};
 

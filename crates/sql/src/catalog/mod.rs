@@ -10,6 +10,7 @@
 pub mod access;
 mod cache;
 mod defs;
+pub mod routine_defs;
 pub mod script;
 mod store;
 mod time_travel;
@@ -23,6 +24,7 @@ pub use defs::{
     CheckDef, ColumnDef, ExtensionDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef,
     OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
+pub use routine_defs::{FunctionDef, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
 pub use user_types::{DomainDef, EnumLabelDef, TypeDef, TypeKind};
@@ -82,6 +84,10 @@ pub struct Catalog {
     pub types: BTreeMap<u32, Arc<TypeDef>>,
     /// The enum types by id, as values carry them.
     pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
+    /// User-defined functions and procedures by id.
+    pub functions: HashMap<u32, Arc<FunctionDef>>,
+    /// Triggers by id.
+    pub triggers: HashMap<u32, Arc<TriggerDef>>,
     names: HashMap<(String, String), Relation>,
     type_names: HashMap<(String, String), u32>,
 }
@@ -119,6 +125,8 @@ impl Catalog {
             database: DatabaseDef::default(),
             types: BTreeMap::new(),
             enums: HashMap::new(),
+            functions: HashMap::new(),
+            triggers: HashMap::new(),
             names,
             type_names: HashMap::new(),
         }
@@ -228,6 +236,38 @@ impl Catalog {
     /// A table by id.
     pub fn table(&self, id: u32) -> Option<&Arc<TableDef>> {
         self.tables.get(&id)
+    }
+
+    /// The routines named `name` in `schema` (any schema of the search path when
+    /// `None`, nearest first), in id order.
+    pub fn functions_named(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Vec<Arc<FunctionDef>> {
+        let mut out: Vec<Arc<FunctionDef>> = self
+            .functions
+            .values()
+            .filter(|f| f.name == name)
+            .filter(|f| match schema {
+                Some(s) => f.schema == s,
+                None => search_path.iter().any(|p| *p == f.schema),
+            })
+            .cloned()
+            .collect();
+        out.sort_by_key(|f| {
+            (search_path.iter().position(|p| *p == f.schema).unwrap_or(usize::MAX), f.id)
+        });
+        out
+    }
+
+    /// The triggers of `table`, in name order (PostgreSQL fires them that way).
+    pub fn triggers_of(&self, table: u32) -> Vec<Arc<TriggerDef>> {
+        let mut out: Vec<Arc<TriggerDef>> =
+            self.triggers.values().filter(|t| t.table == table).cloned().collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
     }
 
     /// Tables whose foreign keys reference `table`.

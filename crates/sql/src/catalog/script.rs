@@ -1,5 +1,6 @@
 //! The catalog as a SQL script, for `heliosdb-nano dump`: the statements that re-create
 //! every object of a branch in a new database, in an order that loads.
+//! Functions and procedures go before the tables, triggers after the data.
 //!
 //! The script comes in sections, as pg_dump's: `pre` (roles, extensions, schemas,
 //! sequences, tables with their keys and checks, views) runs before the data; `data`
@@ -76,6 +77,12 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
             if s.cycle { " CYCLE" } else { "" }
         ));
     }
+    // Functions come before tables: defaults and checks may call them.
+    let mut functions: Vec<_> = catalog.functions.values().filter(|f| keep(&f.schema)).collect();
+    functions.sort_by_key(|f| f.id);
+    for f in &functions {
+        pre(format!("{};", crate::binder::pg_routines::function_def(f).trim_end()));
+    }
     let mut tables: Vec<_> = catalog.tables.values().filter(|t| keep(&t.schema)).collect();
     tables.sort_by_key(|t| t.id);
     for t in tables.iter().filter(|t| t.matview.is_none()) {
@@ -113,6 +120,25 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
         out.push((Section::Sequence, s));
     }
     let mut post = |s: String| out.push((Section::Post, s));
+    // Triggers come after the data, so loading it does not fire them.
+    let mut triggers: Vec<_> = catalog
+        .triggers
+        .values()
+        .filter(|t| catalog.table(t.table).is_some_and(|tab| keep(&tab.schema)))
+        .collect();
+    triggers.sort_by_key(|t| t.id);
+    for t in triggers {
+        post(format!("{};", crate::binder::pg_routines::trigger_def(catalog, t)));
+        if !t.enabled {
+            if let Some(tab) = catalog.table(t.table) {
+                post(format!(
+                    "ALTER TABLE {} DISABLE TRIGGER {};",
+                    qualified(&tab.schema, &tab.name),
+                    quote_ident(&t.name)
+                ));
+            }
+        }
+    }
     for t in &tables {
         for i in t.indexes.iter().filter(|i| !i.constraint && !i.primary) {
             let mut def = index_def(t, i);

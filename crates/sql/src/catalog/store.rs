@@ -5,8 +5,11 @@ use helios_storage::Transaction;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use super::{
-    Catalog, DatabaseDef, ExtensionDef, RoleDef, SchemaDef, SequenceDef, TableDef, ViewDef,
+    Catalog, DatabaseDef, ExtensionDef, FunctionDef, RoleDef, SchemaDef, SequenceDef, TableDef,
+    TriggerDef, ViewDef,
 };
 use crate::encoding::keys::{self, CatalogKind};
 use crate::encoding::{prefix_range, ScanPages};
@@ -54,6 +57,10 @@ impl CatalogStore {
         catalog.database = database.into_iter().next().unwrap_or_default();
         let types: Vec<super::TypeDef> = Self::load_kind(txn, CatalogKind::Type)?;
         catalog.set_types(types);
+        let functions: Vec<FunctionDef> = Self::load_kind(txn, CatalogKind::Function)?;
+        catalog.functions = functions.into_iter().map(|f| (f.id, Arc::new(f))).collect();
+        let triggers: Vec<TriggerDef> = Self::load_kind(txn, CatalogKind::Trigger)?;
+        catalog.triggers = triggers.into_iter().map(|t| (t.id, Arc::new(t))).collect();
         Ok(catalog)
     }
 
@@ -115,6 +122,16 @@ impl CatalogStore {
     /// Writes an extension record.
     pub fn put_extension(txn: &mut Transaction, e: &ExtensionDef) -> Result<()> {
         Self::put(txn, CatalogKind::Extension, e.id, e)
+    }
+
+    /// Writes a function or procedure record.
+    pub fn put_function(txn: &mut Transaction, f: &FunctionDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Function, f.id, f)
+    }
+
+    /// Writes a trigger record.
+    pub fn put_trigger(txn: &mut Transaction, t: &TriggerDef) -> Result<()> {
+        Self::put(txn, CatalogKind::Trigger, t.id, t)
     }
 
     /// Writes a role record.

@@ -51,6 +51,10 @@ pub enum CatalogKind {
     Database = 8,
     /// A user-defined type (enum or domain).
     Type = 9,
+    /// A user-defined function or procedure.
+    Function = 10,
+    /// A trigger.
+    Trigger = 11,
 }
 
 /// The key of the catalog version token.

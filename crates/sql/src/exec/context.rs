@@ -43,6 +43,8 @@ pub struct ExecCtx<'t> {
     pub cancel: &'t AtomicBool,
     /// Sequence access, when the statement may call sequence functions.
     pub sequences: Option<&'t dyn SequenceAccess>,
+    /// The routine runtime, when the statement may call user functions.
+    pub routines: Option<&'t dyn super::RoutineHost>,
     pub(super) ctes: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     pub(super) work: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
@@ -72,6 +74,7 @@ impl<'t> ExecCtx<'t> {
             query,
             cancel,
             sequences: None,
+            routines: None,
             ctes: RefCell::new(HashMap::new()),
             work: RefCell::new(HashMap::new()),
             subquery_cache: RefCell::new(HashMap::new()),
@@ -86,7 +89,14 @@ impl<'t> ExecCtx<'t> {
         let mut ctx =
             ExecCtx::new(self.txn, self.params, self.session, self.now, query, self.cancel);
         ctx.sequences = self.sequences;
+        ctx.routines = self.routines;
         ctx
+    }
+
+    /// The same context with the routine runtime.
+    pub fn with_routines(mut self, routines: Option<&'t dyn super::RoutineHost>) -> ExecCtx<'t> {
+        self.routines = routines;
+        self
     }
 
     /// The same context with sequence access.
@@ -165,5 +175,18 @@ impl EvalContext for ExecCtx<'_> {
 
     fn cancel_flag(&self) -> Option<&AtomicBool> {
         Some(self.cancel)
+    }
+
+    fn call_routine(
+        &self,
+        func: &std::sync::Arc<crate::catalog::FunctionDef>,
+        args: Vec<Value>,
+    ) -> Result<Vec<Row>> {
+        match self.routines {
+            Some(r) => r.call(super::TxnRef::Read(self.txn), func, args),
+            None => {
+                Err(Error::unsupported(format!("calling function {} in this context", func.name)))
+            }
+        }
     }
 }

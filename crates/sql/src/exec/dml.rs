@@ -9,9 +9,11 @@ use helios_storage::Transaction;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::routines::TriggerEvent;
 use super::row_writer::RowWriter;
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
 use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
+use crate::catalog::routine_defs::TriggerTiming;
 use crate::catalog::{Catalog, FkAction, SequenceDef, TableDef};
 use crate::expr::{Expr, SessionInfo};
 use crate::planner::PlannedQuery;
@@ -45,6 +47,8 @@ pub struct WriteEnv<'e> {
     pub cancel: &'e AtomicBool,
     /// Sequence functions.
     pub sequences: Option<&'e dyn super::SequenceAccess>,
+    /// The routine runtime (user functions, triggers).
+    pub routines: Option<&'e dyn super::RoutineHost>,
 }
 
 impl std::fmt::Debug for WriteEnv<'_> {
@@ -57,7 +61,49 @@ impl WriteEnv<'_> {
     pub(super) fn ctx<'q>(&'q self, txn: &'q Transaction, query: &'q PlannedQuery) -> ExecCtx<'q> {
         ExecCtx::new(txn, self.params, self.session, self.now, query, self.cancel)
             .with_sequences(self.sequences)
+            .with_routines(self.routines)
     }
+}
+
+/// The routine runtime when `table` has enabled triggers for `event` at `timing`.
+fn triggers<'e>(
+    env: &WriteEnv<'e>,
+    table: &TableDef,
+    event: TriggerEvent,
+    timing: TriggerTiming,
+    row: bool,
+) -> Option<&'e dyn super::RoutineHost> {
+    env.routines.filter(|r| r.has_triggers(table.id, event, timing, row))
+}
+
+/// Fires the statement triggers of `table`, when it has any.
+fn fire_statement(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    event: TriggerEvent,
+    timing: TriggerTiming,
+) -> Result<()> {
+    match triggers(env, table, event, timing, false) {
+        Some(r) => r.fire_statement(txn, table, event, timing),
+        None => Ok(()),
+    }
+}
+
+/// Row changes whose AFTER triggers fire at the end of the statement.
+type AfterEvents = Vec<(TriggerEvent, Option<Row>, Option<Row>)>;
+
+fn fire_after(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    events: AfterEvents,
+) -> Result<()> {
+    let Some(r) = env.routines else { return Ok(()) };
+    for (event, old, new) in events {
+        r.fire_row(txn, table, event, TriggerTiming::After, old.as_deref(), new, &[])?;
+    }
+    Ok(())
 }
 
 fn row_text(row: &[Value]) -> String {
@@ -340,8 +386,46 @@ pub(super) fn referenced_actions(
                     for (pk, r) in hits {
                         match new {
                             None => {
+                                // The child's own DELETE triggers fire, as in PostgreSQL.
+                                if let Some(t) = triggers(
+                                    env,
+                                    &child,
+                                    TriggerEvent::Delete,
+                                    TriggerTiming::Before,
+                                    true,
+                                ) {
+                                    let go = t.fire_row(
+                                        txn,
+                                        &child,
+                                        TriggerEvent::Delete,
+                                        TriggerTiming::Before,
+                                        Some(&r),
+                                        None,
+                                        &[],
+                                    )?;
+                                    if go.is_none() {
+                                        continue;
+                                    }
+                                }
                                 delete_row(txn, &child, &pk, &r)?;
                                 referenced_actions(txn, env, &child, &r, None, depth + 1)?;
+                                if let Some(t) = triggers(
+                                    env,
+                                    &child,
+                                    TriggerEvent::Delete,
+                                    TriggerTiming::After,
+                                    true,
+                                ) {
+                                    t.fire_row(
+                                        txn,
+                                        &child,
+                                        TriggerEvent::Delete,
+                                        TriggerTiming::After,
+                                        Some(&r),
+                                        None,
+                                        &[],
+                                    )?;
+                                }
                             }
                             Some(new) => {
                                 let mut nr = r.clone();
@@ -375,7 +459,8 @@ pub(super) fn referenced_actions(
     Ok(())
 }
 
-/// Replaces a row of a referencing table during a cascade.
+/// Replaces a row of a referencing table during a cascade (firing the table's UPDATE
+/// triggers, as PostgreSQL does).
 fn rewrite_row(
     txn: &mut Transaction,
     env: &WriteEnv<'_>,
@@ -385,6 +470,21 @@ fn rewrite_row(
     new: Row,
     depth: usize,
 ) -> Result<()> {
+    let new = match triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true) {
+        Some(t) => match t.fire_row(
+            txn,
+            table,
+            TriggerEvent::Update,
+            TriggerTiming::Before,
+            Some(old),
+            Some(new),
+            &[],
+        )? {
+            Some(n) => n,
+            None => return Ok(()),
+        },
+        None => new,
+    };
     let mut new = new;
     if table.columns.iter().any(|c| c.generated.is_some()) {
         let generated = crate::binder::generated::bind_generated(env.catalog, env.session, table)?;
@@ -396,6 +496,30 @@ fn rewrite_row(
         compute_generated(&env.ctx(txn, &query), &generated, &mut new)?;
         fit_columns(table, &mut new)?;
     }
+    rewrite_row_plain(txn, env, table, pk, old, new.clone(), depth)?;
+    if let Some(t) = triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true) {
+        t.fire_row(
+            txn,
+            table,
+            TriggerEvent::Update,
+            TriggerTiming::After,
+            Some(old),
+            Some(new),
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
+fn rewrite_row_plain(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: Row,
+    depth: usize,
+) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && new[i].is_null() {
             return Err(Error::new(
@@ -472,6 +596,13 @@ pub fn execute_insert(
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
     let writer = RowWriter::new(table, &ins.layout)?;
+    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::Before)?;
+    let before = triggers(env, table, TriggerEvent::Insert, TriggerTiming::Before, true);
+    let before_update = triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true);
+    let any_after = triggers(env, table, TriggerEvent::Insert, TriggerTiming::After, true)
+        .is_some()
+        || triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
+    let mut after: AfterEvents = Vec::new();
     for mut row in rows {
         for (ci, seq) in &ins.sequence_fill {
             if row[*ci].is_null() {
@@ -484,10 +615,30 @@ pub fn execute_insert(
                 row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
             }
         }
+        fit_columns(table, &mut row)?;
+        if let Some(r) = before {
+            match r.fire_row(
+                txn,
+                table,
+                TriggerEvent::Insert,
+                TriggerTiming::Before,
+                None,
+                Some(row),
+                &[],
+            )? {
+                None => continue,
+                Some(changed) => {
+                    row = changed;
+                    fit_columns(table, &mut row)?;
+                }
+            }
+        }
+        // Generated columns are computed after BEFORE triggers, from what they left
+        // (as in PostgreSQL).
         if !ins.generated.is_empty() {
             compute_generated(&env.ctx(txn, &ins.extra), &ins.generated, &mut row)?;
+            fit_columns(table, &mut row)?;
         }
-        fit_columns(table, &mut row)?;
         if ins.policy_check.is_some() {
             check_policy(&env.ctx(txn, &ins.extra), table, ins.policy_check.as_ref(), &row)?;
         }
@@ -506,6 +657,9 @@ pub fn execute_insert(
                 // Only ON CONFLICT DO UPDATE asks which rows this command wrote.
                 if matches!(ins.on_conflict, Some(OnConflict::Update { .. })) {
                     touched.insert(key.into_pk());
+                }
+                if any_after {
+                    after.push((TriggerEvent::Insert, None, Some(row.clone())));
                 }
                 Some(row)
             }
@@ -549,10 +703,29 @@ pub fn execute_insert(
                         None
                     }
                 };
+                let new_row = match (new_row, before_update) {
+                    (Some(nr), Some(r)) => {
+                        let targets: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+                        r.fire_row(
+                            txn,
+                            table,
+                            TriggerEvent::Update,
+                            TriggerTiming::Before,
+                            Some(&existing),
+                            Some(nr),
+                            &targets,
+                        )?
+                    }
+                    (nr, _) => nr,
+                };
                 match new_row {
                     None => None,
-                    Some(nr) => {
+                    Some(mut nr) => {
+                        fit_columns(table, &mut nr)?;
                         update_one(txn, env, table, &pk, &existing, &nr)?;
+                        if any_after {
+                            after.push((TriggerEvent::Update, Some(existing), Some(nr.clone())));
+                        }
                         Some(nr)
                     }
                 }
@@ -575,6 +748,8 @@ pub fn execute_insert(
             }
         }
     }
+    fire_after(txn, env, table, after)?;
+    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::After)?;
     Ok(out)
 }
 
@@ -631,6 +806,10 @@ pub fn execute_update(
     };
     let mut out = DmlOutcome::default();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::Before)?;
+    let before = triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true);
+    let any_after =
+        triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
     // Compute every new row first, so that the update reads only old values.
     let mut work: Vec<(Vec<u8>, Row, Row, Row)> = Vec::new();
     {
@@ -649,11 +828,43 @@ pub fn execute_update(
             }
             compute_generated(&ctx, &upd.generated, &mut new)?;
             fit_columns(table, &mut new)?;
-            check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
-            check_views(&ctx, &upd.view_checks, &new)?;
-            check_row(&ctx, table, env.checks, &new)?;
+            if before.is_none() {
+                check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
+                check_views(&ctx, &upd.view_checks, &new)?;
+                check_row(&ctx, table, env.checks, &new)?;
+            }
             work.push((pk.clone(), old, new, src));
         }
+    }
+    if let Some(r) = before {
+        // BEFORE triggers see each row's new version and may change or skip it; the
+        // constraints then check what they left.
+        let targets: Vec<usize> = upd.assignments.iter().map(|(c, _)| *c).collect();
+        let mut kept = Vec::with_capacity(work.len());
+        for (pk, old, new, src) in work {
+            let changed = r.fire_row(
+                txn,
+                table,
+                TriggerEvent::Update,
+                TriggerTiming::Before,
+                Some(&old),
+                Some(new),
+                &targets,
+            )?;
+            if let Some(mut new) = changed {
+                fit_columns(table, &mut new)?;
+                let ctx = env.ctx(txn, &upd.source);
+                if !upd.generated.is_empty() {
+                    compute_generated(&ctx, &upd.generated, &mut new)?;
+                    fit_columns(table, &mut new)?;
+                }
+                check_policy(&ctx, table, upd.policy_check.as_ref(), &new)?;
+                check_views(&ctx, &upd.view_checks, &new)?;
+                check_row(&ctx, table, env.checks, &new)?;
+                kept.push((pk, old, new, src));
+            }
+        }
+        work = kept;
     }
     // Remove all old versions first so that swapping unique values inside one
     // statement does not report a false conflict.
@@ -684,6 +895,14 @@ pub fn execute_update(
     for (_, old, new, _) in &work {
         referenced_actions(txn, env, table, old, Some(new), 0)?;
     }
+    if any_after {
+        let events = work
+            .into_iter()
+            .map(|(_, old, new, _)| (TriggerEvent::Update, Some(old), Some(new)))
+            .collect();
+        fire_after(txn, env, table, events)?;
+    }
+    fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::After)?;
     Ok(out)
 }
 
@@ -701,6 +920,11 @@ pub fn execute_delete(
     };
     let mut out = DmlOutcome::default();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::Before)?;
+    let before = triggers(env, table, TriggerEvent::Delete, TriggerTiming::Before, true);
+    let any_after =
+        triggers(env, table, TriggerEvent::Delete, TriggerTiming::After, true).is_some();
+    let mut after: AfterEvents = Vec::new();
     for src in rows {
         let Value::Bytea(pk) = &src[ncols] else {
             return Err(Error::internal("DML scan lost its key column"));
@@ -709,6 +933,23 @@ pub fn execute_delete(
             continue;
         }
         let old: Row = src[..ncols].to_vec();
+        if let Some(r) = before {
+            let go = r.fire_row(
+                txn,
+                table,
+                TriggerEvent::Delete,
+                TriggerTiming::Before,
+                Some(&old),
+                None,
+                &[],
+            )?;
+            if go.is_none() {
+                continue;
+            }
+        }
+        if any_after {
+            after.push((TriggerEvent::Delete, Some(old.clone()), None));
+        }
         delete_row(txn, table, pk, &old)?;
         referenced_actions(txn, env, table, &old, None, 0)?;
         out.count += 1;
@@ -718,5 +959,7 @@ pub fn execute_delete(
                 .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
         }
     }
+    fire_after(txn, env, table, after)?;
+    fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)?;
     Ok(out)
 }

@@ -17,7 +17,7 @@ use crate::functions::window::WindowFunc;
 impl Binder<'_> {
     /// Binds `name(args) [FILTER (...)] [OVER (...)]`.
     pub(crate) fn bind_function(&mut self, f: &ast::Function) -> Result<Expr> {
-        let name = function_name(&f.name)?;
+        let (schema, name) = function_name_parts(&f.name)?;
         let list = match &f.args {
             ast::FunctionArguments::None => {
                 if let Some(e) = self.bind_niladic(&name)? {
@@ -85,6 +85,25 @@ impl Binder<'_> {
                 format!("{name}(*) must be used to call a parameterless aggregate function"),
             ));
         }
+        let qualified_user = match schema.as_deref() {
+            None => false,
+            Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
+            Some(_) => true,
+        };
+        if qualified_user || (!named.is_empty() && name != "make_interval") {
+            if f.over.is_some() || f.filter.is_some() || distinct || !order_by.is_empty() {
+                return Err(Error::unsupported(format!(
+                    "{name} with OVER, FILTER, DISTINCT or ORDER BY"
+                )));
+            }
+            return match self.bind_user_call(schema.as_deref(), &name, args, named)? {
+                Some(e) => Ok(e),
+                None => Err(Error::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("function {} does not exist", f.name),
+                )),
+            };
+        }
         if !named.is_empty() {
             args = place_named_args(&name, args, named)?;
         }
@@ -132,7 +151,15 @@ impl Binder<'_> {
                 format!("DISTINCT, ORDER BY or FILTER specified, but {name} is not an aggregate function"),
             ));
         }
-        self.call_function(&name, args)
+        match self.call_function(&name, args.clone()) {
+            Err(e) if e.sqlstate() == SqlState::UNDEFINED_FUNCTION => {
+                match self.bind_user_call(schema.as_deref(), &name, args, Vec::new())? {
+                    Some(call) => Ok(call),
+                    None => Err(e),
+                }
+            }
+            other => other,
+        }
     }
 
     fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {
@@ -342,6 +369,27 @@ fn resolve_unknown_arg(b: &mut Binder<'_>, e: Expr) -> Result<Expr> {
         b.coerce(e, &DataType::Text, CoercionKind::Implicit)
     } else {
         Ok(e)
+    }
+}
+
+/// The lower-cased function name and the schema naming a user function's (`None`
+/// when unqualified or qualified by `pg_catalog`).
+fn function_name_parts(name: &ast::ObjectName) -> Result<(Option<String>, String)> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(id) => Ok(ident_name(id)),
+            ast::ObjectNamePart::Function(_) => {
+                Err(Error::unsupported("function name with arguments"))
+            }
+        })
+        .collect::<Result<_>>()?;
+    match parts.as_slice() {
+        [one] => Ok((None, one.clone())),
+        [schema, one] if schema == "pg_catalog" => Ok((None, one.clone())),
+        [schema, one] => Ok((Some(schema.clone()), one.clone())),
+        _ => function_name(name).map(|n| (None, n)),
     }
 }
 

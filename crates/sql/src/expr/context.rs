@@ -104,6 +104,17 @@ pub trait ExprScope {
         None
     }
 
+    /// The user-defined functions named `name` (in `schema`, or along the search
+    /// path), nearest schema first. The default knows none.
+    fn user_functions(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Vec<std::sync::Arc<crate::catalog::FunctionDef>> {
+        let _ = (schema, name);
+        Vec::new()
+    }
+
     /// Whether aggregate calls are allowed here (false in WHERE, ON, VALUES, ...):
     /// the binder then reports 42803 "aggregate functions are not allowed in WHERE".
     /// `clause` names the clause for the message.
@@ -162,6 +173,18 @@ pub trait EvalContext {
     /// `statement_timeout`), for functions that wait. The default has none.
     fn cancel_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
         None
+    }
+
+    /// Calls a user-defined function with argument values of its parameter types and
+    /// returns its rows (one row of one value for a scalar function). The default
+    /// refuses.
+    fn call_routine(
+        &self,
+        func: &std::sync::Arc<crate::catalog::FunctionDef>,
+        args: Vec<Value>,
+    ) -> Result<Vec<Vec<Value>>> {
+        let _ = args;
+        Err(Error::unsupported(format!("calling function {} in this context", func.name)))
     }
 
     /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.

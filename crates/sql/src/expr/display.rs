@@ -77,6 +77,7 @@ impl Expr {
                 s(right)
             ),
             Expr::Function { func, args, .. } => format!("{}({})", func.name, list(args, name)),
+            Expr::UserCall(call) => format!("{}({})", call.func.name, list(&call.args, name)),
             Expr::Case { operand, whens, else_result, .. } => {
                 let mut out = String::from("CASE");
                 if let Some(o) = operand {

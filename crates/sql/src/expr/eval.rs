@@ -94,6 +94,11 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             let vals = args.iter().map(|a| eval(a, env)).collect::<Result<Vec<_>>>()?;
             func.call(&vals, env.ctx)
         }
+        Expr::UserCall(call) => {
+            let vals = call.args.iter().map(|a| eval(a, env)).collect::<Result<Vec<_>>>()?;
+            let rows = env.ctx.call_routine(&call.func, vals)?;
+            Ok(rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null))
+        }
         Expr::Case { operand, whens, else_result, .. } => {
             let op_val = operand.as_ref().map(|o| eval(o, env)).transpose()?;
             let inner = Env { row: env.row, ctx: env.ctx, case_operand: op_val.as_ref() };

@@ -30,6 +30,7 @@ mod bind;
 mod bind_func;
 mod bind_ops;
 mod bind_special;
+mod bind_user;
 pub mod cast;
 pub mod compare;
 pub mod context;

@@ -19,6 +19,17 @@ use crate::functions::window::WindowFunc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubqueryId(pub u32);
 
+/// A bound call of a user-defined function.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserCall {
+    /// The function as the catalog held it when the call was bound.
+    pub func: std::sync::Arc<crate::catalog::FunctionDef>,
+    /// Arguments, coerced to the parameter types (defaults filled in).
+    pub args: Vec<Expr>,
+    /// The result type.
+    pub ty: DataType,
+}
+
 /// A bound scalar expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
@@ -100,6 +111,8 @@ pub enum Expr {
         /// The result type.
         ty: DataType,
     },
+    /// A call of a user-defined function.
+    UserCall(Box<UserCall>),
     /// `CASE [operand] WHEN .. THEN .. ELSE .. END`.
     Case {
         /// For the simple form: the value compared with each WHEN (already folded into
@@ -572,6 +585,7 @@ impl Expr {
             Expr::DomainCheck { expr, .. } => expr.data_type(),
             Expr::Aggregate(call) => call.ty.clone(),
             Expr::Window(call) => call.ty.clone(),
+            Expr::UserCall(call) => call.ty.clone(),
             Expr::IsNull { .. }
             | Expr::IsBool { .. }
             | Expr::IsDistinct { .. }
@@ -615,7 +629,8 @@ impl Expr {
                 | Expr::Param(..)
                 | Expr::Subquery { .. }
                 | Expr::Aggregate(_)
-                | Expr::Window(_) => false,
+                | Expr::Window(_)
+                | Expr::UserCall(_) => false,
                 Expr::Function { func, .. } => !func.volatile,
                 _ => true,
             }
@@ -648,6 +663,7 @@ impl Expr {
                 out.push(left);
                 out.push(right);
             }
+            Expr::UserCall(call) => out.extend(call.args.iter()),
             Expr::Function { args, .. }
             | Expr::Coalesce(args, _)
             | Expr::MinMax { args, .. }

@@ -19,6 +19,7 @@ use crate::binder::pg_objects::{
     relation_display_name, relation_oid_by_name, schema_name_by_oid, split_qualified, view_def,
     RelationRef,
 };
+use crate::binder::pg_routines as routines;
 use crate::catalog::{Catalog, CatalogStore};
 use crate::expr::EvalContext;
 use crate::functions::format::quote_ident;
@@ -40,6 +41,25 @@ pub(crate) fn statement_catalog(ctx: &dyn EvalContext) -> Result<Arc<Catalog>> {
         Some(h) => h.engine.catalogs.get(txn),
         None => CatalogStore::load(txn).map(Arc::new),
     }
+}
+
+/// A text about the routine whose OID is the first argument (NULL when none has it).
+fn routine_text(
+    a: &[Value],
+    ctx: &dyn EvalContext,
+    f: impl Fn(&Catalog, &crate::catalog::FunctionDef) -> String,
+) -> Result<Value> {
+    let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    let catalog = catalog(ctx)?;
+    Ok(routines::function_by_oid(&catalog, oid)
+        .map_or(Value::Null, |d| Value::Text(f(&catalog, d))))
+}
+
+fn trigger_text(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    let catalog = catalog(ctx)?;
+    Ok(routines::trigger_by_oid(&catalog, oid)
+        .map_or(Value::Null, |t| Value::Text(routines::trigger_def(&catalog, t))))
 }
 
 fn oid_arg(v: &Value) -> Option<i64> {
@@ -279,15 +299,37 @@ fn regrole_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
 }
 
 /// Functions have no OIDs of their own here: `regproc` input accepts numbers only.
-fn regproc_in(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+fn regproc_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let name = text_arg(&a[0]);
+    if let Ok(catalog) = catalog(ctx) {
+        let (schema, bare) = match name.split_once('.') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, name),
+        };
+        let found = catalog.functions_named(schema, bare.trim(), &ctx.session().search_path);
+        match found.as_slice() {
+            [one] => return Ok(Value::Int8(routines::routine_oid(one.id))),
+            [_, _, ..] => {
+                return Err(Error::new(
+                    SqlState::AMBIGUOUS_FUNCTION,
+                    format!("more than one function named \"{name}\""),
+                ))
+            }
+            [] => {}
+        }
+    }
     name.trim().parse::<i64>().map(Value::Int8).map_err(|_| {
         Error::new(SqlState::UNDEFINED_FUNCTION, format!("function \"{name}\" does not exist"))
     })
 }
 
-fn regproc_out(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
+fn regproc_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    if let Ok(catalog) = catalog(ctx) {
+        if let Some(f) = routines::function_by_oid(&catalog, o) {
+            return Ok(Value::Text(f.name.clone()));
+        }
+    }
     Ok(Value::Text(if o == 0 { "-".into() } else { o.to_string() }))
 }
 
@@ -337,15 +379,24 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("helios_regrole_out", vec![p(Int8)], ret(Text), regrole_out).volatile();
     r.add("helios_regproc_in", vec![p(Text)], ret(Int8), regproc_in).volatile();
     r.add("helios_regproc_out", vec![p(Int8)], ret(Text), regproc_out).volatile();
-    for name in [
-        "pg_get_function_result",
-        "pg_get_function_arguments",
-        "pg_get_function_identity_arguments",
-    ] {
-        r.add(name, vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
-    }
+    r.add("pg_get_function_result", vec![p(Int8)], ret(Text), |a, ctx| {
+        routine_text(a, ctx, |_, f| routines::function_result(f))
+    })
+    .volatile();
+    r.add("pg_get_function_arguments", vec![p(Int8)], ret(Text), |a, ctx| {
+        routine_text(a, ctx, |_, f| routines::function_arguments(f, true))
+    })
+    .volatile();
+    r.add("pg_get_function_identity_arguments", vec![p(Int8)], ret(Text), |a, ctx| {
+        routine_text(a, ctx, |_, f| routines::function_arguments(f, false))
+    })
+    .volatile();
+    r.add("pg_get_functiondef", vec![p(Int8)], ret(Text), |a, ctx| {
+        routine_text(a, ctx, |_, f| routines::function_def(f))
+    })
+    .volatile();
     r.add("pg_relation_is_publishable", vec![p(Int8)], ret(Bool), |_, _| Ok(Value::Bool(false)));
-    r.add("pg_get_triggerdef", vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
-    r.add("pg_get_triggerdef", vec![p(Int8), p(Bool)], ret(Text), |_, _| Ok(Value::Null));
+    r.add("pg_get_triggerdef", vec![p(Int8)], ret(Text), trigger_text).volatile();
+    r.add("pg_get_triggerdef", vec![p(Int8), p(Bool)], ret(Text), trigger_text).volatile();
     r.add("pg_get_statisticsobjdef_columns", vec![p(Int8)], ret(Text), |_, _| Ok(Value::Null));
 }

@@ -622,3 +622,27 @@ mod tests {
         assert_eq!(r, vec![vec![Value::Int4(1)], vec![Value::Null], vec![Value::Int4(3)]]);
     }
 }
+
+/// A user-defined function called in FROM: its rows come from the routine runtime.
+#[derive(Debug)]
+pub struct UserTableFunction {
+    /// The function.
+    pub func: Arc<crate::catalog::FunctionDef>,
+    /// Its result columns.
+    pub columns: Vec<(String, DataType)>,
+}
+
+impl TableFunction for UserTableFunction {
+    fn name(&self) -> &str {
+        &self.func.name
+    }
+
+    fn columns(&self) -> &[(String, DataType)] {
+        &self.columns
+    }
+
+    fn call(&self, args: &[Value], ctx: &dyn EvalContext) -> Result<RowIter> {
+        let rows = ctx.call_routine(&self.func, args.to_vec())?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+}

@@ -175,21 +175,32 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
 /// A cheap test that keeps the front parser off the common path.
 fn mentions_ours(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
-    [
-        "branch",
-        "as of",
-        "system_time",
-        "versions",
-        "fetch",
-        "move",
-        "vacuum",
-        "analy",
-        "sequence",
-        "domain",
-        "owner",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    let starts_do = lower
+        .trim_start()
+        .strip_prefix("do")
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_whitespace() || c == '$' || c == '\''));
+    starts_do
+        || lower.contains(";do ")
+        || lower.contains("\ndo ")
+        || lower.contains("\ndo\n")
+        || [
+            "branch",
+            "as of",
+            "system_time",
+            "versions",
+            "fetch",
+            "move",
+            "vacuum",
+            "analy",
+            "sequence",
+            "domain",
+            "owner",
+            "trigger",
+            "procedure",
+            "function",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {

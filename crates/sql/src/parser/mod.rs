@@ -24,6 +24,7 @@ mod names;
 mod owner_to;
 mod placeholders;
 mod role_options;
+pub mod routine;
 pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
@@ -52,6 +53,8 @@ pub enum Statement {
     /// `CREATE DOMAIN`, `ALTER DOMAIN` or `ALTER TYPE ... OWNER TO`, see
     /// [`alter_domain`].
     Domain(Box<alter_domain::DomainStatement>),
+    /// `DO`, `CREATE TRIGGER`, `CREATE PROCEDURE`, see [`routine`].
+    Routine(Box<routine::RoutineStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -73,6 +76,7 @@ pub fn nesting_depth(stmt: &Statement) -> usize {
         | Statement::Cursor(_)
         | Statement::AlterSequence(_)
         | Statement::Domain(_) => 0,
+        Statement::Routine(_) => 0,
     }
 }
 
@@ -91,6 +95,9 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = owner_text.as_deref().unwrap_or(sql);
     let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
     let sql = schema_text.as_deref().unwrap_or(sql);
+    if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
+        return Ok(stmts);
+    }
     if let Some(stmts) = helios::parse(sql)? {
         return Ok(stmts);
     }
@@ -215,7 +222,8 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             Statement::Helios(_)
             | Statement::Cursor(_)
             | Statement::AlterSequence(_)
-            | Statement::Domain(_),
+            | Statement::Domain(_)
+            | Statement::Routine(_),
         ) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }

@@ -20,6 +20,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             out.push(left);
             out.push(right);
         }
+        Expr::UserCall(call) => out.extend(call.args.iter_mut()),
         Expr::Function { args, .. }
         | Expr::Coalesce(args, _)
         | Expr::MinMax { args, .. }

@@ -114,6 +114,13 @@ impl Session {
                     ))
                 }
             };
+            if let ast::AlterTableOperation::EnableTrigger { name }
+            | ast::AlterTableOperation::DisableTrigger { name } = op
+            {
+                let enable = matches!(op, ast::AlterTableOperation::EnableTrigger { .. });
+                self.set_trigger_enabled(&table, &ident_name(name), enable)?;
+                continue;
+            }
             let mut t = table.as_ref().clone();
             let col_index = |t: &TableDef, id: &ast::Ident| -> Result<usize> {
                 let n = ident_name(id);

@@ -129,6 +129,7 @@ impl Session {
                     self.alter_domain(a).map(Some)
                 }
             },
+            Statement::Routine(r) => self.routine_statement(r).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();

@@ -137,6 +137,22 @@ impl Session {
             ast::Statement::AlterTable(at) => self.alter_table(at)?,
             ast::Statement::RefreshMaterializedView(r) => self.refresh_matview(r)?,
             ast::Statement::CreateExtension(ce) => self.create_extension(ce)?,
+            ast::Statement::CreateFunction(cf) => self.create_function(cf, false)?,
+            ast::Statement::DropFunction(df) => self.drop_functions(
+                &df.func_desc,
+                df.if_exists,
+                matches!(df.drop_behavior, Some(ast::DropBehavior::Cascade)),
+                false,
+            )?,
+            ast::Statement::DropProcedure { if_exists, proc_desc, drop_behavior } => self
+                .drop_functions(
+                    proc_desc,
+                    *if_exists,
+                    matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+                    true,
+                )?,
+            ast::Statement::DropTrigger(d) => self.drop_trigger(d)?,
+            ast::Statement::Call(f) => self.call_procedure(f)?,
             ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
                 self.comment_on(*object_type, object_name, comment.as_deref())?
@@ -416,6 +432,7 @@ impl Session {
         let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
         let kind = if table.matview.is_some() { "materialized view" } else { "table" };
         self.drop_views_reading(catalog, id, &format!("{kind} {}", table.name), cascade)?;
+        self.drop_table_triggers(catalog, id)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for child in catalog.referencing(id) {
             if child.id == id {
@@ -506,7 +523,11 @@ impl Session {
             catalog.views.values().filter(|v| v.schema == name).map(|v| v.id).collect();
         let seqs: Vec<u32> =
             catalog.sequences.values().filter(|s| s.schema == name).map(|s| s.id).collect();
-        if !cascade && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty()) {
+        let funcs: Vec<u32> =
+            catalog.functions.values().filter(|f| f.schema == name).map(|f| f.id).collect();
+        if !cascade
+            && (!tables.is_empty() || !views.is_empty() || !seqs.is_empty() || !funcs.is_empty())
+        {
             return Err(Error::new(
                 SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                 format!("cannot drop schema {name} because other objects depend on it"),
@@ -522,6 +543,14 @@ impl Session {
         }
         for id in seqs {
             CatalogStore::delete(txn, CatalogKind::Sequence, id)?;
+        }
+        // Functions of the schema go, with the triggers (on other schemas' tables) that
+        // call them.
+        for t in catalog.triggers.values().filter(|t| funcs.contains(&t.function)) {
+            CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+        }
+        for id in funcs {
+            CatalogStore::delete(txn, CatalogKind::Function, id)?;
         }
         CatalogStore::delete(txn, CatalogKind::Schema, schema.id)?;
         self.bump_version()

@@ -37,6 +37,7 @@ mod privileges;
 mod rename;
 mod result;
 mod roles;
+mod routines;
 mod schema_alter;
 mod sequences;
 mod settings;
@@ -62,6 +63,7 @@ pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub(crate) use settings::timeout_setting;
 pub use settings::Settings;
 pub use statement::RowSink;
+pub(crate) use statement::{bind_statement, Bound};
 pub(crate) use temp_schema::drop_stale_temp_schemas;
 pub use temp_schema::is_temp_schema;
 pub use time_travel::{from_sql_timestamp, to_sql_timestamp, HeliosCtx};
@@ -137,6 +139,8 @@ pub struct Session {
     /// The user the session logged in as (what SET SESSION AUTHORIZATION DEFAULT
     /// returns to).
     login: String,
+    /// Notices raised by routines, until the client takes them.
+    notices: parking_lot::Mutex<Vec<crate::routine::Notice>>,
 }
 
 /// A catalog read at one snapshot of one branch (see `Session::catalog_memo`).
@@ -183,6 +187,7 @@ impl Session {
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
             login: "postgres".into(),
+            notices: parking_lot::Mutex::new(Vec::new()),
         }
     }
 
@@ -530,7 +535,10 @@ impl Session {
                 self.catalog_memo = None;
                 return self.run_helios(h);
             }
-            Statement::Cursor(_) | Statement::AlterSequence(_) | Statement::Domain(_) => None,
+            Statement::Cursor(_)
+            | Statement::AlterSequence(_)
+            | Statement::Domain(_)
+            | Statement::Routine(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(

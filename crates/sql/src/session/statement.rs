@@ -193,7 +193,7 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
-            Some(Statement::AlterSequence(_) | Statement::Domain(_)) => {
+            Some(Statement::AlterSequence(_) | Statement::Domain(_) | Statement::Routine(_)) => {
                 prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
                 return Ok(());
             }
@@ -308,7 +308,9 @@ impl Session {
             return feed(r?, sink);
         }
         match (bound.as_ref(), sink) {
-            (Bound::Query { query, columns, locks: false }, Some(sink)) => {
+            (Bound::Query { query, columns, locks: false }, Some(sink))
+                if !self.writes_through_calls(query, &catalog) =>
+            {
                 self.stream_query(query, columns, params, &catalog, &info, sink)
             }
             (_, sink) => feed(self.execute_bound(&bound, params, &catalog, &info)?, sink),
@@ -354,12 +356,27 @@ impl Session {
             catalog,
             current: &self.currvals,
         };
+        let nextval = |seq: &crate::catalog::SequenceDef| self.engine.nextval(self.branch, seq);
+        let rowid = || self.engine.next_rowid();
+        let rt = crate::routine::Runtime::new(
+            catalog,
+            info,
+            self.txn_now,
+            &self.cancel,
+            Some(&seqs),
+            &nextval,
+            &rowid,
+            &self.notices,
+        );
+        let routines: Option<&dyn exec::RoutineHost> =
+            if catalog.functions.is_empty() { None } else { Some(&rt) };
         let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
-            .with_sequences(Some(&seqs));
+            .with_sequences(Some(&seqs))
+            .with_routines(routines);
         f(&ctx)
     }
 
-    fn execute_bound(
+    pub(super) fn execute_bound(
         &mut self,
         bound: &Bound,
         params: &[Value],
@@ -372,6 +389,20 @@ impl Session {
                     let ctx = ExecCtx::new(txn, params, info, env.now, query, env.cancel)
                         .with_sequences(env.sequences);
                     let rows = exec::execute(&query.plan, &ctx, &[])?;
+                    Ok(exec::DmlOutcome { count: rows.len() as u64, returned: rows })
+                })?;
+                let tag = select_tag(out.count);
+                Ok(StatementResult::Rows(QueryResult {
+                    columns: columns.clone(),
+                    rows: out.returned,
+                    tag,
+                }))
+            }
+            Bound::Query { query, columns, locks: false }
+                if self.writes_through_calls(query, catalog) =>
+            {
+                let out = self.write(catalog, info, params, &[], |txn, env| {
+                    let rows = crate::routine::run_no_from(env, txn, query, params)?;
                     Ok(exec::DmlOutcome { count: rows.len() as u64, returned: rows })
                 })?;
                 let tag = select_tag(out.count);
@@ -427,6 +458,14 @@ impl Session {
         }
     }
 
+    /// A select list without FROM calling user functions, in a writable transaction:
+    /// it runs like a write so that the functions may write.
+    fn writes_through_calls(&self, query: &PlannedQuery, catalog: &Catalog) -> bool {
+        !catalog.functions.is_empty()
+            && self.txn.as_ref().is_some_and(|t| !t.is_read_only())
+            && crate::routine::no_from_applies(query)
+    }
+
     fn write(
         &mut self,
         catalog: &Catalog,
@@ -446,6 +485,16 @@ impl Session {
             catalog,
             current: &self.currvals,
         };
+        let rt = crate::routine::Runtime::new(
+            catalog,
+            info,
+            self.txn_now,
+            &self.cancel,
+            Some(&seqs),
+            &nextval,
+            &rowid,
+            &self.notices,
+        );
         let env = WriteEnv {
             sequences: Some(&seqs),
             catalog,
@@ -456,6 +505,7 @@ impl Session {
             session: info,
             now: self.txn_now,
             cancel: &self.cancel,
+            routines: if catalog.functions.is_empty() { None } else { Some(&rt) },
         };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         if txn.is_read_only() {

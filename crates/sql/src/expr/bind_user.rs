@@ -1,0 +1,131 @@
+//! Binding calls of user-defined functions: overload resolution by argument types,
+//! named arguments (`f(a => 1)`), defaults, and the places such calls may stand.
+//!
+//! Built-in functions win over user functions of the same name and argument types
+//! (PostgreSQL searches `pg_catalog` first); a user function is tried when no built-in
+//! matches the call.
+
+use std::sync::Arc;
+
+use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
+
+use crate::catalog::routine_defs::Returns;
+use crate::catalog::FunctionDef;
+use crate::expr::bind::{Binder, CoercionKind};
+use crate::expr::node::{Expr, UserCall};
+
+impl Binder<'_> {
+    /// Binds a call of the user function `name` with bound positional and named
+    /// arguments; `None` when no user function has that name.
+    pub(crate) fn bind_user_call(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+        args: Vec<Expr>,
+        named: Vec<(String, Expr)>,
+    ) -> Result<Option<Expr>> {
+        let candidates = self.scope.user_functions(schema, name);
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let mut best: Option<(usize, Arc<FunctionDef>, Vec<Option<Expr>>)> = None;
+        for f in candidates {
+            let Some(slots) = place(&f, &args, &named) else { continue };
+            let mut cost = 0;
+            let mut fits = true;
+            for (slot, p) in slots.iter().zip(&f.params) {
+                let Some(a) = slot else { continue };
+                let t = a.data_type();
+                if t == p.data_type {
+                    continue;
+                }
+                if t == DataType::Unknown {
+                    cost += 1;
+                } else if self.coerce(a.clone(), &p.data_type, CoercionKind::Implicit).is_ok() {
+                    cost += 2;
+                } else {
+                    fits = false;
+                    break;
+                }
+            }
+            if fits && best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
+                best = Some((cost, f, slots));
+            }
+        }
+        let mut types: Vec<String> =
+            args.iter().map(|a| crate::expr::types::pg_type_name(&a.data_type())).collect();
+        types.extend(
+            named.iter().map(|(n, a)| {
+                format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
+            }),
+        );
+        let Some((_, func, slots)) = best else {
+            return Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {name}({}) does not exist", types.join(", ")),
+            )
+            .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+        };
+        if func.procedure {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("{name}({}) is a procedure", types.join(", ")),
+            )
+            .with_hint("To call a procedure, use CALL."));
+        }
+        if func.returns == Returns::Trigger {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "trigger functions can only be called as triggers",
+            ));
+        }
+        let in_from = self.scope.aggregates_allowed() == Err("functions in FROM");
+        if func.returns_set() && !in_from {
+            return Err(Error::unsupported(format!(
+                "set-returning function {} outside FROM",
+                func.name
+            ))
+            .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
+        }
+        let mut bound = Vec::with_capacity(slots.len());
+        for (slot, p) in slots.into_iter().zip(func.params.clone()) {
+            let e = match slot {
+                Some(e) => e,
+                None => {
+                    let text = p.default.as_deref().ok_or_else(|| {
+                        Error::internal("a parameter without default was left out")
+                    })?;
+                    let ast = crate::parser::parse_expr(text)?;
+                    self.bind(&ast)?
+                }
+            };
+            bound.push(self.coerce(e, &p.data_type, CoercionKind::Implicit)?);
+        }
+        let ty = func.result_type();
+        Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
+    }
+}
+
+/// The arguments of a call placed on `f`'s parameters (`None` where a default
+/// applies); `None` when the call does not fit `f`.
+fn place(f: &FunctionDef, args: &[Expr], named: &[(String, Expr)]) -> Option<Vec<Option<Expr>>> {
+    if args.len() > f.params.len() {
+        return None;
+    }
+    let mut slots: Vec<Option<Expr>> = args.iter().cloned().map(Some).collect();
+    slots.resize(f.params.len(), None);
+    for (n, e) in named {
+        let pos = f.params.iter().position(|p| p.name.as_deref() == Some(n.as_str()))?;
+        if slots[pos].is_some() {
+            return None;
+        }
+        slots[pos] = Some(e.clone());
+    }
+    for (slot, p) in slots.iter().zip(&f.params) {
+        if slot.is_none() && p.default.is_none() {
+            return None;
+        }
+    }
+    Some(slots)
+}

@@ -1,0 +1,246 @@
+//! The statement tree of a PL/pgSQL body.
+
+use helios_types::DataType;
+use sqlparser::ast as sql;
+
+/// A parsed function body.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The outermost block.
+    pub block: Block,
+}
+
+/// An embedded SQL statement (an expression is kept as `SELECT expr`).
+#[derive(Debug, Clone)]
+pub struct Sql {
+    /// The text as written.
+    pub text: String,
+    /// The statement.
+    pub stmt: Box<sql::Statement>,
+}
+
+/// `[DECLARE ...] BEGIN ... [EXCEPTION ...] END`.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// `<<label>>`.
+    pub label: Option<String>,
+    /// Declarations.
+    pub decls: Vec<Decl>,
+    /// Statements.
+    pub body: Vec<Stmt>,
+    /// Exception handlers (a block with any runs in a subtransaction).
+    pub handlers: Vec<Handler>,
+}
+
+/// The type of a declared variable.
+#[derive(Debug, Clone)]
+pub enum DeclType {
+    /// A scalar type.
+    Type(DataType),
+    /// `record`.
+    Record,
+    /// `table%ROWTYPE`.
+    RowType(String),
+    /// `ALIAS FOR $n` / `ALIAS FOR name`: another name of a variable.
+    Alias(String),
+    /// `var%TYPE` / `table.column%TYPE`.
+    TypeOf(String),
+}
+
+/// One declaration.
+#[derive(Debug, Clone)]
+pub struct Decl {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub ty: DeclType,
+    /// `CONSTANT`.
+    pub constant: bool,
+    /// `NOT NULL`.
+    pub not_null: bool,
+    /// The initial value.
+    pub default: Option<Sql>,
+}
+
+/// An exception condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// `OTHERS`.
+    Others,
+    /// A SQLSTATE code (a condition name is translated to its code).
+    Code(String),
+}
+
+/// `WHEN cond [OR cond] THEN stmts`.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// Conditions.
+    pub conditions: Vec<Condition>,
+    /// Statements.
+    pub body: Vec<Stmt>,
+}
+
+/// A variable or a record field that is assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Variable name.
+    pub name: String,
+    /// Field of a record variable.
+    pub field: Option<String>,
+}
+
+/// `INTO [STRICT] targets`.
+#[derive(Debug, Clone)]
+pub struct Into {
+    /// `STRICT`: exactly one row.
+    pub strict: bool,
+    /// Targets.
+    pub targets: Vec<Target>,
+}
+
+/// Where a FOR loop or RETURN QUERY gets rows.
+#[derive(Debug, Clone)]
+pub enum QuerySource {
+    /// A query written in the body.
+    Static(Sql),
+    /// `EXECUTE expr [USING ...]`.
+    Dynamic {
+        /// The query text expression.
+        expr: Sql,
+        /// `USING` values.
+        using: Vec<Sql>,
+    },
+}
+
+/// RAISE levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaiseLevel {
+    /// DEBUG.
+    Debug,
+    /// LOG.
+    Log,
+    /// INFO.
+    Info,
+    /// NOTICE.
+    Notice,
+    /// WARNING.
+    Warning,
+    /// EXCEPTION (ends the routine).
+    Exception,
+}
+
+/// A RAISE statement.
+#[derive(Debug, Clone)]
+pub struct Raise {
+    /// The level.
+    pub level: RaiseLevel,
+    /// `RAISE condition` / `RAISE SQLSTATE 'code'`.
+    pub condition: Option<String>,
+    /// The format string.
+    pub format: Option<String>,
+    /// Its arguments.
+    pub args: Vec<Sql>,
+    /// `USING option = expr`.
+    pub options: Vec<(String, Sql)>,
+}
+
+/// A statement.
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    /// `target := expr`.
+    Assign(Target, Sql),
+    /// IF / ELSIF / ELSE.
+    If(Vec<(Sql, Vec<Stmt>)>, Vec<Stmt>),
+    /// CASE.
+    Case {
+        /// Simple CASE operand.
+        operand: Option<Sql>,
+        /// WHEN values (or conditions) and statements.
+        whens: Vec<(Vec<Sql>, Vec<Stmt>)>,
+        /// ELSE (none: 20000 when nothing matched).
+        otherwise: Option<Vec<Stmt>>,
+    },
+    /// LOOP.
+    Loop(Option<String>, Vec<Stmt>),
+    /// WHILE.
+    While(Option<String>, Sql, Vec<Stmt>),
+    /// `FOR i IN [REVERSE] a .. b [BY s] LOOP`.
+    ForRange {
+        /// Label.
+        label: Option<String>,
+        /// Loop variable (an integer).
+        var: String,
+        /// REVERSE.
+        reverse: bool,
+        /// Bounds and step.
+        low: Sql,
+        /// Upper bound.
+        high: Sql,
+        /// BY.
+        step: Option<Sql>,
+        /// Body.
+        body: Vec<Stmt>,
+    },
+    /// `FOR target IN query LOOP`.
+    ForQuery {
+        /// Label.
+        label: Option<String>,
+        /// Target variables (one record, or scalars).
+        targets: Vec<Target>,
+        /// Rows.
+        source: QuerySource,
+        /// Body.
+        body: Vec<Stmt>,
+    },
+    /// `FOREACH x IN ARRAY a LOOP`.
+    ForEach {
+        /// Label.
+        label: Option<String>,
+        /// Variable.
+        var: Target,
+        /// The array.
+        array: Sql,
+        /// Body.
+        body: Vec<Stmt>,
+    },
+    /// EXIT / CONTINUE.
+    Exit {
+        /// CONTINUE rather than EXIT.
+        cont: bool,
+        /// Label.
+        label: Option<String>,
+        /// WHEN condition.
+        when: Option<Sql>,
+    },
+    /// RETURN.
+    Return(Option<Sql>),
+    /// RETURN NEXT.
+    ReturnNext(Option<Sql>),
+    /// RETURN QUERY.
+    ReturnQuery(QuerySource),
+    /// RAISE.
+    Raise(Box<Raise>),
+    /// `RAISE;` inside a handler.
+    Reraise,
+    /// PERFORM (a SELECT whose rows are dropped).
+    Perform(Sql),
+    /// A SQL statement, optionally with INTO.
+    Sql(Sql, Option<Into>),
+    /// EXECUTE.
+    Execute {
+        /// The statement text expression.
+        expr: Sql,
+        /// INTO.
+        into: Option<Into>,
+        /// USING.
+        using: Vec<Sql>,
+    },
+    /// GET [STACKED] DIAGNOSTICS target = item, ...
+    GetDiagnostics(bool, Vec<(Target, String)>),
+    /// ASSERT condition [, message].
+    Assert(Sql, Option<Sql>),
+    /// A nested block.
+    Block(Box<Block>),
+    /// NULL.
+    Null,
+}
