@@ -43,29 +43,12 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         _ => return None,
     };
     // The first top-level AS starts the query; the option goes before it.
-    let mut depth = 0i32;
-    let mut as_at = None;
-    for (pos, &i) in sig.iter().enumerate().take(cut) {
-        match &tokens[i] {
-            Token::LParen => depth += 1,
-            Token::RParen => depth -= 1,
-            _ if depth == 0 && pos > at && word(pos) == Some(Keyword::WITH) => return None,
-            _ if depth == 0 && word(pos) == Some(Keyword::AS) => {
-                as_at = Some(pos);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let as_at = as_at?;
-    let mut out = String::new();
-    for (pos, t) in tokens[..sig[cut]].iter().enumerate() {
-        if pos == sig[as_at] {
-            out.push_str(&format!("WITH (check_option = '{kind}') "));
-        }
-        out.push_str(&t.to_string());
-    }
-    Some(out)
+    super::token_rewrite::options_before_as(
+        &s,
+        at + 1,
+        cut,
+        &format!("WITH (check_option = '{kind}') "),
+    )
 }
 
 #[cfg(test)]

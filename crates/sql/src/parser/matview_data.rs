@@ -38,29 +38,9 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         return None;
     }
     // The first top-level AS starts the query; options go before it.
-    let mut depth = 0i32;
-    let mut as_at = None;
-    for (pos, &i) in sig.iter().enumerate().take(cut) {
-        match &tokens[i] {
-            Token::LParen => depth += 1,
-            Token::RParen => depth -= 1,
-            _ if depth == 0 && kw(pos, Keyword::WITH) => return None,
-            _ if depth == 0 && kw(pos, Keyword::AS) => {
-                as_at = Some(pos);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let as_at = as_at?;
-    let mut out = String::new();
-    for (pos, t) in tokens[..sig[cut]].iter().enumerate() {
-        if pos == sig[as_at] && no_data {
-            out.push_str(&format!("WITH ({NO_DATA_OPTION} = true) "));
-        }
-        out.push_str(&t.to_string());
-    }
-    Some(out)
+    let options = if no_data { format!("WITH ({NO_DATA_OPTION} = true) ") } else { String::new() };
+    let s = super::token_rewrite::Significant::new(tokens);
+    super::token_rewrite::options_before_as(&s, 3, cut, &options)
 }
 
 #[cfg(test)]

@@ -29,6 +29,42 @@ impl<'t> Significant<'t> {
     }
 }
 
+/// The statement's first `cut` significant tokens with `options` (a `WITH (...)` list)
+/// put before the first top-level `AS` at or after significant token `from` (CREATE
+/// VIEW / MATERIALIZED VIEW: the options go between the name and the query); `None`
+/// when there is no such `AS` or the statement already has a top-level `WITH` there.
+pub(super) fn options_before_as(
+    s: &Significant<'_>,
+    from: usize,
+    cut: usize,
+    options: &str,
+) -> Option<String> {
+    let mut depth = 0i32;
+    let mut as_at = None;
+    for (pos, &i) in s.sig.iter().enumerate().take(cut).skip(from) {
+        match &s.tokens[i] {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ if depth == 0 && s.word(pos) == Some(Keyword::WITH) => return None,
+            _ if depth == 0 && s.word(pos) == Some(Keyword::AS) => {
+                as_at = Some(pos);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let as_token = s.sig[as_at?];
+    let end = s.sig.get(cut).copied().unwrap_or(s.tokens.len());
+    let mut out = String::new();
+    for (i, t) in s.tokens[..end].iter().enumerate() {
+        if i == as_token {
+            out.push_str(options);
+        }
+        out.push_str(&t.to_string());
+    }
+    Some(out)
+}
+
 /// The batch with every statement that `rewrite` changes replaced by its new text;
 /// `None` when it changes none (or the text does not tokenize).
 pub(super) fn rewrite_statements(
