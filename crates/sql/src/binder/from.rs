@@ -153,7 +153,7 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         };
-        if self.expanding_views.is_empty() && self.expanding_policies.is_empty() {
+        if self.probe && self.expanding_views.is_empty() && self.expanding_policies.is_empty() {
             if let Relation::Table(id) | Relation::View(id) | Relation::Sequence(id) = rel {
                 self.relations_named.push(id);
             }
@@ -173,7 +173,9 @@ impl Binder<'_> {
                     .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
                 }
                 self.require_table(&table, Privileges::SELECT)?;
-                self.from_tables.push((self.select_depth, qualifier.clone(), id));
+                if let Some(tables) = self.from_tables.as_mut() {
+                    tables.push((qualifier.clone(), id));
+                }
                 let scan = self.table_scan(table.clone(), &qualifier);
                 self.with_policy_filter(scan, &table, PolicyCommand::Select)?
             }

@@ -112,14 +112,13 @@ pub struct Binder<'a> {
     /// Binding only to learn what a query reads ([`Binder::dependency_probe`]): no
     /// privilege checks.
     probe: bool,
-    /// The tables, views and sequences the query names itself (not those read inside
-    /// the views it names, nor by row-level security policies), in the order met.
+    /// For a [`Binder::dependency_probe`]: the tables, views and sequences the query
+    /// names itself (not those read inside the views it names, nor by row-level security
+    /// policies), in the order met.
     pub relations_named: Vec<u32>,
-    /// How many SELECTs deep the FROM list being bound is.
-    select_depth: usize,
-    /// Tables bound in FROM lists: (select depth, qualifier, table id); each SELECT
-    /// takes its own back after its FROM list (for functional dependencies in GROUP BY).
-    from_tables: Vec<(usize, String, u32)>,
+    /// The tables of the FROM list being bound (qualifier, table id), collected only for
+    /// a SELECT with GROUP BY (functional dependencies); each SELECT has its own.
+    from_tables: Option<Vec<(String, u32)>>,
     /// Views a DML statement was rewritten through (see `updatable_view`).
     view_rewrites: usize,
     /// Check options of those views, carried down to the table.
@@ -154,8 +153,7 @@ impl<'a> Binder<'a> {
             expanding_policies: Vec::new(),
             probe: false,
             relations_named: Vec::new(),
-            select_depth: 0,
-            from_tables: Vec::new(),
+            from_tables: None,
             view_rewrites: 0,
             pending_view_checks: Vec::new(),
             cascade_view_checks: false,

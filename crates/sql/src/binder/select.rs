@@ -27,16 +27,13 @@ impl Binder<'_> {
         // A locking clause of this level covers the tables of this FROM list only.
         let request = self.lock_pending.take();
         let saved = std::mem::replace(&mut self.row_lock, request);
-        self.select_depth += 1;
-        let (depth, mark) = (self.select_depth, self.from_tables.len());
+        // With GROUP BY, note the tables of this FROM list (functional dependencies).
+        let grouped =
+            !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+        let outer_tables = std::mem::replace(&mut self.from_tables, grouped.then(Vec::new));
         let from = self.bind_from(&select.from);
-        self.select_depth -= 1;
-        let from_tables: Vec<(String, u32)> = self
-            .from_tables
-            .drain(mark..)
-            .filter(|(d, _, _)| *d == depth)
-            .map(|(_, q, id)| (q, id))
-            .collect();
+        let from_tables =
+            std::mem::replace(&mut self.from_tables, outer_tables).unwrap_or_default();
         let request = std::mem::replace(&mut self.row_lock, saved);
         let mut plan = from?;
         let lock_targets = match request {

@@ -354,19 +354,7 @@ impl Session {
         if deps.is_empty() {
             return Ok(());
         }
-        if !cascade {
-            return Err(dependents_error(what, &deps));
-        }
-        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
-        for (d, _) in deps {
-            if d.materialized {
-                table_io::clear_table(txn, d.id)?;
-                CatalogStore::delete(txn, CatalogKind::Table, d.id)?;
-            } else {
-                CatalogStore::delete(txn, CatalogKind::View, d.id)?;
-            }
-        }
-        Ok(())
+        self.drop_dependents(what, deps, cascade)
     }
 
     /// Before DROP COLUMN `column` of table `table` (named `table_name`): as
@@ -398,8 +386,19 @@ impl Session {
                 }
             }
         }
+        self.drop_dependents(&on, deps, cascade)
+    }
+
+    /// Refuses (2BP01, listing `deps`) what would drop `what` unless `cascade`, which
+    /// drops the dependent views and materialized views.
+    fn drop_dependents(
+        &mut self,
+        what: &str,
+        deps: Vec<(Dependent, String)>,
+        cascade: bool,
+    ) -> Result<()> {
         if !cascade {
-            return Err(dependents_error(&on, &deps));
+            return Err(dependents_error(what, &deps));
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for (d, _) in deps {
