@@ -26,6 +26,10 @@ async fn roles_log_in_with_their_own_passwords() {
         .expect("a password");
     let out = db.connect().execute_batch(&format!(
         "CREATE ROLE carol LOGIN PASSWORD 'carol-pw';
+         CREATE ROLE gina LOGIN PASSWORD 'gina-pw' VALID UNTIL '2001-02-03 04:05:06+00';
+         CREATE ROLE hank LOGIN PASSWORD 'hank-pw' VALID UNTIL 'infinity';
+         CREATE ROLE ivan LOGIN PASSWORD 'ivan-pw' VALID UNTIL '2001-01-01';
+         ALTER ROLE ivan VALID UNTIL '2999-01-01';
          SET password_encryption = md5;
          CREATE ROLE dave LOGIN PASSWORD 'dave-pw';
          CREATE ROLE erin LOGIN;
@@ -78,6 +82,11 @@ async fn roles_log_in_with_their_own_passwords() {
         ok("erin", server_pw).await;
         refused("erin", "erin").await;
         ok("postgres", server_pw).await;
+        // VALID UNTIL: a password no longer logs in once the moment has passed.
+        refused("gina", "gina-pw").await;
+        refused("gina", server_pw).await;
+        ok("hank", "hank-pw").await;
+        ok("ivan", "ivan-pw").await;
     }
     // A new password takes effect for the next login.
     let config = ServerConfig {

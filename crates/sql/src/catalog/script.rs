@@ -209,6 +209,11 @@ fn roles(catalog: &Catalog, login: &str, emit: &mut impl FnMut(String)) {
         if let Some(p) = &r.password {
             let _ = write!(s, " PASSWORD {}", quote_literal(p));
         }
+        if let Some(t) = r.valid_until {
+            // Written in UTC with its offset, so any session TimeZone reads it back.
+            let at = helios_types::Value::TimestampTz(t).to_pg_text();
+            let _ = write!(s, " VALID UNTIL {}", quote_literal(&at));
+        }
         s.push(';');
         emit(s);
     }

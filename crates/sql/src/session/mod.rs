@@ -298,6 +298,11 @@ impl Session {
         drop(txn);
         Ok(match catalog.role(user) {
             None => LoginSecret::NoRole,
+            Some(role)
+                if role.valid_until.is_some_and(|t| t < crate::expr::wall_clock_micros()) =>
+            {
+                LoginSecret::Expired
+            }
             Some(role) => match role.password.as_deref().and_then(StoredPassword::parse) {
                 Some(p) => LoginSecret::Password(p),
                 None => LoginSecret::NoPassword,
