@@ -48,6 +48,7 @@ mod temp_schema;
 mod time_travel;
 mod timeout;
 mod txn;
+mod use_counts;
 mod user_types;
 mod utility;
 mod vector_index;
@@ -55,6 +56,8 @@ mod view_deps;
 mod writable_cte;
 
 pub use branch::BranchUsers;
+/// Sessions logged in per role id (`CONNECTION LIMIT`).
+pub type RoleLogins = use_counts::UseCounts<u32>;
 pub use branch_rows::{
     branch_rows, commit_rows, conflict_rows, conflict_rows_by_name, diff_rows, BRANCH_COLUMNS,
     COMMIT_COLUMNS, CONFLICT_COLUMNS, DIFF_COLUMNS,
@@ -144,6 +147,8 @@ pub struct Session {
     /// The user the session logged in as (what SET SESSION AUTHORIZATION DEFAULT
     /// returns to).
     login: String,
+    /// The role the session logged in as, counted against its `CONNECTION LIMIT`.
+    login_role: Option<u32>,
     /// Notices raised by routines, until the client takes them.
     notices: parking_lot::Mutex<Vec<crate::routine::Notice>>,
 }
@@ -194,6 +199,7 @@ impl Session {
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
             login: "postgres".into(),
+            login_role: None,
             notices: parking_lot::Mutex::new(Vec::new()),
         }
     }
@@ -258,7 +264,8 @@ impl Session {
         })?;
         let catalog = self.engine.catalogs.get(&txn)?;
         drop(txn);
-        if catalog.role(user).is_some() {
+        let mut counted = None;
+        if let Some(role) = catalog.role(user) {
             let auth = catalog.auth(user);
             if !auth.login {
                 return Err(Error::new(
@@ -275,6 +282,23 @@ impl Session {
                 )
                 .with_detail("User does not have CONNECT privilege."));
             }
+            // Superusers are not held to CONNECTION LIMIT, as in PostgreSQL.
+            let limit = usize::try_from(role.connection_limit).ok().filter(|_| !auth.superuser);
+            let logins = &self.engine.role_logins;
+            match limit {
+                Some(limit) if !logins.enter_within(role.id, limit) => {
+                    return Err(Error::new(
+                        SqlState::TOO_MANY_CONNECTIONS,
+                        format!("too many connections for role \"{user}\""),
+                    ));
+                }
+                Some(_) => {}
+                None => logins.enter(role.id),
+            }
+            counted = Some(role.id);
+        }
+        if let Some(previous) = std::mem::replace(&mut self.login_role, counted) {
+            self.engine.role_logins.leave(previous);
         }
         self.login = user.to_string();
         self.settings.set("session_authorization", user)?;
