@@ -20,6 +20,7 @@ mod from;
 pub mod generated;
 pub mod merge;
 mod order;
+pub mod partition;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 mod pg_roles;

@@ -78,6 +78,13 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
                 None => joined,
             }
         }
+        Plan::Append { inputs, schema }
+            if !has_subquery(&predicate)
+                && column_span(&predicate).is_none_or(|(_, hi)| hi < schema.len()) =>
+        {
+            let inputs = inputs.into_iter().map(|p| push(p, predicate.clone())).collect();
+            Plan::Append { inputs, schema }
+        }
         Plan::Filter { input, predicate: inner } => {
             let mut parts = Vec::new();
             split(inner, &mut parts);

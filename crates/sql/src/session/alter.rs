@@ -72,6 +72,20 @@ impl Session {
         let search_path = self.settings.search_path();
         let qn = object_name(&at.name)?;
         for op in &at.operations {
+            match op {
+                ast::AlterTableOperation::AttachPartitionOf { partition, for_values } => {
+                    self.attach_partition(&at.name, partition, for_values)?;
+                    continue;
+                }
+                ast::AlterTableOperation::DetachPartitionOf { partition, mode } => {
+                    if mode.is_some() {
+                        return Err(Error::unsupported(format!("DETACH PARTITION {op}")));
+                    }
+                    self.detach_partition(&at.name, partition)?;
+                    continue;
+                }
+                _ => {}
+            }
             let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
             let catalog = self.engine.catalogs.get(txn)?;
             let found = catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path);
