@@ -59,10 +59,7 @@ pub(super) fn expand_partition_of<'c>(
     let Some(parent_name) = &ct.partition_of else { return Ok(Cow::Borrowed(ct)) };
     let parent = table_by_name(catalog, search_path, parent_name)?;
     if !catalog.is_partitioned(parent.id) {
-        return Err(Error::new(
-            SqlState::WRONG_OBJECT_TYPE,
-            format!("table \"{}\" is not partitioned", parent.name),
-        ));
+        return Err(invalid_definition(format!("\"{}\" is not partitioned", parent.name)));
     }
     if ct.for_values.is_none() {
         return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error: FOR VALUES expected"));
@@ -174,8 +171,20 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
                 }
                 items.push(crate::catalog::partition::column_item(&n));
             }
-            ast::Expr::Nested(inner) => items.push(format!("({inner})")),
-            other => items.push(format!("({other})")),
+            other => {
+                // PostgreSQL prints an expression item in parentheses, and an operator
+                // expression with its own parentheses inside them: `((a % 2))`.
+                let mut e = other;
+                while let ast::Expr::Nested(inner) = e {
+                    e = inner;
+                }
+                match e {
+                    ast::Expr::BinaryOp { .. } | ast::Expr::UnaryOp { .. } => {
+                        items.push(format!("(({e}))"))
+                    }
+                    _ => items.push(format!("({e})")),
+                }
+            }
         }
     }
     if items.is_empty() {
@@ -204,12 +213,9 @@ pub(super) fn check_unique_keys(table: &TableDef, key: &BoundKey) -> Result<()> 
         }
         for c in key.columns.iter().flatten() {
             if !idx.columns.contains(c) {
-                let what = if idx.constraint || idx.primary { "constraint" } else { "index" };
                 return Err(Error::new(
                     SqlState::FEATURE_NOT_SUPPORTED,
-                    format!(
-                        "unique {what} on partitioned table must include all partitioning columns"
-                    ),
+                    "unique constraint on partitioned table must include all partitioning columns",
                 )
                 .with_detail(format!(
                     "{kind} constraint on table \"{}\" lacks column \"{}\" which is part of the partition key.",
@@ -315,13 +321,13 @@ pub(super) fn stored_bound(
             }
             if *modulus == 0 {
                 return Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
+                    SqlState::INVALID_TABLE_DEFINITION,
                     "modulus for hash partition must be an integer value greater than zero",
                 ));
             }
             if remainder >= modulus {
                 return Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
+                    SqlState::INVALID_TABLE_DEFINITION,
                     "remainder for hash partition must be less than modulus",
                 ));
             }
@@ -580,7 +586,7 @@ impl Session {
         if let Some((p, _)) = catalog.partition_parent(table.id) {
             let pname = catalog.table(p).map(|t| t.name.clone()).unwrap_or_default();
             return Err(Error::new(
-                SqlState::OBJECT_IN_USE,
+                SqlState::WRONG_OBJECT_TYPE,
                 format!("\"{}\" is already a partition", table.name),
             )
             .with_detail(format!("It is a partition of \"{pname}\".")));
