@@ -23,7 +23,7 @@ mod order;
 pub mod partition;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
-mod pg_partitions;
+pub(crate) mod pg_partitions;
 mod pg_roles;
 pub(crate) mod pg_routines;
 pub(crate) mod pg_types;

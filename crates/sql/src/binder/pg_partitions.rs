@@ -102,3 +102,60 @@ pub(super) fn set_partition_columns(row: &mut [Value], catalog: &Catalog, id: u3
         row[29] = Value::Text(bound.definition());
     }
 }
+
+/// `pg_get_partition_constraintdef(oid)`: the partition's bound as a condition, in
+/// PostgreSQL's form for one-column keys (`((a IS NOT NULL) AND (a >= 1) AND (a <
+/// 10))`); NULL for a table that is not a partition.
+pub(crate) fn partition_constraint_def(catalog: &Catalog, id: u32) -> Option<String> {
+    use crate::catalog::{BoundDatum, PartitionBound};
+    let (parent, bound) = catalog.partition_parent(id)?;
+    let key = catalog.partition_key(parent)?;
+    let ptable = catalog.table(parent)?;
+    let col = |i: usize| key.items.get(i).cloned().unwrap_or_default();
+    let ty = |item: &str| {
+        ptable
+            .column_index(item.trim_matches('"'))
+            .map(|c| ptable.columns[c].data_type.clone())
+            .unwrap_or(DataType::Text)
+    };
+    let lit = |v: &str, item: &str| {
+        let t = ty(item);
+        match t {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 => v.to_string(),
+            other => format!("'{}'::{}", v.replace('\'', "''"), other),
+        }
+    };
+    Some(match bound {
+        PartitionBound::Range { from, to } if from.len() == 1 => {
+            let c = col(0);
+            let mut parts = vec![format!("({c} IS NOT NULL)")];
+            if let Some(BoundDatum::Value(v)) = from.first() {
+                parts.push(format!("({c} >= {})", lit(v, &c)));
+            }
+            if let Some(BoundDatum::Value(v)) = to.first() {
+                parts.push(format!("({c} < {})", lit(v, &c)));
+            }
+            format!("({})", parts.join(" AND "))
+        }
+        PartitionBound::List { values } => {
+            let c = col(0);
+            let vals: Vec<String> = values.iter().flatten().map(|v| lit(v, &c)).collect();
+            let any = format!("({c} = ANY (ARRAY[{}]))", vals.join(", "));
+            if values.iter().any(Option::is_none) {
+                if vals.is_empty() {
+                    format!("({c} IS NULL)")
+                } else {
+                    format!("(({c} IS NULL) OR {any})")
+                }
+            } else {
+                format!("(({c} IS NOT NULL) AND {any})")
+            }
+        }
+        PartitionBound::Hash { modulus, remainder } => format!(
+            "satisfies_hash_partition('{}'::oid, {modulus}, {remainder}, {})",
+            relation_oid(parent),
+            key.items.join(", ")
+        ),
+        other => other.definition(),
+    })
+}

@@ -52,7 +52,8 @@ fn prune(plan: Plan, catalog: &Catalog, info: &SessionInfo) -> Plan {
 /// Whether `plan` is a scan of a partition that its filter rules out entirely.
 fn excluded(plan: &Plan, catalog: &Catalog, info: &SessionInfo) -> bool {
     let Plan::Scan { table, filter: Some(filter), .. } = plan else { return false };
-    if catalog.partition_parent(table.id).is_none() {
+    // A time-travel scan may read a partition whose bound was another then.
+    if table.time_travel.is_some() || catalog.partition_parent(table.id).is_none() {
         return false;
     }
     let Ok(Some(check)) = part::partition_check(catalog, info, table.id) else { return false };
