@@ -124,7 +124,7 @@ fn versioned_scan(def: &crate::catalog::TableDef, travel: &TimeTravel) -> Plan {
         schema.push(Field::new("helios_txid", DataType::Int8));
         schema.push(Field::new("helios_operation", DataType::Text));
     }
-    table.time_travel = Some(travel.clone());
+    table.time_travel = Some(*travel);
     Plan::Scan {
         table: Arc::new(table),
         access: Access::Full,
