@@ -178,6 +178,8 @@ impl Binder<'_> {
                 }
                 let scan = if self.catalog.is_partitioned(id) {
                     self.partitioned_scan(&table, &qualifier)?
+                } else if self.tableoid {
+                    super::partition::with_tableoid(self.table_scan(table.clone(), &qualifier), id)
                 } else {
                     self.table_scan(table.clone(), &qualifier)
                 };

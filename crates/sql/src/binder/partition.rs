@@ -550,15 +550,24 @@ impl Binder<'_> {
             .collect();
         let mut inputs = Vec::new();
         for leaf in t.leaves() {
-            inputs.push(Plan::Scan {
+            let id = leaf.id;
+            let scan = Plan::Scan {
                 table: leaf,
                 access: crate::planner::Access::Full,
                 filter: None,
                 with_key: false,
                 needed: None,
                 schema: schema.clone(),
-            });
+            };
+            inputs.push(if self.tableoid { with_tableoid(scan, id) } else { scan });
         }
+        let schema = match inputs.first() {
+            Some(p) => p.schema(),
+            None if self.tableoid => {
+                with_tableoid(Plan::Values { rows: Vec::new(), schema }, table.id).schema()
+            }
+            None => schema,
+        };
         if inputs.is_empty() {
             return Ok(Plan::Values { rows: Vec::new(), schema });
         }
@@ -835,4 +844,17 @@ fn table_alias(name: &str) -> sqlparser::ast::TableAlias {
         columns: Vec::new(),
         at: None,
     }
+}
+
+/// `plan` (a table's rows) followed by the hidden `tableoid` column holding table `id`'s
+/// OID.
+pub(super) fn with_tableoid(plan: crate::planner::Plan, id: u32) -> crate::planner::Plan {
+    use crate::planner::{Field, Plan};
+    let mut schema = plan.schema();
+    let mut exprs: Vec<Expr> =
+        schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
+    let qualifier = schema.first().and_then(|f| f.qualifier.clone());
+    exprs.push(Expr::Literal(Value::Int8(super::pg_catalog::relation_oid(id)), DataType::Int8));
+    schema.push(Field { qualifier, hidden: true, ..Field::new("tableoid", DataType::Int8) });
+    Plan::Project { input: Box::new(plan), exprs, schema }
 }

@@ -156,6 +156,9 @@ pub(crate) fn partition_constraint_def(catalog: &Catalog, id: u32) -> Option<Str
             relation_oid(parent),
             key.items.join(", ")
         ),
+        // PostgreSQL derives a default partition's constraint from its siblings; psql
+        // prints "No partition constraint" for NULL.
+        PartitionBound::Default => return None,
         other => other.definition(),
     })
 }

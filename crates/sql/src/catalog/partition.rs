@@ -119,7 +119,18 @@ fn quote(s: &str) -> String {
 impl PartitionKey {
     /// `pg_get_partkeydef`: `RANGE (a, b)`, `LIST ((a + 1))`.
     pub fn definition(&self) -> String {
-        format!("{} ({})", self.strategy.keyword(), self.items.join(", "))
+        // Expressions other than function calls get one more pair of parentheses.
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|i| match crate::parser::parse_expr(i) {
+                Ok(sqlparser::ast::Expr::Identifier(_) | sqlparser::ast::Expr::Function(_)) => {
+                    i.clone()
+                }
+                _ => format!("({i})"),
+            })
+            .collect();
+        format!("{} ({})", self.strategy.keyword(), items.join(", "))
     }
 }
 

@@ -51,6 +51,11 @@ fn prune(plan: Plan, catalog: &Catalog, info: &SessionInfo) -> Plan {
 
 /// Whether `plan` is a scan of a partition that its filter rules out entirely.
 fn excluded(plan: &Plan, catalog: &Catalog, info: &SessionInfo) -> bool {
+    // A scan may sit under the projection adding `tableoid`.
+    let plan = match plan {
+        Plan::Project { input, .. } => input.as_ref(),
+        other => other,
+    };
     let Plan::Scan { table, filter: Some(filter), .. } = plan else { return false };
     // A time-travel scan may read a partition whose bound was another then.
     if table.time_travel.is_some() || catalog.partition_parent(table.id).is_none() {

@@ -90,6 +90,43 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
                 None => append,
             }
         }
+        Plan::Project { input, exprs, schema } => {
+            // Conditions on columns the projection passes through (or on constants it
+            // adds, like `tableoid`) apply below it.
+            let mut parts = Vec::new();
+            split(predicate, &mut parts);
+            let (mut down, mut keep) = (Vec::new(), Vec::new());
+            for p in parts {
+                let mut simple = !has_subquery(&p);
+                p.walk(&mut |n| {
+                    if let crate::expr::Expr::Column(i, _) = n {
+                        simple &= matches!(
+                            exprs.get(*i),
+                            Some(crate::expr::Expr::Column(..) | crate::expr::Expr::Literal(..))
+                        );
+                    }
+                });
+                if simple {
+                    let mut p = p;
+                    crate::planner::rewrite::transform(&mut p, &mut |n| match n {
+                        crate::expr::Expr::Column(i, _) => exprs.get(*i).cloned(),
+                        _ => None,
+                    });
+                    down.push(p);
+                } else {
+                    keep.push(p);
+                }
+            }
+            let input = match join(down) {
+                Some(d) => Box::new(push(*input, d)),
+                None => input,
+            };
+            let project = Plan::Project { input, exprs, schema };
+            match join(keep) {
+                Some(p) => Plan::Filter { input: Box::new(project), predicate: p },
+                None => project,
+            }
+        }
         Plan::Filter { input, predicate: inner } => {
             let mut parts = Vec::new();
             split(inner, &mut parts);

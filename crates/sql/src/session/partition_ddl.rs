@@ -172,16 +172,13 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
                 items.push(crate::catalog::partition::column_item(&n));
             }
             other => {
-                // PostgreSQL prints an expression item in parentheses, and an operator
-                // expression with its own parentheses inside them: `((a % 2))`.
+                // Stored as PostgreSQL deparses it: `(a % 2)`, `abs(b)`.
                 let mut e = other;
                 while let ast::Expr::Nested(inner) = e {
                     e = inner;
                 }
                 match e {
-                    ast::Expr::BinaryOp { .. } | ast::Expr::UnaryOp { .. } => {
-                        items.push(format!("(({e}))"))
-                    }
+                    ast::Expr::Function(_) => items.push(e.to_string()),
                     _ => items.push(format!("({e})")),
                 }
             }

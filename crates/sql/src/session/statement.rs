@@ -114,7 +114,7 @@ pub fn bind_statement(
     let mut binder = Binder::new(catalog, info, declared.to_vec());
     let bound = match stmt {
         ast::Statement::Query(q) => {
-            let query = binder.bind_top_query(q)?;
+            let query = binder.want_tableoid_for(q.as_ref()).bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
             Bound::Query { query: Box::new(query), columns, locks: binder.locks_rows() }
