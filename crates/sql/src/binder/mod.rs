@@ -21,6 +21,7 @@ pub mod generated;
 pub mod merge;
 mod order;
 pub mod partition;
+mod partition_hash;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
 pub(crate) mod pg_partitions;

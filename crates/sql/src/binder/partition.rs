@@ -10,8 +10,8 @@
 //! `MAXVALUE` above every value; a row whose range key holds a NULL belongs only to
 //! the default partition. A list partition takes a NULL key when its list holds NULL.
 //! Hash partitions take a key whose [`hash_key`] modulo the modulus equals the
-//! remainder (our own stable hash; PostgreSQL's hash functions differ, so the same
-//! row may land in another hash partition than in PostgreSQL).
+//! remainder, computed as PostgreSQL does for integers, booleans, text and bytea, so
+//! rows land in the same hash partitions as there.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -226,45 +226,10 @@ pub fn cmp_bounds(a: &[Datum], b: &[Datum]) -> Ordering {
     Ordering::Equal
 }
 
-/// A stable 64-bit hash of a key (FNV-1a over each value's canonical bytes; integers of
-/// every width hash alike). Stored rows depend on it: it must never change.
+/// The hash deciding a key's hash partition: PostgreSQL's (see [`super::partition_hash`]).
+/// Stored rows depend on it: it must never change.
 pub fn hash_key(values: &[Value]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    for v in values {
-        match v {
-            Value::Null => feed(&[0]),
-            Value::Int2(i) => {
-                feed(&[1]);
-                feed(&i64::from(*i).to_be_bytes());
-            }
-            Value::Int4(i) => {
-                feed(&[1]);
-                feed(&i64::from(*i).to_be_bytes());
-            }
-            Value::Int8(i) => {
-                feed(&[1]);
-                feed(&i.to_be_bytes());
-            }
-            Value::Text(s) => {
-                feed(&[2]);
-                feed(&(s.len() as u64).to_be_bytes());
-                feed(s.as_bytes());
-            }
-            other => {
-                let t = other.to_pg_text();
-                feed(&[3]);
-                feed(&(t.len() as u64).to_be_bytes());
-                feed(t.as_bytes());
-            }
-        }
-    }
-    h
+    super::partition_hash::partition_hash(values)
 }
 
 impl TypedBound {
@@ -518,12 +483,6 @@ mod tests {
         let h3 = TypedBound::Hash { modulus: 4, remainder: 1 };
         assert!(h1.overlaps(&h2));
         assert!(!h1.overlaps(&h3));
-    }
-
-    #[test]
-    fn hash_is_stable_across_integer_widths() {
-        assert_eq!(hash_key(&[Value::Int4(7)]), hash_key(&[Value::Int8(7)]));
-        assert_ne!(hash_key(&[Value::Int4(7)]), hash_key(&[Value::Int4(8)]));
     }
 }
 
