@@ -69,6 +69,16 @@ impl Session {
     }
 
     pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> Result<StatementResult> {
+        self.alter_table_from(at, false)
+    }
+
+    /// ALTER TABLE; `from_parent` when a partitioned table passes its change on to this
+    /// partition.
+    pub(super) fn alter_table_from(
+        &mut self,
+        at: &ast::AlterTable,
+        from_parent: bool,
+    ) -> Result<StatementResult> {
         let search_path = self.settings.search_path();
         let qn = object_name(&at.name)?;
         for op in &at.operations {
@@ -164,6 +174,22 @@ impl Session {
                 continue;
             }
             self.require_table_owner(&catalog, &table)?;
+            if !catalog.partitions.is_empty() {
+                // Partitions keep their parent's columns: changes go down the tree.
+                super::partition_ddl::check_alter(&catalog, &table, op, from_parent)?;
+                if let Some(down) = super::partition_ddl::cascaded_op(op) {
+                    for &child in catalog.partitions_of(table.id) {
+                        let Some(ct) = catalog.table(child) else { continue };
+                        let child_at = ast::AlterTable {
+                            name: super::partition_ddl::qualified_name(ct),
+                            if_exists: false,
+                            operations: vec![down.clone()],
+                            ..at.clone()
+                        };
+                        self.alter_table_from(&child_at, true)?;
+                    }
+                }
+            }
             match op {
                 ast::AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
                     let name = ident_name(&column_def.name);

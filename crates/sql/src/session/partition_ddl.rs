@@ -778,3 +778,128 @@ pub(super) fn add_index_copy(
     t.indexes.push(index);
     Ok(())
 }
+
+/// `schema.name` of a table as a name to put in a statement.
+pub(super) fn qualified_name(t: &TableDef) -> ast::ObjectName {
+    ast::ObjectName::from(vec![
+        ast::Ident::with_quote('"', t.schema.clone()),
+        ast::Ident::with_quote('"', t.name.clone()),
+    ])
+}
+
+/// The form of an ALTER TABLE operation on a partitioned table that its partitions get
+/// too (`None`: it stays on the table itself).
+pub(super) fn cascaded_op(op: &ast::AlterTableOperation) -> Option<ast::AlterTableOperation> {
+    use ast::AlterTableOperation as Op;
+    match op {
+        Op::AddColumn { .. }
+        | Op::DropColumn { .. }
+        | Op::RenameColumn { .. }
+        | Op::AlterColumn { .. } => Some(op.clone()),
+        Op::AddConstraint { constraint: ast::TableConstraint::Check(_), .. } => Some(op.clone()),
+        // Partitions name their copies of keys after themselves; CHECK constraints keep
+        // the parent's names.
+        Op::DropConstraint { name, drop_behavior, .. } => Some(Op::DropConstraint {
+            if_exists: true,
+            name: name.clone(),
+            drop_behavior: *drop_behavior,
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses ALTER TABLE operations PostgreSQL refuses on partitions (their columns come
+/// from the parent) and on partition key columns.
+pub(super) fn check_alter(
+    catalog: &Catalog,
+    table: &TableDef,
+    op: &ast::AlterTableOperation,
+    from_parent: bool,
+) -> Result<()> {
+    use ast::AlterTableOperation as Op;
+    let inherited = |what: &str, col: &ast::Ident| {
+        Error::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            format!("cannot {what} inherited column \"{}\"", ident_name(col)),
+        )
+    };
+    if !from_parent && catalog.partition_parent(table.id).is_some() {
+        match op {
+            Op::AddColumn { .. } => {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    "cannot add column to a partition",
+                ))
+            }
+            Op::DropColumn { column_names, .. } => {
+                if let Some(c) = column_names.first() {
+                    return Err(inherited("drop", c));
+                }
+            }
+            Op::RenameColumn { old_column_name, .. } => {
+                return Err(inherited("rename", old_column_name))
+            }
+            Op::AlterColumn { column_name, op: ast::AlterColumnOperation::SetDataType { .. } } => {
+                return Err(inherited("alter", column_name))
+            }
+            _ => {}
+        }
+    }
+    // Columns the partition key reads (of this table or of its parent's key).
+    let key_cols = |id: u32| -> Vec<String> {
+        catalog
+            .partition_key(id)
+            .map(|k| {
+                k.items
+                    .iter()
+                    .filter_map(|i| match crate::parser::parse_expr(i) {
+                        Ok(ast::Expr::Identifier(id)) => Some(ident_name(&id)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let key_error = |what: &str, col: &str, owner: u32| {
+        let rel = catalog.table(owner).map(|t| t.name.clone()).unwrap_or_default();
+        Error::new(
+            SqlState::INVALID_TABLE_DEFINITION,
+            format!(
+                "cannot {what} column \"{col}\" because it is part of the partition key of relation \"{rel}\""
+            ),
+        )
+    };
+    let mut owners = vec![table.id];
+    if let Some((p, _)) = catalog.partition_parent(table.id) {
+        owners.push(p);
+    }
+    for owner in owners {
+        let cols = key_cols(owner);
+        match op {
+            Op::DropColumn { column_names, .. } => {
+                for c in column_names {
+                    let n = ident_name(c);
+                    if cols.contains(&n) {
+                        return Err(key_error("drop", &n, owner));
+                    }
+                }
+            }
+            Op::AlterColumn { column_name, op: ast::AlterColumnOperation::SetDataType { .. } } => {
+                let n = ident_name(column_name);
+                if cols.contains(&n) {
+                    return Err(key_error("alter", &n, owner));
+                }
+            }
+            Op::RenameColumn { old_column_name, .. } => {
+                let n = ident_name(old_column_name);
+                if cols.contains(&n) && owner == table.id {
+                    return Err(Error::unsupported(format!(
+                        "renaming partition key column \"{n}\""
+                    )));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
