@@ -112,3 +112,37 @@ fn explain_leaves_out_pruned_partitions() {
         }
     }
 }
+
+#[test]
+fn partition_features_not_built_are_refused_with_0a000() {
+    let db = Database::open_in_memory().expect("open");
+    let mut c = db.connect();
+    run(&mut c, SCHEMA);
+    run(
+        &mut c,
+        "CREATE TABLE src (id int PRIMARY KEY, day date, v text);
+         CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TABLE other_order (day date, v text, id int)",
+    );
+    for sql in [
+        "MERGE INTO ev USING src ON ev.id = src.id WHEN NOT MATCHED THEN INSERT VALUES (src.id, src.day, src.v)",
+        "CREATE TABLE fk_to (d date REFERENCES ev (day))",
+        "CREATE TABLE fk_from (a int REFERENCES src (id)) PARTITION BY RANGE (a)",
+        "CREATE TRIGGER t BEFORE INSERT ON ev FOR EACH ROW EXECUTE FUNCTION trg()",
+        "ALTER TABLE ev RENAME COLUMN day TO d",
+        "SELECT * FROM ev FOR UPDATE",
+        "ALTER TABLE ev ATTACH PARTITION other_order FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')",
+        "ALTER TABLE ev DETACH PARTITION ev_2024 CONCURRENTLY",
+    ] {
+        let e = c.run(sql, &[]).expect_err(sql);
+        assert_eq!(e.sqlstate().code(), "0A000", "{sql}: {e}");
+    }
+    // Row-level security on the parent would not reach the partitions' UPDATE/DELETE.
+    run(&mut c, "ALTER TABLE ev ENABLE ROW LEVEL SECURITY");
+    for sql in ["UPDATE ev SET v = 'q'", "DELETE FROM ev"] {
+        let e = c.run(sql, &[]).expect_err(sql);
+        assert_eq!(e.sqlstate().code(), "0A000", "{sql}: {e}");
+    }
+    // Nothing was changed by the refused statements.
+    assert_eq!(texts(&mut c, "SELECT count(*) FROM ev"), vec!["3"]);
+}

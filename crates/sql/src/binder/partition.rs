@@ -701,6 +701,11 @@ impl Binder<'_> {
                 None => None,
             });
         }
+        if b.table.row_security.enabled {
+            return Err(Error::unsupported(
+                "UPDATE of a partitioned table with row-level security",
+            ));
+        }
         let t = tree(self.catalog, self.session, id)?;
         let alias = match &upd.table.relation {
             sqlparser::ast::TableFactor::Table { alias, .. } => alias.clone(),
@@ -738,6 +743,11 @@ impl Binder<'_> {
     ) -> Result<Option<Arc<Vec<super::BoundDelete>>>> {
         if !self.catalog.is_partitioned(table.id) {
             return Ok(None);
+        }
+        if table.row_security.enabled {
+            return Err(Error::unsupported(
+                "DELETE from a partitioned table with row-level security",
+            ));
         }
         let t = tree(self.catalog, self.session, table.id)?;
         let mut out = Vec::new();

@@ -459,6 +459,9 @@ impl Session {
         let search_path = self.settings.search_path();
         let mut def = PartitionDef { id: table.id, key: None, parent: None, bound: None };
         if let Some(by) = &ct.partition_by {
+            if !table.foreign_keys.is_empty() {
+                return Err(Error::unsupported("foreign keys on partitioned tables"));
+            }
             let key = partition_key(by, table)?;
             let bound = part::bind_key(catalog, &info, table, &key)?;
             check_unique_keys(table, &bound)?;
@@ -869,6 +872,11 @@ pub(super) fn check_alter(
             ),
         )
     };
+    if catalog.is_partitioned(table.id) {
+        if let Op::AddConstraint { constraint: ast::TableConstraint::ForeignKey(_), .. } = op {
+            return Err(Error::unsupported("foreign keys on partitioned tables"));
+        }
+    }
     let mut owners = vec![table.id];
     if let Some((p, _)) = catalog.partition_parent(table.id) {
         owners.push(p);
