@@ -109,6 +109,11 @@ pub(super) fn expand_partition_of<'c>(
             cols.push(format!("UNIQUE ({})", col_list(&idx.columns)));
         }
     }
+    for fk in &parent.foreign_keys {
+        if let Some(text) = foreign_key_text(catalog, &parent, fk) {
+            cols.push(text);
+        }
+    }
     for c in &ct.constraints {
         cols.push(c.to_string());
     }
@@ -124,6 +129,36 @@ pub(super) fn expand_partition_of<'c>(
     out.columns = std::mem::take(&mut parsed.columns);
     out.constraints = std::mem::take(&mut parsed.constraints);
     Ok(Cow::Owned(out))
+}
+
+/// A parent's foreign key as a constraint clause for one of its partitions.
+fn foreign_key_text(
+    catalog: &Catalog,
+    parent: &TableDef,
+    fk: &crate::catalog::ForeignKeyDef,
+) -> Option<String> {
+    use crate::catalog::FkAction;
+    let quote = crate::functions::format::quote_ident;
+    let target = if fk.ref_table == parent.id { parent } else { catalog.table(fk.ref_table)? };
+    let names = |t: &TableDef, cs: &[usize]| {
+        cs.iter().map(|c| quote(&t.columns[*c].name)).collect::<Vec<_>>().join(", ")
+    };
+    let action = |a: FkAction| match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    };
+    Some(format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}) ON DELETE {} ON UPDATE {}",
+        quote(&fk.name),
+        names(parent, &fk.columns),
+        quote(&target.schema),
+        quote(&target.name),
+        names(target, &fk.ref_columns),
+        action(fk.on_delete),
+        action(fk.on_update)
+    ))
 }
 
 /// Reads `PARTITION BY RANGE (a, (b + 1))` (sqlparser hands it over as a call).
@@ -459,9 +494,6 @@ impl Session {
         let search_path = self.settings.search_path();
         let mut def = PartitionDef { id: table.id, key: None, parent: None, bound: None };
         if let Some(by) = &ct.partition_by {
-            if !table.foreign_keys.is_empty() {
-                return Err(Error::unsupported("foreign keys on partitioned tables"));
-            }
             let key = partition_key(by, table)?;
             let bound = part::bind_key(catalog, &info, table, &key)?;
             check_unique_keys(table, &bound)?;
@@ -692,6 +724,20 @@ impl Session {
                 },
             )?;
         }
+        // The parent's foreign keys must hold on the partition too.
+        for fk in &parent.foreign_keys {
+            let has = table.foreign_keys.iter().any(|f| {
+                f.columns == fk.columns
+                    && f.ref_table == fk.ref_table
+                    && f.ref_columns == fk.ref_columns
+            });
+            if !has {
+                return Err(Error::unsupported(format!(
+                    "attaching \"{}\" without the parent's foreign key \"{}\"",
+                    table.name, fk.name
+                )));
+            }
+        }
         // Unique constraints and indexes of the parent must exist on the partition.
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut t = table.as_ref().clone();
@@ -799,7 +845,10 @@ pub(super) fn cascaded_op(op: &ast::AlterTableOperation) -> Option<ast::AlterTab
         | Op::DropColumn { .. }
         | Op::RenameColumn { .. }
         | Op::AlterColumn { .. } => Some(op.clone()),
-        Op::AddConstraint { constraint: ast::TableConstraint::Check(_), .. } => Some(op.clone()),
+        Op::AddConstraint {
+            constraint: ast::TableConstraint::Check(_) | ast::TableConstraint::ForeignKey(_),
+            ..
+        } => Some(op.clone()),
         // Partitions name their copies of keys after themselves; CHECK constraints keep
         // the parent's names.
         Op::DropConstraint { name, drop_behavior, .. } => Some(Op::DropConstraint {
@@ -872,11 +921,6 @@ pub(super) fn check_alter(
             ),
         )
     };
-    if catalog.is_partitioned(table.id) {
-        if let Op::AddConstraint { constraint: ast::TableConstraint::ForeignKey(_), .. } = op {
-            return Err(Error::unsupported("foreign keys on partitioned tables"));
-        }
-    }
     let mut owners = vec![table.id];
     if let Some((p, _)) = catalog.partition_parent(table.id) {
         owners.push(p);
