@@ -140,7 +140,7 @@ pub fn bind_key(
     for item in &key.items {
         let ast = crate::parser::parse_expr(item)?;
         let mut binder = Binder::new(catalog, info, Vec::new());
-        let e = binder.bind_scalar(&ast, &fields, Some("partition key"))?;
+        let e = binder.bind_scalar(&ast, &fields, Some("partition key expressions"))?;
         out.columns.push(match &e {
             Expr::Column(i, _) => Some(*i),
             _ => None,

@@ -191,6 +191,14 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
         match e {
             ast::Expr::Identifier(id) => {
                 let n = ident_name(id);
+                if ["xmin", "xmax", "cmin", "cmax", "ctid", "tableoid"].contains(&n.as_str())
+                    && table.column_index(&n).is_none()
+                {
+                    return Err(Error::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        format!("cannot use system column \"{n}\" in partition key"),
+                    ));
+                }
                 let i = table.column_index(&n).ok_or_else(|| {
                     Error::new(
                         SqlState::UNDEFINED_COLUMN,
@@ -230,15 +238,67 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
     Ok(PartitionKey { strategy, items })
 }
 
+/// PostgreSQL's rules for key expressions: no window functions, subqueries or
+/// constants, only immutable user functions, and types B-tree can order.
+fn check_key_exprs(key: &BoundKey) -> Result<()> {
+    use crate::expr::Expr;
+    for (e, ty) in key.exprs.iter().zip(&key.types) {
+        if e.contains_window() {
+            return Err(Error::new(
+                SqlState::from_code("42P20"),
+                "window functions are not allowed in partition key expressions",
+            ));
+        }
+        let (mut subquery, mut reads, mut volatile) = (false, false, false);
+        e.walk(&mut |n| match n {
+            Expr::Subquery { .. } => subquery = true,
+            Expr::Column(..) => reads = true,
+            Expr::UserCall(c) => {
+                volatile |= c.func.volatility != crate::catalog::routine_defs::Volatility::Immutable
+            }
+            _ => {}
+        });
+        if subquery {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot use subquery in partition key expression",
+            ));
+        }
+        if !reads {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot use constant expression as partition key",
+            ));
+        }
+        if volatile {
+            return Err(invalid_definition(
+                "functions in partition key expression must be marked IMMUTABLE",
+            ));
+        }
+        let method = if key.strategy == PartitionStrategy::Hash { "hash" } else { "btree" };
+        if !ty.is_indexable() {
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("data type {ty} has no default operator class for access method \"{method}\""),
+            )
+            .with_hint(format!(
+                "You must specify a {method} operator class or define a default {method} operator class for the data type."
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A primary key or unique constraint of a partitioned table must hold every partition
 /// column (0A000 as in PostgreSQL).
 pub(super) fn check_unique_keys(table: &TableDef, key: &BoundKey) -> Result<()> {
     for idx in table.indexes.iter().filter(|i| i.unique) {
         let kind = if idx.primary { "PRIMARY KEY" } else { "UNIQUE" };
         if key.columns.iter().any(Option::is_none) {
-            return Err(Error::unsupported(format!(
-                "unsupported {kind} constraint with partition key definition"
-            ))
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("unsupported {kind} constraint with partition key definition"),
+            )
             .with_detail(format!(
                 "{kind} constraints cannot be used when partition keys include expressions."
             )));
@@ -496,6 +556,7 @@ impl Session {
         if let Some(by) = &ct.partition_by {
             let key = partition_key(by, table)?;
             let bound = part::bind_key(catalog, &info, table, &key)?;
+            check_key_exprs(&bound)?;
             check_unique_keys(table, &bound)?;
             def.key = Some(key);
         }
