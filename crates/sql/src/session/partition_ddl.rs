@@ -194,10 +194,9 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
                 if ["xmin", "xmax", "cmin", "cmax", "ctid", "tableoid"].contains(&n.as_str())
                     && table.column_index(&n).is_none()
                 {
-                    return Err(Error::new(
-                        SqlState::FEATURE_NOT_SUPPORTED,
-                        format!("cannot use system column \"{n}\" in partition key"),
-                    ));
+                    return Err(invalid_definition(format!(
+                        "cannot use system column \"{n}\" in partition key"
+                    )));
                 }
                 let i = table.column_index(&n).ok_or_else(|| {
                     Error::new(
@@ -206,11 +205,8 @@ pub(super) fn partition_key(expr: &ast::Expr, table: &TableDef) -> Result<Partit
                     )
                 })?;
                 if table.columns[i].generated.is_some() {
-                    return Err(Error::new(
-                        SqlState::INVALID_TABLE_DEFINITION,
-                        "cannot use generated column in partition key",
-                    )
-                    .with_detail(format!("Column \"{n}\" is a generated column.")));
+                    return Err(invalid_definition("cannot use generated column in partition key")
+                        .with_detail(format!("Column \"{n}\" is a generated column.")));
                 }
                 items.push(crate::catalog::partition::column_item(&n));
             }
@@ -265,10 +261,7 @@ fn check_key_exprs(key: &BoundKey) -> Result<()> {
             ));
         }
         if !reads {
-            return Err(Error::new(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "cannot use constant expression as partition key",
-            ));
+            return Err(invalid_definition("cannot use constant expression as partition key"));
         }
         if volatile {
             return Err(invalid_definition(
@@ -356,9 +349,10 @@ pub(super) fn stored_bound(
             let n = key.types.len();
             if from.len() != n || to.len() != n {
                 let which = if from.len() != n { "FROM" } else { "TO" };
-                return Err(invalid_definition(format!(
-                    "{which} must specify exactly one value per partitioning column"
-                )));
+                return Err(Error::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    format!("{which} must specify exactly one value per partitioning column"),
+                ));
             }
             let conv = |vals: &[ast::PartitionBoundValue]| -> Result<Vec<BoundDatum>> {
                 vals.iter()
