@@ -430,6 +430,21 @@ async fn changed_settings_are_reported() {
     assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
     let (msgs, _) = raw.query("SELECT 1").await;
     assert_eq!(param(&msgs, "application_name"), None, "only changes are reported");
+    // A rolled-back SET restores the earlier value, and that is a change too.
+    raw.query("BEGIN").await;
+    let (msgs, _) = raw.query("SET LOCAL application_name = 'inner'").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("inner"));
+    let (msgs, _) = raw.query("ROLLBACK").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
+    // Back to a state seen before, then a new change from it: reported again.
+    raw.query("BEGIN").await;
+    let (msgs, _) = raw.query("SET LOCAL application_name = 'second'").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("second"));
+    let (msgs, _) = raw.query("COMMIT").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
+    let (msgs, _) = raw.query("SET TimeZone = 'Europe/Paris'").await;
+    assert_eq!(param(&msgs, "TimeZone").as_deref(), Some("Europe/Paris"));
+    assert_eq!(param(&msgs, "application_name"), None);
 
     // Startup parameters are session settings (drivers send TimeZone, DateStyle, ...).
     let mut raw = Raw::connect(server.addr).await;

@@ -74,11 +74,20 @@ pub struct TriggerSpec {
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
 fn mentions_routine(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    lower.contains("do")
-        || lower.contains("trigger")
-        || lower.contains("procedure")
-        || lower.contains("function")
+    ["do", "trigger", "procedure", "function"].iter().any(|w| mentions_word(sql, w))
+}
+
+/// Whether `sql` holds `word` (ASCII, any case) as a whole word: not inside a longer
+/// identifier (`do` in `order` or `pgbench_history_done`). A word inside a string literal
+/// counts; callers only use the answer to skip work.
+fn mentions_word(sql: &str, word: &str) -> bool {
+    let (text, word) = (sql.as_bytes(), word.as_bytes());
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    text.windows(word.len()).enumerate().any(|(at, w)| {
+        w.eq_ignore_ascii_case(word)
+            && (at == 0 || !is_ident(text[at - 1]))
+            && text.get(at + word.len()).is_none_or(|b| !is_ident(*b))
+    })
 }
 
 /// Parses a batch holding routine statements: those pieces here, every other piece
@@ -427,6 +436,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(one("SELECT 1").is_none());
+    }
+
+    #[test]
+    fn routine_words_are_whole_words() {
+        assert!(mentions_routine("do $$ begin end $$"));
+        assert!(mentions_routine("SELECT 1;DO $$ begin end $$"));
+        assert!(mentions_routine("CREATE OR REPLACE FUNCTION f() ..."));
+        assert!(mentions_routine("drop trigger t on x"));
+        assert!(!mentions_routine("SELECT * FROM orders ORDER BY done_at"));
+        assert!(!mentions_routine("UPDATE pgbench_tellers SET tbalance = tbalance + 1"));
+        assert!(!mentions_routine("SELECT functions FROM procedure_log"));
     }
 
     #[test]

@@ -42,6 +42,7 @@ mod routines;
 mod schema_alter;
 mod sequences;
 mod settings;
+mod settings_txn;
 mod statement;
 mod table_options;
 mod temp_schema;
@@ -105,7 +106,11 @@ pub struct Session {
     id: u64,
     txn: Option<Transaction>,
     mode: Mode,
-    savepoints: Vec<(String, Savepoint, notify::NotifyMark)>,
+    savepoints: Vec<(String, Savepoint, notify::NotifyMark, Option<settings_txn::SettingsMark>)>,
+    /// The open transaction block's settings (what rollback restores, `SET LOCAL`s).
+    settings_txn: Option<settings_txn::SettingsTxn>,
+    /// `set_config` calls of the running statement, applied when it is done.
+    setting_changes: crate::expr::SettingChanges,
     settings: Settings,
     prepared: HashMap<String, Prepared>,
     cancel: Arc<AtomicBool>,
@@ -173,6 +178,8 @@ impl Session {
             txn: None,
             mode: Mode::Autocommit,
             savepoints: Vec::new(),
+            settings_txn: None,
+            setting_changes: Default::default(),
             settings: Settings::default(),
             prepared: HashMap::new(),
             cancel: Arc::new(AtomicBool::new(false)),
@@ -215,6 +222,11 @@ impl Session {
     /// A setting's current value (`SHOW`).
     pub fn setting(&self, name: &str) -> Option<String> {
         self.settings.get(name)
+    }
+
+    /// See [`Settings::generation`]: changes whenever a setting does.
+    pub fn settings_generation(&self) -> u64 {
+        self.settings.generation()
     }
 
     /// Changes a setting (`SET`).
@@ -335,6 +347,7 @@ impl Session {
             )),
             cursors: self.cursors.infos(self.live_block()),
             database: self.settings.database().unwrap_or("postgres").to_string(),
+            setting_changes: self.setting_changes.clone(),
             ..SessionInfo::default()
         }
     }
@@ -361,6 +374,7 @@ impl Session {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
+            self.settings_begin();
         }
         let mut results = Vec::with_capacity(stmts.len());
         for stmt in stmts {
@@ -382,11 +396,13 @@ impl Session {
                 let committed = txn.commit();
                 self.engine.advisory.release(self.id, false, true);
                 self.engine.notify.end_transaction(self.id, committed.is_ok());
+                self.settings_end(committed.is_ok());
                 if let Err(e) = committed {
                     return (results, Some(e));
                 }
                 self.cursors.committed(self.block_seq);
             }
+            self.settings_end(true);
         }
         (results, None)
     }
@@ -504,6 +520,7 @@ impl Session {
             Mode::Implicit | Mode::Autocommit => {
                 self.mode = Mode::Autocommit;
                 self.savepoints.clear();
+                self.settings_end(false);
                 if let Some(t) = self.txn.take() {
                     t.rollback();
                 }
@@ -591,6 +608,14 @@ impl Session {
                 r
             }
             (r, None) => r,
+        };
+        // `set_config` calls take effect once their statement succeeded.
+        let result = match result {
+            Ok(r) => self.apply_setting_changes().map(|_| r),
+            Err(e) => {
+                self.drop_setting_changes();
+                Err(e)
+            }
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {
