@@ -679,6 +679,11 @@ impl Binder<'_> {
                     })
                 }
             };
+            // Rows changed by ON CONFLICT DO UPDATE must stay in their partition.
+            if matches!(ins.on_conflict, Some(super::OnConflict::Update { .. })) {
+                ins.partition = partition_check(self.catalog, self.session, leaf.id)?
+                    .map(|c| Arc::new(InsertPartition::Check(c)));
+            }
             let checks = crate::session::bind_checks(self.catalog, self.session, &leaf)?;
             ins.table = leaf.clone();
             leaves.insert(leaf.id, LeafInsert { insert: ins, checks });

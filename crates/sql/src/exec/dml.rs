@@ -711,6 +711,9 @@ pub(super) fn insert_rows(
                         fit_columns(table, &mut nr)?;
                         check_policy(&ctx, table, ins.conflict_check.as_ref(), &nr)?;
                         check_row(&ctx, table, env.checks, &nr)?;
+                        if let Some(p) = &ins.partition {
+                            super::partition_dml::conflict_update_stays(&ctx, p, &nr)?;
+                        }
                         Some(nr)
                     } else {
                         None

@@ -93,6 +93,27 @@ fn route_rows(
     }
 }
 
+/// ON CONFLICT DO UPDATE may not move the row to another partition (0A000, as in
+/// PostgreSQL).
+pub(super) fn conflict_update_stays(
+    ctx: &ExecCtx<'_>,
+    p: &InsertPartition,
+    row: &[Value],
+) -> Result<()> {
+    let InsertPartition::Check(check) = p else { return Ok(()) };
+    let eval = |e: &crate::expr::Expr, r: &[Value]| ctx.eval(e, r, &[]);
+    if !check.admits(row, &eval)? {
+        return Err(Error::new(
+            helios_common::SqlState::FEATURE_NOT_SUPPORTED,
+            "invalid ON UPDATE specification",
+        )
+        .with_detail(
+            "The result tuple would appear in a different partition than the original tuple.",
+        ));
+    }
+    Ok(())
+}
+
 fn require_admitted(ctx: &ExecCtx<'_>, check: &PartitionCheck, row: &[Value]) -> Result<()> {
     let eval = |e: &crate::expr::Expr, r: &[Value]| ctx.eval(e, r, &[]);
     if !check.admits(row, &eval)? {
