@@ -904,6 +904,25 @@ pub(super) fn cascaded_op(op: &ast::AlterTableOperation) -> Option<ast::AlterTab
             constraint: ast::TableConstraint::Check(_) | ast::TableConstraint::ForeignKey(_),
             ..
         } => Some(op.clone()),
+        // Each partition names its own copy of a key.
+        Op::AddConstraint { constraint: ast::TableConstraint::PrimaryKey(pk), .. } => {
+            let mut pk = pk.clone();
+            pk.name = None;
+            let mut op = op.clone();
+            if let Op::AddConstraint { constraint, .. } = &mut op {
+                *constraint = ast::TableConstraint::PrimaryKey(pk);
+            }
+            Some(op)
+        }
+        Op::AddConstraint { constraint: ast::TableConstraint::Unique(u), .. } => {
+            let mut u = u.clone();
+            u.name = None;
+            let mut op = op.clone();
+            if let Op::AddConstraint { constraint, .. } = &mut op {
+                *constraint = ast::TableConstraint::Unique(u);
+            }
+            Some(op)
+        }
         // Partitions name their copies of keys after themselves; CHECK constraints keep
         // the parent's names.
         Op::DropConstraint { name, drop_behavior, .. } => Some(Op::DropConstraint {
@@ -976,6 +995,49 @@ pub(super) fn check_alter(
             ),
         )
     };
+    // A key added to a partitioned table must hold its partition columns.
+    if let (Some(key_def), Op::AddConstraint { constraint, .. }) =
+        (catalog.partition_key(table.id), op)
+    {
+        let key_cols = match constraint {
+            ast::TableConstraint::PrimaryKey(pk) => Some(("PRIMARY KEY", &pk.columns)),
+            ast::TableConstraint::Unique(u) => Some(("UNIQUE", &u.columns)),
+            _ => None,
+        };
+        if let Some((kind, cols)) = key_cols {
+            let names: Vec<String> = cols
+                .iter()
+                .filter_map(|c| match &c.column.expr {
+                    ast::Expr::Identifier(id) => Some(ident_name(id)),
+                    _ => None,
+                })
+                .collect();
+            for item in &key_def.items {
+                let col = match crate::parser::parse_expr(item) {
+                    Ok(ast::Expr::Identifier(id)) => ident_name(&id),
+                    _ => {
+                        return Err(Error::new(
+                            SqlState::FEATURE_NOT_SUPPORTED,
+                            format!("unsupported {kind} constraint with partition key definition"),
+                        )
+                        .with_detail(format!(
+                            "{kind} constraints cannot be used when partition keys include expressions."
+                        )))
+                    }
+                };
+                if !names.contains(&col) {
+                    return Err(Error::new(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "unique constraint on partitioned table must include all partitioning columns",
+                    )
+                    .with_detail(format!(
+                        "{kind} constraint on table \"{}\" lacks column \"{col}\" which is part of the partition key.",
+                        table.name
+                    )));
+                }
+            }
+        }
+    }
     let mut owners = vec![table.id];
     if let Some((p, _)) = catalog.partition_parent(table.id) {
         owners.push(p);
