@@ -177,7 +177,11 @@ impl Session {
             if !catalog.partitions.is_empty() {
                 // Partitions keep their parent's columns: changes go down the tree.
                 super::partition_ddl::check_alter(&catalog, &table, op, from_parent)?;
-                if let Some(down) = super::partition_ddl::cascaded_op(op) {
+                let down = match at.only && !catalog.partitions_of(table.id).is_empty() {
+                    true => super::partition_ddl::only_op(op)?,
+                    false => super::partition_ddl::cascaded_op(op),
+                };
+                if let Some(down) = down {
                     for &child in catalog.partitions_of(table.id) {
                         let Some(ct) = catalog.table(child) else { continue };
                         let child_at = ast::AlterTable {

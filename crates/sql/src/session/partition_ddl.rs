@@ -934,6 +934,28 @@ pub(super) fn cascaded_op(op: &ast::AlterTableOperation) -> Option<ast::AlterTab
     }
 }
 
+/// `ALTER TABLE ONLY` on a partitioned table with partitions: a key stays on the table
+/// (as pg_dump does, attaching the partitions' keys later); column and CHECK changes
+/// cannot skip the partitions (42P16, as in PostgreSQL).
+pub(super) fn only_op(op: &ast::AlterTableOperation) -> Result<Option<ast::AlterTableOperation>> {
+    use ast::AlterTableOperation as Op;
+    let refuse = |msg: &str| Err(Error::new(SqlState::INVALID_TABLE_DEFINITION, msg.to_string()));
+    match op {
+        Op::AddConstraint {
+            constraint: ast::TableConstraint::PrimaryKey(_) | ast::TableConstraint::Unique(_),
+            ..
+        } => Ok(None),
+        Op::AddColumn { .. } => refuse("column must be added to child tables too"),
+        Op::DropColumn { .. } => {
+            refuse("cannot drop column from only the partitioned table when partitions exist")
+        }
+        Op::AddConstraint { constraint: ast::TableConstraint::Check(_), .. } => {
+            refuse("constraint must be added to child tables too")
+        }
+        other => Ok(cascaded_op(other)),
+    }
+}
+
 /// Refuses ALTER TABLE operations PostgreSQL refuses on partitions (their columns come
 /// from the parent) and on partition key columns.
 pub(super) fn check_alter(
