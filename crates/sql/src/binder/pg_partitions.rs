@@ -99,8 +99,29 @@ pub(super) fn set_partition_columns(row: &mut [Value], catalog: &Catalog, id: u3
     }
     if let Some((_, bound)) = catalog.partition_parent(id) {
         row[26] = Value::Bool(true);
-        row[29] = Value::Text(bound.definition());
+        row[29] = Value::Text(bound_definition(catalog, id).unwrap_or_else(|| bound.definition()));
     }
+}
+
+/// Partition `id`'s bound as PostgreSQL prints it, numbers bare only for numeric key
+/// items.
+pub(crate) fn bound_definition(catalog: &Catalog, id: u32) -> Option<String> {
+    let (parent, bound) = catalog.partition_parent(id)?;
+    let key = catalog.partition_key(parent)?;
+    let table = catalog.table(parent)?;
+    let bound_key =
+        super::partition::bind_key(catalog, &SessionInfo::default(), table, key).ok()?;
+    use crate::catalog::partition::ValueKind;
+    let kinds: Vec<ValueKind> = bound_key
+        .types
+        .iter()
+        .map(|t| match t {
+            DataType::Int4 => ValueKind::Int4,
+            DataType::Numeric(_) => ValueKind::Numeric,
+            _ => ValueKind::Other,
+        })
+        .collect();
+    Some(bound.definition_typed(Some(&kinds)))
 }
 
 /// `pg_get_partition_constraintdef(oid)`: the partition's bound as a condition, in

@@ -135,27 +135,49 @@ impl PartitionKey {
 }
 
 impl PartitionBound {
-    /// The bound as `pg_get_expr(relpartbound, oid)` prints it.
+    /// The bound as `pg_get_expr(relpartbound, oid)` prints it, guessing from each
+    /// value whether its key item is numeric (see [`Self::definition_typed`]).
     pub fn definition(&self) -> String {
+        self.definition_typed(None)
+    }
+
+    /// The bound as `pg_get_expr(relpartbound, oid)` prints it, by the kind of each key
+    /// item: PostgreSQL prints a non-negative `integer` and a `numeric` with a point or
+    /// exponent bare, every other value quoted.
+    pub fn definition_typed(&self, kinds: Option<&[ValueKind]>) -> String {
         let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
-        let datum = |d: &BoundDatum| match d {
-            BoundDatum::MinValue => "MINVALUE".to_string(),
-            BoundDatum::MaxValue => "MAXVALUE".to_string(),
-            BoundDatum::Value(v) => numeric_or_quoted(v, &lit),
+        let value = |i: usize, v: &str| match kinds.and_then(|n| n.get(i)) {
+            Some(ValueKind::Int4) if !v.starts_with('-') => v.to_string(),
+            Some(ValueKind::Numeric)
+                if v.starts_with(|c: char| c.is_ascii_digit()) && v.contains(['.', 'e', 'E']) =>
+            {
+                v.to_string()
+            }
+            Some(_) => lit(v),
+            None => numeric_or_quoted(v, &lit),
+        };
+        let datums = |ds: &[BoundDatum]| {
+            ds.iter()
+                .enumerate()
+                .map(|(i, d)| match d {
+                    BoundDatum::MinValue => "MINVALUE".to_string(),
+                    BoundDatum::MaxValue => "MAXVALUE".to_string(),
+                    BoundDatum::Value(v) => value(i, v),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         match self {
-            PartitionBound::Range { from, to } => format!(
-                "FOR VALUES FROM ({}) TO ({})",
-                from.iter().map(datum).collect::<Vec<_>>().join(", "),
-                to.iter().map(datum).collect::<Vec<_>>().join(", ")
-            ),
+            PartitionBound::Range { from, to } => {
+                format!("FOR VALUES FROM ({}) TO ({})", datums(from), datums(to))
+            }
             PartitionBound::List { values } => format!(
                 "FOR VALUES IN ({})",
                 values
                     .iter()
                     .map(|v| match v {
                         None => "NULL".to_string(),
-                        Some(v) => numeric_or_quoted(v, &lit),
+                        Some(v) => value(0, v),
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -166,6 +188,17 @@ impl PartitionBound {
             PartitionBound::Default => "DEFAULT".to_string(),
         }
     }
+}
+
+/// What decides how a bound value prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `integer`.
+    Int4,
+    /// `numeric`.
+    Numeric,
+    /// Anything else (always quoted).
+    Other,
 }
 
 /// PostgreSQL prints integer bound values bare and everything else quoted.
