@@ -74,20 +74,7 @@ pub struct TriggerSpec {
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
 fn mentions_routine(sql: &str) -> bool {
-    ["do", "trigger", "procedure", "function"].iter().any(|w| mentions_word(sql, w))
-}
-
-/// Whether `sql` holds `word` (ASCII, any case) as a whole word: not inside a longer
-/// identifier (`do` in `order` or `pgbench_history_done`). A word inside a string literal
-/// counts; callers only use the answer to skip work.
-fn mentions_word(sql: &str, word: &str) -> bool {
-    let (text, word) = (sql.as_bytes(), word.as_bytes());
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-    text.windows(word.len()).enumerate().any(|(at, w)| {
-        w.eq_ignore_ascii_case(word)
-            && (at == 0 || !is_ident(text[at - 1]))
-            && text.get(at + word.len()).is_none_or(|b| !is_ident(*b))
-    })
+    ["do", "trigger", "procedure", "function"].iter().any(|w| super::literals::has_word(sql, w))
 }
 
 /// Parses a batch holding routine statements: those pieces here, every other piece
