@@ -328,6 +328,36 @@ async fn copy_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_into_a_partitioned_table_routes_rows() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE cp (k int, v text) PARTITION BY LIST (k);
+             CREATE TABLE cp1 PARTITION OF cp FOR VALUES IN (1);
+             CREATE TABLE cp2 PARTITION OF cp FOR VALUES IN (2)",
+        )
+        .await
+        .unwrap();
+    let sink = client.copy_in::<_, Bytes>("COPY cp FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(Bytes::from_static(b"1\ta\n2\tb\n2\tc\n")).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 3);
+    let rows = simple_rows(&client.simple_query("SELECT v FROM cp2 ORDER BY v").await.unwrap());
+    assert_eq!(rows, vec![vec![Some("b".into())], vec![Some("c".into())]]);
+    // A row no partition takes fails the whole COPY with PostgreSQL's error.
+    let err = {
+        let sink = client.copy_in::<_, Bytes>("COPY cp FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(Bytes::from_static(b"1\tx\n3\ty\n")).await.unwrap();
+        sink.finish().await.unwrap_err()
+    };
+    assert_eq!(err.code(), Some(&PgState::CHECK_VIOLATION));
+    let n = simple_rows(&client.simple_query("SELECT count(*) FROM cp").await.unwrap());
+    assert_eq!(n, vec![vec![Some("3".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_leaves_generated_columns_out() {
     let server = db_server().await;
     let client = connect(&server).await;
