@@ -32,6 +32,7 @@ mod matview;
 pub mod notify;
 pub mod password;
 mod plan_cache;
+mod planner_settings;
 mod prepared;
 mod privileges;
 mod rename;
