@@ -580,6 +580,12 @@ impl fmt::Display for PlannedQuery {
             }
             Ok(())
         }
-        walk(&self.plan, 0, f)
+        walk(&self.plan, 0, f)?;
+        // Subqueries follow the main tree, numbered as expressions show them.
+        for (i, sub) in self.subqueries.iter().enumerate() {
+            writeln!(f, "  SubPlan {}", i + 1)?;
+            walk(&sub.plan, 1, f)?;
+        }
+        Ok(())
     }
 }
