@@ -123,11 +123,24 @@ pub trait ExprScope {
     }
 }
 
-/// The rows a subquery produced for one evaluation.
+/// The rows a subquery produced for one evaluation (shared with the executor's cache
+/// of uncorrelated subqueries, not copied per evaluation).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubqueryResult {
     /// The rows; for `SubqueryKind::Exists` the executor may return just one row.
-    pub rows: Vec<Vec<Value>>,
+    pub rows: std::rc::Rc<Vec<Vec<Value>>>,
+}
+
+/// What a hash of a subquery's rows says about `left = ANY (subquery)`.
+#[derive(Clone, Debug)]
+pub struct SubqueryProbe {
+    /// The subquery returned no rows.
+    pub empty: bool,
+    /// A row equal to `left` exists.
+    pub found: bool,
+    /// The rows holding a NULL (not in the hash): when nothing was found they decide
+    /// between FALSE and NULL.
+    pub rows_with_nulls: std::rc::Rc<Vec<Vec<Value>>>,
 }
 
 /// What the executor offers to [`crate::expr::Expr::eval`].
@@ -135,6 +148,19 @@ pub trait EvalContext {
     /// Runs subquery `id` for the current outer row `row` (for correlated subqueries)
     /// and returns its rows.
     fn subquery(&self, id: SubqueryId, row: &[Value]) -> Result<SubqueryResult>;
+
+    /// Looks `left` (no NULLs) up in a hash of subquery `id`'s rows, for `= ANY` and
+    /// `<> ALL`; `None` when the context keeps no such hash (correlated subqueries,
+    /// values whose types the hash cannot compare), and the caller compares row by row.
+    fn subquery_probe(
+        &self,
+        id: SubqueryId,
+        row: &[Value],
+        left: &[Value],
+    ) -> Result<Option<SubqueryProbe>> {
+        let _ = (id, row, left);
+        Ok(None)
+    }
 
     /// The value of parameter `$i+1`.
     fn param(&self, i: usize) -> &Value;
