@@ -43,6 +43,7 @@ mod schema_alter;
 mod sequences;
 mod settings;
 mod statement;
+mod storage_params;
 mod table_options;
 mod temp_schema;
 mod time_travel;
