@@ -40,6 +40,7 @@ pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 pub use from::undefined_table;
 pub use merge::{BoundMerge, MergeAction, MergeWhen};
+pub(crate) use order::ascending as order_ascending;
 pub use privileges::policy_violation;
 pub use scope::BindScope;
 pub(crate) use table_function::companion_name;

@@ -447,7 +447,7 @@ impl Binder<'_> {
                 Some(i) => Expr::Column(i, schema[i].data_type.clone()),
                 None => self.bind_scalar(&item.expr, &schema, Some("ORDER BY"))?,
             };
-            keys.push(super::order::sort_key(expr, &item.options));
+            keys.push(super::order::sort_key(expr, &item.options)?);
         }
         Ok(Plan::Sort { input: Box::new(plan), keys, limit: None })
     }

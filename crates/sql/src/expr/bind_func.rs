@@ -167,10 +167,7 @@ impl Binder<'_> {
             .iter()
             .map(|o| {
                 let expr = self.bind(&o.expr)?;
-                let asc = !matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-                if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                    return Err(Error::unsupported("ORDER BY USING"));
-                }
+                let asc = crate::binder::order_ascending(&o.options)?;
                 let nulls_first = o.options.nulls_first.unwrap_or(!asc);
                 Ok(SortExpr { expr, asc, nulls_first })
             })
