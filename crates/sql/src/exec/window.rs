@@ -1,20 +1,23 @@
 //! Window functions: partitions, ordering, peers and ROWS / RANGE / GROUPS frames.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::{HashableValue, Value};
+use helios_types::Value;
 use sqlparser::ast;
 
 use super::aggregate::run_aggregate;
 use super::context::{ExecCtx, Row};
+use super::pg_sort::pg_sort_by;
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, WindowCall};
 use crate::functions::window::WindowFunc;
 use crate::planner::SortKey;
 
-/// Appends one column per window call to every row (input order is kept).
+/// Appends one column per window call to every row. Like PostgreSQL, the rows come out
+/// in the order the window was evaluated in: sorted by its PARTITION BY keys, then its
+/// ORDER BY keys (with several windows, the one with the fewest keys, which PostgreSQL
+/// evaluates last; windows without keys do not sort).
 pub fn window(
     ctx: &ExecCtx<'_>,
     rows: Vec<Row>,
@@ -22,20 +25,30 @@ pub fn window(
     outer: &[Value],
 ) -> Result<Vec<Row>> {
     let mut extra: Vec<Vec<Value>> = vec![Vec::with_capacity(calls.len()); rows.len()];
+    let mut last: Option<(usize, Vec<usize>)> = None;
     for call in calls {
-        let values = compute(ctx, &rows, call, outer)?;
+        let (values, order) = compute(ctx, &rows, call, outer)?;
         for (i, v) in values.into_iter().enumerate() {
             extra[i].push(v);
         }
+        // A window without keys sorts nothing: the order stays that of the others.
+        let keys = call.partition_by.len() + call.order_by.len();
+        if keys > 0 && last.as_ref().is_none_or(|(k, _)| keys < *k) {
+            last = Some((keys, order));
+        }
     }
-    Ok(rows
+    let mut slots: Vec<Option<Row>> = rows
         .into_iter()
         .zip(extra)
         .map(|(mut r, e)| {
             r.extend(e);
-            r
+            Some(r)
         })
-        .collect())
+        .collect();
+    Ok(match last {
+        Some((_, order)) => order.into_iter().filter_map(|i| slots[i].take()).collect(),
+        None => slots.into_iter().flatten().collect(),
+    })
 }
 
 /// A frame offset: a non-negative integer literal.
@@ -228,38 +241,48 @@ fn compute(
     rows: &[Row],
     call: &WindowCall,
     outer: &[Value],
-) -> Result<Vec<Value>> {
-    // Partition.
-    let mut parts: HashMap<Vec<HashableValue>, Vec<usize>> = HashMap::new();
-    let mut order: Vec<Vec<HashableValue>> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let mut k = Vec::with_capacity(call.partition_by.len());
-        for p in &call.partition_by {
-            k.push(HashableValue(ctx.eval(p, r, outer)?));
-        }
-        let entry = parts.entry(k.clone()).or_insert_with(|| {
-            order.push(k);
-            Vec::new()
-        });
-        entry.push(i);
-    }
+) -> Result<(Vec<Value>, Vec<usize>)> {
+    // Sort every row by (PARTITION BY keys ascending, NULLs last; ORDER BY keys); the
+    // partitions are then runs of equal partition keys. PostgreSQL's sort: ties in its
+    // order.
+    let part_keys: Vec<SortKey> = call
+        .partition_by
+        .iter()
+        .map(|e| SortKey { expr: e.clone(), asc: true, nulls_first: false })
+        .collect();
     let keys: Vec<SortKey> = call
         .order_by
         .iter()
         .map(|s| SortKey { expr: s.expr.clone(), asc: s.asc, nulls_first: s.nulls_first })
         .collect();
-    let mut result = vec![Value::Null; rows.len()];
-    for pk in order {
-        let members = parts.remove(&pk).unwrap_or_default();
-        let mut sorted: Vec<(Vec<Value>, usize)> = Vec::with_capacity(members.len());
-        for i in members {
-            let mut k = Vec::with_capacity(keys.len());
-            for key in &keys {
-                k.push(ctx.eval(&key.expr, &rows[i], outer)?);
-            }
-            sorted.push((k, i));
+    let mut all: Vec<(Vec<Value>, Vec<Value>, usize)> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let mut p = Vec::with_capacity(part_keys.len());
+        for k in &part_keys {
+            p.push(ctx.eval(&k.expr, r, outer)?);
         }
-        sorted.sort_by(|a, b| compare_rows(&a.0, &b.0, &keys));
+        let mut o = Vec::with_capacity(keys.len());
+        for k in &keys {
+            o.push(ctx.eval(&k.expr, r, outer)?);
+        }
+        all.push((p, o, i));
+    }
+    pg_sort_by(&mut all, |a, b| {
+        compare_rows(&a.0, &b.0, &part_keys).then_with(|| compare_rows(&a.1, &b.1, &keys))
+    });
+    let order: Vec<usize> = all.iter().map(|(_, _, i)| *i).collect();
+    let mut result = vec![Value::Null; rows.len()];
+    let mut start = 0;
+    while start < all.len() {
+        let mut end = start + 1;
+        while end < all.len()
+            && compare_rows(&all[end].0, &all[start].0, &part_keys) == Ordering::Equal
+        {
+            end += 1;
+        }
+        let sorted: Vec<(Vec<Value>, usize)> =
+            all[start..end].iter().map(|(_, o, i)| (o.clone(), *i)).collect();
+        start = end;
         let n = sorted.len();
         // Peer groups: rows equal in the ORDER BY keys.
         let mut peers = vec![(0, 0); n];
@@ -405,5 +428,5 @@ fn compute(
             result[sorted[j].1] = v;
         }
     }
-    Ok(result)
+    Ok((result, order))
 }
