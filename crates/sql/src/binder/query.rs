@@ -299,6 +299,7 @@ impl Binder<'_> {
                         // enclosing row through it.
                         for flag in self.correlated.iter().skip(e.outer_depth) {
                             flag.set(true);
+                            flag.whole.set(true);
                         }
                         self.outer[e.outer_depth..].iter().map(|fields| fields.len()).sum()
                     });

@@ -50,7 +50,15 @@ pub struct ExecCtx<'t> {
     subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
     /// Hashes of uncorrelated subqueries' rows for `IN` / `NOT IN`, built on first use.
     subquery_hashes: RefCell<HashMap<u32, Rc<RowHash>>>,
+    /// Per correlated subquery, the enclosing-row positions its results are memoized by
+    /// (`None`: not memoized), decided on first use.
+    memo_positions: RefCell<HashMap<u32, Option<Rc<[usize]>>>>,
+    /// Memoized results of correlated subqueries, by the values at those positions.
+    memo: RefCell<HashMap<u32, MemoTable>>,
 }
+
+/// One correlated subquery's memoized results, by the enclosing values it reads.
+type MemoTable = HashMap<Vec<HashableValue>, Rc<Vec<Row>>>;
 
 /// The rows of an uncorrelated subquery hashed for membership tests.
 #[derive(Debug)]
@@ -148,6 +156,8 @@ impl<'t> ExecCtx<'t> {
             work: RefCell::new(HashMap::new()),
             subquery_cache: RefCell::new(HashMap::new()),
             subquery_hashes: RefCell::new(HashMap::new()),
+            memo_positions: RefCell::new(HashMap::new()),
+            memo: RefCell::new(HashMap::new()),
         }
     }
 
@@ -217,7 +227,30 @@ impl<'t> ExecCtx<'t> {
             self.subquery_cache.borrow_mut().insert(id.0, rows.clone());
             return Ok(rows);
         }
-        Ok(Rc::new(super::execute(&sub.plan, self, outer)?))
+        let positions = self.memo_positions.borrow().get(&id.0).cloned();
+        let positions = match positions {
+            Some(p) => p,
+            None => {
+                let p = super::subquery_memo::memo_key_positions(self.query, id.0 as usize)
+                    .map(Rc::from);
+                self.memo_positions.borrow_mut().insert(id.0, p.clone());
+                p
+            }
+        };
+        let Some(positions) = positions else {
+            return Ok(Rc::new(super::execute(&sub.plan, self, outer)?));
+        };
+        let key = super::subquery_memo::memo_key(&positions, outer);
+        if let Some(rows) = self.memo.borrow().get(&id.0).and_then(|m| m.get(&key)) {
+            return Ok(rows.clone());
+        }
+        let rows = Rc::new(super::execute(&sub.plan, self, outer)?);
+        let mut memo = self.memo.borrow_mut();
+        let entries = memo.entry(id.0).or_default();
+        if entries.len() < super::subquery_memo::MEMO_LIMIT {
+            entries.insert(key, rows.clone());
+        }
+        Ok(rows)
     }
 }
 

@@ -549,6 +549,9 @@ pub struct SubqueryPlan {
     pub plan: Plan,
     /// Refers to columns of the enclosing query (must be re-run per outer row).
     pub correlated: bool,
+    /// The positions of the enclosing row a correlated subquery reads (its result
+    /// depends on those values only); `None` when unknown (it may read the whole row).
+    pub outer_refs: Option<Vec<usize>>,
 }
 
 /// A bound query with the subqueries and WITH queries its expressions refer to.
