@@ -14,6 +14,7 @@ mod catalog_defs;
 pub mod datetime;
 pub mod datetime_part;
 pub mod enums;
+pub mod float_stats;
 pub mod format;
 pub mod helios;
 pub mod json;
