@@ -131,6 +131,8 @@ pub struct Binder<'a> {
     cte_scopes: Vec<HashMap<String, CteEntry>>,
     outer: Vec<Schema>,
     correlated: Vec<Correlation>,
+    /// How many aggregate calls' arguments are being bound, at any query level.
+    aggregate_nesting: std::cell::Cell<usize>,
     /// Views being expanded (outermost first), to refuse a view that reads itself.
     expanding_views: Vec<u32>,
     /// The locking clause of the query whose SELECT is about to be bound.
@@ -181,6 +183,7 @@ impl<'a> Binder<'a> {
             cte_scopes: Vec::new(),
             outer: Vec::new(),
             correlated: Vec::new(),
+            aggregate_nesting: std::cell::Cell::new(0),
             expanding_views: Vec::new(),
             lock_pending: None,
             row_lock: None,

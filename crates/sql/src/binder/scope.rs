@@ -136,6 +136,20 @@ impl ExprScope for BindScope<'_, '_> {
         self.binder.resolve(self.fields, qualifier, name)
     }
 
+    fn local_width(&self) -> Option<usize> {
+        Some(self.fields.len())
+    }
+
+    fn aggregate_nesting(&self, delta: i32) -> usize {
+        let n = &self.binder.aggregate_nesting;
+        match delta {
+            1 => n.set(n.get() + 1),
+            -1 => n.set(n.get().saturating_sub(1)),
+            _ => {}
+        }
+        n.get()
+    }
+
     fn bind_subquery(
         &mut self,
         query: &ast::Query,

@@ -49,7 +49,14 @@ impl Binder<'_> {
         let mut distinct = false;
         let mut order_by: Vec<SortExpr> = Vec::new();
         let mut named: Vec<(String, Expr)> = Vec::new();
-        if let Some(list) = list {
+        // Aggregate calls enclosing a subquery: an aggregate in it over only their
+        // query's columns would belong to their level, nested in them.
+        let aggregate_call = f.over.is_none() && AggregateFunc::lookup(&name).is_some();
+        if aggregate_call {
+            self.scope.aggregate_nesting(1);
+        }
+        let mut bind_all = || -> Result<()> {
+            let Some(list) = list else { return Ok(()) };
             distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
             for a in &list.args {
                 match a {
@@ -78,7 +85,13 @@ impl Binder<'_> {
                     other => return Err(Error::unsupported(format!("{other} in a function call"))),
                 }
             }
+            Ok(())
+        };
+        let bound_args = bind_all();
+        if aggregate_call {
+            self.scope.aggregate_nesting(-1);
         }
+        bound_args?;
         if star && (name != "count" || !args.is_empty()) {
             return Err(Error::new(
                 SqlState::SYNTAX_ERROR,
@@ -129,6 +142,7 @@ impl Binder<'_> {
                     "aggregate function calls cannot be nested",
                 ));
             }
+            self.check_outer_level_aggregate(&args, &order_by)?;
             let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
             return Ok(Expr::Aggregate(Box::new(AggregateCall {
                 func,
@@ -160,6 +174,36 @@ impl Binder<'_> {
             }
             other => other,
         }
+    }
+
+    /// An aggregate whose arguments read only enclosing queries' columns belongs, in
+    /// SQL, to the enclosing query: inside another aggregate's arguments that is a
+    /// nested aggregate (42803); elsewhere it is not supported (0A000) rather than
+    /// computed at the wrong level.
+    fn check_outer_level_aggregate(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
+        let Some(width) = self.scope.local_width() else { return Ok(()) };
+        let (mut local, mut outer) = (false, false);
+        for e in args.iter().chain(order_by.iter().map(|s| &s.expr)) {
+            e.walk(&mut |n| {
+                if let Expr::Column(i, _) = n {
+                    if *i < width {
+                        local = true;
+                    } else {
+                        outer = true;
+                    }
+                }
+            });
+        }
+        if !outer || local {
+            return Ok(());
+        }
+        if self.scope.aggregate_nesting(0) > 0 {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        Err(Error::unsupported("aggregate functions whose arguments are all outer-query columns"))
     }
 
     fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {

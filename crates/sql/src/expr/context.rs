@@ -115,6 +115,19 @@ pub trait ExprScope {
         Vec::new()
     }
 
+    /// The width of the current query level's own row (column indexes at or above it
+    /// are enclosing queries' columns); `None` when unknown.
+    fn local_width(&self) -> Option<usize> {
+        None
+    }
+
+    /// Notes that the arguments of an aggregate call are being bound (`+1`) or are done
+    /// (`-1`); returns how many aggregate calls, at any query level, enclose this point.
+    fn aggregate_nesting(&self, delta: i32) -> usize {
+        let _ = delta;
+        0
+    }
+
     /// Whether aggregate calls are allowed here (false in WHERE, ON, VALUES, ...):
     /// the binder then reports 42803 "aggregate functions are not allowed in WHERE".
     /// `clause` names the clause for the message.
