@@ -51,36 +51,81 @@ pub fn window(
     })
 }
 
-/// A frame offset: a non-negative integer literal.
+/// A frame offset: a constant non-negative integer (`2`, `2::int8`, `(1 + 1)`).
 fn offset(e: &Option<Box<ast::Expr>>) -> Result<Option<usize>> {
-    match e {
-        None => Ok(None),
-        Some(e) => match e.as_ref() {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::Number(n, _) => n.parse::<usize>().map(Some).map_err(|_| {
-                    Error::new(
-                        SqlState::from_code("22013"),
-                        "frame starting offset must not be negative",
-                    )
-                }),
-                _ => Err(Error::unsupported("non-numeric window frame offsets")),
-            },
-            _ => Err(Error::unsupported("window frame offsets other than integer literals")),
-        },
+    let Some(e) = e else { return Ok(None) };
+    if let ast::Expr::Value(v) = e.as_ref() {
+        if let ast::Value::Number(n, _) = &v.value {
+            if let Ok(k) = n.parse::<usize>() {
+                return Ok(Some(k));
+            }
+        }
     }
+    let k = match constant_offset(e)? {
+        Value::Int2(k) => i64::from(k),
+        Value::Int4(k) => i64::from(k),
+        Value::Int8(k) => k,
+        Value::Null => {
+            return Err(Error::new(
+                SqlState::from_code("22004"),
+                "frame starting offset must not be null",
+            ))
+        }
+        _ => return Err(Error::unsupported("window frame offsets that are not integers")),
+    };
+    usize::try_from(k).map(Some).map_err(|_| {
+        Error::new(SqlState::from_code("22013"), "frame starting offset must not be negative")
+    })
 }
 
-/// A RANGE offset as a number.
-fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
-    match e.as_deref() {
-        Some(ast::Expr::Value(v)) => match &v.value {
-            ast::Value::Number(n, _) => {
-                n.parse::<f64>().map_err(|_| Error::unsupported("this RANGE offset"))
+/// The value of a constant frame offset expression; offsets reading the query's rows
+/// or subqueries are not supported.
+fn constant_offset(e: &ast::Expr) -> Result<Value> {
+    // The parser reads a bare string offset (`'inf' PRECEDING`) as an interval literal;
+    // it is an untyped constant, taken as the sort key's type.
+    if let ast::Expr::Interval(iv) = e {
+        if iv.leading_field.is_none() && iv.last_field.is_none() {
+            if let ast::Expr::Value(v) = iv.value.as_ref() {
+                if let ast::Value::SingleQuotedString(text) = &v.value {
+                    return Ok(Value::Text(text.clone()));
+                }
             }
-            _ => Err(Error::unsupported("non-numeric RANGE offsets")),
-        },
-        _ => Err(Error::unsupported("RANGE offsets other than numeric literals")),
+        }
     }
+    crate::expr::eval_constant(&e.to_string()).map(|(v, _)| v).map_err(|err| {
+        if err.sqlstate() == SqlState::UNDEFINED_COLUMN || err.sqlstate().code() == "XX000" {
+            Error::unsupported("window frame offsets that are not constants")
+        } else {
+            err
+        }
+    })
+}
+
+/// A RANGE offset as a number (a constant: `1`, `1.1::float4`, `'inf'`); NaN and
+/// negative offsets are 22013.
+fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
+    let Some(e) = e.as_deref() else { return Err(Error::unsupported("this RANGE offset")) };
+    let v = constant_offset(e)?;
+    let k = match &v {
+        Value::Text(t) => t.trim().parse::<f64>().ok(),
+        Value::Null => {
+            return Err(Error::new(
+                SqlState::from_code("22004"),
+                "frame starting offset must not be null",
+            ))
+        }
+        other => key_f64(other),
+    };
+    let Some(k) = k else {
+        return Err(Error::unsupported(format!("RANGE offsets of type {}", v.data_type())));
+    };
+    if k.is_nan() || k < 0.0 {
+        return Err(Error::new(
+            SqlState::from_code("22013"),
+            "invalid preceding or following size in window function",
+        ));
+    }
+    Ok(k)
 }
 
 fn key_f64(v: &Value) -> Option<f64> {

@@ -280,6 +280,14 @@ impl Binder<'_> {
                     spec.partition_by.iter().map(|e| self.bind(e)).collect::<Result<Vec<_>>>()?;
                 call.order_by = self.bind_sort_list(&spec.order_by)?;
                 call.frame = spec.window_frame.clone();
+                let nested = call.partition_by.iter().any(Expr::contains_window)
+                    || call.order_by.iter().any(|o| o.expr.contains_window());
+                if nested {
+                    return Err(Error::new(
+                        SqlState::from_code("42P20"),
+                        "window functions are not allowed in window definitions",
+                    ));
+                }
             }
         }
         Ok(Expr::Window(Box::new(call)))
