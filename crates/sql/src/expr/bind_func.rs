@@ -126,6 +126,9 @@ impl Binder<'_> {
         });
         let filter = filter.transpose()?;
 
+        if !f.within_group.is_empty() {
+            return self.bind_ordered_set(&name, args, filter, &f.within_group);
+        }
         if let Some(over) = &f.over {
             return self.bind_window(&name, args, star, filter, over);
         }
@@ -204,6 +207,61 @@ impl Binder<'_> {
             ));
         }
         Err(Error::unsupported("aggregate functions whose arguments are all outer-query columns"))
+    }
+
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)` and the other ordered-set
+    /// aggregates: an aggregate over `(x, f)` whose rows are sorted by the WITHIN GROUP
+    /// key before they are fed.
+    fn bind_ordered_set(
+        &mut self,
+        name: &str,
+        direct: Vec<Expr>,
+        filter: Option<Expr>,
+        within: &[ast::OrderByExpr],
+    ) -> Result<Expr> {
+        let ordered = matches!(name, "percentile_cont" | "percentile_disc" | "mode");
+        if !ordered {
+            return Err(Error::unsupported(format!("{name}(...) WITHIN GROUP")));
+        }
+        if let Err(clause) = self.scope.aggregates_allowed() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        self.scope.aggregate_nesting(1);
+        let sort = self.bind_sort_list(within);
+        self.scope.aggregate_nesting(-1);
+        let sort = sort?;
+        let [key] = sort.as_slice() else {
+            return Err(Error::unsupported(format!("{name} with several WITHIN GROUP keys")));
+        };
+        if direct.iter().any(|a| matches!(a.data_type(), DataType::Array(_))) {
+            return Err(Error::unsupported(format!("{name} of an array of fractions")));
+        }
+        let mut args = vec![key.expr.clone()];
+        args.extend(direct);
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let (func, params, ty) = AggregateFunc::resolve(name, &types, false)?;
+        if params.len() != args.len() {
+            return Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {name} does not exist"),
+            ));
+        }
+        let args = args
+            .into_iter()
+            .zip(&params)
+            .map(|(a, p)| self.coerce(a, p, CoercionKind::Implicit))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::Aggregate(Box::new(AggregateCall {
+            func,
+            args,
+            distinct: false,
+            filter,
+            order_by: sort,
+            ty,
+        })))
     }
 
     fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {

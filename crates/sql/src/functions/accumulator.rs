@@ -82,6 +82,9 @@ impl AggregateFunc {
             | AggregateFunc::CovarPop
             | AggregateFunc::CovarSamp
             | AggregateFunc::Corr => Box::new(super::float_stats::Regression::new(*self)),
+            AggregateFunc::PercentileCont | AggregateFunc::PercentileDisc | AggregateFunc::Mode => {
+                Box::new(super::ordered_set::OrderedSet::new(*self))
+            }
             AggregateFunc::StddevSamp
             | AggregateFunc::StddevPop
             | AggregateFunc::VarSamp

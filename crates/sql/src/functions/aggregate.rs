@@ -77,6 +77,12 @@ pub enum AggregateFunc {
     CovarSamp,
     /// `corr(y, x)`
     Corr,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)`: args (x, f)
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`: args (x, f)
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY x)`
+    Mode,
 }
 
 impl AggregateFunc {
@@ -115,6 +121,9 @@ impl AggregateFunc {
             "covar_pop" => AggregateFunc::CovarPop,
             "covar_samp" => AggregateFunc::CovarSamp,
             "corr" => AggregateFunc::Corr,
+            "percentile_cont" => AggregateFunc::PercentileCont,
+            "percentile_disc" => AggregateFunc::PercentileDisc,
+            "mode" => AggregateFunc::Mode,
             _ => return None,
         })
     }
@@ -153,6 +162,9 @@ impl AggregateFunc {
             AggregateFunc::CovarPop => "covar_pop",
             AggregateFunc::CovarSamp => "covar_samp",
             AggregateFunc::Corr => "corr",
+            AggregateFunc::PercentileCont => "percentile_cont",
+            AggregateFunc::PercentileDisc => "percentile_disc",
+            AggregateFunc::Mode => "mode",
         }
     }
 
@@ -295,6 +307,27 @@ impl AggregateFunc {
                     return Err(no_aggregate(name, args));
                 }
                 (func, vec![t.clone()], t)
+            }
+            (AggregateFunc::PercentileCont, [x, f]) => {
+                let x =
+                    if *x == DataType::Interval { DataType::Interval } else { DataType::Float8 };
+                let ok = |t: &DataType| *t == DataType::Unknown || numeric_rank(t).is_some();
+                if !ok(f) || (x == DataType::Float8 && !ok(&args[0])) {
+                    return Err(no_aggregate(name, &args[1..]));
+                }
+                (func, vec![x.clone(), DataType::Float8], x)
+            }
+            (AggregateFunc::PercentileDisc, [x, f]) => {
+                let ok = *f == DataType::Unknown || numeric_rank(f).is_some();
+                if !ok {
+                    return Err(no_aggregate(name, &args[1..]));
+                }
+                let x = known(x);
+                (func, vec![x.clone(), DataType::Float8], x)
+            }
+            (AggregateFunc::Mode, [x]) => {
+                let x = known(x);
+                (func, vec![x.clone()], x)
             }
             (f, [y, x]) if f.is_regression() => {
                 let float = |t: &DataType| *t == DataType::Unknown || numeric_rank(t).is_some();

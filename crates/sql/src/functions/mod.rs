@@ -21,6 +21,7 @@ pub mod json;
 pub mod math;
 pub mod math_numeric;
 mod notify_fns;
+pub mod ordered_set;
 mod privilege_fns;
 pub mod regex_fns;
 pub mod registry;
