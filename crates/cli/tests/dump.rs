@@ -42,6 +42,7 @@ fn repl(dir: &Path, sql: &[&str]) -> String {
 
 const SCHEMA: &[&str] = &[
     "CREATE ROLE dump_reader LOGIN",
+    "CREATE ROLE dump_expiring LOGIN VALID UNTIL '2040-06-07 08:09:10+03'",
     "CREATE SCHEMA shop",
     "CREATE TABLE shop.items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, \
      price numeric(10,2) DEFAULT 0 CHECK (price >= 0), tags text[], doc jsonb, \
@@ -103,6 +104,7 @@ const CHECKS: &[&str] = &[
     "SELECT proname, prokind, provolatile, pronargs FROM pg_proc ORDER BY 1",
     "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger ORDER BY 1",
     "SET ROLE dump_reader; SELECT count(*) FROM orders",
+    "SET TimeZone = 'UTC'; SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname LIKE 'dump_%' ORDER BY 1",
 ];
 
 #[test]

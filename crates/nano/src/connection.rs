@@ -217,6 +217,13 @@ impl Connection {
         self.session.setting(name)
     }
 
+    /// A number that changes whenever one of the connection's settings does (also when a
+    /// rollback restores earlier values): equal numbers mean equal settings, so a caller
+    /// that mirrors some settings elsewhere re-reads them only when it moved.
+    pub fn settings_generation(&self) -> u64 {
+        self.session.settings_generation()
+    }
+
     /// Changes a setting, as `SET name = value`.
     pub fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
         self.session.set_setting(name, value)

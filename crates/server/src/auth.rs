@@ -67,7 +67,8 @@ impl Authenticator {
             Ok(LoginSecret::NoRole | LoginSecret::NoPassword) => {
                 Secret::Server(self.password.clone())
             }
-            Err(_) => Secret::Unreadable,
+            // An expired role (VALID UNTIL) fails like an unreadable one.
+            Ok(LoginSecret::Expired) | Err(_) => Secret::Unreadable,
         };
         let scram_role = matches!(secret, Secret::Role(StoredPassword::Scram(_)));
         let source = Arc::new(RoleSource { secret });

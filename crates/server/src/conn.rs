@@ -23,8 +23,9 @@ pub struct ConnState {
     pub(crate) copy_in: Mutex<Option<CopyIn>>,
     /// Prepared statements dropped by the protocol layer, released before the next call.
     pub(crate) closed_statements: Arc<Mutex<Vec<u64>>>,
-    /// The values of reported settings the client was last told about.
-    reported: Mutex<HashMap<String, String>>,
+    /// The values of reported settings the client was last told about, and the
+    /// session's settings generation when they were compared (`None`: compare next time).
+    reported: Mutex<(HashMap<String, String>, Option<u64>)>,
 }
 
 /// Settings whose changes are reported to the client with `ParameterStatus`, as
@@ -51,13 +52,15 @@ impl ConnState {
             session: Arc::new(Mutex::new(session)),
             copy_in: Mutex::new(None),
             closed_statements: Arc::new(Mutex::new(Vec::new())),
-            reported: Mutex::new(HashMap::new()),
+            reported: Mutex::new((HashMap::new(), None)),
         }
     }
 
     /// Records a setting value the client has been sent.
     pub fn remember_reported(&self, name: &str, value: &str) {
-        self.reported.lock().insert(name.to_owned(), value.to_owned());
+        let mut reported = self.reported.lock();
+        reported.0.insert(name.to_owned(), value.to_owned());
+        reported.1 = None;
     }
 
     /// Reported settings whose value changed since the client was last told; they are
@@ -65,15 +68,21 @@ impl ConnState {
     pub fn changed_settings(&self) -> Vec<(String, String)> {
         let session = self.session.lock();
         let mut reported = self.reported.lock();
+        // After most statements no setting moved: one number says so.
+        let generation = session.settings_generation();
+        if generation.is_some() && generation == reported.1 {
+            return Vec::new();
+        }
         let mut changed = Vec::new();
         for name in REPORTED_SETTINGS {
             if let Some(value) = session.setting(name) {
-                if reported.get(name) != Some(&value) {
-                    reported.insert(name.to_owned(), value.clone());
+                if reported.0.get(name) != Some(&value) {
+                    reported.0.insert(name.to_owned(), value.clone());
                     changed.push((name.to_owned(), value));
                 }
             }
         }
+        reported.1 = generation;
         changed
     }
 

@@ -119,6 +119,10 @@ impl Session for NanoSession {
         self.conn.setting(name)
     }
 
+    fn settings_generation(&self) -> Option<u64> {
+        Some(self.conn.settings_generation())
+    }
+
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()> {
         self.conn.set_setting(name, value)
     }

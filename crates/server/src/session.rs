@@ -64,6 +64,12 @@ pub trait Session: Send {
     fn transaction_status(&self) -> TxnStatus;
     /// A setting's current value (`SHOW name`).
     fn setting(&self, name: &str) -> Option<String>;
+    /// A number that changes whenever a setting does (equal numbers: equal settings), so
+    /// the server compares the reported settings only after a statement moved it. The
+    /// default, `None`, compares them after every statement.
+    fn settings_generation(&self) -> Option<u64> {
+        None
+    }
     /// Changes a setting for this session (`SET name = value`).
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
     /// A token that cancels the running statement from another thread.

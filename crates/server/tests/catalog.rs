@@ -26,6 +26,10 @@ async fn roles_log_in_with_their_own_passwords() {
         .expect("a password");
     let out = db.connect().execute_batch(&format!(
         "CREATE ROLE carol LOGIN PASSWORD 'carol-pw';
+         CREATE ROLE gina LOGIN PASSWORD 'gina-pw' VALID UNTIL '2001-02-03 04:05:06+00';
+         CREATE ROLE hank LOGIN PASSWORD 'hank-pw' VALID UNTIL 'infinity';
+         CREATE ROLE ivan LOGIN PASSWORD 'ivan-pw' VALID UNTIL '2001-01-01';
+         ALTER ROLE ivan VALID UNTIL '2999-01-01';
          SET password_encryption = md5;
          CREATE ROLE dave LOGIN PASSWORD 'dave-pw';
          CREATE ROLE erin LOGIN;
@@ -78,6 +82,11 @@ async fn roles_log_in_with_their_own_passwords() {
         ok("erin", server_pw).await;
         refused("erin", "erin").await;
         ok("postgres", server_pw).await;
+        // VALID UNTIL: a password no longer logs in once the moment has passed.
+        refused("gina", "gina-pw").await;
+        refused("gina", server_pw).await;
+        ok("hank", "hank-pw").await;
+        ok("ivan", "ivan-pw").await;
     }
     // A new password takes effect for the next login.
     let config = ServerConfig {
@@ -90,6 +99,46 @@ async fn roles_log_in_with_their_own_passwords() {
     carol.batch_execute("ALTER ROLE carol PASSWORD 'changed'").await.expect("own password");
     assert!(connect_with(&server, "carol", Some("carol-pw")).await.is_err());
     connect_with(&server, "carol", Some("changed")).await.expect("new password");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_limit_counts_a_roles_sessions() {
+    let db = Database::open_in_memory().expect("open in memory");
+    let out = db.connect().execute_batch(
+        "CREATE ROLE solo LOGIN CONNECTION LIMIT 1;
+         CREATE ROLE nobody LOGIN CONNECTION LIMIT 0;
+         CREATE ROLE boss LOGIN SUPERUSER CONNECTION LIMIT 0;",
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let server = start(ServerConfig::default(), Arc::new(NanoFactory::new(db.clone()))).await;
+    let first = connect_with(&server, "solo", None).await.expect("first session");
+    let e = connect_with(&server, "solo", None).await.expect_err("second session refused");
+    assert_eq!(e.code(), Some(&PgState::TOO_MANY_CONNECTIONS), "{e}");
+    let message = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+    assert_eq!(message, "too many connections for role \"solo\"");
+    let e = connect_with(&server, "nobody", None).await.expect_err("limit 0 refused");
+    assert_eq!(e.code(), Some(&PgState::TOO_MANY_CONNECTIONS), "{e}");
+    // Superusers are not held to it.
+    connect_with(&server, "boss", None).await.expect("superuser");
+    // A session that ends frees its place.
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        match connect_with(&server, "solo", None).await {
+            Ok(c) => {
+                again = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    let again = again.expect("a place again after the first session ended");
+    let n: i32 = again
+        .query_one("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'solo'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
 }
 
 async fn db_server() -> common::TestServer {

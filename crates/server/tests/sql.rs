@@ -328,6 +328,36 @@ async fn copy_round_trip() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_into_a_partitioned_table_routes_rows() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE cp (k int, v text) PARTITION BY LIST (k);
+             CREATE TABLE cp1 PARTITION OF cp FOR VALUES IN (1);
+             CREATE TABLE cp2 PARTITION OF cp FOR VALUES IN (2)",
+        )
+        .await
+        .unwrap();
+    let sink = client.copy_in::<_, Bytes>("COPY cp FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(Bytes::from_static(b"1\ta\n2\tb\n2\tc\n")).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 3);
+    let rows = simple_rows(&client.simple_query("SELECT v FROM cp2 ORDER BY v").await.unwrap());
+    assert_eq!(rows, vec![vec![Some("b".into())], vec![Some("c".into())]]);
+    // A row no partition takes fails the whole COPY with PostgreSQL's error.
+    let err = {
+        let sink = client.copy_in::<_, Bytes>("COPY cp FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(Bytes::from_static(b"1\tx\n3\ty\n")).await.unwrap();
+        sink.finish().await.unwrap_err()
+    };
+    assert_eq!(err.code(), Some(&PgState::CHECK_VIOLATION));
+    let n = simple_rows(&client.simple_query("SELECT count(*) FROM cp").await.unwrap());
+    assert_eq!(n, vec![vec![Some("3".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_leaves_generated_columns_out() {
     let server = db_server().await;
     let client = connect(&server).await;
@@ -430,6 +460,21 @@ async fn changed_settings_are_reported() {
     assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
     let (msgs, _) = raw.query("SELECT 1").await;
     assert_eq!(param(&msgs, "application_name"), None, "only changes are reported");
+    // A rolled-back SET restores the earlier value, and that is a change too.
+    raw.query("BEGIN").await;
+    let (msgs, _) = raw.query("SET LOCAL application_name = 'inner'").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("inner"));
+    let (msgs, _) = raw.query("ROLLBACK").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
+    // Back to a state seen before, then a new change from it: reported again.
+    raw.query("BEGIN").await;
+    let (msgs, _) = raw.query("SET LOCAL application_name = 'second'").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("second"));
+    let (msgs, _) = raw.query("COMMIT").await;
+    assert_eq!(param(&msgs, "application_name").as_deref(), Some("reporter"));
+    let (msgs, _) = raw.query("SET TimeZone = 'Europe/Paris'").await;
+    assert_eq!(param(&msgs, "TimeZone").as_deref(), Some("Europe/Paris"));
+    assert_eq!(param(&msgs, "application_name"), None);
 
     // Startup parameters are session settings (drivers send TimeZone, DateStyle, ...).
     let mut raw = Raw::connect(server.addr).await;

@@ -19,6 +19,8 @@ pub struct Engine {
     pub catalogs: CatalogCache,
     /// How many sessions use each branch (`DROP BRANCH` refuses branches in use).
     pub branch_users: crate::session::BranchUsers,
+    /// How many sessions logged in as each role (`CONNECTION LIMIT`).
+    pub role_logins: crate::session::RoleLogins,
     /// In-memory HNSW graphs by (index, branch).
     pub vectors: Arc<crate::exec::vector_index::VectorIndexes>,
     /// The advisory lock table (`pg_advisory_lock`).
@@ -38,6 +40,7 @@ impl Engine {
             storage,
             catalogs: CatalogCache::default(),
             branch_users: Default::default(),
+            role_logins: Default::default(),
             vectors: Arc::default(),
             advisory: Default::default(),
             notify: Default::default(),

@@ -63,26 +63,31 @@ impl Binder<'_> {
         let Relation::Table(id) = rel else {
             return Err(Error::unsupported("AS OF and VERSIONS BETWEEN on anything but a table"));
         };
-        let def = catalog.table(id).ok_or_else(|| Error::internal("table vanished"))?;
-        let mut table = (**def).clone();
-        let mut schema: Vec<Field> =
-            table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
-        if let TimeTravel::Versions(..) = travel {
-            // The version scan reads everything itself: no index may narrow it.
-            table.indexes.clear();
-            schema.push(Field::new("helios_commit_ts", DataType::TimestampTz));
-            schema.push(Field::new("helios_txid", DataType::Int8));
-            schema.push(Field::new("helios_operation", DataType::Text));
+        if catalog.is_partitioned(id) {
+            // The partitions the table had at that time, each read at that time.
+            let tree = super::partition::tree(catalog, self.session, id)?;
+            let mut inputs = Vec::new();
+            let mut schema = Vec::new();
+            for leaf in tree.leaves() {
+                let plan = versioned_scan(&leaf, &travel);
+                schema = plan.schema();
+                inputs.push(plan);
+            }
+            let plan = match inputs.len() {
+                0 => {
+                    let def = catalog.table(id).ok_or_else(|| Error::internal("table vanished"))?;
+                    versioned_scan(def, &travel)
+                }
+                _ => Plan::Append { inputs, schema },
+            };
+            let plan = match alias {
+                Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
+                None => plan,
+            };
+            return Ok(requalify(plan, Some(qualifier)));
         }
-        table.time_travel = Some(travel);
-        let plan = Plan::Scan {
-            table: Arc::new(table),
-            access: Access::Full,
-            filter: None,
-            with_key: false,
-            needed: None,
-            schema,
-        };
+        let def = catalog.table(id).ok_or_else(|| Error::internal("table vanished"))?;
+        let plan = versioned_scan(def, &travel);
         let plan = match alias {
             Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
             None => plan,
@@ -104,5 +109,28 @@ impl Binder<'_> {
         let (plan, _) = self.bind_function_item(&fname, &[], alias, None)?;
         let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or(qn.name);
         Ok(Some(requalify(plan, Some(qualifier))))
+    }
+}
+
+/// A scan of `def` with the time-travel clause `travel`.
+fn versioned_scan(def: &crate::catalog::TableDef, travel: &TimeTravel) -> Plan {
+    let mut table = def.clone();
+    let mut schema: Vec<Field> =
+        table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
+    if let TimeTravel::Versions(..) = travel {
+        // The version scan reads everything itself: no index may narrow it.
+        table.indexes.clear();
+        schema.push(Field::new("helios_commit_ts", DataType::TimestampTz));
+        schema.push(Field::new("helios_txid", DataType::Int8));
+        schema.push(Field::new("helios_operation", DataType::Text));
+    }
+    table.time_travel = Some(*travel);
+    Plan::Scan {
+        table: Arc::new(table),
+        access: Access::Full,
+        filter: None,
+        with_key: false,
+        needed: None,
+        schema,
     }
 }

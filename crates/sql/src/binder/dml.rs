@@ -63,6 +63,9 @@ pub struct BoundInsert {
     pub extra: PlannedQuery,
     /// The target table's row layout, computed once per bind.
     pub layout: crate::exec::RowLayout,
+    /// Routing to partitions or a partition's bound check (`None` for a plain table:
+    /// decided once per statement, never per row).
+    pub partition: Option<Arc<super::partition::InsertPartition>>,
 }
 
 /// A bound UPDATE.
@@ -83,6 +86,8 @@ pub struct BoundUpdate {
     pub policy_check: Option<Expr>,
     /// See [`BoundInsert::view_checks`].
     pub view_checks: Vec<(String, Expr)>,
+    /// The leaves' UPDATEs of a partitioned table, or a partition's bound check.
+    pub partition: Option<Arc<super::partition::UpdatePartition>>,
 }
 
 /// A bound DELETE.
@@ -94,6 +99,8 @@ pub struct BoundDelete {
     pub source: PlannedQuery,
     /// RETURNING over the source row layout.
     pub returning: Option<(Vec<Expr>, Schema)>,
+    /// The leaves' DELETEs when the target is partitioned.
+    pub partition: Option<Arc<Vec<BoundDelete>>>,
 }
 
 impl Binder<'_> {
@@ -303,7 +310,7 @@ impl Binder<'_> {
         let extra = self.finish(Plan::Empty { rows: 0 });
         let layout = crate::exec::RowLayout::new(&table);
         let generated = super::generated::bind_generated(self.catalog, self.session, &table)?;
-        Ok(BoundInsert {
+        let mut bound = BoundInsert {
             table,
             source,
             sequence_fill,
@@ -315,7 +322,12 @@ impl Binder<'_> {
             conflict_check,
             extra,
             layout,
-        })
+            partition: None,
+        };
+        if !self.catalog.partitions.is_empty() {
+            bound.partition = self.insert_partition(&bound)?;
+        }
+        Ok(bound)
     }
 
     /// `INSERT ... SELECT 'x', NULL`: string literals and NULLs of the select list have
@@ -695,7 +707,7 @@ impl Binder<'_> {
         let view_checks = self.bind_view_checks(&table)?;
         let source = self.finish(plan);
         let generated = super::generated::bind_generated(self.catalog, self.session, &table)?;
-        Ok(BoundUpdate {
+        let mut bound = BoundUpdate {
             table,
             source,
             assignments,
@@ -703,7 +715,12 @@ impl Binder<'_> {
             returning,
             policy_check,
             view_checks,
-        })
+            partition: None,
+        };
+        if !self.catalog.partitions.is_empty() {
+            bound.partition = self.update_partition(upd, &bound)?;
+        }
+        Ok(bound)
     }
 
     /// Binds DELETE [USING].
@@ -742,7 +759,11 @@ impl Binder<'_> {
             None => None,
         };
         let source = self.finish(plan);
-        Ok(BoundDelete { table, source, returning })
+        let partition = match self.catalog.partitions.is_empty() {
+            true => None,
+            false => self.delete_partition(del, &table)?,
+        };
+        Ok(BoundDelete { table, source, returning, partition })
     }
 }
 

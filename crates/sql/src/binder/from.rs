@@ -176,7 +176,13 @@ impl Binder<'_> {
                 if let Some(tables) = self.from_tables.as_mut() {
                     tables.push((qualifier.clone(), id));
                 }
-                let scan = self.table_scan(table.clone(), &qualifier);
+                let scan = if self.catalog.is_partitioned(id) {
+                    self.partitioned_scan(&table, &qualifier)?
+                } else if self.tableoid {
+                    super::partition::with_tableoid(self.table_scan(table.clone(), &qualifier), id)
+                } else {
+                    self.table_scan(table.clone(), &qualifier)
+                };
                 self.with_policy_filter(scan, &table, PolicyCommand::Select)?
             }
             Relation::View(id) => {
@@ -443,6 +449,7 @@ pub(super) fn requalify(plan: Plan, qualifier: Option<String>) -> Plan {
         Plan::Scan { table, access, filter, with_key, needed, .. } => {
             Plan::Scan { table, access, filter, with_key, needed, schema }
         }
+        Plan::Append { inputs, .. } => Plan::Append { inputs, schema },
         Plan::Project { input, exprs, .. } => Plan::Project { input, exprs, schema },
         other => {
             let exprs = schema

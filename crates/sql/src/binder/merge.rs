@@ -144,6 +144,9 @@ impl Binder<'_> {
         }
         self.refuse_merge_target(name)?;
         let table = self.target_table(name, want)?;
+        if self.catalog.is_partitioned(table.id) {
+            return Err(Error::unsupported("MERGE into a partitioned table"));
+        }
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
         let source = self

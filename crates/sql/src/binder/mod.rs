@@ -20,8 +20,11 @@ mod from;
 pub mod generated;
 pub mod merge;
 mod order;
+pub mod partition;
+mod partition_hash;
 pub(crate) mod pg_catalog;
 pub(crate) mod pg_objects;
+pub(crate) mod pg_partitions;
 mod pg_roles;
 pub(crate) mod pg_routines;
 pub(crate) mod pg_types;
@@ -165,6 +168,8 @@ pub struct Binder<'a> {
     pending_view_checks: Vec<updatable_view::PendingCheck>,
     /// A CASCADED check option above: every view below checks its WHERE too.
     cascade_view_checks: bool,
+    /// The statement names `tableoid`: table scans carry it as a hidden column.
+    tableoid: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -198,6 +203,7 @@ impl<'a> Binder<'a> {
             view_rewrites: 0,
             pending_view_checks: Vec::new(),
             cascade_view_checks: false,
+            tableoid: false,
         }
     }
 
@@ -209,6 +215,27 @@ impl<'a> Binder<'a> {
         b.probe = true;
         let _ = b.auth.set(crate::catalog::access::AuthId::unchecked());
         b
+    }
+
+    /// Makes table scans carry the `tableoid` system column when `stmt` names it.
+    pub fn want_tableoid_for(&mut self, stmt: &impl sqlparser::ast::Visit) -> &mut Self {
+        use std::ops::ControlFlow;
+        let found = sqlparser::ast::visit_expressions(stmt, |e| {
+            let hit = match e {
+                ast::Expr::Identifier(id) => id.value.eq_ignore_ascii_case("tableoid"),
+                ast::Expr::CompoundIdentifier(ids) => {
+                    ids.last().is_some_and(|id| id.value.eq_ignore_ascii_case("tableoid"))
+                }
+                _ => false,
+            };
+            if hit {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        self.tableoid = found.is_break();
+        self
     }
 
     /// Binds a query into a [`PlannedQuery`] and the names of its output columns.

@@ -578,8 +578,9 @@ pub(super) fn pg_catalog_relation(
                 ("inhseqno", Int4),
                 ("inhdetachpending", Bool),
             ],
-            vec![],
+            super::pg_partitions::pg_inherits_rows(catalog),
         ),
+        "pg_partitioned_table" => super::pg_partitions::pg_partitioned_table(catalog, session),
         "pg_trigger" => (
             vec![
                 ("oid", Int8),
@@ -798,16 +799,26 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         let has_triggers = !t.foreign_keys.is_empty()
             || tables.iter().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.id))
             || catalog.triggers.values().any(|tr| tr.table == t.id);
+        let partitioned = catalog.is_partitioned(t.id);
         let mut table_row = row(
             relation_oid(t.id),
             &t.name,
             ns.clone(),
-            2,
+            if partitioned { 0 } else { 2 },
             !t.indexes.is_empty(),
-            if t.matview.is_some() { "m" } else { "r" },
+            if t.matview.is_some() {
+                "m"
+            } else if partitioned {
+                "p"
+            } else {
+                "r"
+            },
             t.columns.len(),
             t.checks.len(),
         );
+        if !catalog.partitions.is_empty() {
+            super::pg_partitions::set_partition_columns(&mut table_row, catalog, t.id);
+        }
         if crate::session::is_temp_schema(&t.schema) {
             table_row[15] = text("t");
         }
@@ -836,7 +847,7 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
                 ns.clone(),
                 if i.vector.is_some() { HNSW_AM_OID } else { BTREE_AM_OID },
                 false,
-                "i",
+                if partitioned { "I" } else { "i" },
                 i.columns.len(),
                 0,
             ));

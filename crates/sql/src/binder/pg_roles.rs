@@ -36,6 +36,7 @@ fn all_roles(catalog: &Catalog, login: &str) -> Vec<RoleDef> {
         connection_limit: -1,
         password: None,
         member_of: Vec::new(),
+        valid_until: None,
     }];
     out.extend(catalog.roles.values().cloned());
     out
@@ -111,7 +112,7 @@ pub(super) fn roles_relation(catalog: &Catalog, session: &SessionInfo, name: &st
                 Value::Bool(r.replication),
                 Value::Int4(r.connection_limit),
                 password,
-                Value::Null,
+                r.valid_until.map_or(Value::Null, Value::TimestampTz),
                 Value::Bool(r.bypass_rls),
                 Value::Null,
             ]

@@ -88,7 +88,7 @@ impl LockRequest {
     }
 
     /// The wait mode for the FROM item called `qualifier` (`None`: not locked).
-    fn wait_for(&mut self, qualifier: &str) -> Option<RowLockWait> {
+    pub(super) fn wait_for(&mut self, qualifier: &str) -> Option<RowLockWait> {
         let named = self.named.iter_mut().find(|(n, ..)| n == qualifier).map(|entry| {
             entry.2 = true;
             entry.1

@@ -27,7 +27,10 @@ pub fn find_field(fields: &[Field], qualifier: Option<&str>, name: &str) -> Resu
         let hit = match qualifier {
             Some(q) => f.qualifier.as_deref() == Some(q) && f.name == name,
             // A record's field companions are hidden but found by their own name.
-            None => (!f.hidden || super::table_function::is_companion(name)) && f.name == name,
+            None => {
+                (!f.hidden || super::table_function::is_companion(name) || name == "tableoid")
+                    && f.name == name
+            }
         };
         if hit {
             if found.is_some() {

@@ -52,6 +52,10 @@ pub struct RoleDef {
     /// Roles this role is a member of (`GRANT parent TO this`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub member_of: Vec<Membership>,
+    /// `VALID UNTIL`: after this moment (microseconds since 2000-01-01 UTC, as a
+    /// `timestamptz`) password logins fail; `None` means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
 }
 
 /// One role membership.
@@ -538,6 +542,7 @@ mod tests {
                 .iter()
                 .map(|r| Membership { role: *r, admin: false, grantor: BOOTSTRAP_ROLE })
                 .collect(),
+            valid_until: None,
         }
     }
 

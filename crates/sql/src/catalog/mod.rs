@@ -10,6 +10,7 @@
 pub mod access;
 mod cache;
 mod defs;
+pub mod partition;
 pub mod routine_defs;
 pub mod script;
 mod store;
@@ -24,6 +25,7 @@ pub use defs::{
     CheckDef, ColumnDef, ExtensionDef, FkAction, ForeignKeyDef, Identity, IndexDef, MatViewDef,
     OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
+pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, PartitionStrategy};
 pub use routine_defs::{FunctionDef, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
@@ -88,6 +90,10 @@ pub struct Catalog {
     pub functions: HashMap<u32, Arc<FunctionDef>>,
     /// Triggers by id.
     pub triggers: HashMap<u32, Arc<TriggerDef>>,
+    /// Partitioning records by table id (partitioned tables and partitions).
+    pub partitions: HashMap<u32, Arc<PartitionDef>>,
+    /// The partitions of each partitioned table, by parent id (in id order).
+    pub partition_children: HashMap<u32, Vec<u32>>,
     names: HashMap<(String, String), Relation>,
     type_names: HashMap<(String, String), u32>,
 }
@@ -127,6 +133,8 @@ impl Catalog {
             enums: HashMap::new(),
             functions: HashMap::new(),
             triggers: HashMap::new(),
+            partitions: HashMap::new(),
+            partition_children: HashMap::new(),
             names,
             type_names: HashMap::new(),
         }
@@ -259,6 +267,51 @@ impl Catalog {
         out.sort_by_key(|f| {
             (search_path.iter().position(|p| *p == f.schema).unwrap_or(usize::MAX), f.id)
         });
+        out
+    }
+
+    /// Installs the partitioning records.
+    pub fn set_partitions(&mut self, parts: Vec<PartitionDef>) {
+        let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+        for p in &parts {
+            if let Some(parent) = p.parent {
+                children.entry(parent).or_default().push(p.id);
+            }
+        }
+        children.values_mut().for_each(|c| c.sort_unstable());
+        self.partition_children = children;
+        self.partitions = parts.into_iter().map(|p| (p.id, Arc::new(p))).collect();
+    }
+
+    /// The partition key of `table` when it is partitioned.
+    pub fn partition_key(&self, table: u32) -> Option<&PartitionKey> {
+        self.partitions.get(&table).and_then(|p| p.key.as_ref())
+    }
+
+    /// Whether `table` is a partitioned table (holds no rows of its own).
+    pub fn is_partitioned(&self, table: u32) -> bool {
+        !self.partitions.is_empty() && self.partition_key(table).is_some()
+    }
+
+    /// The parent and bound of `table` when it is a partition.
+    pub fn partition_parent(&self, table: u32) -> Option<(u32, &PartitionBound)> {
+        let p = self.partitions.get(&table)?;
+        Some((p.parent?, p.bound.as_ref()?))
+    }
+
+    /// The direct partitions of `table`.
+    pub fn partitions_of(&self, table: u32) -> &[u32] {
+        self.partition_children.get(&table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// `table` and every partition below it, parents before their partitions.
+    pub fn partition_tree(&self, table: u32) -> Vec<u32> {
+        let mut out = vec![table];
+        let mut i = 0;
+        while i < out.len() {
+            out.extend_from_slice(self.partitions_of(out[i]));
+            i += 1;
+        }
         out
     }
 

@@ -88,6 +88,19 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
     for t in tables.iter().filter(|t| t.matview.is_none()) {
         pre(create_table(catalog, t));
     }
+    // Partitions are made as tables, then attached (as pg_dump does).
+    for t in &tables {
+        if let Some((parent, bound)) = catalog.partition_parent(t.id) {
+            if let Some(p) = catalog.table(parent) {
+                pre(format!(
+                    "ALTER TABLE {} ATTACH PARTITION {} {};",
+                    qualified(&p.schema, &p.name),
+                    qualified(&t.schema, &t.name),
+                    bound.definition()
+                ));
+            }
+        }
+    }
     let mut views: Vec<_> = catalog.views.values().filter(|v| keep(&v.schema)).collect();
     views.sort_by_key(|v| v.id);
     for v in &views {
@@ -99,7 +112,8 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
             v.query.trim().trim_end_matches(';')
         ));
     }
-    for t in tables.iter().filter(|t| t.matview.is_none()) {
+    // A partitioned table's rows are its partitions'.
+    for t in tables.iter().filter(|t| t.matview.is_none() && !catalog.is_partitioned(t.id)) {
         // Generated columns are computed again when the rows are loaded.
         let cols: Vec<String> = t
             .columns
@@ -140,7 +154,14 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
         }
     }
     for t in &tables {
-        for i in t.indexes.iter().filter(|i| !i.constraint && !i.primary) {
+        // A partition's copies of its parent's indexes come back with the parent's.
+        let parent = catalog.partition_parent(t.id).and_then(|(p, _)| catalog.table(p));
+        let inherited = |i: &super::IndexDef| {
+            parent.is_some_and(|p| {
+                p.indexes.iter().any(|pi| pi.columns == i.columns && pi.unique == i.unique)
+            })
+        };
+        for i in t.indexes.iter().filter(|i| !i.constraint && !i.primary && !inherited(i)) {
             let mut def = index_def(t, i);
             if let Some(v) = &i.vector {
                 let _ = write!(def, " WITH (m = {}, ef_construction = {}", v.m, v.ef_construction);
@@ -157,7 +178,12 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
         }
     }
     for t in &tables {
-        for f in &t.foreign_keys {
+        let parent = catalog.partition_parent(t.id).and_then(|(p, _)| catalog.table(p));
+        for f in t
+            .foreign_keys
+            .iter()
+            .filter(|f| !parent.is_some_and(|p| p.foreign_keys.iter().any(|pf| pf.name == f.name)))
+        {
             post(format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} {};",
                 qualified(&t.schema, &t.name),
@@ -208,6 +234,11 @@ fn roles(catalog: &Catalog, login: &str, emit: &mut impl FnMut(String)) {
         }
         if let Some(p) = &r.password {
             let _ = write!(s, " PASSWORD {}", quote_literal(p));
+        }
+        if let Some(t) = r.valid_until {
+            // Written in UTC with its offset, so any session TimeZone reads it back.
+            let at = helios_types::Value::TimestampTz(t).to_pg_text();
+            let _ = write!(s, " VALID UNTIL {}", quote_literal(&at));
         }
         s.push(';');
         emit(s);
@@ -320,7 +351,15 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
             constraint_def(catalog, t, ConstraintRef::Check(c), true)
         ));
     }
-    format!("CREATE TABLE {} (\n{}\n);", qualified(&t.schema, &t.name), parts.join(",\n"))
+    let partition_by = match catalog.partition_key(t.id) {
+        Some(k) => format!(" PARTITION BY {}", k.definition()),
+        None => String::new(),
+    };
+    format!(
+        "CREATE TABLE {} (\n{}\n){partition_by};",
+        qualified(&t.schema, &t.name),
+        parts.join(",\n")
+    )
 }
 
 fn comments(

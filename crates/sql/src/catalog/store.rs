@@ -61,6 +61,8 @@ impl CatalogStore {
         catalog.functions = functions.into_iter().map(|f| (f.id, Arc::new(f))).collect();
         let triggers: Vec<TriggerDef> = Self::load_kind(txn, CatalogKind::Trigger)?;
         catalog.triggers = triggers.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+        let parts: Vec<super::PartitionDef> = Self::load_kind(txn, CatalogKind::Partition)?;
+        catalog.set_partitions(parts);
         Ok(catalog)
     }
 
@@ -142,6 +144,14 @@ impl CatalogStore {
     /// Writes a user-defined type record.
     pub fn put_type(txn: &mut Transaction, t: &super::TypeDef) -> Result<()> {
         Self::put(txn, CatalogKind::Type, t.id, t)
+    }
+
+    /// Writes a partitioning record (removes it when it says nothing).
+    pub fn put_partition(txn: &mut Transaction, p: &super::PartitionDef) -> Result<()> {
+        if p.is_empty() {
+            return Self::delete(txn, CatalogKind::Partition, p.id);
+        }
+        Self::put(txn, CatalogKind::Partition, p.id, p)
     }
 
     /// Writes the database record.

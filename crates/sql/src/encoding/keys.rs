@@ -11,6 +11,8 @@
 //! | `01 06` extension id (u32 BE)                     | extension record (JSON)        |
 //! | `01 07` role id (u32 BE)                          | role record (JSON)             |
 //! | `01 08 00000000`                                  | database record (JSON)         |
+//! | `01 09` .. `01 0b` id (u32 BE)                    | type, routine, trigger (JSON)  |
+//! | `01 0c` table id (u32 BE)                         | partitioning record (JSON)     |
 //! | `02` table id (u32 BE) `00000000` primary key     | row (types' row format)        |
 //! | `02` table id (u32 BE) index id (u32 BE) entry    | primary key bytes              |
 //! | `03` sequence id (u32 BE)                         | last value (i64 BE), is_called |
@@ -55,6 +57,8 @@ pub enum CatalogKind {
     Function = 10,
     /// A trigger.
     Trigger = 11,
+    /// A partitioned table's key or a partition's parent and bound.
+    Partition = 12,
 }
 
 /// The key of the catalog version token.

@@ -550,7 +550,7 @@ fn rewrite_row_plain(
 /// `INSERT ... VALUES`, the prepared single-row INSERT of a load among them) are
 /// evaluated here directly, as the streaming executor would, without its per-statement
 /// setup; any other source runs through the executor.
-fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<Vec<Row>> {
+pub(super) fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<Vec<Row>> {
     use crate::planner::Plan;
     if let Plan::Project { input, exprs, .. } = plan {
         if let Plan::Values { rows, .. } = input.as_ref() {
@@ -588,11 +588,24 @@ pub fn execute_insert(
     env: &WriteEnv<'_>,
     ins: &BoundInsert,
 ) -> Result<DmlOutcome> {
-    let table = ins.table.as_ref();
+    if let Some(p) = &ins.partition {
+        return super::partition_dml::execute_insert(txn, env, ins, p);
+    }
     let rows = {
         let ctx = env.ctx(txn, &ins.source);
         source_rows(&ins.source.plan, &ctx)?
     };
+    insert_rows(txn, env, ins, rows)
+}
+
+/// Inserts computed rows into `ins.table` (no partition routing).
+pub(super) fn insert_rows(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    ins: &BoundInsert,
+    rows: Vec<Row>,
+) -> Result<DmlOutcome> {
+    let table = ins.table.as_ref();
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
     let writer = RowWriter::new(table, &ins.layout)?;
@@ -698,6 +711,9 @@ pub fn execute_insert(
                         fit_columns(table, &mut nr)?;
                         check_policy(&ctx, table, ins.conflict_check.as_ref(), &nr)?;
                         check_row(&ctx, table, env.checks, &nr)?;
+                        if let Some(p) = &ins.partition {
+                            super::partition_dml::conflict_update_stays(&ctx, p, &nr)?;
+                        }
                         Some(nr)
                     } else {
                         None
@@ -798,6 +814,26 @@ pub fn execute_update(
     env: &WriteEnv<'_>,
     upd: &BoundUpdate,
 ) -> Result<DmlOutcome> {
+    update_rows(txn, env, upd, None)
+}
+
+/// A row an UPDATE took out of its partition: (new row, source row).
+pub(super) type MovedRow = (Row, Row);
+
+/// Runs an UPDATE; `moved` collects the rows whose new partition key leaves the
+/// partition being updated (an UPDATE through the parent), which are deleted here and
+/// inserted by the caller.
+pub(super) fn update_rows(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    upd: &BoundUpdate,
+    mut moved: Option<&mut Vec<MovedRow>>,
+) -> Result<DmlOutcome> {
+    if let Some(crate::binder::partition::UpdatePartition::Parent { leaves, route }) =
+        upd.partition.as_deref()
+    {
+        return super::partition_dml::execute_update(txn, env, upd, leaves, route);
+    }
     let table = upd.table.as_ref();
     let ncols = table.columns.len();
     let rows = {
@@ -866,6 +902,18 @@ pub fn execute_update(
         }
         work = kept;
     }
+    if let Some(crate::binder::partition::UpdatePartition::Check(check)) = upd.partition.as_deref()
+    {
+        let ctx = env.ctx(txn, &upd.source);
+        let leaving = super::partition_dml::leaving_rows(&ctx, check, &mut work, moved.is_some())?;
+        for (pk, old, new, src) in leaving {
+            delete_row(txn, table, &pk, &old)?;
+            referenced_actions(txn, env, table, &old, None, 0)?;
+            if let Some(m) = moved.as_deref_mut() {
+                m.push((new, src));
+            }
+        }
+    }
     // Remove all old versions first so that swapping unique values inside one
     // statement does not report a false conflict.
     for (pk, old, _, _) in &work {
@@ -912,6 +960,15 @@ pub fn execute_delete(
     env: &WriteEnv<'_>,
     del: &BoundDelete,
 ) -> Result<DmlOutcome> {
+    if let Some(leaves) = &del.partition {
+        let mut out = DmlOutcome::default();
+        for leaf in leaves.iter() {
+            let o = execute_delete(txn, env, leaf)?;
+            out.count += o.count;
+            out.returned.extend(o.returned);
+        }
+        return Ok(out);
+    }
     let table = del.table.as_ref();
     let ncols = table.columns.len();
     let rows = {

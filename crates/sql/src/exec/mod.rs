@@ -22,6 +22,7 @@ mod join_index;
 mod keyed;
 mod merge;
 mod operators;
+mod partition_dml;
 pub mod pg_sort;
 pub mod progress_relation;
 pub mod routines;

@@ -43,6 +43,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             let rows = execute(input, ctx, outer)?;
             setop::distinct(ctx, rows, on.as_deref(), outer)
         }
+        Plan::Append { .. } => stream::collect(plan, ctx, outer),
         Plan::SetOp { left, right, op, all, .. } => {
             let l = execute(left, ctx, outer)?;
             let r = execute(right, ctx, outer)?;

@@ -58,6 +58,14 @@ pub fn for_each(
             setop::recursive_union_each(ctx, *id, base, recursive, *all, outer, sink)
         }
         Plan::CteScan { id, outer_skip, .. } => cte_scan(ctx, *id, *outer_skip, outer, sink),
+        Plan::Append { inputs, .. } => {
+            for input in inputs {
+                if !for_each(input, ctx, outer, sink)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         other => scan::feed(operators::execute(other, ctx, outer)?, sink),
     }
 }

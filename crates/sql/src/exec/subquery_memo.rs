@@ -53,7 +53,9 @@ fn plan_is_pure(query: &PlannedQuery, plan: &Plan, depth: usize) -> bool {
         | Plan::LockRows { .. }
         | Plan::WorkTable { .. }
         | Plan::RecursiveUnion { .. } => return false,
-        Plan::Empty { .. } | Plan::SetOp { .. } | Plan::CteScan { .. } => true,
+        Plan::Empty { .. } | Plan::SetOp { .. } | Plan::CteScan { .. } | Plan::Append { .. } => {
+            true
+        }
         Plan::Values { rows, .. } => exprs_pure(&mut rows.iter().flatten()),
         Plan::Scan { filter, access, .. } => {
             let range = match access {

@@ -39,6 +39,39 @@ pub struct SessionInfo {
     pub vectors: crate::exec::vector_index::VectorIndexHandle,
     /// The session's open cursors (the `pg_cursors` view).
     pub cursors: Vec<CursorInfo>,
+    /// Where `set_config` leaves its changes for the session to apply after the statement.
+    pub setting_changes: SettingChanges,
+}
+
+/// One `set_config(name, value, is_local)` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingChange {
+    /// The setting's lowercase name.
+    pub name: String,
+    /// The new value.
+    pub value: String,
+    /// Until the end of the transaction only (`SET LOCAL`).
+    pub local: bool,
+}
+
+/// The settings changes a statement made with `set_config`, shared by the session and the
+/// statement's evaluation contexts (the session applies them once the statement is done;
+/// until then `current_setting` reads them first).
+#[derive(Clone, Debug, Default)]
+pub struct SettingChanges(pub std::sync::Arc<parking_lot::Mutex<Vec<SettingChange>>>);
+
+impl PartialEq for SettingChanges {
+    fn eq(&self, other: &SettingChanges) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl SettingChanges {
+    /// The value the statement last gave `name`, if it changed it.
+    fn get(&self, name: &str) -> Option<String> {
+        let changes = self.0.lock();
+        changes.iter().rev().find(|c| c.name == name).map(|c| c.value.clone())
+    }
 }
 
 /// One open cursor as `pg_cursors` shows it.
@@ -69,6 +102,7 @@ impl Default for SessionInfo {
             helios: None,
             vectors: Default::default(),
             cursors: Vec::new(),
+            setting_changes: SettingChanges::default(),
         }
     }
 }
@@ -199,7 +233,9 @@ pub trait EvalContext {
     /// The current value of a setting (`current_setting`). The default reads
     /// [`SessionInfo::settings`].
     fn setting(&self, name: &str) -> Option<String> {
-        self.session().settings.get(&name.to_ascii_lowercase()).cloned()
+        let name = name.to_ascii_lowercase();
+        let session = self.session();
+        session.setting_changes.get(&name).or_else(|| session.settings.get(&name).cloned())
     }
 
     /// The statement's storage transaction, for functions that read the database
@@ -226,10 +262,24 @@ pub trait EvalContext {
         Err(Error::unsupported(format!("calling function {} in this context", func.name)))
     }
 
-    /// Changes a setting (`set_config(name, value, is_local)`). The default refuses.
+    /// Changes a setting (`set_config(name, value, is_local)`): the change is recorded for
+    /// the session, which applies it when the statement is done. Unknown names without a
+    /// dot are 42704, as in PostgreSQL.
     fn set_setting(&self, name: &str, value: &str, is_local: bool) -> Result<()> {
-        let _ = (value, is_local);
-        Err(Error::unsupported(format!("set_config(\"{name}\") in this context")))
+        let name = name.to_ascii_lowercase();
+        let session = self.session();
+        if !name.contains('.') && !session.settings.contains_key(&name) {
+            return Err(Error::new(
+                helios_common::SqlState::UNDEFINED_OBJECT,
+                format!("unrecognized configuration parameter \"{name}\""),
+            ));
+        }
+        session.setting_changes.0.lock().push(SettingChange {
+            name,
+            value: value.to_string(),
+            local: is_local,
+        });
+        Ok(())
     }
 }
 

@@ -349,6 +349,32 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_indexdef", vec![p(Int8), p(Int4), p(Bool)], ret(Text), indexdef).volatile();
     r.add("pg_get_constraintdef", vec![p(Int8)], ret(Text), constraintdef).volatile();
     r.add("pg_get_constraintdef", vec![p(Int8), p(Bool)], ret(Text), constraintdef).volatile();
+    r.add("pg_get_partkeydef", vec![p(Int8)], ret(Text), |a, ctx| {
+        let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+        let catalog = catalog(ctx)?;
+        let id = catalog
+            .partitions
+            .values()
+            .find(|p| crate::binder::pg_catalog::relation_oid(p.id) == oid)
+            .map(|p| p.id);
+        Ok(id
+            .and_then(|id| catalog.partition_key(id))
+            .map_or(Value::Null, |k| Value::Text(k.definition())))
+    })
+    .volatile();
+    r.add("pg_get_partition_constraintdef", vec![p(Int8)], ret(Text), |a, ctx| {
+        let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+        let catalog = catalog(ctx)?;
+        let id = catalog
+            .partitions
+            .values()
+            .find(|p| crate::binder::pg_catalog::relation_oid(p.id) == oid)
+            .map(|p| p.id);
+        Ok(id
+            .and_then(|id| crate::binder::pg_partitions::partition_constraint_def(&catalog, id))
+            .map_or(Value::Null, Value::Text))
+    })
+    .volatile();
     r.add("pg_get_viewdef", vec![p(Int8)], ret(Text), viewdef_by_oid).volatile();
     r.add("pg_get_viewdef", vec![p(Int8), p(Bool)], ret(Text), viewdef_by_oid).volatile();
     r.add("pg_get_viewdef", vec![p(Int8), p(Int4)], ret(Text), viewdef_by_oid).volatile();

@@ -165,6 +165,10 @@ fn prune(plan: Plan, needed: &[bool]) -> Plan {
                 schema,
             }
         }
+        Plan::Append { inputs, schema } => {
+            let n = prefix(needed, schema.len());
+            Plan::Append { inputs: inputs.into_iter().map(|p| prune(p, &n)).collect(), schema }
+        }
         Plan::RecursiveUnion { id, base, recursive, all: keep, schema } => {
             let (b, r) = (all(&base), all(&recursive));
             Plan::RecursiveUnion {

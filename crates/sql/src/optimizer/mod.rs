@@ -12,6 +12,9 @@
 //! 6. [`column_pruning`]: every table scan learns which columns the plan above reads and
 //!    decodes only those.
 //!
+//! Right after pushdown, [`partition_pruning`] drops scans of partitions whose bound the
+//! pushed-down filter rules out (it needs the catalog, so it is not in the list).
+//!
 //! Each rule is semantics-preserving on its own; the order matters only for
 //! effectiveness (pushdown first exposes conditions to the later rules).
 
@@ -19,6 +22,7 @@ mod column_pruning;
 mod conjuncts;
 mod hash_join;
 mod index_selection;
+mod partition_pruning;
 mod predicate_pushdown;
 mod top_k;
 mod vector_index;
@@ -39,20 +43,25 @@ const RULES: &[Rule] = &[
 ];
 
 /// Optimizes a query and its subqueries and WITH queries.
-pub fn optimize(mut query: PlannedQuery, _catalog: &Catalog) -> PlannedQuery {
-    query.plan = run(query.plan);
+pub fn optimize(mut query: PlannedQuery, catalog: &Catalog) -> PlannedQuery {
+    query.plan = run(query.plan, catalog);
     for s in &mut query.subqueries {
-        s.plan = run(std::mem::replace(&mut s.plan, Plan::Empty { rows: 0 }));
+        s.plan = run(std::mem::replace(&mut s.plan, Plan::Empty { rows: 0 }), catalog);
     }
     for c in &mut query.ctes {
-        *c = run(std::mem::replace(c, Plan::Empty { rows: 0 }));
+        *c = run(std::mem::replace(c, Plan::Empty { rows: 0 }), catalog);
     }
     query
 }
 
-fn run(mut plan: Plan) -> Plan {
-    for rule in RULES {
+fn run(mut plan: Plan, catalog: &Catalog) -> Plan {
+    for (i, rule) in RULES.iter().enumerate() {
         plan = rule(plan);
+        if i == 0 {
+            // Right after predicate pushdown: index selection may move conditions out
+            // of the filters pruning reads.
+            plan = partition_pruning::apply(plan, catalog);
+        }
     }
     plan
 }
@@ -80,6 +89,9 @@ pub(crate) fn map_inputs(plan: Plan, f: &mut dyn FnMut(Plan) -> Plan) -> Plan {
         }
         Plan::SetOp { left, right, op, all, schema } => {
             Plan::SetOp { left: b(left, f), right: b(right, f), op, all, schema }
+        }
+        Plan::Append { inputs, schema } => {
+            Plan::Append { inputs: inputs.into_iter().map(&mut *f).collect(), schema }
         }
         Plan::RecursiveUnion { id, base, recursive, all, schema } => {
             Plan::RecursiveUnion { id, base: b(base, f), recursive: b(recursive, f), all, schema }

@@ -18,19 +18,19 @@ pub fn apply(plan: Plan) -> Plan {
 fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
     match input {
         Plan::Scan { table, access, filter, with_key, needed, schema } => {
-            let width = schema.len();
-            if column_span(&predicate).is_some_and(|(_, hi)| hi >= width)
-                || has_subquery(&predicate)
-            {
-                let scan = Plan::Scan { table, access, filter, with_key, needed, schema };
-                return Plan::Filter { input: Box::new(scan), predicate };
-            }
+            // Conjuncts with a subquery or an outer column stay above the scan, so they
+            // run only on the rows the others let through.
+            let (down, keep) = pushable(predicate, schema.len());
             let mut parts = Vec::new();
             if let Some(f) = filter {
                 split(f, &mut parts);
             }
-            split(predicate, &mut parts);
-            Plan::Scan { table, access, filter: join(parts), with_key, needed, schema }
+            parts.extend(down);
+            let scan = Plan::Scan { table, access, filter: join(parts), with_key, needed, schema };
+            match join(keep) {
+                Some(p) => Plan::Filter { input: Box::new(scan), predicate: p },
+                None => scan,
+            }
         }
         Plan::Join { left, right, kind, on, equi, lateral, schema }
             if matches!(kind, JoinKind::Inner | JoinKind::Left) && !lateral =>
@@ -78,6 +78,55 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
                 None => joined,
             }
         }
+        Plan::Append { inputs, schema } => {
+            let (down, keep) = pushable(predicate, schema.len());
+            let inputs = match join(down) {
+                Some(d) => inputs.into_iter().map(|p| push(p, d.clone())).collect(),
+                None => inputs,
+            };
+            let append = Plan::Append { inputs, schema };
+            match join(keep) {
+                Some(p) => Plan::Filter { input: Box::new(append), predicate: p },
+                None => append,
+            }
+        }
+        Plan::Project { input, exprs, schema } => {
+            // Conditions on columns the projection passes through (or on constants it
+            // adds, like `tableoid`) apply below it.
+            let mut parts = Vec::new();
+            split(predicate, &mut parts);
+            let (mut down, mut keep) = (Vec::new(), Vec::new());
+            for p in parts {
+                let mut simple = !has_subquery(&p);
+                p.walk(&mut |n| {
+                    if let crate::expr::Expr::Column(i, _) = n {
+                        simple &= matches!(
+                            exprs.get(*i),
+                            Some(crate::expr::Expr::Column(..) | crate::expr::Expr::Literal(..))
+                        );
+                    }
+                });
+                if simple {
+                    let mut p = p;
+                    crate::planner::rewrite::transform(&mut p, &mut |n| match n {
+                        crate::expr::Expr::Column(i, _) => exprs.get(*i).cloned(),
+                        _ => None,
+                    });
+                    down.push(p);
+                } else {
+                    keep.push(p);
+                }
+            }
+            let input = match join(down) {
+                Some(d) => Box::new(push(*input, d)),
+                None => input,
+            };
+            let project = Plan::Project { input, exprs, schema };
+            match join(keep) {
+                Some(p) => Plan::Filter { input: Box::new(project), predicate: p },
+                None => project,
+            }
+        }
         Plan::Filter { input, predicate: inner } => {
             let mut parts = Vec::new();
             split(inner, &mut parts);
@@ -88,5 +137,117 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
             }
         }
         other => Plan::Filter { input: Box::new(other), predicate },
+    }
+}
+
+/// Splits a condition over an input of `width` columns into the conjuncts a scan can
+/// apply (no subquery, no outer column) and the ones that must stay above it.
+fn pushable(
+    predicate: crate::expr::Expr,
+    width: usize,
+) -> (Vec<crate::expr::Expr>, Vec<crate::expr::Expr>) {
+    let mut parts = Vec::new();
+    split(predicate, &mut parts);
+    parts
+        .into_iter()
+        .partition(|p| !has_subquery(p) && column_span(p).is_none_or(|(_, hi)| hi < width))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use helios_types::{DataType, Value};
+
+    use super::apply;
+    use crate::catalog::{ColumnDef, TableDef};
+    use crate::expr::{BinaryOp, Expr, SubqueryId, SubqueryTest};
+    use crate::planner::{Access, Field, Plan};
+
+    fn scan() -> Plan {
+        let columns: Vec<ColumnDef> = (0..2)
+            .map(|i| ColumnDef {
+                name: format!("c{i}"),
+                data_type: DataType::Int4,
+                not_null: false,
+                default: None,
+                identity: None,
+                sequence: None,
+                domain: None,
+                generated: None,
+            })
+            .collect();
+        let schema = columns.iter().map(|c| Field::new(c.name.clone(), DataType::Int4)).collect();
+        let table = Arc::new(TableDef {
+            id: 1,
+            schema: "public".into(),
+            name: "t".into(),
+            columns,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            next_index_id: 1,
+            matview: None,
+            comment: None,
+            column_comments: Default::default(),
+            on_commit: None,
+            access: Default::default(),
+            row_security: Default::default(),
+            storage_params: Vec::new(),
+            time_travel: None,
+            decoder: Default::default(),
+        });
+        Plan::Scan {
+            table,
+            access: Access::Full,
+            filter: None,
+            with_key: false,
+            needed: None,
+            schema,
+        }
+    }
+
+    fn and(a: Expr, b: Expr) -> Expr {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left: Box::new(a),
+            right: Box::new(b),
+            ty: DataType::Bool,
+        }
+    }
+
+    #[test]
+    fn conjuncts_without_subqueries_reach_the_scan_and_the_rest_stays_above() {
+        let sub = Expr::Subquery {
+            id: SubqueryId(0),
+            kind: SubqueryTest::Exists { negated: true },
+            ty: DataType::Bool,
+        };
+        let cmp = Expr::Binary {
+            op: BinaryOp::Lt,
+            left: Box::new(Expr::Column(0, DataType::Int4)),
+            right: Box::new(Expr::Literal(Value::Int4(20), DataType::Int4)),
+            ty: DataType::Bool,
+        };
+        let both =
+            Plan::Filter { input: Box::new(scan()), predicate: and(sub.clone(), cmp.clone()) };
+        match apply(both) {
+            Plan::Filter { input, predicate } => {
+                assert_eq!(predicate, sub);
+                match *input {
+                    Plan::Scan { filter: Some(f), .. } => assert_eq!(f, cmp),
+                    other => panic!("scan without filter: {other:?}"),
+                }
+            }
+            other => panic!("no filter above the scan: {other:?}"),
+        }
+        // Inside an Append, every input gets the pushable part.
+        let append = Plan::Append { inputs: vec![scan(), scan()], schema: scan().schema() };
+        let p = apply(Plan::Filter { input: Box::new(append), predicate: and(sub, cmp.clone()) });
+        let Plan::Filter { input, .. } = p else { panic!("no filter above the append") };
+        let Plan::Append { inputs, .. } = *input else { panic!("append lost") };
+        for i in inputs {
+            assert!(matches!(i, Plan::Scan { filter: Some(ref f), .. } if *f == cmp));
+        }
     }
 }

@@ -26,6 +26,8 @@
 //! does not fit), as PostgreSQL types the literal; `-N` is one literal, as PostgreSQL's
 //! grammar folds the sign into the constant.
 
+use std::fmt::Write as _;
+
 use helios_types::{DataType, Value};
 
 /// A statement with its integer literals replaced by `$1`, `$2`, ...
@@ -121,8 +123,8 @@ pub fn parameterize(sql: &str) -> Option<Parameterized> {
         out.text.push_str(&body[last..toks[first].start]);
         out.values.push(value);
         out.types.push(ty);
-        out.text.push('$');
-        out.text.push_str(&out.values.len().to_string());
+        // Writing into a String cannot fail.
+        let _ = write!(out.text, "${}", out.values.len());
         last = toks[i].end;
     }
     out.text.push_str(&body[last..]);
@@ -349,8 +351,9 @@ fn plain_after(toks: &[Token], i: usize) -> bool {
     }
 }
 
-/// Whether `word` occurs in `text` as a whole word (ASCII case-insensitive).
-fn has_word(text: &str, word: &str) -> bool {
+/// Whether `word` occurs in `text` as a whole word (ASCII case-insensitive): not inside
+/// a longer name (`do` in `order` or `t.done`).
+pub(super) fn has_word(text: &str, word: &str) -> bool {
     let t = text.as_bytes();
     let w = word.as_bytes();
     (0..t.len().saturating_sub(w.len() - 1)).any(|i| {

@@ -74,11 +74,7 @@ pub struct TriggerSpec {
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
 fn mentions_routine(sql: &str) -> bool {
-    let lower = sql.to_ascii_lowercase();
-    lower.contains("do")
-        || lower.contains("trigger")
-        || lower.contains("procedure")
-        || lower.contains("function")
+    ["do", "trigger", "procedure", "function"].iter().any(|w| super::literals::has_word(sql, w))
 }
 
 /// Parses a batch holding routine statements: those pieces here, every other piece
@@ -427,6 +423,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(one("SELECT 1").is_none());
+    }
+
+    #[test]
+    fn routine_words_are_whole_words() {
+        assert!(mentions_routine("do $$ begin end $$"));
+        assert!(mentions_routine("SELECT 1;DO $$ begin end $$"));
+        assert!(mentions_routine("CREATE OR REPLACE FUNCTION f() ..."));
+        assert!(mentions_routine("drop trigger t on x"));
+        assert!(!mentions_routine("SELECT * FROM orders ORDER BY done_at"));
+        assert!(!mentions_routine("UPDATE pgbench_tellers SET tbalance = tbalance + 1"));
+        assert!(!mentions_routine("SELECT functions FROM procedure_log"));
     }
 
     #[test]

@@ -239,6 +239,14 @@ pub enum Plan {
         /// DISTINCT ON keys.
         on: Option<Vec<Expr>>,
     },
+    /// The rows of each input in turn (the partitions of a partitioned table); every
+    /// input has the output's columns.
+    Append {
+        /// The inputs.
+        inputs: Vec<Plan>,
+        /// Output columns.
+        schema: Schema,
+    },
     /// UNION / INTERSECT / EXCEPT [ALL].
     SetOp {
         /// Left input.
@@ -332,6 +340,7 @@ impl Plan {
             | Plan::Window { schema, .. }
             | Plan::Join { schema, .. }
             | Plan::SetOp { schema, .. }
+            | Plan::Append { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
             | Plan::Sequence { schema, .. }
@@ -356,6 +365,7 @@ impl Plan {
             | Plan::Window { schema, .. }
             | Plan::Join { schema, .. }
             | Plan::SetOp { schema, .. }
+            | Plan::Append { schema, .. }
             | Plan::CteScan { schema, .. }
             | Plan::TableFunction { schema, .. }
             | Plan::Sequence { schema, .. }
@@ -388,6 +398,7 @@ impl Plan {
             | Plan::LockRows { input, .. }
             | Plan::Distinct { input, .. } => vec![input],
             Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => vec![left, right],
+            Plan::Append { inputs, .. } => inputs.iter().collect(),
             Plan::RecursiveUnion { base, recursive, .. } => vec![base, recursive],
         }
     }
@@ -463,6 +474,7 @@ impl Plan {
             Plan::LockRows { .. } => "LockRows".into(),
             Plan::Distinct { on: Some(_), .. } => "Unique (DISTINCT ON)".into(),
             Plan::Distinct { .. } => "HashAggregate (DISTINCT)".into(),
+            Plan::Append { .. } => "Append".into(),
             Plan::SetOp { op, all, .. } => {
                 format!("{op:?}{}", if *all { " All" } else { "" })
             }

@@ -69,9 +69,33 @@ impl Session {
     }
 
     pub(super) fn alter_table(&mut self, at: &ast::AlterTable) -> Result<StatementResult> {
+        self.alter_table_from(at, false)
+    }
+
+    /// ALTER TABLE; `from_parent` when a partitioned table passes its change on to this
+    /// partition.
+    pub(super) fn alter_table_from(
+        &mut self,
+        at: &ast::AlterTable,
+        from_parent: bool,
+    ) -> Result<StatementResult> {
         let search_path = self.settings.search_path();
         let qn = object_name(&at.name)?;
         for op in &at.operations {
+            match op {
+                ast::AlterTableOperation::AttachPartitionOf { partition, for_values } => {
+                    self.attach_partition(&at.name, partition, for_values)?;
+                    continue;
+                }
+                ast::AlterTableOperation::DetachPartitionOf { partition, mode } => {
+                    if mode.is_some() {
+                        return Err(Error::unsupported(format!("DETACH PARTITION {op}")));
+                    }
+                    self.detach_partition(&at.name, partition)?;
+                    continue;
+                }
+                _ => {}
+            }
             let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
             let catalog = self.engine.catalogs.get(txn)?;
             let found = catalog.resolve(qn.schema.as_deref(), &qn.name, &search_path);
@@ -150,6 +174,26 @@ impl Session {
                 continue;
             }
             self.require_table_owner(&catalog, &table)?;
+            if !catalog.partitions.is_empty() {
+                // Partitions keep their parent's columns: changes go down the tree.
+                super::partition_ddl::check_alter(&catalog, &table, op, from_parent)?;
+                let down = match at.only && !catalog.partitions_of(table.id).is_empty() {
+                    true => super::partition_ddl::only_op(op)?,
+                    false => super::partition_ddl::cascaded_op(op),
+                };
+                if let Some(down) = down {
+                    for &child in catalog.partitions_of(table.id) {
+                        let Some(ct) = catalog.table(child) else { continue };
+                        let child_at = ast::AlterTable {
+                            name: super::partition_ddl::qualified_name(ct),
+                            if_exists: false,
+                            operations: vec![down.clone()],
+                            ..at.clone()
+                        };
+                        self.alter_table_from(&child_at, true)?;
+                    }
+                }
+            }
             match op {
                 ast::AlterTableOperation::AddColumn { if_not_exists, column_def, .. } => {
                     let name = ident_name(&column_def.name);

@@ -11,13 +11,11 @@
 //! reconciled on both branches so that they never show up as conflicts; after it, the
 //! destination gets a fresh catalog version so every session re-reads its schema.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use helios_common::{BranchId, Error, Result, SqlState};
 use helios_storage::{MergeStrategy, TxnOptions, MERGE_CONFLICT};
 use helios_types::Value;
-use parking_lot::Mutex;
 
 use super::branch_rows::{branch_rows, conflict_rows, BRANCH_COLUMNS};
 use super::{Column, Mode, QueryResult, Session, StatementResult};
@@ -27,29 +25,7 @@ use crate::exec::vector_index;
 use crate::parser::helios::{HeliosStatement, OnConflict};
 
 /// How many sessions use each branch other than `main`.
-#[derive(Debug, Default)]
-pub struct BranchUsers(Mutex<HashMap<BranchId, usize>>);
-
-impl BranchUsers {
-    fn enter(&self, b: BranchId) {
-        *self.0.lock().entry(b).or_insert(0) += 1;
-    }
-
-    fn leave(&self, b: BranchId) {
-        let mut m = self.0.lock();
-        if let Some(n) = m.get_mut(&b) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                m.remove(&b);
-            }
-        }
-    }
-
-    /// Sessions currently on branch `b`.
-    pub fn count(&self, b: BranchId) -> usize {
-        self.0.lock().get(&b).copied().unwrap_or(0)
-    }
-}
+pub type BranchUsers = super::use_counts::UseCounts<BranchId>;
 
 impl Drop for Session {
     fn drop(&mut self) {
@@ -57,6 +33,9 @@ impl Drop for Session {
         self.engine.advisory.release(self.id, true, true);
         self.engine.notify.remove(self.id);
         self.engine.branch_users.leave(self.branch);
+        if let Some(role) = self.login_role {
+            self.engine.role_logins.leave(role);
+        }
     }
 }
 

@@ -242,6 +242,7 @@ impl Session {
         let search_path = self.settings.search_path();
         let qn = object_name(&ct.name)?;
         let (catalog, _) = self.ddl_parts()?;
+        let ct = &*super::partition_ddl::expand_partition_of(&catalog, &search_path, ct)?;
         let ct = &*super::table_options::expand(&catalog, &search_path, ct)?;
         let schema = self.creation_schema(&catalog, &qn, ct.temporary)?;
         self.require_create_in(&catalog, &schema)?;
@@ -298,6 +299,7 @@ impl Session {
             CatalogStore::put_sequence(txn, s)?;
         }
         CatalogStore::put_table(txn, &new.table)?;
+        self.create_partitioning(&catalog, ct, &new.table)?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE TABLE"))
     }
@@ -433,6 +435,14 @@ impl Session {
 
     pub(super) fn drop_table(&mut self, catalog: &Catalog, id: u32, cascade: bool) -> Result<()> {
         let table = catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))?;
+        if catalog.partitions.contains_key(&id) {
+            // A partitioned table's partitions go with it (no CASCADE needed).
+            for &child in catalog.partitions_of(id) {
+                self.drop_table(catalog, child, cascade)?;
+            }
+            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+            CatalogStore::delete(txn, CatalogKind::Partition, id)?;
+        }
         let kind = if table.matview.is_some() { "materialized view" } else { "table" };
         self.drop_views_reading(catalog, id, &format!("{kind} {}", table.name), cascade)?;
         self.drop_table_triggers(catalog, id)?;
@@ -645,8 +655,21 @@ impl Session {
             vector: None,
         };
         t.next_index_id += 1;
+        let cascade_to = if catalog.is_partitioned(t.id) {
+            self.check_partitioned_index(&catalog, &t, &index)?
+        } else {
+            Vec::new()
+        };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         build_index(txn, &t, &index)?;
+        // An index on a partitioned table is made on each partition too.
+        for part in cascade_to {
+            let mut p = part.as_ref().clone();
+            if !p.indexes.iter().any(|i| i.columns == index.columns && i.unique == index.unique) {
+                super::partition_ddl::add_index_copy(txn, &catalog, &mut p, &index, &t.name)?;
+                CatalogStore::put_table(txn, &p)?;
+            }
+        }
         t.indexes.push(index);
         CatalogStore::put_table(txn, &t)?;
         self.bump_version()?;
@@ -896,6 +919,18 @@ impl Session {
             }
         }
         let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
+        // Truncating a partitioned table truncates its partitions.
+        if !catalog.partitions.is_empty() {
+            let mut all = Vec::new();
+            for id in &ids {
+                for p in catalog.partition_tree(*id) {
+                    if !all.contains(&p) {
+                        all.push(p);
+                    }
+                }
+            }
+            ids = all;
+        }
         let mut i = 0;
         while i < ids.len() {
             for child in catalog.referencing(ids[i]) {

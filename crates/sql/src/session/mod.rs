@@ -30,6 +30,7 @@ mod extension;
 mod maintenance;
 mod matview;
 pub mod notify;
+mod partition_ddl;
 pub mod password;
 mod plan_cache;
 mod planner_settings;
@@ -42,6 +43,7 @@ mod routines;
 mod schema_alter;
 mod sequences;
 mod settings;
+mod settings_txn;
 mod statement;
 mod storage_params;
 mod table_options;
@@ -49,6 +51,7 @@ mod temp_schema;
 mod time_travel;
 mod timeout;
 mod txn;
+mod use_counts;
 mod user_types;
 mod utility;
 mod vector_index;
@@ -56,6 +59,8 @@ mod view_deps;
 mod writable_cte;
 
 pub use branch::BranchUsers;
+/// Sessions logged in per role id (`CONNECTION LIMIT`).
+pub type RoleLogins = use_counts::UseCounts<u32>;
 pub use branch_rows::{
     branch_rows, commit_rows, conflict_rows, conflict_rows_by_name, diff_rows, BRANCH_COLUMNS,
     COMMIT_COLUMNS, CONFLICT_COLUMNS, DIFF_COLUMNS,
@@ -64,6 +69,7 @@ pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub(crate) use settings::timeout_setting;
 pub use settings::Settings;
+pub(crate) use statement::bind_checks;
 pub use statement::RowSink;
 pub(crate) use statement::{bind_statement, Bound};
 pub(crate) use temp_schema::drop_stale_temp_schemas;
@@ -105,7 +111,11 @@ pub struct Session {
     id: u64,
     txn: Option<Transaction>,
     mode: Mode,
-    savepoints: Vec<(String, Savepoint, notify::NotifyMark)>,
+    savepoints: Vec<(String, Savepoint, notify::NotifyMark, Option<settings_txn::SettingsMark>)>,
+    /// The open transaction block's settings (what rollback restores, `SET LOCAL`s).
+    settings_txn: Option<settings_txn::SettingsTxn>,
+    /// `set_config` calls of the running statement, applied when it is done.
+    setting_changes: crate::expr::SettingChanges,
     settings: Settings,
     prepared: HashMap<String, Prepared>,
     cancel: Arc<AtomicBool>,
@@ -141,6 +151,8 @@ pub struct Session {
     /// The user the session logged in as (what SET SESSION AUTHORIZATION DEFAULT
     /// returns to).
     login: String,
+    /// The role the session logged in as, counted against its `CONNECTION LIMIT`.
+    login_role: Option<u32>,
     /// Notices raised by routines, until the client takes them.
     notices: parking_lot::Mutex<Vec<crate::routine::Notice>>,
 }
@@ -173,6 +185,8 @@ impl Session {
             txn: None,
             mode: Mode::Autocommit,
             savepoints: Vec::new(),
+            settings_txn: None,
+            setting_changes: Default::default(),
             settings: Settings::default(),
             prepared: HashMap::new(),
             cancel: Arc::new(AtomicBool::new(false)),
@@ -189,6 +203,7 @@ impl Session {
             plan_cache: plan_cache::PlanCache::default(),
             catalog_memo: None,
             login: "postgres".into(),
+            login_role: None,
             notices: parking_lot::Mutex::new(Vec::new()),
         }
     }
@@ -215,6 +230,11 @@ impl Session {
     /// A setting's current value (`SHOW`).
     pub fn setting(&self, name: &str) -> Option<String> {
         self.settings.get(name)
+    }
+
+    /// See [`Settings::generation`]: changes whenever a setting does.
+    pub fn settings_generation(&self) -> u64 {
+        self.settings.generation()
     }
 
     /// Changes a setting (`SET`).
@@ -248,7 +268,8 @@ impl Session {
         })?;
         let catalog = self.engine.catalogs.get(&txn)?;
         drop(txn);
-        if catalog.role(user).is_some() {
+        let mut counted = None;
+        if let Some(role) = catalog.role(user) {
             let auth = catalog.auth(user);
             if !auth.login {
                 return Err(Error::new(
@@ -265,6 +286,23 @@ impl Session {
                 )
                 .with_detail("User does not have CONNECT privilege."));
             }
+            // Superusers are not held to CONNECTION LIMIT, as in PostgreSQL.
+            let limit = usize::try_from(role.connection_limit).ok().filter(|_| !auth.superuser);
+            let logins = &self.engine.role_logins;
+            match limit {
+                Some(limit) if !logins.enter_within(role.id, limit) => {
+                    return Err(Error::new(
+                        SqlState::TOO_MANY_CONNECTIONS,
+                        format!("too many connections for role \"{user}\""),
+                    ));
+                }
+                Some(_) => {}
+                None => logins.enter(role.id),
+            }
+            counted = Some(role.id);
+        }
+        if let Some(previous) = std::mem::replace(&mut self.login_role, counted) {
+            self.engine.role_logins.leave(previous);
         }
         self.login = user.to_string();
         self.settings.set("session_authorization", user)?;
@@ -288,6 +326,11 @@ impl Session {
         drop(txn);
         Ok(match catalog.role(user) {
             None => LoginSecret::NoRole,
+            Some(role)
+                if role.valid_until.is_some_and(|t| t < crate::expr::wall_clock_micros()) =>
+            {
+                LoginSecret::Expired
+            }
             Some(role) => match role.password.as_deref().and_then(StoredPassword::parse) {
                 Some(p) => LoginSecret::Password(p),
                 None => LoginSecret::NoPassword,
@@ -335,6 +378,7 @@ impl Session {
             )),
             cursors: self.cursors.infos(self.live_block()),
             database: self.settings.database().unwrap_or("postgres").to_string(),
+            setting_changes: self.setting_changes.clone(),
             ..SessionInfo::default()
         }
     }
@@ -361,6 +405,7 @@ impl Session {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
+            self.settings_begin();
         }
         let mut results = Vec::with_capacity(stmts.len());
         for stmt in stmts {
@@ -382,11 +427,13 @@ impl Session {
                 let committed = txn.commit();
                 self.engine.advisory.release(self.id, false, true);
                 self.engine.notify.end_transaction(self.id, committed.is_ok());
+                self.settings_end(committed.is_ok());
                 if let Err(e) = committed {
                     return (results, Some(e));
                 }
                 self.cursors.committed(self.block_seq);
             }
+            self.settings_end(true);
         }
         (results, None)
     }
@@ -504,6 +551,7 @@ impl Session {
             Mode::Implicit | Mode::Autocommit => {
                 self.mode = Mode::Autocommit;
                 self.savepoints.clear();
+                self.settings_end(false);
                 if let Some(t) = self.txn.take() {
                     t.rollback();
                 }
@@ -591,6 +639,14 @@ impl Session {
                 r
             }
             (r, None) => r,
+        };
+        // `set_config` calls take effect once their statement succeeded.
+        let result = match result {
+            Ok(r) => self.apply_setting_changes().map(|_| r),
+            Err(e) => {
+                self.drop_setting_changes();
+                Err(e)
+            }
         };
         match (result, self.mode) {
             (Ok(r), Mode::Autocommit) => {

@@ -38,6 +38,8 @@ pub enum LoginSecret {
     NoPassword,
     /// The role's password.
     Password(StoredPassword),
+    /// The role's `VALID UNTIL` has passed: no password logs it in.
+    Expired,
 }
 
 /// A stored password, parsed.

@@ -50,6 +50,18 @@ fn password_text(p: &ast::Password, role: &str, method: &str) -> Result<Option<S
     }
 }
 
+/// The moment of `VALID UNTIL 'text'`, read as a `timestamptz` in `timezone`.
+fn valid_until(e: &ast::Expr, timezone: &str) -> Result<i64> {
+    let ast::Expr::Value(v) = e else {
+        return Err(Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{e}\"")));
+    };
+    let ast::Value::SingleQuotedString(text) = &v.value else {
+        return Err(Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{v}\"")));
+    };
+    let tz = helios_types::TimeZone::parse(timezone).unwrap_or(helios_types::TimeZone::UTC);
+    Ok(helios_types::text::datetime::parse_timestamptz(text, &tz)?)
+}
+
 fn int_option(e: &ast::Expr) -> Result<i32> {
     e.to_string().trim().parse::<i32>().map_err(|_| {
         Error::new(SqlState::INVALID_PARAMETER_VALUE, format!("invalid connection limit: {e}"))
@@ -109,6 +121,8 @@ impl Session {
         }
         let login = self.session_user();
         let encryption = self.password_encryption();
+        let timezone = self.settings.get("timezone").unwrap_or_default();
+        let until = cr.valid_until.as_ref().map(|e| valid_until(e, &timezone)).transpose()?;
         for name in &cr.names {
             let name = object_name(name)?.name;
             check_reserved(&name)?;
@@ -144,6 +158,7 @@ impl Session {
                     None => -1,
                 },
                 member_of,
+                valid_until: until,
             };
             CatalogStore::put_role(txn, &role)?;
             // `ROLE a, b` / `USER a, b` / `ADMIN a`: the listed roles become members.
@@ -245,8 +260,9 @@ impl Session {
                         }
                         ast::RoleOption::Replication(v) => role.replication = *v,
                         ast::RoleOption::SuperUser(v) => role.superuser = *v,
-                        ast::RoleOption::ValidUntil(_) => {
-                            return Err(Error::unsupported("VALID UNTIL"))
+                        ast::RoleOption::ValidUntil(e) => {
+                            let timezone = self.settings.get("timezone").unwrap_or_default();
+                            role.valid_until = Some(valid_until(e, &timezone)?);
                         }
                     }
                 }

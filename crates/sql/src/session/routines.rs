@@ -384,6 +384,10 @@ impl Session {
         let search_path = self.settings.search_path();
         let (catalog, _) = self.ddl_parts()?;
         self.require_owner(&catalog, table.access.owner, "table", &table.name)?;
+        if catalog.is_partitioned(table.id) {
+            // Rows live in the partitions; a trigger on the parent would never fire.
+            return Err(Error::unsupported("triggers on partitioned tables"));
+        }
         let fq = object_name(&spec.function)?;
         let func = catalog
             .functions_named(fq.schema.as_deref(), &fq.name, &search_path)

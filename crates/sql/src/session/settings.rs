@@ -56,7 +56,9 @@ const READ_ONLY: &[&str] = &[
 /// The settings of one session.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    values: BTreeMap<String, String>,
+    /// Shared between clones until one changes (a transaction keeps a clone to restore on
+    /// rollback: taking it costs a reference count, not a copy of every setting).
+    values: Arc<BTreeMap<String, String>>,
     /// The [`SessionInfo`] built from `values`, kept until a value changes (building it
     /// clones every setting, too much to do for each statement).
     info: OnceLock<Arc<SessionInfo>>,
@@ -66,21 +68,34 @@ pub struct Settings {
     temp_schema: Option<String>,
     /// The database name the client connected to (`current_database()`).
     database: Option<String>,
+    /// Identifies these values: a new number, unique in the process, at every change, so
+    /// a clone restored later (a rolled-back `SET LOCAL`) keeps the number of the values
+    /// it holds, and equal numbers mean equal values ([`Settings::generation`]).
+    generation: u64,
+}
+
+/// A number no other settings state of the process has had.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            values: DEFAULTS
-                .iter()
-                .copied()
-                .chain(super::planner_settings::defaults())
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            values: Arc::new(
+                DEFAULTS
+                    .iter()
+                    .copied()
+                    .chain(super::planner_settings::defaults())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
             info: OnceLock::new(),
             statement: OnceLock::new(),
             temp_schema: None,
             database: None,
+            generation: next_generation(),
         }
     }
 }
@@ -106,7 +121,7 @@ impl Settings {
         }
         let value = normalize(&key, value)?;
         if self.values.get(&key) != Some(&value) {
-            self.values.insert(key, value);
+            Arc::make_mut(&mut self.values).insert(key, value);
             self.changed();
         }
         Ok(())
@@ -115,7 +130,7 @@ impl Settings {
     /// Sets a read-only setting the session itself maintains (`is_superuser`).
     pub(super) fn set_internal(&mut self, name: &str, value: &str) {
         if self.values.get(name).map(String::as_str) != Some(value) {
-            self.values.insert(name.to_string(), value.to_string());
+            Arc::make_mut(&mut self.values).insert(name.to_string(), value.to_string());
             self.changed();
         }
     }
@@ -130,12 +145,12 @@ impl Settings {
             .find(|(k, _)| *k == key)
         {
             Some((_, v)) => {
-                self.values.insert(key, v.to_string());
+                Arc::make_mut(&mut self.values).insert(key, v.to_string());
                 self.changed();
                 Ok(())
             }
             None if key.contains('.') => {
-                self.values.remove(&key);
+                Arc::make_mut(&mut self.values).remove(&key);
                 self.changed();
                 Ok(())
             }
@@ -153,9 +168,22 @@ impl Settings {
         *self = Settings { temp_schema, database, ..Settings::default() };
         for (k, v) in kept {
             if let Some(v) = v {
-                self.values.insert(k.into(), v);
+                Arc::make_mut(&mut self.values).insert(k.into(), v);
             }
         }
+        self.changed();
+    }
+
+    /// Puts back a value a transaction saved (`None`: the setting did not exist).
+    pub(super) fn restore(&mut self, name: &str, value: Option<String>) {
+        if self.values.get(name) == value.as_ref() {
+            return;
+        }
+        let values = Arc::make_mut(&mut self.values);
+        match value {
+            Some(v) => values.insert(name.to_string(), v),
+            None => values.remove(name),
+        };
         self.changed();
     }
 
@@ -163,6 +191,14 @@ impl Settings {
     fn changed(&mut self) {
         self.info = OnceLock::new();
         self.statement = OnceLock::new();
+        self.generation = next_generation();
+    }
+
+    /// A number that changes whenever the values do (and only then, or when an earlier
+    /// state is restored): a server reports changed settings to its client only after a
+    /// statement that moved it, instead of comparing every reported value each time.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The settings every statement reads (timeouts, transaction defaults), parsed once

@@ -114,7 +114,7 @@ pub fn bind_statement(
     let mut binder = Binder::new(catalog, info, declared.to_vec());
     let bound = match stmt {
         ast::Statement::Query(q) => {
-            let query = binder.bind_top_query(q)?;
+            let query = binder.want_tableoid_for(q.as_ref()).bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
             Bound::Query { query: Box::new(query), columns, locks: binder.locks_rows() }
@@ -554,8 +554,22 @@ impl Session {
         let mut lines: Vec<String> = match inner {
             Bound::Query { query, .. } => query.to_string().lines().map(str::to_string).collect(),
             Bound::Insert(i, _) => prefixed(&format!("Insert on {}", i.table.name), &i.source),
-            Bound::Update(u, _) => prefixed(&format!("Update on {}", u.table.name), &u.source),
-            Bound::Delete(d) => prefixed(&format!("Delete on {}", d.table.name), &d.source),
+            Bound::Update(u, _) => match u.partition.as_deref() {
+                Some(crate::binder::partition::UpdatePartition::Parent { leaves, .. }) => {
+                    prefixed_all(
+                        &format!("Update on {}", u.table.name),
+                        leaves.iter().map(|(l, _)| &l.source),
+                    )
+                }
+                _ => prefixed(&format!("Update on {}", u.table.name), &u.source),
+            },
+            Bound::Delete(d) => match &d.partition {
+                Some(leaves) => prefixed_all(
+                    &format!("Delete on {}", d.table.name),
+                    leaves.iter().map(|l| &l.source),
+                ),
+                None => prefixed(&format!("Delete on {}", d.table.name), &d.source),
+            },
             Bound::Merge(m, _) => prefixed(&format!("Merge on {}", m.table.name), &m.source),
             Bound::Explain { .. } | Bound::Utility(_) => {
                 return Err(Error::new(
@@ -693,6 +707,20 @@ fn prefixed(head: &str, source: &PlannedQuery) -> Vec<String> {
     let mut lines = vec![head.to_string()];
     for l in source.to_string().lines() {
         lines.push(format!("  ->  {l}"));
+    }
+    lines
+}
+
+/// `head` over the plans of the partitions a DML statement writes (those pruning left).
+fn prefixed_all<'q>(head: &str, sources: impl Iterator<Item = &'q PlannedQuery>) -> Vec<String> {
+    let mut lines = vec![head.to_string()];
+    for source in sources {
+        if matches!(&source.plan, crate::planner::Plan::Values { rows, .. } if rows.is_empty()) {
+            continue;
+        }
+        for l in source.to_string().lines() {
+            lines.push(format!("  ->  {l}"));
+        }
     }
     lines
 }

@@ -1,6 +1,6 @@
 //! CREATE TABLE clauses beyond the column list: `LIKE source [INCLUDING | EXCLUDING
 //! DEFAULTS]` copies another table's columns, and the PostgreSQL clauses we do not build
-//! (inheritance, partitioning) are refused with 0A000 rather than silently ignored. ON
+//! (inheritance) are refused with 0A000 rather than silently ignored. ON
 //! COMMIT actions are carried out by `temp_schema.rs`.
 
 use std::borrow::Cow;
@@ -20,9 +20,6 @@ pub(super) fn expand<'c>(
 ) -> Result<Cow<'c, ast::CreateTable>> {
     if ct.inherits.is_some() {
         return Err(Error::unsupported("table inheritance (INHERITS)"));
-    }
-    if ct.partition_by.is_some() || ct.partition_of.is_some() {
-        return Err(Error::unsupported("table partitioning"));
     }
     if ct.on_commit.is_some() && !ct.temporary {
         return Err(Error::new(

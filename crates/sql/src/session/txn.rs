@@ -67,6 +67,7 @@ impl Session {
                         // BEGIN inside a multi-statement batch turns its implicit
                         // transaction into a block; modes apply if nothing ran yet.
                         self.mode = Mode::Explicit;
+                        self.settings_begin();
                         let default_iso = self.default_isolation()?;
                         let iso = iso.unwrap_or(default_iso);
                         let ro = ro.unwrap_or(false);
@@ -81,6 +82,7 @@ impl Session {
                     }
                     _ => {
                         self.mode = Mode::Explicit;
+                        self.settings_begin();
                         let default_iso = self.default_isolation()?;
                         let iso = iso.unwrap_or(default_iso);
                         let ro = ro.unwrap_or(false);
@@ -111,6 +113,7 @@ impl Session {
                     }
                     None => Ok(false),
                 };
+                self.settings_end(!failed && committed.is_ok());
                 // Transaction-level advisory locks end with the transaction (after the
                 // commit, so a waiter sees its writes); notifications go out.
                 self.engine.advisory.release(self.id, false, true);
@@ -132,6 +135,7 @@ impl Session {
                         self.engine.advisory.release(self.id, false, true);
                         self.engine.notify.end_transaction(self.id, false);
                         self.end_block();
+                        self.settings_end(false);
                         Ok(Some(StatementResult::command("ROLLBACK")))
                     }
                     Some(name) => {
@@ -140,9 +144,11 @@ impl Session {
                         let pos = self
                             .savepoints
                             .iter()
-                            .rposition(|(n, _, _)| *n == name)
+                            .rposition(|(n, ..)| *n == name)
                             .ok_or_else(|| no_savepoint(&name))?;
                         let (sp, mark) = (self.savepoints[pos].1, self.savepoints[pos].2);
+                        let settings = self.savepoints[pos].3.clone();
+                        self.settings_rollback_to(settings.as_ref());
                         self.savepoints.truncate(pos + 1);
                         if let Some(t) = &mut self.txn {
                             t.rollback_to(sp)?;
@@ -164,7 +170,8 @@ impl Session {
                     None => return Err(Error::internal("no transaction for SAVEPOINT")),
                 };
                 let mark = self.engine.notify.mark(self.id);
-                self.savepoints.push((ident_name(name), sp, mark));
+                let settings = self.settings_mark();
+                self.savepoints.push((ident_name(name), sp, mark, settings));
                 Ok(Some(StatementResult::command("SAVEPOINT")))
             }
             ast::Statement::ReleaseSavepoint { name } => {
@@ -176,7 +183,7 @@ impl Session {
                 let pos = self
                     .savepoints
                     .iter()
-                    .rposition(|(n, _, _)| *n == name)
+                    .rposition(|(n, ..)| *n == name)
                     .ok_or_else(|| no_savepoint(&name))?;
                 self.savepoints.truncate(pos);
                 Ok(Some(StatementResult::command("RELEASE")))

@@ -116,9 +116,15 @@ impl Session {
             }
             ast::Statement::Reset(r) => {
                 match &r.reset {
-                    ast::Reset::ALL => self.settings.reset_all(),
+                    ast::Reset::ALL => {
+                        self.change_setting("all", false, |s| {
+                            s.reset_all();
+                            Ok(())
+                        })?;
+                    }
                     ast::Reset::ConfigurationParameter(name) => {
-                        self.settings.reset(&name.to_string().to_lowercase())?
+                        let name = name.to_string().to_lowercase();
+                        self.change_setting(&name, false, |s| s.reset(&name))?;
                     }
                     // Reads the catalog: runs inside a transaction (`run_ddl`).
                     ast::Reset::SessionAuthorization => return Ok(None),
@@ -159,12 +165,13 @@ impl Session {
 
     fn run_set(&mut self, set: &ast::Set) -> Result<StatementResult> {
         match set {
-            ast::Set::SingleAssignment { variable, values, .. } => {
+            ast::Set::SingleAssignment { variable, values, scope, .. } => {
                 let name = variable.to_string().to_lowercase();
-                if values.len() == 1
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                let applied = if values.len() == 1
                     && matches!(&values[0], ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
                 {
-                    self.settings.reset(&name)?;
+                    self.change_setting(&name, local, |s| s.reset(&name))?
                 } else {
                     let parts: Vec<String> =
                         values.iter().map(set_value_text).collect::<Result<_>>()?;
@@ -173,26 +180,31 @@ impl Session {
                     } else {
                         parts.join(", ")
                     };
-                    if !self.set_helios_setting(&name, &value)? {
-                        self.settings.set(&name, &value)?;
-                    }
+                    self.set_helios_setting(&name, &value)?
+                        || self.change_setting(&name, local, |s| s.set(&name, &value))?
+                };
+                if !applied {
+                    self.warn_set_local_outside_block();
                 }
                 Ok(StatementResult::command("SET"))
             }
-            ast::Set::SetTimeZone { value, .. } => {
+            ast::Set::SetTimeZone { value, local } => {
                 let v = set_value_text(value)?;
-                self.settings.set("timezone", &v)?;
+                if !self.change_setting("timezone", *local, |s| s.set("timezone", &v))? {
+                    self.warn_set_local_outside_block();
+                }
                 Ok(StatementResult::command("SET"))
             }
             ast::Set::SetNames { charset_name, .. } => {
-                self.settings.set("client_encoding", &charset_name.value)?;
+                let v = &charset_name.value;
+                self.change_setting("client_encoding", false, |s| s.set("client_encoding", v))?;
                 Ok(StatementResult::command("SET"))
             }
             ast::Set::MultipleAssignments { assignments } => {
                 for a in assignments {
                     let name = a.name.to_string().to_lowercase();
                     let v = set_value_text(&a.value)?;
-                    self.settings.set(&name, &v)?;
+                    self.change_setting(&name, false, |s| s.set(&name, &v))?;
                 }
                 Ok(StatementResult::command("SET"))
             }
