@@ -361,10 +361,22 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 let formats =
                     result_formats(Some(&portal.result_column_format), info.columns.len())?;
                 let id = info.id;
-                let result = conn
-                    .run(move |s| s.execute_prepared(id, &params))
-                    .await?
-                    .map_err(|e| to_pgwire(&e))?;
+                let (result, extra) = conn
+                    .run(move |s| {
+                        let r = s.execute_prepared(id, &params);
+                        let floats = matches!(&r, Ok(crate::session::StatementResult::Rows(q))
+                            if q.columns.iter().any(|c| crate::text::float_output(&c.data_type)));
+                        let extra = if floats {
+                            crate::text::extra_float_digits(
+                                s.setting("extra_float_digits").as_deref(),
+                            )
+                        } else {
+                            1
+                        };
+                        (r, extra)
+                    })
+                    .await?;
+                let result = result.map_err(|e| to_pgwire(&e))?;
                 match result {
                     crate::session::StatementResult::Rows(q) => {
                         let formats = if formats.len() == q.columns.len() {
@@ -377,7 +389,8 @@ impl ExtendedQueryHandler for ExtendedQueries {
                             .rows
                             .iter()
                             .map(|r| {
-                                wire::data_row(r, &q.columns, &formats).map_err(|e| to_pgwire(&e))
+                                wire::data_row(r, &q.columns, &formats, extra)
+                                    .map_err(|e| to_pgwire(&e))
                             })
                             .collect();
                         let mut response = QueryResponse::new(fields, stream::iter(rows));

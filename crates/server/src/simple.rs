@@ -39,14 +39,19 @@ use crate::copy_stmt::{is_copy, parse_copy};
 use crate::error::error_info;
 use crate::session::StatementResult;
 use crate::split::split_statements;
-use crate::wire;
+use crate::{text, wire};
 
 /// Serves `Query` messages.
 #[derive(Debug, Default)]
 pub struct SimpleQueries;
 
-/// Sends one statement's result (simple protocol: always text format).
-pub(crate) async fn send_result<C>(client: &mut C, result: &StatementResult) -> PgWireResult<()>
+/// Sends one statement's result (simple protocol: always text format) with the
+/// session's `extra_float_digits`.
+pub(crate) async fn send_result<C>(
+    client: &mut C,
+    result: &StatementResult,
+    extra_float_digits: i32,
+) -> PgWireResult<()>
 where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
     C::Error: Debug,
@@ -61,7 +66,7 @@ where
                 )))
                 .await?;
             for row in &q.rows {
-                let row = wire::data_row(row, &q.columns, &formats)
+                let row = wire::data_row(row, &q.columns, &formats, extra_float_digits)
                     .map_err(|e| crate::error::to_pgwire(&e))?;
                 client.feed(PgWireBackendMessage::DataRow(row)).await?;
             }
@@ -104,6 +109,25 @@ where
     Ok(())
 }
 
+/// Runs a batch; with its outcome come the notices it raised and, when a result has
+/// float columns, the `extra_float_digits` to print them with.
+fn run_batch(
+    s: &mut dyn crate::session::Session,
+    sql: &str,
+) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, i32) {
+    let outcome = s.execute_batch(sql);
+    let floats = outcome.results.iter().any(|r| match r {
+        StatementResult::Rows(q) => q.columns.iter().any(|c| text::float_output(&c.data_type)),
+        StatementResult::Command { .. } => false,
+    });
+    let extra = if floats {
+        text::extra_float_digits(s.setting("extra_float_digits").as_deref())
+    } else {
+        1
+    };
+    (outcome, s.take_notices(), extra)
+}
+
 /// What running a query string ended with.
 enum Ended {
     /// All statements ran or one failed: send ReadyForQuery.
@@ -125,11 +149,10 @@ where
     }
     if !statements.iter().any(|s| is_copy(s)) {
         let sql = sql.to_owned();
-        let (outcome, notices) =
-            conn.run(move |s| (s.execute_batch(&sql), s.take_notices())).await?;
+        let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
         send_notices(client, notices).await?;
         for r in &outcome.results {
-            send_result(client, r).await?;
+            send_result(client, r, extra).await?;
         }
         if let Some(e) = &outcome.error {
             send_error(client, e).await?;
@@ -140,11 +163,10 @@ where
     for (i, stmt) in statements.into_iter().enumerate() {
         if !is_copy(stmt) {
             let sql = stmt.to_owned();
-            let (outcome, notices) =
-                conn.run(move |s| (s.execute_batch(&sql), s.take_notices())).await?;
+            let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
             send_notices(client, notices).await?;
             for r in &outcome.results {
-                send_result(client, r).await?;
+                send_result(client, r, extra).await?;
             }
             if let Some(e) = &outcome.error {
                 send_error(client, e).await?;

@@ -83,13 +83,19 @@ pub fn row_description(columns: &[Column], formats: &[FieldFormat]) -> RowDescri
     )
 }
 
-/// Encodes one row as a `DataRow` in the requested per-column formats.
-pub fn data_row(row: &[Value], columns: &[Column], formats: &[FieldFormat]) -> Result<DataRow> {
+/// Encodes one row as a `DataRow` in the requested per-column formats; text floats
+/// follow `extra_float_digits` (1 is PostgreSQL's default).
+pub fn data_row(
+    row: &[Value],
+    columns: &[Column],
+    formats: &[FieldFormat],
+    extra_float_digits: i32,
+) -> Result<DataRow> {
     let mut buf = BytesMut::with_capacity(row.len() * 8);
     for ((value, col), format) in row.iter().zip(columns).zip(formats) {
         match format {
             FieldFormat::Binary => binary::encode_with_length(value, &col.data_type, &mut buf)?,
-            FieldFormat::Text => match text::to_text(value) {
+            FieldFormat::Text => match text::to_text_extra(value, extra_float_digits) {
                 None => buf.put_i32(-1),
                 Some(s) => {
                     let len = i32::try_from(s.len()).map_err(|_| {
@@ -163,6 +169,7 @@ mod tests {
             &[Value::Int4(7), Value::Null],
             &cols,
             &[FieldFormat::Binary, FieldFormat::Text],
+            1,
         )
         .unwrap();
         assert_eq!(row.field_count, 2);

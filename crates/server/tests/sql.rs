@@ -582,3 +582,26 @@ async fn listen_notify_reaches_listeners_as_notification_responses() {
     let err = sender.batch_execute(&format!("NOTIFY jobs, '{}'", "x".repeat(8000))).await;
     assert_eq!(err.unwrap_err().code(), Some(&PgState::INVALID_PARAMETER_VALUE));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extra_float_digits_rounds_text_floats() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    let q = "SELECT 0.1::float8 + 0.2, 1e20::float8, 1.1::real, ARRAY[0.1::float8 + 0.2], 2::int";
+    let shortest = simple_rows(&client.simple_query(q).await.unwrap());
+    assert_eq!(
+        shortest[0],
+        ["0.30000000000000004", "1e+20", "1.1", "{0.30000000000000004}", "2"]
+            .map(|s| Some(s.to_string()))
+    );
+    // 0 and below: PostgreSQL's rounded `%.{15 + n}g` output.
+    client.batch_execute("SET extra_float_digits = 0").await.unwrap();
+    let rounded = simple_rows(&client.simple_query(q).await.unwrap());
+    assert_eq!(rounded[0], ["0.3", "1e+20", "1.1", "{0.3}", "2"].map(|s| Some(s.to_string())));
+    client.batch_execute("SET extra_float_digits = -10").await.unwrap();
+    let fewer = simple_rows(&client.simple_query("SELECT 123456.789::float8").await.unwrap());
+    assert_eq!(fewer[0], vec![Some("1.2346e+05".to_string())]);
+    // Binary results carry the exact value whatever the setting.
+    let v: f64 = client.query_one("SELECT 0.1::float8 + 0.2", &[]).await.unwrap().get(0);
+    assert_eq!(v, 0.1 + 0.2);
+}

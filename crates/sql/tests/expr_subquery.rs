@@ -55,7 +55,7 @@ struct MockCtx {
 
 impl EvalContext for MockCtx {
     fn subquery(&self, _id: SubqueryId, _row: &[Value]) -> Result<SubqueryResult> {
-        Ok(SubqueryResult { rows: self.rows.clone() })
+        Ok(SubqueryResult { rows: std::rc::Rc::new(self.rows.clone()) })
     }
     fn param(&self, _i: usize) -> &Value {
         &Value::Null

@@ -20,8 +20,10 @@ use crate::{Numeric, Value};
 #[derive(Clone, Debug)]
 pub struct HashableValue(pub Value);
 
-/// The type family deciding which values may be equal.
-fn family(v: &Value) -> u8 {
+/// The type family deciding which values may be equal: values of different families
+/// are never equal under [`HashableValue`] (integers of any width share one family,
+/// floats another).
+pub fn hash_family(v: &Value) -> u8 {
     match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
@@ -62,7 +64,7 @@ pub fn hash_eq(a: &Value, b: &Value) -> bool {
         (Value::Date(x), Value::Date(y)) => return x == y,
         _ => {}
     }
-    if family(a) != family(b) {
+    if hash_family(a) != hash_family(b) {
         return false;
     }
     match (a, b) {
@@ -146,7 +148,7 @@ impl Value {
     /// (`1::int2` and `1::int8`, `-0.0` and `0.0`, `1.5` and `1.50`, `1 mon` and
     /// `30 days`).
     pub fn hash_key<H: Hasher>(&self, state: &mut H) {
-        family(self).hash(state);
+        hash_family(self).hash(state);
         match self {
             Value::Null => {}
             Value::Bool(b) => b.hash(state),
@@ -218,7 +220,7 @@ mod tests {
             for b in &vals {
                 let want = match (a, b) {
                     (Value::Null, Value::Null) => true,
-                    _ => family(a) == family(b) && a.pg_eq(b),
+                    _ => hash_family(a) == hash_family(b) && a.pg_eq(b),
                 };
                 assert_eq!(hash_eq(a, b), want, "{a:?} {b:?}");
             }

@@ -36,6 +36,6 @@ pub use cast::CastMode;
 pub use datatype::DataType;
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
-pub use hash::HashableValue;
+pub use hash::{hash_family, HashableValue};
 pub use text::TimeZone;
 pub use value::{Array, Interval, Numeric, Value};

@@ -8,10 +8,17 @@ use crate::expr::{AggregateCall, Expr, WindowCall};
 use crate::planner::rewrite::transform;
 use crate::planner::Field;
 
+/// Whether two calls are the same call. `==` is false for calls with a NaN constant
+/// (NaN is not equal to itself), so the structure is compared too; otherwise such a
+/// call would not find its own output column.
+fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
+    a == b || format!("{a:?}") == format!("{b:?}")
+}
+
 /// Collects the outermost aggregate calls of `e` (without duplicates).
 pub fn collect_aggregates(e: &Expr, out: &mut Vec<AggregateCall>) {
     if let Expr::Aggregate(call) = e {
-        if !out.iter().any(|c| c == call.as_ref()) {
+        if !out.iter().any(|c| same(c, call.as_ref())) {
             out.push((**call).clone());
         }
         return;
@@ -24,7 +31,7 @@ pub fn collect_aggregates(e: &Expr, out: &mut Vec<AggregateCall>) {
 /// Collects the outermost window calls of `e` (without duplicates).
 pub fn collect_windows(e: &Expr, out: &mut Vec<WindowCall>) {
     if let Expr::Window(call) = e {
-        if !out.iter().any(|c| c == call.as_ref()) {
+        if !out.iter().any(|c| same(c, call.as_ref())) {
             out.push((**call).clone());
         }
         return;
@@ -57,7 +64,7 @@ pub fn rewrite_after_aggregate(
         }
         match node {
             Expr::Aggregate(call) => {
-                let j = aggs.iter().position(|a| a == call.as_ref()).unwrap_or(0);
+                let j = aggs.iter().position(|a| same(a, call.as_ref())).unwrap_or(0);
                 Some(Expr::Column(in_width + group_by.len() + j, call.ty.clone()))
             }
             Expr::Column(i, ty) if *i < in_width && dependent.get(*i) == Some(&true) => {
@@ -93,7 +100,7 @@ pub fn rewrite_after_aggregate(
 pub fn rewrite_after_window(e: &mut Expr, calls: &[WindowCall], in_width: usize) {
     transform(e, &mut |node| match node {
         Expr::Window(call) => {
-            let j = calls.iter().position(|c| c == call.as_ref()).unwrap_or(0);
+            let j = calls.iter().position(|c| same(c, call.as_ref())).unwrap_or(0);
             Some(Expr::Column(in_width + j, call.ty.clone()))
         }
         Expr::Column(i, ty) if *i >= in_width => Some(Expr::Column(*i + calls.len(), ty.clone())),

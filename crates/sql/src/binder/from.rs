@@ -79,7 +79,7 @@ impl Binder<'_> {
                 let plan = if *lateral {
                     let outer: Schema = left.map(|l| l.to_vec()).unwrap_or_default();
                     self.outer.push(outer);
-                    self.correlated.push(std::cell::Cell::new(false));
+                    self.correlated.push(super::Correlation::default());
                     let bound = self.bind_query(subquery);
                     self.outer.pop();
                     self.correlated.pop();

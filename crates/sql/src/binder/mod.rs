@@ -39,10 +39,48 @@ mod system_views;
 mod table_function;
 mod updatable_view;
 
+/// What binding one enclosing level's subquery (or LATERAL item) learned about its use
+/// of the enclosing row: whether it reads it at all, and which positions of it.
+#[derive(Debug, Default)]
+pub(crate) struct Correlation {
+    /// The enclosing row is read.
+    used: std::cell::Cell<bool>,
+    /// The positions of the enclosing row read, in any order, repeated.
+    refs: std::cell::RefCell<Vec<usize>>,
+    /// The whole enclosing row is read (a correlated WITH query): `refs` is not all.
+    whole: std::cell::Cell<bool>,
+}
+
+impl Correlation {
+    fn get(&self) -> bool {
+        self.used.get()
+    }
+
+    fn set(&self, v: bool) {
+        self.used.set(v);
+    }
+
+    fn replace(&self, v: bool) -> bool {
+        self.used.replace(v)
+    }
+
+    /// The positions read, sorted, or `None` when the whole row may be read.
+    fn positions(&self) -> Option<Vec<usize>> {
+        if self.whole.get() {
+            return None;
+        }
+        let mut refs = self.refs.take();
+        refs.sort_unstable();
+        refs.dedup();
+        Some(refs)
+    }
+}
+
 pub use colname::figure_colname;
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 pub use from::undefined_table;
 pub use merge::{BoundMerge, MergeAction, MergeWhen};
+pub(crate) use order::ascending as order_ascending;
 pub use privileges::policy_violation;
 pub use scope::BindScope;
 pub(crate) use table_function::companion_name;
@@ -95,7 +133,9 @@ pub struct Binder<'a> {
     ctes: Vec<Plan>,
     cte_scopes: Vec<HashMap<String, CteEntry>>,
     outer: Vec<Schema>,
-    correlated: Vec<std::cell::Cell<bool>>,
+    correlated: Vec<Correlation>,
+    /// How many aggregate calls' arguments are being bound, at any query level.
+    aggregate_nesting: std::cell::Cell<usize>,
     /// Views being expanded (outermost first), to refuse a view that reads itself.
     expanding_views: Vec<u32>,
     /// The locking clause of the query whose SELECT is about to be bound.
@@ -148,6 +188,7 @@ impl<'a> Binder<'a> {
             cte_scopes: Vec::new(),
             outer: Vec::new(),
             correlated: Vec::new(),
+            aggregate_nesting: std::cell::Cell::new(0),
             expanding_views: Vec::new(),
             lock_pending: None,
             row_lock: None,

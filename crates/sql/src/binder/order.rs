@@ -47,8 +47,31 @@ pub fn ordinal(e: &ast::Expr) -> Option<usize> {
 }
 
 /// A sort key with PostgreSQL's defaults (NULLS LAST for ASC, FIRST for DESC).
-pub fn sort_key(expr: Expr, options: &ast::OrderByOptions) -> SortKey {
-    let asc = !matches!(options.sort, Some(ast::OrderBySort::Desc));
+pub fn sort_key(expr: Expr, options: &ast::OrderByOptions) -> Result<SortKey> {
+    let asc = ascending(options)?;
     let nulls_first = options.nulls_first.unwrap_or(!asc);
-    SortKey { expr, asc, nulls_first }
+    Ok(SortKey { expr, asc, nulls_first })
+}
+
+/// Whether ASC, DESC or `USING op` sorts ascending: `USING <` is ASC and `USING >`
+/// DESC (and their NULLS defaults); other operators cannot order (42809).
+pub fn ascending(options: &ast::OrderByOptions) -> Result<bool> {
+    match &options.sort {
+        None | Some(ast::OrderBySort::Asc) => Ok(true),
+        Some(ast::OrderBySort::Desc) => Ok(false),
+        Some(ast::OrderBySort::Using(op)) => {
+            let name = op.0.last().map(|p| p.to_string()).unwrap_or_default();
+            match name.as_str() {
+                "<" => Ok(true),
+                ">" => Ok(false),
+                _ => Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("operator {name} is not a valid ordering operator"),
+                )
+                .with_hint(
+                    "Ordering operators must be \"<\" or \">\" members of btree operator families.",
+                )),
+            }
+        }
+    }
 }

@@ -827,6 +827,18 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         table_row[22] = Value::Bool(t.row_security.enabled);
         table_row[23] = Value::Bool(t.row_security.forced);
         table_row[24] = Value::Bool(t.matview.as_ref().is_none_or(|m| m.populated));
+        // `toast.` parameters belong to the TOAST table in PostgreSQL, not shown here.
+        let options: Vec<Value> = t
+            .storage_params
+            .iter()
+            .filter(|(k, _)| !k.starts_with("toast."))
+            .map(|(k, v)| text(format!("{k}={v}")))
+            .collect();
+        if !options.is_empty() {
+            let last = table_row.len() - 2;
+            table_row[last] =
+                Value::Array(std::sync::Arc::new(Array { element_type: Text, elements: options }));
+        }
         rows.push(table_row);
         for i in &t.indexes {
             rows.push(row(

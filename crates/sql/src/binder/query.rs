@@ -299,6 +299,7 @@ impl Binder<'_> {
                         // enclosing row through it.
                         for flag in self.correlated.iter().skip(e.outer_depth) {
                             flag.set(true);
+                            flag.whole.set(true);
                         }
                         self.outer[e.outer_depth..].iter().map(|fields| fields.len()).sum()
                     });
@@ -447,7 +448,7 @@ impl Binder<'_> {
                 Some(i) => Expr::Column(i, schema[i].data_type.clone()),
                 None => self.bind_scalar(&item.expr, &schema, Some("ORDER BY"))?,
             };
-            keys.push(super::order::sort_key(expr, &item.options));
+            keys.push(super::order::sort_key(expr, &item.options)?);
         }
         Ok(Plan::Sort { input: Box::new(plan), keys, limit: None })
     }

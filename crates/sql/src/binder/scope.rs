@@ -64,8 +64,15 @@ impl Binder<'_> {
         let mut offset = local.len();
         for j in (0..self.outer.len()).rev() {
             if let Some(i) = find_field(&self.outer[j], qualifier, name)? {
-                for flag in &self.correlated[j..] {
+                // The position in the enclosing row of each subquery level from j in:
+                // level s's enclosing row is outer[s] ++ outer[s-1] ++ ... ++ outer[0].
+                let mut pos = i;
+                for (s, flag) in self.correlated.iter().enumerate().skip(j) {
+                    if s > j {
+                        pos += self.outer[s].len();
+                    }
                     flag.set(true);
+                    flag.refs.borrow_mut().push(pos);
                 }
                 return Ok((offset + i, self.outer[j][i].data_type.clone()));
             }
@@ -103,24 +110,26 @@ impl Binder<'_> {
         query: &ast::Query,
     ) -> Result<(SubqueryId, Vec<DataType>)> {
         self.outer.push(local.to_vec());
-        self.correlated.push(std::cell::Cell::new(false));
+        self.correlated.push(super::Correlation::default());
         // Sequence calls are subqueries that run again for every evaluation.
         if let Some(plan) = self.sequence_marker_plan(query, &[]).transpose() {
             self.outer.pop();
             self.correlated.pop();
             let plan = plan?;
             let id = self.subqueries.len();
-            self.subqueries.push(SubqueryPlan { plan, correlated: true });
+            self.subqueries.push(SubqueryPlan { plan, correlated: true, outer_refs: None });
             return Ok((SubqueryId(id as u32), vec![DataType::Int8]));
         }
         let bound = self.bind_query(query);
         self.outer.pop();
-        let correlated = self.correlated.pop().is_some_and(|c| c.get());
+        let mark = self.correlated.pop();
+        let correlated = mark.as_ref().is_some_and(|c| c.get());
+        let outer_refs = mark.and_then(|c| c.positions());
         let plan = bound?;
         let types =
             plan.schema().iter().filter(|f| !f.hidden).map(|f| f.data_type.clone()).collect();
         let id = self.subqueries.len();
-        self.subqueries.push(SubqueryPlan { plan, correlated });
+        self.subqueries.push(SubqueryPlan { plan, correlated, outer_refs });
         Ok((SubqueryId(id as u32), types))
     }
 }
@@ -128,6 +137,20 @@ impl Binder<'_> {
 impl ExprScope for BindScope<'_, '_> {
     fn resolve_column(&self, qualifier: Option<&str>, name: &str) -> Result<(usize, DataType)> {
         self.binder.resolve(self.fields, qualifier, name)
+    }
+
+    fn local_width(&self) -> Option<usize> {
+        Some(self.fields.len())
+    }
+
+    fn aggregate_nesting(&self, delta: i32) -> usize {
+        let n = &self.binder.aggregate_nesting;
+        match delta {
+            1 => n.set(n.get() + 1),
+            -1 => n.set(n.get().saturating_sub(1)),
+            _ => {}
+        }
+        n.get()
     }
 
     fn bind_subquery(

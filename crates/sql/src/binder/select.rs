@@ -281,7 +281,7 @@ impl Binder<'_> {
                 Key::Item(i) => *i,
                 Key::Extra(_) => extra_iter.next().unwrap_or(0),
             };
-            sort.push(sort_key(Expr::Column(col, schema[col].data_type.clone()), opts));
+            sort.push(sort_key(Expr::Column(col, schema[col].data_type.clone()), opts)?);
         }
         let on_cols: Option<Vec<Expr>> = distinct_on.as_ref().map(|keys| {
             keys.iter()
@@ -427,7 +427,7 @@ impl Binder<'_> {
             let mut order = Vec::new();
             for o in &spec.order_by {
                 let e = self.bind_scalar(&o.expr, fields, None)?;
-                let k = sort_key(e, &o.options);
+                let k = sort_key(e, &o.options)?;
                 order.push(crate::expr::SortExpr {
                     expr: k.expr,
                     asc: k.asc,

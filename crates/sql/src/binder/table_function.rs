@@ -46,7 +46,7 @@ impl Binder<'_> {
     ) -> Result<(Plan, bool)> {
         let fname = object_name(name)?.name;
         self.outer.push(left.map(|l| l.to_vec()).unwrap_or_default());
-        self.correlated.push(std::cell::Cell::new(false));
+        self.correlated.push(super::Correlation::default());
         let bound = self.bind_function_plan(&fname, args, ordinality);
         self.outer.pop();
         let lateral = self.correlated.pop().is_some_and(|c| c.get());

@@ -162,6 +162,10 @@ pub struct TableDef {
     /// Row-level security: whether it is on, and the policies.
     #[serde(default, skip_serializing_if = "super::RowSecurity::is_default")]
     pub row_security: super::RowSecurity,
+    /// Storage parameters (`WITH (fillfactor = 70)`) as written, in order: recorded and
+    /// shown in `pg_class.reloptions`; our storage has no use for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_params: Vec<(String, String)>,
     /// Set on the copy a time-travel scan reads through; never stored.
     #[serde(skip)]
     pub time_travel: Option<super::TimeTravel>,

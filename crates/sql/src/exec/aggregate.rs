@@ -216,7 +216,7 @@ fn finish_buffered(
             .iter()
             .map(|s| SortKey { expr: s.expr.clone(), asc: s.asc, nulls_first: s.nulls_first })
             .collect();
-        inputs.sort_by(|a, b| compare_rows(&a.1, &b.1, &keys));
+        super::pg_sort::pg_sort_by(&mut inputs, |a, b| compare_rows(&a.1, &b.1, &keys));
     }
     let mut acc = call.func.create(arg_types);
     for (args, _) in &inputs {

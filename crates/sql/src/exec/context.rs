@@ -2,15 +2,15 @@
 //! results, cancellation.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
-use helios_types::Value;
+use helios_types::{hash_family, HashableValue, Value};
 
-use crate::expr::{EvalContext, Expr, SessionInfo, SubqueryId, SubqueryResult};
+use crate::expr::{EvalContext, Expr, SessionInfo, SubqueryId, SubqueryProbe, SubqueryResult};
 use crate::planner::PlannedQuery;
 
 /// One row of values.
@@ -48,6 +48,83 @@ pub struct ExecCtx<'t> {
     pub(super) ctes: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     pub(super) work: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
     subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
+    /// Hashes of uncorrelated subqueries' rows for `IN` / `NOT IN`, built on first use.
+    subquery_hashes: RefCell<HashMap<u32, Rc<RowHash>>>,
+    /// Per correlated subquery, the enclosing-row positions its results are memoized by
+    /// (`None`: not memoized), decided on first use.
+    memo_positions: RefCell<HashMap<u32, Option<Rc<[usize]>>>>,
+    /// Memoized results of correlated subqueries, by the values at those positions.
+    memo: RefCell<HashMap<u32, MemoTable>>,
+}
+
+/// One correlated subquery's memoized results, by the enclosing values it reads.
+type MemoTable = HashMap<Vec<HashableValue>, Rc<Vec<Row>>>;
+
+/// The rows of an uncorrelated subquery hashed for membership tests.
+#[derive(Debug)]
+struct RowHash {
+    empty: bool,
+    /// The rows without NULLs.
+    keys: HashSet<Vec<HashableValue>>,
+    /// The rows with a NULL somewhere.
+    with_nulls: Rc<Vec<Row>>,
+    /// Per column, the one type family of its non-NULL values (`None`: no such value);
+    /// `None` overall when a column mixes families (the hash cannot compare those).
+    families: Option<Vec<Option<u8>>>,
+}
+
+impl RowHash {
+    fn build(rows: &[Row]) -> RowHash {
+        let width = rows.first().map_or(0, Vec::len);
+        let mut families: Option<Vec<Option<u8>>> = Some(vec![None; width]);
+        let mut keys = HashSet::with_capacity(rows.len());
+        let mut with_nulls = Vec::new();
+        for r in rows {
+            if let Some(fams) = families.as_mut() {
+                for (slot, v) in fams.iter_mut().zip(r) {
+                    if v.is_null() {
+                        continue;
+                    }
+                    let f = hash_family(v);
+                    match slot {
+                        None => *slot = Some(f),
+                        Some(g) if *g == f => {}
+                        Some(_) => {
+                            families = None;
+                            break;
+                        }
+                    }
+                }
+            }
+            if r.iter().any(Value::is_null) {
+                with_nulls.push(r.clone());
+            } else {
+                keys.insert(r.iter().cloned().map(HashableValue).collect());
+            }
+        }
+        RowHash { empty: rows.is_empty(), keys, with_nulls: Rc::new(with_nulls), families }
+    }
+
+    /// Looks up `left`; `None` when its types are not those the hash holds.
+    fn probe(&self, left: &[Value]) -> Option<SubqueryProbe> {
+        let families = self.families.as_ref()?;
+        if !self.empty {
+            if families.len() != left.len() {
+                return None;
+            }
+            let comparable =
+                left.iter().zip(families).all(|(v, f)| f.is_none_or(|f| f == hash_family(v)));
+            if !comparable {
+                return None;
+            }
+        }
+        let key: Vec<HashableValue> = left.iter().cloned().map(HashableValue).collect();
+        Some(SubqueryProbe {
+            empty: self.empty,
+            found: self.keys.contains(&key),
+            rows_with_nulls: self.with_nulls.clone(),
+        })
+    }
 }
 
 impl std::fmt::Debug for ExecCtx<'_> {
@@ -78,6 +155,9 @@ impl<'t> ExecCtx<'t> {
             ctes: RefCell::new(HashMap::new()),
             work: RefCell::new(HashMap::new()),
             subquery_cache: RefCell::new(HashMap::new()),
+            subquery_hashes: RefCell::new(HashMap::new()),
+            memo_positions: RefCell::new(HashMap::new()),
+            memo: RefCell::new(HashMap::new()),
         }
     }
 
@@ -147,14 +227,59 @@ impl<'t> ExecCtx<'t> {
             self.subquery_cache.borrow_mut().insert(id.0, rows.clone());
             return Ok(rows);
         }
-        Ok(Rc::new(super::execute(&sub.plan, self, outer)?))
+        let positions = self.memo_positions.borrow().get(&id.0).cloned();
+        let positions = match positions {
+            Some(p) => p,
+            None => {
+                let p = super::subquery_memo::memo_key_positions(self.query, id.0 as usize)
+                    .map(Rc::from);
+                self.memo_positions.borrow_mut().insert(id.0, p.clone());
+                p
+            }
+        };
+        let Some(positions) = positions else {
+            return Ok(Rc::new(super::execute(&sub.plan, self, outer)?));
+        };
+        let key = super::subquery_memo::memo_key(&positions, outer);
+        if let Some(rows) = self.memo.borrow().get(&id.0).and_then(|m| m.get(&key)) {
+            return Ok(rows.clone());
+        }
+        let rows = Rc::new(super::execute(&sub.plan, self, outer)?);
+        let mut memo = self.memo.borrow_mut();
+        let entries = memo.entry(id.0).or_default();
+        if entries.len() < super::subquery_memo::MEMO_LIMIT {
+            entries.insert(key, rows.clone());
+        }
+        Ok(rows)
     }
 }
 
 impl EvalContext for ExecCtx<'_> {
     fn subquery(&self, id: SubqueryId, row: &[Value]) -> Result<SubqueryResult> {
-        let rows = self.run_subquery(id, row)?;
-        Ok(SubqueryResult { rows: rows.as_ref().clone() })
+        Ok(SubqueryResult { rows: self.run_subquery(id, row)? })
+    }
+
+    fn subquery_probe(
+        &self,
+        id: SubqueryId,
+        row: &[Value],
+        left: &[Value],
+    ) -> Result<Option<SubqueryProbe>> {
+        let correlated = self.query.subqueries.get(id.0 as usize).is_none_or(|s| s.correlated);
+        if correlated {
+            return Ok(None);
+        }
+        let cached = self.subquery_hashes.borrow().get(&id.0).cloned();
+        let hash = match cached {
+            Some(h) => h,
+            None => {
+                let rows = self.run_subquery(id, row)?;
+                let h = Rc::new(RowHash::build(&rows));
+                self.subquery_hashes.borrow_mut().insert(id.0, h.clone());
+                h
+            }
+        };
+        Ok(hash.probe(left))
     }
 
     fn param(&self, i: usize) -> &Value {

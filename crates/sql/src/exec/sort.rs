@@ -1,4 +1,5 @@
-//! Sorting (with top-K when the optimizer knows the limit).
+//! Sorting (with top-K when the optimizer knows the limit), with PostgreSQL's sort
+//! algorithm so ties come out in its order (see [`super::pg_sort`]).
 
 use std::cmp::Ordering;
 
@@ -6,6 +7,7 @@ use helios_common::Result;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::pg_sort::pg_sort_by;
 use crate::planner::{Plan, SortKey};
 
 /// Compares two lists of key values under the sort keys' directions and NULL placement.
@@ -65,14 +67,14 @@ pub fn sort(
         keyed.push((k, r));
         if let Some(n) = limit {
             if keyed.len() >= n.saturating_mul(2).max(1024) {
-                // Keep the first n (a stable sort keeps ties in input order).
-                keyed.sort_by(cmp);
+                // Keep the first n.
+                pg_sort_by(&mut keyed, cmp);
                 keyed.truncate(n);
             }
         }
         Ok(true)
     })?;
-    keyed.sort_by(cmp);
+    pg_sort_by(&mut keyed, cmp);
     if let Some(n) = limit {
         keyed.truncate(n);
     }

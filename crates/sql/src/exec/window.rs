@@ -1,20 +1,23 @@
 //! Window functions: partitions, ordering, peers and ROWS / RANGE / GROUPS frames.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::{HashableValue, Value};
+use helios_types::Value;
 use sqlparser::ast;
 
 use super::aggregate::run_aggregate;
 use super::context::{ExecCtx, Row};
+use super::pg_sort::pg_sort_by;
 use super::sort::compare_rows;
 use crate::expr::{AggregateCall, WindowCall};
 use crate::functions::window::WindowFunc;
 use crate::planner::SortKey;
 
-/// Appends one column per window call to every row (input order is kept).
+/// Appends one column per window call to every row. Like PostgreSQL, the rows come out
+/// in the order the window was evaluated in: sorted by its PARTITION BY keys, then its
+/// ORDER BY keys (with several windows, the one with the fewest keys, which PostgreSQL
+/// evaluates last; windows without keys do not sort).
 pub fn window(
     ctx: &ExecCtx<'_>,
     rows: Vec<Row>,
@@ -22,52 +25,107 @@ pub fn window(
     outer: &[Value],
 ) -> Result<Vec<Row>> {
     let mut extra: Vec<Vec<Value>> = vec![Vec::with_capacity(calls.len()); rows.len()];
+    let mut last: Option<(usize, Vec<usize>)> = None;
     for call in calls {
-        let values = compute(ctx, &rows, call, outer)?;
+        let (values, order) = compute(ctx, &rows, call, outer)?;
         for (i, v) in values.into_iter().enumerate() {
             extra[i].push(v);
         }
+        // A window without keys sorts nothing: the order stays that of the others.
+        let keys = call.partition_by.len() + call.order_by.len();
+        if keys > 0 && last.as_ref().is_none_or(|(k, _)| keys < *k) {
+            last = Some((keys, order));
+        }
     }
-    Ok(rows
+    let mut slots: Vec<Option<Row>> = rows
         .into_iter()
         .zip(extra)
         .map(|(mut r, e)| {
             r.extend(e);
-            r
+            Some(r)
         })
-        .collect())
+        .collect();
+    Ok(match last {
+        Some((_, order)) => order.into_iter().filter_map(|i| slots[i].take()).collect(),
+        None => slots.into_iter().flatten().collect(),
+    })
 }
 
-/// A frame offset: a non-negative integer literal.
+/// A frame offset: a constant non-negative integer (`2`, `2::int8`, `(1 + 1)`).
 fn offset(e: &Option<Box<ast::Expr>>) -> Result<Option<usize>> {
-    match e {
-        None => Ok(None),
-        Some(e) => match e.as_ref() {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::Number(n, _) => n.parse::<usize>().map(Some).map_err(|_| {
-                    Error::new(
-                        SqlState::from_code("22013"),
-                        "frame starting offset must not be negative",
-                    )
-                }),
-                _ => Err(Error::unsupported("non-numeric window frame offsets")),
-            },
-            _ => Err(Error::unsupported("window frame offsets other than integer literals")),
-        },
+    let Some(e) = e else { return Ok(None) };
+    if let ast::Expr::Value(v) = e.as_ref() {
+        if let ast::Value::Number(n, _) = &v.value {
+            if let Ok(k) = n.parse::<usize>() {
+                return Ok(Some(k));
+            }
+        }
     }
+    let k = match constant_offset(e)? {
+        Value::Int2(k) => i64::from(k),
+        Value::Int4(k) => i64::from(k),
+        Value::Int8(k) => k,
+        Value::Null => {
+            return Err(Error::new(
+                SqlState::from_code("22004"),
+                "frame starting offset must not be null",
+            ))
+        }
+        _ => return Err(Error::unsupported("window frame offsets that are not integers")),
+    };
+    usize::try_from(k).map(Some).map_err(|_| {
+        Error::new(SqlState::from_code("22013"), "frame starting offset must not be negative")
+    })
 }
 
-/// A RANGE offset as a number.
-fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
-    match e.as_deref() {
-        Some(ast::Expr::Value(v)) => match &v.value {
-            ast::Value::Number(n, _) => {
-                n.parse::<f64>().map_err(|_| Error::unsupported("this RANGE offset"))
+/// The value of a constant frame offset expression; offsets reading the query's rows
+/// or subqueries are not supported.
+fn constant_offset(e: &ast::Expr) -> Result<Value> {
+    // The parser reads a bare string offset (`'inf' PRECEDING`) as an interval literal;
+    // it is an untyped constant, taken as the sort key's type.
+    if let ast::Expr::Interval(iv) = e {
+        if iv.leading_field.is_none() && iv.last_field.is_none() {
+            if let ast::Expr::Value(v) = iv.value.as_ref() {
+                if let ast::Value::SingleQuotedString(text) = &v.value {
+                    return Ok(Value::Text(text.clone()));
+                }
             }
-            _ => Err(Error::unsupported("non-numeric RANGE offsets")),
-        },
-        _ => Err(Error::unsupported("RANGE offsets other than numeric literals")),
+        }
     }
+    crate::expr::eval_constant(&e.to_string()).map(|(v, _)| v).map_err(|err| {
+        if err.sqlstate() == SqlState::UNDEFINED_COLUMN || err.sqlstate().code() == "XX000" {
+            Error::unsupported("window frame offsets that are not constants")
+        } else {
+            err
+        }
+    })
+}
+
+/// A RANGE offset as a number (a constant: `1`, `1.1::float4`, `'inf'`); NaN and
+/// negative offsets are 22013.
+fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
+    let Some(e) = e.as_deref() else { return Err(Error::unsupported("this RANGE offset")) };
+    let v = constant_offset(e)?;
+    let k = match &v {
+        Value::Text(t) => t.trim().parse::<f64>().ok(),
+        Value::Null => {
+            return Err(Error::new(
+                SqlState::from_code("22004"),
+                "frame starting offset must not be null",
+            ))
+        }
+        other => key_f64(other),
+    };
+    let Some(k) = k else {
+        return Err(Error::unsupported(format!("RANGE offsets of type {}", v.data_type())));
+    };
+    if k.is_nan() || k < 0.0 {
+        return Err(Error::new(
+            SqlState::from_code("22013"),
+            "invalid preceding or following size in window function",
+        ));
+    }
+    Ok(k)
 }
 
 fn key_f64(v: &Value) -> Option<f64> {
@@ -228,38 +286,48 @@ fn compute(
     rows: &[Row],
     call: &WindowCall,
     outer: &[Value],
-) -> Result<Vec<Value>> {
-    // Partition.
-    let mut parts: HashMap<Vec<HashableValue>, Vec<usize>> = HashMap::new();
-    let mut order: Vec<Vec<HashableValue>> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let mut k = Vec::with_capacity(call.partition_by.len());
-        for p in &call.partition_by {
-            k.push(HashableValue(ctx.eval(p, r, outer)?));
-        }
-        let entry = parts.entry(k.clone()).or_insert_with(|| {
-            order.push(k);
-            Vec::new()
-        });
-        entry.push(i);
-    }
+) -> Result<(Vec<Value>, Vec<usize>)> {
+    // Sort every row by (PARTITION BY keys ascending, NULLs last; ORDER BY keys); the
+    // partitions are then runs of equal partition keys. PostgreSQL's sort: ties in its
+    // order.
+    let part_keys: Vec<SortKey> = call
+        .partition_by
+        .iter()
+        .map(|e| SortKey { expr: e.clone(), asc: true, nulls_first: false })
+        .collect();
     let keys: Vec<SortKey> = call
         .order_by
         .iter()
         .map(|s| SortKey { expr: s.expr.clone(), asc: s.asc, nulls_first: s.nulls_first })
         .collect();
-    let mut result = vec![Value::Null; rows.len()];
-    for pk in order {
-        let members = parts.remove(&pk).unwrap_or_default();
-        let mut sorted: Vec<(Vec<Value>, usize)> = Vec::with_capacity(members.len());
-        for i in members {
-            let mut k = Vec::with_capacity(keys.len());
-            for key in &keys {
-                k.push(ctx.eval(&key.expr, &rows[i], outer)?);
-            }
-            sorted.push((k, i));
+    let mut all: Vec<(Vec<Value>, Vec<Value>, usize)> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let mut p = Vec::with_capacity(part_keys.len());
+        for k in &part_keys {
+            p.push(ctx.eval(&k.expr, r, outer)?);
         }
-        sorted.sort_by(|a, b| compare_rows(&a.0, &b.0, &keys));
+        let mut o = Vec::with_capacity(keys.len());
+        for k in &keys {
+            o.push(ctx.eval(&k.expr, r, outer)?);
+        }
+        all.push((p, o, i));
+    }
+    pg_sort_by(&mut all, |a, b| {
+        compare_rows(&a.0, &b.0, &part_keys).then_with(|| compare_rows(&a.1, &b.1, &keys))
+    });
+    let order: Vec<usize> = all.iter().map(|(_, _, i)| *i).collect();
+    let mut result = vec![Value::Null; rows.len()];
+    let mut start = 0;
+    while start < all.len() {
+        let mut end = start + 1;
+        while end < all.len()
+            && compare_rows(&all[end].0, &all[start].0, &part_keys) == Ordering::Equal
+        {
+            end += 1;
+        }
+        let sorted: Vec<(Vec<Value>, usize)> =
+            all[start..end].iter().map(|(_, o, i)| (o.clone(), *i)).collect();
+        start = end;
         let n = sorted.len();
         // Peer groups: rows equal in the ORDER BY keys.
         let mut peers = vec![(0, 0); n];
@@ -405,5 +473,5 @@ fn compute(
             result[sorted[j].1] = v;
         }
     }
-    Ok(result)
+    Ok((result, order))
 }

@@ -49,7 +49,14 @@ impl Binder<'_> {
         let mut distinct = false;
         let mut order_by: Vec<SortExpr> = Vec::new();
         let mut named: Vec<(String, Expr)> = Vec::new();
-        if let Some(list) = list {
+        // Aggregate calls enclosing a subquery: an aggregate in it over only their
+        // query's columns would belong to their level, nested in them.
+        let aggregate_call = f.over.is_none() && AggregateFunc::lookup(&name).is_some();
+        if aggregate_call {
+            self.scope.aggregate_nesting(1);
+        }
+        let mut bind_all = || -> Result<()> {
+            let Some(list) = list else { return Ok(()) };
             distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
             for a in &list.args {
                 match a {
@@ -78,7 +85,13 @@ impl Binder<'_> {
                     other => return Err(Error::unsupported(format!("{other} in a function call"))),
                 }
             }
+            Ok(())
+        };
+        let bound_args = bind_all();
+        if aggregate_call {
+            self.scope.aggregate_nesting(-1);
         }
+        bound_args?;
         if star && (name != "count" || !args.is_empty()) {
             return Err(Error::new(
                 SqlState::SYNTAX_ERROR,
@@ -113,6 +126,9 @@ impl Binder<'_> {
         });
         let filter = filter.transpose()?;
 
+        if !f.within_group.is_empty() {
+            return self.bind_ordered_set(&name, args, filter, &f.within_group);
+        }
         if let Some(over) = &f.over {
             return self.bind_window(&name, args, star, filter, over);
         }
@@ -129,6 +145,7 @@ impl Binder<'_> {
                     "aggregate function calls cannot be nested",
                 ));
             }
+            self.check_outer_level_aggregate(&args, &order_by)?;
             let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
             return Ok(Expr::Aggregate(Box::new(AggregateCall {
                 func,
@@ -162,15 +179,97 @@ impl Binder<'_> {
         }
     }
 
+    /// An aggregate whose arguments read only enclosing queries' columns belongs, in
+    /// SQL, to the enclosing query: inside another aggregate's arguments that is a
+    /// nested aggregate (42803); elsewhere it is not supported (0A000) rather than
+    /// computed at the wrong level.
+    fn check_outer_level_aggregate(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
+        let Some(width) = self.scope.local_width() else { return Ok(()) };
+        let (mut local, mut outer) = (false, false);
+        for e in args.iter().chain(order_by.iter().map(|s| &s.expr)) {
+            e.walk(&mut |n| {
+                if let Expr::Column(i, _) = n {
+                    if *i < width {
+                        local = true;
+                    } else {
+                        outer = true;
+                    }
+                }
+            });
+        }
+        if !outer || local {
+            return Ok(());
+        }
+        if self.scope.aggregate_nesting(0) > 0 {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        Err(Error::unsupported("aggregate functions whose arguments are all outer-query columns"))
+    }
+
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)` and the other ordered-set
+    /// aggregates: an aggregate over `(x, f)` whose rows are sorted by the WITHIN GROUP
+    /// key before they are fed.
+    fn bind_ordered_set(
+        &mut self,
+        name: &str,
+        direct: Vec<Expr>,
+        filter: Option<Expr>,
+        within: &[ast::OrderByExpr],
+    ) -> Result<Expr> {
+        let ordered = matches!(name, "percentile_cont" | "percentile_disc" | "mode");
+        if !ordered {
+            return Err(Error::unsupported(format!("{name}(...) WITHIN GROUP")));
+        }
+        if let Err(clause) = self.scope.aggregates_allowed() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        self.scope.aggregate_nesting(1);
+        let sort = self.bind_sort_list(within);
+        self.scope.aggregate_nesting(-1);
+        let sort = sort?;
+        let [key] = sort.as_slice() else {
+            return Err(Error::unsupported(format!("{name} with several WITHIN GROUP keys")));
+        };
+        if direct.iter().any(|a| matches!(a.data_type(), DataType::Array(_))) {
+            return Err(Error::unsupported(format!("{name} of an array of fractions")));
+        }
+        let mut args = vec![key.expr.clone()];
+        args.extend(direct);
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let (func, params, ty) = AggregateFunc::resolve(name, &types, false)?;
+        if params.len() != args.len() {
+            return Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {name} does not exist"),
+            ));
+        }
+        let args = args
+            .into_iter()
+            .zip(&params)
+            .map(|(a, p)| self.coerce(a, p, CoercionKind::Implicit))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::Aggregate(Box::new(AggregateCall {
+            func,
+            args,
+            distinct: false,
+            filter,
+            order_by: sort,
+            ty,
+        })))
+    }
+
     fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {
         items
             .iter()
             .map(|o| {
                 let expr = self.bind(&o.expr)?;
-                let asc = !matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-                if matches!(o.options.sort, Some(ast::OrderBySort::Using(_))) {
-                    return Err(Error::unsupported("ORDER BY USING"));
-                }
+                let asc = crate::binder::order_ascending(&o.options)?;
                 let nulls_first = o.options.nulls_first.unwrap_or(!asc);
                 Ok(SortExpr { expr, asc, nulls_first })
             })
@@ -239,6 +338,14 @@ impl Binder<'_> {
                     spec.partition_by.iter().map(|e| self.bind(e)).collect::<Result<Vec<_>>>()?;
                 call.order_by = self.bind_sort_list(&spec.order_by)?;
                 call.frame = spec.window_frame.clone();
+                let nested = call.partition_by.iter().any(Expr::contains_window)
+                    || call.order_by.iter().any(|o| o.expr.contains_window());
+                if nested {
+                    return Err(Error::new(
+                        SqlState::from_code("42P20"),
+                        "window functions are not allowed in window definitions",
+                    ));
+                }
             }
         }
         Ok(Expr::Window(Box::new(call)))

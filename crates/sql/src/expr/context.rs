@@ -149,6 +149,19 @@ pub trait ExprScope {
         Vec::new()
     }
 
+    /// The width of the current query level's own row (column indexes at or above it
+    /// are enclosing queries' columns); `None` when unknown.
+    fn local_width(&self) -> Option<usize> {
+        None
+    }
+
+    /// Notes that the arguments of an aggregate call are being bound (`+1`) or are done
+    /// (`-1`); returns how many aggregate calls, at any query level, enclose this point.
+    fn aggregate_nesting(&self, delta: i32) -> usize {
+        let _ = delta;
+        0
+    }
+
     /// Whether aggregate calls are allowed here (false in WHERE, ON, VALUES, ...):
     /// the binder then reports 42803 "aggregate functions are not allowed in WHERE".
     /// `clause` names the clause for the message.
@@ -157,11 +170,24 @@ pub trait ExprScope {
     }
 }
 
-/// The rows a subquery produced for one evaluation.
+/// The rows a subquery produced for one evaluation (shared with the executor's cache
+/// of uncorrelated subqueries, not copied per evaluation).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubqueryResult {
     /// The rows; for `SubqueryKind::Exists` the executor may return just one row.
-    pub rows: Vec<Vec<Value>>,
+    pub rows: std::rc::Rc<Vec<Vec<Value>>>,
+}
+
+/// What a hash of a subquery's rows says about `left = ANY (subquery)`.
+#[derive(Clone, Debug)]
+pub struct SubqueryProbe {
+    /// The subquery returned no rows.
+    pub empty: bool,
+    /// A row equal to `left` exists.
+    pub found: bool,
+    /// The rows holding a NULL (not in the hash): when nothing was found they decide
+    /// between FALSE and NULL.
+    pub rows_with_nulls: std::rc::Rc<Vec<Vec<Value>>>,
 }
 
 /// What the executor offers to [`crate::expr::Expr::eval`].
@@ -169,6 +195,19 @@ pub trait EvalContext {
     /// Runs subquery `id` for the current outer row `row` (for correlated subqueries)
     /// and returns its rows.
     fn subquery(&self, id: SubqueryId, row: &[Value]) -> Result<SubqueryResult>;
+
+    /// Looks `left` (no NULLs) up in a hash of subquery `id`'s rows, for `= ANY` and
+    /// `<> ALL`; `None` when the context keeps no such hash (correlated subqueries,
+    /// values whose types the hash cannot compare), and the caller compares row by row.
+    fn subquery_probe(
+        &self,
+        id: SubqueryId,
+        row: &[Value],
+        left: &[Value],
+    ) -> Result<Option<SubqueryProbe>> {
+        let _ = (id, row, left);
+        Ok(None)
+    }
 
     /// The value of parameter `$i+1`.
     fn param(&self, i: usize) -> &Value;

@@ -144,15 +144,15 @@ impl Expr {
             }
             Expr::Subquery { id, kind, .. } => match kind {
                 SubqueryTest::Exists { negated } => {
-                    format!("({}EXISTS(SubPlan {}))", if *negated { "NOT " } else { "" }, id.0)
+                    format!("({}EXISTS(SubPlan {}))", if *negated { "NOT " } else { "" }, id.0 + 1)
                 }
-                SubqueryTest::Scalar => format!("(SubPlan {})", id.0),
-                SubqueryTest::Array => format!("ARRAY(SubPlan {})", id.0),
+                SubqueryTest::Scalar => format!("(SubPlan {})", id.0 + 1),
+                SubqueryTest::Array => format!("ARRAY(SubPlan {})", id.0 + 1),
                 SubqueryTest::Quantified { lhs, op, all } => format!(
                     "({} {op} {}(SubPlan {}))",
                     if lhs.len() == 1 { s(&lhs[0]) } else { format!("ROW({})", list(lhs, name)) },
                     if *all { "ALL" } else { "ANY" },
-                    id.0
+                    id.0 + 1
                 ),
             },
             Expr::Aggregate(call) => {

@@ -368,6 +368,9 @@ fn eval_subquery(
     kind: &SubqueryTest,
     env: &Env<'_>,
 ) -> Result<Value> {
+    if let SubqueryTest::Quantified { lhs, op, all } = kind {
+        return eval_quantified(id, lhs, *op, *all, env);
+    }
     let result = env.ctx.subquery(id, env.row)?;
     match kind {
         SubqueryTest::Exists { negated } => Ok(Value::Bool(result.rows.is_empty() == *negated)),
@@ -380,35 +383,64 @@ fn eval_subquery(
             )),
         },
         SubqueryTest::Array => {
-            let elems: Vec<Value> = result
-                .rows
-                .into_iter()
-                .map(|r| r.into_iter().next().unwrap_or(Value::Null))
-                .collect();
+            let elems: Vec<Value> =
+                result.rows.iter().map(|r| r.first().cloned().unwrap_or(Value::Null)).collect();
             let element_type = elems
                 .iter()
                 .find(|v| !v.is_null())
                 .map_or(helios_types::DataType::Text, Value::data_type);
             Ok(Value::Array(Arc::new(Array { element_type, elements: elems })))
         }
-        SubqueryTest::Quantified { lhs, op, all } => {
-            let left = lhs.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
-            let mut saw_null = false;
-            for row in &result.rows {
-                let r = if left.len() == 1 {
-                    compare_op(*op, &left[0], row.first().unwrap_or(&Value::Null))?
-                } else {
-                    row_compare(*op, &left, row)?
-                };
-                match r {
-                    Value::Bool(b) if b != *all => return Ok(Value::Bool(!*all)),
-                    Value::Null => saw_null = true,
-                    _ => {}
-                }
-            }
-            Ok(if saw_null && !result.rows.is_empty() { Value::Null } else { Value::Bool(*all) })
+        SubqueryTest::Quantified { .. } => Err(Error::internal("quantified subquery")),
+    }
+}
+
+/// `lhs op ANY|ALL (subquery)`. `= ANY` and `<> ALL` (IN and NOT IN) with a non-NULL
+/// left side ask the context for a hash of the rows first; otherwise, and for the rows
+/// holding NULLs, the rows are compared one by one.
+fn eval_quantified(
+    id: crate::expr::node::SubqueryId,
+    lhs: &[Expr],
+    op: BinaryOp,
+    all: bool,
+    env: &Env<'_>,
+) -> Result<Value> {
+    let left = lhs.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+    let membership = (op == BinaryOp::Eq && !all) || (op == BinaryOp::NotEq && all);
+    if membership && !left.iter().any(Value::is_null) {
+        if let Some(probe) = env.ctx.subquery_probe(id, env.row, &left)? {
+            // `x <> ALL (s)` is `NOT (x = ANY (s))` in three-valued logic.
+            let any = if probe.empty || probe.found {
+                Value::Bool(probe.found)
+            } else {
+                quantified_rows(&left, BinaryOp::Eq, false, &probe.rows_with_nulls)?
+            };
+            return Ok(match any {
+                Value::Bool(b) => Value::Bool(b != all),
+                other => other,
+            });
         }
     }
+    let result = env.ctx.subquery(id, env.row)?;
+    quantified_rows(&left, op, all, &result.rows)
+}
+
+/// `left op ANY|ALL (rows)` over the given rows.
+fn quantified_rows(left: &[Value], op: BinaryOp, all: bool, rows: &[Vec<Value>]) -> Result<Value> {
+    let mut saw_null = false;
+    for row in rows {
+        let r = if left.len() == 1 {
+            compare_op(op, &left[0], row.first().unwrap_or(&Value::Null))?
+        } else {
+            row_compare(op, left, row)?
+        };
+        match r {
+            Value::Bool(b) if b != all => return Ok(Value::Bool(!all)),
+            Value::Null => saw_null = true,
+            _ => {}
+        }
+    }
+    Ok(if saw_null && !rows.is_empty() { Value::Null } else { Value::Bool(all) })
 }
 
 fn eval_unary(op: UnaryOp, v: Value) -> Result<Value> {

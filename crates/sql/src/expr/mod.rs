@@ -49,7 +49,7 @@ pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind
 pub use bind_ops::numeric_op_type;
 pub use context::{
     wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SettingChange,
-    SettingChanges, SimpleContext, SubqueryResult,
+    SettingChanges, SimpleContext, SubqueryProbe, SubqueryResult,
 };
 pub(crate) use eval::has_type;
 pub use node::{

@@ -19,7 +19,7 @@ use helios_types::{Array, DataType, Interval, Numeric, Value};
 use serde_json::Value as Json;
 
 use crate::expr::compare::compare;
-use crate::expr::num::{out_of_range, to_f64};
+use crate::expr::num::out_of_range;
 use crate::expr::{numeric_div, numeric_sqrt};
 use crate::functions::aggregate::AggregateFunc;
 
@@ -70,17 +70,38 @@ impl AggregateFunc {
                     jsonb: *self == AggregateFunc::JsonbObjectAgg,
                 })
             }
+            AggregateFunc::RegrCount
+            | AggregateFunc::RegrSxx
+            | AggregateFunc::RegrSyy
+            | AggregateFunc::RegrSxy
+            | AggregateFunc::RegrAvgX
+            | AggregateFunc::RegrAvgY
+            | AggregateFunc::RegrR2
+            | AggregateFunc::RegrSlope
+            | AggregateFunc::RegrIntercept
+            | AggregateFunc::CovarPop
+            | AggregateFunc::CovarSamp
+            | AggregateFunc::Corr => Box::new(super::float_stats::Regression::new(*self)),
+            AggregateFunc::PercentileCont | AggregateFunc::PercentileDisc | AggregateFunc::Mode => {
+                Box::new(super::ordered_set::OrderedSet::new(*self))
+            }
+            AggregateFunc::StddevSamp
+            | AggregateFunc::StddevPop
+            | AggregateFunc::VarSamp
+            | AggregateFunc::VarPop
+                if matches!(first, DataType::Float4 | DataType::Float8) =>
+            {
+                Box::new(super::float_stats::FloatVariance::new(*self))
+            }
             AggregateFunc::StddevSamp
             | AggregateFunc::StddevPop
             | AggregateFunc::VarSamp
             | AggregateFunc::VarPop => Box::new(Variance {
                 func: *self,
-                float: matches!(first, DataType::Float4 | DataType::Float8),
                 n: 0,
                 sum: BigDecimal::zero(),
                 sumsq: BigDecimal::zero(),
-                fsum: 0.0,
-                fsumsq: 0.0,
+                special: false,
             }),
         }
     }
@@ -547,32 +568,27 @@ impl Aggregate for JsonObjectAgg {
     }
 }
 
+/// The variance family over exact numbers (floats: `float_stats`).
 #[derive(Debug)]
 struct Variance {
     func: AggregateFunc,
-    float: bool,
     n: i64,
     sum: BigDecimal,
     sumsq: BigDecimal,
-    fsum: f64,
-    fsumsq: f64,
+    /// A NaN or infinite input was seen: the variance is NaN.
+    special: bool,
 }
 
 impl Aggregate for Variance {
     fn accumulate(&mut self, args: &[Value]) -> Result<()> {
         let Some(v) = args.first().filter(|v| !v.is_null()) else { return Ok(()) };
         self.n += 1;
-        if self.float {
-            let f = to_f64(v).unwrap_or(f64::NAN);
-            self.fsum += f;
-            self.fsumsq += f * f;
-        } else {
-            let d = match crate::expr::num::to_numeric(v) {
-                Some(Numeric::Finite(d)) => *d,
-                _ => return Err(Error::unsupported("variance of NaN or infinity")),
-            };
-            self.sumsq += &d * &d;
-            self.sum += d;
+        match crate::expr::num::to_numeric(v) {
+            Some(Numeric::Finite(d)) => {
+                self.sumsq += &*d * &*d;
+                self.sum += *d;
+            }
+            _ => self.special = true,
         }
         Ok(())
     }
@@ -581,8 +597,7 @@ impl Aggregate for Variance {
         self.n += o.n;
         self.sum += &o.sum;
         self.sumsq += &o.sumsq;
-        self.fsum += o.fsum;
-        self.fsumsq += o.fsumsq;
+        self.special |= o.special;
         Ok(())
     }
     fn finalize(&self) -> Result<Value> {
@@ -591,16 +606,16 @@ impl Aggregate for Variance {
         if self.n == 0 || (sample && self.n == 1) {
             return Ok(Value::Null);
         }
-        if self.float {
-            #[allow(clippy::cast_precision_loss)]
-            let n = self.n as f64;
-            let num = (n * self.fsumsq - self.fsum * self.fsum).max(0.0);
-            let var = num / if sample { n * (n - 1.0) } else { n * n };
-            return Ok(Value::Float8(if root { var.sqrt() } else { var }));
+        if self.special {
+            return Ok(Value::Numeric(Numeric::NaN));
         }
         let n = BigDecimal::from(self.n);
         let num = &n * &self.sumsq - &self.sum * &self.sum;
-        let num = if num < BigDecimal::zero() { BigDecimal::zero() } else { num };
+        // A numerator of zero (or below, which rounding cannot give here) is a plain 0,
+        // as in PostgreSQL.
+        if num <= BigDecimal::zero() {
+            return Ok(Value::Numeric(Numeric::finite(BigDecimal::zero())));
+        }
         let den = if sample { &n * (&n - BigDecimal::from(1)) } else { &n * &n };
         let var = numeric_div(&num, &den)?;
         let out = if root {

@@ -53,6 +53,36 @@ pub enum AggregateFunc {
     BitAnd,
     /// `bit_or(x)`
     BitOr,
+    /// `regr_count(y, x)`: pairs with both values non-NULL
+    RegrCount,
+    /// `regr_sxx(y, x)`
+    RegrSxx,
+    /// `regr_syy(y, x)`
+    RegrSyy,
+    /// `regr_sxy(y, x)`
+    RegrSxy,
+    /// `regr_avgx(y, x)`
+    RegrAvgX,
+    /// `regr_avgy(y, x)`
+    RegrAvgY,
+    /// `regr_r2(y, x)`
+    RegrR2,
+    /// `regr_slope(y, x)`
+    RegrSlope,
+    /// `regr_intercept(y, x)`
+    RegrIntercept,
+    /// `covar_pop(y, x)`
+    CovarPop,
+    /// `covar_samp(y, x)`
+    CovarSamp,
+    /// `corr(y, x)`
+    Corr,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)`: args (x, f)
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`: args (x, f)
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY x)`
+    Mode,
 }
 
 impl AggregateFunc {
@@ -79,6 +109,21 @@ impl AggregateFunc {
             "var_pop" => AggregateFunc::VarPop,
             "bit_and" => AggregateFunc::BitAnd,
             "bit_or" => AggregateFunc::BitOr,
+            "regr_count" => AggregateFunc::RegrCount,
+            "regr_sxx" => AggregateFunc::RegrSxx,
+            "regr_syy" => AggregateFunc::RegrSyy,
+            "regr_sxy" => AggregateFunc::RegrSxy,
+            "regr_avgx" => AggregateFunc::RegrAvgX,
+            "regr_avgy" => AggregateFunc::RegrAvgY,
+            "regr_r2" => AggregateFunc::RegrR2,
+            "regr_slope" => AggregateFunc::RegrSlope,
+            "regr_intercept" => AggregateFunc::RegrIntercept,
+            "covar_pop" => AggregateFunc::CovarPop,
+            "covar_samp" => AggregateFunc::CovarSamp,
+            "corr" => AggregateFunc::Corr,
+            "percentile_cont" => AggregateFunc::PercentileCont,
+            "percentile_disc" => AggregateFunc::PercentileDisc,
+            "mode" => AggregateFunc::Mode,
             _ => return None,
         })
     }
@@ -105,7 +150,41 @@ impl AggregateFunc {
             AggregateFunc::VarPop => "var_pop",
             AggregateFunc::BitAnd => "bit_and",
             AggregateFunc::BitOr => "bit_or",
+            AggregateFunc::RegrCount => "regr_count",
+            AggregateFunc::RegrSxx => "regr_sxx",
+            AggregateFunc::RegrSyy => "regr_syy",
+            AggregateFunc::RegrSxy => "regr_sxy",
+            AggregateFunc::RegrAvgX => "regr_avgx",
+            AggregateFunc::RegrAvgY => "regr_avgy",
+            AggregateFunc::RegrR2 => "regr_r2",
+            AggregateFunc::RegrSlope => "regr_slope",
+            AggregateFunc::RegrIntercept => "regr_intercept",
+            AggregateFunc::CovarPop => "covar_pop",
+            AggregateFunc::CovarSamp => "covar_samp",
+            AggregateFunc::Corr => "corr",
+            AggregateFunc::PercentileCont => "percentile_cont",
+            AggregateFunc::PercentileDisc => "percentile_disc",
+            AggregateFunc::Mode => "mode",
         }
+    }
+
+    /// The two-argument regression aggregates over `double precision` pairs.
+    pub fn is_regression(&self) -> bool {
+        matches!(
+            self,
+            AggregateFunc::RegrCount
+                | AggregateFunc::RegrSxx
+                | AggregateFunc::RegrSyy
+                | AggregateFunc::RegrSxy
+                | AggregateFunc::RegrAvgX
+                | AggregateFunc::RegrAvgY
+                | AggregateFunc::RegrR2
+                | AggregateFunc::RegrSlope
+                | AggregateFunc::RegrIntercept
+                | AggregateFunc::CovarPop
+                | AggregateFunc::CovarSamp
+                | AggregateFunc::Corr
+        )
     }
 
     /// Whether rows with a NULL argument are skipped (PostgreSQL's strict transition
@@ -228,6 +307,36 @@ impl AggregateFunc {
                     return Err(no_aggregate(name, args));
                 }
                 (func, vec![t.clone()], t)
+            }
+            (AggregateFunc::PercentileCont, [x, f]) => {
+                let x =
+                    if *x == DataType::Interval { DataType::Interval } else { DataType::Float8 };
+                let ok = |t: &DataType| *t == DataType::Unknown || numeric_rank(t).is_some();
+                if !ok(f) || (x == DataType::Float8 && !ok(&args[0])) {
+                    return Err(no_aggregate(name, &args[1..]));
+                }
+                (func, vec![x.clone(), DataType::Float8], x)
+            }
+            (AggregateFunc::PercentileDisc, [x, f]) => {
+                let ok = *f == DataType::Unknown || numeric_rank(f).is_some();
+                if !ok {
+                    return Err(no_aggregate(name, &args[1..]));
+                }
+                let x = known(x);
+                (func, vec![x.clone(), DataType::Float8], x)
+            }
+            (AggregateFunc::Mode, [x]) => {
+                let x = known(x);
+                (func, vec![x.clone()], x)
+            }
+            (f, [y, x]) if f.is_regression() => {
+                let float = |t: &DataType| *t == DataType::Unknown || numeric_rank(t).is_some();
+                if !float(y) || !float(x) {
+                    return Err(no_aggregate(name, args));
+                }
+                let ret =
+                    if f == AggregateFunc::RegrCount { DataType::Int8 } else { DataType::Float8 };
+                (f, vec![DataType::Float8, DataType::Float8], ret)
             }
             _ => return Err(no_aggregate(name, args)),
         };

@@ -227,6 +227,7 @@ mod tests {
             on_commit: None,
             access: Default::default(),
             row_security: Default::default(),
+            storage_params: Vec::new(),
             time_travel: None,
             decoder: Default::default(),
         })

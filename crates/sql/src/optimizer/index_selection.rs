@@ -4,12 +4,20 @@
 //! columns may be NULL, which an open range includes). A primary-key range is exact
 //! (key columns are never NULL and the compared values have the column's type), so the
 //! conjuncts it was built from leave the filter.
+//!
+//! Inside a correlated subquery, a condition comparing a column with the enclosing row
+//! (`i.unique1 = o.unique1`, kept in a filter above the scan) also gives a key range:
+//! its value is read from the enclosing row each time the subquery runs, so the
+//! subquery probes the index instead of reading the whole table per outer row. The
+//! filter stays in place.
 
 use std::ops::Bound;
 
-use super::conjuncts::{is_row_free, join, split};
+use super::conjuncts::{column_span, has_subquery, is_row_free, join, split};
 use super::map_inputs;
 use helios_types::DataType;
+
+use crate::planner::rewrite::shift_columns;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
@@ -27,7 +35,7 @@ pub fn apply(plan: Plan) -> Plan {
             needed,
             schema,
         } => {
-            let (access, filter) = match choose(&table, &filter) {
+            let (access, filter) = match choose(&table, &filter, None) {
                 Some((access @ Access::Primary(_), used)) => {
                     let mut parts = Vec::new();
                     split(filter, &mut parts);
@@ -44,22 +52,66 @@ pub fn apply(plan: Plan) -> Plan {
             };
             Plan::Scan { table, access, filter, with_key, needed, schema }
         }
+        Plan::Filter { input, predicate } => match *input {
+            Plan::Scan { table, access: Access::Full, filter, with_key, needed, schema }
+                if table.time_travel.is_none() =>
+            {
+                let access = choose(&table, &predicate, Some(schema.len()))
+                    .map_or(Access::Full, |(access, _)| access);
+                let scan = Plan::Scan { table, access, filter, with_key, needed, schema };
+                Plan::Filter { input: Box::new(scan), predicate }
+            }
+            input => Plan::Filter { input: Box::new(input), predicate },
+        },
         other => other,
     }
 }
 
+/// Whether `v` reads only the enclosing row (columns at or above `width`), with
+/// nothing that depends on the scanned row or may change between evaluations.
+fn outer_only(v: &Expr, width: usize) -> bool {
+    column_span(v).is_some_and(|(lo, _)| lo >= width)
+        && !has_subquery(v)
+        && !v.contains_aggregate()
+        && !v.contains_window()
+        && {
+            let mut volatile = false;
+            v.walk(&mut |n| {
+                if let Expr::Function { func, .. } = n {
+                    volatile |= func.volatile;
+                }
+            });
+            !volatile
+        }
+}
+
 /// A comparison of a column with a row-free value of the same type: (column, op, value).
-fn comparison(e: &Expr) -> Option<(usize, BinaryOp, Expr)> {
+/// With `outer` (the width of the scanned row), values read from the enclosing row
+/// also count; they come back rewritten to index that row alone.
+fn comparison(e: &Expr, outer: Option<usize>) -> Option<(usize, BinaryOp, Expr)> {
     let Expr::Binary { op, left, right, .. } = e else { return None };
     if !matches!(op, BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq) {
         return None;
     }
-    match (left.as_ref(), right.as_ref()) {
-        (Expr::Column(i, t), v) if is_row_free(v) && v.data_type() == *t => {
-            Some((*i, *op, v.clone()))
+    let value = |v: &Expr, t: &DataType| -> Option<Expr> {
+        if v.data_type() != *t {
+            return None;
         }
-        (v, Expr::Column(i, t)) if is_row_free(v) && v.data_type() == *t => {
-            Some((*i, op.commuted(), v.clone()))
+        match outer {
+            None => is_row_free(v).then(|| v.clone()),
+            Some(width) => outer_only(v, width).then(|| {
+                let mut v = v.clone();
+                shift_columns(&mut v, width, -(width as isize));
+                v
+            }),
+        }
+    };
+    match (left.as_ref(), right.as_ref()) {
+        (Expr::Column(i, t), v) if outer.is_none_or(|w| *i < w) => {
+            value(v, t).map(|v| (*i, *op, v))
+        }
+        (v, Expr::Column(i, t)) if outer.is_none_or(|w| *i < w) => {
+            value(v, t).map(|v| (*i, op.commuted(), v))
         }
         _ => None,
     }
@@ -119,12 +171,16 @@ fn range_for(index: &IndexDef, comps: &[Comparison]) -> Option<(usize, KeyRange,
 }
 
 /// The best access path for a filter, with the positions of the conjuncts its key
-/// range was built from.
-fn choose(table: &TableDef, filter: &Expr) -> Option<(Access, Vec<usize>)> {
+/// range was built from; with `outer`, from its comparisons with the enclosing row
+/// (see [`comparison`]).
+fn choose(table: &TableDef, filter: &Expr, outer: Option<usize>) -> Option<(Access, Vec<usize>)> {
     let mut parts = Vec::new();
     split(filter.clone(), &mut parts);
-    let comps: Vec<Comparison> =
-        parts.iter().enumerate().filter_map(|(i, p)| comparison(p).map(|c| (i, c))).collect();
+    let comps: Vec<Comparison> = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| comparison(p, outer).map(|c| (i, c)))
+        .collect();
     if comps.is_empty() {
         return None;
     }

@@ -561,6 +561,9 @@ pub struct SubqueryPlan {
     pub plan: Plan,
     /// Refers to columns of the enclosing query (must be re-run per outer row).
     pub correlated: bool,
+    /// The positions of the enclosing row a correlated subquery reads (its result
+    /// depends on those values only); `None` when unknown (it may read the whole row).
+    pub outer_refs: Option<Vec<usize>>,
 }
 
 /// A bound query with the subqueries and WITH queries its expressions refer to.
@@ -592,6 +595,12 @@ impl fmt::Display for PlannedQuery {
             }
             Ok(())
         }
-        walk(&self.plan, 0, f)
+        walk(&self.plan, 0, f)?;
+        // Subqueries follow the main tree, numbered as expressions show them.
+        for (i, sub) in self.subqueries.iter().enumerate() {
+            writeln!(f, "  SubPlan {}", i + 1)?;
+            walk(&sub.plan, 1, f)?;
+        }
+        Ok(())
     }
 }

@@ -700,6 +700,14 @@ impl Session {
                         ));
                     }
                 }
+                ast::AlterTableOperation::SetOptionsParens { options } => {
+                    let set = super::storage_params::parse(options)?;
+                    super::storage_params::merge(&mut t.storage_params, set);
+                }
+                ast::AlterTableOperation::ResetOptions { options } => {
+                    let names = super::storage_params::reset_names(options)?;
+                    t.storage_params.retain(|(k, _)| !names.contains(k));
+                }
                 other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
             }
             let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;

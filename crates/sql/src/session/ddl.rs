@@ -273,6 +273,9 @@ impl Session {
             Some(ast::OnCommit::PreserveRows) | None => None,
         };
         self.on_commit_tables |= new.table.on_commit.is_some();
+        if let ast::CreateTableOptions::With(options) = &ct.table_options {
+            new.table.storage_params = super::storage_params::parse(options)?;
+        }
         for s in &new.sequences {
             if catalog.relation(&schema, &s.name).is_some() {
                 return Err(already_exists(&s.name));

@@ -271,6 +271,7 @@ pub fn build_table(
         on_commit: None,
         access: ObjectAccess::owned_by(owner),
         row_security: Default::default(),
+        storage_params: Vec::new(),
         time_travel: None,
         decoder: Default::default(),
     };

@@ -84,7 +84,12 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             values: Arc::new(
-                DEFAULTS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                DEFAULTS
+                    .iter()
+                    .copied()
+                    .chain(super::planner_settings::defaults())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             ),
             info: OnceLock::new(),
             statement: OnceLock::new(),
@@ -133,7 +138,12 @@ impl Settings {
     /// Restores the default (`RESET name`).
     pub fn reset(&mut self, name: &str) -> Result<()> {
         let key = name.to_ascii_lowercase();
-        match DEFAULTS.iter().find(|(k, _)| *k == key) {
+        match DEFAULTS
+            .iter()
+            .copied()
+            .chain(super::planner_settings::defaults())
+            .find(|(k, _)| *k == key)
+        {
             Some((_, v)) => {
                 Arc::make_mut(&mut self.values).insert(key, v.to_string());
                 self.changed();
@@ -295,6 +305,9 @@ fn unrecognized(name: &str) -> Error {
 }
 
 fn normalize(key: &str, value: &str) -> Result<String> {
+    if let Some(v) = super::planner_settings::normalize(key, value) {
+        return v;
+    }
     match key {
         "hnsw.ef_search" => crate::exec::vector_index::check_ef_search(value),
         "helios.hnsw_rerank" => crate::exec::vector_index::check_rerank(value),

@@ -3,7 +3,9 @@
 //! Output follows PostgreSQL 12+ (`extra_float_digits = 1`): the shortest decimal that
 //! reads back to the same value, in fixed notation when the decimal exponent is in
 //! `-4 ..= 14` (`real`: `-4 ..= 5`) and in `1e+20` style otherwise, plus `NaN`,
-//! `Infinity` and `-Infinity`.
+//! `Infinity` and `-Infinity`. With `extra_float_digits` at 0 or below the output is
+//! PostgreSQL's rounded one, `%.{15 + n}g` (`real`: `%.{6 + n}g`), see
+//! [`format_f64_extra`].
 
 use crate::error::{TypeError, TypeResult};
 
@@ -27,6 +29,54 @@ pub fn format_f32(v: f32) -> String {
         return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
     layout(&format!("{v:e}"), 6)
+}
+
+/// Formats a `double precision` value for `extra_float_digits` = `extra`: at 1 and above
+/// the shortest exact form ([`format_f64`]); at 0 and below PostgreSQL's older rounded
+/// output, `%.{15 + extra}g` (at least one digit).
+pub fn format_f64_extra(v: f64, extra: i32) -> String {
+    if extra > 0 {
+        return format_f64(v);
+    }
+    rounded(v, (15 + extra).max(1))
+}
+
+/// Formats a `real` value for `extra_float_digits` = `extra` (`%.{6 + extra}g` at 0 and
+/// below).
+pub fn format_f32_extra(v: f32, extra: i32) -> String {
+    if extra > 0 {
+        return format_f32(v);
+    }
+    rounded(f64::from(v), (6 + extra).max(1))
+}
+
+/// C's `%.{digits}g`: `digits` significant digits, trailing zeros removed, exponent
+/// form when the exponent is below -4 or at least `digits`.
+fn rounded(v: f64, digits: i32) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    let p = digits as usize;
+    let sci = format!("{:.*e}", p - 1, v);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |t: &str| -> String {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    if exp < -4 || exp >= digits {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.unsigned_abs())
+    } else {
+        let decimals = (digits - 1 - exp).max(0) as usize;
+        trim(&format!("{v:.decimals$}"))
+    }
 }
 
 /// Lays out Rust's shortest `{:e}` rendering (`-1.25e-7`) PostgreSQL's way.
@@ -230,6 +280,23 @@ pub(crate) fn parse_f32_trimmed(s: &str) -> Result<Option<f32>, ()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounded_output_follows_extra_float_digits() {
+        assert_eq!(format_f64_extra(131.10703231895047, 0), "131.10703231895");
+        assert_eq!(format_f64_extra(17189.053923482326, 0), "17189.0539234823");
+        assert_eq!(format_f64_extra(0.0194977982031803, 0), "0.0194977982031803");
+        assert_eq!(format_f64_extra(1e20, 0), "1e+20");
+        assert_eq!(format_f64_extra(1.5e-5, 0), "1.5e-05");
+        assert_eq!(format_f64_extra(-0.0, 0), "-0");
+        assert_eq!(format_f64_extra(100.0, 0), "100");
+        assert_eq!(format_f64_extra(0.1 + 0.2, 0), "0.3");
+        assert_eq!(format_f64_extra(0.1 + 0.2, 1), "0.30000000000000004");
+        assert_eq!(format_f64_extra(123456.789, -9), "123457");
+        assert_eq!(format_f64_extra(f64::NAN, 0), "NaN");
+        assert_eq!(format_f32_extra(1.1_f32, 0), "1.1");
+        assert_eq!(format_f32_extra(1234567.0_f32, 0), "1.23457e+06");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -72,6 +72,25 @@ impl Value {
         }
     }
 
+    /// The value in PostgreSQL's text output format with `extra_float_digits` = `extra`
+    /// (below 1, floats print rounded, as `%.{15 + extra}g`; see
+    /// [`float::format_f64_extra`]).
+    pub fn to_pg_text_extra(&self, extra: i32) -> String {
+        match self {
+            Value::Float4(v) => float::format_f32_extra(*v, extra),
+            Value::Float8(v) => float::format_f64_extra(*v, extra),
+            Value::Array(a) if extra <= 0 => {
+                let texts: Vec<Option<String>> = a
+                    .elements
+                    .iter()
+                    .map(|e| (!e.is_null()).then(|| e.to_pg_text_extra(extra)))
+                    .collect();
+                array::format_array(texts.iter().map(Option::as_deref))
+            }
+            other => other.to_pg_text(),
+        }
+    }
+
     /// Reads PostgreSQL text input of type `ty` (`timestamptz` without an offset is read
     /// in UTC).
     pub fn parse_pg_text(s: &str, ty: &DataType) -> Result<Value> {
