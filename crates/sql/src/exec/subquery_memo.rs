@@ -32,7 +32,26 @@ pub fn memo_key_positions(query: &PlannedQuery, id: usize) -> Option<&[usize]> {
 
 /// The memo key of an evaluation: the enclosing row's values at `positions`.
 pub fn memo_key(positions: &[usize], outer: &[Value]) -> Vec<HashableValue> {
-    positions.iter().map(|&p| HashableValue(outer.get(p).cloned().unwrap_or(Value::Null))).collect()
+    positions.iter().map(|&p| exact(outer.get(p).unwrap_or(&Value::Null))).collect()
+}
+
+/// A key under which two values are equal only when the subquery cannot tell them apart.
+/// Comparison equality is looser for some types: `1.0 = 1.00`, `0 = -0`,
+/// `'1 day' = '24 hours'`, and a subquery that prints or casts its input sees the
+/// difference; those values are keyed by their text form (a position of the key always
+/// holds values of one type, so texts of different types never meet).
+fn exact(v: &Value) -> HashableValue {
+    match v {
+        Value::Numeric(_)
+        | Value::Float4(_)
+        | Value::Float8(_)
+        | Value::Interval(_)
+        | Value::Json(_)
+        | Value::Jsonb(_)
+        | Value::Array(_)
+        | Value::Vector(_) => HashableValue(Value::Text(v.to_pg_text())),
+        other => HashableValue(other.clone()),
+    }
 }
 
 /// Whether a plan's result depends only on its inputs' values (nested subqueries
