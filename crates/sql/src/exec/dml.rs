@@ -617,17 +617,7 @@ pub(super) fn insert_rows(
         || triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
     for mut row in rows {
-        for (ci, seq) in &ins.sequence_fill {
-            if row[*ci].is_null() {
-                let def = env
-                    .catalog
-                    .sequences
-                    .get(seq)
-                    .ok_or_else(|| Error::internal("sequence vanished"))?;
-                let v = (env.nextval)(def)?;
-                row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
-            }
-        }
+        fill_serials(env, table, &ins.sequence_fill, &mut row)?;
         fit_columns(table, &mut row)?;
         if let Some(r) = before {
             match r.fire_row(
@@ -769,8 +759,29 @@ pub(super) fn insert_rows(
     Ok(out)
 }
 
+/// Draws the next value of each serial / identity column of `row` left NULL.
+pub(super) fn fill_serials(
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    sequence_fill: &[(usize, u32)],
+    row: &mut [Value],
+) -> Result<()> {
+    for (ci, seq) in sequence_fill {
+        if row[*ci].is_null() {
+            let def = env
+                .catalog
+                .sequences
+                .get(seq)
+                .ok_or_else(|| Error::internal("sequence vanished"))?;
+            let v = (env.nextval)(def)?;
+            row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
+        }
+    }
+    Ok(())
+}
+
 /// Converts a sequence value to the column's integer type (22003 when it does not fit).
-pub(super) fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
+fn sequence_value(v: i64, ty: &helios_types::DataType) -> Result<Value> {
     use helios_types::DataType as T;
     let out_of_range =
         || Error::new(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, format!("{ty} out of range"));

@@ -17,7 +17,7 @@ use helios_types::Value;
 use super::context::Row;
 use super::dml::{
     check_policy, check_references, check_row, compute_generated, find_conflict, fit_columns,
-    referenced_actions, sequence_value, unique_violation, update_one, DmlOutcome, WriteEnv,
+    referenced_actions, unique_violation, update_one, DmlOutcome, WriteEnv,
 };
 use super::table_io::{delete_row, primary_key, put_row};
 use crate::binder::{BoundMerge, MergeAction};
@@ -149,17 +149,7 @@ fn insert_row(
     let table = m.table.as_ref();
     let ctx = env.ctx(txn, &m.source);
     let mut row: Row = values.iter().map(|e| ctx.eval(e, joined, &[])).collect::<Result<_>>()?;
-    for (ci, seq) in sequence_fill {
-        if row[*ci].is_null() {
-            let def = env
-                .catalog
-                .sequences
-                .get(seq)
-                .ok_or_else(|| Error::internal("sequence vanished"))?;
-            let v = (env.nextval)(def)?;
-            row[*ci] = sequence_value(v, &table.columns[*ci].data_type)?;
-        }
-    }
+    super::dml::fill_serials(env, table, sequence_fill, &mut row)?;
     compute_generated(&ctx, &m.generated, &mut row)?;
     fit_columns(table, &mut row)?;
     check_policy(&ctx, table, m.insert_check.as_ref(), &row)?;

@@ -28,17 +28,7 @@ pub(super) fn execute_insert(
     };
     // Serial keys are drawn before routing: the key may be the serial column.
     for row in &mut rows {
-        for (ci, seq) in &ins.sequence_fill {
-            if row[*ci].is_null() {
-                let def = env
-                    .catalog
-                    .sequences
-                    .get(seq)
-                    .ok_or_else(|| Error::internal("sequence vanished"))?;
-                let v = (env.nextval)(def)?;
-                row[*ci] = dml::sequence_value(v, &ins.table.columns[*ci].data_type)?;
-            }
-        }
+        dml::fill_serials(env, &ins.table, &ins.sequence_fill, row)?;
         dml::fit_columns(&ins.table, row)?;
     }
     route_rows(txn, env, ins, p, rows)
