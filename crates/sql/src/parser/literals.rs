@@ -354,13 +354,28 @@ fn plain_after(toks: &[Token], i: usize) -> bool {
 /// Whether `word` occurs in `text` as a whole word (ASCII case-insensitive): not inside
 /// a longer name (`do` in `order` or `t.done`).
 pub(super) fn has_word(text: &str, word: &str) -> bool {
+    has_any_word(text, &[word])
+}
+
+/// Whether any of `words` occurs in `text` as a whole word (one pass over the text).
+pub(super) fn has_any_word(text: &str, words: &[&str]) -> bool {
     let t = text.as_bytes();
-    let w = word.as_bytes();
-    (0..t.len().saturating_sub(w.len() - 1)).any(|i| {
-        t[i..i + w.len()].eq_ignore_ascii_case(w)
-            && (i == 0 || !is_word_or_dot(t[i - 1]))
-            && t.get(i + w.len()).is_none_or(|c| !is_word_or_dot(*c))
-    })
+    let mut i = 0;
+    while i < t.len() {
+        if !is_word_or_dot(t[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < t.len() && is_word_or_dot(t[i]) {
+            i += 1;
+        }
+        let found = &t[start..i];
+        if words.iter().any(|w| found.eq_ignore_ascii_case(w.as_bytes())) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -369,6 +384,17 @@ mod tests {
 
     fn text(sql: &str) -> Option<String> {
         parameterize(sql).map(|p| p.text)
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert!(has_word("SELECT a FROM t FOR UPDATE", "for"));
+        assert!(has_word("for", "FOR"));
+        assert!(!has_word("SELECT format FROM t", "for"));
+        assert!(!has_word("SELECT x.for FROM t", "for"));
+        assert!(!has_word("SELECT afor", "for"));
+        assert!(has_any_word("drop TRIGGER t", &["do", "trigger"]));
+        assert!(!has_any_word("", &["do"]));
     }
 
     #[test]

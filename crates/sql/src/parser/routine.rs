@@ -74,7 +74,7 @@ pub struct TriggerSpec {
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
 fn mentions_routine(sql: &str) -> bool {
-    ["do", "trigger", "procedure", "function"].iter().any(|w| super::literals::has_word(sql, w))
+    super::literals::has_any_word(sql, &["do", "trigger", "procedure", "function"])
 }
 
 /// Parses a batch holding routine statements: those pieces here, every other piece
