@@ -215,6 +215,22 @@ fn check_views(ctx: &ExecCtx<'_>, checks: &[(String, Expr)], row: &[Value]) -> R
 }
 
 /// Row-level security's WITH CHECK on a new row version (42501 when it fails).
+/// Completes a row an UPSERT or MERGE computed: its generated columns, the column
+/// types, then the row-level security `policy` and the table's checks.
+pub(super) fn complete_row(
+    ctx: &ExecCtx<'_>,
+    table: &TableDef,
+    generated: &[(usize, Expr)],
+    policy: Option<&Expr>,
+    checks: &[(String, Expr)],
+    row: &mut [Value],
+) -> Result<()> {
+    compute_generated(ctx, generated, row)?;
+    fit_columns(table, row)?;
+    check_policy(ctx, table, policy, row)?;
+    check_row(ctx, table, checks, row)
+}
+
 pub(super) fn check_policy(
     ctx: &ExecCtx<'_>,
     table: &TableDef,
@@ -697,10 +713,8 @@ pub(super) fn insert_rows(
                         for (ci, e) in assignments {
                             nr[*ci] = ctx.eval(e, &both, &[])?;
                         }
-                        compute_generated(&ctx, &ins.generated, &mut nr)?;
-                        fit_columns(table, &mut nr)?;
-                        check_policy(&ctx, table, ins.conflict_check.as_ref(), &nr)?;
-                        check_row(&ctx, table, env.checks, &nr)?;
+                        let policy = ins.conflict_check.as_ref();
+                        complete_row(&ctx, table, &ins.generated, policy, env.checks, &mut nr)?;
                         if let Some(p) = &ins.partition {
                             super::partition_dml::conflict_update_stays(&ctx, p, &nr)?;
                         }

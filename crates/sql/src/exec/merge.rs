@@ -16,8 +16,8 @@ use helios_types::Value;
 
 use super::context::Row;
 use super::dml::{
-    check_policy, check_references, check_row, compute_generated, find_conflict, fit_columns,
-    referenced_actions, unique_violation, update_one, DmlOutcome, WriteEnv,
+    check_references, complete_row, find_conflict, referenced_actions, unique_violation,
+    update_one, DmlOutcome, WriteEnv,
 };
 use super::table_io::{delete_row, primary_key, put_row};
 use crate::binder::{BoundMerge, MergeAction};
@@ -106,10 +106,8 @@ pub fn execute_merge(
                     for (ci, e) in assignments {
                         new[*ci] = ctx.eval(e, &joined, &[])?;
                     }
-                    compute_generated(&ctx, &m.generated, &mut new)?;
-                    fit_columns(table, &mut new)?;
-                    check_policy(&ctx, table, m.update_check.as_ref(), &new)?;
-                    check_row(&ctx, table, env.checks, &new)?;
+                    let policy = m.update_check.as_ref();
+                    complete_row(&ctx, table, &m.generated, policy, env.checks, &mut new)?;
                     new
                 };
                 update_one(txn, env, table, &pk, &old, &new)?;
@@ -150,9 +148,6 @@ fn insert_row(
     let ctx = env.ctx(txn, &m.source);
     let mut row: Row = values.iter().map(|e| ctx.eval(e, joined, &[])).collect::<Result<_>>()?;
     super::dml::fill_serials(env, table, sequence_fill, &mut row)?;
-    compute_generated(&ctx, &m.generated, &mut row)?;
-    fit_columns(table, &mut row)?;
-    check_policy(&ctx, table, m.insert_check.as_ref(), &row)?;
-    check_row(&ctx, table, env.checks, &row)?;
+    complete_row(&ctx, table, &m.generated, m.insert_check.as_ref(), env.checks, &mut row)?;
     Ok(row)
 }

@@ -248,22 +248,26 @@ impl Session {
                     let default = binder.column_default(&t, pos)?;
                     let generated = generated::bind_generated_column(&mut binder, &t, pos)?;
                     let mut new_rows = Vec::with_capacity(rows.len());
+                    // Defaults and generation expressions see the row, never a query.
+                    let no_query = PlannedQuery {
+                        plan: Plan::Empty { rows: 0 },
+                        subqueries: Vec::new(),
+                        ctes: Vec::new(),
+                    };
+                    let eval = |expr: &crate::expr::Expr, row: &[Value]| -> Result<Value> {
+                        let txn =
+                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+                        ExecCtx::new(txn, &[], &info, self.txn_now, &no_query, &self.cancel).eval(
+                            expr,
+                            row,
+                            &[],
+                        )
+                    };
                     for (pk, mut row) in rows {
                         let v = match (t.columns[pos].sequence, &generated) {
                             (_, Some(expr)) => {
-                                let txn = self
-                                    .txn
-                                    .as_ref()
-                                    .ok_or_else(|| Error::internal("no transaction"))?;
-                                let q = PlannedQuery {
-                                    plan: Plan::Empty { rows: 0 },
-                                    subqueries: Vec::new(),
-                                    ctes: Vec::new(),
-                                };
-                                let ctx =
-                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
                                 row.push(Value::Null);
-                                let v = ctx.eval(expr, &row, &[])?;
+                                let v = eval(expr, &row)?;
                                 row.pop();
                                 v
                             }
@@ -276,20 +280,7 @@ impl Session {
                                 Value::Int8(self.engine.nextval(self.branch, def)?)
                                     .cast(&t.columns[pos].data_type)?
                             }
-                            (None, None) => {
-                                let txn = self
-                                    .txn
-                                    .as_ref()
-                                    .ok_or_else(|| Error::internal("no transaction"))?;
-                                let q = PlannedQuery {
-                                    plan: Plan::Empty { rows: 0 },
-                                    subqueries: Vec::new(),
-                                    ctes: Vec::new(),
-                                };
-                                let ctx =
-                                    ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
-                                ctx.eval(&default, &[], &[])?
-                            }
+                            (None, None) => eval(&default, &[])?,
                         };
                         if v.is_null() && t.columns[pos].not_null {
                             return Err(Error::new(

@@ -432,8 +432,9 @@ impl Session {
                     return (results, Some(e));
                 }
                 self.cursors.committed(self.block_seq);
+            } else {
+                self.settings_end(true);
             }
-            self.settings_end(true);
         }
         (results, None)
     }
