@@ -26,7 +26,8 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
             _ => out.put_f64(*v),
         },
         Value::Text(s) | Value::Json(s) => {
-            if matches!(ty, DataType::Jsonb) {
+            // jsonb and jsonpath binary forms are a version byte and the text.
+            if matches!(ty, DataType::Jsonb | DataType::JsonPath) {
                 out.put_u8(1);
             }
             out.put_slice(s.as_bytes());
@@ -101,6 +102,14 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
             }
             let j = serde_json::from_slice(body).map_err(|e| bad_binary(format!("jsonb: {e}")))?;
             Value::Jsonb(Arc::new(j))
+        }
+        DataType::JsonPath => {
+            let (version, body) =
+                bytes.split_first().ok_or_else(|| bad_binary("empty jsonpath"))?;
+            if *version != 1 {
+                return Err(bad_binary(format!("unsupported jsonpath version number {version}")));
+            }
+            Value::parse_pg_text(&utf8(body)?, ty)?
         }
         DataType::Vector(_) => {
             let mut r = super::Reader::new(bytes);

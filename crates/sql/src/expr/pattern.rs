@@ -187,7 +187,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// Translates the PostgreSQL-specific escapes of an ARE to `regex` syntax.
-fn translate_are(p: &str) -> Result<String> {
+pub(crate) fn translate_are(p: &str) -> Result<String> {
     let mut out = String::with_capacity(p.len() + 8);
     let mut chars = p.chars().peekable();
     let mut in_class = false;
