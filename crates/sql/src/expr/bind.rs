@@ -122,7 +122,9 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                let e = self
+                    .coerce(inner, &to, CoercionKind::Explicit)
+                    .map_err(|e| at_literal(e, literal_position(expr)))?;
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -131,7 +133,9 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(&ts.data_type)?;
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                let e = self
+                    .coerce(inner, &to, CoercionKind::Explicit)
+                    .map_err(|e| at_literal(e, span_position(ts.value.span)))?;
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -517,6 +521,34 @@ fn bind_literal(v: &ast::Value, scope: &mut dyn ExprScope) -> Result<Expr> {
 
 fn bit_string_unsupported(s: &str) -> Result<Expr> {
     Err(Error::unsupported(format!("bit string literal \"{s}\"")))
+}
+
+/// The error position (1-based character offset) of a string literal on the first line
+/// of the statement, where PostgreSQL points at a literal whose input failed.
+fn literal_position(e: &ast::Expr) -> Option<u32> {
+    match e {
+        ast::Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)) => {
+            span_position(v.span)
+        }
+        _ => None,
+    }
+}
+
+fn span_position(span: sqlparser::tokenizer::Span) -> Option<u32> {
+    if span.start.line == 1 {
+        u32::try_from(span.start.column).ok().filter(|c| *c > 0)
+    } else {
+        None
+    }
+}
+
+/// Points an error raised by a literal's input at the literal (unless it already has a
+/// position).
+fn at_literal(e: Error, position: Option<u32>) -> Error {
+    match position {
+        Some(p) if e.position().is_none() => e.with_position(p),
+        _ => e,
+    }
 }
 
 /// Types a numeric literal: integers as int4, int8 or numeric by magnitude; anything with

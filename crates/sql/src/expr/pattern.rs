@@ -203,6 +203,9 @@ pub(crate) fn translate_are(p: &str) -> Result<String> {
                 'm' | 'M' | 'y' if !in_class => out.push_str("\\b"),
                 'Y' if !in_class => out.push_str("\\B"),
                 'Z' if !in_class => out.push_str("\\z"),
+                // In an ARE `\b` is a backspace and `\B` a backslash.
+                'b' => out.push_str("\\x08"),
+                'B' => out.push_str("\\\\"),
                 '1'..='9' if !in_class => {
                     return Err(Error::unsupported("back-references in regular expressions"))
                 }

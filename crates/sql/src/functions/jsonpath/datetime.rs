@@ -205,6 +205,7 @@ fn parse_iso(s: &str) -> Option<DateTime> {
         f.micros = inp.fraction();
     }
     if !inp.done() {
+        while inp.eat(b' ') {}
         f.tz = Some(inp.zone()?);
     }
     if !inp.done() {
@@ -214,10 +215,17 @@ fn parse_iso(s: &str) -> Option<DateTime> {
 }
 
 fn invalid_value(value: &str, field: &str) -> Error {
+    if value.is_empty() {
+        return Error::new(
+            SqlState::INVALID_DATETIME_FORMAT,
+            "input string is too short for datetime format",
+        );
+    }
     Error::new(
         SqlState::INVALID_DATETIME_FORMAT,
         format!("invalid value \"{value}\" for \"{field}\""),
     )
+    .with_detail("Value must be an integer.")
 }
 
 /// Parses `s` with a `to_timestamp`-style template (strict: every input character must
@@ -267,6 +275,10 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
                     inp.pos += 2;
                 }
                 "TZH" => {
+                    while inp.eat(b' ') {}
+                    if inp.done() {
+                        return Err(invalid_value("", "TZH"));
+                    }
                     let neg = if inp.eat(b'-') {
                         true
                     } else {
@@ -294,7 +306,7 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
             let end = t[i + 1..].iter().position(|&b| b == b'"').map_or(t.len(), |p| i + 1 + p);
             for &lit in &t[i + 1..end] {
                 match inp.s.get(inp.pos) {
-                    Some(&b) if b.eq_ignore_ascii_case(&lit) => inp.pos += 1,
+                    Some(&b) if b == lit => inp.pos += 1,
                     _ => {
                         return Err(Error::new(
                             SqlState::INVALID_DATETIME_FORMAT,

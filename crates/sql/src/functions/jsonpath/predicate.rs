@@ -25,6 +25,9 @@ use super::item::{Fail, Item};
 /// Three-valued truth.
 pub type Truth = Option<bool>;
 
+/// A test of one (left, right) operand pair.
+type PairTest<'t, 'a> = dyn FnMut(&Item<'a>, Option<&Item<'a>>) -> Result<Truth, Fail> + 't;
+
 impl<'a> Exec<'a> {
     /// Evaluates a predicate node on `jb`.
     pub fn bool_item(&mut self, n: &Node, jb: &Item<'a>) -> Result<Truth, Fail> {
@@ -50,7 +53,7 @@ impl<'a> Exec<'a> {
             Node::Binary(op, a, b) if op.is_comparison() => {
                 let op = *op;
                 let use_tz = self.use_tz;
-                let tz = self.tz.clone();
+                let tz = self.tz;
                 self.predicate(a, Some(b), jb, true, &mut |l, r| {
                     compare(op, l, r.unwrap_or(l), use_tz, &tz)
                 })
@@ -98,7 +101,7 @@ impl<'a> Exec<'a> {
         right: Option<&Node>,
         jb: &Item<'a>,
         unwrap_right: bool,
-        test: &mut dyn FnMut(&Item<'a>, Option<&Item<'a>>) -> Result<Truth, Fail>,
+        test: &mut PairTest<'_, 'a>,
     ) -> Result<Truth, Fail> {
         let mut lseq = Vec::new();
         match self.exec_unwrapped(left, jb, true, &mut lseq) {
