@@ -4,8 +4,9 @@
 //! plain form and in parentheses when an accessor follows (`(1.2)."e"`), filters
 //! print as `?(...)`, and operators are parenthesised by priority: a child is
 //! bracketed when its priority is not above its parent's, and the whole expression
-//! always is (`($ + 1)`). The rule is PostgreSQL's, kept even where it loses the
-//! grouping of an accessor chain on a lower-priority operand.
+//! always is (`($ + 1)`). One deliberate difference: an operator followed by
+//! accessors is always bracketed (`(($."a" * 2)."c" + 1)`), where PostgreSQL 15 prints
+//! `($."a" * 2."c" + 1)`, which does not parse again.
 
 use std::fmt;
 
@@ -132,7 +133,11 @@ fn print(out: &mut String, n: &Node, brackets: bool, has_next: bool) {
             out.push(')');
         }
         Node::Chain(base, accessors) => {
-            print(out, base, brackets, true);
+            // An operator followed by accessors is always bracketed: PostgreSQL 15
+            // drops the brackets when the priority rule says so (`2."c"`), printing
+            // text that does not parse again, and ours must, as it is what we store.
+            let operator = matches!(**base, Node::Binary(..) | Node::Sign(..) | Node::LikeRegex { .. });
+            print(out, base, brackets || operator, true);
             for a in accessors {
                 print_accessor(out, a);
             }
