@@ -136,7 +136,8 @@ fn print(out: &mut String, n: &Node, brackets: bool, has_next: bool) {
             // An operator followed by accessors is always bracketed: PostgreSQL 15
             // drops the brackets when the priority rule says so (`2."c"`), printing
             // text that does not parse again, and ours must, as it is what we store.
-            let operator = matches!(**base, Node::Binary(..) | Node::Sign(..) | Node::LikeRegex { .. });
+            let operator =
+                matches!(**base, Node::Binary(..) | Node::Sign(..) | Node::LikeRegex { .. });
             print(out, base, brackets || operator, true);
             for a in accessors {
                 print_accessor(out, a);

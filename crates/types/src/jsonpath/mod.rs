@@ -80,20 +80,40 @@ mod tests {
     fn rejects_bad_input_with_postgres_errors() {
         let syntax = SqlState::SYNTAX_ERROR;
         for (input, state, message) in [
-            ("", SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type jsonpath: \"\""),
+            (
+                "",
+                SqlState::INVALID_TEXT_REPRESENTATION,
+                "invalid input syntax for type jsonpath: \"\"",
+            ),
             ("1 == 1 == 1", syntax, "syntax error at or near \"==\" of jsonpath input"),
             ("$.a == 1 && $.b", syntax, "syntax error at end of jsonpath input"),
             ("$ ? (@.a)", syntax, "syntax error at or near \")\" of jsonpath input"),
             ("(1 == 1) + 2", syntax, "syntax error at or near \"+\" of jsonpath input"),
             ("$.a()", syntax, "syntax error at or near \"(\" of jsonpath input"),
-            ("00", syntax, "trailing junk after numeric literal at or near \"00\" of jsonpath input"),
-            ("1.type()", syntax, "trailing junk after numeric literal at or near \"1.t\" of jsonpath input"),
+            (
+                "00",
+                syntax,
+                "trailing junk after numeric literal at or near \"00\" of jsonpath input",
+            ),
+            (
+                "1.type()",
+                syntax,
+                "trailing junk after numeric literal at or near \"1.t\" of jsonpath input",
+            ),
             ("1e+", syntax, "invalid numeric literal at or near \"1e+\" of jsonpath input"),
             ("last", syntax, "LAST is allowed only in array subscripts"),
             ("@ + 1", syntax, "@ is not allowed in root expressions"),
-            ("\"\\u12\"", syntax, "invalid unicode sequence at or near \"\\u12\" of jsonpath input"),
+            (
+                "\"\\u12\"",
+                syntax,
+                "invalid unicode sequence at or near \"\\u12\" of jsonpath input",
+            ),
             ("\"abc", syntax, "unexpected end of quoted string at end of jsonpath input"),
-            ("\"\\u0000\"", SqlState::UNTRANSLATABLE_CHARACTER, "unsupported Unicode escape sequence"),
+            (
+                "\"\\u0000\"",
+                SqlState::UNTRANSLATABLE_CHARACTER,
+                "unsupported Unicode escape sequence",
+            ),
             (
                 "$ ? (@ like_regex \"(a\")",
                 SqlState::INVALID_REGULAR_EXPRESSION,

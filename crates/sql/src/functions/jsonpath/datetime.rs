@@ -201,8 +201,15 @@ fn parse_iso(s: &str) -> Option<DateTime> {
     f.minute = inp.digits(2)?;
     inp.eat(b':').then_some(())?;
     f.second = inp.digits(2)?;
+    if f.second > 59 {
+        return None;
+    }
     if inp.eat(b'.') {
+        let start = inp.pos;
         f.micros = inp.fraction();
+        if inp.pos - start > 6 {
+            return None;
+        }
     }
     if !inp.done() {
         while inp.eat(b' ') {}

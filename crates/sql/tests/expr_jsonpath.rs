@@ -1,0 +1,78 @@
+//! The jsonpath functions and operators on constants, and the error position of a
+//! literal whose input fails. Expected values were checked on PostgreSQL 15.
+
+use helios_common::SqlState;
+use helios_sql::expr::eval_constant;
+use helios_types::{DataType, Value};
+
+fn text(sql: &str) -> String {
+    match eval_constant(sql) {
+        Ok((v, _)) => v.to_pg_text(),
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}
+
+fn err(sql: &str) -> (SqlState, String) {
+    match eval_constant(sql) {
+        Ok((v, _)) => panic!("{sql}: expected an error, got {v:?}"),
+        Err(e) => (e.sqlstate(), e.message().to_string()),
+    }
+}
+
+#[test]
+fn jsonpath_literals_print_canonically() {
+    assert_eq!(text("'$.a[*] ? (@ > 2)'::jsonpath"), "$.\"a\"[*]?(@ > 2)");
+    assert_eq!(eval_constant("'$'::jsonpath").map(|(_, t)| t).ok(), Some(DataType::JsonPath));
+    assert_eq!(
+        err("'$.a.'::jsonpath"),
+        (SqlState::SYNTAX_ERROR, "syntax error at end of jsonpath input".into())
+    );
+}
+
+#[test]
+fn literal_input_errors_point_at_the_literal() {
+    for (sql, position) in
+        [("'abc'::int", 1), ("1 + 'x'::int", 5), ("int '1.5'", 5), ("'$ $'::jsonpath", 1)]
+    {
+        let e = eval_constant(sql).expect_err(sql);
+        assert_eq!(e.position(), Some(position), "{sql}: {e}");
+    }
+    // Errors that are not the literal's input have no position.
+    let e = eval_constant("1 / 0").expect_err("division by zero");
+    assert_eq!(e.position(), None);
+}
+
+#[test]
+fn path_functions_and_operators() {
+    assert_eq!(text("jsonb '{\"a\": 12}' @? '$.a'"), "t");
+    assert_eq!(text("jsonb '[1]' @? 'strict $[1]'"), "");
+    assert_eq!(
+        eval_constant("jsonb '[1]' @? 'strict $[1]'").map(|(v, _)| v).ok(),
+        Some(Value::Null)
+    );
+    assert_eq!(text("jsonb '2' @@ '$ > 1'"), "t");
+    assert_eq!(
+        text("jsonb_path_query_array('[1, 2, 3]', '$[*] ? (@ >= $m)', '{\"m\": 2}')"),
+        "[2, 3]"
+    );
+    assert_eq!(
+        text("jsonb_path_query_first('{\"a\": 2.5}', '-($.a * $.a).floor() % 4.3')"),
+        "-1.7"
+    );
+    assert_eq!(text("jsonb_path_exists('[1]', 'strict $.a', '{}', true)"), "");
+    assert_eq!(
+        err("jsonb_path_query_first('[1]', 'strict $.a')"),
+        (
+            SqlState::from_code("2203A"),
+            "jsonpath member accessor can only be applied to an object".into()
+        )
+    );
+    assert_eq!(
+        err("jsonb_path_match('1', '$')"),
+        (SqlState::from_code("22038"), "single boolean result is expected".into())
+    );
+    assert_eq!(
+        err("jsonb_path_query_first('1', '$x')"),
+        (SqlState::UNDEFINED_OBJECT, "could not find jsonpath variable \"x\"".into())
+    );
+}
