@@ -321,20 +321,13 @@ impl<'a> Exec<'a> {
         found: Found<'_, 'a>,
         unwrap: bool,
     ) -> Res {
-        let rest: &[Accessor] = match target {
-            Some((acc, rest)) => {
-                return self.elements_through(acc, rest, jb, found, unwrap);
-            }
-            None => &[],
-        };
-        let _ = rest;
-        let mut found = found;
-        for e in jb.elements() {
-            match found.as_deref_mut() {
-                Some(f) => f.push(e),
-                None => return Ok(Status::Ok),
-            }
+        if let Some((acc, rest)) = target {
+            return self.elements_through(acc, rest, jb, found, unwrap);
         }
+        let Some(f) = found else {
+            return Ok(if jb.elements().is_empty() { Status::NotFound } else { Status::Ok });
+        };
+        f.extend(jb.elements());
         Ok(Status::NotFound)
     }
 
