@@ -174,6 +174,10 @@ mod tests {
         assert_eq!(round_trip(Value::Json("{\"a\":1}".into()), DataType::Json), b"{\"a\":1}");
         let jb = Value::Jsonb(Arc::new(serde_json::json!({"a": [1, 2]})));
         assert_eq!(round_trip(jb, DataType::Jsonb), b"\x01{\"a\":[1,2]}");
+        let path = Value::Text("$.\"a\"".into());
+        assert_eq!(round_trip(path, DataType::JsonPath), b"\x01$.\"a\"");
+        // Binary input is parsed like text input.
+        assert!(decode(b"\x01$.a[", &DataType::JsonPath).is_err());
     }
 
     #[test]
@@ -191,6 +195,7 @@ mod tests {
             (&[0xffu8, 0xfe][..], DataType::Text),
             (&[2u8, b'1'][..], DataType::Jsonb),
             (&[][..], DataType::Jsonb),
+            (&[2u8, b'$'][..], DataType::JsonPath),
             (&[1u8; 15][..], DataType::Uuid),
         ] {
             let e = decode(bytes, &ty).unwrap_err();
