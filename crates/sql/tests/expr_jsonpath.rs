@@ -76,3 +76,23 @@ fn path_functions_and_operators() {
         (SqlState::UNDEFINED_OBJECT, "could not find jsonpath variable \"x\"".into())
     );
 }
+
+#[test]
+fn deeply_nested_paths_evaluate_without_overflow() {
+    // The parser allows 64 levels of nesting; the deepest accepted paths evaluate.
+    let signs = format!("jsonb_path_query_first('1', '{}$')", "-".repeat(60));
+    assert_eq!(text(&signs), "1");
+    let subscripts =
+        format!("jsonb_path_query_first('[0]', '$[{}0{}]')", "$[".repeat(30), "]".repeat(30));
+    assert_eq!(text(&subscripts), "0");
+    let filters = format!(
+        "jsonb_path_query_first('1', '{}{}')",
+        "$ ? (exists(".repeat(30),
+        format!("@{}", "))".repeat(30))
+    );
+    assert_eq!(text(&filters), "1");
+    assert_eq!(
+        err(&format!("jsonb_path_query_first('1', '{}$')", "-".repeat(100))).0,
+        SqlState::STATEMENT_TOO_COMPLEX
+    );
+}

@@ -130,6 +130,17 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for deep in
+            ["(".repeat(100_000), "-".repeat(100_000), "$".to_string() + &"[$".repeat(100_000)]
+        {
+            assert_eq!(err(&deep).0, SqlState::STATEMENT_TOO_COMPLEX);
+        }
+        let ok = format!("{}1{}", "(".repeat(60), ")".repeat(60));
+        assert_eq!(out(&ok), "1");
+    }
+
+    #[test]
     fn modes_and_structure() {
         let p = parse("strict $.a[*] ? (@ > 1)").expect("valid path");
         assert!(p.strict);

@@ -30,7 +30,7 @@ pub fn parse(input: &str) -> TypeResult<JsonPath> {
     if tokens.is_empty() {
         return Err(TypeError::syntax("jsonpath", input));
     }
-    let mut p = Parser { tokens, pos: 0 };
+    let mut p = Parser { tokens, pos: 0, depth: 0, signs: 0 };
     let mut strict = false;
     if p.keyword("strict") {
         strict = true;
@@ -49,7 +49,16 @@ pub fn parse(input: &str) -> TypeResult<JsonPath> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Nesting of parentheses, subscripts and filters, bounded so that deeply nested
+    /// input is an error rather than a stack overflow.
+    depth: usize,
+    /// Nesting of unary signs, bounded likewise (separately: the canonical text of
+    /// nested signs brackets each one, `-(-($))`).
+    signs: usize,
 }
+
+/// The deepest nesting a path may have.
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -108,6 +117,19 @@ impl Parser {
     }
 
     fn or(&mut self) -> TypeResult<(Node, Kind)> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(TypeError::other(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                "stack depth limit exceeded",
+            ));
+        }
+        let result = self.or_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn or_inner(&mut self) -> TypeResult<(Node, Kind)> {
         let (mut left, mut kind) = self.and()?;
         while self.punct("||") {
             if kind != Kind::Pred {
@@ -264,7 +286,16 @@ impl Parser {
             _ => return self.accessor_expr(),
         };
         self.pos += 1;
-        let (arg, kind) = self.unary()?;
+        self.signs += 1;
+        if self.signs > MAX_DEPTH {
+            return Err(TypeError::other(
+                SqlState::STATEMENT_TOO_COMPLEX,
+                "stack depth limit exceeded",
+            ));
+        }
+        let arg = self.unary();
+        self.signs -= 1;
+        let (arg, kind) = arg?;
         self.require(kind, Kind::Expr)?;
         // A sign on a numeric literal is folded into it, as PostgreSQL's parser does.
         Ok((
