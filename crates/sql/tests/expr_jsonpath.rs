@@ -85,11 +85,8 @@ fn deeply_nested_paths_evaluate_without_overflow() {
     let subscripts =
         format!("jsonb_path_query_first('[0]', '$[{}0{}]')", "$[".repeat(30), "]".repeat(30));
     assert_eq!(text(&subscripts), "0");
-    let filters = format!(
-        "jsonb_path_query_first('1', '{}{}')",
-        "$ ? (exists(".repeat(30),
-        format!("@{}", "))".repeat(30))
-    );
+    let filters =
+        format!("jsonb_path_query_first('1', '{}@{}')", "$ ? (exists(".repeat(30), "))".repeat(30));
     assert_eq!(text(&filters), "1");
     assert_eq!(
         err(&format!("jsonb_path_query_first('1', '{}$')", "-".repeat(100))).0,
