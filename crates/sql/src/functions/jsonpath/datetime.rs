@@ -1,6 +1,7 @@
 //! `.datetime()` and date/time items: recognising the ISO forms (or a template of
-//! `yyyy mm dd HH24 HH12 MI SS MS US TZH TZM AM PM` fields, separators and quoted
-//! literals), comparing date/time items, and printing them into `jsonb`.
+//! `yyyy yy mm Mon Month dd HH24 HH12 HH MI SS MS US FF1-FF6 TZH TZM AM PM` fields,
+//! separators and quoted literals), comparing date/time items, and printing them into
+//! `jsonb`.
 
 use std::cmp::Ordering;
 
@@ -13,6 +14,21 @@ use super::exec::{Exec, Found, Res};
 use super::item::{soft, DateTime, Fail, Item, INVALID_DATETIME_ARGUMENT};
 
 const DAY: i64 = 86_400_000_000;
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 
 impl<'a> Exec<'a> {
     /// `.datetime([template])` on `jb`.
@@ -247,8 +263,8 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
     while i < t.len() {
         let rest = &up[i..];
         let field = [
-            "YYYY", "HH24", "HH12", "TZH", "TZM", "MM", "DD", "HH", "MI", "SS", "MS", "US", "AM",
-            "PM", "YY",
+            "YYYY", "HH24", "HH12", "MONTH", "MON", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
+            "TZH", "TZM", "MM", "DD", "HH", "MI", "SS", "MS", "US", "AM", "PM", "YY",
         ]
         .into_iter()
         .find(|k| rest.starts_with(k.as_bytes()));
@@ -276,6 +292,34 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
                 "SS" => f.second = inp.digits(2).ok_or_else(|| invalid_value(&near, "SS"))?,
                 "MS" => f.micros = inp.digits(3).ok_or_else(|| invalid_value(&near, "MS"))? * 1000,
                 "US" => f.micros = inp.digits(6).ok_or_else(|| invalid_value(&near, "US"))?,
+                "MONTH" | "MON" => {
+                    let rest = &s[inp.pos.min(s.len())..];
+                    let lower = rest.to_ascii_lowercase();
+                    let found = MONTHS.iter().enumerate().find_map(|(i, m)| {
+                        let len = if k == "MON" { 3 } else { m.len() };
+                        lower.starts_with(&m[..len]).then_some((i, len))
+                    });
+                    let Some((month, len)) = found else {
+                        let word: String =
+                            rest.chars().take_while(char::is_ascii_alphabetic).collect();
+                        return Err(Error::new(
+                            SqlState::INVALID_DATETIME_FORMAT,
+                            format!("invalid value \"{word}\" for \"{}\"", &template[i - k.len()..i]),
+                        )
+                        .with_detail(
+                            "The given value did not match any of the allowed values for this field.",
+                        ));
+                    };
+                    f.month = Some(month as u32 + 1);
+                    inp.pos += len;
+                }
+                "FF1" | "FF2" | "FF3" | "FF4" | "FF5" | "FF6" => {
+                    let n = usize::from(k.as_bytes()[2] - b'0');
+                    let start = inp.pos;
+                    let v = inp.digits(n).ok_or_else(|| invalid_value(&near, k))?;
+                    let read = u32::try_from(inp.pos - start).unwrap_or(6);
+                    f.micros = v * 10i64.pow(6 - read);
+                }
                 "AM" | "PM" => {
                     let word: String = s[inp.pos.min(s.len())..].chars().take(2).collect();
                     f.pm = Some(word.eq_ignore_ascii_case("pm"));

@@ -141,19 +141,17 @@ impl<'a> Exec<'a> {
 
     /// PostgreSQL's object id for `.keyvalue()`: the byte offset of the object inside
     /// the binary `jsonb` it belongs to, plus 10^10 times that document's number (0 for
-    /// the context item, 1 for variables).
+    /// the context item, 1 for the `vars` object).
     fn object_id(&self, jb: &Item<'a>) -> i64 {
         let Item::Json(std::borrow::Cow::Borrowed(target)) = jb else { return 0 };
         if let Some(off) = container_offset(self.root, target) {
             return off;
         }
-        if let Json::Object(vars) = self.vars {
-            for v in vars.values() {
-                if let Some(off) = container_offset(v, target) {
-                    return 10_000_000_000 + off;
-                }
-            }
+        if let Some(off) = container_offset(self.vars, target) {
+            return 10_000_000_000 + off;
         }
+        // Objects made by `.keyvalue()` are their own base documents in PostgreSQL; we
+        // do not track them and report 0.
         0
     }
 }
