@@ -93,3 +93,18 @@ fn deeply_nested_paths_evaluate_without_overflow() {
         SqlState::STATEMENT_TOO_COMPLEX
     );
 }
+
+#[test]
+fn datetime_input_edge_cases_are_errors_not_panics() {
+    // A multi-byte separator, a year past the date range, a timestamp past its range.
+    for path in [
+        "jsonb_path_query_first('\"2017é03-10\"', '$.datetime(\"yyyy-mm-dd\")')",
+        "jsonb_path_query_first('\"é\"', '$.datetime(\"Mon\")')",
+        "jsonb_path_query_first('\"99999999999-01-01\"', '$.datetime()')",
+        "jsonb_path_query_first('\"5000000-01-01 12:00:00\"', '$.datetime()')",
+    ] {
+        let e = eval_constant(path).expect_err(path);
+        assert!(e.sqlstate().class() == "22", "{path}: {e}");
+    }
+    assert_eq!(text("jsonb_path_query_first('\"1000000-01-01\"', '$.datetime() > \"2020-01-01 12:00:00\".datetime()')"), "true");
+}

@@ -99,7 +99,12 @@ impl Fields {
             let year = self.year.unwrap_or(1);
             let month = self.month.unwrap_or(1);
             let day = self.day.unwrap_or(1);
-            if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            // PostgreSQL's date range ends in 5874897; beyond it the day count overflows.
+            if !(1..=12).contains(&month)
+                || day < 1
+                || day > days_in_month(year, month)
+                || !(-4713..=5_874_897).contains(&year)
+            {
                 return Err(bad());
             }
             Some(days_from_civil(year, month, day))
@@ -118,12 +123,15 @@ impl Fields {
             }
             None => None,
         };
+        let stamp = |d: i64, t: Option<i64>, off: i64| {
+            d.checked_mul(DAY)
+                .and_then(|x| x.checked_add(t.unwrap_or(0) - off * 1_000_000))
+                .ok_or_else(bad)
+        };
         Ok(match (date, time, self.tz) {
             (Some(d), None, None) => DateTime::Date(i32::try_from(d).map_err(|_| bad())?),
-            (Some(d), t, None) => DateTime::Timestamp(d * DAY + t.unwrap_or(0)),
-            (Some(d), t, Some(off)) => {
-                DateTime::TimestampTz(d * DAY + t.unwrap_or(0) - i64::from(off) * 1_000_000, off)
-            }
+            (Some(d), t, None) => DateTime::Timestamp(stamp(d, t, 0)?),
+            (Some(d), t, Some(off)) => DateTime::TimestampTz(stamp(d, t, i64::from(off))?, off),
             (None, t, None) if has_time => DateTime::Time(t.unwrap_or(0)),
             (None, t, Some(off)) => DateTime::TimeTz(t.unwrap_or(0), off),
             (None, _, None) => DateTime::Time(0),
@@ -270,7 +278,8 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
         .find(|k| rest.starts_with(k.as_bytes()));
         if let Some(k) = field {
             i += k.len();
-            let near: String = s[inp.pos.min(s.len())..].chars().take(k.len().min(2)).collect();
+            let near: String =
+                s.get(inp.pos..).unwrap_or("").chars().take(k.len().min(2)).collect();
             match k {
                 "YYYY" => f.year = Some(inp.digits(4).ok_or_else(|| invalid_value(&near, "yyyy"))?),
                 "YY" => {
@@ -293,7 +302,7 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
                 "MS" => f.micros = inp.digits(3).ok_or_else(|| invalid_value(&near, "MS"))? * 1000,
                 "US" => f.micros = inp.digits(6).ok_or_else(|| invalid_value(&near, "US"))?,
                 "MONTH" | "MON" => {
-                    let rest = &s[inp.pos.min(s.len())..];
+                    let rest = &s.get(inp.pos..).unwrap_or("");
                     let lower = rest.to_ascii_lowercase();
                     let found = MONTHS.iter().enumerate().find_map(|(i, m)| {
                         let len = if k == "MON" { 3 } else { m.len() };
@@ -321,7 +330,7 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
                     f.micros = v * 10i64.pow(6 - read);
                 }
                 "AM" | "PM" => {
-                    let word: String = s[inp.pos.min(s.len())..].chars().take(2).collect();
+                    let word: String = s.get(inp.pos..).unwrap_or("").chars().take(2).collect();
                     f.pm = Some(word.eq_ignore_ascii_case("pm"));
                     inp.pos += 2;
                 }
@@ -522,7 +531,7 @@ pub fn datetime_text(d: &DateTime) -> String {
             format!("{}T{}", date_text(ts.div_euclid(DAY)), time_text(ts.rem_euclid(DAY)))
         }
         DateTime::TimestampTz(ts, off) => {
-            let local = ts + i64::from(off) * 1_000_000;
+            let local = ts.saturating_add(i64::from(off) * 1_000_000);
             format!(
                 "{}T{}{}",
                 date_text(local.div_euclid(DAY)),

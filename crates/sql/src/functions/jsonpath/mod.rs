@@ -22,6 +22,8 @@ mod layout;
 pub mod methods;
 pub mod predicate;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -107,10 +109,30 @@ fn empty_vars() -> Value {
     Value::Jsonb(Arc::new(Json::Object(Map::new())))
 }
 
+/// The parsed form of a stored path (its canonical text), cached per thread: a query
+/// calls a path function once per row with the same path.
+fn parsed(text: &str) -> Result<Arc<JsonPath>> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Arc<JsonPath>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(p) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+        return Ok(p);
+    }
+    let p = Arc::new(jp::parse(text)?);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 256 {
+            c.clear();
+        }
+        c.insert(text.to_string(), p.clone());
+    });
+    Ok(p)
+}
+
 /// The arguments of a path function call.
 struct Call {
     target: Arc<Json>,
-    path: JsonPath,
+    path: Arc<JsonPath>,
     vars: Arc<Json>,
     silent: bool,
 }
@@ -121,7 +143,7 @@ fn call_args(a: &[Value]) -> Result<Call> {
         _ => return Err(Error::internal("jsonpath function without a jsonb target")),
     };
     let path = match a.get(1) {
-        Some(Value::Text(s)) => jp::parse(s)?,
+        Some(Value::Text(s)) => parsed(s)?,
         _ => return Err(Error::internal("jsonpath function without a path")),
     };
     let vars = match a.get(2) {
