@@ -108,3 +108,86 @@ fn datetime_input_edge_cases_are_errors_not_panics() {
     }
     assert_eq!(text("jsonb_path_query_first('\"1000000-01-01\"', '$.datetime() > \"2020-01-01 12:00:00\".datetime()')"), "true");
 }
+
+/// Random paths built from grammar pieces, evaluated in both modes on several
+/// documents: every outcome is a value or an error, never a panic.
+#[test]
+fn random_paths_never_panic() {
+    const PIECES: [&str; 40] = [
+        "$",
+        "@",
+        "$x",
+        "last",
+        "1",
+        "-2.5",
+        "\"s\"",
+        "null",
+        "true",
+        ".a",
+        ".*",
+        "[*]",
+        "[0]",
+        "[last]",
+        "[0 to 2]",
+        "[$.a]",
+        ".**",
+        ".**{1 to last}",
+        ".type()",
+        ".size()",
+        ".double()",
+        ".abs()",
+        ".floor()",
+        ".keyvalue()",
+        ".datetime()",
+        " ? (",
+        ")",
+        "(",
+        " + ",
+        " - ",
+        " * ",
+        " / ",
+        " % ",
+        " == ",
+        " < ",
+        " && ",
+        " || ",
+        "!",
+        " like_regex \"a.\"",
+        " starts with \"a\"",
+    ];
+    const DOCS: [&str; 5] = [
+        "{\"a\": [1, 2, {\"b\": \"2017-03-10\"}], \"c\": null}",
+        "[1, \"a\", [true, {}], 0]",
+        "\"12:34:56\"",
+        "0",
+        "{\"a\": {\"a\": {\"a\": [\"ab\", 2.5]}}}",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut evaluated = 0;
+    for _ in 0..3000 {
+        let len = 1 + (next() % 7) as usize;
+        let path: String =
+            (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+        let mode = if next() % 2 == 0 { "lax " } else { "strict " };
+        let Ok((Value::Text(canonical), _)) = eval_constant(&format!("'{mode}{path}'::jsonpath"))
+        else {
+            continue;
+        };
+        evaluated += 1;
+        for doc in DOCS {
+            for silent in ["true", "false"] {
+                let sql = format!(
+                    "jsonb_path_query_array('{doc}', '{canonical}', '{{\"x\": [1]}}', {silent})"
+                );
+                let _ = eval_constant(&sql);
+            }
+        }
+    }
+    assert!(evaluated > 100, "only {evaluated} random paths parsed");
+}
