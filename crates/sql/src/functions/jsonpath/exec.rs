@@ -45,8 +45,10 @@ pub struct Exec<'a> {
     /// (the `_tz` functions).
     pub(super) use_tz: bool,
     pub(super) tz: TimeZone,
-    /// Object ids for `.keyvalue()` results: the base object id of generated objects.
+    /// Object ids for `.keyvalue()` results: the id the next generated object gets.
     pub(super) generated_id: i64,
+    /// The generated object (and its id) being read, if any.
+    pub(super) generated_base: Option<(i64, Json)>,
 }
 
 impl<'a> Exec<'a> {
@@ -68,6 +70,7 @@ impl<'a> Exec<'a> {
             use_tz,
             tz,
             generated_id: if vars.is_object() { 2 } else { 1 },
+            generated_base: None,
         }
     }
 

@@ -21,10 +21,19 @@ pub fn container_offset(doc: &Json, target: &Json) -> Option<i64> {
     if std::ptr::eq(doc, target) {
         return Some(0);
     }
-    find(doc, target, 0)
+    find(doc, target, 0, &|a, b| std::ptr::eq(a, b))
 }
 
-fn find(v: &Json, target: &Json, start: i64) -> Option<i64> {
+/// The offset of the first container equal to `target` inside `doc` (for values
+/// copied out of a generated object, which have no address in it).
+pub fn equal_container_offset(doc: &Json, target: &Json) -> Option<i64> {
+    if doc == target {
+        return Some(0);
+    }
+    find(doc, target, 0, &|a, b| a == b)
+}
+
+fn find(v: &Json, target: &Json, start: i64, same: &dyn Fn(&Json, &Json) -> bool) -> Option<i64> {
     let (children, header): (Vec<&Json>, i64) = match v {
         Json::Array(items) => (items.iter().collect(), 4 + 4 * items.len() as i64),
         Json::Object(map) => {
@@ -39,10 +48,10 @@ fn find(v: &Json, target: &Json, start: i64) -> Option<i64> {
         if matches!(c, Json::Array(_) | Json::Object(_) | Json::Number(_)) {
             pos = align(pos);
         }
-        if std::ptr::eq(c, target) {
+        if same(c, target) {
             return Some(pos);
         }
-        if let Some(found) = find(c, target, pos) {
+        if let Some(found) = find(c, target, pos, same) {
             return Some(found);
         }
         pos += size(c, pos);

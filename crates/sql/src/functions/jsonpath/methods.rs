@@ -12,7 +12,7 @@ use super::exec::{Exec, Found, Res, Status};
 use super::item::{
     number_json, soft, Fail, Item, ARRAY_NOT_FOUND, NON_NUMERIC_ITEM, OBJECT_NOT_FOUND,
 };
-use super::layout::container_offset;
+use super::layout::{container_offset, equal_container_offset};
 
 impl<'a> Exec<'a> {
     /// Applies item method `m` to `jb`.
@@ -130,8 +130,14 @@ impl<'a> Exec<'a> {
             obj.insert("key".into(), Json::String(key));
             obj.insert("value".into(), value.json().cloned().unwrap_or(Json::Null));
             obj.insert("id".into(), Json::Number(id.into()));
+            let obj = Json::Object(obj);
+            // Each generated object is the base document of what is read from it.
+            let base = (self.generated_id, obj.clone());
             self.generated_id += 1;
-            res = self.next(rest, Item::owned(Json::Object(obj)), found.as_deref_mut())?;
+            let saved = self.generated_base.replace(base);
+            let r = self.next(rest, Item::owned(obj), found.as_deref_mut());
+            self.generated_base = saved;
+            res = r?;
             if res == Status::Ok && found.is_none() {
                 break;
             }
@@ -141,18 +147,27 @@ impl<'a> Exec<'a> {
 
     /// PostgreSQL's object id for `.keyvalue()`: the byte offset of the object inside
     /// the binary `jsonb` it belongs to, plus 10^10 times that document's number (0 for
-    /// the context item, 1 for the `vars` object).
+    /// the context item, 1 for the `vars` object, 2, 3, ... for the objects earlier
+    /// `.keyvalue()` calls made, in order).
     fn object_id(&self, jb: &Item<'a>) -> i64 {
-        let Item::Json(std::borrow::Cow::Borrowed(target)) = jb else { return 0 };
-        if let Some(off) = container_offset(self.root, target) {
-            return off;
+        match jb {
+            Item::Json(std::borrow::Cow::Borrowed(target)) => {
+                if let Some(off) = container_offset(self.root, target) {
+                    return off;
+                }
+                if let Some(off) = container_offset(self.vars, target) {
+                    return 10_000_000_000 + off;
+                }
+                0
+            }
+            Item::Json(std::borrow::Cow::Owned(target)) => match &self.generated_base {
+                Some((id, base)) => {
+                    equal_container_offset(base, target).map_or(0, |off| id * 10_000_000_000 + off)
+                }
+                None => 0,
+            },
+            Item::DateTime(_) => 0,
         }
-        if let Some(off) = container_offset(self.vars, target) {
-            return 10_000_000_000 + off;
-        }
-        // Objects made by `.keyvalue()` are their own base documents in PostgreSQL; we
-        // do not track them and report 0.
-        0
     }
 }
 
