@@ -198,6 +198,10 @@ impl<'a> Exec<'a> {
     }
 
     fn variable(&self, name: &str) -> Result<Item<'a>, Fail> {
+        // Without a `vars` argument (the `@?` and `@@` operators) every variable is null.
+        if self.vars.is_null() {
+            return Ok(Item::owned(Json::Null));
+        }
         match self.vars.get(name) {
             Some(v) if self.vars.is_object() => Ok(Item::of(v)),
             _ => Err(Fail::Hard(Error::new(

@@ -64,44 +64,27 @@ pub fn is_path_function(name: &str) -> bool {
 /// Registers the scalar path functions.
 pub(crate) fn register(r: &mut Registry) {
     type F = fn(&[Value], &dyn EvalContext) -> Result<Value>;
-    let scalar: [(&'static str, DataType, F, F); 6] = [
-        ("jsonb_path_exists", Bool, |a, c| exists(a, c, false), |a, c| exists(a, c, false)),
-        ("jsonb_path_exists_tz", Bool, |a, c| exists(a, c, true), |a, c| exists(a, c, true)),
-        ("jsonb_path_match", Bool, |a, c| matches(a, c, false), |a, c| matches(a, c, false)),
-        ("jsonb_path_match_tz", Bool, |a, c| matches(a, c, true), |a, c| matches(a, c, true)),
-        (
-            "jsonb_path_query_array",
-            Jsonb,
-            |a, c| query_array(a, c, false),
-            |a, c| query_array(a, c, false),
-        ),
-        (
-            "jsonb_path_query_array_tz",
-            Jsonb,
-            |a, c| query_array(a, c, true),
-            |a, c| query_array(a, c, true),
-        ),
+    let functions: [(&'static str, DataType, F); 8] = [
+        ("jsonb_path_exists", Bool, |a, c| exists(a, c, false)),
+        ("jsonb_path_exists_tz", Bool, |a, c| exists(a, c, true)),
+        ("jsonb_path_match", Bool, |a, c| matches(a, c, false)),
+        ("jsonb_path_match_tz", Bool, |a, c| matches(a, c, true)),
+        ("jsonb_path_query_array", Jsonb, |a, c| query_array(a, c, false)),
+        ("jsonb_path_query_array_tz", Jsonb, |a, c| query_array(a, c, true)),
+        ("jsonb_path_query_first", Jsonb, |a, c| query_first(a, c, false)),
+        ("jsonb_path_query_first_tz", Jsonb, |a, c| query_first(a, c, true)),
     ];
-    for (name, ret, f, _) in scalar {
+    for (name, ret, f) in functions {
         r.add(name, vec![p(Jsonb), p(Path)], ReturnType::Exact(ret.clone()), f);
         r.add(name, vec![p(Jsonb), p(Path), p(Jsonb)], ReturnType::Exact(ret.clone()), f);
         r.add(name, vec![p(Jsonb), p(Path), p(Jsonb), p(Bool)], ReturnType::Exact(ret), f);
     }
-    let first: [(&'static str, F); 2] = [
-        ("jsonb_path_query_first", |a, c| query_first(a, c, false)),
-        ("jsonb_path_query_first_tz", |a, c| query_first(a, c, true)),
-    ];
-    for (name, f) in first {
-        r.add(name, vec![p(Jsonb), p(Path)], ReturnType::Exact(Jsonb), f);
-        r.add(name, vec![p(Jsonb), p(Path), p(Jsonb)], ReturnType::Exact(Jsonb), f);
-        r.add(name, vec![p(Jsonb), p(Path), p(Jsonb), p(Bool)], ReturnType::Exact(Jsonb), f);
-    }
-    // The functions behind `@?` and `@@`: silent, no variables.
+    // The functions behind `@?` and `@@`: silent, without variables.
     r.add("jsonb_path_exists_opr", vec![p(Jsonb), p(Path)], ReturnType::Exact(Bool), |a, c| {
-        exists(&[a[0].clone(), a[1].clone(), empty_vars(), Value::Bool(true)], c, false)
+        exists(&[a[0].clone(), a[1].clone(), Value::Null, Value::Bool(true)], c, false)
     });
     r.add("jsonb_path_match_opr", vec![p(Jsonb), p(Path)], ReturnType::Exact(Bool), |a, c| {
-        matches(&[a[0].clone(), a[1].clone(), empty_vars(), Value::Bool(true)], c, false)
+        matches(&[a[0].clone(), a[1].clone(), Value::Null, Value::Bool(true)], c, false)
     });
 }
 
@@ -146,11 +129,14 @@ fn call_args(a: &[Value]) -> Result<Call> {
         Some(Value::Text(s)) => parsed(s)?,
         _ => return Err(Error::internal("jsonpath function without a path")),
     };
+    // No `vars` argument (the operators) is null: PostgreSQL then numbers the objects
+    // `.keyvalue()` makes from 1 instead of 2.
     let vars = match a.get(2) {
         Some(Value::Jsonb(d)) => d.clone(),
+        Some(Value::Null) => Arc::new(Json::Null),
         _ => Arc::new(Json::Object(Map::new())),
     };
-    if !vars.is_object() {
+    if !vars.is_object() && !vars.is_null() {
         return Err(Error::new(
             SqlState::INVALID_PARAMETER_VALUE,
             "\"vars\" argument is not an object",
