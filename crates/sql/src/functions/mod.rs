@@ -18,6 +18,7 @@ pub mod float_stats;
 pub mod format;
 pub mod helios;
 pub mod json;
+pub mod jsonpath;
 pub mod math;
 pub mod math_numeric;
 mod notify_fns;
@@ -41,6 +42,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     math::register(r);
     datetime::register(r);
     json::register(r);
+    jsonpath::register(r);
     array::register(r);
     system::register(r);
     pgcrypto::register(r);
