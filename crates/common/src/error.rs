@@ -21,12 +21,22 @@ pub struct Error {
     hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL.
     position: Option<u32>,
+    /// 1-based (line, column) in the parsed text, until [`Error::resolve_location`]
+    /// turns it into `position`.
+    location: Option<(u64, u64)>,
 }
 
 impl Error {
     /// An error with the given code and message.
     pub fn new(state: SqlState, message: impl Into<String>) -> Error {
-        Error { state, message: message.into(), detail: None, hint: None, position: None }
+        Error {
+            state,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            location: None,
+        }
     }
 
     /// Adds a DETAIL line.
@@ -44,6 +54,36 @@ impl Error {
     /// Sets the 1-based character position in the statement.
     pub fn with_position(mut self, position: u32) -> Error {
         self.position = Some(position);
+        self
+    }
+
+    /// Marks where in the parsed text the error points (1-based line and column, as
+    /// the parser reports them), unless it already has a position or a location.
+    pub fn with_location(mut self, line: u64, column: u64) -> Error {
+        if self.position.is_none() && self.location.is_none() && line > 0 && column > 0 {
+            self.location = Some((line, column));
+        }
+        self
+    }
+
+    /// Turns a location set by [`Error::with_location`] into the character position
+    /// within `sql`, the text that was parsed.
+    pub fn resolve_location(mut self, sql: &str) -> Error {
+        let Some((line, column)) = self.location.take() else { return self };
+        if self.position.is_some() {
+            return self;
+        }
+        let mut chars = 0u64;
+        for (i, text) in sql.split('\n').enumerate() {
+            if i as u64 + 1 == line {
+                let len = text.chars().count() as u64 + 1;
+                if column <= len {
+                    self.position = u32::try_from(chars + column).ok();
+                }
+                return self;
+            }
+            chars += text.chars().count() as u64 + 1;
+        }
         self
     }
 
@@ -136,5 +176,19 @@ mod tests {
         assert_eq!(e.to_string(), "could not serialize access\nDETAIL:  key k");
         assert!(!Error::unsupported("LISTEN").is_retryable());
         assert_eq!(Error::unsupported("LISTEN").message(), "LISTEN is not supported");
+    }
+
+    #[test]
+    fn locations_become_character_positions() {
+        let e = Error::new(SqlState::INVALID_DATETIME_FORMAT, "bad").with_location(2, 8);
+        assert_eq!(e.position(), None);
+        let e = e.resolve_location("SELECT\n  date 'x'");
+        assert_eq!(e.position(), Some(15));
+        let e = Error::new(SqlState::INVALID_DATETIME_FORMAT, "bad").with_location(1, 9);
+        assert_eq!(e.resolve_location("SELECT 'é'::date, 'x'").position(), Some(9));
+        let kept = Error::new(SqlState::SYNTAX_ERROR, "x").with_position(3).with_location(1, 1);
+        assert_eq!(kept.resolve_location("abc").position(), Some(3));
+        let beyond = Error::new(SqlState::SYNTAX_ERROR, "x").with_location(4, 1);
+        assert_eq!(beyond.resolve_location("abc").position(), None);
     }
 }

@@ -394,7 +394,8 @@ impl Binder<'_> {
                     return Err(super::generated::write_to_generated(&col.name, true));
                 } else {
                     let b = self.bind_scalar(e, &[], Some("VALUES"))?;
-                    assignment_cast(self, b, &col.data_type, &col.name)?
+                    assignment_cast(self, b, &col.data_type, &col.name)
+                        .map_err(|err| crate::expr::at_literal(err, e))?
                 };
                 out.push(bound);
             }

@@ -122,7 +122,9 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                let e = self
+                    .coerce(inner, &to, CoercionKind::Explicit)
+                    .map_err(|err| at_literal(err, expr))?;
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -131,7 +133,14 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(&ts.data_type)?;
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                let start = ts.value.span.start;
+                let e = self.coerce(inner, &to, CoercionKind::Explicit).map_err(|err| {
+                    if err.sqlstate().class() == "22" {
+                        err.with_location(start.line, start.column)
+                    } else {
+                        err
+                    }
+                })?;
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -350,8 +359,10 @@ impl Binder<'_> {
         }
         match e {
             Expr::Literal(value, DataType::Unknown) => {
-                // An untyped literal is input text for the target type.
-                let v = cast_value(value, to, true)?;
+                // An untyped literal is input text for the target type, read with the
+                // session's TimeZone and DateStyle.
+                let zone = crate::expr::context::session_zone(self.scope.session());
+                let v = crate::expr::cast::cast_value_tz(value, to, true, &zone)?;
                 return Ok(Expr::Literal(v, to.clone()));
             }
             Expr::Param(i, DataType::Unknown) => {
@@ -404,7 +415,9 @@ impl Binder<'_> {
         }
         // Casting a constant folds right away, so bad constants fail at bind time.
         if let Expr::Literal(value, _) = e {
-            let v = cast_value(value, to, kind == CoercionKind::Explicit)?;
+            let zone = crate::expr::context::session_zone(self.scope.session());
+            let v =
+                crate::expr::cast::cast_value_tz(value, to, kind == CoercionKind::Explicit, &zone)?;
             return Ok(Expr::Literal(v, to.clone()));
         }
         Ok(Expr::Cast {
@@ -625,4 +638,26 @@ fn operator_by_symbol(sym: &str) -> Option<BinaryOp> {
 
 fn unknown_operator(sym: &str) -> Error {
     Error::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {sym}"))
+}
+
+/// Points a data error (class 22: bad input text, out of range) at the string literal
+/// `e` whose input it was, as PostgreSQL's error cursor does; other errors (and casts of
+/// numbers, which PostgreSQL runs as functions without a cursor) pass unchanged.
+pub(crate) fn at_literal(err: Error, e: &ast::Expr) -> Error {
+    use ast::Value as V;
+    match e {
+        ast::Expr::Value(v)
+            if err.sqlstate().class() == "22"
+                && matches!(
+                    v.value,
+                    V::SingleQuotedString(_)
+                        | V::EscapedStringLiteral(_)
+                        | V::DollarQuotedString(_)
+                        | V::UnicodeStringLiteral(_)
+                ) =>
+        {
+            err.with_location(v.span.start.line, v.span.start.column)
+        }
+        _ => err,
+    }
 }

@@ -371,12 +371,11 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
             V::Interval(iv_add(*a, neg_interval(*b)?)?)
         }
         (BinaryOp::Mul, V::Interval(i), V::Float8(f))
-        | (BinaryOp::Mul, V::Float8(f), V::Interval(i)) => V::Interval(interval_mul(*i, *f)?),
+        | (BinaryOp::Mul, V::Float8(f), V::Interval(i)) => {
+            V::Interval(helios_types::datetime::interval_mul(i, *f)?)
+        }
         (BinaryOp::Div, V::Interval(i), V::Float8(f)) => {
-            if *f == 0.0 {
-                return Err(crate::expr::num::division_by_zero());
-            }
-            V::Interval(interval_mul(*i, 1.0 / f)?)
+            V::Interval(helios_types::datetime::interval_div(i, *f)?)
         }
         _ => {
             return Err(Error::internal(format!(
@@ -385,35 +384,6 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
                 r.data_type()
             )))
         }
-    })
-}
-
-/// `interval * factor`: fractional months spill into days (30 per month) and fractional
-/// days into time, as in PostgreSQL's `interval_mul`.
-fn interval_mul(i: Interval, factor: f64) -> Result<Interval> {
-    let months_f = f64::from(i.months) * factor;
-    let days_f = f64::from(i.days) * factor;
-    let check = |x: f64| {
-        if x.is_finite() && x.abs() < 2_147_483_648.0 {
-            Ok(x)
-        } else {
-            Err(out_of_range("interval"))
-        }
-    };
-    let months = check(months_f.trunc())?;
-    let month_rem_days = (months_f - months) * 30.0;
-    let days_total = check(days_f.trunc() + month_rem_days.trunc())?;
-    let day_rem = (days_f - days_f.trunc()) + (month_rem_days - month_rem_days.trunc());
-    #[allow(clippy::cast_precision_loss)]
-    let micros_f = i.micros as f64 * factor + day_rem * 86_400.0 * 1e6;
-    if !micros_f.is_finite() || micros_f.abs() >= 9.2e18 {
-        return Err(out_of_range("interval"));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(Interval {
-        months: months as i32,
-        days: days_total as i32,
-        micros: micros_f.round_ties_even() as i64,
     })
 }
 

@@ -398,7 +398,8 @@ impl Session {
             }
         };
         let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
-        parser::with_stack_for(depth, || self.run_batch(&stmts))
+        let (results, error) = parser::with_stack_for(depth, || self.run_batch(&stmts));
+        (results, error.map(|e| e.resolve_location(sql)))
     }
 
     fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
@@ -479,7 +480,7 @@ impl Session {
         if r.is_err() {
             self.fail();
         }
-        r
+        r.map_err(|e| e.resolve_location(sql))
     }
 
     /// Parses and binds a statement once; the plan is kept and re-bound only when the
@@ -490,7 +491,8 @@ impl Session {
         if prepared.statement().is_some() {
             parser::with_stack_for(prepared.depth(), || {
                 self.with_read_txn(|s, txn| s.describe(&prepared, txn))
-            })?;
+            })
+            .map_err(|e| e.resolve_location(sql))?;
         }
         Ok(prepared)
     }

@@ -119,7 +119,18 @@ impl Settings {
         if !self.values.contains_key(&key) && !key.contains('.') {
             return Err(unrecognized(&key));
         }
-        let value = normalize(&key, value)?;
+        let value = match key.as_str() {
+            "datestyle" => {
+                let current = helios_types::DateStyle::from_settings(
+                    self.values.get("datestyle").map(String::as_str),
+                    None,
+                );
+                helios_types::text::style::apply_datestyle(value, current)
+                    .map_err(helios_common::Error::from)?
+                    .datestyle_text()
+            }
+            _ => normalize(&key, value)?,
+        };
         if self.values.get(&key) != Some(&value) {
             Arc::make_mut(&mut self.values).insert(key, value);
             self.changed();
@@ -338,6 +349,15 @@ fn normalize(key: &str, value: &str) -> Result<String> {
             timeout_setting(key, value)?;
             Ok(value.trim().to_string())
         }
+        "intervalstyle" => helios_types::text::style::parse_intervalstyle(value)
+            .map(|s| helios_types::text::style::intervalstyle_text(s).to_string())
+            .map_err(|_| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                )
+                .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
+            }),
         "timezone" => {
             let upper = value.to_ascii_uppercase();
             if upper == "UTC" || upper == "GMT" || upper == "Z" {

@@ -9,8 +9,179 @@
 
 use super::calendar::{USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
 use super::datetime::push_fraction;
+use super::style::IntervalStyle;
 use crate::error::{TypeError, TypeResult};
 use crate::Interval;
+
+/// Formats an interval in the given IntervalStyle.
+pub fn format_interval_style(iv: &Interval, style: IntervalStyle) -> String {
+    match style {
+        IntervalStyle::Postgres => format_interval(iv),
+        IntervalStyle::PostgresVerbose => format_verbose(iv),
+        IntervalStyle::SqlStandard => format_sql_standard(iv),
+        IntervalStyle::Iso8601 => format_iso8601(iv),
+    }
+}
+
+/// The fields PostgreSQL prints: years, months, days, hours, minutes, seconds and
+/// microseconds, each carrying the sign of the field it comes from.
+struct Parts {
+    year: i64,
+    mon: i64,
+    day: i64,
+    hour: i64,
+    min: i64,
+    sec: i64,
+    fsec: i64,
+}
+
+impl Parts {
+    fn of(iv: &Interval) -> Parts {
+        let t = iv.micros;
+        Parts {
+            year: i64::from(iv.months / 12),
+            mon: i64::from(iv.months % 12),
+            day: i64::from(iv.days),
+            hour: t / USECS_PER_HOUR,
+            min: t / USECS_PER_MINUTE % 60,
+            sec: t / USECS_PER_SEC % 60,
+            fsec: t % USECS_PER_SEC,
+        }
+    }
+
+    fn time_is_zero(&self) -> bool {
+        self.hour == 0 && self.min == 0 && self.sec == 0 && self.fsec == 0
+    }
+}
+
+/// `|sec|` (zero-padded to two digits when `pad`) and the fraction without trailing
+/// zeros.
+fn push_seconds(out: &mut String, sec: i64, fsec: i64, pad: bool) {
+    if pad {
+        out.push_str(&format!("{:02}", sec.unsigned_abs()));
+    } else {
+        out.push_str(&sec.unsigned_abs().to_string());
+    }
+    push_fraction(out, fsec.abs());
+}
+
+fn format_verbose(iv: &Interval) -> String {
+    let p = Parts::of(iv);
+    let mut out = String::from("@");
+    let mut is_zero = true;
+    let mut is_before = false;
+    for (value, unit) in
+        [(p.year, "year"), (p.mon, "mon"), (p.day, "day"), (p.hour, "hour"), (p.min, "min")]
+    {
+        if value == 0 {
+            continue;
+        }
+        let mut v = value;
+        if is_zero {
+            is_before = v < 0;
+            v = v.abs();
+        } else if is_before {
+            v = -v;
+        }
+        out.push_str(&format!(" {v} {unit}{}", if v == 1 { "" } else { "s" }));
+        is_zero = false;
+    }
+    if p.sec != 0 || p.fsec != 0 {
+        out.push(' ');
+        if p.sec < 0 || (p.sec == 0 && p.fsec < 0) {
+            if is_zero {
+                is_before = true;
+            } else if !is_before {
+                out.push('-');
+            }
+        } else if is_before {
+            out.push('-');
+        }
+        push_seconds(&mut out, p.sec, p.fsec, false);
+        out.push_str(if p.sec.abs() != 1 || p.fsec != 0 { " secs" } else { " sec" });
+        is_zero = false;
+    }
+    if is_zero {
+        out.push_str(" 0");
+    }
+    if is_before {
+        out.push_str(" ago");
+    }
+    out
+}
+
+fn format_sql_standard(iv: &Interval) -> String {
+    let mut p = Parts::of(iv);
+    let fields = [p.year, p.mon, p.day, p.hour, p.min, p.sec, p.fsec];
+    let has_negative = fields.iter().any(|v| *v < 0);
+    let has_positive = fields.iter().any(|v| *v > 0);
+    let has_year_month = p.year != 0 || p.mon != 0;
+    let has_day_time = p.day != 0 || !p.time_is_zero();
+    let standard = !((has_negative && has_positive) || (has_year_month && has_day_time));
+    let mut out = String::new();
+    if has_negative && standard {
+        out.push('-');
+        for v in
+            [&mut p.year, &mut p.mon, &mut p.day, &mut p.hour, &mut p.min, &mut p.sec, &mut p.fsec]
+        {
+            *v = -*v;
+        }
+    }
+    if !has_negative && !has_positive {
+        out.push('0');
+    } else if !standard {
+        let year_sign = if p.year < 0 || p.mon < 0 { '-' } else { '+' };
+        let day_sign = if p.day < 0 { '-' } else { '+' };
+        let sec_sign = if p.hour < 0 || p.min < 0 || p.sec < 0 || p.fsec < 0 { '-' } else { '+' };
+        out.push_str(&format!(
+            "{year_sign}{}-{} {day_sign}{} {sec_sign}{}:{:02}:",
+            p.year.abs(),
+            p.mon.abs(),
+            p.day.abs(),
+            p.hour.abs(),
+            p.min.abs()
+        ));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    } else if has_year_month {
+        out.push_str(&format!("{}-{}", p.year, p.mon));
+    } else if p.day != 0 {
+        out.push_str(&format!("{} {}:{:02}:", p.day, p.hour, p.min));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    } else {
+        out.push_str(&format!("{}:{:02}:", p.hour, p.min));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    }
+    out
+}
+
+fn format_iso8601(iv: &Interval) -> String {
+    let p = Parts::of(iv);
+    if p.year == 0 && p.mon == 0 && p.day == 0 && p.time_is_zero() {
+        return "PT0S".into();
+    }
+    let mut out = String::from("P");
+    let part = |out: &mut String, v: i64, c: char| {
+        if v != 0 {
+            out.push_str(&format!("{v}{c}"));
+        }
+    };
+    part(&mut out, p.year, 'Y');
+    part(&mut out, p.mon, 'M');
+    part(&mut out, p.day, 'D');
+    if !p.time_is_zero() {
+        out.push('T');
+    }
+    part(&mut out, p.hour, 'H');
+    part(&mut out, p.min, 'M');
+    if p.sec != 0 || p.fsec != 0 {
+        if p.sec < 0 || p.fsec < 0 {
+            out.push('-');
+        }
+        push_seconds(&mut out, p.sec, p.fsec, false);
+        out.push('S');
+    }
+    out
+}
 
 /// Formats an interval in the `postgres` IntervalStyle.
 pub fn format_interval(iv: &Interval) -> String {
@@ -383,6 +554,38 @@ fn parse_iso(s: &str, input: &str) -> TypeResult<Interval> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_in_every_intervalstyle() {
+        let iv = |s: &str| parse_interval(s).unwrap();
+        let all = |s: &str| {
+            let v = iv(s);
+            [
+                IntervalStyle::Postgres,
+                IntervalStyle::PostgresVerbose,
+                IntervalStyle::SqlStandard,
+                IntervalStyle::Iso8601,
+            ]
+            .map(|st| format_interval_style(&v, st))
+        };
+        assert_eq!(
+            all("1 year 2 mons 3 days 04:05:06.5"),
+            [
+                "1 year 2 mons 3 days 04:05:06.5",
+                "@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs",
+                "+1-2 +3 +4:05:06.5",
+                "P1Y2M3DT4H5M6.5S",
+            ]
+        );
+        assert_eq!(all("0"), ["00:00:00", "@ 0", "0", "PT0S"]);
+        assert_eq!(
+            all("-1 day -02:00:00"),
+            ["-1 days -02:00:00", "@ 1 day 2 hours ago", "-1 2:00:00", "P-1DT-2H",]
+        );
+        assert_eq!(all("1-2"), ["1 year 2 mons", "@ 1 year 2 mons", "1-2", "P1Y2M"]);
+        assert_eq!(all("-14 secs"), ["-00:00:14", "@ 14 secs ago", "-0:00:14", "PT-14S"]);
+        assert_eq!(all("1 day -1 sec")[1], "@ 1 day -1 sec");
+    }
     use proptest::prelude::*;
 
     fn iv(months: i32, days: i32, micros: i64) -> Interval {
