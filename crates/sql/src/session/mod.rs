@@ -253,6 +253,18 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// Changes a setting as a connection's startup parameter: `RESET` and `RESET ALL`
+    /// come back to this value, as in PostgreSQL.
+    pub fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.eq_ignore_ascii_case("session_authorization") || name.eq_ignore_ascii_case("role") {
+            return self.set_setting(name, value);
+        }
+        if self.set_helios_setting(name, value)? {
+            return Ok(());
+        }
+        self.settings.set_session_default(name, value)
+    }
+
     /// Names the user the session logs in as (the embedding program's choice, or the
     /// user the server authenticated): its `session_user` and `current_user`. A user
     /// that names no role runs as the bootstrap superuser (see `catalog::access`).

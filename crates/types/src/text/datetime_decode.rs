@@ -1041,10 +1041,13 @@ fn decode_inner(input: &str, tz: &TimeZone, time_only: bool) -> DResult<Fields> 
         return Err(Dterr::BadFormat);
     }
     if let Some(s) = special {
-        if s != Special::Now {
-            out.special = Some(s);
-            return Ok(out);
+        // `now` is the current time (the caller reads the clock); other special
+        // values ignore the remaining fields.
+        out.special = Some(s);
+        if s == Special::Now {
+            out.tz = offset;
         }
+        return Ok(out);
     }
     d.validate_date(julian, bc)?;
     if let Some(p) = pm {
@@ -1056,11 +1059,6 @@ fn decode_inner(input: &str, tz: &TimeZone, time_only: bool) -> DResult<Fields> 
         } else if p && d.tm.hour != 12 {
             d.tm.hour += 12;
         }
-    }
-    if special == Some(Special::Now) {
-        out.special = Some(Special::Now);
-        out.tz = offset;
-        return Ok(out);
     }
     if time_overflows(&d.tm) {
         return Err(Dterr::FieldOverflow);
@@ -1138,6 +1136,11 @@ mod tests {
         assert_eq!(f("epoch").special, Some(Special::Epoch));
         assert_eq!(f("-infinity").special, Some(Special::NegInfinity));
         assert_eq!(f("2001-01-01 allballs").time, Some(0));
+        assert_eq!(f("now").special, Some(Special::Now));
+        assert_eq!(
+            f("today").date,
+            Some(today(&TimeZone::UTC, 0)).map(|(y, m, d)| (y, m as u32, d as u32))
+        );
         let e = decode("Feb 16 17:32:01 -0097", "timestamp", &zone("MDY"), false).unwrap_err();
         assert_eq!(e.sqlstate().code(), "22009");
         let e = decode("19970710 173201 America/Does_not_exist", "timestamp", &zone("MDY"), false)

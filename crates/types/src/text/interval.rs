@@ -338,6 +338,9 @@ fn unit_mask(w: &str) -> u32 {
 /// The fields an `h:m:s` token sets: hour, minute and second.
 const TIME_MASK: u32 = (1 << 2) | (1 << 3) | (1 << 4);
 
+/// Milliseconds and microseconds, which a fraction of a second also sets.
+const FRACTION_MASK: u32 = (1 << 0) | (1 << 1);
+
 fn parse_number(s: &str) -> Option<f64> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body.is_empty() || body == "." || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -349,8 +352,8 @@ fn parse_number(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-/// Parses `[-]h:m[:s[.f]]` into signed microseconds.
-fn parse_time_token(s: &str) -> Option<i128> {
+/// Parses `[-]h:m[:s[.f]]` into signed microseconds (`m:s` when `minute_second`).
+fn parse_time_token(s: &str, minute_second: bool) -> Option<i128> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -363,9 +366,9 @@ fn parse_time_token(s: &str) -> Option<i128> {
     let int = |p: &str| -> Option<i128> {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
-    if parts.len() == 2 && parts[1].contains('.') {
+    if parts.len() == 2 && (parts[1].contains('.') || minute_second) {
         // `mm:ss.f`: with a fraction, two fields are minutes and seconds.
-        let (w, f) = parts[1].split_once('.')?;
+        let (w, f) = parts[1].split_once('.').unwrap_or((parts[1], ""));
         let frac = super::datetime_fields::parse_fraction(f)?;
         let secs = int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac);
         let t = int(parts[0])? * i128::from(USECS_PER_MINUTE) + secs;
@@ -388,8 +391,94 @@ fn parse_time_token(s: &str) -> Option<i128> {
     Some(if neg { -t } else { t })
 }
 
+/// A field of an interval qualifier (`YEAR`, `DAY TO MINUTE`, `SECOND(3)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IntervalField {
+    /// `YEAR`
+    Year,
+    /// `MONTH`
+    Month,
+    /// `DAY`
+    Day,
+    /// `HOUR`
+    Hour,
+    /// `MINUTE`
+    Minute,
+    /// `SECOND`
+    Second,
+}
+
+/// An interval qualifier: which fields an `interval '...' DAY TO MINUTE` literal keeps,
+/// and the fractional-second precision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IntervalRange {
+    /// The leading field (`DAY` of `DAY TO MINUTE`).
+    pub leading: Option<IntervalField>,
+    /// The last field (`MINUTE` of `DAY TO MINUTE`).
+    pub last: Option<IntervalField>,
+    /// Fractional digits of the seconds (0 to 6).
+    pub precision: Option<u32>,
+}
+
+impl IntervalRange {
+    fn rightmost(&self) -> Option<IntervalField> {
+        self.last.or(self.leading)
+    }
+
+    /// The unit of a number written without one.
+    fn default_unit(&self) -> &'static str {
+        match self.rightmost() {
+            Some(IntervalField::Year) => "year",
+            Some(IntervalField::Month) => "month",
+            Some(IntervalField::Day) => "day",
+            Some(IntervalField::Hour) => "hour",
+            Some(IntervalField::Minute) => "minute",
+            Some(IntervalField::Second) | None => "second",
+        }
+    }
+
+    /// `MINUTE TO SECOND` reads `2:03` as minutes and seconds.
+    fn minute_to_second(&self) -> bool {
+        self.leading == Some(IntervalField::Minute) && self.last == Some(IntervalField::Second)
+    }
+
+    /// Drops the fields right of the qualifier's last field and rounds the seconds to
+    /// its precision (PostgreSQL's `AdjustIntervalForTypmod`).
+    pub fn apply(&self, iv: Interval) -> Interval {
+        let Interval { mut months, mut days, mut micros } = iv;
+        match self.rightmost() {
+            Some(IntervalField::Year) => {
+                months = months / 12 * 12;
+                days = 0;
+                micros = 0;
+            }
+            Some(IntervalField::Month) => {
+                days = 0;
+                micros = 0;
+            }
+            Some(IntervalField::Day) => micros = 0,
+            Some(IntervalField::Hour) => micros = micros / USECS_PER_HOUR * USECS_PER_HOUR,
+            Some(IntervalField::Minute) => micros = micros / USECS_PER_MINUTE * USECS_PER_MINUTE,
+            Some(IntervalField::Second) | None => {}
+        }
+        if let Some(p) = self.precision.filter(|p| *p < 6) {
+            let scale = 10i64.pow(6 - p);
+            let round = |t: i64| (t + scale / 2) / scale * scale;
+            micros = if micros >= 0 { round(micros) } else { -round(-micros) };
+        }
+        Interval { months, days, micros }
+    }
+}
+
 /// Parses `interval` input (postgres, SQL standard and ISO 8601 forms).
 pub fn parse_interval(input: &str) -> TypeResult<Interval> {
+    parse_interval_range(input, &IntervalRange::default())
+}
+
+/// Parses `interval` input under a qualifier (`interval '1 2' DAY TO HOUR`): a number
+/// without a unit takes the qualifier's last field, and the fields right of it are
+/// dropped.
+pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<Interval> {
     let bad = || TypeError::datetime("interval", input);
     if !input.is_ascii() {
         return Err(bad());
@@ -450,49 +539,57 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
         seen |= mask;
         Ok(())
     };
-    let mut i = 0;
-    while i < tokens.len() {
+    // Read right to left, as PostgreSQL does: a number takes the unit written after
+    // it, else the unit the field after it implies (a day before `h:m:s` or before an
+    // hour), else the rightmost field of the qualifier (seconds without one).
+    let mut unit_word: Option<&str> = None;
+    // A unit word no number has taken yet.
+    let mut pending = false;
+    let mut i = tokens.len();
+    while i > 0 {
+        i -= 1;
         let tok = tokens[i].as_str();
+        if unit_from_word(tok).is_some() {
+            if pending {
+                return Err(bad());
+            }
+            unit_word = Some(tok);
+            pending = true;
+            continue;
+        }
+        if pending && (tok.contains(':') || year_month(tok).is_some()) {
+            return Err(bad());
+        }
+        pending = false;
         if tok.contains(':') {
-            mark(TIME_MASK)?;
-            acc.micros += parse_time_token(tok).ok_or_else(bad)?;
-            i += 1;
+            mark(TIME_MASK | FRACTION_MASK)?;
+            acc.micros += parse_time_token(tok, range.minute_to_second()).ok_or_else(bad)?;
+            unit_word = Some("day");
             continue;
         }
         if let Some((y, m)) = year_month(tok) {
             mark(unit_mask("year") | unit_mask("month"))?;
             acc.months += y * 12 + m;
-            i += 1;
             continue;
         }
         let value = parse_number(tok).ok_or_else(bad)?;
-        match tokens.get(i + 1).map(String::as_str) {
-            Some(next) if unit_from_word(next).is_some() => {
-                let unit = unit_from_word(next).ok_or_else(bad)?;
-                mark(unit_mask(next))?;
-                acc.add(value, unit);
-                i += 2;
-            }
-            Some(next)
-                if next.contains(':')
-                    && tok.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
-            {
-                // SQL standard `D H:M:S`; each part keeps its own sign in the postgres
-                // IntervalStyle (`-1 2:03:04` is `-1 days +02:03:04`).
-                mark(unit_mask("day") | TIME_MASK)?;
-                acc.add(value, Unit::Days(1));
-                acc.micros += parse_time_token(next).ok_or_else(bad)?;
-                i += 2;
-            }
-            None => {
-                mark(unit_mask("second"))?;
-                acc.add(value, Unit::Micros(USECS_PER_SEC));
-                i += 1;
-            }
-            Some(_) => return Err(bad()),
+        let word = unit_word.unwrap_or_else(|| range.default_unit());
+        let unit = unit_from_word(word).ok_or_else(bad)?;
+        let mut mask = unit_mask(word);
+        if unit == Unit::Micros(USECS_PER_SEC) && value.fract() != 0.0 {
+            mask |= FRACTION_MASK;
+        }
+        mark(mask)?;
+        acc.add(value, unit);
+        if unit == Unit::Micros(USECS_PER_HOUR) {
+            unit_word = Some("day");
         }
     }
-    acc.finish(negate, input)
+    if pending {
+        return Err(bad());
+    }
+    let iv = acc.finish(negate, input)?;
+    Ok(range.apply(iv))
 }
 
 /// `Y-M` (SQL standard year-month), with an optional leading sign applying to both.
@@ -554,6 +651,43 @@ fn parse_iso(s: &str, input: &str) -> TypeResult<Interval> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_pick_units_and_truncate() {
+        use IntervalField::*;
+        let q = |s: &str, leading, last, precision| {
+            parse_interval_range(s, &IntervalRange { leading, last, precision })
+                .map(|v| format_interval(&v))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(q("1", Some(Year), Some(Month), None).as_deref(), Ok("1 mon"));
+        assert_eq!(q("1 2", Some(Day), Some(Hour), None).as_deref(), Ok("1 day 02:00:00"));
+        assert_eq!(q("123 11", Some(Day), Some(Hour), None).as_deref(), Ok("123 days 11:00:00"));
+        assert!(q("123 11", Some(Day), None, None).is_err());
+        assert!(q("1 2", Some(Day), Some(Minute), None).is_err());
+        assert_eq!(q("1 2:03:04", Some(Day), Some(Minute), None).as_deref(), Ok("1 day 02:03:00"));
+        assert_eq!(q("1 2:03", Some(Minute), Some(Second), None).as_deref(), Ok("1 day 00:02:03"));
+        assert_eq!(
+            q("1 -2:03", Some(Minute), Some(Second), None).as_deref(),
+            Ok("1 day -00:02:03")
+        );
+        assert_eq!(q("999", Some(Month), None, None).as_deref(), Ok("83 years 3 mons"));
+        assert_eq!(
+            q("1 day 01:23:45.6789", Some(Day), Some(Second), Some(2)).as_deref(),
+            Ok("1 day 01:23:45.68")
+        );
+        assert_eq!(
+            q("1 2:03:04.5678", Some(Hour), Some(Second), Some(2)).as_deref(),
+            Ok("1 day 02:03:04.57")
+        );
+        assert!(parse_interval("5.5 seconds 3 milliseconds").is_err());
+        assert!(parse_interval("1:20:05 5 microseconds").is_err());
+        assert!(parse_interval("day").is_err());
+        assert_eq!(
+            parse_interval("1 day 2 hours").map(|v| format_interval(&v)).as_deref(),
+            Ok("1 day 02:00:00")
+        );
+    }
 
     #[test]
     fn formats_in_every_intervalstyle() {
