@@ -63,6 +63,24 @@ pub(crate) fn register(r: &mut Registry) {
             }
         });
     }
+    r.add("date_trunc", vec![p(Text), p(TimestampTz), p(Text)], ret(TimestampTz), |a, _| {
+        let zone = parse_zone(&text(&a[2]))?;
+        Ok(Value::TimestampTz(helios_types::datetime::trunc_timestamptz(
+            &text(&a[0]),
+            micros(&a[1]),
+            &zone,
+        )?))
+    });
+    for t in [Timestamp, TimestampTz] {
+        r.add("date_bin", vec![p(iv()), p(t.clone()), p(t.clone())], ret(t), |a, _| {
+            let bin =
+                helios_types::datetime::date_bin(&interval(&a[0]), micros(&a[1]), micros(&a[2]))?;
+            Ok(match a[1] {
+                Value::TimestampTz(_) => Value::TimestampTz(bin),
+                _ => Value::Timestamp(bin),
+            })
+        });
+    }
     r.add("date_trunc", vec![p(Text), p(iv())], ret(iv()), |a, _| {
         let Value::Interval(i) = &a[1] else { return Ok(Value::Null) };
         trunc_interval(&text(&a[0]), *i).map(Value::Interval)

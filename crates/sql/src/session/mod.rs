@@ -636,7 +636,14 @@ impl Session {
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
             Ok(Some(r)) => statement::feed(r, sink),
-            Ok(None) => self.run_in_txn(stmt, params, prepared, sink),
+            Ok(None) => {
+                // `'now'`, `'today'` and friends in date/time input read the transaction's
+                // start time, as `now()` does.
+                let now = self.txn_now;
+                helios_types::text::calendar::with_transaction_time(now, || {
+                    self.run_in_txn(stmt, params, prepared, sink)
+                })
+            }
             Err(e) => Err(e),
         };
         let result = match (result, timer) {
