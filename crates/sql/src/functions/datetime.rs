@@ -49,20 +49,13 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
         Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
     });
-    for t in [Timestamp, TimestampTz] {
-        r.add("date_trunc", vec![p(Text), p(t.clone())], ret(t), |a, ctx| {
-            let field = text(&a[0]);
-            match &a[1] {
-                Value::Timestamp(ts) => trunc_timestamp(&field, *ts).map(Value::Timestamp),
-                Value::TimestampTz(ts) => {
-                    let local = to_local(*ts, ctx);
-                    let tr = trunc_timestamp(&field, local)?;
-                    Ok(Value::TimestampTz(from_local(tr, ctx)))
-                }
-                _ => Ok(Value::Null),
-            }
-        });
-    }
+    r.add("date_trunc", vec![p(Text), p(Timestamp)], ret(Timestamp), |a, _| {
+        Ok(Value::Timestamp(dt::trunc_timestamp(&text(&a[0]), micros(&a[1]))?))
+    });
+    r.add("date_trunc", vec![p(Text), p(TimestampTz)], ret(TimestampTz), |a, ctx| {
+        let zone = ctx.time_zone();
+        Ok(Value::TimestampTz(dt::trunc_timestamptz(&text(&a[0]), micros(&a[1]), &zone)?))
+    });
     r.add("date_trunc", vec![p(Text), p(TimestampTz), p(Text)], ret(TimestampTz), |a, _| {
         let zone = parse_zone(&text(&a[2]))?;
         Ok(Value::TimestampTz(helios_types::datetime::trunc_timestamptz(
@@ -83,7 +76,7 @@ pub(crate) fn register(r: &mut Registry) {
     }
     r.add("date_trunc", vec![p(Text), p(iv())], ret(iv()), |a, _| {
         let Value::Interval(i) = &a[1] else { return Ok(Value::Null) };
-        trunc_interval(&text(&a[0]), *i).map(Value::Interval)
+        Ok(Value::Interval(dt::trunc_interval(&text(&a[0]), i)?))
     });
     crate::functions::datetime_part::register(r);
     r.add("age", vec![p(Timestamp), p(Timestamp)], ret(iv()), |a, _| {
@@ -214,77 +207,6 @@ pub(crate) fn split(ts: i64) -> Parts {
 
 pub(crate) fn join(p: Parts) -> i64 {
     days_from_civil(p.year, p.month, p.day) * USECS_PER_DAY + p.time
-}
-
-fn field_error(field: &str, ty: &str) -> Error {
-    Error::new(
-        SqlState::FEATURE_NOT_SUPPORTED,
-        format!("unit \"{field}\" not supported for type {ty}"),
-    )
-}
-
-fn trunc_timestamp(field: &str, ts: i64) -> Result<i64> {
-    let p = split(ts);
-    let day_start = |y, m, d| days_from_civil(y, m, d) * USECS_PER_DAY;
-    Ok(match field {
-        "microseconds" => ts,
-        "milliseconds" => ts - ts.rem_euclid(1000),
-        "second" => ts - ts.rem_euclid(USECS_PER_SEC),
-        "minute" => ts - ts.rem_euclid(60 * USECS_PER_SEC),
-        "hour" => ts - ts.rem_euclid(3600 * USECS_PER_SEC),
-        "day" => day_start(p.year, p.month, p.day),
-        "week" => {
-            let days = ts.div_euclid(USECS_PER_DAY);
-            // 2000-01-01 was a Saturday; Monday-based weekday index.
-            let dow_mon = (days + 5).rem_euclid(7);
-            (days - dow_mon) * USECS_PER_DAY
-        }
-        "month" => day_start(p.year, p.month, 1),
-        "quarter" => day_start(p.year, (p.month - 1) / 3 * 3 + 1, 1),
-        "year" => day_start(p.year, 1, 1),
-        "decade" => day_start(p.year.div_euclid(10) * 10, 1, 1),
-        "century" => {
-            let c = if p.year > 0 {
-                (p.year - 1) / 100 * 100 + 1
-            } else {
-                -((-p.year) / 100 * 100) - 99
-            };
-            day_start(c, 1, 1)
-        }
-        "millennium" => {
-            let m = if p.year > 0 {
-                (p.year - 1) / 1000 * 1000 + 1
-            } else {
-                -((-p.year) / 1000 * 1000) - 999
-            };
-            day_start(m, 1, 1)
-        }
-        other => {
-            return Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("unit \"{other}\" not recognized for type timestamp without time zone"),
-            ))
-        }
-    })
-}
-
-fn trunc_interval(field: &str, i: Interval) -> Result<Interval> {
-    let t = |unit: i64| i.micros - i.micros % unit;
-    Ok(match field {
-        "microseconds" => i,
-        "milliseconds" => Interval { micros: t(1000), ..i },
-        "second" => Interval { micros: t(USECS_PER_SEC), ..i },
-        "minute" => Interval { micros: t(60 * USECS_PER_SEC), ..i },
-        "hour" => Interval { micros: t(3600 * USECS_PER_SEC), ..i },
-        "day" => Interval { micros: 0, ..i },
-        "month" => Interval { days: 0, micros: 0, ..i },
-        "quarter" => Interval { months: i.months - i.months % 3, days: 0, micros: 0 },
-        "year" => Interval { months: i.months - i.months % 12, days: 0, micros: 0 },
-        "decade" => Interval { months: i.months - i.months % 120, days: 0, micros: 0 },
-        "century" => Interval { months: i.months - i.months % 1200, days: 0, micros: 0 },
-        "millennium" => Interval { months: i.months - i.months % 12000, days: 0, micros: 0 },
-        other => return Err(field_error(other, "interval")),
-    })
 }
 
 fn dt_overflow() -> Error {
@@ -534,9 +456,10 @@ mod tests {
     #[test]
     fn truncation() {
         let t = ts(2024, 5, 17) + 13 * 3600 * USECS_PER_SEC;
-        assert_eq!(trunc_timestamp("month", t).ok(), Some(ts(2024, 5, 1)));
-        assert_eq!(trunc_timestamp("week", t).ok(), Some(ts(2024, 5, 13)));
-        assert_eq!(trunc_timestamp("quarter", t).ok(), Some(ts(2024, 4, 1)));
-        assert!(trunc_timestamp("fortnight", t).is_err());
+        assert_eq!(dt::trunc_timestamp("month", t).ok(), Some(ts(2024, 5, 1)));
+        assert_eq!(dt::trunc_timestamp("week", t).ok(), Some(ts(2024, 5, 13)));
+        assert_eq!(dt::trunc_timestamp("quarter", t).ok(), Some(ts(2024, 4, 1)));
+        assert_eq!(dt::trunc_timestamp("millisecond", t + 1_234).ok(), Some(t + 1_000));
+        assert!(dt::trunc_timestamp("fortnight", t).is_err());
     }
 }
