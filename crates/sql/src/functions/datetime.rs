@@ -141,7 +141,10 @@ pub(crate) fn register(r: &mut Registry) {
 }
 
 fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
-    helios_types::TimeZone::parse(name).map_err(|_| {
+    let abbreviation =
+        helios_types::text::timezone::abbreviation_offset(&name.trim().to_ascii_lowercase())
+            .and_then(|off| helios_types::TimeZone::fixed(off).ok());
+    helios_types::TimeZone::parse(name).or(abbreviation.ok_or(())).map_err(|_| {
         Error::new(
             SqlState::INVALID_PARAMETER_VALUE,
             format!("time zone \"{name}\" not recognized"),

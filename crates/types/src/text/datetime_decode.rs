@@ -214,7 +214,7 @@ pub fn zone_abbreviation(word: &str) -> Option<(i32, bool)> {
         "aedt" => (11 * h, true),
         "nzst" => (12 * h, false),
         "nzdt" => (13 * h, true),
-        "ast" => (-4 * h, false),
+        "ast" | "vet" => (-4 * h, false),
         "adt" => (-3 * h, true),
         "nst" => (-3 * h - 1800, false),
         "ndt" => (-2 * h - 1800, true),
