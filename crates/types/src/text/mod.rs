@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod datetime;
 pub mod datetime_decode;
 pub mod datetime_fields;
+mod datetime_words;
 pub mod float;
 pub mod integer;
 pub mod interval;

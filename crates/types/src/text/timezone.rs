@@ -76,7 +76,7 @@ fn invalid(name: &str) -> TypeError {
 /// The offset (seconds east of UTC) of a time zone abbreviation accepted in timestamp
 /// input (`pst`, `cest`; lower case), from PostgreSQL's `Default` set.
 pub fn abbreviation_offset(word: &str) -> Option<i32> {
-    super::datetime_decode::zone_abbreviation(word).map(|(off, _)| off)
+    super::datetime_words::zone_abbreviation(word).map(|(off, _)| off)
 }
 
 impl TimeZone {
