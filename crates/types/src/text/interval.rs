@@ -236,6 +236,8 @@ struct Acc {
     days: i64,
     micros: i128,
     frac_days: f64,
+    /// A month or day number that does not fit its 32-bit field.
+    field_overflow: bool,
 }
 
 impl Acc {
@@ -281,8 +283,13 @@ impl Acc {
                 format!("interval field value out of range: \"{input}\""),
             )
         };
+        if self.field_overflow {
+            return Err(overflow());
+        }
         Ok(Interval {
-            months: i32::try_from(months).map_err(|_| overflow())?,
+            // Months summed from years, decades, ... overflow the interval itself.
+            months: i32::try_from(months)
+                .map_err(|_| TypeError::DatetimeOverflow("interval out of range".into()))?,
             days: i32::try_from(days).map_err(|_| overflow())?,
             micros: i64::try_from(micros).map_err(|_| overflow())?,
         })
@@ -297,6 +304,8 @@ enum Unit {
 }
 
 fn unit_from_word(w: &str) -> Option<Unit> {
+    // PostgreSQL compares the first 10 characters only (`millenniums`, `milliseconds`).
+    let w = w.get(..10).unwrap_or(w);
     Some(match w {
         "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "microsecon" => Unit::Micros(1),
         "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "millisecon" => {
@@ -580,7 +589,14 @@ pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<In
             mask |= FRACTION_MASK;
         }
         mark(mask)?;
-        acc.add(value, unit);
+        match (unit, tok.parse::<i128>()) {
+            // Whole numbers of a time unit are added exactly (no float rounding).
+            (Unit::Micros(per), Ok(n)) => acc.micros += n * i128::from(per),
+            (Unit::Months(1) | Unit::Days(1), Ok(n)) if i32::try_from(n).is_err() => {
+                acc.field_overflow = true;
+            }
+            _ => acc.add(value, unit),
+        }
         if unit == Unit::Micros(USECS_PER_HOUR) {
             unit_word = Some("day");
         }
@@ -683,6 +699,22 @@ mod tests {
         assert!(parse_interval("5.5 seconds 3 milliseconds").is_err());
         assert!(parse_interval("1:20:05 5 microseconds").is_err());
         assert!(parse_interval("day").is_err());
+        let err = |s: &str| parse_interval(s).unwrap_err().to_string();
+        assert_eq!(err("178956971 years"), "interval out of range");
+        assert_eq!(
+            err("2147483648 days"),
+            "interval field value out of range: \"2147483648 days\""
+        );
+        assert_eq!(
+            parse_interval("9223372036854775807 microseconds").map(|v| v.micros),
+            Ok(i64::MAX)
+        );
+        assert_eq!(
+            parse_interval("3 millenniums 2 centuries 1 decades")
+                .map(|v| format_interval(&v))
+                .as_deref(),
+            Ok("3210 years")
+        );
         assert_eq!(
             parse_interval("1 day 2 hours").map(|v| format_interval(&v)).as_deref(),
             Ok("1 day 02:00:00")
