@@ -303,8 +303,10 @@ def main():
         "PGUSER": "regress",
         "PGDATABASE": "regression",
         "PGCONNECT_TIMEOUT": "10",
-        "PGOPTIONS": "",
-        "PGTZ": "PST8PDT",
+        # As PostgreSQL's pg_regress: its regression database is created with
+        # `intervalstyle = postgres_verbose`, and the client sets TimeZone and DateStyle.
+        "PGOPTIONS": "-c intervalstyle=postgres_verbose",
+        "PGTZ": "America/Los_Angeles",
         "PGDATESTYLE": "Postgres, MDY",
         "LC_ALL": "C",
     })

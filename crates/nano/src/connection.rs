@@ -229,6 +229,12 @@ impl Connection {
         self.session.set_setting(name, value)
     }
 
+    /// Changes a setting as a startup parameter of the connection: `RESET` and `RESET
+    /// ALL` restore this value rather than the built-in default.
+    pub fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        self.session.set_session_default(name, value)
+    }
+
     /// Logs the connection in as `user`: its `session_user` and `current_user`. A name
     /// that is no role (`CREATE ROLE`) runs as the superuser that owns the database;
     /// a role runs with that role's privileges.

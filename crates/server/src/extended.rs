@@ -364,14 +364,14 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 let (result, extra) = conn
                     .run(move |s| {
                         let r = s.execute_prepared(id, &params);
-                        let floats = matches!(&r, Ok(crate::session::StatementResult::Rows(q))
-                            if q.columns.iter().any(|c| crate::text::float_output(&c.data_type)));
-                        let extra = if floats {
-                            crate::text::extra_float_digits(
-                                s.setting("extra_float_digits").as_deref(),
-                            )
-                        } else {
-                            1
+                        let extra = match &r {
+                            Ok(crate::session::StatementResult::Rows(q)) => {
+                                crate::text::OutputStyle::for_columns(
+                                    q.columns.iter().map(|c| &c.data_type),
+                                    |k| s.setting(k),
+                                )
+                            }
+                            _ => crate::text::OutputStyle::default(),
                         };
                         (r, extra)
                     })
@@ -389,7 +389,7 @@ impl ExtendedQueryHandler for ExtendedQueries {
                             .rows
                             .iter()
                             .map(|r| {
-                                wire::data_row(r, &q.columns, &formats, extra)
+                                wire::data_row(r, &q.columns, &formats, &extra)
                                     .map_err(|e| to_pgwire(&e))
                             })
                             .collect();

@@ -127,6 +127,10 @@ impl Session for NanoSession {
         self.conn.set_setting(name, value)
     }
 
+    fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        self.conn.set_session_default(name, value)
+    }
+
     fn cancel_token(&self) -> Arc<dyn CancelToken> {
         Arc::new(self.conn.cancel_handle())
     }

@@ -72,6 +72,11 @@ pub trait Session: Send {
     }
     /// Changes a setting for this session (`SET name = value`).
     fn set_setting(&mut self, name: &str, value: &str) -> Result<()>;
+    /// Applies a startup parameter: like [`Session::set_setting`], and `RESET` comes
+    /// back to this value. The default only sets it.
+    fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        self.set_setting(name, value)
+    }
     /// A token that cancels the running statement from another thread.
     fn cancel_token(&self) -> Arc<dyn CancelToken>;
     /// Notices raised since the last call (`RAISE NOTICE` in routines), sent to the

@@ -46,11 +46,11 @@ use crate::{text, wire};
 pub struct SimpleQueries;
 
 /// Sends one statement's result (simple protocol: always text format) with the
-/// session's `extra_float_digits`.
+/// session's output settings.
 pub(crate) async fn send_result<C>(
     client: &mut C,
     result: &StatementResult,
-    extra_float_digits: i32,
+    style: &text::OutputStyle,
 ) -> PgWireResult<()>
 where
     C: Sink<PgWireBackendMessage> + Unpin + Send,
@@ -66,7 +66,7 @@ where
                 )))
                 .await?;
             for row in &q.rows {
-                let row = wire::data_row(row, &q.columns, &formats, extra_float_digits)
+                let row = wire::data_row(row, &q.columns, &formats, style)
                     .map_err(|e| crate::error::to_pgwire(&e))?;
                 client.feed(PgWireBackendMessage::DataRow(row)).await?;
             }
@@ -109,23 +109,19 @@ where
     Ok(())
 }
 
-/// Runs a batch; with its outcome come the notices it raised and, when a result has
-/// float columns, the `extra_float_digits` to print them with.
+/// Runs a batch; with its outcome come the notices it raised and the session's output
+/// settings for the types its results have.
 fn run_batch(
     s: &mut dyn crate::session::Session,
     sql: &str,
-) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, i32) {
+) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, text::OutputStyle) {
     let outcome = s.execute_batch(sql);
-    let floats = outcome.results.iter().any(|r| match r {
-        StatementResult::Rows(q) => q.columns.iter().any(|c| text::float_output(&c.data_type)),
-        StatementResult::Command { .. } => false,
+    let types = outcome.results.iter().flat_map(|r| match r {
+        StatementResult::Rows(q) => q.columns.iter().map(|c| &c.data_type).collect(),
+        StatementResult::Command { .. } => Vec::new(),
     });
-    let extra = if floats {
-        text::extra_float_digits(s.setting("extra_float_digits").as_deref())
-    } else {
-        1
-    };
-    (outcome, s.take_notices(), extra)
+    let style = text::OutputStyle::for_columns(types.collect::<Vec<_>>(), |k| s.setting(k));
+    (outcome, s.take_notices(), style)
 }
 
 /// What running a query string ended with.
@@ -152,7 +148,7 @@ where
         let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
         send_notices(client, notices).await?;
         for r in &outcome.results {
-            send_result(client, r, extra).await?;
+            send_result(client, r, &extra).await?;
         }
         if let Some(e) = &outcome.error {
             send_error(client, e).await?;
@@ -166,7 +162,7 @@ where
             let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
             send_notices(client, notices).await?;
             for r in &outcome.results {
-                send_result(client, r, extra).await?;
+                send_result(client, r, &extra).await?;
             }
             if let Some(e) = &outcome.error {
                 send_error(client, e).await?;

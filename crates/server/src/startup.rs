@@ -136,10 +136,10 @@ impl Startup {
             for (name, value) in &startup_settings {
                 // Lenient where PostgreSQL is strict: a driver's default parameters must
                 // not stop it from connecting when the engine lacks one of them.
-                let _ = session.set_setting(name, value);
+                let _ = session.set_session_default(name, value);
             }
             for (name, value) in &options {
-                session.set_setting(name, value)?;
+                session.set_session_default(name, value)?;
             }
             let tz = session.setting("TimeZone").or_else(|| session.setting("timezone"));
             let superuser = session.setting("is_superuser");

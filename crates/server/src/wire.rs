@@ -83,19 +83,19 @@ pub fn row_description(columns: &[Column], formats: &[FieldFormat]) -> RowDescri
     )
 }
 
-/// Encodes one row as a `DataRow` in the requested per-column formats; text floats
-/// follow `extra_float_digits` (1 is PostgreSQL's default).
+/// Encodes one row as a `DataRow` in the requested per-column formats; text values
+/// follow the session's output settings (`extra_float_digits`, TimeZone, DateStyle).
 pub fn data_row(
     row: &[Value],
     columns: &[Column],
     formats: &[FieldFormat],
-    extra_float_digits: i32,
+    style: &text::OutputStyle,
 ) -> Result<DataRow> {
     let mut buf = BytesMut::with_capacity(row.len() * 8);
     for ((value, col), format) in row.iter().zip(columns).zip(formats) {
         match format {
             FieldFormat::Binary => binary::encode_with_length(value, &col.data_type, &mut buf)?,
-            FieldFormat::Text => match text::to_text_extra(value, extra_float_digits) {
+            FieldFormat::Text => match text::to_text_styled(value, style) {
                 None => buf.put_i32(-1),
                 Some(s) => {
                     let len = i32::try_from(s.len()).map_err(|_| {
@@ -169,7 +169,7 @@ mod tests {
             &[Value::Int4(7), Value::Null],
             &cols,
             &[FieldFormat::Binary, FieldFormat::Text],
-            1,
+            &crate::text::OutputStyle::default(),
         )
         .unwrap();
         assert_eq!(row.field_count, 2);

@@ -52,6 +52,21 @@ impl std::fmt::Debug for NanoEngine {
     }
 }
 
+impl NanoEngine {
+    /// The session's TimeZone with its DateStyle and IntervalStyle.
+    fn session_zone(&self) -> helios_types::TimeZone {
+        let zone = self
+            .conn
+            .setting("TimeZone")
+            .and_then(|z| helios_types::TimeZone::parse(&z).ok())
+            .unwrap_or(helios_types::TimeZone::UTC);
+        zone.with_style(helios_types::DateStyle::from_settings(
+            self.conn.setting("DateStyle").as_deref(),
+            self.conn.setting("IntervalStyle").as_deref(),
+        ))
+    }
+}
+
 impl Engine for NanoEngine {
     fn name(&self) -> String {
         format!("heliosdb-nano/{}", self.kind)
@@ -67,16 +82,22 @@ impl Engine for NanoEngine {
             Some(StatementResult::Command { rows_affected, .. }) => {
                 EngineOutput::Complete(*rows_affected)
             }
-            Some(StatementResult::Rows(q)) => EngineOutput::Rows {
-                types: q.columns.iter().map(|c| column_type(&c.data_type)).collect(),
-                rows: q
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        row.iter().enumerate().map(|(i, v)| format_value(v, i, format)).collect()
-                    })
-                    .collect(),
-            },
+            Some(StatementResult::Rows(q)) => {
+                let zone = self.session_zone();
+                EngineOutput::Rows {
+                    types: q.columns.iter().map(|c| column_type(&c.data_type)).collect(),
+                    rows: q
+                        .rows
+                        .iter()
+                        .map(|row| {
+                            row.iter()
+                                .enumerate()
+                                .map(|(i, v)| format_value_in(v, i, format, &zone))
+                                .collect()
+                        })
+                        .collect(),
+                }
+            }
         })
     }
 
@@ -98,10 +119,21 @@ pub fn column_type(ty: &DataType) -> DefaultColumnType {
 
 /// One value as result text in the run's style.
 pub fn format_value(v: &Value, column: usize, format: &OutputFormat) -> String {
+    format_value_in(v, column, format, &helios_types::TimeZone::UTC)
+}
+
+/// One value as result text in the run's style, date/time values shown in `zone` and
+/// the DateStyle / IntervalStyle it carries (as a server shows them to psql).
+pub fn format_value_in(
+    v: &Value,
+    column: usize,
+    format: &OutputFormat,
+    zone: &helios_types::TimeZone,
+) -> String {
     match format.style {
         OutputStyle::PgText => match v {
             Value::Null => pg_text_cell(None),
-            other => pg_text_cell(Some(&other.to_pg_text())),
+            other => pg_text_cell(Some(&other.to_pg_text_tz(zone))),
         },
         OutputStyle::Sqlite => sqlite_cell(&to_cell(v), format.expected(column)),
     }

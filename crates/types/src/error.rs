@@ -44,6 +44,10 @@ pub enum TypeError {
     /// `22008`: a date/time field or result outside the supported range.
     #[error("{0}")]
     DatetimeOverflow(String),
+    /// `22008`: a month or day field out of range, which a different DateStyle field
+    /// order might read correctly (reported with PostgreSQL's hint).
+    #[error("date/time field value out of range: \"{0}\"")]
+    DatetimeOrderOverflow(String),
     /// `22001`: a string longer than `varchar(n)` / `char(n)` on assignment.
     #[error("value too long for type {0}")]
     TooLong(String),
@@ -117,7 +121,9 @@ impl TypeError {
             TypeError::InputOutOfRange { .. } | TypeError::OutOfRange { .. } => {
                 SqlState::NUMERIC_VALUE_OUT_OF_RANGE
             }
-            TypeError::DatetimeOverflow(_) => SqlState::DATETIME_FIELD_OVERFLOW,
+            TypeError::DatetimeOverflow(_) | TypeError::DatetimeOrderOverflow(_) => {
+                SqlState::DATETIME_FIELD_OVERFLOW
+            }
             TypeError::TooLong(_) => SqlState::STRING_DATA_RIGHT_TRUNCATION,
             TypeError::CannotCast { .. } => SqlState::CANNOT_COERCE,
             TypeError::Other { state, .. } => *state,
@@ -135,7 +141,10 @@ impl From<TypeError> for Error {
             }
             _ => None,
         };
-        let err = Error::new(state, e.to_string());
+        let mut err = Error::new(state, e.to_string());
+        if let TypeError::DatetimeOrderOverflow(_) = e {
+            err = err.with_hint("Perhaps you need a different \"datestyle\" setting.");
+        }
         match detail {
             Some(d) => err.with_detail(d),
             None => err,

@@ -39,5 +39,6 @@ pub use datatype::DataType;
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::{hash_family, HashableValue};
+pub use text::style::{DateFormat, DateOrder, DateStyle, IntervalStyle};
 pub use text::TimeZone;
 pub use value::{Array, Interval, Numeric, Value};

@@ -54,6 +54,10 @@ pub struct ColumnDef {
     /// Absent in catalogs written before generated columns existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
+    /// Fractional-second digits kept by a `time(p)`, `timestamp(p)`,
+    /// `timestamptz(p)` or `interval(p)` column; values are rounded on write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<u8>,
 }
 
 /// What makes a table a materialized view: its defining query, and whether its rows were
@@ -360,6 +364,7 @@ mod tests {
             sequence: None,
             domain: None,
             generated: None,
+            precision: None,
         }
     }
 

@@ -125,6 +125,9 @@ fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, Strin
 /// scale) by PostgreSQL's assignment rules: 22001 / 22003 when a value does not fit.
 pub(super) fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
+        if let Some(p) = c.precision {
+            helios_types::datetime::round_to_precision(&mut row[i], p);
+        }
         let typmod = matches!(
             c.data_type,
             helios_types::DataType::Varchar(Some(_))

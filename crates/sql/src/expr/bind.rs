@@ -358,8 +358,10 @@ impl Binder<'_> {
         }
         match e {
             Expr::Literal(value, DataType::Unknown) => {
-                // An untyped literal is input text for the target type.
-                let v = cast_value(value, to, true)?;
+                // An untyped literal is input text for the target type, read with the
+                // session's TimeZone and DateStyle.
+                let zone = crate::expr::context::session_zone(self.scope.session());
+                let v = crate::expr::cast::cast_value_tz(value, to, true, &zone)?;
                 return Ok(Expr::Literal(v, to.clone()));
             }
             Expr::Param(i, DataType::Unknown) => {
@@ -412,7 +414,9 @@ impl Binder<'_> {
         }
         // Casting a constant folds right away, so bad constants fail at bind time.
         if let Expr::Literal(value, _) = e {
-            let v = cast_value(value, to, kind == CoercionKind::Explicit)?;
+            let zone = crate::expr::context::session_zone(self.scope.session());
+            let v =
+                crate::expr::cast::cast_value_tz(value, to, kind == CoercionKind::Explicit, &zone)?;
             return Ok(Expr::Literal(v, to.clone()));
         }
         Ok(Expr::Cast {

@@ -480,6 +480,7 @@ impl Binder<'_> {
     }
 
     fn bind_interval(&mut self, iv: &ast::Interval) -> Result<Expr> {
+        use helios_types::text::interval::{IntervalField, IntervalRange};
         let v = self.bind(&iv.value)?;
         let text = match v {
             Expr::Literal(Value::Text(s), _) => s,
@@ -491,14 +492,34 @@ impl Binder<'_> {
                 return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in INTERVAL literal"))
             }
         };
-        let text = match (&iv.leading_field, &iv.last_field) {
-            (Some(f), None) if !text.chars().any(|c| c.is_ascii_alphabetic()) => {
-                format!("{text} {}", datetime_field_name(f))
-            }
-            _ => text,
+        let field = |f: &Option<ast::DateTimeField>| -> Result<Option<IntervalField>> {
+            let Some(f) = f else { return Ok(None) };
+            Ok(Some(match datetime_field_name(f).trim_end_matches('s') {
+                "year" => IntervalField::Year,
+                "month" => IntervalField::Month,
+                "day" => IntervalField::Day,
+                "hour" => IntervalField::Hour,
+                "minute" => IntervalField::Minute,
+                "second" => IntervalField::Second,
+                other => {
+                    return Err(Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("syntax error at or near \"{}\"", other.to_uppercase()),
+                    ))
+                }
+            }))
         };
-        let lit = Expr::Literal(Value::Text(text), DataType::Unknown);
-        self.coerce(lit, &DataType::Interval, CoercionKind::Explicit)
+        let leading = field(&iv.leading_field)?;
+        let last = field(&iv.last_field)?;
+        let seconds_last = last.or(leading) == Some(IntervalField::Second);
+        let precision = iv
+            .fractional_seconds_precision
+            .or(if seconds_last && last.is_none() { iv.leading_precision } else { None })
+            .map(|p| u32::try_from(p.min(6)).unwrap_or(6));
+        let range = IntervalRange { leading, last, precision };
+        let value = helios_types::text::interval::parse_interval_range(&text, &range)
+            .map_err(|e| crate::parser::place::at_literal(Error::from(e), &iv.value))?;
+        Ok(Expr::Literal(Value::Interval(value), DataType::Interval))
     }
 }
 

@@ -43,6 +43,17 @@ pub struct SessionInfo {
     pub setting_changes: SettingChanges,
 }
 
+/// The session's time zone carrying its `DateStyle` and `IntervalStyle` (UTC and the
+/// defaults where a setting does not parse).
+pub fn session_zone(info: &SessionInfo) -> TimeZone {
+    let tz = TimeZone::parse(&info.timezone).unwrap_or(TimeZone::UTC);
+    let setting = |k: &str| info.settings.get(k).map(String::as_str);
+    tz.with_style(helios_types::DateStyle::from_settings(
+        setting("datestyle"),
+        setting("intervalstyle"),
+    ))
+}
+
 /// One `set_config(name, value, is_local)` call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingChange {
@@ -227,7 +238,7 @@ pub trait EvalContext {
     /// The session time zone, for `timestamptz` conversions and date/time functions.
     /// The default parses [`SessionInfo::timezone`] (UTC when it does not parse).
     fn time_zone(&self) -> TimeZone {
-        TimeZone::parse(&self.session().timezone).unwrap_or(TimeZone::UTC)
+        session_zone(self.session())
     }
 
     /// The current value of a setting (`current_setting`). The default reads

@@ -49,23 +49,34 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
         Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
     });
+    r.add("date_trunc", vec![p(Text), p(Timestamp)], ret(Timestamp), |a, _| {
+        Ok(Value::Timestamp(dt::trunc_timestamp(&text(&a[0]), micros(&a[1]))?))
+    });
+    r.add("date_trunc", vec![p(Text), p(TimestampTz)], ret(TimestampTz), |a, ctx| {
+        let zone = ctx.time_zone();
+        Ok(Value::TimestampTz(dt::trunc_timestamptz(&text(&a[0]), micros(&a[1]), &zone)?))
+    });
+    r.add("date_trunc", vec![p(Text), p(TimestampTz), p(Text)], ret(TimestampTz), |a, _| {
+        let zone = parse_zone(&text(&a[2]))?;
+        Ok(Value::TimestampTz(helios_types::datetime::trunc_timestamptz(
+            &text(&a[0]),
+            micros(&a[1]),
+            &zone,
+        )?))
+    });
     for t in [Timestamp, TimestampTz] {
-        r.add("date_trunc", vec![p(Text), p(t.clone())], ret(t), |a, ctx| {
-            let field = text(&a[0]);
-            match &a[1] {
-                Value::Timestamp(ts) => trunc_timestamp(&field, *ts).map(Value::Timestamp),
-                Value::TimestampTz(ts) => {
-                    let local = to_local(*ts, ctx);
-                    let tr = trunc_timestamp(&field, local)?;
-                    Ok(Value::TimestampTz(from_local(tr, ctx)))
-                }
-                _ => Ok(Value::Null),
-            }
+        r.add("date_bin", vec![p(iv()), p(t.clone()), p(t.clone())], ret(t), |a, _| {
+            let bin =
+                helios_types::datetime::date_bin(&interval(&a[0]), micros(&a[1]), micros(&a[2]))?;
+            Ok(match a[1] {
+                Value::TimestampTz(_) => Value::TimestampTz(bin),
+                _ => Value::Timestamp(bin),
+            })
         });
     }
     r.add("date_trunc", vec![p(Text), p(iv())], ret(iv()), |a, _| {
         let Value::Interval(i) = &a[1] else { return Ok(Value::Null) };
-        trunc_interval(&text(&a[0]), *i).map(Value::Interval)
+        Ok(Value::Interval(dt::trunc_interval(&text(&a[0]), i)?))
     });
     crate::functions::datetime_part::register(r);
     r.add("age", vec![p(Timestamp), p(Timestamp)], ret(iv()), |a, _| {
@@ -105,13 +116,13 @@ pub(crate) fn register(r: &mut Registry) {
         });
     }
     r.add("justify_days", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(dt::justify_days(&interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_days(&interval(&a[0]))?))
     });
     r.add("justify_hours", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(dt::justify_hours(&interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_hours(&interval(&a[0]))?))
     });
     r.add("justify_interval", vec![p(iv())], ret(iv()), |a, _| {
-        Ok(Value::Interval(dt::justify_interval(&interval(&a[0]))))
+        Ok(Value::Interval(dt::justify_interval(&interval(&a[0]))?))
     });
     r.add("timezone", vec![p(Text), p(TimestampTz)], ret(Timestamp), |a, _| {
         let tz = parse_zone(&text(&a[0]))?;
@@ -130,7 +141,10 @@ pub(crate) fn register(r: &mut Registry) {
 }
 
 fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
-    helios_types::TimeZone::parse(name).map_err(|_| {
+    let abbreviation =
+        helios_types::text::timezone::abbreviation_offset(&name.trim().to_ascii_lowercase())
+            .and_then(|off| helios_types::TimeZone::fixed(off).ok());
+    helios_types::TimeZone::parse(name).or(abbreviation.ok_or(())).map_err(|_| {
         Error::new(
             SqlState::INVALID_PARAMETER_VALUE,
             format!("time zone \"{name}\" not recognized"),
@@ -198,77 +212,6 @@ pub(crate) fn join(p: Parts) -> i64 {
     days_from_civil(p.year, p.month, p.day) * USECS_PER_DAY + p.time
 }
 
-fn field_error(field: &str, ty: &str) -> Error {
-    Error::new(
-        SqlState::FEATURE_NOT_SUPPORTED,
-        format!("unit \"{field}\" not supported for type {ty}"),
-    )
-}
-
-fn trunc_timestamp(field: &str, ts: i64) -> Result<i64> {
-    let p = split(ts);
-    let day_start = |y, m, d| days_from_civil(y, m, d) * USECS_PER_DAY;
-    Ok(match field {
-        "microseconds" => ts,
-        "milliseconds" => ts - ts.rem_euclid(1000),
-        "second" => ts - ts.rem_euclid(USECS_PER_SEC),
-        "minute" => ts - ts.rem_euclid(60 * USECS_PER_SEC),
-        "hour" => ts - ts.rem_euclid(3600 * USECS_PER_SEC),
-        "day" => day_start(p.year, p.month, p.day),
-        "week" => {
-            let days = ts.div_euclid(USECS_PER_DAY);
-            // 2000-01-01 was a Saturday; Monday-based weekday index.
-            let dow_mon = (days + 5).rem_euclid(7);
-            (days - dow_mon) * USECS_PER_DAY
-        }
-        "month" => day_start(p.year, p.month, 1),
-        "quarter" => day_start(p.year, (p.month - 1) / 3 * 3 + 1, 1),
-        "year" => day_start(p.year, 1, 1),
-        "decade" => day_start(p.year.div_euclid(10) * 10, 1, 1),
-        "century" => {
-            let c = if p.year > 0 {
-                (p.year - 1) / 100 * 100 + 1
-            } else {
-                -((-p.year) / 100 * 100) - 99
-            };
-            day_start(c, 1, 1)
-        }
-        "millennium" => {
-            let m = if p.year > 0 {
-                (p.year - 1) / 1000 * 1000 + 1
-            } else {
-                -((-p.year) / 1000 * 1000) - 999
-            };
-            day_start(m, 1, 1)
-        }
-        other => {
-            return Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("unit \"{other}\" not recognized for type timestamp without time zone"),
-            ))
-        }
-    })
-}
-
-fn trunc_interval(field: &str, i: Interval) -> Result<Interval> {
-    let t = |unit: i64| i.micros - i.micros % unit;
-    Ok(match field {
-        "microseconds" => i,
-        "milliseconds" => Interval { micros: t(1000), ..i },
-        "second" => Interval { micros: t(USECS_PER_SEC), ..i },
-        "minute" => Interval { micros: t(60 * USECS_PER_SEC), ..i },
-        "hour" => Interval { micros: t(3600 * USECS_PER_SEC), ..i },
-        "day" => Interval { micros: 0, ..i },
-        "month" => Interval { days: 0, micros: 0, ..i },
-        "quarter" => Interval { months: i.months - i.months % 3, days: 0, micros: 0 },
-        "year" => Interval { months: i.months - i.months % 12, days: 0, micros: 0 },
-        "decade" => Interval { months: i.months - i.months % 120, days: 0, micros: 0 },
-        "century" => Interval { months: i.months - i.months % 1200, days: 0, micros: 0 },
-        "millennium" => Interval { months: i.months - i.months % 12000, days: 0, micros: 0 },
-        other => return Err(field_error(other, "interval")),
-    })
-}
-
 fn dt_overflow() -> Error {
     Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range")
 }
@@ -313,7 +256,9 @@ fn date_value(days: i64) -> Result<Value> {
 /// followed by `justify_hours`).
 fn ts_diff(a: i64, b: i64) -> Interval {
     let d = a.saturating_sub(b);
-    dt::justify_hours(&Interval { months: 0, days: 0, micros: d })
+    let iv = Interval { months: 0, days: 0, micros: d };
+    // Whole days of an i64 of microseconds always fit an i32.
+    dt::justify_hours(&iv).unwrap_or(iv)
 }
 
 /// Date/time arithmetic (`date + int`, `timestamp - interval`, `interval * float8`, ...).
@@ -371,12 +316,11 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
             V::Interval(iv_add(*a, neg_interval(*b)?)?)
         }
         (BinaryOp::Mul, V::Interval(i), V::Float8(f))
-        | (BinaryOp::Mul, V::Float8(f), V::Interval(i)) => V::Interval(interval_mul(*i, *f)?),
+        | (BinaryOp::Mul, V::Float8(f), V::Interval(i)) => {
+            V::Interval(helios_types::datetime::interval_mul(i, *f)?)
+        }
         (BinaryOp::Div, V::Interval(i), V::Float8(f)) => {
-            if *f == 0.0 {
-                return Err(crate::expr::num::division_by_zero());
-            }
-            V::Interval(interval_mul(*i, 1.0 / f)?)
+            V::Interval(helios_types::datetime::interval_div(i, *f)?)
         }
         _ => {
             return Err(Error::internal(format!(
@@ -385,35 +329,6 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
                 r.data_type()
             )))
         }
-    })
-}
-
-/// `interval * factor`: fractional months spill into days (30 per month) and fractional
-/// days into time, as in PostgreSQL's `interval_mul`.
-fn interval_mul(i: Interval, factor: f64) -> Result<Interval> {
-    let months_f = f64::from(i.months) * factor;
-    let days_f = f64::from(i.days) * factor;
-    let check = |x: f64| {
-        if x.is_finite() && x.abs() < 2_147_483_648.0 {
-            Ok(x)
-        } else {
-            Err(out_of_range("interval"))
-        }
-    };
-    let months = check(months_f.trunc())?;
-    let month_rem_days = (months_f - months) * 30.0;
-    let days_total = check(days_f.trunc() + month_rem_days.trunc())?;
-    let day_rem = (days_f - days_f.trunc()) + (month_rem_days - month_rem_days.trunc());
-    #[allow(clippy::cast_precision_loss)]
-    let micros_f = i.micros as f64 * factor + day_rem * 86_400.0 * 1e6;
-    if !micros_f.is_finite() || micros_f.abs() >= 9.2e18 {
-        return Err(out_of_range("interval"));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(Interval {
-        months: months as i32,
-        days: days_total as i32,
-        micros: micros_f.round_ties_even() as i64,
     })
 }
 
@@ -534,18 +449,20 @@ mod tests {
         let a = age(ts(2024, 3, 15), ts(2023, 1, 20));
         assert_eq!((a.months, a.days), (13, 26));
         let j =
-            dt::justify_hours(&Interval { months: 0, days: 0, micros: 27 * 3600 * USECS_PER_SEC });
+            dt::justify_hours(&Interval { months: 0, days: 0, micros: 27 * 3600 * USECS_PER_SEC })
+                .unwrap();
         assert_eq!((j.days, j.micros), (1, 3 * 3600 * USECS_PER_SEC));
-        let k = dt::justify_interval(&Interval { months: 1, days: -33, micros: 0 });
+        let k = dt::justify_interval(&Interval { months: 1, days: -33, micros: 0 }).unwrap();
         assert_eq!((k.months, k.days), (0, -3));
     }
 
     #[test]
     fn truncation() {
         let t = ts(2024, 5, 17) + 13 * 3600 * USECS_PER_SEC;
-        assert_eq!(trunc_timestamp("month", t).ok(), Some(ts(2024, 5, 1)));
-        assert_eq!(trunc_timestamp("week", t).ok(), Some(ts(2024, 5, 13)));
-        assert_eq!(trunc_timestamp("quarter", t).ok(), Some(ts(2024, 4, 1)));
-        assert!(trunc_timestamp("fortnight", t).is_err());
+        assert_eq!(dt::trunc_timestamp("month", t).ok(), Some(ts(2024, 5, 1)));
+        assert_eq!(dt::trunc_timestamp("week", t).ok(), Some(ts(2024, 5, 13)));
+        assert_eq!(dt::trunc_timestamp("quarter", t).ok(), Some(ts(2024, 4, 1)));
+        assert_eq!(dt::trunc_timestamp("millisecond", t + 1_234).ok(), Some(t + 1_000));
+        assert!(dt::trunc_timestamp("fortnight", t).is_err());
     }
 }

@@ -36,10 +36,17 @@ pub(crate) fn register(r: &mut Registry) {
     let text = || ReturnType::Exact(Text);
     r.add("to_char", vec![p(Timestamp), p(Text)], text(), |a, _| {
         let Value::Timestamp(t) = a[0] else { return Ok(Value::Null) };
+        if matches!(t, i64::MIN | i64::MAX) {
+            // PostgreSQL formats no infinite timestamp.
+            return Ok(Value::Null);
+        }
         Ok(Value::Text(format_ts(t, s(&a[1]), None)))
     });
     r.add("to_char", vec![p(TimestampTz), p(Text)], text(), |a, ctx| {
         let Value::TimestampTz(t) = a[0] else { return Ok(Value::Null) };
+        if matches!(t, i64::MIN | i64::MAX) {
+            return Ok(Value::Null);
+        }
         let offset = ctx.time_zone().offset_at(t);
         Ok(Value::Text(format_ts(to_local(t, ctx), s(&a[1]), Some(offset))))
     });

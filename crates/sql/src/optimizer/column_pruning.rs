@@ -210,6 +210,7 @@ mod tests {
                 sequence: None,
                 domain: None,
                 generated: None,
+                precision: None,
             })
             .collect();
         Arc::new(TableDef {

@@ -175,6 +175,7 @@ mod tests {
                 sequence: None,
                 domain: None,
                 generated: None,
+                precision: None,
             })
             .collect();
         let schema = columns.iter().map(|c| Field::new(c.name.clone(), DataType::Int4)).collect();

@@ -104,6 +104,8 @@ fn literal_text(v: &ast::ValueWithSpan) -> Option<(&'static str, &str)> {
         ast::Value::SingleQuotedString(s) => Some(("'", s)),
         ast::Value::EscapedStringLiteral(s) => Some(("E", s)),
         ast::Value::NationalStringLiteral(s) => Some(("N", s)),
+        ast::Value::UnicodeStringLiteral(s) => Some(("U", s)),
+        ast::Value::DollarQuotedString(d) => Some(("$", &d.value)),
         _ => None,
     }
 }

@@ -299,6 +299,7 @@ pub fn build_table(
             sequence: None,
             domain,
             generated: None,
+            precision: datetime_precision(&col.data_type),
         };
         let mut wants_sequence = ty.serial;
         for opt in &col.options {
@@ -477,4 +478,15 @@ pub fn add_table_constraint(
         ast::TableConstraint::ForeignKey(fk) => add_foreign_key(catalog, search_path, t, fk),
         other => Err(Error::unsupported(format!("constraint {other}"))),
     }
+}
+
+/// The fractional-second precision written in a column type (`timestamp(2)`, `time(0)
+/// with time zone`, `interval(3)`), capped at 6 as PostgreSQL does.
+pub(crate) fn datetime_precision(ty: &ast::DataType) -> Option<u8> {
+    let p = match ty {
+        ast::DataType::Timestamp(p, _) | ast::DataType::Time(p, _) => *p,
+        ast::DataType::Interval { precision, .. } => *precision,
+        _ => None,
+    }?;
+    Some(p.min(6) as u8)
 }

@@ -254,6 +254,18 @@ impl Session {
         self.settings.set(name, value)
     }
 
+    /// Changes a setting as a connection's startup parameter: `RESET` and `RESET ALL`
+    /// come back to this value, as in PostgreSQL.
+    pub fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.eq_ignore_ascii_case("session_authorization") || name.eq_ignore_ascii_case("role") {
+            return self.set_setting(name, value);
+        }
+        if self.set_helios_setting(name, value)? {
+            return Ok(());
+        }
+        self.settings.set_session_default(name, value)
+    }
+
     /// Names the user the session logs in as (the embedding program's choice, or the
     /// user the server authenticated): its `session_user` and `current_user`. A user
     /// that names no role runs as the bootstrap superuser (see `catalog::access`).
@@ -628,7 +640,14 @@ impl Session {
         self.statement_ran = true;
         let result = match self.cursor_statement(stmt, params) {
             Ok(Some(r)) => statement::feed(r, sink),
-            Ok(None) => self.run_in_txn(stmt, params, prepared, sink),
+            Ok(None) => {
+                // `'now'`, `'today'` and friends in date/time input read the transaction's
+                // start time, as `now()` does.
+                let now = self.txn_now;
+                helios_types::text::calendar::with_transaction_time(now, || {
+                    self.run_in_txn(stmt, params, prepared, sink)
+                })
+            }
             Err(e) => Err(e),
         };
         let result = match (result, timer) {

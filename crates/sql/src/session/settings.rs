@@ -68,6 +68,9 @@ pub struct Settings {
     temp_schema: Option<String>,
     /// The database name the client connected to (`current_database()`).
     database: Option<String>,
+    /// Values given when the session started (a client's startup parameters), which
+    /// `RESET` restores instead of the built-in defaults, as in PostgreSQL.
+    session_defaults: Arc<BTreeMap<String, String>>,
     /// Identifies these values: a new number, unique in the process, at every change, so
     /// a clone restored later (a rolled-back `SET LOCAL`) keeps the number of the values
     /// it holds, and equal numbers mean equal values ([`Settings::generation`]).
@@ -95,6 +98,7 @@ impl Default for Settings {
             statement: OnceLock::new(),
             temp_schema: None,
             database: None,
+            session_defaults: Arc::default(),
             generation: next_generation(),
         }
     }
@@ -119,7 +123,18 @@ impl Settings {
         if !self.values.contains_key(&key) && !key.contains('.') {
             return Err(unrecognized(&key));
         }
-        let value = normalize(&key, value)?;
+        let value = match key.as_str() {
+            "datestyle" => {
+                let current = helios_types::DateStyle::from_settings(
+                    self.values.get("datestyle").map(String::as_str),
+                    None,
+                );
+                helios_types::text::style::apply_datestyle(value, current)
+                    .map_err(helios_common::Error::from)?
+                    .datestyle_text()
+            }
+            _ => normalize(&key, value)?,
+        };
         if self.values.get(&key) != Some(&value) {
             Arc::make_mut(&mut self.values).insert(key, value);
             self.changed();
@@ -135,9 +150,25 @@ impl Settings {
         }
     }
 
+    /// Changes a setting and makes the new value the one `RESET` restores (a startup
+    /// parameter of the connection).
+    pub fn set_session_default(&mut self, name: &str, value: &str) -> Result<()> {
+        self.set(name, value)?;
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = self.values.get(&key).cloned() {
+            Arc::make_mut(&mut self.session_defaults).insert(key, v);
+        }
+        Ok(())
+    }
+
     /// Restores the default (`RESET name`).
     pub fn reset(&mut self, name: &str) -> Result<()> {
         let key = name.to_ascii_lowercase();
+        if let Some(v) = self.session_defaults.get(&key).cloned() {
+            Arc::make_mut(&mut self.values).insert(key, v);
+            self.changed();
+            return Ok(());
+        }
         match DEFAULTS
             .iter()
             .copied()
@@ -165,7 +196,12 @@ impl Settings {
             ["session_authorization", "role"].into_iter().map(|k| (k, self.get(k))).collect();
         let temp_schema = self.temp_schema.take();
         let database = self.database.take();
+        let session_defaults = std::mem::take(&mut self.session_defaults);
         *self = Settings { temp_schema, database, ..Settings::default() };
+        for (k, v) in session_defaults.iter() {
+            Arc::make_mut(&mut self.values).insert(k.clone(), v.clone());
+        }
+        self.session_defaults = session_defaults;
         for (k, v) in kept {
             if let Some(v) = v {
                 Arc::make_mut(&mut self.values).insert(k.into(), v);
@@ -338,6 +374,15 @@ fn normalize(key: &str, value: &str) -> Result<String> {
             timeout_setting(key, value)?;
             Ok(value.trim().to_string())
         }
+        "intervalstyle" => helios_types::text::style::parse_intervalstyle(value)
+            .map(|s| helios_types::text::style::intervalstyle_text(s).to_string())
+            .map_err(|_| {
+                Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                )
+                .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
+            }),
         "timezone" => {
             let upper = value.to_ascii_uppercase();
             if upper == "UTC" || upper == "GMT" || upper == "Z" {

@@ -129,7 +129,7 @@ pub fn timestamp_diff(a: i64, b: i64) -> TypeResult<Interval> {
         return Err(TypeError::DatetimeOverflow("cannot subtract infinite timestamps".into()));
     }
     let micros = a.checked_sub(b).ok_or_else(interval_range)?;
-    Ok(justify_hours(&Interval { months: 0, days: 0, micros }))
+    justify_hours(&Interval { months: 0, days: 0, micros })
 }
 
 /// `date + integer`.
@@ -153,10 +153,15 @@ pub fn date_diff(a: i32, b: i32) -> TypeResult<i32> {
         .map_err(|_| TypeError::out_of_range("integer out of range"))
 }
 
-/// `justify_hours`: whole 24-hour periods of the time become days.
-pub fn justify_hours(iv: &Interval) -> Interval {
-    let mut days = i64::from(iv.days) + iv.micros / USECS_PER_DAY;
+/// `justify_hours`: whole 24-hour periods become days (22008 `interval out of range`
+/// when the days overflow).
+pub fn justify_hours(iv: &Interval) -> TypeResult<Interval> {
     let mut micros = iv.micros % USECS_PER_DAY;
+    let whole = iv.micros / USECS_PER_DAY;
+    let mut days = i32::try_from(whole)
+        .ok()
+        .and_then(|w| iv.days.checked_add(w))
+        .ok_or_else(interval_range)?;
     if days > 0 && micros < 0 {
         micros += USECS_PER_DAY;
         days -= 1;
@@ -164,17 +169,19 @@ pub fn justify_hours(iv: &Interval) -> Interval {
         micros -= USECS_PER_DAY;
         days += 1;
     }
-    Interval {
-        months: iv.months,
-        days: days.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-        micros,
-    }
+    Ok(Interval { months: iv.months, days, micros })
+}
+
+/// Moves whole 30-day periods of `days` into `months`.
+fn days_to_months(months: i32, days: i32) -> TypeResult<(i32, i32)> {
+    let whole = days / 30;
+    let months = months.checked_add(whole).ok_or_else(interval_range)?;
+    Ok((months, days - whole * 30))
 }
 
 /// `justify_days`: whole 30-day periods become months.
-pub fn justify_days(iv: &Interval) -> Interval {
-    let mut months = i64::from(iv.months) + i64::from(iv.days / 30);
-    let mut days = iv.days % 30;
+pub fn justify_days(iv: &Interval) -> TypeResult<Interval> {
+    let (mut months, mut days) = days_to_months(iv.months, iv.days)?;
     if months > 0 && days < 0 {
         days += 30;
         months -= 1;
@@ -182,20 +189,21 @@ pub fn justify_days(iv: &Interval) -> Interval {
         days -= 30;
         months += 1;
     }
-    Interval {
-        months: months.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-        days,
-        micros: iv.micros,
-    }
+    Ok(Interval { months, days, micros: iv.micros })
 }
 
 /// `justify_interval`: both justifications with consistent signs.
-pub fn justify_interval(iv: &Interval) -> Interval {
-    let mut micros = iv.micros;
-    let mut days = i64::from(iv.days) + micros / USECS_PER_DAY;
-    micros %= USECS_PER_DAY;
-    let mut months = i64::from(iv.months) + days / 30;
-    days %= 30;
+pub fn justify_interval(iv: &Interval) -> TypeResult<Interval> {
+    let (mut months, mut days, mut micros) = (iv.months, iv.days, iv.micros);
+    // Moving days into months first may avoid an overflow of the days.
+    if (days > 0 && micros > 0) || (days < 0 && micros < 0) {
+        (months, days) = days_to_months(months, days)?;
+    }
+    let whole = micros / USECS_PER_DAY;
+    micros -= whole * USECS_PER_DAY;
+    days =
+        i32::try_from(whole).ok().and_then(|w| days.checked_add(w)).ok_or_else(interval_range)?;
+    (months, days) = days_to_months(months, days)?;
     if months > 0 && (days < 0 || (days == 0 && micros < 0)) {
         days += 30;
         months -= 1;
@@ -210,11 +218,7 @@ pub fn justify_interval(iv: &Interval) -> Interval {
         micros -= USECS_PER_DAY;
         days += 1;
     }
-    Interval {
-        months: months.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-        days: days as i32,
-        micros,
-    }
+    Ok(Interval { months, days, micros })
 }
 
 /// PostgreSQL's `TSROUND`: rounds to microsecond precision.
@@ -304,9 +308,18 @@ mod tests {
     fn differences_and_justification() {
         let d = timestamp_diff(ts("2024-01-02 12:00"), ts("2023-12-30 13:30")).unwrap();
         assert_eq!(format_interval(&d), "2 days 22:30:00");
-        assert_eq!(format_interval(&justify_hours(&iv("50 hours"))), "2 days 02:00:00");
-        assert_eq!(format_interval(&justify_days(&iv("35 days"))), "1 mon 5 days");
-        assert_eq!(format_interval(&justify_interval(&iv("1 mon -1 hour"))), "29 days 23:00:00");
+        assert_eq!(format_interval(&justify_hours(&iv("50 hours")).unwrap()), "2 days 02:00:00");
+        assert_eq!(format_interval(&justify_days(&iv("35 days")).unwrap()), "1 mon 5 days");
+        assert!(justify_days(&iv("2147483647 months 30 days")).is_err());
+        assert!(justify_interval(&iv("-2147483648 months -30 days")).is_err());
+        assert_eq!(
+            format_interval(&justify_interval(&iv("2147483647 days 24 hrs")).unwrap()),
+            "5965232 years 4 mons 8 days"
+        );
+        assert_eq!(
+            format_interval(&justify_interval(&iv("1 mon -1 hour")).unwrap()),
+            "29 days 23:00:00"
+        );
         assert_eq!(format_interval(&interval_mul(&iv("1 mon"), 1.5).unwrap()), "1 mon 15 days");
         assert_eq!(format_interval(&interval_div(&iv("1 day"), 3.0).unwrap()), "08:00:00");
         assert!(interval_div(&iv("1 day"), 0.0).is_err());

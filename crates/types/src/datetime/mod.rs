@@ -7,6 +7,7 @@
 
 pub mod arith;
 pub mod extract;
+pub mod precision;
 pub mod trunc;
 pub mod units;
 
@@ -18,7 +19,8 @@ pub use arith::{
 pub use extract::{
     extract_date, extract_interval, extract_time, extract_timestamp, extract_timestamptz,
 };
-pub use trunc::{trunc_interval, trunc_timestamp, trunc_timestamptz};
+pub use precision::{round_micros, round_to_precision};
+pub use trunc::{date_bin, trunc_interval, trunc_timestamp, trunc_timestamptz};
 pub use units::Unit;
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 use super::units::{not_recognized, not_supported, Unit};
 use crate::error::{TypeError, TypeResult};
 use crate::text::calendar::{
-    civil_from_days, days_from_civil, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE,
-    USECS_PER_SEC,
+    civil_from_days, days_from_civil, END_TIMESTAMP, MIN_TIMESTAMP, USECS_PER_DAY, USECS_PER_HOUR,
+    USECS_PER_MINUTE, USECS_PER_SEC,
 };
 use crate::text::datetime::{TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY};
 use crate::text::TimeZone;
 use crate::Interval;
+use helios_common::SqlState;
 
 /// Truncates a wall-clock timestamp; `None` when the unit does not apply, `Some(None)`
 /// when the result falls outside the representable range.
@@ -133,9 +134,63 @@ pub fn trunc_interval(unit_name: &str, iv: &Interval) -> TypeResult<Interval> {
     })
 }
 
+/// `date_bin(stride, source, origin)` for `timestamp` and `timestamptz` (both counted
+/// in microseconds since 2000-01-01): the start of the stride-long bin, counted from
+/// `origin`, that holds `source` (bins before the origin round down).
+pub fn date_bin(stride: &Interval, source: i64, origin: i64) -> TypeResult<i64> {
+    if source == TIMESTAMP_INFINITY || source == TIMESTAMP_NEG_INFINITY {
+        return Ok(source);
+    }
+    if origin == TIMESTAMP_INFINITY || origin == TIMESTAMP_NEG_INFINITY {
+        return Err(TypeError::other(SqlState::DATETIME_FIELD_OVERFLOW, "origin out of range"));
+    }
+    if stride.months != 0 {
+        return Err(TypeError::other(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "timestamps cannot be binned into intervals containing months or years",
+        ));
+    }
+    let range = || TypeError::DatetimeOverflow("interval out of range".into());
+    let stride_us = i64::from(stride.days)
+        .checked_mul(USECS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .ok_or_else(range)?;
+    if stride_us <= 0 {
+        return Err(TypeError::other(
+            SqlState::DATETIME_FIELD_OVERFLOW,
+            "stride must be greater than zero",
+        ));
+    }
+    let diff = source.checked_sub(origin).ok_or_else(range)?;
+    let mut start = origin + (diff - diff % stride_us);
+    if diff < 0 && diff % stride_us != 0 {
+        start -= stride_us;
+    }
+    if !(MIN_TIMESTAMP..END_TIMESTAMP).contains(&start) {
+        return Err(TypeError::DatetimeOverflow("timestamp out of range".into()));
+    }
+    Ok(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_bin_rounds_down_from_the_origin() {
+        let h = Interval { months: 0, days: 0, micros: USECS_PER_HOUR };
+        assert_eq!(date_bin(&h, 30 * USECS_PER_MINUTE, USECS_PER_HOUR), Ok(0));
+        assert_eq!(date_bin(&h, 90 * USECS_PER_MINUTE, 0), Ok(USECS_PER_HOUR));
+        assert_eq!(date_bin(&h, TIMESTAMP_INFINITY, 0), Ok(TIMESTAMP_INFINITY));
+        let month = Interval { months: 1, days: 0, micros: 0 };
+        assert_eq!(date_bin(&month, 0, 0).unwrap_err().sqlstate().code(), "0A000");
+        let zero = Interval { months: 0, days: 0, micros: 0 };
+        assert_eq!(
+            date_bin(&zero, 0, 0).unwrap_err().to_string(),
+            "stride must be greater than zero"
+        );
+        assert!(date_bin(&h, 0, TIMESTAMP_INFINITY).is_err());
+    }
     use crate::text::datetime::{
         format_timestamp, format_timestamptz, parse_timestamp, parse_timestamptz,
     };

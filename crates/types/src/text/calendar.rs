@@ -66,8 +66,31 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// The current time as microseconds since 2000-01-01 UTC.
+thread_local! {
+    /// The running transaction's start time, while a statement runs on this thread.
+    static TRANSACTION_TIME: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with `now` (microseconds since 2000-01-01 UTC) as the time [`now_micros`]
+/// reports on this thread: date/time input (`'now'`, `'today'`) then reads the
+/// transaction's start time, as in PostgreSQL.
+pub fn with_transaction_time<R>(now: i64, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<i64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TRANSACTION_TIME.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(TRANSACTION_TIME.with(|t| t.replace(Some(now))));
+    f()
+}
+
+/// The current time as microseconds since 2000-01-01 UTC: the transaction's start time
+/// inside [`with_transaction_time`], else the wall clock.
 pub fn now_micros() -> i64 {
+    if let Some(now) = TRANSACTION_TIME.with(std::cell::Cell::get) {
+        return now;
+    }
     let since_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
@@ -78,6 +101,13 @@ pub fn now_micros() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transaction_time_overrides_the_clock_while_set() {
+        assert_eq!(with_transaction_time(42, now_micros), 42);
+        assert_eq!(with_transaction_time(1, || with_transaction_time(2, now_micros)), 2);
+        assert_ne!(now_micros(), 42);
+    }
     use proptest::prelude::*;
 
     #[test]

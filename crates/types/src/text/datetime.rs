@@ -8,7 +8,9 @@ use super::calendar::{
     civil_from_days, days_from_civil, now_micros, END_TIMESTAMP, MAX_DATE_DAYS, MIN_DATE_DAYS,
     MIN_TIMESTAMP, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
 };
-use super::datetime_fields::{parse_fields, Fields, Special};
+use super::datetime_decode::decode;
+use super::datetime_fields::{Fields, Special};
+use super::style::{DateFormat, DateOrder, DateStyle};
 use super::timezone::{format_offset, TimeZone};
 use crate::error::{TypeError, TypeResult};
 
@@ -24,10 +26,32 @@ pub const TIMESTAMP_INFINITY: i64 = i64::MAX;
 /// `timestamp '-infinity'`.
 pub const TIMESTAMP_NEG_INFINITY: i64 = i64::MIN;
 
-fn push_date(out: &mut String, days: i64) -> bool {
+const MONTH_ABBREVS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const DAY_ABBREVS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// Year as printed (`0044` for 44 BC) and whether it is BC.
+fn display_year(y: i64) -> (i64, bool) {
+    if y <= 0 {
+        (1 - y, true)
+    } else {
+        (y, false)
+    }
+}
+
+/// Appends the date part in the given style; returns whether the year is BC.
+fn push_date_style(out: &mut String, days: i64, style: &DateStyle) -> bool {
     let (y, m, d) = civil_from_days(days);
-    let (year, bc) = if y <= 0 { (1 - y, true) } else { (y, false) };
-    out.push_str(&format!("{year:04}-{m:02}-{d:02}"));
+    let (year, bc) = display_year(y);
+    let dmy = style.order == DateOrder::Dmy;
+    match style.format {
+        DateFormat::Iso => out.push_str(&format!("{year:04}-{m:02}-{d:02}")),
+        DateFormat::Sql if dmy => out.push_str(&format!("{d:02}/{m:02}/{year:04}")),
+        DateFormat::Sql => out.push_str(&format!("{m:02}/{d:02}/{year:04}")),
+        DateFormat::German => out.push_str(&format!("{d:02}.{m:02}.{year:04}")),
+        DateFormat::Postgres if dmy => out.push_str(&format!("{d:02}-{m:02}-{year:04}")),
+        DateFormat::Postgres => out.push_str(&format!("{m:02}-{d:02}-{year:04}")),
+    }
     bc
 }
 
@@ -50,14 +74,19 @@ pub fn push_fraction(out: &mut String, frac: i64) {
     }
 }
 
-/// Formats a `date` (days since 2000-01-01).
+/// Formats a `date` (days since 2000-01-01) in the ISO DateStyle.
 pub fn format_date(days: i32) -> String {
+    format_date_style(days, &DateStyle::default())
+}
+
+/// Formats a `date` in the given DateStyle.
+pub fn format_date_style(days: i32, style: &DateStyle) -> String {
     match days {
         DATE_INFINITY => "infinity".into(),
         DATE_NEG_INFINITY => "-infinity".into(),
         _ => {
             let mut out = String::with_capacity(13);
-            if push_date(&mut out, i64::from(days)) {
+            if push_date_style(&mut out, i64::from(days), style) {
                 out.push_str(" BC");
             }
             out
@@ -72,17 +101,23 @@ pub fn format_time(micros: i64) -> String {
     out
 }
 
-/// Formats a `timestamp` (microseconds since 2000-01-01).
+/// Formats a `timestamp` (microseconds since 2000-01-01) in the ISO DateStyle.
 pub fn format_timestamp(micros: i64) -> String {
-    format_ts(micros, None)
+    format_ts(micros, None, &DateStyle::default())
 }
 
-/// Formats a `timestamptz` (microseconds since 2000-01-01 UTC) in the given zone.
+/// Formats a `timestamp` in the given DateStyle.
+pub fn format_timestamp_style(micros: i64, style: &DateStyle) -> String {
+    format_ts(micros, None, style)
+}
+
+/// Formats a `timestamptz` (microseconds since 2000-01-01 UTC) in the given zone and
+/// the DateStyle it carries.
 pub fn format_timestamptz(micros: i64, tz: &TimeZone) -> String {
-    format_ts(micros, Some(tz))
+    format_ts(micros, Some(tz), &tz.style())
 }
 
-fn format_ts(micros: i64, tz: Option<&TimeZone>) -> String {
+fn format_ts(micros: i64, tz: Option<&TimeZone>, style: &DateStyle) -> String {
     match micros {
         TIMESTAMP_INFINITY => return "infinity".into(),
         TIMESTAMP_NEG_INFINITY => return "-infinity".into(),
@@ -93,12 +128,38 @@ fn format_ts(micros: i64, tz: Option<&TimeZone>) -> String {
     let days = local.div_euclid(USECS_PER_DAY);
     let clock = local.rem_euclid(USECS_PER_DAY);
     let mut out = String::with_capacity(32);
-    let bc = push_date(&mut out, days);
-    out.push(' ');
-    push_clock(&mut out, clock);
-    if let Some(off) = offset {
-        out.push_str(&format_offset(off));
-    }
+    let abbrev = || tz.map(|z| z.abbrev_at(micros));
+    let bc = if style.format == DateFormat::Postgres {
+        let (y, m, d) = civil_from_days(days);
+        let (year, bc) = display_year(y);
+        let dow = DAY_ABBREVS[(days + 6).rem_euclid(7) as usize];
+        let mon = MONTH_ABBREVS[(m - 1) as usize];
+        if style.order == DateOrder::Dmy {
+            out.push_str(&format!("{dow} {d:02} {mon} "));
+        } else {
+            out.push_str(&format!("{dow} {mon} {d:02} "));
+        }
+        push_clock(&mut out, clock);
+        out.push_str(&format!(" {year:04}"));
+        if let Some(name) = abbrev() {
+            out.push(' ');
+            out.push_str(&name);
+        }
+        bc
+    } else {
+        let bc = push_date_style(&mut out, days, style);
+        out.push(' ');
+        push_clock(&mut out, clock);
+        match (style.format, offset) {
+            (_, None) => {}
+            (DateFormat::Iso, Some(off)) => out.push_str(&format_offset(off)),
+            (_, Some(_)) => {
+                out.push(' ');
+                out.push_str(&abbrev().unwrap_or_default());
+            }
+        }
+        bc
+    };
     if bc {
         out.push_str(" BC");
     }
@@ -110,16 +171,21 @@ fn today_days(tz: &TimeZone) -> i64 {
     (now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).div_euclid(USECS_PER_DAY)
 }
 
-/// Parses `date` input.
+/// Parses `date` input (DateStyle `MDY`, `today` in UTC).
 pub fn parse_date(input: &str) -> TypeResult<i32> {
-    let f = parse_fields(input, "date")?;
+    parse_date_tz(input, &TimeZone::UTC)
+}
+
+/// Parses `date` input in the session zone `tz` (`today`) and its DateStyle order.
+pub fn parse_date_tz(input: &str, tz: &TimeZone) -> TypeResult<i32> {
+    let f = decode(input, "date", tz, false)?;
     let days = match f.special {
         Some(Special::Infinity) => return Ok(DATE_INFINITY),
         Some(Special::NegInfinity) => return Ok(DATE_NEG_INFINITY),
         Some(Special::Epoch) => EPOCH_DAYS,
-        Some(Special::Now | Special::Today) => today_days(&TimeZone::UTC),
-        Some(Special::Tomorrow) => today_days(&TimeZone::UTC) + 1,
-        Some(Special::Yesterday) => today_days(&TimeZone::UTC) - 1,
+        Some(Special::Now | Special::Today) => today_days(tz),
+        Some(Special::Tomorrow) => today_days(tz) + 1,
+        Some(Special::Yesterday) => today_days(tz) - 1,
         Some(Special::AllBalls) => return Err(TypeError::datetime("date", input)),
         None => {
             let (y, m, d) = f.date.ok_or_else(|| TypeError::datetime("date", input))?;
@@ -134,10 +200,18 @@ pub fn parse_date(input: &str) -> TypeResult<i32> {
 
 /// Parses `time` input (a date part, if present, is ignored as in PostgreSQL).
 pub fn parse_time(input: &str) -> TypeResult<i64> {
-    let f = parse_fields(input, "time")?;
+    parse_time_tz(input, &TimeZone::UTC)
+}
+
+/// Parses `time` input in the session zone `tz` (`now`) and its DateStyle order.
+pub fn parse_time_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
+    let f = decode(input, "time", tz, true)?;
     match f.special {
         Some(Special::AllBalls) => Ok(0),
-        Some(Special::Now) => Ok(now_micros().rem_euclid(USECS_PER_DAY)),
+        Some(Special::Now) => {
+            let now = now_micros();
+            Ok((now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY))
+        }
         Some(_) => Err(TypeError::datetime("time", input)),
         None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
     }
@@ -189,15 +263,21 @@ fn check_timestamp(micros: i64, input: &str) -> TypeResult<i64> {
 
 /// Parses `timestamp` input; a time zone in the input is ignored, as in PostgreSQL.
 pub fn parse_timestamp(input: &str) -> TypeResult<i64> {
-    let f = parse_fields(input, "timestamp")?;
-    let local = local_timestamp(&f, input, "timestamp", &TimeZone::UTC)?;
+    parse_timestamp_tz(input, &TimeZone::UTC)
+}
+
+/// Parses `timestamp` input with the session zone `tz` (`now`, `today`) and its
+/// DateStyle order.
+pub fn parse_timestamp_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
+    let f = decode(input, "timestamp", tz, false)?;
+    let local = local_timestamp(&f, input, "timestamp", tz)?;
     check_timestamp(local, input)
 }
 
 /// Parses `timestamptz` input; without an explicit offset the value is read in `tz`.
 pub fn parse_timestamptz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
     let ty = "timestamp with time zone";
-    let f = parse_fields(input, ty)?;
+    let f = decode(input, ty, tz, false)?;
     let local = local_timestamp(&f, input, ty, tz)?;
     if local == TIMESTAMP_INFINITY || local == TIMESTAMP_NEG_INFINITY {
         return Ok(local);
@@ -241,6 +321,38 @@ mod tests {
         let bc = days_from_civil(-43, 3, 15) * USECS_PER_DAY;
         assert_eq!(format_timestamptz(bc, &TimeZone::UTC), "0044-03-15 00:00:00+00 BC");
         assert_eq!(format_timestamp(TIMESTAMP_NEG_INFINITY), "-infinity");
+    }
+
+    #[test]
+    fn formats_in_every_datestyle() {
+        use crate::text::style::apply_datestyle;
+        let ts = days_from_civil(1997, 2, 10) * USECS_PER_DAY + 17 * USECS_PER_HOUR + 1_500_000;
+        let style = |s: &str| apply_datestyle(s, DateStyle::default()).unwrap();
+        let d = days_from_civil(1997, 2, 10) as i32;
+        let cases = [
+            ("ISO, MDY", "1997-02-10", "1997-02-10 17:00:01.5"),
+            ("SQL, MDY", "02/10/1997", "02/10/1997 17:00:01.5"),
+            ("SQL, DMY", "10/02/1997", "10/02/1997 17:00:01.5"),
+            ("Postgres, MDY", "02-10-1997", "Mon Feb 10 17:00:01.5 1997"),
+            ("Postgres, DMY", "10-02-1997", "Mon 10 Feb 17:00:01.5 1997"),
+            ("German", "10.02.1997", "10.02.1997 17:00:01.5"),
+        ];
+        for (name, date, stamp) in cases {
+            assert_eq!(format_date_style(d, &style(name)), date, "{name}");
+            assert_eq!(format_timestamp_style(ts, &style(name)), stamp, "{name}");
+        }
+        let pst = TimeZone::parse("PST8PDT").unwrap().with_style(style("Postgres, MDY"));
+        assert_eq!(format_timestamptz(ts, &pst), "Mon Feb 10 09:00:01.5 1997 PST");
+        let july = days_from_civil(1997, 7, 10) * USECS_PER_DAY;
+        assert_eq!(format_timestamptz(july, &pst), "Wed Jul 09 17:00:00 1997 PDT");
+        let sql = TimeZone::fixed(5 * 3600).unwrap().with_style(style("SQL"));
+        assert_eq!(format_timestamptz(ts, &sql), "02/10/1997 22:00:01.5 +05");
+        let bc = days_from_civil(-43, 3, 15) * USECS_PER_DAY;
+        assert_eq!(format_timestamp_style(bc, &style("Postgres")), "Fri Mar 15 00:00:00 0044 BC");
+        let dmy = TimeZone::UTC.with_style(style("DMY"));
+        assert_eq!(parse_date_tz("1/2/2003", &dmy), Ok(days_from_civil(2003, 2, 1) as i32));
+        let ymd = TimeZone::UTC.with_style(style("YMD"));
+        assert_eq!(parse_date_tz("03/02/01", &ymd), Ok(days_from_civil(2003, 2, 1) as i32));
     }
 
     #[test]

@@ -9,8 +9,179 @@
 
 use super::calendar::{USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
 use super::datetime::push_fraction;
+use super::style::IntervalStyle;
 use crate::error::{TypeError, TypeResult};
 use crate::Interval;
+
+/// Formats an interval in the given IntervalStyle.
+pub fn format_interval_style(iv: &Interval, style: IntervalStyle) -> String {
+    match style {
+        IntervalStyle::Postgres => format_interval(iv),
+        IntervalStyle::PostgresVerbose => format_verbose(iv),
+        IntervalStyle::SqlStandard => format_sql_standard(iv),
+        IntervalStyle::Iso8601 => format_iso8601(iv),
+    }
+}
+
+/// The fields PostgreSQL prints: years, months, days, hours, minutes, seconds and
+/// microseconds, each carrying the sign of the field it comes from.
+struct Parts {
+    year: i64,
+    mon: i64,
+    day: i64,
+    hour: i64,
+    min: i64,
+    sec: i64,
+    fsec: i64,
+}
+
+impl Parts {
+    fn of(iv: &Interval) -> Parts {
+        let t = iv.micros;
+        Parts {
+            year: i64::from(iv.months / 12),
+            mon: i64::from(iv.months % 12),
+            day: i64::from(iv.days),
+            hour: t / USECS_PER_HOUR,
+            min: t / USECS_PER_MINUTE % 60,
+            sec: t / USECS_PER_SEC % 60,
+            fsec: t % USECS_PER_SEC,
+        }
+    }
+
+    fn time_is_zero(&self) -> bool {
+        self.hour == 0 && self.min == 0 && self.sec == 0 && self.fsec == 0
+    }
+}
+
+/// `|sec|` (zero-padded to two digits when `pad`) and the fraction without trailing
+/// zeros.
+fn push_seconds(out: &mut String, sec: i64, fsec: i64, pad: bool) {
+    if pad {
+        out.push_str(&format!("{:02}", sec.unsigned_abs()));
+    } else {
+        out.push_str(&sec.unsigned_abs().to_string());
+    }
+    push_fraction(out, fsec.abs());
+}
+
+fn format_verbose(iv: &Interval) -> String {
+    let p = Parts::of(iv);
+    let mut out = String::from("@");
+    let mut is_zero = true;
+    let mut is_before = false;
+    for (value, unit) in
+        [(p.year, "year"), (p.mon, "mon"), (p.day, "day"), (p.hour, "hour"), (p.min, "min")]
+    {
+        if value == 0 {
+            continue;
+        }
+        let mut v = value;
+        if is_zero {
+            is_before = v < 0;
+            v = v.abs();
+        } else if is_before {
+            v = -v;
+        }
+        out.push_str(&format!(" {v} {unit}{}", if v == 1 { "" } else { "s" }));
+        is_zero = false;
+    }
+    if p.sec != 0 || p.fsec != 0 {
+        out.push(' ');
+        if p.sec < 0 || (p.sec == 0 && p.fsec < 0) {
+            if is_zero {
+                is_before = true;
+            } else if !is_before {
+                out.push('-');
+            }
+        } else if is_before {
+            out.push('-');
+        }
+        push_seconds(&mut out, p.sec, p.fsec, false);
+        out.push_str(if p.sec.abs() != 1 || p.fsec != 0 { " secs" } else { " sec" });
+        is_zero = false;
+    }
+    if is_zero {
+        out.push_str(" 0");
+    }
+    if is_before {
+        out.push_str(" ago");
+    }
+    out
+}
+
+fn format_sql_standard(iv: &Interval) -> String {
+    let mut p = Parts::of(iv);
+    let fields = [p.year, p.mon, p.day, p.hour, p.min, p.sec, p.fsec];
+    let has_negative = fields.iter().any(|v| *v < 0);
+    let has_positive = fields.iter().any(|v| *v > 0);
+    let has_year_month = p.year != 0 || p.mon != 0;
+    let has_day_time = p.day != 0 || !p.time_is_zero();
+    let standard = !((has_negative && has_positive) || (has_year_month && has_day_time));
+    let mut out = String::new();
+    if has_negative && standard {
+        out.push('-');
+        for v in
+            [&mut p.year, &mut p.mon, &mut p.day, &mut p.hour, &mut p.min, &mut p.sec, &mut p.fsec]
+        {
+            *v = -*v;
+        }
+    }
+    if !has_negative && !has_positive {
+        out.push('0');
+    } else if !standard {
+        let year_sign = if p.year < 0 || p.mon < 0 { '-' } else { '+' };
+        let day_sign = if p.day < 0 { '-' } else { '+' };
+        let sec_sign = if p.hour < 0 || p.min < 0 || p.sec < 0 || p.fsec < 0 { '-' } else { '+' };
+        out.push_str(&format!(
+            "{year_sign}{}-{} {day_sign}{} {sec_sign}{}:{:02}:",
+            p.year.abs(),
+            p.mon.abs(),
+            p.day.abs(),
+            p.hour.abs(),
+            p.min.abs()
+        ));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    } else if has_year_month {
+        out.push_str(&format!("{}-{}", p.year, p.mon));
+    } else if p.day != 0 {
+        out.push_str(&format!("{} {}:{:02}:", p.day, p.hour, p.min));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    } else {
+        out.push_str(&format!("{}:{:02}:", p.hour, p.min));
+        push_seconds(&mut out, p.sec, p.fsec, true);
+    }
+    out
+}
+
+fn format_iso8601(iv: &Interval) -> String {
+    let p = Parts::of(iv);
+    if p.year == 0 && p.mon == 0 && p.day == 0 && p.time_is_zero() {
+        return "PT0S".into();
+    }
+    let mut out = String::from("P");
+    let part = |out: &mut String, v: i64, c: char| {
+        if v != 0 {
+            out.push_str(&format!("{v}{c}"));
+        }
+    };
+    part(&mut out, p.year, 'Y');
+    part(&mut out, p.mon, 'M');
+    part(&mut out, p.day, 'D');
+    if !p.time_is_zero() {
+        out.push('T');
+    }
+    part(&mut out, p.hour, 'H');
+    part(&mut out, p.min, 'M');
+    if p.sec != 0 || p.fsec != 0 {
+        if p.sec < 0 || p.fsec < 0 {
+            out.push('-');
+        }
+        push_seconds(&mut out, p.sec, p.fsec, false);
+        out.push('S');
+    }
+    out
+}
 
 /// Formats an interval in the `postgres` IntervalStyle.
 pub fn format_interval(iv: &Interval) -> String {
@@ -65,6 +236,8 @@ struct Acc {
     days: i64,
     micros: i128,
     frac_days: f64,
+    /// A month or day number that does not fit its 32-bit field.
+    field_overflow: bool,
 }
 
 impl Acc {
@@ -110,8 +283,13 @@ impl Acc {
                 format!("interval field value out of range: \"{input}\""),
             )
         };
+        if self.field_overflow {
+            return Err(overflow());
+        }
         Ok(Interval {
-            months: i32::try_from(months).map_err(|_| overflow())?,
+            // Months summed from years, decades, ... overflow the interval itself.
+            months: i32::try_from(months)
+                .map_err(|_| TypeError::DatetimeOverflow("interval out of range".into()))?,
             days: i32::try_from(days).map_err(|_| overflow())?,
             micros: i64::try_from(micros).map_err(|_| overflow())?,
         })
@@ -126,6 +304,8 @@ enum Unit {
 }
 
 fn unit_from_word(w: &str) -> Option<Unit> {
+    // PostgreSQL compares the first 10 characters only (`millenniums`, `milliseconds`).
+    let w = w.get(..10).unwrap_or(w);
     Some(match w {
         "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "microsecon" => Unit::Micros(1),
         "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "millisecon" => {
@@ -167,6 +347,9 @@ fn unit_mask(w: &str) -> u32 {
 /// The fields an `h:m:s` token sets: hour, minute and second.
 const TIME_MASK: u32 = (1 << 2) | (1 << 3) | (1 << 4);
 
+/// Milliseconds and microseconds, which a fraction of a second also sets.
+const FRACTION_MASK: u32 = (1 << 0) | (1 << 1);
+
 fn parse_number(s: &str) -> Option<f64> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body.is_empty() || body == "." || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -178,8 +361,8 @@ fn parse_number(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-/// Parses `[-]h:m[:s[.f]]` into signed microseconds.
-fn parse_time_token(s: &str) -> Option<i128> {
+/// Parses `[-]h:m[:s[.f]]` into signed microseconds (`m:s` when `minute_second`).
+fn parse_time_token(s: &str, minute_second: bool) -> Option<i128> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -192,9 +375,9 @@ fn parse_time_token(s: &str) -> Option<i128> {
     let int = |p: &str| -> Option<i128> {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
     };
-    if parts.len() == 2 && parts[1].contains('.') {
+    if parts.len() == 2 && (parts[1].contains('.') || minute_second) {
         // `mm:ss.f`: with a fraction, two fields are minutes and seconds.
-        let (w, f) = parts[1].split_once('.')?;
+        let (w, f) = parts[1].split_once('.').unwrap_or((parts[1], ""));
         let frac = super::datetime_fields::parse_fraction(f)?;
         let secs = int(w)? * i128::from(USECS_PER_SEC) + i128::from(frac);
         let t = int(parts[0])? * i128::from(USECS_PER_MINUTE) + secs;
@@ -217,8 +400,94 @@ fn parse_time_token(s: &str) -> Option<i128> {
     Some(if neg { -t } else { t })
 }
 
+/// A field of an interval qualifier (`YEAR`, `DAY TO MINUTE`, `SECOND(3)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IntervalField {
+    /// `YEAR`
+    Year,
+    /// `MONTH`
+    Month,
+    /// `DAY`
+    Day,
+    /// `HOUR`
+    Hour,
+    /// `MINUTE`
+    Minute,
+    /// `SECOND`
+    Second,
+}
+
+/// An interval qualifier: which fields an `interval '...' DAY TO MINUTE` literal keeps,
+/// and the fractional-second precision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IntervalRange {
+    /// The leading field (`DAY` of `DAY TO MINUTE`).
+    pub leading: Option<IntervalField>,
+    /// The last field (`MINUTE` of `DAY TO MINUTE`).
+    pub last: Option<IntervalField>,
+    /// Fractional digits of the seconds (0 to 6).
+    pub precision: Option<u32>,
+}
+
+impl IntervalRange {
+    fn rightmost(&self) -> Option<IntervalField> {
+        self.last.or(self.leading)
+    }
+
+    /// The unit of a number written without one.
+    fn default_unit(&self) -> &'static str {
+        match self.rightmost() {
+            Some(IntervalField::Year) => "year",
+            Some(IntervalField::Month) => "month",
+            Some(IntervalField::Day) => "day",
+            Some(IntervalField::Hour) => "hour",
+            Some(IntervalField::Minute) => "minute",
+            Some(IntervalField::Second) | None => "second",
+        }
+    }
+
+    /// `MINUTE TO SECOND` reads `2:03` as minutes and seconds.
+    fn minute_to_second(&self) -> bool {
+        self.leading == Some(IntervalField::Minute) && self.last == Some(IntervalField::Second)
+    }
+
+    /// Drops the fields right of the qualifier's last field and rounds the seconds to
+    /// its precision (PostgreSQL's `AdjustIntervalForTypmod`).
+    pub fn apply(&self, iv: Interval) -> Interval {
+        let Interval { mut months, mut days, mut micros } = iv;
+        match self.rightmost() {
+            Some(IntervalField::Year) => {
+                months = months / 12 * 12;
+                days = 0;
+                micros = 0;
+            }
+            Some(IntervalField::Month) => {
+                days = 0;
+                micros = 0;
+            }
+            Some(IntervalField::Day) => micros = 0,
+            Some(IntervalField::Hour) => micros = micros / USECS_PER_HOUR * USECS_PER_HOUR,
+            Some(IntervalField::Minute) => micros = micros / USECS_PER_MINUTE * USECS_PER_MINUTE,
+            Some(IntervalField::Second) | None => {}
+        }
+        if let Some(p) = self.precision.filter(|p| *p < 6) {
+            let scale = 10i64.pow(6 - p);
+            let round = |t: i64| (t + scale / 2) / scale * scale;
+            micros = if micros >= 0 { round(micros) } else { -round(-micros) };
+        }
+        Interval { months, days, micros }
+    }
+}
+
 /// Parses `interval` input (postgres, SQL standard and ISO 8601 forms).
 pub fn parse_interval(input: &str) -> TypeResult<Interval> {
+    parse_interval_range(input, &IntervalRange::default())
+}
+
+/// Parses `interval` input under a qualifier (`interval '1 2' DAY TO HOUR`): a number
+/// without a unit takes the qualifier's last field, and the fields right of it are
+/// dropped.
+pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<Interval> {
     let bad = || TypeError::datetime("interval", input);
     if !input.is_ascii() {
         return Err(bad());
@@ -279,49 +548,64 @@ pub fn parse_interval(input: &str) -> TypeResult<Interval> {
         seen |= mask;
         Ok(())
     };
-    let mut i = 0;
-    while i < tokens.len() {
+    // Read right to left, as PostgreSQL does: a number takes the unit written after
+    // it, else the unit the field after it implies (a day before `h:m:s` or before an
+    // hour), else the rightmost field of the qualifier (seconds without one).
+    let mut unit_word: Option<&str> = None;
+    // A unit word no number has taken yet.
+    let mut pending = false;
+    let mut i = tokens.len();
+    while i > 0 {
+        i -= 1;
         let tok = tokens[i].as_str();
+        if unit_from_word(tok).is_some() {
+            if pending {
+                return Err(bad());
+            }
+            unit_word = Some(tok);
+            pending = true;
+            continue;
+        }
+        if pending && (tok.contains(':') || year_month(tok).is_some()) {
+            return Err(bad());
+        }
+        pending = false;
         if tok.contains(':') {
-            mark(TIME_MASK)?;
-            acc.micros += parse_time_token(tok).ok_or_else(bad)?;
-            i += 1;
+            mark(TIME_MASK | FRACTION_MASK)?;
+            acc.micros += parse_time_token(tok, range.minute_to_second()).ok_or_else(bad)?;
+            unit_word = Some("day");
             continue;
         }
         if let Some((y, m)) = year_month(tok) {
             mark(unit_mask("year") | unit_mask("month"))?;
             acc.months += y * 12 + m;
-            i += 1;
             continue;
         }
         let value = parse_number(tok).ok_or_else(bad)?;
-        match tokens.get(i + 1).map(String::as_str) {
-            Some(next) if unit_from_word(next).is_some() => {
-                let unit = unit_from_word(next).ok_or_else(bad)?;
-                mark(unit_mask(next))?;
-                acc.add(value, unit);
-                i += 2;
+        let word = unit_word.unwrap_or_else(|| range.default_unit());
+        let unit = unit_from_word(word).ok_or_else(bad)?;
+        let mut mask = unit_mask(word);
+        if unit == Unit::Micros(USECS_PER_SEC) && value.fract() != 0.0 {
+            mask |= FRACTION_MASK;
+        }
+        mark(mask)?;
+        match (unit, tok.parse::<i128>()) {
+            // Whole numbers of a time unit are added exactly (no float rounding).
+            (Unit::Micros(per), Ok(n)) => acc.micros += n * i128::from(per),
+            (Unit::Months(1) | Unit::Days(1), Ok(n)) if i32::try_from(n).is_err() => {
+                acc.field_overflow = true;
             }
-            Some(next)
-                if next.contains(':')
-                    && tok.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') =>
-            {
-                // SQL standard `D H:M:S`; each part keeps its own sign in the postgres
-                // IntervalStyle (`-1 2:03:04` is `-1 days +02:03:04`).
-                mark(unit_mask("day") | TIME_MASK)?;
-                acc.add(value, Unit::Days(1));
-                acc.micros += parse_time_token(next).ok_or_else(bad)?;
-                i += 2;
-            }
-            None => {
-                mark(unit_mask("second"))?;
-                acc.add(value, Unit::Micros(USECS_PER_SEC));
-                i += 1;
-            }
-            Some(_) => return Err(bad()),
+            _ => acc.add(value, unit),
+        }
+        if unit == Unit::Micros(USECS_PER_HOUR) {
+            unit_word = Some("day");
         }
     }
-    acc.finish(negate, input)
+    if pending {
+        return Err(bad());
+    }
+    let iv = acc.finish(negate, input)?;
+    Ok(range.apply(iv))
 }
 
 /// `Y-M` (SQL standard year-month), with an optional leading sign applying to both.
@@ -383,6 +667,91 @@ fn parse_iso(s: &str, input: &str) -> TypeResult<Interval> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_pick_units_and_truncate() {
+        use IntervalField::*;
+        let q = |s: &str, leading, last, precision| {
+            parse_interval_range(s, &IntervalRange { leading, last, precision })
+                .map(|v| format_interval(&v))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(q("1", Some(Year), Some(Month), None).as_deref(), Ok("1 mon"));
+        assert_eq!(q("1 2", Some(Day), Some(Hour), None).as_deref(), Ok("1 day 02:00:00"));
+        assert_eq!(q("123 11", Some(Day), Some(Hour), None).as_deref(), Ok("123 days 11:00:00"));
+        assert!(q("123 11", Some(Day), None, None).is_err());
+        assert!(q("1 2", Some(Day), Some(Minute), None).is_err());
+        assert_eq!(q("1 2:03:04", Some(Day), Some(Minute), None).as_deref(), Ok("1 day 02:03:00"));
+        assert_eq!(q("1 2:03", Some(Minute), Some(Second), None).as_deref(), Ok("1 day 00:02:03"));
+        assert_eq!(
+            q("1 -2:03", Some(Minute), Some(Second), None).as_deref(),
+            Ok("1 day -00:02:03")
+        );
+        assert_eq!(q("999", Some(Month), None, None).as_deref(), Ok("83 years 3 mons"));
+        assert_eq!(
+            q("1 day 01:23:45.6789", Some(Day), Some(Second), Some(2)).as_deref(),
+            Ok("1 day 01:23:45.68")
+        );
+        assert_eq!(
+            q("1 2:03:04.5678", Some(Hour), Some(Second), Some(2)).as_deref(),
+            Ok("1 day 02:03:04.57")
+        );
+        assert!(parse_interval("5.5 seconds 3 milliseconds").is_err());
+        assert!(parse_interval("1:20:05 5 microseconds").is_err());
+        assert!(parse_interval("day").is_err());
+        let err = |s: &str| parse_interval(s).unwrap_err().to_string();
+        assert_eq!(err("178956971 years"), "interval out of range");
+        assert_eq!(
+            err("2147483648 days"),
+            "interval field value out of range: \"2147483648 days\""
+        );
+        assert_eq!(
+            parse_interval("9223372036854775807 microseconds").map(|v| v.micros),
+            Ok(i64::MAX)
+        );
+        assert_eq!(
+            parse_interval("3 millenniums 2 centuries 1 decades")
+                .map(|v| format_interval(&v))
+                .as_deref(),
+            Ok("3210 years")
+        );
+        assert_eq!(
+            parse_interval("1 day 2 hours").map(|v| format_interval(&v)).as_deref(),
+            Ok("1 day 02:00:00")
+        );
+    }
+
+    #[test]
+    fn formats_in_every_intervalstyle() {
+        let iv = |s: &str| parse_interval(s).unwrap();
+        let all = |s: &str| {
+            let v = iv(s);
+            [
+                IntervalStyle::Postgres,
+                IntervalStyle::PostgresVerbose,
+                IntervalStyle::SqlStandard,
+                IntervalStyle::Iso8601,
+            ]
+            .map(|st| format_interval_style(&v, st))
+        };
+        assert_eq!(
+            all("1 year 2 mons 3 days 04:05:06.5"),
+            [
+                "1 year 2 mons 3 days 04:05:06.5",
+                "@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs",
+                "+1-2 +3 +4:05:06.5",
+                "P1Y2M3DT4H5M6.5S",
+            ]
+        );
+        assert_eq!(all("0"), ["00:00:00", "@ 0", "0", "PT0S"]);
+        assert_eq!(
+            all("-1 day -02:00:00"),
+            ["-1 days -02:00:00", "@ 1 day 2 hours ago", "-1 2:00:00", "P-1DT-2H",]
+        );
+        assert_eq!(all("1-2"), ["1 year 2 mons", "@ 1 year 2 mons", "1-2", "P1Y2M"]);
+        assert_eq!(all("-14 secs"), ["-00:00:14", "@ 14 secs ago", "-0:00:14", "PT-14S"]);
+        assert_eq!(all("1 day -1 sec")[1], "@ 1 day -1 sec");
+    }
     use proptest::prelude::*;
 
     fn iv(months: i32, days: i32, micros: i64) -> Interval {

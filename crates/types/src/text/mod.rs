@@ -10,7 +10,9 @@ pub mod boolean;
 pub mod bytea;
 pub mod calendar;
 pub mod datetime;
+pub mod datetime_decode;
 pub mod datetime_fields;
+mod datetime_words;
 pub mod float;
 pub mod integer;
 pub mod interval;
@@ -18,6 +20,7 @@ pub mod json;
 pub mod json_syntax;
 pub mod numeric;
 pub mod strings;
+pub mod style;
 pub mod timezone;
 pub mod tzfile;
 pub mod uuid;
@@ -52,11 +55,11 @@ impl Value {
             Value::Numeric(n) => numeric::format_numeric(n),
             Value::Text(s) | Value::Json(s) => s.clone(),
             Value::Bytea(b) => bytea::format_bytea(b),
-            Value::Date(d) => datetime::format_date(*d),
+            Value::Date(d) => datetime::format_date_style(*d, &tz.style()),
             Value::Time(t) => datetime::format_time(*t),
-            Value::Timestamp(t) => datetime::format_timestamp(*t),
+            Value::Timestamp(t) => datetime::format_timestamp_style(*t, &tz.style()),
             Value::TimestampTz(t) => datetime::format_timestamptz(*t, tz),
-            Value::Interval(iv) => interval::format_interval(iv),
+            Value::Interval(iv) => interval::format_interval_style(iv, tz.style().interval),
             Value::Uuid(u) => uuid::format_uuid(u),
             Value::Jsonb(doc) => json::format_jsonb(doc),
             Value::Array(a) => {
@@ -129,9 +132,9 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::Varchar(n) => Value::Text(strings::to_varchar(s, *n, Strict)?),
         DataType::Char(n) => Value::Text(strings::to_char(s, *n, Strict)?),
         DataType::Bytea => Value::Bytea(bytea::parse_bytea(s)?),
-        DataType::Date => Value::Date(datetime::parse_date(s)?),
-        DataType::Time => Value::Time(datetime::parse_time(s)?),
-        DataType::Timestamp => Value::Timestamp(datetime::parse_timestamp(s)?),
+        DataType::Date => Value::Date(datetime::parse_date_tz(s, tz)?),
+        DataType::Time => Value::Time(datetime::parse_time_tz(s, tz)?),
+        DataType::Timestamp => Value::Timestamp(datetime::parse_timestamp_tz(s, tz)?),
         DataType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(s, tz)?),
         DataType::Interval => Value::Interval(interval::parse_interval(s)?),
         DataType::Uuid => Value::Uuid(uuid::parse_uuid(s)?),

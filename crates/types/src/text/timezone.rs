@@ -15,6 +15,7 @@ use std::sync::{Mutex, OnceLock};
 
 use helios_common::{Error, Result, SqlState};
 
+use super::style::DateStyle;
 use super::tzfile::Zone;
 use crate::error::TypeError;
 
@@ -27,10 +28,13 @@ enum Kind {
     Named(&'static Zone),
 }
 
-/// A time zone: a fixed offset east of UTC or a named zone with its rules.
+/// A time zone: a fixed offset east of UTC or a named zone with its rules, together
+/// with the session's `DateStyle` / `IntervalStyle` (the display settings travel with
+/// the zone, which every date/time conversion already receives).
 #[derive(Clone, Copy, Debug)]
 pub struct TimeZone {
     kind: Kind,
+    style: DateStyle,
 }
 
 impl Default for TimeZone {
@@ -41,11 +45,12 @@ impl Default for TimeZone {
 
 impl PartialEq for TimeZone {
     fn eq(&self, other: &TimeZone) -> bool {
-        match (self.kind, other.kind) {
-            (Kind::Fixed(a), Kind::Fixed(b)) => a == b,
-            (Kind::Named(a), Kind::Named(b)) => a.name == b.name,
-            _ => false,
-        }
+        self.style == other.style
+            && match (self.kind, other.kind) {
+                (Kind::Fixed(a), Kind::Fixed(b)) => a == b,
+                (Kind::Named(a), Kind::Named(b)) => a.name == b.name,
+                _ => false,
+            }
     }
 }
 
@@ -57,6 +62,7 @@ impl std::hash::Hash for TimeZone {
             Kind::Fixed(o) => (0u8, o).hash(state),
             Kind::Named(z) => (1u8, &z.name).hash(state),
         }
+        self.style.hash(state);
     }
 }
 
@@ -67,36 +73,42 @@ fn invalid(name: &str) -> TypeError {
     )
 }
 
-/// Offsets of the time zone abbreviations accepted in timestamp input (a subset of
-/// PostgreSQL's `Default` abbreviation set), in seconds east of UTC.
+/// The offset (seconds east of UTC) of a time zone abbreviation accepted in timestamp
+/// input (`pst`, `cest`; lower case), from PostgreSQL's `Default` set.
 pub fn abbreviation_offset(word: &str) -> Option<i32> {
-    let h = 3600;
-    Some(match word {
-        "est" => -5 * h,
-        "edt" => -4 * h,
-        "cst" => -6 * h,
-        "cdt" => -5 * h,
-        "mst" => -7 * h,
-        "mdt" => -6 * h,
-        "pst" => -8 * h,
-        "pdt" => -7 * h,
-        "akst" => -9 * h,
-        "akdt" => -8 * h,
-        "hst" => -10 * h,
-        "wet" => 0,
-        "west" | "bst" | "cet" => h,
-        "cest" | "eet" => 2 * h,
-        "eest" | "msk" => 3 * h,
-        "jst" => 9 * h,
-        "aest" => 10 * h,
-        "aedt" => 11 * h,
-        _ => return None,
-    })
+    super::datetime_words::zone_abbreviation(word).map(|(off, _)| off)
 }
 
 impl TimeZone {
     /// Coordinated Universal Time.
-    pub const UTC: TimeZone = TimeZone { kind: Kind::Fixed(0) };
+    pub const UTC: TimeZone = TimeZone {
+        kind: Kind::Fixed(0),
+        style: DateStyle {
+            format: super::style::DateFormat::Iso,
+            order: super::style::DateOrder::Mdy,
+            interval: super::style::IntervalStyle::Postgres,
+        },
+    };
+
+    /// The same zone with the given display settings.
+    pub fn with_style(self, style: DateStyle) -> TimeZone {
+        TimeZone { style, ..self }
+    }
+
+    /// The session's `DateStyle` / `IntervalStyle` carried with the zone.
+    pub fn style(&self) -> DateStyle {
+        self.style
+    }
+
+    /// The zone's abbreviation at an instant (microseconds since 2000-01-01 UTC), as
+    /// the SQL, Postgres and German DateStyles print it: `PST`, `UTC`, `+05`.
+    pub fn abbrev_at(&self, utc_micros: i64) -> String {
+        match self.kind {
+            Kind::Fixed(0) => "UTC".into(),
+            Kind::Fixed(o) => format_offset(o),
+            Kind::Named(z) => z.abbrev_at(utc_micros).to_string(),
+        }
+    }
 
     /// A fixed offset east of UTC (`+05:30` is `19800`); PostgreSQL allows up to ±15:59:59.
     pub fn fixed(offset_secs: i32) -> Result<TimeZone> {
@@ -106,7 +118,7 @@ impl TimeZone {
                 format!("time zone displacement out of range: {offset_secs}"),
             )));
         }
-        Ok(TimeZone { kind: Kind::Fixed(offset_secs) })
+        Ok(TimeZone { kind: Kind::Fixed(offset_secs), ..TimeZone::UTC })
     }
 
     /// Reads a `SET TIME ZONE` value: `UTC` and its aliases, an ISO 8601 offset (`+05:30`,
@@ -148,7 +160,23 @@ impl TimeZone {
                 }
             }
         }
-        load_named(s).map(|z| TimeZone { kind: Kind::Named(z) }).ok_or_else(|| invalid(name).into())
+        if let Some(z) = load_named(s) {
+            return Ok(TimeZone { kind: Kind::Named(z), ..TimeZone::UTC });
+        }
+        // A POSIX-style zone without daylight rules, `PST+8` or `MST7`: hours west.
+        let letters = lower.bytes().take_while(u8::is_ascii_alphabetic).count();
+        if letters >= 3 {
+            let rest = &s[letters..];
+            let signed = if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("+{rest}")
+            } else {
+                rest.to_string()
+            };
+            if let Some(Ok(off)) = super::datetime_fields::parse_offset(&signed, s) {
+                return TimeZone::fixed(-off);
+            }
+        }
+        Err(invalid(name).into())
     }
 
     /// Seconds east of UTC at the given instant (microseconds since 2000-01-01 UTC).
@@ -279,5 +307,7 @@ mod tests {
         assert_eq!(e.sqlstate().code(), "22023");
         assert_eq!(e.to_string(), "invalid value for parameter \"TimeZone\": \"Mars/Olympus\"");
         assert!(TimeZone::parse("../../etc/passwd").is_err());
+        assert_eq!(TimeZone::parse("PST+8").map(|z| z.offset_at(0)), Ok(-8 * 3600));
+        assert_eq!(TimeZone::parse("mst7").map(|z| z.offset_at(0)), Ok(-7 * 3600));
     }
 }

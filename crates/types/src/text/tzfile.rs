@@ -19,8 +19,12 @@ pub struct Zone {
     transitions: Vec<i64>,
     /// The offset (seconds east of UTC) in effect from each transition on.
     offsets: Vec<i32>,
+    /// The abbreviation (`PST`, `CEST`) in effect from each transition on.
+    abbrevs: Vec<String>,
     /// The offset before the first transition.
     initial: i32,
+    /// The abbreviation before the first transition.
+    initial_abbrev: String,
     /// The rule for instants after the last transition.
     rule: Option<PosixRule>,
 }
@@ -46,6 +50,23 @@ impl Zone {
         self.offset_at_unix(utc_micros.div_euclid(1_000_000) + UNIX_TO_PG_SECS)
     }
 
+    /// The abbreviation in effect at an instant given in microseconds since 2000-01-01
+    /// UTC (`PST`, `PDT`; `LMT` before standard time).
+    pub fn abbrev_at(&self, utc_micros: i64) -> &str {
+        let unix = utc_micros.div_euclid(1_000_000) + UNIX_TO_PG_SECS;
+        let idx = self.transitions.partition_point(|t| *t <= unix);
+        if idx == self.transitions.len() {
+            if let Some(rule) = &self.rule {
+                return if rule.in_dst(unix) { &rule.dst_name } else { &rule.std_name };
+            }
+        }
+        if idx == 0 {
+            &self.initial_abbrev
+        } else {
+            &self.abbrevs[idx - 1]
+        }
+    }
+
     /// Reads a TZif file.
     pub fn from_tzif(name: &str, data: &[u8]) -> Option<Zone> {
         let mut r = Reader { data, at: 0 };
@@ -63,17 +84,33 @@ impl Zone {
         }
         let indices = r.take(header.timecnt)?.to_vec();
         let mut types = Vec::with_capacity(header.typecnt);
+        let mut desig = Vec::with_capacity(header.typecnt);
         for _ in 0..header.typecnt {
             let utoff = r.i32()?;
-            r.take(2)?;
+            let t = r.take(2)?;
             types.push(utoff);
+            desig.push(usize::from(t[1]));
         }
+        let chars = r.take(header.charcnt)?;
+        let names = desig
+            .iter()
+            .map(|at| {
+                let tail = chars.get(*at..)?;
+                let end = tail.iter().position(|c| *c == 0).unwrap_or(tail.len());
+                std::str::from_utf8(&tail[..end]).ok().map(str::to_string)
+            })
+            .collect::<Option<Vec<_>>>()?;
         let offsets = indices
             .iter()
             .map(|i| types.get(usize::from(*i)).copied())
             .collect::<Option<Vec<_>>>()?;
+        let abbrevs = indices
+            .iter()
+            .map(|i| names.get(usize::from(*i)).cloned())
+            .collect::<Option<Vec<_>>>()?;
         let initial = *types.first()?;
-        r.skip(header.charcnt + header.leapcnt * (size + 4) + header.isstdcnt + header.isutcnt)?;
+        let initial_abbrev = names.first()?.clone();
+        r.skip(header.leapcnt * (size + 4) + header.isstdcnt + header.isutcnt)?;
         let rule = if wide {
             let footer = &data[r.at..];
             let text = std::str::from_utf8(footer).ok()?.trim_matches('\n');
@@ -88,7 +125,15 @@ impl Zone {
         if transitions.windows(2).any(|w| w[0] > w[1]) {
             return None;
         }
-        Some(Zone { name: name.to_string(), transitions, offsets, initial, rule })
+        Some(Zone {
+            name: name.to_string(),
+            transitions,
+            offsets,
+            abbrevs,
+            initial,
+            initial_abbrev,
+            rule,
+        })
     }
 }
 
@@ -201,6 +246,10 @@ type Change = (RuleDate, i32);
 struct PosixRule {
     /// Standard offset, seconds east of UTC.
     std: i32,
+    /// Standard time's abbreviation (`PST`; `+05` for a `<+05>` name).
+    std_name: String,
+    /// Daylight time's abbreviation (empty without daylight time).
+    dst_name: String,
     /// Daylight-saving offset and its start and end (date, seconds after local midnight).
     dst: Option<(i32, Change, Change)>,
 }
@@ -208,38 +257,46 @@ struct PosixRule {
 impl PosixRule {
     fn parse(s: &str) -> Option<PosixRule> {
         let mut p = RuleParser { s: s.as_bytes(), i: 0 };
-        p.name()?;
+        let std_name = p.name()?;
         let std = -p.offset()?;
+        let dst_name = String::new();
         if p.done() {
-            return Some(PosixRule { std, dst: None });
+            return Some(PosixRule { std, std_name, dst_name, dst: None });
         }
-        p.name()?;
+        let dst_name = p.name()?;
         let dst = if p.peek() == Some(b',') { std + 3600 } else { -p.offset()? };
         if p.done() {
             // No rule given: the tz database always gives one; treat as standard time.
-            return Some(PosixRule { std, dst: None });
+            return Some(PosixRule { std, std_name, dst_name, dst: None });
         }
         p.expect(b',')?;
         let start = p.rule_date()?;
         p.expect(b',')?;
         let end = p.rule_date()?;
-        p.done().then_some(PosixRule { std, dst: Some((dst, start, end)) })
+        p.done().then_some(PosixRule { std, std_name, dst_name, dst: Some((dst, start, end)) })
     }
 
     fn offset_at(&self, unix: i64) -> i32 {
+        match self.dst {
+            Some((dst, ..)) if self.in_dst(unix) => dst,
+            _ => self.std,
+        }
+    }
+
+    /// Whether daylight time is in effect at `unix`.
+    fn in_dst(&self, unix: i64) -> bool {
         let Some((dst, (start_date, start_time), (end_date, end_time))) = self.dst else {
-            return self.std;
+            return false;
         };
         let local_days = (unix + i64::from(self.std)).div_euclid(86_400) - UNIX_TO_PG_SECS / 86_400;
         let (year, _, _) = super::calendar::civil_from_days(local_days);
         let pg = unix - UNIX_TO_PG_SECS;
         let start = start_date.day(year) * 86_400 + i64::from(start_time) - i64::from(self.std);
         let end = end_date.day(year) * 86_400 + i64::from(end_time) - i64::from(dst);
-        let in_dst = if start < end { start <= pg && pg < end } else { !(end <= pg && pg < start) };
-        if in_dst {
-            dst
+        if start < end {
+            start <= pg && pg < end
         } else {
-            self.std
+            !(end <= pg && pg < start)
         }
     }
 }
@@ -262,17 +319,19 @@ impl RuleParser<'_> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
-    fn name(&mut self) -> Option<()> {
+    fn name(&mut self) -> Option<String> {
         if self.peek()? == b'<' {
             let end = self.s[self.i..].iter().position(|c| *c == b'>')?;
+            let name = std::str::from_utf8(&self.s[self.i + 1..self.i + end]).ok()?.to_string();
             self.i += end + 1;
-            return Some(());
+            return Some(name);
         }
         let start = self.i;
         while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
             self.i += 1;
         }
-        (self.i - start >= 3).then_some(())
+        let name = std::str::from_utf8(&self.s[start..self.i]).ok()?.to_string();
+        (self.i - start >= 3).then_some(name)
     }
 
     fn number(&mut self) -> Option<i32> {
