@@ -34,11 +34,11 @@ fn literal_input_errors_point_at_the_literal() {
     for (sql, position) in
         [("'abc'::int", 1), ("1 + 'x'::int", 5), ("int '1.5'", 5), ("'$ $'::jsonpath", 1)]
     {
-        let e = eval_constant(sql).expect_err(sql);
+        let e = eval_constant(sql).expect_err(sql).locate(sql);
         assert_eq!(e.position(), Some(position), "{sql}: {e}");
     }
     // Errors that are not the literal's input have no position.
-    let e = eval_constant("1 / 0").expect_err("division by zero");
+    let e = eval_constant("1 / 0").expect_err("division by zero").locate("1 / 0");
     assert_eq!(e.position(), None);
 }
 

@@ -25,6 +25,7 @@ use crate::expr::types::{
     can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, reg_type, same_base,
     RegType,
 };
+use crate::parser::place;
 
 /// Binds an AST expression against `scope`.
 ///
@@ -78,6 +79,10 @@ pub(crate) struct Binder<'a> {
 impl Binder<'_> {
     /// Binds one AST node.
     pub(crate) fn bind(&mut self, e: &ast::Expr) -> Result<Expr> {
+        self.bind_node(e).map_err(|err| place::at_literal(err, e))
+    }
+
+    fn bind_node(&mut self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as A;
         match e {
             A::Identifier(id) => self.bind_identifier(id),
@@ -122,9 +127,12 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                let e = self
-                    .coerce(inner, &to, CoercionKind::Explicit)
-                    .map_err(|e| at_literal(e, literal_position(expr)))?;
+                let e = self.coerce(inner, &to, CoercionKind::Explicit).map_err(|e| match expr
+                    .as_ref()
+                {
+                    A::Value(v) => anchor_string(e, v),
+                    _ => e,
+                })?;
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -135,7 +143,7 @@ impl Binder<'_> {
                 let (to, domain) = self.type_name(&ts.data_type)?;
                 let e = self
                     .coerce(inner, &to, CoercionKind::Explicit)
-                    .map_err(|e| at_literal(e, span_position(ts.value.span)))?;
+                    .map_err(|e| anchor_string(e, &ts.value))?;
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -166,10 +174,10 @@ impl Binder<'_> {
                 // Keywords PostgreSQL treats as niladic functions when no column has the name.
                 match self.bind_niladic(&name)? {
                     Some(e) => Ok(e),
-                    None => Err(err),
+                    None => Err(place::at_ident(err, id)),
                 }
             }
-            Err(err) => Err(err),
+            Err(err) => Err(place::at_ident(err, id)),
         }
     }
 
@@ -178,7 +186,10 @@ impl Binder<'_> {
             return Err(Error::internal("empty compound identifier"));
         };
         let qualifier = quals.iter().map(ident_name).collect::<Vec<_>>().join(".");
-        let (index, ty) = self.scope.resolve_column(Some(&qualifier), &ident_name(last))?;
+        let (index, ty) = self
+            .scope
+            .resolve_column(Some(&qualifier), &ident_name(last))
+            .map_err(|e| place::at_ident(e, &ids[0]))?;
         Ok(Expr::Column(index, ty))
     }
 
@@ -523,32 +534,17 @@ fn bit_string_unsupported(s: &str) -> Result<Expr> {
     Err(Error::unsupported(format!("bit string literal \"{s}\"")))
 }
 
-/// The error position (1-based character offset) of a string literal on the first line
-/// of the statement, where PostgreSQL points at a literal whose input failed.
-fn literal_position(e: &ast::Expr) -> Option<u32> {
-    match e {
-        ast::Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)) => {
-            span_position(v.span)
-        }
-        _ => None,
-    }
-}
-
-fn span_position(span: sqlparser::tokenizer::Span) -> Option<u32> {
-    if span.start.line == 1 {
-        u32::try_from(span.start.column).ok().filter(|c| *c > 0)
-    } else {
-        None
-    }
-}
-
-/// Points an error raised by a literal's input at the literal (unless it already has a
-/// position).
-fn at_literal(e: Error, position: Option<u32>) -> Error {
-    match position {
-        Some(p) if e.position().is_none() => e.with_position(p),
-        _ => e,
-    }
+/// Points an error raised while converting the string literal `v` (any error: a
+/// `jsonpath` syntax error too, not only the data exceptions [`place::at_literal`]
+/// recognises by their message) at the literal, as PostgreSQL does for the input of a
+/// cast constant.
+fn anchor_string(err: Error, v: &ast::ValueWithSpan) -> Error {
+    let token = match &v.value {
+        ast::Value::SingleQuotedString(_) => "'",
+        ast::Value::EscapedStringLiteral(_) => "E",
+        _ => return err,
+    };
+    err.with_anchor(v.span.start.line, v.span.start.column, token)
 }
 
 /// Types a numeric literal: integers as int4, int8 or numeric by magnitude; anything with

@@ -23,6 +23,7 @@ pub mod math;
 pub mod math_numeric;
 mod notify_fns;
 pub mod ordered_set;
+mod pgcrypto;
 mod privilege_fns;
 pub mod regex_fns;
 pub mod registry;
@@ -44,6 +45,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     jsonpath::register(r);
     array::register(r);
     system::register(r);
+    pgcrypto::register(r);
     advisory::register(r);
     notify_fns::register(r);
     helios::register(r);
