@@ -127,7 +127,14 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                // Any error converting a quoted constant points at it (a jsonpath syntax
+                // error or an unsupported feature of its input too), as in PostgreSQL.
+                let e = self.coerce(inner, &to, CoercionKind::Explicit).map_err(|e| match expr
+                    .as_ref()
+                {
+                    A::Value(v) => place::at_string(e, v),
+                    _ => e,
+                })?;
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -136,7 +143,9 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(&ts.data_type)?;
-                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
+                let e = self
+                    .coerce(inner, &to, CoercionKind::Explicit)
+                    .map_err(|e| place::at_string(e, &ts.value))?;
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),

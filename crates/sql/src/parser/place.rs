@@ -42,21 +42,21 @@ pub fn at_expr(e: Error, x: &ast::Expr) -> Error {
 }
 
 /// Points a data exception (class 22, or a syntax error in a literal's input) raised
-/// while binding `e` at the quoted literal it is about, as PostgreSQL points at the constant it failed to convert: the literal a
-/// cast (`'x'::int`, `int 'x'`, `interval 'x'`) converts, or else the one literal among
-/// `e`'s direct operands whose text the message quotes (`a = 'zz'`: `invalid input
-/// syntax for type integer: "zz"`).
+/// while binding `e` at the quoted literal it is about, as PostgreSQL points at the
+/// constant it failed to convert: `e` itself when it is one (`interval 'x'` too), or else
+/// the one literal among `e`'s direct operands whose text the message quotes (`a = 'zz'`:
+/// `invalid input syntax for type integer: "zz"`). Casts of a constant are the binder's
+/// ([`at_string`]).
 pub fn at_literal(err: Error, e: &ast::Expr) -> Error {
     let data = err.sqlstate().class() == "22";
     let converted = match e {
-        ast::Expr::Cast { expr, .. } => string_literal(expr),
         ast::Expr::Interval(iv) => string_literal(&iv.value),
         _ => string_literal(e),
     };
     // A converted literal's input errors include syntax errors of text types with a
     // grammar of their own (jsonpath: 42601).
     if let Some(v) = converted.filter(|_| data || err.sqlstate() == SqlState::SYNTAX_ERROR) {
-        return anchor_literal(err, v);
+        return at_string(err, v);
     }
     if !data {
         return err;
@@ -77,12 +77,14 @@ pub fn at_literal(err: Error, e: &ast::Expr) -> Error {
         literal_text(v).is_some_and(|(_, text)| message.contains(&format!("\"{text}\"")))
     });
     match (quoted.next(), quoted.next()) {
-        (Some(v), None) => anchor_literal(err, v),
+        (Some(v), None) => at_string(err, v),
         _ => err,
     }
 }
 
-fn anchor_literal(err: Error, v: &ast::ValueWithSpan) -> Error {
+/// Points `err` at the quoted literal `v` (the cast of a constant: any error of its
+/// input, as PostgreSQL reports them).
+pub fn at_string(err: Error, v: &ast::ValueWithSpan) -> Error {
     match literal_text(v) {
         Some((token, _)) => err.with_anchor(v.span.start.line, v.span.start.column, token),
         None => err,

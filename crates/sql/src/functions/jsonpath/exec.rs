@@ -436,9 +436,8 @@ impl<'a> Exec<'a> {
             }
             return Ok(Status::NotFound);
         }
-        let elements = jb.elements();
         let singleton = !jb.is_array();
-        let size = if singleton { 1 } else { elements.len() as i64 };
+        let size = if singleton { 1 } else { jb.len() as i64 };
         let saved = self.innermost_size;
         self.innermost_size = size;
         let result = (|| {
@@ -460,7 +459,14 @@ impl<'a> Exec<'a> {
                 res = Status::NotFound;
                 let mut i = lo;
                 while i <= hi {
-                    let v = if singleton { jb.clone() } else { elements[i as usize].clone() };
+                    let v = if singleton {
+                        jb.clone()
+                    } else {
+                        match jb.element(i as usize) {
+                            Some(v) => v,
+                            None => break,
+                        }
+                    };
                     if rest.is_empty() && found.is_none() {
                         return Ok(Status::Ok);
                     }

@@ -109,6 +109,30 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The number of elements of an array item (0 otherwise).
+    pub fn len(&self) -> usize {
+        match self.json() {
+            Some(Json::Array(items)) => items.len(),
+            _ => 0,
+        }
+    }
+
+    /// Whether the item is not an array with elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Element `i` of an array item (borrowed when the array is).
+    pub fn element(&self, i: usize) -> Option<Item<'a>> {
+        match self {
+            Item::Json(Cow::Borrowed(Json::Array(items))) => items.get(i).map(Item::of),
+            Item::Json(Cow::Owned(Json::Array(items))) => {
+                items.get(i).map(|j| Item::owned(j.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// The member values of an object item in `jsonb` key order.
     pub fn members(&self) -> Vec<(String, Item<'a>)> {
         match self {
