@@ -248,14 +248,26 @@ fn column_list(t: &TableDef, cols: &[usize]) -> String {
         .join(", ")
 }
 
-/// `pg_get_indexdef`: `CREATE [UNIQUE] INDEX name ON schema.table USING btree (cols)`.
+/// `pg_get_indexdef`: `CREATE [UNIQUE] INDEX name ON schema.table USING btree (keys)
+/// [WHERE predicate]`.
 pub(crate) fn index_def(t: &TableDef, i: &IndexDef) -> String {
+    index_def_pretty(t, i, false)
+}
+
+/// [`index_def`]; `pretty` (`pg_get_indexdef(oid, 0, true)`, what `\d` shows) drops
+/// the parentheses around the predicate.
+pub(crate) fn index_def_pretty(t: &TableDef, i: &IndexDef, pretty: bool) -> String {
     let (method, cols) = match &i.vector {
         Some(v) => ("hnsw", format!("{} {}", column_list(t, &i.columns), v.opclass)),
-        None => ("btree", column_list(t, &i.columns)),
+        None => ("btree", index_keys(t, i)),
+    };
+    let predicate = match &i.predicate {
+        Some(p) if pretty => format!(" WHERE {}", strip_outer_parens(p)),
+        Some(p) => format!(" WHERE {p}"),
+        None => String::new(),
     };
     format!(
-        "CREATE {}INDEX {} ON {}.{} USING {method} ({cols})",
+        "CREATE {}INDEX {} ON {}.{} USING {method} ({cols}){predicate}",
         if i.unique || i.primary { "UNIQUE " } else { "" },
         quote_ident(&i.name),
         quote_ident(&t.schema),
@@ -263,9 +275,48 @@ pub(crate) fn index_def(t: &TableDef, i: &IndexDef) -> String {
     )
 }
 
-/// `pg_get_indexdef(oid, column, ...)` with a column number: that key column's name.
+/// The key list of a B-tree index: columns, and expressions as PostgreSQL shows them.
+fn index_keys(t: &TableDef, i: &IndexDef) -> String {
+    (0..i.columns.len())
+        .map(|k| match i.expression(k) {
+            Some(e) => crate::catalog::index_exprs::key_text(e),
+            None => column_list(t, &i.columns[k..=k]),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(x)` without its parentheses when they enclose all of it.
+fn strip_outer_parens(s: &str) -> &str {
+    let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else { return s };
+    let mut depth = 0i32;
+    for ch in inner.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return s;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner
+    } else {
+        s
+    }
+}
+
+/// `pg_get_indexdef(oid, column, ...)` with a column number: that key column's name,
+/// or its expression.
 pub(crate) fn index_column(t: &TableDef, i: &IndexDef, column: usize) -> Option<String> {
-    let c = i.columns.get(column.checked_sub(1)?)?;
+    let at = column.checked_sub(1)?;
+    if let Some(e) = i.expression(at) {
+        return Some(e.to_string());
+    }
+    let c = i.columns.get(at)?;
     t.columns.get(*c).map(|c| quote_ident(&c.name))
 }
 

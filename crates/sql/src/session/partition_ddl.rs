@@ -876,6 +876,9 @@ pub(super) fn add_index_copy(
         primary: idx.primary && t.primary_key().is_none(),
         constraint: idx.constraint,
         vector: None,
+        expressions: idx.expressions.clone(),
+        predicate: idx.predicate.clone(),
+        bound_cache: Default::default(),
     };
     t.next_index_id += 1;
     super::ddl::build_index(txn, t, &index)?;
