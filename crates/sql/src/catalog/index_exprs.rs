@@ -335,14 +335,12 @@ fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 fn compares(fact: &Expr, x: &Expr) -> bool {
     use crate::expr::BinaryOp;
     match fact {
-        Expr::Binary { op, left, right, .. }
-            if matches!(
-                op,
-                BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
-            ) =>
-        {
-            left.as_ref() == x || right.as_ref() == x
-        }
+        Expr::Binary {
+            op: BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq,
+            left,
+            right,
+            ..
+        } => left.as_ref() == x || right.as_ref() == x,
         _ => false,
     }
 }
