@@ -21,12 +21,34 @@ pub struct Error {
     hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL.
     position: Option<u32>,
+    /// Where the error points while the statement text is not at hand (see
+    /// [`Error::with_anchor`]).
+    anchor: Option<Box<Anchor>>,
+}
+
+/// A place in a statement's text as the SQL parser counts it (1-based line and column, in
+/// characters) and the token expected there. [`Error::locate`] turns it into a position
+/// once the text is known, and only when the token is found there: text that was
+/// rewritten before parsing (or belongs to another statement, such as a view's query)
+/// gives no position rather than a wrong one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Anchor {
+    line: u64,
+    column: u64,
+    token: String,
 }
 
 impl Error {
     /// An error with the given code and message.
     pub fn new(state: SqlState, message: impl Into<String>) -> Error {
-        Error { state, message: message.into(), detail: None, hint: None, position: None }
+        Error {
+            state,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            anchor: None,
+        }
     }
 
     /// Adds a DETAIL line.
@@ -44,6 +66,57 @@ impl Error {
     /// Sets the 1-based character position in the statement.
     pub fn with_position(mut self, position: u32) -> Error {
         self.position = Some(position);
+        self
+    }
+
+    /// Points the error at `token`, found at `line` and `column` (1-based, characters) of
+    /// the statement text; kept until [`Error::locate`] sees the text. An error that
+    /// already points somewhere keeps that place (the innermost one wins).
+    pub fn with_anchor(mut self, line: u64, column: u64, token: &str) -> Error {
+        if self.position.is_none() && self.anchor.is_none() && line > 0 && column > 0 {
+            self.anchor = Some(Box::new(Anchor { line, column, token: token.to_string() }));
+        }
+        self
+    }
+
+    /// Resolves the anchor of [`Error::with_anchor`] against `text`, the statement text
+    /// the error's anchor counts in: sets the position when `text` holds the anchor's token
+    /// at its place (compared without regard to ASCII case), and drops the anchor.
+    pub fn locate(mut self, text: &str) -> Error {
+        let Some(anchor) = self.anchor.take() else { return self };
+        if self.position.is_some() {
+            return self;
+        }
+        let mut line = 1u64;
+        let mut chars = 0usize;
+        let mut line_start = Some(0usize);
+        if anchor.line > 1 {
+            line_start = None;
+            for (i, c) in text.char_indices() {
+                chars += 1;
+                if c == '\n' {
+                    line += 1;
+                    if line == anchor.line {
+                        line_start = Some(i + 1);
+                        break;
+                    }
+                }
+            }
+        }
+        let Some(start) = line_start else { return self };
+        let Some((offset, _)) = text[start..].char_indices().nth((anchor.column - 1) as usize)
+        else {
+            return self;
+        };
+        let at = &text[start + offset..];
+        let found =
+            at.get(..anchor.token.len()).is_some_and(|t| t.eq_ignore_ascii_case(&anchor.token));
+        if found {
+            let column_chars = text[start..start + offset].chars().count();
+            if let Ok(p) = u32::try_from(chars + column_chars + 1) {
+                self.position = Some(p);
+            }
+        }
         self
     }
 
@@ -136,5 +209,24 @@ mod tests {
         assert_eq!(e.to_string(), "could not serialize access\nDETAIL:  key k");
         assert!(!Error::unsupported("LISTEN").is_retryable());
         assert_eq!(Error::unsupported("LISTEN").message(), "LISTEN is not supported");
+    }
+
+    #[test]
+    fn anchors_become_positions_where_their_token_is() {
+        let e = || Error::new(SqlState::UNDEFINED_COLUMN, "column \"nope\" does not exist");
+        let sql = "SELECT a,\n  nope FROM t";
+        assert_eq!(e().with_anchor(2, 3, "nope").locate(sql).position(), Some(13));
+        assert_eq!(e().with_anchor(1, 8, "A").locate(sql).position(), Some(8));
+        // Columns count characters, as PostgreSQL's positions do.
+        assert_eq!(e().with_anchor(1, 13, "nope").locate("SELECT 'é', nope").position(), Some(13));
+        // Not the token there, or out of the text: no position.
+        assert_eq!(e().with_anchor(2, 4, "nope").locate(sql).position(), None);
+        assert_eq!(e().with_anchor(3, 1, "nope").locate(sql).position(), None);
+        assert_eq!(e().with_anchor(1, 99, "nope").locate(sql).position(), None);
+        // The first anchor stays; a known position is kept.
+        let inner = e().with_anchor(1, 8, "a").with_anchor(2, 3, "nope");
+        assert_eq!(inner.locate(sql).position(), Some(8));
+        let known = e().with_position(3).with_anchor(1, 8, "a");
+        assert_eq!(known.locate(sql).position(), Some(3));
     }
 }

@@ -25,6 +25,7 @@ use crate::expr::types::{
     can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, reg_type, same_base,
     RegType,
 };
+use crate::parser::place;
 
 /// Binds an AST expression against `scope`.
 ///
@@ -78,6 +79,10 @@ pub(crate) struct Binder<'a> {
 impl Binder<'_> {
     /// Binds one AST node.
     pub(crate) fn bind(&mut self, e: &ast::Expr) -> Result<Expr> {
+        self.bind_node(e).map_err(|err| place::at_literal(err, e))
+    }
+
+    fn bind_node(&mut self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as A;
         match e {
             A::Identifier(id) => self.bind_identifier(id),
@@ -162,10 +167,10 @@ impl Binder<'_> {
                 // Keywords PostgreSQL treats as niladic functions when no column has the name.
                 match self.bind_niladic(&name)? {
                     Some(e) => Ok(e),
-                    None => Err(err),
+                    None => Err(place::at_ident(err, id)),
                 }
             }
-            Err(err) => Err(err),
+            Err(err) => Err(place::at_ident(err, id)),
         }
     }
 
@@ -174,7 +179,10 @@ impl Binder<'_> {
             return Err(Error::internal("empty compound identifier"));
         };
         let qualifier = quals.iter().map(ident_name).collect::<Vec<_>>().join(".");
-        let (index, ty) = self.scope.resolve_column(Some(&qualifier), &ident_name(last))?;
+        let (index, ty) = self
+            .scope
+            .resolve_column(Some(&qualifier), &ident_name(last))
+            .map_err(|e| place::at_ident(e, &ids[0]))?;
         Ok(Expr::Column(index, ty))
     }
 
