@@ -122,10 +122,12 @@ pub fn parse_reindex(p: &mut Parser<'_>) -> Result<Reindex> {
         Some("schema") => ReindexTarget::Schema,
         Some("database") => ReindexTarget::Database,
         Some("system") => ReindexTarget::System,
-        _ => return Err(syntax_error(ParserError::ParserError(format!(
+        _ => {
+            return Err(syntax_error(ParserError::ParserError(format!(
             "Expected: INDEX, TABLE, SCHEMA, DATABASE or SYSTEM, found: {} at Line: {}, Column: {}",
             t.token, t.span.start.line, t.span.start.column
-        )))),
+        ))))
+        }
     };
     if word_of(&p.peek_token_ref().token).as_deref() == Some("concurrently") {
         p.advance_token();

@@ -33,7 +33,15 @@ pub(super) fn index_keys(table: &TableDef, ci: &ast::CreateIndex) -> Result<Inde
         names: Vec::new(),
     };
     for c in &ci.columns {
-        let (pos, ty, expr, name) = match &c.column.expr {
+        // The engine compares text by bytes whatever the collation (as expressions do
+        // elsewhere), so `a COLLATE "C"` indexes the column `a`.
+        let key = match &c.column.expr {
+            ast::Expr::Collate { expr, .. } if matches!(**expr, ast::Expr::Identifier(_)) => {
+                expr.as_ref()
+            }
+            other => other,
+        };
+        let (pos, ty, expr, name) = match key {
             ast::Expr::Identifier(id) => {
                 let n = ident_name(id);
                 let pos = table.column_index(&n).ok_or_else(|| {
