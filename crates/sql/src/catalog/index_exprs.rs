@@ -89,6 +89,15 @@ impl IndexDef {
         self.expressions.iter().all(Option::is_none) && self.predicate.is_none()
     }
 
+    /// Whether `other` indexes the same keys the same way (a partition's copy of its
+    /// parent's index).
+    pub fn same_keys(&self, other: &IndexDef) -> bool {
+        self.columns == other.columns
+            && self.unique == other.unique
+            && self.expressions == other.expressions
+            && self.predicate == other.predicate
+    }
+
     /// The key expression text at key position `i`, if it is an expression.
     pub fn expression(&self, i: usize) -> Option<&str> {
         self.expressions.get(i).and_then(|e| e.as_deref())

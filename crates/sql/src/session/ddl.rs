@@ -633,11 +633,6 @@ impl Session {
         };
         t.next_index_id += 1;
         let cascade_to = if catalog.is_partitioned(t.id) {
-            if !index.is_plain() {
-                return Err(Error::unsupported(
-                    "expression or partial indexes on partitioned tables",
-                ));
-            }
             self.check_partitioned_index(&catalog, &t, &index)?
         } else {
             Vec::new()
@@ -647,7 +642,7 @@ impl Session {
         // An index on a partitioned table is made on each partition too.
         for part in cascade_to {
             let mut p = part.as_ref().clone();
-            if !p.indexes.iter().any(|i| i.columns == index.columns && i.unique == index.unique) {
+            if !p.indexes.iter().any(|i| i.same_keys(&index)) {
                 super::partition_ddl::add_index_copy(txn, &catalog, &mut p, &index, &t.name)?;
                 CatalogStore::put_table(txn, &p)?;
             }
