@@ -378,3 +378,44 @@ pub fn rename_columns(before: &TableDef, table: &mut TableDef) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::{bind_sql, StaticScope};
+
+    fn bind(sql: &str) -> Expr {
+        let mut scope = StaticScope::with_columns(&[("a", DataType::Int4), ("b", DataType::Int4)]);
+        bind_sql(sql, &mut scope).expect("binds")
+    }
+
+    fn conjuncts(sql: &str) -> Vec<Expr> {
+        let mut out = Vec::new();
+        crate::optimizer::conjuncts::split(bind(sql), &mut out);
+        out
+    }
+
+    #[test]
+    fn a_predicate_is_implied_by_its_conjuncts_among_the_query_s() {
+        let pred = bind("a > 0 AND b IS NULL");
+        assert!(implies(&conjuncts("b IS NULL AND a = 3 AND a > 0"), &pred));
+        assert!(!implies(&conjuncts("a > 0"), &pred));
+        assert!(!implies(&conjuncts("a > 1 AND b IS NULL"), &pred), "no range reasoning");
+    }
+
+    #[test]
+    fn is_not_null_is_implied_by_a_strict_comparison() {
+        let pred = bind("a IS NOT NULL");
+        assert!(implies(&conjuncts("a = 5"), &pred));
+        assert!(implies(&conjuncts("3 < a"), &pred));
+        assert!(!implies(&conjuncts("b = 5"), &pred));
+        assert!(!implies(&conjuncts("a IS NULL"), &pred));
+    }
+
+    #[test]
+    fn key_text_wraps_everything_but_a_function_call() {
+        assert_eq!(key_text("lower(email)"), "lower(email)");
+        assert_eq!(key_text("(a + b)"), "((a + b))");
+        assert_eq!(key_text("(a)::text"), "((a)::text)");
+    }
+}
