@@ -42,26 +42,33 @@ impl BoundIndex {
     pub fn covers(&self, row: &[Value]) -> Result<bool> {
         match &self.predicate {
             None => Ok(true),
-            Some(p) => Ok(matches!(p.eval(row, &eval_context())?, Value::Bool(true))),
+            Some(p) => Ok(matches!(with_context(|c| p.eval(row, c))?, Value::Bool(true))),
         }
     }
 
     /// The key values of `row`.
     pub fn values(&self, columns: &[usize], row: &[Value]) -> Result<Vec<Value>> {
-        let ctx = eval_context();
-        columns
-            .iter()
-            .zip(&self.keys)
-            .map(|(c, k)| match k {
-                Some(e) => e.eval(row, &ctx),
-                None => Ok(row.get(*c).cloned().unwrap_or(Value::Null)),
-            })
-            .collect()
+        with_context(|ctx| {
+            columns
+                .iter()
+                .zip(&self.keys)
+                .map(|(c, k)| match k {
+                    Some(e) => e.eval(row, ctx),
+                    None => Ok(row.get(*c).cloned().unwrap_or(Value::Null)),
+                })
+                .collect()
+        })
     }
 }
 
-fn eval_context() -> SimpleContext {
-    SimpleContext::default()
+/// Runs `f` with the evaluation context of index expressions: immutable expressions
+/// read no parameter, setting or clock, so one context per thread serves every row
+/// (building one costs several allocations).
+fn with_context<T>(f: impl FnOnce(&SimpleContext) -> T) -> T {
+    thread_local! {
+        static CONTEXT: SimpleContext = SimpleContext::default();
+    }
+    CONTEXT.with(|c| f(c))
 }
 
 /// The cached [`BoundIndex`] of an [`IndexDef`]. Not part of the definition: it compares
