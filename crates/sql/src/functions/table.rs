@@ -99,7 +99,7 @@ impl TableFunction for Ordinality {
 
 /// Whether `name` is a table function.
 pub fn is_table_function(name: &str) -> bool {
-    if super::helios::is_table_function(name) {
+    if super::helios::is_table_function(name) || super::jsonpath::is_table_function(name) {
         return true;
     }
     matches!(
@@ -167,6 +167,9 @@ pub fn bind_table_function(
 ) -> Result<Option<BoundTableFunction>> {
     if super::helios::is_table_function(name) {
         return super::helios::bind_table_function(name, args, scope).map(Some);
+    }
+    if super::jsonpath::is_table_function(name) {
+        return super::jsonpath::bind_table_function(name, args, scope).map(Some);
     }
     if !is_table_function(name) {
         return Ok(None);

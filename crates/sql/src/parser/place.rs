@@ -3,7 +3,7 @@
 //! (psql prints it as `LINE n:` and a caret). The place is an anchor
 //! ([`Error::with_anchor`]) until the session resolves it against the text it ran.
 
-use helios_common::Error;
+use helios_common::{Error, SqlState};
 use sqlparser::ast;
 
 /// Points `e` at the identifier `id` (its opening quote when quoted).
@@ -41,20 +41,31 @@ pub fn at_expr(e: Error, x: &ast::Expr) -> Error {
     }
 }
 
-/// Points a data exception (class 22) raised while binding `e` at the quoted literal it
-/// is about: `e` itself or one of its direct operands, when the message quotes the
-/// literal's text (`invalid input syntax for type integer: "x"`), as PostgreSQL points
-/// at the constant it failed to convert.
+/// Points a data exception (class 22, or a syntax error in a literal's input) raised
+/// while binding `e` at the quoted literal it is about, as PostgreSQL points at the constant it failed to convert: the literal a
+/// cast (`'x'::int`, `int 'x'`, `interval 'x'`) converts, or else the one literal among
+/// `e`'s direct operands whose text the message quotes (`a = 'zz'`: `invalid input
+/// syntax for type integer: "zz"`).
 pub fn at_literal(err: Error, e: &ast::Expr) -> Error {
-    if err.sqlstate().class() != "22" {
+    let data = err.sqlstate().class() == "22";
+    let converted = match e {
+        ast::Expr::Cast { expr, .. } => string_literal(expr),
+        ast::Expr::Interval(iv) => string_literal(&iv.value),
+        _ => string_literal(e),
+    };
+    // A converted literal's input errors include syntax errors of text types with a
+    // grammar of their own (jsonpath: 42601).
+    if let Some(v) = converted.filter(|_| data || err.sqlstate() == SqlState::SYNTAX_ERROR) {
+        return anchor_literal(err, v);
+    }
+    if !data {
         return err;
     }
     let operands: Vec<&ast::Expr> = match e {
         ast::Expr::BinaryOp { left, right, .. } => vec![left, right],
-        ast::Expr::Cast { expr, .. } | ast::Expr::UnaryOp { expr, .. } => vec![expr],
+        ast::Expr::UnaryOp { expr, .. } => vec![expr],
         ast::Expr::Nested(inner) => vec![inner],
         ast::Expr::Between { expr, low, high, .. } => vec![expr, low, high],
-        ast::Expr::Interval(iv) => vec![&iv.value],
         ast::Expr::In { expr, target: ast::InTarget::List(list), .. } => {
             std::iter::once(&**expr).chain(list).collect()
         }
@@ -62,15 +73,19 @@ pub fn at_literal(err: Error, e: &ast::Expr) -> Error {
         _ => Vec::new(),
     };
     let message = err.message();
-    let mut quoted = std::iter::once(e).chain(operands).filter_map(string_literal).filter(|v| {
+    let mut quoted = operands.into_iter().filter_map(string_literal).filter(|v| {
         literal_text(v).is_some_and(|(_, text)| message.contains(&format!("\"{text}\"")))
     });
     match (quoted.next(), quoted.next()) {
-        (Some(v), None) => match literal_text(v) {
-            Some((token, _)) => err.with_anchor(v.span.start.line, v.span.start.column, token),
-            None => err,
-        },
+        (Some(v), None) => anchor_literal(err, v),
         _ => err,
+    }
+}
+
+fn anchor_literal(err: Error, v: &ast::ValueWithSpan) -> Error {
+    match literal_text(v) {
+        Some((token, _)) => err.with_anchor(v.span.start.line, v.span.start.column, token),
+        None => err,
     }
 }
 
