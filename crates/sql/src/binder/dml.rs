@@ -442,9 +442,21 @@ impl Binder<'_> {
         let index = match &oc.conflict_target {
             None => None,
             Some(ast::ConflictTarget::Columns { columns, predicate }) => {
-                if predicate.is_some() {
-                    return Err(Error::unsupported("ON CONFLICT with a partial index predicate"));
-                }
+                // `ON CONFLICT (cols) WHERE p` infers a partial unique index whose
+                // predicate `p` implies; without `WHERE`, only full indexes.
+                let facts = match predicate {
+                    Some(p) => {
+                        let bound = crate::catalog::index_exprs::bind_ast(
+                            table,
+                            p,
+                            crate::catalog::index_exprs::IndexPart::Predicate,
+                        )?;
+                        let mut parts = Vec::new();
+                        crate::optimizer::conjuncts::split(bound, &mut parts);
+                        parts
+                    }
+                    None => Vec::new(),
+                };
                 let mut cols = Vec::new();
                 for c in columns {
                     let n = ident_name(c);
@@ -460,7 +472,17 @@ impl Binder<'_> {
                 let idx = table.indexes.iter().find(|i| {
                     let mut ic = i.columns.clone();
                     ic.sort_unstable();
-                    i.unique && ic == sorted
+                    i.unique
+                        && i.expressions.iter().all(Option::is_none)
+                        && ic == sorted
+                        && match &i.predicate {
+                            None => true,
+                            Some(_) => i.bound(table).is_ok_and(|b| {
+                                b.predicate.as_ref().is_some_and(|p| {
+                                    crate::catalog::index_exprs::implies(&facts, p)
+                                })
+                            }),
+                        }
                 });
                 Some(idx.map(|i| i.id).ok_or_else(|| {
                     Error::new(

@@ -30,7 +30,7 @@ const INVALID_OBJECT_DEFINITION: SqlState = SqlState::from_code("42P17");
 /// Functions that are not volatile in our registry but whose result depends on the
 /// transaction, the session or its settings (STABLE in PostgreSQL), so a generation
 /// expression may not call them.
-const NOT_IMMUTABLE: &[&str] = &[
+pub(crate) const NOT_IMMUTABLE: &[&str] = &[
     "now",
     "current_timestamp",
     "transaction_timestamp",
@@ -59,7 +59,7 @@ const NOT_IMMUTABLE: &[&str] = &[
 
 /// Whether a cast's result depends on the session's TimeZone or DateStyle (casts
 /// between text and the date/time types are STABLE in PostgreSQL).
-fn stable_cast(from: &DataType, to: &DataType) -> bool {
+pub(crate) fn stable_cast(from: &DataType, to: &DataType) -> bool {
     let datetime = |t: &DataType| {
         matches!(
             t,

@@ -964,12 +964,25 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
                     Value::Bool(true),
                     Value::Bool(true),
                     Value::Bool(false),
-                    int2vector(i.columns.iter().map(|c| c + 1)),
+                    // An expression key is column 0, as in PostgreSQL.
+                    int2vector(i.columns.iter().enumerate().map(|(k, c)| {
+                        if i.expression(k).is_some() {
+                            0
+                        } else {
+                            c + 1
+                        }
+                    })),
                     oid_array(i.columns.iter().map(|c| collation_of(t, *c))),
                     oid_array(std::iter::repeat_n(0, n)),
                     text(vec!["0"; n].join(" ")),
-                    Value::Null,
-                    Value::Null,
+                    // PostgreSQL keeps node trees here; we keep the SQL text, which
+                    // `pg_get_expr` returns as is.
+                    if i.expressions.iter().any(Option::is_some) {
+                        text(i.expressions.iter().flatten().cloned().collect::<Vec<_>>().join(", "))
+                    } else {
+                        Value::Null
+                    },
+                    i.predicate.clone().map_or(Value::Null, text),
                 ]
             })
         })
@@ -1234,7 +1247,9 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 .tables
                 .get(&f.ref_table)
                 .and_then(|r| {
-                    r.indexes.iter().find(|i| (i.unique || i.primary) && i.columns == f.ref_columns)
+                    r.indexes.iter().find(|i| {
+                        (i.unique || i.primary) && i.is_plain() && i.columns == f.ref_columns
+                    })
                 })
                 .map_or(0, |i| index_oid(f.ref_table, i.id));
             rows.push(vec![

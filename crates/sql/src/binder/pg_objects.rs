@@ -248,24 +248,134 @@ fn column_list(t: &TableDef, cols: &[usize]) -> String {
         .join(", ")
 }
 
-/// `pg_get_indexdef`: `CREATE [UNIQUE] INDEX name ON schema.table USING btree (cols)`.
+/// `pg_get_indexdef`: `CREATE [UNIQUE] INDEX name ON schema.table USING btree (keys)
+/// [WHERE predicate]`.
 pub(crate) fn index_def(t: &TableDef, i: &IndexDef) -> String {
+    index_def_pretty(t, i, false)
+}
+
+/// [`index_def`]; `pretty` (`pg_get_indexdef(oid, 0, true)`, what `\d` shows) drops
+/// the parentheses around the predicate and the schema of a table in `public`.
+pub(crate) fn index_def_pretty(t: &TableDef, i: &IndexDef, pretty: bool) -> String {
     let (method, cols) = match &i.vector {
         Some(v) => ("hnsw", format!("{} {}", column_list(t, &i.columns), v.opclass)),
-        None => ("btree", column_list(t, &i.columns)),
+        None => ("btree", index_keys(t, i, pretty)),
+    };
+    let predicate = match &i.predicate {
+        Some(p) if pretty => format!(" WHERE {}", pretty_condition(p)),
+        Some(p) => format!(" WHERE {p}"),
+        None => String::new(),
+    };
+    // Pretty output names the table unqualified when it is visible (the default
+    // search path's schema here).
+    let table = if pretty && t.schema == crate::catalog::DEFAULT_SCHEMA {
+        quote_ident(&t.name)
+    } else {
+        format!("{}.{}", quote_ident(&t.schema), quote_ident(&t.name))
     };
     format!(
-        "CREATE {}INDEX {} ON {}.{} USING {method} ({cols})",
+        "CREATE {}INDEX {} ON {table} USING {method} ({cols}){predicate}",
         if i.unique || i.primary { "UNIQUE " } else { "" },
         quote_ident(&i.name),
-        quote_ident(&t.schema),
-        quote_ident(&t.name),
     )
 }
 
-/// `pg_get_indexdef(oid, column, ...)` with a column number: that key column's name.
+/// The key list of a B-tree index: columns, and expressions as PostgreSQL shows them.
+fn index_keys(t: &TableDef, i: &IndexDef, pretty: bool) -> String {
+    (0..i.columns.len())
+        .map(|k| match i.expression(k) {
+            Some(e) if pretty => crate::catalog::index_exprs::key_text(strip_outer_parens(e)),
+            Some(e) => crate::catalog::index_exprs::key_text(e),
+            None => column_list(t, &i.columns[k..=k]),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored condition as PostgreSQL's pretty printer shows it: without its outer
+/// parentheses, and a chain of one of `AND` / `OR` without the parentheses around items
+/// that hold neither (comparisons bind tighter).
+fn pretty_condition(text: &str) -> String {
+    let inner = strip_outer_parens(text);
+    for op in [" AND ", " OR "] {
+        let parts = split_top(inner, op);
+        if parts.len() > 1 {
+            return parts
+                .iter()
+                .map(|p| {
+                    let item = strip_outer_parens(p);
+                    let simple = item.len() < p.len()
+                        && split_top(item, " AND ").len() == 1
+                        && split_top(item, " OR ").len() == 1;
+                    if simple {
+                        item
+                    } else {
+                        p
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(op);
+        }
+    }
+    inner.to_string()
+}
+
+/// `s` split at `sep` where it is outside parentheses and quotes.
+fn split_top<'s>(s: &'s str, sep: &str) -> Vec<&'s str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            _ if !quoted && depth == 0 && bytes[at..].starts_with(sep.as_bytes()) => {
+                parts.push(&s[start..at]);
+                at += sep.len();
+                start = at;
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    parts.push(&s[start..]);
+    parts
+}
+
+/// `(x)` without its parentheses when they enclose all of it.
+fn strip_outer_parens(s: &str) -> &str {
+    let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else { return s };
+    let mut depth = 0i32;
+    for ch in inner.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return s;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner
+    } else {
+        s
+    }
+}
+
+/// `pg_get_indexdef(oid, column, ...)` with a column number: that key column's name,
+/// or its expression.
 pub(crate) fn index_column(t: &TableDef, i: &IndexDef, column: usize) -> Option<String> {
-    let c = i.columns.get(column.checked_sub(1)?)?;
+    let at = column.checked_sub(1)?;
+    if let Some(e) = i.expression(at) {
+        return Some(e.to_string());
+    }
+    let c = i.columns.get(at)?;
     t.columns.get(*c).map(|c| quote_ident(&c.name))
 }
 

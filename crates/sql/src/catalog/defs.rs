@@ -88,6 +88,19 @@ pub struct IndexDef {
     /// Set for an HNSW vector index (`USING hnsw`); `None` for a B-tree index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector: Option<crate::catalog::vector_index::VectorIndexDef>,
+    /// Key expressions as SQL text over the table's column names, one per key position:
+    /// `Some` where the key is an expression (its `columns` entry then is the first
+    /// column the expression reads), `None` for a plain column. Empty when every key is
+    /// a column (and in catalogs written before expression indexes existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expressions: Vec<Option<String>>,
+    /// The `WHERE` predicate of a partial index as SQL text; only rows where it is true
+    /// are indexed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// The expressions and predicate bound over the table's row; never stored.
+    #[serde(skip)]
+    pub bound_cache: crate::catalog::index_exprs::IndexExprCache,
 }
 
 /// A `CHECK` constraint.

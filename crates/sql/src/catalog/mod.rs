@@ -10,6 +10,7 @@
 pub mod access;
 mod cache;
 mod defs;
+pub mod index_exprs;
 pub mod partition;
 pub mod routine_defs;
 pub mod script;

@@ -157,9 +157,7 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
         // A partition's copies of its parent's indexes come back with the parent's.
         let parent = catalog.partition_parent(t.id).and_then(|(p, _)| catalog.table(p));
         let inherited = |i: &super::IndexDef| {
-            parent.is_some_and(|p| {
-                p.indexes.iter().any(|pi| pi.columns == i.columns && pi.unique == i.unique)
-            })
+            parent.is_some_and(|p| p.indexes.iter().any(|pi| pi.same_keys(i)))
         };
         for i in t.indexes.iter().filter(|i| !i.constraint && !i.primary && !inherited(i)) {
             let mut def = index_def(t, i);

@@ -121,6 +121,28 @@ fn key_detail(table: &TableDef, cols: &[usize], row: &[Value]) -> (String, Strin
     (names.join(", "), vals.join(", "))
 }
 
+/// The key names and values of `row` in the unique index `index`, as the DETAIL of a
+/// unique violation shows them (`lower(email)`, `a@b`).
+pub fn unique_key_detail(
+    table: &TableDef,
+    index: &crate::catalog::IndexDef,
+    row: &[Value],
+) -> Result<(String, String)> {
+    if index.expressions.is_empty() {
+        return Ok(key_detail(table, &index.columns, row));
+    }
+    let values = table_io::index_key_values(table, index, row)?.unwrap_or_default();
+    let names: Vec<String> = (0..index.columns.len())
+        .map(|i| match index.expression(i) {
+            Some(text) => crate::catalog::index_exprs::key_text(text),
+            None => table.columns[index.columns[i]].name.clone(),
+        })
+        .collect();
+    let vals: Vec<String> =
+        values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_pg_text() }).collect();
+    Ok((names.join(", "), vals.join(", ")))
+}
+
 /// Applies each column's type modifier (varchar/char length, numeric precision and
 /// scale) by PostgreSQL's assignment rules: 22001 / 22003 when a value does not fit.
 pub(super) fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
@@ -253,7 +275,10 @@ pub(super) fn unique_violation(
     index: &crate::catalog::IndexDef,
     row: &[Value],
 ) -> Error {
-    let (cols, vals) = key_detail(table, &index.columns, row);
+    let (cols, vals) = match unique_key_detail(table, index, row) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
     Error::new(
         SqlState::UNIQUE_VIOLATION,
         format!("duplicate key value violates unique constraint \"{}\"", index.name),
@@ -324,7 +349,7 @@ fn referenced_exists(
     cols: &[usize],
     vals: &[Value],
 ) -> Result<bool> {
-    let index = parent.indexes.iter().find(|i| i.unique && i.columns == cols);
+    let index = parent.indexes.iter().find(|i| i.unique && i.is_plain() && i.columns == cols);
     match index {
         Some(idx) => {
             let mut probe = vec![Value::Null; parent.columns.len()];

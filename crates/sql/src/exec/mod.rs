@@ -42,7 +42,9 @@ mod vector_scan;
 mod window;
 
 pub use context::{ExecCtx, Row, SequenceAccess};
-pub use dml::{execute_delete, execute_insert, execute_update, DmlOutcome, WriteEnv};
+pub use dml::{
+    execute_delete, execute_insert, execute_update, unique_key_detail, DmlOutcome, WriteEnv,
+};
 pub use merge::execute_merge;
 pub use operators::execute;
 pub use routines::{RoutineHost, TriggerEvent, TxnRef};

@@ -14,9 +14,7 @@ use helios_storage::Transaction;
 use helios_types::keycode::{encode_key_into, KeyColumn};
 use helios_types::{DataType, Value};
 
-use super::table_io::{
-    claim_unique, index_entry_key, index_key_columns, rowid_key_columns, unique_conflict,
-};
+use super::table_io::{index_key_columns, put_index_entry, rowid_key_columns, unique_conflict};
 use crate::catalog::{IndexDef, TableDef};
 use crate::encoding::keys;
 
@@ -173,10 +171,7 @@ impl<'t> RowWriter<'t> {
                 super::vector_index::note_put(txn, self.table, index, key.pk(), row);
                 continue;
             }
-            if index.unique {
-                claim_unique(txn, self.table, index, row)?;
-            }
-            txn.put(&index_entry_key(self.table, index, row, key.pk())?, key.pk())?;
+            put_index_entry(txn, self.table, index, row, key.pk())?;
         }
         Ok(())
     }

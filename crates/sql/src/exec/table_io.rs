@@ -25,6 +25,13 @@ pub fn encode_key(values: &[Value], columns: &[KeyColumn]) -> Result<Vec<u8>> {
 
 /// The key columns of an index (ascending, NULLS LAST).
 pub fn index_key_columns(table: &TableDef, index: &IndexDef) -> Vec<KeyColumn> {
+    if !index.expressions.is_empty() {
+        // A key expression that does not bind fails in `index_key_values` too, with its
+        // error; the column types are only a stand-in until then.
+        if let Ok(b) = index.bound(table) {
+            return b.types.iter().map(|t| KeyColumn::asc(t.clone())).collect();
+        }
+    }
     index.columns.iter().map(|c| KeyColumn::asc(table.columns[*c].data_type.clone())).collect()
 }
 
@@ -72,17 +79,36 @@ pub fn index_values(index: &IndexDef, row: &[Value]) -> Vec<Value> {
     index.columns.iter().map(|c| row.get(*c).cloned().unwrap_or(Value::Null)).collect()
 }
 
-/// The key of a secondary index entry: index values, then the primary key bytes.
+/// The key values of `row` in a secondary index (key expressions computed), or `None`
+/// when the row is not in the index (a partial index whose predicate is not true).
+pub fn index_key_values(
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+) -> Result<Option<Vec<Value>>> {
+    if index.is_plain() {
+        return Ok(Some(index_values(index, row)));
+    }
+    let bound = index.bound(table)?;
+    if !bound.covers(row)? {
+        return Ok(None);
+    }
+    bound.values(&index.columns, row).map(Some)
+}
+
+/// The key of a secondary index entry: index values, then the primary key bytes; `None`
+/// when the row is not in the index (see [`index_key_values`]).
 pub fn index_entry_key(
     table: &TableDef,
     index: &IndexDef,
     row: &[Value],
     pk: &[u8],
-) -> Result<Vec<u8>> {
+) -> Result<Option<Vec<u8>>> {
+    let Some(values) = index_key_values(table, index, row)? else { return Ok(None) };
     let mut k = keys::index_prefix(table.id, index.id);
-    k.extend_from_slice(&encode_key(&index_values(index, row), &index_key_columns(table, index))?);
+    k.extend_from_slice(&encode_key(&values, &index_key_columns(table, index))?);
     k.extend_from_slice(pk);
-    Ok(k)
+    Ok(Some(k))
 }
 
 /// Reads one row by primary key bytes, decoding it straight from the stored bytes.
@@ -201,12 +227,30 @@ pub fn put_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]
             super::vector_index::note_put(txn, table, index, pk, row);
             continue;
         }
-        if index.unique {
-            claim_unique(txn, table, index, row)?;
-        }
-        txn.put(&index_entry_key(table, index, row, pk)?, pk)?;
+        put_index_entry(txn, table, index, row, pk)?;
     }
     Ok(())
+}
+
+/// Writes `row`'s entry in the B-tree index `index` (and its uniqueness claim), if the
+/// row is in the index.
+pub fn put_index_entry(
+    txn: &mut Transaction,
+    table: &TableDef,
+    index: &IndexDef,
+    row: &[Value],
+    pk: &[u8],
+) -> Result<()> {
+    let Some(values) = index_key_values(table, index, row)? else { return Ok(()) };
+    let cols = index_key_columns(table, index);
+    let mut key = keys::index_prefix(table.id, index.id);
+    key.extend_from_slice(&encode_key(&values, &cols)?);
+    if index.unique && !values.iter().any(Value::is_null) {
+        // See `claim_unique`.
+        txn.delete(&key)?;
+    }
+    key.extend_from_slice(pk);
+    txn.put(&key, pk)
 }
 
 /// Claims `row`'s values of the unique secondary index `index` for this transaction by
@@ -222,7 +266,7 @@ pub fn claim_unique(
     index: &IndexDef,
     row: &[Value],
 ) -> Result<()> {
-    let values = index_values(index, row);
+    let Some(values) = index_key_values(table, index, row)? else { return Ok(()) };
     if values.iter().any(Value::is_null) {
         return Ok(());
     }
@@ -236,7 +280,9 @@ pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Val
     txn.delete(&keys::row_key(table.id, pk))?;
     // HNSW entries stay: older snapshots may still see the version (see vector_index).
     for index in table.indexes.iter().filter(|i| !i.primary && i.vector.is_none()) {
-        txn.delete(&index_entry_key(table, index, row, pk)?)?;
+        if let Some(key) = index_entry_key(table, index, row, pk)? {
+            txn.delete(&key)?;
+        }
     }
     Ok(())
 }
@@ -250,7 +296,7 @@ pub fn unique_conflict(
     row: &[Value],
     exclude: Option<&[u8]>,
 ) -> Result<Option<Vec<u8>>> {
-    let values = index_values(index, row);
+    let Some(values) = index_key_values(table, index, row)? else { return Ok(None) };
     if values.iter().any(Value::is_null) {
         return Ok(None);
     }

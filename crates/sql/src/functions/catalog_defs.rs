@@ -15,7 +15,7 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Value};
 
 use crate::binder::pg_objects::{
-    constraint_by_oid, constraint_def, index_column, index_def, relation_by_oid,
+    constraint_by_oid, constraint_def, index_column, index_def_pretty, relation_by_oid,
     relation_display_name, relation_oid_by_name, schema_name_by_oid, split_qualified, view_def,
     RelationRef,
 };
@@ -92,7 +92,7 @@ fn indexdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
         _ => 0,
     };
     Ok(if column == 0 {
-        Value::Text(index_def(t, i))
+        Value::Text(index_def_pretty(t, i, pretty_arg(a.get(2))))
     } else {
         index_column(t, i, column).map_or(Value::Null, Value::Text)
     })

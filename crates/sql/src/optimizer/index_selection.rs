@@ -1,5 +1,8 @@
 //! Index selection: a scan's conjuncts `col = const`, `col < const`, ... on the leading
-//! columns of the primary key or a secondary index become a key range. A secondary
+//! columns of the primary key or a secondary index become a key range; so do
+//! comparisons of an expression index's expressions (`lower(email) = $1`). A partial
+//! index is considered only when the scan's conjuncts imply its predicate
+//! ([`implies`]). A secondary
 //! index scan keeps its whole filter, so the range only narrows what is read (index
 //! columns may be NULL, which an open range includes). A primary-key range is exact
 //! (key columns are never NULL and the compared values have the column's type), so the
@@ -19,6 +22,7 @@ use helios_types::DataType;
 
 use crate::planner::rewrite::shift_columns;
 
+use crate::catalog::index_exprs::{implies, BoundIndex};
 use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::{Access, KeyRange, Plan};
@@ -85,10 +89,11 @@ fn outer_only(v: &Expr, width: usize) -> bool {
         }
 }
 
-/// A comparison of a column with a row-free value of the same type: (column, op, value).
-/// With `outer` (the width of the scanned row), values read from the enclosing row
-/// also count; they come back rewritten to index that row alone.
-fn comparison(e: &Expr, outer: Option<usize>) -> Option<(usize, BinaryOp, Expr)> {
+/// A comparison of a key (a column or an expression over the scanned row) with a
+/// row-free value of the same type: (key, op, value). With `outer` (the width of the
+/// scanned row), values read from the enclosing row also count; they come back
+/// rewritten to index that row alone.
+fn comparison(e: &Expr, outer: Option<usize>) -> Option<(Expr, BinaryOp, Expr)> {
     let Expr::Binary { op, left, right, .. } = e else { return None };
     if !matches!(op, BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq) {
         return None;
@@ -106,30 +111,45 @@ fn comparison(e: &Expr, outer: Option<usize>) -> Option<(usize, BinaryOp, Expr)>
             }),
         }
     };
+    // A key reads the scanned row only (an index key expression never holds anything
+    // else, so an equal expression cannot either).
+    let key = |k: &Expr| column_span(k).is_some_and(|(_, hi)| outer.is_none_or(|w| hi < w));
     match (left.as_ref(), right.as_ref()) {
-        (Expr::Column(i, t), v) if outer.is_none_or(|w| *i < w) => {
-            value(v, t).map(|v| (*i, *op, v))
-        }
-        (v, Expr::Column(i, t)) if outer.is_none_or(|w| *i < w) => {
-            value(v, t).map(|v| (*i, op.commuted(), v))
-        }
+        (k, v) if key(k) => value(v, &k.data_type()).map(|v| (k.clone(), *op, v)),
+        (v, k) if key(k) => value(v, &k.data_type()).map(|v| (k.clone(), op.commuted(), v)),
         _ => None,
     }
 }
 
 /// A comparison usable for a key range and the position of its conjunct.
-type Comparison = (usize, (usize, BinaryOp, Expr));
+type Comparison = (usize, (Expr, BinaryOp, Expr));
+
+/// Whether the comparison key `k` is key position `at` of `index` (`bound` holds the
+/// key expressions of an index that has some).
+fn is_key(index: &IndexDef, bound: Option<&BoundIndex>, at: usize, k: &Expr) -> bool {
+    match bound.and_then(|b| b.keys.get(at)).and_then(Option::as_ref) {
+        Some(e) => e == k,
+        None => matches!(k, Expr::Column(i, _) if Some(i) == index.columns.get(at)),
+    }
+}
 
 /// The key range `index` gets from the comparisons, its score, and the positions of the
 /// conjuncts it was built from.
-fn range_for(index: &IndexDef, comps: &[Comparison]) -> Option<(usize, KeyRange, Vec<usize>)> {
+fn range_for(
+    index: &IndexDef,
+    bound: Option<&BoundIndex>,
+    comps: &[Comparison],
+) -> Option<(usize, KeyRange, Vec<usize>)> {
     let mut eq = Vec::new();
     let mut used = Vec::new();
-    for col in &index.columns {
-        match comps.iter().find(|(_, (c, op, _))| c == col && *op == BinaryOp::Eq) {
-            Some((at, (_, _, v))) => {
+    for at in 0..index.columns.len() {
+        match comps
+            .iter()
+            .find(|(_, (k, op, _))| *op == BinaryOp::Eq && is_key(index, bound, at, k))
+        {
+            Some((pos, (_, _, v))) => {
                 eq.push(v.clone());
-                used.push(*at);
+                used.push(*pos);
             }
             None => break,
         }
@@ -138,9 +158,10 @@ fn range_for(index: &IndexDef, comps: &[Comparison]) -> Option<(usize, KeyRange,
     let mut upper = Bound::Unbounded;
     let (mut lower_at, mut upper_at) = (None, None);
     let mut score = eq.len() * 2;
-    if let Some(next) = index.columns.get(eq.len()) {
-        for (at, (c, op, v)) in comps {
-            if c != next {
+    if eq.len() < index.columns.len() {
+        let next = eq.len();
+        for (at, (k, op, v)) in comps {
+            if !is_key(index, bound, next, k) {
                 continue;
             }
             match op {
@@ -172,7 +193,8 @@ fn range_for(index: &IndexDef, comps: &[Comparison]) -> Option<(usize, KeyRange,
 
 /// The best access path for a filter, with the positions of the conjuncts its key
 /// range was built from; with `outer`, from its comparisons with the enclosing row
-/// (see [`comparison`]).
+/// (see [`comparison`]). An expression index matches comparisons of its expressions; a
+/// partial index is a candidate only when the filter implies its predicate.
 fn choose(table: &TableDef, filter: &Expr, outer: Option<usize>) -> Option<(Access, Vec<usize>)> {
     let mut parts = Vec::new();
     split(filter.clone(), &mut parts);
@@ -186,9 +208,21 @@ fn choose(table: &TableDef, filter: &Expr, outer: Option<usize>) -> Option<(Acce
     }
     let mut best: Option<(usize, Access, Vec<usize>)> = None;
     for index in &table.indexes {
-        if let Some((score, range, used)) = range_for(index, &comps) {
-            // Prefer the primary key on ties: it reads rows directly.
-            let score = score * 2 + usize::from(index.primary);
+        let bound = if index.is_plain() {
+            None
+        } else {
+            // An index whose expressions do not bind is left to the writers to report.
+            let Ok(b) = index.bound(table) else { continue };
+            if b.predicate.as_ref().is_some_and(|p| !implies(&parts, p)) {
+                continue;
+            }
+            Some(b)
+        };
+        if let Some((score, range, used)) = range_for(index, bound.as_deref(), &comps) {
+            // Prefer the primary key on ties (it reads rows directly), then a partial
+            // index (it is smaller).
+            let score =
+                score * 4 + 2 * usize::from(index.predicate.is_some()) + usize::from(index.primary);
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 let access = if index.primary {
                     Access::Primary(range)

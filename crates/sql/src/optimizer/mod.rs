@@ -19,7 +19,7 @@
 //! effectiveness (pushdown first exposes conditions to the later rules).
 
 mod column_pruning;
-mod conjuncts;
+pub(crate) mod conjuncts;
 mod hash_join;
 mod index_selection;
 mod partition_pruning;

@@ -356,7 +356,7 @@ impl Session {
                         let rows = self.read_all(&before)?;
                         t.columns.remove(pos);
                         t.column_comments.remove(&n);
-                        t.indexes.retain(|i| !i.columns.contains(&pos));
+                        t.indexes.retain(|i| !i.reads_column(&before, pos));
                         t.foreign_keys.retain(|f| !f.columns.contains(&pos));
                         for i in &mut t.indexes {
                             for c in &mut i.columns {
@@ -393,7 +393,9 @@ impl Session {
                         ));
                     }
                     self.rename_column_in_views(&catalog, t.id, &t.columns[pos].name, &new)?;
+                    let before = t.clone();
                     let old = std::mem::replace(&mut t.columns[pos].name, new.clone());
+                    crate::catalog::index_exprs::rename_columns(&before, &mut t)?;
                     for c in &mut t.columns {
                         if let Some(g) = &c.generated {
                             c.generated = Some(generated::rename_in_expression(g, &old, &new)?);

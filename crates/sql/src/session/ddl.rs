@@ -570,9 +570,6 @@ impl Session {
     }
 
     fn create_index(&mut self, ci: &ast::CreateIndex) -> Result<StatementResult> {
-        if ci.predicate.is_some() {
-            return Err(Error::unsupported("partial indexes"));
-        }
         if let Some(using) = &ci.using {
             let u = using.to_string().to_lowercase();
             if u == "hnsw" {
@@ -603,34 +600,11 @@ impl Session {
             }
         };
         self.require_table_owner(&catalog, &table)?;
-        let mut cols = Vec::new();
-        let mut names = Vec::new();
-        for c in &ci.columns {
-            let n = match &c.column.expr {
-                ast::Expr::Identifier(id) => ident_name(id),
-                other => {
-                    return Err(Error::unsupported(format!("index on expression \"{other}\"")))
-                }
-            };
-            let pos = table.column_index(&n).ok_or_else(|| {
-                Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{n}\" does not exist"))
-            })?;
-            if !table.columns[pos].data_type.is_indexable() {
-                return Err(Error::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!(
-                        "data type {} has no default operator class for access method \"btree\"",
-                        table.columns[pos].data_type
-                    ),
-                ));
-            }
-            cols.push(pos);
-            names.push(n);
-        }
+        let keys = super::index_ddl::index_keys(&table, ci)?;
         let name = match &ci.name {
             Some(n) => object_name(n)?.name,
             None => {
-                let base = format!("{}_{}_idx", table.name, names.join("_"));
+                let base = format!("{}_{}_idx", table.name, keys.names.join("_"));
                 let mut taken = taken_names(&table);
                 taken.extend(
                     catalog.tables.values().flat_map(|t| t.indexes.iter().map(|i| i.name.clone())),
@@ -648,11 +622,14 @@ impl Session {
         let index = IndexDef {
             id: t.next_index_id,
             name: name.clone(),
-            columns: cols,
+            columns: keys.columns,
             unique: ci.unique,
             primary: false,
             constraint: false,
             vector: None,
+            expressions: keys.expressions,
+            predicate: keys.predicate,
+            bound_cache: Default::default(),
         };
         t.next_index_id += 1;
         let cascade_to = if catalog.is_partitioned(t.id) {
@@ -665,7 +642,7 @@ impl Session {
         // An index on a partitioned table is made on each partition too.
         for part in cascade_to {
             let mut p = part.as_ref().clone();
-            if !p.indexes.iter().any(|i| i.columns == index.columns && i.unique == index.unique) {
+            if !p.indexes.iter().any(|i| i.same_keys(&index)) {
                 super::partition_ddl::add_index_copy(txn, &catalog, &mut p, &index, &t.name)?;
                 CatalogStore::put_table(txn, &p)?;
             }
@@ -981,23 +958,17 @@ pub(super) fn build_index(txn: &mut Transaction, table: &TableDef, index: &Index
             if let Some(_other) =
                 table_io::unique_conflict(txn, &with_index, index, &row, Some(&pk))?
             {
-                let names: Vec<&str> =
-                    index.columns.iter().map(|c| table.columns[*c].name.as_str()).collect();
-                let vals: Vec<String> =
-                    index.columns.iter().map(|c| row[*c].to_pg_text()).collect();
+                let (names, vals) = crate::exec::unique_key_detail(table, index, &row)?;
                 return Err(Error::new(
                     SqlState::UNIQUE_VIOLATION,
                     format!("could not create unique index \"{}\"", index.name),
                 )
-                .with_detail(format!(
-                    "Key ({})=({}) is duplicated.",
-                    names.join(", "),
-                    vals.join(", ")
-                )));
+                .with_detail(format!("Key ({names})=({vals}) is duplicated.")));
             }
         }
-        let key = table_io::index_entry_key(table, index, &row, &pk)?;
-        txn.put(&key, &pk)?;
+        if let Some(key) = table_io::index_entry_key(table, index, &row, &pk)? {
+            txn.put(&key, &pk)?;
+        }
     }
     Ok(())
 }

@@ -140,6 +140,9 @@ pub fn add_key(
         primary,
         constraint: true,
         vector: None,
+        expressions: Vec::new(),
+        predicate: None,
+        bound_cache: Default::default(),
     });
     Ok(())
 }
@@ -206,7 +209,7 @@ pub fn add_foreign_key(
             "number of referencing and referenced columns for foreign key disagree",
         ));
     }
-    if !parent.indexes.iter().any(|i| i.unique && i.columns == ref_cols) {
+    if !parent.indexes.iter().any(|i| i.unique && i.is_plain() && i.columns == ref_cols) {
         return Err(Error::new(
             SqlState::INVALID_FOREIGN_KEY,
             format!(

@@ -27,6 +27,7 @@ mod ddl;
 mod ddl_table;
 mod discard;
 mod extension;
+mod index_ddl;
 mod maintenance;
 mod matview;
 pub mod notify;

@@ -297,7 +297,8 @@ pub(super) fn check_unique_keys(table: &TableDef, key: &BoundKey) -> Result<()> 
             )));
         }
         for c in key.columns.iter().flatten() {
-            if !idx.columns.contains(c) {
+            // An expression key does not count, even one reading the column.
+            if !idx.columns.iter().enumerate().any(|(k, x)| x == c && idx.expression(k).is_none()) {
                 return Err(Error::new(
                     SqlState::FEATURE_NOT_SUPPORTED,
                     "unique constraint on partitioned table must include all partitioning columns",
@@ -797,7 +798,7 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut t = table.as_ref().clone();
         for idx in parent.indexes.iter().filter(|i| i.vector.is_none()) {
-            if !t.indexes.iter().any(|i| i.columns == idx.columns && i.unique == idx.unique) {
+            if !t.indexes.iter().any(|i| i.same_keys(idx)) {
                 add_index_copy(txn, &catalog, &mut t, idx, &parent.name)?;
             }
         }
@@ -876,6 +877,9 @@ pub(super) fn add_index_copy(
         primary: idx.primary && t.primary_key().is_none(),
         constraint: idx.constraint,
         vector: None,
+        expressions: idx.expressions.clone(),
+        predicate: idx.predicate.clone(),
+        bound_cache: Default::default(),
     };
     t.next_index_id += 1;
     super::ddl::build_index(txn, t, &index)?;

@@ -107,6 +107,9 @@ impl Session {
             primary: false,
             constraint: false,
             vector: Some(def),
+            expressions: Vec::new(),
+            predicate: None,
+            bound_cache: Default::default(),
         };
         t.next_index_id += 1;
         crate::exec::vector_index::create(&self.engine.vectors, txn, &t, &index)?;
