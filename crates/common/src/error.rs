@@ -21,9 +21,21 @@ pub struct Error {
     hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL.
     position: Option<u32>,
-    /// 1-based (line, column) in the parsed text, until [`Error::resolve_location`]
-    /// turns it into `position`.
-    location: Option<(u64, u64)>,
+    /// Where the error points while the statement text is not at hand (see
+    /// [`Error::with_anchor`]).
+    anchor: Option<Box<Anchor>>,
+}
+
+/// A place in a statement's text as the SQL parser counts it (1-based line and column, in
+/// characters) and the token expected there. [`Error::locate`] turns it into a position
+/// once the text is known, and only when the token is found there: text that was
+/// rewritten before parsing (or belongs to another statement, such as a view's query)
+/// gives no position rather than a wrong one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Anchor {
+    line: u64,
+    column: u64,
+    token: String,
 }
 
 impl Error {
@@ -35,7 +47,7 @@ impl Error {
             detail: None,
             hint: None,
             position: None,
-            location: None,
+            anchor: None,
         }
     }
 
@@ -57,32 +69,53 @@ impl Error {
         self
     }
 
-    /// Marks where in the parsed text the error points (1-based line and column, as
-    /// the parser reports them), unless it already has a position or a location.
-    pub fn with_location(mut self, line: u64, column: u64) -> Error {
-        if self.position.is_none() && self.location.is_none() && line > 0 && column > 0 {
-            self.location = Some((line, column));
+    /// Points the error at `token`, found at `line` and `column` (1-based, characters) of
+    /// the statement text; kept until [`Error::locate`] sees the text. An error that
+    /// already points somewhere keeps that place (the innermost one wins).
+    pub fn with_anchor(mut self, line: u64, column: u64, token: &str) -> Error {
+        if self.position.is_none() && self.anchor.is_none() && line > 0 && column > 0 {
+            self.anchor = Some(Box::new(Anchor { line, column, token: token.to_string() }));
         }
         self
     }
 
-    /// Turns a location set by [`Error::with_location`] into the character position
-    /// within `sql`, the text that was parsed.
-    pub fn resolve_location(mut self, sql: &str) -> Error {
-        let Some((line, column)) = self.location.take() else { return self };
+    /// Resolves the anchor of [`Error::with_anchor`] against `text`, the statement text
+    /// the error's anchor counts in: sets the position when `text` holds the anchor's token
+    /// at its place (compared without regard to ASCII case), and drops the anchor.
+    pub fn locate(mut self, text: &str) -> Error {
+        let Some(anchor) = self.anchor.take() else { return self };
         if self.position.is_some() {
             return self;
         }
-        let mut chars = 0u64;
-        for (i, text) in sql.split('\n').enumerate() {
-            if i as u64 + 1 == line {
-                let len = text.chars().count() as u64 + 1;
-                if column <= len {
-                    self.position = u32::try_from(chars + column).ok();
+        let mut line = 1u64;
+        let mut chars = 0usize;
+        let mut line_start = Some(0usize);
+        if anchor.line > 1 {
+            line_start = None;
+            for (i, c) in text.char_indices() {
+                chars += 1;
+                if c == '\n' {
+                    line += 1;
+                    if line == anchor.line {
+                        line_start = Some(i + 1);
+                        break;
+                    }
                 }
-                return self;
             }
-            chars += text.chars().count() as u64 + 1;
+        }
+        let Some(start) = line_start else { return self };
+        let Some((offset, _)) = text[start..].char_indices().nth((anchor.column - 1) as usize)
+        else {
+            return self;
+        };
+        let at = &text[start + offset..];
+        let found =
+            at.get(..anchor.token.len()).is_some_and(|t| t.eq_ignore_ascii_case(&anchor.token));
+        if found {
+            let column_chars = text[start..start + offset].chars().count();
+            if let Ok(p) = u32::try_from(chars + column_chars + 1) {
+                self.position = Some(p);
+            }
         }
         self
     }
@@ -179,16 +212,21 @@ mod tests {
     }
 
     #[test]
-    fn locations_become_character_positions() {
-        let e = Error::new(SqlState::INVALID_DATETIME_FORMAT, "bad").with_location(2, 8);
-        assert_eq!(e.position(), None);
-        let e = e.resolve_location("SELECT\n  date 'x'");
-        assert_eq!(e.position(), Some(15));
-        let e = Error::new(SqlState::INVALID_DATETIME_FORMAT, "bad").with_location(1, 9);
-        assert_eq!(e.resolve_location("SELECT 'é'::date, 'x'").position(), Some(9));
-        let kept = Error::new(SqlState::SYNTAX_ERROR, "x").with_position(3).with_location(1, 1);
-        assert_eq!(kept.resolve_location("abc").position(), Some(3));
-        let beyond = Error::new(SqlState::SYNTAX_ERROR, "x").with_location(4, 1);
-        assert_eq!(beyond.resolve_location("abc").position(), None);
+    fn anchors_become_positions_where_their_token_is() {
+        let e = || Error::new(SqlState::UNDEFINED_COLUMN, "column \"nope\" does not exist");
+        let sql = "SELECT a,\n  nope FROM t";
+        assert_eq!(e().with_anchor(2, 3, "nope").locate(sql).position(), Some(13));
+        assert_eq!(e().with_anchor(1, 8, "A").locate(sql).position(), Some(8));
+        // Columns count characters, as PostgreSQL's positions do.
+        assert_eq!(e().with_anchor(1, 13, "nope").locate("SELECT 'é', nope").position(), Some(13));
+        // Not the token there, or out of the text: no position.
+        assert_eq!(e().with_anchor(2, 4, "nope").locate(sql).position(), None);
+        assert_eq!(e().with_anchor(3, 1, "nope").locate(sql).position(), None);
+        assert_eq!(e().with_anchor(1, 99, "nope").locate(sql).position(), None);
+        // The first anchor stays; a known position is kept.
+        let inner = e().with_anchor(1, 8, "a").with_anchor(2, 3, "nope");
+        assert_eq!(inner.locate(sql).position(), Some(8));
+        let known = e().with_position(3).with_anchor(1, 8, "a");
+        assert_eq!(known.locate(sql).position(), Some(3));
     }
 }

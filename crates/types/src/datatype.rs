@@ -46,6 +46,8 @@ pub enum DataType {
     Json,
     /// `jsonb` (parsed, normalised)
     Jsonb,
+    /// `jsonpath`, held as its canonical text (see [`crate::jsonpath`]).
+    JsonPath,
     /// A one-dimensional array of the element type.
     Array(Box<DataType>),
     /// pgvector's `vector(n)` of float32; `None` when the dimension is unconstrained.
@@ -81,6 +83,7 @@ impl DataType {
             DataType::Numeric(_) => 1700,
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
+            DataType::JsonPath => 4072,
             // pgvector's OID is assigned at CREATE EXTENSION time; we fix one outside
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
@@ -111,6 +114,7 @@ impl DataType {
             DataType::Uuid => 2951,
             DataType::Json => 199,
             DataType::Jsonb => 3807,
+            DataType::JsonPath => 4073,
             DataType::Vector(_) => 16_386,
             // An enum's array type takes the object id after the enum's own.
             DataType::Enum(t) => t.oid + 1,
@@ -141,6 +145,7 @@ impl DataType {
             1700 => DataType::Numeric(None),
             2950 => DataType::Uuid,
             3802 => DataType::Jsonb,
+            4072 => DataType::JsonPath,
             16_385 => DataType::Vector(None),
             _ => {
                 let elems = [
@@ -163,6 +168,7 @@ impl DataType {
                     DataType::Uuid,
                     DataType::Json,
                     DataType::Jsonb,
+                    DataType::JsonPath,
                 ];
                 let elem = elems.into_iter().find(|e| e.array_oid() == Some(oid))?;
                 DataType::Array(Box::new(elem))
@@ -202,6 +208,7 @@ impl fmt::Display for DataType {
             DataType::Uuid => f.write_str("uuid"),
             DataType::Json => f.write_str("json"),
             DataType::Jsonb => f.write_str("jsonb"),
+            DataType::JsonPath => f.write_str("jsonpath"),
             DataType::Array(elem) => write!(f, "{elem}[]"),
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),

@@ -11,7 +11,8 @@
 //! - [`keycode`]: order-preserving encoding of composite index keys.
 //! - [`datetime`], [`numeric_ops`] and [`float_ops`]: date/time, `numeric`, float and
 //!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
-//!   operators and functions); [`jsonb_ops`]: the `jsonb` operators.
+//!   operators and functions); [`jsonb_ops`]: the `jsonb` operators; [`jsonpath`]: the
+//!   SQL/JSON path language's parser and canonical text.
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -26,6 +27,7 @@ pub mod error;
 pub mod float_ops;
 pub mod hash;
 pub mod jsonb_ops;
+pub mod jsonpath;
 pub mod keycode;
 pub mod numeric_ops;
 pub mod row;

@@ -26,7 +26,8 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
             _ => out.put_f64(*v),
         },
         Value::Text(s) | Value::Json(s) => {
-            if matches!(ty, DataType::Jsonb) {
+            // jsonb and jsonpath binary forms are a version byte and the text.
+            if matches!(ty, DataType::Jsonb | DataType::JsonPath) {
                 out.put_u8(1);
             }
             out.put_slice(s.as_bytes());
@@ -102,6 +103,14 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
             let j = serde_json::from_slice(body).map_err(|e| bad_binary(format!("jsonb: {e}")))?;
             Value::Jsonb(Arc::new(j))
         }
+        DataType::JsonPath => {
+            let (version, body) =
+                bytes.split_first().ok_or_else(|| bad_binary("empty jsonpath"))?;
+            if *version != 1 {
+                return Err(bad_binary(format!("unsupported jsonpath version number {version}")));
+            }
+            Value::parse_pg_text(&utf8(body)?, ty)?
+        }
         DataType::Vector(_) => {
             let mut r = super::Reader::new(bytes);
             let dim = usize::from(r.u16()?);
@@ -165,6 +174,10 @@ mod tests {
         assert_eq!(round_trip(Value::Json("{\"a\":1}".into()), DataType::Json), b"{\"a\":1}");
         let jb = Value::Jsonb(Arc::new(serde_json::json!({"a": [1, 2]})));
         assert_eq!(round_trip(jb, DataType::Jsonb), b"\x01{\"a\":[1,2]}");
+        let path = Value::Text("$.\"a\"".into());
+        assert_eq!(round_trip(path, DataType::JsonPath), b"\x01$.\"a\"");
+        // Binary input is parsed like text input.
+        assert!(decode(b"\x01$.a[", &DataType::JsonPath).is_err());
     }
 
     #[test]
@@ -182,6 +195,7 @@ mod tests {
             (&[0xffu8, 0xfe][..], DataType::Text),
             (&[2u8, b'1'][..], DataType::Jsonb),
             (&[][..], DataType::Jsonb),
+            (&[2u8, b'$'][..], DataType::JsonPath),
             (&[1u8; 15][..], DataType::Uuid),
         ] {
             let e = decode(bytes, &ty).unwrap_err();

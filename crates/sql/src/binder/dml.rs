@@ -110,7 +110,9 @@ impl Binder<'_> {
         let (_, rel) = self
             .catalog
             .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-            .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+            .ok_or_else(|| {
+                crate::parser::place::at_name(undefined_table(&qn.schema, &qn.name), name)
+            })?;
         match rel {
             Relation::Table(id) => {
                 let table = self
@@ -164,10 +166,11 @@ impl Binder<'_> {
             for c in &ins.columns {
                 let n = object_name(c)?.name;
                 let i = table.column_index(&n).ok_or_else(|| {
-                    Error::new(
+                    let e = Error::new(
                         SqlState::UNDEFINED_COLUMN,
                         format!("column \"{n}\" of relation \"{}\" does not exist", table.name),
-                    )
+                    );
+                    crate::parser::place::at_name(e, c)
                 })?;
                 if t.contains(&i) {
                     return Err(Error::new(
@@ -374,10 +377,11 @@ impl Binder<'_> {
                 ));
             }
             if width > targets.len() {
-                return Err(Error::new(
+                let e = Error::new(
                     SqlState::SYNTAX_ERROR,
                     "INSERT has more expressions than target columns",
-                ));
+                );
+                return Err(crate::parser::place::at_expr(e, &row.content[targets.len()]));
             }
             let mut out = Vec::with_capacity(width);
             for (j, e) in row.content.iter().enumerate() {
@@ -395,7 +399,7 @@ impl Binder<'_> {
                 } else {
                     let b = self.bind_scalar(e, &[], Some("VALUES"))?;
                     assignment_cast(self, b, &col.data_type, &col.name)
-                        .map_err(|err| crate::expr::at_literal(err, e))?
+                        .map_err(|err| crate::parser::place::at_literal(err, e))?
                 };
                 out.push(bound);
             }
@@ -516,12 +520,12 @@ impl Binder<'_> {
     ) -> Result<Vec<(usize, Expr)>> {
         let mut out: Vec<(usize, Expr)> = Vec::new();
         for a in assignments {
-            let names: Vec<String> = match &a.target {
-                ast::AssignmentTarget::ColumnName(n) => vec![object_name(n)?.name],
-                ast::AssignmentTarget::Tuple(ns) => {
-                    ns.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?
-                }
+            let targets: Vec<&ast::ObjectName> = match &a.target {
+                ast::AssignmentTarget::ColumnName(n) => vec![n],
+                ast::AssignmentTarget::Tuple(ns) => ns.iter().collect(),
             };
+            let names: Vec<String> =
+                targets.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?;
             let values: Vec<&ast::Expr> = if names.len() == 1 {
                 vec![&a.value]
             } else {
@@ -535,12 +539,13 @@ impl Binder<'_> {
                     }
                 }
             };
-            for (n, v) in names.iter().zip(values) {
+            for ((n, v), target) in names.iter().zip(values).zip(&targets) {
                 let ci = table.column_index(n).ok_or_else(|| {
-                    Error::new(
+                    let e = Error::new(
                         SqlState::UNDEFINED_COLUMN,
                         format!("column \"{n}\" of relation \"{}\" does not exist", table.name),
-                    )
+                    );
+                    crate::parser::place::at_name(e, target)
                 })?;
                 if out.iter().any(|(c, _)| *c == ci) {
                     return Err(Error::new(

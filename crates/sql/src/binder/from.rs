@@ -145,7 +145,9 @@ impl Binder<'_> {
                     &sys_schema,
                     &qn.name,
                 )
-                .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
+                .ok_or_else(|| {
+                    crate::parser::place::at_name(undefined_table(&qn.schema, &qn.name), name)
+                })?;
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,

@@ -157,6 +157,7 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
         (DataType::Numeric(None), "numeric", -1, "N"),
         (DataType::Uuid, "uuid", 16, "U"),
         (DataType::Jsonb, "jsonb", -1, "U"),
+        (DataType::JsonPath, "jsonpath", -1, "U"),
         (DataType::Vector(None), "vector", -1, "U"),
     ];
     let mut out = base.clone();
@@ -182,6 +183,7 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
                 "numeric" => "_numeric",
                 "uuid" => "_uuid",
                 "jsonb" => "_jsonb",
+                "jsonpath" => "_jsonpath",
                 _ => continue,
             };
             out.push((DataType::Array(Box::new(t)), leaked, -1, "A"));

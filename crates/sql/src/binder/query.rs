@@ -100,7 +100,13 @@ impl Binder<'_> {
             // correlation flag, cleared for its binding and merged back after.
             let flag = self.correlated.last().map(|c| c.replace(false));
             let plan = if with.recursive {
-                self.bind_recursive_cte(id, &name, cte)
+                self.bind_recursive_cte(id, &name, cte).map_err(|e| {
+                    if e.message().starts_with("recursive query ") {
+                        crate::parser::place::at_ident(e, &cte.alias.name)
+                    } else {
+                        e
+                    }
+                })
             } else {
                 self.bind_query(&cte.query)
             };

@@ -13,10 +13,57 @@ use crate::planner::{Field, JoinKind, Plan, Schema};
 
 /// The plain argument expressions of a call (named arguments are not supported).
 pub fn plain_args(args: &[ast::FunctionArg]) -> Result<Vec<ast::Expr>> {
+    if args
+        .iter()
+        .any(|a| matches!(a, ast::FunctionArg::Named { .. } | ast::FunctionArg::ExprNamed { .. }))
+    {
+        if let Some(placed) = path_named_args(args) {
+            return Ok(placed);
+        }
+    }
     args.iter()
         .map(|a| match a {
             ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
             other => Err(Error::unsupported(format!("function argument {other}"))),
+        })
+        .collect()
+}
+
+/// Named arguments of `jsonb_path_query(target, path, vars => ..., silent => ...)`
+/// placed by position, with the defaults `'{}'` and `false` filled in.
+fn path_named_args(args: &[ast::FunctionArg]) -> Option<Vec<ast::Expr>> {
+    let names = crate::functions::jsonpath::PARAM_NAMES;
+    let mut slots: Vec<Option<ast::Expr>> = vec![None; names.len()];
+    let mut positional = 0;
+    for a in args {
+        match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                *slots.get_mut(positional)? = Some(e.clone());
+                positional += 1;
+            }
+            ast::FunctionArg::Named { name, arg: ast::FunctionArgExpr::Expr(e), .. }
+            | ast::FunctionArg::ExprNamed {
+                name: ast::Expr::Identifier(name),
+                arg: ast::FunctionArgExpr::Expr(e),
+                ..
+            } => {
+                let pos = names.iter().position(|n| *n == ident_name(name))?;
+                slots[pos] = Some(e.clone());
+            }
+            _ => return None,
+        }
+    }
+    let last = slots.iter().rposition(Option::is_some)? + 1;
+    slots
+        .into_iter()
+        .take(last)
+        .enumerate()
+        .map(|(i, e)| {
+            e.or_else(|| match i {
+                2 => Some(ast::Expr::value(ast::Value::SingleQuotedString("{}".into()))),
+                3 => Some(ast::Expr::value(ast::Value::Boolean(false))),
+                _ => None,
+            })
         })
         .collect()
 }

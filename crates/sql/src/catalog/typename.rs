@@ -202,6 +202,7 @@ fn custom(
         "smallserial" | "serial2" => serial(DataType::Int2),
         "bigserial" | "serial8" => serial(DataType::Int8),
         "vector" => plain(DataType::Vector(nums.first().copied())),
+        "jsonpath" => plain(DataType::JsonPath),
         "name" | "citext" => plain(DataType::Text),
         // PostgreSQL's one-byte `"char"` (only reachable quoted: bare `char` is
         // `character(1)`). We store it as `character(1)`; see docs/sql-engine.md.
@@ -322,6 +323,7 @@ mod tests {
             DataType::Uuid,
             DataType::Json,
             DataType::Jsonb,
+            DataType::JsonPath,
             DataType::Array(Box::new(DataType::Int4)),
             DataType::Array(Box::new(DataType::Text)),
         ] {

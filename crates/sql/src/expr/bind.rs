@@ -25,6 +25,7 @@ use crate::expr::types::{
     can_assignment_cast, can_implicit_cast, common_type, data_type_from_ast, reg_type, same_base,
     RegType,
 };
+use crate::parser::place;
 
 /// Binds an AST expression against `scope`.
 ///
@@ -78,6 +79,10 @@ pub(crate) struct Binder<'a> {
 impl Binder<'_> {
     /// Binds one AST node.
     pub(crate) fn bind(&mut self, e: &ast::Expr) -> Result<Expr> {
+        self.bind_node(e).map_err(|err| place::at_literal(err, e))
+    }
+
+    fn bind_node(&mut self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as A;
         match e {
             A::Identifier(id) => self.bind_identifier(id),
@@ -122,9 +127,7 @@ impl Binder<'_> {
                     }
                     _ => self.bind(expr)?,
                 };
-                let e = self
-                    .coerce(inner, &to, CoercionKind::Explicit)
-                    .map_err(|err| at_literal(err, expr))?;
+                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -133,14 +136,7 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(&ts.data_type)?;
-                let start = ts.value.span.start;
-                let e = self.coerce(inner, &to, CoercionKind::Explicit).map_err(|err| {
-                    if err.sqlstate().class() == "22" {
-                        err.with_location(start.line, start.column)
-                    } else {
-                        err
-                    }
-                })?;
+                let e = self.coerce(inner, &to, CoercionKind::Explicit)?;
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -171,10 +167,10 @@ impl Binder<'_> {
                 // Keywords PostgreSQL treats as niladic functions when no column has the name.
                 match self.bind_niladic(&name)? {
                     Some(e) => Ok(e),
-                    None => Err(err),
+                    None => Err(place::at_ident(err, id)),
                 }
             }
-            Err(err) => Err(err),
+            Err(err) => Err(place::at_ident(err, id)),
         }
     }
 
@@ -183,7 +179,10 @@ impl Binder<'_> {
             return Err(Error::internal("empty compound identifier"));
         };
         let qualifier = quals.iter().map(ident_name).collect::<Vec<_>>().join(".");
-        let (index, ty) = self.scope.resolve_column(Some(&qualifier), &ident_name(last))?;
+        let (index, ty) = self
+            .scope
+            .resolve_column(Some(&qualifier), &ident_name(last))
+            .map_err(|e| place::at_ident(e, &ids[0]))?;
         Ok(Expr::Column(index, ty))
     }
 
@@ -638,26 +637,4 @@ fn operator_by_symbol(sym: &str) -> Option<BinaryOp> {
 
 fn unknown_operator(sym: &str) -> Error {
     Error::new(SqlState::UNDEFINED_FUNCTION, format!("operator does not exist: {sym}"))
-}
-
-/// Points a data error (class 22: bad input text, out of range) at the string literal
-/// `e` whose input it was, as PostgreSQL's error cursor does; other errors (and casts of
-/// numbers, which PostgreSQL runs as functions without a cursor) pass unchanged.
-pub(crate) fn at_literal(err: Error, e: &ast::Expr) -> Error {
-    use ast::Value as V;
-    match e {
-        ast::Expr::Value(v)
-            if err.sqlstate().class() == "22"
-                && matches!(
-                    v.value,
-                    V::SingleQuotedString(_)
-                        | V::EscapedStringLiteral(_)
-                        | V::DollarQuotedString(_)
-                        | V::UnicodeStringLiteral(_)
-                ) =>
-        {
-            err.with_location(v.span.start.line, v.span.start.column)
-        }
-        _ => err,
-    }
 }

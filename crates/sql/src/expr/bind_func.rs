@@ -103,7 +103,9 @@ impl Binder<'_> {
             Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
             Some(_) => true,
         };
-        if qualified_user || (!named.is_empty() && name != "make_interval") {
+        let builtin_named =
+            name == "make_interval" || crate::functions::jsonpath::is_path_function(&name);
+        if qualified_user || (!named.is_empty() && !builtin_named) {
             if f.over.is_some() || f.filter.is_some() || distinct || !order_by.is_empty() {
                 return Err(Error::unsupported(format!(
                     "{name} with OVER, FILTER, DISTINCT or ORDER BY"
@@ -440,6 +442,9 @@ fn place_named_args(
 ) -> Result<Vec<Expr>> {
     let names: &[&str] = match func {
         "make_interval" => &["years", "months", "weeks", "days", "hours", "mins", "secs"],
+        f if crate::functions::jsonpath::is_path_function(f) => {
+            &crate::functions::jsonpath::PARAM_NAMES
+        }
         _ => return Err(Error::unsupported(format!("named arguments for function {func}"))),
     };
     let mut slots: Vec<Option<Expr>> = positional.into_iter().map(Some).collect();
@@ -460,7 +465,11 @@ fn place_named_args(
         .enumerate()
         .map(|(i, e)| {
             e.unwrap_or_else(|| {
-                if i == 6 {
+                if let Some(v) = crate::functions::jsonpath::default_arg(i)
+                    .filter(|_| crate::functions::jsonpath::is_path_function(func))
+                {
+                    Expr::literal(v)
+                } else if i == 6 {
                     Expr::literal(Value::Float8(0.0))
                 } else {
                     Expr::literal(Value::Int4(0))

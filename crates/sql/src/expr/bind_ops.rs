@@ -221,6 +221,17 @@ impl Binder<'_> {
         l: Expr,
         r: Expr,
     ) -> Result<Expr> {
+        // `@?` and `@@` are the jsonpath operators (`jsonb_path_exists_opr`,
+        // `jsonb_path_match_opr`).
+        match op {
+            ast::BinaryOperator::AtQuestion => {
+                return self.call_function("jsonb_path_exists_opr", vec![l, r])
+            }
+            ast::BinaryOperator::AtAt => {
+                return self.call_function("jsonb_path_match_opr", vec![l, r])
+            }
+            _ => {}
+        }
         let op = map_binary_operator(op)?;
         self.binary(op, l, r)
     }

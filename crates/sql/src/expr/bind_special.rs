@@ -46,7 +46,15 @@ impl Binder<'_> {
             A::Case { operand, conditions, else_result, .. } => {
                 self.bind_case(operand.as_deref(), conditions, else_result.as_deref())
             }
-            A::Function(f) => self.bind_function(f),
+            A::Function(f) => self.bind_function(f).map_err(|e| {
+                if e.sqlstate() == SqlState::UNDEFINED_FUNCTION
+                    && e.message().starts_with("function ")
+                {
+                    crate::parser::place::at_name(e, &f.name)
+                } else {
+                    e
+                }
+            }),
             A::Array(arr) => {
                 let elems = arr.elem.iter().map(|x| self.bind(x)).collect::<Result<Vec<_>>>()?;
                 self.make_array(elems)
@@ -511,7 +519,7 @@ impl Binder<'_> {
         let style = crate::expr::context::session_zone(self.scope.session()).style().interval;
         let range = IntervalRange { leading, last, precision, style };
         let value = helios_types::text::interval::parse_interval_range(&text, &range)
-            .map_err(|e| crate::expr::at_literal(Error::from(e), &iv.value))?;
+            .map_err(Error::from)?;
         Ok(Expr::Literal(Value::Interval(value), DataType::Interval))
     }
 }

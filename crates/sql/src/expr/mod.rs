@@ -27,7 +27,6 @@
 
 pub mod arith;
 mod bind;
-pub(crate) use bind::at_literal;
 mod bind_func;
 mod bind_ops;
 mod bind_special;

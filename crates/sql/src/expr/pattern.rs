@@ -187,7 +187,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// Translates the PostgreSQL-specific escapes of an ARE to `regex` syntax.
-fn translate_are(p: &str) -> Result<String> {
+pub(crate) fn translate_are(p: &str) -> Result<String> {
     let mut out = String::with_capacity(p.len() + 8);
     let mut chars = p.chars().peekable();
     let mut in_class = false;
@@ -203,6 +203,9 @@ fn translate_are(p: &str) -> Result<String> {
                 'm' | 'M' | 'y' if !in_class => out.push_str("\\b"),
                 'Y' if !in_class => out.push_str("\\B"),
                 'Z' if !in_class => out.push_str("\\z"),
+                // In an ARE `\b` is a backspace and `\B` a backslash.
+                'b' => out.push_str("\\x08"),
+                'B' => out.push_str("\\\\"),
                 '1'..='9' if !in_class => {
                     return Err(Error::unsupported("back-references in regular expressions"))
                 }

@@ -51,6 +51,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         | DataType::Uuid
         | DataType::Json
         | DataType::Jsonb
+        | DataType::JsonPath
         | DataType::Vector(_) => TypeCategory::User,
     }
 }

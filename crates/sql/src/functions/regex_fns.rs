@@ -1,5 +1,7 @@
 //! Regular-expression functions: `regexp_replace`, `regexp_match`, `regexp_like`,
-//! `regexp_split_to_array` and `substring(text FROM pattern)`.
+//! `regexp_split_to_array`, PostgreSQL 15's `regexp_count` / `regexp_instr` /
+//! `regexp_substr`, `substring(text FROM pattern)`, and the rows of the set-returning
+//! `regexp_matches` (bound in [`super::table`]).
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use crate::functions::string::s;
 
 /// Registers the regular-expression functions.
 pub(crate) fn register(r: &mut Registry) {
-    use DataType::{Bool, Text};
+    use DataType::{Bool, Int4, Text};
     let arr = || ReturnType::Exact(DataType::Array(Box::new(Text)));
     r.add("regexp_replace", vec![p(Text), p(Text), p(Text)], ReturnType::Exact(Text), |a, _| {
         regexp_replace(s(&a[0]), s(&a[1]), s(&a[2]), "")
@@ -36,6 +38,51 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("regexp_like", vec![p(Text), p(Text), p(Text)], ReturnType::Exact(Bool), |a, _| {
         Ok(Value::Bool(compile(s(&a[1]), s(&a[2]))?.0.is_match(s(&a[0]))))
     });
+    // regexp_count(string, pattern [, start [, flags]])
+    let count = |a: &[Value], _: &dyn EvalContext| {
+        let from = Occurrences::new("regexp_count", a, a.get(2), a.get(3))?;
+        Ok(Value::Int4(i32::try_from(from.matches().count()).unwrap_or(i32::MAX)))
+    };
+    r.add("regexp_count", vec![p(Text), p(Text)], ReturnType::Exact(Int4), count);
+    r.add("regexp_count", vec![p(Text), p(Text), p(Int4)], ReturnType::Exact(Int4), count);
+    r.add("regexp_count", vec![p(Text), p(Text), p(Int4), p(Text)], ReturnType::Exact(Int4), count);
+    // regexp_instr(string, pattern [, start [, N [, endoption [, flags [, subexpr]]]]])
+    let instr = |a: &[Value], _: &dyn EvalContext| {
+        let from = Occurrences::new("regexp_instr", a, a.get(2), a.get(5))?;
+        let n = positive("n", a.get(3), 1)?;
+        let end = match a.get(4).map(int) {
+            None | Some(0) => false,
+            Some(1) => true,
+            Some(other) => return Err(bad_parameter("endoption", other)),
+        };
+        let sub = non_negative("subexpr", a.get(6))?;
+        Ok(Value::Int4(match from.nth(n, sub) {
+            Some((start, stop)) => from.char_position(if end { stop } else { start }),
+            None => 0,
+        }))
+    };
+    let mut params = vec![p(Text), p(Text)];
+    for extra in [Int4, Int4, Int4, Text, Int4] {
+        r.add("regexp_instr", params.clone(), ReturnType::Exact(Int4), instr);
+        params.push(p(extra));
+    }
+    r.add("regexp_instr", params, ReturnType::Exact(Int4), instr);
+    // regexp_substr(string, pattern [, start [, N [, flags [, subexpr]]]])
+    let substr = |a: &[Value], _: &dyn EvalContext| {
+        let from = Occurrences::new("regexp_substr", a, a.get(2), a.get(4))?;
+        let n = positive("n", a.get(3), 1)?;
+        let sub = non_negative("subexpr", a.get(5))?;
+        Ok(match from.nth(n, sub) {
+            Some((start, stop)) => Value::Text(from.text[start..stop].to_string()),
+            None => Value::Null,
+        })
+    };
+    let mut params = vec![p(Text), p(Text)];
+    for extra in [Int4, Int4, Text, Int4] {
+        r.add("regexp_substr", params.clone(), ReturnType::Exact(Text), substr);
+        params.push(p(extra));
+    }
+    r.add("regexp_substr", params, ReturnType::Exact(Text), substr);
     r.add("regexp_split_to_array", vec![p(Text), p(Text)], arr(), |a, _| {
         split(s(&a[0]), s(&a[1]), "")
     });
@@ -131,6 +178,117 @@ fn regexp_match(x: &str, pattern: &str, f: &str) -> Result<Value> {
 fn split(x: &str, pattern: &str, f: &str) -> Result<Value> {
     let (re, _) = compile(pattern, f)?;
     Ok(text_array(re.split(x).map(|p| Value::Text(p.to_string())).collect()))
+}
+
+/// The matches of a pattern in a string from a start position on (the `start` and
+/// `flags` arguments of `regexp_count`, `regexp_instr` and `regexp_substr`).
+struct Occurrences<'a> {
+    text: &'a str,
+    re: Arc<regex::Regex>,
+    /// Byte offset of the start position (past the end: no matches).
+    from: Option<usize>,
+}
+
+impl<'a> Occurrences<'a> {
+    fn new(
+        name: &str,
+        a: &'a [Value],
+        start: Option<&Value>,
+        flags: Option<&Value>,
+    ) -> Result<Occurrences<'a>> {
+        let start = positive("start", start, 1)?;
+        let (re, global) = compile(s(&a[1]), flags.map_or("", s))?;
+        if global {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("{name}() does not support the \"global\" option"),
+            ));
+        }
+        let text = s(&a[0]);
+        let from = match text.char_indices().nth(start - 1) {
+            Some((at, _)) => Some(at),
+            None if start - 1 == text.chars().count() => Some(text.len()),
+            None => None,
+        };
+        Ok(Occurrences { text, re, from })
+    }
+
+    /// The matches from the start position on.
+    fn matches(&self) -> impl Iterator<Item = regex::Match<'a>> + '_ {
+        let (text, re) = (self.text, &self.re);
+        self.from.into_iter().flat_map(move |at| re.find_iter(&text[at..]))
+    }
+
+    /// The byte range of the `n`-th match (1-based), or of its capture group `sub`.
+    fn nth(&self, n: usize, sub: usize) -> Option<(usize, usize)> {
+        let at = self.from?;
+        let caps = self.re.captures_iter(&self.text[at..]).nth(n - 1)?;
+        let m = caps.get(sub)?;
+        Some((at + m.start(), at + m.end()))
+    }
+
+    /// The 1-based character position of byte offset `at`.
+    fn char_position(&self, at: usize) -> i32 {
+        i32::try_from(self.text[..at].chars().count() + 1).unwrap_or(i32::MAX)
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    crate::functions::string::i(v)
+}
+
+/// 22023 `invalid value for parameter "name": v`.
+fn bad_parameter(name: &str, v: i64) -> Error {
+    Error::new(
+        SqlState::INVALID_PARAMETER_VALUE,
+        format!("invalid value for parameter \"{name}\": {v}"),
+    )
+}
+
+/// A 1-based count argument (`start`, `n`), `default` when absent.
+fn positive(name: &str, v: Option<&Value>, default: usize) -> Result<usize> {
+    match v.map(int) {
+        None => Ok(default),
+        Some(x) if x >= 1 => usize::try_from(x).map_err(|_| bad_parameter(name, x)),
+        Some(x) => Err(bad_parameter(name, x)),
+    }
+}
+
+/// A capture group number (0: the whole match), 0 when absent.
+fn non_negative(name: &str, v: Option<&Value>) -> Result<usize> {
+    match v.map(int) {
+        None => Ok(0),
+        Some(x) if x >= 0 => usize::try_from(x).map_err(|_| bad_parameter(name, x)),
+        Some(x) => Err(bad_parameter(name, x)),
+    }
+}
+
+/// The rows of `regexp_matches(string, pattern [, flags])`: one text array per match
+/// (every match with the `g` flag, else the first), holding the capture groups (NULL for
+/// a group that did not take part), or the whole match when the pattern has none.
+pub(crate) fn regexp_matches_rows(x: &str, pattern: &str, f: &str) -> Result<Vec<Value>> {
+    let (re, global) = compile(pattern, f)?;
+    let row = |caps: regex::Captures<'_>| {
+        let elems: Vec<Value> = if caps.len() == 1 {
+            vec![Value::Text(caps[0].to_string())]
+        } else {
+            (1..caps.len())
+                .map(|k| caps.get(k).map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
+                .collect()
+        };
+        text_array(elems)
+    };
+    Ok(if global {
+        re.captures_iter(x).map(row).collect()
+    } else {
+        re.captures(x).map(row).into_iter().collect()
+    })
+}
+
+/// The pieces of `regexp_split_to_table(string, pattern [, flags])`.
+pub(crate) fn split_pieces(x: &str, pattern: &str, f: &str) -> Result<Vec<String>> {
+    let (re, _) = compile(pattern, f)?;
+    Ok(re.split(x).map(str::to_string).collect())
 }
 
 /// `substring(x FROM pattern)`: the first parenthesised group's match, or the whole

@@ -329,7 +329,7 @@ fn chr(code: i64) -> Result<Value> {
     Ok(t(c.to_string()))
 }
 
-fn string_to_array(a: &[Value]) -> Result<Value> {
+pub(crate) fn string_to_array(a: &[Value]) -> Result<Value> {
     let Value::Text(x) = &a[0] else { return Ok(Value::Null) };
     let null_str = match a.get(2) {
         Some(Value::Text(n)) => Some(n.as_str()),

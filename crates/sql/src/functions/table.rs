@@ -56,7 +56,8 @@ impl TableFunction for Builtin {
     }
 
     fn call(&self, args: &[Value], _ctx: &dyn EvalContext) -> Result<RowIter> {
-        if args.iter().any(Value::is_null) {
+        // Strict, except string_to_table (a NULL delimiter splits into characters).
+        if self.name != "string_to_table" && args.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
         }
         (self.call)(args)
@@ -98,7 +99,7 @@ impl TableFunction for Ordinality {
 
 /// Whether `name` is a table function.
 pub fn is_table_function(name: &str) -> bool {
-    if super::helios::is_table_function(name) {
+    if super::helios::is_table_function(name) || super::jsonpath::is_table_function(name) {
         return true;
     }
     matches!(
@@ -116,6 +117,8 @@ pub fn is_table_function(name: &str) -> bool {
             | "json_array_elements"
             | "json_array_elements_text"
             | "regexp_split_to_table"
+            | "regexp_matches"
+            | "string_to_table"
             | "helios_vector_index_stats"
             | "_pg_expandarray"
             | "generate_subscripts"
@@ -164,6 +167,9 @@ pub fn bind_table_function(
 ) -> Result<Option<BoundTableFunction>> {
     if super::helios::is_table_function(name) {
         return super::helios::bind_table_function(name, args, scope).map(Some);
+    }
+    if super::jsonpath::is_table_function(name) {
+        return super::jsonpath::bind_table_function(name, args, scope).map(Some);
     }
     if !is_table_function(name) {
         return Ok(None);
@@ -241,9 +247,16 @@ pub fn bind_table_function(
                 let vt = if name.starts_with("jsonb") { DataType::Jsonb } else { DataType::Json };
                 (vec![vt], vec![("value".into(), DataType::Text)], elements_text)
             }
-            ("regexp_split_to_table", [_, _]) => {
-                (vec![DataType::Text, DataType::Text], col(DataType::Text), split_table)
+            ("regexp_split_to_table" | "string_to_table", [_, _] | [_, _, _]) => {
+                let f: CallFn =
+                    if name == "string_to_table" { string_to_table } else { split_table };
+                (vec![DataType::Text; types.len()], col(DataType::Text), f)
             }
+            ("regexp_matches", [_, _] | [_, _, _]) => (
+                vec![DataType::Text; types.len()],
+                col(DataType::Array(Box::new(DataType::Text))),
+                regexp_matches,
+            ),
             ("_pg_expandarray", [DataType::Array(elem)]) => (
                 types.clone(),
                 vec![("x".into(), (**elem).clone()), ("n".into(), DataType::Int4)],
@@ -294,7 +307,7 @@ pub fn bind_table_function(
 }
 
 fn static_name(name: &str) -> &'static str {
-    const NAMES: [&str; 17] = [
+    const NAMES: [&str; 19] = [
         "unnest",
         "generate_series",
         "jsonb_each",
@@ -308,6 +321,8 @@ fn static_name(name: &str) -> &'static str {
         "json_array_elements",
         "json_array_elements_text",
         "regexp_split_to_table",
+        "regexp_matches",
+        "string_to_table",
         "_pg_expandarray",
         "generate_subscripts",
         "pg_partition_ancestors",
@@ -584,13 +599,37 @@ fn elements_text(a: &[Value]) -> Result<RowIter> {
     Ok(Box::new(items.into_iter().map(|v| Ok(vec![text_value(&v)]))))
 }
 
+/// The text of argument `i` (`""` when absent: the default flags).
+fn text_arg(a: &[Value], i: usize) -> &str {
+    match a.get(i) {
+        Some(Value::Text(t)) => t,
+        _ => "",
+    }
+}
+
+/// One row per value.
+fn one_column(values: Vec<Value>) -> RowIter {
+    Box::new(values.into_iter().map(|v| Ok(vec![v])))
+}
+
 fn split_table(a: &[Value]) -> Result<RowIter> {
-    let (Value::Text(s), Value::Text(p)) = (&a[0], &a[1]) else {
-        return Ok(Box::new(std::iter::empty()));
-    };
-    let re = crate::expr::pattern::compile_are(p, false)?;
-    let parts: Vec<String> = re.split(s).map(str::to_string).collect();
-    Ok(Box::new(parts.into_iter().map(|x| Ok(vec![Value::Text(x)]))))
+    let parts = super::regex_fns::split_pieces(text_arg(a, 0), text_arg(a, 1), text_arg(a, 2))?;
+    Ok(one_column(parts.into_iter().map(Value::Text).collect()))
+}
+
+/// `regexp_matches(string, pattern [, flags])`.
+fn regexp_matches(a: &[Value]) -> Result<RowIter> {
+    let rows =
+        super::regex_fns::regexp_matches_rows(text_arg(a, 0), text_arg(a, 1), text_arg(a, 2))?;
+    Ok(one_column(rows))
+}
+
+/// `string_to_table(string, delimiter [, null_string])`: `string_to_array`'s elements.
+fn string_to_table(a: &[Value]) -> Result<RowIter> {
+    match super::string::string_to_array(a)? {
+        Value::Array(arr) => Ok(one_column(arr.elements.clone())),
+        _ => Ok(Box::new(std::iter::empty())),
+    }
 }
 
 #[cfg(test)]

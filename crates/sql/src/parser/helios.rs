@@ -154,6 +154,10 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::Domain(Box::new(stmt)));
             continue;
         }
+        if let Some(stmt) = parse_reindex(&piece)? {
+            out.push(Statement::Reindex(Box::new(stmt)));
+            continue;
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -192,6 +196,7 @@ fn mentions_ours(sql: &str) -> bool {
             "move",
             "vacuum",
             "analy",
+            "reindex",
             "sequence",
             "domain",
             "owner",
@@ -228,6 +233,20 @@ fn significant(tokens: &[TokenWithSpan]) -> Vec<usize> {
 /// An unquoted word equal to `w` (case-insensitive).
 fn is_word(t: &Token, w: &str) -> bool {
     matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w))
+}
+
+/// `REINDEX ...` (see [`super::reindex`]); `None` for other statements.
+fn parse_reindex(piece: &[TokenWithSpan]) -> Result<Option<super::reindex::Reindex>> {
+    let sig = significant(piece);
+    if !sig.first().is_some_and(|&p| is_word(&piece[p].token, "reindex")) {
+        return Ok(None);
+    }
+    let rest: Vec<TokenWithSpan> = piece[sig[0] + 1..].to_vec();
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(rest);
+    let r = super::reindex::parse_reindex(&mut p)?;
+    expect_end(&mut p)?;
+    Ok(Some(r))
 }
 
 fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {

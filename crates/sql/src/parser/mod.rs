@@ -22,7 +22,9 @@ pub mod matview_data;
 mod merge_syntax;
 mod names;
 mod owner_to;
+pub mod place;
 mod placeholders;
+pub mod reindex;
 mod role_options;
 pub mod routine;
 pub mod set_schema;
@@ -55,6 +57,8 @@ pub enum Statement {
     Domain(Box<alter_domain::DomainStatement>),
     /// `DO`, `CREATE TRIGGER`, `CREATE PROCEDURE`, see [`routine`].
     Routine(Box<routine::RoutineStatement>),
+    /// `REINDEX`, see [`reindex`].
+    Reindex(Box<reindex::Reindex>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -76,7 +80,7 @@ pub fn nesting_depth(stmt: &Statement) -> usize {
         | Statement::Cursor(_)
         | Statement::AlterSequence(_)
         | Statement::Domain(_) => 0,
-        Statement::Routine(_) => 0,
+        Statement::Routine(_) | Statement::Reindex(_) => 0,
     }
 }
 
@@ -189,8 +193,15 @@ fn syntax_error(e: ParserError) -> Error {
                     Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input")
                 }
                 Some(t) => {
-                    Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{t}\""))
-                        .with_detail(msg)
+                    let e = Error::new(
+                        SqlState::SYNTAX_ERROR,
+                        format!("syntax error at or near \"{t}\""),
+                    );
+                    // The place is the cursor position PostgreSQL reports (no DETAIL).
+                    match line_and_column(&msg) {
+                        Some((line, column)) => e.with_anchor(line, column, &t),
+                        None => e,
+                    }
                 }
                 None => Error::new(
                     SqlState::SYNTAX_ERROR,
@@ -199,6 +210,14 @@ fn syntax_error(e: ParserError) -> Error {
             }
         }
     }
+}
+
+/// The `at Line: L, Column: C` place sqlparser appends to its messages.
+fn line_and_column(msg: &str) -> Option<(u64, u64)> {
+    let (_, place) = msg.rsplit_once(" at Line: ")?;
+    let (line, column) = place.split_once(", Column: ")?;
+    let column: String = column.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
 }
 
 fn lower_first(s: &str) -> String {
@@ -223,7 +242,8 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             | Statement::Cursor(_)
             | Statement::AlterSequence(_)
             | Statement::Domain(_)
-            | Statement::Routine(_),
+            | Statement::Routine(_)
+            | Statement::Reindex(_),
         ) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),
     }

@@ -13,9 +13,11 @@ use crate::encoding::keys::CatalogKind;
 use crate::parser::ident_name;
 
 /// The built-in extensions and the versions `pg_extension` reports: pgvector's `vector`
-/// (the `vector` type, its operators and HNSW indexes) and `uuid-ossp` (of which only
-/// `uuid_generate_v4()` exists).
-const BUILT_IN: [(&str, &str); 2] = [("vector", "0.8.0"), ("uuid-ossp", "1.1")];
+/// (the `vector` type, its operators and HNSW indexes), `uuid-ossp` (of which only
+/// `uuid_generate_v4()` exists) and `pgcrypto` (`digest`, `hmac`, `gen_random_bytes`,
+/// `crypt` / `gen_salt` with Blowfish: `functions/pgcrypto.rs`).
+const BUILT_IN: [(&str, &str); 3] =
+    [("vector", "0.8.0"), ("uuid-ossp", "1.1"), ("pgcrypto", "1.3")];
 
 impl Session {
     pub(super) fn create_extension(

@@ -36,6 +36,7 @@ mod plan_cache;
 mod planner_settings;
 mod prepared;
 mod privileges;
+mod reindex;
 mod rename;
 mod result;
 mod roles;
@@ -398,20 +399,22 @@ impl Session {
     /// Runs `;`-separated statements with simple-query semantics; returns the results of
     /// the statements that ran and the error that stopped the batch, if any.
     pub fn execute_batch(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
-        if let Some(out) = self.run_cached(sql) {
-            return out;
+        // Errors point into `sql` (the plan cache's parameterized text only fails at run
+        // time: a binding error runs the text as written).
+        if let Some((results, error)) = self.run_cached(sql) {
+            return (results, error.map(|e| e.locate(sql)));
         }
         self.cancel.store(false, Ordering::Relaxed);
         let stmts = match parser::parse(sql) {
             Ok(s) => s,
             Err(e) => {
                 self.fail();
-                return (Vec::new(), Some(e));
+                return (Vec::new(), Some(e.locate(sql)));
             }
         };
         let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
         let (results, error) = parser::with_stack_for(depth, || self.run_batch(&stmts));
-        (results, error.map(|e| e.resolve_location(sql)))
+        (results, error.map(|e| e.locate(sql)))
     }
 
     fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
@@ -481,7 +484,7 @@ impl Session {
             Ok(s) => s,
             Err(e) => {
                 self.fail();
-                return Err(e);
+                return Err(e.locate(sql));
             }
         };
         let Some(stmt) = stmt else {
@@ -492,19 +495,19 @@ impl Session {
         if r.is_err() {
             self.fail();
         }
-        r.map_err(|e| e.resolve_location(sql))
+        r.map_err(|e| e.locate(sql))
     }
 
     /// Parses and binds a statement once; the plan is kept and re-bound only when the
     /// schema changes.
     pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Prepared> {
-        let stmt = parse_one(sql)?;
+        let stmt = parse_one(sql).map_err(|e| e.locate(sql))?;
         let prepared = Prepared::new(stmt, param_types.to_vec());
         if prepared.statement().is_some() {
             parser::with_stack_for(prepared.depth(), || {
                 self.with_read_txn(|s, txn| s.describe(&prepared, txn))
             })
-            .map_err(|e| e.resolve_location(sql))?;
+            .map_err(|e| e.locate(sql))?;
         }
         Ok(prepared)
     }
@@ -603,7 +606,8 @@ impl Session {
             Statement::Cursor(_)
             | Statement::AlterSequence(_)
             | Statement::Domain(_)
-            | Statement::Routine(_) => None,
+            | Statement::Routine(_)
+            | Statement::Reindex(_) => None,
         };
         if !ast.is_some_and(|a| {
             matches!(

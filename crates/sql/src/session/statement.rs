@@ -193,7 +193,12 @@ impl Session {
                 prepared.set_described(Described { params: Vec::new(), columns });
                 return Ok(());
             }
-            Some(Statement::AlterSequence(_) | Statement::Domain(_) | Statement::Routine(_)) => {
+            Some(
+                Statement::AlterSequence(_)
+                | Statement::Domain(_)
+                | Statement::Routine(_)
+                | Statement::Reindex(_),
+            ) => {
                 prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
                 return Ok(());
             }

@@ -135,7 +135,11 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
             }
         },
         (
-            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown,
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Unknown
+            | DataType::JsonPath,
             Value::Text(s),
         )
         | (DataType::Json, Value::Json(s)) => buf.extend_from_slice(s.as_bytes()),
@@ -205,9 +209,11 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
             Some(3) if b.len() == 1 => Numeric::NegInf,
             _ => return Err(corrupt("bad numeric")),
         }),
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
-            Value::Text(utf8(b)?)
-        }
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Unknown
+        | DataType::JsonPath => Value::Text(utf8(b)?),
         DataType::Json => Value::Json(utf8(b)?),
         DataType::Bytea => Value::Bytea(b.to_vec()),
         DataType::Enum(t) => Value::Enum(

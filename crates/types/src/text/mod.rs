@@ -140,6 +140,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::Uuid => Value::Uuid(uuid::parse_uuid(s)?),
         DataType::Json => Value::Json(json::parse_json(s)?),
         DataType::Jsonb => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
+        DataType::JsonPath => Value::Text(crate::jsonpath::canonical(s)?),
         DataType::Array(elem) => {
             let elements = array::split_array(s)?
                 .into_iter()
