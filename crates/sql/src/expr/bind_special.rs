@@ -516,9 +516,10 @@ impl Binder<'_> {
             .fractional_seconds_precision
             .or(if seconds_last && last.is_none() { iv.leading_precision } else { None })
             .map(|p| u32::try_from(p.min(6)).unwrap_or(6));
-        let range = IntervalRange { leading, last, precision };
+        let style = crate::expr::context::session_zone(self.scope.session()).style().interval;
+        let range = IntervalRange { leading, last, precision, style };
         let value = helios_types::text::interval::parse_interval_range(&text, &range)
-            .map_err(|e| crate::parser::place::at_literal(Error::from(e), &iv.value))?;
+            .map_err(Error::from)?;
         Ok(Expr::Literal(Value::Interval(value), DataType::Interval))
     }
 }

@@ -232,6 +232,8 @@ pub fn format_interval(iv: &Interval) -> String {
 /// Accumulates interval fields with overflow checks.
 #[derive(Default)]
 struct Acc {
+    /// Whole years (from years, decades, centuries, millennia and `Y-M`).
+    years: i64,
     months: i64,
     days: i64,
     micros: i128,
@@ -246,14 +248,25 @@ impl Acc {
     fn add(&mut self, value: f64, unit: Unit) {
         match unit {
             Unit::Months(m) => {
-                let total = value * f64::from(m);
-                let whole = total.trunc();
-                self.months += whole as i64;
+                // As PostgreSQL: the number must fit 32 bits, and so must the years and
+                // the months fields it adds to; the total of months is checked last.
+                let whole = value.trunc();
+                if !(-2_147_483_648.0..=2_147_483_647.0).contains(&whole) {
+                    self.field_overflow = true;
+                    return;
+                }
+                let frac = value - whole;
                 if m == 1 {
-                    self.add_days(total - whole, 30.0);
+                    self.months += whole as i64;
+                    self.add_days(frac, 30.0);
                 } else {
+                    self.years += whole as i64 * i64::from(m / 12);
                     // Fractional years become whole months, rounded.
-                    self.months += (total - whole).round_ties_even() as i64;
+                    self.months += (frac * f64::from(m)).round_ties_even() as i64;
+                }
+                let fits = |v: i64| i32::try_from(v).is_ok();
+                if !fits(self.years) || !fits(self.months) {
+                    self.field_overflow = true;
                 }
             }
             Unit::Days(d) => self.add_days(value, f64::from(d)),
@@ -271,7 +284,8 @@ impl Acc {
     fn finish(self, negate: bool, input: &str) -> TypeResult<Interval> {
         let mut micros =
             self.micros + (self.frac_days * USECS_PER_DAY as f64).round_ties_even() as i128;
-        let (mut months, mut days) = (i128::from(self.months), i128::from(self.days));
+        let (mut months, mut days) =
+            (i128::from(self.years) * 12 + i128::from(self.months), i128::from(self.days));
         if negate {
             months = -months;
             days = -days;
@@ -427,6 +441,9 @@ pub struct IntervalRange {
     pub last: Option<IntervalField>,
     /// Fractional digits of the seconds (0 to 6).
     pub precision: Option<u32>,
+    /// The session's IntervalStyle: under `sql_standard` a leading minus sign applies to
+    /// every field (`-1 2:03:04` is minus one day, two hours, ...).
+    pub style: IntervalStyle,
 }
 
 impl IntervalRange {
@@ -551,6 +568,13 @@ pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<In
     // Read right to left, as PostgreSQL does: a number takes the unit written after
     // it, else the unit the field after it implies (a day before `h:m:s` or before an
     // hour), else the rightmost field of the qualifier (seconds without one).
+    // Under IntervalStyle sql_standard a leading minus applies to every field when no
+    // other field has a sign of its own (`-1 2:03:04` is all negative).
+    let signed = |t: &String| t.starts_with(['-', '+']);
+    let force_negative = range.style == IntervalStyle::SqlStandard
+        && tokens.first().is_some_and(|t| t.starts_with('-'))
+        && !tokens.iter().skip(1).any(signed);
+    let flip = |tok: &str| force_negative && !tok.starts_with('-');
     let mut unit_word: Option<&str> = None;
     // A unit word no number has taken yet.
     let mut pending = false;
@@ -572,16 +596,20 @@ pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<In
         pending = false;
         if tok.contains(':') {
             mark(TIME_MASK | FRACTION_MASK)?;
-            acc.micros += parse_time_token(tok, range.minute_to_second()).ok_or_else(bad)?;
+            let t = parse_time_token(tok, range.minute_to_second()).ok_or_else(bad)?;
+            acc.micros += if flip(tok) { -t } else { t };
             unit_word = Some("day");
             continue;
         }
         if let Some((y, m)) = year_month(tok) {
             mark(unit_mask("year") | unit_mask("month"))?;
-            acc.months += y * 12 + m;
+            let (y, m) = if flip(tok) { (-y, -m) } else { (y, m) };
+            acc.years += y;
+            acc.months += m;
             continue;
         }
-        let value = parse_number(tok).ok_or_else(bad)?;
+        let sign = if flip(tok) { -1.0 } else { 1.0 };
+        let value = sign * parse_number(tok).ok_or_else(bad)?;
         let word = unit_word.unwrap_or_else(|| range.default_unit());
         let unit = unit_from_word(word).ok_or_else(bad)?;
         let mut mask = unit_mask(word);
@@ -591,7 +619,7 @@ pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<In
         mark(mask)?;
         match (unit, tok.parse::<i128>()) {
             // Whole numbers of a time unit are added exactly (no float rounding).
-            (Unit::Micros(per), Ok(n)) => acc.micros += n * i128::from(per),
+            (Unit::Micros(per), Ok(n)) => acc.micros += sign as i128 * n * i128::from(per),
             (Unit::Months(1) | Unit::Days(1), Ok(n)) if i32::try_from(n).is_err() => {
                 acc.field_overflow = true;
             }
@@ -606,6 +634,12 @@ pub fn parse_interval_range(input: &str, range: &IntervalRange) -> TypeResult<In
     }
     let iv = acc.finish(negate, input)?;
     Ok(range.apply(iv))
+}
+
+/// Parses `interval` input under the session's IntervalStyle (see
+/// [`IntervalRange::style`]).
+pub fn parse_interval_in(input: &str, style: IntervalStyle) -> TypeResult<Interval> {
+    parse_interval_range(input, &IntervalRange { style, ..IntervalRange::default() })
 }
 
 /// `Y-M` (SQL standard year-month), with an optional leading sign applying to both.
@@ -672,9 +706,12 @@ mod tests {
     fn qualifiers_pick_units_and_truncate() {
         use IntervalField::*;
         let q = |s: &str, leading, last, precision| {
-            parse_interval_range(s, &IntervalRange { leading, last, precision })
-                .map(|v| format_interval(&v))
-                .map_err(|e| e.to_string())
+            parse_interval_range(
+                s,
+                &IntervalRange { leading, last, precision, style: IntervalStyle::Postgres },
+            )
+            .map(|v| format_interval(&v))
+            .map_err(|e| e.to_string())
         };
         assert_eq!(q("1", Some(Year), Some(Month), None).as_deref(), Ok("1 mon"));
         assert_eq!(q("1 2", Some(Day), Some(Hour), None).as_deref(), Ok("1 day 02:00:00"));
@@ -699,8 +736,28 @@ mod tests {
         assert!(parse_interval("5.5 seconds 3 milliseconds").is_err());
         assert!(parse_interval("1:20:05 5 microseconds").is_err());
         assert!(parse_interval("day").is_err());
+        let sql =
+            |s: &str| parse_interval_in(s, IntervalStyle::SqlStandard).map(|v| format_interval(&v));
+        assert_eq!(sql("-1 23:45:12.34").as_deref(), Ok("-1 days -23:45:12.34"));
+        assert_eq!(sql("-1 +23:45:12.34").as_deref(), Ok("-1 days +23:45:12.34"));
+        assert_eq!(sql("-1-2").as_deref(), Ok("-1 years -2 mons"));
+        assert_eq!(sql("-23 hours 45 min 12.34 sec").as_deref(), Ok("-23:45:12.34"));
+        assert_eq!(
+            sql("-1 year 2 months 1 day 23 hours 45 min 12.34 sec").as_deref(),
+            Ok("-1 years -2 mons -1 days -23:45:12.34")
+        );
         let err = |s: &str| parse_interval(s).unwrap_err().to_string();
         assert_eq!(err("178956971 years"), "interval out of range");
+        assert_eq!(parse_interval("-2147483648 months").map(|v| v.months), Ok(i32::MIN));
+        assert_eq!(err("2147483647 years"), "interval out of range");
+        assert_eq!(
+            err("2147483647 decades"),
+            "interval field value out of range: \"2147483647 decades\""
+        );
+        assert_eq!(
+            err("0.1 millennium 2147483647 months"),
+            "interval field value out of range: \"0.1 millennium 2147483647 months\""
+        );
         assert_eq!(
             err("2147483648 days"),
             "interval field value out of range: \"2147483648 days\""

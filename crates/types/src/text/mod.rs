@@ -136,7 +136,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::Time => Value::Time(datetime::parse_time_tz(s, tz)?),
         DataType::Timestamp => Value::Timestamp(datetime::parse_timestamp_tz(s, tz)?),
         DataType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(s, tz)?),
-        DataType::Interval => Value::Interval(interval::parse_interval(s)?),
+        DataType::Interval => Value::Interval(interval::parse_interval_in(s, tz.style().interval)?),
         DataType::Uuid => Value::Uuid(uuid::parse_uuid(s)?),
         DataType::Json => Value::Json(json::parse_json(s)?),
         DataType::Jsonb => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
