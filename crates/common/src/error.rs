@@ -36,6 +36,9 @@ struct Anchor {
     line: u64,
     column: u64,
     token: String,
+    /// The token follows the place after white space (an operator after its left
+    /// operand's end).
+    after_space: bool,
 }
 
 impl Error {
@@ -72,9 +75,20 @@ impl Error {
     /// Points the error at `token`, found at `line` and `column` (1-based, characters) of
     /// the statement text; kept until [`Error::locate`] sees the text. An error that
     /// already points somewhere keeps that place (the innermost one wins).
-    pub fn with_anchor(mut self, line: u64, column: u64, token: &str) -> Error {
-        if self.position.is_none() && self.anchor.is_none() && line > 0 && column > 0 {
-            self.anchor = Some(Box::new(Anchor { line, column, token: token.to_string() }));
+    pub fn with_anchor(self, line: u64, column: u64, token: &str) -> Error {
+        self.anchored(Anchor { line, column, token: token.to_string(), after_space: false })
+    }
+
+    /// [`Error::with_anchor`] for a token found after white space that follows the place
+    /// (an operator, after the end of its left operand).
+    pub fn with_anchor_after(self, line: u64, column: u64, token: &str) -> Error {
+        self.anchored(Anchor { line, column, token: token.to_string(), after_space: true })
+    }
+
+    fn anchored(mut self, anchor: Anchor) -> Error {
+        if self.position.is_none() && self.anchor.is_none() && anchor.line > 0 && anchor.column > 0
+        {
+            self.anchor = Some(Box::new(anchor));
         }
         self
     }
@@ -107,6 +121,12 @@ impl Error {
         let Some((offset, _)) = text[start..].char_indices().nth((anchor.column - 1) as usize)
         else {
             return self;
+        };
+        let offset = if anchor.after_space {
+            let rest = &text[start + offset..];
+            offset + rest.len() - rest.trim_start().len()
+        } else {
+            offset
         };
         let at = &text[start + offset..];
         let found =
@@ -228,5 +248,9 @@ mod tests {
         assert_eq!(inner.locate(sql).position(), Some(8));
         let known = e().with_position(3).with_anchor(1, 8, "a");
         assert_eq!(known.locate(sql).position(), Some(3));
+        // An operator after its left operand's end, past white space (or a line break).
+        assert_eq!(e().with_anchor_after(1, 9, "+").locate("select 1  + 'a'").position(), Some(11));
+        assert_eq!(e().with_anchor_after(1, 9, "+").locate("select 1\n+ 'a'").position(), Some(10));
+        assert_eq!(e().with_anchor_after(1, 9, "-").locate("select 1 + 'a'").position(), None);
     }
 }

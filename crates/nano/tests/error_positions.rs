@@ -45,6 +45,9 @@ fn unknown_names_point_at_the_name() {
     assert_eq!(fails_at(&mut c, "update t set zz = 1"), ("42703".into(), Some(14)));
     assert_eq!(fails_at(&mut c, "insert into u values (1, 2)"), ("42601".into(), Some(26)));
     assert_eq!(fails_at(&mut c, "delete from nothere"), ("42P01".into(), Some(13)));
+    // An operator without a match: the operator, after its left operand.
+    assert_eq!(fails_at(&mut c, "select 1 + 'a'::text"), ("42883".into(), Some(10)));
+    assert_eq!(fails_at(&mut c, "select a\n  + true from t"), ("42883".into(), Some(12)));
     // The innermost name is the one reported.
     assert_eq!(fails_at(&mut c, "select abs(nope) from t"), ("42703".into(), Some(12)));
 }

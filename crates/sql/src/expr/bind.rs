@@ -92,7 +92,15 @@ impl Binder<'_> {
             A::BinaryOp { left, op, right } => {
                 let l = self.bind(left)?;
                 let r = self.bind(right)?;
-                self.bind_binary(op, l, r)
+                self.bind_binary(op, l, r).map_err(|e| {
+                    if e.sqlstate() == SqlState::UNDEFINED_FUNCTION
+                        && e.message().starts_with("operator does not exist")
+                    {
+                        place::at_operator(e, left, op)
+                    } else {
+                        e
+                    }
+                })
             }
             A::UnaryOp { op, expr } => self.bind_unary(*op, expr),
             A::Cast { expr, data_type, format, .. } => {

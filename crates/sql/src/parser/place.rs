@@ -41,6 +41,14 @@ pub fn at_expr(e: Error, x: &ast::Expr) -> Error {
     }
 }
 
+/// Points an "operator does not exist" error at the operator `op` of `left op right`:
+/// the first token after the end of the left operand (whose span sqlparser gives).
+pub fn at_operator(e: Error, left: &ast::Expr, op: &ast::BinaryOperator) -> Error {
+    use sqlparser::ast::Spanned;
+    let end = left.span().end;
+    e.with_anchor_after(end.line, end.column, &op.to_string())
+}
+
 /// Points a data exception (class 22, or a syntax error in a literal's input) raised
 /// while binding `e` at the quoted literal it is about, as PostgreSQL points at the
 /// constant it failed to convert: `e` itself when it is one (`interval 'x'` too), or else
