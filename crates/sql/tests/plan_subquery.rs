@@ -4,31 +4,11 @@
 
 use std::sync::Arc;
 
-use helios_sql::{Engine, Session, StatementResult};
+mod support;
+
+use helios_sql::{Engine, Session};
 use helios_types::Value;
-
-fn run(s: &mut Session, sql: &str) {
-    let (_, err) = s.execute_batch(sql);
-    assert!(err.is_none(), "{sql}: {err:?}");
-}
-
-fn rows(s: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match s.execute(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e:?}")) {
-        StatementResult::Rows(r) => r.rows,
-        other => panic!("{sql}: {other:?}"),
-    }
-}
-
-fn plan(s: &mut Session, sql: &str) -> String {
-    rows(s, &format!("EXPLAIN {sql}"))
-        .into_iter()
-        .map(|r| match &r[0] {
-            Value::Text(t) => t.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use support::{plan, rows, run};
 
 fn session() -> Session {
     let engine: Arc<Engine> = Engine::open_memory().expect("engine");

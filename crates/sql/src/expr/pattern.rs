@@ -153,16 +153,53 @@ pub fn compile_are(pattern: &str, case_insensitive: bool) -> Result<Arc<Regex>> 
 }
 
 fn cached(pattern: &str, case_insensitive: bool, translated: bool) -> Result<Arc<Regex>> {
+    let source = if translated { Source::Regex } else { Source::Are };
+    compile_regex(pattern, RegexOptions { source, case_insensitive, ..RegexOptions::default() })
+}
+
+/// What kind of text a pattern is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) enum Source {
+    /// A PostgreSQL ARE (translated to `regex` syntax first).
+    #[default]
+    Are,
+    /// Already in `regex` syntax.
+    Regex,
+    /// A literal string (jsonpath's `q` flag).
+    Literal,
+}
+
+/// How [`compile_regex`] builds a pattern.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct RegexOptions {
+    pub source: Source,
+    pub case_insensitive: bool,
+    /// `.` matches a newline.
+    pub dot_all: bool,
+    /// `^` and `$` match at line breaks.
+    pub multi_line: bool,
+}
+
+/// Compiles a pattern, cached per thread (at most 257 patterns; the cache empties when
+/// full). Invalid patterns fail with 2201B.
+pub(crate) fn compile_regex(pattern: &str, options: RegexOptions) -> Result<Arc<Regex>> {
     thread_local! {
-        static CACHE: RefCell<HashMap<(String, bool, bool), Arc<Regex>>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<HashMap<(String, RegexOptions), Arc<Regex>>> =
+            RefCell::new(HashMap::new());
     }
-    let key = (pattern.to_string(), case_insensitive, translated);
+    let key = (pattern.to_string(), options);
     if let Some(r) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(r);
     }
-    let source = if translated { pattern.to_string() } else { translate_are(pattern)? };
+    let source = match options.source {
+        Source::Are => translate_are(pattern)?,
+        Source::Regex => pattern.to_string(),
+        Source::Literal => regex::escape(pattern),
+    };
     let re = regex::RegexBuilder::new(&source)
-        .case_insensitive(case_insensitive)
+        .case_insensitive(options.case_insensitive)
+        .dot_matches_new_line(options.dot_all)
+        .multi_line(options.multi_line)
         .size_limit(10 << 20)
         .build()
         .map_err(|e| {

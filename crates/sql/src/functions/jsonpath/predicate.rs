@@ -8,12 +8,10 @@
 //! a predicate is true as soon as one pair of operand items satisfies it; in strict
 //! mode every pair is evaluated and any unknown makes the result unknown.
 
-use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use helios_common::{Error, SqlState};
+use helios_common::Error;
 use helios_types::jsonpath::{BinaryOp, Node, RegexFlags};
 use regex::Regex;
 use serde_json::Value as Json;
@@ -190,44 +188,14 @@ fn compare(
 
 /// Compiles a `like_regex` pattern with its flags (cached per thread).
 pub fn compile(pattern: &str, flags: RegexFlags) -> Result<Arc<Regex>, Error> {
-    thread_local! {
-        static CACHE: RefCell<HashMap<(String, u8), Arc<Regex>>> = RefCell::new(HashMap::new());
-    }
-    let bits = u8::from(flags.icase)
-        | (u8::from(flags.dotall) << 1)
-        | (u8::from(flags.multiline) << 2)
-        | (u8::from(flags.quote) << 3);
-    let key = (pattern.to_string(), bits);
-    if let Some(r) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
-        return Ok(r);
-    }
-    let source = if flags.quote {
-        regex::escape(pattern)
-    } else {
-        crate::expr::pattern::translate_are(pattern)?
-    };
-    let re = regex::RegexBuilder::new(&source)
-        .case_insensitive(flags.icase)
-        .dot_matches_new_line(flags.dotall && !flags.multiline)
-        .multi_line(flags.multiline)
-        .size_limit(10 << 20)
-        .build()
-        .map_err(|e| {
-            Error::new(
-                SqlState::INVALID_REGULAR_EXPRESSION,
-                format!(
-                    "invalid regular expression: {}",
-                    e.to_string().lines().last().unwrap_or("")
-                ),
-            )
-        })?;
-    let re = Arc::new(re);
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() > 256 {
-            c.clear();
-        }
-        c.insert(key, re.clone());
-    });
-    Ok(re)
+    use crate::expr::pattern::{compile_regex, RegexOptions, Source};
+    compile_regex(
+        pattern,
+        RegexOptions {
+            source: if flags.quote { Source::Literal } else { Source::Are },
+            case_insensitive: flags.icase,
+            dot_all: flags.dotall && !flags.multiline,
+            multi_line: flags.multiline,
+        },
+    )
 }
