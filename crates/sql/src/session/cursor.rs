@@ -215,7 +215,7 @@ impl Session {
         let tag = if m.is_move { "MOVE" } else { "FETCH" };
         if m.is_move {
             return Ok(StatementResult::Command {
-                tag: format!("{tag} {}", picked.len()),
+                tag: format!("{tag} {}", picked.len()).into(),
                 rows_affected: picked.len() as u64,
             });
         }

@@ -430,9 +430,9 @@ impl Session {
                 })?;
                 // The one-row INSERT of a statement-per-row load: no formatting.
                 let tag = if out.count == 1 {
-                    "INSERT 0 1".into()
+                    Cow::Borrowed("INSERT 0 1")
                 } else {
-                    format!("INSERT 0 {}", out.count)
+                    format!("INSERT 0 {}", out.count).into()
                 };
                 Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
             }
@@ -440,21 +440,21 @@ impl Session {
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_update(txn, env, upd)
                 })?;
-                let tag = format!("UPDATE {}", out.count);
+                let tag = format!("UPDATE {}", out.count).into();
                 Ok(dml_result(tag, out, upd.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Delete(del) => {
                 let out = self.write(catalog, info, params, &[], |txn, env| {
                     exec::execute_delete(txn, env, del)
                 })?;
-                let tag = format!("DELETE {}", out.count);
+                let tag = format!("DELETE {}", out.count).into();
                 Ok(dml_result(tag, out, del.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Merge(m, checks) => {
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_merge(txn, env, m)
                 })?;
-                Ok(dml_result(format!("MERGE {}", out.count), out, None))
+                Ok(dml_result(format!("MERGE {}", out.count).into(), out, None))
             }
             Bound::Explain { inner, analyze } => {
                 self.explain(inner, *analyze, params, catalog, info)
@@ -735,7 +735,7 @@ fn first_words(stmt: &ast::Statement) -> String {
 }
 
 fn dml_result(
-    tag: String,
+    tag: Cow<'static, str>,
     out: exec::DmlOutcome,
     returning: Option<&Vec<Field>>,
 ) -> StatementResult {
@@ -743,7 +743,7 @@ fn dml_result(
         Some(fields) => StatementResult::Rows(QueryResult {
             columns: columns_of(fields),
             rows: out.returned,
-            tag,
+            tag: tag.into_owned(),
         }),
         None => StatementResult::Command { tag, rows_affected: out.count },
     }
