@@ -665,19 +665,31 @@ impl Session {
     /// transaction changed and committed while this one waited for them (concurrent DDL
     /// bumps the same catalog version), it is undone and run again on a snapshot that
     /// sees them, as a DML statement is, rather than failing with 40001.
-    fn run_ddl_restarting(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
-        let Some(txn) = self.txn.as_mut() else { return self.run_ddl(stmt) };
+    pub(super) fn run_ddl_restarting(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
+        self.restarting(|s| s.run_ddl(stmt))
+    }
+
+    /// Runs `f`, a statement whose effects are all writes of the transaction, again on a
+    /// fresh snapshot while it fails asking for a restart ([`run_ddl_restarting`]).
+    ///
+    /// [`run_ddl_restarting`]: Session::run_ddl_restarting
+    pub(super) fn restarting<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let Some(txn) = self.txn.as_mut() else { return f(self) };
         txn.take_statement_restart();
         loop {
             let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
             let sp = txn.savepoint();
-            let out = self.run_ddl(stmt);
+            let out = f(self);
             let Some(txn) = self.txn.as_mut() else { return out };
             match out {
                 Err(_) if txn.take_statement_restart() => {
                     txn.rollback_to(sp)?;
                     txn.release_savepoint(sp);
                     txn.try_new_statement()?;
+                    self.catalog_memo = None;
                 }
                 other => {
                     txn.release_savepoint(sp);
