@@ -1,6 +1,5 @@
 //! The rows user-defined types add to `pg_type` (an enum or domain and its array type),
-//! the `pg_enum` relation, and an empty `pg_range` (range types are not built; drivers
-//! join it when they look up a type).
+//! the `pg_enum` relation, and `pg_range` (the built-in range types).
 
 use helios_types::{DataType, Value};
 
@@ -123,8 +122,24 @@ fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
     h | 0x8000_0000
 }
 
-/// `pg_range`: empty, as there are no range types.
+/// `pg_range`: the built-in range types.
 pub(super) fn pg_range() -> Relation {
+    let rows = helios_types::RangeType::builtins()
+        .iter()
+        .map(|t| {
+            let canonical =
+                if t.is_discrete() { format!("{}_canonical", t.name) } else { "-".to_string() };
+            vec![
+                oid(t.oid),
+                oid(t.subtype.oid()),
+                oid(t.multirange_oid),
+                oid(0),
+                oid(0),
+                text(canonical),
+                text(format!("{}_subdiff", t.name)),
+            ]
+        })
+        .collect();
     (
         vec![
             ("rngtypid", DataType::Int8),
@@ -135,7 +150,7 @@ pub(super) fn pg_range() -> Relation {
             ("rngcanonical", DataType::Text),
             ("rngsubdiff", DataType::Text),
         ],
-        Vec::new(),
+        rows,
     )
 }
 

@@ -213,6 +213,14 @@ fn custom(
         // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
         "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
         | "regrole" | "regoper" | "xid" | "cid" => plain(DataType::Int8),
+        other if helios_types::RangeType::builtin(other).is_some() => {
+            plain(DataType::Range(helios_types::RangeType::builtin(other).expect("checked")))
+        }
+        other if helios_types::RangeType::builtin_multirange(other).is_some() => {
+            plain(DataType::Multirange(
+                helios_types::RangeType::builtin_multirange(other).expect("checked"),
+            ))
+        }
         _ => {
             Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
         }
@@ -326,6 +334,8 @@ mod tests {
             DataType::JsonPath,
             DataType::Array(Box::new(DataType::Int4)),
             DataType::Array(Box::new(DataType::Text)),
+            DataType::Range(helios_types::RangeType::builtin("tstzrange").unwrap()),
+            DataType::Multirange(helios_types::RangeType::builtin("int4range").unwrap()),
         ] {
             assert_eq!(parse_stored_type(&t.to_string()).unwrap(), t, "{t}");
         }

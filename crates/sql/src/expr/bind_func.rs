@@ -422,6 +422,9 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if let Some(e) = self.range_call(name, &args)? {
+            return Ok(e);
+        }
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
         let ResolvedCall { func, params, ret } = resolve_scalar(name, &types)?;
         let mut bound = Vec::with_capacity(args.len());

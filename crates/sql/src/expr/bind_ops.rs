@@ -261,6 +261,9 @@ impl Binder<'_> {
             let (l, r) = self.array_operands(op, l, r)?;
             return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });
         }
+        if let Some(e) = self.range_binary(op, l.clone(), r.clone())? {
+            return Ok(e);
+        }
         if op.is_comparison() {
             // PostgreSQL's `anyenum` comparisons: both sides of one enum type (an untyped
             // literal takes the enum's type).

@@ -25,6 +25,8 @@ mod notify_fns;
 pub mod ordered_set;
 mod pgcrypto;
 mod privilege_fns;
+pub mod range;
+mod range_agg;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;
