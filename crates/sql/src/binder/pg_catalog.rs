@@ -349,7 +349,7 @@ pub(super) fn pg_catalog_relation(
                 .collect(),
         ),
         "pg_enum" => super::pg_types::pg_enum(catalog),
-        "pg_range" => super::pg_types::pg_range(),
+        "pg_range" => super::pg_types::pg_range(catalog),
         "pg_constraint" => pg_constraint(catalog, &tables),
         "pg_database" => (
             vec![

@@ -26,6 +26,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         let owner = super::pg_roles::owner_oid(t.access.owner);
         let (len, typtype, category, base, not_null, default) = match &t.kind {
             TypeKind::Enum(_) => (4i16, "e", "E", 0, false, None),
+            TypeKind::Range(_) => (-1i16, "r", "R", 0, false, None),
             TypeKind::Domain(d) => {
                 let b = builtin.iter().find(|(bt, ..)| bt.oid() == d.base.oid());
                 let (len, cat) = match (&d.base, b) {
@@ -62,8 +63,8 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         rows.push(vec![
             oid(t.id + 1),
             text(format!("_{}", t.name)),
-            ns,
-            owner,
+            ns.clone(),
+            owner.clone(),
             Value::Int2(-1),
             Value::Bool(false),
             text("b"),
@@ -80,6 +81,50 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
             oid(collation),
             Value::Null,
         ]);
+        if let TypeKind::Range(r) = &t.kind {
+            rows.push(vec![
+                oid(t.id + 2),
+                text(&r.multirange_name),
+                ns.clone(),
+                owner.clone(),
+                Value::Int2(-1),
+                Value::Bool(false),
+                text("m"),
+                text("R"),
+                Value::Bool(true),
+                text(","),
+                oid(0),
+                oid(0),
+                oid(t.id + 3),
+                oid(0),
+                Value::Int4(-1),
+                Value::Bool(false),
+                Value::Null,
+                oid(0),
+                Value::Null,
+            ]);
+            rows.push(vec![
+                oid(t.id + 3),
+                text(format!("_{}", r.multirange_name)),
+                ns.clone(),
+                owner.clone(),
+                Value::Int2(-1),
+                Value::Bool(false),
+                text("b"),
+                text("A"),
+                Value::Bool(true),
+                text(","),
+                oid(0),
+                oid(t.id + 2),
+                oid(0),
+                oid(0),
+                Value::Int4(-1),
+                Value::Bool(false),
+                Value::Null,
+                oid(0),
+                Value::Null,
+            ]);
+        }
     }
     rows
 }
@@ -122,9 +167,14 @@ fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
     h | 0x8000_0000
 }
 
-/// `pg_range`: the built-in range types.
-pub(super) fn pg_range() -> Relation {
-    let rows = helios_types::RangeType::builtins()
+/// `pg_range`: the built-in and user-defined range types.
+pub(super) fn pg_range(catalog: &Catalog) -> Relation {
+    let mut all: Vec<std::sync::Arc<helios_types::RangeType>> =
+        helios_types::RangeType::builtins().to_vec();
+    let mut user: Vec<_> = catalog.ranges.values().cloned().collect();
+    user.sort_by_key(|t| t.oid);
+    all.extend(user);
+    let rows = all
         .iter()
         .map(|t| {
             let canonical =
@@ -136,7 +186,7 @@ pub(super) fn pg_range() -> Relation {
                 oid(0),
                 oid(0),
                 text(canonical),
-                text(format!("{}_subdiff", t.name)),
+                text(if t.is_builtin() { format!("{}_subdiff", t.name) } else { "-".into() }),
             ]
         })
         .collect();

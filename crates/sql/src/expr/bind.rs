@@ -607,6 +607,8 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
         B::PGOverlap => BinaryOp::Overlap,
         B::Spaceship => BinaryOp::CosineDistance,
         B::LtDashGt => BinaryOp::L2Distance,
+        B::AndLt => BinaryOp::RangeOverLeft,
+        B::AndGt => BinaryOp::RangeOverRight,
         B::PGCustomBinaryOperator(parts) => {
             // `OPERATOR(pg_catalog.~)` names a built-in operator by schema and symbol.
             let sym = match parts.as_slice() {

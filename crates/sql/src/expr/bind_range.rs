@@ -182,18 +182,28 @@ impl Binder<'_> {
     }
 
     /// The range type (or, with `multi`, the range type of the multirange type) named
-    /// `name`: a built-in one.
+    /// `name`: a built-in one, else a user-defined one on the search path.
     fn range_type_named(&self, name: &str, multi: bool) -> Option<Arc<RangeType>> {
-        if multi {
-            RangeType::builtin_multirange(name)
-        } else {
-            RangeType::builtin(name)
+        let builtin =
+            if multi { RangeType::builtin_multirange(name) } else { RangeType::builtin(name) };
+        if builtin.is_some() {
+            return builtin;
         }
+        let catalog = self.scope.catalog()?;
+        let path = &self.scope.session().search_path;
+        if multi {
+            return catalog.resolve_multirange(None, name, path);
+        }
+        let def = catalog.resolve_type(None, name, path)?;
+        catalog.ranges.get(&def.id).cloned()
     }
 
-    /// `rangetype(lower, upper [, flags])`.
+    /// `rangetype(lower, upper [, flags])`; with one argument, a function-style cast.
     fn range_constructor(&mut self, name: &str, t: Arc<RangeType>, args: &[Expr]) -> Result<Expr> {
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        if let [one] = args {
+            return self.coerce(one.clone(), &DataType::Range(t), CoercionKind::Explicit);
+        }
         if !(2..=3).contains(&args.len())
             || !types[..2].iter().all(|a| can_implicit_cast(a, &t.subtype))
             || types.get(2).is_some_and(|f| {

@@ -263,7 +263,13 @@ impl AggregateFunc {
             ) => (func, vec![t.clone()], t.clone()),
             (AggregateFunc::Min | AggregateFunc::Max, [t]) => {
                 let t = known(t);
-                if matches!(t, DataType::Json | DataType::Vector(_)) {
+                if matches!(
+                    t,
+                    DataType::Json
+                        | DataType::Vector(_)
+                        | DataType::Range(_)
+                        | DataType::Multirange(_)
+                ) {
                     return Err(no_aggregate(name, args));
                 }
                 (func, vec![t.clone()], t)

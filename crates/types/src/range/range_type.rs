@@ -113,11 +113,13 @@ impl RangeType {
         BUILTINS.iter().find(|t| t.subtype == stripped).cloned()
     }
 
-    /// Whether the subtype is discrete, so ranges are canonicalised to `[)` form
-    /// (PostgreSQL's `int4range_canonical`, `int8range_canonical`,
-    /// `daterange_canonical`).
+    /// Whether ranges of this type are canonicalised to `[)` form (PostgreSQL's
+    /// `int4range_canonical`, `int8range_canonical`, `daterange_canonical`): the
+    /// built-in types over discrete subtypes. User-defined range types have no
+    /// canonical function, as in PostgreSQL without `CANONICAL`.
     pub fn is_discrete(&self) -> bool {
-        matches!(self.subtype, DataType::Int4 | DataType::Int8 | DataType::Date)
+        self.is_builtin()
+            && matches!(self.subtype, DataType::Int4 | DataType::Int8 | DataType::Date)
     }
 
     /// Whether this is one of the built-in types.

@@ -179,6 +179,8 @@ mod tests {
         );
         assert_eq!(rt("(2000-01-10,2000-01-20]", "daterange"), "[2000-01-11,2000-01-21)");
         assert_eq!(rt("[3,3)", "int4range"), "empty");
+        assert_eq!(rt("(-infinity,2000-01-01]", "daterange"), "(-infinity,2000-01-02)");
+        assert_eq!(rt("[2000-01-01,infinity]", "daterange"), "[2000-01-01,infinity]");
     }
 
     #[test]

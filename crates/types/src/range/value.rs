@@ -46,7 +46,6 @@ fn successor(v: &Value) -> TypeResult<Value> {
         Value::Int8(x) => Value::Int8(
             x.checked_add(1).ok_or_else(|| TypeError::out_of_range("bigint out of range"))?,
         ),
-        Value::Date(d) if *d == DATE_INFINITY || *d == DATE_NEG_INFINITY => Value::Date(*d),
         Value::Date(d) => Value::Date(
             d.checked_add(1)
                 .ok_or_else(|| TypeError::DatetimeOverflow("date out of range".to_string()))?,
@@ -86,15 +85,22 @@ impl RangeValue {
             _ => {}
         }
         if ty.is_discrete() {
+            // Infinite dates are left as they are, as PostgreSQL's daterange_canonical.
+            let finite = |v: &Value| !matches!(v, Value::Date(DATE_INFINITY | DATE_NEG_INFINITY));
             if let (Some(v), false) = (&lower.value, lower.inclusive) {
-                lower = RangeBound::finite(successor(v)?, true, true);
+                if finite(v) {
+                    lower = RangeBound::finite(successor(v)?, true, true);
+                }
             }
             if let (Some(v), true) = (&upper.value, upper.inclusive) {
-                upper = RangeBound::finite(successor(v)?, false, false);
+                if finite(v) {
+                    upper = RangeBound::finite(successor(v)?, false, false);
+                }
             }
             if !lower.is_infinite()
                 && !upper.is_infinite()
-                && cmp_bound_values(&lower, &upper) != Ordering::Less
+                && cmp_bound_values(&lower, &upper) == Ordering::Equal
+                && !(lower.inclusive && upper.inclusive)
             {
                 return Ok(RangeValue::empty(ty));
             }
