@@ -26,6 +26,12 @@ const UB_INC: u8 = 0x04;
 const LB_INF: u8 = 0x08;
 const UB_INF: u8 = 0x10;
 
+/// Appends a subtype value's key.
+pub type KeyWriter<'a> = dyn FnMut(&mut Vec<u8>, &Value) -> TypeResult<()> + 'a;
+
+/// Reads a subtype value's key, returning it with the bytes used.
+pub type KeyReader<'a> = dyn FnMut(&[u8]) -> TypeResult<(Value, usize)> + 'a;
+
 fn corrupt(what: &str) -> TypeError {
     TypeError::Corrupted(format!("invalid range encoding: {what}"))
 }
@@ -166,7 +172,7 @@ pub fn decode_multirange_row(
 pub fn encode_range_key(
     buf: &mut Vec<u8>,
     r: &RangeValue,
-    sub: &mut dyn FnMut(&mut Vec<u8>, &Value) -> TypeResult<()>,
+    sub: &mut KeyWriter<'_>,
 ) -> TypeResult<()> {
     if r.empty {
         buf.push(0x00);
@@ -196,7 +202,7 @@ pub fn encode_range_key(
 pub fn decode_range_key(
     b: &[u8],
     ty: &Arc<RangeType>,
-    sub: &mut dyn FnMut(&[u8]) -> TypeResult<(Value, usize)>,
+    sub: &mut KeyReader<'_>,
 ) -> TypeResult<(RangeValue, usize)> {
     match b.first() {
         Some(0x00) => return Ok((RangeValue::empty(ty.clone()), 1)),
@@ -234,7 +240,7 @@ pub fn decode_range_key(
 pub fn encode_multirange_key(
     buf: &mut Vec<u8>,
     m: &MultirangeValue,
-    sub: &mut dyn FnMut(&mut Vec<u8>, &Value) -> TypeResult<()>,
+    sub: &mut KeyWriter<'_>,
 ) -> TypeResult<()> {
     for r in &m.ranges {
         buf.push(0x01);
@@ -248,7 +254,7 @@ pub fn encode_multirange_key(
 pub fn decode_multirange_key(
     b: &[u8],
     ty: &Arc<RangeType>,
-    sub: &mut dyn FnMut(&[u8]) -> TypeResult<(Value, usize)>,
+    sub: &mut KeyReader<'_>,
 ) -> TypeResult<(MultirangeValue, usize)> {
     let mut at = 0;
     let mut ranges = Vec::new();

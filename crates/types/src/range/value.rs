@@ -97,11 +97,9 @@ impl RangeValue {
                     upper = RangeBound::finite(successor(v)?, false, false);
                 }
             }
-            if !lower.is_infinite()
-                && !upper.is_infinite()
-                && cmp_bound_values(&lower, &upper) == Ordering::Equal
-                && !(lower.inclusive && upper.inclusive)
-            {
+            let both_finite = !lower.is_infinite() && !upper.is_infinite();
+            let closed = lower.inclusive && upper.inclusive;
+            if both_finite && !closed && cmp_bound_values(&lower, &upper) == Ordering::Equal {
                 return Ok(RangeValue::empty(ty));
             }
         }
