@@ -230,14 +230,34 @@ impl Session {
             // by GiST index costs, which this engine has no use for.
             crate::functions::registry::resolve_scalar(f, &[subtype.clone(), subtype.clone()])?;
         }
+        let named = multirange_name.is_some();
         let multirange_name = multirange_name.unwrap_or_else(|| match qn.name.find("range") {
             Some(at) => format!("{}multirange{}", &qn.name[..at], &qn.name[at + 5..]),
             None => format!("{}_multirange", qn.name),
         });
+        // The multirange name is read as a type name (`int` is `int4`), as PostgreSQL's
+        // grammar does; a built-in type of that name is taken too.
+        let builtin = crate::parser::parse_data_type(&multirange_name)
+            .ok()
+            .filter(|t| crate::catalog::typename::resolve_type(t).is_ok());
+        if let Some(t) = builtin {
+            return Err(type_exists(&crate::binder::type_colname(&t)));
+        }
         if catalog.type_name_taken(&schema, &multirange_name)
             || catalog.relation(&schema, &multirange_name).is_some()
         {
-            return Err(type_exists(&multirange_name));
+            let err = type_exists(&multirange_name);
+            return Err(if named {
+                err
+            } else {
+                err.with_detail(format!(
+                    "Failed while creating a multirange type for type \"{}\".",
+                    qn.name
+                ))
+                .with_hint(
+                    "You can manually specify a multirange type name using the \"multirange_type_name\" attribute.",
+                )
+            });
         }
         let owner = self.auth(&catalog).id;
         self.put_new_type(TypeDef {
