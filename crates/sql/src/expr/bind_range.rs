@@ -237,7 +237,17 @@ impl Binder<'_> {
         let range_t = DataType::Range(t.clone());
         let array_t = DataType::Array(Box::new(range_t.clone()));
         let mut bound = Vec::with_capacity(args.len() + 1);
-        for (a, at) in args.iter().zip(&types) {
+        for a in args {
+            // `VARIADIC array`: the array itself.
+            let a = match a {
+                Expr::Function { args: inner, .. }
+                    if crate::functions::range::is_variadic_marker(a) && inner.len() == 1 =>
+                {
+                    &inner[0]
+                }
+                other => other,
+            };
+            let at = &a.data_type();
             let target = if at == &array_t { &array_t } else { &range_t };
             if !can_implicit_cast(at, target) {
                 return Err(no_function(name, &types));

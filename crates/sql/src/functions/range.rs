@@ -233,6 +233,7 @@ static FUNCTIONS: LazyLock<HashMap<&'static str, ScalarFunction>> = LazyLock::ne
         function("upper_inf", upper_inf, true),
         function("range_merge", range_merge, true),
         function("multirange", multirange, true),
+        function(crate::parser::VARIADIC_MARKER, |a, _| Ok(a[0].clone()), false),
     ];
     list.into_iter().map(|f| (f.name, f)).collect()
 });
@@ -240,6 +241,11 @@ static FUNCTIONS: LazyLock<HashMap<&'static str, ScalarFunction>> = LazyLock::ne
 /// The implementation of a range function by name (see the module notes).
 pub fn range_function(name: &str) -> Option<&'static ScalarFunction> {
     FUNCTIONS.get(name)
+}
+
+/// Whether `e` is a `VARIADIC` argument (see `parser/variadic_args.rs`).
+pub fn is_variadic_marker(e: &crate::expr::Expr) -> bool {
+    matches!(e, crate::expr::Expr::Function { func, .. } if func.name == crate::parser::VARIADIC_MARKER)
 }
 
 /// A range or multirange operand as a multirange (a range becomes a one-range one).
