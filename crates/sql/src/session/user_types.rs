@@ -227,8 +227,10 @@ impl Session {
         }
         if let Some(f) = &diff {
             // The difference function must exist for (subtype, subtype); it is only used
-            // by GiST index costs, which this engine has no use for.
-            crate::functions::registry::resolve_scalar(f, &[subtype.clone(), subtype.clone()])?;
+            // by GiST index costs, which this engine has no use for. PostgreSQL's error
+            // here has no hint.
+            crate::functions::registry::resolve_scalar(f, &[subtype.clone(), subtype.clone()])
+                .map_err(|e| Error::new(e.sqlstate(), e.message().to_string()))?;
         }
         let named = multirange_name.is_some();
         let multirange_name = multirange_name.unwrap_or_else(|| match qn.name.find("range") {
@@ -351,6 +353,48 @@ impl Session {
 
     fn drop_type(&mut self, catalog: &Catalog, def: &TypeDef, cascade: bool) -> Result<()> {
         let deps = dependents(catalog, def);
+        if cascade {
+            // PostgreSQL's NOTICE naming what CASCADE drops besides the type.
+            let mut what: Vec<String> = deps
+                .domains
+                .iter()
+                .filter_map(|id| catalog.types.get(id))
+                .map(|d| format!("type {}", d.name))
+                .collect();
+            what.extend(deps.columns.iter().map(|(_, t, c)| format!("column {c} of table {t}")));
+            let (message, detail) = match what.as_slice() {
+                [] => (None, None),
+                [one] => (Some(format!("drop cascades to {one}")), None),
+                many => (
+                    Some(format!("drop cascades to {} other objects", many.len())),
+                    Some(
+                        many.iter()
+                            .map(|w| format!("drop cascades to {w}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                ),
+            };
+            if let Some(message) = message {
+                self.notices.lock().push(crate::routine::Notice {
+                    level: crate::routine::NoticeLevel::Notice,
+                    code: "00000".into(),
+                    message,
+                    detail,
+                    hint: None,
+                });
+            }
+        }
+        self.drop_type_quietly(catalog, def, cascade, &deps)
+    }
+
+    fn drop_type_quietly(
+        &mut self,
+        catalog: &Catalog,
+        def: &TypeDef,
+        cascade: bool,
+        deps: &Dependents,
+    ) -> Result<()> {
         if !cascade {
             let first = deps
                 .columns
@@ -374,7 +418,8 @@ impl Session {
         for id in &deps.domains {
             let (now, _) = self.ddl_parts()?;
             if let Some(d) = now.types.get(id).cloned() {
-                self.drop_type(&now, &d, true)?;
+                let nested = dependents(&now, &d);
+                self.drop_type_quietly(&now, &d, true, &nested)?;
             }
         }
         for (schema, table, column) in &deps.columns {
