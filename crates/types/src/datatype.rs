@@ -59,6 +59,9 @@ pub enum DataType {
     Range(Arc<RangeType>),
     /// The multirange type of a range type.
     Multirange(Arc<RangeType>),
+    /// A polymorphic pseudo-type (`anyelement`, `anyrange`, ...): only a parameter or
+    /// result type of a user-defined function.
+    Pseudo(crate::Pseudo),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
@@ -95,6 +98,7 @@ impl DataType {
             DataType::Enum(t) => t.oid,
             DataType::Range(t) => t.oid,
             DataType::Multirange(t) => t.multirange_oid,
+            DataType::Pseudo(p) => p.oid(),
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -127,7 +131,7 @@ impl DataType {
             DataType::Enum(t) => t.oid + 1,
             DataType::Range(t) => t.array_oid,
             DataType::Multirange(t) => t.multirange_array_oid,
-            DataType::Array(_) | DataType::Unknown => return None,
+            DataType::Array(_) | DataType::Unknown | DataType::Pseudo(_) => return None,
         })
     }
 
@@ -206,7 +210,10 @@ impl DataType {
 
     /// Whether values of this type can be keys of a B-tree index.
     pub fn is_indexable(&self) -> bool {
-        !matches!(self, DataType::Json | DataType::Vector(_) | DataType::Unknown)
+        !matches!(
+            self,
+            DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_)
+        )
     }
 }
 
@@ -243,6 +250,7 @@ impl fmt::Display for DataType {
             DataType::Enum(t) => f.write_str(&t.name),
             DataType::Range(t) => f.write_str(&t.name),
             DataType::Multirange(t) => f.write_str(&t.multirange_name),
+            DataType::Pseudo(p) => f.write_str(p.name()),
             DataType::Unknown => f.write_str("unknown"),
         }
     }

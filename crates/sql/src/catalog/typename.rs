@@ -221,6 +221,9 @@ fn custom(
         // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
         "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
         | "regrole" | "regoper" | "xid" | "cid" => plain(DataType::Int8),
+        other if helios_types::Pseudo::from_name(other).is_some() => {
+            plain(DataType::Pseudo(helios_types::Pseudo::from_name(other).expect("checked")))
+        }
         other if helios_types::RangeType::builtin(other).is_some() => {
             plain(DataType::Range(helios_types::RangeType::builtin(other).expect("checked")))
         }

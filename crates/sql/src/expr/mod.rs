@@ -41,6 +41,7 @@ mod eval;
 pub mod node;
 pub mod num;
 pub mod pattern;
+pub(crate) mod polymorphic;
 pub mod resolve;
 mod static_scope;
 pub mod types;

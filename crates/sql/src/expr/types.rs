@@ -23,6 +23,8 @@ pub enum TypeCategory {
     String,
     /// `T`
     Timespan,
+    /// `P`
+    Pseudo,
     /// `R`
     Range,
     /// `U`
@@ -50,6 +52,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Unknown => TypeCategory::Unknown,
         DataType::Enum(_) => TypeCategory::Enum,
         DataType::Range(_) | DataType::Multirange(_) => TypeCategory::Range,
+        DataType::Pseudo(_) => TypeCategory::Pseudo,
         DataType::Bytea
         | DataType::Uuid
         | DataType::Json

@@ -36,7 +36,16 @@ pub fn call(
     args: Vec<Value>,
 ) -> Result<Vec<Row>> {
     let stmts = rt.sql_body(func)?;
-    let types = func.arg_types();
+    // A polymorphic parameter takes its argument's type.
+    let types: Vec<_> = func
+        .arg_types()
+        .into_iter()
+        .zip(&args)
+        .map(|(t, v)| match t {
+            helios_types::DataType::Pseudo(_) if !v.is_null() => v.data_type(),
+            other => other,
+        })
+        .collect();
     let names: Vec<Option<String>> = func.params.iter().map(|p| p.name.clone()).collect();
     let mut host = RuntimeHost { rt, txn };
     let mut last = Outcome::default();

@@ -179,7 +179,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             }
             (Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })), at + 1)
         }
-        DataType::Json | DataType::Vector(_) | DataType::Unknown => {
+        DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_) => {
             return Err(bad("type cannot appear in a key"))
         }
     })

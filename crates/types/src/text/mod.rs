@@ -130,7 +130,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
                 None => n,
             })
         }
-        DataType::Text | DataType::Unknown => Value::Text(s.to_string()),
+        DataType::Text | DataType::Unknown | DataType::Pseudo(_) => Value::Text(s.to_string()),
         DataType::Varchar(n) => Value::Text(strings::to_varchar(s, *n, Strict)?),
         DataType::Char(n) => Value::Text(strings::to_char(s, *n, Strict)?),
         DataType::Bytea => Value::Bytea(bytea::parse_bytea(s)?),
