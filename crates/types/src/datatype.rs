@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::enum_type::EnumType;
+use crate::range::RangeType;
 
 /// A SQL data type, named and numbered as in PostgreSQL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -54,6 +55,13 @@ pub enum DataType {
     Vector(Option<u32>),
     /// A user-defined enum type (`CREATE TYPE ... AS ENUM`), see [`crate::enum_type`].
     Enum(Arc<EnumType>),
+    /// A range type (built-in or `CREATE TYPE ... AS RANGE`), see [`crate::range`].
+    Range(Arc<RangeType>),
+    /// The multirange type of a range type.
+    Multirange(Arc<RangeType>),
+    /// A polymorphic pseudo-type (`anyelement`, `anyrange`, ...): only a parameter or
+    /// result type of a user-defined function.
+    Pseudo(crate::Pseudo),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
@@ -88,6 +96,9 @@ impl DataType {
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
             DataType::Enum(t) => t.oid,
+            DataType::Range(t) => t.oid,
+            DataType::Multirange(t) => t.multirange_oid,
+            DataType::Pseudo(p) => p.oid(),
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -118,7 +129,9 @@ impl DataType {
             DataType::Vector(_) => 16_386,
             // An enum's array type takes the object id after the enum's own.
             DataType::Enum(t) => t.oid + 1,
-            DataType::Array(_) | DataType::Unknown => return None,
+            DataType::Range(t) => t.array_oid,
+            DataType::Multirange(t) => t.multirange_array_oid,
+            DataType::Array(_) | DataType::Unknown | DataType::Pseudo(_) => return None,
         })
     }
 
@@ -147,7 +160,26 @@ impl DataType {
             3802 => DataType::Jsonb,
             4072 => DataType::JsonPath,
             16_385 => DataType::Vector(None),
+            _ if RangeType::builtin_by_oid(oid).is_some() => {
+                let (t, multi) = RangeType::builtin_by_oid(oid)?;
+                if multi {
+                    DataType::Multirange(t)
+                } else {
+                    DataType::Range(t)
+                }
+            }
             _ => {
+                if let Some(t) = RangeType::builtins()
+                    .iter()
+                    .find(|t| t.array_oid == oid || t.multirange_array_oid == oid)
+                {
+                    let elem = if t.array_oid == oid {
+                        DataType::Range(t.clone())
+                    } else {
+                        DataType::Multirange(t.clone())
+                    };
+                    return Some(DataType::Array(Box::new(elem)));
+                }
                 let elems = [
                     DataType::Bool,
                     DataType::Bytea,
@@ -178,7 +210,10 @@ impl DataType {
 
     /// Whether values of this type can be keys of a B-tree index.
     pub fn is_indexable(&self) -> bool {
-        !matches!(self, DataType::Json | DataType::Vector(_) | DataType::Unknown)
+        !matches!(
+            self,
+            DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_)
+        )
     }
 }
 
@@ -213,6 +248,9 @@ impl fmt::Display for DataType {
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
             DataType::Enum(t) => f.write_str(&t.name),
+            DataType::Range(t) => f.write_str(&t.name),
+            DataType::Multirange(t) => f.write_str(&t.multirange_name),
+            DataType::Pseudo(p) => f.write_str(p.name()),
             DataType::Unknown => f.write_str("unknown"),
         }
     }
@@ -230,6 +268,9 @@ mod tests {
             DataType::Numeric(None),
             DataType::Array(Box::new(DataType::Text)),
             DataType::Array(Box::new(DataType::Int8)),
+            DataType::Range(RangeType::builtin("daterange").unwrap()),
+            DataType::Multirange(RangeType::builtin("int8range").unwrap()),
+            DataType::Array(Box::new(DataType::Range(RangeType::builtin("numrange").unwrap()))),
         ] {
             assert_eq!(DataType::from_oid(t.oid()), Some(t));
         }

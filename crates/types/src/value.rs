@@ -16,6 +16,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::enum_type::EnumValue;
+use crate::range::{MultirangeValue, RangeValue};
 use crate::DataType;
 
 /// An arbitrary-precision `numeric`, including PostgreSQL's special values.
@@ -107,6 +108,10 @@ pub enum Value {
     Vector(Arc<[f32]>),
     /// A value of a user-defined enum type.
     Enum(EnumValue),
+    /// A range (`int4range`, `tstzrange`, a user-defined range type, ...).
+    Range(Arc<RangeValue>),
+    /// A multirange (`int4multirange`, ...).
+    Multirange(Arc<MultirangeValue>),
 }
 
 /// A one-dimensional array value with its element type.
@@ -148,6 +153,8 @@ impl Value {
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
             Value::Enum(e) => DataType::Enum(e.ty.clone()),
+            Value::Range(r) => DataType::Range(r.ty.clone()),
+            Value::Multirange(m) => DataType::Multirange(m.ty.clone()),
         }
     }
 }

@@ -30,7 +30,7 @@ pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, Part
 pub use routine_defs::{FunctionDef, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
-pub use user_types::{DomainDef, EnumLabelDef, TypeDef, TypeKind};
+pub use user_types::{DomainDef, EnumLabelDef, RangeDef, TypeDef, TypeKind};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -87,6 +87,8 @@ pub struct Catalog {
     pub types: BTreeMap<u32, Arc<TypeDef>>,
     /// The enum types by id, as values carry them.
     pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
+    /// The user-defined range types by id, as values carry them.
+    pub ranges: HashMap<u32, Arc<helios_types::RangeType>>,
     /// User-defined functions and procedures by id.
     pub functions: HashMap<u32, Arc<FunctionDef>>,
     /// Triggers by id.
@@ -132,6 +134,7 @@ impl Catalog {
             database: DatabaseDef::default(),
             types: BTreeMap::new(),
             enums: HashMap::new(),
+            ranges: HashMap::new(),
             functions: HashMap::new(),
             triggers: HashMap::new(),
             partitions: HashMap::new(),
@@ -148,8 +151,18 @@ impl Catalog {
             types.iter().filter_map(|t| t.enum_type().map(|e| (t.id, Arc::new(e)))).collect();
         self.type_names =
             types.iter().map(|t| ((t.schema.clone(), t.name.clone()), t.id)).collect();
+        self.ranges = HashMap::new();
+        for t in &types {
+            if let Some(mut r) = t.range_type() {
+                // A range over an enum or another user-defined range: complete it too.
+                user_types::patch_type(&mut r.subtype, &self.enums);
+                self.type_names.insert((t.schema.clone(), r.multirange_name.clone()), t.id + 2);
+                self.ranges.insert(t.id, Arc::new(r));
+            }
+        }
         let enums = &self.enums;
-        if enums.is_empty() {
+        let ranges = &self.ranges;
+        if enums.is_empty() && ranges.is_empty() {
             self.types = types.into_iter().map(|t| (t.id, Arc::new(t))).collect();
             return;
         }
@@ -158,6 +171,7 @@ impl Catalog {
             .map(|mut t| {
                 if let TypeKind::Domain(d) = &mut t.kind {
                     user_types::patch_type(&mut d.base, enums);
+                    user_types::patch_range_type(&mut d.base, ranges);
                 }
                 (t.id, Arc::new(t))
             })
@@ -165,21 +179,52 @@ impl Catalog {
         for t in self.tables.values_mut() {
             if t.columns.iter().any(|c| user_types::uses_any_enum(&c.data_type)) {
                 let t = Arc::make_mut(t);
-                t.columns.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, enums));
+                t.columns.iter_mut().for_each(|c| {
+                    user_types::patch_type(&mut c.data_type, enums);
+                    user_types::patch_range_type(&mut c.data_type, ranges);
+                });
             }
         }
         for v in self.views.values_mut() {
             if v.column_types.iter().any(user_types::uses_any_enum) {
                 let v = Arc::make_mut(v);
-                v.column_types.iter_mut().for_each(|c| user_types::patch_type(c, enums));
+                v.column_types.iter_mut().for_each(|c| {
+                    user_types::patch_type(c, enums);
+                    user_types::patch_range_type(c, ranges);
+                });
             }
         }
     }
 
-    /// The user-defined type `schema.name`.
+    /// The user-defined type `schema.name` (not a multirange type: see
+    /// [`Catalog::resolve_multirange`]).
     pub fn user_type(&self, schema: &str, name: &str) -> Option<&Arc<TypeDef>> {
         let id = self.type_names.get(&(schema.to_string(), name.to_string()))?;
         self.types.get(id)
+    }
+
+    /// Whether a user-defined type (a multirange type included) is named `schema.name`.
+    pub fn type_name_taken(&self, schema: &str, name: &str) -> bool {
+        self.type_names.contains_key(&(schema.to_string(), name.to_string()))
+    }
+
+    /// The range type whose multirange type is named `name` (possibly qualified),
+    /// through the search path.
+    pub fn resolve_multirange(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Option<Arc<helios_types::RangeType>> {
+        let find = |s: &str| {
+            let id = self.type_names.get(&(s.to_string(), name.to_string()))?;
+            let range_id = id.checked_sub(2)?;
+            self.ranges.get(&range_id).filter(|r| r.multirange_name == name).cloned()
+        };
+        match schema {
+            Some(s) => find(s),
+            None => search_path.iter().find_map(|s| find(s)),
+        }
     }
 
     /// Resolves a possibly qualified type name through the search path.
@@ -215,7 +260,7 @@ impl Catalog {
 
     /// The type a column declared with user type `t` holds.
     pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
-        t.value_type(&self.enums)
+        t.value_type(&self.enums, &self.ranges)
     }
 
     /// What `schema.name` stands for.

@@ -64,7 +64,15 @@ pub fn resolve_user_column_type(
     let qn = crate::parser::object_name(name)?;
     let Some(def) = scope.catalog.resolve_type(qn.schema.as_deref(), &qn.name, scope.search_path)
     else {
-        return Err(err);
+        let multi =
+            scope.catalog.resolve_multirange(qn.schema.as_deref(), &qn.name, scope.search_path);
+        let Some(r) = multi else { return Err(err) };
+        let t = DataType::Multirange(r);
+        let data_type = if array { DataType::Array(Box::new(t)) } else { t };
+        return Ok(UserColumnType {
+            column: ColumnType { data_type, serial: false },
+            domain: None,
+        });
     };
     let value = scope.catalog.value_type(def);
     if array {
@@ -213,6 +221,17 @@ fn custom(
         // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
         "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
         | "regrole" | "regoper" | "xid" | "cid" => plain(DataType::Int8),
+        other if helios_types::Pseudo::from_name(other).is_some() => {
+            plain(DataType::Pseudo(helios_types::Pseudo::from_name(other).expect("checked")))
+        }
+        other if helios_types::RangeType::builtin(other).is_some() => {
+            plain(DataType::Range(helios_types::RangeType::builtin(other).expect("checked")))
+        }
+        other if helios_types::RangeType::builtin_multirange(other).is_some() => {
+            plain(DataType::Multirange(
+                helios_types::RangeType::builtin_multirange(other).expect("checked"),
+            ))
+        }
         _ => {
             Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
         }
@@ -267,11 +286,14 @@ fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
 }
 
 /// How a column type is stored in the catalog: the `Display` spelling, except that an
-/// enum is `enum#<oid>` (its name may change; its OID does not).
+/// enum is `enum#<oid>` and a user-defined range or multirange type `range#<oid>` or
+/// `multirange#<oid>` (their names may change; their OIDs do not).
 pub fn stored_spelling(ty: &DataType) -> String {
     match ty {
         DataType::Enum(t) => format!("enum#{}", t.oid),
-        DataType::Array(elem) if matches!(**elem, DataType::Enum(_)) => {
+        DataType::Range(t) if !t.is_builtin() => format!("range#{}", t.oid),
+        DataType::Multirange(t) if !t.is_builtin() => format!("multirange#{}", t.oid),
+        DataType::Array(elem) if crate::catalog::user_types::uses_any_enum(elem) => {
             format!("{}[]", stored_spelling(elem))
         }
         other => other.to_string(),
@@ -281,6 +303,18 @@ pub fn stored_spelling(ty: &DataType) -> String {
 /// Parses a type name stored in the catalog ([`stored_spelling`]); an enum comes back
 /// as a placeholder that [`super::Catalog::set_types`] completes.
 pub fn parse_stored_type(text: &str) -> Result<DataType> {
+    for (prefix, multi) in [("range#", false), ("multirange#", true)] {
+        let Some(rest) = text.strip_prefix(prefix) else { continue };
+        let (oid, array) = match rest.strip_suffix("[]") {
+            Some(o) => (o, true),
+            None => (rest, false),
+        };
+        let oid: u32 =
+            oid.parse().map_err(|_| Error::corrupted(format!("bad stored type \"{text}\"")))?;
+        let t = std::sync::Arc::new(helios_types::RangeType::placeholder(oid));
+        let ty = if multi { DataType::Multirange(t) } else { DataType::Range(t) };
+        return Ok(if array { DataType::Array(Box::new(ty)) } else { ty });
+    }
     if let Some(rest) = text.strip_prefix("enum#") {
         let (oid, array) = match rest.strip_suffix("[]") {
             Some(o) => (o, true),
@@ -326,6 +360,8 @@ mod tests {
             DataType::JsonPath,
             DataType::Array(Box::new(DataType::Int4)),
             DataType::Array(Box::new(DataType::Text)),
+            DataType::Range(helios_types::RangeType::builtin("tstzrange").unwrap()),
+            DataType::Multirange(helios_types::RangeType::builtin("int4range").unwrap()),
         ] {
             assert_eq!(parse_stored_type(&t.to_string()).unwrap(), t, "{t}");
         }

@@ -1,4 +1,5 @@
-//! User-defined types: enums (`CREATE TYPE ... AS ENUM`) and domains (`CREATE DOMAIN`).
+//! User-defined types: enums (`CREATE TYPE ... AS ENUM`), range types (`CREATE TYPE ...
+//! AS RANGE`) and domains (`CREATE DOMAIN`).
 //!
 //! A [`TypeDef`] is one catalog record (kind `Type`), stored like every other record, so
 //! types are transactional, branched and visible to time travel. Its id is the type's
@@ -11,14 +12,18 @@
 //! base type and record the domain's id ([`super::ColumnDef::domain`]); writes and casts
 //! to the domain check its NOT NULL and CHECK constraints.
 //!
-//! Column types that are enums are stored as `enum#<oid>` (see
+//! A range type takes four ids: the range type's, its array type's, its multirange
+//! type's and the multirange's array type's ([`RangeDef`]).
+//!
+//! Column types that are enums are stored as `enum#<oid>` (ranges as `range#<oid>` and
+//! `multirange#<oid>`; see
 //! [`super::typename::stored_spelling`]) and read back as placeholders, which
 //! [`super::Catalog::set_types`] replaces with the definitions of the same snapshot.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use helios_types::{DataType, EnumLabel, EnumType};
+use helios_types::{DataType, EnumLabel, EnumType, RangeType};
 use serde::{Deserialize, Serialize};
 
 use super::CheckDef;
@@ -52,6 +57,20 @@ pub struct DomainDef {
     pub checks: Vec<CheckDef>,
 }
 
+/// A range type: its subtype and its multirange type's name. Its OIDs are the record's
+/// id (range), id + 1 (range array), id + 2 (multirange), id + 3 (multirange array).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeDef {
+    /// The bounds' type (a domain's base type for a domain).
+    #[serde(with = "super::defs::type_text")]
+    pub subtype: DataType,
+    /// The multirange type's name (same schema).
+    pub multirange_name: String,
+    /// The domain named as the subtype, if it was one (a dependency for DROP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<u32>,
+}
+
 /// What a user-defined type is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeKind {
@@ -59,6 +78,8 @@ pub enum TypeKind {
     Enum(Vec<EnumLabelDef>),
     /// A domain.
     Domain(DomainDef),
+    /// A range type (and its multirange type).
+    Range(RangeDef),
 }
 
 /// A user-defined type record.
@@ -90,7 +111,24 @@ impl TypeDef {
                     .map(|l| EnumLabel { label: l.label.clone(), key: l.key.clone() })
                     .collect(),
             }),
-            TypeKind::Domain(_) => None,
+            TypeKind::Domain(_) | TypeKind::Range(_) => None,
+        }
+    }
+
+    /// The range type this record defines, if it is a range type.
+    pub fn range_type(&self) -> Option<RangeType> {
+        match &self.kind {
+            TypeKind::Range(r) => Some(RangeType {
+                oid: self.id,
+                array_oid: self.id + 1,
+                multirange_oid: self.id + 2,
+                multirange_array_oid: self.id + 3,
+                schema: self.schema.clone(),
+                name: self.name.clone(),
+                multirange_name: r.multirange_name.clone(),
+                subtype: r.subtype.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -98,21 +136,31 @@ impl TypeDef {
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             TypeKind::Domain(d) => Some(d),
-            TypeKind::Enum(_) => None,
+            TypeKind::Enum(_) | TypeKind::Range(_) => None,
         }
     }
 
-    /// `"enum"` or `"domain"`, for messages.
+    /// `"enum"`, `"domain"` or `"range"`, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             TypeKind::Enum(_) => "enum",
             TypeKind::Domain(_) => "domain",
+            TypeKind::Range(_) => "range",
         }
     }
 
-    /// The type a column of this type holds: the enum itself, or the domain's base.
-    pub fn value_type(&self, enums: &HashMap<u32, Arc<EnumType>>) -> DataType {
+    /// The type a column of this type holds: the enum or range itself, or the domain's
+    /// base.
+    pub fn value_type(
+        &self,
+        enums: &HashMap<u32, Arc<EnumType>>,
+        ranges: &HashMap<u32, Arc<RangeType>>,
+    ) -> DataType {
         match &self.kind {
+            TypeKind::Range(_) => match ranges.get(&self.id) {
+                Some(t) => DataType::Range(t.clone()),
+                None => DataType::Range(Arc::new(RangeType::placeholder(self.id))),
+            },
             TypeKind::Enum(_) => match enums.get(&self.id) {
                 Some(t) => DataType::Enum(t.clone()),
                 None => DataType::Enum(Arc::new(EnumType::placeholder(self.id))),
@@ -135,19 +183,35 @@ pub fn patch_type(ty: &mut DataType, enums: &HashMap<u32, Arc<EnumType>>) {
     }
 }
 
-/// Whether `ty` is (or is an array of) the enum `oid`.
+/// Replaces user-defined range placeholders in `ty` by the definitions in `ranges`.
+pub fn patch_range_type(ty: &mut DataType, ranges: &HashMap<u32, Arc<RangeType>>) {
+    match ty {
+        DataType::Range(t) | DataType::Multirange(t) => {
+            if let Some(full) = ranges.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Array(elem) => patch_range_type(elem, ranges),
+        _ => {}
+    }
+}
+
+/// Whether `ty` is (or is an array of) the enum or user-defined range type `oid` (or
+/// that range type's multirange type).
 pub fn uses_enum(ty: &DataType, oid: u32) -> bool {
     match ty {
         DataType::Enum(t) => t.oid == oid,
+        DataType::Range(t) | DataType::Multirange(t) => t.oid == oid,
         DataType::Array(elem) => uses_enum(elem, oid),
         _ => false,
     }
 }
 
-/// Whether `ty` mentions any enum.
+/// Whether `ty` mentions any enum or user-defined range type.
 pub fn uses_any_enum(ty: &DataType) -> bool {
     match ty {
         DataType::Enum(_) => true,
+        DataType::Range(t) | DataType::Multirange(t) => !t.is_builtin(),
         DataType::Array(elem) => uses_any_enum(elem),
         _ => false,
     }

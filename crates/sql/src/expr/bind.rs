@@ -615,6 +615,8 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
         B::PGOverlap => BinaryOp::Overlap,
         B::Spaceship => BinaryOp::CosineDistance,
         B::LtDashGt => BinaryOp::L2Distance,
+        B::AndLt => BinaryOp::RangeOverLeft,
+        B::AndGt => BinaryOp::RangeOverRight,
         B::PGCustomBinaryOperator(parts) => {
             // `OPERATOR(pg_catalog.~)` names a built-in operator by schema and symbol.
             let sym = match parts.as_slice() {
@@ -627,6 +629,9 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
             "<->" => BinaryOp::L2Distance,
             "<=>" => BinaryOp::CosineDistance,
             "<#>" => BinaryOp::NegInnerProduct,
+            "&<" => BinaryOp::RangeOverLeft,
+            "&>" => BinaryOp::RangeOverRight,
+            "-|-" => BinaryOp::RangeAdjacent,
             other => return Err(unknown_operator(other)),
         },
         other => return Err(unknown_operator(&other.to_string())),

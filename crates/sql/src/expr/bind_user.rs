@@ -14,6 +14,7 @@ use crate::catalog::routine_defs::Returns;
 use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
+use crate::expr::polymorphic;
 
 impl Binder<'_> {
     /// Binds a call of the user function `name` with bound positional and named
@@ -29,28 +30,47 @@ impl Binder<'_> {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let mut best: Option<(usize, Arc<FunctionDef>, Vec<Option<Expr>>)> = None;
+        let mut best: Option<Candidate> = None;
         for f in candidates {
             let Some(slots) = place(&f, &args, &named) else { continue };
+            let declared = f.arg_types();
+            // Polymorphic parameters take the types the arguments determine.
+            let (params, result) = if polymorphic::is_polymorphic(&declared)
+                || polymorphic::is_polymorphic(&[f.result_type()])
+            {
+                let arg_types: Vec<DataType> = slots
+                    .iter()
+                    .map(|s| s.as_ref().map_or(DataType::Unknown, Expr::data_type))
+                    .collect();
+                let Some(inst) = polymorphic::instantiate(&declared, &arg_types) else { continue };
+                let params: Option<Vec<DataType>> =
+                    declared.iter().map(|t| inst.concrete(t)).collect();
+                let (Some(params), Some(result)) = (params, inst.concrete(&f.result_type())) else {
+                    continue;
+                };
+                (params, result)
+            } else {
+                (declared, f.result_type())
+            };
             let mut cost = 0;
             let mut fits = true;
-            for (slot, p) in slots.iter().zip(&f.params) {
+            for (slot, p) in slots.iter().zip(&params) {
                 let Some(a) = slot else { continue };
                 let t = a.data_type();
-                if t == p.data_type {
+                if t == *p {
                     continue;
                 }
                 if t == DataType::Unknown {
                     cost += 1;
-                } else if self.coerce(a.clone(), &p.data_type, CoercionKind::Implicit).is_ok() {
+                } else if self.coerce(a.clone(), p, CoercionKind::Implicit).is_ok() {
                     cost += 2;
                 } else {
                     fits = false;
                     break;
                 }
             }
-            if fits && best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
-                best = Some((cost, f, slots));
+            if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
+                best = Some(Candidate { cost, func: f, slots, params, result });
             }
         }
         let mut types: Vec<String> =
@@ -60,7 +80,7 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some((_, func, slots)) = best else {
+        let Some(Candidate { func, slots, params, result, .. }) = best else {
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", types.join(", ")),
@@ -89,7 +109,7 @@ impl Binder<'_> {
             .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
         }
         let mut bound = Vec::with_capacity(slots.len());
-        for (slot, p) in slots.into_iter().zip(func.params.clone()) {
+        for ((slot, p), target) in slots.into_iter().zip(func.params.clone()).zip(&params) {
             let e = match slot {
                 Some(e) => e,
                 None => {
@@ -100,11 +120,22 @@ impl Binder<'_> {
                     self.bind(&ast)?
                 }
             };
-            bound.push(self.coerce(e, &p.data_type, CoercionKind::Implicit)?);
+            bound.push(self.coerce(e, target, CoercionKind::Implicit)?);
         }
-        let ty = func.result_type();
+        let ty = result;
         Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
     }
+}
+
+/// A function that fits a call: its cost (implicit conversions), the arguments placed
+/// on its parameters, the parameter types (polymorphic ones instantiated) and the
+/// result type.
+struct Candidate {
+    cost: usize,
+    func: Arc<FunctionDef>,
+    slots: Vec<Option<Expr>>,
+    params: Vec<DataType>,
+    result: DataType,
 }
 
 /// The arguments of a call placed on `f`'s parameters (`None` where a default

@@ -17,7 +17,7 @@
 //! |---|---|
 //! | `node.rs` | the [`Expr`] tree, operators, aggregate/window call nodes |
 //! | `context.rs` | [`ExprScope`], [`EvalContext`], [`SessionInfo`] |
-//! | `bind*.rs` | the binder (literals, operators, functions, special forms) |
+//! | `bind*.rs` | the binder (literals, operators, functions, special forms; ranges in `bind_range.rs`) |
 //! | `types.rs` | categories, implicit casts, common types, SQL type names |
 //! | `resolve.rs` | overload resolution |
 //! | `eval.rs`, `arith.rs`, `compare.rs`, `pattern.rs` | evaluation |
@@ -29,6 +29,7 @@ pub mod arith;
 mod bind;
 mod bind_func;
 mod bind_ops;
+mod bind_range;
 mod bind_special;
 mod bind_user;
 pub mod cast;
@@ -40,6 +41,7 @@ mod eval;
 pub mod node;
 pub mod num;
 pub mod pattern;
+pub(crate) mod polymorphic;
 pub mod resolve;
 mod static_scope;
 pub mod types;

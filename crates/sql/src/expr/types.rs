@@ -23,6 +23,10 @@ pub enum TypeCategory {
     String,
     /// `T`
     Timespan,
+    /// `P`
+    Pseudo,
+    /// `R`
+    Range,
     /// `U`
     User,
     /// `X` (unknown)
@@ -47,6 +51,8 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Array(_) => TypeCategory::Array,
         DataType::Unknown => TypeCategory::Unknown,
         DataType::Enum(_) => TypeCategory::Enum,
+        DataType::Range(_) | DataType::Multirange(_) => TypeCategory::Range,
+        DataType::Pseudo(_) => TypeCategory::Pseudo,
         DataType::Bytea
         | DataType::Uuid
         | DataType::Json
@@ -92,6 +98,8 @@ pub fn same_base(a: &DataType, b: &DataType) -> bool {
         (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
         // Two versions of one enum type (before and after ADD VALUE) are one type.
         (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
+        (DataType::Range(x), DataType::Range(y))
+        | (DataType::Multirange(x), DataType::Multirange(y)) => x.oid == y.oid,
         _ => a == b,
     }
 }

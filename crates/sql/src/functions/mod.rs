@@ -25,6 +25,9 @@ mod notify_fns;
 pub mod ordered_set;
 mod pgcrypto;
 mod privilege_fns;
+pub mod range;
+mod range_agg;
+mod range_subdiff;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;
@@ -40,6 +43,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     format::register(r);
     regex_fns::register(r);
     math::register(r);
+    range_subdiff::register(r);
     datetime::register(r);
     json::register(r);
     jsonpath::register(r);

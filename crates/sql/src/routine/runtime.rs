@@ -239,7 +239,10 @@ pub(crate) fn shape_result(func: &FunctionDef, rows: Vec<Row>) -> Result<Vec<Row
 
 /// `v` converted to `t` by assignment (NULL stays NULL).
 pub(crate) fn cast_to(v: Value, t: &helios_types::DataType) -> Result<Value> {
-    if v.is_null() || *t == helios_types::DataType::Unknown || crate::expr::has_type(&v, t) {
+    if v.is_null()
+        || matches!(t, helios_types::DataType::Unknown | helios_types::DataType::Pseudo(_))
+        || crate::expr::has_type(&v, t)
+    {
         return Ok(v);
     }
     match &v {

@@ -136,6 +136,18 @@ impl Session {
                 },
             }
         };
+        let inputs: Vec<_> = params.iter().map(|p| p.data_type.clone()).collect();
+        match &returns {
+            Returns::Scalar(t) | Returns::SetOf(t) => {
+                crate::expr::polymorphic::check_result(t, &inputs)?
+            }
+            Returns::Table(cols) => {
+                for c in cols {
+                    crate::expr::polymorphic::check_result(&c.data_type, &inputs)?;
+                }
+            }
+            Returns::Void | Returns::Trigger => {}
+        }
         if returns == Returns::Trigger && language == Language::Sql {
             return Err(Error::new(
                 SqlState::from_code("42P13"),

@@ -72,6 +72,8 @@ impl Value {
             }
             Value::Vector(v) => vector::format_vector(v),
             Value::Enum(e) => e.label().to_string(),
+            Value::Range(r) => crate::range::format_range(r, tz),
+            Value::Multirange(m) => crate::range::format_multirange(m, tz),
         }
     }
 
@@ -128,7 +130,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
                 None => n,
             })
         }
-        DataType::Text | DataType::Unknown => Value::Text(s.to_string()),
+        DataType::Text | DataType::Unknown | DataType::Pseudo(_) => Value::Text(s.to_string()),
         DataType::Varchar(n) => Value::Text(strings::to_varchar(s, *n, Strict)?),
         DataType::Char(n) => Value::Text(strings::to_char(s, *n, Strict)?),
         DataType::Bytea => Value::Bytea(bytea::parse_bytea(s)?),
@@ -153,6 +155,10 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,
+        DataType::Range(t) => Value::Range(Arc::new(crate::range::parse_range(s, t, tz)?)),
+        DataType::Multirange(t) => {
+            Value::Multirange(Arc::new(crate::range::parse_multirange(s, t, tz)?))
+        }
     })
 }
 
