@@ -358,10 +358,14 @@ impl Binder<'_> {
         let base_ty = base.data_type();
         let DataType::Array(elem) = base_ty.clone() else {
             if base_ty == DataType::Jsonb {
-                if let ast::Subscript::Index { index } = s {
-                    let idx = self.bind(index)?;
-                    return self.binary(BinaryOp::JsonGet, base, idx);
-                }
+                let ast::Subscript::Index { index } = s else {
+                    return Err(Error::new(
+                        SqlState::DATATYPE_MISMATCH,
+                        "jsonb subscript does not support slices",
+                    ));
+                };
+                let idx = self.bind(index)?;
+                return self.call_function("helios_jsonb_subscript", vec![base, idx]);
             }
             // The int2vector columns of the catalog (`pg_index.indkey`, `indoption`) are
             // text here; drivers subscript them (0-based).

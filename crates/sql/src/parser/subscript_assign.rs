@@ -51,29 +51,48 @@ fn rewrite_update(stmt: &[Token]) -> Option<String> {
     let set = depth0_positions(stmt).find(|&p| is_keyword(&stmt[p], Keyword::SET))?;
     let mut out: Vec<String> = stmt[..=set].iter().map(|t| t.to_string()).collect();
     let mut pos = set + 1;
-    let mut changed = false;
+    // The SET list: plain assignments as written, subscripted ones as `(column, value)`.
+    // Several subscripted assignments to one column apply in order, each to the value
+    // the previous one made, as in PostgreSQL.
+    let mut items: Vec<Result<(String, String), String>> = Vec::new();
     loop {
         // One assignment: target, optional subscripts, `=`, value up to `,` or the end of
         // the SET list.
         let value_end = assignment_end(stmt, pos);
         let item = &stmt[pos..value_end];
         match subscripted(item) {
-            Some(text) => {
-                changed = true;
-                out.push(text);
+            Some(target) => {
+                let earlier = items.iter_mut().find_map(|i| match i {
+                    Ok((col, expr)) if *col == target.column => Some(expr),
+                    _ => None,
+                });
+                match earlier {
+                    Some(expr) => *expr = target.assign(&format!("({expr})")),
+                    None => items.push(Ok((target.column.clone(), target.assign(&target.column)))),
+                }
             }
-            None => out.extend(item.iter().map(|t| t.to_string())),
+            None => items.push(Err(item.iter().map(|t| t.to_string()).collect())),
         }
         pos = value_end;
         if pos < stmt.len() && stmt[pos] == Token::Comma {
-            out.push(",".into());
             pos += 1;
             continue;
         }
         break;
     }
+    if items.iter().all(Result::is_err) {
+        return None;
+    }
+    let list: Vec<String> = items
+        .into_iter()
+        .map(|i| match i {
+            Ok((col, expr)) => format!(" {col} = {expr} "),
+            Err(text) => text,
+        })
+        .collect();
+    out.push(list.join(","));
     out.extend(stmt[pos..].iter().map(|t| t.to_string()));
-    changed.then(|| out.concat())
+    Some(out.concat())
 }
 
 /// Positions of the tokens outside any parentheses or brackets.
@@ -112,9 +131,32 @@ fn assignment_end(stmt: &[Token], from: usize) -> usize {
     stmt.len()
 }
 
-/// `col[i][j] = value` as `col = helios_array_assign(col, i, helios_array_assign(col[i],
-/// j, value))`; `None` when the target has no subscript (or is a slice).
-fn subscripted(item: &[Token]) -> Option<String> {
+/// A subscripted assignment target `col[s1]...[sn] = value`.
+struct Target {
+    column: String,
+    subscripts: Vec<String>,
+    value: String,
+}
+
+impl Target {
+    /// The new value of the column, starting from `base` (the column, or what an earlier
+    /// assignment to it made): `helios_array_assign(base, s1, helios_array_assign(
+    /// base[s1], s2, value))`.
+    fn assign(&self, base: &str) -> String {
+        // Innermost first: base[s1]...[sn-1][sn] = v.
+        let mut expr = format!("({})", self.value.trim());
+        for n in (0..self.subscripts.len()).rev() {
+            let inner: String = std::iter::once(base.to_string())
+                .chain(self.subscripts[..n].iter().map(|s| format!("[{s}]")))
+                .collect();
+            expr = format!("helios_array_assign({inner}, ({}), {expr})", self.subscripts[n]);
+        }
+        expr
+    }
+}
+
+/// The target of `col[i][j] = value`; `None` when it has no subscript (or is a slice).
+fn subscripted(item: &[Token]) -> Option<Target> {
     let sig: Vec<usize> = (0..item.len()).filter(|&i| significant(&item[i])).collect();
     let col = match item.get(*sig.first()?)? {
         Token::Word(w) => Token::Word(w.clone()).to_string(),
@@ -152,15 +194,7 @@ fn subscripted(item: &[Token]) -> Option<String> {
         return None;
     }
     let value: String = item[p + 1..].iter().map(|t| t.to_string()).collect();
-    // Innermost first: col[s1]...[sn-1][sn] = v.
-    let mut expr = format!("({})", value.trim());
-    for n in (0..subscripts.len()).rev() {
-        let base: String = std::iter::once(col.clone())
-            .chain(subscripts[..n].iter().map(|s| format!("[{s}]")))
-            .collect();
-        expr = format!("helios_array_assign({base}, ({}), {expr})", subscripts[n]);
-    }
-    Some(format!(" {col} = {expr} "))
+    Some(Target { column: col, subscripts, value })
 }
 
 #[cfg(test)]
@@ -180,5 +214,18 @@ mod tests {
         assert_eq!(rewrite("UPDATE t SET a = b[1]"), None);
         assert_eq!(rewrite("UPDATE t SET a[1:2] = '{1,2}'"), None);
         assert_eq!(rewrite("SELECT a[1] FROM t"), None);
+    }
+
+    #[test]
+    fn assignments_to_one_column_compose_in_order() {
+        let r = rewrite("UPDATE t SET j[0] = '0', k = 1, j['q'] = '7'").unwrap();
+        assert!(
+            r.contains(
+                "j = helios_array_assign((helios_array_assign(j, (0), ('0'))), ('q'), ('7'))"
+            ),
+            "{r}"
+        );
+        assert!(r.contains(", k = 1"), "{r}");
+        assert_eq!(r.matches("j =").count(), 1, "{r}");
     }
 }
