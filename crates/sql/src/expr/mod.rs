@@ -54,7 +54,7 @@ pub use context::{
     wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SettingChange,
     SettingChanges, SimpleContext, SubqueryProbe, SubqueryResult,
 };
-pub(crate) use eval::has_type;
+pub(crate) use eval::{binary_values, has_type};
 pub use node::{
     AggregateCall, BinaryOp, DomainConstraints, Expr, SortExpr, SubqueryId, SubqueryKind,
     SubqueryTest, UnaryOp, WindowCall,

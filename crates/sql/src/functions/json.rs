@@ -96,7 +96,7 @@ fn jsonb(d: Json) -> Value {
     Value::Jsonb(Arc::new(d))
 }
 
-fn json_text(d: &Json) -> Value {
+pub(crate) fn json_text(d: &Json) -> Value {
     Value::Json(format_json(d))
 }
 
@@ -259,7 +259,7 @@ fn pretty(d: &Json, indent: usize) -> String {
 }
 
 /// A `text[]` path argument.
-fn path(v: &Value) -> Result<Vec<String>> {
+pub(crate) fn path(v: &Value) -> Result<Vec<String>> {
     match v {
         Value::Array(a) => a
             .elements
@@ -305,7 +305,7 @@ fn as_text(d: &Json) -> Value {
     }
 }
 
-fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Json> {
+pub(crate) fn set_path(mut d: Json, path: &[String], new: Json, create: bool) -> Result<Json> {
     if !path.is_empty() && !matches!(d, Json::Object(_) | Json::Array(_)) {
         return Err(invalid("cannot set path in scalar"));
     }

@@ -19,6 +19,7 @@ pub mod float_stats;
 pub mod format;
 pub mod helios;
 pub mod json;
+mod jsonb_fns;
 mod jsonb_subscript;
 pub mod jsonpath;
 pub mod math;
@@ -48,6 +49,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     bytea_fns::register(r);
     unistr::register(r);
     jsonb_subscript::register(r);
+    jsonb_fns::register(r);
     math::register(r);
     range_subdiff::register(r);
     datetime::register(r);
