@@ -39,6 +39,7 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
         E::Position { .. } => Some("position".into()),
+        E::Substring { shorthand: true, .. } => Some("substr".into()),
         E::Substring { .. } => Some("substring".into()),
         E::Trim { .. } => Some("btrim".into()),
         E::Overlay { .. } => Some("overlay".into()),

@@ -143,6 +143,10 @@ impl Binder<'_> {
                     A::Value(v) => place::at_string(e, v),
                     _ => e,
                 })?;
+                let e = match super::typmod::Typmod::of(data_type) {
+                    Some(m) => m.wrap(e),
+                    None => e,
+                };
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -154,6 +158,10 @@ impl Binder<'_> {
                 let e = self
                     .coerce(inner, &to, CoercionKind::Explicit)
                     .map_err(|e| place::at_string(e, &ts.value))?;
+                let e = match super::typmod::Typmod::of(&ts.data_type) {
+                    Some(m) => m.wrap(e),
+                    None => e,
+                };
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),

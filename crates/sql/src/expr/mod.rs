@@ -45,6 +45,7 @@ pub(crate) mod polymorphic;
 pub mod resolve;
 mod static_scope;
 pub mod types;
+mod typmod;
 
 pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};

@@ -9,6 +9,7 @@ pub mod accumulator;
 mod advisory;
 pub mod aggregate;
 pub mod array;
+mod bytea_fns;
 mod catalog;
 mod catalog_defs;
 pub mod datetime;
@@ -34,6 +35,7 @@ pub mod string;
 pub mod system;
 pub mod table;
 pub mod to_char;
+mod unistr;
 pub mod vector;
 pub mod window;
 
@@ -42,6 +44,8 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     string::register(r);
     format::register(r);
     regex_fns::register(r);
+    bytea_fns::register(r);
+    unistr::register(r);
     math::register(r);
     range_subdiff::register(r);
     datetime::register(r);

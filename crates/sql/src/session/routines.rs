@@ -682,6 +682,10 @@ impl Session {
                 return Err(Error::unsupported("data-modifying WITH inside PL/pgSQL"));
             }
         }
+        // Under READ COMMITTED every statement of a routine sees the commits made before
+        // it starts, as in PostgreSQL.
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        txn.try_new_statement()?;
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         self.catalog_memo = None;
         let catalog = self.engine.catalogs.get(txn)?;
@@ -693,7 +697,7 @@ impl Session {
             self.catalog_memo = None;
             let r = match u.as_ref() {
                 ast::Statement::Call(f) => self.call_procedure(f),
-                other => self.run_ddl(other).and_then(|r| {
+                other => self.run_ddl_restarting(other).and_then(|r| {
                     r.ok_or_else(|| {
                         Error::unsupported(format!(
                             "statement \"{}\" in PL/pgSQL",
