@@ -179,12 +179,14 @@ pub(super) fn pg_range(catalog: &Catalog) -> Relation {
         .map(|t| {
             let canonical =
                 if t.is_discrete() { format!("{}_canonical", t.name) } else { "-".to_string() };
+            let collatable =
+                matches!(t.subtype, DataType::Text | DataType::Varchar(_) | DataType::Char(_));
             vec![
                 oid(t.oid),
                 oid(t.subtype.oid()),
                 oid(t.multirange_oid),
-                oid(0),
-                oid(0),
+                oid(if collatable { 100 } else { 0 }),
+                oid(default_btree_opclass(&t.subtype)),
                 text(canonical),
                 text(if t.is_builtin() { format!("{}_subdiff", t.name) } else { "-".into() }),
             ]
@@ -202,6 +204,32 @@ pub(super) fn pg_range(catalog: &Catalog) -> Relation {
         ],
         rows,
     )
+}
+
+/// The OID of PostgreSQL's default B-tree operator class for a type (`int4_ops`, ...),
+/// what `pg_range.rngsubopc` names.
+fn default_btree_opclass(t: &DataType) -> u32 {
+    match t {
+        DataType::Bool => 10003,
+        DataType::Bytea => 10006,
+        DataType::Char(_) => 10004,
+        DataType::Date => 3122,
+        DataType::Float4 => 10012,
+        DataType::Float8 => 3123,
+        DataType::Int2 => 1979,
+        DataType::Int4 => 1978,
+        DataType::Int8 => 3124,
+        DataType::Interval => 10022,
+        DataType::Numeric(_) => 3125,
+        DataType::Text | DataType::Varchar(_) => 3126,
+        DataType::Time => 10038,
+        DataType::TimestampTz => 3127,
+        DataType::Timestamp => 3128,
+        DataType::Uuid => 10065,
+        DataType::Jsonb => 10088,
+        // array_ops, and for every other type a stand-in that is not zero.
+        _ => 10000,
+    }
 }
 
 /// The first OID of domain CHECK constraints: `DOMAIN_CONSTRAINT_OID_BASE + 100 × type

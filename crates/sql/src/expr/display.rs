@@ -76,6 +76,13 @@ impl Expr {
                 if *negated { "NOT " } else { "" },
                 s(right)
             ),
+            // A range constructor is shown by its type's name, without the hidden
+            // argument carrying the type.
+            Expr::Function { func, args, ty }
+                if matches!(func.name, "range_constructor" | "multirange_constructor") =>
+            {
+                format!("{ty}({})", list(&args[..args.len().saturating_sub(1)], name))
+            }
             Expr::Function { func, args, .. } => format!("{}({})", func.name, list(args, name)),
             Expr::UserCall(call) => format!("{}({})", call.func.name, list(&call.args, name)),
             Expr::Case { operand, whens, else_result, .. } => {
@@ -188,6 +195,10 @@ mod tests {
         };
         assert_eq!(show("x + 1 > 2.5", &mut scope), "(((x + 1))::numeric > 2.5)");
         assert_eq!(show("d = '2024-01-01'", &mut scope), "(d = '2024-01-01'::date)");
+        assert_eq!(
+            show("int4range(x, 5) -|- '[1,2)'", &mut scope),
+            "(int4range(x, 5) -|- '[1,2)'::int4range)"
+        );
         assert_eq!(
             show("count(*) FILTER (WHERE x IN (1, 2))", &mut scope),
             "count(*) FILTER (WHERE (x IN (1, 2)))"

@@ -292,6 +292,12 @@ pub fn build_table(
         let user =
             resolve_user_column_type(&col.data_type, Some(TypeScope { catalog, search_path }))?;
         let ty = user.column;
+        if let helios_types::DataType::Pseudo(p) = &ty.data_type {
+            return Err(Error::new(
+                SqlState::from_code("42P16"),
+                format!("column \"{cname}\" has pseudo-type {p}"),
+            ));
+        }
         let domain = user.domain.as_ref().filter(|d| d.domain().is_some()).map(|d| d.id);
         let mut def = ColumnDef {
             name: cname.clone(),
