@@ -115,8 +115,11 @@ pub struct CheckDef {
 /// A referential action of a foreign key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FkAction {
-    /// `NO ACTION` (the default) or `RESTRICT`.
+    /// `NO ACTION` (the default): checked at the end of the statement (or at commit
+    /// when the constraint is deferred).
     NoAction,
+    /// `RESTRICT`: checked at once, never deferred.
+    Restrict,
     /// `CASCADE`
     Cascade,
     /// `SET NULL`
@@ -140,6 +143,20 @@ pub struct ForeignKeyDef {
     pub on_delete: FkAction,
     /// Action when a referenced key is updated.
     pub on_update: FkAction,
+    /// `MATCH FULL`: a key with some but not all columns NULL is rejected (the default,
+    /// `MATCH SIMPLE`, skips any key with a NULL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub match_full: bool,
+    /// `DEFERRABLE`: `SET CONSTRAINTS` may move the check to commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED`: checked at commit unless `SET CONSTRAINTS ... IMMEDIATE`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+    /// `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)`: only these referencing
+    /// columns are set (empty: all of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete_set_columns: Vec<usize>,
 }
 
 /// A table.

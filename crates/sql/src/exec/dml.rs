@@ -9,6 +9,7 @@ use helios_storage::Transaction;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::fk_check::{queue_or_verify, FkCheck, FkSide};
 use super::routines::TriggerEvent;
 use super::row_writer::RowWriter;
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
@@ -302,7 +303,8 @@ pub(super) fn find_conflict(
     Ok(None)
 }
 
-/// Foreign keys of `table` that `row` must satisfy (referenced row exists).
+/// Foreign keys of `table` that `row` must satisfy (referenced row exists): queued for
+/// the end of the statement or commit (see [`super::fk_check`]).
 pub(super) fn check_references(
     txn: &Transaction,
     env: &WriteEnv<'_>,
@@ -312,7 +314,21 @@ pub(super) fn check_references(
 ) -> Result<()> {
     for fk in &table.foreign_keys {
         let vals: Vec<Value> = fk.columns.iter().map(|c| row[*c].clone()).collect();
-        if vals.iter().any(Value::is_null) {
+        let nulls = vals.iter().filter(|v| v.is_null()).count();
+        if nulls == vals.len() {
+            continue;
+        }
+        if nulls > 0 {
+            if fk.match_full {
+                return Err(Error::new(
+                    SqlState::FOREIGN_KEY_VIOLATION,
+                    format!(
+                        "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                        table.name, fk.name
+                    ),
+                )
+                .with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
+            }
             continue;
         }
         if let Some(old) = old {
@@ -320,58 +336,15 @@ pub(super) fn check_references(
                 continue;
             }
         }
-        let parent = env
-            .catalog
-            .table(fk.ref_table)
-            .ok_or_else(|| Error::internal("referenced table vanished"))?;
-        let found = referenced_exists(txn, parent, &fk.ref_columns, &vals)?;
-        if !found {
-            let (cols, v) = key_detail(table, &fk.columns, row);
-            return Err(Error::new(
-                SqlState::FOREIGN_KEY_VIOLATION,
-                format!(
-                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                    table.name, fk.name
-                ),
-            )
-            .with_detail(format!(
-                "Key ({cols})=({v}) is not present in table \"{}\".",
-                parent.name
-            )));
-        }
+        let check = FkCheck {
+            table: table.id,
+            constraint: fk.name.clone(),
+            side: FkSide::Referencing,
+            key: vals,
+        };
+        queue_or_verify(txn, env.catalog, check)?;
     }
     Ok(())
-}
-
-fn referenced_exists(
-    txn: &Transaction,
-    parent: &TableDef,
-    cols: &[usize],
-    vals: &[Value],
-) -> Result<bool> {
-    let index = parent.indexes.iter().find(|i| i.unique && i.is_plain() && i.columns == cols);
-    match index {
-        Some(idx) => {
-            let mut probe = vec![Value::Null; parent.columns.len()];
-            for (c, v) in cols.iter().zip(vals) {
-                probe[*c] = v.clone();
-            }
-            Ok(unique_conflict(txn, parent, idx, &probe, None)?.is_some())
-        }
-        None => {
-            let mut found = false;
-            table_io::scan_rows(
-                txn,
-                parent,
-                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-                |_, r| {
-                    found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
-                    Ok(!found)
-                },
-            )?;
-            Ok(found)
-        }
-    }
 }
 
 /// Applies the referencing tables' ON DELETE / ON UPDATE actions for a parent row that
@@ -416,15 +389,22 @@ pub(super) fn referenced_actions(
             let action = if new.is_some() { fk.on_update } else { fk.on_delete };
             match action {
                 FkAction::NoAction => {
-                    let (cols, v) = key_detail(table, &fk.ref_columns, old);
-                    return Err(Error::new(
-                        SqlState::FOREIGN_KEY_VIOLATION,
-                        format!(
-                            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
-                            table.name, fk.name, child.name
-                        ),
-                    )
-                    .with_detail(format!("Key ({cols})=({v}) is still referenced from table \"{}\".", child.name)));
+                    let check = FkCheck {
+                        table: child.id,
+                        constraint: fk.name.clone(),
+                        side: FkSide::Referenced,
+                        key: old_vals.clone(),
+                    };
+                    queue_or_verify(txn, env.catalog, check)?;
+                }
+                FkAction::Restrict => {
+                    let check = FkCheck {
+                        table: child.id,
+                        constraint: fk.name.clone(),
+                        side: FkSide::Restricted,
+                        key: old_vals.clone(),
+                    };
+                    queue_or_verify(txn, env.catalog, check)?;
                 }
                 FkAction::Cascade => {
                     for (pk, r) in hits {
@@ -482,25 +462,67 @@ pub(super) fn referenced_actions(
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    if action == FkAction::SetDefault
-                        && fk.columns.iter().any(|c| child.columns[*c].default.is_some())
+                    let targets: Vec<usize> = if new.is_none() && !fk.delete_set_columns.is_empty()
                     {
-                        return Err(Error::unsupported(
-                            "ON DELETE/UPDATE SET DEFAULT with a column default",
-                        ));
-                    }
+                        fk.delete_set_columns.clone()
+                    } else {
+                        fk.columns.clone()
+                    };
+                    let values: Vec<Value> = if action == FkAction::SetDefault {
+                        column_defaults(txn, env, &child, &targets)?
+                    } else {
+                        vec![Value::Null; targets.len()]
+                    };
                     for (pk, r) in hits {
                         let mut nr = r.clone();
-                        for c in &fk.columns {
-                            nr[*c] = Value::Null;
+                        for (c, v) in targets.iter().zip(&values) {
+                            nr[*c] = v.clone();
+                        }
+                        if action == FkAction::SetDefault {
+                            // The default key must itself be referenced (or hold a NULL).
+                            check_references(txn, env, &child, &nr, Some(&r))?;
                         }
                         rewrite_row(txn, env, &child, &pk, &r, nr, depth)?;
+                    }
+                    if action == FkAction::SetDefault {
+                        // A default equal to the removed key leaves it referenced.
+                        let check = FkCheck {
+                            table: child.id,
+                            constraint: fk.name.clone(),
+                            side: FkSide::Referenced,
+                            key: old_vals.clone(),
+                        };
+                        queue_or_verify(txn, env.catalog, check)?;
                     }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The DEFAULT values of `columns` of `table` (NULL where there is none), for ON DELETE /
+/// ON UPDATE SET DEFAULT.
+fn column_defaults(
+    txn: &Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    columns: &[usize],
+) -> Result<Vec<Value>> {
+    let query = PlannedQuery {
+        plan: crate::planner::Plan::Empty { rows: 0 },
+        subqueries: Vec::new(),
+        ctes: Vec::new(),
+    };
+    let ctx = env.ctx(txn, &query);
+    let mut binder = crate::binder::Binder::new(env.catalog, env.session, Vec::new());
+    columns
+        .iter()
+        .map(|&c| {
+            let e = binder.column_default(table, c)?;
+            ctx.eval(&e, &[], &[])
+        })
+        .collect()
 }
 
 /// Replaces a row of a referencing table during a cascade (firing the table's UPDATE

@@ -16,6 +16,7 @@
 mod aggregate;
 mod context;
 mod dml;
+pub mod fk_check;
 mod join;
 mod join_aggregate;
 mod join_index;

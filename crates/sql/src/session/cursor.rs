@@ -131,6 +131,7 @@ impl Session {
             },
             Statement::Routine(r) => self.routine_statement(r).map(Some),
             Statement::Reindex(r) => self.reindex(r).map(Some),
+            Statement::Constraints(c) => self.constraint_statement(c).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();
