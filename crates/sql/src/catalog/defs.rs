@@ -341,6 +341,46 @@ pub struct ViewDef {
 }
 
 impl ViewDef {
+    /// The view as a table of its output columns (what its triggers see as the row
+    /// type, `TG_TABLE_NAME` and NEW / OLD); it holds no rows.
+    pub fn as_table(&self) -> TableDef {
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ColumnDef {
+                name: name.clone(),
+                data_type: self.column_type(i),
+                not_null: false,
+                default: None,
+                identity: None,
+                sequence: None,
+                domain: None,
+                generated: None,
+                precision: None,
+            })
+            .collect();
+        TableDef {
+            id: self.id,
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+            columns,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            next_index_id: 1,
+            matview: None,
+            comment: None,
+            column_comments: Default::default(),
+            on_commit: None,
+            access: self.access.clone(),
+            row_security: Default::default(),
+            storage_params: Vec::new(),
+            time_travel: None,
+            decoder: Default::default(),
+        }
+    }
+
     /// The type of output column `i` (`text` when it was not recorded).
     pub fn column_type(&self, i: usize) -> DataType {
         self.column_types.get(i).cloned().unwrap_or(DataType::Text)

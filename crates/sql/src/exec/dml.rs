@@ -50,6 +50,9 @@ pub struct WriteEnv<'e> {
     pub sequences: Option<&'e dyn super::SequenceAccess>,
     /// The routine runtime (user functions, triggers).
     pub routines: Option<&'e dyn super::RoutineHost>,
+    /// Fire the target's statement triggers (false for the partitions a statement on a
+    /// partitioned table writes: the partitioned table's fire instead).
+    pub statement_triggers: bool,
 }
 
 impl std::fmt::Debug for WriteEnv<'_> {
@@ -85,9 +88,41 @@ fn fire_statement(
     event: TriggerEvent,
     timing: TriggerTiming,
 ) -> Result<()> {
+    if !env.statement_triggers {
+        return Ok(());
+    }
     match triggers(env, table, event, timing, false) {
         Some(r) => r.fire_statement(txn, table, event, timing),
         None => Ok(()),
+    }
+}
+
+/// Runs a statement on a partitioned table: its statement triggers around `f`, which
+/// writes the partitions without theirs.
+fn through_partitions(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    events: &[TriggerEvent],
+    f: impl FnOnce(&mut Transaction, &WriteEnv<'_>) -> Result<DmlOutcome>,
+) -> Result<DmlOutcome> {
+    for e in events {
+        fire_statement(txn, env, table, *e, TriggerTiming::Before)?;
+    }
+    let leaf_env = WriteEnv { statement_triggers: false, ..*env };
+    let out = f(txn, &leaf_env)?;
+    for e in events.iter().rev() {
+        fire_statement(txn, env, table, *e, TriggerTiming::After)?;
+    }
+    Ok(out)
+}
+
+/// The statement events of an INSERT: UPDATE too with ON CONFLICT DO UPDATE.
+fn insert_events(ins: &BoundInsert) -> &'static [TriggerEvent] {
+    if matches!(ins.on_conflict, Some(OnConflict::Update { .. })) {
+        &[TriggerEvent::Insert, TriggerEvent::Update]
+    } else {
+        &[TriggerEvent::Insert]
     }
 }
 
@@ -655,6 +690,11 @@ pub fn execute_insert(
     ins: &BoundInsert,
 ) -> Result<DmlOutcome> {
     if let Some(p) = &ins.partition {
+        if matches!(p.as_ref(), crate::binder::partition::InsertPartition::Route { .. }) {
+            return through_partitions(txn, env, &ins.table, insert_events(ins), |txn, env| {
+                super::partition_dml::execute_insert(txn, env, ins, p)
+            });
+        }
         return super::partition_dml::execute_insert(txn, env, ins, p);
     }
     let rows = {
@@ -675,7 +715,10 @@ pub(super) fn insert_rows(
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
     let writer = RowWriter::new(table, &ins.layout)?;
-    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::Before)?;
+    let events = insert_events(ins);
+    for e in events {
+        fire_statement(txn, env, table, *e, TriggerTiming::Before)?;
+    }
     let before = triggers(env, table, TriggerEvent::Insert, TriggerTiming::Before, true);
     let before_update = triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true);
     let any_after = triggers(env, table, TriggerEvent::Insert, TriggerTiming::After, true)
@@ -819,7 +862,9 @@ pub(super) fn insert_rows(
         }
     }
     fire_after(txn, env, table, after)?;
-    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::After)?;
+    for e in events.iter().rev() {
+        fire_statement(txn, env, table, *e, TriggerTiming::After)?;
+    }
     Ok(out)
 }
 
@@ -907,7 +952,9 @@ pub(super) fn update_rows(
     if let Some(crate::binder::partition::UpdatePartition::Parent { leaves, route }) =
         upd.partition.as_deref()
     {
-        return super::partition_dml::execute_update(txn, env, upd, leaves, route);
+        return through_partitions(txn, env, &upd.table, &[TriggerEvent::Update], |txn, env| {
+            super::partition_dml::execute_update(txn, env, upd, leaves, route)
+        });
     }
     let table = upd.table.as_ref();
     let ncols = table.columns.len();
@@ -1036,13 +1083,15 @@ pub fn execute_delete(
     del: &BoundDelete,
 ) -> Result<DmlOutcome> {
     if let Some(leaves) = &del.partition {
-        let mut out = DmlOutcome::default();
-        for leaf in leaves.iter() {
-            let o = execute_delete(txn, env, leaf)?;
-            out.count += o.count;
-            out.returned.extend(o.returned);
-        }
-        return Ok(out);
+        return through_partitions(txn, env, &del.table, &[TriggerEvent::Delete], |txn, env| {
+            let mut out = DmlOutcome::default();
+            for leaf in leaves.iter() {
+                let o = execute_delete(txn, env, leaf)?;
+                out.count += o.count;
+                out.returned.extend(o.returned);
+            }
+            Ok(out)
+        });
     }
     let table = del.table.as_ref();
     let ncols = table.columns.len();

@@ -277,10 +277,11 @@ fn parse_trigger(
         TriggerTiming::Before
     } else if take_word(p, "after") {
         TriggerTiming::After
-    } else if is_word(&p.peek_token_ref().token, "instead") {
-        return Err(ParserError::ParserError(
-            "Expected: BEFORE or AFTER (INSTEAD OF triggers are for views), found: INSTEAD".into(),
-        ));
+    } else if take_word(p, "instead") {
+        if !take_word(p, "of") {
+            return Err(expected("OF", p));
+        }
+        TriggerTiming::InsteadOf
     } else {
         return Err(expected("BEFORE or AFTER", p));
     };

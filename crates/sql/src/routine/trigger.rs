@@ -30,11 +30,16 @@ fn matching(
     timing: TriggerTiming,
     row: bool,
 ) -> Vec<std::sync::Arc<TriggerDef>> {
-    rt.catalog
-        .triggers_of(table.id)
+    // A partition's rows also fire the row triggers of the partitioned tables above it,
+    // all in name order (PostgreSQL clones those triggers onto the partition).
+    let tables = if row { rt.catalog.with_ancestors(table.id) } else { vec![table.id] };
+    let mut out: Vec<_> = tables
         .into_iter()
+        .flat_map(|t| rt.catalog.triggers_of(t))
         .filter(|t| t.enabled && t.timing == timing && t.for_each_row == row && fires_on(t, event))
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// Fires the row triggers of `table` (see [`crate::exec::RoutineHost::fire_row`]).
@@ -78,7 +83,7 @@ pub fn fire_row(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
-            when: if timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" },
+            when: timing.name(),
             level: "ROW",
             op: event.name(),
             table: table.name.clone(),
@@ -92,7 +97,7 @@ pub fn fire_row(
             let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
             call_trigger(&body, &mut host, call)
         })?;
-        if timing == TriggerTiming::Before {
+        if timing != TriggerTiming::After {
             match returned {
                 None => return Ok(None),
                 Some(r) => {
@@ -132,7 +137,7 @@ pub fn fire_statement(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
-            when: if timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" },
+            when: timing.name(),
             level: "STATEMENT",
             op: event.name(),
             table: table.name.clone(),

@@ -343,6 +343,7 @@ impl Session {
                             ));
                         };
                         self.drop_views_reading_column(&catalog, t.id, &t.name, &n, cascade)?;
+                        self.drop_triggers_reading_column(&catalog, &t, &n, cascade)?;
                         if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
                             && !cascade
                             && t.primary_key().is_some_and(|p| p.columns.len() > 1)

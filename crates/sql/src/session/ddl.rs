@@ -401,6 +401,7 @@ impl Session {
                 }
                 (ast::ObjectType::View, Relation::View(id)) => {
                     self.drop_views_reading(&catalog, id, &format!("view {}", qn.name), cascade)?;
+                    self.drop_table_triggers(&catalog, id)?;
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                     CatalogStore::delete(txn, CatalogKind::View, id)?;
                 }
@@ -561,6 +562,9 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for id in views {
             CatalogStore::delete(txn, CatalogKind::View, id)?;
+            for t in catalog.triggers.values().filter(|t| t.table == id) {
+                CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+            }
         }
         for id in seqs {
             CatalogStore::delete(txn, CatalogKind::Sequence, id)?;

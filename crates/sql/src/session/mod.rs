@@ -59,6 +59,7 @@ mod user_types;
 mod utility;
 mod vector_index;
 mod view_deps;
+mod view_triggers;
 mod writable_cte;
 
 pub use branch::BranchUsers;

@@ -268,6 +268,11 @@ impl Session {
             }
         };
         let info = self.info_shared();
+        if !catalog.triggers.is_empty() {
+            if let Some(r) = self.instead_of_dml(&catalog, &info, ast_stmt, params)? {
+                return feed(r, sink);
+            }
+        }
         let (bound, types): (_, Cow<'_, [DataType]>) = match prepared
             .and_then(|p| p.cached(catalog.version, &info.current_user).map(|b| (b, p)))
         {
@@ -472,7 +477,7 @@ impl Session {
             && crate::routine::no_from_applies(query)
     }
 
-    fn write(
+    pub(super) fn write(
         &mut self,
         catalog: &Catalog,
         info: &SessionInfo,
@@ -512,6 +517,7 @@ impl Session {
             now: self.txn_now,
             cancel: &self.cancel,
             routines: if catalog.functions.is_empty() { None } else { Some(&rt) },
+            statement_triggers: true,
         };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         if txn.is_read_only() {

@@ -87,6 +87,9 @@ struct Interp<'h> {
     trigger: bool,
     /// The function has OUT parameters (a bare RETURN returns them).
     has_outs: bool,
+    /// A trigger's row type: the fields of NEW / OLD when they are NULL (OLD in an
+    /// INSERT trigger reads as NULLs, as in PostgreSQL 11 and later).
+    trigger_fields: Vec<(String, DataType)>,
 }
 
 /// Runs a PL/pgSQL function with its argument values.
@@ -146,6 +149,7 @@ pub fn call_trigger(
     call: TriggerCall,
 ) -> Result<Option<Row>> {
     let mut it = Interp::new(host, Some(Returns::Trigger), true);
+    it.trigger_fields = call.columns.clone();
     let text = |s: &str| Slot::Scalar(DataType::Text, Value::Text(s.to_string()));
     let rec = |r: Option<Row>| match r {
         Some(values) => Slot::Record(Some(Rec { fields: call.columns.clone(), values }), None),
@@ -203,6 +207,7 @@ impl<'h> Interp<'h> {
             returns,
             trigger,
             has_outs: false,
+            trigger_fields: Vec::new(),
         };
         it.push("found", Slot::Scalar(DataType::Bool, Value::Bool(false)));
         it
@@ -245,6 +250,7 @@ impl<'h> Interp<'h> {
         let mut types: Vec<DataType> = Vec::new();
         let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
         let vars = &self.vars;
+        let trigger_fields = &self.trigger_fields;
         substitute(&mut stmt, &mut |parts| {
             if let Some(i) = seen.get(parts) {
                 return Ok(Some(*i));
@@ -255,6 +261,13 @@ impl<'h> Interp<'h> {
                     _ => None,
                 },
                 [rec, field] => match Self::lookup(vars, rec).map(|i| &vars[i]) {
+                    Some(Var { slot: Slot::Record(None, _), name, .. })
+                        if (name == "new" || name == "old") && !trigger_fields.is_empty() =>
+                    {
+                        let pos = trigger_fields.iter().position(|(n, _)| n == field);
+                        let pos = pos.ok_or_else(|| record_not_assigned(name))?;
+                        Some((Value::Null, trigger_fields[pos].1.clone()))
+                    }
                     Some(Var { slot: Slot::Record(r, _), name, .. }) => {
                         let r = r.as_ref().ok_or_else(|| record_not_assigned(name))?;
                         let pos =
