@@ -31,6 +31,7 @@ pub mod string;
 pub mod system;
 pub mod table;
 pub mod to_char;
+mod trigger_fns;
 pub mod vector;
 pub mod window;
 
@@ -48,6 +49,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     pgcrypto::register(r);
     advisory::register(r);
     notify_fns::register(r);
+    trigger_fns::register(r);
     helios::register(r);
     vector::register(r);
     catalog::register(r);

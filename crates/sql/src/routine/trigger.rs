@@ -14,6 +14,23 @@ use crate::catalog::routine_defs::{Language, TriggerTiming};
 use crate::catalog::{TableDef, TriggerDef};
 use crate::exec::{Row, TriggerEvent, TxnRef};
 
+thread_local! {
+    static DEPTH: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+/// `pg_trigger_depth()`: the triggers running on this thread, one inside another.
+pub fn trigger_depth() -> i32 {
+    DEPTH.with(|d| d.get())
+}
+
+/// Runs `f` one trigger level deeper.
+fn deeper<T>(f: impl FnOnce() -> T) -> T {
+    DEPTH.with(|d| d.set(d.get() + 1));
+    let out = f();
+    DEPTH.with(|d| d.set(d.get() - 1));
+    out
+}
+
 /// Whether `t` fires on `event`.
 pub fn fires_on(t: &TriggerDef, event: TriggerEvent) -> bool {
     match event {
@@ -93,9 +110,11 @@ pub fn fire_row(
             old: old.map(<[Value]>::to_vec),
             args: t.args.clone(),
         };
-        let returned = rt.nested(|| {
-            let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
-            call_trigger(&body, &mut host, call)
+        let returned = deeper(|| {
+            rt.nested(|| {
+                let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
+                call_trigger(&body, &mut host, call)
+            })
         })?;
         if timing != TriggerTiming::After {
             match returned {
@@ -147,9 +166,11 @@ pub fn fire_statement(
             old: None,
             args: t.args.clone(),
         };
-        rt.nested(|| {
-            let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
-            call_trigger(&body, &mut host, call)
+        deeper(|| {
+            rt.nested(|| {
+                let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
+                call_trigger(&body, &mut host, call)
+            })
         })?;
     }
     Ok(())

@@ -152,6 +152,7 @@ impl Session {
                     true,
                 )?,
             ast::Statement::DropTrigger(d) => self.drop_trigger(d)?,
+            ast::Statement::AlterTrigger(a) => self.alter_trigger(a)?,
             ast::Statement::Call(f) => self.call_procedure(f)?,
             ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {

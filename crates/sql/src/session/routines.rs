@@ -522,6 +522,58 @@ impl Session {
         Ok(StatementResult::command("DROP TRIGGER"))
     }
 
+    /// `ALTER TRIGGER name ON table RENAME TO new`.
+    pub(super) fn alter_trigger(&mut self, a: &ast::AlterTrigger) -> Result<StatementResult> {
+        let ast::AlterTriggerOperation::Rename { new_name } = &a.operation else {
+            return Err(Error::unsupported(format!("ALTER TRIGGER {}", a.operation)));
+        };
+        let (name, new_name) = (ident_name(&a.name), ident_name(new_name));
+        let table = self.trigger_table(&a.table_name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        self.require_owner(&catalog, table.access.owner, "table", &table.name)?;
+        let Some(t) = catalog.triggers_of(table.id).into_iter().find(|t| t.name == name) else {
+            let owner = catalog.with_ancestors(table.id).into_iter().skip(1).find(|up| {
+                catalog.triggers_of(*up).iter().any(|t| t.name == name && t.for_each_row)
+            });
+            if let Some(up) = owner.and_then(|up| catalog.table(up)) {
+                // PostgreSQL raises this one without a specific SQLSTATE.
+                return Err(Error::new(
+                    SqlState::from_code("XX000"),
+                    format!("cannot rename trigger \"{name}\" on table \"{}\"", table.name),
+                )
+                .with_hint(format!(
+                    "Rename the trigger on the partitioned table \"{}\" instead.",
+                    up.name
+                )));
+            }
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("trigger \"{name}\" for table \"{}\" does not exist", table.name),
+            ));
+        };
+        // The new name must be free on the table and, for a row trigger of a partitioned
+        // table, on every partition it reaches.
+        let mut reach = vec![table.id];
+        if t.for_each_row {
+            reach = catalog.partition_tree(table.id);
+        }
+        for rel in reach {
+            if catalog.triggers_of(rel).iter().any(|o| o.name == new_name && o.id != t.id) {
+                let rel_name = catalog.table(rel).map(|r| r.name.clone()).unwrap_or_default();
+                return Err(Error::new(
+                    SqlState::DUPLICATE_OBJECT,
+                    format!("trigger \"{new_name}\" for relation \"{rel_name}\" already exists"),
+                ));
+            }
+        }
+        let mut t = t.as_ref().clone();
+        t.name = new_name;
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        CatalogStore::put_trigger(txn, &t)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("ALTER TRIGGER"))
+    }
+
     /// `ALTER TABLE t ENABLE | DISABLE TRIGGER name | ALL | USER`.
     pub(super) fn set_trigger_enabled(
         &mut self,
