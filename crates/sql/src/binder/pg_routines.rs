@@ -280,8 +280,18 @@ pub fn trigger_def(catalog: &Catalog, t: &TriggerDef) -> String {
             ));
         }
     }
+    let mut referencing = String::new();
+    if let Some(o) = &t.old_table {
+        referencing.push_str(&format!(" OLD TABLE AS {}", quote_ident(o)));
+    }
+    if let Some(n) = &t.new_table {
+        referencing.push_str(&format!(" NEW TABLE AS {}", quote_ident(n)));
+    }
+    if !referencing.is_empty() {
+        referencing.insert_str(0, " REFERENCING");
+    }
     let mut out = format!(
-        "CREATE TRIGGER {} {} {} ON {table} FOR EACH {}",
+        "CREATE TRIGGER {} {} {} ON {table}{referencing} FOR EACH {}",
         quote_ident(&t.name),
         t.timing.name(),
         events.join(" OR "),

@@ -222,6 +222,12 @@ pub struct TriggerDef {
     pub args: Vec<String>,
     /// Not disabled by `ALTER TABLE ... DISABLE TRIGGER`.
     pub enabled: bool,
+    /// `REFERENCING OLD TABLE AS name`: the statement's old rows under that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`: the statement's new rows under that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
 }
 
 impl TriggerDef {

@@ -10,7 +10,7 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::fk_check::{queue_or_verify, FkCheck, FkSide};
-use super::routines::TriggerEvent;
+use super::routines::{with_transition, TransitionRows, TriggerEvent};
 use super::row_writer::RowWriter;
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
 use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
@@ -725,6 +725,8 @@ pub(super) fn insert_rows(
         .is_some()
         || triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
+    let transition = super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Insert);
+    let mut inserted: Vec<Row> = Vec::new();
     for mut row in rows {
         fill_serials(env, table, &ins.sequence_fill, &mut row)?;
         fit_columns(table, &mut row)?;
@@ -772,6 +774,9 @@ pub(super) fn insert_rows(
                 }
                 if any_after {
                     after.push((TriggerEvent::Insert, None, Some(row.clone())));
+                }
+                if transition {
+                    inserted.push(row.clone());
                 }
                 Some(row)
             }
@@ -861,10 +866,19 @@ pub(super) fn insert_rows(
             }
         }
     }
-    fire_after(txn, env, table, after)?;
-    for e in events.iter().rev() {
-        fire_statement(txn, env, table, *e, TriggerTiming::After)?;
-    }
+    let rows = TransitionRows {
+        table: table.id,
+        event: TriggerEvent::Insert,
+        old: Vec::new(),
+        new: inserted,
+    };
+    with_transition(rows, || -> Result<()> {
+        fire_after(txn, env, table, after)?;
+        for e in events.iter().rev() {
+            fire_statement(txn, env, table, *e, TriggerTiming::After)?;
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -1065,14 +1079,31 @@ pub(super) fn update_rows(
     for (_, old, new, _) in &work {
         referenced_actions(txn, env, table, old, Some(new), 0)?;
     }
-    if any_after {
-        let events = work
-            .into_iter()
-            .map(|(_, old, new, _)| (TriggerEvent::Update, Some(old), Some(new)))
-            .collect();
-        fire_after(txn, env, table, events)?;
-    }
-    fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::After)?;
+    let rows = if super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Update) {
+        TransitionRows {
+            table: table.id,
+            event: TriggerEvent::Update,
+            old: work.iter().map(|w| w.1.clone()).collect(),
+            new: work.iter().map(|w| w.2.clone()).collect(),
+        }
+    } else {
+        TransitionRows {
+            table: table.id,
+            event: TriggerEvent::Update,
+            old: Vec::new(),
+            new: Vec::new(),
+        }
+    };
+    with_transition(rows, || -> Result<()> {
+        if any_after {
+            let events = work
+                .into_iter()
+                .map(|(_, old, new, _)| (TriggerEvent::Update, Some(old), Some(new)))
+                .collect();
+            fire_after(txn, env, table, events)?;
+        }
+        fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::After)
+    })?;
     Ok(out)
 }
 
@@ -1106,6 +1137,8 @@ pub fn execute_delete(
     let any_after =
         triggers(env, table, TriggerEvent::Delete, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
+    let transition = super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Delete);
+    let mut deleted: Vec<Row> = Vec::new();
     for src in rows {
         let Value::Bytea(pk) = &src[ncols] else {
             return Err(Error::internal("DML scan lost its key column"));
@@ -1131,6 +1164,9 @@ pub fn execute_delete(
         if any_after {
             after.push((TriggerEvent::Delete, Some(old.clone()), None));
         }
+        if transition {
+            deleted.push(old.clone());
+        }
         delete_row(txn, table, pk, &old)?;
         referenced_actions(txn, env, table, &old, None, 0)?;
         out.count += 1;
@@ -1140,7 +1176,15 @@ pub fn execute_delete(
                 .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
         }
     }
-    fire_after(txn, env, table, after)?;
-    fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)?;
+    let rows = TransitionRows {
+        table: table.id,
+        event: TriggerEvent::Delete,
+        old: deleted,
+        new: Vec::new(),
+    };
+    with_transition(rows, || -> Result<()> {
+        fire_after(txn, env, table, after)?;
+        fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)
+    })?;
     Ok(out)
 }

@@ -109,6 +109,7 @@ pub fn fire_row(
             new: current.clone(),
             old: old.map(<[Value]>::to_vec),
             args: t.args.clone(),
+            transition: transition_tables(&t, table.id, event),
         };
         let returned = deeper(|| {
             rt.nested(|| {
@@ -161,10 +162,11 @@ pub fn fire_statement(
             op: event.name(),
             table: table.name.clone(),
             schema: table.schema.clone(),
-            columns: Vec::new(),
+            columns: table_columns(table),
             new: None,
             old: None,
             args: t.args.clone(),
+            transition: transition_tables(&t, table.id, event),
         };
         deeper(|| {
             rt.nested(|| {
@@ -174,6 +176,26 @@ pub fn fire_statement(
         })?;
     }
     Ok(())
+}
+
+fn table_columns(table: &TableDef) -> Vec<(String, DataType)> {
+    table.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect()
+}
+
+/// The transition tables `t` names, with the rows of the statement firing it.
+fn transition_tables(t: &TriggerDef, table: u32, event: TriggerEvent) -> Vec<(String, Vec<Row>)> {
+    if t.old_table.is_none() && t.new_table.is_none() {
+        return Vec::new();
+    }
+    let (old, new) = crate::exec::transition_rows(table, event).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(n) = &t.old_table {
+        out.push((n.clone(), old));
+    }
+    if let Some(n) = &t.new_table {
+        out.push((n.clone(), new));
+    }
+    out
 }
 
 /// Evaluates a trigger's WHEN condition over NEW / OLD.

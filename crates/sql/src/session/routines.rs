@@ -469,6 +469,8 @@ impl Session {
             when: spec.when.clone(),
             args: spec.args.clone(),
             enabled: true,
+            old_table: spec.old_table.clone(),
+            new_table: spec.new_table.clone(),
         };
         CatalogStore::put_trigger(txn, &def)?;
         self.bump_version()?;
@@ -920,6 +922,52 @@ fn check_trigger_kind(
         }
     } else if is_view && spec.for_each_row {
         return Err(wrong("view", "Views cannot have row-level BEFORE or AFTER triggers."));
+    }
+    if spec.old_table.is_some() || spec.new_table.is_some() {
+        let syntax = |m: &str| Error::new(SqlState::FEATURE_NOT_SUPPORTED, m.to_string());
+        if is_view {
+            return Err(wrong("view", "Triggers on views cannot have transition tables."));
+        }
+        if spec.timing != TriggerTiming::After {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "transition table name can only be specified for an AFTER trigger",
+            ));
+        }
+        let events = [spec.on_insert, spec.on_update, spec.on_delete];
+        if events.iter().filter(|e| **e).count() > 1 {
+            return Err(syntax(
+                "transition tables cannot be specified for triggers with more than one event",
+            ));
+        }
+        if !spec.update_columns.is_empty() {
+            return Err(syntax(
+                "transition tables cannot be specified for triggers with column lists",
+            ));
+        }
+        if spec.old_table.is_some() && spec.on_insert {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "OLD TABLE can only be specified for a DELETE or UPDATE trigger",
+            ));
+        }
+        if spec.new_table.is_some() && spec.on_delete {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "NEW TABLE can only be specified for an INSERT or UPDATE trigger",
+            ));
+        }
+        if spec.old_table.is_some() && spec.old_table == spec.new_table {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "OLD TABLE name and NEW TABLE name cannot be the same",
+            ));
+        }
+        if catalog.is_partitioned(table.id) || catalog.partition_parent(table.id).is_some() {
+            return Err(Error::unsupported(
+                "transition tables on partitioned tables and partitions",
+            ));
+        }
     }
     Ok(())
 }
