@@ -153,10 +153,6 @@ pub struct ForeignKeyDef {
     /// `INITIALLY DEFERRED`: checked at commit unless `SET CONSTRAINTS ... IMMEDIATE`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub initially_deferred: bool,
-    /// `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)`: only these referencing
-    /// columns are set (empty: all of them).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub delete_set_columns: Vec<usize>,
 }
 
 /// A table.

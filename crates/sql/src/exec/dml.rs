@@ -497,12 +497,7 @@ pub(super) fn referenced_actions(
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    let targets: Vec<usize> = if new.is_none() && !fk.delete_set_columns.is_empty()
-                    {
-                        fk.delete_set_columns.clone()
-                    } else {
-                        fk.columns.clone()
-                    };
+                    let targets: Vec<usize> = fk.columns.clone();
                     let values: Vec<Value> = if action == FkAction::SetDefault {
                         column_defaults(txn, env, &child, &targets)?
                     } else {

@@ -289,7 +289,6 @@ pub fn add_foreign_key(
         match_full,
         deferrable,
         initially_deferred,
-        delete_set_columns: Vec::new(),
     });
     Ok(())
 }
