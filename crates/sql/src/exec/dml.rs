@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
@@ -395,8 +396,14 @@ pub(super) fn referenced_actions(
     if depth > 64 {
         return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "foreign key cascade too deep"));
     }
-    for child in env.catalog.referencing(table.id) {
-        for fk in child.foreign_keys.iter().filter(|f| f.ref_table == table.id) {
+    // A partition's rows are its partitioned ancestors' too (same column order).
+    let referenced = env.catalog.with_ancestors(table.id);
+    let children: Vec<(Arc<TableDef>, u32)> = referenced
+        .iter()
+        .flat_map(|&r| env.catalog.referencing(r).into_iter().map(move |c| (c, r)))
+        .collect();
+    for (child, referenced_id) in children {
+        for fk in child.foreign_keys.iter().filter(|f| f.ref_table == referenced_id) {
             let old_vals: Vec<Value> = fk.ref_columns.iter().map(|c| old[*c].clone()).collect();
             if old_vals.iter().any(Value::is_null) {
                 continue;

@@ -159,7 +159,7 @@ pub fn verify(txn: &Transaction, catalog: &Catalog, check: &FkCheck) -> Result<(
     };
     let Some(parent) = catalog.table(fk.ref_table) else { return Ok(()) };
     if check.side != FkSide::Restricted
-        && referenced_exists(txn, parent, &fk.ref_columns, &check.key)?
+        && referenced_exists_in(txn, catalog, parent, &fk.ref_columns, &check.key)?
     {
         return Ok(());
     }
@@ -233,6 +233,32 @@ pub fn referencing_violation(
         ),
     )
     .with_detail(format!("Key ({cols})=({vals}) is not present in table \"{}\".", parent.name))
+}
+
+/// Whether `parent` (a partitioned table: one of its leaf partitions) has a row whose
+/// `cols` equal `vals`.
+pub fn referenced_exists_in(
+    txn: &Transaction,
+    catalog: &Catalog,
+    parent: &TableDef,
+    cols: &[usize],
+    vals: &[Value],
+) -> Result<bool> {
+    if !catalog.is_partitioned(parent.id) {
+        return referenced_exists(txn, parent, cols, vals);
+    }
+    // Partitions have their parent's columns in its order.
+    for leaf in catalog.partition_tree(parent.id) {
+        if catalog.is_partitioned(leaf) {
+            continue;
+        }
+        if let Some(t) = catalog.table(leaf) {
+            if referenced_exists(txn, t, cols, vals)? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Whether `parent` has a row whose `cols` equal `vals`.

@@ -624,8 +624,9 @@ impl Session {
                                             .all(|(c, v)| p[*c].pg_eq(v))
                                     })
                                 } else {
-                                    crate::exec::fk_check::referenced_exists(
+                                    crate::exec::fk_check::referenced_exists_in(
                                         txn,
+                                        &catalog,
                                         &parent,
                                         &fk.ref_columns,
                                         &vals,

@@ -195,12 +195,6 @@ pub fn add_foreign_key(
             t.clone()
         } else {
             match catalog.resolve(target.schema.as_deref(), &target.name, search_path) {
-                Some((_, Relation::Table(id))) if catalog.is_partitioned(id) => {
-                    return Err(Error::unsupported(format!(
-                        "foreign keys referencing partitioned table \"{}\"",
-                        target.name
-                    )))
-                }
                 Some((_, Relation::Table(id))) => catalog
                     .table(id)
                     .map(|a| a.as_ref().clone())
