@@ -1173,6 +1173,7 @@ fn fk_action(a: &crate::catalog::FkAction) -> &'static str {
     use crate::catalog::FkAction::*;
     match a {
         NoAction => "a",
+        Restrict => "r",
         Cascade => "c",
         SetNull => "n",
         SetDefault => "d",
@@ -1277,8 +1278,8 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 text(&f.name),
                 ns.clone(),
                 text("f"),
-                Value::Bool(false),
-                Value::Bool(false),
+                Value::Bool(f.deferrable),
+                Value::Bool(f.initially_deferred),
                 Value::Bool(true),
                 oid(rel),
                 oid(0),
@@ -1287,7 +1288,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 oid(relation_oid(f.ref_table)),
                 text(fk_action(&f.on_update)),
                 text(fk_action(&f.on_delete)),
-                text("s"),
+                text(if f.match_full { "f" } else { "s" }),
                 Value::Bool(true),
                 Value::Int4(0),
                 Value::Bool(true),

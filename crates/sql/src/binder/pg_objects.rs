@@ -382,6 +382,7 @@ pub(crate) fn index_column(t: &TableDef, i: &IndexDef, column: usize) -> Option<
 fn action(a: FkAction) -> Option<&'static str> {
     match a {
         FkAction::NoAction => None,
+        FkAction::Restrict => Some("RESTRICT"),
         FkAction::Cascade => Some("CASCADE"),
         FkAction::SetNull => Some("SET NULL"),
         FkAction::SetDefault => Some("SET DEFAULT"),
@@ -427,6 +428,9 @@ pub(crate) fn constraint_def(
                 "FOREIGN KEY ({}) REFERENCES {ref_name}({ref_cols})",
                 column_list(t, &f.columns)
             );
+            if f.match_full {
+                s.push_str(" MATCH FULL");
+            }
             if let Some(a) = action(f.on_update) {
                 s.push_str(" ON UPDATE ");
                 s.push_str(a);
@@ -434,6 +438,12 @@ pub(crate) fn constraint_def(
             if let Some(a) = action(f.on_delete) {
                 s.push_str(" ON DELETE ");
                 s.push_str(a);
+            }
+            if f.deferrable {
+                s.push_str(" DEFERRABLE");
+            }
+            if f.initially_deferred {
+                s.push_str(" INITIALLY DEFERRED");
             }
             s
         }

@@ -5,7 +5,7 @@
 use helios_types::{DataType, Value};
 
 use super::pg_catalog::{relation_oid, schema_oid};
-use crate::catalog::routine_defs::{Language, Returns, TriggerTiming, Volatility};
+use crate::catalog::routine_defs::{Language, Returns, Volatility};
 use crate::catalog::{Catalog, FunctionDef, TriggerDef};
 use crate::expr::types::pg_type_name;
 use crate::functions::format::quote_ident;
@@ -102,13 +102,29 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
 pub(super) fn pg_trigger_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
     let mut trigs: Vec<&TriggerDef> = catalog.triggers.values().map(|t| t.as_ref()).collect();
     trigs.sort_by_key(|t| t.id);
-    trigs
+    // A row trigger of a partitioned table shows on each partition below it too, as the
+    // clone PostgreSQL makes (tgparentid names the original).
+    let mut entries: Vec<(&TriggerDef, u32, i64)> = Vec::new();
+    for t in trigs {
+        entries.push((t, t.table, 0));
+        if t.for_each_row && catalog.is_partitioned(t.table) {
+            for part in catalog.partition_tree(t.table).into_iter().filter(|p| *p != t.table) {
+                entries.push((t, part, routine_oid(t.id)));
+            }
+        }
+    }
+    entries
         .into_iter()
-        .map(|t| {
+        .map(|(t, table, parent)| {
+            let oid = if parent == 0 {
+                routine_oid(t.id)
+            } else {
+                (i64::from(table) << 32) | i64::from(t.id)
+            };
             vec![
-                Value::Int8(routine_oid(t.id)),
-                Value::Int8(relation_oid(t.table)),
-                Value::Int8(0),
+                Value::Int8(oid),
+                Value::Int8(relation_oid(table)),
+                Value::Int8(parent),
                 Value::Text(t.name.clone()),
                 Value::Int8(routine_oid(t.function)),
                 Value::Int2(t.tgtype()),
@@ -229,6 +245,12 @@ pub fn trigger_def(catalog: &Catalog, t: &TriggerDef) -> String {
     let table = catalog
         .table(t.table)
         .map(|tab| format!("{}.{}", quote_ident(&tab.schema), quote_ident(&tab.name)))
+        .or_else(|| {
+            catalog
+                .views
+                .get(&t.table)
+                .map(|v| format!("{}.{}", quote_ident(&v.schema), quote_ident(&v.name)))
+        })
         .unwrap_or_default();
     let func = catalog
         .functions
@@ -258,10 +280,20 @@ pub fn trigger_def(catalog: &Catalog, t: &TriggerDef) -> String {
             ));
         }
     }
+    let mut referencing = String::new();
+    if let Some(o) = &t.old_table {
+        referencing.push_str(&format!(" OLD TABLE AS {}", quote_ident(o)));
+    }
+    if let Some(n) = &t.new_table {
+        referencing.push_str(&format!(" NEW TABLE AS {}", quote_ident(n)));
+    }
+    if !referencing.is_empty() {
+        referencing.insert_str(0, " REFERENCING");
+    }
     let mut out = format!(
-        "CREATE TRIGGER {} {} {} ON {table} FOR EACH {}",
+        "CREATE TRIGGER {} {} {} ON {table}{referencing} FOR EACH {}",
         quote_ident(&t.name),
-        if t.timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" },
+        t.timing.name(),
         events.join(" OR "),
         if t.for_each_row { "ROW" } else { "STATEMENT" }
     );

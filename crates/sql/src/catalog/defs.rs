@@ -115,8 +115,11 @@ pub struct CheckDef {
 /// A referential action of a foreign key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FkAction {
-    /// `NO ACTION` (the default) or `RESTRICT`.
+    /// `NO ACTION` (the default): checked at the end of the statement (or at commit
+    /// when the constraint is deferred).
     NoAction,
+    /// `RESTRICT`: checked at once, never deferred.
+    Restrict,
     /// `CASCADE`
     Cascade,
     /// `SET NULL`
@@ -140,6 +143,16 @@ pub struct ForeignKeyDef {
     pub on_delete: FkAction,
     /// Action when a referenced key is updated.
     pub on_update: FkAction,
+    /// `MATCH FULL`: a key with some but not all columns NULL is rejected (the default,
+    /// `MATCH SIMPLE`, skips any key with a NULL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub match_full: bool,
+    /// `DEFERRABLE`: `SET CONSTRAINTS` may move the check to commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED`: checked at commit unless `SET CONSTRAINTS ... IMMEDIATE`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
 }
 
 /// A table.
@@ -324,6 +337,46 @@ pub struct ViewDef {
 }
 
 impl ViewDef {
+    /// The view as a table of its output columns (what its triggers see as the row
+    /// type, `TG_TABLE_NAME` and NEW / OLD); it holds no rows.
+    pub fn as_table(&self) -> TableDef {
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ColumnDef {
+                name: name.clone(),
+                data_type: self.column_type(i),
+                not_null: false,
+                default: None,
+                identity: None,
+                sequence: None,
+                domain: None,
+                generated: None,
+                precision: None,
+            })
+            .collect();
+        TableDef {
+            id: self.id,
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+            columns,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            next_index_id: 1,
+            matview: None,
+            comment: None,
+            column_comments: Default::default(),
+            on_commit: None,
+            access: self.access.clone(),
+            row_security: Default::default(),
+            storage_params: Vec::new(),
+            time_travel: None,
+            decoder: Default::default(),
+        }
+    }
+
     /// The type of output column `i` (`text` when it was not recorded).
     pub fn column_type(&self, i: usize) -> DataType {
         self.column_types.get(i).cloned().unwrap_or(DataType::Text)

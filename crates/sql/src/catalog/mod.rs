@@ -369,6 +369,20 @@ impl Catalog {
         out
     }
 
+    /// `table` followed by the partitioned tables it is a partition of, innermost first.
+    pub fn with_ancestors(&self, table: u32) -> Vec<u32> {
+        let mut out = vec![table];
+        let mut at = table;
+        while let Some((up, _)) = self.partition_parent(at) {
+            if out.contains(&up) {
+                break;
+            }
+            out.push(up);
+            at = up;
+        }
+        out
+    }
+
     /// Tables whose foreign keys reference `table`.
     pub fn referencing(&self, table: u32) -> Vec<Arc<TableDef>> {
         let mut out: Vec<Arc<TableDef>> = self

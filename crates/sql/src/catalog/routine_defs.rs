@@ -178,6 +178,19 @@ pub enum TriggerTiming {
     Before,
     /// AFTER: sees the change, at the end of the statement.
     After,
+    /// INSTEAD OF (views only, row level): the trigger does the change.
+    InsteadOf,
+}
+
+impl TriggerTiming {
+    /// `TG_WHEN` and the word in `pg_get_triggerdef`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerTiming::Before => "BEFORE",
+            TriggerTiming::After => "AFTER",
+            TriggerTiming::InsteadOf => "INSTEAD OF",
+        }
+    }
 }
 
 /// A trigger on a table.
@@ -209,18 +222,26 @@ pub struct TriggerDef {
     pub args: Vec<String>,
     /// Not disabled by `ALTER TABLE ... DISABLE TRIGGER`.
     pub enabled: bool,
+    /// `REFERENCING OLD TABLE AS name`: the statement's old rows under that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`: the statement's new rows under that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_table: Option<String>,
 }
 
 impl TriggerDef {
     /// `pg_trigger.tgtype`: PostgreSQL's bit mask (row 1, before 2, insert 4, delete 8,
-    /// update 16).
+    /// update 16, instead 64).
     pub fn tgtype(&self) -> i16 {
         let mut t = 0;
         if self.for_each_row {
             t |= 1;
         }
-        if self.timing == TriggerTiming::Before {
-            t |= 2;
+        match self.timing {
+            TriggerTiming::Before => t |= 2,
+            TriggerTiming::InsteadOf => t |= 64,
+            TriggerTiming::After => {}
         }
         if self.on_insert {
             t |= 4;

@@ -3,13 +3,15 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
-use super::routines::TriggerEvent;
+use super::fk_check::{queue_or_verify, FkCheck, FkSide};
+use super::routines::{with_transition, TransitionRows, TriggerEvent};
 use super::row_writer::{RowKey, RowWriter};
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
 use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
@@ -49,6 +51,9 @@ pub struct WriteEnv<'e> {
     pub sequences: Option<&'e dyn super::SequenceAccess>,
     /// The routine runtime (user functions, triggers).
     pub routines: Option<&'e dyn super::RoutineHost>,
+    /// Fire the target's statement triggers (false for the partitions a statement on a
+    /// partitioned table writes: the partitioned table's fire instead).
+    pub statement_triggers: bool,
 }
 
 impl std::fmt::Debug for WriteEnv<'_> {
@@ -84,9 +89,41 @@ fn fire_statement(
     event: TriggerEvent,
     timing: TriggerTiming,
 ) -> Result<()> {
+    if !env.statement_triggers {
+        return Ok(());
+    }
     match triggers(env, table, event, timing, false) {
         Some(r) => r.fire_statement(txn, table, event, timing),
         None => Ok(()),
+    }
+}
+
+/// Runs a statement on a partitioned table: its statement triggers around `f`, which
+/// writes the partitions without theirs.
+fn through_partitions(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    events: &[TriggerEvent],
+    f: impl FnOnce(&mut Transaction, &WriteEnv<'_>) -> Result<DmlOutcome>,
+) -> Result<DmlOutcome> {
+    for e in events {
+        fire_statement(txn, env, table, *e, TriggerTiming::Before)?;
+    }
+    let leaf_env = WriteEnv { statement_triggers: false, ..*env };
+    let out = f(txn, &leaf_env)?;
+    for e in events.iter().rev() {
+        fire_statement(txn, env, table, *e, TriggerTiming::After)?;
+    }
+    Ok(out)
+}
+
+/// The statement events of an INSERT: UPDATE too with ON CONFLICT DO UPDATE.
+fn insert_events(ins: &BoundInsert) -> &'static [TriggerEvent] {
+    if matches!(ins.on_conflict, Some(OnConflict::Update { .. })) {
+        &[TriggerEvent::Insert, TriggerEvent::Update]
+    } else {
+        &[TriggerEvent::Insert]
     }
 }
 
@@ -308,7 +345,8 @@ pub(super) fn find_conflict(
     Ok(None)
 }
 
-/// Foreign keys of `table` that `row` must satisfy (referenced row exists).
+/// Foreign keys of `table` that `row` must satisfy (referenced row exists): queued for
+/// the end of the statement or commit (see [`super::fk_check`]).
 pub(super) fn check_references(
     txn: &Transaction,
     env: &WriteEnv<'_>,
@@ -318,7 +356,21 @@ pub(super) fn check_references(
 ) -> Result<()> {
     for fk in &table.foreign_keys {
         let vals: Vec<Value> = fk.columns.iter().map(|c| row[*c].clone()).collect();
-        if vals.iter().any(Value::is_null) {
+        let nulls = vals.iter().filter(|v| v.is_null()).count();
+        if nulls == vals.len() {
+            continue;
+        }
+        if nulls > 0 {
+            if fk.match_full {
+                return Err(Error::new(
+                    SqlState::FOREIGN_KEY_VIOLATION,
+                    format!(
+                        "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                        table.name, fk.name
+                    ),
+                )
+                .with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
+            }
             continue;
         }
         if let Some(old) = old {
@@ -326,58 +378,15 @@ pub(super) fn check_references(
                 continue;
             }
         }
-        let parent = env
-            .catalog
-            .table(fk.ref_table)
-            .ok_or_else(|| Error::internal("referenced table vanished"))?;
-        let found = referenced_exists(txn, parent, &fk.ref_columns, &vals)?;
-        if !found {
-            let (cols, v) = key_detail(table, &fk.columns, row);
-            return Err(Error::new(
-                SqlState::FOREIGN_KEY_VIOLATION,
-                format!(
-                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                    table.name, fk.name
-                ),
-            )
-            .with_detail(format!(
-                "Key ({cols})=({v}) is not present in table \"{}\".",
-                parent.name
-            )));
-        }
+        let check = FkCheck {
+            table: table.id,
+            constraint: fk.name.clone(),
+            side: FkSide::Referencing,
+            key: vals,
+        };
+        queue_or_verify(txn, env.catalog, check)?;
     }
     Ok(())
-}
-
-fn referenced_exists(
-    txn: &Transaction,
-    parent: &TableDef,
-    cols: &[usize],
-    vals: &[Value],
-) -> Result<bool> {
-    let index = parent.indexes.iter().find(|i| i.unique && i.is_plain() && i.columns == cols);
-    match index {
-        Some(idx) => {
-            let mut probe = vec![Value::Null; parent.columns.len()];
-            for (c, v) in cols.iter().zip(vals) {
-                probe[*c] = v.clone();
-            }
-            Ok(unique_conflict(txn, parent, idx, &probe, None)?.is_some())
-        }
-        None => {
-            let mut found = false;
-            table_io::scan_rows(
-                txn,
-                parent,
-                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-                |_, r| {
-                    found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
-                    Ok(!found)
-                },
-            )?;
-            Ok(found)
-        }
-    }
 }
 
 /// Applies the referencing tables' ON DELETE / ON UPDATE actions for a parent row that
@@ -393,8 +402,14 @@ pub(super) fn referenced_actions(
     if depth > 64 {
         return Err(Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "foreign key cascade too deep"));
     }
-    for child in env.catalog.referencing(table.id) {
-        for fk in child.foreign_keys.iter().filter(|f| f.ref_table == table.id) {
+    // A partition's rows are its partitioned ancestors' too (same column order).
+    let referenced = env.catalog.with_ancestors(table.id);
+    let children: Vec<(Arc<TableDef>, u32)> = referenced
+        .iter()
+        .flat_map(|&r| env.catalog.referencing(r).into_iter().map(move |c| (c, r)))
+        .collect();
+    for (child, referenced_id) in children {
+        for fk in child.foreign_keys.iter().filter(|f| f.ref_table == referenced_id) {
             let old_vals: Vec<Value> = fk.ref_columns.iter().map(|c| old[*c].clone()).collect();
             if old_vals.iter().any(Value::is_null) {
                 continue;
@@ -422,15 +437,22 @@ pub(super) fn referenced_actions(
             let action = if new.is_some() { fk.on_update } else { fk.on_delete };
             match action {
                 FkAction::NoAction => {
-                    let (cols, v) = key_detail(table, &fk.ref_columns, old);
-                    return Err(Error::new(
-                        SqlState::FOREIGN_KEY_VIOLATION,
-                        format!(
-                            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
-                            table.name, fk.name, child.name
-                        ),
-                    )
-                    .with_detail(format!("Key ({cols})=({v}) is still referenced from table \"{}\".", child.name)));
+                    let check = FkCheck {
+                        table: child.id,
+                        constraint: fk.name.clone(),
+                        side: FkSide::Referenced,
+                        key: old_vals.clone(),
+                    };
+                    queue_or_verify(txn, env.catalog, check)?;
+                }
+                FkAction::Restrict => {
+                    let check = FkCheck {
+                        table: child.id,
+                        constraint: fk.name.clone(),
+                        side: FkSide::Restricted,
+                        key: old_vals.clone(),
+                    };
+                    queue_or_verify(txn, env.catalog, check)?;
                 }
                 FkAction::Cascade => {
                     for (pk, r) in hits {
@@ -488,25 +510,62 @@ pub(super) fn referenced_actions(
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    if action == FkAction::SetDefault
-                        && fk.columns.iter().any(|c| child.columns[*c].default.is_some())
-                    {
-                        return Err(Error::unsupported(
-                            "ON DELETE/UPDATE SET DEFAULT with a column default",
-                        ));
-                    }
+                    let targets: Vec<usize> = fk.columns.clone();
+                    let values: Vec<Value> = if action == FkAction::SetDefault {
+                        column_defaults(txn, env, &child, &targets)?
+                    } else {
+                        vec![Value::Null; targets.len()]
+                    };
                     for (pk, r) in hits {
                         let mut nr = r.clone();
-                        for c in &fk.columns {
-                            nr[*c] = Value::Null;
+                        for (c, v) in targets.iter().zip(&values) {
+                            nr[*c] = v.clone();
+                        }
+                        if action == FkAction::SetDefault {
+                            // The default key must itself be referenced (or hold a NULL).
+                            check_references(txn, env, &child, &nr, Some(&r))?;
                         }
                         rewrite_row(txn, env, &child, &pk, &r, nr, depth)?;
+                    }
+                    if action == FkAction::SetDefault {
+                        // A default equal to the removed key leaves it referenced.
+                        let check = FkCheck {
+                            table: child.id,
+                            constraint: fk.name.clone(),
+                            side: FkSide::Referenced,
+                            key: old_vals.clone(),
+                        };
+                        queue_or_verify(txn, env.catalog, check)?;
                     }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// The DEFAULT values of `columns` of `table` (NULL where there is none), for ON DELETE /
+/// ON UPDATE SET DEFAULT.
+fn column_defaults(
+    txn: &Transaction,
+    env: &WriteEnv<'_>,
+    table: &TableDef,
+    columns: &[usize],
+) -> Result<Vec<Value>> {
+    let query = PlannedQuery {
+        plan: crate::planner::Plan::Empty { rows: 0 },
+        subqueries: Vec::new(),
+        ctes: Vec::new(),
+    };
+    let ctx = env.ctx(txn, &query);
+    let mut binder = crate::binder::Binder::new(env.catalog, env.session, Vec::new());
+    columns
+        .iter()
+        .map(|&c| {
+            let e = binder.column_default(table, c)?;
+            ctx.eval(&e, &[], &[])
+        })
+        .collect()
 }
 
 /// Replaces a row of a referencing table during a cascade (firing the table's UPDATE
@@ -669,6 +728,11 @@ pub fn execute_insert(
     ins: &BoundInsert,
 ) -> Result<DmlOutcome> {
     if let Some(p) = &ins.partition {
+        if matches!(p.as_ref(), crate::binder::partition::InsertPartition::Route { .. }) {
+            return through_partitions(txn, env, &ins.table, insert_events(ins), |txn, env| {
+                super::partition_dml::execute_insert(txn, env, ins, p)
+            });
+        }
         return super::partition_dml::execute_insert(txn, env, ins, p);
     }
     let rows = {
@@ -689,7 +753,10 @@ pub(super) fn insert_rows(
     let mut out = DmlOutcome::default();
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
     let writer = RowWriter::new(table, &ins.layout)?;
-    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::Before)?;
+    let events = insert_events(ins);
+    for e in events {
+        fire_statement(txn, env, table, *e, TriggerTiming::Before)?;
+    }
     let before = triggers(env, table, TriggerEvent::Insert, TriggerTiming::Before, true);
     let before_update = triggers(env, table, TriggerEvent::Update, TriggerTiming::Before, true);
     let any_after = triggers(env, table, TriggerEvent::Insert, TriggerTiming::After, true)
@@ -697,6 +764,8 @@ pub(super) fn insert_rows(
         || triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
     let mut key = RowKey::default();
+    let transition = super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Insert);
+    let mut inserted: Vec<Row> = Vec::new();
     for mut row in rows {
         fill_serials(env, table, &ins.sequence_fill, &mut row)?;
         fit_columns(table, &mut row)?;
@@ -748,6 +817,9 @@ pub(super) fn insert_rows(
                 }
                 if any_after {
                     after.push((TriggerEvent::Insert, None, Some(row.clone())));
+                }
+                if transition {
+                    inserted.push(row.clone());
                 }
                 Some(row)
             }
@@ -837,8 +909,19 @@ pub(super) fn insert_rows(
             }
         }
     }
-    fire_after(txn, env, table, after)?;
-    fire_statement(txn, env, table, TriggerEvent::Insert, TriggerTiming::After)?;
+    let rows = TransitionRows {
+        table: table.id,
+        event: TriggerEvent::Insert,
+        old: Vec::new(),
+        new: inserted,
+    };
+    with_transition(rows, || -> Result<()> {
+        fire_after(txn, env, table, after)?;
+        for e in events.iter().rev() {
+            fire_statement(txn, env, table, *e, TriggerTiming::After)?;
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -926,7 +1009,9 @@ pub(super) fn update_rows(
     if let Some(crate::binder::partition::UpdatePartition::Parent { leaves, route }) =
         upd.partition.as_deref()
     {
-        return super::partition_dml::execute_update(txn, env, upd, leaves, route);
+        return through_partitions(txn, env, &upd.table, &[TriggerEvent::Update], |txn, env| {
+            super::partition_dml::execute_update(txn, env, upd, leaves, route)
+        });
     }
     let table = upd.table.as_ref();
     let ncols = table.columns.len();
@@ -1037,14 +1122,31 @@ pub(super) fn update_rows(
     for (_, old, new, _) in &work {
         referenced_actions(txn, env, table, old, Some(new), 0)?;
     }
-    if any_after {
-        let events = work
-            .into_iter()
-            .map(|(_, old, new, _)| (TriggerEvent::Update, Some(old), Some(new)))
-            .collect();
-        fire_after(txn, env, table, events)?;
-    }
-    fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::After)?;
+    let rows = if super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Update) {
+        TransitionRows {
+            table: table.id,
+            event: TriggerEvent::Update,
+            old: work.iter().map(|w| w.1.clone()).collect(),
+            new: work.iter().map(|w| w.2.clone()).collect(),
+        }
+    } else {
+        TransitionRows {
+            table: table.id,
+            event: TriggerEvent::Update,
+            old: Vec::new(),
+            new: Vec::new(),
+        }
+    };
+    with_transition(rows, || -> Result<()> {
+        if any_after {
+            let events = work
+                .into_iter()
+                .map(|(_, old, new, _)| (TriggerEvent::Update, Some(old), Some(new)))
+                .collect();
+            fire_after(txn, env, table, events)?;
+        }
+        fire_statement(txn, env, table, TriggerEvent::Update, TriggerTiming::After)
+    })?;
     Ok(out)
 }
 
@@ -1055,13 +1157,15 @@ pub fn execute_delete(
     del: &BoundDelete,
 ) -> Result<DmlOutcome> {
     if let Some(leaves) = &del.partition {
-        let mut out = DmlOutcome::default();
-        for leaf in leaves.iter() {
-            let o = execute_delete(txn, env, leaf)?;
-            out.count += o.count;
-            out.returned.extend(o.returned);
-        }
-        return Ok(out);
+        return through_partitions(txn, env, &del.table, &[TriggerEvent::Delete], |txn, env| {
+            let mut out = DmlOutcome::default();
+            for leaf in leaves.iter() {
+                let o = execute_delete(txn, env, leaf)?;
+                out.count += o.count;
+                out.returned.extend(o.returned);
+            }
+            Ok(out)
+        });
     }
     let table = del.table.as_ref();
     let ncols = table.columns.len();
@@ -1076,6 +1180,8 @@ pub fn execute_delete(
     let any_after =
         triggers(env, table, TriggerEvent::Delete, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
+    let transition = super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Delete);
+    let mut deleted: Vec<Row> = Vec::new();
     for src in rows {
         let Value::Bytea(pk) = &src[ncols] else {
             return Err(Error::internal("DML scan lost its key column"));
@@ -1101,6 +1207,9 @@ pub fn execute_delete(
         if any_after {
             after.push((TriggerEvent::Delete, Some(old.clone()), None));
         }
+        if transition {
+            deleted.push(old.clone());
+        }
         delete_row(txn, table, pk, &old)?;
         referenced_actions(txn, env, table, &old, None, 0)?;
         out.count += 1;
@@ -1110,7 +1219,15 @@ pub fn execute_delete(
                 .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
         }
     }
-    fire_after(txn, env, table, after)?;
-    fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)?;
+    let rows = TransitionRows {
+        table: table.id,
+        event: TriggerEvent::Delete,
+        old: deleted,
+        new: Vec::new(),
+    };
+    with_transition(rows, || -> Result<()> {
+        fire_after(txn, env, table, after)?;
+        fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)
+    })?;
     Ok(out)
 }

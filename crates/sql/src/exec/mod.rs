@@ -16,6 +16,7 @@
 mod aggregate;
 mod context;
 mod dml;
+pub mod fk_check;
 mod join;
 mod join_aggregate;
 mod join_index;
@@ -47,7 +48,9 @@ pub use dml::{
 };
 pub use merge::execute_merge;
 pub use operators::execute;
-pub use routines::{RoutineHost, TriggerEvent, TxnRef};
+pub use routines::{
+    transition_rows, with_transition, RoutineHost, TransitionRows, TriggerEvent, TxnRef,
+};
 pub use row_writer::RowLayout;
 pub use sort::compare_rows;
 pub use stream::{for_each as execute_each, for_each_lent as execute_each_lent};

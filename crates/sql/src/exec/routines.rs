@@ -111,3 +111,62 @@ pub trait RoutineHost {
         timing: TriggerTiming,
     ) -> Result<()>;
 }
+
+/// The rows one statement changed in one table, which the AFTER triggers with
+/// transition tables (`REFERENCING OLD TABLE AS ... NEW TABLE AS ...`) of that table
+/// read while they fire.
+#[derive(Debug, Clone)]
+pub struct TransitionRows {
+    /// The table.
+    pub table: u32,
+    /// The statement's event.
+    pub event: TriggerEvent,
+    /// Rows before the change (UPDATE, DELETE).
+    pub old: Vec<Row>,
+    /// Rows after the change (INSERT, UPDATE).
+    pub new: Vec<Row>,
+}
+
+thread_local! {
+    static TRANSITION: std::cell::RefCell<Vec<TransitionRows>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` (the AFTER triggers of a statement) with `rows` visible to
+/// [`transition_rows`].
+pub fn with_transition<T>(rows: TransitionRows, f: impl FnOnce() -> T) -> T {
+    TRANSITION.with(|t| t.borrow_mut().push(rows));
+    let out = f();
+    TRANSITION.with(|t| t.borrow_mut().pop());
+    out
+}
+
+/// The transition rows of the innermost statement on `table` for `event`.
+pub fn transition_rows(table: u32, event: TriggerEvent) -> Option<(Vec<Row>, Vec<Row>)> {
+    TRANSITION.with(|t| {
+        t.borrow()
+            .iter()
+            .rev()
+            .find(|r| r.table == table && r.event == event)
+            .map(|r| (r.old.clone(), r.new.clone()))
+    })
+}
+
+/// Whether `table` has an enabled trigger with transition tables for `event`.
+pub fn wants_transition(
+    catalog: &crate::catalog::Catalog,
+    table: u32,
+    event: TriggerEvent,
+) -> bool {
+    !catalog.triggers.is_empty()
+        && catalog.triggers.values().any(|t| {
+            t.table == table
+                && t.enabled
+                && (t.old_table.is_some() || t.new_table.is_some())
+                && match event {
+                    TriggerEvent::Insert => t.on_insert,
+                    TriggerEvent::Update => t.on_update,
+                    TriggerEvent::Delete => t.on_delete,
+                }
+        })
+}

@@ -37,6 +37,7 @@ pub mod string;
 pub mod system;
 pub mod table;
 pub mod to_char;
+mod trigger_fns;
 mod unistr;
 pub mod vector;
 pub mod window;
@@ -60,6 +61,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     pgcrypto::register(r);
     advisory::register(r);
     notify_fns::register(r);
+    trigger_fns::register(r);
     helios::register(r);
     vector::register(r);
     catalog::register(r);

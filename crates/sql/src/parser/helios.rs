@@ -158,6 +158,14 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             out.push(Statement::Reindex(Box::new(stmt)));
             continue;
         }
+        {
+            let dialect = PostgreSqlDialect {};
+            let mut p = Parser::new(&dialect).with_tokens_with_locations(piece.clone());
+            if let Some(stmt) = super::constraints::parse(&mut p)? {
+                out.push(Statement::Constraints(Box::new(stmt)));
+                continue;
+            }
+        }
         if let Some(stmt) = parse_ours(&piece)? {
             out.push(Statement::Helios(Box::new(stmt)));
             continue;
@@ -184,6 +192,8 @@ fn mentions_ours(sql: &str) -> bool {
         .strip_prefix("do")
         .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_whitespace() || c == '$' || c == '\''));
     starts_do
+        || lower.contains("set constraints")
+        || lower.contains("alter constraint")
         || lower.contains(";do ")
         || lower.contains("\ndo ")
         || lower.contains("\ndo\n")

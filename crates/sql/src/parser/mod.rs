@@ -8,6 +8,7 @@
 pub mod alter_domain;
 pub mod alter_sequence;
 mod check_option;
+pub mod constraints;
 pub mod ctas_columns;
 pub mod cursor;
 mod depth;
@@ -61,6 +62,8 @@ pub enum Statement {
     Routine(Box<routine::RoutineStatement>),
     /// `REINDEX`, see [`reindex`].
     Reindex(Box<reindex::Reindex>),
+    /// `SET CONSTRAINTS` or `ALTER TABLE ... ALTER CONSTRAINT`, see [`constraints`].
+    Constraints(Box<constraints::ConstraintStatement>),
 }
 
 /// Parses `sql` into its `;`-separated statements (empty statements are skipped).
@@ -82,7 +85,7 @@ pub fn nesting_depth(stmt: &Statement) -> usize {
         | Statement::Cursor(_)
         | Statement::AlterSequence(_)
         | Statement::Domain(_) => 0,
-        Statement::Routine(_) | Statement::Reindex(_) => 0,
+        Statement::Routine(_) | Statement::Reindex(_) | Statement::Constraints(_) => 0,
     }
 }
 
@@ -246,6 +249,7 @@ pub fn parse_create_table_stub(name: &str) -> Result<ast::CreateTable> {
             | Statement::AlterSequence(_)
             | Statement::Domain(_)
             | Statement::Routine(_)
+            | Statement::Constraints(_)
             | Statement::Reindex(_),
         ) => Err(Error::internal("stub is not CREATE TABLE")),
         None => Err(Error::internal("empty stub")),

@@ -70,6 +70,10 @@ pub struct TriggerSpec {
     pub function: ast::ObjectName,
     /// Its arguments as strings.
     pub args: Vec<String>,
+    /// `REFERENCING OLD TABLE AS name`.
+    pub old_table: Option<String>,
+    /// `REFERENCING NEW TABLE AS name`.
+    pub new_table: Option<String>,
 }
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
@@ -277,10 +281,11 @@ fn parse_trigger(
         TriggerTiming::Before
     } else if take_word(p, "after") {
         TriggerTiming::After
-    } else if is_word(&p.peek_token_ref().token, "instead") {
-        return Err(ParserError::ParserError(
-            "Expected: BEFORE or AFTER (INSTEAD OF triggers are for views), found: INSTEAD".into(),
-        ));
+    } else if take_word(p, "instead") {
+        if !take_word(p, "of") {
+            return Err(expected("OF", p));
+        }
+        TriggerTiming::InsteadOf
     } else {
         return Err(expected("BEFORE or AFTER", p));
     };
@@ -297,6 +302,8 @@ fn parse_trigger(
         when: None,
         function: ast::ObjectName(Vec::new()),
         args: Vec::new(),
+        old_table: None,
+        new_table: None,
     };
     loop {
         if take_word(p, "insert") {
@@ -329,10 +336,30 @@ fn parse_trigger(
         return Err(expected("ON", p));
     }
     spec.table = p.parse_object_name(false)?;
-    if is_word(&p.peek_token_ref().token, "referencing") {
-        return Err(ParserError::ParserError(
-            "Expected: FOR EACH (transition tables are not supported), found: REFERENCING".into(),
-        ));
+    if take_word(p, "referencing") {
+        loop {
+            let old = if take_word(p, "old") {
+                true
+            } else if take_word(p, "new") {
+                false
+            } else {
+                break;
+            };
+            if !take_word(p, "table") {
+                // `OLD ROW AS` is the standard's, PostgreSQL does not have it either.
+                return Err(expected("TABLE", p));
+            }
+            take_word(p, "as");
+            let name = super::ident_name(&p.parse_identifier()?);
+            if old {
+                spec.old_table = Some(name);
+            } else {
+                spec.new_table = Some(name);
+            }
+        }
+        if spec.old_table.is_none() && spec.new_table.is_none() {
+            return Err(expected("OLD or NEW", p));
+        }
     }
     if take_word(p, "for") {
         take_word(p, "each");

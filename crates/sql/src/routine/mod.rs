@@ -39,3 +39,4 @@ pub use host::{Notice, NoticeLevel, Outcome, StatementHost};
 pub use no_from::{applies as no_from_applies, run as run_no_from};
 pub use runtime::Runtime;
 pub use sql_body::parse_body as sql_body_parse;
+pub use trigger::{fires_on as trigger_fires_on, trigger_depth};

@@ -95,6 +95,7 @@ impl<'a> Runtime<'a> {
             cancel: self.cancel,
             sequences: self.sequences,
             routines: Some(self),
+            statement_triggers: true,
         }
     }
 
@@ -166,14 +167,18 @@ impl RoutineHost for Runtime<'_> {
         timing: TriggerTiming,
         row: bool,
     ) -> bool {
-        !self.catalog.triggers.is_empty()
-            && self.catalog.triggers.values().any(|t| {
-                t.table == table
-                    && t.enabled
-                    && t.timing == timing
-                    && t.for_each_row == row
-                    && super::trigger::fires_on(t, event)
-            })
+        if self.catalog.triggers.is_empty() {
+            return false;
+        }
+        // Row triggers of a partitioned table fire for the rows of its partitions.
+        let tables = if row { self.catalog.with_ancestors(table) } else { vec![table] };
+        self.catalog.triggers.values().any(|t| {
+            tables.contains(&t.table)
+                && t.enabled
+                && t.timing == timing
+                && t.for_each_row == row
+                && super::trigger::fires_on(t, event)
+        })
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -14,6 +14,23 @@ use crate::catalog::routine_defs::{Language, TriggerTiming};
 use crate::catalog::{TableDef, TriggerDef};
 use crate::exec::{Row, TriggerEvent, TxnRef};
 
+thread_local! {
+    static DEPTH: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+/// `pg_trigger_depth()`: the triggers running on this thread, one inside another.
+pub fn trigger_depth() -> i32 {
+    DEPTH.with(|d| d.get())
+}
+
+/// Runs `f` one trigger level deeper.
+fn deeper<T>(f: impl FnOnce() -> T) -> T {
+    DEPTH.with(|d| d.set(d.get() + 1));
+    let out = f();
+    DEPTH.with(|d| d.set(d.get() - 1));
+    out
+}
+
 /// Whether `t` fires on `event`.
 pub fn fires_on(t: &TriggerDef, event: TriggerEvent) -> bool {
     match event {
@@ -30,11 +47,16 @@ fn matching(
     timing: TriggerTiming,
     row: bool,
 ) -> Vec<std::sync::Arc<TriggerDef>> {
-    rt.catalog
-        .triggers_of(table.id)
+    // A partition's rows also fire the row triggers of the partitioned tables above it,
+    // all in name order (PostgreSQL clones those triggers onto the partition).
+    let tables = if row { rt.catalog.with_ancestors(table.id) } else { vec![table.id] };
+    let mut out: Vec<_> = tables
         .into_iter()
+        .flat_map(|t| rt.catalog.triggers_of(t))
         .filter(|t| t.enabled && t.timing == timing && t.for_each_row == row && fires_on(t, event))
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// Fires the row triggers of `table` (see [`crate::exec::RoutineHost::fire_row`]).
@@ -78,7 +100,7 @@ pub fn fire_row(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
-            when: if timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" },
+            when: timing.name(),
             level: "ROW",
             op: event.name(),
             table: table.name.clone(),
@@ -87,12 +109,15 @@ pub fn fire_row(
             new: current.clone(),
             old: old.map(<[Value]>::to_vec),
             args: t.args.clone(),
+            transition: transition_tables(&t, table.id, event),
         };
-        let returned = rt.nested(|| {
-            let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
-            call_trigger(&body, &mut host, call)
+        let returned = deeper(|| {
+            rt.nested(|| {
+                let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
+                call_trigger(&body, &mut host, call)
+            })
         })?;
-        if timing == TriggerTiming::Before {
+        if timing != TriggerTiming::After {
             match returned {
                 None => return Ok(None),
                 Some(r) => {
@@ -132,22 +157,45 @@ pub fn fire_statement(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
-            when: if timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" },
+            when: timing.name(),
             level: "STATEMENT",
             op: event.name(),
             table: table.name.clone(),
             schema: table.schema.clone(),
-            columns: Vec::new(),
+            columns: table_columns(table),
             new: None,
             old: None,
             args: t.args.clone(),
+            transition: transition_tables(&t, table.id, event),
         };
-        rt.nested(|| {
-            let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
-            call_trigger(&body, &mut host, call)
+        deeper(|| {
+            rt.nested(|| {
+                let mut host = RuntimeHost { rt, txn: TxnRef::Write(&mut *txn) };
+                call_trigger(&body, &mut host, call)
+            })
         })?;
     }
     Ok(())
+}
+
+fn table_columns(table: &TableDef) -> Vec<(String, DataType)> {
+    table.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect()
+}
+
+/// The transition tables `t` names, with the rows of the statement firing it.
+fn transition_tables(t: &TriggerDef, table: u32, event: TriggerEvent) -> Vec<(String, Vec<Row>)> {
+    if t.old_table.is_none() && t.new_table.is_none() {
+        return Vec::new();
+    }
+    let (old, new) = crate::exec::transition_rows(table, event).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(n) = &t.old_table {
+        out.push((n.clone(), old));
+    }
+    if let Some(n) = &t.new_table {
+        out.push((n.clone(), new));
+    }
+    out
 }
 
 /// Evaluates a trigger's WHEN condition over NEW / OLD.

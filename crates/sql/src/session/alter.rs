@@ -343,6 +343,7 @@ impl Session {
                             ));
                         };
                         self.drop_views_reading_column(&catalog, t.id, &t.name, &n, cascade)?;
+                        self.drop_triggers_reading_column(&catalog, &t, &n, cascade)?;
                         if t.primary_key().is_some_and(|p| p.columns.contains(&pos))
                             && !cascade
                             && t.primary_key().is_some_and(|p| p.columns.len() > 1)
@@ -592,28 +593,48 @@ impl Session {
                         }
                     }
                     if t.foreign_keys.len() > before_fks {
+                        let txn =
+                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
                         for fk in t.foreign_keys.iter().skip(before_fks) {
                             let parent = catalog
                                 .table(fk.ref_table)
                                 .map(|p| p.as_ref().clone())
                                 .unwrap_or_else(|| t.clone());
-                            let parent_rows = if parent.id == t.id {
-                                rows.clone()
-                            } else {
-                                self.read_all(&parent)?
-                            };
                             for (_, r) in &rows {
-                                let vals: Vec<&Value> = fk.columns.iter().map(|c| &r[*c]).collect();
-                                if vals.iter().any(|v| v.is_null()) {
+                                let vals: Vec<Value> =
+                                    fk.columns.iter().map(|c| r[*c].clone()).collect();
+                                let nulls = vals.iter().filter(|v| v.is_null()).count();
+                                let (cols, shown) =
+                                    crate::exec::fk_check::key_text(&t, &fk.columns, &vals);
+                                if nulls > 0 {
+                                    if fk.match_full && nulls < vals.len() {
+                                        return Err(Error::new(
+                                            SqlState::FOREIGN_KEY_VIOLATION,
+                                            format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", t.name, fk.name),
+                                        )
+                                        .with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
+                                    }
                                     continue;
                                 }
-                                let found = parent_rows.iter().any(|(_, p)| {
-                                    fk.ref_columns.iter().zip(&vals).all(|(c, v)| p[*c].pg_eq(v))
-                                });
+                                let found = if parent.id == t.id {
+                                    rows.iter().any(|(_, p)| {
+                                        fk.ref_columns
+                                            .iter()
+                                            .zip(&vals)
+                                            .all(|(c, v)| p[*c].pg_eq(v))
+                                    })
+                                } else {
+                                    crate::exec::fk_check::referenced_exists_in(
+                                        txn,
+                                        &catalog,
+                                        &parent,
+                                        &fk.ref_columns,
+                                        &vals,
+                                    )?
+                                };
                                 if !found {
-                                    return Err(Error::new(
-                                        SqlState::FOREIGN_KEY_VIOLATION,
-                                        format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", t.name, fk.name),
+                                    return Err(crate::exec::fk_check::referencing_violation(
+                                        &t, fk, &parent, &cols, &shown,
                                     ));
                                 }
                             }

@@ -138,6 +138,7 @@ impl Session {
                 _ => self.restarting(|s| s.routine_statement(r)).map(Some),
             },
             Statement::Reindex(r) => self.restarting(|s| s.reindex(r)).map(Some),
+            Statement::Constraints(c) => self.constraint_statement(c).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();

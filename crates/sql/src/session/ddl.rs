@@ -152,6 +152,7 @@ impl Session {
                     true,
                 )?,
             ast::Statement::DropTrigger(d) => self.drop_trigger(d)?,
+            ast::Statement::AlterTrigger(a) => self.alter_trigger(a)?,
             ast::Statement::Call(f) => self.call_procedure(f)?,
             ast::Statement::DropExtension(de) => self.drop_extension(de)?,
             ast::Statement::Comment { object_type, object_name, comment, .. } => {
@@ -324,6 +325,14 @@ impl Session {
             other => return Err(Error::unsupported(format!("DROP {other}"))),
         };
         let search_path = self.settings.search_path();
+        let ordered;
+        let names = if kind == ast::ObjectType::Table && names.len() > 1 {
+            let (catalog, _) = self.ddl_parts()?;
+            ordered = referencing_first(&catalog, &search_path, names);
+            &ordered[..]
+        } else {
+            names
+        };
         for name in names {
             let (catalog, _) = self.ddl_parts()?;
             let qn = object_name(name)?;
@@ -393,6 +402,7 @@ impl Session {
                 }
                 (ast::ObjectType::View, Relation::View(id)) => {
                     self.drop_views_reading(&catalog, id, &format!("view {}", qn.name), cascade)?;
+                    self.drop_table_triggers(&catalog, id)?;
                     let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
                     CatalogStore::delete(txn, CatalogKind::View, id)?;
                 }
@@ -553,6 +563,9 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for id in views {
             CatalogStore::delete(txn, CatalogKind::View, id)?;
+            for t in catalog.triggers.values().filter(|t| t.table == id) {
+                CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+            }
         }
         for id in seqs {
             CatalogStore::delete(txn, CatalogKind::Sequence, id)?;
@@ -1038,4 +1051,41 @@ fn view_options(options: &ast::CreateTableOptions) -> Result<ViewOptions> {
         }
     }
     Ok(out)
+}
+
+/// The tables of one `DROP TABLE a, b, ...` reordered so that a table goes before the
+/// tables it references: dropping them together then needs no CASCADE for the foreign
+/// keys among them, as in PostgreSQL (a reference cycle keeps the given order).
+fn referencing_first(
+    catalog: &Catalog,
+    search_path: &[String],
+    names: &[ast::ObjectName],
+) -> Vec<ast::ObjectName> {
+    let id_of = |n: &ast::ObjectName| {
+        let qn = object_name(n).ok()?;
+        match catalog.resolve(qn.schema.as_deref(), &qn.name, search_path) {
+            Some((_, Relation::Table(id))) => Some(id),
+            _ => None,
+        }
+    };
+    let mut rest: Vec<(ast::ObjectName, Option<u32>)> =
+        names.iter().map(|n| (n.clone(), id_of(n))).collect();
+    let mut out = Vec::with_capacity(rest.len());
+    while !rest.is_empty() {
+        // The first table no other remaining table references.
+        let free = rest.iter().position(|(_, id)| {
+            let Some(id) = id else { return true };
+            !rest.iter().any(|(_, other)| {
+                other.is_some_and(|o| {
+                    o != *id
+                        && catalog
+                            .table(o)
+                            .is_some_and(|t| t.foreign_keys.iter().any(|f| f.ref_table == *id))
+                })
+            })
+        });
+        let pick = free.unwrap_or(0);
+        out.push(rest.remove(pick).0);
+    }
+    out
 }

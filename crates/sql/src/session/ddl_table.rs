@@ -29,8 +29,41 @@ fn fk_action(a: Option<&ast::ReferentialAction>) -> FkAction {
         Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
         Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
         Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+        Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
         _ => FkAction::NoAction,
     }
+}
+
+/// Whether a referencing column of type `fk` can reference a column of type `pk`.
+fn fk_types_compatible(fk: &helios_types::DataType, pk: &helios_types::DataType) -> bool {
+    use crate::expr::types::{can_implicit_cast, same_base};
+    use helios_types::DataType as T;
+    let family = |t: &T| match t {
+        T::Int2 | T::Int4 | T::Int8 => 1,
+        T::Float4 | T::Float8 => 2,
+        T::Text | T::Varchar(_) | T::Char(_) => 3,
+        T::Date | T::Timestamp | T::TimestampTz => 4,
+        _ => 0,
+    };
+    if matches!(fk, T::Enum(_)) || matches!(pk, T::Enum(_)) {
+        return same_base(fk, pk);
+    }
+    same_base(fk, pk) || (family(fk) != 0 && family(fk) == family(pk)) || can_implicit_cast(fk, pk)
+}
+
+/// `(deferrable, initially deferred)` of a constraint's `[NOT] DEFERRABLE [INITIALLY
+/// DEFERRED | IMMEDIATE]` clauses.
+pub fn deferrability(c: Option<&ast::ConstraintCharacteristics>) -> Result<(bool, bool)> {
+    let Some(c) = c else { return Ok((false, false)) };
+    let deferred = c.initially == Some(ast::DeferrableInitial::Deferred);
+    let deferrable = c.deferrable.unwrap_or(deferred);
+    if deferred && !deferrable {
+        return Err(Error::new(
+            SqlState::SYNTAX_ERROR,
+            "constraint declared INITIALLY DEFERRED must be DEFERRABLE",
+        ));
+    }
+    Ok((deferrable, deferred))
 }
 
 /// A constraint name not used yet in `taken` (PostgreSQL appends 1, 2, ...).
@@ -162,12 +195,6 @@ pub fn add_foreign_key(
             t.clone()
         } else {
             match catalog.resolve(target.schema.as_deref(), &target.name, search_path) {
-                Some((_, Relation::Table(id))) if catalog.is_partitioned(id) => {
-                    return Err(Error::unsupported(format!(
-                        "foreign keys referencing partitioned table \"{}\"",
-                        target.name
-                    )))
-                }
                 Some((_, Relation::Table(id))) => catalog
                     .table(id)
                     .map(|a| a.as_ref().clone())
@@ -222,12 +249,12 @@ pub fn add_foreign_key(
         Some(n) => ident_name(n),
         None => unique_name(&format!("{}_{}_fkey", t.name, cols.join("_")), &taken_names(t)),
     };
-    // Values of two different enum types never compare equal: such a key cannot work.
+    // The key types must compare with the referenced index's equality: the same type,
+    // one btree family (int2/int4/int8, float4/float8, text/varchar/char, date and
+    // timestamps), or an implicit cast to the referenced type.
     for (&c, &r) in positions.iter().zip(&ref_cols) {
         let (ct, rt) = (&t.columns[c].data_type, &parent.columns[r].data_type);
-        let is_enum = |t: &helios_types::DataType| matches!(t, helios_types::DataType::Enum(_));
-        let enums = is_enum(ct) || is_enum(rt);
-        if enums && !crate::expr::types::same_base(ct, rt) {
+        if !fk_types_compatible(ct, rt) {
             return Err(Error::new(
                 SqlState::DATATYPE_MISMATCH,
                 format!("foreign key constraint \"{name}\" cannot be implemented"),
@@ -238,6 +265,14 @@ pub fn add_foreign_key(
             )));
         }
     }
+    let match_full = match fk.match_kind {
+        Some(ast::ConstraintReferenceMatchKind::Full) => true,
+        Some(ast::ConstraintReferenceMatchKind::Partial) => {
+            return Err(Error::unsupported("MATCH PARTIAL"))
+        }
+        _ => false,
+    };
+    let (deferrable, initially_deferred) = deferrability(fk.characteristics.as_ref())?;
     t.foreign_keys.push(ForeignKeyDef {
         name,
         columns: positions,
@@ -245,6 +280,9 @@ pub fn add_foreign_key(
         ref_columns: ref_cols,
         on_delete: fk_action(fk.on_delete.as_ref()),
         on_update: fk_action(fk.on_update.as_ref()),
+        match_full,
+        deferrable,
+        initially_deferred,
     });
     Ok(())
 }

@@ -21,6 +21,7 @@ mod alter_sequence;
 mod branch;
 mod branch_rows;
 mod comment;
+mod constraints;
 mod create_table_as;
 mod cursor;
 mod ddl;
@@ -58,6 +59,7 @@ mod user_types;
 mod utility;
 mod vector_index;
 mod view_deps;
+mod view_triggers;
 mod writable_cte;
 
 pub use branch::BranchUsers;
@@ -157,6 +159,10 @@ pub struct Session {
     login_role: Option<u32>,
     /// Notices raised by routines, until the client takes them.
     notices: parking_lot::Mutex<Vec<crate::routine::Notice>>,
+    /// Foreign key checks deferred to commit (see [`crate::exec::fk_check`]).
+    deferred_fk: Vec<crate::exec::fk_check::FkCheck>,
+    /// The block's `SET CONSTRAINTS` state.
+    constraint_modes: crate::exec::fk_check::ConstraintModes,
 }
 
 /// A catalog read at one snapshot of one branch (see `Session::catalog_memo`).
@@ -207,6 +213,8 @@ impl Session {
             login: "postgres".into(),
             login_role: None,
             notices: parking_lot::Mutex::new(Vec::new()),
+            deferred_fk: Vec::new(),
+            constraint_modes: Default::default(),
         }
     }
 
@@ -608,6 +616,7 @@ impl Session {
             | Statement::AlterSequence(_)
             | Statement::Domain(_)
             | Statement::Routine(_)
+            | Statement::Constraints(_)
             | Statement::Reindex(_) => None,
         };
         if !ast.is_some_and(|a| {

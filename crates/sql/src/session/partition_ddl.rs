@@ -145,19 +145,26 @@ fn foreign_key_text(
     };
     let action = |a: FkAction| match a {
         FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
         FkAction::Cascade => "CASCADE",
         FkAction::SetNull => "SET NULL",
         FkAction::SetDefault => "SET DEFAULT",
     };
     Some(format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}) ON DELETE {} ON UPDATE {}",
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}){} ON DELETE {} ON UPDATE {}{}",
         quote(&fk.name),
         names(parent, &fk.columns),
         quote(&target.schema),
         quote(&target.name),
         names(target, &fk.ref_columns),
+        if fk.match_full { " MATCH FULL" } else { "" },
         action(fk.on_delete),
-        action(fk.on_update)
+        action(fk.on_update),
+        match (fk.deferrable, fk.initially_deferred) {
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+            (true, false) => " DEFERRABLE",
+            _ => "",
+        }
     ))
 }
 

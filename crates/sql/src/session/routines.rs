@@ -11,7 +11,9 @@ use sqlparser::ast;
 
 use super::statement::{bind_statement, Bound};
 use super::{Session, StatementResult};
-use crate::catalog::routine_defs::{Language, ParamDef, ReturnColumn, Returns, Volatility};
+use crate::catalog::routine_defs::{
+    Language, ParamDef, ReturnColumn, Returns, TriggerTiming, Volatility,
+};
 use crate::catalog::{CatalogStore, FunctionDef, Relation, TableDef, TriggerDef};
 use crate::encoding::keys::CatalogKind;
 use crate::parser::routine::{RoutineStatement, TriggerSpec};
@@ -372,6 +374,7 @@ impl Session {
         Ok(StatementResult::command(if procedure { "DROP PROCEDURE" } else { "DROP FUNCTION" }))
     }
 
+    /// The table (or view, as [`crate::catalog::ViewDef::as_table`]) a trigger is on.
     fn trigger_table(&mut self, name: &ast::ObjectName) -> Result<Arc<TableDef>> {
         let search_path = self.settings.search_path();
         let (catalog, _) = self.ddl_parts()?;
@@ -380,6 +383,11 @@ impl Session {
             Some((_, Relation::Table(id))) => {
                 catalog.table(id).cloned().ok_or_else(|| Error::internal("table vanished"))
             }
+            Some((_, Relation::View(id))) => catalog
+                .views
+                .get(&id)
+                .map(|v| Arc::new(v.as_table()))
+                .ok_or_else(|| Error::internal("view vanished")),
             Some(_) => Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE,
                 format!("\"{}\" is not a table", qn.name),
@@ -396,10 +404,7 @@ impl Session {
         let search_path = self.settings.search_path();
         let (catalog, _) = self.ddl_parts()?;
         self.require_owner(&catalog, table.access.owner, "table", &table.name)?;
-        if catalog.is_partitioned(table.id) {
-            // Rows live in the partitions; a trigger on the parent would never fire.
-            return Err(Error::unsupported("triggers on partitioned tables"));
-        }
+        check_trigger_kind(&catalog, &table, spec)?;
         let fq = object_name(&spec.function)?;
         let func = catalog
             .functions_named(fq.schema.as_deref(), &fq.name, &search_path)
@@ -476,6 +481,8 @@ impl Session {
             when: spec.when.clone(),
             args: spec.args.clone(),
             enabled: true,
+            old_table: spec.old_table.clone(),
+            new_table: spec.new_table.clone(),
         };
         CatalogStore::put_trigger(txn, &def)?;
         self.bump_version()?;
@@ -503,15 +510,82 @@ impl Session {
                 CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
                 self.bump_version()?;
             }
-            None if d.if_exists => {}
             None => {
-                return Err(Error::new(
-                    SqlState::UNDEFINED_OBJECT,
-                    format!("trigger \"{name}\" for table \"{}\" does not exist", table.name),
-                ))
+                // A row trigger of a partitioned table is its partitions' too.
+                let owner = catalog.with_ancestors(table.id).into_iter().skip(1).find(|up| {
+                    catalog.triggers_of(*up).iter().any(|t| t.name == name && t.for_each_row)
+                });
+                if let Some(up) = owner.and_then(|up| catalog.table(up)) {
+                    return Err(Error::new(
+                        SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                        format!(
+                            "cannot drop trigger {name} on table {} because trigger {name} on table {} requires it",
+                            table.name, up.name
+                        ),
+                    )
+                    .with_hint(format!("You can drop trigger {name} on table {} instead.", up.name)));
+                }
+                if !d.if_exists {
+                    return Err(Error::new(
+                        SqlState::UNDEFINED_OBJECT,
+                        format!("trigger \"{name}\" for table \"{}\" does not exist", table.name),
+                    ));
+                }
             }
         }
         Ok(StatementResult::command("DROP TRIGGER"))
+    }
+
+    /// `ALTER TRIGGER name ON table RENAME TO new`.
+    pub(super) fn alter_trigger(&mut self, a: &ast::AlterTrigger) -> Result<StatementResult> {
+        let ast::AlterTriggerOperation::Rename { new_name } = &a.operation else {
+            return Err(Error::unsupported(format!("ALTER TRIGGER {}", a.operation)));
+        };
+        let (name, new_name) = (ident_name(&a.name), ident_name(new_name));
+        let table = self.trigger_table(&a.table_name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        self.require_owner(&catalog, table.access.owner, "table", &table.name)?;
+        let Some(t) = catalog.triggers_of(table.id).into_iter().find(|t| t.name == name) else {
+            let owner = catalog.with_ancestors(table.id).into_iter().skip(1).find(|up| {
+                catalog.triggers_of(*up).iter().any(|t| t.name == name && t.for_each_row)
+            });
+            if let Some(up) = owner.and_then(|up| catalog.table(up)) {
+                // PostgreSQL raises this one without a specific SQLSTATE.
+                return Err(Error::new(
+                    SqlState::from_code("XX000"),
+                    format!("cannot rename trigger \"{name}\" on table \"{}\"", table.name),
+                )
+                .with_hint(format!(
+                    "Rename the trigger on the partitioned table \"{}\" instead.",
+                    up.name
+                )));
+            }
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("trigger \"{name}\" for table \"{}\" does not exist", table.name),
+            ));
+        };
+        // The new name must be free on the table and, for a row trigger of a partitioned
+        // table, on every partition it reaches.
+        let mut reach = vec![table.id];
+        if t.for_each_row {
+            reach = catalog.partition_tree(table.id);
+        }
+        for rel in reach {
+            if catalog.triggers_of(rel).iter().any(|o| o.name == new_name && o.id != t.id) {
+                let rel_name = catalog.table(rel).map(|r| r.name.clone()).unwrap_or_default();
+                return Err(Error::new(
+                    SqlState::DUPLICATE_OBJECT,
+                    format!("trigger \"{new_name}\" for relation \"{rel_name}\" already exists"),
+                ));
+            }
+        }
+        let mut t = t.as_ref().clone();
+        t.name = new_name;
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        CatalogStore::put_trigger(txn, &t)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("ALTER TRIGGER"))
     }
 
     /// `ALTER TABLE t ENABLE | DISABLE TRIGGER name | ALL | USER`.
@@ -538,6 +612,54 @@ impl Session {
             CatalogStore::put_trigger(txn, &t)?;
         }
         self.bump_version()
+    }
+
+    /// The triggers of `table` that name column `column` (`UPDATE OF`, `WHEN`): refused
+    /// (2BP01) unless `cascade`, which drops them.
+    pub(super) fn drop_triggers_reading_column(
+        &mut self,
+        catalog: &crate::catalog::Catalog,
+        table: &TableDef,
+        column: &str,
+        cascade: bool,
+    ) -> Result<()> {
+        let mut deps: Vec<Arc<TriggerDef>> = catalog
+            .triggers_of(table.id)
+            .into_iter()
+            .filter(|t| {
+                t.update_columns.iter().any(|c| c == column)
+                    || t.when.as_deref().is_some_and(|w| when_reads(w, column))
+            })
+            .collect();
+        if deps.is_empty() {
+            return Ok(());
+        }
+        deps.sort_by_key(|t| t.id);
+        if !cascade {
+            let lines: Vec<String> = deps
+                .iter()
+                .map(|t| {
+                    format!(
+                        "trigger {} on table {} depends on column {column} of table {}",
+                        t.name, table.name, table.name
+                    )
+                })
+                .collect();
+            return Err(Error::new(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!(
+                    "cannot drop column {column} of table {} because other objects depend on it",
+                    table.name
+                ),
+            )
+            .with_detail(lines.join("\n"))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        for t in deps {
+            CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+        }
+        Ok(())
     }
 
     /// Deletes the triggers of a dropped table.
@@ -779,4 +901,107 @@ impl StatementHost for SessionHost<'_> {
         let catalog = self.session.engine.catalogs.get(txn).ok()?;
         crate::routine::host::table_columns(&catalog, &self.session.settings.search_path(), name)
     }
+}
+
+/// PostgreSQL's rules on which triggers a table or a view may have.
+fn check_trigger_kind(
+    catalog: &crate::catalog::Catalog,
+    table: &TableDef,
+    spec: &TriggerSpec,
+) -> Result<()> {
+    let is_view = catalog.views.contains_key(&table.id);
+    let wrong = |what: &str, detail: &str| {
+        Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is a {what}", table.name))
+            .with_detail(detail.to_string())
+    };
+    if spec.timing == TriggerTiming::InsteadOf {
+        if !is_view {
+            return Err(wrong("table", "Tables cannot have INSTEAD OF triggers."));
+        }
+        if !spec.for_each_row {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "INSTEAD OF triggers must be FOR EACH ROW",
+            ));
+        }
+        if spec.when.is_some() {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "INSTEAD OF triggers cannot have WHEN conditions",
+            ));
+        }
+        if !spec.update_columns.is_empty() {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "INSTEAD OF triggers cannot have column lists",
+            ));
+        }
+    } else if is_view && spec.for_each_row {
+        return Err(wrong("view", "Views cannot have row-level BEFORE or AFTER triggers."));
+    }
+    if spec.old_table.is_some() || spec.new_table.is_some() {
+        let syntax = |m: &str| Error::new(SqlState::FEATURE_NOT_SUPPORTED, m.to_string());
+        if is_view {
+            return Err(wrong("view", "Triggers on views cannot have transition tables."));
+        }
+        if spec.timing != TriggerTiming::After {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "transition table name can only be specified for an AFTER trigger",
+            ));
+        }
+        let events = [spec.on_insert, spec.on_update, spec.on_delete];
+        if events.iter().filter(|e| **e).count() > 1 {
+            return Err(syntax(
+                "transition tables cannot be specified for triggers with more than one event",
+            ));
+        }
+        if !spec.update_columns.is_empty() {
+            return Err(syntax(
+                "transition tables cannot be specified for triggers with column lists",
+            ));
+        }
+        if spec.old_table.is_some() && spec.on_insert {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "OLD TABLE can only be specified for a DELETE or UPDATE trigger",
+            ));
+        }
+        if spec.new_table.is_some() && spec.on_delete {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "NEW TABLE can only be specified for an INSERT or UPDATE trigger",
+            ));
+        }
+        if spec.old_table.is_some() && spec.old_table == spec.new_table {
+            return Err(Error::new(
+                SqlState::from_code("42P17"),
+                "OLD TABLE name and NEW TABLE name cannot be the same",
+            ));
+        }
+        if catalog.is_partitioned(table.id) || catalog.partition_parent(table.id).is_some() {
+            return Err(Error::unsupported(
+                "transition tables on partitioned tables and partitions",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a WHEN condition reads `NEW.column` or `OLD.column`.
+fn when_reads(when: &str, column: &str) -> bool {
+    let Ok(e) = crate::parser::parse_expr(when) else { return false };
+    let mut hit = false;
+    let _ = ast::visit_expressions(&e, |x| {
+        if let ast::Expr::CompoundIdentifier(ids) = x {
+            if ids.len() == 2 {
+                let rec = ident_name(&ids[0]);
+                if (rec == "new" || rec == "old") && ident_name(&ids[1]) == column {
+                    hit = true;
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    hit
 }

@@ -197,6 +197,7 @@ impl Session {
                 Statement::AlterSequence(_)
                 | Statement::Domain(_)
                 | Statement::Routine(_)
+                | Statement::Constraints(_)
                 | Statement::Reindex(_),
             ) => {
                 prepared.set_described(Described { params: Vec::new(), columns: Vec::new() });
@@ -267,6 +268,11 @@ impl Session {
             }
         };
         let info = self.info_shared();
+        if !catalog.triggers.is_empty() {
+            if let Some(r) = self.instead_of_dml(&catalog, &info, ast_stmt, params)? {
+                return feed(r, sink);
+            }
+        }
         let (bound, types): (_, Cow<'_, [DataType]>) = match prepared
             .and_then(|p| p.cached(catalog.version, &info.current_user).map(|b| (b, p)))
         {
@@ -471,7 +477,7 @@ impl Session {
             && crate::routine::no_from_applies(query)
     }
 
-    fn write(
+    pub(super) fn write(
         &mut self,
         catalog: &Catalog,
         info: &SessionInfo,
@@ -511,6 +517,7 @@ impl Session {
             now: self.txn_now,
             cancel: &self.cancel,
             routines: if catalog.functions.is_empty() { None } else { Some(&rt) },
+            statement_triggers: true,
         };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         if txn.is_read_only() {
@@ -520,10 +527,31 @@ impl Session {
             ));
         }
         txn.take_statement_restart();
+        let explicit = self.mode == super::Mode::Explicit;
         loop {
             crate::exec::vector_index::discard_pending();
             let sp = txn.savepoint();
-            match f(txn, &env) {
+            let collector = crate::exec::fk_check::Collector::start();
+            match f(txn, &env).and_then(|out| {
+                // Foreign keys are checked once the statement's rows are all written;
+                // deferred ones wait for commit (only a transaction block can defer).
+                for check in collector.take() {
+                    let deferred = explicit
+                        && check.side != crate::exec::fk_check::FkSide::Restricted
+                        && catalog.table(check.table).is_some_and(|t| {
+                            t.foreign_keys.iter().any(|fk| {
+                                fk.name == check.constraint
+                                    && self.constraint_modes.deferred(t.id, fk)
+                            })
+                        });
+                    if deferred {
+                        self.deferred_fk.push(check);
+                    } else {
+                        crate::exec::fk_check::verify(txn, catalog, &check)?;
+                    }
+                }
+                Ok(out)
+            }) {
                 Ok(out) => {
                     txn.release_savepoint(sp);
                     crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?;

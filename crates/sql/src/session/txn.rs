@@ -98,6 +98,17 @@ impl Session {
                     return Err(Error::unsupported("COMMIT AND CHAIN"));
                 }
                 if self.mode != Mode::Failed {
+                    if let Err(e) = self.check_deferred(None) {
+                        // A deferred constraint that fails at commit rolls the block back.
+                        if let Some(t) = self.txn.take() {
+                            t.rollback();
+                        }
+                        self.end_block();
+                        self.settings_end(false);
+                        self.engine.advisory.release(self.id, false, true);
+                        self.engine.notify.end_transaction(self.id, false);
+                        return Err(e);
+                    }
                     // Leaves the block open on error: the COMMIT fails like a statement.
                     self.run_on_commit()?;
                 }
@@ -246,7 +257,31 @@ impl Session {
     }
 
     /// Leaves the transaction block (after COMMIT or ROLLBACK).
+    /// Verifies the deferred foreign key checks (those of `only` constraints, as
+    /// `(table, name)`, or all of them), dropping them from the queue.
+    pub(super) fn check_deferred(&mut self, only: Option<&[(u32, String)]>) -> Result<()> {
+        if self.deferred_fk.is_empty() {
+            return Ok(());
+        }
+        let Some(txn) = self.txn.as_ref() else {
+            self.deferred_fk.clear();
+            return Ok(());
+        };
+        let catalog = self.engine.catalogs.get(txn)?;
+        let (now, keep): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.deferred_fk).into_iter().partition(|c| {
+                only.is_none_or(|o| o.iter().any(|(t, n)| *t == c.table && *n == c.constraint))
+            });
+        self.deferred_fk = keep;
+        for check in &now {
+            crate::exec::fk_check::verify(txn, &catalog, check)?;
+        }
+        Ok(())
+    }
+
     fn end_block(&mut self) {
+        self.deferred_fk.clear();
+        self.constraint_modes = Default::default();
         self.mode = if self.mode == Mode::Implicit { Mode::Implicit } else { Mode::Autocommit };
         self.savepoints.clear();
         self.pending = None;

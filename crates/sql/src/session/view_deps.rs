@@ -401,12 +401,18 @@ impl Session {
             return Err(dependents_error(what, &deps));
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        let triggers: Vec<_> = self.engine.catalogs.get(txn)?.triggers.values().cloned().collect();
         for (d, _) in deps {
             if d.materialized {
                 table_io::clear_table(txn, d.id)?;
                 CatalogStore::delete(txn, CatalogKind::Table, d.id)?;
             } else {
                 CatalogStore::delete(txn, CatalogKind::View, d.id)?;
+            }
+            for t in &triggers {
+                if t.table == d.id {
+                    CatalogStore::delete(txn, CatalogKind::Trigger, t.id)?;
+                }
             }
         }
         Ok(())

@@ -73,6 +73,8 @@ pub struct TriggerCall {
     pub old: Option<Row>,
     /// TG_ARGV.
     pub args: Vec<String>,
+    /// Transition tables (`REFERENCING ... TABLE AS name`) with their rows.
+    pub transition: Vec<(String, Vec<Row>)>,
 }
 
 struct Interp<'h> {
@@ -87,6 +89,11 @@ struct Interp<'h> {
     trigger: bool,
     /// The function has OUT parameters (a bare RETURN returns them).
     has_outs: bool,
+    /// A trigger's row type: the fields of NEW / OLD when they are NULL (OLD in an
+    /// INSERT trigger reads as NULLs, as in PostgreSQL 11 and later).
+    trigger_fields: Vec<(String, DataType)>,
+    /// A trigger's transition tables: name and rows (of `trigger_fields`).
+    transition: Vec<(String, Vec<Row>)>,
 }
 
 /// Runs a PL/pgSQL function with its argument values.
@@ -146,6 +153,8 @@ pub fn call_trigger(
     call: TriggerCall,
 ) -> Result<Option<Row>> {
     let mut it = Interp::new(host, Some(Returns::Trigger), true);
+    it.trigger_fields = call.columns.clone();
+    it.transition = call.transition.clone();
     let text = |s: &str| Slot::Scalar(DataType::Text, Value::Text(s.to_string()));
     let rec = |r: Option<Row>| match r {
         Some(values) => Slot::Record(Some(Rec { fields: call.columns.clone(), values }), None),
@@ -203,6 +212,8 @@ impl<'h> Interp<'h> {
             returns,
             trigger,
             has_outs: false,
+            trigger_fields: Vec::new(),
+            transition: Vec::new(),
         };
         it.push("found", Slot::Scalar(DataType::Bool, Value::Bool(false)));
         it
@@ -245,6 +256,7 @@ impl<'h> Interp<'h> {
         let mut types: Vec<DataType> = Vec::new();
         let mut seen: HashMap<Vec<String>, usize> = HashMap::new();
         let vars = &self.vars;
+        let trigger_fields = &self.trigger_fields;
         substitute(&mut stmt, &mut |parts| {
             if let Some(i) = seen.get(parts) {
                 return Ok(Some(*i));
@@ -255,6 +267,13 @@ impl<'h> Interp<'h> {
                     _ => None,
                 },
                 [rec, field] => match Self::lookup(vars, rec).map(|i| &vars[i]) {
+                    Some(Var { slot: Slot::Record(None, _), name, .. })
+                        if (name == "new" || name == "old") && !trigger_fields.is_empty() =>
+                    {
+                        let pos = trigger_fields.iter().position(|(n, _)| n == field);
+                        let pos = pos.ok_or_else(|| record_not_assigned(name))?;
+                        Some((Value::Null, trigger_fields[pos].1.clone()))
+                    }
                     Some(Var { slot: Slot::Record(r, _), name, .. }) => {
                         let r = r.as_ref().ok_or_else(|| record_not_assigned(name))?;
                         let pos =
@@ -277,6 +296,15 @@ impl<'h> Interp<'h> {
                 params.len() - 1
             }))
         })?;
+        if !self.transition.is_empty() {
+            add_transition_tables(
+                &mut stmt,
+                &mut params,
+                &mut types,
+                &self.transition,
+                &self.trigger_fields,
+            )?;
+        }
         self.host.run(&stmt, &params, &types)
     }
 
@@ -1083,4 +1111,84 @@ fn format_message(f: &str, vals: &[String]) -> Result<String> {
         return Err(Error::new(SqlState::SYNTAX_ERROR, "too many parameters specified for RAISE"));
     }
     Ok(out)
+}
+
+/// Puts the transition tables a statement reads in front of it as CTEs of their rows
+/// (passed as parameters after `params`), so they read like tables.
+fn add_transition_tables(
+    stmt: &mut sqlparser::ast::Statement,
+    params: &mut Vec<Value>,
+    types: &mut Vec<DataType>,
+    tables: &[(String, Vec<Row>)],
+    fields: &[(String, DataType)],
+) -> Result<()> {
+    let mut named: Vec<String> = Vec::new();
+    let _ = sqlparser::ast::visit_relations(&*stmt, |r| {
+        if let Some(n) = r.0.last().and_then(|p| p.as_ident()) {
+            named.push(crate::parser::ident_name(n));
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let quote = crate::functions::format::quote_ident;
+    let cols: Vec<String> = fields.iter().map(|(n, _)| quote(n)).collect();
+    let mut ctes: Vec<String> = Vec::new();
+    for (name, rows) in tables {
+        if !named.contains(name) {
+            continue;
+        }
+        let body = if rows.is_empty() {
+            let nulls: Vec<String> = fields
+                .iter()
+                .map(|(_, t)| format!("NULL::{}", crate::expr::types::pg_type_name(t)))
+                .collect();
+            format!("SELECT {} WHERE false", nulls.join(", "))
+        } else {
+            let mut tuples = Vec::with_capacity(rows.len());
+            for r in rows {
+                let mut vals = Vec::with_capacity(r.len());
+                for (v, (_, t)) in r.iter().zip(fields) {
+                    params.push(v.clone());
+                    types.push(t.clone());
+                    vals.push(format!(
+                        "${}::{}",
+                        params.len(),
+                        crate::expr::types::pg_type_name(t)
+                    ));
+                }
+                tuples.push(format!("({})", vals.join(", ")));
+            }
+            format!("VALUES {}", tuples.join(", "))
+        };
+        ctes.push(format!("{}({}) AS ({body})", quote(name), cols.join(", ")));
+    }
+    if ctes.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("WITH {} SELECT 1", ctes.join(", "));
+    let Some(crate::parser::Statement::Sql(parsed)) = crate::parser::parse(&sql)?.pop() else {
+        return Err(Error::internal("transition tables did not parse"));
+    };
+    let sqlparser::ast::Statement::Query(q) = *parsed else {
+        return Err(Error::internal("transition tables did not parse as a query"));
+    };
+    let Some(with) = q.with else { return Err(Error::internal("transition tables lost")) };
+    let query = match stmt {
+        sqlparser::ast::Statement::Query(q) => Some(q.as_mut()),
+        sqlparser::ast::Statement::Insert(i) => i.source.as_deref_mut(),
+        _ => None,
+    };
+    let Some(query) = query else {
+        return Err(Error::unsupported(
+            "transition tables in a statement other than SELECT or INSERT ... SELECT",
+        ));
+    };
+    match &mut query.with {
+        Some(w) => {
+            let mut all = with.cte_tables;
+            all.append(&mut w.cte_tables);
+            w.cte_tables = all;
+        }
+        None => query.with = Some(with),
+    }
+    Ok(())
 }
