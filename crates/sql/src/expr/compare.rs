@@ -19,9 +19,14 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering> {
     if let Some(o) = a.pg_cmp(b) {
         return Ok(o);
     }
+    use helios_types::text::datetime::{DATE_INFINITY, DATE_NEG_INFINITY};
+    // In 128 bits: a date's microseconds need not fit in 64; infinite dates are the
+    // infinite timestamps.
     let as_utc = |v: &Value| match v {
-        Value::Date(d) => Some(i64::from(*d) * MICROS_PER_DAY),
-        Value::Timestamp(t) | Value::TimestampTz(t) => Some(*t),
+        Value::Date(DATE_INFINITY) => Some(i128::from(i64::MAX)),
+        Value::Date(DATE_NEG_INFINITY) => Some(i128::from(i64::MIN)),
+        Value::Date(d) => Some(i128::from(*d) * i128::from(MICROS_PER_DAY)),
+        Value::Timestamp(t) | Value::TimestampTz(t) => Some(i128::from(*t)),
         _ => None,
     };
     match (as_utc(a), as_utc(b)) {

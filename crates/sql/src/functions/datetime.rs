@@ -208,8 +208,12 @@ pub(crate) fn split(ts: i64) -> Parts {
     Parts { year, month, day, time: ts.rem_euclid(USECS_PER_DAY) }
 }
 
-pub(crate) fn join(p: Parts) -> i64 {
-    days_from_civil(p.year, p.month, p.day) * USECS_PER_DAY + p.time
+/// The timestamp of `p`; 22008 when it does not fit (a year millions of years away).
+pub(crate) fn join(p: Parts) -> Result<i64> {
+    days_from_civil(p.year, p.month, p.day)
+        .checked_mul(USECS_PER_DAY)
+        .and_then(|t| t.checked_add(p.time))
+        .ok_or_else(dt_overflow)
 }
 
 fn dt_overflow() -> Error {
@@ -226,7 +230,7 @@ pub(crate) fn add_months(ts: i64, months: i32) -> Result<i64> {
     p.year = total.div_euclid(12);
     p.month = u32::try_from(total.rem_euclid(12) + 1).map_err(|_| dt_overflow())?;
     p.day = p.day.min(days_in_month(p.year, p.month));
-    Ok(join(p))
+    join(p)
 }
 
 /// `timestamp + interval` (months, then days, then time, as PostgreSQL does).
