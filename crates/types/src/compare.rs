@@ -206,6 +206,7 @@ impl Value {
             (V::Text(a), V::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Enum(a), V::Enum(b)) => return a.compare(b),
+            (V::Record(a), V::Record(b)) => return a.compare(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),
             (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
             (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::enum_type::EnumType;
+use crate::record::RecordType;
 
 /// A SQL data type, named and numbered as in PostgreSQL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -54,6 +55,9 @@ pub enum DataType {
     Vector(Option<u32>),
     /// A user-defined enum type (`CREATE TYPE ... AS ENUM`), see [`crate::enum_type`].
     Enum(Arc<EnumType>),
+    /// A composite type: a user-defined one, a table's row type, or the anonymous
+    /// `record` (see [`crate::record`]).
+    Record(Arc<RecordType>),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
@@ -88,6 +92,7 @@ impl DataType {
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
             DataType::Enum(t) => t.oid,
+            DataType::Record(t) => t.oid,
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -118,6 +123,9 @@ impl DataType {
             DataType::Vector(_) => 16_386,
             // An enum's array type takes the object id after the enum's own.
             DataType::Enum(t) => t.oid + 1,
+            DataType::Record(t) if t.is_anonymous() => crate::record::RECORD_ARRAY_OID,
+            // A composite type's array type takes the object id after its own.
+            DataType::Record(t) => t.oid + 1,
             DataType::Array(_) | DataType::Unknown => return None,
         })
     }
@@ -147,6 +155,7 @@ impl DataType {
             3802 => DataType::Jsonb,
             4072 => DataType::JsonPath,
             16_385 => DataType::Vector(None),
+            2249 => DataType::Record(Arc::new(RecordType::anonymous(Vec::new()))),
             _ => {
                 let elems = [
                     DataType::Bool,
@@ -213,6 +222,7 @@ impl fmt::Display for DataType {
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
             DataType::Enum(t) => f.write_str(&t.name),
+            DataType::Record(t) => f.write_str(&t.name),
             DataType::Unknown => f.write_str("unknown"),
         }
     }

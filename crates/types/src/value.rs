@@ -107,6 +107,8 @@ pub enum Value {
     Vector(Arc<[f32]>),
     /// A value of a user-defined enum type.
     Enum(EnumValue),
+    /// A composite value (see [`crate::record`]).
+    Record(Arc<crate::record::Record>),
 }
 
 /// A one-dimensional array value with its element type.
@@ -148,6 +150,7 @@ impl Value {
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
             Value::Enum(e) => DataType::Enum(e.ty.clone()),
+            Value::Record(r) => DataType::Record(r.ty.clone()),
         }
     }
 }

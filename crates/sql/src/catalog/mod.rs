@@ -27,10 +27,10 @@ pub use defs::{
     OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
 pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, PartitionStrategy};
-pub use routine_defs::{FunctionDef, TriggerDef};
+pub use routine_defs::{FunctionDef, Returns, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
-pub use user_types::{DomainDef, EnumLabelDef, TypeDef, TypeKind};
+pub use user_types::{AttributeDef, DomainDef, EnumLabelDef, TypeDef, TypeKind};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -87,6 +87,8 @@ pub struct Catalog {
     pub types: BTreeMap<u32, Arc<TypeDef>>,
     /// The enum types by id, as values carry them.
     pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
+    /// The composite types and table row types by OID, as values carry them.
+    pub records: HashMap<u32, Arc<helios_types::RecordType>>,
     /// User-defined functions and procedures by id.
     pub functions: HashMap<u32, Arc<FunctionDef>>,
     /// Triggers by id.
@@ -132,6 +134,7 @@ impl Catalog {
             database: DatabaseDef::default(),
             types: BTreeMap::new(),
             enums: HashMap::new(),
+            records: HashMap::new(),
             functions: HashMap::new(),
             triggers: HashMap::new(),
             partitions: HashMap::new(),
@@ -141,39 +144,84 @@ impl Catalog {
         }
     }
 
-    /// Installs the user-defined types and completes the enum placeholders of column
-    /// and view types and domain bases with their definitions.
+    /// Installs the user-defined types and completes the enum and composite
+    /// placeholders of column and view types, domain bases and routine signatures with
+    /// their definitions.
     pub fn set_types(&mut self, types: Vec<TypeDef>) {
         self.enums =
             types.iter().filter_map(|t| t.enum_type().map(|e| (t.id, Arc::new(e)))).collect();
         self.type_names =
             types.iter().map(|t| ((t.schema.clone(), t.name.clone()), t.id)).collect();
-        let enums = &self.enums;
-        if enums.is_empty() {
-            self.types = types.into_iter().map(|t| (t.id, Arc::new(t))).collect();
-            return;
-        }
+        self.records =
+            user_types::build_records(&types, self.tables.values().map(|t| &**t), &self.enums);
+        let maps =
+            user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() };
         self.types = types
             .into_iter()
             .map(|mut t| {
-                if let TypeKind::Domain(d) = &mut t.kind {
-                    user_types::patch_type(&mut d.base, enums);
+                match &mut t.kind {
+                    TypeKind::Domain(d) => user_types::patch_type(&mut d.base, &maps),
+                    TypeKind::Composite(attrs) => attrs
+                        .iter_mut()
+                        .for_each(|a| user_types::patch_type(&mut a.data_type, &maps)),
+                    TypeKind::Enum(_) => {}
                 }
                 (t.id, Arc::new(t))
             })
             .collect();
         for t in self.tables.values_mut() {
-            if t.columns.iter().any(|c| user_types::uses_any_enum(&c.data_type)) {
+            if t.columns.iter().any(|c| user_types::needs_patch(&c.data_type)) {
                 let t = Arc::make_mut(t);
-                t.columns.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, enums));
+                t.columns.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, &maps));
             }
         }
         for v in self.views.values_mut() {
-            if v.column_types.iter().any(user_types::uses_any_enum) {
+            if v.column_types.iter().any(user_types::needs_patch) {
                 let v = Arc::make_mut(v);
-                v.column_types.iter_mut().for_each(|c| user_types::patch_type(c, enums));
+                v.column_types.iter_mut().for_each(|c| user_types::patch_type(c, &maps));
             }
         }
+    }
+
+    /// Completes the type placeholders of the routines' signatures (called once the
+    /// routines are loaded, after [`Catalog::set_types`]).
+    pub fn patch_function_types(&mut self) {
+        let maps = self.type_maps();
+        for f in self.functions.values_mut() {
+            let uses =
+                f.params.iter().chain(&f.outs).any(|p| user_types::needs_patch(&p.data_type))
+                    || match &f.returns {
+                        Returns::Scalar(t) | Returns::SetOf(t) => user_types::needs_patch(t),
+                        Returns::Table(cols) => {
+                            cols.iter().any(|c| user_types::needs_patch(&c.data_type))
+                        }
+                        Returns::Void | Returns::Trigger => false,
+                    };
+            if !uses {
+                continue;
+            }
+            let f = Arc::make_mut(f);
+            for p in f.params.iter_mut().chain(f.outs.iter_mut()) {
+                user_types::patch_type(&mut p.data_type, &maps);
+            }
+            match &mut f.returns {
+                Returns::Scalar(t) | Returns::SetOf(t) => user_types::patch_type(t, &maps),
+                Returns::Table(cols) => {
+                    cols.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, &maps))
+                }
+                Returns::Void | Returns::Trigger => {}
+            }
+        }
+    }
+
+    /// The enum and composite types by OID.
+    pub fn type_maps(&self) -> user_types::TypeMaps {
+        user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() }
+    }
+
+    /// The row type of table `id`.
+    pub fn table_row_type(&self, id: u32) -> Option<Arc<helios_types::RecordType>> {
+        self.records.get(&id).cloned()
     }
 
     /// The user-defined type `schema.name`.
@@ -215,7 +263,22 @@ impl Catalog {
 
     /// The type a column declared with user type `t` holds.
     pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
-        t.value_type(&self.enums)
+        use helios_types::{DataType, EnumType, RecordType};
+        match &t.kind {
+            TypeKind::Enum(_) => DataType::Enum(
+                self.enums
+                    .get(&t.id)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(EnumType::placeholder(t.id))),
+            ),
+            TypeKind::Composite(_) => DataType::Record(
+                self.records
+                    .get(&t.id)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(RecordType::placeholder(t.id))),
+            ),
+            TypeKind::Domain(d) => d.base.clone(),
+        }
     }
 
     /// What `schema.name` stands for.

@@ -1,4 +1,5 @@
-//! User-defined types: enums (`CREATE TYPE ... AS ENUM`) and domains (`CREATE DOMAIN`).
+//! User-defined types: enums (`CREATE TYPE ... AS ENUM`), composite types (`CREATE TYPE
+//! ... AS (f1 type, ...)`) and domains (`CREATE DOMAIN`).
 //!
 //! A [`TypeDef`] is one catalog record (kind `Type`), stored like every other record, so
 //! types are transactional, branched and visible to time travel. Its id is the type's
@@ -11,14 +12,20 @@
 //! base type and record the domain's id ([`super::ColumnDef::domain`]); writes and casts
 //! to the domain check its NOT NULL and CHECK constraints.
 //!
-//! Column types that are enums are stored as `enum#<oid>` (see
-//! [`super::typename::stored_spelling`]) and read back as placeholders, which
-//! [`super::Catalog::set_types`] replaces with the definitions of the same snapshot.
+//! A composite type is its list of attributes. Every table also has a row type of the
+//! same name whose OID is the table's id ([`build_records`]). Composite values are stored
+//! with their fields (see `docs/storage-format.md`); an attribute added later reads as
+//! NULL from older values.
+//!
+//! Column types that are enums are stored as `enum#<oid>`, composite types as
+//! `record#<oid>` (see [`super::typename::stored_spelling`]) and read back as
+//! placeholders, which [`super::Catalog::set_types`] replaces with the definitions of
+//! the same snapshot.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use helios_types::{DataType, EnumLabel, EnumType};
+use helios_types::{DataType, EnumLabel, EnumType, RecordField, RecordType};
 use serde::{Deserialize, Serialize};
 
 use super::CheckDef;
@@ -52,6 +59,16 @@ pub struct DomainDef {
     pub checks: Vec<CheckDef>,
 }
 
+/// One attribute of a composite type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeDef {
+    /// The attribute name.
+    pub name: String,
+    /// Its type.
+    #[serde(with = "super::defs::type_text")]
+    pub data_type: DataType,
+}
+
 /// What a user-defined type is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeKind {
@@ -59,6 +76,8 @@ pub enum TypeKind {
     Enum(Vec<EnumLabelDef>),
     /// A domain.
     Domain(DomainDef),
+    /// A composite type with its attributes in order.
+    Composite(Vec<AttributeDef>),
 }
 
 /// A user-defined type record.
@@ -90,7 +109,7 @@ impl TypeDef {
                     .map(|l| EnumLabel { label: l.label.clone(), key: l.key.clone() })
                     .collect(),
             }),
-            TypeKind::Domain(_) => None,
+            TypeKind::Domain(_) | TypeKind::Composite(_) => None,
         }
     }
 
@@ -98,7 +117,7 @@ impl TypeDef {
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             TypeKind::Domain(d) => Some(d),
-            TypeKind::Enum(_) => None,
+            TypeKind::Enum(_) | TypeKind::Composite(_) => None,
         }
     }
 
@@ -107,31 +126,162 @@ impl TypeDef {
         match self.kind {
             TypeKind::Enum(_) => "enum",
             TypeKind::Domain(_) => "domain",
+            TypeKind::Composite(_) => "composite",
         }
     }
 
-    /// The type a column of this type holds: the enum itself, or the domain's base.
-    pub fn value_type(&self, enums: &HashMap<u32, Arc<EnumType>>) -> DataType {
+    /// The type a column of this type holds: the enum or composite type itself, or the
+    /// domain's base.
+    pub fn value_type(&self, maps: &TypeMaps) -> DataType {
         match &self.kind {
-            TypeKind::Enum(_) => match enums.get(&self.id) {
+            TypeKind::Enum(_) => match maps.enums.get(&self.id) {
                 Some(t) => DataType::Enum(t.clone()),
                 None => DataType::Enum(Arc::new(EnumType::placeholder(self.id))),
+            },
+            TypeKind::Composite(_) => match maps.records.get(&self.id) {
+                Some(t) => DataType::Record(t.clone()),
+                None => DataType::Record(Arc::new(RecordType::placeholder(self.id))),
             },
             TypeKind::Domain(d) => d.base.clone(),
         }
     }
 }
 
-/// Replaces enum placeholders in `ty` by the definitions in `enums`.
-pub fn patch_type(ty: &mut DataType, enums: &HashMap<u32, Arc<EnumType>>) {
+/// The enum and composite types of one catalog snapshot by OID, as values carry them.
+#[derive(Debug, Default, Clone)]
+pub struct TypeMaps {
+    /// Enum types.
+    pub enums: HashMap<u32, Arc<EnumType>>,
+    /// Composite types and table row types.
+    pub records: HashMap<u32, Arc<RecordType>>,
+}
+
+impl TypeMaps {
+    /// Whether there is nothing to patch with.
+    pub fn is_empty(&self) -> bool {
+        self.enums.is_empty() && self.records.is_empty()
+    }
+}
+
+/// Replaces enum and composite placeholders in `ty` by the definitions in `maps`.
+pub fn patch_type(ty: &mut DataType, maps: &TypeMaps) {
+    match ty {
+        DataType::Enum(t) => {
+            if let Some(full) = maps.enums.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Record(t) if t.is_placeholder() => {
+            if let Some(full) = maps.records.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Array(elem) => patch_type(elem, maps),
+        _ => {}
+    }
+}
+
+/// Whether `ty` holds a type placeholder to patch.
+pub fn needs_patch(ty: &DataType) -> bool {
+    match ty {
+        DataType::Enum(_) => true,
+        DataType::Record(t) => t.is_placeholder(),
+        DataType::Array(elem) => needs_patch(elem),
+        _ => false,
+    }
+}
+
+/// The composite types of `types` and the row types of `tables`, with every field type
+/// completed (nested composites included; a cycle, which DDL prevents, stops at a
+/// placeholder).
+pub fn build_records<'a>(
+    types: &[TypeDef],
+    tables: impl Iterator<Item = &'a super::TableDef>,
+    enums: &HashMap<u32, Arc<EnumType>>,
+) -> HashMap<u32, Arc<RecordType>> {
+    let mut raw: HashMap<u32, RecordType> = HashMap::new();
+    for t in types {
+        if let TypeKind::Composite(attrs) = &t.kind {
+            let fields = attrs
+                .iter()
+                .map(|a| RecordField { name: a.name.clone(), ty: a.data_type.clone() })
+                .collect();
+            raw.insert(
+                t.id,
+                RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields },
+            );
+        }
+    }
+    for t in tables {
+        let fields = t
+            .columns
+            .iter()
+            .map(|c| RecordField { name: c.name.clone(), ty: c.data_type.clone() })
+            .collect();
+        raw.insert(
+            t.id,
+            RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields },
+        );
+    }
+    let mut done: HashMap<u32, Arc<RecordType>> = HashMap::new();
+    let ids: Vec<u32> = raw.keys().copied().collect();
+    for id in ids {
+        complete_record(id, &raw, enums, &mut done, 0);
+    }
+    done
+}
+
+fn complete_record(
+    id: u32,
+    raw: &HashMap<u32, RecordType>,
+    enums: &HashMap<u32, Arc<EnumType>>,
+    done: &mut HashMap<u32, Arc<RecordType>>,
+    depth: usize,
+) -> Option<Arc<RecordType>> {
+    if let Some(t) = done.get(&id) {
+        return Some(t.clone());
+    }
+    let mut t = raw.get(&id)?.clone();
+    if depth > 32 {
+        return None;
+    }
+    for f in &mut t.fields {
+        complete_field(&mut f.ty, raw, enums, done, depth);
+    }
+    let t = Arc::new(t);
+    done.insert(id, t.clone());
+    Some(t)
+}
+
+fn complete_field(
+    ty: &mut DataType,
+    raw: &HashMap<u32, RecordType>,
+    enums: &HashMap<u32, Arc<EnumType>>,
+    done: &mut HashMap<u32, Arc<RecordType>>,
+    depth: usize,
+) {
     match ty {
         DataType::Enum(t) => {
             if let Some(full) = enums.get(&t.oid) {
                 *t = full.clone();
             }
         }
-        DataType::Array(elem) => patch_type(elem, enums),
+        DataType::Record(t) if t.is_placeholder() => {
+            if let Some(full) = complete_record(t.oid, raw, enums, done, depth + 1) {
+                *t = full;
+            }
+        }
+        DataType::Array(elem) => complete_field(elem, raw, enums, done, depth),
         _ => {}
+    }
+}
+
+/// Whether `ty` is (or is an array of) the composite type `oid`, or holds it in a field.
+pub fn uses_record(ty: &DataType, oid: u32) -> bool {
+    match ty {
+        DataType::Record(t) => t.oid == oid || t.fields.iter().any(|f| uses_record(&f.ty, oid)),
+        DataType::Array(elem) => uses_record(elem, oid),
+        _ => false,
     }
 }
 

@@ -270,6 +270,18 @@ impl Binder<'_> {
                 (DataType::Unknown, DataType::Enum(_)) => Some(rt.clone()),
                 _ => None,
             };
+            // Composite values compare field by field (`record_cmp`).
+            let record_type = match (&lt, &rt) {
+                (DataType::Record(a), DataType::Record(b))
+                    if a.oid == b.oid || a.is_anonymous() || b.is_anonymous() =>
+                {
+                    Some(if a.is_anonymous() { rt.clone() } else { lt.clone() })
+                }
+                (DataType::Record(_), DataType::Unknown) => Some(lt.clone()),
+                (DataType::Unknown, DataType::Record(_)) => Some(rt.clone()),
+                _ => None,
+            };
+            let enum_type = enum_type.or(record_type);
             if let Some(t) = enum_type {
                 let l = self.coerce(l, &t, CoercionKind::Implicit)?;
                 let r = self.coerce(r, &t, CoercionKind::Implicit)?;

@@ -15,6 +15,8 @@ pub enum TypeCategory {
     Boolean,
     /// `D`
     DateTime,
+    /// `C`
+    Composite,
     /// `E`
     Enum,
     /// `N`
@@ -47,6 +49,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Array(_) => TypeCategory::Array,
         DataType::Unknown => TypeCategory::Unknown,
         DataType::Enum(_) => TypeCategory::Enum,
+        DataType::Record(_) => TypeCategory::Composite,
         DataType::Bytea
         | DataType::Uuid
         | DataType::Json
@@ -92,6 +95,8 @@ pub fn same_base(a: &DataType, b: &DataType) -> bool {
         (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
         // Two versions of one enum type (before and after ADD VALUE) are one type.
         (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
+        // Two versions of one composite type, or two anonymous records, are one type.
+        (DataType::Record(x), DataType::Record(y)) => x.oid == y.oid,
         _ => a == b,
     }
 }
@@ -114,6 +119,8 @@ pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
         | (DataType::Timestamp, DataType::TimestampTz)
         | (DataType::Time, DataType::Interval) => true,
         (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
+        // Any composite value passes as `record`.
+        (DataType::Record(_), DataType::Record(b)) => b.is_anonymous(),
         _ => false,
     }
 }

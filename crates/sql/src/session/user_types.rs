@@ -7,10 +7,10 @@ use sqlparser::ast;
 
 use super::privileges::Owned;
 use super::{Session, StatementResult};
-use crate::catalog::user_types::uses_enum;
+use crate::catalog::user_types::{uses_enum, uses_record};
 use crate::catalog::{
-    Catalog, CatalogStore, CheckDef, DomainDef, EnumLabelDef, ObjectAccess, Relation, TypeDef,
-    TypeKind,
+    AttributeDef, Catalog, CatalogStore, CheckDef, DomainDef, EnumLabelDef, ObjectAccess, Relation,
+    TypeDef, TypeKind,
 };
 use crate::encoding::keys::CatalogKind;
 use crate::parser::alter_domain::{AlterDomain, CreateDomain, DomainChange};
@@ -61,6 +61,7 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
             let uses = match def.kind {
                 TypeKind::Enum(_) => c.domain.is_none() && uses_enum(&c.data_type, def.id),
                 TypeKind::Domain(_) => c.domain == Some(def.id),
+                TypeKind::Composite(_) => uses_record(&c.data_type, def.id),
             };
             if uses {
                 columns.push((t.schema.clone(), t.name.clone(), c.name.clone()));
@@ -70,8 +71,15 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
     let domains = catalog
         .types
         .values()
-        .filter(|t| {
-            t.domain().is_some_and(|d| uses_enum(&d.base, def.id) || d.parent == Some(def.id))
+        .filter(|t| match &t.kind {
+            TypeKind::Domain(d) => uses_enum(&d.base, def.id) || d.parent == Some(def.id),
+            TypeKind::Composite(attrs) => {
+                t.id != def.id
+                    && attrs.iter().any(|a| {
+                        uses_enum(&a.data_type, def.id) || uses_record(&a.data_type, def.id)
+                    })
+            }
+            TypeKind::Enum(_) => false,
         })
         .map(|t| t.id)
         .collect();
@@ -121,8 +129,8 @@ impl Session {
     ) -> Result<StatementResult> {
         let labels = match representation {
             Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => labels,
-            Some(ast::UserDefinedTypeRepresentation::Composite { .. }) => {
-                return Err(Error::unsupported("CREATE TYPE ... AS (composite type)"))
+            Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
+                return self.create_composite_type(name, attributes)
             }
             Some(ast::UserDefinedTypeRepresentation::Range { .. }) => {
                 return Err(Error::unsupported("CREATE TYPE ... AS RANGE"))
@@ -155,6 +163,44 @@ impl Session {
             schema,
             name: qn.name,
             kind: TypeKind::Enum(labels),
+            access: ObjectAccess::owned_by(owner),
+        })?;
+        Ok(StatementResult::command("CREATE TYPE"))
+    }
+
+    /// `CREATE TYPE name AS (attr type, ...)`: a composite type.
+    fn create_composite_type(
+        &mut self,
+        name: &ast::ObjectName,
+        attributes: &[ast::UserDefinedTypeCompositeAttributeDef],
+    ) -> Result<StatementResult> {
+        let qn = object_name(name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.new_type_schema(&catalog, &qn)?;
+        let search_path = self.settings.search_path();
+        let scope =
+            crate::catalog::typename::TypeScope { catalog: &catalog, search_path: &search_path };
+        let mut attrs: Vec<AttributeDef> = Vec::with_capacity(attributes.len());
+        for a in attributes {
+            let name = ident_name(&a.name);
+            if attrs.iter().any(|x| x.name == name) {
+                return Err(Error::new(
+                    SqlState::DUPLICATE_COLUMN,
+                    format!("column \"{name}\" specified more than once"),
+                ));
+            }
+            let ty = crate::catalog::typename::resolve_user_column_type(&a.data_type, Some(scope))?;
+            if ty.column.serial {
+                return Err(no_such_type(&a.data_type.to_string()));
+            }
+            attrs.push(AttributeDef { name, data_type: ty.column.data_type });
+        }
+        let owner = self.auth(&catalog).id;
+        self.put_new_type(TypeDef {
+            id: 0,
+            schema,
+            name: qn.name,
+            kind: TypeKind::Composite(attrs),
             access: ObjectAccess::owned_by(owner),
         })?;
         Ok(StatementResult::command("CREATE TYPE"))
