@@ -58,9 +58,90 @@ pub enum DataType {
     /// A composite type: a user-defined one, a table's row type, or the anonymous
     /// `record` (see [`crate::record`]).
     Record(Arc<RecordType>),
+    /// A polymorphic pseudo-type (`anyelement`, `anycompatiblearray`, ...): only a
+    /// routine's parameter or result type, replaced by a real type at each call.
+    Poly(Polymorphic),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
+}
+
+/// PostgreSQL's polymorphic pseudo-types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Polymorphic {
+    /// `anyelement`
+    AnyElement,
+    /// `anyarray`
+    AnyArray,
+    /// `anynonarray`
+    AnyNonArray,
+    /// `anyenum`
+    AnyEnum,
+    /// `anycompatible`
+    AnyCompatible,
+    /// `anycompatiblearray`
+    AnyCompatibleArray,
+    /// `anycompatiblenonarray`
+    AnyCompatibleNonArray,
+}
+
+impl Polymorphic {
+    /// Every pseudo-type, for name lookups.
+    pub const ALL: [Polymorphic; 7] = [
+        Polymorphic::AnyElement,
+        Polymorphic::AnyArray,
+        Polymorphic::AnyNonArray,
+        Polymorphic::AnyEnum,
+        Polymorphic::AnyCompatible,
+        Polymorphic::AnyCompatibleArray,
+        Polymorphic::AnyCompatibleNonArray,
+    ];
+
+    /// The type name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Polymorphic::AnyElement => "anyelement",
+            Polymorphic::AnyArray => "anyarray",
+            Polymorphic::AnyNonArray => "anynonarray",
+            Polymorphic::AnyEnum => "anyenum",
+            Polymorphic::AnyCompatible => "anycompatible",
+            Polymorphic::AnyCompatibleArray => "anycompatiblearray",
+            Polymorphic::AnyCompatibleNonArray => "anycompatiblenonarray",
+        }
+    }
+
+    /// The pseudo-type named `name`.
+    pub fn from_name(name: &str) -> Option<Polymorphic> {
+        Polymorphic::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// PostgreSQL's OID of the pseudo-type.
+    pub fn oid(self) -> u32 {
+        match self {
+            Polymorphic::AnyElement => 2283,
+            Polymorphic::AnyArray => 2277,
+            Polymorphic::AnyNonArray => 2776,
+            Polymorphic::AnyEnum => 3500,
+            Polymorphic::AnyCompatible => 5077,
+            Polymorphic::AnyCompatibleArray => 5078,
+            Polymorphic::AnyCompatibleNonArray => 5079,
+        }
+    }
+
+    /// Whether it belongs to the `anycompatible` family (else the `anyelement` one).
+    pub fn is_compatible_family(self) -> bool {
+        matches!(
+            self,
+            Polymorphic::AnyCompatible
+                | Polymorphic::AnyCompatibleArray
+                | Polymorphic::AnyCompatibleNonArray
+        )
+    }
+
+    /// Whether it stands for an array type.
+    pub fn is_array(self) -> bool {
+        matches!(self, Polymorphic::AnyArray | Polymorphic::AnyCompatibleArray)
+    }
 }
 
 impl DataType {
@@ -93,6 +174,7 @@ impl DataType {
             DataType::Vector(_) => 16_385,
             DataType::Enum(t) => t.oid,
             DataType::Record(t) => t.oid,
+            DataType::Poly(p) => p.oid(),
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -126,7 +208,7 @@ impl DataType {
             DataType::Record(t) if t.is_anonymous() => crate::record::RECORD_ARRAY_OID,
             // A composite type's array type takes the object id after its own.
             DataType::Record(t) => t.oid + 1,
-            DataType::Array(_) | DataType::Unknown => return None,
+            DataType::Array(_) | DataType::Unknown | DataType::Poly(_) => return None,
         })
     }
 
@@ -223,6 +305,7 @@ impl fmt::Display for DataType {
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
             DataType::Enum(t) => f.write_str(&t.name),
             DataType::Record(t) => f.write_str(&t.name),
+            DataType::Poly(p) => f.write_str(p.name()),
             DataType::Unknown => f.write_str("unknown"),
         }
     }

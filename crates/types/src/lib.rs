@@ -36,7 +36,7 @@ pub mod text;
 pub mod value;
 
 pub use cast::CastMode;
-pub use datatype::DataType;
+pub use datatype::{DataType, Polymorphic};
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::{hash_family, HashableValue};

@@ -217,6 +217,9 @@ fn custom(
         "vector" => plain(DataType::Vector(nums.first().copied())),
         "jsonpath" => plain(DataType::JsonPath),
         "name" | "citext" => plain(DataType::Text),
+        p if helios_types::Polymorphic::from_name(p).is_some() => {
+            plain(DataType::Poly(helios_types::Polymorphic::from_name(p).expect("checked")))
+        }
         "record" => plain(DataType::Record(std::sync::Arc::new(
             helios_types::RecordType::anonymous(Vec::new()),
         ))),

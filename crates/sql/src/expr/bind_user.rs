@@ -14,6 +14,7 @@ use crate::catalog::routine_defs::Returns;
 use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
+use crate::expr::polymorphic::{self, Bindings};
 
 impl Binder<'_> {
     /// Binds a call of the user function `name` with bound positional and named
@@ -29,28 +30,58 @@ impl Binder<'_> {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let mut best: Option<(usize, Arc<FunctionDef>, Vec<Option<Expr>>)> = None;
+        let mut best: Option<(usize, Arc<FunctionDef>, Vec<Option<Expr>>, Option<Bindings>)> = None;
         for f in candidates {
             let Some(slots) = place(&f, &args, &named) else { continue };
+            let param_types = f.arg_types();
+            let bindings = if param_types.iter().any(polymorphic::is_polymorphic) {
+                let mut arg_types = Vec::with_capacity(slots.len());
+                for (slot, p) in slots.iter().zip(&f.params) {
+                    arg_types.push(match (slot, &p.default) {
+                        (Some(a), _) => a.data_type(),
+                        (None, Some(text)) => {
+                            self.bind(&crate::parser::parse_expr(text)?)?.data_type()
+                        }
+                        (None, None) => DataType::Unknown,
+                    });
+                }
+                match polymorphic::bind(&param_types, &arg_types) {
+                    Some(b) => Some(b),
+                    None => continue,
+                }
+            } else {
+                None
+            };
             let mut cost = 0;
             let mut fits = true;
-            for (slot, p) in slots.iter().zip(&f.params) {
+            for (slot, p) in slots.iter().zip(&param_types) {
                 let Some(a) = slot else { continue };
+                let target = match &bindings {
+                    Some(b) if polymorphic::is_polymorphic(p) => {
+                        // A polymorphic match ranks after an exact one.
+                        cost += 1;
+                        match b.substitute(p) {
+                            Ok(t) => t,
+                            Err(_) => continue,
+                        }
+                    }
+                    _ => p.clone(),
+                };
                 let t = a.data_type();
-                if t == p.data_type {
+                if t == target {
                     continue;
                 }
                 if t == DataType::Unknown {
                     cost += 1;
-                } else if self.coerce(a.clone(), &p.data_type, CoercionKind::Implicit).is_ok() {
+                } else if self.coerce(a.clone(), &target, CoercionKind::Implicit).is_ok() {
                     cost += 2;
                 } else {
                     fits = false;
                     break;
                 }
             }
-            if fits && best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
-                best = Some((cost, f, slots));
+            if fits && best.as_ref().is_none_or(|(c, ..)| cost < *c) {
+                best = Some((cost, f, slots, bindings));
             }
         }
         let mut types: Vec<String> =
@@ -60,7 +91,7 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some((_, func, slots)) = best else {
+        let Some((_, func, slots, bindings)) = best else {
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", types.join(", ")),
@@ -88,6 +119,10 @@ impl Binder<'_> {
             ))
             .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
         }
+        let func = match &bindings {
+            Some(b) => specialize(&func, b)?,
+            None => func,
+        };
         let mut bound = Vec::with_capacity(slots.len());
         for (slot, p) in slots.into_iter().zip(func.params.clone()) {
             let e = match slot {
@@ -105,6 +140,31 @@ impl Binder<'_> {
         let ty = func.result_type();
         Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
     }
+}
+
+/// `f` with its pseudo-types replaced by the types bound at this call (42804 when the
+/// `anyelement` family saw only untyped literals).
+fn specialize(f: &Arc<FunctionDef>, b: &Bindings) -> Result<Arc<FunctionDef>> {
+    if b.uses_elem && b.elem.is_none() {
+        return Err(Error::new(
+            SqlState::DATATYPE_MISMATCH,
+            "could not determine polymorphic type because input has type unknown",
+        ));
+    }
+    let mut g = (**f).clone();
+    for p in g.params.iter_mut().chain(g.outs.iter_mut()) {
+        p.data_type = b.substitute(&p.data_type)?;
+    }
+    match &mut g.returns {
+        Returns::Scalar(t) | Returns::SetOf(t) => *t = b.substitute(t)?,
+        Returns::Table(cols) => {
+            for c in cols {
+                c.data_type = b.substitute(&c.data_type)?;
+            }
+        }
+        Returns::Void | Returns::Trigger => {}
+    }
+    Ok(Arc::new(g))
 }
 
 /// The arguments of a call placed on `f`'s parameters (`None` where a default

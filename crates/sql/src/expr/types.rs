@@ -55,6 +55,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         | DataType::Json
         | DataType::Jsonb
         | DataType::JsonPath
+        | DataType::Poly(_)
         | DataType::Vector(_) => TypeCategory::User,
     }
 }

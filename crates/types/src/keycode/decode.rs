@@ -189,7 +189,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             fields.resize(t.fields.len(), Value::Null);
             (Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields))), at + 1)
         }
-        DataType::Json | DataType::Vector(_) | DataType::Unknown => {
+        DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Poly(_) => {
             return Err(bad("type cannot appear in a key"))
         }
     })

@@ -158,6 +158,12 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,
+        DataType::Poly(p) => {
+            return Err(crate::TypeError::other(
+                helios_common::SqlState::FEATURE_NOT_SUPPORTED,
+                format!("cannot accept a value of type {}", p.name()),
+            ))
+        }
         DataType::Record(t) => {
             let texts = crate::record::split_record(s, t.fields.len())?;
             let fields = texts
