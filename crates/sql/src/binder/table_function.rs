@@ -169,7 +169,38 @@ impl Binder<'_> {
                     within_group: Vec::new(),
                 });
                 let e = self.bind_scalar(&call, &[], Some("functions in FROM"))?;
-                let schema = vec![Field::new(fname.to_string(), e.data_type())];
+                // A composite result is one column per field (the call runs once per
+                // field; routines with side effects in FROM are rare).
+                if let helios_types::DataType::Record(t) = e.data_type() {
+                    if !t.is_anonymous() {
+                        let schema = t
+                            .fields
+                            .iter()
+                            .map(|f| Field::new(f.name.clone(), f.ty.clone()))
+                            .collect();
+                        let row = t
+                            .fields
+                            .iter()
+                            .enumerate()
+                            .map(|(index, f)| crate::expr::Expr::Field {
+                                expr: Box::new(e.clone()),
+                                index,
+                                name: f.name.clone(),
+                                ty: f.ty.clone(),
+                            })
+                            .collect();
+                        return Ok(Plan::Values { rows: vec![row], schema });
+                    }
+                }
+                // One OUT parameter names the column.
+                let name = match &e {
+                    crate::expr::Expr::UserCall(c) => {
+                        c.func.result_columns().into_iter().next().map(|(n, _)| n)
+                    }
+                    _ => None,
+                };
+                let schema =
+                    vec![Field::new(name.unwrap_or_else(|| fname.to_string()), e.data_type())];
                 Ok(Plan::Values { rows: vec![vec![e]], schema })
             }
         }

@@ -144,7 +144,15 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
                 .collect::<TypeResult<Vec<_>>>()?;
             Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
         }
-        (Value::Record(_), DataType::Record(t)) if t.is_anonymous() => v.clone(),
+        (Value::Record(r), DataType::Record(t))
+            if t.is_anonymous() && (t.fields.is_empty() || t.fields.len() != r.fields.len()) =>
+        {
+            v.clone()
+        }
+        (Value::Record(r), DataType::Record(t)) if t.is_anonymous() => {
+            // A relabelling: the anonymous type names the fields (a FROM item's columns).
+            Value::Record(Arc::new(crate::record::Record::new(t.clone(), r.fields.clone())))
+        }
         (Value::Record(r), DataType::Record(t)) => {
             if r.fields.len() != t.fields.len() {
                 let few = r.fields.len() < t.fields.len();
