@@ -94,7 +94,14 @@ impl Binder<'_> {
         let fname = object_name(name)?.name;
         self.outer.push(left.map(|l| l.to_vec()).unwrap_or_default());
         self.correlated.push(super::Correlation::default());
-        let bound = self.bind_function_plan(&fname, args, ordinality);
+        let bound = if matches!(
+            fname.as_str(),
+            "json_to_record" | "jsonb_to_record" | "json_to_recordset" | "jsonb_to_recordset"
+        ) {
+            self.bind_json_to_record(&fname, args, alias)
+        } else {
+            self.bind_function_plan(&fname, args, ordinality)
+        };
         self.outer.pop();
         let lateral = self.correlated.pop().is_some_and(|c| c.get());
         let mut plan = bound?;
@@ -114,6 +121,52 @@ impl Binder<'_> {
             f.qualifier = Some(qualifier.clone());
         }
         Ok((with_schema(plan, schema), lateral))
+    }
+
+    /// `json[b]_to_record[set](doc) AS x(a int, ...)`: the column definition list gives
+    /// the row type (42601 without one).
+    fn bind_json_to_record(
+        &mut self,
+        fname: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<Plan> {
+        let typed = alias
+            .filter(|a| !a.columns.is_empty() && a.columns.iter().all(|c| c.data_type.is_some()));
+        let Some(alias) = typed else {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "a column definition list is required for functions returning \"record\"",
+            ));
+        };
+        let scope = crate::catalog::typename::TypeScope {
+            catalog: self.catalog,
+            search_path: &self.session.search_path,
+        };
+        let mut fields = Vec::with_capacity(alias.columns.len());
+        for c in &alias.columns {
+            let Some(t) = &c.data_type else { continue };
+            let ty = crate::catalog::typename::resolve_user_column_type(t, Some(scope))?;
+            fields.push(helios_types::RecordField {
+                name: ident_name(&c.name),
+                ty: ty.column.data_type,
+            });
+        }
+        let ty = std::sync::Arc::new(helios_types::RecordType::anonymous_named(fields));
+        let [doc] = args else {
+            return Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {fname} takes one argument"),
+            ));
+        };
+        let doc = self.bind_scalar(doc, &[], Some("functions in FROM"))?;
+        let func: std::sync::Arc<dyn crate::functions::table::TableFunction> =
+            std::sync::Arc::new(crate::functions::json_record::JsonRecordRows::new(fname, ty));
+        let schema = func.columns().iter().map(|(n, t)| Field::new(n.clone(), t.clone())).collect();
+        Ok(Plan::TableFunction {
+            func: crate::functions::table::BoundTableFunction { func, args: vec![doc] },
+            schema,
+        })
     }
 
     fn bind_function_plan(

@@ -18,6 +18,7 @@ pub mod float_stats;
 pub mod format;
 pub mod helios;
 pub mod json;
+pub mod json_record;
 pub mod jsonpath;
 pub mod math;
 pub mod math_numeric;
