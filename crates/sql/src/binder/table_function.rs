@@ -24,7 +24,29 @@ pub fn plain_args(args: &[ast::FunctionArg]) -> Result<Vec<ast::Expr>> {
     args.iter()
         .map(|a| match a {
             ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+            // A named argument travels as `Expr::Named` to the user function call
+            // ([`call_args`]).
+            ast::FunctionArg::Named { name, arg: ast::FunctionArgExpr::Expr(e), .. }
+            | ast::FunctionArg::ExprNamed {
+                name: ast::Expr::Identifier(name),
+                arg: ast::FunctionArgExpr::Expr(e),
+                ..
+            } => Ok(ast::Expr::Named { expr: Box::new(e.clone()), name: name.clone() }),
             other => Err(Error::unsupported(format!("function argument {other}"))),
+        })
+        .collect()
+}
+
+/// Call arguments from [`plain_args`]' expressions (named ones restored).
+fn call_args(args: &[ast::Expr]) -> Vec<ast::FunctionArg> {
+    args.iter()
+        .map(|e| match e {
+            ast::Expr::Named { expr, name } => ast::FunctionArg::Named {
+                name: name.clone(),
+                arg: ast::FunctionArgExpr::Expr((**expr).clone()),
+                operator: ast::FunctionArgOperator::RightArrow,
+            },
+            e => ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())),
         })
         .collect()
 }
@@ -178,13 +200,19 @@ impl Binder<'_> {
         if let Some(plan) = self.bind_user_table_function(fname, args, ordinality)? {
             return Ok(plan);
         }
+        // Named arguments only reach user routines (the scalar call below).
+        let named = args.iter().any(|a| matches!(a, ast::Expr::Named { .. }));
         let mut bound = Vec::with_capacity(args.len());
-        for a in args {
-            bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
+        if !named {
+            for a in args {
+                bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
+            }
         }
         let mut scope =
             BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
-        match bind_table_function(fname, bound, &mut scope)? {
+        let table_function =
+            if named { None } else { bind_table_function(fname, bound, &mut scope)? };
+        match table_function {
             Some(mut func) => {
                 if ordinality {
                     func.func = crate::functions::table::with_ordinality(func.func);
@@ -208,12 +236,7 @@ impl Binder<'_> {
                     parameters: ast::FunctionArguments::None,
                     args: ast::FunctionArguments::List(ast::FunctionArgumentList {
                         duplicate_treatment: None,
-                        args: args
-                            .iter()
-                            .map(|e| {
-                                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))
-                            })
-                            .collect(),
+                        args: call_args(args),
                         clauses: Vec::new(),
                     }),
                     filter: None,
@@ -282,10 +305,7 @@ impl Binder<'_> {
             parameters: ast::FunctionArguments::None,
             args: ast::FunctionArguments::List(ast::FunctionArgumentList {
                 duplicate_treatment: None,
-                args: args
-                    .iter()
-                    .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())))
-                    .collect(),
+                args: call_args(args),
                 clauses: Vec::new(),
             }),
             filter: None,

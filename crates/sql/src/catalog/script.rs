@@ -262,15 +262,17 @@ fn column_type(catalog: &Catalog, domain: Option<u32>, ty: &helios_types::DataTy
     }
     match ty {
         DataType::Enum(e) => qualified(&e.schema, &e.name),
-        DataType::Array(elem) if matches!(**elem, DataType::Enum(_)) => {
+        DataType::Record(r) if !r.is_anonymous() => qualified(&r.schema, &r.name),
+        DataType::Array(elem) if matches!(**elem, DataType::Enum(_) | DataType::Record(_)) => {
             format!("{}[]", column_type(catalog, None, elem))
         }
         other => other.to_string(),
     }
 }
 
-/// `CREATE TYPE ... AS ENUM` for every enum, then `CREATE DOMAIN` for every domain (whose
-/// base may be an enum), before the tables that use them.
+/// `CREATE TYPE ... AS ENUM` for every enum, `CREATE TYPE ... AS (...)` for every
+/// composite type, then `CREATE DOMAIN` for every domain (whose base may be an enum),
+/// before the tables that use them.
 fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
     let kept = || catalog.types.values().filter(|t| keep(&t.schema));
     for t in kept() {
@@ -280,6 +282,22 @@ fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
                 "CREATE TYPE {} AS ENUM ({});",
                 qualified(&t.schema, &t.name),
                 labels.join(", ")
+            ));
+        }
+    }
+    // Composite types in id order: a nested type was created before its container.
+    for t in kept() {
+        if let super::TypeKind::Composite(attrs) = &t.kind {
+            let attrs: Vec<String> = attrs
+                .iter()
+                .map(|a| {
+                    format!("{} {}", quote_ident(&a.name), column_type(catalog, None, &a.data_type))
+                })
+                .collect();
+            emit(format!(
+                "CREATE TYPE {} AS ({});",
+                qualified(&t.schema, &t.name),
+                attrs.join(", ")
             ));
         }
     }

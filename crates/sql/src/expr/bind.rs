@@ -112,6 +112,16 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(data_type)?;
+                // `ARRAY[]::t[]`: the cast gives the empty array its type.
+                if let (A::Array(arr), DataType::Array(elem)) = (expr.as_ref(), &to) {
+                    if arr.elem.is_empty() {
+                        let empty = Value::Array(std::sync::Arc::new(helios_types::Array {
+                            element_type: (**elem).clone(),
+                            elements: Vec::new(),
+                        }));
+                        return self.with_domain(Expr::Literal(empty, to.clone()), domain);
+                    }
+                }
                 let inner = match expr.as_ref() {
                     // `x::regclass::oid` is `x` again, whichever way `x::regclass` went.
                     A::Cast { expr: reg_inner, data_type: dt, .. }

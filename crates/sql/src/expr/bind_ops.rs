@@ -244,7 +244,14 @@ impl Binder<'_> {
             let r = self.coerce_bool(r, name)?;
             return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });
         }
-        if matches!(l, Expr::Row(_)) || matches!(r, Expr::Row(_)) {
+        // Two row constructors compare field by field (NULL when a NULL field decides);
+        // a row constructor against a composite value compares as composite values.
+        let composite = |e: &Expr| {
+            matches!(e, Expr::Row(_))
+                || matches!(e.data_type(), DataType::Record(_) | DataType::Unknown)
+        };
+        let rows = (matches!(l, Expr::Row(_)), matches!(r, Expr::Row(_)));
+        if rows == (true, true) || ((rows.0 || rows.1) && !(composite(&l) && composite(&r))) {
             return self.row_compare(op, l, r);
         }
         let (lt, rt) = (l.data_type(), r.data_type());
@@ -439,6 +446,12 @@ impl Binder<'_> {
     fn row_compare(&mut self, op: BinaryOp, l: Expr, r: Expr) -> Result<Expr> {
         let (Expr::Row(left), Expr::Row(right)) = (l, r) else {
             return Err(Error::unsupported("comparing a row with a non-row value"));
+        };
+        if left.is_empty() && right.is_empty() {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot compare rows of zero length",
+            ));
         };
         if !op.is_comparison() {
             return Err(Error::new(

@@ -30,8 +30,26 @@ impl Binder<'_> {
         if candidates.is_empty() {
             return Ok(None);
         }
-        let mut best: Option<(usize, Arc<FunctionDef>, Vec<Option<Expr>>, Option<Bindings>)> = None;
-        for f in candidates {
+        // `f(..., VARIADIC arr)` passes the variadic array itself.
+        let mut named = named;
+        let explicit = named
+            .iter()
+            .position(|(n, _)| n == crate::parser::variadic_call::VARIADIC_ARG)
+            .map(|i| named.remove(i).1);
+        let mut best: Option<Best> = None;
+        for orig in candidates {
+            let (f, pack_from, args) = match (&explicit, orig.variadic) {
+                (Some(_), false) => continue,
+                (Some(arr), true) => {
+                    let mut all = args.clone();
+                    all.push(arr.clone());
+                    (orig.clone(), None, all)
+                }
+                (None, true) if named.is_empty() && args.len() >= orig.params.len() => {
+                    (expand_variadic(&orig, args.len()), Some(orig.params.len() - 1), args.clone())
+                }
+                _ => (orig.clone(), None, args.clone()),
+            };
             let Some(slots) = place(&f, &args, &named) else { continue };
             let param_types = f.arg_types();
             let bindings = if param_types.iter().any(polymorphic::is_polymorphic) {
@@ -80,8 +98,8 @@ impl Binder<'_> {
                     break;
                 }
             }
-            if fits && best.as_ref().is_none_or(|(c, ..)| cost < *c) {
-                best = Some((cost, f, slots, bindings));
+            if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
+                best = Some(Best { cost, orig, shape: f, pack_from, slots, bindings });
             }
         }
         let mut types: Vec<String> =
@@ -91,7 +109,7 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some((_, func, slots, bindings)) = best else {
+        let Some(Best { orig, shape: func, pack_from, slots, bindings, .. }) = best else {
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", types.join(", ")),
@@ -119,9 +137,9 @@ impl Binder<'_> {
             ))
             .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
         }
-        let func = match &bindings {
-            Some(b) => specialize(&func, b)?,
-            None => func,
+        let (func, orig) = match &bindings {
+            Some(b) => (specialize(&func, b)?, specialize(&orig, b)?),
+            None => (func, orig),
         };
         let mut bound = Vec::with_capacity(slots.len());
         for (slot, p) in slots.into_iter().zip(func.params.clone()) {
@@ -137,9 +155,53 @@ impl Binder<'_> {
             };
             bound.push(self.coerce(e, &p.data_type, CoercionKind::Implicit)?);
         }
-        let ty = func.result_type();
-        Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
+        if let Some(from) = pack_from {
+            // The trailing arguments make the variadic array.
+            let elements = bound.split_off(from);
+            let ty = orig.params.last().map(|p| p.data_type.clone()).unwrap_or(DataType::Unknown);
+            bound.push(Expr::Array { elements, ty });
+        }
+        let ty = orig.result_type();
+        Ok(Some(Expr::UserCall(Box::new(UserCall { func: orig, args: bound, ty }))))
     }
+}
+
+/// The best candidate of a call so far.
+struct Best {
+    cost: usize,
+    /// The routine as defined.
+    orig: Arc<FunctionDef>,
+    /// Its parameters as the call sees them (a VARIADIC array spread into elements).
+    shape: Arc<FunctionDef>,
+    /// Where the spread elements start.
+    pack_from: Option<usize>,
+    slots: Vec<Option<Expr>>,
+    bindings: Option<Bindings>,
+}
+
+/// `f` with its VARIADIC array parameter spread into element parameters, for a call
+/// with `count` positional arguments.
+fn expand_variadic(f: &Arc<FunctionDef>, count: usize) -> Arc<FunctionDef> {
+    let mut g = (**f).clone();
+    let Some(last) = g.params.pop() else { return f.clone() };
+    let elem = match &last.data_type {
+        DataType::Array(e) => (**e).clone(),
+        DataType::Poly(helios_types::Polymorphic::AnyArray) => {
+            DataType::Poly(helios_types::Polymorphic::AnyElement)
+        }
+        DataType::Poly(helios_types::Polymorphic::AnyCompatibleArray) => {
+            DataType::Poly(helios_types::Polymorphic::AnyCompatible)
+        }
+        other => other.clone(),
+    };
+    while g.params.len() < count {
+        g.params.push(crate::catalog::routine_defs::ParamDef {
+            name: None,
+            data_type: elem.clone(),
+            default: None,
+        });
+    }
+    Arc::new(g)
 }
 
 /// `f` with its pseudo-types replaced by the types bound at this call (42804 when the

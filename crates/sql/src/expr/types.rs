@@ -120,8 +120,11 @@ pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
         | (DataType::Timestamp, DataType::TimestampTz)
         | (DataType::Time, DataType::Interval) => true,
         (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
-        // Any composite value passes as `record`.
-        (DataType::Record(_), DataType::Record(b)) => b.is_anonymous(),
+        // Any composite value passes as `record`; an anonymous record of as many fields
+        // (a row constructor, a FROM item's whole row) converts field by field.
+        (DataType::Record(a), DataType::Record(b)) => {
+            b.is_anonymous() || (a.is_anonymous() && a.fields.len() == b.fields.len())
+        }
         _ => false,
     }
 }

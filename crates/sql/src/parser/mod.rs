@@ -30,6 +30,7 @@ pub mod routine;
 pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
+pub mod variadic_call;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
@@ -121,6 +122,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| drop_expression::rewrite(sql))
             .or_else(|| merge_syntax::rewrite(sql))
             .or_else(|| lock_without_from::rewrite(sql))
+            .or_else(|| variadic_call::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

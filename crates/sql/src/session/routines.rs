@@ -67,6 +67,7 @@ impl Session {
         };
         let mut params = Vec::new();
         let mut outs = Vec::new();
+        let mut variadic = false;
         for a in cf.args.iter().flatten() {
             let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
@@ -80,7 +81,31 @@ impl Session {
                     outs.push(ParamDef { default: None, ..def.clone() });
                     params.push(def);
                 }
-                Some(_) => return Err(Error::unsupported("VARIADIC parameters")),
+                Some(ast::ArgMode::Variadic) => {
+                    let array = matches!(
+                        def.data_type,
+                        DataType::Array(_)
+                            | DataType::Poly(
+                                helios_types::Polymorphic::AnyArray
+                                    | helios_types::Polymorphic::AnyCompatibleArray
+                            )
+                    );
+                    if !array {
+                        return Err(Error::new(
+                            SqlState::from_code("42P13"),
+                            "VARIADIC parameter must be an array",
+                        ));
+                    }
+                    variadic = true;
+                    params.push(def);
+                }
+            }
+            if variadic && !matches!(a.mode, Some(ast::ArgMode::Variadic) | Some(ast::ArgMode::Out))
+            {
+                return Err(Error::new(
+                    SqlState::from_code("42P13"),
+                    "VARIADIC parameter must be the last input parameter",
+                ));
             }
         }
         let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
@@ -292,6 +317,7 @@ impl Session {
             strict,
             procedure,
             owner,
+            variadic,
             parallel: match cf.parallel {
                 Some(ast::FunctionParallel::Safe) => "s",
                 Some(ast::FunctionParallel::Restricted) => "r",
