@@ -108,23 +108,20 @@ pub fn bind(params: &[DataType], args: &[DataType]) -> Option<Bindings> {
     }
     // anynonarray / anyenum / anycompatiblenonarray constrain what was bound.
     for p in params {
-        match p {
+        let violated = match p {
             DataType::Poly(Polymorphic::AnyNonArray) => {
-                if matches!(out.elem, Some(DataType::Array(_))) {
-                    return None;
-                }
+                matches!(out.elem, Some(DataType::Array(_)))
             }
             DataType::Poly(Polymorphic::AnyEnum) => {
-                if out.elem.as_ref().is_some_and(|e| !matches!(e, DataType::Enum(_))) {
-                    return None;
-                }
+                out.elem.as_ref().is_some_and(|e| !matches!(e, DataType::Enum(_)))
             }
             DataType::Poly(Polymorphic::AnyCompatibleNonArray) => {
-                if matches!(out.compat, Some(DataType::Array(_))) {
-                    return None;
-                }
+                matches!(out.compat, Some(DataType::Array(_)))
             }
-            _ => {}
+            _ => false,
+        };
+        if violated {
+            return None;
         }
     }
     Some(out)
