@@ -284,10 +284,19 @@ impl Binder<'_> {
                 {
                     Some(if a.is_anonymous() { rt.clone() } else { lt.clone() })
                 }
+                // Two composite types: compared field by field if their fields match.
+                (DataType::Record(_), DataType::Record(_)) => Some(lt.clone()),
                 (DataType::Record(_), DataType::Unknown) => Some(lt.clone()),
                 (DataType::Unknown, DataType::Record(_)) => Some(rt.clone()),
                 _ => None,
             };
+            if let (Some(_), DataType::Record(a), DataType::Record(b)) = (&record_type, &lt, &rt) {
+                check_record_fields(a, b)?;
+                if a.oid != b.oid && !a.is_anonymous() && !b.is_anonymous() {
+                    let (left, right) = (Box::new(l), Box::new(r));
+                    return Ok(Expr::Binary { op, left, right, ty: Bool });
+                }
+            }
             let enum_type = enum_type.or(record_type);
             if let Some(t) = enum_type {
                 let l = self.coerce(l, &t, CoercionKind::Implicit)?;
@@ -474,6 +483,34 @@ impl Binder<'_> {
         }
         Ok(Expr::RowCompare { op, left: ls, right: rs })
     }
+}
+
+/// PostgreSQL's `record_cmp` needs the same field types at every position (42804);
+/// an anonymous record converts to the other side's type instead.
+fn check_record_fields(a: &helios_types::RecordType, b: &helios_types::RecordType) -> Result<()> {
+    if a.oid == b.oid || a.is_anonymous() || b.is_anonymous() {
+        return Ok(());
+    }
+    if a.fields.len() != b.fields.len() {
+        return Err(Error::new(
+            SqlState::DATATYPE_MISMATCH,
+            "cannot compare record types with different numbers of columns",
+        ));
+    }
+    for (i, (x, y)) in a.fields.iter().zip(&b.fields).enumerate() {
+        if !crate::expr::types::same_base(&x.ty, &y.ty) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "cannot compare dissimilar column types {} and {} at record column {}",
+                    x.ty,
+                    y.ty,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
