@@ -152,8 +152,20 @@ impl Catalog {
             types.iter().filter_map(|t| t.enum_type().map(|e| (t.id, Arc::new(e)))).collect();
         self.type_names =
             types.iter().map(|t| ((t.schema.clone(), t.name.clone()), t.id)).collect();
-        self.records =
-            user_types::build_records(&types, self.tables.values().map(|t| &**t), &self.enums);
+        // Row types of tables that columns, views or domains hold.
+        let mut needed = Vec::new();
+        for t in self.tables.values() {
+            t.columns.iter().for_each(|c| user_types::placeholder_oids(&c.data_type, &mut needed));
+        }
+        for v in self.views.values() {
+            v.column_types.iter().for_each(|c| user_types::placeholder_oids(c, &mut needed));
+        }
+        for t in &types {
+            if let TypeKind::Domain(d) = &t.kind {
+                user_types::placeholder_oids(&d.base, &mut needed);
+            }
+        }
+        self.records = user_types::build_records(&types, &self.tables, &self.enums, &needed);
         let maps =
             user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() };
         self.types = types
@@ -186,7 +198,30 @@ impl Catalog {
     /// Completes the type placeholders of the routines' signatures (called once the
     /// routines are loaded, after [`Catalog::set_types`]).
     pub fn patch_function_types(&mut self) {
-        let maps = self.type_maps();
+        let mut maps = self.type_maps();
+        // Row types of tables that signatures name.
+        let mut needed = Vec::new();
+        for f in self.functions.values() {
+            for p in f.params.iter().chain(&f.outs) {
+                user_types::placeholder_oids(&p.data_type, &mut needed);
+            }
+            match &f.returns {
+                Returns::Scalar(t) | Returns::SetOf(t) => {
+                    user_types::placeholder_oids(t, &mut needed)
+                }
+                Returns::Table(cols) => cols
+                    .iter()
+                    .for_each(|c| user_types::placeholder_oids(&c.data_type, &mut needed)),
+                Returns::Void | Returns::Trigger => {}
+            }
+        }
+        for id in needed {
+            if let std::collections::hash_map::Entry::Vacant(slot) = maps.records.entry(id) {
+                if let Some(t) = self.table_row_type(id) {
+                    slot.insert(t);
+                }
+            }
+        }
         for f in self.functions.values_mut() {
             let uses =
                 f.params.iter().chain(&f.outs).any(|p| user_types::needs_patch(&p.data_type))
@@ -219,9 +254,12 @@ impl Catalog {
         user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() }
     }
 
-    /// The row type of table `id`.
+    /// The row type of table `id` (built on each call: few statements name one).
     pub fn table_row_type(&self, id: u32) -> Option<Arc<helios_types::RecordType>> {
-        self.records.get(&id).cloned()
+        if let Some(t) = self.records.get(&id) {
+            return Some(t.clone());
+        }
+        Some(Arc::new(user_types::table_record(self.tables.get(&id)?)))
     }
 
     /// The user-defined type `schema.name`.

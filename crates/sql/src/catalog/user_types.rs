@@ -181,6 +181,15 @@ pub fn patch_type(ty: &mut DataType, maps: &TypeMaps) {
     }
 }
 
+/// The OIDs of the composite placeholders in `ty`.
+pub fn placeholder_oids(ty: &DataType, out: &mut Vec<u32>) {
+    match ty {
+        DataType::Record(t) if t.is_placeholder() => out.push(t.oid),
+        DataType::Array(elem) => placeholder_oids(elem, out),
+        _ => {}
+    }
+}
+
 /// Whether `ty` holds a type placeholder to patch.
 pub fn needs_patch(ty: &DataType) -> bool {
     match ty {
@@ -191,13 +200,15 @@ pub fn needs_patch(ty: &DataType) -> bool {
     }
 }
 
-/// The composite types of `types` and the row types of `tables`, with every field type
-/// completed (nested composites included; a cycle, which DDL prevents, stops at a
-/// placeholder).
-pub fn build_records<'a>(
+/// The composite types of `types`, with every field type completed (nested composites
+/// and table row types included; a cycle, which DDL prevents, stops at a placeholder).
+/// Table row types are built only where a composite type's field or an id of `needed`
+/// asks for one; the others come from [`super::Catalog::table_row_type`] on demand.
+pub fn build_records(
     types: &[TypeDef],
-    tables: impl Iterator<Item = &'a super::TableDef>,
+    tables: &HashMap<u32, Arc<super::TableDef>>,
     enums: &HashMap<u32, Arc<EnumType>>,
+    needed: &[u32],
 ) -> HashMap<u32, Arc<RecordType>> {
     let mut raw: HashMap<u32, RecordType> = HashMap::new();
     for t in types {
@@ -212,67 +223,77 @@ pub fn build_records<'a>(
             );
         }
     }
-    for t in tables {
-        let fields = t
-            .columns
-            .iter()
-            .map(|c| RecordField { name: c.name.clone(), ty: c.data_type.clone() })
-            .collect();
-        raw.insert(
-            t.id,
-            RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields },
-        );
-    }
+    let mut ids: Vec<u32> = raw.keys().copied().collect();
+    ids.extend_from_slice(needed);
     let mut done: HashMap<u32, Arc<RecordType>> = HashMap::new();
-    let ids: Vec<u32> = raw.keys().copied().collect();
+    let sources = Sources { raw: &raw, tables, enums };
     for id in ids {
-        complete_record(id, &raw, enums, &mut done, 0);
+        sources.complete_record(id, &mut done, 0);
     }
     done
 }
 
-fn complete_record(
-    id: u32,
-    raw: &HashMap<u32, RecordType>,
-    enums: &HashMap<u32, Arc<EnumType>>,
-    done: &mut HashMap<u32, Arc<RecordType>>,
-    depth: usize,
-) -> Option<Arc<RecordType>> {
-    if let Some(t) = done.get(&id) {
-        return Some(t.clone());
-    }
-    let mut t = raw.get(&id)?.clone();
-    if depth > 32 {
-        return None;
-    }
-    for f in &mut t.fields {
-        complete_field(&mut f.ty, raw, enums, done, depth);
-    }
-    let t = Arc::new(t);
-    done.insert(id, t.clone());
-    Some(t)
+/// The row type of a table from its columns (as stored: placeholders stay).
+pub fn table_record(t: &super::TableDef) -> RecordType {
+    let fields = t
+        .columns
+        .iter()
+        .map(|c| RecordField { name: c.name.clone(), ty: c.data_type.clone() })
+        .collect();
+    RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields }
 }
 
-fn complete_field(
-    ty: &mut DataType,
-    raw: &HashMap<u32, RecordType>,
-    enums: &HashMap<u32, Arc<EnumType>>,
-    done: &mut HashMap<u32, Arc<RecordType>>,
-    depth: usize,
-) {
-    match ty {
-        DataType::Enum(t) => {
-            if let Some(full) = enums.get(&t.oid) {
-                *t = full.clone();
-            }
+struct Sources<'a> {
+    raw: &'a HashMap<u32, RecordType>,
+    tables: &'a HashMap<u32, Arc<super::TableDef>>,
+    enums: &'a HashMap<u32, Arc<EnumType>>,
+}
+
+impl Sources<'_> {
+    fn complete_record(
+        &self,
+        id: u32,
+        done: &mut HashMap<u32, Arc<RecordType>>,
+        depth: usize,
+    ) -> Option<Arc<RecordType>> {
+        if let Some(t) = done.get(&id) {
+            return Some(t.clone());
         }
-        DataType::Record(t) if t.is_placeholder() => {
-            if let Some(full) = complete_record(t.oid, raw, enums, done, depth + 1) {
-                *t = full;
-            }
+        if depth > 32 {
+            return None;
         }
-        DataType::Array(elem) => complete_field(elem, raw, enums, done, depth),
-        _ => {}
+        let mut t = match self.raw.get(&id) {
+            Some(t) => t.clone(),
+            None => table_record(self.tables.get(&id)?),
+        };
+        for f in &mut t.fields {
+            self.complete_field(&mut f.ty, done, depth);
+        }
+        let t = Arc::new(t);
+        done.insert(id, t.clone());
+        Some(t)
+    }
+
+    fn complete_field(
+        &self,
+        ty: &mut DataType,
+        done: &mut HashMap<u32, Arc<RecordType>>,
+        depth: usize,
+    ) {
+        match ty {
+            DataType::Enum(t) => {
+                if let Some(full) = self.enums.get(&t.oid) {
+                    *t = full.clone();
+                }
+            }
+            DataType::Record(t) if t.is_placeholder() => {
+                if let Some(full) = self.complete_record(t.oid, done, depth + 1) {
+                    *t = full;
+                }
+            }
+            DataType::Array(elem) => self.complete_field(elem, done, depth),
+            _ => {}
+        }
     }
 }
 
