@@ -93,7 +93,7 @@ impl Connection {
         match self.session.execute(sql, params)? {
             StatementResult::Rows(r) => Ok(r),
             StatementResult::Command { tag, .. } => {
-                Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag })
+                Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), tag: tag.into_owned() })
             }
         }
     }

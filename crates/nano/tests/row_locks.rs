@@ -496,3 +496,34 @@ fn concurrent_ddl_waits_and_then_runs_instead_of_failing() {
     run(&mut a, "COMMIT");
     assert_eq!(c.join().expect("session c").as_deref(), Some("40001"));
 }
+
+#[test]
+fn ddl_of_our_own_statements_and_do_blocks_sees_concurrent_ddl() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    // CREATE DOMAIN (a statement of our own parser, not sqlparser's) waits for the
+    // catalog and runs again, as CREATE TABLE does (it failed with 40001 before).
+    run(&mut a, "BEGIN; CREATE TABLE dom_a (x int);");
+    let db2 = db.clone();
+    let b = thread::spawn(move || {
+        code(&mut db2.connect(), "CREATE DOMAIN dom_pos AS int CHECK (VALUE > 0)")
+    });
+    settle();
+    run(&mut a, "COMMIT");
+    assert_eq!(b.join().expect("session b"), None);
+    // Each statement of a DO block takes its own snapshot under READ COMMITTED: a table
+    // created while the block sleeps is visible to its next statements, and its own DDL
+    // does not fail on the catalog changed meanwhile.
+    let db3 = db.clone();
+    let c = thread::spawn(move || {
+        code(
+            &mut db3.connect(),
+            "DO $$ BEGIN PERFORM pg_sleep(0.4); CREATE TABLE do_b (y int); \
+             INSERT INTO do_b SELECT count(*) FROM do_seen; END $$",
+        )
+    });
+    settle();
+    run(&mut a, "CREATE TABLE do_seen (z int); INSERT INTO do_seen VALUES (1), (2)");
+    assert_eq!(c.join().expect("session c"), None);
+    assert_eq!(one(&mut a, "SELECT y FROM do_b"), "2");
+}

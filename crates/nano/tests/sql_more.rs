@@ -215,7 +215,7 @@ fn parameters_and_prepared_plans() {
         .unwrap()
     {
         StatementResult::Command { tag, rows_affected } => {
-            assert_eq!((tag.as_str(), rows_affected), ("INSERT 0 1", 1))
+            assert_eq!((&*tag, rows_affected), ("INSERT 0 1", 1))
         }
         other => panic!("{other:?}"),
     }

@@ -62,12 +62,6 @@ fn types_follow_branches() {
 }
 
 #[test]
-fn range_types_are_not_built() {
-    let mut c = conn();
-    assert_eq!(err(&mut c, "CREATE TYPE r AS RANGE (subtype = int4)"), "0A000");
-}
-
-#[test]
 fn composite_columns_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {

@@ -76,7 +76,7 @@ where
         }
         StatementResult::Command { tag, .. } => {
             client
-                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.clone())))
+                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.to_string())))
                 .await?;
         }
     }

@@ -72,6 +72,7 @@ pub fn datetime_output(ty: &DataType) -> bool {
     match ty {
         DataType::Date | DataType::Timestamp | DataType::TimestampTz | DataType::Interval => true,
         DataType::Array(inner) => datetime_output(inner),
+        DataType::Range(t) | DataType::Multirange(t) => datetime_output(&t.subtype),
         _ => false,
     }
 }

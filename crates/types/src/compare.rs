@@ -207,6 +207,8 @@ impl Value {
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Enum(a), V::Enum(b)) => return a.compare(b),
             (V::Record(a), V::Record(b)) => return a.compare(b),
+            (V::Range(a), V::Range(b)) if a.ty.oid == b.ty.oid => a.compare(b),
+            (V::Multirange(a), V::Multirange(b)) if a.ty.oid == b.ty.oid => a.compare(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),
             (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
             (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),

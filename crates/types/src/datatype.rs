@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::enum_type::EnumType;
+use crate::range::RangeType;
 use crate::record::RecordType;
 
 /// A SQL data type, named and numbered as in PostgreSQL.
@@ -58,90 +59,16 @@ pub enum DataType {
     /// A composite type: a user-defined one, a table's row type, or the anonymous
     /// `record` (see [`crate::record`]).
     Record(Arc<RecordType>),
-    /// A polymorphic pseudo-type (`anyelement`, `anycompatiblearray`, ...): only a
-    /// routine's parameter or result type, replaced by a real type at each call.
-    Poly(Polymorphic),
+    /// A range type (built-in or `CREATE TYPE ... AS RANGE`), see [`crate::range`].
+    Range(Arc<RangeType>),
+    /// The multirange type of a range type.
+    Multirange(Arc<RangeType>),
+    /// A polymorphic pseudo-type (`anyelement`, `anyrange`, ...): only a parameter or
+    /// result type of a user-defined function.
+    Pseudo(crate::Pseudo),
     /// The type of an untyped literal or `NULL` before it is resolved (PostgreSQL's
     /// `unknown`).
     Unknown,
-}
-
-/// PostgreSQL's polymorphic pseudo-types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Polymorphic {
-    /// `anyelement`
-    AnyElement,
-    /// `anyarray`
-    AnyArray,
-    /// `anynonarray`
-    AnyNonArray,
-    /// `anyenum`
-    AnyEnum,
-    /// `anycompatible`
-    AnyCompatible,
-    /// `anycompatiblearray`
-    AnyCompatibleArray,
-    /// `anycompatiblenonarray`
-    AnyCompatibleNonArray,
-}
-
-impl Polymorphic {
-    /// Every pseudo-type, for name lookups.
-    pub const ALL: [Polymorphic; 7] = [
-        Polymorphic::AnyElement,
-        Polymorphic::AnyArray,
-        Polymorphic::AnyNonArray,
-        Polymorphic::AnyEnum,
-        Polymorphic::AnyCompatible,
-        Polymorphic::AnyCompatibleArray,
-        Polymorphic::AnyCompatibleNonArray,
-    ];
-
-    /// The type name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Polymorphic::AnyElement => "anyelement",
-            Polymorphic::AnyArray => "anyarray",
-            Polymorphic::AnyNonArray => "anynonarray",
-            Polymorphic::AnyEnum => "anyenum",
-            Polymorphic::AnyCompatible => "anycompatible",
-            Polymorphic::AnyCompatibleArray => "anycompatiblearray",
-            Polymorphic::AnyCompatibleNonArray => "anycompatiblenonarray",
-        }
-    }
-
-    /// The pseudo-type named `name`.
-    pub fn from_name(name: &str) -> Option<Polymorphic> {
-        Polymorphic::ALL.into_iter().find(|p| p.name() == name)
-    }
-
-    /// PostgreSQL's OID of the pseudo-type.
-    pub fn oid(self) -> u32 {
-        match self {
-            Polymorphic::AnyElement => 2283,
-            Polymorphic::AnyArray => 2277,
-            Polymorphic::AnyNonArray => 2776,
-            Polymorphic::AnyEnum => 3500,
-            Polymorphic::AnyCompatible => 5077,
-            Polymorphic::AnyCompatibleArray => 5078,
-            Polymorphic::AnyCompatibleNonArray => 5079,
-        }
-    }
-
-    /// Whether it belongs to the `anycompatible` family (else the `anyelement` one).
-    pub fn is_compatible_family(self) -> bool {
-        matches!(
-            self,
-            Polymorphic::AnyCompatible
-                | Polymorphic::AnyCompatibleArray
-                | Polymorphic::AnyCompatibleNonArray
-        )
-    }
-
-    /// Whether it stands for an array type.
-    pub fn is_array(self) -> bool {
-        matches!(self, Polymorphic::AnyArray | Polymorphic::AnyCompatibleArray)
-    }
 }
 
 impl DataType {
@@ -174,7 +101,9 @@ impl DataType {
             DataType::Vector(_) => 16_385,
             DataType::Enum(t) => t.oid,
             DataType::Record(t) => t.oid,
-            DataType::Poly(p) => p.oid(),
+            DataType::Range(t) => t.oid,
+            DataType::Multirange(t) => t.multirange_oid,
+            DataType::Pseudo(p) => p.oid(),
             DataType::Array(elem) => elem.array_oid().unwrap_or(0),
         }
     }
@@ -208,7 +137,9 @@ impl DataType {
             DataType::Record(t) if t.is_anonymous() => crate::record::RECORD_ARRAY_OID,
             // A composite type's array type takes the object id after its own.
             DataType::Record(t) => t.oid + 1,
-            DataType::Array(_) | DataType::Unknown | DataType::Poly(_) => return None,
+            DataType::Range(t) => t.array_oid,
+            DataType::Multirange(t) => t.multirange_array_oid,
+            DataType::Array(_) | DataType::Unknown | DataType::Pseudo(_) => return None,
         })
     }
 
@@ -238,7 +169,26 @@ impl DataType {
             4072 => DataType::JsonPath,
             16_385 => DataType::Vector(None),
             2249 => DataType::Record(Arc::new(RecordType::anonymous(Vec::new()))),
+            _ if RangeType::builtin_by_oid(oid).is_some() => {
+                let (t, multi) = RangeType::builtin_by_oid(oid)?;
+                if multi {
+                    DataType::Multirange(t)
+                } else {
+                    DataType::Range(t)
+                }
+            }
             _ => {
+                if let Some(t) = RangeType::builtins()
+                    .iter()
+                    .find(|t| t.array_oid == oid || t.multirange_array_oid == oid)
+                {
+                    let elem = if t.array_oid == oid {
+                        DataType::Range(t.clone())
+                    } else {
+                        DataType::Multirange(t.clone())
+                    };
+                    return Some(DataType::Array(Box::new(elem)));
+                }
                 let elems = [
                     DataType::Bool,
                     DataType::Bytea,
@@ -269,7 +219,10 @@ impl DataType {
 
     /// Whether values of this type can be keys of a B-tree index.
     pub fn is_indexable(&self) -> bool {
-        !matches!(self, DataType::Json | DataType::Vector(_) | DataType::Unknown)
+        !matches!(
+            self,
+            DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_)
+        )
     }
 }
 
@@ -305,7 +258,9 @@ impl fmt::Display for DataType {
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
             DataType::Enum(t) => f.write_str(&t.name),
             DataType::Record(t) => f.write_str(&t.name),
-            DataType::Poly(p) => f.write_str(p.name()),
+            DataType::Range(t) => f.write_str(&t.name),
+            DataType::Multirange(t) => f.write_str(&t.multirange_name),
+            DataType::Pseudo(p) => f.write_str(p.name()),
             DataType::Unknown => f.write_str("unknown"),
         }
     }
@@ -323,6 +278,9 @@ mod tests {
             DataType::Numeric(None),
             DataType::Array(Box::new(DataType::Text)),
             DataType::Array(Box::new(DataType::Int8)),
+            DataType::Range(RangeType::builtin("daterange").unwrap()),
+            DataType::Multirange(RangeType::builtin("int8range").unwrap()),
+            DataType::Array(Box::new(DataType::Range(RangeType::builtin("numrange").unwrap()))),
         ] {
             assert_eq!(DataType::from_oid(t.oid()), Some(t));
         }

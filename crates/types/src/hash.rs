@@ -43,7 +43,9 @@ pub fn hash_family(v: &Value) -> u8 {
         Value::Array(_) => 15,
         Value::Vector(_) => 16,
         Value::Enum(_) => 17,
-        Value::Record(_) => 18,
+        Value::Record(_) => 20,
+        Value::Range(_) => 18,
+        Value::Multirange(_) => 19,
     }
 }
 
@@ -188,10 +190,33 @@ impl Value {
                 e.ty.oid.hash(state);
                 e.key().hash(state);
             }
+            Value::Range(r) => hash_range(r, state),
+            Value::Multirange(m) => {
+                m.ty.oid.hash(state);
+                m.ranges.len().hash(state);
+                m.ranges.iter().for_each(|r| hash_range(r, state));
+            }
             Value::Vector(v) => {
                 v.len().hash(state);
                 v.iter().for_each(|x| canonical_f64_bits(f64::from(*x)).hash(state));
             }
+        }
+    }
+}
+
+/// Hashes a range consistently with its equality: type, emptiness, then each bound's
+/// value (or infinity) and inclusivity.
+fn hash_range<H: Hasher>(r: &crate::RangeValue, state: &mut H) {
+    r.ty.oid.hash(state);
+    r.empty.hash(state);
+    if r.empty {
+        return;
+    }
+    for b in [&r.lower, &r.upper] {
+        b.inclusive.hash(state);
+        match &b.value {
+            Some(v) => v.hash_key(state),
+            None => 0xFFu8.hash(state),
         }
     }
 }

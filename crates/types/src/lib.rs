@@ -13,6 +13,7 @@
 //!   integer arithmetic with PostgreSQL's rules and errors (for the SQL engine's
 //!   operators and functions); [`jsonb_ops`]: the `jsonb` operators; [`jsonpath`]: the
 //!   SQL/JSON path language's parser and canonical text.
+//! - [`range`]: range and multirange types, their operators and encodings.
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -30,16 +31,20 @@ pub mod jsonb_ops;
 pub mod jsonpath;
 pub mod keycode;
 pub mod numeric_ops;
+pub mod pseudo;
+pub mod range;
 pub mod record;
 pub mod row;
 pub mod text;
 pub mod value;
 
 pub use cast::CastMode;
-pub use datatype::{DataType, Polymorphic};
+pub use datatype::DataType;
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::{hash_family, HashableValue};
+pub use pseudo::Pseudo;
+pub use range::{MultirangeValue, RangeBound, RangeType, RangeValue};
 pub use record::{Record, RecordField, RecordType};
 pub use text::style::{DateFormat, DateOrder, DateStyle, IntervalStyle};
 pub use text::TimeZone;

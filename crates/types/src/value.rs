@@ -16,6 +16,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::enum_type::EnumValue;
+use crate::range::{MultirangeValue, RangeValue};
 use crate::DataType;
 
 /// An arbitrary-precision `numeric`, including PostgreSQL's special values.
@@ -109,6 +110,10 @@ pub enum Value {
     Enum(EnumValue),
     /// A composite value (see [`crate::record`]).
     Record(Arc<crate::record::Record>),
+    /// A range (`int4range`, `tstzrange`, a user-defined range type, ...).
+    Range(Arc<RangeValue>),
+    /// A multirange (`int4multirange`, ...).
+    Multirange(Arc<MultirangeValue>),
 }
 
 /// A one-dimensional array value with its element type.
@@ -151,6 +156,8 @@ impl Value {
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
             Value::Enum(e) => DataType::Enum(e.ty.clone()),
             Value::Record(r) => DataType::Record(r.ty.clone()),
+            Value::Range(r) => DataType::Range(r.ty.clone()),
+            Value::Multirange(m) => DataType::Multirange(m.ty.clone()),
         }
     }
 }

@@ -18,6 +18,7 @@
 //! | interval | int8 microseconds, int4 days, int4 months |
 //! | uuid | 16 bytes |
 //! | arrays | see [`array`] |
+//! | ranges, multiranges | see [`range`] |
 //!
 //! Decoding never panics: truncated or malformed input is `22P03`
 //! (invalid_binary_representation).
@@ -25,6 +26,7 @@
 pub mod array;
 pub mod datetime;
 pub mod numeric;
+pub mod range;
 pub mod scalar;
 
 use bytes::{BufMut, BytesMut};
@@ -44,6 +46,7 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
             _,
         ) => datetime::encode(value, ty, out),
         (DataType::Array(elem), Value::Array(a)) => array::encode(a, elem, out),
+        (DataType::Range(_) | DataType::Multirange(_), _) => range::encode(value, ty, out),
         _ => scalar::encode(value, ty, out),
     }
 }
@@ -58,6 +61,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
         | DataType::TimestampTz
         | DataType::Interval => datetime::decode(bytes, ty),
         DataType::Array(elem) => array::decode(bytes, elem),
+        DataType::Range(_) | DataType::Multirange(_) => range::decode(bytes, ty),
         _ => scalar::decode(bytes, ty),
     }
 }

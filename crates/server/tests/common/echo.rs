@@ -72,7 +72,9 @@ fn t_columns() -> Vec<Column> {
 impl Echo {
     fn one(&mut self, stmt: &str) -> Result<StatementResult> {
         let lower = stmt.trim().to_ascii_lowercase();
-        let cmd = |tag: &str| Ok(StatementResult::Command { tag: tag.into(), rows_affected: 0 });
+        let cmd = |tag: &str| {
+            Ok(StatementResult::Command { tag: tag.to_string().into(), rows_affected: 0 })
+        };
         match lower.as_str() {
             "begin" | "start transaction" => {
                 self.status = TxnStatus::InTransaction;

@@ -20,7 +20,11 @@ fn figure(e: &ast::Expr) -> Option<String> {
             ast::ObjectNamePart::Identifier(id) => ident_name(id),
             other => other.to_string().to_lowercase(),
         }),
-        E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(type_colname(data_type))),
+        // A name taken from a type (an inner cast, CASE, ARRAY, ...) is weak: an outer
+        // cast's type replaces it, as in PostgreSQL's FigureColnameInternal.
+        E::Cast { expr, data_type, .. } => Some(
+            figure(expr).filter(|_| !weak_name(expr)).unwrap_or_else(|| type_colname(data_type)),
+        ),
         E::TypedString(ts) => Some(type_colname(&ts.data_type)),
         E::Nested(inner) => figure(inner),
         E::Case { .. } => Some("case".into()),
@@ -35,6 +39,7 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
         E::Position { .. } => Some("position".into()),
+        E::Substring { shorthand: true, .. } => Some("substr".into()),
         E::Substring { .. } => Some("substring".into()),
         E::Trim { .. } => Some("btrim".into()),
         E::Overlay { .. } => Some("overlay".into()),
@@ -47,6 +52,16 @@ fn figure(e: &ast::Expr) -> Option<String> {
             _ => figure(root),
         },
         _ => None,
+    }
+}
+
+/// Whether the name [`figure`] gives `e` is a weak one (PostgreSQL's strength 1).
+fn weak_name(e: &ast::Expr) -> bool {
+    use ast::Expr as E;
+    match e {
+        E::Cast { .. } | E::TypedString(_) | E::Case { .. } | E::Value(_) | E::Interval(_) => true,
+        E::Nested(inner) => weak_name(inner),
+        _ => false,
     }
 }
 
@@ -127,5 +142,10 @@ mod tests {
         assert_eq!(name("case when true then 1 end"), "case");
         assert_eq!(name("(select max(x) from t)"), "max");
         assert_eq!(name("exists (select 1)"), "exists");
+        assert_eq!(name("'empty'::int4range::int4multirange"), "int4multirange");
+        assert_eq!(name("true::text"), "text");
+        assert_eq!(name("(case when true then 1 end)::text"), "text");
+        assert_eq!(name("array[1]::text"), "array");
+        assert_eq!(name("f(1)::text"), "f");
     }
 }

@@ -76,7 +76,7 @@ impl Correlation {
     }
 }
 
-pub use colname::figure_colname;
+pub use colname::{figure_colname, type_colname};
 pub use dml::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 pub use from::undefined_table;
 pub use merge::{BoundMerge, MergeAction, MergeWhen};

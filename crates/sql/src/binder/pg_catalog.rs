@@ -189,6 +189,22 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
             out.push((DataType::Array(Box::new(t)), leaked, -1, "A"));
         }
     }
+    // The built-in range and multirange types and their array types.
+    let ranges: [(&str, [&'static str; 4]); 6] = [
+        ("int4range", ["int4range", "_int4range", "int4multirange", "_int4multirange"]),
+        ("numrange", ["numrange", "_numrange", "nummultirange", "_nummultirange"]),
+        ("tsrange", ["tsrange", "_tsrange", "tsmultirange", "_tsmultirange"]),
+        ("tstzrange", ["tstzrange", "_tstzrange", "tstzmultirange", "_tstzmultirange"]),
+        ("daterange", ["daterange", "_daterange", "datemultirange", "_datemultirange"]),
+        ("int8range", ["int8range", "_int8range", "int8multirange", "_int8multirange"]),
+    ];
+    for (name, [r, ra, m, ma]) in ranges {
+        let Some(t) = helios_types::RangeType::builtin(name) else { continue };
+        out.push((DataType::Range(t.clone()), r, -1, "R"));
+        out.push((DataType::Array(Box::new(DataType::Range(t.clone()))), ra, -1, "A"));
+        out.push((DataType::Multirange(t.clone()), m, -1, "R"));
+        out.push((DataType::Array(Box::new(DataType::Multirange(t))), ma, -1, "A"));
+    }
     out
 }
 
@@ -310,7 +326,11 @@ pub(super) fn pg_catalog_relation(
                         oid(ROLE_OID),
                         Value::Int2(len),
                         Value::Bool(matches!(len, 1 | 2 | 4 | 8)),
-                        text("b"),
+                        text(match &t {
+                            DataType::Range(_) => "r",
+                            DataType::Multirange(_) => "m",
+                            _ => "b",
+                        }),
                         text(cat),
                         Value::Bool(true),
                         text(","),
@@ -329,7 +349,7 @@ pub(super) fn pg_catalog_relation(
                 .collect(),
         ),
         "pg_enum" => super::pg_types::pg_enum(catalog),
-        "pg_range" => super::pg_types::pg_range(),
+        "pg_range" => super::pg_types::pg_range(catalog),
         "pg_constraint" => pg_constraint(catalog, &tables),
         "pg_database" => (
             vec![

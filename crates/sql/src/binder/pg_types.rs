@@ -1,6 +1,5 @@
 //! The rows user-defined types add to `pg_type` (an enum or domain and its array type),
-//! the `pg_enum` relation, and an empty `pg_range` (range types are not built; drivers
-//! join it when they look up a type).
+//! the `pg_enum` relation, and `pg_range` (the built-in range types).
 
 use helios_types::{DataType, Value};
 
@@ -28,6 +27,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         let (len, typtype, category, base, not_null, default) = match &t.kind {
             TypeKind::Enum(_) => (4i16, "e", "E", 0, false, None),
             TypeKind::Composite(_) => (-1i16, "c", "C", 0, false, None),
+            TypeKind::Range(_) => (-1i16, "r", "R", 0, false, None),
             TypeKind::Domain(d) => {
                 let b = builtin.iter().find(|(bt, ..)| bt.oid() == d.base.oid());
                 let (len, cat) = match (&d.base, b) {
@@ -64,8 +64,8 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         rows.push(vec![
             oid(t.id + 1),
             text(format!("_{}", t.name)),
-            ns,
-            owner,
+            ns.clone(),
+            owner.clone(),
             Value::Int2(-1),
             Value::Bool(false),
             text("b"),
@@ -82,6 +82,50 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
             oid(collation),
             Value::Null,
         ]);
+        if let TypeKind::Range(r) = &t.kind {
+            rows.push(vec![
+                oid(t.id + 2),
+                text(&r.multirange_name),
+                ns.clone(),
+                owner.clone(),
+                Value::Int2(-1),
+                Value::Bool(false),
+                text("m"),
+                text("R"),
+                Value::Bool(true),
+                text(","),
+                oid(0),
+                oid(0),
+                oid(t.id + 3),
+                oid(0),
+                Value::Int4(-1),
+                Value::Bool(false),
+                Value::Null,
+                oid(0),
+                Value::Null,
+            ]);
+            rows.push(vec![
+                oid(t.id + 3),
+                text(format!("_{}", r.multirange_name)),
+                ns.clone(),
+                owner.clone(),
+                Value::Int2(-1),
+                Value::Bool(false),
+                text("b"),
+                text("A"),
+                Value::Bool(true),
+                text(","),
+                oid(0),
+                oid(t.id + 2),
+                oid(0),
+                oid(0),
+                Value::Int4(-1),
+                Value::Bool(false),
+                Value::Null,
+                oid(0),
+                Value::Null,
+            ]);
+        }
     }
     rows
 }
@@ -124,8 +168,29 @@ fn label_oid(type_oid: u32, key: &[u8]) -> u32 {
     h | 0x8000_0000
 }
 
-/// `pg_range`: empty, as there are no range types.
-pub(super) fn pg_range() -> Relation {
+/// `pg_range`: the built-in and user-defined range types.
+pub(super) fn pg_range(catalog: &Catalog) -> Relation {
+    let mut all: Vec<std::sync::Arc<helios_types::RangeType>> =
+        helios_types::RangeType::builtins().to_vec();
+    let mut user: Vec<_> = catalog.ranges.values().cloned().collect();
+    user.sort_by_key(|t| t.oid);
+    all.extend(user);
+    let rows = all
+        .iter()
+        .map(|t| {
+            let canonical =
+                if t.is_discrete() { format!("{}_canonical", t.name) } else { "-".to_string() };
+            vec![
+                oid(t.oid),
+                oid(t.subtype.oid()),
+                oid(t.multirange_oid),
+                oid(0),
+                oid(0),
+                text(canonical),
+                text(if t.is_builtin() { format!("{}_subdiff", t.name) } else { "-".into() }),
+            ]
+        })
+        .collect();
     (
         vec![
             ("rngtypid", DataType::Int8),
@@ -136,7 +201,7 @@ pub(super) fn pg_range() -> Relation {
             ("rngcanonical", DataType::Text),
             ("rngsubdiff", DataType::Text),
         ],
-        Vec::new(),
+        rows,
     )
 }
 

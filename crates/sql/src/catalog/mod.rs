@@ -30,7 +30,7 @@ pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, Part
 pub use routine_defs::{FunctionDef, Returns, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
-pub use user_types::{AttributeDef, DomainDef, EnumLabelDef, TypeDef, TypeKind};
+pub use user_types::{AttributeDef, DomainDef, EnumLabelDef, RangeDef, TypeDef, TypeKind};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -87,7 +87,10 @@ pub struct Catalog {
     pub types: BTreeMap<u32, Arc<TypeDef>>,
     /// The enum types by id, as values carry them.
     pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
-    /// The composite types and table row types by OID, as values carry them.
+    /// The user-defined range types by id, as values carry them.
+    pub ranges: HashMap<u32, Arc<helios_types::RangeType>>,
+    /// The composite types (and the table row types that other types use) by OID, as
+    /// values carry them.
     pub records: HashMap<u32, Arc<helios_types::RecordType>>,
     /// User-defined functions and procedures by id.
     pub functions: HashMap<u32, Arc<FunctionDef>>,
@@ -134,6 +137,7 @@ impl Catalog {
             database: DatabaseDef::default(),
             types: BTreeMap::new(),
             enums: HashMap::new(),
+            ranges: HashMap::new(),
             records: HashMap::new(),
             functions: HashMap::new(),
             triggers: HashMap::new(),
@@ -144,14 +148,22 @@ impl Catalog {
         }
     }
 
-    /// Installs the user-defined types and completes the enum and composite
-    /// placeholders of column and view types, domain bases and routine signatures with
-    /// their definitions.
+    /// Installs the user-defined types and completes the enum placeholders of column
+    /// and view types and domain bases with their definitions.
     pub fn set_types(&mut self, types: Vec<TypeDef>) {
         self.enums =
             types.iter().filter_map(|t| t.enum_type().map(|e| (t.id, Arc::new(e)))).collect();
         self.type_names =
             types.iter().map(|t| ((t.schema.clone(), t.name.clone()), t.id)).collect();
+        self.ranges = HashMap::new();
+        for t in &types {
+            if let Some(mut r) = t.range_type() {
+                // A range over an enum or another user-defined range: complete it too.
+                user_types::patch_type(&mut r.subtype, &self.enums);
+                self.type_names.insert((t.schema.clone(), r.multirange_name.clone()), t.id + 2);
+                self.ranges.insert(t.id, Arc::new(r));
+            }
+        }
         // Row types of tables that columns, views or domains hold.
         let mut needed = Vec::new();
         for t in self.tables.values() {
@@ -166,17 +178,27 @@ impl Catalog {
             }
         }
         self.records = user_types::build_records(&types, &self.tables, &self.enums, &needed);
-        let maps =
-            user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() };
+        let enums = &self.enums;
+        let ranges = &self.ranges;
+        let records = &self.records;
+        if enums.is_empty() && ranges.is_empty() && records.is_empty() {
+            self.types = types.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+            return;
+        }
+        let patch = |ty: &mut helios_types::DataType| {
+            user_types::patch_type(ty, enums);
+            user_types::patch_range_type(ty, ranges);
+            user_types::patch_record_type(ty, records);
+        };
         self.types = types
             .into_iter()
             .map(|mut t| {
                 match &mut t.kind {
-                    TypeKind::Domain(d) => user_types::patch_type(&mut d.base, &maps),
-                    TypeKind::Composite(attrs) => attrs
-                        .iter_mut()
-                        .for_each(|a| user_types::patch_type(&mut a.data_type, &maps)),
-                    TypeKind::Enum(_) => {}
+                    TypeKind::Domain(d) => patch(&mut d.base),
+                    TypeKind::Composite(attrs) => {
+                        attrs.iter_mut().for_each(|a| patch(&mut a.data_type))
+                    }
+                    TypeKind::Enum(_) | TypeKind::Range(_) => {}
                 }
                 (t.id, Arc::new(t))
             })
@@ -184,21 +206,21 @@ impl Catalog {
         for t in self.tables.values_mut() {
             if t.columns.iter().any(|c| user_types::needs_patch(&c.data_type)) {
                 let t = Arc::make_mut(t);
-                t.columns.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, &maps));
+                t.columns.iter_mut().for_each(|c| patch(&mut c.data_type));
             }
         }
         for v in self.views.values_mut() {
             if v.column_types.iter().any(user_types::needs_patch) {
                 let v = Arc::make_mut(v);
-                v.column_types.iter_mut().for_each(|c| user_types::patch_type(c, &maps));
+                v.column_types.iter_mut().for_each(&patch);
             }
         }
     }
 
-    /// Completes the type placeholders of the routines' signatures (called once the
+    /// Completes the composite placeholders of the routines' signatures (called once the
     /// routines are loaded, after [`Catalog::set_types`]).
     pub fn patch_function_types(&mut self) {
-        let mut maps = self.type_maps();
+        let mut records = self.records.clone();
         // Row types of tables that signatures name.
         let mut needed = Vec::new();
         for f in self.functions.values() {
@@ -215,43 +237,44 @@ impl Catalog {
                 Returns::Void | Returns::Trigger => {}
             }
         }
+        if needed.is_empty() {
+            return;
+        }
         for id in needed {
-            if let std::collections::hash_map::Entry::Vacant(slot) = maps.records.entry(id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(id) {
                 if let Some(t) = self.table_row_type(id) {
                     slot.insert(t);
                 }
             }
         }
         for f in self.functions.values_mut() {
-            let uses =
-                f.params.iter().chain(&f.outs).any(|p| user_types::needs_patch(&p.data_type))
-                    || match &f.returns {
-                        Returns::Scalar(t) | Returns::SetOf(t) => user_types::needs_patch(t),
-                        Returns::Table(cols) => {
-                            cols.iter().any(|c| user_types::needs_patch(&c.data_type))
-                        }
-                        Returns::Void | Returns::Trigger => false,
-                    };
-            if !uses {
+            let mut ids = Vec::new();
+            for p in f.params.iter().chain(&f.outs) {
+                user_types::placeholder_oids(&p.data_type, &mut ids);
+            }
+            if let Returns::Scalar(t) | Returns::SetOf(t) = &f.returns {
+                user_types::placeholder_oids(t, &mut ids);
+            }
+            if let Returns::Table(cols) = &f.returns {
+                cols.iter().for_each(|c| user_types::placeholder_oids(&c.data_type, &mut ids));
+            }
+            if ids.is_empty() {
                 continue;
             }
             let f = Arc::make_mut(f);
             for p in f.params.iter_mut().chain(f.outs.iter_mut()) {
-                user_types::patch_type(&mut p.data_type, &maps);
+                user_types::patch_record_type(&mut p.data_type, &records);
             }
             match &mut f.returns {
-                Returns::Scalar(t) | Returns::SetOf(t) => user_types::patch_type(t, &maps),
-                Returns::Table(cols) => {
-                    cols.iter_mut().for_each(|c| user_types::patch_type(&mut c.data_type, &maps))
+                Returns::Scalar(t) | Returns::SetOf(t) => {
+                    user_types::patch_record_type(t, &records)
                 }
+                Returns::Table(cols) => cols
+                    .iter_mut()
+                    .for_each(|c| user_types::patch_record_type(&mut c.data_type, &records)),
                 Returns::Void | Returns::Trigger => {}
             }
         }
-    }
-
-    /// The enum and composite types by OID.
-    pub fn type_maps(&self) -> user_types::TypeMaps {
-        user_types::TypeMaps { enums: self.enums.clone(), records: self.records.clone() }
     }
 
     /// The row type of table `id` (built on each call: few statements name one).
@@ -262,10 +285,35 @@ impl Catalog {
         Some(Arc::new(user_types::table_record(self.tables.get(&id)?)))
     }
 
-    /// The user-defined type `schema.name`.
+    /// The user-defined type `schema.name` (not a multirange type: see
+    /// [`Catalog::resolve_multirange`]).
     pub fn user_type(&self, schema: &str, name: &str) -> Option<&Arc<TypeDef>> {
         let id = self.type_names.get(&(schema.to_string(), name.to_string()))?;
         self.types.get(id)
+    }
+
+    /// Whether a user-defined type (a multirange type included) is named `schema.name`.
+    pub fn type_name_taken(&self, schema: &str, name: &str) -> bool {
+        self.type_names.contains_key(&(schema.to_string(), name.to_string()))
+    }
+
+    /// The range type whose multirange type is named `name` (possibly qualified),
+    /// through the search path.
+    pub fn resolve_multirange(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        search_path: &[String],
+    ) -> Option<Arc<helios_types::RangeType>> {
+        let find = |s: &str| {
+            let id = self.type_names.get(&(s.to_string(), name.to_string()))?;
+            let range_id = id.checked_sub(2)?;
+            self.ranges.get(&range_id).filter(|r| r.multirange_name == name).cloned()
+        };
+        match schema {
+            Some(s) => find(s),
+            None => search_path.iter().find_map(|s| find(s)),
+        }
     }
 
     /// Resolves a possibly qualified type name through the search path.
@@ -301,22 +349,7 @@ impl Catalog {
 
     /// The type a column declared with user type `t` holds.
     pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
-        use helios_types::{DataType, EnumType, RecordType};
-        match &t.kind {
-            TypeKind::Enum(_) => DataType::Enum(
-                self.enums
-                    .get(&t.id)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::new(EnumType::placeholder(t.id))),
-            ),
-            TypeKind::Composite(_) => DataType::Record(
-                self.records
-                    .get(&t.id)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::new(RecordType::placeholder(t.id))),
-            ),
-            TypeKind::Domain(d) => d.base.clone(),
-        }
+        t.value_type(&self.enums, &self.ranges, &self.records)
     }
 
     /// What `schema.name` stands for.

@@ -116,10 +116,6 @@ pub struct FunctionDef {
     /// The role owning it.
     #[serde(default)]
     pub owner: u32,
-    /// The last input parameter is `VARIADIC` (an array collecting the trailing
-    /// arguments of a call).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub variadic: bool,
     /// `PARALLEL SAFE | RESTRICTED | UNSAFE` as `pg_proc.proparallel` spells it (`s`,
     /// `r`, `u`); recorded for catalogs and dumps, without effect here.
     #[serde(default = "parallel_unsafe")]

@@ -263,16 +263,30 @@ fn column_type(catalog: &Catalog, domain: Option<u32>, ty: &helios_types::DataTy
     match ty {
         DataType::Enum(e) => qualified(&e.schema, &e.name),
         DataType::Record(r) if !r.is_anonymous() => qualified(&r.schema, &r.name),
-        DataType::Array(elem) if matches!(**elem, DataType::Enum(_) | DataType::Record(_)) => {
+        DataType::Range(r) if !r.is_builtin() => qualified(&r.schema, &r.name),
+        DataType::Multirange(r) if !r.is_builtin() => qualified(&r.schema, &r.multirange_name),
+        DataType::Array(elem)
+            if super::user_types::uses_any_enum(elem) || matches!(**elem, DataType::Record(_)) =>
+        {
             format!("{}[]", column_type(catalog, None, elem))
         }
         other => other.to_string(),
     }
 }
 
-/// `CREATE TYPE ... AS ENUM` for every enum, `CREATE TYPE ... AS (...)` for every
-/// composite type, then `CREATE DOMAIN` for every domain (whose base may be an enum),
-/// before the tables that use them.
+/// `CREATE TYPE ... AS RANGE` for a range type.
+fn create_range_type(catalog: &Catalog, t: &super::TypeDef, r: &super::RangeDef) -> String {
+    format!(
+        "CREATE TYPE {} AS RANGE (SUBTYPE = {}, MULTIRANGE_TYPE_NAME = {});",
+        qualified(&t.schema, &t.name),
+        column_type(catalog, r.domain, &r.subtype),
+        qualified(&t.schema, &r.multirange_name)
+    )
+}
+
+/// `CREATE TYPE ... AS ENUM` for every enum, `CREATE TYPE ... AS (...)` for every composite
+/// type, `CREATE TYPE ... AS RANGE` for the range types not over a domain, then `CREATE DOMAIN` for every domain (whose base may be an
+/// enum or a range) and the remaining range types, before the tables that use them.
 fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
     let kept = || catalog.types.values().filter(|t| keep(&t.schema));
     for t in kept() {
@@ -302,6 +316,13 @@ fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
         }
     }
     for t in kept() {
+        if let super::TypeKind::Range(r) = &t.kind {
+            if r.domain.is_none() {
+                emit(create_range_type(catalog, t, r));
+            }
+        }
+    }
+    for t in kept() {
         if let super::TypeKind::Domain(d) = &t.kind {
             let mut s = format!(
                 "CREATE DOMAIN {} AS {}",
@@ -322,6 +343,13 @@ fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
             }
             s.push(';');
             emit(s);
+        }
+    }
+    for t in kept() {
+        if let super::TypeKind::Range(r) = &t.kind {
+            if r.domain.is_some() {
+                emit(create_range_type(catalog, t, r));
+            }
         }
     }
 }

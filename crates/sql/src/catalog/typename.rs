@@ -69,13 +69,23 @@ pub fn resolve_user_column_type(
             Some((_, super::Relation::Table(id))) => scope.catalog.table_row_type(id),
             _ => None,
         };
-        let Some(row) = row else { return Err(err) };
-        let ty = DataType::Record(row);
+        if let Some(row) = row {
+            let ty = DataType::Record(row);
+            return Ok(UserColumnType {
+                column: ColumnType {
+                    data_type: if array { DataType::Array(Box::new(ty)) } else { ty },
+                    serial: false,
+                },
+                domain: None,
+            });
+        }
+        let multi =
+            scope.catalog.resolve_multirange(qn.schema.as_deref(), &qn.name, scope.search_path);
+        let Some(r) = multi else { return Err(err) };
+        let t = DataType::Multirange(r);
+        let data_type = if array { DataType::Array(Box::new(t)) } else { t };
         return Ok(UserColumnType {
-            column: ColumnType {
-                data_type: if array { DataType::Array(Box::new(ty)) } else { ty },
-                serial: false,
-            },
+            column: ColumnType { data_type, serial: false },
             domain: None,
         });
     };
@@ -217,9 +227,6 @@ fn custom(
         "vector" => plain(DataType::Vector(nums.first().copied())),
         "jsonpath" => plain(DataType::JsonPath),
         "name" | "citext" => plain(DataType::Text),
-        p if helios_types::Polymorphic::from_name(p).is_some() => {
-            plain(DataType::Poly(helios_types::Polymorphic::from_name(p).expect("checked")))
-        }
         "record" => plain(DataType::Record(std::sync::Arc::new(
             helios_types::RecordType::anonymous(Vec::new()),
         ))),
@@ -232,6 +239,17 @@ fn custom(
         // names (`expr/bind.rs`, `functions/catalog_defs.rs`).
         "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
         | "regrole" | "regoper" | "xid" | "cid" => plain(DataType::Int8),
+        other if helios_types::Pseudo::from_name(other).is_some() => {
+            plain(DataType::Pseudo(helios_types::Pseudo::from_name(other).expect("checked")))
+        }
+        other if helios_types::RangeType::builtin(other).is_some() => {
+            plain(DataType::Range(helios_types::RangeType::builtin(other).expect("checked")))
+        }
+        other if helios_types::RangeType::builtin_multirange(other).is_some() => {
+            plain(DataType::Multirange(
+                helios_types::RangeType::builtin_multirange(other).expect("checked"),
+            ))
+        }
         _ => {
             Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
         }
@@ -286,12 +304,18 @@ fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
 }
 
 /// How a column type is stored in the catalog: the `Display` spelling, except that an
-/// enum is `enum#<oid>` (its name may change; its OID does not).
+/// enum is `enum#<oid>` and a user-defined range or multirange type `range#<oid>` or
+/// `multirange#<oid>` (their names may change; their OIDs do not).
 pub fn stored_spelling(ty: &DataType) -> String {
     match ty {
         DataType::Enum(t) => format!("enum#{}", t.oid),
         DataType::Record(t) if !t.is_anonymous() => format!("record#{}", t.oid),
-        DataType::Array(elem) if matches!(**elem, DataType::Enum(_) | DataType::Record(_)) => {
+        DataType::Range(t) if !t.is_builtin() => format!("range#{}", t.oid),
+        DataType::Multirange(t) if !t.is_builtin() => format!("multirange#{}", t.oid),
+        DataType::Array(elem)
+            if crate::catalog::user_types::uses_any_enum(elem)
+                || matches!(**elem, DataType::Record(_)) =>
+        {
             format!("{}[]", stored_spelling(elem))
         }
         other => other.to_string(),
@@ -301,6 +325,18 @@ pub fn stored_spelling(ty: &DataType) -> String {
 /// Parses a type name stored in the catalog ([`stored_spelling`]); an enum comes back
 /// as a placeholder that [`super::Catalog::set_types`] completes.
 pub fn parse_stored_type(text: &str) -> Result<DataType> {
+    for (prefix, multi) in [("range#", false), ("multirange#", true)] {
+        let Some(rest) = text.strip_prefix(prefix) else { continue };
+        let (oid, array) = match rest.strip_suffix("[]") {
+            Some(o) => (o, true),
+            None => (rest, false),
+        };
+        let oid: u32 =
+            oid.parse().map_err(|_| Error::corrupted(format!("bad stored type \"{text}\"")))?;
+        let t = std::sync::Arc::new(helios_types::RangeType::placeholder(oid));
+        let ty = if multi { DataType::Multirange(t) } else { DataType::Range(t) };
+        return Ok(if array { DataType::Array(Box::new(ty)) } else { ty });
+    }
     if let Some(rest) = text.strip_prefix("enum#") {
         let (oid, array) = match rest.strip_suffix("[]") {
             Some(o) => (o, true),
@@ -356,6 +392,8 @@ mod tests {
             DataType::JsonPath,
             DataType::Array(Box::new(DataType::Int4)),
             DataType::Array(Box::new(DataType::Text)),
+            DataType::Range(helios_types::RangeType::builtin("tstzrange").unwrap()),
+            DataType::Multirange(helios_types::RangeType::builtin("int4range").unwrap()),
         ] {
             assert_eq!(parse_stored_type(&t.to_string()).unwrap(), t, "{t}");
         }

@@ -1,5 +1,6 @@
 //! User-defined types: enums (`CREATE TYPE ... AS ENUM`), composite types (`CREATE TYPE
-//! ... AS (f1 type, ...)`) and domains (`CREATE DOMAIN`).
+//! ... AS (f1 type, ...)`), range types (`CREATE TYPE ... AS RANGE`) and domains
+//! (`CREATE DOMAIN`).
 //!
 //! A [`TypeDef`] is one catalog record (kind `Type`), stored like every other record, so
 //! types are transactional, branched and visible to time travel. Its id is the type's
@@ -12,20 +13,23 @@
 //! base type and record the domain's id ([`super::ColumnDef::domain`]); writes and casts
 //! to the domain check its NOT NULL and CHECK constraints.
 //!
+//! A range type takes four ids: the range type's, its array type's, its multirange
+//! type's and the multirange's array type's ([`RangeDef`]).
+//!
 //! A composite type is its list of attributes. Every table also has a row type of the
 //! same name whose OID is the table's id ([`build_records`]). Composite values are stored
 //! with their fields (see `docs/storage-format.md`); an attribute added later reads as
 //! NULL from older values.
 //!
-//! Column types that are enums are stored as `enum#<oid>`, composite types as
-//! `record#<oid>` (see [`super::typename::stored_spelling`]) and read back as
-//! placeholders, which [`super::Catalog::set_types`] replaces with the definitions of
-//! the same snapshot.
+//! Column types that are enums are stored as `enum#<oid>` (ranges as `range#<oid>` and
+//! `multirange#<oid>`, composite types as `record#<oid>`; see
+//! [`super::typename::stored_spelling`]) and read back as placeholders, which
+//! [`super::Catalog::set_types`] replaces with the definitions of the same snapshot.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use helios_types::{DataType, EnumLabel, EnumType, RecordField, RecordType};
+use helios_types::{DataType, EnumLabel, EnumType, RangeType, RecordField, RecordType};
 use serde::{Deserialize, Serialize};
 
 use super::CheckDef;
@@ -59,6 +63,20 @@ pub struct DomainDef {
     pub checks: Vec<CheckDef>,
 }
 
+/// A range type: its subtype and its multirange type's name. Its OIDs are the record's
+/// id (range), id + 1 (range array), id + 2 (multirange), id + 3 (multirange array).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeDef {
+    /// The bounds' type (a domain's base type for a domain).
+    #[serde(with = "super::defs::type_text")]
+    pub subtype: DataType,
+    /// The multirange type's name (same schema).
+    pub multirange_name: String,
+    /// The domain named as the subtype, if it was one (a dependency for DROP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<u32>,
+}
+
 /// One attribute of a composite type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributeDef {
@@ -76,6 +94,8 @@ pub enum TypeKind {
     Enum(Vec<EnumLabelDef>),
     /// A domain.
     Domain(DomainDef),
+    /// A range type (and its multirange type).
+    Range(RangeDef),
     /// A composite type with its attributes in order.
     Composite(Vec<AttributeDef>),
 }
@@ -109,7 +129,24 @@ impl TypeDef {
                     .map(|l| EnumLabel { label: l.label.clone(), key: l.key.clone() })
                     .collect(),
             }),
-            TypeKind::Domain(_) | TypeKind::Composite(_) => None,
+            TypeKind::Domain(_) | TypeKind::Range(_) | TypeKind::Composite(_) => None,
+        }
+    }
+
+    /// The range type this record defines, if it is a range type.
+    pub fn range_type(&self) -> Option<RangeType> {
+        match &self.kind {
+            TypeKind::Range(r) => Some(RangeType {
+                oid: self.id,
+                array_oid: self.id + 1,
+                multirange_oid: self.id + 2,
+                multirange_array_oid: self.id + 3,
+                schema: self.schema.clone(),
+                name: self.name.clone(),
+                multirange_name: r.multirange_name.clone(),
+                subtype: r.subtype.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -117,66 +154,68 @@ impl TypeDef {
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             TypeKind::Domain(d) => Some(d),
-            TypeKind::Enum(_) | TypeKind::Composite(_) => None,
+            TypeKind::Enum(_) | TypeKind::Range(_) | TypeKind::Composite(_) => None,
         }
     }
 
-    /// `"enum"` or `"domain"`, for messages.
+    /// `"enum"`, `"domain"` or `"range"`, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             TypeKind::Enum(_) => "enum",
             TypeKind::Domain(_) => "domain",
+            TypeKind::Range(_) => "range",
             TypeKind::Composite(_) => "composite",
         }
     }
 
-    /// The type a column of this type holds: the enum or composite type itself, or the
-    /// domain's base.
-    pub fn value_type(&self, maps: &TypeMaps) -> DataType {
+    /// The type a column of this type holds: the enum, range or composite type itself, or
+    /// the domain's base.
+    pub fn value_type(
+        &self,
+        enums: &HashMap<u32, Arc<EnumType>>,
+        ranges: &HashMap<u32, Arc<RangeType>>,
+        records: &HashMap<u32, Arc<RecordType>>,
+    ) -> DataType {
         match &self.kind {
-            TypeKind::Enum(_) => match maps.enums.get(&self.id) {
-                Some(t) => DataType::Enum(t.clone()),
-                None => DataType::Enum(Arc::new(EnumType::placeholder(self.id))),
-            },
-            TypeKind::Composite(_) => match maps.records.get(&self.id) {
+            TypeKind::Composite(_) => match records.get(&self.id) {
                 Some(t) => DataType::Record(t.clone()),
                 None => DataType::Record(Arc::new(RecordType::placeholder(self.id))),
+            },
+            TypeKind::Range(_) => match ranges.get(&self.id) {
+                Some(t) => DataType::Range(t.clone()),
+                None => DataType::Range(Arc::new(RangeType::placeholder(self.id))),
+            },
+            TypeKind::Enum(_) => match enums.get(&self.id) {
+                Some(t) => DataType::Enum(t.clone()),
+                None => DataType::Enum(Arc::new(EnumType::placeholder(self.id))),
             },
             TypeKind::Domain(d) => d.base.clone(),
         }
     }
 }
 
-/// The enum and composite types of one catalog snapshot by OID, as values carry them.
-#[derive(Debug, Default, Clone)]
-pub struct TypeMaps {
-    /// Enum types.
-    pub enums: HashMap<u32, Arc<EnumType>>,
-    /// Composite types and table row types.
-    pub records: HashMap<u32, Arc<RecordType>>,
-}
-
-impl TypeMaps {
-    /// Whether there is nothing to patch with.
-    pub fn is_empty(&self) -> bool {
-        self.enums.is_empty() && self.records.is_empty()
+/// Replaces enum placeholders in `ty` by the definitions in `enums`.
+pub fn patch_type(ty: &mut DataType, enums: &HashMap<u32, Arc<EnumType>>) {
+    match ty {
+        DataType::Enum(t) => {
+            if let Some(full) = enums.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Array(elem) => patch_type(elem, enums),
+        _ => {}
     }
 }
 
-/// Replaces enum and composite placeholders in `ty` by the definitions in `maps`.
-pub fn patch_type(ty: &mut DataType, maps: &TypeMaps) {
+/// Replaces user-defined range placeholders in `ty` by the definitions in `ranges`.
+pub fn patch_range_type(ty: &mut DataType, ranges: &HashMap<u32, Arc<RangeType>>) {
     match ty {
-        DataType::Enum(t) => {
-            if let Some(full) = maps.enums.get(&t.oid) {
+        DataType::Range(t) | DataType::Multirange(t) => {
+            if let Some(full) = ranges.get(&t.oid) {
                 *t = full.clone();
             }
         }
-        DataType::Record(t) if t.is_placeholder() => {
-            if let Some(full) = maps.records.get(&t.oid) {
-                *t = full.clone();
-            }
-        }
-        DataType::Array(elem) => patch_type(elem, maps),
+        DataType::Array(elem) => patch_range_type(elem, ranges),
         _ => {}
     }
 }
@@ -194,6 +233,7 @@ pub fn placeholder_oids(ty: &DataType, out: &mut Vec<u32>) {
 pub fn needs_patch(ty: &DataType) -> bool {
     match ty {
         DataType::Enum(_) => true,
+        DataType::Range(t) | DataType::Multirange(t) => !t.is_builtin(),
         DataType::Record(t) => t.is_placeholder(),
         DataType::Array(elem) => needs_patch(elem),
         _ => false,
@@ -306,19 +346,35 @@ pub fn uses_record(ty: &DataType, oid: u32) -> bool {
     }
 }
 
-/// Whether `ty` is (or is an array of) the enum `oid`.
+/// Replaces composite placeholders in `ty` by the definitions in `records`.
+pub fn patch_record_type(ty: &mut DataType, records: &HashMap<u32, Arc<RecordType>>) {
+    match ty {
+        DataType::Record(t) if t.is_placeholder() => {
+            if let Some(full) = records.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Array(elem) => patch_record_type(elem, records),
+        _ => {}
+    }
+}
+
+/// Whether `ty` is (or is an array of) the enum or user-defined range type `oid` (or
+/// that range type's multirange type).
 pub fn uses_enum(ty: &DataType, oid: u32) -> bool {
     match ty {
         DataType::Enum(t) => t.oid == oid,
+        DataType::Range(t) | DataType::Multirange(t) => t.oid == oid,
         DataType::Array(elem) => uses_enum(elem, oid),
         _ => false,
     }
 }
 
-/// Whether `ty` mentions any enum.
+/// Whether `ty` mentions any enum or user-defined range type.
 pub fn uses_any_enum(ty: &DataType) -> bool {
     match ty {
         DataType::Enum(_) => true,
+        DataType::Range(t) | DataType::Multirange(t) => !t.is_builtin(),
         DataType::Array(elem) => uses_any_enum(elem),
         _ => false,
     }

@@ -198,6 +198,13 @@ impl<'t> ExecCtx<'t> {
 
     /// Evaluates `e` on `row` followed by the enclosing row `outer`.
     pub fn eval(&self, e: &Expr, row: &[Value], outer: &[Value]) -> Result<Value> {
+        // A parameter that arrived with its type (every value of a prepared INSERT) is
+        // cloned here, without entering the evaluator.
+        if let Expr::Param(i, ty) = e {
+            if let Some(v) = self.params.get(*i).filter(|v| crate::expr::has_type(v, ty)) {
+                return Ok(v.clone());
+            }
+        }
         if outer.is_empty() {
             e.eval(row, self)
         } else {

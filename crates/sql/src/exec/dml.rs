@@ -10,7 +10,7 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::routines::TriggerEvent;
-use super::row_writer::RowWriter;
+use super::row_writer::{RowKey, RowWriter};
 use super::table_io::{self, delete_row, get_row, primary_key, put_row, unique_conflict};
 use crate::binder::{BoundDelete, BoundInsert, BoundUpdate, OnConflict};
 use crate::catalog::routine_defs::TriggerTiming;
@@ -198,18 +198,7 @@ pub(super) fn check_row(
     checks: &[(String, Expr)],
     row: &[Value],
 ) -> Result<()> {
-    for (i, c) in table.columns.iter().enumerate() {
-        if c.not_null && row[i].is_null() {
-            return Err(Error::new(
-                SqlState::NOT_NULL_VIOLATION,
-                format!(
-                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
-                    c.name, table.name
-                ),
-            )
-            .with_detail(format!("Failing row contains ({}).", row_text(row))));
-        }
-    }
+    check_not_null(table, row)?;
     for (name, e) in checks {
         if matches!(ctx.eval(e, row, &[])?, Value::Bool(false)) {
             return Err(Error::new(
@@ -217,6 +206,23 @@ pub(super) fn check_row(
                 format!(
                     "new row for relation \"{}\" violates check constraint \"{name}\"",
                     table.name
+                ),
+            )
+            .with_detail(format!("Failing row contains ({}).", row_text(row))));
+        }
+    }
+    Ok(())
+}
+
+/// The NOT NULL half of [`check_row`] (23502), which needs no evaluation context.
+fn check_not_null(table: &TableDef, row: &[Value]) -> Result<()> {
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.not_null && row[i].is_null() {
+            return Err(Error::new(
+                SqlState::NOT_NULL_VIOLATION,
+                format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    c.name, table.name
                 ),
             )
             .with_detail(format!("Failing row contains ({}).", row_text(row))));
@@ -594,7 +600,7 @@ fn rewrite_row_plain(
 /// `INSERT ... VALUES`, the prepared single-row INSERT of a load among them) are
 /// evaluated here directly, as the streaming executor would, without its per-statement
 /// setup; any other source runs through the executor.
-pub(super) fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<Vec<Row>> {
+pub(super) fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Result<SourceRows> {
     use crate::planner::Plan;
     if let Plan::Project { input, exprs, .. } = plan {
         if let Plan::Values { rows, .. } = input.as_ref() {
@@ -604,26 +610,56 @@ pub(super) fn source_rows(plan: &crate::planner::Plan, ctx: &ExecCtx<'_>) -> Res
                     .iter()
                     .enumerate()
                     .all(|(i, e)| matches!(e, Expr::Column(c, _) if *c == i));
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
+            let row = |r: &[Expr]| -> Result<Row> {
                 let mut values = Vec::with_capacity(r.len());
                 for e in r {
                     values.push(ctx.eval(e, &[], &[])?);
                 }
                 if identity {
-                    out.push(values);
-                    continue;
+                    return Ok(values);
                 }
                 let mut projected = Vec::with_capacity(exprs.len());
                 for e in exprs {
                     projected.push(ctx.eval(e, &values, &[])?);
                 }
-                out.push(projected);
+                Ok(projected)
+            };
+            if let [r] = rows.as_slice() {
+                return Ok(SourceRows::One(row(r)?));
             }
-            return Ok(out);
+            return rows.iter().map(|r| row(r)).collect::<Result<_>>().map(SourceRows::Many);
         }
     }
-    super::execute(plan, ctx, &[])
+    super::execute(plan, ctx, &[]).map(SourceRows::Many)
+}
+
+/// The rows an INSERT computed: one row is kept without a vector of its own (the prepared
+/// single-row INSERT of a load runs once per row).
+pub(super) enum SourceRows {
+    One(Row),
+    Many(Vec<Row>),
+}
+
+impl SourceRows {
+    /// The rows as a vector.
+    pub(super) fn into_vec(self) -> Vec<Row> {
+        match self {
+            SourceRows::One(r) => vec![r],
+            SourceRows::Many(rows) => rows,
+        }
+    }
+}
+
+impl IntoIterator for SourceRows {
+    type Item = Row;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Row>, std::vec::IntoIter<Row>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            SourceRows::One(r) => Some(r).into_iter().chain(Vec::new()),
+            SourceRows::Many(rows) => None.into_iter().chain(rows),
+        }
+    }
 }
 
 /// Runs an INSERT.
@@ -647,7 +683,7 @@ pub(super) fn insert_rows(
     txn: &mut Transaction,
     env: &WriteEnv<'_>,
     ins: &BoundInsert,
-    rows: Vec<Row>,
+    rows: impl IntoIterator<Item = Row>,
 ) -> Result<DmlOutcome> {
     let table = ins.table.as_ref();
     let mut out = DmlOutcome::default();
@@ -660,6 +696,7 @@ pub(super) fn insert_rows(
         .is_some()
         || triggers(env, table, TriggerEvent::Update, TriggerTiming::After, true).is_some();
     let mut after: AfterEvents = Vec::new();
+    let mut key = RowKey::default();
     for mut row in rows {
         fill_serials(env, table, &ins.sequence_fill, &mut row)?;
         fit_columns(table, &mut row)?;
@@ -692,18 +729,22 @@ pub(super) fn insert_rows(
         if !ins.view_checks.is_empty() {
             check_views(&env.ctx(txn, &ins.extra), &ins.view_checks, &row)?;
         }
-        check_row(&env.ctx(txn, &ins.extra), table, env.checks, &row)?;
+        if env.checks.is_empty() {
+            check_not_null(table, &row)?;
+        } else {
+            check_row(&env.ctx(txn, &ins.extra), table, env.checks, &row)?;
+        }
         check_references(txn, env, table, &row, None)?;
         // Only a table without a primary key draws a row id (a clock read and a CAS).
         let rowid = (!writer.has_primary_key()).then(|| (env.rowid)());
-        let key = writer.row_key(&row, rowid)?;
+        writer.row_key(&mut key, &row, rowid)?;
         let conflict = writer.find_conflict(txn, &row, &key)?;
         let written: Option<Row> = match (conflict, &ins.on_conflict) {
             (None, _) => {
                 writer.put(txn, &key, &row)?;
                 // Only ON CONFLICT DO UPDATE asks which rows this command wrote.
                 if matches!(ins.on_conflict, Some(OnConflict::Update { .. })) {
-                    touched.insert(key.into_pk());
+                    touched.insert(key.pk().to_vec());
                 }
                 if any_after {
                     after.push((TriggerEvent::Insert, None, Some(row.clone())));

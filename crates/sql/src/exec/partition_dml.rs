@@ -24,7 +24,7 @@ pub(super) fn execute_insert(
 ) -> Result<DmlOutcome> {
     let mut rows = {
         let ctx = env.ctx(txn, &ins.source);
-        dml::source_rows(&ins.source.plan, &ctx)?
+        dml::source_rows(&ins.source.plan, &ctx)?.into_vec()
     };
     // Serial keys are drawn before routing: the key may be the serial column.
     for row in &mut rows {

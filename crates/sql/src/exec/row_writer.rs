@@ -19,7 +19,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::encoding::keys;
 
 /// A new row's storage key: the table's row prefix followed by its primary key bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowKey {
     key: Vec<u8>,
     prefix: usize,
@@ -34,12 +34,6 @@ impl RowKey {
     /// The primary key bytes (relative to the table's row prefix).
     pub fn pk(&self) -> &[u8] {
         &self.key[self.prefix..]
-    }
-
-    /// The primary key bytes, owned.
-    pub fn into_pk(mut self) -> Vec<u8> {
-        self.key.drain(..self.prefix);
-        self.key
     }
 }
 
@@ -102,28 +96,30 @@ impl<'t> RowWriter<'t> {
         self.primary.is_some()
     }
 
-    /// The storage key of `row`: its primary key columns, or `rowid` for a table without
-    /// a primary key.
-    pub fn row_key(&self, row: &[Value], rowid: Option<i64>) -> Result<RowKey> {
-        let mut key = Vec::with_capacity(self.prefix.len() + 16);
+    /// Builds the storage key of `row` in `out` (reusing its buffer): its primary key
+    /// columns, or `rowid` for a table without a primary key.
+    pub fn row_key(&self, out: &mut RowKey, row: &[Value], rowid: Option<i64>) -> Result<()> {
+        let key = &mut out.key;
+        key.clear();
+        // Room for the usual key at once (a one-row INSERT builds one key per statement).
+        key.reserve(self.prefix.len() + 16);
         key.extend_from_slice(self.prefix);
         match (&self.primary, rowid) {
             (Some((pk, cols)), _) => {
                 if let [c] = pk.columns.as_slice() {
-                    encode_key_into(&mut key, std::slice::from_ref(&row[*c]), cols)?;
+                    encode_key_into(key, std::slice::from_ref(&row[*c]), cols)?;
                 } else {
                     let values: Vec<Value> = pk.columns.iter().map(|c| row[*c].clone()).collect();
-                    encode_key_into(&mut key, &values, cols)?;
+                    encode_key_into(key, &values, cols)?;
                 }
             }
-            (None, Some(id)) => {
-                encode_key_into(&mut key, &[Value::Int8(id)], &rowid_key_columns())?
-            }
+            (None, Some(id)) => encode_key_into(key, &[Value::Int8(id)], &rowid_key_columns())?,
             (None, None) => {
                 return Err(Error::internal("a table without primary key needs a rowid"))
             }
         }
-        Ok(RowKey { key, prefix: self.prefix.len() })
+        out.prefix = self.prefix.len();
+        Ok(())
     }
 
     /// The first unique index (primary key included, in the table's index order) that

@@ -153,6 +153,10 @@ impl Binder<'_> {
                     A::Value(v) => place::at_string(e, v),
                     _ => e,
                 })?;
+                let e = match super::typmod::Typmod::of(data_type) {
+                    Some(m) => m.wrap(e),
+                    None => e,
+                };
                 self.with_domain(e, domain)
             }
             A::TypedString(ts) => {
@@ -164,6 +168,10 @@ impl Binder<'_> {
                 let e = self
                     .coerce(inner, &to, CoercionKind::Explicit)
                     .map_err(|e| place::at_string(e, &ts.value))?;
+                let e = match super::typmod::Typmod::of(&ts.data_type) {
+                    Some(m) => m.wrap(e),
+                    None => e,
+                };
                 self.with_domain(e, domain)
             }
             A::IsNull(x) => Ok(Expr::IsNull { expr: Box::new(self.bind(x)?), negated: false }),
@@ -696,6 +704,8 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
         B::PGOverlap => BinaryOp::Overlap,
         B::Spaceship => BinaryOp::CosineDistance,
         B::LtDashGt => BinaryOp::L2Distance,
+        B::AndLt => BinaryOp::RangeOverLeft,
+        B::AndGt => BinaryOp::RangeOverRight,
         B::PGCustomBinaryOperator(parts) => {
             // `OPERATOR(pg_catalog.~)` names a built-in operator by schema and symbol.
             let sym = match parts.as_slice() {
@@ -708,6 +718,9 @@ pub(crate) fn map_binary_operator(op: &ast::BinaryOperator) -> Result<BinaryOp> 
             "<->" => BinaryOp::L2Distance,
             "<=>" => BinaryOp::CosineDistance,
             "<#>" => BinaryOp::NegInnerProduct,
+            "&<" => BinaryOp::RangeOverLeft,
+            "&>" => BinaryOp::RangeOverRight,
+            "-|-" => BinaryOp::RangeAdjacent,
             other => return Err(unknown_operator(other)),
         },
         other => return Err(unknown_operator(&other.to_string())),

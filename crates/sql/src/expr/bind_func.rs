@@ -425,6 +425,20 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if name == crate::parser::VARIADIC_MARKER {
+            if let [a] = args.as_slice() {
+                let ty = a.data_type();
+                let func = crate::functions::range::range_function(name)
+                    .ok_or_else(|| Error::internal("VARIADIC marker missing"))?;
+                return Ok(Expr::Function { func, args, ty });
+            }
+        }
+        if let Some(e) = self.range_call(name, &args)? {
+            return Ok(e);
+        }
+        if args.iter().any(crate::functions::range::is_variadic_marker) {
+            return Err(Error::unsupported(format!("VARIADIC arguments of function {name}")));
+        }
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
         let ResolvedCall { func, params, ret } = resolve_scalar(name, &types)?;
         let mut bound = Vec::with_capacity(args.len());

@@ -258,6 +258,11 @@ impl Binder<'_> {
         if op == BinaryOp::Concat {
             return self.concat(l, r);
         }
+        if crate::expr::bind_range::is_rangeish(&lt) || crate::expr::bind_range::is_rangeish(&rt) {
+            if let Some(e) = self.range_binary(op, l.clone(), r.clone())? {
+                return Ok(e);
+            }
+        }
         if op.is_comparison() && (is_array(&lt) || is_array(&rt)) {
             let (l, r) = self.array_operands(op, l, r)?;
             return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });

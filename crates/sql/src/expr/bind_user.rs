@@ -14,7 +14,7 @@ use crate::catalog::routine_defs::Returns;
 use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
-use crate::expr::polymorphic::{self, Bindings};
+use crate::expr::polymorphic;
 
 impl Binder<'_> {
     /// Binds a call of the user function `name` with bound positional and named
@@ -30,68 +30,48 @@ impl Binder<'_> {
         if candidates.is_empty() {
             return Ok(None);
         }
-        // `f(..., VARIADIC arr)` passes the variadic array itself.
-        let mut named = named;
-        let explicit = named
-            .iter()
-            .position(|(n, _)| n == crate::parser::variadic_call::VARIADIC_ARG)
-            .map(|i| named.remove(i).1);
-        let mut best: Option<Best> = None;
-        for orig in candidates {
-            let (f, pack_from, args) = match (&explicit, orig.variadic) {
-                (Some(_), false) => continue,
-                (Some(arr), true) => {
-                    let mut all = args.clone();
-                    all.push(arr.clone());
-                    (orig.clone(), None, all)
-                }
-                (None, true) if named.is_empty() && args.len() >= orig.params.len() => {
-                    (expand_variadic(&orig, args.len()), Some(orig.params.len() - 1), args.clone())
-                }
-                _ => (orig.clone(), None, args.clone()),
-            };
+        let mut best: Option<Candidate> = None;
+        let mut undetermined = false;
+        for f in candidates {
             let Some(slots) = place(&f, &args, &named) else { continue };
-            let param_types = f.arg_types();
-            let bindings = if param_types.iter().any(polymorphic::is_polymorphic) {
-                let mut arg_types = Vec::with_capacity(slots.len());
-                for (slot, p) in slots.iter().zip(&f.params) {
-                    arg_types.push(match (slot, &p.default) {
-                        (Some(a), _) => a.data_type(),
-                        (None, Some(text)) => {
-                            self.bind(&crate::parser::parse_expr(text)?)?.data_type()
-                        }
-                        (None, None) => DataType::Unknown,
-                    });
-                }
-                match polymorphic::bind(&param_types, &arg_types) {
-                    Some(b) => Some(b),
-                    None => continue,
-                }
-            } else {
-                None
-            };
-            let mut cost = 0;
-            let mut fits = true;
-            for (slot, p) in slots.iter().zip(&param_types) {
-                let Some(a) = slot else { continue };
-                let target = match &bindings {
-                    Some(b) if polymorphic::is_polymorphic(p) => {
-                        // A polymorphic match ranks after an exact one.
-                        cost += 1;
-                        match b.substitute(p) {
-                            Ok(t) => t,
-                            Err(_) => continue,
-                        }
-                    }
-                    _ => p.clone(),
+            let declared = f.arg_types();
+            // Polymorphic parameters take the types the arguments determine.
+            let mut cost_poly = 0;
+            let mut instance = None;
+            let (params, result) = if polymorphic::is_polymorphic(&declared)
+                || polymorphic::is_polymorphic(&[f.result_type()])
+            {
+                let arg_types: Vec<DataType> = slots
+                    .iter()
+                    .map(|s| s.as_ref().map_or(DataType::Unknown, Expr::data_type))
+                    .collect();
+                let Some(inst) = polymorphic::instantiate(&declared, &arg_types) else {
+                    undetermined |= polymorphic::undetermined(&declared, &arg_types);
+                    continue;
                 };
+                let params: Option<Vec<DataType>> =
+                    declared.iter().map(|t| inst.concrete(t)).collect();
+                let (Some(params), Some(result)) = (params, inst.concrete(&f.result_type())) else {
+                    continue;
+                };
+                // A polymorphic match ranks after an exact one.
+                cost_poly = declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
+                instance = Some(inst);
+                (params, result)
+            } else {
+                (declared, f.result_type())
+            };
+            let mut cost = cost_poly;
+            let mut fits = true;
+            for (slot, p) in slots.iter().zip(&params) {
+                let Some(a) = slot else { continue };
                 let t = a.data_type();
-                if t == target {
+                if t == *p {
                     continue;
                 }
                 if t == DataType::Unknown {
                     cost += 1;
-                } else if self.coerce(a.clone(), &target, CoercionKind::Implicit).is_ok() {
+                } else if self.coerce(a.clone(), p, CoercionKind::Implicit).is_ok() {
                     cost += 2;
                 } else {
                     fits = false;
@@ -99,7 +79,7 @@ impl Binder<'_> {
                 }
             }
             if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
-                best = Some(Best { cost, orig, shape: f, pack_from, slots, bindings });
+                best = Some(Candidate { cost, func: f, slots, params, result, instance });
             }
         }
         let mut types: Vec<String> =
@@ -109,7 +89,13 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some(Best { orig, shape: func, pack_from, slots, bindings, .. }) = best else {
+        let Some(Candidate { func, slots, params, result, instance, .. }) = best else {
+            if undetermined {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    "could not determine polymorphic type because input has type unknown",
+                ));
+            }
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", types.join(", ")),
@@ -137,12 +123,8 @@ impl Binder<'_> {
             ))
             .with_hint("Call it in FROM (SELECT * FROM f(...)) or at the top of a select list."));
         }
-        let (func, orig) = match &bindings {
-            Some(b) => (specialize(&func, b)?, specialize(&orig, b)?),
-            None => (func, orig),
-        };
         let mut bound = Vec::with_capacity(slots.len());
-        for (slot, p) in slots.into_iter().zip(func.params.clone()) {
+        for ((slot, p), target) in slots.into_iter().zip(func.params.clone()).zip(&params) {
             let e = match slot {
                 Some(e) => e,
                 None => {
@@ -153,80 +135,59 @@ impl Binder<'_> {
                     self.bind(&ast)?
                 }
             };
-            bound.push(self.coerce(e, &p.data_type, CoercionKind::Implicit)?);
+            bound.push(self.coerce(e, target, CoercionKind::Implicit)?);
         }
-        if let Some(from) = pack_from {
-            // The trailing arguments make the variadic array.
-            let elements = bound.split_off(from);
-            let ty = orig.params.last().map(|p| p.data_type.clone()).unwrap_or(DataType::Unknown);
-            bound.push(Expr::Array { elements, ty });
-        }
-        let ty = orig.result_type();
-        Ok(Some(Expr::UserCall(Box::new(UserCall { func: orig, args: bound, ty }))))
+        // The routine runs with its polymorphic types instantiated (SQL and PL/pgSQL
+        // bodies see real types).
+        let func = match instance {
+            Some(inst) => specialize(&func, &inst, &params, &result),
+            None => func,
+        };
+        let ty = result;
+        Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
     }
 }
 
-/// The best candidate of a call so far.
-struct Best {
+/// A function that fits a call: its cost (implicit conversions), the arguments placed
+/// on its parameters, the parameter types (polymorphic ones instantiated) and the
+/// result type.
+struct Candidate {
     cost: usize,
-    /// The routine as defined.
-    orig: Arc<FunctionDef>,
-    /// Its parameters as the call sees them (a VARIADIC array spread into elements).
-    shape: Arc<FunctionDef>,
-    /// Where the spread elements start.
-    pack_from: Option<usize>,
+    func: Arc<FunctionDef>,
     slots: Vec<Option<Expr>>,
-    bindings: Option<Bindings>,
+    params: Vec<DataType>,
+    result: DataType,
+    instance: Option<polymorphic::Instance>,
 }
 
-/// `f` with its VARIADIC array parameter spread into element parameters, for a call
-/// with `count` positional arguments.
-fn expand_variadic(f: &Arc<FunctionDef>, count: usize) -> Arc<FunctionDef> {
+/// `f` with the instantiated parameter, OUT parameter and result types.
+fn specialize(
+    f: &Arc<FunctionDef>,
+    inst: &polymorphic::Instance,
+    params: &[DataType],
+    result: &DataType,
+) -> Arc<FunctionDef> {
     let mut g = (**f).clone();
-    let Some(last) = g.params.pop() else { return f.clone() };
-    let elem = match &last.data_type {
-        DataType::Array(e) => (**e).clone(),
-        DataType::Poly(helios_types::Polymorphic::AnyArray) => {
-            DataType::Poly(helios_types::Polymorphic::AnyElement)
-        }
-        DataType::Poly(helios_types::Polymorphic::AnyCompatibleArray) => {
-            DataType::Poly(helios_types::Polymorphic::AnyCompatible)
-        }
-        other => other.clone(),
-    };
-    while g.params.len() < count {
-        g.params.push(crate::catalog::routine_defs::ParamDef {
-            name: None,
-            data_type: elem.clone(),
-            default: None,
-        });
+    for (p, t) in g.params.iter_mut().zip(params) {
+        p.data_type = t.clone();
     }
-    Arc::new(g)
-}
-
-/// `f` with its pseudo-types replaced by the types bound at this call (42804 when the
-/// `anyelement` family saw only untyped literals).
-fn specialize(f: &Arc<FunctionDef>, b: &Bindings) -> Result<Arc<FunctionDef>> {
-    if b.uses_elem && b.elem.is_none() {
-        return Err(Error::new(
-            SqlState::DATATYPE_MISMATCH,
-            "could not determine polymorphic type because input has type unknown",
-        ));
-    }
-    let mut g = (**f).clone();
-    for p in g.params.iter_mut().chain(g.outs.iter_mut()) {
-        p.data_type = b.substitute(&p.data_type)?;
+    for o in &mut g.outs {
+        if let Some(t) = inst.concrete(&o.data_type) {
+            o.data_type = t;
+        }
     }
     match &mut g.returns {
-        Returns::Scalar(t) | Returns::SetOf(t) => *t = b.substitute(t)?,
+        Returns::Scalar(t) | Returns::SetOf(t) => *t = result.clone(),
         Returns::Table(cols) => {
             for c in cols {
-                c.data_type = b.substitute(&c.data_type)?;
+                if let Some(t) = inst.concrete(&c.data_type) {
+                    c.data_type = t;
+                }
             }
         }
         Returns::Void | Returns::Trigger => {}
     }
-    Ok(Arc::new(g))
+    Arc::new(g)
 }
 
 /// The arguments of a call placed on `f`'s parameters (`None` where a default

@@ -563,6 +563,14 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
 /// Applies a (non-logical) binary operator to two non-NULL values.
 pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
     use BinaryOp as B;
+    if !op.is_comparison()
+        && (matches!(l, Value::Range(_) | Value::Multirange(_))
+            || matches!(r, Value::Range(_) | Value::Multirange(_)))
+    {
+        if let Some(v) = crate::functions::range::binary(op, l, r)? {
+            return Ok(v);
+        }
+    }
     match op {
         op if op.is_comparison() => compare_op(op, l, r),
         B::Add

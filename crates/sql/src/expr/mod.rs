@@ -17,7 +17,7 @@
 //! |---|---|
 //! | `node.rs` | the [`Expr`] tree, operators, aggregate/window call nodes |
 //! | `context.rs` | [`ExprScope`], [`EvalContext`], [`SessionInfo`] |
-//! | `bind*.rs` | the binder (literals, operators, functions, special forms) |
+//! | `bind*.rs` | the binder (literals, operators, functions, special forms; ranges in `bind_range.rs`) |
 //! | `types.rs` | categories, implicit casts, common types, SQL type names |
 //! | `resolve.rs` | overload resolution |
 //! | `polymorphic.rs` | pseudo-type parameters of user routines (`anyelement`, ...) |
@@ -30,6 +30,7 @@ pub mod arith;
 mod bind;
 mod bind_func;
 mod bind_ops;
+mod bind_range;
 mod bind_special;
 mod bind_user;
 pub mod cast;
@@ -41,10 +42,11 @@ mod eval;
 pub mod node;
 pub mod num;
 pub mod pattern;
-pub mod polymorphic;
+pub(crate) mod polymorphic;
 pub mod resolve;
 mod static_scope;
 pub mod types;
+mod typmod;
 
 pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};

@@ -454,6 +454,12 @@ pub enum BinaryOp {
     CosineDistance,
     /// `<#>` negative inner product.
     NegInnerProduct,
+    /// `&<` (ranges): does not extend to the right of.
+    RangeOverLeft,
+    /// `&>` (ranges): does not extend to the left of.
+    RangeOverRight,
+    /// `-|-` (ranges): adjacent to.
+    RangeAdjacent,
 }
 
 impl BinaryOp {
@@ -512,6 +518,9 @@ impl BinaryOp {
             BinaryOp::L2Distance => "<->",
             BinaryOp::CosineDistance => "<=>",
             BinaryOp::NegInnerProduct => "<#>",
+            BinaryOp::RangeOverLeft => "&<",
+            BinaryOp::RangeOverRight => "&>",
+            BinaryOp::RangeAdjacent => "-|-",
         }
     }
 

@@ -154,7 +154,7 @@ pub fn compile_are(pattern: &str, case_insensitive: bool) -> Result<Arc<Regex>> 
 
 fn cached(pattern: &str, case_insensitive: bool, translated: bool) -> Result<Arc<Regex>> {
     let source = if translated { Source::Regex } else { Source::Are };
-    compile_regex(pattern, RegexOptions { source, case_insensitive, ..RegexOptions::default() })
+    compile_regex(pattern, RegexOptions { source, ..RegexOptions::are(case_insensitive) })
 }
 
 /// What kind of text a pattern is.
@@ -178,6 +178,16 @@ pub(crate) struct RegexOptions {
     pub dot_all: bool,
     /// `^` and `$` match at line breaks.
     pub multi_line: bool,
+    /// Whitespace and `#` comments in the pattern are ignored (an ARE's `x` flag).
+    pub expanded: bool,
+}
+
+impl RegexOptions {
+    /// A PostgreSQL ARE as `~` and the regexp functions read it without flags: `.`
+    /// matches a newline, `^` and `$` only the ends of the string.
+    pub(crate) fn are(case_insensitive: bool) -> RegexOptions {
+        RegexOptions { case_insensitive, dot_all: true, ..RegexOptions::default() }
+    }
 }
 
 /// Compiles a pattern, cached per thread (at most 257 patterns; the cache empties when
@@ -200,6 +210,7 @@ pub(crate) fn compile_regex(pattern: &str, options: RegexOptions) -> Result<Arc<
         .case_insensitive(options.case_insensitive)
         .dot_matches_new_line(options.dot_all)
         .multi_line(options.multi_line)
+        .ignore_whitespace(options.expanded)
         .size_limit(10 << 20)
         .build()
         .map_err(|e| {

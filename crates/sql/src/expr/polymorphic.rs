@@ -1,209 +1,216 @@
-//! Polymorphic parameters of user-defined routines (`anyelement`, `anyarray`,
-//! `anynonarray`, `anyenum`, `anycompatible`, `anycompatiblearray`,
-//! `anycompatiblenonarray`), resolved per call by PostgreSQL's rules
-//! (`check_generic_type_consistency` / `enforce_generic_type_consistency`):
+//! Instantiating the polymorphic parameters of a user-defined function call
+//! (PostgreSQL's `enforce_generic_type_consistency`, simplified).
 //!
-//! - the `anyelement` family binds one type exactly: every `anyelement`, `anynonarray`
-//!   and `anyenum` argument has it, every `anyarray` argument is an array of it;
-//!   untyped literals take it;
-//! - the `anycompatible` family binds the common type of its arguments (and of the
-//!   `anycompatiblearray` arguments' elements), to which each is implicitly coerced;
-//!   untyped literals alone make it `text`;
-//! - the result and OUT parameter types follow the bindings. A call whose `anyelement`
-//!   family sees only untyped literals fails with 42804.
+//! - The `anyelement` family (`anyelement`, `anyarray`, `anynonarray`, `anyrange`,
+//!   `anymultirange`) resolves to one exact element type: every argument must agree
+//!   (an array's element, a range's subtype), and a range type fixes it.
+//! - The `anycompatible` family resolves to the common type of its arguments (or a
+//!   `anycompatiblerange` argument's subtype, to which the others must convert
+//!   implicitly).
 //!
-//! `CREATE FUNCTION` checks that a polymorphic result can be deduced ([`check_result`]).
+//! Untyped literal arguments take the resolved types.
+
+use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::{DataType, Polymorphic};
+use helios_types::{DataType, Pseudo, RangeType};
 
-use crate::expr::types::{common_type, strip_modifiers};
+use crate::expr::types::{can_implicit_cast, common_type, same_base, strip_modifiers};
 
-/// The types the pseudo-types stand for in one call.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Bindings {
-    /// The `anyelement` family's element type (`None`: only untyped literals).
-    pub elem: Option<DataType>,
-    /// The `anycompatible` family's type.
-    pub compat: Option<DataType>,
-    /// Whether any parameter is of the `anyelement` family.
-    pub uses_elem: bool,
+/// The types a call's polymorphic parameters resolved to.
+#[derive(Debug, Default)]
+pub(crate) struct Instance {
+    elem: Option<DataType>,
+    range: Option<Arc<RangeType>>,
+    compat_elem: Option<DataType>,
+    compat_range: Option<Arc<RangeType>>,
 }
 
-impl Bindings {
-    /// `ty` with the pseudo-types replaced; 42804 when the `anyelement` family could
-    /// not be determined.
-    pub fn substitute(&self, ty: &DataType) -> Result<DataType> {
-        let unknown = || {
-            Error::new(
-                SqlState::DATATYPE_MISMATCH,
-                "could not determine polymorphic type because input has type unknown",
-            )
-        };
-        Ok(match ty {
-            DataType::Poly(p) => {
-                let base = if p.is_compatible_family() {
-                    self.compat.clone().unwrap_or(DataType::Text)
-                } else {
-                    self.elem.clone().ok_or_else(unknown)?
-                };
-                if p.is_array() {
-                    DataType::Array(Box::new(base))
-                } else {
-                    base
-                }
-            }
-            DataType::Array(e) => DataType::Array(Box::new(self.substitute(e)?)),
-            other => other.clone(),
+impl Instance {
+    /// The concrete type standing for `t` (`t` itself when not polymorphic); `None`
+    /// when the call does not determine it.
+    pub(crate) fn concrete(&self, t: &DataType) -> Option<DataType> {
+        let DataType::Pseudo(p) = t else { return Some(t.clone()) };
+        Some(match p {
+            Pseudo::AnyElement | Pseudo::AnyNonArray => self.elem.clone()?,
+            Pseudo::AnyArray => DataType::Array(Box::new(self.elem.clone()?)),
+            Pseudo::AnyRange => DataType::Range(self.range.clone()?),
+            Pseudo::AnyMultirange => DataType::Multirange(self.range.clone()?),
+            Pseudo::AnyCompatible | Pseudo::AnyCompatibleNonArray => self.compat_elem.clone()?,
+            Pseudo::AnyCompatibleArray => DataType::Array(Box::new(self.compat_elem.clone()?)),
+            Pseudo::AnyCompatibleRange => DataType::Range(self.compat_range.clone()?),
+            Pseudo::AnyCompatibleMultirange => DataType::Multirange(self.compat_range.clone()?),
         })
     }
 }
 
-/// Whether `ty` is (or is an array of) a pseudo-type.
-pub fn is_polymorphic(ty: &DataType) -> bool {
-    match ty {
-        DataType::Poly(_) => true,
-        DataType::Array(e) => is_polymorphic(e),
-        _ => false,
-    }
+/// Whether any of `types` is polymorphic.
+pub(crate) fn is_polymorphic(types: &[DataType]) -> bool {
+    types.iter().any(|t| matches!(t, DataType::Pseudo(_)))
 }
 
-/// Binds the pseudo-types of `params` to the argument types `args`; `None` when the
-/// arguments do not fit (the candidate is not the function called).
-pub fn bind(params: &[DataType], args: &[DataType]) -> Option<Bindings> {
-    let mut elems: Vec<DataType> = Vec::new();
+/// Resolves the polymorphic `params` for arguments of types `args`; `None` when the
+/// arguments do not fit.
+pub(crate) fn instantiate(params: &[DataType], args: &[DataType]) -> Option<Instance> {
+    let inst = instantiate_partial(params, args)?;
+    // Every polymorphic parameter must be determined.
+    params.iter().all(|p| inst.concrete(p).is_some()).then_some(inst)
+}
+
+/// Whether the arguments fit `params` but leave a polymorphic parameter undetermined
+/// (only untyped literals for it: PostgreSQL's 42804).
+pub(crate) fn undetermined(params: &[DataType], args: &[DataType]) -> bool {
+    instantiate_partial(params, args)
+        .is_some_and(|inst| params.iter().any(|p| inst.concrete(p).is_none()))
+}
+
+/// [`instantiate`] without requiring every parameter to be determined.
+fn instantiate_partial(params: &[DataType], args: &[DataType]) -> Option<Instance> {
+    let mut inst = Instance::default();
     let mut compat: Vec<DataType> = Vec::new();
-    let mut out = Bindings::default();
-    let mut compat_unknown = false;
     for (p, a) in params.iter().zip(args) {
-        let DataType::Poly(p) = p else { continue };
-        if !p.is_compatible_family() {
-            out.uses_elem = true;
-        }
+        let DataType::Pseudo(p) = p else { continue };
         if *a == DataType::Unknown {
-            compat_unknown |= p.is_compatible_family();
             continue;
         }
-        let a = strip_modifiers(a);
-        let target = if p.is_compatible_family() { &mut compat } else { &mut elems };
-        if p.is_array() {
-            match a {
-                DataType::Array(e) => target.push(*e),
-                _ => return None,
+        let elem_of = match (p, a) {
+            (Pseudo::AnyElement, t) => Some(strip_modifiers(t)),
+            (Pseudo::AnyNonArray, DataType::Array(_)) => return None,
+            (Pseudo::AnyNonArray, t) => Some(strip_modifiers(t)),
+            (Pseudo::AnyArray, DataType::Array(e)) => Some(strip_modifiers(e)),
+            (Pseudo::AnyRange, DataType::Range(t))
+            | (Pseudo::AnyMultirange, DataType::Multirange(t)) => {
+                if inst.range.as_ref().is_some_and(|r| r.oid != t.oid) {
+                    return None;
+                }
+                inst.range = Some(t.clone());
+                Some(t.subtype.clone())
             }
-        } else {
-            target.push(a);
-        }
-    }
-    if let Some(first) = elems.first() {
-        if elems.iter().any(|e| !same_type(e, first)) {
-            return None;
-        }
-        out.elem = Some(first.clone());
-    }
-    if !compat.is_empty() {
-        out.compat = Some(common_type(&compat, "anycompatible").ok()?);
-    } else if compat_unknown {
-        out.compat = Some(DataType::Text);
-    }
-    // anynonarray / anyenum / anycompatiblenonarray constrain what was bound.
-    for p in params {
-        let violated = match p {
-            DataType::Poly(Polymorphic::AnyNonArray) => {
-                matches!(out.elem, Some(DataType::Array(_)))
+            (Pseudo::AnyCompatible, t) => {
+                compat.push(strip_modifiers(t));
+                None
             }
-            DataType::Poly(Polymorphic::AnyEnum) => {
-                out.elem.as_ref().is_some_and(|e| !matches!(e, DataType::Enum(_)))
+            (Pseudo::AnyCompatibleNonArray, DataType::Array(_)) => return None,
+            (Pseudo::AnyCompatibleNonArray, t) => {
+                compat.push(strip_modifiers(t));
+                None
             }
-            DataType::Poly(Polymorphic::AnyCompatibleNonArray) => {
-                matches!(out.compat, Some(DataType::Array(_)))
+            (Pseudo::AnyCompatibleArray, DataType::Array(e)) => {
+                compat.push(strip_modifiers(e));
+                None
             }
-            _ => false,
+            (Pseudo::AnyCompatibleRange, DataType::Range(t))
+            | (Pseudo::AnyCompatibleMultirange, DataType::Multirange(t)) => {
+                if inst.compat_range.as_ref().is_some_and(|r| r.oid != t.oid) {
+                    return None;
+                }
+                inst.compat_range = Some(t.clone());
+                None
+            }
+            _ => return None,
         };
-        if violated {
-            return None;
+        if let Some(e) = elem_of {
+            match &inst.elem {
+                Some(prev) if !same_base(prev, &e) => return None,
+                _ => inst.elem = Some(e),
+            }
         }
     }
-    Some(out)
+    inst.compat_elem = match &inst.compat_range {
+        Some(r) => {
+            if !compat.iter().all(|c| can_implicit_cast(c, &r.subtype)) {
+                return None;
+            }
+            Some(r.subtype.clone())
+        }
+        // Untyped literals alone make the anycompatible family text.
+        None if compat.is_empty() => params
+            .iter()
+            .any(|p| {
+                matches!(
+                    p,
+                    DataType::Pseudo(
+                        Pseudo::AnyCompatible
+                            | Pseudo::AnyCompatibleArray
+                            | Pseudo::AnyCompatibleNonArray
+                    )
+                )
+            })
+            .then_some(DataType::Text),
+        None => Some(common_type(&compat, "function").ok()?),
+    };
+    Some(inst)
 }
 
-fn same_type(a: &DataType, b: &DataType) -> bool {
-    match (a, b) {
-        (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
-        (DataType::Record(x), DataType::Record(y)) => x.oid == y.oid,
-        (DataType::Array(x), DataType::Array(y)) => same_type(x, y),
-        _ => a == b,
-    }
-}
-
-/// `CREATE FUNCTION`'s check (42P13) that a polymorphic result type (`result`, or an
-/// OUT parameter's) can be deduced from the input parameter types.
-pub fn check_result(inputs: &[DataType], result: &DataType) -> Result<()> {
-    let DataType::Poly(r) = result else { return Ok(()) };
-    let family_present = inputs.iter().any(
-        |t| matches!(t, DataType::Poly(p) if p.is_compatible_family() == r.is_compatible_family()),
-    );
-    if family_present {
+/// PostgreSQL's check at CREATE FUNCTION: a polymorphic result needs a polymorphic
+/// input that determines it (42P13 `cannot determine result data type`).
+pub(crate) fn check_result(result: &DataType, inputs: &[DataType]) -> Result<()> {
+    let DataType::Pseudo(r) = result else { return Ok(()) };
+    let has =
+        |set: &[Pseudo]| inputs.iter().any(|t| matches!(t, DataType::Pseudo(p) if set.contains(p)));
+    use Pseudo as P;
+    let (ok, needs) = match r {
+        P::AnyElement | P::AnyArray | P::AnyNonArray => (
+            has(&[P::AnyElement, P::AnyArray, P::AnyNonArray, P::AnyRange, P::AnyMultirange]),
+            "anyelement, anyarray, anynonarray, anyenum, anyrange, or anymultirange",
+        ),
+        P::AnyRange | P::AnyMultirange => {
+            (has(&[P::AnyRange, P::AnyMultirange]), "anyrange or anymultirange")
+        }
+        P::AnyCompatible | P::AnyCompatibleArray | P::AnyCompatibleNonArray => (
+            has(&[
+                P::AnyCompatible,
+                P::AnyCompatibleArray,
+                P::AnyCompatibleNonArray,
+                P::AnyCompatibleRange,
+                P::AnyCompatibleMultirange,
+            ]),
+            "anycompatible, anycompatiblearray, anycompatiblenonarray, anycompatiblerange, or anycompatiblemultirange",
+        ),
+        P::AnyCompatibleRange | P::AnyCompatibleMultirange => (
+            has(&[P::AnyCompatibleRange, P::AnyCompatibleMultirange]),
+            "anycompatiblerange or anycompatiblemultirange",
+        ),
+    };
+    if ok {
         return Ok(());
     }
-    let detail = if r.is_compatible_family() {
-        format!(
-            "A result of type {} requires at least one input of type anycompatible, anycompatiblearray, anycompatiblenonarray, anycompatiblerange, or anycompatiblemultirange.",
-            r.name()
-        )
-    } else {
-        format!(
-            "A result of type {} requires at least one input of type anyelement, anyarray, anynonarray, anyenum, anyrange, or anymultirange.",
-            r.name()
-        )
-    };
     Err(Error::new(SqlState::from_code("42P13"), "cannot determine result data type")
-        .with_detail(detail))
+        .with_detail(format!("A result of type {r} requires at least one input of type {needs}.")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn poly(p: Polymorphic) -> DataType {
-        DataType::Poly(p)
+    fn ps(p: Pseudo) -> DataType {
+        DataType::Pseudo(p)
     }
 
     #[test]
-    fn anyelement_binds_one_exact_type() {
-        let params = [poly(Polymorphic::AnyElement), poly(Polymorphic::AnyElement)];
-        assert!(bind(&params, &[DataType::Int4, DataType::Numeric(None)]).is_none());
-        let b = bind(&params, &[DataType::Int4, DataType::Unknown]).unwrap();
-        assert_eq!(b.elem, Some(DataType::Int4));
-        let b = bind(&params, &[DataType::Unknown, DataType::Unknown]).unwrap();
-        assert!(b.substitute(&params[0]).is_err());
+    fn ranges_fix_the_element_type() {
+        let int4 = DataType::Range(RangeType::builtin("int4range").unwrap());
+        let num = DataType::Range(RangeType::builtin("numrange").unwrap());
+        let arr = DataType::Array(Box::new(DataType::Int4));
+        let params = [ps(Pseudo::AnyArray), ps(Pseudo::AnyRange)];
+        let inst = instantiate(&params, &[arr.clone(), int4.clone()]).unwrap();
+        assert_eq!(inst.concrete(&ps(Pseudo::AnyElement)), Some(DataType::Int4));
+        assert!(instantiate(&params, &[arr.clone(), num.clone()]).is_none());
+        let compat = [ps(Pseudo::AnyCompatibleArray), ps(Pseudo::AnyCompatibleRange)];
+        let inst = instantiate(&compat, &[arr.clone(), num]).unwrap();
+        assert_eq!(inst.concrete(&ps(Pseudo::AnyCompatible)), Some(DataType::Numeric(None)));
+        let num_arr = DataType::Array(Box::new(DataType::Numeric(None)));
+        assert!(instantiate(&compat, &[num_arr, int4.clone()]).is_none());
+        let inst = instantiate(&[ps(Pseudo::AnyRange)], &[int4]).unwrap();
+        assert!(inst.concrete(&ps(Pseudo::AnyMultirange)).is_some());
+        assert!(instantiate(&[ps(Pseudo::AnyRange)], &[DataType::Unknown]).is_none());
     }
 
     #[test]
-    fn anyarray_needs_an_array_of_the_element() {
-        let params = [poly(Polymorphic::AnyArray), poly(Polymorphic::AnyElement)];
-        let int_array = DataType::Array(Box::new(DataType::Int4));
-        let b = bind(&params, &[int_array.clone(), DataType::Int4]).unwrap();
-        assert_eq!(b.substitute(&params[0]).unwrap(), int_array);
-        assert!(bind(&params, &[DataType::Int4, DataType::Int4]).is_none());
-    }
-
-    #[test]
-    fn anycompatible_takes_the_common_type() {
-        let params = [poly(Polymorphic::AnyCompatible), poly(Polymorphic::AnyCompatible)];
-        let b = bind(&params, &[DataType::Int4, DataType::Numeric(None)]).unwrap();
-        assert_eq!(b.compat, Some(DataType::Numeric(None)));
-        assert!(bind(&params, &[DataType::Int4, DataType::Text]).is_none());
-        let b = bind(&params, &[DataType::Unknown, DataType::Unknown]).unwrap();
-        assert_eq!(b.compat, Some(DataType::Text));
-    }
-
-    #[test]
-    fn results_need_an_input_of_their_family() {
-        let r = poly(Polymorphic::AnyElement);
-        assert!(check_result(&[DataType::Int4], &r).is_err());
-        assert!(check_result(&[poly(Polymorphic::AnyArray)], &r).is_ok());
-        assert!(check_result(&[poly(Polymorphic::AnyElement)], &poly(Polymorphic::AnyCompatible))
-            .is_err());
+    fn results_need_a_determining_input() {
+        let e = check_result(&ps(Pseudo::AnyRange), &[ps(Pseudo::AnyElement)]).unwrap_err();
+        assert_eq!(e.message(), "cannot determine result data type");
+        assert!(check_result(&ps(Pseudo::AnyElement), &[ps(Pseudo::AnyRange)]).is_ok());
+        assert!(check_result(&DataType::Int4, &[]).is_ok());
     }
 }

@@ -25,6 +25,10 @@ pub enum TypeCategory {
     String,
     /// `T`
     Timespan,
+    /// `P`
+    Pseudo,
+    /// `R`
+    Range,
     /// `U`
     User,
     /// `X` (unknown)
@@ -50,12 +54,13 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Unknown => TypeCategory::Unknown,
         DataType::Enum(_) => TypeCategory::Enum,
         DataType::Record(_) => TypeCategory::Composite,
+        DataType::Range(_) | DataType::Multirange(_) => TypeCategory::Range,
+        DataType::Pseudo(_) => TypeCategory::Pseudo,
         DataType::Bytea
         | DataType::Uuid
         | DataType::Json
         | DataType::Jsonb
         | DataType::JsonPath
-        | DataType::Poly(_)
         | DataType::Vector(_) => TypeCategory::User,
     }
 }
@@ -98,6 +103,8 @@ pub fn same_base(a: &DataType, b: &DataType) -> bool {
         (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
         // Two versions of one composite type, or two anonymous records, are one type.
         (DataType::Record(x), DataType::Record(y)) => x.oid == y.oid,
+        (DataType::Range(x), DataType::Range(y))
+        | (DataType::Multirange(x), DataType::Multirange(y)) => x.oid == y.oid,
         _ => a == b,
     }
 }

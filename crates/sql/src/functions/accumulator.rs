@@ -82,6 +82,10 @@ impl AggregateFunc {
             | AggregateFunc::CovarPop
             | AggregateFunc::CovarSamp
             | AggregateFunc::Corr => Box::new(super::float_stats::Regression::new(*self)),
+            AggregateFunc::RangeAgg => Box::new(super::range_agg::RangeAgg::union(&first)),
+            AggregateFunc::RangeIntersectAgg => {
+                Box::new(super::range_agg::RangeAgg::intersection(&first))
+            }
             AggregateFunc::PercentileCont | AggregateFunc::PercentileDisc | AggregateFunc::Mode => {
                 Box::new(super::ordered_set::OrderedSet::new(*self))
             }

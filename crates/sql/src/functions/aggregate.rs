@@ -83,6 +83,10 @@ pub enum AggregateFunc {
     PercentileDisc,
     /// `mode() WITHIN GROUP (ORDER BY x)`
     Mode,
+    /// `range_agg(r)`: the union of ranges or multiranges, as a multirange
+    RangeAgg,
+    /// `range_intersect_agg(r)`: the intersection of ranges (or multiranges)
+    RangeIntersectAgg,
 }
 
 impl AggregateFunc {
@@ -124,6 +128,8 @@ impl AggregateFunc {
             "percentile_cont" => AggregateFunc::PercentileCont,
             "percentile_disc" => AggregateFunc::PercentileDisc,
             "mode" => AggregateFunc::Mode,
+            "range_agg" => AggregateFunc::RangeAgg,
+            "range_intersect_agg" => AggregateFunc::RangeIntersectAgg,
             _ => return None,
         })
     }
@@ -165,6 +171,8 @@ impl AggregateFunc {
             AggregateFunc::PercentileCont => "percentile_cont",
             AggregateFunc::PercentileDisc => "percentile_disc",
             AggregateFunc::Mode => "mode",
+            AggregateFunc::RangeAgg => "range_agg",
+            AggregateFunc::RangeIntersectAgg => "range_intersect_agg",
         }
     }
 
@@ -246,9 +254,22 @@ impl AggregateFunc {
                 };
                 (func, vec![param], ret)
             }
+            (AggregateFunc::RangeAgg, [t @ (DataType::Range(r) | DataType::Multirange(r))]) => {
+                (func, vec![t.clone()], DataType::Multirange(r.clone()))
+            }
+            (
+                AggregateFunc::RangeIntersectAgg,
+                [t @ (DataType::Range(_) | DataType::Multirange(_))],
+            ) => (func, vec![t.clone()], t.clone()),
             (AggregateFunc::Min | AggregateFunc::Max, [t]) => {
                 let t = known(t);
-                if matches!(t, DataType::Json | DataType::Vector(_)) {
+                if matches!(
+                    t,
+                    DataType::Json
+                        | DataType::Vector(_)
+                        | DataType::Range(_)
+                        | DataType::Multirange(_)
+                ) {
                     return Err(no_aggregate(name, args));
                 }
                 (func, vec![t.clone()], t)

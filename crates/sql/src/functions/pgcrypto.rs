@@ -85,6 +85,7 @@ fn random(b: &mut [u8]) -> Result<()> {
 #[derive(Clone, Copy)]
 enum Algorithm {
     Md5,
+    Sha224,
     Sha(&'static digest::Algorithm, hmac::Algorithm),
 }
 
@@ -97,7 +98,7 @@ fn algorithm(name: &str) -> Result<Algorithm> {
         "sha256" => Algorithm::Sha(&digest::SHA256, hmac::HMAC_SHA256),
         "sha384" => Algorithm::Sha(&digest::SHA384, hmac::HMAC_SHA384),
         "sha512" => Algorithm::Sha(&digest::SHA512, hmac::HMAC_SHA512),
-        "sha224" => return Err(Error::unsupported("digest algorithm \"sha224\"")),
+        "sha224" => Algorithm::Sha224,
         _ => {
             return Err(Error::new(
                 SqlState::INVALID_PARAMETER_VALUE,
@@ -109,28 +110,47 @@ fn algorithm(name: &str) -> Result<Algorithm> {
 
 fn hash(alg: Algorithm, data: &[u8]) -> Vec<u8> {
     match alg {
-        Algorithm::Md5 => Md5::digest(data).to_vec(),
+        Algorithm::Md5 => md5_of(&[data]),
+        Algorithm::Sha224 => sha224_of(&[data]),
         Algorithm::Sha(d, _) => digest::digest(d, data).as_ref().to_vec(),
     }
+}
+
+fn md5_of(parts: &[&[u8]]) -> Vec<u8> {
+    let mut h = Md5::new();
+    parts.iter().for_each(|p| h.update(p));
+    h.finalize().to_vec()
+}
+
+fn sha224_of(parts: &[&[u8]]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha224::new();
+    parts.iter().for_each(|p| h.update(p));
+    h.finalize().to_vec()
 }
 
 /// HMAC (RFC 2104) of `data` under `key`.
 fn keyed_hash(alg: Algorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
     match alg {
         Algorithm::Sha(_, h) => hmac::sign(&hmac::Key::new(h, key), data).as_ref().to_vec(),
-        // ring has no HMAC-MD5: the RFC's construction over MD5's 64-byte blocks.
-        Algorithm::Md5 => {
-            let mut block = [0u8; 64];
-            if key.len() > 64 {
-                block[..16].copy_from_slice(&Md5::digest(key));
-            } else {
-                block[..key.len()].copy_from_slice(key);
-            }
-            let pad = |x: u8| block.iter().map(|b| b ^ x).collect::<Vec<u8>>();
-            let inner = Md5::new().chain_update(pad(0x36)).chain_update(data).finalize();
-            Md5::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
-        }
+        // ring has neither HMAC-MD5 nor HMAC-SHA224: the RFC's construction.
+        Algorithm::Md5 => hmac_64(md5_of, key, data),
+        Algorithm::Sha224 => hmac_64(sha224_of, key, data),
     }
+}
+
+/// RFC 2104's HMAC over a hash with 64-byte blocks (`h` hashes the concatenated parts).
+fn hmac_64(h: fn(&[&[u8]]) -> Vec<u8>, key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        let k = h(&[key]);
+        block[..k.len()].copy_from_slice(&k);
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |x: u8| block.iter().map(|b| b ^ x).collect::<Vec<u8>>();
+    let inner = h(&[&pad(0x36), data]);
+    h(&[&pad(0x5c), &inner])
 }
 
 /// `gen_salt(type [, rounds])`: a new random salt for `crypt`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use helios_common::{Error, Result, SqlState};
 use helios_types::{Array, DataType, Value};
 
-use crate::expr::pattern::compile_are;
+use crate::expr::pattern::{compile_are, compile_regex, RegexOptions, Source};
 use crate::expr::EvalContext;
 use crate::functions::registry::{p, Registry, ReturnType};
 use crate::functions::string::s;
@@ -24,8 +24,32 @@ pub(crate) fn register(r: &mut Registry) {
         "regexp_replace",
         vec![p(Text), p(Text), p(Text), p(Text)],
         ReturnType::Exact(Text),
-        |a, _| regexp_replace(s(&a[0]), s(&a[1]), s(&a[2]), s(&a[3])),
+        |a, _| {
+            regexp_replace(s(&a[0]), s(&a[1]), s(&a[2]), s(&a[3])).map_err(|e| {
+                if s(&a[3]).parse::<i64>().is_ok() {
+                    e.with_hint("If you meant to use regexp_replace() with a start parameter, cast the fourth argument to integer explicitly.")
+                } else {
+                    e
+                }
+            })
+        },
     );
+    // regexp_replace(string, pattern, replacement, start [, N [, flags]])
+    let from = |a: &[Value], _: &dyn EvalContext| {
+        let start = positive("start", a.get(3), 1)?;
+        let n = match a.get(4).map(int) {
+            None => None,
+            Some(n) if n >= 0 => Some(usize::try_from(n).map_err(|_| bad_parameter("n", n))?),
+            Some(n) => return Err(bad_parameter("n", n)),
+        };
+        regexp_replace_from(s(&a[0]), s(&a[1]), s(&a[2]), start, n, a.get(5).map_or("", s))
+    };
+    let mut params = vec![p(Text), p(Text), p(Text), p(Int4)];
+    for extra in [Int4, Text] {
+        r.add("regexp_replace", params.clone(), ReturnType::Exact(Text), from);
+        params.push(p(extra));
+    }
+    r.add("regexp_replace", params, ReturnType::Exact(Text), from);
     r.add("regexp_match", vec![p(Text), p(Text)], arr(), |a, _| {
         regexp_match(s(&a[0]), s(&a[1]), "")
     });
@@ -91,15 +115,24 @@ pub(crate) fn register(r: &mut Registry) {
     });
 }
 
-/// Parses PostgreSQL regex flags; returns (case-insensitive, global).
-fn flags(f: &str) -> Result<(bool, bool)> {
-    let (mut ci, mut global) = (false, false);
+/// Parses PostgreSQL regex flags: how the pattern compiles, and whether `g` was given.
+fn flags(f: &str) -> Result<(RegexOptions, bool)> {
+    let mut o = RegexOptions::are(false);
+    let mut global = false;
     for c in f.chars() {
         match c {
-            'i' => ci = true,
-            'c' => ci = false,
+            'i' => o.case_insensitive = true,
+            'c' => o.case_insensitive = false,
             'g' => global = true,
-            'n' | 'p' | 'w' | 's' | 't' => {}
+            // Newline-sensitive (`m` is its old name): `.` stops at newlines, `^` and `$`
+            // match at them; `p` and `w` are its two halves, `s` the default.
+            'n' | 'm' => (o.dot_all, o.multi_line) = (false, true),
+            'p' => (o.dot_all, o.multi_line) = (false, false),
+            'w' => (o.dot_all, o.multi_line) = (true, true),
+            's' => (o.dot_all, o.multi_line) = (true, false),
+            'x' => o.expanded = true,
+            't' => o.expanded = false,
+            'q' => o.source = Source::Literal,
             other => {
                 return Err(Error::new(
                     SqlState::INVALID_PARAMETER_VALUE,
@@ -108,12 +141,12 @@ fn flags(f: &str) -> Result<(bool, bool)> {
             }
         }
     }
-    Ok((ci, global))
+    Ok((o, global))
 }
 
 fn compile(pattern: &str, f: &str) -> Result<(Arc<regex::Regex>, bool)> {
-    let (ci, global) = flags(f)?;
-    Ok((compile_are(pattern, ci)?, global))
+    let (options, global) = flags(f)?;
+    Ok((compile_regex(pattern, options)?, global))
 }
 
 /// Translates a PostgreSQL replacement string (`\1`, `\&`, `\\`) to `regex` syntax.
@@ -149,6 +182,46 @@ fn regexp_replace(x: &str, pattern: &str, rep: &str, f: &str) -> Result<Value> {
     let rep = replacement(rep);
     let out = if global { re.replace_all(x, rep.as_str()) } else { re.replace(x, rep.as_str()) };
     Ok(Value::Text(out.into_owned()))
+}
+
+/// `regexp_replace` from the `start`-th character on, replacing the `n`-th match (every
+/// match for 0; without `n`, the first one, or every one with the `g` flag).
+fn regexp_replace_from(
+    x: &str,
+    pattern: &str,
+    rep: &str,
+    start: usize,
+    n: Option<usize>,
+    f: &str,
+) -> Result<Value> {
+    let (re, global) = compile(pattern, f)?;
+    let n = n.unwrap_or(if global { 0 } else { 1 });
+    let Some((mut at, _)) = x.char_indices().nth(start - 1) else {
+        return Ok(Value::Text(x.to_string()));
+    };
+    let rep = replacement(rep);
+    let (mut out, mut copied, mut seen) = (String::with_capacity(x.len()), 0, 0);
+    while at <= x.len() {
+        let Some(caps) = re.captures_at(x, at) else { break };
+        let Some(m) = caps.get(0) else { break };
+        seen += 1;
+        if n == 0 || seen == n {
+            out.push_str(&x[copied..m.start()]);
+            caps.expand(&rep, &mut out);
+            copied = m.end();
+            if n != 0 {
+                break;
+            }
+        }
+        // An empty match moves on by one character.
+        at = if m.end() > m.start() {
+            m.end()
+        } else {
+            x[m.end()..].chars().next().map_or(x.len() + 1, |c| m.end() + c.len_utf8())
+        };
+    }
+    out.push_str(&x[copied..]);
+    Ok(Value::Text(out))
 }
 
 fn text_array(elements: Vec<Value>) -> Value {

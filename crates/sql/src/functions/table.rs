@@ -190,6 +190,9 @@ pub fn bind_table_function(
     let (params, columns, call): (Vec<DataType>, Vec<(String, DataType)>, CallFn) =
         match (name, types.as_slice()) {
             ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
+            ("unnest", [DataType::Multirange(t)]) => {
+                (types.clone(), col(DataType::Range(t.clone())), unnest_multirange)
+            }
             // unnest(a, b, ...) in FROM: the arrays side by side, the shorter ones padded
             // with NULLs. An int2vector (text here, `pg_index.indkey` / `indoption`)
             // counts as an array of smallint, as Django's introspection unnests them.
@@ -356,6 +359,11 @@ fn unnest(a: &[Value]) -> Result<RowIter> {
     let Value::Array(arr) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
     let arr = arr.clone();
     Ok(Box::new((0..arr.elements.len()).map(move |i| Ok(vec![arr.elements[i].clone()]))))
+}
+
+fn unnest_multirange(a: &[Value]) -> Result<RowIter> {
+    let ranges = crate::functions::range::unnest_multirange(&a[0]);
+    Ok(Box::new(ranges.into_iter().map(|r| Ok(vec![r]))))
 }
 
 fn unnest_zipped(a: &[Value]) -> Result<RowIter> {

@@ -30,12 +30,13 @@ pub mod routine;
 pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
-pub mod variadic_call;
+mod variadic_args;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
+pub use variadic_args::VARIADIC_MARKER;
 
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
@@ -122,7 +123,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| drop_expression::rewrite(sql))
             .or_else(|| merge_syntax::rewrite(sql))
             .or_else(|| lock_without_from::rewrite(sql))
-            .or_else(|| variadic_call::rewrite(sql))
+            .or_else(|| variadic_args::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

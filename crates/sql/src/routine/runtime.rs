@@ -269,7 +269,10 @@ fn row_value(r: Row, t: &helios_types::DataType) -> Result<Value> {
 
 /// `v` converted to `t` by assignment (NULL stays NULL).
 pub(crate) fn cast_to(v: Value, t: &helios_types::DataType) -> Result<Value> {
-    if v.is_null() || *t == helios_types::DataType::Unknown || crate::expr::has_type(&v, t) {
+    if v.is_null()
+        || matches!(t, helios_types::DataType::Unknown | helios_types::DataType::Pseudo(_))
+        || crate::expr::has_type(&v, t)
+    {
         return Ok(v);
     }
     match &v {

@@ -36,7 +36,28 @@ pub fn call(
     args: Vec<Value>,
 ) -> Result<Vec<Row>> {
     let stmts = rt.sql_body(func)?;
-    let types = func.arg_types();
+    // Polymorphic parameters take the types the (non-NULL) arguments determine; a NULL
+    // argument takes its parameter's type from the others, else text.
+    let declared = func.arg_types();
+    let types: Vec<_> = if crate::expr::polymorphic::is_polymorphic(&declared) {
+        let actual: Vec<_> = args
+            .iter()
+            .map(|v| if v.is_null() { helios_types::DataType::Unknown } else { v.data_type() })
+            .collect();
+        let inst = crate::expr::polymorphic::instantiate(&declared, &actual);
+        declared
+            .iter()
+            .map(|t| match t {
+                helios_types::DataType::Pseudo(_) => inst
+                    .as_ref()
+                    .and_then(|i| i.concrete(t))
+                    .unwrap_or(helios_types::DataType::Text),
+                other => other.clone(),
+            })
+            .collect()
+    } else {
+        declared
+    };
     let names: Vec<Option<String>> = func.params.iter().map(|p| p.name.clone()).collect();
     let mut host = RuntimeHost { rt, txn };
     let mut last = Outcome::default();

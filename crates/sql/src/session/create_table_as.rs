@@ -83,7 +83,10 @@ impl Session {
         self.catalog_memo = None;
         let stmt = Statement::Sql(Box::new(ast::Statement::Insert(insert)));
         let inserted = self.run_in_txn(&stmt, &[], None, None)?.rows_affected();
-        Ok(StatementResult::Command { tag: format!("SELECT {inserted}"), rows_affected: inserted })
+        Ok(StatementResult::Command {
+            tag: format!("SELECT {inserted}").into(),
+            rows_affected: inserted,
+        })
     }
 
     /// Runs `SELECT ... INTO [TEMP] name FROM ...` as `CREATE TABLE name AS SELECT ...`.

@@ -120,17 +120,24 @@ impl Session {
         self.cursors.expire(self.live_block());
         match stmt {
             Statement::Cursor(m) => self.fetch(m).map(Some),
-            Statement::AlterSequence(a) => self.alter_sequence(a).map(Some),
+            // Catalog changes restart on a fresh snapshot after meeting a concurrent one
+            // (a DO block's statements take their own snapshots instead).
+            Statement::AlterSequence(a) => self.restarting(|s| s.alter_sequence(a)).map(Some),
             Statement::Domain(d) => match d.as_ref() {
                 crate::parser::alter_domain::DomainStatement::Create(c) => {
-                    self.create_domain(c).map(Some)
+                    self.restarting(|s| s.create_domain(c)).map(Some)
                 }
                 crate::parser::alter_domain::DomainStatement::Alter(a) => {
-                    self.alter_domain(a).map(Some)
+                    self.restarting(|s| s.alter_domain(a)).map(Some)
                 }
             },
-            Statement::Routine(r) => self.routine_statement(r).map(Some),
-            Statement::Reindex(r) => self.reindex(r).map(Some),
+            Statement::Routine(r) => match r.as_ref() {
+                crate::parser::routine::RoutineStatement::Do { .. } => {
+                    self.routine_statement(r).map(Some)
+                }
+                _ => self.restarting(|s| s.routine_statement(r)).map(Some),
+            },
+            Statement::Reindex(r) => self.restarting(|s| s.reindex(r)).map(Some),
             Statement::Sql(s) => match s.as_ref() {
                 ast::Statement::Declare { stmts, .. } => {
                     let text = s.to_string();
@@ -215,7 +222,7 @@ impl Session {
         let tag = if m.is_move { "MOVE" } else { "FETCH" };
         if m.is_move {
             return Ok(StatementResult::Command {
-                tag: format!("{tag} {}", picked.len()),
+                tag: format!("{tag} {}", picked.len()).into(),
                 rows_affected: picked.len() as u64,
             });
         }

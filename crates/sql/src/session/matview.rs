@@ -67,7 +67,10 @@ impl Session {
         self.put_matview(&table, Some(def))?;
         Ok(match created {
             StatementResult::Command { rows_affected, .. } if !no_data => {
-                StatementResult::Command { tag: format!("SELECT {rows_affected}"), rows_affected }
+                StatementResult::Command {
+                    tag: format!("SELECT {rows_affected}").into(),
+                    rows_affected,
+                }
             }
             _ => StatementResult::command("CREATE MATERIALIZED VIEW"),
         })

@@ -1,5 +1,7 @@
 //! What a statement returns.
 
+use std::borrow::Cow;
+
 use helios_types::{DataType, Value};
 
 /// A result column: name and type.
@@ -29,8 +31,9 @@ pub enum StatementResult {
     Rows(QueryResult),
     /// A statement that returns no rows.
     Command {
-        /// PostgreSQL's CommandComplete tag: `INSERT 0 3`, `UPDATE 2`, `CREATE TABLE`.
-        tag: String,
+        /// PostgreSQL's CommandComplete tag: `INSERT 0 3`, `UPDATE 2`, `CREATE TABLE`
+        /// (borrowed when constant, so the one-row INSERT of a load allocates none).
+        tag: Cow<'static, str>,
         /// Rows inserted, updated, deleted (0 for other commands).
         rows_affected: u64,
     },
@@ -38,7 +41,7 @@ pub enum StatementResult {
 
 impl StatementResult {
     /// A command result without a row count.
-    pub fn command(tag: impl Into<String>) -> StatementResult {
+    pub fn command(tag: impl Into<Cow<'static, str>>) -> StatementResult {
         StatementResult::Command { tag: tag.into(), rows_affected: 0 }
     }
 

@@ -67,7 +67,6 @@ impl Session {
         };
         let mut params = Vec::new();
         let mut outs = Vec::new();
-        let mut variadic = false;
         for a in cf.args.iter().flatten() {
             let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
@@ -81,31 +80,7 @@ impl Session {
                     outs.push(ParamDef { default: None, ..def.clone() });
                     params.push(def);
                 }
-                Some(ast::ArgMode::Variadic) => {
-                    let array = matches!(
-                        def.data_type,
-                        DataType::Array(_)
-                            | DataType::Poly(
-                                helios_types::Polymorphic::AnyArray
-                                    | helios_types::Polymorphic::AnyCompatibleArray
-                            )
-                    );
-                    if !array {
-                        return Err(Error::new(
-                            SqlState::from_code("42P13"),
-                            "VARIADIC parameter must be an array",
-                        ));
-                    }
-                    variadic = true;
-                    params.push(def);
-                }
-            }
-            if variadic && !matches!(a.mode, Some(ast::ArgMode::Variadic) | Some(ast::ArgMode::Out))
-            {
-                return Err(Error::new(
-                    SqlState::from_code("42P13"),
-                    "VARIADIC parameter must be the last input parameter",
-                ));
+                Some(_) => return Err(Error::unsupported("VARIADIC parameters")),
             }
         }
         let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
@@ -171,20 +146,17 @@ impl Session {
                 },
             }
         };
-        let inputs: Vec<DataType> = params.iter().map(|p| p.data_type.clone()).collect();
+        let inputs: Vec<_> = params.iter().map(|p| p.data_type.clone()).collect();
         match &returns {
             Returns::Scalar(t) | Returns::SetOf(t) => {
-                crate::expr::polymorphic::check_result(&inputs, t)?
+                crate::expr::polymorphic::check_result(t, &inputs)?
             }
             Returns::Table(cols) => {
                 for c in cols {
-                    crate::expr::polymorphic::check_result(&inputs, &c.data_type)?;
+                    crate::expr::polymorphic::check_result(&c.data_type, &inputs)?;
                 }
             }
             Returns::Void | Returns::Trigger => {}
-        }
-        for o in &outs {
-            crate::expr::polymorphic::check_result(&inputs, &o.data_type)?;
         }
         if returns == Returns::Trigger && language == Language::Sql {
             return Err(Error::new(
@@ -317,7 +289,6 @@ impl Session {
             strict,
             procedure,
             owner,
-            variadic,
             parallel: match cf.parallel {
                 Some(ast::FunctionParallel::Safe) => "s",
                 Some(ast::FunctionParallel::Restricted) => "r",
@@ -721,6 +692,10 @@ impl Session {
                 return Err(Error::unsupported("data-modifying WITH inside PL/pgSQL"));
             }
         }
+        // Under READ COMMITTED every statement of a routine sees the commits made before
+        // it starts, as in PostgreSQL.
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        txn.try_new_statement()?;
         let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
         self.catalog_memo = None;
         let catalog = self.engine.catalogs.get(txn)?;
@@ -732,7 +707,7 @@ impl Session {
             self.catalog_memo = None;
             let r = match u.as_ref() {
                 ast::Statement::Call(f) => self.call_procedure(f),
-                other => self.run_ddl(other).and_then(|r| {
+                other => self.run_ddl_restarting(other).and_then(|r| {
                     r.ok_or_else(|| {
                         Error::unsupported(format!(
                             "statement \"{}\" in PL/pgSQL",

@@ -430,9 +430,9 @@ impl Session {
                 })?;
                 // The one-row INSERT of a statement-per-row load: no formatting.
                 let tag = if out.count == 1 {
-                    "INSERT 0 1".into()
+                    Cow::Borrowed("INSERT 0 1")
                 } else {
-                    format!("INSERT 0 {}", out.count)
+                    format!("INSERT 0 {}", out.count).into()
                 };
                 Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
             }
@@ -440,21 +440,21 @@ impl Session {
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_update(txn, env, upd)
                 })?;
-                let tag = format!("UPDATE {}", out.count);
+                let tag = format!("UPDATE {}", out.count).into();
                 Ok(dml_result(tag, out, upd.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Delete(del) => {
                 let out = self.write(catalog, info, params, &[], |txn, env| {
                     exec::execute_delete(txn, env, del)
                 })?;
-                let tag = format!("DELETE {}", out.count);
+                let tag = format!("DELETE {}", out.count).into();
                 Ok(dml_result(tag, out, del.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Merge(m, checks) => {
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_merge(txn, env, m)
                 })?;
-                Ok(dml_result(format!("MERGE {}", out.count), out, None))
+                Ok(dml_result(format!("MERGE {}", out.count).into(), out, None))
             }
             Bound::Explain { inner, analyze } => {
                 self.explain(inner, *analyze, params, catalog, info)
@@ -665,19 +665,31 @@ impl Session {
     /// transaction changed and committed while this one waited for them (concurrent DDL
     /// bumps the same catalog version), it is undone and run again on a snapshot that
     /// sees them, as a DML statement is, rather than failing with 40001.
-    fn run_ddl_restarting(&mut self, stmt: &ast::Statement) -> Result<Option<StatementResult>> {
-        let Some(txn) = self.txn.as_mut() else { return self.run_ddl(stmt) };
+    pub(super) fn run_ddl_restarting(
+        &mut self,
+        stmt: &ast::Statement,
+    ) -> Result<Option<StatementResult>> {
+        self.restarting(|s| s.run_ddl(stmt))
+    }
+
+    /// Runs `f`, a statement whose effects are all writes of the transaction, again on a
+    /// fresh snapshot while it fails asking for a restart ([`run_ddl_restarting`]).
+    ///
+    /// [`run_ddl_restarting`]: Session::run_ddl_restarting
+    pub(super) fn restarting<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let Some(txn) = self.txn.as_mut() else { return f(self) };
         txn.take_statement_restart();
         loop {
             let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
             let sp = txn.savepoint();
-            let out = self.run_ddl(stmt);
+            let out = f(self);
             let Some(txn) = self.txn.as_mut() else { return out };
             match out {
                 Err(_) if txn.take_statement_restart() => {
                     txn.rollback_to(sp)?;
                     txn.release_savepoint(sp);
                     txn.try_new_statement()?;
+                    self.catalog_memo = None;
                 }
                 other => {
                     txn.release_savepoint(sp);
@@ -735,7 +747,7 @@ fn first_words(stmt: &ast::Statement) -> String {
 }
 
 fn dml_result(
-    tag: String,
+    tag: Cow<'static, str>,
     out: exec::DmlOutcome,
     returning: Option<&Vec<Field>>,
 ) -> StatementResult {
@@ -743,7 +755,7 @@ fn dml_result(
         Some(fields) => StatementResult::Rows(QueryResult {
             columns: columns_of(fields),
             rows: out.returned,
-            tag,
+            tag: tag.into_owned(),
         }),
         None => StatementResult::Command { tag, rows_affected: out.count },
     }

@@ -59,7 +59,9 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
     for t in tables {
         for c in &t.columns {
             let uses = match def.kind {
-                TypeKind::Enum(_) => c.domain.is_none() && uses_enum(&c.data_type, def.id),
+                TypeKind::Enum(_) | TypeKind::Range(_) => {
+                    c.domain.is_none() && uses_enum(&c.data_type, def.id)
+                }
                 TypeKind::Domain(_) => c.domain == Some(def.id),
                 TypeKind::Composite(_) => uses_record(&c.data_type, def.id),
             };
@@ -71,15 +73,24 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
     let domains = catalog
         .types
         .values()
-        .filter(|t| match &t.kind {
-            TypeKind::Domain(d) => uses_enum(&d.base, def.id) || d.parent == Some(def.id),
-            TypeKind::Composite(attrs) => {
-                t.id != def.id
-                    && attrs.iter().any(|a| {
-                        uses_enum(&a.data_type, def.id) || uses_record(&a.data_type, def.id)
-                    })
-            }
-            TypeKind::Enum(_) => false,
+        .filter(|t| {
+            let range_dep = match &t.kind {
+                TypeKind::Range(r) => r.domain == Some(def.id) || uses_enum(&r.subtype, def.id),
+                _ => false,
+            };
+            let composite_dep = match &t.kind {
+                TypeKind::Composite(attrs) => {
+                    t.id != def.id
+                        && attrs.iter().any(|a| {
+                            uses_enum(&a.data_type, def.id) || uses_record(&a.data_type, def.id)
+                        })
+                }
+                _ => false,
+            };
+            range_dep
+                || composite_dep
+                || t.domain()
+                    .is_some_and(|d| uses_enum(&d.base, def.id) || d.parent == Some(def.id))
         })
         .map(|t| t.id)
         .collect();
@@ -102,21 +113,25 @@ impl Session {
         Ok(schema)
     }
 
-    /// Stores a new type under two fresh ids (the type's and its array type's).
+    /// Stores a new type under fresh consecutive ids: the type's and its array type's,
+    /// and for a range type its multirange type's and that one's array type's.
     fn put_new_type(&mut self, mut def: TypeDef) -> Result<()> {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
-        // The id after the type's is its array type's OID; neither may be the fixed
-        // OID of a built-in type (pgvector's sit among the first object ids).
+        let count = if matches!(def.kind, TypeKind::Range(_)) { 4 } else { 2 };
+        // None of the ids may be the fixed OID of a built-in type (pgvector's sit among
+        // the first object ids).
         let builtin = |id: u32| helios_types::DataType::from_oid(id).is_some();
-        let mut id = CatalogStore::next_id(txn)?;
-        loop {
-            let array_id = CatalogStore::next_id(txn)?;
-            if array_id == id + 1 && !builtin(id) && !builtin(array_id) {
-                break;
+        let mut run: Vec<u32> = Vec::with_capacity(count);
+        while run.len() < count {
+            let next = CatalogStore::next_id(txn)?;
+            if builtin(next) || run.last().is_some_and(|last| next != last + 1) {
+                run.clear();
             }
-            id = array_id;
+            if !builtin(next) {
+                run.push(next);
+            }
         }
-        def.id = id;
+        def.id = run[0];
         CatalogStore::put_type(txn, &def)?;
         self.bump_version()
     }
@@ -132,8 +147,8 @@ impl Session {
             Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
                 return self.create_composite_type(name, attributes)
             }
-            Some(ast::UserDefinedTypeRepresentation::Range { .. }) => {
-                return Err(Error::unsupported("CREATE TYPE ... AS RANGE"))
+            Some(ast::UserDefinedTypeRepresentation::Range { options }) => {
+                return self.create_range_type(name, options)
             }
             Some(ast::UserDefinedTypeRepresentation::SqlDefinition { .. }) | None => {
                 return Err(Error::unsupported(
@@ -163,6 +178,110 @@ impl Session {
             schema,
             name: qn.name,
             kind: TypeKind::Enum(labels),
+            access: ObjectAccess::owned_by(owner),
+        })?;
+        Ok(StatementResult::command("CREATE TYPE"))
+    }
+
+    /// `CREATE TYPE name AS RANGE (SUBTYPE = t [, SUBTYPE_DIFF = f] [, COLLATION = c]
+    /// [, MULTIRANGE_TYPE_NAME = m])`. Text compares bytewise here whatever the
+    /// collation; a canonical function or subtype operator class is refused (0A000).
+    fn create_range_type(
+        &mut self,
+        name: &ast::ObjectName,
+        options: &[ast::UserDefinedTypeRangeOption],
+    ) -> Result<StatementResult> {
+        use ast::UserDefinedTypeRangeOption as O;
+        let qn = object_name(name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.new_type_schema(&catalog, &qn)?;
+        let search_path = self.settings.search_path();
+        let scope =
+            crate::catalog::typename::TypeScope { catalog: &catalog, search_path: &search_path };
+        let mut subtype = None;
+        let mut multirange_name = None;
+        let mut diff = None;
+        for o in options {
+            match o {
+                O::Subtype(t) => {
+                    subtype =
+                        Some(crate::catalog::typename::resolve_user_column_type(t, Some(scope))?)
+                }
+                O::MultirangeTypeName(n) => multirange_name = Some(object_name(n)?.name),
+                O::SubtypeDiff(f) => diff = Some(object_name(f)?.name),
+                O::Collation(_) => {}
+                O::Canonical(_) => {
+                    return Err(Error::unsupported("CREATE TYPE ... AS RANGE with CANONICAL"))
+                }
+                O::SubtypeOpClass(_) => {
+                    return Err(Error::unsupported("CREATE TYPE ... AS RANGE with SUBTYPE_OPCLASS"))
+                }
+            }
+        }
+        let Some(sub) = subtype else {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "type attribute \"subtype\" is required",
+            ));
+        };
+        if sub.column.serial {
+            return Err(no_such_type(&qn.name));
+        }
+        let subtype = sub.column.data_type;
+        if matches!(subtype, helios_types::DataType::Json | helios_types::DataType::Vector(_)) {
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!(
+                    "data type {subtype} has no default operator class for access method \"btree\""
+                ),
+            ));
+        }
+        if let Some(f) = &diff {
+            // The difference function must exist for (subtype, subtype); it is only used
+            // by GiST index costs, which this engine has no use for. PostgreSQL's error
+            // here has no hint.
+            crate::functions::registry::resolve_scalar(f, &[subtype.clone(), subtype.clone()])
+                .map_err(|e| Error::new(e.sqlstate(), e.message().to_string()))?;
+        }
+        let named = multirange_name.is_some();
+        let multirange_name = multirange_name.unwrap_or_else(|| match qn.name.find("range") {
+            Some(at) => format!("{}multirange{}", &qn.name[..at], &qn.name[at + 5..]),
+            None => format!("{}_multirange", qn.name),
+        });
+        // The multirange name is read as a type name (`int` is `int4`), as PostgreSQL's
+        // grammar does; a built-in type of that name is taken too.
+        let builtin = crate::parser::parse_data_type(&multirange_name)
+            .ok()
+            .filter(|t| crate::catalog::typename::resolve_type(t).is_ok());
+        if let Some(t) = builtin {
+            return Err(type_exists(&crate::binder::type_colname(&t)));
+        }
+        if catalog.type_name_taken(&schema, &multirange_name)
+            || catalog.relation(&schema, &multirange_name).is_some()
+        {
+            let err = type_exists(&multirange_name);
+            return Err(if named {
+                err
+            } else {
+                err.with_detail(format!(
+                    "Failed while creating a multirange type for type \"{}\".",
+                    qn.name
+                ))
+                .with_hint(
+                    "You can manually specify a multirange type name using the \"multirange_type_name\" attribute.",
+                )
+            });
+        }
+        let owner = self.auth(&catalog).id;
+        self.put_new_type(TypeDef {
+            id: 0,
+            schema,
+            name: qn.name,
+            kind: TypeKind::Range(crate::catalog::RangeDef {
+                subtype,
+                multirange_name,
+                domain: sub.domain.map(|d| d.id),
+            }),
             access: ObjectAccess::owned_by(owner),
         })?;
         Ok(StatementResult::command("CREATE TYPE"))
@@ -283,6 +402,48 @@ impl Session {
 
     fn drop_type(&mut self, catalog: &Catalog, def: &TypeDef, cascade: bool) -> Result<()> {
         let deps = dependents(catalog, def);
+        if cascade {
+            // PostgreSQL's NOTICE naming what CASCADE drops besides the type.
+            let mut what: Vec<String> = deps
+                .domains
+                .iter()
+                .filter_map(|id| catalog.types.get(id))
+                .map(|d| format!("type {}", d.name))
+                .collect();
+            what.extend(deps.columns.iter().map(|(_, t, c)| format!("column {c} of table {t}")));
+            let (message, detail) = match what.as_slice() {
+                [] => (None, None),
+                [one] => (Some(format!("drop cascades to {one}")), None),
+                many => (
+                    Some(format!("drop cascades to {} other objects", many.len())),
+                    Some(
+                        many.iter()
+                            .map(|w| format!("drop cascades to {w}"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ),
+                ),
+            };
+            if let Some(message) = message {
+                self.notices.lock().push(crate::routine::Notice {
+                    level: crate::routine::NoticeLevel::Notice,
+                    code: "00000".into(),
+                    message,
+                    detail,
+                    hint: None,
+                });
+            }
+        }
+        self.drop_type_quietly(catalog, def, cascade, &deps)
+    }
+
+    fn drop_type_quietly(
+        &mut self,
+        catalog: &Catalog,
+        def: &TypeDef,
+        cascade: bool,
+        deps: &Dependents,
+    ) -> Result<()> {
         if !cascade {
             let first = deps
                 .columns
@@ -306,7 +467,8 @@ impl Session {
         for id in &deps.domains {
             let (now, _) = self.ddl_parts()?;
             if let Some(d) = now.types.get(id).cloned() {
-                self.drop_type(&now, &d, true)?;
+                let nested = dependents(&now, &d);
+                self.drop_type_quietly(&now, &d, true, &nested)?;
             }
         }
         for (schema, table, column) in &deps.columns {

@@ -131,6 +131,13 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
                 None => Value::Enum(e.clone()),
             }
         }
+        (Value::Range(r), DataType::Range(t)) if r.ty.oid == t.oid => Value::Range(r.clone()),
+        (Value::Range(r), DataType::Multirange(t)) if r.ty.oid == t.oid => {
+            Value::Multirange(Arc::new(r.to_multirange()))
+        }
+        (Value::Multirange(m), DataType::Multirange(t)) if m.ty.oid == t.oid => {
+            Value::Multirange(m.clone())
+        }
         (Value::Json(s), DataType::Json) => Value::Json(s.clone()),
         (Value::Json(s), DataType::Jsonb) => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
         (Value::Jsonb(doc), DataType::Jsonb) => Value::Jsonb(doc.clone()),

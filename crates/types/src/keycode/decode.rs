@@ -115,6 +115,18 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             let (raw, used) = decode_bytes(bytes)?;
             (Value::Bytea(raw), used)
         }
+        DataType::Range(t) => {
+            let (r, used) = crate::range::codec::decode_range_key(bytes, t, &mut |b| {
+                decode_asc(b, &t.subtype, depth + 1)
+            })?;
+            (Value::Range(Arc::new(r)), used)
+        }
+        DataType::Multirange(t) => {
+            let (m, used) = crate::range::codec::decode_multirange_key(bytes, t, &mut |b| {
+                decode_asc(b, &t.subtype, depth + 1)
+            })?;
+            (Value::Multirange(Arc::new(m)), used)
+        }
         DataType::Enum(t) => {
             let (raw, used) = decode_bytes(bytes)?;
             let value = t
@@ -189,7 +201,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             fields.resize(t.fields.len(), Value::Null);
             (Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields))), at + 1)
         }
-        DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Poly(_) => {
+        DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_) => {
             return Err(bad("type cannot appear in a key"))
         }
     })

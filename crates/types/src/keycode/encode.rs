@@ -176,6 +176,14 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             }
             buf.push(0x00);
         }
+        (DataType::Range(t), Value::Range(r)) if t.oid == r.ty.oid => {
+            crate::range::codec::encode_range_key(buf, r, &mut |b, v| encode_asc(b, v, &t.subtype))?
+        }
+        (DataType::Multirange(t), Value::Multirange(m)) if t.oid == m.ty.oid => {
+            crate::range::codec::encode_multirange_key(buf, m, &mut |b, v| {
+                encode_asc(b, v, &t.subtype)
+            })?
+        }
         (DataType::Json | DataType::Vector(_) | DataType::Unknown, _) => {
             return Err(TypeError::other(
                 SqlState::UNDEFINED_OBJECT,

@@ -154,6 +154,12 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
         (DataType::Record(t), Value::Record(r)) if r.fields.len() == t.fields.len() => {
             encode_record(buf, &r.fields, t)?
         }
+        (DataType::Range(t), Value::Range(r)) if t.oid == r.ty.oid => {
+            crate::range::codec::encode_range_row(buf, r)?
+        }
+        (DataType::Multirange(t), Value::Multirange(m)) if t.oid == m.ty.oid => {
+            crate::range::codec::encode_multirange_row(buf, m)?
+        }
         _ => return Err(bad()),
     }
     Ok(())
@@ -306,6 +312,18 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
         }
         DataType::Array(elem) => decode_array(b, elem, depth)?,
         DataType::Record(t) => decode_record(b, t, depth)?,
+        DataType::Range(t) => {
+            if depth > 16 {
+                return Err(corrupt("range nesting too deep"));
+            }
+            Value::Range(Arc::new(crate::range::codec::decode_range_row(b, t, depth)?))
+        }
+        DataType::Multirange(t) => {
+            if depth > 16 {
+                return Err(corrupt("range nesting too deep"));
+            }
+            Value::Multirange(Arc::new(crate::range::codec::decode_multirange_row(b, t, depth)?))
+        }
         _ => return Err(corrupt("not a variable-size type")),
     })
 }

@@ -20,7 +20,7 @@
 //! ([`decode_row_with_defaults`]). Malformed bytes give `XX001`, never a panic.
 //! The byte layout is documented in `docs/storage-format.md` ("Row format").
 
-mod codec;
+pub(crate) mod codec;
 mod decoder;
 mod layout;
 #[cfg(test)]

@@ -77,6 +77,8 @@ impl Value {
                     r.fields.iter().map(|f| (!f.is_null()).then(|| f.to_pg_text_tz(tz))).collect();
                 crate::record::format_record(texts.iter().map(Option::as_deref))
             }
+            Value::Range(r) => crate::range::format_range(r, tz),
+            Value::Multirange(m) => crate::range::format_multirange(m, tz),
         }
     }
 
@@ -133,7 +135,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
                 None => n,
             })
         }
-        DataType::Text | DataType::Unknown => Value::Text(s.to_string()),
+        DataType::Text | DataType::Unknown | DataType::Pseudo(_) => Value::Text(s.to_string()),
         DataType::Varchar(n) => Value::Text(strings::to_varchar(s, *n, Strict)?),
         DataType::Char(n) => Value::Text(strings::to_char(s, *n, Strict)?),
         DataType::Bytea => Value::Bytea(bytea::parse_bytea(s)?),
@@ -158,12 +160,6 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,
-        DataType::Poly(p) => {
-            return Err(crate::TypeError::other(
-                helios_common::SqlState::FEATURE_NOT_SUPPORTED,
-                format!("cannot accept a value of type {}", p.name()),
-            ))
-        }
         DataType::Record(t) => {
             let texts = crate::record::split_record(s, t.fields.len())?;
             let fields = texts
@@ -175,6 +171,10 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
                 })
                 .collect::<TypeResult<Vec<_>>>()?;
             Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields)))
+        }
+        DataType::Range(t) => Value::Range(Arc::new(crate::range::parse_range(s, t, tz)?)),
+        DataType::Multirange(t) => {
+            Value::Multirange(Arc::new(crate::range::parse_multirange(s, t, tz)?))
         }
     })
 }

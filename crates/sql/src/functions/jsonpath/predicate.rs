@@ -196,6 +196,7 @@ pub fn compile(pattern: &str, flags: RegexFlags) -> Result<Arc<Regex>, Error> {
             case_insensitive: flags.icase,
             dot_all: flags.dotall && !flags.multiline,
             multi_line: flags.multiline,
+            expanded: false,
         },
     )
 }
