@@ -184,8 +184,8 @@ pub(super) fn pg_range(catalog: &Catalog) -> Relation {
                 oid(t.oid),
                 oid(t.subtype.oid()),
                 oid(t.multirange_oid),
-                oid(0),
-                oid(0),
+                oid(range_collation(&t.subtype)),
+                oid(default_btree_opclass(&t.subtype)),
                 text(canonical),
                 text(if t.is_builtin() { format!("{}_subdiff", t.name) } else { "-".into() }),
             ]
@@ -203,6 +203,36 @@ pub(super) fn pg_range(catalog: &Catalog) -> Relation {
         ],
         rows,
     )
+}
+
+/// `pg_range.rngcollation`: the default collation (100) for a collatable subtype.
+fn range_collation(subtype: &DataType) -> u32 {
+    match subtype {
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => 100,
+        _ => 0,
+    }
+}
+
+/// `pg_range.rngsubopc`: PostgreSQL's default B-tree operator class of the subtype
+/// (0 for a subtype without one here).
+fn default_btree_opclass(subtype: &DataType) -> u32 {
+    match subtype {
+        DataType::Int2 => 1979,
+        DataType::Int4 => 1978,
+        DataType::Int8 => 3124,
+        DataType::Float4 => 10012,
+        DataType::Float8 => 3123,
+        DataType::Numeric(_) => 3125,
+        DataType::Text | DataType::Varchar(_) => 3126,
+        DataType::Char(_) => 10004,
+        DataType::Date => 3122,
+        DataType::Time => 10038,
+        DataType::Timestamp => 3128,
+        DataType::TimestampTz => 3127,
+        DataType::Interval => 10022,
+        DataType::Uuid => 10065,
+        _ => 0,
+    }
 }
 
 /// The first OID of domain CHECK constraints: `DOMAIN_CONSTRAINT_OID_BASE + 100 × type
