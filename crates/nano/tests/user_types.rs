@@ -1,6 +1,7 @@
-//! User-defined enum types and domains through the public API: they survive a reopen of
-//! the disk engine (rows keep their labels and order after labels are added), follow
-//! branches like other catalog records, and the types not built say so with 0A000.
+//! User-defined enum, composite and domain types through the public API: they survive a
+//! reopen of the disk engine (rows keep their labels and order after labels are added;
+//! composite values gain added attributes as NULL), follow branches like other catalog
+//! records, and the types not built say so with 0A000.
 
 mod support;
 
@@ -61,8 +62,37 @@ fn types_follow_branches() {
 }
 
 #[test]
-fn composite_types_are_not_built() {
-    // Range types are (tests/slt/types/ranges.slt); composite ones not yet.
-    let mut c = conn();
-    assert_eq!(err(&mut c, "CREATE TYPE pair AS (a int, b text)"), "0A000");
+fn composite_columns_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path(), Options::default()).unwrap();
+        let mut c = db.connect();
+        run(
+            &mut c,
+            "CREATE TYPE complex AS (r float8, i float8);
+             CREATE TYPE quad AS (c1 complex, c2 complex);
+             CREATE TABLE names (first text, last text);
+             CREATE TABLE t (id int PRIMARY KEY, q quad, n names, qs quad[]);
+             CREATE INDEX t_q ON t (q);
+             INSERT INTO t VALUES (1, '(\"(1,2)\",)', row('Ann', 'Lee'), NULL),
+                                  (2, row(row(0, 1), row(2, 3)), NULL, array[row(row(5, 6), NULL)::quad]);
+             CREATE FUNCTION re(c complex) RETURNS float8 LANGUAGE sql AS 'SELECT (c).r';
+             ALTER TYPE complex ADD ATTRIBUTE label text;",
+        );
+    }
+    let db = Database::open(dir.path(), Options::default()).unwrap();
+    let mut c = db.connect();
+    assert_eq!(
+        rows(&mut c, "SELECT id, q, n, qs FROM t ORDER BY q"),
+        vec![
+            "2|(\"(0,1,)\",\"(2,3,)\")|NULL|{\"(\\\"(5,6,)\\\",)\"}",
+            "1|(\"(1,2,)\",)|(Ann,Lee)|NULL"
+        ]
+    );
+    assert_eq!(rows(&mut c, "SELECT re((q).c1), (n).last FROM t WHERE id = 1"), vec!["1|Lee"]);
+    assert_eq!(
+        rows(&mut c, "SELECT typname FROM pg_type WHERE typtype = 'c' ORDER BY 1"),
+        vec!["complex", "quad"]
+    );
+    assert_eq!(err(&mut c, "SELECT '(1)'::quad"), "22P02");
 }

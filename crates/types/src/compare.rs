@@ -206,6 +206,7 @@ impl Value {
             (V::Text(a), V::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Enum(a), V::Enum(b)) => return a.compare(b),
+            (V::Record(a), V::Record(b)) => return a.compare(b),
             (V::Range(a), V::Range(b)) if a.ty.oid == b.ty.oid => a.compare(b),
             (V::Multirange(a), V::Multirange(b)) if a.ty.oid == b.ty.oid => a.compare(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),

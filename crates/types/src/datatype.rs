@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::enum_type::EnumType;
 use crate::range::RangeType;
+use crate::record::RecordType;
 
 /// A SQL data type, named and numbered as in PostgreSQL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,6 +56,9 @@ pub enum DataType {
     Vector(Option<u32>),
     /// A user-defined enum type (`CREATE TYPE ... AS ENUM`), see [`crate::enum_type`].
     Enum(Arc<EnumType>),
+    /// A composite type: a user-defined one, a table's row type, or the anonymous
+    /// `record` (see [`crate::record`]).
+    Record(Arc<RecordType>),
     /// A range type (built-in or `CREATE TYPE ... AS RANGE`), see [`crate::range`].
     Range(Arc<RangeType>),
     /// The multirange type of a range type.
@@ -96,6 +100,7 @@ impl DataType {
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
             DataType::Enum(t) => t.oid,
+            DataType::Record(t) => t.oid,
             DataType::Range(t) => t.oid,
             DataType::Multirange(t) => t.multirange_oid,
             DataType::Pseudo(p) => p.oid(),
@@ -129,6 +134,9 @@ impl DataType {
             DataType::Vector(_) => 16_386,
             // An enum's array type takes the object id after the enum's own.
             DataType::Enum(t) => t.oid + 1,
+            DataType::Record(t) if t.is_anonymous() => crate::record::RECORD_ARRAY_OID,
+            // A composite type's array type takes the object id after its own.
+            DataType::Record(t) => t.oid + 1,
             DataType::Range(t) => t.array_oid,
             DataType::Multirange(t) => t.multirange_array_oid,
             DataType::Array(_) | DataType::Unknown | DataType::Pseudo(_) => return None,
@@ -160,6 +168,7 @@ impl DataType {
             3802 => DataType::Jsonb,
             4072 => DataType::JsonPath,
             16_385 => DataType::Vector(None),
+            2249 => DataType::Record(Arc::new(RecordType::anonymous(Vec::new()))),
             _ if RangeType::builtin_by_oid(oid).is_some() => {
                 let (t, multi) = RangeType::builtin_by_oid(oid)?;
                 if multi {
@@ -248,6 +257,7 @@ impl fmt::Display for DataType {
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),
             DataType::Enum(t) => f.write_str(&t.name),
+            DataType::Record(t) => f.write_str(&t.name),
             DataType::Range(t) => f.write_str(&t.name),
             DataType::Multirange(t) => f.write_str(&t.multirange_name),
             DataType::Pseudo(p) => f.write_str(p.name()),

@@ -43,6 +43,7 @@ pub fn hash_family(v: &Value) -> u8 {
         Value::Array(_) => 15,
         Value::Vector(_) => 16,
         Value::Enum(_) => 17,
+        Value::Record(_) => 20,
         Value::Range(_) => 18,
         Value::Multirange(_) => 19,
     }
@@ -75,6 +76,10 @@ pub fn hash_eq(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => {
             x.elements.len() == y.elements.len()
                 && x.elements.iter().zip(&y.elements).all(|(p, q)| hash_eq(p, q))
+        }
+        (Value::Record(x), Value::Record(y)) => {
+            x.fields.len() == y.fields.len()
+                && x.fields.iter().zip(&y.fields).all(|(p, q)| hash_eq(p, q))
         }
         _ => a.pg_eq(b),
     }
@@ -176,6 +181,10 @@ impl Value {
             Value::Array(a) => {
                 a.elements.len().hash(state);
                 a.elements.iter().for_each(|e| e.hash_key(state));
+            }
+            Value::Record(r) => {
+                r.fields.len().hash(state);
+                r.fields.iter().for_each(|e| e.hash_key(state));
             }
             Value::Enum(e) => {
                 e.ty.oid.hash(state);

@@ -108,6 +108,8 @@ pub enum Value {
     Vector(Arc<[f32]>),
     /// A value of a user-defined enum type.
     Enum(EnumValue),
+    /// A composite value (see [`crate::record`]).
+    Record(Arc<crate::record::Record>),
     /// A range (`int4range`, `tstzrange`, a user-defined range type, ...).
     Range(Arc<RangeValue>),
     /// A multirange (`int4multirange`, ...).
@@ -153,6 +155,7 @@ impl Value {
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),
             Value::Vector(v) => DataType::Vector(u32::try_from(v.len()).ok()),
             Value::Enum(e) => DataType::Enum(e.ty.clone()),
+            Value::Record(r) => DataType::Record(r.ty.clone()),
             Value::Range(r) => DataType::Range(r.ty.clone()),
             Value::Multirange(m) => DataType::Multirange(m.ty.clone()),
         }

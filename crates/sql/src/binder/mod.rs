@@ -83,7 +83,7 @@ pub use merge::{BoundMerge, MergeAction, MergeWhen};
 pub(crate) use order::ascending as order_ascending;
 pub use privileges::policy_violation;
 pub use scope::BindScope;
-pub(crate) use table_function::companion_name;
+pub(crate) use table_function::{companion_name, is_companion};
 
 use std::collections::HashMap;
 

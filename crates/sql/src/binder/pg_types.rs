@@ -26,6 +26,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
         let owner = super::pg_roles::owner_oid(t.access.owner);
         let (len, typtype, category, base, not_null, default) = match &t.kind {
             TypeKind::Enum(_) => (4i16, "e", "E", 0, false, None),
+            TypeKind::Composite(_) => (-1i16, "c", "C", 0, false, None),
             TypeKind::Range(_) => (-1i16, "r", "R", 0, false, None),
             TypeKind::Domain(d) => {
                 let b = builtin.iter().find(|(bt, ..)| bt.oid() == d.base.oid());

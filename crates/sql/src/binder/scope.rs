@@ -143,6 +143,21 @@ impl ExprScope for BindScope<'_, '_> {
         Some(self.fields.len())
     }
 
+    fn whole_row(&self, qualifier: &str) -> Option<Vec<(usize, String, DataType)>> {
+        let cols: Vec<(usize, String, DataType)> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                !f.hidden
+                    && !crate::binder::is_companion(&f.name)
+                    && f.qualifier.as_deref() == Some(qualifier)
+            })
+            .map(|(i, f)| (i, f.name.clone(), f.data_type.clone()))
+            .collect();
+        (!cols.is_empty()).then_some(cols)
+    }
+
     fn aggregate_nesting(&self, delta: i32) -> usize {
         let n = &self.binder.aggregate_nesting;
         match delta {

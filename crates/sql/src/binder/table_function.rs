@@ -24,7 +24,29 @@ pub fn plain_args(args: &[ast::FunctionArg]) -> Result<Vec<ast::Expr>> {
     args.iter()
         .map(|a| match a {
             ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
+            // A named argument travels as `Expr::Named` to the user function call
+            // ([`call_args`]).
+            ast::FunctionArg::Named { name, arg: ast::FunctionArgExpr::Expr(e), .. }
+            | ast::FunctionArg::ExprNamed {
+                name: ast::Expr::Identifier(name),
+                arg: ast::FunctionArgExpr::Expr(e),
+                ..
+            } => Ok(ast::Expr::Named { expr: Box::new(e.clone()), name: name.clone() }),
             other => Err(Error::unsupported(format!("function argument {other}"))),
+        })
+        .collect()
+}
+
+/// Call arguments from [`plain_args`]' expressions (named ones restored).
+fn call_args(args: &[ast::Expr]) -> Vec<ast::FunctionArg> {
+    args.iter()
+        .map(|e| match e {
+            ast::Expr::Named { expr, name } => ast::FunctionArg::Named {
+                name: name.clone(),
+                arg: ast::FunctionArgExpr::Expr((**expr).clone()),
+                operator: ast::FunctionArgOperator::RightArrow,
+            },
+            e => ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())),
         })
         .collect()
 }
@@ -94,7 +116,14 @@ impl Binder<'_> {
         let fname = object_name(name)?.name;
         self.outer.push(left.map(|l| l.to_vec()).unwrap_or_default());
         self.correlated.push(super::Correlation::default());
-        let bound = self.bind_function_plan(&fname, args, ordinality);
+        let bound = if matches!(
+            fname.as_str(),
+            "json_to_record" | "jsonb_to_record" | "json_to_recordset" | "jsonb_to_recordset"
+        ) {
+            self.bind_json_to_record(&fname, args, alias)
+        } else {
+            self.bind_function_plan(&fname, args, ordinality)
+        };
         self.outer.pop();
         let lateral = self.correlated.pop().is_some_and(|c| c.get());
         let mut plan = bound?;
@@ -116,6 +145,52 @@ impl Binder<'_> {
         Ok((with_schema(plan, schema), lateral))
     }
 
+    /// `json[b]_to_record[set](doc) AS x(a int, ...)`: the column definition list gives
+    /// the row type (42601 without one).
+    fn bind_json_to_record(
+        &mut self,
+        fname: &str,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<Plan> {
+        let typed = alias
+            .filter(|a| !a.columns.is_empty() && a.columns.iter().all(|c| c.data_type.is_some()));
+        let Some(alias) = typed else {
+            return Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                "a column definition list is required for functions returning \"record\"",
+            ));
+        };
+        let scope = crate::catalog::typename::TypeScope {
+            catalog: self.catalog,
+            search_path: &self.session.search_path,
+        };
+        let mut fields = Vec::with_capacity(alias.columns.len());
+        for c in &alias.columns {
+            let Some(t) = &c.data_type else { continue };
+            let ty = crate::catalog::typename::resolve_user_column_type(t, Some(scope))?;
+            fields.push(helios_types::RecordField {
+                name: ident_name(&c.name),
+                ty: ty.column.data_type,
+            });
+        }
+        let ty = std::sync::Arc::new(helios_types::RecordType::anonymous_named(fields));
+        let [doc] = args else {
+            return Err(Error::new(
+                SqlState::UNDEFINED_FUNCTION,
+                format!("function {fname} takes one argument"),
+            ));
+        };
+        let doc = self.bind_scalar(doc, &[], Some("functions in FROM"))?;
+        let func: std::sync::Arc<dyn crate::functions::table::TableFunction> =
+            std::sync::Arc::new(crate::functions::json_record::JsonRecordRows::new(fname, ty));
+        let schema = func.columns().iter().map(|(n, t)| Field::new(n.clone(), t.clone())).collect();
+        Ok(Plan::TableFunction {
+            func: crate::functions::table::BoundTableFunction { func, args: vec![doc] },
+            schema,
+        })
+    }
+
     fn bind_function_plan(
         &mut self,
         fname: &str,
@@ -125,13 +200,19 @@ impl Binder<'_> {
         if let Some(plan) = self.bind_user_table_function(fname, args, ordinality)? {
             return Ok(plan);
         }
+        // Named arguments only reach user routines (the scalar call below).
+        let named = args.iter().any(|a| matches!(a, ast::Expr::Named { .. }));
         let mut bound = Vec::with_capacity(args.len());
-        for a in args {
-            bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
+        if !named {
+            for a in args {
+                bound.push(self.bind_scalar(a, &[], Some("functions in FROM"))?);
+            }
         }
         let mut scope =
             BindScope { binder: self, fields: &[], no_aggregates: Some("functions in FROM") };
-        match bind_table_function(fname, bound, &mut scope)? {
+        let table_function =
+            if named { None } else { bind_table_function(fname, bound, &mut scope)? };
+        match table_function {
             Some(mut func) => {
                 if ordinality {
                     func.func = crate::functions::table::with_ordinality(func.func);
@@ -155,12 +236,7 @@ impl Binder<'_> {
                     parameters: ast::FunctionArguments::None,
                     args: ast::FunctionArguments::List(ast::FunctionArgumentList {
                         duplicate_treatment: None,
-                        args: args
-                            .iter()
-                            .map(|e| {
-                                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone()))
-                            })
-                            .collect(),
+                        args: call_args(args),
                         clauses: Vec::new(),
                     }),
                     filter: None,
@@ -169,7 +245,38 @@ impl Binder<'_> {
                     within_group: Vec::new(),
                 });
                 let e = self.bind_scalar(&call, &[], Some("functions in FROM"))?;
-                let schema = vec![Field::new(fname.to_string(), e.data_type())];
+                // A composite result is one column per field (the call runs once per
+                // field; routines with side effects in FROM are rare).
+                if let helios_types::DataType::Record(t) = e.data_type() {
+                    if !t.is_anonymous() {
+                        let schema = t
+                            .fields
+                            .iter()
+                            .map(|f| Field::new(f.name.clone(), f.ty.clone()))
+                            .collect();
+                        let row = t
+                            .fields
+                            .iter()
+                            .enumerate()
+                            .map(|(index, f)| crate::expr::Expr::Field {
+                                expr: Box::new(e.clone()),
+                                index,
+                                name: f.name.clone(),
+                                ty: f.ty.clone(),
+                            })
+                            .collect();
+                        return Ok(Plan::Values { rows: vec![row], schema });
+                    }
+                }
+                // One OUT parameter names the column.
+                let name = match &e {
+                    crate::expr::Expr::UserCall(c) => {
+                        c.func.result_columns().into_iter().next().map(|(n, _)| n)
+                    }
+                    _ => None,
+                };
+                let schema =
+                    vec![Field::new(name.unwrap_or_else(|| fname.to_string()), e.data_type())];
                 Ok(Plan::Values { rows: vec![vec![e]], schema })
             }
         }
@@ -198,10 +305,7 @@ impl Binder<'_> {
             parameters: ast::FunctionArguments::None,
             args: ast::FunctionArguments::List(ast::FunctionArgumentList {
                 duplicate_treatment: None,
-                args: args
-                    .iter()
-                    .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e.clone())))
-                    .collect(),
+                args: call_args(args),
                 clauses: Vec::new(),
             }),
             filter: None,

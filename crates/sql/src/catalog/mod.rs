@@ -27,10 +27,10 @@ pub use defs::{
     OnCommit, SchemaDef, SequenceDef, TableDef, ViewDef,
 };
 pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, PartitionStrategy};
-pub use routine_defs::{FunctionDef, TriggerDef};
+pub use routine_defs::{FunctionDef, Returns, TriggerDef};
 pub use store::CatalogStore;
 pub use time_travel::TimeTravel;
-pub use user_types::{DomainDef, EnumLabelDef, RangeDef, TypeDef, TypeKind};
+pub use user_types::{AttributeDef, DomainDef, EnumLabelDef, RangeDef, TypeDef, TypeKind};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -89,6 +89,9 @@ pub struct Catalog {
     pub enums: HashMap<u32, Arc<helios_types::EnumType>>,
     /// The user-defined range types by id, as values carry them.
     pub ranges: HashMap<u32, Arc<helios_types::RangeType>>,
+    /// The composite types (and the table row types that other types use) by OID, as
+    /// values carry them.
+    pub records: HashMap<u32, Arc<helios_types::RecordType>>,
     /// User-defined functions and procedures by id.
     pub functions: HashMap<u32, Arc<FunctionDef>>,
     /// Triggers by id.
@@ -135,6 +138,7 @@ impl Catalog {
             types: BTreeMap::new(),
             enums: HashMap::new(),
             ranges: HashMap::new(),
+            records: HashMap::new(),
             functions: HashMap::new(),
             triggers: HashMap::new(),
             partitions: HashMap::new(),
@@ -160,40 +164,125 @@ impl Catalog {
                 self.ranges.insert(t.id, Arc::new(r));
             }
         }
+        // Row types of tables that columns, views or domains hold.
+        let mut needed = Vec::new();
+        for t in self.tables.values() {
+            t.columns.iter().for_each(|c| user_types::placeholder_oids(&c.data_type, &mut needed));
+        }
+        for v in self.views.values() {
+            v.column_types.iter().for_each(|c| user_types::placeholder_oids(c, &mut needed));
+        }
+        for t in &types {
+            if let TypeKind::Domain(d) = &t.kind {
+                user_types::placeholder_oids(&d.base, &mut needed);
+            }
+        }
+        self.records = user_types::build_records(&types, &self.tables, &self.enums, &needed);
         let enums = &self.enums;
         let ranges = &self.ranges;
-        if enums.is_empty() && ranges.is_empty() {
+        let records = &self.records;
+        if enums.is_empty() && ranges.is_empty() && records.is_empty() {
             self.types = types.into_iter().map(|t| (t.id, Arc::new(t))).collect();
             return;
         }
+        let patch = |ty: &mut helios_types::DataType| {
+            user_types::patch_type(ty, enums);
+            user_types::patch_range_type(ty, ranges);
+            user_types::patch_record_type(ty, records);
+        };
         self.types = types
             .into_iter()
             .map(|mut t| {
-                if let TypeKind::Domain(d) = &mut t.kind {
-                    user_types::patch_type(&mut d.base, enums);
-                    user_types::patch_range_type(&mut d.base, ranges);
+                match &mut t.kind {
+                    TypeKind::Domain(d) => patch(&mut d.base),
+                    TypeKind::Composite(attrs) => {
+                        attrs.iter_mut().for_each(|a| patch(&mut a.data_type))
+                    }
+                    TypeKind::Enum(_) | TypeKind::Range(_) => {}
                 }
                 (t.id, Arc::new(t))
             })
             .collect();
         for t in self.tables.values_mut() {
-            if t.columns.iter().any(|c| user_types::uses_any_enum(&c.data_type)) {
+            if t.columns.iter().any(|c| user_types::needs_patch(&c.data_type)) {
                 let t = Arc::make_mut(t);
-                t.columns.iter_mut().for_each(|c| {
-                    user_types::patch_type(&mut c.data_type, enums);
-                    user_types::patch_range_type(&mut c.data_type, ranges);
-                });
+                t.columns.iter_mut().for_each(|c| patch(&mut c.data_type));
             }
         }
         for v in self.views.values_mut() {
-            if v.column_types.iter().any(user_types::uses_any_enum) {
+            if v.column_types.iter().any(user_types::needs_patch) {
                 let v = Arc::make_mut(v);
-                v.column_types.iter_mut().for_each(|c| {
-                    user_types::patch_type(c, enums);
-                    user_types::patch_range_type(c, ranges);
-                });
+                v.column_types.iter_mut().for_each(&patch);
             }
         }
+    }
+
+    /// Completes the composite placeholders of the routines' signatures (called once the
+    /// routines are loaded, after [`Catalog::set_types`]).
+    pub fn patch_function_types(&mut self) {
+        let mut records = self.records.clone();
+        // Row types of tables that signatures name.
+        let mut needed = Vec::new();
+        for f in self.functions.values() {
+            for p in f.params.iter().chain(&f.outs) {
+                user_types::placeholder_oids(&p.data_type, &mut needed);
+            }
+            match &f.returns {
+                Returns::Scalar(t) | Returns::SetOf(t) => {
+                    user_types::placeholder_oids(t, &mut needed)
+                }
+                Returns::Table(cols) => cols
+                    .iter()
+                    .for_each(|c| user_types::placeholder_oids(&c.data_type, &mut needed)),
+                Returns::Void | Returns::Trigger => {}
+            }
+        }
+        if needed.is_empty() {
+            return;
+        }
+        for id in needed {
+            if let std::collections::hash_map::Entry::Vacant(slot) = records.entry(id) {
+                if let Some(t) = self.table_row_type(id) {
+                    slot.insert(t);
+                }
+            }
+        }
+        for f in self.functions.values_mut() {
+            let mut ids = Vec::new();
+            for p in f.params.iter().chain(&f.outs) {
+                user_types::placeholder_oids(&p.data_type, &mut ids);
+            }
+            if let Returns::Scalar(t) | Returns::SetOf(t) = &f.returns {
+                user_types::placeholder_oids(t, &mut ids);
+            }
+            if let Returns::Table(cols) = &f.returns {
+                cols.iter().for_each(|c| user_types::placeholder_oids(&c.data_type, &mut ids));
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            let f = Arc::make_mut(f);
+            for p in f.params.iter_mut().chain(f.outs.iter_mut()) {
+                user_types::patch_record_type(&mut p.data_type, &records);
+            }
+            match &mut f.returns {
+                Returns::Scalar(t) | Returns::SetOf(t) => {
+                    user_types::patch_record_type(t, &records)
+                }
+                Returns::Table(cols) => cols
+                    .iter_mut()
+                    .for_each(|c| user_types::patch_record_type(&mut c.data_type, &records)),
+                Returns::Void | Returns::Trigger => {}
+            }
+        }
+    }
+
+    /// The row type of table `id` (built on each call: few statements name one).
+    pub fn table_row_type(&self, id: u32) -> Option<Arc<helios_types::RecordType>> {
+        if let Some(t) = self.records.get(&id) {
+            return Some(t.clone());
+        }
+        Some(Arc::new(user_types::table_record(self.tables.get(&id)?)))
     }
 
     /// The user-defined type `schema.name` (not a multirange type: see
@@ -260,7 +349,7 @@ impl Catalog {
 
     /// The type a column declared with user type `t` holds.
     pub fn value_type(&self, t: &TypeDef) -> helios_types::DataType {
-        t.value_type(&self.enums, &self.ranges)
+        t.value_type(&self.enums, &self.ranges, &self.records)
     }
 
     /// What `schema.name` stands for.

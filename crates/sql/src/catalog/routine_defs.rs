@@ -165,7 +165,14 @@ impl FunctionDef {
             Returns::Table(cols) => {
                 cols.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect()
             }
-            Returns::Scalar(t) | Returns::SetOf(t) => vec![(self.name.clone(), t.clone())],
+            // One OUT parameter names the column.
+            Returns::Scalar(t) | Returns::SetOf(t) => {
+                let name = match self.outs.as_slice() {
+                    [out] => out.name.clone().unwrap_or_else(|| self.name.clone()),
+                    _ => self.name.clone(),
+                };
+                vec![(name, t.clone())]
+            }
             Returns::Void | Returns::Trigger => vec![(self.name.clone(), DataType::Text)],
         }
     }

@@ -262,9 +262,12 @@ fn column_type(catalog: &Catalog, domain: Option<u32>, ty: &helios_types::DataTy
     }
     match ty {
         DataType::Enum(e) => qualified(&e.schema, &e.name),
+        DataType::Record(r) if !r.is_anonymous() => qualified(&r.schema, &r.name),
         DataType::Range(r) if !r.is_builtin() => qualified(&r.schema, &r.name),
         DataType::Multirange(r) if !r.is_builtin() => qualified(&r.schema, &r.multirange_name),
-        DataType::Array(elem) if super::user_types::uses_any_enum(elem) => {
+        DataType::Array(elem)
+            if super::user_types::uses_any_enum(elem) || matches!(**elem, DataType::Record(_)) =>
+        {
             format!("{}[]", column_type(catalog, None, elem))
         }
         other => other.to_string(),
@@ -281,8 +284,8 @@ fn create_range_type(catalog: &Catalog, t: &super::TypeDef, r: &super::RangeDef)
     )
 }
 
-/// `CREATE TYPE ... AS ENUM` for every enum, `CREATE TYPE ... AS RANGE` for the range
-/// types not over a domain, then `CREATE DOMAIN` for every domain (whose base may be an
+/// `CREATE TYPE ... AS ENUM` for every enum, `CREATE TYPE ... AS (...)` for every composite
+/// type, `CREATE TYPE ... AS RANGE` for the range types not over a domain, then `CREATE DOMAIN` for every domain (whose base may be an
 /// enum or a range) and the remaining range types, before the tables that use them.
 fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
     let kept = || catalog.types.values().filter(|t| keep(&t.schema));
@@ -293,6 +296,22 @@ fn user_types(catalog: &Catalog, emit: &mut impl FnMut(String)) {
                 "CREATE TYPE {} AS ENUM ({});",
                 qualified(&t.schema, &t.name),
                 labels.join(", ")
+            ));
+        }
+    }
+    // Composite types in id order: a nested type was created before its container.
+    for t in kept() {
+        if let super::TypeKind::Composite(attrs) = &t.kind {
+            let attrs: Vec<String> = attrs
+                .iter()
+                .map(|a| {
+                    format!("{} {}", quote_ident(&a.name), column_type(catalog, None, &a.data_type))
+                })
+                .collect();
+            emit(format!(
+                "CREATE TYPE {} AS ({});",
+                qualified(&t.schema, &t.name),
+                attrs.join(", ")
             ));
         }
     }

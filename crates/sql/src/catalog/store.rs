@@ -59,6 +59,7 @@ impl CatalogStore {
         catalog.set_types(types);
         let functions: Vec<FunctionDef> = Self::load_kind(txn, CatalogKind::Function)?;
         catalog.functions = functions.into_iter().map(|f| (f.id, Arc::new(f))).collect();
+        catalog.patch_function_types();
         let triggers: Vec<TriggerDef> = Self::load_kind(txn, CatalogKind::Trigger)?;
         catalog.triggers = triggers.into_iter().map(|t| (t.id, Arc::new(t))).collect();
         let parts: Vec<super::PartitionDef> = Self::load_kind(txn, CatalogKind::Partition)?;

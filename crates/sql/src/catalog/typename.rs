@@ -64,6 +64,21 @@ pub fn resolve_user_column_type(
     let qn = crate::parser::object_name(name)?;
     let Some(def) = scope.catalog.resolve_type(qn.schema.as_deref(), &qn.name, scope.search_path)
     else {
+        // A table's name is also its row type's.
+        let row = match scope.catalog.resolve(qn.schema.as_deref(), &qn.name, scope.search_path) {
+            Some((_, super::Relation::Table(id))) => scope.catalog.table_row_type(id),
+            _ => None,
+        };
+        if let Some(row) = row {
+            let ty = DataType::Record(row);
+            return Ok(UserColumnType {
+                column: ColumnType {
+                    data_type: if array { DataType::Array(Box::new(ty)) } else { ty },
+                    serial: false,
+                },
+                domain: None,
+            });
+        }
         let multi =
             scope.catalog.resolve_multirange(qn.schema.as_deref(), &qn.name, scope.search_path);
         let Some(r) = multi else { return Err(err) };
@@ -212,6 +227,9 @@ fn custom(
         "vector" => plain(DataType::Vector(nums.first().copied())),
         "jsonpath" => plain(DataType::JsonPath),
         "name" | "citext" => plain(DataType::Text),
+        "record" => plain(DataType::Record(std::sync::Arc::new(
+            helios_types::RecordType::anonymous(Vec::new()),
+        ))),
         // PostgreSQL's one-byte `"char"` (only reachable quoted: bare `char` is
         // `character(1)`). We store it as `character(1)`; see docs/sql-engine.md.
         "char" => plain(DataType::Char(Some(1))),
@@ -291,9 +309,13 @@ fn char_len(len: Option<&ast::CharacterLength>) -> Result<Option<u32>> {
 pub fn stored_spelling(ty: &DataType) -> String {
     match ty {
         DataType::Enum(t) => format!("enum#{}", t.oid),
+        DataType::Record(t) if !t.is_anonymous() => format!("record#{}", t.oid),
         DataType::Range(t) if !t.is_builtin() => format!("range#{}", t.oid),
         DataType::Multirange(t) if !t.is_builtin() => format!("multirange#{}", t.oid),
-        DataType::Array(elem) if crate::catalog::user_types::uses_any_enum(elem) => {
+        DataType::Array(elem)
+            if crate::catalog::user_types::uses_any_enum(elem)
+                || matches!(**elem, DataType::Record(_)) =>
+        {
             format!("{}[]", stored_spelling(elem))
         }
         other => other.to_string(),
@@ -323,6 +345,16 @@ pub fn parse_stored_type(text: &str) -> Result<DataType> {
         let oid: u32 =
             oid.parse().map_err(|_| Error::corrupted(format!("bad stored type \"{text}\"")))?;
         let ty = DataType::Enum(std::sync::Arc::new(helios_types::EnumType::placeholder(oid)));
+        return Ok(if array { DataType::Array(Box::new(ty)) } else { ty });
+    }
+    if let Some(rest) = text.strip_prefix("record#") {
+        let (oid, array) = match rest.strip_suffix("[]") {
+            Some(o) => (o, true),
+            None => (rest, false),
+        };
+        let oid: u32 =
+            oid.parse().map_err(|_| Error::corrupted(format!("bad stored type \"{text}\"")))?;
+        let ty = DataType::Record(std::sync::Arc::new(helios_types::RecordType::placeholder(oid)));
         return Ok(if array { DataType::Array(Box::new(ty)) } else { ty });
     }
     let ast_ty = crate::parser::parse_data_type(text)?;

@@ -1,5 +1,6 @@
-//! User-defined types: enums (`CREATE TYPE ... AS ENUM`), range types (`CREATE TYPE ...
-//! AS RANGE`) and domains (`CREATE DOMAIN`).
+//! User-defined types: enums (`CREATE TYPE ... AS ENUM`), composite types (`CREATE TYPE
+//! ... AS (f1 type, ...)`), range types (`CREATE TYPE ... AS RANGE`) and domains
+//! (`CREATE DOMAIN`).
 //!
 //! A [`TypeDef`] is one catalog record (kind `Type`), stored like every other record, so
 //! types are transactional, branched and visible to time travel. Its id is the type's
@@ -15,15 +16,20 @@
 //! A range type takes four ids: the range type's, its array type's, its multirange
 //! type's and the multirange's array type's ([`RangeDef`]).
 //!
+//! A composite type is its list of attributes. Every table also has a row type of the
+//! same name whose OID is the table's id ([`build_records`]). Composite values are stored
+//! with their fields (see `docs/storage-format.md`); an attribute added later reads as
+//! NULL from older values.
+//!
 //! Column types that are enums are stored as `enum#<oid>` (ranges as `range#<oid>` and
-//! `multirange#<oid>`; see
+//! `multirange#<oid>`, composite types as `record#<oid>`; see
 //! [`super::typename::stored_spelling`]) and read back as placeholders, which
 //! [`super::Catalog::set_types`] replaces with the definitions of the same snapshot.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use helios_types::{DataType, EnumLabel, EnumType, RangeType};
+use helios_types::{DataType, EnumLabel, EnumType, RangeType, RecordField, RecordType};
 use serde::{Deserialize, Serialize};
 
 use super::CheckDef;
@@ -71,6 +77,16 @@ pub struct RangeDef {
     pub domain: Option<u32>,
 }
 
+/// One attribute of a composite type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeDef {
+    /// The attribute name.
+    pub name: String,
+    /// Its type.
+    #[serde(with = "super::defs::type_text")]
+    pub data_type: DataType,
+}
+
 /// What a user-defined type is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeKind {
@@ -80,6 +96,8 @@ pub enum TypeKind {
     Domain(DomainDef),
     /// A range type (and its multirange type).
     Range(RangeDef),
+    /// A composite type with its attributes in order.
+    Composite(Vec<AttributeDef>),
 }
 
 /// A user-defined type record.
@@ -111,7 +129,7 @@ impl TypeDef {
                     .map(|l| EnumLabel { label: l.label.clone(), key: l.key.clone() })
                     .collect(),
             }),
-            TypeKind::Domain(_) | TypeKind::Range(_) => None,
+            TypeKind::Domain(_) | TypeKind::Range(_) | TypeKind::Composite(_) => None,
         }
     }
 
@@ -136,7 +154,7 @@ impl TypeDef {
     pub fn domain(&self) -> Option<&DomainDef> {
         match &self.kind {
             TypeKind::Domain(d) => Some(d),
-            TypeKind::Enum(_) | TypeKind::Range(_) => None,
+            TypeKind::Enum(_) | TypeKind::Range(_) | TypeKind::Composite(_) => None,
         }
     }
 
@@ -146,17 +164,23 @@ impl TypeDef {
             TypeKind::Enum(_) => "enum",
             TypeKind::Domain(_) => "domain",
             TypeKind::Range(_) => "range",
+            TypeKind::Composite(_) => "composite",
         }
     }
 
-    /// The type a column of this type holds: the enum or range itself, or the domain's
-    /// base.
+    /// The type a column of this type holds: the enum, range or composite type itself, or
+    /// the domain's base.
     pub fn value_type(
         &self,
         enums: &HashMap<u32, Arc<EnumType>>,
         ranges: &HashMap<u32, Arc<RangeType>>,
+        records: &HashMap<u32, Arc<RecordType>>,
     ) -> DataType {
         match &self.kind {
+            TypeKind::Composite(_) => match records.get(&self.id) {
+                Some(t) => DataType::Record(t.clone()),
+                None => DataType::Record(Arc::new(RecordType::placeholder(self.id))),
+            },
             TypeKind::Range(_) => match ranges.get(&self.id) {
                 Some(t) => DataType::Range(t.clone()),
                 None => DataType::Range(Arc::new(RangeType::placeholder(self.id))),
@@ -192,6 +216,145 @@ pub fn patch_range_type(ty: &mut DataType, ranges: &HashMap<u32, Arc<RangeType>>
             }
         }
         DataType::Array(elem) => patch_range_type(elem, ranges),
+        _ => {}
+    }
+}
+
+/// The OIDs of the composite placeholders in `ty`.
+pub fn placeholder_oids(ty: &DataType, out: &mut Vec<u32>) {
+    match ty {
+        DataType::Record(t) if t.is_placeholder() => out.push(t.oid),
+        DataType::Array(elem) => placeholder_oids(elem, out),
+        _ => {}
+    }
+}
+
+/// Whether `ty` holds a type placeholder to patch.
+pub fn needs_patch(ty: &DataType) -> bool {
+    match ty {
+        DataType::Enum(_) => true,
+        DataType::Range(t) | DataType::Multirange(t) => !t.is_builtin(),
+        DataType::Record(t) => t.is_placeholder(),
+        DataType::Array(elem) => needs_patch(elem),
+        _ => false,
+    }
+}
+
+/// The composite types of `types`, with every field type completed (nested composites
+/// and table row types included; a cycle, which DDL prevents, stops at a placeholder).
+/// Table row types are built only where a composite type's field or an id of `needed`
+/// asks for one; the others come from [`super::Catalog::table_row_type`] on demand.
+pub fn build_records(
+    types: &[TypeDef],
+    tables: &HashMap<u32, Arc<super::TableDef>>,
+    enums: &HashMap<u32, Arc<EnumType>>,
+    needed: &[u32],
+) -> HashMap<u32, Arc<RecordType>> {
+    let mut raw: HashMap<u32, RecordType> = HashMap::new();
+    for t in types {
+        if let TypeKind::Composite(attrs) = &t.kind {
+            let fields = attrs
+                .iter()
+                .map(|a| RecordField { name: a.name.clone(), ty: a.data_type.clone() })
+                .collect();
+            raw.insert(
+                t.id,
+                RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields },
+            );
+        }
+    }
+    let mut ids: Vec<u32> = raw.keys().copied().collect();
+    ids.extend_from_slice(needed);
+    let mut done: HashMap<u32, Arc<RecordType>> = HashMap::new();
+    let sources = Sources { raw: &raw, tables, enums };
+    for id in ids {
+        sources.complete_record(id, &mut done, 0);
+    }
+    done
+}
+
+/// The row type of a table from its columns (as stored: placeholders stay).
+pub fn table_record(t: &super::TableDef) -> RecordType {
+    let fields = t
+        .columns
+        .iter()
+        .map(|c| RecordField { name: c.name.clone(), ty: c.data_type.clone() })
+        .collect();
+    RecordType { oid: t.id, schema: t.schema.clone(), name: t.name.clone(), fields }
+}
+
+struct Sources<'a> {
+    raw: &'a HashMap<u32, RecordType>,
+    tables: &'a HashMap<u32, Arc<super::TableDef>>,
+    enums: &'a HashMap<u32, Arc<EnumType>>,
+}
+
+impl Sources<'_> {
+    fn complete_record(
+        &self,
+        id: u32,
+        done: &mut HashMap<u32, Arc<RecordType>>,
+        depth: usize,
+    ) -> Option<Arc<RecordType>> {
+        if let Some(t) = done.get(&id) {
+            return Some(t.clone());
+        }
+        if depth > 32 {
+            return None;
+        }
+        let mut t = match self.raw.get(&id) {
+            Some(t) => t.clone(),
+            None => table_record(self.tables.get(&id)?),
+        };
+        for f in &mut t.fields {
+            self.complete_field(&mut f.ty, done, depth);
+        }
+        let t = Arc::new(t);
+        done.insert(id, t.clone());
+        Some(t)
+    }
+
+    fn complete_field(
+        &self,
+        ty: &mut DataType,
+        done: &mut HashMap<u32, Arc<RecordType>>,
+        depth: usize,
+    ) {
+        match ty {
+            DataType::Enum(t) => {
+                if let Some(full) = self.enums.get(&t.oid) {
+                    *t = full.clone();
+                }
+            }
+            DataType::Record(t) if t.is_placeholder() => {
+                if let Some(full) = self.complete_record(t.oid, done, depth + 1) {
+                    *t = full;
+                }
+            }
+            DataType::Array(elem) => self.complete_field(elem, done, depth),
+            _ => {}
+        }
+    }
+}
+
+/// Whether `ty` is (or is an array of) the composite type `oid`, or holds it in a field.
+pub fn uses_record(ty: &DataType, oid: u32) -> bool {
+    match ty {
+        DataType::Record(t) => t.oid == oid || t.fields.iter().any(|f| uses_record(&f.ty, oid)),
+        DataType::Array(elem) => uses_record(elem, oid),
+        _ => false,
+    }
+}
+
+/// Replaces composite placeholders in `ty` by the definitions in `records`.
+pub fn patch_record_type(ty: &mut DataType, records: &HashMap<u32, Arc<RecordType>>) {
+    match ty {
+        DataType::Record(t) if t.is_placeholder() => {
+            if let Some(full) = records.get(&t.oid) {
+                *t = full.clone();
+            }
+        }
+        DataType::Array(elem) => patch_record_type(elem, records),
         _ => {}
     }
 }

@@ -112,6 +112,16 @@ impl Binder<'_> {
                     return self.bind_reg_cast(reg, inner);
                 }
                 let (to, domain) = self.type_name(data_type)?;
+                // `ARRAY[]::t[]`: the cast gives the empty array its type.
+                if let (A::Array(arr), DataType::Array(elem)) = (expr.as_ref(), &to) {
+                    if arr.elem.is_empty() {
+                        let empty = Value::Array(std::sync::Arc::new(helios_types::Array {
+                            element_type: (**elem).clone(),
+                            elements: Vec::new(),
+                        }));
+                        return self.with_domain(Expr::Literal(empty, to.clone()), domain);
+                    }
+                }
                 let inner = match expr.as_ref() {
                     // `x::regclass::oid` is `x` again, whichever way `x::regclass` went.
                     A::Cast { expr: reg_inner, data_type: dt, .. }
@@ -186,9 +196,14 @@ impl Binder<'_> {
         let name = ident_name(id);
         match self.scope.resolve_column(None, &name) {
             Ok((index, ty)) => Ok(Expr::Column(index, ty)),
-            Err(err)
-                if err.sqlstate() == SqlState::UNDEFINED_COLUMN && id.quote_style.is_none() =>
-            {
+            Err(err) if err.sqlstate() == SqlState::UNDEFINED_COLUMN => {
+                // A FROM item's name alone is its whole row, as a composite value.
+                if let Some(row) = self.whole_row(&name) {
+                    return Ok(row);
+                }
+                if id.quote_style.is_some() {
+                    return Err(place::at_ident(err, id));
+                }
                 // Keywords PostgreSQL treats as niladic functions when no column has the name.
                 match self.bind_niladic(&name)? {
                     Some(e) => Ok(e),
@@ -196,6 +211,45 @@ impl Binder<'_> {
                 }
             }
             Err(err) => Err(place::at_ident(err, id)),
+        }
+    }
+
+    /// The whole row of the FROM item `qualifier` as a composite value: of the table's
+    /// row type when it names a table with those columns, else an anonymous record.
+    pub(crate) fn whole_row(&mut self, qualifier: &str) -> Option<Expr> {
+        let cols = self.scope.whole_row(qualifier)?;
+        let fields: Vec<Expr> =
+            cols.iter().map(|(i, _, ty)| Expr::Column(*i, ty.clone())).collect();
+        let named = self.scope.catalog().and_then(|c| {
+            let search_path = &self.scope.session().search_path;
+            match c.resolve(None, qualifier, search_path) {
+                Some((_, crate::catalog::Relation::Table(id))) => c.table_row_type(id),
+                _ => None,
+            }
+        });
+        match named {
+            Some(t)
+                if t.fields.len() == cols.len()
+                    && t.fields.iter().zip(&cols).all(|(f, (_, n, _))| &f.name == n) =>
+            {
+                Some(Expr::Cast {
+                    expr: Box::new(Expr::Row(fields)),
+                    to: DataType::Record(t),
+                    explicit: true,
+                })
+            }
+            _ => {
+                let ty = helios_types::RecordType::anonymous_named(
+                    cols.into_iter()
+                        .map(|(_, name, ty)| helios_types::RecordField { name, ty })
+                        .collect(),
+                );
+                Some(Expr::Cast {
+                    expr: Box::new(Expr::Row(fields)),
+                    to: DataType::Record(std::sync::Arc::new(ty)),
+                    explicit: true,
+                })
+            }
         }
     }
 
@@ -375,6 +429,46 @@ impl Binder<'_> {
         }
     }
 
+    /// A row constructor converted to `to`: field by field to a composite type (PostgreSQL's
+    /// `coerce_record_to_complex`), or through its text to a string type by an explicit
+    /// cast.
+    fn coerce_row(&mut self, fields: Vec<Expr>, to: &DataType, kind: CoercionKind) -> Result<Expr> {
+        let cannot =
+            || Error::new(SqlState::CANNOT_COERCE, format!("cannot cast type record to {to}"));
+        match to {
+            DataType::Record(t) if t.is_anonymous() => Ok(Expr::Row(fields)),
+            DataType::Record(t) => {
+                if fields.len() != t.fields.len() {
+                    let detail = if fields.len() < t.fields.len() {
+                        "Input has too few columns."
+                    } else {
+                        "Input has too many columns."
+                    };
+                    return Err(cannot().with_detail(detail));
+                }
+                let mut out = Vec::with_capacity(fields.len());
+                for (i, (f, tf)) in fields.into_iter().zip(&t.fields).enumerate() {
+                    let from = f.data_type();
+                    let c = self.coerce(f, &tf.ty, kind).map_err(|_| {
+                        cannot().with_detail(format!(
+                            "Cannot cast type {from} to {} in column {}.",
+                            tf.ty,
+                            i + 1
+                        ))
+                    })?;
+                    out.push(c);
+                }
+                Ok(Expr::Cast { expr: Box::new(Expr::Row(out)), to: to.clone(), explicit: true })
+            }
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_)
+                if kind != CoercionKind::Implicit =>
+            {
+                Ok(Expr::Cast { expr: Box::new(Expr::Row(fields)), to: to.clone(), explicit: true })
+            }
+            _ => Err(cannot()),
+        }
+    }
+
     /// Converts `e` to type `to` under `kind`'s rules.
     pub(crate) fn coerce(&mut self, e: Expr, to: &DataType, kind: CoercionKind) -> Result<Expr> {
         let from = e.data_type();
@@ -394,12 +488,7 @@ impl Binder<'_> {
                 let p = Expr::Param(i, ty.clone());
                 return if &ty == to { Ok(p) } else { self.coerce(p, to, kind) };
             }
-            Expr::Row(_) => {
-                return Err(Error::new(
-                    SqlState::CANNOT_COERCE,
-                    format!("cannot cast type record to {to}"),
-                ))
-            }
+            Expr::Row(fields) => return self.coerce_row(fields, to, kind),
             _ => {}
         }
         if from == DataType::Unknown {

@@ -401,6 +401,9 @@ impl Binder<'_> {
                 return Ok(Expr::NullIf { left: Box::new(left), eq: Box::new(eq), ty });
             }
             "row" => return Ok(Expr::Row(args)),
+            n if crate::functions::json_record::is_populate_record(n) => {
+                return crate::functions::json_record::bind_populate_record(n, args);
+            }
             "enum_first" | "enum_last" | "enum_range" => {
                 if let Some(e) = crate::functions::enums::bind_enum_function(name, &args)? {
                     return Ok(e);

@@ -244,7 +244,14 @@ impl Binder<'_> {
             let r = self.coerce_bool(r, name)?;
             return Ok(Expr::Binary { op, left: Box::new(l), right: Box::new(r), ty: Bool });
         }
-        if matches!(l, Expr::Row(_)) || matches!(r, Expr::Row(_)) {
+        // Two row constructors compare field by field (NULL when a NULL field decides);
+        // a row constructor against a composite value compares as composite values.
+        let composite = |e: &Expr| {
+            matches!(e, Expr::Row(_))
+                || matches!(e.data_type(), DataType::Record(_) | DataType::Unknown)
+        };
+        let rows = (matches!(l, Expr::Row(_)), matches!(r, Expr::Row(_)));
+        if rows == (true, true) || ((rows.0 || rows.1) && !(composite(&l) && composite(&r))) {
             return self.row_compare(op, l, r);
         }
         let (lt, rt) = (l.data_type(), r.data_type());
@@ -275,6 +282,27 @@ impl Binder<'_> {
                 (DataType::Unknown, DataType::Enum(_)) => Some(rt.clone()),
                 _ => None,
             };
+            // Composite values compare field by field (`record_cmp`).
+            let record_type = match (&lt, &rt) {
+                (DataType::Record(a), DataType::Record(b))
+                    if a.oid == b.oid || a.is_anonymous() || b.is_anonymous() =>
+                {
+                    Some(if a.is_anonymous() { rt.clone() } else { lt.clone() })
+                }
+                // Two composite types: compared field by field if their fields match.
+                (DataType::Record(_), DataType::Record(_)) => Some(lt.clone()),
+                (DataType::Record(_), DataType::Unknown) => Some(lt.clone()),
+                (DataType::Unknown, DataType::Record(_)) => Some(rt.clone()),
+                _ => None,
+            };
+            if let (Some(_), DataType::Record(a), DataType::Record(b)) = (&record_type, &lt, &rt) {
+                check_record_fields(a, b)?;
+                if a.oid != b.oid && !a.is_anonymous() && !b.is_anonymous() {
+                    let (left, right) = (Box::new(l), Box::new(r));
+                    return Ok(Expr::Binary { op, left, right, ty: Bool });
+                }
+            }
+            let enum_type = enum_type.or(record_type);
             if let Some(t) = enum_type {
                 let l = self.coerce(l, &t, CoercionKind::Implicit)?;
                 let r = self.coerce(r, &t, CoercionKind::Implicit)?;
@@ -433,6 +461,12 @@ impl Binder<'_> {
         let (Expr::Row(left), Expr::Row(right)) = (l, r) else {
             return Err(Error::unsupported("comparing a row with a non-row value"));
         };
+        if left.is_empty() && right.is_empty() {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "cannot compare rows of zero length",
+            ));
+        };
         if !op.is_comparison() {
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
@@ -454,6 +488,34 @@ impl Binder<'_> {
         }
         Ok(Expr::RowCompare { op, left: ls, right: rs })
     }
+}
+
+/// PostgreSQL's `record_cmp` needs the same field types at every position (42804);
+/// an anonymous record converts to the other side's type instead.
+fn check_record_fields(a: &helios_types::RecordType, b: &helios_types::RecordType) -> Result<()> {
+    if a.oid == b.oid || a.is_anonymous() || b.is_anonymous() {
+        return Ok(());
+    }
+    if a.fields.len() != b.fields.len() {
+        return Err(Error::new(
+            SqlState::DATATYPE_MISMATCH,
+            "cannot compare record types with different numbers of columns",
+        ));
+    }
+    for (i, (x, y)) in a.fields.iter().zip(&b.fields).enumerate() {
+        if !crate::expr::types::same_base(&x.ty, &y.ty) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "cannot compare dissimilar column types {} and {} at record column {}",
+                    x.ty,
+                    y.ty,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -85,9 +85,12 @@ impl Binder<'_> {
                 for access in rest {
                     cur = match access {
                         ast::AccessExpr::Subscript(s) => self.bind_subscript(cur, s)?,
+                        ast::AccessExpr::Dot(A::Identifier(field)) => {
+                            self.select_field(cur, &ident_name(field))?
+                        }
                         ast::AccessExpr::Dot(_) => {
                             return Err(Error::unsupported(
-                                "field selection from a composite value",
+                                "this field selection from a composite value",
                             ))
                         }
                     };
@@ -546,6 +549,34 @@ impl Binder<'_> {
     /// `(t.k).field` where `k` is the record column of a set-returning call in a derived
     /// table's select list: the hidden column carrying that field. `None` when the
     /// expression is not of that form.
+    /// `(value).field` on a bound composite value.
+    pub(crate) fn select_field(&mut self, cur: Expr, field: &str) -> Result<Expr> {
+        let DataType::Record(t) = cur.data_type() else {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!(
+                    "column notation .{field} applied to type {}, which is not a composite type",
+                    cur.data_type()
+                ),
+            ));
+        };
+        let Some(index) = t.field_index(field) else {
+            return Err(if t.is_anonymous() {
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("could not identify column \"{field}\" in record data type"),
+                )
+            } else {
+                Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{field}\" not found in data type {}", t.name),
+                )
+            });
+        };
+        let ty = t.fields[index].ty.clone();
+        Ok(Expr::Field { expr: Box::new(cur), index, name: field.to_string(), ty })
+    }
+
     fn bind_record_field(
         &mut self,
         root: &ast::Expr,

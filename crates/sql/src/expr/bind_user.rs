@@ -31,10 +31,13 @@ impl Binder<'_> {
             return Ok(None);
         }
         let mut best: Option<Candidate> = None;
+        let mut undetermined = false;
         for f in candidates {
             let Some(slots) = place(&f, &args, &named) else { continue };
             let declared = f.arg_types();
             // Polymorphic parameters take the types the arguments determine.
+            let mut cost_poly = 0;
+            let mut instance = None;
             let (params, result) = if polymorphic::is_polymorphic(&declared)
                 || polymorphic::is_polymorphic(&[f.result_type()])
             {
@@ -42,17 +45,23 @@ impl Binder<'_> {
                     .iter()
                     .map(|s| s.as_ref().map_or(DataType::Unknown, Expr::data_type))
                     .collect();
-                let Some(inst) = polymorphic::instantiate(&declared, &arg_types) else { continue };
+                let Some(inst) = polymorphic::instantiate(&declared, &arg_types) else {
+                    undetermined |= polymorphic::undetermined(&declared, &arg_types);
+                    continue;
+                };
                 let params: Option<Vec<DataType>> =
                     declared.iter().map(|t| inst.concrete(t)).collect();
                 let (Some(params), Some(result)) = (params, inst.concrete(&f.result_type())) else {
                     continue;
                 };
+                // A polymorphic match ranks after an exact one.
+                cost_poly = declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
+                instance = Some(inst);
                 (params, result)
             } else {
                 (declared, f.result_type())
             };
-            let mut cost = 0;
+            let mut cost = cost_poly;
             let mut fits = true;
             for (slot, p) in slots.iter().zip(&params) {
                 let Some(a) = slot else { continue };
@@ -70,7 +79,7 @@ impl Binder<'_> {
                 }
             }
             if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
-                best = Some(Candidate { cost, func: f, slots, params, result });
+                best = Some(Candidate { cost, func: f, slots, params, result, instance });
             }
         }
         let mut types: Vec<String> =
@@ -80,7 +89,13 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some(Candidate { func, slots, params, result, .. }) = best else {
+        let Some(Candidate { func, slots, params, result, instance, .. }) = best else {
+            if undetermined {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    "could not determine polymorphic type because input has type unknown",
+                ));
+            }
             return Err(Error::new(
                 SqlState::UNDEFINED_FUNCTION,
                 format!("function {name}({}) does not exist", types.join(", ")),
@@ -122,6 +137,12 @@ impl Binder<'_> {
             };
             bound.push(self.coerce(e, target, CoercionKind::Implicit)?);
         }
+        // The routine runs with its polymorphic types instantiated (SQL and PL/pgSQL
+        // bodies see real types).
+        let func = match instance {
+            Some(inst) => specialize(&func, &inst, &params, &result),
+            None => func,
+        };
         let ty = result;
         Ok(Some(Expr::UserCall(Box::new(UserCall { func, args: bound, ty }))))
     }
@@ -136,6 +157,37 @@ struct Candidate {
     slots: Vec<Option<Expr>>,
     params: Vec<DataType>,
     result: DataType,
+    instance: Option<polymorphic::Instance>,
+}
+
+/// `f` with the instantiated parameter, OUT parameter and result types.
+fn specialize(
+    f: &Arc<FunctionDef>,
+    inst: &polymorphic::Instance,
+    params: &[DataType],
+    result: &DataType,
+) -> Arc<FunctionDef> {
+    let mut g = (**f).clone();
+    for (p, t) in g.params.iter_mut().zip(params) {
+        p.data_type = t.clone();
+    }
+    for o in &mut g.outs {
+        if let Some(t) = inst.concrete(&o.data_type) {
+            o.data_type = t;
+        }
+    }
+    match &mut g.returns {
+        Returns::Scalar(t) | Returns::SetOf(t) => *t = result.clone(),
+        Returns::Table(cols) => {
+            for c in cols {
+                if let Some(t) = inst.concrete(&c.data_type) {
+                    c.data_type = t;
+                }
+            }
+        }
+        Returns::Void | Returns::Trigger => {}
+    }
+    Arc::new(g)
 }
 
 /// The arguments of a call placed on `f`'s parameters (`None` where a default

@@ -125,6 +125,13 @@ pub trait ExprScope {
     /// Errors: 42703 undefined column, 42702 ambiguous column, 42P01 missing FROM entry.
     fn resolve_column(&self, qualifier: Option<&str>, name: &str) -> Result<(usize, DataType)>;
 
+    /// The visible columns of FROM item `qualifier` (index, name, type), for a
+    /// whole-row reference; `None` when no FROM item has that name.
+    fn whole_row(&self, qualifier: &str) -> Option<Vec<(usize, String, DataType)>> {
+        let _ = qualifier;
+        None
+    }
+
     /// Binds a subquery used inside an expression and returns its id and the types of
     /// its output columns. The returned id is later passed to
     /// [`EvalContext::subquery`]. Correlated references are the scope's business.

@@ -143,6 +143,7 @@ impl Expr {
                 upper.as_ref().map_or(String::new(), |e| s(e))
             ),
             Expr::Row(fields) => format!("ROW({})", list(fields, name)),
+            Expr::Field { expr, name: field, .. } => format!("({}).{field}", s(expr)),
             Expr::RowCompare { op, left, right } => {
                 format!("(ROW({}) {op} ROW({}))", list(left, name), list(right, name))
             }

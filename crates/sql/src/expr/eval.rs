@@ -73,7 +73,16 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
                     }
                     vals.iter().all(Value::is_null)
                 }
-                other => eval(other, env)?.is_null(),
+                other => match eval(other, env)? {
+                    // A composite value IS NULL when every field is, IS NOT NULL when none is.
+                    Value::Record(r) => {
+                        if *negated {
+                            return Ok(Value::Bool(r.fields.iter().all(|v| !v.is_null())));
+                        }
+                        r.fields.iter().all(Value::is_null)
+                    }
+                    v => v.is_null(),
+                },
             };
             Ok(Value::Bool(null != *negated))
         }
@@ -251,11 +260,18 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             };
             Ok(Value::Array(Arc::new(Array { element_type: elem, elements: elems })))
         }
-        // A row value outside a comparison is shown as PostgreSQL's record text.
         Expr::Row(fields) => {
             let vals = fields.iter().map(|f| eval(f, env)).collect::<Result<Vec<_>>>()?;
-            Ok(Value::Text(record_text(&vals)))
+            let ty = match e.data_type() {
+                helios_types::DataType::Record(t) => t,
+                _ => return Err(Error::internal("a row without a record type")),
+            };
+            Ok(Value::Record(Arc::new(helios_types::Record::new(ty, vals))))
         }
+        Expr::Field { expr, index, .. } => match eval(expr, env)? {
+            Value::Record(r) => Ok(r.fields.get(*index).cloned().unwrap_or(Value::Null)),
+            _ => Ok(Value::Null),
+        },
         Expr::RowCompare { op, left, right } => {
             let l = left.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
             let r = right.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
@@ -616,38 +632,6 @@ pub(crate) fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Result<Value>
         }
         other => Err(Error::internal(format!("operator {other} reached evaluation unresolved"))),
     }
-}
-
-/// A record as PostgreSQL prints it: `(1,abc,)`, with a field quoted (doubling `"` and
-/// `\`) when it is empty or holds a delimiter, a quote, a backslash or a space, and an
-/// empty field for NULL.
-pub(crate) fn record_text(values: &[Value]) -> String {
-    let mut out = String::from("(");
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if v.is_null() {
-            continue;
-        }
-        let t = v.to_pg_text();
-        let quote = t.is_empty()
-            || t.chars().any(|c| matches!(c, ',' | '(' | ')' | '"' | '\\') || c.is_whitespace());
-        if quote {
-            out.push('"');
-            for c in t.chars() {
-                if matches!(c, '"' | '\\') {
-                    out.push(c);
-                }
-                out.push(c);
-            }
-            out.push('"');
-        } else {
-            out.push_str(&t);
-        }
-    }
-    out.push(')');
-    out
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 //! | `bind*.rs` | the binder (literals, operators, functions, special forms; ranges in `bind_range.rs`) |
 //! | `types.rs` | categories, implicit casts, common types, SQL type names |
 //! | `resolve.rs` | overload resolution |
+//! | `polymorphic.rs` | pseudo-type parameters of user routines (`anyelement`, ...) |
 //! | `eval.rs`, `arith.rs`, `compare.rs`, `pattern.rs` | evaluation |
 //! | `cast.rs`, `num.rs` | value conversions |
 //! | `display.rs` | SQL text of a bound expression (EXPLAIN) |

@@ -208,9 +208,20 @@ pub enum Expr {
         /// The array type.
         ty: DataType,
     },
-    /// `ROW(a, b, ...)` or `(a, b, ...)`: only valid inside comparisons, IN, IS NULL and
-    /// subquery tests.
+    /// `ROW(a, b, ...)` or `(a, b, ...)`: an anonymous record (a cast names its type);
+    /// inside comparisons, IN, IS NULL and subquery tests it compares field by field.
     Row(Vec<Expr>),
+    /// `(composite).field`: field `index` of a composite value (NULL for a NULL value).
+    Field {
+        /// The composite value.
+        expr: Box<Expr>,
+        /// The field's position.
+        index: usize,
+        /// The field's name (for display).
+        name: String,
+        /// The field's type.
+        ty: DataType,
+    },
     /// Row-wise comparison `(a, b) op (c, d)` by PostgreSQL's rules.
     RowCompare {
         /// `=`, `<>`, `<`, `<=`, `>`, `>=`.
@@ -588,6 +599,7 @@ impl Expr {
             | Expr::MinMax { ty, .. }
             | Expr::Array { ty, .. }
             | Expr::Subscript { ty, .. }
+            | Expr::Field { ty, .. }
             | Expr::Slice { ty, .. }
             | Expr::Subquery { ty, .. } => ty.clone(),
             Expr::Cast { to, .. } => to.clone(),
@@ -603,8 +615,9 @@ impl Expr {
             | Expr::SimilarTo { .. }
             | Expr::RowCompare { .. }
             | Expr::AnyAll { .. } => DataType::Bool,
-            // A row has no scalar type of ours; it only appears inside row operations.
-            Expr::Row(_) => DataType::Unknown,
+            Expr::Row(fields) => DataType::Record(std::sync::Arc::new(
+                helios_types::RecordType::anonymous(fields.iter().map(Expr::data_type).collect()),
+            )),
         }
     }
 
@@ -664,6 +677,7 @@ impl Expr {
             Expr::Cast { expr, .. }
             | Expr::DomainCheck { expr, .. }
             | Expr::Unary { expr, .. }
+            | Expr::Field { expr, .. }
             | Expr::IsNull { expr, .. }
             | Expr::IsBool { expr, .. } => out.push(expr),
             Expr::Binary { left, right, .. }

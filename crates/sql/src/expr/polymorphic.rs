@@ -52,6 +52,20 @@ pub(crate) fn is_polymorphic(types: &[DataType]) -> bool {
 /// Resolves the polymorphic `params` for arguments of types `args`; `None` when the
 /// arguments do not fit.
 pub(crate) fn instantiate(params: &[DataType], args: &[DataType]) -> Option<Instance> {
+    let inst = instantiate_partial(params, args)?;
+    // Every polymorphic parameter must be determined.
+    params.iter().all(|p| inst.concrete(p).is_some()).then_some(inst)
+}
+
+/// Whether the arguments fit `params` but leave a polymorphic parameter undetermined
+/// (only untyped literals for it: PostgreSQL's 42804).
+pub(crate) fn undetermined(params: &[DataType], args: &[DataType]) -> bool {
+    instantiate_partial(params, args)
+        .is_some_and(|inst| params.iter().any(|p| inst.concrete(p).is_none()))
+}
+
+/// [`instantiate`] without requiring every parameter to be determined.
+fn instantiate_partial(params: &[DataType], args: &[DataType]) -> Option<Instance> {
     let mut inst = Instance::default();
     let mut compat: Vec<DataType> = Vec::new();
     for (p, a) in params.iter().zip(args) {
@@ -109,11 +123,23 @@ pub(crate) fn instantiate(params: &[DataType], args: &[DataType]) -> Option<Inst
             }
             Some(r.subtype.clone())
         }
-        None if compat.is_empty() => None,
+        // Untyped literals alone make the anycompatible family text.
+        None if compat.is_empty() => params
+            .iter()
+            .any(|p| {
+                matches!(
+                    p,
+                    DataType::Pseudo(
+                        Pseudo::AnyCompatible
+                            | Pseudo::AnyCompatibleArray
+                            | Pseudo::AnyCompatibleNonArray
+                    )
+                )
+            })
+            .then_some(DataType::Text),
         None => Some(common_type(&compat, "function").ok()?),
     };
-    // Every polymorphic parameter must be determined.
-    params.iter().all(|p| inst.concrete(p).is_some()).then_some(inst)
+    Some(inst)
 }
 
 /// PostgreSQL's check at CREATE FUNCTION: a polymorphic result needs a polymorphic

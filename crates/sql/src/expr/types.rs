@@ -15,6 +15,8 @@ pub enum TypeCategory {
     Boolean,
     /// `D`
     DateTime,
+    /// `C`
+    Composite,
     /// `E`
     Enum,
     /// `N`
@@ -51,6 +53,7 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Array(_) => TypeCategory::Array,
         DataType::Unknown => TypeCategory::Unknown,
         DataType::Enum(_) => TypeCategory::Enum,
+        DataType::Record(_) => TypeCategory::Composite,
         DataType::Range(_) | DataType::Multirange(_) => TypeCategory::Range,
         DataType::Pseudo(_) => TypeCategory::Pseudo,
         DataType::Bytea
@@ -98,6 +101,8 @@ pub fn same_base(a: &DataType, b: &DataType) -> bool {
         (DataType::Array(x), DataType::Array(y)) => same_base(x, y),
         // Two versions of one enum type (before and after ADD VALUE) are one type.
         (DataType::Enum(x), DataType::Enum(y)) => x.oid == y.oid,
+        // Two versions of one composite type, or two anonymous records, are one type.
+        (DataType::Record(x), DataType::Record(y)) => x.oid == y.oid,
         (DataType::Range(x), DataType::Range(y))
         | (DataType::Multirange(x), DataType::Multirange(y)) => x.oid == y.oid,
         _ => a == b,
@@ -122,6 +127,11 @@ pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
         | (DataType::Timestamp, DataType::TimestampTz)
         | (DataType::Time, DataType::Interval) => true,
         (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
+        // Any composite value passes as `record`; an anonymous record of as many fields
+        // (a row constructor, a FROM item's whole row) converts field by field.
+        (DataType::Record(a), DataType::Record(b)) => {
+            b.is_anonymous() || (a.is_anonymous() && a.fields.len() == b.fields.len())
+        }
         _ => false,
     }
 }

@@ -27,7 +27,23 @@ pub(crate) fn register(r: &mut Registry) {
     let jb = || ReturnType::Exact(Jsonb);
     let js = || ReturnType::Exact(DataType::Json);
     r.add("to_jsonb", vec![ParamType::AnyElement], jb(), |a, _| Ok(jsonb(to_json(&a[0])?)));
-    r.add("to_json", vec![ParamType::AnyElement], js(), |a, _| Ok(json_text(&to_json(&a[0])?)));
+    r.add("to_json", vec![ParamType::AnyElement], js(), |a, _| match &a[0] {
+        Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
+        other => Ok(json_text(&to_json(other)?)),
+    });
+    let record = || p(DataType::Record(Arc::new(helios_types::RecordType::anonymous(Vec::new()))));
+    r.add("row_to_json", vec![record()], js(), |a, _| match &a[0] {
+        Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
+        _ => Ok(Value::Null),
+    });
+    r.add("row_to_json", vec![record(), p(Bool)], js(), |a, _| match &a[0] {
+        Value::Record(rec) => {
+            // `pretty`: one top-level field per line, as PostgreSQL's row_to_json(r, true).
+            let sep = if a[1] == Value::Bool(true) { ",\n " } else { "," };
+            Ok(Value::Json(record_json_sep(rec, sep)?))
+        }
+        _ => Ok(Value::Null),
+    });
     r.add("jsonb_build_object", vec![ParamType::Any], jb(), |a, _| Ok(jsonb(build_object(a)?)))
         .lenient()
         .variadic();
@@ -166,6 +182,13 @@ pub fn to_json(v: &Value) -> Result<Json> {
         Value::Json(s) => parse_jsonb(s)?,
         Value::Jsonb(d) => (**d).clone(),
         Value::Array(a) => Json::Array(a.elements.iter().map(to_json).collect::<Result<_>>()?),
+        Value::Record(r) => Json::Object(
+            r.ty.fields
+                .iter()
+                .zip(&r.fields)
+                .map(|(f, v)| Ok((f.name.clone(), to_json(v)?)))
+                .collect::<Result<_>>()?,
+        ),
         Value::Timestamp(_) | Value::TimestampTz(_) | Value::Date(_) | Value::Time(_) => {
             // JSON uses ISO 8601 with a 'T' separator.
             let text = v.to_pg_text();
@@ -183,6 +206,28 @@ pub fn to_json(v: &Value) -> Result<Json> {
         }
         other => Json::String(other.to_pg_text()),
     })
+}
+
+/// A composite value as `row_to_json` writes it: `{"f1":1,"f2":"a"}`, fields in order.
+pub fn record_json(r: &helios_types::Record) -> Result<String> {
+    record_json_sep(r, ",")
+}
+
+fn record_json_sep(r: &helios_types::Record, sep: &str) -> Result<String> {
+    let mut out = String::from("{");
+    for (i, (f, v)) in r.ty.fields.iter().zip(&r.fields).enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&Json::String(f.name.clone()).to_string());
+        out.push(':');
+        match v {
+            Value::Record(inner) => out.push_str(&record_json(inner)?),
+            other => out.push_str(&to_json(other)?.to_string()),
+        }
+    }
+    out.push('}');
+    Ok(out)
 }
 
 fn key_text(v: &Value) -> Result<String> {

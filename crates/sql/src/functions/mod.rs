@@ -19,6 +19,7 @@ pub mod float_stats;
 pub mod format;
 pub mod helios;
 pub mod json;
+pub mod json_record;
 mod jsonb_fns;
 mod jsonb_subscript;
 pub mod jsonpath;

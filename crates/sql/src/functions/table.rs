@@ -171,6 +171,14 @@ pub fn bind_table_function(
     if super::jsonpath::is_table_function(name) {
         return super::jsonpath::bind_table_function(name, args, scope).map(Some);
     }
+    if matches!(name, "json_populate_recordset" | "jsonb_populate_recordset") {
+        let ty = match args.first().map(Expr::data_type) {
+            Some(DataType::Record(t)) if args.len() == 2 => t,
+            _ => return Err(no_function(name, &args)),
+        };
+        let func = Arc::new(super::json_record::JsonRecordRows::new(name, ty));
+        return Ok(Some(BoundTableFunction { func, args }));
+    }
     if !is_table_function(name) {
         return Ok(None);
     }

@@ -12,6 +12,10 @@
 //! ALTER DOMAIN name VALIDATE CONSTRAINT c
 //! ALTER DOMAIN name RENAME TO new_name
 //! ALTER { DOMAIN | TYPE } name OWNER TO role
+//! ALTER TYPE name ADD ATTRIBUTE a type [ CASCADE | RESTRICT ]
+//! ALTER TYPE name DROP ATTRIBUTE [ IF EXISTS ] a [ CASCADE | RESTRICT ]
+//! ALTER TYPE name RENAME ATTRIBUTE a TO b [ CASCADE | RESTRICT ]
+//! ALTER TYPE name ALTER ATTRIBUTE a [ SET DATA ] TYPE type [ CASCADE | RESTRICT ]
 //! ```
 //!
 //! (The other `ALTER TYPE` forms are sqlparser's; `SET SCHEMA` is refused with 0A000.)
@@ -54,6 +58,19 @@ pub enum DomainChange {
     RenameTo(String),
     /// `OWNER TO role`.
     OwnerTo(ast::Owner),
+    /// `ADD ATTRIBUTE name type` of a composite type.
+    AddAttribute(String, ast::DataType),
+    /// `DROP ATTRIBUTE [IF EXISTS] name`.
+    DropAttribute {
+        /// The attribute.
+        name: String,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// `RENAME ATTRIBUTE a TO b`.
+    RenameAttribute(String, String),
+    /// `ALTER ATTRIBUTE name [SET DATA] TYPE type`.
+    AttributeType(String, ast::DataType),
 }
 
 /// A statement of this module.
@@ -302,6 +319,59 @@ fn parse_create(w: &mut Words<'_>) -> Result<CreateDomain> {
     Ok(out)
 }
 
+/// `ALTER TYPE name { ADD | DROP | RENAME | ALTER } ATTRIBUTE ...` (after `ALTER TYPE`).
+fn parse_attribute_change(w: &mut Words<'_>) -> Result<AlterDomain> {
+    let name = w.qualified()?;
+    // A trailing CASCADE / RESTRICT (typed tables, which do not exist here) changes nothing.
+    let n = w.sig.len();
+    let trailing = matches!(w.token(n.saturating_sub(1)), Some(Token::Word(t))
+        if t.quote_style.is_none() && ["CASCADE", "RESTRICT"].contains(&t.value.to_ascii_uppercase().as_str()));
+    if trailing {
+        w.sig.pop();
+    }
+    let type_rest = |w: &mut Words<'_>| -> Result<ast::DataType> {
+        let mut text = w.rest_text();
+        if trailing {
+            if let Some(cut) = text.rfind(char::is_whitespace) {
+                text.truncate(cut);
+            }
+        }
+        if text.is_empty() {
+            return Err(w.error());
+        }
+        super::parse_data_type(&text)
+    };
+    let change = if w.eat("ADD") {
+        w.expect("ATTRIBUTE")?;
+        let attr = w.ident()?;
+        DomainChange::AddAttribute(attr, type_rest(w)?)
+    } else if w.eat("DROP") {
+        w.expect("ATTRIBUTE")?;
+        let if_exists = w.eat("IF");
+        if if_exists {
+            w.expect("EXISTS")?;
+        }
+        DomainChange::DropAttribute { name: w.ident()?, if_exists }
+    } else if w.eat("RENAME") {
+        w.expect("ATTRIBUTE")?;
+        let from = w.ident()?;
+        w.expect("TO")?;
+        DomainChange::RenameAttribute(from, w.ident()?)
+    } else if w.eat("ALTER") {
+        w.expect("ATTRIBUTE")?;
+        let attr = w.ident()?;
+        if w.eat("SET") {
+            w.expect("DATA")?;
+        }
+        w.expect("TYPE")?;
+        DomainChange::AttributeType(attr, type_rest(w)?)
+    } else {
+        return Err(w.error());
+    };
+    w.done()?;
+    Ok(AlterDomain { domain: false, name, change })
+}
+
 fn parse_alter(w: &mut Words<'_>) -> Result<Option<AlterDomain>> {
     let domain = if w.eat("DOMAIN") {
         true
@@ -310,6 +380,12 @@ fn parse_alter(w: &mut Words<'_>) -> Result<Option<AlterDomain>> {
         let owner_to = n >= 3
             && matches!(w.token(n - 3), Some(Token::Word(a)) if a.value.eq_ignore_ascii_case("owner"))
             && matches!(w.token(n - 2), Some(Token::Word(b)) if b.value.eq_ignore_ascii_case("to"));
+        let attribute = (w.at..n).any(|k| {
+            matches!(w.token(k), Some(Token::Word(a)) if a.quote_style.is_none() && a.value.eq_ignore_ascii_case("attribute"))
+        });
+        if attribute && !owner_to {
+            return parse_attribute_change(w).map(Some);
+        }
         if !owner_to {
             return Ok(None);
         }

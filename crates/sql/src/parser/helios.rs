@@ -210,6 +210,7 @@ fn mentions_ours(sql: &str) -> bool {
             "sequence",
             "domain",
             "owner",
+            "attribute",
             "trigger",
             "procedure",
             "function",

@@ -204,6 +204,29 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
             i += 1;
             continue;
         }
+        // `name VARIADIC type` (PostgreSQL takes the mode after the name too): the mode
+        // goes first, where sqlparser reads it.
+        if ["variadic", "out", "inout"].iter().any(|w| is_word(&t.token, w)) {
+            let sig_before: Vec<usize> = tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !matches!(t.token, Token::Whitespace(_)))
+                .map(|(k, _)| k)
+                .collect();
+            if let [.., open, name] = sig_before.as_slice() {
+                let named = matches!(&tokens[*name].token, Token::Word(_));
+                if named && matches!(tokens[*open].token, Token::LParen | Token::Comma) {
+                    let space = TokenWithSpan {
+                        token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                        span: t.span,
+                    };
+                    tokens.insert(*name, space);
+                    tokens.insert(*name, t.clone());
+                    i += 1;
+                    continue;
+                }
+            }
+        }
         tokens.push(t.clone());
         i += 1;
     }

@@ -13,6 +13,7 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
         | Expr::DomainCheck { expr, .. }
         | Expr::Unary { expr, .. }
         | Expr::IsNull { expr, .. }
+        | Expr::Field { expr, .. }
         | Expr::IsBool { expr, .. } => out.push(expr),
         Expr::Binary { left, right, .. }
         | Expr::IsDistinct { left, right, .. }

@@ -212,16 +212,15 @@ pub(crate) fn shape_result(func: &FunctionDef, rows: Vec<Row>) -> Result<Vec<Row
     match &func.returns {
         Returns::Void | Returns::Trigger => Ok(vec![vec![Value::Null]]),
         Returns::Scalar(t) => {
-            let v = rows.into_iter().next().and_then(|r| r.into_iter().next()).unwrap_or(Value::Null);
+            let v = match rows.into_iter().next() {
+                Some(r) => row_value(r, t)?,
+                None => Value::Null,
+            };
             Ok(vec![vec![cast_to(v, t)?]])
         }
-        Returns::SetOf(t) => rows
-            .into_iter()
-            .map(|r| {
-                let v = r.into_iter().next().unwrap_or(Value::Null);
-                Ok(vec![cast_to(v, t)?])
-            })
-            .collect(),
+        Returns::SetOf(t) => {
+            rows.into_iter().map(|r| Ok(vec![cast_to(row_value(r, t)?, t)?])).collect()
+        }
         Returns::Table(cols) => rows
             .into_iter()
             .map(|r| {
@@ -240,6 +239,37 @@ pub(crate) fn shape_result(func: &FunctionDef, rows: Vec<Row>) -> Result<Vec<Row
             })
             .collect(),
     }
+}
+
+/// The value a result row gives a function returning `t`: its one column, or for a
+/// composite `t` the columns as the fields of one value.
+fn row_value(r: Row, t: &helios_types::DataType) -> Result<Value> {
+    if let helios_types::DataType::Record(rt) = t {
+        let single = r.len() == 1 && matches!(r[0], Value::Record(_) | Value::Null);
+        if !rt.is_anonymous() && !single {
+            if r.len() != rt.fields.len() {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    "function return row and query-specified return row do not match",
+                )
+                .with_detail(format!(
+                    "Returned row contains {} attributes, but query expects {}.",
+                    r.len(),
+                    rt.fields.len()
+                )));
+            }
+            let fields = r
+                .into_iter()
+                .zip(&rt.fields)
+                .map(|(v, f)| cast_to(v, &f.ty))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Value::Record(std::sync::Arc::new(helios_types::Record::new(
+                rt.clone(),
+                fields,
+            ))));
+        }
+    }
+    Ok(r.into_iter().next().unwrap_or(Value::Null))
 }
 
 /// `v` converted to `t` by assignment (NULL stays NULL).

@@ -456,6 +456,7 @@ impl Session {
         let kind = if table.matview.is_some() { "materialized view" } else { "table" };
         self.drop_views_reading(catalog, id, &format!("{kind} {}", table.name), cascade)?;
         self.drop_table_triggers(catalog, id)?;
+        self.drop_row_type_uses(catalog, &table, cascade)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         for child in catalog.referencing(id) {
             if child.id == id {
@@ -493,6 +494,52 @@ impl Session {
             }
         }
         CatalogStore::delete(txn, CatalogKind::Table, id)
+    }
+
+    /// The columns of other tables holding `table`'s row type: an error without
+    /// CASCADE (2BP01), dropped with it.
+    fn drop_row_type_uses(
+        &mut self,
+        catalog: &Catalog,
+        table: &crate::catalog::TableDef,
+        cascade: bool,
+    ) -> Result<()> {
+        let mut uses: Vec<(String, String, String)> = Vec::new();
+        let mut tables: Vec<_> = catalog.tables.values().filter(|t| t.id != table.id).collect();
+        tables.sort_by_key(|t| t.id);
+        for t in tables {
+            for c in &t.columns {
+                if crate::catalog::user_types::uses_record(&c.data_type, table.id) {
+                    uses.push((t.schema.clone(), t.name.clone(), c.name.clone()));
+                }
+            }
+        }
+        let Some((_, first_table, first_column)) = uses.first() else { return Ok(()) };
+        if !cascade {
+            return Err(Error::new(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!("cannot drop table {} because other objects depend on it", table.name),
+            )
+            .with_detail(format!(
+                "column {first_column} of table {first_table} depends on type {}",
+                table.name
+            ))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        for (schema, t, column) in &uses {
+            let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let sql = format!("ALTER TABLE {}.{} DROP COLUMN {}", q(schema), q(t), q(column));
+            match crate::parser::parse(&sql)?.pop() {
+                Some(crate::parser::Statement::Sql(s)) => match s.as_ref() {
+                    sqlparser::ast::Statement::AlterTable(at) => {
+                        self.alter_table(at)?;
+                    }
+                    _ => return Err(Error::internal("drop column is not ALTER TABLE")),
+                },
+                _ => return Err(Error::internal("drop column did not parse")),
+            }
+        }
+        Ok(())
     }
 
     fn drop_index(&mut self, catalog: &Catalog, table_id: u32, index_id: u32) -> Result<()> {

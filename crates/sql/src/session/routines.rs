@@ -14,7 +14,7 @@ use super::{Session, StatementResult};
 use crate::catalog::routine_defs::{
     Language, ParamDef, ReturnColumn, Returns, TriggerTiming, Volatility,
 };
-use crate::catalog::{CatalogStore, FunctionDef, Relation, TableDef, TriggerDef};
+use crate::catalog::{Catalog, CatalogStore, FunctionDef, Relation, TableDef, TriggerDef};
 use crate::encoding::keys::CatalogKind;
 use crate::parser::routine::{RoutineStatement, TriggerSpec};
 use crate::parser::{ident_name, object_name};
@@ -35,6 +35,18 @@ impl Session {
     /// Notices raised by routines since the last call (`RAISE NOTICE`).
     pub fn take_notices(&mut self) -> Vec<Notice> {
         std::mem::take(&mut *self.notices.lock())
+    }
+
+    /// A parameter or result type of a routine: built-in, user-defined (a domain stands
+    /// for its base type) or a table's row type.
+    pub(super) fn routine_type(&self, catalog: &Catalog, t: &ast::DataType) -> Result<DataType> {
+        let search_path = self.settings.search_path();
+        let scope = crate::catalog::typename::TypeScope { catalog, search_path: &search_path };
+        let ty = crate::catalog::typename::resolve_user_column_type(t, Some(scope))?;
+        if ty.column.serial {
+            return crate::catalog::typename::resolve_type(t);
+        }
+        Ok(ty.column.data_type)
     }
 
     pub(super) fn create_function(
@@ -60,7 +72,7 @@ impl Session {
         for a in cf.args.iter().flatten() {
             let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
-                data_type: crate::catalog::typename::resolve_type(&a.data_type)?,
+                data_type: self.routine_type(&catalog, &a.data_type)?,
                 default: a.default_expr.as_ref().map(ToString::to_string),
             };
             match a.mode {
@@ -115,7 +127,7 @@ impl Session {
                     ))
                 }
                 Some(ast::FunctionReturnType::SetOf(t)) => {
-                    Returns::SetOf(crate::catalog::typename::resolve_type(t)?)
+                    Returns::SetOf(self.routine_type(&catalog, t)?)
                 }
                 Some(ast::FunctionReturnType::DataType(t)) => match t {
                     ast::DataType::Table(Some(cols)) => Returns::Table(
@@ -123,9 +135,7 @@ impl Session {
                             .map(|c| {
                                 Ok(ReturnColumn {
                                     name: ident_name(&c.name),
-                                    data_type: crate::catalog::typename::resolve_type(
-                                        &c.data_type,
-                                    )?,
+                                    data_type: self.routine_type(&catalog, &c.data_type)?,
                                 })
                             })
                             .collect::<Result<_>>()?,
@@ -134,7 +144,7 @@ impl Session {
                     ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("void") => {
                         Returns::Void
                     }
-                    other => Returns::Scalar(crate::catalog::typename::resolve_type(other)?),
+                    other => Returns::Scalar(self.routine_type(&catalog, other)?),
                 },
             }
         };
@@ -311,7 +321,7 @@ impl Session {
                 let types = args
                     .iter()
                     .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
-                    .map(|a| crate::catalog::typename::resolve_type(&a.data_type))
+                    .map(|a| self.routine_type(&catalog, &a.data_type))
                     .collect::<Result<Vec<_>>>()?;
                 found.retain(|f| f.arg_types() == types);
             }

@@ -7,10 +7,10 @@ use sqlparser::ast;
 
 use super::privileges::Owned;
 use super::{Session, StatementResult};
-use crate::catalog::user_types::uses_enum;
+use crate::catalog::user_types::{uses_enum, uses_record};
 use crate::catalog::{
-    Catalog, CatalogStore, CheckDef, DomainDef, EnumLabelDef, ObjectAccess, Relation, TypeDef,
-    TypeKind,
+    AttributeDef, Catalog, CatalogStore, CheckDef, DomainDef, EnumLabelDef, ObjectAccess, Relation,
+    TypeDef, TypeKind,
 };
 use crate::encoding::keys::CatalogKind;
 use crate::parser::alter_domain::{AlterDomain, CreateDomain, DomainChange};
@@ -63,6 +63,7 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
                     c.domain.is_none() && uses_enum(&c.data_type, def.id)
                 }
                 TypeKind::Domain(_) => c.domain == Some(def.id),
+                TypeKind::Composite(_) => uses_record(&c.data_type, def.id),
             };
             if uses {
                 columns.push((t.schema.clone(), t.name.clone(), c.name.clone()));
@@ -77,7 +78,17 @@ fn dependents(catalog: &Catalog, def: &TypeDef) -> Dependents {
                 TypeKind::Range(r) => r.domain == Some(def.id) || uses_enum(&r.subtype, def.id),
                 _ => false,
             };
+            let composite_dep = match &t.kind {
+                TypeKind::Composite(attrs) => {
+                    t.id != def.id
+                        && attrs.iter().any(|a| {
+                            uses_enum(&a.data_type, def.id) || uses_record(&a.data_type, def.id)
+                        })
+                }
+                _ => false,
+            };
             range_dep
+                || composite_dep
                 || t.domain()
                     .is_some_and(|d| uses_enum(&d.base, def.id) || d.parent == Some(def.id))
         })
@@ -133,8 +144,8 @@ impl Session {
     ) -> Result<StatementResult> {
         let labels = match representation {
             Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => labels,
-            Some(ast::UserDefinedTypeRepresentation::Composite { .. }) => {
-                return Err(Error::unsupported("CREATE TYPE ... AS (composite type)"))
+            Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
+                return self.create_composite_type(name, attributes)
             }
             Some(ast::UserDefinedTypeRepresentation::Range { options }) => {
                 return self.create_range_type(name, options)
@@ -271,6 +282,44 @@ impl Session {
                 multirange_name,
                 domain: sub.domain.map(|d| d.id),
             }),
+            access: ObjectAccess::owned_by(owner),
+        })?;
+        Ok(StatementResult::command("CREATE TYPE"))
+    }
+
+    /// `CREATE TYPE name AS (attr type, ...)`: a composite type.
+    fn create_composite_type(
+        &mut self,
+        name: &ast::ObjectName,
+        attributes: &[ast::UserDefinedTypeCompositeAttributeDef],
+    ) -> Result<StatementResult> {
+        let qn = object_name(name)?;
+        let (catalog, _) = self.ddl_parts()?;
+        let schema = self.new_type_schema(&catalog, &qn)?;
+        let search_path = self.settings.search_path();
+        let scope =
+            crate::catalog::typename::TypeScope { catalog: &catalog, search_path: &search_path };
+        let mut attrs: Vec<AttributeDef> = Vec::with_capacity(attributes.len());
+        for a in attributes {
+            let name = ident_name(&a.name);
+            if attrs.iter().any(|x| x.name == name) {
+                return Err(Error::new(
+                    SqlState::DUPLICATE_COLUMN,
+                    format!("column \"{name}\" specified more than once"),
+                ));
+            }
+            let ty = crate::catalog::typename::resolve_user_column_type(&a.data_type, Some(scope))?;
+            if ty.column.serial {
+                return Err(no_such_type(&a.data_type.to_string()));
+            }
+            attrs.push(AttributeDef { name, data_type: ty.column.data_type });
+        }
+        let owner = self.auth(&catalog).id;
+        self.put_new_type(TypeDef {
+            id: 0,
+            schema,
+            name: qn.name,
+            kind: TypeKind::Composite(attrs),
             access: ObjectAccess::owned_by(owner),
         })?;
         Ok(StatementResult::command("CREATE TYPE"))
@@ -532,6 +581,101 @@ impl Session {
     }
 
     /// `ALTER DOMAIN ...` and `ALTER TYPE ... OWNER TO`.
+    /// `ALTER TYPE ... ADD | DROP | RENAME | ALTER ATTRIBUTE` of a composite type.
+    /// Stored values keep their fields by position: an added attribute reads as NULL
+    /// from them, and dropping or retyping one is refused (0A000) while a column holds
+    /// the type.
+    fn alter_attribute(
+        &mut self,
+        catalog: &Catalog,
+        mut def: TypeDef,
+        change: &DomainChange,
+    ) -> Result<()> {
+        let type_name = def.name.clone();
+        let used = catalog
+            .tables
+            .values()
+            .any(|t| t.columns.iter().any(|c| uses_record(&c.data_type, def.id)));
+        let search_path = self.settings.search_path();
+        let TypeKind::Composite(attrs) = &mut def.kind else {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{type_name}\" is not a composite type"),
+            ));
+        };
+        let missing = |a: &str| {
+            Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{a}\" of relation \"{type_name}\" does not exist"),
+            )
+        };
+        let exists = |a: &str| {
+            Error::new(
+                SqlState::DUPLICATE_COLUMN,
+                format!("column \"{a}\" of relation \"{type_name}\" already exists"),
+            )
+        };
+        let resolve = |t: &ast::DataType| -> Result<helios_types::DataType> {
+            let scope = crate::catalog::typename::TypeScope { catalog, search_path: &search_path };
+            let ty = crate::catalog::typename::resolve_user_column_type(t, Some(scope))?;
+            if ty.column.serial {
+                return Err(no_such_type(&t.to_string()));
+            }
+            if uses_record(&ty.column.data_type, def.id) {
+                return Err(Error::new(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    format!("composite type {type_name} cannot be made a member of itself"),
+                ));
+            }
+            Ok(ty.column.data_type)
+        };
+        let in_use = |what: &str| {
+            Error::unsupported(format!(
+                "{what} of composite type \"{type_name}\" while a table column uses it"
+            ))
+        };
+        match change {
+            DomainChange::AddAttribute(a, t) => {
+                if attrs.iter().any(|x| &x.name == a) {
+                    return Err(exists(a));
+                }
+                let data_type = resolve(t)?;
+                attrs.push(AttributeDef { name: a.clone(), data_type });
+            }
+            DomainChange::DropAttribute { name: a, if_exists } => {
+                let Some(i) = attrs.iter().position(|x| &x.name == a) else {
+                    if *if_exists {
+                        return Ok(());
+                    }
+                    return Err(missing(a));
+                };
+                if used {
+                    return Err(in_use("DROP ATTRIBUTE"));
+                }
+                attrs.remove(i);
+            }
+            DomainChange::RenameAttribute(a, b) => {
+                if attrs.iter().any(|x| &x.name == b) {
+                    return Err(exists(b));
+                }
+                let x = attrs.iter_mut().find(|x| &x.name == a).ok_or_else(|| {
+                    Error::new(SqlState::UNDEFINED_COLUMN, format!("column \"{a}\" does not exist"))
+                })?;
+                x.name = b.clone();
+            }
+            DomainChange::AttributeType(a, t) => {
+                let data_type = resolve(t)?;
+                if used {
+                    return Err(in_use("ALTER ATTRIBUTE ... TYPE"));
+                }
+                let x = attrs.iter_mut().find(|x| &x.name == a).ok_or_else(|| missing(a))?;
+                x.data_type = data_type;
+            }
+            _ => return Err(Error::internal("not an attribute change")),
+        }
+        self.put_altered(&def)
+    }
+
     pub(super) fn alter_domain(&mut self, a: &AlterDomain) -> Result<StatementResult> {
         let tag = if a.domain { "ALTER DOMAIN" } else { "ALTER TYPE" };
         let (catalog, mut def) = self.altered_type(&a.name)?;
@@ -548,6 +692,17 @@ impl Session {
             }
             def.name = new_name.clone();
             self.put_altered(&def)?;
+            return Ok(StatementResult::command(tag));
+        }
+        if matches!(
+            a.change,
+            DomainChange::AddAttribute(..)
+                | DomainChange::DropAttribute { .. }
+                | DomainChange::RenameAttribute(..)
+                | DomainChange::AttributeType(..)
+        ) {
+            self.require_owner(&catalog, def.access.owner, "type", &def.name)?;
+            self.alter_attribute(&catalog, def, &a.change)?;
             return Ok(StatementResult::command(tag));
         }
         let name = def.name.clone();
@@ -621,7 +776,12 @@ impl Session {
                 // A constraint added NOT VALID is checked against the stored values now.
                 validate = true;
             }
-            DomainChange::OwnerTo(_) | DomainChange::RenameTo(_) => {}
+            DomainChange::OwnerTo(_)
+            | DomainChange::RenameTo(_)
+            | DomainChange::AddAttribute(..)
+            | DomainChange::DropAttribute { .. }
+            | DomainChange::RenameAttribute(..)
+            | DomainChange::AttributeType(..) => {}
         }
         let bound = crate::expr::domain::bind_domain(&def, &catalog, &self.info())?;
         if validate {

@@ -151,6 +151,36 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
                 .collect::<TypeResult<Vec<_>>>()?;
             Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
         }
+        (Value::Record(r), DataType::Record(t))
+            if t.is_anonymous() && (t.fields.is_empty() || t.fields.len() != r.fields.len()) =>
+        {
+            v.clone()
+        }
+        (Value::Record(r), DataType::Record(t)) if t.is_anonymous() => {
+            // A relabelling: the anonymous type names the fields (a FROM item's columns).
+            Value::Record(Arc::new(crate::record::Record::new(t.clone(), r.fields.clone())))
+        }
+        (Value::Record(r), DataType::Record(t)) => {
+            if r.fields.len() != t.fields.len() {
+                let few = r.fields.len() < t.fields.len();
+                return Err(TypeError::other(
+                    SqlState::CANNOT_COERCE,
+                    format!("cannot cast type {} to {}", r.ty.name, t.name),
+                )
+                .with_detail(if few {
+                    "Input has too few columns."
+                } else {
+                    "Input has too many columns."
+                }));
+            }
+            let fields = r
+                .fields
+                .iter()
+                .zip(&t.fields)
+                .map(|(x, f)| cast_value(x, &f.ty, mode, tz))
+                .collect::<TypeResult<Vec<_>>>()?;
+            Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields)))
+        }
         (Value::Array(a), DataType::Vector(dims)) => {
             let mut out = Vec::with_capacity(a.elements.len());
             for e in &a.elements {

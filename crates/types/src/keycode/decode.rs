@@ -179,6 +179,28 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             }
             (Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })), at + 1)
         }
+        DataType::Record(t) => {
+            let mut at = 0;
+            let mut fields = Vec::with_capacity(t.fields.len());
+            loop {
+                let field = t.fields.get(fields.len());
+                match (bytes.get(at), field) {
+                    (Some(0x00), _) => break,
+                    (Some(0x01), Some(f)) => {
+                        let (v, used) = decode_asc(&bytes[at + 1..], &f.ty, depth + 1)?;
+                        fields.push(v);
+                        at += 1 + used;
+                    }
+                    (Some(0x02), Some(_)) => {
+                        fields.push(Value::Null);
+                        at += 1;
+                    }
+                    _ => return Err(bad("bad record field marker")),
+                }
+            }
+            fields.resize(t.fields.len(), Value::Null);
+            (Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields))), at + 1)
+        }
         DataType::Json | DataType::Vector(_) | DataType::Unknown | DataType::Pseudo(_) => {
             return Err(bad("type cannot appear in a key"))
         }

@@ -165,6 +165,17 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             }
             buf.push(0x00);
         }
+        (DataType::Record(t), Value::Record(r)) => {
+            for (e, f) in r.fields.iter().zip(&t.fields) {
+                if e.is_null() {
+                    buf.push(0x02);
+                } else {
+                    buf.push(0x01);
+                    encode_asc(buf, e, &f.ty)?;
+                }
+            }
+            buf.push(0x00);
+        }
         (DataType::Range(t), Value::Range(r)) if t.oid == r.ty.oid => {
             crate::range::codec::encode_range_key(buf, r, &mut |b, v| encode_asc(b, v, &t.subtype))?
         }

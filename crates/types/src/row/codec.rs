@@ -8,6 +8,7 @@ use bigdecimal::BigDecimal;
 use helios_common::SqlState;
 
 use crate::error::{TypeError, TypeResult};
+use crate::record::{Record, RecordType};
 use crate::value::Array;
 use crate::{DataType, Interval, Numeric, Value};
 
@@ -150,6 +151,9 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
             v.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()))
         }
         (DataType::Array(elem), Value::Array(a)) => encode_array(buf, &a.elements, elem)?,
+        (DataType::Record(t), Value::Record(r)) if r.fields.len() == t.fields.len() => {
+            encode_record(buf, &r.fields, t)?
+        }
         (DataType::Range(t), Value::Range(r)) if t.oid == r.ty.oid => {
             crate::range::codec::encode_range_row(buf, r)?
         }
@@ -186,6 +190,73 @@ fn encode_array(buf: &mut Vec<u8>, elements: &[Value], elem: &DataType) -> TypeR
         }
     }
     Ok(())
+}
+
+/// Record body: `count:u32le`, null bitmap of `ceil(count/8)` bytes, then each non-NULL
+/// field like an array element of the field's type.
+fn encode_record(buf: &mut Vec<u8>, fields: &[Value], ty: &RecordType) -> TypeResult<()> {
+    let n = u32::try_from(fields.len()).map_err(|_| TypeError::out_of_range("record too large"))?;
+    buf.extend_from_slice(&n.to_le_bytes());
+    let bitmap_at = buf.len();
+    buf.resize(bitmap_at + fields.len().div_ceil(8), 0);
+    for (i, (e, f)) in fields.iter().zip(&ty.fields).enumerate() {
+        if e.is_null() {
+            buf[bitmap_at + i / 8] |= 1 << (i % 8);
+            continue;
+        }
+        if fixed_width(&f.ty).is_some() {
+            encode_fixed(buf, e, &f.ty)?;
+        } else {
+            let len_at = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            encode_var(buf, e, &f.ty)?;
+            let len = u32::try_from(buf.len() - len_at - 4)
+                .map_err(|_| TypeError::out_of_range("record field too large"))?;
+            buf[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a record body; fields the type gained after the value was written
+/// (`ALTER TYPE ... ADD ATTRIBUTE`) read as NULL.
+fn decode_record(b: &[u8], ty: &Arc<RecordType>, depth: usize) -> TypeResult<Value> {
+    if depth > 16 {
+        return Err(corrupt("record nesting too deep"));
+    }
+    let n = u32::from_le_bytes(arr(b)?) as usize;
+    if n > ty.fields.len() {
+        return Err(corrupt("record has more fields than its type"));
+    }
+    let bitmap_len = n.div_ceil(8);
+    let bitmap = b.get(4..4 + bitmap_len).ok_or_else(|| corrupt("record bitmap truncated"))?;
+    let mut at = 4 + bitmap_len;
+    let mut fields = Vec::with_capacity(ty.fields.len());
+    for (i, f) in ty.fields.iter().enumerate().take(n) {
+        if bitmap[i / 8] & (1 << (i % 8)) != 0 {
+            fields.push(Value::Null);
+            continue;
+        }
+        let (slot, len) = match fixed_width(&f.ty) {
+            Some(w) => (b.get(at..at + w), w),
+            None => {
+                let len = u32::from_le_bytes(arr(b.get(at..).unwrap_or(&[]))?) as usize;
+                at += 4;
+                (at.checked_add(len).and_then(|end| b.get(at..end)), len)
+            }
+        };
+        let slot = slot.ok_or_else(|| corrupt("record field truncated"))?;
+        fields.push(match fixed_width(&f.ty) {
+            Some(_) => decode_fixed(slot, &f.ty)?,
+            None => decode_var(slot, &f.ty, depth + 1)?,
+        });
+        at += len;
+    }
+    if at != b.len() {
+        return Err(corrupt("trailing bytes in record"));
+    }
+    fields.resize(ty.fields.len(), Value::Null);
+    Ok(Value::Record(Arc::new(Record::new(ty.clone(), fields))))
 }
 
 fn utf8(b: &[u8]) -> TypeResult<String> {
@@ -240,6 +311,7 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
             Value::Vector(v.into())
         }
         DataType::Array(elem) => decode_array(b, elem, depth)?,
+        DataType::Record(t) => decode_record(b, t, depth)?,
         DataType::Range(t) => {
             if depth > 16 {
                 return Err(corrupt("range nesting too deep"));

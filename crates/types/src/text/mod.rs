@@ -72,6 +72,11 @@ impl Value {
             }
             Value::Vector(v) => vector::format_vector(v),
             Value::Enum(e) => e.label().to_string(),
+            Value::Record(r) => {
+                let texts: Vec<Option<String>> =
+                    r.fields.iter().map(|f| (!f.is_null()).then(|| f.to_pg_text_tz(tz))).collect();
+                crate::record::format_record(texts.iter().map(Option::as_deref))
+            }
             Value::Range(r) => crate::range::format_range(r, tz),
             Value::Multirange(m) => crate::range::format_multirange(m, tz),
         }
@@ -155,6 +160,18 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,
+        DataType::Record(t) => {
+            let texts = crate::record::split_record(s, t.fields.len())?;
+            let fields = texts
+                .into_iter()
+                .zip(&t.fields)
+                .map(|(text, f)| match text {
+                    None => Ok(Value::Null),
+                    Some(text) => parse_text(&text, &f.ty, tz),
+                })
+                .collect::<TypeResult<Vec<_>>>()?;
+            Value::Record(Arc::new(crate::record::Record::new(t.clone(), fields)))
+        }
         DataType::Range(t) => Value::Range(Arc::new(crate::range::parse_range(s, t, tz)?)),
         DataType::Multirange(t) => {
             Value::Multirange(Arc::new(crate::range::parse_multirange(s, t, tz)?))

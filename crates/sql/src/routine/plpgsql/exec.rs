@@ -285,6 +285,20 @@ impl<'h> Interp<'h> {
                             })?;
                         Some((r.values[pos].clone(), r.fields[pos].1.clone()))
                     }
+                    // A variable of a composite type: `var.field`.
+                    Some(Var { slot: Slot::Scalar(DataType::Record(t), v), name, .. }) => {
+                        let pos = t.field_index(field).ok_or_else(|| {
+                            Error::new(
+                                SqlState::UNDEFINED_COLUMN,
+                                format!("record \"{name}\" has no field \"{field}\""),
+                            )
+                        })?;
+                        let value = match v {
+                            Value::Record(r) => r.fields.get(pos).cloned().unwrap_or(Value::Null),
+                            _ => Value::Null,
+                        };
+                        Some((value, t.fields[pos].ty.clone()))
+                    }
                     _ => None,
                 },
                 _ => None,
@@ -385,6 +399,24 @@ impl<'h> Interp<'h> {
                 }
                 _ => Err(Error::unsupported("assigning a scalar value to a record variable")),
             },
+            (Slot::Scalar(DataType::Record(ty), value), Some(field)) => {
+                let pos = ty.field_index(field).ok_or_else(|| {
+                    Error::new(
+                        SqlState::UNDEFINED_COLUMN,
+                        format!("record \"{}\" has no field \"{field}\"", t.name),
+                    )
+                })?;
+                let mut fields = match value {
+                    Value::Record(r) => r.fields.clone(),
+                    _ => vec![Value::Null; ty.fields.len()],
+                };
+                fields[pos] = cast_to(v, &ty.fields[pos].ty)?;
+                *value = Value::Record(std::sync::Arc::new(helios_types::Record::new(
+                    ty.clone(),
+                    fields,
+                )));
+                Ok(())
+            }
             (Slot::Scalar(..), Some(_)) => Err(Error::new(
                 SqlState::SYNTAX_ERROR,
                 format!("\"{}\" is not a record variable", t.name),
