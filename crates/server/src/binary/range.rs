@@ -14,31 +14,13 @@ use helios_types::{DataType, MultirangeValue, RangeBound, RangeType, RangeValue,
 
 use super::{bad_binary, mismatch, Reader};
 
-const EMPTY: u8 = 0x01;
-const LB_INC: u8 = 0x02;
-const UB_INC: u8 = 0x04;
-const LB_INF: u8 = 0x08;
-const UB_INF: u8 = 0x10;
+use helios_types::range::codec::{EMPTY, LB_INC, LB_INF, UB_INC, UB_INF};
 
 fn encode_range(r: &RangeValue, out: &mut BytesMut) -> Result<()> {
+    out.put_u8(r.flags());
     if r.empty {
-        out.put_u8(EMPTY);
         return Ok(());
     }
-    let mut flags = 0;
-    if r.lower.inclusive {
-        flags |= LB_INC;
-    }
-    if r.upper.inclusive {
-        flags |= UB_INC;
-    }
-    if r.lower.is_infinite() {
-        flags |= LB_INF;
-    }
-    if r.upper.is_infinite() {
-        flags |= UB_INF;
-    }
-    out.put_u8(flags);
     for v in [&r.lower.value, &r.upper.value].into_iter().flatten() {
         super::encode_with_length(v, &r.ty.subtype, out)?;
     }

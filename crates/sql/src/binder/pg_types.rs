@@ -61,27 +61,7 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
             oid(collation),
             Value::Null,
         ]);
-        rows.push(vec![
-            oid(t.id + 1),
-            text(format!("_{}", t.name)),
-            ns.clone(),
-            owner.clone(),
-            Value::Int2(-1),
-            Value::Bool(false),
-            text("b"),
-            text("A"),
-            Value::Bool(true),
-            text(","),
-            oid(0),
-            oid(t.id),
-            oid(0),
-            oid(0),
-            Value::Int4(-1),
-            Value::Bool(false),
-            Value::Null,
-            oid(collation),
-            Value::Null,
-        ]);
+        rows.push(array_row(t.id + 1, &t.name, t.id, (&ns, &owner), collation));
         if let TypeKind::Range(r) = &t.kind {
             rows.push(vec![
                 oid(t.id + 2),
@@ -104,30 +84,42 @@ pub(super) fn user_type_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 oid(0),
                 Value::Null,
             ]);
-            rows.push(vec![
-                oid(t.id + 3),
-                text(format!("_{}", r.multirange_name)),
-                ns.clone(),
-                owner.clone(),
-                Value::Int2(-1),
-                Value::Bool(false),
-                text("b"),
-                text("A"),
-                Value::Bool(true),
-                text(","),
-                oid(0),
-                oid(t.id + 2),
-                oid(0),
-                oid(0),
-                Value::Int4(-1),
-                Value::Bool(false),
-                Value::Null,
-                oid(0),
-                Value::Null,
-            ]);
+            rows.push(array_row(t.id + 3, &r.multirange_name, t.id + 2, (&ns, &owner), 0));
         }
     }
     rows
+}
+
+/// The `pg_type` row of the array type `id` (named `_element_name`) of type `element`;
+/// `place` is its namespace and owner OIDs.
+fn array_row(
+    id: u32,
+    element_name: &str,
+    element: u32,
+    (ns, owner): (&Value, &Value),
+    collation: u32,
+) -> Vec<Value> {
+    vec![
+        oid(id),
+        text(format!("_{element_name}")),
+        ns.clone(),
+        owner.clone(),
+        Value::Int2(-1),
+        Value::Bool(false),
+        text("b"),
+        text("A"),
+        Value::Bool(true),
+        text(","),
+        oid(0),
+        oid(element),
+        oid(0),
+        oid(0),
+        Value::Int4(-1),
+        Value::Bool(false),
+        Value::Null,
+        oid(collation),
+        Value::Null,
+    ]
 }
 
 /// `pg_enum`: one row per label. `enumsortorder` is the label's position (1, 2, ...),

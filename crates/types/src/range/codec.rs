@@ -20,11 +20,40 @@ use crate::error::{TypeError, TypeResult};
 use crate::row::codec::{decode_fixed, decode_var, encode_fixed, encode_var, fixed_width};
 use crate::Value;
 
-const EMPTY: u8 = 0x01;
-const LB_INC: u8 = 0x02;
-const UB_INC: u8 = 0x04;
-const LB_INF: u8 = 0x08;
-const UB_INF: u8 = 0x10;
+/// Flag bits of a range's first byte, in rows and on the wire (PostgreSQL's
+/// `range_send`): empty, lower / upper bound inclusive, lower / upper bound infinite.
+pub const EMPTY: u8 = 0x01;
+/// Lower bound inclusive.
+pub const LB_INC: u8 = 0x02;
+/// Upper bound inclusive.
+pub const UB_INC: u8 = 0x04;
+/// Lower bound infinite.
+pub const LB_INF: u8 = 0x08;
+/// Upper bound infinite.
+pub const UB_INF: u8 = 0x10;
+
+impl RangeValue {
+    /// The range's flag byte ([`EMPTY`], [`LB_INC`], ...).
+    pub fn flags(&self) -> u8 {
+        if self.empty {
+            return EMPTY;
+        }
+        let mut flags = 0;
+        if self.lower.inclusive {
+            flags |= LB_INC;
+        }
+        if self.upper.inclusive {
+            flags |= UB_INC;
+        }
+        if self.lower.is_infinite() {
+            flags |= LB_INF;
+        }
+        if self.upper.is_infinite() {
+            flags |= UB_INF;
+        }
+        flags
+    }
+}
 
 /// Appends a subtype value's key.
 pub type KeyWriter<'a> = dyn FnMut(&mut Vec<u8>, &Value) -> TypeResult<()> + 'a;
@@ -77,24 +106,10 @@ fn decode_element(b: &[u8], at: usize, ty: &RangeType, depth: usize) -> TypeResu
 
 /// Appends the row body of a range.
 pub fn encode_range_row(buf: &mut Vec<u8>, r: &RangeValue) -> TypeResult<()> {
+    buf.push(r.flags());
     if r.empty {
-        buf.push(EMPTY);
         return Ok(());
     }
-    let mut flags = 0;
-    if r.lower.inclusive {
-        flags |= LB_INC;
-    }
-    if r.upper.inclusive {
-        flags |= UB_INC;
-    }
-    if r.lower.is_infinite() {
-        flags |= LB_INF;
-    }
-    if r.upper.is_infinite() {
-        flags |= UB_INF;
-    }
-    buf.push(flags);
     for v in [&r.lower.value, &r.upper.value].into_iter().flatten() {
         encode_element(buf, v, &r.ty)?;
     }
