@@ -909,12 +909,12 @@ pub(super) fn insert_rows(
             }
         }
     }
-    let rows = TransitionRows {
+    let rows = transition.then(|| TransitionRows {
         table: table.id,
         event: TriggerEvent::Insert,
         old: Vec::new(),
         new: inserted,
-    };
+    });
     with_transition(rows, || -> Result<()> {
         fire_after(txn, env, table, after)?;
         for e in events.iter().rev() {
@@ -1122,21 +1122,15 @@ pub(super) fn update_rows(
     for (_, old, new, _) in &work {
         referenced_actions(txn, env, table, old, Some(new), 0)?;
     }
-    let rows = if super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Update) {
-        TransitionRows {
-            table: table.id,
-            event: TriggerEvent::Update,
-            old: work.iter().map(|w| w.1.clone()).collect(),
-            new: work.iter().map(|w| w.2.clone()).collect(),
-        }
-    } else {
-        TransitionRows {
-            table: table.id,
-            event: TriggerEvent::Update,
-            old: Vec::new(),
-            new: Vec::new(),
-        }
-    };
+    let rows =
+        super::routines::wants_transition(env.catalog, table.id, TriggerEvent::Update).then(|| {
+            TransitionRows {
+                table: table.id,
+                event: TriggerEvent::Update,
+                old: work.iter().map(|w| w.1.clone()).collect(),
+                new: work.iter().map(|w| w.2.clone()).collect(),
+            }
+        });
     with_transition(rows, || -> Result<()> {
         if any_after {
             let events = work
@@ -1219,12 +1213,12 @@ pub fn execute_delete(
                 .push(exprs.iter().map(|e| ctx.eval(e, &src, &[])).collect::<Result<Row>>()?);
         }
     }
-    let rows = TransitionRows {
+    let rows = transition.then(|| TransitionRows {
         table: table.id,
         event: TriggerEvent::Delete,
         old: deleted,
         new: Vec::new(),
-    };
+    });
     with_transition(rows, || -> Result<()> {
         fire_after(txn, env, table, after)?;
         fire_statement(txn, env, table, TriggerEvent::Delete, TriggerTiming::After)

@@ -134,7 +134,10 @@ thread_local! {
 
 /// Runs `f` (the AFTER triggers of a statement) with `rows` visible to
 /// [`transition_rows`].
-pub fn with_transition<T>(rows: TransitionRows, f: impl FnOnce() -> T) -> T {
+pub fn with_transition<T>(rows: Option<TransitionRows>, f: impl FnOnce() -> T) -> T {
+    // A statement whose table has no transition-table trigger for the event publishes
+    // nothing (no trigger of this statement can ask for its rows).
+    let Some(rows) = rows else { return f() };
     TRANSITION.with(|t| t.borrow_mut().push(rows));
     let out = f();
     TRANSITION.with(|t| t.borrow_mut().pop());
