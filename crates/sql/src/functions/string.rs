@@ -369,11 +369,12 @@ fn encode(data: &[u8], format: &str) -> Result<Value> {
     match format.to_ascii_lowercase().as_str() {
         "hex" => Ok(t(data.iter().map(|b| format!("{b:02x}")).collect())),
         "base64" => Ok(t(base64_encode(data))),
+        // PostgreSQL escapes only NUL, bytes with the high bit set and the backslash.
         "escape" => Ok(t(data
             .iter()
             .map(|b| match b {
                 b'\\' => "\\\\".to_string(),
-                0x20..=0x7e => char::from(*b).to_string(),
+                0x01..=0x7f => char::from(*b).to_string(),
                 other => format!("\\{other:03o}"),
             })
             .collect())),
@@ -382,6 +383,35 @@ fn encode(data: &[u8], format: &str) -> Result<Value> {
             format!("unrecognized encoding: \"{other}\""),
         )),
     }
+}
+
+/// `decode(x, 'escape')`: `\\` is a backslash, `\ooo` (first digit 0-3) an octal byte;
+/// any other backslash is 22P02.
+fn decode_escape(x: &str) -> Result<Vec<u8>> {
+    let b = x.as_bytes();
+    let bad =
+        || Error::new(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type bytea");
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        match b.get(i + 1..i + 4) {
+            Some([d0 @ b'0'..=b'3', d1 @ b'0'..=b'7', d2 @ b'0'..=b'7']) => {
+                out.push(((d0 - b'0') << 6) | ((d1 - b'0') << 3) | (d2 - b'0'));
+                i += 4;
+            }
+            _ if b.get(i + 1) == Some(&b'\\') => {
+                out.push(b'\\');
+                i += 2;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }
 
 fn decode(x: &str, format: &str) -> Result<Value> {
@@ -408,6 +438,7 @@ fn decode(x: &str, format: &str) -> Result<Value> {
             Ok(Value::Bytea(out))
         }
         "base64" => base64_decode(x).map(Value::Bytea),
+        "escape" => decode_escape(x).map(Value::Bytea),
         other => Err(Error::new(
             SqlState::INVALID_PARAMETER_VALUE,
             format!("unrecognized encoding: \"{other}\""),
