@@ -60,6 +60,23 @@ pub struct ColumnDef {
     pub precision: Option<u8>,
 }
 
+impl ColumnDef {
+    /// A nullable column of `data_type` with no default, identity, domain or precision.
+    pub fn plain(name: impl Into<String>, data_type: DataType) -> ColumnDef {
+        ColumnDef {
+            name: name.into(),
+            data_type,
+            not_null: false,
+            default: None,
+            identity: None,
+            sequence: None,
+            domain: None,
+            generated: None,
+            precision: None,
+        }
+    }
+}
+
 /// What makes a table a materialized view: its defining query, and whether its rows were
 /// computed (`WITH NO DATA` leaves it unreadable until `REFRESH`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,17 +361,7 @@ impl ViewDef {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, name)| ColumnDef {
-                name: name.clone(),
-                data_type: self.column_type(i),
-                not_null: false,
-                default: None,
-                identity: None,
-                sequence: None,
-                domain: None,
-                generated: None,
-                precision: None,
-            })
+            .map(|(i, name)| ColumnDef::plain(name.clone(), self.column_type(i)))
             .collect();
         TableDef {
             id: self.id,
@@ -421,17 +428,7 @@ mod tests {
     use helios_types::Value;
 
     fn column(name: &str, data_type: DataType) -> ColumnDef {
-        ColumnDef {
-            name: name.into(),
-            data_type,
-            not_null: false,
-            default: None,
-            identity: None,
-            sequence: None,
-            domain: None,
-            generated: None,
-            precision: None,
-        }
+        ColumnDef::plain(name, data_type)
     }
 
     #[test]

@@ -436,20 +436,16 @@ pub(super) fn referenced_actions(
             }
             let action = if new.is_some() { fk.on_update } else { fk.on_delete };
             match action {
-                FkAction::NoAction => {
-                    let check = FkCheck {
-                        table: child.id,
-                        constraint: fk.name.clone(),
-                        side: FkSide::Referenced,
-                        key: old_vals.clone(),
+                FkAction::NoAction | FkAction::Restrict => {
+                    let side = if action == FkAction::Restrict {
+                        FkSide::Restricted
+                    } else {
+                        FkSide::Referenced
                     };
-                    queue_or_verify(txn, env.catalog, check)?;
-                }
-                FkAction::Restrict => {
                     let check = FkCheck {
                         table: child.id,
                         constraint: fk.name.clone(),
-                        side: FkSide::Restricted,
+                        side,
                         key: old_vals.clone(),
                     };
                     queue_or_verify(txn, env.catalog, check)?;

@@ -200,19 +200,7 @@ mod tests {
     use crate::planner::{Access, Field, JoinKind, Plan};
 
     fn table(id: u32, n: usize) -> Arc<TableDef> {
-        let columns = (0..n)
-            .map(|i| ColumnDef {
-                name: format!("c{i}"),
-                data_type: DataType::Int4,
-                not_null: false,
-                default: None,
-                identity: None,
-                sequence: None,
-                domain: None,
-                generated: None,
-                precision: None,
-            })
-            .collect();
+        let columns = (0..n).map(|i| ColumnDef::plain(format!("c{i}"), DataType::Int4)).collect();
         Arc::new(TableDef {
             id,
             schema: "public".into(),

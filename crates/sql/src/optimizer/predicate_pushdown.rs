@@ -165,19 +165,8 @@ mod tests {
     use crate::planner::{Access, Field, Plan};
 
     fn scan() -> Plan {
-        let columns: Vec<ColumnDef> = (0..2)
-            .map(|i| ColumnDef {
-                name: format!("c{i}"),
-                data_type: DataType::Int4,
-                not_null: false,
-                default: None,
-                identity: None,
-                sequence: None,
-                domain: None,
-                generated: None,
-                precision: None,
-            })
-            .collect();
+        let columns: Vec<ColumnDef> =
+            (0..2).map(|i| ColumnDef::plain(format!("c{i}"), DataType::Int4)).collect();
         let schema = columns.iter().map(|c| Field::new(c.name.clone(), DataType::Int4)).collect();
         let table = Arc::new(TableDef {
             id: 1,

@@ -56,50 +56,18 @@ pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
 /// PostgreSQL's `range_cmp_bounds`: the position of two bounds (lower or upper) on the
 /// value line.
 pub fn cmp_bounds(b1: &RangeBound, b2: &RangeBound) -> Ordering {
-    let inf_side = |b: &RangeBound| if b.lower { Ordering::Less } else { Ordering::Greater };
-    match (&b1.value, &b2.value) {
-        (None, None) => {
-            if b1.lower == b2.lower {
-                Ordering::Equal
-            } else {
-                inf_side(b1)
-            }
-        }
-        (None, Some(_)) => inf_side(b1),
-        (Some(_), None) => inf_side(b2).reverse(),
-        (Some(v1), Some(v2)) => {
-            let c = cmp_values(v1, v2);
-            if c != Ordering::Equal {
-                return c;
-            }
-            match (b1.inclusive, b2.inclusive) {
-                (false, false) => {
-                    if b1.lower == b2.lower {
-                        Ordering::Equal
-                    } else if b1.lower {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (false, true) => {
-                    if b1.lower {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (true, false) => {
-                    if b2.lower {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (true, true) => Ordering::Equal,
-            }
-        }
+    let c = cmp_bound_values(b1, b2);
+    if c != Ordering::Equal || b1.value.is_none() || b2.value.is_none() {
+        return c;
     }
+    // Equal finite values: an exclusive lower bound sits just above the value, an
+    // exclusive upper bound just below it.
+    let offset = |b: &RangeBound| match (b.inclusive, b.lower) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => -1,
+    };
+    offset(b1).cmp(&offset(b2))
 }
 
 /// PostgreSQL's `range_cmp_bound_values`: compares only the values (infinities at the
