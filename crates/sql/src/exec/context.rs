@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,6 +16,10 @@ use crate::planner::PlannedQuery;
 
 /// One row of values.
 pub type Row = Vec<Value>;
+
+/// A map keyed by plan-assigned ids. Its hasher has fixed keys, so an empty map costs
+/// nothing to create (a context is built per statement, most of its maps stay empty).
+pub(super) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<DefaultHasher>>;
 
 /// Sequence state for `nextval` / `currval` / `setval` (kept by the session: increments
 /// are not transactional, `currval` is per session).
@@ -45,16 +50,16 @@ pub struct ExecCtx<'t> {
     pub sequences: Option<&'t dyn SequenceAccess>,
     /// The routine runtime, when the statement may call user functions.
     pub routines: Option<&'t dyn super::RoutineHost>,
-    pub(super) ctes: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
-    pub(super) work: RefCell<HashMap<usize, Rc<Vec<Row>>>>,
-    subquery_cache: RefCell<HashMap<u32, Rc<Vec<Row>>>>,
+    pub(super) ctes: RefCell<IdMap<usize, Rc<Vec<Row>>>>,
+    pub(super) work: RefCell<IdMap<usize, Rc<Vec<Row>>>>,
+    subquery_cache: RefCell<IdMap<u32, Rc<Vec<Row>>>>,
     /// Hashes of uncorrelated subqueries' rows for `IN` / `NOT IN`, built on first use.
-    subquery_hashes: RefCell<HashMap<u32, Rc<RowHash>>>,
+    subquery_hashes: RefCell<IdMap<u32, Rc<RowHash>>>,
     /// Per correlated subquery, the enclosing-row positions its results are memoized by
     /// (`None`: not memoized), decided on first use.
-    memo_positions: RefCell<HashMap<u32, Option<Rc<[usize]>>>>,
+    memo_positions: RefCell<IdMap<u32, Option<Rc<[usize]>>>>,
     /// Memoized results of correlated subqueries, by the values at those positions.
-    memo: RefCell<HashMap<u32, MemoTable>>,
+    memo: RefCell<IdMap<u32, MemoTable>>,
 }
 
 /// One correlated subquery's memoized results, by the enclosing values it reads.
@@ -152,12 +157,12 @@ impl<'t> ExecCtx<'t> {
             cancel,
             sequences: None,
             routines: None,
-            ctes: RefCell::new(HashMap::new()),
-            work: RefCell::new(HashMap::new()),
-            subquery_cache: RefCell::new(HashMap::new()),
-            subquery_hashes: RefCell::new(HashMap::new()),
-            memo_positions: RefCell::new(HashMap::new()),
-            memo: RefCell::new(HashMap::new()),
+            ctes: RefCell::default(),
+            work: RefCell::default(),
+            subquery_cache: RefCell::default(),
+            subquery_hashes: RefCell::default(),
+            memo_positions: RefCell::default(),
+            memo: RefCell::default(),
         }
     }
 

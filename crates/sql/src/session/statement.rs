@@ -175,7 +175,7 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
 
 /// Whether a parameter value needs no coercion to its declared type.
 fn param_fits(v: &Value, t: &DataType) -> bool {
-    v.is_null() || *t == DataType::Unknown || crate::expr::has_type(v, t)
+    v.is_null() || matches!(t, DataType::Unknown) || crate::expr::has_type(v, t)
 }
 
 impl Session {

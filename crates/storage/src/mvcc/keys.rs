@@ -78,36 +78,38 @@ const RUN_GOES_ON: u8 = 0x80;
 /// ending after `k` zeros sorts below every key with more zeros there, and a key going on
 /// after `k` zeros with a non-zero byte sorts above them.
 pub fn escape_into(out: &mut Vec<u8>, key: &[u8]) {
+    // Byte by byte: keys are short (a table prefix and a few key columns), and a copy
+    // call per run of non-zero bytes costs more than the loop.
     out.reserve(key.len() + 2);
-    let mut i = 0;
-    let n = key.len();
-    while i < n {
-        // Non-zero bytes are copied a run at a time.
-        let start = i;
-        while i < n && key[i] != 0 {
-            i += 1;
+    let mut zeros = 0usize;
+    for &b in key {
+        if b == 0 {
+            zeros += 1;
+            continue;
         }
-        out.extend_from_slice(&key[start..i]);
-        if i == n {
-            break;
+        if zeros > 0 {
+            push_zero_run(out, zeros, false);
+            zeros = 0;
         }
-        let start = i;
-        while i < n && key[i] == 0 {
-            i += 1;
-        }
-        let mut run = i - start;
-        while run > MAX_RUN {
-            out.extend_from_slice(&[0, RUN_GOES_ON]);
-            run -= MAX_RUN;
-        }
-        // `run` is 1..=127 here.
-        if i == n {
-            out.extend_from_slice(&[0, run as u8]);
-            return;
-        }
-        out.extend_from_slice(&[0, (256 - run) as u8]);
+        out.push(b);
     }
-    out.extend_from_slice(&[0, 0]);
+    if zeros > 0 {
+        push_zero_run(out, zeros, true);
+    } else {
+        out.extend_from_slice(&[0, 0]);
+    }
+}
+
+/// The escape of a run of `run` (at least one) zero bytes; `last` when the key ends
+/// after it.
+fn push_zero_run(out: &mut Vec<u8>, mut run: usize, last: bool) {
+    while run > MAX_RUN {
+        out.extend_from_slice(&[0, RUN_GOES_ON]);
+        run -= MAX_RUN;
+    }
+    // `run` is 1..=127 here.
+    let token = if last { run as u8 } else { (256 - run) as u8 };
+    out.extend_from_slice(&[0, token]);
 }
 
 /// Unescapes `body`, which must be exactly one escaped key, into `out` (cleared first).

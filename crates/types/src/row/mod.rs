@@ -76,14 +76,14 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
     buf.push(ROW_FORMAT_V1);
     buf.extend_from_slice(&count.to_le_bytes());
     buf.resize(layout::HEADER_LEN + bitmap_len, 0);
-    for (i, v) in values.iter().enumerate() {
-        if v.is_null() {
+    // The null bitmap and the fixed-width values in one pass.
+    for (i, (v, ty)) in values.iter().zip(types).enumerate() {
+        let null = v.is_null();
+        if null {
             buf[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
         }
-    }
-    for (v, ty) in values.iter().zip(types) {
         if let Some(width) = fixed_width(ty) {
-            if v.is_null() {
+            if null {
                 buf.resize(buf.len() + width, 0);
             } else {
                 encode_fixed(buf, v, ty)?;
