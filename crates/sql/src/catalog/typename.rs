@@ -250,10 +250,20 @@ fn custom(
                 helios_types::RangeType::builtin_multirange(other).expect("checked"),
             ))
         }
-        _ => {
-            Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
+        // PostgreSQL's internal name of a built-in type's array type: `_int4` is `int4[]`.
+        other if other.len() > 1 && other.starts_with('_') && mods.is_empty() => {
+            match crate::parser::parse_data_type(&other[1..]).and_then(|t| resolve_type(&t)) {
+                Ok(DataType::Array(_) | DataType::Pseudo(_)) | Err(_) => missing_type(whole),
+                Ok(elem) => plain(DataType::Array(Box::new(elem))),
+            }
         }
+        _ => missing_type(whole),
     }
+}
+
+/// `42704 type "..." does not exist`.
+fn missing_type(whole: &ast::DataType) -> Result<ColumnType> {
+    Err(Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{whole}\" does not exist")))
 }
 
 fn numeric_info(info: &ast::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
