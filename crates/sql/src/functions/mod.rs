@@ -35,6 +35,7 @@ mod range_subdiff;
 pub mod regex_fns;
 pub mod registry;
 pub mod string;
+pub mod tsearch;
 pub mod system;
 pub mod table;
 pub mod to_char;
@@ -67,5 +68,6 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     vector::register(r);
     catalog::register(r);
     catalog_defs::register(r);
+    tsearch::register(r);
     privilege_fns::register(r);
 }
