@@ -82,6 +82,7 @@ impl Config {
     pub fn parse_document(self, text: &str) -> Vec<(u32, Option<String>)> {
         tokenize(text)
             .into_iter()
+            .filter(|t| t.kind != TokenKind::Tag)
             .enumerate()
             .map(|(i, t)| (i as u32 + 1, self.lexize(&text[t.start..t.end], t.kind)))
             .collect()

@@ -14,7 +14,7 @@ use helios_types::{DataType, Value};
 use super::config::Config;
 use super::convert::default_config;
 use super::matching::{execute, Hit};
-use super::parser::tokenize;
+use super::parser::{tokenize, TokenKind};
 use super::{query, text};
 use crate::functions::registry::{p, Registry, ReturnType};
 
@@ -51,6 +51,7 @@ struct Options {
     stop_sel: String,
     max_words: usize,
     min_words: usize,
+    short_word: usize,
     highlight_all: bool,
 }
 
@@ -64,6 +65,7 @@ fn parse_options(s: &str) -> Result<Options> {
         stop_sel: "</b>".into(),
         max_words: 35,
         min_words: 15,
+        short_word: 3,
         highlight_all: false,
     };
     for part in split_options(s) {
@@ -74,6 +76,14 @@ fn parse_options(s: &str) -> Result<Options> {
             return Err(bad_option(&format!("invalid headline option \"{}\"", part.trim())));
         };
         let (k, v) = (k.trim().to_lowercase(), v.trim().trim_matches('"').to_string());
+        if v.len() > 32_767 {
+            let name = match k.as_str() {
+                "startsel" => "StartSel",
+                "stopsel" => "StopSel",
+                _ => "FragmentDelimiter",
+            };
+            return Err(bad_option(&format!("value for \"{name}\" is too long")));
+        }
         let num = || v.parse::<i64>().map_err(|_| bad_option(&format!("invalid value for {k}")));
         match k.as_str() {
             "startsel" => o.start_sel = v.clone(),
@@ -83,7 +93,11 @@ fn parse_options(s: &str) -> Result<Options> {
             "highlightall" => {
                 o.highlight_all = matches!(v.to_lowercase().as_str(), "1" | "on" | "true" | "t" | "y" | "yes")
             }
-            "shortword" | "maxfragments" | "fragmentdelimiter" => {}
+            "shortword" => o.short_word = num()?.max(0) as usize,
+            "maxfragments" => {
+                num()?;
+            }
+            "fragmentdelimiter" => {}
             _ => return Err(bad_option(&format!("unrecognized headline parameter: \"{k}\""))),
         }
     }
@@ -126,90 +140,254 @@ fn operands(n: &QueryNode, out: &mut Vec<QueryOperand>) {
     }
 }
 
+/// What a piece of the document is, for the headline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// Text between tokens (PostgreSQL's `blank`).
+    Blank,
+    /// An indexable token.
+    Word,
+    /// A number: a bad place to end an excerpt.
+    Number,
+    /// A tag: shown as a space in an excerpt.
+    Tag,
+    /// A hyphenated compound: never shown (its parts are).
+    Compound,
+}
+
+struct HlWord {
+    start: usize,
+    end: usize,
+    piece: Piece,
+    /// The document position (as `to_tsvector` numbers it), for phrase operators.
+    pos: u16,
+    /// Matches some query operand.
+    item: bool,
+    /// The normalised word, for words.
+    lexeme: Option<String>,
+}
+
+impl HlWord {
+    fn lexeme_matches(&self, op: &QueryOperand) -> bool {
+        self.lexeme.as_ref().is_some_and(|w| {
+            if op.prefix {
+                w.starts_with(&op.word)
+            } else {
+                *w == op.word
+            }
+        })
+    }
+
+    fn non_word(&self) -> bool {
+        matches!(self.piece, Piece::Blank | Piece::Tag | Piece::Compound)
+    }
+
+    /// Not a good last word (`NOENDTOKEN`, or at most `ShortWord` bytes long).
+    fn bad_end(&self, short_word: usize) -> bool {
+        self.non_word() || self.piece == Piece::Number || self.end - self.start <= short_word
+    }
+}
+
+/// The document as headline pieces: tokens and the blanks between them.
+fn pieces(cfg: Config, doc: &str, ops: &[QueryOperand]) -> Vec<HlWord> {
+    let mut out = Vec::new();
+    let mut cursor = 0;
+    let mut pos = 0u32;
+    for t in tokenize(doc) {
+        if !t.compound && t.start > cursor {
+            out.push(HlWord { start: cursor, end: t.start, piece: Piece::Blank, pos: 0, item: false, lexeme: None });
+        }
+        let piece = match (t.kind, t.compound) {
+            (_, true) => Piece::Compound,
+            (TokenKind::Tag, _) => Piece::Tag,
+            (TokenKind::Number, _) => Piece::Number,
+            _ => Piece::Word,
+        };
+        let (mut wpos, mut lexeme) = (0, None);
+        if piece != Piece::Tag {
+            pos += 1;
+            wpos = pos.min(u32::from(u16::MAX)) as u16;
+            lexeme = cfg.lexize(&doc[t.start..t.end], t.kind);
+        }
+        let mut w = HlWord { start: t.start, end: t.end, piece, pos: wpos, item: false, lexeme };
+        w.item = ops.iter().any(|op| w.lexeme_matches(op));
+        out.push(w);
+        if !t.compound {
+            cursor = t.end;
+        }
+    }
+    if cursor < doc.len() {
+        out.push(HlWord { start: cursor, end: doc.len(), piece: Piece::Blank, pos: 0, item: false, lexeme: None });
+    }
+    out
+}
+
 fn headline(cfg: Config, doc: &str, q: &TsQuery, opts: &str) -> Result<Value> {
     let o = parse_options(opts)?;
-    let tokens = tokenize(doc);
     let mut ops = Vec::new();
     if let Some(root) = &q.root {
         operands(root, &mut ops);
     }
-    // Each token's lexeme, and whether it matches some operand.
-    let lexemes: Vec<Option<String>> =
-        tokens.iter().map(|t| cfg.lexize(&doc[t.start..t.end], t.kind)).collect();
-    let hit = |lx: &Option<String>| {
-        lx.as_ref().is_some_and(|w| {
-            ops.iter().any(|op| if op.prefix { w.starts_with(&op.word) } else { *w == op.word })
-        })
-    };
-    let highlighted: Vec<bool> = lexemes.iter().map(hit).collect();
-    let (from, to) = if o.highlight_all || tokens.len() <= o.max_words {
-        (0, tokens.len())
+    let words = pieces(cfg, doc, &ops);
+    let (from, to) = if o.highlight_all {
+        (0, words.len() as isize - 1)
     } else {
-        let (p, q) = q
-            .root
-            .as_ref()
-            .and_then(|root| cover(root, &lexemes))
-            .unwrap_or((0, o.min_words.min(tokens.len()).saturating_sub(1)));
-        let (mut p, mut q) = (p, q);
-        while q + 1 - p < o.max_words && (q + 1 < tokens.len() || p > 0) {
-            if q + 1 < tokens.len() {
-                q += 1;
-            } else {
-                p -= 1;
-            }
-        }
-        (p, q + 1)
+        choose(&words, q.root.as_ref(), &o)
     };
     let mut out = String::new();
-    if tokens.is_empty() {
-        return Ok(Value::Text(if o.highlight_all { doc.to_string() } else { String::new() }));
-    }
-    let start = if o.highlight_all { 0 } else { tokens[from].start };
-    let end = if o.highlight_all || to == tokens.len() && from == 0 {
-        doc.len()
-    } else {
-        tokens[to - 1].end
-    };
-    let mut at = start;
-    for (i, t) in tokens.iter().enumerate().take(to).skip(from) {
-        out.push_str(&doc[at..t.start]);
-        if highlighted[i] {
-            out.push_str(&o.start_sel);
-            out.push_str(&doc[t.start..t.end]);
-            out.push_str(&o.stop_sel);
-        } else {
-            out.push_str(&doc[t.start..t.end]);
+    for i in from.max(0)..=to {
+        let w = &words[i as usize];
+        let text = &doc[w.start..w.end];
+        match w.piece {
+            Piece::Compound => {}
+            Piece::Tag if !o.highlight_all => out.push(' '),
+            _ if w.item => {
+                out.push_str(&o.start_sel);
+                out.push_str(text);
+                out.push_str(&o.stop_sel);
+            }
+            _ => out.push_str(text),
         }
-        at = t.end;
     }
-    out.push_str(&doc[at.min(end)..end]);
     Ok(Value::Text(out))
 }
 
-/// The first cover of the query over the token lexemes: (first, last) token index.
-fn cover(root: &QueryNode, lexemes: &[Option<String>]) -> Option<(usize, usize)> {
-    let satisfied = |from: usize, to: usize| {
+/// The excerpt's first and last piece (`mark_hl_words`).
+fn choose(words: &[HlWord], root: Option<&QueryNode>, o: &Options) -> (isize, isize) {
+    let n = words.len();
+    let short = o.short_word;
+    let (mut bestb, mut beste, mut bestlen, mut bestcover) = (-1isize, -1isize, -1i64, false);
+    let mut p = 0usize;
+    while let Some((cp, cq)) = root.and_then(|r| cover(r, words, p)) {
+        let (mut curlen, mut poslen) = (0usize, 0i64);
+        let (mut posb, mut pose) = (cp as isize, cp as isize);
+        let mut i = cp as isize;
+        while i <= cq as isize && curlen < o.max_words {
+            let w = &words[i as usize];
+            if !w.non_word() {
+                curlen += 1;
+            }
+            if w.item {
+                poslen += 1;
+            }
+            pose = i;
+            i += 1;
+        }
+        if curlen < o.max_words {
+            i -= 1;
+            while (i as usize) < n && curlen < o.max_words {
+                let w = &words[i as usize];
+                if i > cq as isize {
+                    if !w.non_word() {
+                        curlen += 1;
+                    }
+                    if w.item {
+                        poslen += 1;
+                    }
+                }
+                pose = i;
+                if !w.bad_end(short) && curlen >= o.min_words {
+                    break;
+                }
+                i += 1;
+            }
+            if curlen < o.min_words {
+                let mut i = cp as isize - 1;
+                while i >= 0 {
+                    let w = &words[i as usize];
+                    if !w.non_word() {
+                        curlen += 1;
+                    }
+                    if w.item {
+                        poslen += 1;
+                    }
+                    if curlen >= o.max_words {
+                        break;
+                    }
+                    if !w.bad_end(short) && curlen >= o.min_words {
+                        break;
+                    }
+                    i -= 1;
+                }
+                posb = i.max(0);
+            }
+        } else {
+            if i > cq as isize {
+                i = cq as isize;
+            }
+            while curlen > o.min_words && i >= 0 {
+                let w = &words[i as usize];
+                if !w.non_word() {
+                    curlen -= 1;
+                }
+                if w.item {
+                    poslen -= 1;
+                }
+                pose = i;
+                if !w.bad_end(short) {
+                    break;
+                }
+                i -= 1;
+            }
+        }
+        let poscover = posb <= cp as isize && pose >= cq as isize;
+        let better_end = beste >= 0
+            && !words[pose as usize].bad_end(short)
+            && words[beste as usize].bad_end(short);
+        if (poscover && !bestcover)
+            || (poscover == bestcover && poslen > bestlen)
+            || (poscover == bestcover && poslen == bestlen && better_end)
+        {
+            (bestb, beste, bestlen, bestcover) = (posb, pose, poslen, poscover);
+        }
+        p = cp + 1;
+    }
+    if bestlen < 0 {
+        let (mut curlen, mut pose) = (0usize, 0isize);
+        for (i, w) in words.iter().enumerate() {
+            if curlen >= o.min_words {
+                break;
+            }
+            if !w.non_word() {
+                curlen += 1;
+            }
+            pose = i as isize;
+        }
+        return (0, if words.is_empty() { -1 } else { pose });
+    }
+    (bestb, beste)
+}
+
+/// The earliest shortest run of pieces from `from` on that satisfies the query, as
+/// (first, last) piece indexes (`hlCover`); both ends are query words.
+fn cover(root: &QueryNode, words: &[HlWord], from: usize) -> Option<(usize, usize)> {
+    let satisfied = |a: usize, b: usize| {
         execute(root, &|op| {
-            let pos: Vec<u16> = (from..=to)
-                .filter(|&i| {
-                    lexemes[i].as_ref().is_some_and(|w| {
-                        if op.prefix {
-                            w.starts_with(&op.word)
-                        } else {
-                            *w == op.word
-                        }
-                    })
-                })
-                .map(|i| (i + 1).min(usize::from(u16::MAX)) as u16)
+            let pos: Vec<u16> = words[a..=b]
+                .iter()
+                .filter(|w| w.item && w.piece != Piece::Tag)
+                .filter(|w| w.lexeme_matches(op))
+                .map(|w| w.pos)
                 .collect();
             if pos.is_empty() {
                 Hit::No
             } else {
+                let mut pos = pos;
+                pos.sort_unstable();
+                pos.dedup();
                 Hit::At(pos)
             }
         })
     };
-    let end = (0..lexemes.len()).find(|&q| satisfied(0, q))?;
-    let begin = (0..=end).rev().find(|&p| satisfied(p, end))?;
-    Some((begin, end))
+    for pmin in from..words.len() {
+        if !words[pmin].item {
+            continue;
+        }
+        for pmax in pmin..words.len() {
+            if words[pmax].item && satisfied(pmin, pmax) {
+                return Some((pmin, pmax));
+            }
+        }
+    }
+    None
 }

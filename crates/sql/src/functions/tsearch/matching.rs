@@ -247,11 +247,13 @@ fn phrase(node: &QueryNode, hit: &dyn Fn(&QueryOperand) -> Hit, data: &mut Phras
             if lm == Tri::Maybe || rm == Tri::Maybe {
                 return Tri::Maybe;
             }
+            // An operand that matched nowhere contributes no positions (and takes the
+            // other side's width).
             if lm == Tri::No {
-                ld.negate = true;
+                ld.width = rd.width;
             }
             if rm == Tri::No {
-                rd.negate = true;
+                rd.width = ld.width;
             }
             data.width = ld.width.max(rd.width);
             let all = Emit { both: true, left_only: true, right_only: true };

@@ -23,6 +23,38 @@ use helios_types::Value;
 
 use crate::functions::registry::Registry;
 
+/// `unnest(tsvector)`: one row per lexeme with its positions and weights (both NULL
+/// for a lexeme without positions).
+pub(crate) fn unnest_vector(a: &[Value]) -> Result<crate::functions::table::RowIter> {
+    use helios_types::tsearch::vector::weight_letter;
+    use helios_types::{Array, DataType};
+    let v = vector(&a[0])?;
+    let rows = v.lexemes.into_iter().map(|l| {
+        let (pos, weights) = if l.positions.is_empty() {
+            (Value::Null, Value::Null)
+        } else {
+            let array = |element_type, elements| {
+                Value::Array(std::sync::Arc::new(Array { element_type, elements }))
+            };
+            (
+                array(
+                    DataType::Int2,
+                    l.positions.iter().map(|p| Value::Int2(p.pos as i16)).collect(),
+                ),
+                array(
+                    DataType::Text,
+                    l.positions
+                        .iter()
+                        .map(|p| Value::Text(weight_letter(p.weight).to_string()))
+                        .collect(),
+                ),
+            )
+        };
+        Ok(vec![Value::Text(l.word), pos, weights])
+    });
+    Ok(Box::new(rows.collect::<Vec<_>>().into_iter()))
+}
+
 /// Registers the text search functions.
 pub(crate) fn register(r: &mut Registry) {
     convert::register(r);

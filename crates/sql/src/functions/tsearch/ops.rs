@@ -92,6 +92,15 @@ pub(super) fn register(r: &mut Registry) {
     r.add("tsq_mcontained", vec![p(TSQ), p(TSQ)], ReturnType::Exact(Bool), |a, _| {
         Ok(Value::Bool(contains(&query(&a[1])?, &query(&a[0])?)))
     });
+    // The type I/O functions, callable by name as in PostgreSQL.
+    r.add("tsvectorin", vec![p(Text)], ReturnType::Exact(TSV), |a, _| {
+        Ok(vector_value(&vector(&a[0])?))
+    });
+    r.add("tsvectorout", vec![p(TSV)], ReturnType::Exact(Text), |a, _| Ok(a[0].clone()));
+    r.add("tsqueryin", vec![p(Text)], ReturnType::Exact(TSQ), |a, _| {
+        Ok(query_value(&query(&a[0])?))
+    });
+    r.add("tsqueryout", vec![p(TSQ)], ReturnType::Exact(Text), |a, _| Ok(a[0].clone()));
     r.add("length", vec![p(TSV)], ReturnType::Exact(Int4), |a, _| {
         Ok(Value::Int4(vector(&a[0])?.lexemes.len() as i32))
     });
@@ -123,7 +132,7 @@ pub(super) fn register(r: &mut Registry) {
         ReturnType::Exact(TSV),
         |a, _| {
             let w = weight_of(text(&a[1])?)?;
-            let words = lexeme_list(&a[2])?;
+            let words = lexeme_list(&a[2]);
             let mut v = vector(&a[0])?;
             for l in v.lexemes.iter_mut().filter(|l| words.contains(&l.word)) {
                 l.positions.iter_mut().for_each(|p| p.weight = w);
@@ -138,7 +147,7 @@ pub(super) fn register(r: &mut Registry) {
         Ok(vector_value(&v))
     });
     r.add("ts_delete", vec![p(TSV), p(text_array())], ReturnType::Exact(TSV), |a, _| {
-        let words = lexeme_list(&a[1])?;
+        let words = lexeme_list(&a[1]);
         let mut v = vector(&a[0])?;
         v.lexemes.retain(|l| !words.contains(&l.word));
         Ok(vector_value(&v))
@@ -183,6 +192,12 @@ pub(super) fn register(r: &mut Registry) {
                     return Err(Error::new(
                         SqlState::NULL_VALUE_NOT_ALLOWED,
                         "lexeme array may not contain nulls",
+                    ))
+                }
+                Value::Text(s) if s.is_empty() => {
+                    return Err(Error::new(
+                        SqlState::ZERO_LENGTH_CHARACTER_STRING,
+                        "lexeme array may not contain empty strings",
                     ))
                 }
                 v => lexemes.push(Lexeme { word: text(v)?.to_string(), positions: Vec::new() }),
@@ -329,16 +344,14 @@ fn array_elements(v: &Value) -> Result<&[Value]> {
     }
 }
 
-/// The lexemes of a `text[]` argument; NULL elements are an error.
-fn lexeme_list(v: &Value) -> Result<Vec<String>> {
-    array_elements(v)?
+/// The lexemes of a `text[]` argument (NULL elements are skipped).
+fn lexeme_list(v: &Value) -> Vec<String> {
+    let Value::Array(a) = v else { return Vec::new() };
+    a.elements
         .iter()
-        .map(|e| match e {
-            Value::Null => Err(Error::new(
-                SqlState::NULL_VALUE_NOT_ALLOWED,
-                "lexeme array may not contain nulls",
-            )),
-            other => Ok(text(other)?.to_string()),
+        .filter_map(|e| match e {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
         })
         .collect()
 }

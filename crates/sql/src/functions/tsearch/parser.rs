@@ -13,9 +13,12 @@ pub enum TokenKind {
     /// Letters only (`asciiword`, `word`) or a hyphenated compound or part of one:
     /// stemmed and stop-word checked by `english`.
     Word,
-    /// Anything else indexed as written, lowercased (`numword`, `int`, `float`,
-    /// `host`, `email`).
+    /// A number (`int`, `uint`, `float`), indexed as written.
+    Number,
+    /// Anything else indexed as written, lowercased (`numword`, `host`, `email`).
     Other,
+    /// An XML/HTML tag, comment or entity: never indexed, kept for `ts_headline`.
+    Tag,
 }
 
 /// One token: its byte span in the input and its kind.
@@ -27,6 +30,14 @@ pub struct Token {
     pub end: usize,
     /// The kind of token.
     pub kind: TokenKind,
+    /// A hyphenated compound, followed by tokens for its parts.
+    pub compound: bool,
+}
+
+impl Token {
+    fn new(start: usize, end: usize, kind: TokenKind) -> Token {
+        Token { start, end, kind, compound: false }
+    }
 }
 
 fn is_word_char(c: char) -> bool {
@@ -44,9 +55,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut i = 0;
     while i < n {
         let c = chars[i].1;
-        // A tag `<name ...>` or `</name>` is skipped whole.
-        if c == '<' {
-            if let Some(end) = tag_end(&chars, i) {
+        // A tag `<name ...>`, `</name>` or `<!-- ... -->`, or an entity `&amp;`.
+        if c == '<' || c == '&' {
+            let end = if c == '<' { tag_end(&chars, i) } else { entity_end(&chars, i) };
+            if let Some(end) = end {
+                out.push(Token::new(off(i), off(end), TokenKind::Tag));
                 i = end;
                 continue;
             }
@@ -95,12 +108,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             if joiners.first() == Some(&'.') && parts.get(1).is_some_and(all_digits) {
                 end = parts[1].1;
             }
-            out.push(Token { start: off(start), end: off(end), kind: TokenKind::Other });
+            out.push(Token::new(off(start), off(end), TokenKind::Number));
             i = end;
             continue;
         }
         if parts.len() == 1 {
-            out.push(Token { start: off(start), end: off(i), kind: kind_of(&parts[0]) });
+            let kind = if all_digits(&parts[0]) { TokenKind::Number } else { kind_of(&parts[0]) };
+            out.push(Token::new(off(start), off(i), kind));
             continue;
         }
         let email = joiners.iter().filter(|j| **j == '@').count() == 1
@@ -110,34 +124,47 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let host = joiners.iter().all(|j| *j == '.') && parts.iter().any(has_alpha);
         let compound = joiners.iter().all(|j| *j == '-');
         if email || host {
-            out.push(Token { start: off(start), end: off(i), kind: TokenKind::Other });
+            out.push(Token::new(off(start), off(i), TokenKind::Other));
         } else if compound {
             let kind = if parts.iter().all(|p| kind_of(p) == TokenKind::Word) {
                 TokenKind::Word
             } else {
                 TokenKind::Other
             };
-            out.push(Token { start: off(start), end: off(i), kind });
+            out.push(Token { start: off(start), end: off(i), kind, compound: true });
             for p in &parts {
-                out.push(Token { start: off(p.0), end: off(p.1), kind: kind_of(p) });
+                out.push(Token::new(off(p.0), off(p.1), kind_of(p)));
             }
         } else {
             // Mixed joiners: index the parts one by one.
             for p in &parts {
-                out.push(Token { start: off(p.0), end: off(p.1), kind: kind_of(p) });
+                out.push(Token::new(off(p.0), off(p.1), kind_of(p)));
             }
         }
     }
     out
 }
 
+/// The index after an entity starting at `i` (`&name;`, `&#123;`), if one starts there.
+fn entity_end(chars: &[(usize, char)], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if chars.get(j).map(|c| c.1) == Some('#') {
+        j += 1;
+    }
+    let start = j;
+    while chars.get(j).is_some_and(|c| c.1.is_ascii_alphanumeric()) {
+        j += 1;
+    }
+    (j > start && chars.get(j).map(|c| c.1) == Some(';')).then_some(j + 1)
+}
+
 /// The index after a tag starting at `i` (`<`), if one starts there.
 fn tag_end(chars: &[(usize, char)], i: usize) -> Option<usize> {
     let mut j = i + 1;
-    if chars.get(j).map(|c| c.1) == Some('/') {
+    if matches!(chars.get(j).map(|c| c.1), Some('/' | '!' | '?')) {
         j += 1;
     }
-    if !chars.get(j).is_some_and(|c| c.1.is_ascii_alphabetic()) {
+    if !chars.get(j).is_some_and(|c| c.1.is_ascii_alphabetic() || c.1 == '-') {
         return None;
     }
     while j < chars.len() {
@@ -155,7 +182,11 @@ mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<&str> {
-        tokenize(s).iter().map(|t| &s[t.start..t.end]).collect()
+        tokenize(s)
+            .iter()
+            .filter(|t| t.kind != TokenKind::Tag)
+            .map(|t| &s[t.start..t.end])
+            .collect()
     }
 
     #[test]
