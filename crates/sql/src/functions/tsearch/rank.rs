@@ -267,8 +267,8 @@ fn calc_rank_cd(w: &[f32; 4], v: &TsVector, q: &TsQuery, method: i32) -> f32 {
             if !hit {
                 continue;
             }
-            let post = if lx.positions.is_empty() { &POS_NULL[..] } else { &lx.positions[..] };
-            for p in post {
+            // Lexemes without positions take no part in covers (as in PostgreSQL 13+).
+            for p in &lx.positions {
                 if op.weight == 0 || op.weight & (1 << p.weight) != 0 {
                     raw.push((*p, li, i));
                 }
