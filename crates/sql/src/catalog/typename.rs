@@ -231,7 +231,7 @@ fn custom(
         "tsvector" => plain(DataType::TsVector),
         "tsquery" => plain(DataType::TsQuery),
         // Text search configurations are known by name (see functions/tsearch).
-        "regconfig" => plain(DataType::Text),
+        "regconfig" | "regdictionary" => plain(DataType::Text),
         "name" | "citext" => plain(DataType::Text),
         "record" => plain(DataType::Record(std::sync::Arc::new(
             helios_types::RecordType::anonymous(Vec::new()),

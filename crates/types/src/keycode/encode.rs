@@ -135,9 +135,7 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             | DataType::TsVector
             | DataType::TsQuery,
             Value::Text(s),
-        ) => {
-            encode_bytes(buf, s.as_bytes())
-        }
+        ) => encode_bytes(buf, s.as_bytes()),
         (DataType::Char(_), Value::Text(s)) => {
             encode_bytes(buf, s.trim_end_matches(' ').as_bytes())
         }

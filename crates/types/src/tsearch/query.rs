@@ -302,7 +302,8 @@ fn clean(t: Tmp) -> (Option<QueryNode>, u16, u16) {
             let phrase = matches!(op, Op::Phrase(_));
             match (ln, rn) {
                 (None, None) => {
-                    let add = if phrase { lladd.saturating_add(dist).saturating_add(rradd) } else { 0 };
+                    let add =
+                        if phrase { lladd.saturating_add(dist).saturating_add(rradd) } else { 0 };
                     (None, add, add)
                 }
                 (None, Some(r)) => {
@@ -322,24 +323,19 @@ fn clean(t: Tmp) -> (Option<QueryNode>, u16, u16) {
                 (Some(l), Some(r)) => {
                     let (l, r) = (Box::new(l), Box::new(r));
                     let node = match op {
-                        Op::And => QueryNode::And(l, r),
                         Op::Or => QueryNode::Or(l, r),
                         Op::Phrase(d) => {
                             let d = d.saturating_add(lradd).saturating_add(rladd);
                             return (Some(QueryNode::Phrase(l, r, d)), lladd, rradd);
                         }
-                        Op::Not => unreachable_not(l),
+                        // `Not` is never built as a binary node.
+                        Op::And | Op::Not => QueryNode::And(l, r),
                     };
                     (Some(node), 0, 0)
                 }
             }
         }
     }
-}
-
-/// `Op::Not` is never built as a binary node; keep the left side if it ever were.
-fn unreachable_not(l: Box<QueryNode>) -> QueryNode {
-    *l
 }
 
 impl TsQuery {

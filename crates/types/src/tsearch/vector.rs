@@ -63,11 +63,7 @@ impl TsVector {
             if word.len() > MAX_WORD_LEN {
                 return Err(TypeError::other(
                     SqlState::PROGRAM_LIMIT_EXCEEDED,
-                    format!(
-                        "word is too long ({} bytes, max {} bytes)",
-                        word.len(),
-                        MAX_WORD_LEN
-                    ),
+                    format!("word is too long ({} bytes, max {} bytes)", word.len(), MAX_WORD_LEN),
                 ));
             }
             lexemes.push(Lexeme { word, positions });
@@ -319,10 +315,7 @@ impl<'a> WordReader<'a> {
             }
             None => Err(TypeError::other(
                 SqlState::SYNTAX_ERROR,
-                format!(
-                    "there is no escaped character: \"{}\"",
-                    self.src
-                ),
+                format!("there is no escaped character: \"{}\"", self.src),
             )),
         }
     }
@@ -343,7 +336,10 @@ mod tests {
         assert_eq!(rt("'1 2'"), "'1 2'");
         assert_eq!(rt(r"'1 \'2'"), r"'1 ''2'");
         assert_eq!(rt(r"'1 \'2'3"), r"'1 ''2' '3'");
-        assert_eq!(rt(r"'\\as' ab\c ab\\c AB\\\c ab\\\\c"), r"'AB\\c' '\\as' 'ab\\\\c' 'ab\\c' 'abc'");
+        assert_eq!(
+            rt(r"'\\as' ab\c ab\\c AB\\\c ab\\\\c"),
+            r"'AB\\c' '\\as' 'ab\\\\c' 'ab\\c' 'abc'"
+        );
         assert_eq!(rt("a:3A b:2a a:1B"), "'a':1B,3A 'b':2A");
         assert_eq!(rt("a:3,3B,1 b:99999"), "'a':1,3B 'b':16383");
         assert_eq!(rt("b a b"), "'a' 'b'");

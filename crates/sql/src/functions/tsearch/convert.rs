@@ -182,7 +182,10 @@ mod tests {
             document_vector(Config::English, "The quick brown foxes jumped").to_string(),
             "'brown':3 'fox':4 'jump':5 'quick':2"
         );
-        assert_eq!(to_tsquery(Config::English, "fat <-> the <-> rat").unwrap().to_string(), "'fat' <2> 'rat'");
+        assert_eq!(
+            to_tsquery(Config::English, "fat <-> the <-> rat").unwrap().to_string(),
+            "'fat' <2> 'rat'"
+        );
         assert_eq!(
             to_tsquery(Config::English, "foo-bar:*B").unwrap().to_string(),
             "'foo-bar':*B <-> 'foo':*B <-> 'bar':*B"

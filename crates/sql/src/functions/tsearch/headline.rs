@@ -40,9 +40,7 @@ pub(super) fn register(r: &mut Registry) {
         "ts_headline",
         vec![p(Text), p(Text), p(tsq), p(Text)],
         ReturnType::Exact(Text),
-        |a, _| {
-            headline(Config::by_name(text(&a[0])?)?, text(&a[1])?, &query(&a[2])?, text(&a[3])?)
-        },
+        |a, _| headline(Config::by_name(text(&a[0])?)?, text(&a[1])?, &query(&a[2])?, text(&a[3])?),
     );
 }
 
@@ -91,7 +89,8 @@ fn parse_options(s: &str) -> Result<Options> {
             "maxwords" => o.max_words = num()?.max(0) as usize,
             "minwords" => o.min_words = num()?.max(0) as usize,
             "highlightall" => {
-                o.highlight_all = matches!(v.to_lowercase().as_str(), "1" | "on" | "true" | "t" | "y" | "yes")
+                o.highlight_all =
+                    matches!(v.to_lowercase().as_str(), "1" | "on" | "true" | "t" | "y" | "yes")
             }
             "shortword" => o.short_word = num()?.max(0) as usize,
             "maxfragments" => {
@@ -195,7 +194,14 @@ fn pieces(cfg: Config, doc: &str, ops: &[QueryOperand]) -> Vec<HlWord> {
     let mut pos = 0u32;
     for t in tokenize(doc) {
         if !t.compound && t.start > cursor {
-            out.push(HlWord { start: cursor, end: t.start, piece: Piece::Blank, pos: 0, item: false, lexeme: None });
+            out.push(HlWord {
+                start: cursor,
+                end: t.start,
+                piece: Piece::Blank,
+                pos: 0,
+                item: false,
+                lexeme: None,
+            });
         }
         let piece = match (t.kind, t.compound) {
             (_, true) => Piece::Compound,
@@ -217,7 +223,14 @@ fn pieces(cfg: Config, doc: &str, ops: &[QueryOperand]) -> Vec<HlWord> {
         }
     }
     if cursor < doc.len() {
-        out.push(HlWord { start: cursor, end: doc.len(), piece: Piece::Blank, pos: 0, item: false, lexeme: None });
+        out.push(HlWord {
+            start: cursor,
+            end: doc.len(),
+            piece: Piece::Blank,
+            pos: 0,
+            item: false,
+            lexeme: None,
+        });
     }
     out
 }
@@ -383,10 +396,8 @@ fn cover(root: &QueryNode, words: &[HlWord], from: usize) -> Option<(usize, usiz
         if !words[pmin].item {
             continue;
         }
-        for pmax in pmin..words.len() {
-            if words[pmax].item && satisfied(pmin, pmax) {
-                return Some((pmin, pmax));
-            }
+        if let Some(pmax) = (pmin..words.len()).find(|&q| words[q].item && satisfied(pmin, q)) {
+            return Some((pmin, pmax));
         }
     }
     None

@@ -48,10 +48,10 @@ pub(super) fn register(r: &mut Registry) {
         Ok(vector_value(&concat(&vector(&a[0])?, &vector(&a[1])?)))
     });
     r.add("tsquery_and", vec![p(TSQ), p(TSQ)], ReturnType::Exact(TSQ), |a, _| {
-        Ok(query_value(&combine(query(&a[0])?, query(&a[1])?, |l, r| QueryNode::And(l, r))))
+        Ok(query_value(&combine(query(&a[0])?, query(&a[1])?, QueryNode::And)))
     });
     r.add("tsquery_or", vec![p(TSQ), p(TSQ)], ReturnType::Exact(TSQ), |a, _| {
-        Ok(query_value(&combine(query(&a[0])?, query(&a[1])?, |l, r| QueryNode::Or(l, r))))
+        Ok(query_value(&combine(query(&a[0])?, query(&a[1])?, QueryNode::Or)))
     });
     r.add("tsquery_not", vec![p(TSQ)], ReturnType::Exact(TSQ), |a, _| {
         let q = query(&a[0])?;
@@ -177,6 +177,13 @@ pub(super) fn register(r: &mut Registry) {
             Ok(vector_value(&v))
         },
     );
+    r.add("ts_lexize", vec![p(Text), p(Text)], ReturnType::Exact(text_array()), |a, _| {
+        let lexemes = lexize_with(text(&a[0])?, text(&a[1])?)?;
+        Ok(Value::Array(Arc::new(Array {
+            element_type: DataType::Text,
+            elements: lexemes.into_iter().map(Value::Text).collect(),
+        })))
+    });
     r.add("tsvector_to_array", vec![p(TSV)], ReturnType::Exact(text_array()), |a, _| {
         let v = vector(&a[0])?;
         Ok(Value::Array(Arc::new(Array {
@@ -207,6 +214,23 @@ pub(super) fn register(r: &mut Registry) {
     });
 }
 
+/// `ts_lexize(dictionary, word)` for the built-in `simple` and `english_stem`
+/// dictionaries: the word's lexemes (none for a stop word).
+fn lexize_with(dict: &str, word: &str) -> Result<Vec<String>> {
+    let lower = dict.trim().to_lowercase();
+    let cfg = match lower.strip_prefix("pg_catalog.").unwrap_or(&lower) {
+        "simple" => Config::Simple,
+        "english_stem" => Config::English,
+        _ => {
+            return Err(Error::new(
+                SqlState::UNDEFINED_OBJECT,
+                format!("text search dictionary \"{}\" does not exist", dict.trim()),
+            ))
+        }
+    };
+    Ok(cfg.lexize(word, super::parser::TokenKind::Word).into_iter().collect())
+}
+
 /// `tsvector @@ tsquery`; the empty query matches nothing.
 pub(super) fn matches(v: &TsVector, q: &TsQuery) -> bool {
     q.root.as_ref().is_some_and(|root| execute(root, &|op| vector_hit(v, op)))
@@ -234,11 +258,7 @@ fn cmp_queries(a: &[Value], test: fn(Ordering) -> bool) -> Result<Value> {
 }
 
 /// Joins two queries; an empty side yields the other (as `tsquery_and`/`_or` do).
-fn combine(
-    l: TsQuery,
-    r: TsQuery,
-    op: fn(Box<QueryNode>, Box<QueryNode>) -> QueryNode,
-) -> TsQuery {
+fn combine(l: TsQuery, r: TsQuery, op: fn(Box<QueryNode>, Box<QueryNode>) -> QueryNode) -> TsQuery {
     TsQuery {
         root: match (l.root, r.root) {
             (Some(a), Some(b)) => Some(op(Box::new(a), Box::new(b))),
@@ -260,13 +280,18 @@ fn phrase(l: &Value, r: &Value, d: u16) -> Result<Value> {
 fn concat(l: &TsVector, r: &TsVector) -> TsVector {
     let shift = l.lexemes.iter().flat_map(|x| x.positions.iter()).map(|p| p.pos).max().unwrap_or(0);
     let mut lexemes = l.lexemes.clone();
-    lexemes.extend(r.lexemes.iter().map(|x| Lexeme {
-        word: x.word.clone(),
-        positions: x
-            .positions
-            .iter()
-            .map(|p| WordPos { pos: p.pos.saturating_add(shift).min(MAX_POS), weight: p.weight })
-            .collect(),
+    lexemes.extend(r.lexemes.iter().map(|x| {
+        Lexeme {
+            word: x.word.clone(),
+            positions: x
+                .positions
+                .iter()
+                .map(|p| WordPos {
+                    pos: p.pos.saturating_add(shift).min(MAX_POS),
+                    weight: p.weight,
+                })
+                .collect(),
+        }
     }));
     TsVector::from_lexemes(lexemes)
 }
@@ -304,9 +329,9 @@ fn without_not(n: QueryNode) -> Option<QueryNode> {
             Some(QueryNode::Or(Box::new(l), Box::new(r)))
         }
         QueryNode::And(l, r) => join_kept(without_not(*l), without_not(*r), QueryNode::And),
-        QueryNode::Phrase(l, r, d) => join_kept(without_not(*l), without_not(*r), |a, b| {
-            QueryNode::Phrase(a, b, d)
-        }),
+        QueryNode::Phrase(l, r, d) => {
+            join_kept(without_not(*l), without_not(*r), |a, b| QueryNode::Phrase(a, b, d))
+        }
     }
 }
 

@@ -34,9 +34,12 @@ pub(super) fn register(r: &mut Registry) {
     let weights = DataType::Array(Box::new(Float4));
     macro_rules! ranker {
         ($name:literal, $f:expr) => {
-            r.add($name, vec![p(tsv.clone()), p(tsq.clone())], ReturnType::Exact(Float4), |a, _| {
-                rank(DEFAULT_WEIGHTS, &a[0], &a[1], 0, $f)
-            });
+            r.add(
+                $name,
+                vec![p(tsv.clone()), p(tsq.clone())],
+                ReturnType::Exact(Float4),
+                |a, _| rank(DEFAULT_WEIGHTS, &a[0], &a[1], 0, $f),
+            );
             r.add(
                 $name,
                 vec![p(tsv.clone()), p(tsq.clone()), p(Int4)],
@@ -191,7 +194,8 @@ fn calc_rank_or(w: &[f32; 4], v: &TsVector, root: &QueryNode) -> f32 {
                     jm = j;
                 }
             }
-            let term = f64::from(wjm + resj - wjm / ((jm + 1) * (jm + 1)) as f32) / 1.644_934_066_85;
+            let term =
+                f64::from(wjm + resj - wjm / ((jm + 1) * (jm + 1)) as f32) / 1.644_934_066_85;
             res = (f64::from(res) + term) as f32;
         }
     }
@@ -221,8 +225,7 @@ fn calc_rank_and(w: &[f32; 4], v: &TsVector, root: &QueryNode) -> f32 {
             let entry = if post.is_empty() { (&pos_null[..], true) } else { (post, false) };
             pos[i] = Some(entry);
             let (post, i_null) = entry;
-            for k in 0..i {
-                let Some((ct, k_null)) = pos[k] else { continue };
+            for &(ct, k_null) in pos[..i].iter().flatten() {
                 for pl in post {
                     for pc in ct {
                         let mut dist = (i32::from(pl.pos) - i32::from(pc.pos)).abs();

@@ -227,7 +227,10 @@ fn step_2(word: &mut Word) {
     let to = RULES.iter().find(|(x, _)| *x == s).map_or("", |(_, t)| *t);
     match s {
         "ogi" if before != Some('l') => {}
-        "li" if !matches!(before, Some('c' | 'd' | 'e' | 'g' | 'h' | 'k' | 'm' | 'n' | 'r' | 't')) => {}
+        "li" if !matches!(
+            before,
+            Some('c' | 'd' | 'e' | 'g' | 'h' | 'k' | 'm' | 'n' | 'r' | 't')
+        ) => {}
         _ => word.replace(s, to),
     }
 }
