@@ -105,57 +105,87 @@ enum WebItem {
     Term(Option<QueryNode>),
     Not,
     Or,
+    And,
+}
+
+/// Whether `or` at the start of `rest` (after an operand) is the OR operator: not part
+/// of a word, and some operand follows (PostgreSQL's `parse_or_operator`).
+fn is_or_operator(rest: &str) -> bool {
+    if rest.len() < 2 || !rest.is_char_boundary(2) || !rest[..2].eq_ignore_ascii_case("or") {
+        return false;
+    }
+    let after = &rest[2..];
+    match after.chars().next() {
+        None => false,
+        Some(c) if c == '-' || c == '_' || c.is_alphanumeric() => false,
+        Some(_) => after.chars().skip(1).any(|c| !c.is_whitespace()),
+    }
 }
 
 /// `websearch_to_tsquery`: words are ANDed, `"quoted text"` is a phrase, `or` between
-/// terms is OR, a leading `-` negates; other punctuation only separates words.
+/// terms is OR, a `-` before a term negates it; other operator characters only separate
+/// words. A word of several lexemes (`foo-bar`) is a phrase of them.
 fn websearch(cfg: Config, s: &str) -> TsQuery {
     let mut items: Vec<WebItem> = Vec::new();
     let mut rest = s;
+    let mut after_operand = false;
     while let Some(c) = rest.chars().next() {
-        if c.is_whitespace() {
-            rest = &rest[c.len_utf8()..];
+        if after_operand {
+            if c.is_whitespace() {
+                rest = &rest[c.len_utf8()..];
+            } else if c != '"' && is_or_operator(rest) {
+                items.push(WebItem::Or);
+                rest = &rest[2..];
+                after_operand = false;
+            } else {
+                items.push(WebItem::And);
+                after_operand = false;
+            }
+            continue;
+        }
+        if c == '-' {
+            items.push(WebItem::Not);
+            rest = &rest[1..];
         } else if c == '"' {
             let body = &rest[1..];
             let end = body.find('"').unwrap_or(body.len());
             items.push(WebItem::Term(chain(cfg, &body[..end], true, 0, false)));
             rest = body.get(end + 1..).unwrap_or("");
-        } else if c == '-' {
-            items.push(WebItem::Not);
-            rest = &rest[1..];
+            after_operand = true;
+        } else if c.is_whitespace() || helios_types::tsearch::query::is_operator_char(c) {
+            rest = &rest[c.len_utf8()..];
         } else {
-            let end = rest.find(|ch: char| ch.is_whitespace() || ch == '"').unwrap_or(rest.len());
-            let word = &rest[..end];
-            if word.eq_ignore_ascii_case("or") {
-                items.push(WebItem::Or);
-            } else {
-                items.push(WebItem::Term(chain(cfg, word, true, 0, false)));
-            }
+            let end = rest
+                .char_indices()
+                .skip(1)
+                .find(|(_, ch)| {
+                    ch.is_whitespace()
+                        || *ch == '"'
+                        || *ch == ':'
+                        || helios_types::tsearch::query::is_operator_char(*ch)
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            items.push(WebItem::Term(chain(cfg, &rest[..end], true, 0, false)));
             rest = &rest[end..];
+            after_operand = true;
         }
     }
-    // Terms (each possibly negated) form AND groups separated by OR; a dangling `or` or
-    // `-` is ignored, and so is a term that normalised to nothing.
+    // AND groups separated by OR; a `-` applies to the term after it. Terms that
+    // normalised to nothing (stop words) drop out, and so does a `-` before them.
     let mut groups: Vec<Option<QueryNode>> = vec![None];
     let mut negate = false;
     for item in items {
         match item {
             WebItem::Not => negate = true,
+            WebItem::And => negate = false,
             WebItem::Or => {
                 negate = false;
-                if groups.last().is_some_and(Option::is_some) {
-                    groups.push(None);
-                }
+                groups.push(None);
             }
             WebItem::Term(t) => {
-                let Some(mut t) = t else {
-                    negate = false;
-                    continue;
-                };
-                if negate {
-                    t = QueryNode::Not(Box::new(t));
-                    negate = false;
-                }
+                let not = std::mem::take(&mut negate);
+                let Some(t) = t else { continue };
+                let t = if not { QueryNode::Not(Box::new(t)) } else { t };
                 let g = groups.last_mut().expect("at least one group");
                 *g = Some(match g.take() {
                     None => t,
@@ -195,6 +225,8 @@ mod tests {
         assert_eq!(q(websearch, "\"fat rat\" or cat -dog"), "'fat' <-> 'rat' | 'cat' & !'dog'");
         assert_eq!(q(websearch, "a or b"), "'b'");
         assert_eq!(q(websearch, "or cat or"), "'cat'");
+        assert_eq!(q(websearch, "fat:a rat|b"), "'fat' & 'rat' & 'b'");
+        assert_eq!(q(websearch, "fat or or rat"), "'fat' | 'rat'");
         assert_eq!(q(websearch, "-cat"), "!'cat'");
     }
 }
