@@ -139,7 +139,8 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
             {
                 out.push((t.clone(), t, Bool));
             }
-            // tsvector compares by its canonical text (see docs/sql-compatibility.md).
+            // Sort keys of tsvector (ORDER BY, indexes) are its canonical text; the
+            // operators themselves bind in bind_tsearch.rs.
             out.push((DataType::TsVector, DataType::TsVector, Bool));
             // character(n) compares through text with trailing blanks dropped (the
             // coercion to text strips them), so it has no operators of its own here.

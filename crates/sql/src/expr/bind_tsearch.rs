@@ -54,6 +54,12 @@ impl Binder<'_> {
             BinaryOp::NotEq if query => "tsquery_ne",
             BinaryOp::GtEq if query => "tsquery_ge",
             BinaryOp::Gt if query => "tsquery_gt",
+            BinaryOp::Lt => "tsvector_lt",
+            BinaryOp::LtEq => "tsvector_le",
+            BinaryOp::Eq => "tsvector_eq",
+            BinaryOp::NotEq => "tsvector_ne",
+            BinaryOp::GtEq => "tsvector_ge",
+            BinaryOp::Gt => "tsvector_gt",
             _ => return Ok(Err((l, r))),
         };
         self.call_function(name, vec![l, r]).map(Ok)

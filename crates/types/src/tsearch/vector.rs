@@ -87,6 +87,53 @@ impl TsVector {
         TsVector { lexemes: out }
     }
 
+    /// The size PostgreSQL's stored form of the vector has (header, one 4-byte entry
+    /// per lexeme, the lexemes, and for each lexeme with positions a 2-byte aligned
+    /// count and 2 bytes per position).
+    fn stored_size(&self) -> usize {
+        let mut off = 0usize;
+        for lx in &self.lexemes {
+            off += lx.word.len();
+            if !lx.positions.is_empty() {
+                off = off.next_multiple_of(2) + 2 + 2 * lx.positions.len();
+            }
+        }
+        8 + 4 * self.lexemes.len() + off
+    }
+
+    /// PostgreSQL's `tsvector_cmp`: by stored size, lexeme count, then lexeme by lexeme
+    /// (lexemes with positions first, then by bytes, then by positions and weights,
+    /// longer lists and greater positions first).
+    pub fn pg_cmp(&self, other: &TsVector) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        let by_size = self
+            .stored_size()
+            .cmp(&other.stored_size())
+            .then(self.lexemes.len().cmp(&other.lexemes.len()));
+        if by_size != Ordering::Equal {
+            return by_size;
+        }
+        for (a, b) in self.lexemes.iter().zip(&other.lexemes) {
+            let (ha, hb) = (!a.positions.is_empty(), !b.positions.is_empty());
+            let o = hb
+                .cmp(&ha)
+                .then_with(|| a.word.as_bytes().cmp(b.word.as_bytes()))
+                .then_with(|| b.positions.len().cmp(&a.positions.len()))
+                .then_with(|| {
+                    a.positions
+                        .iter()
+                        .zip(&b.positions)
+                        .map(|(x, y)| y.pos.cmp(&x.pos).then(y.weight.cmp(&x.weight)))
+                        .find(|o| *o != Ordering::Equal)
+                        .unwrap_or(Ordering::Equal)
+                });
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+
     /// The lexeme `word`, if present.
     pub fn find(&self, word: &str) -> Option<&Lexeme> {
         self.lexemes

@@ -79,6 +79,15 @@ pub(super) fn register(r: &mut Registry) {
     cmp(r, "tsquery_ne", |a, _| cmp_queries(a, |o| o != Ordering::Equal));
     cmp(r, "tsquery_ge", |a, _| cmp_queries(a, |o| o != Ordering::Less));
     cmp(r, "tsquery_gt", |a, _| cmp_queries(a, |o| o == Ordering::Greater));
+    let vcmp = |r: &mut Registry, name: &'static str, f: crate::functions::registry::ScalarFn| {
+        r.add(name, vec![p(TSV), p(TSV)], ReturnType::Exact(Bool), f);
+    };
+    vcmp(r, "tsvector_lt", |a, _| cmp_vectors(a, |o| o == Ordering::Less));
+    vcmp(r, "tsvector_le", |a, _| cmp_vectors(a, |o| o != Ordering::Greater));
+    vcmp(r, "tsvector_eq", |a, _| cmp_vectors(a, |o| o == Ordering::Equal));
+    vcmp(r, "tsvector_ne", |a, _| cmp_vectors(a, |o| o != Ordering::Equal));
+    vcmp(r, "tsvector_ge", |a, _| cmp_vectors(a, |o| o != Ordering::Less));
+    vcmp(r, "tsvector_gt", |a, _| cmp_vectors(a, |o| o == Ordering::Greater));
     r.add("tsquery_cmp", vec![p(TSQ), p(TSQ)], ReturnType::Exact(Int4), |a, _| {
         Ok(Value::Int4(match query(&a[0])?.pg_cmp(&query(&a[1])?) {
             Ordering::Less => -1,
@@ -251,6 +260,10 @@ fn plain_to_query(cfg: Config, s: &str) -> TsQuery {
         })
         .reduce(|l, r| QueryNode::And(Box::new(l), Box::new(r)));
     TsQuery { root }
+}
+
+fn cmp_vectors(a: &[Value], test: fn(Ordering) -> bool) -> Result<Value> {
+    Ok(Value::Bool(test(vector(&a[0])?.pg_cmp(&vector(&a[1])?))))
 }
 
 fn cmp_queries(a: &[Value], test: fn(Ordering) -> bool) -> Result<Value> {
