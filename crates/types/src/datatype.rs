@@ -50,6 +50,10 @@ pub enum DataType {
     Jsonb,
     /// `jsonpath`, held as its canonical text (see [`crate::jsonpath`]).
     JsonPath,
+    /// `tsvector`, held as its canonical text (see [`crate::tsearch`]).
+    TsVector,
+    /// `tsquery`, held as its canonical text (see [`crate::tsearch`]).
+    TsQuery,
     /// A one-dimensional array of the element type.
     Array(Box<DataType>),
     /// pgvector's `vector(n)` of float32; `None` when the dimension is unconstrained.
@@ -96,6 +100,8 @@ impl DataType {
             DataType::Uuid => 2950,
             DataType::Jsonb => 3802,
             DataType::JsonPath => 4072,
+            DataType::TsVector => 3614,
+            DataType::TsQuery => 3615,
             // pgvector's OID is assigned at CREATE EXTENSION time; we fix one outside
             // PostgreSQL's reserved range and report it consistently in pg_type.
             DataType::Vector(_) => 16_385,
@@ -131,6 +137,8 @@ impl DataType {
             DataType::Json => 199,
             DataType::Jsonb => 3807,
             DataType::JsonPath => 4073,
+            DataType::TsVector => 3643,
+            DataType::TsQuery => 3645,
             DataType::Vector(_) => 16_386,
             // An enum's array type takes the object id after the enum's own.
             DataType::Enum(t) => t.oid + 1,
@@ -167,6 +175,8 @@ impl DataType {
             2950 => DataType::Uuid,
             3802 => DataType::Jsonb,
             4072 => DataType::JsonPath,
+            3614 => DataType::TsVector,
+            3615 => DataType::TsQuery,
             16_385 => DataType::Vector(None),
             2249 => DataType::Record(Arc::new(RecordType::anonymous(Vec::new()))),
             _ if RangeType::builtin_by_oid(oid).is_some() => {
@@ -210,6 +220,8 @@ impl DataType {
                     DataType::Json,
                     DataType::Jsonb,
                     DataType::JsonPath,
+                    DataType::TsVector,
+                    DataType::TsQuery,
                 ];
                 let elem = elems.into_iter().find(|e| e.array_oid() == Some(oid))?;
                 DataType::Array(Box::new(elem))
@@ -253,6 +265,8 @@ impl fmt::Display for DataType {
             DataType::Json => f.write_str("json"),
             DataType::Jsonb => f.write_str("jsonb"),
             DataType::JsonPath => f.write_str("jsonpath"),
+            DataType::TsVector => f.write_str("tsvector"),
+            DataType::TsQuery => f.write_str("tsquery"),
             DataType::Array(elem) => write!(f, "{elem}[]"),
             DataType::Vector(None) => f.write_str("vector"),
             DataType::Vector(Some(n)) => write!(f, "vector({n})"),

@@ -36,6 +36,7 @@ pub mod range;
 pub mod record;
 pub mod row;
 pub mod text;
+pub mod tsearch;
 pub mod value;
 
 pub use cast::CastMode;

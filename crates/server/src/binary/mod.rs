@@ -19,6 +19,7 @@
 //! | uuid | 16 bytes |
 //! | arrays | see [`array`] |
 //! | ranges, multiranges | see [`range`] |
+//! | tsvector, tsquery | see [`tsearch`] |
 //!
 //! Decoding never panics: truncated or malformed input is `22P03`
 //! (invalid_binary_representation).
@@ -28,6 +29,7 @@ pub mod datetime;
 pub mod numeric;
 pub mod range;
 pub mod scalar;
+pub mod tsearch;
 
 use bytes::{BufMut, BytesMut};
 use helios_common::{Error, Result, SqlState};
@@ -47,6 +49,7 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
         ) => datetime::encode(value, ty, out),
         (DataType::Array(elem), Value::Array(a)) => array::encode(a, elem, out),
         (DataType::Range(_) | DataType::Multirange(_), _) => range::encode(value, ty, out),
+        (DataType::TsVector | DataType::TsQuery, _) => tsearch::encode(value, ty, out),
         _ => scalar::encode(value, ty, out),
     }
 }
@@ -62,6 +65,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
         | DataType::Interval => datetime::decode(bytes, ty),
         DataType::Array(elem) => array::decode(bytes, elem),
         DataType::Range(_) | DataType::Multirange(_) => range::decode(bytes, ty),
+        DataType::TsVector | DataType::TsQuery => tsearch::decode(bytes, ty),
         _ => scalar::decode(bytes, ty),
     }
 }

@@ -158,6 +158,8 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
         (DataType::Uuid, "uuid", 16, "U"),
         (DataType::Jsonb, "jsonb", -1, "U"),
         (DataType::JsonPath, "jsonpath", -1, "U"),
+        (DataType::TsVector, "tsvector", -1, "U"),
+        (DataType::TsQuery, "tsquery", -1, "U"),
         (DataType::Vector(None), "vector", -1, "U"),
     ];
     let mut out = base.clone();

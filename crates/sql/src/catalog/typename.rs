@@ -163,6 +163,8 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
         A::Timestamp(_, _) => plain(DataType::Timestamp),
         A::Interval { .. } => plain(DataType::Interval),
         A::Uuid => plain(DataType::Uuid),
+        A::TsVector => plain(DataType::TsVector),
+        A::TsQuery => plain(DataType::TsQuery),
         A::JSON => plain(DataType::Json),
         A::JSONB => plain(DataType::Jsonb),
         A::Array(elem) => {
@@ -226,6 +228,10 @@ fn custom(
         "bigserial" | "serial8" => serial(DataType::Int8),
         "vector" => plain(DataType::Vector(nums.first().copied())),
         "jsonpath" => plain(DataType::JsonPath),
+        "tsvector" => plain(DataType::TsVector),
+        "tsquery" => plain(DataType::TsQuery),
+        // Text search configurations are known by name (see functions/tsearch).
+        "regconfig" | "regdictionary" => plain(DataType::Text),
         "name" | "citext" => plain(DataType::Text),
         "record" => plain(DataType::Record(std::sync::Arc::new(
             helios_types::RecordType::anonymous(Vec::new()),
@@ -400,6 +406,8 @@ mod tests {
             DataType::Json,
             DataType::Jsonb,
             DataType::JsonPath,
+            DataType::TsVector,
+            DataType::TsQuery,
             DataType::Array(Box::new(DataType::Int4)),
             DataType::Array(Box::new(DataType::Text)),
             DataType::Range(helios_types::RangeType::builtin("tstzrange").unwrap()),

@@ -283,6 +283,7 @@ impl Binder<'_> {
             U::BitwiseNot => UnaryOp::BitNot,
             U::PGSquareRoot => UnaryOp::Sqrt,
             U::PGCubeRoot => UnaryOp::Cbrt,
+            U::PGPrefixFactorial => return self.call_function("tsquery_not", vec![inner]),
             other => return Err(Error::unsupported(format!("operator {other}"))),
         };
         self.unary(op, inner)

@@ -139,6 +139,9 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
             {
                 out.push((t.clone(), t, Bool));
             }
+            // Sort keys of tsvector (ORDER BY, indexes) are its canonical text; the
+            // operators themselves bind in bind_tsearch.rs.
+            out.push((DataType::TsVector, DataType::TsVector, Bool));
             // character(n) compares through text with trailing blanks dropped (the
             // coercion to text strips them), so it has no operators of its own here.
             out.extend([
@@ -228,7 +231,11 @@ impl Binder<'_> {
                 return self.call_function("jsonb_path_exists_opr", vec![l, r])
             }
             ast::BinaryOperator::AtAt => {
-                return self.call_function("jsonb_path_match_opr", vec![l, r])
+                let json = |t: DataType| matches!(t, DataType::Jsonb | DataType::JsonPath);
+                if json(l.data_type()) || json(r.data_type()) {
+                    return self.call_function("jsonb_path_match_opr", vec![l, r]);
+                }
+                return self.ts_match(l, r);
             }
             _ => {}
         }
@@ -254,6 +261,10 @@ impl Binder<'_> {
         if rows == (true, true) || ((rows.0 || rows.1) && !(composite(&l) && composite(&r))) {
             return self.row_compare(op, l, r);
         }
+        let (l, r) = match self.tsearch_binary(op, l, r)? {
+            Ok(e) => return Ok(e),
+            Err(operands) => operands,
+        };
         let (lt, rt) = (l.data_type(), r.data_type());
         if op == BinaryOp::Concat {
             return self.concat(l, r);

@@ -32,6 +32,7 @@ mod bind_func;
 mod bind_ops;
 mod bind_range;
 mod bind_special;
+mod bind_tsearch;
 mod bind_user;
 pub mod cast;
 pub mod compare;

@@ -61,6 +61,8 @@ pub fn category(ty: &DataType) -> TypeCategory {
         | DataType::Json
         | DataType::Jsonb
         | DataType::JsonPath
+        | DataType::TsVector
+        | DataType::TsQuery
         | DataType::Vector(_) => TypeCategory::User,
     }
 }

@@ -39,6 +39,7 @@ pub mod system;
 pub mod table;
 pub mod to_char;
 mod trigger_fns;
+pub mod tsearch;
 mod unistr;
 pub mod vector;
 pub mod window;
@@ -67,5 +68,6 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     vector::register(r);
     catalog::register(r);
     catalog_defs::register(r);
+    tsearch::register(r);
     privilege_fns::register(r);
 }

@@ -190,6 +190,15 @@ pub fn bind_table_function(
     let (params, columns, call): (Vec<DataType>, Vec<(String, DataType)>, CallFn) =
         match (name, types.as_slice()) {
             ("unnest", [DataType::Array(elem)]) => (types.clone(), col((**elem).clone()), unnest),
+            ("unnest", [DataType::TsVector]) => (
+                types.clone(),
+                vec![
+                    ("lexeme".to_string(), DataType::Text),
+                    ("positions".to_string(), DataType::Array(Box::new(DataType::Int2))),
+                    ("weights".to_string(), DataType::Array(Box::new(DataType::Text))),
+                ],
+                super::tsearch::unnest_vector,
+            ),
             ("unnest", [DataType::Multirange(t)]) => {
                 (types.clone(), col(DataType::Range(t.clone())), unnest_multirange)
             }

@@ -107,7 +107,12 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             let (n, used) = numeric::decode(bytes)?;
             (Value::Numeric(n), used)
         }
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::JsonPath => {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::JsonPath
+        | DataType::TsVector
+        | DataType::TsQuery => {
             let (raw, used) = decode_bytes(bytes)?;
             (Value::Text(String::from_utf8(raw).map_err(|_| bad("invalid UTF-8"))?), used)
         }

@@ -128,9 +128,14 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             buf.extend_from_slice(&f64_key(f64::from(*x)).to_be_bytes())
         }
         (DataType::Numeric(_), Value::Numeric(n)) => numeric::encode(buf, n)?,
-        (DataType::Text | DataType::Varchar(_) | DataType::JsonPath, Value::Text(s)) => {
-            encode_bytes(buf, s.as_bytes())
-        }
+        (
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::JsonPath
+            | DataType::TsVector
+            | DataType::TsQuery,
+            Value::Text(s),
+        ) => encode_bytes(buf, s.as_bytes()),
         (DataType::Char(_), Value::Text(s)) => {
             encode_bytes(buf, s.trim_end_matches(' ').as_bytes())
         }

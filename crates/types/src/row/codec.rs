@@ -140,7 +140,9 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
             | DataType::Varchar(_)
             | DataType::Char(_)
             | DataType::Unknown
-            | DataType::JsonPath,
+            | DataType::JsonPath
+            | DataType::TsVector
+            | DataType::TsQuery,
             Value::Text(s),
         )
         | (DataType::Json, Value::Json(s)) => buf.extend_from_slice(s.as_bytes()),
@@ -290,7 +292,9 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
         | DataType::Varchar(_)
         | DataType::Char(_)
         | DataType::Unknown
-        | DataType::JsonPath => Value::Text(utf8(b)?),
+        | DataType::JsonPath
+        | DataType::TsVector
+        | DataType::TsQuery => Value::Text(utf8(b)?),
         DataType::Json => Value::Json(utf8(b)?),
         DataType::Bytea => Value::Bytea(b.to_vec()),
         DataType::Enum(t) => Value::Enum(

@@ -148,6 +148,8 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::Json => Value::Json(json::parse_json(s)?),
         DataType::Jsonb => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
         DataType::JsonPath => Value::Text(crate::jsonpath::canonical(s)?),
+        DataType::TsVector => Value::Text(crate::tsearch::TsVector::parse(s)?.to_string()),
+        DataType::TsQuery => Value::Text(crate::tsearch::TsQuery::parse(s)?.to_string()),
         DataType::Array(elem) => {
             let elements = array::split_array(s)?
                 .into_iter()
