@@ -51,7 +51,14 @@ impl Binder<'_> {
         let mut named: Vec<(String, Expr)> = Vec::new();
         // Aggregate calls enclosing a subquery: an aggregate in it over only their
         // query's columns would belong to their level, nested in them.
-        let aggregate_call = f.over.is_none() && AggregateFunc::lookup(&name).is_some();
+        let user_aggs: Vec<_> = self
+            .scope
+            .user_functions(schema.as_deref(), &name)
+            .into_iter()
+            .filter(|u| u.aggregate.is_some())
+            .collect();
+        let aggregate_call =
+            f.over.is_none() && (AggregateFunc::lookup(&name).is_some() || !user_aggs.is_empty());
         if aggregate_call {
             self.scope.aggregate_nesting(1);
         }
@@ -98,7 +105,8 @@ impl Binder<'_> {
                 format!("{name}(*) must be used to call a parameterless aggregate function"),
             ));
         }
-        let qualified_user = match schema.as_deref() {
+        let qualified_user = user_aggs.is_empty()
+            && match schema.as_deref() {
             None => false,
             Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
             Some(_) => true,
@@ -131,23 +139,51 @@ impl Binder<'_> {
         if !f.within_group.is_empty() {
             return self.bind_ordered_set(&name, args, filter, &f.within_group);
         }
+        if !user_aggs.is_empty() {
+            if let Some((user, args, ty)) =
+                self.bind_user_aggregate(&user_aggs, args.clone(), star)?
+            {
+                if let Some(over) = &f.over {
+                    let call = WindowCall {
+                        func: WindowFunc::Aggregate(AggregateFunc::User),
+                        args,
+                        filter,
+                        partition_by: Vec::new(),
+                        order_by: Vec::new(),
+                        frame: None,
+                        window_name: None,
+                        ty,
+                        user: Some(user),
+                    };
+                    return self.bind_over(call, over);
+                }
+                self.check_aggregate_place(&args, &order_by)?;
+                return Ok(Expr::Aggregate(Box::new(AggregateCall {
+                    func: AggregateFunc::User,
+                    args,
+                    distinct,
+                    filter,
+                    order_by,
+                    ty,
+                    user: Some(user),
+                })));
+            }
+            if AggregateFunc::lookup(&name).is_none() {
+                let types: Vec<String> =
+                    args.iter().map(|a| crate::expr::types::pg_type_name(&a.data_type())).collect();
+                let shown = if star { "*".to_string() } else { types.join(", ") };
+                return Err(Error::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("function {name}({shown}) does not exist"),
+                )
+                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+            }
+        }
         if let Some(over) = &f.over {
             return self.bind_window(&name, args, star, filter, over);
         }
         if AggregateFunc::lookup(&name).is_some() {
-            if let Err(clause) = self.scope.aggregates_allowed() {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                    format!("aggregate functions are not allowed in {clause}"),
-                ));
-            }
-            if args.iter().any(Expr::contains_aggregate) {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                    "aggregate function calls cannot be nested",
-                ));
-            }
-            self.check_outer_level_aggregate(&args, &order_by)?;
+            self.check_aggregate_place(&args, &order_by)?;
             let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
             return Ok(Expr::Aggregate(Box::new(AggregateCall {
                 func,
@@ -156,6 +192,7 @@ impl Binder<'_> {
                 filter,
                 order_by,
                 ty,
+                user: None,
             })));
         }
         if WindowFunc::lookup(&name).is_some() {
@@ -179,6 +216,24 @@ impl Binder<'_> {
             }
             other => other,
         }
+    }
+
+    /// Whether an aggregate call may stand here: not in a clause without aggregates,
+    /// not nested in another aggregate's arguments.
+    fn check_aggregate_place(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
+        if let Err(clause) = self.scope.aggregates_allowed() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        if args.iter().any(Expr::contains_aggregate) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        self.check_outer_level_aggregate(args, order_by)
     }
 
     /// An aggregate whose arguments read only enclosing queries' columns belongs, in
@@ -263,6 +318,7 @@ impl Binder<'_> {
             filter,
             order_by: sort,
             ty,
+            user: None,
         })))
     }
 
@@ -322,7 +378,7 @@ impl Binder<'_> {
                 ),
             ));
         };
-        let mut call = WindowCall {
+        let call = WindowCall {
             func,
             args,
             filter,
@@ -331,7 +387,13 @@ impl Binder<'_> {
             frame: None,
             window_name: None,
             ty,
+            user: None,
         };
+        self.bind_over(call, over)
+    }
+
+    /// Completes a window call with its `OVER` clause.
+    fn bind_over(&mut self, mut call: WindowCall, over: &ast::WindowType) -> Result<Expr> {
         match over {
             ast::WindowType::NamedWindow(n) => call.window_name = Some(ident_name(n)),
             ast::WindowType::WindowSpec(spec) => {

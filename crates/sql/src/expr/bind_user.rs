@@ -26,7 +26,9 @@ impl Binder<'_> {
         args: Vec<Expr>,
         named: Vec<(String, Expr)>,
     ) -> Result<Option<Expr>> {
-        let candidates = self.scope.user_functions(schema, name);
+        let mut candidates = self.scope.user_functions(schema, name);
+        // Aggregates are bound as aggregate calls (`bind_aggregate.rs`).
+        candidates.retain(|f| f.aggregate.is_none());
         if candidates.is_empty() {
             return Ok(None);
         }

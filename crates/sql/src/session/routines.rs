@@ -29,6 +29,7 @@ impl Session {
             }
             RoutineStatement::Do { language, body } => self.run_do(language.as_deref(), body),
             RoutineStatement::CreateTrigger(spec) => self.create_trigger(spec),
+            RoutineStatement::Aggregate(a) => self.aggregate_statement(a),
         }
     }
 
@@ -297,6 +298,7 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            aggregate: None,
         };
         CatalogStore::put_function(txn, &def)?;
         self.bump_version()?;
