@@ -120,6 +120,10 @@ pub struct FunctionDef {
     /// `r`, `u`); recorded for catalogs and dumps, without effect here.
     #[serde(default = "parallel_unsafe")]
     pub parallel: String,
+    /// The last input parameter is `VARIADIC`: an array collecting the trailing
+    /// arguments of a call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub variadic: bool,
     /// Set for an aggregate made by `CREATE AGGREGATE` (`pg_proc.prokind = 'a'`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate: Option<Box<AggregateDef>>,

@@ -207,6 +207,13 @@ impl Binder<'_> {
                 format!("DISTINCT, ORDER BY or FILTER specified, but {name} is not an aggregate function"),
             ));
         }
+        let variadic_user = args.iter().any(crate::functions::range::is_variadic_marker)
+            && !self.scope.user_functions(schema.as_deref(), &name).is_empty();
+        if variadic_user {
+            if let Some(call) = self.bind_user_call(schema.as_deref(), &name, args.clone(), Vec::new())? {
+                return Ok(call);
+            }
+        }
         match self.call_function(&name, args.clone()) {
             Err(e) if e.sqlstate() == SqlState::UNDEFINED_FUNCTION => {
                 match self.bind_user_call(schema.as_deref(), &name, args, Vec::new())? {

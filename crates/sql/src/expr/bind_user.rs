@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::DataType;
+use helios_types::{DataType, Pseudo};
 
-use crate::catalog::routine_defs::Returns;
+use crate::catalog::routine_defs::{ParamDef, Returns};
 use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
@@ -32,9 +32,34 @@ impl Binder<'_> {
         if candidates.is_empty() {
             return Ok(None);
         }
+        // `f(..., VARIADIC arr)` passes the variadic array itself.
+        let mut args = args;
+        let explicit = match args.last() {
+            Some(Expr::Function { func, args: inner, .. })
+                if func.name == crate::parser::VARIADIC_MARKER && inner.len() == 1 =>
+            {
+                Some(inner[0].clone())
+            }
+            _ => None,
+        };
+        if let Some(arr) = &explicit {
+            args.pop();
+            args.push(arr.clone());
+        }
         let mut best: Option<Candidate> = None;
         let mut undetermined = false;
-        for f in candidates {
+        for orig in candidates {
+            // A VARIADIC routine is called with its array spread into element
+            // parameters, or with the array itself after `VARIADIC`.
+            let (f, pack_from) = match (&explicit, orig.variadic) {
+                (Some(_), false) => continue,
+                (Some(_), true) => (orig.clone(), None),
+                (None, true) if named.is_empty() && args.len() >= orig.params.len() => {
+                    (expand_variadic(&orig, args.len()), Some(orig.params.len() - 1))
+                }
+                (None, true) => continue,
+                (None, false) => (orig.clone(), None),
+            };
             let Some(slots) = place(&f, &args, &named) else { continue };
             let declared = f.arg_types();
             // Polymorphic parameters take the types the arguments determine.
@@ -81,7 +106,16 @@ impl Binder<'_> {
                 }
             }
             if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
-                best = Some(Candidate { cost, func: f, slots, params, result, instance });
+                best = Some(Candidate {
+                    cost,
+                    func: f,
+                    orig,
+                    pack_from,
+                    slots,
+                    params,
+                    result,
+                    instance,
+                });
             }
         }
         let mut types: Vec<String> =
@@ -91,7 +125,8 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some(Candidate { func, slots, params, result, instance, .. }) = best else {
+        let Some(Candidate { func, orig, pack_from, slots, params, result, instance, .. }) = best
+        else {
             if undetermined {
                 return Err(Error::new(
                     SqlState::DATATYPE_MISMATCH,
@@ -139,6 +174,25 @@ impl Binder<'_> {
             };
             bound.push(self.coerce(e, target, CoercionKind::Implicit)?);
         }
+        let (func, params) = match pack_from {
+            Some(from) => {
+                // The trailing arguments make the variadic array.
+                let declared = orig.params.last().map(|p| p.data_type.clone());
+                let array = match (&instance, declared) {
+                    (Some(inst), Some(t)) => inst.concrete(&t),
+                    (None, t) => t,
+                    (Some(_), None) => None,
+                }
+                .ok_or_else(|| Error::internal("variadic parameter type"))?;
+                let elements = bound.split_off(from);
+                bound.push(Expr::Array { elements, ty: array.clone() });
+                let mut params = params;
+                params.truncate(from);
+                params.push(array);
+                (orig, params)
+            }
+            None => (func, params),
+        };
         // The routine runs with its polymorphic types instantiated (SQL and PL/pgSQL
         // bodies see real types).
         let func = match instance {
@@ -155,7 +209,12 @@ impl Binder<'_> {
 /// result type.
 struct Candidate {
     cost: usize,
+    /// The routine as the call sees it (a VARIADIC array spread into elements).
     func: Arc<FunctionDef>,
+    /// The routine as defined.
+    orig: Arc<FunctionDef>,
+    /// Where the spread elements start, when they are.
+    pack_from: Option<usize>,
     slots: Vec<Option<Expr>>,
     params: Vec<DataType>,
     result: DataType,
@@ -188,6 +247,23 @@ fn specialize(
             }
         }
         Returns::Void | Returns::Trigger => {}
+    }
+    Arc::new(g)
+}
+
+/// `f` with its VARIADIC array parameter spread into `count - (params - 1)` element
+/// parameters.
+fn expand_variadic(f: &Arc<FunctionDef>, count: usize) -> Arc<FunctionDef> {
+    let mut g = (**f).clone();
+    let Some(last) = g.params.pop() else { return f.clone() };
+    let elem = match &last.data_type {
+        DataType::Array(e) => (**e).clone(),
+        DataType::Pseudo(Pseudo::AnyArray) => DataType::Pseudo(Pseudo::AnyElement),
+        DataType::Pseudo(Pseudo::AnyCompatibleArray) => DataType::Pseudo(Pseudo::AnyCompatible),
+        other => other.clone(),
+    };
+    while g.params.len() < count {
+        g.params.push(ParamDef { name: None, data_type: elem.clone(), default: None });
     }
     Arc::new(g)
 }

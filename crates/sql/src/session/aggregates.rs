@@ -208,6 +208,7 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            variadic: false,
             aggregate: Some(Box::new(def)),
         };
         CatalogStore::put_function(txn, &record)?;

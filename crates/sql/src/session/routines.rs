@@ -70,6 +70,7 @@ impl Session {
         };
         let mut params = Vec::new();
         let mut outs = Vec::new();
+        let mut variadic = false;
         for a in cf.args.iter().flatten() {
             let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
@@ -83,7 +84,31 @@ impl Session {
                     outs.push(ParamDef { default: None, ..def.clone() });
                     params.push(def);
                 }
-                Some(_) => return Err(Error::unsupported("VARIADIC parameters")),
+                Some(ast::ArgMode::Variadic) => {
+                    let array = matches!(
+                        def.data_type,
+                        DataType::Array(_)
+                            | DataType::Pseudo(
+                                helios_types::Pseudo::AnyArray
+                                    | helios_types::Pseudo::AnyCompatibleArray
+                            )
+                    );
+                    if !array {
+                        return Err(Error::new(
+                            SqlState::from_code("42P13"),
+                            "VARIADIC parameter must be an array",
+                        ));
+                    }
+                    variadic = true;
+                    params.push(def);
+                    continue;
+                }
+            }
+            if variadic && !matches!(a.mode, Some(ast::ArgMode::Out)) {
+                return Err(Error::new(
+                    SqlState::from_code("42P13"),
+                    "VARIADIC parameter must be the last input parameter",
+                ));
             }
         }
         let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
@@ -298,6 +323,7 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            variadic,
             aggregate: None,
         };
         CatalogStore::put_function(txn, &def)?;
