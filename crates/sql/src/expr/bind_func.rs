@@ -99,7 +99,7 @@ impl Binder<'_> {
             self.scope.aggregate_nesting(-1);
         }
         bound_args?;
-        if star && (name != "count" || !args.is_empty()) {
+        if star && ((name != "count" && user_aggs.is_empty()) || !args.is_empty()) {
             return Err(Error::new(
                 SqlState::SYNTAX_ERROR,
                 format!("{name}(*) must be used to call a parameterless aggregate function"),

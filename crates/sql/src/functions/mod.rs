@@ -27,6 +27,7 @@ pub mod math;
 pub mod math_numeric;
 mod notify_fns;
 pub mod ordered_set;
+mod operator_fns;
 mod pgcrypto;
 mod privilege_fns;
 pub mod range;
@@ -68,4 +69,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     catalog::register(r);
     catalog_defs::register(r);
     privilege_fns::register(r);
+    operator_fns::register(r);
 }

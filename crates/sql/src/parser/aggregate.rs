@@ -214,21 +214,22 @@ fn parse_args_after_paren(p: &mut Parser<'_>) -> PResult<AggregateArgs> {
     }
 }
 
-/// `[name] type`: a type, unless a type follows the first word (then that word names
-/// the argument).
+/// `[name] type`: a leading word followed by another word starts with the argument's
+/// name, unless the two make a type name (`double precision`, `character varying`,
+/// `timestamp with time zone`).
 fn parse_arg_type(p: &mut Parser<'_>) -> PResult<ast::DataType> {
-    let start = p.index();
-    let ty = p.parse_data_type()?;
-    let next = &p.peek_token_ref().token;
-    let ends = matches!(next, Token::Comma | Token::RParen) || is_word(next, "order");
-    if ends {
-        return Ok(ty);
+    let first = p.peek_token_ref().token.clone();
+    let second = p.peek_nth_token_ref(1).token.clone();
+    let multiword_start = ["double", "character", "char", "bit", "national", "time", "timestamp", "interval"]
+        .iter()
+        .any(|w| is_word(&first, w));
+    let named = matches!(first, Token::Word(_))
+        && matches!(second, Token::Word(_))
+        && !multiword_start
+        && !is_word(&second, "order");
+    if named {
+        p.parse_identifier()?;
     }
-    // The first word was the argument's name.
-    while p.index() > start {
-        p.prev_token();
-    }
-    p.parse_identifier()?;
     p.parse_data_type()
 }
 

@@ -157,9 +157,40 @@ impl Session {
             if let Some(f) = &bound.final_ {
                 result = f.data_type();
             }
-        } else if def.finalfunc.is_some() {
-            // The result is known per call; the record shows the state type's family.
-            result = DataType::Pseudo(helios_types::Pseudo::AnyElement);
+        } else {
+            crate::expr::polymorphic::check_result(&stype, &params).map_err(|e| {
+                let detail = e.detail().map(str::to_string);
+                let err = Error::new(e.sqlstate(), "cannot determine transition data type");
+                match detail {
+                    Some(d) => err.with_detail(d),
+                    None => err,
+                }
+            })?;
+            let search_path = self.settings.search_path();
+            let mut actual = vec![stype.clone()];
+            actual.extend(params.iter().cloned());
+            let ret = declared_support(&catalog, &search_path, &def.sfunc, &actual)?;
+            if let Some(ret) = ret {
+                if ret != stype {
+                    return Err(Error::new(
+                        SqlState::DATATYPE_MISMATCH,
+                        format!(
+                            "return type of transition function {} is not {}",
+                            def.sfunc,
+                            crate::expr::types::pg_type_name(&stype)
+                        ),
+                    ));
+                }
+            }
+            if let Some(f) = &def.finalfunc {
+                let mut actual = vec![stype.clone()];
+                if def.finalfunc_extra {
+                    actual.extend(params.iter().cloned());
+                }
+                if let Some(ret) = declared_support(&catalog, &search_path, f, &actual)? {
+                    result = ret;
+                }
+            }
         }
         let existing = catalog
             .functions
@@ -169,7 +200,16 @@ impl Session {
         let owner = self.auth(&catalog).id;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = match &existing {
-            Some(f) if c.or_replace && f.aggregate.is_some() => f.id,
+            Some(f) if c.or_replace && f.aggregate.is_some() => {
+                if f.returns != Returns::Scalar(result.clone()) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P13"),
+                        "cannot change return type of existing function",
+                    )
+                    .with_hint(format!("Use DROP AGGREGATE {} first.", f.signature())));
+                }
+                f.id
+            }
             Some(f) if c.or_replace => {
                 return Err(Error::new(
                     SqlState::WRONG_OBJECT_TYPE,
@@ -254,11 +294,16 @@ impl Session {
             let Some(f) = self.find_aggregate(&catalog, r)? else {
                 if if_exists {
                     let qn = object_name(&r.name)?;
-                    self.aggregate_notice(NoticeLevel::Notice, format!(
-                        "aggregate {}({}) does not exist, skipping",
-                        qn.name,
-                        if r.args.star { "*".to_string() } else { String::new() }
-                    ));
+                    let shown: Vec<String> =
+                        r.args.types.iter().map(|t| t.to_string().to_lowercase()).collect();
+                    self.aggregate_notice(
+                        NoticeLevel::Notice,
+                        format!(
+                            "aggregate {}({}) does not exist, skipping",
+                            qn.name,
+                            shown.join(",")
+                        ),
+                    );
                     continue;
                 }
                 return Err(self.aggregate_missing(&catalog, r)?);
@@ -327,4 +372,55 @@ impl Session {
             format!("must be owner of function {}", f.name),
         ))
     }
+}
+
+/// Finds the support function `qualified` for declared (maybe polymorphic) argument
+/// types, as PostgreSQL does when it creates a polymorphic aggregate: a polymorphic
+/// argument matches only the same pseudo-type, and a parameter of a family bound to a
+/// concrete type cannot also take a polymorphic argument. Returns the function's
+/// declared result type (`None` for a built-in, whose resolution waits for the call);
+/// 42883 when nothing matches.
+fn declared_support(
+    catalog: &Catalog,
+    search_path: &[String],
+    qualified: &str,
+    actual: &[DataType],
+) -> Result<Option<DataType>> {
+    let (schema, name) = match qualified.rsplit_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, qualified),
+    };
+    let pseudo = |t: &DataType| matches!(t, DataType::Pseudo(_));
+    for f in catalog.functions_named(schema, name, search_path) {
+        if f.aggregate.is_some() || f.params.len() != actual.len() {
+            continue;
+        }
+        let mut concrete_into_poly = false;
+        let mut poly_into_poly = false;
+        let fits = f.params.iter().zip(actual).all(|(p, a)| {
+            let p = &p.data_type;
+            match (pseudo(p), pseudo(a)) {
+                (_, true) => {
+                    poly_into_poly |= p == a;
+                    p == a
+                }
+                (true, false) => {
+                    concrete_into_poly = true;
+                    true
+                }
+                (false, false) => p == a,
+            }
+        });
+        if fits && !(concrete_into_poly && poly_into_poly) {
+            return Ok(Some(f.result_type()));
+        }
+    }
+    if schema.is_none_or(|s| s == "pg_catalog") && crate::functions::registry::function_exists(name) {
+        return Ok(None);
+    }
+    let types: Vec<String> = actual.iter().map(crate::expr::types::pg_type_name).collect();
+    Err(Error::new(
+        SqlState::UNDEFINED_FUNCTION,
+        format!("function {qualified}({}) does not exist", types.join(", ")),
+    ))
 }

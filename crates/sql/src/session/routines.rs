@@ -271,6 +271,13 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = match &existing {
             Some(f) if cf.or_replace => {
+                if f.aggregate.is_some() {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        "cannot change routine kind",
+                    )
+                    .with_detail(format!("\"{}\" is an aggregate function.", f.name)));
+                }
                 if f.procedure != procedure {
                     return Err(Error::new(
                         SqlState::WRONG_OBJECT_TYPE,
@@ -352,6 +359,13 @@ impl Session {
                     .map(|a| self.routine_type(&catalog, &a.data_type))
                     .collect::<Result<Vec<_>>>()?;
                 found.retain(|f| f.arg_types() == types);
+            }
+            if let Some(agg) = found.iter().find(|f| f.aggregate.is_some()) {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is an aggregate function", agg.name),
+                )
+                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
             }
             let f = match found.len() {
                 0 if if_exists => continue,
