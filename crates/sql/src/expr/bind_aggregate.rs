@@ -126,6 +126,22 @@ impl Binder<'_> {
                 ),
             ));
         }
+        // PostgreSQL calls support functions with the aggregate's own types: a function
+        // that needs its arguments converted does not qualify.
+        if let Some(args) = call_args(&transition) {
+            if args.iter().any(|a| !matches!(a, Expr::Column(..))) {
+                let types: Vec<String> =
+                    args.iter().map(|a| pg_type_name(&a.data_type())).collect();
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!(
+                        "function {}({}) requires run-time type coercion",
+                        def.sfunc,
+                        types.join(", ")
+                    ),
+                ));
+            }
+        }
         let strict = is_strict_call(&transition);
         let init = match &def.initcond {
             Some(text) => {
@@ -194,5 +210,14 @@ fn is_strict_call(e: &Expr) -> bool {
         Expr::Function { func, .. } => func.strict,
         Expr::UserCall(call) => call.func.strict,
         _ => false,
+    }
+}
+
+/// The arguments of a bound support call.
+fn call_args(e: &Expr) -> Option<&[Expr]> {
+    match e {
+        Expr::Function { args, .. } => Some(args),
+        Expr::UserCall(call) => Some(&call.args),
+        _ => None,
     }
 }

@@ -15,6 +15,7 @@ use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
 use crate::expr::polymorphic;
+use crate::expr::types::TypeCategory;
 
 impl Binder<'_> {
     /// Binds a call of the user function `name` with bound positional and named
@@ -48,6 +49,7 @@ impl Binder<'_> {
         }
         let mut best: Option<Candidate> = None;
         let mut undetermined = false;
+        let mut tied = false;
         for orig in candidates {
             // A VARIADIC routine is called with its array spread into element
             // parameters, or with the array itself after `VARIADIC`.
@@ -82,7 +84,8 @@ impl Binder<'_> {
                     continue;
                 };
                 // A polymorphic match ranks after an exact one.
-                cost_poly = declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
+                cost_poly =
+                    2 * declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
                 instance = Some(inst);
                 (params, result)
             } else {
@@ -97,15 +100,25 @@ impl Binder<'_> {
                     continue;
                 }
                 if t == DataType::Unknown {
-                    cost += 1;
+                    // An untyped literal prefers a string parameter, as in PostgreSQL.
+                    let string = crate::expr::types::category(p) == TypeCategory::String;
+                    cost += if string { 1 } else { 2 };
                 } else if self.coerce(a.clone(), p, CoercionKind::Implicit).is_ok() {
-                    cost += 2;
+                    cost += 4;
                 } else {
                     fits = false;
                     break;
                 }
             }
+            // Two routines that take the given arguments as they are and differ only
+            // in what their defaults fill in cannot be told apart (42725).
+            if fits && cost == 0 {
+                if let Some(b) = &best {
+                    tied |= b.cost == 0 && b.orig.arg_types() != orig.arg_types();
+                }
+            }
             if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
+                tied = false;
                 best = Some(Candidate {
                     cost,
                     func: f,
@@ -125,6 +138,13 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
+        if tied {
+            return Err(Error::new(
+                SqlState::AMBIGUOUS_FUNCTION,
+                format!("function {name}({}) is not unique", types.join(", ")),
+            )
+            .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+        }
         let Some(Candidate { func, orig, pack_from, slots, params, result, instance, .. }) = best
         else {
             if undetermined {

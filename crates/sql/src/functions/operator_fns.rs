@@ -98,6 +98,9 @@ pub(crate) fn register(r: &mut Registry) {
         let name = if t == Int2 { "int2_avg_accum" } else { "int4_avg_accum" };
         r.add(name, vec![p(int8_array()), p(t)], ret(int8_array()), |a, _| avg_accum(a));
     }
+    let arrays = || vec![ParamType::AnyArray, ParamType::AnyArray];
+    r.add("array_larger", arrays(), ReturnType::ArrayOfElement, |a, _| pick(a, true));
+    r.add("array_smaller", arrays(), ReturnType::ArrayOfElement, |a, _| pick(a, false));
     r.add("int8_avg", vec![p(int8_array())], ret(num()), |a, _| int8_avg(&a[0]));
 }
 

@@ -375,7 +375,11 @@ impl Session {
                             "{}({})",
                             qn.name,
                             args.iter()
-                                .map(|a| a.data_type.to_string().to_lowercase())
+                                .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                                .map(|a| match self.routine_type(&catalog, &a.data_type) {
+                                    Ok(t) => crate::expr::types::pg_type_name(&t),
+                                    Err(_) => a.data_type.to_string().to_lowercase(),
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
