@@ -67,6 +67,21 @@ impl Binder<'_> {
             distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
             for a in &list.args {
                 match a {
+                    ast::FunctionArg::Unnamed(_) if !named.is_empty() => {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            "positional argument cannot follow named argument",
+                        ));
+                    }
+                    ast::FunctionArg::Named { name: n, .. }
+                    | ast::FunctionArg::ExprNamed { name: ast::Expr::Identifier(n), .. }
+                        if named.iter().any(|(m, _)| *m == ident_name(n)) =>
+                    {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!("argument name \"{}\" used more than once", ident_name(n)),
+                        ));
+                    }
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                         args.push(self.bind(e)?)
                     }

@@ -111,6 +111,19 @@ impl Session {
                 ));
             }
         }
+        // Input names and output names must each be unique (an IN and an OUT parameter
+        // may share one).
+        for list in [&params, &outs] {
+            for (i, p) in list.iter().enumerate() {
+                let Some(n) = &p.name else { continue };
+                if list[..i].iter().any(|q| q.name.as_ref() == Some(n)) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P13"),
+                        format!("parameter name \"{n}\" used more than once"),
+                    ));
+                }
+            }
+        }
         let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
         let out_set =
             matches!(&cf.return_type, Some(ast::FunctionReturnType::SetOf(t)) if is_record(t));
@@ -289,12 +302,39 @@ impl Session {
                         if f.procedure { "procedure" } else { "function" }
                     )));
                 }
+                let drop_hint = || {
+                    let types: Vec<String> = f
+                        .params
+                        .iter()
+                        .map(|p| crate::expr::types::pg_type_name(&p.data_type))
+                        .collect();
+                    format!("Use DROP FUNCTION {}({}) first.", f.name, types.join(","))
+                };
+                for (old, new) in f.params.iter().zip(&params) {
+                    if let Some(name) = &old.name {
+                        if new.name.as_ref() != Some(name) {
+                            return Err(Error::new(
+                                SqlState::from_code("42P13"),
+                                format!("cannot change name of input parameter \"{name}\""),
+                            )
+                            .with_hint(drop_hint()));
+                        }
+                    }
+                }
+                let defaults = |ps: &[ParamDef]| ps.iter().filter(|p| p.default.is_some()).count();
+                if defaults(&params) < defaults(&f.params) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P13"),
+                        "cannot remove parameter defaults from existing function",
+                    )
+                    .with_hint(drop_hint()));
+                }
                 if f.returns != returns {
                     return Err(Error::new(
                         SqlState::from_code("42P13"),
                         "cannot change return type of existing function",
                     )
-                    .with_hint(format!("Use DROP FUNCTION {} first.", f.signature())));
+                    .with_hint(drop_hint()));
                 }
                 f.id
             }
