@@ -231,10 +231,8 @@ pub fn function_arguments(f: &FunctionDef, defaults: bool) -> String {
 /// The CREATE OR REPLACE AGGREGATE statement that recreates aggregate `f` (for dumps).
 fn aggregate_def(f: &FunctionDef, agg: &crate::catalog::routine_defs::AggregateDef) -> String {
     let literal = |t: &str| format!("'{}'", t.replace('\'', "''"));
-    let mut opts = vec![
-        format!("SFUNC = {}", agg.sfunc),
-        format!("STYPE = {}", pg_type_name(&agg.stype)),
-    ];
+    let mut opts =
+        vec![format!("SFUNC = {}", agg.sfunc), format!("STYPE = {}", pg_type_name(&agg.stype))];
     if let Some(ff) = &agg.finalfunc {
         opts.push(format!("FINALFUNC = {ff}"));
     }

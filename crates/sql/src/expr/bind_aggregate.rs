@@ -144,9 +144,7 @@ impl Binder<'_> {
         }
         let strict = is_strict_call(&transition);
         let init = match &def.initcond {
-            Some(text) => {
-                crate::expr::cast::cast_value(Value::Text(text.clone()), stype, true)?
-            }
+            Some(text) => crate::expr::cast::cast_value(Value::Text(text.clone()), stype, true)?,
             None => Value::Null,
         };
         if strict && init.is_null() && (params.len() != 1 || params[0] != *stype) {

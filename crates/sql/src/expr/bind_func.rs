@@ -122,10 +122,10 @@ impl Binder<'_> {
         }
         let qualified_user = user_aggs.is_empty()
             && match schema.as_deref() {
-            None => false,
-            Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
-            Some(_) => true,
-        };
+                None => false,
+                Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
+                Some(_) => true,
+            };
         let builtin_named =
             name == "make_interval" || crate::functions::jsonpath::is_path_function(&name);
         if qualified_user || (!named.is_empty() && !builtin_named) {
@@ -225,7 +225,9 @@ impl Binder<'_> {
         let variadic_user = args.iter().any(crate::functions::range::is_variadic_marker)
             && !self.scope.user_functions(schema.as_deref(), &name).is_empty();
         if variadic_user {
-            if let Some(call) = self.bind_user_call(schema.as_deref(), &name, args.clone(), Vec::new())? {
+            if let Some(call) =
+                self.bind_user_call(schema.as_deref(), &name, args.clone(), Vec::new())?
+            {
                 return Ok(call);
             }
         }

@@ -72,12 +72,18 @@ pub(crate) fn register(r: &mut Registry) {
             });
         }
     }
-    r.add("text_larger", vec![p(DataType::Text), p(DataType::Text)], ret(DataType::Text), |a, _| {
-        pick(a, true)
-    });
-    r.add("text_smaller", vec![p(DataType::Text), p(DataType::Text)], ret(DataType::Text), |a, _| {
-        pick(a, false)
-    });
+    r.add(
+        "text_larger",
+        vec![p(DataType::Text), p(DataType::Text)],
+        ret(DataType::Text),
+        |a, _| pick(a, true),
+    );
+    r.add(
+        "text_smaller",
+        vec![p(DataType::Text), p(DataType::Text)],
+        ret(DataType::Text),
+        |a, _| pick(a, false),
+    );
     r.add("textcat", vec![p(DataType::Text), p(DataType::Text)], ret(DataType::Text), |a, _| {
         binary_values(BinaryOp::Concat, &a[0], &a[1])
     });
@@ -127,9 +133,8 @@ fn widening_sum(a: &[Value]) -> Result<Value> {
 
 /// The `{count, sum}` state of `avg(int)`.
 fn avg_state(v: &Value) -> Result<(i64, i64)> {
-    let bad = || {
-        Error::new(helios_common::SqlState::DATA_EXCEPTION, "expected 2-element int8 array")
-    };
+    let bad =
+        || Error::new(helios_common::SqlState::DATA_EXCEPTION, "expected 2-element int8 array");
     let Value::Array(arr) = v else { return Err(bad()) };
     match arr.elements.as_slice() {
         [Value::Int8(n), Value::Int8(s)] => Ok((*n, *s)),

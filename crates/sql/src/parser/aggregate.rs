@@ -183,7 +183,8 @@ fn parse_ref(p: &mut Parser<'_>) -> PResult<AggregateRef> {
 
 /// `* )` or `[mode] [name] type, ... [ORDER BY ...] )`.
 fn parse_args_after_paren(p: &mut Parser<'_>) -> PResult<AggregateArgs> {
-    let mut args = AggregateArgs { star: false, types: Vec::new(), variadic: false, ordered: false };
+    let mut args =
+        AggregateArgs { star: false, types: Vec::new(), variadic: false, ordered: false };
     if p.consume_token(&Token::Mul) {
         p.expect_token(&Token::RParen)?;
         args.star = true;
@@ -220,9 +221,10 @@ fn parse_args_after_paren(p: &mut Parser<'_>) -> PResult<AggregateArgs> {
 fn parse_arg_type(p: &mut Parser<'_>) -> PResult<ast::DataType> {
     let first = p.peek_token_ref().token.clone();
     let second = p.peek_nth_token_ref(1).token.clone();
-    let multiword_start = ["double", "character", "char", "bit", "national", "time", "timestamp", "interval"]
-        .iter()
-        .any(|w| is_word(&first, w));
+    let multiword_start =
+        ["double", "character", "char", "bit", "national", "time", "timestamp", "interval"]
+            .iter()
+            .any(|w| is_word(&first, w));
     let named = matches!(first, Token::Word(_))
         && matches!(second, Token::Word(_))
         && !multiword_start

@@ -50,7 +50,10 @@ fn invalid_definition(msg: impl Into<String>) -> Error {
 
 impl Session {
     /// Runs an aggregate statement.
-    pub(super) fn aggregate_statement(&mut self, s: &AggregateStatement) -> Result<StatementResult> {
+    pub(super) fn aggregate_statement(
+        &mut self,
+        s: &AggregateStatement,
+    ) -> Result<StatementResult> {
         match s {
             AggregateStatement::Create(c) => self.create_aggregate(c),
             AggregateStatement::Drop { aggs, if_exists } => self.drop_aggregates(aggs, *if_exists),
@@ -76,9 +79,15 @@ impl Session {
         self.aggregate_type(catalog, &t)
     }
 
-    fn aggregate_arg_types(&self, catalog: &Catalog, args: &AggregateArgs) -> Result<Vec<DataType>> {
+    fn aggregate_arg_types(
+        &self,
+        catalog: &Catalog,
+        args: &AggregateArgs,
+    ) -> Result<Vec<DataType>> {
         if args.ordered {
-            return Err(Error::unsupported("ordered-set aggregates (CREATE AGGREGATE ... ORDER BY)"));
+            return Err(Error::unsupported(
+                "ordered-set aggregates (CREATE AGGREGATE ... ORDER BY)",
+            ));
         }
         if args.variadic {
             return Err(Error::unsupported("VARIADIC aggregate arguments"));
@@ -211,11 +220,8 @@ impl Session {
                 f.id
             }
             Some(f) if c.or_replace => {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE,
-                    "cannot change routine kind",
-                )
-                .with_detail(format!("\"{}\" is a function.", f.name)))
+                return Err(Error::new(SqlState::WRONG_OBJECT_TYPE, "cannot change routine kind")
+                    .with_detail(format!("\"{}\" is a function.", f.name)))
             }
             Some(f) => {
                 return Err(Error::new(
@@ -288,7 +294,11 @@ impl Session {
         ))
     }
 
-    fn drop_aggregates(&mut self, aggs: &[AggregateRef], if_exists: bool) -> Result<StatementResult> {
+    fn drop_aggregates(
+        &mut self,
+        aggs: &[AggregateRef],
+        if_exists: bool,
+    ) -> Result<StatementResult> {
         for r in aggs {
             let (catalog, _) = self.ddl_parts()?;
             let Some(f) = self.find_aggregate(&catalog, r)? else {
@@ -358,7 +368,13 @@ impl Session {
 
     fn aggregate_notice(&self, level: NoticeLevel, message: String) {
         let code = if level == NoticeLevel::Warning { "01000" } else { "00000" };
-        self.notices.lock().push(Notice { level, code: code.into(), message, detail: None, hint: None });
+        self.notices.lock().push(Notice {
+            level,
+            code: code.into(),
+            message,
+            detail: None,
+            hint: None,
+        });
     }
 
     /// Only the owner (or a superuser) may drop or alter a routine (42501).
@@ -415,7 +431,8 @@ fn declared_support(
             return Ok(Some(f.result_type()));
         }
     }
-    if schema.is_none_or(|s| s == "pg_catalog") && crate::functions::registry::function_exists(name) {
+    if schema.is_none_or(|s| s == "pg_catalog") && crate::functions::registry::function_exists(name)
+    {
         return Ok(None);
     }
     let types: Vec<String> = actual.iter().map(crate::expr::types::pg_type_name).collect();
