@@ -32,6 +32,9 @@ pub fn bind_aggregate_support(
     Binder { scope }.aggregate_support(name, def, params, stype)
 }
 
+/// A bound user aggregate call: the aggregate, the coerced arguments, the result type.
+pub(crate) type AggregateBinding = (Arc<UserAggregate>, Vec<Expr>, DataType);
+
 /// An aggregate that fits a call: its cost (implicit conversions), the argument types
 /// it takes and its state type, both instantiated.
 struct Fit {
@@ -50,7 +53,7 @@ impl Binder<'_> {
         aggs: &[Arc<FunctionDef>],
         args: Vec<Expr>,
         star: bool,
-    ) -> Result<Option<(Arc<UserAggregate>, Vec<Expr>, DataType)>> {
+    ) -> Result<Option<AggregateBinding>> {
         let arg_types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
         let mut best: Option<Fit> = None;
         for f in aggs {

@@ -143,7 +143,8 @@ pub(super) fn parse_drop(rest: Vec<TokenWithSpan>) -> PResult<AggregateStatement
             break;
         }
     }
-    if take_word(&mut p, "cascade") || take_word(&mut p, "restrict") {}
+    // Dependencies on aggregates are not tracked: CASCADE and RESTRICT drop the same.
+    let _ = take_word(&mut p, "cascade") || take_word(&mut p, "restrict");
     if p.peek_token_ref().token != Token::EOF {
         return expected("end of statement", &mut p);
     }
