@@ -120,6 +120,9 @@ pub struct FunctionDef {
     /// `r`, `u`); recorded for catalogs and dumps, without effect here.
     #[serde(default = "parallel_unsafe")]
     pub parallel: String,
+    /// `COMMENT ON AGGREGATE` text (`pg_description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The last input parameter is `VARIADIC`: an array collecting the trailing
     /// arguments of a call.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -75,6 +75,13 @@ pub enum AggregateStatement {
         /// `IF EXISTS`.
         if_exists: bool,
     },
+    /// `COMMENT ON AGGREGATE name (args) IS 'text' | NULL`.
+    Comment {
+        /// The aggregate.
+        agg: AggregateRef,
+        /// The text (`None` for NULL).
+        text: Option<String>,
+    },
     /// `ALTER AGGREGATE`.
     Alter {
         /// The aggregate.
@@ -173,6 +180,25 @@ pub(super) fn parse_alter(rest: Vec<TokenWithSpan>) -> PResult<AggregateStatemen
         return expected("end of statement", &mut p);
     }
     Ok(AggregateStatement::Alter { agg, action })
+}
+
+/// Parses the tokens after `COMMENT ON AGGREGATE`.
+pub(super) fn parse_comment(rest: Vec<TokenWithSpan>) -> PResult<AggregateStatement> {
+    let dialect = PostgreSqlDialect {};
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(rest);
+    let agg = parse_ref(&mut p)?;
+    if !take_word(&mut p, "is") {
+        return expected("IS", &mut p);
+    }
+    let text = match p.next_token().token {
+        Token::SingleQuotedString(s) => Some(s),
+        t if is_word(&t, "null") => None,
+        _ => return expected("a string or NULL", &mut p),
+    };
+    if p.peek_token_ref().token != Token::EOF {
+        return expected("end of statement", &mut p);
+    }
+    Ok(AggregateStatement::Comment { agg, text })
 }
 
 fn parse_ref(p: &mut Parser<'_>) -> PResult<AggregateRef> {

@@ -156,6 +156,12 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
         let rest = piece[sig[0] + 1..].to_vec();
         return parse_do(rest).map(Some).map_err(syntax_error);
     }
+    if word(0, "comment") && word(1, "on") && word(2, "aggregate") {
+        let rest = piece[sig[2] + 1..].to_vec();
+        return super::aggregate::parse_comment(rest)
+            .map(|s| Some(RoutineStatement::Aggregate(Box::new(s))))
+            .map_err(syntax_error);
+    }
     if (word(0, "drop") || word(0, "alter")) && word(1, "aggregate") {
         let rest = piece[sig[1] + 1..].to_vec();
         let stmt = if word(0, "drop") {

@@ -58,6 +58,7 @@ impl Session {
             AggregateStatement::Create(c) => self.create_aggregate(c),
             AggregateStatement::Drop { aggs, if_exists } => self.drop_aggregates(aggs, *if_exists),
             AggregateStatement::Alter { agg, action } => self.alter_aggregate(agg, action),
+            AggregateStatement::Comment { agg, text } => self.comment_on_aggregate(agg, text),
         }
     }
 
@@ -254,6 +255,7 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            comment: existing.as_ref().and_then(|f| f.comment.clone()),
             variadic: false,
             aggregate: Some(Box::new(def)),
         };
@@ -364,6 +366,24 @@ impl Session {
         CatalogStore::put_function(txn, &g)?;
         self.bump_version()?;
         Ok(StatementResult::command("ALTER AGGREGATE"))
+    }
+
+    fn comment_on_aggregate(
+        &mut self,
+        r: &AggregateRef,
+        text: &Option<String>,
+    ) -> Result<StatementResult> {
+        let (catalog, _) = self.ddl_parts()?;
+        let Some(f) = self.find_aggregate(&catalog, r)? else {
+            return Err(self.aggregate_missing(&catalog, r)?);
+        };
+        self.check_routine_owner(&catalog, &f)?;
+        let mut g = (*f).clone();
+        g.comment = text.clone().filter(|t| !t.is_empty());
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        CatalogStore::put_function(txn, &g)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("COMMENT"))
     }
 
     fn aggregate_notice(&self, level: NoticeLevel, message: String) {

@@ -370,6 +370,7 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            comment: None,
             variadic,
             aggregate: None,
         };
