@@ -154,7 +154,18 @@ impl Binder<'_> {
         if !f.within_group.is_empty() {
             return self.bind_ordered_set(&name, args, filter, &f.within_group);
         }
-        if !user_aggs.is_empty() {
+        // A built-in aggregate that takes the arguments wins over a user aggregate of the
+        // same name (pg_catalog comes first on the search path), unless the call names
+        // the user aggregate's schema.
+        let builtin_fits = schema.is_none()
+            && AggregateFunc::lookup(&name).is_some()
+            && AggregateFunc::resolve(
+                &name,
+                &args.iter().map(Expr::data_type).collect::<Vec<_>>(),
+                star,
+            )
+            .is_ok();
+        if !user_aggs.is_empty() && !builtin_fits {
             if let Some((user, args, ty)) =
                 self.bind_user_aggregate(&user_aggs, args.clone(), star)?
             {
