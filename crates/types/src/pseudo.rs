@@ -9,6 +9,8 @@ use std::fmt;
 pub enum Pseudo {
     /// `anyelement`
     AnyElement,
+    /// `anyenum`: like `anyelement`, but only an enum type
+    AnyEnum,
     /// `anyarray`
     AnyArray,
     /// `anynonarray`
@@ -31,8 +33,9 @@ pub enum Pseudo {
 
 impl Pseudo {
     /// Every pseudo-type with its name and PostgreSQL OID.
-    const ALL: [(Pseudo, &'static str, u32); 10] = [
+    const ALL: [(Pseudo, &'static str, u32); 11] = [
         (Pseudo::AnyElement, "anyelement", 2283),
+        (Pseudo::AnyEnum, "anyenum", 3500),
         (Pseudo::AnyArray, "anyarray", 2277),
         (Pseudo::AnyNonArray, "anynonarray", 2776),
         (Pseudo::AnyRange, "anyrange", 3831),

@@ -267,6 +267,19 @@ impl<'a> Binder<'a> {
         expr::bind_expr(e, &mut scope)
     }
 
+    /// Binds the support functions of a user-defined aggregate for concrete argument
+    /// and state types (what `CREATE AGGREGATE` checks before storing it).
+    pub fn bind_aggregate_support(
+        &mut self,
+        name: &str,
+        def: &crate::catalog::routine_defs::AggregateDef,
+        params: &[DataType],
+        stype: &DataType,
+    ) -> Result<expr::UserAggregate> {
+        let mut scope = BindScope { binder: self, fields: &[], no_aggregates: None };
+        expr::bind_aggregate_support(&mut scope, name, def, params, stype)
+    }
+
     /// Binds a condition (WHERE, ON, HAVING, CHECK): it must be boolean.
     pub fn bind_condition(
         &mut self,

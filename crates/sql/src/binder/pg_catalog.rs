@@ -1334,6 +1334,16 @@ fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
             rows.push(row(relation_oid(v.id), 0, c));
         }
     }
+    // Routine comments, under pg_proc's OID.
+    let mut funcs: Vec<_> = catalog.functions.values().filter(|f| f.comment.is_some()).collect();
+    funcs.sort_by_key(|f| f.id);
+    for f in funcs {
+        if let Some(c) = &f.comment {
+            let mut r = row(super::pg_routines::routine_oid(f.id), 0, c);
+            r[1] = oid(1255);
+            rows.push(r);
+        }
+    }
     rows
 }
 

@@ -61,7 +61,16 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Value::Text(f.name.clone()),
                 Value::Int8(schema_oid(&f.schema, schema_id)),
                 super::pg_roles::owner_oid(f.owner),
-                Value::Text(if f.procedure { "p" } else { "f" }.into()),
+                Value::Text(
+                    if f.procedure {
+                        "p"
+                    } else if f.aggregate.is_some() {
+                        "a"
+                    } else {
+                        "f"
+                    }
+                    .into(),
+                ),
                 Value::Int8(ret),
                 oids(f.params.iter().map(|p| type_oid(&p.data_type)).collect()),
                 Value::Bool(f.returns_set()),
@@ -69,7 +78,17 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Value::Int8(language_oid(f.language)),
                 Value::Float4(100.0),
                 Value::Float4(if f.returns_set() { 1000.0 } else { 0.0 }),
-                Value::Int8(0),
+                // provariadic: the element type of a VARIADIC array parameter.
+                Value::Int8(match f.params.last().map(|p| &p.data_type) {
+                    Some(DataType::Array(e)) if f.variadic => type_oid(e),
+                    Some(DataType::Pseudo(helios_types::Pseudo::AnyArray)) if f.variadic => 2283,
+                    Some(DataType::Pseudo(helios_types::Pseudo::AnyCompatibleArray))
+                        if f.variadic =>
+                    {
+                        5077
+                    }
+                    _ => 0,
+                }),
                 Value::Bool(false),
                 Value::Bool(false),
                 Value::Bool(f.strict),
@@ -181,8 +200,23 @@ pub fn function_arguments(f: &FunctionDef, defaults: bool) -> String {
         }
         s
     };
-    let mut out: Vec<String> =
-        f.params.iter().map(|p| show(if is_out(p) { "INOUT " } else { "" }, p)).collect();
+    if f.aggregate.as_ref().is_some_and(|a| a.star) {
+        return "*".into();
+    }
+    let last = f.params.len().saturating_sub(1);
+    let mut out: Vec<String> = f
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mode = match (is_out(p), f.variadic && i == last) {
+                (true, _) => "INOUT ",
+                (false, true) => "VARIADIC ",
+                (false, false) => "",
+            };
+            show(mode, p)
+        })
+        .collect();
     if defaults {
         out.extend(
             f.outs
@@ -194,8 +228,38 @@ pub fn function_arguments(f: &FunctionDef, defaults: bool) -> String {
     out.join(", ")
 }
 
+/// The CREATE OR REPLACE AGGREGATE statement that recreates aggregate `f` (for dumps).
+fn aggregate_def(f: &FunctionDef, agg: &crate::catalog::routine_defs::AggregateDef) -> String {
+    let literal = |t: &str| format!("'{}'", t.replace('\'', "''"));
+    let mut opts =
+        vec![format!("SFUNC = {}", agg.sfunc), format!("STYPE = {}", pg_type_name(&agg.stype))];
+    if let Some(ff) = &agg.finalfunc {
+        opts.push(format!("FINALFUNC = {ff}"));
+    }
+    if agg.finalfunc_extra {
+        opts.push("FINALFUNC_EXTRA".into());
+    }
+    if let Some(init) = &agg.initcond {
+        opts.push(format!("INITCOND = {}", literal(init)));
+    }
+    for (name, value) in &agg.options {
+        let value = if name.ends_with("initcond") { literal(value) } else { value.clone() };
+        opts.push(format!("{} = {value}", name.to_uppercase()));
+    }
+    format!(
+        "CREATE OR REPLACE AGGREGATE {}.{}({}) (\n    {}\n)\n",
+        quote_ident(&f.schema),
+        quote_ident(&f.name),
+        function_arguments(f, false),
+        opts.join(",\n    ")
+    )
+}
+
 /// `pg_get_functiondef`: the CREATE OR REPLACE statement that recreates `f`.
 pub fn function_def(f: &FunctionDef) -> String {
+    if let Some(agg) = &f.aggregate {
+        return aggregate_def(f, agg);
+    }
     let kind = if f.procedure { "PROCEDURE" } else { "FUNCTION" };
     let mut out = format!(
         "CREATE OR REPLACE {kind} {}.{}({})\n",

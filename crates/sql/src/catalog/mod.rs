@@ -227,6 +227,9 @@ impl Catalog {
             for p in f.params.iter().chain(&f.outs) {
                 user_types::placeholder_oids(&p.data_type, &mut needed);
             }
+            if let Some(agg) = &f.aggregate {
+                user_types::placeholder_oids(&agg.stype, &mut needed);
+            }
             match &f.returns {
                 Returns::Scalar(t) | Returns::SetOf(t) => {
                     user_types::placeholder_oids(t, &mut needed)
@@ -258,10 +261,16 @@ impl Catalog {
             if let Returns::Table(cols) = &f.returns {
                 cols.iter().for_each(|c| user_types::placeholder_oids(&c.data_type, &mut ids));
             }
+            if let Some(agg) = &f.aggregate {
+                user_types::placeholder_oids(&agg.stype, &mut ids);
+            }
             if ids.is_empty() {
                 continue;
             }
             let f = Arc::make_mut(f);
+            if let Some(agg) = &mut f.aggregate {
+                user_types::patch_record_type(&mut agg.stype, &records);
+            }
             for p in f.params.iter_mut().chain(f.outs.iter_mut()) {
                 user_types::patch_record_type(&mut p.data_type, &records);
             }

@@ -120,6 +120,52 @@ pub struct FunctionDef {
     /// `r`, `u`); recorded for catalogs and dumps, without effect here.
     #[serde(default = "parallel_unsafe")]
     pub parallel: String,
+    /// `COMMENT ON AGGREGATE` text (`pg_description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The last input parameter is `VARIADIC`: an array collecting the trailing
+    /// arguments of a call.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub variadic: bool,
+    /// Set for an aggregate made by `CREATE AGGREGATE` (`pg_proc.prokind = 'a'`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<Box<AggregateDef>>,
+}
+
+/// What `CREATE AGGREGATE` adds to its function record (`pg_aggregate`). The support
+/// functions are kept by name and resolved again at every call with the call's
+/// argument types, so a polymorphic aggregate works for each type it is called with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateDef {
+    /// The state transition function (`SFUNC`), as written (maybe schema-qualified).
+    pub sfunc: String,
+    /// The state type (`STYPE`), maybe polymorphic.
+    #[serde(with = "super::defs::type_text")]
+    pub stype: DataType,
+    /// `FINALFUNC`: the state to the result (the result is the state without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalfunc: Option<String>,
+    /// `FINALFUNC_EXTRA`: the final function also takes one NULL per aggregate argument.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub finalfunc_extra: bool,
+    /// `INITCOND`: the first state as text (NULL when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initcond: Option<String>,
+    /// `agg(*)`: called without arguments.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub star: bool,
+    /// Options recorded for the catalog and dumps but not used by the executor
+    /// (`COMBINEFUNC`, `SERIALFUNC`, `DESERIALFUNC`, the moving-aggregate `MSFUNC`
+    /// family, `SORTOP`, `SSPACE`, `FINALFUNC_MODIFY`, `PARALLEL`), as `(name, value)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<(String, String)>,
+}
+
+impl AggregateDef {
+    /// A recorded option's value (`combinefunc`, `sortop`, ...).
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
 }
 
 fn parallel_unsafe() -> String {

@@ -82,6 +82,14 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
     functions.sort_by_key(|f| f.id);
     for f in &functions {
         pre(format!("{};", crate::binder::pg_routines::function_def(f).trim_end()));
+        if let (Some(c), true) = (&f.comment, f.aggregate.is_some()) {
+            pre(format!(
+                "COMMENT ON AGGREGATE {}({}) IS '{}';",
+                qualified(&f.schema, &f.name),
+                crate::binder::pg_routines::function_arguments(f, false),
+                c.replace('\'', "''")
+            ));
+        }
     }
     let mut tables: Vec<_> = catalog.tables.values().filter(|t| keep(&t.schema)).collect();
     tables.sort_by_key(|t| t.id);

@@ -9,7 +9,7 @@ use helios_types::{DataType, HashableValue, Value};
 use super::context::{ExecCtx, Row};
 use super::keyed::{KeyExprs, KeyTable};
 use super::sort::compare_rows;
-use crate::expr::{AggregateCall, Expr};
+use crate::expr::{AggregateCall, Expr, UserAggregate};
 use crate::functions::accumulator::Aggregate;
 use crate::planner::{Plan, SortKey};
 
@@ -86,7 +86,7 @@ pub fn aggregate(
             let mut row = group.first;
             row.extend(group.keys);
             for ((call, state), types) in spec.aggs.iter().zip(group.states).zip(&arg_types) {
-                row.push(finish(call, state, types)?);
+                row.push(finish(ctx, call, state, types)?);
             }
             row.push(Value::Int4(i32::try_from(s).unwrap_or(i32::MAX)));
             out.push(row);
@@ -201,6 +201,7 @@ pub(super) fn feed(
 
 /// DISTINCT, ORDER BY and the accumulator over buffered inputs.
 fn finish_buffered(
+    ctx: &ExecCtx<'_>,
     call: &AggregateCall,
     mut inputs: Vec<(Vec<Value>, Vec<Value>)>,
     arg_types: &[DataType],
@@ -217,6 +218,9 @@ fn finish_buffered(
             .map(|s| SortKey { expr: s.expr.clone(), asc: s.asc, nulls_first: s.nulls_first })
             .collect();
         super::pg_sort::pg_sort_by(&mut inputs, |a, b| compare_rows(&a.1, &b.1, &keys));
+    }
+    if let Some(user) = &call.user {
+        return fold_user(ctx, user, inputs.into_iter().map(|(args, _)| args));
     }
     let mut acc = call.func.create(arg_types);
     for (args, _) in &inputs {
@@ -239,12 +243,14 @@ pub fn run_aggregate(
     for r in rows {
         feed(ctx, call, &mut state, r, outer, &mut args)?;
     }
-    finish(call, state, &arg_types)
+    finish(ctx, call, state, &arg_types)
 }
 
 /// A fresh state for one call.
 fn new_state(call: &AggregateCall, arg_types: &[DataType]) -> CallState {
-    if call.distinct || !call.order_by.is_empty() {
+    // A user-defined aggregate's functions need the executor's context, which the
+    // accumulator interface does not carry: its inputs are buffered and folded at the end.
+    if call.distinct || !call.order_by.is_empty() || call.user.is_some() {
         CallState::Buffered(Vec::new())
     } else {
         CallState::Streaming(call.func.create(arg_types))
@@ -252,9 +258,51 @@ fn new_state(call: &AggregateCall, arg_types: &[DataType]) -> CallState {
 }
 
 /// The call's result from its state.
-fn finish(call: &AggregateCall, state: CallState, arg_types: &[DataType]) -> Result<Value> {
+fn finish(
+    ctx: &ExecCtx<'_>,
+    call: &AggregateCall,
+    state: CallState,
+    arg_types: &[DataType],
+) -> Result<Value> {
     match state {
         CallState::Streaming(acc) => acc.finalize(),
-        CallState::Buffered(inputs) => finish_buffered(call, inputs, arg_types),
+        CallState::Buffered(inputs) => finish_buffered(ctx, call, inputs, arg_types),
+    }
+}
+
+/// Folds the argument rows of a user-defined aggregate through its transition
+/// function, then applies its final function.
+fn fold_user(
+    ctx: &ExecCtx<'_>,
+    user: &UserAggregate,
+    inputs: impl Iterator<Item = Vec<Value>>,
+) -> Result<Value> {
+    let mut row: Vec<Value> = vec![user.init.clone()];
+    for (n, args) in inputs.enumerate() {
+        if n % 1024 == 1023 {
+            ctx.check_cancel()?;
+        }
+        if user.strict {
+            if args.iter().any(Value::is_null) {
+                continue;
+            }
+            if row[0].is_null() {
+                // A strict transition function with no first state starts from the first
+                // row's value (CREATE AGGREGATE checked that the types agree).
+                if let Some(first) = args.into_iter().next() {
+                    row[0] = first;
+                }
+                continue;
+            }
+        }
+        row.truncate(1);
+        row.extend(args);
+        let next = ctx.eval(&user.transition, &row, &[])?;
+        row[0] = next;
+    }
+    row.truncate(1);
+    match &user.final_ {
+        Some(f) => ctx.eval(f, &row, &[]),
+        None => Ok(row.swap_remove(0)),
     }
 }

@@ -198,6 +198,7 @@ mod tests {
             filter: None,
             order_by: Vec::new(),
             ty: DataType::Int8,
+            user: None,
         }
     }
 

@@ -466,6 +466,7 @@ fn compute(
                         filter: call.filter.clone(),
                         order_by: Vec::new(),
                         ty: call.ty.clone(),
+                        user: call.user.clone(),
                     };
                     run_aggregate(ctx, &agg, &part_rows[s..e], outer)?
                 }

@@ -51,7 +51,14 @@ impl Binder<'_> {
         let mut named: Vec<(String, Expr)> = Vec::new();
         // Aggregate calls enclosing a subquery: an aggregate in it over only their
         // query's columns would belong to their level, nested in them.
-        let aggregate_call = f.over.is_none() && AggregateFunc::lookup(&name).is_some();
+        let user_aggs: Vec<_> = self
+            .scope
+            .user_functions(schema.as_deref(), &name)
+            .into_iter()
+            .filter(|u| u.aggregate.is_some())
+            .collect();
+        let aggregate_call =
+            f.over.is_none() && (AggregateFunc::lookup(&name).is_some() || !user_aggs.is_empty());
         if aggregate_call {
             self.scope.aggregate_nesting(1);
         }
@@ -60,6 +67,21 @@ impl Binder<'_> {
             distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
             for a in &list.args {
                 match a {
+                    ast::FunctionArg::Unnamed(_) if !named.is_empty() => {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            "positional argument cannot follow named argument",
+                        ));
+                    }
+                    ast::FunctionArg::Named { name: n, .. }
+                    | ast::FunctionArg::ExprNamed { name: ast::Expr::Identifier(n), .. }
+                        if named.iter().any(|(m, _)| *m == ident_name(n)) =>
+                    {
+                        return Err(Error::new(
+                            SqlState::SYNTAX_ERROR,
+                            format!("argument name \"{}\" used more than once", ident_name(n)),
+                        ));
+                    }
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                         args.push(self.bind(e)?)
                     }
@@ -92,17 +114,18 @@ impl Binder<'_> {
             self.scope.aggregate_nesting(-1);
         }
         bound_args?;
-        if star && (name != "count" || !args.is_empty()) {
+        if star && ((name != "count" && user_aggs.is_empty()) || !args.is_empty()) {
             return Err(Error::new(
                 SqlState::SYNTAX_ERROR,
                 format!("{name}(*) must be used to call a parameterless aggregate function"),
             ));
         }
-        let qualified_user = match schema.as_deref() {
-            None => false,
-            Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
-            Some(_) => true,
-        };
+        let qualified_user = user_aggs.is_empty()
+            && match schema.as_deref() {
+                None => false,
+                Some("public") => !self.scope.user_functions(schema.as_deref(), &name).is_empty(),
+                Some(_) => true,
+            };
         let builtin_named =
             name == "make_interval" || crate::functions::jsonpath::is_path_function(&name);
         if qualified_user || (!named.is_empty() && !builtin_named) {
@@ -131,23 +154,62 @@ impl Binder<'_> {
         if !f.within_group.is_empty() {
             return self.bind_ordered_set(&name, args, filter, &f.within_group);
         }
+        // A built-in aggregate that takes the arguments wins over a user aggregate of the
+        // same name (pg_catalog comes first on the search path), unless the call names
+        // the user aggregate's schema.
+        let builtin_fits = schema.is_none()
+            && AggregateFunc::lookup(&name).is_some()
+            && AggregateFunc::resolve(
+                &name,
+                &args.iter().map(Expr::data_type).collect::<Vec<_>>(),
+                star,
+            )
+            .is_ok();
+        if !user_aggs.is_empty() && !builtin_fits {
+            if let Some((user, args, ty)) =
+                self.bind_user_aggregate(&user_aggs, args.clone(), star)?
+            {
+                if let Some(over) = &f.over {
+                    let call = WindowCall {
+                        func: WindowFunc::Aggregate(AggregateFunc::User),
+                        args,
+                        filter,
+                        partition_by: Vec::new(),
+                        order_by: Vec::new(),
+                        frame: None,
+                        window_name: None,
+                        ty,
+                        user: Some(user),
+                    };
+                    return self.bind_over(call, over);
+                }
+                self.check_aggregate_place(&args, &order_by)?;
+                return Ok(Expr::Aggregate(Box::new(AggregateCall {
+                    func: AggregateFunc::User,
+                    args,
+                    distinct,
+                    filter,
+                    order_by,
+                    ty,
+                    user: Some(user),
+                })));
+            }
+            if AggregateFunc::lookup(&name).is_none() {
+                let types: Vec<String> =
+                    args.iter().map(|a| crate::expr::types::pg_type_name(&a.data_type())).collect();
+                let shown = if star { "*".to_string() } else { types.join(", ") };
+                return Err(Error::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("function {name}({shown}) does not exist"),
+                )
+                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."));
+            }
+        }
         if let Some(over) = &f.over {
             return self.bind_window(&name, args, star, filter, over);
         }
         if AggregateFunc::lookup(&name).is_some() {
-            if let Err(clause) = self.scope.aggregates_allowed() {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                    format!("aggregate functions are not allowed in {clause}"),
-                ));
-            }
-            if args.iter().any(Expr::contains_aggregate) {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                    "aggregate function calls cannot be nested",
-                ));
-            }
-            self.check_outer_level_aggregate(&args, &order_by)?;
+            self.check_aggregate_place(&args, &order_by)?;
             let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
             return Ok(Expr::Aggregate(Box::new(AggregateCall {
                 func,
@@ -156,6 +218,7 @@ impl Binder<'_> {
                 filter,
                 order_by,
                 ty,
+                user: None,
             })));
         }
         if WindowFunc::lookup(&name).is_some() {
@@ -170,6 +233,15 @@ impl Binder<'_> {
                 format!("DISTINCT, ORDER BY or FILTER specified, but {name} is not an aggregate function"),
             ));
         }
+        let variadic_user = args.iter().any(crate::functions::range::is_variadic_marker)
+            && !self.scope.user_functions(schema.as_deref(), &name).is_empty();
+        if variadic_user {
+            if let Some(call) =
+                self.bind_user_call(schema.as_deref(), &name, args.clone(), Vec::new())?
+            {
+                return Ok(call);
+            }
+        }
         match self.call_function(&name, args.clone()) {
             Err(e) if e.sqlstate() == SqlState::UNDEFINED_FUNCTION => {
                 match self.bind_user_call(schema.as_deref(), &name, args, Vec::new())? {
@@ -179,6 +251,24 @@ impl Binder<'_> {
             }
             other => other,
         }
+    }
+
+    /// Whether an aggregate call may stand here: not in a clause without aggregates,
+    /// not nested in another aggregate's arguments.
+    fn check_aggregate_place(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
+        if let Err(clause) = self.scope.aggregates_allowed() {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        if args.iter().any(Expr::contains_aggregate) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        self.check_outer_level_aggregate(args, order_by)
     }
 
     /// An aggregate whose arguments read only enclosing queries' columns belongs, in
@@ -263,6 +353,7 @@ impl Binder<'_> {
             filter,
             order_by: sort,
             ty,
+            user: None,
         })))
     }
 
@@ -322,7 +413,7 @@ impl Binder<'_> {
                 ),
             ));
         };
-        let mut call = WindowCall {
+        let call = WindowCall {
             func,
             args,
             filter,
@@ -331,7 +422,13 @@ impl Binder<'_> {
             frame: None,
             window_name: None,
             ty,
+            user: None,
         };
+        self.bind_over(call, over)
+    }
+
+    /// Completes a window call with its `OVER` clause.
+    fn bind_over(&mut self, mut call: WindowCall, over: &ast::WindowType) -> Result<Expr> {
         match over {
             ast::WindowType::NamedWindow(n) => call.window_name = Some(ident_name(n)),
             ast::WindowType::WindowSpec(spec) => {

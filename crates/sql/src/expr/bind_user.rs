@@ -8,13 +8,14 @@
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::DataType;
+use helios_types::{DataType, Pseudo};
 
-use crate::catalog::routine_defs::Returns;
+use crate::catalog::routine_defs::{ParamDef, Returns};
 use crate::catalog::FunctionDef;
 use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{Expr, UserCall};
 use crate::expr::polymorphic;
+use crate::expr::types::TypeCategory;
 
 impl Binder<'_> {
     /// Binds a call of the user function `name` with bound positional and named
@@ -26,13 +27,41 @@ impl Binder<'_> {
         args: Vec<Expr>,
         named: Vec<(String, Expr)>,
     ) -> Result<Option<Expr>> {
-        let candidates = self.scope.user_functions(schema, name);
+        let mut candidates = self.scope.user_functions(schema, name);
+        // Aggregates are bound as aggregate calls (`bind_aggregate.rs`).
+        candidates.retain(|f| f.aggregate.is_none());
         if candidates.is_empty() {
             return Ok(None);
         }
+        // `f(..., VARIADIC arr)` passes the variadic array itself.
+        let mut args = args;
+        let explicit = match args.last() {
+            Some(Expr::Function { func, args: inner, .. })
+                if func.name == crate::parser::VARIADIC_MARKER && inner.len() == 1 =>
+            {
+                Some(inner[0].clone())
+            }
+            _ => None,
+        };
+        if let Some(arr) = &explicit {
+            args.pop();
+            args.push(arr.clone());
+        }
         let mut best: Option<Candidate> = None;
         let mut undetermined = false;
-        for f in candidates {
+        let mut tied = false;
+        for orig in candidates {
+            // A VARIADIC routine is called with its array spread into element
+            // parameters, or with the array itself after `VARIADIC`.
+            let (f, pack_from) = match (&explicit, orig.variadic) {
+                (Some(_), false) => continue,
+                (Some(_), true) => (orig.clone(), None),
+                (None, true) if named.is_empty() && args.len() >= orig.params.len() => {
+                    (expand_variadic(&orig, args.len()), Some(orig.params.len() - 1))
+                }
+                (None, true) => continue,
+                (None, false) => (orig.clone(), None),
+            };
             let Some(slots) = place(&f, &args, &named) else { continue };
             let declared = f.arg_types();
             // Polymorphic parameters take the types the arguments determine.
@@ -55,7 +84,8 @@ impl Binder<'_> {
                     continue;
                 };
                 // A polymorphic match ranks after an exact one.
-                cost_poly = declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
+                cost_poly =
+                    2 * declared.iter().filter(|t| matches!(t, DataType::Pseudo(_))).count();
                 instance = Some(inst);
                 (params, result)
             } else {
@@ -70,16 +100,35 @@ impl Binder<'_> {
                     continue;
                 }
                 if t == DataType::Unknown {
-                    cost += 1;
+                    // An untyped literal prefers a string parameter, as in PostgreSQL.
+                    let string = crate::expr::types::category(p) == TypeCategory::String;
+                    cost += if string { 1 } else { 2 };
                 } else if self.coerce(a.clone(), p, CoercionKind::Implicit).is_ok() {
-                    cost += 2;
+                    cost += 4;
                 } else {
                     fits = false;
                     break;
                 }
             }
+            // Two routines that take the given arguments as they are and differ only
+            // in what their defaults fill in cannot be told apart (42725).
+            if fits && cost == 0 {
+                if let Some(b) = &best {
+                    tied |= b.cost == 0 && b.orig.arg_types() != orig.arg_types();
+                }
+            }
             if fits && best.as_ref().is_none_or(|b| cost < b.cost) {
-                best = Some(Candidate { cost, func: f, slots, params, result, instance });
+                tied = false;
+                best = Some(Candidate {
+                    cost,
+                    func: f,
+                    orig,
+                    pack_from,
+                    slots,
+                    params,
+                    result,
+                    instance,
+                });
             }
         }
         let mut types: Vec<String> =
@@ -89,7 +138,15 @@ impl Binder<'_> {
                 format!("{n} => {}", crate::expr::types::pg_type_name(&a.data_type()))
             }),
         );
-        let Some(Candidate { func, slots, params, result, instance, .. }) = best else {
+        if tied {
+            return Err(Error::new(
+                SqlState::AMBIGUOUS_FUNCTION,
+                format!("function {name}({}) is not unique", types.join(", ")),
+            )
+            .with_hint("Could not choose a best candidate function. You might need to add explicit type casts."));
+        }
+        let Some(Candidate { func, orig, pack_from, slots, params, result, instance, .. }) = best
+        else {
             if undetermined {
                 return Err(Error::new(
                     SqlState::DATATYPE_MISMATCH,
@@ -137,6 +194,25 @@ impl Binder<'_> {
             };
             bound.push(self.coerce(e, target, CoercionKind::Implicit)?);
         }
+        let (func, params) = match pack_from {
+            Some(from) => {
+                // The trailing arguments make the variadic array.
+                let declared = orig.params.last().map(|p| p.data_type.clone());
+                let array = match (&instance, declared) {
+                    (Some(inst), Some(t)) => inst.concrete(&t),
+                    (None, t) => t,
+                    (Some(_), None) => None,
+                }
+                .ok_or_else(|| Error::internal("variadic parameter type"))?;
+                let elements = bound.split_off(from);
+                bound.push(Expr::Array { elements, ty: array.clone() });
+                let mut params = params;
+                params.truncate(from);
+                params.push(array);
+                (orig, params)
+            }
+            None => (func, params),
+        };
         // The routine runs with its polymorphic types instantiated (SQL and PL/pgSQL
         // bodies see real types).
         let func = match instance {
@@ -153,7 +229,12 @@ impl Binder<'_> {
 /// result type.
 struct Candidate {
     cost: usize,
+    /// The routine as the call sees it (a VARIADIC array spread into elements).
     func: Arc<FunctionDef>,
+    /// The routine as defined.
+    orig: Arc<FunctionDef>,
+    /// Where the spread elements start, when they are.
+    pack_from: Option<usize>,
     slots: Vec<Option<Expr>>,
     params: Vec<DataType>,
     result: DataType,
@@ -186,6 +267,23 @@ fn specialize(
             }
         }
         Returns::Void | Returns::Trigger => {}
+    }
+    Arc::new(g)
+}
+
+/// `f` with its VARIADIC array parameter spread into `count - (params - 1)` element
+/// parameters.
+fn expand_variadic(f: &Arc<FunctionDef>, count: usize) -> Arc<FunctionDef> {
+    let mut g = (**f).clone();
+    let Some(last) = g.params.pop() else { return f.clone() };
+    let elem = match &last.data_type {
+        DataType::Array(e) => (**e).clone(),
+        DataType::Pseudo(Pseudo::AnyArray) => DataType::Pseudo(Pseudo::AnyElement),
+        DataType::Pseudo(Pseudo::AnyCompatibleArray) => DataType::Pseudo(Pseudo::AnyCompatible),
+        other => other.clone(),
+    };
+    while g.params.len() < count {
+        g.params.push(ParamDef { name: None, data_type: elem.clone(), default: None });
     }
     Arc::new(g)
 }

@@ -173,7 +173,8 @@ impl Expr {
                     .filter
                     .as_ref()
                     .map_or(String::new(), |f| format!(" FILTER (WHERE {})", s(f)));
-                format!("{}({args}){filter}", call.func.name())
+                let fname = call.user.as_ref().map_or(call.func.name(), |u| u.name.as_str());
+                format!("{fname}({args}){filter}")
             }
             Expr::Window(call) => {
                 format!("{}({}) OVER (...)", call.func.name(), list(&call.args, name))

@@ -28,6 +28,7 @@
 
 pub mod arith;
 mod bind;
+mod bind_aggregate;
 mod bind_func;
 mod bind_ops;
 mod bind_range;
@@ -51,6 +52,7 @@ mod typmod;
 
 pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};
+pub use bind_aggregate::bind_aggregate_support;
 pub use bind_ops::numeric_op_type;
 pub use context::{
     wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SettingChange,
@@ -59,7 +61,7 @@ pub use context::{
 pub(crate) use eval::{binary_values, has_type};
 pub use node::{
     AggregateCall, BinaryOp, DomainConstraints, Expr, SortExpr, SubqueryId, SubqueryKind,
-    SubqueryTest, UnaryOp, WindowCall,
+    SubqueryTest, UnaryOp, UserAggregate, WindowCall,
 };
 pub use static_scope::{bind_sql, eval_constant, parse_expr, ScopeColumn, StaticScope};
 pub use types::{common_type, data_type_from_ast};

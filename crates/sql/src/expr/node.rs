@@ -315,6 +315,29 @@ pub struct AggregateCall {
     pub order_by: Vec<SortExpr>,
     /// The result type.
     pub ty: DataType,
+    /// For [`AggregateFunc::User`]: the aggregate's support functions, bound.
+    pub user: Option<std::sync::Arc<UserAggregate>>,
+}
+
+/// A user-defined aggregate (`CREATE AGGREGATE`) bound for one call: its transition
+/// and final functions as expressions over a small row, its first state.
+///
+/// The executor folds the buffered argument rows: `state = transition([state,
+/// args...])`, then `final_([state])` (or the state itself).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserAggregate {
+    /// The aggregate's name (for display).
+    pub name: String,
+    /// The transition function called over `[state, arg1, ...]`.
+    pub transition: Expr,
+    /// The transition function is strict: rows with a NULL argument are skipped, and a
+    /// NULL first state takes the first row's argument.
+    pub strict: bool,
+    /// The final function called over `[state]` (NULL arguments for
+    /// `FINALFUNC_EXTRA` are part of the expression).
+    pub final_: Option<Expr>,
+    /// The first state (`INITCOND`, NULL when absent).
+    pub init: Value,
 }
 
 /// A bound window function call (`rank() OVER (...)`, `sum(x) OVER w`).
@@ -332,6 +355,8 @@ pub struct WindowCall {
     pub order_by: Vec<SortExpr>,
     /// The frame clause as written (the executor interprets it).
     pub frame: Option<ast::WindowFrame>,
+    /// For an aggregate made by `CREATE AGGREGATE` used as a window function.
+    pub user: Option<std::sync::Arc<UserAggregate>>,
     /// `OVER w`: a named window from the query's WINDOW clause, for the planner to
     /// resolve (partition/order/frame above are then empty).
     pub window_name: Option<String>,

@@ -33,6 +33,10 @@ impl Instance {
         let DataType::Pseudo(p) = t else { return Some(t.clone()) };
         Some(match p {
             Pseudo::AnyElement | Pseudo::AnyNonArray => self.elem.clone()?,
+            Pseudo::AnyEnum => match &self.elem {
+                Some(e @ DataType::Enum(_)) => e.clone(),
+                _ => return None,
+            },
             Pseudo::AnyArray => DataType::Array(Box::new(self.elem.clone()?)),
             Pseudo::AnyRange => DataType::Range(self.range.clone()?),
             Pseudo::AnyMultirange => DataType::Multirange(self.range.clone()?),
@@ -75,6 +79,8 @@ fn instantiate_partial(params: &[DataType], args: &[DataType]) -> Option<Instanc
         }
         let elem_of = match (p, a) {
             (Pseudo::AnyElement, t) => Some(strip_modifiers(t)),
+            (Pseudo::AnyEnum, t @ DataType::Enum(_)) => Some(t.clone()),
+            (Pseudo::AnyEnum, _) => return None,
             (Pseudo::AnyNonArray, DataType::Array(_)) => return None,
             (Pseudo::AnyNonArray, t) => Some(strip_modifiers(t)),
             (Pseudo::AnyArray, DataType::Array(e)) => Some(strip_modifiers(e)),
@@ -150,8 +156,15 @@ pub(crate) fn check_result(result: &DataType, inputs: &[DataType]) -> Result<()>
         |set: &[Pseudo]| inputs.iter().any(|t| matches!(t, DataType::Pseudo(p) if set.contains(p)));
     use Pseudo as P;
     let (ok, needs) = match r {
-        P::AnyElement | P::AnyArray | P::AnyNonArray => (
-            has(&[P::AnyElement, P::AnyArray, P::AnyNonArray, P::AnyRange, P::AnyMultirange]),
+        P::AnyElement | P::AnyArray | P::AnyNonArray | P::AnyEnum => (
+            has(&[
+                P::AnyElement,
+                P::AnyArray,
+                P::AnyNonArray,
+                P::AnyEnum,
+                P::AnyRange,
+                P::AnyMultirange,
+            ]),
             "anyelement, anyarray, anynonarray, anyenum, anyrange, or anymultirange",
         ),
         P::AnyRange | P::AnyMultirange => {

@@ -45,6 +45,7 @@ impl AggregateFunc {
             AggregateFunc::Sum | AggregateFunc::Avg if matches!(first, DataType::Vector(_)) => {
                 Box::new(crate::functions::vector::VectorAgg::new(*self == AggregateFunc::Avg))
             }
+            AggregateFunc::User => Box::new(UserState),
             AggregateFunc::CountStar => Box::new(Count { n: 0, star: true }),
             AggregateFunc::Count => Box::new(Count { n: 0, star: false }),
             AggregateFunc::Sum => Box::new(Sum { ty: first, state: None }),
@@ -140,6 +141,26 @@ impl Aggregate for Count {
     }
     fn finalize(&self) -> Result<Value> {
         Ok(Value::Int8(self.n))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The accumulator slot of a user-defined aggregate, which the executor folds itself
+/// (its functions need the executor's context): feeding it is an internal error.
+#[derive(Debug)]
+struct UserState;
+
+impl Aggregate for UserState {
+    fn accumulate(&mut self, _args: &[Value]) -> Result<()> {
+        Err(Error::internal("a user-defined aggregate was fed as a built-in one"))
+    }
+    fn merge(&mut self, _o: &dyn Aggregate) -> Result<()> {
+        Err(Error::internal("a user-defined aggregate was merged as a built-in one"))
+    }
+    fn finalize(&self) -> Result<Value> {
+        Err(Error::internal("a user-defined aggregate was finished as a built-in one"))
     }
     fn as_any(&self) -> &dyn Any {
         self

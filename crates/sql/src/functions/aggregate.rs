@@ -87,6 +87,9 @@ pub enum AggregateFunc {
     RangeAgg,
     /// `range_intersect_agg(r)`: the intersection of ranges (or multiranges)
     RangeIntersectAgg,
+    /// An aggregate made by `CREATE AGGREGATE`; the call carries its support functions
+    /// (`AggregateCall::user`) and the executor folds them itself.
+    User,
 }
 
 impl AggregateFunc {
@@ -173,6 +176,7 @@ impl AggregateFunc {
             AggregateFunc::Mode => "mode",
             AggregateFunc::RangeAgg => "range_agg",
             AggregateFunc::RangeIntersectAgg => "range_intersect_agg",
+            AggregateFunc::User => "user_aggregate",
         }
     }
 
@@ -201,6 +205,7 @@ impl AggregateFunc {
         !matches!(
             self,
             AggregateFunc::CountStar
+                | AggregateFunc::User
                 | AggregateFunc::ArrayAgg
                 | AggregateFunc::JsonAgg
                 | AggregateFunc::JsonbAgg

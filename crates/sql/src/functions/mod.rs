@@ -26,6 +26,7 @@ pub mod jsonpath;
 pub mod math;
 pub mod math_numeric;
 mod notify_fns;
+mod operator_fns;
 pub mod ordered_set;
 mod pgcrypto;
 mod privilege_fns;
@@ -70,4 +71,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     catalog_defs::register(r);
     tsearch::register(r);
     privilege_fns::register(r);
+    operator_fns::register(r);
 }

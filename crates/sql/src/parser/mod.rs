@@ -5,6 +5,7 @@
 //! helpers that turn sqlparser identifiers into PostgreSQL names (unquoted identifiers
 //! fold to lower case).
 
+pub mod aggregate;
 pub mod alter_domain;
 pub mod alter_sequence;
 mod check_option;

@@ -41,6 +41,8 @@ pub enum RoutineStatement {
     },
     /// `CREATE TRIGGER`.
     CreateTrigger(Box<TriggerSpec>),
+    /// `CREATE`, `DROP` or `ALTER AGGREGATE`.
+    Aggregate(Box<super::aggregate::AggregateStatement>),
 }
 
 /// A parsed `CREATE TRIGGER`.
@@ -78,7 +80,7 @@ pub struct TriggerSpec {
 
 /// A cheap test that keeps the tokenizer off batches without routine statements.
 fn mentions_routine(sql: &str) -> bool {
-    super::literals::has_any_word(sql, &["do", "trigger", "procedure", "function"])
+    super::literals::has_any_word(sql, &["do", "trigger", "procedure", "function", "aggregate"])
 }
 
 /// Parses a batch holding routine statements: those pieces here, every other piece
@@ -154,6 +156,21 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
         let rest = piece[sig[0] + 1..].to_vec();
         return parse_do(rest).map(Some).map_err(syntax_error);
     }
+    if word(0, "comment") && word(1, "on") && word(2, "aggregate") {
+        let rest = piece[sig[2] + 1..].to_vec();
+        return super::aggregate::parse_comment(rest)
+            .map(|s| Some(RoutineStatement::Aggregate(Box::new(s))))
+            .map_err(syntax_error);
+    }
+    if (word(0, "drop") || word(0, "alter")) && word(1, "aggregate") {
+        let rest = piece[sig[1] + 1..].to_vec();
+        let stmt = if word(0, "drop") {
+            super::aggregate::parse_drop(rest)
+        } else {
+            super::aggregate::parse_alter(rest)
+        };
+        return stmt.map(|s| Some(RoutineStatement::Aggregate(Box::new(s)))).map_err(syntax_error);
+    }
     if !word(0, "create") {
         return Ok(None);
     }
@@ -171,6 +188,12 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
         let mut p = Parser::new(&dialect).with_tokens_with_locations(rest);
         let spec = parse_trigger(&mut p, or_replace).map_err(syntax_error)?;
         return Ok(Some(RoutineStatement::CreateTrigger(Box::new(spec))));
+    }
+    if word(at, "aggregate") {
+        let rest = piece[sig[at] + 1..].to_vec();
+        return super::aggregate::parse_create(rest, or_replace)
+            .map(|s| Some(RoutineStatement::Aggregate(Box::new(s))))
+            .map_err(syntax_error);
     }
     let procedure = word(at, "procedure");
     if !procedure && !word(at, "function") {

@@ -16,6 +16,7 @@
 //! transaction's first one. SERIALIZABLE is rejected (0A000) until it is real.
 
 pub mod advisory;
+mod aggregates;
 mod alter;
 mod alter_sequence;
 mod branch;

@@ -29,6 +29,7 @@ impl Session {
             }
             RoutineStatement::Do { language, body } => self.run_do(language.as_deref(), body),
             RoutineStatement::CreateTrigger(spec) => self.create_trigger(spec),
+            RoutineStatement::Aggregate(a) => self.aggregate_statement(a),
         }
     }
 
@@ -69,6 +70,7 @@ impl Session {
         };
         let mut params = Vec::new();
         let mut outs = Vec::new();
+        let mut variadic = false;
         for a in cf.args.iter().flatten() {
             let def = ParamDef {
                 name: a.name.as_ref().map(ident_name),
@@ -82,7 +84,44 @@ impl Session {
                     outs.push(ParamDef { default: None, ..def.clone() });
                     params.push(def);
                 }
-                Some(_) => return Err(Error::unsupported("VARIADIC parameters")),
+                Some(ast::ArgMode::Variadic) => {
+                    let array = matches!(
+                        def.data_type,
+                        DataType::Array(_)
+                            | DataType::Pseudo(
+                                helios_types::Pseudo::AnyArray
+                                    | helios_types::Pseudo::AnyCompatibleArray
+                            )
+                    );
+                    if !array {
+                        return Err(Error::new(
+                            SqlState::from_code("42P13"),
+                            "VARIADIC parameter must be an array",
+                        ));
+                    }
+                    variadic = true;
+                    params.push(def);
+                    continue;
+                }
+            }
+            if variadic && !matches!(a.mode, Some(ast::ArgMode::Out)) {
+                return Err(Error::new(
+                    SqlState::from_code("42P13"),
+                    "VARIADIC parameter must be the last input parameter",
+                ));
+            }
+        }
+        // Input names and output names must each be unique (an IN and an OUT parameter
+        // may share one).
+        for list in [&params, &outs] {
+            for (i, p) in list.iter().enumerate() {
+                let Some(n) = &p.name else { continue };
+                if list[..i].iter().any(|q| q.name.as_ref() == Some(n)) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P13"),
+                        format!("parameter name \"{n}\" used more than once"),
+                    ));
+                }
             }
         }
         let is_record = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string().eq_ignore_ascii_case("record"));
@@ -245,6 +284,13 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = match &existing {
             Some(f) if cf.or_replace => {
+                if f.aggregate.is_some() {
+                    return Err(Error::new(
+                        SqlState::WRONG_OBJECT_TYPE,
+                        "cannot change routine kind",
+                    )
+                    .with_detail(format!("\"{}\" is an aggregate function.", f.name)));
+                }
                 if f.procedure != procedure {
                     return Err(Error::new(
                         SqlState::WRONG_OBJECT_TYPE,
@@ -256,12 +302,39 @@ impl Session {
                         if f.procedure { "procedure" } else { "function" }
                     )));
                 }
+                let drop_hint = || {
+                    let types: Vec<String> = f
+                        .params
+                        .iter()
+                        .map(|p| crate::expr::types::pg_type_name(&p.data_type))
+                        .collect();
+                    format!("Use DROP FUNCTION {}({}) first.", f.name, types.join(","))
+                };
+                for (old, new) in f.params.iter().zip(&params) {
+                    if let Some(name) = &old.name {
+                        if new.name.as_ref() != Some(name) {
+                            return Err(Error::new(
+                                SqlState::from_code("42P13"),
+                                format!("cannot change name of input parameter \"{name}\""),
+                            )
+                            .with_hint(drop_hint()));
+                        }
+                    }
+                }
+                let defaults = |ps: &[ParamDef]| ps.iter().filter(|p| p.default.is_some()).count();
+                if defaults(&params) < defaults(&f.params) {
+                    return Err(Error::new(
+                        SqlState::from_code("42P13"),
+                        "cannot remove parameter defaults from existing function",
+                    )
+                    .with_hint(drop_hint()));
+                }
                 if f.returns != returns {
                     return Err(Error::new(
                         SqlState::from_code("42P13"),
                         "cannot change return type of existing function",
                     )
-                    .with_hint(format!("Use DROP FUNCTION {} first.", f.signature())));
+                    .with_hint(drop_hint()));
                 }
                 f.id
             }
@@ -297,6 +370,9 @@ impl Session {
                 _ => "u",
             }
             .into(),
+            comment: None,
+            variadic,
+            aggregate: None,
         };
         CatalogStore::put_function(txn, &def)?;
         self.bump_version()?;
@@ -325,6 +401,13 @@ impl Session {
                     .collect::<Result<Vec<_>>>()?;
                 found.retain(|f| f.arg_types() == types);
             }
+            if let Some(agg) = found.iter().find(|f| f.aggregate.is_some()) {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is an aggregate function", agg.name),
+                )
+                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
+            }
             let f = match found.len() {
                 0 if if_exists => continue,
                 0 => {
@@ -333,7 +416,11 @@ impl Session {
                             "{}({})",
                             qn.name,
                             args.iter()
-                                .map(|a| a.data_type.to_string().to_lowercase())
+                                .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                                .map(|a| match self.routine_type(&catalog, &a.data_type) {
+                                    Ok(t) => crate::expr::types::pg_type_name(&t),
+                                    Err(_) => a.data_type.to_string().to_lowercase(),
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
