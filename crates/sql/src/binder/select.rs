@@ -424,8 +424,12 @@ impl Binder<'_> {
             for p in &spec.partition_by {
                 partition.push(self.bind_scalar(p, fields, None)?);
             }
+            let (order_by, frame) = crate::expr::window_frame::split_window_spec(
+                &spec.order_by,
+                spec.window_frame.as_ref(),
+            )?;
             let mut order = Vec::new();
-            for o in &spec.order_by {
+            for o in &order_by {
                 let e = self.bind_scalar(&o.expr, fields, None)?;
                 let k = sort_key(e, &o.options)?;
                 order.push(crate::expr::SortExpr {
@@ -434,7 +438,7 @@ impl Binder<'_> {
                     nulls_first: k.nulls_first,
                 });
             }
-            specs.push((ident_name(name), partition, order, spec.window_frame.clone()));
+            specs.push((ident_name(name), partition, order, frame));
         }
         let mut missing: Option<String> = None;
         for e in exprs.iter_mut() {
@@ -686,7 +690,7 @@ fn rewrite_grouping_item(
 }
 
 /// A named window: name, PARTITION BY, ORDER BY, frame.
-type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>);
+type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<crate::expr::window_frame::WindowFrame>);
 
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {

@@ -338,8 +338,12 @@ impl Binder<'_> {
                 call.window_name = spec.window_name.as_ref().map(ident_name);
                 call.partition_by =
                     spec.partition_by.iter().map(|e| self.bind(e)).collect::<Result<Vec<_>>>()?;
-                call.order_by = self.bind_sort_list(&spec.order_by)?;
-                call.frame = spec.window_frame.clone();
+                let (order_by, frame) = crate::expr::window_frame::split_window_spec(
+                    &spec.order_by,
+                    spec.window_frame.as_ref(),
+                )?;
+                call.order_by = self.bind_sort_list(&order_by)?;
+                call.frame = frame;
                 let nested = call.partition_by.iter().any(Expr::contains_window)
                     || call.order_by.iter().any(|o| o.expr.contains_window());
                 if nested {

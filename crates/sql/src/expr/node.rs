@@ -8,7 +8,6 @@
 use std::fmt;
 
 use helios_types::{DataType, Value};
-use sqlparser::ast;
 
 use crate::functions::aggregate::AggregateFunc;
 use crate::functions::registry::ScalarFunction;
@@ -330,8 +329,8 @@ pub struct WindowCall {
     pub partition_by: Vec<Expr>,
     /// `ORDER BY`.
     pub order_by: Vec<SortExpr>,
-    /// The frame clause as written (the executor interprets it).
-    pub frame: Option<ast::WindowFrame>,
+    /// The frame clause (the executor interprets it).
+    pub frame: Option<crate::expr::window_frame::WindowFrame>,
     /// `OVER w`: a named window from the query's WINDOW clause, for the planner to
     /// resolve (partition/order/frame above are then empty).
     pub window_name: Option<String>,
