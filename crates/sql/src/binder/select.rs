@@ -98,6 +98,12 @@ impl Binder<'_> {
 
         // GROUP BY: ordinals and output names refer to the select list.
         let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;
+        if group_exprs.iter().any(Expr::contains_window) {
+            return Err(Error::new(
+                SqlState::WINDOWING_ERROR,
+                "window functions are not allowed in GROUP BY",
+            ));
+        }
 
         let having = match &having_ast {
             Some(h) => Some(self.bind_condition(h, &bind_fields, "HAVING", true)?),
@@ -427,6 +433,7 @@ impl Binder<'_> {
             let (order_by, frame) = crate::expr::window_frame::split_window_spec(
                 &spec.order_by,
                 spec.window_frame.as_ref(),
+                &mut |e| self.bind_scalar(e, fields, None),
             )?;
             let mut order = Vec::new();
             for o in &order_by {

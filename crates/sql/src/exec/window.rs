@@ -93,7 +93,7 @@ fn compute(
             | WindowFunc::NthValue
             | WindowFunc::Aggregate(_)
     );
-    let frame = if uses_frame { Some(Frame::resolve(call)?) } else { None };
+    let frame = if uses_frame { Some(Frame::resolve(ctx, call, outer)?) } else { None };
     let mut result = vec![Value::Null; rows.len()];
     let mut start = 0;
     while start < all.len() {

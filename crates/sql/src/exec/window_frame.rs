@@ -21,7 +21,8 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Numeric, Value};
 use sqlparser::ast;
 
-use crate::expr::window_frame::{FrameExclusion, WindowFrame};
+use super::context::ExecCtx;
+use crate::expr::window_frame::{FrameBound, FrameExclusion, WindowFrame};
 use crate::expr::{BinaryOp, WindowCall};
 
 /// One bound, with its offset evaluated.
@@ -57,7 +58,7 @@ impl Frame {
     /// The frame of `call` (PostgreSQL's default when it has none: RANGE UNBOUNDED
     /// PRECEDING to the current row's last peer). Offsets are evaluated and checked
     /// here, once.
-    pub(super) fn resolve(call: &WindowCall) -> Result<Frame> {
+    pub(super) fn resolve(ctx: &ExecCtx<'_>, call: &WindowCall, outer: &[Value]) -> Result<Frame> {
         let first = call.order_by.first();
         let asc = first.is_none_or(|k| k.asc);
         let nulls_first = first.is_some_and(|k| k.nulls_first);
@@ -75,13 +76,7 @@ impl Frame {
         if f.units == ast::WindowFrameUnits::Groups && call.order_by.is_empty() {
             return Err(windowing("GROUPS mode requires an ORDER BY clause"));
         }
-        let has_offset = |b: &ast::WindowFrameBound| {
-            matches!(
-                b,
-                ast::WindowFrameBound::Preceding(Some(_))
-                    | ast::WindowFrameBound::Following(Some(_))
-            )
-        };
+        let has_offset = |b: &FrameBound| b.offset().is_some();
         let mut key_type = None;
         if f.units == ast::WindowFrameUnits::Range && (has_offset(&f.start) || has_offset(&f.end))
         {
@@ -92,8 +87,8 @@ impl Frame {
             }
             key_type = Some(call.order_by[0].expr.data_type());
         }
-        let start = bound(f, &f.start, true, key_type.as_ref())?;
-        let end = bound(f, &f.end, false, key_type.as_ref())?;
+        let start = bound(ctx, outer, f, &f.start, true, key_type.as_ref())?;
+        let end = bound(ctx, outer, f, &f.end, false, key_type.as_ref())?;
         Ok(Frame { units: f.units, start, end, exclude: f.exclude, asc, nulls_first })
     }
 
@@ -216,17 +211,19 @@ impl Frame {
 /// One bound's offset evaluated and checked: a count for ROWS / GROUPS, a value of the
 /// type PostgreSQL's `in_range` support takes for RANGE over `key_type`.
 fn bound(
+    ctx: &ExecCtx<'_>,
+    outer: &[Value],
     f: &WindowFrame,
-    b: &ast::WindowFrameBound,
+    b: &FrameBound,
     is_start: bool,
     key_type: Option<&DataType>,
 ) -> Result<Bound> {
     let (offset, following) = match b {
-        ast::WindowFrameBound::CurrentRow => return Ok(Bound::CurrentRow),
-        ast::WindowFrameBound::Preceding(None) => return Ok(Bound::UnboundedPreceding),
-        ast::WindowFrameBound::Following(None) => return Ok(Bound::UnboundedFollowing),
-        ast::WindowFrameBound::Preceding(Some(e)) => (e, false),
-        ast::WindowFrameBound::Following(Some(e)) => (e, true),
+        FrameBound::CurrentRow => return Ok(Bound::CurrentRow),
+        FrameBound::UnboundedPreceding => return Ok(Bound::UnboundedPreceding),
+        FrameBound::UnboundedFollowing => return Ok(Bound::UnboundedFollowing),
+        FrameBound::Preceding(e) => (e, false),
+        FrameBound::Following(e) => (e, true),
     };
     let which = if is_start { "starting" } else { "ending" };
     let units = match f.units {
@@ -234,7 +231,8 @@ fn bound(
         ast::WindowFrameUnits::Range => "RANGE",
         ast::WindowFrameUnits::Groups => "GROUPS",
     };
-    let (value, ty) = constant_offset(offset, units)?;
+    let value = ctx.eval(offset, &[], outer)?;
+    let ty = offset.data_type();
     if value.is_null() {
         return Err(Error::new(
             SqlState::from_code("22004"),
@@ -283,41 +281,6 @@ fn bound(
         }
     };
     Ok(if following { Bound::Following(offset) } else { Bound::Preceding(offset) })
-}
-
-/// The value and type of a constant offset expression; a bare string (which sqlparser
-/// may read as an interval literal) is an untyped constant, given as `text`.
-fn constant_offset(e: &ast::Expr, units: &str) -> Result<(Value, DataType)> {
-    let e = match e {
-        ast::Expr::Nested(inner) => inner.as_ref(),
-        other => other,
-    };
-    if let ast::Expr::Interval(iv) = e {
-        if iv.leading_field.is_none() && iv.last_field.is_none() {
-            if let ast::Expr::Value(v) = iv.value.as_ref() {
-                if let ast::Value::SingleQuotedString(text) = &v.value {
-                    return Ok((Value::Text(text.clone()), DataType::Unknown));
-                }
-            }
-        }
-    }
-    if let ast::Expr::Value(v) = e {
-        if let ast::Value::SingleQuotedString(text) = &v.value {
-            return Ok((Value::Text(text.clone()), DataType::Unknown));
-        }
-    }
-    crate::expr::eval_constant(&e.to_string()).map_err(|err| {
-        if err.sqlstate() == SqlState::UNDEFINED_COLUMN {
-            Error::new(
-                SqlState::from_code("42P10"),
-                format!("argument of {units} must not contain variables"),
-            )
-        } else if err.sqlstate().code() == "XX000" {
-            Error::unsupported("window frame offsets that are not constants")
-        } else {
-            err
-        }
-    })
 }
 
 /// A RANGE offset converted to the offset type `in_range` takes for the key type;

@@ -302,6 +302,13 @@ impl Binder<'_> {
         filter: Option<Expr>,
         over: &ast::WindowType,
     ) -> Result<Expr> {
+        if let Err(clause) = self.scope.aggregates_allowed() {
+            let clause = if clause == "JOIN/ON" { "JOIN conditions" } else { clause };
+            return Err(Error::new(
+                SqlState::WINDOWING_ERROR,
+                format!("window functions are not allowed in {clause}"),
+            ));
+        }
         let (func, args, ty) = if let Some(w) = WindowFunc::lookup(name) {
             let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
             let (params, ty) = w.resolve(&types)?;
@@ -341,6 +348,7 @@ impl Binder<'_> {
                 let (order_by, frame) = crate::expr::window_frame::split_window_spec(
                     &spec.order_by,
                     spec.window_frame.as_ref(),
+                    &mut |e| self.bind(e),
                 )?;
                 call.order_by = self.bind_sort_list(&order_by)?;
                 call.frame = frame;

@@ -741,6 +741,10 @@ impl Expr {
                 out.extend(call.filter.iter());
                 out.extend(call.partition_by.iter());
                 out.extend(call.order_by.iter().map(|s| &s.expr));
+                if let Some(f) = &call.frame {
+                    out.extend(f.start.offset());
+                    out.extend(f.end.offset());
+                }
             }
         }
         out
