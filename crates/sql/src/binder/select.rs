@@ -407,7 +407,13 @@ impl Binder<'_> {
         fields: &[Field],
     ) -> Result<()> {
         let mut specs: Vec<WindowSpecBound> = Vec::new();
-        for ast::NamedWindowDefinition(name, def) in defs {
+        for (i, ast::NamedWindowDefinition(name, def)) in defs.iter().enumerate() {
+            if defs[..i].iter().any(|d| ident_name(&d.0) == ident_name(name)) {
+                return Err(Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    format!("window \"{}\" is already defined", ident_name(name)),
+                ));
+            }
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
                 ast::NamedWindowExpr::NamedWindow(other) => {

@@ -286,7 +286,11 @@ fn bound(
 /// A RANGE offset converted to the offset type `in_range` takes for the key type;
 /// 0A000 (as PostgreSQL) when there is no such support function.
 fn range_offset_value(key: &DataType, value: Value, ty: &DataType) -> Result<Value> {
-    let key_name = crate::expr::types::pg_type_name(key);
+    // PostgreSQL names the sort operator class's input type: text for varchar.
+    let key_name = match key {
+        DataType::Varchar(_) => "text".to_string(),
+        other => crate::expr::types::pg_type_name(other),
+    };
     let target = match key {
         DataType::Int2 | DataType::Int4 | DataType::Int8 => DataType::Int8,
         DataType::Numeric(_) => DataType::Numeric(None),

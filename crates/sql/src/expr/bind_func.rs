@@ -132,6 +132,14 @@ impl Binder<'_> {
             return self.bind_ordered_set(&name, args, filter, &f.within_group);
         }
         if let Some(over) = &f.over {
+            if let Err(clause) = self.scope.aggregates_allowed() {
+                let clause = if clause == "JOIN/ON" { "JOIN conditions" } else { clause };
+                let e = Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    format!("window functions are not allowed in {clause}"),
+                );
+                return Err(crate::parser::place::at_name(e, &f.name));
+            }
             return self.bind_window(&name, args, star, filter, over);
         }
         if AggregateFunc::lookup(&name).is_some() {
@@ -302,13 +310,6 @@ impl Binder<'_> {
         filter: Option<Expr>,
         over: &ast::WindowType,
     ) -> Result<Expr> {
-        if let Err(clause) = self.scope.aggregates_allowed() {
-            let clause = if clause == "JOIN/ON" { "JOIN conditions" } else { clause };
-            return Err(Error::new(
-                SqlState::WINDOWING_ERROR,
-                format!("window functions are not allowed in {clause}"),
-            ));
-        }
         let (func, args, ty) = if let Some(w) = WindowFunc::lookup(name) {
             let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
             let (params, ty) = w.resolve(&types)?;

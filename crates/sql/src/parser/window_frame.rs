@@ -7,7 +7,10 @@
 //!   is the default and is simply dropped;
 //! - an offset that starts with a string (`'1 year'::interval PRECEDING`): sqlparser
 //!   reads a leading string as a MySQL interval literal and stops at `::`, so the
-//!   offset is put in parentheses.
+//!   offset is put in parentheses;
+//! - `unbounded(1) PRECEDING` or `unbounded.x PRECEDING`, a function or a column named
+//!   `unbounded` (PostgreSQL reads the keyword so only before PRECEDING / FOLLOWING):
+//!   the name is quoted.
 //!
 //! ```text
 //! over (order by x rows between 1 preceding and 1 following exclude ties)
@@ -84,6 +87,17 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         while p < close {
             let starts_bound = matches!(s.word(p - 1), Some(Keyword::BETWEEN | Keyword::AND))
                 || p == unit + 1;
+            // `unbounded(1)` and `unbounded.x` are a function and a column, as in
+            // PostgreSQL's grammar: quoted, sqlparser reads them so.
+            if starts_bound
+                && depth[p] == level
+                && word_is(&s, p, "unbounded")
+                && matches!(s.sig.get(p + 1).map(|&i| &tokens[i]), Some(Token::LParen | Token::Period))
+            {
+                edits[s.sig[p]].drop = true;
+                edits[s.sig[p]].before.push_str("\"unbounded\"");
+                changed = true;
+            }
             if starts_bound
                 && depth[p] == level
                 && matches!(tokens[s.sig[p]], Token::SingleQuotedString(_))
@@ -177,6 +191,14 @@ mod tests {
             Some("select sum(x) over (rows current row )")
         );
         assert_eq!(rewrite("select sum(x) over (order by rows rows unbounded preceding)"), None);
+    }
+
+    #[test]
+    fn unbounded_names_are_quoted() {
+        assert_eq!(
+            rewrite("select sum(x) over (rows between unbounded(1) preceding and unbounded.x following) from t").as_deref(),
+            Some("select sum(x) over (rows between \"unbounded\"(1) preceding and \"unbounded\".x following) from t")
+        );
     }
 
     #[test]
