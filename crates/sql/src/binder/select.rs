@@ -703,7 +703,8 @@ fn rewrite_grouping_item(
 }
 
 /// A named window: name, PARTITION BY, ORDER BY, frame.
-type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<crate::expr::window_frame::WindowFrame>);
+type WindowSpecBound =
+    (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<crate::expr::window_frame::WindowFrame>);
 
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {

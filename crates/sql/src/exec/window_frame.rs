@@ -78,8 +78,7 @@ impl Frame {
         }
         let has_offset = |b: &FrameBound| b.offset().is_some();
         let mut key_type = None;
-        if f.units == ast::WindowFrameUnits::Range && (has_offset(&f.start) || has_offset(&f.end))
-        {
+        if f.units == ast::WindowFrameUnits::Range && (has_offset(&f.start) || has_offset(&f.end)) {
             if call.order_by.len() != 1 {
                 return Err(windowing(
                     "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
@@ -182,7 +181,7 @@ impl Frame {
                 }
                 let preceding = matches!(b, Bound::Preceding(_));
                 let sub = preceding == self.asc;
-                let less = !is_start == self.asc;
+                let less = is_start != self.asc;
                 // Rows in the bound's side form a suffix (start) or a prefix (end).
                 let inside = |j: usize| -> Result<bool> {
                     let v = &keys[j];
@@ -300,12 +299,12 @@ fn range_offset_value(key: &DataType, value: Value, ty: &DataType) -> Result<Val
         | DataType::Timestamp
         | DataType::TimestampTz
         | DataType::Interval => DataType::Interval,
-        _ => {
-            return Err(Error::new(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                format!("RANGE with offset PRECEDING/FOLLOWING is not supported for column type {key_name}"),
-            ))
-        }
+        _ => return Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            format!(
+                "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {key_name}"
+            ),
+        )),
     };
     let ints = matches!(ty, DataType::Int2 | DataType::Int4 | DataType::Int8);
     let fits = *ty == DataType::Unknown
@@ -354,7 +353,9 @@ fn in_range(val: &Value, base: &Value, offset: &Value, sub: bool, less: bool) ->
     match (val, base, offset) {
         (_, _, Value::Float8(off)) => Ok(in_range_f64(as_f64(val), as_f64(base), *off, sub, less)),
         (Value::Numeric(v), Value::Numeric(b), Value::Numeric(o))
-            if [v, b, o].iter().any(|x| matches!(x, Numeric::NaN | Numeric::PosInf | Numeric::NegInf)) =>
+            if [v, b, o]
+                .iter()
+                .any(|x| matches!(x, Numeric::NaN | Numeric::PosInf | Numeric::NegInf)) =>
         {
             Ok(in_range_f64(as_f64(val), as_f64(base), as_f64(offset), sub, less))
         }
@@ -365,7 +366,11 @@ fn in_range(val: &Value, base: &Value, offset: &Value, sub: bool, less: bool) ->
         }
         (Value::Time(v), Value::Time(b), Value::Interval(o)) => {
             // As PostgreSQL: only the interval's time part counts, without wrapping.
-            let sum = if sub { i128::from(*b) - i128::from(o.micros) } else { i128::from(*b) + i128::from(o.micros) };
+            let sum = if sub {
+                i128::from(*b) - i128::from(o.micros)
+            } else {
+                i128::from(*b) + i128::from(o.micros)
+            };
             let v = i128::from(*v);
             Ok(if less { v <= sum } else { v >= sum })
         }

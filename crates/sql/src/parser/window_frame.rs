@@ -85,14 +85,17 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         // AND, and ends at PRECEDING / FOLLOWING.
         let mut p = unit + 1;
         while p < close {
-            let starts_bound = matches!(s.word(p - 1), Some(Keyword::BETWEEN | Keyword::AND))
-                || p == unit + 1;
+            let starts_bound =
+                matches!(s.word(p - 1), Some(Keyword::BETWEEN | Keyword::AND)) || p == unit + 1;
             // `unbounded(1)` and `unbounded.x` are a function and a column, as in
             // PostgreSQL's grammar: quoted, sqlparser reads them so.
             if starts_bound
                 && depth[p] == level
                 && word_is(&s, p, "unbounded")
-                && matches!(s.sig.get(p + 1).map(|&i| &tokens[i]), Some(Token::LParen | Token::Period))
+                && matches!(
+                    s.sig.get(p + 1).map(|&i| &tokens[i]),
+                    Some(Token::LParen | Token::Period)
+                )
             {
                 edits[s.sig[p]].drop = true;
                 edits[s.sig[p]].before.push_str("\"unbounded\"");
@@ -138,8 +141,8 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         if let Some((kind, _)) = kind {
             // The window's own ORDER BY, if it has one, precedes the frame at its level.
             let open = (0..unit).rev().find(|&p| depth[p] == level - 1 && is_lparen(&s, p))?;
-            let has_order = (open + 1..unit)
-                .any(|p| depth[p] == level && s.word(p) == Some(Keyword::ORDER));
+            let has_order =
+                (open + 1..unit).any(|p| depth[p] == level && s.word(p) == Some(Keyword::ORDER));
             let marker = format!("{FRAME_EXCLUDE_MARKER}('{kind}') ");
             let text = if has_order { format!(", {marker}") } else { format!("ORDER BY {marker}") };
             edits[s.sig[unit]].before.push_str(&text);
