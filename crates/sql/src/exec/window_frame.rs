@@ -299,12 +299,14 @@ fn range_offset_value(key: &DataType, value: Value, ty: &DataType) -> Result<Val
         | DataType::Timestamp
         | DataType::TimestampTz
         | DataType::Interval => DataType::Interval,
-        _ => return Err(Error::new(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            format!(
+        _ => {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!(
                 "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {key_name}"
             ),
-        )),
+            ))
+        }
     };
     let ints = matches!(ty, DataType::Int2 | DataType::Int4 | DataType::Int8);
     let fits = *ty == DataType::Unknown

@@ -183,15 +183,15 @@ mod tests {
     fn exclusions_become_order_by_markers() {
         assert_eq!(
             rewrite("select sum(x) over (order by x rows between 1 preceding and 1 following exclude ties) from t").as_deref(),
-            Some("select sum(x) over (order by x , helios_frame_exclude('ties') rows between 1 preceding and 1 following ) from t")
+            Some("select sum(x) over (order by x , helios_frame_exclude('ties') rows between 1 preceding and 1 following  ) from t")
         );
         assert_eq!(
             rewrite("select sum(x) over (w range unbounded preceding exclude current row)").as_deref(),
-            Some("select sum(x) over (w ORDER BY helios_frame_exclude('current row') range unbounded preceding )")
+            Some("select sum(x) over (w ORDER BY helios_frame_exclude('current row') range unbounded preceding   )")
         );
         assert_eq!(
             rewrite("select sum(x) over (rows current row exclude no others)").as_deref(),
-            Some("select sum(x) over (rows current row )")
+            Some("select sum(x) over (rows current row   )")
         );
         assert_eq!(rewrite("select sum(x) over (order by rows rows unbounded preceding)"), None);
     }
