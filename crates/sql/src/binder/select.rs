@@ -98,6 +98,12 @@ impl Binder<'_> {
 
         // GROUP BY: ordinals and output names refer to the select list.
         let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;
+        if group_exprs.iter().any(Expr::contains_window) {
+            return Err(Error::new(
+                SqlState::WINDOWING_ERROR,
+                "window functions are not allowed in GROUP BY",
+            ));
+        }
 
         let having = match &having_ast {
             Some(h) => Some(self.bind_condition(h, &bind_fields, "HAVING", true)?),
@@ -401,7 +407,13 @@ impl Binder<'_> {
         fields: &[Field],
     ) -> Result<()> {
         let mut specs: Vec<WindowSpecBound> = Vec::new();
-        for ast::NamedWindowDefinition(name, def) in defs {
+        for (i, ast::NamedWindowDefinition(name, def)) in defs.iter().enumerate() {
+            if defs[..i].iter().any(|d| ident_name(&d.0) == ident_name(name)) {
+                return Err(Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    format!("window \"{}\" is already defined", ident_name(name)),
+                ));
+            }
             let spec = match def {
                 ast::NamedWindowExpr::WindowSpec(spec) => spec.clone(),
                 ast::NamedWindowExpr::NamedWindow(other) => {
@@ -424,8 +436,13 @@ impl Binder<'_> {
             for p in &spec.partition_by {
                 partition.push(self.bind_scalar(p, fields, None)?);
             }
+            let (order_by, frame) = crate::expr::window_frame::split_window_spec(
+                &spec.order_by,
+                spec.window_frame.as_ref(),
+                &mut |e| self.bind_scalar(e, fields, None),
+            )?;
             let mut order = Vec::new();
-            for o in &spec.order_by {
+            for o in &order_by {
                 let e = self.bind_scalar(&o.expr, fields, None)?;
                 let k = sort_key(e, &o.options)?;
                 order.push(crate::expr::SortExpr {
@@ -434,7 +451,7 @@ impl Binder<'_> {
                     nulls_first: k.nulls_first,
                 });
             }
-            specs.push((ident_name(name), partition, order, spec.window_frame.clone()));
+            specs.push((ident_name(name), partition, order, frame));
         }
         let mut missing: Option<String> = None;
         for e in exprs.iter_mut() {
@@ -686,7 +703,8 @@ fn rewrite_grouping_item(
 }
 
 /// A named window: name, PARTITION BY, ORDER BY, frame.
-type WindowSpecBound = (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<ast::WindowFrame>);
+type WindowSpecBound =
+    (String, Vec<Expr>, Vec<crate::expr::SortExpr>, Option<crate::expr::window_frame::WindowFrame>);
 
 /// The type a select-list column reports: an `unknown` literal is `text`.
 fn output_type(e: &Expr) -> helios_types::DataType {

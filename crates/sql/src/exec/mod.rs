@@ -41,6 +41,7 @@ pub mod vector_entries;
 pub mod vector_index;
 mod vector_scan;
 mod window;
+mod window_frame;
 
 pub use context::{ExecCtx, Row, SequenceAccess};
 pub use dml::{

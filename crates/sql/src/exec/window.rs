@@ -1,15 +1,15 @@
-//! Window functions: partitions, ordering, peers and ROWS / RANGE / GROUPS frames.
+//! Window functions: partitions, ordering and peers; the frames are in `window_frame`.
 
 use std::cmp::Ordering;
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::Value;
-use sqlparser::ast;
 
 use super::aggregate::run_aggregate;
 use super::context::{ExecCtx, Row};
 use super::pg_sort::pg_sort_by;
 use super::sort::compare_rows;
+use super::window_frame::Frame;
 use crate::expr::{AggregateCall, WindowCall};
 use crate::functions::window::WindowFunc;
 use crate::planner::SortKey;
@@ -51,236 +51,6 @@ pub fn window(
     })
 }
 
-/// A frame offset: a constant non-negative integer (`2`, `2::int8`, `(1 + 1)`).
-fn offset(e: &Option<Box<ast::Expr>>) -> Result<Option<usize>> {
-    let Some(e) = e else { return Ok(None) };
-    if let ast::Expr::Value(v) = e.as_ref() {
-        if let ast::Value::Number(n, _) = &v.value {
-            if let Ok(k) = n.parse::<usize>() {
-                return Ok(Some(k));
-            }
-        }
-    }
-    let k = match constant_offset(e)? {
-        Value::Int2(k) => i64::from(k),
-        Value::Int4(k) => i64::from(k),
-        Value::Int8(k) => k,
-        Value::Null => {
-            return Err(Error::new(
-                SqlState::from_code("22004"),
-                "frame starting offset must not be null",
-            ))
-        }
-        _ => return Err(Error::unsupported("window frame offsets that are not integers")),
-    };
-    usize::try_from(k).map(Some).map_err(|_| {
-        Error::new(SqlState::from_code("22013"), "frame starting offset must not be negative")
-    })
-}
-
-/// The value of a constant frame offset expression; offsets reading the query's rows
-/// or subqueries are not supported.
-fn constant_offset(e: &ast::Expr) -> Result<Value> {
-    // The parser reads a bare string offset (`'inf' PRECEDING`) as an interval literal;
-    // it is an untyped constant, taken as the sort key's type.
-    if let ast::Expr::Interval(iv) = e {
-        if iv.leading_field.is_none() && iv.last_field.is_none() {
-            if let ast::Expr::Value(v) = iv.value.as_ref() {
-                if let ast::Value::SingleQuotedString(text) = &v.value {
-                    return Ok(Value::Text(text.clone()));
-                }
-            }
-        }
-    }
-    crate::expr::eval_constant(&e.to_string()).map(|(v, _)| v).map_err(|err| {
-        if err.sqlstate() == SqlState::UNDEFINED_COLUMN || err.sqlstate().code() == "XX000" {
-            Error::unsupported("window frame offsets that are not constants")
-        } else {
-            err
-        }
-    })
-}
-
-/// A RANGE offset as a number (a constant: `1`, `1.1::float4`, `'inf'`); NaN and
-/// negative offsets are 22013.
-fn range_offset(e: &Option<Box<ast::Expr>>) -> Result<f64> {
-    let Some(e) = e.as_deref() else { return Err(Error::unsupported("this RANGE offset")) };
-    let v = constant_offset(e)?;
-    let k = match &v {
-        Value::Text(t) => t.trim().parse::<f64>().ok(),
-        Value::Null => {
-            return Err(Error::new(
-                SqlState::from_code("22004"),
-                "frame starting offset must not be null",
-            ))
-        }
-        other => key_f64(other),
-    };
-    let Some(k) = k else {
-        return Err(Error::unsupported(format!("RANGE offsets of type {}", v.data_type())));
-    };
-    if k.is_nan() || k < 0.0 {
-        return Err(Error::new(
-            SqlState::from_code("22013"),
-            "invalid preceding or following size in window function",
-        ));
-    }
-    Ok(k)
-}
-
-fn key_f64(v: &Value) -> Option<f64> {
-    match v {
-        Value::Int2(x) => Some(f64::from(*x)),
-        Value::Int4(x) => Some(f64::from(*x)),
-        Value::Int8(x) => Some(*x as f64),
-        Value::Float4(x) => Some(f64::from(*x)),
-        Value::Float8(x) => Some(*x),
-        Value::Numeric(_) => match v.cast(&helios_types::DataType::Float8) {
-            Ok(Value::Float8(x)) => Some(x),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The frame of row `i` of a sorted partition of `n` rows, as a half-open range.
-/// `keys` are the rows' ORDER BY values (for RANGE offsets), `asc` the direction of the
-/// first key.
-#[allow(clippy::too_many_arguments)]
-fn frame(
-    frame: Option<&ast::WindowFrame>,
-    i: usize,
-    n: usize,
-    peers: &[(usize, usize)],
-    has_order: bool,
-    keys: &[Vec<Value>],
-    asc: bool,
-) -> Result<(usize, usize)> {
-    let Some(f) = frame else {
-        return Ok(if has_order { (0, peers[i].1) } else { (0, n) });
-    };
-    let (peer_lo, peer_hi) = peers[i];
-    let end = f.end_bound.clone().unwrap_or(ast::WindowFrameBound::CurrentRow);
-    let bound = |b: &ast::WindowFrameBound, is_start: bool| -> Result<usize> {
-        Ok(match (&f.units, b) {
-            (_, ast::WindowFrameBound::Preceding(None)) => 0,
-            (_, ast::WindowFrameBound::Following(None)) => n,
-            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::CurrentRow) => {
-                if is_start {
-                    i
-                } else {
-                    i + 1
-                }
-            }
-            (_, ast::WindowFrameBound::CurrentRow) => {
-                if is_start {
-                    peer_lo
-                } else {
-                    peer_hi
-                }
-            }
-            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::Preceding(o)) => {
-                let k = offset(o)?.unwrap_or(0);
-                if is_start {
-                    i.saturating_sub(k)
-                } else {
-                    (i + 1).saturating_sub(k)
-                }
-            }
-            (ast::WindowFrameUnits::Rows, ast::WindowFrameBound::Following(o)) => {
-                let k = offset(o)?.unwrap_or(0);
-                if is_start {
-                    (i + k).min(n)
-                } else {
-                    (i + k + 1).min(n)
-                }
-            }
-            (ast::WindowFrameUnits::Groups, ast::WindowFrameBound::Preceding(o))
-            | (ast::WindowFrameUnits::Groups, ast::WindowFrameBound::Following(o)) => {
-                let k = offset(o)?.unwrap_or(0);
-                let forward = matches!(b, ast::WindowFrameBound::Following(_));
-                // Walk k peer groups from the current one.
-                let mut lo = peer_lo;
-                let mut hi = peer_hi;
-                for _ in 0..k {
-                    if forward {
-                        if hi >= n {
-                            lo = n;
-                            break;
-                        }
-                        lo = hi;
-                        hi = peers[hi].1;
-                    } else {
-                        if lo == 0 {
-                            hi = 0;
-                            break;
-                        }
-                        hi = lo;
-                        lo = peers[lo - 1].0;
-                    }
-                }
-                if is_start {
-                    lo
-                } else {
-                    hi
-                }
-            }
-            (
-                ast::WindowFrameUnits::Range,
-                ast::WindowFrameBound::Preceding(o) | ast::WindowFrameBound::Following(o),
-            ) => {
-                let k = range_offset(o)?;
-                if k < 0.0 {
-                    return Err(Error::new(
-                        SqlState::from_code("22013"),
-                        "invalid preceding or following size in window function",
-                    ));
-                }
-                let cur = keys[i].first().and_then(key_f64);
-                let Some(cur) = cur else {
-                    return Ok(if is_start { peer_lo } else { peer_hi });
-                };
-                // The bound value in sort order: PRECEDING moves against the sort.
-                let forward = matches!(b, ast::WindowFrameBound::Following(_));
-                let target = if forward == asc { cur + k } else { cur - k };
-                let before = |j: usize| -> bool {
-                    // Whether row j sorts strictly before the bound value.
-                    match keys[j].first().and_then(key_f64) {
-                        None => false,
-                        Some(x) => {
-                            if asc {
-                                x < target
-                            } else {
-                                x > target
-                            }
-                        }
-                    }
-                };
-                let after = |j: usize| -> bool {
-                    match keys[j].first().and_then(key_f64) {
-                        None => true,
-                        Some(x) => {
-                            if asc {
-                                x > target
-                            } else {
-                                x < target
-                            }
-                        }
-                    }
-                };
-                if is_start {
-                    (0..n).find(|j| !before(*j)).unwrap_or(n)
-                } else {
-                    (0..n).find(|j| after(*j)).unwrap_or(n)
-                }
-            }
-        })
-    };
-    let s = bound(&f.start_bound, true)?;
-    let e = bound(&end, false)?;
-    Ok((s, e.max(s)))
-}
-
 fn compute(
     ctx: &ExecCtx<'_>,
     rows: &[Row],
@@ -316,6 +86,14 @@ fn compute(
         compare_rows(&a.0, &b.0, &part_keys).then_with(|| compare_rows(&a.1, &b.1, &keys))
     });
     let order: Vec<usize> = all.iter().map(|(_, _, i)| *i).collect();
+    let uses_frame = matches!(
+        call.func,
+        WindowFunc::FirstValue
+            | WindowFunc::LastValue
+            | WindowFunc::NthValue
+            | WindowFunc::Aggregate(_)
+    );
+    let frame = if uses_frame { Some(Frame::resolve(ctx, call, outer)?) } else { None };
     let mut result = vec![Value::Null; rows.len()];
     let mut start = 0;
     while start < all.len() {
@@ -341,7 +119,8 @@ fn compute(
             }
         }
         let part_rows: Vec<&Row> = sorted.iter().map(|(_, i)| &rows[*i]).collect();
-        let sorted_keys: Vec<Vec<Value>> = sorted.iter().map(|(k, _)| k.clone()).collect();
+        let first_keys: Vec<Value> =
+            sorted.iter().map(|(k, _)| k.first().cloned().unwrap_or(Value::Null)).collect();
         let mut dense = 0usize;
         for j in 0..n {
             if j == 0 || peers[j].0 == j {
@@ -413,18 +192,13 @@ fn compute(
                     }
                 }
                 WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
-                    let (s, e) = frame(
-                        call.frame.as_ref(),
-                        j,
-                        n,
-                        &peers,
-                        !keys.is_empty(),
-                        &sorted_keys,
-                        keys.first().is_none_or(|k| k.asc),
-                    )?;
+                    let members = match &frame {
+                        Some(f) => f.rows(j, &peers, &first_keys)?,
+                        None => Vec::new(),
+                    };
                     let pick = match call.func {
-                        WindowFunc::FirstValue => (s < e).then_some(s),
-                        WindowFunc::LastValue => (s < e).then(|| e - 1),
+                        WindowFunc::FirstValue => members.first().copied(),
+                        WindowFunc::LastValue => members.last().copied(),
                         _ => {
                             let nth = match call.args.get(1) {
                                 Some(a) => match ctx.eval(a, row, outer)? {
@@ -440,8 +214,7 @@ fn compute(
                                     "argument of nth_value must be greater than zero",
                                 ));
                             }
-                            let idx = s + nth as usize - 1;
-                            (idx < e).then_some(idx)
+                            usize::try_from(nth - 1).ok().and_then(|k| members.get(k).copied())
                         }
                     };
                     match (pick, call.args.first()) {
@@ -450,15 +223,11 @@ fn compute(
                     }
                 }
                 WindowFunc::Aggregate(func) => {
-                    let (s, e) = frame(
-                        call.frame.as_ref(),
-                        j,
-                        n,
-                        &peers,
-                        !keys.is_empty(),
-                        &sorted_keys,
-                        keys.first().is_none_or(|k| k.asc),
-                    )?;
+                    let members = match &frame {
+                        Some(f) => f.rows(j, &peers, &first_keys)?,
+                        None => Vec::new(),
+                    };
+                    let frame_rows: Vec<&Row> = members.iter().map(|&m| part_rows[m]).collect();
                     let agg = AggregateCall {
                         func: *func,
                         args: call.args.clone(),
@@ -468,7 +237,7 @@ fn compute(
                         ty: call.ty.clone(),
                         user: call.user.clone(),
                     };
-                    run_aggregate(ctx, &agg, &part_rows[s..e], outer)?
+                    run_aggregate(ctx, &agg, &frame_rows, outer)?
                 }
             };
             result[sorted[j].1] = v;

@@ -206,6 +206,14 @@ impl Binder<'_> {
             }
         }
         if let Some(over) = &f.over {
+            if let Err(clause) = self.scope.aggregates_allowed() {
+                let clause = if clause == "JOIN/ON" { "JOIN conditions" } else { clause };
+                let e = Error::new(
+                    SqlState::WINDOWING_ERROR,
+                    format!("window functions are not allowed in {clause}"),
+                );
+                return Err(crate::parser::place::at_name(e, &f.name));
+            }
             return self.bind_window(&name, args, star, filter, over);
         }
         if AggregateFunc::lookup(&name).is_some() {
@@ -435,8 +443,13 @@ impl Binder<'_> {
                 call.window_name = spec.window_name.as_ref().map(ident_name);
                 call.partition_by =
                     spec.partition_by.iter().map(|e| self.bind(e)).collect::<Result<Vec<_>>>()?;
-                call.order_by = self.bind_sort_list(&spec.order_by)?;
-                call.frame = spec.window_frame.clone();
+                let (order_by, frame) = crate::expr::window_frame::split_window_spec(
+                    &spec.order_by,
+                    spec.window_frame.as_ref(),
+                    &mut |e| self.bind(e),
+                )?;
+                call.order_by = self.bind_sort_list(&order_by)?;
+                call.frame = frame;
                 let nested = call.partition_by.iter().any(Expr::contains_window)
                     || call.order_by.iter().any(|o| o.expr.contains_window());
                 if nested {

@@ -25,6 +25,7 @@
 //! | `cast.rs`, `num.rs` | value conversions |
 //! | `display.rs` | SQL text of a bound expression (EXPLAIN) |
 //! | `static_scope.rs` | a fixed-column [`ExprScope`] and parse/bind/eval helpers |
+//! | `window_frame.rs` | the frame of a window call (bounds, EXCLUDE) |
 
 pub mod arith;
 mod bind;
@@ -49,6 +50,7 @@ pub mod resolve;
 mod static_scope;
 pub mod types;
 mod typmod;
+pub mod window_frame;
 
 pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};

@@ -8,7 +8,6 @@
 use std::fmt;
 
 use helios_types::{DataType, Value};
-use sqlparser::ast;
 
 use crate::functions::aggregate::AggregateFunc;
 use crate::functions::registry::ScalarFunction;
@@ -353,8 +352,8 @@ pub struct WindowCall {
     pub partition_by: Vec<Expr>,
     /// `ORDER BY`.
     pub order_by: Vec<SortExpr>,
-    /// The frame clause as written (the executor interprets it).
-    pub frame: Option<ast::WindowFrame>,
+    /// The frame clause (the executor interprets it).
+    pub frame: Option<crate::expr::window_frame::WindowFrame>,
     /// For an aggregate made by `CREATE AGGREGATE` used as a window function.
     pub user: Option<std::sync::Arc<UserAggregate>>,
     /// `OVER w`: a named window from the query's WINDOW clause, for the planner to
@@ -767,6 +766,10 @@ impl Expr {
                 out.extend(call.filter.iter());
                 out.extend(call.partition_by.iter());
                 out.extend(call.order_by.iter().map(|s| &s.expr));
+                if let Some(f) = &call.frame {
+                    out.extend(f.start.offset());
+                    out.extend(f.end.offset());
+                }
             }
         }
         out

@@ -33,12 +33,14 @@ pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
 mod variadic_args;
+mod window_frame;
 
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 pub use variadic_args::VARIADIC_MARKER;
+pub use window_frame::FRAME_EXCLUDE_MARKER;
 
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
@@ -117,7 +119,8 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // `UPDATE ... SET a[i] = v` assigns one array element; `CREATE TABLE t (a, b)
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
-        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`.
+        // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
+        // window frames with EXCLUDE or string-led offsets.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
@@ -128,6 +131,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| merge_syntax::rewrite(sql))
             .or_else(|| lock_without_from::rewrite(sql))
             .or_else(|| variadic_args::rewrite(sql))
+            .or_else(|| window_frame::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

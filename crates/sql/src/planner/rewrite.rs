@@ -91,6 +91,10 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             }
             out.extend(call.partition_by.iter_mut());
             out.extend(call.order_by.iter_mut().map(|s| &mut s.expr));
+            if let Some(f) = call.frame.as_mut() {
+                out.extend(f.start.offset_mut());
+                out.extend(f.end.offset_mut());
+            }
         }
     }
     out
