@@ -11,6 +11,7 @@
 //! The options are kept as lowercase names with their values as text; the session
 //! checks them.
 
+use super::{is_word, take_word};
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
@@ -89,19 +90,6 @@ pub enum AggregateStatement {
         /// The change.
         action: AlterAggregateAction,
     },
-}
-
-fn is_word(t: &Token, w: &str) -> bool {
-    matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w))
-}
-
-fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
-    if is_word(&p.peek_token_ref().token, w) {
-        p.advance_token();
-        true
-    } else {
-        false
-    }
 }
 
 fn expected<T>(what: &str, p: &mut Parser<'_>) -> PResult<T> {

@@ -14,6 +14,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::syntax_error;
+use super::take_word;
 use helios_common::Result;
 
 /// How many rows a `FETCH`/`MOVE` covers.
@@ -187,15 +188,6 @@ fn signed_number(p: &mut Parser<'_>) -> std::result::Result<Option<i64>, ParserE
         .parse()
         .map_err(|_| ParserError::ParserError(format!("Expected: a row count, found: {text}")))?;
     Ok(Some(if negative { -n } else { n }))
-}
-
-fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
-    let hit = matches!(&p.peek_token_ref().token,
-        Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w));
-    if hit {
-        p.advance_token();
-    }
-    hit
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use super::dialect::HeliosDialect;
+use super::{is_word, take_word};
 use super::{syntax_error, Statement};
 
 /// When a statement reads data: a timestamp or the commit of a transaction.
@@ -241,11 +242,6 @@ fn significant(tokens: &[TokenWithSpan]) -> Vec<usize> {
         .collect()
 }
 
-/// An unquoted word equal to `w` (case-insensitive).
-fn is_word(t: &Token, w: &str) -> bool {
-    matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w))
-}
-
 /// `REINDEX ...` (see [`super::reindex`]); `None` for other statements.
 fn parse_reindex(piece: &[TokenWithSpan]) -> Result<Option<super::reindex::Reindex>> {
     let sig = significant(piece);
@@ -308,15 +304,6 @@ fn expect_end(p: &mut Parser<'_>) -> Result<()> {
         ))));
     }
     Ok(())
-}
-
-fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
-    if is_word(&p.peek_token_ref().token, w) {
-        p.advance_token();
-        true
-    } else {
-        false
-    }
 }
 
 fn expect_word(p: &mut Parser<'_>, w: &str) -> std::result::Result<(), ParserError> {

@@ -46,6 +46,7 @@ use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
 
 /// One parsed statement.
 #[derive(Debug, Clone)]
@@ -270,6 +271,21 @@ pub fn parse_insert_stub() -> Result<ast::Insert> {
             _ => Err(Error::internal("stub is not INSERT")),
         },
         _ => Err(Error::internal("stub is not INSERT")),
+    }
+}
+
+/// An unquoted word equal to `w` (case-insensitive).
+fn is_word(t: &Token, w: &str) -> bool {
+    matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w))
+}
+
+/// Consumes the next token when it is the unquoted word `w`.
+fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
+    if is_word(&p.peek_token_ref().token, w) {
+        p.advance_token();
+        true
+    } else {
+        false
     }
 }
 

@@ -20,6 +20,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::syntax_error;
+use super::{is_word, take_word};
 use crate::catalog::routine_defs::TriggerTiming;
 
 /// A routine statement read by this module.
@@ -268,20 +269,6 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
 
 fn next_significant(piece: &[TokenWithSpan], from: usize) -> Option<usize> {
     (from..piece.len()).find(|&j| !matches!(piece[j].token, Token::Whitespace(_)))
-}
-
-/// An unquoted word equal to `w` (case-insensitive).
-fn is_word(t: &Token, w: &str) -> bool {
-    matches!(t, Token::Word(word) if word.quote_style.is_none() && word.value.eq_ignore_ascii_case(w))
-}
-
-fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
-    if is_word(&p.peek_token_ref().token, w) {
-        p.advance_token();
-        true
-    } else {
-        false
-    }
 }
 
 fn expected(what: &str, p: &mut Parser<'_>) -> ParserError {
