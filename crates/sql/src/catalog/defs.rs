@@ -222,6 +222,35 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// A table of `columns` and nothing else: no index, constraint, option or comment.
+    pub fn bare(
+        id: u32,
+        schema: String,
+        name: String,
+        columns: Vec<ColumnDef>,
+        access: super::ObjectAccess,
+    ) -> TableDef {
+        TableDef {
+            id,
+            schema,
+            name,
+            columns,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            next_index_id: 1,
+            matview: None,
+            comment: None,
+            column_comments: Default::default(),
+            on_commit: None,
+            access,
+            row_security: Default::default(),
+            storage_params: Vec::new(),
+            time_travel: None,
+            decoder: Default::default(),
+        }
+    }
+
     /// The primary key index, if the table has one (otherwise rows use a hidden rowid).
     pub fn primary_key(&self) -> Option<&IndexDef> {
         self.indexes.iter().find(|i| i.primary)
@@ -363,25 +392,13 @@ impl ViewDef {
             .enumerate()
             .map(|(i, name)| ColumnDef::plain(name.clone(), self.column_type(i)))
             .collect();
-        TableDef {
-            id: self.id,
-            schema: self.schema.clone(),
-            name: self.name.clone(),
+        TableDef::bare(
+            self.id,
+            self.schema.clone(),
+            self.name.clone(),
             columns,
-            indexes: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            next_index_id: 1,
-            matview: None,
-            comment: None,
-            column_comments: Default::default(),
-            on_commit: None,
-            access: self.access.clone(),
-            row_security: Default::default(),
-            storage_params: Vec::new(),
-            time_travel: None,
-            decoder: Default::default(),
-        }
+            self.access.clone(),
+        )
     }
 
     /// The type of output column `i` (`text` when it was not recorded).

@@ -201,25 +201,7 @@ mod tests {
 
     fn table(id: u32, n: usize) -> Arc<TableDef> {
         let columns = (0..n).map(|i| ColumnDef::plain(format!("c{i}"), DataType::Int4)).collect();
-        Arc::new(TableDef {
-            id,
-            schema: "public".into(),
-            name: format!("t{id}"),
-            columns,
-            indexes: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            next_index_id: 1,
-            matview: None,
-            comment: None,
-            column_comments: Default::default(),
-            on_commit: None,
-            access: Default::default(),
-            row_security: Default::default(),
-            storage_params: Vec::new(),
-            time_travel: None,
-            decoder: Default::default(),
-        })
+        Arc::new(TableDef::bare(id, "public".into(), format!("t{id}"), columns, Default::default()))
     }
 
     fn scan(t: &Arc<TableDef>, filter: Option<Expr>) -> Plan {

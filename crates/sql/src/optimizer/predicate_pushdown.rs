@@ -168,25 +168,8 @@ mod tests {
         let columns: Vec<ColumnDef> =
             (0..2).map(|i| ColumnDef::plain(format!("c{i}"), DataType::Int4)).collect();
         let schema = columns.iter().map(|c| Field::new(c.name.clone(), DataType::Int4)).collect();
-        let table = Arc::new(TableDef {
-            id: 1,
-            schema: "public".into(),
-            name: "t".into(),
-            columns,
-            indexes: Vec::new(),
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            next_index_id: 1,
-            matview: None,
-            comment: None,
-            column_comments: Default::default(),
-            on_commit: None,
-            access: Default::default(),
-            row_security: Default::default(),
-            storage_params: Vec::new(),
-            time_travel: None,
-            decoder: Default::default(),
-        });
+        let table =
+            Arc::new(TableDef::bare(1, "public".into(), "t".into(), columns, Default::default()));
         Plan::Scan {
             table,
             access: Access::Full,

@@ -297,25 +297,13 @@ pub fn build_table(
     owner: u32,
 ) -> Result<NewTable> {
     let name = object_name(&ct.name)?.name;
-    let mut t = TableDef {
-        id: next_id()?,
-        schema: schema.to_string(),
-        name: name.clone(),
-        columns: Vec::new(),
-        indexes: Vec::new(),
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        next_index_id: 1,
-        matview: None,
-        comment: None,
-        column_comments: Default::default(),
-        on_commit: None,
-        access: ObjectAccess::owned_by(owner),
-        row_security: Default::default(),
-        storage_params: Vec::new(),
-        time_travel: None,
-        decoder: Default::default(),
-    };
+    let mut t = TableDef::bare(
+        next_id()?,
+        schema.to_string(),
+        name.clone(),
+        Vec::new(),
+        ObjectAccess::owned_by(owner),
+    );
     let mut sequences = Vec::new();
     // Column-level constraints are applied after all columns exist.
     let mut pending: Vec<(String, Option<String>, ast::ColumnOption)> = Vec::new();
