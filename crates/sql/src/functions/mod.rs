@@ -27,6 +27,7 @@ pub mod math;
 pub mod math_numeric;
 mod notify_fns;
 mod operator_fns;
+mod overlaps;
 pub mod ordered_set;
 mod pgcrypto;
 mod privilege_fns;
@@ -57,6 +58,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     math::register(r);
     range_subdiff::register(r);
     datetime::register(r);
+    overlaps::register(r);
     json::register(r);
     jsonpath::register(r);
     array::register(r);
