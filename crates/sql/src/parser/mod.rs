@@ -29,6 +29,7 @@ mod placeholders;
 pub mod reindex;
 mod role_options;
 pub mod routine;
+mod search_cycle;
 pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
@@ -108,6 +109,15 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = owner_text.as_deref().unwrap_or(sql);
     let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
     let sql = schema_text.as_deref().unwrap_or(sql);
+    // WITH RECURSIVE ... SEARCH / CYCLE, as the recursive query they stand for.
+    let search_text = if lower_mentions("recursive")
+        && (lower_mentions("search") || lower_mentions("cycle"))
+    {
+        search_cycle::rewrite(sql)?
+    } else {
+        None
+    };
+    let sql = search_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
         return Ok(stmts);
     }
