@@ -190,7 +190,8 @@ impl Binder<'_> {
                 "aggregate functions of an enclosing query outside its SELECT list, HAVING or ORDER BY, or in a correlated subquery",
             )
         };
-        let frame = self.outer_aggs.iter().rposition(|a| a.level == level).ok_or_else(unsupported)?;
+        let frame =
+            self.outer_aggs.iter().rposition(|a| a.level == level).ok_or_else(unsupported)?;
         if let Some(clause) = self.outer_aggs[frame].clause {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
@@ -307,7 +308,7 @@ impl ExprScope for BindScope<'_, '_> {
         let level = self.binder.outer.len();
         let clause = self.no_aggregates.map(|c| if c == "JOIN/ON" { "JOIN conditions" } else { c });
         let saved = match (self.binder.outer_aggs.last_mut(), clause) {
-            (Some(a), Some(c)) if a.level == level => Some(std::mem::replace(&mut a.clause, Some(c))),
+            (Some(a), Some(c)) if a.level == level => Some(a.clause.replace(c)),
             _ => None,
         };
         let bound = self.binder.bind_subquery_in(self.fields, query);
@@ -370,11 +371,14 @@ impl ExprScope for BindScope<'_, '_> {
         // first of `args` and the sort keys); its direct arguments may not read a lower
         // level than that.
         if !f.within_group.is_empty() {
-            let aggregated = AggregateCall {
-                args: call.args.iter().take(1).cloned().collect(),
+            let aggregated =
+                AggregateCall { args: call.args.iter().take(1).cloned().collect(), ..call.clone() };
+            let direct = AggregateCall {
+                args: call.args.iter().skip(1).cloned().collect(),
+                filter: None,
+                order_by: Vec::new(),
                 ..call.clone()
             };
-            let direct = AggregateCall { args: call.args.iter().skip(1).cloned().collect(), filter: None, order_by: Vec::new(), ..call.clone() };
             let Some(level) = self.binder.aggregate_level(width, &aggregated) else {
                 return Ok(None);
             };

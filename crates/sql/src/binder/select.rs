@@ -5,8 +5,8 @@ use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 
 use super::aggregate::{
-    add_aggregate, collect_aggregates, same, collect_windows, expand_grouping, rewrite_after_aggregate,
-    rewrite_after_window, OuterAggregates,
+    add_aggregate, collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate,
+    rewrite_after_window, same, OuterAggregates,
 };
 use super::colname::figure_colname;
 use super::order::{output_ordinal, sort_key};
@@ -764,8 +764,11 @@ impl Binder<'_> {
 /// aggregation's own columns (see `OuterAggregates`).
 fn outer_aggregate_row(plan: Plan, in_width: usize, markers: &[Expr], slots: Vec<Expr>) -> Plan {
     let input = plan.schema();
-    let mut exprs: Vec<Expr> =
-        input[..in_width].iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
+    let mut exprs: Vec<Expr> = input[..in_width]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
+        .collect();
     let mut schema: Schema = input[..in_width].to_vec();
     for (m, e) in markers.iter().enumerate() {
         schema.push(Field { hidden: true, ..Field::new(format!("?grouping?{m}"), e.data_type()) });

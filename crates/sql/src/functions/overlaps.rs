@@ -56,7 +56,11 @@ fn overlaps(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 /// Whether a period starting at `later` (ending at `later_end`) overlaps one that
 /// started earlier and ends at `earlier_end`: true when `later` is before
 /// `earlier_end`; false when not and `later_end` is known; NULL otherwise.
-fn later_starts_inside(later: i64, later_end: Option<i64>, earlier_end: Option<i64>) -> Option<bool> {
+fn later_starts_inside(
+    later: i64,
+    later_end: Option<i64>,
+    earlier_end: Option<i64>,
+) -> Option<bool> {
     match earlier_end {
         None => None,
         Some(end) if later < end => Some(true),

@@ -110,13 +110,12 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
     let sql = schema_text.as_deref().unwrap_or(sql);
     // WITH RECURSIVE ... SEARCH / CYCLE, as the recursive query they stand for.
-    let search_text = if lower_mentions("recursive")
-        && (lower_mentions("search") || lower_mentions("cycle"))
-    {
-        search_cycle::rewrite(sql)?
-    } else {
-        None
-    };
+    let search_text =
+        if lower_mentions("recursive") && (lower_mentions("search") || lower_mentions("cycle")) {
+            search_cycle::rewrite(sql)?
+        } else {
+            None
+        };
     let sql = search_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
         return Ok(stmts);

@@ -316,7 +316,8 @@ fn parse_comment(
     let Some(desc) = desc else {
         return Err(ParserError::ParserError(format!("Expected: a {kind} name")));
     };
-    let mut p = Parser::new(&PostgreSqlDialect {}).with_tokens_with_locations(piece[is_at + 1..].to_vec());
+    let mut p =
+        Parser::new(&PostgreSqlDialect {}).with_tokens_with_locations(piece[is_at + 1..].to_vec());
     let text = match p.next_token().token {
         Token::SingleQuotedString(s) => Some(s),
         Token::DollarQuotedString(s) => Some(s.value),

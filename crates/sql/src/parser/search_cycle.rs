@@ -144,9 +144,7 @@ fn cte_before(tokens: &[Token], sig: &[usize], close: usize) -> Option<CteAt> {
         }
     }
     let open = open?;
-    let is = |p: usize, w: &str| {
-        matches!(&tokens[sig[p]], Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
-    };
+    let is = |p: usize, w: &str| matches!(&tokens[sig[p]], Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let mut p = open.checked_sub(1)?;
     if is(p, "materialized") {
         p = p.checked_sub(1)?;
@@ -175,7 +173,13 @@ fn cte_before(tokens: &[Token], sig: &[usize], close: usize) -> Option<CteAt> {
         p = p.checked_sub(1)?;
     }
     let Token::Word(name) = &tokens[sig[p]] else { return None };
-    Some(CteAt { name_at: sig[p], name: word_name(name), columns, as_at: sig[as_at], open: sig[open] })
+    Some(CteAt {
+        name_at: sig[p],
+        name: word_name(name),
+        columns,
+        as_at: sig[as_at],
+        open: sig[open],
+    })
 }
 
 fn word_name(w: &sqlparser::tokenizer::Word) -> String {
@@ -194,10 +198,9 @@ fn parse_clauses(
     mut n: usize,
 ) -> Result<(Option<Search>, Option<Cycle>, usize)> {
     let tok = |n: usize| sig.get(n).map(|&i| &tokens[i]);
-    let is = |n: usize, w: &str| {
-        matches!(tok(n), Some(Token::Word(x)) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
-    };
-    let bad = |what: &str| Error::new(SqlState::SYNTAX_ERROR, format!("syntax error in {what} clause"));
+    let is = |n: usize, w: &str| matches!(tok(n), Some(Token::Word(x)) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let bad =
+        |what: &str| Error::new(SqlState::SYNTAX_ERROR, format!("syntax error in {what} clause"));
     let name = |n: usize| match tok(n) {
         Some(Token::Word(w)) => Some(word_name(w)),
         _ => None,
@@ -239,7 +242,10 @@ fn parse_clauses(
         let (mut to, mut default) = ("true".to_string(), "false".to_string());
         if is(m, "to") {
             let text = |from: usize, to: usize| -> String {
-                (from..to).map(|k| sig[k]).flat_map(|i| [tokens[i].to_string(), " ".into()]).collect()
+                (from..to)
+                    .map(|k| sig[k])
+                    .flat_map(|i| [tokens[i].to_string(), " ".into()])
+                    .collect()
             };
             let d = (m + 1..sig.len()).find(|&k| is(k, "default")).ok_or_else(|| bad("CYCLE"))?;
             let u = (d + 1..sig.len()).find(|&k| is(k, "using")).ok_or_else(|| bad("CYCLE"))?;
@@ -285,41 +291,80 @@ fn check(columns: &[String], search: Option<&Search>, cycle: Option<&Cycle>) -> 
     if let Some(s) = search {
         for (i, c) in s.by.iter().enumerate() {
             if !columns.contains(c) {
-                return Err(err(syntax, format!("search column \"{c}\" not in WITH query column list")));
+                return Err(err(
+                    syntax,
+                    format!("search column \"{c}\" not in WITH query column list"),
+                ));
             }
             if s.by[..i].contains(c) {
-                return Err(err(duplicate, format!("search column \"{c}\" specified more than once")));
+                return Err(err(
+                    duplicate,
+                    format!("search column \"{c}\" specified more than once"),
+                ));
             }
         }
         if columns.contains(&s.seq) {
-            return Err(err(syntax, format!("search sequence column name \"{}\" already used in WITH query column list", s.seq)));
+            return Err(err(
+                syntax,
+                format!(
+                    "search sequence column name \"{}\" already used in WITH query column list",
+                    s.seq
+                ),
+            ));
         }
     }
     if let Some(c) = cycle {
         for (i, col) in c.cols.iter().enumerate() {
             if !columns.contains(col) {
-                return Err(err(syntax, format!("cycle column \"{col}\" not in WITH query column list")));
+                return Err(err(
+                    syntax,
+                    format!("cycle column \"{col}\" not in WITH query column list"),
+                ));
             }
             if c.cols[..i].contains(col) {
-                return Err(err(duplicate, format!("cycle column \"{col}\" specified more than once")));
+                return Err(err(
+                    duplicate,
+                    format!("cycle column \"{col}\" specified more than once"),
+                ));
             }
         }
         if columns.contains(&c.mark) {
-            return Err(err(syntax, format!("cycle mark column name \"{}\" already used in WITH query column list", c.mark)));
+            return Err(err(
+                syntax,
+                format!(
+                    "cycle mark column name \"{}\" already used in WITH query column list",
+                    c.mark
+                ),
+            ));
         }
         if columns.contains(&c.path) {
-            return Err(err(syntax, format!("cycle path column name \"{}\" already used in WITH query column list", c.path)));
+            return Err(err(
+                syntax,
+                format!(
+                    "cycle path column name \"{}\" already used in WITH query column list",
+                    c.path
+                ),
+            ));
         }
         if c.mark == c.path {
-            return Err(err(syntax, "cycle mark column name and cycle path column name are the same".into()));
+            return Err(err(
+                syntax,
+                "cycle mark column name and cycle path column name are the same".into(),
+            ));
         }
     }
     if let (Some(s), Some(c)) = (search, cycle) {
         if s.seq == c.mark {
-            return Err(err(syntax, "search sequence column name and cycle mark column name are the same".into()));
+            return Err(err(
+                syntax,
+                "search sequence column name and cycle mark column name are the same".into(),
+            ));
         }
         if s.seq == c.path {
-            return Err(err(syntax, "search sequence column name and cycle path column name are the same".into()));
+            return Err(err(
+                syntax,
+                "search sequence column name and cycle path column name are the same".into(),
+            ));
         }
     }
     Ok(())
@@ -344,7 +389,9 @@ fn recursive_ref(select: &ast::Select, name: &str) -> Option<String> {
         if let ast::TableFactor::Table { name: table, alias, .. } = f {
             let last = table.0.last().and_then(|p| p.as_ident()).map(ident_name);
             if table.0.len() == 1 && last.as_deref() == Some(name) {
-                return Some(alias.as_ref().map_or_else(|| name.to_string(), |a| ident_name(&a.name)));
+                return Some(
+                    alias.as_ref().map_or_else(|| name.to_string(), |a| ident_name(&a.name)),
+                );
             }
         }
     }
@@ -378,14 +425,20 @@ fn rewrite_cte(
     let ast::SetExpr::SetOperation { op: ast::SetOperator::Union, set_quantifier, left, right } =
         body.body.as_ref()
     else {
-        return unsupported("with a SEARCH or CYCLE clause, the WITH query must be a recursive UNION");
+        return unsupported(
+            "with a SEARCH or CYCLE clause, the WITH query must be a recursive UNION",
+        );
     };
     if body.order_by.is_some() || body.limit_clause.is_some() || body.with.is_some() {
-        return unsupported("with a SEARCH or CYCLE clause, the WITH query may not have ORDER BY, LIMIT or WITH");
+        return unsupported(
+            "with a SEARCH or CYCLE clause, the WITH query may not have ORDER BY, LIMIT or WITH",
+        );
     }
     let left_select = match left.as_ref() {
         ast::SetExpr::SetOperation { .. } => {
-            return unsupported("with a SEARCH or CYCLE clause, the left side of the UNION must be a SELECT");
+            return unsupported(
+                "with a SEARCH or CYCLE clause, the left side of the UNION must be a SELECT",
+            );
         }
         l => side_select(l),
     };
@@ -394,13 +447,20 @@ fn rewrite_cte(
             return unsupported(&format!("with a SEARCH or CYCLE clause, the recursive reference to WITH query \"{name}\" must be at the top level of its right-hand SELECT"));
         }
         r => side_select(r).ok_or_else(|| {
-            err(SqlState::SYNTAX_ERROR, "with a SEARCH or CYCLE clause, the right side of the UNION must be a SELECT".into())
+            err(
+                SqlState::SYNTAX_ERROR,
+                "with a SEARCH or CYCLE clause, the right side of the UNION must be a SELECT"
+                    .into(),
+            )
         })?,
     };
     let columns = match columns {
         Some(c) => c,
         None => left_select.and_then(select_names).ok_or_else(|| {
-            err(SqlState::FEATURE_NOT_SUPPORTED, format!("a SEARCH or CYCLE clause on WITH query \"{name}\" needs its column names"))
+            err(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("a SEARCH or CYCLE clause on WITH query \"{name}\" needs its column names"),
+            )
         })?,
     };
     check(&columns, search, cycle)?;
@@ -446,16 +506,20 @@ fn rewrite_cte(
     // over the recursive reference means its columns as written.
     let mut r = right_select.clone();
     let reference = |c: &str| {
-        ast::Expr::CompoundIdentifier(vec![ast::Ident::with_quote('"', q.clone()), ast::Ident::with_quote('"', c)])
+        ast::Expr::CompoundIdentifier(vec![
+            ast::Ident::with_quote('"', q.clone()),
+            ast::Ident::with_quote('"', c),
+        ])
     };
     let only_reference = r.from.len() == 1 && r.from[0].joins.is_empty();
     let mut projection = Vec::new();
     for item in std::mem::take(&mut r.projection) {
         let over_reference = match &item {
             ast::SelectItem::Wildcard(_) => only_reference,
-            ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
-                n.0.len() == 1 && n.0[0].as_ident().map(ident_name).as_deref() == Some(q.as_str())
-            }
+            ast::SelectItem::QualifiedWildcard(
+                ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                _,
+            ) => n.0.len() == 1 && n.0[0].as_ident().map(ident_name).as_deref() == Some(q.as_str()),
             _ => false,
         };
         if over_reference {
@@ -536,7 +600,7 @@ mod tests {
     fn clause_errors() {
         let sql = "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) \
                    SEARCH DEPTH FIRST BY m SET seq SELECT * FROM t";
-        let e = rewrite(sql).err().expect("unknown column");
+        let e = rewrite(sql).expect_err("unknown column");
         assert!(e.message().contains("search column \"m\" not in WITH query column list"));
         assert_eq!(rewrite("SELECT 1 AS cycle").ok().flatten(), None);
     }

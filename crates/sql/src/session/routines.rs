@@ -123,7 +123,10 @@ impl Session {
                     ),
                     None => qn.name.clone(),
                 };
-                Err(Error::new(SqlState::UNDEFINED_FUNCTION, format!("{kind} {sig} does not exist")))
+                Err(Error::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("{kind} {sig} does not exist"),
+                ))
             }
             1 => Ok(found.pop()),
             _ => Err(Error::new(
