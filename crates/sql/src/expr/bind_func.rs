@@ -287,6 +287,12 @@ impl Binder<'_> {
                 "aggregate function calls cannot be nested",
             ));
         }
+        if call.distinct && !call.order_by.iter().all(|s| distinct_arg(&call.args, &s.expr)) {
+            return Err(Error::new(
+                SqlState::from_code("42P10"),
+                "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+            ));
+        }
         if call.filter.as_ref().is_some_and(Expr::contains_aggregate) {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
@@ -629,4 +635,16 @@ fn function_name(name: &ast::ObjectName) -> Result<String> {
             format!("function {} does not exist", parts.join(".")),
         )),
     }
+}
+
+/// Whether ORDER BY key `key` of a DISTINCT aggregate is one of its arguments (implicit
+/// conversions aside, which the arguments get from the aggregate's signature).
+fn distinct_arg(args: &[Expr], key: &Expr) -> bool {
+    fn bare(e: &Expr) -> &Expr {
+        match e {
+            Expr::Cast { expr, explicit: false, .. } => bare(expr),
+            other => other,
+        }
+    }
+    args.iter().any(|a| bare(a) == bare(key))
 }
