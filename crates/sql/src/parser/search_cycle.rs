@@ -79,6 +79,10 @@ pub(super) fn rewrite(sql: &str) -> Result<Option<String>> {
             n += 1;
             continue;
         };
+        if cte.name_at < copied {
+            // A clause of a WITH query inside another one's body, rewritten already.
+            return Err(Error::unsupported("SEARCH or CYCLE clauses of nested WITH queries"));
+        }
         let (search, cycle, end) = parse_clauses(&tokens, &sig, n)?;
         let body_text: String =
             tokens[cte.open + 1..sig[n - 1]].iter().map(ToString::to_string).collect();
@@ -603,5 +607,9 @@ mod tests {
         let e = rewrite(sql).expect_err("unknown column");
         assert!(e.message().contains("search column \"m\" not in WITH query column list"));
         assert_eq!(rewrite("SELECT 1 AS cycle").ok().flatten(), None);
+        let nested = "WITH RECURSIVE a(x) AS (WITH RECURSIVE b(y) AS (SELECT 1 UNION ALL \
+                      SELECT y FROM b) SEARCH DEPTH FIRST BY y SET s SELECT y FROM b UNION ALL \
+                      SELECT x FROM a) CYCLE x SET c USING p SELECT * FROM a";
+        assert!(rewrite(nested).is_err());
     }
 }
