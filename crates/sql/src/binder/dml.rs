@@ -66,6 +66,9 @@ pub struct BoundInsert {
     /// Routing to partitions or a partition's bound check (`None` for a plain table:
     /// decided once per statement, never per row).
     pub partition: Option<Arc<super::partition::InsertPartition>>,
+    /// Whether and how rows come straight from the parameters, worked out on first use
+    /// (see [`crate::exec::direct_row`]).
+    pub direct: std::sync::OnceLock<crate::exec::RowSource>,
 }
 
 /// A bound UPDATE.
@@ -326,6 +329,7 @@ impl Binder<'_> {
             extra,
             layout,
             partition: None,
+            direct: std::sync::OnceLock::new(),
         };
         if !self.catalog.partitions.is_empty() {
             bound.partition = self.insert_partition(&bound)?;

@@ -800,6 +800,7 @@ impl Binder<'_> {
             extra,
             layout: crate::exec::RowLayout::new(&b.table),
             partition: None,
+            direct: std::sync::OnceLock::new(),
         })
     }
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 
 use helios_common::{Error, Result, SqlState};
 use helios_storage::Transaction;
-use helios_types::Value;
+use helios_types::{DataType, Value};
 
 use super::dml::{
     check_not_null, fill_serials, fit_columns, unique_violation, DmlOutcome, WriteEnv,
@@ -26,6 +26,27 @@ use crate::binder::BoundInsert;
 use crate::catalog::Catalog;
 use crate::expr::{has_type, Expr};
 use crate::planner::Plan;
+
+/// How a one-row INSERT's values come from its parameters, worked out once per bound
+/// plan ([`BoundInsert::direct`]).
+#[derive(Debug, Clone)]
+pub enum RowSource {
+    /// `VALUES ($1, ..., $n)` in column order; the columns' types.
+    InOrder(Vec<DataType>),
+    /// Each column from a parameter of the column's type, or a constant.
+    Mapped(Vec<Source>),
+    /// The INSERT qualifies only for the general path.
+    General,
+}
+
+/// Where one column's value comes from (see [`RowSource::Mapped`]).
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Parameter `$n + 1`, which must be of this type (or NULL).
+    Param(usize, DataType),
+    /// A constant.
+    Const(Value),
+}
 
 /// The row `ins` inserts with `params` when it qualifies for [`insert_row`] (see the
 /// module docs), given the table's CHECK constraints `checks`; `None` when it must run
@@ -37,6 +58,31 @@ pub fn direct_row<'p>(
     catalog: &Catalog,
     params: &'p [Value],
 ) -> Option<Cow<'p, [Value]>> {
+    if !checks.is_empty() || !catalog.triggers.is_empty() {
+        return None;
+    }
+    let fits = |v: &Value, ty: &DataType| v.is_null() || has_type(v, ty);
+    match ins.direct.get_or_init(|| row_source(ins)) {
+        RowSource::InOrder(types) => (params.len() == types.len()
+            && params.iter().zip(types).all(|(v, t)| fits(v, t)))
+        .then_some(Cow::Borrowed(params)),
+        RowSource::Mapped(sources) => {
+            let mut row = Vec::with_capacity(sources.len());
+            for s in sources {
+                row.push(match s {
+                    Source::Param(i, ty) => params.get(*i).filter(|v| fits(v, ty))?.clone(),
+                    Source::Const(v) => v.clone(),
+                });
+            }
+            Some(Cow::Owned(row))
+        }
+        RowSource::General => None,
+    }
+}
+
+/// Works out [`BoundInsert::direct`]: what the table and statement allow, and the shape
+/// of the one `VALUES` row the source plan projects.
+fn row_source(ins: &BoundInsert) -> RowSource {
     let table = ins.table.as_ref();
     let plain = ins.partition.is_none()
         && ins.on_conflict.is_none()
@@ -44,14 +90,45 @@ pub fn direct_row<'p>(
         && ins.generated.is_empty()
         && ins.policy_check.is_none()
         && ins.view_checks.is_empty()
-        && checks.is_empty()
         && table.foreign_keys.is_empty()
-        && catalog.triggers.is_empty()
         && table.indexes.iter().all(|i| i.vector.is_none());
-    if !plain {
-        return None;
+    let shape = plain.then(|| sources(&ins.source.plan)).flatten();
+    let Some(sources) = shape else { return RowSource::General };
+    let in_order: Option<Vec<DataType>> = sources
+        .iter()
+        .enumerate()
+        .map(|(at, s)| match s {
+            Source::Param(i, ty) if *i == at => Some(ty.clone()),
+            _ => None,
+        })
+        .collect();
+    if let Some(types) = in_order {
+        return RowSource::InOrder(types);
     }
-    parameter_row(&ins.source.plan, params)
+    RowSource::Mapped(sources)
+}
+
+/// Each column's source in a one-row `VALUES` projected by `plan`, when every value is a
+/// parameter or a constant of the column's type; `None` when anything needs evaluating.
+fn sources(plan: &Plan) -> Option<Vec<Source>> {
+    let Plan::Project { input, exprs, .. } = plan else { return None };
+    let Plan::Values { rows, .. } = input.as_ref() else { return None };
+    let [values] = rows.as_slice() else { return None };
+    let source = |e: &Expr| match e {
+        Expr::Param(i, ty) => Some(Source::Param(*i, ty.clone())),
+        Expr::Literal(v, ty) if v.is_null() || has_type(v, ty) => Some(Source::Const(v.clone())),
+        _ => None,
+    };
+    exprs
+        .iter()
+        .map(|e| match e {
+            Expr::Column(c, ty) => match values.get(*c)? {
+                e @ (Expr::Param(_, t) | Expr::Literal(_, t)) if t == ty => source(e),
+                _ => None,
+            },
+            other => source(other),
+        })
+        .collect()
 }
 
 /// Inserts `row`, which [`direct_row`] gave for `ins`: one row, checked as the general
@@ -113,39 +190,4 @@ pub(super) fn try_insert(
         Some(row) => insert_row(txn, env, ins, row).map(Some),
         None => Ok(None),
     }
-}
-
-/// The row of a one-row `VALUES` whose every value is a parameter already of its
-/// column's type (or NULL) or a constant, as the INSERT's source plan would compute it;
-/// `None` when anything needs evaluating.
-fn parameter_row<'p>(plan: &Plan, params: &'p [Value]) -> Option<Cow<'p, [Value]>> {
-    let Plan::Project { input, exprs, .. } = plan else { return None };
-    let Plan::Values { rows, .. } = input.as_ref() else { return None };
-    let [values] = rows.as_slice() else { return None };
-    let in_order = params.len() == exprs.len()
-        && exprs.iter().zip(params).enumerate().all(|(at, (e, v))| {
-            matches!(e, Expr::Column(c, ty)
-                if matches!(values.get(*c), Some(Expr::Param(i, t)) if *i == at && t == ty)
-                    && (v.is_null() || has_type(v, ty)))
-        });
-    if in_order {
-        return Some(Cow::Borrowed(params));
-    }
-    let value = |e: &Expr| match e {
-        Expr::Param(i, ty) => params.get(*i).filter(|v| v.is_null() || has_type(v, ty)).cloned(),
-        Expr::Literal(v, ty) if v.is_null() || has_type(v, ty) => Some(v.clone()),
-        _ => None,
-    };
-    let mut row = Vec::with_capacity(exprs.len());
-    for e in exprs {
-        let v = match e {
-            Expr::Column(c, ty) => match values.get(*c)? {
-                e @ (Expr::Param(_, t) | Expr::Literal(_, t)) if t == ty => value(e)?,
-                _ => return None,
-            },
-            other => value(other)?,
-        };
-        row.push(v);
-    }
-    Some(Cow::Owned(row))
 }
