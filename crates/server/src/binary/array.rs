@@ -71,7 +71,7 @@ pub fn decode(bytes: &[u8], elem: &DataType) -> Result<Value> {
     if !r.is_empty() {
         return Err(bad_binary("trailing bytes after array"));
     }
-    Ok(Value::Array(Arc::new(Array { element_type: elem.clone(), elements })))
+    Ok(Value::Array(Arc::new(Array::new(elem.clone(), elements))))
 }
 
 #[cfg(test)]
@@ -79,7 +79,7 @@ mod tests {
     use super::*;
 
     fn arr(elem: DataType, elements: Vec<Value>) -> Value {
-        Value::Array(Arc::new(Array { element_type: elem, elements }))
+        Value::Array(Arc::new(Array::new(elem, elements)))
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
                     other => out.push(other),
                 }
             }
-            Ok(Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements: out })))
+            Ok(Value::Array(Arc::new(Array::new((**elem).clone(), out))))
         }
         Expr::Subscript { expr, index, .. } => {
             let (a, i) = (eval(expr, env)?, eval(index, env)?);
@@ -258,7 +258,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
                 helios_types::DataType::Array(e) => (**e).clone(),
                 other => other.clone(),
             };
-            Ok(Value::Array(Arc::new(Array { element_type: elem, elements: elems })))
+            Ok(Value::Array(Arc::new(Array::new(elem, elems))))
         }
         Expr::Row(fields) => {
             let vals = fields.iter().map(|f| eval(f, env)).collect::<Result<Vec<_>>>()?;
@@ -405,7 +405,7 @@ fn eval_subquery(
                 .iter()
                 .find(|v| !v.is_null())
                 .map_or(helios_types::DataType::Text, Value::data_type);
-            Ok(Value::Array(Arc::new(Array { element_type, elements: elems })))
+            Ok(Value::Array(Arc::new(Array::new(element_type, elems))))
         }
         SubqueryTest::Quantified { .. } => Err(Error::internal("quantified subquery")),
     }
@@ -526,9 +526,7 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
         DataType::Array(e) => (**e).clone(),
         other => other.clone(),
     };
-    let one = |t: &DataType, v: Value| {
-        Value::Array(Arc::new(Array { element_type: elem(t), elements: vec![v] }))
-    };
+    let one = |t: &DataType, v: Value| Value::Array(Arc::new(Array::new(elem(t), vec![v])));
     match (matches!(lt, DataType::Array(_)), matches!(rt, DataType::Array(_))) {
         (true, true) => match (l, r) {
             (Value::Null, Value::Null) => Ok(Value::Null),
@@ -543,7 +541,7 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
                 };
                 let mut elements = a.elements.clone();
                 elements.push(r);
-                Ok(Value::Array(Arc::new(Array { element_type: a.element_type.clone(), elements })))
+                Ok(Value::Array(Arc::new(Array::new(a.element_type.clone(), elements))))
             }
         },
         _ => match r {
@@ -554,7 +552,7 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
                 };
                 let mut elements = vec![l];
                 elements.extend(b.elements.iter().cloned());
-                Ok(Value::Array(Arc::new(Array { element_type: b.element_type.clone(), elements })))
+                Ok(Value::Array(Arc::new(Array::new(b.element_type.clone(), elements))))
             }
         },
     }

@@ -497,10 +497,7 @@ impl Aggregate for ArrayAgg {
         if !self.any {
             return Ok(Value::Null);
         }
-        Ok(Value::Array(Arc::new(Array {
-            element_type: self.elem.clone(),
-            elements: self.items.clone(),
-        })))
+        Ok(Value::Array(Arc::new(Array::new(self.elem.clone(), self.items.clone()))))
     }
     fn as_any(&self) -> &dyn Any {
         self

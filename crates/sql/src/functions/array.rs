@@ -120,7 +120,7 @@ pub(crate) fn register(r: &mut Registry) {
     .lenient();
 }
 
-static EMPTY: Array = Array { element_type: DataType::Text, elements: Vec::new() };
+static EMPTY: Array = Array::new(DataType::Text, Vec::new());
 
 fn arr(v: &Value) -> &Array {
     match v {
@@ -134,7 +134,7 @@ fn len(a: &Array) -> i32 {
 }
 
 fn make(element_type: DataType, elements: Vec<Value>) -> Value {
-    Value::Array(Arc::new(Array { element_type, elements }))
+    Value::Array(Arc::new(Array::new(element_type, elements)))
 }
 
 /// Length-like results for dimension 1; NULL for other dimensions and empty arrays.

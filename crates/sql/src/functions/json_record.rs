@@ -110,7 +110,7 @@ fn json_value(j: &Json, ty: &DataType) -> Result<Value> {
         (Json::String(s), _) => Value::parse_pg_text(s, ty),
         (Json::Array(items), DataType::Array(elem)) => {
             let elements = items.iter().map(|e| json_value(e, elem)).collect::<Result<_>>()?;
-            Ok(Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })))
+            Ok(Value::Array(Arc::new(Array::new((**elem).clone(), elements))))
         }
         (Json::Object(_), DataType::Record(t)) => {
             Ok(Value::Record(Arc::new(object_record(j, t, None)?)))

@@ -182,7 +182,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
                     _ => return Err(bad("bad array element marker")),
                 }
             }
-            (Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })), at + 1)
+            (Value::Array(Arc::new(Array::new((**elem).clone(), elements))), at + 1)
         }
         DataType::Record(t) => {
             let mut at = 0;

@@ -367,5 +367,5 @@ fn decode_array(b: &[u8], elem: &DataType, depth: usize) -> TypeResult<Value> {
     if at != b.len() {
         return Err(corrupt("trailing bytes in array"));
     }
-    Ok(Value::Array(Arc::new(Array { element_type: elem.clone(), elements })))
+    Ok(Value::Array(Arc::new(Array::new(elem.clone(), elements))))
 }

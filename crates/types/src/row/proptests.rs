@@ -72,7 +72,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .prop_map(|v| {
                     let elements =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Int8)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Int8, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Int8, elements)))
                 })
                 .boxed(),
         ),
@@ -88,10 +88,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                             })
                         })
                         .collect();
-                    Value::Array(Arc::new(Array {
-                        element_type: DataType::Numeric(None),
-                        elements,
-                    }))
+                    Value::Array(Arc::new(Array::new(DataType::Numeric(None), elements)))
                 })
                 .boxed(),
         ),
@@ -110,7 +107,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                         })
                     })
                     .collect();
-                Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+                Value::Array(Arc::new(Array::new(DataType::Interval, elements)))
             })
             .boxed(),
         ),
@@ -120,7 +117,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .prop_map(|v| {
                     let elements =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Text)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Text, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Text, elements)))
                 })
                 .boxed(),
         ),

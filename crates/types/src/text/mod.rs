@@ -158,7 +158,7 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
                     Some(text) => parse_text(&text, elem, tz),
                 })
                 .collect::<TypeResult<Vec<_>>>()?;
-            Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
+            Value::Array(Arc::new(Array::new((**elem).clone(), elements)))
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,
