@@ -149,7 +149,7 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
                 .iter()
                 .map(|e| cast_value(e, elem, mode, tz))
                 .collect::<TypeResult<Vec<_>>>()?;
-            Value::Array(Arc::new(Array::new((**elem).clone(), elements)))
+            Value::Array(Arc::new(a.reshaped((**elem).clone(), elements)))
         }
         (Value::Record(r), DataType::Record(t))
             if t.is_anonymous() && (t.fields.is_empty() || t.fields.len() != r.fields.len()) =>
