@@ -188,6 +188,313 @@ impl Array {
     }
 }
 
+/// A slice bound pair as written: `[lower:upper]`, either side may be omitted.
+pub type SliceBounds = (Option<i32>, Option<i32>);
+
+fn subscript_error(message: &str) -> TypeError {
+    TypeError::other(SqlState::ARRAY_SUBSCRIPT_ERROR, message.to_string())
+}
+
+/// Calls `f` with the flat offset (in an array of shape `dims`) of every position of the
+/// box `lo..=hi` (one pair per dimension, inside `dims`), in row-major order.
+fn for_each_in_box(dims: &[ArrayDim], lo: &[i32], hi: &[i32], mut f: impl FnMut(usize)) {
+    let n = dims.len();
+    if lo.iter().zip(hi).any(|(l, h)| l > h) {
+        return;
+    }
+    let mut at: Vec<i32> = lo.to_vec();
+    loop {
+        let mut offset = 0usize;
+        for (d, &s) in dims.iter().zip(&at) {
+            offset = offset * d.len as usize + (i64::from(s) - i64::from(d.lower)) as usize;
+        }
+        f(offset);
+        // Advance the last subscript, carrying into earlier ones.
+        let mut k = n;
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            if at[k] < hi[k] {
+                at[k] += 1;
+                break;
+            }
+            at[k] = lo[k];
+        }
+    }
+}
+
+impl Array {
+    /// The element at `subscripts` (one per dimension); `None` when out of range or the
+    /// count of subscripts does not match the array's dimensions (SQL gives NULL).
+    pub fn get(&self, subscripts: &[i32]) -> Option<&Value> {
+        self.offset_of(subscripts).and_then(|i| self.elements.get(i))
+    }
+
+    /// `a[l1:u1][l2:u2]...`: bounds beyond the array are clipped; dimensions without a
+    /// bound pair are taken whole; an empty box, or more pairs than dimensions, gives an
+    /// empty array. The result's lower bounds are 1, as in PostgreSQL.
+    pub fn slice(&self, bounds: &[SliceBounds]) -> Array {
+        let dims = self.dims();
+        let empty = || Array::new(self.element_type.clone(), Vec::new());
+        if dims.is_empty() || bounds.len() > dims.len() {
+            return empty();
+        }
+        let mut lo = Vec::with_capacity(dims.len());
+        let mut hi = Vec::with_capacity(dims.len());
+        for (k, d) in dims.iter().enumerate() {
+            let (l, h) = bounds.get(k).copied().unwrap_or((None, None));
+            lo.push(l.unwrap_or(d.lower).max(d.lower));
+            hi.push(h.unwrap_or(d.upper()).min(d.upper()));
+        }
+        if lo.iter().zip(&hi).any(|(l, h)| l > h) {
+            return empty();
+        }
+        let mut elements = Vec::new();
+        for_each_in_box(&dims, &lo, &hi, |i| elements.push(self.elements[i].clone()));
+        let out: Vec<ArrayDim> =
+            lo.iter().zip(&hi).map(|(l, h)| ArrayDim { lower: 1, len: h - l + 1 }).collect();
+        Array::with_dims(self.element_type.clone(), elements, &out)
+            .expect("a slice's shape holds its elements")
+    }
+
+    /// `ARRAY[a, b, ...]` of arrays and `array_agg` of arrays: the parts, which must share
+    /// one shape, under a new leading dimension. Empty parts are allowed only when every
+    /// part is empty (the result is then empty).
+    pub fn stack(element_type: DataType, parts: &[&Array]) -> TypeResult<Array> {
+        let mismatch = || {
+            subscript_error(
+                "multidimensional arrays must have array expressions with matching dimensions",
+            )
+        };
+        let Some(first) = parts.first() else {
+            return Ok(Array::new(element_type, Vec::new()));
+        };
+        let shape = first.dims();
+        if shape.is_empty() {
+            if parts.iter().any(|p| !p.elements.is_empty()) {
+                return Err(mismatch());
+            }
+            return Ok(Array::new(element_type, Vec::new()));
+        }
+        if shape.len() + 1 > MAX_DIMS {
+            return Err(too_many_dims(shape.len() + 1));
+        }
+        let mut elements = Vec::with_capacity(first.elements.len() * parts.len());
+        for p in parts {
+            if p.dims() != shape {
+                return Err(mismatch());
+            }
+            elements.extend(p.elements.iter().cloned());
+        }
+        let len = i32::try_from(parts.len()).map_err(|_| {
+            TypeError::other(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "array size exceeds the maximum allowed",
+            )
+        })?;
+        let mut dims = vec![ArrayDim { lower: 1, len }];
+        dims.extend(shape.iter().copied());
+        Array::with_dims(element_type, elements, &dims)
+    }
+
+    /// `array_cat` (and `||` between arrays) with PostgreSQL's rules: an empty side gives
+    /// the other; equal dimension counts join along the first dimension (the other
+    /// dimensions must match); an N-1-dimensional side becomes one more row at that end.
+    /// The lower bounds are those of the first array, or of the higher-dimensional one.
+    pub fn concat(a: &Array, b: &Array) -> TypeResult<Array> {
+        if b.elements.is_empty() {
+            return Ok(a.clone());
+        }
+        if a.elements.is_empty() {
+            return Ok(b.reshaped(a.element_type.clone(), b.elements.clone()));
+        }
+        let incompatible = |detail: String| {
+            subscript_error("cannot concatenate incompatible arrays").with_detail(detail)
+        };
+        let (da, db) = (a.dims(), b.dims());
+        let mut elements = Vec::with_capacity(a.elements.len() + b.elements.len());
+        elements.extend(a.elements.iter().cloned());
+        elements.extend(b.elements.iter().cloned());
+        let dims: Vec<ArrayDim> = if da.len() == db.len() {
+            if da[1..] != db[1..] {
+                return Err(incompatible(
+                    "Arrays with differing element dimensions are not compatible for \
+                     concatenation."
+                        .into(),
+                ));
+            }
+            let mut d = da.to_vec();
+            d[0].len = da[0].len.saturating_add(db[0].len);
+            d
+        } else if da.len() + 1 == db.len() {
+            if da[..] != db[1..] {
+                return Err(incompatible(
+                    "Arrays with differing dimensions are not compatible for concatenation.".into(),
+                ));
+            }
+            let mut d = db.to_vec();
+            d[0].len = db[0].len.saturating_add(1);
+            d
+        } else if da.len() == db.len() + 1 {
+            if da[1..] != db[..] {
+                return Err(incompatible(
+                    "Arrays with differing dimensions are not compatible for concatenation.".into(),
+                ));
+            }
+            let mut d = da.to_vec();
+            d[0].len = da[0].len.saturating_add(1);
+            d
+        } else {
+            return Err(incompatible(format!(
+                "Arrays of {} and {} dimensions are not compatible for concatenation.",
+                da.len(),
+                db.len()
+            )));
+        };
+        Array::with_dims(a.element_type.clone(), elements, &dims)
+    }
+
+    /// `a[s1]...[sn] := value` as PostgreSQL's `array_set_element`: an empty (or NULL,
+    /// `base` = `None`) array becomes a one-element array at those subscripts; a
+    /// one-dimensional array grows at either end, filling with NULLs; otherwise the
+    /// subscripts must lie inside the array.
+    pub fn assign(
+        base: Option<&Array>,
+        element_type: DataType,
+        subscripts: &[i32],
+        value: Value,
+    ) -> TypeResult<Array> {
+        let empty = base.is_none_or(|b| b.elements.is_empty());
+        if empty {
+            let dims: Vec<ArrayDim> =
+                subscripts.iter().map(|&lower| ArrayDim { lower, len: 1 }).collect();
+            return Array::with_dims(element_type, vec![value], &dims);
+        }
+        let base = base.expect("checked non-empty");
+        let dims = base.dims();
+        if subscripts.len() != dims.len() {
+            return Err(subscript_error("wrong number of array subscripts"));
+        }
+        if let Some(i) = base.offset_of(subscripts) {
+            let mut out = base.clone();
+            out.elements[i] = value;
+            return Ok(out);
+        }
+        if dims.len() > 1 {
+            return Err(subscript_error("array subscript out of range"));
+        }
+        let (d, s) = (dims[0], subscripts[0]);
+        let (lower, upper) = (d.lower.min(s), d.upper().max(s));
+        let len = usize::try_from(i64::from(upper) - i64::from(lower) + 1)
+            .ok()
+            .filter(|&n| n <= 134_217_727)
+            .ok_or_else(|| {
+                TypeError::other(
+                    SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "array size exceeds the maximum allowed (134217727)",
+                )
+            })?;
+        let mut elements = vec![Value::Null; len];
+        let shift = (i64::from(d.lower) - i64::from(lower)) as usize;
+        for (k, e) in base.elements.iter().enumerate() {
+            elements[shift + k] = e.clone();
+        }
+        elements[(i64::from(s) - i64::from(lower)) as usize] = value;
+        Array::with_dims(
+            base.element_type.clone(),
+            elements,
+            &[ArrayDim { lower, len: len as i32 }],
+        )
+    }
+
+    /// `a[l1:u1]...[ln:un] := source` as PostgreSQL's `array_set_slice`: the slice takes
+    /// the source's first elements in row-major order. An empty (or NULL) array becomes
+    /// the slice (both bounds required); a one-dimensional array may grow, filling with
+    /// NULLs; otherwise the slice must lie inside the array.
+    pub fn assign_slice(
+        base: Option<&Array>,
+        element_type: DataType,
+        bounds: &[SliceBounds],
+        source: &Array,
+    ) -> TypeResult<Array> {
+        let too_small = || subscript_error("source array too small");
+        let empty = base.is_none_or(|b| b.elements.is_empty());
+        if empty {
+            let mut dims = Vec::with_capacity(bounds.len());
+            for &(l, h) in bounds {
+                let (Some(l), Some(h)) = (l, h) else {
+                    return Err(subscript_error(
+                        "array slice subscript must provide both boundaries",
+                    )
+                    .with_detail(
+                        "When assigning to a slice of an empty array value, slice boundaries \
+                         must be fully specified.",
+                    ));
+                };
+                if h < l {
+                    return Err(subscript_error("upper bound cannot be less than lower bound"));
+                }
+                dims.push(ArrayDim { lower: l, len: h - l + 1 });
+            }
+            let n = dims.iter().fold(1usize, |n, d| n.saturating_mul(d.len as usize));
+            if source.elements.len() < n {
+                return Err(too_small());
+            }
+            return Array::with_dims(element_type, source.elements[..n].to_vec(), &dims);
+        }
+        let base = base.expect("checked non-empty");
+        let dims = base.dims();
+        if bounds.len() > dims.len() {
+            return Err(subscript_error("wrong number of array subscripts"));
+        }
+        let mut lo = Vec::with_capacity(dims.len());
+        let mut hi = Vec::with_capacity(dims.len());
+        for (k, d) in dims.iter().enumerate() {
+            let (l, h) = bounds.get(k).copied().unwrap_or((None, None));
+            let (l, h) = (l.unwrap_or(d.lower), h.unwrap_or(d.upper()));
+            if h < l {
+                return Err(subscript_error("upper bound cannot be less than lower bound"));
+            }
+            lo.push(l);
+            hi.push(h);
+        }
+        // One dimension may grow first; then every position of the slice is inside.
+        let mut target = if dims.len() == 1 && (lo[0] < dims[0].lower || hi[0] > dims[0].upper()) {
+            let mut grown = base.clone();
+            let (l, h) = (lo[0].min(dims[0].lower), hi[0].max(dims[0].upper()));
+            grown = Array::assign(Some(&grown), base.element_type.clone(), &[l], Value::Null)?;
+            if h != l {
+                grown = Array::assign(Some(&grown), base.element_type.clone(), &[h], Value::Null)?;
+            }
+            // The two end writes may have replaced real elements: put them back.
+            let shift = (i64::from(dims[0].lower) - i64::from(l)) as usize;
+            for (k, e) in base.elements.iter().enumerate() {
+                grown.elements[shift + k] = e.clone();
+            }
+            grown
+        } else {
+            if lo.iter().zip(&hi).zip(dims.iter()).any(|((l, h), d)| *l < d.lower || *h > d.upper())
+            {
+                return Err(subscript_error("array subscript out of range"));
+            }
+            base.clone()
+        };
+        let tdims = target.dims().into_owned();
+        let mut src = source.elements.iter();
+        let mut short = false;
+        for_each_in_box(&tdims, &lo, &hi, |i| match src.next() {
+            Some(v) => target.elements[i] = v.clone(),
+            None => short = true,
+        });
+        if short {
+            return Err(too_small());
+        }
+        Ok(target)
+    }
+}
+
 fn shape_mismatch() -> TypeError {
     TypeError::other(SqlState::ARRAY_SUBSCRIPT_ERROR, "array dimensions do not match its elements")
 }
@@ -222,6 +529,69 @@ mod tests {
         assert_eq!(a.offset_of(&[1]), None);
         assert_eq!(a.dims_text().as_deref(), Some("[0:1][1:3]"));
         assert!(Array::with_dims(DataType::Int4, ints(5), &d).is_err());
+    }
+
+    fn shaped(elements: Vec<Value>, dims: &[(i32, i32)]) -> Array {
+        let dims: Vec<ArrayDim> =
+            dims.iter().map(|&(lower, len)| ArrayDim { lower, len }).collect();
+        Array::with_dims(DataType::Int4, elements, &dims).unwrap()
+    }
+
+    #[test]
+    fn slices_clip_and_rebase() {
+        let a = shaped(ints(6), &[(1, 2), (1, 3)]);
+        let s = a.slice(&[(Some(2), Some(5)), (None, Some(2))]);
+        assert_eq!(s, shaped(vec![Value::Int4(4), Value::Int4(5)], &[(1, 1), (1, 2)]));
+        assert!(a.slice(&[(Some(3), None)]).elements.is_empty());
+        assert_eq!(a.slice(&[(Some(2), Some(2))]).elements, ints(6)[3..].to_vec());
+        assert_eq!(a.get(&[2, 3]), Some(&Value::Int4(6)));
+    }
+
+    #[test]
+    fn stacks_and_concatenates() {
+        let row = Array::new(DataType::Int4, ints(2));
+        let m = Array::stack(DataType::Int4, &[&row, &row]).unwrap();
+        assert_eq!(m.dims_text().as_deref(), Some("[1:2][1:2]"));
+        let short = Array::new(DataType::Int4, ints(1));
+        assert!(Array::stack(DataType::Int4, &[&row, &short]).is_err());
+        let m3 = Array::concat(&m, &row).unwrap();
+        assert_eq!(m3.dims_text().as_deref(), Some("[1:3][1:2]"));
+        assert!(Array::concat(&m, &short).is_err());
+        let shifted = shaped(ints(2), &[(0, 2)]);
+        assert_eq!(Array::concat(&shifted, &short).unwrap().dims_text().as_deref(), Some("[0:2]"));
+    }
+
+    #[test]
+    fn assignment_grows_one_dimension() {
+        let a = Array::new(DataType::Int4, ints(2));
+        let b = Array::assign(Some(&a), DataType::Int4, &[5], Value::Int4(9)).unwrap();
+        assert_eq!(
+            b.elements,
+            vec![Value::Int4(1), Value::Int4(2), Value::Null, Value::Null, Value::Int4(9)]
+        );
+        let c = Array::assign(Some(&a), DataType::Int4, &[-1], Value::Int4(0)).unwrap();
+        assert_eq!(c.dims_text().as_deref(), Some("[-1:2]"));
+        let e = Array::assign(None, DataType::Int4, &[2, 3], Value::Int4(1)).unwrap();
+        assert_eq!(e.dims_text().as_deref(), Some("[2:2][3:3]"));
+        let m = shaped(ints(4), &[(1, 2), (1, 2)]);
+        assert!(Array::assign(Some(&m), DataType::Int4, &[3, 1], Value::Int4(0)).is_err());
+        let src = Array::new(DataType::Int4, vec![Value::Int4(7), Value::Int4(8)]);
+        let s = Array::assign_slice(
+            Some(&m),
+            DataType::Int4,
+            &[(None, None), (Some(2), Some(2))],
+            &src,
+        )
+        .unwrap();
+        assert_eq!(
+            s.elements,
+            vec![Value::Int4(1), Value::Int4(7), Value::Int4(3), Value::Int4(8)]
+        );
+        let g = Array::assign_slice(Some(&a), DataType::Int4, &[(Some(4), Some(5))], &src).unwrap();
+        assert_eq!(
+            g.elements,
+            vec![Value::Int4(1), Value::Int4(2), Value::Null, Value::Int4(7), Value::Int4(8)]
+        );
     }
 
     #[test]
