@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::{Array, DataType, Value};
+use helios_types::{Array, ArrayDim, DataType, Value};
 
 use crate::expr::compare::{compare, not_distinct};
 use crate::expr::BinaryOp;
@@ -20,11 +20,21 @@ use DataType::{Int4, Text};
 pub(crate) fn register(r: &mut Registry) {
     use ParamType::{AnyArray, AnyElement};
     let int = || ReturnType::Exact(Int4);
-    r.add("array_length", vec![AnyArray, p(Int4)], int(), |a, _| Ok(dim_len(&a[0], &a[1], |n| n)));
-    r.add("array_upper", vec![AnyArray, p(Int4)], int(), |a, _| Ok(dim_len(&a[0], &a[1], |n| n)));
-    r.add("array_lower", vec![AnyArray, p(Int4)], int(), |a, _| Ok(dim_len(&a[0], &a[1], |_| 1)));
+    r.add("array_length", vec![AnyArray, p(Int4)], int(), |a, _| {
+        Ok(dim_of(&a[0], &a[1], |d| d.len))
+    });
+    r.add("array_upper", vec![AnyArray, p(Int4)], int(), |a, _| {
+        Ok(dim_of(&a[0], &a[1], ArrayDim::upper))
+    });
+    r.add("array_lower", vec![AnyArray, p(Int4)], int(), |a, _| {
+        Ok(dim_of(&a[0], &a[1], |d| d.lower))
+    });
     r.add("array_ndims", vec![AnyArray], int(), |a, _| {
-        Ok(if arr(&a[0]).elements.is_empty() { Value::Null } else { Value::Int4(1) })
+        let n = arr(&a[0]).ndims();
+        Ok(if n == 0 { Value::Null } else { Value::Int4(n as i32) })
+    });
+    r.add("array_dims", vec![AnyArray], ReturnType::Exact(Text), |a, _| {
+        Ok(arr(&a[0]).dims_text().map_or(Value::Null, Value::Text))
     });
     r.add("cardinality", vec![AnyArray], int(), |a, _| Ok(Value::Int4(len(arr(&a[0])))));
     r.add("array_position", vec![AnyArray, AnyElement], int(), |a, _| position(&a[0], &a[1], 1))
@@ -52,17 +62,30 @@ pub(crate) fn register(r: &mut Registry) {
         },
     )
     .lenient();
-    r.add("array_append", vec![AnyArray, AnyElement], ReturnType::ArrayOfElement, |a, _| {
-        concat_values(a[0].clone(), wrap_elem(&a[0], a[1].clone()))
-    })
-    .lenient();
-    // `UPDATE t SET a[i] = v` is rewritten to `a = helios_array_assign(a, i, v)` by the
-    // parser (sqlparser has no subscripted assignment targets).
     r.add(
-        "helios_array_assign",
-        vec![AnyArray, p(Int4), AnyElement],
+        "array_append",
+        vec![AnyArray, AnyElement],
+        ReturnType::ArrayOfElement,
+        |a, _| match &a[0] {
+            Value::Array(x) => append(x, a[1].clone(), false),
+            _ => Ok(wrap_elem(&a[0], a[1].clone())),
+        },
+    )
+    .lenient();
+    // `UPDATE t SET a[i][j] = v` and `SET a[l:u] = v` (see `expr/bind_array_assign.rs`).
+    let ints = || p(DataType::Array(Box::new(Int4)));
+    r.add(
+        "helios_array_assign_at",
+        vec![AnyArray, ints(), AnyElement],
         ReturnType::ArrayOfElement,
         |a, _| assign_element(&a[0], &a[1], a[2].clone()),
+    )
+    .lenient();
+    r.add(
+        "helios_array_assign_slice",
+        vec![AnyArray, ints(), ints(), AnyArray],
+        ReturnType::ArrayOfElement,
+        |a, _| assign_slice(&a[0], &a[1], &a[2], &a[3]),
     )
     .lenient();
     let dims = || p(DataType::Array(Box::new(Int4)));
@@ -74,8 +97,11 @@ pub(crate) fn register(r: &mut Registry) {
         fill(&a[0], &a[1], Some(&a[2]))
     })
     .lenient();
-    r.add("array_prepend", vec![AnyElement, AnyArray], ReturnType::ArrayOfElement, |a, _| {
-        concat_values(wrap_elem(&a[1], a[0].clone()), a[1].clone())
+    r.add("array_prepend", vec![AnyElement, AnyArray], ReturnType::ArrayOfElement, |a, _| match &a
+        [1]
+    {
+        Value::Array(x) => append(x, a[0].clone(), true),
+        _ => Ok(wrap_elem(&a[1], a[0].clone())),
     })
     .lenient();
     r.add("array_cat", vec![AnyArray, AnyArray], ReturnType::ArrayOfElement, |a, _| {
@@ -137,13 +163,15 @@ fn make(element_type: DataType, elements: Vec<Value>) -> Value {
     Value::Array(Arc::new(Array::new(element_type, elements)))
 }
 
-/// Length-like results for dimension 1; NULL for other dimensions and empty arrays.
-fn dim_len(a: &Value, dim: &Value, f: fn(i32) -> i32) -> Value {
-    let a = arr(a);
-    if *dim != Value::Int4(1) || a.elements.is_empty() {
-        return Value::Null;
-    }
-    Value::Int4(f(len(a)))
+/// `f` of dimension `dim` (1-based); NULL when the array has no such dimension.
+fn dim_of(a: &Value, dim: &Value, f: fn(ArrayDim) -> i32) -> Value {
+    let Value::Int4(dim) = dim else { return Value::Null };
+    let dims = arr(a).dims();
+    usize::try_from(*dim)
+        .ok()
+        .and_then(|k| k.checked_sub(1))
+        .and_then(|k| dims.get(k))
+        .map_or(Value::Null, |d| Value::Int4(f(*d)))
 }
 
 fn position(a: &Value, x: &Value, start: i64) -> Result<Value> {
@@ -157,39 +185,48 @@ fn position(a: &Value, x: &Value, start: i64) -> Result<Value> {
     Ok(Value::Null)
 }
 
-/// An element to append as a one-element array (so NULL elements are kept).
-/// `array[index] := elem` with PostgreSQL's rules for one-dimensional arrays: a position
-/// past the end extends the array with NULLs; a NULL array becomes a one-element array.
-/// Positions before 1 (which would move the lower bound) are not supported.
-fn assign_element(array: &Value, index: &Value, elem: Value) -> Result<Value> {
-    let Some(i) = crate::expr::num::to_i64(index) else {
-        return Err(Error::new(
-            SqlState::NULL_VALUE_NOT_ALLOWED,
-            "array subscript in assignment must not be null",
-        ));
+/// The int4 subscripts of an assignment; NULL ones are an error, as in PostgreSQL
+/// (`null_ok` lets slice bounds be left out).
+fn assignment_subscripts(v: &Value, null_ok: bool) -> Result<Vec<Option<i32>>> {
+    let Value::Array(a) = v else { return Ok(Vec::new()) };
+    a.elements
+        .iter()
+        .map(|e| match e {
+            Value::Int4(i) => Ok(Some(*i)),
+            Value::Null if null_ok => Ok(None),
+            _ => Err(Error::new(
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+                "array subscript in assignment must not be null",
+            )),
+        })
+        .collect()
+}
+
+/// `array[i1]...[in] := elem` (see [`Array::assign`]); a NULL array acts as empty.
+fn assign_element(array: &Value, subscripts: &Value, elem: Value) -> Result<Value> {
+    let subs: Vec<i32> = assignment_subscripts(subscripts, false)?.into_iter().flatten().collect();
+    let base = match array {
+        Value::Array(a) => Some(&**a),
+        _ => None,
     };
-    let Value::Array(a) = array else {
-        if i == 1 {
-            return Ok(wrap_elem(array, elem));
-        }
-        return Err(Error::unsupported("assigning to an element of a NULL array other than [1]"));
+    let element_type = base.map_or_else(|| elem.data_type(), |a| a.element_type.clone());
+    Ok(Value::Array(Arc::new(Array::assign(base, element_type, &subs, elem)?)))
+}
+
+/// `array[l1:u1]...[ln:un] := source` (see [`Array::assign_slice`]); a NULL source
+/// leaves the array as it was.
+fn assign_slice(array: &Value, lowers: &Value, uppers: &Value, source: &Value) -> Result<Value> {
+    let Value::Array(source) = source else { return Ok(array.clone()) };
+    let bounds: Vec<(Option<i32>, Option<i32>)> = assignment_subscripts(lowers, true)?
+        .into_iter()
+        .zip(assignment_subscripts(uppers, true)?)
+        .collect();
+    let base = match array {
+        Value::Array(a) => Some(&**a),
+        _ => None,
     };
-    let pos = usize::try_from(i)
-        .ok()
-        .and_then(|p| p.checked_sub(1))
-        .ok_or_else(|| Error::unsupported("array subscripts below 1 in assignment"))?;
-    if pos >= 100_000_000 {
-        return Err(Error::new(
-            SqlState::PROGRAM_LIMIT_EXCEEDED,
-            "array size exceeds the maximum allowed (134217727)",
-        ));
-    }
-    let mut elements = a.elements.clone();
-    if pos >= elements.len() {
-        elements.resize(pos + 1, Value::Null);
-    }
-    elements[pos] = elem;
-    Ok(make(a.element_type.clone(), elements))
+    let element_type = base.map_or_else(|| source.element_type.clone(), |a| a.element_type.clone());
+    Ok(Value::Array(Arc::new(Array::assign_slice(base, element_type, &bounds, source)?)))
 }
 
 /// `array_fill(value, ARRAY[n] [, ARRAY[1]])`: `n` copies of `value` (one dimension with
@@ -235,6 +272,7 @@ fn fill(value: &Value, dims: &Value, lower: Option<&Value>) -> Result<Value> {
     }
 }
 
+/// An element as a one-element array (so NULL elements are kept).
 fn wrap_elem(array: &Value, elem: Value) -> Value {
     let element_type = match array {
         Value::Array(a) => a.element_type.clone(),
@@ -258,24 +296,35 @@ fn join(a: &Array, sep: &str, null_text: Option<&str>) -> String {
 pub fn concat_values(l: Value, r: Value) -> Result<Value> {
     match (l, r) {
         (Value::Null, Value::Null) => Ok(Value::Null),
-        (Value::Array(a), Value::Array(b)) => {
-            let mut elements = a.elements.clone();
-            elements.extend(b.elements.iter().cloned());
-            Ok(make(a.element_type.clone(), elements))
-        }
+        (Value::Array(a), Value::Array(b)) => Ok(Value::Array(Arc::new(Array::concat(&a, &b)?))),
         (Value::Array(a), Value::Null) | (Value::Null, Value::Array(a)) => Ok(Value::Array(a)),
-        (Value::Array(a), x) => {
-            let mut elements = a.elements.clone();
-            elements.push(x);
-            Ok(make(a.element_type.clone(), elements))
-        }
-        (x, Value::Array(b)) => {
-            let mut elements = vec![x];
-            elements.extend(b.elements.iter().cloned());
-            Ok(make(b.element_type.clone(), elements))
-        }
+        (Value::Array(a), x) => append(&a, x, false),
+        (x, Value::Array(b)) => append(&b, x, true),
         _ => Err(Error::internal("array concatenation without an array")),
     }
+}
+
+/// `array_append` (or with `front`, `array_prepend`) to an empty or one-dimensional
+/// array; the lower bound stays, as in PostgreSQL.
+pub fn append(a: &Array, x: Value, front: bool) -> Result<Value> {
+    if a.ndims() > 1 {
+        return Err(Error::new(
+            SqlState::DATA_EXCEPTION,
+            "argument must be empty or one-dimensional array",
+        ));
+    }
+    let mut elements = Vec::with_capacity(a.elements.len() + 1);
+    if front {
+        elements.push(x);
+        elements.extend(a.elements.iter().cloned());
+    } else {
+        elements.extend(a.elements.iter().cloned());
+        elements.push(x);
+    }
+    let lower = a.dims().first().map_or(1, |d| d.lower);
+    let len = i32::try_from(elements.len()).unwrap_or(i32::MAX);
+    let out = Array::with_dims(a.element_type.clone(), elements, &[ArrayDim { lower, len }])?;
+    Ok(Value::Array(Arc::new(out)))
 }
 
 fn contains_all(hay: &Array, needles: &Array) -> Result<bool> {

@@ -181,7 +181,10 @@ pub fn to_json(v: &Value) -> Result<Json> {
         Value::Text(s) => Json::String(s.clone()),
         Value::Json(s) => parse_jsonb(s)?,
         Value::Jsonb(d) => (**d).clone(),
-        Value::Array(a) => Json::Array(a.elements.iter().map(to_json).collect::<Result<_>>()?),
+        Value::Array(a) => {
+            let flat = a.elements.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+            nest_json(flat, &a.dims())
+        }
         Value::Record(r) => Json::Object(
             r.ty.fields
                 .iter()
@@ -301,6 +304,26 @@ fn pretty(d: &Json, indent: usize) -> String {
         }
         other => format_jsonb(other),
     }
+}
+
+/// The elements of an array of shape `dims` (row-major) as nested JSON arrays, one level
+/// per dimension.
+fn nest_json(flat: Vec<Json>, dims: &[helios_types::ArrayDim]) -> Json {
+    let mut level = flat;
+    for d in dims.iter().skip(1).rev() {
+        let width = usize::try_from(d.len).unwrap_or(1).max(1);
+        let mut grouped = Vec::with_capacity(level.len() / width);
+        let mut it = level.into_iter();
+        loop {
+            let chunk: Vec<Json> = it.by_ref().take(width).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            grouped.push(Json::Array(chunk));
+        }
+        level = grouped;
+    }
+    Json::Array(level)
 }
 
 /// A `text[]` path argument.

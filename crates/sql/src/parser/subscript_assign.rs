@@ -131,6 +131,15 @@ fn assignment_end(stmt: &[Token], from: usize) -> usize {
     stmt.len()
 }
 
+/// The nesting depth of `item[k]` relative to `item[from]`.
+fn bracket_depth(item: &[Token], from: usize, k: usize) -> i32 {
+    item[from..k].iter().fold(0, |d, t| match t {
+        Token::LParen | Token::LBracket => d + 1,
+        Token::RParen | Token::RBracket => d - 1,
+        _ => d,
+    })
+}
+
 /// A subscripted assignment target `col[s1]...[sn] = value`.
 struct Target {
     column: String,
@@ -155,7 +164,9 @@ impl Target {
     }
 }
 
-/// The target of `col[i][j] = value`; `None` when it has no subscript (or is a slice).
+/// The target of `col[i][j] = value` or `col[l:u] = value`; `None` when it has no
+/// subscript. A slice subscript is written `helios_slice_bound((l), (u))` (NULL for a
+/// missing bound).
 fn subscripted(item: &[Token]) -> Option<Target> {
     let sig: Vec<usize> = (0..item.len()).filter(|&i| significant(&item[i])).collect();
     let col = match item.get(*sig.first()?)? {
@@ -178,13 +189,28 @@ fn subscripted(item: &[Token]) -> Option<Target> {
                         break;
                     }
                 }
-                Token::Colon if depth == 1 => return None,
                 _ => {}
             }
         }
         let close = close?;
-        let text: String = item[start..close].iter().map(|t| t.to_string()).collect();
-        subscripts.push(text.trim().to_string());
+        let text = |ts: &[Token]| -> String {
+            let t: String = ts.iter().map(|t| t.to_string()).collect();
+            if t.trim().is_empty() {
+                "NULL".into()
+            } else {
+                t.trim().to_string()
+            }
+        };
+        let colon =
+            (start..close).find(|&k| item[k] == Token::Colon && bracket_depth(item, start, k) == 0);
+        subscripts.push(match colon {
+            Some(c) => format!(
+                "helios_slice_bound(({}), ({}))",
+                text(&item[start..c]),
+                text(&item[c + 1..close])
+            ),
+            None => text(&item[start..close]),
+        });
         p = close + 1;
         while item.get(p).is_some_and(|t| !significant(t)) {
             p += 1;
@@ -212,7 +238,9 @@ mod tests {
             "{r}"
         );
         assert_eq!(rewrite("UPDATE t SET a = b[1]"), None);
-        assert_eq!(rewrite("UPDATE t SET a[1:2] = '{1,2}'"), None);
+        let r = rewrite("UPDATE t SET a[1:2][:3] = '{1,2}'").unwrap();
+        assert!(r.contains("helios_slice_bound((1), (2))"), "{r}");
+        assert!(r.contains("helios_slice_bound((NULL), (3))"), "{r}");
         assert_eq!(rewrite("SELECT a[1] FROM t"), None);
     }
 
