@@ -31,6 +31,10 @@ pub(crate) fn register(r: &mut Registry) {
         Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
         other => Ok(json_text(&to_json(other)?)),
     });
+    r.add("array_to_json", vec![ParamType::AnyArray], js(), |a, _| array_to_json(&a[0], false));
+    r.add("array_to_json", vec![ParamType::AnyArray, p(Bool)], js(), |a, _| {
+        array_to_json(&a[0], a[1] == Value::Bool(true))
+    });
     let record = || p(DataType::Record(Arc::new(helios_types::RecordType::anonymous(Vec::new()))));
     r.add("row_to_json", vec![record()], js(), |a, _| match &a[0] {
         Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
@@ -303,6 +307,18 @@ fn pretty(d: &Json, indent: usize) -> String {
             format!("{{\n{}\n{end_pad}}}", inner.join(",\n"))
         }
         other => format_jsonb(other),
+    }
+}
+
+/// `array_to_json(a [, pretty])`: nested JSON arrays; `pretty` puts each top-level
+/// element on its own line, as PostgreSQL does.
+fn array_to_json(a: &Value, pretty: bool) -> Result<Value> {
+    match to_json(a)? {
+        Json::Array(items) if pretty => {
+            let parts: Vec<String> = items.iter().map(format_json).collect();
+            Ok(Value::Json(format!("[{}]", parts.join(",\n "))))
+        }
+        doc => Ok(json_text(&doc)),
     }
 }
 
