@@ -191,6 +191,16 @@ impl Array {
 /// A slice bound pair as written: `[lower:upper]`, either side may be omitted.
 pub type SliceBounds = (Option<i32>, Option<i32>);
 
+/// The most elements an array may hold (PostgreSQL's `MaxArraySize`).
+pub const MAX_ELEMENTS: i32 = 134_217_727;
+
+fn too_large() -> TypeError {
+    TypeError::other(
+        SqlState::PROGRAM_LIMIT_EXCEEDED,
+        format!("array size exceeds the maximum allowed ({MAX_ELEMENTS})"),
+    )
+}
+
 fn subscript_error(message: &str) -> TypeError {
     TypeError::other(SqlState::ARRAY_SUBSCRIPT_ERROR, message.to_string())
 }
@@ -389,13 +399,8 @@ impl Array {
         let (lower, upper) = (d.lower.min(s), d.upper().max(s));
         let len = usize::try_from(i64::from(upper) - i64::from(lower) + 1)
             .ok()
-            .filter(|&n| n <= 134_217_727)
-            .ok_or_else(|| {
-                TypeError::other(
-                    SqlState::PROGRAM_LIMIT_EXCEEDED,
-                    "array size exceeds the maximum allowed (134217727)",
-                )
-            })?;
+            .filter(|&n| n <= MAX_ELEMENTS as usize)
+            .ok_or_else(too_large)?;
         let mut elements = vec![Value::Null; len];
         let shift = (i64::from(d.lower) - i64::from(lower)) as usize;
         for (k, e) in base.elements.iter().enumerate() {
@@ -436,9 +441,16 @@ impl Array {
                 if h < l {
                     return Err(subscript_error("upper bound cannot be less than lower bound"));
                 }
-                dims.push(ArrayDim { lower: l, len: h - l + 1 });
+                let len = i32::try_from(i64::from(h) - i64::from(l) + 1)
+                    .ok()
+                    .filter(|&n| n <= MAX_ELEMENTS)
+                    .ok_or_else(too_large)?;
+                dims.push(ArrayDim { lower: l, len });
             }
             let n = dims.iter().fold(1usize, |n, d| n.saturating_mul(d.len as usize));
+            if n > MAX_ELEMENTS as usize {
+                return Err(too_large());
+            }
             if source.elements.len() < n {
                 return Err(too_small());
             }

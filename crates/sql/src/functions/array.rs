@@ -37,11 +37,10 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(arr(&a[0]).dims_text().map_or(Value::Null, Value::Text))
     });
     r.add("cardinality", vec![AnyArray], int(), |a, _| Ok(Value::Int4(len(arr(&a[0])))));
-    r.add("array_position", vec![AnyArray, AnyElement], int(), |a, _| position(&a[0], &a[1], 1))
+    r.add("array_position", vec![AnyArray, AnyElement], int(), |a, _| position(&a[0], &a[1], None))
         .lenient();
     r.add("array_position", vec![AnyArray, AnyElement, p(Int4)], int(), |a, _| {
-        let start = crate::expr::num::to_i64(&a[2]).unwrap_or(1);
-        position(&a[0], &a[1], start)
+        position(&a[0], &a[1], crate::expr::num::to_i64(&a[2]))
     })
     .lenient();
     r.add(
@@ -53,9 +52,10 @@ pub(crate) fn register(r: &mut Registry) {
                 return Ok(Value::Null);
             }
             let mut out = Vec::new();
+            let lower = i64::from(searchable_lower(arr(&a[0]))?);
             for (i, e) in arr(&a[0]).elements.iter().enumerate() {
                 if not_distinct(e, &a[1])? {
-                    out.push(Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX)));
+                    out.push(subscript_at(lower, i));
                 }
             }
             Ok(make(Int4, out))
@@ -174,15 +174,34 @@ fn dim_of(a: &Value, dim: &Value, f: fn(ArrayDim) -> i32) -> Value {
         .map_or(Value::Null, |d| Value::Int4(f(*d)))
 }
 
-fn position(a: &Value, x: &Value, start: i64) -> Result<Value> {
+/// `array_position(a, x [, start])`: the first subscript from `start` (default the lower
+/// bound) holding `x`.
+fn position(a: &Value, x: &Value, start: Option<i64>) -> Result<Value> {
     let Value::Array(a) = a else { return Ok(Value::Null) };
-    let from = usize::try_from(start.max(1) - 1).unwrap_or(0);
+    let lower = i64::from(searchable_lower(a)?);
+    let from = usize::try_from(start.unwrap_or(lower) - lower).unwrap_or(0);
     for (i, e) in a.elements.iter().enumerate().skip(from) {
         if not_distinct(e, x)? {
-            return Ok(Value::Int4(i32::try_from(i + 1).unwrap_or(i32::MAX)));
+            return Ok(subscript_at(lower, i));
         }
     }
     Ok(Value::Null)
+}
+
+/// The lower bound of an array searched by `array_position(s)`, which must be empty or
+/// one-dimensional.
+fn searchable_lower(a: &Array) -> Result<i32> {
+    if a.ndims() > 1 {
+        return Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "searching for elements in multidimensional arrays is not supported",
+        ));
+    }
+    Ok(a.dims().first().map_or(1, |d| d.lower))
+}
+
+fn subscript_at(lower: i64, i: usize) -> Value {
+    Value::Int4(i32::try_from(lower + i as i64).unwrap_or(i32::MAX))
 }
 
 /// The int4 subscripts of an assignment; NULL ones are an error, as in PostgreSQL
