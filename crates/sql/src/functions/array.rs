@@ -233,17 +233,20 @@ fn assign_element(array: &Value, subscripts: &Value, elem: Value) -> Result<Valu
 }
 
 /// `array[l1:u1]...[ln:un] := source` (see [`Array::assign_slice`]); a NULL source
-/// leaves the array as it was.
+/// leaves the array as it was. A bound left out was bound as the array's own bound.
 fn assign_slice(array: &Value, lowers: &Value, uppers: &Value, source: &Value) -> Result<Value> {
     let Value::Array(source) = source else { return Ok(array.clone()) };
-    let bounds: Vec<(Option<i32>, Option<i32>)> = assignment_subscripts(lowers, true)?
-        .into_iter()
-        .zip(assignment_subscripts(uppers, true)?)
-        .collect();
     let base = match array {
         Value::Array(a) => Some(&**a),
         _ => None,
     };
+    // A bound left out reads the (empty or NULL) array's bound, NULL: that case is
+    // reported by `Array::assign_slice`.
+    let empty = base.is_none_or(|b| b.elements.is_empty());
+    let bounds: Vec<(Option<i32>, Option<i32>)> = assignment_subscripts(lowers, empty)?
+        .into_iter()
+        .zip(assignment_subscripts(uppers, empty)?)
+        .collect();
     let element_type = base.map_or_else(|| source.element_type.clone(), |a| a.element_type.clone());
     Ok(Value::Array(Arc::new(Array::assign_slice(base, element_type, &bounds, source)?)))
 }

@@ -194,8 +194,8 @@ impl Target {
 }
 
 /// The target of `col[i][j] = value` or `col[l:u] = value`; `None` when it has no
-/// subscript. A slice subscript is written `helios_slice_bound((l), (u))` (NULL for a
-/// missing bound).
+/// subscript. A slice subscript is written `helios_slice_bound((l), (u))`
+/// (`helios_omitted` for a missing bound).
 fn subscripted(item: &[Token]) -> Option<Target> {
     let (column, subscripts, p) = target_parts(item)?;
     if subscripts.is_empty() || item.get(p) != Some(&Token::Eq) {
@@ -236,7 +236,7 @@ fn target_parts(item: &[Token]) -> Option<(String, Vec<String>, usize)> {
         let text = |ts: &[Token]| -> String {
             let t: String = ts.iter().map(token_text).collect();
             if t.trim().is_empty() {
-                "NULL".into()
+                "helios_omitted".into()
             } else {
                 t.trim().to_string()
             }
@@ -394,7 +394,7 @@ mod tests {
         assert_eq!(rewrite("UPDATE t SET a = b[1]"), None);
         let r = rewrite("UPDATE t SET a[1:2][:3] = '{1,2}'").unwrap();
         assert!(r.contains("helios_slice_bound((1), (2))"), "{r}");
-        assert!(r.contains("helios_slice_bound((NULL), (3))"), "{r}");
+        assert!(r.contains("helios_slice_bound((helios_omitted), (3))"), "{r}");
         assert_eq!(rewrite("SELECT a[1] FROM t"), None);
     }
 
