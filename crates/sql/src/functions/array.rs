@@ -251,8 +251,8 @@ fn assign_slice(array: &Value, lowers: &Value, uppers: &Value, source: &Value) -
     Ok(Value::Array(Arc::new(Array::assign_slice(base, element_type, &bounds, source)?)))
 }
 
-/// `array_fill(value, ARRAY[n] [, ARRAY[1]])`: `n` copies of `value` (one dimension with
-/// lower bound 1 only, like every array here).
+/// `array_fill(value, dims [, lower_bounds])`: an array of shape `dims` (lower bounds
+/// 1 unless given) holding `value` everywhere.
 fn fill(value: &Value, dims: &Value, lower: Option<&Value>) -> Result<Value> {
     let null_dims = || {
         Error::new(
@@ -260,38 +260,53 @@ fn fill(value: &Value, dims: &Value, lower: Option<&Value>) -> Result<Value> {
             "dimension array or low bound array cannot be null",
         )
     };
+    let wrong = |detail: &str| {
+        Error::new(SqlState::ARRAY_SUBSCRIPT_ERROR, "wrong number of array subscripts")
+            .with_detail(detail.to_string())
+    };
     let Value::Array(d) = dims else { return Err(null_dims()) };
-    if let Some(l) = lower {
-        let Value::Array(l) = l else { return Err(null_dims()) };
-        if l.elements.len() != d.elements.len() {
+    if d.ndims() > 1 {
+        return Err(wrong("Dimension array must be one dimensional."));
+    }
+    let lowers: Vec<Value> = match lower {
+        None => vec![Value::Int4(1); d.elements.len()],
+        Some(Value::Array(l)) => {
+            if l.ndims() > 1 {
+                return Err(wrong("Dimension array must be one dimensional."));
+            }
+            if l.elements.len() != d.elements.len() {
+                return Err(wrong("Low bound array has different size than dimensions array."));
+            }
+            l.elements.clone()
+        }
+        Some(_) => return Err(null_dims()),
+    };
+    let not_null =
+        || Error::new(SqlState::NULL_VALUE_NOT_ALLOWED, "dimension values cannot be null");
+    let mut shape = Vec::with_capacity(d.elements.len());
+    let mut count: i64 = 1;
+    for (n, l) in d.elements.iter().zip(&lowers) {
+        let n = crate::expr::num::to_i64(n).ok_or_else(not_null)?;
+        let l = crate::expr::num::to_i64(l).ok_or_else(not_null)?;
+        count = count.saturating_mul(n.max(0));
+        if count > i64::from(helios_types::array::MAX_ELEMENTS) {
             return Err(Error::new(
-                SqlState::ARRAY_SUBSCRIPT_ERROR,
-                "wrong number of array subscripts",
-            )
-            .with_detail("Low bound array has different size than dimensions array."));
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "array size exceeds the maximum allowed (134217727)",
+            ));
         }
-        if l.elements.iter().any(|b| crate::expr::num::to_i64(b) != Some(1)) {
-            return Err(Error::unsupported("array lower bounds other than 1"));
-        }
+        let (Ok(lower), Ok(len)) = (i32::try_from(l), i32::try_from(n.max(0))) else {
+            return Err(Error::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "array size exceeds the maximum allowed (134217727)",
+            ));
+        };
+        shape.push(ArrayDim { lower, len });
     }
     let element_type = value.data_type();
-    match d.elements.as_slice() {
-        [] => Ok(make(element_type, Vec::new())),
-        [n] => {
-            let n = crate::expr::num::to_i64(n).ok_or_else(|| {
-                Error::new(SqlState::NULL_VALUE_NOT_ALLOWED, "dimension values cannot be null")
-            })?;
-            if n > 100_000_000 {
-                return Err(Error::new(
-                    SqlState::PROGRAM_LIMIT_EXCEEDED,
-                    "array size exceeds the maximum allowed (134217727)",
-                ));
-            }
-            let n = usize::try_from(n).unwrap_or(0);
-            Ok(make(element_type, vec![value.clone(); n]))
-        }
-        _ => Err(Error::unsupported("array_fill with more than one dimension")),
-    }
+    let count = usize::try_from(count).unwrap_or(0);
+    let elements = if shape.is_empty() { Vec::new() } else { vec![value.clone(); count] };
+    Ok(Value::Array(Arc::new(Array::with_dims(element_type, elements, &shape)?)))
 }
 
 /// An element as a one-element array (so NULL elements are kept).

@@ -240,7 +240,13 @@ fn parse_braces(input: &str, body: &str) -> TypeResult<(Vec<Option<String>>, Vec
         }
         match leaf_depth {
             None => leaf_depth = Some(depth),
-            Some(d) if d != depth => return Err(malformed(input, "Unexpected array element.")),
+            Some(d) if d != depth => {
+                return Err(if chars.get(i) == Some(&'\\') {
+                    unexpected('\\')
+                } else {
+                    malformed(input, "Unexpected array element.")
+                })
+            }
             Some(_) => {}
         }
         out.push(read_element(input, &chars, &mut i)?);
@@ -298,7 +304,7 @@ fn read_element(input: &str, chars: &[char], i: &mut usize) -> TypeResult<Option
             None => return Err(malformed(input, "Unexpected end of input.")),
             Some('"') => {
                 if !text.is_empty() || quoted_any {
-                    return Err(malformed(input, "Incorrectly quoted array element."));
+                    return Err(malformed(input, "Unexpected array element."));
                 }
                 quoted_any = true;
                 closed_quote = true;
@@ -324,7 +330,7 @@ fn read_element(input: &str, chars: &[char], i: &mut usize) -> TypeResult<Option
             }
             Some('\\') => {
                 if closed_quote {
-                    return Err(malformed(input, "Incorrectly quoted array element."));
+                    return Err(malformed(input, "Unexpected \"\\\" character."));
                 }
                 quoted_any = true;
                 *i += 1;
@@ -338,7 +344,7 @@ fn read_element(input: &str, chars: &[char], i: &mut usize) -> TypeResult<Option
             Some('{') => return Err(malformed(input, "Unexpected \"{\" character.")),
             Some(c) => {
                 if closed_quote && !c.is_ascii_whitespace() {
-                    return Err(malformed(input, "Incorrectly quoted array element."));
+                    return Err(malformed(input, "Unexpected array element."));
                 }
                 text.push(*c);
                 if !c.is_ascii_whitespace() {
