@@ -96,6 +96,13 @@ fn object_record(j: &Json, ty: &Arc<RecordType>, base: Option<&Record>) -> Resul
         fields.push(match map.get(&f.name) {
             Some(v) => match (v, &f.ty) {
                 (Json::Array(items), DataType::Array(elem)) => json_array(items, elem, &f.name)?,
+                (Json::Number(_) | Json::Bool(_) | Json::Object(_), DataType::Array(_)) => {
+                    return Err(Error::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "expected JSON array",
+                    )
+                    .with_hint(format!("See the value of key \"{}\".", f.name)))
+                }
                 _ => json_value(v, &f.ty)?,
             },
             None => base.and_then(|b| b.fields.get(i).cloned()).unwrap_or(Value::Null),
