@@ -362,8 +362,8 @@ fn split_depth1(stmt: &[Token], open: usize, close: usize) -> Vec<(usize, usize)
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut start = open + 1;
-    for k in open + 1..close {
-        match &stmt[k] {
+    for (k, t) in stmt.iter().enumerate().take(close).skip(open + 1) {
+        match t {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket => depth -= 1,
             Token::Comma if depth == 0 => {

@@ -69,7 +69,7 @@ pub fn format_array_dims<'a>(
     // `counters[k]` counts the items written so far inside the open level `k`.
     let n = dims.len();
     let mut counters = vec![0i32; n];
-    out.extend(std::iter::repeat('{').take(n));
+    out.extend(std::iter::repeat_n('{', n));
     for e in elements {
         if counters[n - 1] > 0 {
             out.push(',');
@@ -91,7 +91,7 @@ pub fn format_array_dims<'a>(
             counters[k] += 1;
             if counters[k] < dims[k].len {
                 out.push(',');
-                out.extend(std::iter::repeat('{').take(n - 1 - k));
+                out.extend(std::iter::repeat_n('{', n - 1 - k));
                 break;
             }
         }
