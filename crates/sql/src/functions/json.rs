@@ -29,6 +29,7 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("to_jsonb", vec![ParamType::AnyElement], jb(), |a, _| Ok(jsonb(to_json(&a[0])?)));
     r.add("to_json", vec![ParamType::AnyElement], js(), |a, _| match &a[0] {
         Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
+        Value::Array(arr) => Ok(Value::Json(array_json_text(arr, ",")?)),
         other => Ok(json_text(&to_json(other)?)),
     });
     r.add("array_to_json", vec![ParamType::AnyArray], js(), |a, _| array_to_json(&a[0], false));
@@ -228,13 +229,31 @@ fn record_json_sep(r: &helios_types::Record, sep: &str) -> Result<String> {
         }
         out.push_str(&Json::String(f.name.clone()).to_string());
         out.push(':');
-        match v {
-            Value::Record(inner) => out.push_str(&record_json(inner)?),
-            other => out.push_str(&to_json(other)?.to_string()),
-        }
+        out.push_str(&value_json_text(v)?);
     }
     out.push('}');
     Ok(out)
+}
+
+/// A value's compact JSON text as `to_json` writes it inside a record or an array.
+fn value_json_text(v: &Value) -> Result<String> {
+    match v {
+        Value::Record(inner) => record_json(inner),
+        Value::Array(a) => array_json_text(a, ","),
+        other => Ok(to_json(other)?.to_string()),
+    }
+}
+
+/// An array as PostgreSQL's `array_to_json` writes it: compact nested JSON arrays, one
+/// level per dimension, with `top_sep` between the top-level items.
+fn array_json_text(a: &helios_types::Array, top_sep: &str) -> Result<String> {
+    let mut level = a.elements.iter().map(value_json_text).collect::<Result<Vec<_>>>()?;
+    let dims = a.dims();
+    for d in dims.iter().skip(1).rev() {
+        let width = usize::try_from(d.len).unwrap_or(1).max(1);
+        level = level.chunks(width).map(|c| format!("[{}]", c.join(","))).collect();
+    }
+    Ok(format!("[{}]", level.join(top_sep)))
 }
 
 fn key_text(v: &Value) -> Result<String> {
@@ -310,15 +329,14 @@ fn pretty(d: &Json, indent: usize) -> String {
     }
 }
 
-/// `array_to_json(a [, pretty])`: nested JSON arrays; `pretty` puts each top-level
-/// element on its own line, as PostgreSQL does.
+/// `array_to_json(a [, pretty])`; `pretty` puts each top-level element on its own line,
+/// as PostgreSQL does.
 fn array_to_json(a: &Value, pretty: bool) -> Result<Value> {
-    match to_json(a)? {
-        Json::Array(items) if pretty => {
-            let parts: Vec<String> = items.iter().map(format_json).collect();
-            Ok(Value::Json(format!("[{}]", parts.join(",\n "))))
+    match a {
+        Value::Array(arr) => {
+            Ok(Value::Json(array_json_text(arr, if pretty { ",\n " } else { "," })?))
         }
-        doc => Ok(json_text(&doc)),
+        _ => Ok(Value::Null),
     }
 }
 
