@@ -1,7 +1,10 @@
 //! Array functions and operators: `array_length`, `array_upper`/`array_lower`,
 //! `cardinality`, `array_position(s)`, `array_append`/`prepend`/`cat`, `array_remove`,
-//! `array_replace`, `array_to_string`, and `||`, `@>`, `<@`, `&&`. Arrays are
-//! one-dimensional with lower bound 1.
+//! `array_replace`, `array_to_string`, `array_dims`, `array_ndims`, `array_fill`, the
+//! subscripted-assignment helpers, and `||`, `@>`, `<@`, `&&`. Shapes (dimensions and
+//! lower bounds) follow PostgreSQL; the shape rules themselves live in
+//! `helios_types::array`. Functions that only look at elements (`array_remove`,
+//! `array_to_string`, the set operators) read them in row-major order.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -110,13 +113,23 @@ pub(crate) fn register(r: &mut Registry) {
     .lenient();
     r.add("array_remove", vec![AnyArray, AnyElement], ReturnType::ArrayOfElement, |a, _| {
         let Value::Array(x) = &a[0] else { return Ok(Value::Null) };
+        if x.ndims() > 1 {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "removing elements from multidimensional arrays is not supported",
+            ));
+        }
         let mut out = Vec::with_capacity(x.elements.len());
         for e in &x.elements {
             if !not_distinct(e, &a[1])? {
                 out.push(e.clone());
             }
         }
-        Ok(make(x.element_type.clone(), out))
+        // The lower bound stays.
+        let lower = x.dims().first().map_or(1, |d| d.lower);
+        let len = i32::try_from(out.len()).unwrap_or(i32::MAX);
+        let shape = [ArrayDim { lower, len }];
+        Ok(Value::Array(Arc::new(Array::with_dims(x.element_type.clone(), out, &shape)?)))
     })
     .lenient();
     r.add(
@@ -129,7 +142,7 @@ pub(crate) fn register(r: &mut Registry) {
             for e in &x.elements {
                 out.push(if not_distinct(e, &a[1])? { a[2].clone() } else { e.clone() });
             }
-            Ok(make(x.element_type.clone(), out))
+            Ok(Value::Array(Arc::new(x.reshaped(x.element_type.clone(), out))))
         },
     )
     .lenient();
@@ -233,9 +246,15 @@ fn assign_element(array: &Value, subscripts: &Value, elem: Value) -> Result<Valu
 }
 
 /// `array[l1:u1]...[ln:un] := source` (see [`Array::assign_slice`]); a NULL source
-/// leaves the array as it was. A bound left out was bound as the array's own bound.
+/// leaves the array as it was (a NULL array becomes empty, as in PostgreSQL). A bound left out was bound as the array's own bound.
 fn assign_slice(array: &Value, lowers: &Value, uppers: &Value, source: &Value) -> Result<Value> {
-    let Value::Array(source) = source else { return Ok(array.clone()) };
+    let Value::Array(source) = source else {
+        // A NULL source leaves the array as it was; a NULL array reads as empty.
+        return Ok(match array {
+            Value::Array(_) => array.clone(),
+            _ => make(source.data_type(), Vec::new()),
+        });
+    };
     let base = match array {
         Value::Array(a) => Some(&**a),
         _ => None,
