@@ -389,6 +389,21 @@ fn eval_subquery(
         SubqueryTest::Array => {
             let elems: Vec<Value> =
                 result.rows.iter().map(|r| r.first().cloned().unwrap_or(Value::Null)).collect();
+            // ARRAY(SELECT <array>) stacks the arrays into one more dimension.
+            if let Some(Value::Array(first)) = elems.iter().find(|v| !v.is_null()) {
+                let element_type = first.element_type.clone();
+                for v in &elems {
+                    crate::functions::accumulator::check_sub_array(v, elems.first())?;
+                }
+                let parts: Vec<&Array> = elems
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Array(a) => Some(&**a),
+                        _ => None,
+                    })
+                    .collect();
+                return Ok(Value::Array(Arc::new(Array::stack(element_type, &parts)?)));
+            }
             let element_type = elems
                 .iter()
                 .find(|v| !v.is_null())

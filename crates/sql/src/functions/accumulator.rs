@@ -474,8 +474,9 @@ impl Aggregate for StringAgg {
     }
 }
 
-/// An array input of `array_agg`: not NULL, not empty, and shaped like the first one.
-fn check_sub_array(v: &Value, first: Option<&Value>) -> Result<()> {
+/// An array input of `array_agg` (or `ARRAY(subquery)`): not NULL, not empty, and
+/// shaped like the first one.
+pub(crate) fn check_sub_array(v: &Value, first: Option<&Value>) -> Result<()> {
     let Value::Array(a) = v else {
         return Err(Error::new(SqlState::NULL_VALUE_NOT_ALLOWED, "cannot accumulate null arrays"));
     };
