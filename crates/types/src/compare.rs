@@ -11,7 +11,8 @@
 //! - `jsonb` follows PostgreSQL's documented order: Object > Array > Boolean > Number >
 //!   String > Null, bigger containers after smaller ones, then element by element; as in
 //!   PostgreSQL, a top-level empty array sorts below every scalar.
-//! - Arrays compare element by element (a NULL element after any value), then by length.
+//! - Arrays compare element by element (a NULL element after any value), then by shape
+//!   (see [`crate::array::Array::compare`]).
 //! - Values of unrelated types and `json` do not compare (`None`).
 
 use std::cmp::Ordering;
@@ -175,22 +176,6 @@ pub fn cmp_jsonb(a: &Json, b: &Json) -> Ordering {
     }
 }
 
-/// Compares array elements: NULL after every value, NULLs equal to each other.
-fn cmp_elements(a: &[Value], b: &[Value]) -> Option<Ordering> {
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => x.pg_cmp(y)?,
-        };
-        if o.is_ne() {
-            return Some(o);
-        }
-    }
-    Some(a.len().cmp(&b.len()))
-}
-
 impl Value {
     /// PostgreSQL's comparison of two non-NULL values of compatible types; `None` when
     /// either is NULL or the types do not compare.
@@ -217,7 +202,7 @@ impl Value {
             (V::Interval(a), V::Interval(b)) => interval_span(a).cmp(&interval_span(b)),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
             (V::Jsonb(a), V::Jsonb(b)) => cmp_jsonb_top(a, b),
-            (V::Array(a), V::Array(b)) => cmp_elements(&a.elements, &b.elements)?,
+            (V::Array(a), V::Array(b)) => a.compare(b)?,
             (V::Vector(a), V::Vector(b)) => a
                 .iter()
                 .zip(b.iter())

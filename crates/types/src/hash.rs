@@ -75,6 +75,7 @@ pub fn hash_eq(a: &Value, b: &Value) -> bool {
         (Value::Json(x), Value::Json(y)) => x == y,
         (Value::Array(x), Value::Array(y)) => {
             x.elements.len() == y.elements.len()
+                && x.dims == y.dims
                 && x.elements.iter().zip(&y.elements).all(|(p, q)| hash_eq(p, q))
         }
         (Value::Record(x), Value::Record(y)) => {
@@ -180,6 +181,7 @@ impl Value {
             Value::Jsonb(doc) => hash_json(doc, state),
             Value::Array(a) => {
                 a.elements.len().hash(state);
+                a.dims.hash(state);
                 a.elements.iter().for_each(|e| e.hash_key(state));
             }
             Value::Record(r) => {

@@ -19,6 +19,7 @@
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
 //! how it compares, and how it is written as bytes (key encoding, row format) and text.
 
+pub mod array;
 pub mod cast;
 pub mod compare;
 pub mod datatype;
@@ -49,4 +50,4 @@ pub use range::{MultirangeValue, RangeBound, RangeType, RangeValue};
 pub use record::{Record, RecordField, RecordType};
 pub use text::style::{DateFormat, DateOrder, DateStyle, IntervalStyle};
 pub use text::TimeZone;
-pub use value::{Array, Interval, Numeric, Value};
+pub use value::{Array, ArrayDim, Interval, Numeric, Value};

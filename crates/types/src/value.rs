@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 
+pub use crate::array::{Array, ArrayDim};
 use crate::enum_type::EnumValue;
 use crate::range::{MultirangeValue, RangeValue};
 use crate::DataType;
@@ -102,7 +103,7 @@ pub enum Value {
     Json(String),
     /// `jsonb`: the parsed document.
     Jsonb(Arc<serde_json::Value>),
-    /// A one-dimensional array; elements may be `NULL`.
+    /// An array (any number of dimensions, see [`crate::array`]); elements may be `NULL`.
     Array(Arc<Array>),
     /// pgvector `vector`
     Vector(Arc<[f32]>),
@@ -114,15 +115,6 @@ pub enum Value {
     Range(Arc<RangeValue>),
     /// A multirange (`int4multirange`, ...).
     Multirange(Arc<MultirangeValue>),
-}
-
-/// A one-dimensional array value with its element type.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Array {
-    /// The type of every element.
-    pub element_type: DataType,
-    /// The elements; `Value::Null` for NULL elements.
-    pub elements: Vec<Value>,
 }
 
 impl Value {

@@ -47,10 +47,15 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Floor { .. } => Some("floor".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
         E::Collate { expr, .. } => figure(expr),
-        E::CompoundFieldAccess { access_chain, root } => match access_chain.last() {
-            Some(ast::AccessExpr::Dot(inner)) => figure(inner),
-            _ => figure(root),
-        },
+        // The last field name of the chain (`t.a[1]` is `a`), else the root's name.
+        E::CompoundFieldAccess { access_chain, root } => access_chain
+            .iter()
+            .rev()
+            .find_map(|a| match a {
+                ast::AccessExpr::Dot(inner) => Some(figure(inner)),
+                ast::AccessExpr::Subscript(_) => None,
+            })
+            .unwrap_or_else(|| figure(root)),
         _ => None,
     }
 }

@@ -83,10 +83,7 @@ fn i16v(v: usize) -> Value {
 }
 
 fn int2_array(v: impl IntoIterator<Item = usize>) -> Value {
-    Value::Array(std::sync::Arc::new(Array {
-        element_type: Int2,
-        elements: v.into_iter().map(i16v).collect(),
-    }))
+    Value::Array(std::sync::Arc::new(Array::new(Int2, v.into_iter().map(i16v).collect())))
 }
 
 /// PostgreSQL's text form of an int2vector: numbers separated by single spaces.
@@ -96,10 +93,7 @@ fn int2vector(v: impl IntoIterator<Item = usize>) -> Value {
 }
 
 fn oid_array(v: impl IntoIterator<Item = i64>) -> Value {
-    Value::Array(std::sync::Arc::new(Array {
-        element_type: Int8,
-        elements: v.into_iter().map(oid).collect(),
-    }))
+    Value::Array(std::sync::Arc::new(Array::new(Int8, v.into_iter().map(oid).collect())))
 }
 
 /// The collation OID of column `c` of `t` (100, "default", for text types).
@@ -860,8 +854,7 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
             .collect();
         if !options.is_empty() {
             let last = table_row.len() - 2;
-            table_row[last] =
-                Value::Array(std::sync::Arc::new(Array { element_type: Text, elements: options }));
+            table_row[last] = Value::Array(std::sync::Arc::new(Array::new(Text, options)));
         }
         rows.push(table_row);
         for i in &t.indexes {
@@ -904,8 +897,7 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         }
         if !options.is_empty() {
             let last = view_row.len() - 2;
-            view_row[last] =
-                Value::Array(std::sync::Arc::new(Array { element_type: Text, elements: options }));
+            view_row[last] = Value::Array(std::sync::Arc::new(Array::new(Text, options)));
         }
         rows.push(view_row);
     }
@@ -934,10 +926,10 @@ fn set_access(row: &mut [Value], catalog: &Catalog, session: &SessionInfo, acces
 
 /// An `aclitem[]` shown as text items.
 fn acl_array(items: Vec<String>) -> Value {
-    Value::Array(std::sync::Arc::new(Array {
-        element_type: Text,
-        elements: items.into_iter().map(Value::Text).collect(),
-    }))
+    Value::Array(std::sync::Arc::new(Array::new(
+        Text,
+        items.into_iter().map(Value::Text).collect(),
+    )))
 }
 
 fn pg_index(tables: &[&TableDef]) -> Relation {

@@ -14,10 +14,10 @@ fn text(s: impl Into<String>) -> Value {
 }
 
 fn text_array(items: Vec<String>) -> Value {
-    Value::Array(std::sync::Arc::new(helios_types::Array {
-        element_type: DataType::Text,
-        elements: items.into_iter().map(Value::Text).collect(),
-    }))
+    Value::Array(std::sync::Arc::new(helios_types::Array::new(
+        DataType::Text,
+        items.into_iter().map(Value::Text).collect(),
+    )))
 }
 
 /// The roles as rows: the bootstrap superuser (named as [`Catalog::role_name`] says)
@@ -170,10 +170,10 @@ pub(super) fn pg_policy(tables: &[&TableDef]) -> Relation {
                 Value::Int8(relation_oid(t.id)),
                 text(p.command.letter()),
                 Value::Bool(p.permissive),
-                Value::Array(std::sync::Arc::new(helios_types::Array {
-                    element_type: Int8,
-                    elements: roles.into_iter().map(|r| Value::Int8(i64::from(r))).collect(),
-                })),
+                Value::Array(std::sync::Arc::new(helios_types::Array::new(
+                    Int8,
+                    roles.into_iter().map(|r| Value::Int8(i64::from(r))).collect(),
+                ))),
                 p.using.clone().map_or(Value::Null, Value::Text),
                 p.check.clone().map_or(Value::Null, Value::Text),
             ]

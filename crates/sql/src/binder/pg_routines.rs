@@ -33,10 +33,10 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
     let mut funcs: Vec<&FunctionDef> = catalog.functions.values().map(|f| f.as_ref()).collect();
     funcs.sort_by_key(|f| f.id);
     let oids = |ts: Vec<i64>| {
-        Value::Array(std::sync::Arc::new(helios_types::value::Array {
-            element_type: DataType::Int8,
-            elements: ts.into_iter().map(Value::Int8).collect(),
-        }))
+        Value::Array(std::sync::Arc::new(helios_types::value::Array::new(
+            DataType::Int8,
+            ts.into_iter().map(Value::Int8).collect(),
+        )))
     };
     funcs
         .into_iter()
@@ -101,10 +101,10 @@ pub(super) fn pg_proc_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 if names.iter().all(|n| matches!(n, Value::Text(s) if s.is_empty())) {
                     Value::Null
                 } else {
-                    Value::Array(std::sync::Arc::new(helios_types::value::Array {
-                        element_type: DataType::Text,
-                        elements: names,
-                    }))
+                    Value::Array(std::sync::Arc::new(helios_types::value::Array::new(
+                        DataType::Text,
+                        names,
+                    )))
                 },
                 Value::Null,
                 Value::Null,

@@ -118,10 +118,10 @@ impl Binder<'_> {
                 // `ARRAY[]::t[]`: the cast gives the empty array its type.
                 if let (A::Array(arr), DataType::Array(elem)) = (expr.as_ref(), &to) {
                     if arr.elem.is_empty() {
-                        let empty = Value::Array(std::sync::Arc::new(helios_types::Array {
-                            element_type: (**elem).clone(),
-                            elements: Vec::new(),
-                        }));
+                        let empty = Value::Array(std::sync::Arc::new(helios_types::Array::new(
+                            (**elem).clone(),
+                            Vec::new(),
+                        )));
                         return self.with_domain(Expr::Literal(empty, to.clone()), domain);
                     }
                 }

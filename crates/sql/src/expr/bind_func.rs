@@ -18,6 +18,11 @@ impl Binder<'_> {
     /// Binds `name(args) [FILTER (...)] [OVER (...)]`.
     pub(crate) fn bind_function(&mut self, f: &ast::Function) -> Result<Expr> {
         let (schema, name) = function_name_parts(&f.name)?;
+        if name == "helios_array_assign" {
+            if let Some(e) = self.bind_array_assignment(f)? {
+                return Ok(e);
+            }
+        }
         let mark = self.scope.bind_mark();
         let list = match &f.args {
             ast::FunctionArguments::None => {

@@ -82,9 +82,20 @@ impl Binder<'_> {
                 } else {
                     self.bind(root)?
                 };
-                for access in rest {
+                let mut k = 0;
+                while k < rest.len() {
+                    let access = &rest[k];
+                    k += 1;
                     cur = match access {
-                        ast::AccessExpr::Subscript(s) => self.bind_subscript(cur, s)?,
+                        ast::AccessExpr::Subscript(s) => {
+                            // `a[i][j]` is one subscript of a two-dimensional array.
+                            let mut subs = vec![s];
+                            while let Some(ast::AccessExpr::Subscript(t)) = rest.get(k) {
+                                subs.push(t);
+                                k += 1;
+                            }
+                            self.bind_subscripts(cur, &subs)?
+                        }
                         ast::AccessExpr::Dot(A::Identifier(field)) => {
                             self.select_field(cur, &ident_name(field))?
                         }
@@ -344,22 +355,76 @@ impl Binder<'_> {
             .with_hint("Explicitly cast to the desired type, for example ARRAY[]::integer[]."));
         }
         let (elems, elem_ty) = self.coerce_common(elems, "ARRAY")?;
-        // ARRAY[ARRAY[..]] (or ARRAY[[..]], or elements that are arrays) builds a
-        // multidimensional array in PostgreSQL; ours have one dimension, and
-        // flattening would be a wrong answer.
-        if matches!(elem_ty, DataType::Array(_)) {
-            return Err(Error::new(
-                SqlState::FEATURE_NOT_SUPPORTED,
-                "multidimensional arrays are not supported",
-            ));
-        }
-        let ty = DataType::Array(Box::new(elem_ty));
+        // ARRAY[ARRAY[..]] (or ARRAY[[..]]) stacks the sub-arrays into one more dimension;
+        // its type is the sub-arrays' (`int[][]` is `int[]`).
+        let ty = match elem_ty {
+            DataType::Array(_) => elem_ty,
+            other => DataType::Array(Box::new(other)),
+        };
         Ok(Expr::Array { elements: elems, ty })
     }
 
+    /// `base[s1][s2]...`: one array subscript (or slice when any `si` is a slice), or a
+    /// chain of jsonb subscripts.
+    fn bind_subscripts(&mut self, base: Expr, subs: &[&ast::Subscript]) -> Result<Expr> {
+        let DataType::Array(elem) = base.data_type() else {
+            let mut cur = base;
+            for s in subs {
+                cur = self.bind_subscript(cur, s)?;
+            }
+            return Ok(cur);
+        };
+        let int = |b: &mut Self, e: &ast::Expr| -> Result<Expr> {
+            let x = b.bind(e)?;
+            b.coerce(x, &DataType::Int4, CoercionKind::Implicit).map_err(|_| {
+                Error::new(SqlState::DATATYPE_MISMATCH, "array subscript must have type integer")
+            })
+        };
+        if subs.len() > helios_types::array::MAX_DIMS {
+            return Err(Error::new(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                format!(
+                    "number of array dimensions ({}) exceeds the maximum allowed ({})",
+                    subs.len(),
+                    helios_types::array::MAX_DIMS
+                ),
+            ));
+        }
+        if subs.iter().all(|s| matches!(s, ast::Subscript::Index { .. })) {
+            let mut indexes = Vec::with_capacity(subs.len());
+            for s in subs {
+                if let ast::Subscript::Index { index } = s {
+                    indexes.push(int(self, index)?);
+                }
+            }
+            return Ok(Expr::Subscript { expr: Box::new(base), indexes, ty: *elem });
+        }
+        // A slice: a plain subscript `[n]` among slices means `[1:n]`, as in PostgreSQL.
+        let mut bounds = Vec::with_capacity(subs.len());
+        for s in subs {
+            bounds.push(match s {
+                ast::Subscript::Index { index } => {
+                    (Some(Expr::literal(Value::Int4(1))), Some(int(self, index)?))
+                }
+                ast::Subscript::Slice { lower_bound, upper_bound, stride } => {
+                    if stride.is_some() {
+                        return Err(Error::unsupported("array slice stride"));
+                    }
+                    (
+                        lower_bound.as_ref().map(|e| int(self, e)).transpose()?,
+                        upper_bound.as_ref().map(|e| int(self, e)).transpose()?,
+                    )
+                }
+            });
+        }
+        let ty = DataType::Array(elem);
+        Ok(Expr::Slice { expr: Box::new(base), bounds, ty })
+    }
+
+    /// One jsonb (or catalog int2vector) subscript.
     fn bind_subscript(&mut self, base: Expr, s: &ast::Subscript) -> Result<Expr> {
         let base_ty = base.data_type();
-        let DataType::Array(elem) = base_ty.clone() else {
+        let DataType::Array(_) = base_ty.clone() else {
             if base_ty == DataType::Jsonb {
                 let ast::Subscript::Index { index } = s else {
                     return Err(Error::new(
@@ -383,31 +448,7 @@ impl Binder<'_> {
                 format!("cannot subscript type {base_ty} because it does not support subscripting"),
             ));
         };
-        let int = |b: &mut Self, e: &ast::Expr| -> Result<Expr> {
-            let x = b.bind(e)?;
-            b.coerce(x, &DataType::Int4, CoercionKind::Implicit).map_err(|_| {
-                Error::new(SqlState::DATATYPE_MISMATCH, "array subscript must have type integer")
-            })
-        };
-        match s {
-            ast::Subscript::Index { index } => {
-                let i = int(self, index)?;
-                Ok(Expr::Subscript { expr: Box::new(base), index: Box::new(i), ty: *elem })
-            }
-            ast::Subscript::Slice { lower_bound, upper_bound, stride } => {
-                if stride.is_some() {
-                    return Err(Error::unsupported("array slice stride"));
-                }
-                let lower = lower_bound.as_ref().map(|e| int(self, e)).transpose()?;
-                let upper = upper_bound.as_ref().map(|e| int(self, e)).transpose()?;
-                Ok(Expr::Slice {
-                    expr: Box::new(base),
-                    lower: lower.map(Box::new),
-                    upper: upper.map(Box::new),
-                    ty: base_ty,
-                })
-            }
-        }
+        self.bind_subscripts(base, &[s])
     }
 
     /// `lhs op ANY|ALL (subquery)`, also `IN (subquery)` (`= ANY`) and `NOT IN` (`<> ALL`).

@@ -135,13 +135,16 @@ impl Expr {
                 )
             }
             Expr::Array { elements, .. } => format!("ARRAY[{}]", list(elements, name)),
-            Expr::Subscript { expr, index, .. } => format!("({})[{}]", s(expr), s(index)),
-            Expr::Slice { expr, lower, upper, .. } => format!(
-                "({})[{}:{}]",
-                s(expr),
-                lower.as_ref().map_or(String::new(), |e| s(e)),
-                upper.as_ref().map_or(String::new(), |e| s(e))
-            ),
+            Expr::Subscript { expr, indexes, .. } => {
+                let subs: String = indexes.iter().map(|i| format!("[{}]", s(i))).collect();
+                format!("({}){subs}", s(expr))
+            }
+            Expr::Slice { expr, bounds, .. } => {
+                let side = |e: &Option<Expr>| e.as_ref().map_or(String::new(), &s);
+                let subs: String =
+                    bounds.iter().map(|(l, u)| format!("[{}:{}]", side(l), side(u))).collect();
+                format!("({}){subs}", s(expr))
+            }
             Expr::Row(fields) => format!("ROW({})", list(fields, name)),
             Expr::Field { expr, name: field, .. } => format!("({}).{field}", s(expr)),
             Expr::RowCompare { op, left, right } => {

@@ -201,64 +201,52 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
             let helios_types::DataType::Array(elem) = ty else {
                 return Err(Error::internal("array constructor without an array type"));
             };
-            // ARRAY[ARRAY[..], ..] flattens into one dimension.
-            let mut out = Vec::with_capacity(vals.len());
-            for v in vals {
-                match v {
-                    Value::Array(inner)
-                        if matches!(
-                            elements.first().map(Expr::data_type),
-                            Some(helios_types::DataType::Array(_))
-                        ) =>
-                    {
-                        out.extend(inner.elements.iter().cloned());
-                    }
-                    other => out.push(other),
+            let nested = matches!(
+                elements.first().map(Expr::data_type),
+                Some(helios_types::DataType::Array(_))
+            );
+            if !nested {
+                return Ok(Value::Array(Arc::new(Array::new((**elem).clone(), vals))));
+            }
+            // ARRAY[ARRAY[..], ..]: one more dimension; a NULL sub-array counts as empty.
+            let empty = Array::new((**elem).clone(), Vec::new());
+            let parts: Vec<&Array> = vals
+                .iter()
+                .map(|v| match v {
+                    Value::Array(a) => &**a,
+                    _ => &empty,
+                })
+                .collect();
+            Ok(Value::Array(Arc::new(Array::stack((**elem).clone(), &parts)?)))
+        }
+        Expr::Subscript { expr, indexes, .. } => {
+            let Value::Array(arr) = eval(expr, env)? else { return Ok(Value::Null) };
+            let mut subs = Vec::with_capacity(indexes.len());
+            for i in indexes {
+                match eval(i, env)? {
+                    Value::Int4(i) => subs.push(i),
+                    _ => return Ok(Value::Null),
                 }
             }
-            Ok(Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements: out })))
+            Ok(arr.get(&subs).cloned().unwrap_or(Value::Null))
         }
-        Expr::Subscript { expr, index, .. } => {
-            let (a, i) = (eval(expr, env)?, eval(index, env)?);
-            match (a, i) {
-                (Value::Array(arr), Value::Int4(i)) => {
-                    let pos = usize::try_from(i64::from(i) - 1).ok();
-                    Ok(pos.and_then(|p| arr.elements.get(p).cloned()).unwrap_or(Value::Null))
-                }
-                _ => Ok(Value::Null),
+        Expr::Slice { expr, bounds, .. } => {
+            let Value::Array(arr) = eval(expr, env)? else { return Ok(Value::Null) };
+            let mut pairs = Vec::with_capacity(bounds.len());
+            for (l, u) in bounds {
+                let side = |e: &Option<Expr>| -> Result<Option<Option<i32>>> {
+                    Ok(match e {
+                        None => Some(None),
+                        Some(e) => match eval(e, env)? {
+                            Value::Int4(i) => Some(Some(i)),
+                            _ => None,
+                        },
+                    })
+                };
+                let (Some(l), Some(u)) = (side(l)?, side(u)?) else { return Ok(Value::Null) };
+                pairs.push((l, u));
             }
-        }
-        Expr::Slice { expr, lower, upper, ty } => {
-            let a = eval(expr, env)?;
-            let lo = lower.as_ref().map(|l| eval(l, env)).transpose()?;
-            let hi = upper.as_ref().map(|u| eval(u, env)).transpose()?;
-            let Value::Array(arr) = a else { return Ok(Value::Null) };
-            if matches!(lo, Some(Value::Null)) || matches!(hi, Some(Value::Null)) {
-                return Ok(Value::Null);
-            }
-            let n = i64::try_from(arr.elements.len()).unwrap_or(i64::MAX);
-            let lo = match lo {
-                Some(Value::Int4(i)) => i64::from(i),
-                _ => 1,
-            }
-            .max(1);
-            let hi = match hi {
-                Some(Value::Int4(i)) => i64::from(i),
-                _ => n,
-            }
-            .min(n);
-            let elems = if lo > hi {
-                Vec::new()
-            } else {
-                let (s, t) =
-                    (usize::try_from(lo - 1).unwrap_or(0), usize::try_from(hi).unwrap_or(0));
-                arr.elements[s..t].to_vec()
-            };
-            let elem = match ty {
-                helios_types::DataType::Array(e) => (**e).clone(),
-                other => other.clone(),
-            };
-            Ok(Value::Array(Arc::new(Array { element_type: elem, elements: elems })))
+            Ok(Value::Array(Arc::new(arr.slice(&pairs))))
         }
         Expr::Row(fields) => {
             let vals = fields.iter().map(|f| eval(f, env)).collect::<Result<Vec<_>>>()?;
@@ -401,11 +389,26 @@ fn eval_subquery(
         SubqueryTest::Array => {
             let elems: Vec<Value> =
                 result.rows.iter().map(|r| r.first().cloned().unwrap_or(Value::Null)).collect();
+            // ARRAY(SELECT <array>) stacks the arrays into one more dimension.
+            if let Some(Value::Array(first)) = elems.iter().find(|v| !v.is_null()) {
+                let element_type = first.element_type.clone();
+                for v in &elems {
+                    crate::functions::accumulator::check_sub_array(v, elems.first())?;
+                }
+                let parts: Vec<&Array> = elems
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Array(a) => Some(&**a),
+                        _ => None,
+                    })
+                    .collect();
+                return Ok(Value::Array(Arc::new(Array::stack(element_type, &parts)?)));
+            }
             let element_type = elems
                 .iter()
                 .find(|v| !v.is_null())
                 .map_or(helios_types::DataType::Text, Value::data_type);
-            Ok(Value::Array(Arc::new(Array { element_type, elements: elems })))
+            Ok(Value::Array(Arc::new(Array::new(element_type, elems))))
         }
         SubqueryTest::Quantified { .. } => Err(Error::internal("quantified subquery")),
     }
@@ -526,9 +529,7 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
         DataType::Array(e) => (**e).clone(),
         other => other.clone(),
     };
-    let one = |t: &DataType, v: Value| {
-        Value::Array(Arc::new(Array { element_type: elem(t), elements: vec![v] }))
-    };
+    let one = |t: &DataType, v: Value| Value::Array(Arc::new(Array::new(elem(t), vec![v])));
     match (matches!(lt, DataType::Array(_)), matches!(rt, DataType::Array(_))) {
         (true, true) => match (l, r) {
             (Value::Null, Value::Null) => Ok(Value::Null),
@@ -536,26 +537,12 @@ fn array_concat(lt: DataType, rt: DataType, l: Value, r: Value) -> Result<Value>
             (a, b) => crate::functions::array::concat_values(a, b),
         },
         (true, false) => match l {
-            Value::Null => Ok(one(&lt, r)),
-            a => {
-                let Value::Array(a) = a else {
-                    return Err(Error::internal("array operand is not an array"));
-                };
-                let mut elements = a.elements.clone();
-                elements.push(r);
-                Ok(Value::Array(Arc::new(Array { element_type: a.element_type.clone(), elements })))
-            }
+            Value::Array(a) => crate::functions::array::append(&a, r, false),
+            _ => Ok(one(&lt, r)),
         },
         _ => match r {
-            Value::Null => Ok(one(&rt, l)),
-            b => {
-                let Value::Array(b) = b else {
-                    return Err(Error::internal("array operand is not an array"));
-                };
-                let mut elements = vec![l];
-                elements.extend(b.elements.iter().cloned());
-                Ok(Value::Array(Arc::new(Array { element_type: b.element_type.clone(), elements })))
-            }
+            Value::Array(b) => crate::functions::array::append(&b, l, true),
+            _ => Ok(one(&rt, l)),
         },
     }
 }

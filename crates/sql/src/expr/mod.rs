@@ -30,6 +30,7 @@
 pub mod arith;
 mod bind;
 mod bind_aggregate;
+mod bind_array_assign;
 mod bind_func;
 mod bind_ops;
 mod bind_range;

@@ -187,23 +187,22 @@ pub enum Expr {
         /// The array type.
         ty: DataType,
     },
-    /// `array[index]` (1-based; NULL when out of range).
+    /// `array[i1][i2]...` (NULL when out of range or the count of subscripts is not the
+    /// array's number of dimensions).
     Subscript {
         /// The array.
         expr: Box<Expr>,
-        /// The index (int4).
-        index: Box<Expr>,
+        /// One int4 subscript per dimension.
+        indexes: Vec<Expr>,
         /// The element type.
         ty: DataType,
     },
-    /// `array[lower:upper]`.
+    /// `array[l1:u1][l2:u2]...`; a bound left out means the array's own bound.
     Slice {
         /// The array.
         expr: Box<Expr>,
-        /// Lower bound (default 1).
-        lower: Option<Box<Expr>>,
-        /// Upper bound (default the length).
-        upper: Option<Box<Expr>>,
+        /// The int4 (lower, upper) bound pair of each leading dimension.
+        bounds: Vec<(Option<Expr>, Option<Expr>)>,
         /// The array type.
         ty: DataType,
     },
@@ -738,14 +737,16 @@ impl Expr {
                 out.push(pattern);
                 out.extend(escape.as_deref());
             }
-            Expr::Subscript { expr, index, .. } => {
+            Expr::Subscript { expr, indexes, .. } => {
                 out.push(expr);
-                out.push(index);
+                out.extend(indexes);
             }
-            Expr::Slice { expr, lower, upper, .. } => {
+            Expr::Slice { expr, bounds, .. } => {
                 out.push(expr);
-                out.extend(lower.as_deref());
-                out.extend(upper.as_deref());
+                for (l, u) in bounds {
+                    out.extend(l);
+                    out.extend(u);
+                }
             }
             Expr::RowCompare { left, right, .. } => {
                 out.extend(left.iter());

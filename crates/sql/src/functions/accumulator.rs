@@ -474,6 +474,26 @@ impl Aggregate for StringAgg {
     }
 }
 
+/// An array input of `array_agg` (or `ARRAY(subquery)`): not NULL, not empty, and
+/// shaped like the first one.
+pub(crate) fn check_sub_array(v: &Value, first: Option<&Value>) -> Result<()> {
+    let Value::Array(a) = v else {
+        return Err(Error::new(SqlState::NULL_VALUE_NOT_ALLOWED, "cannot accumulate null arrays"));
+    };
+    if a.elements.is_empty() {
+        return Err(Error::new(SqlState::ARRAY_SUBSCRIPT_ERROR, "cannot accumulate empty arrays"));
+    }
+    if let Some(Value::Array(f)) = first {
+        if f.dims() != a.dims() {
+            return Err(Error::new(
+                SqlState::ARRAY_SUBSCRIPT_ERROR,
+                "cannot accumulate arrays of different dimensionality",
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 struct ArrayAgg {
     elem: DataType,
@@ -484,12 +504,19 @@ struct ArrayAgg {
 impl Aggregate for ArrayAgg {
     fn accumulate(&mut self, args: &[Value]) -> Result<()> {
         self.any = true;
-        self.items.push(args.first().cloned().unwrap_or(Value::Null));
+        let v = args.first().cloned().unwrap_or(Value::Null);
+        if let DataType::Array(_) = self.elem {
+            check_sub_array(&v, self.items.first())?;
+        }
+        self.items.push(v);
         Ok(())
     }
     fn merge(&mut self, o: &dyn Aggregate) -> Result<()> {
         let o = other::<ArrayAgg>(o, "array_agg")?;
         self.any |= o.any;
+        if let (DataType::Array(_), Some(first)) = (&self.elem, o.items.first()) {
+            check_sub_array(first, self.items.first())?;
+        }
         self.items.extend(o.items.iter().cloned());
         Ok(())
     }
@@ -497,10 +524,18 @@ impl Aggregate for ArrayAgg {
         if !self.any {
             return Ok(Value::Null);
         }
-        Ok(Value::Array(Arc::new(Array {
-            element_type: self.elem.clone(),
-            elements: self.items.clone(),
-        })))
+        if let DataType::Array(inner) = &self.elem {
+            let parts: Vec<&Array> = self
+                .items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Array(a) => Some(&**a),
+                    _ => None,
+                })
+                .collect();
+            return Ok(Value::Array(Arc::new(Array::stack((**inner).clone(), &parts)?)));
+        }
+        Ok(Value::Array(Arc::new(Array::new(self.elem.clone(), self.items.clone()))))
     }
     fn as_any(&self) -> &dyn Any {
         self

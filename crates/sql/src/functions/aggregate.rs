@@ -298,12 +298,13 @@ impl AggregateFunc {
             }
             (AggregateFunc::ArrayAgg, [t]) => {
                 let t = known(t);
-                if matches!(t, DataType::Array(_)) {
-                    return Err(Error::unsupported(
-                        "array_agg of arrays (multi-dimensional arrays)",
-                    ));
-                }
-                (func, vec![t.clone()], DataType::Array(Box::new(t)))
+                // array_agg of arrays stacks them into one more dimension, of the same
+                // type (`int[][]` is `int[]`).
+                let result = match &t {
+                    DataType::Array(_) => t.clone(),
+                    other => DataType::Array(Box::new(other.clone())),
+                };
+                (func, vec![t], result)
             }
             (AggregateFunc::JsonAgg, [t]) => (func, vec![known(t)], DataType::Json),
             (AggregateFunc::JsonbAgg, [t]) => (func, vec![known(t)], DataType::Jsonb),

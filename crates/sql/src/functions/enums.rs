@@ -19,7 +19,7 @@ fn all_labels(ty: &Arc<EnumType>) -> Value {
         .filter_map(|i| EnumValue::new(ty.clone(), i))
         .map(Value::Enum)
         .collect();
-    Value::Array(Arc::new(Array { element_type: DataType::Enum(ty.clone()), elements }))
+    Value::Array(Arc::new(Array::new(DataType::Enum(ty.clone()), elements)))
 }
 
 /// Binds `enum_first(x)`, `enum_last(x)`, `enum_range(x)` and `enum_range(a, b)` when
@@ -103,7 +103,7 @@ fn enum_range_between() -> &'static ScalarFunction {
                 .filter(|v| after(v, &a[0]) && before(v, &a[1]))
                 .cloned()
                 .collect();
-            Ok(Value::Array(Arc::new(Array { element_type: all.element_type.clone(), elements })))
+            Ok(Value::Array(Arc::new(Array::new(all.element_type.clone(), elements))))
         },
         strict: false,
         volatile: false,

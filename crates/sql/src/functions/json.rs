@@ -29,7 +29,12 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("to_jsonb", vec![ParamType::AnyElement], jb(), |a, _| Ok(jsonb(to_json(&a[0])?)));
     r.add("to_json", vec![ParamType::AnyElement], js(), |a, _| match &a[0] {
         Value::Record(rec) => Ok(Value::Json(record_json(rec)?)),
+        Value::Array(arr) => Ok(Value::Json(array_json_text(arr, ",")?)),
         other => Ok(json_text(&to_json(other)?)),
+    });
+    r.add("array_to_json", vec![ParamType::AnyArray], js(), |a, _| array_to_json(&a[0], false));
+    r.add("array_to_json", vec![ParamType::AnyArray, p(Bool)], js(), |a, _| {
+        array_to_json(&a[0], a[1] == Value::Bool(true))
     });
     let record = || p(DataType::Record(Arc::new(helios_types::RecordType::anonymous(Vec::new()))));
     r.add("row_to_json", vec![record()], js(), |a, _| match &a[0] {
@@ -181,7 +186,10 @@ pub fn to_json(v: &Value) -> Result<Json> {
         Value::Text(s) => Json::String(s.clone()),
         Value::Json(s) => parse_jsonb(s)?,
         Value::Jsonb(d) => (**d).clone(),
-        Value::Array(a) => Json::Array(a.elements.iter().map(to_json).collect::<Result<_>>()?),
+        Value::Array(a) => {
+            let flat = a.elements.iter().map(to_json).collect::<Result<Vec<_>>>()?;
+            nest_json(flat, &a.dims())
+        }
         Value::Record(r) => Json::Object(
             r.ty.fields
                 .iter()
@@ -221,13 +229,31 @@ fn record_json_sep(r: &helios_types::Record, sep: &str) -> Result<String> {
         }
         out.push_str(&Json::String(f.name.clone()).to_string());
         out.push(':');
-        match v {
-            Value::Record(inner) => out.push_str(&record_json(inner)?),
-            other => out.push_str(&to_json(other)?.to_string()),
-        }
+        out.push_str(&value_json_text(v)?);
     }
     out.push('}');
     Ok(out)
+}
+
+/// A value's compact JSON text as `to_json` writes it inside a record or an array.
+fn value_json_text(v: &Value) -> Result<String> {
+    match v {
+        Value::Record(inner) => record_json(inner),
+        Value::Array(a) => array_json_text(a, ","),
+        other => Ok(to_json(other)?.to_string()),
+    }
+}
+
+/// An array as PostgreSQL's `array_to_json` writes it: compact nested JSON arrays, one
+/// level per dimension, with `top_sep` between the top-level items.
+fn array_json_text(a: &helios_types::Array, top_sep: &str) -> Result<String> {
+    let mut level = a.elements.iter().map(value_json_text).collect::<Result<Vec<_>>>()?;
+    let dims = a.dims();
+    for d in dims.iter().skip(1).rev() {
+        let width = usize::try_from(d.len).unwrap_or(1).max(1);
+        level = level.chunks(width).map(|c| format!("[{}]", c.join(","))).collect();
+    }
+    Ok(format!("[{}]", level.join(top_sep)))
 }
 
 fn key_text(v: &Value) -> Result<String> {
@@ -301,6 +327,37 @@ fn pretty(d: &Json, indent: usize) -> String {
         }
         other => format_jsonb(other),
     }
+}
+
+/// `array_to_json(a [, pretty])`; `pretty` puts each top-level element on its own line,
+/// as PostgreSQL does.
+fn array_to_json(a: &Value, pretty: bool) -> Result<Value> {
+    match a {
+        Value::Array(arr) => {
+            Ok(Value::Json(array_json_text(arr, if pretty { ",\n " } else { "," })?))
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+/// The elements of an array of shape `dims` (row-major) as nested JSON arrays, one level
+/// per dimension.
+fn nest_json(flat: Vec<Json>, dims: &[helios_types::ArrayDim]) -> Json {
+    let mut level = flat;
+    for d in dims.iter().skip(1).rev() {
+        let width = usize::try_from(d.len).unwrap_or(1).max(1);
+        let mut grouped = Vec::with_capacity(level.len() / width);
+        let mut it = level.into_iter();
+        loop {
+            let chunk: Vec<Json> = it.by_ref().take(width).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            grouped.push(Json::Array(chunk));
+        }
+        level = grouped;
+    }
+    Json::Array(level)
 }
 
 /// A `text[]` path argument.

@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock};
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::text::json::parse_jsonb;
-use helios_types::{Array, DataType, Record, RecordType, Value};
+use helios_types::{Array, ArrayDim, DataType, Record, RecordType, Value};
 use serde_json::Value as Json;
 
 use crate::expr::{EvalContext, Expr};
@@ -94,11 +94,83 @@ fn object_record(j: &Json, ty: &Arc<RecordType>, base: Option<&Record>) -> Resul
     let mut fields = Vec::with_capacity(ty.fields.len());
     for (i, f) in ty.fields.iter().enumerate() {
         fields.push(match map.get(&f.name) {
-            Some(v) => json_value(v, &f.ty)?,
+            Some(v) => match (v, &f.ty) {
+                (Json::Array(items), DataType::Array(elem)) => json_array(items, elem, &f.name)?,
+                (Json::Number(_) | Json::Bool(_) | Json::Object(_), DataType::Array(_)) => {
+                    return Err(Error::new(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "expected JSON array",
+                    )
+                    .with_hint(format!("See the value of key \"{}\".", f.name)))
+                }
+                _ => json_value(v, &f.ty)?,
+            },
             None => base.and_then(|b| b.fields.get(i).cloned()).unwrap_or(Value::Null),
         });
     }
     Ok(Record::new(ty.clone(), fields))
+}
+
+/// A JSON array as an array of `elem`: nested JSON arrays are further dimensions (unless
+/// the elements are json themselves), which must be regular. `key` names the field in
+/// errors.
+fn json_array(items: &[Json], elem: &DataType, key: &str) -> Result<Value> {
+    let nests = !matches!(elem, DataType::Json | DataType::Jsonb);
+    // The depth is that of the first scalar, found along the first elements.
+    let mut ndims = 1;
+    let mut probe = items.first();
+    while let (true, Some(Json::Array(inner))) = (nests, probe) {
+        ndims += 1;
+        probe = inner.first();
+    }
+    let mut lens: Vec<Option<usize>> = vec![None; ndims];
+    let mut elements = Vec::new();
+    let mut path = Vec::new();
+    json_array_level(items, elem, key, 0, &mut lens, &mut path, &mut elements)?;
+    let dims: Vec<ArrayDim> = lens
+        .iter()
+        .map(|l| ArrayDim { lower: 1, len: i32::try_from(l.unwrap_or(0)).unwrap_or(i32::MAX) })
+        .collect();
+    Ok(Value::Array(Arc::new(Array::with_dims(elem.clone(), elements, &dims)?)))
+}
+
+fn json_array_level(
+    items: &[Json],
+    elem: &DataType,
+    key: &str,
+    depth: usize,
+    lens: &mut Vec<Option<usize>>,
+    path: &mut Vec<usize>,
+    out: &mut Vec<Value>,
+) -> Result<()> {
+    match lens[depth] {
+        None => lens[depth] = Some(items.len()),
+        Some(n) if n != items.len() => {
+            return Err(Error::new(SqlState::INVALID_TEXT_REPRESENTATION, "malformed JSON array")
+                .with_detail(
+                    "Multidimensional arrays must have sub-arrays with matching dimensions.",
+                ))
+        }
+        Some(_) => {}
+    }
+    for (i, item) in items.iter().enumerate() {
+        path.push(i);
+        if depth + 1 < lens.len() {
+            let Json::Array(inner) = item else {
+                let at: String = path.iter().map(|p| format!("[{p}]")).collect();
+                let mut e = Error::new(SqlState::INVALID_PARAMETER_VALUE, "expected JSON array");
+                if !key.is_empty() {
+                    e = e.with_hint(format!("See the array element {at} of key \"{key}\"."));
+                }
+                return Err(e);
+            };
+            json_array_level(inner, elem, key, depth + 1, lens, path, out)?;
+        } else {
+            out.push(json_value(item, elem)?);
+        }
+        path.pop();
+    }
+    Ok(())
 }
 
 /// One JSON value as a value of `ty`.
@@ -108,10 +180,7 @@ fn json_value(j: &Json, ty: &DataType) -> Result<Value> {
         (_, DataType::Jsonb) => Ok(Value::Jsonb(Arc::new(j.clone()))),
         (_, DataType::Json) => Ok(Value::Json(j.to_string())),
         (Json::String(s), _) => Value::parse_pg_text(s, ty),
-        (Json::Array(items), DataType::Array(elem)) => {
-            let elements = items.iter().map(|e| json_value(e, elem)).collect::<Result<_>>()?;
-            Ok(Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })))
-        }
+        (Json::Array(items), DataType::Array(elem)) => json_array(items, elem, ""),
         (Json::Object(_), DataType::Record(t)) => {
             Ok(Value::Record(Arc::new(object_record(j, t, None)?)))
         }

@@ -152,10 +152,7 @@ fn avg_accum(a: &[Value]) -> Result<Value> {
     let overflow = || crate::expr::num::out_of_range("bigint");
     let s = s.checked_add(x).ok_or_else(overflow)?;
     let n = n.checked_add(1).ok_or_else(overflow)?;
-    Ok(Value::Array(Arc::new(Array {
-        element_type: Int8,
-        elements: vec![Value::Int8(n), Value::Int8(s)],
-    })))
+    Ok(Value::Array(Arc::new(Array::new(Int8, vec![Value::Int8(n), Value::Int8(s)]))))
 }
 
 /// `int8_avg(int8[])`: the sum over the count as numeric (NULL for no rows).

@@ -225,7 +225,7 @@ fn regexp_replace_from(
 }
 
 fn text_array(elements: Vec<Value>) -> Value {
-    Value::Array(Arc::new(Array { element_type: DataType::Text, elements }))
+    Value::Array(Arc::new(Array::new(DataType::Text, elements)))
 }
 
 fn regexp_match(x: &str, pattern: &str, f: &str) -> Result<Value> {

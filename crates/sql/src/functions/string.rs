@@ -349,7 +349,7 @@ pub(crate) fn string_to_array(a: &[Value]) -> Result<Value> {
         .into_iter()
         .map(|p| if Some(p.as_str()) == null_str { Value::Null } else { Value::Text(p) })
         .collect();
-    Ok(Value::Array(Arc::new(Array { element_type: Text, elements })))
+    Ok(Value::Array(Arc::new(Array::new(Text, elements))))
 }
 
 fn overlay(x: &str, with: &str, from: i64, len: i64) -> Result<Value> {

@@ -53,7 +53,7 @@ pub(crate) fn register(r: &mut Registry) {
                     .filter(|s| implicit || !crate::session::is_temp_schema(s))
                     .map(|s| Value::Text(s.clone())),
             );
-            Ok(Value::Array(Arc::new(Array { element_type: Text, elements: names })))
+            Ok(Value::Array(Arc::new(Array::new(Text, names))))
         },
     );
     r.add("current_setting", vec![p(Text)], text(), |a, ctx| current_setting(s(&a[0]), false, ctx));

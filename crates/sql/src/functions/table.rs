@@ -412,14 +412,20 @@ fn expand_int2vector(a: &[Value]) -> Result<RowIter> {
 }
 
 /// `generate_subscripts(array, dim [, reverse])`: the subscripts of dimension `dim`
-/// (arrays are one-dimensional with lower bound 1 here).
+/// (none when the array has no such dimension).
 fn subscripts(a: &[Value]) -> Result<RowIter> {
-    let (Value::Array(arr), Value::Int4(1)) = (&a[0], &a[1]) else {
+    let (Value::Array(arr), Value::Int4(dim)) = (&a[0], &a[1]) else {
         return Ok(Box::new(std::iter::empty()));
     };
-    let n = i32::try_from(arr.elements.len()).unwrap_or(i32::MAX);
+    let dims = arr.dims();
+    let Some(d) =
+        usize::try_from(*dim).ok().and_then(|k| k.checked_sub(1)).and_then(|k| dims.get(k))
+    else {
+        return Ok(Box::new(std::iter::empty()));
+    };
     let reverse = matches!(a.get(2), Some(Value::Bool(true)));
-    let items: Vec<i32> = if reverse { (1..=n).rev().collect() } else { (1..=n).collect() };
+    let range = d.lower..=d.upper();
+    let items: Vec<i32> = if reverse { range.rev().collect() } else { range.collect() };
     Ok(Box::new(items.into_iter().map(|i| Ok(vec![Value::Int4(i)]))))
 }
 

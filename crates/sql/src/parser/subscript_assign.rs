@@ -6,8 +6,17 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-/// The rewritten text, or `None` when `sql` has no subscripted UPDATE target.
+/// The rewritten text, or `None` when `sql` has no subscripted UPDATE (or INSERT, or ON
+/// CONFLICT DO UPDATE) target.
 pub(super) fn rewrite(sql: &str) -> Option<String> {
+    // The INSERT column list first, then SET lists (an INSERT may have both).
+    let inserted = rewrite_each(sql, rewrite_insert);
+    let text = inserted.as_deref().unwrap_or(sql);
+    rewrite_each(text, rewrite_update).or(inserted)
+}
+
+/// `sql` with every statement that `f` rewrites replaced; `None` when `f` rewrote none.
+fn rewrite_each(sql: &str, f: fn(&[Token]) -> Option<String>) -> Option<String> {
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     let mut changed = false;
@@ -16,12 +25,12 @@ pub(super) fn rewrite(sql: &str) -> Option<String> {
     while i < tokens.len() {
         let end = statement_end(&tokens, i);
         let stmt = &tokens[i..end];
-        match rewrite_update(stmt) {
+        match f(stmt) {
             Some(text) => {
                 changed = true;
                 out.push(text);
             }
-            None => out.extend(stmt.iter().map(|t| t.to_string())),
+            None => out.extend(stmt.iter().map(token_text)),
         }
         if end < tokens.len() {
             out.push(";".into());
@@ -29,6 +38,15 @@ pub(super) fn rewrite(sql: &str) -> Option<String> {
         i = end + 1;
     }
     changed.then(|| out.concat())
+}
+
+/// A token as SQL text: the tokenizer unescapes string literals, so their quotes are
+/// doubled again here.
+fn token_text(t: &Token) -> String {
+    match t {
+        Token::SingleQuotedString(s) => format!("'{}'", s.replace('\'', "''")),
+        other => other.to_string(),
+    }
 }
 
 fn statement_end(tokens: &[Token], from: usize) -> usize {
@@ -45,11 +63,22 @@ fn significant(t: &Token) -> bool {
 
 fn rewrite_update(stmt: &[Token]) -> Option<String> {
     let first = stmt.iter().position(significant)?;
-    if !is_keyword(&stmt[first], Keyword::UPDATE) {
+    let set = if is_keyword(&stmt[first], Keyword::UPDATE) {
+        depth0_positions(stmt).find(|&p| is_keyword(&stmt[p], Keyword::SET))?
+    } else if is_keyword(&stmt[first], Keyword::INSERT) {
+        // `ON CONFLICT ... DO UPDATE SET`.
+        let sig: Vec<usize> = depth0_positions(stmt).filter(|&p| significant(&stmt[p])).collect();
+        sig.windows(3)
+            .find(|w| {
+                is_keyword(&stmt[w[0]], Keyword::DO)
+                    && is_keyword(&stmt[w[1]], Keyword::UPDATE)
+                    && is_keyword(&stmt[w[2]], Keyword::SET)
+            })
+            .map(|w| w[2])?
+    } else {
         return None;
-    }
-    let set = depth0_positions(stmt).find(|&p| is_keyword(&stmt[p], Keyword::SET))?;
-    let mut out: Vec<String> = stmt[..=set].iter().map(|t| t.to_string()).collect();
+    };
+    let mut out: Vec<String> = stmt[..=set].iter().map(token_text).collect();
     let mut pos = set + 1;
     // The SET list: plain assignments as written, subscripted ones as `(column, value)`.
     // Several subscripted assignments to one column apply in order, each to the value
@@ -71,7 +100,7 @@ fn rewrite_update(stmt: &[Token]) -> Option<String> {
                     None => items.push(Ok((target.column.clone(), target.assign(&target.column)))),
                 }
             }
-            None => items.push(Err(item.iter().map(|t| t.to_string()).collect())),
+            None => items.push(Err(item.iter().map(token_text).collect())),
         }
         pos = value_end;
         if pos < stmt.len() && stmt[pos] == Token::Comma {
@@ -91,7 +120,7 @@ fn rewrite_update(stmt: &[Token]) -> Option<String> {
         })
         .collect();
     out.push(list.join(","));
-    out.extend(stmt[pos..].iter().map(|t| t.to_string()));
+    out.extend(stmt[pos..].iter().map(token_text));
     Some(out.concat())
 }
 
@@ -131,6 +160,15 @@ fn assignment_end(stmt: &[Token], from: usize) -> usize {
     stmt.len()
 }
 
+/// The nesting depth of `item[k]` relative to `item[from]`.
+fn bracket_depth(item: &[Token], from: usize, k: usize) -> i32 {
+    item[from..k].iter().fold(0, |d, t| match t {
+        Token::LParen | Token::LBracket => d + 1,
+        Token::RParen | Token::RBracket => d - 1,
+        _ => d,
+    })
+}
+
 /// A subscripted assignment target `col[s1]...[sn] = value`.
 struct Target {
     column: String,
@@ -155,14 +193,27 @@ impl Target {
     }
 }
 
-/// The target of `col[i][j] = value`; `None` when it has no subscript (or is a slice).
+/// The target of `col[i][j] = value` or `col[l:u] = value`; `None` when it has no
+/// subscript. A slice subscript is written `helios_slice_bound((l), (u))`
+/// (`helios_omitted` for a missing bound).
 fn subscripted(item: &[Token]) -> Option<Target> {
+    let (column, subscripts, p) = target_parts(item)?;
+    if subscripts.is_empty() || item.get(p) != Some(&Token::Eq) {
+        return None;
+    }
+    let value: String = item[p + 1..].iter().map(token_text).collect();
+    Some(Target { column, subscripts, value })
+}
+
+/// A column name and its subscripts (rewritten as for [`Target`]), and the position of
+/// the first significant token after them.
+fn target_parts(item: &[Token]) -> Option<(String, Vec<String>, usize)> {
     let sig: Vec<usize> = (0..item.len()).filter(|&i| significant(&item[i])).collect();
     let col = match item.get(*sig.first()?)? {
         Token::Word(w) => Token::Word(w.clone()).to_string(),
         _ => return None,
     };
-    let mut p = *sig.get(1)?;
+    let mut p = sig.get(1).copied().unwrap_or(item.len());
     let mut subscripts: Vec<String> = Vec::new();
     while item.get(p) == Some(&Token::LBracket) {
         let mut depth = 0i32;
@@ -178,23 +229,152 @@ fn subscripted(item: &[Token]) -> Option<Target> {
                         break;
                     }
                 }
-                Token::Colon if depth == 1 => return None,
                 _ => {}
             }
         }
         let close = close?;
-        let text: String = item[start..close].iter().map(|t| t.to_string()).collect();
-        subscripts.push(text.trim().to_string());
+        let text = |ts: &[Token]| -> String {
+            let t: String = ts.iter().map(token_text).collect();
+            if t.trim().is_empty() {
+                "helios_omitted".into()
+            } else {
+                t.trim().to_string()
+            }
+        };
+        let colon =
+            (start..close).find(|&k| item[k] == Token::Colon && bracket_depth(item, start, k) == 0);
+        subscripts.push(match colon {
+            Some(c) => format!(
+                "helios_slice_bound(({}), ({}))",
+                text(&item[start..c]),
+                text(&item[c + 1..close])
+            ),
+            None => text(&item[start..close]),
+        });
         p = close + 1;
         while item.get(p).is_some_and(|t| !significant(t)) {
             p += 1;
         }
     }
-    if subscripts.is_empty() || item.get(p) != Some(&Token::Eq) {
+    Some((col, subscripts, p))
+}
+
+/// `INSERT INTO t (a[1:2], b) VALUES (v, w), ...`: each subscripted column's value
+/// becomes an assignment into a NULL of the column's type, `(NULL::t).a`.
+fn rewrite_insert(stmt: &[Token]) -> Option<String> {
+    let sig: Vec<usize> = (0..stmt.len()).filter(|&i| significant(&stmt[i])).collect();
+    if !is_keyword(&stmt[*sig.first()?], Keyword::INSERT)
+        || !is_keyword(&stmt[*sig.get(1)?], Keyword::INTO)
+    {
         return None;
     }
-    let value: String = item[p + 1..].iter().map(|t| t.to_string()).collect();
-    Some(Target { column: col, subscripts, value })
+    let open = *sig.iter().skip(2).find(|&&i| stmt[i] == Token::LParen)?;
+    let table: String = stmt[sig[1] + 1..open].iter().map(token_text).collect();
+    let table = table.trim().to_string();
+    if table.is_empty() {
+        return None;
+    }
+    let close = matching_close(stmt, open)?;
+    let columns = split_depth1(stmt, open, close);
+    let mut targets = Vec::with_capacity(columns.len());
+    for (from, to) in &columns {
+        let item = &stmt[*from..*to];
+        let (col, subs, p) = target_parts(item)?;
+        if item[p.min(item.len())..].iter().any(significant) {
+            return None;
+        }
+        targets.push((col, subs));
+    }
+    if targets.iter().all(|(_, s)| s.is_empty()) {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !targets.iter().all(|(c, _)| seen.insert(c.clone())) {
+        return None;
+    }
+    let values = (close + 1..stmt.len()).find(|&i| significant(&stmt[i]))?;
+    if !is_keyword(&stmt[values], Keyword::VALUES) {
+        return None;
+    }
+    let mut out: Vec<String> = stmt[..open].iter().map(token_text).collect();
+    let names: Vec<&str> = targets.iter().map(|(c, _)| c.as_str()).collect();
+    out.push(format!("({}) VALUES ", names.join(", ")));
+    // Each row `( ... )`, separated by commas, up to whatever follows the last one.
+    let mut pos = values + 1;
+    let mut first = true;
+    loop {
+        let start = (pos..stmt.len()).find(|&i| significant(&stmt[i]))?;
+        if stmt[start] != Token::LParen {
+            return None;
+        }
+        let end = matching_close(stmt, start)?;
+        let items = split_depth1(stmt, start, end);
+        if items.len() != targets.len() {
+            return None;
+        }
+        let row: Vec<String> = items
+            .iter()
+            .zip(&targets)
+            .map(|((f, t), (col, subs))| {
+                let value: String = stmt[*f..*t].iter().map(token_text).collect();
+                if subs.is_empty() {
+                    return value;
+                }
+                let target = Target { column: col.clone(), subscripts: subs.clone(), value };
+                target.assign(&format!("(NULL::{table}).{col}"))
+            })
+            .collect();
+        if !first {
+            out.push(", ".into());
+        }
+        first = false;
+        out.push(format!("({})", row.join(", ")));
+        pos = end + 1;
+        match (pos..stmt.len()).find(|&i| significant(&stmt[i])) {
+            Some(i) if stmt[i] == Token::Comma => pos = i + 1,
+            _ => break,
+        }
+    }
+    out.extend(stmt[pos..].iter().map(token_text));
+    Some(out.concat())
+}
+
+/// The position of the `)` matching the `(` at `open`.
+fn matching_close(stmt: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for (k, t) in stmt.iter().enumerate().skip(open) {
+        match t {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The comma-separated items between `open` and `close` (exclusive), as ranges.
+fn split_depth1(stmt: &[Token], open: usize, close: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = open + 1;
+    for (k, t) in stmt.iter().enumerate().take(close).skip(open + 1) {
+        match t {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::Comma if depth == 0 => {
+                out.push((start, k));
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push((start, close));
+    out
 }
 
 #[cfg(test)]
@@ -212,8 +392,45 @@ mod tests {
             "{r}"
         );
         assert_eq!(rewrite("UPDATE t SET a = b[1]"), None);
-        assert_eq!(rewrite("UPDATE t SET a[1:2] = '{1,2}'"), None);
+        let r = rewrite("UPDATE t SET a[1:2][:3] = '{1,2}'").unwrap();
+        assert!(r.contains("helios_slice_bound((1), (2))"), "{r}");
+        assert!(r.contains("helios_slice_bound((helios_omitted), (3))"), "{r}");
         assert_eq!(rewrite("SELECT a[1] FROM t"), None);
+    }
+
+    #[test]
+    fn rewrites_on_conflict_set_lists() {
+        let r = rewrite(
+            "insert into t(pk, f1[1:2]) values (1, '{6,7}') on conflict (pk) \
+             do update set f1[1] = excluded.f1[1] returning pk",
+        )
+        .unwrap();
+        assert!(r.contains("(NULL::t).f1"), "{r}");
+        assert!(r.contains("f1 = helios_array_assign(f1, (1), (excluded.f1[1]))"), "{r}");
+        assert!(r.contains("returning pk"), "{r}");
+    }
+
+    #[test]
+    fn keeps_quotes_in_string_literals() {
+        let r = rewrite("UPDATE t SET c[NULL] = '{\"can''t\"}' WHERE x = 'it''s'").unwrap();
+        assert!(r.contains("('{\"can''t\"}')"), "{r}");
+        assert!(r.contains("x = 'it''s'"), "{r}");
+    }
+
+    #[test]
+    fn rewrites_subscripted_insert_columns() {
+        let r = rewrite("INSERT INTO s.t (a[1:2], b, c[3]) VALUES ('{1,2}', 1, 5), (NULL, 2, 6)")
+            .unwrap();
+        assert!(r.contains("INSERT INTO s.t (a, b, c) VALUES"), "{r}");
+        assert!(
+            r.contains(
+                "helios_array_assign((NULL::s.t).a, (helios_slice_bound((1), (2))), ('{1,2}'))"
+            ),
+            "{r}"
+        );
+        assert!(r.contains("helios_array_assign((NULL::s.t).c, (3), (6))"), "{r}");
+        assert_eq!(rewrite("INSERT INTO t (a, b) VALUES (1, 2)"), None);
+        assert_eq!(rewrite("INSERT INTO t (a[1]) SELECT 1"), None);
     }
 
     #[test]

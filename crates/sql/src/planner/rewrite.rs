@@ -55,17 +55,15 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
                 out.push(x);
             }
         }
-        Expr::Subscript { expr, index, .. } => {
+        Expr::Subscript { expr, indexes, .. } => {
             out.push(expr);
-            out.push(index);
+            out.extend(indexes.iter_mut());
         }
-        Expr::Slice { expr, lower, upper, .. } => {
+        Expr::Slice { expr, bounds, .. } => {
             out.push(expr);
-            if let Some(x) = lower.as_deref_mut() {
-                out.push(x);
-            }
-            if let Some(x) = upper.as_deref_mut() {
-                out.push(x);
+            for (l, u) in bounds {
+                out.extend(l.as_mut());
+                out.extend(u.as_mut());
             }
         }
         Expr::RowCompare { left, right, .. } => {

@@ -149,7 +149,7 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
                 .iter()
                 .map(|e| cast_value(e, elem, mode, tz))
                 .collect::<TypeResult<Vec<_>>>()?;
-            Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
+            Value::Array(Arc::new(a.reshaped((**elem).clone(), elements)))
         }
         (Value::Record(r), DataType::Record(t))
             if t.is_anonymous() && (t.fields.is_empty() || t.fields.len() != r.fields.len()) =>
@@ -213,12 +213,9 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
             vector::check_dims(x.len(), *dims)?;
             Value::Vector(x.clone())
         }
-        (Value::Vector(x), DataType::Array(elem)) if **elem == DataType::Float4 => {
-            Value::Array(Arc::new(Array {
-                element_type: DataType::Float4,
-                elements: x.iter().map(|f| Value::Float4(*f)).collect(),
-            }))
-        }
+        (Value::Vector(x), DataType::Array(elem)) if **elem == DataType::Float4 => Value::Array(
+            Arc::new(Array::new(DataType::Float4, x.iter().map(|f| Value::Float4(*f)).collect())),
+        ),
         _ => return Err(cannot()),
     })
 }

@@ -167,9 +167,23 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
         DataType::Array(elem) => {
             let mut at = 0;
             let mut elements = Vec::new();
+            let mut dims = Vec::new();
             loop {
                 match bytes.get(at) {
                     Some(0x00) => break,
+                    Some(0x03) => {
+                        let nd = usize::from(*bytes.get(at + 1).ok_or_else(|| bad("truncated"))?);
+                        let word = |k: usize| -> Result<[u8; 4], TypeError> {
+                            fixed(bytes.get(at + 2 + 4 * k..).unwrap_or(&[]))
+                        };
+                        for k in 0..nd {
+                            let len = i32::from_be_bytes(word(k)?);
+                            let lower = (u32::from_be_bytes(word(nd + k)?) ^ (1 << 31)) as i32;
+                            dims.push(crate::array::ArrayDim { lower, len });
+                        }
+                        at += 1 + 8 * nd;
+                        break;
+                    }
                     Some(0x01) => {
                         let (v, used) = decode_asc(&bytes[at + 1..], elem, depth + 1)?;
                         elements.push(v);
@@ -182,7 +196,13 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
                     _ => return Err(bad("bad array element marker")),
                 }
             }
-            (Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements })), at + 1)
+            let a = if dims.is_empty() {
+                Array::new((**elem).clone(), elements)
+            } else {
+                Array::with_dims((**elem).clone(), elements, &dims)
+                    .map_err(|_| bad("array shape does not match its elements"))?
+            };
+            (Value::Array(Arc::new(a)), at + 1)
         }
         DataType::Record(t) => {
             let mut at = 0;

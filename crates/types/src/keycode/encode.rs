@@ -168,7 +168,21 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
                     encode_asc(buf, e, elem)?;
                 }
             }
-            buf.push(0x00);
+            match a.dims.as_deref() {
+                None => buf.push(0x00),
+                Some(dims) => {
+                    // A shape other than one dimension from 1: `0x03`, the count of
+                    // dimensions, every length, then every lower bound.
+                    buf.push(0x03);
+                    buf.push(u8::try_from(dims.len()).map_err(|_| bad())?);
+                    for d in dims {
+                        buf.extend_from_slice(&d.len.to_be_bytes());
+                    }
+                    for d in dims {
+                        buf.extend_from_slice(&((d.lower as u32) ^ (1 << 31)).to_be_bytes());
+                    }
+                }
+            }
         }
         (DataType::Record(t), Value::Record(r)) => {
             for (e, f) in r.fields.iter().zip(&t.fields) {

@@ -91,7 +91,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .prop_map(|v| {
                     let elements =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Int4)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Int4, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Int4, elements)))
                 })
                 .boxed(),
         ),
@@ -100,10 +100,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
             proptest::collection::vec(proptest::option::of(arb_numeric()), 0..3)
                 .prop_map(|v| {
                     let elements = v.into_iter().map(|x| x.unwrap_or(Value::Null)).collect();
-                    Value::Array(Arc::new(Array {
-                        element_type: DataType::Numeric(None),
-                        elements,
-                    }))
+                    Value::Array(Arc::new(Array::new(DataType::Numeric(None), elements)))
                 })
                 .boxed(),
         ),
@@ -119,7 +116,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                             })
                         })
                         .collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Interval, elements)))
                 })
                 .boxed(),
         ),
@@ -129,7 +126,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .prop_map(|v| {
                     let elements =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Text)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Text, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Text, elements)))
                 })
                 .boxed(),
         ),

@@ -7,6 +7,7 @@ use bigdecimal::num_bigint::BigInt;
 use bigdecimal::BigDecimal;
 use helios_common::SqlState;
 
+use crate::array::{too_many_dims, ArrayDim, MAX_DIMS};
 use crate::error::{TypeError, TypeResult};
 use crate::record::{Record, RecordType};
 use crate::value::Array;
@@ -152,7 +153,9 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
         (DataType::Vector(_), Value::Vector(v)) => {
             v.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()))
         }
-        (DataType::Array(elem), Value::Array(a)) => encode_array(buf, &a.elements, elem)?,
+        (DataType::Array(elem), Value::Array(a)) => {
+            encode_array(buf, &a.elements, a.dims.as_deref(), elem)?
+        }
         (DataType::Record(t), Value::Record(r)) if r.fields.len() == t.fields.len() => {
             encode_record(buf, &r.fields, t)?
         }
@@ -167,12 +170,35 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
     Ok(())
 }
 
+/// Set in an array's count word when a shape follows it.
+const ARRAY_SHAPED: u32 = 1 << 31;
+
 /// Array body: `count:u32le`, null bitmap of `ceil(count/8)` bytes, then each non-NULL
 /// element: fixed-width bytes, or `len:u32le` + bytes for variable-size elements.
-fn encode_array(buf: &mut Vec<u8>, elements: &[Value], elem: &DataType) -> TypeResult<()> {
-    let n =
-        u32::try_from(elements.len()).map_err(|_| TypeError::out_of_range("array too large"))?;
-    buf.extend_from_slice(&n.to_le_bytes());
+/// An array whose shape is not one dimension from 1 sets [`ARRAY_SHAPED`] in the count
+/// word and writes `ndims:u8` and `ndims` pairs `lower:i32le, len:i32le` after it (before
+/// the bitmap); arrays written before shapes existed read as one-dimensional.
+fn encode_array(
+    buf: &mut Vec<u8>,
+    elements: &[Value],
+    dims: Option<&[ArrayDim]>,
+    elem: &DataType,
+) -> TypeResult<()> {
+    let n = u32::try_from(elements.len())
+        .ok()
+        .filter(|n| n & ARRAY_SHAPED == 0)
+        .ok_or_else(|| TypeError::out_of_range("array too large"))?;
+    match dims {
+        None => buf.extend_from_slice(&n.to_le_bytes()),
+        Some(dims) => {
+            buf.extend_from_slice(&(n | ARRAY_SHAPED).to_le_bytes());
+            buf.push(u8::try_from(dims.len()).map_err(|_| too_many_dims(dims.len()))?);
+            for d in dims {
+                buf.extend_from_slice(&d.lower.to_le_bytes());
+                buf.extend_from_slice(&d.len.to_le_bytes());
+            }
+        }
+    }
     let bitmap_at = buf.len();
     buf.resize(bitmap_at + elements.len().div_ceil(8), 0);
     for (i, e) in elements.iter().enumerate() {
@@ -336,10 +362,27 @@ fn decode_array(b: &[u8], elem: &DataType, depth: usize) -> TypeResult<Value> {
     if depth > 16 {
         return Err(corrupt("array nesting too deep"));
     }
-    let n = u32::from_le_bytes(arr(b)?) as usize;
+    let word = u32::from_le_bytes(arr(b)?);
+    let n = (word & !ARRAY_SHAPED) as usize;
+    let mut at = 4;
+    let mut dims = Vec::new();
+    if word & ARRAY_SHAPED != 0 {
+        let nd = usize::from(*b.get(at).ok_or_else(|| corrupt("array shape truncated"))?);
+        at += 1;
+        if nd > MAX_DIMS {
+            return Err(corrupt("too many array dimensions"));
+        }
+        for _ in 0..nd {
+            let field = |at: usize| -> TypeResult<i32> {
+                Ok(i32::from_le_bytes(arr(b.get(at..).unwrap_or(&[]))?))
+            };
+            dims.push(ArrayDim { lower: field(at)?, len: field(at + 4)? });
+            at += 8;
+        }
+    }
     let bitmap_len = n.div_ceil(8);
-    let bitmap = b.get(4..4 + bitmap_len).ok_or_else(|| corrupt("array bitmap truncated"))?;
-    let mut at = 4 + bitmap_len;
+    let bitmap = b.get(at..at + bitmap_len).ok_or_else(|| corrupt("array bitmap truncated"))?;
+    at += bitmap_len;
     if n > b.len() * 8 {
         return Err(corrupt("array count too large"));
     }
@@ -367,5 +410,10 @@ fn decode_array(b: &[u8], elem: &DataType, depth: usize) -> TypeResult<Value> {
     if at != b.len() {
         return Err(corrupt("trailing bytes in array"));
     }
-    Ok(Value::Array(Arc::new(Array { element_type: elem.clone(), elements })))
+    if dims.is_empty() {
+        return Ok(Value::Array(Arc::new(Array::new(elem.clone(), elements))));
+    }
+    let a = Array::with_dims(elem.clone(), elements, &dims)
+        .map_err(|_| corrupt("array shape does not match its elements"))?;
+    Ok(Value::Array(Arc::new(a)))
 }

@@ -10,7 +10,7 @@ use super::{
     decode_column, decode_row, decode_row_with_defaults, encode_row, encode_row_into,
     stored_column_count, RowDecoder, RowReader,
 };
-use crate::value::Array;
+use crate::value::{Array, ArrayDim};
 use crate::{DataType, Interval, Numeric, Value};
 
 fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
@@ -68,11 +68,24 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
         ),
         (
             DataType::Array(Box::new(DataType::Int8)),
-            proptest::collection::vec(proptest::option::of(any::<i64>()), 0..10)
-                .prop_map(|v| {
-                    let elements =
+            (
+                proptest::collection::vec(proptest::option::of(any::<i64>()), 0..10),
+                -2i32..3,
+                any::<bool>(),
+            )
+                .prop_map(|(v, lower, two_d)| {
+                    let elements: Vec<Value> =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Int8)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Int8, elements }))
+                    // Some arrays get a shape: a lower bound other than 1, two dimensions.
+                    let n = elements.len() as i32;
+                    let dims = if two_d && n % 2 == 0 {
+                        vec![ArrayDim { lower, len: 2 }, ArrayDim { lower: 1, len: n / 2 }]
+                    } else {
+                        vec![ArrayDim { lower, len: n }]
+                    };
+                    let a = Array::with_dims(DataType::Int8, elements, &dims)
+                        .expect("the shape holds every element");
+                    Value::Array(Arc::new(a))
                 })
                 .boxed(),
         ),
@@ -88,10 +101,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                             })
                         })
                         .collect();
-                    Value::Array(Arc::new(Array {
-                        element_type: DataType::Numeric(None),
-                        elements,
-                    }))
+                    Value::Array(Arc::new(Array::new(DataType::Numeric(None), elements)))
                 })
                 .boxed(),
         ),
@@ -110,7 +120,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                         })
                     })
                     .collect();
-                Value::Array(Arc::new(Array { element_type: DataType::Interval, elements }))
+                Value::Array(Arc::new(Array::new(DataType::Interval, elements)))
             })
             .boxed(),
         ),
@@ -120,7 +130,7 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .prop_map(|v| {
                     let elements =
                         v.into_iter().map(|x| x.map_or(Value::Null, Value::Text)).collect();
-                    Value::Array(Arc::new(Array { element_type: DataType::Text, elements }))
+                    Value::Array(Arc::new(Array::new(DataType::Text, elements)))
                 })
                 .boxed(),
         ),

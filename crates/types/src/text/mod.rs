@@ -68,7 +68,7 @@ impl Value {
                     .iter()
                     .map(|e| (!e.is_null()).then(|| e.to_pg_text_tz(tz)))
                     .collect();
-                array::format_array(texts.iter().map(Option::as_deref))
+                format_array_value(a, &texts)
             }
             Value::Vector(v) => vector::format_vector(v),
             Value::Enum(e) => e.label().to_string(),
@@ -95,7 +95,7 @@ impl Value {
                     .iter()
                     .map(|e| (!e.is_null()).then(|| e.to_pg_text_extra(extra)))
                     .collect();
-                array::format_array(texts.iter().map(Option::as_deref))
+                format_array_value(a, &texts)
             }
             other => other.to_pg_text(),
         }
@@ -111,6 +111,15 @@ impl Value {
     /// in `tz`.
     pub fn parse_pg_text_tz(s: &str, ty: &DataType, tz: &TimeZone) -> Result<Value> {
         Ok(parse_text(s, ty, tz)?)
+    }
+}
+
+/// An array's text from its elements' texts (`None` for NULL), nested by its shape.
+fn format_array_value(a: &Array, texts: &[Option<String>]) -> String {
+    let items = texts.iter().map(Option::as_deref);
+    match &a.dims {
+        None => array::format_array(items),
+        Some(dims) => array::format_array_dims(dims, items),
     }
 }
 
@@ -151,14 +160,15 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::TsVector => Value::Text(crate::tsearch::TsVector::parse(s)?.to_string()),
         DataType::TsQuery => Value::Text(crate::tsearch::TsQuery::parse(s)?.to_string()),
         DataType::Array(elem) => {
-            let elements = array::split_array(s)?
+            let (texts, dims) = array::parse_array(s)?;
+            let elements = texts
                 .into_iter()
                 .map(|e| match e {
                     None => Ok(Value::Null),
                     Some(text) => parse_text(&text, elem, tz),
                 })
                 .collect::<TypeResult<Vec<_>>>()?;
-            Value::Array(Arc::new(Array { element_type: (**elem).clone(), elements }))
+            Value::Array(Arc::new(Array::with_dims((**elem).clone(), elements, &dims)?))
         }
         DataType::Vector(dims) => Value::Vector(vector::parse_vector(s, *dims)?.into()),
         DataType::Enum(t) => parse_enum(s, t)?,

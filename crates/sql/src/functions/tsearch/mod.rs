@@ -34,7 +34,7 @@ pub(crate) fn unnest_vector(a: &[Value]) -> Result<crate::functions::table::RowI
             (Value::Null, Value::Null)
         } else {
             let array = |element_type, elements| {
-                Value::Array(std::sync::Arc::new(Array { element_type, elements }))
+                Value::Array(std::sync::Arc::new(Array::new(element_type, elements)))
             };
             (
                 array(

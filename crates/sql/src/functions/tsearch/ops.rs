@@ -188,17 +188,17 @@ pub(super) fn register(r: &mut Registry) {
     );
     r.add("ts_lexize", vec![p(Text), p(Text)], ReturnType::Exact(text_array()), |a, _| {
         let lexemes = lexize_with(text(&a[0])?, text(&a[1])?)?;
-        Ok(Value::Array(Arc::new(Array {
-            element_type: DataType::Text,
-            elements: lexemes.into_iter().map(Value::Text).collect(),
-        })))
+        Ok(Value::Array(Arc::new(Array::new(
+            DataType::Text,
+            lexemes.into_iter().map(Value::Text).collect(),
+        ))))
     });
     r.add("tsvector_to_array", vec![p(TSV)], ReturnType::Exact(text_array()), |a, _| {
         let v = vector(&a[0])?;
-        Ok(Value::Array(Arc::new(Array {
-            element_type: DataType::Text,
-            elements: v.lexemes.into_iter().map(|l| Value::Text(l.word)).collect(),
-        })))
+        Ok(Value::Array(Arc::new(Array::new(
+            DataType::Text,
+            v.lexemes.into_iter().map(|l| Value::Text(l.word)).collect(),
+        ))))
     });
     r.add("array_to_tsvector", vec![p(text_array())], ReturnType::Exact(TSV), |a, _| {
         let mut lexemes = Vec::new();

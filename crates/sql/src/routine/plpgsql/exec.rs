@@ -170,10 +170,10 @@ pub fn call_trigger(
     it.push("tg_relname", text(&call.table));
     it.push("tg_table_schema", text(&call.schema));
     it.push("tg_nargs", Slot::Scalar(DataType::Int4, Value::Int4(call.args.len() as i32)));
-    let argv = Value::Array(std::sync::Arc::new(Array {
-        element_type: DataType::Text,
-        elements: call.args.iter().map(|a| Value::Text(a.clone())).collect(),
-    }));
+    let argv = Value::Array(std::sync::Arc::new(Array::new(
+        DataType::Text,
+        call.args.iter().map(|a| Value::Text(a.clone())).collect(),
+    )));
     it.push("tg_argv", Slot::Scalar(DataType::Array(Box::new(DataType::Text)), argv));
     it.run_block(&body.block)?;
     match it.ret_record.take() {
