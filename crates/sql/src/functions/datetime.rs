@@ -16,7 +16,7 @@ use crate::expr::num::{out_of_range, to_f64};
 use crate::expr::{BinaryOp, EvalContext};
 use crate::functions::registry::{p, Registry, ReturnType};
 
-use DataType::{Date, Float8, Int4, Text, Time, Timestamp, TimestampTz};
+use DataType::{Date, Float8, Int4, Text, Time, TimeTz, Timestamp, TimestampTz};
 
 const USECS_PER_SEC: i64 = 1_000_000;
 
@@ -41,11 +41,13 @@ pub(crate) fn register(r: &mut Registry) {
         let local = to_local(ctx.now(), ctx);
         Ok(Value::Date(i32::try_from(local.div_euclid(USECS_PER_DAY)).unwrap_or(0)))
     });
-    for name in ["current_time", "localtime"] {
-        r.add(name, vec![], ret(Time), |_, ctx| {
-            Ok(Value::Time(to_local(ctx.now(), ctx).rem_euclid(USECS_PER_DAY)))
-        });
-    }
+    r.add("current_time", vec![], ret(TimeTz), |_, ctx| {
+        let now = ctx.now();
+        Ok(Value::TimeTz(helios_types::TimeTz::from_utc(now, ctx.time_zone().offset_at(now))))
+    });
+    r.add("localtime", vec![], ret(Time), |_, ctx| {
+        Ok(Value::Time(to_local(ctx.now(), ctx).rem_euclid(USECS_PER_DAY)))
+    });
     r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
         Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
     });
@@ -134,6 +136,30 @@ pub(crate) fn register(r: &mut Registry) {
         let ts = micros(&a[1]);
         Ok(Value::TimestampTz(ts - i64::from(tz.offset_for_local(ts)) * USECS_PER_SEC))
     });
+    r.add("timezone", vec![p(iv()), p(TimestampTz)], ret(Timestamp), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        Ok(Value::Timestamp(shift_finite(micros(&a[1]), off)))
+    });
+    r.add("timezone", vec![p(iv()), p(Timestamp)], ret(TimestampTz), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        Ok(Value::TimestampTz(shift_finite(micros(&a[1]), -off)))
+    });
+    // `timetz AT TIME ZONE`: a zone with rules is taken at its offset now, as in
+    // PostgreSQL.
+    r.add("timezone", vec![p(Text), p(TimeTz)], ret(TimeTz), |a, ctx| {
+        let tz = parse_zone(&text(&a[0]))?;
+        let Value::TimeTz(t) = &a[1] else { return Ok(Value::Null) };
+        Ok(Value::TimeTz(t.at_offset(tz.offset_at(ctx.now()))))
+    });
+    r.add("timezone", vec![p(iv()), p(TimeTz)], ret(TimeTz), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        let Value::TimeTz(t) = &a[1] else { return Ok(Value::Null) };
+        Ok(Value::TimeTz(t.at_offset(off)))
+    });
+    r.add("timestamptz", vec![p(Date), p(TimeTz)], ret(TimestampTz), |a, _| {
+        let (Value::Date(d), Value::TimeTz(t)) = (&a[0], &a[1]) else { return Ok(Value::Null) };
+        Ok(Value::TimestampTz(dt::timetz::date_add(*d, t)?))
+    });
     r.add("isfinite", vec![p(Timestamp)], ret(DataType::Bool), |a, _| {
         Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
     });
@@ -150,6 +176,14 @@ fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
             format!("time zone \"{name}\" not recognized"),
         )
     })
+}
+
+/// `ts` moved by `offset` seconds; ±infinity stays.
+fn shift_finite(ts: i64, offset: i32) -> i64 {
+    if matches!(ts, i64::MIN | i64::MAX) {
+        return ts;
+    }
+    ts.saturating_add(i64::from(offset) * USECS_PER_SEC)
 }
 
 pub(crate) fn text(v: &Value) -> String {
@@ -312,6 +346,12 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         (BinaryOp::Sub, V::Time(t), V::Interval(i)) => {
             V::Time((t - i.micros).rem_euclid(USECS_PER_DAY))
         }
+        (BinaryOp::Add, V::Date(d), V::TimeTz(t)) | (BinaryOp::Add, V::TimeTz(t), V::Date(d)) => {
+            V::TimestampTz(dt::timetz::date_add(*d, t)?)
+        }
+        (BinaryOp::Add, V::TimeTz(t), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::TimeTz(t)) => V::TimeTz(t.add_interval(i)),
+        (BinaryOp::Sub, V::TimeTz(t), V::Interval(i)) => V::TimeTz(t.sub_interval(i)),
         (BinaryOp::Sub, V::Time(a), V::Time(b)) => {
             V::Interval(Interval { months: 0, days: 0, micros: a - b })
         }

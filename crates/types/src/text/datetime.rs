@@ -1,4 +1,4 @@
-//! `date`, `time`, `timestamp` and `timestamptz` text I/O in PostgreSQL's ISO DateStyle.
+//! `date`, `time`, `timetz`, `timestamp` and `timestamptz` text I/O in PostgreSQL's ISO DateStyle.
 //!
 //! Output: `2024-01-02`, `0044-03-15 BC`, `03:04:05.123456` (trailing fraction zeros
 //! dropped), `2024-01-02 03:04:05`, `2024-01-02 03:04:05+05:30`, `infinity`.
@@ -12,6 +12,7 @@ use super::datetime_decode::decode;
 use super::datetime_fields::{Fields, Special};
 use super::style::{DateFormat, DateOrder, DateStyle};
 use super::timezone::{format_offset, TimeZone};
+use crate::datetime::timetz::{self, TimeTz};
 use crate::error::{TypeError, TypeResult};
 
 /// Days since 2000-01-01 of 1970-01-01.
@@ -215,6 +216,39 @@ pub fn parse_time_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
         Some(_) => Err(TypeError::datetime("time", input)),
         None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
     }
+}
+
+/// Formats a `timetz`: the time of day and its offset, `12:00:00-08`.
+pub fn format_timetz(t: &TimeTz) -> String {
+    let mut out = String::with_capacity(20);
+    push_clock(&mut out, t.micros);
+    out.push_str(&format_offset(t.offset));
+    out
+}
+
+/// Parses `timetz` input. The offset is the one written (`-08`, `PST`), a named zone's
+/// (which needs a date unless the zone never changes offset), or the session zone's on
+/// the date given or today; a date part is otherwise ignored.
+pub fn parse_timetz(input: &str, tz: &TimeZone) -> TypeResult<TimeTz> {
+    let ty = "time with time zone";
+    let f = decode(input, ty, tz, true)?;
+    let bad = || TypeError::datetime(ty, input);
+    match f.special {
+        Some(Special::AllBalls) => return Ok(TimeTz::new(0, 0)),
+        Some(Special::Now) => {
+            let now = now_micros();
+            let offset = f.tz.unwrap_or_else(|| tz.offset_at(now));
+            return Ok(TimeTz::from_utc(now, offset));
+        }
+        Some(_) => return Err(bad()),
+        None => {}
+    }
+    let micros = f.time.ok_or_else(bad)?;
+    let offset = match f.tz {
+        Some(off) => off,
+        None => timetz::resolve_offset(f.date, micros, f.zone.as_ref(), tz).ok_or_else(bad)?,
+    };
+    Ok(TimeTz::new(micros, offset))
 }
 
 /// Local (wall-clock) microseconds since 2000-01-01 and the explicit offset, if any.
