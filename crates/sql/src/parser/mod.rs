@@ -27,6 +27,7 @@ mod owner_to;
 pub mod place;
 mod placeholders;
 pub mod reindex;
+mod reset_time_zone;
 mod role_options;
 pub mod routine;
 pub mod set_schema;
@@ -121,7 +122,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
         // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
-        // window frames with EXCLUDE or string-led offsets.
+        // window frames with EXCLUDE or string-led offsets; `RESET TIME ZONE`.
         Err(e) => match table_shorthand(sql)
             .or_else(|| subscript_assign::rewrite(sql))
             .or_else(|| ctas_columns::rewrite(sql))
@@ -133,6 +134,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             .or_else(|| lock_without_from::rewrite(sql))
             .or_else(|| variadic_args::rewrite(sql))
             .or_else(|| window_frame::rewrite(sql))
+            .or_else(|| reset_time_zone::rewrite(sql))
         {
             Some(rewritten) => {
                 Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?

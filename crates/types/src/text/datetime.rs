@@ -214,6 +214,13 @@ pub fn parse_time_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
             Ok((now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY))
         }
         Some(_) => Err(TypeError::datetime("time", input)),
+        // A zone name whose offset has changed over time needs a date, even though a
+        // `time` drops the offset (PostgreSQL rejects `15:36:39 America/New_York`).
+        None if f.zone.as_ref().is_some_and(|z| z.fixed_offset().is_none())
+            && f.date.is_none() =>
+        {
+            Err(TypeError::datetime("time", input))
+        }
         None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
     }
 }
