@@ -58,7 +58,8 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
             if !(0..=86_400_000_000).contains(&micros) {
                 return Err(bad_binary("time out of range"));
             }
-            if west.unsigned_abs() > helios_types::datetime::timetz::MAX_OFFSET_SECS.unsigned_abs() {
+            if west.unsigned_abs() > helios_types::datetime::timetz::MAX_OFFSET_SECS.unsigned_abs()
+            {
                 return Err(bad_binary("time zone displacement out of range"));
             }
             Value::TimeTz(helios_types::TimeTz::new(micros, -west))

@@ -12,8 +12,8 @@ use crate::expr::resolve::{resolve, Resolution};
 use crate::expr::types::{category, numeric_rank, strip_modifiers, TypeCategory};
 
 use DataType::{
-    Bool, Bytea, Date, Float4, Float8, Int2, Int4, Int8, Interval, Json, Jsonb, Text, Time,
-    TimeTz, Timestamp, TimestampTz, Uuid,
+    Bool, Bytea, Date, Float4, Float8, Int2, Int4, Int8, Interval, Json, Jsonb, Text, Time, TimeTz,
+    Timestamp, TimestampTz, Uuid,
 };
 
 const NUMERIC: DataType = DataType::Numeric(None);

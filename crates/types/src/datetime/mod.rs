@@ -21,8 +21,8 @@ pub use extract::{
     extract_date, extract_interval, extract_time, extract_timestamp, extract_timestamptz,
 };
 pub use precision::{round_micros, round_to_precision};
-pub use trunc::{date_bin, trunc_interval, trunc_timestamp, trunc_timestamptz};
 pub use timetz::TimeTz;
+pub use trunc::{date_bin, trunc_interval, trunc_timestamp, trunc_timestamptz};
 pub use units::Unit;
 
 #[cfg(test)]

@@ -16,8 +16,12 @@ use bigdecimal::BigDecimal;
 
 use super::units::{not_supported, Unit};
 use crate::error::{TypeError, TypeResult};
-use crate::text::calendar::{now_micros, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
-use crate::text::datetime::{DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY};
+use crate::text::calendar::{
+    now_micros, USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC,
+};
+use crate::text::datetime::{
+    DATE_INFINITY, DATE_NEG_INFINITY, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY,
+};
 use crate::text::TimeZone;
 use crate::{Interval, Numeric, Value};
 
@@ -47,7 +51,7 @@ impl TimeTz {
 
     /// The time moved to UTC (may fall outside one day), PostgreSQL's sort key.
     pub fn utc_micros(&self) -> i64 {
-        self.micros - i64::from(self.offset) * USECS_PER_SEC
+        self.micros.saturating_sub(i64::from(self.offset) * USECS_PER_SEC)
     }
 
     /// Seconds west of UTC, PostgreSQL's internal `zone` and the wire format's field.
@@ -58,22 +62,31 @@ impl TimeTz {
     /// The same instant shown at another offset east of UTC (`AT TIME ZONE`), wrapped
     /// into one day.
     pub fn at_offset(&self, offset: i32) -> TimeTz {
-        let micros = (self.utc_micros() + i64::from(offset) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY);
-        TimeTz { micros, offset }
+        let shift = i64::from(offset) - i64::from(self.offset);
+        TimeTz {
+            micros: wrap_day(i128::from(shift) * i128::from(USECS_PER_SEC), self.micros),
+            offset,
+        }
     }
 
     /// `timetz + interval`: only the interval's time part counts, wrapping around
     /// midnight; months and days are ignored as in PostgreSQL.
     pub fn add_interval(&self, iv: &Interval) -> TimeTz {
-        let micros = (self.micros + iv.micros.rem_euclid(USECS_PER_DAY)).rem_euclid(USECS_PER_DAY);
-        TimeTz { micros, offset: self.offset }
+        TimeTz { micros: wrap_day(i128::from(iv.micros), self.micros), offset: self.offset }
     }
 
     /// `timetz - interval`.
     pub fn sub_interval(&self, iv: &Interval) -> TimeTz {
-        let micros = (self.micros - iv.micros.rem_euclid(USECS_PER_DAY)).rem_euclid(USECS_PER_DAY);
-        TimeTz { micros, offset: self.offset }
+        TimeTz { micros: wrap_day(-i128::from(iv.micros), self.micros), offset: self.offset }
     }
+}
+
+/// `micros + delta` wrapped into one day (`24:00:00` plus nothing is `00:00:00`, as in
+/// PostgreSQL); computed wide so that no input overflows.
+fn wrap_day(delta: i128, micros: i64) -> i64 {
+    let day = i128::from(USECS_PER_DAY);
+    // The remainder lies in 0..day, so it fits an i64.
+    (i128::from(micros) + delta).rem_euclid(day) as i64
 }
 
 impl Ord for TimeTz {
@@ -95,7 +108,7 @@ impl PartialOrd for TimeTz {
 pub fn offset_today(micros: i64, tz: &TimeZone) -> i32 {
     let now = now_micros();
     let today = (now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).div_euclid(USECS_PER_DAY);
-    tz.offset_for_local(today * USECS_PER_DAY + micros)
+    tz.offset_for_local((today * USECS_PER_DAY).saturating_add(micros))
 }
 
 /// `time` → `timetz`: the session zone's offset today.
@@ -118,7 +131,7 @@ pub fn date_add(days: i32, t: &TimeTz) -> TypeResult<i64> {
         DATE_NEG_INFINITY => return Ok(TIMESTAMP_NEG_INFINITY),
         _ => {}
     }
-    let ts = i64::from(days) * USECS_PER_DAY + t.utc_micros();
+    let ts = (i64::from(days) * USECS_PER_DAY).saturating_add(t.utc_micros());
     if !(crate::text::calendar::MIN_TIMESTAMP..crate::text::calendar::END_TIMESTAMP).contains(&ts) {
         return Err(TypeError::DatetimeOverflow("timestamp out of range".into()));
     }
@@ -159,13 +172,14 @@ pub fn extract(field: &str, t: &TimeTz) -> TypeResult<Value> {
     let unit = Unit::parse(field, ty)?;
     let sec_us = t.micros % USECS_PER_MINUTE;
     let off = i64::from(t.offset);
+    let epoch = i128::from(t.micros) - i128::from(off) * i128::from(USECS_PER_SEC);
     Ok(match unit {
         Unit::Microseconds => num(sec_us, 0),
         Unit::Milliseconds => num(sec_us, 3),
         Unit::Second => num(sec_us, 6),
         Unit::Minute => num(t.micros / USECS_PER_MINUTE % 60, 0),
         Unit::Hour => num(t.micros / USECS_PER_HOUR, 0),
-        Unit::Epoch => num(t.utc_micros(), 6),
+        Unit::Epoch => Value::Numeric(Numeric::finite(BigDecimal::new(epoch.into(), 6))),
         Unit::Timezone => num(off, 0),
         Unit::TimezoneHour => num(off / 3600, 0),
         Unit::TimezoneMinute => num(off / 60 % 60, 0),
@@ -182,16 +196,16 @@ pub fn resolve_offset(
     zone: Option<&TimeZone>,
     session: &TimeZone,
 ) -> Option<i32> {
-    let local_on = |days: i64| days * USECS_PER_DAY + micros;
+    let local_on = |days: i64| (days * USECS_PER_DAY).saturating_add(micros);
     match (zone, date) {
         (Some(z), _) if z.fixed_offset().is_some() => z.fixed_offset(),
         (Some(z), Some((y, m, d))) => {
             Some(z.offset_for_local(local_on(crate::text::calendar::days_from_civil(y, m, d))))
         }
         (Some(_), None) => None,
-        (None, Some((y, m, d))) => {
-            Some(session.offset_for_local(local_on(crate::text::calendar::days_from_civil(y, m, d))))
-        }
+        (None, Some((y, m, d))) => Some(
+            session.offset_for_local(local_on(crate::text::calendar::days_from_civil(y, m, d))),
+        ),
         (None, None) => Some(offset_today(micros, session)),
     }
 }
@@ -211,7 +225,8 @@ mod tests {
         // Same instant: the zone further west (greater `zone`) sorts last.
         assert_eq!(noon_pst.cmp(&three_est), Ordering::Greater);
         assert!(TimeTz::new(H, 0) < TimeTz::new(2 * H, 0));
-        assert!(TimeTz::new(0, 0) > TimeTz::new(23 * H, 3600 * 12));
+        // 10:00+12 is 22:00 UTC the day before.
+        assert!(TimeTz::new(0, 0) > TimeTz::new(10 * H, 3600 * 12));
     }
 
     #[test]

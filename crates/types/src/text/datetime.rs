@@ -216,9 +216,7 @@ pub fn parse_time_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
         Some(_) => Err(TypeError::datetime("time", input)),
         // A zone name whose offset has changed over time needs a date, even though a
         // `time` drops the offset (PostgreSQL rejects `15:36:39 America/New_York`).
-        None if f.zone.as_ref().is_some_and(|z| z.fixed_offset().is_none())
-            && f.date.is_none() =>
-        {
+        None if f.zone.as_ref().is_some_and(|z| z.fixed_offset().is_none()) && f.date.is_none() => {
             Err(TypeError::datetime("time", input))
         }
         None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
@@ -439,7 +437,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn timetz_text() {
+        let h = USECS_PER_HOUR;
+        let p = |s: &str| parse_timetz(s, &TimeZone::UTC).map(|t| format_timetz(&t));
+        assert_eq!(p("04:05:06.789-8"), Ok("04:05:06.789-08".into()));
+        assert_eq!(p("040506+07:30"), Ok("04:05:06+07:30".into()));
+        assert_eq!(p("04:05 PST"), Ok("04:05:00-08".into()));
+        assert_eq!(p("2003-07-07 15:36:39 America/New_York"), Ok("15:36:39-04".into()));
+        assert_eq!(p("10:00 Etc/GMT+3"), Ok("10:00:00-03".into()));
+        assert_eq!(p("allballs"), Ok("00:00:00+00".into()));
+        for bad in ["15:36:39 America/New_York", "15:36:39 m2", "15:36:39 Asia/Kolkata"] {
+            assert_eq!(
+                p(bad).unwrap_err().to_string(),
+                format!("invalid input syntax for type time with time zone: \"{bad}\"")
+            );
+        }
+        assert_eq!(p("24:00:00.01+00").unwrap_err().sqlstate().code(), "22008");
+        let ist = TimeZone::fixed(19_800).unwrap();
+        assert_eq!(
+            parse_timetz("04:05", &ist),
+            Ok(TimeTz::new(4 * h + 5 * USECS_PER_MINUTE, 19_800))
+        );
+        assert_eq!(parse_time("15:36:39 America/New_York").unwrap_err().sqlstate().code(), "22007");
+    }
+
     proptest! {
+        #[test]
+        fn timetz_round_trips(t in 0i64..=USECS_PER_DAY, off in -57_599i32..=57_599) {
+            let v = TimeTz::new(t, off);
+            prop_assert_eq!(parse_timetz(&format_timetz(&v), &TimeZone::UTC), Ok(v));
+        }
+
         #[test]
         fn date_round_trips(days in MIN_DATE_DAYS..=MAX_DATE_DAYS) {
             let d = days as i32;
