@@ -41,15 +41,21 @@ pub(crate) fn register(r: &mut Registry) {
         let local = to_local(ctx.now(), ctx);
         Ok(Value::Date(i32::try_from(local.div_euclid(USECS_PER_DAY)).unwrap_or(0)))
     });
-    r.add("current_time", vec![], ret(TimeTz), |_, ctx| {
-        let now = ctx.now();
-        Ok(Value::TimeTz(helios_types::TimeTz::from_utc(now, ctx.time_zone().offset_at(now))))
+    r.add("current_time", vec![], ret(TimeTz), |_, ctx| Ok(sql_clock("current_time", ctx)));
+    r.add("localtime", vec![], ret(Time), |_, ctx| Ok(sql_clock("localtime", ctx)));
+    r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| Ok(sql_clock("localtimestamp", ctx)));
+    // `current_time(p)` and friends: the niladic value rounded to p fractional digits.
+    r.add("current_time", vec![p(Int4)], ret(TimeTz), |a, ctx| {
+        sql_clock_rounded("current_time", &a[0], ctx)
     });
-    r.add("localtime", vec![], ret(Time), |_, ctx| {
-        Ok(Value::Time(to_local(ctx.now(), ctx).rem_euclid(USECS_PER_DAY)))
+    r.add("current_timestamp", vec![p(Int4)], ret(TimestampTz), |a, ctx| {
+        sql_clock_rounded("current_timestamp", &a[0], ctx)
     });
-    r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
-        Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
+    r.add("localtime", vec![p(Int4)], ret(Time), |a, ctx| {
+        sql_clock_rounded("localtime", &a[0], ctx)
+    });
+    r.add("localtimestamp", vec![p(Int4)], ret(Timestamp), |a, ctx| {
+        sql_clock_rounded("localtimestamp", &a[0], ctx)
     });
     r.add("date_trunc", vec![p(Text), p(Timestamp)], ret(Timestamp), |a, _| {
         Ok(Value::Timestamp(dt::trunc_timestamp(&text(&a[0]), micros(&a[1]))?))
@@ -176,6 +182,40 @@ fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
             format!("time zone \"{name}\" not recognized"),
         )
     })
+}
+
+/// The transaction's start time as `current_time` (timetz), `localtime` (time),
+/// `localtimestamp` (timestamp) or `current_timestamp` (timestamptz) give it.
+fn sql_clock(name: &str, ctx: &dyn EvalContext) -> Value {
+    let now = ctx.now();
+    match name {
+        "current_time" => {
+            Value::TimeTz(helios_types::TimeTz::from_utc(now, ctx.time_zone().offset_at(now)))
+        }
+        "localtime" => Value::Time(to_local(now, ctx).rem_euclid(USECS_PER_DAY)),
+        "localtimestamp" => Value::Timestamp(to_local(now, ctx)),
+        _ => Value::TimestampTz(now),
+    }
+}
+
+/// `sql_clock(name)` rounded to `precision` fractional digits.
+fn sql_clock_rounded(name: &str, precision: &Value, ctx: &dyn EvalContext) -> Result<Value> {
+    let mut v = sql_clock(name, ctx);
+    dt::round_to_precision(&mut v, sql_precision(precision, name)?);
+    Ok(v)
+}
+
+/// The precision argument of `current_time(p)` and friends: negative is an error,
+/// above 6 means 6 (PostgreSQL warns and reduces it).
+fn sql_precision(p: &Value, name: &str) -> Result<u8> {
+    let p = int(p);
+    if p < 0 {
+        return Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("{}({p}) precision must not be negative", name.to_ascii_uppercase()),
+        ));
+    }
+    Ok(p.min(6) as u8)
 }
 
 /// `ts` moved by `offset` seconds; ±infinity stays.
