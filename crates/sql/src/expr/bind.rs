@@ -89,6 +89,9 @@ impl Binder<'_> {
             A::CompoundIdentifier(ids) => self.bind_compound(ids),
             A::Value(v) => bind_literal(&v.value, self.scope),
             A::Nested(inner) => self.bind(inner),
+            A::BinaryOp { left, op: ast::BinaryOperator::Overlaps, right } => {
+                self.bind_overlaps(left, right)
+            }
             A::BinaryOp { left, op, right } => {
                 let l = self.bind(left)?;
                 let r = self.bind(right)?;
