@@ -8,7 +8,7 @@
 use helios_common::{Error, Result, SqlState};
 use helios_types::datetime as dt;
 use helios_types::text::calendar::{
-    civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
+    civil_from_days, days_from_civil, days_in_month, END_TIMESTAMP, MIN_TIMESTAMP, USECS_PER_DAY,
 };
 use helios_types::{DataType, Interval, Value};
 
@@ -350,12 +350,34 @@ pub(crate) fn add_months(ts: i64, months: i32) -> Result<i64> {
 }
 
 /// `timestamp + interval` (months, then days, then time, as PostgreSQL does).
+/// `±infinity` stays as it is; a finite result outside the timestamp range is 22008.
 pub(crate) fn add_interval(ts: i64, i: Interval) -> Result<i64> {
+    if ts == i64::MIN || ts == i64::MAX {
+        return Ok(ts);
+    }
     let t = add_months(ts, i.months)?;
     // In 128 bits: the days alone may not fit in 64 bits of microseconds while the sum
     // does (4713 BC plus 109203489 days).
     let sum = i128::from(t) + i128::from(i.days) * i128::from(USECS_PER_DAY) + i128::from(i.micros);
-    i64::try_from(sum).map_err(|_| dt_overflow())
+    i64::try_from(sum)
+        .ok()
+        .filter(|t| (MIN_TIMESTAMP..END_TIMESTAMP).contains(t))
+        .ok_or_else(dt_overflow)
+}
+
+/// A date as the timestamp of its midnight (`±infinity` kept); 22008 past the
+/// timestamp range.
+fn date_as_timestamp(d: i32) -> Result<i64> {
+    match d {
+        i32::MAX => Ok(i64::MAX),
+        i32::MIN => Ok(i64::MIN),
+        _ => i64::from(d)
+            .checked_mul(USECS_PER_DAY)
+            .filter(|t| (MIN_TIMESTAMP..END_TIMESTAMP).contains(t))
+            .ok_or_else(|| {
+                Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range for timestamp")
+            }),
+    }
 }
 
 fn neg_interval(i: Interval) -> Result<Interval> {
@@ -399,10 +421,10 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         (BinaryOp::Sub, V::Date(a), V::Date(b)) => V::Int4(a - b),
         (BinaryOp::Add, V::Date(d), V::Interval(i))
         | (BinaryOp::Add, V::Interval(i), V::Date(d)) => {
-            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, *i)?)
+            V::Timestamp(add_interval(date_as_timestamp(*d)?, *i)?)
         }
         (BinaryOp::Sub, V::Date(d), V::Interval(i)) => {
-            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, neg_interval(*i)?)?)
+            V::Timestamp(add_interval(date_as_timestamp(*d)?, neg_interval(*i)?)?)
         }
         (BinaryOp::Add, V::Date(d), V::Time(t)) | (BinaryOp::Add, V::Time(t), V::Date(d)) => {
             V::Timestamp(i64::from(*d) * USECS_PER_DAY + t)
