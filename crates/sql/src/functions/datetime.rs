@@ -175,9 +175,22 @@ pub(crate) fn register(r: &mut Registry) {
         )
         .lenient();
     }
-    r.add("isfinite", vec![p(Timestamp)], ret(DataType::Bool), |a, _| {
-        Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
+    for t in [Timestamp, TimestampTz] {
+        r.add("isfinite", vec![p(t)], ret(DataType::Bool), |a, _| {
+            Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
+        });
+    }
+    r.add("isfinite", vec![p(Date)], ret(DataType::Bool), |a, _| {
+        Ok(Value::Bool(!matches!(a[0], Value::Date(i32::MIN | i32::MAX))))
     });
+    // PostgreSQL 15's intervals have no infinity.
+    r.add("isfinite", vec![p(iv())], ret(DataType::Bool), |_, _| Ok(Value::Bool(true)));
+    // `date(x)`: the cast as a function, the day in the session zone for timestamptz.
+    for t in [Timestamp, TimestampTz] {
+        r.add("date", vec![p(t)], ret(Date), |a, ctx| {
+            a[0].cast_with(&Date, helios_types::CastMode::Explicit, &ctx.time_zone())
+        });
+    }
     crate::functions::to_char::register(r);
 }
 
