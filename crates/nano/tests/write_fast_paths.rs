@@ -220,3 +220,84 @@ fn schema_changes_between_prepared_inserts_are_seen() {
     assert_eq!(state(c.execute_prepared(&ins, &[Value::Int4(5), Value::Int4(500)])), "23514");
     c.execute("ROLLBACK", &[]).unwrap();
 }
+
+/// A table that asks nothing of a row beyond types, NOT NULL and unique keys takes its
+/// rows straight from the parameters; length and precision limits, constraint errors,
+/// constants and reordered parameters still behave as on the general path.
+#[test]
+fn rows_taken_from_parameters_are_checked() {
+    let mut c = conn();
+    run(
+        &mut c,
+        "CREATE TABLE d (id bigint PRIMARY KEY, code varchar(3) NOT NULL UNIQUE,
+                         amount numeric(5,2), at timestamp(0), note text)",
+    );
+    c.execute("BEGIN", &[]).unwrap();
+    let ins = c.prepare("INSERT INTO d VALUES ($1, $2, $3, $4, $5)", &[]).unwrap();
+    let swapped = c.prepare("INSERT INTO d (code, id) VALUES ($2, $1)", &[]).unwrap();
+    let constant = c.prepare("INSERT INTO d (id, code, note) VALUES ($1, 'k', NULL)", &[]).unwrap();
+    let t = |s: &str| Value::Text(s.into());
+    let num = |s: &str| c_num(s);
+    let at = |micros: i64| Value::Timestamp(micros);
+    let r =
+        c.execute_prepared(&ins, &[Value::Int8(1), t("ab  "), num("1.005"), at(1_600_000), t("n")]);
+    assert!(matches!(r, Ok(StatementResult::Command { rows_affected: 1, .. })), "{r:?}");
+    c.execute_prepared(&swapped, &[Value::Int8(2), t("cd")]).unwrap();
+    c.execute_prepared(&constant, &[Value::Int8(3)]).unwrap();
+    c.execute("SAVEPOINT s", &[]).unwrap();
+    let cases: [([Value; 5], &str); 5] = [
+        ([Value::Int8(4), t("abcd"), Value::Null, Value::Null, Value::Null], "22001"),
+        ([Value::Int8(4), t("ab"), num("12345.6"), Value::Null, Value::Null], "22003"),
+        ([Value::Int8(1), t("zz"), Value::Null, Value::Null, Value::Null], "23505"),
+        ([Value::Int8(4), t("cd"), Value::Null, Value::Null, Value::Null], "23505"),
+        ([Value::Int8(4), Value::Null, Value::Null, Value::Null, Value::Null], "23502"),
+    ];
+    for (p, want) in cases {
+        assert_eq!(state(c.execute_prepared(&ins, &p)), want, "{p:?}");
+        // The block is aborted until the savepoint is rolled back to.
+        assert_eq!(state(c.execute_prepared(&constant, &[Value::Int8(9)])), "25P02");
+        c.execute("ROLLBACK TO SAVEPOINT s", &[]).unwrap();
+    }
+    c.execute("COMMIT", &[]).unwrap();
+    assert_eq!(
+        text(&mut c, "SELECT id, code, amount, at, note FROM d ORDER BY id"),
+        ["1|ab |1.01|2000-01-01 00:00:02|n", "2|cd|NULL|NULL|NULL", "3|k|NULL|NULL|NULL"]
+    );
+}
+
+fn c_num(s: &str) -> Value {
+    Value::parse_pg_text(s, &heliosdb_nano::DataType::Numeric(None)).expect("numeric")
+}
+
+/// Two transactions inserting the same key: the second waits for the first and then
+/// fails with 23505 when it committed, or inserts when it rolled back.
+#[test]
+fn concurrent_inserts_of_one_key_wait_for_the_first() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(&mut a, "CREATE TABLE k (id int PRIMARY KEY, v int)");
+    for commit in [true, false] {
+        let id = if commit { 1 } else { 2 };
+        a.execute("BEGIN", &[]).unwrap();
+        let ins = a.prepare("INSERT INTO k VALUES ($1, $2)", &[]).unwrap();
+        a.execute_prepared(&ins, &[Value::Int4(id), Value::Int4(10)]).unwrap();
+        let mut b = db.connect();
+        let waiter = std::thread::spawn(move || {
+            b.execute("BEGIN", &[]).unwrap();
+            let ins = b.prepare("INSERT INTO k VALUES ($1, $2)", &[]).unwrap();
+            let r = b.execute_prepared(&ins, &[Value::Int4(id), Value::Int4(20)]);
+            let code = r.err().map(|e| e.sqlstate().code().to_string());
+            b.execute(if code.is_some() { "ROLLBACK" } else { "COMMIT" }, &[]).unwrap();
+            code
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        a.execute(if commit { "COMMIT" } else { "ROLLBACK" }, &[]).unwrap();
+        let got = waiter.join().expect("waiter");
+        if commit {
+            assert_eq!(got.as_deref(), Some("23505"));
+        } else {
+            assert_eq!(got, None);
+        }
+    }
+    assert_eq!(text(&mut a, "SELECT id, v FROM k ORDER BY id"), ["1|10", "2|20"]);
+}

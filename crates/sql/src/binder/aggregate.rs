@@ -11,16 +11,59 @@ use crate::planner::Field;
 /// Whether two calls are the same call. `==` is false for calls with a NaN constant
 /// (NaN is not equal to itself), so the structure is compared too; otherwise such a
 /// call would not find its own output column.
-fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
+pub(super) fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
     a == b || format!("{a:?}") == format!("{b:?}")
+}
+
+/// The aggregate calls one SELECT being bound received from its subqueries: calls
+/// written in a subquery whose arguments read only this SELECT's columns (see
+/// `BindScope::outer_aggregate`).
+///
+/// Above its aggregation such a SELECT's row is laid out as
+///
+/// ```text
+/// FROM row | GROUPING markers | these calls | group keys | aggregates | set index
+///          ^ base
+/// ```
+///
+/// so a subquery reads call `k` at `base + k` of the row it is evaluated for.
+#[derive(Debug)]
+pub(super) struct OuterAggregates {
+    /// The number of enclosing rows (`Binder::outer`) while the SELECT binds: the index
+    /// of its own row in `outer` for its subqueries.
+    pub level: usize,
+    /// The clause being bound when aggregates are not allowed there (`"WHERE"`).
+    pub clause: Option<&'static str>,
+    /// Where the calls' values start in the SELECT's row above its aggregation.
+    pub base: usize,
+    /// The calls, bound over the SELECT's FROM row.
+    pub calls: Vec<AggregateCall>,
+}
+
+impl OuterAggregates {
+    /// The slot of `call`, added when new.
+    pub fn slot(&mut self, call: AggregateCall) -> usize {
+        match self.calls.iter().position(|c| same(c, &call)) {
+            Some(k) => k,
+            None => {
+                self.calls.push(call);
+                self.calls.len() - 1
+            }
+        }
+    }
+}
+
+/// Adds `call` to `out` unless it is there already.
+pub fn add_aggregate(out: &mut Vec<AggregateCall>, call: &AggregateCall) {
+    if !out.iter().any(|c| same(c, call)) {
+        out.push(call.clone());
+    }
 }
 
 /// Collects the outermost aggregate calls of `e` (without duplicates).
 pub fn collect_aggregates(e: &Expr, out: &mut Vec<AggregateCall>) {
     if let Expr::Aggregate(call) = e {
-        if !out.iter().any(|c| same(c, call.as_ref())) {
-            out.push((**call).clone());
-        }
+        add_aggregate(out, call);
         return;
     }
     for c in e.children() {

@@ -209,6 +209,7 @@ impl Binder<'_> {
                 // A view body sees no enclosing query and no WITH of the user's query.
                 let saved_outer = std::mem::take(&mut self.outer);
                 let saved_corr = std::mem::take(&mut self.correlated);
+                let saved_aggs = std::mem::take(&mut self.outer_aggs);
                 let saved_ctes = std::mem::take(&mut self.cte_scopes);
                 self.expanding_views.push(id);
                 if view.security_invoker {
@@ -223,6 +224,7 @@ impl Binder<'_> {
                 self.expanding_views.pop();
                 self.outer = saved_outer;
                 self.correlated = saved_corr;
+                self.outer_aggs = saved_aggs;
                 self.cte_scopes = saved_ctes;
                 let plan = bound?;
                 let cols: Vec<ast::TableAliasColumnDef> = view

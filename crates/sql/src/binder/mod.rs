@@ -170,6 +170,9 @@ pub struct Binder<'a> {
     cascade_view_checks: bool,
     /// The statement names `tableoid`: table scans carry it as a hidden column.
     tableoid: bool,
+    /// The SELECTs being bound (innermost last), with the aggregate calls of their
+    /// subqueries that belong to them.
+    outer_aggs: Vec<aggregate::OuterAggregates>,
 }
 
 impl<'a> Binder<'a> {
@@ -204,6 +207,7 @@ impl<'a> Binder<'a> {
             pending_view_checks: Vec::new(),
             cascade_view_checks: false,
             tableoid: false,
+            outer_aggs: Vec::new(),
         }
     }
 

@@ -177,9 +177,11 @@ impl Binder<'_> {
             // on the columns it names: bind with no enclosing query in scope.
             let saved_outer = std::mem::take(&mut self.outer);
             let saved_corr = std::mem::take(&mut self.correlated);
+            let saved_aggs = std::mem::take(&mut self.outer_aggs);
             let bound = self.bind_condition(&parsed, fields, "POLICY", false);
             self.outer = saved_outer;
             self.correlated = saved_corr;
+            self.outer_aggs = saved_aggs;
             let bound = bound?;
             if p.permissive {
                 permissive = Some(match permissive {

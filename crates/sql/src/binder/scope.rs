@@ -5,7 +5,8 @@ use helios_types::DataType;
 use sqlparser::ast;
 
 use super::Binder;
-use crate::expr::{ExprScope, SessionInfo, SubqueryId, SubqueryKind};
+use crate::expr::context::BindMark;
+use crate::expr::{AggregateCall, Expr, ExprScope, SessionInfo, SubqueryId, SubqueryKind};
 use crate::planner::{Field, SubqueryPlan};
 
 /// The scope of one expression: the fields of the current row, with the binder behind
@@ -64,16 +65,7 @@ impl Binder<'_> {
         let mut offset = local.len();
         for j in (0..self.outer.len()).rev() {
             if let Some(i) = find_field(&self.outer[j], qualifier, name)? {
-                // The position in the enclosing row of each subquery level from j in:
-                // level s's enclosing row is outer[s] ++ outer[s-1] ++ ... ++ outer[0].
-                let mut pos = i;
-                for (s, flag) in self.correlated.iter().enumerate().skip(j) {
-                    if s > j {
-                        pos += self.outer[s].len();
-                    }
-                    flag.set(true);
-                    flag.refs.borrow_mut().push(pos);
-                }
+                self.mark_outer_read(j, i);
                 return Ok((offset + i, self.outer[j][i].data_type.clone()));
             }
             offset += self.outer[j].len();
@@ -101,6 +93,144 @@ impl Binder<'_> {
                 format!("column \"{name}\" does not exist"),
             )),
         }
+    }
+
+    /// Notes that the subqueries from enclosing level `j` in read position `i` of that
+    /// level's row. Level s's enclosing row is outer[s] ++ outer[s-1] ++ ... ++ outer[0],
+    /// so the position grows by the rows in between.
+    fn mark_outer_read(&self, j: usize, i: usize) {
+        let mut pos = i;
+        for (s, flag) in self.correlated.iter().enumerate().skip(j) {
+            if s > j {
+                pos += self.outer[s].len();
+            }
+            flag.set(true);
+            flag.refs.borrow_mut().push(pos);
+        }
+    }
+
+    /// The enclosing level (index into `outer`) that position `i` of a row whose own
+    /// part is `width` wide belongs to; `None` for the own part.
+    fn outer_level_of(&self, width: usize, i: usize) -> Option<usize> {
+        let mut offset = width;
+        for j in (0..self.outer.len()).rev() {
+            offset += self.outer[j].len();
+            if i < offset {
+                return (i >= width).then_some(j);
+            }
+        }
+        None
+    }
+
+    /// The enclosing level an aggregate call bound over a row `width` wide belongs to:
+    /// the innermost level its arguments, FILTER and ORDER BY read, when they read only
+    /// enclosing levels (subqueries among them count with the positions they read);
+    /// `None` when it belongs to its own level.
+    fn aggregate_level(&self, width: usize, call: &AggregateCall) -> Option<usize> {
+        let mut reads: Vec<usize> = Vec::new();
+        let mut whole_row = false;
+        let exprs =
+            call.args.iter().chain(&call.filter).chain(call.order_by.iter().map(|s| &s.expr));
+        for e in exprs {
+            e.walk(&mut |n| match n {
+                Expr::Column(i, _) => reads.push(*i),
+                Expr::Subquery { id, .. } => {
+                    match self.subqueries.get(id.0 as usize).map(|s| &s.outer_refs) {
+                        Some(Some(refs)) => reads.extend(refs),
+                        _ => whole_row = true,
+                    }
+                }
+                _ => {}
+            });
+        }
+        if whole_row {
+            return None;
+        }
+        let mut level: Option<usize> = None;
+        for i in reads {
+            let j = self.outer_level_of(width, i)?;
+            level = Some(level.map_or(j, |l| l.max(j)));
+        }
+        level
+    }
+
+    /// Whether the arguments of `call`, bound over a row `width` wide, read a level
+    /// inside enclosing level `level` (the own row included).
+    fn reads_below(&self, width: usize, call: &AggregateCall, level: usize) -> bool {
+        let mut below = false;
+        for e in &call.args {
+            e.walk(&mut |n| {
+                if let Expr::Column(i, _) = n {
+                    below |= self.outer_level_of(width, *i).is_none_or(|j| j > level);
+                }
+            });
+        }
+        below
+    }
+
+    /// Binds aggregate call `f`, written over a row `width` wide, in the SELECT of
+    /// enclosing level `level` it belongs to, and returns the reference to its value in
+    /// that SELECT's row. What binding the call where it was written recorded since
+    /// `mark` (its subqueries, its reads of enclosing rows) is undone.
+    fn outer_aggregate_at(
+        &mut self,
+        f: &ast::Function,
+        level: usize,
+        width: usize,
+        mark: BindMark,
+    ) -> Result<Expr> {
+        if self.aggregate_nesting.get() > 0 {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate function calls cannot be nested",
+            ));
+        }
+        let unsupported = || {
+            Error::unsupported(
+                "aggregate functions of an enclosing query outside its SELECT list, HAVING or ORDER BY, or in a correlated subquery",
+            )
+        };
+        let frame =
+            self.outer_aggs.iter().rposition(|a| a.level == level).ok_or_else(unsupported)?;
+        if let Some(clause) = self.outer_aggs[frame].clause {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        // The enclosing level's row then grows by the call's value, which would move
+        // the positions of the rows further out read below it.
+        let reads_further_out = |b: &Self| level > 0 && b.correlated[level - 1].get();
+        if reads_further_out(self) {
+            return Err(unsupported());
+        }
+        self.subqueries.truncate(mark.subqueries);
+        for (flag, (used, reads)) in self.correlated.iter().zip(mark.outer_reads) {
+            flag.set(used);
+            flag.refs.borrow_mut().truncate(reads);
+        }
+        let inner_rows = self.outer.split_off(level);
+        let inner_flags = self.correlated.split_off(level);
+        let fields = inner_rows[0].clone();
+        let bound = {
+            let mut scope = BindScope { binder: self, fields: &fields, no_aggregates: None };
+            crate::expr::bind_expr(&ast::Expr::Function(f.clone()), &mut scope)
+        };
+        self.outer.extend(inner_rows);
+        self.correlated.extend(inner_flags);
+        let call = match bound? {
+            Expr::Aggregate(call) => *call,
+            _ => return Err(Error::internal("an outer-level aggregate did not bind as one")),
+        };
+        if reads_further_out(self) {
+            return Err(unsupported());
+        }
+        let ty = call.ty.clone();
+        let a = &mut self.outer_aggs[frame];
+        let i = a.base + a.slot(call);
+        self.mark_outer_read(level, i);
+        let offset = width + self.outer[level + 1..].iter().map(Vec::len).sum::<usize>();
+        Ok(Expr::Column(offset + i, ty))
     }
 
     /// Binds a subquery evaluated for rows of `local`.
@@ -173,7 +303,19 @@ impl ExprScope for BindScope<'_, '_> {
         query: &ast::Query,
         _kind: SubqueryKind,
     ) -> Result<(SubqueryId, Vec<DataType>)> {
-        self.binder.bind_subquery_in(self.fields, query)
+        // An aggregate in the subquery that belongs to this level is refused where this
+        // level refuses its own.
+        let level = self.binder.outer.len();
+        let clause = self.no_aggregates.map(|c| if c == "JOIN/ON" { "JOIN conditions" } else { c });
+        let saved = match (self.binder.outer_aggs.last_mut(), clause) {
+            (Some(a), Some(c)) if a.level == level => Some(a.clause.replace(c)),
+            _ => None,
+        };
+        let bound = self.binder.bind_subquery_in(self.fields, query);
+        if let (Some(old), Some(a)) = (saved, self.binder.outer_aggs.last_mut()) {
+            a.clause = old;
+        }
+        bound
     }
 
     fn param_type(&mut self, index: usize, hint: Option<&DataType>) -> Result<DataType> {
@@ -203,6 +345,55 @@ impl ExprScope for BindScope<'_, '_> {
         match self.no_aggregates {
             Some(clause) => Err(clause),
             None => Ok(()),
+        }
+    }
+
+    fn bind_mark(&self) -> BindMark {
+        BindMark {
+            subqueries: self.binder.subqueries.len(),
+            outer_reads: self
+                .binder
+                .correlated
+                .iter()
+                .map(|c| (c.get(), c.refs.borrow().len()))
+                .collect(),
+        }
+    }
+
+    fn outer_aggregate(
+        &mut self,
+        f: &ast::Function,
+        call: &AggregateCall,
+        mark: BindMark,
+    ) -> Result<Option<Expr>> {
+        let width = self.fields.len();
+        // An ordered-set aggregate's level is that of its WITHIN GROUP arguments (the
+        // first of `args` and the sort keys); its direct arguments may not read a lower
+        // level than that.
+        if !f.within_group.is_empty() {
+            let aggregated =
+                AggregateCall { args: call.args.iter().take(1).cloned().collect(), ..call.clone() };
+            let direct = AggregateCall {
+                args: call.args.iter().skip(1).cloned().collect(),
+                filter: None,
+                order_by: Vec::new(),
+                ..call.clone()
+            };
+            let Some(level) = self.binder.aggregate_level(width, &aggregated) else {
+                return Ok(None);
+            };
+            let lower = self.binder.reads_below(width, &direct, level);
+            if lower {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                    "outer-level aggregate cannot contain a lower-level variable in its direct arguments",
+                ));
+            }
+            return self.binder.outer_aggregate_at(f, level, width, mark).map(Some);
+        }
+        match self.binder.aggregate_level(width, call) {
+            Some(level) => self.binder.outer_aggregate_at(f, level, width, mark).map(Some),
+            None => Ok(None),
         }
     }
 }

@@ -5,18 +5,43 @@ use helios_common::{Error, Result, SqlState};
 use sqlparser::ast;
 
 use super::aggregate::{
-    collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate,
-    rewrite_after_window,
+    add_aggregate, collect_aggregates, collect_windows, expand_grouping, rewrite_after_aggregate,
+    rewrite_after_window, same, OuterAggregates,
 };
 use super::colname::figure_colname;
 use super::order::{output_ordinal, sort_key};
 use super::Binder;
 use crate::expr::{AggregateCall, Expr, WindowCall};
 use crate::parser::{ident_name, object_name};
+use crate::planner::rewrite::shift_columns;
 use crate::planner::{Field, Plan, Schema, SortKey};
 
 impl Binder<'_> {
     pub(super) fn bind_select(
+        &mut self,
+        select: &ast::Select,
+        order_by: Option<&[ast::OrderByExpr]>,
+    ) -> Result<Plan> {
+        self.outer_aggs.push(OuterAggregates {
+            level: self.outer.len(),
+            clause: Some("FROM clause of their own query level"),
+            base: 0,
+            calls: Vec::new(),
+        });
+        let plan = self.bind_select_clauses(select, order_by);
+        self.outer_aggs.pop();
+        plan
+    }
+
+    /// Notes where the SELECT being bound is: aggregates of its subqueries that belong
+    /// to it are refused in `clause` (`None`: allowed).
+    fn outer_aggregates_clause(&mut self, clause: Option<&'static str>) {
+        if let Some(a) = self.outer_aggs.last_mut() {
+            a.clause = clause;
+        }
+    }
+
+    fn bind_select_clauses(
         &mut self,
         select: &ast::Select,
         order_by: Option<&[ast::OrderByExpr]>,
@@ -52,6 +77,7 @@ impl Binder<'_> {
             }
             None => None,
         };
+        self.outer_aggregates_clause(Some("WHERE"));
         if let Some(w) = &select.selection {
             let fields = plan.schema();
             let predicate = self.bind_condition(w, &fields, "WHERE", false)?;
@@ -87,6 +113,10 @@ impl Binder<'_> {
         }
 
         // The select list, bound over the FROM row.
+        self.outer_aggregates_clause(None);
+        if let Some(a) = self.outer_aggs.last_mut() {
+            a.base = bind_fields.len();
+        }
         let mut items: Vec<Expr> = Vec::new();
         let mut out: Schema = Vec::new();
         for item in &projection {
@@ -97,7 +127,9 @@ impl Binder<'_> {
         }
 
         // GROUP BY: ordinals and output names refer to the select list.
+        self.outer_aggregates_clause(Some("GROUP BY"));
         let (group_exprs, sets) = self.bind_group_by(&select.group_by, &fields, &items, &out)?;
+        self.outer_aggregates_clause(None);
         if group_exprs.iter().any(Expr::contains_window) {
             return Err(Error::new(
                 SqlState::WINDOWING_ERROR,
@@ -184,6 +216,12 @@ impl Binder<'_> {
         for e in &exprs {
             collect_aggregates(e, &mut aggs);
         }
+        // Aggregates written in subqueries that belong to this level.
+        let hoisted = self.outer_aggs.last_mut().map(|a| std::mem::take(&mut a.calls));
+        let hoisted = hoisted.unwrap_or_default();
+        for h in &hoisted {
+            add_aggregate(&mut aggs, h);
+        }
         if aggs.iter().any(|a| a.args.iter().any(Expr::contains_window)) {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
@@ -227,6 +265,15 @@ impl Binder<'_> {
                     out_width,
                 )?;
             }
+            self.check_subquery_grouping(&exprs, &fields, &group_exprs, &dependent)?;
+            let n_keys = group_exprs.len();
+            let agg_slots: Vec<Expr> = hoisted
+                .iter()
+                .map(|h| {
+                    let j = aggs.iter().position(|a| same(a, h)).unwrap_or(0);
+                    Expr::Column(fields.len() + n_keys + j, h.ty.clone())
+                })
+                .collect();
             plan = Plan::Aggregate {
                 input: Box::new(plan),
                 group_by: group_exprs,
@@ -234,6 +281,12 @@ impl Binder<'_> {
                 aggs,
                 schema,
             };
+            if !agg_slots.is_empty() {
+                plan = outer_aggregate_row(plan, fields.len(), &markers, agg_slots);
+                for e in &mut exprs {
+                    shift_columns(e, fields.len(), (markers.len() + hoisted.len()) as isize);
+                }
+            }
             if let Some(slot) = having_slot {
                 let predicate = exprs[slot].clone();
                 plan = Plan::Filter { input: Box::new(plan), predicate };
@@ -611,6 +664,58 @@ impl Binder<'_> {
         Ok((keys, sets))
     }
 
+    /// With GROUP BY or aggregates, a subquery above the aggregation may read only
+    /// grouped (or functionally dependent) columns of this level's FROM row (42803).
+    fn check_subquery_grouping(
+        &self,
+        exprs: &[Expr],
+        fields: &[Field],
+        group_by: &[Expr],
+        dependent: &[bool],
+    ) -> Result<()> {
+        let mut err = None;
+        for e in exprs {
+            e.walk(&mut |n| {
+                let Expr::Subquery { id, .. } = n else { return };
+                let Some(Some(refs)) = self.subqueries.get(id.0 as usize).map(|s| &s.outer_refs)
+                else {
+                    return;
+                };
+                for &p in refs.iter().filter(|&&p| p < fields.len()) {
+                    let grouped = dependent.get(p) == Some(&true)
+                        || group_by.iter().any(|g| matches!(g, Expr::Column(c, _) if *c == p));
+                    if !grouped && err.is_none() {
+                        let f = &fields[p];
+                        let name = match &f.qualifier {
+                            Some(q) => format!("{q}.{}", f.name),
+                            None => f.name.clone(),
+                        };
+                        err = Some(Error::new(
+                            SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                            format!("subquery uses ungrouped column \"{name}\" from outer query"),
+                        ));
+                    }
+                }
+            });
+        }
+        err.map_or(Ok(()), Err)
+    }
+
+    /// Whether `e` holds a subquery that reads an aggregate of this level (a slot from
+    /// `base` on of its row).
+    fn reads_outer_aggregate(&self, e: &Expr, base: usize) -> bool {
+        let mut found = false;
+        e.walk(&mut |n| {
+            if let Expr::Subquery { id, .. } = n {
+                if let Some(Some(refs)) = self.subqueries.get(id.0 as usize).map(|s| &s.outer_refs)
+                {
+                    found |= refs.iter().any(|&p| p >= base);
+                }
+            }
+        });
+        found
+    }
+
     fn bind_group_key(
         &mut self,
         e: &ast::Expr,
@@ -621,7 +726,7 @@ impl Binder<'_> {
         if let Some(n) = super::order::ordinal(e) {
             return match items.get(n.wrapping_sub(1)) {
                 Some(it) if n >= 1 => {
-                    if it.contains_aggregate() {
+                    if it.contains_aggregate() || self.reads_outer_aggregate(it, fields.len()) {
                         return Err(Error::new(
                             SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
                             "aggregate functions are not allowed in GROUP BY",
@@ -640,12 +745,44 @@ impl Binder<'_> {
             let name = ident_name(id);
             if super::scope::find_field(fields, None, &name)?.is_none() {
                 if let Some(i) = out.iter().position(|f| f.name == name) {
+                    if self.reads_outer_aggregate(&items[i], fields.len()) {
+                        return Err(Error::new(
+                            SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                            "aggregate functions are not allowed in GROUP BY",
+                        ));
+                    }
                     return Ok(items[i].clone());
                 }
             }
         }
         self.bind_scalar(e, fields, Some("GROUP BY"))
     }
+}
+
+/// The row above an aggregation whose subqueries read aggregates of its level: the
+/// FROM row, the GROUPING markers, the values of those aggregates (`slots`), then the
+/// aggregation's own columns (see `OuterAggregates`).
+fn outer_aggregate_row(plan: Plan, in_width: usize, markers: &[Expr], slots: Vec<Expr>) -> Plan {
+    let input = plan.schema();
+    let mut exprs: Vec<Expr> = input[..in_width]
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
+        .collect();
+    let mut schema: Schema = input[..in_width].to_vec();
+    for (m, e) in markers.iter().enumerate() {
+        schema.push(Field { hidden: true, ..Field::new(format!("?grouping?{m}"), e.data_type()) });
+        exprs.push(e.clone());
+    }
+    for e in slots {
+        schema.push(Field { hidden: true, ..Field::new("?outer agg?", e.data_type()) });
+        exprs.push(e);
+    }
+    for (i, f) in input.iter().enumerate().skip(in_width) {
+        exprs.push(Expr::Column(i, f.data_type.clone()));
+        schema.push(f.clone());
+    }
+    Plan::Project { input: Box::new(plan), exprs, schema }
 }
 
 /// Replaces `grouping(...)` calls with marker column references, collecting their

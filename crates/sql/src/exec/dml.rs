@@ -182,18 +182,19 @@ pub fn unique_key_detail(
 
 /// Applies each column's type modifier (varchar/char length, numeric precision and
 /// scale) by PostgreSQL's assignment rules: 22001 / 22003 when a value does not fit.
+/// Whether a column of type `ty` limits its values' length, precision or scale, so
+/// that assigning a value of the type itself may change or refuse it.
+pub(super) fn has_typmod(ty: &helios_types::DataType) -> bool {
+    use helios_types::DataType as T;
+    matches!(ty, T::Varchar(Some(_)) | T::Char(Some(_)) | T::Numeric(Some(_)))
+}
+
 pub(super) fn fit_columns(table: &TableDef, row: &mut [Value]) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         if let Some(p) = c.precision {
             helios_types::datetime::round_to_precision(&mut row[i], p);
         }
-        let typmod = matches!(
-            c.data_type,
-            helios_types::DataType::Varchar(Some(_))
-                | helios_types::DataType::Char(Some(_))
-                | helios_types::DataType::Numeric(Some(_))
-        );
-        if typmod && !row[i].is_null() {
+        if has_typmod(&c.data_type) && !row[i].is_null() {
             if let (
                 Value::Text(t),
                 helios_types::DataType::Varchar(Some(n)) | helios_types::DataType::Char(Some(n)),
@@ -252,7 +253,7 @@ pub(super) fn check_row(
 }
 
 /// The NOT NULL half of [`check_row`] (23502), which needs no evaluation context.
-fn check_not_null(table: &TableDef, row: &[Value]) -> Result<()> {
+pub(super) fn check_not_null(table: &TableDef, row: &[Value]) -> Result<()> {
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && row[i].is_null() {
             return Err(Error::new(
@@ -730,6 +731,9 @@ pub fn execute_insert(
             });
         }
         return super::partition_dml::execute_insert(txn, env, ins, p);
+    }
+    if let Some(out) = super::direct_insert::try_insert(txn, env, ins)? {
+        return Ok(out);
     }
     let rows = {
         let ctx = env.ctx(txn, &ins.source);

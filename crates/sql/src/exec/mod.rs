@@ -15,6 +15,7 @@
 
 mod aggregate;
 mod context;
+mod direct_insert;
 mod dml;
 pub mod fk_check;
 mod join;
@@ -44,6 +45,7 @@ mod window;
 mod window_frame;
 
 pub use context::{ExecCtx, Row, SequenceAccess};
+pub use direct_insert::{direct_row, insert_row};
 pub use dml::{
     execute_delete, execute_insert, execute_update, unique_key_detail, DmlOutcome, WriteEnv,
 };

@@ -35,6 +35,13 @@ impl RowKey {
     pub fn pk(&self) -> &[u8] {
         &self.key[self.prefix..]
     }
+
+    /// Frees the buffer of a huge key, so that a reused `RowKey` does not pin it.
+    pub fn release_large(&mut self) {
+        if self.key.capacity() > 64 * 1024 {
+            *self = RowKey::default();
+        }
+    }
 }
 
 /// What [`RowWriter`] precomputes for a table: column types, the primary key's position
@@ -48,6 +55,9 @@ pub struct RowLayout {
     /// Position of the primary key in the table's indexes, and its key columns.
     primary: Option<(usize, Vec<KeyColumn>)>,
     prefix: Vec<u8>,
+    /// Whether assigning a value of a column's own type may change it (a length,
+    /// precision or scale limit): see [`super::dml::fit_columns`].
+    fits_values: bool,
 }
 
 impl RowLayout {
@@ -62,7 +72,16 @@ impl RowLayout {
                 .position(|i| i.primary)
                 .map(|at| (at, index_key_columns(table, &table.indexes[at]))),
             prefix: keys::index_prefix(table.id, 0),
+            fits_values: table
+                .columns
+                .iter()
+                .any(|c| c.precision.is_some() || super::dml::has_typmod(&c.data_type)),
         }
+    }
+
+    /// Whether [`super::dml::fit_columns`] may change a row of the table.
+    pub fn fits_values(&self) -> bool {
+        self.fits_values
     }
 }
 

@@ -18,6 +18,7 @@ impl Binder<'_> {
     /// Binds `name(args) [FILTER (...)] [OVER (...)]`.
     pub(crate) fn bind_function(&mut self, f: &ast::Function) -> Result<Expr> {
         let (schema, name) = function_name_parts(&f.name)?;
+        let mark = self.scope.bind_mark();
         let list = match &f.args {
             ast::FunctionArguments::None => {
                 if let Some(e) = self.bind_niladic(&name)? {
@@ -145,14 +146,22 @@ impl Binder<'_> {
         if !named.is_empty() {
             args = place_named_args(&name, args, named)?;
         }
+        // An aggregate in FILTER is nested in this call, like one in its arguments.
+        if aggregate_call {
+            self.scope.aggregate_nesting(1);
+        }
         let filter = f.filter.as_deref().map(|e| {
             let x = self.bind(e)?;
             self.coerce_bool(x, "FILTER")
         });
+        if aggregate_call {
+            self.scope.aggregate_nesting(-1);
+        }
         let filter = filter.transpose()?;
 
         if !f.within_group.is_empty() {
-            return self.bind_ordered_set(&name, args, filter, &f.within_group);
+            let call = self.bind_ordered_set(&name, args, filter, &f.within_group)?;
+            return self.place_aggregate(f, call, mark);
         }
         // A built-in aggregate that takes the arguments wins over a user aggregate of the
         // same name (pg_catalog comes first on the search path), unless the call names
@@ -183,8 +192,7 @@ impl Binder<'_> {
                     };
                     return self.bind_over(call, over);
                 }
-                self.check_aggregate_place(&args, &order_by)?;
-                return Ok(Expr::Aggregate(Box::new(AggregateCall {
+                let call = AggregateCall {
                     func: AggregateFunc::User,
                     args,
                     distinct,
@@ -192,7 +200,8 @@ impl Binder<'_> {
                     order_by,
                     ty,
                     user: Some(user),
-                })));
+                };
+                return self.place_aggregate(f, call, mark);
             }
             if AggregateFunc::lookup(&name).is_none() {
                 let types: Vec<String> =
@@ -217,17 +226,9 @@ impl Binder<'_> {
             return self.bind_window(&name, args, star, filter, over);
         }
         if AggregateFunc::lookup(&name).is_some() {
-            self.check_aggregate_place(&args, &order_by)?;
             let (func, args, ty) = self.resolve_aggregate(&name, args, star)?;
-            return Ok(Expr::Aggregate(Box::new(AggregateCall {
-                func,
-                args,
-                distinct,
-                filter,
-                order_by,
-                ty,
-                user: None,
-            })));
+            let call = AggregateCall { func, args, distinct, filter, order_by, ty, user: None };
+            return self.place_aggregate(f, call, mark);
         }
         if WindowFunc::lookup(&name).is_some() {
             return Err(Error::new(
@@ -261,52 +262,44 @@ impl Binder<'_> {
         }
     }
 
-    /// Whether an aggregate call may stand here: not in a clause without aggregates,
+    /// Places a bound aggregate call: in an enclosing query when it belongs there (see
+    /// [`ExprScope::outer_aggregate`]), else here, where aggregates must be allowed and
     /// not nested in another aggregate's arguments.
-    fn check_aggregate_place(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
+    fn place_aggregate(
+        &mut self,
+        f: &ast::Function,
+        call: AggregateCall,
+        mark: crate::expr::context::BindMark,
+    ) -> Result<Expr> {
+        if let Some(outer) = self.scope.outer_aggregate(f, &call, mark)? {
+            return Ok(outer);
+        }
         if let Err(clause) = self.scope.aggregates_allowed() {
+            let clause = if clause == "JOIN/ON" { "JOIN conditions" } else { clause };
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
                 format!("aggregate functions are not allowed in {clause}"),
             ));
         }
-        if args.iter().any(Expr::contains_aggregate) {
+        if call.args.iter().any(Expr::contains_aggregate) {
             return Err(Error::new(
                 SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
                 "aggregate function calls cannot be nested",
             ));
         }
-        self.check_outer_level_aggregate(args, order_by)
-    }
-
-    /// An aggregate whose arguments read only enclosing queries' columns belongs, in
-    /// SQL, to the enclosing query: inside another aggregate's arguments that is a
-    /// nested aggregate (42803); elsewhere it is not supported (0A000) rather than
-    /// computed at the wrong level.
-    fn check_outer_level_aggregate(&self, args: &[Expr], order_by: &[SortExpr]) -> Result<()> {
-        let Some(width) = self.scope.local_width() else { return Ok(()) };
-        let (mut local, mut outer) = (false, false);
-        for e in args.iter().chain(order_by.iter().map(|s| &s.expr)) {
-            e.walk(&mut |n| {
-                if let Expr::Column(i, _) = n {
-                    if *i < width {
-                        local = true;
-                    } else {
-                        outer = true;
-                    }
-                }
-            });
-        }
-        if !outer || local {
-            return Ok(());
-        }
-        if self.scope.aggregate_nesting(0) > 0 {
+        if call.distinct && !call.order_by.iter().all(|s| distinct_arg(&call.args, &s.expr)) {
             return Err(Error::new(
-                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                "aggregate function calls cannot be nested",
+                SqlState::from_code("42P10"),
+                "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
             ));
         }
-        Err(Error::unsupported("aggregate functions whose arguments are all outer-query columns"))
+        if call.filter.as_ref().is_some_and(Expr::contains_aggregate) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
+                "aggregate functions are not allowed in FILTER",
+            ));
+        }
+        Ok(Expr::Aggregate(Box::new(call)))
     }
 
     /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)` and the other ordered-set
@@ -318,16 +311,10 @@ impl Binder<'_> {
         direct: Vec<Expr>,
         filter: Option<Expr>,
         within: &[ast::OrderByExpr],
-    ) -> Result<Expr> {
+    ) -> Result<AggregateCall> {
         let ordered = matches!(name, "percentile_cont" | "percentile_disc" | "mode");
         if !ordered {
             return Err(Error::unsupported(format!("{name}(...) WITHIN GROUP")));
-        }
-        if let Err(clause) = self.scope.aggregates_allowed() {
-            return Err(Error::new(
-                SqlState::WRONG_OBJECT_TYPE_OR_GROUPING,
-                format!("aggregate functions are not allowed in {clause}"),
-            ));
         }
         self.scope.aggregate_nesting(1);
         let sort = self.bind_sort_list(within);
@@ -354,15 +341,7 @@ impl Binder<'_> {
             .zip(&params)
             .map(|(a, p)| self.coerce(a, p, CoercionKind::Implicit))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Expr::Aggregate(Box::new(AggregateCall {
-            func,
-            args,
-            distinct: false,
-            filter,
-            order_by: sort,
-            ty,
-            user: None,
-        })))
+        Ok(AggregateCall { func, args, distinct: false, filter, order_by: sort, ty, user: None })
     }
 
     fn bind_sort_list(&mut self, items: &[ast::OrderByExpr]) -> Result<Vec<SortExpr>> {
@@ -656,4 +635,16 @@ fn function_name(name: &ast::ObjectName) -> Result<String> {
             format!("function {} does not exist", parts.join(".")),
         )),
     }
+}
+
+/// Whether ORDER BY key `key` of a DISTINCT aggregate is one of its arguments (implicit
+/// conversions aside, which the arguments get from the aggregate's signature).
+fn distinct_arg(args: &[Expr], key: &Expr) -> bool {
+    fn bare(e: &Expr) -> &Expr {
+        match e {
+            Expr::Cast { expr, explicit: false, .. } => bare(expr),
+            other => other,
+        }
+    }
+    args.iter().any(|a| bare(a) == bare(key))
 }

@@ -259,6 +259,38 @@ impl Binder<'_> {
         self.binary(op, l, r)
     }
 
+    /// `(start1, end1) OVERLAPS (start2, end2)`: a call of `overlaps` over the four
+    /// endpoints, where an end given as an interval is `start + interval`.
+    pub(crate) fn bind_overlaps(&mut self, left: &ast::Expr, right: &ast::Expr) -> Result<Expr> {
+        let mut args = Vec::with_capacity(4);
+        for (side, e) in [("left", left), ("right", right)] {
+            let mut e = e;
+            while let ast::Expr::Nested(inner) = e {
+                e = inner;
+            }
+            let items: &[ast::Expr] = match e {
+                ast::Expr::Tuple(items) => items,
+                _ => &[],
+            };
+            let [start, end] = items else {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!("wrong number of parameters on {side} side of OVERLAPS expression"),
+                ));
+            };
+            let start = self.bind(start)?;
+            let end = self.bind(end)?;
+            let end = if end.data_type() == DataType::Interval {
+                self.binary(BinaryOp::Add, start.clone(), end)?
+            } else {
+                end
+            };
+            args.push(start);
+            args.push(end);
+        }
+        self.call_function("overlaps", args)
+    }
+
     /// Resolves a binary operator for two bound operands.
     pub(crate) fn binary(&mut self, op: BinaryOp, l: Expr, r: Expr) -> Result<Expr> {
         if matches!(op, BinaryOp::And | BinaryOp::Or) {

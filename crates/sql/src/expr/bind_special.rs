@@ -539,39 +539,6 @@ fn single_column(cols: &[DataType]) -> Result<DataType> {
     }
 }
 
-impl Binder<'_> {
-    /// `(s1, e1) OVERLAPS (s2, e2)`, PostgreSQL's `overlaps(s1, e1, s2, e2)`; an
-    /// interval as the second item of a pair means `(s, s + i)`, as in its SQL-language
-    /// overloads.
-    pub(crate) fn bind_overlaps(&mut self, left: &ast::Expr, right: &ast::Expr) -> Result<Expr> {
-        let mut args = Vec::with_capacity(4);
-        for (side, e) in [("left", left), ("right", right)] {
-            let ast::Expr::Tuple(items) = e else {
-                return Err(overlaps_arity(side));
-            };
-            let [start, end] = items.as_slice() else {
-                return Err(overlaps_arity(side));
-            };
-            let start = self.bind(start)?;
-            let mut end = self.bind(end)?;
-            if end.data_type() == DataType::Interval {
-                end = self.bind_binary(&ast::BinaryOperator::Plus, start.clone(), end)?;
-            }
-            args.push(start);
-            args.push(end);
-        }
-        self.call_function("overlaps", args)
-    }
-}
-
-/// 42601 for an OVERLAPS side that is not a pair.
-fn overlaps_arity(side: &str) -> Error {
-    Error::new(
-        SqlState::SYNTAX_ERROR,
-        format!("wrong number of parameters on {side} side of OVERLAPS expression"),
-    )
-}
-
 /// A datetime field keyword as the lowercase name `date_part` takes.
 pub(crate) fn datetime_field_name(f: &ast::DateTimeField) -> String {
     let s = f.to_string().to_lowercase();

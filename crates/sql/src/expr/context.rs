@@ -11,7 +11,7 @@ use helios_common::{Error, Result};
 use helios_types::{DataType, TimeZone, Value};
 use sqlparser::ast;
 
-use crate::expr::node::{SubqueryId, SubqueryKind};
+use crate::expr::node::{Expr, SubqueryId, SubqueryKind};
 
 /// Facts about the session that expressions may read (system functions, time zone).
 #[derive(Clone, Debug, PartialEq)]
@@ -186,6 +186,40 @@ pub trait ExprScope {
     fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {
         Ok(())
     }
+
+    /// Where binding stands, taken before an aggregate call's arguments are bound: what
+    /// [`ExprScope::outer_aggregate`] undoes when the call moves to another level.
+    fn bind_mark(&self) -> BindMark {
+        BindMark::default()
+    }
+
+    /// Places an aggregate call in the query level it belongs to. By the SQL standard
+    /// an aggregate whose arguments (and FILTER) read only enclosing queries' columns is
+    /// an aggregate of the innermost of those queries, not of the query it is written
+    /// in. `call` is `f` bound here, `mark` the [`ExprScope::bind_mark`] before its
+    /// arguments were bound. Returns `None` when the call belongs here, else
+    /// what reads its value from the enclosing query's row. The default keeps every call
+    /// where it is written.
+    fn outer_aggregate(
+        &mut self,
+        f: &ast::Function,
+        call: &crate::expr::AggregateCall,
+        mark: BindMark,
+    ) -> Result<Option<Expr>> {
+        let _ = (f, call, mark);
+        Ok(None)
+    }
+}
+
+/// Where a binder stood at some point (see [`ExprScope::bind_mark`]): how many
+/// subqueries were bound, and per enclosing level whether its row was read and how many
+/// reads of it were noted.
+#[derive(Clone, Debug, Default)]
+pub struct BindMark {
+    /// Subqueries bound so far.
+    pub subqueries: usize,
+    /// Per enclosing level: read at all, number of reads noted.
+    pub outer_reads: Vec<(bool, usize)>,
 }
 
 /// The rows a subquery produced for one evaluation (shared with the executor's cache

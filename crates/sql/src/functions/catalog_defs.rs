@@ -127,18 +127,30 @@ fn viewdef_by_name(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     })
 }
 
-/// `obj_description(oid [, catalog])`: the comment of a relation (`COMMENT ON`); NULL for
-/// other catalogs and objects without one.
+/// `obj_description(oid [, catalog])`: the comment (`COMMENT ON`) of a relation
+/// (`pg_class`) or a routine (`pg_proc`); without a catalog, of whichever has the OID.
+/// NULL for other catalogs and objects without one.
 fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
-    if a.get(1).is_some_and(|c| !matches!(text_arg(c), "pg_class")) {
-        return Ok(Value::Null);
-    }
+    let catalog_name = a.get(1).map(text_arg);
+    let (relations, routines) = match catalog_name {
+        None => (true, true),
+        Some("pg_class") => (true, false),
+        Some("pg_proc") => (false, true),
+        Some(_) => return Ok(Value::Null),
+    };
     let c = catalog(ctx)?;
-    let comment = match oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) {
+    let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    let relation = match relations.then(|| relation_by_oid(&c, oid)).flatten() {
         Some(RelationRef::Table(t)) => t.comment.clone(),
         Some(RelationRef::View(v)) => v.comment.clone(),
         _ => None,
     };
+    let comment = relation.or_else(|| {
+        routines
+            .then(|| routines::function_by_oid(&c, oid))
+            .flatten()
+            .and_then(|f| f.comment.clone())
+    });
     Ok(comment.map_or(Value::Null, Value::Text))
 }
 
@@ -298,15 +310,32 @@ fn regrole_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     }))
 }
 
-/// Functions have no OIDs of their own here: `regproc` input accepts numbers only.
+/// `regproc` / `regprocedure` input: a user routine by `[schema.]name`, optionally
+/// with its argument types (`name(int, text)`), or a number.
 fn regproc_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let name = text_arg(&a[0]);
     if let Ok(catalog) = catalog(ctx) {
-        let (schema, bare) = match name.split_once('.') {
-            Some((s, n)) => (Some(s), n),
-            None => (None, name),
+        let (routine, args) = match name.trim().strip_suffix(')').and_then(|n| n.split_once('(')) {
+            Some((n, args)) => (n, Some(split_type_list(args))),
+            None => (name, None),
         };
-        let found = catalog.functions_named(schema, bare.trim(), &ctx.session().search_path);
+        let (schema, bare) = match routine.split_once('.') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, routine),
+        };
+        let mut found = catalog.functions_named(schema, bare.trim(), &ctx.session().search_path);
+        if let Some(args) = args {
+            let mut wanted = Vec::with_capacity(args.len());
+            for t in &args {
+                wanted.push(type_oid_by_name(t, ctx).ok_or_else(|| {
+                    Error::new(SqlState::UNDEFINED_OBJECT, format!("type \"{t}\" does not exist"))
+                })?);
+            }
+            found.retain(|f| {
+                let oids: Vec<i64> = f.arg_types().iter().map(|t| i64::from(t.oid())).collect();
+                oids == wanted
+            });
+        }
         match found.as_slice() {
             [one] => return Ok(Value::Int8(routines::routine_oid(one.id))),
             [_, _, ..] => {
@@ -321,6 +350,28 @@ fn regproc_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     name.trim().parse::<i64>().map(Value::Int8).map_err(|_| {
         Error::new(SqlState::UNDEFINED_FUNCTION, format!("function \"{name}\" does not exist"))
     })
+}
+
+/// The type names of a `regprocedure` argument list, split at top-level commas.
+fn split_type_list(args: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = args[start..].trim();
+    if !last.is_empty() || !out.is_empty() {
+        out.push(last);
+    }
+    out
 }
 
 fn regproc_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {

@@ -166,15 +166,6 @@ pub(crate) fn register(r: &mut Registry) {
         let (Value::Date(d), Value::TimeTz(t)) = (&a[0], &a[1]) else { return Ok(Value::Null) };
         Ok(Value::TimestampTz(dt::timetz::date_add(*d, t)?))
     });
-    for t in [Timestamp, TimestampTz, Time, TimeTz] {
-        r.add(
-            "overlaps",
-            vec![p(t.clone()), p(t.clone()), p(t.clone()), p(t.clone())],
-            ret(DataType::Bool),
-            |a, _| Ok(overlaps([&a[0], &a[1]], [&a[2], &a[3]])),
-        )
-        .lenient();
-    }
     for t in [Timestamp, TimestampTz] {
         r.add("isfinite", vec![p(t)], ret(DataType::Bool), |a, _| {
             Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
@@ -217,39 +208,6 @@ fn sql_clock(name: &str, ctx: &dyn EvalContext) -> Value {
         "localtime" => Value::Time(to_local(now, ctx).rem_euclid(USECS_PER_DAY)),
         "localtimestamp" => Value::Timestamp(to_local(now, ctx)),
         _ => Value::TimestampTz(now),
-    }
-}
-
-/// PostgreSQL's `overlaps` on two periods given by their ends (either may be NULL, in
-/// either order): whether they share an instant, NULL when the NULL ends leave it open.
-fn overlaps(p1: [&Value; 2], p2: [&Value; 2]) -> Value {
-    use std::cmp::Ordering::{Greater, Less};
-    // Each period as (start, end): the lesser end first, a lone non-NULL end as start.
-    let order = |[a, b]: [&Value; 2]| -> Option<(Value, Option<Value>)> {
-        match (a.is_null(), b.is_null()) {
-            (true, true) => None,
-            (true, false) => Some((b.clone(), None)),
-            (false, true) => Some((a.clone(), None)),
-            (false, false) if a.pg_cmp(b) == Some(Greater) => Some((b.clone(), Some(a.clone()))),
-            (false, false) => Some((a.clone(), Some(b.clone()))),
-        }
-    };
-    let (Some((s1, e1)), Some((s2, e2))) = (order(p1), order(p2)) else {
-        return Value::Null;
-    };
-    let lt = |x: &Value, y: &Value| x.pg_cmp(y) == Some(Less);
-    // The later-starting period overlaps when it starts before the other ends.
-    let (late_start, early_end, late_end) = match s1.pg_cmp(&s2) {
-        Some(Greater) => (&s1, &e2, &e1),
-        Some(Less) => (&s2, &e1, &e2),
-        // Equal starts: true when both ends are known.
-        _ => return if e1.is_some() && e2.is_some() { Value::Bool(true) } else { Value::Null },
-    };
-    match early_end {
-        None => Value::Null,
-        Some(end) if lt(late_start, end) => Value::Bool(true),
-        Some(_) if late_end.is_none() => Value::Null,
-        Some(_) => Value::Bool(false),
     }
 }
 

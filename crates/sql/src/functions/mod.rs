@@ -28,6 +28,7 @@ pub mod math_numeric;
 mod notify_fns;
 mod operator_fns;
 pub mod ordered_set;
+mod overlaps;
 mod pgcrypto;
 mod privilege_fns;
 pub mod range;
@@ -57,6 +58,7 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     math::register(r);
     range_subdiff::register(r);
     datetime::register(r);
+    overlaps::register(r);
     json::register(r);
     jsonpath::register(r);
     array::register(r);

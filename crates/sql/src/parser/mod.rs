@@ -30,6 +30,7 @@ pub mod reindex;
 mod reset_time_zone;
 mod role_options;
 pub mod routine;
+mod search_cycle;
 pub mod set_schema;
 mod subscript_assign;
 mod token_rewrite;
@@ -109,6 +110,14 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
     let sql = owner_text.as_deref().unwrap_or(sql);
     let schema_text = if lower_mentions("schema") { set_schema::rewrite(sql) } else { None };
     let sql = schema_text.as_deref().unwrap_or(sql);
+    // WITH RECURSIVE ... SEARCH / CYCLE, as the recursive query they stand for.
+    let search_text =
+        if lower_mentions("recursive") && (lower_mentions("search") || lower_mentions("cycle")) {
+            search_cycle::rewrite(sql)?
+        } else {
+            None
+        };
+    let sql = search_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
         return Ok(stmts);
     }
@@ -122,27 +131,43 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
         // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
-        // window frames with EXCLUDE or string-led offsets; `RESET TIME ZONE`.
-        Err(e) => match table_shorthand(sql)
-            .or_else(|| subscript_assign::rewrite(sql))
-            .or_else(|| ctas_columns::rewrite(sql))
-            .or_else(|| matview_data::rewrite(sql))
-            .or_else(|| lock_clauses::rewrite(sql))
-            .or_else(|| check_option::rewrite(sql))
-            .or_else(|| drop_expression::rewrite(sql))
-            .or_else(|| merge_syntax::rewrite(sql))
-            .or_else(|| lock_without_from::rewrite(sql))
-            .or_else(|| variadic_args::rewrite(sql))
-            .or_else(|| window_frame::rewrite(sql))
-            .or_else(|| reset_time_zone::rewrite(sql))
-        {
-            Some(rewritten) => {
-                Parser::parse_sql(&PostgreSqlDialect {}, &rewritten).map_err(|_| syntax_error(e))?
-            }
-            None => return Err(syntax_error(e)),
-        },
+        // VARIADIC arguments; window frames with EXCLUDE or string-led offsets; `RESET TIME
+        // ZONE`.
+        Err(e) => rewrite_and_parse(sql).ok_or_else(|| syntax_error(e))?,
     };
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
+}
+
+/// The text rewrites for syntax sqlparser does not read, in the order they apply.
+const REWRITES: [fn(&str) -> Option<String>; 12] = [
+    table_shorthand,
+    subscript_assign::rewrite,
+    ctas_columns::rewrite,
+    matview_data::rewrite,
+    lock_clauses::rewrite,
+    check_option::rewrite,
+    drop_expression::rewrite,
+    merge_syntax::rewrite,
+    lock_without_from::rewrite,
+    variadic_args::rewrite,
+    window_frame::rewrite,
+    reset_time_zone::rewrite,
+];
+
+/// Parses `sql` after the rewrites that apply to it, composed: each one that applies
+/// works on the text the earlier ones left, and parsing is tried after each (a statement
+/// may need several, e.g. a VARIADIC argument in a query whose window frame has
+/// EXCLUDE). `None` when no rewrite applies or the rewritten text does not parse either.
+fn rewrite_and_parse(sql: &str) -> Option<Vec<ast::Statement>> {
+    let mut text: Option<String> = None;
+    for rewrite in REWRITES {
+        let Some(next) = rewrite(text.as_deref().unwrap_or(sql)) else { continue };
+        if let Ok(stmts) = Parser::parse_sql(&PostgreSqlDialect {}, &next) {
+            return Some(stmts);
+        }
+        text = Some(next);
+    }
+    None
 }
 
 /// `TABLE name ...` rewritten as `SELECT * FROM name ...` (one statement only).

@@ -44,6 +44,15 @@ pub enum RoutineStatement {
     CreateTrigger(Box<TriggerSpec>),
     /// `CREATE`, `DROP` or `ALTER AGGREGATE`.
     Aggregate(Box<super::aggregate::AggregateStatement>),
+    /// `COMMENT ON {FUNCTION | PROCEDURE} name [(arg types)] IS 'text' | NULL`.
+    Comment {
+        /// The routine, as DROP FUNCTION names it.
+        desc: Box<ast::FunctionDesc>,
+        /// It was `COMMENT ON PROCEDURE`.
+        procedure: bool,
+        /// The comment; `None` (NULL) or empty removes it.
+        text: Option<String>,
+    },
 }
 
 /// A parsed `CREATE TRIGGER`.
@@ -163,6 +172,9 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
             .map(|s| Some(RoutineStatement::Aggregate(Box::new(s))))
             .map_err(syntax_error);
     }
+    if word(0, "comment") && word(1, "on") && (word(2, "function") || word(2, "procedure")) {
+        return parse_comment(piece, &sig, word(2, "procedure")).map(Some).map_err(syntax_error);
+    }
     if (word(0, "drop") || word(0, "alter")) && word(1, "aggregate") {
         let rest = piece[sig[1] + 1..].to_vec();
         let stmt = if word(0, "drop") {
@@ -269,6 +281,53 @@ pub(super) fn parse(piece: &[TokenWithSpan]) -> Result<Option<RoutineStatement>>
 
 fn next_significant(piece: &[TokenWithSpan], from: usize) -> Option<usize> {
     (from..piece.len()).find(|&j| !matches!(piece[j].token, Token::Whitespace(_)))
+}
+
+/// `COMMENT ON FUNCTION | PROCEDURE name [(args)] IS ...`: the routine is read the
+/// way `DROP FUNCTION` reads it, by sqlparser.
+fn parse_comment(
+    piece: &[TokenWithSpan],
+    sig: &[usize],
+    procedure: bool,
+) -> std::result::Result<RoutineStatement, ParserError> {
+    let mut depth = 0i32;
+    let is_at = sig[3..].iter().copied().find(|&i| match &piece[i].token {
+        Token::LParen => {
+            depth += 1;
+            false
+        }
+        Token::RParen => {
+            depth -= 1;
+            false
+        }
+        t => depth == 0 && is_word(t, "is"),
+    });
+    let Some(is_at) = is_at else {
+        return Err(ParserError::ParserError("Expected: IS".into()));
+    };
+    let kind = if procedure { "PROCEDURE" } else { "FUNCTION" };
+    let name: String = piece[sig[2] + 1..is_at].iter().map(|t| t.token.to_string()).collect();
+    let drop = Parser::parse_sql(&PostgreSqlDialect {}, &format!("DROP {kind} {name}"))?;
+    let desc = match drop.into_iter().next() {
+        Some(ast::Statement::DropFunction(d)) => d.func_desc.into_iter().next(),
+        Some(ast::Statement::DropProcedure { proc_desc, .. }) => proc_desc.into_iter().next(),
+        _ => None,
+    };
+    let Some(desc) = desc else {
+        return Err(ParserError::ParserError(format!("Expected: a {kind} name")));
+    };
+    let mut p =
+        Parser::new(&PostgreSqlDialect {}).with_tokens_with_locations(piece[is_at + 1..].to_vec());
+    let text = match p.next_token().token {
+        Token::SingleQuotedString(s) => Some(s),
+        Token::DollarQuotedString(s) => Some(s.value),
+        t if is_word(&t, "null") => None,
+        _ => return Err(expected("a string or NULL", &mut p)),
+    };
+    if p.peek_token_ref().token != Token::EOF {
+        return Err(expected("end of statement", &mut p));
+    }
+    Ok(RoutineStatement::Comment { desc: Box::new(desc), procedure, text })
 }
 
 fn expected(what: &str, p: &mut Parser<'_>) -> ParserError {

@@ -398,7 +398,7 @@ impl Session {
     }
 
     /// Only the owner (or a superuser) may drop or alter a routine (42501).
-    fn check_routine_owner(&self, catalog: &Catalog, f: &FunctionDef) -> Result<()> {
+    pub(super) fn check_routine_owner(&self, catalog: &Catalog, f: &FunctionDef) -> Result<()> {
         let me = self.auth(catalog);
         if me.superuser || me.roles.contains(&f.owner) {
             return Ok(());

@@ -58,7 +58,7 @@ impl Cursors {
     }
 
     /// Drops cursors whose transaction is over (`live` is the running transaction).
-    fn expire(&mut self, live: Option<u64>) {
+    pub(super) fn expire(&mut self, live: Option<u64>) {
         self.open.retain(|_, c| c.block.is_none() || c.block == live);
     }
 

@@ -562,9 +562,12 @@ impl Session {
                 ),
             ));
         }
-        let r = parser::with_stack_for(prepared.depth(), || {
-            self.run_to(stmt, params, Some(prepared), sink)
-        });
+        let r = match self.direct_insert(prepared, params) {
+            Some(r) => r,
+            None => parser::with_stack_for(prepared.depth(), || {
+                self.run_to(stmt, params, Some(prepared), sink)
+            }),
+        };
         if r.is_err() {
             self.fail();
         }

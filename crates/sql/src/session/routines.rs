@@ -30,6 +30,110 @@ impl Session {
             RoutineStatement::Do { language, body } => self.run_do(language.as_deref(), body),
             RoutineStatement::CreateTrigger(spec) => self.create_trigger(spec),
             RoutineStatement::Aggregate(a) => self.aggregate_statement(a),
+            RoutineStatement::Comment { desc, procedure, text } => {
+                self.comment_on_routine(desc, *procedure, text.as_deref())
+            }
+        }
+    }
+
+    /// `COMMENT ON FUNCTION | PROCEDURE`: the text is kept in the routine's catalog
+    /// record (`obj_description(oid, 'pg_proc')`, `pg_description`); empty or NULL
+    /// removes it.
+    fn comment_on_routine(
+        &mut self,
+        desc: &ast::FunctionDesc,
+        procedure: bool,
+        text: Option<&str>,
+    ) -> Result<StatementResult> {
+        let (catalog, _) = self.ddl_parts()?;
+        let Some(f) = self.find_routine(&catalog, desc, procedure)? else {
+            return Err(Error::internal("routine lookup found nothing"));
+        };
+        self.check_routine_owner(&catalog, &f)?;
+        let mut g = (*f).clone();
+        g.comment = text.filter(|t| !t.is_empty()).map(str::to_string);
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        CatalogStore::put_function(txn, &g)?;
+        self.bump_version()?;
+        Ok(StatementResult::command("COMMENT"))
+    }
+
+    /// The routine `d` names (by argument types when it lists them): 42883 when there
+    /// is none, 42725 when the name alone fits several. `Ok(None)` never happens
+    /// unless `if_exists` (see [`Session::drop_functions`]).
+    fn find_routine(
+        &self,
+        catalog: &Catalog,
+        d: &ast::FunctionDesc,
+        procedure: bool,
+    ) -> Result<Option<Arc<FunctionDef>>> {
+        self.find_routine_if(catalog, d, procedure, false)
+    }
+
+    fn find_routine_if(
+        &self,
+        catalog: &Catalog,
+        d: &ast::FunctionDesc,
+        procedure: bool,
+        if_exists: bool,
+    ) -> Result<Option<Arc<FunctionDef>>> {
+        let search_path = self.settings.search_path();
+        let kind = if procedure { "procedure" } else { "function" };
+        let qn = object_name(&d.name)?;
+        let mut found = catalog.functions_named(qn.schema.as_deref(), &qn.name, &search_path);
+        if let Some(args) = &d.args {
+            let types = args
+                .iter()
+                .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                .map(|a| self.routine_type(catalog, &a.data_type))
+                .collect::<Result<Vec<_>>>()?;
+            found.retain(|f| f.arg_types() == types);
+        }
+        if let [other] = found.as_slice() {
+            if other.procedure != procedure && other.aggregate.is_none() {
+                return Err(Error::new(
+                    SqlState::WRONG_OBJECT_TYPE,
+                    format!("{} is not a {kind}", other.signature()),
+                ));
+            }
+        }
+        found.retain(|f| f.procedure == procedure);
+        if let Some(agg) = found.iter().find(|f| f.aggregate.is_some()) {
+            return Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{}\" is an aggregate function", agg.name),
+            )
+            .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
+        }
+        match found.len() {
+            0 if if_exists => Ok(None),
+            0 => {
+                let sig = match &d.args {
+                    Some(args) => format!(
+                        "{}({})",
+                        qn.name,
+                        args.iter()
+                            .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                            .map(|a| match self.routine_type(catalog, &a.data_type) {
+                                Ok(t) => crate::expr::types::pg_type_name(&t),
+                                Err(_) => a.data_type.to_string().to_lowercase(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => qn.name.clone(),
+                };
+                Err(Error::new(
+                    SqlState::UNDEFINED_FUNCTION,
+                    format!("{kind} {sig} does not exist"),
+                ))
+            }
+            1 => Ok(found.pop()),
+            _ => Err(Error::new(
+                SqlState::AMBIGUOUS_FUNCTION,
+                format!("{kind} name \"{}\" is not unique", qn.name),
+            )
+            .with_hint(format!("Specify the argument list to select the {kind} unambiguously."))),
         }
     }
 
@@ -386,61 +490,11 @@ impl Session {
         cascade: bool,
         procedure: bool,
     ) -> Result<StatementResult> {
-        let search_path = self.settings.search_path();
         let kind = if procedure { "procedure" } else { "function" };
         for d in descs {
             let (catalog, _) = self.ddl_parts()?;
-            let qn = object_name(&d.name)?;
-            let mut found = catalog.functions_named(qn.schema.as_deref(), &qn.name, &search_path);
-            found.retain(|f| f.procedure == procedure);
-            if let Some(args) = &d.args {
-                let types = args
-                    .iter()
-                    .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
-                    .map(|a| self.routine_type(&catalog, &a.data_type))
-                    .collect::<Result<Vec<_>>>()?;
-                found.retain(|f| f.arg_types() == types);
-            }
-            if let Some(agg) = found.iter().find(|f| f.aggregate.is_some()) {
-                return Err(Error::new(
-                    SqlState::WRONG_OBJECT_TYPE,
-                    format!("\"{}\" is an aggregate function", agg.name),
-                )
-                .with_hint("Use DROP AGGREGATE to drop aggregate functions."));
-            }
-            let f = match found.len() {
-                0 if if_exists => continue,
-                0 => {
-                    let sig = match &d.args {
-                        Some(args) => format!(
-                            "{}({})",
-                            qn.name,
-                            args.iter()
-                                .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
-                                .map(|a| match self.routine_type(&catalog, &a.data_type) {
-                                    Ok(t) => crate::expr::types::pg_type_name(&t),
-                                    Err(_) => a.data_type.to_string().to_lowercase(),
-                                })
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        None => qn.name.clone(),
-                    };
-                    return Err(Error::new(
-                        SqlState::UNDEFINED_FUNCTION,
-                        format!("{kind} {sig} does not exist"),
-                    ));
-                }
-                1 => found.remove(0),
-                _ => {
-                    return Err(Error::new(
-                        SqlState::AMBIGUOUS_FUNCTION,
-                        format!("{kind} name \"{}\" is not unique", qn.name),
-                    )
-                    .with_hint(format!(
-                        "Specify the argument list to select the {kind} unambiguously."
-                    )))
-                }
+            let Some(f) = self.find_routine_if(&catalog, d, procedure, if_exists)? else {
+                continue;
             };
             let users: Vec<Arc<TriggerDef>> =
                 catalog.triggers.values().filter(|t| t.function == f.id).cloned().collect();

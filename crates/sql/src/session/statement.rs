@@ -232,6 +232,50 @@ impl Session {
         Ok(())
     }
 
+    /// A prepared one-row INSERT inside a transaction block whose plan is bound and
+    /// current and whose row [`exec::direct_row`] takes from the parameters: runs it
+    /// past the steps of [`Session::run_to`] that cannot apply to it (no cursor, utility,
+    /// setting, timeout or routine can be involved), still in [`Session::write`] with
+    /// its statement savepoint and READ COMMITTED restart. `None`: run it the general
+    /// way (nothing was done).
+    pub(super) fn direct_insert(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Option<Result<StatementResult>> {
+        if self.mode != super::Mode::Explicit || !matches!(self.statement_timeout(), Ok(None)) {
+            return None;
+        }
+        let memo_holds = |s: &Self| {
+            let (txn, memo) = (s.txn.as_ref()?, s.catalog_memo.as_ref()?);
+            (memo.branch == txn.branch() && memo.read_ts == txn.read_ts())
+                .then(|| memo.catalog.clone())
+        };
+        let catalog = memo_holds(self)?;
+        let info = self.info_shared();
+        let bound = prepared.cached(catalog.version, &info.current_user)?;
+        let Bound::Insert(ins, checks) = bound.as_ref() else { return None };
+        let types = prepared.param_types();
+        if params.len() < types.len() || !params.iter().zip(types).all(|(v, t)| param_fits(v, t)) {
+            return None;
+        }
+        let row = exec::direct_row(ins, checks, &catalog, params)?;
+        if let Err(e) = self.ensure_txn() {
+            return Some(Err(e));
+        }
+        // A READ COMMITTED snapshot may have moved past a catalog change.
+        if memo_holds(self).is_none_or(|c| !Arc::ptr_eq(&c, &catalog)) {
+            return None;
+        }
+        self.statement_ran = true;
+        self.executing = true;
+        self.cursors.expire(self.live_block());
+        let out = self.write(&catalog, &info, params, checks, |txn, env| {
+            exec::insert_row(txn, env, ins, row.clone())
+        });
+        Some(out.map(|out| dml_result(Cow::Borrowed("INSERT 0 1"), out, None)))
+    }
+
     /// Runs a statement inside the current storage transaction.
     pub(super) fn run_in_txn(
         &mut self,
@@ -369,18 +413,20 @@ impl Session {
         };
         let nextval = |seq: &crate::catalog::SequenceDef| self.engine.nextval(self.branch, seq);
         let rowid = || self.engine.next_rowid();
-        let rt = crate::routine::Runtime::new(
-            catalog,
-            info,
-            self.txn_now,
-            &self.cancel,
-            Some(&seqs),
-            &nextval,
-            &rowid,
-            &self.notices,
-        );
-        let routines: Option<&dyn exec::RoutineHost> =
-            if catalog.functions.is_empty() { None } else { Some(&rt) };
+        // Routines (and triggers, which call them) need a runtime; most catalogs have none.
+        let rt = (!catalog.functions.is_empty()).then(|| {
+            crate::routine::Runtime::new(
+                catalog,
+                info,
+                self.txn_now,
+                &self.cancel,
+                Some(&seqs),
+                &nextval,
+                &rowid,
+                &self.notices,
+            )
+        });
+        let routines = rt.as_ref().map(|r| r as &dyn exec::RoutineHost);
         let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
             .with_sequences(Some(&seqs))
             .with_routines(routines);
@@ -496,16 +542,18 @@ impl Session {
             catalog,
             current: &self.currvals,
         };
-        let rt = crate::routine::Runtime::new(
-            catalog,
-            info,
-            self.txn_now,
-            &self.cancel,
-            Some(&seqs),
-            &nextval,
-            &rowid,
-            &self.notices,
-        );
+        let rt = (!catalog.functions.is_empty()).then(|| {
+            crate::routine::Runtime::new(
+                catalog,
+                info,
+                self.txn_now,
+                &self.cancel,
+                Some(&seqs),
+                &nextval,
+                &rowid,
+                &self.notices,
+            )
+        });
         let env = WriteEnv {
             sequences: Some(&seqs),
             catalog,
@@ -516,7 +564,7 @@ impl Session {
             session: info,
             now: self.txn_now,
             cancel: &self.cancel,
-            routines: if catalog.functions.is_empty() { None } else { Some(&rt) },
+            routines: rt.as_ref().map(|r| r as &dyn exec::RoutineHost),
             statement_triggers: true,
         };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;

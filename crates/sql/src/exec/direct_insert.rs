@@ -1,0 +1,151 @@
+//! The one-row INSERT of a load, without the generic executor.
+//!
+//! `INSERT INTO t VALUES ($1, $2, ...)`, prepared once and run once per row, is the
+//! commonest write there is. When its values are the parameters themselves (or
+//! constants) and the table asks nothing of a row beyond its types, NOT NULL and unique
+//! keys (no triggers, CHECK or foreign-key constraints, generated columns, row-level
+//! security, view check options, partitions, vector indexes, ON CONFLICT or RETURNING),
+//! the row is taken straight from the parameters and written: no execution context,
+//! expression evaluation or trigger bookkeeping. [`direct_row`] decides, and
+//! [`insert_row`] writes; everything else goes through [`super::dml::execute_insert`]'s
+//! general path, which this must agree with (the same checks, in the same order).
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::atomic::Ordering;
+
+use helios_common::{Error, Result, SqlState};
+use helios_storage::Transaction;
+use helios_types::Value;
+
+use super::dml::{
+    check_not_null, fill_serials, fit_columns, unique_violation, DmlOutcome, WriteEnv,
+};
+use super::row_writer::{RowKey, RowWriter};
+use crate::binder::BoundInsert;
+use crate::catalog::Catalog;
+use crate::expr::{has_type, Expr};
+use crate::planner::Plan;
+
+/// The row `ins` inserts with `params` when it qualifies for [`insert_row`] (see the
+/// module docs), given the table's CHECK constraints `checks`; `None` when it must run
+/// the general way. `VALUES ($1, ..., $n)` in column order is the parameters
+/// themselves, borrowed.
+pub fn direct_row<'p>(
+    ins: &BoundInsert,
+    checks: &[(String, Expr)],
+    catalog: &Catalog,
+    params: &'p [Value],
+) -> Option<Cow<'p, [Value]>> {
+    let table = ins.table.as_ref();
+    let plain = ins.partition.is_none()
+        && ins.on_conflict.is_none()
+        && ins.returning.is_none()
+        && ins.generated.is_empty()
+        && ins.policy_check.is_none()
+        && ins.view_checks.is_empty()
+        && checks.is_empty()
+        && table.foreign_keys.is_empty()
+        && catalog.triggers.is_empty()
+        && table.indexes.iter().all(|i| i.vector.is_none());
+    if !plain {
+        return None;
+    }
+    parameter_row(&ins.source.plan, params)
+}
+
+/// Inserts `row`, which [`direct_row`] gave for `ins`: one row, checked as the general
+/// path checks it.
+pub fn insert_row(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    ins: &BoundInsert,
+    mut row: Cow<'_, [Value]>,
+) -> Result<DmlOutcome> {
+    if env.cancel.load(Ordering::Relaxed) {
+        return Err(Error::new(
+            SqlState::QUERY_CANCELED,
+            "canceling statement due to user request",
+        ));
+    }
+    let table = ins.table.as_ref();
+    // The parameters themselves are the row unless a value must change.
+    if ins.sequence_fill.iter().any(|(c, _)| row[*c].is_null()) {
+        fill_serials(env, table, &ins.sequence_fill, row.to_mut())?;
+    }
+    if ins.layout.fits_values() {
+        fit_columns(table, row.to_mut())?;
+    }
+    check_not_null(table, &row)?;
+    let writer = RowWriter::new(table, &ins.layout)?;
+    let rowid = (!writer.has_primary_key()).then(|| (env.rowid)());
+    // One key buffer per thread, reused by every row.
+    thread_local! {
+        static KEY: RefCell<RowKey> = RefCell::new(RowKey::default());
+    }
+    KEY.with(|key| {
+        let mut fresh = RowKey::default();
+        let mut held = key.try_borrow_mut();
+        let key = held.as_deref_mut().unwrap_or(&mut fresh);
+        writer.row_key(key, &row, rowid)?;
+        if let Some((index, _)) = writer.find_conflict(txn, &row, key)? {
+            let idx = table
+                .indexes
+                .iter()
+                .find(|i| i.id == index)
+                .ok_or_else(|| Error::internal("index vanished"))?;
+            return Err(unique_violation(table, idx, &row));
+        }
+        let put = writer.put(txn, key, &row);
+        key.release_large();
+        put
+    })?;
+    Ok(DmlOutcome { count: 1, returned: Vec::new() })
+}
+
+/// Runs `ins` directly when it qualifies; `None` leaves it to the general path.
+pub(super) fn try_insert(
+    txn: &mut Transaction,
+    env: &WriteEnv<'_>,
+    ins: &BoundInsert,
+) -> Result<Option<DmlOutcome>> {
+    match direct_row(ins, env.checks, env.catalog, env.params) {
+        Some(row) => insert_row(txn, env, ins, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The row of a one-row `VALUES` whose every value is a parameter already of its
+/// column's type (or NULL) or a constant, as the INSERT's source plan would compute it;
+/// `None` when anything needs evaluating.
+fn parameter_row<'p>(plan: &Plan, params: &'p [Value]) -> Option<Cow<'p, [Value]>> {
+    let Plan::Project { input, exprs, .. } = plan else { return None };
+    let Plan::Values { rows, .. } = input.as_ref() else { return None };
+    let [values] = rows.as_slice() else { return None };
+    let in_order = params.len() == exprs.len()
+        && exprs.iter().zip(params).enumerate().all(|(at, (e, v))| {
+            matches!(e, Expr::Column(c, ty)
+                if matches!(values.get(*c), Some(Expr::Param(i, t)) if *i == at && t == ty)
+                    && (v.is_null() || has_type(v, ty)))
+        });
+    if in_order {
+        return Some(Cow::Borrowed(params));
+    }
+    let value = |e: &Expr| match e {
+        Expr::Param(i, ty) => params.get(*i).filter(|v| v.is_null() || has_type(v, ty)).cloned(),
+        Expr::Literal(v, ty) if v.is_null() || has_type(v, ty) => Some(v.clone()),
+        _ => None,
+    };
+    let mut row = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        let v = match e {
+            Expr::Column(c, ty) => match values.get(*c)? {
+                e @ (Expr::Param(_, t) | Expr::Literal(_, t)) if t == ty => value(e)?,
+                _ => return None,
+            },
+            other => value(other)?,
+        };
+        row.push(v);
+    }
+    Some(Cow::Owned(row))
+}
