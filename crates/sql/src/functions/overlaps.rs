@@ -104,8 +104,9 @@ mod tests {
     fn timetz_periods_compare_instants() {
         let h = 3_600_000_000;
         let tz = |hours: i64, off: i32| Value::TimeTz(helios_types::TimeTz::new(hours * h, off));
-        // 10:00-12:00 UTC against 13:30+02 (11:30 UTC) to 15:00+02.
+        // 10:00-12:00 UTC against 13:00+02 (11:00 UTC) to 15:00+02, and against 15:00+02
+        // (13:00 UTC) to 16:00+02.
         assert_eq!(call([tz(10, 0), tz(12, 0), tz(13, 7200), tz(15, 7200)]), Value::Bool(true));
-        assert_eq!(call([tz(10, 0), tz(12, 0), tz(14, 7200), tz(15, 7200)]), Value::Bool(false));
+        assert_eq!(call([tz(10, 0), tz(12, 0), tz(15, 7200), tz(16, 7200)]), Value::Bool(false));
     }
 }
