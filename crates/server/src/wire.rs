@@ -24,6 +24,7 @@ pub fn type_size(ty: &DataType) -> i16 {
         | DataType::Time
         | DataType::Timestamp
         | DataType::TimestampTz => 8,
+        DataType::TimeTz => 12,
         DataType::Interval | DataType::Uuid => 16,
         _ => -1,
     }

@@ -146,6 +146,11 @@ async fn binary_round_trip_of_every_type() {
         (Type::BYTEA, vec![0, 1, 255]),
         (Type::DATE, (-1i32).to_be_bytes().to_vec()),
         (Type::TIME, 3_600_000_000i64.to_be_bytes().to_vec()),
+        // timetz_send('01:00:00-08'): microseconds, then seconds west of UTC.
+        (
+            Type::TIMETZ,
+            [3_600_000_000i64.to_be_bytes().to_vec(), 28_800i32.to_be_bytes().to_vec()].concat(),
+        ),
         (Type::TIMESTAMP, 757_382_400_000_000i64.to_be_bytes().to_vec()),
         (Type::TIMESTAMPTZ, (-1i64).to_be_bytes().to_vec()),
         (

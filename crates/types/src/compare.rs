@@ -198,6 +198,7 @@ impl Value {
             (V::Date(a), V::Timestamp(b)) => date_as_timestamp(*a).cmp(&i128::from(*b)),
             (V::Timestamp(a), V::Date(b)) => i128::from(*a).cmp(&date_as_timestamp(*b)),
             (V::Time(a), V::Time(b)) => a.cmp(b),
+            (V::TimeTz(a), V::TimeTz(b)) => a.cmp(b),
             (V::Timestamp(a), V::Timestamp(b)) | (V::TimestampTz(a), V::TimestampTz(b)) => a.cmp(b),
             (V::Interval(a), V::Interval(b)) => interval_span(a).cmp(&interval_span(b)),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),

@@ -36,6 +36,8 @@ pub enum DataType {
     Date,
     /// `time without time zone`
     Time,
+    /// `time with time zone` (timetz)
+    TimeTz,
     /// `timestamp without time zone`
     Timestamp,
     /// `timestamp with time zone`
@@ -93,6 +95,7 @@ impl DataType {
             DataType::Varchar(_) => 1043,
             DataType::Date => 1082,
             DataType::Time => 1083,
+            DataType::TimeTz => 1266,
             DataType::Timestamp => 1114,
             DataType::TimestampTz => 1184,
             DataType::Interval => 1186,
@@ -130,6 +133,7 @@ impl DataType {
             DataType::Timestamp => 1115,
             DataType::Date => 1182,
             DataType::Time => 1183,
+            DataType::TimeTz => 1270,
             DataType::TimestampTz => 1185,
             DataType::Interval => 1187,
             DataType::Numeric(_) => 1231,
@@ -168,6 +172,7 @@ impl DataType {
             1043 => DataType::Varchar(None),
             1082 => DataType::Date,
             1083 => DataType::Time,
+            1266 => DataType::TimeTz,
             1114 => DataType::Timestamp,
             1184 => DataType::TimestampTz,
             1186 => DataType::Interval,
@@ -213,6 +218,7 @@ impl DataType {
                     DataType::Timestamp,
                     DataType::Date,
                     DataType::Time,
+                    DataType::TimeTz,
                     DataType::TimestampTz,
                     DataType::Interval,
                     DataType::Numeric(None),
@@ -258,6 +264,7 @@ impl fmt::Display for DataType {
             DataType::Bytea => f.write_str("bytea"),
             DataType::Date => f.write_str("date"),
             DataType::Time => f.write_str("time without time zone"),
+            DataType::TimeTz => f.write_str("time with time zone"),
             DataType::Timestamp => f.write_str("timestamp without time zone"),
             DataType::TimestampTz => f.write_str("timestamp with time zone"),
             DataType::Interval => f.write_str("interval"),

@@ -42,6 +42,7 @@ pub mod value;
 
 pub use cast::CastMode;
 pub use datatype::DataType;
+pub use datetime::TimeTz;
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::{hash_family, HashableValue};

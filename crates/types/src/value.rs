@@ -7,6 +7,7 @@
 //! |---------------|--------------------------------------------------------|
 //! | `date`        | days since 2000-01-01                                  |
 //! | `time`        | microseconds since midnight                            |
+//! | `timetz`      | microseconds since midnight and seconds east of UTC    |
 //! | `timestamp`   | microseconds since 2000-01-01 00:00:00                 |
 //! | `timestamptz` | microseconds since 2000-01-01 00:00:00 UTC             |
 //! | `interval`    | months, days and microseconds, kept apart as in PG     |
@@ -91,6 +92,8 @@ pub enum Value {
     Date(i32),
     /// `time`: microseconds since midnight.
     Time(i64),
+    /// `timetz`: time of day with its UTC offset (see [`crate::datetime::timetz`]).
+    TimeTz(crate::TimeTz),
     /// `timestamp`: microseconds since 2000-01-01 00:00:00.
     Timestamp(i64),
     /// `timestamptz`: microseconds since 2000-01-01 00:00:00 UTC.
@@ -138,6 +141,7 @@ impl Value {
             Value::Bytea(_) => DataType::Bytea,
             Value::Date(_) => DataType::Date,
             Value::Time(_) => DataType::Time,
+            Value::TimeTz(_) => DataType::TimeTz,
             Value::Timestamp(_) => DataType::Timestamp,
             Value::TimestampTz(_) => DataType::TimestampTz,
             Value::Interval(_) => DataType::Interval,

@@ -1,9 +1,10 @@
-//! Binary format of `date`, `time`, `timestamp`, `timestamptz` and `interval`.
+//! Binary format of `date`, `time`, `timetz`, `timestamp`, `timestamptz` and `interval`.
 //!
 //! The engine keeps these in PostgreSQL's own representation (days or microseconds since
 //! 2000-01-01, microseconds since midnight, and interval's three fields), so the binary
 //! format is the value in network byte order. `interval` is sent as int8 microseconds,
-//! int4 days, int4 months.
+//! int4 days, int4 months; `timetz` as int8 microseconds and int4 seconds *west* of UTC
+//! (PostgreSQL's `timetz_send`).
 
 use bytes::{BufMut, BytesMut};
 use helios_common::Result;
@@ -16,6 +17,10 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
     match (value, ty) {
         (Value::Date(d), DataType::Date) => out.put_i32(*d),
         (Value::Time(t), DataType::Time) => out.put_i64(*t),
+        (Value::TimeTz(t), DataType::TimeTz) => {
+            out.put_i64(t.micros);
+            out.put_i32(t.zone_west());
+        }
         (
             Value::Timestamp(t) | Value::TimestampTz(t),
             DataType::Timestamp | DataType::TimestampTz,
@@ -42,6 +47,22 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
                 return Err(bad_binary("time out of range"));
             }
             Value::Time(t)
+        }
+        DataType::TimeTz => {
+            let mut r = Reader::new(bytes);
+            let micros = r.i64()?;
+            let west = r.i32()?;
+            if !r.is_empty() {
+                return Err(bad_binary("timetz needs 12 bytes"));
+            }
+            if !(0..=86_400_000_000).contains(&micros) {
+                return Err(bad_binary("time out of range"));
+            }
+            if west.unsigned_abs() > helios_types::datetime::timetz::MAX_OFFSET_SECS.unsigned_abs()
+            {
+                return Err(bad_binary("time zone displacement out of range"));
+            }
+            Value::TimeTz(helios_types::TimeTz::new(micros, -west))
         }
         DataType::Timestamp => Value::Timestamp(i64::from_be_bytes(fixed(bytes, "timestamp")?)),
         DataType::TimestampTz => {
@@ -76,6 +97,9 @@ mod tests {
     fn layouts() {
         assert_eq!(round_trip(Value::Date(-1), DataType::Date), [0xff; 4]);
         assert_eq!(round_trip(Value::Time(1), DataType::Time), [0, 0, 0, 0, 0, 0, 0, 1]);
+        // `00:00:00.000001-08`: the zone goes out as seconds west (+28800).
+        let tz = Value::TimeTz(helios_types::TimeTz::new(1, -8 * 3600));
+        assert_eq!(round_trip(tz, DataType::TimeTz), [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0x70, 0x80]);
         assert_eq!(
             round_trip(Value::Timestamp(256), DataType::Timestamp),
             [0, 0, 0, 0, 0, 0, 1, 0]

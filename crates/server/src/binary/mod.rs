@@ -42,6 +42,7 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
         (
             DataType::Date
             | DataType::Time
+            | DataType::TimeTz
             | DataType::Timestamp
             | DataType::TimestampTz
             | DataType::Interval,
@@ -60,6 +61,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
         DataType::Numeric(_) => numeric::decode(bytes),
         DataType::Date
         | DataType::Time
+        | DataType::TimeTz
         | DataType::Timestamp
         | DataType::TimestampTz
         | DataType::Interval => datetime::decode(bytes, ty),

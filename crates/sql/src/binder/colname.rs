@@ -104,6 +104,7 @@ pub fn type_colname(ty: &ast::DataType) -> String {
         A::Text => "text".into(),
         A::Bytea => "bytea".into(),
         A::Date => "date".into(),
+        A::Time(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => "timetz".into(),
         A::Time(..) => "time".into(),
         A::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
             "timestamptz".into()

@@ -67,6 +67,7 @@ pub(crate) fn stable_cast(from: &DataType, to: &DataType) -> bool {
                 | DataType::Timestamp
                 | DataType::Date
                 | DataType::Time
+                | DataType::TimeTz
                 | DataType::Interval
         )
     };
@@ -76,6 +77,8 @@ pub(crate) fn stable_cast(from: &DataType, to: &DataType) -> bool {
         || (datetime(from) && textual(to))
         || (matches!(from, DataType::TimestampTz) && datetime(to) && to != from)
         || (matches!(to, DataType::TimestampTz) && datetime(from) && to != from)
+        // `time` → `timetz` takes the session zone's offset.
+        || (matches!(to, DataType::TimeTz) && datetime(from) && to != from)
 }
 
 fn not_immutable() -> Error {

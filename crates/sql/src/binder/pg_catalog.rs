@@ -145,6 +145,7 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
         (DataType::Varchar(None), "varchar", -1, "S"),
         (DataType::Date, "date", 4, "D"),
         (DataType::Time, "time", 8, "D"),
+        (DataType::TimeTz, "timetz", 12, "D"),
         (DataType::Timestamp, "timestamp", 8, "D"),
         (DataType::TimestampTz, "timestamptz", 8, "D"),
         (DataType::Interval, "interval", 16, "T"),
@@ -173,6 +174,7 @@ pub(super) fn types() -> Vec<(DataType, &'static str, i16, &'static str)> {
                 "varchar" => "_varchar",
                 "date" => "_date",
                 "time" => "_time",
+                "timetz" => "_timetz",
                 "timestamp" => "_timestamp",
                 "timestamptz" => "_timestamptz",
                 "interval" => "_interval",
@@ -1056,7 +1058,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             | DataType::Time
             | DataType::Timestamp
             | DataType::TimestampTz => ("p", true, "d"),
-            DataType::Interval => ("p", false, "d"),
+            DataType::Interval | DataType::TimeTz => ("p", false, "d"),
             DataType::Uuid => ("p", false, "c"),
             DataType::Numeric(_) => ("m", false, "i"),
             DataType::Vector(_) => ("e", false, "i"),
@@ -1069,6 +1071,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                         | DataType::Time
                         | DataType::Timestamp
                         | DataType::TimestampTz
+                        | DataType::TimeTz
                         | DataType::Interval
                 ) =>
             {

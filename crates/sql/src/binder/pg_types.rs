@@ -216,6 +216,7 @@ fn default_btree_opclass(t: &DataType) -> u32 {
         DataType::Numeric(_) => 3125,
         DataType::Text | DataType::Varchar(_) => 3126,
         DataType::Time => 10038,
+        DataType::TimeTz => 10041,
         DataType::TimestampTz => 3127,
         DataType::Timestamp => 3128,
         DataType::Uuid => 10065,

@@ -154,7 +154,7 @@ pub fn resolve_column_type(ty: &ast::DataType) -> Result<ColumnType> {
         A::Bytea => plain(DataType::Bytea),
         A::Date => plain(DataType::Date),
         A::Time(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
-            Err(Error::unsupported("type time with time zone"))
+            plain(DataType::TimeTz)
         }
         A::Time(_, _) => plain(DataType::Time),
         A::Timestamp(_, ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz) => {
@@ -223,6 +223,7 @@ fn custom(
         "bpchar" => plain(DataType::Char(nums.first().copied())),
         "varchar" => plain(DataType::Varchar(nums.first().copied())),
         "timestamptz" => plain(DataType::TimestampTz),
+        "timetz" => plain(DataType::TimeTz),
         "serial" | "serial4" => serial(DataType::Int4),
         "smallserial" | "serial2" => serial(DataType::Int2),
         "bigserial" | "serial8" => serial(DataType::Int8),
@@ -399,6 +400,7 @@ mod tests {
             DataType::Bytea,
             DataType::Date,
             DataType::Time,
+            DataType::TimeTz,
             DataType::Timestamp,
             DataType::TimestampTz,
             DataType::Interval,

@@ -296,6 +296,7 @@ fn range_offset_value(key: &DataType, value: Value, ty: &DataType) -> Result<Val
         DataType::Float4 | DataType::Float8 => DataType::Float8,
         DataType::Date
         | DataType::Time
+        | DataType::TimeTz
         | DataType::Timestamp
         | DataType::TimestampTz
         | DataType::Interval => DataType::Interval,
@@ -375,6 +376,13 @@ fn in_range(val: &Value, base: &Value, offset: &Value, sub: bool, less: bool) ->
             };
             let v = i128::from(*v);
             Ok(if less { v <= sum } else { v >= sum })
+        }
+        (Value::TimeTz(v), Value::TimeTz(b), Value::Interval(o)) => {
+            // As PostgreSQL: the base moved by the offset's time part, not wrapped, in the
+            // base's zone, compared in timetz order.
+            let step = if sub { -o.micros } else { o.micros };
+            let sum = helios_types::TimeTz::new(b.micros.saturating_add(step), b.offset);
+            Ok(if less { *v <= sum } else { *v >= sum })
         }
         _ => {
             let (val, base) = match (val, base) {

@@ -12,7 +12,7 @@ use crate::expr::resolve::{resolve, Resolution};
 use crate::expr::types::{category, numeric_rank, strip_modifiers, TypeCategory};
 
 use DataType::{
-    Bool, Bytea, Date, Float4, Float8, Int2, Int4, Int8, Interval, Json, Jsonb, Text, Time,
+    Bool, Bytea, Date, Float4, Float8, Int2, Int4, Int8, Interval, Json, Jsonb, Text, Time, TimeTz,
     Timestamp, TimestampTz, Uuid,
 };
 
@@ -79,6 +79,10 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
                 (Interval, TimestampTz, TimestampTz),
                 (Time, Interval, Time),
                 (Interval, Time, Time),
+                (Date, TimeTz, TimestampTz),
+                (TimeTz, Date, TimestampTz),
+                (TimeTz, Interval, TimeTz),
+                (Interval, TimeTz, TimeTz),
                 (Interval, Interval, Interval),
             ]);
         }
@@ -94,6 +98,7 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
                 (TimestampTz, TimestampTz, Interval),
                 (Time, Interval, Time),
                 (Time, Time, Interval),
+                (TimeTz, Interval, TimeTz),
                 (Interval, Interval, Interval),
                 (Jsonb, Text, Jsonb),
                 (Jsonb, Int4, Jsonb),
@@ -135,8 +140,19 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
         }
         op if op.is_comparison() => {
             same_numeric(&mut out, true);
-            for t in [Bool, Text, Bytea, Date, Time, Timestamp, TimestampTz, Interval, Uuid, Jsonb]
-            {
+            for t in [
+                Bool,
+                Text,
+                Bytea,
+                Date,
+                Time,
+                TimeTz,
+                Timestamp,
+                TimestampTz,
+                Interval,
+                Uuid,
+                Jsonb,
+            ] {
                 out.push((t.clone(), t, Bool));
             }
             // Sort keys of tsvector (ORDER BY, indexes) are its canonical text; the

@@ -517,9 +517,35 @@ fn eval_binary(op: BinaryOp, left: &Expr, right: &Expr, env: &Env<'_>) -> Result
             if l.is_null() || r.is_null() {
                 return Ok(Value::Null);
             }
+            if let Some(v) = timestamptz_interval(op, &l, &r, env)? {
+                return Ok(v);
+            }
             binary_values(op, &l, &r)
         }
     }
+}
+
+/// `timestamptz ± interval` in the session zone: month and day steps keep the local
+/// time of day across a DST change, as PostgreSQL's `timestamptz_pl_interval` does.
+/// `None` for any other operation.
+fn timestamptz_interval(
+    op: BinaryOp,
+    l: &Value,
+    r: &Value,
+    env: &Env<'_>,
+) -> Result<Option<Value>> {
+    use helios_types::datetime::{timestamptz_add, timestamptz_sub};
+    let out = match (op, l, r) {
+        (BinaryOp::Add, Value::TimestampTz(t), Value::Interval(iv))
+        | (BinaryOp::Add, Value::Interval(iv), Value::TimestampTz(t)) => {
+            timestamptz_add(*t, iv, &env.ctx.time_zone())?
+        }
+        (BinaryOp::Sub, Value::TimestampTz(t), Value::Interval(iv)) => {
+            timestamptz_sub(*t, iv, &env.ctx.time_zone())?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Value::TimestampTz(out)))
 }
 
 /// `||` with an array on at least one side. A NULL array acts as an empty array (NULL

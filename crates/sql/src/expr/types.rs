@@ -46,9 +46,11 @@ pub fn category(ty: &DataType) -> TypeCategory {
         | DataType::Float8
         | DataType::Numeric(_) => TypeCategory::Numeric,
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) => TypeCategory::String,
-        DataType::Date | DataType::Time | DataType::Timestamp | DataType::TimestampTz => {
-            TypeCategory::DateTime
-        }
+        DataType::Date
+        | DataType::Time
+        | DataType::TimeTz
+        | DataType::Timestamp
+        | DataType::TimestampTz => TypeCategory::DateTime,
         DataType::Interval => TypeCategory::Timespan,
         DataType::Array(_) => TypeCategory::Array,
         DataType::Unknown => TypeCategory::Unknown,
@@ -127,7 +129,7 @@ pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
         ) => true,
         (DataType::Date, DataType::Timestamp | DataType::TimestampTz)
         | (DataType::Timestamp, DataType::TimestampTz)
-        | (DataType::Time, DataType::Interval) => true,
+        | (DataType::Time, DataType::Interval | DataType::TimeTz) => true,
         (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
         // Any composite value passes as `record`; an anonymous record of as many fields
         // (a row constructor, a FROM item's whole row) converts field by field.
@@ -150,7 +152,8 @@ pub fn can_assignment_cast(from: &DataType, to: &DataType) -> bool {
     match (from, to) {
         (_, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => true,
         (DataType::Timestamp | DataType::TimestampTz, DataType::Date | DataType::Time)
-        | (DataType::TimestampTz, DataType::Timestamp)
+        | (DataType::TimestampTz, DataType::Timestamp | DataType::TimeTz)
+        | (DataType::TimeTz, DataType::Time)
         | (DataType::Interval, DataType::Time)
         | (DataType::Json, DataType::Jsonb)
         | (DataType::Jsonb, DataType::Json) => true,

@@ -8,7 +8,7 @@
 use helios_common::{Error, Result, SqlState};
 use helios_types::datetime as dt;
 use helios_types::text::calendar::{
-    civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
+    civil_from_days, days_from_civil, days_in_month, END_TIMESTAMP, MIN_TIMESTAMP, USECS_PER_DAY,
 };
 use helios_types::{DataType, Interval, Value};
 
@@ -16,7 +16,7 @@ use crate::expr::num::{out_of_range, to_f64};
 use crate::expr::{BinaryOp, EvalContext};
 use crate::functions::registry::{p, Registry, ReturnType};
 
-use DataType::{Date, Float8, Int4, Text, Time, Timestamp, TimestampTz};
+use DataType::{Date, Float8, Int4, Text, Time, TimeTz, Timestamp, TimestampTz};
 
 const USECS_PER_SEC: i64 = 1_000_000;
 
@@ -41,13 +41,21 @@ pub(crate) fn register(r: &mut Registry) {
         let local = to_local(ctx.now(), ctx);
         Ok(Value::Date(i32::try_from(local.div_euclid(USECS_PER_DAY)).unwrap_or(0)))
     });
-    for name in ["current_time", "localtime"] {
-        r.add(name, vec![], ret(Time), |_, ctx| {
-            Ok(Value::Time(to_local(ctx.now(), ctx).rem_euclid(USECS_PER_DAY)))
-        });
-    }
-    r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| {
-        Ok(Value::Timestamp(to_local(ctx.now(), ctx)))
+    r.add("current_time", vec![], ret(TimeTz), |_, ctx| Ok(sql_clock("current_time", ctx)));
+    r.add("localtime", vec![], ret(Time), |_, ctx| Ok(sql_clock("localtime", ctx)));
+    r.add("localtimestamp", vec![], ret(Timestamp), |_, ctx| Ok(sql_clock("localtimestamp", ctx)));
+    // `current_time(p)` and friends: the niladic value rounded to p fractional digits.
+    r.add("current_time", vec![p(Int4)], ret(TimeTz), |a, ctx| {
+        sql_clock_rounded("current_time", &a[0], ctx)
+    });
+    r.add("current_timestamp", vec![p(Int4)], ret(TimestampTz), |a, ctx| {
+        sql_clock_rounded("current_timestamp", &a[0], ctx)
+    });
+    r.add("localtime", vec![p(Int4)], ret(Time), |a, ctx| {
+        sql_clock_rounded("localtime", &a[0], ctx)
+    });
+    r.add("localtimestamp", vec![p(Int4)], ret(Timestamp), |a, ctx| {
+        sql_clock_rounded("localtimestamp", &a[0], ctx)
     });
     r.add("date_trunc", vec![p(Text), p(Timestamp)], ret(Timestamp), |a, _| {
         Ok(Value::Timestamp(dt::trunc_timestamp(&text(&a[0]), micros(&a[1]))?))
@@ -134,9 +142,46 @@ pub(crate) fn register(r: &mut Registry) {
         let ts = micros(&a[1]);
         Ok(Value::TimestampTz(ts - i64::from(tz.offset_for_local(ts)) * USECS_PER_SEC))
     });
-    r.add("isfinite", vec![p(Timestamp)], ret(DataType::Bool), |a, _| {
-        Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
+    r.add("timezone", vec![p(iv()), p(TimestampTz)], ret(Timestamp), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        Ok(Value::Timestamp(shift_finite(micros(&a[1]), off)))
     });
+    r.add("timezone", vec![p(iv()), p(Timestamp)], ret(TimestampTz), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        Ok(Value::TimestampTz(shift_finite(micros(&a[1]), -off)))
+    });
+    // `timetz AT TIME ZONE`: a zone with rules is taken at its offset now, as in
+    // PostgreSQL.
+    r.add("timezone", vec![p(Text), p(TimeTz)], ret(TimeTz), |a, ctx| {
+        let tz = parse_zone(&text(&a[0]))?;
+        let Value::TimeTz(t) = &a[1] else { return Ok(Value::Null) };
+        Ok(Value::TimeTz(t.at_offset(tz.offset_at(ctx.now()))))
+    });
+    r.add("timezone", vec![p(iv()), p(TimeTz)], ret(TimeTz), |a, _| {
+        let off = dt::timetz::interval_offset(&interval(&a[0]))?;
+        let Value::TimeTz(t) = &a[1] else { return Ok(Value::Null) };
+        Ok(Value::TimeTz(t.at_offset(off)))
+    });
+    r.add("timestamptz", vec![p(Date), p(TimeTz)], ret(TimestampTz), |a, _| {
+        let (Value::Date(d), Value::TimeTz(t)) = (&a[0], &a[1]) else { return Ok(Value::Null) };
+        Ok(Value::TimestampTz(dt::timetz::date_add(*d, t)?))
+    });
+    for t in [Timestamp, TimestampTz] {
+        r.add("isfinite", vec![p(t)], ret(DataType::Bool), |a, _| {
+            Ok(Value::Bool(!matches!(micros(&a[0]), i64::MIN | i64::MAX)))
+        });
+    }
+    r.add("isfinite", vec![p(Date)], ret(DataType::Bool), |a, _| {
+        Ok(Value::Bool(!matches!(a[0], Value::Date(i32::MIN | i32::MAX))))
+    });
+    // PostgreSQL 15's intervals have no infinity.
+    r.add("isfinite", vec![p(iv())], ret(DataType::Bool), |_, _| Ok(Value::Bool(true)));
+    // `date(x)`: the cast as a function, the day in the session zone for timestamptz.
+    for t in [Timestamp, TimestampTz] {
+        r.add("date", vec![p(t)], ret(Date), |a, ctx| {
+            a[0].cast_with(&Date, helios_types::CastMode::Explicit, &ctx.time_zone())
+        });
+    }
     crate::functions::to_char::register(r);
 }
 
@@ -150,6 +195,48 @@ fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {
             format!("time zone \"{name}\" not recognized"),
         )
     })
+}
+
+/// The transaction's start time as `current_time` (timetz), `localtime` (time),
+/// `localtimestamp` (timestamp) or `current_timestamp` (timestamptz) give it.
+fn sql_clock(name: &str, ctx: &dyn EvalContext) -> Value {
+    let now = ctx.now();
+    match name {
+        "current_time" => {
+            Value::TimeTz(helios_types::TimeTz::from_utc(now, ctx.time_zone().offset_at(now)))
+        }
+        "localtime" => Value::Time(to_local(now, ctx).rem_euclid(USECS_PER_DAY)),
+        "localtimestamp" => Value::Timestamp(to_local(now, ctx)),
+        _ => Value::TimestampTz(now),
+    }
+}
+
+/// `sql_clock(name)` rounded to `precision` fractional digits.
+fn sql_clock_rounded(name: &str, precision: &Value, ctx: &dyn EvalContext) -> Result<Value> {
+    let mut v = sql_clock(name, ctx);
+    dt::round_to_precision(&mut v, sql_precision(precision, name)?);
+    Ok(v)
+}
+
+/// The precision argument of `current_time(p)` and friends: negative is an error,
+/// above 6 means 6 (PostgreSQL warns and reduces it).
+fn sql_precision(p: &Value, name: &str) -> Result<u8> {
+    let p = int(p);
+    if p < 0 {
+        return Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("{}({p}) precision must not be negative", name.to_ascii_uppercase()),
+        ));
+    }
+    Ok(p.min(6) as u8)
+}
+
+/// `ts` moved by `offset` seconds; ±infinity stays.
+fn shift_finite(ts: i64, offset: i32) -> i64 {
+    if matches!(ts, i64::MIN | i64::MAX) {
+        return ts;
+    }
+    ts.saturating_add(i64::from(offset) * USECS_PER_SEC)
 }
 
 pub(crate) fn text(v: &Value) -> String {
@@ -234,12 +321,34 @@ pub(crate) fn add_months(ts: i64, months: i32) -> Result<i64> {
 }
 
 /// `timestamp + interval` (months, then days, then time, as PostgreSQL does).
+/// `±infinity` stays as it is; a finite result outside the timestamp range is 22008.
 pub(crate) fn add_interval(ts: i64, i: Interval) -> Result<i64> {
+    if ts == i64::MIN || ts == i64::MAX {
+        return Ok(ts);
+    }
     let t = add_months(ts, i.months)?;
     // In 128 bits: the days alone may not fit in 64 bits of microseconds while the sum
     // does (4713 BC plus 109203489 days).
     let sum = i128::from(t) + i128::from(i.days) * i128::from(USECS_PER_DAY) + i128::from(i.micros);
-    i64::try_from(sum).map_err(|_| dt_overflow())
+    i64::try_from(sum)
+        .ok()
+        .filter(|t| (MIN_TIMESTAMP..END_TIMESTAMP).contains(t))
+        .ok_or_else(dt_overflow)
+}
+
+/// A date as the timestamp of its midnight (`±infinity` kept); 22008 past the
+/// timestamp range.
+fn date_as_timestamp(d: i32) -> Result<i64> {
+    match d {
+        i32::MAX => Ok(i64::MAX),
+        i32::MIN => Ok(i64::MIN),
+        _ => i64::from(d)
+            .checked_mul(USECS_PER_DAY)
+            .filter(|t| (MIN_TIMESTAMP..END_TIMESTAMP).contains(t))
+            .ok_or_else(|| {
+                Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range for timestamp")
+            }),
+    }
 }
 
 fn neg_interval(i: Interval) -> Result<Interval> {
@@ -283,10 +392,10 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         (BinaryOp::Sub, V::Date(a), V::Date(b)) => V::Int4(a - b),
         (BinaryOp::Add, V::Date(d), V::Interval(i))
         | (BinaryOp::Add, V::Interval(i), V::Date(d)) => {
-            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, *i)?)
+            V::Timestamp(add_interval(date_as_timestamp(*d)?, *i)?)
         }
         (BinaryOp::Sub, V::Date(d), V::Interval(i)) => {
-            V::Timestamp(add_interval(i64::from(*d) * USECS_PER_DAY, neg_interval(*i)?)?)
+            V::Timestamp(add_interval(date_as_timestamp(*d)?, neg_interval(*i)?)?)
         }
         (BinaryOp::Add, V::Date(d), V::Time(t)) | (BinaryOp::Add, V::Time(t), V::Date(d)) => {
             V::Timestamp(i64::from(*d) * USECS_PER_DAY + t)
@@ -312,6 +421,12 @@ pub fn datetime_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
         (BinaryOp::Sub, V::Time(t), V::Interval(i)) => {
             V::Time((t - i.micros).rem_euclid(USECS_PER_DAY))
         }
+        (BinaryOp::Add, V::Date(d), V::TimeTz(t)) | (BinaryOp::Add, V::TimeTz(t), V::Date(d)) => {
+            V::TimestampTz(dt::timetz::date_add(*d, t)?)
+        }
+        (BinaryOp::Add, V::TimeTz(t), V::Interval(i))
+        | (BinaryOp::Add, V::Interval(i), V::TimeTz(t)) => V::TimeTz(t.add_interval(i)),
+        (BinaryOp::Sub, V::TimeTz(t), V::Interval(i)) => V::TimeTz(t.sub_interval(i)),
         (BinaryOp::Sub, V::Time(a), V::Time(b)) => {
             V::Interval(Interval { months: 0, days: 0, micros: a - b })
         }

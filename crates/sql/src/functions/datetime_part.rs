@@ -13,8 +13,8 @@ use crate::functions::registry::{p, Registry, ReturnType};
 
 /// Registers extract and date_part.
 pub(crate) fn register(r: &mut Registry) {
-    use DataType::{Date, Float8, Interval as Iv, Text, Time, Timestamp, TimestampTz};
-    for t in [Date, Time, Timestamp, TimestampTz, Iv] {
+    use DataType::{Date, Float8, Interval as Iv, Text, Time, TimeTz, Timestamp, TimestampTz};
+    for t in [Date, Time, TimeTz, Timestamp, TimestampTz, Iv] {
         r.add(
             "extract",
             vec![p(Text), p(t.clone())],
@@ -38,6 +38,7 @@ fn part(field: &str, v: &Value, ctx: &dyn EvalContext) -> Result<Value> {
     Ok(match v {
         Value::Date(d) => dt::extract_date(field, *d)?,
         Value::Time(t) => dt::extract_time(field, *t)?,
+        Value::TimeTz(t) => dt::timetz::extract(field, t)?,
         Value::Timestamp(t) => dt::extract_timestamp(field, *t)?,
         Value::TimestampTz(t) => dt::extract_timestamptz(field, *t, &ctx.time_zone())?,
         Value::Interval(i) => dt::extract_interval(field, i)?,

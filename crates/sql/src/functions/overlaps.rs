@@ -1,4 +1,4 @@
-//! `(start1, end1) OVERLAPS (start2, end2)` for `time`, `timestamp` and `timestamptz`
+//! `(start1, end1) OVERLAPS (start2, end2)` for `time`, `timetz`, `timestamp` and `timestamptz`
 //! periods, as PostgreSQL's `overlaps(...)` functions. The binder turns the operator
 //! (and a period given as a start and an interval) into a call of `overlaps` over four
 //! values of one type; see `Binder::bind_overlaps`.
@@ -13,25 +13,27 @@ use helios_types::{DataType, Value};
 use crate::expr::EvalContext;
 use crate::functions::registry::{p, Registry, ReturnType};
 
-/// Registers `overlaps` for the types whose values are microsecond counts.
+/// Registers `overlaps` for the time and timestamp types.
 pub(crate) fn register(r: &mut Registry) {
-    for t in [DataType::TimestampTz, DataType::Timestamp, DataType::Time] {
+    for t in [DataType::TimestampTz, DataType::Timestamp, DataType::Time, DataType::TimeTz] {
         r.add("overlaps", vec![p(t.clone()); 4], ReturnType::Exact(DataType::Bool), overlaps)
             .lenient();
     }
 }
 
-/// The microsecond count of a time value; `None` for NULL.
-fn micros(v: &Value) -> Option<i64> {
+/// A key ordering a time value as PostgreSQL compares its type: the microsecond count,
+/// for `timetz` the instant and then the zone west of UTC; `None` for NULL.
+fn micros(v: &Value) -> Option<i128> {
     match v {
-        Value::Time(n) | Value::Timestamp(n) | Value::TimestampTz(n) => Some(*n),
+        Value::Time(n) | Value::Timestamp(n) | Value::TimestampTz(n) => Some(i128::from(*n)),
+        Value::TimeTz(t) => Some((i128::from(t.utc_micros()) << 32) + i128::from(t.zone_west())),
         _ => None,
     }
 }
 
 /// One period: its lesser endpoint and its other endpoint (`None`: NULL). `None` when
 /// both endpoints are NULL.
-fn period(start: &Value, end: &Value) -> Option<(i64, Option<i64>)> {
+fn period(start: &Value, end: &Value) -> Option<(i128, Option<i128>)> {
     match (micros(start), micros(end)) {
         (None, None) => None,
         (Some(s), None) | (None, Some(s)) => Some((s, None)),
@@ -57,9 +59,9 @@ fn overlaps(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 /// started earlier and ends at `earlier_end`: true when `later` is before
 /// `earlier_end`; false when not and `later_end` is known; NULL otherwise.
 fn later_starts_inside(
-    later: i64,
-    later_end: Option<i64>,
-    earlier_end: Option<i64>,
+    later: i128,
+    later_end: Option<i128>,
+    earlier_end: Option<i128>,
 ) -> Option<bool> {
     match earlier_end {
         None => None,
@@ -96,5 +98,15 @@ mod tests {
         assert_eq!(call([ts(20), Value::Null, ts(0), ts(10)]), Value::Null);
         assert_eq!(call([ts(20), ts(30), ts(0), ts(10)]), Value::Bool(false));
         assert_eq!(call([Value::Null, Value::Null, ts(0), ts(10)]), Value::Null);
+    }
+
+    #[test]
+    fn timetz_periods_compare_instants() {
+        let h = 3_600_000_000;
+        let tz = |hours: i64, off: i32| Value::TimeTz(helios_types::TimeTz::new(hours * h, off));
+        // 10:00-12:00 UTC against 13:00+02 (11:00 UTC) to 15:00+02, and against 15:00+02
+        // (13:00 UTC) to 16:00+02.
+        assert_eq!(call([tz(10, 0), tz(12, 0), tz(13, 7200), tz(15, 7200)]), Value::Bool(true));
+        assert_eq!(call([tz(10, 0), tz(12, 0), tz(15, 7200), tz(16, 7200)]), Value::Bool(false));
     }
 }

@@ -540,7 +540,8 @@ fn series_ts(a: &[Value]) -> Result<RowIter> {
         if (up && c > stop) || (!up && c < stop) {
             return None;
         }
-        cur = crate::functions::datetime::add_interval(c, step).ok();
+        // An infinite start stays infinite: one row, not an endless series.
+        cur = crate::functions::datetime::add_interval(c, step).ok().filter(|n| *n != c);
         Some(Ok(vec![if tz { Value::TimestampTz(c) } else { Value::Timestamp(c) }]))
     })))
 }

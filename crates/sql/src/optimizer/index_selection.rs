@@ -259,6 +259,7 @@ fn exact_key_type(t: &DataType) -> bool {
             | DataType::Bytea
             | DataType::Date
             | DataType::Time
+            | DataType::TimeTz
             | DataType::Timestamp
             | DataType::TimestampTz
             | DataType::Uuid

@@ -27,6 +27,7 @@ mod owner_to;
 pub mod place;
 mod placeholders;
 pub mod reindex;
+mod reset_time_zone;
 mod role_options;
 pub mod routine;
 mod search_cycle;
@@ -130,14 +131,15 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // AS ...` names the query's columns; CREATE MATERIALIZED VIEW ends in `WITH [NO]
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
         // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
-        // VARIADIC arguments; window frames with EXCLUDE or string-led offsets.
+        // VARIADIC arguments; window frames with EXCLUDE or string-led offsets; `RESET TIME
+        // ZONE`.
         Err(e) => rewrite_and_parse(sql).ok_or_else(|| syntax_error(e))?,
     };
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
 }
 
 /// The text rewrites for syntax sqlparser does not read, in the order they apply.
-const REWRITES: [fn(&str) -> Option<String>; 11] = [
+const REWRITES: [fn(&str) -> Option<String>; 12] = [
     table_shorthand,
     subscript_assign::rewrite,
     ctas_columns::rewrite,
@@ -149,6 +151,7 @@ const REWRITES: [fn(&str) -> Option<String>; 11] = [
     lock_without_from::rewrite,
     variadic_args::rewrite,
     window_frame::rewrite,
+    reset_time_zone::rewrite,
 ];
 
 /// Parses `sql` after the rewrites that apply to it, composed: each one that applies

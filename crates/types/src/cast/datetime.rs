@@ -1,5 +1,6 @@
-//! Casts among `date`, `time`, `timestamp`, `timestamptz` and `interval`.
+//! Casts among `date`, `time`, `timetz`, `timestamp`, `timestamptz` and `interval`.
 
+use crate::datetime::timetz;
 use crate::error::{TypeError, TypeResult};
 use crate::text::calendar::{END_TIMESTAMP, MIN_TIMESTAMP, USECS_PER_DAY, USECS_PER_SEC};
 use crate::text::datetime::{
@@ -69,6 +70,12 @@ pub fn cast_datetime(v: &Value, to: &DataType, tz: &TimeZone) -> TypeResult<Opti
         (Value::TimestampTz(t), DataType::Date) => Value::Date(ts_to_date(utc_to_local(*t, tz))?),
         (Value::TimestampTz(t), DataType::Time) => time_of(utc_to_local(*t, tz))?,
         (Value::Time(t), DataType::Time) => Value::Time(*t),
+        (Value::Time(t), DataType::TimeTz) => Value::TimeTz(timetz::from_time(*t, tz)),
+        (Value::TimeTz(t), DataType::TimeTz) => Value::TimeTz(*t),
+        (Value::TimeTz(t), DataType::Time) => Value::Time(t.micros),
+        (Value::TimestampTz(t), DataType::TimeTz) => {
+            Value::TimeTz(timetz::from_timestamptz(*t, tz)?)
+        }
         (Value::Time(t), DataType::Interval) => {
             Value::Interval(Interval { months: 0, days: 0, micros: *t })
         }

@@ -410,6 +410,7 @@ mod fuzz {
             Just(Value::Numeric(Numeric::NaN)),
             any::<i32>().prop_map(Value::Date),
             any::<i64>().prop_map(Value::Time),
+            (any::<i64>(), any::<i32>()).prop_map(|(t, o)| Value::TimeTz(crate::TimeTz::new(t, o))),
             any::<i64>().prop_map(Value::Timestamp),
             any::<i64>().prop_map(Value::TimestampTz),
             (any::<i32>(), any::<i32>(), any::<i64>()).prop_map(|(months, days, micros)| {
@@ -435,6 +436,7 @@ mod fuzz {
             DataType::Char(Some(2)),
             DataType::Date,
             DataType::Time,
+            DataType::TimeTz,
             DataType::Timestamp,
             DataType::TimestampTz,
             DataType::Interval,
@@ -450,7 +452,7 @@ mod fuzz {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         #[test]
-        fn casts_never_panic(v in arb_value(), i in 0..21usize, tz in -15i32 * 3600..15 * 3600) {
+        fn casts_never_panic(v in arb_value(), i in 0..22usize, tz in -15i32 * 3600..15 * 3600) {
             let to = &targets()[i];
             let zone = TimeZone::fixed(tz).expect("in range");
             for mode in [CastMode::Explicit, CastMode::Assignment] {

@@ -2,12 +2,13 @@
 //! interval`, differences, `justify_*`, interval scaling), `date_trunc` and `extract`.
 //!
 //! Values use the representations of [`crate::Value`] (days or microseconds since
-//! 2000-01-01, [`crate::Interval`] fields); `timestamptz` operations take the session
+//! 2000-01-01, [`crate::Interval`] fields, [`TimeTz`]); `timestamptz` operations take the session
 //! [`crate::TimeZone`]. Text input and output live in [`crate::text`].
 
 pub mod arith;
 pub mod extract;
 pub mod precision;
+pub mod timetz;
 pub mod trunc;
 pub mod units;
 
@@ -20,6 +21,7 @@ pub use extract::{
     extract_date, extract_interval, extract_time, extract_timestamp, extract_timestamptz,
 };
 pub use precision::{round_micros, round_to_precision};
+pub use timetz::TimeTz;
 pub use trunc::{date_bin, trunc_interval, trunc_timestamp, trunc_timestamptz};
 pub use units::Unit;
 

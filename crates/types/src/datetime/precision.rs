@@ -1,4 +1,4 @@
-//! Rounding to a declared fractional-second precision (`timestamp(2)`, `time(0)`,
+//! Rounding to a declared fractional-second precision (`timestamp(2)`, `time(0)`, `timetz(1)`,
 //! `interval(3)`), as PostgreSQL's `AdjustTimestampForTypmod` and friends do: half
 //! away from zero, infinities untouched.
 
@@ -29,6 +29,7 @@ pub fn round_to_precision(v: &mut Value, precision: u8) {
             *t = round_micros(*t, precision);
         }
         Value::Time(t) => *t = round_micros(*t, precision),
+        Value::TimeTz(t) => t.micros = round_micros(t.micros, precision),
         Value::Interval(iv) => iv.micros = round_micros(iv.micros, precision),
         _ => {}
     }

@@ -144,6 +144,16 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             (Value::Date((u32::from_be_bytes(fixed(bytes)?) ^ 0x8000_0000) as i32), 4)
         }
         DataType::Time => (Value::Time((u64::from_be_bytes(fixed(bytes)?) ^ (1 << 63)) as i64), 8),
+        DataType::TimeTz => {
+            let utc = (u64::from_be_bytes(fixed(bytes)?) ^ (1 << 63)) as i64;
+            let west =
+                (u32::from_be_bytes(fixed(bytes.get(8..).unwrap_or(&[]))?) ^ 0x8000_0000) as i32;
+            let offset = west.checked_neg().ok_or_else(|| bad("timetz offset out of range"))?;
+            let micros = utc
+                .checked_add(i64::from(offset) * 1_000_000)
+                .ok_or_else(|| bad("timetz out of range"))?;
+            (Value::TimeTz(crate::TimeTz::new(micros, offset)), 12)
+        }
         DataType::Timestamp => {
             (Value::Timestamp((u64::from_be_bytes(fixed(bytes)?) ^ (1 << 63)) as i64), 8)
         }

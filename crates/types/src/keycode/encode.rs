@@ -149,6 +149,11 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
         | (DataType::TimestampTz, Value::TimestampTz(t)) => {
             buf.extend_from_slice(&((*t as u64) ^ (1 << 63)).to_be_bytes())
         }
+        (DataType::TimeTz, Value::TimeTz(t)) => {
+            // The instant first, then the zone west of UTC: PostgreSQL's order.
+            buf.extend_from_slice(&((t.utc_micros() as u64) ^ (1 << 63)).to_be_bytes());
+            buf.extend_from_slice(&((t.zone_west() as u32) ^ 0x8000_0000).to_be_bytes());
+        }
         (DataType::Interval, Value::Interval(iv)) => {
             let span = interval_span(iv);
             // Spans of valid intervals fit easily; the check keeps decode's split exact.

@@ -72,6 +72,12 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
         (DataType::Bytea, small_bytes().prop_map(Value::Bytea).boxed()),
         (DataType::Date, prop_oneof![any::<i32>(), -3i32..3].prop_map(Value::Date).boxed()),
         (DataType::Time, (0i64..=86_400_000_000).prop_map(Value::Time).boxed()),
+        (
+            DataType::TimeTz,
+            (0i64..=86_400_000_000, -57_599i32..=57_599)
+                .prop_map(|(t, o)| Value::TimeTz(crate::TimeTz::new(t, o)))
+                .boxed(),
+        ),
         (DataType::Timestamp, any::<i64>().prop_map(Value::Timestamp).boxed()),
         (DataType::TimestampTz, any::<i64>().prop_map(Value::TimestampTz).boxed()),
         (

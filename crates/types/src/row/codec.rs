@@ -29,6 +29,7 @@ pub fn fixed_width(ty: &DataType) -> Option<usize> {
         | DataType::Timestamp
         | DataType::TimestampTz => 8,
         DataType::Interval | DataType::Uuid => 16,
+        DataType::TimeTz => 12,
         _ => return None,
     })
 }
@@ -74,6 +75,10 @@ pub fn encode_fixed(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResu
         (DataType::Time, Value::Time(t))
         | (DataType::Timestamp, Value::Timestamp(t))
         | (DataType::TimestampTz, Value::TimestampTz(t)) => buf.extend_from_slice(&t.to_le_bytes()),
+        (DataType::TimeTz, Value::TimeTz(t)) => {
+            buf.extend_from_slice(&t.micros.to_le_bytes());
+            buf.extend_from_slice(&t.offset.to_le_bytes());
+        }
         (DataType::Interval, Value::Interval(iv)) => {
             buf.extend_from_slice(&iv.months.to_le_bytes());
             buf.extend_from_slice(&iv.days.to_le_bytes());
@@ -105,6 +110,10 @@ pub fn decode_fixed(b: &[u8], ty: &DataType) -> TypeResult<Value> {
         DataType::Date => Value::Date(i32::from_le_bytes(arr(b)?)),
         DataType::Time => Value::Time(i64::from_le_bytes(arr(b)?)),
         DataType::Timestamp => Value::Timestamp(i64::from_le_bytes(arr(b)?)),
+        DataType::TimeTz => Value::TimeTz(crate::TimeTz::new(
+            i64::from_le_bytes(arr(b)?),
+            i32::from_le_bytes(arr(b.get(8..).unwrap_or(&[]))?),
+        )),
         DataType::TimestampTz => Value::TimestampTz(i64::from_le_bytes(arr(b)?)),
         DataType::Interval => Value::Interval(Interval {
             months: i32::from_le_bytes(arr(b)?),

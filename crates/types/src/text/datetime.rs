@@ -1,4 +1,4 @@
-//! `date`, `time`, `timestamp` and `timestamptz` text I/O in PostgreSQL's ISO DateStyle.
+//! `date`, `time`, `timetz`, `timestamp` and `timestamptz` text I/O in PostgreSQL's ISO DateStyle.
 //!
 //! Output: `2024-01-02`, `0044-03-15 BC`, `03:04:05.123456` (trailing fraction zeros
 //! dropped), `2024-01-02 03:04:05`, `2024-01-02 03:04:05+05:30`, `infinity`.
@@ -12,6 +12,7 @@ use super::datetime_decode::decode;
 use super::datetime_fields::{Fields, Special};
 use super::style::{DateFormat, DateOrder, DateStyle};
 use super::timezone::{format_offset, TimeZone};
+use crate::datetime::timetz::{self, TimeTz};
 use crate::error::{TypeError, TypeResult};
 
 /// Days since 2000-01-01 of 1970-01-01.
@@ -213,8 +214,46 @@ pub fn parse_time_tz(input: &str, tz: &TimeZone) -> TypeResult<i64> {
             Ok((now + i64::from(tz.offset_at(now)) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY))
         }
         Some(_) => Err(TypeError::datetime("time", input)),
+        // A zone name whose offset has changed over time needs a date, even though a
+        // `time` drops the offset (PostgreSQL rejects `15:36:39 America/New_York`).
+        None if f.zone.as_ref().is_some_and(|z| z.fixed_offset().is_none()) && f.date.is_none() => {
+            Err(TypeError::datetime("time", input))
+        }
         None => f.time.ok_or_else(|| TypeError::datetime("time", input)),
     }
+}
+
+/// Formats a `timetz`: the time of day and its offset, `12:00:00-08`.
+pub fn format_timetz(t: &TimeTz) -> String {
+    let mut out = String::with_capacity(20);
+    push_clock(&mut out, t.micros);
+    out.push_str(&format_offset(t.offset));
+    out
+}
+
+/// Parses `timetz` input. The offset is the one written (`-08`, `PST`), a named zone's
+/// (which needs a date unless the zone never changes offset), or the session zone's on
+/// the date given or today; a date part is otherwise ignored.
+pub fn parse_timetz(input: &str, tz: &TimeZone) -> TypeResult<TimeTz> {
+    let ty = "time with time zone";
+    let f = decode(input, ty, tz, true)?;
+    let bad = || TypeError::datetime(ty, input);
+    match f.special {
+        Some(Special::AllBalls) => return Ok(TimeTz::new(0, 0)),
+        Some(Special::Now) => {
+            let now = now_micros();
+            let offset = f.tz.unwrap_or_else(|| tz.offset_at(now));
+            return Ok(TimeTz::from_utc(now, offset));
+        }
+        Some(_) => return Err(bad()),
+        None => {}
+    }
+    let micros = f.time.ok_or_else(bad)?;
+    let offset = match f.tz {
+        Some(off) => off,
+        None => timetz::resolve_offset(f.date, micros, f.zone.as_ref(), tz).ok_or_else(bad)?,
+    };
+    Ok(TimeTz::new(micros, offset))
 }
 
 /// Local (wall-clock) microseconds since 2000-01-01 and the explicit offset, if any.
@@ -398,7 +437,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn timetz_text() {
+        let h = USECS_PER_HOUR;
+        let p = |s: &str| parse_timetz(s, &TimeZone::UTC).map(|t| format_timetz(&t));
+        assert_eq!(p("04:05:06.789-8"), Ok("04:05:06.789-08".into()));
+        assert_eq!(p("040506+07:30"), Ok("04:05:06+07:30".into()));
+        assert_eq!(p("04:05 PST"), Ok("04:05:00-08".into()));
+        assert_eq!(p("2003-07-07 15:36:39 America/New_York"), Ok("15:36:39-04".into()));
+        assert_eq!(p("10:00 Etc/GMT+3"), Ok("10:00:00-03".into()));
+        assert_eq!(p("allballs"), Ok("00:00:00+00".into()));
+        for bad in ["15:36:39 America/New_York", "15:36:39 m2", "15:36:39 Asia/Kolkata"] {
+            assert_eq!(
+                p(bad).unwrap_err().to_string(),
+                format!("invalid input syntax for type time with time zone: \"{bad}\"")
+            );
+        }
+        assert_eq!(p("24:00:00.01+00").unwrap_err().sqlstate().code(), "22008");
+        let ist = TimeZone::fixed(19_800).unwrap();
+        assert_eq!(
+            parse_timetz("04:05", &ist),
+            Ok(TimeTz::new(4 * h + 5 * USECS_PER_MINUTE, 19_800))
+        );
+        assert_eq!(parse_time("15:36:39 America/New_York").unwrap_err().sqlstate().code(), "22007");
+    }
+
     proptest! {
+        #[test]
+        fn timetz_round_trips(t in 0i64..=USECS_PER_DAY, off in -57_599i32..=57_599) {
+            let v = TimeTz::new(t, off);
+            prop_assert_eq!(parse_timetz(&format_timetz(&v), &TimeZone::UTC), Ok(v));
+        }
+
         #[test]
         fn date_round_trips(days in MIN_DATE_DAYS..=MAX_DATE_DAYS) {
             let d = days as i32;

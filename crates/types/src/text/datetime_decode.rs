@@ -867,7 +867,10 @@ fn decode_inner(input: &str, tz: &TimeZone, time_only: bool) -> DResult<Fields> 
         return Err(Dterr::FieldOverflow);
     }
     if time_only {
-        if d.fmask & TIME_M != TIME_M {
+        // A time of day may come with a whole date (which can decide a zone's offset),
+        // never with part of one (`15:36:39 m2`).
+        let date_bits = d.fmask & DATE_M;
+        if d.fmask & TIME_M != TIME_M || (date_bits != 0 && date_bits != DATE_M) {
             return Err(Dterr::BadFormat);
         }
     } else if d.fmask & DATE_M != DATE_M {

@@ -179,6 +179,15 @@ impl TimeZone {
         Err(invalid(name).into())
     }
 
+    /// The offset of a zone that never changes it (a fixed offset, `Etc/GMT+3`), `None`
+    /// for a zone with rules or history (`America/New_York`, `Asia/Kolkata`).
+    pub fn fixed_offset(&self) -> Option<i32> {
+        match self.kind {
+            Kind::Fixed(o) => Some(o),
+            Kind::Named(z) => z.fixed_offset(),
+        }
+    }
+
     /// Seconds east of UTC at the given instant (microseconds since 2000-01-01 UTC).
     pub fn offset_at(&self, utc_micros: i64) -> i32 {
         match self.kind {

@@ -45,6 +45,14 @@ impl Zone {
         }
     }
 
+    /// The zone's one offset if it has never had another (no transitions to a
+    /// different offset, no daylight rule).
+    pub fn fixed_offset(&self) -> Option<i32> {
+        let o = self.initial;
+        let rule_fixed = self.rule.as_ref().is_none_or(|r| r.dst.is_none() && r.std == o);
+        (rule_fixed && self.offsets.iter().all(|x| *x == o)).then_some(o)
+    }
+
     /// Seconds east of UTC at an instant given in microseconds since 2000-01-01 UTC.
     pub fn offset_at(&self, utc_micros: i64) -> i32 {
         self.offset_at_unix(utc_micros.div_euclid(1_000_000) + UNIX_TO_PG_SECS)

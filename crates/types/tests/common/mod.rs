@@ -49,6 +49,7 @@ pub fn parse_type(name: &str) -> (DataType, DataType) {
         "bytea" => DataType::Bytea,
         "date" => DataType::Date,
         "time without time zone" => DataType::Time,
+        "time with time zone" => DataType::TimeTz,
         "timestamp without time zone" => DataType::Timestamp,
         "timestamp with time zone" => DataType::TimestampTz,
         "interval" => DataType::Interval,
