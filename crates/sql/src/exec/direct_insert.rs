@@ -19,7 +19,7 @@ use helios_storage::Transaction;
 use helios_types::{DataType, Value};
 
 use super::dml::{
-    check_not_null, fill_serials, fit_columns, unique_violation, DmlOutcome, WriteEnv,
+    check_not_null, fill_serials, fit_columns, unique_violation_in, DmlOutcome, WriteEnv,
 };
 use super::row_writer::{RowKey, RowWriter};
 use crate::binder::BoundInsert;
@@ -166,12 +166,7 @@ pub fn insert_row(
         let key = held.as_deref_mut().unwrap_or(&mut fresh);
         writer.row_key(key, &row, rowid)?;
         if let Some((index, _)) = writer.find_conflict(txn, &row, key)? {
-            let idx = table
-                .indexes
-                .iter()
-                .find(|i| i.id == index)
-                .ok_or_else(|| Error::internal("index vanished"))?;
-            return Err(unique_violation(table, idx, &row));
+            return Err(unique_violation_in(table, index, &row));
         }
         let put = writer.put(txn, key, &row);
         key.release_large();

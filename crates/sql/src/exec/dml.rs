@@ -330,6 +330,15 @@ pub(super) fn unique_violation(
     .with_detail(format!("Key ({cols})=({vals}) already exists."))
 }
 
+/// [`unique_violation`] for the unique index of `table` with id `index`, as
+/// [`find_conflict`] reports it.
+pub(super) fn unique_violation_in(table: &TableDef, index: u32, row: &[Value]) -> Error {
+    match table.indexes.iter().find(|i| i.id == index) {
+        Some(idx) => unique_violation(table, idx, row),
+        None => Error::internal("index vanished"),
+    }
+}
+
 /// The first unique index (primary key included) that `row` conflicts with, with the
 /// conflicting row's key.
 pub(super) fn find_conflict(
@@ -641,12 +650,7 @@ fn rewrite_row_plain(
         if table.primary_key().is_some() { primary_key(table, &new, None)? } else { pk.to_vec() };
     delete_row(txn, table, pk, old)?;
     if let Some((index, _)) = find_conflict(txn, table, &new, None)? {
-        let idx = table
-            .indexes
-            .iter()
-            .find(|i| i.id == index)
-            .ok_or_else(|| Error::internal("index vanished"))?;
-        return Err(unique_violation(table, idx, &new));
+        return Err(unique_violation_in(table, index, &new));
     }
     put_row(txn, table, &new_pk, &new)?;
     referenced_actions(txn, env, table, old, Some(&new), depth + 1)
@@ -892,12 +896,7 @@ pub(super) fn insert_rows(
                 }
             }
             (Some((index, _)), _) => {
-                let idx = table
-                    .indexes
-                    .iter()
-                    .find(|i| i.id == index)
-                    .ok_or_else(|| Error::internal("index vanished"))?;
-                return Err(unique_violation(table, idx, &row));
+                return Err(unique_violation_in(table, index, &row));
             }
         };
         if let Some(r) = written {
@@ -972,12 +971,7 @@ pub(super) fn update_one(
         if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.to_vec() };
     delete_row(txn, table, pk, old)?;
     if let Some((index, _)) = find_conflict(txn, table, new, None)? {
-        let idx = table
-            .indexes
-            .iter()
-            .find(|i| i.id == index)
-            .ok_or_else(|| Error::internal("index vanished"))?;
-        return Err(unique_violation(table, idx, new));
+        return Err(unique_violation_in(table, index, new));
     }
     check_references(txn, env, table, new, Some(old))?;
     put_row(txn, table, &new_pk, new)?;
@@ -1102,12 +1096,7 @@ pub(super) fn update_rows(
         let new_pk =
             if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.clone() };
         if let Some((index, _)) = find_conflict(txn, table, new, None)? {
-            let idx = table
-                .indexes
-                .iter()
-                .find(|i| i.id == index)
-                .ok_or_else(|| Error::internal("index vanished"))?;
-            return Err(unique_violation(table, idx, new));
+            return Err(unique_violation_in(table, index, new));
         }
         check_references(txn, env, table, new, Some(old))?;
         put_row(txn, table, &new_pk, new)?;

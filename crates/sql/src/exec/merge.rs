@@ -16,7 +16,7 @@ use helios_types::Value;
 
 use super::context::Row;
 use super::dml::{
-    check_references, complete_row, find_conflict, referenced_actions, unique_violation,
+    check_references, complete_row, find_conflict, referenced_actions, unique_violation_in,
     update_one, DmlOutcome, WriteEnv,
 };
 use super::table_io::{delete_row, primary_key, put_row};
@@ -118,12 +118,7 @@ pub fn execute_merge(
                 let rowid = table.primary_key().is_none().then(|| (env.rowid)());
                 let pk = primary_key(table, &row, rowid)?;
                 if let Some((index, _)) = find_conflict(txn, table, &row, None)? {
-                    let idx = table
-                        .indexes
-                        .iter()
-                        .find(|i| i.id == index)
-                        .ok_or_else(|| Error::internal("index vanished"))?;
-                    return Err(unique_violation(table, idx, &row));
+                    return Err(unique_violation_in(table, index, &row));
                 }
                 check_references(txn, env, table, &row, None)?;
                 put_row(txn, table, &pk, &row)?;
