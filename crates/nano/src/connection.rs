@@ -10,6 +10,9 @@ use helios_types::{DataType, Value};
 
 use crate::{Notification, Row, Transaction};
 
+/// Reads a connection setting by name, as [`Connection::setting`] does.
+pub type SettingReader<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// The outcome of [`Connection::execute_batch`]: the results of the statements that
 /// ran, and the error that stopped the batch, if any.
 #[derive(Debug, Clone)]
@@ -79,6 +82,21 @@ impl Connection {
     /// semantics (one implicit transaction around the batch unless it has BEGIN/COMMIT).
     pub fn execute_batch(&mut self, sql: &str) -> BatchOutcome {
         let (results, error) = self.session.execute_batch(sql);
+        BatchOutcome { results, error }
+    }
+
+    /// [`Connection::execute_batch`], calling `after` with a reader of the connection's
+    /// settings ([`Connection::setting`]) and each statement's result right after that
+    /// statement ran: a client formatting results as text reads the `TimeZone` or
+    /// `DateStyle` each result was produced under, even when a later statement of the
+    /// batch changes it.
+    pub fn execute_batch_observed(
+        &mut self,
+        sql: &str,
+        after: &mut dyn FnMut(SettingReader<'_>, &StatementResult),
+    ) -> BatchOutcome {
+        let (results, error) =
+            self.session.execute_batch_observed(sql, &mut |s, r| after(&|k| s.setting(k), r));
         BatchOutcome { results, error }
     }
 

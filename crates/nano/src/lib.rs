@@ -42,7 +42,7 @@ pub mod auth {
 }
 
 pub use branches::{BranchChange, BranchInfo, OnConflict, Timestamp, TxnId};
-pub use connection::{BatchOutcome, CancelHandle, Connection, Statement};
+pub use connection::{BatchOutcome, CancelHandle, Connection, SettingReader, Statement};
 pub use database::{Database, Options};
 pub use helios_common::{Error, Result, SqlState};
 pub use helios_sql::routine::{Notice, NoticeLevel};

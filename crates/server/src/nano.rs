@@ -12,6 +12,7 @@ use crate::session::{
     BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory,
     StatementResult, TxnStatus,
 };
+use crate::simple::result_types;
 
 /// Opens a `Connection` of one database per client.
 #[derive(Debug, Clone)]
@@ -62,6 +63,14 @@ impl Session for NanoSession {
     fn execute_batch(&mut self, sql: &str) -> BatchOutcome {
         let outcome = self.conn.execute_batch(sql);
         BatchOutcome { results: outcome.results, error: outcome.error }
+    }
+
+    fn execute_batch_styled(&mut self, sql: &str) -> (BatchOutcome, Vec<crate::text::OutputStyle>) {
+        let mut styles = Vec::new();
+        let outcome = self.conn.execute_batch_observed(sql, &mut |setting, r| {
+            styles.push(crate::text::OutputStyle::for_columns(result_types(r), setting));
+        });
+        (BatchOutcome { results: outcome.results, error: outcome.error }, styles)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {

@@ -50,6 +50,12 @@ pub trait CancelToken: Send + Sync {
 pub trait Session: Send {
     /// Runs one or more `;`-separated statements with simple-query semantics.
     fn execute_batch(&mut self, sql: &str) -> BatchOutcome;
+    /// [`Session::execute_batch`], with the text output style of each result as the
+    /// session's settings stood right after its statement (empty: the caller reads the
+    /// settings once the batch has run).
+    fn execute_batch_styled(&mut self, sql: &str) -> (BatchOutcome, Vec<crate::text::OutputStyle>) {
+        (self.execute_batch(sql), Vec::new())
+    }
     /// Runs one statement with parameters and returns its rows.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult>;
     /// Runs one statement with parameters and returns the rows affected.

@@ -109,19 +109,29 @@ where
     Ok(())
 }
 
-/// Runs a batch; with its outcome come the notices it raised and the session's output
-/// settings for the types its results have.
+/// Runs a batch; with its outcome come the notices it raised and each result's output
+/// style: the session's output settings for the result's types as they stood when its
+/// statement had run (`SET TIME ZONE` between two SELECTs formats them differently).
 fn run_batch(
     s: &mut dyn crate::session::Session,
     sql: &str,
-) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, text::OutputStyle) {
-    let outcome = s.execute_batch(sql);
-    let types = outcome.results.iter().flat_map(|r| match r {
+) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, Vec<text::OutputStyle>) {
+    let (outcome, mut styles) = s.execute_batch_styled(sql);
+    if styles.len() != outcome.results.len() {
+        // The session does not observe its statements: the settings at the end.
+        let types = outcome.results.iter().flat_map(|r| result_types(r));
+        let style = text::OutputStyle::for_columns(types.collect::<Vec<_>>(), |k| s.setting(k));
+        styles = vec![style; outcome.results.len()];
+    }
+    (outcome, s.take_notices(), styles)
+}
+
+/// The column types of a result (none for a command).
+pub(crate) fn result_types(r: &StatementResult) -> Vec<&helios_types::DataType> {
+    match r {
         StatementResult::Rows(q) => q.columns.iter().map(|c| &c.data_type).collect(),
         StatementResult::Command { .. } => Vec::new(),
-    });
-    let style = text::OutputStyle::for_columns(types.collect::<Vec<_>>(), |k| s.setting(k));
-    (outcome, s.take_notices(), style)
+    }
 }
 
 /// What running a query string ended with.
@@ -145,10 +155,10 @@ where
     }
     if !statements.iter().any(|s| is_copy(s)) {
         let sql = sql.to_owned();
-        let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
+        let (outcome, notices, styles) = conn.run(move |s| run_batch(s, &sql)).await?;
         send_notices(client, notices).await?;
-        for r in &outcome.results {
-            send_result(client, r, &extra).await?;
+        for (r, style) in outcome.results.iter().zip(&styles) {
+            send_result(client, r, style).await?;
         }
         if let Some(e) = &outcome.error {
             send_error(client, e).await?;
@@ -159,10 +169,10 @@ where
     for (i, stmt) in statements.into_iter().enumerate() {
         if !is_copy(stmt) {
             let sql = stmt.to_owned();
-            let (outcome, notices, extra) = conn.run(move |s| run_batch(s, &sql)).await?;
+            let (outcome, notices, styles) = conn.run(move |s| run_batch(s, &sql)).await?;
             send_notices(client, notices).await?;
-            for r in &outcome.results {
-                send_result(client, r, &extra).await?;
+            for (r, style) in outcome.results.iter().zip(&styles) {
+                send_result(client, r, style).await?;
             }
             if let Some(e) = &outcome.error {
                 send_error(client, e).await?;

@@ -605,3 +605,24 @@ async fn extra_float_digits_rounds_text_floats() {
     let v: f64 = client.query_one("SELECT 0.1::float8 + 0.2", &[]).await.unwrap().get(0);
     assert_eq!(v, 0.1 + 0.2);
 }
+
+/// Each result of a multi-statement simple query is formatted with the settings its
+/// statement ran under, not those the whole string ended with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_results_use_the_settings_of_their_statement() {
+    let server = db_server().await;
+    let (mut raw, _) = Raw::login(server.addr).await;
+    let ts = "SELECT '2020-01-01 12:00:00+00'::timestamptz, 1 / 3::float8";
+    let sql = format!(
+        "SET TIME ZONE 'UTC'; {ts}; SET TIME ZONE 'UTC+5'; SET extra_float_digits = 0; {ts}"
+    );
+    let (msgs, status) = raw.query(&sql).await;
+    assert_eq!(status, b'I');
+    assert_eq!(
+        text_rows(&msgs),
+        vec![
+            vec![Some("2020-01-01 12:00:00+00".into()), Some("0.3333333333333333".into())],
+            vec![Some("2020-01-01 07:00:00-05".into()), Some("0.333333333333333".into())],
+        ]
+    );
+}

@@ -409,9 +409,23 @@ impl Session {
     /// Runs `;`-separated statements with simple-query semantics; returns the results of
     /// the statements that ran and the error that stopped the batch, if any.
     pub fn execute_batch(&mut self, sql: &str) -> (Vec<StatementResult>, Option<Error>) {
+        self.execute_batch_observed(sql, &mut |_, _| {})
+    }
+
+    /// [`Session::execute_batch`], calling `after` with the session and each
+    /// statement's result as soon as that statement has run, while the settings it ran
+    /// under (a later `SET` may change them) are still in effect.
+    pub fn execute_batch_observed(
+        &mut self,
+        sql: &str,
+        after: &mut dyn FnMut(&Session, &StatementResult),
+    ) -> (Vec<StatementResult>, Option<Error>) {
         // Errors point into `sql` (the plan cache's parameterized text only fails at run
         // time: a binding error runs the text as written).
         if let Some((results, error)) = self.run_cached(sql) {
+            for r in &results {
+                after(self, r);
+            }
             return (results, error.map(|e| e.locate(sql)));
         }
         self.cancel.store(false, Ordering::Relaxed);
@@ -423,11 +437,15 @@ impl Session {
             }
         };
         let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
-        let (results, error) = parser::with_stack_for(depth, || self.run_batch(&stmts));
+        let (results, error) = parser::with_stack_for(depth, || self.run_batch(&stmts, after));
         (results, error.map(|e| e.locate(sql)))
     }
 
-    fn run_batch(&mut self, stmts: &[Statement]) -> (Vec<StatementResult>, Option<Error>) {
+    fn run_batch(
+        &mut self,
+        stmts: &[Statement],
+        after: &mut dyn FnMut(&Session, &StatementResult),
+    ) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
         if implicit {
             self.mode = Mode::Implicit;
@@ -436,7 +454,10 @@ impl Session {
         let mut results = Vec::with_capacity(stmts.len());
         for stmt in stmts {
             match self.run(stmt, &[], None) {
-                Ok(r) => results.push(r),
+                Ok(r) => {
+                    after(self, &r);
+                    results.push(r);
+                }
                 Err(e) => {
                     self.fail();
                     return (results, Some(e));
