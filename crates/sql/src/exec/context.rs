@@ -192,13 +192,7 @@ impl<'t> ExecCtx<'t> {
 
     /// Fails with 57014 when the statement was cancelled.
     pub fn check_cancel(&self) -> Result<()> {
-        if self.cancel.load(Ordering::Relaxed) {
-            return Err(Error::new(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to user request",
-            ));
-        }
-        Ok(())
+        check_cancel(self.cancel)
     }
 
     /// Evaluates `e` on `row` followed by the enclosing row `outer`.
@@ -326,4 +320,15 @@ impl EvalContext for ExecCtx<'_> {
             }
         }
     }
+}
+
+/// Fails with 57014 (`canceling statement due to user request`) once `cancel` is set.
+pub fn check_cancel(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::new(
+            SqlState::QUERY_CANCELED,
+            "canceling statement due to user request",
+        ));
+    }
+    Ok(())
 }

@@ -12,9 +12,8 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::sync::atomic::Ordering;
 
-use helios_common::{Error, Result, SqlState};
+use helios_common::Result;
 use helios_storage::Transaction;
 use helios_types::{DataType, Value};
 
@@ -139,12 +138,7 @@ pub fn insert_row(
     ins: &BoundInsert,
     mut row: Cow<'_, [Value]>,
 ) -> Result<DmlOutcome> {
-    if env.cancel.load(Ordering::Relaxed) {
-        return Err(Error::new(
-            SqlState::QUERY_CANCELED,
-            "canceling statement due to user request",
-        ));
-    }
+    super::check_cancel(env.cancel)?;
     let table = ins.table.as_ref();
     // The parameters themselves are the row unless a value must change.
     if ins.sequence_fill.iter().any(|(c, _)| row[*c].is_null()) {

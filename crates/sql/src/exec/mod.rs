@@ -44,7 +44,7 @@ mod vector_scan;
 mod window;
 mod window_frame;
 
-pub use context::{ExecCtx, Row, SequenceAccess};
+pub use context::{check_cancel, ExecCtx, Row, SequenceAccess};
 pub use direct_insert::{direct_row, insert_row, RowSource};
 pub use dml::{
     execute_delete, execute_insert, execute_update, unique_key_detail, DmlOutcome, WriteEnv,

@@ -206,13 +206,7 @@ impl StatementHost for RuntimeHost<'_, '_> {
     }
 
     fn check_cancel(&self) -> Result<()> {
-        if self.rt.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Error::new(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to user request",
-            ));
-        }
-        Ok(())
+        crate::exec::check_cancel(self.rt.cancel)
     }
 
     fn columns_of_table(&self, name: &str) -> Option<Vec<(String, DataType)>> {

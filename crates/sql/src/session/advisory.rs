@@ -175,13 +175,7 @@ impl AdvisoryLocks {
 /// Fails with 57014 when `cancel` is set (a cancel request or `statement_timeout`), for
 /// functions that wait.
 pub(crate) fn check_cancel(cancel: Option<&AtomicBool>) -> Result<()> {
-    if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(Error::new(
-            SqlState::QUERY_CANCELED,
-            "canceling statement due to user request",
-        ));
-    }
-    Ok(())
+    cancel.map_or(Ok(()), crate::exec::check_cancel)
 }
 
 /// How a waiting acquisition ends early.

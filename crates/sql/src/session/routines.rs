@@ -1038,13 +1038,7 @@ impl StatementHost for SessionHost<'_> {
     }
 
     fn check_cancel(&self) -> Result<()> {
-        if self.session.cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(Error::new(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to user request",
-            ));
-        }
-        Ok(())
+        crate::exec::check_cancel(&self.session.cancel)
     }
 
     fn columns_of_table(&self, name: &str) -> Option<Vec<(String, DataType)>> {
