@@ -56,35 +56,44 @@ fn int_of(value: &Value) -> Option<i64> {
 
 /// Appends a non-NULL fixed-width value of type `ty`.
 pub fn encode_fixed(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult<()> {
+    let width = fixed_width(ty).ok_or_else(|| mismatch(value, ty))?;
+    let at = buf.len();
+    buf.resize(at + width, 0);
+    write_fixed(&mut buf[at..], value, ty).inspect_err(|_| buf.truncate(at))
+}
+
+/// Writes a non-NULL fixed-width value of type `ty` into `out`, which is exactly
+/// [`fixed_width`] of `ty` bytes long (a row's slot).
+pub(crate) fn write_fixed(out: &mut [u8], value: &Value, ty: &DataType) -> TypeResult<()> {
     let bad = || mismatch(value, ty);
     match (ty, value) {
-        (DataType::Bool, Value::Bool(b)) => buf.push(u8::from(*b)),
+        (DataType::Bool, Value::Bool(b)) => out[0] = u8::from(*b),
         (DataType::Int2, v) => {
             let x = i16::try_from(int_of(v).ok_or_else(bad)?).map_err(|_| bad())?;
-            buf.extend_from_slice(&x.to_le_bytes());
+            out.copy_from_slice(&x.to_le_bytes());
         }
         (DataType::Int4, v) => {
             let x = i32::try_from(int_of(v).ok_or_else(bad)?).map_err(|_| bad())?;
-            buf.extend_from_slice(&x.to_le_bytes());
+            out.copy_from_slice(&x.to_le_bytes());
         }
-        (DataType::Int8, v) => buf.extend_from_slice(&int_of(v).ok_or_else(bad)?.to_le_bytes()),
-        (DataType::Float4, Value::Float4(x)) => buf.extend_from_slice(&x.to_le_bytes()),
-        (DataType::Float8, Value::Float8(x)) => buf.extend_from_slice(&x.to_le_bytes()),
-        (DataType::Float8, Value::Float4(x)) => buf.extend_from_slice(&f64::from(*x).to_le_bytes()),
-        (DataType::Date, Value::Date(d)) => buf.extend_from_slice(&d.to_le_bytes()),
+        (DataType::Int8, v) => out.copy_from_slice(&int_of(v).ok_or_else(bad)?.to_le_bytes()),
+        (DataType::Float4, Value::Float4(x)) => out.copy_from_slice(&x.to_le_bytes()),
+        (DataType::Float8, Value::Float8(x)) => out.copy_from_slice(&x.to_le_bytes()),
+        (DataType::Float8, Value::Float4(x)) => out.copy_from_slice(&f64::from(*x).to_le_bytes()),
+        (DataType::Date, Value::Date(d)) => out.copy_from_slice(&d.to_le_bytes()),
         (DataType::Time, Value::Time(t))
         | (DataType::Timestamp, Value::Timestamp(t))
-        | (DataType::TimestampTz, Value::TimestampTz(t)) => buf.extend_from_slice(&t.to_le_bytes()),
+        | (DataType::TimestampTz, Value::TimestampTz(t)) => out.copy_from_slice(&t.to_le_bytes()),
         (DataType::TimeTz, Value::TimeTz(t)) => {
-            buf.extend_from_slice(&t.micros.to_le_bytes());
-            buf.extend_from_slice(&t.offset.to_le_bytes());
+            out[..8].copy_from_slice(&t.micros.to_le_bytes());
+            out[8..].copy_from_slice(&t.offset.to_le_bytes());
         }
         (DataType::Interval, Value::Interval(iv)) => {
-            buf.extend_from_slice(&iv.months.to_le_bytes());
-            buf.extend_from_slice(&iv.days.to_le_bytes());
-            buf.extend_from_slice(&iv.micros.to_le_bytes());
+            out[..4].copy_from_slice(&iv.months.to_le_bytes());
+            out[4..8].copy_from_slice(&iv.days.to_le_bytes());
+            out[8..].copy_from_slice(&iv.micros.to_le_bytes());
         }
-        (DataType::Uuid, Value::Uuid(u)) => buf.extend_from_slice(u),
+        (DataType::Uuid, Value::Uuid(u)) => out.copy_from_slice(u),
         _ => return Err(bad()),
     }
     Ok(())

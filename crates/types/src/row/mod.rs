@@ -34,7 +34,7 @@ use helios_common::{Error, Result};
 
 use crate::error::{TypeError, TypeResult};
 use crate::{DataType, Value};
-use codec::{decode_fixed, decode_var, encode_fixed, encode_var};
+use codec::{decode_fixed, decode_var, encode_var, write_fixed};
 use layout::{Layout, Slot};
 
 /// Encodes a row; `values[i]` must be NULL or a value of `types[i]`.
@@ -70,29 +70,31 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
         };
     }
     let bitmap_len = values.len().div_ceil(8);
+    let fixed_at = layout::HEADER_LEN + bitmap_len;
+    let offsets_at = fixed_at + fixed_len;
+    let var_at = offsets_at + 4 * var_count;
     buf.clear();
     // Room for the variable-size values too, so the buffer is allocated at most once.
-    buf.reserve(layout::HEADER_LEN + bitmap_len + fixed_len + 4 * var_count + var_len + 16);
-    buf.push(ROW_FORMAT_V1);
-    buf.extend_from_slice(&count.to_le_bytes());
-    buf.resize(layout::HEADER_LEN + bitmap_len, 0);
-    // The null bitmap and the fixed-width values in one pass.
+    buf.reserve(var_at + var_len + 16);
+    // The header, the null bitmap, the fixed area and the offset table have known sizes:
+    // they are written in place (zeroed first, the encoding of NULL slots).
+    buf.resize(var_at, 0);
+    let head = &mut buf[..var_at];
+    head[0] = ROW_FORMAT_V1;
+    head[1..3].copy_from_slice(&count.to_le_bytes());
+    let mut at = fixed_at;
     for (i, (v, ty)) in values.iter().zip(types).enumerate() {
         let null = v.is_null();
         if null {
-            buf[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
+            head[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
         }
         if let Some(width) = fixed_width(ty) {
-            if null {
-                buf.resize(buf.len() + width, 0);
-            } else {
-                encode_fixed(buf, v, ty)?;
+            if !null {
+                write_fixed(&mut head[at..at + width], v, ty)?;
             }
+            at += width;
         }
     }
-    let offsets_at = buf.len();
-    buf.resize(offsets_at + 4 * var_count, 0);
-    let var_at = buf.len();
     let mut index = 0;
     for (v, ty) in values.iter().zip(types) {
         if fixed_width(ty).is_none() {
