@@ -528,7 +528,6 @@ impl Binder<'_> {
     }
 
     fn bind_interval(&mut self, iv: &ast::Interval) -> Result<Expr> {
-        use helios_types::text::interval::{IntervalField, IntervalRange};
         let v = self.bind(&iv.value)?;
         let text = match v {
             Expr::Literal(Value::Text(s), _) => s,
@@ -540,36 +539,46 @@ impl Binder<'_> {
                 return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in INTERVAL literal"))
             }
         };
-        let field = |f: &Option<ast::DateTimeField>| -> Result<Option<IntervalField>> {
-            let Some(f) = f else { return Ok(None) };
-            Ok(Some(match datetime_field_name(f).trim_end_matches('s') {
-                "year" => IntervalField::Year,
-                "month" => IntervalField::Month,
-                "day" => IntervalField::Day,
-                "hour" => IntervalField::Hour,
-                "minute" => IntervalField::Minute,
-                "second" => IntervalField::Second,
-                other => {
-                    return Err(Error::new(
-                        SqlState::SYNTAX_ERROR,
-                        format!("syntax error at or near \"{}\"", other.to_uppercase()),
-                    ))
-                }
-            }))
-        };
-        let leading = field(&iv.leading_field)?;
-        let last = field(&iv.last_field)?;
-        let seconds_last = last.or(leading) == Some(IntervalField::Second);
-        let precision = iv
-            .fractional_seconds_precision
-            .or(if seconds_last && last.is_none() { iv.leading_precision } else { None })
-            .map(|p| u32::try_from(p.min(6)).unwrap_or(6));
         let style = crate::expr::context::session_zone(self.scope.session()).style().interval;
-        let range = IntervalRange { leading, last, precision, style };
-        let value = helios_types::text::interval::parse_interval_range(&text, &range)
-            .map_err(Error::from)?;
+        let value = interval_literal(iv, &text, style)?;
         Ok(Expr::Literal(Value::Interval(value), DataType::Interval))
     }
+}
+
+/// The value of `INTERVAL '<text>' <qualifier>` (the qualifier from `iv`), read with the
+/// session's IntervalStyle.
+pub(crate) fn interval_literal(
+    iv: &ast::Interval,
+    text: &str,
+    style: helios_types::text::style::IntervalStyle,
+) -> Result<helios_types::Interval> {
+    use helios_types::text::interval::{IntervalField, IntervalRange};
+    let field = |f: &Option<ast::DateTimeField>| -> Result<Option<IntervalField>> {
+        let Some(f) = f else { return Ok(None) };
+        Ok(Some(match datetime_field_name(f).trim_end_matches('s') {
+            "year" => IntervalField::Year,
+            "month" => IntervalField::Month,
+            "day" => IntervalField::Day,
+            "hour" => IntervalField::Hour,
+            "minute" => IntervalField::Minute,
+            "second" => IntervalField::Second,
+            other => {
+                return Err(Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    format!("syntax error at or near \"{}\"", other.to_uppercase()),
+                ))
+            }
+        }))
+    };
+    let leading = field(&iv.leading_field)?;
+    let last = field(&iv.last_field)?;
+    let seconds_last = last.or(leading) == Some(IntervalField::Second);
+    let precision = iv
+        .fractional_seconds_precision
+        .or(if seconds_last && last.is_none() { iv.leading_precision } else { None })
+        .map(|p| u32::try_from(p.min(6)).unwrap_or(6));
+    let range = IntervalRange { leading, last, precision, style };
+    helios_types::text::interval::parse_interval_range(text, &range).map_err(Error::from)
 }
 
 /// The type of a one-column subquery; 42601 "subquery must return only one column".

@@ -57,6 +57,7 @@ pub use arith::{numeric_div, numeric_sqrt};
 pub use bind::{bind_expr, coerce_expr, ident_name, resolve_unknown, CoercionKind};
 pub use bind_aggregate::bind_aggregate_support;
 pub use bind_ops::numeric_op_type;
+pub(crate) use bind_special::interval_literal;
 pub use context::{
     wall_clock_micros, CursorInfo, EvalContext, ExprScope, SessionInfo, SettingChange,
     SettingChanges, SimpleContext, SubqueryProbe, SubqueryResult,

@@ -384,14 +384,7 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 )
                 .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
             }),
-        "timezone" => {
-            let upper = value.to_ascii_uppercase();
-            if upper == "UTC" || upper == "GMT" || upper == "Z" {
-                Ok("UTC".into())
-            } else {
-                Ok(value.to_string())
-            }
-        }
+        "timezone" => helios_types::TimeZone::setting_text(value),
         _ => Ok(value.to_string()),
     }
 }

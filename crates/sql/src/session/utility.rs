@@ -41,6 +41,50 @@ fn set_value_text(e: &ast::Expr) -> Result<String> {
     }
 }
 
+/// The setting text of `SET TIME ZONE <value>`; `None` for `LOCAL` / `DEFAULT` (the
+/// default zone). An interval is an offset east of UTC in hours and minutes, as in
+/// PostgreSQL (`INTERVAL '-08:00' HOUR TO MINUTE`), and may hold neither days nor months.
+fn time_zone_value(value: &ast::Expr, info: &crate::expr::SessionInfo) -> Result<Option<String>> {
+    match value {
+        ast::Expr::Identifier(id)
+            if id.quote_style.is_none()
+                && (id.value.eq_ignore_ascii_case("local")
+                    || id.value.eq_ignore_ascii_case("default")) =>
+        {
+            Ok(None)
+        }
+        ast::Expr::Interval(iv) => {
+            let ast::Expr::Value(v) = iv.value.as_ref() else {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in INTERVAL literal"));
+            };
+            let ast::Value::SingleQuotedString(text) = &v.value else {
+                return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error in INTERVAL literal"));
+            };
+            let style = crate::expr::context::session_zone(info).style().interval;
+            let offset = crate::expr::interval_literal(iv, text, style)?;
+            let detail = if offset.months != 0 {
+                "Cannot specify months in time zone interval."
+            } else if offset.days != 0 {
+                "Cannot specify days in time zone interval."
+            } else if offset.micros.unsigned_abs() >= 168 * 3_600_000_000 {
+                "UTC timezone offset is out of range."
+            } else {
+                let hours = offset.micros as f64 / 3_600_000_000.0;
+                return helios_types::TimeZone::setting_text(&hours.to_string()).map(Some);
+            };
+            Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!(
+                    "invalid value for parameter \"TimeZone\": \"INTERVAL '{}'\"",
+                    Value::Interval(offset).to_pg_text()
+                ),
+            )
+            .with_detail(detail))
+        }
+        other => set_value_text(other).map(Some),
+    }
+}
+
 /// `role` and `session_authorization`: settings that change who the session is, set
 /// through the checks of SET ROLE / SET SESSION AUTHORIZATION.
 pub(super) fn is_identity_setting(name: &str) -> bool {
@@ -189,8 +233,13 @@ impl Session {
                 Ok(StatementResult::command("SET"))
             }
             ast::Set::SetTimeZone { value, local } => {
-                let v = set_value_text(value)?;
-                if !self.change_setting("timezone", *local, |s| s.set("timezone", &v))? {
+                let applied = match time_zone_value(value, &self.info_shared())? {
+                    Some(v) => {
+                        self.change_setting("timezone", *local, |s| s.set("timezone", &v))?
+                    }
+                    None => self.change_setting("timezone", *local, |s| s.reset("timezone"))?,
+                };
+                if !applied {
                     self.warn_set_local_outside_block();
                 }
                 Ok(StatementResult::command("SET"))

@@ -121,9 +121,11 @@ impl TimeZone {
         Ok(TimeZone { kind: Kind::Fixed(offset_secs), ..TimeZone::UTC })
     }
 
-    /// Reads a `SET TIME ZONE` value: `UTC` and its aliases, an ISO 8601 offset (`+05:30`,
-    /// `-8`: east of UTC), a number of hours east, a POSIX-style `UTC+3` / `GMT-2` (west
-    /// of UTC, as in POSIX), or a zone name of the system tz database (case-insensitive).
+    /// Reads a time zone name as PostgreSQL does (`SET TIME ZONE`, `AT TIME ZONE`):
+    /// `UTC` and its aliases, a zone of the system tz database (case-insensitive), or a
+    /// POSIX TZ spec, whose offsets count west of UTC (`UTC+3` and `+03` are three hours
+    /// west, `CST6CDT,M3.2.0,M11.1.0` has daylight time). A bare number as a *setting*
+    /// means hours east instead: see [`TimeZone::setting_text`].
     pub fn parse(name: &str) -> Result<TimeZone> {
         let s = name.trim();
         let lower = s.to_ascii_lowercase();
@@ -144,39 +146,32 @@ impl TimeZone {
         ) {
             return Ok(TimeZone::UTC);
         }
-        if let Some(Ok(off)) = super::datetime_fields::parse_offset(s, s) {
-            return TimeZone::fixed(off);
+        match load_named(s).or_else(|| load_posix(s)) {
+            Some(z) => Ok(TimeZone { kind: Kind::Named(z), ..TimeZone::UTC }),
+            None => Err(invalid(name).into()),
         }
+    }
+
+    /// The canonical text of a `TimeZone` setting, as `SHOW timezone` prints it, or
+    /// `22023` for a value that names no zone. A number is hours east of UTC and becomes
+    /// the POSIX spec PostgreSQL stores for it (`5.5` is `<+05:30>-05:30`); `utc` is
+    /// `UTC`, and a tz database name takes its file's spelling (`europe/berlin` is
+    /// `Europe/Berlin`).
+    pub fn setting_text(value: &str) -> Result<String> {
+        let s = value.trim();
         if let Ok(hours) = s.parse::<f64>() {
-            if hours.is_finite() && hours.abs() < 16.0 {
-                return TimeZone::fixed((hours * 3600.0).round() as i32);
+            // Rust's float syntax also has `inf` and `NaN`; PostgreSQL's strtod does too,
+            // and then refuses them as offsets.
+            if !hours.is_finite() || hours.abs() >= 168.0 {
+                return Err(invalid(value).into());
             }
-            return Err(invalid(name).into());
+            return Ok(posix_for_east((hours * 3600.0).round() as i32));
         }
-        for prefix in ["utc", "gmt"] {
-            if let Some(rest) = lower.strip_prefix(prefix) {
-                if let Some(Ok(off)) = super::datetime_fields::parse_offset(rest, s) {
-                    return TimeZone::fixed(-off);
-                }
-            }
-        }
-        if let Some(z) = load_named(s) {
-            return Ok(TimeZone { kind: Kind::Named(z), ..TimeZone::UTC });
-        }
-        // A POSIX-style zone without daylight rules, `PST+8` or `MST7`: hours west.
-        let letters = lower.bytes().take_while(u8::is_ascii_alphabetic).count();
-        if letters >= 3 {
-            let rest = &s[letters..];
-            let signed = if rest.starts_with(|c: char| c.is_ascii_digit()) {
-                format!("+{rest}")
-            } else {
-                rest.to_string()
-            };
-            if let Some(Ok(off)) = super::datetime_fields::parse_offset(&signed, s) {
-                return TimeZone::fixed(-off);
-            }
-        }
-        Err(invalid(name).into())
+        let zone = TimeZone::parse(s)?;
+        Ok(match zone.kind {
+            Kind::Fixed(_) => "UTC".to_string(),
+            Kind::Named(z) => z.name.clone(),
+        })
     }
 
     /// The offset of a zone that never changes it (a fixed offset, `Etc/GMT+3`), `None`
@@ -279,6 +274,36 @@ fn load_named(name: &str) -> Option<&'static Zone> {
     Some(zone)
 }
 
+/// Most distinct POSIX specs kept per process: zones live as long as the process (so that
+/// [`TimeZone`] stays `Copy`), and clients must not be able to grow that without bound.
+const MAX_POSIX_ZONES: usize = 4096;
+
+/// Builds (once per process and spec) the zone of a POSIX TZ spec.
+fn load_posix(spec: &str) -> Option<&'static Zone> {
+    static CACHE: OnceLock<Mutex<HashMap<String, &'static Zone>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    {
+        let known = cache.lock().ok()?;
+        if let Some(z) = known.get(spec) {
+            return Some(z);
+        }
+        if known.len() >= MAX_POSIX_ZONES {
+            return None;
+        }
+    }
+    let zone: &'static Zone = Box::leak(Box::new(Zone::from_posix(spec)?));
+    cache.lock().ok()?.insert(spec.to_string(), zone);
+    Some(zone)
+}
+
+/// The POSIX spec of a fixed offset east of UTC, as PostgreSQL writes it for a numeric
+/// `SET TIME ZONE`: `<+05:30>-05:30`, `<-08>+08`, `<+00>-00`.
+fn posix_for_east(east: i32) -> String {
+    let name = format_offset(east);
+    let sign = if east >= 0 { '-' } else { '+' };
+    format!("<{name}>{sign}{}", &name[1..])
+}
+
 /// PostgreSQL's rendering of a UTC offset: `+00`, `+05:30`, `-03:00:15`.
 pub fn format_offset(offset_secs: i32) -> String {
     let sign = if offset_secs < 0 { '-' } else { '+' };
@@ -306,17 +331,50 @@ mod tests {
         assert_eq!(TimeZone::fixed(3600).map(|z| z.offset_at(0)), Ok(3600));
         assert_eq!(TimeZone::parse("Etc/UTC"), Ok(TimeZone::UTC));
         assert_eq!(TimeZone::parse(" gmt "), Ok(TimeZone::UTC));
-        let ist = TimeZone::parse("+05:30").unwrap();
-        assert_eq!(ist.offset_at(0), 19_800);
-        assert_eq!(ist.to_string(), "+05:30");
+        // POSIX specs count west of UTC; a bare number as a setting counts east.
+        let west = TimeZone::parse("+05:30").unwrap();
+        assert_eq!(west.offset_at(0), -19_800);
+        assert_eq!(west.abbrev_at(0), "");
+        assert_eq!(west.to_string(), "+05:30");
         assert_eq!(TimeZone::UTC.to_string(), "UTC");
-        assert_eq!(TimeZone::parse("UTC+3").map(|z| z.offset_at(0)), Ok(-3 * 3600));
-        assert_eq!(TimeZone::parse("3").map(|z| z.offset_at(0)), Ok(3 * 3600));
+        let utc3 = TimeZone::parse("UTC+3").unwrap();
+        assert_eq!((utc3.offset_at(0), utc3.abbrev_at(0).as_str()), (-3 * 3600, "UTC"));
+        assert_eq!(TimeZone::parse("-8").map(|z| z.offset_at(0)), Ok(8 * 3600));
+        assert_eq!(TimeZone::setting_text("5.5").as_deref(), Ok("<+05:30>-05:30"));
+        assert_eq!(TimeZone::setting_text("-8").as_deref(), Ok("<-08>+08"));
+        assert_eq!(TimeZone::setting_text("0").as_deref(), Ok("<+00>-00"));
+        assert_eq!(TimeZone::setting_text(" utc").as_deref(), Ok("UTC"));
+        assert_eq!(TimeZone::setting_text("FOO-2").as_deref(), Ok("FOO-2"));
+        assert!(TimeZone::setting_text("NaN").is_err());
+        assert!(TimeZone::setting_text("200").is_err());
+        let ist = TimeZone::parse(&TimeZone::setting_text("5.5").unwrap()).unwrap();
+        assert_eq!((ist.offset_at(0), ist.abbrev_at(0).as_str()), (19_800, "+05:30"));
+        assert_eq!(TimeZone::parse("3").map(|z| z.offset_at(0)), Ok(-3 * 3600));
         let e = TimeZone::parse("Mars/Olympus").unwrap_err();
         assert_eq!(e.sqlstate().code(), "22023");
         assert_eq!(e.to_string(), "invalid value for parameter \"TimeZone\": \"Mars/Olympus\"");
         assert!(TimeZone::parse("../../etc/passwd").is_err());
         assert_eq!(TimeZone::parse("PST+8").map(|z| z.offset_at(0)), Ok(-8 * 3600));
         assert_eq!(TimeZone::parse("mst7").map(|z| z.offset_at(0)), Ok(-7 * 3600));
+        assert!(TimeZone::parse("ABC").is_err());
+        assert!(TimeZone::parse("XYZ+168").is_err());
+    }
+
+    #[test]
+    fn posix_specs_follow_their_daylight_rules() {
+        // 2024-07-01 and 2024-01-01 12:00 UTC, in microseconds since 2000-01-01.
+        let (july, january) = (773_150_400_000_000, 757_425_600_000_000);
+        let cst = TimeZone::parse("CST7CDT,M4.1.0,M10.5.0").unwrap();
+        assert_eq!((cst.offset_at(july), cst.offset_at(january)), (-6 * 3600, -7 * 3600));
+        assert_eq!((cst.abbrev_at(july).as_str(), cst.abbrev_at(january).as_str()), ("CDT", "CST"));
+        assert_eq!(cst.fixed_offset(), None);
+        // Daylight time without rules follows the US rules, as in PostgreSQL.
+        let foo = TimeZone::parse("FOO7BAR").unwrap();
+        assert_eq!((foo.offset_at(july), foo.offset_at(january)), (-6 * 3600, -7 * 3600));
+        let quoted = TimeZone::parse("<+0330>-3:30").unwrap();
+        assert_eq!((quoted.offset_at(july), quoted.abbrev_at(july).as_str()), (12_600, "+0330"));
+        assert_eq!(quoted.fixed_offset(), Some(12_600));
+        let south = TimeZone::parse("<-03>3<-02>,M3.5.0/-2,M10.5.0/-1").unwrap();
+        assert_eq!((south.offset_at(july), south.offset_at(january)), (-2 * 3600, -3 * 3600));
     }
 }

@@ -75,6 +75,25 @@ impl Zone {
         }
     }
 
+    /// A zone given by a POSIX TZ spec alone, as `SET TIME ZONE` accepts one when no file
+    /// of the tz database has the name: `EST5EDT`, `UTC+3` (west of UTC, the POSIX sign),
+    /// `<+0330>-3:30`, `CST6CDT,M3.2.0,M11.1.0`, and, as PostgreSQL allows, abbreviations
+    /// shorter than three letters or none at all (`+05:30` is five and a half hours west).
+    /// Daylight time named without rules follows the US rules, as PostgreSQL's
+    /// `posixrules` default does. `None` when `spec` is not such a spec.
+    pub fn from_posix(spec: &str) -> Option<Zone> {
+        let rule = PosixRule::parse_spec(spec, true)?;
+        Some(Zone {
+            name: spec.to_string(),
+            transitions: Vec::new(),
+            offsets: Vec::new(),
+            abbrevs: Vec::new(),
+            initial: rule.std,
+            initial_abbrev: rule.std_name.clone(),
+            rule: Some(rule),
+        })
+    }
+
     /// Reads a TZif file.
     pub fn from_tzif(name: &str, data: &[u8]) -> Option<Zone> {
         let mut r = Reader { data, at: 0 };
@@ -125,7 +144,7 @@ impl Zone {
             if text.is_empty() {
                 None
             } else {
-                Some(PosixRule::parse(text)?)
+                Some(PosixRule::parse_spec(text, false)?)
             }
         } else {
             None
@@ -263,8 +282,10 @@ struct PosixRule {
 }
 
 impl PosixRule {
-    fn parse(s: &str) -> Option<PosixRule> {
-        let mut p = RuleParser { s: s.as_bytes(), i: 0 };
+    /// Reads a rule; `lenient` for one a user typed (see [`Zone::from_posix`]) rather than
+    /// a TZif footer.
+    fn parse_spec(s: &str, lenient: bool) -> Option<PosixRule> {
+        let mut p = RuleParser { s: s.as_bytes(), i: 0, lenient };
         let std_name = p.name()?;
         let std = -p.offset()?;
         let dst_name = String::new();
@@ -272,8 +293,15 @@ impl PosixRule {
             return Some(PosixRule { std, std_name, dst_name, dst: None });
         }
         let dst_name = p.name()?;
-        let dst = if p.peek() == Some(b',') { std + 3600 } else { -p.offset()? };
+        let dst = if p.peek() == Some(b',') || p.done() { std + 3600 } else { -p.offset()? };
         if p.done() {
+            if lenient {
+                // PostgreSQL's default rules: second Sunday of March to first of November.
+                let (start, end) =
+                    (RuleDate::MonthWeekDay(3, 2, 0), RuleDate::MonthWeekDay(11, 1, 0));
+                let dst = Some((dst, (start, 7200), (end, 7200)));
+                return Some(PosixRule { std, std_name, dst_name, dst });
+            }
             // No rule given: the tz database always gives one; treat as standard time.
             return Some(PosixRule { std, std_name, dst_name, dst: None });
         }
@@ -312,6 +340,8 @@ impl PosixRule {
 struct RuleParser<'a> {
     s: &'a [u8],
     i: usize,
+    /// Names may be shorter than three letters (or empty), and offsets are at most a week.
+    lenient: bool,
 }
 
 impl RuleParser<'_> {
@@ -339,7 +369,7 @@ impl RuleParser<'_> {
             self.i += 1;
         }
         let name = std::str::from_utf8(&self.s[start..self.i]).ok()?.to_string();
-        (self.i - start >= 3).then_some(name)
+        (self.lenient || self.i - start >= 3).then_some(name)
     }
 
     fn number(&mut self) -> Option<i32> {
@@ -364,7 +394,11 @@ impl RuleParser<'_> {
             }
             _ => false,
         };
-        let mut secs = self.number()? * 3600;
+        let hours = self.number()?;
+        if self.lenient && hours >= 168 {
+            return None;
+        }
+        let mut secs = hours * 3600;
         if self.peek() == Some(b':') {
             self.i += 1;
             secs += self.number()? * 60;
@@ -411,23 +445,24 @@ mod tests {
 
     #[test]
     fn posix_rules() {
-        let berlin = PosixRule::parse("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        let berlin = PosixRule::parse_spec("CET-1CEST,M3.5.0,M10.5.0/3", false).unwrap();
         let at = |y, m, d, h: i64| (days_from_civil(y, m, d) * 86_400 + h * 3600) + UNIX_TO_PG_SECS;
         assert_eq!(berlin.offset_at(at(2100, 1, 1, 12)), 3600);
         assert_eq!(berlin.offset_at(at(2100, 7, 1, 12)), 7200);
         // 2100-03-28 is the last Sunday of March: DST starts at 01:00 UTC.
         assert_eq!(berlin.offset_at(at(2100, 3, 28, 0)), 3600);
         assert_eq!(berlin.offset_at(at(2100, 3, 28, 1)), 7200);
-        let sydney = PosixRule::parse("AEST-10AEDT,M10.1.0,M4.1.0/3").unwrap();
+        let sydney = PosixRule::parse_spec("AEST-10AEDT,M10.1.0,M4.1.0/3", false).unwrap();
         assert_eq!(sydney.offset_at(at(2100, 1, 1, 0)), 11 * 3600);
         assert_eq!(sydney.offset_at(at(2100, 7, 1, 0)), 10 * 3600);
-        let fixed = PosixRule::parse("<+0530>-5:30").unwrap();
+        let fixed = PosixRule::parse_spec("<+0530>-5:30", false).unwrap();
         assert_eq!(fixed.offset_at(0), 19_800);
-        assert!(PosixRule::parse("X1").is_none());
-        let extreme = PosixRule::parse("CET-999CEST-1000,M3.5.0/999,J365/-999").unwrap();
+        assert!(PosixRule::parse_spec("X1", false).is_none());
+        let extreme =
+            PosixRule::parse_spec("CET-999CEST-1000,M3.5.0/999,J365/-999", false).unwrap();
         let _ = extreme.offset_at(at(2100, 7, 1, 0));
-        assert!(PosixRule::parse("CET-99999").is_none());
-        assert!(PosixRule::parse("CET-1CEST,M13.5.0,M10.5.0").is_none());
+        assert!(PosixRule::parse_spec("CET-99999", false).is_none());
+        assert!(PosixRule::parse_spec("CET-1CEST,M13.5.0,M10.5.0", false).is_none());
     }
 
     proptest::proptest! {
@@ -442,7 +477,7 @@ mod tests {
             data.extend_from_slice(&tail);
             let _ = Zone::from_tzif("x", &data);
             let rule_text: String = tail.iter().map(|b| b"CESTM0123456789.,/+-:<>J"[usize::from(*b) % 24] as char).collect();
-            if let Some(rule) = PosixRule::parse(&rule_text) {
+            if let Some(rule) = PosixRule::parse_spec(&rule_text, false) {
                 let _ = rule.offset_at(at as i64 / 2);
             }
             // A real file with one byte changed, when the system has one.
