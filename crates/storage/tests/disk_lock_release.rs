@@ -21,7 +21,9 @@ use disk_support::sim::SimDisk;
 use helios_common::{Result, SqlState};
 use helios_storage::crypto::DataKey;
 use helios_storage::kv::{open_disk_with, DiskEngine, DiskOptions, FaultHandle};
-use helios_storage::{RowLockStrength, RowLockWait, Storage, StorageOptions, Transaction, TxnOptions};
+use helios_storage::{
+    RowLockStrength, RowLockWait, Storage, StorageOptions, Transaction, TxnOptions,
+};
 use parking_lot::Mutex;
 use redb::StorageBackend;
 use zeroize::Zeroizing;

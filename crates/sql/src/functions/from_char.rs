@@ -23,7 +23,9 @@
 //! refused with `0A000`, as in PostgreSQL 15.
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::text::calendar::{civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY};
+use helios_types::text::calendar::{
+    civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
+};
 
 /// The patterns `to_timestamp` reads; matching takes the longest at each place.
 const KEYWORDS: &[&str] = &[
@@ -34,8 +36,7 @@ const KEYWORDS: &[&str] = &[
     "YYY", "YY", "Y", "a.d.", "a.m.", "ad", "am", "b.c.", "bc", "cc", "day", "ddd", "dd", "dy",
     "d", "ff1", "ff2", "ff3", "ff4", "ff5", "ff6", "fx", "hh24", "hh12", "hh", "iddd", "id", "iw",
     "iyyy", "iyy", "iy", "i", "j", "mi", "mm", "month", "mon", "ms", "of", "p.m.", "pm", "q", "rm",
-    "sssss", "ssss", "ss", "tz", "tzh", "tzm", "us", "ww", "w", "y,yyy", "yyyy", "yyy", "yy",
-    "y",
+    "sssss", "ssss", "ss", "tz", "tzh", "tzm", "us", "ww", "w", "y,yyy", "yyyy", "yyy", "yy", "y",
 ];
 
 const MONTHS_FULL: [&str; 12] = [
@@ -166,8 +167,22 @@ fn convention(key: &str) -> Option<Convention> {
 fn reads_digits(key: &str) -> bool {
     !matches!(
         key.to_ascii_uppercase().as_str(),
-        "A.D." | "A.M." | "AD" | "AM" | "B.C." | "BC" | "DAY" | "DY" | "FX" | "MONTH" | "MON"
-            | "OF" | "P.M." | "PM" | "RM" | "TZ"
+        "A.D."
+            | "A.M."
+            | "AD"
+            | "AM"
+            | "B.C."
+            | "BC"
+            | "DAY"
+            | "DY"
+            | "FX"
+            | "MONTH"
+            | "MON"
+            | "OF"
+            | "P.M."
+            | "PM"
+            | "RM"
+            | "TZ"
     )
 }
 
@@ -211,7 +226,10 @@ pub(crate) struct Parsed {
 
 /// `22007` with PostgreSQL's message for a value a pattern could not read.
 fn invalid_value(value: &str, key: &str) -> Error {
-    Error::new(SqlState::INVALID_DATETIME_FORMAT, format!("invalid value \"{value}\" for \"{key}\""))
+    Error::new(
+        SqlState::INVALID_DATETIME_FORMAT,
+        format!("invalid value \"{value}\" for \"{key}\""),
+    )
 }
 
 /// The reader of one input string.
@@ -268,7 +286,9 @@ impl<'a> Reader<'a> {
                 .with_detail(format!(
                     "Field requires {width} characters, but only {available} remain."
                 ))
-                .with_hint("If your source string is not fixed-width, try using the \"FM\" modifier."));
+                .with_hint(
+                    "If your source string is not fixed-width, try using the \"FM\" modifier.",
+                ));
             }
             let (v, used) = leading_int(&copy);
             if used > 0 && used < copy.len() {
@@ -299,9 +319,9 @@ impl<'a> Reader<'a> {
     /// Reads one of `words` (case-insensitively, the first that matches); returns its
     /// index.
     fn word(&mut self, words: &[&str], key: &str) -> Result<usize> {
-        let found = words.iter().position(|w| {
-            self.s.get(..w.len()).is_some_and(|head| head.eq_ignore_ascii_case(w))
-        });
+        let found = words
+            .iter()
+            .position(|w| self.s.get(..w.len()).is_some_and(|head| head.eq_ignore_ascii_case(w)));
         match found {
             Some(i) => {
                 self.s = &self.s[words[i].len()..];
@@ -852,8 +872,12 @@ mod tests {
                 let t = p.local.rem_euclid(USECS_PER_DAY);
                 let (y, m, d) = civil_from_days(days);
                 let s = t / 1_000_000;
-                let mut out =
-                    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+                let mut out = format!(
+                    "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+                    s / 3600,
+                    s / 60 % 60,
+                    s % 60
+                );
                 if t % 1_000_000 != 0 {
                     out.push_str(&format!(".{:06}", t % 1_000_000));
                 }
@@ -868,8 +892,14 @@ mod tests {
 
     #[test]
     fn reads_postgres_examples() {
-        assert_eq!(local("0097/Feb/16 --> 08:14:30", "YYYY/Mon/DD --> HH:MI:SS"), "0097-02-16 08:14:30");
-        assert_eq!(local("97/2/16 8:14:30", "FMYYYY/FMMM/FMDD FMHH:FMMI:FMSS"), "0097-02-16 08:14:30");
+        assert_eq!(
+            local("0097/Feb/16 --> 08:14:30", "YYYY/Mon/DD --> HH:MI:SS"),
+            "0097-02-16 08:14:30"
+        );
+        assert_eq!(
+            local("97/2/16 8:14:30", "FMYYYY/FMMM/FMDD FMHH:FMMI:FMSS"),
+            "0097-02-16 08:14:30"
+        );
         assert_eq!(local("2011$03!18 23_38_15", "YYYY-MM-DD HH24:MI:SS"), "2011-03-18 23:38:15");
         assert_eq!(local("1985 FMMonth 12", "YYYY \"FMMonth\" DD"), "1985-01-12 00:00:00");
         assert_eq!(local("1,582nd VIII 21", "Y,YYYth FMRM DD"), "1582-08-21 00:00:00");
@@ -883,17 +913,20 @@ mod tests {
         assert_eq!(local("-44-02-01", "YYYY-MM-DD"), "-043-02-01 00:00:00");
         assert_eq!(local("2000 -10", "YYYY TZH"), "2000-01-01 00:00:00 -36000");
         assert_eq!(local("2000 -10", "YYYY  TZH"), "2000-01-01 00:00:00 +36000");
-        assert_eq!(local("2011-12-18 11:38 P.M.", "YYYY-MM-DD HH12:MI P.M."), "2011-12-18 23:38:00");
-        assert_eq!(local("20181102123456123456", "YYYYMMDDHH24MISSFF4"), "2018-11-02 12:34:56.123456");
+        assert_eq!(
+            local("2011-12-18 11:38 P.M.", "YYYY-MM-DD HH12:MI P.M."),
+            "2011-12-18 23:38:00"
+        );
+        assert_eq!(
+            local("20181102123456123456", "YYYYMMDDHH24MISSFF4"),
+            "2018-11-02 12:34:56.123456"
+        );
         assert_eq!(local("2016 366", "YYYY DDD"), "2016-12-31 00:00:00");
     }
 
     #[test]
     fn reports_postgres_errors() {
-        assert_eq!(
-            local("97/Feb/16", "YYMonDD"),
-            "22007: invalid value \"/Feb/16\" for \"Mon\""
-        );
+        assert_eq!(local("97/Feb/16", "YYMonDD"), "22007: invalid value \"/Feb/16\" for \"Mon\"");
         assert_eq!(local("2011 x12 x18", "YYYYxMMxDD"), "22007: invalid value \"x1\" for \"MM\"");
         assert_eq!(local("2005527", "YYYYIWID"), "22007: invalid combination of date conventions");
         assert_eq!(
@@ -901,8 +934,14 @@ mod tests {
             "22007: source string too short for \"MM\" formatting field"
         );
         assert_eq!(local("19971)24", "YYYYMMDD"), "22007: invalid value \"1)\" for \"MM\"");
-        assert_eq!(local("Friday 1-January-1999", "DY DD MON YYYY"), "22007: invalid value \"da\" for \"DD\"");
-        assert_eq!(local("Fri 1-January-1999", "DY DD MON YYYY"), "22007: invalid value \"uary\" for \"YYYY\"");
+        assert_eq!(
+            local("Friday 1-January-1999", "DY DD MON YYYY"),
+            "22007: invalid value \"da\" for \"DD\""
+        );
+        assert_eq!(
+            local("Fri 1-January-1999", "DY DD MON YYYY"),
+            "22007: invalid value \"uary\" for \"YYYY\""
+        );
         assert_eq!(
             local("1997-11-Jan-16", "YYYY-MM-Mon-DD"),
             "22007: conflicting values for \"Mon\" field in formatting string"
@@ -915,7 +954,10 @@ mod tests {
             local("2016-06-13 15:50:55", "YYYY-MM-DD HH:MI:SS"),
             "22007: hour \"15\" is invalid for the 12-hour clock"
         );
-        assert_eq!(local("2015 366", "YYYY DDD"), "22008: date/time field value out of range: \"2015 366\"");
+        assert_eq!(
+            local("2015 366", "YYYY DDD"),
+            "22008: date/time field value out of range: \"2015 366\""
+        );
         assert_eq!(
             local("2011-12-18 11:38 PST", "YYYY-MM-DD HH12:MI TZ"),
             "0A000: formatting field \"TZ\" is only supported in to_char"
