@@ -215,13 +215,22 @@ struct Fields {
     year_digits: u32,
 }
 
-/// A parsed date/time: local microseconds since 2000-01-01, the `TZH:TZM` offset in
-/// seconds east of UTC when given, and the `FFn` precision when given.
+/// A parsed date/time: the local day (days since 2000-01-01) and time of day
+/// (microseconds), the `TZH:TZM` offset in seconds east of UTC when given, and the
+/// `FFn` precision when given.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Parsed {
-    pub local: i64,
+    pub days: i64,
+    pub time: i64,
     pub offset: Option<i64>,
     pub precision: Option<u32>,
+}
+
+impl Parsed {
+    /// Local microseconds since 2000-01-01; `None` past what an i64 holds.
+    pub fn local(&self) -> Option<i64> {
+        self.days.checked_mul(USECS_PER_DAY)?.checked_add(self.time)
+    }
 }
 
 /// `22007` with PostgreSQL's message for a value a pattern could not read.
@@ -839,12 +848,9 @@ fn finish(mut f: Fields, input: &str) -> Result<Parsed> {
     // year, a huge year) still make a valid day count; the callers check the range.
     let month = u32::try_from(month.clamp(1, 12)).unwrap_or(1);
     let day = u32::try_from(day.clamp(1, 31)).unwrap_or(1);
-    if !(-5_000_000..=5_000_000).contains(&year) {
-        return Err(Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range"));
-    }
     let days = days_from_civil(year, month, day);
-    let local = days * USECS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1_000_000 + usec;
-    Ok(Parsed { local, offset, precision: (f.ff > 0).then_some(f.ff) })
+    let time = ((hour * 60 + minute) * 60 + second) * 1_000_000 + usec;
+    Ok(Parsed { days, time, offset, precision: (f.ff > 0).then_some(f.ff) })
 }
 
 /// Rounds a timestamp to `precision` fractional digits, as a typmod does.
@@ -868,8 +874,7 @@ mod tests {
     fn local(input: &str, fmt: &str) -> String {
         match parse(input, fmt) {
             Ok(p) => {
-                let days = p.local.div_euclid(USECS_PER_DAY);
-                let t = p.local.rem_euclid(USECS_PER_DAY);
+                let (days, t) = (p.days, p.time);
                 let (y, m, d) = civil_from_days(days);
                 let s = t / 1_000_000;
                 let mut out = format!(

@@ -65,8 +65,7 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("to_date", vec![p(Text), p(Text)], ReturnType::Exact(Date), |a, _| {
         let input = s(&a[0]);
         let parsed = super::from_char::parse(input, s(&a[1]))?;
-        let days = parsed.local.div_euclid(USECS_PER_DAY);
-        match i32::try_from(days) {
+        match i32::try_from(parsed.days) {
             Ok(d) if (MIN_DATE_DAYS..=MAX_DATE_DAYS).contains(&i64::from(d)) => Ok(Value::Date(d)),
             _ => Err(Error::new(
                 SqlState::DATETIME_FIELD_OVERFLOW,
@@ -76,12 +75,20 @@ pub(crate) fn register(r: &mut Registry) {
     });
     r.add("to_timestamp", vec![p(Text), p(Text)], ReturnType::Exact(TimestampTz), |a, ctx| {
         let parsed = super::from_char::parse(s(&a[0]), s(&a[1]))?;
+        let out_of_range =
+            || Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range");
+        // Beyond the timestamp range by more than any offset: refused before the zone
+        // is looked up.
+        let local = parsed
+            .local()
+            .filter(|l| (MIN_TIMESTAMP - USECS_PER_DAY..END_TIMESTAMP + USECS_PER_DAY).contains(l))
+            .ok_or_else(out_of_range)?;
         let mut ts = match parsed.offset {
-            Some(offset) => parsed.local - offset * USECS_PER_SEC,
-            None => from_local(parsed.local, ctx),
+            Some(offset) => local - offset * USECS_PER_SEC,
+            None => from_local(local, ctx),
         };
         if !(MIN_TIMESTAMP..END_TIMESTAMP).contains(&ts) {
-            return Err(Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range"));
+            return Err(out_of_range());
         }
         if let Some(precision) = parsed.precision {
             ts = super::from_char::round_to_precision(ts, precision);
