@@ -277,16 +277,22 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an integer of `width` characters (or, when `greedy`, as many digits as
-    /// there are); returns it and the number of characters consumed.
+    /// there are); returns it and the number of bytes consumed.
     fn int(&mut self, width: usize, greedy: bool, key: &str) -> Result<(i64, usize)> {
         let init = self.s;
         let start = self.s.trim_start();
-        let copy: String = start.chars().take(width).collect();
+        // The next `width` bytes, as PostgreSQL copies them (cut back to a whole
+        // character).
+        let mut cut = width.min(start.len());
+        while !start.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let copy = &start[..cut];
         let (value, rest) = if greedy {
             let (v, used) = leading_int(init);
             (v, &init[used..])
         } else {
-            let available = copy.chars().count();
+            let available = start.len();
             if available < width {
                 return Err(Error::new(
                     SqlState::INVALID_DATETIME_FORMAT,
@@ -299,9 +305,9 @@ impl<'a> Reader<'a> {
                     "If your source string is not fixed-width, try using the \"FM\" modifier.",
                 ));
             }
-            let (v, used) = leading_int(&copy);
-            if used > 0 && used < copy.len() {
-                return Err(invalid_value(&copy, key)
+            let (v, used) = leading_int(copy);
+            if used > 0 && used < width {
+                return Err(invalid_value(copy, key)
                     .with_detail(format!(
                         "Field requires {width} characters, but only {used} could be parsed."
                     ))
@@ -312,7 +318,7 @@ impl<'a> Reader<'a> {
             (v, &start[used..])
         };
         if rest.len() == init.len() {
-            return Err(invalid_value(&copy, key).with_detail("Value must be an integer."));
+            return Err(invalid_value(copy, key).with_detail("Value must be an integer."));
         }
         let value = value.filter(|v| i32::try_from(*v).is_ok()).ok_or_else(|| {
             Error::new(
