@@ -24,7 +24,7 @@ pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrateg
 pub use error::{StorageError, MERGE_CONFLICT};
 pub use mvcc::{
     Change, ChangeSet, CommitInfo, CommitRecord, GcStats, GcWorker, LockWait, ManualClock,
-    RowLockWait, Savepoint, SystemClock, Transaction, VersionRecord, WallClock,
+    RowLockStrength, RowLockWait, Savepoint, SystemClock, Transaction, VersionRecord, WallClock,
 };
 pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,

@@ -21,7 +21,9 @@ use disk_support::sim::SimDisk;
 use helios_common::{Result, SqlState};
 use helios_storage::crypto::DataKey;
 use helios_storage::kv::{open_disk_with, DiskEngine, DiskOptions, FaultHandle};
-use helios_storage::{RowLockWait, Storage, StorageOptions, Transaction, TxnOptions};
+use helios_storage::{
+    RowLockStrength, RowLockWait, Storage, StorageOptions, Transaction, TxnOptions,
+};
 use parking_lot::Mutex;
 use redb::StorageBackend;
 use zeroize::Zeroizing;
@@ -188,7 +190,7 @@ fn a_failed_sync_fails_the_writers_and_readers_that_waited_for_the_lock() {
             let mut t3 = s.begin(TxnOptions::default())?;
             std::thread::sleep(Duration::from_millis(20));
             loop {
-                match t3.lock_row(HOT, RowLockWait::Wait) {
+                match t3.lock_row(HOT, RowLockStrength::Update, RowLockWait::Wait) {
                     Ok(_) => break,
                     Err(_) if t3.take_statement_restart() => t3.try_new_statement()?,
                     Err(e) => return Err(e),

@@ -401,6 +401,40 @@ fn a_lock_wait_is_cancelled_by_its_flag() {
     t1.commit().expect("the holder is unaffected");
 }
 
+/// Row lock strengths conflict as PostgreSQL's do (see `RowLockStrength`), except that
+/// the shared strengths also exclude themselves.
+#[test]
+fn row_lock_strengths_conflict_like_postgres() {
+    use helios_storage::RowLockStrength::{self, *};
+    use helios_storage::RowLockWait;
+    let s = Storage::open_memory().expect("open");
+    let conflicts = |a: RowLockStrength, b: RowLockStrength| -> bool {
+        let t1 = s.begin(TxnOptions::default()).expect("begin");
+        let t2 = s.begin(TxnOptions::default()).expect("begin");
+        assert!(t1.lock_row(b"r", a, RowLockWait::Wait).expect("first lock"));
+        !t2.lock_row(b"r", b, RowLockWait::Skip).expect("second lock")
+    };
+    let all = [KeyShare, Share, NoKeyUpdate, Update];
+    for a in all {
+        for b in all {
+            let expected = !matches!(
+                (a, b),
+                (KeyShare, Share | NoKeyUpdate) | (Share | NoKeyUpdate, KeyShare)
+            );
+            assert_eq!(conflicts(a, b), expected, "{a:?} then {b:?}");
+        }
+    }
+    // A plain write takes the row lock only: FOR KEY SHARE does not block it, and a
+    // DELETE's key lock waits for FOR KEY SHARE.
+    let t1 = s.begin(TxnOptions::default()).expect("begin");
+    assert!(t1.lock_row(b"r", KeyShare, RowLockWait::Wait).expect("lock"));
+    let mut t2 = s.begin(TxnOptions::default()).expect("begin");
+    t2.put(b"r", b"1").expect("a non-key update does not wait");
+    t2.set_lock_wait(LockWait { timeout: Some(Duration::from_millis(20)), cancel: None });
+    let err = t2.lock_key(b"r").expect_err("the key is share-locked");
+    assert_eq!(err.sqlstate(), SqlState::LOCK_NOT_AVAILABLE);
+}
+
 /// Point reads remember the key ranges their snapshot holds nothing in (a bulk load's
 /// uniqueness probes): the answers must stay those of a plain lookup, on every branch of
 /// the chain, around tombstones and versions newer than the snapshot, and after the

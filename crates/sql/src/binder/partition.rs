@@ -495,7 +495,7 @@ impl Binder<'_> {
         qualifier: &str,
     ) -> Result<crate::planner::Plan> {
         use crate::planner::{Field, Plan};
-        if self.row_lock.as_mut().and_then(|r| r.wait_for(qualifier)).is_some() {
+        if self.row_lock.as_mut().and_then(|r| r.lock_for(qualifier)).is_some() {
             return Err(Error::unsupported("FOR UPDATE / FOR SHARE on a partitioned table"));
         }
         let t = tree(self.catalog, self.session, table.id)?;

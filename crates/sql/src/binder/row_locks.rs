@@ -7,11 +7,14 @@
 //! locks the rows and drops them again (see `exec/row_locks.rs`).
 //!
 //! Views, WITH queries, subqueries and functions in FROM are not locked; naming one
-//! after OF is refused with `0A000`. Every lock is exclusive, so FOR SHARE is as strong
-//! as FOR UPDATE (two sharers wait for each other).
+//! after OF is refused with `0A000`. Each table is locked with the greatest strength of
+//! the clauses that cover it (`FOR KEY SHARE` < `FOR SHARE` < `FOR NO KEY UPDATE` < `FOR
+//! UPDATE`); the parser marks the two weaker ones (see `crate::parser::WEAK_LOCK_MARKER`).
+//! How the strengths conflict is `helios_storage::RowLockStrength`'s table: as in
+//! PostgreSQL, except that two sharers wait for each other.
 
 use helios_common::{Error, Result, SqlState};
-use helios_storage::RowLockWait;
+use helios_storage::{RowLockStrength, RowLockWait};
 use sqlparser::ast;
 
 use super::Binder;
@@ -25,14 +28,55 @@ const KEY_PREFIX: &str = "?rowkey?";
 /// The locking clauses of one query level while its FROM list is bound.
 #[derive(Debug)]
 pub(super) struct LockRequest {
-    /// `FOR UPDATE` or `FOR SHARE`, for messages.
+    /// The first clause's strength (`FOR UPDATE`, ...), for messages.
     strength: &'static str,
-    /// Tables named after OF with their wait mode; empty: `all` applies.
-    named: Vec<(String, RowLockWait, bool)>,
-    /// The wait mode of a clause without OF (locks every table).
-    all: Option<RowLockWait>,
+    /// Tables named after OF with their lock; empty: `all` applies.
+    named: Vec<(String, Lock, bool)>,
+    /// The lock of a clause without OF (locks every table).
+    all: Option<Lock>,
     /// The tables given a key column so far.
     targets: Vec<LockTarget>,
+}
+
+/// How one table's rows are locked: the strength and what a held row does.
+type Lock = (RowLockStrength, RowLockWait);
+
+/// The lock of two clauses that cover one table.
+fn combine(a: Lock, b: Lock) -> Lock {
+    (a.0.max(b.0), stronger(a.1, b.1))
+}
+
+/// A clause's strength and its OF name without the parser's marker of the weaker
+/// strengths (`None`: the clause has no OF).
+fn strength_of(clause: &ast::LockClause) -> (RowLockStrength, Option<ast::ObjectName>) {
+    let marked = |part: &ast::ObjectNamePart| {
+        matches!(part, ast::ObjectNamePart::Identifier(id)
+            if id.quote_style == Some('"') && id.value == crate::parser::WEAK_LOCK_MARKER)
+    };
+    let (weak, of) = match &clause.of {
+        Some(name) if name.0.first().is_some_and(marked) => {
+            let rest = name.0[1..].to_vec();
+            (true, (!rest.is_empty()).then_some(ast::ObjectName(rest)))
+        }
+        other => (false, other.clone()),
+    };
+    let strength = match (clause.lock_type, weak) {
+        (ast::LockType::Update, false) => RowLockStrength::Update,
+        (ast::LockType::Update, true) => RowLockStrength::NoKeyUpdate,
+        (ast::LockType::Share, false) => RowLockStrength::Share,
+        (ast::LockType::Share, true) => RowLockStrength::KeyShare,
+    };
+    (strength, of)
+}
+
+/// The clause's name in messages.
+pub(super) fn strength_name(strength: RowLockStrength) -> &'static str {
+    match strength {
+        RowLockStrength::KeyShare => "FOR KEY SHARE",
+        RowLockStrength::Share => "FOR SHARE",
+        RowLockStrength::NoKeyUpdate => "FOR NO KEY UPDATE",
+        RowLockStrength::Update => "FOR UPDATE",
+    }
 }
 
 fn wait_of(clause: &ast::LockClause) -> RowLockWait {
@@ -58,20 +102,18 @@ impl LockRequest {
     /// The request of a query's locking clauses (`None` without any).
     pub(super) fn of_query(query: &ast::Query) -> Result<Option<LockRequest>> {
         let Some(first) = query.locks.first() else { return Ok(None) };
-        let strength = match first.lock_type {
-            ast::LockType::Update => "FOR UPDATE",
-            ast::LockType::Share => "FOR SHARE",
-        };
+        let strength = strength_name(strength_of(first).0);
         let mut req = LockRequest { strength, named: Vec::new(), all: None, targets: Vec::new() };
         for clause in &query.locks {
-            let wait = wait_of(clause);
-            match &clause.of {
-                None => req.all = Some(req.all.map_or(wait, |w| stronger(w, wait))),
+            let (strength, of) = strength_of(clause);
+            let lock = (strength, wait_of(clause));
+            match &of {
+                None => req.all = Some(req.all.map_or(lock, |l| combine(l, lock))),
                 Some(name) => {
                     let name = object_name(name)?.name;
                     match req.named.iter_mut().find(|(n, ..)| *n == name) {
-                        Some(entry) => entry.1 = stronger(entry.1, wait),
-                        None => req.named.push((name, wait, false)),
+                        Some(entry) => entry.1 = combine(entry.1, lock),
+                        None => req.named.push((name, lock, false)),
                     }
                 }
             }
@@ -87,14 +129,14 @@ impl LockRequest {
         refuse(self.strength, what)
     }
 
-    /// The wait mode for the FROM item called `qualifier` (`None`: not locked).
-    pub(super) fn wait_for(&mut self, qualifier: &str) -> Option<RowLockWait> {
+    /// The lock of the FROM item called `qualifier` (`None`: not locked).
+    pub(super) fn lock_for(&mut self, qualifier: &str) -> Option<Lock> {
         let named = self.named.iter_mut().find(|(n, ..)| n == qualifier).map(|entry| {
             entry.2 = true;
             entry.1
         });
         match (named, self.all) {
-            (Some(a), Some(b)) => Some(stronger(a, b)),
+            (Some(a), Some(b)) => Some(combine(a, b)),
             (a, b) => a.or(b),
         }
     }
@@ -146,11 +188,16 @@ impl Binder<'_> {
     pub(super) fn table_scan(&mut self, table: std::sync::Arc<TableDef>, qualifier: &str) -> Plan {
         let mut schema: Schema =
             table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
-        let wait = self.row_lock.as_mut().and_then(|r| r.wait_for(qualifier));
-        let with_key = match (wait, self.row_lock.as_mut()) {
-            (Some(wait), Some(req)) => {
+        let lock = self.row_lock.as_mut().and_then(|r| r.lock_for(qualifier));
+        let with_key = match (lock, self.row_lock.as_mut()) {
+            (Some((strength, wait)), Some(req)) => {
                 let name = format!("{KEY_PREFIX}{}", req.targets.len());
-                req.targets.push(LockTarget { table: table.id, name: table.name.clone(), wait });
+                req.targets.push(LockTarget {
+                    table: table.id,
+                    name: table.name.clone(),
+                    strength,
+                    wait,
+                });
                 schema.push(Field {
                     hidden: true,
                     ..Field::new(name, helios_types::DataType::Bytea)

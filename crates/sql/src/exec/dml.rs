@@ -648,7 +648,8 @@ fn rewrite_row_plain(
     }
     let new_pk =
         if table.primary_key().is_some() { primary_key(table, &new, None)? } else { pk.to_vec() };
-    delete_row(txn, table, pk, old)?;
+    table_io::delete_version(txn, table, pk, old)?;
+    table_io::lock_for_update(txn, table, pk, old, &new)?;
     if let Some((index, _)) = find_conflict(txn, table, &new, None)? {
         return Err(unique_violation_in(table, index, &new));
     }
@@ -969,7 +970,8 @@ pub(super) fn update_one(
 ) -> Result<Vec<u8>> {
     let new_pk =
         if table.primary_key().is_some() { primary_key(table, new, None)? } else { pk.to_vec() };
-    delete_row(txn, table, pk, old)?;
+    table_io::delete_version(txn, table, pk, old)?;
+    table_io::lock_for_update(txn, table, pk, old, new)?;
     if let Some((index, _)) = find_conflict(txn, table, new, None)? {
         return Err(unique_violation_in(table, index, new));
     }
@@ -1089,8 +1091,9 @@ pub(super) fn update_rows(
     }
     // Remove all old versions first so that swapping unique values inside one
     // statement does not report a false conflict.
-    for (pk, old, _, _) in &work {
-        delete_row(txn, table, pk, old)?;
+    for (pk, old, new, _) in &work {
+        table_io::delete_version(txn, table, pk, old)?;
+        table_io::lock_for_update(txn, table, pk, old, new)?;
     }
     for (pk, old, new, src) in &work {
         let new_pk =

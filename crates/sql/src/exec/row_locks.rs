@@ -1,9 +1,11 @@
-//! SELECT ... FOR UPDATE / FOR SHARE: locking rows as the query returns them.
+//! SELECT ... FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE: locking rows as
+//! the query returns them.
 //!
 //! The binder gives every locked table's scan a hidden row-key column and carries those
 //! columns to the end of the query's output; [`Plan::LockRows`] sits after ORDER BY and
 //! before LIMIT (PostgreSQL's LockRows), so a `LIMIT 1` locks one row. Each key is locked
-//! in the storage lock table, the same lock an UPDATE or DELETE of the row takes:
+//! in the storage lock table with the clause's strength, in the locks an UPDATE or DELETE
+//! of the row takes (see `helios_storage::RowLockStrength`):
 //!
 //! - a row another open transaction holds is waited for, fails the statement with `55P03`
 //!   (NOWAIT), or is left out of the result (SKIP LOCKED);
@@ -41,16 +43,18 @@ pub fn lock_each(
                 Some(Value::Null) => continue,
                 _ => return Err(Error::internal("row-lock key column missing")),
             };
-            let locked = ctx.txn.lock_row(&keys::row_key(t.table, pk), t.wait).map_err(|e| {
-                if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE {
-                    Error::new(
-                        SqlState::LOCK_NOT_AVAILABLE,
-                        format!("could not obtain lock on row in relation \"{}\"", t.name),
-                    )
-                } else {
-                    e
-                }
-            })?;
+            let locked =
+                ctx.txn.lock_row(&keys::row_key(t.table, pk), t.strength, t.wait).map_err(|e| {
+                    if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE
+                    {
+                        Error::new(
+                            SqlState::LOCK_NOT_AVAILABLE,
+                            format!("could not obtain lock on row in relation \"{}\"", t.name),
+                        )
+                    } else {
+                        e
+                    }
+                })?;
             if !locked {
                 return Ok(true);
             }

@@ -275,8 +275,55 @@ pub fn claim_unique(
     txn.delete(&key)
 }
 
-/// Removes a row and its secondary index entries.
+/// Deletes a row: removes it and its secondary index entries and takes its key lock
+/// (a DELETE locks the row `FOR UPDATE`, see `helios_storage::RowLockStrength`).
 pub fn delete_row(txn: &mut Transaction, table: &TableDef, pk: &[u8], row: &[Value]) -> Result<()> {
+    delete_version(txn, table, pk, row)?;
+    txn.lock_key(&keys::row_key(table.id, pk))
+}
+
+/// The row locks an UPDATE of `old` to `new` takes beyond the row lock of its write: the
+/// key lock too when a key column changes (PostgreSQL's `FOR UPDATE` instead of `FOR NO
+/// KEY UPDATE`), so that a `FOR KEY SHARE` holder, e.g. a referencing row's check,
+/// blocks only such updates.
+pub fn lock_for_update(
+    txn: &mut Transaction,
+    table: &TableDef,
+    pk: &[u8],
+    old: &[Value],
+    new: &[Value],
+) -> Result<()> {
+    if key_columns_change(table, old, new) {
+        txn.lock_key(&keys::row_key(table.id, pk))?;
+    }
+    Ok(())
+}
+
+/// Whether `new` differs from `old` in a key column: one of a unique index without
+/// expressions or predicate (PostgreSQL's key columns, those a foreign key can
+/// reference).
+pub fn key_columns_change(table: &TableDef, old: &[Value], new: &[Value]) -> bool {
+    table
+        .indexes
+        .iter()
+        .filter(|i| {
+            (i.unique || i.primary)
+                && i.predicate.is_none()
+                && i.vector.is_none()
+                && i.expressions.iter().all(Option::is_none)
+        })
+        .flat_map(|i| i.columns.iter())
+        .any(|&c| old.get(c) != new.get(c))
+}
+
+/// Removes a version of a row and its secondary index entries (an UPDATE's old version,
+/// or the row of a DELETE, see [`delete_row`]).
+pub fn delete_version(
+    txn: &mut Transaction,
+    table: &TableDef,
+    pk: &[u8],
+    row: &[Value],
+) -> Result<()> {
     txn.delete(&keys::row_key(table.id, pk))?;
     // HNSW entries stay: older snapshots may still see the version (see vector_index).
     for index in table.indexes.iter().filter(|i| !i.primary && i.vector.is_none()) {

@@ -270,6 +270,10 @@ impl Binder<'_> {
         low: &ast::Expr,
         high: &ast::Expr,
     ) -> Result<Expr> {
+        let (low, symmetric) = match symmetric_low_bound(low) {
+            Some(inner) => (inner, true),
+            None => (low, false),
+        };
         let x = self.bind(expr)?;
         let lo = self.bind(low)?;
         let hi = self.bind(high)?;
@@ -278,7 +282,12 @@ impl Binder<'_> {
             let le = b.binary(BinaryOp::LtEq, x.clone(), hi)?;
             b.binary(BinaryOp::And, ge, le)
         };
-        let mut out = between(self, lo, hi)?;
+        let mut out = between(self, lo.clone(), hi.clone())?;
+        if symmetric {
+            // PostgreSQL's `(x BETWEEN lo AND hi) OR (x BETWEEN hi AND lo)`.
+            let swapped = between(self, hi, lo)?;
+            out = self.binary(BinaryOp::Or, out, swapped)?;
+        }
         if negated {
             out = self.unary(crate::expr::node::UnaryOp::Not, out)?;
         }
@@ -579,6 +588,20 @@ pub(crate) fn interval_literal(
         .map(|p| u32::try_from(p.min(6)).unwrap_or(6));
     let range = IntervalRange { leading, last, precision, style };
     helios_types::text::interval::parse_interval_range(text, &range).map_err(Error::from)
+}
+
+/// The lower bound a `BETWEEN SYMMETRIC` marker wraps (see
+/// `crate::parser::BETWEEN_SYMMETRIC_MARKER`); `None` for any other bound.
+fn symmetric_low_bound(low: &ast::Expr) -> Option<&ast::Expr> {
+    let ast::Expr::Function(f) = low else { return None };
+    if !f.name.to_string().eq_ignore_ascii_case(crate::parser::BETWEEN_SYMMETRIC_MARKER) {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(inner))] => Some(inner),
+        _ => None,
+    }
 }
 
 /// The type of a one-column subquery; 42601 "subquery must return only one column".

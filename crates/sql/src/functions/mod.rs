@@ -17,6 +17,7 @@ pub mod datetime_part;
 pub mod enums;
 pub mod float_stats;
 pub mod format;
+mod from_char;
 pub mod helios;
 pub mod json;
 pub mod json_record;

@@ -1,10 +1,13 @@
-//! `to_char` for timestamps, intervals and numbers, and the reverse `to_date` /
-//! `to_timestamp`, with the common template patterns (YYYY, MM, DD, HH24, MI, SS, MS,
-//! US, Mon, Month, Day, Dy, AM/PM, Q, DDD, D, WW, IW, TZ, FM, quoted text; numeric
-//! 9, 0, '.', ',', D, G, S, FM, MI, PL, SG).
+//! `to_char` for timestamps, intervals and numbers, with the common template patterns
+//! (YYYY, MM, DD, HH24, MI, SS, MS, US, Mon, Month, Day, Dy, AM/PM, Q, DDD, D, WW, IW, TZ,
+//! FM, quoted text; numeric 9, 0, '.', ',', D, G, S, FM, MI, PL, SG). The reverse
+//! `to_date` / `to_timestamp` are registered here and read by `from_char`.
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::text::calendar::{days_from_civil, USECS_PER_DAY};
+use helios_types::text::calendar::{
+    days_from_civil, END_TIMESTAMP, MAX_DATE_DAYS, MIN_DATE_DAYS, MIN_TIMESTAMP, USECS_PER_DAY,
+    USECS_PER_SEC,
+};
 use helios_types::{DataType, Interval, Value};
 
 use crate::expr::num::to_numeric;
@@ -60,12 +63,37 @@ pub(crate) fn register(r: &mut Registry) {
         });
     }
     r.add("to_date", vec![p(Text), p(Text)], ReturnType::Exact(Date), |a, _| {
-        let ts = parse_with(s(&a[0]), s(&a[1]))?;
-        Ok(Value::Date(i32::try_from(ts.div_euclid(USECS_PER_DAY)).unwrap_or(0)))
+        let input = s(&a[0]);
+        let parsed = super::from_char::parse(input, s(&a[1]))?;
+        match i32::try_from(parsed.days) {
+            Ok(d) if (MIN_DATE_DAYS..=MAX_DATE_DAYS).contains(&i64::from(d)) => Ok(Value::Date(d)),
+            _ => Err(Error::new(
+                SqlState::DATETIME_FIELD_OVERFLOW,
+                format!("date out of range: \"{input}\""),
+            )),
+        }
     });
     r.add("to_timestamp", vec![p(Text), p(Text)], ReturnType::Exact(TimestampTz), |a, ctx| {
-        let ts = parse_with(s(&a[0]), s(&a[1]))?;
-        Ok(Value::TimestampTz(from_local(ts, ctx)))
+        let parsed = super::from_char::parse(s(&a[0]), s(&a[1]))?;
+        let out_of_range =
+            || Error::new(SqlState::DATETIME_FIELD_OVERFLOW, "timestamp out of range");
+        // Beyond the timestamp range by more than any offset: refused before the zone
+        // is looked up.
+        let local = parsed
+            .local()
+            .filter(|l| (MIN_TIMESTAMP - USECS_PER_DAY..END_TIMESTAMP + USECS_PER_DAY).contains(l))
+            .ok_or_else(out_of_range)?;
+        let mut ts = match parsed.offset {
+            Some(offset) => local - offset * USECS_PER_SEC,
+            None => from_local(local, ctx),
+        };
+        if !(MIN_TIMESTAMP..END_TIMESTAMP).contains(&ts) {
+            return Err(out_of_range());
+        }
+        if let Some(precision) = parsed.precision {
+            ts = super::from_char::round_to_precision(ts, precision);
+        }
+        Ok(Value::TimestampTz(ts))
     });
     r.add("to_timestamp", vec![p(Float8)], ReturnType::Exact(TimestampTz), |a, _| {
         let Value::Float8(f) = a[0] else { return Ok(Value::Null) };
@@ -322,100 +350,6 @@ fn format_number(v: &Value, fmt: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Parses `input` with a to_date/to_timestamp template into local microseconds.
-fn parse_with(input: &str, fmt: &str) -> Result<i64> {
-    let bad = |what: &str| {
-        Error::new(
-            SqlState::INVALID_DATETIME_FORMAT,
-            format!("invalid value \"{what}\" for \"{fmt}\""),
-        )
-    };
-    let (mut year, mut month, mut day) = (1i64, 1u32, 1u32);
-    let (mut hour, mut minute, mut second, mut usec, mut pm) =
-        (0i64, 0i64, 0i64, 0i64, None::<bool>);
-    let mut inp = input.trim_start();
-    let mut rest = fmt.replace("FM", "");
-    while !rest.is_empty() {
-        if inp.is_empty() {
-            break;
-        }
-        let pat = PATTERNS.iter().find(|p| rest.starts_with(**p)).copied();
-        let Some(pat) = pat else {
-            let c = rest.chars().next().unwrap_or(' ');
-            rest = rest[c.len_utf8()..].to_string();
-            // Separators in the template skip one character (or spaces) of input.
-            if !c.is_alphanumeric() {
-                inp = inp.trim_start_matches(|x: char| !x.is_alphanumeric());
-            } else if inp.starts_with(c) {
-                inp = &inp[c.len_utf8()..];
-            }
-            continue;
-        };
-        rest = rest[pat.len()..].to_string();
-        let take_num = |inp: &mut &str, max: usize| -> Option<i64> {
-            let len = inp.chars().take(max).take_while(char::is_ascii_digit).count();
-            let n = inp[..len].parse().ok()?;
-            *inp = &inp[len..];
-            Some(n)
-        };
-        match pat {
-            "YYYY" | "IYYY" => year = take_num(&mut inp, 4).ok_or_else(|| bad(inp))?,
-            "YY" => year = 2000 + take_num(&mut inp, 2).ok_or_else(|| bad(inp))?,
-            "MM" => {
-                month = u32::try_from(take_num(&mut inp, 2).ok_or_else(|| bad(inp))?).unwrap_or(0)
-            }
-            "DD" => {
-                day = u32::try_from(take_num(&mut inp, 2).ok_or_else(|| bad(inp))?).unwrap_or(0)
-            }
-            "HH24" | "HH" | "HH12" => hour = take_num(&mut inp, 2).ok_or_else(|| bad(inp))?,
-            "MI" => minute = take_num(&mut inp, 2).ok_or_else(|| bad(inp))?,
-            "SS" => second = take_num(&mut inp, 2).ok_or_else(|| bad(inp))?,
-            "MS" => usec = take_num(&mut inp, 3).ok_or_else(|| bad(inp))? * 1000,
-            "US" => usec = take_num(&mut inp, 6).ok_or_else(|| bad(inp))?,
-            "MON" | "Mon" | "mon" | "MONTH" | "Month" | "month" => {
-                let lower = inp.to_lowercase();
-                let idx = MONTHS
-                    .iter()
-                    .position(|m| lower.starts_with(&m[..3].to_lowercase()))
-                    .ok_or_else(|| bad(inp))?;
-                let full = MONTHS[idx].len();
-                let consumed = if pat.len() > 3 && lower.starts_with(&MONTHS[idx].to_lowercase()) {
-                    full
-                } else {
-                    3
-                };
-                inp = &inp[consumed.min(inp.len())..];
-                month = u32::try_from(idx + 1).unwrap_or(1);
-            }
-            "AM" | "PM" | "am" | "pm" => {
-                let up = inp.get(..2).unwrap_or("").to_uppercase();
-                pm = Some(up == "PM");
-                inp = inp.get(2..).unwrap_or("");
-            }
-            _ => {
-                let len: usize =
-                    inp.chars().take_while(|c| c.is_alphanumeric()).map(char::len_utf8).sum();
-                inp = &inp[len..];
-            }
-        }
-    }
-    if let Some(is_pm) = pm {
-        hour = hour % 12 + if is_pm { 12 } else { 0 };
-    }
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > helios_types::text::calendar::days_in_month(year, month)
-    {
-        return Err(Error::new(
-            SqlState::DATETIME_FIELD_OVERFLOW,
-            format!("date/time field value out of range: \"{input}\""),
-        ));
-    }
-    Ok(days_from_civil(year, month, day) * USECS_PER_DAY
-        + ((hour * 60 + minute) * 60 + second) * 1_000_000
-        + usec)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,8 +364,6 @@ mod tests {
         assert_eq!(format_ts(t, "YYYY-MM-DD HH24:MI:SS", None), "2024-03-05 14:07:09");
         assert_eq!(format_ts(t, "FMMonth DD, YYYY HH12:MI AM", None), "March 05, 2024 02:07 PM");
         assert_eq!(format_ts(t, "Dy Mon \"of\" YYYY", None), "Tue Mar of 2024");
-        assert_eq!(parse_with("05 Mar 2024", "DD Mon YYYY").ok(), Some(ts(2024, 3, 5, 0, 0, 0)));
-        assert_eq!(parse_with("2024-03-05 14:07:09", "YYYY-MM-DD HH24:MI:SS").ok(), Some(t));
     }
 
     #[test]

@@ -1,11 +1,23 @@
 //! Locking clauses sqlparser does not parse: `FOR NO KEY UPDATE`, `FOR KEY SHARE` and an
 //! OF list of several tables. A statement that fails to parse is retried with each
-//! clause spelled the way sqlparser takes it: `FOR UPDATE` / `FOR SHARE` (every row lock
-//! is exclusive, so the weaker strengths lock as much as these), and one clause per
-//! table of an OF list, each with the list's NOWAIT / SKIP LOCKED.
+//! clause spelled the way sqlparser takes it: one clause per table of an OF list, each
+//! with the list's NOWAIT / SKIP LOCKED, and the weaker strengths as `FOR UPDATE` / `FOR
+//! SHARE` whose OF name starts with the marker [`WEAK_LOCK_MARKER`] (alone when the
+//! clause has no OF list), which the binder takes off again to keep the real strength:
+//!
+//! ```text
+//! for no key update of a, s.b nowait
+//! FOR UPDATE OF "?key?".a NOWAIT FOR UPDATE OF "?key?".s.b NOWAIT
+//! for key share
+//! FOR SHARE OF "?key?"
+//! ```
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
+
+/// The quoted name part that marks a clause as the weaker strength (`FOR NO KEY UPDATE`
+/// for `FOR UPDATE`, `FOR KEY SHARE` for `FOR SHARE`).
+pub const WEAK_LOCK_MARKER: &str = "?key?";
 
 /// The rewritten text, or `None` when no statement of `sql` has such a clause.
 pub(super) fn rewrite(sql: &str) -> Option<String> {
@@ -89,11 +101,13 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         }
         changed = true;
         tokens[copied..sig[p]].iter().for_each(|t| out.push_str(&t.to_string()));
+        let marker = if weak { format!("\"{WEAK_LOCK_MARKER}\"") } else { String::new() };
         if names.is_empty() {
-            out.push_str(&format!("FOR {strength}{nonblock}"));
+            out.push_str(&format!("FOR {strength} OF {marker}{nonblock}"));
         }
+        let dot = if weak { "." } else { "" };
         let clauses: Vec<String> =
-            names.iter().map(|n| format!("FOR {strength} OF {n}{nonblock}")).collect();
+            names.iter().map(|n| format!("FOR {strength} OF {marker}{dot}{n}{nonblock}")).collect();
         out.push_str(&clauses.join(" "));
         copied = sig.get(q).copied().unwrap_or(tokens.len());
         p = q;
@@ -113,11 +127,12 @@ mod tests {
     fn weaker_strengths_and_of_lists_become_clauses_sqlparser_reads() {
         assert_eq!(
             rewrite("SELECT * FROM t FOR NO KEY UPDATE").unwrap(),
-            "SELECT * FROM t FOR UPDATE"
+            "SELECT * FROM t FOR UPDATE OF \"?key?\""
         );
         assert_eq!(
-            rewrite("select * from a, b for key share of a, b skip locked").unwrap(),
-            "select * from a, b FOR SHARE OF a SKIP LOCKED FOR SHARE OF b SKIP LOCKED"
+            rewrite("select * from a, b for key share of a, s.b skip locked").unwrap(),
+            "select * from a, b FOR SHARE OF \"?key?\".a SKIP LOCKED FOR SHARE OF \"?key?\".s.b \
+             SKIP LOCKED"
         );
         assert_eq!(
             rewrite("SELECT * FROM s.a, b FOR UPDATE OF s.a, b NOWAIT; SELECT 1").unwrap(),

@@ -25,6 +25,13 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         (Some(Keyword::KEY), Some(Keyword::SHARE), _) => n += 2,
         _ => return None,
     }
+    // The OF marker of a weaker strength (see `lock_clauses`).
+    if word(n) == Some(Keyword::OF)
+        && matches!(s.sig.get(n + 1).map(|&i| &tokens[i]),
+            Some(Token::Word(w)) if w.quote_style == Some('"') && w.value == super::WEAK_LOCK_MARKER)
+    {
+        n += 2;
+    }
     match (word(n), word(n + 1)) {
         (Some(Keyword::NOWAIT), _) => n += 1,
         (Some(Keyword::SKIP), Some(Keyword::LOCKED)) => n += 2,
@@ -51,5 +58,6 @@ mod tests {
         );
         assert_eq!(rewrite("SELECT 1 FROM t FOR UPDATE"), None);
         assert_eq!(rewrite("SELECT 1 FOR UPDATE OF t"), None);
+        assert_eq!(rewrite("SELECT 1 FOR SHARE OF \"?key?\" NOWAIT").as_deref(), Some("SELECT 1 "));
     }
 }

@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod alter_domain;
 pub mod alter_sequence;
+mod between_symmetric;
 mod check_option;
 pub mod constraints;
 pub mod ctas_columns;
@@ -37,8 +38,10 @@ mod token_rewrite;
 mod variadic_args;
 mod window_frame;
 
+pub use between_symmetric::BETWEEN_SYMMETRIC_MARKER;
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
+pub use lock_clauses::WEAK_LOCK_MARKER;
 pub use names::{ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 pub use variadic_args::VARIADIC_MARKER;
@@ -118,6 +121,11 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
             None
         };
     let sql = search_text.as_deref().unwrap_or(sql);
+    // `BETWEEN SYMMETRIC (a) AND b` would parse as a call of a function `symmetric`, so
+    // this rewrite comes before sqlparser (both words are reserved in PostgreSQL).
+    let between_text =
+        if lower_mentions("symmetric") { between_symmetric::rewrite(sql) } else { None };
+    let sql = between_text.as_deref().unwrap_or(sql);
     if let Some(stmts) = routine::parse_batch(sql, &parse_unchecked)? {
         return Ok(stmts);
     }

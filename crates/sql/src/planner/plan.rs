@@ -119,6 +119,8 @@ pub struct LockTarget {
     pub table: u32,
     /// The table name (for messages).
     pub name: String,
+    /// How strongly each row is locked.
+    pub strength: helios_storage::RowLockStrength,
     /// What happens when another transaction holds a row: wait, fail (NOWAIT) or leave
     /// the row out (SKIP LOCKED).
     pub wait: helios_storage::RowLockWait,

@@ -444,7 +444,8 @@ impl Session {
             Bound::Query { query, columns, locks: true } => {
                 let out = self.write(catalog, info, params, &[], |txn, env| {
                     let ctx = ExecCtx::new(txn, params, info, env.now, query, env.cancel)
-                        .with_sequences(env.sequences);
+                        .with_sequences(env.sequences)
+                        .with_routines(env.routines);
                     let rows = exec::execute(&query.plan, &ctx, &[])?;
                     Ok(exec::DmlOutcome { count: rows.len() as u64, returned: rows })
                 })?;

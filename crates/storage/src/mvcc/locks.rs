@@ -52,6 +52,56 @@ pub enum RowLockWait {
     Skip,
 }
 
+/// The strength of a row lock, PostgreSQL's four (`FOR KEY SHARE` ... `FOR UPDATE`).
+///
+/// The lock table holds exclusive locks only, so a row has two of them: the *row* lock,
+/// which every write of the row takes ([`crate::Transaction::put`] and
+/// [`crate::Transaction::delete`]), and the *key* lock, which guards the row's identity
+/// (its existence and its key columns) and is taken by a DELETE, by an UPDATE that
+/// changes a key column ([`crate::Transaction::lock_key`]) and by `FOR UPDATE`:
+///
+/// | strength        | row lock | key lock |
+/// |-----------------|----------|----------|
+/// | `KeyShare`      |          | x        |
+/// | `Share`         | x        |          |
+/// | `NoKeyUpdate`   | x        |          |
+/// | `Update`        | x        | x        |
+///
+/// Two strengths conflict when they share a lock, which gives PostgreSQL's conflict
+/// table except that the shared strengths also conflict with themselves (two `FOR
+/// SHARE`, two `FOR KEY SHARE` wait for each other), and `FOR SHARE` with `FOR KEY
+/// SHARE` does not conflict, as in PostgreSQL.
+///
+/// The order is PostgreSQL's: of two clauses naming one table, the greater strength applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLockStrength {
+    /// `FOR KEY SHARE`: blocks only changes of the row's identity.
+    KeyShare,
+    /// `FOR SHARE`: blocks every change of the row.
+    Share,
+    /// `FOR NO KEY UPDATE`, the lock of an UPDATE that keeps the key columns.
+    NoKeyUpdate,
+    /// `FOR UPDATE`, the lock of a DELETE or of an UPDATE that changes a key column.
+    Update,
+}
+
+impl RowLockStrength {
+    /// Whether this strength takes the row lock.
+    pub fn takes_row_lock(self) -> bool {
+        !matches!(self, RowLockStrength::KeyShare)
+    }
+
+    /// Whether this strength takes the key lock.
+    pub fn takes_key_lock(self) -> bool {
+        matches!(self, RowLockStrength::KeyShare | RowLockStrength::Update)
+    }
+}
+
+/// The hash of a row's key lock, derived from the hash of its row lock.
+pub(crate) fn key_lock_hash(row_hash: u64) -> u64 {
+    row_hash ^ 0x5A17_C3E9_0B4D_2F60
+}
+
 /// How often a waiter checks for cancellation.
 const WAIT_SLICE: Duration = Duration::from_millis(20);
 

@@ -122,7 +122,7 @@ pub use change_feed::{Change, ChangeSet};
 pub use clock::{Hlc, ManualClock, SystemClock, WallClock};
 pub use commit::CommitInfo;
 pub use gc::{GcStats, GcWorker};
-pub use locks::{LockWait, RowLockWait};
+pub use locks::{LockWait, RowLockStrength, RowLockWait};
 pub use transaction::{Savepoint, Transaction};
 pub use versions::{CommitRecord, VersionRecord};
 pub use visibility::ChainLink;

@@ -9,7 +9,9 @@ use helios_common::{BranchId, Error, Result, SqlState, Timestamp, TxnId};
 use crate::kv::Snapshot;
 use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
-use crate::mvcc::locks::{key_hash, Acquired, HeldLocks, LockWait, Outcome, RowLockWait};
+use crate::mvcc::locks::{
+    key_hash, key_lock_hash, Acquired, HeldLocks, LockWait, Outcome, RowLockStrength, RowLockWait,
+};
 use crate::mvcc::visibility::{
     scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
 };
@@ -268,22 +270,40 @@ impl Transaction {
         self.check_locked(key, got).map(|_| ())
     }
 
-    /// Locks the row stored under `key` from a shared borrow, as `SELECT ... FOR UPDATE`
-    /// does while its query streams: like [`lock`](Transaction::lock), except that with
-    /// [`RowLockWait::NoWait`] a key held by another transaction fails at once with
-    /// `55P03`, and with [`RowLockWait::Skip`] it returns `Ok(false)` (SKIP LOCKED).
-    pub fn lock_row(&self, key: &[u8], wait: RowLockWait) -> Result<bool> {
+    /// Takes the key lock of the row stored under `key` (see [`RowLockStrength`]), as a
+    /// DELETE of the row or an UPDATE that changes its key columns does besides the row
+    /// lock its write takes; waits and fails like [`lock`](Transaction::lock).
+    pub fn lock_key(&mut self, key: &[u8]) -> Result<()> {
         self.check_writable("lock")?;
-        let hash = key_hash(self.branch, key);
-        let got = {
+        let hash = key_lock_hash(key_hash(self.branch, key));
+        let got = self.inner.locks.acquire(&mut self.held.lock(), hash, &self.lock_wait)?;
+        self.check_locked(key, got).map(|_| ())
+    }
+
+    /// Locks the row stored under `key` with `strength` from a shared borrow, as `SELECT
+    /// ... FOR UPDATE` does while its query streams: like [`lock`](Transaction::lock),
+    /// except that with [`RowLockWait::NoWait`] a lock held by another transaction fails
+    /// at once with `55P03`, and with [`RowLockWait::Skip`] it returns `Ok(false)` (SKIP
+    /// LOCKED).
+    pub fn lock_row(
+        &self,
+        key: &[u8],
+        strength: RowLockStrength,
+        wait: RowLockWait,
+    ) -> Result<bool> {
+        self.check_writable("lock")?;
+        let row_hash = key_hash(self.branch, key);
+        let hashes = [
+            strength.takes_row_lock().then_some(row_hash),
+            strength.takes_key_lock().then(|| key_lock_hash(row_hash)),
+        ];
+        let now = LockWait { timeout: Some(std::time::Duration::ZERO), ..self.lock_wait.clone() };
+        let mut got = Acquired::Held;
+        for hash in hashes.into_iter().flatten() {
             let mut held = self.held.lock();
-            match wait {
+            let this = match wait {
                 RowLockWait::Wait => self.inner.locks.acquire(&mut held, hash, &self.lock_wait),
                 RowLockWait::NoWait | RowLockWait::Skip => {
-                    let now = LockWait {
-                        timeout: Some(std::time::Duration::ZERO),
-                        ..self.lock_wait.clone()
-                    };
                     match self.inner.locks.acquire(&mut held, hash, &now) {
                         Err(e)
                             if wait == RowLockWait::Skip
@@ -294,8 +314,11 @@ impl Transaction {
                         other => other,
                     }
                 }
-            }?
-        };
+            }?;
+            if this != Acquired::Held {
+                got = this;
+            }
+        }
         self.check_locked(key, got)
     }
 
