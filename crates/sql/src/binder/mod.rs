@@ -248,12 +248,14 @@ impl<'a> Binder<'a> {
         Ok(self.finish(reg_output::name_reg_outputs(plan)))
     }
 
-    /// Packs a plan with the subqueries and CTEs bound so far.
+    /// Packs a plan with the subqueries and CTEs bound so far. The CTEs stay: a
+    /// statement finished in parts (INSERT's rows, then its ON CONFLICT action) reads the
+    /// same WITH queries by the same ids in each part.
     pub fn finish(&mut self, plan: Plan) -> PlannedQuery {
         PlannedQuery {
             plan,
             subqueries: std::mem::take(&mut self.subqueries),
-            ctes: std::mem::take(&mut self.ctes),
+            ctes: self.ctes.clone(),
         }
     }
 

@@ -83,6 +83,19 @@ impl Binder<'_> {
         Ok(cast_to(bound, &DataType::Int8))
     }
 
+    /// `WITH ... INSERT / UPDATE / DELETE`: binds the WITH queries, then calls `bind`
+    /// with them in scope, so that every clause of the statement may read them.
+    pub fn with_ctes<T>(
+        &mut self,
+        with: &ast::With,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.bind_with(with)?;
+        let result = bind(self);
+        self.cte_scopes.pop();
+        result
+    }
+
     fn bind_with(&mut self, with: &ast::With) -> Result<()> {
         self.cte_scopes.push(HashMap::new());
         for cte in &with.cte_tables {
