@@ -761,7 +761,9 @@ impl Binder<'_> {
     ) -> Result<Plan> {
         let mut plan = scan;
         if !extra.is_empty() {
-            let right = self.bind_from(extra)?;
+            // The target is no FROM item of its own FROM list.
+            let right = self.with_unreachable(&plan.schema(), |b| b.bind_from(extra))?;
+            super::from::check_distinct_names(&plan.schema(), &right.schema())?;
             let mut schema = plan.schema();
             schema.extend(right.schema());
             plan = Plan::Join {
@@ -800,6 +802,7 @@ impl Binder<'_> {
         let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        self.note_alias(&table.name, &qualifier);
         let scan = self.dml_scan(&table, &qualifier);
         let scan = self.with_policy_filter(scan, &table, PolicyCommand::Update)?;
         let scan = if reads {
@@ -865,6 +868,7 @@ impl Binder<'_> {
         let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        self.note_alias(&table.name, &qualifier);
         let scan = self.dml_scan(&table, &qualifier);
         let scan = self.with_policy_filter(scan, &table, PolicyCommand::Delete)?;
         let scan = if reads {

@@ -173,6 +173,9 @@ pub struct Binder<'a> {
     /// The SELECTs being bound (innermost last), with the aggregate calls of their
     /// subqueries that belong to them.
     outer_aggs: Vec<aggregate::OuterAggregates>,
+    /// FROM items of the query levels being bound that names cannot reach from where
+    /// binding is (for the hints of a failed column reference).
+    unreachable: Vec<scope::Unreachable>,
 }
 
 impl<'a> Binder<'a> {
@@ -187,6 +190,7 @@ impl<'a> Binder<'a> {
             session,
             params,
             subqueries: Vec::new(),
+            unreachable: Vec::new(),
             ctes: Vec::new(),
             cte_scopes: Vec::new(),
             outer: Vec::new(),
