@@ -106,9 +106,14 @@ impl Binder<'_> {
                 let (plan, _) = self.bind_table_with_joins(table_with_joins, None)?;
                 match alias {
                     Some(a) => {
-                        // The alias hides the joined items' own names.
-                        self.unreachable
-                            .extend(super::scope::Unreachable::items_of(&plan.schema()));
+                        // The alias hides the joined items' own names (not the aliases of
+                        // JOIN USING, which name no FROM item).
+                        let names = factor_names(table_with_joins);
+                        self.unreachable.extend(
+                            super::scope::Unreachable::items_of(&plan.schema())
+                                .into_iter()
+                                .filter(|u| names.contains(&u.name)),
+                        );
                         let plan = rename_columns(plan, &a.columns, &ident_name(&a.name))?;
                         Ok((requalify(plan, Some(ident_name(&a.name))), false))
                     }
@@ -458,6 +463,31 @@ pub(super) fn check_distinct_names(left: &[Field], right: &[Field]) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The names (alias, else table name) of the FROM items of a join tree, down through
+/// parenthesized joins without an alias.
+fn factor_names(twj: &ast::TableWithJoins) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+        match f {
+            ast::TableFactor::Table { name, alias, .. } => match alias {
+                Some(a) => out.push(ident_name(&a.name)),
+                None => out.extend(object_name(name).ok().map(|q| q.name)),
+            },
+            ast::TableFactor::NestedJoin { alias: None, table_with_joins } => {
+                out.extend(factor_names(table_with_joins))
+            }
+            ast::TableFactor::Derived { alias, .. }
+            | ast::TableFactor::Function { alias, .. }
+            | ast::TableFactor::UNNEST { alias, .. }
+            | ast::TableFactor::NestedJoin { alias, .. } => {
+                out.extend(alias.as_ref().map(|a| ident_name(&a.name)))
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `a AND b` as a bound expression.

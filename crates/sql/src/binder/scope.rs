@@ -161,6 +161,43 @@ impl Binder<'_> {
         }
     }
 
+    /// The columns of FROM item `qualifier` (positions in the row `local` ++ enclosing
+    /// rows): of the innermost level that has the item, as a column reference finds it.
+    pub(super) fn row_columns(
+        &self,
+        local: &[Field],
+        qualifier: &str,
+    ) -> Option<Vec<(usize, String, DataType)>> {
+        let of_item = |fields: &[Field]| -> Vec<(usize, String, DataType)> {
+            fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    !is_system_field(f)
+                        && !crate::binder::is_companion(&f.name)
+                        && f.qualifier.as_deref() == Some(qualifier)
+                })
+                .map(|(i, f)| (i, f.name.clone(), f.data_type.clone()))
+                .collect()
+        };
+        let cols = of_item(local);
+        if !cols.is_empty() {
+            return Some(cols);
+        }
+        let mut offset = local.len();
+        for j in (0..self.outer.len()).rev() {
+            let cols = of_item(&self.outer[j]);
+            if !cols.is_empty() {
+                for (i, _, _) in &cols {
+                    self.mark_outer_read(j, *i);
+                }
+                return Some(cols.into_iter().map(|(i, n, t)| (offset + i, n, t)).collect());
+            }
+            offset += self.outer[j].len();
+        }
+        None
+    }
+
     /// Runs `f` with the FROM items of `fields` noted as unreachable from it.
     pub(super) fn with_unreachable<T>(
         &mut self,
@@ -365,18 +402,7 @@ impl ExprScope for BindScope<'_, '_> {
     }
 
     fn whole_row(&self, qualifier: &str) -> Option<Vec<(usize, String, DataType)>> {
-        let cols: Vec<(usize, String, DataType)> = self
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| {
-                !is_system_field(f)
-                    && !crate::binder::is_companion(&f.name)
-                    && f.qualifier.as_deref() == Some(qualifier)
-            })
-            .map(|(i, f)| (i, f.name.clone(), f.data_type.clone()))
-            .collect();
-        (!cols.is_empty()).then_some(cols)
+        self.binder.row_columns(self.fields, qualifier)
     }
 
     fn aggregate_nesting(&self, delta: i32) -> usize {

@@ -583,6 +583,16 @@ impl Binder<'_> {
                         out.push(Field::new(f.name.clone(), f.data_type.clone()));
                     }
                 }
+                // An enclosing query's item (a LATERAL subquery's `t.*`).
+                if !any {
+                    if let Some(cols) = self.row_columns(fields, &q) {
+                        any = true;
+                        for (i, name, ty) in cols {
+                            items.push(Expr::Column(i, ty.clone()));
+                            out.push(Field::new(name, ty));
+                        }
+                    }
+                }
                 if !any {
                     return Err(Error::new(
                         SqlState::UNDEFINED_TABLE,
