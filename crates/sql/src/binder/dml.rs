@@ -553,7 +553,7 @@ impl Binder<'_> {
             let names: Vec<String> =
                 targets.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?;
             let sources = if names.len() == 1 {
-                vec![Source::Expr(a.value.clone())]
+                vec![Source::Expr(Box::new(a.value.clone()))]
             } else {
                 self.multi_assignment_sources(&a.value, names.len(), fields)?
             };
@@ -573,7 +573,7 @@ impl Binder<'_> {
                 }
                 let col = &table.columns[ci];
                 let v = match &source {
-                    Source::Expr(v) => v,
+                    Source::Expr(v) => v.as_ref(),
                     Source::SubqueryColumn(id, ty, i) => {
                         let e = Expr::Subquery {
                             id: *id,
@@ -628,7 +628,7 @@ impl Binder<'_> {
             crate::parser::place::at_parenthesis(e, value)
         };
         let sources: Vec<Source> = match value {
-            ast::Expr::Tuple(vs) => vs.iter().cloned().map(Source::Expr).collect(),
+            ast::Expr::Tuple(vs) => vs.iter().map(|v| Source::Expr(Box::new(v.clone()))).collect(),
             ast::Expr::Function(f) if is_row_constructor(f) => {
                 let ast::FunctionArguments::List(list) = &f.args else {
                     return Err(mismatch());
@@ -637,7 +637,7 @@ impl Binder<'_> {
                 for arg in &list.args {
                     match arg {
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                            out.push(Source::Expr(e.clone()))
+                            out.push(Source::Expr(Box::new(e.clone())))
                         }
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(q)) => {
                             let qualifier = object_name(q)?.name;
@@ -654,10 +654,10 @@ impl Binder<'_> {
                                 ));
                             }
                             out.extend(columns.into_iter().map(|c| {
-                                Source::Expr(ast::Expr::CompoundIdentifier(vec![
+                                Source::Expr(Box::new(ast::Expr::CompoundIdentifier(vec![
                                     ast::Ident::with_quote('"', qualifier.clone()),
                                     ast::Ident::with_quote('"', c.name.clone()),
-                                ]))
+                                ])))
                             }));
                         }
                         other => return Err(Error::unsupported(format!("ROW() argument {other}"))),
@@ -895,7 +895,7 @@ impl Binder<'_> {
 /// One value of a multiple-column assignment.
 enum Source {
     /// An expression (or DEFAULT) bound over the row.
-    Expr(ast::Expr),
+    Expr(Box<ast::Expr>),
     /// Column `n` of the one row of a bound sub-SELECT, of type `ty`.
     SubqueryColumn(crate::expr::SubqueryId, DataType, usize),
 }

@@ -114,7 +114,8 @@ impl Binder<'_> {
                                 .into_iter()
                                 .filter(|u| names.contains(&u.name)),
                         );
-                        let plan = rename_columns(plan, &a.columns, &ident_name(&a.name))?;
+                        let what = format!("join expression \"{}\"", ident_name(&a.name));
+                        let plan = super::query::rename_columns_of(plan, &a.columns, &what)?;
                         Ok((requalify(plan, Some(ident_name(&a.name))), false))
                     }
                     None => Ok((plan, false)),

@@ -128,7 +128,8 @@ impl Binder<'_> {
                 c.set(before || correlated);
             }
             let plan = plan?;
-            let plan = rename_columns(plan, &cte.alias.columns, &name)?;
+            let plan =
+                rename_columns_of(plan, &cte.alias.columns, &format!("WITH query \"{name}\""))?;
             let schema = plan.schema();
             self.ctes[id] = plan;
             if let Some(scope) = self.cte_scopes.last_mut() {
@@ -188,7 +189,9 @@ impl Binder<'_> {
         };
         schema_of_name(self, Recursion::Base, Schema::default());
         let base = self.bind_set_expr(left, None);
-        let base = base.and_then(|b| rename_columns(b, &cte.alias.columns, name));
+        let base = base.and_then(|b| {
+            rename_columns_of(b, &cte.alias.columns, &format!("WITH query \"{name}\""))
+        });
         let base = match base {
             Ok(b) => b,
             Err(e) => {
@@ -539,6 +542,16 @@ pub fn coerce_columns(plan: Plan, types: &[DataType]) -> Result<Plan> {
 
 /// Applies a column alias list `t(a, b)` to a plan's output.
 pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &str) -> Result<Plan> {
+    rename_columns_of(plan, names, &format!("table \"{table}\""))
+}
+
+/// [`rename_columns`] for an item that is not a table: `what` names it in the error
+/// (`join expression "j"`, `WITH query "w"`).
+pub fn rename_columns_of(
+    plan: Plan,
+    names: &[ast::TableAliasColumnDef],
+    what: &str,
+) -> Result<Plan> {
     if names.is_empty() {
         return Ok(plan);
     }
@@ -547,10 +560,7 @@ pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &st
     if names.len() > visible {
         return Err(Error::new(
             SqlState::INVALID_COLUMN_REFERENCE,
-            format!(
-                "table \"{table}\" has {visible} columns available but {} columns specified",
-                names.len()
-            ),
+            format!("{what} has {visible} columns available but {} columns specified", names.len()),
         ));
     }
     let mut it = names.iter();
