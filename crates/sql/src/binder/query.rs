@@ -128,8 +128,9 @@ impl Binder<'_> {
                 c.set(before || correlated);
             }
             let plan = plan?;
-            let plan =
-                rename_columns_of(plan, &cte.alias.columns, &format!("WITH query \"{name}\""))?;
+            let what = format!("WITH query \"{name}\"");
+            let plan = rename_columns_of(plan, &cte.alias.columns, &what)
+                .map_err(|e| crate::parser::place::at_ident(e, &cte.alias.name))?;
             let schema = plan.schema();
             self.ctes[id] = plan;
             if let Some(scope) = self.cte_scopes.last_mut() {
