@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::Value;
+use helios_types::{DataType, Value};
 use sqlparser::ast;
 
 use super::colname::figure_colname;
@@ -552,20 +552,12 @@ impl Binder<'_> {
             };
             let names: Vec<String> =
                 targets.iter().map(|n| object_name(n).map(|q| q.name)).collect::<Result<_>>()?;
-            let values: Vec<&ast::Expr> = if names.len() == 1 {
-                vec![&a.value]
+            let sources = if names.len() == 1 {
+                vec![Source::Expr(Box::new(a.value.clone()))]
             } else {
-                match &a.value {
-                    ast::Expr::Tuple(vs) if vs.len() == names.len() => vs.iter().collect(),
-                    _ => {
-                        return Err(Error::new(
-                            SqlState::SYNTAX_ERROR,
-                            "number of columns does not match number of values",
-                        ))
-                    }
-                }
+                self.multi_assignment_sources(&a.value, names.len(), fields)?
             };
-            for ((n, v), target) in names.iter().zip(values).zip(&targets) {
+            for ((n, source), target) in names.iter().zip(sources).zip(&targets) {
                 let ci = table.column_index(n).ok_or_else(|| {
                     let e = Error::new(
                         SqlState::UNDEFINED_COLUMN,
@@ -580,6 +572,18 @@ impl Binder<'_> {
                     ));
                 }
                 let col = &table.columns[ci];
+                let v = match &source {
+                    Source::Expr(v) => v.as_ref(),
+                    Source::SubqueryColumn(id, ty, i) => {
+                        let e = Expr::Subquery {
+                            id: *id,
+                            kind: crate::expr::SubqueryTest::Column(*i),
+                            ty: ty.clone(),
+                        };
+                        out.push((ci, assignment_cast(self, e, &col.data_type, &col.name)?));
+                        continue;
+                    }
+                };
                 if col.generated.is_some() {
                     if !is_default_keyword(v) {
                         return Err(super::generated::write_to_generated(n, false));
@@ -606,6 +610,91 @@ impl Binder<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The values of `SET (a, b, ...) = source`: a parenthesized list, `ROW(...)` (where
+    /// `t.*` stands for the columns of `t`) or a sub-SELECT with one column per target.
+    fn multi_assignment_sources(
+        &mut self,
+        value: &ast::Expr,
+        width: usize,
+        fields: &[Field],
+    ) -> Result<Vec<Source>> {
+        let mismatch = || {
+            let e = Error::new(
+                SqlState::SYNTAX_ERROR,
+                "number of columns does not match number of values",
+            );
+            crate::parser::place::at_parenthesis(e, value)
+        };
+        let sources: Vec<Source> = match value {
+            ast::Expr::Tuple(vs) => vs.iter().map(|v| Source::Expr(Box::new(v.clone()))).collect(),
+            ast::Expr::Function(f) if is_row_constructor(f) => {
+                let ast::FunctionArguments::List(list) = &f.args else {
+                    return Err(mismatch());
+                };
+                let mut out = Vec::new();
+                for arg in &list.args {
+                    match arg {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                            out.push(Source::Expr(Box::new(e.clone())))
+                        }
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(q)) => {
+                            let qualifier = object_name(q)?.name;
+                            let columns: Vec<&Field> = fields
+                                .iter()
+                                .filter(|f| {
+                                    !f.hidden && f.qualifier.as_deref() == Some(qualifier.as_str())
+                                })
+                                .collect();
+                            if columns.is_empty() {
+                                return Err(Error::new(
+                                    SqlState::UNDEFINED_TABLE,
+                                    format!("missing FROM-clause entry for table \"{qualifier}\""),
+                                ));
+                            }
+                            out.extend(columns.into_iter().map(|c| {
+                                Source::Expr(Box::new(ast::Expr::CompoundIdentifier(vec![
+                                    ast::Ident::with_quote('"', qualifier.clone()),
+                                    ast::Ident::with_quote('"', c.name.clone()),
+                                ])))
+                            }));
+                        }
+                        other => return Err(Error::unsupported(format!("ROW() argument {other}"))),
+                    }
+                }
+                out
+            }
+            ast::Expr::Subquery(q) => {
+                let (id, types) = self.bind_subquery_in(fields, q)?;
+                types
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, ty)| Source::SubqueryColumn(id, ty, i))
+                    .collect()
+            }
+            _ => {
+                let e = Error::new(
+                    SqlState::SYNTAX_ERROR,
+                    "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression",
+                );
+                // PostgreSQL points inside the parentheses.
+                let e = match value {
+                    ast::Expr::Nested(inner) => match inner.as_ref() {
+                        ast::Expr::QualifiedWildcard(name, _) => {
+                            crate::parser::place::at_name(e, name)
+                        }
+                        other => crate::parser::place::at_expr(e, other),
+                    },
+                    other => crate::parser::place::at_expr(e, other),
+                };
+                return Err(e);
+            }
+        };
+        if sources.len() != width {
+            return Err(mismatch());
+        }
+        Ok(sources)
     }
 
     /// Binds a RETURNING list over `fields`.
@@ -672,7 +761,9 @@ impl Binder<'_> {
     ) -> Result<Plan> {
         let mut plan = scan;
         if !extra.is_empty() {
-            let right = self.bind_from(extra)?;
+            // The target is no FROM item of its own FROM list.
+            let right = self.with_unreachable(&plan.schema(), |b| b.bind_from(extra))?;
+            super::from::check_distinct_names(&plan.schema(), &right.schema())?;
             let mut schema = plan.schema();
             schema.extend(right.schema());
             plan = Plan::Join {
@@ -711,6 +802,7 @@ impl Binder<'_> {
         let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        self.note_alias(&table.name, &qualifier);
         let scan = self.dml_scan(&table, &qualifier);
         let scan = self.with_policy_filter(scan, &table, PolicyCommand::Update)?;
         let scan = if reads {
@@ -776,6 +868,7 @@ impl Binder<'_> {
         let table = self.target_table(name, want)?;
         let qualifier =
             alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_else(|| table.name.clone());
+        self.note_alias(&table.name, &qualifier);
         let scan = self.dml_scan(&table, &qualifier);
         let scan = self.with_policy_filter(scan, &table, PolicyCommand::Delete)?;
         let scan = if reads {
@@ -797,6 +890,19 @@ impl Binder<'_> {
         };
         Ok(BoundDelete { table, source, returning, partition })
     }
+}
+
+/// One value of a multiple-column assignment.
+enum Source {
+    /// An expression (or DEFAULT) bound over the row.
+    Expr(Box<ast::Expr>),
+    /// Column `n` of the one row of a bound sub-SELECT, of type `ty`.
+    SubqueryColumn(crate::expr::SubqueryId, DataType, usize),
+}
+
+/// Whether `f` is `ROW(...)`.
+fn is_row_constructor(f: &ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.quote_style.is_none() && i.value.eq_ignore_ascii_case("row")))
 }
 
 /// Whether `e` is the bare keyword DEFAULT (sqlparser reads it as an identifier).

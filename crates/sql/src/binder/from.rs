@@ -1,6 +1,7 @@
 //! FROM: tables, views, WITH queries, derived tables, joins (USING, NATURAL, LATERAL).
 
 use helios_common::{Error, Result, SqlState};
+use helios_types::DataType;
 use sqlparser::ast;
 
 use super::query::rename_columns;
@@ -19,7 +20,10 @@ impl Binder<'_> {
             let item = self.bind_table_with_joins(twj, plan.as_ref().map(|p| p.schema()))?;
             plan = Some(match plan {
                 None => item.0,
-                Some(left) => join_plans(left, item.0, JoinKind::Inner, None, item.1),
+                Some(left) => {
+                    check_distinct_names(&left.schema(), &item.0.schema())?;
+                    join_plans(left, item.0, JoinKind::Inner, None, item.1)
+                }
             });
         }
         Ok(plan.unwrap_or(Plan::Empty { rows: 1 }))
@@ -85,7 +89,11 @@ impl Binder<'_> {
                     self.correlated.pop();
                     bound?
                 } else {
-                    self.with_no_outer(|b| b.bind_query(subquery))?
+                    // The FROM items to its left are there but out of its reach.
+                    let siblings = left.unwrap_or_default().to_vec();
+                    self.with_unreachable(&siblings, |b| {
+                        b.with_no_outer(|b| b.bind_query(subquery))
+                    })?
                 };
                 let qualifier = alias.as_ref().map(|a| ident_name(&a.name));
                 let plan = match alias {
@@ -98,7 +106,16 @@ impl Binder<'_> {
                 let (plan, _) = self.bind_table_with_joins(table_with_joins, None)?;
                 match alias {
                     Some(a) => {
-                        let plan = rename_columns(plan, &a.columns, &ident_name(&a.name))?;
+                        // The alias hides the joined items' own names (not the aliases of
+                        // JOIN USING, which name no FROM item).
+                        let names = factor_names(table_with_joins);
+                        self.unreachable.extend(
+                            super::scope::Unreachable::items_of(&plan.schema())
+                                .into_iter()
+                                .filter(|u| names.contains(&u.name)),
+                        );
+                        let what = format!("join expression \"{}\"", ident_name(&a.name));
+                        let plan = super::query::rename_columns_of(plan, &a.columns, &what)?;
                         Ok((requalify(plan, Some(ident_name(&a.name))), false))
                     }
                     None => Ok((plan, false)),
@@ -132,6 +149,9 @@ impl Binder<'_> {
             }
         }
         let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path);
+        if found.is_some() {
+            self.note_alias(&qn.name, &qualifier);
+        }
         let rel = match found {
             Some((_, rel)) => rel,
             None => {
@@ -286,6 +306,7 @@ impl Binder<'_> {
             ));
         }
         let right_schema = right.schema();
+        check_distinct_names(&left_schema, &right_schema)?;
         match constraint {
             ast::JoinConstraint::On(cond) => {
                 let mut fields = left_schema.clone();
@@ -307,9 +328,16 @@ impl Binder<'_> {
                 for c in cols {
                     names.push(object_name(c)?.name);
                 }
-                self.join_using(left, right, kind, names, lateral)
+                self.join_using(left, right, kind, names, lateral, None)
             }
-            ast::JoinConstraint::UsingAlias(..) => Err(Error::unsupported("JOIN USING ... AS")),
+            ast::JoinConstraint::UsingAlias(cols, alias) => {
+                let mut names = Vec::new();
+                for c in cols {
+                    names.push(object_name(c)?.name);
+                }
+                let alias = ident_name(alias);
+                self.join_using(left, right, kind, names, lateral, Some(alias))
+            }
             ast::JoinConstraint::Natural => {
                 let names: Vec<String> = left_schema
                     .iter()
@@ -317,13 +345,14 @@ impl Binder<'_> {
                     .filter(|f| right_schema.iter().any(|r| !r.hidden && r.name == f.name))
                     .map(|f| f.name.clone())
                     .collect();
-                self.join_using(left, right, kind, names, lateral)
+                self.join_using(left, right, kind, names, lateral, None)
             }
         }
     }
 
-    /// JOIN ... USING (cols): the join on equal columns, then a projection that puts
-    /// each merged column first and hides the original pair (still reachable qualified).
+    /// JOIN ... USING (cols) [AS alias]: the join on equal columns, then a projection
+    /// that puts each merged column first and hides the original pair (still reachable
+    /// qualified). The alias qualifies the merged columns only.
     fn join_using(
         &mut self,
         left: Plan,
@@ -331,6 +360,7 @@ impl Binder<'_> {
         kind: JoinKind,
         names: Vec<String>,
         lateral: bool,
+        alias: Option<String>,
     ) -> Result<Plan> {
         let ls = left.schema();
         let rs = right.schema();
@@ -384,6 +414,10 @@ impl Binder<'_> {
                 Some(prev) => and(prev, cond),
             });
         }
+        if let Some(a) = &alias {
+            let named = [Field { qualifier: Some(a.clone()), ..Field::new("", DataType::Bool) }];
+            check_distinct_names(&all, &named)?;
+        }
         let join = join_plans(left, right, kind, on, lateral);
         let mut exprs = Vec::new();
         let mut schema = Vec::new();
@@ -399,7 +433,7 @@ impl Binder<'_> {
                 _ => l,
             };
             exprs.push(e);
-            schema.push(Field::new(n.clone(), ty));
+            schema.push(Field { qualifier: alias.clone(), ..Field::new(n.clone(), ty) });
         }
         for (i, f) in ls.iter().enumerate() {
             let used = pairs.iter().any(|(li, _)| *li == i);
@@ -413,6 +447,48 @@ impl Binder<'_> {
         }
         Ok(Plan::Project { input: Box::new(join), exprs, schema })
     }
+}
+
+/// 42712 when a FROM item of `right` has the name (table name or alias) of one in
+/// `left`: every name of one FROM list must be distinct, as in PostgreSQL. (PostgreSQL
+/// also lets two tables of different schemas share a name when neither has an alias;
+/// here that is refused too.)
+pub(super) fn check_distinct_names(left: &[Field], right: &[Field]) -> Result<()> {
+    for r in right {
+        let Some(q) = &r.qualifier else { continue };
+        if left.iter().any(|l| l.qualifier.as_ref() == Some(q)) {
+            return Err(Error::new(
+                SqlState::DUPLICATE_ALIAS,
+                format!("table name \"{q}\" specified more than once"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The names (alias, else table name) of the FROM items of a join tree, down through
+/// parenthesized joins without an alias.
+fn factor_names(twj: &ast::TableWithJoins) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+        match f {
+            ast::TableFactor::Table { name, alias, .. } => match alias {
+                Some(a) => out.push(ident_name(&a.name)),
+                None => out.extend(object_name(name).ok().map(|q| q.name)),
+            },
+            ast::TableFactor::NestedJoin { alias: None, table_with_joins } => {
+                out.extend(factor_names(table_with_joins))
+            }
+            ast::TableFactor::Derived { alias, .. }
+            | ast::TableFactor::Function { alias, .. }
+            | ast::TableFactor::UNNEST { alias, .. }
+            | ast::TableFactor::NestedJoin { alias, .. } => {
+                out.extend(alias.as_ref().map(|a| ident_name(&a.name)))
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `a AND b` as a bound expression.

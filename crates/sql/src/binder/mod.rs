@@ -173,6 +173,9 @@ pub struct Binder<'a> {
     /// The SELECTs being bound (innermost last), with the aggregate calls of their
     /// subqueries that belong to them.
     outer_aggs: Vec<aggregate::OuterAggregates>,
+    /// FROM items of the query levels being bound that names cannot reach from where
+    /// binding is (for the hints of a failed column reference).
+    unreachable: Vec<scope::Unreachable>,
 }
 
 impl<'a> Binder<'a> {
@@ -187,6 +190,7 @@ impl<'a> Binder<'a> {
             session,
             params,
             subqueries: Vec::new(),
+            unreachable: Vec::new(),
             ctes: Vec::new(),
             cte_scopes: Vec::new(),
             outer: Vec::new(),
@@ -248,12 +252,14 @@ impl<'a> Binder<'a> {
         Ok(self.finish(reg_output::name_reg_outputs(plan)))
     }
 
-    /// Packs a plan with the subqueries and CTEs bound so far.
+    /// Packs a plan with the subqueries and CTEs bound so far. The CTEs stay: a
+    /// statement finished in parts (INSERT's rows, then its ON CONFLICT action) reads the
+    /// same WITH queries by the same ids in each part.
     pub fn finish(&mut self, plan: Plan) -> PlannedQuery {
         PlannedQuery {
             plan,
             subqueries: std::mem::take(&mut self.subqueries),
-            ctes: std::mem::take(&mut self.ctes),
+            ctes: self.ctes.clone(),
         }
     }
 

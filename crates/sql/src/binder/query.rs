@@ -83,6 +83,19 @@ impl Binder<'_> {
         Ok(cast_to(bound, &DataType::Int8))
     }
 
+    /// `WITH ... INSERT / UPDATE / DELETE`: binds the WITH queries, then calls `bind`
+    /// with them in scope, so that every clause of the statement may read them.
+    pub fn with_ctes<T>(
+        &mut self,
+        with: &ast::With,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.bind_with(with)?;
+        let result = bind(self);
+        self.cte_scopes.pop();
+        result
+    }
+
     fn bind_with(&mut self, with: &ast::With) -> Result<()> {
         self.cte_scopes.push(HashMap::new());
         for cte in &with.cte_tables {
@@ -115,7 +128,9 @@ impl Binder<'_> {
                 c.set(before || correlated);
             }
             let plan = plan?;
-            let plan = rename_columns(plan, &cte.alias.columns, &name)?;
+            let what = format!("WITH query \"{name}\"");
+            let plan = rename_columns_of(plan, &cte.alias.columns, &what)
+                .map_err(|e| crate::parser::place::at_ident(e, &cte.alias.name))?;
             let schema = plan.schema();
             self.ctes[id] = plan;
             if let Some(scope) = self.cte_scopes.last_mut() {
@@ -175,7 +190,9 @@ impl Binder<'_> {
         };
         schema_of_name(self, Recursion::Base, Schema::default());
         let base = self.bind_set_expr(left, None);
-        let base = base.and_then(|b| rename_columns(b, &cte.alias.columns, name));
+        let base = base.and_then(|b| {
+            rename_columns_of(b, &cte.alias.columns, &format!("WITH query \"{name}\""))
+        });
         let base = match base {
             Ok(b) => b,
             Err(e) => {
@@ -526,6 +543,16 @@ pub fn coerce_columns(plan: Plan, types: &[DataType]) -> Result<Plan> {
 
 /// Applies a column alias list `t(a, b)` to a plan's output.
 pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &str) -> Result<Plan> {
+    rename_columns_of(plan, names, &format!("table \"{table}\""))
+}
+
+/// [`rename_columns`] for an item that is not a table: `what` names it in the error
+/// (`join expression "j"`, `WITH query "w"`).
+pub fn rename_columns_of(
+    plan: Plan,
+    names: &[ast::TableAliasColumnDef],
+    what: &str,
+) -> Result<Plan> {
     if names.is_empty() {
         return Ok(plan);
     }
@@ -534,10 +561,7 @@ pub fn rename_columns(plan: Plan, names: &[ast::TableAliasColumnDef], table: &st
     if names.len() > visible {
         return Err(Error::new(
             SqlState::INVALID_COLUMN_REFERENCE,
-            format!(
-                "table \"{table}\" has {visible} columns available but {} columns specified",
-                names.len()
-            ),
+            format!("{what} has {visible} columns available but {} columns specified", names.len()),
         ));
     }
     let mut it = names.iter();

@@ -50,6 +50,44 @@ pub fn find_field(fields: &[Field], qualifier: Option<&str>, name: &str) -> Resu
     Ok(found)
 }
 
+/// A FROM item that names cannot reach from the expression being bound, kept to explain
+/// a failed reference as PostgreSQL does.
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    /// The item's table name (or alias).
+    pub name: String,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// The alias that replaced the table name, when that is why it cannot be reached.
+    pub alias: Option<String>,
+}
+
+impl Unreachable {
+    /// One entry per FROM item (qualifier) of `fields`.
+    pub fn items_of(fields: &[Field]) -> Vec<Unreachable> {
+        let mut out: Vec<Unreachable> = Vec::new();
+        for f in fields.iter().filter(|f| !is_system_field(f)) {
+            let Some(q) = &f.qualifier else { continue };
+            match out.iter_mut().find(|u| &u.name == q) {
+                Some(u) => u.columns.push(f.name.clone()),
+                None => out.push(Unreachable {
+                    name: q.clone(),
+                    columns: vec![f.name.clone()],
+                    alias: None,
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// Whether `f` is a column the engine adds (row keys, `tableoid`, grouping markers)
+/// rather than a column of its FROM item: left out of `t.*` and of `t`'s whole row. A
+/// hidden column of the item itself (one merged by JOIN USING, `excluded`'s) stays in.
+pub fn is_system_field(f: &Field) -> bool {
+    f.hidden && (f.name.starts_with('?') || f.name == "tableoid")
+}
+
 impl Binder<'_> {
     /// Resolves a column against the local fields, then the enclosing queries' fields.
     pub(super) fn resolve(
@@ -77,21 +115,111 @@ impl Binder<'_> {
                     .chain(self.outer.iter().flatten())
                     .any(|f| f.qualifier.as_deref() == Some(q));
                 if known {
-                    Err(Error::new(
+                    return Err(Error::new(
                         SqlState::UNDEFINED_COLUMN,
                         format!("column {q}.{name} does not exist"),
-                    ))
-                } else {
-                    Err(Error::new(
+                    ));
+                }
+                match self.unreachable.iter().rev().find(|u| u.name == q) {
+                    Some(u) => {
+                        let e = Error::new(
+                            SqlState::UNDEFINED_TABLE,
+                            format!("invalid reference to FROM-clause entry for table \"{q}\""),
+                        );
+                        Err(match &u.alias {
+                            Some(a) => e.with_hint(format!(
+                                "Perhaps you meant to reference the table alias \"{a}\"."
+                            )),
+                            None => e.with_hint(format!(
+                                "There is an entry for table \"{q}\", but it cannot be referenced from this part of the query."
+                            )),
+                        })
+                    }
+                    None => Err(Error::new(
                         SqlState::UNDEFINED_TABLE,
                         format!("missing FROM-clause entry for table \"{q}\""),
-                    ))
+                    )),
                 }
             }
-            None => Err(Error::new(
-                SqlState::UNDEFINED_COLUMN,
-                format!("column \"{name}\" does not exist"),
-            )),
+            None => {
+                let e = Error::new(
+                    SqlState::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" does not exist"),
+                );
+                let mut holders = self
+                    .unreachable
+                    .iter()
+                    .filter(|u| u.alias.is_none() && u.columns.iter().any(|c| c == name));
+                Err(match (holders.next(), holders.next()) {
+                    (Some(u), None) => e.with_hint(format!(
+                        "There is a column named \"{name}\" in table \"{}\", but it cannot be referenced from this part of the query.",
+                        u.name
+                    )),
+                    _ => e,
+                })
+            }
+        }
+    }
+
+    /// The columns of FROM item `qualifier` (positions in the row `local` ++ enclosing
+    /// rows): of the innermost level that has the item, as a column reference finds it.
+    pub(super) fn row_columns(
+        &self,
+        local: &[Field],
+        qualifier: &str,
+    ) -> Option<Vec<(usize, String, DataType)>> {
+        let of_item = |fields: &[Field]| -> Vec<(usize, String, DataType)> {
+            fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    !is_system_field(f)
+                        && !crate::binder::is_companion(&f.name)
+                        && f.qualifier.as_deref() == Some(qualifier)
+                })
+                .map(|(i, f)| (i, f.name.clone(), f.data_type.clone()))
+                .collect()
+        };
+        let cols = of_item(local);
+        if !cols.is_empty() {
+            return Some(cols);
+        }
+        let mut offset = local.len();
+        for j in (0..self.outer.len()).rev() {
+            let cols = of_item(&self.outer[j]);
+            if !cols.is_empty() {
+                for (i, _, _) in &cols {
+                    self.mark_outer_read(j, *i);
+                }
+                return Some(cols.into_iter().map(|(i, n, t)| (offset + i, n, t)).collect());
+            }
+            offset += self.outer[j].len();
+        }
+        None
+    }
+
+    /// Runs `f` with the FROM items of `fields` noted as unreachable from it.
+    pub(super) fn with_unreachable<T>(
+        &mut self,
+        fields: &[Field],
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let mark = self.unreachable.len();
+        self.unreachable.extend(Unreachable::items_of(fields));
+        let result = f(self);
+        self.unreachable.truncate(mark);
+        result
+    }
+
+    /// Notes that FROM item `name` is reachable only as `alias`, for the rest of the
+    /// query level being bound.
+    pub(super) fn note_alias(&mut self, name: &str, alias: &str) {
+        if name != alias {
+            self.unreachable.push(Unreachable {
+                name: name.to_string(),
+                columns: Vec::new(),
+                alias: Some(alias.to_string()),
+            });
         }
     }
 
@@ -274,18 +402,7 @@ impl ExprScope for BindScope<'_, '_> {
     }
 
     fn whole_row(&self, qualifier: &str) -> Option<Vec<(usize, String, DataType)>> {
-        let cols: Vec<(usize, String, DataType)> = self
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| {
-                !f.hidden
-                    && !crate::binder::is_companion(&f.name)
-                    && f.qualifier.as_deref() == Some(qualifier)
-            })
-            .map(|(i, f)| (i, f.name.clone(), f.data_type.clone()))
-            .collect();
-        (!cols.is_empty()).then_some(cols)
+        self.binder.row_columns(self.fields, qualifier)
     }
 
     fn aggregate_nesting(&self, delta: i32) -> usize {

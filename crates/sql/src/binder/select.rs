@@ -28,7 +28,9 @@ impl Binder<'_> {
             base: 0,
             calls: Vec::new(),
         });
+        let mark = self.unreachable.len();
         let plan = self.bind_select_clauses(select, order_by);
+        self.unreachable.truncate(mark);
         self.outer_aggs.pop();
         plan
     }
@@ -574,8 +576,21 @@ impl Binder<'_> {
                 for (i, f) in fields.iter().enumerate() {
                     if f.qualifier.as_deref() == Some(q.as_str()) {
                         any = true;
+                        if super::scope::is_system_field(f) {
+                            continue;
+                        }
                         items.push(Expr::Column(i, f.data_type.clone()));
                         out.push(Field::new(f.name.clone(), f.data_type.clone()));
+                    }
+                }
+                // An enclosing query's item (a LATERAL subquery's `t.*`).
+                if !any {
+                    if let Some(cols) = self.row_columns(fields, &q) {
+                        any = true;
+                        for (i, name, ty) in cols {
+                            items.push(Expr::Column(i, ty.clone()));
+                            out.push(Field::new(name, ty));
+                        }
                     }
                 }
                 if !any {

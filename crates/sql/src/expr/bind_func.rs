@@ -92,6 +92,24 @@ impl Binder<'_> {
                         args.push(self.bind(e)?)
                     }
                     ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::QualifiedWildcard(q)) => {
+                        let qualifier = crate::parser::object_name(q)?.name;
+                        let missing = || {
+                            let e = Error::new(
+                                SqlState::UNDEFINED_TABLE,
+                                format!("missing FROM-clause entry for table \"{qualifier}\""),
+                            );
+                            crate::parser::place::at_name(e, q)
+                        };
+                        if name == "row" {
+                            // ROW(t.*) has t's columns as its fields.
+                            let cols = self.scope.whole_row(&qualifier).ok_or_else(missing)?;
+                            args.extend(cols.into_iter().map(|(i, _, ty)| Expr::Column(i, ty)));
+                        } else {
+                            // Elsewhere t.* is t's whole row, as t alone is.
+                            args.push(self.whole_row(&qualifier).ok_or_else(missing)?);
+                        }
+                    }
                     ast::FunctionArg::Named {
                         name: n, arg: ast::FunctionArgExpr::Expr(e), ..
                     } => {

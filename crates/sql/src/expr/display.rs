@@ -157,7 +157,9 @@ impl Expr {
                 SubqueryTest::Exists { negated } => {
                     format!("({}EXISTS(SubPlan {}))", if *negated { "NOT " } else { "" }, id.0 + 1)
                 }
-                SubqueryTest::Scalar => format!("(SubPlan {})", id.0 + 1),
+                SubqueryTest::Scalar | SubqueryTest::Column(_) => {
+                    format!("(SubPlan {})", id.0 + 1)
+                }
                 SubqueryTest::Array => format!("ARRAY(SubPlan {})", id.0 + 1),
                 SubqueryTest::Quantified { lhs, op, all } => format!(
                     "({} {op} {}(SubPlan {}))",

@@ -386,6 +386,14 @@ fn eval_subquery(
                 "more than one row returned by a subquery used as an expression",
             )),
         },
+        SubqueryTest::Column(n) => match result.rows.as_slice() {
+            [] => Ok(Value::Null),
+            [row] => Ok(row.get(*n).cloned().unwrap_or(Value::Null)),
+            _ => Err(Error::new(
+                SqlState::CARDINALITY_VIOLATION,
+                "more than one row returned by a subquery used as an expression",
+            )),
+        },
         SubqueryTest::Array => {
             let elems: Vec<Value> =
                 result.rows.iter().map(|r| r.first().cloned().unwrap_or(Value::Null)).collect();

@@ -269,6 +269,9 @@ pub enum SubqueryTest {
     Scalar,
     /// `ARRAY(SELECT x ...)`: the values as an array.
     Array,
+    /// `UPDATE ... SET (a, b) = (SELECT x, y ...)`: column `n` of the one row, NULL
+    /// for no row, an error for more (each target column reads its own column).
+    Column(usize),
     /// `lhs op ANY|ALL (SELECT ...)`; `IN` is `= ANY`, `NOT IN` is `<> ALL`. With a row
     /// on the left, the subquery returns as many columns.
     Quantified {

@@ -41,6 +41,20 @@ pub fn at_expr(e: Error, x: &ast::Expr) -> Error {
     }
 }
 
+/// Points `e` at the opening parenthesis of the parenthesized expression `x` (a row, a
+/// sub-SELECT): the `(` written just before the start of the span sqlparser gives it
+/// (the spans sqlparser gives rows, sub-SELECTs and nested expressions leave the
+/// parentheses out).
+pub fn at_parenthesis(e: Error, x: &ast::Expr) -> Error {
+    use sqlparser::ast::Spanned;
+    let start = x.span().start;
+    if start.column > 1 {
+        e.with_anchor(start.line, start.column - 1, "(")
+    } else {
+        e
+    }
+}
+
 /// Points an "operator does not exist" error at the operator `op` of `left op right`:
 /// the first token after the end of the left operand (whose span sqlparser gives).
 pub fn at_operator(e: Error, left: &ast::Expr, op: &ast::BinaryOperator) -> Error {

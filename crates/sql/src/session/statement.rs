@@ -113,28 +113,15 @@ pub fn bind_statement(
 ) -> Result<(Bound, Vec<DataType>)> {
     let mut binder = Binder::new(catalog, info, declared.to_vec());
     let bound = match stmt {
+        ast::Statement::Query(q) if dml_body(q).is_some() => bind_with_dml(&mut binder, q)?,
         ast::Statement::Query(q) => {
             let query = binder.want_tableoid_for(q.as_ref()).bind_top_query(q)?;
             let query = crate::optimizer::optimize(query, catalog);
             let columns = columns_of(&query.plan.schema());
             Bound::Query { query: Box::new(query), columns, locks: binder.locks_rows() }
         }
-        ast::Statement::Insert(ins) => {
-            let mut b = binder.bind_insert(ins)?;
-            b.source = crate::optimizer::optimize(b.source, catalog);
-            let checks = bind_checks(catalog, info, &b.table)?;
-            Bound::Insert(Box::new(b), checks)
-        }
-        ast::Statement::Update(upd) => {
-            let mut b = binder.bind_update(upd)?;
-            b.source = crate::optimizer::optimize(b.source, catalog);
-            let checks = bind_checks(catalog, info, &b.table)?;
-            Bound::Update(Box::new(b), checks)
-        }
-        ast::Statement::Delete(del) => {
-            let mut b = binder.bind_delete(del)?;
-            b.source = crate::optimizer::optimize(b.source, catalog);
-            Bound::Delete(Box::new(b))
+        ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_) => {
+            bind_dml(&mut binder, stmt)?
         }
         ast::Statement::Merge(m) => {
             let mut b = binder.bind_merge(m)?;
@@ -155,6 +142,55 @@ pub fn bind_statement(
         .map(|t| if *t == DataType::Unknown { DataType::Text } else { t.clone() })
         .collect();
     Ok((bound, params))
+}
+
+/// The INSERT, UPDATE or DELETE a query consists of (`WITH ... INSERT ...`).
+fn dml_body(q: &ast::Query) -> Option<&ast::Statement> {
+    match q.body.as_ref() {
+        ast::SetExpr::Insert(s) | ast::SetExpr::Update(s) | ast::SetExpr::Delete(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Binds `WITH ... INSERT / UPDATE / DELETE`: the statement's clauses read the WITH
+/// queries as a SELECT's would.
+fn bind_with_dml(binder: &mut Binder<'_>, q: &ast::Query) -> Result<Bound> {
+    let stmt = dml_body(q).ok_or_else(|| Error::internal("WITH without a data-modifying body"))?;
+    if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+        return Err(Error::new(
+            SqlState::SYNTAX_ERROR,
+            "ORDER BY, LIMIT and FETCH cannot follow INSERT, UPDATE or DELETE",
+        ));
+    }
+    match &q.with {
+        Some(with) => binder.with_ctes(with, |b| bind_dml(b, stmt)),
+        None => bind_dml(binder, stmt),
+    }
+}
+
+/// Binds an INSERT, UPDATE or DELETE statement.
+fn bind_dml(binder: &mut Binder<'_>, stmt: &ast::Statement) -> Result<Bound> {
+    let (catalog, info) = (binder.catalog, binder.session);
+    Ok(match stmt {
+        ast::Statement::Insert(ins) => {
+            let mut b = binder.bind_insert(ins)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            let checks = bind_checks(catalog, info, &b.table)?;
+            Bound::Insert(Box::new(b), checks)
+        }
+        ast::Statement::Update(upd) => {
+            let mut b = binder.bind_update(upd)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            let checks = bind_checks(catalog, info, &b.table)?;
+            Bound::Update(Box::new(b), checks)
+        }
+        ast::Statement::Delete(del) => {
+            let mut b = binder.bind_delete(del)?;
+            b.source = crate::optimizer::optimize(b.source, catalog);
+            Bound::Delete(Box::new(b))
+        }
+        other => return Err(Error::unsupported(format!("data-modifying statement {other}"))),
+    })
 }
 
 /// Converts parameter values to their parameter types (text input is parsed).
