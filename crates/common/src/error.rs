@@ -24,6 +24,19 @@ pub struct Error {
     /// Where the error points while the statement text is not at hand (see
     /// [`Error::with_anchor`]).
     anchor: Option<Box<Anchor>>,
+    /// Where the error happened inside a routine (CONTEXT, QUERY and its position).
+    place: Option<Box<Place>>,
+}
+
+/// The ErrorResponse fields that say where inside a routine an error happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Place {
+    /// CONTEXT lines, innermost first, one per line.
+    context: Option<String>,
+    /// The statement of a routine the error's position counts in (QUERY).
+    internal_query: Option<String>,
+    /// 1-based character position in `internal_query`.
+    internal_position: Option<u32>,
 }
 
 /// A place in a statement's text as the SQL parser counts it (1-based line and column, in
@@ -51,6 +64,7 @@ impl Error {
             hint: None,
             position: None,
             anchor: None,
+            place: None,
         }
     }
 
@@ -138,6 +152,50 @@ impl Error {
             }
         }
         self
+    }
+
+    /// Adds a CONTEXT line (PostgreSQL's error context: the innermost place comes
+    /// first, each caller adds its line after it).
+    pub fn with_context_line(mut self, line: impl Into<String>) -> Error {
+        let place = self.place.get_or_insert_with(Box::default);
+        let line = line.into();
+        place.context = Some(match place.context.take() {
+            Some(c) => format!("{c}\n{line}"),
+            None => line,
+        });
+        self
+    }
+
+    /// Resolves the anchor (or position) against `query`, the text of a statement a
+    /// routine ran, into the QUERY `shown` and a position in it (`query` is `shown`
+    /// with its first characters replaced: a position in `shown` is `offset` less): a routine's statement is not the client's text, so
+    /// the client's statement gets no position from it. Does nothing when the error
+    /// points nowhere or already points into a routine's statement.
+    pub fn locate_internal(mut self, query: &str, shown: &str, offset: i64) -> Error {
+        if self.internal_query().is_some() {
+            return self;
+        }
+        self = self.locate(query);
+        let Some(p) = self.position.take() else { return self };
+        let place = self.place.get_or_insert_with(Box::default);
+        place.internal_query = Some(shown.to_string());
+        place.internal_position = u32::try_from(i64::from(p) - offset).ok().filter(|p| *p > 0);
+        self
+    }
+
+    /// The CONTEXT text, if any.
+    pub fn context(&self) -> Option<&str> {
+        self.place.as_ref().and_then(|p| p.context.as_deref())
+    }
+
+    /// The routine statement the error points into (QUERY), if any.
+    pub fn internal_query(&self) -> Option<&str> {
+        self.place.as_ref().and_then(|p| p.internal_query.as_deref())
+    }
+
+    /// The 1-based character position in [`Error::internal_query`], if known.
+    pub fn internal_position(&self) -> Option<u32> {
+        self.place.as_ref().and_then(|p| p.internal_position)
     }
 
     /// The SQLSTATE code.

@@ -43,6 +43,9 @@ pub fn error_info(e: &Error) -> ErrorInfo {
     info.detail = e.detail().map(str::to_owned);
     info.hint = e.hint().map(str::to_owned);
     info.position = e.position().map(|p| p.to_string());
+    info.where_context = e.context().map(str::to_owned);
+    info.internal_query = e.internal_query().map(str::to_owned);
+    info.internal_position = e.internal_position().map(|p| p.to_string());
     info
 }
 

@@ -38,9 +38,9 @@ fn check_constants(b: &Block, constants: &mut Vec<String>) -> Result<()> {
     r
 }
 
-fn check_list(list: &[Stmt], constants: &mut Vec<String>) -> Result<()> {
+fn check_list(list: &[Statement], constants: &mut Vec<String>) -> Result<()> {
     for s in list {
-        match s {
+        match &s.stmt {
             Stmt::Assign(t, _) if t.field.is_none() && constants.contains(&t.name) => {
                 return Err(Error::new(
                     SqlState::from_code("22005"),
@@ -261,7 +261,13 @@ impl P<'_> {
         expr_sql(&self.text(a, b))
     }
 
+    /// The body line of the next token.
+    fn line(&self) -> u32 {
+        self.toks.get(self.pos).map(|t| t.span.start.line as u32).unwrap_or(0)
+    }
+
     fn block(&mut self, label: Option<String>) -> Result<Block> {
+        let line = self.line();
         let mut decls = Vec::new();
         if self.take_word("declare") {
             while !self.is_word("begin") {
@@ -297,7 +303,7 @@ impl P<'_> {
                 self.pos += 1;
             }
         }
-        Ok(Block { label, decls, body, handlers })
+        Ok(Block { line, label, decls, body, handlers })
     }
 
     fn condition(&mut self) -> Result<Condition> {
@@ -378,14 +384,19 @@ impl P<'_> {
         Ok(Decl { name, ty, constant, not_null, default })
     }
 
-    fn stmts(&mut self) -> Result<Vec<Stmt>> {
+    fn stmts(&mut self) -> Result<Vec<Statement>> {
         let mut out = Vec::new();
         loop {
             if self.at_end() || LIST_END.iter().any(|w| self.is_word(w)) {
                 // `END` of a statement list, but not `END IF` etc. inside an expression.
                 return Ok(out);
             }
-            out.push(self.stmt()?);
+            // The line of the statement's keyword, after any label.
+            let save = self.pos;
+            self.label();
+            let line = self.line();
+            self.pos = save;
+            out.push(Statement { line, stmt: self.stmt()? });
         }
     }
 
@@ -395,7 +406,7 @@ impl P<'_> {
         Ok(())
     }
 
-    fn loop_tail(&mut self, label: &Option<String>) -> Result<Vec<Stmt>> {
+    fn loop_tail(&mut self, label: &Option<String>) -> Result<Vec<Statement>> {
         self.expect_word("loop")?;
         let body = self.stmts()?;
         self.end_of("loop")?;
@@ -596,9 +607,16 @@ impl P<'_> {
         };
         if let (Some(_), Token::Word(w)) = (assign_at, self.peek()) {
             if w.keyword == sqlparser::keywords::Keyword::NoKeyword || !is_sql_start(&w.value) {
+                let start = self.pos;
                 let t = self.target()?;
                 self.pos += 1;
-                let e = self.expr_until(&|_| false)?;
+                let expr_start = self.pos;
+                let mut e = self.expr_until(&|_| false)?;
+                let (a, b) = (
+                    self.offset(self.toks[start].span.start),
+                    self.offset(self.toks[expr_start].span.start),
+                );
+                e.kind = SqlKind::Assignment { prefix: self.src[a..b].to_string() };
                 self.expect(&Token::SemiColon)?;
                 return Ok(Stmt::Assign(t, e));
             }
@@ -856,7 +874,9 @@ pub fn stmt_sql(text: &str) -> Result<Sql> {
         return Err(syntax(&format!("syntax error at or near \"{}\"", text.trim())));
     }
     match stmts.pop() {
-        Some(ParsedStatement::Sql(s)) => Ok(Sql { text: text.to_string(), stmt: s }),
+        Some(ParsedStatement::Sql(s)) => {
+            Ok(Sql { text: text.to_string(), stmt: s, kind: SqlKind::Statement })
+        }
         _ => Err(Error::unsupported(format!("statement \"{}\" in PL/pgSQL", text.trim()))),
     }
 }
@@ -864,7 +884,7 @@ pub fn stmt_sql(text: &str) -> Result<Sql> {
 /// Parses `text` as an expression (kept as `SELECT text`).
 pub fn expr_sql(text: &str) -> Result<Sql> {
     let s = stmt_sql(&format!("SELECT {text}"))?;
-    Ok(Sql { text: text.to_string(), stmt: s.stmt })
+    Ok(Sql { text: text.to_string(), stmt: s.stmt, kind: SqlKind::Expression })
 }
 
 fn decl_type(text: &str) -> Result<DeclType> {
@@ -958,7 +978,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.block.decls.len(), 2);
         assert_eq!(f.block.body.len(), 7);
-        match &f.block.body[2] {
+        // Lines count from the text right after the opening quote.
+        assert_eq!(f.block.body[0].line, 2);
+        assert_eq!(f.block.body[4].line, 6);
+        match &f.block.body[2].stmt {
             Stmt::Sql(sql, Some(into)) => {
                 assert!(into.strict);
                 assert_eq!(into.targets.len(), 2);
