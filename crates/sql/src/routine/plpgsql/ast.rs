@@ -109,13 +109,15 @@ pub struct Handler {
     pub body: Vec<Statement>,
 }
 
-/// A variable or a record field that is assigned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A variable or a record field that is assigned, possibly an element of it.
+#[derive(Debug, Clone)]
 pub struct Target {
     /// Variable name.
     pub name: String,
     /// Field of a record variable.
     pub field: Option<String>,
+    /// `[i][j]...`: the target is an element of the array value.
+    pub subscripts: Vec<Sql>,
 }
 
 /// `INTO [STRICT] targets`.
@@ -221,12 +223,14 @@ pub enum Stmt {
         /// Body.
         body: Vec<Statement>,
     },
-    /// `FOREACH x IN ARRAY a LOOP`.
+    /// `FOREACH x [, y ...] [SLICE n] IN ARRAY a LOOP`.
     ForEach {
         /// Label.
         label: Option<String>,
-        /// Variable.
-        var: Target,
+        /// Variables (several take the fields of composite elements).
+        targets: Vec<Target>,
+        /// `SLICE n`: iterate over sub-arrays of `n` dimensions (0: elements).
+        slice: usize,
         /// The array.
         array: Sql,
         /// Body.

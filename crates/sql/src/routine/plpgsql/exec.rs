@@ -321,6 +321,20 @@ impl<'h> Interp<'h> {
             let found: Option<(Value, DataType)> = match parts {
                 [one] => match Self::lookup(vars, one).map(|i| &vars[i]) {
                     Some(Var { slot: Slot::Scalar(t, v), .. }) => Some((v.clone(), t.clone())),
+                    // A whole record variable reads as a composite value.
+                    Some(Var { slot: Slot::Record(Some(r), _), .. }) => {
+                        let ty = std::sync::Arc::new(helios_types::RecordType::anonymous_named(
+                            r.fields
+                                .iter()
+                                .map(|(name, ty)| helios_types::RecordField {
+                                    name: name.clone(),
+                                    ty: ty.clone(),
+                                })
+                                .collect(),
+                        ));
+                        let value = helios_types::Record::new(ty.clone(), r.values.clone());
+                        Some((Value::Record(std::sync::Arc::new(value)), DataType::Record(ty)))
+                    }
                     _ => None,
                 },
                 [rec, field] => match Self::lookup(vars, rec).map(|i| &vars[i]) {
@@ -412,6 +426,9 @@ impl<'h> Interp<'h> {
     }
 
     fn assign(&mut self, t: &Target, v: Value) -> Result<()> {
+        if !t.subscripts.is_empty() {
+            return self.assign_element(t, v);
+        }
         let i = self.find(&t.name).ok_or_else(|| {
             Error::new(SqlState::SYNTAX_ERROR, format!("\"{}\" is not a known variable", t.name))
         })?;
@@ -448,11 +465,24 @@ impl<'h> Interp<'h> {
                 r.values[pos] = cast_to(v, &r.fields[pos].1)?;
                 Ok(())
             }
-            (Slot::Record(..), None) => match v {
+            (Slot::Record(r, declared), None) => match v {
                 Value::Null => {
-                    if let Slot::Record(r, _) = &mut var.slot {
-                        *r = None;
+                    *r = None;
+                    Ok(())
+                }
+                Value::Record(rec) => {
+                    let fields: Vec<(String, DataType)> = match declared {
+                        Some(d) => d.clone(),
+                        None => {
+                            rec.ty.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect()
+                        }
+                    };
+                    let mut values = Vec::with_capacity(fields.len());
+                    for (k, (_, ty)) in fields.iter().enumerate() {
+                        values
+                            .push(cast_to(rec.fields.get(k).cloned().unwrap_or(Value::Null), ty)?);
                     }
+                    *r = Some(Rec { fields, values });
                     Ok(())
                 }
                 _ => Err(Error::unsupported("assigning a scalar value to a record variable")),
@@ -587,7 +617,7 @@ impl<'h> Interp<'h> {
             alias_of: None,
         });
         if let Some(v) = init {
-            self.assign(&Target { name: d.name.clone(), field: None }, v)?;
+            self.assign(&Target { name: d.name.clone(), field: None, subscripts: Vec::new() }, v)?;
         } else if d.not_null {
             return Err(Error::new(
                 SqlState::NULL_VALUE_NOT_ALLOWED,
@@ -833,19 +863,13 @@ impl<'h> Interp<'h> {
                 self.set_found(ran);
                 return Ok(flow);
             }
-            Stmt::ForEach { label, var, array, body } => {
-                let elements = match self.eval(array)? {
-                    Value::Array(a) => a.elements.clone(),
-                    Value::Null => Vec::new(),
-                    _ => {
-                        return Err(Error::new(
-                            SqlState::DATATYPE_MISMATCH,
-                            "FOREACH expression must yield an array",
-                        ))
+            Stmt::ForEach { label, targets, slice, array, body } => {
+                let items = self.foreach_items(targets, *slice, array)?;
+                for item in items {
+                    match targets.as_slice() {
+                        [t] => self.assign(t, item)?,
+                        _ => self.assign_fields(targets, item)?,
                     }
-                };
-                for e in elements {
-                    self.assign(var, e)?;
                     if let Some(f) = self.loop_body(label, body)? {
                         return Ok(f);
                     }
@@ -1018,6 +1042,150 @@ impl<'h> Interp<'h> {
             Stmt::Block(b) => return self.block(b),
         }
         Ok(Flow::Normal)
+    }
+
+    /// The values a FOREACH loop assigns in turn: the elements of the array, or with
+    /// `SLICE n` its sub-arrays of the last `n` dimensions.
+    fn foreach_items(
+        &mut self,
+        targets: &[Target],
+        slice: usize,
+        array: &Sql,
+    ) -> Result<Vec<Value>> {
+        let arr = match self.eval(array)? {
+            Value::Array(a) => a,
+            Value::Null => {
+                return Err(Error::new(
+                    SqlState::NULL_VALUE_NOT_ALLOWED,
+                    "FOREACH expression must not be null",
+                ))
+            }
+            v => {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!(
+                        "FOREACH expression must yield an array, not type {}",
+                        crate::expr::types::pg_type_name(&v.data_type())
+                    ),
+                ))
+            }
+        };
+        if slice == 0 {
+            return Ok(arr.elements.clone());
+        }
+        let array_target = match targets {
+            [t] => matches!(self.target_value(t)?.1, DataType::Array(_)),
+            _ => false,
+        };
+        if !array_target {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                "FOREACH ... SLICE loop variable must be of an array type",
+            ));
+        }
+        let dims = arr.dims();
+        if slice > dims.len() {
+            return Err(Error::new(
+                SqlState::ARRAY_SUBSCRIPT_ERROR,
+                format!("slice dimension ({slice}) is out of the valid range 0..{}", dims.len()),
+            ));
+        }
+        let inner = &dims[dims.len() - slice..];
+        let per: usize = inner.iter().map(|d| d.len.max(0) as usize).product();
+        if per == 0 {
+            return Ok(Vec::new());
+        }
+        arr.elements
+            .chunks(per)
+            .map(|part| {
+                let a = Array::with_dims(arr.element_type.clone(), part.to_vec(), inner)?;
+                Ok(Value::Array(std::sync::Arc::new(a)))
+            })
+            .collect()
+    }
+
+    /// Assigns the fields of a composite value to several targets in turn.
+    fn assign_fields(&mut self, targets: &[Target], v: Value) -> Result<()> {
+        let fields = match v {
+            Value::Record(r) => r.fields.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        for (k, t) in targets.iter().enumerate() {
+            self.assign(t, fields.get(k).cloned().unwrap_or(Value::Null))?;
+        }
+        Ok(())
+    }
+
+    /// The current value of a target (without its subscripts) and its type.
+    fn target_value(&self, t: &Target) -> Result<(Value, DataType)> {
+        let i = self.find(&t.name).ok_or_else(|| {
+            Error::new(SqlState::SYNTAX_ERROR, format!("\"{}\" is not a known variable", t.name))
+        })?;
+        let no_field = |field: &str| {
+            Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("record \"{}\" has no field \"{field}\"", t.name),
+            )
+        };
+        match (&self.vars[i].slot, &t.field) {
+            (Slot::Scalar(ty, v), None) => Ok((v.clone(), ty.clone())),
+            // A whole record variable: only its being a record matters to callers.
+            (Slot::Record(..), None) => Ok((Value::Null, DataType::Unknown)),
+            (Slot::Record(r, _), Some(field)) => {
+                let r = r.as_ref().ok_or_else(|| record_not_assigned(&t.name))?;
+                let pos =
+                    r.fields.iter().position(|(n, _)| n == field).ok_or_else(|| no_field(field))?;
+                Ok((r.values[pos].clone(), r.fields[pos].1.clone()))
+            }
+            (Slot::Scalar(DataType::Record(ty), v), Some(field)) => {
+                let pos = ty.field_index(field).ok_or_else(|| no_field(field))?;
+                let value = match v {
+                    Value::Record(r) => r.fields.get(pos).cloned().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                Ok((value, ty.fields[pos].ty.clone()))
+            }
+            (Slot::Scalar(..), Some(_)) => Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                format!("\"{}\" is not a record variable", t.name),
+            )),
+        }
+    }
+
+    /// `target[i]... := v`: replaces one element of the target's array value.
+    fn assign_element(&mut self, t: &Target, v: Value) -> Result<()> {
+        let mut subscripts = Vec::with_capacity(t.subscripts.len());
+        for s in &t.subscripts {
+            let i = self.eval(s)?;
+            match cast_to(i, &DataType::Int4)? {
+                Value::Int4(i) => subscripts.push(i),
+                _ => {
+                    return Err(Error::new(
+                        SqlState::NULL_VALUE_NOT_ALLOWED,
+                        "array subscript in assignment must not be null",
+                    ))
+                }
+            }
+        }
+        let whole = Target { name: t.name.clone(), field: t.field.clone(), subscripts: Vec::new() };
+        let (current, ty) = self.target_value(&whole)?;
+        let DataType::Array(element) = ty else {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "cannot subscript type {} because it does not support subscripting",
+                    crate::expr::types::pg_type_name(&ty)
+                ),
+            ));
+        };
+        let base = match &current {
+            Value::Array(a) => Some(a.as_ref()),
+            _ => None,
+        };
+        let v = cast_to(v, &element)?;
+        let updated = Array::assign(base, (*element).clone(), &subscripts, v)?;
+        self.assign(&whole, Value::Array(std::sync::Arc::new(updated)))
     }
 
     fn into(&mut self, into: &Into, out: Outcome) -> Result<()> {

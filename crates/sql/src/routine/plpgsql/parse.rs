@@ -422,7 +422,39 @@ impl P<'_> {
     fn target(&mut self) -> Result<Target> {
         let name = self.ident()?;
         let field = if self.take(&Token::Period) { Some(self.ident()?) } else { None };
-        Ok(Target { name, field })
+        let mut subscripts = Vec::new();
+        while self.take(&Token::LBracket) {
+            subscripts.push(self.expr_until(&|p: &P<'_>| *p.peek() == Token::RBracket)?);
+            self.expect(&Token::RBracket)?;
+        }
+        Ok(Target { name, field, subscripts })
+    }
+
+    /// Whether an assignment starts here: `name[.field][[i]...] :=` (or `=`).
+    fn assignment_ahead(&self) -> bool {
+        let mut n = 1;
+        if *self.peek_at(n) == Token::Period {
+            if !matches!(self.peek_at(n + 1), Token::Word(_)) {
+                return false;
+            }
+            n += 2;
+        }
+        while *self.peek_at(n) == Token::LBracket {
+            let mut depth = 0;
+            loop {
+                match self.peek_at(n) {
+                    Token::LBracket | Token::LParen => depth += 1,
+                    Token::RBracket | Token::RParen => depth -= 1,
+                    Token::SemiColon | Token::EOF => return false,
+                    _ => {}
+                }
+                n += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        matches!(self.peek_at(n), Token::Assignment | Token::Eq)
     }
 
     fn stmt(&mut self) -> Result<Stmt> {
@@ -452,12 +484,26 @@ impl P<'_> {
             return self.for_loop(label);
         }
         if self.take_word("foreach") {
-            let var = self.target()?;
+            let mut targets = vec![self.target()?];
+            while self.take(&Token::Comma) {
+                targets.push(self.target()?);
+            }
+            let slice = if self.take_word("slice") {
+                match self.peek().clone() {
+                    Token::Number(n, _) => {
+                        self.pos += 1;
+                        n.parse::<usize>().map_err(|_| self.error())?
+                    }
+                    _ => return Err(self.error()),
+                }
+            } else {
+                0
+            };
             self.expect_word("in")?;
             self.expect_word("array")?;
             let array = self.expr_until(&|p: &P<'_>| p.is_word("loop"))?;
             let body = self.loop_tail(&label)?;
-            return Ok(Stmt::ForEach { label, var, array, body });
+            return Ok(Stmt::ForEach { label, targets, slice, array, body });
         }
         if label.is_some() {
             return Err(self.error());
@@ -600,12 +646,7 @@ impl P<'_> {
             return Ok(Stmt::Execute { expr, into, using });
         }
         // An assignment: `target := expr` / `target = expr`.
-        let assign_at = match (self.peek_at(1), self.peek_at(3)) {
-            (Token::Assignment | Token::Eq, _) => Some(1),
-            (Token::Period, Token::Assignment | Token::Eq) => Some(3),
-            _ => None,
-        };
-        if let (Some(_), Token::Word(w)) = (assign_at, self.peek()) {
+        if let (true, Token::Word(w)) = (self.assignment_ahead(), self.peek()) {
             if w.keyword == sqlparser::keywords::Keyword::NoKeyword || !is_sql_start(&w.value) {
                 let start = self.pos;
                 let t = self.target()?;
