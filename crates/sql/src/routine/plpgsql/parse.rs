@@ -432,10 +432,15 @@ impl P<'_> {
 
     /// Whether an assignment starts here: `name[.field][[i]...] :=` (or `=`).
     fn assignment_ahead(&self) -> bool {
+        self.assignment_op().is_some()
+    }
+
+    /// The operator of an assignment starting here (`:=` or `=`), if one does.
+    fn assignment_op(&self) -> Option<&Token> {
         let mut n = 1;
         if *self.peek_at(n) == Token::Period {
             if !matches!(self.peek_at(n + 1), Token::Word(_)) {
-                return false;
+                return None;
             }
             n += 2;
         }
@@ -445,7 +450,7 @@ impl P<'_> {
                 match self.peek_at(n) {
                     Token::LBracket | Token::LParen => depth += 1,
                     Token::RBracket | Token::RParen => depth -= 1,
-                    Token::SemiColon | Token::EOF => return false,
+                    Token::SemiColon | Token::EOF => return None,
                     _ => {}
                 }
                 n += 1;
@@ -454,11 +459,18 @@ impl P<'_> {
                 }
             }
         }
-        matches!(self.peek_at(n), Token::Assignment | Token::Eq)
+        Some(self.peek_at(n)).filter(|t| matches!(t, Token::Assignment | Token::Eq))
     }
 
     fn stmt(&mut self) -> Result<Stmt> {
         let label = self.label();
+        // `word := ...` assigns even when the word is a keyword (`return := 1`).
+        if label.is_none()
+            && matches!(self.peek(), Token::Word(_))
+            && self.assignment_op() == Some(&Token::Assignment)
+        {
+            return self.assignment();
+        }
         if self.is_word("declare") || self.is_word("begin") {
             let b = self.block(label)?;
             self.expect(&Token::SemiColon)?;
@@ -648,21 +660,26 @@ impl P<'_> {
         // An assignment: `target := expr` / `target = expr`.
         if let (true, Token::Word(w)) = (self.assignment_ahead(), self.peek()) {
             if w.keyword == sqlparser::keywords::Keyword::NoKeyword || !is_sql_start(&w.value) {
-                let start = self.pos;
-                let t = self.target()?;
-                self.pos += 1;
-                let expr_start = self.pos;
-                let mut e = self.expr_until(&|_| false)?;
-                let (a, b) = (
-                    self.offset(self.toks[start].span.start),
-                    self.offset(self.toks[expr_start].span.start),
-                );
-                e.kind = SqlKind::Assignment { prefix: self.src[a..b].to_string() };
-                self.expect(&Token::SemiColon)?;
-                return Ok(Stmt::Assign(t, e));
+                return self.assignment();
             }
         }
         self.sql_statement()
+    }
+
+    /// `target := expr;` (or `=`).
+    fn assignment(&mut self) -> Result<Stmt> {
+        let start = self.pos;
+        let t = self.target()?;
+        self.pos += 1;
+        let expr_start = self.pos;
+        let mut e = self.expr_until(&|_| false)?;
+        let (a, b) = (
+            self.offset(self.toks[start].span.start),
+            self.offset(self.toks[expr_start].span.start),
+        );
+        e.kind = SqlKind::Assignment { prefix: self.src[a..b].to_string() };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Assign(t, e))
     }
 
     fn expr_list(&mut self, also_stop: &dyn Fn(&P<'_>) -> bool) -> Result<Vec<Sql>> {
