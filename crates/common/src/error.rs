@@ -290,6 +290,24 @@ mod tests {
     }
 
     #[test]
+    fn context_lines_stack_innermost_first() {
+        let e = Error::new(SqlState::DIVISION_BY_ZERO, "division by zero")
+            .with_context_line("SQL expression \"1/0\"")
+            .with_context_line("PL/pgSQL function f() line 3 at RETURN");
+        assert_eq!(
+            e.context(),
+            Some("SQL expression \"1/0\"\nPL/pgSQL function f() line 3 at RETURN")
+        );
+        // A position in a routine's statement moves to QUERY; the client's text gets none.
+        let e = Error::new(SqlState::UNDEFINED_COLUMN, "column \"y\" does not exist")
+            .with_anchor(1, 12, "y")
+            .locate_internal("SELECT 1 + y", "n := 1 + y", 2);
+        assert_eq!(e.internal_query(), Some("n := 1 + y"));
+        assert_eq!(e.internal_position(), Some(10));
+        assert_eq!(e.locate("SELECT 1 + y").position(), None);
+    }
+
+    #[test]
     fn anchors_become_positions_where_their_token_is() {
         let e = || Error::new(SqlState::UNDEFINED_COLUMN, "column \"nope\" does not exist");
         let sql = "SELECT a,\n  nope FROM t";
