@@ -24,6 +24,19 @@ pub struct Error {
     /// Where the error points while the statement text is not at hand (see
     /// [`Error::with_anchor`]).
     anchor: Option<Box<Anchor>>,
+    /// Where the error happened inside a routine (CONTEXT, QUERY and its position).
+    place: Option<Box<Place>>,
+}
+
+/// The ErrorResponse fields that say where inside a routine an error happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Place {
+    /// CONTEXT lines, innermost first, one per line.
+    context: Option<String>,
+    /// The statement of a routine the error's position counts in (QUERY).
+    internal_query: Option<String>,
+    /// 1-based character position in `internal_query`.
+    internal_position: Option<u32>,
 }
 
 /// A place in a statement's text as the SQL parser counts it (1-based line and column, in
@@ -51,6 +64,7 @@ impl Error {
             hint: None,
             position: None,
             anchor: None,
+            place: None,
         }
     }
 
@@ -138,6 +152,50 @@ impl Error {
             }
         }
         self
+    }
+
+    /// Adds a CONTEXT line (PostgreSQL's error context: the innermost place comes
+    /// first, each caller adds its line after it).
+    pub fn with_context_line(mut self, line: impl Into<String>) -> Error {
+        let place = self.place.get_or_insert_with(Box::default);
+        let line = line.into();
+        place.context = Some(match place.context.take() {
+            Some(c) => format!("{c}\n{line}"),
+            None => line,
+        });
+        self
+    }
+
+    /// Resolves the anchor (or position) against `query`, the text of a statement a
+    /// routine ran, into the QUERY `shown` and a position in it (`query` is `shown`
+    /// with its first characters replaced: a position in `shown` is `offset` less): a routine's statement is not the client's text, so
+    /// the client's statement gets no position from it. Does nothing when the error
+    /// points nowhere or already points into a routine's statement.
+    pub fn locate_internal(mut self, query: &str, shown: &str, offset: i64) -> Error {
+        if self.internal_query().is_some() {
+            return self;
+        }
+        self = self.locate(query);
+        let Some(p) = self.position.take() else { return self };
+        let place = self.place.get_or_insert_with(Box::default);
+        place.internal_query = Some(shown.to_string());
+        place.internal_position = u32::try_from(i64::from(p) - offset).ok().filter(|p| *p > 0);
+        self
+    }
+
+    /// The CONTEXT text, if any.
+    pub fn context(&self) -> Option<&str> {
+        self.place.as_ref().and_then(|p| p.context.as_deref())
+    }
+
+    /// The routine statement the error points into (QUERY), if any.
+    pub fn internal_query(&self) -> Option<&str> {
+        self.place.as_ref().and_then(|p| p.internal_query.as_deref())
+    }
+
+    /// The 1-based character position in [`Error::internal_query`], if known.
+    pub fn internal_position(&self) -> Option<u32> {
+        self.place.as_ref().and_then(|p| p.internal_position)
     }
 
     /// The SQLSTATE code.
@@ -229,6 +287,24 @@ mod tests {
         assert_eq!(e.to_string(), "could not serialize access\nDETAIL:  key k");
         assert!(!Error::unsupported("LISTEN").is_retryable());
         assert_eq!(Error::unsupported("LISTEN").message(), "LISTEN is not supported");
+    }
+
+    #[test]
+    fn context_lines_stack_innermost_first() {
+        let e = Error::new(SqlState::DIVISION_BY_ZERO, "division by zero")
+            .with_context_line("SQL expression \"1/0\"")
+            .with_context_line("PL/pgSQL function f() line 3 at RETURN");
+        assert_eq!(
+            e.context(),
+            Some("SQL expression \"1/0\"\nPL/pgSQL function f() line 3 at RETURN")
+        );
+        // A position in a routine's statement moves to QUERY; the client's text gets none.
+        let e = Error::new(SqlState::UNDEFINED_COLUMN, "column \"y\" does not exist")
+            .with_anchor(1, 12, "y")
+            .locate_internal("SELECT 1 + y", "n := 1 + y", 2);
+        assert_eq!(e.internal_query(), Some("n := 1 + y"));
+        assert_eq!(e.internal_position(), Some(10));
+        assert_eq!(e.locate("SELECT 1 + y").position(), None);
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub fn error_info(e: &Error) -> ErrorInfo {
     info.detail = e.detail().map(str::to_owned);
     info.hint = e.hint().map(str::to_owned);
     info.position = e.position().map(|p| p.to_string());
+    info.where_context = e.context().map(str::to_owned);
+    info.internal_query = e.internal_query().map(str::to_owned);
+    info.internal_position = e.internal_position().map(|p| p.to_string());
     info
 }
 
@@ -81,5 +84,18 @@ mod tests {
         assert_eq!(info.hint.as_deref(), Some("create it first"));
         assert_eq!(info.detail.as_deref(), Some("d"));
         assert_eq!(info.position.as_deref(), Some("15"));
+    }
+
+    #[test]
+    fn carries_the_routine_place() {
+        let e = Error::new(SqlState::UNDEFINED_COLUMN, "column \"x\" does not exist")
+            .with_anchor(1, 8, "x")
+            .locate_internal("SELECT x + 1", "x + 1", 7)
+            .with_context_line("PL/pgSQL function f() line 3 at RETURN");
+        let info = error_info(&e);
+        assert_eq!(info.position, None);
+        assert_eq!(info.internal_query.as_deref(), Some("x + 1"));
+        assert_eq!(info.internal_position.as_deref(), Some("1"));
+        assert_eq!(info.where_context.as_deref(), Some("PL/pgSQL function f() line 3 at RETURN"));
     }
 }

@@ -100,6 +100,7 @@ pub fn fire_row(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
+            function: func.name.clone(),
             when: timing.name(),
             level: "ROW",
             op: event.name(),
@@ -157,6 +158,7 @@ pub fn fire_statement(
         let body = rt.compiled(&func)?;
         let call = TriggerCall {
             name: t.name.clone(),
+            function: func.name.clone(),
             when: timing.name(),
             level: "STATEMENT",
             op: event.name(),

@@ -17,17 +17,46 @@ pub struct Sql {
     pub text: String,
     /// The statement.
     pub stmt: Box<sql::Statement>,
+    /// What the text is, for the CONTEXT and QUERY of its errors.
+    pub kind: SqlKind,
+}
+
+/// What an embedded piece of SQL is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlKind {
+    /// A statement, run as written.
+    Statement,
+    /// An expression, run as `SELECT expr`.
+    Expression,
+    /// The expression of an assignment; `prefix` is the source before it (`n := `),
+    /// as PostgreSQL reports the whole assignment.
+    Assignment {
+        /// The target and `:=` as written.
+        prefix: String,
+    },
+}
+
+/// A statement and the line of the body it starts on (line 1 is the text right after
+/// the opening quote), for the CONTEXT of its errors.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// 1-based line in the body.
+    pub line: u32,
+    /// The statement.
+    pub stmt: Stmt,
 }
 
 /// `[DECLARE ...] BEGIN ... [EXCEPTION ...] END`.
 #[derive(Debug, Clone)]
 pub struct Block {
+    /// The line the block starts on.
+    pub line: u32,
     /// `<<label>>`.
     pub label: Option<String>,
     /// Declarations.
     pub decls: Vec<Decl>,
     /// Statements.
-    pub body: Vec<Stmt>,
+    pub body: Vec<Statement>,
     /// Exception handlers (a block with any runs in a subtransaction).
     pub handlers: Vec<Handler>,
 }
@@ -77,16 +106,18 @@ pub struct Handler {
     /// Conditions.
     pub conditions: Vec<Condition>,
     /// Statements.
-    pub body: Vec<Stmt>,
+    pub body: Vec<Statement>,
 }
 
-/// A variable or a record field that is assigned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A variable or a record field that is assigned, possibly an element of it.
+#[derive(Debug, Clone)]
 pub struct Target {
     /// Variable name.
     pub name: String,
     /// Field of a record variable.
     pub field: Option<String>,
+    /// `[i][j]...`: the target is an element of the array value.
+    pub subscripts: Vec<Sql>,
 }
 
 /// `INTO [STRICT] targets`.
@@ -150,20 +181,20 @@ pub enum Stmt {
     /// `target := expr`.
     Assign(Target, Sql),
     /// IF / ELSIF / ELSE.
-    If(Vec<(Sql, Vec<Stmt>)>, Vec<Stmt>),
+    If(Vec<(Sql, Vec<Statement>)>, Vec<Statement>),
     /// CASE.
     Case {
         /// Simple CASE operand.
         operand: Option<Sql>,
         /// WHEN values (or conditions) and statements.
-        whens: Vec<(Vec<Sql>, Vec<Stmt>)>,
+        whens: Vec<(Vec<Sql>, Vec<Statement>)>,
         /// ELSE (none: 20000 when nothing matched).
-        otherwise: Option<Vec<Stmt>>,
+        otherwise: Option<Vec<Statement>>,
     },
     /// LOOP.
-    Loop(Option<String>, Vec<Stmt>),
+    Loop(Option<String>, Vec<Statement>),
     /// WHILE.
-    While(Option<String>, Sql, Vec<Stmt>),
+    While(Option<String>, Sql, Vec<Statement>),
     /// `FOR i IN [REVERSE] a .. b [BY s] LOOP`.
     ForRange {
         /// Label.
@@ -179,7 +210,7 @@ pub enum Stmt {
         /// BY.
         step: Option<Sql>,
         /// Body.
-        body: Vec<Stmt>,
+        body: Vec<Statement>,
     },
     /// `FOR target IN query LOOP`.
     ForQuery {
@@ -190,18 +221,20 @@ pub enum Stmt {
         /// Rows.
         source: QuerySource,
         /// Body.
-        body: Vec<Stmt>,
+        body: Vec<Statement>,
     },
-    /// `FOREACH x IN ARRAY a LOOP`.
+    /// `FOREACH x [, y ...] [SLICE n] IN ARRAY a LOOP`.
     ForEach {
         /// Label.
         label: Option<String>,
-        /// Variable.
-        var: Target,
+        /// Variables (several take the fields of composite elements).
+        targets: Vec<Target>,
+        /// `SLICE n`: iterate over sub-arrays of `n` dimensions (0: elements).
+        slice: usize,
         /// The array.
         array: Sql,
         /// Body.
-        body: Vec<Stmt>,
+        body: Vec<Statement>,
     },
     /// EXIT / CONTINUE.
     Exit {

@@ -55,6 +55,8 @@ enum Flow {
 pub struct TriggerCall {
     /// TG_NAME.
     pub name: String,
+    /// The trigger function's name (for error CONTEXT).
+    pub function: String,
     /// TG_WHEN: BEFORE or AFTER.
     pub when: &'static str,
     /// TG_LEVEL: ROW or STATEMENT.
@@ -94,6 +96,47 @@ struct Interp<'h> {
     trigger_fields: Vec<(String, DataType)>,
     /// A trigger's transition tables: name and rows (of `trigger_fields`).
     transition: Vec<(String, Vec<Row>)>,
+    /// How CONTEXT lines name this routine (`PL/pgSQL function f(integer)`).
+    label: String,
+    /// The error on its way out already has this routine's CONTEXT line (added by the
+    /// innermost statement that failed).
+    err_placed: bool,
+}
+
+/// How error CONTEXT names a PL/pgSQL function: `PL/pgSQL function name(argtypes)`.
+pub fn routine_label(func: &FunctionDef) -> String {
+    let types: Vec<String> =
+        func.params.iter().map(|p| crate::expr::types::pg_type_name(&p.data_type)).collect();
+    format!("PL/pgSQL function {}({})", func.name, types.join(","))
+}
+
+/// The name of a statement kind in error CONTEXT (`line 3 at RAISE`).
+fn stmt_kind(s: &Stmt) -> &'static str {
+    match s {
+        Stmt::Assign(..) => "assignment",
+        Stmt::If(..) => "IF",
+        Stmt::Case { .. } => "CASE",
+        Stmt::Loop(..) => "LOOP",
+        Stmt::While(..) => "WHILE",
+        Stmt::ForRange { .. } => "FOR with integer loop variable",
+        Stmt::ForQuery { source: QuerySource::Static(_), .. } => "FOR over SELECT rows",
+        Stmt::ForQuery { source: QuerySource::Dynamic { .. }, .. } => "FOR over EXECUTE statement",
+        Stmt::ForEach { .. } => "FOREACH over array",
+        Stmt::Exit { cont: true, .. } => "CONTINUE",
+        Stmt::Exit { cont: false, .. } => "EXIT",
+        Stmt::Return(_) => "RETURN",
+        Stmt::ReturnNext(_) => "RETURN NEXT",
+        Stmt::ReturnQuery(_) => "RETURN QUERY",
+        Stmt::Raise(_) | Stmt::Reraise => "RAISE",
+        Stmt::Perform(_) => "PERFORM",
+        Stmt::Sql(..) => "SQL statement",
+        Stmt::Execute { .. } => "EXECUTE",
+        Stmt::GetDiagnostics(true, _) => "GET STACKED DIAGNOSTICS",
+        Stmt::GetDiagnostics(false, _) => "GET DIAGNOSTICS",
+        Stmt::Assert(..) => "ASSERT",
+        Stmt::Block(_) => "statement block",
+        Stmt::Null => "NULL",
+    }
 }
 
 /// Runs a PL/pgSQL function with its argument values.
@@ -103,7 +146,7 @@ pub fn call_function(
     func: &FunctionDef,
     args: Vec<Value>,
 ) -> Result<Vec<Row>> {
-    let mut it = Interp::new(host, Some(func.returns.clone()), false);
+    let mut it = Interp::new(host, Some(func.returns.clone()), false, routine_label(func));
     it.has_outs = !func.outs.is_empty();
     for (i, (p, v)) in func.params.iter().zip(args).enumerate() {
         let slot = Slot::Scalar(p.data_type.clone(), v);
@@ -119,6 +162,10 @@ pub fn call_function(
         }
     }
     it.run_block(&body.block)?;
+    let label = it.label.clone();
+    let casting = move |e: Error| {
+        e.with_context_line(format!("{label} while casting return value to function's return type"))
+    };
     match &func.returns {
         Returns::Table(_) if !func.outs.is_empty() && !func.out_set => {
             let row = it.out_params_row();
@@ -134,14 +181,15 @@ pub fn call_function(
                 Some(Slot::Scalar(_, v)) => v.clone(),
                 _ => Value::Null,
             };
-            shape_result(func, vec![vec![v]])
+            shape_result(func, vec![vec![v]]).map_err(casting)
         }
         Returns::Scalar(_) => match it.ret.take() {
-            Some(v) => shape_result(func, vec![vec![v]]),
+            Some(v) => shape_result(func, vec![vec![v]]).map_err(casting),
             None => Err(Error::new(
                 SqlState::from_code("2F005"),
                 "control reached end of function without RETURN",
-            )),
+            )
+            .with_context_line(it.label.clone())),
         },
     }
 }
@@ -152,7 +200,8 @@ pub fn call_trigger(
     host: &mut dyn StatementHost,
     call: TriggerCall,
 ) -> Result<Option<Row>> {
-    let mut it = Interp::new(host, Some(Returns::Trigger), true);
+    let label = format!("PL/pgSQL function {}()", call.function);
+    let mut it = Interp::new(host, Some(Returns::Trigger), true, label);
     it.trigger_fields = call.columns.clone();
     it.transition = call.transition.clone();
     let text = |s: &str| Slot::Scalar(DataType::Text, Value::Text(s.to_string()));
@@ -181,13 +230,14 @@ pub fn call_trigger(
         None => Err(Error::new(
             SqlState::from_code("2F005"),
             "control reached end of trigger procedure without RETURN",
-        )),
+        )
+        .with_context_line(it.label.clone())),
     }
 }
 
 /// Runs a DO block.
 pub fn run_do(body: &Function, host: &mut dyn StatementHost) -> Result<()> {
-    let mut it = Interp::new(host, None, false);
+    let mut it = Interp::new(host, None, false, "PL/pgSQL function inline_code_block".into());
     it.run_block(&body.block)
 }
 
@@ -200,7 +250,12 @@ fn record_not_assigned(name: &str) -> Error {
 }
 
 impl<'h> Interp<'h> {
-    fn new(host: &'h mut dyn StatementHost, returns: Option<Returns>, trigger: bool) -> Interp<'h> {
+    fn new(
+        host: &'h mut dyn StatementHost,
+        returns: Option<Returns>,
+        trigger: bool,
+        label: String,
+    ) -> Interp<'h> {
         let mut it = Interp {
             host,
             vars: Vec::new(),
@@ -214,6 +269,8 @@ impl<'h> Interp<'h> {
             has_outs: false,
             trigger_fields: Vec::new(),
             transition: Vec::new(),
+            label,
+            err_placed: false,
         };
         it.push("found", Slot::Scalar(DataType::Bool, Value::Bool(false)));
         it
@@ -264,6 +321,20 @@ impl<'h> Interp<'h> {
             let found: Option<(Value, DataType)> = match parts {
                 [one] => match Self::lookup(vars, one).map(|i| &vars[i]) {
                     Some(Var { slot: Slot::Scalar(t, v), .. }) => Some((v.clone(), t.clone())),
+                    // A whole record variable reads as a composite value.
+                    Some(Var { slot: Slot::Record(Some(r), _), .. }) => {
+                        let ty = std::sync::Arc::new(helios_types::RecordType::anonymous_named(
+                            r.fields
+                                .iter()
+                                .map(|(name, ty)| helios_types::RecordField {
+                                    name: name.clone(),
+                                    ty: ty.clone(),
+                                })
+                                .collect(),
+                        ));
+                        let value = helios_types::Record::new(ty.clone(), r.values.clone());
+                        Some((Value::Record(std::sync::Arc::new(value)), DataType::Record(ty)))
+                    }
                     _ => None,
                 },
                 [rec, field] => match Self::lookup(vars, rec).map(|i| &vars[i]) {
@@ -319,7 +390,8 @@ impl<'h> Interp<'h> {
                 &self.trigger_fields,
             )?;
         }
-        self.host.run(&stmt, &params, &types)
+        let uses_vars = !params.is_empty();
+        self.host.run(&stmt, &params, &types).map_err(|e| sql_context(e, sql, uses_vars))
     }
 
     fn eval(&mut self, sql: &Sql) -> Result<Value> {
@@ -354,6 +426,9 @@ impl<'h> Interp<'h> {
     }
 
     fn assign(&mut self, t: &Target, v: Value) -> Result<()> {
+        if !t.subscripts.is_empty() {
+            return self.assign_element(t, v);
+        }
         let i = self.find(&t.name).ok_or_else(|| {
             Error::new(SqlState::SYNTAX_ERROR, format!("\"{}\" is not a known variable", t.name))
         })?;
@@ -390,11 +465,24 @@ impl<'h> Interp<'h> {
                 r.values[pos] = cast_to(v, &r.fields[pos].1)?;
                 Ok(())
             }
-            (Slot::Record(..), None) => match v {
+            (Slot::Record(r, declared), None) => match v {
                 Value::Null => {
-                    if let Slot::Record(r, _) = &mut var.slot {
-                        *r = None;
+                    *r = None;
+                    Ok(())
+                }
+                Value::Record(rec) => {
+                    let fields: Vec<(String, DataType)> = match declared {
+                        Some(d) => d.clone(),
+                        None => {
+                            rec.ty.fields.iter().map(|f| (f.name.clone(), f.ty.clone())).collect()
+                        }
+                    };
+                    let mut values = Vec::with_capacity(fields.len());
+                    for (k, (_, ty)) in fields.iter().enumerate() {
+                        values
+                            .push(cast_to(rec.fields.get(k).cloned().unwrap_or(Value::Null), ty)?);
                     }
+                    *r = Some(Rec { fields, values });
                     Ok(())
                 }
                 _ => Err(Error::unsupported("assigning a scalar value to a record variable")),
@@ -519,6 +607,8 @@ impl<'h> Interp<'h> {
                 Slot::Scalar(ty, Value::Null)
             }
         };
+        // A variable is not visible in its own default expression.
+        let init = d.default.as_ref().map(|e| self.eval(e)).transpose()?;
         self.vars.push(Var {
             name: d.name.clone(),
             slot,
@@ -526,9 +616,8 @@ impl<'h> Interp<'h> {
             not_null: d.not_null,
             alias_of: None,
         });
-        if let Some(e) = &d.default {
-            let v = self.eval(e)?;
-            self.assign(&Target { name: d.name.clone(), field: None }, v)?;
+        if let Some(v) = init {
+            self.assign(&Target { name: d.name.clone(), field: None, subscripts: Vec::new() }, v)?;
         } else if d.not_null {
             return Err(Error::new(
                 SqlState::NULL_VALUE_NOT_ALLOWED,
@@ -566,7 +655,13 @@ impl<'h> Interp<'h> {
 
     fn block_inner(&mut self, b: &Block) -> Result<Flow> {
         for d in &b.decls {
-            self.declare(d)?;
+            if let Err(e) = self.declare(d) {
+                return Err(self.placed(
+                    e,
+                    b.line,
+                    "during statement block local variable initialization",
+                ));
+            }
         }
         if b.handlers.is_empty() {
             return self.stmts(&b.body);
@@ -598,6 +693,7 @@ impl<'h> Interp<'h> {
                     self.host.release(sp)?;
                 }
                 self.vars.truncate(mark);
+                self.err_placed = false;
                 let text = |s: &str| Slot::Scalar(DataType::Text, Value::Text(s.to_string()));
                 self.push("sqlstate", text(code.code()));
                 self.push("sqlerrm", text(e.message()));
@@ -609,18 +705,32 @@ impl<'h> Interp<'h> {
         }
     }
 
-    fn stmts(&mut self, list: &[Stmt]) -> Result<Flow> {
+    fn stmts(&mut self, list: &[Statement]) -> Result<Flow> {
         for s in list {
-            match self.stmt(s)? {
-                Flow::Normal => {}
-                other => return Ok(other),
+            match self.stmt(&s.stmt) {
+                Ok(Flow::Normal) => {}
+                Ok(other) => return Ok(other),
+                Err(e) => {
+                    let at = format!("at {}", stmt_kind(&s.stmt));
+                    return Err(self.placed(e, s.line, &at));
+                }
             }
         }
         Ok(Flow::Normal)
     }
 
+    /// `e` with this routine's CONTEXT line (`... line N at KIND`), unless a statement
+    /// nested in this one already added it.
+    fn placed(&mut self, e: Error, line: u32, doing: &str) -> Error {
+        if self.err_placed {
+            return e;
+        }
+        self.err_placed = true;
+        e.with_context_line(format!("{} line {line} {doing}", self.label))
+    }
+
     /// Runs a loop body once; `Some(flow)` ends the loop with that flow.
-    fn loop_body(&mut self, label: &Option<String>, body: &[Stmt]) -> Result<Option<Flow>> {
+    fn loop_body(&mut self, label: &Option<String>, body: &[Statement]) -> Result<Option<Flow>> {
         self.host.check_cancel()?;
         Ok(match self.stmts(body)? {
             Flow::Normal | Flow::Continue(None) => None,
@@ -753,19 +863,13 @@ impl<'h> Interp<'h> {
                 self.set_found(ran);
                 return Ok(flow);
             }
-            Stmt::ForEach { label, var, array, body } => {
-                let elements = match self.eval(array)? {
-                    Value::Array(a) => a.elements.clone(),
-                    Value::Null => Vec::new(),
-                    _ => {
-                        return Err(Error::new(
-                            SqlState::DATATYPE_MISMATCH,
-                            "FOREACH expression must yield an array",
-                        ))
+            Stmt::ForEach { label, targets, slice, array, body } => {
+                let items = self.foreach_items(targets, *slice, array)?;
+                for item in items {
+                    match targets.as_slice() {
+                        [t] => self.assign(t, item)?,
+                        _ => self.assign_fields(targets, item)?,
                     }
-                };
-                for e in elements {
-                    self.assign(var, e)?;
                     if let Some(f) = self.loop_body(label, body)? {
                         return Ok(f);
                     }
@@ -840,6 +944,8 @@ impl<'h> Interp<'h> {
             }
             Stmt::Raise(r) => self.raise(r)?,
             Stmt::Reraise => {
+                // The error keeps the CONTEXT of where it was first raised.
+                self.err_placed = self.caught.last().is_some();
                 return Err(self.caught.last().cloned().ok_or_else(|| {
                     Error::new(
                         SqlState::from_code("0Z002"),
@@ -901,12 +1007,9 @@ impl<'h> Interp<'h> {
                             "message_text" => text(Some(e.message())),
                             "pg_exception_detail" => text(e.detail()),
                             "pg_exception_hint" => text(e.hint()),
-                            "pg_exception_context"
-                            | "column_name"
-                            | "constraint_name"
-                            | "pg_datatype_name"
-                            | "table_name"
-                            | "schema_name" => text(None),
+                            "pg_exception_context" => text(e.context()),
+                            "column_name" | "constraint_name" | "pg_datatype_name"
+                            | "table_name" | "schema_name" => text(None),
                             other => {
                                 return Err(Error::unsupported(format!(
                                     "GET STACKED DIAGNOSTICS {other}"
@@ -939,6 +1042,150 @@ impl<'h> Interp<'h> {
             Stmt::Block(b) => return self.block(b),
         }
         Ok(Flow::Normal)
+    }
+
+    /// The values a FOREACH loop assigns in turn: the elements of the array, or with
+    /// `SLICE n` its sub-arrays of the last `n` dimensions.
+    fn foreach_items(
+        &mut self,
+        targets: &[Target],
+        slice: usize,
+        array: &Sql,
+    ) -> Result<Vec<Value>> {
+        let arr = match self.eval(array)? {
+            Value::Array(a) => a,
+            Value::Null => {
+                return Err(Error::new(
+                    SqlState::NULL_VALUE_NOT_ALLOWED,
+                    "FOREACH expression must not be null",
+                ))
+            }
+            v => {
+                return Err(Error::new(
+                    SqlState::DATATYPE_MISMATCH,
+                    format!(
+                        "FOREACH expression must yield an array, not type {}",
+                        crate::expr::types::pg_type_name(&v.data_type())
+                    ),
+                ))
+            }
+        };
+        if slice == 0 {
+            return Ok(arr.elements.clone());
+        }
+        let array_target = match targets {
+            [t] => matches!(self.target_value(t)?.1, DataType::Array(_)),
+            _ => false,
+        };
+        if !array_target {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                "FOREACH ... SLICE loop variable must be of an array type",
+            ));
+        }
+        let dims = arr.dims();
+        if slice > dims.len() {
+            return Err(Error::new(
+                SqlState::ARRAY_SUBSCRIPT_ERROR,
+                format!("slice dimension ({slice}) is out of the valid range 0..{}", dims.len()),
+            ));
+        }
+        let inner = &dims[dims.len() - slice..];
+        let per: usize = inner.iter().map(|d| d.len.max(0) as usize).product();
+        if per == 0 {
+            return Ok(Vec::new());
+        }
+        arr.elements
+            .chunks(per)
+            .map(|part| {
+                let a = Array::with_dims(arr.element_type.clone(), part.to_vec(), inner)?;
+                Ok(Value::Array(std::sync::Arc::new(a)))
+            })
+            .collect()
+    }
+
+    /// Assigns the fields of a composite value to several targets in turn.
+    fn assign_fields(&mut self, targets: &[Target], v: Value) -> Result<()> {
+        let fields = match v {
+            Value::Record(r) => r.fields.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other],
+        };
+        for (k, t) in targets.iter().enumerate() {
+            self.assign(t, fields.get(k).cloned().unwrap_or(Value::Null))?;
+        }
+        Ok(())
+    }
+
+    /// The current value of a target (without its subscripts) and its type.
+    fn target_value(&self, t: &Target) -> Result<(Value, DataType)> {
+        let i = self.find(&t.name).ok_or_else(|| {
+            Error::new(SqlState::SYNTAX_ERROR, format!("\"{}\" is not a known variable", t.name))
+        })?;
+        let no_field = |field: &str| {
+            Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("record \"{}\" has no field \"{field}\"", t.name),
+            )
+        };
+        match (&self.vars[i].slot, &t.field) {
+            (Slot::Scalar(ty, v), None) => Ok((v.clone(), ty.clone())),
+            // A whole record variable: only its being a record matters to callers.
+            (Slot::Record(..), None) => Ok((Value::Null, DataType::Unknown)),
+            (Slot::Record(r, _), Some(field)) => {
+                let r = r.as_ref().ok_or_else(|| record_not_assigned(&t.name))?;
+                let pos =
+                    r.fields.iter().position(|(n, _)| n == field).ok_or_else(|| no_field(field))?;
+                Ok((r.values[pos].clone(), r.fields[pos].1.clone()))
+            }
+            (Slot::Scalar(DataType::Record(ty), v), Some(field)) => {
+                let pos = ty.field_index(field).ok_or_else(|| no_field(field))?;
+                let value = match v {
+                    Value::Record(r) => r.fields.get(pos).cloned().unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                Ok((value, ty.fields[pos].ty.clone()))
+            }
+            (Slot::Scalar(..), Some(_)) => Err(Error::new(
+                SqlState::SYNTAX_ERROR,
+                format!("\"{}\" is not a record variable", t.name),
+            )),
+        }
+    }
+
+    /// `target[i]... := v`: replaces one element of the target's array value.
+    fn assign_element(&mut self, t: &Target, v: Value) -> Result<()> {
+        let mut subscripts = Vec::with_capacity(t.subscripts.len());
+        for s in &t.subscripts {
+            let i = self.eval(s)?;
+            match cast_to(i, &DataType::Int4)? {
+                Value::Int4(i) => subscripts.push(i),
+                _ => {
+                    return Err(Error::new(
+                        SqlState::NULL_VALUE_NOT_ALLOWED,
+                        "array subscript in assignment must not be null",
+                    ))
+                }
+            }
+        }
+        let whole = Target { name: t.name.clone(), field: t.field.clone(), subscripts: Vec::new() };
+        let (current, ty) = self.target_value(&whole)?;
+        let DataType::Array(element) = ty else {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                format!(
+                    "cannot subscript type {} because it does not support subscripting",
+                    crate::expr::types::pg_type_name(&ty)
+                ),
+            ));
+        };
+        let base = match &current {
+            Value::Array(a) => Some(a.as_ref()),
+            _ => None,
+        };
+        let v = cast_to(v, &element)?;
+        let updated = Array::assign(base, (*element).clone(), &subscripts, v)?;
+        self.assign(&whole, Value::Array(std::sync::Arc::new(updated)))
     }
 
     fn into(&mut self, into: &Into, out: Outcome) -> Result<()> {
@@ -1017,7 +1264,7 @@ impl<'h> Interp<'h> {
             types.push(t);
         }
         let sql = super::parse::stmt_sql(text)?;
-        self.host.run(&sql.stmt, &params, &types)
+        self.host.run(&sql.stmt, &params, &types).map_err(|e| sql_context(e, &sql, true))
     }
 
     fn raise(&mut self, r: &Raise) -> Result<()> {
@@ -1090,6 +1337,38 @@ impl<'h> Interp<'h> {
             hint,
         });
         Ok(())
+    }
+}
+
+/// The error of an embedded statement or expression with the place PostgreSQL reports:
+/// an error found while binding points into the statement (QUERY and its position);
+/// one while running it names the statement (`SQL statement "..."`), or the expression
+/// when PostgreSQL would have met it while planning (a constant expression, folded
+/// then), not while evaluating it outside SQL.
+fn sql_context(e: Error, sql: &Sql, uses_vars: bool) -> Error {
+    let (shown, offset) = match &sql.kind {
+        SqlKind::Statement => (sql.text.clone(), 0),
+        SqlKind::Expression => (sql.text.clone(), 7),
+        SqlKind::Assignment { prefix } => {
+            (format!("{prefix}{}", sql.text), 7 - prefix.chars().count() as i64)
+        }
+    };
+    let full = match sql.kind {
+        SqlKind::Statement => sql.text.clone(),
+        _ => format!("SELECT {}", sql.text),
+    };
+    let e = e.locate_internal(&full, &shown, offset);
+    let nested = e.context().is_some();
+    if !nested && (e.internal_query().is_some() || e.sqlstate().class() == "42") {
+        return e;
+    }
+    match &sql.kind {
+        SqlKind::Statement => e.with_context_line(format!("SQL statement \"{shown}\"")),
+        _ if nested || uses_vars => e,
+        SqlKind::Expression => e.with_context_line(format!("SQL expression \"{shown}\"")),
+        SqlKind::Assignment { .. } => {
+            e.with_context_line(format!("PL/pgSQL assignment \"{shown}\""))
+        }
     }
 }
 

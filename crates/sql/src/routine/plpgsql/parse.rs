@@ -38,9 +38,9 @@ fn check_constants(b: &Block, constants: &mut Vec<String>) -> Result<()> {
     r
 }
 
-fn check_list(list: &[Stmt], constants: &mut Vec<String>) -> Result<()> {
+fn check_list(list: &[Statement], constants: &mut Vec<String>) -> Result<()> {
     for s in list {
-        match s {
+        match &s.stmt {
             Stmt::Assign(t, _) if t.field.is_none() && constants.contains(&t.name) => {
                 return Err(Error::new(
                     SqlState::from_code("22005"),
@@ -261,7 +261,13 @@ impl P<'_> {
         expr_sql(&self.text(a, b))
     }
 
+    /// The body line of the next token.
+    fn line(&self) -> u32 {
+        self.toks.get(self.pos).map(|t| t.span.start.line as u32).unwrap_or(0)
+    }
+
     fn block(&mut self, label: Option<String>) -> Result<Block> {
+        let line = self.line();
         let mut decls = Vec::new();
         if self.take_word("declare") {
             while !self.is_word("begin") {
@@ -297,7 +303,7 @@ impl P<'_> {
                 self.pos += 1;
             }
         }
-        Ok(Block { label, decls, body, handlers })
+        Ok(Block { line, label, decls, body, handlers })
     }
 
     fn condition(&mut self) -> Result<Condition> {
@@ -378,14 +384,19 @@ impl P<'_> {
         Ok(Decl { name, ty, constant, not_null, default })
     }
 
-    fn stmts(&mut self) -> Result<Vec<Stmt>> {
+    fn stmts(&mut self) -> Result<Vec<Statement>> {
         let mut out = Vec::new();
         loop {
             if self.at_end() || LIST_END.iter().any(|w| self.is_word(w)) {
                 // `END` of a statement list, but not `END IF` etc. inside an expression.
                 return Ok(out);
             }
-            out.push(self.stmt()?);
+            // The line of the statement's keyword, after any label.
+            let save = self.pos;
+            self.label();
+            let line = self.line();
+            self.pos = save;
+            out.push(Statement { line, stmt: self.stmt()? });
         }
     }
 
@@ -395,7 +406,7 @@ impl P<'_> {
         Ok(())
     }
 
-    fn loop_tail(&mut self, label: &Option<String>) -> Result<Vec<Stmt>> {
+    fn loop_tail(&mut self, label: &Option<String>) -> Result<Vec<Statement>> {
         self.expect_word("loop")?;
         let body = self.stmts()?;
         self.end_of("loop")?;
@@ -411,11 +422,55 @@ impl P<'_> {
     fn target(&mut self) -> Result<Target> {
         let name = self.ident()?;
         let field = if self.take(&Token::Period) { Some(self.ident()?) } else { None };
-        Ok(Target { name, field })
+        let mut subscripts = Vec::new();
+        while self.take(&Token::LBracket) {
+            subscripts.push(self.expr_until(&|p: &P<'_>| *p.peek() == Token::RBracket)?);
+            self.expect(&Token::RBracket)?;
+        }
+        Ok(Target { name, field, subscripts })
+    }
+
+    /// Whether an assignment starts here: `name[.field][[i]...] :=` (or `=`).
+    fn assignment_ahead(&self) -> bool {
+        self.assignment_op().is_some()
+    }
+
+    /// The operator of an assignment starting here (`:=` or `=`), if one does.
+    fn assignment_op(&self) -> Option<&Token> {
+        let mut n = 1;
+        if *self.peek_at(n) == Token::Period {
+            if !matches!(self.peek_at(n + 1), Token::Word(_)) {
+                return None;
+            }
+            n += 2;
+        }
+        while *self.peek_at(n) == Token::LBracket {
+            let mut depth = 0;
+            loop {
+                match self.peek_at(n) {
+                    Token::LBracket | Token::LParen => depth += 1,
+                    Token::RBracket | Token::RParen => depth -= 1,
+                    Token::SemiColon | Token::EOF => return None,
+                    _ => {}
+                }
+                n += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        Some(self.peek_at(n)).filter(|t| matches!(t, Token::Assignment | Token::Eq))
     }
 
     fn stmt(&mut self) -> Result<Stmt> {
         let label = self.label();
+        // `word := ...` assigns even when the word is a keyword (`return := 1`).
+        if label.is_none()
+            && matches!(self.peek(), Token::Word(_))
+            && self.assignment_op() == Some(&Token::Assignment)
+        {
+            return self.assignment();
+        }
         if self.is_word("declare") || self.is_word("begin") {
             let b = self.block(label)?;
             self.expect(&Token::SemiColon)?;
@@ -441,12 +496,26 @@ impl P<'_> {
             return self.for_loop(label);
         }
         if self.take_word("foreach") {
-            let var = self.target()?;
+            let mut targets = vec![self.target()?];
+            while self.take(&Token::Comma) {
+                targets.push(self.target()?);
+            }
+            let slice = if self.take_word("slice") {
+                match self.peek().clone() {
+                    Token::Number(n, _) => {
+                        self.pos += 1;
+                        n.parse::<usize>().map_err(|_| self.error())?
+                    }
+                    _ => return Err(self.error()),
+                }
+            } else {
+                0
+            };
             self.expect_word("in")?;
             self.expect_word("array")?;
             let array = self.expr_until(&|p: &P<'_>| p.is_word("loop"))?;
             let body = self.loop_tail(&label)?;
-            return Ok(Stmt::ForEach { label, var, array, body });
+            return Ok(Stmt::ForEach { label, targets, slice, array, body });
         }
         if label.is_some() {
             return Err(self.error());
@@ -589,21 +658,28 @@ impl P<'_> {
             return Ok(Stmt::Execute { expr, into, using });
         }
         // An assignment: `target := expr` / `target = expr`.
-        let assign_at = match (self.peek_at(1), self.peek_at(3)) {
-            (Token::Assignment | Token::Eq, _) => Some(1),
-            (Token::Period, Token::Assignment | Token::Eq) => Some(3),
-            _ => None,
-        };
-        if let (Some(_), Token::Word(w)) = (assign_at, self.peek()) {
+        if let (true, Token::Word(w)) = (self.assignment_ahead(), self.peek()) {
             if w.keyword == sqlparser::keywords::Keyword::NoKeyword || !is_sql_start(&w.value) {
-                let t = self.target()?;
-                self.pos += 1;
-                let e = self.expr_until(&|_| false)?;
-                self.expect(&Token::SemiColon)?;
-                return Ok(Stmt::Assign(t, e));
+                return self.assignment();
             }
         }
         self.sql_statement()
+    }
+
+    /// `target := expr;` (or `=`).
+    fn assignment(&mut self) -> Result<Stmt> {
+        let start = self.pos;
+        let t = self.target()?;
+        self.pos += 1;
+        let expr_start = self.pos;
+        let mut e = self.expr_until(&|_| false)?;
+        let (a, b) = (
+            self.offset(self.toks[start].span.start),
+            self.offset(self.toks[expr_start].span.start),
+        );
+        e.kind = SqlKind::Assignment { prefix: self.src[a..b].to_string() };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Assign(t, e))
     }
 
     fn expr_list(&mut self, also_stop: &dyn Fn(&P<'_>) -> bool) -> Result<Vec<Sql>> {
@@ -856,7 +932,9 @@ pub fn stmt_sql(text: &str) -> Result<Sql> {
         return Err(syntax(&format!("syntax error at or near \"{}\"", text.trim())));
     }
     match stmts.pop() {
-        Some(ParsedStatement::Sql(s)) => Ok(Sql { text: text.to_string(), stmt: s }),
+        Some(ParsedStatement::Sql(s)) => {
+            Ok(Sql { text: text.to_string(), stmt: s, kind: SqlKind::Statement })
+        }
         _ => Err(Error::unsupported(format!("statement \"{}\" in PL/pgSQL", text.trim()))),
     }
 }
@@ -864,7 +942,7 @@ pub fn stmt_sql(text: &str) -> Result<Sql> {
 /// Parses `text` as an expression (kept as `SELECT text`).
 pub fn expr_sql(text: &str) -> Result<Sql> {
     let s = stmt_sql(&format!("SELECT {text}"))?;
-    Ok(Sql { text: text.to_string(), stmt: s.stmt })
+    Ok(Sql { text: text.to_string(), stmt: s.stmt, kind: SqlKind::Expression })
 }
 
 fn decl_type(text: &str) -> Result<DeclType> {
@@ -958,7 +1036,10 @@ mod tests {
         .unwrap();
         assert_eq!(f.block.decls.len(), 2);
         assert_eq!(f.block.body.len(), 7);
-        match &f.block.body[2] {
+        // Lines count from the text right after the opening quote.
+        assert_eq!(f.block.body[0].line, 2);
+        assert_eq!(f.block.body[4].line, 6);
+        match &f.block.body[2].stmt {
             Stmt::Sql(sql, Some(into)) => {
                 assert!(into.strict);
                 assert_eq!(into.targets.len(), 2);
