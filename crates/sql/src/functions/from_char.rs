@@ -27,6 +27,8 @@ use helios_types::text::calendar::{
     civil_from_days, days_from_civil, days_in_month, USECS_PER_DAY,
 };
 
+use super::to_char::{DAYS, MONTHS};
+
 /// The patterns `to_timestamp` reads; matching takes the longest at each place.
 const KEYWORDS: &[&str] = &[
     "A.D.", "A.M.", "AD", "AM", "B.C.", "BC", "CC", "DAY", "DDD", "DD", "DY", "Day", "Dy", "D",
@@ -39,22 +41,6 @@ const KEYWORDS: &[&str] = &[
     "sssss", "ssss", "ss", "tz", "tzh", "tzm", "us", "ww", "w", "y,yyy", "yyyy", "yyy", "yy", "y",
 ];
 
-const MONTHS_FULL: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-const DAYS_FULL: [&str; 7] =
-    ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 /// Roman month numerals, longest first where one is a prefix of another.
 const ROMAN_MONTHS: [&str; 12] =
     ["xii", "xi", "x", "ix", "viii", "vii", "vi", "v", "iv", "iii", "ii", "i"];
@@ -572,11 +558,11 @@ fn read_field(
             Reader::set(&mut r.fields.tzm, v, key)?;
         }
         "MONTH" => {
-            let i = r.word(&MONTHS_FULL, key)?;
+            let i = r.word(&MONTHS, key)?;
             Reader::set(&mut r.fields.mm, i as i64 + 1, key)?;
         }
         "MON" => {
-            let short: Vec<&str> = MONTHS_FULL.iter().map(|m| &m[..3]).collect();
+            let short: Vec<&str> = MONTHS.iter().map(|m| &m[..3]).collect();
             let i = r.word(&short, key)?;
             Reader::set(&mut r.fields.mm, i as i64 + 1, key)?;
         }
@@ -585,11 +571,11 @@ fn read_field(
             Reader::set(&mut r.fields.mm, v, key)?;
         }
         "DAY" => {
-            let i = r.word(&DAYS_FULL, key)?;
+            let i = r.word(&DAYS, key)?;
             Reader::set(&mut r.fields.d, i as i64 + 1, key)?;
         }
         "DY" => {
-            let short: Vec<&str> = DAYS_FULL.iter().map(|d| &d[..3]).collect();
+            let short: Vec<&str> = DAYS.iter().map(|d| &d[..3]).collect();
             let i = r.word(&short, key)?;
             Reader::set(&mut r.fields.d, i as i64 + 1, key)?;
         }

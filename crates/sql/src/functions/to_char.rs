@@ -16,7 +16,8 @@ use crate::functions::datetime_part::iso_week;
 use crate::functions::registry::{p, Registry, ReturnType};
 use crate::functions::string::s;
 
-const MONTHS: [&str; 12] = [
+/// Month names as to_char prints them (and the date readers match, ignoring case).
+pub(crate) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -30,7 +31,8 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] =
+/// Weekday names from Sunday, as to_char prints them.
+pub(crate) const DAYS: [&str; 7] =
     ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// Registers to_char, to_date and to_timestamp.

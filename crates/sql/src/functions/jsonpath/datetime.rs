@@ -12,23 +12,9 @@ use helios_types::TimeZone;
 
 use super::exec::{Exec, Found, Res};
 use super::item::{soft, DateTime, Fail, Item, INVALID_DATETIME_ARGUMENT};
+use crate::functions::to_char::MONTHS;
 
 const DAY: i64 = 86_400_000_000;
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 impl<'a> Exec<'a> {
     /// `.datetime([template])` on `jb`.
@@ -303,10 +289,10 @@ fn parse_template(s: &str, template: &str) -> Result<DateTime, Error> {
                 "US" => f.micros = inp.digits(6).ok_or_else(|| invalid_value(&near, "US"))?,
                 "MONTH" | "MON" => {
                     let rest = &s.get(inp.pos..).unwrap_or("");
-                    let lower = rest.to_ascii_lowercase();
                     let found = MONTHS.iter().enumerate().find_map(|(i, m)| {
                         let len = if k == "MON" { 3 } else { m.len() };
-                        lower.starts_with(&m[..len]).then_some((i, len))
+                        let head = rest.get(..len);
+                        head.is_some_and(|h| h.eq_ignore_ascii_case(&m[..len])).then_some((i, len))
                     });
                     let Some((month, len)) = found else {
                         let word: String =
