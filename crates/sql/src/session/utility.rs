@@ -69,8 +69,9 @@ fn time_zone_value(value: &ast::Expr, info: &crate::expr::SessionInfo) -> Result
             } else if offset.micros.unsigned_abs() >= 168 * 3_600_000_000 {
                 "UTC timezone offset is out of range."
             } else {
-                let hours = offset.micros as f64 / 3_600_000_000.0;
-                return helios_types::TimeZone::setting_text(&hours.to_string()).map(Some);
+                // Below 168 hours in seconds: fits an i32.
+                let east = i32::try_from(offset.micros / 1_000_000).unwrap_or_default();
+                return Ok(Some(helios_types::TimeZone::east_setting_text(east)));
             };
             Err(Error::new(
                 SqlState::INVALID_PARAMETER_VALUE,

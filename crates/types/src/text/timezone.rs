@@ -146,7 +146,9 @@ impl TimeZone {
         ) {
             return Ok(TimeZone::UTC);
         }
-        match load_named(s).or_else(|| load_posix(s)) {
+        // A spec read before is no file (the tz database was searched then): found in
+        // its cache, it skips that search, which touches the file system.
+        match posix_cache_get(s).or_else(|| load_named(s)).or_else(|| load_posix(s)) {
             Some(z) => Ok(TimeZone { kind: Kind::Named(z), ..TimeZone::UTC }),
             None => Err(invalid(name).into()),
         }
@@ -165,13 +167,22 @@ impl TimeZone {
             if !hours.is_finite() || hours.abs() >= 168.0 {
                 return Err(invalid(value).into());
             }
-            return Ok(posix_for_east((hours * 3600.0).round() as i32));
+            return Ok(TimeZone::east_setting_text((hours * 3600.0).round() as i32));
         }
         let zone = TimeZone::parse(s)?;
         Ok(match zone.kind {
             Kind::Fixed(_) => "UTC".to_string(),
             Kind::Named(z) => z.name.clone(),
         })
+    }
+
+    /// The setting text of a fixed offset east of UTC (seconds), the POSIX spec
+    /// PostgreSQL writes for a numeric or interval `SET TIME ZONE`: `<+05:30>-05:30`,
+    /// `<-08>+08`, `<+00>-00`.
+    pub fn east_setting_text(east: i32) -> String {
+        let name = format_offset(east);
+        let sign = if east >= 0 { '-' } else { '+' };
+        format!("<{name}>{sign}{}", &name[1..])
     }
 
     /// The offset of a zone that never changes it (a fixed offset, `Etc/GMT+3`), `None`
@@ -278,30 +289,28 @@ fn load_named(name: &str) -> Option<&'static Zone> {
 /// [`TimeZone`] stays `Copy`), and clients must not be able to grow that without bound.
 const MAX_POSIX_ZONES: usize = 4096;
 
-/// Builds (once per process and spec) the zone of a POSIX TZ spec.
-fn load_posix(spec: &str) -> Option<&'static Zone> {
+/// The zones of the POSIX specs built so far, by spec.
+fn posix_zones() -> &'static Mutex<HashMap<String, &'static Zone>> {
     static CACHE: OnceLock<Mutex<HashMap<String, &'static Zone>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    {
-        let known = cache.lock().ok()?;
-        if let Some(z) = known.get(spec) {
-            return Some(z);
-        }
-        if known.len() >= MAX_POSIX_ZONES {
-            return None;
-        }
-    }
-    let zone: &'static Zone = Box::leak(Box::new(Zone::from_posix(spec)?));
-    cache.lock().ok()?.insert(spec.to_string(), zone);
-    Some(zone)
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// The POSIX spec of a fixed offset east of UTC, as PostgreSQL writes it for a numeric
-/// `SET TIME ZONE`: `<+05:30>-05:30`, `<-08>+08`, `<+00>-00`.
-fn posix_for_east(east: i32) -> String {
-    let name = format_offset(east);
-    let sign = if east >= 0 { '-' } else { '+' };
-    format!("<{name}>{sign}{}", &name[1..])
+/// The zone of a POSIX spec built before.
+fn posix_cache_get(spec: &str) -> Option<&'static Zone> {
+    posix_zones().lock().ok()?.get(spec).copied()
+}
+
+/// Builds (once per process and spec) the zone of a POSIX TZ spec.
+fn load_posix(spec: &str) -> Option<&'static Zone> {
+    if let Some(z) = posix_cache_get(spec) {
+        return Some(z);
+    }
+    if posix_zones().lock().ok()?.len() >= MAX_POSIX_ZONES {
+        return None;
+    }
+    let zone: &'static Zone = Box::leak(Box::new(Zone::from_posix(spec)?));
+    posix_zones().lock().ok()?.insert(spec.to_string(), zone);
+    Some(zone)
 }
 
 /// PostgreSQL's rendering of a UTC offset: `+00`, `+05:30`, `-03:00:15`.
