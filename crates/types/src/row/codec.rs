@@ -99,6 +99,65 @@ pub(crate) fn write_fixed(out: &mut [u8], value: &Value, ty: &DataType) -> TypeR
     Ok(())
 }
 
+/// Appends `v` as an unsigned LEB128 varint (7 bits per byte, low bits first).
+#[inline]
+pub(crate) fn write_varint(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// Bytes [`write_varint`] takes for `v`.
+#[inline]
+pub(crate) fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// A signed integer mapped to an unsigned one with small magnitudes small (zigzag:
+/// 0, -1, 1, -2, ... become 0, 1, 2, 3, ...), for a short varint.
+#[inline]
+pub(crate) fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// The inverse of [`zigzag`].
+#[inline]
+pub(crate) fn unzigzag(u: u64) -> i64 {
+    (u >> 1) as i64 ^ -((u & 1) as i64)
+}
+
+/// Appends a non-NULL integer of type `ty` (`smallint`, `integer` or `bigint`) as the
+/// zigzag varint of the compact row format, checking that it fits the type.
+#[inline]
+pub(crate) fn encode_int_varint(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult<()> {
+    let bad = || mismatch(value, ty);
+    let v = int_of(value).ok_or_else(bad)?;
+    let fits = match ty {
+        DataType::Int2 => i16::try_from(v).is_ok(),
+        DataType::Int4 => i32::try_from(v).is_ok(),
+        _ => true,
+    };
+    if !fits {
+        return Err(bad());
+    }
+    write_varint(buf, zigzag(v));
+    Ok(())
+}
+
+/// The integer of type `ty` stored as a zigzag varint (exactly the bytes `b`).
+pub(crate) fn decode_int_varint(b: &[u8], ty: &DataType) -> TypeResult<Value> {
+    let mut at = 0;
+    let v = unzigzag(super::layout::read_varint(b, &mut at)?);
+    let range = || corrupt("integer out of range for its column");
+    Ok(match ty {
+        DataType::Int2 => Value::Int2(i16::try_from(v).map_err(|_| range())?),
+        DataType::Int4 => Value::Int4(i32::try_from(v).map_err(|_| range())?),
+        _ => Value::Int8(v),
+    })
+}
+
 fn arr<const N: usize>(b: &[u8]) -> TypeResult<[u8; N]> {
     b.get(..N).and_then(|s| s.try_into().ok()).ok_or_else(|| corrupt("value truncated"))
 }

@@ -1,12 +1,10 @@
 //! [`RowDecoder`]: decodes many rows of one table, with the column slots computed once
 //! and only the columns the caller reads.
 
-use std::borrow::Cow;
-
 use helios_common::Result;
 
-use super::codec::{decode_fixed, decode_var};
-use super::layout::{slots, Layout, Slot, HEADER_LEN};
+use super::codec::{decode_fixed, decode_int_varint, decode_var, unzigzag};
+use super::layout::{header, read_varint, slots, Layout, Slot, ROW_FORMAT_V2};
 use crate::{DataType, Value};
 
 /// Decodes stored rows of a table with the given column types. The slots of a row with
@@ -15,7 +13,6 @@ use crate::{DataType, Value};
 #[derive(Debug, Clone)]
 pub struct RowDecoder {
     types: Vec<DataType>,
-    slots: Vec<Slot>,
     /// How each column of a row storing every column is decoded.
     kinds: Vec<Kind>,
     fixed_len: usize,
@@ -24,13 +21,16 @@ pub struct RowDecoder {
 
 /// Where a column of a row storing every column lives and how it is decoded: the
 /// commonest types are built in place (a `Result<Value>` returned by the general
-/// decoders costs more than decoding them).
+/// decoders costs more than decoding them). Offsets are those of format 1; format 2 reads
+/// the columns in order.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     /// `bigint` at this offset of the fixed area.
     Int8(usize),
     /// `integer` at this offset of the fixed area.
     Int4(usize),
+    /// `smallint` at this offset of the fixed area.
+    Int2(usize),
     /// Another fixed-width type: offset and width in the fixed area.
     Fixed(usize, usize),
     /// `text`, `varchar` or `char`: the next variable-size value.
@@ -44,6 +44,7 @@ impl Kind {
         match (slot, ty) {
             (Slot::Fixed { offset, width: 8 }, DataType::Int8) => Kind::Int8(offset),
             (Slot::Fixed { offset, width: 4 }, DataType::Int4) => Kind::Int4(offset),
+            (Slot::Fixed { offset, width: 2 }, DataType::Int2) => Kind::Int2(offset),
             (Slot::Fixed { offset, width }, _) => Kind::Fixed(offset, width),
             (Slot::Var { .. }, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
                 Kind::Text
@@ -88,15 +89,27 @@ fn text_into(b: &[u8], slot: &mut Value) -> Result<()> {
 
 /// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot` (the
 /// general path, for rows stored before columns were added).
-fn decode_value(fixed: bool, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
-    match (fixed, ty) {
-        (true, DataType::Int8) => *slot = Value::Int8(i64::from_le_bytes(array(b, 0)?)),
-        (true, DataType::Int4) => *slot = Value::Int4(i32::from_le_bytes(array(b, 0)?)),
-        (false, DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => text_into(b, slot)?,
-        (true, ty) => *slot = decode_fixed(b, ty)?,
-        (false, ty) => *slot = decode_var(b, ty, 0)?,
+fn decode_value(layout: &Layout<'_>, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
+    match ty {
+        DataType::Int2 | DataType::Int4 | DataType::Int8 if layout.version == ROW_FORMAT_V2 => {
+            *slot = decode_int_varint(b, ty)?
+        }
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => text_into(b, slot)?,
+        ty if super::fixed_width(ty).is_some() => *slot = decode_fixed(b, ty)?,
+        ty => *slot = decode_var(b, ty, 0)?,
     }
     Ok(())
+}
+
+/// The varint at `*at` of a format-2 row as a signed integer.
+#[inline]
+fn int_at(bytes: &[u8], at: &mut usize) -> Result<i64> {
+    Ok(unzigzag(read_varint(bytes, at)?))
+}
+
+/// An integer of a format-2 row that does not fit its column.
+fn out_of_range() -> helios_common::Error {
+    super::codec::corrupt("integer out of range for its column").into()
 }
 
 impl RowDecoder {
@@ -104,7 +117,7 @@ impl RowDecoder {
     pub fn new(types: &[DataType]) -> RowDecoder {
         let (slots, fixed_len, var_count) = slots(types);
         let kinds = slots.iter().zip(types).map(|(s, t)| Kind::of(*s, t)).collect();
-        RowDecoder { types: types.to_vec(), slots, kinds, fixed_len, var_count }
+        RowDecoder { types: types.to_vec(), kinds, fixed_len, var_count }
     }
 
     /// The column types.
@@ -131,9 +144,13 @@ impl RowDecoder {
             out.clear();
             out.extend(std::iter::repeat_with(|| Value::Null).take(n));
         }
-        let count = super::stored_column_count(bytes)?;
+        let (version, count, bitmap_at) = header(bytes)?;
         if count == n {
-            return self.decode_full(bytes, needed, out);
+            return if version == ROW_FORMAT_V2 {
+                self.decode_full_v2(bytes, bitmap_at, needed, out)
+            } else {
+                self.decode_full(bytes, bitmap_at, needed, out)
+            };
         }
         let layout = Layout::parse(bytes, &self.types)?;
         if needed.is_none() {
@@ -144,21 +161,91 @@ impl RowDecoder {
                 *slot = Value::Null;
                 continue;
             }
-            let fixed = matches!(layout.slots[i], Slot::Fixed { .. });
-            decode_value(fixed, ty, layout.column_bytes(i)?, slot)?;
+            decode_value(&layout, ty, layout.column_bytes(i), slot)?;
         }
         Ok(())
     }
 
-    /// [`RowDecoder::decode_into`] for a row that stores every column (the common
-    /// case): the areas of the row come from the precomputed slots, and the offsets of
-    /// the variable-size columns are read once each, in order.
-    fn decode_full(&self, bytes: &[u8], needed: Option<&[bool]>, out: &mut [Value]) -> Result<()> {
+    /// [`RowDecoder::decode_into`] for a format-2 row that stores every column (the
+    /// common case): one pass over the values, stepping over the unneeded ones.
+    fn decode_full_v2(
+        &self,
+        bytes: &[u8],
+        bitmap_at: usize,
+        needed: Option<&[bool]>,
+        out: &mut [Value],
+    ) -> Result<()> {
         let short = || super::codec::corrupt("row shorter than its header says");
-        let fixed_at = HEADER_LEN + self.types.len().div_ceil(8);
+        let mut at = bitmap_at + self.types.len().div_ceil(8);
+        let bitmap = bytes.get(bitmap_at..at).ok_or_else(short)?;
+        for (i, (slot, kind)) in out.iter_mut().zip(&self.kinds).enumerate() {
+            if bitmap[i / 8] & (1 << (i % 8)) != 0 {
+                *slot = Value::Null;
+                continue;
+            }
+            let want = wanted(needed, i);
+            match *kind {
+                Kind::Int8(_) => {
+                    let v = int_at(bytes, &mut at)?;
+                    *slot = if want { Value::Int8(v) } else { Value::Null };
+                }
+                Kind::Int4(_) => {
+                    let v = int_at(bytes, &mut at)?;
+                    *slot = if want {
+                        Value::Int4(i32::try_from(v).map_err(|_| out_of_range())?)
+                    } else {
+                        Value::Null
+                    };
+                }
+                Kind::Int2(_) => {
+                    let v = int_at(bytes, &mut at)?;
+                    *slot = if want {
+                        Value::Int2(i16::try_from(v).map_err(|_| out_of_range())?)
+                    } else {
+                        Value::Null
+                    };
+                }
+                Kind::Fixed(_, width) => {
+                    let b = bytes.get(at..at + width).ok_or_else(short)?;
+                    at += width;
+                    *slot = if want { decode_fixed(b, &self.types[i])? } else { Value::Null };
+                }
+                Kind::Text | Kind::Var => {
+                    let len = usize::try_from(read_varint(bytes, &mut at)?).map_err(|_| short())?;
+                    let end = at.checked_add(len).ok_or_else(short)?;
+                    let b = bytes.get(at..end).ok_or_else(short)?;
+                    at = end;
+                    if !want {
+                        *slot = Value::Null;
+                    } else if matches!(kind, Kind::Text) {
+                        text_into(b, slot)?;
+                    } else {
+                        *slot = decode_var(b, &self.types[i], 0)?;
+                    }
+                }
+            }
+        }
+        if needed.is_none() && at != bytes.len() {
+            return Err(super::codec::corrupt("row length does not match its offsets").into());
+        }
+        Ok(())
+    }
+
+    /// [`RowDecoder::decode_into`] for a format-1 row that stores every column: the
+    /// areas of the row come from the precomputed slots, and the offsets of the
+    /// variable-size columns are read once each, in order.
+    fn decode_full(
+        &self,
+        bytes: &[u8],
+        bitmap_at: usize,
+        needed: Option<&[bool]>,
+        out: &mut [Value],
+    ) -> Result<()> {
+        let short = || super::codec::corrupt("row shorter than its header says");
+        let fixed_at = bitmap_at + self.types.len().div_ceil(8);
         let offsets_at = fixed_at + self.fixed_len;
         let var_at = offsets_at + 4 * self.var_count;
-        let bitmap = bytes.get(HEADER_LEN..fixed_at).ok_or_else(short)?;
+        let bitmap = bytes.get(bitmap_at..fixed_at).ok_or_else(short)?;
         let fixed_area = bytes.get(fixed_at..offsets_at).ok_or_else(short)?;
         let offsets = bytes.get(offsets_at..var_at).ok_or_else(short)?;
         let var = &bytes[var_at..];
@@ -187,6 +274,7 @@ impl RowDecoder {
             match *kind {
                 Kind::Int8(at) => *slot = Value::Int8(i64::from_le_bytes(array(fixed_area, at)?)),
                 Kind::Int4(at) => *slot = Value::Int4(i32::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Int2(at) => *slot = Value::Int2(i16::from_le_bytes(array(fixed_area, at)?)),
                 Kind::Fixed(at, width) => {
                     let b = fixed_area.get(at..at + width).ok_or_else(short)?;
                     *slot = decode_fixed(b, &self.types[i])?;
@@ -215,42 +303,11 @@ impl RowDecoder {
                 self.types.len()
             )));
         }
-        let count = super::stored_column_count(bytes)?;
-        let layout = if count == self.types.len() {
-            self.full_layout(bytes)?
-        } else {
-            Layout::parse(bytes, &self.types)?
-        };
+        let layout = Layout::parse(bytes, &self.types)?;
         if i >= layout.count || layout.is_null(i) {
             return Ok(None);
         }
-        // The layout borrows the decoder's slots too; give back the same bytes borrowed
-        // from `bytes` alone.
-        let col = layout.column_bytes(i)?;
-        let start = col.as_ptr() as usize - bytes.as_ptr() as usize;
-        Ok(bytes.get(start..start + col.len()))
-    }
-
-    /// The layout of a row that stores every column, from the precomputed slots.
-    fn full_layout<'a>(&'a self, bytes: &'a [u8]) -> Result<Layout<'a>> {
-        let count = self.types.len();
-        let bitmap_at = HEADER_LEN;
-        let fixed_at = bitmap_at + count.div_ceil(8);
-        let offsets_at = fixed_at + self.fixed_len;
-        let var_at = offsets_at + 4 * self.var_count;
-        if var_at > bytes.len() {
-            return Err(super::codec::corrupt("row shorter than its header says").into());
-        }
-        Ok(Layout {
-            bytes,
-            count,
-            slots: Cow::Borrowed(&self.slots),
-            bitmap_at,
-            fixed_at,
-            offsets_at,
-            var_at,
-            var_count: self.var_count,
-        })
+        Ok(Some(layout.column_bytes(i)))
     }
 }
 

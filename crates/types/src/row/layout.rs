@@ -1,17 +1,18 @@
-//! Where each column of a stored row lives, computed from the column types.
-
-use std::borrow::Cow;
+//! Where each column of a stored row lives: the two row formats' headers, parsed.
 
 use super::codec::{corrupt, fixed_width};
 use crate::error::TypeResult;
 use crate::DataType;
 
-/// Format byte of the current row layout.
+/// Format byte of the first row layout: fixed-width slots and an offset table.
 pub const ROW_FORMAT_V1: u8 = 1;
-/// Bytes before the null bitmap: format byte and column count.
+/// Format byte of the compact row layout every row is written in now: the non-NULL values
+/// back to back, integers as varints, variable-size values length-prefixed.
+pub const ROW_FORMAT_V2: u8 = 2;
+/// Bytes before the null bitmap in format 1: format byte and column count.
 pub const HEADER_LEN: usize = 3;
 
-/// Where one column's bytes are found.
+/// Where one column's bytes are found in a format-1 row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Slot {
     /// In the fixed area at this offset from its start, with this width.
@@ -28,29 +29,8 @@ pub enum Slot {
     },
 }
 
-/// The parsed header of a stored row plus the slots of its columns.
-#[derive(Debug)]
-pub struct Layout<'a> {
-    /// The whole row.
-    pub bytes: &'a [u8],
-    /// Columns stored in the row (may be fewer than the table has now).
-    pub count: usize,
-    /// Slot of each stored column.
-    pub slots: Cow<'a, [Slot]>,
-    /// Start of the null bitmap.
-    pub bitmap_at: usize,
-    /// Start of the fixed area.
-    pub fixed_at: usize,
-    /// Start of the offset table.
-    pub offsets_at: usize,
-    /// Start of the variable area.
-    pub var_at: usize,
-    /// Number of variable-size columns stored.
-    pub var_count: usize,
-}
-
-/// Computes the slots of the first `count` columns of `types`; returns them with the
-/// fixed-area size and the number of variable-size columns.
+/// Computes the format-1 slots of `types`; returns them with the fixed-area size and the
+/// number of variable-size columns.
 pub fn slots(types: &[DataType]) -> (Vec<Slot>, usize, usize) {
     let mut out = Vec::with_capacity(types.len());
     let (mut fixed, mut vars) = (0usize, 0usize);
@@ -69,41 +49,151 @@ pub fn slots(types: &[DataType]) -> (Vec<Slot>, usize, usize) {
     (out, fixed, vars)
 }
 
+/// Whether format 2 stores values of `ty` as zigzag varints.
+#[inline]
+pub fn is_varint(ty: &DataType) -> bool {
+    matches!(ty, DataType::Int2 | DataType::Int4 | DataType::Int8)
+}
+
+/// Reads the LEB128 varint at `*at`, moving `*at` past it.
+#[inline]
+pub fn read_varint(bytes: &[u8], at: &mut usize) -> TypeResult<u64> {
+    let mut value = 0u64;
+    for shift in (0..70).step_by(7) {
+        let b = *bytes.get(*at).ok_or_else(|| corrupt("varint truncated"))?;
+        *at += 1;
+        if shift == 63 && b > 1 {
+            return Err(corrupt("varint too long"));
+        }
+        value |= u64::from(b & 0x7F) << shift;
+        if b & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(corrupt("varint too long"))
+}
+
+/// The column count of a stored row and where its null bitmap starts.
+pub fn header(bytes: &[u8]) -> TypeResult<(u8, usize, usize)> {
+    match bytes {
+        [ROW_FORMAT_V1, lo, hi, ..] => {
+            Ok((ROW_FORMAT_V1, u16::from_le_bytes([*lo, *hi]) as usize, HEADER_LEN))
+        }
+        [ROW_FORMAT_V2, ..] => {
+            let mut at = 1;
+            let count = read_varint(bytes, &mut at)?;
+            let count = usize::try_from(count).map_err(|_| corrupt("absurd column count"))?;
+            Ok((ROW_FORMAT_V2, count, at))
+        }
+        [] => Err(corrupt("empty row")),
+        [version, ..] if *version != ROW_FORMAT_V1 => {
+            Err(corrupt(&format!("unknown row format {version}")))
+        }
+        _ => Err(corrupt("row header truncated")),
+    }
+}
+
+/// The parsed, bounds-checked header of a stored row in either format: the byte range of
+/// each stored column.
+#[derive(Debug)]
+pub struct Layout<'a> {
+    /// The whole row.
+    pub bytes: &'a [u8],
+    /// The row's format byte.
+    pub version: u8,
+    /// Columns stored in the row (may be fewer than the table has now).
+    pub count: usize,
+    /// Start of the null bitmap.
+    bitmap_at: usize,
+    /// `start..end` of each stored column's bytes (empty for NULL).
+    spans: Vec<(usize, usize)>,
+    /// Where the last column's bytes end.
+    end: usize,
+}
+
 impl<'a> Layout<'a> {
     /// Parses and bounds-checks the header of `bytes` against the table's `types`.
     pub fn parse(bytes: &'a [u8], types: &[DataType]) -> TypeResult<Layout<'a>> {
-        let version = *bytes.first().ok_or_else(|| corrupt("empty row"))?;
-        if version != ROW_FORMAT_V1 {
-            return Err(corrupt(&format!("unknown row format {version}")));
-        }
-        let count = u16::from_le_bytes([
-            *bytes.get(1).ok_or_else(|| corrupt("row header truncated"))?,
-            *bytes.get(2).ok_or_else(|| corrupt("row header truncated"))?,
-        ]) as usize;
+        let (version, count, bitmap_at) = header(bytes)?;
         if count > types.len() {
             return Err(corrupt(&format!(
                 "row has {count} columns but the table has {}",
                 types.len()
             )));
         }
-        let (slots, fixed_len, var_count) = slots(&types[..count]);
-        let bitmap_at = HEADER_LEN;
-        let fixed_at = bitmap_at + count.div_ceil(8);
-        let offsets_at = fixed_at + fixed_len;
-        let var_at = offsets_at + 4 * var_count;
-        if var_at > bytes.len() {
+        let data_at = bitmap_at + count.div_ceil(8);
+        if data_at > bytes.len() {
             return Err(corrupt("row shorter than its header says"));
         }
-        Ok(Layout {
-            bytes,
-            count,
-            slots: Cow::Owned(slots),
-            bitmap_at,
-            fixed_at,
-            offsets_at,
-            var_at,
-            var_count,
-        })
+        let mut layout = Layout { bytes, version, count, bitmap_at, spans: Vec::new(), end: 0 };
+        layout.spans.reserve(count);
+        if version == ROW_FORMAT_V1 {
+            layout.spans_v1(&types[..count], data_at)?;
+        } else {
+            layout.spans_v2(&types[..count], data_at)?;
+        }
+        Ok(layout)
+    }
+
+    fn spans_v1(&mut self, types: &[DataType], fixed_at: usize) -> TypeResult<()> {
+        let (slots, fixed_len, var_count) = slots(types);
+        let offsets_at = fixed_at + fixed_len;
+        let var_at = offsets_at + 4 * var_count;
+        if var_at > self.bytes.len() {
+            return Err(corrupt("row shorter than its header says"));
+        }
+        let mut var_start = var_at;
+        self.end = var_at;
+        for slot in slots {
+            match slot {
+                Slot::Fixed { offset, width } => {
+                    let at = fixed_at + offset;
+                    self.spans.push((at, at + width));
+                }
+                Slot::Var { index } => {
+                    let at = offsets_at + 4 * index;
+                    let b = &self.bytes[at..at + 4];
+                    let end = var_at + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+                    if end < var_start || end > self.bytes.len() {
+                        return Err(corrupt("variable-size column out of bounds"));
+                    }
+                    self.spans.push((var_start, end));
+                    var_start = end;
+                    self.end = end;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spans_v2(&mut self, types: &[DataType], mut at: usize) -> TypeResult<()> {
+        let bytes = self.bytes;
+        for (i, ty) in types.iter().enumerate() {
+            let start = at;
+            if !self.is_null(i) {
+                if is_varint(ty) {
+                    read_varint(bytes, &mut at)?;
+                } else if let Some(width) = fixed_width(ty) {
+                    at += width;
+                } else {
+                    let len = read_varint(bytes, &mut at)?;
+                    let start = at;
+                    at = usize::try_from(len)
+                        .ok()
+                        .and_then(|len| at.checked_add(len))
+                        .filter(|&end| end <= bytes.len())
+                        .ok_or_else(|| corrupt("value truncated"))?;
+                    self.spans.push((start, at));
+                    continue;
+                }
+                if at > bytes.len() {
+                    return Err(corrupt("value truncated"));
+                }
+            }
+            self.spans.push((start, at));
+        }
+        self.end = at;
+        Ok(())
     }
 
     /// Whether stored column `i` is NULL.
@@ -111,39 +201,16 @@ impl<'a> Layout<'a> {
         self.bytes[self.bitmap_at + i / 8] & (1 << (i % 8)) != 0
     }
 
-    fn var_end(&self, index: usize) -> usize {
-        let at = self.offsets_at + 4 * index;
-        u32::from_le_bytes([
-            self.bytes[at],
-            self.bytes[at + 1],
-            self.bytes[at + 2],
-            self.bytes[at + 3],
-        ]) as usize
+    /// The bytes of stored column `i`: its fixed-width slot, its varint (format 2
+    /// integers) or its variable-size value.
+    pub fn column_bytes(&self, i: usize) -> &'a [u8] {
+        let (start, end) = self.spans[i];
+        &self.bytes[start..end]
     }
 
-    /// The bytes of stored column `i`.
-    pub fn column_bytes(&self, i: usize) -> TypeResult<&'a [u8]> {
-        match self.slots[i] {
-            Slot::Fixed { offset, width } => {
-                let at = self.fixed_at + offset;
-                Ok(&self.bytes[at..at + width])
-            }
-            Slot::Var { index } => {
-                let start = if index == 0 { 0 } else { self.var_end(index - 1) };
-                let end = self.var_end(index);
-                let var = &self.bytes[self.var_at..];
-                if start > end || end > var.len() {
-                    return Err(corrupt("variable-size column out of bounds"));
-                }
-                Ok(&var[start..end])
-            }
-        }
-    }
-
-    /// Checks that the offset table ends exactly at the end of the row.
+    /// Checks that the stored columns end exactly at the end of the row.
     pub fn check_complete(&self) -> TypeResult<()> {
-        let end = if self.var_count == 0 { 0 } else { self.var_end(self.var_count - 1) };
-        if self.var_at + end != self.bytes.len() {
+        if self.end != self.bytes.len() {
             return Err(corrupt("row length does not match its offsets"));
         }
         Ok(())

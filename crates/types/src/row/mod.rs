@@ -1,24 +1,27 @@
 //! The binary row format: how a table row's values are stored as a key-value value.
 //!
+//! Rows are written in format 2, the compact layout:
+//!
 //! ```text
-//! +--------+-----------+-------------+------------------+-----------------+-----------+
-//! | format | count     | null bitmap | fixed area       | offset table    | var area  |
-//! | u8 = 1 | u16 LE    | ceil(n/8) B | fixed-size cols  | u32 LE per var  | var bytes |
-//! +--------+-----------+-------------+------------------+-----------------+-----------+
+//! +--------+-------------+-------------+---------------------------------------------+
+//! | format | count       | null bitmap | each non-NULL column, in order:              |
+//! | u8 = 2 | varint      | ceil(n/8) B | ints: zigzag varint; other fixed-size types: |
+//! |        |             |             | their slot; variable-size: varint length,    |
+//! |        |             |             | bytes                                        |
+//! +--------+-------------+-------------+---------------------------------------------+
 //! ```
 //!
-//! Every fixed-size column (bool, ints, floats, date, time, timestamps, interval, uuid)
-//! has a slot in the fixed area, zeroed when NULL, so its offset follows from the types
-//! alone. Variable-size columns have an entry in the offset table holding the *end* of
-//! their bytes relative to the var area (the start is the previous entry's end), so
-//! [`decode_column`] reads one column without decoding the others; [`RowReader`] parses
-//! the header once to read several; [`RowDecoder`] computes the slots once per table and
-//! decodes many rows, skipping the columns a scan does not need.
+//! Format 1 (fixed-width slots for every fixed-size column, zeroed when NULL, and an
+//! offset table for the variable-size ones) is still read: databases written before
+//! format 2 keep their rows until they are rewritten. Format 2 stores an integer in one
+//! to ten bytes instead of its full width and drops the four-byte offset per text column,
+//! at the cost of reaching column `i` by stepping over the columns before it, which
+//! [`RowReader`] does once per row and [`RowDecoder`] does on its way through the row.
 //!
 //! A row stored before `ALTER TABLE ... ADD COLUMN` has a smaller count: the missing
 //! trailing columns read as NULL ([`decode_row`]) or as the given defaults
 //! ([`decode_row_with_defaults`]). Malformed bytes give `XX001`, never a panic.
-//! The byte layout is documented in `docs/storage-format.md` ("Row format").
+//! The byte layouts are documented in `docs/storage-format.md` ("Row format").
 
 pub(crate) mod codec;
 mod decoder;
@@ -28,14 +31,17 @@ mod proptests;
 
 pub use codec::fixed_width;
 pub use decoder::RowDecoder;
-pub use layout::{HEADER_LEN, ROW_FORMAT_V1};
+pub use layout::{HEADER_LEN, ROW_FORMAT_V1, ROW_FORMAT_V2};
 
 use helios_common::{Error, Result};
 
-use crate::error::{TypeError, TypeResult};
+use crate::error::TypeResult;
 use crate::{DataType, Value};
-use codec::{decode_fixed, decode_var, encode_var, write_fixed};
-use layout::{Layout, Slot};
+use codec::{
+    decode_fixed, decode_int_varint, decode_var, encode_fixed, encode_int_varint, encode_var,
+    varint_len, write_varint,
+};
+use layout::{is_varint, Layout};
 
 /// Encodes a row; `values[i]` must be NULL or a value of `types[i]`.
 pub fn encode_row(values: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
@@ -54,59 +60,53 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
             types.len()
         )));
     }
-    let count = u16::try_from(values.len())
-        .map_err(|_| Error::from(TypeError::out_of_range("too many columns in a row")))?;
-    // The slots of `layout::slots`, computed on the way (no vector per row).
-    let (mut fixed_len, mut var_count, mut var_len) = (0usize, 0usize, 0usize);
-    for (v, ty) in values.iter().zip(types) {
-        match fixed_width(ty) {
-            Some(w) => fixed_len += w,
-            None => var_count += 1,
-        }
-        var_len += match v {
+    let count = values.len();
+    let var_len: usize = values
+        .iter()
+        .map(|v| match v {
             Value::Text(s) | Value::Json(s) => s.len(),
             Value::Bytea(b) => b.len(),
             _ => 0,
-        };
-    }
-    let bitmap_len = values.len().div_ceil(8);
-    let fixed_at = layout::HEADER_LEN + bitmap_len;
-    let offsets_at = fixed_at + fixed_len;
-    let var_at = offsets_at + 4 * var_count;
+        })
+        .sum();
     buf.clear();
-    // Room for the variable-size values too, so the buffer is allocated at most once.
-    buf.reserve(var_at + var_len + 16);
-    // The header, the null bitmap, the fixed area and the offset table have known sizes:
-    // they are written in place (zeroed first, the encoding of NULL slots).
-    buf.resize(var_at, 0);
-    let head = &mut buf[..var_at];
-    head[0] = ROW_FORMAT_V1;
-    head[1..3].copy_from_slice(&count.to_le_bytes());
-    let mut at = fixed_at;
+    // Room for the largest encoding of every integer and length, so the buffer is
+    // allocated at most once.
+    buf.reserve(1 + 10 + count.div_ceil(8) + 17 * count + var_len);
+    buf.push(ROW_FORMAT_V2);
+    write_varint(buf, count as u64);
+    let bitmap_at = buf.len();
+    buf.resize(bitmap_at + count.div_ceil(8), 0);
     for (i, (v, ty)) in values.iter().zip(types).enumerate() {
-        let null = v.is_null();
-        if null {
-            head[layout::HEADER_LEN + i / 8] |= 1 << (i % 8);
-        }
-        if let Some(width) = fixed_width(ty) {
-            if !null {
-                write_fixed(&mut head[at..at + width], v, ty)?;
-            }
-            at += width;
+        if v.is_null() {
+            buf[bitmap_at + i / 8] |= 1 << (i % 8);
+        } else if is_varint(ty) {
+            encode_int_varint(buf, v, ty)?;
+        } else if fixed_width(ty).is_some() {
+            encode_fixed(buf, v, ty)?;
+        } else {
+            encode_var_prefixed(buf, v, ty)?;
         }
     }
-    let mut index = 0;
-    for (v, ty) in values.iter().zip(types) {
-        if fixed_width(ty).is_none() {
-            if !v.is_null() {
-                encode_var(buf, v, ty)?;
-            }
-            let end = u32::try_from(buf.len() - var_at)
-                .map_err(|_| Error::from(TypeError::out_of_range("row too large")))?;
-            buf[offsets_at + 4 * index..offsets_at + 4 * index + 4]
-                .copy_from_slice(&end.to_le_bytes());
-            index += 1;
-        }
+    Ok(())
+}
+
+/// Appends a variable-size value with its varint length in front: one byte is set aside
+/// for the length (values under 128 bytes), and a longer value is moved up to make room.
+fn encode_var_prefixed(buf: &mut Vec<u8>, v: &Value, ty: &DataType) -> Result<()> {
+    let at = buf.len();
+    buf.push(0);
+    encode_var(buf, v, ty)?;
+    let len = buf.len() - at - 1;
+    let width = varint_len(len as u64);
+    if width > 1 {
+        buf.resize(buf.len() + width - 1, 0);
+        buf.copy_within(at + 1..at + 1 + len, at + width);
+    }
+    let mut rest = len as u64;
+    for b in &mut buf[at..at + width] {
+        *b = rest as u8 & 0x7F | if rest >= 0x80 { 0x80 } else { 0 };
+        rest >>= 7;
     }
     Ok(())
 }
@@ -115,10 +115,14 @@ fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> 
     if layout.is_null(i) {
         return Ok(Value::Null);
     }
-    let bytes = layout.column_bytes(i)?;
-    match layout.slots[i] {
-        Slot::Fixed { .. } => decode_fixed(bytes, &types[i]),
-        Slot::Var { .. } => decode_var(bytes, &types[i], 0),
+    let bytes = layout.column_bytes(i);
+    let ty = &types[i];
+    if layout.version == ROW_FORMAT_V2 && is_varint(ty) {
+        decode_int_varint(bytes, ty)
+    } else if fixed_width(ty).is_some() {
+        decode_fixed(bytes, ty)
+    } else {
+        decode_var(bytes, ty, 0)
     }
 }
 
@@ -205,8 +209,5 @@ pub fn decode_row_with_defaults(
 
 /// The number of columns a stored row holds.
 pub fn stored_column_count(bytes: &[u8]) -> Result<usize> {
-    match bytes {
-        [ROW_FORMAT_V1, lo, hi, ..] => Ok(u16::from_le_bytes([*lo, *hi]) as usize),
-        _ => Err(codec::corrupt("bad row header").into()),
-    }
+    Ok(layout::header(bytes)?.1)
 }

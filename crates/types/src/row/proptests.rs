@@ -6,12 +6,45 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 use proptest::prelude::*;
 
+use super::codec::{encode_var, fixed_width, write_fixed};
 use super::{
     decode_column, decode_row, decode_row_with_defaults, encode_row, encode_row_into,
     stored_column_count, RowDecoder, RowReader,
 };
 use crate::value::{Array, ArrayDim};
 use crate::{DataType, Interval, Numeric, Value};
+
+/// A row in format 1, as databases written before format 2 hold them: the format byte,
+/// a `u16` count, the null bitmap, a fixed-width slot per fixed-size column (zeros when
+/// NULL), a `u32` end offset per variable-size column, then the variable-size bytes.
+fn encode_row_v1(values: &[Value], types: &[DataType]) -> Vec<u8> {
+    let n = values.len();
+    let mut head = vec![1u8];
+    head.extend_from_slice(&(n as u16).to_le_bytes());
+    head.resize(3 + n.div_ceil(8), 0);
+    let (mut fixed, mut offsets, mut var) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, (v, ty)) in values.iter().zip(types).enumerate() {
+        if v.is_null() {
+            head[3 + i / 8] |= 1 << (i % 8);
+        }
+        match fixed_width(ty) {
+            Some(w) => {
+                let at = fixed.len();
+                fixed.resize(at + w, 0);
+                if !v.is_null() {
+                    write_fixed(&mut fixed[at..], v, ty).unwrap();
+                }
+            }
+            None => {
+                if !v.is_null() {
+                    encode_var(&mut var, v, ty).unwrap();
+                }
+                offsets.extend_from_slice(&(var.len() as u32).to_le_bytes());
+            }
+        }
+    }
+    [head, fixed, offsets, var].concat()
+}
 
 fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
     vec![
@@ -192,6 +225,26 @@ proptest! {
     }
 
     #[test]
+    fn format_1_rows_still_read((types, values) in arb_row(), mask in proptest::collection::vec(any::<bool>(), 12)) {
+        let bytes = encode_row_v1(&values, &types);
+        let back = decode_row(&bytes, &types).unwrap();
+        let decoder = RowDecoder::new(&types);
+        let all = decoder.decode(&bytes).unwrap();
+        let mut some = Vec::new();
+        decoder.decode_into(&bytes, Some(&mask[..types.len()]), &mut some).unwrap();
+        for (i, v) in values.iter().enumerate() {
+            prop_assert!(same(&back[i], v));
+            prop_assert!(same(&all[i], v));
+            prop_assert!(same(&decode_column(&bytes, &types, i).unwrap(), v));
+            let ok = if mask[i] { same(&some[i], v) } else { some[i].is_null() };
+            prop_assert!(ok, "column {}", i);
+        }
+        let mut wider = types.clone();
+        wider.push(DataType::Int8);
+        prop_assert_eq!(RowDecoder::new(&wider).decode(&bytes).unwrap().pop(), Some(Value::Null));
+    }
+
+    #[test]
     fn encoding_into_a_used_buffer_gives_the_same_bytes(
         (types, values) in arb_row(),
         (types2, values2) in arb_row(),
@@ -266,7 +319,7 @@ proptest! {
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64), (types, _) in arb_row()) {
         let mut b = bytes;
         if let Some(first) = b.first_mut() {
-            *first = 1;
+            *first = 1 + *first % 2;
         }
         if let Ok(rows) = decode_row(&b, &types) {
             prop_assert_eq!(rows.len(), types.len());
@@ -299,20 +352,71 @@ proptest! {
 
 #[test]
 fn layout_is_as_documented() {
-    let types = [DataType::Int4, DataType::Text, DataType::Bool, DataType::Text];
-    let values = [Value::Int4(258), Value::Text("ab".into()), Value::Null, Value::Text("c".into())];
+    let types = [DataType::Int4, DataType::Text, DataType::Bool, DataType::Text, DataType::Int8];
+    let values = [
+        Value::Int4(258),
+        Value::Text("ab".into()),
+        Value::Null,
+        Value::Text("c".repeat(130)),
+        Value::Int8(-3),
+    ];
     let bytes = encode_row(&values, &types).unwrap();
     #[rustfmt::skip]
     let want = [
+        &[
+            2, 5,               // format 2, 5 columns
+            0b0000_0100,        // column 2 is NULL
+            0x84, 0x04,         // int4 258: zigzag 516 as a varint
+            2, b'a', b'b',      // text: length 2, bytes
+            0x82, 0x01,         // text: length 130 ...
+        ][..],
+        &[b'c'; 130],           // ... its bytes
+        &[5],                   // int8 -3: zigzag 5
+    ].concat();
+    assert_eq!(bytes, want);
+    // The same row in format 1 (how older databases store it) reads back the same.
+    let v1 = encode_row_v1(&values[..4], &types[..4]);
+    #[rustfmt::skip]
+    let head = [
         1, 4, 0,            // format 1, 4 columns
         0b0000_0100,        // column 2 is NULL
         2, 1, 0, 0,         // int4 258 LE
         0,                  // bool slot (NULL, zeroed)
         2, 0, 0, 0,         // text #0 ends at 2
-        3, 0, 0, 0,         // text #1 ends at 3
-        b'a', b'b', b'c',
+        132, 0, 0, 0,       // text #1 ends at 132
+        b'a', b'b',
     ];
-    assert_eq!(bytes, want);
+    assert_eq!(&v1[..head.len()], &head);
+    assert_eq!(decode_row(&v1, &types[..4]).unwrap(), values[..4].to_vec());
+}
+
+#[test]
+fn integers_take_few_bytes_and_keep_their_range() {
+    for (ty, v, len) in [
+        (DataType::Int8, Value::Int8(0), 1),
+        (DataType::Int8, Value::Int8(-64), 1),
+        (DataType::Int8, Value::Int8(64), 2),
+        (DataType::Int8, Value::Int8(i64::MAX), 10),
+        (DataType::Int8, Value::Int8(i64::MIN), 10),
+        (DataType::Int4, Value::Int4(i32::MIN), 5),
+        (DataType::Int2, Value::Int2(i16::MAX), 3),
+    ] {
+        let bytes = encode_row(std::slice::from_ref(&v), std::slice::from_ref(&ty)).unwrap();
+        assert_eq!(bytes.len(), 3 + len, "{v:?}");
+        assert_eq!(decode_row(&bytes, std::slice::from_ref(&ty)).unwrap(), vec![v.clone()]);
+        assert_eq!(RowDecoder::new(&[ty]).decode(&bytes).unwrap(), vec![v]);
+    }
+    // A stored integer too large for its column (damage) is an error, not a wrapped value.
+    let big = encode_row(&[Value::Int8(1 << 40)], &[DataType::Int8]).unwrap();
+    for ty in [DataType::Int4, DataType::Int2] {
+        let e = decode_row(&big, std::slice::from_ref(&ty)).unwrap_err();
+        assert_eq!(e.sqlstate().code(), "XX001");
+        let e = RowDecoder::new(&[ty]).decode(&big).unwrap_err();
+        assert_eq!(e.sqlstate().code(), "XX001");
+    }
+    // Writing a value outside the column's range fails as format 1 did.
+    let e = encode_row(&[Value::Int8(1 << 40)], &[DataType::Int4]).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "42804");
 }
 
 #[test]
@@ -320,9 +424,14 @@ fn errors_are_data_corrupted() {
     let types = [DataType::Int4];
     for bad in [
         &[][..],
-        &[2, 1, 0, 0, 0, 0, 0, 0][..],
+        &[3, 1, 0, 0, 0, 0, 0, 0][..],
         &[1, 2, 0, 0, 0, 0, 0, 0][..],
         &[1, 1, 0, 0, 0][..],
+        &[2][..],
+        &[2, 1, 0][..],
+        &[2, 1, 0, 0x80][..],
+        &[2, 1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F][..],
+        &[2, 1, 0, 2, 0][..],
     ] {
         let e = decode_row(bad, &types).unwrap_err();
         assert_eq!(e.sqlstate().code(), "XX001", "{bad:?}");
@@ -332,4 +441,8 @@ fn errors_are_data_corrupted() {
     let text = [DataType::Text];
     let e = decode_row(&[1, 1, 0, 0, 2, 0, 0, 0, 0xFF, 0xFE], &text).unwrap_err();
     assert_eq!(e.message(), "invalid row encoding: invalid UTF-8 in text");
+    let e = decode_row(&[2, 1, 0, 2, 0xFF, 0xFE], &text).unwrap_err();
+    assert_eq!(e.message(), "invalid row encoding: invalid UTF-8 in text");
+    let e = decode_row(&[2, 1, 0, 3, b'a'], &text).unwrap_err();
+    assert_eq!(e.sqlstate().code(), "XX001");
 }
