@@ -1046,6 +1046,10 @@ impl StatementHost for SessionHost<'_> {
         let catalog = self.session.engine.catalogs.get(txn).ok()?;
         crate::routine::host::table_columns(&catalog, &self.session.settings.search_path(), name)
     }
+
+    fn cursors(&self) -> Result<super::CursorAccess<'_>> {
+        Ok(self.session.cursor_access())
+    }
 }
 
 /// PostgreSQL's rules on which triggers a table or a view may have.

@@ -2,6 +2,8 @@
 //! (expressions, queries, commands) is cut out by token positions and handed to our
 //! SQL parser.
 
+use std::sync::Arc;
+
 use helios_common::{Error, Result, SqlState};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -17,7 +19,7 @@ pub fn parse_function(body: &str) -> Result<Function> {
         .map_err(|e| syntax(&e.to_string()))?;
     let toks: Vec<TokenWithSpan> =
         tokens.into_iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
-    let mut p = P { toks, pos: 0, src: &src, lines: line_starts(&src) };
+    let mut p = P { toks, pos: 0, src: &src, lines: line_starts(&src), declared: Vec::new() };
     let label = p.label();
     let block = p.block(label)?;
     p.take(&Token::SemiColon);
@@ -65,6 +67,7 @@ fn check_list(list: &[Statement], constants: &mut Vec<String>) -> Result<()> {
             | Stmt::While(_, _, body)
             | Stmt::ForRange { body, .. }
             | Stmt::ForQuery { body, .. }
+            | Stmt::ForCursor { body, .. }
             | Stmt::ForEach { body, .. } => check_list(body, constants)?,
             Stmt::Block(b) => check_constants(b, constants)?,
             _ => {}
@@ -115,6 +118,20 @@ struct P<'s> {
     pos: usize,
     src: &'s str,
     lines: Vec<usize>,
+    /// The variables declared in the enclosing blocks, innermost last: cursor
+    /// arguments and `FOR ... IN cursor` are resolved while parsing, as in PostgreSQL.
+    declared: Vec<(String, Declared)>,
+}
+
+/// What the parser knows of a declared variable.
+#[derive(Debug, Clone)]
+enum Declared {
+    /// A cursor variable bound to a query.
+    Bound(Arc<CursorDecl>),
+    /// A `refcursor` variable without a query.
+    Unbound,
+    /// Any other variable.
+    Other,
 }
 
 /// Words that end a statement list.
@@ -267,6 +284,13 @@ impl P<'_> {
     }
 
     fn block(&mut self, label: Option<String>) -> Result<Block> {
+        let mark = self.declared.len();
+        let r = self.block_inner(label);
+        self.declared.truncate(mark);
+        r
+    }
+
+    fn block_inner(&mut self, label: Option<String>) -> Result<Block> {
         let line = self.line();
         let mut decls = Vec::new();
         if self.take_word("declare") {
@@ -277,7 +301,14 @@ impl P<'_> {
                 if self.take_word("declare") {
                     continue;
                 }
-                decls.push(self.decl()?);
+                let d = self.decl()?;
+                let known = match &d.ty {
+                    DeclType::Cursor(c) => Declared::Bound(c.clone()),
+                    DeclType::Type(_) if d.refcursor => Declared::Unbound,
+                    _ => Declared::Other,
+                };
+                self.declared.push((d.name.clone(), known));
+                decls.push(d);
             }
         }
         self.expect_word("begin")?;
@@ -352,6 +383,17 @@ impl P<'_> {
                 constant: false,
                 not_null: false,
                 default: None,
+                refcursor: false,
+            });
+        }
+        if let Some(cursor) = self.cursor_decl()? {
+            return Ok(Decl {
+                name,
+                ty: DeclType::Cursor(Arc::new(cursor)),
+                constant: false,
+                not_null: false,
+                default: None,
+                refcursor: true,
             });
         }
         let constant = self.take_word("constant");
@@ -364,6 +406,7 @@ impl P<'_> {
         })?;
         let ty_text = self.text(a, b);
         let ty = decl_type(&ty_text)?;
+        let refcursor = ty_text.trim().eq_ignore_ascii_case("refcursor");
         let mut not_null = false;
         if self.take_word("collate") {
             self.ident()?;
@@ -381,7 +424,227 @@ impl P<'_> {
             None
         };
         self.expect(&Token::SemiColon)?;
-        Ok(Decl { name, ty, constant, not_null, default })
+        Ok(Decl { name, ty, constant, not_null, default, refcursor })
+    }
+
+    /// `[NO] SCROLL CURSOR [(name type, ...)] {FOR | IS} query;` after a variable's
+    /// name; `None` (nothing read) for any other declaration.
+    fn cursor_decl(&mut self) -> Result<Option<CursorDecl>> {
+        let scroll = if self.is_word("no") && self.is_word_at(1, "scroll") {
+            Some(false)
+        } else if self.is_word("scroll") {
+            Some(true)
+        } else {
+            None
+        };
+        let skip = match scroll {
+            Some(false) => 2,
+            Some(true) => 1,
+            None => 0,
+        };
+        if !self.is_word_at(skip, "cursor") {
+            return Ok(None);
+        }
+        self.pos += skip + 1;
+        let mut params = Vec::new();
+        if self.take(&Token::LParen) {
+            loop {
+                let name = self.ident()?;
+                let (a, b) = self.until(&|p: &P<'_>| {
+                    matches!(p.peek(), Token::Comma | Token::RParen)
+                })?;
+                let ty = match decl_type(&self.text(a, b))? {
+                    DeclType::Type(t) => t,
+                    _ => return Err(syntax("cursor parameters must have a scalar type")),
+                };
+                params.push((name, ty));
+                if !self.take(&Token::Comma) {
+                    break;
+                }
+            }
+            self.expect(&Token::RParen)?;
+        }
+        if !self.take_word("for") {
+            self.expect_word("is")?;
+        }
+        let (a, b) = self.until(&|_| false)?;
+        self.expect(&Token::SemiColon)?;
+        let query = stmt_sql(&self.text(a, b))?;
+        Ok(Some(CursorDecl { scroll, params, query }))
+    }
+
+    /// What the innermost declaration of `name` is.
+    fn declared(&self, name: &str) -> Option<&Declared> {
+        self.declared.iter().rev().find(|(n, _)| n == name).map(|(_, d)| d)
+    }
+
+    /// The arguments of bound cursor `name` (after its name in OPEN or FOR), matched to
+    /// its parameters: `(expr, ...)`, `(param := expr, ...)` or a mix (a positional
+    /// argument goes to the parameter of its position). Returns them as one expression
+    /// list `expr AS param, ...` in parameter order.
+    fn cursor_args(&mut self, name: &str, decl: &CursorDecl) -> Result<Option<Sql>> {
+        if decl.params.is_empty() {
+            if *self.peek() == Token::LParen {
+                return Err(syntax(&format!("cursor \"{name}\" has no arguments")));
+            }
+            return Ok(None);
+        }
+        if !self.take(&Token::LParen) {
+            return Err(syntax(&format!("cursor \"{name}\" has arguments")));
+        }
+        let mut values: Vec<Option<String>> = vec![None; decl.params.len()];
+        let mut position = 0;
+        loop {
+            let named = matches!(self.peek(), Token::Word(_))
+                && matches!(self.peek_at(1), Token::Assignment | Token::RArrow);
+            let slot = if named {
+                let param = self.ident()?;
+                self.pos += 1;
+                decl.params.iter().position(|(n, _)| *n == param).ok_or_else(|| {
+                    syntax(&format!("cursor \"{name}\" has no argument named \"{param}\""))
+                })?
+            } else {
+                position
+            };
+            if slot >= values.len() {
+                return Err(syntax(&format!("too many arguments for cursor \"{name}\"")));
+            }
+            let (a, b) =
+                self.until(&|p: &P<'_>| matches!(p.peek(), Token::Comma | Token::RParen))?;
+            if a == b {
+                return Err(self.error());
+            }
+            if values[slot].is_some() {
+                return Err(syntax(&format!(
+                    "value for parameter \"{}\" of cursor \"{name}\" specified more than once",
+                    decl.params[slot].0
+                )));
+            }
+            values[slot] = Some(self.text(a, b));
+            position += 1;
+            if !self.take(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect(&Token::RParen)?;
+        let mut list = Vec::with_capacity(values.len());
+        for (v, (param, _)) in values.into_iter().zip(&decl.params) {
+            let v =
+                v.ok_or_else(|| syntax(&format!("not enough arguments for cursor \"{name}\"")))?;
+            list.push(format!("{v} AS {}", crate::functions::format::quote_ident(param)));
+        }
+        expr_sql(&list.join(", ")).map(Some)
+    }
+
+    /// `OPEN cursor [(args)]` / `OPEN cursor [[NO] SCROLL] FOR {query | EXECUTE ...}`.
+    fn open(&mut self) -> Result<Stmt> {
+        let cursor = self.ident()?;
+        let bound = match self.declared(&cursor) {
+            Some(Declared::Bound(d)) => Some(d.clone()),
+            _ => None,
+        };
+        let source = match bound {
+            Some(decl) => OpenSource::Bound(self.cursor_args(&cursor, &decl)?),
+            None => {
+                let scroll = if self.take_word("no") {
+                    self.expect_word("scroll")?;
+                    Some(false)
+                } else if self.take_word("scroll") {
+                    Some(true)
+                } else {
+                    None
+                };
+                self.expect_word("for")?;
+                let source = self.query_source(&|_| false)?;
+                OpenSource::Query { scroll, source }
+            }
+        };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Open { cursor, source })
+    }
+
+    /// `FETCH [direction {FROM | IN}] cursor INTO targets` (`is_move`: `MOVE ...`).
+    fn fetch(&mut self, is_move: bool) -> Result<Stmt> {
+        use crate::parser::cursor::{Count, Direction};
+        let from = |p: &P<'_>| p.is_word("from") || p.is_word("in");
+        let word = match self.peek() {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
+            _ => String::new(),
+        };
+        // A cursor variable may be named like a direction word: then it is followed by
+        // INTO or `;` rather than by more words.
+        let is_cursor_name = matches!(self.peek_at(1), Token::SemiColon)
+            || self.is_word_at(1, "into");
+        let direction = match word.as_str() {
+            _ if is_cursor_name => FetchDirection::Fixed(Direction::Forward(Count::Rows(1))),
+            "next" | "prior" | "first" | "last" => {
+                self.pos += 1;
+                FetchDirection::Fixed(match word.as_str() {
+                    "next" => Direction::Forward(Count::Rows(1)),
+                    "prior" => Direction::Backward(Count::Rows(1)),
+                    "first" => Direction::Absolute(1),
+                    _ => Direction::Absolute(-1),
+                })
+            }
+            "absolute" | "relative" => {
+                self.pos += 1;
+                let n = self.expr_until(&from)?;
+                if word == "absolute" {
+                    FetchDirection::Absolute(n)
+                } else {
+                    FetchDirection::Relative(n)
+                }
+            }
+            "forward" | "backward" => {
+                self.pos += 1;
+                let back = word == "backward";
+                if from(self) {
+                    let one = Count::Rows(1);
+                    FetchDirection::Fixed(if back {
+                        Direction::Backward(one)
+                    } else {
+                        Direction::Forward(one)
+                    })
+                } else if self.take_word("all") {
+                    FetchDirection::Fixed(if back {
+                        Direction::Backward(Count::All)
+                    } else {
+                        Direction::Forward(Count::All)
+                    })
+                } else {
+                    let n = self.expr_until(&from)?;
+                    if back {
+                        FetchDirection::Backward(n)
+                    } else {
+                        FetchDirection::Forward(n)
+                    }
+                }
+            }
+            _ => FetchDirection::Fixed(Direction::Forward(Count::Rows(1))),
+        };
+        if !self.take_word("from") {
+            self.take_word("in");
+        }
+        let cursor = self.ident()?;
+        let into = if is_move {
+            None
+        } else {
+            self.expect_word("into")?;
+            let multiple = matches!(
+                direction,
+                FetchDirection::Forward(_)
+                    | FetchDirection::Backward(_)
+                    | FetchDirection::Fixed(
+                        Direction::Forward(Count::All) | Direction::Backward(Count::All)
+                    )
+            );
+            if multiple {
+                return Err(syntax("FETCH statement cannot return multiple rows"));
+            }
+            Some(self.targets_of_into()?)
+        };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Fetch { cursor, direction, into })
     }
 
     fn stmts(&mut self) -> Result<Vec<Statement>> {
@@ -641,6 +904,23 @@ impl P<'_> {
             self.expect(&Token::SemiColon)?;
             return Ok(Stmt::GetDiagnostics(stacked, items));
         }
+        if self.is_word("open") && matches!(self.peek_at(1), Token::Word(_)) {
+            self.pos += 1;
+            return self.open();
+        }
+        if (self.is_word("fetch") || self.is_word("move"))
+            && matches!(self.peek_at(1), Token::Word(_))
+        {
+            let is_move = self.is_word("move");
+            self.pos += 1;
+            return self.fetch(is_move);
+        }
+        if self.is_word("close") && matches!(self.peek_at(1), Token::Word(_)) {
+            self.pos += 1;
+            let cursor = self.ident()?;
+            self.expect(&Token::SemiColon)?;
+            return Ok(Stmt::Close(cursor));
+        }
         if self.take_word("execute") {
             let expr = self.expr_until(&|p: &P<'_>| p.is_word("into") || p.is_word("using"))?;
             let mut into = None;
@@ -717,6 +997,26 @@ impl P<'_> {
             targets.push(self.target()?);
         }
         self.expect_word("in")?;
+        if let Token::Word(w) = self.peek() {
+            let name = if w.quote_style.is_some() { w.value.clone() } else { w.value.to_lowercase() };
+            let next_ok = matches!(self.peek_at(1), Token::LParen) || self.is_word_at(1, "loop");
+            match self.declared(&name).cloned() {
+                Some(Declared::Bound(decl)) if next_ok => {
+                    self.pos += 1;
+                    let args = self.cursor_args(&name, &decl)?;
+                    let body = self.loop_tail(&label)?;
+                    if targets.len() != 1 {
+                        return Err(syntax("cursor FOR loop must have only one target variable"));
+                    }
+                    let target = targets.remove(0);
+                    return Ok(Stmt::ForCursor { label, target, cursor: name, args, body });
+                }
+                Some(Declared::Unbound) if next_ok => {
+                    return Err(syntax("cursor FOR loop must use a bound cursor variable"));
+                }
+                _ => {}
+            }
+        }
         // A range when `..` follows the first expression at depth 0.
         let save = self.pos;
         let reverse = self.take_word("reverse");
@@ -902,7 +1202,7 @@ fn null_postfix(text: &str) -> Option<String> {
     }
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location().ok()?;
     let lines = line_starts(text);
-    let p = P { toks: Vec::new(), pos: 0, src: text, lines };
+    let p = P { toks: Vec::new(), pos: 0, src: text, lines, declared: Vec::new() };
     let mut out = String::with_capacity(text.len() + 8);
     let mut last = 0;
     for t in &tokens {
