@@ -639,7 +639,10 @@ impl P<'_> {
                     )
             );
             if multiple {
-                return Err(syntax("FETCH statement cannot return multiple rows"));
+                return Err(Error::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "FETCH statement cannot return multiple rows",
+                ));
             }
             Some(self.targets_of_into()?)
         };
