@@ -39,6 +39,8 @@ pub(super) struct Cursor {
     statement: String,
     /// When it was declared (microseconds since 2000-01-01 UTC).
     created: i64,
+    /// The order it was opened in (see [`CursorAccess::mark`]).
+    serial: u64,
 }
 
 /// The session's cursors by name.
@@ -56,6 +58,8 @@ struct Store {
     open: HashMap<String, Cursor>,
     /// The number of the last generated `<unnamed portal N>` name.
     unnamed: u64,
+    /// The number of cursors opened so far (numbers them in [`Cursor::serial`]).
+    opened: u64,
 }
 
 impl Cursors {
@@ -108,7 +112,7 @@ impl Cursors {
 
     /// Adds `cursor` under `name`; 42P03 when one of that name is open (`what` words
     /// the error: `exists` for DECLARE, `in use` for a PL/pgSQL OPEN).
-    fn insert(&self, name: String, cursor: Cursor, what: &str) -> Result<()> {
+    fn insert(&self, name: String, mut cursor: Cursor, what: &str) -> Result<()> {
         let mut store = self.inner.lock();
         if store.open.contains_key(&name) {
             return Err(Error::new(
@@ -116,6 +120,8 @@ impl Cursors {
                 format!("cursor \"{name}\" already {what}"),
             ));
         }
+        store.opened += 1;
+        cursor.serial = store.opened;
         store.open.insert(name, cursor);
         Ok(())
     }
@@ -207,9 +213,21 @@ impl<'a> CursorAccess<'a> {
             block: self.block,
             statement,
             created: self.now,
+            serial: 0,
         };
         self.store.insert(name.clone(), cursor, "in use")?;
         Ok(name)
+    }
+
+    /// A mark of the cursors open now, for [`CursorAccess::close_since`].
+    pub fn mark(&self) -> u64 {
+        self.store.inner.lock().opened
+    }
+
+    /// Closes the cursors opened after `mark` (a PL/pgSQL block whose error was caught
+    /// undoes its subtransaction, and with it the cursors it opened).
+    pub fn close_since(&self, mark: u64) {
+        self.store.inner.lock().open.retain(|_, c| c.serial <= mark);
     }
 
     /// Whether a cursor named `name` is open.
@@ -335,6 +353,7 @@ impl Session {
             block: self.live_block(),
             statement,
             created: self.txn_now,
+            serial: 0,
         };
         self.cursors.insert(name, cursor, "exists")?;
         Ok(StatementResult::command("DECLARE CURSOR"))

@@ -685,6 +685,7 @@ impl<'h> Interp<'h> {
             return self.stmts(&b.body);
         }
         let sp = self.host.savepoint().ok();
+        let cursor_mark = self.host.cursors().map(|c| c.mark()).ok();
         let mark = self.vars.len();
         match self.stmts(&b.body) {
             Ok(flow) => {
@@ -709,6 +710,9 @@ impl<'h> Interp<'h> {
                 if let Some(sp) = sp {
                     self.host.rollback_to(sp)?;
                     self.host.release(sp)?;
+                }
+                if let (Some(m), Ok(c)) = (cursor_mark, self.host.cursors()) {
+                    c.close_since(m);
                 }
                 self.vars.truncate(mark);
                 self.err_placed = false;

@@ -179,8 +179,38 @@ impl P<'_> {
     fn error(&self) -> Error {
         match self.peek() {
             Token::EOF => syntax("syntax error at end of input"),
-            t => syntax(&format!("syntax error at or near \"{t}\"")),
+            t => self.anchor_at(self.pos, syntax(&format!("syntax error at or near \"{t}\""))),
         }
+    }
+
+    /// `e` pointing at token `i` (body line and column; CREATE FUNCTION re-bases them
+    /// onto its statement text).
+    fn anchor_at(&self, i: usize, e: Error) -> Error {
+        match self.toks.get(i) {
+            Some(t) if t.token != Token::EOF => {
+                e.with_anchor(t.span.start.line, t.span.start.column, &t.token.to_string())
+            }
+            _ => e,
+        }
+    }
+
+    /// `e`, found in a piece of SQL that token `i` starts (after `prefix` characters
+    /// the piece has in front of the body's text), pointing into the body.
+    fn shifted(&self, i: usize, prefix: i64, e: Error) -> Error {
+        match self.toks.get(i) {
+            Some(t) => e.shift_anchor(t.span.start.line, t.span.start.column as i64 - prefix),
+            None => e,
+        }
+    }
+
+    /// [`stmt_sql`] of a statement that token `i` starts.
+    fn stmt_at(&self, i: usize, text: &str) -> Result<Sql> {
+        stmt_sql(text).map_err(|e| self.shifted(i, 0, e))
+    }
+
+    /// [`expr_sql`] of an expression that token `i` starts.
+    fn expr_at(&self, i: usize, text: &str) -> Result<Sql> {
+        expr_sql(text).map_err(|e| self.shifted(i, 7, e))
     }
 
     fn expect_word(&mut self, w: &str) -> Result<()> {
@@ -275,7 +305,7 @@ impl P<'_> {
         if a == b {
             return Err(self.error());
         }
-        expr_sql(&self.text(a, b))
+        self.expr_at(a, &self.text(a, b))
     }
 
     /// The body line of the next token.
@@ -450,9 +480,8 @@ impl P<'_> {
         if self.take(&Token::LParen) {
             loop {
                 let name = self.ident()?;
-                let (a, b) = self.until(&|p: &P<'_>| {
-                    matches!(p.peek(), Token::Comma | Token::RParen)
-                })?;
+                let (a, b) =
+                    self.until(&|p: &P<'_>| matches!(p.peek(), Token::Comma | Token::RParen))?;
                 let ty = match decl_type(&self.text(a, b))? {
                     DeclType::Type(t) => t,
                     _ => return Err(syntax("cursor parameters must have a scalar type")),
@@ -469,7 +498,7 @@ impl P<'_> {
         }
         let (a, b) = self.until(&|_| false)?;
         self.expect(&Token::SemiColon)?;
-        let query = stmt_sql(&self.text(a, b))?;
+        let query = self.stmt_at(a, &self.text(a, b))?;
         Ok(Some(CursorDecl { scroll, params, query }))
     }
 
@@ -495,19 +524,22 @@ impl P<'_> {
         let mut values: Vec<Option<String>> = vec![None; decl.params.len()];
         let mut position = 0;
         loop {
+            let start = self.pos;
             let named = matches!(self.peek(), Token::Word(_))
                 && matches!(self.peek_at(1), Token::Assignment | Token::RArrow);
             let slot = if named {
                 let param = self.ident()?;
                 self.pos += 1;
                 decl.params.iter().position(|(n, _)| *n == param).ok_or_else(|| {
-                    syntax(&format!("cursor \"{name}\" has no argument named \"{param}\""))
+                    let msg = format!("cursor \"{name}\" has no argument named \"{param}\"");
+                    self.anchor_at(start, syntax(&msg))
                 })?
             } else {
                 position
             };
             if slot >= values.len() {
-                return Err(syntax(&format!("too many arguments for cursor \"{name}\"")));
+                let msg = format!("too many arguments for cursor \"{name}\"");
+                return Err(self.anchor_at(start, syntax(&msg)));
             }
             let (a, b) =
                 self.until(&|p: &P<'_>| matches!(p.peek(), Token::Comma | Token::RParen))?;
@@ -515,10 +547,11 @@ impl P<'_> {
                 return Err(self.error());
             }
             if values[slot].is_some() {
-                return Err(syntax(&format!(
+                let msg = format!(
                     "value for parameter \"{}\" of cursor \"{name}\" specified more than once",
                     decl.params[slot].0
-                )));
+                );
+                return Err(self.anchor_at(start, syntax(&msg)));
             }
             values[slot] = Some(self.text(a, b));
             position += 1;
@@ -526,11 +559,14 @@ impl P<'_> {
                 break;
             }
         }
+        let close = self.pos;
         self.expect(&Token::RParen)?;
         let mut list = Vec::with_capacity(values.len());
         for (v, (param, _)) in values.into_iter().zip(&decl.params) {
-            let v =
-                v.ok_or_else(|| syntax(&format!("not enough arguments for cursor \"{name}\"")))?;
+            let v = v.ok_or_else(|| {
+                let msg = format!("not enough arguments for cursor \"{name}\"");
+                self.anchor_at(close, syntax(&msg))
+            })?;
             list.push(format!("{v} AS {}", crate::functions::format::quote_ident(param)));
         }
         expr_sql(&list.join(", ")).map(Some)
@@ -573,8 +609,8 @@ impl P<'_> {
         };
         // A cursor variable may be named like a direction word: then it is followed by
         // INTO or `;` rather than by more words.
-        let is_cursor_name = matches!(self.peek_at(1), Token::SemiColon)
-            || self.is_word_at(1, "into");
+        let is_cursor_name =
+            matches!(self.peek_at(1), Token::SemiColon) || self.is_word_at(1, "into");
         let direction = match word.as_str() {
             _ if is_cursor_name => FetchDirection::Fixed(Direction::Forward(Count::Rows(1))),
             "next" | "prior" | "first" | "last" => {
@@ -885,7 +921,9 @@ impl P<'_> {
             let (a, b) = self.until(&|_| false)?;
             self.expect(&Token::SemiColon)?;
             let text = format!("SELECT {}", self.text(a, b));
-            return Ok(Stmt::Perform(stmt_sql(&text)?));
+            return Ok(Stmt::Perform(
+                stmt_sql(&text).map_err(|e| self.shifted(a, "SELECT ".len() as i64, e))?,
+            ));
         }
         if self.is_word("get") {
             self.pos += 1;
@@ -991,7 +1029,7 @@ impl P<'_> {
             return Ok(QuerySource::Dynamic { expr, using });
         }
         let (a, b) = self.until(stop)?;
-        Ok(QuerySource::Static(stmt_sql(&self.text(a, b))?))
+        Ok(QuerySource::Static(self.stmt_at(a, &self.text(a, b))?))
     }
 
     fn for_loop(&mut self, label: Option<String>) -> Result<Stmt> {
@@ -1001,7 +1039,8 @@ impl P<'_> {
         }
         self.expect_word("in")?;
         if let Token::Word(w) = self.peek() {
-            let name = if w.quote_style.is_some() { w.value.clone() } else { w.value.to_lowercase() };
+            let name =
+                if w.quote_style.is_some() { w.value.clone() } else { w.value.to_lowercase() };
             let next_ok = matches!(self.peek_at(1), Token::LParen) || self.is_word_at(1, "loop");
             match self.declared(&name).cloned() {
                 Some(Declared::Bound(decl)) if next_ok => {
@@ -1027,7 +1066,7 @@ impl P<'_> {
             (*p.peek() == Token::Period && *p.peek_at(1) == Token::Period) || p.is_word("loop")
         })?;
         if *self.peek() == Token::Period && targets.len() == 1 && targets[0].field.is_none() {
-            let low = expr_sql(&self.text(a, b))?;
+            let low = self.expr_at(a, &self.text(a, b))?;
             self.pos += 2;
             let high = self.expr_until(&|p: &P<'_>| p.is_word("loop") || p.is_word("by"))?;
             let step = if self.take_word("by") {
@@ -1160,7 +1199,7 @@ impl P<'_> {
         }
         let _ = start;
         let Some(at) = into_at else {
-            return Ok(Stmt::Sql(stmt_sql(&self.text(a, b))?, None));
+            return Ok(Stmt::Sql(self.stmt_at(a, &self.text(a, b))?, None));
         };
         let end_pos = self.pos;
         self.pos = at + 1;
@@ -1168,7 +1207,7 @@ impl P<'_> {
         let after = self.pos;
         self.pos = end_pos;
         let text = format!("{} {}", self.text(a, at), self.text(after, b));
-        Ok(Stmt::Sql(stmt_sql(&text)?, Some(into)))
+        Ok(Stmt::Sql(self.stmt_at(a, &text)?, Some(into)))
     }
 }
 

@@ -14,7 +14,9 @@ use super::{Flow, Interp, Slot};
 use crate::exec::Row;
 use crate::parser::cursor::{Count, CursorMove, Direction};
 use crate::routine::host::Outcome;
-use crate::routine::plpgsql::ast::{CursorDecl, FetchDirection, Into, QuerySource, Sql, Statement, Target};
+use crate::routine::plpgsql::ast::{
+    CursorDecl, FetchDirection, Into, QuerySource, Sql, Statement, Target,
+};
 use crate::routine::runtime::cast_to;
 use crate::session::Column;
 
@@ -41,10 +43,7 @@ fn check_cursor_query(stmt: &sqlparser::ast::Statement) -> Result<()> {
     }
     let text = stmt.to_string();
     let kind = text.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-    Err(Error::new(
-        SqlState::from_code("42P11"),
-        format!("cannot open {kind} query as cursor"),
-    ))
+    Err(Error::new(SqlState::from_code("42P11"), format!("cannot open {kind} query as cursor")))
 }
 
 impl Interp<'_> {
@@ -237,8 +236,11 @@ impl Interp<'_> {
         if target.field.is_none() && self.find(&target.name).is_none() {
             self.push(&target.name, Slot::Record(None, None));
         }
-        let next =
-            CursorMove { name: name.clone(), direction: Direction::Forward(Count::Rows(1)), is_move: false };
+        let next = CursorMove {
+            name: name.clone(),
+            direction: Direction::Forward(Count::Rows(1)),
+            is_move: false,
+        };
         let mut ran = false;
         let r = loop {
             let (columns, mut rows, _) = match self.host.cursors().and_then(|c| c.step(&next)) {
