@@ -219,6 +219,13 @@ impl<'a> CursorAccess<'a> {
         Ok(name)
     }
 
+    /// Uses up the number of the next `<unnamed portal N>`: PostgreSQL runs a PL/pgSQL
+    /// `FOR ... IN query` loop on an unnamed portal, which takes a number, and clients
+    /// may see the numbers of the names generated after it.
+    pub fn skip_unnamed(&self) {
+        self.store.inner.lock().unnamed += 1;
+    }
+
     /// A mark of the cursors open now, for [`CursorAccess::close_since`].
     pub fn mark(&self) -> u64 {
         self.store.inner.lock().opened

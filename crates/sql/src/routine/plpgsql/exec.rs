@@ -865,6 +865,9 @@ impl<'h> Interp<'h> {
                 return Ok(flow);
             }
             Stmt::ForQuery { label, targets, source, body } => {
+                if let Ok(c) = self.host.cursors() {
+                    c.skip_unnamed();
+                }
                 let out = self.query_rows(source)?;
                 let mark = self.vars.len();
                 if let [t] = targets.as_slice() {
