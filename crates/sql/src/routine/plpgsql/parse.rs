@@ -1392,4 +1392,89 @@ mod tests {
         assert!(parse_function("BEGIN x := ; END").is_err());
         assert!(parse_function("BEGIN IF true THEN END").is_err());
     }
+
+    #[test]
+    fn parses_cursor_statements() {
+        use crate::parser::cursor::{Count, Direction};
+        let f = parse_function(
+            "DECLARE
+               c SCROLL CURSOR (lo int, hi int) FOR SELECT a FROM t WHERE a BETWEEN lo AND hi;
+               u refcursor;
+               x int;
+             BEGIN
+               OPEN c(hi => 5, lo := 1);
+               FETCH PRIOR FROM c INTO x;
+               MOVE RELATIVE x - 1 IN c;
+               FETCH c INTO x;
+               CLOSE c;
+               OPEN u NO SCROLL FOR EXECUTE 'SELECT 1' USING x;
+               FOR r IN c(2, 3) LOOP NULL; END LOOP;
+             END",
+        )
+        .unwrap();
+        match &f.block.decls[0].ty {
+            DeclType::Cursor(c) => {
+                assert_eq!(c.scroll, Some(true));
+                assert_eq!(c.params.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = &f.block.body;
+        match &body[0].stmt {
+            // Arguments come out in parameter order, as `expr AS param`.
+            Stmt::Open { cursor, source: OpenSource::Bound(Some(args)) } => {
+                assert_eq!(cursor, "c");
+                assert_eq!(args.text, "1 AS lo, 5 AS hi");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            &body[1].stmt,
+            Stmt::Fetch {
+                direction: FetchDirection::Fixed(Direction::Backward(Count::Rows(1))),
+                into: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &body[2].stmt,
+            Stmt::Fetch { direction: FetchDirection::Relative(_), into: None, .. }
+        ));
+        assert!(matches!(&body[3].stmt, Stmt::Fetch { into: Some(_), .. }));
+        assert!(matches!(&body[4].stmt, Stmt::Close(c) if c == "c"));
+        assert!(matches!(
+            &body[5].stmt,
+            Stmt::Open {
+                source: OpenSource::Query {
+                    scroll: Some(false),
+                    source: QuerySource::Dynamic { .. }
+                },
+                ..
+            }
+        ));
+        assert!(matches!(&body[6].stmt, Stmt::ForCursor { args: Some(_), .. }));
+    }
+
+    #[test]
+    fn rejects_bad_cursor_arguments() {
+        let decl =
+            "DECLARE c CURSOR (p1 int, p2 int) FOR SELECT p1, p2; u refcursor; x int; BEGIN ";
+        for (stmt, message) in [
+            ("OPEN c(p2 := 1);", "not enough arguments for cursor \"c\""),
+            ("OPEN c(1, 2, 3);", "too many arguments for cursor \"c\""),
+            (
+                "OPEN c(1, p1 := 2);",
+                "value for parameter \"p1\" of cursor \"c\" specified more than once",
+            ),
+            ("OPEN c(p3 := 1, 2);", "cursor \"c\" has no argument named \"p3\""),
+            ("OPEN c;", "cursor \"c\" has arguments"),
+            ("FOR r IN u LOOP END LOOP;", "cursor FOR loop must use a bound cursor variable"),
+        ] {
+            let e = parse_function(&format!("{decl}{stmt} END")).unwrap_err();
+            assert_eq!(e.sqlstate(), SqlState::SYNTAX_ERROR, "{stmt}");
+            assert_eq!(e.message(), message, "{stmt}");
+        }
+        let e = parse_function(&format!("{decl}FETCH FORWARD 2 FROM u INTO x; END")).unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::FEATURE_NOT_SUPPORTED);
+    }
 }
