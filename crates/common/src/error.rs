@@ -99,6 +99,26 @@ impl Error {
         self.anchored(Anchor { line, column, token: token.to_string(), after_space: true })
     }
 
+    /// Re-bases the anchor of an error found in a piece of a statement (a function
+    /// body, a PL/pgSQL expression) onto the text around it: the piece starts at `line`
+    /// and `column` (1-based, characters) there. A first-line column that falls before
+    /// the text's start (the piece had a prefix that the text lacks) drops the anchor.
+    pub fn shift_anchor(mut self, line: u64, column: i64) -> Error {
+        if let Some(a) = self.anchor.as_mut() {
+            if a.line == 1 {
+                match u64::try_from(a.column as i64 + column - 1) {
+                    Ok(c) if c >= 1 => a.column = c,
+                    _ => {
+                        self.anchor = None;
+                        return self;
+                    }
+                }
+            }
+            a.line += line.saturating_sub(1);
+        }
+        self
+    }
+
     fn anchored(mut self, anchor: Anchor) -> Error {
         if self.position.is_none() && self.anchor.is_none() && anchor.line > 0 && anchor.column > 0
         {

@@ -234,6 +234,8 @@ fn custom(
         // Text search configurations are known by name (see functions/tsearch).
         "regconfig" | "regdictionary" => plain(DataType::Text),
         "name" | "citext" => plain(DataType::Text),
+        // A cursor (portal) name; see docs/sql-compatibility.md.
+        "refcursor" => plain(DataType::Text),
         "record" => plain(DataType::Record(std::sync::Arc::new(
             helios_types::RecordType::anonymous(Vec::new()),
         ))),

@@ -12,7 +12,7 @@ use sqlparser::ast;
 
 use super::Runtime;
 use crate::exec::{self, ExecCtx, Row, TxnRef};
-use crate::session::{bind_statement, Bound};
+use crate::session::{bind_statement, Bound, CursorAccess};
 
 /// The result of one statement run by a routine.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +89,8 @@ pub trait StatementHost {
     fn check_cancel(&self) -> Result<()>;
     /// The columns of a table (`%ROWTYPE`, `%TYPE`), `None` when there is none.
     fn columns_of_table(&self, name: &str) -> Option<Vec<(String, DataType)>>;
+    /// The session's cursors (PL/pgSQL `OPEN`, `FETCH`, `MOVE`, `CLOSE`).
+    fn cursors(&self) -> Result<CursorAccess<'_>>;
 }
 
 /// Runs statements with the binder and executor in the caller's transaction.
@@ -211,6 +213,10 @@ impl StatementHost for RuntimeHost<'_, '_> {
 
     fn columns_of_table(&self, name: &str) -> Option<Vec<(String, DataType)>> {
         table_columns(self.rt.catalog, &self.rt.info.search_path, name)
+    }
+
+    fn cursors(&self) -> Result<CursorAccess<'_>> {
+        self.rt.cursors.ok_or_else(|| Error::unsupported("cursors outside a session"))
     }
 }
 

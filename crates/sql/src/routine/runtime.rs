@@ -39,6 +39,9 @@ pub struct Runtime<'a> {
     pub rowid: &'a dyn Fn() -> i64,
     /// Where notices go (the session hands them to the client).
     pub notices: &'a parking_lot::Mutex<Vec<Notice>>,
+    /// The session's cursors (PL/pgSQL `OPEN` / `FETCH` / `CLOSE`); `None` outside a
+    /// session.
+    pub cursors: Option<crate::session::CursorAccess<'a>>,
     depth: Cell<usize>,
     compiled: RefCell<HashMap<u32, Rc<plpgsql::ast::Function>>>,
     sql_bodies: RefCell<HashMap<u32, Rc<Vec<sqlparser::ast::Statement>>>>,
@@ -72,10 +75,17 @@ impl<'a> Runtime<'a> {
             nextval,
             rowid,
             notices,
+            cursors: None,
             depth: Cell::new(0),
             compiled: RefCell::new(HashMap::new()),
             sql_bodies: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The runtime with access to the session's cursors.
+    pub fn with_cursors(mut self, cursors: crate::session::CursorAccess<'a>) -> Runtime<'a> {
+        self.cursors = Some(cursors);
+        self
     }
 
     /// The write environment for a DML statement a routine runs.

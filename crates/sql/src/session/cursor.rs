@@ -39,18 +39,33 @@ pub(super) struct Cursor {
     statement: String,
     /// When it was declared (microseconds since 2000-01-01 UTC).
     created: i64,
+    /// The order it was opened in (see [`CursorAccess::mark`]).
+    serial: u64,
 }
 
 /// The session's cursors by name.
+///
+/// Behind a lock so that routines (which see the session only through shared
+/// references while a statement runs) can open, fetch from and close cursors too: a
+/// PL/pgSQL `OPEN` makes a cursor that a later `FETCH` in SQL reads.
 #[derive(Debug, Default)]
-pub(super) struct Cursors {
+pub(crate) struct Cursors {
+    inner: parking_lot::Mutex<Store>,
+}
+
+#[derive(Debug, Default)]
+struct Store {
     open: HashMap<String, Cursor>,
+    /// The number of the last generated `<unnamed portal N>` name.
+    unnamed: u64,
+    /// The number of cursors opened so far (numbers them in [`Cursor::serial`]).
+    opened: u64,
 }
 
 impl Cursors {
     /// The declaring transaction `block` committed: its holdable cursors stay open.
-    pub(super) fn committed(&mut self, block: u64) {
-        for c in self.open.values_mut() {
+    pub(super) fn committed(&self, block: u64) {
+        for c in self.inner.lock().open.values_mut() {
             if c.hold && c.block == Some(block) {
                 c.block = None;
             }
@@ -58,22 +73,28 @@ impl Cursors {
     }
 
     /// Drops cursors whose transaction is over (`live` is the running transaction).
-    pub(super) fn expire(&mut self, live: Option<u64>) {
-        self.open.retain(|_, c| c.block.is_none() || c.block == live);
+    pub(super) fn expire(&self, live: Option<u64>) {
+        self.inner.lock().open.retain(|_, c| c.block.is_none() || c.block == live);
+    }
+
+    /// Closes every cursor (`CLOSE ALL`, `DISCARD ALL`).
+    pub(super) fn clear(&self) {
+        self.inner.lock().open.clear();
     }
 
     /// The result columns a `FETCH` on `name` returns (for Describe).
     pub(super) fn columns(&self, name: &str) -> Option<Vec<Column>> {
-        self.open.get(name).map(|c| c.columns.clone())
+        self.inner.lock().open.get(name).map(|c| c.columns.clone())
     }
 
     /// The cursors still open while transaction `live` runs, for `pg_cursors`.
     pub(super) fn infos(&self, live: Option<u64>) -> Vec<CursorInfo> {
-        if self.open.is_empty() {
+        let store = self.inner.lock();
+        if store.open.is_empty() {
             // The usual case, once per statement: no iteration, no sort.
             return Vec::new();
         }
-        let mut out: Vec<CursorInfo> = self
+        let mut out: Vec<CursorInfo> = store
             .open
             .iter()
             .filter(|(_, c)| c.block.is_none() || c.block == live)
@@ -87,6 +108,149 @@ impl Cursors {
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
+    }
+
+    /// Adds `cursor` under `name`; 42P03 when one of that name is open (`what` words
+    /// the error: `exists` for DECLARE, `in use` for a PL/pgSQL OPEN).
+    fn insert(&self, name: String, mut cursor: Cursor, what: &str) -> Result<()> {
+        let mut store = self.inner.lock();
+        if store.open.contains_key(&name) {
+            return Err(Error::new(
+                SqlState::from_code("42P03"),
+                format!("cursor \"{name}\" already {what}"),
+            ));
+        }
+        store.opened += 1;
+        cursor.serial = store.opened;
+        store.open.insert(name, cursor);
+        Ok(())
+    }
+
+    /// Closes `name`; 34000 when no such cursor is open.
+    fn close(&self, name: &str) -> Result<()> {
+        match self.inner.lock().open.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(no_cursor(name)),
+        }
+    }
+
+    /// Runs a FETCH or MOVE on cursor `m.name`: the cursor's columns and the rows
+    /// passed over (rows are returned only for FETCH; the count holds for both).
+    fn step(&self, m: &CursorMove) -> Result<(Vec<Column>, Vec<Vec<Value>>, usize)> {
+        let mut store = self.inner.lock();
+        let cursor = store.open.get_mut(&m.name).ok_or_else(|| no_cursor(&m.name))?;
+        let backward = match m.direction {
+            Direction::Backward(_) => true,
+            Direction::Absolute(n) => usize::try_from(n).map_or(true, |n| n < cursor.pos),
+            Direction::Relative(n) => n < 0,
+            Direction::Forward(_) => false,
+        };
+        if backward && cursor.no_scroll {
+            return Err(Error::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "cursor can only scan forward",
+            )
+            .with_hint("Declare it with SCROLL option to enable backward scan."));
+        }
+        let picked = cursor.step(m.direction);
+        let count = picked.len();
+        let rows = if m.is_move {
+            Vec::new()
+        } else {
+            picked.into_iter().map(|i| cursor.rows[i].clone()).collect()
+        };
+        Ok((cursor.columns.clone(), rows, count))
+    }
+}
+
+/// What a routine running in the session may do with its cursors: PL/pgSQL's `OPEN`,
+/// `FETCH`, `MOVE` and `CLOSE` work on the same cursors as the SQL commands.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorAccess<'a> {
+    store: &'a Cursors,
+    /// The running transaction (cursors opened now close with it).
+    block: Option<u64>,
+    /// The transaction's start time (`pg_cursors.creation_time`).
+    now: i64,
+}
+
+impl<'a> CursorAccess<'a> {
+    /// Access to `store` for routines running in transaction `block` (started `now`).
+    pub(super) fn new(store: &'a Cursors, block: Option<u64>, now: i64) -> CursorAccess<'a> {
+        CursorAccess { store, block, now }
+    }
+
+    /// Opens a cursor over `rows` (already computed). `name` is the portal name to use;
+    /// `None` generates `<unnamed portal N>`. Returns the name; 42P03 when a cursor of
+    /// that name is open.
+    pub fn open(
+        &self,
+        name: Option<&str>,
+        columns: Vec<Column>,
+        rows: Vec<Vec<Value>>,
+        no_scroll: bool,
+        statement: String,
+    ) -> Result<String> {
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let mut store = self.store.inner.lock();
+                loop {
+                    store.unnamed += 1;
+                    let n = format!("<unnamed portal {}>", store.unnamed);
+                    if !store.open.contains_key(&n) {
+                        break n;
+                    }
+                }
+            }
+        };
+        let cursor = Cursor {
+            columns,
+            rows,
+            pos: 0,
+            no_scroll,
+            hold: false,
+            block: self.block,
+            statement,
+            created: self.now,
+            serial: 0,
+        };
+        self.store.insert(name.clone(), cursor, "in use")?;
+        Ok(name)
+    }
+
+    /// Uses up the number of the next `<unnamed portal N>`: PostgreSQL runs a PL/pgSQL
+    /// `FOR ... IN query` loop on an unnamed portal, which takes a number, and clients
+    /// may see the numbers of the names generated after it.
+    pub fn skip_unnamed(&self) {
+        self.store.inner.lock().unnamed += 1;
+    }
+
+    /// A mark of the cursors open now, for [`CursorAccess::close_since`].
+    pub fn mark(&self) -> u64 {
+        self.store.inner.lock().opened
+    }
+
+    /// Closes the cursors opened after `mark` (a PL/pgSQL block whose error was caught
+    /// undoes its subtransaction, and with it the cursors it opened).
+    pub fn close_since(&self, mark: u64) {
+        self.store.inner.lock().open.retain(|_, c| c.serial <= mark);
+    }
+
+    /// Whether a cursor named `name` is open.
+    pub fn is_open(&self, name: &str) -> bool {
+        self.store.inner.lock().open.contains_key(name)
+    }
+
+    /// FETCH / MOVE: the columns, the rows fetched and how many rows were passed over;
+    /// 34000 when the cursor is not open, 55000 when a NO SCROLL cursor moves back.
+    pub fn step(&self, m: &CursorMove) -> Result<(Vec<Column>, Vec<Vec<Value>>, usize)> {
+        self.store.step(m)
+    }
+
+    /// CLOSE: 34000 when the cursor is not open.
+    pub fn close(&self, name: &str) -> Result<()> {
+        self.store.close(name)
     }
 }
 
@@ -146,12 +310,9 @@ impl Session {
                 }
                 ast::Statement::Close { cursor } => {
                     match cursor {
-                        ast::CloseCursor::All => self.cursors.open.clear(),
+                        ast::CloseCursor::All => self.cursors.clear(),
                         ast::CloseCursor::Specific { name } => {
-                            let name = ident_name(name);
-                            if self.cursors.open.remove(&name).is_none() {
-                                return Err(no_cursor(&name));
-                            }
+                            self.cursors.close(&ident_name(name))?;
                         }
                     }
                     Ok(Some(StatementResult::command("CLOSE CURSOR")))
@@ -180,7 +341,7 @@ impl Session {
             return Err(Error::unsupported("BINARY cursors"));
         }
         let name = ident_name(name);
-        if self.cursors.open.contains_key(&name) {
+        if self.cursors.columns(&name).is_some() {
             return Err(Error::new(
                 SqlState::from_code("42P03"),
                 format!("cursor \"{name}\" already exists"),
@@ -199,40 +360,26 @@ impl Session {
             block: self.live_block(),
             statement,
             created: self.txn_now,
+            serial: 0,
         };
-        self.cursors.open.insert(name, cursor);
+        self.cursors.insert(name, cursor, "exists")?;
         Ok(StatementResult::command("DECLARE CURSOR"))
     }
 
     fn fetch(&mut self, m: &CursorMove) -> Result<StatementResult> {
-        let cursor = self.cursors.open.get_mut(&m.name).ok_or_else(|| no_cursor(&m.name))?;
-        let backward = match m.direction {
-            Direction::Backward(_) => true,
-            Direction::Absolute(n) => usize::try_from(n).map_or(true, |n| n < cursor.pos),
-            Direction::Relative(n) => n < 0,
-            Direction::Forward(_) => false,
-        };
-        if backward && cursor.no_scroll {
-            return Err(Error::new(
-                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
-                "cursor can only scan forward",
-            )
-            .with_hint("Declare it with SCROLL option to enable backward scan."));
-        }
-        let picked = cursor.step(m.direction);
-        let tag = if m.is_move { "MOVE" } else { "FETCH" };
+        let (columns, rows, count) = self.cursors.step(m)?;
         if m.is_move {
             return Ok(StatementResult::Command {
-                tag: format!("{tag} {}", picked.len()).into(),
-                rows_affected: picked.len() as u64,
+                tag: format!("MOVE {count}").into(),
+                rows_affected: count as u64,
             });
         }
-        let rows: Vec<Vec<Value>> = picked.into_iter().map(|i| cursor.rows[i].clone()).collect();
-        Ok(StatementResult::Rows(QueryResult {
-            columns: cursor.columns.clone(),
-            tag: format!("{tag} {}", rows.len()),
-            rows,
-        }))
+        Ok(StatementResult::Rows(QueryResult { columns, tag: format!("FETCH {count}"), rows }))
+    }
+
+    /// The way routines of the running statement reach the session's cursors.
+    pub(crate) fn cursor_access(&self) -> CursorAccess<'_> {
+        CursorAccess::new(&self.cursors, self.live_block(), self.txn_now)
     }
 
     /// The columns a `FETCH` on cursor `name` returns, if it is open (Describe Portal

@@ -23,7 +23,7 @@ impl Session {
                 // PostgreSQL's order: CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT;
                 // RESET ALL; DEALLOCATE ALL; pg_advisory_unlock_all(); DISCARD PLANS,
                 // TEMP and SEQUENCES.
-                self.cursors = super::cursor::Cursors::default();
+                self.cursors.clear();
                 let login = self.login.clone();
                 self.login_as(&login)?;
                 self.settings.reset_all();

@@ -64,6 +64,7 @@ mod view_triggers;
 mod writable_cte;
 
 pub use branch::BranchUsers;
+pub use cursor::CursorAccess;
 /// Sessions logged in per role id (`CONNECTION LIMIT`).
 pub type RoleLogins = use_counts::UseCounts<u32>;
 pub use branch_rows::{

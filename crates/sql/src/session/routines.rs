@@ -316,6 +316,24 @@ impl Session {
             )
             .with_hint("The arguments of the trigger can be accessed through TG_NARGS and TG_ARGV instead."));
         }
+        // Where the body's text starts in the statement, for the positions of errors in it.
+        let start = match &cf.function_body {
+            Some(ast::CreateFunctionBody::AsBeforeOptions { body, .. })
+            | Some(ast::CreateFunctionBody::AsAfterOptions(body)) => match body {
+                ast::Expr::Value(v) => {
+                    let quote = match &v.value {
+                        ast::Value::DollarQuotedString(d) => {
+                            2 + d.tag.as_ref().map_or(0, |t| t.chars().count())
+                        }
+                        _ => 1,
+                    };
+                    let at = v.span.start;
+                    (at.line > 0).then_some((at.line, at.column as i64 + quote as i64))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
         let body = match &cf.function_body {
             Some(ast::CreateFunctionBody::AsBeforeOptions { body, .. })
             | Some(ast::CreateFunctionBody::AsAfterOptions(body)) => match body {
@@ -363,7 +381,10 @@ impl Session {
                 }
             }
             Language::Plpgsql => {
-                crate::routine::plpgsql::parse::parse_function(&body)?;
+                crate::routine::plpgsql::parse::parse_function(&body).map_err(|e| match start {
+                    Some((line, column)) => e.shift_anchor(line, column),
+                    None => e,
+                })?;
             }
         }
         let volatility = match cf.behavior {
@@ -1045,6 +1066,10 @@ impl StatementHost for SessionHost<'_> {
         let txn = self.session.txn.as_ref()?;
         let catalog = self.session.engine.catalogs.get(txn).ok()?;
         crate::routine::host::table_columns(&catalog, &self.session.settings.search_path(), name)
+    }
+
+    fn cursors(&self) -> Result<super::CursorAccess<'_>> {
+        Ok(self.session.cursor_access())
     }
 }
 

@@ -450,6 +450,7 @@ impl Session {
         let nextval = |seq: &crate::catalog::SequenceDef| self.engine.nextval(self.branch, seq);
         let rowid = || self.engine.next_rowid();
         // Routines (and triggers, which call them) need a runtime; most catalogs have none.
+        let cursors = super::CursorAccess::new(&self.cursors, self.live_block(), self.txn_now);
         let rt = (!catalog.functions.is_empty()).then(|| {
             crate::routine::Runtime::new(
                 catalog,
@@ -461,6 +462,7 @@ impl Session {
                 &rowid,
                 &self.notices,
             )
+            .with_cursors(cursors)
         });
         let routines = rt.as_ref().map(|r| r as &dyn exec::RoutineHost);
         let ctx = ExecCtx::new(txn, params, info, self.txn_now, query, &self.cancel)
@@ -579,6 +581,11 @@ impl Session {
             catalog,
             current: &self.currvals,
         };
+        let cursors = super::CursorAccess::new(
+            &self.cursors,
+            self.txn.as_ref().map(|_| self.block_seq),
+            self.txn_now,
+        );
         let rt = (!catalog.functions.is_empty()).then(|| {
             crate::routine::Runtime::new(
                 catalog,
@@ -590,6 +597,7 @@ impl Session {
                 &rowid,
                 &self.notices,
             )
+            .with_cursors(cursors)
         });
         let env = WriteEnv {
             sequences: Some(&seqs),

@@ -74,6 +74,51 @@ pub enum DeclType {
     Alias(String),
     /// `var%TYPE` / `table.column%TYPE`.
     TypeOf(String),
+    /// `[NO] SCROLL CURSOR [(params)] FOR query`: a cursor variable bound to a query
+    /// (its value, the portal name, starts as the variable's own name).
+    Cursor(std::sync::Arc<CursorDecl>),
+}
+
+/// A bound cursor variable's query.
+#[derive(Debug, Clone)]
+pub struct CursorDecl {
+    /// `SCROLL` (`Some(true)`) / `NO SCROLL` (`Some(false)`).
+    pub scroll: Option<bool>,
+    /// Parameters, which the query reads like variables.
+    pub params: Vec<(String, DataType)>,
+    /// The query.
+    pub query: Sql,
+}
+
+/// Where `OPEN` gets its rows.
+#[derive(Debug, Clone)]
+pub enum OpenSource {
+    /// A bound cursor's own query; its arguments as one expression list in parameter
+    /// order (`expr AS param, ...`, as PostgreSQL evaluates them).
+    Bound(Option<Sql>),
+    /// `[[NO] SCROLL] FOR query` / `FOR EXECUTE ...` on an unbound cursor variable.
+    Query {
+        /// `SCROLL` / `NO SCROLL`.
+        scroll: Option<bool>,
+        /// The query.
+        source: QuerySource,
+    },
+}
+
+/// The direction of a PL/pgSQL `FETCH` or `MOVE`; counts are expressions.
+#[derive(Debug, Clone)]
+pub enum FetchDirection {
+    /// A direction without a count expression (NEXT, PRIOR, FIRST, LAST,
+    /// FORWARD / BACKWARD [ALL]).
+    Fixed(crate::parser::cursor::Direction),
+    /// `ABSOLUTE expr`.
+    Absolute(Sql),
+    /// `RELATIVE expr`.
+    Relative(Sql),
+    /// `FORWARD expr` (MOVE only).
+    Forward(Sql),
+    /// `BACKWARD expr` (MOVE only).
+    Backward(Sql),
 }
 
 /// One declaration.
@@ -89,6 +134,8 @@ pub struct Decl {
     pub not_null: bool,
     /// The initial value.
     pub default: Option<Sql>,
+    /// Declared `refcursor` (or a bound cursor).
+    pub refcursor: bool,
 }
 
 /// An exception condition.
@@ -272,6 +319,37 @@ pub enum Stmt {
     GetDiagnostics(bool, Vec<(Target, String)>),
     /// ASSERT condition [, message].
     Assert(Sql, Option<Sql>),
+    /// `OPEN cursor ...`.
+    Open {
+        /// The cursor variable.
+        cursor: String,
+        /// Its rows.
+        source: OpenSource,
+    },
+    /// `FETCH [direction FROM] cursor INTO targets` / `MOVE [direction FROM] cursor`.
+    Fetch {
+        /// The cursor variable.
+        cursor: String,
+        /// Where to go.
+        direction: FetchDirection,
+        /// `INTO` (`None`: MOVE).
+        into: Option<Into>,
+    },
+    /// `CLOSE cursor`.
+    Close(String),
+    /// `FOR record IN cursor [(args)] LOOP`.
+    ForCursor {
+        /// Label.
+        label: Option<String>,
+        /// The loop's record variable.
+        target: Target,
+        /// The bound cursor variable.
+        cursor: String,
+        /// Arguments, as in [`OpenSource::Bound`].
+        args: Option<Sql>,
+        /// Body.
+        body: Vec<Statement>,
+    },
     /// A nested block.
     Block(Box<Block>),
     /// NULL.

@@ -6,6 +6,7 @@
 //! them when a handler catches an error, as PostgreSQL's subtransaction does.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::value::Array;
@@ -18,6 +19,8 @@ use crate::exec::Row;
 use crate::routine::host::{Notice, NoticeLevel, Outcome, StatementHost};
 use crate::routine::runtime::{cast_to, shape_result};
 use crate::routine::substitute::substitute;
+
+mod cursor;
 
 /// A record variable's value.
 #[derive(Debug, Clone)]
@@ -41,6 +44,8 @@ struct Var {
     not_null: bool,
     /// `ALIAS FOR`: the position of the variable this name stands for.
     alias_of: Option<usize>,
+    /// A bound cursor variable's query.
+    cursor: Option<Arc<CursorDecl>>,
 }
 
 enum Flow {
@@ -134,6 +139,11 @@ fn stmt_kind(s: &Stmt) -> &'static str {
         Stmt::GetDiagnostics(true, _) => "GET STACKED DIAGNOSTICS",
         Stmt::GetDiagnostics(false, _) => "GET DIAGNOSTICS",
         Stmt::Assert(..) => "ASSERT",
+        Stmt::Open { .. } => "OPEN",
+        Stmt::Fetch { into: Some(_), .. } => "FETCH",
+        Stmt::Fetch { into: None, .. } => "MOVE",
+        Stmt::Close(_) => "CLOSE",
+        Stmt::ForCursor { .. } => "FOR over cursor",
         Stmt::Block(_) => "statement block",
         Stmt::Null => "NULL",
     }
@@ -283,6 +293,7 @@ impl<'h> Interp<'h> {
             constant: false,
             not_null: false,
             alias_of: None,
+            cursor: None,
         });
     }
 
@@ -585,6 +596,7 @@ impl<'h> Interp<'h> {
                     constant: false,
                     not_null: false,
                     alias_of: Some(i),
+                    cursor: None,
                 });
                 return Ok(());
             }
@@ -606,6 +618,8 @@ impl<'h> Interp<'h> {
                 })?;
                 Slot::Scalar(ty, Value::Null)
             }
+            // A bound cursor's portal name is the variable's name until assigned.
+            DeclType::Cursor(_) => Slot::Scalar(DataType::Text, Value::Text(d.name.clone())),
         };
         // A variable is not visible in its own default expression.
         let init = d.default.as_ref().map(|e| self.eval(e)).transpose()?;
@@ -615,6 +629,10 @@ impl<'h> Interp<'h> {
             constant: false,
             not_null: d.not_null,
             alias_of: None,
+            cursor: match &d.ty {
+                DeclType::Cursor(c) => Some(c.clone()),
+                _ => None,
+            },
         });
         if let Some(v) = init {
             self.assign(&Target { name: d.name.clone(), field: None, subscripts: Vec::new() }, v)?;
@@ -667,6 +685,7 @@ impl<'h> Interp<'h> {
             return self.stmts(&b.body);
         }
         let sp = self.host.savepoint().ok();
+        let cursor_mark = self.host.cursors().map(|c| c.mark()).ok();
         let mark = self.vars.len();
         match self.stmts(&b.body) {
             Ok(flow) => {
@@ -691,6 +710,9 @@ impl<'h> Interp<'h> {
                 if let Some(sp) = sp {
                     self.host.rollback_to(sp)?;
                     self.host.release(sp)?;
+                }
+                if let (Some(m), Ok(c)) = (cursor_mark, self.host.cursors()) {
+                    c.close_since(m);
                 }
                 self.vars.truncate(mark);
                 self.err_placed = false;
@@ -843,6 +865,9 @@ impl<'h> Interp<'h> {
                 return Ok(flow);
             }
             Stmt::ForQuery { label, targets, source, body } => {
+                if let Ok(c) = self.host.cursors() {
+                    c.skip_unnamed();
+                }
                 let out = self.query_rows(source)?;
                 let mark = self.vars.len();
                 if let [t] = targets.as_slice() {
@@ -1038,6 +1063,21 @@ impl<'h> Interp<'h> {
                     };
                     return Err(Error::new(SqlState::from_code("P0004"), msg));
                 }
+            }
+            Stmt::Open { cursor, source } => {
+                let source = match source {
+                    OpenSource::Bound(args) => cursor::Open::Bound(args.as_ref()),
+                    OpenSource::Query { scroll, source } => cursor::Open::Query(*scroll, source),
+                };
+                self.open_cursor(cursor, source)?;
+            }
+            Stmt::Fetch { cursor, direction, into } => self.fetch(cursor, direction, into)?,
+            Stmt::Close(cursor) => {
+                let name = self.portal_name(cursor)?;
+                self.host.cursors()?.close(&name)?;
+            }
+            Stmt::ForCursor { label, target, cursor, args, body } => {
+                return self.for_cursor(label, target, cursor, args.as_ref(), body);
             }
             Stmt::Block(b) => return self.block(b),
         }

@@ -2,6 +2,8 @@
 //! (expressions, queries, commands) is cut out by token positions and handed to our
 //! SQL parser.
 
+use std::sync::Arc;
+
 use helios_common::{Error, Result, SqlState};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -17,7 +19,7 @@ pub fn parse_function(body: &str) -> Result<Function> {
         .map_err(|e| syntax(&e.to_string()))?;
     let toks: Vec<TokenWithSpan> =
         tokens.into_iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
-    let mut p = P { toks, pos: 0, src: &src, lines: line_starts(&src) };
+    let mut p = P { toks, pos: 0, src: &src, lines: line_starts(&src), declared: Vec::new() };
     let label = p.label();
     let block = p.block(label)?;
     p.take(&Token::SemiColon);
@@ -65,6 +67,7 @@ fn check_list(list: &[Statement], constants: &mut Vec<String>) -> Result<()> {
             | Stmt::While(_, _, body)
             | Stmt::ForRange { body, .. }
             | Stmt::ForQuery { body, .. }
+            | Stmt::ForCursor { body, .. }
             | Stmt::ForEach { body, .. } => check_list(body, constants)?,
             Stmt::Block(b) => check_constants(b, constants)?,
             _ => {}
@@ -115,6 +118,20 @@ struct P<'s> {
     pos: usize,
     src: &'s str,
     lines: Vec<usize>,
+    /// The variables declared in the enclosing blocks, innermost last: cursor
+    /// arguments and `FOR ... IN cursor` are resolved while parsing, as in PostgreSQL.
+    declared: Vec<(String, Declared)>,
+}
+
+/// What the parser knows of a declared variable.
+#[derive(Debug, Clone)]
+enum Declared {
+    /// A cursor variable bound to a query.
+    Bound(Arc<CursorDecl>),
+    /// A `refcursor` variable without a query.
+    Unbound,
+    /// Any other variable.
+    Other,
 }
 
 /// Words that end a statement list.
@@ -162,8 +179,38 @@ impl P<'_> {
     fn error(&self) -> Error {
         match self.peek() {
             Token::EOF => syntax("syntax error at end of input"),
-            t => syntax(&format!("syntax error at or near \"{t}\"")),
+            t => self.anchor_at(self.pos, syntax(&format!("syntax error at or near \"{t}\""))),
         }
+    }
+
+    /// `e` pointing at token `i` (body line and column; CREATE FUNCTION re-bases them
+    /// onto its statement text).
+    fn anchor_at(&self, i: usize, e: Error) -> Error {
+        match self.toks.get(i) {
+            Some(t) if t.token != Token::EOF => {
+                e.with_anchor(t.span.start.line, t.span.start.column, &t.token.to_string())
+            }
+            _ => e,
+        }
+    }
+
+    /// `e`, found in a piece of SQL that token `i` starts (after `prefix` characters
+    /// the piece has in front of the body's text), pointing into the body.
+    fn shifted(&self, i: usize, prefix: i64, e: Error) -> Error {
+        match self.toks.get(i) {
+            Some(t) => e.shift_anchor(t.span.start.line, t.span.start.column as i64 - prefix),
+            None => e,
+        }
+    }
+
+    /// [`stmt_sql`] of a statement that token `i` starts.
+    fn stmt_at(&self, i: usize, text: &str) -> Result<Sql> {
+        stmt_sql(text).map_err(|e| self.shifted(i, 0, e))
+    }
+
+    /// [`expr_sql`] of an expression that token `i` starts.
+    fn expr_at(&self, i: usize, text: &str) -> Result<Sql> {
+        expr_sql(text).map_err(|e| self.shifted(i, 7, e))
     }
 
     fn expect_word(&mut self, w: &str) -> Result<()> {
@@ -258,7 +305,7 @@ impl P<'_> {
         if a == b {
             return Err(self.error());
         }
-        expr_sql(&self.text(a, b))
+        self.expr_at(a, &self.text(a, b))
     }
 
     /// The body line of the next token.
@@ -267,6 +314,13 @@ impl P<'_> {
     }
 
     fn block(&mut self, label: Option<String>) -> Result<Block> {
+        let mark = self.declared.len();
+        let r = self.block_inner(label);
+        self.declared.truncate(mark);
+        r
+    }
+
+    fn block_inner(&mut self, label: Option<String>) -> Result<Block> {
         let line = self.line();
         let mut decls = Vec::new();
         if self.take_word("declare") {
@@ -277,7 +331,14 @@ impl P<'_> {
                 if self.take_word("declare") {
                     continue;
                 }
-                decls.push(self.decl()?);
+                let d = self.decl()?;
+                let known = match &d.ty {
+                    DeclType::Cursor(c) => Declared::Bound(c.clone()),
+                    DeclType::Type(_) if d.refcursor => Declared::Unbound,
+                    _ => Declared::Other,
+                };
+                self.declared.push((d.name.clone(), known));
+                decls.push(d);
             }
         }
         self.expect_word("begin")?;
@@ -352,6 +413,17 @@ impl P<'_> {
                 constant: false,
                 not_null: false,
                 default: None,
+                refcursor: false,
+            });
+        }
+        if let Some(cursor) = self.cursor_decl()? {
+            return Ok(Decl {
+                name,
+                ty: DeclType::Cursor(Arc::new(cursor)),
+                constant: false,
+                not_null: false,
+                default: None,
+                refcursor: true,
             });
         }
         let constant = self.take_word("constant");
@@ -364,6 +436,7 @@ impl P<'_> {
         })?;
         let ty_text = self.text(a, b);
         let ty = decl_type(&ty_text)?;
+        let refcursor = ty_text.trim().eq_ignore_ascii_case("refcursor");
         let mut not_null = false;
         if self.take_word("collate") {
             self.ident()?;
@@ -381,7 +454,236 @@ impl P<'_> {
             None
         };
         self.expect(&Token::SemiColon)?;
-        Ok(Decl { name, ty, constant, not_null, default })
+        Ok(Decl { name, ty, constant, not_null, default, refcursor })
+    }
+
+    /// `[NO] SCROLL CURSOR [(name type, ...)] {FOR | IS} query;` after a variable's
+    /// name; `None` (nothing read) for any other declaration.
+    fn cursor_decl(&mut self) -> Result<Option<CursorDecl>> {
+        let scroll = if self.is_word("no") && self.is_word_at(1, "scroll") {
+            Some(false)
+        } else if self.is_word("scroll") {
+            Some(true)
+        } else {
+            None
+        };
+        let skip = match scroll {
+            Some(false) => 2,
+            Some(true) => 1,
+            None => 0,
+        };
+        if !self.is_word_at(skip, "cursor") {
+            return Ok(None);
+        }
+        self.pos += skip + 1;
+        let mut params = Vec::new();
+        if self.take(&Token::LParen) {
+            loop {
+                let name = self.ident()?;
+                let (a, b) =
+                    self.until(&|p: &P<'_>| matches!(p.peek(), Token::Comma | Token::RParen))?;
+                let ty = match decl_type(&self.text(a, b))? {
+                    DeclType::Type(t) => t,
+                    _ => return Err(syntax("cursor parameters must have a scalar type")),
+                };
+                params.push((name, ty));
+                if !self.take(&Token::Comma) {
+                    break;
+                }
+            }
+            self.expect(&Token::RParen)?;
+        }
+        if !self.take_word("for") {
+            self.expect_word("is")?;
+        }
+        let (a, b) = self.until(&|_| false)?;
+        self.expect(&Token::SemiColon)?;
+        let query = self.stmt_at(a, &self.text(a, b))?;
+        Ok(Some(CursorDecl { scroll, params, query }))
+    }
+
+    /// What the innermost declaration of `name` is.
+    fn declared(&self, name: &str) -> Option<&Declared> {
+        self.declared.iter().rev().find(|(n, _)| n == name).map(|(_, d)| d)
+    }
+
+    /// The arguments of bound cursor `name` (after its name in OPEN or FOR), matched to
+    /// its parameters: `(expr, ...)`, `(param := expr, ...)` or a mix (a positional
+    /// argument goes to the parameter of its position). Returns them as one expression
+    /// list `expr AS param, ...` in parameter order.
+    fn cursor_args(&mut self, name: &str, decl: &CursorDecl) -> Result<Option<Sql>> {
+        if decl.params.is_empty() {
+            if *self.peek() == Token::LParen {
+                return Err(syntax(&format!("cursor \"{name}\" has no arguments")));
+            }
+            return Ok(None);
+        }
+        if !self.take(&Token::LParen) {
+            return Err(syntax(&format!("cursor \"{name}\" has arguments")));
+        }
+        let mut values: Vec<Option<String>> = vec![None; decl.params.len()];
+        let mut position = 0;
+        loop {
+            let start = self.pos;
+            let named = matches!(self.peek(), Token::Word(_))
+                && matches!(self.peek_at(1), Token::Assignment | Token::RArrow);
+            let slot = if named {
+                let param = self.ident()?;
+                self.pos += 1;
+                decl.params.iter().position(|(n, _)| *n == param).ok_or_else(|| {
+                    let msg = format!("cursor \"{name}\" has no argument named \"{param}\"");
+                    self.anchor_at(start, syntax(&msg))
+                })?
+            } else {
+                position
+            };
+            if slot >= values.len() {
+                let msg = format!("too many arguments for cursor \"{name}\"");
+                return Err(self.anchor_at(start, syntax(&msg)));
+            }
+            let (a, b) =
+                self.until(&|p: &P<'_>| matches!(p.peek(), Token::Comma | Token::RParen))?;
+            if a == b {
+                return Err(self.error());
+            }
+            if values[slot].is_some() {
+                let msg = format!(
+                    "value for parameter \"{}\" of cursor \"{name}\" specified more than once",
+                    decl.params[slot].0
+                );
+                return Err(self.anchor_at(start, syntax(&msg)));
+            }
+            values[slot] = Some(self.text(a, b));
+            position += 1;
+            if !self.take(&Token::Comma) {
+                break;
+            }
+        }
+        let close = self.pos;
+        self.expect(&Token::RParen)?;
+        let mut list = Vec::with_capacity(values.len());
+        for (v, (param, _)) in values.into_iter().zip(&decl.params) {
+            let v = v.ok_or_else(|| {
+                let msg = format!("not enough arguments for cursor \"{name}\"");
+                self.anchor_at(close, syntax(&msg))
+            })?;
+            list.push(format!("{v} AS {}", crate::functions::format::quote_ident(param)));
+        }
+        expr_sql(&list.join(", ")).map(Some)
+    }
+
+    /// `OPEN cursor [(args)]` / `OPEN cursor [[NO] SCROLL] FOR {query | EXECUTE ...}`.
+    fn open(&mut self) -> Result<Stmt> {
+        let cursor = self.ident()?;
+        let bound = match self.declared(&cursor) {
+            Some(Declared::Bound(d)) => Some(d.clone()),
+            _ => None,
+        };
+        let source = match bound {
+            Some(decl) => OpenSource::Bound(self.cursor_args(&cursor, &decl)?),
+            None => {
+                let scroll = if self.take_word("no") {
+                    self.expect_word("scroll")?;
+                    Some(false)
+                } else if self.take_word("scroll") {
+                    Some(true)
+                } else {
+                    None
+                };
+                self.expect_word("for")?;
+                let source = self.query_source(&|_| false)?;
+                OpenSource::Query { scroll, source }
+            }
+        };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Open { cursor, source })
+    }
+
+    /// `FETCH [direction {FROM | IN}] cursor INTO targets` (`is_move`: `MOVE ...`).
+    fn fetch(&mut self, is_move: bool) -> Result<Stmt> {
+        use crate::parser::cursor::{Count, Direction};
+        let from = |p: &P<'_>| p.is_word("from") || p.is_word("in");
+        let word = match self.peek() {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
+            _ => String::new(),
+        };
+        // A cursor variable may be named like a direction word: then it is followed by
+        // INTO or `;` rather than by more words.
+        let is_cursor_name =
+            matches!(self.peek_at(1), Token::SemiColon) || self.is_word_at(1, "into");
+        let direction = match word.as_str() {
+            _ if is_cursor_name => FetchDirection::Fixed(Direction::Forward(Count::Rows(1))),
+            "next" | "prior" | "first" | "last" => {
+                self.pos += 1;
+                FetchDirection::Fixed(match word.as_str() {
+                    "next" => Direction::Forward(Count::Rows(1)),
+                    "prior" => Direction::Backward(Count::Rows(1)),
+                    "first" => Direction::Absolute(1),
+                    _ => Direction::Absolute(-1),
+                })
+            }
+            "absolute" | "relative" => {
+                self.pos += 1;
+                let n = self.expr_until(&from)?;
+                if word == "absolute" {
+                    FetchDirection::Absolute(n)
+                } else {
+                    FetchDirection::Relative(n)
+                }
+            }
+            "forward" | "backward" => {
+                self.pos += 1;
+                let back = word == "backward";
+                if from(self) {
+                    let one = Count::Rows(1);
+                    FetchDirection::Fixed(if back {
+                        Direction::Backward(one)
+                    } else {
+                        Direction::Forward(one)
+                    })
+                } else if self.take_word("all") {
+                    FetchDirection::Fixed(if back {
+                        Direction::Backward(Count::All)
+                    } else {
+                        Direction::Forward(Count::All)
+                    })
+                } else {
+                    let n = self.expr_until(&from)?;
+                    if back {
+                        FetchDirection::Backward(n)
+                    } else {
+                        FetchDirection::Forward(n)
+                    }
+                }
+            }
+            _ => FetchDirection::Fixed(Direction::Forward(Count::Rows(1))),
+        };
+        if !self.take_word("from") {
+            self.take_word("in");
+        }
+        let cursor = self.ident()?;
+        let into = if is_move {
+            None
+        } else {
+            self.expect_word("into")?;
+            let multiple = matches!(
+                direction,
+                FetchDirection::Forward(_)
+                    | FetchDirection::Backward(_)
+                    | FetchDirection::Fixed(
+                        Direction::Forward(Count::All) | Direction::Backward(Count::All)
+                    )
+            );
+            if multiple {
+                return Err(Error::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "FETCH statement cannot return multiple rows",
+                ));
+            }
+            Some(self.targets_of_into()?)
+        };
+        self.expect(&Token::SemiColon)?;
+        Ok(Stmt::Fetch { cursor, direction, into })
     }
 
     fn stmts(&mut self) -> Result<Vec<Statement>> {
@@ -619,7 +921,9 @@ impl P<'_> {
             let (a, b) = self.until(&|_| false)?;
             self.expect(&Token::SemiColon)?;
             let text = format!("SELECT {}", self.text(a, b));
-            return Ok(Stmt::Perform(stmt_sql(&text)?));
+            return Ok(Stmt::Perform(
+                stmt_sql(&text).map_err(|e| self.shifted(a, "SELECT ".len() as i64, e))?,
+            ));
         }
         if self.is_word("get") {
             self.pos += 1;
@@ -640,6 +944,23 @@ impl P<'_> {
             }
             self.expect(&Token::SemiColon)?;
             return Ok(Stmt::GetDiagnostics(stacked, items));
+        }
+        if self.is_word("open") && matches!(self.peek_at(1), Token::Word(_)) {
+            self.pos += 1;
+            return self.open();
+        }
+        if (self.is_word("fetch") || self.is_word("move"))
+            && matches!(self.peek_at(1), Token::Word(_))
+        {
+            let is_move = self.is_word("move");
+            self.pos += 1;
+            return self.fetch(is_move);
+        }
+        if self.is_word("close") && matches!(self.peek_at(1), Token::Word(_)) {
+            self.pos += 1;
+            let cursor = self.ident()?;
+            self.expect(&Token::SemiColon)?;
+            return Ok(Stmt::Close(cursor));
         }
         if self.take_word("execute") {
             let expr = self.expr_until(&|p: &P<'_>| p.is_word("into") || p.is_word("using"))?;
@@ -708,7 +1029,7 @@ impl P<'_> {
             return Ok(QuerySource::Dynamic { expr, using });
         }
         let (a, b) = self.until(stop)?;
-        Ok(QuerySource::Static(stmt_sql(&self.text(a, b))?))
+        Ok(QuerySource::Static(self.stmt_at(a, &self.text(a, b))?))
     }
 
     fn for_loop(&mut self, label: Option<String>) -> Result<Stmt> {
@@ -717,6 +1038,27 @@ impl P<'_> {
             targets.push(self.target()?);
         }
         self.expect_word("in")?;
+        if let Token::Word(w) = self.peek() {
+            let name =
+                if w.quote_style.is_some() { w.value.clone() } else { w.value.to_lowercase() };
+            let next_ok = matches!(self.peek_at(1), Token::LParen) || self.is_word_at(1, "loop");
+            match self.declared(&name).cloned() {
+                Some(Declared::Bound(decl)) if next_ok => {
+                    self.pos += 1;
+                    let args = self.cursor_args(&name, &decl)?;
+                    let body = self.loop_tail(&label)?;
+                    if targets.len() != 1 {
+                        return Err(syntax("cursor FOR loop must have only one target variable"));
+                    }
+                    let target = targets.remove(0);
+                    return Ok(Stmt::ForCursor { label, target, cursor: name, args, body });
+                }
+                Some(Declared::Unbound) if next_ok => {
+                    return Err(syntax("cursor FOR loop must use a bound cursor variable"));
+                }
+                _ => {}
+            }
+        }
         // A range when `..` follows the first expression at depth 0.
         let save = self.pos;
         let reverse = self.take_word("reverse");
@@ -724,7 +1066,7 @@ impl P<'_> {
             (*p.peek() == Token::Period && *p.peek_at(1) == Token::Period) || p.is_word("loop")
         })?;
         if *self.peek() == Token::Period && targets.len() == 1 && targets[0].field.is_none() {
-            let low = expr_sql(&self.text(a, b))?;
+            let low = self.expr_at(a, &self.text(a, b))?;
             self.pos += 2;
             let high = self.expr_until(&|p: &P<'_>| p.is_word("loop") || p.is_word("by"))?;
             let step = if self.take_word("by") {
@@ -857,7 +1199,7 @@ impl P<'_> {
         }
         let _ = start;
         let Some(at) = into_at else {
-            return Ok(Stmt::Sql(stmt_sql(&self.text(a, b))?, None));
+            return Ok(Stmt::Sql(self.stmt_at(a, &self.text(a, b))?, None));
         };
         let end_pos = self.pos;
         self.pos = at + 1;
@@ -865,7 +1207,7 @@ impl P<'_> {
         let after = self.pos;
         self.pos = end_pos;
         let text = format!("{} {}", self.text(a, at), self.text(after, b));
-        Ok(Stmt::Sql(stmt_sql(&text)?, Some(into)))
+        Ok(Stmt::Sql(self.stmt_at(a, &text)?, Some(into)))
     }
 }
 
@@ -902,7 +1244,7 @@ fn null_postfix(text: &str) -> Option<String> {
     }
     let tokens = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location().ok()?;
     let lines = line_starts(text);
-    let p = P { toks: Vec::new(), pos: 0, src: text, lines };
+    let p = P { toks: Vec::new(), pos: 0, src: text, lines, declared: Vec::new() };
     let mut out = String::with_capacity(text.len() + 8);
     let mut last = 0;
     for t in &tokens {
@@ -1049,5 +1391,90 @@ mod tests {
         }
         assert!(parse_function("BEGIN x := ; END").is_err());
         assert!(parse_function("BEGIN IF true THEN END").is_err());
+    }
+
+    #[test]
+    fn parses_cursor_statements() {
+        use crate::parser::cursor::{Count, Direction};
+        let f = parse_function(
+            "DECLARE
+               c SCROLL CURSOR (lo int, hi int) FOR SELECT a FROM t WHERE a BETWEEN lo AND hi;
+               u refcursor;
+               x int;
+             BEGIN
+               OPEN c(hi => 5, lo := 1);
+               FETCH PRIOR FROM c INTO x;
+               MOVE RELATIVE x - 1 IN c;
+               FETCH c INTO x;
+               CLOSE c;
+               OPEN u NO SCROLL FOR EXECUTE 'SELECT 1' USING x;
+               FOR r IN c(2, 3) LOOP NULL; END LOOP;
+             END",
+        )
+        .unwrap();
+        match &f.block.decls[0].ty {
+            DeclType::Cursor(c) => {
+                assert_eq!(c.scroll, Some(true));
+                assert_eq!(c.params.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = &f.block.body;
+        match &body[0].stmt {
+            // Arguments come out in parameter order, as `expr AS param`.
+            Stmt::Open { cursor, source: OpenSource::Bound(Some(args)) } => {
+                assert_eq!(cursor, "c");
+                assert_eq!(args.text, "1 AS lo, 5 AS hi");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            &body[1].stmt,
+            Stmt::Fetch {
+                direction: FetchDirection::Fixed(Direction::Backward(Count::Rows(1))),
+                into: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &body[2].stmt,
+            Stmt::Fetch { direction: FetchDirection::Relative(_), into: None, .. }
+        ));
+        assert!(matches!(&body[3].stmt, Stmt::Fetch { into: Some(_), .. }));
+        assert!(matches!(&body[4].stmt, Stmt::Close(c) if c == "c"));
+        assert!(matches!(
+            &body[5].stmt,
+            Stmt::Open {
+                source: OpenSource::Query {
+                    scroll: Some(false),
+                    source: QuerySource::Dynamic { .. }
+                },
+                ..
+            }
+        ));
+        assert!(matches!(&body[6].stmt, Stmt::ForCursor { args: Some(_), .. }));
+    }
+
+    #[test]
+    fn rejects_bad_cursor_arguments() {
+        let decl =
+            "DECLARE c CURSOR (p1 int, p2 int) FOR SELECT p1, p2; u refcursor; x int; BEGIN ";
+        for (stmt, message) in [
+            ("OPEN c(p2 := 1);", "not enough arguments for cursor \"c\""),
+            ("OPEN c(1, 2, 3);", "too many arguments for cursor \"c\""),
+            (
+                "OPEN c(1, p1 := 2);",
+                "value for parameter \"p1\" of cursor \"c\" specified more than once",
+            ),
+            ("OPEN c(p3 := 1, 2);", "cursor \"c\" has no argument named \"p3\""),
+            ("OPEN c;", "cursor \"c\" has arguments"),
+            ("FOR r IN u LOOP END LOOP;", "cursor FOR loop must use a bound cursor variable"),
+        ] {
+            let e = parse_function(&format!("{decl}{stmt} END")).unwrap_err();
+            assert_eq!(e.sqlstate(), SqlState::SYNTAX_ERROR, "{stmt}");
+            assert_eq!(e.message(), message, "{stmt}");
+        }
+        let e = parse_function(&format!("{decl}FETCH FORWARD 2 FROM u INTO x; END")).unwrap_err();
+        assert_eq!(e.sqlstate(), SqlState::FEATURE_NOT_SUPPORTED);
     }
 }
