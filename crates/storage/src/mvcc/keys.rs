@@ -78,8 +78,45 @@ const RUN_GOES_ON: u8 = 0x80;
 /// ending after `k` zeros sorts below every key with more zeros there, and a key going on
 /// after `k` zeros with a non-zero byte sorts above them.
 pub fn escape_into(out: &mut Vec<u8>, key: &[u8]) {
-    // Byte by byte: keys are short (a table prefix and a few key columns), and a copy
-    // call per run of non-zero bytes costs more than the loop.
+    if key.len() < SHORT_KEY {
+        escape_short(out, key);
+    } else {
+        escape_long(out, key);
+    }
+}
+
+/// Keys shorter than this (nearly all: a table prefix and a few key columns) are escaped
+/// in a stack buffer: their zero runs are shorter than [`MAX_RUN`], and their escaped
+/// form is at most `2 * len + 2` bytes.
+const SHORT_KEY: usize = 64;
+
+/// [`escape_into`] for a key shorter than [`SHORT_KEY`]: byte by byte into a zeroed stack
+/// buffer (the zero bytes of the escapes are already there), then one copy.
+fn escape_short(out: &mut Vec<u8>, key: &[u8]) {
+    let mut buf = [0u8; 2 * SHORT_KEY];
+    let mut n = 0;
+    let mut zeros = 0u8;
+    for &b in key {
+        if b == 0 {
+            zeros += 1;
+            continue;
+        }
+        if zeros > 0 {
+            // `0x00`, then `256 - k`: `k` zeros and a non-zero byte follows.
+            buf[n + 1] = 0u8.wrapping_sub(zeros);
+            n += 2;
+            zeros = 0;
+        }
+        buf[n] = b;
+        n += 1;
+    }
+    // `0x00 k` for a key ending in `k` zeros, `0x00 0x00` otherwise.
+    buf[n + 1] = zeros;
+    out.extend_from_slice(&buf[..n + 2]);
+}
+
+/// [`escape_into`] for any key, byte by byte.
+fn escape_long(out: &mut Vec<u8>, key: &[u8]) {
     out.reserve(key.len() + 2);
     let mut zeros = 0usize;
     for &b in key {
@@ -572,6 +609,16 @@ mod tests {
             let r = data_range(BranchId(branch), &(Bound::Included(a.clone()), Bound::Included(a.clone())));
             prop_assert!(std::ops::RangeBounds::<[u8]>::contains(&as_kv_range(&r), ka.as_slice()));
             prop_assert!(ka >= branch_prefix(BranchId(branch)) && ka < branch_end(BranchId(branch)));
+        }
+
+        #[test]
+        fn short_keys_escape_as_long_ones_do(
+            key in prop::collection::vec(prop::sample::select(vec![0u8, 0, 1, 0x80, 0xFF]), 0..SHORT_KEY),
+        ) {
+            let (mut short, mut long) = (vec![7], vec![7]);
+            escape_short(&mut short, &key);
+            escape_long(&mut long, &key);
+            prop_assert_eq!(short, long);
         }
 
         #[test]
