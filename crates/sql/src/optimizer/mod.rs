@@ -1,5 +1,9 @@
 //! The optimizer: an ordered list of rewrite rules, one file each.
 //!
+//! First, [`decorrelate`] turns correlated `EXISTS` / `NOT EXISTS` / `IN` subqueries
+//! AND-ed into a WHERE into semi and anti joins (it needs the query's subqueries, so it
+//! runs on the whole query before the per-plan rules).
+//!
 //! 1. [`predicate_pushdown`]: WHERE conjuncts move into joins and table scans, so fewer
 //!    rows flow and join conditions are visible to the join.
 //! 2. [`index_selection`]: a scan's conditions on leading primary-key or index columns
@@ -20,6 +24,7 @@
 
 mod column_pruning;
 pub(crate) mod conjuncts;
+mod decorrelate;
 mod hash_join;
 mod index_selection;
 mod partition_pruning;
@@ -44,6 +49,7 @@ const RULES: &[Rule] = &[
 
 /// Optimizes a query and its subqueries and WITH queries.
 pub fn optimize(mut query: PlannedQuery, catalog: &Catalog) -> PlannedQuery {
+    decorrelate::apply(&mut query);
     query.plan = run(query.plan, catalog);
     for s in &mut query.subqueries {
         s.plan = run(std::mem::replace(&mut s.plan, Plan::Empty { rows: 0 }), catalog);
