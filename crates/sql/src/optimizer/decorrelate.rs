@@ -20,7 +20,9 @@
 //!
 //! A subquery is pulled up only when that cannot change the answer:
 //!
-//! - the test is a top-level conjunct of a `Filter` (never under OR, NOT or CASE);
+//! - the test is a top-level conjunct of a `Filter` (never under OR, NOT or CASE), or
+//!   of an inner or left join's condition and reads only the right row (it then
+//!   restricts the join's right input);
 //! - above its WHERE there is only a projection, a sort without LIMIT or a DISTINCT
 //!   (no aggregate, LIMIT, window, set operation or row lock): these do not change
 //!   whether a row exists;
@@ -60,17 +62,44 @@ pub fn apply(query: &mut PlannedQuery) {
 
 /// Rewrites `plan` bottom-up.
 fn rewrite(plan: Plan, query: &PlannedQuery) -> Plan {
-    let plan = map_inputs(plan, &mut |p| rewrite(p, query));
-    let Plan::Filter { input, predicate } = plan else {
-        return plan;
-    };
+    match map_inputs(plan, &mut |p| rewrite(p, query)) {
+        Plan::Filter { input, predicate } => rewrite_filter(query, input, predicate),
+        Plan::Join { left, right, kind, on: Some(on), equi, lateral: false, schema }
+            if matches!(kind, JoinKind::Inner | JoinKind::Left) =>
+        {
+            // A test in the condition that reads only the right row restricts the right
+            // input before the join (for LEFT JOIN too: it only decides matches).
+            let (lw, rw) = (left.width(), right.width());
+            let mut parts = Vec::new();
+            split(on.clone(), &mut parts);
+            let mut right = *right;
+            let mut rest = Vec::new();
+            let mut pulled = false;
+            for p in parts {
+                match pull_up(query, &p, lw, rw) {
+                    Some(j) => {
+                        right = j.join_onto(right);
+                        pulled = true;
+                    }
+                    None => rest.push(p),
+                }
+            }
+            let on = if pulled { join(rest) } else { Some(on) };
+            Plan::Join { left, right: Box::new(right), kind, on, equi, lateral: false, schema }
+        }
+        other => other,
+    }
+}
+
+/// Pulls up the tests of a WHERE over `input`.
+fn rewrite_filter(query: &PlannedQuery, input: Box<Plan>, predicate: Expr) -> Plan {
     let ow = input.width();
     let mut parts = Vec::new();
     split(predicate.clone(), &mut parts);
     let mut joins = Vec::new();
     let (mut below, mut above) = (Vec::new(), Vec::new());
     for p in parts {
-        match pull_up(query, &p, ow) {
+        match pull_up(query, &p, 0, ow) {
             Some(j) => joins.push(j),
             // Conditions with subqueries run after the joins, on the rows they keep.
             None if has_subquery(&p) => above.push(p),
@@ -84,17 +113,8 @@ fn rewrite(plan: Plan, query: &PlannedQuery) -> Plan {
     if let Some(p) = join(below) {
         plan = Plan::Filter { input: Box::new(plan), predicate: p };
     }
-    for Pulled { right, kind, on } in joins {
-        let schema = plan.schema();
-        plan = Plan::Join {
-            left: Box::new(plan),
-            right: Box::new(right),
-            kind,
-            on,
-            equi: Vec::new(),
-            lateral: false,
-            schema,
-        };
+    for j in joins {
+        plan = j.join_onto(plan);
     }
     match join(above) {
         Some(p) => Plan::Filter { input: Box::new(plan), predicate: p },
@@ -109,9 +129,26 @@ struct Pulled {
     on: Option<Expr>,
 }
 
-/// The join replacing conjunct `test`, evaluated over a row `ow` wide, when it is a
-/// subquery test that can be pulled up.
-fn pull_up(query: &PlannedQuery, test: &Expr, ow: usize) -> Option<Pulled> {
+impl Pulled {
+    /// The semi or anti join of `left` with the subquery.
+    fn join_onto(self, left: Plan) -> Plan {
+        let schema = left.schema();
+        Plan::Join {
+            left: Box::new(left),
+            right: Box::new(self.right),
+            kind: self.kind,
+            on: self.on,
+            equi: Vec::new(),
+            lateral: false,
+            schema,
+        }
+    }
+}
+
+/// The join replacing conjunct `test` when it is a subquery test that can be pulled up.
+/// The test is evaluated over a row `skip ++ O ++ R` (`skip` columns it must not read,
+/// then the `ow` columns of the row the join keeps, then the rows further out).
+fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<Pulled> {
     let (id, kind, lhs) = match test {
         Expr::Subquery { id, kind: SubqueryTest::Exists { negated }, .. } => {
             (*id, if *negated { JoinKind::Anti } else { JoinKind::Semi }, None)
@@ -186,29 +223,39 @@ fn pull_up(query: &PlannedQuery, test: &Expr, ow: usize) -> Option<Pulled> {
             local.push(c);
             continue;
         }
-        if !movable(&c) {
+        if !movable(&c) || reads_range(&c, fw, fw + skip) {
             return None;
         }
-        if reads_range(&c, fw, fw + ow) {
-            on.push(to_join_row(c, fw, ow));
+        if reads_range(&c, fw + skip, fw + skip + ow) {
+            on.push(to_join_row(c, fw, skip, ow));
         } else {
             // Reads only its own row and rows further out: stays below, where the rows
             // further out follow the subquery's row directly.
-            local.push(drop_outer_block(c, fw, ow));
+            local.push(drop_outer_block(c, fw, skip + ow));
         }
     }
     if let (Some(lhs), Some(outs)) = (lhs, outputs) {
         for (l, o) in lhs.iter().zip(outs) {
-            if !movable(l) || !movable(&o) || l.data_type() != o.data_type() {
+            if !movable(l)
+                || !movable(&o)
+                || l.data_type() != o.data_type()
+                || reads_range(l, 0, skip)
+                || reads_range(&o, fw, fw + skip)
+            {
                 return None;
             }
-            // The left side is evaluated over `O ++ R`: rows further out move past `F`.
+            // The left side is evaluated over `skip ++ O ++ R`: `O` moves to the front,
+            // rows further out past `F`.
             let mut l = l.clone();
-            crate::planner::rewrite::shift_columns(&mut l, ow, fw as isize);
+            transform(&mut l, &mut |n| match n {
+                Expr::Column(i, ty) if *i < skip + ow => Some(Expr::Column(i - skip, ty.clone())),
+                Expr::Column(i, ty) => Some(Expr::Column(i - skip + fw, ty.clone())),
+                _ => None,
+            });
             on.push(Expr::Binary {
                 op: BinaryOp::Eq,
                 left: Box::new(l),
-                right: Box::new(to_join_row(o, fw, ow)),
+                right: Box::new(to_join_row(o, fw, skip, ow)),
                 ty: helios_types::DataType::Bool,
             });
         }
@@ -243,21 +290,25 @@ fn reads_range(e: &Expr, lo: usize, hi: usize) -> bool {
     found
 }
 
-/// Moves `e` from the subquery's `F ++ O ++ R` layout (`F` `fw` wide, `O` `ow` wide) to
-/// the join's `O ++ F ++ R`.
-fn to_join_row(mut e: Expr, fw: usize, ow: usize) -> Expr {
+/// Moves `e` from the subquery's `F ++ skip ++ O ++ R` layout (`F` `fw` wide, `O` `ow`
+/// wide; `e` reads nothing of `skip`) to the join's `O ++ F ++ R`.
+fn to_join_row(mut e: Expr, fw: usize, skip: usize, ow: usize) -> Expr {
     transform(&mut e, &mut |n| match n {
         Expr::Column(i, ty) if *i < fw => Some(Expr::Column(ow + i, ty.clone())),
-        Expr::Column(i, ty) if *i < fw + ow => Some(Expr::Column(i - fw, ty.clone())),
+        Expr::Column(i, ty) if *i < fw + skip + ow => {
+            Some(Expr::Column(i - fw - skip, ty.clone()))
+        }
+        Expr::Column(i, ty) => Some(Expr::Column(i - skip, ty.clone())),
         _ => None,
     });
     e
 }
 
-/// Moves `e`, which reads nothing of `O`, from `F ++ O ++ R` to `F ++ R`.
-fn drop_outer_block(mut e: Expr, fw: usize, ow: usize) -> Expr {
+/// Moves `e`, which reads none of the `width` columns after `F`, from `F ++ (width) ++ R`
+/// to `F ++ R`.
+fn drop_outer_block(mut e: Expr, fw: usize, width: usize) -> Expr {
     transform(&mut e, &mut |n| match n {
-        Expr::Column(i, ty) if *i >= fw + ow => Some(Expr::Column(i - ow, ty.clone())),
+        Expr::Column(i, ty) if *i >= fw + width => Some(Expr::Column(i - width, ty.clone())),
         _ => None,
     });
     e
