@@ -269,7 +269,7 @@ fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<
 
 /// Whether a conjunct reading enclosing rows may move into a join condition: no
 /// subquery (it would see another row layout), nothing volatile or user-defined.
-fn movable(e: &Expr) -> bool {
+pub(super) fn movable(e: &Expr) -> bool {
     let mut ok = !has_subquery(e) && !e.contains_aggregate() && !e.contains_window();
     e.walk(&mut |n| match n {
         Expr::Function { func, .. } => ok &= !func.volatile,
@@ -316,7 +316,7 @@ fn drop_outer_block(mut e: Expr, fw: usize, width: usize) -> Expr {
 
 /// Whether `e`, evaluated over a local row `width` wide, reads the enclosing row (itself
 /// or through a correlated subquery).
-fn expr_reads_outside(query: &PlannedQuery, e: &Expr, width: usize) -> bool {
+pub(super) fn expr_reads_outside(query: &PlannedQuery, e: &Expr, width: usize) -> bool {
     let mut found = false;
     e.walk(&mut |n| match n {
         Expr::Column(i, _) => found |= *i >= width,
@@ -335,7 +335,7 @@ fn expr_reads_outside(query: &PlannedQuery, e: &Expr, width: usize) -> bool {
 
 /// Whether anything in `plan` reads the enclosing row; `extra` leading columns of that
 /// row belong to the plan itself (the left row of a LATERAL join holding it).
-fn plan_reads_outside(query: &PlannedQuery, plan: &Plan, extra: usize) -> bool {
+pub(super) fn plan_reads_outside(query: &PlannedQuery, plan: &Plan, extra: usize) -> bool {
     if matches!(plan, Plan::CteScan { outer_skip: Some(_), .. }) {
         return true;
     }

@@ -87,7 +87,7 @@ pub fn apply(plan: Plan) -> Plan {
 /// booleans, `text`/`varchar` (bytewise, the "C" collation), `bytea`, `date` and `uuid`
 /// of the same type. Others (floats, numeric, `char(n)`, time zones, json, arrays, mixed
 /// families) keep the conjunct as a residual check.
-fn exact_key(l: &DataType, r: &DataType) -> bool {
+pub(super) fn exact_key(l: &DataType, r: &DataType) -> bool {
     use DataType as T;
     let int = |t: &DataType| matches!(t, T::Int2 | T::Int4 | T::Int8);
     let text = |t: &DataType| matches!(t, T::Text | T::Varchar(_));
