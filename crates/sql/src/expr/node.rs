@@ -766,7 +766,8 @@ impl Expr {
                 out.extend(right.iter());
             }
             Expr::Subquery { kind, .. } => match kind {
-                SubqueryTest::Quantified { lhs: keys, .. } | SubqueryTest::ExistsKeys { keys, .. } => {
+                SubqueryTest::Quantified { lhs: keys, .. }
+                | SubqueryTest::ExistsKeys { keys, .. } => {
                     out.extend(keys.iter());
                 }
                 _ => {}

@@ -178,7 +178,13 @@ fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<
             if schema.len() != lhs.len() || schema.iter().any(|f| f.hidden) {
                 return None;
             }
-            Some(schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect())
+            Some(
+                schema
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| Expr::Column(i, f.data_type.clone()))
+                    .collect(),
+            )
         }
         None => None,
     };
@@ -295,9 +301,7 @@ fn reads_range(e: &Expr, lo: usize, hi: usize) -> bool {
 fn to_join_row(mut e: Expr, fw: usize, skip: usize, ow: usize) -> Expr {
     transform(&mut e, &mut |n| match n {
         Expr::Column(i, ty) if *i < fw => Some(Expr::Column(ow + i, ty.clone())),
-        Expr::Column(i, ty) if *i < fw + skip + ow => {
-            Some(Expr::Column(i - fw - skip, ty.clone()))
-        }
+        Expr::Column(i, ty) if *i < fw + skip + ow => Some(Expr::Column(i - fw - skip, ty.clone())),
         Expr::Column(i, ty) => Some(Expr::Column(i - skip, ty.clone())),
         _ => None,
     });

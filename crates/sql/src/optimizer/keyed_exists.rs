@@ -44,12 +44,7 @@ pub fn apply(query: &mut PlannedQuery) {
 
 /// Rewrites the tests in the conditions and projections of `plan`; new subqueries go to
 /// `added` (numbered from `base`).
-fn rewrite(
-    plan: Plan,
-    query: &PlannedQuery,
-    base: usize,
-    added: &mut Vec<SubqueryPlan>,
-) -> Plan {
+fn rewrite(plan: Plan, query: &PlannedQuery, base: usize, added: &mut Vec<SubqueryPlan>) -> Plan {
     let plan = map_inputs(plan, &mut |p| rewrite(p, query, base, added));
     let mut keyed = |e: &mut Expr| {
         transform(e, &mut |n| {

@@ -470,7 +470,11 @@ impl Plan {
                 if *lateral {
                     format!("Nested Loop{kind} (lateral)")
                 } else if equi.is_empty() {
-                    if kind.is_empty() { "Nested Loop".into() } else { format!("Nested Loop{kind} Join") }
+                    if kind.is_empty() {
+                        "Nested Loop".into()
+                    } else {
+                        format!("Nested Loop{kind} Join")
+                    }
                 } else {
                     format!("Hash{kind} Join")
                 }

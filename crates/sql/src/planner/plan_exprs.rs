@@ -58,7 +58,10 @@ impl Plan {
                 let w = input.width();
                 for c in calls {
                     let order = c.order_by.iter().map(|s| &s.expr);
-                    let frame = c.frame.iter().flat_map(|fr| fr.start.offset().into_iter().chain(fr.end.offset()));
+                    let frame = c
+                        .frame
+                        .iter()
+                        .flat_map(|fr| fr.start.offset().into_iter().chain(fr.end.offset()));
                     c.args
                         .iter()
                         .chain(&c.filter)
