@@ -37,10 +37,19 @@ fn correlated_equality_probes_a_secondary_index() {
 #[test]
 fn correlated_equality_probes_the_primary_key() {
     let mut s = session();
+    let q = "SELECT count(*) FROM t o WHERE (SELECT k.v FROM k WHERE k.id = o.a) > 100";
+    let p = plan(&mut s, q);
+    assert!(p.contains("Index Scan using k_pkey on k"), "{p}");
+    assert_eq!(rows(&mut s, q), vec![vec![Value::Int8(150)]]);
+}
+
+#[test]
+fn correlated_exists_becomes_a_semi_join() {
+    let mut s = session();
     let q =
         "SELECT count(*) FROM t o WHERE EXISTS (SELECT 1 FROM k WHERE k.id = o.a AND k.v > 100)";
     let p = plan(&mut s, q);
-    assert!(p.contains("Index Scan using k_pkey on k"), "{p}");
+    assert!(p.contains("Hash Semi Join") && !p.contains("SubPlan"), "{p}");
     assert_eq!(rows(&mut s, q), vec![vec![Value::Int8(150)]]);
 }
 

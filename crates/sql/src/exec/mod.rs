@@ -35,7 +35,7 @@ pub mod sequence_relation;
 mod setop;
 mod sort;
 mod stream;
-mod subquery_memo;
+pub(crate) mod subquery_memo;
 pub mod table_io;
 mod time_travel;
 pub mod vector_entries;

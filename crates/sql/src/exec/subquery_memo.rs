@@ -56,7 +56,7 @@ fn exact(v: &Value) -> HashableValue {
 
 /// Whether a plan's result depends only on its inputs' values (nested subqueries
 /// included, to a bounded depth).
-fn plan_is_pure(query: &PlannedQuery, plan: &Plan, depth: usize) -> bool {
+pub(crate) fn plan_is_pure(query: &PlannedQuery, plan: &Plan, depth: usize) -> bool {
     if depth > 16 {
         return false;
     }

@@ -157,6 +157,12 @@ impl Expr {
                 SubqueryTest::Exists { negated } => {
                     format!("({}EXISTS(SubPlan {}))", if *negated { "NOT " } else { "" }, id.0 + 1)
                 }
+                SubqueryTest::ExistsKeys { keys, negated } => format!(
+                    "({}EXISTS(ROW({}) = hashed SubPlan {}))",
+                    if *negated { "NOT " } else { "" },
+                    list(keys, name),
+                    id.0 + 1
+                ),
                 SubqueryTest::Scalar | SubqueryTest::Column(_) => {
                     format!("(SubPlan {})", id.0 + 1)
                 }

@@ -375,6 +375,9 @@ fn eval_subquery(
     if let SubqueryTest::Quantified { lhs, op, all } = kind {
         return eval_quantified(id, lhs, *op, *all, env);
     }
+    if let SubqueryTest::ExistsKeys { keys, negated } = kind {
+        return eval_exists_keys(id, keys, *negated, env);
+    }
     let result = env.ctx.subquery(id, env.row)?;
     match kind {
         SubqueryTest::Exists { negated } => Ok(Value::Bool(result.rows.is_empty() == *negated)),
@@ -418,8 +421,42 @@ fn eval_subquery(
                 .map_or(helios_types::DataType::Text, Value::data_type);
             Ok(Value::Array(Arc::new(Array::new(element_type, elems))))
         }
-        SubqueryTest::Quantified { .. } => Err(Error::internal("quantified subquery")),
+        SubqueryTest::Quantified { .. } | SubqueryTest::ExistsKeys { .. } => {
+            Err(Error::internal("keyed subquery test"))
+        }
     }
+}
+
+/// `[NOT] EXISTS` as a lookup of `keys` among the subquery's rows: only a row equal to
+/// the keys in every column matches (`=` is never true with a NULL), so the answer is
+/// TRUE or FALSE, never NULL.
+fn eval_exists_keys(
+    id: crate::expr::node::SubqueryId,
+    keys: &[Expr],
+    negated: bool,
+    env: &Env<'_>,
+) -> Result<Value> {
+    let left = keys.iter().map(|x| eval(x, env)).collect::<Result<Vec<_>>>()?;
+    if left.iter().any(Value::is_null) {
+        return Ok(Value::Bool(negated));
+    }
+    let found = match env.ctx.subquery_probe(id, env.row, &left)? {
+        Some(probe) => probe.found,
+        None => {
+            let result = env.ctx.subquery(id, env.row)?;
+            let mut found = false;
+            for row in result.rows.iter() {
+                if quantified_rows(&left, BinaryOp::Eq, false, std::slice::from_ref(row))?
+                    == Value::Bool(true)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
+    };
+    Ok(Value::Bool(found != negated))
 }
 
 /// `lhs op ANY|ALL (subquery)`. `= ANY` and `<> ALL` (IN and NOT IN) with a non-NULL

@@ -265,6 +265,16 @@ pub enum SubqueryTest {
         /// NOT EXISTS.
         negated: bool,
     },
+    /// `[NOT] EXISTS (...)` over a correlated subquery whose correlation is equalities
+    /// only, rewritten by the optimizer: the (uncorrelated) subquery returns the values
+    /// those equalities compare with `keys`, and the test is whether a row equals `keys`
+    /// (a NULL matches nothing), so its rows can be hashed once.
+    ExistsKeys {
+        /// The enclosing side of each equality, one per subquery column.
+        keys: Vec<Expr>,
+        /// NOT EXISTS.
+        negated: bool,
+    },
     /// `(SELECT x ...)`: the one value of the one row, NULL for no row, error for more.
     Scalar,
     /// `ARRAY(SELECT x ...)`: the values as an array.
@@ -755,11 +765,13 @@ impl Expr {
                 out.extend(left.iter());
                 out.extend(right.iter());
             }
-            Expr::Subquery { kind, .. } => {
-                if let SubqueryTest::Quantified { lhs, .. } = kind {
-                    out.extend(lhs.iter());
+            Expr::Subquery { kind, .. } => match kind {
+                SubqueryTest::Quantified { lhs: keys, .. }
+                | SubqueryTest::ExistsKeys { keys, .. } => {
+                    out.extend(keys.iter());
                 }
-            }
+                _ => {}
+            },
             Expr::Aggregate(call) => {
                 out.extend(call.args.iter());
                 out.extend(call.filter.iter());

@@ -11,7 +11,7 @@
 
 use super::conjuncts::has_subquery;
 use crate::expr::{Expr, WindowCall};
-use crate::planner::{Access, Plan};
+use crate::planner::{Access, JoinKind, Plan};
 
 /// Applies the rule to a whole plan (its output is read in full).
 pub fn apply(plan: Plan) -> Plan {
@@ -102,6 +102,10 @@ fn prune(plan: Plan, needed: &[bool]) -> Plan {
         Plan::Join { left, right, kind, on, equi, lateral, schema } => {
             let (lw, rw) = (left.width(), right.width());
             let mut both = prefix(needed, lw + rw);
+            if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+                // Only the left columns come out; the right ones are read by the condition.
+                both[lw..].iter_mut().for_each(|n| *n = false);
+            }
             if let Some(o) = &on {
                 mark(o, &mut both);
             }

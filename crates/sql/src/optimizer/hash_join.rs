@@ -2,21 +2,25 @@
 //! input become hash keys. A key whose hash-table equality is exactly SQL `=` (see
 //! [`exact_key`]) leaves the residual condition; the other conjuncts stay in it and are
 //! checked on every candidate pair.
+//!
+//! A key may also read the enclosing row (a join inside a correlated subquery, or the
+//! condition of a decorrelated `NOT EXISTS` that reads rows further out): such columns
+//! are constants for one run of the join, so `c.id + o.id = d.id` still keys `c` to `d`.
 
 use helios_types::DataType;
 
-use super::conjuncts::{column_span, has_subquery, join, split};
+use super::conjuncts::{has_subquery, join, split};
 use super::map_inputs;
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::rewrite::shift_columns;
-use crate::planner::{JoinKind, Plan};
+use crate::planner::Plan;
 
 /// Applies the rule bottom-up.
 pub fn apply(plan: Plan) -> Plan {
     let plan = map_inputs(plan, &mut apply);
     match plan {
         Plan::Join { left, right, kind, on: Some(on), equi, lateral: false, schema }
-            if equi.is_empty() && !matches!(kind, JoinKind::Semi | JoinKind::Anti) =>
+            if equi.is_empty() =>
         {
             let lw = left.width();
             let total = lw + right.width();
@@ -34,10 +38,20 @@ pub fn apply(plan: Plan) -> Plan {
                     residual.push(p);
                     continue;
                 };
-                let side = |e: &Expr| match column_span(e) {
-                    Some((_, hi)) if hi < lw => Some(true),
-                    Some((lo, hi)) if lo >= lw && hi < total => Some(false),
-                    _ => None,
+                // Which input a key reads (besides the enclosing row): `Some(true)` left.
+                let side = |e: &Expr| {
+                    let (mut l, mut r) = (false, false);
+                    e.walk(&mut |n| {
+                        if let Expr::Column(i, _) = n {
+                            l |= *i < lw;
+                            r |= (lw..total).contains(i);
+                        }
+                    });
+                    match (l, r) {
+                        (true, false) => Some(true),
+                        (false, true) => Some(false),
+                        _ => None,
+                    }
                 };
                 let (l, r) = match (side(a), side(b)) {
                     (Some(true), Some(false)) => ((**a).clone(), (**b).clone()),
@@ -52,7 +66,10 @@ pub fn apply(plan: Plan) -> Plan {
                 } else {
                     residual.push(p);
                 }
-                let mut r = r;
+                // Each key is evaluated over its own input's row followed by the
+                // enclosing row.
+                let (mut l, mut r) = (l, r);
+                shift_columns(&mut l, total, -((total - lw) as isize));
                 shift_columns(&mut r, lw, -(lw as isize));
                 pairs.push((l, r));
             }
@@ -70,7 +87,7 @@ pub fn apply(plan: Plan) -> Plan {
 /// booleans, `text`/`varchar` (bytewise, the "C" collation), `bytea`, `date` and `uuid`
 /// of the same type. Others (floats, numeric, `char(n)`, time zones, json, arrays, mixed
 /// families) keep the conjunct as a residual check.
-fn exact_key(l: &DataType, r: &DataType) -> bool {
+pub(super) fn exact_key(l: &DataType, r: &DataType) -> bool {
     use DataType as T;
     let int = |t: &DataType| matches!(t, T::Int2 | T::Int4 | T::Int8);
     let text = |t: &DataType| matches!(t, T::Text | T::Varchar(_));

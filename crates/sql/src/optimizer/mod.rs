@@ -1,5 +1,11 @@
 //! The optimizer: an ordered list of rewrite rules, one file each.
 //!
+//! First, [`decorrelate`] turns correlated `EXISTS` / `NOT EXISTS` / `IN` subqueries
+//! AND-ed into a WHERE into semi and anti joins (it needs the query's subqueries, so it
+//! runs on the whole query before the per-plan rules). Then [`keyed_exists`] turns the
+//! correlated EXISTS tests left (under OR, in a select list) that correlate through
+//! equalities only into lookups in a hash of an uncorrelated subquery.
+//!
 //! 1. [`predicate_pushdown`]: WHERE conjuncts move into joins and table scans, so fewer
 //!    rows flow and join conditions are visible to the join.
 //! 2. [`index_selection`]: a scan's conditions on leading primary-key or index columns
@@ -20,8 +26,10 @@
 
 mod column_pruning;
 pub(crate) mod conjuncts;
+mod decorrelate;
 mod hash_join;
 mod index_selection;
+mod keyed_exists;
 mod partition_pruning;
 mod predicate_pushdown;
 mod top_k;
@@ -44,6 +52,8 @@ const RULES: &[Rule] = &[
 
 /// Optimizes a query and its subqueries and WITH queries.
 pub fn optimize(mut query: PlannedQuery, catalog: &Catalog) -> PlannedQuery {
+    decorrelate::apply(&mut query);
+    keyed_exists::apply(&mut query);
     query.plan = run(query.plan, catalog);
     for s in &mut query.subqueries {
         s.plan = run(std::mem::replace(&mut s.plan, Plan::Empty { rows: 0 }), catalog);

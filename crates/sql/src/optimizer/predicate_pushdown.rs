@@ -33,7 +33,10 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
             }
         }
         Plan::Join { left, right, kind, on, equi, lateral, schema }
-            if matches!(kind, JoinKind::Inner | JoinKind::Left) && !lateral =>
+            if matches!(
+                kind,
+                JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+            ) && !lateral =>
         {
             let lw = left.width();
             let total = schema.len();

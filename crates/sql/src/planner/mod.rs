@@ -3,6 +3,7 @@
 //! [`crate::exec`].
 
 mod plan;
+mod plan_exprs;
 pub mod rewrite;
 mod vector_access;
 

@@ -458,16 +458,25 @@ impl Plan {
             }
             Plan::Window { .. } => "WindowAgg".into(),
             Plan::Join { kind, equi, lateral, .. } => {
-                let algo = if *lateral {
-                    "Nested Loop (lateral)"
-                } else if equi.is_empty() {
-                    "Nested Loop"
-                } else {
-                    "Hash Join"
+                // PostgreSQL's names: "Hash Join", "Hash Semi Join", "Nested Loop Anti Join".
+                let kind = match kind {
+                    JoinKind::Inner => "",
+                    JoinKind::Left => " Left",
+                    JoinKind::Right => " Right",
+                    JoinKind::Full => " Full",
+                    JoinKind::Semi => " Semi",
+                    JoinKind::Anti => " Anti",
                 };
-                match kind {
-                    JoinKind::Inner => algo.to_string(),
-                    other => format!("{algo} {other:?}"),
+                if *lateral {
+                    format!("Nested Loop{kind} (lateral)")
+                } else if equi.is_empty() {
+                    if kind.is_empty() {
+                        "Nested Loop".into()
+                    } else {
+                        format!("Nested Loop{kind} Join")
+                    }
+                } else {
+                    format!("Hash{kind} Join")
                 }
             }
             Plan::Sort { limit: Some(k), .. } => format!("Top-K Sort (k={k})"),
@@ -579,6 +588,30 @@ pub struct PlannedQuery {
     pub ctes: Vec<Plan>,
 }
 
+impl PlannedQuery {
+    /// Marks in `used` the subqueries `plan` refers to, directly or through other
+    /// subqueries.
+    fn mark_subqueries(&self, plan: &Plan, used: &mut [bool]) {
+        let mut found = Vec::new();
+        plan.for_each_expr(&mut |e, _| {
+            e.walk(&mut |n| {
+                if let Expr::Subquery { id, .. } = n {
+                    found.push(id.0 as usize);
+                }
+            });
+        });
+        for id in found {
+            if let (Some(seen @ false), Some(sub)) = (used.get_mut(id), self.subqueries.get(id)) {
+                *seen = true;
+                self.mark_subqueries(&sub.plan, used);
+            }
+        }
+        for input in plan.inputs() {
+            self.mark_subqueries(input, used);
+        }
+    }
+}
+
 impl fmt::Display for PlannedQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn walk(p: &Plan, depth: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -598,8 +631,16 @@ impl fmt::Display for PlannedQuery {
             Ok(())
         }
         walk(&self.plan, 0, f)?;
-        // Subqueries follow the main tree, numbered as expressions show them.
+        // Subqueries follow the main tree, numbered as expressions show them; those
+        // the optimizer turned into joins are no longer referred to and not shown.
+        let mut used = vec![false; self.subqueries.len()];
+        for p in std::iter::once(&self.plan).chain(&self.ctes) {
+            self.mark_subqueries(p, &mut used);
+        }
         for (i, sub) in self.subqueries.iter().enumerate() {
+            if !used[i] {
+                continue;
+            }
             writeln!(f, "  SubPlan {}", i + 1)?;
             walk(&sub.plan, 1, f)?;
         }

@@ -70,11 +70,12 @@ pub fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             out.extend(left.iter_mut());
             out.extend(right.iter_mut());
         }
-        Expr::Subquery { kind, .. } => {
-            if let SubqueryTest::Quantified { lhs, .. } = kind {
-                out.extend(lhs.iter_mut());
+        Expr::Subquery { kind, .. } => match kind {
+            SubqueryTest::Quantified { lhs: keys, .. } | SubqueryTest::ExistsKeys { keys, .. } => {
+                out.extend(keys.iter_mut());
             }
-        }
+            _ => {}
+        },
         Expr::Aggregate(call) => {
             out.extend(call.args.iter_mut());
             if let Some(f) = call.filter.as_mut() {
