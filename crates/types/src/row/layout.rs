@@ -58,19 +58,32 @@ pub fn is_varint(ty: &DataType) -> bool {
 /// Reads the LEB128 varint at `*at`, moving `*at` past it.
 #[inline]
 pub fn read_varint(bytes: &[u8], at: &mut usize) -> TypeResult<u64> {
+    // One byte (a value below 128) is the common case.
+    match bytes.get(*at) {
+        Some(&b) if b < 0x80 => {
+            *at += 1;
+            Ok(u64::from(b))
+        }
+        _ => read_long_varint(bytes, at),
+    }
+}
+
+/// [`read_varint`] for a varint of any length.
+fn read_long_varint(bytes: &[u8], at: &mut usize) -> TypeResult<u64> {
     let mut value = 0u64;
-    for shift in (0..70).step_by(7) {
+    let mut shift = 0;
+    loop {
         let b = *bytes.get(*at).ok_or_else(|| corrupt("varint truncated"))?;
         *at += 1;
         if shift == 63 && b > 1 {
             return Err(corrupt("varint too long"));
         }
         value |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
+        if b < 0x80 {
             return Ok(value);
         }
+        shift += 7;
     }
-    Err(corrupt("varint too long"))
 }
 
 /// The column count of a stored row and where its null bitmap starts.
