@@ -84,11 +84,26 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
             encode_int_varint(buf, v, ty)?;
         } else if fixed_width(ty).is_some() {
             encode_fixed(buf, v, ty)?;
+        } else if let Some(bytes) = plain_bytes(v, ty) {
+            write_varint(buf, bytes.len() as u64);
+            buf.extend_from_slice(bytes);
         } else {
             encode_var_prefixed(buf, v, ty)?;
         }
     }
     Ok(())
+}
+
+/// The stored bytes of a text, JSON or bytea value of its own type, which are the value's
+/// bytes as they are ([`encode_var`]'s commonest cases, written without a length to fix
+/// up afterwards).
+fn plain_bytes<'v>(v: &'v Value, ty: &DataType) -> Option<&'v [u8]> {
+    match (v, ty) {
+        (Value::Text(s), DataType::Text | DataType::Varchar(_) | DataType::Char(_))
+        | (Value::Json(s), DataType::Json) => Some(s.as_bytes()),
+        (Value::Bytea(b), DataType::Bytea) => Some(b),
+        _ => None,
+    }
 }
 
 /// Appends a variable-size value with its varint length in front: one byte is set aside

@@ -391,6 +391,21 @@ fn layout_is_as_documented() {
 }
 
 #[test]
+fn long_values_get_longer_length_prefixes() {
+    // A vector's bytes are encoded after their length is set aside: 40 floats (160
+    // bytes) need a two-byte length, 5,000 (20,000 bytes) three.
+    for (n, prefix) in [(40usize, &[0xA0, 0x01][..]), (5_000, &[0xA0, 0x9C, 0x01][..])] {
+        let v = Value::Vector((0..n).map(|i| i as f32).collect::<Vec<f32>>().into());
+        let types = [DataType::Vector(None), DataType::Int4];
+        let values = [v, Value::Int4(-1)];
+        let bytes = encode_row(&values, &types).unwrap();
+        assert_eq!(&bytes[3..3 + prefix.len()], prefix, "{n} floats");
+        assert_eq!(bytes.len(), 3 + prefix.len() + 4 * n + 1);
+        assert_eq!(decode_row(&bytes, &types).unwrap(), values.to_vec());
+    }
+}
+
+#[test]
 fn integers_take_few_bytes_and_keep_their_range() {
     for (ty, v, len) in [
         (DataType::Int8, Value::Int8(0), 1),
