@@ -1002,15 +1002,7 @@ impl<'h> Interp<'h> {
                 }
             }
             Stmt::Execute { expr, into, using } => {
-                let text = match self.eval(expr)? {
-                    Value::Null => {
-                        return Err(Error::new(
-                            SqlState::NULL_VALUE_NOT_ALLOWED,
-                            "query string argument of EXECUTE is null",
-                        ))
-                    }
-                    v => v.to_pg_text(),
-                };
+                let text = self.query_text(expr)?;
                 let out = self.dynamic(&text, using)?;
                 self.row_count = out.count;
                 if let Some(into) = into {
@@ -1285,6 +1277,17 @@ impl<'h> Interp<'h> {
                 let text = self.eval(expr)?.to_pg_text();
                 self.dynamic(&text, using)
             }
+        }
+    }
+
+    /// The query string of `EXECUTE` / `OPEN ... FOR EXECUTE`: `expr` as text, never NULL.
+    fn query_text(&mut self, expr: &Sql) -> Result<String> {
+        match self.eval(expr)? {
+            Value::Null => Err(Error::new(
+                SqlState::NULL_VALUE_NOT_ALLOWED,
+                "query string argument of EXECUTE is null",
+            )),
+            v => Ok(v.to_pg_text()),
         }
     }
 

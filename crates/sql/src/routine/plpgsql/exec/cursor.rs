@@ -156,15 +156,7 @@ impl Interp<'_> {
                 Ok((self.run_sql(sql)?, sql.text.clone()))
             }
             QuerySource::Dynamic { expr, using } => {
-                let text = match self.eval(expr)? {
-                    Value::Null => {
-                        return Err(Error::new(
-                            SqlState::NULL_VALUE_NOT_ALLOWED,
-                            "query string argument of EXECUTE is null",
-                        ))
-                    }
-                    v => v.to_pg_text(),
-                };
+                let text = self.query_text(expr)?;
                 check_cursor_query(&super::super::parse::stmt_sql(&text)?.stmt)?;
                 Ok((self.dynamic(&text, using)?, text))
             }
