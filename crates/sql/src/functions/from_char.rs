@@ -317,15 +317,39 @@ impl<'a> Reader<'a> {
         Ok((value, init.len() - rest.len()))
     }
 
+    /// Reads an integer of `width` characters (see [`Reader::int`]) into the field
+    /// `slot` picks (see [`Reader::set`]); returns the characters it took.
+    fn int_into(
+        &mut self,
+        width: usize,
+        greedy: bool,
+        key: &str,
+        slot: fn(&mut Fields) -> &mut i64,
+    ) -> Result<usize> {
+        let (v, used) = self.int(width, greedy, key)?;
+        Self::set(slot(&mut self.fields), v, key)?;
+        Ok(used)
+    }
+
     /// Reads one of `words` (case-insensitively, the first that matches); returns its
     /// index.
     fn word(&mut self, words: &[&str], key: &str) -> Result<usize> {
-        let found = words
-            .iter()
-            .position(|w| self.s.get(..w.len()).is_some_and(|head| head.eq_ignore_ascii_case(w)));
+        self.word_prefix(words, usize::MAX, key)
+    }
+
+    /// [`Reader::word`] matching only the first `len` letters of each (ASCII) word: the
+    /// short names of months and days.
+    fn word_prefix(&mut self, words: &[&str], len: usize, key: &str) -> Result<usize> {
+        fn cut(w: &str, len: usize) -> &str {
+            &w[..len.min(w.len())]
+        }
+        let found = words.iter().position(|w| {
+            let w = cut(w, len);
+            self.s.get(..w.len()).is_some_and(|head| head.eq_ignore_ascii_case(w))
+        });
         match found {
             Some(i) => {
-                self.s = &self.s[words[i].len()..];
+                self.s = &self.s[cut(words[i], len).len()..];
                 Ok(i)
             }
             None => {
@@ -483,25 +507,20 @@ fn read_field(
             Reader::set(&mut r.fields.bc, i as i64 % 2, key)?;
         }
         "HH" | "HH12" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.hh, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.hh)?;
             r.fields.twelve_hour = true;
         }
         "HH24" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.hh, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.hh)?;
         }
         "MI" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.mi, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.mi)?;
         }
         "SS" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.ss, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.ss)?;
         }
         "MS" => {
-            let (v, used) = r.int(3, greedy, key)?;
-            Reader::set(&mut r.fields.ms, v, key)?;
+            let used = r.int_into(3, greedy, key, |f| &mut f.ms)?;
             r.fields.ms *= match used {
                 1 => 100,
                 2 => 10,
@@ -516,8 +535,7 @@ fn read_field(
                 }
                 None => 6,
             };
-            let (v, used) = r.int(digits, greedy, key)?;
-            Reader::set(&mut r.fields.us, v, key)?;
+            let used = r.int_into(digits, greedy, key, |f| &mut f.us)?;
             r.fields.us *= match used {
                 1 => 100_000,
                 2 => 10_000,
@@ -528,8 +546,7 @@ fn read_field(
             };
         }
         "SSSS" | "SSSSS" => {
-            let (v, _) = r.int(width, greedy, key)?;
-            Reader::set(&mut r.fields.ssss, v, key)?;
+            r.int_into(width, greedy, key, |f| &mut f.ssss)?;
         }
         "TZ" | "OF" => {
             return Err(Error::new(
@@ -547,75 +564,62 @@ fn read_field(
                 let prev_minus = before > 0 && r.input.as_bytes()[before - 1] == b'-';
                 r.fields.tz_sign = if extra_skip > 0 && prev_minus { -1 } else { 1 };
             }
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.tzh, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.tzh)?;
         }
         "TZM" => {
             if r.fields.tz_sign == 0 {
                 r.fields.tz_sign = 1;
             }
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.tzm, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.tzm)?;
         }
         "MONTH" => {
             let i = r.word(&MONTHS, key)?;
             Reader::set(&mut r.fields.mm, i as i64 + 1, key)?;
         }
         "MON" => {
-            let short: Vec<&str> = MONTHS.iter().map(|m| &m[..3]).collect();
-            let i = r.word(&short, key)?;
+            let i = r.word_prefix(&MONTHS, 3, key)?;
             Reader::set(&mut r.fields.mm, i as i64 + 1, key)?;
         }
         "MM" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.mm, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.mm)?;
         }
         "DAY" => {
             let i = r.word(&DAYS, key)?;
             Reader::set(&mut r.fields.d, i as i64 + 1, key)?;
         }
         "DY" => {
-            let short: Vec<&str> = DAYS.iter().map(|d| &d[..3]).collect();
-            let i = r.word(&short, key)?;
+            let i = r.word_prefix(&DAYS, 3, key)?;
             Reader::set(&mut r.fields.d, i as i64 + 1, key)?;
         }
         "DDD" | "IDDD" => {
-            let (v, _) = r.int(3, greedy, key)?;
-            Reader::set(&mut r.fields.ddd, v, key)?;
+            r.int_into(3, greedy, key, |f| &mut f.ddd)?;
         }
         "D" => {
-            let (v, _) = r.int(1, greedy, key)?;
-            Reader::set(&mut r.fields.d, v, key)?;
+            r.int_into(1, greedy, key, |f| &mut f.d)?;
         }
         "ID" => {
-            let (v, _) = r.int(1, greedy, key)?;
-            Reader::set(&mut r.fields.d, v, key)?;
+            r.int_into(1, greedy, key, |f| &mut f.d)?;
             // Monday is 1 in ISO numbering; Sunday is 1 in the Gregorian one.
             r.fields.d = if r.fields.d + 1 > 7 { 1 } else { r.fields.d + 1 };
         }
         "DD" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.dd, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.dd)?;
         }
         "WW" | "IW" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.ww, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.ww)?;
         }
         "W" => {
-            let (v, _) = r.int(1, greedy, key)?;
-            Reader::set(&mut r.fields.w, v, key)?;
+            r.int_into(1, greedy, key, |f| &mut f.w)?;
         }
         // The quarter is read and ignored (PostgreSQL: which day of it would it be?).
         "Q" => {
             r.int(1, greedy, key)?;
         }
         "CC" => {
-            let (v, _) = r.int(2, greedy, key)?;
-            Reader::set(&mut r.fields.cc, v, key)?;
+            r.int_into(2, greedy, key, |f| &mut f.cc)?;
         }
         "J" => {
-            let (v, _) = r.int(1, greedy, key)?;
-            Reader::set(&mut r.fields.j, v, key)?;
+            r.int_into(1, greedy, key, |f| &mut f.j)?;
         }
         "Y,YYY" => {
             let bad = || {
@@ -634,13 +638,11 @@ fn read_field(
             r.fields.year_digits = 4;
         }
         "YYYY" | "IYYY" => {
-            let (v, _) = r.int(4, greedy, key)?;
-            Reader::set(&mut r.fields.year, v, key)?;
+            r.int_into(4, greedy, key, |f| &mut f.year)?;
             r.fields.year_digits = 4;
         }
         "YYY" | "IYY" | "YY" | "IY" | "Y" | "I" => {
-            let (v, used) = r.int(width, greedy, key)?;
-            Reader::set(&mut r.fields.year, v, key)?;
+            let used = r.int_into(width, greedy, key, |f| &mut f.year)?;
             if used < 4 {
                 r.fields.year = adjust_partial_year(r.fields.year);
             }
