@@ -193,9 +193,34 @@ pub fn decode_fixed(b: &[u8], ty: &DataType) -> TypeResult<Value> {
     })
 }
 
+/// The stored bytes of a variable-size value that is stored as it is (text of the
+/// text-like types, JSON, bytea), so a row writer can put its length in front at once.
+#[inline]
+pub(crate) fn plain_bytes<'v>(value: &'v Value, ty: &DataType) -> Option<&'v [u8]> {
+    match (ty, value) {
+        (
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Unknown
+            | DataType::JsonPath
+            | DataType::TsVector
+            | DataType::TsQuery,
+            Value::Text(s),
+        )
+        | (DataType::Json, Value::Json(s)) => Some(s.as_bytes()),
+        (DataType::Bytea, Value::Bytea(b)) => Some(b),
+        _ => None,
+    }
+}
+
 /// Appends a non-NULL variable-size value of type `ty` (its length is kept by the
 /// caller: the row's offset table or an array's length prefix).
 pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult<()> {
+    if let Some(bytes) = plain_bytes(value, ty) {
+        buf.extend_from_slice(bytes);
+        return Ok(());
+    }
     let bad = || mismatch(value, ty);
     match (ty, value) {
         (DataType::Numeric(_), Value::Numeric(n)) => match n {
@@ -213,18 +238,6 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
                 buf.extend_from_slice(&int.to_signed_bytes_le());
             }
         },
-        (
-            DataType::Text
-            | DataType::Varchar(_)
-            | DataType::Char(_)
-            | DataType::Unknown
-            | DataType::JsonPath
-            | DataType::TsVector
-            | DataType::TsQuery,
-            Value::Text(s),
-        )
-        | (DataType::Json, Value::Json(s)) => buf.extend_from_slice(s.as_bytes()),
-        (DataType::Bytea, Value::Bytea(b)) => buf.extend_from_slice(b),
         (DataType::Enum(_), Value::Enum(e)) => buf.extend_from_slice(e.key()),
         (DataType::Jsonb, Value::Jsonb(doc)) => buf.extend_from_slice(doc.to_string().as_bytes()),
         (DataType::Vector(_), Value::Vector(v)) => {

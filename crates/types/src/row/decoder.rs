@@ -3,8 +3,10 @@
 
 use helios_common::Result;
 
-use super::codec::{decode_fixed, decode_int_varint, decode_var, unzigzag};
-use super::layout::{header, read_varint, slots, Layout, Slot, ROW_FORMAT_V2};
+use super::codec::{decode_fixed, decode_var, unzigzag};
+use super::layout::{
+    column_span, header, read_varint, slots, span_v2, Layout, Slot, ROW_FORMAT_V2,
+};
 use crate::{DataType, Value};
 
 /// Decodes stored rows of a table with the given column types. The slots of a row with
@@ -88,15 +90,11 @@ fn text_into(b: &[u8], slot: &mut Value) -> Result<()> {
 }
 
 /// Decodes the stored bytes `b` of one non-NULL value of type `ty` into `slot` (the
-/// general path, for rows stored before columns were added).
+/// general path, for rows stored before columns were added); text reuses the slot's buffer.
 fn decode_value(layout: &Layout<'_>, ty: &DataType, b: &[u8], slot: &mut Value) -> Result<()> {
     match ty {
-        DataType::Int2 | DataType::Int4 | DataType::Int8 if layout.version == ROW_FORMAT_V2 => {
-            *slot = decode_int_varint(b, ty)?
-        }
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) => text_into(b, slot)?,
-        ty if super::fixed_width(ty).is_some() => *slot = decode_fixed(b, ty)?,
-        ty => *slot = decode_var(b, ty, 0)?,
+        ty => *slot = super::decode_stored(layout.version, ty, b)?,
     }
     Ok(())
 }
@@ -205,22 +203,15 @@ impl RowDecoder {
                         Value::Null
                     };
                 }
-                Kind::Fixed(_, width) => {
-                    let b = bytes.get(at..at + width).ok_or_else(short)?;
-                    at += width;
-                    *slot = if want { decode_fixed(b, &self.types[i])? } else { Value::Null };
-                }
-                Kind::Text | Kind::Var => {
-                    let len = usize::try_from(read_varint(bytes, &mut at)?).map_err(|_| short())?;
-                    let end = at.checked_add(len).ok_or_else(short)?;
-                    let b = bytes.get(at..end).ok_or_else(short)?;
-                    at = end;
-                    if !want {
-                        *slot = Value::Null;
-                    } else if matches!(kind, Kind::Text) {
-                        text_into(b, slot)?;
-                    } else {
-                        *slot = decode_var(b, &self.types[i], 0)?;
+                Kind::Fixed(..) | Kind::Text | Kind::Var => {
+                    let ((start, end), next) = span_v2(bytes, &self.types[i], false, at)?;
+                    let b = &bytes[start..end];
+                    at = next;
+                    match kind {
+                        _ if !want => *slot = Value::Null,
+                        Kind::Fixed(..) => *slot = decode_fixed(b, &self.types[i])?,
+                        Kind::Text => text_into(b, slot)?,
+                        _ => *slot = decode_var(b, &self.types[i], 0)?,
                     }
                 }
             }
@@ -303,11 +294,7 @@ impl RowDecoder {
                 self.types.len()
             )));
         }
-        let layout = Layout::parse(bytes, &self.types)?;
-        if i >= layout.count || layout.is_null(i) {
-            return Ok(None);
-        }
-        Ok(Some(layout.column_bytes(i)))
+        Ok(column_span(bytes, &self.types, i)?.map(|(start, end)| &bytes[start..end]))
     }
 }
 

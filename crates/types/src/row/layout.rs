@@ -106,6 +106,67 @@ pub fn header(bytes: &[u8]) -> TypeResult<(u8, usize, usize)> {
     }
 }
 
+/// Where the bytes of a format-2 column of type `ty` that starts at `at` are (empty when
+/// `null`), and where the next column starts.
+#[inline]
+pub(super) fn span_v2(
+    bytes: &[u8],
+    ty: &DataType,
+    null: bool,
+    at: usize,
+) -> TypeResult<((usize, usize), usize)> {
+    let truncated = || corrupt("value truncated");
+    if null {
+        return Ok(((at, at), at));
+    }
+    let mut end = at;
+    if is_varint(ty) {
+        read_varint(bytes, &mut end)?;
+        return Ok(((at, end), end));
+    }
+    if let Some(width) = fixed_width(ty) {
+        end = at + width;
+        return if end > bytes.len() { Err(truncated()) } else { Ok(((at, end), end)) };
+    }
+    let len = read_varint(bytes, &mut end)?;
+    let start = end;
+    let end = usize::try_from(len)
+        .ok()
+        .and_then(|len| start.checked_add(len))
+        .filter(|&end| end <= bytes.len())
+        .ok_or_else(truncated)?;
+    Ok(((start, end), end))
+}
+
+/// The byte range of stored column `i` of a row, `None` when it is NULL or the row
+/// predates the column. Format-2 rows are stepped through up to the column without
+/// allocating (vector searches read one column of many rows).
+pub fn column_span(
+    bytes: &[u8],
+    types: &[DataType],
+    i: usize,
+) -> TypeResult<Option<(usize, usize)>> {
+    let (version, count, bitmap_at) = header(bytes)?;
+    if version == ROW_FORMAT_V1 {
+        let layout = Layout::parse(bytes, types)?;
+        return Ok((i < layout.count && !layout.is_null(i)).then(|| layout.spans[i]));
+    }
+    if count > types.len() {
+        return Err(corrupt(&format!("row has {count} columns but the table has {}", types.len())));
+    }
+    let mut at = bitmap_at + count.div_ceil(8);
+    let bitmap =
+        bytes.get(bitmap_at..at).ok_or_else(|| corrupt("row shorter than its header says"))?;
+    let null = |j: usize| bitmap[j / 8] & (1 << (j % 8)) != 0;
+    if i >= count || null(i) {
+        return Ok(None);
+    }
+    for (j, ty) in types[..i].iter().enumerate() {
+        at = span_v2(bytes, ty, null(j), at)?.1;
+    }
+    Ok(Some(span_v2(bytes, &types[i], false, at)?.0))
+}
+
 /// The parsed, bounds-checked header of a stored row in either format: the byte range of
 /// each stored column.
 #[derive(Debug)]
@@ -180,30 +241,10 @@ impl<'a> Layout<'a> {
     }
 
     fn spans_v2(&mut self, types: &[DataType], mut at: usize) -> TypeResult<()> {
-        let bytes = self.bytes;
         for (i, ty) in types.iter().enumerate() {
-            let start = at;
-            if !self.is_null(i) {
-                if is_varint(ty) {
-                    read_varint(bytes, &mut at)?;
-                } else if let Some(width) = fixed_width(ty) {
-                    at += width;
-                } else {
-                    let len = read_varint(bytes, &mut at)?;
-                    let start = at;
-                    at = usize::try_from(len)
-                        .ok()
-                        .and_then(|len| at.checked_add(len))
-                        .filter(|&end| end <= bytes.len())
-                        .ok_or_else(|| corrupt("value truncated"))?;
-                    self.spans.push((start, at));
-                    continue;
-                }
-                if at > bytes.len() {
-                    return Err(corrupt("value truncated"));
-                }
-            }
-            self.spans.push((start, at));
+            let (span, next) = span_v2(self.bytes, ty, self.is_null(i), at)?;
+            self.spans.push(span);
+            at = next;
         }
         self.end = at;
         Ok(())

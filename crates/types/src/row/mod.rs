@@ -39,7 +39,7 @@ use crate::error::TypeResult;
 use crate::{DataType, Value};
 use codec::{
     decode_fixed, decode_int_varint, decode_var, encode_fixed, encode_int_varint, encode_var,
-    varint_len, write_varint,
+    plain_bytes, varint_len, write_varint,
 };
 use layout::{is_varint, Layout};
 
@@ -94,18 +94,6 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
     Ok(())
 }
 
-/// The stored bytes of a text, JSON or bytea value of its own type, which are the value's
-/// bytes as they are ([`encode_var`]'s commonest cases, written without a length to fix
-/// up afterwards).
-fn plain_bytes<'v>(v: &'v Value, ty: &DataType) -> Option<&'v [u8]> {
-    match (v, ty) {
-        (Value::Text(s), DataType::Text | DataType::Varchar(_) | DataType::Char(_))
-        | (Value::Json(s), DataType::Json) => Some(s.as_bytes()),
-        (Value::Bytea(b), DataType::Bytea) => Some(b),
-        _ => None,
-    }
-}
-
 /// Appends a variable-size value with its varint length in front: one byte is set aside
 /// for the length (values under 128 bytes), and a longer value is moved up to make room.
 fn encode_var_prefixed(buf: &mut Vec<u8>, v: &Value, ty: &DataType) -> Result<()> {
@@ -130,9 +118,13 @@ fn read(layout: &Layout<'_>, types: &[DataType], i: usize) -> TypeResult<Value> 
     if layout.is_null(i) {
         return Ok(Value::Null);
     }
-    let bytes = layout.column_bytes(i);
-    let ty = &types[i];
-    if layout.version == ROW_FORMAT_V2 && is_varint(ty) {
+    decode_stored(layout.version, &types[i], layout.column_bytes(i))
+}
+
+/// Decodes the stored bytes of one non-NULL value of type `ty` in a row of format
+/// `version`: a varint (format-2 integers), a fixed-width slot or variable-size bytes.
+pub(crate) fn decode_stored(version: u8, ty: &DataType, bytes: &[u8]) -> TypeResult<Value> {
+    if version == ROW_FORMAT_V2 && is_varint(ty) {
         decode_int_varint(bytes, ty)
     } else if fixed_width(ty).is_some() {
         decode_fixed(bytes, ty)
