@@ -10,7 +10,7 @@
 //! key, region text)` of 10,000 rows):
 //! - bulk insert of all orders in one transaction with a prepared, parameterised INSERT;
 //! - `BENCH_POINTS` (default 100,000) prepared primary-key point selects;
-//! - `BENCH_SCANS` (default 20) range scans of 10,000 rows (`WHERE id BETWEEN ? AND ?`);
+//! - `BENCH_SCANS` (default 200) range scans of 10,000 rows (`WHERE id BETWEEN ? AND ?`);
 //! - a join + GROUP BY over all orders, `BENCH_JOINS` (default 3) times.
 //!
 //! Point selects and range scans run twice on the HeliosDB side: collecting each result
@@ -43,10 +43,15 @@ fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// CPU time (user + system) used so far by the calling thread, from
-/// `/proc/thread-self/stat` (Linux; zero elsewhere). On a shared, overloaded machine the
+/// CPU time used so far by the calling thread, in nanoseconds from
+/// `/proc/thread-self/schedstat` (Linux), else in 10 ms ticks from
+/// `/proc/thread-self/stat` (zero elsewhere). On a shared, overloaded machine the
 /// wall-clock ratio mostly measures the neighbours; the CPU-time ratio measures the work.
 fn thread_cpu() -> Duration {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok();
+    if let Some(ns) = schedstat.and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok()) {
+        return Duration::from_nanos(ns);
+    }
     let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
         return Duration::ZERO;
     };
@@ -167,7 +172,7 @@ fn sqlite_load_customers(c: &mut rusqlite::Connection) {
 fn main() {
     let rows = env_u64("BENCH_ROWS", 1_000_000) as i64;
     let points = env_u64("BENCH_POINTS", 100_000);
-    let scans = env_u64("BENCH_SCANS", 20);
+    let scans = env_u64("BENCH_SCANS", 200);
     let joins = env_u64("BENCH_JOINS", 3);
     let relaxed = std::env::var("BENCH_RELAXED").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();

@@ -527,25 +527,23 @@ impl Inner {
         };
         let clock = self.clock.last().0.to_be_bytes();
         let mut fill = |sink: &mut kv::SinkFn<'_>| -> Result<()> {
-            let mut buf = Vec::new();
             let mut failed = None;
             emit_versions(&req, &previous, commit_ts, txn_id, &mut |k, v, head| {
                 if failed.is_some() {
                     return;
                 }
-                buf.clear();
-                buf.extend_from_slice(head);
-                if let Some(v) = v {
-                    buf.extend_from_slice(v);
-                }
-                if let Err(e) = sink(k, Some(&buf)) {
+                let written = match v {
+                    Some(v) => sink(k, Some(&[head, v])),
+                    None => sink(k, Some(&[head])),
+                };
+                if let Err(e) = written {
                     failed = Some(e);
                 }
             })?;
             if let Some(e) = failed {
                 return Err(e);
             }
-            sink(META_CLOCK, Some(&clock))
+            sink(META_CLOCK, Some(&[&clock]))
         };
         self.engine.write_with(&mut fill, self.durable)?;
         self.publish(commit_ts);

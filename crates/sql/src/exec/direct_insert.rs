@@ -51,21 +51,37 @@ pub enum Source {
 /// module docs), given the table's CHECK constraints `checks`; `None` when it must run
 /// the general way. `VALUES ($1, ..., $n)` in column order is the parameters
 /// themselves, borrowed.
+///
+/// `declared` are the parameters' declared types when they were not converted to them
+/// yet (a prepared statement's raw parameters; empty otherwise): every parameter must
+/// then already be of its declared type, or the general path converts it.
 pub fn direct_row<'p>(
     ins: &BoundInsert,
     checks: &[(String, Expr)],
     catalog: &Catalog,
     params: &'p [Value],
+    declared: &[DataType],
 ) -> Option<Cow<'p, [Value]>> {
-    if !checks.is_empty() || !catalog.triggers.is_empty() {
+    if !checks.is_empty() || !catalog.triggers.is_empty() || params.len() < declared.len() {
         return None;
     }
     let fits = |v: &Value, ty: &DataType| v.is_null() || has_type(v, ty);
+    // A declared type equal to the column's asks nothing more of the value.
+    let fits_declared = |v: &Value, ty: &DataType, at: usize| {
+        declared.get(at).is_none_or(|d| d == ty || fits_type(v, d))
+    };
     match ins.direct.get_or_init(|| row_source(ins)) {
         RowSource::InOrder(types) => (params.len() == types.len()
-            && params.iter().zip(types).all(|(v, t)| fits(v, t)))
+            && params
+                .iter()
+                .zip(types)
+                .enumerate()
+                .all(|(at, (v, t))| fits(v, t) && fits_declared(v, t, at)))
         .then_some(Cow::Borrowed(params)),
         RowSource::Mapped(sources) => {
+            if !params.iter().zip(declared).all(|(v, d)| fits_type(v, d)) {
+                return None;
+            }
             let mut row = Vec::with_capacity(sources.len());
             for s in sources {
                 row.push(match s {
@@ -77,6 +93,12 @@ pub fn direct_row<'p>(
         }
         RowSource::General => None,
     }
+}
+
+/// Whether a parameter value is already of its declared type `ty` (NULL and `unknown`
+/// always are).
+pub fn fits_type(v: &Value, ty: &DataType) -> bool {
+    v.is_null() || matches!(ty, DataType::Unknown) || has_type(v, ty)
 }
 
 /// Works out [`BoundInsert::direct`]: what the table and statement allow, and the shape
@@ -175,7 +197,7 @@ pub(super) fn try_insert(
     env: &WriteEnv<'_>,
     ins: &BoundInsert,
 ) -> Result<Option<DmlOutcome>> {
-    match direct_row(ins, env.checks, env.catalog, env.params) {
+    match direct_row(ins, env.checks, env.catalog, env.params, &[]) {
         Some(row) => insert_row(txn, env, ins, row).map(Some),
         None => Ok(None),
     }

@@ -45,7 +45,7 @@ mod window;
 mod window_frame;
 
 pub use context::{check_cancel, ExecCtx, Row, SequenceAccess};
-pub use direct_insert::{direct_row, insert_row, RowSource};
+pub use direct_insert::{direct_row, fits_type, insert_row, RowSource};
 pub use dml::{
     execute_delete, execute_insert, execute_update, unique_key_detail, DmlOutcome, WriteEnv,
 };

@@ -200,18 +200,13 @@ pub fn coerce_params(params: &[Value], types: &[DataType]) -> Result<Vec<Value>>
         .enumerate()
         .map(|(i, v)| match types.get(i) {
             None => Ok(v.clone()),
-            Some(t) if param_fits(v, t) => Ok(v.clone()),
+            Some(t) if exec::fits_type(v, t) => Ok(v.clone()),
             Some(t) => match v {
                 Value::Text(s) => Value::parse_pg_text(s, t),
                 other => other.cast(t),
             },
         })
         .collect()
-}
-
-/// Whether a parameter value needs no coercion to its declared type.
-fn param_fits(v: &Value, t: &DataType) -> bool {
-    v.is_null() || matches!(t, DataType::Unknown) || crate::expr::has_type(v, t)
 }
 
 impl Session {
@@ -291,11 +286,7 @@ impl Session {
         let info = self.info_shared();
         let bound = prepared.cached(catalog.version, &info.current_user)?;
         let Bound::Insert(ins, checks) = bound.as_ref() else { return None };
-        let types = prepared.param_types();
-        if params.len() < types.len() || !params.iter().zip(types).all(|(v, t)| param_fits(v, t)) {
-            return None;
-        }
-        let row = exec::direct_row(ins, checks, &catalog, params)?;
+        let row = exec::direct_row(ins, checks, &catalog, params, prepared.param_types())?;
         if let Err(e) = self.ensure_txn() {
             return Some(Err(e));
         }
@@ -306,7 +297,7 @@ impl Session {
         self.statement_ran = true;
         self.executing = true;
         self.cursors.expire(self.live_block());
-        let out = self.write(&catalog, &info, params, checks, |txn, env| {
+        let out = self.write_rows(&catalog, &info, params, checks, true, |txn, env| {
             exec::insert_row(txn, env, ins, row.clone())
         });
         Some(out.map(|out| dml_result(Cow::Borrowed("INSERT 0 1"), out, None)))
@@ -385,7 +376,7 @@ impl Session {
         }
         // Parameters usually arrive with their declared types: no copy then.
         let coerced;
-        let params = if params.iter().zip(types.iter()).all(|(v, t)| param_fits(v, t)) {
+        let params = if params.iter().zip(types.iter()).all(|(v, t)| exec::fits_type(v, t)) {
             params
         } else {
             coerced = coerce_params(params, &types)?;
@@ -570,11 +561,25 @@ impl Session {
         checks: &[(String, Expr)],
         f: impl Fn(&mut Transaction, &WriteEnv<'_>) -> Result<exec::DmlOutcome>,
     ) -> Result<exec::DmlOutcome> {
-        let engine = self.engine.clone();
+        self.write_rows(catalog, info, params, checks, false, f)
+    }
+
+    /// [`Session::write`]; `plain` when the statement can write no row that a foreign
+    /// key checks or a vector index holds (a direct INSERT, see
+    /// [`exec::direct_row`]), which skips collecting those after it.
+    fn write_rows(
+        &mut self,
+        catalog: &Catalog,
+        info: &SessionInfo,
+        params: &[Value],
+        checks: &[(String, Expr)],
+        plain: bool,
+        f: impl Fn(&mut Transaction, &WriteEnv<'_>) -> Result<exec::DmlOutcome>,
+    ) -> Result<exec::DmlOutcome> {
+        let engine = &self.engine;
         let branch = self.branch;
         let nextval = move |seq: &crate::catalog::SequenceDef| engine.nextval(branch, seq);
-        let engine2 = self.engine.clone();
-        let rowid = move || engine2.next_rowid();
+        let rowid = move || engine.next_rowid();
         let seqs = SessionSequences {
             engine: &self.engine,
             branch: self.branch,
@@ -622,36 +627,46 @@ impl Session {
         txn.take_statement_restart();
         let explicit = self.mode == super::Mode::Explicit;
         loop {
-            crate::exec::vector_index::discard_pending();
             let sp = txn.savepoint();
-            let collector = crate::exec::fk_check::Collector::start();
-            match f(txn, &env).and_then(|out| {
-                // Foreign keys are checked once the statement's rows are all written;
-                // deferred ones wait for commit (only a transaction block can defer).
-                for check in collector.take() {
-                    let deferred = explicit
-                        && check.side != crate::exec::fk_check::FkSide::Restricted
-                        && catalog.table(check.table).is_some_and(|t| {
-                            t.foreign_keys.iter().any(|fk| {
-                                fk.name == check.constraint
-                                    && self.constraint_modes.deferred(t.id, fk)
-                            })
-                        });
-                    if deferred {
-                        self.deferred_fk.push(check);
-                    } else {
-                        crate::exec::fk_check::verify(txn, catalog, &check)?;
+            let ran = if plain {
+                f(txn, &env)
+            } else {
+                crate::exec::vector_index::discard_pending();
+                let collector = crate::exec::fk_check::Collector::start();
+                f(txn, &env).and_then(|out| {
+                    // Foreign keys are checked once the statement's rows are all written;
+                    // deferred ones wait for commit (only a transaction block can defer).
+                    for check in collector.take() {
+                        let deferred = explicit
+                            && check.side != crate::exec::fk_check::FkSide::Restricted
+                            && catalog.table(check.table).is_some_and(|t| {
+                                t.foreign_keys.iter().any(|fk| {
+                                    fk.name == check.constraint
+                                        && self.constraint_modes.deferred(t.id, fk)
+                                })
+                            });
+                        if deferred {
+                            self.deferred_fk.push(check);
+                        } else {
+                            crate::exec::fk_check::verify(txn, catalog, &check)?;
+                        }
                     }
-                }
-                Ok(out)
-            }) {
+                    Ok(out)
+                })
+            };
+            match ran {
                 Ok(out) => {
                     txn.release_savepoint(sp);
-                    crate::exec::vector_index::apply_pending(&self.engine.vectors, txn, catalog)?;
+                    if !plain {
+                        let vectors = &self.engine.vectors;
+                        crate::exec::vector_index::apply_pending(vectors, txn, catalog)?;
+                    }
                     return Ok(out);
                 }
                 Err(e) => {
-                    crate::exec::vector_index::discard_pending();
+                    if !plain {
+                        crate::exec::vector_index::discard_pending();
+                    }
                     if !txn.take_statement_restart() {
                         txn.release_savepoint(sp);
                         return Err(e);

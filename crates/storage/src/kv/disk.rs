@@ -656,7 +656,7 @@ impl Engine for DiskEngine {
                 // over a state that lacks them.
                 return self
                     .checkpoint(false, |filler| {
-                        fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))
+                        fill(&mut |k, v| filler.write_parts(k, v).map_err(|e| from_redb(ctx, e)))
                     })
                     .map(drop);
             }
@@ -666,7 +666,7 @@ impl Engine for DiskEngine {
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
                 let mut filler = LeafFiller::new(&mut table);
-                fill(&mut |k, v| filler.write(k, v).map_err(|e| from_redb(ctx, e)))?;
+                fill(&mut |k, v| filler.write_parts(k, v).map_err(|e| from_redb(ctx, e)))?;
                 filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
             txn.commit().map_err(|e| from_redb("could not commit to database", e))

@@ -171,7 +171,7 @@ pub trait Engine: Send + Sync + 'static {
         let mut batch = PackedBatch::default();
         fill(&mut |k, v| {
             match v {
-                Some(v) => batch.put(k, v),
+                Some(parts) => batch.put_parts(&[k], parts),
                 None => batch.delete(k),
             }
             Ok(())
@@ -183,8 +183,9 @@ pub trait Engine: Send + Sync + 'static {
 /// What [`Snapshot::visit`] calls with each pair; `false` stops the visit.
 pub type VisitFn<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
 
-/// A sink of changes: `(key, value)`, `None` deletes.
-pub type SinkFn<'a> = dyn FnMut(&[u8], Option<&[u8]>) -> Result<()> + 'a;
+/// A sink of changes: `(key, value)`, the value given as parts to concatenate (so a
+/// producer need not copy a header and a body together first); `None` deletes.
+pub type SinkFn<'a> = dyn FnMut(&[u8], Option<&[&[u8]]>) -> Result<()> + 'a;
 
 /// Produces the changes of [`Engine::write_with`] into the sink it is given.
 pub type FillFn<'a> = dyn FnMut(&mut SinkFn<'_>) -> Result<()> + 'a;

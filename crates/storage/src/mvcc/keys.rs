@@ -489,11 +489,27 @@ fn read_varint(rest: &mut &[u8]) -> Result<usize> {
     Err(corrupted("malformed change index"))
 }
 
+/// The length of the longest common prefix of `a` and `b`, compared eight bytes at a
+/// time (consecutive keys of a load share most of their bytes).
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let word = |s: &[u8]| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+        let diff = word(a) ^ word(b);
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+}
+
 /// Appends `key` to a change-index chunk value: `[shared varint][suffix length varint]
 /// [suffix]`, where `shared` is the length of the prefix `key` has in common with `prev`,
 /// the chunk's previous key (empty for its first).
 pub(crate) fn push_change(chunk: &mut Vec<u8>, prev: &[u8], key: &[u8]) {
-    let shared = prev.iter().zip(key).take_while(|(a, b)| a == b).count();
+    let shared = common_prefix(prev, key);
     push_varint(chunk, shared);
     push_varint(chunk, key.len() - shared);
     chunk.extend_from_slice(&key[shared..]);
@@ -585,6 +601,21 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn common_prefix_is_the_bytewise_one(
+            base in prop::collection::vec(any::<u8>(), 0..40),
+            cut in 0usize..40,
+            tail_a in prop::collection::vec(any::<u8>(), 0..12),
+            tail_b in prop::collection::vec(any::<u8>(), 0..12),
+        ) {
+            let cut = cut.min(base.len());
+            let a = [&base[..], &tail_a].concat();
+            let b = [&base[..cut], &tail_b].concat();
+            let bytewise = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            prop_assert_eq!(common_prefix(&a, &b), bytewise);
+            prop_assert_eq!(common_prefix(&b, &a), bytewise);
+        }
+
         #[test]
         fn version_keys_round_trip_and_keep_order(
             a in user_key(),

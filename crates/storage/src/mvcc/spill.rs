@@ -46,7 +46,13 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// Reads the LEB128 varint at `*at`, moving past it.
+#[inline]
 fn get_varint(d: &[u8], at: &mut usize) -> Result<u64> {
+    // Most fields (lengths, deltas of consecutive records) fit one byte.
+    if let Some(&b) = d.get(*at).filter(|&&b| b < 0x80) {
+        *at += 1;
+        return Ok(u64::from(b));
+    }
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let b = *d.get(*at).ok_or_else(corrupt)?;
@@ -203,7 +209,7 @@ impl RunWriter {
             self.prev.reset();
         }
         let prev = &mut self.prev;
-        let shared = prev.key.iter().zip(key).take_while(|(a, b)| a == b).count();
+        let shared = crate::mvcc::keys::common_prefix(&prev.key, key);
         let b = &mut self.block;
         put_varint(b, shared as u64);
         put_varint(b, (key.len() - shared) as u64);
@@ -227,20 +233,20 @@ impl RunWriter {
     fn flush(&mut self) -> Result<()> {
         let Some(first_key) = self.first_key.take() else { return Ok(()) };
         let number = self.run.blocks.len() as u64;
-        let stored = match &self.run.cipher {
-            Some(c) => {
-                let mut sealed = vec![0u8; self.block.len() + SEALED_OVERHEAD];
-                c.seal(&number.to_le_bytes(), &self.block, &mut sealed);
-                sealed
-            }
-            None => std::mem::take(&mut self.block),
-        };
-        self.run.file.write_all_at(&stored, self.offset).map_err(|e| spill_err("write", &e))?;
+        // The block buffer is written as it is (or sealed into a copy) and kept, so the
+        // next block fills the same allocation.
+        let sealed = self.run.cipher.as_ref().map(|c| {
+            let mut sealed = vec![0u8; self.block.len() + SEALED_OVERHEAD];
+            c.seal(&number.to_le_bytes(), &self.block, &mut sealed);
+            sealed
+        });
+        let stored = sealed.as_deref().unwrap_or(&self.block);
+        self.run.file.write_all_at(stored, self.offset).map_err(|e| spill_err("write", &e))?;
         self.run.blocks.push(BlockRef {
             first_key,
             offset: self.offset,
             stored_len: stored.len(),
-            plain_len: if self.run.cipher.is_some() { self.block.len() } else { stored.len() },
+            plain_len: self.block.len(),
         });
         self.offset += stored.len() as u64;
         self.block.clear();

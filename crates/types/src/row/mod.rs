@@ -39,7 +39,7 @@ use crate::error::TypeResult;
 use crate::{DataType, Value};
 use codec::{
     decode_fixed, decode_int_varint, decode_var, encode_fixed, encode_int_varint, encode_var,
-    plain_bytes, varint_len, write_varint,
+    plain_bytes, varint_len, write_varint, zigzag,
 };
 use layout::{is_varint, Layout};
 
@@ -78,6 +78,19 @@ pub fn encode_row_into(buf: &mut Vec<u8>, values: &[Value], types: &[DataType]) 
     let bitmap_at = buf.len();
     buf.resize(bitmap_at + count.div_ceil(8), 0);
     for (i, (v, ty)) in values.iter().zip(types).enumerate() {
+        // The commonest columns first, without the general dispatch below.
+        match (v, ty) {
+            (Value::Int8(x), DataType::Int8) => {
+                write_varint(buf, zigzag(*x));
+                continue;
+            }
+            (Value::Text(s), DataType::Text) => {
+                write_varint(buf, s.len() as u64);
+                buf.extend_from_slice(s.as_bytes());
+                continue;
+            }
+            _ => {}
+        }
         if v.is_null() {
             buf[bitmap_at + i / 8] |= 1 << (i % 8);
         } else if is_varint(ty) {

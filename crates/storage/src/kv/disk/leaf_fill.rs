@@ -60,13 +60,14 @@ impl Run {
         e.value.map(|(at, len)| &self.bytes[at..at + len])
     }
 
-    fn push(&mut self, key: &[u8], value: Option<&[u8]>) {
+    /// Buffers a write whose value is the concatenation of `value`'s parts.
+    fn push(&mut self, key: &[u8], value: Option<&[&[u8]]>) {
         let k = (self.bytes.len(), key.len());
         self.bytes.extend_from_slice(key);
-        let value = value.map(|v| {
+        let value = value.map(|parts| {
             let at = self.bytes.len();
-            self.bytes.extend_from_slice(v);
-            (at, v.len())
+            parts.iter().for_each(|p| self.bytes.extend_from_slice(p));
+            (at, self.bytes.len() - at)
         });
         self.entries.push(Entry { key: k, value });
     }
@@ -143,9 +144,17 @@ impl<'a, 't> LeafFiller<'a, 't> {
 
     /// Puts `key` (`Some` value) or deletes it (`None`).
     pub(super) fn write(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), Error> {
+        match value {
+            Some(v) => self.write_parts(key, Some(&[v])),
+            None => self.write_parts(key, None),
+        }
+    }
+
+    /// [`LeafFiller::write`] of a value given as parts to concatenate.
+    pub(super) fn write_parts(&mut self, key: &[u8], value: Option<&[&[u8]]>) -> Result<(), Error> {
         let Some(&space) = key.first() else {
             match value {
-                Some(v) => drop(self.table.insert(key, v)?),
+                Some(parts) => drop(self.table.insert(key, parts.concat().as_slice())?),
                 None => drop(self.table.remove(key)?),
             }
             return Ok(());
@@ -156,7 +165,8 @@ impl<'a, 't> LeafFiller<'a, 't> {
         }
         let run = &mut self.runs[space];
         let ascending = run.last_key().is_none_or(|last| key > last);
-        if !ascending || run.bytes.len() + key.len() + value.map_or(0, <[u8]>::len) > RUN_BYTES {
+        let len = key.len() + value.map_or(0, |parts| parts.iter().map(|p| p.len()).sum());
+        if !ascending || run.bytes.len() + len > RUN_BYTES {
             run.flush(self.table)?;
         }
         run.push(key, value);
