@@ -66,17 +66,14 @@ pub fn direct_row<'p>(
         return None;
     }
     let fits = |v: &Value, ty: &DataType| v.is_null() || has_type(v, ty);
-    // A declared type equal to the column's asks nothing more of the value.
-    let fits_declared = |v: &Value, ty: &DataType, at: usize| {
-        declared.get(at).is_none_or(|d| d == ty || fits_type(v, d))
-    };
+    let fits_declared = |v: &Value, at: usize| declared.get(at).is_none_or(|d| fits_type(v, d));
     match ins.direct.get_or_init(|| row_source(ins)) {
         RowSource::InOrder(types) => (params.len() == types.len()
             && params
                 .iter()
                 .zip(types)
                 .enumerate()
-                .all(|(at, (v, t))| fits(v, t) && fits_declared(v, t, at)))
+                .all(|(at, (v, t))| fits(v, t) && fits_declared(v, at)))
         .then_some(Cow::Borrowed(params)),
         RowSource::Mapped(sources) => {
             if !params.iter().zip(declared).all(|(v, d)| fits_type(v, d)) {
@@ -97,6 +94,7 @@ pub fn direct_row<'p>(
 
 /// Whether a parameter value is already of its declared type `ty` (NULL and `unknown`
 /// always are).
+#[inline]
 pub fn fits_type(v: &Value, ty: &DataType) -> bool {
     v.is_null() || matches!(ty, DataType::Unknown) || has_type(v, ty)
 }

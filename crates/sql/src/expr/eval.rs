@@ -285,6 +285,7 @@ fn eval(e: &Expr, env: &Env<'_>) -> Result<Value> {
 
 /// Whether `v` is a value of type `t` (`v.data_type() == *t` without building the type
 /// of the common scalar values).
+#[inline]
 pub(crate) fn has_type(v: &Value, t: &DataType) -> bool {
     match (v, t) {
         (Value::Int8(_), DataType::Int8)

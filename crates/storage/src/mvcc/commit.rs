@@ -243,7 +243,7 @@ pub(crate) fn emit_versions(
     emit: &mut EmitFn<'_>,
 ) -> Result<()> {
     let inverted = (!commit_ts.0).to_be_bytes();
-    let mut scratch = Vec::new();
+    let (mut scratch, mut escaper) = (Vec::new(), keys::Escaper::default());
     // The change index: the written keys, in chunks of about CHANGE_CHUNK bytes.
     // Each chunk's keys are prefix-compressed against the previous key of the chunk.
     let (mut changes, mut chunk, mut prev_key) = (Vec::new(), 0u32, Vec::new());
@@ -252,7 +252,7 @@ pub(crate) fn emit_versions(
         let prev = previous.get(i).copied().flatten();
         i += 1;
         scratch.clear();
-        keys::push_key_prefix(&mut scratch, req.branch, key);
+        escaper.push_key_prefix(&mut scratch, req.branch, key);
         scratch.extend_from_slice(&inverted);
         // `(key, value-prefix, value)`: the value is written as `[1] value` or `[0]`.
         match value {

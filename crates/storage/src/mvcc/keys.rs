@@ -137,6 +137,61 @@ fn escape_long(out: &mut Vec<u8>, key: &[u8]) {
     }
 }
 
+/// Escapes a sequence of keys as [`escape_into`] does, reusing the escape of the bytes
+/// each key shares with the one before it: the keys of a commit arrive ascending, and
+/// consecutive ones mostly differ in their last few bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Escaper {
+    /// The last key escaped.
+    key: Vec<u8>,
+    /// Its escape up to and including its last non-zero byte (no trailing zeros, no end).
+    body: Vec<u8>,
+    /// For each byte of `key`: the length of `body` once that byte is written (zero bytes:
+    /// unused).
+    ends: Vec<usize>,
+}
+
+impl Escaper {
+    /// Appends `[0x01][branch][escaped key]` (see [`push_key_prefix`]).
+    pub(crate) fn push_key_prefix(&mut self, out: &mut Vec<u8>, branch: BranchId, key: &[u8]) {
+        out.push(Space::Data as u8);
+        push_branch(out, branch);
+        self.escape_into(out, key);
+    }
+
+    /// Appends the escaped form of `key`, exactly what [`escape_into`] appends.
+    pub(crate) fn escape_into(&mut self, out: &mut Vec<u8>, key: &[u8]) {
+        let shared = common_prefix(&self.key, key);
+        // The escape of the shared bytes is complete after the last non-zero one of them;
+        // a zero run there may go on differently.
+        let keep = key[..shared].iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        self.body.truncate(keep.checked_sub(1).map_or(0, |i| self.ends[i]));
+        self.key.truncate(keep);
+        self.ends.truncate(keep);
+        let mut zeros = 0usize;
+        for &b in &key[keep..] {
+            self.key.push(b);
+            if b == 0 {
+                zeros += 1;
+                self.ends.push(0);
+                continue;
+            }
+            if zeros > 0 {
+                push_zero_run(&mut self.body, zeros, false);
+                zeros = 0;
+            }
+            self.body.push(b);
+            self.ends.push(self.body.len());
+        }
+        out.extend_from_slice(&self.body);
+        if zeros > 0 {
+            push_zero_run(out, zeros, true);
+        } else {
+            out.extend_from_slice(&[0, 0]);
+        }
+    }
+}
+
 /// The escape of a run of `run` (at least one) zero bytes; `last` when the key ends
 /// after it.
 fn push_zero_run(out: &mut Vec<u8>, mut run: usize, last: bool) {
@@ -601,6 +656,22 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn escaper_escapes_each_key_of_a_sequence_as_escape_into(
+            keys in prop::collection::vec(user_key(), 1..12),
+        ) {
+            let mut sorted = keys.clone();
+            sorted.sort();
+            let mut escaper = Escaper::default();
+            // In any order, and in the ascending order of a commit.
+            for key in keys.iter().chain(&sorted) {
+                let (mut want, mut got) = (vec![7], vec![7]);
+                escape_into(&mut want, key);
+                escaper.escape_into(&mut got, key);
+                prop_assert_eq!(got, want);
+            }
+        }
+
         #[test]
         fn common_prefix_is_the_bytewise_one(
             base in prop::collection::vec(any::<u8>(), 0..40),

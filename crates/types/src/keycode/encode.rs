@@ -31,6 +31,12 @@ pub fn encode_key_into(buf: &mut Vec<u8>, values: &[Value], columns: &[KeyColumn
 
 /// Appends the encoding of one column value (marker byte included).
 pub fn encode_value(buf: &mut Vec<u8>, value: &Value, column: &KeyColumn) -> Result<()> {
+    // A bigint key (the commonest primary key), without the general dispatch.
+    if let (Value::Int8(x), DataType::Int8, false) = (value, &column.data_type, column.descending) {
+        buf.push(PRESENT);
+        buf.extend_from_slice(&((*x as u64) ^ (1 << 63)).to_be_bytes());
+        return Ok(());
+    }
     if value.is_null() {
         buf.push(if column.nulls_first { NULL_FIRST } else { NULL_LAST });
         return Ok(());
