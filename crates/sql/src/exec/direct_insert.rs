@@ -66,14 +66,12 @@ pub fn direct_row<'p>(
         return None;
     }
     let fits = |v: &Value, ty: &DataType| v.is_null() || has_type(v, ty);
-    let fits_declared = |v: &Value, at: usize| declared.get(at).is_none_or(|d| fits_type(v, d));
     match ins.direct.get_or_init(|| row_source(ins)) {
+        // Each `$n` was bound with its declared type, which is then the column's (another
+        // declared type would have bound as a cast, not `InOrder`): a value of the column's
+        // type is of the declared one too.
         RowSource::InOrder(types) => (params.len() == types.len()
-            && params
-                .iter()
-                .zip(types)
-                .enumerate()
-                .all(|(at, (v, t))| fits(v, t) && fits_declared(v, at)))
+            && params.iter().zip(types).all(|(v, t)| fits(v, t)))
         .then_some(Cow::Borrowed(params)),
         RowSource::Mapped(sources) => {
             if !params.iter().zip(declared).all(|(v, d)| fits_type(v, d)) {
