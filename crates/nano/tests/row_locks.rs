@@ -527,3 +527,98 @@ fn ddl_of_our_own_statements_and_do_blocks_sees_concurrent_ddl() {
     assert_eq!(c.join().expect("session c"), None);
     assert_eq!(one(&mut a, "SELECT y FROM do_b"), "2");
 }
+
+fn db_with_parents() -> Database {
+    let db = Database::open_in_memory().expect("open");
+    run(
+        &mut db.connect(),
+        "CREATE TABLE parent (id int PRIMARY KEY, code int UNIQUE, v int);
+         CREATE TABLE child (id int PRIMARY KEY, p int REFERENCES parent (code));
+         INSERT INTO parent VALUES (1, 10, 0), (2, 20, 0);",
+    );
+    db
+}
+
+#[test]
+fn a_parent_delete_waits_for_a_new_child_and_then_sees_it() {
+    let db = db_with_parents();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; INSERT INTO child VALUES (1, 10);");
+    // A change of the parent's other columns goes ahead; one of its key waits.
+    assert_eq!(code(&mut db.connect(), "UPDATE parent SET v = 5 WHERE id = 1"), None);
+    let mut b = db.connect();
+    assert_eq!(
+        code(&mut b, "SET lock_timeout = '50ms'; UPDATE parent SET code = 11 WHERE id = 1"),
+        Some("55P03".into())
+    );
+    let delete = thread::spawn({
+        let db = db.clone();
+        move || code(&mut db.connect(), "DELETE FROM parent WHERE id = 1")
+    });
+    settle();
+    assert!(!delete.is_finished(), "waits for the inserter");
+    run(&mut a, "COMMIT");
+    // Run again on a snapshot with the child: the parent is still referenced.
+    assert_eq!(delete.join().expect("thread").as_deref(), Some("23503"));
+    assert_eq!(one(&mut a, "SELECT count(*) FROM parent p JOIN child c ON c.p = p.code"), "1");
+}
+
+#[test]
+fn a_parent_key_change_waits_for_a_new_child_and_then_sees_it() {
+    let db = db_with_parents();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; INSERT INTO child VALUES (1, 10);");
+    let rekey = thread::spawn({
+        let db = db.clone();
+        move || code(&mut db.connect(), "UPDATE parent SET code = 11 WHERE id = 1")
+    });
+    settle();
+    assert!(!rekey.is_finished(), "waits for the inserter");
+    run(&mut a, "COMMIT");
+    assert_eq!(rekey.join().expect("thread").as_deref(), Some("23503"));
+    assert_eq!(one(&mut a, "SELECT code FROM parent WHERE id = 1"), "10");
+}
+
+#[test]
+fn a_parent_delete_that_a_child_waited_for_fails_the_child() {
+    let db = db_with_parents();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
+    let insert = thread::spawn({
+        let db = db.clone();
+        move || code(&mut db.connect(), "INSERT INTO child VALUES (2, 20)")
+    });
+    settle();
+    assert!(!insert.is_finished(), "waits for the open delete");
+    run(&mut a, "COMMIT");
+    assert_eq!(insert.join().expect("thread").as_deref(), Some("23503"));
+    assert_eq!(one(&mut a, "SELECT count(*) FROM child"), "0");
+}
+
+#[test]
+fn a_child_waits_for_a_rolled_back_parent_delete_and_goes_in() {
+    let db = db_with_parents();
+    let mut a = db.connect();
+    run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
+    let insert = thread::spawn({
+        let db = db.clone();
+        move || code(&mut db.connect(), "INSERT INTO child VALUES (2, 20)")
+    });
+    settle();
+    assert!(!insert.is_finished(), "waits for the open delete");
+    run(&mut a, "ROLLBACK");
+    assert_eq!(insert.join().expect("thread"), None);
+    assert_eq!(one(&mut a, "SELECT count(*) FROM child"), "1");
+}
+
+#[test]
+fn children_of_one_parent_insert_side_by_side() {
+    let db = db_with_parents();
+    let (mut a, mut b) = (db.connect(), db.connect());
+    run(&mut a, "BEGIN; INSERT INTO child VALUES (1, 10);");
+    // The second inserter shares the parent's key lock: no wait.
+    run(&mut b, "SET lock_timeout = '100ms'; BEGIN; INSERT INTO child VALUES (2, 10);");
+    run(&mut a, "COMMIT");
+    run(&mut b, "COMMIT");
+    assert_eq!(one(&mut a, "SELECT count(*) FROM child WHERE p = 10"), "2");
+}

@@ -26,7 +26,7 @@
 use std::cell::RefCell;
 
 use helios_common::{Error, Result, SqlState};
-use helios_storage::Transaction;
+use helios_storage::{RowLockStrength, RowLockWait, Transaction};
 use helios_types::Value;
 
 use super::table_io::{self, unique_conflict};
@@ -282,7 +282,16 @@ pub fn referenced_exists(
                     Err(_) => return Ok(false),
                 };
             }
-            Ok(unique_conflict(txn, parent, idx, &probe, None)?.is_some())
+            let Some(pk) = unique_conflict(txn, parent, idx, &probe, None)? else {
+                return Ok(false);
+            };
+            // `FOR KEY SHARE` on the referenced row, as PostgreSQL's check takes: a
+            // concurrent DELETE or key change of it waits for this transaction, and one
+            // that committed since the snapshot fails this statement (READ COMMITTED runs
+            // it again on a snapshot that sees the change).
+            let row = crate::encoding::keys::row_key(parent.id, &pk);
+            txn.lock_row(&row, RowLockStrength::KeyShare, RowLockWait::Wait)?;
+            Ok(true)
         }
         None => still_referenced(txn, parent, cols, vals),
     }

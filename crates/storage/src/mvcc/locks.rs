@@ -60,23 +60,23 @@ pub enum RowLockWait {
 
 /// The strength of a row lock, PostgreSQL's four (`FOR KEY SHARE` ... `FOR UPDATE`).
 ///
-/// The lock table holds exclusive locks only, so a row has two of them: the *row* lock,
-/// which every write of the row takes ([`crate::Transaction::put`] and
-/// [`crate::Transaction::delete`]), and the *key* lock, which guards the row's identity
-/// (its existence and its key columns) and is taken by a DELETE, by an UPDATE that
-/// changes a key column ([`crate::Transaction::lock_key`]) and by `FOR UPDATE`:
+/// A row has two locks in the table: the *row* lock, which every write of the row takes
+/// exclusively ([`crate::Transaction::put`] and [`crate::Transaction::delete`]), and the
+/// *key* lock, which guards the row's identity (its existence and its key columns) and is
+/// taken exclusively by a DELETE and by an UPDATE that changes a key column
+/// ([`crate::Transaction::lock_key`]). The strengths take them so:
 ///
-/// | strength        | row lock | key lock |
-/// |-----------------|----------|----------|
-/// | `KeyShare`      |          | x        |
-/// | `Share`         | x        |          |
-/// | `NoKeyUpdate`   | x        |          |
-/// | `Update`        | x        | x        |
+/// | strength        | row lock  | key lock  |
+/// |-----------------|-----------|-----------|
+/// | `KeyShare`      |           | shared    |
+/// | `Share`         | shared    |           |
+/// | `NoKeyUpdate`   | exclusive |           |
+/// | `Update`        | exclusive | exclusive |
 ///
-/// Two strengths conflict when they share a lock, which gives PostgreSQL's conflict
-/// table except that the shared strengths also conflict with themselves (two `FOR
-/// SHARE`, two `FOR KEY SHARE` wait for each other), and `FOR SHARE` with `FOR KEY
-/// SHARE` does not conflict, as in PostgreSQL.
+/// Two strengths conflict when one holds a lock exclusively that the other takes at
+/// all, which is PostgreSQL's conflict table: the shared strengths go together, `FOR
+/// KEY SHARE` also with `FOR NO KEY UPDATE` (and a plain UPDATE), and `FOR UPDATE`
+/// conflicts with everything. A foreign-key check takes `KeyShare` on the row it finds.
 ///
 /// The order is PostgreSQL's: of two clauses naming one table, the greater strength applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,14 +92,22 @@ pub enum RowLockStrength {
 }
 
 impl RowLockStrength {
-    /// Whether this strength takes the row lock.
-    pub fn takes_row_lock(self) -> bool {
-        !matches!(self, RowLockStrength::KeyShare)
+    /// How this strength takes the row lock, if it does.
+    pub(crate) fn row_lock(self) -> Option<LockMode> {
+        match self {
+            RowLockStrength::KeyShare => None,
+            RowLockStrength::Share => Some(LockMode::Shared),
+            RowLockStrength::NoKeyUpdate | RowLockStrength::Update => Some(LockMode::Exclusive),
+        }
     }
 
-    /// Whether this strength takes the key lock.
-    pub fn takes_key_lock(self) -> bool {
-        matches!(self, RowLockStrength::KeyShare | RowLockStrength::Update)
+    /// How this strength takes the key lock, if it does.
+    pub(crate) fn key_lock(self) -> Option<LockMode> {
+        match self {
+            RowLockStrength::KeyShare => Some(LockMode::Shared),
+            RowLockStrength::Update => Some(LockMode::Exclusive),
+            RowLockStrength::Share | RowLockStrength::NoKeyUpdate => None,
+        }
     }
 }
 
@@ -185,8 +193,38 @@ fn bit_of(hash: u64) -> u16 {
     1 << (hash & ((1 << GROUP_BITS) - 1))
 }
 
-/// A holder of locks of a group, with the mask of those it holds.
-type Holder = (Arc<LockOwner>, u16);
+/// How a lock is held: by one transaction, or shared by any number of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LockMode {
+    /// Conflicts with every other holder.
+    Exclusive,
+    /// Conflicts only with an exclusive holder.
+    Shared,
+}
+
+/// A holder of locks of a group, with the masks of those it holds exclusively and shared
+/// (a lock held both ways is exclusive).
+#[derive(Debug)]
+struct Holder {
+    owner: Arc<LockOwner>,
+    exclusive: u16,
+    shared: u16,
+}
+
+impl Holder {
+    fn new(owner: &Arc<LockOwner>, bit: u16, mode: LockMode) -> Holder {
+        let mut h = Holder { owner: owner.clone(), exclusive: 0, shared: 0 };
+        h.add(bit, mode);
+        h
+    }
+
+    fn add(&mut self, bit: u16, mode: LockMode) {
+        match mode {
+            LockMode::Exclusive => self.exclusive |= bit,
+            LockMode::Shared => self.shared |= bit,
+        }
+    }
+}
 
 /// One part of the lock table.
 #[derive(Debug, Default)]
@@ -199,61 +237,61 @@ struct Shard {
 
 /// What a lock request found in a group.
 enum Found {
-    /// The caller holds the lock already.
+    /// The caller holds the lock already, at least as strongly as asked.
     Held,
-    /// Another transaction holds it.
+    /// Another transaction holds it in a conflicting mode.
     Busy(Arc<LockOwner>),
-    /// The lock was free and is now the caller's; `true` when the caller had no lock of
-    /// the group before.
+    /// The lock was free (or shared, and asked shared) and is now the caller's; `true`
+    /// when the caller had no lock of the group before.
     Taken(bool),
 }
 
 impl Shard {
-    /// Takes lock `hash` for `me` unless another transaction holds it.
-    fn take(&mut self, hash: u64, me: &Arc<LockOwner>) -> Found {
+    /// Takes lock `hash` in `mode` for `me` unless another transaction holds it in a
+    /// conflicting mode. A shared lock `me` holds is upgraded once no one else holds it.
+    fn take(&mut self, hash: u64, me: &Arc<LockOwner>, mode: LockMode) -> Found {
         use std::collections::hash_map::Entry;
         let (group, bit) = (group_of(hash), bit_of(hash));
         let first = match self.groups.entry(group) {
             Entry::Vacant(v) => {
-                v.insert((me.clone(), bit));
+                v.insert(Holder::new(me, bit, mode));
                 return Found::Taken(true);
             }
             Entry::Occupied(o) => o.into_mut(),
         };
         let more = if self.more.is_empty() { None } else { self.more.get_mut(&group) };
-        if first.1 & bit != 0 {
-            return if Arc::ptr_eq(&first.0, me) {
-                Found::Held
-            } else {
-                Found::Busy(first.0.clone())
-            };
-        }
-        if let Some(more) = &more {
-            if let Some((owner, _)) = more.iter().find(|(_, mask)| mask & bit != 0) {
-                return if Arc::ptr_eq(owner, me) {
-                    Found::Held
-                } else {
-                    Found::Busy(owner.clone())
-                };
+        let holders = std::iter::once(&*first).chain(more.iter().flat_map(|m| m.iter()));
+        for h in holders {
+            let (exclusive, shared) = (h.exclusive & bit != 0, h.shared & bit != 0);
+            if !exclusive && !shared {
+                continue;
+            }
+            if Arc::ptr_eq(&h.owner, me) {
+                if exclusive || mode == LockMode::Shared {
+                    return Found::Held;
+                }
+                // Held shared and asked exclusive: only if no one else shares it.
+            } else if exclusive || mode == LockMode::Exclusive {
+                return Found::Busy(h.owner.clone());
             }
         }
-        if Arc::ptr_eq(&first.0, me) {
-            first.1 |= bit;
+        if Arc::ptr_eq(&first.owner, me) {
+            first.add(bit, mode);
             return Found::Taken(false);
         }
         match more {
-            Some(more) => match more.iter_mut().find(|(owner, _)| Arc::ptr_eq(owner, me)) {
+            Some(more) => match more.iter_mut().find(|h| Arc::ptr_eq(&h.owner, me)) {
                 Some(mine) => {
-                    mine.1 |= bit;
+                    mine.add(bit, mode);
                     Found::Taken(false)
                 }
                 None => {
-                    more.push((me.clone(), bit));
+                    more.push(Holder::new(me, bit, mode));
                     Found::Taken(true)
                 }
             },
             None => {
-                self.more.insert(group, vec![(me.clone(), bit)]);
+                self.more.insert(group, vec![Holder::new(me, bit, mode)]);
                 Found::Taken(true)
             }
         }
@@ -268,14 +306,14 @@ impl Shard {
             Entry::Occupied(o) => Some(o),
             Entry::Vacant(_) => None,
         };
-        if Arc::ptr_eq(&first.get().0, me) {
+        if Arc::ptr_eq(&first.get().owner, me) {
             // The next holder, if any, becomes the first.
             match more.as_mut().and_then(|m| m.get_mut().pop()) {
                 Some(next) => *first.get_mut() = next,
                 None => drop(first.remove()),
             }
         } else if let Some(m) = more.as_mut() {
-            m.get_mut().retain(|(owner, _)| !Arc::ptr_eq(owner, me));
+            m.get_mut().retain(|h| !Arc::ptr_eq(&h.owner, me));
         }
         if let Some(m) = more {
             if m.get().is_empty() {
@@ -287,7 +325,7 @@ impl Shard {
     /// Number of locks held (for tests).
     #[cfg(test)]
     fn locks(&self) -> usize {
-        let count = |(_, mask): &Holder| mask.count_ones() as usize;
+        let count = |h: &Holder| (h.exclusive | h.shared).count_ones() as usize;
         self.groups.values().map(count).sum::<usize>()
             + self.more.values().flatten().map(count).sum::<usize>()
     }
@@ -376,6 +414,17 @@ impl LockTable {
         hash: u64,
         wait: &LockWait,
     ) -> Result<Acquired> {
+        self.acquire_as(held, hash, LockMode::Exclusive, wait)
+    }
+
+    /// [`LockTable::acquire`] in `mode`: a shared lock waits only for an exclusive holder.
+    pub(crate) fn acquire_as(
+        &self,
+        held: &mut HeldLocks,
+        hash: u64,
+        mode: LockMode,
+        wait: &LockWait,
+    ) -> Result<Acquired> {
         self.owner(held);
         let mut saw_commit = false;
         // Read only when a wait starts: taking a free lock (every key of a bulk load) stays
@@ -383,7 +432,7 @@ impl LockTable {
         let mut start = None;
         loop {
             let me = held.owner.as_ref().ok_or_else(|| Error::internal("lock owner"))?;
-            let found = self.shard(hash).lock().take(hash, me);
+            let found = self.shard(hash).lock().take(hash, me, mode);
             let holder = match found {
                 Found::Held => return Ok(Acquired::Held),
                 Found::Taken(new_group) => {
@@ -601,6 +650,65 @@ mod tests {
             let s = s.lock();
             s.groups.is_empty() && s.more.is_empty()
         }));
+    }
+
+    #[test]
+    fn shared_locks_go_together_and_wait_only_for_exclusive_ones() {
+        use LockMode::{Exclusive, Shared};
+        let table = LockTable::default();
+        let now = LockWait { timeout: Some(Duration::ZERO), cancel: None };
+        let busy = |r: Result<Acquired>| r.unwrap_err().sqlstate().code() == "55P03";
+        let (mut a, mut b, mut c) =
+            (HeldLocks::default(), HeldLocks::default(), HeldLocks::default());
+        // Two sharers of 0x41; an exclusive request of it waits for both.
+        assert_eq!(table.acquire_as(&mut a, 0x41, Shared, &now).unwrap(), Acquired::Taken);
+        assert_eq!(table.acquire_as(&mut b, 0x41, Shared, &now).unwrap(), Acquired::Taken);
+        assert_eq!(table.acquire_as(&mut a, 0x41, Shared, &now).unwrap(), Acquired::Held);
+        assert!(busy(table.acquire_as(&mut c, 0x41, Exclusive, &now)));
+        // A sharer cannot upgrade while the other one shares the lock.
+        assert!(busy(table.acquire_as(&mut a, 0x41, Exclusive, &now)));
+        table.release(&mut b, Outcome::Committed);
+        assert!(busy(table.acquire_as(&mut c, 0x41, Exclusive, &now)));
+        assert_eq!(table.acquire_as(&mut a, 0x41, Exclusive, &now).unwrap(), Acquired::Taken);
+        // Held exclusively, it is held for a shared request too, and blocks other sharers.
+        assert_eq!(table.acquire_as(&mut a, 0x41, Shared, &now).unwrap(), Acquired::Held);
+        assert!(busy(table.acquire_as(&mut c, 0x41, Shared, &now)));
+        // The other locks of the group are independent of it.
+        assert_eq!(table.acquire_as(&mut c, 0x42, Exclusive, &now).unwrap(), Acquired::Taken);
+        assert!(busy(table.acquire_as(&mut a, 0x42, Shared, &now)));
+        table.release(&mut a, Outcome::Aborted);
+        assert_eq!(table.acquire_as(&mut c, 0x41, Shared, &now).unwrap(), Acquired::Taken);
+        table.release(&mut c, Outcome::Committed);
+        let left: usize = table.shards.iter().map(|s| s.lock().locks()).sum();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn strengths_take_the_locks_of_postgresqls_conflict_table() {
+        use RowLockStrength::{KeyShare, NoKeyUpdate, Share, Update};
+        let all = [KeyShare, Share, NoKeyUpdate, Update];
+        // PostgreSQL's "Conflicting Row-Level Locks" table, rows and columns in `all`'s order.
+        let conflicts = [
+            [false, false, false, true],
+            [false, false, true, true],
+            [false, true, true, true],
+            [true, true, true, true],
+        ];
+        for (i, x) in all.into_iter().enumerate() {
+            for (j, y) in all.into_iter().enumerate() {
+                let table = LockTable::default();
+                let now = LockWait { timeout: Some(Duration::ZERO), cancel: None };
+                let (mut a, mut b) = (HeldLocks::default(), HeldLocks::default());
+                let take = |held: &mut HeldLocks, s: RowLockStrength| -> bool {
+                    let locks = [(0x10, s.row_lock()), (0x20, s.key_lock())];
+                    locks.into_iter().all(|(hash, mode)| {
+                        mode.is_none_or(|m| table.acquire_as(held, hash, m, &now).is_ok())
+                    })
+                };
+                assert!(take(&mut a, x));
+                assert_eq!(!take(&mut b, y), conflicts[i][j], "{x:?} then {y:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@ use crate::kv::Snapshot;
 use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
 use crate::mvcc::locks::{
-    key_hash, key_lock_hash, Acquired, HeldLocks, LockWait, Outcome, RowLockStrength, RowLockWait,
+    key_hash, key_lock_hash, Acquired, HeldLocks, LockMode, LockWait, Outcome, RowLockStrength,
+    RowLockWait,
 };
 use crate::mvcc::visibility::{
     scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
@@ -277,7 +278,13 @@ impl Transaction {
         self.check_writable("lock")?;
         let hash = key_lock_hash(key_hash(self.branch, key));
         let got = self.inner.locks.acquire(&mut self.held.lock(), hash, &self.lock_wait)?;
-        self.check_locked(key, got).map(|_| ())
+        self.check_locked(key, got)?;
+        if got == Acquired::AfterCommit {
+            // The holder may have been a `FOR KEY SHARE` of a new referencing row (a
+            // foreign-key check): the statement must see what it committed.
+            return Err(self.conflict(key));
+        }
+        Ok(())
     }
 
     /// Locks the row stored under `key` with `strength` from a shared borrow, as `SELECT
@@ -294,17 +301,19 @@ impl Transaction {
         self.check_writable("lock")?;
         let row_hash = key_hash(self.branch, key);
         let hashes = [
-            strength.takes_row_lock().then_some(row_hash),
-            strength.takes_key_lock().then(|| key_lock_hash(row_hash)),
+            strength.row_lock().map(|mode| (row_hash, mode)),
+            strength.key_lock().map(|mode| (key_lock_hash(row_hash), mode)),
         ];
         let now = LockWait { timeout: Some(std::time::Duration::ZERO), ..self.lock_wait.clone() };
         let mut got = Acquired::Held;
-        for hash in hashes.into_iter().flatten() {
+        let mut key_after_commit = false;
+        for (hash, mode) in hashes.into_iter().flatten() {
             let mut held = self.held.lock();
+            let locks = &self.inner.locks;
             let this = match wait {
-                RowLockWait::Wait => self.inner.locks.acquire(&mut held, hash, &self.lock_wait),
+                RowLockWait::Wait => locks.acquire_as(&mut held, hash, mode, &self.lock_wait),
                 RowLockWait::NoWait | RowLockWait::Skip => {
-                    match self.inner.locks.acquire(&mut held, hash, &now) {
+                    match locks.acquire_as(&mut held, hash, mode, &now) {
                         Err(e)
                             if wait == RowLockWait::Skip
                                 && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE =>
@@ -318,8 +327,16 @@ impl Transaction {
             if this != Acquired::Held {
                 got = this;
             }
+            key_after_commit |= mode == LockMode::Exclusive
+                && strength.key_lock().is_some()
+                && hash != row_hash
+                && this == Acquired::AfterCommit;
         }
-        self.check_locked(key, got)
+        self.check_locked(key, got)?;
+        if key_after_commit {
+            return Err(self.conflict(key));
+        }
+        Ok(true)
     }
 
     /// After taking the lock of `key`: fails when a version of it was committed after the
@@ -333,14 +350,19 @@ impl Transaction {
         let snap = self.inner.engine.snapshot()?;
         let newest = newest_ts(&*snap, self.branch, key, &mut Vec::new())?;
         if newest.is_some_and(|t| t > self.read_ts) {
-            let restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
-            self.restart.store(restart, Ordering::Relaxed);
-            self.fresh.store(restart, Ordering::Relaxed);
-            return Err(
-                StorageError::SerializationFailure { key: crate::error::show_key(key) }.into()
-            );
+            return Err(self.conflict(key));
         }
         Ok(true)
+    }
+
+    /// The error of a write or lock of `key` that met a change committed after the
+    /// snapshot: `40001`, and in READ COMMITTED a request to restart the statement on a
+    /// snapshot that sees the change.
+    fn conflict(&self, key: &[u8]) -> Error {
+        let restart = self.isolation == Isolation::ReadCommitted && !self.time_travel;
+        self.restart.store(restart, Ordering::Relaxed);
+        self.fresh.store(restart, Ordering::Relaxed);
+        StorageError::SerializationFailure { key: crate::error::show_key(key) }.into()
     }
 
     /// Whether the last failed write asked for its statement to be restarted (READ
