@@ -401,8 +401,7 @@ fn a_lock_wait_is_cancelled_by_its_flag() {
     t1.commit().expect("the holder is unaffected");
 }
 
-/// Row lock strengths conflict as PostgreSQL's do (see `RowLockStrength`), except that
-/// the shared strengths also exclude themselves.
+/// Row lock strengths conflict as PostgreSQL's do (see `RowLockStrength`).
 #[test]
 fn row_lock_strengths_conflict_like_postgres() {
     use helios_storage::RowLockStrength::{self, *};
@@ -417,9 +416,13 @@ fn row_lock_strengths_conflict_like_postgres() {
     let all = [KeyShare, Share, NoKeyUpdate, Update];
     for a in all {
         for b in all {
-            let expected = !matches!(
+            // PostgreSQL's "Conflicting Row-Level Locks" table.
+            let expected = matches!(
                 (a, b),
-                (KeyShare, Share | NoKeyUpdate) | (Share | NoKeyUpdate, KeyShare)
+                (KeyShare, Update)
+                    | (Share, NoKeyUpdate | Update)
+                    | (NoKeyUpdate, Share | NoKeyUpdate | Update)
+                    | (Update, _)
             );
             assert_eq!(conflicts(a, b), expected, "{a:?} then {b:?}");
         }
