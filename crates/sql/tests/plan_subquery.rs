@@ -90,7 +90,8 @@ fn correlated_not_in_becomes_a_null_aware_anti_join() {
     run(&mut s, "UPDATE t SET a = NULL WHERE a = 16");
     assert_eq!(rows(&mut s, q), vec![vec![Value::Int8(38)]]);
     // Under OR the three-valued result matters: it stays a subquery.
-    let q = "SELECT count(*) FROM t o WHERE o.a NOT IN (SELECT v FROM n WHERE n.g = o.b) OR o.a > 190";
+    let q =
+        "SELECT count(*) FROM t o WHERE o.a NOT IN (SELECT v FROM n WHERE n.g = o.b) OR o.a > 190";
     let p = plan(&mut s, q);
     assert!(p.contains("SubPlan 1") && !p.contains("Anti Join"), "{p}");
 }

@@ -17,13 +17,15 @@
 //! name reaches (so a join condition naming `a` still fails as in PostgreSQL), except
 //! from a LATERAL item of the chain's own query level, which sees them by name.
 //!
-//! A chain takes this shape only when one of its LATERAL items mentions a name of the
-//! earlier items (a word of its text equal to one of their column or table names):
-//! otherwise it stays an ordinary join input, so `a, b JOIN LATERAL (..b..)` with
-//! `WHERE a.id = b.id` still hash-joins `a` with the chain.
+//! A chain takes this shape only when one of its LATERAL items may read the earlier
+//! items (names one of their columns unqualified, or qualifies a name with one of their
+//! tables): otherwise it stays an ordinary join input, so `a, b JOIN LATERAL (..b.y..)`
+//! with `WHERE a.id = b.id` still hash-joins `a` with the chain.
+
+use std::ops::ControlFlow;
 
 use helios_common::{Error, Result, SqlState};
-use sqlparser::ast;
+use sqlparser::ast::{self, Visit, Visitor};
 
 use super::Binder;
 use crate::planner::{Field, Plan, Schema};
@@ -122,18 +124,19 @@ fn masked(f: &Field) -> Field {
     Field { name: String::new(), data_type: f.data_type.clone(), qualifier: None, hidden: true }
 }
 
-/// Whether a LATERAL item among the joins of `twj` (nested joins included) mentions a
-/// column or table name of `prefix`.
+/// Whether a LATERAL item among the joins of `twj` (nested joins included) may read
+/// `prefix`: names a column of it unqualified, or qualifies a name (or a `.*`) with one
+/// of its tables. Conservative: a name found nearer still counts.
 fn chain_mentions(twj: &ast::TableWithJoins, prefix: &[Field]) -> bool {
-    let mut names: Vec<String> = Vec::new();
+    let mut m = Mentions { columns: Vec::new(), tables: Vec::new() };
     for f in prefix {
-        names.push(f.name.to_lowercase());
+        m.columns.push(f.name.to_lowercase());
         if let Some(q) = &f.qualifier {
-            names.push(q.to_lowercase());
+            m.tables.push(q.to_lowercase());
         }
     }
-    // A leading LATERAL item reads them anyway (as any FROM item's); one in a leading
-    // nested join does not.
+    // The chain's first item, when LATERAL, reads them as any FROM list item does; the
+    // LATERAL items of a first nested join need the chain shape.
     let mut items = Vec::new();
     if let ast::TableFactor::NestedJoin { .. } = &twj.relation {
         lateral_items(&twj.relation, &mut items);
@@ -141,7 +144,68 @@ fn chain_mentions(twj: &ast::TableWithJoins, prefix: &[Field]) -> bool {
     for j in &twj.joins {
         lateral_items(&j.relation, &mut items);
     }
-    items.iter().any(|item| words(&item.to_string()).any(|w| names.contains(&w)))
+    items.iter().any(|item| item.visit(&mut m).is_break())
+}
+
+/// Finds names that may refer to the earlier FROM items (lowercased: a quoted name in
+/// other case only counts once more).
+struct Mentions {
+    columns: Vec<String>,
+    tables: Vec<String>,
+}
+
+impl Mentions {
+    fn table(&self, i: &ast::Ident) -> bool {
+        self.tables.contains(&i.value.to_lowercase())
+    }
+
+    /// A `.*` of one of the tables in the select lists of `body`.
+    fn wildcard_in(&self, body: &ast::SetExpr) -> bool {
+        match body {
+            ast::SetExpr::Select(s) => s.projection.iter().any(|item| match item {
+                ast::SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| self.table(i)),
+                _ => false,
+            }),
+            ast::SetExpr::SetOperation { left, right, .. } => {
+                self.wildcard_in(left) || self.wildcard_in(right)
+            }
+            ast::SetExpr::Query(q) => self.wildcard_in(&q.body),
+            _ => false,
+        }
+    }
+}
+
+impl Visitor for Mentions {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &ast::Query) -> ControlFlow<()> {
+        match self.wildcard_in(&query.body) {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    }
+
+    fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+        let found = match expr {
+            ast::Expr::Identifier(i) => {
+                self.columns.contains(&i.value.to_lowercase()) || self.table(i)
+            }
+            ast::Expr::CompoundIdentifier(parts) => {
+                parts.split_last().is_some_and(|(_, quals)| quals.iter().any(|q| self.table(q)))
+            }
+            ast::Expr::QualifiedWildcard(name, _) => {
+                name.0.iter().filter_map(|p| p.as_ident()).any(|i| self.table(i))
+            }
+            _ => false,
+        };
+        match found {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    }
 }
 
 /// Whether `factor` is a LATERAL item: a LATERAL subquery or a function call.
@@ -169,13 +233,6 @@ fn lateral_items<'a>(factor: &'a ast::TableFactor, out: &mut Vec<&'a ast::TableF
     }
 }
 
-/// The identifier-like words of SQL text, lowercased.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,9 +240,10 @@ mod tests {
 
     fn chain(sql: &str) -> ast::TableWithJoins {
         let stmts = crate::parser::parse(sql).expect("test SQL parses");
-        let Some(ast::Statement::Query(q)) = stmts.into_iter().next() else {
+        let Some(crate::parser::Statement::Sql(stmt)) = stmts.into_iter().next() else {
             panic!("not a query")
         };
+        let ast::Statement::Query(q) = *stmt else { panic!("not a query") };
         let ast::SetExpr::Select(s) = *q.body else { panic!("not a select") };
         s.from.into_iter().nth(1).expect("two FROM items")
     }
@@ -202,11 +260,17 @@ mod tests {
         assert!(chain_mentions(&twj, &prefix()));
         let twj = chain("SELECT * FROM a, b JOIN generate_series(1, x) g ON true");
         assert!(chain_mentions(&twj, &prefix()));
+        let twj =
+            chain("SELECT * FROM a, b JOIN (c JOIN LATERAL (SELECT a.* FROM d) s ON true) ON true");
+        assert!(chain_mentions(&twj, &prefix()));
     }
 
     #[test]
     fn chains_without_a_mention_stay_joins() {
         let twj = chain("SELECT * FROM a, b JOIN LATERAL (SELECT b.y AS z) s ON a.x = 1");
+        assert!(!chain_mentions(&twj, &prefix()));
+        let twj =
+            chain("SELECT * FROM a, b JOIN LATERAL (SELECT c.x FROM c WHERE c.y = b.y) s ON true");
         assert!(!chain_mentions(&twj, &prefix()));
         let twj = chain("SELECT * FROM a, b JOIN (SELECT 1 AS x) s ON true");
         assert!(!chain_mentions(&twj, &prefix()));
