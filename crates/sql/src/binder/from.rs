@@ -17,27 +17,9 @@ impl Binder<'_> {
     pub(super) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<Plan> {
         let mut plan: Option<Plan> = None;
         for twj in from {
-            let over = match &plan {
-                Some(left) => self.bind_chain_over(twj, &left.schema())?,
-                None => None,
-            };
-            let item = match over {
-                Some(chain) => (chain, true),
-                None => match plan.as_ref().map(|p| p.schema()) {
-                    // Only LATERAL items reach the earlier items; for the others they
-                    // are unreachable, as in PostgreSQL's error.
-                    Some(prefix) => self.with_unreachable(&prefix.clone(), |b| {
-                        b.bind_table_with_joins(twj, Some(prefix))
-                    })?,
-                    None => self.bind_table_with_joins(twj, None)?,
-                },
-            };
             plan = Some(match plan {
-                None => item.0,
-                Some(left) => {
-                    check_distinct_names(&left.schema(), &item.0.schema())?;
-                    join_plans(left, item.0, JoinKind::Inner, None, item.1)
-                }
+                None => self.bind_table_with_joins(twj, None)?.0,
+                Some(left) => self.bind_from_item(left, twj)?,
             });
         }
         Ok(plan.unwrap_or(Plan::Empty { rows: 1 }))
@@ -56,7 +38,7 @@ impl Binder<'_> {
     }
 
     /// Binds a table factor; `left` is the schema LATERAL items may refer to.
-    fn bind_factor(
+    pub(super) fn bind_factor(
         &mut self,
         factor: &ast::TableFactor,
         left: Option<&[Field]>,
@@ -533,7 +515,13 @@ pub fn and(a: Expr, b: Expr) -> Expr {
     }
 }
 
-fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral: bool) -> Plan {
+pub(super) fn join_plans(
+    left: Plan,
+    right: Plan,
+    kind: JoinKind,
+    on: Option<Expr>,
+    lateral: bool,
+) -> Plan {
     let mut schema = left.schema();
     let mut rs = right.schema();
     if matches!(kind, JoinKind::Semi | JoinKind::Anti | JoinKind::NullAwareAnti) {

@@ -27,8 +27,10 @@ use std::ops::ControlFlow;
 use helios_common::{Error, Result, SqlState};
 use sqlparser::ast::{self, Visit, Visitor};
 
+use super::from::{check_distinct_names, join_plans};
 use super::Binder;
-use crate::planner::{Field, Plan, Schema};
+use crate::expr::Expr;
+use crate::planner::{Field, JoinKind, Plan, Schema};
 
 /// An enclosing level holding earlier FROM items, seen by name only from LATERAL items.
 #[derive(Debug)]
@@ -42,16 +44,100 @@ pub(super) struct LateralPrefix {
 }
 
 impl Binder<'_> {
-    /// Binds join chain `twj` after the FROM items `prefix` as a LATERAL item over them,
-    /// when one of its LATERAL items mentions them; `None` when it need not be.
-    pub(super) fn bind_chain_over(
-        &mut self,
-        twj: &ast::TableWithJoins,
-        prefix: &[Field],
-    ) -> Result<Option<Plan>> {
-        if !chain_mentions(twj, prefix) {
-            return Ok(None);
+    /// Binds FROM list item `twj` after the earlier items `left` and joins them.
+    pub(super) fn bind_from_item(&mut self, left: Plan, twj: &ast::TableWithJoins) -> Result<Plan> {
+        let prefix = left.schema();
+        if chain_mentions(twj, &prefix) {
+            let left = match self.bind_reassociated(left, twj)? {
+                Ok(joined) => return Ok(joined),
+                Err(left) => left,
+            };
+            let chain = self.bind_nested_chain(twj, &prefix)?;
+            check_distinct_names(&prefix, &chain.schema())?;
+            return Ok(join_plans(left, chain, JoinKind::Inner, None, true));
         }
+        // Only LATERAL items reach the earlier items; for the others they are
+        // unreachable, as in PostgreSQL's error.
+        let item =
+            self.with_unreachable(&prefix.clone(), |b| b.bind_table_with_joins(twj, Some(prefix)))?;
+        check_distinct_names(&left.schema(), &item.0.schema())?;
+        Ok(join_plans(left, item.0, JoinKind::Inner, None, item.1))
+    }
+
+    /// `p, b JOIN LATERAL s ON c` (`b` a table, `s` naming nothing of `b`) bound as
+    /// `(p, LATERAL s) JOIN b ON c`: the same rows for an inner join, as `s` depends on
+    /// the row of `p` only, but `c` can hash-join `b` instead of `b` being read once per
+    /// row of `p`. Columns come out in the written order (`p`, `b`, `s`). `Err(left)`
+    /// when the chain has another shape.
+    fn bind_reassociated(
+        &mut self,
+        left: Plan,
+        twj: &ast::TableWithJoins,
+    ) -> Result<std::result::Result<Plan, Plan>> {
+        use ast::JoinOperator as J;
+        let [join] = twj.joins.as_slice() else { return Ok(Err(left)) };
+        let on = match &join.join_operator {
+            J::Join(c) | J::Inner(c) | J::CrossJoin(c) => match c {
+                ast::JoinConstraint::On(e) => Some(e),
+                ast::JoinConstraint::None => None,
+                _ => return Ok(Err(left)),
+            },
+            _ => return Ok(Err(left)),
+        };
+        let table = matches!(&twj.relation, ast::TableFactor::Table { args: None, .. });
+        if !table || !is_lateral_item(&join.relation) {
+            return Ok(Err(left));
+        }
+        let prefix = left.schema();
+        let marks = (self.subqueries.len(), self.ctes.len());
+        let b = self
+            .with_unreachable(&prefix, |b| {
+                b.bind_table_with_joins(
+                    &ast::TableWithJoins { relation: twj.relation.clone(), joins: Vec::new() },
+                    None,
+                )
+            })?
+            .0;
+        let b_fields = b.schema();
+        if chain_mentions(twj, &b_fields) {
+            // Bound again on the general path: drop what this binding registered.
+            self.subqueries.truncate(marks.0);
+            self.ctes.truncate(marks.1);
+            return Ok(Err(left));
+        }
+        // As `p, LATERAL s`: `p` is the left side of its own join.
+        let (s, lateral) = self.bind_factor(&join.relation, Some(&prefix))?;
+        let s_fields = s.schema();
+        check_distinct_names(&b_fields, &s_fields)?;
+        check_distinct_names(&prefix, &b_fields)?;
+        check_distinct_names(&prefix, &s_fields)?;
+        let ps = join_plans(left, s, JoinKind::Inner, None, lateral);
+        let mut fields: Schema = prefix.iter().map(masked).collect();
+        fields.extend(s_fields.iter().cloned());
+        fields.extend(b_fields.iter().cloned());
+        let on =
+            match on {
+                Some(e) => Some(self.with_unreachable(&prefix, |bd| {
+                    bd.bind_condition(e, &fields, "JOIN/ON", false)
+                })?),
+                None => None,
+            };
+        let joined = join_plans(ps, b, JoinKind::Inner, on, false);
+        // Back to the written column order.
+        let (np, ns) = (prefix.len(), s_fields.len());
+        let order = (0..np).chain(np + ns..np + ns + b_fields.len()).chain(np..np + ns);
+        let all = joined.schema();
+        let exprs: Vec<Expr> = order
+            .clone()
+            .filter_map(|i| all.get(i).map(|f| Expr::Column(i, f.data_type.clone())))
+            .collect();
+        let schema: Schema = order.filter_map(|i| all.get(i).cloned()).collect();
+        Ok(Ok(Plan::Project { input: Box::new(joined), exprs, schema }))
+    }
+
+    /// Binds chain `twj` as a LATERAL item over the earlier items `prefix`: they form an
+    /// enclosing level that only its LATERAL items see.
+    fn bind_nested_chain(&mut self, twj: &ast::TableWithJoins, prefix: &[Field]) -> Result<Plan> {
         let level = self.outer.len();
         self.outer.push(prefix.iter().map(masked).collect());
         self.correlated.push(super::Correlation::default());
@@ -60,7 +146,7 @@ impl Binder<'_> {
         self.lateral_prefixes.pop();
         self.outer.pop();
         self.correlated.pop();
-        Ok(Some(bound?.0))
+        Ok(bound?.0)
     }
 
     /// Runs `f` (binding a LATERAL item) with the earlier FROM items of its own query
