@@ -21,6 +21,20 @@
 //! items (names one of their columns unqualified, or qualifies a name with one of their
 //! tables): otherwise it stays an ordinary join input, so `a, b JOIN LATERAL (..b.y..)`
 //! with `WHERE a.id = b.id` still hash-joins `a` with the chain.
+//!
+//! The nested shape reads `b` once per row of `a`. The common `a, b JOIN LATERAL s ON c`
+//! whose `s` reads `a` but names nothing of `b` (an inner join, `b` a table) is bound
+//! as `(a, LATERAL s) JOIN b ON c` instead, so `c` hash-joins `b` (PostgreSQL reorders
+//! such joins by cost; this is the one reordering done here):
+//!
+//! ```text
+//!   Project a.*, b.*, s.*            the written column order
+//!     Hash Join  c
+//!       Nested Loop (lateral)
+//!         Scan a
+//!         (s)
+//!       Scan b
+//! ```
 
 use std::ops::ControlFlow;
 
