@@ -160,11 +160,14 @@ impl Binder<'_> {
                     SqlState::UNDEFINED_COLUMN,
                     format!("column \"{name}\" does not exist"),
                 );
+                // One table holding it (noted unreachable maybe more than once).
                 let mut holders = self
                     .unreachable
                     .iter()
                     .filter(|u| u.alias.is_none() && u.columns.iter().any(|c| c == name));
-                Err(match (holders.next(), holders.next()) {
+                let first = holders.next();
+                let mut holders = holders.filter(|u| first.is_none_or(|f| f.name != u.name));
+                Err(match (first, holders.next()) {
                     (Some(u), None) if u.right_join => right_join_reference(&u.name),
                     (Some(u), None) => e.with_hint(format!(
                         "There is a column named \"{name}\" in table \"{}\", but it cannot be referenced from this part of the query.",
