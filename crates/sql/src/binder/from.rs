@@ -17,19 +17,15 @@ impl Binder<'_> {
     pub(super) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<Plan> {
         let mut plan: Option<Plan> = None;
         for twj in from {
-            let item = self.bind_table_with_joins(twj, plan.as_ref().map(|p| p.schema()))?;
             plan = Some(match plan {
-                None => item.0,
-                Some(left) => {
-                    check_distinct_names(&left.schema(), &item.0.schema())?;
-                    join_plans(left, item.0, JoinKind::Inner, None, item.1)
-                }
+                None => self.bind_table_with_joins(twj, None)?.0,
+                Some(left) => self.bind_from_item(left, twj)?,
             });
         }
         Ok(plan.unwrap_or(Plan::Empty { rows: 1 }))
     }
 
-    fn bind_table_with_joins(
+    pub(super) fn bind_table_with_joins(
         &mut self,
         twj: &ast::TableWithJoins,
         left_of: Option<Schema>,
@@ -42,7 +38,7 @@ impl Binder<'_> {
     }
 
     /// Binds a table factor; `left` is the schema LATERAL items may refer to.
-    fn bind_factor(
+    pub(super) fn bind_factor(
         &mut self,
         factor: &ast::TableFactor,
         left: Option<&[Field]>,
@@ -50,11 +46,15 @@ impl Binder<'_> {
         match factor {
             ast::TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(&args.args)?;
-                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
+                self.with_lateral_prefix(|b| {
+                    b.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
+                })
             }
             ast::TableFactor::Function { name, args, alias, with_ordinality, .. } => {
                 let exprs = super::table_function::plain_args(args)?;
-                self.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
+                self.with_lateral_prefix(|b| {
+                    b.bind_function_item_with(name, &exprs, alias.as_ref(), left, *with_ordinality)
+                })
             }
             ast::TableFactor::UNNEST {
                 alias,
@@ -64,13 +64,15 @@ impl Binder<'_> {
                 ..
             } => {
                 let name = ast::ObjectName::from(vec![ast::Ident::new("unnest")]);
-                self.bind_function_item_with(
-                    &name,
-                    array_exprs,
-                    alias.as_ref(),
-                    left,
-                    *with_ordinality,
-                )
+                self.with_lateral_prefix(|b| {
+                    b.bind_function_item_with(
+                        &name,
+                        array_exprs,
+                        alias.as_ref(),
+                        left,
+                        *with_ordinality,
+                    )
+                })
             }
             ast::TableFactor::Table { name, alias, version, .. } => {
                 if let Some(v) = version {
@@ -82,18 +84,24 @@ impl Binder<'_> {
             ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let plan = if *lateral {
                     let outer: Schema = left.map(|l| l.to_vec()).unwrap_or_default();
-                    self.outer.push(outer);
-                    self.correlated.push(super::Correlation::default());
-                    let bound = self.bind_query(subquery);
-                    self.outer.pop();
-                    self.correlated.pop();
-                    bound?
-                } else {
-                    // The FROM items to its left are there but out of its reach.
-                    let siblings = left.unwrap_or_default().to_vec();
-                    self.with_unreachable(&siblings, |b| {
-                        b.with_no_outer(|b| b.bind_query(subquery))
+                    self.with_lateral_prefix(|b| {
+                        b.outer.push(outer);
+                        b.correlated.push(super::Correlation::default());
+                        let bound = b.bind_query(subquery);
+                        b.outer.pop();
+                        b.correlated.pop();
+                        bound
                     })?
+                } else {
+                    // The FROM items to its left are there but out of its reach, and so
+                    // are those before its join chain (for its own LATERAL items too).
+                    let siblings = left.unwrap_or_default().to_vec();
+                    let prefixes = std::mem::take(&mut self.lateral_prefixes);
+                    let bound = self.with_unreachable(&siblings, |b| {
+                        b.with_no_outer(|b| b.bind_query(subquery))
+                    });
+                    self.lateral_prefixes = prefixes;
+                    bound?
                 };
                 let qualifier = alias.as_ref().map(|a| ident_name(&a.name));
                 let plan = match alias {
@@ -295,16 +303,22 @@ impl Binder<'_> {
             other => return Err(Error::unsupported(format!("join type {other:?}"))),
         };
         let left_schema = left.schema();
-        let (right, lateral) = self.bind_factor(&join.relation, Some(&left_schema))?;
-        if lateral && matches!(kind, JoinKind::Right | JoinKind::Full) {
-            return Err(Error::new(
-                SqlState::INVALID_COLUMN_REFERENCE,
-                "invalid reference to FROM-clause entry for table",
-            )
-            .with_detail(
-                "The combining JOIN type must be INNER or LEFT for a LATERAL reference.",
-            ));
-        }
+        let right_join = matches!(kind, JoinKind::Right | JoinKind::Full);
+        let (right, lateral) = if right_join && super::lateral::is_lateral_item(&join.relation) {
+            // A LATERAL right side cannot read the left one (which may be all NULLs), but
+            // may read enclosing rows: it runs as an ordinary join input.
+            let mark = self.unreachable.len();
+            self.unreachable.extend(
+                super::scope::Unreachable::items_of(&left_schema)
+                    .into_iter()
+                    .map(|u| super::scope::Unreachable { right_join: true, ..u }),
+            );
+            let bound = self.bind_factor(&join.relation, None);
+            self.unreachable.truncate(mark);
+            (bound?.0, false)
+        } else {
+            self.bind_factor(&join.relation, Some(&left_schema))?
+        };
         let right_schema = right.schema();
         check_distinct_names(&left_schema, &right_schema)?;
         match constraint {
@@ -501,10 +515,16 @@ pub fn and(a: Expr, b: Expr) -> Expr {
     }
 }
 
-fn join_plans(left: Plan, right: Plan, kind: JoinKind, on: Option<Expr>, lateral: bool) -> Plan {
+pub(super) fn join_plans(
+    left: Plan,
+    right: Plan,
+    kind: JoinKind,
+    on: Option<Expr>,
+    lateral: bool,
+) -> Plan {
     let mut schema = left.schema();
     let mut rs = right.schema();
-    if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+    if matches!(kind, JoinKind::Semi | JoinKind::Anti | JoinKind::NullAwareAnti) {
         rs.clear();
     }
     schema.extend(rs);

@@ -18,6 +18,7 @@ mod colname;
 mod dml;
 mod from;
 pub mod generated;
+mod lateral;
 pub mod merge;
 mod order;
 pub mod partition;
@@ -176,6 +177,8 @@ pub struct Binder<'a> {
     /// FROM items of the query levels being bound that names cannot reach from where
     /// binding is (for the hints of a failed column reference).
     unreachable: Vec<scope::Unreachable>,
+    /// Earlier FROM items that LATERAL items of a join chain may read (innermost last).
+    lateral_prefixes: Vec<lateral::LateralPrefix>,
 }
 
 impl<'a> Binder<'a> {
@@ -212,6 +215,7 @@ impl<'a> Binder<'a> {
             cascade_view_checks: false,
             tableoid: false,
             outer_aggs: Vec::new(),
+            lateral_prefixes: Vec::new(),
         }
     }
 

@@ -60,6 +60,8 @@ pub struct Unreachable {
     pub columns: Vec<String>,
     /// The alias that replaced the table name, when that is why it cannot be reached.
     pub alias: Option<String>,
+    /// It is the left side of a RIGHT or FULL join whose LATERAL right side is bound.
+    pub right_join: bool,
 }
 
 impl Unreachable {
@@ -74,11 +76,21 @@ impl Unreachable {
                     name: q.clone(),
                     columns: vec![f.name.clone()],
                     alias: None,
+                    right_join: false,
                 }),
             }
         }
         out
     }
+}
+
+/// A LATERAL item's reference to the left side of its RIGHT or FULL join (42P10).
+fn right_join_reference(table: &str) -> Error {
+    Error::new(
+        SqlState::INVALID_COLUMN_REFERENCE,
+        format!("invalid reference to FROM-clause entry for table \"{table}\""),
+    )
+    .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference.")
 }
 
 /// Whether `f` is a column the engine adds (row keys, `tableoid`, grouping markers)
@@ -103,6 +115,7 @@ impl Binder<'_> {
         let mut offset = local.len();
         for j in (0..self.outer.len()).rev() {
             if let Some(i) = find_field(&self.outer[j], qualifier, name)? {
+                self.check_lateral_ambiguity(j, qualifier, name)?;
                 self.mark_outer_read(j, i);
                 return Ok((offset + i, self.outer[j][i].data_type.clone()));
             }
@@ -121,6 +134,7 @@ impl Binder<'_> {
                     ));
                 }
                 match self.unreachable.iter().rev().find(|u| u.name == q) {
+                    Some(u) if u.right_join => Err(right_join_reference(q)),
                     Some(u) => {
                         let e = Error::new(
                             SqlState::UNDEFINED_TABLE,
@@ -146,11 +160,15 @@ impl Binder<'_> {
                     SqlState::UNDEFINED_COLUMN,
                     format!("column \"{name}\" does not exist"),
                 );
+                // One table holding it (noted unreachable maybe more than once).
                 let mut holders = self
                     .unreachable
                     .iter()
                     .filter(|u| u.alias.is_none() && u.columns.iter().any(|c| c == name));
-                Err(match (holders.next(), holders.next()) {
+                let first = holders.next();
+                let mut holders = holders.filter(|u| first.is_none_or(|f| f.name != u.name));
+                Err(match (first, holders.next()) {
+                    (Some(u), None) if u.right_join => right_join_reference(&u.name),
                     (Some(u), None) => e.with_hint(format!(
                         "There is a column named \"{name}\" in table \"{}\", but it cannot be referenced from this part of the query.",
                         u.name
@@ -219,6 +237,7 @@ impl Binder<'_> {
                 name: name.to_string(),
                 columns: Vec::new(),
                 alias: Some(alias.to_string()),
+                right_join: false,
             });
         }
     }

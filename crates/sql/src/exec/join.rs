@@ -1,4 +1,14 @@
 //! Joins: nested loop (any condition), hash join (equi-joins), LATERAL.
+//!
+//! # Null-aware anti join (`NOT IN`)
+//!
+//! `x NOT IN (SELECT y ...)` keeps a row only when no subquery row `y` makes `x = y`
+//! TRUE *or NULL*: a NULL on either side counts as a match. Its anti join therefore
+//! holds `(x = y) IS NOT FALSE` in its condition, and its last hash key is `x = y`,
+//! probed null-aware: a probe row with `x` NULL is a candidate for every build row
+//! (with the same other keys), one with `x` set for the rows where `y = x` and those
+//! where `y` is NULL. The condition then decides, as for any hash join. An empty build
+//! side keeps every row (`x NOT IN (empty)` is true even for a NULL `x`).
 
 use helios_common::Result;
 use helios_types::Value;
@@ -49,7 +59,7 @@ fn emit_left(
                 return sink(l);
             }
         }
-        JoinKind::Anti => {
+        JoinKind::Anti | JoinKind::NullAwareAnti => {
             if m.is_empty() {
                 return sink(l);
             }
@@ -124,7 +134,7 @@ pub fn nested_loop_each(
 ) -> Result<bool> {
     let mut right_matched = vec![false; right.len()];
     let mut m = Vec::new();
-    let semi_or_anti = matches!(spec.kind, JoinKind::Semi | JoinKind::Anti);
+    let semi_or_anti = spec.kind.is_semi_or_anti();
     let go = for_each(left, ctx, outer, &mut |l| {
         ctx.check_cancel()?;
         m.clear();
@@ -156,6 +166,9 @@ pub fn hash_join_each(
     outer: &[Value],
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
+    if spec.kind == JoinKind::NullAwareAnti {
+        return null_aware_anti_each(ctx, left, right, spec, equi, outer, sink);
+    }
     let mut index = JoinIndex::build(ctx, &right, equi, spec.widths, outer)?;
     if index.is_empty() && matches!(spec.kind, JoinKind::Inner | JoinKind::Semi | JoinKind::Right) {
         // Nothing can match: the left side need not even be read (PostgreSQL skips the
@@ -165,7 +178,7 @@ pub fn hash_join_each(
     }
     let mut right_matched = vec![false; right.len()];
     let (mut cands, mut m) = (Vec::new(), Vec::new());
-    let semi_or_anti = matches!(spec.kind, JoinKind::Semi | JoinKind::Anti);
+    let semi_or_anti = spec.kind.is_semi_or_anti();
     let go = for_each(left, ctx, outer, &mut |l| {
         index.probe(ctx, &l, outer, &mut cands)?;
         m.clear();
@@ -183,6 +196,69 @@ pub fn hash_join_each(
         return Ok(false);
     }
     emit_unmatched_right(sink, right, spec, &right_matched)
+}
+
+/// The null-aware anti join of `NOT IN` (see the module notes): the last `equi` pair is
+/// the `NOT IN` comparison, the others are ordinary keys; `on` holds the whole
+/// condition, the comparison's `IS NOT FALSE` test included.
+fn null_aware_anti_each(
+    ctx: &ExecCtx<'_>,
+    left: &Plan,
+    right: Vec<Row>,
+    spec: &JoinSpec<'_>,
+    equi: &[(Expr, Expr)],
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let Some(((x, y), rest)) = equi.split_last() else {
+        return nested_loop_each(ctx, left, right, spec, outer, sink);
+    };
+    // Build rows whose `NOT IN` key is NULL, cloned apart (they are few, or the
+    // subquery's answer is NULL for every probe anyway) and indexed by the other keys.
+    let mut null_ids = Vec::new();
+    let mut null_rows = Vec::new();
+    for (ri, r) in right.iter().enumerate() {
+        if ctx.eval(y, r, outer)?.is_null() {
+            null_ids.push(ri);
+            null_rows.push(r.clone());
+        }
+    }
+    let mut by_key = JoinIndex::build(ctx, &right, equi, spec.widths, outer)?;
+    // `None`: no other keys, so every build row (every NULL-key row) is a candidate.
+    let mut by_rest = match rest.is_empty() {
+        true => None,
+        false => Some(JoinIndex::build(ctx, &right, rest, spec.widths, outer)?),
+    };
+    let mut nulls_by_rest = match rest.is_empty() {
+        true => None,
+        false => Some(JoinIndex::build(ctx, &null_rows, rest, spec.widths, outer)?),
+    };
+    let (mut cands, mut found) = (Vec::new(), Vec::new());
+    for_each(left, ctx, outer, &mut |l| {
+        ctx.check_cancel()?;
+        cands.clear();
+        if ctx.eval(x, &l, outer)?.is_null() {
+            match by_rest.as_mut() {
+                Some(index) => index.probe(ctx, &l, outer, &mut cands)?,
+                None => cands.extend(0..right.len()),
+            }
+        } else {
+            by_key.probe(ctx, &l, outer, &mut cands)?;
+            match nulls_by_rest.as_mut() {
+                Some(index) => {
+                    index.probe(ctx, &l, outer, &mut found)?;
+                    cands.extend(found.iter().filter_map(|&i| null_ids.get(i).copied()));
+                }
+                None => cands.extend_from_slice(&null_ids),
+            }
+        }
+        for &ri in &cands {
+            if passes(ctx, spec.on, &l, &right[ri], outer)? {
+                return Ok(true);
+            }
+        }
+        sink(l)
+    })
 }
 
 /// LATERAL: the right side runs once per left row, seeing it as its enclosing row.

@@ -102,7 +102,7 @@ fn prune(plan: Plan, needed: &[bool]) -> Plan {
         Plan::Join { left, right, kind, on, equi, lateral, schema } => {
             let (lw, rw) = (left.width(), right.width());
             let mut both = prefix(needed, lw + rw);
-            if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+            if matches!(kind, JoinKind::Semi | JoinKind::Anti | JoinKind::NullAwareAnti) {
                 // Only the left columns come out; the right ones are read by the condition.
                 both[lw..].iter_mut().for_each(|n| *n = false);
             }

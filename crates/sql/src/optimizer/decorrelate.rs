@@ -16,7 +16,14 @@
 //! stay below as its filter. `NOT EXISTS` gives an anti join, `x IN (SELECT y ...)` a
 //! semi join with `x = y` added to the condition: in a WHERE, a NULL comparison rejects
 //! the row just as FALSE does, so the join keeps exactly the rows the test accepts.
-//! `NOT IN` is left alone: with NULLs it is not an anti join.
+//!
+//! `x NOT IN (SELECT y ...)` (also written `NOT (x IN ...)`) is true only when every
+//! subquery row gives `x <> y` TRUE; a NULL on either side makes it NULL, which a WHERE
+//! rejects as FALSE. So it is an anti join whose condition counts `x = y` being TRUE
+//! *or NULL* as a match: `(x = y) IS NOT FALSE`, one per column of a row `(a, b) NOT
+//! IN`. That join is [`JoinKind::NullAwareAnti`], whose hash key on `x = y` finds the
+//! NULL rows too (`exec/join.rs`). An empty subquery matches nothing, so every row
+//! passes, NULL `x` included, as in PostgreSQL.
 //!
 //! A subquery is pulled up only when that cannot change the answer:
 //!
@@ -157,6 +164,11 @@ fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<
             Expr::Subquery { id, kind: SubqueryTest::Exists { negated }, .. } => {
                 (*id, if *negated { JoinKind::Semi } else { JoinKind::Anti }, None)
             }
+            Expr::Subquery {
+                id,
+                kind: SubqueryTest::Quantified { lhs, op: BinaryOp::Eq, all: false },
+                ..
+            } => (*id, JoinKind::NullAwareAnti, Some(lhs)),
             _ => return None,
         },
         Expr::Subquery {
@@ -164,6 +176,11 @@ fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<
             kind: SubqueryTest::Quantified { lhs, op: BinaryOp::Eq, all: false },
             ..
         } => (*id, JoinKind::Semi, Some(lhs)),
+        Expr::Subquery {
+            id,
+            kind: SubqueryTest::Quantified { lhs, op: BinaryOp::NotEq, all: true },
+            ..
+        } => (*id, JoinKind::NullAwareAnti, Some(lhs)),
         _ => return None,
     };
     let sub = query.subqueries.get(id.0 as usize)?;
@@ -258,11 +275,17 @@ fn pull_up(query: &PlannedQuery, test: &Expr, skip: usize, ow: usize) -> Option<
                 Expr::Column(i, ty) => Some(Expr::Column(i - skip + fw, ty.clone())),
                 _ => None,
             });
-            on.push(Expr::Binary {
+            let eq = Expr::Binary {
                 op: BinaryOp::Eq,
                 left: Box::new(l),
                 right: Box::new(to_join_row(o, fw, skip, ow)),
                 ty: helios_types::DataType::Bool,
+            };
+            on.push(match kind {
+                JoinKind::NullAwareAnti => {
+                    Expr::IsBool { expr: Box::new(eq), value: Some(false), negated: true }
+                }
+                _ => eq,
             });
         }
     }

@@ -6,6 +6,9 @@
 //! A key may also read the enclosing row (a join inside a correlated subquery, or the
 //! condition of a decorrelated `NOT EXISTS` that reads rows further out): such columns
 //! are constants for one run of the join, so `c.id + o.id = d.id` still keys `c` to `d`.
+//!
+//! The null-aware anti join of `NOT IN` also keys on its `(x = y) IS NOT FALSE`
+//! conjunct, as its last key (see `exec/join.rs`); the conjunct stays in the condition.
 
 use helios_types::DataType;
 
@@ -13,7 +16,7 @@ use super::conjuncts::{has_subquery, join, split};
 use super::map_inputs;
 use crate::expr::{BinaryOp, Expr};
 use crate::planner::rewrite::shift_columns;
-use crate::planner::Plan;
+use crate::planner::{JoinKind, Plan};
 
 /// Applies the rule bottom-up.
 pub fn apply(plan: Plan) -> Plan {
@@ -29,6 +32,21 @@ pub fn apply(plan: Plan) -> Plan {
             let mut pairs = Vec::new();
             let mut residual = Vec::new();
             let mut exact = 0;
+            // Which input a key reads (besides the enclosing row): `Some(true)` left.
+            let side = |e: &Expr| {
+                let (mut l, mut r) = (false, false);
+                e.walk(&mut |n| {
+                    if let Expr::Column(i, _) = n {
+                        l |= *i < lw;
+                        r |= (lw..total).contains(i);
+                    }
+                });
+                match (l, r) {
+                    (true, false) => Some(true),
+                    (false, true) => Some(false),
+                    _ => None,
+                }
+            };
             for p in parts {
                 if has_subquery(&p) {
                     residual.push(p);
@@ -37,21 +55,6 @@ pub fn apply(plan: Plan) -> Plan {
                 let Expr::Binary { op: BinaryOp::Eq, left: a, right: b, .. } = &p else {
                     residual.push(p);
                     continue;
-                };
-                // Which input a key reads (besides the enclosing row): `Some(true)` left.
-                let side = |e: &Expr| {
-                    let (mut l, mut r) = (false, false);
-                    e.walk(&mut |n| {
-                        if let Expr::Column(i, _) = n {
-                            l |= *i < lw;
-                            r |= (lw..total).contains(i);
-                        }
-                    });
-                    match (l, r) {
-                        (true, false) => Some(true),
-                        (false, true) => Some(false),
-                        _ => None,
-                    }
                 };
                 let (l, r) = match (side(a), side(b)) {
                     (Some(true), Some(false)) => ((**a).clone(), (**b).clone()),
@@ -72,6 +75,33 @@ pub fn apply(plan: Plan) -> Plan {
                 shift_columns(&mut l, total, -((total - lw) as isize));
                 shift_columns(&mut r, lw, -(lw as isize));
                 pairs.push((l, r));
+            }
+            let mut kind = kind;
+            if kind == JoinKind::NullAwareAnti {
+                // Its `NOT IN` comparison is the last key, probed null-aware; it stays in
+                // the condition, which alone tells NULL from a match. Without one the
+                // join is an ordinary anti join on that condition.
+                let null_aware = residual.iter().find_map(|p| match p {
+                    Expr::IsBool { expr, value: Some(false), negated: true } => match &**expr {
+                        Expr::Binary { op: BinaryOp::Eq, left: a, right: b, .. } => {
+                            match (side(a), side(b)) {
+                                (Some(true), Some(false)) => Some(((**a).clone(), (**b).clone())),
+                                (Some(false), Some(true)) => Some(((**b).clone(), (**a).clone())),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                match null_aware {
+                    Some((mut l, mut r)) => {
+                        shift_columns(&mut l, total, -((total - lw) as isize));
+                        shift_columns(&mut r, lw, -(lw as isize));
+                        pairs.push((l, r));
+                    }
+                    None => kind = JoinKind::Anti,
+                }
             }
             // The condition is rebuilt only when a conjunct left it (EXPLAIN shows it as written).
             let on = if exact == 0 { Some(on) } else { join(residual) };

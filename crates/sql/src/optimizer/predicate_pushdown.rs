@@ -35,7 +35,11 @@ fn push(input: Plan, predicate: crate::expr::Expr) -> Plan {
         Plan::Join { left, right, kind, on, equi, lateral, schema }
             if matches!(
                 kind,
-                JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti
+                JoinKind::Inner
+                    | JoinKind::Left
+                    | JoinKind::Semi
+                    | JoinKind::Anti
+                    | JoinKind::NullAwareAnti
             ) && !lateral =>
         {
             let lw = left.width();

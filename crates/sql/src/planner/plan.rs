@@ -47,6 +47,18 @@ pub enum JoinKind {
     Semi,
     /// Rows of the left side without a match.
     Anti,
+    /// `NOT IN` as an anti join: rows of the left side without a match, where the
+    /// condition counts a NULL in the `NOT IN` comparison as a match (it holds a
+    /// `(x = y) IS NOT FALSE` conjunct). Its last hash key, if any, is that comparison:
+    /// the build side is probed null-aware (see `exec/join.rs`).
+    NullAwareAnti,
+}
+
+impl JoinKind {
+    /// Whether only left rows come out, each at most once (semi and anti joins).
+    pub fn is_semi_or_anti(self) -> bool {
+        matches!(self, JoinKind::Semi | JoinKind::Anti | JoinKind::NullAwareAnti)
+    }
 }
 
 /// Set operations.
@@ -466,6 +478,7 @@ impl Plan {
                     JoinKind::Full => " Full",
                     JoinKind::Semi => " Semi",
                     JoinKind::Anti => " Anti",
+                    JoinKind::NullAwareAnti => " Null-Aware Anti",
                 };
                 if *lateral {
                     format!("Nested Loop{kind} (lateral)")
