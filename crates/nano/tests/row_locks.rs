@@ -528,6 +528,12 @@ fn ddl_of_our_own_statements_and_do_blocks_sees_concurrent_ddl() {
     assert_eq!(one(&mut a, "SELECT y FROM do_b"), "2");
 }
 
+/// Runs `sql` in a new session on another thread; the thread returns its SQLSTATE.
+fn spawn_code(db: &Database, sql: &'static str) -> thread::JoinHandle<Option<String>> {
+    let db = db.clone();
+    thread::spawn(move || code(&mut db.connect(), sql))
+}
+
 fn db_with_parents() -> Database {
     let db = Database::open_in_memory().expect("open");
     run(
@@ -551,10 +557,7 @@ fn a_parent_delete_waits_for_a_new_child_and_then_sees_it() {
         code(&mut b, "SET lock_timeout = '50ms'; UPDATE parent SET code = 11 WHERE id = 1"),
         Some("55P03".into())
     );
-    let delete = thread::spawn({
-        let db = db.clone();
-        move || code(&mut db.connect(), "DELETE FROM parent WHERE id = 1")
-    });
+    let delete = spawn_code(&db, "DELETE FROM parent WHERE id = 1");
     settle();
     assert!(!delete.is_finished(), "waits for the inserter");
     run(&mut a, "COMMIT");
@@ -568,10 +571,7 @@ fn a_parent_key_change_waits_for_a_new_child_and_then_sees_it() {
     let db = db_with_parents();
     let mut a = db.connect();
     run(&mut a, "BEGIN; INSERT INTO child VALUES (1, 10);");
-    let rekey = thread::spawn({
-        let db = db.clone();
-        move || code(&mut db.connect(), "UPDATE parent SET code = 11 WHERE id = 1")
-    });
+    let rekey = spawn_code(&db, "UPDATE parent SET code = 11 WHERE id = 1");
     settle();
     assert!(!rekey.is_finished(), "waits for the inserter");
     run(&mut a, "COMMIT");
@@ -584,10 +584,7 @@ fn a_parent_delete_that_a_child_waited_for_fails_the_child() {
     let db = db_with_parents();
     let mut a = db.connect();
     run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
-    let insert = thread::spawn({
-        let db = db.clone();
-        move || code(&mut db.connect(), "INSERT INTO child VALUES (2, 20)")
-    });
+    let insert = spawn_code(&db, "INSERT INTO child VALUES (2, 20)");
     settle();
     assert!(!insert.is_finished(), "waits for the open delete");
     run(&mut a, "COMMIT");
@@ -600,10 +597,7 @@ fn a_child_waits_for_a_rolled_back_parent_delete_and_goes_in() {
     let db = db_with_parents();
     let mut a = db.connect();
     run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
-    let insert = thread::spawn({
-        let db = db.clone();
-        move || code(&mut db.connect(), "INSERT INTO child VALUES (2, 20)")
-    });
+    let insert = spawn_code(&db, "INSERT INTO child VALUES (2, 20)");
     settle();
     assert!(!insert.is_finished(), "waits for the open delete");
     run(&mut a, "ROLLBACK");
