@@ -58,11 +58,15 @@ pub fn is_varint(ty: &DataType) -> bool {
 /// Reads the LEB128 varint at `*at`, moving `*at` past it.
 #[inline]
 pub fn read_varint(bytes: &[u8], at: &mut usize) -> TypeResult<u64> {
-    // One byte (a value below 128) is the common case.
-    match bytes.get(*at) {
-        Some(&b) if b < 0x80 => {
+    // One byte (a value below 128) is the common case, two bytes (below 16,384) the next.
+    match bytes.get(*at..) {
+        Some(&[b, ..]) if b < 0x80 => {
             *at += 1;
             Ok(u64::from(b))
+        }
+        Some(&[lo, hi, ..]) if hi < 0x80 => {
+            *at += 2;
+            Ok(u64::from(lo & 0x7F) | u64::from(hi) << 7)
         }
         _ => read_long_varint(bytes, at),
     }

@@ -207,6 +207,19 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
+    fn varints_of_every_length_round_trip(shift in 0u32..64, low in any::<u64>()) {
+        // Values spread over every varint length, with a truncated copy of each.
+        let v = low >> shift;
+        let mut buf = vec![0xFF];
+        super::codec::write_varint(&mut buf, v);
+        let mut at = 1;
+        prop_assert_eq!(super::layout::read_varint(&buf, &mut at).unwrap(), v);
+        prop_assert_eq!(at, buf.len());
+        let mut at = 1;
+        prop_assert!(super::layout::read_varint(&buf[..buf.len() - 1], &mut at).is_err());
+    }
+
+    #[test]
     fn round_trips_and_reads_single_columns((types, values) in arb_row()) {
         let bytes = encode_row(&values, &types).unwrap();
         let back = decode_row(&bytes, &types).unwrap();
