@@ -528,6 +528,23 @@ fn ddl_of_our_own_statements_and_do_blocks_sees_concurrent_ddl() {
     assert_eq!(one(&mut a, "SELECT y FROM do_b"), "2");
 }
 
+/// Runs `open` in `a`, then `waiter` in another session, which must wait for `a`; ends
+/// `a` with `end` and returns the waiter's SQLSTATE.
+fn wait_for_end(
+    db: &Database,
+    a: &mut Connection,
+    open: &str,
+    waiter: &'static str,
+    end: &str,
+) -> Option<String> {
+    run(a, open);
+    let w = spawn_code(db, waiter);
+    settle();
+    assert!(!w.is_finished(), "{waiter} waits for {open}");
+    run(a, end);
+    w.join().expect("thread")
+}
+
 /// Runs `sql` in a new session on another thread; the thread returns its SQLSTATE.
 fn spawn_code(db: &Database, sql: &'static str) -> thread::JoinHandle<Option<String>> {
     let db = db.clone();
@@ -570,12 +587,10 @@ fn a_parent_delete_waits_for_a_new_child_and_then_sees_it() {
 fn a_parent_key_change_waits_for_a_new_child_and_then_sees_it() {
     let db = db_with_parents();
     let mut a = db.connect();
-    run(&mut a, "BEGIN; INSERT INTO child VALUES (1, 10);");
-    let rekey = spawn_code(&db, "UPDATE parent SET code = 11 WHERE id = 1");
-    settle();
-    assert!(!rekey.is_finished(), "waits for the inserter");
-    run(&mut a, "COMMIT");
-    assert_eq!(rekey.join().expect("thread").as_deref(), Some("23503"));
+    let open = "BEGIN; INSERT INTO child VALUES (1, 10);";
+    let rekey =
+        wait_for_end(&db, &mut a, open, "UPDATE parent SET code = 11 WHERE id = 1", "COMMIT");
+    assert_eq!(rekey.as_deref(), Some("23503"));
     assert_eq!(one(&mut a, "SELECT code FROM parent WHERE id = 1"), "10");
 }
 
@@ -583,12 +598,9 @@ fn a_parent_key_change_waits_for_a_new_child_and_then_sees_it() {
 fn a_parent_delete_that_a_child_waited_for_fails_the_child() {
     let db = db_with_parents();
     let mut a = db.connect();
-    run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
-    let insert = spawn_code(&db, "INSERT INTO child VALUES (2, 20)");
-    settle();
-    assert!(!insert.is_finished(), "waits for the open delete");
-    run(&mut a, "COMMIT");
-    assert_eq!(insert.join().expect("thread").as_deref(), Some("23503"));
+    let (open, insert) =
+        ("BEGIN; DELETE FROM parent WHERE id = 2;", "INSERT INTO child VALUES (2, 20)");
+    assert_eq!(wait_for_end(&db, &mut a, open, insert, "COMMIT").as_deref(), Some("23503"));
     assert_eq!(one(&mut a, "SELECT count(*) FROM child"), "0");
 }
 
@@ -596,12 +608,9 @@ fn a_parent_delete_that_a_child_waited_for_fails_the_child() {
 fn a_child_waits_for_a_rolled_back_parent_delete_and_goes_in() {
     let db = db_with_parents();
     let mut a = db.connect();
-    run(&mut a, "BEGIN; DELETE FROM parent WHERE id = 2;");
-    let insert = spawn_code(&db, "INSERT INTO child VALUES (2, 20)");
-    settle();
-    assert!(!insert.is_finished(), "waits for the open delete");
-    run(&mut a, "ROLLBACK");
-    assert_eq!(insert.join().expect("thread"), None);
+    let (open, insert) =
+        ("BEGIN; DELETE FROM parent WHERE id = 2;", "INSERT INTO child VALUES (2, 20)");
+    assert_eq!(wait_for_end(&db, &mut a, open, insert, "ROLLBACK"), None);
     assert_eq!(one(&mut a, "SELECT count(*) FROM child"), "1");
 }
 
