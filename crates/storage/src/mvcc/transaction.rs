@@ -327,10 +327,9 @@ impl Transaction {
             if this != Acquired::Held {
                 got = this;
             }
-            key_after_commit |= mode == LockMode::Exclusive
-                && strength.key_lock().is_some()
-                && hash != row_hash
-                && this == Acquired::AfterCommit;
+            // As in `lock_key`: an exclusive key lock taken after a committed holder.
+            key_after_commit |=
+                hash != row_hash && mode == LockMode::Exclusive && this == Acquired::AfterCommit;
         }
         self.check_locked(key, got)?;
         if key_after_commit {
