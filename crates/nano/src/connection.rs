@@ -219,6 +219,14 @@ impl Connection {
         Ok(passed)
     }
 
+    /// Ends the current statement as failed, as an error in it would: an open transaction
+    /// block enters the failed state (every statement but `ROLLBACK` then fails with
+    /// `25P02`), an implicit one rolls back. For callers that carry out one logical
+    /// statement as several calls and meet an error of their own between them.
+    pub fn abort_statement(&mut self) {
+        self.session.abort_statement();
+    }
+
     /// Idle, in a transaction block, or in a failed block.
     pub fn transaction_status(&self) -> TxnStatus {
         self.session.transaction_status()

@@ -5,10 +5,16 @@
 //! Like PostgreSQL this is a superuser feature (`is_superuser`, 42501 otherwise). A
 //! missing file is 58P01, a file the process may not open 42501, other I/O errors 58030.
 //!
-//! COPY FROM: the client's `CopyData` is buffered until `CopyDone`; then every row is
-//! parsed and converted to the target column types first (so bad data inserts nothing)
-//! and inserted through one prepared `INSERT` inside a transaction (the session's own
-//! when one is open, else a fresh one committed at the end).
+//! COPY FROM: the data is loaded while it arrives, a batch of whole records at a time
+//! (about 1 MiB; [`RecordSplitter`] finds where text and csv records end, the binary
+//! decoder takes whole tuples), so the server holds one batch and not the whole payload.
+//! Each batch is parsed, converted to the target column types and inserted through one
+//! prepared `INSERT` inside one transaction: the session's when a block is open, else
+//! its own, begun with the first rows and committed after `CopyDone`. The first error
+//! (bad data, a constraint) ends the load at once: its own transaction rolls back, an
+//! open block fails as after any failed statement, the rest of the data is dropped, and
+//! the error answers `CopyDone`. `CopyFail` ends it the same way. A server file is read
+//! and loaded the same way.
 //!
 //! COPY TO: the rows of `SELECT cols FROM table` (or the given query) are encoded in
 //! the requested format, one `CopyData` per row.
@@ -26,22 +32,331 @@ use pgwire::messages::response::CommandComplete;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
-use crate::copy_data::{decode_rows, encode_row};
+use crate::copy_data::{decode_batch, encode_row, Fields, RecordSplitter};
 use crate::copy_stmt::{CopyFormat, CopySource, CopyStatement};
 use crate::error::to_pgwire;
 use crate::session::{Session, TxnStatus};
 use crate::text;
 
-/// Largest COPY FROM STDIN payload buffered for one statement.
-const MAX_COPY_BYTES: usize = 1 << 30;
+/// Bytes of whole records loaded at a time while COPY FROM STDIN data arrives.
+const BATCH_BYTES: usize = 1 << 20;
 
-/// A COPY FROM STDIN waiting for its data.
+/// Most bytes held while waiting for the end of a record.
+const MAX_PENDING_BYTES: usize = 1 << 30;
+
+/// A COPY FROM STDIN receiving its data (see the module docs).
 #[derive(Debug)]
 pub struct CopyIn {
-    /// The statement being served.
-    pub stmt: CopyStatement,
-    /// Bytes received so far.
-    pub data: Vec<u8>,
+    /// Loads the data; `None` once an error ended the load.
+    loader: Option<CopyLoader>,
+    /// Bytes received and not loaded yet.
+    pending: Vec<u8>,
+    splitter: RecordSplitter,
+    /// The first error: later data is dropped, and the error answers `CopyDone`.
+    error: Option<Error>,
+}
+
+impl CopyIn {
+    /// A COPY FROM STDIN loading through `loader`.
+    pub fn new(loader: CopyLoader) -> CopyIn {
+        let splitter = RecordSplitter::new(&loader.stmt.options);
+        CopyIn { loader: Some(loader), pending: Vec::new(), splitter, error: None }
+    }
+
+    /// Takes in received bytes; returns the loader and a batch of them to load once a
+    /// batch is ready.
+    fn push(&mut self, data: &[u8]) -> Option<(CopyLoader, Vec<u8>)> {
+        if self.error.is_some() || self.loader.as_ref().is_none_or(|l| l.ended) {
+            return None;
+        }
+        self.pending.extend_from_slice(data);
+        let ready = if is_binary(&self.loader.as_ref()?.stmt) {
+            // The loader takes the whole tuples and hands the rest back.
+            if self.pending.len() >= BATCH_BYTES {
+                self.pending.len()
+            } else {
+                0
+            }
+        } else {
+            match self.splitter.scan(&self.pending) {
+                n if n >= BATCH_BYTES => n,
+                _ => 0,
+            }
+        };
+        if ready == 0 {
+            if self.pending.len() > MAX_PENDING_BYTES {
+                self.pending = Vec::new();
+                self.error = Some(Error::new(
+                    SqlState::PROGRAM_LIMIT_EXCEEDED,
+                    "COPY data holds a record larger than 1 GB",
+                ));
+            }
+            return None;
+        }
+        let batch: Vec<u8> = self.pending.drain(..ready).collect();
+        if !is_binary(&self.loader.as_ref()?.stmt) {
+            self.splitter.consume(ready);
+        }
+        Some((self.loader.take()?, batch))
+    }
+
+    /// Takes back the loader after a batch: the bytes of `batch` it did not take go back
+    /// in front of the pending ones; on an error, it is gone (it rolled back).
+    fn loaded(&mut self, loader: Option<CopyLoader>, batch: Vec<u8>, outcome: Result<usize>) {
+        match outcome {
+            Ok(took) => {
+                if took < batch.len() {
+                    let rest = std::mem::take(&mut self.pending);
+                    self.pending = batch[took..].to_vec();
+                    self.pending.extend_from_slice(&rest);
+                }
+            }
+            Err(e) => {
+                self.pending = Vec::new();
+                self.error = Some(e);
+            }
+        }
+        self.loader = loader;
+    }
+
+    /// Loads what is left (the data ended) and ends the COPY; returns the row count.
+    fn finish(self, session: &mut dyn Session) -> Result<u64> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let loader = self.loader.ok_or_else(|| Error::internal("COPY without its loader"))?;
+        loader.finish(session, &self.pending)
+    }
+
+    /// Ends the COPY as failed (`CopyFail`, or the connection ended).
+    fn abort(self, session: &mut dyn Session) {
+        if let Some(loader) = self.loader {
+            loader.abort(session);
+        }
+    }
+}
+
+/// Loads COPY FROM data into its table a batch at a time, through one prepared `INSERT`
+/// in one transaction: the session's when a block is open, else its own, begun with the
+/// first rows and committed at the end. An error rolls its own transaction back, or fails
+/// the session's block like any statement error.
+#[derive(Debug)]
+pub struct CopyLoader {
+    /// The statement, generated columns left out.
+    stmt: CopyStatement,
+    name: String,
+    columns: Vec<crate::session::Column>,
+    types: Vec<DataType>,
+    insert_sql: String,
+    /// The prepared `INSERT`, once rows came.
+    insert: Option<u64>,
+    /// The loader began the transaction and ends it.
+    own_txn: bool,
+    /// Rows inserted.
+    rows: u64,
+    /// Text and csv records decoded (the header included), for line numbers.
+    records: usize,
+    /// The header line is still to be skipped.
+    header_pending: bool,
+    binary: crate::copy_binary::BinaryDecoder,
+    /// The end-of-data marker `\.` was read: later data is ignored.
+    ended: bool,
+}
+
+impl CopyLoader {
+    /// Checks the target of `stmt` (before the client is asked for data).
+    pub fn new(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyLoader> {
+        let stmt = without_generated(session, stmt)?;
+        let CopySource::Table { name, columns } = &stmt.source else {
+            return Err(Error::new(SqlState::SYNTAX_ERROR, "COPY FROM needs a table"));
+        };
+        let target = session.prepare(&stmt.select_sql(), &[])?;
+        session.close_prepared(target.id);
+        let names: Vec<String> = if columns.is_empty() {
+            target.columns.iter().map(|c| quote_ident(&c.name)).collect()
+        } else {
+            columns.clone()
+        };
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        // COPY writes identity columns as given, GENERATED ALWAYS or not (as PostgreSQL's
+        // COPY does, which is how a dump restores them).
+        let insert_sql = format!(
+            "INSERT INTO {name} ({}) OVERRIDING SYSTEM VALUE VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        let types = target.columns.iter().map(|c| c.data_type.clone()).collect();
+        Ok(CopyLoader {
+            name: name.clone(),
+            header_pending: stmt.options.header,
+            stmt,
+            columns: target.columns,
+            types,
+            insert_sql,
+            insert: None,
+            own_txn: false,
+            rows: 0,
+            records: 0,
+            binary: Default::default(),
+            ended: false,
+        })
+    }
+
+    /// Number of columns (for `CopyInResponse`).
+    pub fn columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Loads a batch (see [`CopyLoader::load`]); on an error the load is over: the
+    /// loader has rolled back and is gone.
+    fn load_batch(
+        mut self,
+        session: &mut dyn Session,
+        batch: &[u8],
+    ) -> (Option<CopyLoader>, Result<usize>) {
+        match self.load(session, batch, false) {
+            Ok(took) => (Some(self), Ok(took)),
+            Err(e) => {
+                self.abort(session);
+                (None, Err(e))
+            }
+        }
+    }
+
+    /// Decodes and inserts the whole records at the start of `data`; returns the bytes
+    /// they took (all of `data` for text and csv, whose batches end at a record end).
+    /// With `last`, `data` is the rest of the stream.
+    fn load(&mut self, session: &mut dyn Session, data: &[u8], last: bool) -> Result<usize> {
+        if is_binary(&self.stmt) {
+            let (rows, took) = self
+                .binary
+                .decode(data, &self.types, last)
+                .map_err(|e| e.with_detail(format!("COPY {}, binary data", self.name)))?;
+            self.ended = self.binary.ended();
+            let first = self.rows as usize + 1;
+            self.insert_rows(session, rows.into_iter().enumerate().map(|(n, r)| (first + n, r)))?;
+            return Ok(took);
+        }
+        if self.ended {
+            return Ok(data.len());
+        }
+        let text = std::str::from_utf8(data).map_err(|e| {
+            Error::new(
+                SqlState::from_code("22021"),
+                format!("invalid byte sequence for encoding \"UTF8\": {e}"),
+            )
+        })?;
+        let decoded = decode_batch(text, &self.stmt.options, false)?;
+        self.ended = decoded.ended;
+        let first = self.records + 1;
+        self.records += decoded.rows.len();
+        let mut fields = decoded.rows.into_iter().enumerate().map(|(n, f)| (first + n, f));
+        // The header is the first record of the data, in whichever batch it comes.
+        if self.header_pending && fields.next().is_some() {
+            self.header_pending = false;
+        }
+        let rows = fields
+            .map(|(line, f)| Ok((line, self.values(line, f)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.insert_rows(session, rows.into_iter())?;
+        Ok(data.len())
+    }
+
+    /// The values of one text or csv record, converted to the column types.
+    fn values(&self, line: usize, fields: Fields) -> Result<Vec<Value>> {
+        let context = |e: Error| {
+            let detail = format!("COPY {}, line {line}", self.name);
+            Error::new(e.sqlstate(), e.message()).with_detail(detail)
+        };
+        if fields.len() < self.types.len() {
+            let missing = self.columns.get(fields.len()).map_or("?", |c| c.name.as_str());
+            return Err(context(Error::new(
+                SqlState::from_code("22P04"),
+                format!("missing data for column \"{missing}\""),
+            )));
+        }
+        if fields.len() > self.types.len() {
+            return Err(context(Error::new(
+                SqlState::from_code("22P04"),
+                "extra data after last expected column",
+            )));
+        }
+        let mut row = Vec::with_capacity(fields.len());
+        for (f, ty) in fields.iter().zip(&self.types) {
+            row.push(match f {
+                None => Value::Null,
+                Some(s) => text::from_text(s, ty).map_err(context)?,
+            });
+        }
+        Ok(row)
+    }
+
+    /// Inserts `(line, row)` pairs, beginning the transaction with the first.
+    fn insert_rows(
+        &mut self,
+        session: &mut dyn Session,
+        rows: impl Iterator<Item = (usize, Vec<Value>)>,
+    ) -> Result<()> {
+        for (line, row) in rows {
+            let insert = match self.insert {
+                Some(id) => id,
+                None => self.begin(session)?,
+            };
+            if let Err(e) = session.execute_prepared(insert, &row) {
+                // Keep the engine's own detail (e.g. the duplicate key); else say where.
+                return Err(match e.detail() {
+                    Some(_) => e,
+                    None => e.with_detail(format!("COPY {}, line {line}", self.name)),
+                });
+            }
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    /// Opens the transaction (unless a block is open) and prepares the `INSERT`.
+    fn begin(&mut self, session: &mut dyn Session) -> Result<u64> {
+        if session.transaction_status() == TxnStatus::Idle {
+            if let Some(e) = session.execute_batch("BEGIN").error {
+                return Err(e);
+            }
+            self.own_txn = true;
+        }
+        let id = session.prepare(&self.insert_sql, &self.types)?.id;
+        self.insert = Some(id);
+        Ok(id)
+    }
+
+    /// Loads the rest of the data and ends the COPY; returns the number of rows.
+    fn finish(mut self, session: &mut dyn Session, rest: &[u8]) -> Result<u64> {
+        if let Err(e) = self.load(session, rest, true) {
+            self.abort(session);
+            return Err(e);
+        }
+        if let Some(id) = self.insert.take() {
+            session.close_prepared(id);
+        }
+        if self.own_txn {
+            if let Some(e) = session.execute_batch("COMMIT").error {
+                return Err(e);
+            }
+        }
+        Ok(self.rows)
+    }
+
+    /// Ends the COPY as failed: its own transaction rolls back; an open block fails, as
+    /// after any failed statement.
+    fn abort(mut self, session: &mut dyn Session) {
+        if let Some(id) = self.insert.take() {
+            session.close_prepared(id);
+        }
+        if self.own_txn {
+            // A failed ROLLBACK leaves nothing to do: the session reports its own state.
+            let _ = session.execute_batch("ROLLBACK");
+        } else {
+            session.abort_statement();
+        }
+    }
 }
 
 /// The rows of a COPY TO STDOUT, encoded.
@@ -99,8 +414,8 @@ pub fn run_copy_file(session: &mut dyn Session, stmt: &CopyStatement) -> Result<
         .with_detail("Only superusers may COPY to or from a file."));
     }
     if stmt.from_stdin {
-        let data = std::fs::read(path).map_err(|e| file_error(&e, path, "reading"))?;
-        return run_copy_in(session, stmt, &data);
+        let file = std::fs::File::open(path).map_err(|e| file_error(&e, path, "reading"))?;
+        return copy_from_reader(session, stmt, file);
     }
     if !std::path::Path::new(path).is_absolute() {
         return Err(Error::new(
@@ -111,6 +426,35 @@ pub fn run_copy_file(session: &mut dyn Session, stmt: &CopyStatement) -> Result<
     let out = run_copy_out(session, stmt)?;
     std::fs::write(path, out.concat()).map_err(|e| file_error(&e, path, "writing"))?;
     Ok(out.rows.len() as u64)
+}
+
+/// Loads COPY FROM data read from `reader` a batch at a time.
+fn copy_from_reader(
+    session: &mut dyn Session,
+    stmt: &CopyStatement,
+    mut reader: impl std::io::Read,
+) -> Result<u64> {
+    let mut copy = CopyIn::new(CopyLoader::new(session, stmt)?);
+    let mut buf = vec![0u8; 256 * 1024];
+    while copy.error.is_none() {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                copy.abort(session);
+                return Err(Error::new(
+                    SqlState::IO_ERROR,
+                    format!("could not read from COPY file: {e}"),
+                ));
+            }
+        };
+        if let Some((loader, batch)) = copy.push(&buf[..n]) {
+            let (loader, outcome) = loader.load_batch(session, &batch);
+            copy.loaded(loader, batch, outcome);
+        }
+    }
+    copy.finish(session)
 }
 
 fn quote_ident(name: &str) -> String {
@@ -172,137 +516,9 @@ fn without_generated(session: &mut dyn Session, stmt: &CopyStatement) -> Result<
     Ok(out)
 }
 
-/// Checks that the target of a COPY FROM STDIN exists (before the client is asked for
-/// data) and returns its number of columns.
-pub fn copy_in_columns(session: &mut dyn Session, stmt: &CopyStatement) -> Result<usize> {
-    let stmt = &without_generated(session, stmt)?;
-    let target = session.prepare(&stmt.select_sql(), &[])?;
-    session.close_prepared(target.id);
-    Ok(target.columns.len())
-}
-
-/// Inserts the rows of a COPY FROM STDIN payload; returns the number of rows.
+/// Inserts the rows of a whole COPY FROM payload; returns the number of rows.
 pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8]) -> Result<u64> {
-    let stmt = &without_generated(session, stmt)?;
-    let CopySource::Table { name, columns } = &stmt.source else {
-        return Err(Error::new(SqlState::SYNTAX_ERROR, "COPY FROM needs a table"));
-    };
-    let target = session.prepare(&stmt.select_sql(), &[])?;
-    session.close_prepared(target.id);
-    let names: Vec<String> = if columns.is_empty() {
-        target.columns.iter().map(|c| quote_ident(&c.name)).collect()
-    } else {
-        columns.clone()
-    };
-    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    // COPY writes identity columns as given, GENERATED ALWAYS or not (as PostgreSQL's
-    // COPY does, which is how a dump restores them).
-    let insert_sql = format!(
-        "INSERT INTO {name} ({}) OVERRIDING SYSTEM VALUE VALUES ({})",
-        names.join(", "),
-        placeholders.join(", ")
-    );
-    let types: Vec<DataType> = target.columns.iter().map(|c| c.data_type.clone()).collect();
-
-    // Parse everything before inserting anything.
-    let rows = if is_binary(stmt) {
-        crate::copy_binary::decode(data, &types)
-            .map_err(|e| e.with_detail(format!("COPY {name}, binary data")))?
-    } else {
-        decode_text_rows(stmt, name, &target.columns, &types, data)?
-    };
-    insert_rows(session, stmt, name, &insert_sql, &types, &rows)
-}
-
-/// Parses text or csv COPY data into values of `types`.
-fn decode_text_rows(
-    stmt: &CopyStatement,
-    name: &str,
-    columns: &[crate::session::Column],
-    types: &[DataType],
-    data: &[u8],
-) -> Result<Vec<Vec<Value>>> {
-    let data = std::str::from_utf8(data).map_err(|e| {
-        Error::new(
-            SqlState::from_code("22021"),
-            format!("invalid byte sequence for encoding \"UTF8\": {e}"),
-        )
-    })?;
-    let mut rows: Vec<Vec<Value>> = Vec::new();
-    for (n, fields) in decode_rows(data, &stmt.options)?.into_iter().enumerate() {
-        let line = n + 1 + usize::from(stmt.options.header);
-        let context = |e: Error| {
-            let detail = format!("COPY {name}, line {line}");
-            Error::new(e.sqlstate(), e.message()).with_detail(detail)
-        };
-        if fields.len() < types.len() {
-            let missing = columns.get(fields.len()).map_or("?", |c| c.name.as_str());
-            return Err(context(Error::new(
-                SqlState::from_code("22P04"),
-                format!("missing data for column \"{missing}\""),
-            )));
-        }
-        if fields.len() > types.len() {
-            return Err(context(Error::new(
-                SqlState::from_code("22P04"),
-                "extra data after last expected column",
-            )));
-        }
-        let mut row = Vec::with_capacity(fields.len());
-        for (f, ty) in fields.iter().zip(types) {
-            row.push(match f {
-                None => Value::Null,
-                Some(s) => text::from_text(s, ty).map_err(context)?,
-            });
-        }
-        rows.push(row);
-    }
-    Ok(rows)
-}
-
-/// Inserts parsed COPY rows in one transaction (the session's, else a fresh one).
-fn insert_rows(
-    session: &mut dyn Session,
-    stmt: &CopyStatement,
-    name: &str,
-    insert_sql: &str,
-    types: &[DataType],
-    rows: &[Vec<Value>],
-) -> Result<u64> {
-    let own_txn = session.transaction_status() == TxnStatus::Idle;
-    if own_txn {
-        if let Some(e) = session.execute_batch("BEGIN").error {
-            return Err(e);
-        }
-    }
-    let result = (|| -> Result<u64> {
-        let insert = session.prepare(insert_sql, types)?;
-        let mut count = 0u64;
-        for (n, row) in rows.iter().enumerate() {
-            let outcome = session.execute_prepared(insert.id, row);
-            if let Err(e) = outcome {
-                session.close_prepared(insert.id);
-                // Keep the engine's own detail (e.g. the duplicate key); else say where.
-                return Err(match e.detail() {
-                    Some(_) => e,
-                    None => {
-                        let line = n + 1 + usize::from(stmt.options.header);
-                        e.with_detail(format!("COPY {name}, line {line}"))
-                    }
-                });
-            }
-            count += 1;
-        }
-        session.close_prepared(insert.id);
-        Ok(count)
-    })();
-    if own_txn {
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Some(e) = session.execute_batch(end).error {
-            return Err(result.err().unwrap_or(e));
-        }
-    }
-    result
+    CopyLoader::new(session, stmt)?.finish(session, data)
 }
 
 /// Runs the query of a COPY TO STDOUT and encodes its rows.
@@ -356,18 +572,23 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let conn = conn_state(client)?;
-        let mut guard = conn.copy_in.lock();
-        let Some(copy) = guard.as_mut() else {
-            return Err(crate::error::protocol_violation("unexpected CopyData outside COPY"));
+        let batch = {
+            let mut guard = conn.copy_in.lock();
+            let Some(copy) = guard.as_mut() else {
+                return Err(crate::error::protocol_violation("unexpected CopyData outside COPY"));
+            };
+            copy.push(&copy_data.data)
         };
-        if copy.data.len() + copy_data.data.len() > MAX_COPY_BYTES {
-            *guard = None;
-            return Err(to_pgwire(&Error::new(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "COPY data exceeds 1 GB",
-            )));
+        let Some((loader, batch)) = batch else { return Ok(()) };
+        let (loader, batch, outcome) = conn
+            .run(move |s| {
+                let (loader, outcome) = loader.load_batch(s, &batch);
+                (loader, batch, outcome)
+            })
+            .await?;
+        if let Some(copy) = conn.copy_in.lock().as_mut() {
+            copy.loaded(loader, batch, outcome);
         }
-        copy.data.extend_from_slice(&copy_data.data);
         Ok(())
     }
 
@@ -381,7 +602,7 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         let Some(copy) = conn.copy_in.lock().take() else {
             return Err(crate::error::protocol_violation("unexpected CopyDone outside COPY"));
         };
-        let outcome = conn.run(move |s| run_copy_in(s, &copy.stmt, &copy.data)).await?;
+        let outcome = conn.run(move |s| copy.finish(s)).await?;
         client.set_transaction_status(conn.wire_status());
         let n = outcome.map_err(|e| to_pgwire(&e))?;
         client
@@ -397,7 +618,13 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         if let Ok(conn) = conn_state(client) {
-            conn.copy_in.lock().take();
+            let copy = conn.copy_in.lock().take();
+            if let Some(copy) = copy {
+                // The rows loaded so far go: a failed COPY inserts nothing.
+                if let Err(e) = conn.run(move |s| copy.abort(s)).await {
+                    return e;
+                }
+            }
         }
         to_pgwire(&Error::new(
             SqlState::QUERY_CANCELED,

@@ -49,12 +49,17 @@ pub fn encode_row(row: &[Value], types: &[DataType]) -> Result<Vec<u8>> {
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// A read ran past the end of `data` (the data may just not be all there yet).
+    truncated: bool,
 }
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.data.len());
-        let end = end.ok_or_else(|| bad("unexpected EOF in COPY data"))?;
+        let Some(end) = end else {
+            self.truncated = true;
+            return Err(bad("unexpected EOF in COPY data"));
+        };
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -73,7 +78,74 @@ impl<'a> Reader<'a> {
 
 /// Decodes a whole binary COPY stream into rows of `types`.
 pub fn decode(data: &[u8], types: &[DataType]) -> Result<Vec<Vec<Value>>> {
-    let mut r = Reader { data, pos: 0 };
+    let mut d = BinaryDecoder::default();
+    d.decode(data, types, true).map(|(rows, _)| rows)
+}
+
+/// Decodes a binary COPY stream as it arrives, a batch at a time: the header once, then
+/// every whole tuple of each batch (a tuple cut by the batch's end waits for the next).
+#[derive(Debug, Default)]
+pub struct BinaryDecoder {
+    header_done: bool,
+    ended: bool,
+}
+
+impl BinaryDecoder {
+    /// Whether the trailer was read (nothing may follow it).
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Decodes the whole tuples at the start of `data`; returns them and the bytes they
+    /// took. With `last`, `data` is the rest of the stream: it must end with the trailer.
+    pub fn decode(
+        &mut self,
+        data: &[u8],
+        types: &[DataType],
+        last: bool,
+    ) -> Result<(Vec<Vec<Value>>, usize)> {
+        let mut r = Reader { data, pos: 0, truncated: false };
+        let mut rows = Vec::new();
+        if self.ended {
+            if !data.is_empty() {
+                return Err(bad("received copy data after EOF marker"));
+            }
+            return Ok((rows, 0));
+        }
+        if !self.header_done {
+            match read_header(&mut r) {
+                Ok(()) => self.header_done = true,
+                Err(_) if !last && r.truncated => return Ok((rows, 0)),
+                Err(e) => return Err(e),
+            }
+        }
+        let mut done = r.pos;
+        loop {
+            if !last && r.pos == data.len() {
+                return Ok((rows, done));
+            }
+            match read_tuple(&mut r, types) {
+                Ok(Some(row)) => {
+                    rows.push(row);
+                    done = r.pos;
+                }
+                Ok(None) => {
+                    self.ended = true;
+                    if r.pos != data.len() {
+                        return Err(bad("received copy data after EOF marker"));
+                    }
+                    return Ok((rows, r.pos));
+                }
+                // A tuple cut by the end of the batch: the next batch completes it.
+                Err(_) if !last && r.truncated => return Ok((rows, done)),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Reads the signature, flags and extension area.
+fn read_header(r: &mut Reader<'_>) -> Result<()> {
     if r.take(SIGNATURE.len()).ok() != Some(&SIGNATURE[..]) {
         return Err(bad("COPY file signature not recognized"));
     }
@@ -87,30 +159,29 @@ pub fn decode(data: &[u8], types: &[DataType]) -> Result<Vec<Vec<Value>>> {
     let ext =
         usize::try_from(r.i32()?).map_err(|_| bad("invalid COPY file header (missing length)"))?;
     r.take(ext)?;
-    let mut rows = Vec::new();
-    loop {
-        let n = r.i16()?;
-        if n == -1 {
-            if r.pos != data.len() {
-                return Err(bad("received copy data after EOF marker"));
-            }
-            return Ok(rows);
-        }
-        if usize::try_from(n).ok() != Some(types.len()) {
-            return Err(bad(format!("row field count is {n}, expected {}", types.len())));
-        }
-        let mut row = Vec::with_capacity(types.len());
-        for t in types {
-            let len = r.i32()?;
-            if len == -1 {
-                row.push(Value::Null);
-                continue;
-            }
-            let len = usize::try_from(len).map_err(|_| bad("invalid field size"))?;
-            row.push(crate::binary::decode(r.take(len)?, t)?);
-        }
-        rows.push(row);
+    Ok(())
+}
+
+/// Reads one tuple; `None` at the trailer.
+fn read_tuple(r: &mut Reader<'_>, types: &[DataType]) -> Result<Option<Vec<Value>>> {
+    let n = r.i16()?;
+    if n == -1 {
+        return Ok(None);
     }
+    if usize::try_from(n).ok() != Some(types.len()) {
+        return Err(bad(format!("row field count is {n}, expected {}", types.len())));
+    }
+    let mut row = Vec::with_capacity(types.len());
+    for t in types {
+        let len = r.i32()?;
+        if len == -1 {
+            row.push(Value::Null);
+            continue;
+        }
+        let len = usize::try_from(len).map_err(|_| bad("invalid field size"))?;
+        row.push(crate::binary::decode(r.take(len)?, t)?);
+    }
+    Ok(Some(row))
 }
 
 #[cfg(test)]
@@ -155,5 +226,44 @@ mod tests {
         huge.extend_from_slice(&1i16.to_be_bytes());
         huge.extend_from_slice(&i32::MAX.to_be_bytes());
         assert!(decode(&huge, &types).is_err(), "oversized length");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(100))]
+        /// A binary stream decodes to the same rows whole and in batches cut anywhere: each
+        /// batch takes its whole tuples and leaves a cut one for the next.
+        #[test]
+        fn batches_decode_like_the_whole(
+            values in proptest::collection::vec((proptest::option::of(proptest::prelude::any::<i32>()), "[a-z]{0,9}"), 0..20),
+            cuts in proptest::collection::vec(0usize..400, 0..10),
+        ) {
+            let types = [DataType::Int4, DataType::Text];
+            let rows: Vec<Vec<Value>> = values
+                .iter()
+                .map(|(i, t)| vec![i.map_or(Value::Null, Value::Int4), Value::Text(t.clone())])
+                .collect();
+            let mut data = header();
+            for r in &rows {
+                data.extend(encode_row(r, &types).unwrap());
+            }
+            data.extend(trailer());
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let mut d = BinaryDecoder::default();
+            let (mut got, mut pending, mut at) = (Vec::new(), Vec::new(), 0);
+            for cut in cuts {
+                let cut = cut.clamp(at, data.len());
+                pending.extend_from_slice(&data[at..cut]);
+                at = cut;
+                let (batch, took) = d.decode(&pending, &types, false).unwrap();
+                got.extend(batch);
+                pending.drain(..took);
+            }
+            pending.extend_from_slice(&data[at..]);
+            let (batch, _) = d.decode(&pending, &types, true).unwrap();
+            got.extend(batch);
+            proptest::prop_assert!(d.ended());
+            proptest::prop_assert_eq!(got, rows);
+        }
     }
 }

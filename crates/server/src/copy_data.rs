@@ -14,27 +14,129 @@ fn bad_copy(msg: impl Into<String>) -> Error {
 
 /// Decodes all rows of a COPY FROM STDIN payload (header skipped, `\.` honoured).
 pub fn decode_rows(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
-    let mut rows = match opts.format {
+    decode_batch(data, opts, opts.header).map(|d| d.rows)
+}
+
+/// The rows of one batch of COPY data, and whether it held the end-of-data marker `\.`
+/// (everything after the marker is ignored).
+#[derive(Debug, PartialEq)]
+pub struct Decoded {
+    /// The rows before the marker.
+    pub rows: Vec<Fields>,
+    /// The marker was seen: no later data is read.
+    pub ended: bool,
+}
+
+/// Decodes whole records of COPY data, skipping the first one when `header` (the batch
+/// that starts the data, with `HEADER`).
+pub fn decode_batch(data: &str, opts: &CopyOptions, header: bool) -> Result<Decoded> {
+    let (mut rows, ended) = match opts.format {
         // Binary data never reaches the text decoder (see `copy_binary.rs`).
         CopyFormat::Text | CopyFormat::Binary => decode_text(data, opts)?,
         CopyFormat::Csv => decode_csv(data, opts)?,
     };
-    if opts.header && !rows.is_empty() {
+    if header && !rows.is_empty() {
         rows.remove(0);
     }
-    Ok(rows)
+    Ok(Decoded { rows, ended })
 }
 
-fn decode_text(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
+/// Finds where the whole records of a text or CSV COPY stream end while it arrives, so
+/// the server can load the data in batches: the records up to [`RecordSplitter::complete`]
+/// decode the same on their own as inside the whole stream.
+///
+/// A record ends at a newline, except inside a CSV quoted field (which may span lines).
+/// The splitter scans each byte once, keeping the quote state between calls. A record
+/// ending in a lone carriage return is only found at the end of the data (the whole rest
+/// then goes in one batch), as is every record when the CSV quote or escape character is
+/// not ASCII.
+#[derive(Debug)]
+pub struct RecordSplitter {
+    /// `(quote, escape)` bytes for CSV; `None` for text.
+    csv: Option<(u8, u8)>,
+    /// Records can be found (false: wait for the end of the data).
+    splittable: bool,
+    /// Bytes of the buffer scanned so far.
+    scanned: usize,
+    /// End of the last whole record found.
+    complete: usize,
+    in_quote: bool,
+}
+
+impl RecordSplitter {
+    /// A splitter for data in the format of `opts` (text or CSV).
+    pub fn new(opts: &CopyOptions) -> RecordSplitter {
+        let ascii = |c: char| u8::try_from(c).ok().filter(u8::is_ascii);
+        let (csv, splittable) = match opts.format {
+            CopyFormat::Csv => match (ascii(opts.quote), ascii(opts.escape)) {
+                (Some(q), Some(e)) => (Some((q, e)), true),
+                _ => (None, false),
+            },
+            CopyFormat::Text | CopyFormat::Binary => (None, true),
+        };
+        RecordSplitter { csv, splittable, scanned: 0, complete: 0, in_quote: false }
+    }
+
+    /// Scans the bytes of `buf` not scanned yet (`buf` keeps the bytes seen before, minus
+    /// those [`consume`](RecordSplitter::consume)d); returns the end of its whole records.
+    pub fn scan(&mut self, buf: &[u8]) -> usize {
+        if !self.splittable {
+            return 0;
+        }
+        let mut i = self.scanned;
+        while i < buf.len() {
+            let b = buf[i];
+            match self.csv {
+                None => {
+                    if b == b'\n' {
+                        self.complete = i + 1;
+                    }
+                }
+                Some((quote, escape)) if self.in_quote => {
+                    if b == escape {
+                        // An escaped quote or escape stays inside the field; wait for
+                        // the next byte.
+                        let Some(&next) = buf.get(i + 1) else { break };
+                        if next == quote || next == escape {
+                            i += 2;
+                            continue;
+                        }
+                    }
+                    if b == quote {
+                        self.in_quote = false;
+                    }
+                }
+                Some((quote, _)) => {
+                    if b == quote {
+                        self.in_quote = true;
+                    } else if b == b'\n' {
+                        self.complete = i + 1;
+                    }
+                }
+            }
+            i += 1;
+        }
+        self.scanned = i;
+        self.complete
+    }
+
+    /// The caller took the first `n` bytes (at most the whole records) off its buffer.
+    pub fn consume(&mut self, n: usize) {
+        self.scanned -= n;
+        self.complete -= n;
+    }
+}
+
+fn decode_text(data: &str, opts: &CopyOptions) -> Result<(Vec<Fields>, bool)> {
     let mut rows = Vec::new();
     if data.is_empty() {
-        return Ok(rows);
+        return Ok((rows, false));
     }
     let body = data.strip_suffix('\n').unwrap_or(data);
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line == "\\." {
-            break;
+            return Ok((rows, true));
         }
         let mut fields = Vec::new();
         for raw in split_unescaped(line, opts.delimiter) {
@@ -46,7 +148,7 @@ fn decode_text(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
         }
         rows.push(fields);
     }
-    Ok(rows)
+    Ok((rows, false))
 }
 
 /// Splits at delimiters that are not preceded by a backslash escape.
@@ -120,7 +222,7 @@ fn unescape_text(raw: &str) -> Result<String> {
     Ok(out)
 }
 
-fn decode_csv(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
+fn decode_csv(data: &str, opts: &CopyOptions) -> Result<(Vec<Fields>, bool)> {
     let mut rows = Vec::new();
     let chars: Vec<char> = data.chars().collect();
     let mut i = 0;
@@ -130,7 +232,7 @@ fn decode_csv(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
             && chars.get(i + 1) == Some(&'.')
             && matches!(chars.get(i + 2), None | Some('\n' | '\r'))
         {
-            break;
+            return Ok((rows, true));
         }
         let mut fields = Vec::new();
         loop {
@@ -145,8 +247,11 @@ fn decode_csv(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
                         let Some(&q) = chars.get(i) else {
                             return Err(bad_copy("unterminated CSV quoted field"));
                         };
-                        if q == opts.escape && chars.get(i + 1) == Some(&opts.quote) {
-                            value.push(opts.quote);
+                        // The escape character makes a following quote or escape
+                        // character literal.
+                        let next = chars.get(i + 1).copied();
+                        if q == opts.escape && (next == Some(opts.quote) || next == Some(q)) {
+                            value.push(chars[i + 1]);
                             i += 2;
                         } else if q == opts.quote {
                             i += 1;
@@ -182,7 +287,7 @@ fn decode_csv(data: &str, opts: &CopyOptions) -> Result<Vec<Fields>> {
         }
         rows.push(fields);
     }
-    Ok(rows)
+    Ok((rows, false))
 }
 
 /// Encodes one row (text values, `None` for NULL) as a line of COPY output.
@@ -234,6 +339,8 @@ pub fn encode_row(fields: &[Option<String>], opts: &CopyOptions, out: &mut Strin
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::copy_stmt::parse_copy;
 
@@ -285,5 +392,78 @@ mod tests {
             decode_rows("a|NULL|b\\|c\n", &o).unwrap(),
             vec![vec![Some("a".into()), None, Some("b|c".into())]]
         );
+    }
+
+    /// Feeds `data` to a splitter in chunks cut at `cuts`, decoding each batch of whole
+    /// records as the server does; returns every row and whether the marker ended them.
+    fn decode_in_chunks(data: &str, o: &CopyOptions, cuts: &[usize]) -> Decoded {
+        let bytes = data.as_bytes();
+        let mut splitter = RecordSplitter::new(o);
+        let mut pending: Vec<u8> = Vec::new();
+        let (mut rows, mut header) = (Vec::new(), o.header);
+        let mut take = |batch: &[u8], rows: &mut Vec<Fields>| {
+            let text = std::str::from_utf8(batch).expect("batches end at record ends");
+            let d = decode_batch(text, o, header && !text.is_empty()).expect("decodes");
+            header &= text.is_empty();
+            rows.extend(d.rows);
+            d.ended
+        };
+        let mut at = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+            let cut = cut.clamp(at, bytes.len());
+            pending.extend_from_slice(&bytes[at..cut]);
+            at = cut;
+            let n = splitter.scan(&pending);
+            if n > 0 {
+                let batch: Vec<u8> = pending.drain(..n).collect();
+                splitter.consume(n);
+                if take(&batch, &mut rows) {
+                    return Decoded { rows, ended: true };
+                }
+            }
+        }
+        let ended = take(&pending, &mut rows);
+        Decoded { rows, ended }
+    }
+
+    fn field() -> impl Strategy<Value = Option<String>> {
+        prop::option::weighted(0.9, "[a-c,\"\\\\\t\n\r|. ]{0,6}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Text and csv data decode to the same rows whole and a batch of whole records at
+        /// a time, wherever the data is cut on arrival (quoted newlines, escaped quotes,
+        /// headers, the end marker).
+        #[test]
+        fn batches_of_whole_records_decode_like_the_whole(
+            rows in prop::collection::vec(prop::collection::vec(field(), 2), 0..12),
+            cuts in prop::collection::vec(0usize..200, 0..8),
+            format in 0usize..4,
+            marker in any::<bool>(),
+        ) {
+            let sql = [
+                "COPY t FROM STDIN",
+                "COPY t FROM STDIN (FORMAT csv)",
+                "COPY t FROM STDIN (FORMAT csv, HEADER, ESCAPE '\\')",
+                "COPY t FROM STDIN (DELIMITER '|', HEADER)",
+            ][format];
+            let o = opts(sql);
+            let mut data = String::new();
+            if o.header {
+                encode_row(&[Some("a".into()), Some("b".into())], &o, &mut data);
+            }
+            for r in &rows {
+                encode_row(r, &o, &mut data);
+            }
+            if marker {
+                data.push_str("\\.\nignored\tafter\n");
+            }
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let whole = decode_batch(&data, &o, o.header).unwrap();
+            prop_assert_eq!(&whole.rows, &rows);
+            prop_assert_eq!(decode_in_chunks(&data, &o, &cuts), whole);
+        }
     }
 }

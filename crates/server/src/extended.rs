@@ -37,7 +37,7 @@ use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
 use crate::conn::conn_state;
-use crate::copy::{copy_in_columns, is_binary, run_copy_file, run_copy_out, CopyIn};
+use crate::copy::{is_binary, run_copy_file, run_copy_out, CopyIn, CopyLoader};
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
 use crate::session::PreparedInfo;
@@ -412,11 +412,12 @@ impl ExtendedQueryHandler for ExtendedQueries {
             }
             PreparedInner::Copy(copy) if copy.from_stdin => {
                 let target = copy.clone();
-                let columns = conn
-                    .run(move |s| copy_in_columns(s, &target))
+                let loader = conn
+                    .run(move |s| CopyLoader::new(s, &target))
                     .await?
                     .map_err(|e| to_pgwire(&e))?;
-                *conn.copy_in.lock() = Some(CopyIn { stmt: copy.clone(), data: Vec::new() });
+                let columns = loader.columns();
+                *conn.copy_in.lock() = Some(CopyIn::new(loader));
                 let format = i8::from(is_binary(copy));
                 Ok(Response::CopyIn(CopyResponse::new(format, columns, stream::empty())))
             }

@@ -120,6 +120,10 @@ impl Session for NanoSession {
         self.statements.remove(&id);
     }
 
+    fn abort_statement(&mut self) {
+        self.conn.abort_statement();
+    }
+
     fn transaction_status(&self) -> TxnStatus {
         self.conn.transaction_status()
     }

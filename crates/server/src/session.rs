@@ -66,6 +66,11 @@ pub trait Session: Send {
     fn execute_prepared(&mut self, id: u64, params: &[Value]) -> Result<StatementResult>;
     /// Forgets a prepared statement.
     fn close_prepared(&mut self, id: u64);
+
+    /// Ends the running statement as failed, as an error in it would: an open
+    /// transaction block enters the failed state. For statements the server runs as
+    /// several engine calls (COPY FROM STDIN).
+    fn abort_statement(&mut self);
     /// The transaction state for `ReadyForQuery`.
     fn transaction_status(&self) -> TxnStatus;
     /// A setting's current value (`SHOW name`).

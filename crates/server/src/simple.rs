@@ -34,7 +34,7 @@ use pgwire::messages::PgWireBackendMessage;
 use helios_common::Error;
 
 use crate::conn::{conn_state, ConnState};
-use crate::copy::{copy_in_columns, is_binary, run_copy_file, run_copy_out, CopyIn};
+use crate::copy::{is_binary, run_copy_file, run_copy_out, CopyIn, CopyLoader};
 use crate::copy_stmt::{is_copy, parse_copy};
 use crate::error::error_info;
 use crate::session::StatementResult;
@@ -212,16 +212,16 @@ where
             }
             // Check the target exists before asking for data.
             let target = copy.clone();
-            let check = conn.run(move |s| copy_in_columns(s, &target)).await?;
-            let columns = match check {
-                Ok(n) => n,
+            let loader = match conn.run(move |s| CopyLoader::new(s, &target)).await? {
+                Ok(l) => l,
                 Err(e) => {
                     send_error(client, &e).await?;
                     return Ok(Ended::Ready);
                 }
             };
+            let columns = loader.columns();
             let format = i8::from(is_binary(&copy));
-            *conn.copy_in.lock() = Some(CopyIn { stmt: copy, data: Vec::new() });
+            *conn.copy_in.lock() = Some(CopyIn::new(loader));
             let n = i16::try_from(columns).unwrap_or(i16::MAX);
             client
                 .send(PgWireBackendMessage::CopyInResponse(CopyInResponse::new(

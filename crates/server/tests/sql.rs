@@ -327,6 +327,107 @@ async fn copy_round_trip() {
     assert_eq!(n, vec![vec![Some("0".into())]]);
 }
 
+/// Rows of `COPY big FROM STDIN` (text), ids `from..=to`: more than one load batch
+/// (1 MiB) for 40,000 rows.
+fn copy_lines(from: u32, to: u32) -> Bytes {
+    let mut s = String::new();
+    for i in from..=to {
+        s.push_str(&format!("{i}\tnote number {i:08}\n"));
+    }
+    Bytes::from(s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_from_stdin_loads_while_the_data_arrives() {
+    let server = db_server().await;
+    let a = connect(&server).await;
+    let b = connect(&server).await;
+    a.batch_execute("CREATE TABLE big (id int PRIMARY KEY, note text)").await.unwrap();
+    let sink = a.copy_in::<_, Bytes>("COPY big FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    sink.send(copy_lines(1, 40_000)).await.unwrap();
+    sink.flush().await.unwrap();
+    // The rows already sent are inserted (and their keys locked) before the data ends: a
+    // second session's insert of id 1 waits for the COPY and times out. Until the batch is
+    // in, that insert goes through; rolled back, it leaves the COPY's insert nothing to
+    // wait for.
+    b.batch_execute("SET lock_timeout = '100ms'").await.unwrap();
+    let mut waited = false;
+    for _ in 0..100 {
+        b.batch_execute("BEGIN").await.unwrap();
+        let tried = b.execute("INSERT INTO big VALUES (1, 'other')", &[]).await;
+        b.batch_execute("ROLLBACK").await.unwrap();
+        match tried {
+            Err(e) => {
+                assert_eq!(e.code(), Some(&PgState::LOCK_NOT_AVAILABLE), "{e}");
+                waited = true;
+                break;
+            }
+            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    assert!(waited, "the COPY's first rows were not loaded before its data ended");
+    sink.send(copy_lines(40_001, 40_010)).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 40_010);
+    let n = simple_rows(&b.simple_query("SELECT count(*), max(note) FROM big").await.unwrap());
+    assert_eq!(n, vec![vec![Some("40010".into()), Some("note number 00040010".into())]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_that_fails_after_loading_rows_leaves_none() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client.batch_execute("CREATE TABLE big (id int PRIMARY KEY, note text)").await.unwrap();
+    // Bad data after a loaded batch, outside a block: the COPY's own transaction rolls back.
+    let err = {
+        let sink = client.copy_in::<_, Bytes>("COPY big FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(copy_lines(1, 40_000)).await.unwrap();
+        sink.send(Bytes::from_static(b"40001\tok\nnot-a-number\tbad\n")).await.unwrap();
+        sink.finish().await.unwrap_err()
+    };
+    assert_eq!(err.code(), Some(&PgState::INVALID_TEXT_REPRESENTATION));
+    let n = simple_rows(&client.simple_query("SELECT count(*) FROM big").await.unwrap());
+    assert_eq!(n, vec![vec![Some("0".into())]]);
+
+    // Inside a block, the failed COPY fails the block, as any failed statement does.
+    client.batch_execute("BEGIN; INSERT INTO big VALUES (0, 'before')").await.unwrap();
+    let err = {
+        let sink = client.copy_in::<_, Bytes>("COPY big FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(copy_lines(1, 40_000)).await.unwrap();
+        sink.send(Bytes::from_static(b"1\tduplicate\n")).await.unwrap();
+        sink.finish().await.unwrap_err()
+    };
+    assert_eq!(err.code(), Some(&PgState::UNIQUE_VIOLATION));
+    let err = client.simple_query("SELECT 1").await.unwrap_err();
+    assert_eq!(err.code(), Some(&PgState::IN_FAILED_SQL_TRANSACTION));
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // A client that gives up (CopyFail) after a loaded batch: the block fails too.
+    client.batch_execute("BEGIN; INSERT INTO big VALUES (0, 'before')").await.unwrap();
+    {
+        let sink = client.copy_in::<_, Bytes>("COPY big FROM STDIN").await.unwrap();
+        futures::pin_mut!(sink);
+        sink.send(copy_lines(1, 40_000)).await.unwrap();
+        sink.flush().await.unwrap();
+        // Dropped without `finish`: tokio-postgres sends CopyFail.
+    }
+    let err = client.simple_query("SELECT 1").await.unwrap_err();
+    assert!(
+        matches!(
+            err.code(),
+            Some(&PgState::QUERY_CANCELED) | Some(&PgState::IN_FAILED_SQL_TRANSACTION)
+        ),
+        "{err}"
+    );
+    let err = client.simple_query("SELECT 1").await.unwrap_err();
+    assert_eq!(err.code(), Some(&PgState::IN_FAILED_SQL_TRANSACTION));
+    client.batch_execute("ROLLBACK").await.unwrap();
+    let n = simple_rows(&client.simple_query("SELECT count(*) FROM big").await.unwrap());
+    assert_eq!(n, vec![vec![Some("0".into())]]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_into_a_partitioned_table_routes_rows() {
     let server = db_server().await;

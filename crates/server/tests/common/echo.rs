@@ -226,6 +226,8 @@ impl Session for Echo {
         self.prepared.remove(&id);
     }
 
+    fn abort_statement(&mut self) {}
+
     fn transaction_status(&self) -> TxnStatus {
         self.status
     }

@@ -596,6 +596,14 @@ impl Session {
         r
     }
 
+    /// Ends the current statement as failed, as an error in it would: an explicit
+    /// transaction block enters the failed state (`25P02` until it ends), an implicit one
+    /// rolls back. For callers that run one logical statement as several (the server's
+    /// `COPY FROM STDIN`, loaded a batch at a time).
+    pub fn abort_statement(&mut self) {
+        self.fail();
+    }
+
     /// After an error: an explicit block fails, an implicit one rolls back.
     fn fail(&mut self) {
         self.catalog_memo = None;
