@@ -515,9 +515,9 @@ fn a_key_lock_after_a_committed_locker_conflicts_only_on_a_change() {
         };
         std::thread::sleep(Duration::from_millis(50));
         assert!(!waiter.is_finished(), "the key lock waits for FOR KEY SHARE");
-        if change {
-            holder.put(b"r", b"1").expect("put");
-        }
+        // A commit with writes (one without any ends like a rollback for its waiters).
+        let written: &[u8] = if change { b"r" } else { b"elsewhere" };
+        holder.put(written, b"1").expect("put");
         holder.commit().expect("commit");
         let got = waiter.join().expect("thread");
         let expected = if change { Err(SqlState::SERIALIZATION_FAILURE) } else { Ok(()) };
