@@ -625,3 +625,124 @@ fn children_of_one_parent_insert_side_by_side() {
     run(&mut b, "COMMIT");
     assert_eq!(one(&mut a, "SELECT count(*) FROM child WHERE p = 10"), "2");
 }
+
+/// `db_with_parents` with the child's key `ON DELETE` / `ON UPDATE` `action`.
+fn db_with_parents_on(action: &str) -> Database {
+    let db = Database::open_in_memory().expect("open");
+    run(
+        &mut db.connect(),
+        &format!(
+            "CREATE TABLE parent (id int PRIMARY KEY, code int UNIQUE, v int);
+             CREATE TABLE child (id int PRIMARY KEY,
+                 p int REFERENCES parent (code) ON DELETE {action} ON UPDATE {action});
+             INSERT INTO parent VALUES (1, 10, 0), (2, 20, 0);"
+        ),
+    );
+    db
+}
+
+/// Runs `stmt` in a new session, whose statement snapshot is taken before it sleeps in
+/// its WHERE clause, meanwhile commits child `(id, 10)` of parent 1 in another session
+/// (which must not wait), and returns `stmt`'s SQLSTATE.
+fn child_commits_while_running(db: &Database, stmt: &'static str, id: i32) -> Option<String> {
+    let w = spawn_code(db, stmt);
+    settle();
+    assert!(!w.is_finished(), "{stmt} sleeps");
+    let insert = format!("SET lock_timeout = '100ms'; INSERT INTO child VALUES ({id}, 10)");
+    run(&mut db.connect(), &insert);
+    assert!(!w.is_finished(), "{stmt} still sleeps after the child committed");
+    w.join().expect("thread")
+}
+
+#[test]
+fn a_parent_delete_sees_a_child_committed_after_its_snapshot() {
+    // READ COMMITTED: the statement's snapshot predates the child, the parent's key lock
+    // was free when the statement reached it.
+    let db = db_with_parents();
+    let delete = "DELETE FROM parent WHERE id = 1 AND pg_sleep(0.4) IS NOT NULL";
+    assert_eq!(child_commits_while_running(&db, delete, 1).as_deref(), Some("23503"));
+    let mut c = db.connect();
+    assert_eq!(one(&mut c, "SELECT count(*) FROM parent p JOIN child c ON c.p = p.code"), "1");
+    // Another parent's key is free to change.
+    let rekey = "UPDATE parent SET code = 21 WHERE id = 2 AND pg_sleep(0.4) IS NOT NULL";
+    assert_eq!(child_commits_while_running(&db, rekey, 2), None);
+
+    let db = db_with_parents();
+    let rekey = "UPDATE parent SET code = 11 WHERE id = 1 AND pg_sleep(0.4) IS NOT NULL";
+    assert_eq!(child_commits_while_running(&db, rekey, 1).as_deref(), Some("23503"));
+    assert_eq!(one(&mut db.connect(), "SELECT code FROM parent WHERE id = 1"), "10");
+}
+
+#[test]
+fn a_repeatable_read_parent_delete_sees_a_child_committed_after_its_snapshot() {
+    for stmt in ["DELETE FROM parent WHERE id = 1", "UPDATE parent SET code = 11 WHERE id = 1"] {
+        let db = db_with_parents();
+        let mut a = db.connect();
+        run(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM parent;");
+        run(&mut db.connect(), "INSERT INTO child VALUES (1, 10)");
+        // As in PostgreSQL 15: the check reads the latest commit and the key is still
+        // referenced (NO ACTION), not a serialization failure.
+        assert_eq!(code(&mut a, stmt).as_deref(), Some("23503"), "{stmt}");
+        run(&mut a, "ROLLBACK");
+        assert_eq!(one(&mut a, "SELECT code FROM parent WHERE id = 1"), "10", "{stmt}");
+    }
+}
+
+#[test]
+fn a_repeatable_read_parent_delete_ignores_a_child_deleted_after_its_snapshot() {
+    let db = db_with_parents();
+    let mut a = db.connect();
+    run(&mut a, "INSERT INTO child VALUES (1, 10)");
+    run(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM child;");
+    run(&mut db.connect(), "DELETE FROM child");
+    run(&mut a, "DELETE FROM parent WHERE id = 1; COMMIT;");
+    assert_eq!(one(&mut a, "SELECT count(*) FROM parent"), "1");
+}
+
+#[test]
+fn a_cascading_parent_delete_reaches_a_child_committed_after_its_snapshot() {
+    let db = db_with_parents_on("CASCADE");
+    let delete = "DELETE FROM parent WHERE id = 1 AND pg_sleep(0.4) IS NOT NULL";
+    assert_eq!(child_commits_while_running(&db, delete, 1), None);
+    let mut c = db.connect();
+    assert_eq!(one(&mut c, "SELECT count(*) FROM child"), "0");
+    assert_eq!(one(&mut c, "SELECT count(*) FROM parent"), "1");
+
+    let db = db_with_parents_on("SET NULL");
+    let rekey = "UPDATE parent SET code = 11 WHERE id = 1 AND pg_sleep(0.4) IS NOT NULL";
+    assert_eq!(child_commits_while_running(&db, rekey, 1), None);
+    let mut c = db.connect();
+    assert_eq!(one(&mut c, "SELECT coalesce(p, -1) FROM child WHERE id = 1"), "-1");
+}
+
+#[test]
+fn a_repeatable_read_cascade_fails_on_a_child_committed_after_its_snapshot() {
+    for action in ["CASCADE", "SET NULL"] {
+        let db = db_with_parents_on(action);
+        let mut a = db.connect();
+        run(&mut a, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM parent;");
+        run(&mut db.connect(), "INSERT INTO child VALUES (1, 10)");
+        assert_eq!(code(&mut a, "DELETE FROM parent WHERE id = 1").as_deref(), Some("40001"));
+        run(&mut a, "ROLLBACK");
+        assert_eq!(one(&mut a, "SELECT count(*) FROM child WHERE p = 10"), "1", "{action}");
+        assert_eq!(one(&mut a, "SELECT count(*) FROM parent"), "2", "{action}");
+    }
+}
+
+#[test]
+fn a_repeatable_read_parent_delete_waits_for_a_key_share_holder_and_fails_only_on_its_child() {
+    // As in PostgreSQL: a holder that only locked the parent, or whose child is gone
+    // again, changed nothing the DELETE depends on; a child that stays is a 23503.
+    let delete = "BEGIN ISOLATION LEVEL REPEATABLE READ; DELETE FROM parent WHERE id = 1; COMMIT;";
+    for (holder, expected, parents) in [
+        ("BEGIN; SELECT id FROM parent WHERE id = 1 FOR KEY SHARE;", None, "1"),
+        ("BEGIN; INSERT INTO child VALUES (1, 10); DELETE FROM child;", None, "1"),
+        ("BEGIN; INSERT INTO child VALUES (1, 10);", Some("23503"), "2"),
+    ] {
+        let db = db_with_parents();
+        let mut a = db.connect();
+        let got = wait_for_end(&db, &mut a, holder, delete, "COMMIT");
+        assert_eq!(got.as_deref(), expected, "{holder}");
+        assert_eq!(one(&mut a, "SELECT count(*) FROM parent"), parents, "{holder}");
+    }
+}

@@ -438,6 +438,93 @@ fn row_lock_strengths_conflict_like_postgres() {
     assert_eq!(err.sqlstate(), SqlState::LOCK_NOT_AVAILABLE);
 }
 
+/// `visit_latest` reads the last commit, not the snapshot, with the transaction's own
+/// writes on top, on every branch of the chain; time travel keeps its snapshot.
+#[test]
+fn visit_latest_sees_commits_after_the_snapshot_and_own_writes() {
+    let latest = |t: &helios_storage::Transaction, stop_after: usize| {
+        let mut seen = Vec::new();
+        t.visit_latest(&all(), &mut |k, v| {
+            seen.push(format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)));
+            Ok(seen.len() < stop_after)
+        })
+        .expect("visit_latest");
+        seen.join(" ")
+    };
+    for (name, engine) in common::engines() {
+        let s = Storage::with_engine(engine, Default::default()).expect("open");
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"a", b"0").expect("put");
+        t.put(b"c", b"0").expect("put");
+        let before = t.commit().expect("commit").commit_ts;
+        let dev = s.create_branch("dev", BranchId::MAIN, None).expect("branch").id;
+
+        for (branch, isolation) in [
+            (BranchId::MAIN, Isolation::RepeatableRead),
+            (BranchId::MAIN, Isolation::ReadCommitted),
+            (dev, Isolation::RepeatableRead),
+        ] {
+            let opts = TxnOptions { branch, isolation, ..TxnOptions::default() };
+            let mut reader = s.begin(opts).expect("begin");
+            reader.put(b"d", b"own").expect("put");
+            reader.delete(b"a").expect("delete");
+            let mut other = s.begin(opts).expect("begin");
+            other.put(b"b", b"new").expect("put");
+            other.delete(b"c").expect("delete");
+            other.commit().expect("commit");
+            let snapshot = reader.scan(all(), false, 10).expect("scan");
+            let keys: Vec<&[u8]> = snapshot.iter().map(|(k, _)| k.as_slice()).collect();
+            assert_eq!(keys, [b"c", b"d"], "{name} {branch:?}: the snapshot is unchanged");
+            assert_eq!(latest(&reader, 10), "b=new d=own", "{name} {branch:?}");
+            assert_eq!(latest(&reader, 1), "b=new", "{name} {branch:?}: stops when told");
+            drop(reader);
+            // Undo the other transaction for the next round.
+            let mut undo = s.begin(opts).expect("begin");
+            undo.delete(b"b").expect("delete");
+            undo.put(b"c", b"0").expect("put");
+            undo.commit().expect("commit");
+        }
+        let past = TxnOptions { as_of: Some(before), ..TxnOptions::default() };
+        let mut t = s.begin(TxnOptions::default()).expect("begin");
+        t.put(b"e", b"later").expect("put");
+        t.commit().expect("commit");
+        let past = s.begin(past).expect("time travel");
+        assert_eq!(latest(&past, 10), "a=0 c=0", "{name}: time travel reads its snapshot");
+    }
+}
+
+/// A key lock (DELETE, key change) taken after a holder that only share-locked the row
+/// committed is no conflict, even under REPEATABLE READ; after one that changed the row
+/// it is.
+#[test]
+fn a_key_lock_after_a_committed_locker_conflicts_only_on_a_change() {
+    use helios_storage::{RowLockStrength, RowLockWait};
+    let s = Arc::new(Storage::open_memory().expect("open"));
+    let mut t = s.begin(TxnOptions::default()).expect("begin");
+    t.put(b"r", b"0").expect("put");
+    t.commit().expect("commit");
+    for change in [false, true] {
+        let mut holder = s.begin(TxnOptions::default()).expect("begin");
+        assert!(holder.lock_row(b"r", RowLockStrength::KeyShare, RowLockWait::Wait).expect("lock"));
+        let waiter = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut t = s.begin(rr()).expect("begin");
+                t.lock_key(b"r").map_err(|e| e.sqlstate())
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiter.is_finished(), "the key lock waits for FOR KEY SHARE");
+        // A commit with writes (one without any ends like a rollback for its waiters).
+        let written: &[u8] = if change { b"r" } else { b"elsewhere" };
+        holder.put(written, b"1").expect("put");
+        holder.commit().expect("commit");
+        let got = waiter.join().expect("thread");
+        let expected = if change { Err(SqlState::SERIALIZATION_FAILURE) } else { Ok(()) };
+        assert_eq!(got, expected, "changed: {change}");
+    }
+}
+
 /// Point reads remember the key ranges their snapshot holds nothing in (a bulk load's
 /// uniqueness probes): the answers must stay those of a plain lookup, on every branch of
 /// the chain, around tombstones and versions newer than the snapshot, and after the

@@ -429,18 +429,18 @@ pub(super) fn referenced_actions(
                     continue;
                 }
             }
+            // Read as of the last commit (this row's key lock orders every commit that
+            // added a referencing row before it): a referencing row committed after the
+            // snapshot is checked or acted on too. Writing one fails the statement
+            // (40001; READ COMMITTED runs it again on a snapshot that sees the row), as
+            // PostgreSQL's cross-check of its fresh snapshot does.
             let mut hits: Vec<(Vec<u8>, Row)> = Vec::new();
-            table_io::scan_rows(
-                txn,
-                &child,
-                (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-                |pk, r| {
-                    if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
-                        hits.push((pk, r));
-                    }
-                    Ok(true)
-                },
-            )?;
+            table_io::scan_latest_rows(txn, &child, |pk, r| {
+                if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
+                    hits.push((pk.to_vec(), std::mem::take(r)));
+                }
+                Ok(true)
+            })?;
             if hits.is_empty() {
                 continue;
             }

@@ -22,6 +22,25 @@
 //! it. Writes outside a collector (COPY, fast paths) check at once. A `RESTRICT` action
 //! is checked at the end of the statement too, but never deferred, and a row that
 //! brings the key back does not satisfy it.
+//!
+//! # Concurrent writers
+//!
+//! A referencing row's check locks the referenced row `FOR KEY SHARE`; a DELETE or key
+//! change of the referenced row takes its key lock, so the two wait for each other. The
+//! removed key's side then looks for referencing rows as of the last commit, not the
+//! snapshot ([`Transaction::visit_latest`]), as PostgreSQL's check reads a fresh
+//! snapshot:
+//!
+//! ```text
+//!   T1  snapshot ─────────────── key lock(parent) ── referencing rows as of latest ──►
+//!   T2        INSERT child ── KEY SHARE(parent) ── COMMIT
+//! ```
+//!
+//! Whether T1 had to wait for T2's lock or T2 was done before T1 got there, the child
+//! is found: NO ACTION and RESTRICT fail with 23503, and the actions
+//! (`dml::referenced_actions`) write it, which fails as any write of a row changed after
+//! the snapshot does (40001; READ COMMITTED runs the statement again on a snapshot that
+//! sees it).
 
 use std::cell::RefCell;
 
@@ -163,7 +182,12 @@ pub fn verify(txn: &Transaction, catalog: &Catalog, check: &FkCheck) -> Result<(
     {
         return Ok(());
     }
-    if !still_referenced(txn, child, &fk.columns, &check.key)? {
+    // A removed referenced key must not be referenced by a row committed after the
+    // snapshot either (`dml::referenced_actions` took the key lock that orders those
+    // commits first): that side reads as of the last commit, as PostgreSQL's check
+    // reads a fresh snapshot.
+    let latest = check.side != FkSide::Referencing;
+    if !still_referenced(txn, child, &fk.columns, &check.key, latest)? {
         return Ok(());
     }
     let (cols, vals) = key_text(child, &fk.columns, &check.key);
@@ -293,26 +317,29 @@ pub fn referenced_exists(
             txn.lock_row(&row, RowLockStrength::KeyShare, RowLockWait::Wait)?;
             Ok(true)
         }
-        None => still_referenced(txn, parent, cols, vals),
+        None => still_referenced(txn, parent, cols, vals, false),
     }
 }
 
-/// Whether some row of `table` has `cols` equal to `vals`.
+/// Whether some row of `table` has `cols` equal to `vals`, in the snapshot or, when
+/// `latest`, as of the last commit ([`table_io::scan_latest_rows`]).
 fn still_referenced(
     txn: &Transaction,
     table: &TableDef,
     cols: &[usize],
     vals: &[Value],
+    latest: bool,
 ) -> Result<bool> {
     let mut found = false;
-    table_io::scan_rows(
-        txn,
-        table,
-        (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded),
-        |_, r| {
-            found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
-            Ok(!found)
-        },
-    )?;
+    let mut each = |_: &[u8], r: &mut Vec<Value>| {
+        found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
+        Ok(!found)
+    };
+    if latest {
+        table_io::scan_latest_rows(txn, table, &mut each)?;
+    } else {
+        let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+        table_io::scan_rows_with(txn, table, all, None, &mut each)?;
+    }
     Ok(found)
 }

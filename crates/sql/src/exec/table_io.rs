@@ -161,6 +161,28 @@ pub fn scan_rows_with(
     Ok(more)
 }
 
+/// Every row of `table` as of the last commit rather than the snapshot, own writes
+/// included ([`Transaction::visit_latest`]), in key order, until `each` returns false:
+/// how a removed referenced key looks for the rows still referencing it, so that one
+/// committed after the snapshot is found (see `fk_check`).
+pub fn scan_latest_rows(
+    txn: &Transaction,
+    table: &TableDef,
+    mut each: impl FnMut(&[u8], &mut Vec<Value>) -> Result<bool>,
+) -> Result<()> {
+    let prefix = keys::index_prefix(table.id, 0);
+    let full = absolute_range(&prefix, (Bound::Unbounded, Bound::Unbounded));
+    let decoder = table.row_decoder();
+    let mut row = Vec::with_capacity(table.columns.len());
+    txn.visit_latest(&full, &mut |k, v| {
+        decoder.decode_into(v, None, &mut row)?;
+        let pk = k
+            .get(prefix.len()..)
+            .ok_or_else(|| Error::corrupted("row key shorter than its table prefix"))?;
+        each(pk, &mut row)
+    })
+}
+
 /// [`scan_rows_with`] for a consumer that does not read the primary keys: storage then
 /// does not decode them ([`Transaction::visit_values`]).
 pub fn scan_values_with(

@@ -22,7 +22,9 @@
 //! every commit before it, when it starts — or, under READ COMMITTED, when its statement
 //! starts; a statement restarted after a write conflict reads at the last commit in the
 //! engine, see [`Transaction::commit`]). It sees,
-//! for each key, the newest version with `T <= R`, plus its own buffered writes:
+//! for each key, the newest version with `T <= R`, plus its own buffered writes (a
+//! foreign-key check may also read past its snapshot, at the last commit in the engine:
+//! [`Transaction::visit_latest`]):
 //!
 //! ```text
 //!   key "a":   T=40 "x"     T=25 tombstone     T=10 "w"
@@ -40,8 +42,8 @@
 //!
 //! A writer also locks each key when it writes it ([`locks`]); a second writer of a locked
 //! key waits for the holder to end (deadlocks fail with `40P01`, `lock_timeout` with
-//! `55P03`). If the holder committed, or the key has a version newer than the writer's
-//! snapshot, READ COMMITTED asks its statement to restart on a fresh snapshot
+//! `55P03`). If the key has a version newer than the writer's snapshot (a holder that
+//! committed changed it), READ COMMITTED asks its statement to restart on a fresh snapshot
 //! ([`Transaction::take_statement_restart`]) and REPEATABLE READ fails with `40001`.
 //! First-committer-wins validation at commit stays as the last line of defence. A durable
 //! commit releases its locks once its batch is in the engine, before the sync that makes it

@@ -1,7 +1,7 @@
 //! [`Transaction`]: snapshot reads, buffered writes, savepoints, commit.
 
 use std::ops::Bound;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use helios_common::{BranchId, Error, Result, SqlState, Timestamp, TxnId};
@@ -10,8 +10,7 @@ use crate::kv::Snapshot;
 use crate::mvcc::absent::KnownAbsent;
 use crate::mvcc::commit::{newest_ts, CommitInfo, CommitRequest};
 use crate::mvcc::locks::{
-    key_hash, key_lock_hash, Acquired, HeldLocks, LockMode, LockWait, Outcome, RowLockStrength,
-    RowLockWait,
+    key_hash, key_lock_hash, Acquired, HeldLocks, LockWait, Outcome, RowLockStrength, RowLockWait,
 };
 use crate::mvcc::visibility::{
     scan_chain, scan_link, visit_link, with_visible, ChainLink, EntryIter,
@@ -58,6 +57,9 @@ pub struct Transaction {
     /// at the last commit in the engine, durable or not yet (its locks may have been
     /// released before its sync); see [`Transaction::commit`] for why that is safe.
     fresh: AtomicBool,
+    /// The newest commit timestamp a [`visit_latest`](Transaction::visit_latest) read at:
+    /// a commit that writes nothing waits for the sync of the commits it saw.
+    latest_read: AtomicU64,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -104,6 +106,7 @@ impl Transaction {
             lock_wait: LockWait::default(),
             restart: AtomicBool::new(false),
             fresh: AtomicBool::new(false),
+            latest_read: AtomicU64::new(0),
         })
     }
 
@@ -164,11 +167,24 @@ impl Transaction {
         f: &mut crate::kv::VisitFn<'_>,
     ) -> Result<()> {
         self.check_deferred()?;
+        self.visit_through(&*self.snapshot, &self.chain, range, reverse, f)
+    }
+
+    /// [`visit`](Transaction::visit) through `snap` and `chain` (the transaction's own or
+    /// [`visit_latest`](Transaction::visit_latest)'s), own writes on top.
+    fn visit_through(
+        &self,
+        snap: &dyn Snapshot,
+        chain: &[ChainLink],
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        reverse: bool,
+        f: &mut crate::kv::VisitFn<'_>,
+    ) -> Result<()> {
         if crate::kv::range_is_empty(&crate::mvcc::keys::as_kv_range(range)) {
             return Ok(());
         }
-        if !reverse && self.chain.len() == 1 && !self.writes.may_have(range) {
-            return visit_link(&*self.snapshot, self.chain[0], range, true, f);
+        if !reverse && chain.len() == 1 && !self.writes.may_have(range) {
+            return visit_link(snap, chain[0], range, true, f);
         }
         let own: Option<EntryIter<'_>> = if self.writes.is_empty() {
             None
@@ -178,7 +194,7 @@ impl Transaction {
                 r.map(|e| (e.key.into_owned(), e.value.map(std::borrow::Cow::into_owned)))
             })))
         };
-        for row in scan_chain(&*self.snapshot, &self.chain, range, reverse, own)? {
+        for row in scan_chain(snap, chain, range, reverse, own)? {
             let (k, v) = row?;
             if !f(&k, &v)? {
                 break;
@@ -236,6 +252,38 @@ impl Transaction {
         Ok(out)
     }
 
+    /// Calls `f` with each (key, value) pair inside `range`, ascending, as of the last
+    /// commit in the engine rather than the snapshot, own writes included, until it
+    /// returns false.
+    ///
+    /// A foreign-key check of a removed referenced key reads this way, as PostgreSQL's
+    /// does with a fresh snapshot: a referencing row that another transaction committed
+    /// after the snapshot, before this one took the referenced row's key lock, must be
+    /// seen. The locks order such commits before the caller, and a durable commit
+    /// releases its locks before its sync, so this reads commits that may not be durable
+    /// yet, like a statement restarted after a conflict (see
+    /// [`commit`](Transaction::commit)): a later commit of this transaction that writes
+    /// nothing waits for their sync. A time-travel transaction reads its snapshot.
+    pub fn visit_latest(
+        &self,
+        range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+        f: &mut crate::kv::VisitFn<'_>,
+    ) -> Result<()> {
+        self.check_deferred()?;
+        if self.time_travel {
+            return self.visit(range, false, f);
+        }
+        let inner = &self.inner;
+        let ts = inner.active.pin_with(|| Ok::<_, Error>(inner.applied_ts()))?;
+        let visited =
+            Self::open_snapshot(inner, self.branch, ts, false).and_then(|(snap, chain)| {
+                self.latest_read.fetch_max(ts.0, Ordering::Relaxed);
+                self.visit_through(&*snap, &chain, range, false, f)
+            });
+        inner.active.unpin(ts);
+        visited
+    }
+
     fn check_writable(&self, what: &'static str) -> Result<()> {
         if self.read_only {
             return Err(StorageError::ReadOnly { what }.into());
@@ -273,18 +321,16 @@ impl Transaction {
 
     /// Takes the key lock of the row stored under `key` (see [`RowLockStrength`]), as a
     /// DELETE of the row or an UPDATE that changes its key columns does besides the row
-    /// lock its write takes; waits and fails like [`lock`](Transaction::lock).
+    /// lock its write takes; waits and fails like [`lock`](Transaction::lock): only a
+    /// committed change of the row itself is a conflict. A holder that only locked it
+    /// (`FOR KEY SHARE`, e.g. the foreign-key check of a new referencing row) is not; the
+    /// caller's check of referencing rows sees what such a holder committed by reading
+    /// with [`visit_latest`](Transaction::visit_latest).
     pub fn lock_key(&mut self, key: &[u8]) -> Result<()> {
         self.check_writable("lock")?;
         let hash = key_lock_hash(key_hash(self.branch, key));
         let got = self.inner.locks.acquire(&mut self.held.lock(), hash, &self.lock_wait)?;
-        self.check_locked(key, got)?;
-        if got == Acquired::AfterCommit {
-            // The holder may have been a `FOR KEY SHARE` of a new referencing row (a
-            // foreign-key check): the statement must see what it committed.
-            return Err(self.conflict(key));
-        }
-        Ok(())
+        self.check_locked(key, got).map(|_| ())
     }
 
     /// Locks the row stored under `key` with `strength` from a shared borrow, as `SELECT
@@ -306,7 +352,6 @@ impl Transaction {
         ];
         let now = LockWait { timeout: Some(std::time::Duration::ZERO), ..self.lock_wait.clone() };
         let mut got = Acquired::Held;
-        let mut key_after_commit = false;
         for (hash, mode) in hashes.into_iter().flatten() {
             let mut held = self.held.lock();
             let locks = &self.inner.locks;
@@ -327,14 +372,8 @@ impl Transaction {
             if this != Acquired::Held {
                 got = this;
             }
-            // As in `lock_key`: an exclusive key lock taken after a committed holder.
-            key_after_commit |=
-                hash != row_hash && mode == LockMode::Exclusive && this == Acquired::AfterCommit;
         }
         self.check_locked(key, got)?;
-        if key_after_commit {
-            return Err(self.conflict(key));
-        }
         Ok(true)
     }
 
@@ -468,7 +507,8 @@ impl Transaction {
     pub fn commit(mut self) -> Result<CommitInfo> {
         self.check_deferred()?;
         if self.writes.is_empty() {
-            if self.read_ts > self.inner.visible_ts() {
+            let latest_read = Timestamp(*self.latest_read.get_mut());
+            if self.read_ts.max(latest_read) > self.inner.visible_ts() {
                 // It read commits that may not be durable yet.
                 self.inner.engine.sync_to(u64::MAX)?;
             }
