@@ -435,10 +435,8 @@ pub(super) fn referenced_actions(
             // (40001; READ COMMITTED runs it again on a snapshot that sees the row), as
             // PostgreSQL's cross-check of its fresh snapshot does.
             let mut hits: Vec<(Vec<u8>, Row)> = Vec::new();
-            table_io::scan_latest_rows(txn, &child, |pk, r| {
-                if fk.columns.iter().zip(&old_vals).all(|(c, v)| r[*c].pg_eq(v)) {
-                    hits.push((pk.to_vec(), std::mem::take(r)));
-                }
+            table_io::rows_where_equal(txn, &child, &fk.columns, &old_vals, true, |pk, r| {
+                hits.push((pk.to_vec(), std::mem::take(r)));
                 Ok(true)
             })?;
             if hits.is_empty() {

@@ -322,7 +322,7 @@ pub fn referenced_exists(
 }
 
 /// Whether some row of `table` has `cols` equal to `vals`, in the snapshot or, when
-/// `latest`, as of the last commit ([`table_io::scan_latest_rows`]).
+/// `latest`, as of the last commit ([`table_io::rows_where_equal`]).
 fn still_referenced(
     txn: &Transaction,
     table: &TableDef,
@@ -331,15 +331,9 @@ fn still_referenced(
     latest: bool,
 ) -> Result<bool> {
     let mut found = false;
-    let mut each = |_: &[u8], r: &mut Vec<Value>| {
-        found = cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
-        Ok(!found)
-    };
-    if latest {
-        table_io::scan_latest_rows(txn, table, &mut each)?;
-    } else {
-        let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
-        table_io::scan_rows_with(txn, table, all, None, &mut each)?;
-    }
+    table_io::rows_where_equal(txn, table, cols, vals, latest, |_, _| {
+        found = true;
+        Ok(false)
+    })?;
     Ok(found)
 }

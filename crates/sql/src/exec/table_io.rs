@@ -161,26 +161,108 @@ pub fn scan_rows_with(
     Ok(more)
 }
 
-/// Every row of `table` as of the last commit rather than the snapshot, own writes
-/// included ([`Transaction::visit_latest`]), in key order, until `each` returns false:
-/// how a removed referenced key looks for the rows still referencing it, so that one
-/// committed after the snapshot is found (see `fk_check`).
-pub fn scan_latest_rows(
+/// Calls `each` with every row of `table` whose columns `cols` equal `vals` (`pg_eq`),
+/// with its primary key bytes, until it returns false: read in the snapshot or, when
+/// `latest`, as of the last commit, own writes included ([`Transaction::visit_latest`]).
+///
+/// How a removed referenced key finds the rows still referencing it (`fk_check`, the
+/// foreign-key actions): through the primary key or a plain index that starts with
+/// `cols` when the table has one, as PostgreSQL's check uses an index on the referencing
+/// columns; by scanning the whole table otherwise. Reading as of the last commit finds a
+/// referencing row committed after the snapshot.
+pub fn rows_where_equal(
     txn: &Transaction,
     table: &TableDef,
+    cols: &[usize],
+    vals: &[Value],
+    latest: bool,
     mut each: impl FnMut(&[u8], &mut Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
-    let prefix = keys::index_prefix(table.id, 0);
-    let full = absolute_range(&prefix, (Bound::Unbounded, Bound::Unbounded));
+    let visit = |range: &(Bound<Vec<u8>>, Bound<Vec<u8>>),
+                 f: &mut helios_storage::kv::VisitFn<'_>| {
+        if latest {
+            txn.visit_latest(range, f)
+        } else {
+            txn.visit(range, false, f)
+        }
+    };
+    let matches = |r: &[Value]| cols.iter().zip(vals).all(|(c, v)| r[*c].pg_eq(v));
+    let rows = keys::index_prefix(table.id, 0);
     let decoder = table.row_decoder();
     let mut row = Vec::with_capacity(table.columns.len());
-    txn.visit_latest(&full, &mut |k, v| {
-        decoder.decode_into(v, None, &mut row)?;
-        let pk = k
-            .get(prefix.len()..)
-            .ok_or_else(|| Error::corrupted("row key shorter than its table prefix"))?;
-        each(pk, &mut row)
-    })
+    let mut more = true;
+    let mut visit_rows = |range: &(Bound<Vec<u8>>, Bound<Vec<u8>>), more: &mut bool| {
+        visit(range, &mut |k, v| {
+            decoder.decode_into(v, None, &mut row)?;
+            if !matches(&row) {
+                return Ok(true);
+            }
+            let pk = k
+                .get(rows.len()..)
+                .ok_or_else(|| Error::corrupted("row key shorter than its table prefix"))?;
+            *more = each(pk, &mut row)?;
+            Ok(*more)
+        })
+    };
+    let Some((index, key)) = leading_index(table, cols, vals)? else {
+        return visit_rows(&prefix_range(&rows), &mut more);
+    };
+    if index.primary {
+        let mut prefix = rows.clone();
+        prefix.extend_from_slice(&key);
+        return visit_rows(&prefix_range(&prefix), &mut more);
+    }
+    let mut prefix = keys::index_prefix(table.id, index.id);
+    prefix.extend_from_slice(&key);
+    let mut pks = Vec::new();
+    visit(&prefix_range(&prefix), &mut |_, pk| {
+        pks.push(pk.to_vec());
+        Ok(true)
+    })?;
+    for pk in pks {
+        let at = keys::row_key(table.id, &pk);
+        visit_rows(&(Bound::Included(at.clone()), Bound::Included(at)), &mut more)?;
+        if !more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The primary key or a plain index of `table` whose leading columns are exactly `cols`
+/// (in any order), and the key prefix `vals` give in it; `None` when there is none, a
+/// value is NULL or one does not convert to its column's type (the caller then scans).
+/// A converted value may find rows that are not equal to the original one (a rounded
+/// numeric): the caller's equality check drops them.
+fn leading_index<'t>(
+    table: &'t TableDef,
+    cols: &[usize],
+    vals: &[Value],
+) -> Result<Option<(&'t IndexDef, Vec<u8>)>> {
+    if cols.is_empty() || vals.iter().any(Value::is_null) {
+        return Ok(None);
+    }
+    let leads = |i: &&IndexDef| {
+        i.vector.is_none()
+            && i.is_plain()
+            && i.columns.len() >= cols.len()
+            && i.columns[..cols.len()].iter().all(|c| cols.contains(c))
+    };
+    let mut candidates = table.indexes.iter().filter(leads);
+    let Some(index) = candidates.clone().find(|i| i.primary).or_else(|| candidates.next()) else {
+        return Ok(None);
+    };
+    let mut key_vals = Vec::with_capacity(cols.len());
+    for c in &index.columns[..cols.len()] {
+        let v = cols.iter().position(|x| x == c).map(|p| &vals[p]);
+        let v = v.ok_or_else(|| Error::internal("index column outside the key"))?;
+        match crate::expr::cast::cast_value(v.clone(), &table.columns[*c].data_type, false) {
+            Ok(v) => key_vals.push(v),
+            Err(_) => return Ok(None),
+        }
+    }
+    let columns = index_key_columns(table, index);
+    Ok(Some((index, encode_key(&key_vals, &columns)?)))
 }
 
 /// [`scan_rows_with`] for a consumer that does not read the primary keys: storage then
