@@ -746,3 +746,46 @@ fn a_repeatable_read_parent_delete_waits_for_a_key_share_holder_and_fails_only_o
         assert_eq!(one(&mut a, "SELECT count(*) FROM parent"), parents, "{holder}");
     }
 }
+
+#[test]
+fn for_update_on_a_partitioned_table_locks_the_leaf_rows() {
+    let db = Database::open_in_memory().expect("open");
+    let mut a = db.connect();
+    run(
+        &mut a,
+        "CREATE TABLE pt (k int PRIMARY KEY, v int) PARTITION BY RANGE (k);
+         CREATE TABLE pt_lo PARTITION OF pt FOR VALUES FROM (0) TO (10);
+         CREATE TABLE pt_hi PARTITION OF pt FOR VALUES FROM (10) TO (20);
+         INSERT INTO pt VALUES (5, 0), (6, 0), (15, 0);",
+    );
+    run(&mut a, "BEGIN");
+    assert_eq!(one(&mut a, "SELECT k, v FROM pt WHERE k = 15 FOR UPDATE"), "15|0");
+    let mut b = db.connect();
+    // The locked row is the leaf's: NOWAIT fails, SKIP LOCKED leaves it out, a row of
+    // another leaf or of the same leaf is free, and a write of it waits.
+    let nowait = "SELECT * FROM pt WHERE k = 15 FOR UPDATE NOWAIT";
+    assert_eq!(code(&mut b, nowait).as_deref(), Some("55P03"));
+    let skipped = b.query("SELECT k FROM pt ORDER BY k FOR UPDATE SKIP LOCKED", &[]).unwrap();
+    let keys: Vec<String> = skipped.rows.iter().map(|r| r[0].to_pg_text()).collect();
+    assert_eq!(keys, ["5", "6"]);
+    assert_eq!(
+        code(&mut b, "SELECT * FROM pt_hi WHERE k = 15 FOR SHARE NOWAIT").as_deref(),
+        Some("55P03")
+    );
+    assert_eq!(code(&mut b, "SELECT * FROM pt WHERE k = 5 FOR UPDATE NOWAIT"), None);
+    let w = spawn_code(&db, "UPDATE pt SET v = v + 1 WHERE k = 15");
+    settle();
+    assert!(!w.is_finished(), "the UPDATE waits for the FOR UPDATE lock");
+    run(&mut a, "COMMIT");
+    assert_eq!(w.join().expect("thread"), None);
+    assert_eq!(one(&mut a, "SELECT v FROM pt WHERE k = 15"), "1");
+    // A row the holder updated (not its key: FOR NO KEY UPDATE) conflicts with FOR
+    // UPDATE through the parent, not with FOR KEY SHARE: the lock is the write's own.
+    run(&mut a, "BEGIN; UPDATE pt SET v = 2 WHERE k = 6");
+    assert_eq!(code(&mut b, "SELECT * FROM pt WHERE k = 6 FOR KEY SHARE NOWAIT"), None);
+    assert_eq!(
+        code(&mut b, "SELECT * FROM pt WHERE k = 6 FOR UPDATE NOWAIT").as_deref(),
+        Some("55P03")
+    );
+    run(&mut a, "ROLLBACK");
+}

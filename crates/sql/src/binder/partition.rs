@@ -495,11 +495,8 @@ impl Binder<'_> {
         qualifier: &str,
     ) -> Result<crate::planner::Plan> {
         use crate::planner::{Field, Plan};
-        if self.row_lock.as_mut().and_then(|r| r.lock_for(qualifier)).is_some() {
-            return Err(Error::unsupported("FOR UPDATE / FOR SHARE on a partitioned table"));
-        }
         let t = tree(self.catalog, self.session, table.id)?;
-        let schema: Vec<Field> = table
+        let mut schema: Vec<Field> = table
             .columns
             .iter()
             .map(|c| Field {
@@ -507,6 +504,11 @@ impl Binder<'_> {
                 ..Field::new(c.name.clone(), c.data_type.clone())
             })
             .collect();
+        // FOR UPDATE and friends: each leaf's rows carry their whole storage key, which
+        // names the leaf they were read from.
+        let key = self.lock_target(table, qualifier, true);
+        let with_key = key.is_some();
+        schema.extend(key);
         let mut inputs = Vec::new();
         for leaf in t.leaves() {
             let id = leaf.id;
@@ -514,10 +516,11 @@ impl Binder<'_> {
                 table: leaf,
                 access: crate::planner::Access::Full,
                 filter: None,
-                with_key: false,
+                with_key,
                 needed: None,
                 schema: schema.clone(),
             };
+            let scan = if with_key { with_storage_key(scan, id) } else { scan };
             inputs.push(if self.tableoid { with_tableoid(scan, id) } else { scan });
         }
         let schema = match inputs.first() {
@@ -823,6 +826,26 @@ fn table_alias(name: &str) -> sqlparser::ast::TableAlias {
 
 /// `plan` (a table's rows) followed by the hidden `tableoid` column holding table `id`'s
 /// OID.
+/// `scan` of leaf partition `id`, whose last column is the row's primary key, with that
+/// column turned into the row's whole storage key (`keys::row_key`), as a lock target of
+/// a partitioned table reads it.
+fn with_storage_key(scan: crate::planner::Plan, id: u32) -> crate::planner::Plan {
+    use crate::expr::BinaryOp;
+    use crate::planner::Plan;
+    let schema = scan.schema();
+    let last = schema.len() - 1;
+    let mut exprs: Vec<Expr> =
+        schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
+    let prefix = crate::encoding::keys::index_prefix(id, 0);
+    exprs[last] = Expr::Binary {
+        op: BinaryOp::Concat,
+        left: Box::new(Expr::Literal(Value::Bytea(prefix), DataType::Bytea)),
+        right: Box::new(Expr::Column(last, DataType::Bytea)),
+        ty: DataType::Bytea,
+    };
+    Plan::Project { input: Box::new(scan), exprs, schema }
+}
+
 pub(super) fn with_tableoid(plan: crate::planner::Plan, id: u32) -> crate::planner::Plan {
     use crate::planner::{Field, Plan};
     let mut schema = plan.schema();

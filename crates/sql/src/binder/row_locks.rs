@@ -188,24 +188,9 @@ impl Binder<'_> {
     pub(super) fn table_scan(&mut self, table: std::sync::Arc<TableDef>, qualifier: &str) -> Plan {
         let mut schema: Schema =
             table.columns.iter().map(|c| Field::new(c.name.clone(), c.data_type.clone())).collect();
-        let lock = self.row_lock.as_mut().and_then(|r| r.lock_for(qualifier));
-        let with_key = match (lock, self.row_lock.as_mut()) {
-            (Some((strength, wait)), Some(req)) => {
-                let name = format!("{KEY_PREFIX}{}", req.targets.len());
-                req.targets.push(LockTarget {
-                    table: table.id,
-                    name: table.name.clone(),
-                    strength,
-                    wait,
-                });
-                schema.push(Field {
-                    hidden: true,
-                    ..Field::new(name, helios_types::DataType::Bytea)
-                });
-                true
-            }
-            _ => false,
-        };
+        let key = self.lock_target(&table, qualifier, false);
+        let with_key = key.is_some();
+        schema.extend(key);
         Plan::Scan {
             table,
             access: crate::planner::Access::Full,
@@ -214,6 +199,28 @@ impl Binder<'_> {
             needed: None,
             schema,
         }
+    }
+
+    /// When the query level's locking clause covers `table` (called `qualifier` in FROM):
+    /// registers it as a lock target and returns its hidden row-key column, which holds
+    /// the primary key, or with `full_key` the whole storage key (a partitioned table).
+    pub(super) fn lock_target(
+        &mut self,
+        table: &TableDef,
+        qualifier: &str,
+        full_key: bool,
+    ) -> Option<Field> {
+        let req = self.row_lock.as_mut()?;
+        let (strength, wait) = req.lock_for(qualifier)?;
+        let name = format!("{KEY_PREFIX}{}", req.targets.len());
+        req.targets.push(LockTarget {
+            table: table.id,
+            name: table.name.clone(),
+            strength,
+            wait,
+            full_key,
+        });
+        Some(Field { hidden: true, ..Field::new(name, helios_types::DataType::Bytea) })
     }
 
     /// Wraps a query level's plan, whose trailing columns are the row keys of `targets`,

@@ -43,18 +43,17 @@ pub fn lock_each(
                 Some(Value::Null) => continue,
                 _ => return Err(Error::internal("row-lock key column missing")),
             };
-            let locked =
-                ctx.txn.lock_row(&keys::row_key(t.table, pk), t.strength, t.wait).map_err(|e| {
-                    if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE
-                    {
-                        Error::new(
-                            SqlState::LOCK_NOT_AVAILABLE,
-                            format!("could not obtain lock on row in relation \"{}\"", t.name),
-                        )
-                    } else {
-                        e
-                    }
-                })?;
+            let key = if t.full_key { pk.clone() } else { keys::row_key(t.table, pk) };
+            let locked = ctx.txn.lock_row(&key, t.strength, t.wait).map_err(|e| {
+                if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE {
+                    Error::new(
+                        SqlState::LOCK_NOT_AVAILABLE,
+                        format!("could not obtain lock on row in relation \"{}\"", t.name),
+                    )
+                } else {
+                    e
+                }
+            })?;
             if !locked {
                 return Ok(true);
             }

@@ -136,6 +136,10 @@ pub struct LockTarget {
     /// What happens when another transaction holds a row: wait, fail (NOWAIT) or leave
     /// the row out (SKIP LOCKED).
     pub wait: helios_storage::RowLockWait,
+    /// The key column holds each row's whole storage key (`keys::row_key` of the leaf
+    /// partition it was read from) rather than its primary key in `table`: the target
+    /// is a partitioned table.
+    pub full_key: bool,
 }
 
 /// A logical plan node.
