@@ -744,6 +744,37 @@ impl Session {
                 ));
             }
         }
+        // The parent's foreign keys the table lacks are added to it first (checking its
+        // rows), as PostgreSQL clones them when attaching.
+        let missing: Vec<String> = parent
+            .foreign_keys
+            .iter()
+            .filter(|fk| {
+                !table.foreign_keys.iter().any(|f| {
+                    f.columns == fk.columns
+                        && f.ref_table == fk.ref_table
+                        && f.ref_columns == fk.ref_columns
+                })
+            })
+            .filter_map(|fk| foreign_key_text(&catalog, &parent, fk))
+            .collect();
+        let (catalog, table) = if missing.is_empty() {
+            (catalog, table)
+        } else {
+            for text in missing {
+                let sql = format!("ALTER TABLE {} ADD {text}", qualified_name(&table));
+                match crate::parser::parse(&sql)?.pop() {
+                    Some(crate::parser::Statement::Sql(stmt)) => match *stmt {
+                        ast::Statement::AlterTable(at) => self.alter_table_from(&at, true)?,
+                        _ => return Err(Error::internal("foreign key copy is not ALTER TABLE")),
+                    },
+                    _ => return Err(Error::internal("foreign key copy did not parse")),
+                };
+            }
+            let (catalog, _) = self.ddl_parts()?;
+            let table = table_by_name(&catalog, &search_path, partition)?;
+            (catalog, table)
+        };
         let info = self.info();
         let mut def = catalog
             .partitions
@@ -786,20 +817,6 @@ impl Session {
                     )
                 },
             )?;
-        }
-        // The parent's foreign keys must hold on the partition too.
-        for fk in &parent.foreign_keys {
-            let has = table.foreign_keys.iter().any(|f| {
-                f.columns == fk.columns
-                    && f.ref_table == fk.ref_table
-                    && f.ref_columns == fk.ref_columns
-            });
-            if !has {
-                return Err(Error::unsupported(format!(
-                    "attaching \"{}\" without the parent's foreign key \"{}\"",
-                    table.name, fk.name
-                )));
-            }
         }
         // Unique constraints and indexes of the parent must exist on the partition.
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
