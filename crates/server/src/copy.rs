@@ -70,18 +70,9 @@ impl CopyIn {
             return None;
         }
         self.pending.extend_from_slice(data);
-        let ready = if is_binary(&self.loader.as_ref()?.stmt) {
-            // The loader takes the whole tuples and hands the rest back.
-            if self.pending.len() >= BATCH_BYTES {
-                self.pending.len()
-            } else {
-                0
-            }
-        } else {
-            match self.splitter.scan(&self.pending) {
-                n if n >= BATCH_BYTES => n,
-                _ => 0,
-            }
+        let ready = match self.splitter.scan(&self.pending) {
+            n if n >= BATCH_BYTES => n,
+            _ => 0,
         };
         if ready == 0 {
             if self.pending.len() > MAX_PENDING_BYTES {
@@ -94,27 +85,15 @@ impl CopyIn {
             return None;
         }
         let batch: Vec<u8> = self.pending.drain(..ready).collect();
-        if !is_binary(&self.loader.as_ref()?.stmt) {
-            self.splitter.consume(ready);
-        }
+        self.splitter.consume(ready);
         Some((self.loader.take()?, batch))
     }
 
-    /// Takes back the loader after a batch: the bytes of `batch` it did not take go back
-    /// in front of the pending ones; on an error, it is gone (it rolled back).
-    fn loaded(&mut self, loader: Option<CopyLoader>, batch: Vec<u8>, outcome: Result<usize>) {
-        match outcome {
-            Ok(took) => {
-                if took < batch.len() {
-                    let rest = std::mem::take(&mut self.pending);
-                    self.pending = batch[took..].to_vec();
-                    self.pending.extend_from_slice(&rest);
-                }
-            }
-            Err(e) => {
-                self.pending = Vec::new();
-                self.error = Some(e);
-            }
+    /// Takes back the loader after a batch; after an error it is gone (it rolled back).
+    fn loaded(&mut self, loader: Option<CopyLoader>, outcome: Result<()>) {
+        if let Err(e) = outcome {
+            self.pending = Vec::new();
+            self.error = Some(e);
         }
         self.loader = loader;
     }
@@ -213,9 +192,9 @@ impl CopyLoader {
         mut self,
         session: &mut dyn Session,
         batch: &[u8],
-    ) -> (Option<CopyLoader>, Result<usize>) {
+    ) -> (Option<CopyLoader>, Result<()>) {
         match self.load(session, batch, false) {
-            Ok(took) => (Some(self), Ok(took)),
+            Ok(()) => (Some(self), Ok(())),
             Err(e) => {
                 self.abort(session);
                 (None, Err(e))
@@ -223,22 +202,24 @@ impl CopyLoader {
         }
     }
 
-    /// Decodes and inserts the whole records at the start of `data`; returns the bytes
-    /// they took (all of `data` for text and csv, whose batches end at a record end).
-    /// With `last`, `data` is the rest of the stream.
-    fn load(&mut self, session: &mut dyn Session, data: &[u8], last: bool) -> Result<usize> {
+    /// Decodes and inserts the records of `data`, whole records ([`RecordSplitter`]) or,
+    /// with `last`, the rest of the stream.
+    fn load(&mut self, session: &mut dyn Session, data: &[u8], last: bool) -> Result<()> {
         if is_binary(&self.stmt) {
             let (rows, took) = self
                 .binary
                 .decode(data, &self.types, last)
                 .map_err(|e| e.with_detail(format!("COPY {}, binary data", self.name)))?;
+            if took != data.len() {
+                return Err(Error::internal("a COPY batch ended inside a tuple"));
+            }
             self.ended = self.binary.ended();
             let first = self.rows as usize + 1;
-            self.insert_rows(session, rows.into_iter().enumerate().map(|(n, r)| (first + n, r)))?;
-            return Ok(took);
+            return self
+                .insert_rows(session, rows.into_iter().enumerate().map(|(n, r)| (first + n, r)));
         }
         if self.ended {
-            return Ok(data.len());
+            return Ok(());
         }
         let text = std::str::from_utf8(data).map_err(|e| {
             Error::new(
@@ -258,8 +239,7 @@ impl CopyLoader {
         let rows = fields
             .map(|(line, f)| Ok((line, self.values(line, f)?)))
             .collect::<Result<Vec<_>>>()?;
-        self.insert_rows(session, rows.into_iter())?;
-        Ok(data.len())
+        self.insert_rows(session, rows.into_iter())
     }
 
     /// The values of one text or csv record, converted to the column types.
@@ -451,7 +431,7 @@ fn copy_from_reader(
         };
         if let Some((loader, batch)) = copy.push(&buf[..n]) {
             let (loader, outcome) = loader.load_batch(session, &batch);
-            copy.loaded(loader, batch, outcome);
+            copy.loaded(loader, outcome);
         }
     }
     copy.finish(session)
@@ -580,14 +560,9 @@ impl pgwire::api::copy::CopyHandler for CopyRunner {
             copy.push(&copy_data.data)
         };
         let Some((loader, batch)) = batch else { return Ok(()) };
-        let (loader, batch, outcome) = conn
-            .run(move |s| {
-                let (loader, outcome) = loader.load_batch(s, &batch);
-                (loader, batch, outcome)
-            })
-            .await?;
+        let (loader, outcome) = conn.run(move |s| loader.load_batch(s, &batch)).await?;
         if let Some(copy) = conn.copy_in.lock().as_mut() {
-            copy.loaded(loader, batch, outcome);
+            copy.loaded(loader, outcome);
         }
         Ok(())
     }

@@ -41,19 +41,22 @@ pub fn decode_batch(data: &str, opts: &CopyOptions, header: bool) -> Result<Deco
     Ok(Decoded { rows, ended })
 }
 
-/// Finds where the whole records of a text or CSV COPY stream end while it arrives, so
-/// the server can load the data in batches: the records up to [`RecordSplitter::complete`]
+/// Finds where the whole records of a COPY stream end while it arrives, so the server
+/// can load the data in batches: the records up to what [`RecordSplitter::scan`] returns
 /// decode the same on their own as inside the whole stream.
 ///
-/// A record ends at a newline, except inside a CSV quoted field (which may span lines).
-/// The splitter scans each byte once, keeping the quote state between calls. A record
-/// ending in a lone carriage return is only found at the end of the data (the whole rest
-/// then goes in one batch), as is every record when the CSV quote or escape character is
-/// not ASCII.
+/// A text record ends at a newline, except inside a CSV quoted field (which may span
+/// lines). The splitter scans each byte once, keeping the quote state between calls. A
+/// record ending in a lone carriage return is only found at the end of the data (the
+/// whole rest then goes in one batch), as is every record when the CSV quote or escape
+/// character is not ASCII. Binary data is cut after its header and after each whole
+/// tuple ([`crate::copy_binary::whole_parts_end`]).
 #[derive(Debug)]
 pub struct RecordSplitter {
     /// `(quote, escape)` bytes for CSV; `None` for text.
     csv: Option<(u8, u8)>,
+    /// Binary format: whether the header was passed.
+    binary: Option<bool>,
     /// Records can be found (false: wait for the end of the data).
     splittable: bool,
     /// Bytes of the buffer scanned so far.
@@ -74,7 +77,8 @@ impl RecordSplitter {
             },
             CopyFormat::Text | CopyFormat::Binary => (None, true),
         };
-        RecordSplitter { csv, splittable, scanned: 0, complete: 0, in_quote: false }
+        let binary = (opts.format == CopyFormat::Binary).then_some(false);
+        RecordSplitter { csv, binary, splittable, scanned: 0, complete: 0, in_quote: false }
     }
 
     /// Scans the bytes of `buf` not scanned yet (`buf` keeps the bytes seen before, minus
@@ -82,6 +86,11 @@ impl RecordSplitter {
     pub fn scan(&mut self, buf: &[u8]) -> usize {
         if !self.splittable {
             return 0;
+        }
+        if let Some(header_done) = &mut self.binary {
+            self.complete = crate::copy_binary::whole_parts_end(buf, self.complete, header_done);
+            self.scanned = self.complete;
+            return self.complete;
         }
         let mut i = self.scanned;
         while i < buf.len() {

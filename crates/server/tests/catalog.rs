@@ -508,21 +508,23 @@ async fn binary_copy_through_the_wire() {
     let sink = client.copy_in("COPY t FROM STDIN (FORMAT binary)").await.unwrap();
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
-    for i in 0..1000i32 {
+    // 40,000 rows: more than one load batch (1 MiB) of whole tuples.
+    for i in 0..40_000i32 {
         let b = if i % 7 == 0 { None } else { Some(format!("row {i}")) };
         writer.as_mut().write(&[&i, &b, &(f64::from(i) / 2.0), &(i % 2 == 0)]).await.unwrap();
     }
-    assert_eq!(writer.finish().await.unwrap(), 1000);
+    assert_eq!(writer.finish().await.unwrap(), 40_000);
     let n: i64 =
         client.query_one("SELECT count(*) FROM t WHERE b IS NULL", &[]).await.unwrap().get(0);
-    assert_eq!(n, 143);
+    assert_eq!(n, 5715);
 
     let stream = client
         .copy_out("COPY (SELECT * FROM t ORDER BY a) TO STDOUT (FORMAT binary)")
         .await
         .unwrap();
     let rows: Vec<_> = BinaryCopyOutStream::new(stream, &types).try_collect().await.unwrap();
-    assert_eq!(rows.len(), 1000);
+    assert_eq!(rows.len(), 40_000);
+    assert_eq!(rows[39_999].get::<Option<&str>>(1), Some("row 39999"));
     assert_eq!(rows[3].get::<i32>(0), 3);
     assert_eq!(rows[3].get::<Option<&str>>(1), Some("row 3"));
     assert_eq!(rows[7].get::<Option<&str>>(1), None);
@@ -536,5 +538,5 @@ async fn binary_copy_through_the_wire() {
     let err = sink.finish().await.unwrap_err();
     assert_eq!(err.code(), Some(&PgState::BAD_COPY_FILE_FORMAT));
     let n: i64 = client.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
-    assert_eq!(n, 1000);
+    assert_eq!(n, 40_000);
 }
