@@ -540,6 +540,7 @@ mod tests {
             Err(Error::unsupported("prepare"))
         }
         fn close_prepared(&mut self, _: u64) {}
+        fn abort_statement(&mut self) {}
         fn transaction_status(&self) -> TxnStatus {
             TxnStatus::Idle
         }

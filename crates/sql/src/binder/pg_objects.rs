@@ -406,9 +406,14 @@ pub(crate) fn constraint_def(
         ConstraintRef::Check(c) => {
             let e = c.expr.trim();
             let wrapped = e.starts_with('(') && e.ends_with(')');
-            match (pretty, wrapped) {
+            let def = match (pretty, wrapped) {
                 (true, _) | (false, true) => format!("CHECK ({e})"),
                 (false, false) => format!("CHECK (({e}))"),
+            };
+            if c.not_valid {
+                format!("{def} NOT VALID")
+            } else {
+                def
             }
         }
         ConstraintRef::Foreign(f) => {
@@ -444,6 +449,9 @@ pub(crate) fn constraint_def(
             }
             if f.initially_deferred {
                 s.push_str(" INITIALLY DEFERRED");
+            }
+            if f.not_valid {
+                s.push_str(" NOT VALID");
             }
             s
         }

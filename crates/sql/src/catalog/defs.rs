@@ -127,6 +127,10 @@ pub struct CheckDef {
     pub name: String,
     /// The condition as SQL text.
     pub expr: String,
+    /// Added `NOT VALID`: rows stored before are not known to meet it until `VALIDATE
+    /// CONSTRAINT` (new and changed rows are checked).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 /// A referential action of a foreign key.
@@ -170,6 +174,10 @@ pub struct ForeignKeyDef {
     /// `INITIALLY DEFERRED`: checked at commit unless `SET CONSTRAINTS ... IMMEDIATE`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub initially_deferred: bool,
+    /// Added `NOT VALID`: rows stored before are not known to meet it until `VALIDATE
+    /// CONSTRAINT` (new and changed rows are checked).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_valid: bool,
 }
 
 /// A table.

@@ -185,6 +185,17 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
     }
     for t in &tables {
         let parent = catalog.partition_parent(t.id).and_then(|(p, _)| catalog.table(p));
+        for c in t.checks.iter().filter(|c| c.not_valid) {
+            if parent.is_some_and(|p| p.checks.iter().any(|pc| pc.name == c.name)) {
+                continue;
+            }
+            post(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} {};",
+                qualified(&t.schema, &t.name),
+                quote_ident(&c.name),
+                constraint_def(catalog, t, ConstraintRef::Check(c), true)
+            ));
+        }
         for f in t
             .foreign_keys
             .iter()
@@ -396,7 +407,8 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
             constraint_def(catalog, t, ConstraintRef::Key(i), true)
         ));
     }
-    for c in &t.checks {
+    // A NOT VALID check may not hold for the stored rows: it is added after the data.
+    for c in t.checks.iter().filter(|c| !c.not_valid) {
         parts.push(format!(
             "    CONSTRAINT {} {}",
             quote_ident(&c.name),

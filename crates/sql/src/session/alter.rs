@@ -564,82 +564,44 @@ impl Session {
                         other => return Err(Error::unsupported(format!("ALTER COLUMN {other}"))),
                     }
                 }
-                ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                ast::AlterTableOperation::AddConstraint { constraint, not_valid } => {
                     let before_idx = t.indexes.len();
                     let before_checks = t.checks.len();
                     let before_fks = t.foreign_keys.len();
                     add_table_constraint(&catalog, &search_path, &mut t, constraint)?;
-                    let rows = self.read_all(&table)?;
-                    if t.checks.len() > before_checks {
-                        let info = self.info();
-                        let checks = bind_checks(&catalog, &info, &t)?;
-                        let txn =
-                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                        let q = PlannedQuery {
-                            plan: Plan::Empty { rows: 0 },
-                            subqueries: Vec::new(),
-                            ctes: Vec::new(),
-                        };
-                        let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
-                        for (name, e) in checks.iter().skip(before_checks) {
-                            for (_, r) in &rows {
-                                if matches!(ctx.eval(e, r, &[])?, Value::Bool(false)) {
-                                    return Err(Error::new(
-                                        SqlState::CHECK_VIOLATION,
-                                        format!("check constraint \"{name}\" of relation \"{}\" is violated by some row", t.name),
-                                    ));
-                                }
-                            }
+                    if *not_valid {
+                        // As in PostgreSQL: only CHECK and FOREIGN KEY constraints skip
+                        // the stored rows; new and changed rows are checked.
+                        if t.indexes.len() > before_idx {
+                            let kind = if t.indexes[before_idx].primary {
+                                "PRIMARY KEY"
+                            } else {
+                                "UNIQUE"
+                            };
+                            return Err(Error::new(
+                                SqlState::FEATURE_NOT_SUPPORTED,
+                                format!("{kind} constraints cannot be marked NOT VALID"),
+                            ));
                         }
-                    }
-                    if t.foreign_keys.len() > before_fks {
-                        let txn =
-                            self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
-                        for fk in t.foreign_keys.iter().skip(before_fks) {
-                            let parent = catalog
-                                .table(fk.ref_table)
-                                .map(|p| p.as_ref().clone())
-                                .unwrap_or_else(|| t.clone());
-                            for (_, r) in &rows {
-                                let vals: Vec<Value> =
-                                    fk.columns.iter().map(|c| r[*c].clone()).collect();
-                                let nulls = vals.iter().filter(|v| v.is_null()).count();
-                                let (cols, shown) =
-                                    crate::exec::fk_check::key_text(&t, &fk.columns, &vals);
-                                if nulls > 0 {
-                                    if fk.match_full && nulls < vals.len() {
-                                        return Err(Error::new(
-                                            SqlState::FOREIGN_KEY_VIOLATION,
-                                            format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", t.name, fk.name),
-                                        )
-                                        .with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
-                                    }
-                                    continue;
-                                }
-                                let found = if parent.id == t.id {
-                                    rows.iter().any(|(_, p)| {
-                                        fk.ref_columns
-                                            .iter()
-                                            .zip(&vals)
-                                            .all(|(c, v)| p[*c].pg_eq(v))
-                                    })
-                                } else {
-                                    crate::exec::fk_check::referenced_exists_in(
-                                        txn,
-                                        &catalog,
-                                        &parent,
-                                        &fk.ref_columns,
-                                        &vals,
-                                    )?
-                                };
-                                if !found {
-                                    return Err(crate::exec::fk_check::referencing_violation(
-                                        &t, fk, &parent, &cols, &shown,
-                                    ));
-                                }
-                            }
+                        if t.foreign_keys.len() > before_fks && catalog.is_partitioned(t.id) {
+                            return Err(Error::new(
+                                SqlState::WRONG_OBJECT_TYPE,
+                                format!(
+                                    "cannot add NOT VALID foreign key on partitioned table \"{}\" referencing relation \"{}\"",
+                                    t.name,
+                                    catalog
+                                        .table(t.foreign_keys[before_fks].ref_table)
+                                        .map_or("?", |r| r.name.as_str())
+                                ),
+                            )
+                            .with_detail("This feature is not yet supported on partitioned tables."));
                         }
+                        t.checks[before_checks..].iter_mut().for_each(|c| c.not_valid = true);
+                        t.foreign_keys[before_fks..].iter_mut().for_each(|f| f.not_valid = true);
                     }
+                    let rows = if *not_valid { Vec::new() } else { self.read_all(&table)? };
+                    self.check_stored_rows(&catalog, &t, before_checks, &rows)?;
+                    self.check_stored_keys(&catalog, &t, &t.foreign_keys[before_fks..], &rows)?;
                     if t.indexes.len() > before_idx {
                         let new_primary = t.indexes[before_idx..].iter().any(|i| i.primary);
                         if new_primary {
@@ -653,6 +615,41 @@ impl Session {
                                 build_index(txn, &t, index)?;
                             }
                         }
+                    }
+                }
+                ast::AlterTableOperation::ValidateConstraint { name } => {
+                    let n = ident_name(name);
+                    let check = t.checks.iter().position(|c| c.name == n);
+                    let fk = t.foreign_keys.iter().position(|f| f.name == n);
+                    if check.is_none() && fk.is_none() {
+                        if t.indexes.iter().any(|i| i.constraint && i.name == n) {
+                            return Err(Error::new(
+                                SqlState::WRONG_OBJECT_TYPE,
+                                format!(
+                                    "constraint \"{n}\" of relation \"{}\" is not a foreign key or check constraint",
+                                    t.name
+                                ),
+                            ));
+                        }
+                        return Err(Error::new(
+                            SqlState::UNDEFINED_OBJECT,
+                            format!("constraint \"{n}\" of relation \"{}\" does not exist", t.name),
+                        ));
+                    }
+                    let pending = check.is_some_and(|i| t.checks[i].not_valid)
+                        || fk.is_some_and(|i| t.foreign_keys[i].not_valid);
+                    let rows = if pending { self.read_all(&table)? } else { Vec::new() };
+                    if let Some(i) = check.filter(|&i| t.checks[i].not_valid) {
+                        // Bind this one constraint alone, as if it were the only check.
+                        let mut one = t.clone();
+                        one.checks = vec![t.checks[i].clone()];
+                        self.check_stored_rows(&catalog, &one, 0, &rows)?;
+                        t.checks[i].not_valid = false;
+                    }
+                    if let Some(i) = fk.filter(|&i| t.foreign_keys[i].not_valid) {
+                        let keys = [t.foreign_keys[i].clone()];
+                        self.check_stored_keys(&catalog, &t, &keys, &rows)?;
+                        t.foreign_keys[i].not_valid = false;
                     }
                 }
                 ast::AlterTableOperation::DropConstraint { if_exists, name, .. } => {
@@ -729,5 +726,103 @@ impl Session {
             self.bump_version()?;
         }
         Ok(StatementResult::command("ALTER TABLE"))
+    }
+}
+
+impl Session {
+    /// Checks the stored `rows` of `t` against its CHECK constraints from number `from`
+    /// on (23514 on the first row one rejects).
+    fn check_stored_rows(
+        &self,
+        catalog: &crate::catalog::Catalog,
+        t: &TableDef,
+        from: usize,
+        rows: &[(Vec<u8>, Vec<Value>)],
+    ) -> Result<()> {
+        if t.checks.len() <= from {
+            return Ok(());
+        }
+        let info = self.info();
+        let checks = bind_checks(catalog, &info, t)?;
+        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+        let q = PlannedQuery {
+            plan: Plan::Empty { rows: 0 },
+            subqueries: Vec::new(),
+            ctes: Vec::new(),
+        };
+        let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
+        for (name, e) in checks.iter().skip(from) {
+            for (_, r) in rows {
+                if matches!(ctx.eval(e, r, &[])?, Value::Bool(false)) {
+                    return Err(Error::new(
+                        SqlState::CHECK_VIOLATION,
+                        format!(
+                            "check constraint \"{name}\" of relation \"{}\" is violated by some row",
+                            t.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the stored `rows` of `t` against the foreign keys `keys` (23503 on the first
+    /// row whose key is missing).
+    fn check_stored_keys(
+        &self,
+        catalog: &crate::catalog::Catalog,
+        t: &TableDef,
+        keys: &[crate::catalog::ForeignKeyDef],
+        rows: &[(Vec<u8>, Vec<Value>)],
+    ) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let txn = self.txn.as_ref().ok_or_else(|| Error::internal("no transaction"))?;
+        for fk in keys {
+            let parent = catalog
+                .table(fk.ref_table)
+                .map(|p| p.as_ref().clone())
+                .unwrap_or_else(|| t.clone());
+            for (_, r) in rows {
+                let vals: Vec<Value> = fk.columns.iter().map(|c| r[*c].clone()).collect();
+                let nulls = vals.iter().filter(|v| v.is_null()).count();
+                let (cols, shown) = crate::exec::fk_check::key_text(t, &fk.columns, &vals);
+                if nulls > 0 {
+                    if fk.match_full && nulls < vals.len() {
+                        return Err(Error::new(
+                            SqlState::FOREIGN_KEY_VIOLATION,
+                            format!(
+                                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                                t.name, fk.name
+                            ),
+                        )
+                        .with_detail(
+                            "MATCH FULL does not allow mixing of null and nonnull key values.",
+                        ));
+                    }
+                    continue;
+                }
+                let found = if parent.id == t.id {
+                    rows.iter()
+                        .any(|(_, p)| fk.ref_columns.iter().zip(&vals).all(|(c, v)| p[*c].pg_eq(v)))
+                } else {
+                    crate::exec::fk_check::referenced_exists_in(
+                        txn,
+                        catalog,
+                        &parent,
+                        &fk.ref_columns,
+                        &vals,
+                    )?
+                };
+                if !found {
+                    return Err(crate::exec::fk_check::referencing_violation(
+                        t, fk, &parent, &cols, &shown,
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }

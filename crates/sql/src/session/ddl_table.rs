@@ -283,6 +283,7 @@ pub fn add_foreign_key(
         match_full,
         deferrable,
         initially_deferred,
+        not_valid: false,
     });
     Ok(())
 }
@@ -464,7 +465,7 @@ pub fn build_table(
                 let n = cons_name.unwrap_or_else(|| {
                     unique_name(&format!("{name}_{cname}_check"), &taken_names(&t))
                 });
-                t.checks.push(CheckDef { name: n, expr: c.expr.to_string() });
+                t.checks.push(CheckDef { name: n, expr: c.expr.to_string(), not_valid: false });
             }
             ast::ColumnOption::ForeignKey(fk) => {
                 let mut fk = fk.clone();
@@ -507,7 +508,7 @@ pub fn add_table_constraint(
                     unique_name(&base, &taken_names(t))
                 }
             };
-            t.checks.push(CheckDef { name: n, expr: ch.expr.to_string() });
+            t.checks.push(CheckDef { name: n, expr: ch.expr.to_string(), not_valid: false });
             Ok(())
         }
         ast::TableConstraint::ForeignKey(fk) => add_foreign_key(catalog, search_path, t, fk),

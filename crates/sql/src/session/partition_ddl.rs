@@ -927,7 +927,8 @@ pub(super) fn cascaded_op(op: &ast::AlterTableOperation) -> Option<ast::AlterTab
         Op::AddColumn { .. }
         | Op::DropColumn { .. }
         | Op::RenameColumn { .. }
-        | Op::AlterColumn { .. } => Some(op.clone()),
+        | Op::AlterColumn { .. }
+        | Op::ValidateConstraint { .. } => Some(op.clone()),
         Op::AddConstraint {
             constraint: ast::TableConstraint::Check(_) | ast::TableConstraint::ForeignKey(_),
             ..

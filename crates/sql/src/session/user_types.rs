@@ -351,7 +351,7 @@ impl Session {
                 Some(n) => n.clone(),
                 None => next_check_name(&qn.name, &def.checks),
             };
-            def.checks.push(CheckDef { name, expr: expr.clone() });
+            def.checks.push(CheckDef { name, expr: expr.clone(), not_valid: false });
         }
         let owner = self.auth(&catalog).id;
         let new = TypeDef {
@@ -730,7 +730,7 @@ impl Session {
                         format!("constraint \"{cname}\" for domain \"{name}\" already exists"),
                     ));
                 }
-                d.checks.push(CheckDef { name: cname, expr: expr.clone() });
+                d.checks.push(CheckDef { name: cname, expr: expr.clone(), not_valid: false });
                 validate = !not_valid;
             }
             DomainChange::DropConstraint { name: cname, if_exists } => {
