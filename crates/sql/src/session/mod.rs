@@ -73,6 +73,7 @@ pub use branch_rows::{
 };
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
+pub(crate) use planner_settings::work_mem_bytes;
 pub(crate) use settings::timeout_setting;
 pub use settings::Settings;
 pub(crate) use statement::bind_checks;
