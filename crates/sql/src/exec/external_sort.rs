@@ -119,6 +119,7 @@ impl<'k> ExternalSort<'k> {
         pg_sort_by(&mut self.buffer, |a, b| compare_rows(&a.0, &b.0, keys));
         let mut w = self.writer()?;
         for (k, r) in self.buffer.drain(..) {
+            let r = Payload::Row(r);
             write_record(&self.codec, &mut w, &k, &r, &mut self.record, &mut self.scratch)?;
         }
         self.runs.push(w.finish()?);
@@ -163,7 +164,8 @@ impl<'k> ExternalSort<'k> {
         let mut sources: Vec<Source> =
             std::mem::take(&mut self.runs).into_iter().map(|r| Source::Run(r.into_reader())).collect();
         sources.push(Source::Memory(std::mem::take(&mut self.buffer).into_iter()));
-        merge(sources, keys, &self.codec, &mut |_, row| sink(row))
+        let codec = &self.codec;
+        merge(sources, keys, codec, &mut |_, row| sink(row.into_row(codec)?))
     }
 
     /// Merges groups of `order` consecutive runs into one run each.
@@ -187,18 +189,37 @@ impl<'k> ExternalSort<'k> {
     }
 }
 
+/// A row in a merge: its values, or its encoding as read from a run (a merge pass
+/// copies the bytes of the rows it moves to its output run without decoding them).
+enum Payload {
+    Row(Row),
+    Stored(Vec<u8>),
+}
+
+impl Payload {
+    fn into_row(self, codec: &RowCodec) -> Result<Row> {
+        match self {
+            Payload::Row(r) => Ok(r),
+            Payload::Stored(bytes) => codec.decode(&bytes, &mut 0),
+        }
+    }
+}
+
 /// Writes one keyed row as a run record: the keys, then the row.
 fn write_record(
     codec: &RowCodec,
     w: &mut TempRunWriter,
     keys: &[Value],
-    row: &[Value],
+    row: &Payload,
     record: &mut Vec<u8>,
     scratch: &mut Vec<u8>,
 ) -> Result<()> {
     record.clear();
     codec.encode(keys, record, scratch)?;
-    codec.encode(row, record, scratch)?;
+    match row {
+        Payload::Row(r) => codec.encode(r, record, scratch)?,
+        Payload::Stored(bytes) => record.extend_from_slice(bytes),
+    }
     w.push(record)
 }
 
@@ -209,15 +230,14 @@ enum Source {
 }
 
 impl Source {
-    fn next(&mut self, codec: &RowCodec) -> Result<Option<Keyed>> {
+    fn next(&mut self, codec: &RowCodec) -> Result<Option<(Vec<Value>, Payload)>> {
         match self {
-            Source::Memory(rows) => Ok(rows.next()),
+            Source::Memory(rows) => Ok(rows.next().map(|(k, r)| (k, Payload::Row(r)))),
             Source::Run(reader) => {
                 let Some(bytes) = reader.next()? else { return Ok(None) };
                 let mut at = 0;
                 let keys = codec.decode(bytes, &mut at)?;
-                let row = codec.decode(bytes, &mut at)?;
-                Ok(Some((keys, row)))
+                Ok(Some((keys, Payload::Stored(bytes[at..].to_vec()))))
             }
         }
     }
@@ -226,7 +246,7 @@ impl Source {
 /// The next row of one source, waiting in the merge heap.
 struct Head<'k> {
     keys: Vec<Value>,
-    row: Row,
+    row: Payload,
     source: usize,
     order: &'k [SortKey],
 }
@@ -259,7 +279,7 @@ fn merge(
     mut sources: Vec<Source>,
     order: &[SortKey],
     codec: &RowCodec,
-    out: &mut dyn FnMut(Vec<Value>, Row) -> Result<bool>,
+    out: &mut dyn FnMut(Vec<Value>, Payload) -> Result<bool>,
 ) -> Result<bool> {
     let mut heap = BinaryHeap::with_capacity(sources.len());
     for (i, s) in sources.iter_mut().enumerate() {
