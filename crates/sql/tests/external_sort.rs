@@ -146,9 +146,7 @@ fn run_bytes_while_sorting(options: StorageOptions, marker: &str) -> Option<Vec<
     run(&mut s, "CREATE TABLE secrets (id int, note text)");
     run(
         &mut s,
-        &format!(
-            "INSERT INTO secrets SELECT g, '{marker}' || g FROM generate_series(1, 5000) g"
-        ),
+        &format!("INSERT INTO secrets SELECT g, '{marker}' || g FROM generate_series(1, 5000) g"),
     );
     run(&mut s, "SET work_mem = '64kB'");
     let mut bytes = None;

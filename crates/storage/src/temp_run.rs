@@ -53,7 +53,8 @@ pub(crate) fn anonymous_file(dir: Option<&Path>, prefix: &str, what: &str) -> Re
         .create_new(true)
         .open(&path)
         .map_err(|e| Error::io(format!("could not create {what} file"), &e))?;
-    std::fs::remove_file(&path).map_err(|e| Error::io(format!("could not unlink {what} file"), &e))?;
+    std::fs::remove_file(&path)
+        .map_err(|e| Error::io(format!("could not unlink {what} file"), &e))?;
     Ok(file)
 }
 
@@ -140,7 +141,11 @@ impl TempRunWriter {
 
     /// Starts a run in `dir` (the temp directory when `None`) with blocks of about
     /// `block_size` bytes (at least 1).
-    pub fn with_options(dir: Option<&Path>, seal: bool, block_size: usize) -> Result<TempRunWriter> {
+    pub fn with_options(
+        dir: Option<&Path>,
+        seal: bool,
+        block_size: usize,
+    ) -> Result<TempRunWriter> {
         let file = anonymous_file(dir, "run", "temporary run")?;
         let cipher = if seal { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
         let block_size = block_size.max(1);
@@ -264,8 +269,7 @@ impl std::fmt::Debug for TempRunReader {
 impl TempRunReader {
     /// The next record, lent from the reader's block buffer; `None` at the end. A block
     /// that does not read back as written (damaged or changed on disk) is an error.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<&[u8]>> {
+    pub fn next_record(&mut self) -> Result<Option<&[u8]>> {
         while self.pos >= self.data.len() {
             if self.next_block >= self.run.blocks.len() {
                 return Ok(None);
@@ -299,7 +303,7 @@ mod tests {
     fn read_all(run: TempRun) -> Result<Vec<Vec<u8>>> {
         let mut r = run.into_reader();
         let mut out = Vec::new();
-        while let Some(rec) = r.next()? {
+        while let Some(rec) = r.next_record()? {
             out.push(rec.to_vec());
         }
         Ok(out)

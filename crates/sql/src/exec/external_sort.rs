@@ -161,8 +161,10 @@ impl<'k> ExternalSort<'k> {
         } else {
             pg_sort_by(&mut self.buffer, |a, b| compare_rows(&a.0, &b.0, keys));
         }
-        let mut sources: Vec<Source> =
-            std::mem::take(&mut self.runs).into_iter().map(|r| Source::Run(r.into_reader())).collect();
+        let mut sources: Vec<Source> = std::mem::take(&mut self.runs)
+            .into_iter()
+            .map(|r| Source::Run(r.into_reader()))
+            .collect();
         sources.push(Source::Memory(std::mem::take(&mut self.buffer).into_iter()));
         let codec = &self.codec;
         merge(sources, keys, codec, &mut |_, row| sink(row.into_row(codec)?))
@@ -234,7 +236,7 @@ impl Source {
         match self {
             Source::Memory(rows) => Ok(rows.next().map(|(k, r)| (k, Payload::Row(r)))),
             Source::Run(reader) => {
-                let Some(bytes) = reader.next()? else { return Ok(None) };
+                let Some(bytes) = reader.next_record()? else { return Ok(None) };
                 let mut at = 0;
                 let keys = codec.decode(bytes, &mut at)?;
                 Ok(Some((keys, Payload::Stored(bytes[at..].to_vec()))))

@@ -110,7 +110,7 @@ impl RowCodec {
 }
 
 fn corrupt() -> Error {
-    Error::internal("a temporary row does not decode")
+    Error::corrupted("a temporary row does not decode")
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {

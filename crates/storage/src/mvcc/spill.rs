@@ -169,11 +169,8 @@ pub(crate) struct RunWriter {
 impl RunWriter {
     /// Starts a run in a new anonymous temporary file.
     pub(crate) fn new(settings: &SpillSettings) -> Result<RunWriter> {
-        let file = crate::temp_run::anonymous_file(
-            settings.dir.as_deref(),
-            "spill",
-            "transaction spill",
-        )?;
+        let file =
+            crate::temp_run::anonymous_file(settings.dir.as_deref(), "spill", "transaction spill")?;
         let cipher =
             if settings.encrypt { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
         Ok(RunWriter {
