@@ -28,6 +28,7 @@
 use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::atomic::AtomicBool;
 
 use helios_common::Result;
 use helios_storage::{TempRun, TempRunReader, TempRunWriter};
@@ -71,6 +72,7 @@ pub struct ExternalSort<'k> {
     codec: RowCodec,
     record: Vec<u8>,
     scratch: Vec<u8>,
+    cancel: Option<&'k AtomicBool>,
 }
 
 impl std::fmt::Debug for ExternalSort<'_> {
@@ -100,7 +102,14 @@ impl<'k> ExternalSort<'k> {
             codec: RowCodec::default(),
             record: Vec::new(),
             scratch: Vec::new(),
+            cancel: None,
         }
+    }
+
+    /// The same sort, checking `cancel` while it merges (57014 when set).
+    pub fn with_cancel(mut self, cancel: &'k AtomicBool) -> ExternalSort<'k> {
+        self.cancel = Some(cancel);
+        self
     }
 
     /// Adds one row; writes a run when the buffer passes the budget.
@@ -123,7 +132,11 @@ impl<'k> ExternalSort<'k> {
             write_record(&self.codec, &mut w, &k, &r, &mut self.record, &mut self.scratch)?;
         }
         self.runs.push(w.finish()?);
-        // The buffer's slots stay allocated for the next run.
+        // The buffer's slots stay allocated for the next run, unless they take much of
+        // the budget themselves.
+        if self.buffer.capacity() * SLOT_BYTES > self.budget / 2 {
+            self.buffer = Vec::new();
+        }
         self.held = self.buffer.capacity() * SLOT_BYTES;
         RUNS_WRITTEN.with(|c| c.set(c.get() + 1));
         Ok(())
@@ -167,7 +180,7 @@ impl<'k> ExternalSort<'k> {
             .collect();
         sources.push(Source::Memory(std::mem::take(&mut self.buffer).into_iter()));
         let codec = &self.codec;
-        merge(sources, keys, codec, &mut |_, row| sink(row.into_row(codec)?))
+        merge(sources, keys, codec, self.cancel, &mut |_, row| sink(row.into_row(codec)?))
     }
 
     /// Merges groups of `order` consecutive runs into one run each.
@@ -179,7 +192,7 @@ impl<'k> ExternalSort<'k> {
                 runs.by_ref().take(order).map(|r| Source::Run(r.into_reader())).collect();
             let mut w = self.writer()?;
             let (codec, record, scratch) = (&self.codec, &mut self.record, &mut self.scratch);
-            merge(group, self.keys, codec, &mut |k, r| {
+            merge(group, self.keys, codec, self.cancel, &mut |k, r| {
                 write_record(codec, &mut w, &k, &r, record, scratch)?;
                 Ok(true)
             })?;
@@ -281,8 +294,10 @@ fn merge(
     mut sources: Vec<Source>,
     order: &[SortKey],
     codec: &RowCodec,
+    cancel: Option<&AtomicBool>,
     out: &mut dyn FnMut(Vec<Value>, Payload) -> Result<bool>,
 ) -> Result<bool> {
+    let mut merged = 0u32;
     let mut heap = BinaryHeap::with_capacity(sources.len());
     for (i, s) in sources.iter_mut().enumerate() {
         if let Some((keys, row)) = s.next(codec)? {
@@ -303,6 +318,12 @@ fn merge(
         };
         if !out(keys, row)? {
             return Ok(false);
+        }
+        merged = merged.wrapping_add(1);
+        if merged % 1024 == 0 {
+            if let Some(c) = cancel {
+                super::context::check_cancel(c)?;
+            }
         }
     }
     Ok(true)

@@ -152,7 +152,7 @@ fn heap_bytes(v: &Value) -> usize {
         Value::Bytea(b) => b.capacity(),
         Value::Numeric(Numeric::Finite(d)) => {
             // The boxed decimal and its digits (about 3.3 bits per decimal digit).
-            let (int, _) = d.as_bigint_and_exponent();
+            let (int, _) = d.as_bigint_and_scale();
             std::mem::size_of_val(&**d) + (int.bits() as usize).div_ceil(8)
         }
         Value::Jsonb(doc) => json_bytes(doc),

@@ -68,7 +68,7 @@ pub fn sort_each(
     // Outside a session (no storage at hand) runs are sealed, as for an encrypted
     // database.
     let seal = ctx.session.helios.as_ref().is_none_or(|h| h.engine.storage.is_encrypted());
-    let mut sorter = ExternalSort::new(keys, budget, seal);
+    let mut sorter = ExternalSort::new(keys, budget, seal).with_cancel(ctx.cancel);
     super::stream::for_each(input, ctx, outer, &mut |r| {
         let mut k = Vec::with_capacity(keys.len());
         for key in keys {
