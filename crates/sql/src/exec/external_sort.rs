@@ -320,7 +320,7 @@ fn merge(
             return Ok(false);
         }
         merged = merged.wrapping_add(1);
-        if merged % 1024 == 0 {
+        if merged.is_multiple_of(1024) {
             if let Some(c) = cancel {
                 super::context::check_cancel(c)?;
             }
