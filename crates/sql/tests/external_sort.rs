@@ -174,3 +174,22 @@ fn runs_are_sealed_when_the_database_is_encrypted() {
     assert!(!sealed.is_empty(), "the encrypted database's sort spilled too");
     assert!(!contains(&sealed, "SEALMARK-7-"), "no row is readable in its runs");
 }
+
+#[test]
+fn computed_values_of_every_kind_survive_the_spill() {
+    let engine: Arc<Engine> = Engine::open_memory().expect("engine");
+    let mut s = engine.session();
+    run(&mut s, "CREATE TYPE pair AS (x int, y text)");
+    let q = "SELECT g, ROW(g, 'r' || g), (g, 'p' || g)::pair, int4range(g, g + 5), \
+             int4multirange(int4range(g, g + 2), int4range(g + 4, g + 6)), \
+             ARRAY[[g, g + 1], [NULL, g]]::bigint[], ARRAY['a' || g, NULL], \
+             ('{\"k\": ' || g || '}')::json, to_tsvector('simple', 'w' || g), \
+             (g || ' days')::interval, now() - now(), (g % 3 = 0), g::float4 / 3, \
+             gen_random_uuid() IS NOT NULL, NULL::text, NULL \
+             FROM generate_series(1, 3000) g ORDER BY g % 10, g DESC";
+    let (memory, runs) = sorted(&mut s, "1GB", q);
+    assert_eq!(runs, 0);
+    let (spilled, runs) = sorted(&mut s, "64kB", q);
+    assert!(runs > 0);
+    assert_eq!(format!("{spilled:?}"), format!("{memory:?}"));
+}
