@@ -180,7 +180,7 @@ impl<'k> ExternalSort<'k> {
             .collect();
         sources.push(Source::Memory(std::mem::take(&mut self.buffer).into_iter()));
         let codec = &self.codec;
-        merge(sources, keys, codec, self.cancel, &mut |_, row| sink(row.into_row(codec)?))
+        merge(sources, keys, codec, true, self.cancel, &mut |_, row| sink(row.into_row(codec)?))
     }
 
     /// Merges groups of `order` consecutive runs into one run each.
@@ -192,7 +192,7 @@ impl<'k> ExternalSort<'k> {
                 runs.by_ref().take(order).map(|r| Source::Run(r.into_reader())).collect();
             let mut w = self.writer()?;
             let (codec, record, scratch) = (&self.codec, &mut self.record, &mut self.scratch);
-            merge(group, self.keys, codec, self.cancel, &mut |k, r| {
+            merge(group, self.keys, codec, false, self.cancel, &mut |k, r| {
                 write_record(codec, &mut w, &k, &r, record, scratch)?;
                 Ok(true)
             })?;
@@ -245,14 +245,21 @@ enum Source {
 }
 
 impl Source {
-    fn next(&mut self, codec: &RowCodec) -> Result<Option<(Vec<Value>, Payload)>> {
+    /// The next keyed row; a row read from a run is decoded when `decode` is set, else
+    /// carried as its bytes.
+    fn next(&mut self, codec: &RowCodec, decode: bool) -> Result<Option<(Vec<Value>, Payload)>> {
         match self {
             Source::Memory(rows) => Ok(rows.next().map(|(k, r)| (k, Payload::Row(r)))),
             Source::Run(reader) => {
                 let Some(bytes) = reader.next_record()? else { return Ok(None) };
                 let mut at = 0;
                 let keys = codec.decode(bytes, &mut at)?;
-                Ok(Some((keys, Payload::Stored(bytes[at..].to_vec()))))
+                let row = if decode {
+                    Payload::Row(codec.decode(bytes, &mut at)?)
+                } else {
+                    Payload::Stored(bytes[at..].to_vec())
+                };
+                Ok(Some((keys, row)))
             }
         }
     }
@@ -289,23 +296,26 @@ impl PartialEq for Head<'_> {
 
 impl Eq for Head<'_> {}
 
-/// Merges sorted sources into `out` (keys, row); false when `out` stopped it.
+/// Merges sorted sources into `out` (keys, row); false when `out` stopped it. Rows
+/// read from runs are decoded when `decode` is set (the final merge), else carried as
+/// their bytes (a merge pass).
 fn merge(
     mut sources: Vec<Source>,
     order: &[SortKey],
     codec: &RowCodec,
+    decode: bool,
     cancel: Option<&AtomicBool>,
     out: &mut dyn FnMut(Vec<Value>, Payload) -> Result<bool>,
 ) -> Result<bool> {
     let mut merged = 0u32;
     let mut heap = BinaryHeap::with_capacity(sources.len());
     for (i, s) in sources.iter_mut().enumerate() {
-        if let Some((keys, row)) = s.next(codec)? {
+        if let Some((keys, row)) = s.next(codec, decode)? {
             heap.push(Head { keys, row, source: i, order });
         }
     }
     while let Some(mut head) = heap.peek_mut() {
-        let (keys, row) = match sources[head.source].next(codec)? {
+        let (keys, row) = match sources[head.source].next(codec, decode)? {
             Some((keys, row)) => {
                 // Replace the head in place and let the heap sift it down.
                 let keys = std::mem::replace(&mut head.keys, keys);
