@@ -118,7 +118,8 @@ impl Connection {
 
     /// Runs a query and passes its rows to `f` one at a time, as the executor produces
     /// them, instead of collecting the result: a query over millions of rows needs
-    /// memory for one row (plus what a sort or aggregate in it holds). `f` returns
+    /// memory for one row (plus what an aggregate in it holds, and up to `work_mem` for
+    /// a sort, which merges sorted runs from temporary files beyond that). `f` returns
     /// `Ok(false)` to stop early, which stops the scans below; an error from `f` ends the
     /// statement with that error. Returns the number of rows passed to `f`.
     ///

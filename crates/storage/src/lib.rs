@@ -11,6 +11,7 @@
 //! - [`mvcc`]: versioned keys, the clock, transactions, group commit, GC (module essay).
 //! - [`branch`]: the branch registry, diff and merge.
 //! - [`Storage`]: the handle that ties them together.
+//! - [`temp_run`]: temporary run files for operators that outgrow their memory budget.
 
 pub mod branch;
 pub mod crypto;
@@ -19,6 +20,7 @@ pub mod kv;
 pub mod mvcc;
 mod options;
 mod storage;
+pub mod temp_run;
 
 pub use branch::{BranchInfo, DiffEntry, MergeConflict, MergeReport, MergeStrategy};
 pub use error::{StorageError, MERGE_CONFLICT};
@@ -30,3 +32,4 @@ pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,
 };
 pub use storage::Storage;
+pub use temp_run::{TempRun, TempRunReader, TempRunWriter};

@@ -152,6 +152,12 @@ impl Storage {
         })
     }
 
+    /// Whether the database is encrypted at rest: temporary files holding its data
+    /// (transaction spills, [`crate::TempRun`]s) must then be sealed.
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.spill.read().encrypt
+    }
+
     /// Starts a transaction.
     pub fn begin(&self, options: TxnOptions) -> Result<Transaction> {
         Transaction::begin(self.inner.clone(), options)

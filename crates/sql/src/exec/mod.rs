@@ -4,8 +4,9 @@
 //! Scans, filters, projections, non-LATERAL joins (probe side) and LIMIT stream: they
 //! pass rows one at a time to their consumer ([`stream`]), so a LIMIT stops the scan
 //! below it and an aggregate over a join holds no joined rows. Operators that must see
-//! all their input (sort, aggregate groups, hash join build side, window, set
-//! operations) hold it in memory. Scans decode only the columns the plan reads (see
+//! all their input (aggregate groups, hash join build side, window, set operations)
+//! hold it in memory; a sort without a limit holds at most `work_mem` and merges sorted
+//! runs from temporary files beyond it ([`external_sort`]). Scans decode only the columns the plan reads (see
 //! the optimizer's column pruning). An aggregate whose group keys read only the build
 //! side of the inner hash join below it and whose arguments read only the probe side
 //! runs fused with the join ([`join_aggregate`]), building one joined row per group
@@ -17,6 +18,7 @@ mod aggregate;
 mod context;
 mod direct_insert;
 mod dml;
+pub mod external_sort;
 pub mod fk_check;
 mod join;
 mod join_aggregate;
@@ -29,6 +31,7 @@ pub mod pg_sort;
 pub mod progress_relation;
 pub mod routines;
 mod row_locks;
+pub mod row_spill;
 mod row_writer;
 mod scan;
 pub mod sequence_relation;

@@ -4,7 +4,7 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
-use super::{aggregate, join, setop, sort, stream, window};
+use super::{aggregate, join, setop, stream, window};
 use crate::planner::{Plan, SequenceOp};
 
 /// Runs `plan` and returns its rows. `outer` is the enclosing row for a correlated
@@ -24,7 +24,8 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         | Plan::LockRows { .. }
         | Plan::Join { lateral: false, .. }
         | Plan::CteScan { .. }
-        | Plan::RecursiveUnion { .. } => stream::collect(plan, ctx, outer),
+        | Plan::RecursiveUnion { .. }
+        | Plan::Sort { .. } => stream::collect(plan, ctx, outer),
         Plan::Aggregate { input, group_by, sets, aggs, .. } => {
             let spec = aggregate::AggregateSpec { group_by, sets, aggs, width: input.width() };
             aggregate::aggregate(ctx, input, &spec, outer)
@@ -38,7 +39,6 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
             let l = execute(left, ctx, outer)?;
             join::lateral_join(ctx, l, right, *kind, on.as_ref(), outer)
         }
-        Plan::Sort { input, keys, limit } => sort::sort(ctx, input, keys, *limit, outer),
         Plan::Distinct { input, on } => {
             let rows = execute(input, ctx, outer)?;
             setop::distinct(ctx, rows, on.as_deref(), outer)

@@ -1,5 +1,7 @@
 //! Sorting (with top-K when the optimizer knows the limit), with PostgreSQL's sort
-//! algorithm so ties come out in its order (see [`super::pg_sort`]).
+//! algorithm so ties come out in its order (see [`super::pg_sort`]). A sort without a
+//! limit holds at most `work_mem` and merges sorted runs from temporary files beyond
+//! that (see [`super::external_sort`]).
 
 use std::cmp::Ordering;
 
@@ -7,7 +9,9 @@ use helios_common::Result;
 use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
+use super::external_sort::ExternalSort;
 use super::pg_sort::pg_sort_by;
+use super::stream::Sink;
 use crate::planner::{Plan, SortKey};
 
 /// Compares two lists of key values under the sort keys' directions and NULL placement.
@@ -45,9 +49,40 @@ pub fn compare_rows(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
     Ordering::Equal
 }
 
-/// Sorts the rows of `input` by `keys`; with `limit`, only the first `limit` rows are
-/// kept (the buffer is cut back to them whenever it reaches twice that).
-pub fn sort(
+/// Sorts the rows of `input` by `keys`, passing them to `sink` in order; false when the
+/// sink stopped them. With `limit`, only the first `limit` rows are kept (the buffer is
+/// cut back to them whenever it reaches twice that); without, the sort spills sorted
+/// runs to temporary files past the session's `work_mem`.
+pub fn sort_each(
+    ctx: &ExecCtx<'_>,
+    input: &Plan,
+    keys: &[SortKey],
+    limit: Option<usize>,
+    outer: &[Value],
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    if limit.is_some() {
+        return super::scan::feed(top_k(ctx, input, keys, limit, outer)?, sink);
+    }
+    let budget = crate::session::work_mem_bytes(ctx.session);
+    // Outside a session (no storage at hand) runs are sealed, as for an encrypted
+    // database.
+    let seal = ctx.session.helios.as_ref().is_none_or(|h| h.engine.storage.is_encrypted());
+    let mut sorter = ExternalSort::new(keys, budget, seal).with_cancel(ctx.cancel);
+    super::stream::for_each(input, ctx, outer, &mut |r| {
+        let mut k = Vec::with_capacity(keys.len());
+        for key in keys {
+            k.push(ctx.eval(&key.expr, &r, outer)?);
+        }
+        sorter.push(k, r)?;
+        Ok(true)
+    })?;
+    ctx.check_cancel()?;
+    sorter.finish(sink)
+}
+
+/// The first `limit` rows of `input` by `keys`, all in memory.
+fn top_k(
     ctx: &ExecCtx<'_>,
     input: &Plan,
     keys: &[SortKey],

@@ -4,8 +4,10 @@
 //! scan below it as soon as it has its rows.
 //!
 //! A sink returns `Ok(false)` to stop; [`for_each`] then returns `Ok(false)` too.
-//! Operators that must see their whole input (sort, aggregate, window, set operations)
-//! run through [`super::execute`] and feed their result to the sink.
+//! Operators that must see their whole input (aggregate, window, set operations) run
+//! through [`super::execute`] and feed their result to the sink. A sort sees its whole
+//! input too, but hands its rows out one at a time as it merges them, so a sort that
+//! spilled to temporary files never holds all its rows (see [`super::external_sort`]).
 //!
 //! Scans, filters, projections and LIMIT can also lend their rows ([`for_each_lent`]):
 //! the scan decodes every row into the same vector and a projection builds its output
@@ -18,7 +20,7 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::scan::{self, TableScan};
-use super::{join, operators, setop};
+use super::{join, operators, setop, sort};
 use crate::expr::Expr;
 use crate::planner::Plan;
 
@@ -58,6 +60,7 @@ pub fn for_each(
             setop::recursive_union_each(ctx, *id, base, recursive, *all, outer, sink)
         }
         Plan::CteScan { id, outer_skip, .. } => cte_scan(ctx, *id, *outer_skip, outer, sink),
+        Plan::Sort { input, keys, limit } => sort::sort_each(ctx, input, keys, *limit, outer, sink),
         Plan::Append { inputs, .. } => {
             for input in inputs {
                 if !for_each(input, ctx, outer, sink)? {

@@ -71,6 +71,7 @@ pub use branch_rows::{
     branch_rows, commit_rows, conflict_rows, conflict_rows_by_name, diff_rows, BRANCH_COLUMNS,
     COMMIT_COLUMNS, CONFLICT_COLUMNS, DIFF_COLUMNS,
 };
+pub(crate) use planner_settings::work_mem_bytes;
 pub use prepared::Prepared;
 pub use result::{Column, QueryResult, StatementResult, TxnStatus};
 pub(crate) use settings::timeout_setting;

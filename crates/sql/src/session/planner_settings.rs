@@ -2,9 +2,10 @@
 //!
 //! Applications and migration scripts set these to steer PostgreSQL's planner
 //! (`SET enable_seqscan = off`, `SET work_mem = '256MB'`). Our planner chooses its
-//! plans by its own rules and keeps no per-query memory budget, so these settings are
-//! accepted, checked and reported exactly as PostgreSQL does (`SHOW`, `pg_settings`,
-//! `current_setting`) but do not change any plan. Values are validated with
+//! plans by its own rules, so these settings are accepted, checked and reported exactly
+//! as PostgreSQL does (`SHOW`, `pg_settings`, `current_setting`) but do not change any
+//! plan. `work_mem` alone is read by the executor: it bounds the memory of a sort
+//! ([`work_mem_bytes`], `exec::external_sort`). Values are validated with
 //! PostgreSQL's rules and messages and shown in its canonical form (`off`, `64kB`).
 
 use helios_common::{Error, Result, SqlState};
@@ -128,6 +129,12 @@ pub(super) fn normalize(key: &str, value: &str) -> Option<Result<String>> {
             }
         }
     })
+}
+
+/// The session's `work_mem` in bytes (PostgreSQL's default of 4MB when it is unset).
+pub(crate) fn work_mem_bytes(info: &crate::expr::SessionInfo) -> usize {
+    let kb = info.settings.get("work_mem").and_then(|v| parse_memory_kb(v)).unwrap_or(4096);
+    usize::try_from(kb.max(64)).unwrap_or(usize::MAX / 1024).saturating_mul(1024)
 }
 
 /// PostgreSQL's boolean setting syntax.

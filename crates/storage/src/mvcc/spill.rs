@@ -169,22 +169,8 @@ pub(crate) struct RunWriter {
 impl RunWriter {
     /// Starts a run in a new anonymous temporary file.
     pub(crate) fn new(settings: &SpillSettings) -> Result<RunWriter> {
-        let dir = settings.dir.clone().unwrap_or_else(std::env::temp_dir);
-        let mut suffix = [0u8; 8];
-        crate::crypto::fill_random(&mut suffix)?;
-        let path = dir.join(format!(
-            "helios-spill-{}-{:016x}",
-            std::process::id(),
-            u64::from_le_bytes(suffix)
-        ));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| spill_err("create", &e))?;
-        // Unlinked at once: the open handle keeps it alive, and nothing outlives the process.
-        std::fs::remove_file(&path).map_err(|e| spill_err("unlink", &e))?;
+        let file =
+            crate::temp_run::anonymous_file(settings.dir.as_deref(), "spill", "transaction spill")?;
         let cipher =
             if settings.encrypt { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
         Ok(RunWriter {
