@@ -126,7 +126,6 @@ fn partition_features_not_built_are_refused_with_0a000() {
     for sql in [
         "MERGE INTO ev USING src ON ev.id = src.id WHEN NOT MATCHED THEN INSERT VALUES (src.id, src.day, src.v)",
         "ALTER TABLE ev RENAME COLUMN day TO d",
-        "SELECT * FROM ev FOR UPDATE",
         "ALTER TABLE ev ATTACH PARTITION other_order FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')",
         "ALTER TABLE ev DETACH PARTITION ev_2024 CONCURRENTLY",
     ] {

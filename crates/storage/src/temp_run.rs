@@ -66,27 +66,10 @@ fn corrupt() -> Error {
     crate::StorageError::Corrupted("temporary run file does not decode".into()).into()
 }
 
-/// Appends `v` as an unsigned LEB128 varint.
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Reads the LEB128 varint at `*at`, moving past it.
+/// Reads the varint at `*at`, moving past it.
+#[inline]
 fn get_varint(d: &[u8], at: &mut usize) -> Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *d.get(*at).ok_or_else(corrupt)?;
-        *at += 1;
-        v |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err(corrupt())
+    helios_common::varint::get(d, at).ok_or_else(corrupt)
 }
 
 /// Where one block sits and how to check it.
@@ -168,7 +151,7 @@ impl TempRunWriter {
         if !self.block.is_empty() && self.block.len() + record.len() + 10 > self.block_size {
             self.flush()?;
         }
-        put_varint(&mut self.block, record.len() as u64);
+        helios_common::varint::put(&mut self.block, record.len() as u64);
         self.block.extend_from_slice(record);
         self.run.records += 1;
         if self.block.len() >= self.block_size {

@@ -85,8 +85,8 @@ impl RowCodec {
         let n = self.list_for(values);
         let lists = self.types.borrow();
         row::encode_row_into(scratch, values, &lists[n])?;
-        put_varint(out, n as u64);
-        put_varint(out, scratch.len() as u64);
+        helios_common::varint::put(out, n as u64);
+        helios_common::varint::put(out, scratch.len() as u64);
         out.extend_from_slice(scratch);
         Ok(())
     }
@@ -113,25 +113,10 @@ fn corrupt() -> Error {
     Error::corrupted("a temporary row does not decode")
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
+/// Reads the varint at `*at`, moving past it.
+#[inline]
 fn get_varint(d: &[u8], at: &mut usize) -> Result<u64> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *d.get(*at).ok_or_else(corrupt)?;
-        *at += 1;
-        v |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err(corrupt())
+    helios_common::varint::get(d, at).ok_or_else(corrupt)
 }
 
 /// The bytes a row of values holds in memory, estimated: the vector, every value's

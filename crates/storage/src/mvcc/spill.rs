@@ -36,33 +36,10 @@ use crate::crypto::{DataKey, PageCipher, SEALED_OVERHEAD};
 /// Target size of one block, before sealing.
 pub(crate) const BLOCK: usize = 256 * 1024;
 
-/// Appends `v` as an unsigned LEB128 varint.
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Reads the LEB128 varint at `*at`, moving past it.
+/// Reads the varint at `*at`, moving past it.
 #[inline]
 fn get_varint(d: &[u8], at: &mut usize) -> Result<u64> {
-    // Most fields (lengths, deltas of consecutive records) fit one byte.
-    if let Some(&b) = d.get(*at).filter(|&&b| b < 0x80) {
-        *at += 1;
-        return Ok(u64::from(b));
-    }
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let b = *d.get(*at).ok_or_else(corrupt)?;
-        *at += 1;
-        v |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-    }
-    Err(corrupt())
+    helios_common::varint::get(d, at).ok_or_else(corrupt)
 }
 
 /// The zigzag varint form of the difference `new - old` (wrapping).
@@ -197,11 +174,11 @@ impl RunWriter {
         let prev = &mut self.prev;
         let shared = crate::mvcc::keys::common_prefix(&prev.key, key);
         let b = &mut self.block;
-        put_varint(b, shared as u64);
-        put_varint(b, (key.len() - shared) as u64);
-        put_varint(b, delta(seq, prev.seq));
-        put_varint(b, delta(since.0, prev.since));
-        put_varint(b, value.map_or(0, |v| v.len() as u64 + 1));
+        helios_common::varint::put(b, shared as u64);
+        helios_common::varint::put(b, (key.len() - shared) as u64);
+        helios_common::varint::put(b, delta(seq, prev.seq));
+        helios_common::varint::put(b, delta(since.0, prev.since));
+        helios_common::varint::put(b, value.map_or(0, |v| v.len() as u64 + 1));
         b.extend_from_slice(&key[shared..]);
         if let Some(v) = value {
             b.extend_from_slice(v);
