@@ -312,4 +312,33 @@ mod tests {
             proptest::prop_assert_eq!(got, rows);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Any bytes, however they arrive: the splitter never panics or cuts past the data,
+        /// and the decoder gives rows or an error.
+        #[test]
+        fn damaged_streams_never_panic(
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            with_header in proptest::prelude::any::<bool>(),
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+        ) {
+            let types = [DataType::Int4, DataType::Text];
+            let mut data = if with_header { header() } else { Vec::new() };
+            data.extend(tail);
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let (mut d, mut header_done, mut from) = (BinaryDecoder::default(), false, 0);
+            for cut in cuts.into_iter().chain([data.len()]) {
+                let cut = cut.clamp(from, data.len());
+                let whole = whole_parts_end(&data[..cut], from, &mut header_done);
+                proptest::prop_assert!(whole >= from && whole <= cut);
+                if d.decode(&data[from..whole], &types, false).is_err() {
+                    return Ok(());
+                }
+                from = whole;
+            }
+            let _ = d.decode(&data[from..], &types, true);
+        }
+    }
 }

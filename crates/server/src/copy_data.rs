@@ -475,4 +475,40 @@ mod tests {
             prop_assert_eq!(decode_in_chunks(&data, &o, &cuts), whole);
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Any bytes (invalid UTF-8, stray quotes and escapes): the splitter never panics or
+        /// cuts past the data, and each batch decodes or gives an error.
+        #[test]
+        fn damaged_text_never_panics(
+            data in prop::collection::vec(
+                prop::sample::select(vec![b'a', b',', b'"', b'\\', b'\n', b'\r', b'\t', b'.', 0xC3, 0xFF]),
+                0..200,
+            ),
+            cuts in prop::collection::vec(0usize..200, 0..6),
+            csv in any::<bool>(),
+        ) {
+            let o = opts(if csv { "COPY t FROM STDIN (FORMAT csv, ESCAPE '\\')" } else { "COPY t FROM STDIN" });
+            let mut splitter = RecordSplitter::new(&o);
+            let mut cuts = cuts;
+            cuts.sort_unstable();
+            let (mut pending, mut at) = (Vec::new(), 0);
+            for cut in cuts.into_iter().chain([data.len()]) {
+                let cut = cut.clamp(at, data.len());
+                pending.extend_from_slice(&data[at..cut]);
+                at = cut;
+                let n = splitter.scan(&pending);
+                prop_assert!(n <= pending.len());
+                let batch: Vec<u8> = pending.drain(..n).collect();
+                splitter.consume(n);
+                if let Ok(text) = std::str::from_utf8(&batch) {
+                    let _ = decode_batch(text, &o, false);
+                }
+            }
+            if let Ok(text) = std::str::from_utf8(&pending) {
+                let _ = decode_batch(text, &o, false);
+            }
+        }
+    }
 }
