@@ -84,6 +84,7 @@ const SCHEMA: &[&str] = &[
     "INSERT INTO legacy VALUES (1, 99, -1), (2, 1, 3)",
     "ALTER TABLE legacy ADD CONSTRAINT legacy_item_fkey FOREIGN KEY (item) REFERENCES shop.items(id) NOT VALID",
     "ALTER TABLE legacy ADD CONSTRAINT legacy_qty_check CHECK (qty > 0) NOT VALID",
+    "CREATE UNLOGGED TABLE scratch (k int)",
 ];
 
 /// What must come back the same: rows, sequence positions, catalog facts.
@@ -100,6 +101,7 @@ const CHECKS: &[&str] = &[
     "SELECT conname, contype FROM pg_constraint ORDER BY 1",
     "SELECT conname, convalidated, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'legacy'::regclass ORDER BY 1",
     "SELECT * FROM legacy ORDER BY id",
+    "SELECT relname, relpersistence FROM pg_class WHERE relname IN ('scratch', 'legacy') ORDER BY 1",
     "SELECT policyname, cmd, roles::text FROM pg_policies",
     "SELECT relname, relacl::text, relrowsecurity FROM pg_class WHERE relname IN ('orders', 'items') ORDER BY 1",
     "SELECT obj_description('orders'::regclass)",

@@ -841,6 +841,8 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         }
         if crate::session::is_temp_schema(&t.schema) {
             table_row[15] = text("t");
+        } else if t.unlogged {
+            table_row[15] = text("u");
         }
         table_row[20] = Value::Bool(has_triggers);
         set_access(&mut table_row, catalog, session, &t.access);

@@ -217,6 +217,10 @@ pub struct TableDef {
     /// Row-level security: whether it is on, and the policies.
     #[serde(default, skip_serializing_if = "super::RowSecurity::is_default")]
     pub row_security: super::RowSecurity,
+    /// Created `UNLOGGED` (or `ALTER TABLE ... SET UNLOGGED`): recorded for `pg_class`
+    /// and dumps; the rows are stored and logged like any table's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
     /// Storage parameters (`WITH (fillfactor = 70)`) as written, in order: recorded and
     /// shown in `pg_class.reloptions`; our storage has no use for them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -253,6 +257,7 @@ impl TableDef {
             on_commit: None,
             access,
             row_security: Default::default(),
+            unlogged: false,
             storage_params: Vec::new(),
             time_travel: None,
             decoder: Default::default(),

@@ -420,7 +420,8 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
         None => String::new(),
     };
     format!(
-        "CREATE TABLE {} (\n{}\n){partition_by};",
+        "CREATE {}TABLE {} (\n{}\n){partition_by};",
+        if t.unlogged { "UNLOGGED " } else { "" },
         qualified(&t.schema, &t.name),
         parts.join(",\n")
     )

@@ -167,6 +167,31 @@ impl Session {
                 self.bump_version()?;
                 continue;
             }
+            if let ast::AlterTableOperation::SetLogged | ast::AlterTableOperation::SetUnlogged = op
+            {
+                self.require_table_owner(&catalog, &table)?;
+                let unlogged = matches!(op, ast::AlterTableOperation::SetUnlogged);
+                if catalog.is_partitioned(table.id) {
+                    // PostgreSQL 15 accepts it and changes nothing (no storage of its own).
+                    continue;
+                }
+                if crate::session::is_temp_schema(&table.schema) {
+                    return Err(Error::new(
+                        SqlState::INVALID_TABLE_DEFINITION,
+                        format!(
+                            "cannot change logged status of table \"{}\" because it is temporary",
+                            table.name
+                        ),
+                    ));
+                }
+                // Only the recorded flag changes: every table's rows are logged alike.
+                let mut t = table.as_ref().clone();
+                t.unlogged = unlogged;
+                let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+                CatalogStore::put_table(txn, &t)?;
+                self.bump_version()?;
+                continue;
+            }
             if let ast::AlterTableOperation::OwnerTo { new_owner } = op {
                 let owned = super::privileges::Owned::Table(table.as_ref().clone());
                 self.alter_owner(&catalog, owned, new_owner)?;

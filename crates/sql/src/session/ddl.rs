@@ -268,6 +268,7 @@ impl Session {
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let mut next = || CatalogStore::next_id(txn);
         let mut new = build_table(&catalog, &search_path, &schema, ct, &mut next, owner)?;
+        new.table.unlogged = ct.unlogged;
         new.table.on_commit = match ct.on_commit {
             Some(ast::OnCommit::Drop) => Some(crate::catalog::OnCommit::Drop),
             Some(ast::OnCommit::DeleteRows) => Some(crate::catalog::OnCommit::DeleteRows),
