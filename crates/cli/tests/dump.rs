@@ -85,6 +85,8 @@ const SCHEMA: &[&str] = &[
     "ALTER TABLE legacy ADD CONSTRAINT legacy_item_fkey FOREIGN KEY (item) REFERENCES shop.items(id) NOT VALID",
     "ALTER TABLE legacy ADD CONSTRAINT legacy_qty_check CHECK (qty > 0) NOT VALID",
     "CREATE UNLOGGED TABLE scratch (k int)",
+    "COMMENT ON INDEX orders_note IS 'by note'",
+    "COMMENT ON SEQUENCE tickets IS 'ticket numbers'",
 ];
 
 /// What must come back the same: rows, sequence positions, catalog facts.
@@ -105,6 +107,7 @@ const CHECKS: &[&str] = &[
     "SELECT policyname, cmd, roles::text FROM pg_policies",
     "SELECT relname, relacl::text, relrowsecurity FROM pg_class WHERE relname IN ('orders', 'items') ORDER BY 1",
     "SELECT obj_description('orders'::regclass)",
+    "SELECT obj_description('orders_note'::regclass), obj_description('tickets'::regclass)",
     "SELECT who, m, hist, n FROM feelings ORDER BY m, who",
     "SELECT enum_range(NULL::shop.mood)::text",
     "SELECT typname, typtype, typnotnull, typdefault FROM pg_type WHERE typtype IN ('e', 'd') ORDER BY 1",

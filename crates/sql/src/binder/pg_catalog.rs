@@ -1301,8 +1301,8 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     (cols, rows)
 }
 
-/// `pg_description`: the `COMMENT ON` texts of relations (subid 0) and table columns
-/// (subid = column number), under pg_class's OID.
+/// `pg_description`: the `COMMENT ON` texts of relations (tables, views, indexes and
+/// sequences; subid 0) and table columns (subid = column number), under pg_class's OID.
 fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
     const PG_CLASS: i64 = 1259;
     let row = |o: i64, sub: usize, text: &str| {
@@ -1322,6 +1322,18 @@ fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
             if let Some(c) = t.column_comments.get(&col.name) {
                 rows.push(row(relation_oid(t.id), i + 1, c));
             }
+        }
+        for i in &t.indexes {
+            if let Some(c) = &i.comment {
+                rows.push(row(index_oid(t.id, i.id), 0, c));
+            }
+        }
+    }
+    let mut sequences: Vec<_> = catalog.sequences.values().collect();
+    sequences.sort_by_key(|q| q.id);
+    for q in sequences {
+        if let Some(c) = &q.comment {
+            rows.push(row(relation_oid(q.id), 0, c));
         }
     }
     let mut views: Vec<_> = catalog.views.values().collect();

@@ -115,6 +115,9 @@ pub struct IndexDef {
     /// are indexed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// `COMMENT ON INDEX` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// The expressions and predicate bound over the table's row; never stored.
     #[serde(skip)]
     pub bound_cache: crate::catalog::index_exprs::IndexExprCache,
@@ -331,6 +334,9 @@ pub struct SequenceDef {
     pub cycle: bool,
     /// The owning column (table id, column name), for serial and identity.
     pub owned_by: Option<(u32, String)>,
+    /// `COMMENT ON SEQUENCE` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     /// Owner and grants.
     #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
     pub access: super::ObjectAccess,

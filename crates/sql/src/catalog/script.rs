@@ -218,7 +218,7 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
             if t.matview.as_ref().is_some_and(|m| m.populated) { "" } else { "NO " }
         ));
     }
-    comments(&tables, &views, &mut post);
+    comments(&tables, &views, &sequences, &mut post);
     access(catalog, login, &schemas, &tables, &views, &sequences, &mut post);
     for t in &tables {
         row_security(catalog, login, t, &mut post);
@@ -430,8 +430,18 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
 fn comments(
     tables: &[&std::sync::Arc<TableDef>],
     views: &[&std::sync::Arc<super::ViewDef>],
+    sequences: &[&std::sync::Arc<super::SequenceDef>],
     emit: &mut impl FnMut(String),
 ) {
+    for q in sequences {
+        if let Some(c) = &q.comment {
+            emit(format!(
+                "COMMENT ON SEQUENCE {} IS {};",
+                qualified(&q.schema, &q.name),
+                quote_literal(c)
+            ));
+        }
+    }
     for t in tables {
         let kind = if t.matview.is_some() { "MATERIALIZED VIEW" } else { "TABLE" };
         if let Some(c) = &t.comment {
@@ -448,6 +458,15 @@ fn comments(
                 quote_ident(col),
                 quote_literal(c)
             ));
+        }
+        for i in &t.indexes {
+            if let Some(c) = &i.comment {
+                emit(format!(
+                    "COMMENT ON INDEX {} IS {};",
+                    qualified(&t.schema, &i.name),
+                    quote_literal(c)
+                ));
+            }
         }
     }
     for v in views {

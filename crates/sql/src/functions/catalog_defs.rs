@@ -143,7 +143,9 @@ fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let relation = match relations.then(|| relation_by_oid(&c, oid)).flatten() {
         Some(RelationRef::Table(t)) => t.comment.clone(),
         Some(RelationRef::View(v)) => v.comment.clone(),
-        _ => None,
+        Some(RelationRef::Index(_, i)) => i.comment.clone(),
+        Some(RelationRef::Sequence(q)) => q.comment.clone(),
+        None => None,
     };
     let comment = relation.or_else(|| {
         routines

@@ -1,4 +1,5 @@
-//! `COMMENT ON TABLE | MATERIALIZED VIEW | VIEW | COLUMN name IS 'text' | NULL`: the text
+//! `COMMENT ON TABLE | MATERIALIZED VIEW | VIEW | INDEX | SEQUENCE | COLUMN name IS 'text' |
+//! NULL`: the text
 //! is kept in the object's catalog record (transactional like other DDL) and shown by
 //! `pg_description`, `obj_description` and `col_description` (so psql's `\d+` and
 //! `\dt+`). An empty text removes the comment, as in PostgreSQL. Comments on other kinds
@@ -38,7 +39,9 @@ impl Session {
             }
             ast::CommentObject::Table
             | ast::CommentObject::View
-            | ast::CommentObject::MaterializedView => (name.clone(), None),
+            | ast::CommentObject::MaterializedView
+            | ast::CommentObject::Index
+            | ast::CommentObject::Sequence => (name.clone(), None),
             other => return Err(Error::unsupported(format!("COMMENT ON {other}"))),
         };
         let qn = object_name(&relation_name)?;
@@ -57,18 +60,50 @@ impl Session {
                     self.require_owner(&catalog, v.access.owner, "view", &v.name)?;
                 }
             }
-            Relation::Table(id) => {
+            Relation::Table(id) | Relation::Index(id, _) => {
                 if let Some(t) = catalog.table(id) {
                     self.require_table_owner(&catalog, t)?;
                 }
             }
-            _ => {}
+            Relation::Sequence(id) => {
+                if let Some(q) = catalog.sequences.get(&id) {
+                    self.require_owner(&catalog, q.access.owner, "sequence", &q.name)?;
+                }
+            }
         }
         let wrong = |what: &str| {
-            Err(Error::new(SqlState::WRONG_OBJECT_TYPE, format!("\"{}\" is not a {what}", qn.name)))
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            Err(Error::new(
+                SqlState::WRONG_OBJECT_TYPE,
+                format!("\"{}\" is not {article} {what}", qn.name),
+            ))
         };
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         match (kind, rel) {
+            (ast::CommentObject::Index, Relation::Index(table, index)) => {
+                let mut t = catalog
+                    .table(table)
+                    .map(|t| TableDef::clone(t))
+                    .ok_or_else(|| Error::internal("table vanished"))?;
+                let i = t
+                    .indexes
+                    .iter_mut()
+                    .find(|i| i.id == index)
+                    .ok_or_else(|| Error::internal("index vanished"))?;
+                i.comment = text;
+                CatalogStore::put_table(txn, &t)?;
+            }
+            (ast::CommentObject::Index, _) => return wrong("index"),
+            (ast::CommentObject::Sequence, Relation::Sequence(id)) => {
+                let mut q = catalog
+                    .sequences
+                    .get(&id)
+                    .map(|q| q.as_ref().clone())
+                    .ok_or_else(|| Error::internal("sequence vanished"))?;
+                q.comment = text;
+                CatalogStore::put_sequence(txn, &q)?;
+            }
+            (ast::CommentObject::Sequence, _) => return wrong("sequence"),
             (ast::CommentObject::View, Relation::View(id)) => {
                 let v = catalog.views.get(&id).ok_or_else(|| Error::internal("view vanished"))?;
                 CatalogStore::put_view(txn, &ViewDef { comment: text, ..v.as_ref().clone() })?;

@@ -681,6 +681,7 @@ impl Session {
         }
         let mut t = table.as_ref().clone();
         let index = IndexDef {
+            comment: None,
             id: t.next_index_id,
             name: name.clone(),
             columns: keys.columns,
@@ -882,6 +883,7 @@ impl Session {
             })
         };
         let mut seq = SequenceDef {
+            comment: None,
             id: 0,
             schema,
             name: qn.name,

@@ -166,6 +166,7 @@ pub fn add_key(
     let id = t.next_index_id;
     t.next_index_id += 1;
     t.indexes.push(IndexDef {
+        comment: None,
         id,
         name,
         columns: cols,
@@ -436,6 +437,7 @@ pub fn build_table(
                 _ => i64::MAX,
             };
             let seq = SequenceDef {
+                comment: None,
                 id: next_id()?,
                 schema: schema.to_string(),
                 name: format!("{name}_{cname}_seq"),

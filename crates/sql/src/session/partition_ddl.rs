@@ -894,6 +894,7 @@ pub(super) fn add_index_copy(
         name = format!("{base}{n}");
     }
     let index = crate::catalog::IndexDef {
+        comment: None,
         id: t.next_index_id,
         name,
         columns: idx.columns.clone(),

@@ -100,6 +100,7 @@ impl Session {
         }
         let mut t = table.as_ref().clone();
         let index = IndexDef {
+            comment: None,
             id: t.next_index_id,
             name,
             columns: vec![pos],
