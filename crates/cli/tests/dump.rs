@@ -87,6 +87,7 @@ const SCHEMA: &[&str] = &[
     "CREATE UNLOGGED TABLE scratch (k int)",
     "COMMENT ON INDEX orders_note IS 'by note'",
     "COMMENT ON SEQUENCE tickets IS 'ticket numbers'",
+    "COMMENT ON SCHEMA shop IS 'the shop''s things'",
 ];
 
 /// What must come back the same: rows, sequence positions, catalog facts.
@@ -108,6 +109,7 @@ const CHECKS: &[&str] = &[
     "SELECT relname, relacl::text, relrowsecurity FROM pg_class WHERE relname IN ('orders', 'items') ORDER BY 1",
     "SELECT obj_description('orders'::regclass)",
     "SELECT obj_description('orders_note'::regclass), obj_description('tickets'::regclass)",
+    "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'shop'",
     "SELECT who, m, hist, n FROM feelings ORDER BY m, who",
     "SELECT enum_range(NULL::shop.mood)::text",
     "SELECT typname, typtype, typnotnull, typdefault FROM pg_type WHERE typtype IN ('e', 'd') ORDER BY 1",

@@ -54,7 +54,12 @@ impl Engine {
             let id = CatalogStore::next_id(&mut txn)?;
             CatalogStore::put_schema(
                 &mut txn,
-                &SchemaDef { id, name: DEFAULT_SCHEMA.to_string(), access: Default::default() },
+                &SchemaDef {
+                    id,
+                    name: DEFAULT_SCHEMA.to_string(),
+                    access: Default::default(),
+                    comment: None,
+                },
             )?;
             CatalogStore::set_version(&mut txn, engine.next_catalog_version())?;
             txn.commit()?;

@@ -1343,6 +1343,14 @@ fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
             rows.push(row(relation_oid(v.id), 0, c));
         }
     }
+    // Schema comments, under pg_namespace's OID.
+    for sc in catalog.schemas.values() {
+        if let Some(c) = &sc.comment {
+            let mut r = row(schema_oid(&sc.name, sc.id), 0, c);
+            r[1] = oid(2615);
+            rows.push(r);
+        }
+    }
     // Routine comments, under pg_proc's OID.
     let mut funcs: Vec<_> = catalog.functions.values().filter(|f| f.comment.is_some()).collect();
     funcs.sort_by_key(|f| f.id);

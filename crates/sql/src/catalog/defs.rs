@@ -18,6 +18,9 @@ pub struct SchemaDef {
     /// Owner and grants.
     #[serde(default, skip_serializing_if = "super::ObjectAccess::is_default")]
     pub access: super::ObjectAccess,
+    /// `COMMENT ON SCHEMA` text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
 }
 
 /// How an identity column gets its values.

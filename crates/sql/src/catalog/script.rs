@@ -218,7 +218,7 @@ pub fn schema_script(catalog: &Catalog, login: &str) -> Vec<(Section, String)> {
             if t.matview.as_ref().is_some_and(|m| m.populated) { "" } else { "NO " }
         ));
     }
-    comments(&tables, &views, &sequences, &mut post);
+    comments(&schemas, &tables, &views, &sequences, &mut post);
     access(catalog, login, &schemas, &tables, &views, &sequences, &mut post);
     for t in &tables {
         row_security(catalog, login, t, &mut post);
@@ -428,11 +428,17 @@ fn create_table(catalog: &Catalog, t: &TableDef) -> String {
 }
 
 fn comments(
+    schemas: &[&super::SchemaDef],
     tables: &[&std::sync::Arc<TableDef>],
     views: &[&std::sync::Arc<super::ViewDef>],
     sequences: &[&std::sync::Arc<super::SequenceDef>],
     emit: &mut impl FnMut(String),
 ) {
+    for sc in schemas {
+        if let Some(c) = &sc.comment {
+            emit(format!("COMMENT ON SCHEMA {} IS {};", quote_ident(&sc.name), quote_literal(c)));
+        }
+    }
     for q in sequences {
         if let Some(c) = &q.comment {
             emit(format!(

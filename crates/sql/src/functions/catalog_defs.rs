@@ -128,7 +128,8 @@ fn viewdef_by_name(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
 }
 
 /// `obj_description(oid [, catalog])`: the comment (`COMMENT ON`) of a relation
-/// (`pg_class`) or a routine (`pg_proc`); without a catalog, of whichever has the OID.
+/// (`pg_class`), a routine (`pg_proc`) or a schema (`pg_namespace`); without a catalog,
+/// of the relation or routine that has the OID.
 /// NULL for other catalogs and objects without one.
 fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let catalog_name = a.get(1).map(text_arg);
@@ -136,10 +137,18 @@ fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
         None => (true, true),
         Some("pg_class") => (true, false),
         Some("pg_proc") => (false, true),
+        Some("pg_namespace") => (false, false),
         Some(_) => return Ok(Value::Null),
     };
     let c = catalog(ctx)?;
     let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    if catalog_name == Some("pg_namespace") {
+        let schema = c
+            .schemas
+            .values()
+            .find(|s| crate::binder::pg_catalog::schema_oid(&s.name, s.id) == oid);
+        return Ok(schema.and_then(|s| s.comment.clone()).map_or(Value::Null, Value::Text));
+    }
     let relation = match relations.then(|| relation_by_oid(&c, oid)).flatten() {
         Some(RelationRef::Table(t)) => t.comment.clone(),
         Some(RelationRef::View(v)) => v.comment.clone(),

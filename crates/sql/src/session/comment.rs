@@ -1,5 +1,5 @@
-//! `COMMENT ON TABLE | MATERIALIZED VIEW | VIEW | INDEX | SEQUENCE | COLUMN name IS 'text' |
-//! NULL`: the text
+//! `COMMENT ON TABLE | MATERIALIZED VIEW | VIEW | INDEX | SEQUENCE | COLUMN | SCHEMA name IS
+//! 'text' | NULL`: the text
 //! is kept in the object's catalog record (transactional like other DDL) and shown by
 //! `pg_description`, `obj_description` and `col_description` (so psql's `\d+` and
 //! `\dt+`). An empty text removes the comment, as in PostgreSQL. Comments on other kinds
@@ -22,6 +22,21 @@ impl Session {
         let text = comment.filter(|c| !c.is_empty()).map(str::to_string);
         let search_path = self.settings.search_path();
         let (catalog, _) = self.ddl_parts()?;
+        if kind == ast::CommentObject::Schema {
+            let schema_name = object_name(name)?.name;
+            let mut schema = catalog.schemas.get(&schema_name).cloned().ok_or_else(|| {
+                Error::new(
+                    SqlState::INVALID_SCHEMA_NAME,
+                    format!("schema \"{schema_name}\" does not exist"),
+                )
+            })?;
+            self.require_owner(&catalog, schema.access.owner, "schema", &schema.name)?;
+            schema.comment = text;
+            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+            CatalogStore::put_schema(txn, &schema)?;
+            self.bump_version()?;
+            return Ok(StatementResult::command("COMMENT"));
+        }
         // COMMENT ON COLUMN names `[schema.]table.column`.
         let (relation_name, column) = match kind {
             ast::CommentObject::Column => {

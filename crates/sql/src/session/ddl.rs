@@ -767,7 +767,7 @@ impl Session {
         let access = ObjectAccess::owned_by(owner);
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         let id = CatalogStore::next_id(txn)?;
-        CatalogStore::put_schema(txn, &SchemaDef { id, name: n, access })?;
+        CatalogStore::put_schema(txn, &SchemaDef { id, name: n, access, comment: None })?;
         self.bump_version()?;
         Ok(StatementResult::command("CREATE SCHEMA"))
     }

@@ -53,7 +53,7 @@ impl Session {
         let id = CatalogStore::next_id(txn)?;
         CatalogStore::put_schema(
             txn,
-            &SchemaDef { id, name: name.clone(), access: Default::default() },
+            &SchemaDef { id, name: name.clone(), access: Default::default(), comment: None },
         )?;
         self.bump_version()?;
         if !ours {
