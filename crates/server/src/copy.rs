@@ -70,11 +70,8 @@ impl CopyIn {
             return None;
         }
         self.pending.extend_from_slice(data);
-        let ready = match self.splitter.scan(&self.pending) {
-            n if n >= BATCH_BYTES => n,
-            _ => 0,
-        };
-        if ready == 0 {
+        let ready = self.splitter.scan(&self.pending);
+        if ready < BATCH_BYTES {
             if self.pending.len() > MAX_PENDING_BYTES {
                 self.pending = Vec::new();
                 self.error = Some(Error::new(
@@ -101,6 +98,11 @@ impl CopyIn {
     /// Loads what is left (the data ended) and ends the COPY; returns the row count.
     fn finish(self, session: &mut dyn Session) -> Result<u64> {
         if let Some(e) = self.error {
+            // A batch that failed took its loader down with it; an over-long record did
+            // not, and the rows loaded before it go now.
+            if let Some(loader) = self.loader {
+                loader.abort(session);
+            }
             return Err(e);
         }
         let loader = self.loader.ok_or_else(|| Error::internal("COPY without its loader"))?;

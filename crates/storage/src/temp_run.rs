@@ -21,8 +21,8 @@
 //! dropped. Databases that are encrypted at rest seal their runs; the byte layout is
 //! described in `docs/storage-format.md` ("Temporary run files").
 //!
-//! The transaction spill files of [`crate::mvcc`] share the anonymous-file and sealing
-//! pieces but compress their records against each other (see `mvcc::spill`).
+//! The transaction spill files of [`crate::mvcc`] are written through the same block file
+//! ([`BlockFile`]) but compress their records against each other (see `mvcc::spill`).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -38,7 +38,7 @@ pub const DEFAULT_BLOCK_SIZE: usize = 32 * 1024;
 /// Creates an anonymous read-write file in `dir` (the system's temp dir when `None`):
 /// it is unlinked at once, so the open handle keeps it alive and nothing outlives the
 /// process. `what` names the file in error messages ("transaction spill").
-pub(crate) fn anonymous_file(dir: Option<&Path>, prefix: &str, what: &str) -> Result<File> {
+fn anonymous_file(dir: Option<&Path>, prefix: &str, what: &str) -> Result<File> {
     let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     let mut suffix = [0u8; 8];
     crate::crypto::fill_random(&mut suffix)?;
@@ -58,10 +58,6 @@ pub(crate) fn anonymous_file(dir: Option<&Path>, prefix: &str, what: &str) -> Re
     Ok(file)
 }
 
-fn io_err(what: &str, e: &std::io::Error) -> Error {
-    Error::io(format!("could not {what} temporary run file"), e)
-}
-
 fn corrupt() -> Error {
     crate::StorageError::Corrupted("temporary run file does not decode".into()).into()
 }
@@ -78,15 +74,103 @@ struct BlockRef {
     offset: u64,
     stored_len: usize,
     plain_len: usize,
-    /// xxh3 of the stored bytes (plain runs; sealed blocks carry their own tag).
+    /// xxh3 of the stored bytes (plain files; sealed blocks carry their own tag).
     check: u64,
+}
+
+/// An anonymous file of blocks appended one after the other: sealed under a random key
+/// that lives only in memory, or plain and checked against an xxh3 checksum kept in
+/// memory. The layer under temporary runs and the transaction spill runs of
+/// [`crate::mvcc`]; each gives its blocks its own record format.
+pub(crate) struct BlockFile {
+    file: File,
+    cipher: Option<PageCipher>,
+    blocks: Vec<BlockRef>,
+    end: u64,
+    /// Names the file in errors ("transaction spill").
+    what: &'static str,
+}
+
+impl BlockFile {
+    /// A new file in `dir` (the system's temp dir when `None`), sealed when `seal` is set.
+    pub(crate) fn create(
+        dir: Option<&Path>,
+        prefix: &str,
+        what: &'static str,
+        seal: bool,
+    ) -> Result<BlockFile> {
+        let file = anonymous_file(dir, prefix, what)?;
+        let cipher = if seal { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
+        Ok(BlockFile { file, cipher, blocks: Vec::new(), end: 0, what })
+    }
+
+    fn io_err(&self, op: &str, e: &std::io::Error) -> Error {
+        Error::io(format!("could not {op} {} file", self.what), e)
+    }
+
+    fn corrupt(&self) -> Error {
+        crate::StorageError::Corrupted(format!("{} file does not decode", self.what)).into()
+    }
+
+    /// Writes `plain` as the next block.
+    pub(crate) fn append(&mut self, plain: &[u8]) -> Result<()> {
+        let number = self.blocks.len() as u64;
+        let sealed = self.cipher.as_ref().map(|c| {
+            let mut sealed = vec![0u8; plain.len() + SEALED_OVERHEAD];
+            c.seal(&number.to_le_bytes(), plain, &mut sealed);
+            sealed
+        });
+        let stored = sealed.as_deref().unwrap_or(plain);
+        self.file.write_all_at(stored, self.end).map_err(|e| self.io_err("write", &e))?;
+        let check = if sealed.is_some() { 0 } else { xxhash_rust::xxh3::xxh3_64(stored) };
+        self.blocks.push(BlockRef {
+            offset: self.end,
+            stored_len: stored.len(),
+            plain_len: plain.len(),
+            check,
+        });
+        self.end += stored.len() as u64;
+        Ok(())
+    }
+
+    /// How many blocks the file holds.
+    pub(crate) fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Whether its blocks are sealed.
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// How many bytes the file takes on disk.
+    pub(crate) fn disk_bytes(&self) -> u64 {
+        self.end
+    }
+
+    /// Reads block `i` into `data` (`scratch` holds a sealed block before it is opened);
+    /// a block that does not read back as written is an error.
+    pub(crate) fn read(&self, i: usize, data: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Result<()> {
+        let b = self.blocks[i];
+        let target = if self.cipher.is_some() { &mut *scratch } else { &mut *data };
+        target.clear();
+        target.resize(b.stored_len, 0);
+        self.file.read_exact_at(target, b.offset).map_err(|e| self.io_err("read", &e))?;
+        match &self.cipher {
+            None if xxhash_rust::xxh3::xxh3_64(data) != b.check => Err(self.corrupt()),
+            None => Ok(()),
+            Some(c) => {
+                data.clear();
+                data.resize(b.plain_len, 0);
+                c.open(&(i as u64).to_le_bytes(), scratch, data).map_err(|_| self.corrupt())
+            }
+        }
+    }
 }
 
 /// A finished run: records written once, to be read back in order.
 pub struct TempRun {
-    file: File,
-    cipher: Option<PageCipher>,
-    blocks: Vec<BlockRef>,
+    blocks: BlockFile,
     records: u64,
 }
 
@@ -95,7 +179,7 @@ impl std::fmt::Debug for TempRun {
         f.debug_struct("TempRun")
             .field("blocks", &self.blocks.len())
             .field("records", &self.records)
-            .field("sealed", &self.cipher.is_some())
+            .field("sealed", &self.blocks.is_sealed())
             .finish_non_exhaustive()
     }
 }
@@ -105,7 +189,6 @@ pub struct TempRunWriter {
     run: TempRun,
     block: Vec<u8>,
     block_size: usize,
-    offset: u64,
 }
 
 impl std::fmt::Debug for TempRunWriter {
@@ -129,14 +212,12 @@ impl TempRunWriter {
         seal: bool,
         block_size: usize,
     ) -> Result<TempRunWriter> {
-        let file = anonymous_file(dir, "run", "temporary run")?;
-        let cipher = if seal { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
+        let blocks = BlockFile::create(dir, "run", "temporary run", seal)?;
         let block_size = block_size.max(1);
         Ok(TempRunWriter {
-            run: TempRun { file, cipher, blocks: Vec::new(), records: 0 },
+            run: TempRun { blocks, records: 0 },
             block: Vec::with_capacity(block_size + 16),
             block_size,
-            offset: 0,
         })
     }
 
@@ -164,22 +245,7 @@ impl TempRunWriter {
         if self.block.is_empty() {
             return Ok(());
         }
-        let number = self.run.blocks.len() as u64;
-        let sealed = self.run.cipher.as_ref().map(|c| {
-            let mut sealed = vec![0u8; self.block.len() + SEALED_OVERHEAD];
-            c.seal(&number.to_le_bytes(), &self.block, &mut sealed);
-            sealed
-        });
-        let stored = sealed.as_deref().unwrap_or(&self.block);
-        self.run.file.write_all_at(stored, self.offset).map_err(|e| io_err("write", &e))?;
-        let check = if sealed.is_some() { 0 } else { xxhash_rust::xxh3::xxh3_64(stored) };
-        self.run.blocks.push(BlockRef {
-            offset: self.offset,
-            stored_len: stored.len(),
-            plain_len: self.block.len(),
-            check,
-        });
-        self.offset += stored.len() as u64;
+        self.run.blocks.append(&self.block)?;
         self.block.clear();
         Ok(())
     }
@@ -199,35 +265,17 @@ impl TempRun {
 
     /// How many bytes the run takes on disk.
     pub fn disk_bytes(&self) -> u64 {
-        self.blocks.iter().map(|b| b.stored_len as u64).sum()
+        self.blocks.disk_bytes()
     }
 
     /// Whether the run is sealed under a random key.
     pub fn is_sealed(&self) -> bool {
-        self.cipher.is_some()
+        self.blocks.is_sealed()
     }
 
     /// Reads the run back from its first record; the file goes when the reader does.
     pub fn into_reader(self) -> TempRunReader {
         TempRunReader { run: self, next_block: 0, data: Vec::new(), stored: Vec::new(), pos: 0 }
-    }
-
-    /// Reads block `i` into `data` (with `stored` as the scratch buffer of a sealed run).
-    fn read_block(&self, i: usize, data: &mut Vec<u8>, stored: &mut Vec<u8>) -> Result<()> {
-        let b = self.blocks[i];
-        let target = if self.cipher.is_some() { &mut *stored } else { &mut *data };
-        target.clear();
-        target.resize(b.stored_len, 0);
-        self.file.read_exact_at(target, b.offset).map_err(|e| io_err("read", &e))?;
-        match &self.cipher {
-            None if xxhash_rust::xxh3::xxh3_64(data) != b.check => Err(corrupt()),
-            None => Ok(()),
-            Some(c) => {
-                data.clear();
-                data.resize(b.plain_len, 0);
-                c.open(&(i as u64).to_le_bytes(), stored, data).map_err(|_| corrupt())
-            }
-        }
     }
 }
 
@@ -257,7 +305,7 @@ impl TempRunReader {
             if self.next_block >= self.run.blocks.len() {
                 return Ok(None);
             }
-            self.run.read_block(self.next_block, &mut self.data, &mut self.stored)?;
+            self.run.blocks.read(self.next_block, &mut self.data, &mut self.stored)?;
             self.next_block += 1;
             self.pos = 0;
         }
@@ -318,8 +366,8 @@ mod tests {
             let len = run.disk_bytes();
             let at = at % len;
             let mut b = [0u8; 1];
-            run.file.read_exact_at(&mut b, at).expect("read");
-            run.file.write_all_at(&[b[0] ^ flip], at).expect("write");
+            run.blocks.file.read_exact_at(&mut b, at).expect("read");
+            run.blocks.file.write_all_at(&[b[0] ^ flip], at).expect("write");
             prop_assert!(read_all(run).is_err());
         }
     }
@@ -338,7 +386,7 @@ mod tests {
         for seal in [false, true] {
             let run = write(&records, seal, 512);
             let mut bytes = vec![0u8; run.disk_bytes() as usize];
-            run.file.read_exact_at(&mut bytes, 0).expect("read");
+            run.blocks.file.read_exact_at(&mut bytes, 0).expect("read");
             let found = bytes.windows(secret.len()).any(|w| w == secret.as_slice());
             assert_eq!(found, !seal, "seal={seal}");
             assert_eq!(read_all(run).expect("read"), records);
@@ -356,7 +404,7 @@ mod tests {
     #[test]
     fn a_truncated_file_is_an_error() {
         let run = write(&vec![vec![9u8; 200]; 4], false, 256);
-        run.file.set_len(run.disk_bytes() - 1).expect("truncate");
+        run.blocks.file.set_len(run.disk_bytes() - 1).expect("truncate");
         assert!(read_all(run).is_err());
     }
 }

@@ -43,7 +43,11 @@ pub fn lock_each(
                 Some(Value::Null) => continue,
                 _ => return Err(Error::internal("row-lock key column missing")),
             };
-            let key = if t.full_key { pk.clone() } else { keys::row_key(t.table, pk) };
+            let key = if t.full_key {
+                std::borrow::Cow::Borrowed(pk.as_slice())
+            } else {
+                std::borrow::Cow::Owned(keys::row_key(t.table, pk))
+            };
             let locked = ctx.txn.lock_row(&key, t.strength, t.wait).map_err(|e| {
                 if t.wait == RowLockWait::NoWait && e.sqlstate() == SqlState::LOCK_NOT_AVAILABLE {
                     Error::new(

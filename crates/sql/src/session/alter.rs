@@ -625,7 +625,7 @@ impl Session {
                         t.foreign_keys[before_fks..].iter_mut().for_each(|f| f.not_valid = true);
                     }
                     let rows = if *not_valid { Vec::new() } else { self.read_all(&table)? };
-                    self.check_stored_rows(&catalog, &t, before_checks, &rows)?;
+                    self.check_stored_rows(&catalog, &t, before_checks..t.checks.len(), &rows)?;
                     self.check_stored_keys(&catalog, &t, &t.foreign_keys[before_fks..], &rows)?;
                     if t.indexes.len() > before_idx {
                         let new_primary = t.indexes[before_idx..].iter().any(|i| i.primary);
@@ -665,15 +665,11 @@ impl Session {
                         || fk.is_some_and(|i| t.foreign_keys[i].not_valid);
                     let rows = if pending { self.read_all(&table)? } else { Vec::new() };
                     if let Some(i) = check.filter(|&i| t.checks[i].not_valid) {
-                        // Bind this one constraint alone, as if it were the only check.
-                        let mut one = t.clone();
-                        one.checks = vec![t.checks[i].clone()];
-                        self.check_stored_rows(&catalog, &one, 0, &rows)?;
+                        self.check_stored_rows(&catalog, &t, i..i + 1, &rows)?;
                         t.checks[i].not_valid = false;
                     }
                     if let Some(i) = fk.filter(|&i| t.foreign_keys[i].not_valid) {
-                        let keys = [t.foreign_keys[i].clone()];
-                        self.check_stored_keys(&catalog, &t, &keys, &rows)?;
+                        self.check_stored_keys(&catalog, &t, &t.foreign_keys[i..=i], &rows)?;
                         t.foreign_keys[i].not_valid = false;
                     }
                 }
@@ -755,16 +751,16 @@ impl Session {
 }
 
 impl Session {
-    /// Checks the stored `rows` of `t` against its CHECK constraints from number `from`
-    /// on (23514 on the first row one rejects).
+    /// Checks the stored `rows` of `t` against its CHECK constraints numbered `which`
+    /// (23514 on the first row one rejects).
     fn check_stored_rows(
         &self,
         catalog: &crate::catalog::Catalog,
         t: &TableDef,
-        from: usize,
+        which: std::ops::Range<usize>,
         rows: &[(Vec<u8>, Vec<Value>)],
     ) -> Result<()> {
-        if t.checks.len() <= from {
+        if which.is_empty() {
             return Ok(());
         }
         let info = self.info();
@@ -776,7 +772,8 @@ impl Session {
             ctes: Vec::new(),
         };
         let ctx = ExecCtx::new(txn, &[], &info, self.txn_now, &q, &self.cancel);
-        for (name, e) in checks.iter().skip(from) {
+        // `bind_checks` lists the table's checks first, in order, then domain checks.
+        for (name, e) in &checks[which] {
             for (_, r) in rows {
                 if matches!(ctx.eval(e, r, &[])?, Value::Bool(false)) {
                     return Err(Error::new(

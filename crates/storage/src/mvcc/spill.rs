@@ -21,17 +21,16 @@
 //!
 //! When the database is encrypted, every run is sealed with a fresh random key that lives
 //! only in memory (DESIGN §3.5): spilled rows never reach the disk in clear, and the file
-//! is useless once the transaction ends. Only the first key, offset and length of every
-//! block stay in memory.
+//! is useless once the transaction ends. The blocks go through the same sealed or
+//! checksummed block file as temporary runs ([`crate::temp_run::BlockFile`]); only the
+//! first key of every block besides its place and check stays in memory.
 
-use std::fs::File;
 use std::ops::Bound;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use helios_common::{Error, Result, Timestamp};
 
-use crate::crypto::{DataKey, PageCipher, SEALED_OVERHEAD};
+use crate::temp_run::BlockFile;
 
 /// Target size of one block, before sealing.
 pub(crate) const BLOCK: usize = 256 * 1024;
@@ -102,20 +101,11 @@ pub(crate) struct Record {
     pub value: Option<Vec<u8>>,
 }
 
-/// Where one block sits.
-#[derive(Debug)]
-struct BlockRef {
-    first_key: Box<[u8]>,
-    offset: u64,
-    stored_len: usize,
-    plain_len: usize,
-}
-
 /// A frozen, sorted part of a write set on disk.
 pub(crate) struct Run {
-    file: File,
-    cipher: Option<PageCipher>,
-    blocks: Vec<BlockRef>,
+    blocks: BlockFile,
+    /// The first key of each block.
+    first_keys: Vec<Box<[u8]>>,
     last_key: Option<Box<[u8]>>,
 }
 
@@ -123,10 +113,6 @@ impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Run").field("blocks", &self.blocks.len()).finish_non_exhaustive()
     }
-}
-
-fn spill_err(what: &str, e: &std::io::Error) -> Error {
-    Error::io(format!("could not {what} transaction spill file"), e)
 }
 
 fn corrupt() -> Error {
@@ -140,22 +126,22 @@ pub(crate) struct RunWriter {
     first_key: Option<Box<[u8]>>,
     /// The last record pushed (its key is boxed into the run at the end, not per key).
     prev: Prev,
-    offset: u64,
 }
 
 impl RunWriter {
     /// Starts a run in a new anonymous temporary file.
     pub(crate) fn new(settings: &SpillSettings) -> Result<RunWriter> {
-        let file =
-            crate::temp_run::anonymous_file(settings.dir.as_deref(), "spill", "transaction spill")?;
-        let cipher =
-            if settings.encrypt { Some(PageCipher::new(&DataKey::random()?)?) } else { None };
+        let blocks = BlockFile::create(
+            settings.dir.as_deref(),
+            "spill",
+            "transaction spill",
+            settings.encrypt,
+        )?;
         Ok(RunWriter {
-            run: Run { file, cipher, blocks: Vec::new(), last_key: None },
+            run: Run { blocks, first_keys: Vec::new(), last_key: None },
             block: Vec::with_capacity(BLOCK + 1024),
             first_key: None,
             prev: Prev::default(),
-            offset: 0,
         })
     }
 
@@ -195,23 +181,9 @@ impl RunWriter {
 
     fn flush(&mut self) -> Result<()> {
         let Some(first_key) = self.first_key.take() else { return Ok(()) };
-        let number = self.run.blocks.len() as u64;
-        // The block buffer is written as it is (or sealed into a copy) and kept, so the
-        // next block fills the same allocation.
-        let sealed = self.run.cipher.as_ref().map(|c| {
-            let mut sealed = vec![0u8; self.block.len() + SEALED_OVERHEAD];
-            c.seal(&number.to_le_bytes(), &self.block, &mut sealed);
-            sealed
-        });
-        let stored = sealed.as_deref().unwrap_or(&self.block);
-        self.run.file.write_all_at(stored, self.offset).map_err(|e| spill_err("write", &e))?;
-        self.run.blocks.push(BlockRef {
-            first_key,
-            offset: self.offset,
-            stored_len: stored.len(),
-            plain_len: self.block.len(),
-        });
-        self.offset += stored.len() as u64;
+        // The block buffer is kept, so the next block fills the same allocation.
+        self.run.blocks.append(&self.block)?;
+        self.run.first_keys.push(first_key);
         self.block.clear();
         Ok(())
     }
@@ -219,7 +191,7 @@ impl RunWriter {
     /// Finishes the run.
     pub(crate) fn finish(mut self) -> Result<Run> {
         self.flush()?;
-        if !self.run.blocks.is_empty() {
+        if !self.run.first_keys.is_empty() {
             self.run.last_key = Some(self.prev.key.as_slice().into());
         }
         Ok(self.run)
@@ -229,30 +201,16 @@ impl RunWriter {
 impl Run {
     /// The first and last key of the run.
     pub(crate) fn key_bounds(&self) -> Option<(&[u8], &[u8])> {
-        Some((&*self.blocks.first()?.first_key, self.last_key.as_deref()?))
-    }
-
-    /// The decoded bytes of block `i`.
-    fn block(&self, i: usize) -> Result<Vec<u8>> {
-        let b = &self.blocks[i];
-        let mut stored = vec![0u8; b.stored_len];
-        self.file.read_exact_at(&mut stored, b.offset).map_err(|e| spill_err("read", &e))?;
-        match &self.cipher {
-            None => Ok(stored),
-            Some(c) => {
-                let mut plain = vec![0u8; b.plain_len];
-                c.open(&(i as u64).to_le_bytes(), &stored, &mut plain).map_err(|_| corrupt())?;
-                Ok(plain)
-            }
-        }
+        Some((&**self.first_keys.first()?, self.last_key.as_deref()?))
     }
 
     /// Calls `f` with every version of the run, in (key ascending, seq descending) order,
     /// lending the key and value from the decoded block: nothing is allocated per record.
     pub(crate) fn visit(&self, f: &mut RecordFn<'_>) -> Result<()> {
         let mut prev = Prev::default();
+        let (mut data, mut scratch) = (Vec::new(), Vec::new());
         for i in 0..self.blocks.len() {
-            let data = self.block(i)?;
+            self.blocks.read(i, &mut data, &mut scratch)?;
             prev.reset();
             let mut at = 0;
             while at < data.len() {
@@ -271,7 +229,7 @@ impl Run {
             // A key's versions may begin in the block before the first one starting at or
             // after it.
             Bound::Included(k) | Bound::Excluded(k) => {
-                self.blocks.partition_point(|b| &*b.first_key < k).saturating_sub(1)
+                self.first_keys.partition_point(|f| &**f < k).saturating_sub(1)
             }
         };
         let lo = match lo {
@@ -283,6 +241,7 @@ impl Run {
             run: self,
             next_block: start,
             data: Vec::new(),
+            scratch: Vec::new(),
             pos: 0,
             prev: Prev::default(),
             lo,
@@ -321,6 +280,8 @@ pub(crate) struct RunIter<'a> {
     run: &'a Run,
     next_block: usize,
     data: Vec<u8>,
+    /// Holds a sealed block before it is opened into `data`.
+    scratch: Vec<u8>,
     pos: usize,
     prev: Prev,
     lo: Bound<Vec<u8>>,
@@ -333,7 +294,7 @@ impl RunIter<'_> {
                 if self.next_block >= self.run.blocks.len() {
                     return Ok(None);
                 }
-                self.data = self.run.block(self.next_block)?;
+                self.run.blocks.read(self.next_block, &mut self.data, &mut self.scratch)?;
                 self.next_block += 1;
                 self.pos = 0;
                 self.prev.reset();
