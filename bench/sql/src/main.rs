@@ -43,23 +43,24 @@ fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// CPU time used so far by the calling thread, in nanoseconds from
-/// `/proc/thread-self/schedstat` (Linux), else in 10 ms ticks from
-/// `/proc/thread-self/stat` (zero elsewhere). On a shared, overloaded machine the
-/// wall-clock ratio mostly measures the neighbours; the CPU-time ratio measures the work.
-fn thread_cpu() -> Duration {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok();
-    if let Some(ns) = schedstat.and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok()) {
-        return Duration::from_nanos(ns);
-    }
-    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
-        return Duration::ZERO;
+/// CPU time used so far by the whole process, every thread included (also threads that
+/// have ended, such as a commit's helper thread), from `getrusage` (microseconds). On a
+/// shared, overloaded machine the wall-clock ratio mostly measures the neighbours; the
+/// CPU-time ratio measures the work, wherever it ran.
+fn process_cpu() -> Duration {
+    // SAFETY: `getrusage` only writes the struct it is given, which is zero-initialised
+    // plain data.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut u) != 0 {
+            return Duration::ZERO;
+        }
+        u
     };
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 (the first after the name is 3); 100 ticks/s.
-    let field = |n: usize| f.get(n - 3).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
-    Duration::from_millis((field(14) + field(15)) * 10)
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// Wall-clock and CPU time of one measured piece of work.
@@ -69,11 +70,11 @@ struct Cost {
     cpu: Duration,
 }
 
-/// Runs `f` on this thread and returns what it cost.
+/// Runs `f` and returns what it cost.
 fn measure(f: impl FnOnce()) -> Cost {
-    let (t, c) = (Instant::now(), thread_cpu());
+    let (t, c) = (Instant::now(), process_cpu());
     f();
-    Cost { wall: t.elapsed(), cpu: thread_cpu().saturating_sub(c) }
+    Cost { wall: t.elapsed(), cpu: process_cpu().saturating_sub(c) }
 }
 
 fn per_sec(ops: u64, d: Duration) -> f64 {

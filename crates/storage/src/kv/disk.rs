@@ -62,6 +62,7 @@ use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
 pub use self::journal::JOURNAL_FILE;
 use self::journal::{push_op, Journal, MAX_PAYLOAD};
+use self::leaf_fill::FillError;
 use self::leaf_fill::LeafFiller;
 pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
@@ -656,7 +657,7 @@ impl Engine for DiskEngine {
                 // over a state that lacks them.
                 return self
                     .checkpoint(false, |filler| {
-                        fill(&mut |k, v| filler.write_parts(k, v).map_err(|e| from_redb(ctx, e)))
+                        filler.write_from(|sink| fill(sink)).map_err(|e| from_fill(ctx, e))
                     })
                     .map(drop);
             }
@@ -666,7 +667,7 @@ impl Engine for DiskEngine {
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
                 let mut filler = LeafFiller::new(&mut table);
-                fill(&mut |k, v| filler.write_parts(k, v).map_err(|e| from_redb(ctx, e)))?;
+                filler.write_from(|sink| fill(sink)).map_err(|e| from_fill(ctx, e))?;
                 filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
             txn.commit().map_err(|e| from_redb("could not commit to database", e))
@@ -688,6 +689,14 @@ impl Drop for DiskEngine {
         if let Some(j) = &self.journal {
             let _ = j.lock().journal.close();
         }
+    }
+}
+
+/// The error of a [`LeafFiller::write_from`]: redb's in `context`, or the producer's own.
+fn from_fill(context: &str, err: FillError) -> Error {
+    match err {
+        FillError::Redb(e) => from_redb(context, e),
+        FillError::Produce(e) => e,
     }
 }
 

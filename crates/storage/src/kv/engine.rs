@@ -187,8 +187,9 @@ pub type VisitFn<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
 /// producer need not copy a header and a body together first); `None` deletes.
 pub type SinkFn<'a> = dyn FnMut(&[u8], Option<&[&[u8]]>) -> Result<()> + 'a;
 
-/// Produces the changes of [`Engine::write_with`] into the sink it is given.
-pub type FillFn<'a> = dyn FnMut(&mut SinkFn<'_>) -> Result<()> + 'a;
+/// Produces the changes of [`Engine::write_with`] into the sink it is given (on another
+/// thread than the caller's, if the engine so chooses).
+pub type FillFn<'a> = dyn FnMut(&mut SinkFn<'_>) -> Result<()> + Send + 'a;
 
 /// A consistent read view of an [`Engine`].
 pub trait Snapshot: Send + Sync {

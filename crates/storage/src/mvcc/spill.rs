@@ -19,6 +19,13 @@
 //! own. A run of ascending primary keys written in one statement each (a bulk load) takes
 //! about five bytes per record besides the key's last bytes and the value.
 //!
+//! A run of at least [`SpillSettings::background`] bytes is written on a thread of its
+//! own while the transaction goes on: its key bounds are known at once (reads of keys
+//! outside them, such as a load probing each new key, never wait), and the first read
+//! that needs its records waits for the writer. The next spill waits for the one before,
+//! so at most one run is being written at a time; a failed write surfaces at that read,
+//! at the next spill or at commit.
+//!
 //! When the database is encrypted, every run is sealed with a fresh random key that lives
 //! only in memory (DESIGN §3.5): spilled rows never reach the disk in clear, and the file
 //! is useless once the transaction ends. The blocks go through the same sealed or
@@ -27,8 +34,11 @@
 
 use std::ops::Bound;
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
 
 use helios_common::{Error, Result, Timestamp};
+use parking_lot::Mutex;
 
 use crate::temp_run::BlockFile;
 
@@ -77,6 +87,9 @@ pub(crate) struct SpillSettings {
     pub dir: Option<PathBuf>,
     /// Seal runs with a per-run random key.
     pub encrypt: bool,
+    /// Runs of at least this many bytes (estimated) are written on a thread of their own
+    /// (by default every run; tests also write them inline).
+    pub background: usize,
 }
 
 /// Default spill threshold: 64 MiB of buffered writes.
@@ -84,7 +97,12 @@ pub(crate) const DEFAULT_SPILL_THRESHOLD: usize = 64 * 1024 * 1024;
 
 impl Default for SpillSettings {
     fn default() -> SpillSettings {
-        SpillSettings { threshold: DEFAULT_SPILL_THRESHOLD, dir: None, encrypt: false }
+        SpillSettings {
+            threshold: DEFAULT_SPILL_THRESHOLD,
+            dir: None,
+            encrypt: false,
+            background: 0,
+        }
     }
 }
 
@@ -101,17 +119,29 @@ pub(crate) struct Record {
     pub value: Option<Vec<u8>>,
 }
 
-/// A frozen, sorted part of a write set on disk.
+/// The first and last key of a run.
+pub(crate) type KeyBounds = (Box<[u8]>, Box<[u8]>);
+
+/// A frozen, sorted part of a write set on disk, possibly still being written.
 pub(crate) struct Run {
+    /// The first and last key (`None`: the run is empty), known before it is written.
+    bounds: Option<KeyBounds>,
+    body: OnceLock<Result<Body>>,
+    /// The thread writing the body, until a read needs it.
+    writer: Mutex<Option<JoinHandle<Result<Body>>>>,
+}
+
+/// The written records of a [`Run`].
+struct Body {
     blocks: BlockFile,
     /// The first key of each block.
     first_keys: Vec<Box<[u8]>>,
-    last_key: Option<Box<[u8]>>,
 }
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("blocks", &self.blocks.len()).finish_non_exhaustive()
+        let blocks = self.body.get().map(|b| b.as_ref().map(|b| b.blocks.len()));
+        f.debug_struct("Run").field("blocks", &blocks).finish_non_exhaustive()
     }
 }
 
@@ -121,7 +151,7 @@ fn corrupt() -> Error {
 
 /// Writes a run, record by record, in (key ascending, seq descending) order.
 pub(crate) struct RunWriter {
-    run: Run,
+    body: Body,
     block: Vec<u8>,
     first_key: Option<Box<[u8]>>,
     /// The last record pushed (its key is boxed into the run at the end, not per key).
@@ -138,7 +168,7 @@ impl RunWriter {
             settings.encrypt,
         )?;
         Ok(RunWriter {
-            run: Run { blocks, first_keys: Vec::new(), last_key: None },
+            body: Body { blocks, first_keys: Vec::new() },
             block: Vec::with_capacity(BLOCK + 1024),
             first_key: None,
             prev: Prev::default(),
@@ -182,8 +212,8 @@ impl RunWriter {
     fn flush(&mut self) -> Result<()> {
         let Some(first_key) = self.first_key.take() else { return Ok(()) };
         // The block buffer is kept, so the next block fills the same allocation.
-        self.run.blocks.append(&self.block)?;
-        self.run.first_keys.push(first_key);
+        self.body.blocks.append(&self.block)?;
+        self.body.first_keys.push(first_key);
         self.block.clear();
         Ok(())
     }
@@ -191,26 +221,68 @@ impl RunWriter {
     /// Finishes the run.
     pub(crate) fn finish(mut self) -> Result<Run> {
         self.flush()?;
-        if !self.run.first_keys.is_empty() {
-            self.run.last_key = Some(self.prev.key.as_slice().into());
-        }
-        Ok(self.run)
+        let bounds = match self.body.first_keys.first() {
+            Some(first) => Some((first.clone(), self.prev.key.as_slice().into())),
+            None => None,
+        };
+        Ok(Run { bounds, body: OnceLock::from(Ok(self.body)), writer: Mutex::new(None) })
+    }
+
+    fn finish_body(mut self) -> Result<Body> {
+        self.flush()?;
+        Ok(self.body)
     }
 }
 
 impl Run {
+    /// A run of the records `write` pushes, written on a thread of its own (see the
+    /// module docs); `bounds` are the first and last key it will push. The file is
+    /// created here, so that failure is immediate.
+    pub(crate) fn write_in_background(
+        settings: &SpillSettings,
+        bounds: KeyBounds,
+        write: impl FnOnce(&mut RunWriter) -> Result<()> + Send + 'static,
+    ) -> Result<Run> {
+        let mut w = RunWriter::new(settings)?;
+        let writer = std::thread::Builder::new()
+            .name("helios-spill".into())
+            .spawn(move || {
+                write(&mut w)?;
+                w.finish_body()
+            })
+            .map_err(|e| Error::internal(format!("could not start a spill thread: {e}")))?;
+        Ok(Run { bounds: Some(bounds), body: OnceLock::new(), writer: Mutex::new(Some(writer)) })
+    }
+
+    /// The written records, waiting for the writer first if it is still at work.
+    fn body(&self) -> Result<&Body> {
+        let body = self.body.get_or_init(|| match self.writer.lock().take() {
+            Some(writer) => {
+                writer.join().unwrap_or_else(|_| Err(Error::internal("the spill thread panicked")))
+            }
+            None => Err(Error::internal("spill run without records")),
+        });
+        body.as_ref().map_err(Clone::clone)
+    }
+
+    /// Waits until the run is written; its error if writing it failed.
+    pub(crate) fn wait(&self) -> Result<()> {
+        self.body().map(drop)
+    }
+
     /// The first and last key of the run.
     pub(crate) fn key_bounds(&self) -> Option<(&[u8], &[u8])> {
-        Some((&**self.first_keys.first()?, self.last_key.as_deref()?))
+        self.bounds.as_ref().map(|(lo, hi)| (&**lo, &**hi))
     }
 
     /// Calls `f` with every version of the run, in (key ascending, seq descending) order,
     /// lending the key and value from the decoded block: nothing is allocated per record.
     pub(crate) fn visit(&self, f: &mut RecordFn<'_>) -> Result<()> {
+        let body = self.body()?;
         let mut prev = Prev::default();
         let (mut data, mut scratch) = (Vec::new(), Vec::new());
-        for i in 0..self.blocks.len() {
-            self.blocks.read(i, &mut data, &mut scratch)?;
+        for i in 0..body.blocks.len() {
+            body.blocks.read(i, &mut data, &mut scratch)?;
             prev.reset();
             let mut at = 0;
             while at < data.len() {
@@ -224,12 +296,13 @@ impl Run {
     /// The versions of the keys at or after `lo`, in order (the caller stops at its upper
     /// bound).
     pub(crate) fn iter_from(&self, lo: Bound<&[u8]>) -> RunIter<'_> {
-        let start = match lo {
-            Bound::Unbounded => 0,
+        let body = self.body();
+        let start = match (&body, lo) {
+            (Err(_), _) | (_, Bound::Unbounded) => 0,
             // A key's versions may begin in the block before the first one starting at or
             // after it.
-            Bound::Included(k) | Bound::Excluded(k) => {
-                self.first_keys.partition_point(|f| &**f < k).saturating_sub(1)
+            (Ok(b), Bound::Included(k) | Bound::Excluded(k)) => {
+                b.first_keys.partition_point(|f| &**f < k).saturating_sub(1)
             }
         };
         let lo = match lo {
@@ -238,7 +311,7 @@ impl Run {
             Bound::Unbounded => Bound::Unbounded,
         };
         RunIter {
-            run: self,
+            body,
             next_block: start,
             data: Vec::new(),
             scratch: Vec::new(),
@@ -277,7 +350,8 @@ fn decode_record<'d>(d: &'d [u8], at: &mut usize, prev: &mut Prev) -> Result<Opt
 
 /// Versions of a run in (key ascending, seq descending) order, from a lower bound.
 pub(crate) struct RunIter<'a> {
-    run: &'a Run,
+    /// The run's records, or why they cannot be read (yielded as the iterator's error).
+    body: Result<&'a Body>,
     next_block: usize,
     data: Vec<u8>,
     /// Holds a sealed block before it is opened into `data`.
@@ -291,10 +365,11 @@ impl RunIter<'_> {
     fn decode(&mut self) -> Result<Option<Record>> {
         loop {
             if self.pos >= self.data.len() {
-                if self.next_block >= self.run.blocks.len() {
+                let body = self.body.as_ref().map_err(|e| e.clone())?;
+                if self.next_block >= body.blocks.len() {
                     return Ok(None);
                 }
-                self.run.blocks.read(self.next_block, &mut self.data, &mut self.scratch)?;
+                body.blocks.read(self.next_block, &mut self.data, &mut self.scratch)?;
                 self.next_block += 1;
                 self.pos = 0;
                 self.prev.reset();
@@ -360,6 +435,60 @@ mod tests {
             w.push(&r.key, r.seq, r.since, r.value.as_deref()).expect("push");
         }
         w.finish().expect("finish")
+    }
+
+    /// [`write`] on a thread of its own; `fail_after` records, the writer fails.
+    fn write_in_background(rs: &[Record], fail_after: Option<usize>) -> Run {
+        let (first, last) = (rs[0].key.as_slice().into(), rs[rs.len() - 1].key.as_slice().into());
+        let rs = rs.to_vec();
+        Run::write_in_background(&SpillSettings::default(), (first, last), move |w| {
+            for (i, r) in rs.iter().enumerate() {
+                if fail_after == Some(i) {
+                    return Err(Error::internal("no space left on device"));
+                }
+                w.push(&r.key, r.seq, r.since, r.value.as_deref())?;
+            }
+            Ok(())
+        })
+        .expect("spawn")
+    }
+
+    fn many_records() -> Vec<Record> {
+        (0..50_000u32)
+            .map(|i| Record {
+                key: i.to_be_bytes().to_vec(),
+                seq: u64::from(i),
+                since: Timestamp(7),
+                value: (i % 5 != 0).then(|| vec![(i % 251) as u8; 40]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_written_in_the_background_reads_back_what_was_written() {
+        let rs = many_records();
+        let run = write_in_background(&rs, None);
+        // The bounds are there before the records are.
+        assert_eq!(run.key_bounds(), Some((&rs[0].key[..], &rs[rs.len() - 1].key[..])));
+        let from: Vec<Record> =
+            run.iter_from(Bound::Included(&rs[100].key)).collect::<Result<_>>().expect("iter");
+        assert_eq!(from, rs[100..]);
+        let mut n = 0;
+        run.visit(&mut |_, _, _, _| {
+            n += 1;
+            Ok(())
+        })
+        .expect("visit");
+        assert_eq!(n, rs.len());
+    }
+
+    #[test]
+    fn a_failed_background_write_fails_every_read() {
+        let run = write_in_background(&many_records(), Some(30_000));
+        let err = run.wait().expect_err("wait");
+        assert!(err.to_string().contains("no space left"), "{err}");
+        assert!(run.iter_from(Bound::Unbounded).next().is_some_and(|r| r.is_err()));
+        assert!(run.visit(&mut |_, _, _, _| Ok(())).is_err());
     }
 
     proptest! {

@@ -196,6 +196,16 @@ impl Arena {
 /// Estimated memory of one buffered version besides its key and value bytes.
 const VERSION_OVERHEAD: usize = 64;
 
+/// Pushes every in-memory version into `w`, in run order.
+fn write_run(w: &mut RunWriter, entries: &Entries, arena: &Arena) -> Result<()> {
+    for (k, vers) in entries.iter() {
+        for v in vers.as_slice().iter().rev() {
+            w.push(k.as_slice(), v.seq, v.since, v.value.map(|s| arena.get(s)))?;
+        }
+    }
+    Ok(())
+}
+
 /// A resolved buffered write: the newest live value, and the oldest live `since`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct WriteEntry<'a> {
@@ -306,15 +316,30 @@ impl WriteSet {
             return Ok(());
         }
         let Some(settings) = self.spill.clone() else { return Ok(()) };
-        let mut w = RunWriter::new(&settings)?;
-        for (k, vers) in self.entries.iter() {
-            for v in vers.as_slice().iter().rev() {
-                w.push(k.as_slice(), v.seq, v.since, v.value.map(|s| self.arena.get(s)))?;
-            }
+        // One run is written at a time (its error, if any, surfaces here).
+        if let Some(last) = self.runs.last() {
+            last.wait()?;
         }
-        self.runs.push(w.finish()?);
-        self.entries.clear();
-        self.arena.reset();
+        if self.mem_bytes >= settings.background {
+            // Written on a thread of its own from the frozen memory, which then starts
+            // over empty (see `spill`).
+            let (entries, arena) =
+                (std::mem::take(&mut self.entries), std::mem::take(&mut self.arena));
+            let bounds = match (entries.first_key(), entries.last_key()) {
+                (Some(lo), Some(hi)) => (lo.as_slice().into(), hi.as_slice().into()),
+                _ => return Ok(()),
+            };
+            let run = Run::write_in_background(&settings, bounds, move |w| {
+                write_run(w, &entries, &arena)
+            })?;
+            self.runs.push(run);
+        } else {
+            let mut w = RunWriter::new(&settings)?;
+            write_run(&mut w, &self.entries, &self.arena)?;
+            self.runs.push(w.finish()?);
+            self.entries.clear();
+            self.arena.reset();
+        }
         self.mem_bytes = 0;
         Ok(())
     }
@@ -677,16 +702,29 @@ mod tests {
         savepoints_nest_and_stay_usable(WriteSet::default());
     }
 
+    /// A write set spilling past `threshold` bytes, its runs written on this thread or
+    /// (`background`) each on a thread of its own.
+    fn spilling(threshold: usize, background: bool) -> WriteSet {
+        let background = if background { 0 } else { usize::MAX };
+        let settings = SpillSettings { threshold, background, ..SpillSettings::default() };
+        WriteSet::with_spill(Arc::new(settings))
+    }
+
     #[test]
     fn savepoints_nest_and_stay_usable_when_every_write_spills() {
-        let settings = SpillSettings { threshold: 1, ..SpillSettings::default() };
-        savepoints_nest_and_stay_usable(WriteSet::with_spill(Arc::new(settings)));
+        for background in [false, true] {
+            savepoints_nest_and_stay_usable(spilling(1, background));
+        }
     }
 
     #[test]
     fn gets_across_runs_with_disjoint_and_overlapping_key_ranges() {
-        let settings = SpillSettings { threshold: 64, ..SpillSettings::default() };
-        let mut w = WriteSet::with_spill(Arc::new(settings));
+        for background in [false, true] {
+            gets_across_runs(spilling(64, background));
+        }
+    }
+
+    fn gets_across_runs(mut w: WriteSet) {
         // Ascending keys over several runs, then overwrites that land in a later run.
         for i in 10u32..60 {
             w.write(&i.to_be_bytes(), Some(&i.to_le_bytes()), Timestamp(1)).expect("write");
@@ -720,14 +758,15 @@ mod tests {
 
     #[test]
     fn visit_resolves_like_iter_with_disjoint_and_overlapping_runs() {
-        let spilling = || {
+        for background in [false, true] {
             // Spills between keys, never between two writes of one key (checked below).
-            let settings = SpillSettings { threshold: 700, ..SpillSettings::default() };
-            WriteSet::with_spill(Arc::new(settings))
-        };
+            visit_resolves_like_iter(spilling(700, background));
+        }
+    }
+
+    fn visit_resolves_like_iter(mut w: WriteSet) {
         // Ascending keys: runs that follow each other, then memory after them. Several
         // versions of one key inside a run, a delete, and rolled-back writes.
-        let mut w = spilling();
         for i in 0u32..40 {
             w.write(&i.to_be_bytes(), Some(&[i as u8; 3]), Timestamp(u64::from(i))).expect("w");
             if i % 7 == 0 {

@@ -17,10 +17,26 @@
 //! buffered keys (updates interleaved with existing versions) are cheaper as plain
 //! inserts, which also overwrite a key that exists already; after such a gap the next
 //! keys go in plainly for a while (doubling each time) before the filler looks again.
+//!
+//! A large commit builds its writes (reads its spilled runs, builds the versioned keys)
+//! and redb packs them; neither needs the other's result, so
+//! [`LeafFiller::write_from`] builds the runs on a second thread and flushes them on
+//! the calling one as each is complete: with a spare core, the commit takes about as long
+//! as the slower half instead of the sum. Emptied runs go back to the builder, so a long
+//! stream reuses a few buffers.
+//!
+//! ```text
+//!   builder thread:  produce ──▶ runs per keyspace ──▶ full run ──┐
+//!   calling thread:                          ┌── emptied run ◀── flush into redb
+//!                                            └──▶ (back to the builder)
+//! ```
 
 use std::ops::Bound;
+use std::sync::mpsc;
 
 use redb::{Error, Table};
+
+use crate::kv::SinkFn;
 
 /// Buffered bytes of one keyspace after which its run is flushed.
 const RUN_BYTES: usize = 4 * 1024 * 1024;
@@ -28,6 +44,8 @@ const RUN_BYTES: usize = 4 * 1024 * 1024;
 const MIN_CURSOR_KEYS: usize = 16;
 /// Most keys inserted plainly after a small gap before the next look.
 const MAX_PLAIN: usize = 1024;
+/// Full runs [`LeafFiller::write_from`]'s builder may hand over ahead of the flushes.
+const RUNS_AHEAD: usize = 2;
 
 /// One buffered write: offsets into the run's byte buffer; no value deletes.
 #[derive(Clone, Copy, Debug)]
@@ -36,12 +54,17 @@ struct Entry {
     value: Option<(usize, usize)>,
 }
 
-/// The ascending run of one keyspace not inserted yet.
+/// An ascending run of one keyspace not inserted yet.
 #[derive(Debug, Default)]
 struct Run {
     bytes: Vec<u8>,
     entries: Vec<Entry>,
-    /// Keys to insert plainly before the next look at a gap (see the module docs).
+}
+
+/// How one keyspace's flushes treat small gaps (see the module docs).
+#[derive(Clone, Copy, Debug, Default)]
+struct Gaps {
+    /// Keys to insert plainly before the next look at a gap.
     plain: usize,
     /// The last number of plain inserts after a small gap; doubles while gaps stay small.
     backoff: usize,
@@ -58,6 +81,16 @@ impl Run {
 
     fn value(&self, e: &Entry) -> Option<&[u8]> {
         e.value.map(|(at, len)| &self.bytes[at..at + len])
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Whether a write of `len` bytes under `key` can join this run: it sorts after the
+    /// run's last key and fits.
+    fn takes(&self, key: &[u8], len: usize) -> bool {
+        self.last_key().is_none_or(|last| key > last) && self.bytes.len() + len <= RUN_BYTES
     }
 
     /// Buffers a write whose value is the concatenation of `value`'s parts.
@@ -83,13 +116,13 @@ impl Run {
     }
 
     /// Applies the buffered writes in order and empties the run.
-    fn flush(&mut self, table: &mut Table<&[u8], &[u8]>) -> Result<(), Error> {
+    fn flush(&mut self, table: &mut Table<&[u8], &[u8]>, gaps: &mut Gaps) -> Result<(), Error> {
         let n = self.entries.len();
         let mut i = 0;
         while i < n {
             let e = self.entries[i];
-            if self.plain > 0 || e.value.is_none() {
-                self.plain = self.plain.saturating_sub(1);
+            if gaps.plain > 0 || e.value.is_none() {
+                gaps.plain = gaps.plain.saturating_sub(1);
                 self.apply_plain(table, &e)?;
                 i += 1;
                 continue;
@@ -107,12 +140,12 @@ impl Run {
             }
             if end - i < MIN_CURSOR_KEYS {
                 cursor.close()?;
-                self.backoff = (self.backoff * 2).clamp(MIN_CURSOR_KEYS, MAX_PLAIN);
+                gaps.backoff = (gaps.backoff * 2).clamp(MIN_CURSOR_KEYS, MAX_PLAIN);
                 // At least this key goes in plainly (it may equal the entry after the gap).
-                self.plain = (end - i).max(1) + self.backoff;
+                gaps.plain = (end - i).max(1) + gaps.backoff;
                 continue;
             }
-            self.backoff = 0;
+            gaps.backoff = 0;
             for f in &self.entries[i..end] {
                 let (key, value) = (self.key(f), self.value(f).unwrap_or_default());
                 // The gap check above makes an unordered key impossible; if it happens
@@ -128,18 +161,70 @@ impl Run {
     }
 }
 
+/// The open run of every keyspace (first key byte; the empty key counts as keyspace 0).
+#[derive(Debug, Default)]
+struct Runs {
+    runs: Vec<Run>,
+}
+
+impl Runs {
+    /// Buffers a write; a keyspace's run the write cannot join is first handed to `full`
+    /// (which leaves an empty run in its place).
+    fn push<E>(
+        &mut self,
+        key: &[u8],
+        value: Option<&[&[u8]]>,
+        full: &mut impl FnMut(usize, &mut Run) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let space = usize::from(key.first().copied().unwrap_or(0));
+        if self.runs.len() <= space {
+            self.runs.resize_with(space + 1, Run::default);
+        }
+        let run = &mut self.runs[space];
+        let len = key.len() + value.map_or(0, |parts| parts.iter().map(|p| p.len()).sum());
+        if !run.takes(key, len) && !run.is_empty() {
+            full(space, run)?;
+        }
+        run.push(key, value);
+        Ok(())
+    }
+
+    /// Hands every non-empty run to `full`.
+    fn drain<E>(
+        &mut self,
+        full: &mut impl FnMut(usize, &mut Run) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for (space, run) in self.runs.iter_mut().enumerate() {
+            if !run.is_empty() {
+                full(space, run)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes into a redb table through ordered runs (see the module docs). Call
 /// [`LeafFiller::finish`] at the end: writes still buffered are applied only then.
 pub(super) struct LeafFiller<'a, 't> {
     table: &'a mut Table<'t, &'static [u8], &'static [u8]>,
-    /// One run per keyspace (first key byte), created on first use.
-    runs: Vec<Run>,
+    runs: Runs,
+    /// Each keyspace's small-gap state, created on first use.
+    gaps: Vec<Gaps>,
+}
+
+/// What failed in [`LeafFiller::write_from`].
+#[derive(Debug)]
+pub(super) enum FillError {
+    /// Writing into redb.
+    Redb(Error),
+    /// The producer of the writes.
+    Produce(helios_common::Error),
 }
 
 impl<'a, 't> LeafFiller<'a, 't> {
     /// A filler writing into `table`.
     pub(super) fn new(table: &'a mut Table<'t, &'static [u8], &'static [u8]>) -> Self {
-        LeafFiller { table, runs: Vec::new() }
+        LeafFiller { table, runs: Runs::default(), gaps: Vec::new() }
     }
 
     /// Puts `key` (`Some` value) or deletes it (`None`).
@@ -152,34 +237,76 @@ impl<'a, 't> LeafFiller<'a, 't> {
 
     /// [`LeafFiller::write`] of a value given as parts to concatenate.
     pub(super) fn write_parts(&mut self, key: &[u8], value: Option<&[&[u8]]>) -> Result<(), Error> {
-        let Some(&space) = key.first() else {
-            match value {
-                Some(parts) => drop(self.table.insert(key, parts.concat().as_slice())?),
-                None => drop(self.table.remove(key)?),
+        let (table, gaps) = (&mut *self.table, &mut self.gaps);
+        self.runs.push(key, value, &mut |space, run| flush_run(table, gaps, space, run))
+    }
+
+    /// Writes what `produce` puts into its sink, building the runs on a second thread
+    /// while this one flushes the complete ones (see the module docs); the same outcome
+    /// as [`LeafFiller::write_parts`] of every write in order. Returns the first error of
+    /// either side: a failed flush makes the producer's next hand-over fail, so it stops.
+    pub(super) fn write_from<P>(&mut self, produce: P) -> Result<(), FillError>
+    where
+        P: FnOnce(&mut SinkFn<'_>) -> helios_common::Result<()> + Send,
+    {
+        // What was buffered before goes first, so the order of every key's writes holds.
+        self.flush_all().map_err(FillError::Redb)?;
+        let (full_tx, full_rx) = mpsc::sync_channel::<(usize, Run)>(RUNS_AHEAD);
+        let (empty_tx, empty_rx) = mpsc::channel::<Run>();
+        std::thread::scope(|scope| {
+            let builder = scope.spawn(move || {
+                let stopped = || helios_common::Error::internal("the commit's writer stopped");
+                let mut hand_over = |space: usize, run: &mut Run| {
+                    let fresh = empty_rx.try_recv().unwrap_or_default();
+                    full_tx.send((space, std::mem::replace(run, fresh))).map_err(|_| stopped())
+                };
+                let mut runs = Runs::default();
+                produce(&mut |key, value| runs.push(key, value, &mut hand_over))?;
+                runs.drain(&mut hand_over)
+            });
+            let mut flushed = Ok(());
+            for (space, mut run) in full_rx.iter() {
+                flushed = flush_run(self.table, &mut self.gaps, space, &mut run);
+                if flushed.is_err() {
+                    break;
+                }
+                // The builder may have finished already; the run is then dropped.
+                let _ = empty_tx.send(run);
             }
-            return Ok(());
-        };
-        let space = usize::from(space);
-        if self.runs.len() <= space {
-            self.runs.resize_with(space + 1, Run::default);
-        }
-        let run = &mut self.runs[space];
-        let ascending = run.last_key().is_none_or(|last| key > last);
-        let len = key.len() + value.map_or(0, |parts| parts.iter().map(|p| p.len()).sum());
-        if !ascending || run.bytes.len() + len > RUN_BYTES {
-            run.flush(self.table)?;
-        }
-        run.push(key, value);
-        Ok(())
+            // Dropping the receiver after a failed flush makes the builder's next
+            // hand-over fail, so it stops.
+            drop(full_rx);
+            let built = builder.join().unwrap_or_else(|_| {
+                Err(helios_common::Error::internal("the commit's writer thread panicked"))
+            });
+            // A failed flush is the cause; the builder's error is then its consequence.
+            flushed.map_err(FillError::Redb)?;
+            built.map_err(FillError::Produce)
+        })
+    }
+
+    fn flush_all(&mut self) -> Result<(), Error> {
+        let (table, gaps) = (&mut *self.table, &mut self.gaps);
+        self.runs.drain(&mut |space, run| flush_run(table, gaps, space, run))
     }
 
     /// Applies every buffered write.
     pub(super) fn finish(mut self) -> Result<(), Error> {
-        for run in &mut self.runs {
-            run.flush(self.table)?;
-        }
-        Ok(())
+        self.flush_all()
     }
+}
+
+/// Flushes `run` of keyspace `space` into `table`.
+fn flush_run(
+    table: &mut Table<'_, &'static [u8], &'static [u8]>,
+    gaps: &mut Vec<Gaps>,
+    space: usize,
+    run: &mut Run,
+) -> Result<(), Error> {
+    if gaps.len() <= space {
+        gaps.resize(space + 1, Gaps::default());
+    }
+    run.flush(table, &mut gaps[space])
 }
 #[cfg(test)]
 mod tests {
@@ -223,6 +350,84 @@ mod tests {
                 (k.value().to_vec(), v.value().to_vec())
             })
             .collect()
+    }
+
+    type Pair = (Vec<u8>, Vec<u8>);
+
+    /// [`apply`] with the writes after the first `direct` given through
+    /// [`LeafFiller::write_from`].
+    fn apply_from(
+        db: &redb::Database,
+        ops: &[(Vec<u8>, Option<Vec<u8>>)],
+        direct: usize,
+    ) -> Result<Vec<Pair>, FillError> {
+        let (before, streamed) = ops.split_at(direct.min(ops.len()));
+        let txn = db.begin_write().expect("begin");
+        {
+            let mut table = txn.open_table(T).expect("table");
+            let mut filler = LeafFiller::new(&mut table);
+            for (k, v) in before {
+                filler.write(k, v.as_deref()).expect("write");
+            }
+            filler.write_from(|sink: &mut SinkFn<'_>| {
+                for (k, v) in streamed {
+                    // In two parts, as the MVCC layer gives a value.
+                    match v {
+                        Some(v) => sink(k, Some(&[&v[..v.len() / 2], &v[v.len() / 2..]]))?,
+                        None => sink(k, None)?,
+                    }
+                }
+                Ok(())
+            })?;
+            filler.finish().expect("finish");
+        }
+        txn.commit().expect("commit");
+        let read = db.begin_read().expect("read");
+        let table = read.open_table(T).expect("table");
+        let rows = table.iter().expect("iter");
+        Ok(rows
+            .map(|r| r.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())).expect("row"))
+            .collect())
+    }
+
+    #[test]
+    fn a_load_built_on_another_thread_fills_leaves_in_order() {
+        let db = db();
+        apply(&db, &[(b"\x02meta".to_vec(), Some(b"x".to_vec()))]);
+        // More than a few runs' worth, with a second keyspace interleaved as the change
+        // index is.
+        let mut ops = Vec::new();
+        for i in 0..120_000u32 {
+            ops.push((format!("\x01key{i:08}").into_bytes(), Some(vec![(i % 251) as u8; 100])));
+            if i % 1000 == 0 {
+                ops.push((format!("\x05chg{i:08}").into_bytes(), Some(vec![1; 10])));
+            }
+        }
+        let got = apply_from(&db, &ops, 10).expect("write_from");
+        let mut want: BTreeMap<_, _> = ops.into_iter().map(|(k, v)| (k, v.unwrap())).collect();
+        want.insert(b"\x02meta".to_vec(), b"x".to_vec());
+        assert_eq!(got, want.into_iter().collect::<Vec<_>>());
+        let stats = db.begin_write().expect("begin").stats().expect("stats");
+        let fill = stats.stored_bytes() as f64 / (stats.leaf_pages() * LEAF_PAGE as u64) as f64;
+        assert!(fill > 0.8, "leaves only {:.0}% full", fill * 100.0);
+    }
+
+    #[test]
+    fn a_failed_producer_fails_the_write() {
+        let db = db();
+        let txn = db.begin_write().expect("begin");
+        let mut table = txn.open_table(T).expect("table");
+        let mut filler = LeafFiller::new(&mut table);
+        let r = filler.write_from(|sink: &mut SinkFn<'_>| {
+            for i in 0..100_000u32 {
+                sink(&i.to_be_bytes(), Some(&[&[7u8; 100]]))?;
+            }
+            Err(helios_common::Error::internal("spill run damaged"))
+        });
+        match r {
+            Err(FillError::Produce(e)) => assert!(e.to_string().contains("spill run damaged")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -288,6 +493,28 @@ mod tests {
                 let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 prop_assert_eq!(got, want);
             }
+        }
+
+        /// Writes given partly directly and then through a builder thread end exactly
+        /// as applying them in order would.
+        #[test]
+        fn writes_built_on_another_thread_match_the_model(
+            before in prop::collection::vec(op(), 0..40),
+            ops in prop::collection::vec(op(), 0..400),
+            direct in 0usize..400,
+        ) {
+            let db = db();
+            let mut model = BTreeMap::new();
+            for (k, v) in before.iter().chain(&ops) {
+                match v {
+                    Some(v) => model.insert(k.clone(), v.clone()),
+                    None => model.remove(k),
+                };
+            }
+            apply(&db, &before);
+            let got = apply_from(&db, &ops, direct).expect("write_from");
+            let want: Vec<_> = model.into_iter().collect();
+            prop_assert_eq!(got, want);
         }
 
         /// Any sequence of puts and deletes (repeated keys, runs, keyspaces, large values)
