@@ -278,6 +278,13 @@ impl Binder<'_> {
             }
         }
         let inner = self.bind(operand)?;
+        let inner = match op {
+            U::BitwiseNot => match self.inet_not(inner)? {
+                Ok(e) => return Ok(e),
+                Err(e) => e,
+            },
+            _ => inner,
+        };
         let op = match op {
             U::Not => UnaryOp::Not,
             U::Minus => UnaryOp::Neg,

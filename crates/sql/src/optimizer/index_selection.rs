@@ -263,5 +263,8 @@ fn exact_key_type(t: &DataType) -> bool {
             | DataType::Timestamp
             | DataType::TimestampTz
             | DataType::Uuid
+            | DataType::Inet
+            | DataType::Cidr
+            | DataType::MacAddr
     )
 }
