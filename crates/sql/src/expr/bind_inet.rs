@@ -7,7 +7,7 @@ use helios_common::Result;
 use helios_types::DataType;
 use sqlparser::ast;
 
-use crate::expr::bind::Binder;
+use crate::expr::bind::{Binder, CoercionKind};
 use crate::expr::node::{BinaryOp, Expr};
 use crate::expr::types::numeric_rank;
 
@@ -32,6 +32,34 @@ impl Binder<'_> {
             "<<=" => Some("network_subeq"),
             ">>=" => Some("network_supeq"),
             _ => None,
+        }
+    }
+
+    /// `cidr('...')`, `inet(text)`, `macaddr('...')`: as in PostgreSQL, a call named
+    /// after a type with one untyped or string argument is a cast through text input
+    /// (so `cidr('10.1.2.3/8')` rejects the host bits instead of clearing them).
+    pub(crate) fn net_function_cast(
+        &mut self,
+        name: &str,
+        args: Vec<Expr>,
+    ) -> Result<std::result::Result<Expr, Vec<Expr>>> {
+        let ty = match name {
+            "inet" => DataType::Inet,
+            "cidr" => DataType::Cidr,
+            "macaddr" => DataType::MacAddr,
+            _ => return Ok(Err(args)),
+        };
+        match <[Expr; 1]>::try_from(args) {
+            Ok([a])
+                if matches!(
+                    a.data_type(),
+                    DataType::Unknown | DataType::Text | DataType::Varchar(_) | DataType::Char(_)
+                ) =>
+            {
+                self.coerce(a, &ty, CoercionKind::Explicit).map(Ok)
+            }
+            Ok([a]) => Ok(Err(vec![a])),
+            Err(args) => Ok(Err(args)),
         }
     }
 

@@ -5,10 +5,12 @@
 //! `macaddr`'s `trunc` and bitwise operators. The address arithmetic itself lives in
 //! `helios_types::net`.
 
+use std::sync::LazyLock;
+
 use helios_common::Result;
 use helios_types::{DataType, Inet, MacAddr, Value};
 
-use crate::functions::registry::{p, Registry, ReturnType};
+use crate::functions::registry::{p, Registry, ReturnType, ScalarFunction};
 use crate::functions::string::i;
 
 use DataType::{Bool, Cidr, Int4, Int8, Text};
@@ -116,4 +118,43 @@ fn register_operators(r: &mut Registry) {
 
 fn add(v: &Value, addend: i128) -> Result<Value> {
     Ok(Value::Inet(net(v).add(addend)?))
+}
+
+/// The bounds of the index range that holds every address inside a network: the
+/// network itself (`first` true) or its last host address (`first` false), for
+/// `col << net` and `col <<= net` (see `optimizer/index_selection.rs`). In PostgreSQL's
+/// order every address a network contains sorts between these two.
+pub(crate) fn subnet_bound_function(first: bool) -> &'static ScalarFunction {
+    fn bound(a: &[Value], first: bool) -> Value {
+        match a.first() {
+            Some(Value::Inet(x) | Value::Cidr(x)) if first => Value::Inet(x.network()),
+            Some(Value::Inet(x) | Value::Cidr(x)) => {
+                Value::Inet(x.broadcast().set_masklen(-1, false).unwrap_or(*x))
+            }
+            _ => Value::Null,
+        }
+    }
+    static FIRST: LazyLock<ScalarFunction> = LazyLock::new(|| ScalarFunction {
+        name: "network",
+        params: vec![p(INET)],
+        variadic: false,
+        ret: ReturnType::Exact(INET),
+        eval: |a, _| Ok(bound(a, true)),
+        strict: true,
+        volatile: false,
+    });
+    static LAST: LazyLock<ScalarFunction> = LazyLock::new(|| ScalarFunction {
+        name: "inet_subnet_last",
+        params: vec![p(INET)],
+        variadic: false,
+        ret: ReturnType::Exact(INET),
+        eval: |a, _| Ok(bound(a, false)),
+        strict: true,
+        volatile: false,
+    });
+    if first {
+        &FIRST
+    } else {
+        &LAST
+    }
 }

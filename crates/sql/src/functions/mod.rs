@@ -19,7 +19,7 @@ pub mod float_stats;
 pub mod format;
 mod from_char;
 pub mod helios;
-mod inet;
+pub(crate) mod inet;
 pub mod json;
 pub mod json_record;
 mod jsonb_fns;
