@@ -36,7 +36,10 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
 
 /// `22P03` with PostgreSQL's wording for external network values.
 fn invalid(what: &str, ty: &DataType) -> Error {
-    Error::new(SqlState::INVALID_BINARY_REPRESENTATION, format!("invalid {what} in external \"{ty}\" value"))
+    Error::new(
+        SqlState::INVALID_BINARY_REPRESENTATION,
+        format!("invalid {what} in external \"{ty}\" value"),
+    )
 }
 
 /// Decodes an `inet`, `cidr` or `macaddr` value.

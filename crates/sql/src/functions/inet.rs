@@ -116,6 +116,24 @@ fn register_operators(r: &mut Registry) {
     r.add("inetmi", pair(), ret(Int8), |a, _| Ok(Value::Int8(net(&a[0]).difference(&net(&a[1]))?)));
 }
 
+/// The operator a network function stands for, so EXPLAIN shows `(i << '...')` as
+/// PostgreSQL does.
+pub(crate) fn operator_symbol(func: &str) -> Option<&'static str> {
+    Some(match func {
+        "network_sub" => "<<",
+        "network_subeq" => "<<=",
+        "network_sup" => ">>",
+        "network_supeq" => ">>=",
+        "network_overlap" => "&&",
+        "inetnot" | "macaddr_not" => "~",
+        "inetand" | "macaddr_and" => "&",
+        "inetor" | "macaddr_or" => "|",
+        "inetpl" | "int8pl_inet" => "+",
+        "inetmi" | "inetmi_int8" => "-",
+        _ => return None,
+    })
+}
+
 fn add(v: &Value, addend: i128) -> Result<Value> {
     Ok(Value::Inet(net(v).add(addend)?))
 }

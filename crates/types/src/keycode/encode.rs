@@ -227,7 +227,6 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
     Ok(())
 }
 
-
 /// An `inet`/`cidr` key: the family code, the address with its host bits cleared, the
 /// mask length, then the whole address. Comparing these bytes orders values as
 /// PostgreSQL's `network_cmp` does: when the networks agree over the shorter mask, the

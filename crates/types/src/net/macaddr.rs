@@ -136,7 +136,10 @@ mod tests {
             assert_eq!(MacAddr::parse(s).unwrap().to_string(), "08:00:2b:01:02:03", "{s}");
         }
         for s in ["08:00:2b:01:02", "08:00:2b:01:02:03:04", "0800.2b01.02", "xyz", ""] {
-            assert_eq!(MacAddr::parse(s).unwrap_err().sqlstate(), SqlState::INVALID_TEXT_REPRESENTATION);
+            assert_eq!(
+                MacAddr::parse(s).unwrap_err().sqlstate(),
+                SqlState::INVALID_TEXT_REPRESENTATION
+            );
         }
         let e = MacAddr::parse("100:00:2b:01:02:03").unwrap_err();
         assert_eq!(e.sqlstate(), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);

@@ -60,10 +60,8 @@ impl Inet {
     /// `22023 invalid mask length: n` when it does not fit the family.
     pub fn set_masklen(&self, bits: i64, cidr: bool) -> TypeResult<Inet> {
         let bits = if bits == -1 { i64::from(self.family.max_bits()) } else { bits };
-        let b = u8::try_from(bits)
-            .ok()
-            .filter(|b| *b <= self.family.max_bits())
-            .ok_or_else(|| {
+        let b =
+            u8::try_from(bits).ok().filter(|b| *b <= self.family.max_bits()).ok_or_else(|| {
                 TypeError::other(
                     SqlState::INVALID_PARAMETER_VALUE,
                     format!("invalid mask length: {bits}"),

@@ -36,8 +36,11 @@ pub fn parse_inet(input: &str, cidr: bool) -> TypeResult<Inet> {
 
 /// `22P02 invalid cidr value: "..."` (host bits set).
 fn bad_cidr(input: &str) -> TypeError {
-    TypeError::other(SqlState::INVALID_TEXT_REPRESENTATION, format!("invalid cidr value: \"{input}\""))
-        .with_detail("Value has bits set to right of mask.")
+    TypeError::other(
+        SqlState::INVALID_TEXT_REPRESENTATION,
+        format!("invalid cidr value: \"{input}\""),
+    )
+    .with_detail("Value has bits set to right of mask.")
 }
 
 /// A run of decimal digits at `at` (leading zeros allowed) whose value stays at most
@@ -104,10 +107,8 @@ fn parse_v4_cidr(s: &[u8]) -> Option<(Family, [u8; 16], u8)> {
     let mut bytes = [0u8; 16];
     let mut n = 0;
     let mut at;
-    let hex = s.len() > 2
-        && s[0] == b'0'
-        && (s[1] == b'x' || s[1] == b'X')
-        && s[2].is_ascii_hexdigit();
+    let hex =
+        s.len() > 2 && s[0] == b'0' && (s[1] == b'x' || s[1] == b'X') && s[2].is_ascii_hexdigit();
     if hex {
         at = 2;
         let mut nybbles = 0;
@@ -304,8 +305,18 @@ mod tests {
         assert_eq!(inet("10.1/17"), "10.1.0.0/17");
         assert_eq!(inet("1.2.3.4/0"), "1.2.3.4/0");
         for bad in [
-            "", " 1.2.3.4", "1.2.3.4 ", "10.1", "10.1/24", "1.2.3.4/33", "1.2.3.256",
-            "1.2.3.4.5", "1..2.3", "1.2.3.4/", "0x0a", "a.b.c.d",
+            "",
+            " 1.2.3.4",
+            "1.2.3.4 ",
+            "10.1",
+            "10.1/24",
+            "1.2.3.4/33",
+            "1.2.3.256",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4/",
+            "0x0a",
+            "a.b.c.d",
         ] {
             let e = parse_inet(bad, false).unwrap_err();
             assert_eq!(e.to_string(), format!("invalid input syntax for type inet: \"{bad}\""));
@@ -342,8 +353,17 @@ mod tests {
         assert_eq!(inet("2001:DB8::1/64"), "2001:db8::1/64");
         assert_eq!(cidr("2001:DB8::/32"), "2001:db8::/32");
         for bad in [
-            ":1", "1:", "1:::2", "1::2::3", "12345::", "1:2:3:4:5:6:7:8:9", "::ffff:01.2.3.4",
-            "::1/129", "::1/01", "1:2:3:4:5:6:7:8::", "::g",
+            ":1",
+            "1:",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "::ffff:01.2.3.4",
+            "::1/129",
+            "::1/01",
+            "1:2:3:4:5:6:7:8::",
+            "::g",
         ] {
             assert!(parse_inet(bad, false).is_err(), "{bad}");
         }
