@@ -54,7 +54,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
     if *bits > family.max_bits() {
         return Err(invalid("bits", ty));
     }
-    if usize::from(*len) != family.len() || addr.len() != family.len() {
+    if usize::from(*len) != family.addr_len() || addr.len() != family.addr_len() {
         return Err(invalid("length", ty));
     }
     let a = Inet::new(family, *bits, addr).ok_or_else(|| invalid("length", ty))?;

@@ -175,7 +175,7 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
                 .first()
                 .and_then(|c| crate::net::Family::from_wire_code(*c))
                 .ok_or_else(|| bad("bad inet family"))?;
-            let len = family.len();
+            let len = family.addr_len();
             let used = 1 + len + 1 + len;
             let bits = *bytes.get(1 + len).ok_or_else(|| bad("truncated"))?;
             let addr = bytes.get(2 + len..used).ok_or_else(|| bad("truncated"))?;

@@ -120,7 +120,7 @@ fn abbrev_v6(a: &[u8], bits: u8) -> String {
     let mut s = [0u8; 16];
     let p = usize::from(bits).div_ceil(8);
     s[..p].copy_from_slice(&a[..p]);
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         s[p - 1] &= 0xffu8 << (8 - bits % 8);
     }
     let words = usize::from(bits).div_ceil(16).max(2);

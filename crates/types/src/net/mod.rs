@@ -40,7 +40,7 @@ pub enum Family {
 
 impl Family {
     /// Bytes of an address of this family.
-    pub fn len(self) -> usize {
+    pub fn addr_len(self) -> usize {
         match self {
             Family::V4 => 4,
             Family::V6 => 16,
@@ -77,7 +77,7 @@ impl Family {
 /// An IPv4 or IPv6 address with a netmask length: the value of an `inet` or a `cidr`.
 ///
 /// Invariant: `bits <= family.max_bits()`, and the bytes of `addr` past
-/// `family.len()` are zero (so derived equality and hashing see only the address).
+/// `family.addr_len()` are zero (so derived equality and hashing see only the address).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Inet {
     family: Family,
@@ -86,10 +86,10 @@ pub struct Inet {
 }
 
 impl Inet {
-    /// An address of `family` from its bytes (exactly `family.len()` of them) and mask
+    /// An address of `family` from its bytes (exactly `family.addr_len()` of them) and mask
     /// length; `None` when either does not fit the family.
     pub fn new(family: Family, bits: u8, bytes: &[u8]) -> Option<Inet> {
-        if bytes.len() != family.len() || bits > family.max_bits() {
+        if bytes.len() != family.addr_len() || bits > family.max_bits() {
             return None;
         }
         let mut addr = [0u8; 16];
@@ -109,7 +109,7 @@ impl Inet {
 
     /// The address bytes in network order: 4 for IPv4, 16 for IPv6.
     pub fn addr(&self) -> &[u8] {
-        &self.addr[..self.family.len()]
+        &self.addr[..self.family.addr_len()]
     }
 
     /// The address as an unsigned integer (IPv4 in the low 32 bits).
@@ -120,7 +120,7 @@ impl Inet {
     /// The address of this family whose integer value is `n` (which must fit the
     /// family), keeping `bits`.
     pub(crate) fn with_u128(self, n: u128) -> Inet {
-        let len = self.family.len();
+        let len = self.family.addr_len();
         let mut addr = [0u8; 16];
         let bytes = n.to_be_bytes();
         addr[..len].copy_from_slice(&bytes[16 - len..]);

@@ -26,7 +26,7 @@ pub fn parse_inet(input: &str, cidr: bool) -> TypeResult<Inet> {
         parse_v4_inet(input.as_bytes())
     };
     let (family, bytes, bits) = parsed.ok_or_else(|| TypeError::syntax(ty, input))?;
-    let inet = Inet::new(family, bits, &bytes[..family.len()])
+    let inet = Inet::new(family, bits, &bytes[..family.addr_len()])
         .ok_or_else(|| TypeError::syntax(ty, input))?;
     if cidr && !inet.is_network() {
         return Err(bad_cidr(input));
