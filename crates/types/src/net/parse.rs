@@ -258,27 +258,33 @@ fn v6_bits(s: &[u8]) -> Option<u8> {
     (end == s.len()).then_some(v as u8)
 }
 
-/// The dotted IPv4 tail of an IPv6 address (four octets, no leading zeros), with an
-/// optional `/bits` after it.
+/// The dotted IPv4 tail of an IPv6 address (up to four octets, no leading zeros; missing
+/// ones are zero, as PostgreSQL reads `::1.2.3`), with an optional `/bits` after it.
 fn parse_v4_tail(s: &[u8]) -> Option<([u8; 4], Option<u8>)> {
     let (addr, mask) = match s.iter().position(|c| *c == b'/') {
         Some(i) => (&s[..i], Some(v6_bits(&s[i + 1..])?)),
         None => (s, None),
     };
     let mut out = [0u8; 4];
-    let mut n = 0;
-    for part in addr.split(|c| *c == b'.') {
-        if n == 4 || part.is_empty() || (part.len() > 1 && part[0] == b'0') {
+    let parts: Vec<&[u8]> = addr.split(|c| *c == b'.').collect();
+    // Like PostgreSQL, an empty octet between two dots reads as 0; the last may not be.
+    if parts.len() > 4 || parts.last().is_none_or(|p| p.is_empty()) {
+        return None;
+    }
+    for (o, part) in out.iter_mut().zip(&parts) {
+        if part.is_empty() {
+            continue;
+        }
+        if part.len() > 1 && part[0] == b'0' {
             return None;
         }
         let (v, end) = decimal(part, 0, 255)?;
         if end != part.len() {
             return None;
         }
-        out[n] = v as u8;
-        n += 1;
+        *o = v as u8;
     }
-    (n == 4).then_some((out, mask))
+    Some((out, mask))
 }
 
 #[cfg(test)]
@@ -350,6 +356,8 @@ mod tests {
         assert_eq!(inet("::ffff:1.2.3.4"), "::ffff:1.2.3.4");
         assert_eq!(inet("::1.2.3.4"), "::1.2.3.4");
         assert_eq!(inet("::1.2.3.4/120"), "::1.2.3.4/120");
+        assert_eq!(inet("::1.2.3"), "::1.2.3.0");
+        assert_eq!(inet("::1..2"), "::1.0.2.0");
         assert_eq!(inet("2001:DB8::1/64"), "2001:db8::1/64");
         assert_eq!(cidr("2001:DB8::/32"), "2001:db8::/32");
         for bad in [
@@ -362,6 +370,8 @@ mod tests {
             "::ffff:01.2.3.4",
             "::1/129",
             "::1/01",
+            "::1.2.",
+            "::1.2.3.4.5",
             "1:2:3:4:5:6:7:8::",
             "::g",
         ] {
