@@ -17,18 +17,27 @@ fn is_inet(t: &DataType) -> bool {
 }
 
 impl Binder<'_> {
-    /// `<<=` and `>>=`, which the parser leaves as custom operators; `None` for any other.
+    /// `<<=` and `>>=` (also as `OPERATOR(pg_catalog.<<=)`), which the parser leaves as
+    /// custom operators; `None` for any other.
     pub(crate) fn inet_custom_binary(
         &mut self,
         op: &ast::BinaryOperator,
         l: &Expr,
         r: &Expr,
     ) -> Option<&'static str> {
-        let ast::BinaryOperator::Custom(sym) = op else { return None };
+        let sym = match op {
+            ast::BinaryOperator::Custom(sym) => sym.as_str(),
+            ast::BinaryOperator::PGCustomBinaryOperator(parts) => match parts.as_slice() {
+                [schema, sym] if schema.eq_ignore_ascii_case("pg_catalog") => sym.as_str(),
+                [sym] => sym.as_str(),
+                _ => return None,
+            },
+            _ => return None,
+        };
         if !is_inet(&l.data_type()) && !is_inet(&r.data_type()) {
             return None;
         }
-        match sym.as_str() {
+        match sym {
             "<<=" => Some("network_subeq"),
             ">>=" => Some("network_supeq"),
             _ => None,
