@@ -25,6 +25,7 @@ pub fn type_size(ty: &DataType) -> i16 {
         | DataType::Timestamp
         | DataType::TimestampTz => 8,
         DataType::TimeTz => 12,
+        DataType::MacAddr => 6,
         DataType::Interval | DataType::Uuid => 16,
         _ => -1,
     }

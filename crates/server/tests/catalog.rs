@@ -540,3 +540,42 @@ async fn binary_copy_through_the_wire() {
     let n: i64 = client.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
     assert_eq!(n, 40_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_types_copy_in_text_and_out_binary() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client.batch_execute("CREATE TABLE n (a inet, b cidr, m macaddr, l inet[])").await.unwrap();
+    client.batch_execute("CREATE TABLE n2 (a inet, b cidr, m macaddr, l inet[])").await.unwrap();
+    let text = "1.2.3.4/24\t10.0.0.0/8\t08:00:2b:01:02:03\t{::1,10.0.0.1}\n\
+                ::ffff:1.2.3.4\t::/0\t00:00:00:00:00:01\t\\N\n";
+    let sink = client.copy_in::<_, Bytes>("COPY n FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from(text)).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+
+    let out: Vec<Bytes> =
+        client.copy_out("COPY n TO STDOUT").await.unwrap().try_collect().await.unwrap();
+    assert_eq!(out.concat(), text.as_bytes());
+
+    // Binary out of one table, binary in to another: the same rows.
+    let binary: Vec<Bytes> = client
+        .copy_out("COPY n TO STDOUT (FORMAT binary)")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let binary = binary.concat();
+    // The first field of the first row: length 8, then inet_send('1.2.3.4/24').
+    let row = &binary[19..];
+    assert_eq!(row[..2], [0, 4], "four fields");
+    assert_eq!(row[2..14], [0, 0, 0, 8, 2, 24, 0, 4, 1, 2, 3, 4]);
+    let sink = client.copy_in::<_, Bytes>("COPY n2 FROM STDIN (FORMAT binary)").await.unwrap();
+    pin_mut!(sink);
+    sink.send(Bytes::from(binary)).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    let out: Vec<Bytes> =
+        client.copy_out("COPY n2 TO STDOUT").await.unwrap().try_collect().await.unwrap();
+    assert_eq!(out.concat(), text.as_bytes());
+}

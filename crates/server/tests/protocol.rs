@@ -159,6 +159,19 @@ async fn binary_round_trip_of_every_type() {
                 .concat(),
         ),
         (Type::UUID, (0u8..16).collect()),
+        // inet_send('192.168.1.5/24'): family (2 = IPv4), bits, is_cidr, length, address.
+        (Type::INET, vec![2, 24, 0, 4, 192, 168, 1, 5]),
+        (Type::INET, [vec![3, 128, 0, 16], vec![0; 15], vec![1]].concat()),
+        (Type::CIDR, vec![2, 8, 1, 4, 10, 0, 0, 0]),
+        (Type::MACADDR, vec![8, 0, 0x2b, 1, 2, 3]),
+        // inet[] {1.2.3.4}
+        (
+            Type::INET_ARRAY,
+            vec![
+                0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x65, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 8, 2, 32,
+                0, 4, 1, 2, 3, 4,
+            ],
+        ),
         (Type::JSON, br#"{"a":[1,2]}"#.to_vec()),
         (Type::JSONB, b"\x01{\"a\":[1,2]}".to_vec()),
         // int4[] {1,NULL}
@@ -204,6 +217,9 @@ async fn bad_binary_parameters_are_22p03() {
         (Type::NUMERIC, vec![0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10]),
         (Type::JSONB, vec![2, b'1']),
         (Type::TEXT, vec![0xff]),
+        // A cidr with host bits set, an inet of an unknown family.
+        (Type::CIDR, vec![2, 8, 1, 4, 10, 1, 0, 0]),
+        (Type::INET, vec![4, 8, 0, 4, 10, 1, 0, 0]),
     ] {
         let stmt = client.prepare_typed("select $1", std::slice::from_ref(&ty)).await.unwrap();
         let err = client.query_one(&stmt, &[&RawBytes(bytes)]).await.unwrap_err();

@@ -202,6 +202,8 @@ impl Value {
             (V::Timestamp(a), V::Timestamp(b)) | (V::TimestampTz(a), V::TimestampTz(b)) => a.cmp(b),
             (V::Interval(a), V::Interval(b)) => interval_span(a).cmp(&interval_span(b)),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
+            (V::Inet(a) | V::Cidr(a), V::Inet(b) | V::Cidr(b)) => a.cmp(b),
+            (V::MacAddr(a), V::MacAddr(b)) => a.cmp(b),
             (V::Jsonb(a), V::Jsonb(b)) => cmp_jsonb_top(a, b),
             (V::Array(a), V::Array(b)) => a.compare(b)?,
             (V::Vector(a), V::Vector(b)) => a

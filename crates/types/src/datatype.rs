@@ -46,6 +46,12 @@ pub enum DataType {
     Interval,
     /// `uuid`
     Uuid,
+    /// `inet`: an IPv4 or IPv6 host address with an optional netmask (see [`crate::net`]).
+    Inet,
+    /// `cidr`: an IPv4 or IPv6 network (see [`crate::net`]).
+    Cidr,
+    /// `macaddr`: a six-byte MAC address.
+    MacAddr,
     /// `json` (text kept as written)
     Json,
     /// `jsonb` (parsed, normalised)
@@ -101,6 +107,9 @@ impl DataType {
             DataType::Interval => 1186,
             DataType::Numeric(_) => 1700,
             DataType::Uuid => 2950,
+            DataType::Inet => 869,
+            DataType::Cidr => 650,
+            DataType::MacAddr => 829,
             DataType::Jsonb => 3802,
             DataType::JsonPath => 4072,
             DataType::TsVector => 3614,
@@ -138,6 +147,9 @@ impl DataType {
             DataType::Interval => 1187,
             DataType::Numeric(_) => 1231,
             DataType::Uuid => 2951,
+            DataType::Inet => 1041,
+            DataType::Cidr => 651,
+            DataType::MacAddr => 1040,
             DataType::Json => 199,
             DataType::Jsonb => 3807,
             DataType::JsonPath => 4073,
@@ -178,6 +190,9 @@ impl DataType {
             1186 => DataType::Interval,
             1700 => DataType::Numeric(None),
             2950 => DataType::Uuid,
+            869 => DataType::Inet,
+            650 => DataType::Cidr,
+            829 => DataType::MacAddr,
             3802 => DataType::Jsonb,
             4072 => DataType::JsonPath,
             3614 => DataType::TsVector,
@@ -223,6 +238,9 @@ impl DataType {
                     DataType::Interval,
                     DataType::Numeric(None),
                     DataType::Uuid,
+                    DataType::Inet,
+                    DataType::Cidr,
+                    DataType::MacAddr,
                     DataType::Json,
                     DataType::Jsonb,
                     DataType::JsonPath,
@@ -269,6 +287,9 @@ impl fmt::Display for DataType {
             DataType::TimestampTz => f.write_str("timestamp with time zone"),
             DataType::Interval => f.write_str("interval"),
             DataType::Uuid => f.write_str("uuid"),
+            DataType::Inet => f.write_str("inet"),
+            DataType::Cidr => f.write_str("cidr"),
+            DataType::MacAddr => f.write_str("macaddr"),
             DataType::Json => f.write_str("json"),
             DataType::Jsonb => f.write_str("jsonb"),
             DataType::JsonPath => f.write_str("jsonpath"),
@@ -301,6 +322,11 @@ mod tests {
             DataType::Array(Box::new(DataType::Int8)),
             DataType::Range(RangeType::builtin("daterange").unwrap()),
             DataType::Multirange(RangeType::builtin("int8range").unwrap()),
+            DataType::Inet,
+            DataType::Cidr,
+            DataType::MacAddr,
+            DataType::Array(Box::new(DataType::Inet)),
+            DataType::Array(Box::new(DataType::Cidr)),
             DataType::Array(Box::new(DataType::Range(RangeType::builtin("numrange").unwrap()))),
         ] {
             assert_eq!(DataType::from_oid(t.oid()), Some(t));

@@ -39,6 +39,9 @@ pub fn hash_family(v: &Value) -> u8 {
         Value::TimestampTz(_) => 10,
         Value::Interval(_) => 11,
         Value::Uuid(_) => 12,
+        // `cidr` is binary-coercible to `inet`: the two compare and hash as one.
+        Value::Inet(_) | Value::Cidr(_) => 22,
+        Value::MacAddr(_) => 23,
         Value::Json(_) => 13,
         Value::Jsonb(_) => 14,
         Value::Array(_) => 15,
@@ -180,6 +183,8 @@ impl Value {
             Value::TimeTz(t) => t.hash(state),
             Value::Interval(iv) => interval_span(iv).hash(state),
             Value::Uuid(u) => u.hash(state),
+            Value::Inet(a) | Value::Cidr(a) => a.hash(state),
+            Value::MacAddr(m) => m.hash(state),
             Value::Jsonb(doc) => hash_json(doc, state),
             Value::Array(a) => {
                 a.elements.len().hash(state);

@@ -14,6 +14,7 @@
 //!   operators and functions); [`jsonb_ops`]: the `jsonb` operators; [`jsonpath`]: the
 //!   SQL/JSON path language's parser and canonical text.
 //! - [`range`]: range and multirange types, their operators and encodings.
+//! - [`net`]: the network address types `inet`, `cidr` and `macaddr`.
 //! - [`row`]: the compact binary row format with single-column decoding.
 //!
 //! This crate knows nothing of storage or SQL statements: it only says what a value is,
@@ -31,6 +32,7 @@ pub mod hash;
 pub mod jsonb_ops;
 pub mod jsonpath;
 pub mod keycode;
+pub mod net;
 pub mod numeric_ops;
 pub mod pseudo;
 pub mod range;
@@ -46,6 +48,7 @@ pub use datetime::TimeTz;
 pub use enum_type::{EnumLabel, EnumType, EnumValue};
 pub use error::TypeError;
 pub use hash::{hash_family, HashableValue};
+pub use net::{Inet, MacAddr};
 pub use pseudo::Pseudo;
 pub use range::{MultirangeValue, RangeBound, RangeType, RangeValue};
 pub use record::{Record, RecordField, RecordType};

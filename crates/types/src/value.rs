@@ -102,6 +102,12 @@ pub enum Value {
     Interval(Interval),
     /// `uuid`
     Uuid([u8; 16]),
+    /// `inet`
+    Inet(crate::Inet),
+    /// `cidr` (an [`crate::Inet`] with no bits set right of its mask)
+    Cidr(crate::Inet),
+    /// `macaddr`
+    MacAddr(crate::MacAddr),
     /// `json`: the text as the user wrote it.
     Json(String),
     /// `jsonb`: the parsed document.
@@ -146,6 +152,9 @@ impl Value {
             Value::TimestampTz(_) => DataType::TimestampTz,
             Value::Interval(_) => DataType::Interval,
             Value::Uuid(_) => DataType::Uuid,
+            Value::Inet(_) => DataType::Inet,
+            Value::Cidr(_) => DataType::Cidr,
+            Value::MacAddr(_) => DataType::MacAddr,
             Value::Json(_) => DataType::Json,
             Value::Jsonb(_) => DataType::Jsonb,
             Value::Array(a) => DataType::Array(Box::new(a.element_type.clone())),

@@ -17,6 +17,7 @@
 //! | timestamp, timestamptz | int8 microseconds since 2000-01-01 00:00:00 (UTC) |
 //! | interval | int8 microseconds, int4 days, int4 months |
 //! | uuid | 16 bytes |
+//! | inet, cidr, macaddr | see [`net`] |
 //! | arrays | see [`array`] |
 //! | ranges, multiranges | see [`range`] |
 //! | tsvector, tsquery | see [`tsearch`] |
@@ -26,6 +27,7 @@
 
 pub mod array;
 pub mod datetime;
+pub mod net;
 pub mod numeric;
 pub mod range;
 pub mod scalar;
@@ -51,6 +53,7 @@ pub fn encode(value: &Value, ty: &DataType, out: &mut BytesMut) -> Result<()> {
         (DataType::Array(elem), Value::Array(a)) => array::encode(a, elem, out),
         (DataType::Range(_) | DataType::Multirange(_), _) => range::encode(value, ty, out),
         (DataType::TsVector | DataType::TsQuery, _) => tsearch::encode(value, ty, out),
+        (DataType::Inet | DataType::Cidr | DataType::MacAddr, _) => net::encode(value, ty, out),
         _ => scalar::encode(value, ty, out),
     }
 }
@@ -68,6 +71,7 @@ pub fn decode(bytes: &[u8], ty: &DataType) -> Result<Value> {
         DataType::Array(elem) => array::decode(bytes, elem),
         DataType::Range(_) | DataType::Multirange(_) => range::decode(bytes, ty),
         DataType::TsVector | DataType::TsQuery => tsearch::decode(bytes, ty),
+        DataType::Inet | DataType::Cidr | DataType::MacAddr => net::decode(bytes, ty),
         _ => scalar::decode(bytes, ty),
     }
 }

@@ -278,6 +278,13 @@ impl Binder<'_> {
             }
         }
         let inner = self.bind(operand)?;
+        let inner = match op {
+            U::BitwiseNot => match self.inet_not(inner)? {
+                Ok(e) => return Ok(e),
+                Err(e) => e,
+            },
+            _ => inner,
+        };
         let op = match op {
             U::Not => UnaryOp::Not,
             U::Minus => UnaryOp::Neg,
@@ -751,6 +758,11 @@ fn operator_by_symbol(sym: &str) -> Option<BinaryOp> {
         "!~" => BinaryOp::RegexNotMatch,
         "!~*" => BinaryOp::RegexNotIMatch,
         "^@" => BinaryOp::StartsWith,
+        "<<" => BinaryOp::ShiftLeft,
+        ">>" => BinaryOp::ShiftRight,
+        "&&" => BinaryOp::Overlap,
+        "&" => BinaryOp::BitAnd,
+        "|" => BinaryOp::BitOr,
         "<->" => BinaryOp::L2Distance,
         "<=>" => BinaryOp::CosineDistance,
         "<#>" => BinaryOp::NegInnerProduct,

@@ -551,6 +551,10 @@ impl Binder<'_> {
         if args.iter().any(crate::functions::range::is_variadic_marker) {
             return Err(Error::unsupported(format!("VARIADIC arguments of function {name}")));
         }
+        let args = match self.net_function_cast(name, args)? {
+            Ok(e) => return Ok(e),
+            Err(args) => args,
+        };
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
         let ResolvedCall { func, params, ret } = resolve_scalar(name, &types)?;
         let mut bound = Vec::with_capacity(args.len());

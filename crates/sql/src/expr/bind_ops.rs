@@ -151,6 +151,8 @@ fn catalog(op: BinaryOp) -> Vec<OpSig> {
                 TimestampTz,
                 Interval,
                 Uuid,
+                DataType::Inet,
+                DataType::MacAddr,
                 Jsonb,
             ] {
                 out.push((t.clone(), t, Bool));
@@ -255,6 +257,9 @@ impl Binder<'_> {
             }
             _ => {}
         }
+        if let Some(name) = self.inet_custom_binary(op, &l, &r) {
+            return self.call_function(name, vec![l, r]);
+        }
         let op = map_binary_operator(op)?;
         self.binary(op, l, r)
     }
@@ -310,6 +315,10 @@ impl Binder<'_> {
             return self.row_compare(op, l, r);
         }
         let (l, r) = match self.tsearch_binary(op, l, r)? {
+            Ok(e) => return Ok(e),
+            Err(operands) => operands,
+        };
+        let (l, r) = match self.inet_binary(op, l, r)? {
             Ok(e) => return Ok(e),
             Err(operands) => operands,
         };

@@ -83,7 +83,13 @@ impl Expr {
             {
                 format!("{ty}({})", list(&args[..args.len().saturating_sub(1)], name))
             }
-            Expr::Function { func, args, .. } => format!("{}({})", func.name, list(args, name)),
+            Expr::Function { func, args, .. } => {
+                match (crate::functions::inet::operator_symbol(func.name), args.as_slice()) {
+                    (Some(op), [l, r]) => format!("({} {op} {})", s(l), s(r)),
+                    (Some(op), [x]) => format!("({op} {})", s(x)),
+                    _ => format!("{}({})", func.name, list(args, name)),
+                }
+            }
             Expr::UserCall(call) => format!("{}({})", call.func.name, list(&call.args, name)),
             Expr::Case { operand, whens, else_result, .. } => {
                 let mut out = String::from("CASE");

@@ -31,6 +31,8 @@ pub enum TypeCategory {
     Range,
     /// `U`
     User,
+    /// `I` (network addresses: `inet`, `cidr`)
+    Network,
     /// `X` (unknown)
     Unknown,
 }
@@ -58,8 +60,10 @@ pub fn category(ty: &DataType) -> TypeCategory {
         DataType::Record(_) => TypeCategory::Composite,
         DataType::Range(_) | DataType::Multirange(_) => TypeCategory::Range,
         DataType::Pseudo(_) => TypeCategory::Pseudo,
+        DataType::Inet | DataType::Cidr => TypeCategory::Network,
         DataType::Bytea
         | DataType::Uuid
+        | DataType::MacAddr
         | DataType::Json
         | DataType::Jsonb
         | DataType::JsonPath
@@ -78,6 +82,7 @@ pub fn is_preferred(ty: &DataType) -> bool {
             | DataType::TimestampTz
             | DataType::Interval
             | DataType::Bool
+            | DataType::Inet
     )
 }
 
@@ -130,6 +135,8 @@ pub fn can_implicit_cast(from: &DataType, to: &DataType) -> bool {
         (DataType::Date, DataType::Timestamp | DataType::TimestampTz)
         | (DataType::Timestamp, DataType::TimestampTz)
         | (DataType::Time, DataType::Interval | DataType::TimeTz) => true,
+        // `cidr` is binary-coercible to `inet`.
+        (DataType::Cidr, DataType::Inet) => true,
         (DataType::Array(a), DataType::Array(b)) => can_implicit_cast(a, b),
         // Any composite value passes as `record`; an anonymous record of as many fields
         // (a row constructor, a FROM item's whole row) converts field by field.
@@ -156,7 +163,8 @@ pub fn can_assignment_cast(from: &DataType, to: &DataType) -> bool {
         | (DataType::TimeTz, DataType::Time)
         | (DataType::Interval, DataType::Time)
         | (DataType::Json, DataType::Jsonb)
-        | (DataType::Jsonb, DataType::Json) => true,
+        | (DataType::Jsonb, DataType::Json)
+        | (DataType::Inet, DataType::Cidr) => true,
         (DataType::Array(a), DataType::Array(b)) => can_assignment_cast(a, b),
         _ => false,
     }

@@ -19,6 +19,7 @@ pub mod float_stats;
 pub mod format;
 mod from_char;
 pub mod helios;
+pub(crate) mod inet;
 pub mod json;
 pub mod json_record;
 mod jsonb_fns;
@@ -75,4 +76,5 @@ pub(crate) fn register_all(r: &mut registry::Registry) {
     tsearch::register(r);
     privilege_fns::register(r);
     operator_fns::register(r);
+    inet::register(r);
 }

@@ -121,6 +121,38 @@ fn comparison(e: &Expr, outer: Option<usize>) -> Option<(Expr, BinaryOp, Expr)> 
     }
 }
 
+/// The key range implied by `col << net`, `col <<= net` (or `net >> col`, `net >>= col`)
+/// with a row-free `net`: `col > network(net)` (`>=` for `<<=`) and `col <=` the
+/// network's last host address, PostgreSQL's `network_subset_support` rewrite.
+fn subnet_range(e: &Expr) -> Vec<(Expr, BinaryOp, Expr)> {
+    let Expr::Function { func, args, .. } = e else { return Vec::new() };
+    let (key, net, strict) = match (func.name, args.as_slice()) {
+        ("network_sub", [k, n]) => (k, n, true),
+        ("network_subeq", [k, n]) => (k, n, false),
+        ("network_sup", [n, k]) => (k, n, true),
+        ("network_supeq", [n, k]) => (k, n, false),
+        _ => return Vec::new(),
+    };
+    // The key may sit under the implicit `cidr` to `inet` cast.
+    let key = match key {
+        Expr::Cast { expr, to: DataType::Inet, .. } if expr.data_type() == DataType::Cidr => {
+            expr.as_ref()
+        }
+        k => k,
+    };
+    if column_span(key).is_none() || !is_row_free(net) {
+        return Vec::new();
+    }
+    let ty = key.data_type();
+    let bound = |first: bool| Expr::Function {
+        func: crate::functions::inet::subnet_bound_function(first),
+        args: vec![net.clone()],
+        ty: ty.clone(),
+    };
+    let low = if strict { BinaryOp::Gt } else { BinaryOp::GtEq };
+    vec![(key.clone(), low, bound(true)), (key.clone(), BinaryOp::LtEq, bound(false))]
+}
+
 /// A comparison usable for a key range and the position of its conjunct.
 type Comparison = (usize, (Expr, BinaryOp, Expr));
 
@@ -198,11 +230,18 @@ fn range_for(
 fn choose(table: &TableDef, filter: &Expr, outer: Option<usize>) -> Option<(Access, Vec<usize>)> {
     let mut parts = Vec::new();
     split(filter.clone(), &mut parts);
-    let comps: Vec<Comparison> = parts
+    let mut comps: Vec<Comparison> = parts
         .iter()
         .enumerate()
         .filter_map(|(i, p)| comparison(p, outer).map(|c| (i, c)))
         .collect();
+    if outer.is_none() {
+        // Derived bounds stand for no conjunct (`usize::MAX`): the containment test
+        // stays in the filter.
+        for p in &parts {
+            comps.extend(subnet_range(p).into_iter().map(|c| (usize::MAX, c)));
+        }
+    }
     if comps.is_empty() {
         return None;
     }
@@ -263,5 +302,8 @@ fn exact_key_type(t: &DataType) -> bool {
             | DataType::Timestamp
             | DataType::TimestampTz
             | DataType::Uuid
+            | DataType::Inet
+            | DataType::Cidr
+            | DataType::MacAddr
     )
 }

@@ -89,6 +89,8 @@ fn length_mode(mode: CastMode) -> LengthMode {
 fn cast_text(v: &Value, tz: &TimeZone) -> String {
     match v {
         Value::Bool(b) => if *b { "true" } else { "false" }.to_string(),
+        // `text(inet)` always shows the mask length.
+        Value::Inet(a) => crate::net::format::format_cidr(a),
         _ => v.to_pg_text_tz(tz),
     }
 }
@@ -124,6 +126,10 @@ pub fn cast_value(v: &Value, to: &DataType, mode: CastMode, tz: &TimeZone) -> Ty
         (Value::Bool(b), DataType::Int4) => Value::Int4(i32::from(*b)),
         (Value::Bytea(b), DataType::Bytea) => Value::Bytea(b.clone()),
         (Value::Uuid(u), DataType::Uuid) => Value::Uuid(*u),
+        (Value::Inet(a) | Value::Cidr(a), DataType::Inet) => Value::Inet(*a),
+        // `cidr(inet)` clears the host bits.
+        (Value::Inet(a) | Value::Cidr(a), DataType::Cidr) => Value::Cidr(a.network()),
+        (Value::MacAddr(m), DataType::MacAddr) => Value::MacAddr(*m),
         (Value::Enum(e), DataType::Enum(t)) if e.ty.oid == t.oid => {
             // Re-read against the target's definition (it may be a newer version).
             match t.position_of_key(e.key()).and_then(|i| crate::EnumValue::new(t.clone(), i)) {

@@ -170,6 +170,19 @@ pub(super) fn decode_asc(bytes: &[u8], ty: &DataType, depth: usize) -> TypeResul
             )
         }
         DataType::Uuid => (Value::Uuid(fixed(bytes)?), 16),
+        DataType::Inet | DataType::Cidr => {
+            let family = bytes
+                .first()
+                .and_then(|c| crate::net::Family::from_wire_code(*c))
+                .ok_or_else(|| bad("bad inet family"))?;
+            let len = family.addr_len();
+            let used = 1 + len + 1 + len;
+            let bits = *bytes.get(1 + len).ok_or_else(|| bad("truncated"))?;
+            let addr = bytes.get(2 + len..used).ok_or_else(|| bad("truncated"))?;
+            let a = crate::Inet::new(family, bits, addr).ok_or_else(|| bad("bad inet"))?;
+            (if *ty == DataType::Cidr { Value::Cidr(a) } else { Value::Inet(a) }, used)
+        }
+        DataType::MacAddr => (Value::MacAddr(crate::MacAddr(fixed(bytes)?)), 6),
         DataType::Jsonb => {
             let (doc, used) = jsonb::decode_top(bytes)?;
             (Value::Jsonb(Arc::new(doc)), used)

@@ -169,6 +169,8 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
             buf.extend_from_slice(&((span as u128) ^ (1 << 127)).to_be_bytes());
         }
         (DataType::Uuid, Value::Uuid(u)) => buf.extend_from_slice(u),
+        (DataType::Inet | DataType::Cidr, Value::Inet(a) | Value::Cidr(a)) => encode_inet(buf, a),
+        (DataType::MacAddr, Value::MacAddr(m)) => buf.extend_from_slice(&m.0),
         (DataType::Jsonb, Value::Jsonb(doc)) => jsonb::encode_top(buf, doc)?,
         (DataType::Array(elem), Value::Array(a)) => {
             for e in &a.elements {
@@ -223,6 +225,17 @@ pub(super) fn encode_asc(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> Typ
         _ => return Err(bad()),
     }
     Ok(())
+}
+
+/// An `inet`/`cidr` key: the family code, the address with its host bits cleared, the
+/// mask length, then the whole address. Comparing these bytes orders values as
+/// PostgreSQL's `network_cmp` does: when the networks agree over the shorter mask, the
+/// shorter mask's cleared host bits sort it first, as the mask length would.
+fn encode_inet(buf: &mut Vec<u8>, a: &crate::Inet) {
+    buf.push(a.family().wire_code());
+    buf.extend_from_slice(a.network().addr());
+    buf.push(a.bits());
+    buf.extend_from_slice(a.addr());
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ mod encode;
 mod jsonb;
 mod numeric;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 mod range;
 
 pub use decode::{decode_key, decode_key_prefix};

@@ -90,6 +90,12 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
             .boxed(),
         ),
         (DataType::Uuid, any::<[u8; 16]>().prop_map(Value::Uuid).boxed()),
+        (DataType::Inet, arb_inet().prop_map(Value::Inet).boxed()),
+        (DataType::Cidr, arb_inet().prop_map(|a| Value::Cidr(a.network())).boxed()),
+        (
+            DataType::MacAddr,
+            any::<[u8; 6]>().prop_map(|m| Value::MacAddr(crate::MacAddr(m))).boxed(),
+        ),
         (DataType::Jsonb, arb_json().prop_map(|j| Value::Jsonb(Arc::new(j))).boxed()),
         (
             DataType::Array(Box::new(DataType::Int4)),
@@ -137,6 +143,24 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .boxed(),
         ),
     ]
+}
+
+/// An `inet` of either family, with few distinct bytes and masks so that equal
+/// networks with different masks and hosts meet often.
+pub(crate) fn arb_inet() -> BoxedStrategy<crate::Inet> {
+    use crate::net::Family;
+    let byte = || prop_oneof![Just(0u8), Just(10), Just(0x80), Just(0xff), any::<u8>()];
+    prop_oneof![
+        (proptest::collection::vec(byte(), 4), 0u8..=32).prop_map(|(a, bits)| crate::Inet::new(
+            Family::V4,
+            bits,
+            &a
+        )
+        .expect("fits")),
+        (proptest::collection::vec(byte(), 16), prop_oneof![0u8..=128, Just(128)])
+            .prop_map(|(a, bits)| crate::Inet::new(Family::V6, bits, &a).expect("fits")),
+    ]
+    .boxed()
 }
 
 /// A value of the column type, NULL one time in eight.

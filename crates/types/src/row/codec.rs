@@ -30,6 +30,7 @@ pub fn fixed_width(ty: &DataType) -> Option<usize> {
         | DataType::TimestampTz => 8,
         DataType::Interval | DataType::Uuid => 16,
         DataType::TimeTz => 12,
+        DataType::MacAddr => 6,
         _ => return None,
     })
 }
@@ -94,6 +95,7 @@ pub(crate) fn write_fixed(out: &mut [u8], value: &Value, ty: &DataType) -> TypeR
             out[8..].copy_from_slice(&iv.micros.to_le_bytes());
         }
         (DataType::Uuid, Value::Uuid(u)) => out.copy_from_slice(u),
+        (DataType::MacAddr, Value::MacAddr(m)) => out.copy_from_slice(&m.0),
         _ => return Err(bad()),
     }
     Ok(())
@@ -189,6 +191,7 @@ pub fn decode_fixed(b: &[u8], ty: &DataType) -> TypeResult<Value> {
             micros: i64::from_le_bytes(arr(b.get(8..).unwrap_or(&[]))?),
         }),
         DataType::Uuid => Value::Uuid(arr(b)?),
+        DataType::MacAddr => Value::MacAddr(crate::MacAddr(arr(b)?)),
         _ => return Err(corrupt("not a fixed-width type")),
     })
 }
@@ -239,6 +242,12 @@ pub fn encode_var(buf: &mut Vec<u8>, value: &Value, ty: &DataType) -> TypeResult
             }
         },
         (DataType::Enum(_), Value::Enum(e)) => buf.extend_from_slice(e.key()),
+        // `bits:u8` then the address (4 bytes for IPv4, 16 for IPv6).
+        (DataType::Inet, Value::Inet(a) | Value::Cidr(a))
+        | (DataType::Cidr, Value::Cidr(a) | Value::Inet(a)) => {
+            buf.push(a.bits());
+            buf.extend_from_slice(a.addr());
+        }
         (DataType::Jsonb, Value::Jsonb(doc)) => buf.extend_from_slice(doc.to_string().as_bytes()),
         (DataType::Vector(_), Value::Vector(v)) => {
             v.iter().for_each(|x| buf.extend_from_slice(&x.to_le_bytes()))
@@ -412,6 +421,19 @@ pub fn decode_var(b: &[u8], ty: &DataType, depth: usize) -> TypeResult<Value> {
         | DataType::TsVector
         | DataType::TsQuery => Value::Text(utf8(b)?),
         DataType::Json => Value::Json(utf8(b)?),
+        DataType::Inet | DataType::Cidr => {
+            let family = match b.len() {
+                5 => crate::net::Family::V4,
+                17 => crate::net::Family::V6,
+                _ => return Err(corrupt("bad inet length")),
+            };
+            let a = crate::Inet::new(family, b[0], &b[1..]).ok_or_else(|| corrupt("bad inet"))?;
+            if *ty == DataType::Cidr {
+                Value::Cidr(a)
+            } else {
+                Value::Inet(a)
+            }
+        }
         DataType::Bytea => Value::Bytea(b.to_vec()),
         DataType::Enum(t) => Value::Enum(
             t.position_of_key(b)

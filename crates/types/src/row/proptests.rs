@@ -90,6 +90,11 @@ fn typed_values() -> Vec<(DataType, BoxedStrategy<Value>)> {
                 .boxed(),
         ),
         (DataType::Uuid, any::<[u8; 16]>().prop_map(Value::Uuid).boxed()),
+        (DataType::Inet, crate::keycode::proptests::arb_inet().prop_map(Value::Inet).boxed()),
+        (
+            DataType::MacAddr,
+            any::<[u8; 6]>().prop_map(|m| Value::MacAddr(crate::MacAddr(m))).boxed(),
+        ),
         (DataType::Json, Just(Value::Json("{\"b\": 1, \"a\":[1.50]}".into())).boxed()),
         (
             DataType::Jsonb,

@@ -62,6 +62,9 @@ impl Value {
             Value::TimestampTz(t) => datetime::format_timestamptz(*t, tz),
             Value::Interval(iv) => interval::format_interval_style(iv, tz.style().interval),
             Value::Uuid(u) => uuid::format_uuid(u),
+            Value::Inet(a) => crate::net::format::format_inet(a),
+            Value::Cidr(a) => crate::net::format::format_cidr(a),
+            Value::MacAddr(m) => m.to_string(),
             Value::Jsonb(doc) => json::format_jsonb(doc),
             Value::Array(a) => {
                 let texts: Vec<Option<String>> = a
@@ -156,6 +159,9 @@ pub fn parse_text(s: &str, ty: &DataType, tz: &TimeZone) -> TypeResult<Value> {
         DataType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(s, tz)?),
         DataType::Interval => Value::Interval(interval::parse_interval_in(s, tz.style().interval)?),
         DataType::Uuid => Value::Uuid(uuid::parse_uuid(s)?),
+        DataType::Inet => Value::Inet(crate::net::parse::parse_inet(s, false)?),
+        DataType::Cidr => Value::Cidr(crate::net::parse::parse_inet(s, true)?),
+        DataType::MacAddr => Value::MacAddr(crate::MacAddr::parse(s)?),
         DataType::Json => Value::Json(json::parse_json(s)?),
         DataType::Jsonb => Value::Jsonb(Arc::new(json::parse_jsonb(s)?)),
         DataType::JsonPath => Value::Text(crate::jsonpath::canonical(s)?),
