@@ -22,14 +22,19 @@
 //! several holders. [`key_hash`] gives 16 consecutive keys of a bulk load one group, so
 //! a load of a million rows keeps ~62,500 entries in the table instead of a million (the
 //! table then stays in the CPU caches, and 15 of 16 locks are a bit set in an entry the
-//! previous lock just touched). The wait-for graph has at
+//! previous lock just touched). The transaction that created a group's entry also keeps a
+//! *fast cell* of it, an atomic mask it sets further exclusive locks of the group in
+//! without the shard's mutex (the next 15 keys of a load). Whoever else looks at the group
+//! does so under the mutex and first closes the cell, folding its bits into the entry;
+//! the creator's next set then fails and takes the mutex too, so a lock is never held
+//! twice. The wait-for graph has at
 //! most one edge per waiting transaction (each waits for one holder), so a cycle is found by
 //! following edges from the holder. Waits sleep on the holder's condition variable in short
 //! slices so cancellation and `lock_timeout` are noticed.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -158,6 +163,32 @@ pub(crate) struct HeldLocks {
     owner: Option<Arc<LockOwner>>,
     /// The hash of one lock of each group the transaction holds locks of.
     groups: Vec<u64>,
+    /// The fast cell of the group this transaction created last (see the module docs).
+    fast: Option<(u64, Arc<AtomicU32>)>,
+}
+
+/// A fast cell's flag: someone else looked at the group; no more sets without the mutex.
+const CLOSED: u32 = 1 << 31;
+
+impl HeldLocks {
+    /// Takes exclusive lock `hash` through the fast cell, if it is of the cell's group
+    /// and the cell is still open; `None`: take it the usual way.
+    fn take_fast(&mut self, hash: u64) -> Option<Acquired> {
+        let (group, cell) = self.fast.as_ref()?;
+        if *group != group_of(hash) {
+            return None;
+        }
+        let bit = u32::from(bit_of(hash));
+        let set = |m: u32| (m & CLOSED == 0).then_some(m | bit);
+        match cell.fetch_update(Ordering::AcqRel, Ordering::Acquire, set) {
+            Ok(before) if before & bit != 0 => Some(Acquired::Held),
+            Ok(_) => Some(Acquired::Taken),
+            Err(_) => {
+                self.fast = None;
+                None
+            }
+        }
+    }
 }
 
 /// A hasher for keys that are already hashes.
@@ -209,13 +240,30 @@ struct Holder {
     owner: Arc<LockOwner>,
     exclusive: u16,
     shared: u16,
+    /// The owner's fast cell (a group's first holder, created by an exclusive lock): the
+    /// exclusive locks taken there, not in `exclusive` until [`Holder::fold`].
+    fast: Option<Arc<AtomicU32>>,
 }
 
 impl Holder {
     fn new(owner: &Arc<LockOwner>, bit: u16, mode: LockMode) -> Holder {
-        let mut h = Holder { owner: owner.clone(), exclusive: 0, shared: 0 };
+        let mut h = Holder { owner: owner.clone(), exclusive: 0, shared: 0, fast: None };
         h.add(bit, mode);
         h
+    }
+
+    /// Moves the locks set in the fast cell into `exclusive`; called under the shard's
+    /// mutex before the masks are read. A look by another transaction closes the cell.
+    fn fold(&mut self, me: &Arc<LockOwner>) {
+        let Some(cell) = &self.fast else { return };
+        // The cell keeps its bits (only its owner adds any), so the owner's fast path
+        // still knows every lock it took there.
+        let bits = if Arc::ptr_eq(&self.owner, me) {
+            cell.load(Ordering::Acquire)
+        } else {
+            cell.fetch_or(CLOSED, Ordering::AcqRel)
+        };
+        self.exclusive |= (bits & 0xFFFF) as u16;
     }
 
     fn add(&mut self, bit: u16, mode: LockMode) {
@@ -244,6 +292,8 @@ enum Found {
     /// The lock was free (or shared, and asked shared) and is now the caller's; `true`
     /// when the caller had no lock of the group before.
     Taken(bool),
+    /// The lock's group had no entry; the caller's new entry has this fast cell.
+    Created(Arc<AtomicU32>),
 }
 
 impl Shard {
@@ -254,11 +304,19 @@ impl Shard {
         let (group, bit) = (group_of(hash), bit_of(hash));
         let first = match self.groups.entry(group) {
             Entry::Vacant(v) => {
-                v.insert(Holder::new(me, bit, mode));
-                return Found::Taken(true);
+                let mut h = Holder::new(me, bit, mode);
+                if mode != LockMode::Exclusive {
+                    v.insert(h);
+                    return Found::Taken(true);
+                }
+                let cell = Arc::new(AtomicU32::new(u32::from(bit)));
+                h.fast = Some(cell.clone());
+                v.insert(h);
+                return Found::Created(cell);
             }
             Entry::Occupied(o) => o.into_mut(),
         };
+        first.fold(me);
         let more = if self.more.is_empty() { None } else { self.more.get_mut(&group) };
         let holders = std::iter::once(&*first).chain(more.iter().flat_map(|m| m.iter()));
         for h in holders {
@@ -325,7 +383,9 @@ impl Shard {
     /// Number of locks held (for tests).
     #[cfg(test)]
     fn locks(&self) -> usize {
-        let count = |h: &Holder| (h.exclusive | h.shared).count_ones() as usize;
+        let fast = |h: &Holder| h.fast.as_ref().map_or(0, |c| c.load(Ordering::Acquire) as u16);
+        // (Bit 31 of a cell is its closed flag, cut off by the cast.)
+        let count = |h: &Holder| (h.exclusive | h.shared | fast(h)).count_ones() as usize;
         self.groups.values().map(count).sum::<usize>()
             + self.more.values().flatten().map(count).sum::<usize>()
     }
@@ -425,6 +485,11 @@ impl LockTable {
         mode: LockMode,
         wait: &LockWait,
     ) -> Result<Acquired> {
+        if mode == LockMode::Exclusive {
+            if let Some(got) = held.take_fast(hash) {
+                return Ok(got);
+            }
+        }
         self.owner(held);
         let mut saw_commit = false;
         // Read only when a wait starts: taking a free lock (every key of a bulk load) stays
@@ -439,6 +504,11 @@ impl LockTable {
                     if new_group {
                         held.groups.push(hash);
                     }
+                    return Ok(if saw_commit { Acquired::AfterCommit } else { Acquired::Taken });
+                }
+                Found::Created(cell) => {
+                    held.groups.push(hash);
+                    held.fast = Some((group_of(hash), cell));
                     return Ok(if saw_commit { Acquired::AfterCommit } else { Acquired::Taken });
                 }
                 Found::Busy(holder) => holder,
@@ -525,6 +595,7 @@ impl LockTable {
             }
         }
         held.groups = Vec::new();
+        held.fast = None;
         *me.state.lock() = outcome;
         me.done.notify_all();
     }
@@ -650,6 +721,66 @@ mod tests {
             let s = s.lock();
             s.groups.is_empty() && s.more.is_empty()
         }));
+    }
+
+    #[test]
+    fn the_fast_cell_closes_when_another_transaction_looks() {
+        let table = LockTable::default();
+        let now = LockWait { timeout: Some(Duration::ZERO), cancel: None };
+        let busy = |r: Result<Acquired>| r.unwrap_err().sqlstate().code() == "55P03";
+        let (mut a, mut b) = (HeldLocks::default(), HeldLocks::default());
+        // `a` creates group 0x40 and takes more of its locks through the fast cell.
+        for hash in 0x41..0x48 {
+            assert_eq!(table.acquire(&mut a, hash, &now).unwrap(), Acquired::Taken);
+        }
+        assert!(a.fast.is_some());
+        assert_eq!(table.acquire(&mut a, 0x43, &now).unwrap(), Acquired::Held);
+        // `b` sees the locks set in the cell, and closes it.
+        assert!(busy(table.acquire(&mut b, 0x45, &now)));
+        assert_eq!(table.acquire(&mut b, 0x48, &now).unwrap(), Acquired::Taken);
+        // `a` now goes through the mutex and meets `b`'s lock.
+        assert!(busy(table.acquire(&mut a, 0x48, &now)));
+        assert!(a.fast.is_none());
+        assert_eq!(table.acquire(&mut a, 0x49, &now).unwrap(), Acquired::Taken);
+        assert_eq!(table.acquire(&mut a, 0x46, &now).unwrap(), Acquired::Held);
+        let locks: usize = table.shards.iter().map(|s| s.lock().locks()).sum();
+        assert_eq!(locks, 9);
+        table.release(&mut a, Outcome::Committed);
+        assert_eq!(table.acquire(&mut b, 0x45, &now).unwrap(), Acquired::Taken);
+        table.release(&mut b, Outcome::Committed);
+        assert!(table.shards.iter().all(|s| s.lock().groups.is_empty()));
+    }
+
+    #[test]
+    fn racing_for_one_group_never_grants_a_lock_twice() {
+        let now = LockWait { timeout: Some(Duration::ZERO), cancel: None };
+        for round in 0..300u64 {
+            let table = Arc::new(LockTable::default());
+            let base = 0x1000 + (round << 4);
+            let mut a = HeldLocks::default();
+            // `a` creates the group, so it holds the fast cell.
+            table.acquire(&mut a, base, &now).unwrap();
+            let start = Arc::new(std::sync::Barrier::new(2));
+            let (t, go, wait) = (table.clone(), start.clone(), now.clone());
+            let other = std::thread::spawn(move || {
+                let mut b = HeldLocks::default();
+                go.wait();
+                let got: Vec<u64> =
+                    (1..16).rev().filter(|i| t.acquire(&mut b, base + i, &wait).is_ok()).collect();
+                (got, b)
+            });
+            start.wait();
+            let mine: Vec<u64> =
+                (1..16).filter(|i| table.acquire(&mut a, base + i, &now).is_ok()).collect();
+            let (theirs, mut b) = other.join().unwrap();
+            for i in &mine {
+                assert!(!theirs.contains(i), "round {round}: lock {i} granted to both");
+            }
+            let locks: usize = table.shards.iter().map(|s| s.lock().locks()).sum();
+            assert_eq!(locks, 1 + mine.len() + theirs.len(), "round {round}");
+            table.release(&mut a, Outcome::Committed);
+            table.release(&mut b, Outcome::Committed);
+        }
     }
 
     #[test]
