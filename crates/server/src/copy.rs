@@ -581,6 +581,10 @@ pub fn stream_copy_out(
     struct Messages<'a> {
         out: &'a mut Output,
         format: i8,
+        /// The binary file header, sent in one CopyData with the piece after it (as
+        /// PostgreSQL does; drivers read the header and the first tuple together).
+        header: Option<Vec<u8>>,
+        started: bool,
     }
     impl CopyOutSink for Messages<'_> {
         fn start(&mut self, columns: usize) -> Result<()> {
@@ -593,11 +597,24 @@ pub fn stream_copy_out(
             )))
         }
         fn data(&mut self, bytes: Vec<u8>) -> Result<()> {
+            let first = !std::mem::replace(&mut self.started, true);
+            if first && self.format == 1 {
+                self.header = Some(bytes);
+                return Ok(());
+            }
+            let bytes = match self.header.take() {
+                Some(mut header) => {
+                    header.extend_from_slice(&bytes);
+                    header
+                }
+                None => bytes,
+            };
             self.out.push(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(bytes))))
         }
     }
     let format = i8::from(is_binary(stmt));
-    let rows = copy_out_each(session, stmt, &mut Messages { out: &mut *out, format })?;
+    let mut messages = Messages { out: &mut *out, format, header: None, started: false };
+    let rows = copy_out_each(session, stmt, &mut messages)?;
     out.push(PgWireBackendMessage::CopyDone(CopyDone::new()))?;
     out.push(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {rows}"))))
 }
