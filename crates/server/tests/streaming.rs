@@ -9,7 +9,9 @@
 
 mod common;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::raw::{bind_msg, describe_msg, execute_msg, parse_msg, sync_msg, text_rows, Raw};
 use common::{connect, start};
@@ -52,6 +54,12 @@ impl Holder {
         let (msgs, _) = self.0.query("SELECT pg_advisory_unlock(42)").await;
         assert_eq!(text_rows(&msgs), vec![vec![Some("t".to_owned())]]);
     }
+}
+
+/// `f`, or a test failure when it never completes (a server that does not stream would
+/// keep a driver waiting for ever).
+async fn eventually<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), f).await.expect("the server streams")
 }
 
 fn tag(m: &common::raw::Msg) -> String {
@@ -147,10 +155,13 @@ async fn a_driver_reads_streamed_rows_and_copy_data_before_the_end() {
     let server = db_server().await;
     let holder = Holder::take(&server).await;
     let client = connect(&server).await;
-    let rows = client.query_raw(&blocking_query(), Vec::<i32>::new()).await.expect("query starts");
+    let rows = eventually(client.query_raw(&blocking_query(), Vec::<i32>::new()))
+        .await
+        .expect("query starts");
     pin_mut!(rows);
     for i in 1..=1000 {
-        let row = rows.next().await.expect("a row while the statement runs").expect("row");
+        let row = eventually(rows.next()).await.expect("a row while the statement runs");
+        let row = row.expect("row");
         assert_eq!(row.get::<_, i32>(0), i);
     }
     holder.release().await;
@@ -165,12 +176,12 @@ async fn a_driver_reads_streamed_rows_and_copy_data_before_the_end() {
     assert!(unlocked.get::<_, bool>(0));
 
     let holder = Holder::take(&server).await;
-    let copy = client
-        .copy_out(&format!("COPY ({}) TO STDOUT", blocking_query()))
+    let copy = eventually(client.copy_out(&format!("COPY ({}) TO STDOUT", blocking_query())))
         .await
         .expect("CopyOutResponse while the statement runs");
     pin_mut!(copy);
-    let first = copy.next().await.expect("CopyData while the statement runs").expect("data");
+    let first = eventually(copy.next()).await.expect("CopyData while the statement runs");
+    let first = first.expect("data");
     assert!(first.starts_with(b"1\t"));
     holder.release().await;
     let mut n = 1;
@@ -187,10 +198,12 @@ async fn cancel_interrupts_a_query_that_is_streaming() {
     let holder = Holder::take(&server).await;
     let client = connect(&server).await;
     let token = client.cancel_token();
-    let rows = client.query_raw(&blocking_query(), Vec::<i32>::new()).await.expect("query starts");
+    let rows = eventually(client.query_raw(&blocking_query(), Vec::<i32>::new()))
+        .await
+        .expect("query starts");
     pin_mut!(rows);
     for _ in 0..1000 {
-        rows.next().await.expect("a row while the statement runs").expect("row");
+        eventually(rows.next()).await.expect("a row while the statement runs").expect("row");
     }
     token.cancel_query(tokio_postgres::NoTls).await.expect("cancel request");
     let mut error = None;
