@@ -8,6 +8,10 @@
 //!   a type OID we do not know is `42704`. `COPY` statements are parsed here instead.
 //! - Bind/Execute: parameters decoded from text or binary per their format codes,
 //!   results encoded per the requested result formats (checked against the column count).
+//!   An Execute without a row limit streams its rows (or COPY TO STDOUT data) to the
+//!   client while the statement runs ([`crate::output`]); one with a limit runs the
+//!   statement to its end and pgwire keeps the rest in the portal for the next Execute
+//!   (`PortalSuspended`).
 //! - Sync: `ReadyForQuery` with the session's real transaction status.
 
 use std::fmt::Debug;
