@@ -67,22 +67,28 @@ impl SharedSocket {
         SharedSocket(Arc::new(Mutex::new(socket)))
     }
 
-    /// Writes all of `bytes`, waiting for the client to take them; gives up with an
-    /// `Interrupted` error when `cancelled` says so. Call only while nothing else writes
-    /// to the socket (the framed writer flushed and idle).
+    /// Writes all of `bytes`, waiting for the client to take them; gives up when
+    /// `cancelled` says so. Call only while nothing else writes to the socket (the framed
+    /// writer flushed and idle).
+    ///
+    /// Giving up before any of `bytes` left is a [`CancelledWrite`] error: the stream of
+    /// messages is intact and the statement's error may follow. Giving up in the middle
+    /// of them (the client stopped reading halfway, or TLS, whose records are committed
+    /// once encrypted) would leave a message cut short: the socket is shut down and the
+    /// error is `BrokenPipe`, so the connection ends instead.
     pub fn write_blocking(&self, bytes: &[u8], cancelled: &dyn Fn() -> bool) -> io::Result<()> {
         let mut socket = self.0.lock();
         match &mut *socket {
             MaybeTls::Plain(tcp) => {
-                Blocking::run(SockRef::from(&*tcp), cancelled, |w| w.write_all(bytes))
+                Blocking::run(SockRef::from(&*tcp), cancelled, false, |w| w.write_all(bytes))
             }
             #[cfg(unix)]
             MaybeTls::Unix(unix) => {
-                Blocking::run(SockRef::from(&*unix), cancelled, |w| w.write_all(bytes))
+                Blocking::run(SockRef::from(&*unix), cancelled, false, |w| w.write_all(bytes))
             }
             MaybeTls::Tls(tls) => {
                 let (tcp, session) = tls.get_mut();
-                Blocking::run(SockRef::from(&*tcp), cancelled, |w| {
+                Blocking::run(SockRef::from(&*tcp), cancelled, true, |w| {
                     let mut rest = bytes;
                     loop {
                         // rustls takes plaintext up to its buffer limit; the records
@@ -131,22 +137,37 @@ impl AsyncWrite for SharedSocket {
     }
 }
 
+/// The error of a write given up on cancellation before any of its data left.
+#[derive(Debug)]
+struct CancelledWrite;
+
+impl std::fmt::Display for CancelledWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for CancelledWrite {}
+
 /// A non-blocking socket switched to blocking writes with a timeout for the span of one
 /// [`Blocking::run`], so that a waiting write can notice cancellation.
 struct Blocking<'a> {
     socket: SockRef<'a>,
     cancelled: &'a dyn Fn() -> bool,
+    /// Part of the data is on its way: stopping now would cut a message short.
+    committed: bool,
 }
 
 impl<'a> Blocking<'a> {
     fn run(
         socket: SockRef<'a>,
         cancelled: &'a dyn Fn() -> bool,
+        committed: bool,
         f: impl FnOnce(&mut Blocking<'a>) -> io::Result<()>,
     ) -> io::Result<()> {
         socket.set_write_timeout(Some(WAIT_SLICE))?;
         socket.set_nonblocking(false)?;
-        let mut w = Blocking { socket, cancelled };
+        let mut w = Blocking { socket, cancelled, committed };
         let written = f(&mut w);
         // The async side needs the socket non-blocking again, whatever happened.
         let restored = w.socket.set_nonblocking(true);
@@ -166,11 +187,25 @@ impl Write for Blocking<'_> {
                             | io::ErrorKind::Interrupted
                     ) =>
                 {
-                    if (self.cancelled)() {
-                        return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+                    if !(self.cancelled)() {
+                        continue;
                     }
+                    if self.committed {
+                        // The error would follow half a message: end the connection.
+                        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+                        return Err(io::Error::new(
+                            io::ErrorKind::BrokenPipe,
+                            "cancelled in the middle of a message",
+                        ));
+                    }
+                    // Not `Interrupted`: `write_all` would try again.
+                    return Err(io::Error::other(CancelledWrite));
                 }
-                r => return r,
+                Ok(n) => {
+                    self.committed |= n > 0;
+                    return Ok(n);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -242,7 +277,7 @@ impl Output {
         }
         self.pending_bytes = 0;
         socket.write_blocking(&buf, &|| cancel.is_cancelled()).map_err(|e| {
-            if e.kind() == io::ErrorKind::Interrupted {
+            if e.get_ref().is_some_and(|inner| inner.is::<CancelledWrite>()) {
                 Error::new(SqlState::QUERY_CANCELED, "canceling statement due to user request")
             } else {
                 Error::new(

@@ -315,3 +315,60 @@ async fn statements_of_one_query_string_stream_in_order_with_their_settings() {
     let tags: Vec<String> = msgs.iter().filter(|m| m.tag == b'C').map(tag).collect();
     assert_eq!(tags, ["SET", "SELECT 1", "SET", "SELECT 1", "SELECT 3000"]);
 }
+
+/// The next message, or `None` at the end of the stream; fails when neither comes.
+async fn next_or_eof(raw: &mut Raw) -> Option<common::raw::Msg> {
+    use tokio::io::AsyncReadExt;
+    eventually(async {
+        let mut head = [0u8; 5];
+        raw.stream.read_exact(&mut head).await.ok()?;
+        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut body = vec![0; len.checked_sub(4)?];
+        raw.stream.read_exact(&mut body).await.ok()?;
+        Some(common::raw::Msg { tag: head[0], body })
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_reaches_a_statement_waiting_for_a_client_that_does_not_read() {
+    let server = db_server().await;
+    let holder = Holder::take(&server).await;
+    let (mut b, login) = Raw::login(server.addr).await;
+    let key = login.iter().find(|m| m.tag == b'K').expect("BackendKeyData").body.clone();
+    // 100 MB before the row that waits: far more than socket buffers hold.
+    b.send(&common::raw::message(
+        b'Q',
+        &common::raw::cstr(
+            "SELECT g, repeat('x', 1000), CASE WHEN g = 100000 THEN pg_advisory_lock(42) END \
+             FROM generate_series(1, 100000) g",
+        ),
+    ))
+    .await;
+    // The statement runs (its first rows came); the client reads no more, so the server
+    // soon waits for it to make room.
+    assert_eq!(next_or_eof(&mut b).await.map(|m| m.tag), Some(b'T'));
+    let mut cancel = (8 + key.len() as u32).to_be_bytes().to_vec();
+    cancel.extend(80_877_102u32.to_be_bytes());
+    cancel.extend(&key);
+    Raw::connect(server.addr).await.send(&cancel).await;
+    // Either the error follows whole messages, or (cancelled halfway through a message)
+    // the connection ends; never a completed statement.
+    let mut error = None;
+    while let Some(m) = next_or_eof(&mut b).await {
+        assert_ne!(m.tag, b'C', "the statement was cancelled");
+        if m.tag == b'E' {
+            error = m.field(b'C');
+        }
+        if m.tag == b'Z' {
+            break;
+        }
+    }
+    if let Some(code) = error {
+        assert_eq!(code, "57014");
+    }
+    // The server goes on serving.
+    holder.release().await;
+    let (mut c, _) = Raw::login(server.addr).await;
+    assert_eq!(text_rows(&c.query("SELECT 1").await.0), vec![vec![Some("1".to_owned())]]);
+}
