@@ -35,6 +35,11 @@ impl CancelHandle {
     pub fn cancel(&self) {
         self.flag.store(true, Ordering::Relaxed);
     }
+
+    /// Whether cancellation was requested since the running statement started.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
 }
 
 /// A prepared statement: parsed and planned once, run many times with different
@@ -97,6 +102,29 @@ impl Connection {
     ) -> BatchOutcome {
         let (results, error) =
             self.session.execute_batch_observed(sql, &mut |s, r| after(&|k| s.setting(k), r));
+        BatchOutcome { results, error }
+    }
+
+    /// [`Connection::execute_batch_observed`], passing each statement's result rows to
+    /// `f` one at a time as they are produced ([`Connection::query_each`]) instead of
+    /// collecting them: the results handed to `after` and returned carry the columns and
+    /// command tags (`SELECT 1000`) of those statements, without rows. `after` runs right
+    /// after each statement, so a server sends a statement's completion before the next
+    /// statement's rows. An error from `f` ends the batch with that error.
+    pub fn execute_batch_streaming<F>(
+        &mut self,
+        sql: &str,
+        mut f: F,
+        after: &mut dyn FnMut(SettingReader<'_>, &StatementResult),
+    ) -> BatchOutcome
+    where
+        F: FnMut(Row<'_>) -> Result<bool>,
+    {
+        let (results, error) = self.session.execute_batch_streaming(
+            sql,
+            &mut |columns, values| f(Row::new(columns, values)),
+            &mut |s, r| after(&|k| s.setting(k), r),
+        );
         BatchOutcome { results, error }
     }
 
@@ -218,6 +246,40 @@ impl Connection {
             },
         )?;
         Ok(passed)
+    }
+
+    /// Runs a prepared statement, passing the rows it returns (a query's, or a DML
+    /// statement's `RETURNING` rows) to `f` one at a time as
+    /// [`Connection::query_prepared_each`] does, and returns its result without rows:
+    /// the columns and the command tag (`SELECT 3`, `INSERT 0 2`).
+    pub fn execute_prepared_each<F>(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        mut f: F,
+    ) -> Result<StatementResult>
+    where
+        F: FnMut(Row<'_>) -> Result<bool>,
+    {
+        self.session.execute_prepared_streaming(&stmt.prepared, params, &mut |columns, values| {
+            f(Row::new(columns, values))
+        })
+    }
+
+    /// Runs one statement, passing the rows it returns to `f` one at a time as
+    /// [`Connection::query_each`] does, and returns its result without rows (columns
+    /// and command tag).
+    pub fn execute_each<F>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut f: F,
+    ) -> Result<StatementResult>
+    where
+        F: FnMut(Row<'_>) -> Result<bool>,
+    {
+        self.session
+            .execute_streaming(sql, params, &mut |columns, values| f(Row::new(columns, values)))
     }
 
     /// Ends the current statement as failed, as an error in it would: an open transaction

@@ -189,6 +189,11 @@ impl<'a> Row<'a> {
     pub fn columns(&self) -> &'a [Column] {
         self.columns
     }
+
+    /// The raw values, one per column.
+    pub fn values(&self) -> &'a [Value] {
+        self.values
+    }
 }
 
 /// Row access on a [`QueryResult`].

@@ -14,7 +14,9 @@ use pgwire::messages::PgWireBackendMessage;
 
 use crate::copy::CopyIn;
 use crate::error::to_pgwire;
+use crate::output::{Output, SharedSocket, StreamTarget};
 use crate::session::{Session, TxnStatus};
+use crate::text::OutputStyle;
 
 /// Everything the handlers need about one client connection.
 pub struct ConnState {
@@ -26,6 +28,11 @@ pub struct ConnState {
     /// The values of reported settings the client was last told about, and the
     /// session's settings generation when they were compared (`None`: compare next time).
     reported: Mutex<(HashMap<String, String>, Option<u64>)>,
+    /// The client's socket, for results streamed while their statement runs; set by the
+    /// conversation once startup made this state.
+    socket: Mutex<Option<StreamTarget>>,
+    /// The text output style and the settings generation it was read at.
+    style: Mutex<Option<(u64, OutputStyle)>>,
 }
 
 /// Settings whose changes are reported to the client with `ParameterStatus`, as
@@ -53,6 +60,35 @@ impl ConnState {
             copy_in: Mutex::new(None),
             closed_statements: Arc::new(Mutex::new(Vec::new())),
             reported: Mutex::new((HashMap::new(), None)),
+            socket: Mutex::new(None),
+            style: Mutex::new(None),
+        }
+    }
+
+    /// Lets statements stream their results to `socket`.
+    pub fn set_socket(&self, socket: SharedSocket) {
+        let cancel = self.session.lock().cancel_token();
+        *self.socket.lock() = Some(StreamTarget { socket, cancel });
+    }
+
+    /// An empty output for the next statement's result, streaming to the client's
+    /// socket (when known). The caller flushes the framed connection first.
+    pub fn output(&self) -> Output {
+        Output::new(self.socket.lock().clone())
+    }
+
+    /// The session's text output style ([`OutputStyle::from_settings`]), read again only
+    /// when a setting changed since the last time.
+    pub fn output_style(&self, session: &dyn Session) -> OutputStyle {
+        let generation = session.settings_generation();
+        let mut cached = self.style.lock();
+        match (*cached, generation) {
+            (Some((g, style)), Some(now)) if g == now => style,
+            _ => {
+                let style = OutputStyle::from_settings(|k| session.setting(k));
+                *cached = generation.map(|g| (g, style));
+                style
+            }
         }
     }
 

@@ -22,12 +22,13 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::{Sink, SinkExt};
 use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Value};
 use pgwire::api::ClientInfo;
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::copy::{CopyData, CopyDone, CopyFail};
+use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyOutResponse};
 use pgwire::messages::response::CommandComplete;
 use pgwire::messages::PgWireBackendMessage;
 
@@ -35,6 +36,7 @@ use crate::conn::conn_state;
 use crate::copy_data::{decode_batch, encode_row, Fields, RecordSplitter};
 use crate::copy_stmt::{CopyFormat, CopySource, CopyStatement};
 use crate::error::to_pgwire;
+use crate::output::Output;
 use crate::session::{Session, TxnStatus};
 use crate::text;
 
@@ -503,42 +505,152 @@ pub fn run_copy_in(session: &mut dyn Session, stmt: &CopyStatement, data: &[u8])
     CopyLoader::new(session, stmt)?.finish(session, data)
 }
 
-/// Runs the query of a COPY TO STDOUT and encodes its rows.
-pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyOut> {
+/// Receives what a COPY TO produces, piece by piece ([`copy_out_each`]).
+pub trait CopyOutSink {
+    /// Called once, before any data, with the number of columns copied.
+    fn start(&mut self, columns: usize) -> Result<()>;
+    /// One piece of data: the header, one row's line (or binary tuple), the trailer.
+    fn data(&mut self, bytes: Vec<u8>) -> Result<()>;
+}
+
+/// Runs the query of a COPY TO and passes its encoded data to `sink` as the rows are
+/// produced (nothing is collected); returns the number of rows. An error before the
+/// first row comes before [`CopyOutSink::start`].
+pub fn copy_out_each(
+    session: &mut dyn Session,
+    stmt: &CopyStatement,
+    sink: &mut dyn CopyOutSink,
+) -> Result<u64> {
     let stmt = &without_generated(session, stmt)?;
-    let result = session.query(&stmt.select_sql(), &[])?;
-    if is_binary(stmt) {
-        let types: Vec<DataType> = result.columns.iter().map(|c| c.data_type.clone()).collect();
-        let rows = result
-            .rows
-            .iter()
-            .map(|r| crate::copy_binary::encode_row(r, &types))
-            .collect::<Result<Vec<_>>>()?;
-        return Ok(CopyOut {
-            columns: result.columns.len(),
-            header: Some(crate::copy_binary::header()),
-            rows,
-            trailer: Some(crate::copy_binary::trailer()),
-        });
-    }
-    let header = stmt.options.header.then(|| {
-        let mut line = String::new();
-        let names: Vec<Option<String>> =
-            result.columns.iter().map(|c| Some(c.name.clone())).collect();
-        encode_row(&names, &stmt.options, &mut line);
-        line.into_bytes()
-    });
-    let rows = result
-        .rows
-        .iter()
-        .map(|row| {
+    let binary = is_binary(stmt);
+    let mut started = false;
+    let mut types: Vec<DataType> = Vec::new();
+    let mut rows = 0u64;
+    let start = |sink: &mut dyn CopyOutSink, columns: &[crate::session::Column]| {
+        sink.start(columns.len())?;
+        if binary {
+            sink.data(crate::copy_binary::header())?;
+        } else if stmt.options.header {
             let mut line = String::new();
-            let fields: Vec<Option<String>> = row.iter().map(text::to_text).collect();
+            let names: Vec<Option<String>> = columns.iter().map(|c| Some(c.name.clone())).collect();
+            encode_row(&names, &stmt.options, &mut line);
+            sink.data(line.into_bytes())?;
+        }
+        Ok::<_, Error>(())
+    };
+    let result = session.execute_streaming(&stmt.select_sql(), &[], &mut |columns, values| {
+        if !started {
+            started = true;
+            types = columns.iter().map(|c| c.data_type.clone()).collect();
+            start(&mut *sink, columns)?;
+        }
+        let data = if binary {
+            crate::copy_binary::encode_row(values, &types)?
+        } else {
+            let mut line = String::new();
+            let fields: Vec<Option<String>> = values.iter().map(text::to_text).collect();
             encode_row(&fields, &stmt.options, &mut line);
             line.into_bytes()
-        })
-        .collect();
-    Ok(CopyOut { columns: result.columns.len(), header, rows, trailer: None })
+        };
+        rows += 1;
+        sink.data(data)?;
+        Ok(true)
+    })?;
+    if !started {
+        let columns = match &result {
+            crate::session::StatementResult::Rows(q) => q.columns.as_slice(),
+            crate::session::StatementResult::Command { .. } => &[],
+        };
+        start(&mut *sink, columns)?;
+    }
+    if binary {
+        sink.data(crate::copy_binary::trailer())?;
+    }
+    Ok(rows)
+}
+
+/// Runs a COPY TO STDOUT, streaming its messages into `out`: CopyOutResponse, one
+/// CopyData per piece, CopyDone and CommandComplete. An error after CopyOutResponse
+/// leaves what was queued for the client, which then gets the error (as PostgreSQL
+/// ends a failed COPY TO with ErrorResponse instead of CopyDone).
+pub fn stream_copy_out(
+    session: &mut dyn Session,
+    stmt: &CopyStatement,
+    out: &mut Output,
+) -> Result<()> {
+    struct Messages<'a> {
+        out: &'a mut Output,
+        format: i8,
+        /// The binary file header, sent in one CopyData with the piece after it (as
+        /// PostgreSQL does; drivers read the header and the first tuple together).
+        header: Option<Vec<u8>>,
+        started: bool,
+    }
+    impl CopyOutSink for Messages<'_> {
+        fn start(&mut self, columns: usize) -> Result<()> {
+            let n = i16::try_from(columns).unwrap_or(i16::MAX);
+            let formats = vec![i16::from(self.format); columns];
+            self.out.push(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+                self.format,
+                n,
+                formats,
+            )))
+        }
+        fn data(&mut self, bytes: Vec<u8>) -> Result<()> {
+            let first = !std::mem::replace(&mut self.started, true);
+            if first && self.format == 1 {
+                self.header = Some(bytes);
+                return Ok(());
+            }
+            let bytes = match self.header.take() {
+                Some(mut header) => {
+                    header.extend_from_slice(&bytes);
+                    header
+                }
+                None => bytes,
+            };
+            self.out.push(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(bytes))))
+        }
+    }
+    let format = i8::from(is_binary(stmt));
+    let mut messages = Messages { out: &mut *out, format, header: None, started: false };
+    let rows = copy_out_each(session, stmt, &mut messages)?;
+    out.push(PgWireBackendMessage::CopyDone(CopyDone::new()))?;
+    out.push(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!("COPY {rows}"))))
+}
+
+/// Runs the query of a COPY TO and collects its encoded data.
+pub fn run_copy_out(session: &mut dyn Session, stmt: &CopyStatement) -> Result<CopyOut> {
+    /// The pieces in order; the first is the header when there is one.
+    struct Collect {
+        out: CopyOut,
+        binary: bool,
+        header: bool,
+    }
+    impl CopyOutSink for Collect {
+        fn start(&mut self, columns: usize) -> Result<()> {
+            self.out.columns = columns;
+            Ok(())
+        }
+        fn data(&mut self, bytes: Vec<u8>) -> Result<()> {
+            if self.header && self.out.header.is_none() {
+                self.out.header = Some(bytes);
+            } else {
+                self.out.rows.push(bytes);
+            }
+            Ok(())
+        }
+    }
+    let binary = is_binary(stmt);
+    let header = binary || stmt.options.header;
+    let empty = CopyOut { columns: 0, header: None, rows: Vec::new(), trailer: None };
+    let mut sink = Collect { out: empty, binary, header };
+    copy_out_each(session, stmt, &mut sink)?;
+    let mut out = sink.out;
+    if sink.binary {
+        out.trailer = out.rows.pop();
+    }
+    Ok(out)
 }
 
 /// pgwire's COPY sub-protocol hooks: buffers CopyData and runs the insert on CopyDone.

@@ -8,6 +8,10 @@
 //!   a type OID we do not know is `42704`. `COPY` statements are parsed here instead.
 //! - Bind/Execute: parameters decoded from text or binary per their format codes,
 //!   results encoded per the requested result formats (checked against the column count).
+//!   An Execute without a row limit streams its rows (or COPY TO STDOUT data) to the
+//!   client while the statement runs ([`crate::output`]); one with a limit runs the
+//!   statement to its end and pgwire keeps the rest in the portal for the next Execute
+//!   (`PortalSuspended`).
 //! - Sync: `ReadyForQuery` with the session's real transaction status.
 
 use std::fmt::Debug;
@@ -19,6 +23,7 @@ use futures::{stream, Sink, SinkExt};
 use helios_common::{Error, SqlState};
 use helios_types::{DataType, Value};
 use parking_lot::Mutex;
+use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{send_describe_response, ExtendedQueryHandler};
 use pgwire::api::results::{
@@ -26,20 +31,21 @@ use pgwire::api::results::{
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
-use pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync,
 };
-use pgwire::messages::response::{ReadyForQuery, TransactionStatus};
+use pgwire::messages::response::{CommandComplete, ReadyForQuery, TransactionStatus};
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
-use crate::conn::conn_state;
-use crate::copy::{is_binary, run_copy_file, run_copy_out, CopyIn, CopyLoader};
+use crate::conn::{conn_state, ConnState};
+use crate::copy::{is_binary, run_copy_file, run_copy_out, stream_copy_out, CopyIn, CopyLoader};
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
+use crate::output::Output;
 use crate::session::PreparedInfo;
 use crate::{binary, text, wire};
 
@@ -195,6 +201,135 @@ fn tag_command(tag: &str) -> &str {
     }
 }
 
+/// The portal of an `Execute` that streams its result: one without a row limit, not
+/// run before, of a statement that is no COPY FROM (which switches to the COPY
+/// sub-protocol) or COPY with a file.
+async fn streamable_portal<C>(client: &C, message: &Execute) -> Option<Arc<Portal<Prepared>>>
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore<Statement = Prepared>,
+{
+    if message.max_rows != 0 {
+        return None;
+    }
+    let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+    let Some(Entry::Value(portal)) = client.portal_store().get_portal(name) else { return None };
+    match &*portal.statement.statement.0 {
+        PreparedInner::Engine { .. } => {}
+        PreparedInner::Copy(copy) if copy.file.is_none() && !copy.from_stdin => {}
+        PreparedInner::Copy(_) => return None,
+    }
+    let initial = matches!(*portal.state().lock().await, PortalExecutionState::Initial);
+    initial.then_some(portal)
+}
+
+/// Executes `portal` to its end, streaming its rows (or COPY data) to the client while
+/// it runs; its RowDescription came with Describe. Afterwards the portal is finished:
+/// executing it again returns no rows, as in PostgreSQL.
+async fn execute_streaming<C>(
+    client: &mut C,
+    conn: &Arc<ConnState>,
+    portal: &Arc<Portal<Prepared>>,
+) -> PgWireResult<()>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+        return Err(PgWireError::NotReadyForQuery);
+    }
+    client.set_state(PgWireConnectionState::QueryInProgress);
+    let result = stream_portal(client, conn, portal).await;
+    *portal.state().lock().await = PortalExecutionState::Finished;
+    client.set_state(PgWireConnectionState::ReadyForQuery);
+    result
+}
+
+async fn stream_portal<C>(
+    client: &mut C,
+    conn: &Arc<ConnState>,
+    portal: &Portal<Prepared>,
+) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    // Rows go to the socket while the statement runs: what is queued goes first.
+    client.flush().await?;
+    let out = conn.output();
+    let (outcome, pending) = match &*portal.statement.statement.0 {
+        PreparedInner::Engine { info, .. } => {
+            let params = decode_params(portal, info)?;
+            let format = portal.result_column_format.clone();
+            let formats = result_formats(Some(&format), info.columns.len())?;
+            let id = info.id;
+            let state = Arc::clone(conn);
+            conn.run(move |s| {
+                let style = state.output_style(s);
+                let mut out = out;
+                let outcome = run_portal(s, id, &params, &format, formats, &style, &mut out);
+                (outcome, out.into_pending())
+            })
+            .await?
+        }
+        PreparedInner::Copy(copy) => {
+            let copy = copy.clone();
+            conn.run(move |s| {
+                let mut out = out;
+                let outcome = stream_copy_out(s, &copy, &mut out);
+                (outcome, out.into_pending())
+            })
+            .await?
+        }
+    };
+    for m in pending {
+        client.feed(m).await?;
+    }
+    outcome.map_err(|e| to_pgwire(&e))
+}
+
+/// Runs a prepared statement into `out`: a DataRow per row in the portal's result
+/// formats, then CommandComplete.
+fn run_portal(
+    s: &mut dyn crate::session::Session,
+    id: u64,
+    params: &[Value],
+    format: &Format,
+    mut formats: Vec<FieldFormat>,
+    style: &text::OutputStyle,
+    out: &mut Output,
+) -> helios_common::Result<()> {
+    let mut send = |columns: &[crate::session::Column], values: &[Value], out: &mut Output| {
+        if formats.len() != columns.len() {
+            // The statement's columns changed since Parse (the schema did).
+            formats = result_formats(Some(format), columns.len()).map_err(|_| {
+                Error::new(
+                    SqlState::PROTOCOL_VIOLATION,
+                    "bind message result formats do not match the query's columns",
+                )
+            })?;
+        }
+        let row = wire::data_row(values, columns, &formats, style)?;
+        out.push(PgWireBackendMessage::DataRow(row))
+    };
+    let result = s.execute_prepared_streaming(id, params, &mut |columns, values| {
+        send(columns, values, out)?;
+        Ok(true)
+    })?;
+    let tag = match &result {
+        crate::session::StatementResult::Rows(q) => {
+            for row in &q.rows {
+                send(&q.columns, row, out)?;
+            }
+            q.tag.clone()
+        }
+        crate::session::StatementResult::Command { tag, .. } => tag.to_string(),
+    };
+    out.push(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))
+}
+
 /// Serves the extended query protocol.
 #[derive(Debug, Default)]
 pub struct ExtendedQueries {
@@ -310,7 +445,12 @@ impl ExtendedQueryHandler for ExtendedQueries {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let conn = conn_state(client)?;
-        let result = self._on_execute(client, message).await;
+        let result = match streamable_portal(client, &message).await {
+            Some(portal) => execute_streaming(client, &conn, &portal).await,
+            // A row limit (the portal may be suspended and resumed) or a portal run
+            // before: pgwire keeps the rows (see `do_query`).
+            None => self._on_execute(client, message).await,
+        };
         client.set_transaction_status(conn.wire_status());
         result
     }

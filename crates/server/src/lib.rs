@@ -13,6 +13,7 @@
 //!                           ─▶ CopyData/CopyDone         ── copy.rs
 //!                           ─▶ CancelRequest             ── cancel.rs
 //!  values  ◀─▶ text.rs / binary/      rows ─▶ wire.rs (RowDescription, DataRow)
+//!  results stream to the socket while statements run ── output.rs
 //!  sessions ─▶ session.rs (the seam) ─▶ nano.rs (heliosdb_nano::Connection)
 //! ```
 //!
@@ -31,6 +32,7 @@ pub mod copy_stmt;
 pub mod error;
 pub mod extended;
 pub mod nano;
+pub mod output;
 pub mod server;
 pub mod session;
 pub mod simple;

@@ -1,6 +1,7 @@
 //! [`Session`] and [`SessionFactory`] for the embedded database: one
 //! `heliosdb_nano::Connection` per client connection.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,10 +10,9 @@ use helios_types::{DataType, Value};
 use heliosdb_nano::{CancelHandle, Connection, Database, Statement};
 
 use crate::session::{
-    BatchOutcome, CancelToken, Column, PreparedInfo, QueryResult, Session, SessionFactory,
-    StatementResult, TxnStatus,
+    BatchOutcome, BatchSink, CancelToken, Column, PreparedInfo, QueryResult, RowSink, Session,
+    SessionFactory, StatementResult, TxnStatus,
 };
-use crate::simple::result_types;
 
 /// Opens a `Connection` of one database per client.
 #[derive(Debug, Clone)]
@@ -53,9 +53,23 @@ struct NanoSession {
     next_id: u64,
 }
 
+/// The prepared statement with handle `id`.
+fn statement(statements: &HashMap<u64, Statement>, id: u64) -> Result<&Statement> {
+    statements.get(&id).ok_or_else(|| {
+        Error::new(
+            SqlState::INVALID_SQL_STATEMENT_NAME,
+            format!("prepared statement {id} does not exist"),
+        )
+    })
+}
+
 impl CancelToken for CancelHandle {
     fn cancel(&self) {
         CancelHandle::cancel(self);
+    }
+
+    fn is_cancelled(&self) -> bool {
+        CancelHandle::is_cancelled(self)
     }
 }
 
@@ -65,12 +79,35 @@ impl Session for NanoSession {
         BatchOutcome { results: outcome.results, error: outcome.error }
     }
 
-    fn execute_batch_styled(&mut self, sql: &str) -> (BatchOutcome, Vec<crate::text::OutputStyle>) {
-        let mut styles = Vec::new();
-        let outcome = self.conn.execute_batch_observed(sql, &mut |setting, r| {
-            styles.push(crate::text::OutputStyle::for_columns(result_types(r), setting));
-        });
-        (BatchOutcome { results: outcome.results, error: outcome.error }, styles)
+    fn execute_batch_streaming(&mut self, sql: &str, sink: &mut dyn BatchSink) -> Option<Error> {
+        // The engine calls one closure per row and another per statement, never both at
+        // once: they share the sink through a cell.
+        let sink = RefCell::new(sink);
+        let outcome = self.conn.execute_batch_streaming(
+            sql,
+            |row| sink.borrow_mut().row(row.columns(), row.values()),
+            &mut |setting, r| sink.borrow_mut().statement_done(r, setting),
+        );
+        outcome.error
+    }
+
+    fn execute_streaming(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        self.conn.execute_each(sql, params, |row| sink(row.columns(), row.values()))
+    }
+
+    fn execute_prepared_streaming(
+        &mut self,
+        id: u64,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        let stmt = statement(&self.statements, id)?;
+        self.conn.execute_prepared_each(stmt, params, |row| sink(row.columns(), row.values()))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {
@@ -107,12 +144,7 @@ impl Session for NanoSession {
     }
 
     fn execute_prepared(&mut self, id: u64, params: &[Value]) -> Result<StatementResult> {
-        let stmt = self.statements.get(&id).ok_or_else(|| {
-            Error::new(
-                SqlState::INVALID_SQL_STATEMENT_NAME,
-                format!("prepared statement {id} does not exist"),
-            )
-        })?;
+        let stmt = statement(&self.statements, id)?;
         self.conn.execute_prepared(stmt, params)
     }
 

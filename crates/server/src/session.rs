@@ -44,17 +44,53 @@ pub struct PreparedInfo {
 pub trait CancelToken: Send + Sync {
     /// Makes the statement running now fail with SQLSTATE 57014; no effect when idle.
     fn cancel(&self);
+    /// Whether the running statement has been asked to stop: the server checks it while
+    /// it waits for a slow client to take a streamed result. The default: never.
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Receives a statement's result rows one at a time as the engine produces them: the
+/// result's columns and one row (lent). `Ok(false)` stops the statement early; an error
+/// fails the statement with that error.
+pub type RowSink<'a> = dyn FnMut(&[Column], &[Value]) -> Result<bool> + 'a;
+
+/// Receives the results of a simple-protocol query string while its statements run
+/// ([`Session::execute_batch_streaming`]).
+pub trait BatchSink {
+    /// One result row of the statement running now; as a [`RowSink`].
+    fn row(&mut self, columns: &[Column], values: &[Value]) -> Result<bool>;
+    /// A statement finished with `result`. Its rows went to [`BatchSink::row`], except
+    /// those still in `result` (which the sink sends after them). `setting` reads the
+    /// session's settings as they stand after the statement.
+    fn statement_done(
+        &mut self,
+        result: &StatementResult,
+        setting: &dyn Fn(&str) -> Option<String>,
+    );
 }
 
 /// One client's session: its transaction, settings and prepared statements.
 pub trait Session: Send {
     /// Runs one or more `;`-separated statements with simple-query semantics.
     fn execute_batch(&mut self, sql: &str) -> BatchOutcome;
-    /// [`Session::execute_batch`], with the text output style of each result as the
-    /// session's settings stood right after its statement (empty: the caller reads the
-    /// settings once the batch has run).
-    fn execute_batch_styled(&mut self, sql: &str) -> (BatchOutcome, Vec<crate::text::OutputStyle>) {
-        (self.execute_batch(sql), Vec::new())
+    /// [`Session::execute_batch`], handing results to `sink` as the statements run
+    /// instead of collecting them; returns the error that stopped the batch, if any.
+    /// The default runs the batch, then hands over its collected results.
+    fn execute_batch_streaming(&mut self, sql: &str, sink: &mut dyn BatchSink) -> Option<Error> {
+        let outcome = self.execute_batch(sql);
+        for mut r in outcome.results {
+            if let StatementResult::Rows(q) = &mut r {
+                for row in std::mem::take(&mut q.rows) {
+                    if let Err(e) = sink.row(&q.columns, &row) {
+                        return Some(e);
+                    }
+                }
+            }
+            sink.statement_done(&r, &|k| self.setting(k));
+        }
+        outcome.error
     }
     /// Runs one statement with parameters and returns its rows.
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult>;
@@ -64,6 +100,32 @@ pub trait Session: Send {
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<PreparedInfo>;
     /// Runs a prepared statement with its parameters.
     fn execute_prepared(&mut self, id: u64, params: &[Value]) -> Result<StatementResult>;
+    /// Runs a prepared statement, passing the rows it returns to `sink` as they are
+    /// produced; the result carries the columns and tag (rows left in it were not passed
+    /// to `sink`). The default collects the rows, then passes them on.
+    fn execute_prepared_streaming(
+        &mut self,
+        id: u64,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        let mut r = self.execute_prepared(id, params)?;
+        feed_rows(&mut r, sink)?;
+        Ok(r)
+    }
+    /// Runs one statement, passing the rows it returns to `sink` as they are produced,
+    /// as [`Session::execute_prepared_streaming`] does for prepared statements.
+    fn execute_streaming(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut RowSink<'_>,
+    ) -> Result<StatementResult> {
+        let q = self.query(sql, params)?;
+        let mut r = StatementResult::Rows(q);
+        feed_rows(&mut r, sink)?;
+        Ok(r)
+    }
     /// Forgets a prepared statement.
     fn close_prepared(&mut self, id: u64);
 
@@ -111,6 +173,19 @@ pub trait Session: Send {
     fn set_notification_waker(&mut self, waker: Arc<dyn Fn() + Send + Sync>) {
         let _ = waker;
     }
+}
+
+/// Passes the rows of a collected result to `sink` (until it says stop), leaving the
+/// result without rows.
+fn feed_rows(r: &mut StatementResult, sink: &mut RowSink<'_>) -> Result<()> {
+    if let StatementResult::Rows(q) = r {
+        for row in std::mem::take(&mut q.rows) {
+            if !sink(&q.columns, &row)? {
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Opens sessions for new connections.

@@ -16,14 +16,13 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use futures::{Sink, SinkExt};
 use pgwire::api::query::SimpleQueryHandler;
 use pgwire::api::results::{FieldFormat, Response};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState};
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::copy::{CopyData, CopyDone, CopyInResponse, CopyOutResponse};
+use pgwire::messages::copy::CopyInResponse;
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
 };
@@ -34,54 +33,17 @@ use pgwire::messages::PgWireBackendMessage;
 use helios_common::Error;
 
 use crate::conn::{conn_state, ConnState};
-use crate::copy::{is_binary, run_copy_file, run_copy_out, CopyIn, CopyLoader};
+use crate::copy::{is_binary, run_copy_file, stream_copy_out, CopyIn, CopyLoader};
 use crate::copy_stmt::{is_copy, parse_copy};
 use crate::error::error_info;
-use crate::session::StatementResult;
+use crate::output::Output;
+use crate::session::{BatchSink, StatementResult};
 use crate::split::split_statements;
 use crate::{text, wire};
 
 /// Serves `Query` messages.
 #[derive(Debug, Default)]
 pub struct SimpleQueries;
-
-/// Sends one statement's result (simple protocol: always text format) with the
-/// session's output settings.
-pub(crate) async fn send_result<C>(
-    client: &mut C,
-    result: &StatementResult,
-    style: &text::OutputStyle,
-) -> PgWireResult<()>
-where
-    C: Sink<PgWireBackendMessage> + Unpin + Send,
-    C::Error: Debug,
-    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-{
-    match result {
-        StatementResult::Rows(q) => {
-            let formats = vec![FieldFormat::Text; q.columns.len()];
-            client
-                .feed(PgWireBackendMessage::RowDescription(wire::row_description(
-                    &q.columns, &formats,
-                )))
-                .await?;
-            for row in &q.rows {
-                let row = wire::data_row(row, &q.columns, &formats, style)
-                    .map_err(|e| crate::error::to_pgwire(&e))?;
-                client.feed(PgWireBackendMessage::DataRow(row)).await?;
-            }
-            client
-                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(q.tag.clone())))
-                .await?;
-        }
-        StatementResult::Command { tag, .. } => {
-            client
-                .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.to_string())))
-                .await?;
-        }
-    }
-    Ok(())
-}
 
 async fn send_error<C>(client: &mut C, e: &Error) -> PgWireResult<()>
 where
@@ -109,28 +71,145 @@ where
     Ok(())
 }
 
-/// Runs a batch; with its outcome come the notices it raised and each result's output
-/// style: the session's output settings for the result's types as they stood when its
-/// statement had run (`SET TIME ZONE` between two SELECTs formats them differently).
-fn run_batch(
-    s: &mut dyn crate::session::Session,
-    sql: &str,
-) -> (crate::session::BatchOutcome, Vec<crate::session::Notice>, Vec<text::OutputStyle>) {
-    let (outcome, mut styles) = s.execute_batch_styled(sql);
-    if styles.len() != outcome.results.len() {
-        // The session does not observe its statements: the settings at the end.
-        let types = outcome.results.iter().flat_map(|r| result_types(r));
-        let style = text::OutputStyle::for_columns(types.collect::<Vec<_>>(), |k| s.setting(k));
-        styles = vec![style; outcome.results.len()];
-    }
-    (outcome, s.take_notices(), styles)
+/// Turns a batch's results into messages as its statements run (simple protocol:
+/// always text format): RowDescription before a statement's first row, DataRow per
+/// row, CommandComplete when it ends.
+struct SimpleSink {
+    out: Output,
+    /// The session's output settings for the running statement.
+    style: text::OutputStyle,
+    /// Text, one per column of the running statement.
+    formats: Vec<FieldFormat>,
+    /// The running statement's RowDescription is out.
+    described: bool,
+    /// More statements may follow whose settings differ: read them after each one.
+    restyle: bool,
+    /// The first error queueing output after a statement ended; the next row fails with
+    /// it, or the batch's end reports it.
+    failed: Option<Error>,
 }
 
-/// The column types of a result (none for a command).
-pub(crate) fn result_types(r: &StatementResult) -> Vec<&helios_types::DataType> {
-    match r {
-        StatementResult::Rows(q) => q.columns.iter().map(|c| &c.data_type).collect(),
-        StatementResult::Command { .. } => Vec::new(),
+impl SimpleSink {
+    fn describe(&mut self, columns: &[crate::session::Column]) -> helios_common::Result<()> {
+        if !self.described {
+            self.described = true;
+            self.formats = vec![FieldFormat::Text; columns.len()];
+            let description = wire::row_description(columns, &self.formats);
+            self.out.push(PgWireBackendMessage::RowDescription(description))?;
+        }
+        Ok(())
+    }
+
+    fn send_row(
+        &mut self,
+        columns: &[crate::session::Column],
+        values: &[helios_types::Value],
+    ) -> helios_common::Result<()> {
+        self.describe(columns)?;
+        let row = wire::data_row(values, columns, &self.formats, &self.style)?;
+        self.out.push(PgWireBackendMessage::DataRow(row))
+    }
+
+    fn complete(&mut self, result: &StatementResult) -> helios_common::Result<()> {
+        match result {
+            StatementResult::Rows(q) => {
+                self.describe(&q.columns)?;
+                for row in &q.rows {
+                    self.send_row(&q.columns, row)?;
+                }
+                self.out.push(PgWireBackendMessage::CommandComplete(CommandComplete::new(
+                    q.tag.clone(),
+                )))
+            }
+            StatementResult::Command { tag, .. } => self
+                .out
+                .push(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag.to_string()))),
+        }
+    }
+}
+
+impl BatchSink for SimpleSink {
+    fn row(
+        &mut self,
+        columns: &[crate::session::Column],
+        values: &[helios_types::Value],
+    ) -> helios_common::Result<bool> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.send_row(columns, values)?;
+        Ok(true)
+    }
+
+    fn statement_done(
+        &mut self,
+        result: &StatementResult,
+        setting: &dyn Fn(&str) -> Option<String>,
+    ) {
+        if let Err(e) = self.complete(result) {
+            self.failed.get_or_insert(e);
+        }
+        self.described = false;
+        if self.restyle {
+            self.style = text::OutputStyle::from_settings(setting);
+        }
+    }
+}
+
+/// What a statement run with streamed output left for the handler to send.
+struct Streamed<T> {
+    /// The statement's own outcome.
+    outcome: T,
+    /// Its messages not yet written to the socket.
+    pending: Vec<PgWireBackendMessage>,
+    /// Notices raised while it ran.
+    notices: Vec<crate::session::Notice>,
+}
+
+/// Runs a query string (no COPY in it) with its results streamed; returns the error
+/// that stopped it, if any.
+async fn stream_batch(
+    conn: &Arc<ConnState>,
+    sql: &str,
+    statements: usize,
+) -> PgWireResult<Streamed<Option<Error>>> {
+    let sql = sql.to_owned();
+    let out = conn.output();
+    let state = Arc::clone(conn);
+    conn.run(move |s| {
+        let style = state.output_style(s);
+        let mut sink = SimpleSink {
+            out,
+            style,
+            formats: Vec::new(),
+            described: false,
+            restyle: statements > 1,
+            failed: None,
+        };
+        let error = s.execute_batch_streaming(&sql, &mut sink).or(sink.failed);
+        Streamed { outcome: error, pending: sink.out.into_pending(), notices: s.take_notices() }
+    })
+    .await
+}
+
+/// Sends what a streamed statement left: its notices, its remaining messages, and its
+/// error; `true` when there was an error.
+async fn finish_streamed<C>(client: &mut C, streamed: Streamed<Option<Error>>) -> PgWireResult<bool>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    send_notices(client, streamed.notices).await?;
+    for m in streamed.pending {
+        client.feed(m).await?;
+    }
+    match &streamed.outcome {
+        Some(e) => {
+            send_error(client, e).await?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
 }
 
@@ -153,29 +232,19 @@ where
         client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
         return Ok(Ended::Ready);
     }
+    // Whatever was queued before (nothing, usually) goes out ahead of the rows that
+    // stream to the socket while the statements run.
+    client.flush().await?;
     if !statements.iter().any(|s| is_copy(s)) {
-        let sql = sql.to_owned();
-        let (outcome, notices, styles) = conn.run(move |s| run_batch(s, &sql)).await?;
-        send_notices(client, notices).await?;
-        for (r, style) in outcome.results.iter().zip(&styles) {
-            send_result(client, r, style).await?;
-        }
-        if let Some(e) = &outcome.error {
-            send_error(client, e).await?;
-        }
+        let streamed = stream_batch(conn, sql, statements.len()).await?;
+        finish_streamed(client, streamed).await?;
         return Ok(Ended::Ready);
     }
     let count = statements.len();
     for (i, stmt) in statements.into_iter().enumerate() {
         if !is_copy(stmt) {
-            let sql = stmt.to_owned();
-            let (outcome, notices, styles) = conn.run(move |s| run_batch(s, &sql)).await?;
-            send_notices(client, notices).await?;
-            for (r, style) in outcome.results.iter().zip(&styles) {
-                send_result(client, r, style).await?;
-            }
-            if let Some(e) = &outcome.error {
-                send_error(client, e).await?;
+            let streamed = stream_batch(conn, stmt, 1).await?;
+            if finish_streamed(client, streamed).await? {
                 return Ok(Ended::Ready);
             }
             continue;
@@ -232,45 +301,16 @@ where
                 .await?;
             return Ok(Ended::CopyIn);
         }
-        let format = i8::from(is_binary(&copy));
-        let out = conn.run(move |s| run_copy_out(s, &copy)).await?;
-        match out {
-            Err(e) => {
-                send_error(client, &e).await?;
-                return Ok(Ended::Ready);
-            }
-            Ok(out) => {
-                let n = i16::try_from(out.columns).unwrap_or(i16::MAX);
-                client
-                    .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
-                        format,
-                        n,
-                        vec![i16::from(format); out.columns],
-                    )))
-                    .await?;
-                if let Some(h) = out.header {
-                    client
-                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(h))))
-                        .await?;
-                }
-                let rows = out.rows.len();
-                for line in out.rows {
-                    client
-                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(line))))
-                        .await?;
-                }
-                if let Some(t) = out.trailer {
-                    client
-                        .feed(PgWireBackendMessage::CopyData(CopyData::new(Bytes::from(t))))
-                        .await?;
-                }
-                client.feed(PgWireBackendMessage::CopyDone(CopyDone::new())).await?;
-                client
-                    .feed(PgWireBackendMessage::CommandComplete(CommandComplete::new(format!(
-                        "COPY {rows}"
-                    ))))
-                    .await?;
-            }
+        let out = conn.output();
+        let streamed = conn
+            .run(move |s| {
+                let mut out = out;
+                let outcome = stream_copy_out(s, &copy, &mut out).err();
+                Streamed { outcome, pending: out.into_pending(), notices: s.take_notices() }
+            })
+            .await?;
+        if finish_streamed(client, streamed).await? {
+            return Ok(Ended::Ready);
         }
     }
     Ok(Ended::Ready)

@@ -27,17 +27,31 @@ use pgwire::messages::PgWireFrontendMessage;
 use pgwire::tokio::server::{process_error, process_message, MaybeTls, PgWireMessageServerCodec};
 use tokio::sync::Notify;
 use tokio::time::{sleep, Duration, Sleep};
-use tokio_util::codec::Framed;
+use tokio_util::codec::{Framed, FramedParts};
 
 use crate::conn::conn_state;
 use crate::extended::Prepared;
+use crate::output::SharedSocket;
 use crate::server::Handlers;
 
 /// How long a client may take to finish startup and authentication.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A client's framed socket, plain, TLS or Unix-domain.
-type ClientSocket = Framed<MaybeTls, PgWireMessageServerCodec<Prepared>>;
+/// A client's framed socket, plain, TLS or Unix-domain, shared with the output of the
+/// statements that stream their results ([`crate::output`]).
+type ClientSocket = Framed<SharedSocket, PgWireMessageServerCodec<Prepared>>;
+
+/// The framed socket over a [`SharedSocket`], keeping what was read or queued already.
+fn share(
+    socket: Framed<MaybeTls, PgWireMessageServerCodec<Prepared>>,
+) -> (ClientSocket, SharedSocket) {
+    let parts = socket.into_parts();
+    let shared = SharedSocket::new(parts.io);
+    let mut new_parts = FramedParts::new(shared.clone(), parts.codec);
+    new_parts.read_buf = parts.read_buf;
+    new_parts.write_buf = parts.write_buf;
+    (Framed::from_parts(new_parts), shared)
+}
 
 /// What woke the conversation up.
 enum Event {
@@ -59,7 +73,10 @@ pub async fn serve_tcp(
         s = pgwire::tokio::server::negotiate_tls(tcp, tls) => s?,
     };
     match negotiated {
-        Some(socket) => Conversation::new(socket, handlers).run(deadline).await,
+        Some(socket) => {
+            let (socket, shared) = share(socket);
+            Conversation::new(socket, shared, handlers).run(deadline).await
+        }
         None => Ok(()),
     }
 }
@@ -73,9 +90,10 @@ pub async fn serve_unix(unix: tokio::net::UnixStream, handlers: Arc<Handlers>) -
     // PostgreSQL reports no address for a Unix-socket client either.
     let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let codec = PgWireMessageServerCodec::new(DefaultClient::new(peer, false));
-    let mut socket = Framed::new(MaybeTls::Unix(unix), codec);
+    let shared = SharedSocket::new(MaybeTls::Unix(unix));
+    let mut socket = Framed::new(shared.clone(), codec);
     socket.set_state(PgWireConnectionState::AwaitingStartup);
-    Conversation::new(socket, handlers).run(deadline).await
+    Conversation::new(socket, shared, handlers).run(deadline).await
 }
 
 /// The state of one connection's conversation.
@@ -84,13 +102,22 @@ struct Conversation {
     handlers: Arc<Handlers>,
     /// Signalled by the session when a notification is queued for this client.
     notified: Arc<Notify>,
-    /// The session knows `notified` (it has one once startup made it).
+    /// The session knows `notified` and the connection state knows `shared` (they
+    /// exist once startup made them).
     waker_installed: bool,
+    /// The socket under `socket`, for results streamed while a statement runs.
+    shared: SharedSocket,
 }
 
 impl Conversation {
-    fn new(socket: ClientSocket, handlers: Arc<Handlers>) -> Conversation {
-        Conversation { socket, handlers, notified: Arc::new(Notify::new()), waker_installed: false }
+    fn new(socket: ClientSocket, shared: SharedSocket, handlers: Arc<Handlers>) -> Conversation {
+        Conversation {
+            socket,
+            handlers,
+            notified: Arc::new(Notify::new()),
+            waker_installed: false,
+            shared,
+        }
     }
 
     async fn run(mut self, mut deadline: Pin<&mut Sleep>) -> io::Result<()> {
@@ -123,7 +150,8 @@ impl Conversation {
             && matches!(self.socket.transaction_status(), TransactionStatus::Idle)
     }
 
-    /// Hands the session our waker, once it exists.
+    /// Hands the session our waker and the connection state our socket, once they
+    /// exist.
     fn install_waker(&mut self) {
         if self.waker_installed || self.starting() {
             return;
@@ -131,6 +159,7 @@ impl Conversation {
         if let Ok(conn) = conn_state(&self.socket) {
             let notified = Arc::clone(&self.notified);
             conn.set_notification_waker(Arc::new(move || notified.notify_one()));
+            conn.set_socket(self.shared.clone());
             self.waker_installed = true;
         }
     }

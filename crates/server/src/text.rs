@@ -55,6 +55,14 @@ impl OutputStyle {
     }
 }
 
+impl OutputStyle {
+    /// The style for result columns of any type: every setting that shapes text output,
+    /// read through `setting`.
+    pub fn from_settings(setting: impl Fn(&str) -> Option<String>) -> OutputStyle {
+        OutputStyle::for_columns([&DataType::Float8, &DataType::TimestampTz], setting)
+    }
+}
+
 /// The text form of a value under the session's output settings.
 pub fn to_text_styled(value: &Value, style: &OutputStyle) -> Option<String> {
     if value.is_null() {

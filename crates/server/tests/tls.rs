@@ -1,5 +1,5 @@
 //! TLS: with a certificate configured, SSLRequest is accepted and the whole session runs
-//! over rustls. The test certificate comes from the `openssl` command; without it the
+//! over rustls, streamed results included. The test certificate comes from the `openssl` command; without it the
 //! test says so and returns (set HELIOS_REQUIRE_OPENSSL=1 to make that a failure).
 
 mod common;
@@ -7,10 +7,11 @@ mod common;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::echo::EchoFactory;
 use common::raw::{cstr, message, startup_packet};
 use common::start;
+use helios_server::nano::NanoFactory;
 use helios_server::ServerConfig;
+use heliosdb_nano::Database;
 use pgwire::tokio::tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use pgwire::tokio::tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use pgwire::tokio::tokio_rustls::TlsConnector;
@@ -64,7 +65,8 @@ async fn sessions_run_over_tls() {
         tls_key: Some(key),
         ..ServerConfig::default()
     };
-    let server = start(config, Arc::new(EchoFactory::default())).await;
+    let db = Database::open_in_memory().expect("open in memory");
+    let server = start(config, Arc::new(NanoFactory::new(db))).await;
 
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();
     let mut req = 8u32.to_be_bytes().to_vec();
@@ -106,5 +108,23 @@ async fn sessions_run_over_tls() {
         }
     }
     assert!(saw_row);
+
+    // A result far past the server's flush threshold goes out through TLS while the
+    // statement runs (records written on the statement's thread).
+    let big = "SELECT g, repeat('x', 1000) FROM generate_series(1, 2000) g";
+    tls.write_all(&message(b'Q', &cstr(big))).await.unwrap();
+    let mut rows = 0;
+    loop {
+        let (tag, body) = read_msg(&mut tls).await;
+        assert_ne!(tag, b'E');
+        if tag == b'D' {
+            rows += 1;
+            assert_eq!(body.len(), 2 + 4 + rows.to_string().len() + 4 + 1000);
+        }
+        if tag == b'Z' {
+            break;
+        }
+    }
+    assert_eq!(rows, 2000);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -422,9 +422,32 @@ impl Session {
         sql: &str,
         after: &mut dyn FnMut(&Session, &StatementResult),
     ) -> (Vec<StatementResult>, Option<Error>) {
+        self.execute_batch_to(sql, None, after)
+    }
+
+    /// [`Session::execute_batch_observed`], passing each statement's result rows to
+    /// `sink` as they are produced ([`Session::execute_streaming`]) instead of collecting
+    /// them: the results handed to `after` and returned carry the columns and tags of
+    /// those statements without their rows. When a statement fails after some of its
+    /// rows went to `sink`, the error still ends the batch as it would have.
+    pub fn execute_batch_streaming(
+        &mut self,
+        sql: &str,
+        sink: &mut RowSink<'_>,
+        after: &mut dyn FnMut(&Session, &StatementResult),
+    ) -> (Vec<StatementResult>, Option<Error>) {
+        self.execute_batch_to(sql, Some(sink), after)
+    }
+
+    fn execute_batch_to(
+        &mut self,
+        sql: &str,
+        mut sink: Option<&mut RowSink<'_>>,
+        after: &mut dyn FnMut(&Session, &StatementResult),
+    ) -> (Vec<StatementResult>, Option<Error>) {
         // Errors point into `sql` (the plan cache's parameterized text only fails at run
         // time: a binding error runs the text as written).
-        if let Some((results, error)) = self.run_cached(sql) {
+        if let Some((results, error)) = self.run_cached(sql, sink.as_deref_mut()) {
             for r in &results {
                 after(self, r);
             }
@@ -439,13 +462,15 @@ impl Session {
             }
         };
         let depth = stmts.iter().map(parser::nesting_depth).max().unwrap_or(0);
-        let (results, error) = parser::with_stack_for(depth, || self.run_batch(&stmts, after));
+        let (results, error) =
+            parser::with_stack_for(depth, || self.run_batch(&stmts, sink, after));
         (results, error.map(|e| e.locate(sql)))
     }
 
     fn run_batch(
         &mut self,
         stmts: &[Statement],
+        mut sink: Option<&mut RowSink<'_>>,
         after: &mut dyn FnMut(&Session, &StatementResult),
     ) -> (Vec<StatementResult>, Option<Error>) {
         let implicit = stmts.len() > 1 && self.mode == Mode::Autocommit;
@@ -455,7 +480,7 @@ impl Session {
         }
         let mut results = Vec::with_capacity(stmts.len());
         for stmt in stmts {
-            match self.run(stmt, &[], None) {
+            match self.run_to(stmt, &[], None, sink.as_deref_mut()) {
                 Ok(r) => {
                     after(self, &r);
                     results.push(r);
@@ -623,17 +648,8 @@ impl Session {
         }
     }
 
-    /// Runs one statement in the transaction state machine.
-    fn run(
-        &mut self,
-        stmt: &Statement,
-        params: &[Value],
-        prepared: Option<&Prepared>,
-    ) -> Result<StatementResult> {
-        self.run_to(stmt, params, prepared, None)
-    }
-
-    /// [`Session::run`], passing result rows to `sink` when there is one.
+    /// Runs one statement in the transaction state machine, passing its result rows to
+    /// `sink` when there is one.
     fn run_to(
         &mut self,
         stmt: &Statement,

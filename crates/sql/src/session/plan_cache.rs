@@ -61,6 +61,7 @@ impl Session {
     pub(super) fn run_cached(
         &mut self,
         sql: &str,
+        sink: Option<&mut super::RowSink<'_>>,
     ) -> Option<(Vec<StatementResult>, Option<Error>)> {
         let p = parameterize(sql)?;
         let key = self.cache_key(&p);
@@ -90,14 +91,28 @@ impl Session {
         let stmt = prepared.statement()?;
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         self.executing = false;
-        match self.run(stmt, &p.values, Some(&prepared)) {
+        // A statement that passed rows to `sink` ran, whatever `executing` says: the
+        // client has them, and running the text again would send them twice.
+        let mut passed = false;
+        let r = match sink {
+            Some(sink) => {
+                let mut counting = |c: &[super::Column], v: &[helios_types::Value]| {
+                    passed = true;
+                    sink(c, v)
+                };
+                self.run_to(stmt, &p.values, Some(&prepared), Some(&mut counting))
+            }
+            None => self.run_to(stmt, &p.values, Some(&prepared), None),
+        };
+        match r {
             Ok(r) => Some((vec![r], None)),
             Err(e) => {
                 let aborted = e.sqlstate() == SqlState::IN_FAILED_SQL_TRANSACTION;
-                if !self.executing && !aborted {
+                let ran = self.executing || passed;
+                if !ran && !aborted {
                     self.plan_cache.entries.remove(&key);
                 }
-                if self.executing || aborted || e.sqlstate() == SqlState::QUERY_CANCELED {
+                if ran || aborted || e.sqlstate() == SqlState::QUERY_CANCELED {
                     // The statement ran (it may have written rows or advanced a sequence):
                     // running it again from the text would repeat that, and lose a
                     // cancellation. In a failed block the text would fail the same way.
