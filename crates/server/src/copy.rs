@@ -526,6 +526,8 @@ pub fn copy_out_each(
     let mut started = false;
     let mut types: Vec<DataType> = Vec::new();
     let mut rows = 0u64;
+    // One row's fields, reused from row to row.
+    let mut fields: Vec<Option<String>> = Vec::new();
     let start = |sink: &mut dyn CopyOutSink, columns: &[crate::session::Column]| {
         sink.start(columns.len())?;
         if binary {
@@ -547,8 +549,10 @@ pub fn copy_out_each(
         let data = if binary {
             crate::copy_binary::encode_row(values, &types)?
         } else {
-            let mut line = String::new();
-            let fields: Vec<Option<String>> = values.iter().map(text::to_text).collect();
+            fields.clear();
+            fields.extend(values.iter().map(text::to_text));
+            let mut line =
+                String::with_capacity(fields.iter().flatten().map(String::len).sum::<usize>() + 16);
             encode_row(&fields, &stmt.options, &mut line);
             line.into_bytes()
         };

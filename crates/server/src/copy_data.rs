@@ -307,6 +307,12 @@ pub fn encode_row(fields: &[Option<String>], opts: &CopyOptions, out: &mut Strin
         }
         match (f, opts.format) {
             (None, _) => out.push_str(&opts.null),
+            (Some(v), CopyFormat::Text | CopyFormat::Binary)
+                if !v.contains(['\\', '\n', '\r', '\t', opts.delimiter]) =>
+            {
+                // Nothing to escape (most values): copied whole.
+                out.push_str(v);
+            }
             (Some(v), CopyFormat::Text | CopyFormat::Binary) => {
                 for c in v.chars() {
                     match c {
@@ -401,6 +407,10 @@ mod tests {
             decode_rows("a|NULL|b\\|c\n", &o).unwrap(),
             vec![vec![Some("a".into()), None, Some("b|c".into())]]
         );
+        // On the way out the delimiter inside a value is escaped, a plain value is not.
+        let mut s = String::new();
+        encode_row(&[Some("a".into()), None, Some("b|c".into()), Some("d,e".into())], &o, &mut s);
+        assert_eq!(s, "a|NULL|b\\|c|d,e\n");
     }
 
     /// Feeds `data` to a splitter in chunks cut at `cuts`, decoding each batch of whole
