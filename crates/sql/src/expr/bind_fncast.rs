@@ -160,7 +160,11 @@ impl Binder<'_> {
                     | DataType::Int4
                     | DataType::Int8
             );
-            return if convertible { self.bind_reg_cast(reg, arg).map(Ok) } else { Ok(Err(vec![arg])) };
+            return if convertible {
+                self.bind_reg_cast(reg, arg).map(Ok)
+            } else {
+                Ok(Err(vec![arg]))
+            };
         }
         let Some((to, domain)) = self.function_cast_target(&f.name) else {
             return Ok(Err(vec![arg]));
@@ -169,12 +173,13 @@ impl Binder<'_> {
         if from != DataType::Unknown && !cast_exists(&from, &to) {
             return Ok(Err(vec![arg]));
         }
-        let e = self.coerce(arg, &to, CoercionKind::Explicit).map_err(|e| {
-            match first_arg_string(f) {
-                Some(v) => crate::parser::place::at_string(e, v),
-                None => e,
-            }
-        })?;
+        let e =
+            self.coerce(arg, &to, CoercionKind::Explicit).map_err(|e| {
+                match first_arg_string(f) {
+                    Some(v) => crate::parser::place::at_string(e, v),
+                    None => e,
+                }
+            })?;
         self.with_domain(e, domain).map(Ok)
     }
 }
