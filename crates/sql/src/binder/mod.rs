@@ -15,6 +15,7 @@
 mod aggregate;
 mod as_of;
 mod colname;
+mod default_display;
 mod dml;
 mod from;
 pub mod generated;

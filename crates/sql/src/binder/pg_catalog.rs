@@ -725,14 +725,18 @@ pub(super) fn pg_catalog_relation(
     Some(rel)
 }
 
-/// The default expression PostgreSQL would show for column `i` of `t`.
+/// The default expression PostgreSQL would show for column `i` of `t` (see
+/// `default_display.rs`).
 pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
     let c = t.columns.get(i)?;
     if let Some(g) = &c.generated {
         return Some(g.clone());
     }
     match (&c.default, c.sequence) {
-        (Some(d), _) => Some(d.clone()),
+        (Some(d), _) => match super::default_display::display_default(d, &c.data_type) {
+            super::default_display::ShownDefault::Text(shown) => Some(shown),
+            super::default_display::ShownDefault::None => None,
+        },
         (None, Some(_)) if c.identity.is_none() => {
             Some(format!("nextval('{}_{}_seq'::regclass)", t.name, c.name))
         }

@@ -100,12 +100,11 @@ pub fn system_relation(
                 .iter()
                 .flat_map(|t| {
                     t.columns.iter().enumerate().map(move |(i, c)| {
-                        let default = match (&c.default, c.sequence) {
-                            (Some(d), _) => text(d.clone()),
-                            (None, Some(_)) if c.identity.is_none() => {
-                                text(format!("nextval('{}_{}_seq'::regclass)", t.name, c.name))
+                        let default = match c.generated {
+                            Some(_) => Value::Null,
+                            None => {
+                                super::pg_catalog::column_default(t, i).map_or(Value::Null, text)
                             }
-                            _ => Value::Null,
                         };
                         let mut row = column_row(
                             &t.schema,

@@ -387,7 +387,7 @@ impl Binder<'_> {
     /// A cast to a `reg*` type: text goes through `helios_reg*_in` (the OID of the named
     /// object), a number through `helios_reg*_out` (the object's name, as text); other
     /// types cast to `int8` like `oid`.
-    fn bind_reg_cast(&mut self, reg: RegType, inner: Expr) -> Result<Expr> {
+    pub(crate) fn bind_reg_cast(&mut self, reg: RegType, inner: Expr) -> Result<Expr> {
         let from = inner.data_type();
         let (dir, arg_type) = match from {
             DataType::Int2 | DataType::Int4 | DataType::Int8 => ("out", DataType::Int8),
@@ -422,7 +422,7 @@ impl Binder<'_> {
     }
 
     /// `e` checked against `domain`'s constraints, when there is a domain.
-    fn with_domain(
+    pub(crate) fn with_domain(
         &mut self,
         e: Expr,
         domain: Option<std::sync::Arc<crate::catalog::TypeDef>>,

@@ -158,12 +158,23 @@ impl Binder<'_> {
                     "{name} with OVER, FILTER, DISTINCT or ORDER BY"
                 )));
             }
-            return match self.bind_user_call(schema.as_deref(), &name, args, named)? {
-                Some(e) => Ok(e),
-                None => Err(Error::new(
+            let positional = named.is_empty();
+            if positional {
+                args = match self.unknown_function_cast(f, args)? {
+                    Ok(cast) => return Ok(cast),
+                    Err(args) => args,
+                };
+            }
+            let missing = || {
+                Error::new(
                     SqlState::UNDEFINED_FUNCTION,
                     format!("function {} does not exist", f.name),
-                )),
+                )
+            };
+            return match self.bind_user_call(schema.as_deref(), &name, args.clone(), named)? {
+                Some(e) => Ok(e),
+                None if positional => self.function_style_cast(f, args)?.map_err(|_| missing()),
+                None => Err(missing()),
             };
         }
         if !named.is_empty() {
@@ -274,11 +285,15 @@ impl Binder<'_> {
                 return Ok(call);
             }
         }
+        let args = match self.unknown_function_cast(f, args)? {
+            Ok(cast) => return Ok(cast),
+            Err(args) => args,
+        };
         match self.call_function(&name, args.clone()) {
             Err(e) if e.sqlstate() == SqlState::UNDEFINED_FUNCTION => {
-                match self.bind_user_call(schema.as_deref(), &name, args, Vec::new())? {
+                match self.bind_user_call(schema.as_deref(), &name, args.clone(), Vec::new())? {
                     Some(call) => Ok(call),
-                    None => Err(e),
+                    None => self.function_style_cast(f, args)?.map_err(|_| e),
                 }
             }
             other => other,

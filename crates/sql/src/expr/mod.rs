@@ -17,7 +17,7 @@
 //! |---|---|
 //! | `node.rs` | the [`Expr`] tree, operators, aggregate/window call nodes |
 //! | `context.rs` | [`ExprScope`], [`EvalContext`], [`SessionInfo`] |
-//! | `bind*.rs` | the binder (literals, operators, functions, special forms; ranges in `bind_range.rs`, network addresses in `bind_inet.rs`) |
+//! | `bind*.rs` | the binder (literals, operators, functions, special forms; ranges in `bind_range.rs`, network addresses in `bind_inet.rs`, function-style casts in `bind_fncast.rs`) |
 //! | `types.rs` | categories, implicit casts, common types, SQL type names |
 //! | `resolve.rs` | overload resolution |
 //! | `polymorphic.rs` | pseudo-type parameters of user routines (`anyelement`, ...) |
@@ -31,6 +31,7 @@ pub mod arith;
 mod bind;
 mod bind_aggregate;
 mod bind_array_assign;
+mod bind_fncast;
 mod bind_func;
 mod bind_inet;
 mod bind_ops;
