@@ -195,14 +195,7 @@ fn reg_target(name: &ast::ObjectName) -> Option<RegType> {
         [schema, one] if ident(schema)? == "pg_catalog" => ident(one)?,
         _ => return None,
     };
-    Some(match last.as_str() {
-        "regclass" => RegType::Class,
-        "regtype" => RegType::Type,
-        "regproc" | "regprocedure" => RegType::Proc,
-        "regnamespace" => RegType::Namespace,
-        "regrole" => RegType::Role,
-        _ => return None,
-    })
+    super::types::reg_type_named(&last)
 }
 
 /// The call's only argument when it is a written constant, for error positions.

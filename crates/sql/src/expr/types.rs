@@ -275,7 +275,12 @@ pub fn reg_type(ty: &ast::DataType) -> Option<RegType> {
         _ => return None,
     };
     let base = name.strip_prefix("pg_catalog.").unwrap_or(&name).trim_matches('"');
-    Some(match base {
+    reg_type_named(base)
+}
+
+/// The `reg*` type named `name` (lower case, unqualified), if any.
+pub fn reg_type_named(name: &str) -> Option<RegType> {
+    Some(match name {
         "regclass" => RegType::Class,
         "regtype" => RegType::Type,
         "regproc" | "regprocedure" => RegType::Proc,
