@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use helios_common::Result;
 use helios_sql::Engine;
-use helios_storage::{Durability, KeySource, Storage, StorageOptions, DEFAULT_RETENTION};
+use helios_storage::{
+    Durability, KeySource, Storage, StorageOptions, DEFAULT_RETENTION, DEFAULT_SPILL_THRESHOLD,
+};
 
 use crate::Connection;
 
@@ -20,11 +22,19 @@ pub struct Options {
     pub encryption: Option<KeySource>,
     /// How long old row versions stay readable for time travel (default 24 h).
     pub retention: Duration,
+    /// Estimated bytes of a transaction's buffered writes above which they spill to a
+    /// temporary file (default 256 MiB); lower it to bound the memory of large loads.
+    pub spill_threshold: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { durability: Durability::Durable, encryption: None, retention: DEFAULT_RETENTION }
+        Options {
+            durability: Durability::Durable,
+            encryption: None,
+            retention: DEFAULT_RETENTION,
+            spill_threshold: DEFAULT_SPILL_THRESHOLD,
+        }
     }
 }
 
@@ -45,6 +55,7 @@ impl Database {
                 retention: options.retention,
             },
         )?;
+        storage.set_spill_threshold(options.spill_threshold);
         Ok(Database { engine: Engine::new(storage)? })
     }
 

@@ -30,6 +30,7 @@ pub use mvcc::{
 };
 pub use options::{
     Durability, Isolation, KeySource, StorageOptions, TxnOptions, DEFAULT_RETENTION,
+    DEFAULT_SPILL_THRESHOLD,
 };
 pub use storage::Storage;
 pub use temp_run::{TempRun, TempRunReader, TempRunWriter};

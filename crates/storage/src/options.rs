@@ -9,6 +9,11 @@ pub use crate::crypto::KeySource;
 /// Default retention of old versions: 24 hours.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// Default spill threshold: 256 MiB of buffered writes. A load of a million rows of
+/// about 60 bytes stays in memory below it; re-reading a spilled run at commit costs
+/// about half again as much per row as visiting memory.
+pub const DEFAULT_SPILL_THRESHOLD: usize = 256 * 1024 * 1024;
+
 /// When a commit is acknowledged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {

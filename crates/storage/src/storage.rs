@@ -358,7 +358,7 @@ impl Storage {
 
     /// Sets the size (estimated bytes of buffered writes) above which a transaction's
     /// write set spills to a temporary file; transactions begun later use it. The default
-    /// is 64 MiB. Spill files are anonymous (unlinked at creation) and, when the database
+    /// is 256 MiB. Spill files are anonymous (unlinked at creation) and, when the database
     /// is encrypted, sealed with a per-file random key.
     pub fn set_spill_threshold(&self, bytes: usize) {
         let mut spill = self.inner.spill.write();
@@ -515,8 +515,9 @@ impl Inner {
         Ok(())
     }
 
-    /// Commits one request whose write set spilled, alone and streamed to the engine, so
-    /// its versions never all sit in memory.
+    /// Commits one large request (its write set spilled, or holds several MiB), alone and
+    /// streamed to the engine: its versions never all sit in memory a second time, and
+    /// they are built on a second thread while this one writes them.
     pub(crate) fn commit_large(&self, req: CommitRequest) -> Result<CommitInfo> {
         let mut seq = self.sequencer.lock();
         let snap = self.engine.snapshot()?;

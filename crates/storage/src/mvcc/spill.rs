@@ -40,6 +40,7 @@ use std::thread::JoinHandle;
 use helios_common::{Error, Result, Timestamp};
 use parking_lot::Mutex;
 
+use crate::options::DEFAULT_SPILL_THRESHOLD;
 use crate::temp_run::BlockFile;
 
 /// Target size of one block, before sealing.
@@ -91,9 +92,6 @@ pub(crate) struct SpillSettings {
     /// (by default every run; tests also write them inline).
     pub background: usize,
 }
-
-/// Default spill threshold: 64 MiB of buffered writes.
-pub(crate) const DEFAULT_SPILL_THRESHOLD: usize = 64 * 1024 * 1024;
 
 impl Default for SpillSettings {
     fn default() -> SpillSettings {

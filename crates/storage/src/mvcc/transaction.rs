@@ -19,6 +19,11 @@ use crate::mvcc::write_set::WriteSet;
 use crate::storage::Inner;
 use crate::{Isolation, StorageError, TxnOptions};
 
+/// Write sets of at least this many bytes (estimated) commit on their own, streamed to
+/// the engine with their versions built on a second thread, rather than packed into a
+/// shared group batch.
+const LARGE_COMMIT: usize = 8 * 1024 * 1024;
+
 /// A savepoint token: [`Transaction::rollback_to`] undoes every write made after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Savepoint {
@@ -517,7 +522,7 @@ impl Transaction {
         let writes = std::mem::take(&mut self.writes);
         let req = CommitRequest { branch: self.branch, writes, locks: self.held.clone() };
         let inner = self.inner.clone();
-        let result = if req.writes.spilled() {
+        let result = if req.writes.is_large(LARGE_COMMIT) {
             // Too large to share a batch: committed on its own, streamed to the engine.
             inner.commit_large(req)
         } else {

@@ -358,6 +358,12 @@ impl WriteSet {
         !self.runs.is_empty()
     }
 
+    /// Whether the write set is large enough to be committed on its own, streamed to
+    /// the engine: it spilled, or its memory holds at least `bytes` (estimated).
+    pub(crate) fn is_large(&self, bytes: usize) -> bool {
+        self.spilled() || self.mem_bytes >= bytes
+    }
+
     /// The buffered write of `key`: `Some(None)` is a buffered delete.
     pub(crate) fn get(&self, key: &[u8]) -> Result<Option<Option<Vec<u8>>>> {
         // A key past the largest one in memory (a load probing each new, ascending key)
