@@ -18,6 +18,11 @@
 //! Rust tuples the SQLite side reads them into (`query_prepared_each`); both lines are
 //! compared with the one SQLite run.
 //!
+//! The bulk insert runs `BENCH_LOADS` times (default 3), alternating the engines, each
+//! load into a fresh table (the last one into `orders`, which the other workloads read);
+//! its line gives each engine's median wall-clock and CPU time, and the ratios of every
+//! pair follow it. One run on a shared machine easily moves by a third.
+//!
 //! `BENCH_ONLY` (comma-separated: `insert,point,range,join`) runs a subset after the load.
 
 use std::time::{Duration, Instant};
@@ -123,15 +128,59 @@ fn amount(i: i64) -> i64 {
     (i * 7919) % 1000
 }
 
+/// The median of some durations (the upper one of an even count).
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The orders table's columns, in both engines' spelling.
+const HELIOS_ORDERS: &str =
+    "(id bigint PRIMARY KEY, cust bigint NOT NULL, amount bigint NOT NULL, note text)";
+const SQLITE_ORDERS: &str =
+    "(id INTEGER PRIMARY KEY, cust INTEGER NOT NULL, amount INTEGER NOT NULL, note TEXT)";
+
+/// Loads `rows` orders into `table` in one transaction, one prepared INSERT per row.
+fn helios_load_orders(h: &mut Connection, table: &str, rows: i64) {
+    h.execute("BEGIN", &[]).expect("begin");
+    let ins = h
+        .prepare(
+            &format!("INSERT INTO {table} VALUES ($1, $2, $3, $4)"),
+            &[DataType::Int8, DataType::Int8, DataType::Int8, DataType::Text],
+        )
+        .expect("prepare");
+    for i in 0..rows {
+        let p = [
+            Value::Int8(i),
+            Value::Int8(i % CUSTOMERS),
+            Value::Int8(amount(i)),
+            Value::Text(note(i)),
+        ];
+        h.execute_prepared(&ins, &p).expect("insert");
+    }
+    h.execute("COMMIT", &[]).expect("commit");
+}
+
+fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
+    let t = s.transaction().expect("begin");
+    {
+        let mut ins =
+            t.prepare(&format!("INSERT INTO {table} VALUES (?1, ?2, ?3, ?4)")).expect("prep");
+        for i in 0..rows {
+            ins.execute(params![i, i % CUSTOMERS, amount(i), note(i)]).expect("insert");
+        }
+    }
+    t.commit().expect("commit");
+}
+
 fn helios_open(dir: &std::path::Path, relaxed: bool) -> Connection {
     let durability = if relaxed { Durability::Relaxed } else { Durability::Durable };
     let db = Database::open(dir, Options { durability, ..Options::default() }).expect("open");
     let mut c = db.connect();
-    let out = c.execute_batch(
+    let out = c.execute_batch(&format!(
         "CREATE TABLE customers (id bigint PRIMARY KEY, region text NOT NULL);
-         CREATE TABLE orders (id bigint PRIMARY KEY, cust bigint NOT NULL,
-                              amount bigint NOT NULL, note text)",
-    );
+         CREATE TABLE orders {HELIOS_ORDERS}"
+    ));
     assert!(out.error.is_none(), "{:?}", out.error);
     c
 }
@@ -140,11 +189,10 @@ fn sqlite_open(path: &std::path::Path, relaxed: bool) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(path).expect("open SQLite");
     c.pragma_update(None, "journal_mode", "WAL").expect("WAL");
     c.pragma_update(None, "synchronous", if relaxed { "NORMAL" } else { "FULL" }).expect("sync");
-    c.execute_batch(
+    c.execute_batch(&format!(
         "CREATE TABLE customers (id INTEGER PRIMARY KEY, region TEXT NOT NULL);
-         CREATE TABLE orders (id INTEGER PRIMARY KEY, cust INTEGER NOT NULL,
-                              amount INTEGER NOT NULL, note TEXT)",
-    )
+         CREATE TABLE orders {SQLITE_ORDERS}"
+    ))
     .expect("schema");
     c
 }
@@ -175,6 +223,7 @@ fn main() {
     let points = env_u64("BENCH_POINTS", 100_000);
     let scans = env_u64("BENCH_SCANS", 200);
     let joins = env_u64("BENCH_JOINS", 3);
+    let loads = env_u64("BENCH_LOADS", 3).max(1);
     let relaxed = std::env::var("BENCH_RELAXED").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
@@ -188,37 +237,43 @@ fn main() {
     println!("| workload | HeliosDB | SQLite (WAL) | ratio (wall) | ratio (CPU time) |");
     println!("|---|---|---|---|---|");
 
-    // Bulk insert: one transaction, prepared INSERT with parameters.
-    let hc = measure(|| {
-        h.execute("BEGIN", &[]).expect("begin");
-        let ins = h
-            .prepare(
-                "INSERT INTO orders VALUES ($1, $2, $3, $4)",
-                &[DataType::Int8, DataType::Int8, DataType::Int8, DataType::Text],
+    // Bulk insert: one transaction, prepared INSERT with parameters, `loads` times,
+    // alternating the engines; the last load fills `orders`.
+    let (mut hs, mut ss) = (Vec::new(), Vec::new());
+    for round in 0..loads {
+        let table =
+            if round + 1 == loads { "orders".to_string() } else { format!("orders_{round}") };
+        if round + 1 < loads {
+            let out = h.execute_batch(&format!("CREATE TABLE {table} {HELIOS_ORDERS}"));
+            assert!(out.error.is_none(), "{:?}", out.error);
+            s.execute_batch(&format!("CREATE TABLE {table} {SQLITE_ORDERS}")).expect("table");
+        }
+        hs.push(measure(|| helios_load_orders(&mut h, &table, rows)));
+        ss.push(measure(|| sqlite_load_orders(&mut s, &table, rows)));
+    }
+    let mid = |v: &[Cost]| Cost {
+        wall: median(v.iter().map(|c| c.wall).collect()),
+        cpu: median(v.iter().map(|c| c.cpu).collect()),
+    };
+    row(
+        &format!("bulk insert {rows} rows, one txn (prepared; median of {loads})"),
+        "rows/s",
+        rows as u64,
+        mid(&hs),
+        mid(&ss),
+    );
+    let pairs: Vec<String> = hs
+        .iter()
+        .zip(&ss)
+        .map(|(h, s)| {
+            format!(
+                "{:.2}x / {:.2}x",
+                s.wall.as_secs_f64() / h.wall.as_secs_f64(),
+                s.cpu.as_secs_f64() / h.cpu.as_secs_f64()
             )
-            .expect("prepare");
-        for i in 0..rows {
-            let p = [
-                Value::Int8(i),
-                Value::Int8(i % CUSTOMERS),
-                Value::Int8(amount(i)),
-                Value::Text(note(i)),
-            ];
-            h.execute_prepared(&ins, &p).expect("insert");
-        }
-        h.execute("COMMIT", &[]).expect("commit");
-    });
-    let sc = measure(|| {
-        let t = s.transaction().expect("begin");
-        {
-            let mut ins = t.prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4)").expect("prep");
-            for i in 0..rows {
-                ins.execute(params![i, i % CUSTOMERS, amount(i), note(i)]).expect("insert");
-            }
-        }
-        t.commit().expect("commit");
-    });
-    row(&format!("bulk insert {rows} rows, one txn (prepared)"), "rows/s", rows as u64, hc, sc);
+        })
+        .collect();
+    println!("| (each load: ratio wall / CPU) | {} | | | |", pairs.join(", "));
 
     if run("point") {
         let sel = h.prepare("SELECT cust, amount, note FROM orders WHERE id = $1", &[]).expect("p");
