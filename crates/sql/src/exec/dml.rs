@@ -514,7 +514,11 @@ pub(super) fn referenced_actions(
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    let targets: Vec<usize> = fk.columns.clone();
+                    // ON DELETE may name the columns it sets (PostgreSQL 15).
+                    let targets: Vec<usize> = match new {
+                        None if !fk.delete_set_columns.is_empty() => fk.delete_set_columns.clone(),
+                        _ => fk.columns.clone(),
+                    };
                     let values: Vec<Value> = if action == FkAction::SetDefault {
                         column_defaults(txn, env, &child, &targets)?
                     } else {
