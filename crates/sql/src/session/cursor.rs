@@ -452,6 +452,12 @@ impl Session {
         query: &ast::Query,
         params: &[Value],
     ) -> Result<(QueryResult, Option<CursorKeys>)> {
+        if super::writable_cte::has_dml_cte(query) {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "DECLARE CURSOR must not contain data-modifying statements in WITH",
+            ));
+        }
         let catalog = self.txn_catalog()?;
         let info = self.info_shared();
         let mut binder = Binder::new(&catalog, &info, Vec::new());
