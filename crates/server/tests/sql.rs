@@ -106,6 +106,31 @@ async fn extended_protocol_parameters_and_inference() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_current_of_over_the_extended_protocol() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client
+        .batch_execute(
+            "CREATE TABLE wc (a int4, b text); INSERT INTO wc VALUES (1, 'x'), (2, 'y'); \
+             BEGIN; DECLARE c CURSOR FOR SELECT * FROM wc ORDER BY a; FETCH 2 FROM c",
+        )
+        .await
+        .unwrap();
+    // A prepared statement looks the cursor up each time it runs.
+    let upd = client.prepare("UPDATE wc SET b = $1 WHERE CURRENT OF c RETURNING a").await.unwrap();
+    let rows = client.query(&upd, &[&"new"]).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.get::<_, i32>(0)).collect::<Vec<_>>(), vec![2]);
+    client.batch_execute("MOVE ABSOLUTE 1 IN c").await.unwrap();
+    let rows = client.query(&upd, &[&"first"]).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.get::<_, i32>(0)).collect::<Vec<_>>(), vec![1]);
+    let rows = client.query("SELECT b FROM wc ORDER BY a", &[]).await.unwrap();
+    let got: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(got, vec!["first".to_string(), "new".to_string()]);
+    let err = client.execute("DELETE FROM wc WHERE CURRENT OF nope", &[]).await.unwrap_err();
+    assert_eq!(err.code(), Some(&PgState::INVALID_CURSOR_NAME));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_type_round_trips_in_text_and_binary() {
     let server = db_server().await;
     let client = connect(&server).await;

@@ -91,6 +91,10 @@ pub struct BoundUpdate {
     pub view_checks: Vec<(String, Expr)>,
     /// The leaves' UPDATEs of a partitioned table, or a partition's bound check.
     pub partition: Option<Arc<super::partition::UpdatePartition>>,
+    /// `WHERE CURRENT OF cursor`: the cursor whose current row is the one to update.
+    /// `source` then reads every row; the session narrows it each time the statement
+    /// runs (see [`super::current_of`]), the executor refuses it unnarrowed.
+    pub current_of: Option<String>,
 }
 
 /// A bound DELETE.
@@ -104,6 +108,8 @@ pub struct BoundDelete {
     pub returning: Option<(Vec<Expr>, Schema)>,
     /// The leaves' DELETEs when the target is partitioned.
     pub partition: Option<Arc<Vec<BoundDelete>>>,
+    /// `WHERE CURRENT OF cursor`, as [`BoundUpdate::current_of`].
+    pub current_of: Option<String>,
 }
 
 impl Binder<'_> {
@@ -786,6 +792,12 @@ impl Binder<'_> {
 
     /// Binds UPDATE [FROM].
     pub fn bind_update(&mut self, upd: &ast::Update) -> Result<BoundUpdate> {
+        let current_of = super::current_of::cursor_of(upd.selection.as_ref())?;
+        if let (Some(_), ast::TableFactor::Table { name, .. }) = (&current_of, &upd.table.relation)
+        {
+            super::current_of::refuse_view(self.catalog, &self.session.search_path, name)?;
+        }
+        let selection = if current_of.is_some() { None } else { upd.selection.as_ref() };
         if let Some(rewritten) = self.update_view(upd)? {
             return self.bind_update(&rewritten);
         }
@@ -815,7 +827,7 @@ impl Binder<'_> {
             Some(ast::UpdateTableFromKind::AfterSet(f))
             | Some(ast::UpdateTableFromKind::BeforeSet(f)) => f,
         };
-        let plan = self.dml_source(scan, from, upd.selection.as_ref())?;
+        let plan = self.dml_source(scan, from, selection)?;
         let fields = plan.schema();
         let assignments = self.bind_assignments(&upd.assignments, &table, &fields)?;
         let returning = match &upd.returning {
@@ -840,6 +852,7 @@ impl Binder<'_> {
             policy_check,
             view_checks,
             partition: None,
+            current_of,
         };
         if !self.catalog.partitions.is_empty() {
             bound.partition = self.update_partition(upd, &bound)?;
@@ -849,6 +862,17 @@ impl Binder<'_> {
 
     /// Binds DELETE [USING].
     pub fn bind_delete(&mut self, del: &ast::Delete) -> Result<BoundDelete> {
+        let current_of = super::current_of::cursor_of(del.selection.as_ref())?;
+        if current_of.is_some() {
+            let tables = match &del.from {
+                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
+            };
+            if let Some(ast::TableFactor::Table { name, .. }) = tables.first().map(|t| &t.relation)
+            {
+                super::current_of::refuse_view(self.catalog, &self.session.search_path, name)?;
+            }
+        }
+        let selection = if current_of.is_some() { None } else { del.selection.as_ref() };
         if let Some(rewritten) = self.delete_from_view(del)? {
             return self.bind_delete(&rewritten);
         }
@@ -877,7 +901,7 @@ impl Binder<'_> {
             scan
         };
         let using: &[ast::TableWithJoins] = del.using.as_deref().unwrap_or(&[]);
-        let plan = self.dml_source(scan, using, del.selection.as_ref())?;
+        let plan = self.dml_source(scan, using, selection)?;
         let fields = plan.schema();
         let returning = match &del.returning {
             Some(items) => Some(self.bind_returning(items, &fields)?),
@@ -888,7 +912,7 @@ impl Binder<'_> {
             true => None,
             false => self.delete_partition(del, &table)?,
         };
-        Ok(BoundDelete { table, source, returning, partition })
+        Ok(BoundDelete { table, source, returning, partition, current_of })
     }
 }
 

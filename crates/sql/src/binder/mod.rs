@@ -15,6 +15,7 @@
 mod aggregate;
 mod as_of;
 mod colname;
+pub mod current_of;
 mod default_display;
 mod dml;
 mod from;
@@ -84,6 +85,7 @@ pub use from::undefined_table;
 pub use merge::{BoundMerge, MergeAction, MergeWhen};
 pub(crate) use order::ascending as order_ascending;
 pub use privileges::policy_violation;
+pub use row_locks::CursorKeys;
 pub use scope::BindScope;
 pub(crate) use table_function::{companion_name, is_companion};
 
@@ -148,6 +150,11 @@ pub struct Binder<'a> {
     lock_bound: Option<Vec<crate::planner::LockTarget>>,
     /// Some query of the statement locks rows.
     locks_rows: bool,
+    /// The next query level bound carries its row keys for a cursor (see
+    /// [`Binder::carry_row_keys`]).
+    carry_keys: bool,
+    /// The keys the cursor's query carries, once bound.
+    cursor_keys: Option<row_locks::CursorKeys>,
     /// The role the statement runs as, resolved when first needed.
     auth: std::cell::OnceCell<crate::catalog::access::AuthId>,
     /// Owners of the views being expanded: their tables are checked for them.
@@ -205,6 +212,8 @@ impl<'a> Binder<'a> {
             row_lock: None,
             lock_bound: None,
             locks_rows: false,
+            carry_keys: false,
+            cursor_keys: None,
             auth: std::cell::OnceCell::new(),
             view_owners: Vec::new(),
             expanding_policies: Vec::new(),

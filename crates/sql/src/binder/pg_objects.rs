@@ -443,6 +443,9 @@ pub(crate) fn constraint_def(
             if let Some(a) = action(f.on_delete) {
                 s.push_str(" ON DELETE ");
                 s.push_str(a);
+                if !f.delete_set_columns.is_empty() {
+                    s.push_str(&format!(" ({})", column_list(t, &f.delete_set_columns)));
+                }
             }
             if f.deferrable {
                 s.push_str(" DEFERRABLE");

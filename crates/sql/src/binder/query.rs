@@ -14,12 +14,15 @@ use crate::planner::{Field, JoinKind, Plan, Schema, SetOpKind};
 impl Binder<'_> {
     /// Binds a full query (WITH, body, ORDER BY, LIMIT).
     pub fn bind_query(&mut self, query: &ast::Query) -> Result<Plan> {
+        // The WITH queries are other query levels: they carry no cursor keys.
+        let carry = std::mem::take(&mut self.carry_keys);
         let pushed = if let Some(with) = &query.with {
             self.bind_with(with)?;
             true
         } else {
             false
         };
+        self.carry_keys = carry;
         let result = self.bind_query_body(query);
         if pushed {
             self.cte_scopes.pop();
@@ -35,13 +38,27 @@ impl Binder<'_> {
                 ast::OrderByKind::All(_) => return Err(Error::unsupported("ORDER BY ALL")),
             },
         };
-        let request = super::row_locks::LockRequest::of_query(query)?;
+        let mut request = super::row_locks::LockRequest::of_query(query)?;
+        // A cursor's query (outermost level only) carries its rows' keys.
+        let carry = std::mem::take(&mut self.carry_keys);
+        let locked = request.is_some();
+        if carry && !locked {
+            request = super::row_locks::LockRequest::carry_only(query);
+        }
         let saved = std::mem::replace(&mut self.lock_pending, request);
         let bound = self.bind_set_expr(&query.body, order_by);
         self.lock_pending = saved;
         let mut plan = bound?;
         if let Some(targets) = self.lock_bound.take() {
-            plan = self.lock_rows(plan, targets);
+            if carry {
+                let tables = targets.clone();
+                self.cursor_keys = Some(super::row_locks::CursorKeys { tables, locked });
+            }
+            plan = match (carry, locked) {
+                (true, false) => plan,
+                (true, true) => self.lock_rows_keeping_keys(plan, targets),
+                (false, _) => self.lock_rows(plan, targets),
+            };
         }
         self.bind_limit(plan, query)
     }

@@ -36,6 +36,20 @@ pub(super) struct LockRequest {
     all: Option<Lock>,
     /// The tables given a key column so far.
     targets: Vec<LockTarget>,
+    /// Only carries row keys for a cursor's `WHERE CURRENT OF`, locking nothing (see
+    /// [`LockRequest::carry_only`]).
+    pub(super) carry_only: bool,
+}
+
+/// The row keys a cursor's query carries after its own columns, for `UPDATE / DELETE
+/// ... WHERE CURRENT OF` (see [`Binder::carry_row_keys`]).
+#[derive(Debug, Clone)]
+pub struct CursorKeys {
+    /// The table of each trailing key column, in order.
+    pub tables: Vec<LockTarget>,
+    /// The query has a locking clause: the keys are those of its FOR UPDATE / FOR
+    /// SHARE tables (PostgreSQL's row marks), not of a simply updatable scan.
+    pub locked: bool,
 }
 
 /// How one table's rows are locked: the strength and what a held row does.
@@ -103,7 +117,13 @@ impl LockRequest {
     pub(super) fn of_query(query: &ast::Query) -> Result<Option<LockRequest>> {
         let Some(first) = query.locks.first() else { return Ok(None) };
         let strength = strength_name(strength_of(first).0);
-        let mut req = LockRequest { strength, named: Vec::new(), all: None, targets: Vec::new() };
+        let mut req = LockRequest {
+            strength,
+            named: Vec::new(),
+            all: None,
+            targets: Vec::new(),
+            carry_only: false,
+        };
         for clause in &query.locks {
             let (strength, of) = strength_of(clause);
             let lock = (strength, wait_of(clause));
@@ -122,6 +142,24 @@ impl LockRequest {
             return Err(req.refuse("UNION/INTERSECT/EXCEPT"));
         }
         Ok(Some(req))
+    }
+
+    /// The request of a cursor's query without a locking clause: the one table of a
+    /// simple `SELECT ... FROM table` gets a key column that no [`Plan::LockRows`] uses
+    /// (`None` for other queries, which are not simply updatable scans).
+    pub(super) fn carry_only(query: &ast::Query) -> Option<LockRequest> {
+        let ast::SetExpr::Select(select) = query.body.as_ref() else { return None };
+        let [item] = select.from.as_slice() else { return None };
+        if !item.joins.is_empty() || !matches!(item.relation, ast::TableFactor::Table { .. }) {
+            return None;
+        }
+        Some(LockRequest {
+            strength: "FOR KEY SHARE",
+            named: Vec::new(),
+            all: Some((RowLockStrength::KeyShare, RowLockWait::Wait)),
+            targets: Vec::new(),
+            carry_only: true,
+        })
     }
 
     /// `0A000`: the locking clause is not allowed with `what`.
@@ -230,6 +268,41 @@ impl Binder<'_> {
         let mut schema = plan.schema();
         schema.truncate(schema.len() - targets.len());
         Plan::LockRows { input: Box::new(plan), tables: targets, schema }
+    }
+
+    /// [`Binder::lock_rows`] keeping the key columns in the output: a cursor's query
+    /// both locks its rows and keeps their keys for `WHERE CURRENT OF`. The keys are
+    /// repeated so that the lock drops the copies.
+    pub(super) fn lock_rows_keeping_keys(&mut self, plan: Plan, targets: Vec<LockTarget>) -> Plan {
+        let schema = plan.schema();
+        let width = schema.len();
+        let keys = width.saturating_sub(targets.len())..width;
+        let mut exprs: Vec<crate::expr::Expr> = schema
+            .iter()
+            .enumerate()
+            .map(|(i, f)| crate::expr::Expr::Column(i, f.data_type.clone()))
+            .collect();
+        let mut out = schema.clone();
+        for k in keys {
+            exprs.push(crate::expr::Expr::Column(k, helios_types::DataType::Bytea));
+            out.push(schema[k].clone());
+        }
+        let plan = Plan::Project { input: Box::new(plan), exprs, schema: out };
+        self.lock_rows(plan, targets)
+    }
+
+    /// Makes the next query bound carry the row keys a cursor needs for `WHERE CURRENT
+    /// OF` after its columns; [`Binder::cursor_keys`] then tells which tables they are
+    /// of. Applies to the outermost query level only.
+    pub fn carry_row_keys(&mut self) -> &mut Self {
+        self.carry_keys = true;
+        self
+    }
+
+    /// The keys the query bound after [`Binder::carry_row_keys`] carries (`None`: it
+    /// carries none, so it is no simply updatable scan).
+    pub fn cursor_keys(&mut self) -> Option<CursorKeys> {
+        self.cursor_keys.take()
     }
 
     /// Whether a statement bound by this binder locks rows anywhere (it must run as a

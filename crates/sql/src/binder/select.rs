@@ -52,7 +52,15 @@ impl Binder<'_> {
             return Err(Error::unsupported("SELECT INTO"));
         }
         // A locking clause of this level covers the tables of this FROM list only.
-        let request = self.lock_pending.take();
+        let mut request = self.lock_pending.take();
+        let carry_only = request.as_ref().is_some_and(|r| r.carry_only);
+        let simple = select.having.is_none()
+            && !matches!(select.distinct, Some(ast::Distinct::Distinct | ast::Distinct::On(_)))
+            && matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+        if carry_only && !simple {
+            // Not a simply updatable scan: a cursor over it has no row keys.
+            request = None;
+        }
         let saved = std::mem::replace(&mut self.row_lock, request);
         // With GROUP BY, note the tables of this FROM list (functional dependencies).
         let grouped =
@@ -63,7 +71,7 @@ impl Binder<'_> {
             std::mem::replace(&mut self.from_tables, outer_tables).unwrap_or_default();
         let request = std::mem::replace(&mut self.row_lock, saved);
         let mut plan = from?;
-        let lock_targets = match request {
+        let mut lock_targets = match request {
             Some(r) => {
                 if !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty())
                 {
@@ -231,6 +239,9 @@ impl Binder<'_> {
             ));
         }
         let is_agg = !group_exprs.is_empty() || !aggs.is_empty() || sets.len() > 1;
+        if carry_only && is_agg {
+            lock_targets = None;
+        }
         if let (Some((strength, _)), true) = (&lock_targets, is_agg) {
             return Err(super::row_locks::refuse(strength, "aggregate functions"));
         }
@@ -298,6 +309,9 @@ impl Binder<'_> {
         let mut calls: Vec<WindowCall> = Vec::new();
         for e in &exprs {
             collect_windows(e, &mut calls);
+        }
+        if carry_only && !calls.is_empty() {
+            lock_targets = None;
         }
         if let (Some((strength, _)), false) = (&lock_targets, calls.is_empty()) {
             return Err(super::row_locks::refuse(strength, "window functions"));

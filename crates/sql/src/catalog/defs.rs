@@ -170,6 +170,10 @@ pub struct ForeignKeyDef {
     pub on_delete: FkAction,
     /// Action when a referenced key is updated.
     pub on_update: FkAction,
+    /// `ON DELETE SET NULL / SET DEFAULT (col, ...)`: the referencing columns (a subset
+    /// of `columns`, in the order written) that the action sets; empty: all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delete_set_columns: Vec<usize>,
     /// `MATCH FULL`: a key with some but not all columns NULL is rejected (the default,
     /// `MATCH SIMPLE`, skips any key with a NULL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

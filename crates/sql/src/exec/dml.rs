@@ -514,7 +514,11 @@ pub(super) fn referenced_actions(
                     }
                 }
                 FkAction::SetNull | FkAction::SetDefault => {
-                    let targets: Vec<usize> = fk.columns.clone();
+                    // ON DELETE may name the columns it sets (PostgreSQL 15).
+                    let targets: Vec<usize> = match new {
+                        None if !fk.delete_set_columns.is_empty() => fk.delete_set_columns.clone(),
+                        _ => fk.columns.clone(),
+                    };
                     let values: Vec<Value> = if action == FkAction::SetDefault {
                         column_defaults(txn, env, &child, &targets)?
                     } else {
@@ -985,7 +989,16 @@ pub fn execute_update(
     env: &WriteEnv<'_>,
     upd: &BoundUpdate,
 ) -> Result<DmlOutcome> {
+    if upd.current_of.is_some() {
+        return Err(current_of_unresolved());
+    }
     update_rows(txn, env, upd, None)
+}
+
+/// A `WHERE CURRENT OF` statement whose cursor the caller did not resolve (only the
+/// session's own statements reach the session's cursors).
+fn current_of_unresolved() -> Error {
+    Error::unsupported("WHERE CURRENT OF outside a top-level UPDATE or DELETE")
 }
 
 /// A row an UPDATE took out of its partition: (new row, source row).
@@ -1140,6 +1153,9 @@ pub fn execute_delete(
     env: &WriteEnv<'_>,
     del: &BoundDelete,
 ) -> Result<DmlOutcome> {
+    if del.current_of.is_some() {
+        return Err(current_of_unresolved());
+    }
     if let Some(leaves) = &del.partition {
         return through_partitions(txn, env, &del.table, &[TriggerEvent::Delete], |txn, env| {
             let mut out = DmlOutcome::default();

@@ -30,6 +30,9 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("length", vec![p(Bytea)], ret(Int4), |a, _| Ok(int(bytes(&a[0]).len())));
     r.add("octet_length", vec![p(Text)], ret(Int4), |a, _| Ok(int(s(&a[0]).len())));
     r.add("octet_length", vec![p(Bytea)], ret(Int4), |a, _| Ok(int(bytes(&a[0]).len())));
+    // character(n) keeps its padding here (bpcharoctetlen), unlike length(), which sees
+    // the value converted to text, and bit_length(), which has no character variant.
+    r.add("octet_length", vec![p(DataType::Char(None))], ret(Int4), |a, _| Ok(int(s(&a[0]).len())));
     r.add("bit_length", vec![p(Text)], ret(Int4), |a, _| Ok(int(s(&a[0]).len() * 8)));
     r.add("lower", vec![p(Text)], ret(Text), |a, _| Ok(t(s(&a[0]).to_lowercase())));
     r.add("upper", vec![p(Text)], ret(Text), |a, _| Ok(t(s(&a[0]).to_uppercase())));

@@ -12,10 +12,12 @@ mod between_symmetric;
 mod check_option;
 pub mod constraints;
 pub mod ctas_columns;
+mod current_of;
 pub mod cursor;
 mod depth;
 mod dialect;
 pub mod drop_expression;
+pub mod fk_set_columns;
 pub mod helios;
 mod literals;
 mod lock_clauses;
@@ -39,6 +41,7 @@ mod variadic_args;
 mod window_frame;
 
 pub use between_symmetric::BETWEEN_SYMMETRIC_MARKER;
+pub use current_of::CURRENT_OF_MARKER;
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
 pub use lock_clauses::WEAK_LOCK_MARKER;
@@ -140,14 +143,14 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
         // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
         // VARIADIC arguments; window frames with EXCLUDE or string-led offsets; `RESET TIME
-        // ZONE`.
+        // ZONE`; `WHERE CURRENT OF cursor`; `ON DELETE SET NULL (col, ...)`.
         Err(e) => rewrite_and_parse(sql).ok_or_else(|| syntax_error(e))?,
     };
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
 }
 
 /// The text rewrites for syntax sqlparser does not read, in the order they apply.
-const REWRITES: [fn(&str) -> Option<String>; 12] = [
+const REWRITES: [fn(&str) -> Option<String>; 14] = [
     table_shorthand,
     subscript_assign::rewrite,
     ctas_columns::rewrite,
@@ -160,6 +163,8 @@ const REWRITES: [fn(&str) -> Option<String>; 12] = [
     variadic_args::rewrite,
     window_frame::rewrite,
     reset_time_zone::rewrite,
+    current_of::rewrite,
+    fk_set_columns::rewrite,
 ];
 
 /// Parses `sql` after the rewrites that apply to it, composed: each one that applies

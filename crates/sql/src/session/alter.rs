@@ -258,6 +258,7 @@ impl Session {
                     t.checks.extend(one.table.checks);
                     for mut fk in one.table.foreign_keys {
                         fk.columns = vec![pos];
+                        fk.delete_set_columns.clear();
                         t.foreign_keys.push(fk);
                     }
                     for s in &mut one.sequences {
@@ -392,7 +393,7 @@ impl Session {
                             }
                         }
                         for f in &mut t.foreign_keys {
-                            for c in &mut f.columns {
+                            for c in f.columns.iter_mut().chain(&mut f.delete_set_columns) {
                                 if *c > pos {
                                     *c -= 1;
                                 }

@@ -8,15 +8,32 @@
 //! `n + 1` is after the last one. A cursor lives until `CLOSE` or the end of the
 //! transaction that declared it; `WITH HOLD` cursors survive that transaction's commit
 //! (and die with its rollback). Backward moves are refused only for `NO SCROLL` cursors,
-//! since the kept rows make every cursor scrollable.
+//! since the kept rows make every cursor scrollable, and for cursors with a locking
+//! clause, which PostgreSQL cannot scroll back either.
+//!
+//! # WHERE CURRENT OF
+//!
+//! A cursor over a simply updatable scan (one table, no join, grouping, DISTINCT or
+//! window; see `Binder::carry_row_keys`) keeps each row's primary key bytes after the
+//! columns FETCH returns; with `FOR UPDATE / FOR SHARE` it keeps the keys of the tables
+//! the clause locks (PostgreSQL's row marks), joins included. `UPDATE / DELETE ...
+//! WHERE CURRENT OF` changes the row of its table whose key the current row holds, with
+//! PostgreSQL's errors when there is none. The kept rows are insensitive: an UPDATE
+//! through the cursor changes the table, not what the cursor returns; the key stays, so
+//! the row can be updated again (unless its primary key changed) and a deleted row is
+//! simply not found again.
 
 use std::collections::HashMap;
 
 use helios_common::{Error, Result, SqlState};
-use helios_types::Value;
+use helios_types::{DataType, Value};
 use sqlparser::ast;
 
+use super::statement::Bound;
 use super::{Column, QueryResult, Session, StatementResult};
+use crate::binder::partition::UpdatePartition;
+use crate::binder::{Binder, BoundDelete, BoundUpdate, CursorKeys};
+use crate::catalog::TableDef;
 use crate::expr::CursorInfo;
 use crate::parser::cursor::{Count, CursorMove, Direction};
 use crate::parser::{ident_name, Statement};
@@ -25,7 +42,10 @@ use crate::parser::{ident_name, Statement};
 #[derive(Debug)]
 pub(super) struct Cursor {
     columns: Vec<Column>,
+    /// The rows: `columns`, then one key column per table of `keys`.
     rows: Vec<Vec<Value>>,
+    /// The tables whose row keys `rows` carry (`None`: none, no `WHERE CURRENT OF`).
+    keys: Option<CursorKeys>,
     /// 0 = before the first row, `rows.len() + 1` = after the last.
     pos: usize,
     /// Declared `NO SCROLL`.
@@ -80,6 +100,58 @@ impl Cursors {
     /// Closes every cursor (`CLOSE ALL`, `DISCARD ALL`).
     pub(super) fn clear(&self) {
         self.inner.lock().open.clear();
+    }
+
+    /// The primary key bytes of the row of `table` the cursor `name` is on, for `WHERE
+    /// CURRENT OF` (`None`: the current row has none, e.g. the NULL side of an outer
+    /// join). Errors as PostgreSQL's: 34000 for no such cursor, 24000 for a cursor held
+    /// from an earlier transaction, not over `table` or not on a row.
+    fn current_key(&self, name: &str, table: &TableDef) -> Result<Option<Vec<u8>>> {
+        let store = self.inner.lock();
+        let cursor = store.open.get(name).ok_or_else(|| no_cursor(name))?;
+        let state = |msg: String| Error::new(SqlState::INVALID_CURSOR_STATE, msg);
+        if cursor.block.is_none() {
+            return Err(state(format!("cursor \"{name}\" is held from a previous transaction")));
+        }
+        let t = &table.name;
+        let matching: Vec<usize> = match &cursor.keys {
+            Some(k) => (k.tables.iter().enumerate())
+                .filter(|(_, target)| target.table == table.id)
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        };
+        let column = match (cursor.keys.as_ref().is_some_and(|k| k.locked), matching.as_slice()) {
+            (true, []) => {
+                return Err(state(format!(
+                    "cursor \"{name}\" does not have a FOR UPDATE/SHARE reference to table \"{t}\""
+                )))
+            }
+            (true, [_, _, ..]) => {
+                return Err(state(format!(
+                    "cursor \"{name}\" has multiple FOR UPDATE/SHARE references to table \"{t}\""
+                )))
+            }
+            (_, [i]) => *i,
+            (false, _) => {
+                return Err(state(format!(
+                    "cursor \"{name}\" is not a simply updatable scan of table \"{t}\""
+                )))
+            }
+        };
+        if cursor.pos == 0 || cursor.pos > cursor.rows.len() {
+            return Err(state(format!("cursor \"{name}\" is not positioned on a row")));
+        }
+        let full_key = cursor.keys.as_ref().is_some_and(|k| k.tables[column].full_key);
+        if full_key {
+            return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
+        }
+        let row = &cursor.rows[cursor.pos - 1];
+        match row.get(cursor.columns.len() + column) {
+            Some(Value::Bytea(key)) => Ok(Some(key.clone())),
+            Some(Value::Null) => Ok(None),
+            _ => Err(Error::internal("cursor row without its key")),
+        }
     }
 
     /// The result columns a `FETCH` on `name` returns (for Describe).
@@ -139,12 +211,7 @@ impl Cursors {
     fn step(&self, m: &CursorMove) -> Result<(Vec<Column>, Vec<Vec<Value>>, usize)> {
         let mut store = self.inner.lock();
         let cursor = store.open.get_mut(&m.name).ok_or_else(|| no_cursor(&m.name))?;
-        let backward = match m.direction {
-            Direction::Backward(_) => true,
-            Direction::Absolute(n) => usize::try_from(n).map_or(true, |n| n < cursor.pos),
-            Direction::Relative(n) => n < 0,
-            Direction::Forward(_) => false,
-        };
+        let backward = cursor.reads_backward(m.direction, m.is_move);
         if backward && cursor.no_scroll {
             return Err(Error::new(
                 SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -154,10 +221,11 @@ impl Cursors {
         }
         let picked = cursor.step(m.direction);
         let count = picked.len();
+        let width = cursor.columns.len();
         let rows = if m.is_move {
             Vec::new()
         } else {
-            picked.into_iter().map(|i| cursor.rows[i].clone()).collect()
+            picked.into_iter().map(|i| cursor.rows[i][..width].to_vec()).collect()
         };
         Ok((cursor.columns.clone(), rows, count))
     }
@@ -207,6 +275,7 @@ impl<'a> CursorAccess<'a> {
         let cursor = Cursor {
             columns,
             rows,
+            keys: None,
             pos: 0,
             no_scroll,
             hold: false,
@@ -347,15 +416,25 @@ impl Session {
                 format!("cursor \"{name}\" already exists"),
             ));
         }
-        let query = Statement::Sql(Box::new(ast::Statement::Query(query.clone())));
-        let StatementResult::Rows(result) = self.run_in_txn(&query, params, None, None)? else {
-            return Err(Error::internal("cursor query returned no rows"));
-        };
+        let locked = !query.locks.is_empty();
+        if locked && d.scroll == Some(true) {
+            let clause = query.locks.first().map_or("FOR UPDATE", |l| match l.lock_type {
+                ast::LockType::Update => "FOR UPDATE",
+                ast::LockType::Share => "FOR SHARE",
+            });
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("DECLARE SCROLL CURSOR ... {clause} is not supported"),
+            )
+            .with_detail("Scrollable cursors must be READ ONLY."));
+        }
+        let (result, keys) = self.run_cursor_query(query, params)?;
         let cursor = Cursor {
             columns: result.columns,
             rows: result.rows,
+            keys,
             pos: 0,
-            no_scroll: d.scroll == Some(false),
+            no_scroll: d.scroll == Some(false) || locked,
             hold: d.hold == Some(true),
             block: self.live_block(),
             statement,
@@ -364,6 +443,87 @@ impl Session {
         };
         self.cursors.insert(name, cursor, "exists")?;
         Ok(StatementResult::command("DECLARE CURSOR"))
+    }
+
+    /// Runs a cursor's query: its result and, when it is a simply updatable scan or
+    /// has a locking clause, the tables whose row keys its rows carry after the columns.
+    fn run_cursor_query(
+        &mut self,
+        query: &ast::Query,
+        params: &[Value],
+    ) -> Result<(QueryResult, Option<CursorKeys>)> {
+        if super::writable_cte::has_dml_cte(query) {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "DECLARE CURSOR must not contain data-modifying statements in WITH",
+            ));
+        }
+        let catalog = self.txn_catalog()?;
+        let info = self.info_shared();
+        let mut binder = Binder::new(&catalog, &info, Vec::new());
+        let planned = binder.want_tableoid_for(query).carry_row_keys().bind_top_query(query)?;
+        let keys = binder.cursor_keys();
+        let locks = binder.locks_rows();
+        let types: Vec<DataType> = binder
+            .params
+            .iter()
+            .map(|t| if *t == DataType::Unknown { DataType::Text } else { t.clone() })
+            .collect();
+        if params.len() < types.len() {
+            return Err(Error::new(SqlState::UNDEFINED_PARAMETER, "there is no parameter $1"));
+        }
+        let params = super::statement::coerce_params(params, &types)?;
+        let query = crate::optimizer::optimize(planned, &catalog);
+        let fields = query.plan.schema();
+        let columns: Vec<Column> = fields
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| Column { name: f.name.clone(), data_type: f.data_type.clone() })
+            .collect();
+        let width = columns.len();
+        let key_count = keys.as_ref().map_or(0, |k| k.tables.len());
+        let bound = Bound::Query { query: Box::new(query), columns, locks };
+        self.executing = true;
+        let StatementResult::Rows(mut result) =
+            self.execute_bound(&bound, &params, &catalog, &info)?
+        else {
+            return Err(Error::internal("cursor query returned no rows"));
+        };
+        // The keys are the trailing hidden columns; anything else hidden is dropped.
+        let keys = keys.filter(|_| result.rows.iter().all(|r| r.len() >= width + key_count));
+        let keep = width + keys.as_ref().map_or(0, |k| k.tables.len());
+        for row in &mut result.rows {
+            if row.len() > keep {
+                let tail = row.split_off(row.len() - (keep - width));
+                row.truncate(width);
+                row.extend(tail);
+            }
+        }
+        Ok((result, keys))
+    }
+
+    /// Narrows an `UPDATE ... WHERE CURRENT OF` to the row the cursor is on.
+    pub(super) fn narrow_update(&self, upd: &BoundUpdate, cursor: &str) -> Result<BoundUpdate> {
+        if matches!(upd.partition.as_deref(), Some(UpdatePartition::Parent { .. })) {
+            return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
+        }
+        self.cursors.expire(self.live_block());
+        let key = self.cursors.current_key(cursor, &upd.table)?;
+        let width = upd.table.columns.len();
+        let source = crate::binder::current_of::at_row(&upd.source, width, key);
+        Ok(BoundUpdate { source, current_of: None, ..upd.clone() })
+    }
+
+    /// Narrows a `DELETE ... WHERE CURRENT OF` to the row the cursor is on.
+    pub(super) fn narrow_delete(&self, del: &BoundDelete, cursor: &str) -> Result<BoundDelete> {
+        if del.partition.is_some() {
+            return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
+        }
+        self.cursors.expire(self.live_block());
+        let key = self.cursors.current_key(cursor, &del.table)?;
+        let width = del.table.columns.len();
+        let source = crate::binder::current_of::at_row(&del.source, width, key);
+        Ok(BoundDelete { source, current_of: None, ..del.clone() })
     }
 
     fn fetch(&mut self, m: &CursorMove) -> Result<StatementResult> {
@@ -399,6 +559,34 @@ impl Session {
 }
 
 impl Cursor {
+    /// Whether PostgreSQL's executor would read backward (or rewind) to move as
+    /// `direction` says, which a NO SCROLL cursor refuses: re-fetching the current row
+    /// (a count of 0) backs up one row, and FETCH ABSOLUTE rewinds when its row is
+    /// nearer the start than the current one, or lies behind it.
+    fn reads_backward(&self, direction: Direction, is_move: bool) -> bool {
+        let n = self.rows.len();
+        let on_row = (1..=n).contains(&self.pos);
+        // PostgreSQL's portal position: rows read so far, and whether it ran off the end.
+        let (at_start, at_end) = (self.pos == 0, self.pos > n);
+        let portal_pos = self.pos.min(n);
+        match direction {
+            Direction::Forward(Count::Rows(0))
+            | Direction::Backward(Count::Rows(0))
+            | Direction::Relative(0) => !is_move && on_row,
+            Direction::Backward(_) => true,
+            Direction::Relative(k) => k < 0,
+            Direction::Forward(_) => false,
+            Direction::Absolute(k) if k > 0 => {
+                let k = usize::try_from(k).unwrap_or(usize::MAX);
+                let rewinds = k - 1 <= portal_pos / 2;
+                let back = k <= portal_pos + usize::from(at_end);
+                !at_start && (rewinds || back)
+            }
+            Direction::Absolute(0) => !at_start,
+            Direction::Absolute(_) => true,
+        }
+    }
+
     /// Moves as `direction` says; returns the indexes (into `rows`) of the rows passed
     /// over, in the order a FETCH returns them.
     fn step(&mut self, direction: Direction) -> Vec<usize> {

@@ -274,6 +274,7 @@ pub fn add_foreign_key(
         _ => false,
     };
     let (deferrable, initially_deferred) = deferrability(fk.characteristics.as_ref())?;
+    let delete_set_columns = delete_set_columns(t, fk, &positions)?;
     t.foreign_keys.push(ForeignKeyDef {
         name,
         columns: positions,
@@ -281,12 +282,47 @@ pub fn add_foreign_key(
         ref_columns: ref_cols,
         on_delete: fk_action(fk.on_delete.as_ref()),
         on_update: fk_action(fk.on_update.as_ref()),
+        delete_set_columns,
         match_full,
         deferrable,
         initially_deferred,
         not_valid: false,
     });
     Ok(())
+}
+
+/// The columns of an `ON DELETE SET NULL / SET DEFAULT (col, ...)` list (see
+/// `crate::parser::fk_set_columns`), as positions in `t`, each once, in the order
+/// written: 42703 for a column `t` lacks, 42P10 for one not among the key's `positions`.
+fn delete_set_columns(
+    t: &TableDef,
+    fk: &ast::ForeignKeyConstraint,
+    positions: &[usize],
+) -> Result<Vec<usize>> {
+    let Some(names) = crate::parser::fk_set_columns::set_columns(fk)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for n in &names {
+        let c = t.column_index(n).ok_or_else(|| {
+            Error::new(
+                SqlState::UNDEFINED_COLUMN,
+                format!("column \"{n}\" referenced in foreign key constraint does not exist"),
+            )
+        })?;
+        if !positions.contains(&c) {
+            return Err(Error::new(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                format!(
+                    "column \"{n}\" referenced in ON DELETE SET action must be part of foreign key"
+                ),
+            ));
+        }
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// Builds the definition of a new table.

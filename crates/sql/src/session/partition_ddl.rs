@@ -151,7 +151,7 @@ fn foreign_key_text(
         FkAction::SetDefault => "SET DEFAULT",
     };
     Some(format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}){} ON DELETE {} ON UPDATE {}{}",
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}){} ON DELETE {}{} ON UPDATE {}{}",
         quote(&fk.name),
         names(parent, &fk.columns),
         quote(&target.schema),
@@ -159,6 +159,10 @@ fn foreign_key_text(
         names(target, &fk.ref_columns),
         if fk.match_full { " MATCH FULL" } else { "" },
         action(fk.on_delete),
+        match fk.delete_set_columns.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", names(parent, &fk.delete_set_columns)),
+        },
         action(fk.on_update),
         match (fk.deferrable, fk.initially_deferred) {
             (true, true) => " DEFERRABLE INITIALLY DEFERRED",

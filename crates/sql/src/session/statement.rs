@@ -323,21 +323,7 @@ impl Session {
                 return self.select_into(q);
             }
         }
-        let txn =
-            self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
-        let catalog = match &self.catalog_memo {
-            Some(m) if m.branch == txn.branch() && m.read_ts == txn.read_ts() => m.catalog.clone(),
-            _ => {
-                let c = self.engine.catalogs.get(txn)?;
-                self.catalog_memo = Some(super::CatalogMemo {
-                    branch: txn.branch(),
-                    read_ts: txn.read_ts(),
-                    catalog: c.clone(),
-                    committed: !txn.has_writes(),
-                });
-                c
-            }
-        };
+        let catalog = self.txn_catalog()?;
         let info = self.info_shared();
         if !catalog.triggers.is_empty() {
             if let Some(r) = self.instead_of_dml(&catalog, &info, ast_stmt, params)? {
@@ -397,6 +383,25 @@ impl Session {
             }
             (_, sink) => feed(self.execute_bound(&bound, params, &catalog, &info)?, sink),
         }
+    }
+
+    /// The catalog the running transaction sees (kept between its statements).
+    pub(super) fn txn_catalog(&mut self) -> Result<Arc<Catalog>> {
+        let txn =
+            self.txn.as_ref().ok_or_else(|| Error::internal("statement without a transaction"))?;
+        Ok(match &self.catalog_memo {
+            Some(m) if m.branch == txn.branch() && m.read_ts == txn.read_ts() => m.catalog.clone(),
+            _ => {
+                let c = self.engine.catalogs.get(txn)?;
+                self.catalog_memo = Some(super::CatalogMemo {
+                    branch: txn.branch(),
+                    read_ts: txn.read_ts(),
+                    catalog: c.clone(),
+                    committed: !txn.has_writes(),
+                });
+                c
+            }
+        })
     }
 
     /// Runs a query without locking clauses, passing each result row to `sink` as the
@@ -519,6 +524,11 @@ impl Session {
                 Ok(dml_result(tag, out, ins.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Update(upd, checks) => {
+                let narrowed = match &upd.current_of {
+                    Some(cursor) => Some(self.narrow_update(upd, cursor)?),
+                    None => None,
+                };
+                let upd = narrowed.as_ref().unwrap_or(upd);
                 let out = self.write(catalog, info, params, checks, |txn, env| {
                     exec::execute_update(txn, env, upd)
                 })?;
@@ -526,6 +536,11 @@ impl Session {
                 Ok(dml_result(tag, out, upd.returning.as_ref().map(|r| &r.1)))
             }
             Bound::Delete(del) => {
+                let narrowed = match &del.current_of {
+                    Some(cursor) => Some(self.narrow_delete(del, cursor)?),
+                    None => None,
+                };
+                let del = narrowed.as_ref().unwrap_or(del);
                 let out = self.write(catalog, info, params, &[], |txn, env| {
                     exec::execute_delete(txn, env, del)
                 })?;
