@@ -19,7 +19,7 @@
 //! compared with the one SQLite run.
 //!
 //! The bulk insert runs `BENCH_LOADS` times (default 3), alternating the engines, each
-//! load into a fresh table (the last one into `orders`, which the other workloads read);
+//! load into a fresh database (the last one into the one the other workloads read);
 //! its line gives each engine's median wall-clock and CPU time, and the ratios of every
 //! pair follow it. One run on a shared machine easily moves by a third.
 //!
@@ -240,17 +240,20 @@ fn main() {
     // Bulk insert: one transaction, prepared INSERT with parameters, `loads` times,
     // alternating the engines; the last load fills `orders`.
     let (mut hs, mut ss) = (Vec::new(), Vec::new());
-    for round in 0..loads {
-        let table =
-            if round + 1 == loads { "orders".to_string() } else { format!("orders_{round}") };
-        if round + 1 < loads {
-            let out = h.execute_batch(&format!("CREATE TABLE {table} {HELIOS_ORDERS}"));
-            assert!(out.error.is_none(), "{:?}", out.error);
-            s.execute_batch(&format!("CREATE TABLE {table} {SQLITE_ORDERS}")).expect("table");
-        }
-        hs.push(measure(|| helios_load_orders(&mut h, &table, rows)));
-        ss.push(measure(|| sqlite_load_orders(&mut s, &table, rows)));
+    for round in 1..loads {
+        // Earlier loads go into databases of their own, removed afterwards, so the reads
+        // below see one table of `rows` rows in each engine.
+        let dir = tmp.path().join(format!("load-{round}"));
+        std::fs::create_dir(&dir).expect("load directory");
+        let mut hx = helios_open(&dir.join("helios"), relaxed);
+        let mut sx = sqlite_open(&dir.join("sqlite.db"), relaxed);
+        hs.push(measure(|| helios_load_orders(&mut hx, "orders", rows)));
+        ss.push(measure(|| sqlite_load_orders(&mut sx, "orders", rows)));
+        drop((hx, sx));
+        std::fs::remove_dir_all(&dir).expect("remove load directory");
     }
+    hs.push(measure(|| helios_load_orders(&mut h, "orders", rows)));
+    ss.push(measure(|| sqlite_load_orders(&mut s, "orders", rows)));
     let mid = |v: &[Cost]| Cost {
         wall: median(v.iter().map(|c| c.wall).collect()),
         cpu: median(v.iter().map(|c| c.cpu).collect()),
