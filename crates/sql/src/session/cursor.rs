@@ -510,7 +510,7 @@ impl Session {
         self.cursors.expire(self.live_block());
         let key = self.cursors.current_key(cursor, &upd.table)?;
         let width = upd.table.columns.len();
-        let source = crate::binder::current_of::at_row(&upd.source, width, key);
+        let source = crate::binder::current_of::at_row(&upd.source, &upd.table, width, key);
         Ok(BoundUpdate { source, current_of: None, ..upd.clone() })
     }
 
@@ -522,7 +522,7 @@ impl Session {
         self.cursors.expire(self.live_block());
         let key = self.cursors.current_key(cursor, &del.table)?;
         let width = del.table.columns.len();
-        let source = crate::binder::current_of::at_row(&del.source, width, key);
+        let source = crate::binder::current_of::at_row(&del.source, &del.table, width, key);
         Ok(BoundDelete { source, current_of: None, ..del.clone() })
     }
 
