@@ -20,7 +20,7 @@ use sqlparser::ast;
 use crate::catalog::{Catalog, Relation, TableDef};
 use crate::exec::table_io;
 use crate::expr::{BinaryOp, Expr};
-use crate::parser::{object_name, CURRENT_OF_MARKER};
+use crate::parser::{marker_string, object_name, CURRENT_OF_MARKER};
 use crate::planner::{Access, KeyRange, Plan, PlannedQuery};
 
 /// The cursor named by a `WHERE CURRENT OF cursor` condition (`None`: the condition is
@@ -43,20 +43,7 @@ pub(super) fn cursor_of(selection: Option<&ast::Expr>) -> Result<Option<String>>
 
 /// The cursor name of a marker call.
 fn marker_name(e: &ast::Expr) -> Option<String> {
-    let ast::Expr::Function(f) = e else { return None };
-    if !f.name.to_string().eq_ignore_ascii_case(CURRENT_OF_MARKER) {
-        return None;
-    }
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
-    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] =
-        list.args.as_slice()
-    else {
-        return None;
-    };
-    match &v.value {
-        ast::Value::SingleQuotedString(s) => Some(s.clone()),
-        _ => None,
-    }
+    marker_string(e, CURRENT_OF_MARKER).map(str::to_string)
 }
 
 /// `0A000` when the target `name` of a `WHERE CURRENT OF` statement is a view, as in

@@ -593,15 +593,7 @@ pub(crate) fn interval_literal(
 /// The lower bound a `BETWEEN SYMMETRIC` marker wraps (see
 /// `crate::parser::BETWEEN_SYMMETRIC_MARKER`); `None` for any other bound.
 fn symmetric_low_bound(low: &ast::Expr) -> Option<&ast::Expr> {
-    let ast::Expr::Function(f) = low else { return None };
-    if !f.name.to_string().eq_ignore_ascii_case(crate::parser::BETWEEN_SYMMETRIC_MARKER) {
-        return None;
-    }
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
-    match list.args.as_slice() {
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(inner))] => Some(inner),
-        _ => None,
-    }
+    crate::parser::marker_arg(low, crate::parser::BETWEEN_SYMMETRIC_MARKER)
 }
 
 /// The type of a one-column subquery; 42601 "subquery must return only one column".

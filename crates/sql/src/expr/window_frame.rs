@@ -151,23 +151,10 @@ fn untyped_string(e: &ast::Expr) -> ast::Expr {
 
 /// The exclusion a marker sort key stands for; `None` for any other expression.
 fn exclusion_marker(e: &ast::Expr) -> Option<FrameExclusion> {
-    let ast::Expr::Function(f) = e else { return None };
-    if !f.name.to_string().eq_ignore_ascii_case(FRAME_EXCLUDE_MARKER) {
-        return None;
-    }
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
-    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] =
-        list.args.as_slice()
-    else {
-        return None;
-    };
-    match &v.value {
-        ast::Value::SingleQuotedString(s) => match s.as_str() {
-            "current row" => Some(FrameExclusion::CurrentRow),
-            "group" => Some(FrameExclusion::Group),
-            "ties" => Some(FrameExclusion::Ties),
-            _ => None,
-        },
+    match crate::parser::marker_string(e, FRAME_EXCLUDE_MARKER)? {
+        "current row" => Some(FrameExclusion::CurrentRow),
+        "group" => Some(FrameExclusion::Group),
+        "ties" => Some(FrameExclusion::Ties),
         _ => None,
     }
 }

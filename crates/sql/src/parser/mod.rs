@@ -329,6 +329,31 @@ fn take_word(p: &mut Parser<'_>, w: &str) -> bool {
     }
 }
 
+/// The single argument of a call to the marker function `marker`: a name a source rewrite
+/// puts in place of syntax sqlparser does not parse (`None`: any other expression).
+pub fn marker_arg<'a>(e: &'a ast::Expr, marker: &str) -> Option<&'a ast::Expr> {
+    let ast::Expr::Function(f) = e else { return None };
+    if !f.name.to_string().eq_ignore_ascii_case(marker) {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(inner))] => Some(inner),
+        _ => None,
+    }
+}
+
+/// The string literal argument of a marker call (see [`marker_arg`]).
+pub fn marker_string<'a>(e: &'a ast::Expr, marker: &str) -> Option<&'a str> {
+    match marker_arg(e, marker)? {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
