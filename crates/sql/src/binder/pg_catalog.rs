@@ -1213,6 +1213,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         ("connoinherit", Bool),
         ("conkey", DataType::Array(Box::new(Int2))),
         ("confkey", DataType::Array(Box::new(Int2))),
+        ("confdelsetcols", DataType::Array(Box::new(Int2))),
         ("conbin", Text),
     ];
     let mut rows = Vec::new();
@@ -1247,6 +1248,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 int2_array(i.columns.iter().map(|c| c + 1)),
                 Value::Null,
                 Value::Null,
+                Value::Null,
             ]);
         }
         for c in &t.checks {
@@ -1269,6 +1271,7 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 Value::Bool(true),
                 Value::Int4(0),
                 Value::Bool(false),
+                Value::Null,
                 Value::Null,
                 Value::Null,
                 text(&c.expr),
@@ -1305,6 +1308,11 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 Value::Bool(true),
                 int2_array(f.columns.iter().map(|c| c + 1)),
                 int2_array(f.ref_columns.iter().map(|c| c + 1)),
+                if f.delete_set_columns.is_empty() {
+                    Value::Null
+                } else {
+                    int2_array(f.delete_set_columns.iter().map(|c| c + 1))
+                },
                 Value::Null,
             ]);
         }

@@ -263,6 +263,7 @@ pub(super) fn domain_constraint_rows(catalog: &Catalog) -> Vec<Vec<Value>> {
                 Value::Null,
                 Value::Null,
                 Value::Null,
+                Value::Null,
             ]);
         }
     }
