@@ -11,7 +11,7 @@ use helios_common::Result;
 use helios_storage::Transaction;
 use parking_lot::Mutex;
 
-use super::{Catalog, CatalogStore};
+use super::{Catalog, CatalogStore, TableMemo};
 
 /// How many catalog versions the cache keeps.
 const CAPACITY: usize = 32;
@@ -21,6 +21,8 @@ const CAPACITY: usize = 32;
 pub struct CatalogCache {
     entries: Mutex<HashMap<u64, (u64, Arc<Catalog>)>>,
     clock: Mutex<u64>,
+    /// Decoded table records, reused by the next version's load.
+    tables: TableMemo,
 }
 
 impl CatalogCache {
@@ -36,7 +38,7 @@ impl CatalogCache {
             entry.0 = tick;
             return Ok(entry.1.clone());
         }
-        let catalog = Arc::new(CatalogStore::load(txn)?);
+        let catalog = Arc::new(CatalogStore::load_with(txn, &self.tables)?);
         let mut entries = self.entries.lock();
         if entries.len() >= CAPACITY {
             if let Some(oldest) = entries.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| *k) {

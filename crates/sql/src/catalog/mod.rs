@@ -28,7 +28,7 @@ pub use defs::{
 };
 pub use partition::{BoundDatum, PartitionBound, PartitionDef, PartitionKey, PartitionStrategy};
 pub use routine_defs::{FunctionDef, Returns, TriggerDef};
-pub use store::CatalogStore;
+pub use store::{CatalogStore, TableMemo};
 pub use time_travel::TimeTravel;
 pub use user_types::{AttributeDef, DomainDef, EnumLabelDef, RangeDef, TypeDef, TypeKind};
 

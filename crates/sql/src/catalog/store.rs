@@ -1,11 +1,13 @@
 //! Reading and writing catalog records inside a storage transaction.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use helios_common::{Error, Result};
 use helios_storage::Transaction;
+use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-
-use std::sync::Arc;
 
 use super::{
     Catalog, DatabaseDef, ExtensionDef, FunctionDef, RoleDef, SchemaDef, SequenceDef, TableDef,
@@ -43,9 +45,15 @@ impl CatalogStore {
 
     /// Reads the whole catalog visible to `txn`.
     pub fn load(txn: &Transaction) -> Result<Catalog> {
+        Self::load_with(txn, &TableMemo::default())
+    }
+
+    /// [`load`](Self::load), taking the table records whose bytes `memo` has seen
+    /// from it instead of decoding them again.
+    pub fn load_with(txn: &Transaction, memo: &TableMemo) -> Result<Catalog> {
         let version = Self::version(txn)?;
         let schemas: Vec<SchemaDef> = Self::load_kind(txn, CatalogKind::Schema)?;
-        let tables: Vec<TableDef> = Self::load_kind(txn, CatalogKind::Table)?;
+        let tables = memo.load(txn)?;
         let sequences: Vec<SequenceDef> = Self::load_kind(txn, CatalogKind::Sequence)?;
         let views: Vec<ViewDef> = Self::load_kind(txn, CatalogKind::View)?;
         let extensions: Vec<ExtensionDef> = Self::load_kind(txn, CatalogKind::Extension)?;
@@ -68,15 +76,12 @@ impl CatalogStore {
     }
 
     fn load_kind<T: DeserializeOwned>(txn: &Transaction, kind: CatalogKind) -> Result<Vec<T>> {
-        let pairs = ScanPages::new(prefix_range(&keys::catalog_kind_prefix(kind)), false, 256)
-            .collect_all(txn)?;
-        pairs
-            .into_iter()
-            .map(|(_, v)| {
-                serde_json::from_slice(&v)
-                    .map_err(|e| Error::corrupted(format!("catalog record does not decode: {e}")))
-            })
-            .collect()
+        Self::records(txn, kind)?.into_iter().map(|(_, v)| decode(&v)).collect()
+    }
+
+    /// The records of one kind, as (key, value) pairs in key order.
+    fn records(txn: &Transaction, kind: CatalogKind) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        ScanPages::new(prefix_range(&keys::catalog_kind_prefix(kind)), false, 256).collect_all(txn)
     }
 
     /// Hands out a new object id.
@@ -163,5 +168,48 @@ impl CatalogStore {
     /// Removes a record.
     pub fn delete(txn: &mut Transaction, kind: CatalogKind, id: u32) -> Result<()> {
         txn.delete(&keys::catalog_record(kind, id))
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::corrupted(format!("catalog record does not decode: {e}")))
+}
+
+/// Table records decoded before, by record key, with the bytes they were decoded from.
+///
+/// Every DDL makes a new catalog version, and reading it decodes every table record
+/// again; with hundreds of tables that JSON dominated each DDL statement (200 `ALTER
+/// TABLE ... ADD COLUMN` took 3.6 s instead of 0.7 s next to 400 other tables, debug
+/// build). A record whose bytes are unchanged is cloned from here instead.
+#[derive(Debug, Default)]
+pub struct TableMemo {
+    records: Mutex<HashMap<Vec<u8>, Decoded>>,
+}
+
+/// A record's bytes and what they decoded to.
+type Decoded = (Vec<u8>, TableDef);
+
+impl TableMemo {
+    /// The table records visible to `txn`, in key order.
+    fn load(&self, txn: &Transaction) -> Result<Vec<TableDef>> {
+        let pairs = CatalogStore::records(txn, CatalogKind::Table)?;
+        let mut memo = self.records.lock();
+        let mut tables = Vec::with_capacity(pairs.len());
+        for (key, bytes) in pairs {
+            match memo.get(&key) {
+                Some((seen, table)) if *seen == bytes => tables.push(table.clone()),
+                _ => {
+                    let table: TableDef = decode(&bytes)?;
+                    memo.insert(key, (bytes, table.clone()));
+                    tables.push(table);
+                }
+            }
+        }
+        // Records of dropped tables go when the memo holds far more than a catalog.
+        if memo.len() > 2 * tables.len() + 64 {
+            memo.clear();
+        }
+        Ok(tables)
     }
 }
