@@ -65,14 +65,9 @@ pub(super) fn refuse_view(
 
 /// The source of a DML statement narrowed to the row whose primary key bytes are `key`
 /// (`None`: no row, the cursor's current row has none in this table). The key is the
-/// hidden column after the `width` table columns of the source row. A full scan of
-/// `table` in the source becomes a read of that one key.
-pub fn at_row(
-    source: &PlannedQuery,
-    table: &TableDef,
-    width: usize,
-    key: Option<Vec<u8>>,
-) -> PlannedQuery {
+/// hidden column after the table's columns in the source row. A full scan of `table` in
+/// the source becomes a read of that one key.
+pub fn at_row(source: &PlannedQuery, table: &TableDef, key: Option<Vec<u8>>) -> PlannedQuery {
     let mut plan = source.plan.clone();
     let predicate = match key {
         Some(key) => {
@@ -81,7 +76,7 @@ pub fn at_row(
             }
             Expr::Binary {
                 op: BinaryOp::Eq,
-                left: Box::new(Expr::Column(width, DataType::Bytea)),
+                left: Box::new(Expr::Column(table.columns.len(), DataType::Bytea)),
                 right: Box::new(Expr::Literal(Value::Bytea(key), DataType::Bytea)),
                 ty: DataType::Bool,
             }

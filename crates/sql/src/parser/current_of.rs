@@ -45,11 +45,7 @@ fn rewrite_statement(tokens: &[Token]) -> Option<String> {
         }
         let at = (s.word(n), s.word(n + 1), s.word(n + 2));
         if depth == 0 && at == (Some(Keyword::WHERE), Some(Keyword::CURRENT), Some(Keyword::OF)) {
-            let name = match &s.tokens[s.sig[n + 3]] {
-                Token::Word(w) if w.quote_style == Some('"') => w.value.clone(),
-                Token::Word(w) if w.quote_style.is_none() => w.value.to_lowercase(),
-                _ => return None,
-            };
+            let name = s.ident(n + 3)?;
             let (from, to) = (s.sig[n + 1], s.sig[n + 3]);
             let mut out = String::new();
             for (i, t) in tokens.iter().enumerate() {

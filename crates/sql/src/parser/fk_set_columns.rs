@@ -112,11 +112,7 @@ fn column_list(s: &Significant<'_>, open: usize) -> Option<(Vec<String>, usize)>
     let mut names = Vec::new();
     let mut n = open + 1;
     loop {
-        match s.sig.get(n).map(|&i| &s.tokens[i])? {
-            Token::Word(w) if w.quote_style == Some('"') => names.push(w.value.clone()),
-            Token::Word(w) if w.quote_style.is_none() => names.push(w.value.to_lowercase()),
-            _ => return None,
-        }
+        names.push(s.ident(n)?);
         match s.sig.get(n + 1).map(|&i| &s.tokens[i])? {
             Token::Comma => n += 2,
             Token::RParen => return Some((names, n + 1)),

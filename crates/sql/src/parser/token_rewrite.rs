@@ -27,6 +27,16 @@ impl<'t> Significant<'t> {
             _ => None,
         }
     }
+
+    /// The n-th significant token as an identifier, folded as PostgreSQL folds one
+    /// (quoted: as written; unquoted: lower case); `None` for any other token.
+    pub fn ident(&self, n: usize) -> Option<String> {
+        match self.sig.get(n).map(|&i| &self.tokens[i]) {
+            Some(Token::Word(w)) if w.quote_style == Some('"') => Some(w.value.clone()),
+            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+            _ => None,
+        }
+    }
 }
 
 /// The statement's first `cut` significant tokens with `options` (a `WITH (...)` list)

@@ -37,6 +37,7 @@ use crate::catalog::TableDef;
 use crate::expr::CursorInfo;
 use crate::parser::cursor::{Count, CursorMove, Direction};
 use crate::parser::{ident_name, Statement};
+use crate::planner::PlannedQuery;
 
 /// One open cursor.
 #[derive(Debug)]
@@ -491,7 +492,7 @@ impl Session {
         };
         // The keys are the trailing hidden columns; anything else hidden is dropped.
         let keys = keys.filter(|_| result.rows.iter().all(|r| r.len() >= width + key_count));
-        let keep = width + keys.as_ref().map_or(0, |k| k.tables.len());
+        let keep = if keys.is_some() { width + key_count } else { width };
         for row in &mut result.rows {
             if row.len() > keep {
                 let tail = row.split_off(row.len() - (keep - width));
@@ -504,26 +505,31 @@ impl Session {
 
     /// Narrows an `UPDATE ... WHERE CURRENT OF` to the row the cursor is on.
     pub(super) fn narrow_update(&self, upd: &BoundUpdate, cursor: &str) -> Result<BoundUpdate> {
-        if matches!(upd.partition.as_deref(), Some(UpdatePartition::Parent { .. })) {
-            return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
-        }
-        self.cursors.expire(self.live_block());
-        let key = self.cursors.current_key(cursor, &upd.table)?;
-        let width = upd.table.columns.len();
-        let source = crate::binder::current_of::at_row(&upd.source, &upd.table, width, key);
+        let partitioned = matches!(upd.partition.as_deref(), Some(UpdatePartition::Parent { .. }));
+        let source = self.cursor_row(&upd.table, &upd.source, cursor, partitioned)?;
         Ok(BoundUpdate { source, current_of: None, ..upd.clone() })
     }
 
     /// Narrows a `DELETE ... WHERE CURRENT OF` to the row the cursor is on.
     pub(super) fn narrow_delete(&self, del: &BoundDelete, cursor: &str) -> Result<BoundDelete> {
-        if del.partition.is_some() {
+        let source = self.cursor_row(&del.table, &del.source, cursor, del.partition.is_some())?;
+        Ok(BoundDelete { source, current_of: None, ..del.clone() })
+    }
+
+    /// The `source` of a DML statement on `table` narrowed to the row `cursor` is on.
+    fn cursor_row(
+        &self,
+        table: &TableDef,
+        source: &PlannedQuery,
+        cursor: &str,
+        partitioned: bool,
+    ) -> Result<PlannedQuery> {
+        if partitioned {
             return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
         }
         self.cursors.expire(self.live_block());
-        let key = self.cursors.current_key(cursor, &del.table)?;
-        let width = del.table.columns.len();
-        let source = crate::binder::current_of::at_row(&del.source, &del.table, width, key);
-        Ok(BoundDelete { source, current_of: None, ..del.clone() })
+        let key = self.cursors.current_key(cursor, table)?;
+        Ok(crate::binder::current_of::at_row(source, table, key))
     }
 
     fn fetch(&mut self, m: &CursorMove) -> Result<StatementResult> {
