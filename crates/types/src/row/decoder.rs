@@ -3,7 +3,7 @@
 
 use helios_common::Result;
 
-use super::codec::{decode_fixed, decode_var, unzigzag};
+use super::codec::{decode_fixed, decode_var, text_str, unzigzag};
 use super::layout::{
     column_span, header, read_varint, slots, span_v2, Layout, Slot, ROW_FORMAT_V2,
 };
@@ -56,11 +56,6 @@ impl Kind {
     }
 }
 
-/// Invalid UTF-8 in a stored text value is corruption, as in `decode_var`.
-fn invalid_utf8() -> helios_common::Error {
-    super::codec::corrupt("invalid UTF-8 in text").into()
-}
-
 /// Whether column `i` is to be decoded (`needed` shorter than the row: yes).
 #[inline]
 fn wanted(needed: Option<&[bool]>, i: usize) -> bool {
@@ -75,10 +70,20 @@ fn array<const N: usize>(area: &[u8], at: usize) -> Result<[u8; N]> {
         .ok_or_else(|| super::codec::corrupt("value truncated").into())
 }
 
+/// Writes an integer into `slot` in place when it already holds one of that kind (the
+/// row buffer of a scan), without dropping the old value first.
+#[inline]
+fn int8_into(slot: &mut Value, v: i64) {
+    match slot {
+        Value::Int8(x) => *x = v,
+        other => *other = Value::Int8(v),
+    }
+}
+
 /// Decodes a stored text value into `slot`, reusing the buffer of the text it holds.
 #[inline]
 fn text_into(b: &[u8], slot: &mut Value) -> Result<()> {
-    let t = std::str::from_utf8(b).map_err(|_| invalid_utf8())?;
+    let t = text_str(b)?;
     match slot {
         Value::Text(s) => {
             s.clear();
@@ -185,7 +190,11 @@ impl RowDecoder {
             match *kind {
                 Kind::Int8(_) => {
                     let v = int_at(bytes, &mut at)?;
-                    *slot = if want { Value::Int8(v) } else { Value::Null };
+                    if want {
+                        int8_into(slot, v);
+                    } else {
+                        *slot = Value::Null;
+                    }
                 }
                 Kind::Int4(_) => {
                     let v = int_at(bytes, &mut at)?;
@@ -263,7 +272,7 @@ impl RowDecoder {
                 continue;
             }
             match *kind {
-                Kind::Int8(at) => *slot = Value::Int8(i64::from_le_bytes(array(fixed_area, at)?)),
+                Kind::Int8(at) => int8_into(slot, i64::from_le_bytes(array(fixed_area, at)?)),
                 Kind::Int4(at) => *slot = Value::Int4(i32::from_le_bytes(array(fixed_area, at)?)),
                 Kind::Int2(at) => *slot = Value::Int2(i16::from_le_bytes(array(fixed_area, at)?)),
                 Kind::Fixed(at, width) => {
@@ -332,6 +341,7 @@ mod tests {
         assert_eq!(reused, row.to_vec());
         assert!(matches!(&reused[2], Value::Text(t) if t.as_ptr() == buffer));
         decoder.decode_into(&bytes, Some(&[true, false, true, true]), &mut reused).expect("mask");
+        assert_eq!(reused[0], row[0]);
         assert_eq!(reused[1], Value::Null);
         assert_eq!(reused[3], row[3]);
         // Break the UTF-8 of "héllo" (its two-byte 'é' loses its continuation byte).

@@ -68,6 +68,11 @@ pub fn read_varint(bytes: &[u8], at: &mut usize) -> TypeResult<u64> {
             *at += 2;
             Ok(u64::from(lo & 0x7F) | u64::from(hi) << 7)
         }
+        // Three bytes (below 2,097,152): keys and counts of a million-row table.
+        Some(&[lo, mid, hi, ..]) if mid >= 0x80 && hi < 0x80 => {
+            *at += 3;
+            Ok(u64::from(lo & 0x7F) | u64::from(mid & 0x7F) << 7 | u64::from(hi) << 14)
+        }
         _ => read_long_varint(bytes, at),
     }
 }
