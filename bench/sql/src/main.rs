@@ -15,8 +15,11 @@
 //!
 //! Point selects and range scans run twice on the HeliosDB side: collecting each result
 //! (`execute_prepared`, rows as `Vec<Vec<Value>>`), and streaming the rows into the same
-//! Rust tuples the SQLite side reads them into (`query_prepared_each`); both lines are
-//! compared with the one SQLite run.
+//! Rust tuples the SQLite side reads them into (`query_prepared_each`). The streamed
+//! lines compare with SQLite reading into tuples; the collected range scan also with
+//! SQLite collecting the same shape (`Vec<Vec<rusqlite::types::Value>>`). The range
+//! scans run `BENCH_ROUNDS` times (default 3) each way, in alternating order, and report
+//! medians.
 //!
 //! The bulk insert runs `BENCH_LOADS` times (default 3), alternating the engines, each
 //! load into a fresh database (the last one into the one the other workloads read);
@@ -134,6 +137,81 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The median wall-clock and the median CPU time of some measurements.
+fn median_cost(v: &[Cost]) -> Cost {
+    Cost {
+        wall: median(v.iter().map(|c| c.wall).collect()),
+        cpu: median(v.iter().map(|c| c.cpu).collect()),
+    }
+}
+
+/// The range-scan workload: `scans` scans of `RANGE` consecutive ids out of `rows`, at
+/// the same pseudo-random starts for every way of reading them.
+struct Scans {
+    rows: i64,
+    scans: u64,
+}
+
+impl Scans {
+    fn starts(&self) -> impl Iterator<Item = i64> + '_ {
+        let mut rng = Lcg(11);
+        (0..self.scans).map(move |_| rng.next((self.rows - RANGE) as u64) as i64)
+    }
+
+    /// HeliosDB, each result collected (`Vec<Vec<Value>>`).
+    fn helios_collected(&self, h: &mut Connection, sel: &heliosdb_nano::Statement) {
+        for lo in self.starts() {
+            let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
+            let r = rows_of(h.execute_prepared(sel, &p).expect("scan"));
+            assert_eq!(r.len() as i64, RANGE);
+        }
+    }
+
+    /// HeliosDB, the rows streamed into Rust tuples.
+    fn helios_streamed(&self, h: &mut Connection, sel: &heliosdb_nano::Statement) {
+        for lo in self.starts() {
+            let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
+            let mut got: Vec<(i64, i64, i64, String)> = Vec::new();
+            h.query_prepared_each(sel, &p, |r| {
+                got.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+                Ok(true)
+            })
+            .expect("scan");
+            assert_eq!(got.len() as i64, RANGE);
+        }
+    }
+
+    /// SQLite, the rows read into Rust tuples.
+    fn sqlite_tuples(&self, sel: &mut rusqlite::Statement<'_>) {
+        for lo in self.starts() {
+            let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
+            let mut got: Vec<(i64, i64, i64, String)> = Vec::new();
+            while let Some(r) = q.next().expect("row") {
+                got.push((
+                    r.get(0).unwrap(),
+                    r.get(1).unwrap(),
+                    r.get(2).unwrap(),
+                    r.get(3).unwrap(),
+                ));
+            }
+            assert_eq!(got.len() as i64, RANGE);
+        }
+    }
+
+    /// SQLite, each result collected as HeliosDB's is: one vector of dynamically typed
+    /// values per row, text as an owned string.
+    fn sqlite_values(&self, sel: &mut rusqlite::Statement<'_>) {
+        for lo in self.starts() {
+            let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
+            let mut got: Vec<Vec<rusqlite::types::Value>> = Vec::new();
+            while let Some(r) = q.next().expect("row") {
+                got.push((0..4).map(|i| r.get(i).unwrap()).collect());
+            }
+            assert_eq!(got.len() as i64, RANGE);
+        }
+    }
+}
+
 /// The orders table's columns, in both engines' spelling.
 const HELIOS_ORDERS: &str =
     "(id bigint PRIMARY KEY, cust bigint NOT NULL, amount bigint NOT NULL, note text)";
@@ -224,6 +302,7 @@ fn main() {
     let scans = env_u64("BENCH_SCANS", 200);
     let joins = env_u64("BENCH_JOINS", 3);
     let loads = env_u64("BENCH_LOADS", 3).max(1);
+    let rounds = env_u64("BENCH_ROUNDS", 3).max(1);
     let relaxed = std::env::var("BENCH_RELAXED").is_ok_and(|v| v == "1");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
@@ -254,16 +333,12 @@ fn main() {
     }
     hs.push(measure(|| helios_load_orders(&mut h, "orders", rows)));
     ss.push(measure(|| sqlite_load_orders(&mut s, "orders", rows)));
-    let mid = |v: &[Cost]| Cost {
-        wall: median(v.iter().map(|c| c.wall).collect()),
-        cpu: median(v.iter().map(|c| c.cpu).collect()),
-    };
     row(
         &format!("bulk insert {rows} rows, one txn (prepared; median of {loads})"),
         "rows/s",
         rows as u64,
-        mid(&hs),
-        mid(&ss),
+        median_cost(&hs),
+        median_cost(&ss),
     );
     let pairs: Vec<String> = hs
         .iter()
@@ -319,68 +394,30 @@ fn main() {
 
     if run("range") {
         let sql = "SELECT id, cust, amount, note FROM orders WHERE id BETWEEN $1 AND $2";
-        let sel = h.prepare(sql, &[]).expect("prepare");
-        let mut rng = Lcg(11);
-        let hc = measure(|| {
-            for _ in 0..scans {
-                let lo = rng.next((rows - RANGE) as u64) as i64;
-                let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
-                let r = rows_of(h.execute_prepared(&sel, &p).expect("scan"));
-                assert_eq!(r.len() as i64, RANGE);
-            }
-        });
-        let mut sel = s
+        let hsel = h.prepare(sql, &[]).expect("prepare");
+        let mut ssel = s
             .prepare("SELECT id, cust, amount, note FROM orders WHERE id BETWEEN ?1 AND ?2")
             .expect("prepare");
-        let mut rng = Lcg(11);
-        let sc = measure(|| {
-            for _ in 0..scans {
-                let lo = rng.next((rows - RANGE) as u64) as i64;
-                let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
-                let mut got = Vec::new();
-                while let Some(r) = q.next().expect("row") {
-                    let t: (i64, i64, i64, String) = (
-                        r.get(0).unwrap(),
-                        r.get(1).unwrap(),
-                        r.get(2).unwrap(),
-                        r.get(3).unwrap(),
-                    );
-                    got.push(t);
-                }
-                assert_eq!(got.len() as i64, RANGE);
+        let scan = Scans { rows, scans };
+        // `rounds` rounds of the four ways, in alternating order; medians of each way.
+        let mut costs: [Vec<Cost>; 4] = Default::default();
+        for round in 0..rounds {
+            let order = if round % 2 == 0 { [0, 1, 2, 3] } else { [3, 2, 1, 0] };
+            for way in order {
+                costs[way].push(match way {
+                    0 => measure(|| scan.helios_collected(&mut h, &hsel)),
+                    1 => measure(|| scan.sqlite_tuples(&mut ssel)),
+                    2 => measure(|| scan.helios_streamed(&mut h, &hsel)),
+                    _ => measure(|| scan.sqlite_values(&mut ssel)),
+                });
             }
-        });
-        row(
-            &format!("range scan {RANGE} rows (BETWEEN, prepared)"),
-            "rows/s",
-            scans * RANGE as u64,
-            hc,
-            sc,
-        );
-        // The same scans through the streaming API, into the tuples the SQLite side builds
-        // (the line above collects `Vec<Vec<Value>>` results instead).
-        let hsel = h.prepare(sql, &[]).expect("prepare");
-        let mut rng = Lcg(11);
-        let hs = measure(|| {
-            for _ in 0..scans {
-                let lo = rng.next((rows - RANGE) as u64) as i64;
-                let p = [Value::Int8(lo), Value::Int8(lo + RANGE - 1)];
-                let mut got: Vec<(i64, i64, i64, String)> = Vec::new();
-                h.query_prepared_each(&hsel, &p, |r| {
-                    got.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
-                    Ok(true)
-                })
-                .expect("scan");
-                assert_eq!(got.len() as i64, RANGE);
-            }
-        });
-        row(
-            &format!("range scan {RANGE} rows, streamed into tuples"),
-            "rows/s",
-            scans * RANGE as u64,
-            hs,
-            sc,
-        );
+        }
+        let [hc, sc, hs, sv] = costs.map(|c| median_cost(&c));
+        let n = scans * RANGE as u64;
+        let what = format!("range scan {RANGE} rows (BETWEEN, prepared; median of {rounds})");
+        row(&format!("{what}, collected vs SQLite tuples"), "rows/s", n, hc, sc);
+        row(&format!("{what}, both collected as value vectors"), "rows/s", n, hc, sv);
+        row(&format!("{what}, both streamed into tuples"), "rows/s", n, hs, sc);
     }
 
     if run("join") {
