@@ -104,7 +104,7 @@ fn collation_of(t: &TableDef, c: usize) -> i64 {
     }
 }
 
-fn sorted_tables(catalog: &Catalog) -> Vec<&TableDef> {
+pub(super) fn sorted_tables(catalog: &Catalog) -> Vec<&TableDef> {
     let mut tables: Vec<&TableDef> = catalog.tables.values().map(|t| t.as_ref()).collect();
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     tables
@@ -234,7 +234,7 @@ pub(super) fn pg_catalog_relation(
     session: &SessionInfo,
     name: &str,
 ) -> Option<Relation> {
-    let tables = sorted_tables(catalog);
+    let tables = std::cell::LazyCell::new(|| sorted_tables(catalog));
     let rel: Relation = match name {
         "pg_namespace" => (
             vec![("oid", Int8), ("nspname", Text), ("nspowner", Int8), ("nspacl", text_array())],

@@ -3,9 +3,11 @@
 //! (pg_namespace, pg_class, pg_tables, pg_views, pg_indexes), enough for tools that
 //! check for tables and columns.
 
+use std::cell::LazyCell;
+
 use helios_types::{DataType, Value};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ViewDef};
 use crate::expr::{Expr, SessionInfo};
 use crate::planner::{Field, Plan};
 
@@ -49,10 +51,13 @@ pub fn system_relation(
             std::sync::Arc::new(func),
         ));
     }
-    let mut tables: Vec<_> = catalog.tables.values().cloned().collect();
-    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
-    let mut views: Vec<_> = catalog.views.values().cloned().collect();
-    views.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    // In name order, listed only for the relations that show them.
+    let tables = LazyCell::new(|| super::pg_catalog::sorted_tables(catalog));
+    let views = LazyCell::new(|| {
+        let mut views: Vec<&ViewDef> = catalog.views.values().map(|v| v.as_ref()).collect();
+        views.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        views
+    });
     let (columns, rows): (Vec<(&str, DataType)>, Vec<Vec<Value>>) = match (schema, name) {
         ("information_schema", "tables") => {
             (
