@@ -25,6 +25,8 @@
 //! inheritance, extended statistics, descriptions) exist with PostgreSQL's columns and
 //! no rows, so the queries clients send bind and answer "none".
 
+use std::collections::HashSet;
+
 use helios_types::{Array, DataType, Value};
 
 use crate::catalog::{Catalog, ObjectAccess, Privileges, TableDef};
@@ -821,14 +823,19 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
             Value::Null,
         ]
     }
+    // PostgreSQL implements foreign keys with triggers on both tables; psql shows the
+    // foreign-key sections of `\d` only when `relhastriggers` is set.
+    let triggered: HashSet<u32> = tables
+        .iter()
+        .filter(|t| !t.foreign_keys.is_empty())
+        .map(|t| t.id)
+        .chain(tables.iter().flat_map(|t| t.foreign_keys.iter().map(|f| f.ref_table)))
+        .chain(catalog.triggers.values().map(|tr| tr.table))
+        .collect();
     let mut rows = Vec::new();
     for t in tables {
         let ns = ns_oid(catalog, &t.schema);
-        // PostgreSQL implements foreign keys with triggers on both tables; psql shows
-        // the foreign-key sections of `\d` only when `relhastriggers` is set.
-        let has_triggers = !t.foreign_keys.is_empty()
-            || tables.iter().any(|o| o.foreign_keys.iter().any(|f| f.ref_table == t.id))
-            || catalog.triggers.values().any(|tr| tr.table == t.id);
+        let has_triggers = triggered.contains(&t.id);
         let partitioned = catalog.is_partitioned(t.id);
         let mut table_row = row(
             relation_oid(t.id),

@@ -4,12 +4,14 @@
 //! check for tables and columns.
 
 use std::cell::LazyCell;
+use std::sync::Arc;
 
 use helios_types::{DataType, Value};
 
 use crate::catalog::{Catalog, ViewDef};
-use crate::expr::{Expr, SessionInfo};
-use crate::planner::{Field, Plan};
+use crate::expr::SessionInfo;
+use crate::functions::table::BoundTableFunction;
+use crate::planner::Plan;
 
 fn text(s: impl Into<String>) -> Value {
     Value::Text(s.into())
@@ -47,9 +49,7 @@ pub fn system_relation(
 ) -> Option<Plan> {
     if (schema, name) == ("pg_catalog", "pg_stat_progress_create_index") {
         let func = crate::exec::progress_relation::ProgressRelation::default();
-        return Some(crate::functions::table::BoundTableFunction::relation_plan(
-            std::sync::Arc::new(func),
-        ));
+        return Some(BoundTableFunction::relation_plan(Arc::new(func)));
     }
     // In name order, listed only for the relations that show them.
     let tables = LazyCell::new(|| super::pg_catalog::sorted_tables(catalog));
@@ -223,13 +223,9 @@ pub fn system_relation(
         ("pg_catalog", other) => super::pg_catalog::pg_catalog_relation(catalog, session, other)?,
         _ => return None,
     };
-    let schema = columns.iter().map(|(n, t)| Field::new(*n, t.clone())).collect();
-    let types: Vec<DataType> = columns.into_iter().map(|(_, t)| t).collect();
-    let rows = rows
-        .into_iter()
-        .map(|r| r.into_iter().zip(&types).map(|(v, t)| Expr::Literal(v, t.clone())).collect())
-        .collect();
-    Some(Plan::Values { rows, schema })
+    let columns = columns.into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    let rows = crate::exec::system_rows::SystemRows::new(name, columns, rows);
+    Some(BoundTableFunction::relation_plan(Arc::new(rows)))
 }
 
 /// One row of `information_schema.columns`.

@@ -39,6 +39,7 @@ mod setop;
 mod sort;
 mod stream;
 pub(crate) mod subquery_memo;
+pub mod system_rows;
 pub mod table_io;
 mod time_travel;
 pub mod vector_entries;

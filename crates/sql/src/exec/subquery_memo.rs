@@ -109,7 +109,8 @@ pub(crate) fn plan_is_pure(query: &PlannedQuery, plan: &Plan, depth: usize) -> b
         Plan::Limit { limit, offset, .. } => exprs_pure(&mut limit.iter().chain(offset)),
         Plan::Distinct { on, .. } => exprs_pure(&mut on.iter().flatten()),
         Plan::TableFunction { func, .. } => {
-            PURE_TABLE_FUNCTIONS.contains(&func.func.name()) && exprs_pure(&mut func.args.iter())
+            (func.func.is_pure() || PURE_TABLE_FUNCTIONS.contains(&func.func.name()))
+                && exprs_pure(&mut func.args.iter())
         }
     };
     own && plan.inputs().into_iter().all(|p| plan_is_pure(query, p, depth))

@@ -29,6 +29,10 @@ pub trait TableFunction: fmt::Debug + Send + Sync {
     /// The rows for one set of argument values. NULL arguments give no rows for the
     /// strict functions (all of these are strict).
     fn call(&self, args: &[Value], ctx: &dyn EvalContext) -> Result<RowIter>;
+    /// Whether the rows depend only on the arguments (see `exec::subquery_memo`).
+    fn is_pure(&self) -> bool {
+        false
+    }
 }
 
 type CallFn = fn(&[Value]) -> Result<RowIter>;
