@@ -109,7 +109,7 @@ impl Catalog {
     pub fn new(
         version: u64,
         schemas: Vec<SchemaDef>,
-        tables: Vec<TableDef>,
+        tables: Vec<Arc<TableDef>>,
         sequences: Vec<SequenceDef>,
         views: Vec<ViewDef>,
     ) -> Catalog {
@@ -129,7 +129,7 @@ impl Catalog {
         Catalog {
             version,
             schemas: schemas.into_iter().map(|s| (s.name.clone(), s)).collect(),
-            tables: tables.into_iter().map(|t| (t.id, Arc::new(t))).collect(),
+            tables: tables.into_iter().map(|t| (t.id, t)).collect(),
             sequences: sequences.into_iter().map(|s| (s.id, Arc::new(s))).collect(),
             views: views.into_iter().map(|v| (v.id, Arc::new(v))).collect(),
             extensions: BTreeMap::new(),

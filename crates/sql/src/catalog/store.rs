@@ -187,21 +187,22 @@ pub struct TableMemo {
     records: Mutex<HashMap<Vec<u8>, Decoded>>,
 }
 
-/// A record's bytes and what they decoded to.
-type Decoded = (Vec<u8>, TableDef);
+/// A record's bytes and what they decoded to, shared by every catalog version that
+/// holds the record unchanged.
+type Decoded = (Vec<u8>, Arc<TableDef>);
 
 impl TableMemo {
     /// The table records visible to `txn`, in key order.
-    fn load(&self, txn: &Transaction) -> Result<Vec<TableDef>> {
+    fn load(&self, txn: &Transaction) -> Result<Vec<Arc<TableDef>>> {
         let pairs = CatalogStore::records(txn, CatalogKind::Table)?;
         let mut memo = self.records.lock();
         let mut tables = Vec::with_capacity(pairs.len());
         for (key, bytes) in pairs {
             match memo.get(&key) {
-                Some((seen, table)) if *seen == bytes => tables.push(table.clone()),
+                Some((seen, table)) if *seen == bytes => tables.push(Arc::clone(table)),
                 _ => {
-                    let table: TableDef = decode(&bytes)?;
-                    memo.insert(key, (bytes, table.clone()));
+                    let table = Arc::new(decode::<TableDef>(&bytes)?);
+                    memo.insert(key, (bytes, Arc::clone(&table)));
                     tables.push(table);
                 }
             }
