@@ -188,10 +188,10 @@ impl Scans {
             let mut got: Vec<(i64, i64, i64, String)> = Vec::new();
             while let Some(r) = q.next().expect("row") {
                 got.push((
-                    r.get(0).unwrap(),
-                    r.get(1).unwrap(),
-                    r.get(2).unwrap(),
-                    r.get(3).unwrap(),
+                    r.get(0).expect("an integer or text column"),
+                    r.get(1).expect("an integer or text column"),
+                    r.get(2).expect("an integer or text column"),
+                    r.get(3).expect("an integer or text column"),
                 ));
             }
             assert_eq!(got.len() as i64, RANGE);
@@ -205,7 +205,7 @@ impl Scans {
             let mut q = sel.query(params![lo, lo + RANGE - 1]).expect("scan");
             let mut got: Vec<Vec<rusqlite::types::Value>> = Vec::new();
             while let Some(r) = q.next().expect("row") {
-                got.push((0..4).map(|i| r.get(i).unwrap()).collect());
+                got.push((0..4).map(|i| r.get(i).expect("an integer or text column")).collect());
             }
             assert_eq!(got.len() as i64, RANGE);
         }
@@ -439,8 +439,11 @@ fn main() {
                 let mut n = 0;
                 stotal = 0;
                 while let Some(r) = q.next().expect("row") {
-                    let (_region, count, _sum): (String, i64, i64) =
-                        (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap());
+                    let (_region, count, _sum): (String, i64, i64) = (
+                        r.get(0).expect("an integer or text column"),
+                        r.get(1).expect("an integer or text column"),
+                        r.get(2).expect("an integer or text column"),
+                    );
                     stotal += count;
                     n += 1;
                 }

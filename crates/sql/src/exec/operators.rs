@@ -5,7 +5,6 @@ use helios_types::Value;
 
 use super::context::{ExecCtx, Row};
 use super::{aggregate, join, setop, stream, window};
-use crate::expr::Expr;
 use crate::planner::{Plan, SequenceOp};
 
 /// Runs `plan` and returns its rows. `outer` is the enclosing row for a correlated
@@ -16,15 +15,7 @@ pub fn execute(plan: &Plan, ctx: &ExecCtx<'_>, outer: &[Value]) -> Result<Vec<Ro
         Plan::Empty { rows } => Ok(vec![Vec::new(); *rows]),
         Plan::Values { rows, .. } => rows
             .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|e| match e {
-                        // Constant rows (the system relations are thousands of them).
-                        Expr::Literal(v, _) => Ok(v.clone()),
-                        e => ctx.eval(e, &[], outer),
-                    })
-                    .collect::<Result<Row>>()
-            })
+            .map(|r| r.iter().map(|e| ctx.eval(e, &[], outer)).collect::<Result<Row>>())
             .collect(),
         Plan::Scan { .. }
         | Plan::Filter { .. }
