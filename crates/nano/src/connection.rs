@@ -8,7 +8,7 @@ use helios_sql::routine::Notice;
 use helios_sql::session::{Column, Prepared, QueryResult, Session, StatementResult, TxnStatus};
 use helios_types::{DataType, Value};
 
-use crate::{Notification, Row, Transaction};
+use crate::{KeptRows, Notification, Row, Transaction};
 
 /// Reads a connection setting by name, as [`Connection::setting`] does.
 pub type SettingReader<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -246,6 +246,19 @@ impl Connection {
             },
         )?;
         Ok(passed)
+    }
+
+    /// Runs a prepared statement and keeps the rows it returns, to be read back by
+    /// position ([`KeptRows::get`]): in memory up to the session's `work_mem`, in a
+    /// temporary file past it (sealed when the database is encrypted). For a caller that
+    /// hands a large result on a few rows at a time, as the server does for a
+    /// row-limited `Execute`. The result holds the columns and the tag, no rows.
+    pub fn execute_prepared_kept(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+    ) -> Result<(StatementResult, KeptRows)> {
+        self.session.execute_prepared_kept(&stmt.prepared, params)
     }
 
     /// Runs a prepared statement, passing the rows it returns (a query's, or a DML

@@ -45,6 +45,7 @@ pub use branches::{BranchChange, BranchInfo, OnConflict, Timestamp, TxnId};
 pub use connection::{BatchOutcome, CancelHandle, Connection, SettingReader, Statement};
 pub use database::{Database, Options};
 pub use helios_common::{Error, Result, SqlState};
+pub use helios_sql::exec::kept_rows::KeptRows;
 pub use helios_sql::routine::{Notice, NoticeLevel};
 pub use helios_sql::session::notify::Notification;
 pub use helios_sql::session::{Column, QueryResult, StatementResult, TxnStatus};

@@ -160,3 +160,54 @@ fn rows_decoded_into_one_buffer_keep_their_own_values() {
         .collect();
     assert_eq!(groups, expected);
 }
+
+/// The rows a FETCH returns, as `id|pad length`.
+fn fetched(c: &mut heliosdb_nano::Connection, sql: &str) -> Vec<String> {
+    rows(c, sql)
+}
+
+/// The `id|pad length` rows of ids `ids`, as the cursor below returns them.
+fn expected(ids: impl IntoIterator<Item = i64>) -> Vec<String> {
+    ids.into_iter().map(|g| format!("{g}|{}", g % 200)).collect()
+}
+
+#[test]
+fn a_cursor_larger_than_work_mem_moves_to_a_file_and_scrolls() {
+    let mut c = conn();
+    run(&mut c, "SET work_mem = '64kB'; BEGIN");
+    let before = heliosdb_nano::KeptRows::spills();
+    // About 2.5 MB of rows: far past 64kB.
+    run(
+        &mut c,
+        "DECLARE c SCROLL CURSOR FOR \
+         SELECT g, length(repeat('x', g % 200)) FROM generate_series(1, 20000) g",
+    );
+    assert!(heliosdb_nano::KeptRows::spills() > before, "the cursor's rows went to a file");
+    assert_eq!(fetched(&mut c, "FETCH 3 FROM c"), expected(1..=3));
+    assert_eq!(fetched(&mut c, "FETCH ABSOLUTE 15000 FROM c"), expected([15000]));
+    assert_eq!(fetched(&mut c, "FETCH BACKWARD 2 FROM c"), expected([14999, 14998]));
+    assert_eq!(fetched(&mut c, "FETCH LAST FROM c"), expected([20000]));
+    assert_eq!(fetched(&mut c, "FETCH PRIOR FROM c"), expected([19999]));
+    assert_eq!(fetched(&mut c, "FETCH ABSOLUTE 1 FROM c"), expected([1]));
+    assert_eq!(fetched(&mut c, "FETCH FORWARD 5000 FROM c"), expected(2..=5001));
+    assert_eq!(fetched(&mut c, "FETCH RELATIVE -4999 FROM c"), expected([2]));
+    assert_eq!(fetched(&mut c, "FETCH ALL FROM c").len(), 19998);
+    assert!(fetched(&mut c, "FETCH NEXT FROM c").is_empty());
+    run(&mut c, "COMMIT");
+}
+
+#[test]
+fn where_current_of_reaches_the_row_of_a_cursor_kept_in_a_file() {
+    let mut c = conn();
+    run(&mut c, "CREATE TABLE t (id int PRIMARY KEY, v text)");
+    run(&mut c, "INSERT INTO t SELECT g, repeat('v', 100) FROM generate_series(1, 20000) g");
+    run(&mut c, "SET work_mem = '64kB'; BEGIN");
+    let before = heliosdb_nano::KeptRows::spills();
+    run(&mut c, "DECLARE u CURSOR FOR SELECT id, v FROM t");
+    assert!(heliosdb_nano::KeptRows::spills() > before);
+    run(&mut c, "MOVE 12344 IN u");
+    assert_eq!(rows(&mut c, "FETCH NEXT FROM u"), vec![format!("12345|{}", "v".repeat(100))]);
+    run(&mut c, "UPDATE t SET v = 'changed' WHERE CURRENT OF u");
+    run(&mut c, "COMMIT");
+    assert_eq!(rows(&mut c, "SELECT id FROM t WHERE v = 'changed'"), vec!["12345"]);
+}

@@ -22,6 +22,7 @@ use bytes::Bytes;
 use futures::{stream, Sink, SinkExt};
 use helios_common::{Error, SqlState};
 use helios_types::{DataType, Value};
+use heliosdb_nano::KeptRows;
 use parking_lot::Mutex;
 use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
@@ -34,6 +35,7 @@ use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::copy::CopyData;
+use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync,
 };
@@ -46,7 +48,7 @@ use crate::copy::{is_binary, run_copy_file, run_copy_out, stream_copy_out, CopyI
 use crate::copy_stmt::{is_copy, parse_copy, CopyStatement};
 use crate::error::{protocol_violation, to_pgwire};
 use crate::output::Output;
-use crate::session::PreparedInfo;
+use crate::session::{Column, PreparedInfo};
 use crate::{binary, text, wire};
 
 /// A statement stored by Parse.
@@ -501,11 +503,14 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 let formats =
                     result_formats(Some(&portal.result_column_format), info.columns.len())?;
                 let id = info.id;
+                // A row-limited Execute: the rows wait in a store that moves to a
+                // temporary file past `work_mem`, read (and encoded) as pgwire sends
+                // them, a batch per Execute.
                 let (result, extra) = conn
                     .run(move |s| {
-                        let r = s.execute_prepared(id, &params);
+                        let r = s.execute_prepared_kept(id, &params);
                         let extra = match &r {
-                            Ok(crate::session::StatementResult::Rows(q)) => {
+                            Ok((crate::session::StatementResult::Rows(q), _)) => {
                                 crate::text::OutputStyle::for_columns(
                                     q.columns.iter().map(|c| &c.data_type),
                                     |k| s.setting(k),
@@ -516,7 +521,7 @@ impl ExtendedQueryHandler for ExtendedQueries {
                         (r, extra)
                     })
                     .await?;
-                let result = result.map_err(|e| to_pgwire(&e))?;
+                let (result, kept) = result.map_err(|e| to_pgwire(&e))?;
                 match result {
                     crate::session::StatementResult::Rows(q) => {
                         let formats = if formats.len() == q.columns.len() {
@@ -525,14 +530,13 @@ impl ExtendedQueryHandler for ExtendedQueries {
                             result_formats(Some(&portal.result_column_format), q.columns.len())?
                         };
                         let fields = Arc::new(wire::field_infos(&q.columns, &formats));
-                        let rows: Vec<PgWireResult<_>> = q
-                            .rows
-                            .iter()
-                            .map(|r| {
-                                wire::data_row(r, &q.columns, &formats, &extra)
-                                    .map_err(|e| to_pgwire(&e))
-                            })
-                            .collect();
+                        let rows = KeptDataRows {
+                            kept,
+                            next: 0,
+                            columns: q.columns,
+                            formats,
+                            style: extra,
+                        };
                         let mut response = QueryResponse::new(fields, stream::iter(rows));
                         response.set_command_tag(tag_command(&q.tag));
                         Ok(Response::Query(response))
@@ -586,6 +590,30 @@ impl ExtendedQueryHandler for ExtendedQueries {
                 Ok(Response::CopyOut(CopyResponse::new(format, out.columns, stream::iter(chunks))))
             }
         }
+    }
+}
+
+/// The rows of a row-limited `Execute`, encoded as pgwire takes them from the portal.
+struct KeptDataRows {
+    kept: KeptRows,
+    next: usize,
+    columns: Vec<Column>,
+    formats: Vec<FieldFormat>,
+    style: crate::text::OutputStyle,
+}
+
+impl Iterator for KeptDataRows {
+    type Item = PgWireResult<DataRow>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.kept.len() {
+            return None;
+        }
+        let row = self.kept.get(self.next);
+        self.next += 1;
+        let encoded =
+            row.and_then(|r| wire::data_row(&r, &self.columns, &self.formats, &self.style));
+        Some(encoded.map_err(|e| to_pgwire(&e)))
     }
 }
 

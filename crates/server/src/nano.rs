@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Value};
-use heliosdb_nano::{CancelHandle, Connection, Database, Statement};
+use heliosdb_nano::{CancelHandle, Connection, Database, KeptRows, Statement};
 
 use crate::session::{
     BatchOutcome, BatchSink, CancelToken, Column, PreparedInfo, QueryResult, RowSink, Session,
@@ -146,6 +146,15 @@ impl Session for NanoSession {
     fn execute_prepared(&mut self, id: u64, params: &[Value]) -> Result<StatementResult> {
         let stmt = statement(&self.statements, id)?;
         self.conn.execute_prepared(stmt, params)
+    }
+
+    fn execute_prepared_kept(
+        &mut self,
+        id: u64,
+        params: &[Value],
+    ) -> Result<(StatementResult, KeptRows)> {
+        let stmt = statement(&self.statements, id)?;
+        self.conn.execute_prepared_kept(stmt, params)
     }
 
     fn close_prepared(&mut self, id: u64) {

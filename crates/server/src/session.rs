@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use helios_common::{Error, Result};
 use helios_types::{DataType, Value};
+use heliosdb_nano::KeptRows;
 
 /// Result types shared with the embedded API: `Column` (name and type), `QueryResult`
 /// (columns, rows, tag), `StatementResult` (rows or a command tag) and `TxnStatus`
@@ -112,6 +113,21 @@ pub trait Session: Send {
         let mut r = self.execute_prepared(id, params)?;
         feed_rows(&mut r, sink)?;
         Ok(r)
+    }
+    /// Runs a prepared statement, keeping the rows it returns to be read back a few at a
+    /// time (a row-limited `Execute`); the result carries the columns and tag. The
+    /// default keeps the collected rows in memory.
+    fn execute_prepared_kept(
+        &mut self,
+        id: u64,
+        params: &[Value],
+    ) -> Result<(StatementResult, KeptRows)> {
+        let mut r = self.execute_prepared(id, params)?;
+        let rows = match &mut r {
+            StatementResult::Rows(q) => std::mem::take(&mut q.rows),
+            StatementResult::Command { .. } => Vec::new(),
+        };
+        Ok((r, KeptRows::from_rows(rows)))
     }
     /// Runs one statement, passing the rows it returns to `sink` as they are produced,
     /// as [`Session::execute_prepared_streaming`] does for prepared statements.

@@ -372,3 +372,37 @@ async fn cancel_reaches_a_statement_waiting_for_a_client_that_does_not_read() {
     let (mut c, _) = Raw::login(server.addr).await;
     assert_eq!(text_rows(&c.query("SELECT 1").await.0), vec![vec![Some("1".to_owned())]]);
 }
+
+/// A row-limited Execute (JDBC's `fetchSize`, tokio-postgres portals) keeps the rest of
+/// the result for the next one: past `work_mem` in a temporary file, not in memory. Each
+/// batch holds the rows that follow the previous one, in order, in text and binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_limited_executes_read_a_large_result_kept_in_a_file() {
+    let server = db_server().await;
+    let mut client = connect(&server).await;
+    client.batch_execute("SET work_mem = '64kB'").await.expect("set");
+    let tx = client.transaction().await.expect("begin");
+    let stmt = tx
+        .prepare("SELECT g::int8, repeat('x', (g % 150)::int) FROM generate_series(1, 20000) g")
+        .await
+        .expect("prepare");
+    let before = heliosdb_nano::KeptRows::spills();
+    let portal = tx.bind(&stmt, &[]).await.expect("bind");
+    let mut next = 1i64;
+    loop {
+        let batch = tx.query_portal(&portal, 777).await.expect("execute");
+        if next == 1 {
+            assert!(heliosdb_nano::KeptRows::spills() > before, "the rows went to a file");
+        }
+        for row in &batch {
+            assert_eq!(row.get::<_, i64>(0), next);
+            assert_eq!(row.get::<_, &str>(1).len() as i64, next % 150);
+            next += 1;
+        }
+        if batch.len() < 777 {
+            break;
+        }
+    }
+    assert_eq!(next, 20001);
+    tx.commit().await.expect("commit");
+}

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! A record never spans blocks: one larger than the block size makes a block of its
-//! own. The offset, lengths and (for plain runs) an xxh3 checksum of every block stay in
+//! own. The number of each block's first record stays in memory too, so a reader can
+//! [`seek`](TempRunReader::seek) to any record reading one block. The offset, lengths and (for plain runs) an xxh3 checksum of every block stay in
 //! memory, so a block that changed on disk reads as an error, never as other data.
 //!
 //! A sealed run uses a fresh random key that lives only in memory (DESIGN §3.5): the
@@ -172,6 +173,8 @@ impl BlockFile {
 pub struct TempRun {
     blocks: BlockFile,
     records: u64,
+    /// The number of the first record of each block.
+    firsts: Vec<u64>,
 }
 
 impl std::fmt::Debug for TempRun {
@@ -188,6 +191,8 @@ impl std::fmt::Debug for TempRun {
 pub struct TempRunWriter {
     run: TempRun,
     block: Vec<u8>,
+    /// The number of the first record in `block`.
+    block_first: u64,
     block_size: usize,
 }
 
@@ -215,8 +220,9 @@ impl TempRunWriter {
         let blocks = BlockFile::create(dir, "run", "temporary run", seal)?;
         let block_size = block_size.max(1);
         Ok(TempRunWriter {
-            run: TempRun { blocks, records: 0 },
+            run: TempRun { blocks, records: 0, firsts: Vec::new() },
             block: Vec::with_capacity(block_size + 16),
+            block_first: 0,
             block_size,
         })
     }
@@ -246,6 +252,8 @@ impl TempRunWriter {
             return Ok(());
         }
         self.run.blocks.append(&self.block)?;
+        self.run.firsts.push(self.block_first);
+        self.block_first = self.run.records;
         self.block.clear();
         Ok(())
     }
@@ -275,17 +283,28 @@ impl TempRun {
 
     /// Reads the run back from its first record; the file goes when the reader does.
     pub fn into_reader(self) -> TempRunReader {
-        TempRunReader { run: self, next_block: 0, data: Vec::new(), stored: Vec::new(), pos: 0 }
+        TempRunReader {
+            run: self,
+            next_block: 0,
+            data: Vec::new(),
+            stored: Vec::new(),
+            pos: 0,
+            next_no: 0,
+        }
     }
 }
 
-/// Reads a run's records in the order they were written, one block in memory at a time.
+/// Reads a run's records in the order they were written, one block in memory at a time;
+/// [`seek`](TempRunReader::seek) moves to any record.
 pub struct TempRunReader {
     run: TempRun,
+    /// The block after the one in `data`.
     next_block: usize,
     data: Vec<u8>,
     stored: Vec<u8>,
     pos: usize,
+    /// The number of the record [`next_record`](TempRunReader::next_record) returns next.
+    next_no: u64,
 }
 
 impl std::fmt::Debug for TempRunReader {
@@ -305,15 +324,56 @@ impl TempRunReader {
             if self.next_block >= self.run.blocks.len() {
                 return Ok(None);
             }
-            self.run.blocks.read(self.next_block, &mut self.data, &mut self.stored)?;
-            self.next_block += 1;
-            self.pos = 0;
+            self.load(self.next_block)?;
         }
+        let (start, end) = self.step()?;
+        Ok(Some(&self.data[start..end]))
+    }
+
+    /// How many records the run holds.
+    pub fn records(&self) -> u64 {
+        self.run.records
+    }
+
+    /// Moves so that [`next_record`](TempRunReader::next_record) returns record `n`
+    /// (counted from 0; at or past the last one, it returns `None`). Reads at most one
+    /// block: the one holding record `n`, unless the reader is in it, before `n`.
+    pub fn seek(&mut self, n: u64) -> Result<()> {
+        if n >= self.run.records {
+            self.next_block = self.run.blocks.len();
+            self.data.clear();
+            self.pos = 0;
+            self.next_no = self.run.records;
+            return Ok(());
+        }
+        let block = self.run.firsts.partition_point(|&first| first <= n) - 1;
+        let loaded = self.next_block.checked_sub(1) == Some(block) && !self.data.is_empty();
+        if !loaded || n < self.next_no {
+            self.load(block)?;
+        }
+        while self.next_no < n {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Reads block `i` and stands before its first record.
+    fn load(&mut self, i: usize) -> Result<()> {
+        self.run.blocks.read(i, &mut self.data, &mut self.stored)?;
+        self.next_block = i + 1;
+        self.pos = 0;
+        self.next_no = self.run.firsts[i];
+        Ok(())
+    }
+
+    /// Moves past the record at `pos` in the loaded block; returns where its bytes are.
+    fn step(&mut self) -> Result<(usize, usize)> {
         let len = usize::try_from(get_varint(&self.data, &mut self.pos)?).map_err(|_| corrupt())?;
         let start = self.pos;
         let end = start.checked_add(len).filter(|&e| e <= self.data.len()).ok_or_else(corrupt)?;
         self.pos = end;
-        Ok(Some(&self.data[start..end]))
+        self.next_no += 1;
+        Ok((start, end))
     }
 }
 
@@ -369,6 +429,34 @@ mod tests {
             run.blocks.file.read_exact_at(&mut b, at).expect("read");
             run.blocks.file.write_all_at(&[b[0] ^ flip], at).expect("write");
             prop_assert!(read_all(run).is_err());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn seeks_land_on_the_record_asked_for(
+            records in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..120), 1..80),
+            seal in any::<bool>(),
+            block in 1usize..600,
+            targets in prop::collection::vec(any::<u16>(), 1..20),
+        ) {
+            let n = records.len() as u64;
+            let mut r = write(&records, seal, block).into_reader();
+            prop_assert_eq!(r.records(), n);
+            for t in targets {
+                // Past the end now and then: the reader is then at its end.
+                let t = u64::from(t) % (n + 2);
+                r.seek(t).expect("seek");
+                let want = records.get(t as usize).cloned();
+                prop_assert_eq!(r.next_record().expect("read").map(<[u8]>::to_vec), want);
+                if t + 1 < n {
+                    // Reading on after a seek goes on in order.
+                    let next = r.next_record().expect("read").map(<[u8]>::to_vec);
+                    prop_assert_eq!(next, Some(records[t as usize + 1].clone()));
+                }
+            }
         }
     }
 

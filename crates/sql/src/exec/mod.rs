@@ -23,6 +23,7 @@ pub mod fk_check;
 mod join;
 mod join_aggregate;
 mod join_index;
+pub mod kept_rows;
 mod keyed;
 mod merge;
 mod operators;

@@ -2,7 +2,10 @@
 //!
 //! A cursor's query runs when it is declared and its rows are kept in the session. That
 //! is what PostgreSQL's cursors show anyway (the snapshot of the DECLARE), so results
-//! match; the cost is memory for the whole result instead of a suspended executor.
+//! match. The rows stay in memory up to `work_mem` and move to a temporary file past
+//! it ([`KeptRows`], PostgreSQL's tuplestore): a client reading a large result a few
+//! rows at a time holds one block of it in memory. The cost against a suspended
+//! executor is the time to run the whole query at DECLARE.
 //!
 //! Positions follow PostgreSQL: 0 is before the first row, `1..=n` are the rows and
 //! `n + 1` is after the last one. A cursor lives until `CLOSE` or the end of the
@@ -34,6 +37,7 @@ use super::{Column, QueryResult, Session, StatementResult};
 use crate::binder::partition::UpdatePartition;
 use crate::binder::{Binder, BoundDelete, BoundUpdate, CursorKeys};
 use crate::catalog::TableDef;
+use crate::exec::kept_rows::KeptRows;
 use crate::expr::CursorInfo;
 use crate::parser::cursor::{Count, CursorMove, Direction};
 use crate::parser::{ident_name, Statement};
@@ -43,8 +47,9 @@ use crate::planner::PlannedQuery;
 #[derive(Debug)]
 pub(super) struct Cursor {
     columns: Vec<Column>,
-    /// The rows: `columns`, then one key column per table of `keys`.
-    rows: Vec<Vec<Value>>,
+    /// The rows: `columns`, then one key column per table of `keys`; in memory up to
+    /// `work_mem`, then in a temporary file.
+    rows: KeptRows,
     /// The tables whose row keys `rows` carry (`None`: none, no `WHERE CURRENT OF`).
     keys: Option<CursorKeys>,
     /// 0 = before the first row, `rows.len() + 1` = after the last.
@@ -108,8 +113,8 @@ impl Cursors {
     /// join). Errors as PostgreSQL's: 34000 for no such cursor, 24000 for a cursor held
     /// from an earlier transaction, not over `table` or not on a row.
     fn current_key(&self, name: &str, table: &TableDef) -> Result<Option<Vec<u8>>> {
-        let store = self.inner.lock();
-        let cursor = store.open.get(name).ok_or_else(|| no_cursor(name))?;
+        let mut store = self.inner.lock();
+        let cursor = store.open.get_mut(name).ok_or_else(|| no_cursor(name))?;
         let state = |msg: String| Error::new(SqlState::INVALID_CURSOR_STATE, msg);
         if cursor.block.is_none() {
             return Err(state(format!("cursor \"{name}\" is held from a previous transaction")));
@@ -147,9 +152,9 @@ impl Cursors {
         if full_key {
             return Err(Error::unsupported("WHERE CURRENT OF on a partitioned table"));
         }
-        let row = &cursor.rows[cursor.pos - 1];
-        match row.get(cursor.columns.len() + column) {
-            Some(Value::Bytea(key)) => Ok(Some(key.clone())),
+        let mut row = cursor.rows.get(cursor.pos - 1)?;
+        match row.get_mut(cursor.columns.len() + column) {
+            Some(Value::Bytea(key)) => Ok(Some(std::mem::take(key))),
             Some(Value::Null) => Ok(None),
             _ => Err(Error::internal("cursor row without its key")),
         }
@@ -226,7 +231,12 @@ impl Cursors {
         let rows = if m.is_move {
             Vec::new()
         } else {
-            picked.into_iter().map(|i| cursor.rows[i][..width].to_vec()).collect()
+            let row = |i| {
+                let mut row = cursor.rows.get(i)?;
+                row.truncate(width);
+                Ok(row)
+            };
+            picked.into_iter().map(row).collect::<Result<_>>()?
         };
         Ok((cursor.columns.clone(), rows, count))
     }
@@ -275,7 +285,7 @@ impl<'a> CursorAccess<'a> {
         };
         let cursor = Cursor {
             columns,
-            rows,
+            rows: KeptRows::from_rows(rows),
             keys: None,
             pos: 0,
             no_scroll,
@@ -429,10 +439,10 @@ impl Session {
             )
             .with_detail("Scrollable cursors must be READ ONLY."));
         }
-        let (result, keys) = self.run_cursor_query(query, params)?;
+        let (columns, rows, keys) = self.run_cursor_query(query, params)?;
         let cursor = Cursor {
-            columns: result.columns,
-            rows: result.rows,
+            columns,
+            rows,
             keys,
             pos: 0,
             no_scroll: d.scroll == Some(false) || locked,
@@ -452,7 +462,7 @@ impl Session {
         &mut self,
         query: &ast::Query,
         params: &[Value],
-    ) -> Result<(QueryResult, Option<CursorKeys>)> {
+    ) -> Result<(Vec<Column>, KeptRows, Option<CursorKeys>)> {
         if super::writable_cte::has_dml_cte(query) {
             return Err(Error::new(
                 SqlState::FEATURE_NOT_SUPPORTED,
@@ -483,24 +493,45 @@ impl Session {
             .collect();
         let width = columns.len();
         let key_count = keys.as_ref().map_or(0, |k| k.tables.len());
-        let bound = Bound::Query { query: Box::new(query), columns, locks };
-        self.executing = true;
-        let StatementResult::Rows(mut result) =
-            self.execute_bound(&bound, &params, &catalog, &info)?
-        else {
-            return Err(Error::internal("cursor query returned no rows"));
-        };
         // The keys are the trailing hidden columns; anything else hidden is dropped.
-        let keys = keys.filter(|_| result.rows.iter().all(|r| r.len() >= width + key_count));
-        let keep = if keys.is_some() { width + key_count } else { width };
-        for row in &mut result.rows {
+        let keep = width + key_count;
+        let mut with_keys = true;
+        let mut kept = KeptRows::new(
+            crate::session::work_mem_bytes(&info),
+            self.engine.storage.is_encrypted(),
+        );
+        let mut push = |row: &[Value]| {
+            with_keys &= row.len() >= keep;
+            let mut row = row.to_vec();
             if row.len() > keep {
-                let tail = row.split_off(row.len() - (keep - width));
+                let tail = row.split_off(row.len() - key_count);
                 row.truncate(width);
                 row.extend(tail);
             }
+            kept.push(row)
+        };
+        let bound = Bound::Query { query: Box::new(query), columns: columns.clone(), locks };
+        self.executing = true;
+        match &bound {
+            Bound::Query { query, locks: false, .. }
+                if !self.writes_through_calls(query, &catalog) =>
+            {
+                self.stream_query(query, &columns, &params, &catalog, &info, &mut |_, row| {
+                    push(row).map(|()| true)
+                })?;
+            }
+            _ => {
+                let StatementResult::Rows(result) =
+                    self.execute_bound(&bound, &params, &catalog, &info)?
+                else {
+                    return Err(Error::internal("cursor query returned no rows"));
+                };
+                result.rows.iter().try_for_each(|r| push(r))?;
+            }
         }
-        Ok((result, keys))
+        // Rows without their keys (none of them can be updated through the cursor) keep
+        // them only when every row has them.
+        Ok((columns, kept, keys.filter(|_| with_keys)))
     }
 
     /// Narrows an `UPDATE ... WHERE CURRENT OF` to the row the cursor is on.

@@ -94,6 +94,7 @@ use helios_storage::{Isolation, Savepoint, Transaction, TxnOptions};
 use helios_types::{DataType, Value};
 
 use crate::engine::Engine;
+use crate::exec::kept_rows::KeptRows;
 use crate::expr::SessionInfo;
 use crate::parser::{self, Statement};
 use timeout::StatementTimer;
@@ -588,6 +589,24 @@ impl Session {
         sink: &mut RowSink<'_>,
     ) -> Result<StatementResult> {
         self.execute_prepared_to(prepared, params, Some(sink))
+    }
+
+    /// Runs a prepared statement, keeping the rows it returns to be read back by
+    /// position ([`KeptRows`]: in memory up to `work_mem`, in a temporary file past
+    /// it), for a client that reads them a few at a time.
+    pub fn execute_prepared_kept(
+        &mut self,
+        prepared: &Prepared,
+        params: &[Value],
+    ) -> Result<(StatementResult, KeptRows)> {
+        let budget = work_mem_bytes(&self.info_shared());
+        let mut kept = KeptRows::new(budget, self.engine.storage.is_encrypted());
+        let result = self.execute_prepared_to(
+            prepared,
+            params,
+            Some(&mut |_, row| kept.push(row.to_vec()).map(|()| true)),
+        )?;
+        Ok((result, kept))
     }
 
     fn execute_prepared_to(

@@ -406,7 +406,7 @@ impl Session {
 
     /// Runs a query without locking clauses, passing each result row to `sink` as the
     /// executor produces it (the result holds no rows, only the tag).
-    fn stream_query(
+    pub(super) fn stream_query(
         &mut self,
         query: &PlannedQuery,
         columns: &[Column],
@@ -562,7 +562,7 @@ impl Session {
 
     /// A select list without FROM calling user functions, in a writable transaction:
     /// it runs like a write so that the functions may write.
-    fn writes_through_calls(&self, query: &PlannedQuery, catalog: &Catalog) -> bool {
+    pub(super) fn writes_through_calls(&self, query: &PlannedQuery, catalog: &Catalog) -> bool {
         !catalog.functions.is_empty()
             && self.txn.as_ref().is_some_and(|t| !t.is_read_only())
             && crate::routine::no_from_applies(query)
