@@ -321,6 +321,13 @@ impl Binder<'_> {
         };
         let right_schema = right.schema();
         check_distinct_names(&left_schema, &right_schema)?;
+        let nullable_left = matches!(kind, JoinKind::Right | JoinKind::Full);
+        let nullable_right = matches!(kind, JoinKind::Left | JoinKind::Full);
+        for (schema, nullable) in [(&left_schema, nullable_left), (&right_schema, nullable_right)] {
+            if nullable {
+                self.null_extended.extend(schema.iter().filter_map(|f| f.qualifier.clone()));
+            }
+        }
         match constraint {
             ast::JoinConstraint::On(cond) => {
                 let mut fields = left_schema.clone();

@@ -187,6 +187,9 @@ pub struct Binder<'a> {
     unreachable: Vec<scope::Unreachable>,
     /// Earlier FROM items that LATERAL items of a join chain may read (innermost last).
     lateral_prefixes: Vec<lateral::LateralPrefix>,
+    /// Names of FROM items on the nullable side of an outer join, at any level: their
+    /// whole-row reference is NULL in a row the join filled with NULLs.
+    null_extended: std::collections::HashSet<String>,
 }
 
 impl<'a> Binder<'a> {
@@ -202,6 +205,7 @@ impl<'a> Binder<'a> {
             params,
             subqueries: Vec::new(),
             unreachable: Vec::new(),
+            null_extended: std::collections::HashSet::new(),
             ctes: Vec::new(),
             cte_scopes: Vec::new(),
             outer: Vec::new(),

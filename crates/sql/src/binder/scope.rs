@@ -424,6 +424,10 @@ impl ExprScope for BindScope<'_, '_> {
         self.binder.row_columns(self.fields, qualifier)
     }
 
+    fn null_extended(&self, qualifier: &str) -> bool {
+        self.binder.null_extended.contains(qualifier)
+    }
+
     fn aggregate_nesting(&self, delta: i32) -> usize {
         let n = &self.binder.aggregate_nesting;
         match delta {

@@ -219,7 +219,26 @@ impl Binder<'_> {
 
     /// The whole row of the FROM item `qualifier` as a composite value: of the table's
     /// row type when it names a table with those columns, else an anonymous record.
+    /// On the nullable side of an outer join it is NULL where the join filled the item
+    /// with NULLs, as in PostgreSQL (`count(t.*)` does not count such rows); a row of
+    /// the item whose columns are all NULL cannot be told apart there and is NULL too.
     pub(crate) fn whole_row(&mut self, qualifier: &str) -> Option<Expr> {
+        let row = self.whole_row_value(qualifier)?;
+        if !self.scope.null_extended(qualifier) {
+            return Some(row);
+        }
+        let Expr::Cast { expr: fields, to, .. } = &row else { return Some(row) };
+        let all_null = Expr::IsNull { expr: fields.clone(), negated: false };
+        Some(Expr::Case {
+            operand: None,
+            whens: vec![(all_null, Expr::Literal(Value::Null, to.clone()))],
+            else_result: Some(Box::new(row.clone())),
+            ty: to.clone(),
+        })
+    }
+
+    /// [`whole_row`](Self::whole_row) as a value, whatever the row's origin.
+    fn whole_row_value(&mut self, qualifier: &str) -> Option<Expr> {
         let cols = self.scope.whole_row(qualifier)?;
         let fields: Vec<Expr> =
             cols.iter().map(|(i, _, ty)| Expr::Column(*i, ty.clone())).collect();

@@ -132,6 +132,13 @@ pub trait ExprScope {
         None
     }
 
+    /// Whether FROM item `qualifier` stands on the nullable side of an outer join, so
+    /// that a row may hold it as all NULLs (its whole-row reference is then NULL).
+    fn null_extended(&self, qualifier: &str) -> bool {
+        let _ = qualifier;
+        false
+    }
+
     /// Binds a subquery used inside an expression and returns its id and the types of
     /// its output columns. The returned id is later passed to
     /// [`EvalContext::subquery`]. Correlated references are the scope's business.
