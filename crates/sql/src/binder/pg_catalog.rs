@@ -42,6 +42,8 @@ pub const DATABASE_OWNER_OID: i64 = 6171;
 pub const DATABASE_OID: i64 = 5;
 /// The OID of the btree access method.
 pub const BTREE_AM_OID: i64 = 403;
+/// The OID of the hash access method.
+pub const HASH_AM_OID: i64 = 405;
 /// The OID of the hnsw access method.
 pub const HNSW_AM_OID: i64 = 16_400;
 
@@ -271,6 +273,7 @@ pub(super) fn pg_catalog_relation(
             vec![
                 vec![oid(2), text("heap"), text("heap_tableam_handler"), text("t")],
                 vec![oid(BTREE_AM_OID), text("btree"), text("bthandler"), text("i")],
+                vec![oid(HASH_AM_OID), text("hash"), text("hashhandler"), text("i")],
                 vec![oid(HNSW_AM_OID), text("hnsw"), text("hnswhandler"), text("i")],
             ],
         ),
@@ -883,7 +886,11 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
                 index_oid(t.id, i.id),
                 &i.name,
                 ns.clone(),
-                if i.vector.is_some() { HNSW_AM_OID } else { BTREE_AM_OID },
+                match (&i.vector, i.hash) {
+                    (Some(_), _) => HNSW_AM_OID,
+                    (None, true) => HASH_AM_OID,
+                    (None, false) => BTREE_AM_OID,
+                },
                 false,
                 if partitioned { "I" } else { "i" },
                 i.columns.len(),

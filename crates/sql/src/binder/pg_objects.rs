@@ -259,6 +259,7 @@ pub(crate) fn index_def(t: &TableDef, i: &IndexDef) -> String {
 pub(crate) fn index_def_pretty(t: &TableDef, i: &IndexDef, pretty: bool) -> String {
     let (method, cols) = match &i.vector {
         Some(v) => ("hnsw", format!("{} {}", column_list(t, &i.columns), v.opclass)),
+        None if i.hash => ("hash", index_keys(t, i, pretty)),
         None => ("btree", index_keys(t, i, pretty)),
     };
     let predicate = match &i.predicate {

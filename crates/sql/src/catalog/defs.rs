@@ -121,6 +121,10 @@ pub struct IndexDef {
     /// `COMMENT ON INDEX` text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Created `USING hash`: stored like a B-tree index, but, as PostgreSQL's hash
+    /// indexes, of one key, never unique, and used only for equality on that key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hash: bool,
     /// The expressions and predicate bound over the table's row; never stored.
     #[serde(skip)]
     pub bound_cache: crate::catalog::index_exprs::IndexExprCache,

@@ -103,6 +103,7 @@ impl IndexDef {
             && self.unique == other.unique
             && self.expressions == other.expressions
             && self.predicate == other.predicate
+            && self.hash == other.hash
     }
 
     /// The key expression text at key position `i`, if it is an expression.

@@ -186,6 +186,10 @@ fn range_for(
             None => break,
         }
     }
+    if index.hash && eq.len() < index.columns.len() {
+        // A hash index finds equal keys only.
+        return None;
+    }
     let mut lower = Bound::Unbounded;
     let mut upper = Bound::Unbounded;
     let (mut lower_at, mut upper_at) = (None, None);

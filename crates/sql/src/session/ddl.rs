@@ -636,9 +636,22 @@ impl Session {
             if u == "hnsw" {
                 return self.create_vector_index(ci);
             }
-            if u != "btree" {
+            if u != "btree" && u != "hash" {
                 return Err(Error::unsupported(format!("index method \"{u}\"")));
             }
+        }
+        let hash = ci.using.as_ref().is_some_and(|u| u.to_string().eq_ignore_ascii_case("hash"));
+        if hash && ci.unique {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "access method \"hash\" does not support unique indexes",
+            ));
+        }
+        if hash && ci.columns.len() > 1 {
+            return Err(Error::new(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                "access method \"hash\" does not support multicolumn indexes",
+            ));
         }
         let search_path = self.settings.search_path();
         let (catalog, _) = self.ddl_parts()?;
@@ -691,6 +704,7 @@ impl Session {
             vector: None,
             expressions: keys.expressions,
             predicate: keys.predicate,
+            hash,
             bound_cache: Default::default(),
         };
         t.next_index_id += 1;

@@ -176,6 +176,7 @@ pub fn add_key(
         vector: None,
         expressions: Vec::new(),
         predicate: None,
+        hash: false,
         bound_cache: Default::default(),
     });
     Ok(())

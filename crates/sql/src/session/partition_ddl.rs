@@ -908,6 +908,7 @@ pub(super) fn add_index_copy(
         vector: None,
         expressions: idx.expressions.clone(),
         predicate: idx.predicate.clone(),
+        hash: idx.hash,
         bound_cache: Default::default(),
     };
     t.next_index_id += 1;

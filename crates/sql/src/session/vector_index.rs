@@ -110,6 +110,7 @@ impl Session {
             vector: Some(def),
             expressions: Vec::new(),
             predicate: None,
+            hash: false,
             bound_cache: Default::default(),
         };
         t.next_index_id += 1;
