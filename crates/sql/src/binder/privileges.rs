@@ -99,14 +99,26 @@ impl Binder<'_> {
         self.view_owners.pop();
     }
 
-    /// Whether row-level security applies to `table` for the checking role.
-    fn row_security_applies(&self, table: &TableDef) -> bool {
+    /// Whether row-level security applies to `table` for the checking role. With the
+    /// `row_security` setting off, a query it would apply to fails instead (42501), as
+    /// in PostgreSQL: pg_dump sets it so that a dump never silently misses rows.
+    fn row_security_applies(&self, table: &TableDef) -> Result<bool> {
         let rs = &table.row_security;
         if !rs.enabled {
-            return false;
+            return Ok(false);
         }
         let auth = self.checker();
-        !auth.bypass_rls && (rs.forced || !auth.owns(table.access.owner))
+        let applies = !auth.bypass_rls && (rs.forced || !auth.owns(table.access.owner));
+        if applies && self.session.settings.get("row_security").is_some_and(|v| v == "off") {
+            return Err(Error::new(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                format!(
+                    "query would be affected by row-level security policy for table \"{}\"",
+                    table.name
+                ),
+            ));
+        }
+        Ok(applies)
     }
 
     /// The combined `USING` condition of `table`'s policies for `command`, bound over
@@ -116,7 +128,7 @@ impl Binder<'_> {
         table: &TableDef,
         command: PolicyCommand,
     ) -> Result<Option<Expr>> {
-        if !self.row_security_applies(table) {
+        if !self.row_security_applies(table)? {
             return Ok(None);
         }
         self.combine_policies(table, command, |p| p.using.as_deref()).map(Some)
@@ -129,7 +141,7 @@ impl Binder<'_> {
         table: &TableDef,
         command: PolicyCommand,
     ) -> Result<Option<Expr>> {
-        if !self.row_security_applies(table) {
+        if !self.row_security_applies(table)? {
             return Ok(None);
         }
         self.combine_policies(table, command, |p| p.check.as_deref().or(p.using.as_deref()))

@@ -223,9 +223,90 @@ pub fn system_relation(
         ("pg_catalog", other) => super::pg_catalog::pg_catalog_relation(catalog, session, other)?,
         _ => return None,
     };
-    let columns = columns.into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    let mut columns: Vec<(String, DataType)> =
+        columns.into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    let mut rows = rows;
+    // A catalog table's `tableoid` system column (clients such as pg_dump read it to
+    // tell the classes of objects apart): hidden, the table's OID in every row.
+    let tableoid = if schema == "pg_catalog" { catalog_table_oid(name) } else { None };
+    if let Some(oid) = tableoid {
+        columns.push(("tableoid".to_string(), DataType::Int8));
+        for r in &mut rows {
+            r.push(Value::Int8(oid));
+        }
+    }
     let rows = crate::exec::system_rows::SystemRows::new(name, columns, rows);
-    Some(BoundTableFunction::relation_plan(Arc::new(rows)))
+    let mut plan = BoundTableFunction::relation_plan(Arc::new(rows));
+    if let (Some(_), Plan::TableFunction { schema, .. }) = (tableoid, &mut plan) {
+        if let Some(last) = schema.last_mut() {
+            last.hidden = true;
+        }
+    }
+    Some(plan)
+}
+
+/// PostgreSQL's OID of the catalog table `name` (`pg_class` is 1259), for its
+/// `tableoid` column and the class OIDs of `pg_description` and `pg_depend`.
+pub(crate) fn catalog_table_oid(name: &str) -> Option<i64> {
+    Some(match name {
+        "pg_aggregate" => 2600,
+        "pg_am" => 2601,
+        "pg_amop" => 2602,
+        "pg_amproc" => 2603,
+        "pg_attrdef" => 2604,
+        "pg_cast" => 2605,
+        "pg_constraint" => 2606,
+        "pg_conversion" => 2607,
+        "pg_depend" => 2608,
+        "pg_description" => 2609,
+        "pg_index" => 2610,
+        "pg_inherits" => 2611,
+        "pg_language" => 2612,
+        "pg_largeobject" => 2613,
+        "pg_namespace" => 2615,
+        "pg_opclass" => 2616,
+        "pg_operator" => 2617,
+        "pg_rewrite" => 2618,
+        "pg_statistic" => 2619,
+        "pg_trigger" => 2620,
+        "pg_opfamily" => 2753,
+        "pg_class" => 1259,
+        "pg_attribute" => 1249,
+        "pg_proc" => 1255,
+        "pg_type" => 1247,
+        "pg_authid" => 1260,
+        "pg_auth_members" => 1261,
+        "pg_database" => 1262,
+        "pg_tablespace" => 1213,
+        "pg_shdepend" => 1214,
+        "pg_shdescription" => 2396,
+        "pg_sequence" => 2224,
+        "pg_collation" => 3456,
+        "pg_extension" => 3079,
+        "pg_event_trigger" => 3466,
+        "pg_policy" => 3256,
+        "pg_default_acl" => 826,
+        "pg_init_privs" => 3394,
+        "pg_foreign_data_wrapper" => 2328,
+        "pg_foreign_server" => 1417,
+        "pg_foreign_table" => 3118,
+        "pg_user_mapping" => 1418,
+        "pg_enum" => 3501,
+        "pg_range" => 3541,
+        "pg_statistic_ext" => 3381,
+        "pg_publication" => 6104,
+        "pg_publication_rel" => 6106,
+        "pg_subscription" => 6100,
+        "pg_transform" => 3576,
+        "pg_ts_config" => 3602,
+        "pg_ts_dict" => 3600,
+        "pg_ts_parser" => 3601,
+        "pg_ts_template" => 3764,
+        "pg_partitioned_table" => 3350,
+        "pg_db_role_setting" => 2964,
+        "pg_largeobject_metadata" => 2995,
+        _ => return None,
+    })
 }
 
 /// One row of `information_schema.columns`.

@@ -21,6 +21,8 @@ pub(crate) fn register(r: &mut Registry) {
     for name in ["current_user", "user", "current_role"] {
         r.add(name, vec![], text(), |_, ctx| Ok(Value::Text(ctx.session().current_user.clone())));
     }
+    // No standby servers: never in recovery (pg_dump asks first).
+    r.add("pg_is_in_recovery", vec![], ReturnType::Exact(Bool), |_, _| Ok(Value::Bool(false)));
     r.add("session_user", vec![], text(), |_, ctx| {
         Ok(Value::Text(ctx.session().session_user.clone()))
     });

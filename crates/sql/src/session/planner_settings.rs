@@ -76,6 +76,7 @@ const PLANNER: &[(&str, &str, Kind)] = &[
     ("plan_cache_mode", "auto", Kind::Enum(&["auto", "force_generic_plan", "force_custom_plan"])),
     ("random_page_cost", "4", Kind::Real(0.0, f64::MAX)),
     ("seq_page_cost", "1", Kind::Real(0.0, f64::MAX)),
+    ("synchronize_seqscans", "on", Kind::Bool),
     ("temp_buffers", "8MB", Kind::Memory(800, i32::MAX as i64 / 8)),
     ("work_mem", "4MB", Kind::Memory(64, i32::MAX as i64)),
 ];
@@ -85,20 +86,24 @@ pub(super) fn defaults() -> impl Iterator<Item = (&'static str, &'static str)> {
     PLANNER.iter().map(|(k, v, _)| (*k, *v))
 }
 
+/// The canonical form (`on`, `off`) of a Boolean setting's `value`; 22023 when it is not
+/// one of PostgreSQL's spellings.
+pub(super) fn bool_setting(key: &str, value: &str) -> Result<String> {
+    parse_bool(value.trim()).map(|b| if b { "on" } else { "off" }.to_string()).ok_or_else(|| {
+        Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("parameter \"{key}\" requires a Boolean value"),
+        )
+    })
+}
+
 /// The canonical form of `value` for setting `key`; `None` when `key` is not one of
 /// these settings.
 pub(super) fn normalize(key: &str, value: &str) -> Option<Result<String>> {
     let (_, _, kind) = PLANNER.iter().find(|(k, _, _)| *k == key)?;
     let v = value.trim();
     Some(match *kind {
-        Kind::Bool => {
-            parse_bool(v).map(|b| if b { "on" } else { "off" }.to_string()).ok_or_else(|| {
-                Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("parameter \"{key}\" requires a Boolean value"),
-                )
-            })
-        }
+        Kind::Bool => bool_setting(key, v),
         Kind::Int(lo, hi) => match v.parse::<i64>() {
             Ok(n) if (lo..=hi).contains(&n) => Ok(n.to_string()),
             Ok(n) => Err(out_of_range(&n.to_string(), key, &lo.to_string(), &hi.to_string())),

@@ -30,6 +30,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("password_encryption", "scram-sha-256"),
     ("max_identifier_length", "63"),
     ("role", "none"),
+    ("row_security", "on"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("session_authorization", "postgres"),
@@ -385,6 +386,7 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
             }),
         "timezone" => helios_types::TimeZone::setting_text(value),
+        "row_security" => super::planner_settings::bool_setting(key, value),
         _ => Ok(value.to_string()),
     }
 }
