@@ -10,6 +10,7 @@
 
 use helios_types::{DataType, Value};
 
+use crate::catalog::access::BOOTSTRAP_ROLE;
 use crate::functions::registry::{p, ParamType, Registry, ReturnType};
 
 use DataType::{Bool, Int4, Int8, Text};
@@ -17,12 +18,19 @@ use DataType::{Bool, Int4, Int8, Text};
 /// Registers the catalog functions.
 pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_userbyid", vec![p(Int8)], ReturnType::Exact(Text), |a, ctx| {
-        Ok(match a[0] {
-            Value::Int8(10) => Value::Text(ctx.session().session_user.clone()),
-            Value::Int8(6171) => Value::Text("pg_database_owner".into()),
-            Value::Int8(n) => Value::Text(format!("unknown (OID={n})")),
-            _ => Value::Null,
-        })
+        let Value::Int8(n) = a[0] else { return Ok(Value::Null) };
+        if n == 6171 {
+            return Ok(Value::Text("pg_database_owner".into()));
+        }
+        // A role's OID is its id; the bootstrap superuser's is 10.
+        let login = &ctx.session().session_user;
+        let name = match (u32::try_from(n), super::catalog_defs::statement_catalog(ctx)) {
+            (Ok(BOOTSTRAP_ROLE), Ok(c)) => Some(c.role_name(BOOTSTRAP_ROLE, login)),
+            (Ok(BOOTSTRAP_ROLE), Err(_)) => Some(login.clone()),
+            (Ok(id), Ok(c)) => c.roles.get(&id).map(|r| r.name.clone()),
+            _ => None,
+        };
+        Ok(Value::Text(name.unwrap_or_else(|| format!("unknown (OID={n})"))))
     });
     for name in [
         "pg_table_is_visible",
