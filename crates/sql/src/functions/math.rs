@@ -115,6 +115,24 @@ pub(crate) fn register(r: &mut Registry) {
         let q = arith::div_round(&x, &y, 1).with_scale_round(0, RoundingMode::Down);
         Ok(Value::Numeric(Numeric::finite(q)))
     });
+    // The digits after the decimal point: as stored (`scale`), as needed for the exact
+    // value (`min_scale`), and the value at that scale (`trim_scale`); NaN and the
+    // infinities have no scale (NULL; trim_scale returns them).
+    r.add("scale", vec![p(num())], ret(Int4), |a, _| {
+        Ok(dec(&a[0]).map_or(Value::Null, |d| Value::Int4(numeric_scale(&d))))
+    });
+    r.add("min_scale", vec![p(num())], ret(Int4), |a, _| {
+        Ok(dec(&a[0]).map_or(Value::Null, |d| Value::Int4(numeric_scale(&d.normalized()))))
+    });
+    r.add("trim_scale", vec![p(num())], ret(num()), |a, _| {
+        Ok(match dec(&a[0]) {
+            Some(d) => {
+                let scale = i64::from(numeric_scale(&d.normalized()));
+                Value::Numeric(Numeric::finite(d.with_scale(scale)))
+            }
+            None => a[0].clone(),
+        })
+    });
     r.add("gcd", vec![p(Int4), p(Int4)], ret(Int4), |a, _| {
         let g = gcd(i(&a[0]), i(&a[1]));
         i32::try_from(g).map(Value::Int4).map_err(|_| out_of_range("integer"))
@@ -300,4 +318,10 @@ fn width_bucket(x: f64, lo: f64, hi: f64, n: i64) -> Result<Value> {
         ((lo - x) / (lo - hi) * nf).floor() + 1.0
     };
     b.to_i32().map(Value::Int4).ok_or_else(|| out_of_range("integer"))
+}
+
+/// A numeric's scale as PostgreSQL counts it: digits after the decimal point, never
+/// negative (a value stored as `1E+3` has scale 0).
+fn numeric_scale(d: &BigDecimal) -> i32 {
+    i32::try_from(d.fractional_digit_count().max(0)).unwrap_or(i32::MAX)
 }
