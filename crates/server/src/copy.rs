@@ -523,6 +523,9 @@ pub fn copy_out_each(
 ) -> Result<u64> {
     let stmt = &without_generated(session, stmt)?;
     let binary = is_binary(stmt);
+    // Text and CSV show values as a query's text results do: in the session's
+    // TimeZone, DateStyle, IntervalStyle and extra_float_digits.
+    let style = text::OutputStyle::from_settings(|k| session.setting(k));
     let mut started = false;
     let mut types: Vec<DataType> = Vec::new();
     let mut rows = 0u64;
@@ -550,7 +553,7 @@ pub fn copy_out_each(
             crate::copy_binary::encode_row(values, &types)?
         } else {
             fields.clear();
-            fields.extend(values.iter().map(text::to_text));
+            fields.extend(values.iter().map(|v| text::to_text_styled(v, &style)));
             let mut line =
                 String::with_capacity(fields.iter().flatten().map(String::len).sum::<usize>() + 16);
             encode_row(&fields, &stmt.options, &mut line);

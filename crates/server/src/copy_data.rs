@@ -299,6 +299,15 @@ fn decode_csv(data: &str, opts: &CopyOptions) -> Result<(Vec<Fields>, bool)> {
     Ok((rows, false))
 }
 
+/// Whether a text-format value holds a character COPY escapes, scanning bytes when the
+/// delimiter is ASCII (the other escaped characters are).
+fn needs_escape(v: &str, delimiter: char) -> bool {
+    match u8::try_from(delimiter).ok().filter(u8::is_ascii) {
+        Some(d) => v.bytes().any(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t') || b == d),
+        None => v.contains(['\\', '\n', '\r', '\t', delimiter]),
+    }
+}
+
 /// Encodes one row (text values, `None` for NULL) as a line of COPY output.
 pub fn encode_row(fields: &[Option<String>], opts: &CopyOptions, out: &mut String) {
     for (i, f) in fields.iter().enumerate() {
@@ -308,7 +317,7 @@ pub fn encode_row(fields: &[Option<String>], opts: &CopyOptions, out: &mut Strin
         match (f, opts.format) {
             (None, _) => out.push_str(&opts.null),
             (Some(v), CopyFormat::Text | CopyFormat::Binary)
-                if !v.contains(['\\', '\n', '\r', '\t', opts.delimiter]) =>
+                if !needs_escape(v, opts.delimiter) =>
             {
                 // Nothing to escape (most values): copied whole.
                 out.push_str(v);

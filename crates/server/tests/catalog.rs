@@ -579,3 +579,21 @@ async fn network_types_copy_in_text_and_out_binary() {
         client.copy_out("COPY n2 TO STDOUT").await.unwrap().try_collect().await.unwrap();
     assert_eq!(out.concat(), text.as_bytes());
 }
+
+/// COPY TO shows values as a query's text results do: in the session's TimeZone,
+/// DateStyle and extra_float_digits (expected output from PostgreSQL 15).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_to_follows_the_session_output_settings() {
+    let server = db_server().await;
+    let client = connect(&server).await;
+    client.batch_execute("SET timezone = 'America/New_York'").await.unwrap();
+    let query = "COPY (SELECT timestamptz '2024-01-02 03:04:05+00', 1.5::float8, \
+                 interval '1 day 2 hours', E'a\\tb') TO STDOUT";
+    let out: Vec<Bytes> = client.copy_out(query).await.unwrap().try_collect().await.unwrap();
+    assert_eq!(out.concat(), b"2024-01-01 22:04:05-05\t1.5\t1 day 02:00:00\ta\\tb\n");
+    client.batch_execute("SET datestyle = 'SQL, DMY'; SET extra_float_digits = 0").await.unwrap();
+    let query = "COPY (SELECT timestamptz '2024-01-02 03:04:05+00', 0.1::float8 + 0.2) \
+                 TO STDOUT (FORMAT csv)";
+    let out: Vec<Bytes> = client.copy_out(query).await.unwrap().try_collect().await.unwrap();
+    assert_eq!(out.concat(), b"01/01/2024 22:04:05 EST,0.3\n");
+}
