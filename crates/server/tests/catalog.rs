@@ -251,7 +251,7 @@ async fn the_login_role_is_current_user() {
     client.batch_execute("CREATE TABLE t (a int)").await.unwrap();
     let row = client
         .query_one(
-            "SELECT current_user, session_user, (SELECT rolname FROM pg_roles), \
+            "SELECT current_user, session_user, (SELECT rolname FROM pg_roles WHERE oid = 10), \
              pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 't'))",
             &[],
         )

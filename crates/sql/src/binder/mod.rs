@@ -26,6 +26,7 @@ mod order;
 pub mod partition;
 mod partition_hash;
 pub(crate) mod pg_catalog;
+mod pg_catalog_empty;
 pub(crate) mod pg_objects;
 pub(crate) mod pg_partitions;
 mod pg_roles;

@@ -18,7 +18,7 @@
 //! | types                          | `helios_types::DataType::oid`             |
 //! | the one role (session user)    | 10                                        |
 //! | the one database               | 5                                         |
-//! | access method `btree`/`hnsw`   | 403 / 16_400                              |
+//! | access method `btree`/`hnsw`   | 403 / 16_380 (below 16384: built in)      |
 //!
 //! Catalog ids of schemas, tables, views and sequences come from one counter, so
 //! these never collide. Tables without rows in our engine (triggers, policies, rules,
@@ -45,7 +45,7 @@ pub const BTREE_AM_OID: i64 = 403;
 /// The OID of the hash access method.
 pub const HASH_AM_OID: i64 = 405;
 /// The OID of the hnsw access method.
-pub const HNSW_AM_OID: i64 = 16_400;
+pub const HNSW_AM_OID: i64 = 16_380;
 
 /// The OID of a schema by name and catalog id.
 pub fn schema_oid(name: &str, id: u32) -> i64 {
@@ -320,10 +320,13 @@ pub(super) fn pg_catalog_relation(
                 ("typdefault", Text),
                 ("typcollation", Int8),
                 ("typacl", text_array()),
+                ("typstorage", Text),
+                ("typalign", Text),
             ],
             types()
                 .into_iter()
                 .map(|(t, n, len, cat)| {
+                    let (storage, _, align) = type_storage(&t);
                     let elem = match &t {
                         DataType::Array(e) => i64::from(e.oid()),
                         _ => 0,
@@ -352,9 +355,24 @@ pub(super) fn pg_catalog_relation(
                         Value::Null,
                         oid(if cat == "S" { 100 } else { 0 }),
                         Value::Null,
+                        text(storage),
+                        text(align),
                     ]
                 })
-                .chain(super::pg_types::user_type_rows(catalog))
+                .chain(super::pg_types::user_type_rows(catalog).into_iter().map(|mut row| {
+                    // User types: enums are 4-byte values, the rest variable-length
+                    // (composites and ranges aligned for their widest members).
+                    let (storage, align) = match (&row[4], &row[6]) {
+                        (Value::Int2(-1), Value::Text(k)) if k == "c" || k == "r" => ("x", "d"),
+                        (Value::Int2(-1), _) => ("x", "i"),
+                        (Value::Int2(1), _) => ("p", "c"),
+                        (Value::Int2(2), _) => ("p", "s"),
+                        (Value::Int2(8), _) => ("p", "d"),
+                        _ => ("p", "i"),
+                    };
+                    row.extend([text(storage), text(align)]);
+                    row
+                }))
                 .collect(),
         ),
         "pg_enum" => super::pg_types::pg_enum(catalog),
@@ -480,6 +498,8 @@ pub(super) fn pg_catalog_relation(
                 ("extnamespace", Int8),
                 ("extrelocatable", Bool),
                 ("extversion", Text),
+                ("extconfig", DataType::Array(Box::new(Int8))),
+                ("extcondition", text_array()),
             ],
             std::iter::once(vec![
                 oid(13_500),
@@ -488,6 +508,8 @@ pub(super) fn pg_catalog_relation(
                 oid(11),
                 Value::Bool(false),
                 text("1.0"),
+                Value::Null,
+                Value::Null,
             ])
             .chain(catalog.extensions.values().map(|e| {
                 vec![
@@ -497,6 +519,8 @@ pub(super) fn pg_catalog_relation(
                     ns_oid(catalog, &e.schema),
                     Value::Bool(false),
                     text(e.version.clone()),
+                    Value::Null,
+                    Value::Null,
                 ]
             }))
             .collect(),
@@ -653,9 +677,51 @@ pub(super) fn pg_catalog_relation(
             ],
             vec![],
         ),
-        "pg_publication" => {
-            (vec![("oid", Int8), ("pubname", Text), ("puballtables", Bool)], vec![])
-        }
+        "pg_publication" => (
+            vec![
+                ("oid", Int8),
+                ("pubname", Text),
+                ("pubowner", Int8),
+                ("puballtables", Bool),
+                ("pubinsert", Bool),
+                ("pubupdate", Bool),
+                ("pubdelete", Bool),
+                ("pubtruncate", Bool),
+                ("pubviaroot", Bool),
+            ],
+            vec![],
+        ),
+        // The procedural languages a function can be written in, with PostgreSQL's OIDs.
+        "pg_language" => (
+            vec![
+                ("oid", Int8),
+                ("lanname", Text),
+                ("lanowner", Int8),
+                ("lanispl", Bool),
+                ("lanpltrusted", Bool),
+                ("lanplcallfoid", Int8),
+                ("laninline", Int8),
+                ("lanvalidator", Int8),
+                ("lanacl", text_array()),
+            ],
+            [(12, "internal", false, false), (13, "c", false, false), (14, "sql", false, true)]
+                .into_iter()
+                .chain([(13_576, "plpgsql", true, true)])
+                .map(|(o, name, pl, trusted)| {
+                    vec![
+                        oid(o),
+                        text(name),
+                        oid(ROLE_OID),
+                        Value::Bool(pl),
+                        Value::Bool(trusted),
+                        oid(0),
+                        oid(0),
+                        oid(0),
+                        Value::Null,
+                    ]
+                })
+                .collect(),
+        ),
         "pg_publication_namespace" => {
             (vec![("oid", Int8), ("pnpubid", Int8), ("pnnspid", Int8)], vec![])
         }
@@ -725,7 +791,7 @@ pub(super) fn pg_catalog_relation(
                     .collect()
             },
         ),
-        _ => return None,
+        other => return super::pg_catalog_empty::empty_catalog(other),
     };
     Some(rel)
 }
@@ -748,6 +814,11 @@ pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
         _ => None,
     }
 }
+
+/// Positions of `pg_class` columns that rows fill in after [`pg_class`] builds them.
+pub(super) const RELISPARTITION: usize = 26;
+const RELACL: usize = 30;
+pub(super) const RELPARTBOUND: usize = 32;
 
 fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> Relation {
     let cols = vec![
@@ -778,6 +849,9 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         ("relispopulated", Bool),
         ("relreplident", Text),
         ("relispartition", Bool),
+        ("relrewrite", Int8),
+        ("relfrozenxid", Int8),
+        ("relminmxid", Int8),
         ("relacl", text_array()),
         ("reloptions", text_array()),
         ("relpartbound", Text),
@@ -821,6 +895,9 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
             Value::Bool(true),
             text("d"),
             Value::Bool(false),
+            oid(0),
+            Value::Int8(0),
+            Value::Int8(0),
             Value::Null,
             Value::Null,
             Value::Null,
@@ -935,7 +1012,7 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
         let mut seq_row =
             row(relation_oid(s.id), &s.name, ns_oid(catalog, &s.schema), 0, false, "S", 3, 0);
         seq_row[5] = super::pg_roles::owner_oid(s.access.owner);
-        seq_row[27] = s
+        seq_row[RELACL] = s
             .access
             .acl_text(catalog, &session.session_user, Privileges::SEQUENCE_ALL)
             .map_or(Value::Null, acl_array);
@@ -947,7 +1024,7 @@ fn pg_class(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> R
 /// Fills `relowner` and `relacl` of a table or view row.
 fn set_access(row: &mut [Value], catalog: &Catalog, session: &SessionInfo, access: &ObjectAccess) {
     row[5] = super::pg_roles::owner_oid(access.owner);
-    row[27] = access
+    row[RELACL] = access
         .acl_text(catalog, &session.session_user, Privileges::TABLE_ALL)
         .map_or(Value::Null, acl_array);
 }
@@ -1032,6 +1109,43 @@ fn pg_index(tables: &[&TableDef]) -> Relation {
     (cols, rows)
 }
 
+/// Storage, pass-by-value and alignment as PostgreSQL stores type `t` (what psql's \d+
+/// shows as Storage; `typstorage`, `typbyval` and `typalign` of `pg_type`).
+fn type_storage(t: &DataType) -> (&'static str, bool, &'static str) {
+    match t {
+        DataType::Bool => ("p", true, "c"),
+        DataType::Int2 => ("p", true, "s"),
+        DataType::Int4 | DataType::Float4 | DataType::Date => ("p", true, "i"),
+        DataType::Int8
+        | DataType::Float8
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::TimestampTz => ("p", true, "d"),
+        DataType::Interval | DataType::TimeTz => ("p", false, "d"),
+        DataType::Uuid => ("p", false, "c"),
+        DataType::Inet | DataType::Cidr => ("m", false, "i"),
+        DataType::MacAddr => ("p", false, "i"),
+        DataType::Numeric(_) => ("m", false, "i"),
+        DataType::Vector(_) => ("e", false, "i"),
+        // An array aligns as strictly as its elements.
+        DataType::Array(e)
+            if matches!(
+                **e,
+                DataType::Int8
+                    | DataType::Float8
+                    | DataType::Time
+                    | DataType::Timestamp
+                    | DataType::TimestampTz
+                    | DataType::TimeTz
+                    | DataType::Interval
+            ) =>
+        {
+            ("x", false, "d")
+        }
+        _ => ("x", false, "i"),
+    }
+}
+
 fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
     let cols = vec![
         ("attrelid", Int8),
@@ -1057,6 +1171,8 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
         ("attcompression", Text),
         ("attbyval", Bool),
         ("attalign", Text),
+        ("attfdwoptions", text_array()),
+        ("attmissingval", text_array()),
     ];
     #[allow(clippy::too_many_arguments)]
     fn row(
@@ -1073,40 +1189,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             Text | DataType::Varchar(_) | DataType::Char(_) => 100,
             _ => 0,
         };
-        // Storage, pass-by-value and alignment as PostgreSQL stores each type (what
-        // psql's \d+ shows as Storage).
-        let (storage, byval, align) = match t {
-            DataType::Bool => ("p", true, "c"),
-            DataType::Int2 => ("p", true, "s"),
-            DataType::Int4 | DataType::Float4 | DataType::Date => ("p", true, "i"),
-            DataType::Int8
-            | DataType::Float8
-            | DataType::Time
-            | DataType::Timestamp
-            | DataType::TimestampTz => ("p", true, "d"),
-            DataType::Interval | DataType::TimeTz => ("p", false, "d"),
-            DataType::Uuid => ("p", false, "c"),
-            DataType::Inet | DataType::Cidr => ("m", false, "i"),
-            DataType::MacAddr => ("p", false, "i"),
-            DataType::Numeric(_) => ("m", false, "i"),
-            DataType::Vector(_) => ("e", false, "i"),
-            // An array aligns as strictly as its elements.
-            DataType::Array(e)
-                if matches!(
-                    **e,
-                    DataType::Int8
-                        | DataType::Float8
-                        | DataType::Time
-                        | DataType::Timestamp
-                        | DataType::TimestampTz
-                        | DataType::TimeTz
-                        | DataType::Interval
-                ) =>
-            {
-                ("x", false, "d")
-            }
-            _ => ("x", false, "i"),
-        };
+        let (storage, byval, align) = type_storage(t);
         vec![
             oid(rel),
             text(name),
@@ -1131,6 +1214,8 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
             text(""),
             Value::Bool(byval),
             text(align),
+            Value::Null,
+            Value::Null,
         ]
     }
     let mut rows = Vec::new();

@@ -36,7 +36,7 @@ pub(super) fn pg_partitioned_table(catalog: &Catalog, session: &SessionInfo) -> 
         ("partnatts", Int2),
         ("partdefid", Int8),
         ("partattrs", Text),
-        ("partclass", Text),
+        ("partclass", DataType::Array(Box::new(Int8))),
         ("partcollation", Text),
         ("partexprs", Text),
     ];
@@ -79,7 +79,10 @@ pub(super) fn pg_partitioned_table(catalog: &Catalog, session: &SessionInfo) -> 
             Value::Int2(key.items.len() as i16),
             Value::Int8(default),
             Value::Text(attrs.join(" ")),
-            Value::Text(vec!["0"; key.items.len()].join(" ")),
+            Value::Array(std::sync::Arc::new(helios_types::Array::new(
+                Int8,
+                vec![Value::Int8(0); key.items.len()],
+            ))),
             Value::Text(vec!["0"; key.items.len()].join(" ")),
             if exprs.is_empty() {
                 Value::Null
@@ -98,8 +101,9 @@ pub(super) fn set_partition_columns(row: &mut [Value], catalog: &Catalog, id: u3
         row[21] = Value::Bool(true);
     }
     if let Some((_, bound)) = catalog.partition_parent(id) {
-        row[26] = Value::Bool(true);
-        row[29] = Value::Text(bound_definition(catalog, id).unwrap_or_else(|| bound.definition()));
+        row[super::pg_catalog::RELISPARTITION] = Value::Bool(true);
+        row[super::pg_catalog::RELPARTBOUND] =
+            Value::Text(bound_definition(catalog, id).unwrap_or_else(|| bound.definition()));
     }
 }
 

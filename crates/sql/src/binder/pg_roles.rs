@@ -21,7 +21,7 @@ fn text_array(items: Vec<String>) -> Value {
 }
 
 /// The roles as rows: the bootstrap superuser (named as [`Catalog::role_name`] says)
-/// first, then the role records by id.
+/// first, then the role records by id, then `pg_database_owner`.
 fn all_roles(catalog: &Catalog, login: &str) -> Vec<RoleDef> {
     let mut out = vec![RoleDef {
         id: BOOTSTRAP_ROLE,
@@ -39,6 +39,22 @@ fn all_roles(catalog: &Catalog, login: &str) -> Vec<RoleDef> {
         valid_until: None,
     }];
     out.extend(catalog.roles.values().cloned());
+    // PostgreSQL's predefined role that owns the `public` schema (OID 6171).
+    out.push(RoleDef {
+        id: 6171,
+        name: "pg_database_owner".into(),
+        superuser: false,
+        inherit: true,
+        create_role: false,
+        create_db: false,
+        login: false,
+        replication: false,
+        bypass_rls: false,
+        connection_limit: -1,
+        password: None,
+        member_of: Vec::new(),
+        valid_until: None,
+    });
     out
 }
 

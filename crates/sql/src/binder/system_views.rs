@@ -296,6 +296,7 @@ pub(crate) fn catalog_table_oid(name: &str) -> Option<i64> {
         "pg_statistic_ext" => 3381,
         "pg_publication" => 6104,
         "pg_publication_rel" => 6106,
+        "pg_publication_namespace" => 6237,
         "pg_subscription" => 6100,
         "pg_transform" => 3576,
         "pg_ts_config" => 3602,

@@ -77,6 +77,7 @@ impl Binder<'_> {
                     names.push(id.clone());
                     rest = tail;
                 }
+                let name_column = names.last().is_some_and(|n| ident_name(n).ends_with("name"));
                 let mut cur = if rest.len() < access_chain.len() {
                     self.bind(&A::CompoundIdentifier(names))?
                 } else {
@@ -87,6 +88,14 @@ impl Binder<'_> {
                     let access = &rest[k];
                     k += 1;
                     cur = match access {
+                        // A catalog `name` column (text here, `typname`, `relname`, ...):
+                        // `typname[0]` is its first byte as PostgreSQL's "char".
+                        ast::AccessExpr::Subscript(ast::Subscript::Index { index })
+                            if k == 1 && cur.data_type() == DataType::Text && name_column =>
+                        {
+                            let idx = self.bind(index)?;
+                            self.call_function("helios_name_char", vec![cur, idx])?
+                        }
                         ast::AccessExpr::Subscript(s) => {
                             // `a[i][j]` is one subscript of a two-dimensional array.
                             let mut subs = vec![s];

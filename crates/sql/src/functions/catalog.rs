@@ -1,16 +1,16 @@
 //! Catalog functions PostgreSQL clients call on connect and in `\d`-style queries:
 //! `pg_get_userbyid`, `format_type`, `pg_table_is_visible` and friends,
-//! `pg_encoding_to_char`, `obj_description`/`col_description`,
-//! `has_*_privilege`, `pg_get_expr`.
+//! `pg_encoding_to_char`, `shobj_description`, `pg_get_expr` and `acldefault`.
 //!
-//! The engine has one role (OID 10, the session user; see `binder/pg_catalog.rs` for
-//! the OID mapping), no comments on objects and no privilege checks, so the answers
-//! follow from that: every privilege is held, every description is NULL. Every schema
-//! a client can see is on the search path or qualified, so visibility is always true.
+//! A role's OID is its id (the bootstrap superuser's is 10; see `binder/pg_catalog.rs`
+//! for the OID mapping). Every schema a client can see is on the search path or
+//! qualified, so visibility is always true.
 
+use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Value};
 
 use crate::catalog::access::BOOTSTRAP_ROLE;
+use crate::expr::EvalContext;
 use crate::functions::registry::{p, ParamType, Registry, ReturnType};
 
 use DataType::{Bool, Int4, Int8, Text};
@@ -19,19 +19,14 @@ use DataType::{Bool, Int4, Int8, Text};
 pub(crate) fn register(r: &mut Registry) {
     r.add("pg_get_userbyid", vec![p(Int8)], ReturnType::Exact(Text), |a, ctx| {
         let Value::Int8(n) = a[0] else { return Ok(Value::Null) };
-        if n == 6171 {
-            return Ok(Value::Text("pg_database_owner".into()));
-        }
-        // A role's OID is its id; the bootstrap superuser's is 10.
-        let login = &ctx.session().session_user;
-        let name = match (u32::try_from(n), super::catalog_defs::statement_catalog(ctx)) {
-            (Ok(BOOTSTRAP_ROLE), Ok(c)) => Some(c.role_name(BOOTSTRAP_ROLE, login)),
-            (Ok(BOOTSTRAP_ROLE), Err(_)) => Some(login.clone()),
-            (Ok(id), Ok(c)) => c.roles.get(&id).map(|r| r.name.clone()),
-            _ => None,
-        };
-        Ok(Value::Text(name.unwrap_or_else(|| format!("unknown (OID={n})"))))
+        Ok(Value::Text(role_name(n, ctx).unwrap_or_else(|| format!("unknown (OID={n})"))))
     });
+    r.add(
+        "acldefault",
+        vec![p(Text), p(Int8)],
+        ReturnType::Exact(DataType::Array(Box::new(Text))),
+        acldefault,
+    );
     for name in [
         "pg_table_is_visible",
         "pg_type_is_visible",
@@ -103,6 +98,59 @@ fn format_type(type_oid: &Value, typmod: &Value) -> Value {
         (t, _) => t,
     };
     Value::Text(t.to_string())
+}
+
+/// The name of the role with OID `oid`: its id, 10 for the bootstrap superuser, 6171
+/// for `pg_database_owner`; `None` when no role has it.
+fn role_name(oid: i64, ctx: &dyn EvalContext) -> Option<String> {
+    if oid == 6171 {
+        return Some("pg_database_owner".into());
+    }
+    let login = &ctx.session().session_user;
+    match (u32::try_from(oid), super::catalog_defs::statement_catalog(ctx)) {
+        (Ok(BOOTSTRAP_ROLE), Ok(c)) => Some(c.role_name(BOOTSTRAP_ROLE, login)),
+        (Ok(BOOTSTRAP_ROLE), Err(_)) => Some(login.clone()),
+        (Ok(id), Ok(c)) => c.roles.get(&id).map(|r| r.name.clone()),
+        _ => None,
+    }
+}
+
+/// `acldefault(objtype, owner)`: the privileges an object of that kind has while none
+/// were granted or revoked, as `aclitem` text (`owner=arwdDxtm/owner`): the owner holds
+/// every privilege of the kind, PUBLIC some (EXECUTE on functions, USAGE on types and
+/// languages, CONNECT and TEMPORARY on databases).
+fn acldefault(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
+    let (Value::Text(kind), Value::Int8(owner)) = (&a[0], &a[1]) else { return Ok(Value::Null) };
+    let owner_name = role_name(*owner, ctx).unwrap_or_else(|| owner.to_string());
+    let table = crate::catalog::Privileges::TABLE_ALL.letters();
+    let sequence = crate::catalog::Privileges::SEQUENCE_ALL.letters();
+    let (public, own): (Option<&str>, &str) = match kind.as_str() {
+        "r" => (None, &table),
+        "s" => (None, &sequence),
+        "d" => (Some("Tc"), "CTc"),
+        "f" => (Some("X"), "X"),
+        "l" | "T" => (Some("U"), "U"),
+        "L" => (None, "rw"),
+        "n" => (None, "UC"),
+        "t" => (None, "C"),
+        "F" | "S" => (None, "U"),
+        "c" | "p" => (None, ""),
+        other => {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("unrecognized object type abbreviation: {other}"),
+            ))
+        }
+    };
+    let who = crate::functions::format::quote_ident(&owner_name);
+    let mut items = Vec::new();
+    if let Some(p) = public {
+        items.push(Value::Text(format!("={p}/{who}")));
+    }
+    if !own.is_empty() {
+        items.push(Value::Text(format!("{who}={own}/{who}")));
+    }
+    Ok(Value::Array(std::sync::Arc::new(helios_types::Array::new(Text, items))))
 }
 
 #[cfg(test)]

@@ -347,6 +347,11 @@ fn regproc_in(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
                 oids == wanted
             });
         }
+        if let Some((_, oid)) = BUILTIN_PROCS.iter().find(|(n, _)| *n == bare.trim()) {
+            if found.is_empty() {
+                return Ok(Value::Int8(*oid));
+            }
+        }
         match found.as_slice() {
             [one] => return Ok(Value::Int8(routines::routine_oid(one.id))),
             [_, _, ..] => {
@@ -385,8 +390,20 @@ fn split_type_list(args: &str) -> Vec<&str> {
     out
 }
 
+/// Built-in functions `regproc` names that catalogs refer to (access method handlers),
+/// with PostgreSQL's OIDs.
+const BUILTIN_PROCS: &[(&str, i64)] = &[
+    ("heap_tableam_handler", 3),
+    ("bthandler", 330),
+    ("hashhandler", 331),
+    ("hnswhandler", 16_381),
+];
+
 fn regproc_out(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let Some(o) = oid_arg(&a[0]) else { return Ok(Value::Null) };
+    if let Some((name, _)) = BUILTIN_PROCS.iter().find(|(_, oid)| *oid == o) {
+        return Ok(Value::Text((*name).to_string()));
+    }
     if let Ok(catalog) = catalog(ctx) {
         if let Some(f) = routines::function_by_oid(&catalog, o) {
             return Ok(Value::Text(f.name.clone()));
@@ -407,6 +424,11 @@ fn int2vector_get(a: &[Value], _: &dyn EvalContext) -> Result<Value> {
 pub(crate) fn register(r: &mut Registry) {
     let ret = ReturnType::Exact;
     r.add("helios_int2vector_get", vec![p(Text), p(Int4)], ret(Int2), int2vector_get);
+    r.add("helios_name_char", vec![p(Text), p(Int4)], ret(Text), |a, _| {
+        let (Value::Text(s), Value::Int4(i)) = (&a[0], &a[1]) else { return Ok(Value::Null) };
+        let byte = usize::try_from(*i).ok().and_then(|i| s.as_bytes().get(i));
+        Ok(byte.map_or(Value::Null, |b| Value::Text(char::from(*b).to_string())))
+    });
     r.add("pg_get_indexdef", vec![p(Int8)], ret(Text), indexdef).volatile();
     r.add("pg_get_indexdef", vec![p(Int8), p(Int4), p(Bool)], ret(Text), indexdef).volatile();
     r.add("pg_get_constraintdef", vec![p(Int8)], ret(Text), constraintdef).volatile();

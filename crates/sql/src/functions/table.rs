@@ -128,6 +128,7 @@ pub fn is_table_function(name: &str) -> bool {
             | "generate_subscripts"
             | "pg_partition_ancestors"
             | "pg_partition_tree"
+            | "pg_options_to_table"
     )
 }
 
@@ -320,6 +321,15 @@ pub fn bind_table_function(
                 ],
                 partition_tree,
             ),
+            // `reloptions`-style `name=value` items as (option_name, option_value) rows.
+            ("pg_options_to_table", [DataType::Array(_) | DataType::Unknown]) => (
+                vec![DataType::Array(Box::new(DataType::Text))],
+                vec![
+                    ("option_name".into(), DataType::Text),
+                    ("option_value".into(), DataType::Text),
+                ],
+                options_to_table,
+            ),
             _ => return Err(no_function(name, &args)),
         };
     let mut bound = Vec::with_capacity(args.len());
@@ -331,7 +341,7 @@ pub fn bind_table_function(
 }
 
 fn static_name(name: &str) -> &'static str {
-    const NAMES: [&str; 19] = [
+    const NAMES: [&str; 20] = [
         "unnest",
         "generate_series",
         "jsonb_each",
@@ -351,6 +361,7 @@ fn static_name(name: &str) -> &'static str {
         "generate_subscripts",
         "pg_partition_ancestors",
         "pg_partition_tree",
+        "pg_options_to_table",
     ];
     NAMES.iter().find(|n| **n == name).copied().unwrap_or("table_function")
 }
@@ -464,6 +475,23 @@ fn int2vector_subscripts(a: &[Value]) -> Result<RowIter> {
 
 fn partition_self(a: &[Value]) -> Result<RowIter> {
     Ok(Box::new(std::iter::once(Ok(vec![a[0].clone()]))))
+}
+
+fn options_to_table(a: &[Value]) -> Result<RowIter> {
+    let Value::Array(items) = &a[0] else { return Ok(Box::new(std::iter::empty())) };
+    let rows: Vec<Result<Vec<Value>>> = items
+        .elements
+        .iter()
+        .filter_map(|v| match v {
+            Value::Text(s) => Some(match s.split_once('=') {
+                Some((k, v)) => vec![Value::Text(k.to_string()), Value::Text(v.to_string())],
+                None => vec![Value::Text(s.clone()), Value::Null],
+            }),
+            _ => None,
+        })
+        .map(Ok)
+        .collect();
+    Ok(Box::new(rows.into_iter()))
 }
 
 fn partition_tree(a: &[Value]) -> Result<RowIter> {

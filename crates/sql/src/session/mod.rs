@@ -30,6 +30,7 @@ mod ddl_table;
 mod discard;
 mod extension;
 mod index_ddl;
+mod lock_table;
 mod maintenance;
 mod matview;
 pub mod notify;

@@ -752,6 +752,9 @@ impl Session {
     }
 
     fn run_utility(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<StatementResult> {
+        if let ast::Statement::Lock(lock) = stmt {
+            return self.lock_tables(lock);
+        }
         if let ast::Statement::Execute { name: Some(name), parameters, .. } = stmt {
             let n = ident_name(
                 name.0

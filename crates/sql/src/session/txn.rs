@@ -246,7 +246,7 @@ impl Session {
         let _ = self.settings.set("transaction_read_only", if ro { "on" } else { "off" });
     }
 
-    fn require_block(&self, what: &str) -> Result<()> {
+    pub(super) fn require_block(&self, what: &str) -> Result<()> {
         match self.mode {
             Mode::Explicit | Mode::Failed => Ok(()),
             _ => Err(Error::new(
