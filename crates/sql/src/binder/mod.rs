@@ -27,6 +27,7 @@ pub mod partition;
 mod partition_hash;
 pub(crate) mod pg_catalog;
 mod pg_catalog_empty;
+mod pg_depend;
 pub(crate) mod pg_objects;
 pub(crate) mod pg_partitions;
 mod pg_roles;

@@ -122,7 +122,7 @@ fn ns_oid(catalog: &Catalog, schema: &str) -> Value {
 }
 
 /// Schemas reported by pg_namespace: the catalog's plus the system ones.
-fn namespaces(catalog: &Catalog) -> Vec<(i64, String)> {
+pub(crate) fn namespaces(catalog: &Catalog) -> Vec<(i64, String)> {
     let mut out: Vec<(i64, String)> =
         vec![(11, "pg_catalog".to_string()), (13_000, "information_schema".to_string())];
     for s in catalog.schemas.values() {
@@ -254,15 +254,18 @@ pub(super) fn pg_catalog_relation(
                         _ if n == "public" => oid(DATABASE_OWNER_OID),
                         _ => oid(ROLE_OID),
                     };
-                    let acl = schema
-                        .and_then(|s| {
-                            s.access.acl_text(
-                                catalog,
-                                &session.session_user,
-                                Privileges::SCHEMA_ALL,
-                            )
-                        })
-                        .map_or(Value::Null, acl_array);
+                    let acl = schema.and_then(|s| {
+                        s.access.acl_text(catalog, &session.session_user, Privileges::SCHEMA_ALL)
+                    });
+                    // `public` as PostgreSQL 15 makes it: USAGE for everyone.
+                    let acl = match acl {
+                        None if n == crate::catalog::DEFAULT_SCHEMA => Some(vec![
+                            "pg_database_owner=UC/pg_database_owner".to_string(),
+                            "=U/pg_database_owner".to_string(),
+                        ]),
+                        other => other,
+                    };
+                    let acl = acl.map_or(Value::Null, acl_array);
                     vec![oid(o), text(n), owner, acl]
                 })
                 .collect(),
@@ -278,17 +281,17 @@ pub(super) fn pg_catalog_relation(
             ],
         ),
         "pg_index" => pg_index(&tables),
-        "pg_attribute" => pg_attribute(catalog, &tables),
+        "pg_attribute" => pg_attribute(catalog, session, &tables),
         "pg_attrdef" => (
             vec![("oid", Int8), ("adrelid", Int8), ("adnum", Int2), ("adbin", Text)],
             tables
                 .iter()
                 .flat_map(|t| {
                     t.columns.iter().enumerate().filter_map(move |(i, c)| {
-                        column_default(t, i)
+                        column_default(catalog, session, t, i)
                             .map(|d| {
                                 vec![
-                                    oid(60_000_000 + 100 * i64::from(t.id) + i as i64),
+                                    oid(super::pg_depend::attrdef_oid(t, i)),
                                     oid(relation_oid(t.id)),
                                     i16v(i + 1),
                                     text(d),
@@ -614,18 +617,7 @@ pub(super) fn pg_catalog_relation(
             vec![("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)],
             descriptions(&tables, catalog),
         ),
-        "pg_depend" => (
-            vec![
-                ("classid", Int8),
-                ("objid", Int8),
-                ("objsubid", Int4),
-                ("refclassid", Int8),
-                ("refobjid", Int8),
-                ("refobjsubid", Int4),
-                ("deptype", Text),
-            ],
-            vec![],
-        ),
+        "pg_depend" => super::pg_depend::pg_depend(catalog, session, &tables),
         "pg_inherits" => (
             vec![
                 ("inhrelid", Int8),
@@ -651,17 +643,7 @@ pub(super) fn pg_catalog_relation(
             ],
             super::pg_routines::pg_trigger_rows(catalog),
         ),
-        "pg_rewrite" => (
-            vec![
-                ("oid", Int8),
-                ("rulename", Text),
-                ("ev_class", Int8),
-                ("ev_type", Text),
-                ("ev_enabled", Text),
-                ("is_instead", Bool),
-            ],
-            vec![],
-        ),
+        "pg_rewrite" => super::pg_depend::pg_rewrite(catalog),
         "pg_policy" => super::pg_roles::pg_policy(&tables),
         "pg_policies" => super::pg_roles::pg_policies(catalog, session, &tables),
         "pg_statistic_ext" => (
@@ -798,21 +780,65 @@ pub(super) fn pg_catalog_relation(
 
 /// The default expression PostgreSQL would show for column `i` of `t` (see
 /// `default_display.rs`).
-pub(super) fn column_default(t: &TableDef, i: usize) -> Option<String> {
+/// The default of column `i` of `t` as PostgreSQL prints it; a serial column's names its
+/// sequence qualified when the sequence's schema is not on the search path, as
+/// `regclass` output does.
+pub(super) fn column_default(
+    catalog: &Catalog,
+    session: &SessionInfo,
+    t: &TableDef,
+    i: usize,
+) -> Option<String> {
     let c = t.columns.get(i)?;
     if let Some(g) = &c.generated {
         return Some(g.clone());
     }
     match (&c.default, c.sequence) {
         (Some(d), _) => match super::default_display::display_default(d, &c.data_type) {
-            super::default_display::ShownDefault::Text(shown) => Some(shown),
+            super::default_display::ShownDefault::Text(shown) => {
+                Some(nextval_display(catalog, session, &shown).unwrap_or(shown))
+            }
             super::default_display::ShownDefault::None => None,
         },
-        (None, Some(_)) if c.identity.is_none() => {
-            Some(format!("nextval('{}_{}_seq'::regclass)", t.name, c.name))
+        (None, Some(seq)) if c.identity.is_none() => {
+            let name = match catalog.sequences.get(&seq) {
+                Some(s) if !session.search_path.contains(&s.schema) => {
+                    let q = crate::functions::format::quote_ident;
+                    format!("{}.{}", q(&s.schema), q(&s.name))
+                }
+                Some(s) => crate::functions::format::quote_ident(&s.name),
+                None => format!("{}_{}_seq", t.name, c.name),
+            };
+            Some(format!("nextval('{}'::regclass)", name.replace('\'', "''")))
         }
         _ => None,
     }
+}
+
+/// A default `nextval('seq'::regclass)` as PostgreSQL prints it: the sequence named
+/// with its schema only when that is not on the search path, `regclass` in lower case
+/// (a restored dump writes `nextval('public.s'::regclass)`). `None` for other defaults
+/// or a sequence that does not exist.
+fn nextval_display(catalog: &Catalog, session: &SessionInfo, shown: &str) -> Option<String> {
+    let lower = shown.to_ascii_lowercase();
+    let inner = lower.strip_prefix("nextval('")?.strip_suffix("'::regclass)")?;
+    let name = &shown["nextval('".len().."nextval('".len() + inner.len()];
+    if name.contains(['"', '\'']) {
+        return None;
+    }
+    // An unqualified name was found along the search path: it stays as written.
+    let Some((schema, bare)) = name.split_once('.') else {
+        return Some(format!("nextval('{name}'::regclass)"));
+    };
+    let (schema, bare) = (schema.to_ascii_lowercase(), bare.to_ascii_lowercase());
+    let s = catalog.sequences.values().find(|s| s.name == bare && s.schema == schema)?;
+    let q = crate::functions::format::quote_ident;
+    let shown_name = if session.search_path.contains(&s.schema) {
+        q(&s.name)
+    } else {
+        format!("{}.{}", q(&s.schema), q(&s.name))
+    };
+    Some(format!("nextval('{shown_name}'::regclass)"))
 }
 
 /// Positions of `pg_class` columns that rows fill in after [`pg_class`] builds them.
@@ -1146,7 +1172,7 @@ fn type_storage(t: &DataType) -> (&'static str, bool, &'static str) {
     }
 }
 
-fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
+fn pg_attribute(catalog: &Catalog, session: &SessionInfo, tables: &[&TableDef]) -> Relation {
     let cols = vec![
         ("attrelid", Int8),
         ("attname", Text),
@@ -1232,7 +1258,7 @@ fn pg_attribute(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
                 &c.data_type,
                 n + 1,
                 c.not_null,
-                column_default(t, n).is_some(),
+                column_default(catalog, session, t, n).is_some(),
                 identity,
                 c.generated.is_some(),
             );
@@ -1422,6 +1448,14 @@ fn pg_constraint(catalog: &Catalog, tables: &[&TableDef]) -> Relation {
 
 /// `pg_description`: the `COMMENT ON` texts of relations (tables, views, indexes and
 /// sequences; subid 0) and table columns (subid = column number), under pg_class's OID.
+/// A schema's comment; `public` has PostgreSQL's until one is set.
+pub(crate) fn schema_comment(catalog: &Catalog, name: &str) -> Option<String> {
+    match catalog.schemas.get(name).and_then(|s| s.comment.clone()) {
+        None if name == crate::catalog::DEFAULT_SCHEMA => Some("standard public schema".into()),
+        c => c,
+    }
+}
+
 fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
     const PG_CLASS: i64 = 1259;
     let row = |o: i64, sub: usize, text: &str| {
@@ -1463,9 +1497,9 @@ fn descriptions(tables: &[&TableDef], catalog: &Catalog) -> Vec<Vec<Value>> {
         }
     }
     // Schema comments, under pg_namespace's OID.
-    for sc in catalog.schemas.values() {
-        if let Some(c) = &sc.comment {
-            let mut r = row(schema_oid(&sc.name, sc.id), 0, c);
+    for (o, name) in namespaces(catalog) {
+        if let Some(c) = schema_comment(catalog, &name) {
+            let mut r = row(o, 0, &c);
             r[1] = oid(2615);
             rows.push(r);
         }

@@ -398,6 +398,19 @@ pub(crate) fn constraint_def(
     c: ConstraintRef<'_>,
     pretty: bool,
 ) -> String {
+    constraint_def_in(catalog, t, c, pretty, None)
+}
+
+/// [`constraint_def`] as `pg_get_constraintdef` prints it with `search_path`: a foreign
+/// key's referenced table carries its schema when that is not on the path (without a
+/// path: when it is not the constrained table's schema).
+pub(crate) fn constraint_def_in(
+    catalog: &Catalog,
+    t: &TableDef,
+    c: ConstraintRef<'_>,
+    pretty: bool,
+    search_path: Option<&[String]>,
+) -> String {
     match c {
         ConstraintRef::Key(i) => format!(
             "{} ({})",
@@ -405,12 +418,10 @@ pub(crate) fn constraint_def(
             column_list(t, &i.columns)
         ),
         ConstraintRef::Check(c) => {
-            let e = c.expr.trim();
-            let wrapped = e.starts_with('(') && e.ends_with(')');
-            let def = match (pretty, wrapped) {
-                (true, _) | (false, true) => format!("CHECK ({e})"),
-                (false, false) => format!("CHECK (({e}))"),
-            };
+            // A condition kept with its own parentheses (as a restored dump writes it)
+            // prints as one written without them.
+            let e = strip_outer_parens(c.expr.trim());
+            let def = if pretty { format!("CHECK ({e})") } else { format!("CHECK (({e}))") };
             if c.not_valid {
                 format!("{def} NOT VALID")
             } else {
@@ -420,7 +431,10 @@ pub(crate) fn constraint_def(
         ConstraintRef::Foreign(f) => {
             let (ref_name, ref_cols) = match catalog.tables.get(&f.ref_table) {
                 Some(r) => {
-                    let visible = r.schema == t.schema;
+                    let visible = match search_path {
+                        Some(path) => path.contains(&r.schema),
+                        None => r.schema == t.schema,
+                    };
                     let name = if visible {
                         quote_ident(&r.name)
                     } else {
@@ -466,6 +480,58 @@ pub(crate) fn constraint_def(
 /// trailing semicolon).
 pub(crate) fn view_def(v: &ViewDef) -> String {
     format!(" {};", v.query.trim().trim_end_matches(';'))
+}
+
+/// [`view_def`] as read with `search_path`: the relations the query names without a
+/// schema (found in the view's schema or `public`) get their schema where it is not on
+/// that path, as PostgreSQL prints names that are not visible (pg_dump empties the
+/// path). The query is then printed from its syntax tree.
+pub(crate) fn view_def_in(catalog: &Catalog, v: &ViewDef, search_path: &[String]) -> String {
+    use std::ops::ControlFlow;
+
+    use sqlparser::ast::{self, VisitMut, VisitorMut};
+
+    struct Qualify<'a> {
+        catalog: &'a Catalog,
+        home: Vec<String>,
+        search_path: &'a [String],
+        ctes: Vec<String>,
+        changed: bool,
+    }
+    impl VisitorMut for Qualify<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+            if let Some(with) = &q.with {
+                self.ctes.extend(
+                    with.cte_tables.iter().map(|c| crate::parser::ident_name(&c.alias.name)),
+                );
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_table_factor(&mut self, tf: &mut ast::TableFactor) -> ControlFlow<()> {
+            let ast::TableFactor::Table { name, .. } = tf else { return ControlFlow::Continue(()) };
+            let Ok(qn) = crate::parser::object_name(name) else { return ControlFlow::Continue(()) };
+            if qn.schema.is_some() || self.ctes.contains(&qn.name) {
+                return ControlFlow::Continue(());
+            }
+            if let Some((schema, _)) = self.catalog.resolve(None, &qn.name, &self.home) {
+                if !self.search_path.contains(&schema) {
+                    name.0.insert(0, ast::ObjectNamePart::Identifier(ast::Ident::new(schema)));
+                    self.changed = true;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let Ok(mut q) = crate::parser::parse_query(&v.query) else { return view_def(v) };
+    let home = vec![v.schema.clone(), crate::catalog::DEFAULT_SCHEMA.to_string()];
+    let mut visitor = Qualify { catalog, home, search_path, ctes: Vec::new(), changed: false };
+    let _ = q.visit(&mut visitor);
+    if visitor.changed {
+        format!(" {q};")
+    } else {
+        view_def(v)
+    }
 }
 
 #[cfg(test)]

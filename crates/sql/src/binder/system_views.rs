@@ -107,9 +107,8 @@ pub fn system_relation(
                     t.columns.iter().enumerate().map(move |(i, c)| {
                         let default = match c.generated {
                             Some(_) => Value::Null,
-                            None => {
-                                super::pg_catalog::column_default(t, i).map_or(Value::Null, text)
-                            }
+                            None => super::pg_catalog::column_default(catalog, session, t, i)
+                                .map_or(Value::Null, text),
                         };
                         let mut row = column_row(
                             &t.schema,

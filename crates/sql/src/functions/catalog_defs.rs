@@ -15,8 +15,8 @@ use helios_common::{Error, Result, SqlState};
 use helios_types::{DataType, Value};
 
 use crate::binder::pg_objects::{
-    constraint_by_oid, constraint_def, index_column, index_def_pretty, relation_by_oid,
-    relation_display_name, relation_oid_by_name, schema_name_by_oid, split_qualified, view_def,
+    constraint_by_oid, constraint_def_in, index_column, index_def_pretty, relation_by_oid,
+    relation_display_name, relation_oid_by_name, schema_name_by_oid, split_qualified, view_def_in,
     RelationRef,
 };
 use crate::binder::pg_routines as routines;
@@ -105,13 +105,14 @@ fn constraintdef(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
             .and_then(|o| crate::binder::pg_types::domain_constraint_def(&c, o))
             .map_or(Value::Null, Value::Text));
     };
-    Ok(Value::Text(constraint_def(&c, t, con, pretty_arg(a.get(1)))))
+    let path = &ctx.session().search_path;
+    Ok(Value::Text(constraint_def_in(&c, t, con, pretty_arg(a.get(1)), Some(path))))
 }
 
 fn viewdef_by_oid(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let c = catalog(ctx)?;
     Ok(match oid_arg(&a[0]).and_then(|o| relation_by_oid(&c, o)) {
-        Some(RelationRef::View(v)) => Value::Text(view_def(v)),
+        Some(RelationRef::View(v)) => Value::Text(view_def_in(&c, v, &ctx.session().search_path)),
         _ => Value::Null,
     })
 }
@@ -122,7 +123,7 @@ fn viewdef_by_name(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let oid = relation_oid_by_name(&c, &ctx.session().search_path, name)
         .ok_or_else(|| undefined_relation(name))?;
     Ok(match relation_by_oid(&c, oid) {
-        Some(RelationRef::View(v)) => Value::Text(view_def(v)),
+        Some(RelationRef::View(v)) => Value::Text(view_def_in(&c, v, &ctx.session().search_path)),
         _ => Value::Null,
     })
 }
@@ -143,11 +144,12 @@ fn obj_description(a: &[Value], ctx: &dyn EvalContext) -> Result<Value> {
     let c = catalog(ctx)?;
     let Some(oid) = oid_arg(&a[0]) else { return Ok(Value::Null) };
     if catalog_name == Some("pg_namespace") {
-        let schema = c
-            .schemas
-            .values()
-            .find(|s| crate::binder::pg_catalog::schema_oid(&s.name, s.id) == oid);
-        return Ok(schema.and_then(|s| s.comment.clone()).map_or(Value::Null, Value::Text));
+        let name = crate::binder::pg_catalog::namespaces(&c)
+            .into_iter()
+            .find(|(o, _)| *o == oid)
+            .map(|(_, n)| n);
+        let comment = name.and_then(|n| crate::binder::pg_catalog::schema_comment(&c, &n));
+        return Ok(comment.map_or(Value::Null, Value::Text));
     }
     let relation = match relations.then(|| relation_by_oid(&c, oid)).flatten() {
         Some(RelationRef::Table(t)) => t.comment.clone(),

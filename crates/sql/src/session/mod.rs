@@ -60,7 +60,7 @@ mod use_counts;
 mod user_types;
 mod utility;
 mod vector_index;
-mod view_deps;
+pub(crate) mod view_deps;
 mod view_triggers;
 mod writable_cte;
 

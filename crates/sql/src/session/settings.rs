@@ -10,9 +10,13 @@ use crate::expr::SessionInfo;
 /// Settings every session knows, with their defaults (names are lower case).
 const DEFAULTS: &[(&str, &str)] = &[
     ("application_name", ""),
+    // Function bodies are checked when they run, whatever this says (see sql-engine.md).
+    ("check_function_bodies", "on"),
     ("client_encoding", "UTF8"),
     ("client_min_messages", "notice"),
     ("datestyle", "ISO, MDY"),
+    ("default_table_access_method", "heap"),
+    ("default_tablespace", ""),
     ("default_text_search_config", "pg_catalog.english"),
     ("default_transaction_isolation", "read committed"),
     ("default_transaction_read_only", "off"),
@@ -41,6 +45,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("timezone", "UTC"),
     ("transaction_isolation", "read committed"),
     ("transaction_read_only", "off"),
+    ("xmloption", "content"),
 ];
 
 /// Settings that cannot be changed by SET.
@@ -386,7 +391,35 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                 .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
             }),
         "timezone" => helios_types::TimeZone::setting_text(value),
-        "row_security" => super::planner_settings::bool_setting(key, value),
+        "row_security" | "check_function_bodies" => {
+            super::planner_settings::bool_setting(key, value)
+        }
+        "xmloption" => match value.trim().to_ascii_lowercase().as_str() {
+            v @ ("content" | "document") => Ok(v.to_string()),
+            _ => Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"{key}\": \"{value}\""),
+            )
+            .with_hint("Available values: content, document.")),
+        },
+        // One storage: the default tablespace and the heap access method.
+        "default_tablespace" | "default_table_access_method" => {
+            let (ok, what): (&[&str], &str) = if key == "default_tablespace" {
+                (&["", "pg_default"], "Tablespace")
+            } else {
+                (&["heap"], "Table access method")
+            };
+            let v = value.trim();
+            if ok.contains(&v) {
+                Ok(v.to_string())
+            } else {
+                Err(Error::new(
+                    SqlState::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                )
+                .with_detail(format!("{what} \"{v}\" does not exist.")))
+            }
+        }
         _ => Ok(value.to_string()),
     }
 }

@@ -53,7 +53,11 @@ impl Dependent {
 
 /// The relations `query` names itself; `None` when it no longer binds (it reads
 /// something that is gone), which makes it depend on nothing.
-fn relations_named(catalog: &Catalog, info: &SessionInfo, query: &str) -> Option<Vec<u32>> {
+pub(crate) fn relations_named(
+    catalog: &Catalog,
+    info: &SessionInfo,
+    query: &str,
+) -> Option<Vec<u32>> {
     let parsed = crate::parser::parse_query(query).ok()?;
     let mut binder = Binder::dependency_probe(catalog, info);
     binder.bind_query(&parsed).ok()?;
