@@ -45,7 +45,7 @@ pub use current_of::CURRENT_OF_MARKER;
 pub use depth::{stack_depth_error, statement_depth, with_stack_for, MAX_EXPR_DEPTH};
 pub use literals::{parameterize, Parameterized};
 pub use lock_clauses::WEAK_LOCK_MARKER;
-pub use names::{ident_name, object_name, QualifiedName};
+pub use names::{cte_names, ident_name, object_name, QualifiedName};
 pub use placeholders::rewrite_question_marks;
 pub use variadic_args::VARIADIC_MARKER;
 pub use window_frame::FRAME_EXCLUDE_MARKER;

@@ -21,6 +21,12 @@ pub fn ident_name(ident: &ast::Ident) -> String {
     }
 }
 
+/// The names of the WITH queries `q` defines (what an unqualified table name in it may
+/// mean instead of a relation).
+pub fn cte_names(q: &ast::Query) -> impl Iterator<Item = String> + '_ {
+    q.with.iter().flat_map(|w| w.cte_tables.iter().map(|c| ident_name(&c.alias.name)))
+}
+
 /// Splits `[catalog.][schema.]name` into a [`QualifiedName`].
 pub fn object_name(name: &ast::ObjectName) -> Result<QualifiedName> {
     let mut parts = Vec::with_capacity(name.0.len());

@@ -197,11 +197,7 @@ fn rename_relation_in(
     impl VisitorMut for Renamer<'_> {
         type Break = ();
         fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
-            if let Some(with) = &q.with {
-                self.ctes.extend(
-                    with.cte_tables.iter().map(|c| crate::parser::ident_name(&c.alias.name)),
-                );
-            }
+            self.ctes.extend(crate::parser::cte_names(q));
             ControlFlow::Continue(())
         }
         fn pre_visit_table_factor(&mut self, tf: &mut ast::TableFactor) -> ControlFlow<()> {
