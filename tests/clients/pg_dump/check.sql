@@ -9,4 +9,8 @@ DELETE FROM customers WHERE id = 1;
 SELECT count(*) FROM orders;
 INSERT INTO orders (customer_id, amount) VALUES (9, 1);
 INSERT INTO orders (customer_id, amount) VALUES (2, -1);
+INSERT INTO events (what) VALUES ('again') RETURNING id;
+INSERT INTO events VALUES (1, 'refused');
+SELECT * FROM events ORDER BY id;
 \d orders
+\d events

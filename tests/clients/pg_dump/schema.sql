@@ -1,4 +1,4 @@
--- What tests/clients/pg_dump/run.sh dumps: serial and plain sequences, a foreign key with
+-- What tests/clients/pg_dump/run.sh dumps: serial, identity and plain sequences, a foreign key with
 -- an action, a check, a unique constraint, an index, arrays and jsonb, comments, and a
 -- view that must come after the table it reads.
 CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL UNIQUE,
@@ -9,6 +9,9 @@ CREATE TABLE orders (id bigserial PRIMARY KEY,
 CREATE INDEX orders_customer ON orders (customer_id);
 CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 100;
 CREATE SEQUENCE ticket_seq START 100;
+CREATE TABLE events (id int GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 5)
+    PRIMARY KEY, what text);
+INSERT INTO events (what) VALUES ('start'), ('stop');
 COMMENT ON TABLE customers IS 'people who buy';
 INSERT INTO customers (email, name) VALUES ('a@x.org', 'Ann'), ('b@x.org', 'O''Brien');
 INSERT INTO orders (customer_id, amount, tags, meta) VALUES

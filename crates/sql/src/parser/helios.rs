@@ -176,10 +176,15 @@ pub(super) fn parse(sql: &str) -> Result<Option<Vec<Statement>>> {
             Parser::new(&HeliosDialect::default())
                 .with_tokens_with_locations(piece)
                 .parse_statements()
+                .map_err(syntax_error)?
         } else {
-            Parser::new(&dialect).with_tokens_with_locations(piece).parse_statements()
-        }
-        .map_err(syntax_error)?;
+            let text: String = piece.iter().map(|t| t.token.to_string()).collect();
+            match Parser::new(&dialect).with_tokens_with_locations(piece).parse_statements() {
+                Ok(stmts) => stmts,
+                // The syntax sqlparser does not read, as for a batch without our words.
+                Err(e) => super::rewrite_and_parse(&text).ok_or_else(|| syntax_error(e))?,
+            }
+        };
         out.extend(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))));
     }
     Ok(Some(out))

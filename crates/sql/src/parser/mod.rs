@@ -19,6 +19,7 @@ mod dialect;
 pub mod drop_expression;
 pub mod fk_set_columns;
 pub mod helios;
+mod identity_sequence_name;
 mod literals;
 mod lock_clauses;
 mod lock_without_from;
@@ -150,7 +151,7 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
 }
 
 /// The text rewrites for syntax sqlparser does not read, in the order they apply.
-const REWRITES: [fn(&str) -> Option<String>; 14] = [
+const REWRITES: [fn(&str) -> Option<String>; 15] = [
     table_shorthand,
     subscript_assign::rewrite,
     ctas_columns::rewrite,
@@ -165,6 +166,7 @@ const REWRITES: [fn(&str) -> Option<String>; 14] = [
     reset_time_zone::rewrite,
     current_of::rewrite,
     fk_set_columns::rewrite,
+    identity_sequence_name::rewrite,
 ];
 
 /// Parses `sql` after the rewrites that apply to it, composed: each one that applies

@@ -505,6 +505,13 @@ impl Session {
                             Binder::new(&catalog, &info, Vec::new()).column_default(&t, pos)?;
                         }
                         ast::AlterColumnOperation::DropDefault => t.columns[pos].default = None,
+                        ast::AlterColumnOperation::AddGenerated {
+                            generated_as,
+                            sequence_options,
+                        } => {
+                            let opts = sequence_options.as_deref().unwrap_or(&[]);
+                            self.add_identity(&catalog, &mut t, pos, generated_as.as_ref(), opts)?;
+                        }
                         ast::AlterColumnOperation::SetDataType { data_type, using, .. } => {
                             if using.is_some() {
                                 return Err(Error::unsupported("ALTER COLUMN TYPE ... USING"));
@@ -846,6 +853,83 @@ impl Session {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl Session {
+    /// `ALTER COLUMN c ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [(options)]`: a
+    /// new sequence owned by the column (`table_column_seq`, made unique) feeds it;
+    /// PostgreSQL's errors for a column that may be NULL, has a default or is an identity
+    /// already (55000), or is not an integer (22023).
+    fn add_identity(
+        &mut self,
+        catalog: &crate::catalog::Catalog,
+        t: &mut TableDef,
+        pos: usize,
+        generated_as: Option<&ast::GeneratedAs>,
+        opts: &[ast::SequenceOptions],
+    ) -> Result<()> {
+        let (col, table) = (t.columns[pos].name.clone(), t.name.clone());
+        let state = |what: &str| {
+            Error::new(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                format!("column \"{col}\" of relation \"{table}\" {what}"),
+            )
+        };
+        let Some(kind) = generated_as else {
+            return Err(Error::new(SqlState::SYNTAX_ERROR, "syntax error at or near \"AS\""));
+        };
+        let c = &t.columns[pos];
+        if !c.not_null {
+            return Err(state("must be declared NOT NULL before identity can be added"));
+        }
+        if c.identity.is_some() {
+            return Err(state("is already an identity column"));
+        }
+        if c.default.is_some() || c.sequence.is_some() {
+            return Err(state("already has a default value"));
+        }
+        if !matches!(
+            c.data_type,
+            helios_types::DataType::Int2
+                | helios_types::DataType::Int4
+                | helios_types::DataType::Int8
+        ) {
+            return Err(Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "identity column type must be smallint, integer, or bigint",
+            ));
+        }
+        let (min, max) = super::ddl_table::integer_bounds(&c.data_type);
+        let mut name = format!("{table}_{col}_seq");
+        let mut n = 0;
+        while catalog.relation(&t.schema, &name).is_some() {
+            n += 1;
+            name = format!("{table}_{col}_seq{n}");
+        }
+        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
+        let mut seq = crate::catalog::SequenceDef {
+            comment: None,
+            id: CatalogStore::next_id(txn)?,
+            schema: t.schema.clone(),
+            name,
+            start: 1,
+            increment: 1,
+            min: 1,
+            max,
+            cycle: false,
+            owned_by: Some((t.id, col)),
+            access: crate::catalog::ObjectAccess::owned_by(t.access.owner),
+        };
+        super::ddl::apply_sequence_options(&mut seq, opts, min, max)?;
+        CatalogStore::put_sequence(txn, &seq)?;
+        let c = &mut t.columns[pos];
+        c.identity = Some(match kind {
+            ast::GeneratedAs::Always => crate::catalog::Identity::Always,
+            _ => crate::catalog::Identity::ByDefault,
+        });
+        c.sequence = Some(seq.id);
         Ok(())
     }
 }

@@ -887,15 +887,6 @@ impl Session {
             }
             return Err(already_exists(&qn.name));
         }
-        let int = |e: &ast::Expr| -> Result<i64> {
-            let text = e.to_string().replace(' ', "");
-            text.parse::<i64>().map_err(|_| {
-                Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("invalid sequence option value {text}"),
-                )
-            })
-        };
         let mut seq = SequenceDef {
             comment: None,
             id: 0,
@@ -909,33 +900,7 @@ impl Session {
             owned_by: None,
             access: ObjectAccess::owned_by(self.auth(&catalog).id),
         };
-        let mut start = None;
-        let mut min = None;
-        let mut max = None;
-        for o in opts {
-            match o {
-                ast::SequenceOptions::IncrementBy(e, _) => seq.increment = int(e)?,
-                ast::SequenceOptions::MinValue(Some(e)) => min = Some(int(e)?),
-                ast::SequenceOptions::MaxValue(Some(e)) => max = Some(int(e)?),
-                ast::SequenceOptions::StartWith(e, _) => start = Some(int(e)?),
-                ast::SequenceOptions::Cycle(no) => seq.cycle = !*no,
-                _ => {}
-            }
-        }
-        if seq.increment == 0 {
-            return Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                "INCREMENT must not be zero",
-            ));
-        }
-        if seq.increment < 0 {
-            seq.min = min.unwrap_or(i64::MIN);
-            seq.max = max.unwrap_or(-1);
-        } else {
-            seq.min = min.unwrap_or(1);
-            seq.max = max.unwrap_or(i64::MAX);
-        }
-        seq.start = start.unwrap_or(if seq.increment > 0 { seq.min } else { seq.max });
+        apply_sequence_options(&mut seq, opts, i64::MIN, i64::MAX)?;
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
         seq.id = CatalogStore::next_id(txn)?;
         CatalogStore::put_sequence(txn, &seq)?;
@@ -1152,4 +1117,47 @@ fn referencing_first(
         out.push(rest.remove(pick).0);
     }
     out
+}
+
+/// Applies the options of CREATE SEQUENCE (or of an identity column) to `seq`, with
+/// PostgreSQL's defaults: bounds 1..`type_max` ascending, `type_min`..-1 descending,
+/// START at the bound the sequence counts from.
+pub(super) fn apply_sequence_options(
+    seq: &mut SequenceDef,
+    opts: &[ast::SequenceOptions],
+    type_min: i64,
+    type_max: i64,
+) -> Result<()> {
+    let int = |e: &ast::Expr| -> Result<i64> {
+        let text = e.to_string().replace(' ', "");
+        text.parse::<i64>().map_err(|_| {
+            Error::new(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!("invalid sequence option value {text}"),
+            )
+        })
+    };
+    let (mut start, mut min, mut max) = (None, None, None);
+    for o in opts {
+        match o {
+            ast::SequenceOptions::IncrementBy(e, _) => seq.increment = int(e)?,
+            ast::SequenceOptions::MinValue(Some(e)) => min = Some(int(e)?),
+            ast::SequenceOptions::MaxValue(Some(e)) => max = Some(int(e)?),
+            ast::SequenceOptions::StartWith(e, _) => start = Some(int(e)?),
+            ast::SequenceOptions::Cycle(no) => seq.cycle = !*no,
+            _ => {}
+        }
+    }
+    if seq.increment == 0 {
+        return Err(Error::new(SqlState::INVALID_PARAMETER_VALUE, "INCREMENT must not be zero"));
+    }
+    if seq.increment < 0 {
+        seq.min = min.unwrap_or(type_min);
+        seq.max = max.unwrap_or(-1);
+    } else {
+        seq.min = min.unwrap_or(1);
+        seq.max = max.unwrap_or(type_max);
+    }
+    seq.start = start.unwrap_or(if seq.increment > 0 { seq.min } else { seq.max });
+    Ok(())
 }

@@ -66,6 +66,15 @@ pub fn deferrability(c: Option<&ast::ConstraintCharacteristics>) -> Result<(bool
     Ok((deferrable, deferred))
 }
 
+/// The bounds of an integer column type (a serial's or identity's sequence stays in them).
+pub(super) fn integer_bounds(t: &helios_types::DataType) -> (i64, i64) {
+    match t {
+        helios_types::DataType::Int2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        helios_types::DataType::Int4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    }
+}
+
 /// A constraint name not used yet in `taken` (PostgreSQL appends 1, 2, ...).
 pub fn unique_name(base: &str, taken: &[String]) -> String {
     if !taken.iter().any(|t| t == base) {
@@ -376,6 +385,7 @@ pub fn build_table(
             precision: datetime_precision(&col.data_type),
         };
         let mut wants_sequence = ty.serial;
+        let mut identity_options: &[ast::SequenceOptions] = &[];
         for opt in &col.options {
             match &opt.option {
                 ast::ColumnOption::Null => {}
@@ -426,7 +436,8 @@ pub fn build_table(
                     }
                     def.generated = Some(e.to_string());
                 }
-                ast::ColumnOption::Generated { generated_as, .. } => {
+                ast::ColumnOption::Generated { generated_as, sequence_options, .. } => {
+                    identity_options = sequence_options.as_deref().unwrap_or(&[]);
                     def.identity = Some(match generated_as {
                         ast::GeneratedAs::Always => Identity::Always,
                         _ => Identity::ByDefault,
@@ -468,12 +479,8 @@ pub fn build_table(
                     "identity column type must be smallint, integer, or bigint",
                 ));
             }
-            let max = match def.data_type {
-                helios_types::DataType::Int2 => i64::from(i16::MAX),
-                helios_types::DataType::Int4 => i64::from(i32::MAX),
-                _ => i64::MAX,
-            };
-            let seq = SequenceDef {
+            let (min, max) = integer_bounds(&def.data_type);
+            let mut seq = SequenceDef {
                 comment: None,
                 id: next_id()?,
                 schema: schema.to_string(),
@@ -486,6 +493,7 @@ pub fn build_table(
                 owned_by: Some((t.id, cname.clone())),
                 access: ObjectAccess::owned_by(owner),
             };
+            super::ddl::apply_sequence_options(&mut seq, identity_options, min, max)?;
             def.sequence = Some(seq.id);
             def.not_null = true;
             sequences.push(seq);
