@@ -890,18 +890,7 @@ impl Session {
         if c.default.is_some() || c.sequence.is_some() {
             return Err(state("already has a default value"));
         }
-        if !matches!(
-            c.data_type,
-            helios_types::DataType::Int2
-                | helios_types::DataType::Int4
-                | helios_types::DataType::Int8
-        ) {
-            return Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                "identity column type must be smallint, integer, or bigint",
-            ));
-        }
-        let (min, max) = super::ddl_table::integer_bounds(&c.data_type);
+        let (min, max) = super::ddl_table::identity_bounds(&c.data_type)?;
         let mut name = format!("{table}_{col}_seq");
         let mut n = 0;
         while catalog.relation(&t.schema, &name).is_some() {

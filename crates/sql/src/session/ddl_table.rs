@@ -66,12 +66,17 @@ pub fn deferrability(c: Option<&ast::ConstraintCharacteristics>) -> Result<(bool
     Ok((deferrable, deferred))
 }
 
-/// The bounds of an integer column type (a serial's or identity's sequence stays in them).
-pub(super) fn integer_bounds(t: &helios_types::DataType) -> (i64, i64) {
+/// The bounds of an identity column's type, which its sequence stays in; 22023 for a
+/// type other than smallint, integer and bigint.
+pub(super) fn identity_bounds(t: &helios_types::DataType) -> Result<(i64, i64)> {
     match t {
-        helios_types::DataType::Int2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        helios_types::DataType::Int4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
+        helios_types::DataType::Int2 => Ok((i64::from(i16::MIN), i64::from(i16::MAX))),
+        helios_types::DataType::Int4 => Ok((i64::from(i32::MIN), i64::from(i32::MAX))),
+        helios_types::DataType::Int8 => Ok((i64::MIN, i64::MAX)),
+        _ => Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            "identity column type must be smallint, integer, or bigint",
+        )),
     }
 }
 
@@ -468,18 +473,7 @@ pub fn build_table(
             }
         }
         if wants_sequence {
-            if !matches!(
-                def.data_type,
-                helios_types::DataType::Int2
-                    | helios_types::DataType::Int4
-                    | helios_types::DataType::Int8
-            ) {
-                return Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    "identity column type must be smallint, integer, or bigint",
-                ));
-            }
-            let (min, max) = integer_bounds(&def.data_type);
+            let (min, max) = identity_bounds(&def.data_type)?;
             let mut seq = SequenceDef {
                 comment: None,
                 id: next_id()?,
