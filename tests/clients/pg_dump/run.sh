@@ -2,8 +2,10 @@
 # pg_dump round trip: loads schema.sql into one server, dumps it with PostgreSQL's
 # pg_dump (plain format), restores the dump with psql into a second, empty server, and
 # runs check.sql against both: the transcripts must be equal (rows, sequence positions,
-# defaults, constraints and \d output survive the trip). The dump itself, without its
-# comments and psql's \restrict key, is compared with expected.out.
+# defaults, constraints and \d output survive the trip). The restored database dumps
+# the same as the first (a serial restored as SET DEFAULT + OWNED BY keeps its order).
+# The dump itself, without its comments and psql's \restrict key, is compared with
+# expected.out.
 #
 #   tests/clients/pg_dump/run.sh
 #   UPDATE_EXPECTED=1 tests/clients/pg_dump/run.sh   # after review
@@ -25,6 +27,13 @@ pg_dump -h 127.0.0.1 -p "$source_port" -U postgres postgres >"$work/dump.sql" \
     || { helios_server_log; exit 1; }
 grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' "$work/dump.sql" | cat -s >"$work/dump.out"
 sql -p "$target_port" -f "$work/dump.sql" >/dev/null || { helios_server_log; exit 1; }
+pg_dump -h 127.0.0.1 -p "$target_port" -U postgres postgres >"$work/dump2.sql" \
+    || { helios_server_log; exit 1; }
+grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' "$work/dump2.sql" | cat -s >"$work/dump2.out"
+if ! diff -u "$work/dump.out" "$work/dump2.out"; then
+    echo "pg_dump: the restored database dumps differently (above)" >&2
+    exit 1
+fi
 
 for p in "$source_port" "$target_port"; do
     psql -X -h 127.0.0.1 -p "$p" -U postgres -d postgres -f "$here/check.sql" \

@@ -29,7 +29,7 @@ use std::collections::HashSet;
 
 use helios_types::{Array, DataType, Value};
 
-use crate::catalog::{Catalog, ObjectAccess, Privileges, TableDef};
+use crate::catalog::{Catalog, ObjectAccess, Privileges, SequenceDef, TableDef};
 use crate::expr::SessionInfo;
 
 use DataType::{Bool, Float4, Int2, Int4, Int8, Text};
@@ -796,49 +796,83 @@ pub(super) fn column_default(
     match (&c.default, c.sequence) {
         (Some(d), _) => match super::default_display::display_default(d, &c.data_type) {
             super::default_display::ShownDefault::Text(shown) => {
-                Some(nextval_display(catalog, session, &shown).unwrap_or(shown))
+                // `nextval('s'::regclass)` names its sequence as `regclass` output does
+                // (a restored dump writes `nextval('public.s'::regclass)`).
+                Some(match nextval_call(catalog, t, d) {
+                    Some((seq, true)) => {
+                        format!("nextval('{}'::regclass)", regclass_text(session, seq))
+                    }
+                    _ => shown,
+                })
             }
             super::default_display::ShownDefault::None => None,
         },
         (None, Some(seq)) if c.identity.is_none() => {
             let name = match catalog.sequences.get(&seq) {
-                Some(s) if !session.search_path.contains(&s.schema) => {
-                    let q = crate::functions::format::quote_ident;
-                    format!("{}.{}", q(&s.schema), q(&s.name))
-                }
-                Some(s) => crate::functions::format::quote_ident(&s.name),
+                Some(s) => regclass_text(session, s),
                 None => format!("{}_{}_seq", t.name, c.name),
             };
-            Some(format!("nextval('{}'::regclass)", name.replace('\'', "''")))
+            Some(format!("nextval('{name}'::regclass)"))
         }
         _ => None,
     }
 }
 
-/// A default `nextval('seq'::regclass)` as PostgreSQL prints it: the sequence named
-/// with its schema only when that is not on the search path, `regclass` in lower case
-/// (a restored dump writes `nextval('public.s'::regclass)`). `None` for other defaults
-/// or a sequence that does not exist.
-fn nextval_display(catalog: &Catalog, session: &SessionInfo, shown: &str) -> Option<String> {
-    let lower = shown.to_ascii_lowercase();
-    let inner = lower.strip_prefix("nextval('")?.strip_suffix("'::regclass)")?;
-    let name = &shown["nextval('".len().."nextval('".len() + inner.len()];
-    if name.contains(['"', '\'']) {
-        return None;
-    }
-    // An unqualified name was found along the search path: it stays as written.
-    let Some((schema, bare)) = name.split_once('.') else {
-        return Some(format!("nextval('{name}'::regclass)"));
-    };
-    let (schema, bare) = (schema.to_ascii_lowercase(), bare.to_ascii_lowercase());
-    let s = catalog.sequences.values().find(|s| s.name == bare && s.schema == schema)?;
+/// A sequence's name as `regclass` output shows it (quoted for a string literal): with
+/// its schema when that is not on the search path.
+fn regclass_text(session: &SessionInfo, s: &SequenceDef) -> String {
     let q = crate::functions::format::quote_ident;
-    let shown_name = if session.search_path.contains(&s.schema) {
+    let name = if session.search_path.contains(&s.schema) {
         q(&s.name)
     } else {
         format!("{}.{}", q(&s.schema), q(&s.name))
     };
-    Some(format!("nextval('{shown_name}'::regclass)"))
+    name.replace('\'', "''")
+}
+
+/// The sequence a default `nextval('name')` or `nextval('name'::regclass)` of a column of
+/// `t` calls (an unqualified name is looked for in `t`'s schema, then `public`), and
+/// whether the call has the cast. `None` for other defaults.
+fn nextval_call<'c>(
+    catalog: &'c Catalog,
+    t: &TableDef,
+    default: &str,
+) -> Option<(&'c SequenceDef, bool)> {
+    let text = default.trim();
+    let lower = text.to_ascii_lowercase();
+    let arg = lower.strip_prefix("nextval('")?.strip_suffix(')')?;
+    let (inner, cast) = match arg.strip_suffix("'::regclass") {
+        Some(inner) => (inner, true),
+        None => (arg.strip_suffix('\'')?, false),
+    };
+    let name = &text["nextval('".len().."nextval('".len() + inner.len()];
+    if name.contains(['"', '\'']) {
+        return None;
+    }
+    let (schemas, bare) = match name.split_once('.') {
+        Some((schema, bare)) => (vec![schema.to_ascii_lowercase()], bare),
+        None => (vec![t.schema.clone(), crate::catalog::DEFAULT_SCHEMA.to_string()], name),
+    };
+    let bare = bare.to_ascii_lowercase();
+    let seq = schemas.iter().find_map(|schema| {
+        catalog.sequences.values().find(|s| s.name == bare && s.schema == *schema)
+    })?;
+    Some((seq, cast))
+}
+
+/// The sequence whose values column `i` of `t` defaults to: a serial column's own, or
+/// the one its `nextval` default calls (what `pg_depend` records for the default).
+pub(super) fn default_sequence<'c>(
+    catalog: &'c Catalog,
+    t: &TableDef,
+    i: usize,
+) -> Option<&'c SequenceDef> {
+    let c = t.columns.get(i)?;
+    match (&c.default, c.sequence) {
+        (Some(d), _) => nextval_call(catalog, t, d).map(|(s, _)| s),
+        (None, Some(seq)) if c.identity.is_none() => catalog.sequences.get(&seq).map(|s| &**s),
+        _ => None,
+    }
 }
 
 /// Positions of `pg_class` columns that rows fill in after [`pg_class`] builds them.

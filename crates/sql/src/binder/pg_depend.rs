@@ -5,8 +5,9 @@
 //! Rows, with PostgreSQL's class OIDs (`pg_class` 1259, `pg_attrdef` 2604,
 //! `pg_rewrite` 2618):
 //!
-//! - a sequence owned by a column (serial: `a`, identity: `i`) depends on that column;
-//! - a column default depends on its column (`a`) and on a sequence it calls (`n`);
+//! - a sequence owned by a column (serial or OWNED BY: `a`, identity: `i`) depends on
+//!   that column;
+//! - a column default depends on its column (`a`) and on the sequence it calls (`n`);
 //! - a view's `_RETURN` rule depends on its view (`i`) and on each relation its query
 //!   names (`n`), found by binding the query as view DDL does (`session/view_deps.rs`).
 
@@ -69,20 +70,27 @@ pub(super) fn pg_depend(
     let mut rows = Vec::new();
     for t in tables {
         let table = relation_oid(t.id);
-        for (i, c) in t.columns.iter().enumerate() {
-            let attnum = i as i64 + 1;
-            if let Some(seq) = c.sequence.filter(|s| catalog.sequences.contains_key(s)) {
-                let kind = if c.identity.is_some() { "i" } else { "a" };
-                rows.push(dep(PG_CLASS, relation_oid(seq), 0, PG_CLASS, table, attnum, kind));
+        for i in 0..t.columns.len() {
+            if super::pg_catalog::column_default(catalog, session, t, i).is_none() {
+                continue;
             }
-            if super::pg_catalog::column_default(catalog, session, t, i).is_some() {
-                let def = attrdef_oid(t, i);
-                rows.push(dep(PG_ATTRDEF, def, 0, PG_CLASS, table, attnum, "a"));
-                if let (Some(seq), None) = (c.sequence, c.identity) {
-                    rows.push(dep(PG_ATTRDEF, def, 0, PG_CLASS, relation_oid(seq), 0, "n"));
-                }
+            let def = attrdef_oid(t, i);
+            rows.push(dep(PG_ATTRDEF, def, 0, PG_CLASS, table, i as i64 + 1, "a"));
+            if let Some(seq) = super::pg_catalog::default_sequence(catalog, t, i) {
+                rows.push(dep(PG_ATTRDEF, def, 0, PG_CLASS, relation_oid(seq.id), 0, "n"));
             }
         }
+    }
+    // Ownership is the sequence's (serial, identity, ALTER SEQUENCE ... OWNED BY).
+    let mut sequences: Vec<_> = catalog.sequences.values().collect();
+    sequences.sort_by_key(|s| s.id);
+    for s in sequences {
+        let Some((owner, column)) = &s.owned_by else { continue };
+        let Some(t) = catalog.tables.get(owner) else { continue };
+        let Some(pos) = t.columns.iter().position(|c| c.name == *column) else { continue };
+        let kind = if t.columns[pos].identity.is_some() { "i" } else { "a" };
+        let col = pos as i64 + 1;
+        rows.push(dep(PG_CLASS, relation_oid(s.id), 0, PG_CLASS, relation_oid(t.id), col, kind));
     }
     let mut views: Vec<_> = catalog.views.values().collect();
     views.sort_by_key(|v| v.id);
