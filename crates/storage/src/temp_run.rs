@@ -13,9 +13,10 @@
 //! ```
 //!
 //! A record never spans blocks: one larger than the block size makes a block of its
-//! own. The number of each block's first record stays in memory too, so a reader can
-//! [`seek`](TempRunReader::seek) to any record reading one block. The offset, lengths and (for plain runs) an xxh3 checksum of every block stay in
-//! memory, so a block that changed on disk reads as an error, never as other data.
+//! own. The offset, lengths and (for plain runs) an xxh3 checksum of every block stay in
+//! memory, so a block that changed on disk reads as an error, never as other data; so
+//! does the number of each block's first record, so a reader can
+//! [`seek`](TempRunReader::seek) to any record reading one block.
 //!
 //! A sealed run uses a fresh random key that lives only in memory (DESIGN §3.5): the
 //! records never reach the disk in clear, and the file is useless once the run is

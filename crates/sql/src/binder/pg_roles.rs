@@ -41,7 +41,7 @@ fn all_roles(catalog: &Catalog, login: &str) -> Vec<RoleDef> {
     out.extend(catalog.roles.values().cloned());
     // PostgreSQL's predefined role that owns the `public` schema (OID 6171).
     out.push(RoleDef {
-        id: 6171,
+        id: super::pg_catalog::DATABASE_OWNER_OID as u32,
         name: "pg_database_owner".into(),
         superuser: false,
         inherit: true,

@@ -244,9 +244,9 @@ pub fn system_relation(
     Some(plan)
 }
 
-/// PostgreSQL's OID of the catalog table `name` (`pg_class` is 1259), for its
-/// `tableoid` column and the class OIDs of `pg_description` and `pg_depend`.
-pub(crate) fn catalog_table_oid(name: &str) -> Option<i64> {
+/// PostgreSQL's OID of the catalog table `name` (`pg_class` is 1259), for its hidden
+/// `tableoid` column.
+fn catalog_table_oid(name: &str) -> Option<i64> {
     Some(match name {
         "pg_aggregate" => 2600,
         "pg_am" => 2601,

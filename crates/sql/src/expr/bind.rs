@@ -227,13 +227,17 @@ impl Binder<'_> {
         if !self.scope.null_extended(qualifier) {
             return Some(row);
         }
-        let Expr::Cast { expr: fields, to, .. } = &row else { return Some(row) };
-        let all_null = Expr::IsNull { expr: fields.clone(), negated: false };
+        let (all_null, ty) = match &row {
+            Expr::Cast { expr, to, .. } => {
+                (Expr::IsNull { expr: expr.clone(), negated: false }, to.clone())
+            }
+            _ => return Some(row),
+        };
         Some(Expr::Case {
             operand: None,
-            whens: vec![(all_null, Expr::Literal(Value::Null, to.clone()))],
-            else_result: Some(Box::new(row.clone())),
-            ty: to.clone(),
+            whens: vec![(all_null, Expr::Literal(Value::Null, ty.clone()))],
+            else_result: Some(Box::new(row)),
+            ty,
         })
     }
 

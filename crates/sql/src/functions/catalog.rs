@@ -103,7 +103,7 @@ fn format_type(type_oid: &Value, typmod: &Value) -> Value {
 /// The name of the role with OID `oid`: its id, 10 for the bootstrap superuser, 6171
 /// for `pg_database_owner`; `None` when no role has it.
 fn role_name(oid: i64, ctx: &dyn EvalContext) -> Option<String> {
-    if oid == 6171 {
+    if oid == crate::binder::pg_catalog::DATABASE_OWNER_OID {
         return Some("pg_database_owner".into());
     }
     let login = &ctx.session().session_user;

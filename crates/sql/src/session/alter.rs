@@ -890,7 +890,6 @@ impl Session {
         if c.default.is_some() || c.sequence.is_some() {
             return Err(state("already has a default value"));
         }
-        let (min, max) = super::ddl_table::identity_bounds(&c.data_type)?;
         let mut name = format!("{table}_{col}_seq");
         let mut n = 0;
         while catalog.relation(&t.schema, &name).is_some() {
@@ -898,20 +897,15 @@ impl Session {
             name = format!("{table}_{col}_seq{n}");
         }
         let txn = self.txn.as_mut().ok_or_else(|| Error::internal("no transaction"))?;
-        let mut seq = crate::catalog::SequenceDef {
-            comment: None,
-            id: CatalogStore::next_id(txn)?,
-            schema: t.schema.clone(),
+        let seq = super::ddl_table::column_sequence(
+            CatalogStore::next_id(txn)?,
+            &t.schema,
             name,
-            start: 1,
-            increment: 1,
-            min: 1,
-            max,
-            cycle: false,
-            owned_by: Some((t.id, col)),
-            access: crate::catalog::ObjectAccess::owned_by(t.access.owner),
-        };
-        super::ddl::apply_sequence_options(&mut seq, opts, min, max)?;
+            (t.id, col),
+            t.access.owner,
+            &c.data_type,
+            opts,
+        )?;
         CatalogStore::put_sequence(txn, &seq)?;
         let c = &mut t.columns[pos];
         c.identity = Some(match kind {

@@ -496,10 +496,7 @@ impl Session {
         // The keys are the trailing hidden columns; anything else hidden is dropped.
         let keep = width + key_count;
         let mut with_keys = true;
-        let mut kept = KeptRows::new(
-            crate::session::work_mem_bytes(&info),
-            self.engine.storage.is_encrypted(),
-        );
+        let mut kept = self.kept_rows(&info);
         let mut push = |row: &[Value]| {
             with_keys &= row.len() >= keep;
             let mut row = row.to_vec();

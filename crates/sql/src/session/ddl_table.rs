@@ -66,9 +66,39 @@ pub fn deferrability(c: Option<&ast::ConstraintCharacteristics>) -> Result<(bool
     Ok((deferrable, deferred))
 }
 
+/// The sequence feeding a serial or identity column of type `ty` (owned by `owned_by`,
+/// table id and column name): PostgreSQL's defaults within the type's bounds, then
+/// `opts`; 22023 for a type other than smallint, integer and bigint.
+pub(super) fn column_sequence(
+    id: u32,
+    schema: &str,
+    name: String,
+    owned_by: (u32, String),
+    owner: u32,
+    ty: &helios_types::DataType,
+    opts: &[ast::SequenceOptions],
+) -> Result<SequenceDef> {
+    let (min, max) = identity_bounds(ty)?;
+    let mut seq = SequenceDef {
+        comment: None,
+        id,
+        schema: schema.to_string(),
+        name,
+        start: 1,
+        increment: 1,
+        min: 1,
+        max,
+        cycle: false,
+        owned_by: Some(owned_by),
+        access: ObjectAccess::owned_by(owner),
+    };
+    super::ddl::apply_sequence_options(&mut seq, opts, min, max)?;
+    Ok(seq)
+}
+
 /// The bounds of an identity column's type, which its sequence stays in; 22023 for a
 /// type other than smallint, integer and bigint.
-pub(super) fn identity_bounds(t: &helios_types::DataType) -> Result<(i64, i64)> {
+fn identity_bounds(t: &helios_types::DataType) -> Result<(i64, i64)> {
     match t {
         helios_types::DataType::Int2 => Ok((i64::from(i16::MIN), i64::from(i16::MAX))),
         helios_types::DataType::Int4 => Ok((i64::from(i32::MIN), i64::from(i32::MAX))),
@@ -473,21 +503,15 @@ pub fn build_table(
             }
         }
         if wants_sequence {
-            let (min, max) = identity_bounds(&def.data_type)?;
-            let mut seq = SequenceDef {
-                comment: None,
-                id: next_id()?,
-                schema: schema.to_string(),
-                name: format!("{name}_{cname}_seq"),
-                start: 1,
-                increment: 1,
-                min: 1,
-                max,
-                cycle: false,
-                owned_by: Some((t.id, cname.clone())),
-                access: ObjectAccess::owned_by(owner),
-            };
-            super::ddl::apply_sequence_options(&mut seq, identity_options, min, max)?;
+            let seq = column_sequence(
+                next_id()?,
+                schema,
+                format!("{name}_{cname}_seq"),
+                (t.id, cname.clone()),
+                owner,
+                &def.data_type,
+                identity_options,
+            )?;
             def.sequence = Some(seq.id);
             def.not_null = true;
             sequences.push(seq);

@@ -7,13 +7,12 @@
 //! READ COMMITTED a later statement would see such a change, so the lock is refused
 //! there, as are the stronger modes (they would have to block other writers): 0A000.
 
-use helios_common::{Error, Result, SqlState};
+use helios_common::{Error, Result};
 use helios_storage::Isolation;
 use sqlparser::ast;
 
 use super::{Session, StatementResult};
-use crate::catalog::{Privileges, Relation};
-use crate::parser::object_name;
+use crate::catalog::Privileges;
 
 impl Session {
     pub(super) fn lock_tables(&mut self, lock: &ast::Lock) -> Result<StatementResult> {
@@ -25,24 +24,8 @@ impl Session {
         let catalog = self.txn_catalog()?;
         let search_path = self.settings.search_path();
         for target in &lock.tables {
-            let q = object_name(&target.name)?;
-            let table = match catalog.resolve(q.schema.as_deref(), &q.name, &search_path) {
-                Some((_, Relation::Table(id))) => catalog.table(id),
-                Some(_) => {
-                    return Err(Error::new(
-                        SqlState::WRONG_OBJECT_TYPE,
-                        format!("\"{}\" is not a table", q.name),
-                    ))
-                }
-                None => None,
-            };
-            let table = table.ok_or_else(|| {
-                Error::new(
-                    SqlState::UNDEFINED_TABLE,
-                    format!("relation \"{}\" does not exist", q.name),
-                )
-            })?;
-            self.require_table_privilege(&catalog, table, Privileges::SELECT)?;
+            let table = super::partition_ddl::table_by_name(&catalog, &search_path, &target.name)?;
+            self.require_table_privilege(&catalog, &table, Privileges::SELECT)?;
         }
         let isolation = self.txn.as_ref().map(|t| t.isolation());
         if isolation != Some(Isolation::RepeatableRead) {

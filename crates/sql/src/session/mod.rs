@@ -600,14 +600,19 @@ impl Session {
         prepared: &Prepared,
         params: &[Value],
     ) -> Result<(StatementResult, KeptRows)> {
-        let budget = work_mem_bytes(&self.info_shared());
-        let mut kept = KeptRows::new(budget, self.engine.storage.is_encrypted());
+        let mut kept = self.kept_rows(&self.info_shared());
         let result = self.execute_prepared_to(
             prepared,
             params,
             Some(&mut |_, row| kept.push(row.to_vec()).map(|()| true)),
         )?;
         Ok((result, kept))
+    }
+
+    /// An empty [`KeptRows`] for this session: in memory up to `work_mem`, then in a
+    /// temporary file, sealed when the database is encrypted.
+    fn kept_rows(&self, info: &SessionInfo) -> KeptRows {
+        KeptRows::new(work_mem_bytes(info), self.engine.storage.is_encrypted())
     }
 
     fn execute_prepared_to(

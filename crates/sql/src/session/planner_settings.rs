@@ -197,7 +197,8 @@ fn format_real(n: f64) -> String {
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
-fn invalid(key: &str, value: &str) -> Error {
+/// 22023 `invalid value for parameter "key": "value"`.
+pub(super) fn invalid(key: &str, value: &str) -> Error {
     Error::new(
         SqlState::INVALID_PARAMETER_VALUE,
         format!("invalid value for parameter \"{key}\": \"{value}\""),

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use helios_common::{Error, Result, SqlState};
 
+use super::planner_settings::invalid;
 use crate::expr::SessionInfo;
 
 /// Settings every session knows, with their defaults (names are lower case).
@@ -363,19 +364,12 @@ fn normalize(key: &str, value: &str) -> Result<String> {
                     SqlState::FEATURE_NOT_SUPPORTED,
                     "SERIALIZABLE isolation is not supported yet; use REPEATABLE READ or READ COMMITTED",
                 )),
-                _ => Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for parameter \"{key}\": \"{value}\""),
-                )),
+                _ => Err(invalid(key, value)),
             }
         }
         "password_encryption" => match value.to_ascii_lowercase().as_str() {
             v @ ("md5" | "scram-sha-256") => Ok(v.to_string()),
-            _ => Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("invalid value for parameter \"{key}\": \"{value}\""),
-            )
-            .with_hint("Available values: md5, scram-sha-256.")),
+            _ => Err(invalid(key, value).with_hint("Available values: md5, scram-sha-256.")),
         },
         "lock_timeout" | "statement_timeout" => {
             timeout_setting(key, value)?;
@@ -384,11 +378,9 @@ fn normalize(key: &str, value: &str) -> Result<String> {
         "intervalstyle" => helios_types::text::style::parse_intervalstyle(value)
             .map(|s| helios_types::text::style::intervalstyle_text(s).to_string())
             .map_err(|_| {
-                Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                invalid(key, value).with_hint(
+                    "Available values: postgres, postgres_verbose, sql_standard, iso_8601.",
                 )
-                .with_hint("Available values: postgres, postgres_verbose, sql_standard, iso_8601.")
             }),
         "timezone" => helios_types::TimeZone::setting_text(value),
         "row_security" | "check_function_bodies" => {
@@ -396,11 +388,7 @@ fn normalize(key: &str, value: &str) -> Result<String> {
         }
         "xmloption" => match value.trim().to_ascii_lowercase().as_str() {
             v @ ("content" | "document") => Ok(v.to_string()),
-            _ => Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("invalid value for parameter \"{key}\": \"{value}\""),
-            )
-            .with_hint("Available values: content, document.")),
+            _ => Err(invalid(key, value).with_hint("Available values: content, document.")),
         },
         // One storage: the default tablespace and the heap access method.
         "default_tablespace" | "default_table_access_method" => {
@@ -413,11 +401,7 @@ fn normalize(key: &str, value: &str) -> Result<String> {
             if ok.contains(&v) {
                 Ok(v.to_string())
             } else {
-                Err(Error::new(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for parameter \"{key}\": \"{value}\""),
-                )
-                .with_detail(format!("{what} \"{v}\" does not exist.")))
+                Err(invalid(key, value).with_detail(format!("{what} \"{v}\" does not exist.")))
             }
         }
         _ => Ok(value.to_string()),
@@ -437,11 +421,7 @@ pub(crate) fn timeout_setting(key: &str, value: &str) -> Result<Option<std::time
     let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let invalid = || {
-        Error::new(
-            SqlState::INVALID_PARAMETER_VALUE,
-            format!("invalid value for parameter \"{key}\": \"{value}\""),
-        )
-        .with_hint(
+        invalid(key, value).with_hint(
             "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".",
         )
     };
