@@ -62,11 +62,22 @@
 //! sector by sector; switching off any one of the double-buffered page 0, the recovery
 //! switch or the sealed mark makes it fail.
 //!
+//! # Writing in runs
+//!
+//! redb writes a commit's dirty pages one by one, in the order of its striped cache
+//! rather than of the file, and then syncs. Handed to the kernel like that, a 4 KiB page
+//! in a 4,140-byte slot straddles two kernel pages per write, and a commit of 70 MB made
+//! 17,000 small writes that took about 110 ms and a sync of about 250 ms; the same bytes
+//! in 1 MiB writes take about 30 ms and sync in about 125 ms. So sealed data pages wait
+//! in memory ([`Pending`], up to [`PENDING_MAX`] bytes) and go to the file in page order,
+//! contiguous pages in one write, before the next sync, read, resize or close. Nothing is
+//! lost that was promised: a write is durable only after the sync that follows it.
+//!
 //! Limitations: replaying an older sealed copy of the *same* page number (a rollback of a
 //! single page by someone who can write the file) authenticates; detecting that would need
 //! a tree of page hashes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,6 +99,10 @@ const L: u64 = LOGICAL_PAGE as u64;
 const AAD_MAGIC: &[u8; 8] = b"HELIOSPG";
 /// Pages sealed or opened per backend call when a request spans many pages.
 const RUN: u64 = 64;
+/// Most bytes of sealed pages held back before they are written anyway.
+const PENDING_MAX: usize = 128 * 1024 * 1024;
+/// Most bytes one write of contiguous held-back pages carries.
+const WRITE_RUN_MAX: usize = 1024 * 1024;
 
 /// redb's header: the god byte's offset and its flags (redb's file format, version 3).
 const REDB_GOD_BYTE: usize = 9;
@@ -194,6 +209,21 @@ struct HeaderPage {
     sealed_mark: u64,
 }
 
+/// Sealed data pages not written to the file yet (see "Writing in runs").
+#[derive(Default)]
+struct Pending {
+    /// By first logical page: the sealed bytes of that page and the ones after it.
+    runs: BTreeMap<u64, Vec<u8>>,
+    bytes: usize,
+}
+
+impl Pending {
+    /// Whether a held-back run covers any page of `from..to`.
+    fn overlaps(&self, from: u64, to: u64) -> bool {
+        self.runs.range(..to).next_back().is_some_and(|(&p, run)| p + run.len() as u64 / P > from)
+    }
+}
+
 /// Grown pages not sealed yet, and the sealed mark.
 struct Lazy {
     /// Pages (`>= 1`) inside the file that read as zeros because they were never sealed.
@@ -216,6 +246,7 @@ pub struct PagedBackend {
     /// bytes, for redb's own checksums to judge (see [`PagedBackend::recovery`]).
     recovery: Arc<AtomicBool>,
     lazy: Mutex<Lazy>,
+    pending: Mutex<Pending>,
 }
 
 impl fmt::Debug for PagedBackend {
@@ -300,6 +331,7 @@ impl PagedBackend {
             failed: std::sync::atomic::AtomicBool::new(false),
             recovery: Arc::new(AtomicBool::new(false)),
             lazy: Mutex::new(Lazy { unwritten: BTreeSet::new(), sealed_end: 1 }),
+            pending: Mutex::new(Pending::default()),
         };
         if pages > 0 {
             let mut best: Option<(u64, u64, usize)> = None;
@@ -332,20 +364,25 @@ impl PagedBackend {
         Ok(this)
     }
 
-    /// Seals `plain` as page `page`; `seq` and `mark` are 0 except for copies of page 0.
-    fn seal_page(&self, page: u64, seq: u64, mark: u64, plain: &[u8], out: &mut [u8]) {
-        out[..8].copy_from_slice(&seq.to_le_bytes());
-        out[8..META_LEN].copy_from_slice(&mark.to_le_bytes());
+    /// Appends `plain` sealed as page `page` to `out`; `seq` and `mark` are 0 except for
+    /// copies of page 0. (Appending, not writing into a zeroed buffer: a large commit seals
+    /// tens of megabytes, and zeroing them first cost as much as the checksums.)
+    fn seal_page(&self, page: u64, seq: u64, mark: u64, plain: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        out.extend_from_slice(&seq.to_le_bytes());
+        out.extend_from_slice(&mark.to_le_bytes());
         match &self.sealing {
             Sealing::Cipher(cipher) => {
-                let aad = aad(AAD_MAGIC, page, out);
-                cipher.seal(&aad, plain, &mut out[META_LEN..]);
+                out.resize(start + PHYSICAL_PAGE, 0);
+                let sealed = &mut out[start..];
+                let aad = aad(AAD_MAGIC, page, sealed);
+                cipher.seal(&aad, plain, &mut sealed[META_LEN..]);
             }
             Sealing::Checksum => {
-                out[META_LEN..PLAIN_DATA].fill(0);
-                out[PLAIN_DATA..PLAIN_DATA + LOGICAL_PAGE].copy_from_slice(plain);
-                let sum = checksum(page, out);
-                out[PLAIN_DATA + LOGICAL_PAGE..].copy_from_slice(&sum);
+                out.extend_from_slice(&[0; PLAIN_DATA - META_LEN]);
+                out.extend_from_slice(plain);
+                let sum = checksum(page, &out[start..]);
+                out.extend_from_slice(&sum);
             }
         }
     }
@@ -387,12 +424,15 @@ impl PagedBackend {
         r
     }
 
-    /// Seals the in-memory page 0 into the copy not holding the synced version.
+    /// Seals the in-memory page 0 into the copy not holding the synced version. The pages
+    /// held back go first, so a header never reaches the file before the pages it names
+    /// (as when every write went straight to the file).
     fn write_header_copy(&self, h: &mut HeaderPage) -> io::Result<()> {
+        self.write_pending()?;
         let target = 1 - h.synced_copy;
         let seq = h.next_seq;
         h.next_seq += 1;
-        let mut sealed = vec![0u8; PHYSICAL_PAGE];
+        let mut sealed = Vec::with_capacity(PHYSICAL_PAGE);
         self.seal_page(0, seq, h.sealed_mark, &h.plain, &mut sealed);
         h.pending_copy = Some(target);
         self.track(self.inner.write(copy_offset(target), &sealed))
@@ -475,32 +515,32 @@ impl PagedBackend {
             }
             let last = (end - 1) / L;
             let count = (last - page + 1).min(RUN);
-            let mut sealed = vec![0u8; (count * P) as usize];
-            for (i, chunk) in sealed.chunks_exact_mut(PHYSICAL_PAGE).enumerate() {
-                let p = page + i as u64;
+            let mut sealed = Vec::with_capacity((count * P) as usize);
+            for p in page..page + count {
                 let page_start = p * L;
                 let from = pos.max(page_start);
                 let to = end.min(page_start + L);
                 let at = (from - offset) as usize;
                 if from == page_start && to == page_start + L {
-                    self.seal_page(p, 0, 0, &data[at..at + LOGICAL_PAGE], chunk);
+                    self.seal_page(p, 0, 0, &data[at..at + LOGICAL_PAGE], &mut sealed);
                 } else {
                     let plain = scratch.get_or_insert_with(new_page_buffer);
                     if self.first_unwritten(p, p + 1).is_some() {
                         plain.fill(0);
                     } else {
                         let mut old = vec![0u8; PHYSICAL_PAGE];
+                        self.write_pending()?;
                         self.track(self.inner.read(data_offset(p), &mut old))?;
                         self.open_page(p, &old, plain)?;
                     }
                     let s = (from - page_start) as usize;
                     plain[s..s + (to - from) as usize]
                         .copy_from_slice(&data[at..at + (to - from) as usize]);
-                    self.seal_page(p, 0, 0, plain, chunk);
+                    self.seal_page(p, 0, 0, plain, &mut sealed);
                 }
                 pos = to;
             }
-            self.track(self.inner.write(data_offset(page), &sealed))?;
+            self.hold(page, sealed)?;
             self.mark_written(page, page + count);
         }
         Ok(())
@@ -526,6 +566,70 @@ impl PagedBackend {
         for p in done {
             lazy.unwritten.remove(&p);
         }
+    }
+
+    /// Holds back the sealed pages starting at `page` (see "Writing in runs"); pages held
+    /// back already are written first if these overlap them.
+    fn hold(&self, page: u64, sealed: Vec<u8>) -> io::Result<()> {
+        let count = sealed.len() as u64 / P;
+        let full = {
+            let mut pending = self.pending.lock();
+            if pending.overlaps(page, page + count) {
+                drop(pending);
+                self.write_pending()?;
+                pending = self.pending.lock();
+            }
+            pending.bytes += sealed.len();
+            pending.runs.insert(page, sealed);
+            pending.bytes >= PENDING_MAX
+        };
+        if full {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the held-back pages in page order, contiguous ones together.
+    fn write_pending(&self) -> io::Result<()> {
+        let runs = {
+            let mut pending = self.pending.lock();
+            if pending.runs.is_empty() {
+                return Ok(());
+            }
+            pending.bytes = 0;
+            std::mem::take(&mut pending.runs)
+        };
+        // Contiguous runs gathered for one write, and their bytes.
+        let mut group: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut group_bytes = 0;
+        let mut joined = Vec::new();
+        for (page, sealed) in runs {
+            let joins = group.last().is_some_and(|(p, s)| p + s.len() as u64 / P == page)
+                && group_bytes + sealed.len() <= WRITE_RUN_MAX;
+            if !joins {
+                self.write_group(&mut group, &mut joined)?;
+                group_bytes = 0;
+            }
+            group_bytes += sealed.len();
+            group.push((page, sealed));
+        }
+        self.write_group(&mut group, &mut joined)
+    }
+
+    /// Writes (and empties) a group of contiguous sealed runs: a lone run as it is, several
+    /// copied together into `joined`.
+    fn write_group(&self, group: &mut Vec<(u64, Vec<u8>)>, joined: &mut Vec<u8>) -> io::Result<()> {
+        let Some(&(first, _)) = group.first() else { return Ok(()) };
+        let bytes = if let [(_, sealed)] = group.as_slice() {
+            sealed
+        } else {
+            joined.clear();
+            group.iter().for_each(|(_, sealed)| joined.extend_from_slice(sealed));
+            &*joined
+        };
+        let written = self.track(self.inner.write(data_offset(first), bytes));
+        group.clear();
+        written
     }
 
     /// Seals the unwritten pages below the sealed end, so every page below it
@@ -554,11 +658,11 @@ impl PagedBackend {
         let mut page = from;
         while page < to {
             let count = (to - page).min(RUN);
-            let mut sealed = vec![0u8; (count * P) as usize];
-            for (i, chunk) in sealed.chunks_exact_mut(PHYSICAL_PAGE).enumerate() {
-                self.seal_page(page + i as u64, 0, 0, &zeros, chunk);
+            let mut sealed = Vec::with_capacity((count * P) as usize);
+            for p in page..page + count {
+                self.seal_page(p, 0, 0, &zeros, &mut sealed);
             }
-            self.track(self.inner.write(data_offset(page), &sealed))?;
+            self.hold(page, sealed)?;
             self.mark_written(page, page + count);
             page += count;
         }
@@ -582,11 +686,16 @@ impl StorageBackend for PagedBackend {
     fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
         let len = self.len.read();
         Self::check_range(*len, offset, out.len())?;
+        if offset + out.len() as u64 > L {
+            self.write_pending()?;
+        }
         self.read_at(offset, out)
     }
 
     fn set_len(&self, new_len: u64) -> io::Result<()> {
         let mut len = self.len.write();
+        // Held-back pages past a new end must not grow the file again later.
+        self.write_pending()?;
         let old_pages = pages_for(*len);
         let new_pages = pages_for(new_len);
         if new_pages > old_pages {
@@ -629,6 +738,7 @@ impl StorageBackend for PagedBackend {
             h.sealed_mark = end;
             self.write_header_copy(&mut h)?;
         }
+        self.write_pending()?;
         self.track(self.inner.sync_data())?;
         if let Some(copy) = h.pending_copy.take() {
             h.synced_copy = copy;
@@ -647,9 +757,8 @@ impl StorageBackend for PagedBackend {
             // Same lock order as writes: length, then page 0.
             let len = self.len.read();
             let mut h = self.header.lock();
-            let clean = !self.failed.load(std::sync::atomic::Ordering::SeqCst)
-                && h.pending_copy.is_none()
-                && *len > 0;
+            let failed = self.failed.load(std::sync::atomic::Ordering::SeqCst);
+            let clean = !failed && h.pending_copy.is_none() && *len > 0;
             if clean {
                 self.seal_gaps()
                     .and_then(|end| {
@@ -662,6 +771,8 @@ impl StorageBackend for PagedBackend {
                             h.synced_copy = copy;
                         }
                     })
+            } else if !failed {
+                self.write_pending()
             } else {
                 Ok(())
             }
@@ -937,6 +1048,75 @@ mod tests {
         let mut head = [0u8; 12];
         b.read(0, &mut head).unwrap();
         assert_eq!(&head, b"header bytes");
+    }
+
+    /// A backend that records the (offset, length) of every write it passes on.
+    #[derive(Debug, Clone, Default)]
+    struct Recording {
+        mem: MemBackend,
+        writes: Arc<Mutex<Vec<(u64, usize)>>>,
+    }
+
+    impl StorageBackend for Recording {
+        fn len(&self) -> io::Result<u64> {
+            self.mem.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+            self.mem.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> io::Result<()> {
+            self.mem.set_len(len)
+        }
+        fn sync_data(&self) -> io::Result<()> {
+            self.mem.sync_data()
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+            self.writes.lock().push((offset, data.len()));
+            self.mem.write(offset, data)
+        }
+    }
+
+    #[test]
+    fn pages_written_out_of_order_reach_the_file_as_one_run_at_the_sync() {
+        let rec = Recording::default();
+        let b = PagedBackend::checksummed(Box::new(rec.clone())).unwrap();
+        b.set_len(41 * L).unwrap();
+        rec.writes.lock().clear();
+        // Pages 1..=40 in the scattered order of redb's striped cache.
+        let page = |p: u64| vec![p as u8; LOGICAL_PAGE];
+        let mut order: Vec<u64> = (1..=40).collect();
+        order.sort_by_key(|p| (p * 35) % 131);
+        for &p in &order {
+            b.write(p * L, &page(p)).unwrap();
+        }
+        assert!(rec.writes.lock().is_empty(), "pages wait for the sync");
+        // A read sees them at once (they are written out first).
+        let mut out = vec![0u8; LOGICAL_PAGE];
+        b.read(7 * L, &mut out).unwrap();
+        assert_eq!(out, page(7));
+        assert_eq!(*rec.writes.lock(), vec![(data_offset(1), 40 * PHYSICAL_PAGE)]);
+        // Later pages wait again, and the sync writes them before its header.
+        rec.writes.lock().clear();
+        for p in [9, 3, 4] {
+            b.write(p * L, &page(p + 100)).unwrap();
+        }
+        b.sync_data().unwrap();
+        let writes = rec.writes.lock().clone();
+        assert_eq!(
+            writes,
+            vec![
+                (data_offset(3), 2 * PHYSICAL_PAGE),
+                (data_offset(9), PHYSICAL_PAGE),
+                (copy_offset(0), PHYSICAL_PAGE),
+            ]
+        );
+        drop(b);
+        let b = PagedBackend::checksummed(Box::new(rec.mem.clone())).unwrap();
+        for p in 1..=40u64 {
+            b.read(p * L, &mut out).unwrap();
+            let want = if [3, 4, 9].contains(&p) { p + 100 } else { p };
+            assert_eq!(out, page(want), "page {p}");
+        }
     }
 
     #[derive(Debug, Clone)]
