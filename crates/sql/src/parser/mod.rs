@@ -30,6 +30,7 @@ mod names;
 mod owner_to;
 pub mod place;
 mod placeholders;
+mod recursive_view;
 pub mod reindex;
 mod reset_time_zone;
 mod role_options;
@@ -144,14 +145,15 @@ fn parse_unchecked(sql: &str) -> Result<Vec<Statement>> {
         // DATA`; `FOR NO KEY UPDATE`, `FOR KEY SHARE`, `OF a, b`; `ALTER COLUMN c DROP
         // EXPRESSION`; MERGE's `INSERT DEFAULT VALUES` and join sources; `SELECT 1 FOR UPDATE`;
         // VARIADIC arguments; window frames with EXCLUDE or string-led offsets; `RESET TIME
-        // ZONE`; `WHERE CURRENT OF cursor`; `ON DELETE SET NULL (col, ...)`.
+        // ZONE`; `WHERE CURRENT OF cursor`; `ON DELETE SET NULL (col, ...)`; CREATE RECURSIVE
+        // VIEW.
         Err(e) => rewrite_and_parse(sql).ok_or_else(|| syntax_error(e))?,
     };
     Ok(stmts.into_iter().map(|s| Statement::Sql(Box::new(s))).collect())
 }
 
 /// The text rewrites for syntax sqlparser does not read, in the order they apply.
-const REWRITES: [fn(&str) -> Option<String>; 15] = [
+const REWRITES: [fn(&str) -> Option<String>; 16] = [
     table_shorthand,
     subscript_assign::rewrite,
     ctas_columns::rewrite,
@@ -167,6 +169,7 @@ const REWRITES: [fn(&str) -> Option<String>; 15] = [
     current_of::rewrite,
     fk_set_columns::rewrite,
     identity_sequence_name::rewrite,
+    recursive_view::rewrite,
 ];
 
 /// Parses `sql` after the rewrites that apply to it, composed: each one that applies
