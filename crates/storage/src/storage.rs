@@ -533,7 +533,10 @@ impl Inner {
             None
         };
         let clock = self.clock.last().0.to_be_bytes();
+        let mut req = Some(req);
         let mut fill = |sink: &mut kv::SinkFn<'_>| -> Result<()> {
+            let req =
+                req.take().ok_or_else(|| Error::internal("a commit's writes emitted twice"))?;
             let mut failed = None;
             emit_versions(&req, &previous, commit_ts, txn_id, &mut |k, v, head| {
                 if failed.is_some() {
@@ -547,6 +550,10 @@ impl Inner {
                     failed = Some(e);
                 }
             })?;
+            // The write set is freed here, where the versions were built (on the disk
+            // engine's second thread, while the last runs go into redb): its memory is
+            // then free for the commit's page writes instead of a heap that only grows.
+            drop(req);
             if let Some(e) = failed {
                 return Err(e);
             }
