@@ -46,6 +46,15 @@ impl Binder<'_> {
             A::Case { operand, conditions, else_result, .. } => {
                 self.bind_case(operand.as_deref(), conditions, else_result.as_deref())
             }
+            // `(VALUES (1))` in an expression is a scalar subquery; sqlparser reads it as a
+            // call of a function `values` (a reserved word in PostgreSQL, so no function
+            // can have that name).
+            A::Function(f) if is_values_call(f) => {
+                let (id, cols) =
+                    self.scope.bind_subquery(&values_query(f)?, SubqueryKind::Scalar)?;
+                let ty = single_column(&cols)?;
+                Ok(Expr::Subquery { id, kind: SubqueryTest::Scalar, ty })
+            }
             A::Function(f) => self.bind_function(f).map_err(|e| {
                 if e.sqlstate() == SqlState::UNDEFINED_FUNCTION
                     && e.message().starts_with("function ")
@@ -681,4 +690,31 @@ impl Binder<'_> {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Whether `f` is `VALUES (a, b, ...)` read as a call of a function named `values`
+/// (unquoted, plain arguments).
+fn is_values_call(f: &ast::Function) -> bool {
+    let [ast::ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else { return false };
+    let ast::FunctionArguments::List(list) = &f.args else { return false };
+    name.quote_style.is_none()
+        && name.value.eq_ignore_ascii_case("values")
+        && list.duplicate_treatment.is_none()
+        && list.clauses.is_empty()
+        && f.over.is_none()
+        && f.filter.is_none()
+        && f.within_group.is_empty()
+        && list
+            .args
+            .iter()
+            .all(|a| matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(_))))
+}
+
+/// The one-row VALUES query of a call [`is_values_call`] accepts.
+fn values_query(f: &ast::Function) -> Result<ast::Query> {
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Err(Error::internal("VALUES without a row"));
+    };
+    let row: Vec<String> = list.args.iter().map(ToString::to_string).collect();
+    crate::parser::parse_query(&format!("VALUES ({})", row.join(", ")))
 }
