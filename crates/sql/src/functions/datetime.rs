@@ -183,6 +183,7 @@ pub(crate) fn register(r: &mut Registry) {
         });
     }
     crate::functions::to_char::register(r);
+    crate::functions::to_number::register(r);
 }
 
 fn parse_zone(name: &str) -> Result<helios_types::TimeZone> {

@@ -42,6 +42,7 @@ pub mod string;
 pub mod system;
 pub mod table;
 pub mod to_char;
+mod to_number;
 mod trigger_fns;
 pub mod tsearch;
 mod unistr;
