@@ -589,16 +589,16 @@ impl PagedBackend {
         Ok(())
     }
 
-    /// Writes the held-back pages in page order, contiguous ones together.
+    /// Writes the held-back pages in page order, contiguous ones together. The lock is
+    /// held until they are in the file, so a reader that finds nothing held back never
+    /// reads a page another thread is still writing out.
     fn write_pending(&self) -> io::Result<()> {
-        let runs = {
-            let mut pending = self.pending.lock();
-            if pending.runs.is_empty() {
-                return Ok(());
-            }
-            pending.bytes = 0;
-            std::mem::take(&mut pending.runs)
-        };
+        let mut pending = self.pending.lock();
+        if pending.runs.is_empty() {
+            return Ok(());
+        }
+        pending.bytes = 0;
+        let runs = std::mem::take(&mut pending.runs);
         // Contiguous runs gathered for one write, and their bytes.
         let mut group: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut group_bytes = 0;
@@ -1117,6 +1117,56 @@ mod tests {
             let want = if [3, 4, 9].contains(&p) { p + 100 } else { p };
             assert_eq!(out, page(want), "page {p}");
         }
+    }
+
+    /// A backend whose data writes announce themselves and then take a while.
+    #[derive(Debug, Clone)]
+    struct Slow {
+        mem: MemBackend,
+        started: Arc<Mutex<Option<std::sync::mpsc::Sender<()>>>>,
+    }
+
+    impl StorageBackend for Slow {
+        fn len(&self) -> io::Result<u64> {
+            self.mem.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+            self.mem.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> io::Result<()> {
+            self.mem.set_len(len)
+        }
+        fn sync_data(&self) -> io::Result<()> {
+            self.mem.sync_data()
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+            if offset >= data_offset(1) {
+                if let Some(started) = self.started.lock().take() {
+                    let _ = started.send(());
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+            self.mem.write(offset, data)
+        }
+    }
+
+    #[test]
+    fn a_read_waits_for_held_pages_another_thread_is_writing_out() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let slow = Slow { mem: MemBackend::default(), started: Arc::new(Mutex::new(None)) };
+        let b = PagedBackend::checksummed(Box::new(slow.clone())).unwrap();
+        b.set_len(10 * L).unwrap();
+        b.write(5 * L, &[7u8; LOGICAL_PAGE]).unwrap();
+        *slow.started.lock() = Some(tx);
+        std::thread::scope(|scope| {
+            // This read writes page 5 out, slowly.
+            scope.spawn(|| b.read(9 * L, &mut [0u8; 16]).unwrap());
+            rx.recv().unwrap();
+            // Meanwhile another reader asks for page 5 itself.
+            let mut out = vec![0u8; LOGICAL_PAGE];
+            b.read(5 * L, &mut out).unwrap();
+            assert_eq!(out, vec![7u8; LOGICAL_PAGE]);
+        });
     }
 
     #[derive(Debug, Clone)]
