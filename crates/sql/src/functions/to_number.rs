@@ -219,7 +219,8 @@ fn to_number(input: &str, template: &str) -> Result<Value> {
             Item::Sign | Item::Brackets | Item::Shift | Item::Mode => {}
             Item::Ordinal => at += 1,
             Item::Literal(_) => {
-                at += input[at..].chars().next().map_or(1, char::len_utf8);
+                // One character; a byte when a digit item left `at` inside one.
+                at += input.get(at..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8);
             }
         }
     }
@@ -311,5 +312,9 @@ mod tests {
         }
         assert_eq!(to_number("12", "9.99EEEE").unwrap_err().sqlstate().code(), "0A000");
         assert_eq!(to_number("XII", "RN").unwrap_err().sqlstate().code(), "0A000");
+        // A digit item passes over one byte of a multibyte character; what follows must
+        // not cut the character.
+        assert_eq!(to_number("€1", "9x9").unwrap_err().sqlstate().code(), "22P02");
+        assert_eq!(n("€12", "99x99"), "12");
     }
 }
