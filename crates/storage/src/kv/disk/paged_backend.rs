@@ -247,6 +247,9 @@ pub struct PagedBackend {
     recovery: Arc<AtomicBool>,
     lazy: Mutex<Lazy>,
     pending: Mutex<Pending>,
+    /// Whether pages are held back or being written out (set and cleared under
+    /// `pending`'s lock), so that reads skip that lock when nothing is.
+    holding: AtomicBool,
 }
 
 impl fmt::Debug for PagedBackend {
@@ -332,6 +335,7 @@ impl PagedBackend {
             recovery: Arc::new(AtomicBool::new(false)),
             lazy: Mutex::new(Lazy { unwritten: BTreeSet::new(), sealed_end: 1 }),
             pending: Mutex::new(Pending::default()),
+            holding: AtomicBool::new(false),
         };
         if pages > 0 {
             let mut best: Option<(u64, u64, usize)> = None;
@@ -581,6 +585,7 @@ impl PagedBackend {
             }
             pending.bytes += sealed.len();
             pending.runs.insert(page, sealed);
+            self.holding.store(true, Ordering::Release);
             pending.bytes >= PENDING_MAX
         };
         if full {
@@ -589,16 +594,23 @@ impl PagedBackend {
         Ok(())
     }
 
-    /// Writes the held-back pages in page order, contiguous ones together. The lock is
-    /// held until they are in the file, so a reader that finds nothing held back never
-    /// reads a page another thread is still writing out.
+    /// Writes the held-back pages out. The lock is held, and `holding` stays set, until
+    /// they are in the file, so a reader that finds nothing held back never reads a page
+    /// another thread is still writing out.
     fn write_pending(&self) -> io::Result<()> {
-        let mut pending = self.pending.lock();
-        if pending.runs.is_empty() {
+        if !self.holding.load(Ordering::Acquire) {
             return Ok(());
         }
+        let mut pending = self.pending.lock();
         pending.bytes = 0;
         let runs = std::mem::take(&mut pending.runs);
+        let written = self.write_runs(runs);
+        self.holding.store(false, Ordering::Release);
+        written
+    }
+
+    /// Writes sealed runs in page order, contiguous ones together.
+    fn write_runs(&self, runs: BTreeMap<u64, Vec<u8>>) -> io::Result<()> {
         // Contiguous runs gathered for one write, and their bytes.
         let mut group: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut group_bytes = 0;
@@ -1050,11 +1062,13 @@ mod tests {
         assert_eq!(&head, b"header bytes");
     }
 
-    /// A backend that records the (offset, length) of every write it passes on.
+    /// A backend over memory that records the (offset, length) of every write it passes
+    /// on, and can make its next data write announce itself and then take a while.
     #[derive(Debug, Clone, Default)]
     struct Recording {
         mem: MemBackend,
         writes: Arc<Mutex<Vec<(u64, usize)>>>,
+        slow_next: Arc<Mutex<Option<std::sync::mpsc::Sender<()>>>>,
     }
 
     impl StorageBackend for Recording {
@@ -1071,6 +1085,12 @@ mod tests {
             self.mem.sync_data()
         }
         fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+            if offset >= data_offset(1) {
+                if let Some(started) = self.slow_next.lock().take() {
+                    let _ = started.send(());
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
             self.writes.lock().push((offset, data.len()));
             self.mem.write(offset, data)
         }
@@ -1119,45 +1139,14 @@ mod tests {
         }
     }
 
-    /// A backend whose data writes announce themselves and then take a while.
-    #[derive(Debug, Clone)]
-    struct Slow {
-        mem: MemBackend,
-        started: Arc<Mutex<Option<std::sync::mpsc::Sender<()>>>>,
-    }
-
-    impl StorageBackend for Slow {
-        fn len(&self) -> io::Result<u64> {
-            self.mem.len()
-        }
-        fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
-            self.mem.read(offset, out)
-        }
-        fn set_len(&self, len: u64) -> io::Result<()> {
-            self.mem.set_len(len)
-        }
-        fn sync_data(&self) -> io::Result<()> {
-            self.mem.sync_data()
-        }
-        fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-            if offset >= data_offset(1) {
-                if let Some(started) = self.started.lock().take() {
-                    let _ = started.send(());
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-            }
-            self.mem.write(offset, data)
-        }
-    }
-
     #[test]
     fn a_read_waits_for_held_pages_another_thread_is_writing_out() {
         let (tx, rx) = std::sync::mpsc::channel();
-        let slow = Slow { mem: MemBackend::default(), started: Arc::new(Mutex::new(None)) };
+        let slow = Recording::default();
         let b = PagedBackend::checksummed(Box::new(slow.clone())).unwrap();
         b.set_len(10 * L).unwrap();
         b.write(5 * L, &[7u8; LOGICAL_PAGE]).unwrap();
-        *slow.started.lock() = Some(tx);
+        *slow.slow_next.lock() = Some(tx);
         std::thread::scope(|scope| {
             // This read writes page 5 out, slowly.
             scope.spawn(|| b.read(9 * L, &mut [0u8; 16]).unwrap());
