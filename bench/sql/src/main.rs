@@ -28,6 +28,7 @@
 //! shared machine only ever add time). One run on a shared machine easily moves by a third.
 //!
 //! `BENCH_ONLY` (comma-separated: `insert,point,range,join`) runs a subset after the load.
+//! `BENCH_PHASES=1` prints each load's split between its statements and its commit.
 
 use std::time::{Duration, Instant};
 
@@ -229,6 +230,7 @@ const SQLITE_ORDERS: &str =
 
 /// Loads `rows` orders into `table` in one transaction, one prepared INSERT per row.
 fn helios_load_orders(h: &mut Connection, table: &str, rows: i64) {
+    let start = Instant::now();
     h.execute("BEGIN", &[]).expect("begin");
     let ins = h
         .prepare(
@@ -245,10 +247,13 @@ fn helios_load_orders(h: &mut Connection, table: &str, rows: i64) {
         ];
         h.execute_prepared(&ins, &p).expect("insert");
     }
+    let commit = Instant::now();
     h.execute("COMMIT", &[]).expect("commit");
+    phases("HeliosDB", start, commit);
 }
 
 fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
+    let start = Instant::now();
     let t = s.transaction().expect("begin");
     {
         let mut ins =
@@ -257,7 +262,18 @@ fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
             ins.execute(params![i, i % CUSTOMERS, amount(i), note(i)]).expect("insert");
         }
     }
+    let commit = Instant::now();
     t.commit().expect("commit");
+    phases("SQLite", start, commit);
+}
+
+/// With `BENCH_PHASES=1`, prints how a load's time splits between its statements and
+/// its commit (to stderr, so the tables stay clean).
+fn phases(engine: &str, start: Instant, commit: Instant) {
+    if std::env::var("BENCH_PHASES").is_ok_and(|v| v == "1") {
+        let (statements, commit) = (commit - start, commit.elapsed());
+        eprintln!("{engine:>8} load: statements {statements:>9.1?}, commit {commit:>9.1?}");
+    }
 }
 
 fn helios_open(dir: &std::path::Path, relaxed: bool) -> Connection {
