@@ -23,6 +23,7 @@
 //! may return to (usually one).
 
 mod entries;
+mod prefault;
 
 use std::borrow::{Borrow, Cow};
 use std::ops::Bound;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use helios_common::{Result, Timestamp};
 
 use self::entries::Entries;
+use self::prefault::{Prefaulter, Ready};
 use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
 
 /// Keys up to this many bytes live inside the index entry (no allocation of their own).
@@ -156,10 +158,13 @@ struct Arena {
     chunks: Vec<Vec<u8>>,
     /// The chunk being filled; the ones after it are empty, kept for reuse.
     cur: usize,
+    /// The next new chunk, being faulted in by the write set's helper.
+    next: Option<Ready<u8>>,
 }
 
 impl Arena {
-    fn push(&mut self, value: &[u8]) -> Slot {
+    /// Stores `value`; a new chunk comes from `helper` when it has one ready.
+    fn push(&mut self, value: &[u8], helper: Option<&Prefaulter>) -> Slot {
         let fits = self.chunks.get(self.cur).is_some_and(|c| c.capacity() - c.len() >= value.len());
         if !fits {
             if !self.chunks.is_empty() {
@@ -168,7 +173,10 @@ impl Arena {
             match self.chunks.get_mut(self.cur) {
                 Some(c) if c.capacity() >= value.len() => c.clear(),
                 Some(c) => *c = Vec::with_capacity(CHUNK.max(value.len())),
-                None => self.chunks.push(Vec::with_capacity(CHUNK.max(value.len()))),
+                None => {
+                    let chunk = self.new_chunk(value.len(), helper);
+                    self.chunks.push(chunk);
+                }
             }
         }
         let chunk = self.cur;
@@ -176,6 +184,19 @@ impl Arena {
         let offset = c.len();
         c.extend_from_slice(value);
         Slot { chunk: chunk as u32, offset: offset as u32, len: value.len() as u32 }
+    }
+
+    /// A new chunk for a value of `len` bytes: the prepared one when it is ready; asks
+    /// `helper` for the one after.
+    fn new_chunk(&mut self, len: usize, helper: Option<&Prefaulter>) -> Vec<u8> {
+        let ready = if len <= CHUNK { self.next.as_ref().and_then(Ready::take) } else { None };
+        if ready.is_some() {
+            self.next = None;
+        }
+        if let (None, Some(helper)) = (&self.next, helper) {
+            self.next = Some(helper.ask(CHUNK));
+        }
+        ready.unwrap_or_else(|| Vec::with_capacity(CHUNK.max(len)))
     }
 
     fn get(&self, slot: Slot) -> &[u8] {
@@ -192,6 +213,9 @@ impl Arena {
         self.cur = 0;
     }
 }
+
+/// Bytes a write set holds before a helper thread faults in the memory it grows into.
+const PREFAULT_FROM: usize = 4 << 20;
 
 /// Estimated memory of one buffered version besides its key and value bytes.
 const VERSION_OVERHEAD: usize = 64;
@@ -246,6 +270,11 @@ pub(crate) struct WriteSet {
     /// Rolled-back sequence intervals `[from, to)`: run records inside are dead.
     dead: Vec<(u64, u64)>,
     spill: Option<Arc<SpillSettings>>,
+    /// Faults in the memory a large write set grows into (see [`prefault`]), started
+    /// once the set holds [`PREFAULT_FROM`] bytes.
+    helper: Option<Prefaulter>,
+    /// Whether the helper was started (or failed to start).
+    helper_tried: bool,
 }
 
 impl WriteSet {
@@ -273,14 +302,19 @@ impl WriteSet {
         read_ts: Timestamp,
         force_since: bool,
     ) {
-        let slot = value.map(|v| self.arena.push(v));
+        if self.mem_bytes >= PREFAULT_FROM && !self.helper_tried {
+            self.helper_tried = true;
+            self.helper = Prefaulter::start();
+        }
+        let helper = self.helper.as_ref();
+        let slot = value.map(|v| self.arena.push(v, helper));
         let seq = self.seq;
         self.seq += 1;
         self.mem_bytes += value.map_or(0, <[u8]>::len) + VERSION_OVERHEAD;
         let last_mark = self.marks.last().copied();
         // The key's first write may be in a run: its `since` is resolved when reading.
         let new = Ver { seq, since: read_ts, value: slot };
-        let Some(vers) = self.entries.get_or_insert(key, Vers::One(new)) else {
+        let Some(vers) = self.entries.get_or_insert(key, Vers::One(new), helper) else {
             self.mem_bytes += key.len();
             return;
         };
@@ -826,19 +860,53 @@ mod tests {
     fn arena_reuses_its_chunks_after_a_reset() {
         let mut a = Arena::default();
         let big = vec![1u8; CHUNK + 1];
-        let s1 = a.push(b"abc");
-        let s2 = a.push(&big);
-        let s3 = a.push(b"def");
+        let s1 = a.push(b"abc", None);
+        let s2 = a.push(&big, None);
+        let s3 = a.push(b"def", None);
         assert_eq!((a.get(s1), a.get(s2), a.get(s3)), (&b"abc"[..], &big[..], &b"def"[..]));
         a.reset();
         assert_eq!(a.chunks.len(), 2, "the oversized chunk is dropped");
-        let s = a.push(b"xyz");
+        let s = a.push(b"xyz", None);
         assert_eq!((s.chunk, s.offset), (0, 0));
         let filler = vec![2u8; CHUNK - 3];
-        let f = a.push(&filler);
-        let n = a.push(b"next");
+        let f = a.push(&filler, None);
+        let n = a.push(b"next", None);
         assert_eq!((f.chunk, n.chunk, n.offset), (0, 1, 0));
         assert_eq!((a.get(s), a.get(f), a.get(n)), (&b"xyz"[..], &filler[..], &b"next"[..]));
+    }
+
+    #[test]
+    fn a_large_write_set_grows_into_prepared_memory_and_reads_back_whole() {
+        let mut w = WriteSet::default();
+        let value = |i: u32| vec![(i % 251) as u8; 100 + (i % 7) as usize];
+        let n = 60_000u32;
+        for i in 0..n {
+            // Ascending keys (the tail), with every 1000th key written twice.
+            w.write(&(2 * i).to_be_bytes(), Some(&value(i)), Timestamp(1)).expect("write");
+            if i.is_multiple_of(1000) {
+                w.write(&(2 * i).to_be_bytes(), Some(&value(i + 1)), Timestamp(1)).expect("write");
+            }
+        }
+        assert!(w.helper.is_some(), "the helper starts past {PREFAULT_FROM} bytes");
+        assert!(w.arena.chunks.len() > 2 && w.entries.len() == n as usize);
+        let want = |i: u32| if i.is_multiple_of(1000) { value(i + 1) } else { value(i) };
+        for i in (0..n).step_by(997) {
+            assert_eq!(get(&w, &(2 * i).to_be_bytes()), Some(Some(want(i))));
+            assert_eq!(get(&w, &(2 * i + 1).to_be_bytes()), None);
+        }
+        let all = entries(&w);
+        assert_eq!(all.len(), n as usize);
+        assert!(all.iter().enumerate().all(|(i, e)| e.0 == (2 * i as u32).to_be_bytes()
+            && e.1.as_deref() == Some(&want(i as u32)[..])));
+        let r = (
+            Bound::Included(2000u32.to_be_bytes().to_vec()),
+            Bound::Excluded(4000u32.to_be_bytes().to_vec()),
+        );
+        let back: Vec<Vec<u8>> =
+            w.scan(&r, true).expect("scan").map(|e| e.expect("entry").key.into_owned()).collect();
+        let expected: Vec<Vec<u8>> =
+            (1000..2000u32).rev().map(|i| (2 * i).to_be_bytes().to_vec()).collect();
+        assert_eq!(back, expected);
     }
 
     #[test]

@@ -7,34 +7,54 @@
 //! map key, so the index in key order is the map followed by the tail. A write that lands
 //! inside the tail's span on a key the tail does not hold moves the tail into the map
 //! first (each key moves at most once, so no write costs more than with the map alone).
+//!
+//! The tail is kept in chunks of [`TAIL_CHUNK`] entries rather than one vector: it never
+//! moves as it grows, and the write set's helper thread faults in the next chunk's memory
+//! while the current one fills (see [`super::prefault`]).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+use super::prefault::{Prefaulter, Ready};
 use super::{SetKey, Vers};
+
+/// Entries per tail chunk (about a megabyte).
+#[cfg(not(test))]
+const TAIL_CHUNK: usize = 16 * 1024;
+/// A few entries per chunk in tests, so that they cross chunk boundaries.
+#[cfg(test)]
+const TAIL_CHUNK: usize = 4;
+
+type Entry = (SetKey, Vers);
 
 /// The in-memory keys of a write set and their versions, in key order.
 #[derive(Debug, Default)]
 pub(super) struct Entries {
     map: BTreeMap<SetKey, Vers>,
     /// Strictly ascending; every key above every key of `map`.
-    tail: Vec<(SetKey, Vers)>,
+    tail: Tail,
 }
 
 impl Entries {
-    /// The versions of `key`, or `None` after inserting `new` for it.
-    pub(super) fn get_or_insert(&mut self, key: &[u8], new: Vers) -> Option<&mut Vers> {
+    /// The versions of `key`, or `None` after inserting `new` for it. A new tail chunk
+    /// comes from `helper` when it has one ready.
+    pub(super) fn get_or_insert(
+        &mut self,
+        key: &[u8],
+        new: Vers,
+        helper: Option<&Prefaulter>,
+    ) -> Option<&mut Vers> {
         let past = match self.tail.last() {
             Some((last, _)) => key > last.as_slice(),
             None => self.map.last_key_value().is_none_or(|(last, _)| key > last.as_slice()),
         };
         if past {
-            self.tail.push((SetKey::new(key), new));
+            self.tail.push((SetKey::new(key), new), helper);
             return None;
         }
         if self.tail.first().is_some_and(|(first, _)| key >= first.as_slice()) {
-            match self.tail.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
-                Ok(i) => return Some(&mut self.tail[i].1),
+            match self.tail.find(key) {
+                Ok(at) => return Some(&mut self.tail.at_mut(at).1),
                 Err(_) => self.fold_tail(),
             }
         }
@@ -49,7 +69,7 @@ impl Entries {
 
     /// Moves the tail into the map.
     fn fold_tail(&mut self) {
-        for (k, v) in self.tail.drain(..) {
+        for (k, v) in self.tail.take_all() {
             self.map.insert(k, v);
         }
     }
@@ -57,8 +77,8 @@ impl Entries {
     /// The versions of `key`.
     pub(super) fn get(&self, key: &[u8]) -> Option<&Vers> {
         if self.tail.first().is_some_and(|(first, _)| key >= first.as_slice()) {
-            let i = self.tail.binary_search_by(|(k, _)| k.as_slice().cmp(key)).ok()?;
-            return Some(&self.tail[i].1);
+            let at = self.tail.find(key).ok()?;
+            return Some(&self.tail.at(at).1);
         }
         self.map.get(key)
     }
@@ -80,17 +100,16 @@ impl Entries {
     ) -> impl DoubleEndedIterator<Item = (&'a SetKey, &'a Vers)> + 'a {
         let map = (!self.map.is_empty()).then(|| self.map.range::<[u8], _>(range));
         let lo = match range.0 {
-            Bound::Included(k) => self.tail.partition_point(|(t, _)| t.as_slice() < k),
-            Bound::Excluded(k) => self.tail.partition_point(|(t, _)| t.as_slice() <= k),
+            Bound::Included(k) => self.tail.partition_point(|t| t.as_slice() < k),
+            Bound::Excluded(k) => self.tail.partition_point(|t| t.as_slice() <= k),
             Bound::Unbounded => 0,
         };
         let hi = match range.1 {
-            Bound::Included(k) => self.tail.partition_point(|(t, _)| t.as_slice() <= k),
-            Bound::Excluded(k) => self.tail.partition_point(|(t, _)| t.as_slice() < k),
+            Bound::Included(k) => self.tail.partition_point(|t| t.as_slice() <= k),
+            Bound::Excluded(k) => self.tail.partition_point(|t| t.as_slice() < k),
             Bound::Unbounded => self.tail.len(),
         };
-        let tail = self.tail.get(lo..hi.max(lo)).unwrap_or_default();
-        map.into_iter().flatten().chain(tail.iter().map(|(k, v)| (k, v)))
+        map.into_iter().flatten().chain(self.tail.slice(lo, hi.max(lo)).map(|(k, v)| (k, v)))
     }
 
     /// Every entry, in key order.
@@ -105,7 +124,7 @@ impl Entries {
 
     /// Whether no key is held.
     pub(super) fn is_empty(&self) -> bool {
-        self.map.is_empty() && self.tail.is_empty()
+        self.map.is_empty() && self.tail.len() == 0
     }
 
     /// Removes every entry, keeping the tail's memory for the next keys.
@@ -117,7 +136,129 @@ impl Entries {
     /// Keeps the entries for which `keep` returns `true` (it may change their versions).
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&mut Vers) -> bool) {
         self.map.retain(|_, v| keep(v));
-        self.tail.retain_mut(|(_, v)| keep(v));
+        self.tail.retain(|(_, v)| keep(v));
+    }
+}
+
+/// The ascending tail: every chunk but the last holds exactly [`TAIL_CHUNK`] entries, so
+/// entry `i` is entry `i % TAIL_CHUNK` of chunk `i / TAIL_CHUNK`.
+#[derive(Debug, Default)]
+struct Tail {
+    chunks: Vec<Vec<Entry>>,
+    len: usize,
+    /// Emptied chunks, reused before new ones.
+    spare: Vec<Vec<Entry>>,
+    /// The next new chunk, being faulted in by the helper.
+    next: Option<Ready<Entry>>,
+}
+
+impl Tail {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn first(&self) -> Option<&Entry> {
+        self.chunks.first().and_then(|c| c.first())
+    }
+
+    fn last(&self) -> Option<&Entry> {
+        self.chunks.last().and_then(|c| c.last())
+    }
+
+    fn at(&self, i: usize) -> &Entry {
+        &self.chunks[i / TAIL_CHUNK][i % TAIL_CHUNK]
+    }
+
+    fn at_mut(&mut self, i: usize) -> &mut Entry {
+        &mut self.chunks[i / TAIL_CHUNK][i % TAIL_CHUNK]
+    }
+
+    fn push(&mut self, e: Entry, helper: Option<&Prefaulter>) {
+        if self.chunks.last().is_none_or(|c| c.len() == TAIL_CHUNK) {
+            let chunk = self.new_chunk(helper);
+            self.chunks.push(chunk);
+        }
+        if let Some(c) = self.chunks.last_mut() {
+            c.push(e);
+            self.len += 1;
+        }
+    }
+
+    /// An empty chunk: a spare one, the helper's when ready, or a new allocation; asks
+    /// `helper` for the one after once the tail is past its first chunk.
+    fn new_chunk(&mut self, helper: Option<&Prefaulter>) -> Vec<Entry> {
+        if let Some(c) = self.spare.pop() {
+            return c;
+        }
+        let ready = self.next.as_ref().and_then(Ready::take);
+        if ready.is_some() {
+            self.next = None;
+        }
+        if let (None, Some(helper), false) = (&self.next, helper, self.chunks.is_empty()) {
+            self.next = Some(helper.ask(TAIL_CHUNK));
+        }
+        ready.unwrap_or_else(|| Vec::with_capacity(TAIL_CHUNK))
+    }
+
+    /// The position of the entry with `key`, or where it would go.
+    fn find(&self, key: &[u8]) -> Result<usize, usize> {
+        let c = self.chunks.partition_point(|c| c.last().is_some_and(|(k, _)| k.as_slice() < key));
+        let Some(chunk) = self.chunks.get(c) else { return Err(self.len) };
+        chunk
+            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+            .map(|i| c * TAIL_CHUNK + i)
+            .map_err(|i| c * TAIL_CHUNK + i)
+    }
+
+    /// The number of leading entries whose key satisfies `pred` (which must hold for a
+    /// prefix of the tail).
+    fn partition_point(&self, pred: impl Fn(&SetKey) -> bool) -> usize {
+        let c = self.chunks.partition_point(|c| c.last().is_some_and(|(k, _)| pred(k)));
+        match self.chunks.get(c) {
+            Some(chunk) => c * TAIL_CHUNK + chunk.partition_point(|(k, _)| pred(k)),
+            None => self.len,
+        }
+    }
+
+    /// Entries `lo..hi`, in order.
+    fn slice(&self, lo: usize, hi: usize) -> impl DoubleEndedIterator<Item = &Entry> {
+        let (first, last) = (lo / TAIL_CHUNK, hi.div_ceil(TAIL_CHUNK));
+        let chunks = self.chunks.get(first..last.max(first)).unwrap_or_default();
+        chunks.iter().enumerate().flat_map(move |(j, c)| {
+            let base = (first + j) * TAIL_CHUNK;
+            let from = lo.saturating_sub(base).min(c.len());
+            let to = hi.saturating_sub(base).min(c.len());
+            c[from..to.max(from)].iter()
+        })
+    }
+
+    /// Removes and returns every entry, in order.
+    fn take_all(&mut self) -> impl Iterator<Item = Entry> {
+        self.len = 0;
+        std::mem::take(&mut self.chunks).into_iter().flatten()
+    }
+
+    /// Removes every entry, keeping the chunks for reuse.
+    fn clear(&mut self) {
+        for mut c in self.chunks.drain(..) {
+            c.clear();
+            self.spare.push(c);
+        }
+        self.len = 0;
+    }
+
+    /// Keeps the entries for which `keep` returns `true`, packed again into full chunks.
+    fn retain(&mut self, mut keep: impl FnMut(&mut Entry) -> bool) {
+        let old = std::mem::take(&mut self.chunks);
+        self.len = 0;
+        for mut chunk in old {
+            for mut e in chunk.drain(..) {
+                if keep(&mut e) {
+                    self.push(e, None);
+                }
+            }
+            self.spare.push(chunk);
+        }
     }
 }
 
@@ -152,7 +293,7 @@ mod tests {
             for k in writes.into_iter().flatten() {
                 let key = k.to_be_bytes().to_vec();
                 seq += 1;
-                match e.get_or_insert(&key, ver(seq)) {
+                match e.get_or_insert(&key, ver(seq), None) {
                     Some(v) => *v = ver(seq),
                     None => prop_assert!(!model.contains_key(&key)),
                 }
