@@ -12,6 +12,7 @@
 //! - [`branch`]: the branch registry, diff and merge.
 //! - [`Storage`]: the handle that ties them together.
 //! - [`temp_run`]: temporary run files for operators that outgrow their memory budget.
+//! - `prefault`: a helper thread that faults in the memory a large write grows into.
 
 pub mod branch;
 pub mod crypto;
@@ -19,6 +20,7 @@ mod error;
 pub mod kv;
 pub mod mvcc;
 mod options;
+mod prefault;
 mod storage;
 pub mod temp_run;
 

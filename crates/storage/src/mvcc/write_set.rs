@@ -23,7 +23,6 @@
 //! may return to (usually one).
 
 mod entries;
-mod prefault;
 
 use std::borrow::{Borrow, Cow};
 use std::ops::Bound;
@@ -32,8 +31,8 @@ use std::sync::Arc;
 use helios_common::{Result, Timestamp};
 
 use self::entries::Entries;
-use self::prefault::{Prefaulter, Ready};
 use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
+use crate::prefault::{Prefaulter, Ready};
 
 /// Keys up to this many bytes live inside the index entry (no allocation of their own).
 pub(crate) const INLINE_KEY: usize = 30;
@@ -270,7 +269,7 @@ pub(crate) struct WriteSet {
     /// Rolled-back sequence intervals `[from, to)`: run records inside are dead.
     dead: Vec<(u64, u64)>,
     spill: Option<Arc<SpillSettings>>,
-    /// Faults in the memory a large write set grows into (see [`prefault`]), started
+    /// Faults in the memory a large write set grows into (see [`crate::prefault`]), started
     /// once the set holds [`PREFAULT_FROM`] bytes.
     helper: Option<Prefaulter>,
     /// Whether the helper was started (or failed to start).

@@ -88,6 +88,7 @@ use redb::StorageBackend;
 use zeroize::Zeroizing;
 
 use crate::crypto::{DataKey, PageCipher};
+use crate::prefault::{Prefaulter, Ready};
 
 /// Bytes of redb-visible data per page.
 pub const LOGICAL_PAGE: usize = 4096;
@@ -103,6 +104,8 @@ const RUN: u64 = 64;
 const PENDING_MAX: usize = 128 * 1024 * 1024;
 /// Most bytes one write of contiguous held-back pages carries.
 const WRITE_RUN_MAX: usize = 1024 * 1024;
+/// Bytes of one chunk of held-back pages.
+const HOLD_CHUNK: usize = 1024 * 1024;
 
 /// redb's header: the god byte's offset and its flags (redb's file format, version 3).
 const REDB_GOD_BYTE: usize = 9;
@@ -212,15 +215,65 @@ struct HeaderPage {
 /// Sealed data pages not written to the file yet (see "Writing in runs").
 #[derive(Default)]
 struct Pending {
-    /// By first logical page: the sealed bytes of that page and the ones after it.
-    runs: BTreeMap<u64, Vec<u8>>,
+    /// By first logical page: where the sealed bytes of that page and the ones after it
+    /// are held.
+    runs: BTreeMap<u64, Held>,
+    /// The sealed bytes of every run, appended; a run never spans two chunks.
+    chunks: Vec<Vec<u8>>,
     bytes: usize,
+    /// Faults in the next chunk while a large commit fills the current one (started at
+    /// its second chunk, stopped when the pages are written out).
+    helper: Option<Prefaulter>,
+    next: Option<Ready<u8>>,
+}
+
+/// A held run: `pages` sealed pages at `offset` in chunk `chunk`.
+#[derive(Clone, Copy)]
+struct Held {
+    pages: u64,
+    chunk: usize,
+    offset: usize,
 }
 
 impl Pending {
     /// Whether a held-back run covers any page of `from..to`.
     fn overlaps(&self, from: u64, to: u64) -> bool {
-        self.runs.range(..to).next_back().is_some_and(|(&p, run)| p + run.len() as u64 / P > from)
+        self.runs.range(..to).next_back().is_some_and(|(&p, run)| p + run.pages > from)
+    }
+
+    /// The chunk `len` more bytes are appended to, and their offset in it.
+    fn room(&mut self, len: usize) -> (usize, usize) {
+        if let Some(c) = self.chunks.last().filter(|c| c.capacity() - c.len() >= len) {
+            return (self.chunks.len() - 1, c.len());
+        }
+        let ready = if len <= HOLD_CHUNK { self.next.as_ref().and_then(Ready::take) } else { None };
+        if ready.is_some() {
+            self.next = None;
+        }
+        if !self.chunks.is_empty() && self.helper.is_none() {
+            self.helper = Prefaulter::start();
+        }
+        if let (None, Some(helper)) = (&self.next, &self.helper) {
+            self.next = Some(helper.ask(HOLD_CHUNK));
+        }
+        self.chunks.push(ready.unwrap_or_else(|| Vec::with_capacity(HOLD_CHUNK.max(len))));
+        (self.chunks.len() - 1, 0)
+    }
+
+    /// The sealed bytes of a held run.
+    fn bytes_of(&self, run: Held) -> &[u8] {
+        &self.chunks[run.chunk][run.offset..run.offset + (run.pages * P) as usize]
+    }
+
+    /// Forgets every held run, keeping the first chunk for the next commit's pages.
+    fn clear(&mut self) {
+        self.runs.clear();
+        self.chunks.truncate(1);
+        if let Some(c) = self.chunks.first_mut() {
+            c.clear();
+        }
+        self.bytes = 0;
+        self.helper = None;
     }
 }
 
@@ -519,6 +572,20 @@ impl PagedBackend {
             }
             let last = (end - 1) / L;
             let count = (last - page + 1).min(RUN);
+            if pos == page * L && end >= (page + count) * L {
+                // Whole pages, the usual case: sealed straight into the held-back buffer.
+                let at = (pos - offset) as usize;
+                self.hold(page, count, &mut |out| {
+                    for (i, plain) in
+                        data[at..].chunks_exact(LOGICAL_PAGE).take(count as usize).enumerate()
+                    {
+                        self.seal_page(page + i as u64, 0, 0, plain, out);
+                    }
+                })?;
+                self.mark_written(page, page + count);
+                pos = (page + count) * L;
+                continue;
+            }
             let mut sealed = Vec::with_capacity((count * P) as usize);
             for p in page..page + count {
                 let page_start = p * L;
@@ -544,7 +611,7 @@ impl PagedBackend {
                 }
                 pos = to;
             }
-            self.hold(page, sealed)?;
+            self.hold(page, count, &mut |out| out.extend_from_slice(&sealed))?;
             self.mark_written(page, page + count);
         }
         Ok(())
@@ -572,10 +639,11 @@ impl PagedBackend {
         }
     }
 
-    /// Holds back the sealed pages starting at `page` (see "Writing in runs"); pages held
-    /// back already are written first if these overlap them.
-    fn hold(&self, page: u64, sealed: Vec<u8>) -> io::Result<()> {
-        let count = sealed.len() as u64 / P;
+    /// Holds back `count` sealed pages starting at `page` (see "Writing in runs"), which
+    /// `seal` appends to the buffer it is given; pages held back already are written
+    /// first if these overlap them.
+    fn hold(&self, page: u64, count: u64, seal: &mut dyn FnMut(&mut Vec<u8>)) -> io::Result<()> {
+        let len = (count * P) as usize;
         let full = {
             let mut pending = self.pending.lock();
             if pending.overlaps(page, page + count) {
@@ -583,8 +651,13 @@ impl PagedBackend {
                 self.write_pending()?;
                 pending = self.pending.lock();
             }
-            pending.bytes += sealed.len();
-            pending.runs.insert(page, sealed);
+            let (chunk, offset) = pending.room(len);
+            seal(&mut pending.chunks[chunk]);
+            if pending.chunks[chunk].len() != offset + len {
+                return Err(io::Error::other("sealed pages of the wrong size"));
+            }
+            pending.runs.insert(page, Held { pages: count, chunk, offset });
+            pending.bytes += len;
             self.holding.store(true, Ordering::Release);
             pending.bytes >= PENDING_MAX
         };
@@ -602,20 +675,20 @@ impl PagedBackend {
             return Ok(());
         }
         let mut pending = self.pending.lock();
-        pending.bytes = 0;
-        let runs = std::mem::take(&mut pending.runs);
-        let written = self.write_runs(runs);
+        let written = self.write_runs(&pending);
+        pending.clear();
         self.holding.store(false, Ordering::Release);
         written
     }
 
-    /// Writes sealed runs in page order, contiguous ones together.
-    fn write_runs(&self, runs: BTreeMap<u64, Vec<u8>>) -> io::Result<()> {
+    /// Writes the held runs in page order, contiguous ones together.
+    fn write_runs(&self, pending: &Pending) -> io::Result<()> {
         // Contiguous runs gathered for one write, and their bytes.
-        let mut group: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut group: Vec<(u64, &[u8])> = Vec::new();
         let mut group_bytes = 0;
         let mut joined = Vec::new();
-        for (page, sealed) in runs {
+        for (&page, &run) in &pending.runs {
+            let sealed = pending.bytes_of(run);
             let joins = group.last().is_some_and(|(p, s)| p + s.len() as u64 / P == page)
                 && group_bytes + sealed.len() <= WRITE_RUN_MAX;
             if !joins {
@@ -630,14 +703,14 @@ impl PagedBackend {
 
     /// Writes (and empties) a group of contiguous sealed runs: a lone run as it is, several
     /// copied together into `joined`.
-    fn write_group(&self, group: &mut Vec<(u64, Vec<u8>)>, joined: &mut Vec<u8>) -> io::Result<()> {
+    fn write_group(&self, group: &mut Vec<(u64, &[u8])>, joined: &mut Vec<u8>) -> io::Result<()> {
         let Some(&(first, _)) = group.first() else { return Ok(()) };
-        let bytes = if let [(_, sealed)] = group.as_slice() {
+        let bytes: &[u8] = if let [(_, sealed)] = group.as_slice() {
             sealed
         } else {
             joined.clear();
             group.iter().for_each(|(_, sealed)| joined.extend_from_slice(sealed));
-            &*joined
+            joined
         };
         let written = self.track(self.inner.write(data_offset(first), bytes));
         group.clear();
@@ -670,11 +743,11 @@ impl PagedBackend {
         let mut page = from;
         while page < to {
             let count = (to - page).min(RUN);
-            let mut sealed = Vec::with_capacity((count * P) as usize);
-            for p in page..page + count {
-                self.seal_page(p, 0, 0, &zeros, &mut sealed);
-            }
-            self.hold(page, sealed)?;
+            self.hold(page, count, &mut |out| {
+                for p in page..page + count {
+                    self.seal_page(p, 0, 0, &zeros, out);
+                }
+            })?;
             self.mark_written(page, page + count);
             page += count;
         }
@@ -1137,6 +1210,51 @@ mod tests {
             let want = if [3, 4, 9].contains(&p) { p + 100 } else { p };
             assert_eq!(out, page(want), "page {p}");
         }
+    }
+
+    #[test]
+    fn a_commit_of_many_pages_is_held_in_chunks_and_written_in_page_order() {
+        let rec = Recording::default();
+        let b = PagedBackend::checksummed(Box::new(rec.clone())).unwrap();
+        let n = 700u64;
+        b.set_len((n + 1) * L).unwrap();
+        rec.writes.lock().clear();
+        let page = |p: u64| vec![(p % 251) as u8; LOGICAL_PAGE];
+        // Scattered single pages, then one write of eight whole pages and one of a page
+        // and a half (its last page partly written).
+        let mut order: Vec<u64> = (1..=n - 16).collect();
+        order.sort_by_key(|p| (p * 35) % 131);
+        for &p in &order {
+            b.write(p * L, &page(p)).unwrap();
+        }
+        let eight: Vec<u8> = (n - 15..=n - 8).flat_map(page).collect();
+        b.write((n - 15) * L, &eight).unwrap();
+        let mut tail = page(n - 7);
+        tail.extend_from_slice(&page(n - 6)[..LOGICAL_PAGE / 2]);
+        b.write((n - 7) * L, &tail).unwrap();
+        let held = b.pending.lock().chunks.len();
+        assert!(held >= 3, "{held} chunks hold {n} pages");
+        assert!(rec.writes.lock().is_empty(), "pages wait for the sync");
+        b.sync_data().unwrap();
+        let writes = rec.writes.lock().clone();
+        // Pages 1..=n-6 are contiguous: 1 MiB writes in file order, then the header copy.
+        let (data, header) = writes.split_at(writes.len() - 1);
+        assert_eq!(header, [(copy_offset(0), PHYSICAL_PAGE)]);
+        assert!(data.windows(2).all(|w| w[0].0 + w[0].1 as u64 == w[1].0), "{data:?}");
+        assert!(data.iter().all(|w| w.1 <= WRITE_RUN_MAX), "{data:?}");
+        assert_eq!(data[0].0, data_offset(1));
+        assert_eq!(data.iter().map(|w| w.1).sum::<usize>(), (n - 6) as usize * PHYSICAL_PAGE);
+        assert!(b.pending.lock().chunks.len() <= 1, "written-out chunks are freed");
+        drop(b);
+        let b = PagedBackend::checksummed(Box::new(rec.mem.clone())).unwrap();
+        let mut out = vec![0u8; LOGICAL_PAGE];
+        for p in 1..=n - 7 {
+            b.read(p * L, &mut out).unwrap();
+            assert_eq!(out, page(p), "page {p}");
+        }
+        b.read((n - 6) * L, &mut out).unwrap();
+        assert_eq!(out[..LOGICAL_PAGE / 2], page(n - 6)[..LOGICAL_PAGE / 2]);
+        assert!(out[LOGICAL_PAGE / 2..].iter().all(|&b| b == 0));
     }
 
     #[test]

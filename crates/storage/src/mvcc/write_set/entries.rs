@@ -10,13 +10,13 @@
 //!
 //! The tail is kept in chunks of [`TAIL_CHUNK`] entries rather than one vector: it never
 //! moves as it grows, and the write set's helper thread faults in the next chunk's memory
-//! while the current one fills (see [`super::prefault`]).
+//! while the current one fills (see [`crate::prefault`]).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use super::prefault::{Prefaulter, Ready};
 use super::{SetKey, Vers};
+use crate::prefault::{Prefaulter, Ready};
 
 /// Entries per tail chunk (about a megabyte).
 #[cfg(not(test))]

@@ -1,13 +1,14 @@
 //! Buffers whose memory a helper thread has already faulted in.
 //!
-//! A bulk load's write set grows by a hundred megabytes and more of fresh memory, and
-//! the first write to each fresh page costs the writing thread a page fault: the kernel
-//! zeroes and maps the page (about 2.5 us each on the machine of the benchmarks, a
-//! sixth of the time a load spends in its INSERT statements). A [`Prefaulter`] moves
-//! that cost to a helper thread: asked ahead of time for the next buffer a growing
-//! structure will need, it allocates it and writes to every page of it, then hands it
-//! over through a channel. The helper only ever touches memory it owns; the writer
-//! takes the buffer when it is ready and allocates as before when it is not.
+//! A bulk load's write set grows by a hundred megabytes and more of fresh memory, and so
+//! does the buffer of sealed pages its commit writes out. The first write to each fresh
+//! page costs the writing thread a page fault in which the kernel zeroes and maps it
+//! (about 2.5 us each on the machine of the benchmarks: a sixth of the time a load spent
+//! in its INSERT statements). A [`Prefaulter`] moves that cost to a helper thread: asked
+//! ahead of time for the next buffer a growing structure will need, it allocates it and
+//! writes to every page of it, then hands it over. The helper only ever touches memory
+//! it owns; the writer takes the buffer when it is ready and allocates as before when it
+//! is not.
 //!
 //! ```text
 //!   writer:  ask(n) ─────────────── fills its buffer ──────── take() ─▶ buffer ready
@@ -26,14 +27,14 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// A helper thread that prepares buffers (see the module docs). It ends when dropped.
 #[derive(Debug)]
-pub(super) struct Prefaulter {
+pub(crate) struct Prefaulter {
     jobs: mpsc::Sender<Job>,
 }
 
 impl Prefaulter {
     /// Starts the helper thread; `None` when no thread can be started (buffers are then
     /// allocated by the writer, as without a helper).
-    pub(super) fn start() -> Option<Prefaulter> {
+    pub(crate) fn start() -> Option<Prefaulter> {
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("helios-prefault".into())
@@ -43,7 +44,7 @@ impl Prefaulter {
     }
 
     /// Asks for an empty vector with room for `capacity` elements, its memory faulted in.
-    pub(super) fn ask<T: Send + 'static>(&self, capacity: usize) -> Ready<T> {
+    pub(crate) fn ask<T: Send + 'static>(&self, capacity: usize) -> Ready<T> {
         let slot = Arc::new(Mutex::new(None));
         let filled = Arc::downgrade(&slot);
         // A helper that is gone (it never is while `self` lives) leaves the slot empty:
@@ -63,11 +64,11 @@ impl Prefaulter {
 
 /// A buffer a [`Prefaulter`] is preparing.
 #[derive(Debug)]
-pub(super) struct Ready<T>(Arc<Mutex<Option<Vec<T>>>>);
+pub(crate) struct Ready<T>(Arc<Mutex<Option<Vec<T>>>>);
 
 impl<T> Ready<T> {
     /// The buffer, when it is ready.
-    pub(super) fn take(&self) -> Option<Vec<T>> {
+    pub(crate) fn take(&self) -> Option<Vec<T>> {
         self.0.try_lock().and_then(|mut slot| slot.take())
     }
 }
