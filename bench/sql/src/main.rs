@@ -230,7 +230,7 @@ const SQLITE_ORDERS: &str =
 
 /// Loads `rows` orders into `table` in one transaction, one prepared INSERT per row.
 fn helios_load_orders(h: &mut Connection, table: &str, rows: i64) {
-    let start = Instant::now();
+    let start = Mark::now();
     h.execute("BEGIN", &[]).expect("begin");
     let ins = h
         .prepare(
@@ -247,13 +247,13 @@ fn helios_load_orders(h: &mut Connection, table: &str, rows: i64) {
         ];
         h.execute_prepared(&ins, &p).expect("insert");
     }
-    let commit = Instant::now();
+    let commit = Mark::now();
     h.execute("COMMIT", &[]).expect("commit");
     phases("HeliosDB", start, commit);
 }
 
 fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
-    let start = Instant::now();
+    let start = Mark::now();
     let t = s.transaction().expect("begin");
     {
         let mut ins =
@@ -262,17 +262,43 @@ fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
             ins.execute(params![i, i % CUSTOMERS, amount(i), note(i)]).expect("insert");
         }
     }
-    let commit = Instant::now();
+    let commit = Mark::now();
     t.commit().expect("commit");
     phases("SQLite", start, commit);
 }
 
+/// A moment of a load: wall-clock time and the calling thread's time on a CPU.
+#[derive(Clone, Copy)]
+struct Mark {
+    wall: Instant,
+    on_cpu: Option<Duration>,
+}
+
+impl Mark {
+    fn now() -> Mark {
+        // Linux: the first field of the thread's schedstat is its time on a CPU, in ns.
+        let on_cpu = std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .map(Duration::from_nanos);
+        Mark { wall: Instant::now(), on_cpu }
+    }
+}
+
 /// With `BENCH_PHASES=1`, prints how a load's time splits between its statements and
-/// its commit (to stderr, so the tables stay clean).
-fn phases(engine: &str, start: Instant, commit: Instant) {
+/// its commit, wall-clock and on the calling thread's CPU (to stderr, so the tables
+/// stay clean). The thread's CPU time moves less with the neighbours than wall-clock.
+fn phases(engine: &str, start: Mark, commit: Mark) {
     if std::env::var("BENCH_PHASES").is_ok_and(|v| v == "1") {
-        let (statements, commit) = (commit - start, commit.elapsed());
-        eprintln!("{engine:>8} load: statements {statements:>9.1?}, commit {commit:>9.1?}");
+        let end = Mark::now();
+        let cpu = |a: Mark, b: Mark| b.on_cpu.zip(a.on_cpu).map(|(b, a)| b.saturating_sub(a));
+        eprintln!(
+            "{engine:>8} load: statements {:>9.1?} (thread CPU {:>9.1?}), commit {:>9.1?} (thread CPU {:>9.1?})",
+            commit.wall - start.wall,
+            cpu(start, commit).unwrap_or_default(),
+            end.wall - commit.wall,
+            cpu(commit, end).unwrap_or_default(),
+        );
     }
 }
 
