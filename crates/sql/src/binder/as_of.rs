@@ -58,7 +58,7 @@ impl Binder<'_> {
         };
         let catalog = catalog.as_deref().unwrap_or(self.catalog);
         let (_, rel) = catalog
-            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
+            .resolve(qn.schema.as_deref(), &qn.name, self.search_path())
             .ok_or_else(|| undefined_table(&qn.schema, &qn.name))?;
         let Relation::Table(id) = rel else {
             return Err(Error::unsupported("AS OF and VERSIONS BETWEEN on anything but a table"));

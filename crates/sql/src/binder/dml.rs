@@ -116,12 +116,10 @@ impl Binder<'_> {
     /// The table a DML statement writes to, checked for privilege `want`.
     pub fn target_table(&self, name: &ast::ObjectName, want: Privileges) -> Result<Arc<TableDef>> {
         let qn = object_name(name)?;
-        let (_, rel) = self
-            .catalog
-            .resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-            .ok_or_else(|| {
-                crate::parser::place::at_name(undefined_table(&qn.schema, &qn.name), name)
-            })?;
+        let (_, rel) =
+            self.catalog.resolve(qn.schema.as_deref(), &qn.name, self.search_path()).ok_or_else(
+                || crate::parser::place::at_name(undefined_table(&qn.schema, &qn.name), name),
+            )?;
         match rel {
             Relation::Table(id) => {
                 let table = self
@@ -795,7 +793,7 @@ impl Binder<'_> {
         let current_of = super::current_of::cursor_of(upd.selection.as_ref())?;
         if let (Some(_), ast::TableFactor::Table { name, .. }) = (&current_of, &upd.table.relation)
         {
-            super::current_of::refuse_view(self.catalog, &self.session.search_path, name)?;
+            super::current_of::refuse_view(self.catalog, self.search_path(), name)?;
         }
         let selection = if current_of.is_some() { None } else { upd.selection.as_ref() };
         if let Some(rewritten) = self.update_view(upd)? {
@@ -869,7 +867,7 @@ impl Binder<'_> {
             };
             if let Some(ast::TableFactor::Table { name, .. }) = tables.first().map(|t| &t.relation)
             {
-                super::current_of::refuse_view(self.catalog, &self.session.search_path, name)?;
+                super::current_of::refuse_view(self.catalog, self.search_path(), name)?;
             }
         }
         let selection = if current_of.is_some() { None } else { del.selection.as_ref() };

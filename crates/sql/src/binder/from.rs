@@ -156,7 +156,7 @@ impl Binder<'_> {
                 return Ok(requalify(plan, Some(qualifier)));
             }
         }
-        let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path);
+        let found = self.catalog.resolve(qn.schema.as_deref(), &qn.name, self.search_path());
         if found.is_some() {
             self.note_alias(&qn.name, &qualifier);
         }
@@ -247,7 +247,14 @@ impl Binder<'_> {
                 } else {
                     self.enter_view(view.access.owner);
                 }
+                let own_path = !view.search_path.is_empty();
+                if own_path {
+                    self.view_paths.push(view.search_path.clone());
+                }
                 let bound = self.bind_query(&q);
+                if own_path {
+                    self.view_paths.pop();
+                }
                 self.leave_view();
                 self.expanding_views.pop();
                 self.outer = saved_outer;

@@ -238,17 +238,16 @@ impl Binder<'_> {
     /// words.
     fn refuse_merge_target(&self, name: &ast::ObjectName) -> Result<()> {
         let qn = object_name(name)?;
-        let what =
-            match self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path) {
-                Some((_, crate::catalog::Relation::View(_))) => "views",
-                Some((_, crate::catalog::Relation::Sequence(_))) => "sequences",
-                Some((_, crate::catalog::Relation::Table(id)))
-                    if self.catalog.table(id).is_some_and(|t| t.matview.is_some()) =>
-                {
-                    "materialized views"
-                }
-                _ => return Ok(()),
-            };
+        let what = match self.catalog.resolve(qn.schema.as_deref(), &qn.name, self.search_path()) {
+            Some((_, crate::catalog::Relation::View(_))) => "views",
+            Some((_, crate::catalog::Relation::Sequence(_))) => "sequences",
+            Some((_, crate::catalog::Relation::Table(id)))
+                if self.catalog.table(id).is_some_and(|t| t.matview.is_some()) =>
+            {
+                "materialized views"
+            }
+            _ => return Ok(()),
+        };
         Err(Error::new(
             SqlState::FEATURE_NOT_SUPPORTED,
             format!("cannot execute MERGE on relation \"{}\"", qn.name),

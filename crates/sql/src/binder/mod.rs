@@ -144,6 +144,9 @@ pub struct Binder<'a> {
     aggregate_nesting: std::cell::Cell<usize>,
     /// Views being expanded (outermost first), to refuse a view that reads itself.
     expanding_views: Vec<u32>,
+    /// The search paths of the views being expanded that recorded one (innermost last):
+    /// a view's query finds its names as when it was created.
+    view_paths: Vec<Vec<String>>,
     /// The locking clause of the query whose SELECT is about to be bound.
     lock_pending: Option<row_locks::LockRequest>,
     /// The locking clause of the query level whose FROM list is being bound.
@@ -214,6 +217,7 @@ impl<'a> Binder<'a> {
             correlated: Vec::new(),
             aggregate_nesting: std::cell::Cell::new(0),
             expanding_views: Vec::new(),
+            view_paths: Vec::new(),
             lock_pending: None,
             row_lock: None,
             lock_bound: None,
@@ -383,6 +387,13 @@ pub fn cast_to(e: Expr, ty: &DataType) -> Expr {
 }
 
 impl Binder<'_> {
+    /// The schemas unqualified names are looked up in: the search path the view being
+    /// expanded was created with, as PostgreSQL binds a view's names at creation, else
+    /// the session's.
+    pub(crate) fn search_path(&self) -> &[String] {
+        self.view_paths.last().map_or(&self.session.search_path, |p| p)
+    }
+
     /// Converts `e` to `to` by the rules of `kind` (unknown literals are parsed as `to`;
     /// unknown parameters take `to` as their type).
     pub fn coerce(&mut self, e: Expr, to: &DataType, kind: expr::CoercionKind) -> Result<Expr> {

@@ -94,13 +94,18 @@ pub(super) fn pg_depend(
     }
     let mut views: Vec<_> = catalog.views.values().collect();
     views.sort_by_key(|v| v.id);
-    // A view's names are found from its own schema and `public`, whatever the reader's
-    // search path (pg_dump empties it).
+    // A view's names are found in the search path it was created with (or, when it
+    // recorded none, its own schema and `public`), whatever the reader's (pg_dump
+    // empties it).
     let mut home = session.clone();
     for v in views {
         let rule = rule_oid(v.id);
         rows.push(dep(PG_REWRITE, rule, 0, PG_CLASS, relation_oid(v.id), 0, "i"));
-        home.search_path = vec![v.schema.clone(), crate::catalog::DEFAULT_SCHEMA.to_string()];
+        home.search_path = if v.search_path.is_empty() {
+            vec![v.schema.clone(), crate::catalog::DEFAULT_SCHEMA.to_string()]
+        } else {
+            v.search_path.clone()
+        };
         let read = crate::session::view_deps::relations_named(catalog, &home, &v.query);
         for r in read.unwrap_or_default() {
             if r != v.id {

@@ -466,6 +466,10 @@ impl ExprScope for BindScope<'_, '_> {
         self.binder.session
     }
 
+    fn search_path(&self) -> &[String] {
+        self.binder.search_path()
+    }
+
     fn catalog(&self) -> Option<&crate::catalog::Catalog> {
         Some(self.binder.catalog)
     }
@@ -478,7 +482,7 @@ impl ExprScope for BindScope<'_, '_> {
         if self.binder.catalog.functions.is_empty() {
             return Vec::new();
         }
-        self.binder.catalog.functions_named(schema, name, &self.binder.session.search_path)
+        self.binder.catalog.functions_named(schema, name, self.binder.search_path())
     }
 
     fn aggregates_allowed(&self) -> std::result::Result<(), &'static str> {

@@ -136,7 +136,7 @@ impl Binder<'_> {
         };
         let qn = object_name(&obj)?;
         let sequence =
-            match self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path) {
+            match self.catalog.resolve(qn.schema.as_deref(), &qn.name, self.search_path()) {
                 Some((_, Relation::Sequence(id))) => id,
                 Some((_, other)) => {
                     return Err(Error::new(

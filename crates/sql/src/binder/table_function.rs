@@ -163,7 +163,7 @@ impl Binder<'_> {
         };
         let scope = crate::catalog::typename::TypeScope {
             catalog: self.catalog,
-            search_path: &self.session.search_path,
+            search_path: self.search_path(),
         };
         let mut fields = Vec::with_capacity(alias.columns.len());
         for c in &alias.columns {
@@ -293,7 +293,7 @@ impl Binder<'_> {
         if self.catalog.functions.is_empty()
             || !self
                 .catalog
-                .functions_named(None, fname, &self.session.search_path)
+                .functions_named(None, fname, self.search_path())
                 .iter()
                 .any(|f| f.returns_set())
         {
@@ -368,7 +368,7 @@ impl Binder<'_> {
             let user_srf = !self.catalog.functions.is_empty()
                 && self
                     .catalog
-                    .functions_named(None, &fname, &self.session.search_path)
+                    .functions_named(None, &fname, self.search_path())
                     .iter()
                     .any(|u| u.returns_set());
             if !(crate::functions::table::is_table_function(&fname) || user_srf) || f.over.is_some()

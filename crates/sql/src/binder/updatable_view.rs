@@ -73,7 +73,7 @@ impl Binder<'_> {
     /// The view a DML statement targets, when it names one.
     fn target_view(&self, name: &ast::ObjectName) -> Result<Option<std::sync::Arc<ViewDef>>> {
         let qn = object_name(name)?;
-        Ok(match self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path) {
+        Ok(match self.catalog.resolve(qn.schema.as_deref(), &qn.name, self.search_path()) {
             Some((_, Relation::View(id))) => self.catalog.views.get(&id).cloned(),
             _ => None,
         })
@@ -111,9 +111,9 @@ impl Binder<'_> {
             _ => return fail("Views that do not select from a single table or view are not automatically updatable."),
         };
         let qn = object_name(name)?;
-        let Some((schema, rel)) =
-            self.catalog.resolve(qn.schema.as_deref(), &qn.name, &self.session.search_path)
-        else {
+        // The base relation is named as when the view was created.
+        let path = if view.search_path.is_empty() { self.search_path() } else { &view.search_path };
+        let Some((schema, rel)) = self.catalog.resolve(qn.schema.as_deref(), &qn.name, path) else {
             return fail("Views that do not select from a single table or view are not automatically updatable.");
         };
         let base_columns: Vec<String> = match rel {

@@ -410,6 +410,11 @@ pub struct ViewDef {
     /// view rather than for its owner.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub security_invoker: bool,
+    /// The search path at `CREATE VIEW`: the query's unqualified names are looked up in
+    /// it whoever reads the view, as PostgreSQL binds them when the view is created.
+    /// Empty in views created before it was recorded: they use the reader's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_path: Vec<String>,
 }
 
 impl ViewDef {

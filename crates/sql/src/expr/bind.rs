@@ -247,7 +247,7 @@ impl Binder<'_> {
         let fields: Vec<Expr> =
             cols.iter().map(|(i, _, ty)| Expr::Column(*i, ty.clone())).collect();
         let named = self.scope.catalog().and_then(|c| {
-            let search_path = &self.scope.session().search_path;
+            let search_path = self.scope.search_path();
             match c.resolve(None, qualifier, search_path) {
                 Some((_, crate::catalog::Relation::Table(id))) => c.table_row_type(id),
                 _ => None,
@@ -434,7 +434,7 @@ impl Binder<'_> {
     ) -> Result<(DataType, Option<std::sync::Arc<crate::catalog::TypeDef>>)> {
         let scope = self.scope.catalog().map(|catalog| crate::catalog::typename::TypeScope {
             catalog,
-            search_path: &self.scope.session().search_path,
+            search_path: self.scope.search_path(),
         });
         let resolved = crate::catalog::typename::resolve_user_column_type(ty, scope)?;
         if resolved.column.serial {

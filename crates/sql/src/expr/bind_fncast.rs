@@ -116,7 +116,7 @@ impl Binder<'_> {
             return None;
         }
         let catalog = self.scope.catalog()?;
-        let def = catalog.resolve_type(schema, last, &self.scope.session().search_path)?.clone();
+        let def = catalog.resolve_type(schema, last, self.scope.search_path())?.clone();
         let value = catalog.value_type(&def);
         let domain = def.domain().is_some().then(|| def.clone());
         Some((value, domain))

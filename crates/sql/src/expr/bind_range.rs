@@ -190,7 +190,7 @@ impl Binder<'_> {
             return builtin;
         }
         let catalog = self.scope.catalog()?;
-        let path = &self.scope.session().search_path;
+        let path = self.scope.search_path();
         if multi {
             return catalog.resolve_multirange(None, name, path);
         }

@@ -157,6 +157,13 @@ pub trait ExprScope {
     /// Session facts (user, search path, time zone, settings).
     fn session(&self) -> &SessionInfo;
 
+    /// The schemas unqualified type and function names are looked up in: the
+    /// session's, or, inside a view's query, the view's (see
+    /// [`crate::catalog::ViewDef::search_path`]).
+    fn search_path(&self) -> &[String] {
+        &self.session().search_path
+    }
+
     /// The catalog snapshot, where user-defined type names (enums, domains) are found;
     /// `None` where only built-in types can be named.
     fn catalog(&self) -> Option<&crate::catalog::Catalog> {

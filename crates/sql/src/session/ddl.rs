@@ -864,6 +864,7 @@ impl Session {
                 check_option: options.check_option,
                 security_barrier: options.security_barrier,
                 security_invoker: options.security_invoker,
+                search_path: self.settings.search_path(),
             },
         )?;
         self.bump_version()?;

@@ -41,9 +41,22 @@ pub(super) struct Dependent {
     pub query: String,
     /// Its output column names (what a `*` in its query expanded to when it was made).
     pub columns: Vec<String>,
+    /// The search path its query's names are found in (a view's recorded one; empty:
+    /// the session's).
+    pub search_path: Vec<String>,
 }
 
 impl Dependent {
+    /// The session facts its query is bound with: `info` with its search path.
+    fn bound_with<'i>(&self, info: &'i SessionInfo) -> std::borrow::Cow<'i, SessionInfo> {
+        if self.search_path.is_empty() {
+            return std::borrow::Cow::Borrowed(info);
+        }
+        let mut home = info.clone();
+        home.search_path = self.search_path.clone();
+        std::borrow::Cow::Owned(home)
+    }
+
     /// `view v` / `materialized view m`, as PostgreSQL's messages name it.
     pub fn describe(&self) -> String {
         let kind = if self.materialized { "materialized view" } else { "view" };
@@ -72,6 +85,7 @@ fn all_views(catalog: &Catalog) -> impl Iterator<Item = Dependent> + '_ {
         name: v.name.clone(),
         query: v.query.clone(),
         columns: v.columns.clone(),
+        search_path: v.search_path.clone(),
     });
     let matviews = catalog.tables.values().filter_map(|t| {
         t.matview.as_ref().map(|m| Dependent {
@@ -80,6 +94,7 @@ fn all_views(catalog: &Catalog) -> impl Iterator<Item = Dependent> + '_ {
             name: t.name.clone(),
             query: m.query.clone(),
             columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+            search_path: Vec::new(),
         })
     });
     views.chain(matviews)
@@ -90,7 +105,10 @@ fn all_views(catalog: &Catalog) -> impl Iterator<Item = Dependent> + '_ {
 pub(super) fn views_reading(catalog: &Catalog, info: &SessionInfo, target: u32) -> Vec<Dependent> {
     let mut out: Vec<Dependent> = all_views(catalog)
         .filter(|d| d.id != target)
-        .filter(|d| relations_named(catalog, info, &d.query).is_some_and(|r| r.contains(&target)))
+        .filter(|d| {
+            relations_named(catalog, &d.bound_with(info), &d.query)
+                .is_some_and(|r| r.contains(&target))
+        })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     out
@@ -484,8 +502,9 @@ impl Session {
                 _ => continue,
             };
             for d in views_reading(catalog, &info, id) {
-                let current = out.get(&d.id).cloned().unwrap_or(d.query);
-                let path = &info.search_path;
+                let home = d.bound_with(&info);
+                let current = out.get(&d.id).cloned().unwrap_or_else(|| d.query.clone());
+                let path = &home.search_path;
                 if let Some(text) =
                     rename_relation_in(catalog, path, &current, id, &name, Some(new_schema))?
                 {
@@ -505,7 +524,7 @@ impl Session {
     ) -> Result<()> {
         let info = self.info();
         for d in views_reading(catalog, &info, target) {
-            let path = &info.search_path;
+            let path = &d.bound_with(&info).search_path;
             let Some(text) =
                 rename_relation_in(catalog, path, &d.query, target, new_name, new_schema)?
             else {
@@ -531,7 +550,7 @@ impl Session {
             .filter(|d| may_read_column(d, old))
             .collect();
         for d in readers {
-            match rename_column_in(catalog, &info, &d.query, table, old, new) {
+            match rename_column_in(catalog, &d.bound_with(&info), &d.query, table, old, new) {
                 Some(text) => self.store_view_query(catalog, &d, text)?,
                 None => {
                     return Err(Error::new(
