@@ -44,7 +44,7 @@ impl Prefaulter {
     }
 
     /// Asks for an empty vector with room for `capacity` elements, its memory faulted in.
-    pub(crate) fn ask<T: Send + 'static>(&self, capacity: usize) -> Ready<T> {
+    fn ask<T: Send + 'static>(&self, capacity: usize) -> Ready<T> {
         let slot = Arc::new(Mutex::new(None));
         let filled = Arc::downgrade(&slot);
         // A helper that is gone (it never is while `self` lives) leaves the slot empty:
@@ -64,12 +64,38 @@ impl Prefaulter {
 
 /// A buffer a [`Prefaulter`] is preparing.
 #[derive(Debug)]
-pub(crate) struct Ready<T>(Arc<Mutex<Option<Vec<T>>>>);
+struct Ready<T>(Arc<Mutex<Option<Vec<T>>>>);
 
 impl<T> Ready<T> {
     /// The buffer, when it is ready.
-    pub(crate) fn take(&self) -> Option<Vec<T>> {
+    fn take(&self) -> Option<Vec<T>> {
         self.0.try_lock().and_then(|mut slot| slot.take())
+    }
+}
+
+/// The next chunk of a structure that grows by chunks of one size, prepared one ahead.
+#[derive(Debug)]
+pub(crate) struct NextChunk<T>(Option<Ready<T>>);
+
+impl<T> Default for NextChunk<T> {
+    fn default() -> Self {
+        NextChunk(None)
+    }
+}
+
+impl<T: Send + 'static> NextChunk<T> {
+    /// An empty chunk with room for `capacity` elements (always the same for one
+    /// structure): the prepared one when it is ready, else a new allocation. Asks
+    /// `helper`, when given, to prepare the one after.
+    pub(crate) fn take(&mut self, capacity: usize, helper: Option<&Prefaulter>) -> Vec<T> {
+        let ready = self.0.as_ref().and_then(Ready::take);
+        if ready.is_some() {
+            self.0 = None;
+        }
+        if let (None, Some(helper)) = (&self.0, helper) {
+            self.0 = Some(helper.ask(capacity));
+        }
+        ready.unwrap_or_else(|| Vec::with_capacity(capacity))
     }
 }
 

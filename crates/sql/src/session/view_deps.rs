@@ -47,7 +47,16 @@ pub(super) struct Dependent {
 }
 
 impl Dependent {
-    /// The session facts its query is bound with: `info` with its search path.
+    /// The search path its query's names are found in: its own, else `info`'s.
+    fn path<'a>(&'a self, info: &'a SessionInfo) -> &'a [String] {
+        if self.search_path.is_empty() {
+            &info.search_path
+        } else {
+            &self.search_path
+        }
+    }
+
+    /// The session facts its query is bound with: `info` with [`Dependent::path`].
     fn bound_with<'i>(&self, info: &'i SessionInfo) -> std::borrow::Cow<'i, SessionInfo> {
         if self.search_path.is_empty() {
             return std::borrow::Cow::Borrowed(info);
@@ -502,9 +511,8 @@ impl Session {
                 _ => continue,
             };
             for d in views_reading(catalog, &info, id) {
-                let home = d.bound_with(&info);
                 let current = out.get(&d.id).cloned().unwrap_or_else(|| d.query.clone());
-                let path = &home.search_path;
+                let path = d.path(&info);
                 if let Some(text) =
                     rename_relation_in(catalog, path, &current, id, &name, Some(new_schema))?
                 {
@@ -524,7 +532,7 @@ impl Session {
     ) -> Result<()> {
         let info = self.info();
         for d in views_reading(catalog, &info, target) {
-            let path = &d.bound_with(&info).search_path;
+            let path = d.path(&info);
             let Some(text) =
                 rename_relation_in(catalog, path, &d.query, target, new_name, new_schema)?
             else {

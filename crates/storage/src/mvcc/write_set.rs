@@ -32,7 +32,7 @@ use helios_common::{Result, Timestamp};
 
 use self::entries::Entries;
 use crate::mvcc::spill::{Run, RunIter, RunWriter, SpillSettings};
-use crate::prefault::{Prefaulter, Ready};
+use crate::prefault::{NextChunk, Prefaulter};
 
 /// Keys up to this many bytes live inside the index entry (no allocation of their own).
 pub(crate) const INLINE_KEY: usize = 30;
@@ -158,7 +158,7 @@ struct Arena {
     /// The chunk being filled; the ones after it are empty, kept for reuse.
     cur: usize,
     /// The next new chunk, being faulted in by the write set's helper.
-    next: Option<Ready<u8>>,
+    next: NextChunk<u8>,
 }
 
 impl Arena {
@@ -185,17 +185,12 @@ impl Arena {
         Slot { chunk: chunk as u32, offset: offset as u32, len: value.len() as u32 }
     }
 
-    /// A new chunk for a value of `len` bytes: the prepared one when it is ready; asks
-    /// `helper` for the one after.
+    /// A new chunk for a value of `len` bytes (one of its own when it is larger).
     fn new_chunk(&mut self, len: usize, helper: Option<&Prefaulter>) -> Vec<u8> {
-        let ready = if len <= CHUNK { self.next.as_ref().and_then(Ready::take) } else { None };
-        if ready.is_some() {
-            self.next = None;
+        if len > CHUNK {
+            return Vec::with_capacity(len);
         }
-        if let (None, Some(helper)) = (&self.next, helper) {
-            self.next = Some(helper.ask(CHUNK));
-        }
-        ready.unwrap_or_else(|| Vec::with_capacity(CHUNK.max(len)))
+        self.next.take(CHUNK, helper)
     }
 
     fn get(&self, slot: Slot) -> &[u8] {

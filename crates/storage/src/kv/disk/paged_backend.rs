@@ -88,7 +88,7 @@ use redb::StorageBackend;
 use zeroize::Zeroizing;
 
 use crate::crypto::{DataKey, PageCipher};
-use crate::prefault::{Prefaulter, Ready};
+use crate::prefault::{NextChunk, Prefaulter};
 
 /// Bytes of redb-visible data per page.
 pub const LOGICAL_PAGE: usize = 4096;
@@ -224,7 +224,7 @@ struct Pending {
     /// Faults in the next chunk while a large commit fills the current one (started at
     /// its second chunk, stopped when the pages are written out).
     helper: Option<Prefaulter>,
-    next: Option<Ready<u8>>,
+    next: NextChunk<u8>,
 }
 
 /// A held run: `pages` sealed pages at `offset` in chunk `chunk`.
@@ -246,17 +246,15 @@ impl Pending {
         if let Some(c) = self.chunks.last().filter(|c| c.capacity() - c.len() >= len) {
             return (self.chunks.len() - 1, c.len());
         }
-        let ready = if len <= HOLD_CHUNK { self.next.as_ref().and_then(Ready::take) } else { None };
-        if ready.is_some() {
-            self.next = None;
-        }
         if !self.chunks.is_empty() && self.helper.is_none() {
             self.helper = Prefaulter::start();
         }
-        if let (None, Some(helper)) = (&self.next, &self.helper) {
-            self.next = Some(helper.ask(HOLD_CHUNK));
-        }
-        self.chunks.push(ready.unwrap_or_else(|| Vec::with_capacity(HOLD_CHUNK.max(len))));
+        let chunk = if len > HOLD_CHUNK {
+            Vec::with_capacity(len)
+        } else {
+            self.next.take(HOLD_CHUNK, self.helper.as_ref())
+        };
+        self.chunks.push(chunk);
         (self.chunks.len() - 1, 0)
     }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use super::{SetKey, Vers};
-use crate::prefault::{Prefaulter, Ready};
+use crate::prefault::{NextChunk, Prefaulter};
 
 /// Entries per tail chunk (about a megabyte).
 #[cfg(not(test))]
@@ -149,7 +149,7 @@ struct Tail {
     /// Emptied chunks, reused before new ones.
     spare: Vec<Vec<Entry>>,
     /// The next new chunk, being faulted in by the helper.
-    next: Option<Ready<Entry>>,
+    next: NextChunk<Entry>,
 }
 
 impl Tail {
@@ -190,14 +190,8 @@ impl Tail {
         if let Some(c) = self.spare.pop() {
             return c;
         }
-        let ready = self.next.as_ref().and_then(Ready::take);
-        if ready.is_some() {
-            self.next = None;
-        }
-        if let (None, Some(helper), false) = (&self.next, helper, self.chunks.is_empty()) {
-            self.next = Some(helper.ask(TAIL_CHUNK));
-        }
-        ready.unwrap_or_else(|| Vec::with_capacity(TAIL_CHUNK))
+        let helper = helper.filter(|_| !self.chunks.is_empty());
+        self.next.take(TAIL_CHUNK, helper)
     }
 
     /// The position of the entry with `key`, or where it would go.
