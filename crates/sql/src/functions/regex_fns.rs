@@ -8,7 +8,7 @@ use std::sync::Arc;
 use helios_common::{Error, Result, SqlState};
 use helios_types::{Array, DataType, Value};
 
-use crate::expr::pattern::{compile_are, compile_regex, RegexOptions, Source};
+use crate::expr::pattern::{compile_are, compile_regex, Captures, Pattern, RegexOptions, Source};
 use crate::expr::EvalContext;
 use crate::functions::registry::{p, Registry, ReturnType};
 use crate::functions::string::s;
@@ -57,15 +57,17 @@ pub(crate) fn register(r: &mut Registry) {
         regexp_match(s(&a[0]), s(&a[1]), s(&a[2]))
     });
     r.add("regexp_like", vec![p(Text), p(Text)], ReturnType::Exact(Bool), |a, _| {
-        Ok(Value::Bool(compile(s(&a[1]), "")?.0.is_match(s(&a[0]))))
+        Ok(Value::Bool(compile(s(&a[1]), "")?.0.is_match(s(&a[0]))?))
     });
     r.add("regexp_like", vec![p(Text), p(Text), p(Text)], ReturnType::Exact(Bool), |a, _| {
-        Ok(Value::Bool(compile(s(&a[1]), s(&a[2]))?.0.is_match(s(&a[0]))))
+        let re = compile_once("regexp_like", s(&a[1]), s(&a[2]))?;
+        Ok(Value::Bool(re.is_match(s(&a[0]))?))
     });
     // regexp_count(string, pattern [, start [, flags]])
     let count = |a: &[Value], _: &dyn EvalContext| {
         let from = Occurrences::new("regexp_count", a, a.get(2), a.get(3))?;
-        Ok(Value::Int4(i32::try_from(from.matches().count()).unwrap_or(i32::MAX)))
+        let count = from.matches().try_fold(0usize, |n, m| m.map(|_| n + 1))?;
+        Ok(Value::Int4(i32::try_from(count).unwrap_or(i32::MAX)))
     };
     r.add("regexp_count", vec![p(Text), p(Text)], ReturnType::Exact(Int4), count);
     r.add("regexp_count", vec![p(Text), p(Text), p(Int4)], ReturnType::Exact(Int4), count);
@@ -80,7 +82,7 @@ pub(crate) fn register(r: &mut Registry) {
             Some(other) => return Err(bad_parameter("endoption", other)),
         };
         let sub = non_negative("subexpr", a.get(6))?;
-        Ok(Value::Int4(match from.nth(n, sub) {
+        Ok(Value::Int4(match from.nth(n, sub)? {
             Some((start, stop)) => from.char_position(if end { stop } else { start }),
             None => 0,
         }))
@@ -96,7 +98,7 @@ pub(crate) fn register(r: &mut Registry) {
         let from = Occurrences::new("regexp_substr", a, a.get(2), a.get(4))?;
         let n = positive("n", a.get(3), 1)?;
         let sub = non_negative("subexpr", a.get(5))?;
-        Ok(match from.nth(n, sub) {
+        Ok(match from.nth(n, sub)? {
             Some((start, stop)) => Value::Text(from.text[start..stop].to_string()),
             None => Value::Null,
         })
@@ -144,9 +146,21 @@ fn flags(f: &str) -> Result<(RegexOptions, bool)> {
     Ok((o, global))
 }
 
-fn compile(pattern: &str, f: &str) -> Result<(Arc<regex::Regex>, bool)> {
+fn compile(pattern: &str, f: &str) -> Result<(Arc<Pattern>, bool)> {
     let (options, global) = flags(f)?;
     Ok((compile_regex(pattern, options)?, global))
+}
+
+/// [`compile`] for a function that finds one match, or splits: the `g` flag is an error.
+fn compile_once(name: &str, pattern: &str, f: &str) -> Result<Arc<Pattern>> {
+    let (re, global) = compile(pattern, f)?;
+    if global {
+        return Err(Error::new(
+            SqlState::INVALID_PARAMETER_VALUE,
+            format!("{name}() does not support the \"global\" option"),
+        ));
+    }
+    Ok(re)
 }
 
 /// Translates a PostgreSQL replacement string (`\1`, `\&`, `\\`) to `regex` syntax.
@@ -178,10 +192,7 @@ fn replacement(rep: &str) -> String {
 }
 
 fn regexp_replace(x: &str, pattern: &str, rep: &str, f: &str) -> Result<Value> {
-    let (re, global) = compile(pattern, f)?;
-    let rep = replacement(rep);
-    let out = if global { re.replace_all(x, rep.as_str()) } else { re.replace(x, rep.as_str()) };
-    Ok(Value::Text(out.into_owned()))
+    regexp_replace_from(x, pattern, rep, 1, None, f)
 }
 
 /// `regexp_replace` from the `start`-th character on, replacing the `n`-th match (every
@@ -196,16 +207,15 @@ fn regexp_replace_from(
 ) -> Result<Value> {
     let (re, global) = compile(pattern, f)?;
     let n = n.unwrap_or(if global { 0 } else { 1 });
-    let Some((mut at, _)) = x.char_indices().nth(start - 1) else {
+    let Some((at, _)) = x.char_indices().nth(start - 1) else {
         return Ok(Value::Text(x.to_string()));
     };
     let rep = replacement(rep);
-    let (mut out, mut copied, mut seen) = (String::with_capacity(x.len()), 0, 0);
-    while at <= x.len() {
-        let Some(caps) = re.captures_at(x, at) else { break };
+    let (mut out, mut copied) = (String::with_capacity(x.len()), 0);
+    for (seen, caps) in re.matches_from(x, at).enumerate() {
+        let caps = caps?;
         let Some(m) = caps.get(0) else { break };
-        seen += 1;
-        if n == 0 || seen == n {
+        if n == 0 || seen + 1 == n {
             out.push_str(&x[copied..m.start()]);
             caps.expand(&rep, &mut out);
             copied = m.end();
@@ -213,12 +223,6 @@ fn regexp_replace_from(
                 break;
             }
         }
-        // An empty match moves on by one character.
-        at = if m.end() > m.start() {
-            m.end()
-        } else {
-            x[m.end()..].chars().next().map_or(x.len() + 1, |c| m.end() + c.len_utf8())
-        };
     }
     out.push_str(&x[copied..]);
     Ok(Value::Text(out))
@@ -229,35 +233,35 @@ fn text_array(elements: Vec<Value>) -> Value {
 }
 
 fn regexp_match(x: &str, pattern: &str, f: &str) -> Result<Value> {
-    let (re, global) = compile(pattern, f)?;
-    if global {
-        return Err(Error::new(
-            SqlState::INVALID_PARAMETER_VALUE,
-            "regexp_match() does not support the \"global\" option",
-        )
-        .with_hint("Use the regexp_matches function instead."));
-    }
-    let Some(caps) = re.captures(x) else { return Ok(Value::Null) };
-    let elems: Vec<Value> = if caps.len() == 1 {
-        vec![Value::Text(caps[0].to_string())]
-    } else {
-        (1..caps.len())
-            .map(|k| caps.get(k).map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
-            .collect()
+    let re = compile_once("regexp_match", pattern, f)
+        .map_err(|e| e.with_hint("Use the regexp_matches function instead."))?;
+    Ok(re.captures(x)?.map_or(Value::Null, |caps| groups(&caps)))
+}
+
+/// A match as `regexp_match` returns it: a text array of the capture groups (NULL for a
+/// group that did not take part), or of the whole match when the pattern has none.
+fn groups(caps: &Captures<'_>) -> Value {
+    let text = |m: Option<fancy_regex::Match<'_>>| {
+        m.map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
     };
-    Ok(text_array(elems))
+    let elems: Vec<Value> = if caps.len() == 1 {
+        vec![text(caps.get(0))]
+    } else {
+        (1..caps.len()).map(|k| text(caps.get(k))).collect()
+    };
+    text_array(elems)
 }
 
 fn split(x: &str, pattern: &str, f: &str) -> Result<Value> {
-    let (re, _) = compile(pattern, f)?;
-    Ok(text_array(re.split(x).map(|p| Value::Text(p.to_string())).collect()))
+    let re = compile_once("regexp_split_to_array", pattern, f)?;
+    Ok(text_array(re.split(x)?.into_iter().map(|p| Value::Text(p.to_string())).collect()))
 }
 
 /// The matches of a pattern in a string from a start position on (the `start` and
 /// `flags` arguments of `regexp_count`, `regexp_instr` and `regexp_substr`).
 struct Occurrences<'a> {
     text: &'a str,
-    re: Arc<regex::Regex>,
+    re: Arc<Pattern>,
     /// Byte offset of the start position (past the end: no matches).
     from: Option<usize>,
 }
@@ -270,13 +274,7 @@ impl<'a> Occurrences<'a> {
         flags: Option<&Value>,
     ) -> Result<Occurrences<'a>> {
         let start = positive("start", start, 1)?;
-        let (re, global) = compile(s(&a[1]), flags.map_or("", s))?;
-        if global {
-            return Err(Error::new(
-                SqlState::INVALID_PARAMETER_VALUE,
-                format!("{name}() does not support the \"global\" option"),
-            ));
-        }
+        let re = compile_once(name, s(&a[1]), flags.map_or("", s))?;
         let text = s(&a[0]);
         let from = match text.char_indices().nth(start - 1) {
             Some((at, _)) => Some(at),
@@ -287,17 +285,14 @@ impl<'a> Occurrences<'a> {
     }
 
     /// The matches from the start position on.
-    fn matches(&self) -> impl Iterator<Item = regex::Match<'a>> + '_ {
-        let (text, re) = (self.text, &self.re);
-        self.from.into_iter().flat_map(move |at| re.find_iter(&text[at..]))
+    fn matches(&self) -> impl Iterator<Item = Result<Captures<'a>>> + '_ {
+        self.from.into_iter().flat_map(|at| self.re.matches_from(self.text, at))
     }
 
     /// The byte range of the `n`-th match (1-based), or of its capture group `sub`.
-    fn nth(&self, n: usize, sub: usize) -> Option<(usize, usize)> {
-        let at = self.from?;
-        let caps = self.re.captures_iter(&self.text[at..]).nth(n - 1)?;
-        let m = caps.get(sub)?;
-        Some((at + m.start(), at + m.end()))
+    fn nth(&self, n: usize, sub: usize) -> Result<Option<(usize, usize)>> {
+        let Some(caps) = self.matches().nth(n - 1).transpose()? else { return Ok(None) };
+        Ok(caps.get(sub).map(|m| (m.start(), m.end())))
     }
 
     /// The 1-based character position of byte offset `at`.
@@ -341,34 +336,21 @@ fn non_negative(name: &str, v: Option<&Value>) -> Result<usize> {
 /// a group that did not take part), or the whole match when the pattern has none.
 pub(crate) fn regexp_matches_rows(x: &str, pattern: &str, f: &str) -> Result<Vec<Value>> {
     let (re, global) = compile(pattern, f)?;
-    let row = |caps: regex::Captures<'_>| {
-        let elems: Vec<Value> = if caps.len() == 1 {
-            vec![Value::Text(caps[0].to_string())]
-        } else {
-            (1..caps.len())
-                .map(|k| caps.get(k).map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
-                .collect()
-        };
-        text_array(elems)
-    };
-    Ok(if global {
-        re.captures_iter(x).map(row).collect()
-    } else {
-        re.captures(x).map(row).into_iter().collect()
-    })
+    let matches = re.matches_from(x, 0).take(if global { usize::MAX } else { 1 });
+    matches.map(|caps| caps.map(|caps| groups(&caps))).collect()
 }
 
 /// The pieces of `regexp_split_to_table(string, pattern [, flags])`.
 pub(crate) fn split_pieces(x: &str, pattern: &str, f: &str) -> Result<Vec<String>> {
-    let (re, _) = compile(pattern, f)?;
-    Ok(re.split(x).map(str::to_string).collect())
+    let re = compile_once("regexp_split_to_table", pattern, f)?;
+    Ok(re.split(x)?.into_iter().map(str::to_string).collect())
 }
 
 /// `substring(x FROM pattern)`: the first parenthesised group's match, or the whole
 /// match when the pattern has no group; NULL when nothing matches.
 pub(crate) fn substring_regex(a: &[Value], _ctx: &dyn EvalContext) -> Result<Value> {
     let re = compile_are(s(&a[1]), false)?;
-    let Some(caps) = re.captures(s(&a[0])) else { return Ok(Value::Null) };
+    let Some(caps) = re.captures(s(&a[0]))? else { return Ok(Value::Null) };
     let m = if caps.len() > 1 { caps.get(1) } else { caps.get(0) };
     Ok(m.map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
 }

@@ -11,9 +11,9 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use crate::expr::pattern::Pattern;
 use helios_common::Error;
 use helios_types::jsonpath::{BinaryOp, Node, RegexFlags};
-use regex::Regex;
 use serde_json::Value as Json;
 
 use super::datetime::compare_datetimes;
@@ -68,7 +68,7 @@ impl<'a> Exec<'a> {
             Node::LikeRegex { expr, pattern, flags } => {
                 let re = compile(pattern, *flags).map_err(Fail::Hard)?;
                 self.predicate(expr, None, jb, false, &mut |l, _| match l.as_str() {
-                    Some(s) => Ok(Some(re.is_match(s))),
+                    Some(s) => re.is_match(s).map(Some).map_err(Fail::Hard),
                     None => Ok(None),
                 })
             }
@@ -187,7 +187,7 @@ fn compare(
 }
 
 /// Compiles a `like_regex` pattern with its flags (cached per thread).
-pub fn compile(pattern: &str, flags: RegexFlags) -> Result<Arc<Regex>, Error> {
+pub fn compile(pattern: &str, flags: RegexFlags) -> Result<Arc<Pattern>, Error> {
     use crate::expr::pattern::{compile_regex, RegexOptions, Source};
     compile_regex(
         pattern,
