@@ -88,6 +88,12 @@ pub struct MatViewDef {
     pub query: String,
     /// Its rows were computed.
     pub populated: bool,
+    /// The search path at `CREATE MATERIALIZED VIEW`, without temporary schemas: a
+    /// refresh finds the query's unqualified names in it (then in the refresher's
+    /// temporary schema), whoever refreshes. Empty in views created before it was
+    /// recorded: they use the refresher's path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_path: Vec<String>,
 }
 
 /// An index over some columns of a table (the primary key is one too).

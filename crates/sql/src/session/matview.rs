@@ -63,7 +63,9 @@ impl Session {
         ct.with_data = Some(ast::WithData { data: !no_data, statistics: None });
         let created = self.create_table_as(&ct, &cv.query)?;
         let table = self.table_named(&schema, &qn.name)?;
-        let def = MatViewDef { query: cv.query.to_string(), populated: !no_data };
+        let search_path = self.settings.search_path();
+        let search_path = search_path.into_iter().filter(|s| !super::is_temp_schema(s)).collect();
+        let def = MatViewDef { query: cv.query.to_string(), populated: !no_data, search_path };
         self.put_matview(&table, Some(def))?;
         Ok(match created {
             StatementResult::Command { rows_affected, .. } if !no_data => {
@@ -146,16 +148,32 @@ impl Session {
             insert.table = ast::TableObject::TableName(ast::ObjectName::from(target));
             insert.source = Some(Box::new(query));
             self.catalog_memo = None;
-            self.run_in_txn(
-                &Statement::Sql(Box::new(ast::Statement::Insert(insert))),
-                &[],
-                None,
-                None,
-            )?;
+            let insert = Statement::Sql(Box::new(ast::Statement::Insert(insert)));
+            self.with_search_path(&def.search_path, |s| s.run_in_txn(&insert, &[], None, None))?;
         }
         let table = self.table_named(&table.schema, &table.name)?;
         self.put_matview(&table, Some(MatViewDef { populated: populate, ..def }))?;
         Ok(StatementResult::command("REFRESH MATERIALIZED VIEW"))
+    }
+
+    /// Runs `f` with `search_path` (then the session's temporary schema) as the search
+    /// path, and puts the session's back; an empty `search_path` keeps the session's.
+    fn with_search_path<T>(
+        &mut self,
+        search_path: &[String],
+        f: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        if search_path.is_empty() {
+            return f(self);
+        }
+        let saved = self.settings.get("search_path");
+        let mut path: Vec<String> =
+            search_path.iter().map(|s| format!("\"{}\"", s.replace('"', "\"\""))).collect();
+        path.push("pg_temp".into());
+        self.settings.set("search_path", &path.join(", "))?;
+        let result = f(self);
+        self.settings.restore("search_path", saved);
+        result
     }
 
     /// The current definition of table `schema.name` in this transaction.

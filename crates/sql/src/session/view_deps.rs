@@ -103,7 +103,7 @@ fn all_views(catalog: &Catalog) -> impl Iterator<Item = Dependent> + '_ {
             name: t.name.clone(),
             query: m.query.clone(),
             columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-            search_path: Vec::new(),
+            search_path: m.search_path.clone(),
         })
     });
     views.chain(matviews)
