@@ -148,7 +148,9 @@ impl Binder<'_> {
         let qn = object_name(name)?;
         let qualifier = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| qn.name.clone());
         if qn.schema.is_none() {
-            if let Some(plan) = self.cte_plan(&qn.name)? {
+            let cte =
+                self.cte_plan(&qn.name).map_err(|e| crate::parser::place::at_name(e, name))?;
+            if let Some(plan) = cte {
                 let plan = match alias {
                     Some(a) => rename_columns(plan, &a.columns, &qualifier)?,
                     None => plan,

@@ -126,6 +126,15 @@ impl Binder<'_> {
             let id = self.ctes.len();
             // Reserve the slot so ids stay stable while the body binds.
             self.ctes.push(Plan::Empty { rows: 0 });
+            if is_dml_without_returning(&cte.query.body) {
+                if let Some(scope) = self.cte_scopes.last_mut() {
+                    let outer_depth = self.outer.len();
+                    let (schema, recursion) = (Schema::default(), Recursion::NoReturning);
+                    let entry = CteEntry { id, schema, recursion, outer_depth, correlated: false };
+                    scope.insert(name, entry);
+                }
+                continue;
+            }
             // Whether the query reads an enclosing query's columns: the innermost
             // correlation flag, cleared for its binding and merged back after.
             let flag = self.correlated.last().map(|c| c.replace(false));
@@ -346,6 +355,10 @@ impl Binder<'_> {
                     Ok(Some(Plan::CteScan { id: e.id, outer_skip, schema: e.schema.clone() }))
                 }
                 Recursion::Base => invalid("within its non-recursive term"),
+                Recursion::NoReturning => Err(Error::new(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    format!("WITH query \"{name}\" does not have a RETURNING clause"),
+                )),
                 Recursion::Term { depth, .. } if self.outer.len() > *depth => {
                     invalid("within a subquery")
                 }
@@ -591,4 +604,17 @@ pub fn rename_columns_of(
     let exprs =
         schema.iter().enumerate().map(|(i, f)| Expr::Column(i, f.data_type.clone())).collect();
     Ok(Plan::Project { input: Box::new(plan), exprs, schema })
+}
+
+/// Whether a WITH query's body is an INSERT, UPDATE or DELETE without RETURNING, also
+/// when it stands in parentheses (how the session leaves one it has run, see
+/// `session/writable_cte.rs`).
+pub(crate) fn is_dml_without_returning(body: &ast::SetExpr) -> bool {
+    match body {
+        ast::SetExpr::Query(q) => is_dml_without_returning(&q.body),
+        ast::SetExpr::Insert(ast::Statement::Insert(i)) => i.returning.is_none(),
+        ast::SetExpr::Update(ast::Statement::Update(u)) => u.returning.is_none(),
+        ast::SetExpr::Delete(ast::Statement::Delete(d)) => d.returning.is_none(),
+        _ => false,
+    }
 }

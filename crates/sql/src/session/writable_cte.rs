@@ -1,6 +1,7 @@
 //! Data-modifying WITH queries (`WITH ins AS (INSERT ... RETURNING ...) SELECT ...`).
 //! Each data-modifying query runs once, first; its RETURNING rows then stand in for the
-//! WITH query as a VALUES list, and the rest of the statement runs as usual.
+//! WITH query as a VALUES list, and the rest of the statement runs as usual. One without
+//! RETURNING just runs (the binder refuses a reference to it, as PostgreSQL does).
 //!
 //! Unlike PostgreSQL, the main query sees the changes (it runs after them in the same
 //! transaction); PostgreSQL's main query reads the snapshot taken before them.
@@ -50,10 +51,11 @@ impl Session {
             };
             let result = self.run_in_txn(&Statement::Sql(Box::new(stmt)), params, None, None)?;
             let StatementResult::Rows(r) = result else {
-                return Err(Error::new(
-                    helios_common::SqlState::FEATURE_NOT_SUPPORTED,
-                    "WITH query that modifies data must have a RETURNING clause",
-                ));
+                // Without RETURNING it only runs. It stays, in parentheses, so that the
+                // binder refuses a reference to it and `has_dml_cte` passes it over.
+                let ran = ast::SetExpr::Query(cte.query.clone());
+                *cte.query.body = ran;
+                continue;
             };
             let names: Vec<String> =
                 r.columns.iter().map(|c| format!("\"{}\"", c.name.replace('"', "\"\""))).collect();
