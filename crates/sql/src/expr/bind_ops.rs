@@ -310,8 +310,11 @@ impl Binder<'_> {
             matches!(e, Expr::Row(_))
                 || matches!(e.data_type(), DataType::Record(_) | DataType::Unknown)
         };
+        // (`||` is no comparison: a row constructor there is an array element or text.)
         let rows = (matches!(l, Expr::Row(_)), matches!(r, Expr::Row(_)));
-        if rows == (true, true) || ((rows.0 || rows.1) && !(composite(&l) && composite(&r))) {
+        let compared =
+            rows == (true, true) || ((rows.0 || rows.1) && !(composite(&l) && composite(&r)));
+        if compared && op != BinaryOp::Concat {
             return self.row_compare(op, l, r);
         }
         let (l, r) = match self.tsearch_binary(op, l, r)? {
