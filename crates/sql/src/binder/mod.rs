@@ -124,6 +124,8 @@ enum Recursion {
     /// Its recursive term is being bound: a reference reads the work table. Holds the
     /// subquery depth of the term and how often it was referenced so far.
     Term { depth: usize, refs: std::cell::Cell<usize> },
+    /// The WITH queries nested in its own query are being bound: a reference is an error.
+    Nested,
     /// A data-modifying WITH query without RETURNING: it ran before the statement was
     /// bound, and has no rows to read (a reference is 0A000).
     NoReturning,

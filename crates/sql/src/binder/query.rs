@@ -169,6 +169,29 @@ impl Binder<'_> {
     }
 
     fn bind_recursive_cte(&mut self, id: usize, name: &str, cte: &ast::Cte) -> Result<Plan> {
+        let union = matches!(
+            cte.query.body.as_ref(),
+            ast::SetExpr::SetOperation { op: ast::SetOperator::Union, .. }
+        );
+        let Some(with) = cte.query.with.as_ref().filter(|_| union) else {
+            return self.bind_recursive_terms(id, name, cte);
+        };
+        // A WITH inside the recursive query is visible to both terms; a reference to the
+        // query itself from one of its queries stands in a subquery (42P19).
+        let outer_depth = self.outer.len();
+        if let Some(scope) = self.cte_scopes.last_mut() {
+            let (schema, recursion) = (Schema::default(), Recursion::Nested);
+            let entry = CteEntry { id, schema, recursion, outer_depth, correlated: false };
+            scope.insert(name.to_string(), entry);
+        }
+        self.bind_with(with)?;
+        let plan = self.bind_recursive_terms(id, name, cte);
+        self.cte_scopes.pop();
+        plan
+    }
+
+    /// The two terms of a recursive WITH query (or the whole query when it is no UNION).
+    fn bind_recursive_terms(&mut self, id: usize, name: &str, cte: &ast::Cte) -> Result<Plan> {
         let (left, right, all) = match cte.query.body.as_ref() {
             ast::SetExpr::SetOperation {
                 left,
@@ -355,6 +378,7 @@ impl Binder<'_> {
                     Ok(Some(Plan::CteScan { id: e.id, outer_skip, schema: e.schema.clone() }))
                 }
                 Recursion::Base => invalid("within its non-recursive term"),
+                Recursion::Nested => invalid("within a subquery"),
                 Recursion::NoReturning => Err(Error::new(
                     SqlState::FEATURE_NOT_SUPPORTED,
                     format!("WITH query \"{name}\" does not have a RETURNING clause"),
