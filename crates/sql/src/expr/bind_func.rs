@@ -563,8 +563,9 @@ impl Binder<'_> {
         if let Some(e) = self.range_call(name, &args)? {
             return Ok(e);
         }
-        if args.iter().any(crate::functions::range::is_variadic_marker) {
-            return Err(Error::unsupported(format!("VARIADIC arguments of function {name}")));
+        let marked = args.iter().filter(|a| crate::functions::range::is_variadic_marker(a));
+        if marked.count() > 0 {
+            return self.bind_spread_call(name, args);
         }
         let args = match self.net_function_cast(name, args)? {
             Ok(e) => return Ok(e),
@@ -575,6 +576,37 @@ impl Binder<'_> {
         let mut bound = Vec::with_capacity(args.len());
         for (a, p) in args.into_iter().zip(params) {
             // "any" parameters keep their argument's type; unknown becomes text.
+            bound.push(self.coerce(a, &p, CoercionKind::Implicit)?);
+        }
+        Ok(Expr::Function { func, args: bound, ty: ret })
+    }
+}
+
+impl Binder<'_> {
+    /// A built-in call whose last argument is `VARIADIC array`: bound to the function's
+    /// twin that takes the array whole ([`crate::functions::registry::spread_twin`]).
+    fn bind_spread_call(&mut self, name: &str, mut args: Vec<Expr>) -> Result<Expr> {
+        use crate::functions::range::is_variadic_marker;
+        use crate::functions::registry::{no_function, spread_twin};
+        let last_only = args.last().is_some_and(is_variadic_marker)
+            && args.iter().filter(|a| is_variadic_marker(a)).count() == 1;
+        let Some(Expr::Function { args: mut inner, .. }) = args.pop().filter(|_| last_only) else {
+            return Err(Error::unsupported(format!("VARIADIC arguments of function {name}")));
+        };
+        let array = inner.pop().ok_or_else(|| Error::internal("empty VARIADIC marker"))?;
+        if !matches!(array.data_type(), DataType::Array(_) | DataType::Unknown) {
+            return Err(Error::new(
+                SqlState::DATATYPE_MISMATCH,
+                "VARIADIC argument must be an array",
+            ));
+        }
+        args.push(array);
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let twin = spread_twin(name).ok_or_else(|| no_function(name, &types))?;
+        let ResolvedCall { func, params, ret } =
+            resolve_scalar(twin, &types).map_err(|_| no_function(name, &types))?;
+        let mut bound = Vec::with_capacity(args.len());
+        for (a, p) in args.into_iter().zip(params) {
             bound.push(self.coerce(a, &p, CoercionKind::Implicit)?);
         }
         Ok(Expr::Function { func, args: bound, ty: ret })

@@ -14,6 +14,20 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("format", vec![p(Text), ParamType::Any], ReturnType::Exact(Text), format)
         .lenient()
         .variadic();
+    // `format(f, VARIADIC array)`: the elements are the arguments (none for NULL).
+    r.add(
+        "format variadic",
+        vec![p(Text), ParamType::AnyArray],
+        ReturnType::Exact(Text),
+        |a, c| {
+            let mut args = vec![a[0].clone()];
+            if let Value::Array(arr) = &a[1] {
+                args.extend(arr.elements.iter().cloned());
+            }
+            format(&args, c)
+        },
+    )
+    .lenient();
     r.add("quote_ident", vec![p(Text)], ReturnType::Exact(Text), |a, _| {
         Ok(Value::Text(quote_ident(s(&a[0]))))
     });

@@ -49,13 +49,17 @@ pub(crate) fn register(r: &mut Registry) {
         }
         _ => Ok(Value::Null),
     });
-    r.add("jsonb_build_object", vec![ParamType::Any], jb(), |a, _| Ok(jsonb(build_object(a)?)))
-        .lenient()
-        .variadic();
+    r.add("jsonb_build_object", vec![ParamType::Any], jb(), |a, _| {
+        Ok(jsonb(build_object(a, "jsonb_build_object")?))
+    })
+    .lenient()
+    .variadic();
     r.add("jsonb_build_object", vec![], jb(), |_, _| Ok(jsonb(Json::Object(Map::new()))));
-    r.add("json_build_object", vec![ParamType::Any], js(), |a, _| Ok(json_text(&build_object(a)?)))
-        .lenient()
-        .variadic();
+    r.add("json_build_object", vec![ParamType::Any], js(), |a, _| {
+        Ok(json_text(&build_object(a, "json_build_object")?))
+    })
+    .lenient()
+    .variadic();
     r.add("json_build_object", vec![], js(), |_, _| Ok(Value::Json("{}".into())));
     r.add("jsonb_build_array", vec![ParamType::Any], jb(), |a, _| Ok(jsonb(build_array(a)?)))
         .lenient()
@@ -98,6 +102,18 @@ pub(crate) fn register(r: &mut Registry) {
     r.add("jsonb_insert", vec![p(Jsonb), p(text_array()), p(Jsonb), p(Bool)], jb(), |a, _| {
         insert_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, a[3] == Value::Bool(true)).map(jsonb)
     });
+    r.add("json_extract_path", vec![p(DataType::Json), p(Text)], js(), |a, _| {
+        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, json_text))
+    })
+    .variadic();
+    r.add(
+        "json_extract_path_text",
+        vec![p(DataType::Json), p(Text)],
+        ReturnType::Exact(Text),
+        |a, _| Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, as_text)),
+    )
+    .variadic();
+    register_spread(r);
     r.add("jsonb_extract_path", vec![p(Jsonb), p(Text)], jb(), |a, _| {
         Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..]))
             .map_or(Value::Null, |d| jsonb(d.clone())))
@@ -107,6 +123,56 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, as_text))
     })
     .variadic();
+}
+
+/// The builders and path extractors called with `VARIADIC array`: each has a twin named
+/// `"<name> variadic"` (no SQL name can hold the space) that takes the leading
+/// arguments and then the array, and spreads the array's elements into the call
+/// (`expr/bind_func.rs` binds the call to it). A NULL array gives NULL, as in PostgreSQL.
+/// `concat`, `concat_ws` and `format` have twins too (`string.rs`, `format.rs`).
+fn register_spread(r: &mut Registry) {
+    use DataType::Json as J;
+    let (js, jb, text) = (ReturnType::Exact(J), ReturnType::Exact(Jsonb), ReturnType::Exact(Text));
+    let array = || vec![ParamType::AnyArray];
+    r.add("json_build_object variadic", array(), js.clone(), |a, _| {
+        spread(&a[0], |items| Ok(json_text(&build_object(items, "json_build_object")?)))
+    });
+    r.add("jsonb_build_object variadic", array(), jb.clone(), |a, _| {
+        spread(&a[0], |items| Ok(jsonb(build_object(items, "jsonb_build_object")?)))
+    });
+    r.add("json_build_array variadic", array(), js.clone(), |a, _| {
+        spread(&a[0], |items| Ok(json_text(&build_array(items)?)))
+    });
+    r.add("jsonb_build_array variadic", array(), jb.clone(), |a, _| {
+        spread(&a[0], |items| Ok(jsonb(build_array(items)?)))
+    });
+    let path = |t: DataType| vec![p(t), p(text_array())];
+    r.add("json_extract_path variadic", path(J), js, |a, _| {
+        spread_path(a, |d| d.map_or(Value::Null, json_text))
+    });
+    r.add("json_extract_path_text variadic", path(J), text.clone(), |a, _| {
+        spread_path(a, |d| d.map_or(Value::Null, as_text))
+    });
+    r.add("jsonb_extract_path variadic", path(Jsonb), jb, |a, _| {
+        spread_path(a, |d| d.map_or(Value::Null, |d| jsonb(d.clone())))
+    });
+    r.add("jsonb_extract_path_text variadic", path(Jsonb), text, |a, _| {
+        spread_path(a, |d| d.map_or(Value::Null, as_text))
+    });
+}
+
+/// A path extractor's twin for `VARIADIC`: the document, then the path as an array.
+fn spread_path(a: &[Value], found: impl FnOnce(Option<&Json>) -> Value) -> Result<Value> {
+    let d = doc(&a[0])?;
+    spread(&a[1], |path| Ok(found(get_path(&d, &variadic_path(path)))))
+}
+
+/// Calls `f` with the elements of the `VARIADIC` array `v`; NULL for a NULL array.
+fn spread(v: &Value, f: impl FnOnce(&[Value]) -> Result<Value>) -> Result<Value> {
+    match v {
+        Value::Array(arr) => f(&arr.elements),
+        _ => Ok(Value::Null),
+    }
 }
 
 fn invalid(msg: &str) -> Error {
@@ -264,11 +330,12 @@ fn key_text(v: &Value) -> Result<String> {
     }
 }
 
-fn build_object(a: &[Value]) -> Result<Json> {
+/// The object of `json[b]_build_object` (`name`, for the error's hint).
+fn build_object(a: &[Value], name: &str) -> Result<Json> {
     if !a.len().is_multiple_of(2) {
-        return Err(invalid("argument list must have even number of elements").with_hint(
-            "The arguments of jsonb_build_object() must consist of alternating keys and values.",
-        ));
+        return Err(invalid("argument list must have even number of elements").with_hint(format!(
+            "The arguments of {name}() must consist of alternating keys and values."
+        )));
     }
     let mut map = Map::new();
     for pair in a.chunks(2) {

@@ -170,9 +170,17 @@ fn catalog() -> &'static HashMap<&'static str, Vec<ScalarFunction>> {
     })
 }
 
-/// The names of all scalar functions, sorted (for catalogs such as `pg_proc`).
+/// The name of the twin of `name` that takes its `VARIADIC` array whole, when it has one
+/// (see `functions/json.rs` `register_spread`).
+pub fn spread_twin(name: &str) -> Option<&'static str> {
+    catalog().get_key_value(format!("{name} variadic").as_str()).map(|(k, _)| *k)
+}
+
+/// The names of all scalar functions, sorted (for catalogs such as `pg_proc`); internal
+/// twins (names with a space) are left out.
 pub fn function_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = catalog().keys().copied().collect();
+    let mut names: Vec<&'static str> =
+        catalog().keys().copied().filter(|n| !n.contains(' ')).collect();
     names.sort_unstable();
     names
 }
@@ -240,7 +248,7 @@ fn type_list(args: &[DataType]) -> String {
     args.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
-fn no_function(name: &str, args: &[DataType]) -> Error {
+pub(crate) fn no_function(name: &str, args: &[DataType]) -> Error {
     Error::new(
         SqlState::UNDEFINED_FUNCTION,
         format!("function {name}({}) does not exist", type_list(args)),

@@ -96,6 +96,19 @@ pub(crate) fn register(r: &mut Registry) {
     })
     .lenient()
     .variadic();
+    // Twins for `VARIADIC array` (see `functions/json.rs` `register_spread`).
+    r.add("concat variadic", vec![ParamType::AnyArray], ret(Text), |a, _| match &a[0] {
+        Value::Array(arr) => concat(&arr.elements, ""),
+        _ => Ok(Value::Null),
+    })
+    .lenient();
+    r.add("concat_ws variadic", vec![p(Text), ParamType::AnyArray], ret(Text), |a, _| {
+        match (&a[0], &a[1]) {
+            (Value::Text(sep), Value::Array(arr)) => concat(&arr.elements, sep),
+            _ => Ok(Value::Null),
+        }
+    })
+    .lenient();
     r.add("md5", vec![p(Text)], ret(Text), |a, _| Ok(t(md5_hex(s(&a[0]).as_bytes()))));
     r.add("md5", vec![p(Bytea)], ret(Text), |a, _| Ok(t(md5_hex(bytes(&a[0])))));
     r.add("chr", vec![p(Int4)], ret(Text), |a, _| chr(i(&a[0])));
