@@ -572,6 +572,10 @@ impl Binder<'_> {
             Err(args) => args,
         };
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        if name.contains(' ') {
+            // The internal twins of variadic functions are not callable by name.
+            return Err(crate::functions::registry::no_function(name, &types));
+        }
         let ResolvedCall { func, params, ret } = resolve_scalar(name, &types)?;
         let mut bound = Vec::with_capacity(args.len());
         for (a, p) in args.into_iter().zip(params) {
