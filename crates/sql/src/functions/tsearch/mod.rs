@@ -11,6 +11,7 @@
 pub mod config;
 mod convert;
 mod headline;
+mod json_doc;
 pub mod matching;
 mod ops;
 pub mod parser;
@@ -61,6 +62,7 @@ pub(crate) fn register(r: &mut Registry) {
     ops::register(r);
     rank::register(r);
     headline::register(r);
+    json_doc::register(r);
 }
 
 /// The text of a text-like argument.
