@@ -103,24 +103,24 @@ pub(crate) fn register(r: &mut Registry) {
         insert_path(doc(&a[0])?, &path(&a[1])?, doc(&a[2])?, a[3] == Value::Bool(true)).map(jsonb)
     });
     r.add("json_extract_path", vec![p(DataType::Json), p(Text)], js(), |a, _| {
-        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, json_text))
+        Ok(get_opt_path(&doc(&a[0])?, variadic_path(&a[1..])).map_or(Value::Null, json_text))
     })
     .variadic();
     r.add(
         "json_extract_path_text",
         vec![p(DataType::Json), p(Text)],
         ReturnType::Exact(Text),
-        |a, _| Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, as_text)),
+        |a, _| Ok(get_opt_path(&doc(&a[0])?, variadic_path(&a[1..])).map_or(Value::Null, as_text)),
     )
     .variadic();
     register_spread(r);
     r.add("jsonb_extract_path", vec![p(Jsonb), p(Text)], jb(), |a, _| {
-        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..]))
+        Ok(get_opt_path(&doc(&a[0])?, variadic_path(&a[1..]))
             .map_or(Value::Null, |d| jsonb(d.clone())))
     })
     .variadic();
     r.add("jsonb_extract_path_text", vec![p(Jsonb), p(Text)], ReturnType::Exact(Text), |a, _| {
-        Ok(get_path(&doc(&a[0])?, &variadic_path(&a[1..])).map_or(Value::Null, as_text))
+        Ok(get_opt_path(&doc(&a[0])?, variadic_path(&a[1..])).map_or(Value::Null, as_text))
     })
     .variadic();
 }
@@ -164,7 +164,7 @@ fn register_spread(r: &mut Registry) {
 /// A path extractor's twin for `VARIADIC`: the document, then the path as an array.
 fn spread_path(a: &[Value], found: impl FnOnce(Option<&Json>) -> Value) -> Result<Value> {
     let d = doc(&a[0])?;
-    spread(&a[1], |path| Ok(found(get_path(&d, &variadic_path(path)))))
+    spread(&a[1], |path| Ok(found(get_opt_path(&d, variadic_path(path)))))
 }
 
 /// Calls `f` with the elements of the `VARIADIC` array `v`; NULL for a NULL array.
@@ -427,23 +427,43 @@ fn nest_json(flat: Vec<Json>, dims: &[helios_types::ArrayDim]) -> Json {
     Json::Array(level)
 }
 
-/// A `text[]` path argument.
+/// The `text[]` path of `jsonb_set` and `jsonb_insert`: a NULL element is 22004.
 pub(crate) fn path(v: &Value) -> Result<Vec<String>> {
+    let elements = match v {
+        Value::Array(a) => &a.elements[..],
+        _ => &[],
+    };
+    let text = |(i, e): (usize, &Value)| match e {
+        Value::Text(s) => Ok(s.clone()),
+        _ => Err(Error::new(
+            SqlState::NULL_VALUE_NOT_ALLOWED,
+            format!("path element at position {} is null", i + 1),
+        )),
+    };
+    elements.iter().enumerate().map(text).collect()
+}
+
+/// The keys of a `text[]` argument, NULL elements left out (`?|`, `?&`).
+fn keys(v: &Value) -> Vec<String> {
     match v {
-        Value::Array(a) => a
-            .elements
-            .iter()
-            .map(|e| match e {
-                Value::Text(s) => Ok(s.clone()),
-                _ => Err(invalid("path element must not be null")),
-            })
-            .collect(),
-        _ => Ok(Vec::new()),
+        Value::Array(a) => variadic_keys(&a.elements),
+        _ => Vec::new(),
     }
 }
 
-fn variadic_path(a: &[Value]) -> Vec<String> {
-    a.iter().map(|v| if let Value::Text(s) = v { s.clone() } else { String::new() }).collect()
+fn variadic_keys(a: &[Value]) -> Vec<String> {
+    a.iter().filter_map(|v| if let Value::Text(s) = v { Some(s.clone()) } else { None }).collect()
+}
+
+/// A path to read (`#>`, `#>>`, `json[b]_extract_path`): `None` when an element is
+/// NULL, which makes the result NULL.
+fn variadic_path(a: &[Value]) -> Option<Vec<String>> {
+    a.iter().map(|v| if let Value::Text(s) = v { Some(s.clone()) } else { None }).collect()
+}
+
+/// [`get_path`] for a path that may hold NULL (no match then).
+fn get_opt_path(d: &Json, path: Option<Vec<String>>) -> Option<&Json> {
+    get_path(d, &path?)
 }
 
 fn array_index(len: usize, key: &str) -> Option<usize> {
@@ -479,7 +499,7 @@ pub(crate) fn set_path(mut d: Json, path: &[String], new: Json, create: bool) ->
         return Err(invalid("cannot set path in scalar"));
     }
     // Below the top level, a path through a scalar leaves the document unchanged.
-    fn go(cur: &mut Json, path: &[String], new: Json, create: bool) -> Result<()> {
+    fn go(cur: &mut Json, path: &[String], at: usize, new: Json, create: bool) -> Result<()> {
         let Some((k, rest)) = path.split_first() else {
             *cur = new;
             return Ok(());
@@ -487,7 +507,7 @@ pub(crate) fn set_path(mut d: Json, path: &[String], new: Json, create: bool) ->
         match cur {
             Json::Object(map) => {
                 if let Some(child) = map.get_mut(k) {
-                    return go(child, rest, new, create);
+                    return go(child, rest, at + 1, new, create);
                 }
                 if rest.is_empty() && create {
                     map.insert(k.clone(), new);
@@ -496,13 +516,16 @@ pub(crate) fn set_path(mut d: Json, path: &[String], new: Json, create: bool) ->
             }
             Json::Array(items) => {
                 let i: i64 = k.trim().parse().map_err(|_| {
-                    invalid(&format!("path element at position 1 is not an integer: \"{k}\""))
+                    Error::new(
+                        SqlState::INVALID_TEXT_REPRESENTATION,
+                        format!("path element at position {at} is not an integer: \"{k}\""),
+                    )
                 })?;
                 let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
                 let idx = if i < 0 { len + i } else { i };
                 if (0..len).contains(&idx) {
                     let idx = usize::try_from(idx).unwrap_or(0);
-                    return go(&mut items[idx], rest, new, create);
+                    return go(&mut items[idx], rest, at + 1, new, create);
                 }
                 if rest.is_empty() && create {
                     if idx < 0 {
@@ -516,7 +539,7 @@ pub(crate) fn set_path(mut d: Json, path: &[String], new: Json, create: bool) ->
             _ => Ok(()),
         }
     }
-    go(&mut d, path, new, create)?;
+    go(&mut d, path, 1, new, create)?;
     Ok(d)
 }
 
@@ -723,16 +746,22 @@ pub fn json_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
                 (Some(h), _) => as_text(h),
             }
         }
-        BinaryOp::JsonPath | BinaryOp::JsonPathText => match (get_path(&d, &path(r)?), op) {
-            (None, _) => Value::Null,
-            (Some(h), BinaryOp::JsonPath) => wrap(h),
-            (Some(h), _) => as_text(h),
-        },
+        BinaryOp::JsonPath | BinaryOp::JsonPathText => {
+            let path = match r {
+                Value::Array(a) => variadic_path(&a.elements),
+                _ => Some(Vec::new()),
+            };
+            match (get_opt_path(&d, path), op) {
+                (None, _) => Value::Null,
+                (Some(h), BinaryOp::JsonPath) => wrap(h),
+                (Some(h), _) => as_text(h),
+            }
+        }
         BinaryOp::Contains => Value::Bool(contains(&d, &doc(r)?, true)),
         BinaryOp::ContainedBy => Value::Bool(contains(&doc(r)?, &d, true)),
         BinaryOp::JsonExists => Value::Bool(matches!(r, Value::Text(k) if exists(&d, k))),
-        BinaryOp::JsonExistsAny => Value::Bool(path(r)?.iter().any(|k| exists(&d, k))),
-        BinaryOp::JsonExistsAll => Value::Bool(path(r)?.iter().all(|k| exists(&d, k))),
+        BinaryOp::JsonExistsAny => Value::Bool(keys(r).iter().any(|k| exists(&d, k))),
+        BinaryOp::JsonExistsAll => Value::Bool(keys(r).iter().all(|k| exists(&d, k))),
         BinaryOp::JsonConcat => jsonb(concat(d, doc(r)?)),
         BinaryOp::JsonDelete => jsonb(delete(d, r)?),
         BinaryOp::JsonDeletePath => jsonb(delete_path(d, &path(r)?)?),
