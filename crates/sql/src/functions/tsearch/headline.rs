@@ -38,10 +38,69 @@ pub(super) fn register(r: &mut Registry) {
     );
     r.add(
         "ts_headline",
-        vec![p(Text), p(Text), p(tsq), p(Text)],
+        vec![p(Text), p(Text), p(tsq.clone()), p(Text)],
         ReturnType::Exact(Text),
         |a, _| headline(Config::by_name(text(&a[0])?)?, text(&a[1])?, &query(&a[2])?, text(&a[3])?),
     );
+    // Over json and jsonb: every string value headlined in place.
+    for t in [DataType::Json, DataType::Jsonb] {
+        r.add(
+            "ts_headline",
+            vec![p(t.clone()), p(tsq.clone())],
+            ReturnType::Exact(t.clone()),
+            |a, c| json_headline(default_config(c)?, &a[0], &query(&a[1])?, ""),
+        );
+        r.add(
+            "ts_headline",
+            vec![p(t.clone()), p(tsq.clone()), p(Text)],
+            ReturnType::Exact(t.clone()),
+            |a, c| json_headline(default_config(c)?, &a[0], &query(&a[1])?, text(&a[2])?),
+        );
+        r.add(
+            "ts_headline",
+            vec![p(Text), p(t.clone()), p(tsq.clone())],
+            ReturnType::Exact(t.clone()),
+            |a, _| json_headline(Config::by_name(text(&a[0])?)?, &a[1], &query(&a[2])?, ""),
+        );
+        r.add(
+            "ts_headline",
+            vec![p(Text), p(t.clone()), p(tsq.clone()), p(Text)],
+            ReturnType::Exact(t.clone()),
+            |a, _| {
+                let cfg = Config::by_name(text(&a[0])?)?;
+                json_headline(cfg, &a[1], &query(&a[2])?, text(&a[3])?)
+            },
+        );
+    }
+}
+
+/// `ts_headline(json[b], query)`: the document with each string value replaced by its
+/// headline, as a value of the document's type (json printed compactly, as PostgreSQL
+/// prints it here).
+fn json_headline(cfg: Config, document: &Value, q: &TsQuery, opts: &str) -> Result<Value> {
+    fn go(d: &mut serde_json::Value, cfg: Config, q: &TsQuery, opts: &str) -> Result<()> {
+        match d {
+            serde_json::Value::String(s) => {
+                if let Value::Text(h) = headline(cfg, s, q, opts)? {
+                    *s = h;
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().try_for_each(|item| go(item, cfg, q, opts))?
+            }
+            serde_json::Value::Object(members) => {
+                members.values_mut().try_for_each(|member| go(member, cfg, q, opts))?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut d = crate::functions::json::doc(document)?;
+    go(&mut d, cfg, q, opts)?;
+    Ok(match document {
+        Value::Jsonb(_) => Value::Jsonb(std::sync::Arc::new(d)),
+        _ => Value::Json(d.to_string()),
+    })
 }
 
 struct Options {
