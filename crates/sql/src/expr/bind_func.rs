@@ -563,8 +563,7 @@ impl Binder<'_> {
         if let Some(e) = self.range_call(name, &args)? {
             return Ok(e);
         }
-        let marked = args.iter().filter(|a| crate::functions::range::is_variadic_marker(a));
-        if marked.count() > 0 {
+        if args.iter().any(crate::functions::range::is_variadic_marker) {
             return self.bind_spread_call(name, args);
         }
         let args = match self.net_function_cast(name, args)? {

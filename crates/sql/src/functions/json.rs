@@ -445,14 +445,14 @@ pub(crate) fn path(v: &Value) -> Result<Vec<String>> {
 
 /// The keys of a `text[]` argument, NULL elements left out (`?|`, `?&`).
 fn keys(v: &Value) -> Vec<String> {
-    match v {
-        Value::Array(a) => variadic_keys(&a.elements),
-        _ => Vec::new(),
-    }
-}
-
-fn variadic_keys(a: &[Value]) -> Vec<String> {
-    a.iter().filter_map(|v| if let Value::Text(s) = v { Some(s.clone()) } else { None }).collect()
+    let elements = match v {
+        Value::Array(a) => &a.elements[..],
+        _ => &[],
+    };
+    elements
+        .iter()
+        .filter_map(|v| if let Value::Text(s) = v { Some(s.clone()) } else { None })
+        .collect()
 }
 
 /// A path to read (`#>`, `#>>`, `json[b]_extract_path`): `None` when an element is
