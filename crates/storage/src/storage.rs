@@ -393,6 +393,13 @@ impl Storage {
         self.inner.feed.subscribe()
     }
 
+    /// Writes every commit into the data file (PostgreSQL's `CHECKPOINT`): waits for a
+    /// background flush of a large commit, then checkpoints the journal, so that the
+    /// next open has nothing to replay. Commits are durable without it.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.inner.engine.checkpoint()
+    }
+
     /// Removes superseded versions that no reader can need any more.
     pub fn gc(&self) -> Result<GcStats> {
         crate::mvcc::gc::collect(&self.inner)
@@ -533,6 +540,7 @@ impl Inner {
             None
         };
         let clock = self.clock.last().0.to_be_bytes();
+        let in_memory = !req.writes.spilled();
         let mut req = Some(req);
         let mut fill = |sink: &mut kv::SinkFn<'_>| -> Result<()> {
             let req =
@@ -559,7 +567,7 @@ impl Inner {
             }
             sink(META_CLOCK, Some(&[&clock]))
         };
-        self.engine.write_with(&mut fill, self.durable)?;
+        self.engine.write_with(&mut fill, self.durable, in_memory)?;
         self.publish(commit_ts);
         self.feed.publish(set.into_iter().collect());
         Ok(info)

@@ -1,5 +1,7 @@
 //! Crash test: a writer process is killed with SIGKILL at random moments; after each kill
 //! the database reopens with every acknowledged batch present and no batch half there.
+//! Every third batch is written as a large commit is (`Engine::write_with` of changes held
+//! in memory: one journal record, flushed into redb in the background).
 //!
 //! The writer is this test binary itself, re-run with `HELIOS_CRASH_CHILD` set to
 //! `<dir>|<plain|encrypted>|<first batch>`: then `crash_writer_child_process` writes durable
@@ -14,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use disk_support::{all, test_key};
+use disk_support::{all, test_key, write_large};
 use helios_storage::kv::{open_disk_with, DiskOptions, WriteBatch};
 
 const CHILD_ENV: &str = "HELIOS_CRASH_CHILD";
@@ -47,7 +49,11 @@ fn crash_writer_child_process() {
             b.put(format!("b{n:010}/k{k}"), value(n, k));
         }
         b.put("last", n.to_string());
-        engine.write(b, true).expect("durable write");
+        if n.is_multiple_of(3) {
+            write_large(engine.as_ref(), &b, true).expect("durable write");
+        } else {
+            engine.write(b, true).expect("durable write");
+        }
         writeln!(out, "ack {n}").expect("stdout");
         out.flush().expect("stdout");
         n += 1;

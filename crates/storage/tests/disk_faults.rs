@@ -1,11 +1,15 @@
-//! Fault injection: failed writes and syncs poison the engine, and reopening recovers to
-//! the last durable commit.
+//! Fault injection: failed writes and syncs poison the engine (also when they fail in the
+//! background flush of a large commit), and reopening recovers to the last durable commit.
 
 mod disk_support;
 
-use disk_support::{all, flavours};
+use disk_support::{all, flavours, write_large};
 use helios_common::SqlState;
-use helios_storage::kv::{open_disk_with, DiskOptions, Engine, FaultHandle, WriteBatch};
+use helios_storage::kv::{
+    open_disk_with, DiskEngine, DiskOptions, Engine, FaultHandle, FaultyBackend, FileBackend,
+    WriteBatch, DATA_FILE, JOURNAL_FILE,
+};
+use redb::StorageBackend;
 
 fn batch(tag: &str, n: usize) -> WriteBatch {
     let mut b = WriteBatch::default();
@@ -159,4 +163,52 @@ fn a_failed_journal_write_or_sync_leaves_no_trace_after_reopening() {
             assert_eq!(count(engine.as_ref(), "b"), 0, "{name}");
         }
     }
+}
+
+#[test]
+fn a_failed_background_flush_poisons_and_reopening_recovers_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.path().join(name))
+            .unwrap()
+    };
+    // Faults on the data file only: the journal keeps working.
+    let faults = FaultHandle::new();
+    let data = FaultyBackend::new(Box::new(FileBackend::new(file(DATA_FILE))), faults.clone());
+    let journal: Box<dyn StorageBackend> = Box::new(FileBackend::new(file(JOURNAL_FILE)));
+    let engine = DiskEngine::with_backends(
+        dir.path(),
+        Box::new(data),
+        Some((journal, 1 << 20)),
+        None,
+        1 << 20,
+    )
+    .unwrap();
+    engine.write(batch("a", 10), true).unwrap();
+    faults.fail_syncs(true);
+    // Durable once its journal record is synced; the data file's sync fails later, in the
+    // background flush that writes the record's changes into redb.
+    write_large(&engine, &batch("b", 100), true).unwrap();
+    // CHECKPOINT waits for the flush, which failed and poisoned the engine.
+    let err = engine.checkpoint().unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::IO_ERROR, "{err:?}");
+    assert!(faults.injected() > 0);
+    // Reads still see every commit (the large one from memory); writes are refused.
+    assert_eq!(count(&engine, "b"), 100);
+    assert_eq!(count(&engine, "a"), 10);
+    let err = engine.write(batch("c", 1), true).unwrap_err();
+    assert!(err.message().contains("must be reopened"), "{err:?}");
+    faults.disarm();
+    drop(engine);
+
+    let engine = open_disk_with(dir.path(), &DiskOptions::plain()).unwrap();
+    assert_eq!(count(engine.as_ref(), "a"), 10);
+    assert_eq!(count(engine.as_ref(), "b"), 100, "an acknowledged large commit was lost");
+    assert_eq!(count(engine.as_ref(), "c"), 0);
+    engine.checkpoint().unwrap();
 }

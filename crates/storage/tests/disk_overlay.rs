@@ -1,12 +1,17 @@
 //! The disk engine's overlay: commits since the last checkpoint are read from memory and
 //! merged with redb's pairs. Random batches of puts and deletes, with checkpoints every
-//! few hundred bytes of journal, must read exactly like a model map — point reads, scans
+//! few hundred bytes of journal and some batches committed as large commits are (runs
+//! frozen under the later commits, flushed into redb in the background), must read
+//! exactly like a model map — point reads, scans
 //! and visits over random ranges in both directions, from the latest snapshot and from
 //! snapshots kept across later commits and checkpoints — and still after a reopen.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+mod disk_support;
+
+use disk_support::write_large;
 use helios_storage::kv::{open_disk_with, DiskOptions, Snapshot, WriteBatch};
 use proptest::prelude::*;
 
@@ -98,6 +103,7 @@ proptest! {
         batches in batches(),
         ranges in prop::collection::vec((0u8..48, 0u8..3, 0u8..48, 0u8..3), 1..6),
         durable_every in 1usize..4,
+        runs_every in 2usize..5,
     ) {
         let dir = tempfile::tempdir().expect("temp dir");
         // About ten small commits between checkpoints.
@@ -120,7 +126,14 @@ proptest! {
                     }
                 }
             }
-            engine.write(b, i % durable_every == 0).expect("write");
+            let durable = i % durable_every == 0;
+            if i % runs_every == 1 {
+                // The way of a large commit: a journal record read from memory (a run) until
+                // the background flush or a checkpoint writes it into redb.
+                write_large(engine.as_ref(), &b, durable).expect("write_large");
+            } else {
+                engine.write(b, durable).expect("write");
+            }
             if i % 7 == 3 {
                 kept.push((engine.snapshot().expect("snapshot"), model.clone()));
             }

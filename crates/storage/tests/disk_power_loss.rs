@@ -10,7 +10,8 @@
 //! Each backend runs twice: without the commit journal (every durable batch a durable redb
 //! commit), and with a small journal on a second simulated file that loses power at the
 //! same moment (durable batches synced through journal records, redb checkpointed every
-//! few batches).
+//! few batches; some batches written as large commits are, flushed into redb in the
+//! background).
 
 mod disk_support;
 
@@ -94,7 +95,9 @@ fn run(encrypted: bool, journal: bool, cycles: u64) {
         disks[0].sim().fuse = Some((seed >> 20) % 120);
         for i in 0.. {
             let durable = i % 3 != 2;
-            let result = if durable {
+            let result = if durable && i % 4 == 1 {
+                disk_support::write_large(&engine, &batch("d", next), true)
+            } else if durable {
                 engine.write(batch("d", next), true)
             } else {
                 relaxed += 1;

@@ -83,6 +83,8 @@ pub enum HeliosStatement {
     },
     /// `VACUUM` or `ANALYZE`.
     Maintenance(super::maintenance::Maintenance),
+    /// `CHECKPOINT`.
+    Checkpoint,
     /// `DROP BRANCH`.
     DropBranch {
         /// The branch.
@@ -212,6 +214,7 @@ fn mentions_ours(sql: &str) -> bool {
             "move",
             "vacuum",
             "analy",
+            "checkpoint",
             "reindex",
             "sequence",
             "domain",
@@ -272,6 +275,12 @@ fn parse_ours(piece: &[TokenWithSpan]) -> Result<Option<HeliosStatement>> {
         let m = super::maintenance::parse_maintenance(&mut p, vacuum).map_err(syntax_error)?;
         expect_end(&mut p)?;
         return Ok(Some(HeliosStatement::Maintenance(m)));
+    }
+    if word(0, "checkpoint") {
+        let rest: Vec<TokenWithSpan> = piece[sig[0] + 1..].to_vec();
+        let dialect = PostgreSqlDialect {};
+        expect_end(&mut Parser::new(&dialect).with_tokens_with_locations(rest))?;
+        return Ok(Some(HeliosStatement::Checkpoint));
     }
     let kind = if word(0, "create") && word(1, "branch") {
         0

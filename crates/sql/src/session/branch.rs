@@ -159,6 +159,12 @@ impl Session {
         if let HeliosStatement::Maintenance(m) = stmt {
             return self.run_maintenance(m);
         }
+        if let HeliosStatement::Checkpoint = stmt {
+            // As in PostgreSQL, also inside a transaction block; it writes what was
+            // committed, not the block's own changes.
+            self.engine.storage.checkpoint()?;
+            return Ok(StatementResult::command("CHECKPOINT"));
+        }
         if let HeliosStatement::ShowBranches = stmt {
             let rows = branch_rows(&self.engine)?;
             let n = rows.len();
@@ -210,9 +216,9 @@ impl Session {
                 self.drop_branch(name, *if_exists, *cascade)?;
                 Ok(StatementResult::command("DROP BRANCH"))
             }
-            HeliosStatement::ShowBranches | HeliosStatement::Maintenance(_) => {
-                Err(Error::internal("handled above"))
-            }
+            HeliosStatement::ShowBranches
+            | HeliosStatement::Maintenance(_)
+            | HeliosStatement::Checkpoint => Err(Error::internal("handled above")),
         }
     }
 

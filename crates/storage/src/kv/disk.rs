@@ -12,9 +12,9 @@
 //! files, so damage is detected on read (`XX001`) in both.
 //!
 //! Durability: every write appends one record to the commit journal `data.journal` ([`journal`])
-//! and puts its changes into the *overlay*, an in-memory ordered map of the changes since the last
-//! checkpoint that snapshots merge with redb's pairs (`disk/snapshot.rs`); redb itself is not
-//! touched. A durable write then syncs the journal (one sequential write and one `fdatasync`)
+//! and puts its changes into the *overlay*, in-memory layers of the changes since the last
+//! checkpoint that snapshots merge with redb's pairs ([`layers`], `disk/snapshot.rs`); redb
+//! itself is not touched. A durable write then syncs the journal (one sequential write and one `fdatasync`)
 //! before it is acknowledged; the sync runs outside the journal's lock, so commits appended
 //! meanwhile go on and share the next sync ([`Engine::write_packed_deferred`] and
 //! [`Engine::sync_to`] let the MVCC layer release a commit's locks before its sync). Every
@@ -22,7 +22,12 @@
 //! `Durability::Immediate` in its one-phase mode (one `fsync` of the data file, whose crash
 //! recovery lets redb's own checksums judge torn pages: [`PagedBackend::recovery`],
 //! [`paged_backend`]); the journal and the overlay then start over. A batch larger than a round of
-//! the journal goes to redb the same way, with the overlay. Opening replays the records redb's last
+//! the journal goes to redb the same way, with the overlay. A large commit whose changes its
+//! caller holds in memory anyway (a bulk load's, [`Engine::write_with`]) is one journal record
+//! instead (built on a second thread and written chunk by chunk as it is built), read from
+//! memory as it was written (a run) and written into redb by a background *flush* on a
+//! thread of its own, so that the commit costs one sequential write and one sync rather
+//! than the B-tree inserts. Opening replays the records redb's last
 //! checkpoint does not hold. A non-durable write's record is buffered in memory (written with the
 //! next sync, or once 256 KiB are buffered) and not synced: it survives a crash only if a later
 //! sync or checkpoint does, and is otherwise lost whole, with everything after it.
@@ -42,6 +47,7 @@
 mod errors;
 pub mod file_backend;
 pub mod journal;
+mod layers;
 mod leaf_fill;
 #[cfg(test)]
 mod mem_backend;
@@ -50,9 +56,11 @@ pub mod paged_backend;
 mod snapshot;
 
 use std::fs::OpenOptions;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 
 use helios_common::{Error, Result, SqlState};
 use parking_lot::Mutex;
@@ -62,11 +70,12 @@ use self::errors::{from_io, from_redb, guard};
 pub use self::file_backend::FileBackend;
 pub use self::journal::JOURNAL_FILE;
 use self::journal::{push_op, Journal, MAX_PAYLOAD};
+use self::layers::{Changes, Layer, RunBuilder, MAX_RUN_PAYLOAD};
 use self::leaf_fill::FillError;
 use self::leaf_fill::LeafFiller;
 pub use self::options::{DiskOptions, DEFAULT_CACHE_SIZE, DEFAULT_JOURNAL_BYTES};
 pub use self::paged_backend::{PageCorrupted, PagedBackend, LOGICAL_PAGE, PHYSICAL_PAGE};
-use self::snapshot::{DiskSnapshot, Overlay, SharedSnapshot};
+use self::snapshot::{DiskSnapshot, SharedSnapshot};
 use super::faulty::FaultyBackend;
 use super::{Engine, FillFn, PackedBatch, Snapshot, WriteBatch, WriteOp};
 use crate::crypto::{DataKey, KeyHeader};
@@ -82,6 +91,8 @@ const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 /// record whose changes redb holds.
 const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
 const APPLIED: &str = "applied";
+/// Full chunks of a large commit's record the builder may hand over ahead of their writes.
+const CHUNKS_AHEAD: usize = 4;
 /// Records of non-durable writes are buffered in memory up to this many bytes before they
 /// are written to the journal (the next sync writes them in any case).
 const RELAXED_BUFFER: usize = 256 << 10;
@@ -101,6 +112,13 @@ pub fn open_disk_with(dir: &Path, options: &DiskOptions) -> Result<Arc<dyn Engin
 
 /// The redb-backed [`Engine`]. See the module docs for durability and poisoning.
 pub struct DiskEngine {
+    core: Arc<Core>,
+    /// The thread of the last background flush started, if any.
+    flusher: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// The engine's state, shared with its background flush.
+struct Core {
     /// What snapshots read: redb's view, shared by every snapshot taken while redb does
     /// not change (beginning a redb read transaction and opening the table costs more
     /// than many point reads), and the overlay of the commits redb does not hold yet.
@@ -113,9 +131,10 @@ pub struct DiskEngine {
     poisoned: Mutex<Option<String>>,
     /// Taken by every write: writers pass one at a time.
     writer: Mutex<()>,
-    /// Taken by a journal sync and by a durable redb commit (a checkpoint): never both
-    /// at once.
+    /// Taken by a journal sync and by a checkpoint: never both at once.
     sync_lock: Mutex<()>,
+    /// Taken by a checkpoint and by a background flush: redb takes layers in order.
+    checkpoint_lock: Mutex<()>,
     /// The LSN up to which journal records are durable (synced, or in a durable redb
     /// commit).
     synced: AtomicU64,
@@ -131,8 +150,12 @@ pub struct DiskEngine {
 struct View {
     /// redb's view since its last commit; opened by the first snapshot after it.
     redb: Option<Arc<DiskSnapshot>>,
-    /// With the journal: the changes of every commit since the last checkpoint.
-    overlay: Overlay,
+    /// With the journal: the changes of every commit redb does not hold yet.
+    changes: Changes,
+    /// The LSN of the last journal record whose changes the frozen layers hold.
+    frozen_lsn: u64,
+    /// Whether a background flush runs (it ends once no frozen layer is left).
+    flushing: bool,
 }
 
 /// The journal and when to checkpoint it.
@@ -141,14 +164,24 @@ struct JournalState {
     journal: Journal,
     /// Checkpoint once this many bytes of records were written since the last one.
     checkpoint_bytes: u64,
+    /// Bytes of records (from the start of the round) whose changes are frozen layers:
+    /// the background flush takes them to redb, so they do not bring on a checkpoint.
+    deferred: u64,
+}
+
+impl JournalState {
+    /// Whether enough records were written since the last checkpoint for the next.
+    fn due(&self) -> bool {
+        self.journal.written().saturating_sub(self.deferred) >= self.checkpoint_bytes
+    }
 }
 
 impl std::fmt::Debug for DiskEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiskEngine")
-            .field("dir", &self.dir)
-            .field("encrypted", &self.encrypted)
-            .field("poisoned", &self.poisoned.lock().is_some())
+            .field("dir", &self.core.dir)
+            .field("encrypted", &self.core.encrypted)
+            .field("poisoned", &self.core.poisoned.lock().is_some())
             .finish()
     }
 }
@@ -278,7 +311,7 @@ impl DiskEngine {
         // redb's repair (if any) is over: from now on every page must pass its checksum.
         recovery.store(false, std::sync::atomic::Ordering::SeqCst);
         let db = db?;
-        let mut engine = DiskEngine {
+        let mut core = Core {
             view: Mutex::new(View::default()),
             db,
             dir: dir.to_path_buf(),
@@ -286,21 +319,53 @@ impl DiskEngine {
             poisoned: Mutex::new(None),
             writer: Mutex::new(()),
             sync_lock: Mutex::new(()),
+            checkpoint_lock: Mutex::new(()),
             synced: AtomicU64::new(0),
             fence,
             journal: None,
         };
-        engine.ensure_table()?;
+        core.ensure_table()?;
         if let Some((file, checkpoint_bytes)) = journal {
-            let journal = engine.replay(file, key)?;
+            let journal = core.replay(file, key)?;
             // The replay left every record in a durable redb commit.
-            engine.synced.store(journal.last_lsn(), Ordering::SeqCst);
-            *engine.view.get_mut() = View::default();
-            engine.journal = Some(Mutex::new(JournalState { journal, checkpoint_bytes }));
+            core.synced.store(journal.last_lsn(), Ordering::SeqCst);
+            *core.view.get_mut() = View::default();
+            core.journal =
+                Some(Mutex::new(JournalState { journal, checkpoint_bytes, deferred: 0 }));
         }
-        Ok(engine)
+        Ok(DiskEngine { core: Arc::new(core), flusher: Mutex::new(None) })
     }
 
+    /// Whether the data file is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.core.encrypted
+    }
+
+    /// Why writes are refused, if an earlier write or sync failed.
+    pub fn poisoned(&self) -> Option<String> {
+        self.core.poisoned.lock().clone()
+    }
+
+    /// Starts a background flush of the frozen layers on a thread of its own (inline
+    /// when no thread can be started).
+    fn start_flush(&self) {
+        let core = self.core.clone();
+        let spawned = std::thread::Builder::new()
+            .name("helios-flush".into())
+            .spawn(move || core.flush_frozen());
+        let mut slot = self.flusher.lock();
+        // The previous flush ended (or is ending: it found no frozen layer left).
+        if let Some(previous) = slot.take() {
+            let _ = previous.join();
+        }
+        match spawned {
+            Ok(handle) => *slot = Some(handle),
+            Err(_) => self.core.flush_frozen(),
+        }
+    }
+}
+
+impl Core {
     /// Opens the journal in `file` and applies the records redb does not hold yet, in one
     /// durable commit.
     fn replay(&self, file: Box<dyn StorageBackend>, key: Option<&DataKey>) -> Result<Journal> {
@@ -328,6 +393,7 @@ impl DiskEngine {
             txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
             {
                 let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                let mut filler = LeafFiller::new(&mut table);
                 for (_, payload) in &records {
                     for op in journal::ops(payload) {
                         let (k, v) = op.map_err(|e| {
@@ -336,28 +402,15 @@ impl DiskEngine {
                                 self.dir.display()
                             ))
                         })?;
-                        match v {
-                            Some(v) => table.insert(k, v).map(drop),
-                            None => table.remove(k).map(drop),
-                        }
-                        .map_err(|e| from_redb(ctx, e))?;
+                        filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
                     }
                 }
+                filler.finish().map_err(|e| from_redb(ctx, e))?;
             }
             set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
             txn.commit().map_err(|e| from_redb(ctx, e))
         })?;
         Ok(journal)
-    }
-
-    /// Whether the data file is encrypted.
-    pub fn is_encrypted(&self) -> bool {
-        self.encrypted
-    }
-
-    /// Why writes are refused, if an earlier write or sync failed.
-    pub fn poisoned(&self) -> Option<String> {
-        self.poisoned.lock().clone()
     }
 
     fn ensure_table(&self) -> Result<()> {
@@ -373,7 +426,7 @@ impl DiskEngine {
             return Ok(());
         }
         // Not synced: if it is lost in a crash, the next open creates the table again.
-        self.write(WriteBatch::default(), false)
+        self.write_ops(std::iter::empty, false)
     }
 
     /// Commits the changes `ops` produces (it is called once or twice): through the
@@ -389,10 +442,7 @@ impl DiskEngine {
             let durability = if durable { Durability::Immediate } else { Durability::None };
             return self.apply(ops(), None, durability).map(|()| 0);
         };
-        let due = {
-            let j = journal.lock();
-            j.journal.written() >= j.checkpoint_bytes
-        };
+        let due = journal.lock().due();
         if due {
             self.checkpoint(true, |_| Ok(()))?;
         }
@@ -420,12 +470,12 @@ impl DiskEngine {
         // The overlay, not redb: redb gets the changes at the next checkpoint, in one
         // commit with those of thousands of other commits. Published under the journal
         // lock, so that a checkpoint takes every published change along.
-        let mut overlay = self.view.lock().overlay.clone();
+        let mut top = self.view.lock().changes.top.clone();
         for (k, v) in ops() {
-            overlay.insert(Arc::from(k), v.map(Arc::from));
+            top.insert(Arc::from(k), v.map(Arc::from));
         }
         j.journal.append();
-        self.view.lock().overlay = overlay;
+        self.view.lock().changes.top = top;
         if !durable && j.journal.unwritten() >= RELAXED_BUFFER {
             j.journal.flush().map_err(|e| from_io("could not write to the journal", &e))?;
         }
@@ -447,21 +497,22 @@ impl DiskEngine {
         let Some(journal) = &self.journal else {
             return Err(Error::internal("no commit journal"));
         };
+        let _checkpoint = self.checkpoint_lock.lock();
         let _sync = self.sync_lock.lock();
         let mut j = journal.lock();
         let last = j.journal.last_lsn();
-        if only_if_due && j.journal.written() < j.checkpoint_bytes {
+        if only_if_due && !j.due() {
             return Ok(last);
         }
-        let overlay = self.view.lock().overlay.clone();
+        let changes = self.view.lock().changes.clone();
         let ctx = "could not write to database";
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
             let mut filler = LeafFiller::new(&mut table);
-            for (k, v) in overlay.iter() {
-                filler.write(k, v.as_deref()).map_err(|e| from_redb(ctx, e))?;
+            for layer in changes.layers() {
+                write_layer(&mut filler, &layer).map_err(|e| from_redb(ctx, e))?;
             }
             more(&mut filler)?;
             filler.finish().map_err(|e| from_redb(ctx, e))?;
@@ -471,7 +522,10 @@ impl DiskEngine {
         // Every record so far is in a durable redb commit.
         self.synced.fetch_max(last, Ordering::SeqCst);
         j.journal.restart();
-        *self.view.lock() = View::default();
+        j.deferred = 0;
+        let mut view = self.view.lock();
+        view.redb = None;
+        view.changes = Changes::default();
         Ok(last)
     }
 
@@ -570,23 +624,29 @@ impl DiskEngine {
         let result = guard("could not write to database", commit);
         if self.journal.is_none() {
             // Whatever the outcome, snapshots taken from now on must see redb as it is.
-            // (With the journal, redb changes only at checkpoints, which reset the view.)
+            // (With the journal, redb changes only at checkpoints and flushes, which reset
+            // the view.)
             let stale = self.view.lock().redb.take();
             drop(stale);
         }
         if let Err(e) = &result {
             // A value over redb's size limit is refused before anything is written.
             if e.sqlstate() != SqlState::PROGRAM_LIMIT_EXCEEDED {
-                // redb may hold non-durable commits whose journal record never became
-                // durable (the failed write or sync); it must not write them out later.
-                self.fence.store(true, Ordering::SeqCst);
-                let mut poisoned = self.poisoned.lock();
-                if poisoned.is_none() {
-                    *poisoned = Some(e.message().to_string());
-                }
+                self.poison(e);
             }
         }
         result
+    }
+
+    /// Refuses every later write after `e`: redb may hold non-durable commits whose
+    /// journal record never became durable (the failed write or sync), which it must not
+    /// write out later.
+    fn poison(&self, e: &Error) {
+        self.fence.store(true, Ordering::SeqCst);
+        let mut poisoned = self.poisoned.lock();
+        if poisoned.is_none() {
+            *poisoned = Some(e.message().to_string());
+        }
     }
 
     /// Commits `batch`; with `durable`, returns once it is durable.
@@ -600,9 +660,142 @@ impl DiskEngine {
         }
         Ok(())
     }
-}
 
-impl Engine for DiskEngine {
+    /// Commits what `fill` produces as one journal record whose payload readers then read
+    /// from memory (a run frozen below the small commits that follow), until a background
+    /// flush or a checkpoint writes it into redb. A payload too large for a run goes to
+    /// redb at once, as a checkpoint. Returns the record's LSN and whether a background
+    /// flush must be started.
+    fn commit_run(&self, fill: &mut FillFn<'_>) -> Result<(u64, bool)> {
+        let Some(journal) = &self.journal else {
+            return Err(Error::internal("no commit journal"));
+        };
+        let ctx = "could not write to the journal";
+        let mut writer = journal.lock().journal.record_writer().map_err(|e| from_io(ctx, &e))?;
+        // The ops are built on a second thread, in chunks; this one writes each chunk to
+        // the journal as it is complete.
+        let (full_tx, full_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(CHUNKS_AHEAD);
+        let (mut run, payload_len) = std::thread::scope(|scope| {
+            let builder = scope.spawn(move || {
+                let stopped = || Error::internal("the commit's writer stopped");
+                let mut run = RunBuilder::default();
+                fill(&mut |k, v| match run.push(k, v) {
+                    Some(chunk) => full_tx.send(chunk).map_err(|_| stopped()),
+                    None => Ok(()),
+                })?;
+                if let Some(chunk) = run.last_chunk() {
+                    full_tx.send(chunk).map_err(|_| stopped())?;
+                }
+                Ok(run)
+            });
+            let (mut written, mut bytes) = (Ok(()), 0);
+            for chunk in full_rx.iter() {
+                bytes += chunk.len();
+                // Past the largest run the commit goes to redb: the rest is not written.
+                if let (Some(w), Ok(()), true) = (&mut writer, &written, bytes <= MAX_RUN_PAYLOAD) {
+                    written = w.write(&chunk);
+                    if written.is_err() {
+                        break;
+                    }
+                }
+            }
+            // Dropping the receiver after a failed write makes the builder's next hand-over
+            // fail, so it stops.
+            drop(full_rx);
+            let built = builder
+                .join()
+                .unwrap_or_else(|_| Err(Error::internal("the commit's builder thread panicked")));
+            // A failed write is the cause; the builder's error is then its consequence.
+            written.map_err(|e| from_io(ctx, &e))?;
+            built.map(|run| (run, bytes))
+        })?;
+        if payload_len > MAX_RUN_PAYLOAD {
+            // Never finished, the record does not check out: the next one goes over it.
+            let last = self.checkpoint(false, |filler| {
+                let ctx = "could not write to database";
+                for chunk in run.chunks() {
+                    for op in journal::ops(chunk) {
+                        let (k, v) = op.map_err(|e| from_io(ctx, &e))?;
+                        filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
+                    }
+                }
+                Ok(())
+            })?;
+            return Ok((last, false));
+        }
+        let pieces: Vec<&[u8]> = run.chunks().iter().map(|c| c.as_slice()).collect();
+        let mut j = journal.lock();
+        match writer {
+            Some(w) => w.finish(&mut j.journal, &pieces),
+            None => j.journal.write_payload(&pieces),
+        }
+        .map_err(|e| from_io(ctx, &e))?;
+        let run = Arc::new(std::mem::take(&mut run).finish());
+        // Every record so far is in a frozen layer now: the flush's to write.
+        j.deferred = j.journal.written();
+        let lsn = j.journal.last_lsn();
+        let start = {
+            let mut view = self.view.lock();
+            let top = std::mem::take(&mut view.changes.top);
+            if !top.is_empty() {
+                view.changes.frozen.push(Layer::Map(top));
+            }
+            view.changes.frozen.push(Layer::Run(run));
+            view.frozen_lsn = lsn;
+            !std::mem::replace(&mut view.flushing, true)
+        };
+        Ok((lsn, start))
+    }
+
+    /// The background flush: writes the frozen layers into redb, oldest first, in one
+    /// durable commit at a time, and drops them; ends once none is left. Their journal
+    /// records are made durable first, so that redb never holds a change whose record
+    /// could still be lost. A failure poisons the engine (the layers stay readable).
+    fn flush_frozen(&self) {
+        loop {
+            let _checkpoint = self.checkpoint_lock.lock();
+            let (layers, lsn) = {
+                let mut view = self.view.lock();
+                if view.changes.frozen.is_empty() || self.fence.load(Ordering::SeqCst) {
+                    view.flushing = false;
+                    return;
+                }
+                (view.changes.frozen.clone(), view.frozen_lsn)
+            };
+            let ctx = "could not write to database";
+            let written = guard(ctx, || {
+                self.sync_to(lsn)?;
+                let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+                txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
+                {
+                    let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
+                    let mut filler = LeafFiller::new(&mut table);
+                    for layer in &layers {
+                        write_layer(&mut filler, layer).map_err(|e| from_redb(ctx, e))?;
+                    }
+                    filler.finish().map_err(|e| from_redb(ctx, e))?;
+                }
+                set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
+                txn.commit().map_err(|e| from_redb("could not commit to database", e))
+            });
+            let mut view = self.view.lock();
+            match written {
+                Ok(()) => {
+                    self.synced.fetch_max(lsn, Ordering::SeqCst);
+                    // Only checkpoints and flushes remove layers, and both hold the
+                    // checkpoint lock: the layers written are still the oldest.
+                    view.changes.frozen.drain(..layers.len());
+                    view.redb = None;
+                }
+                Err(e) => {
+                    self.poison(&e);
+                    view.flushing = false;
+                    return;
+                }
+            }
+        }
+    }
+
     fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
         // The redb view is reset whenever redb changes, so a view found here is as
         // current as a new one; the overlay holds every commit since.
@@ -620,7 +813,24 @@ impl Engine for DiskEngine {
                 redb
             }
         };
-        Ok(Box::new(SharedSnapshot { redb, overlay: view.overlay.clone() }))
+        Ok(Box::new(SharedSnapshot { redb, changes: view.changes.clone() }))
+    }
+}
+
+/// Writes one layer's changes, in key order.
+fn write_layer(
+    filler: &mut LeafFiller<'_, '_>,
+    layer: &Layer,
+) -> std::result::Result<(), redb::Error> {
+    for (k, v) in layer.range((Bound::Unbounded, Bound::Unbounded), false) {
+        filler.write(k, v)?;
+    }
+    Ok(())
+}
+
+impl Engine for DiskEngine {
+    fn snapshot(&self) -> Result<Box<dyn Snapshot>> {
+        self.core.snapshot()
     }
 
     fn write(&self, batch: WriteBatch, durable: bool) -> Result<()> {
@@ -630,38 +840,63 @@ impl Engine for DiskEngine {
                 WriteOp::Delete(k) => (k.as_slice(), None),
             })
         };
-        self.write_ops(ops, durable)
+        self.core.write_ops(ops, durable)
     }
 
     fn write_packed(&self, batch: PackedBatch, durable: bool) -> Result<()> {
-        self.write_ops(|| batch.iter(), durable)
+        self.core.write_ops(|| batch.iter(), durable)
     }
 
     fn write_packed_deferred(&self, batch: PackedBatch) -> Result<Option<u64>> {
-        if self.journal.is_none() {
+        let core = &self.core;
+        if core.journal.is_none() {
             return self.write_packed(batch, true).map(|()| None);
         }
-        self.guarded(|| self.commit(|| batch.iter(), true)).map(Some)
+        core.guarded(|| core.commit(|| batch.iter(), true)).map(Some)
     }
 
     fn sync_to(&self, token: u64) -> Result<()> {
-        DiskEngine::sync_to(self, token)
+        self.core.sync_to(token)
     }
 
-    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+    fn checkpoint(&self) -> Result<()> {
+        let flush = self.flusher.lock().take();
+        if let Some(flush) = flush {
+            let _ = flush.join();
+        }
+        let core = &self.core;
+        if core.journal.is_none() {
+            // Every commit went into redb, durable or made so by the commit after it.
+            return core.guarded(|| core.apply(std::iter::empty(), None, Durability::Immediate));
+        }
+        core.guarded(|| core.checkpoint(false, |_| Ok(())).map(drop))
+    }
+
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool, in_memory: bool) -> Result<()> {
+        let core = &self.core;
         let ctx = "could not write to database";
-        self.guarded(|| {
-            if self.journal.is_some() {
+        if core.journal.is_some() && in_memory {
+            let (lsn, start) = core.guarded(|| core.commit_run(fill))?;
+            if start {
+                self.start_flush();
+            }
+            if durable {
+                core.sync_to(lsn)?;
+            }
+            return Ok(());
+        }
+        core.guarded(|| {
+            if core.journal.is_some() {
                 // Streamed changes are not journaled: they are committed durably in redb
                 // with the overlay (a checkpoint), so no journal record can be replayed
                 // over a state that lacks them.
-                return self
+                return core
                     .checkpoint(false, |filler| {
                         filler.write_from(|sink| fill(sink)).map_err(|e| from_fill(ctx, e))
                     })
                     .map(drop);
             }
-            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
+            let mut txn = core.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
             txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
             {
@@ -677,16 +912,20 @@ impl Engine for DiskEngine {
 
 impl Drop for DiskEngine {
     fn drop(&mut self) {
+        if let Some(flush) = self.flusher.get_mut().take() {
+            let _ = flush.join();
+        }
         // A checkpoint on close, so that the next open has nothing to replay. Skipped when
         // poisoned: the journal then holds what the next open needs.
-        if self.fence.load(Ordering::SeqCst) {
+        let core = &self.core;
+        if core.fence.load(Ordering::SeqCst) {
             return;
         }
-        let written = self.journal.as_ref().is_some_and(|j| j.lock().journal.written() > 0);
-        if written || !self.view.get_mut().overlay.is_empty() {
-            let _ = guard("could not checkpoint", || self.checkpoint(false, |_| Ok(())));
+        let written = core.journal.as_ref().is_some_and(|j| j.lock().journal.written() > 0);
+        if written || !core.view.lock().changes.is_empty() {
+            let _ = guard("could not checkpoint", || core.checkpoint(false, |_| Ok(())));
         }
-        if let Some(j) = &self.journal {
+        if let Some(j) = &core.journal {
             let _ = j.lock().journal.close();
         }
     }

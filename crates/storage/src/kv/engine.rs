@@ -163,11 +163,23 @@ pub trait Engine: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Writes everything committed so far into the engine's main data structure and
+    /// waits for any background work on it (the disk engine's flush and checkpoint);
+    /// engines without such work do nothing. Commits are durable without it.
+    fn checkpoint(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// [`Engine::write`] for changes produced one at a time: `fill` calls the sink it is
     /// given with each `(key, value)` (`None` deletes), in order. All or nothing, as a
     /// batch; an error from `fill` writes nothing. Engines override it to stream the
     /// changes instead of holding them all (the commit of a huge transaction).
-    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool) -> Result<()> {
+    ///
+    /// `in_memory` says that the caller holds the changes in memory already (its write
+    /// set did not spill): an engine may then keep a copy of them whole, as the disk
+    /// engine does for a large commit it journals.
+    fn write_with(&self, fill: &mut FillFn<'_>, durable: bool, in_memory: bool) -> Result<()> {
+        let _ = in_memory;
         let mut batch = PackedBatch::default();
         fill(&mut |k, v| {
             match v {

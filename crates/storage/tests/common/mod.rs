@@ -69,12 +69,17 @@ impl Engine for InTempDir {
         self.engine.write_packed(batch, durable)
     }
 
+    fn checkpoint(&self) -> helios_common::Result<()> {
+        self.engine.checkpoint()
+    }
+
     fn write_with(
         &self,
         fill: &mut helios_storage::kv::FillFn<'_>,
         durable: bool,
+        in_memory: bool,
     ) -> helios_common::Result<()> {
-        self.engine.write_with(fill, durable)
+        self.engine.write_with(fill, durable, in_memory)
     }
 }
 

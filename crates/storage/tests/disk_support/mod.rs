@@ -7,7 +7,7 @@ use std::ops::Bound;
 use std::path::Path;
 
 use helios_storage::crypto::{KdfParams, KeySource};
-use helios_storage::kv::{DiskOptions, Engine, Snapshot, WriteBatch};
+use helios_storage::kv::{DiskOptions, Engine, SinkFn, Snapshot, WriteBatch, WriteOp};
 use zeroize::Zeroizing;
 
 /// A fixed raw key for tests.
@@ -65,4 +65,24 @@ pub fn open_err(dir: &Path, options: &DiskOptions) -> helios_common::Error {
         Ok(_) => panic!("opening {} unexpectedly succeeded", dir.display()),
         Err(e) => e,
     }
+}
+
+/// Writes `batch` the way a large commit is written ([`Engine::write_with`] of changes the
+/// caller holds in memory): on the disk engine with a journal, one journal record that
+/// readers read from memory until the background flush writes it into redb.
+pub fn write_large(
+    engine: &dyn Engine,
+    batch: &WriteBatch,
+    durable: bool,
+) -> helios_common::Result<()> {
+    let mut fill = |sink: &mut SinkFn<'_>| -> helios_common::Result<()> {
+        for op in &batch.ops {
+            match op {
+                WriteOp::Put(k, v) => sink(k, Some(&[v]))?,
+                WriteOp::Delete(k) => sink(k, None)?,
+            }
+        }
+        Ok(())
+    };
+    engine.write_with(&mut fill, durable, true)
 }

@@ -24,6 +24,10 @@
 //! All integers are little-endian. Every record carries its log sequence number (LSN);
 //! the LSNs of the records in the file run consecutively from offset 0.
 //!
+//! A large commit's plain record is written in pieces as its payload is built
+//! ([`RecordWriter`]): the payload first, after room for the head, then the checksum, and
+//! the head last, so that the record checks out only once it is whole.
+//!
 //! # Recovery
 //!
 //! Every durable redb commit (a checkpoint, the replay at open, a commit too large for a
@@ -101,20 +105,33 @@ impl std::fmt::Debug for Journal {
 /// Appends one op to a payload.
 pub(crate) fn push_op(payload: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
     match value {
-        Some(v) => {
+        Some(v) => push_op_parts(payload, key, Some(&[v])),
+        None => push_op_parts(payload, key, None),
+    }
+}
+
+/// Appends one op to a payload, its value given as parts to concatenate.
+pub(crate) fn push_op_parts(payload: &mut Vec<u8>, key: &[u8], value: Option<&[&[u8]]>) {
+    match value {
+        Some(parts) => {
+            let len: usize = parts.iter().map(|p| p.len()).sum();
             payload.push(1);
             payload.extend_from_slice(&len32(key.len()).to_le_bytes());
-            payload.extend_from_slice(&len32(v.len()).to_le_bytes());
-            payload.extend_from_slice(key);
-            payload.extend_from_slice(v);
+            payload.extend_from_slice(&len32(len).to_le_bytes());
         }
         None => {
             payload.push(0);
             payload.extend_from_slice(&len32(key.len()).to_le_bytes());
-            payload.extend_from_slice(key);
         }
     }
+    payload.extend_from_slice(key);
+    for p in value.unwrap_or_default() {
+        payload.extend_from_slice(p);
+    }
 }
+
+/// The longest head of an op (kind and two lengths) before its key.
+pub(crate) const OP_HEAD: usize = 9;
 
 fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -139,6 +156,16 @@ pub(crate) fn ops(payload: &[u8]) -> impl Iterator<Item = io::Result<(&[u8], Opt
         }
         Some(op)
     })
+}
+
+/// One op of a payload: a key and its value, `None` for a delete.
+pub(crate) type Op<'a> = (&'a [u8], Option<&'a [u8]>);
+
+/// The op starting at byte `at` of a payload, and where the next one starts.
+pub(crate) fn op_at(payload: &[u8], at: usize) -> io::Result<(Op<'_>, usize)> {
+    let mut rest = payload.get(at..).ok_or_else(|| bad("op runs past the end"))?;
+    let op = next_op(&mut rest)?;
+    Ok((op, payload.len() - rest.len()))
 }
 
 /// Splits `n` bytes off the front of `rest`.
@@ -181,10 +208,17 @@ fn head(seal: u8, body_len: u32, lsn: u64) -> [u8; HEAD_LEN] {
 }
 
 fn checksum(head: &[u8], payload: &[u8]) -> [u8; 16] {
+    checksum_pieces(head, &[payload])
+}
+
+/// [`checksum`] of a payload in pieces.
+fn checksum_pieces(head: &[u8], pieces: &[&[u8]]) -> [u8; 16] {
     let mut h = xxhash_rust::xxh3::Xxh3Default::new();
     h.update(CHECKSUM_MAGIC);
     h.update(head);
-    h.update(payload);
+    for p in pieces {
+        h.update(p);
+    }
     h.digest128().to_le_bytes()
 }
 
@@ -307,22 +341,30 @@ impl Journal {
     /// into the buffer of records not written yet; [`Journal::flush`] or
     /// [`Journal::sync`] writes it. A relaxed commit costs no system call.
     pub(crate) fn append(&mut self) {
+        let payload = std::mem::take(&mut self.payload);
+        self.append_payload(&payload);
+        self.payload = payload;
+    }
+
+    /// [`Journal::append`] for a payload built elsewhere (a large commit's, which its
+    /// readers go on reading from memory until a checkpoint).
+    pub(crate) fn append_payload(&mut self, payload: &[u8]) {
         let lsn = self.last_lsn + 1;
         let (code, body_len) = match &self.seal {
-            Seal::Plain => (SEAL_PLAIN, self.payload.len() + 16),
-            Seal::Cipher(_) => (SEAL_CIPHER, self.payload.len() + NONCE_LEN + TAG_LEN),
+            Seal::Plain => (SEAL_PLAIN, payload.len() + 16),
+            Seal::Cipher(_) => (SEAL_CIPHER, payload.len() + NONCE_LEN + TAG_LEN),
         };
         let h = head(code, len32(body_len), lsn);
         let start = self.record.len();
         self.record.extend_from_slice(&h);
         match &self.seal {
             Seal::Plain => {
-                self.record.extend_from_slice(&self.payload);
-                self.record.extend_from_slice(&checksum(&h, &self.payload));
+                self.record.extend_from_slice(payload);
+                self.record.extend_from_slice(&checksum(&h, payload));
             }
             Seal::Cipher(c) => {
                 self.record.resize(start + HEAD_LEN + body_len, 0);
-                c.seal(&h, &self.payload, &mut self.record[start + HEAD_LEN..]);
+                c.seal(&h, payload, &mut self.record[start + HEAD_LEN..]);
             }
         }
         self.offset += (HEAD_LEN + body_len) as u64;
@@ -339,18 +381,54 @@ impl Journal {
         if self.record.is_empty() {
             return Ok(());
         }
-        if self.offset > self.allocated {
-            // Zeros ahead, so that syncing the records written there later changes no
-            // file-system metadata. Written before the records, which land on top.
-            let grow = (self.offset - self.allocated).div_ceil(GROW) * GROW;
-            let zeros = vec![0u8; grow as usize];
-            self.file.write(self.allocated, &zeros)?;
-            self.allocated += grow;
-        }
         let at = self.offset - self.record.len() as u64;
         self.file.write(at, &self.record)?;
         self.record.clear();
+        self.zero_ahead()
+    }
+
+    /// Fills the file with zeros ahead of the records written, so that syncing the
+    /// records written there later changes no file-system metadata. The records cover
+    /// the file up to `offset` (each starts at or before the zero-filled end).
+    fn zero_ahead(&mut self) -> io::Result<()> {
+        if self.offset > self.allocated {
+            let grow = (self.offset - self.allocated).div_ceil(GROW) * GROW;
+            let end = self.allocated + grow;
+            let zeros = vec![0u8; (end - self.offset) as usize];
+            self.file.write(self.offset, &zeros)?;
+            self.allocated = end;
+        }
         Ok(())
+    }
+
+    /// Starts a record whose payload is written piece by piece as it is produced (a large
+    /// commit's), after every record before it; `None` for an encrypted journal, which
+    /// seals a payload whole ([`Journal::write_payload`]). No other record may be
+    /// appended until the writer finished (the engine's writers pass one at a time).
+    pub(crate) fn record_writer(&mut self) -> io::Result<Option<RecordWriter>> {
+        if !matches!(self.seal, Seal::Plain) {
+            return Ok(None);
+        }
+        self.flush()?;
+        Ok(Some(RecordWriter { file: self.file.clone(), at: self.offset, written: 0 }))
+    }
+
+    /// Appends the record of a payload given in pieces and writes it (not synced) with
+    /// every record before it.
+    pub(crate) fn write_payload(&mut self, pieces: &[&[u8]]) -> io::Result<()> {
+        match self.record_writer()? {
+            Some(mut w) => {
+                for p in pieces {
+                    w.write(p)?;
+                }
+                w.finish(self, pieces)
+            }
+            None => {
+                let payload = pieces.concat();
+                self.append_payload(&payload);
+                self.flush()
+            }
+        }
     }
 
     /// Makes every record appended so far durable.
@@ -376,6 +454,45 @@ impl Journal {
     /// Releases the file (its lock, if any).
     pub(crate) fn close(&self) -> io::Result<()> {
         self.file.close()
+    }
+}
+
+/// A plain record being written piece by piece ([`Journal::record_writer`]): the pieces go
+/// to the file after the room left for the head, and [`RecordWriter::finish`] writes the
+/// checksum and then the head. Until then the record does not check out, so a crash
+/// leaves nothing a scan would take for it.
+pub(crate) struct RecordWriter {
+    file: Arc<dyn StorageBackend>,
+    /// Where the record starts.
+    at: u64,
+    /// Payload bytes written so far.
+    written: u64,
+}
+
+impl RecordWriter {
+    /// Writes the next piece of the payload (not synced).
+    pub(crate) fn write(&mut self, piece: &[u8]) -> io::Result<()> {
+        self.file.write(self.at + HEAD_LEN as u64 + self.written, piece)?;
+        self.written += piece.len() as u64;
+        Ok(())
+    }
+
+    /// Completes the record as the one after the last of `journal` (which must not have
+    /// taken another since the writer started); `pieces` are every piece written, in
+    /// order (the checksum covers them).
+    pub(crate) fn finish(self, j: &mut Journal, pieces: &[&[u8]]) -> io::Result<()> {
+        if j.offset != self.at || !j.record.is_empty() {
+            return Err(io::Error::other("a journal record was appended during a large one"));
+        }
+        let lsn = j.last_lsn + 1;
+        let body_len = self.written + 16;
+        let h = head(SEAL_PLAIN, len32(body_len as usize), lsn);
+        let end = self.at + HEAD_LEN as u64 + self.written;
+        self.file.write(end, &checksum_pieces(&h, pieces))?;
+        self.file.write(self.at, &h)?;
+        j.offset = self.at + HEAD_LEN as u64 + body_len;
+        j.last_lsn = lsn;
+        j.zero_ahead()
     }
 }
 

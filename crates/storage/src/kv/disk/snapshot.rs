@@ -1,11 +1,12 @@
 //! A read view of the disk engine: one redb read transaction, shared by the snapshots
-//! taken while redb does not change, plus the *overlay* of the commits since redb's last
-//! checkpoint (the journal holds them durably; redb gets them at the next checkpoint).
+//! taken while redb does not change, plus the *changes* of the commits redb does not
+//! hold yet (the journal holds them durably; redb gets them at the next checkpoint or
+//! background flush; see [`super::layers`]).
 //!
 //! ```text
-//!   snapshot = redb view (as of the last checkpoint) + overlay (an O(1) clone)
-//!   get:  overlay first (a put, or a delete that hides redb's value), then redb
-//!   scan: redb's and the overlay's pairs merged in key order; the overlay wins ties
+//!   snapshot = redb view + changes (a cheap clone)
+//!   get:  the changes first (a put, or a delete that hides redb's value), then redb
+//!   scan: redb's pairs and the changes merged in key order; the changes win ties
 //! ```
 
 use std::cmp::Ordering;
@@ -13,10 +14,10 @@ use std::iter::Peekable;
 use std::sync::Arc;
 
 use helios_common::Result;
-use imbl::OrdMap;
 use redb::ReadOnlyTable;
 
 use super::errors::{from_redb, guard};
+use super::layers::{ChangeIter, Changes};
 use crate::kv::{range_is_empty, KvRange, KvScan, Snapshot, VisitFn};
 
 /// A [`Snapshot`] over a redb read transaction's view of the key-value table.
@@ -52,63 +53,46 @@ impl Snapshot for DiskSnapshot {
     }
 }
 
-/// Changes committed since redb's last checkpoint, by key: `Some` value put, `None`
-/// deleted.
-pub(crate) type Overlay = OrdMap<Arc<[u8]>, Option<Arc<[u8]>>>;
-
 /// A [`Snapshot`] of the disk engine: a redb view shared with the other snapshots taken
-/// since the last checkpoint, and the overlay as it was when the snapshot was taken.
+/// since redb last changed, and the changes redb did not hold then.
 pub(crate) struct SharedSnapshot {
     pub(crate) redb: Arc<DiskSnapshot>,
-    pub(crate) overlay: Overlay,
-}
-
-type OverlayIter<'a> = Box<dyn Iterator<Item = (&'a Arc<[u8]>, &'a Option<Arc<[u8]>>)> + 'a>;
-
-impl SharedSnapshot {
-    fn overlay_range<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> OverlayIter<'a> {
-        let iter = self.overlay.range::<_, [u8]>(range);
-        if reverse {
-            Box::new(iter.rev())
-        } else {
-            Box::new(iter)
-        }
-    }
+    pub(crate) changes: Changes,
 }
 
 impl Snapshot for SharedSnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.overlay.get(key) {
-            Some(v) => Ok(v.as_ref().map(|v| v.to_vec())),
+        match self.changes.get(key) {
+            Some(v) => Ok(v.map(<[u8]>::to_vec)),
             None => self.redb.get(key),
         }
     }
 
     fn scan<'a>(&'a self, range: KvRange<'_>, reverse: bool) -> Result<KvScan<'a>> {
-        if self.overlay.is_empty() || range_is_empty(&range) {
+        if self.changes.is_empty() || range_is_empty(&range) {
             return self.redb.scan(range, reverse);
         }
         let redb = self.redb.scan(range, reverse)?.peekable();
-        let overlay = self.overlay_range(range, reverse).peekable();
-        Ok(Box::new(MergedScan { redb, overlay, reverse }))
+        let changes = self.changes.range(range, reverse).peekable();
+        Ok(Box::new(MergedScan { redb, changes, reverse }))
     }
 
     fn visit(&self, range: KvRange<'_>, reverse: bool, f: &mut VisitFn<'_>) -> Result<()> {
-        if self.overlay.is_empty() || range_is_empty(&range) {
+        if self.changes.is_empty() || range_is_empty(&range) {
             return self.redb.visit(range, reverse, f);
         }
-        let mut overlay = self.overlay_range(range, reverse);
-        let mut next = overlay.next();
+        let mut changes = self.changes.range(range, reverse);
+        let mut next = changes.next();
         // Whether `a` comes before `b` in the scan's order.
         let before = |a: &[u8], b: &[u8]| if reverse { a > b } else { a < b };
         let mut stopped = false;
         self.redb.visit(range, reverse, &mut |k, v| {
-            // Overlay pairs that come first, then the overlay's pair for `k` if any.
+            // Changes that come first, then the change of `k` if any.
             while let Some((ok, ov)) = next {
                 if !before(ok, k) {
                     break;
                 }
-                next = overlay.next();
+                next = changes.next();
                 if let Some(ov) = ov {
                     if !f(ok, ov)? {
                         stopped = true;
@@ -117,10 +101,10 @@ impl Snapshot for SharedSnapshot {
                 }
             }
             let value = match next {
-                Some((ok, ov)) if &**ok == k => {
-                    next = overlay.next();
+                Some((ok, ov)) if ok == k => {
+                    next = changes.next();
                     match ov {
-                        Some(ov) => &**ov,
+                        Some(ov) => ov,
                         None => return Ok(true), // deleted since the checkpoint
                     }
                 }
@@ -134,7 +118,7 @@ impl Snapshot for SharedSnapshot {
             return Ok(());
         }
         while let Some((ok, ov)) = next {
-            next = overlay.next();
+            next = changes.next();
             if let Some(ov) = ov {
                 if !f(ok, ov)? {
                     break;
@@ -145,11 +129,11 @@ impl Snapshot for SharedSnapshot {
     }
 }
 
-/// redb's pairs and the overlay's, merged in scan order; the overlay's pair wins when
-/// both hold a key, and its deletes hide the key.
+/// redb's pairs and the changes, merged in scan order; the change wins when both hold a
+/// key, and deletes hide the key.
 struct MergedScan<'a> {
     redb: Peekable<KvScan<'a>>,
-    overlay: Peekable<OverlayIter<'a>>,
+    changes: Peekable<ChangeIter<'a>>,
     reverse: bool,
 }
 
@@ -158,12 +142,12 @@ impl Iterator for MergedScan<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let from_overlay = match (self.redb.peek(), self.overlay.peek()) {
+            let from_changes = match (self.redb.peek(), self.changes.peek()) {
                 (None, None) => return None,
                 (Some(Err(_)), _) | (Some(_), None) => false,
                 (None, Some(_)) => true,
                 (Some(Ok((rk, _))), Some((ok, _))) => {
-                    let mut ord = (***ok).cmp(rk.as_slice());
+                    let mut ord = (*ok).cmp(rk.as_slice());
                     if self.reverse {
                         ord = ord.reverse();
                     }
@@ -177,10 +161,10 @@ impl Iterator for MergedScan<'_> {
                     }
                 }
             };
-            if !from_overlay {
+            if !from_changes {
                 return self.redb.next();
             }
-            match self.overlay.next() {
+            match self.changes.next() {
                 Some((k, Some(v))) => return Some(Ok((k.to_vec(), v.to_vec()))),
                 Some((_, None)) => continue,
                 None => return None,
