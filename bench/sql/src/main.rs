@@ -23,9 +23,17 @@
 //!
 //! The bulk insert runs `BENCH_LOADS` times (default 3), alternating the engines, each
 //! load into a fresh database (the last one into the one the other workloads read);
-//! its line gives each engine's median wall-clock and CPU time, the ratios of every
-//! pair follow it, and a last line compares each engine's fastest load (neighbours on a
-//! shared machine only ever add time). One run on a shared machine easily moves by a third.
+//! its line gives each engine's median wall-clock and CPU time (a load ends when its
+//! COMMIT returned, durable), the ratios of every pair follow it, and a line compares
+//! each engine's fastest load (neighbours on a shared machine only ever add time). One
+//! run on a shared machine easily moves by a third.
+//!
+//! Each load is followed by a checkpoint, measured on its own: HeliosDB's `CHECKPOINT`
+//! (which waits for the background flush that writes a large commit's journal record
+//! into the data file) and SQLite's `PRAGMA wal_checkpoint(TRUNCATE)`. So no engine's
+//! background work runs into the other's measurement, and a last line compares load
+//! plus checkpoint: the whole cost until the rows are in each engine's data file, every
+//! thread's CPU time included.
 //!
 //! `BENCH_ONLY` (comma-separated: `insert,point,range,join`) runs a subset after the load.
 //! `BENCH_PHASES=1` prints each load's split between its statements and its commit.
@@ -267,6 +275,19 @@ fn sqlite_load_orders(s: &mut rusqlite::Connection, table: &str, rows: i64) {
     phases("SQLite", start, commit);
 }
 
+/// HeliosDB's checkpoint: every commit written into the data file (background flush
+/// included).
+fn helios_checkpoint(h: &mut Connection) {
+    h.execute("CHECKPOINT", &[]).expect("checkpoint");
+}
+
+/// SQLite's: the write-ahead log copied into the database file and emptied.
+fn sqlite_checkpoint(s: &rusqlite::Connection) {
+    let busy: i64 =
+        s.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).expect("checkpoint");
+    assert_eq!(busy, 0, "SQLite's checkpoint could not finish");
+}
+
 /// A moment of a load: wall-clock time and the calling thread's time on a CPU.
 #[derive(Clone, Copy)]
 struct Mark {
@@ -370,6 +391,7 @@ fn main() {
     // Bulk insert: one transaction, prepared INSERT with parameters, `loads` times,
     // alternating the engines; the last load fills `orders`.
     let (mut hs, mut ss) = (Vec::new(), Vec::new());
+    let (mut hk, mut sk) = (Vec::new(), Vec::new());
     for round in 1..loads {
         // Earlier loads go into databases of their own, removed afterwards, so the reads
         // below see one table of `rows` rows in each engine.
@@ -378,12 +400,16 @@ fn main() {
         let mut hx = helios_open(&dir.join("helios"), relaxed);
         let mut sx = sqlite_open(&dir.join("sqlite.db"), relaxed);
         hs.push(measure(|| helios_load_orders(&mut hx, "orders", rows)));
+        hk.push(measure(|| helios_checkpoint(&mut hx)));
         ss.push(measure(|| sqlite_load_orders(&mut sx, "orders", rows)));
+        sk.push(measure(|| sqlite_checkpoint(&sx)));
         drop((hx, sx));
         std::fs::remove_dir_all(&dir).expect("remove load directory");
     }
     hs.push(measure(|| helios_load_orders(&mut h, "orders", rows)));
+    hk.push(measure(|| helios_checkpoint(&mut h)));
     ss.push(measure(|| sqlite_load_orders(&mut s, "orders", rows)));
+    sk.push(measure(|| sqlite_checkpoint(&s)));
     row(
         &format!("bulk insert {rows} rows, one txn (prepared; median of {loads})"),
         "rows/s",
@@ -411,6 +437,20 @@ fn main() {
         rows as u64,
         fastest(&hs),
         fastest(&ss),
+    );
+    let through = |loads: &[Cost], checkpoints: &[Cost]| -> Vec<Cost> {
+        loads
+            .iter()
+            .zip(checkpoints)
+            .map(|(l, k)| Cost { wall: l.wall + k.wall, cpu: l.cpu + k.cpu })
+            .collect()
+    };
+    row(
+        &format!("bulk insert and checkpoint (median of {loads})"),
+        "rows/s",
+        rows as u64,
+        median_cost(&through(&hs, &hk)),
+        median_cost(&through(&ss, &sk)),
     );
 
     if run("point") {
