@@ -91,6 +91,9 @@ const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
 /// record whose changes redb holds.
 const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
 const APPLIED: &str = "applied";
+/// Rounds of journal (`journal_bytes` each: 256 MiB by default) after which a checkpoint
+/// is due even if large commits wrote them all.
+const LARGE_ROUNDS: u64 = 64;
 /// Full chunks of a large commit's record the builder may hand over ahead of their writes.
 const CHUNKS_AHEAD: usize = 4;
 /// Records of non-durable writes are buffered in memory up to this many bytes before they
@@ -170,9 +173,14 @@ struct JournalState {
 }
 
 impl JournalState {
-    /// Whether enough records were written since the last checkpoint for the next.
+    /// Whether enough records were written since the last checkpoint for the next: a
+    /// round of small commits' records, or [`LARGE_ROUNDS`] rounds in all (the journal
+    /// of large commits only would otherwise grow without end; the checkpoint waits for
+    /// their flush, which holds back a writer that outruns it).
     fn due(&self) -> bool {
-        self.journal.written().saturating_sub(self.deferred) >= self.checkpoint_bytes
+        let written = self.journal.written();
+        written.saturating_sub(self.deferred) >= self.checkpoint_bytes
+            || written >= self.checkpoint_bytes.saturating_mul(LARGE_ROUNDS)
     }
 }
 
@@ -349,15 +357,15 @@ impl DiskEngine {
     /// Starts a background flush of the frozen layers on a thread of its own (inline
     /// when no thread can be started).
     fn start_flush(&self) {
-        let core = self.core.clone();
-        let spawned = std::thread::Builder::new()
-            .name("helios-flush".into())
-            .spawn(move || core.flush_frozen());
         let mut slot = self.flusher.lock();
         // The previous flush ended (or is ending: it found no frozen layer left).
         if let Some(previous) = slot.take() {
             let _ = previous.join();
         }
+        let core = self.core.clone();
+        let spawned = std::thread::Builder::new()
+            .name("helios-flush".into())
+            .spawn(move || core.flush_frozen());
         match spawned {
             Ok(handle) => *slot = Some(handle),
             Err(_) => self.core.flush_frozen(),
@@ -670,6 +678,9 @@ impl Core {
         let Some(journal) = &self.journal else {
             return Err(Error::internal("no commit journal"));
         };
+        if journal.lock().due() {
+            self.checkpoint(true, |_| Ok(()))?;
+        }
         let ctx = "could not write to the journal";
         let mut writer = journal.lock().journal.record_writer().map_err(|e| from_io(ctx, &e))?;
         // The ops are built on a second thread, in chunks; this one writes each chunk to
@@ -727,7 +738,7 @@ impl Core {
         let mut j = journal.lock();
         match writer {
             Some(w) => w.finish(&mut j.journal, &pieces),
-            None => j.journal.write_payload(&pieces),
+            None => j.journal.append_pieces(&pieces),
         }
         .map_err(|e| from_io(ctx, &e))?;
         let run = Arc::new(std::mem::take(&mut run).finish());

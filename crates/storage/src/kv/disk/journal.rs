@@ -26,7 +26,8 @@
 //!
 //! A large commit's plain record is written in pieces as its payload is built
 //! ([`RecordWriter`]): the payload first, after room for the head, then the checksum, and
-//! the head last, so that the record checks out only once it is whole.
+//! the head last, with the sync that makes the commit durable, so that the record checks
+//! out only once it is whole and its commit was not refused.
 //!
 //! # Recovery
 //!
@@ -91,6 +92,9 @@ pub(crate) struct Journal {
     payload: Vec<u8>,
     /// Records appended but not written yet (they end at `offset`).
     record: Vec<u8>,
+    /// The head of a record written in pieces, not written yet: where it goes and its
+    /// bytes. Until it is written the record does not check out.
+    head: Option<(u64, [u8; HEAD_LEN])>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -248,6 +252,7 @@ impl Journal {
             last_lsn: applied,
             payload: Vec::new(),
             record: Vec::new(),
+            head: None,
         };
         let records = journal.scan(applied)?;
         if let Some((lsn, _)) = records.first() {
@@ -371,13 +376,18 @@ impl Journal {
         self.last_lsn = lsn;
     }
 
-    /// Bytes of records appended but not written to the file yet.
+    /// Bytes of records appended but not written to the file yet (a head held back
+    /// counts as nothing: it is written with the next sync).
     pub(crate) fn unwritten(&self) -> usize {
         self.record.len()
     }
 
     /// Writes the records appended so far to the file (not synced).
     pub(crate) fn flush(&mut self) -> io::Result<()> {
+        if let Some((at, h)) = self.head {
+            self.file.write(at, &h)?;
+            self.head = None;
+        }
         if self.record.is_empty() {
             return Ok(());
         }
@@ -403,7 +413,7 @@ impl Journal {
 
     /// Starts a record whose payload is written piece by piece as it is produced (a large
     /// commit's), after every record before it; `None` for an encrypted journal, which
-    /// seals a payload whole ([`Journal::write_payload`]). No other record may be
+    /// seals a payload whole ([`Journal::append_pieces`]). No other record may be
     /// appended until the writer finished (the engine's writers pass one at a time).
     pub(crate) fn record_writer(&mut self) -> io::Result<Option<RecordWriter>> {
         if !matches!(self.seal, Seal::Plain) {
@@ -413,9 +423,10 @@ impl Journal {
         Ok(Some(RecordWriter { file: self.file.clone(), at: self.offset, written: 0 }))
     }
 
-    /// Appends the record of a payload given in pieces and writes it (not synced) with
-    /// every record before it.
-    pub(crate) fn write_payload(&mut self, pieces: &[&[u8]]) -> io::Result<()> {
+    /// Appends the record of a payload given in pieces. A plain payload is written at
+    /// once, its head with the next flush; an encrypted record is sealed whole and
+    /// written with the next flush. Either way it checks out only after that flush.
+    pub(crate) fn append_pieces(&mut self, pieces: &[&[u8]]) -> io::Result<()> {
         match self.record_writer()? {
             Some(mut w) => {
                 for p in pieces {
@@ -424,9 +435,8 @@ impl Journal {
                 w.finish(self, pieces)
             }
             None => {
-                let payload = pieces.concat();
-                self.append_payload(&payload);
-                self.flush()
+                self.append_payload(&pieces.concat());
+                Ok(())
             }
         }
     }
@@ -449,6 +459,7 @@ impl Journal {
     pub(crate) fn restart(&mut self) {
         self.offset = 0;
         self.record.clear();
+        self.head = None;
     }
 
     /// Releases the file (its lock, if any).
@@ -459,8 +470,10 @@ impl Journal {
 
 /// A plain record being written piece by piece ([`Journal::record_writer`]): the pieces go
 /// to the file after the room left for the head, and [`RecordWriter::finish`] writes the
-/// checksum and then the head. Until then the record does not check out, so a crash
-/// leaves nothing a scan would take for it.
+/// checksum; the head is written by the journal's next [`Journal::flush`] (the one of the
+/// sync that makes the commit durable, which refuses to run once the engine is poisoned).
+/// Until then the record does not check out: neither a crash nor a commit that fails
+/// before its sync leaves anything a scan would take for it.
 pub(crate) struct RecordWriter {
     file: Arc<dyn StorageBackend>,
     /// Where the record starts.
@@ -489,10 +502,11 @@ impl RecordWriter {
         let h = head(SEAL_PLAIN, len32(body_len as usize), lsn);
         let end = self.at + HEAD_LEN as u64 + self.written;
         self.file.write(end, &checksum_pieces(&h, pieces))?;
-        self.file.write(self.at, &h)?;
         j.offset = self.at + HEAD_LEN as u64 + body_len;
         j.last_lsn = lsn;
-        j.zero_ahead()
+        j.zero_ahead()?;
+        j.head = Some((self.at, h));
+        Ok(())
     }
 }
 
@@ -578,6 +592,45 @@ mod tests {
         // with or lost): refused rather than silently skipping an acknowledged commit.
         let err = Journal::open(Box::new(mem), None, 5).expect_err("gap");
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn a_record_written_in_pieces_checks_out_only_after_the_next_flush() {
+        let mem = Mem::default();
+        let (mut j, _) = Journal::open(Box::new(mem.clone()), None, 0).expect("open");
+        write(&mut j, 2);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        push_op(&mut a, b"big/1", Some(b"one"));
+        push_op(&mut b, b"big/2", None);
+        let mut w = j.record_writer().expect("writer").expect("a plain journal");
+        w.write(&a).expect("piece");
+        w.write(&b).expect("piece");
+        w.finish(&mut j, &[&a, &b]).expect("finish");
+        assert_eq!(j.last_lsn(), 3);
+        // Written but for its head: a scan (an open after a crash, or after a commit
+        // that was refused before its sync) stops before it.
+        let (_, r) = Journal::open(Box::new(mem.clone()), None, 0).expect("reopen");
+        assert_eq!(r.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![1, 2]);
+        j.sync().expect("sync");
+        let (_, r) = Journal::open(Box::new(mem.clone()), None, 2).expect("reopen");
+        let got = decode(&r);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 3);
+        assert_eq!(
+            got[0].1,
+            vec![(b"big/1".to_vec(), Some(b"one".to_vec())), (b"big/2".to_vec(), None)]
+        );
+        // Encrypted journals seal such a record whole, also written with the next flush.
+        let k = key();
+        let mem = Mem::default();
+        let (mut j, _) = Journal::open(Box::new(mem.clone()), Some(&k), 0).expect("open");
+        assert!(j.record_writer().expect("writer").is_none());
+        j.append_pieces(&[&a, &b]).expect("append");
+        let (_, r) = Journal::open(Box::new(mem.clone()), Some(&k), 0).expect("reopen");
+        assert!(r.is_empty());
+        j.sync().expect("sync");
+        let (_, r) = Journal::open(Box::new(mem), Some(&k), 0).expect("reopen");
+        assert_eq!(decode(&r)[0].1.len(), 2);
     }
 
     #[test]
