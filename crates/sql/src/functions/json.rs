@@ -429,10 +429,6 @@ fn nest_json(flat: Vec<Json>, dims: &[helios_types::ArrayDim]) -> Json {
 
 /// The `text[]` path of `jsonb_set` and `jsonb_insert`: a NULL element is 22004.
 pub(crate) fn path(v: &Value) -> Result<Vec<String>> {
-    let elements = match v {
-        Value::Array(a) => &a.elements[..],
-        _ => &[],
-    };
     let text = |(i, e): (usize, &Value)| match e {
         Value::Text(s) => Ok(s.clone()),
         _ => Err(Error::new(
@@ -440,16 +436,20 @@ pub(crate) fn path(v: &Value) -> Result<Vec<String>> {
             format!("path element at position {} is null", i + 1),
         )),
     };
-    elements.iter().enumerate().map(text).collect()
+    elements(v).iter().enumerate().map(text).collect()
+}
+
+/// The elements of a `text[]` argument (none for anything else).
+fn elements(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(a) => &a.elements,
+        _ => &[],
+    }
 }
 
 /// The keys of a `text[]` argument, NULL elements left out (`?|`, `?&`).
 fn keys(v: &Value) -> Vec<String> {
-    let elements = match v {
-        Value::Array(a) => &a.elements[..],
-        _ => &[],
-    };
-    elements
+    elements(v)
         .iter()
         .filter_map(|v| if let Value::Text(s) = v { Some(s.clone()) } else { None })
         .collect()
@@ -747,11 +747,7 @@ pub fn json_binary(op: BinaryOp, l: &Value, r: &Value) -> Result<Value> {
             }
         }
         BinaryOp::JsonPath | BinaryOp::JsonPathText => {
-            let path = match r {
-                Value::Array(a) => variadic_path(&a.elements),
-                _ => Some(Vec::new()),
-            };
-            match (get_opt_path(&d, path), op) {
+            match (get_opt_path(&d, variadic_path(elements(r))), op) {
                 (None, _) => Value::Null,
                 (Some(h), BinaryOp::JsonPath) => wrap(h),
                 (Some(h), _) => as_text(h),

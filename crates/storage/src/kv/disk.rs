@@ -87,6 +87,8 @@ pub const DATA_FILE: &str = "data.redb";
 pub const KEY_HEADER_FILE: &str = crate::crypto::KEY_HEADER_FILE;
 
 const TABLE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("kv");
+/// What writes into redb say in their errors.
+const WRITE_CTX: &str = "could not write to database";
 /// Journal bookkeeping, beside the data: [`APPLIED`] is the LSN of the last journal
 /// record whose changes redb holds.
 const JOURNAL_TABLE: TableDefinition<&str, u64> = TableDefinition::new("journal");
@@ -397,11 +399,7 @@ impl Core {
         })?;
         let Some(&(last, _)) = records.last() else { return Ok(journal) };
         guard(ctx, || {
-            let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-            txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
-            {
-                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                let mut filler = LeafFiller::new(&mut table);
+            self.redb_commit(ctx, Durability::Immediate, Some(last), |filler| {
                 for (_, payload) in &records {
                     for op in journal::ops(payload) {
                         let (k, v) = op.map_err(|e| {
@@ -413,10 +411,8 @@ impl Core {
                         filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
                     }
                 }
-                filler.finish().map_err(|e| from_redb(ctx, e))?;
-            }
-            set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
-            txn.commit().map_err(|e| from_redb(ctx, e))
+                Ok(())
+            })
         })?;
         Ok(journal)
     }
@@ -448,7 +444,7 @@ impl Core {
     {
         let Some(journal) = &self.journal else {
             let durability = if durable { Durability::Immediate } else { Durability::None };
-            return self.apply(ops(), None, durability).map(|()| 0);
+            return self.apply(ops(), durability).map(|()| 0);
         };
         let due = journal.lock().due();
         if due {
@@ -513,20 +509,12 @@ impl Core {
             return Ok(last);
         }
         let changes = self.view.lock().changes.clone();
-        let ctx = "could not write to database";
-        let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-        txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
-        {
-            let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-            let mut filler = LeafFiller::new(&mut table);
+        self.redb_commit(WRITE_CTX, Durability::Immediate, Some(last), |filler| {
             for layer in changes.layers() {
-                write_layer(&mut filler, &layer).map_err(|e| from_redb(ctx, e))?;
+                write_layer(filler, &layer)?;
             }
-            more(&mut filler)?;
-            filler.finish().map_err(|e| from_redb(ctx, e))?;
-        }
-        set_applied(&txn, last).map_err(|e| from_redb(ctx, e))?;
-        txn.commit().map_err(|e| from_redb("could not commit to database", e))?;
+            more(filler)
+        })?;
         // Every record so far is in a durable redb commit.
         self.synced.fetch_max(last, Ordering::SeqCst);
         j.journal.restart();
@@ -583,28 +571,42 @@ impl Core {
         }
     }
 
-    /// One redb commit of `ops`, recording `lsn` as the last journal record applied.
+    /// One redb commit of `ops` with `durability` (the engine without a journal).
     fn apply<'b>(
         &self,
         ops: impl Iterator<Item = (&'b [u8], Option<&'b [u8]>)>,
-        lsn: Option<u64>,
         durability: Durability,
     ) -> Result<()> {
-        let ctx = "could not write to database";
+        self.redb_commit(WRITE_CTX, durability, None, |filler| {
+            for (k, v) in ops {
+                filler.write(k, v).map_err(|e| from_redb(WRITE_CTX, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// One redb commit with `durability` of what `write` puts through a [`LeafFiller`],
+    /// recording `lsn` (when given) as the last journal record redb holds; `ctx` says
+    /// what was being done in errors.
+    fn redb_commit(
+        &self,
+        ctx: &str,
+        durability: Durability,
+        lsn: Option<u64>,
+        write: impl FnOnce(&mut LeafFiller<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
         let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
         txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
         {
             let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
             let mut filler = LeafFiller::new(&mut table);
-            for (k, v) in ops {
-                filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
-            }
+            write(&mut filler)?;
             filler.finish().map_err(|e| from_redb(ctx, e))?;
         }
         if let Some(lsn) = lsn {
             set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
         }
-        txn.commit().map_err(|e| from_redb("could not commit to database", e))
+        txn.commit().map_err(|e| from_redb(ctx, e))
     }
 
     /// The error writes get once the engine is poisoned.
@@ -723,11 +725,10 @@ impl Core {
         if payload_len > MAX_RUN_PAYLOAD {
             // Never finished, the record does not check out: the next one goes over it.
             let last = self.checkpoint(false, |filler| {
-                let ctx = "could not write to database";
                 for chunk in run.chunks() {
                     for op in journal::ops(chunk) {
-                        let (k, v) = op.map_err(|e| from_io(ctx, &e))?;
-                        filler.write(k, v).map_err(|e| from_redb(ctx, e))?;
+                        let (k, v) = op.map_err(|e| from_io(WRITE_CTX, &e))?;
+                        filler.write(k, v).map_err(|e| from_redb(WRITE_CTX, e))?;
                     }
                 }
                 Ok(())
@@ -773,21 +774,11 @@ impl Core {
                 }
                 (view.changes.frozen.clone(), view.frozen_lsn)
             };
-            let ctx = "could not write to database";
-            let written = guard(ctx, || {
+            let written = guard(WRITE_CTX, || {
                 self.sync_to(lsn)?;
-                let mut txn = self.db.begin_write().map_err(|e| from_redb(ctx, e))?;
-                txn.set_durability(Durability::Immediate).map_err(|e| from_redb(ctx, e))?;
-                {
-                    let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                    let mut filler = LeafFiller::new(&mut table);
-                    for layer in &layers {
-                        write_layer(&mut filler, layer).map_err(|e| from_redb(ctx, e))?;
-                    }
-                    filler.finish().map_err(|e| from_redb(ctx, e))?;
-                }
-                set_applied(&txn, lsn).map_err(|e| from_redb(ctx, e))?;
-                txn.commit().map_err(|e| from_redb("could not commit to database", e))
+                self.redb_commit(WRITE_CTX, Durability::Immediate, Some(lsn), |filler| {
+                    layers.iter().try_for_each(|layer| write_layer(filler, layer))
+                })
             });
             let mut view = self.view.lock();
             match written {
@@ -829,12 +820,9 @@ impl Core {
 }
 
 /// Writes one layer's changes, in key order.
-fn write_layer(
-    filler: &mut LeafFiller<'_, '_>,
-    layer: &Layer,
-) -> std::result::Result<(), redb::Error> {
+fn write_layer(filler: &mut LeafFiller<'_, '_>, layer: &Layer) -> Result<()> {
     for (k, v) in layer.range((Bound::Unbounded, Bound::Unbounded), false) {
-        filler.write(k, v)?;
+        filler.write(k, v).map_err(|e| from_redb(WRITE_CTX, e))?;
     }
     Ok(())
 }
@@ -878,14 +866,14 @@ impl Engine for DiskEngine {
         let core = &self.core;
         if core.journal.is_none() {
             // Every commit went into redb, durable or made so by the commit after it.
-            return core.guarded(|| core.apply(std::iter::empty(), None, Durability::Immediate));
+            return core.guarded(|| core.apply(std::iter::empty(), Durability::Immediate));
         }
         core.guarded(|| core.checkpoint(false, |_| Ok(())).map(drop))
     }
 
     fn write_with(&self, fill: &mut FillFn<'_>, durable: bool, in_memory: bool) -> Result<()> {
         let core = &self.core;
-        let ctx = "could not write to database";
+        let ctx = WRITE_CTX;
         if core.journal.is_some() && in_memory {
             let (lsn, start) = core.guarded(|| core.commit_run(fill))?;
             if start {
@@ -907,16 +895,10 @@ impl Engine for DiskEngine {
                     })
                     .map(drop);
             }
-            let mut txn = core.db.begin_write().map_err(|e| from_redb(ctx, e))?;
             let durability = if durable { Durability::Immediate } else { Durability::None };
-            txn.set_durability(durability).map_err(|e| from_redb(ctx, e))?;
-            {
-                let mut table = txn.open_table(TABLE).map_err(|e| from_redb(ctx, e))?;
-                let mut filler = LeafFiller::new(&mut table);
-                filler.write_from(|sink| fill(sink)).map_err(|e| from_fill(ctx, e))?;
-                filler.finish().map_err(|e| from_redb(ctx, e))?;
-            }
-            txn.commit().map_err(|e| from_redb("could not commit to database", e))
+            core.redb_commit(ctx, durability, None, |filler| {
+                filler.write_from(|sink| fill(sink)).map_err(|e| from_fill(ctx, e))
+            })
         })
     }
 }
